@@ -1,0 +1,78 @@
+/*
+ * npuquant: turn a float32 model into a fully int8 TensorFlow Lite model.
+ *
+ * This is the public C API of libnpuquant. Every object is an opaque handle
+ * with an nq_ prefix. Every fallible call returns an nq_status and fills an
+ * nq_error whose message names the file, the node or tensor and what was
+ * expected. The library never calls exit() and never writes to stdout.
+ *
+ * Lifetime: an nq_model owns everything it points to; nq_model_free() releases
+ * it. An nq_session borrows its model: free the session before the model.
+ */
+#ifndef NPUQUANT_H
+#define NPUQUANT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NQ_VERSION_STRING "0.1.0"
+
+/* Status codes. Append only: the values are part of the ABI. */
+typedef enum nq_status {
+  NQ_OK = 0,
+  NQ_ERR_IO = 1,          /* a file could not be opened, read or written */
+  NQ_ERR_FORMAT = 2,      /* a file is malformed (bad offset, size, field) */
+  NQ_ERR_UNSUPPORTED = 3, /* valid input that npuquant does not handle (op, type) */
+  NQ_ERR_INVALID_ARG = 4, /* a caller-supplied argument or option is wrong */
+  NQ_ERR_NOMEM = 5,       /* an allocation failed or a size limit was hit */
+  NQ_ERR_SHAPE = 6,       /* tensor shapes do not agree */
+  NQ_ERR_NUMERIC = 7,     /* NaN/Inf or an out-of-range value */
+  NQ_ERR_INTERNAL = 8,    /* a broken invariant inside npuquant: a bug */
+  NQ_STATUS_COUNT
+} nq_status;
+
+/* The error a failing call fills in. Plain struct so callers can keep it on
+ * the stack; msg is always NUL-terminated. */
+typedef struct nq_error {
+  nq_status code;
+  char msg[1024];
+} nq_error;
+
+/* A short constant name for a status ("format error", ...). */
+const char *nq_status_name(nq_status s);
+
+/* Element types (append only). */
+typedef enum nq_dtype {
+  NQ_FLOAT32 = 0,
+  NQ_FLOAT16 = 1,
+  NQ_INT8 = 2,
+  NQ_UINT8 = 3,
+  NQ_INT16 = 4,
+  NQ_INT32 = 5,
+  NQ_INT64 = 6,
+  NQ_BOOL = 7,
+  NQ_DTYPE_COUNT
+} nq_dtype;
+
+const char *nq_dtype_name(nq_dtype t);
+size_t nq_dtype_size(nq_dtype t);
+
+typedef struct nq_model nq_model;
+
+/* Load a model. The format is detected from the file contents
+ * (a .tflite flatbuffer for now; later Keras, TensorFlow and ONNX). */
+nq_status nq_model_load(const char *path, nq_model **out, nq_error *err);
+void nq_model_free(nq_model *m);
+
+/* Write the model as .tflite, atomically (temp file + rename). Refuses to
+ * write over the file the model was loaded from. */
+nq_status nq_model_save_tflite(const nq_model *m, const char *path, nq_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* NPUQUANT_H */

@@ -1,0 +1,65 @@
+/*
+ * The contract between the execution engine and the kernels.
+ *
+ * A kernel computes one node. The engine has already inferred every shape,
+ * allocated every output, and resolved each input to a view (type, shape,
+ * data). Kernels never allocate: scratch memory of the size their `scratch`
+ * function asked for is passed in (CMSIS-NN's _get_buffer_size pattern).
+ * Kernels never print; a failure fills err naming the node.
+ *
+ * Reference kernels (src/exec/float/ *_ref.c, src/exec/int8/ *_ref.c) are
+ * plain loops and the definition of correct; fast kernels live in their own
+ * files, may use the thread pool, and are tested against the references.
+ */
+#ifndef NQ_EXEC_KERNEL_H
+#define NQ_EXEC_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ir/graph.h"
+
+struct nq_threadpool;
+
+/* A tensor as a kernel sees it. data == NULL only for an absent optional
+ * input (node input index -1). `q` points at the tensor's quantization. */
+typedef struct nq_tview {
+  nq_dtype type;
+  int rank;
+  int32_t shape[NQ_MAX_RANK];
+  void *data;
+  const nq_quant *q;
+} nq_tview;
+
+typedef struct nq_kernel_args {
+  const nq_graph *graph;
+  int node_index;
+  const nq_node *node;
+  const nq_op_params *p;
+  int n_in;
+  const nq_tview *in;
+  int n_out;
+  nq_tview *out;
+  void *scratch; /* scratch_size bytes, 64-byte aligned, or NULL */
+  size_t scratch_size;
+  struct nq_threadpool *pool; /* may be NULL: run single-threaded */
+  const void *prepared;       /* per-node data from the kernel's prepare step */
+} nq_kernel_args;
+
+typedef nq_status (*nq_kernel_fn)(const nq_kernel_args *a, nq_error *err);
+/* Bytes of scratch a kernel needs for this node (0 if none). */
+typedef size_t (*nq_scratch_fn)(const nq_kernel_args *a);
+
+typedef struct nq_kernel {
+  nq_kernel_fn run;
+  nq_scratch_fn scratch; /* NULL: no scratch */
+} nq_kernel;
+
+/* Element count of a view. */
+static inline size_t nq_tview_elems(const nq_tview *v) {
+  size_t n = 1;
+  for (int i = 0; i < v->rank; i++) n *= (size_t)v->shape[i];
+  return n;
+}
+
+#endif
