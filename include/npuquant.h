@@ -72,6 +72,66 @@ void nq_model_free(nq_model *m);
  * write over the file the model was loaded from. */
 nq_status nq_model_save_tflite(const nq_model *m, const char *path, nq_error *err);
 
+
+/* ---- Describing a model (used by `inspect`; indices are model I/O order) ---- */
+
+#define NQ_API_MAX_RANK 6
+
+/* Quantization of one tensor as seen from outside. n_params == 0: float.
+ * n_params == 1: per-tensor. n_params > 1: per-axis along `axis`; scale and
+ * zero_point point into the model and live as long as it does. */
+typedef struct nq_tensor_info {
+  const char *name;
+  nq_dtype type;
+  int rank;
+  int32_t shape[NQ_API_MAX_RANK];
+  int n_params;
+  const float *scale;
+  const int64_t *zero_point;
+  int axis;
+  size_t nbytes; /* element count * element size */
+  int is_constant;
+} nq_tensor_info;
+
+int nq_model_num_inputs(const nq_model *m);
+int nq_model_num_outputs(const nq_model *m);
+/* Model input/output i; returns NQ_ERR_INVALID_ARG when i is out of range. */
+nq_status nq_model_input(const nq_model *m, int i, nq_tensor_info *out, nq_error *err);
+nq_status nq_model_output(const nq_model *m, int i, nq_tensor_info *out, nq_error *err);
+int nq_model_num_tensors(const nq_model *m);
+nq_status nq_model_tensor(const nq_model *m, int t, nq_tensor_info *out, nq_error *err);
+/* The file the model was loaded from (NULL for built models). */
+const char *nq_model_source(const nq_model *m);
+
+/* ---- Running a model (float or int8) ---- */
+
+typedef struct nq_session nq_session;
+
+typedef struct nq_session_options {
+  int num_threads;     /* 0: all cores */
+  int reference_only;  /* 1: use the reference kernels only (tests, debugging) */
+  int single_rounding; /* int8: 1 = single rounding (XNNPACK, TFLM, Arm NN), 0 = TFLite's double rounding */
+} nq_session_options;
+
+/* Plan execution: infer shapes, plan activation memory, pick kernels. The
+ * session borrows `m`: free the session first. opts may be NULL (defaults). */
+nq_status nq_session_create(const nq_model *m, const nq_session_options *opts, nq_session **out,
+                            nq_error *err);
+void nq_session_free(nq_session *s);
+/* Copy model input i in (nbytes must equal the input's size and its type). */
+nq_status nq_session_set_input(nq_session *s, int i, const void *data, size_t nbytes, nq_error *err);
+nq_status nq_session_run(nq_session *s, nq_error *err);
+/* Model output i after a run; valid until the next run or free. */
+nq_status nq_session_output(nq_session *s, int i, const void **data, size_t *nbytes, nq_error *err);
+/* Every tensor's value after a run, for --tensors dumps and per-layer
+ * reports. Constant tensors give their data. Tensors whose memory was reused
+ * by a later one give NQ_ERR_INVALID_ARG unless nq_session_keep_all_tensors()
+ * was called before the run. */
+nq_status nq_session_tensor(nq_session *s, int t, const void **data, size_t *nbytes, nq_error *err);
+/* Keep every intermediate tensor alive (no memory reuse): needed for
+ * nq_session_tensor on intermediates. Call before nq_session_run. */
+nq_status nq_session_keep_all_tensors(nq_session *s, nq_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,18 @@
+/*
+ * What an nq_model is inside the library: a graph plus where it came from.
+ * Only src/api and the frontends/writers see this; callers get an opaque handle.
+ */
+#ifndef NQ_API_MODEL_INTERNAL_H
+#define NQ_API_MODEL_INTERNAL_H
+
+#include "ir/graph.h"
+
+struct nq_model {
+  nq_graph *graph; /* owned */
+  char *path;      /* the file it was loaded from (owned), or NULL */
+};
+
+/* Wrap a graph in a model (takes ownership of g and copies path). */
+nq_status nq_model_wrap(nq_graph *g, const char *path, nq_model **out, nq_error *err);
+
+#endif
