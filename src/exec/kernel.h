@@ -43,16 +43,24 @@ typedef struct nq_kernel_args {
   void *scratch; /* scratch_size bytes, 64-byte aligned, or NULL */
   size_t scratch_size;
   struct nq_threadpool *pool; /* may be NULL: run single-threaded */
-  const void *prepared;       /* per-node data from the kernel's prepare step */
+  const void *prepared;       /* per-node data from the kernel's prepare step, or NULL */
+  int single_rounding;        /* int8 kernels: 1 = single rounding, 0 = TFLite double rounding */
 } nq_kernel_args;
 
 typedef nq_status (*nq_kernel_fn)(const nq_kernel_args *a, nq_error *err);
 /* Bytes of scratch a kernel needs for this node (0 if none). */
 typedef size_t (*nq_scratch_fn)(const nq_kernel_args *a);
 
+/* Once per node at session creation: all float work that does not depend on
+ * the input values (e.g. per-channel requantization multipliers, packed
+ * weights). *prepared is freed with release(). May be NULL. */
+typedef nq_status (*nq_prepare_fn)(const nq_kernel_args *a, void **prepared, nq_error *err);
+
 typedef struct nq_kernel {
   nq_kernel_fn run;
-  nq_scratch_fn scratch; /* NULL: no scratch */
+  nq_scratch_fn scratch;   /* NULL: no scratch */
+  nq_prepare_fn prepare;   /* NULL: nothing to prepare */
+  void (*release)(void *prepared); /* NULL: free() */
 } nq_kernel;
 
 /* Element count of a view. */
