@@ -1,0 +1,91 @@
+#include "calib/calibrate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "api/model_internal.h"
+#include "core/status.h"
+
+static const char *sample_name(const nq_sample_source *src, int i, char *buf, size_t n) {
+  const char *nm = src->name ? src->name(src->ctx, i) : NULL;
+  if (nm) return nm;
+  snprintf(buf, n, "sample %d", i);
+  return buf;
+}
+
+/* Fold one tensor's values into its range; NaN/Inf is an error. */
+static nq_status observe(const nq_graph *g, int t, const float *v, size_t n, nq_ranges *r,
+                         const char *sample, nq_error *err) {
+  float mn = r->seen[t] ? r->min[t] : INFINITY, mx = r->seen[t] ? r->max[t] : -INFINITY;
+  for (size_t i = 0; i < n; i++) {
+    float x = v[i];
+    if (!isfinite(x)) {
+      char tb[96];
+      return nq_fail(err, NQ_ERR_NUMERIC, "%s: tensor %s is %s at element %zu for %s",
+                     g->source ? g->source : "model", nq_tensor_label(g, t, tb, sizeof tb),
+                     isnan(x) ? "NaN" : "infinite", i, sample);
+    }
+    if (x < mn) mn = x;
+    if (x > mx) mx = x;
+  }
+  if (n > 0) {
+    r->min[t] = mn;
+    r->max[t] = mx;
+    r->seen[t] = 1;
+  }
+  return NQ_OK;
+}
+
+nq_status nq_calibrate(const nq_model *m, const nq_sample_source *src, const nq_session_options *opts,
+                       nq_ranges *out, nq_error *err) {
+  const nq_graph *g = m->graph;
+  if (src->n_samples <= 0) return nq_fail(err, NQ_ERR_INVALID_ARG, "calibration needs at least one sample");
+  NQ_TRY(nq_ranges_init(out, g->n_tensors, err));
+  nq_session *s = NULL;
+  nq_status st = nq_session_create(m, opts, &s, err);
+  if (st == NQ_OK) st = nq_session_keep_all_tensors(s, err);
+  size_t max_in = 1;
+  for (int i = 0; i < g->n_inputs; i++) {
+    size_t e = nq_tensor_elems(&g->tensors[g->inputs[i]]);
+    if (e > max_in) max_in = e;
+  }
+  float *buf = st == NQ_OK ? malloc(max_in * sizeof(float)) : NULL;
+  if (st == NQ_OK && !buf) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory for a calibration input");
+  char nb[64];
+  for (int k = 0; k < src->n_samples && st == NQ_OK; k++) {
+    for (int i = 0; i < g->n_inputs && st == NQ_OK; i++) {
+      const nq_tensor *x = &g->tensors[g->inputs[i]];
+      size_t n = nq_tensor_elems(x);
+      if (x->type != NQ_FLOAT32) {
+        st = nq_fail(err, NQ_ERR_UNSUPPORTED, "calibration: input %d is %s; only float32 inputs are fed", i,
+                     nq_dtype_name(x->type));
+        break;
+      }
+      st = src->fill(src->ctx, k, i, buf, n, err);
+      if (st == NQ_OK) st = nq_session_set_input(s, i, buf, n * sizeof(float), err);
+    }
+    if (st == NQ_OK) st = nq_session_run(s, err);
+    if (st != NQ_OK && err->msg[0]) {
+      nq_prefix(err, "%s: ", sample_name(src, k, nb, sizeof nb));
+      break;
+    }
+    for (int t = 0; t < g->n_tensors && st == NQ_OK; t++) {
+      const nq_tensor *x = &g->tensors[t];
+      if (x->data || x->type != NQ_FLOAT32) continue;
+      const void *data;
+      size_t nbytes;
+      if (nq_session_tensor(s, t, &data, &nbytes, err) != NQ_OK) {
+        nq_error_clear(err); /* a tensor no node computes (unused) has no value */
+        continue;
+      }
+      st = observe(g, t, (const float *)data, nbytes / sizeof(float), out, sample_name(src, k, nb, sizeof nb),
+                   err);
+    }
+    if (src->progress) src->progress(src->progress_ctx, k + 1, src->n_samples);
+  }
+  free(buf);
+  nq_session_free(s);
+  if (st != NQ_OK) nq_ranges_free(out);
+  return st;
+}

@@ -1,0 +1,32 @@
+/*
+ * Calibration: run the float model over the representative samples and
+ * record every float activation's range. The default observer reproduces
+ * TensorFlow's converter: the global minimum and maximum over all samples
+ * (the quantizer then widens the range to include 0).
+ *
+ * Samples come from a callback so this file knows nothing of images or
+ * .npy files: fill(ctx, sample, input, dst, n) writes input `input` of
+ * sample `sample` as n float32 values.
+ */
+#ifndef NQ_CALIB_CALIBRATE_H
+#define NQ_CALIB_CALIBRATE_H
+
+#include "npuquant.h"
+#include "quant/quantize.h"
+
+typedef struct nq_sample_source {
+  int n_samples;
+  nq_status (*fill)(void *ctx, int sample, int input, float *dst, size_t n, nq_error *err);
+  /* A printable name of a sample for messages ("img/cat.jpg"); may be NULL. */
+  const char *(*name)(void *ctx, int sample);
+  void *ctx;
+  /* Called after each sample (a progress bar); may be NULL. */
+  void (*progress)(void *ctx, int done, int total);
+  void *progress_ctx;
+} nq_sample_source;
+
+/* Fill `out` (initialised here, indexed like the model's tensors). */
+nq_status nq_calibrate(const nq_model *m, const nq_sample_source *src, const nq_session_options *opts,
+                       nq_ranges *out, nq_error *err);
+
+#endif

@@ -1,0 +1,642 @@
+#include "quant/quantize.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/status.h"
+#include "quant/op_rules.h"
+#include "quant/qparams.h"
+#include "quant/weights.h"
+
+nq_status nq_ranges_init(nq_ranges *r, int n, nq_error *err) {
+  memset(r, 0, sizeof *r);
+  r->min = calloc((size_t)(n ? n : 1), sizeof(float));
+  r->max = calloc((size_t)(n ? n : 1), sizeof(float));
+  r->seen = calloc((size_t)(n ? n : 1), 1);
+  if (!r->min || !r->max || !r->seen) {
+    nq_ranges_free(r);
+    return nq_fail(err, NQ_ERR_NOMEM, "out of memory for %d tensor ranges", n);
+  }
+  r->n = n;
+  return NQ_OK;
+}
+
+void nq_ranges_free(nq_ranges *r) {
+  free(r->min);
+  free(r->max);
+  free(r->seen);
+  memset(r, 0, sizeof *r);
+}
+
+nq_qoptions nq_qoptions_default(void) {
+  nq_qoptions o;
+  memset(&o, 0, sizeof o);
+  o.input_type = NQ_INT8;
+  o.output_type = NQ_INT8;
+  o.input_std = 1.0f;
+  return o;
+}
+
+/* ---- clusters of tensors that must share one scale and zero point ---- */
+
+typedef struct cluster_info {
+  float min, max;
+  bool has_range;
+  bool fixed; /* params imposed by an op or by the uint8 input mapping */
+  nq_affine params;
+} cluster_info;
+
+typedef struct qstate {
+  const nq_graph *f;
+  const nq_ranges *r;
+  const nq_qoptions *o;
+  nq_graph *q;
+  int *parent;          /* union-find over tensors of f */
+  cluster_info *cl;     /* valid at roots */
+  int *tmap;            /* f tensor -> q tensor for non-constant tensors, -1 otherwise */
+  int *cmap;            /* f integer constant -> q tensor (copied once), -1 otherwise */
+  unsigned char *requant; /* per (node, slot): 1 = requantize this input first */
+  int *req_off;         /* offset of node i's slots in requant */
+} qstate;
+
+static int find(qstate *s, int t) {
+  while (s->parent[t] != t) {
+    s->parent[t] = s->parent[s->parent[t]];
+    t = s->parent[t];
+  }
+  return t;
+}
+
+static bool same_affine(nq_affine a, nq_affine b) {
+  return a.scale == b.scale && a.zero_point == b.zero_point;
+}
+
+/* Join the clusters of a and b; false (nothing changed) if both carry
+ * different fixed parameters. */
+static bool join(qstate *s, int a, int b) {
+  int ra = find(s, a), rb = find(s, b);
+  if (ra == rb) return true;
+  cluster_info *A = &s->cl[ra], *B = &s->cl[rb];
+  if (A->fixed && B->fixed && !same_affine(A->params, B->params)) return false;
+  cluster_info m = *A;
+  if (B->has_range) {
+    if (!m.has_range) {
+      m.min = B->min;
+      m.max = B->max;
+      m.has_range = true;
+    } else {
+      if (B->min < m.min) m.min = B->min;
+      if (B->max > m.max) m.max = B->max;
+    }
+  }
+  if (B->fixed) {
+    m.fixed = true;
+    m.params = B->params;
+  }
+  s->parent[rb] = ra;
+  *A = m;
+  return true;
+}
+
+static bool is_float_activation(const nq_graph *g, int t) {
+  return t >= 0 && g->tensors[t].type == NQ_FLOAT32 && !g->tensors[t].data;
+}
+
+static const char *node_desc(const nq_graph *g, int i, char *buf, size_t n) {
+  const nq_node *nd = &g->nodes[i];
+  const char *nm = nd->name;
+  if (!nm && nd->n_out > 0 && nd->out[0] >= 0) nm = g->tensors[nd->out[0]].name;
+  if (nm)
+    snprintf(buf, n, "node %d (%s '%s')", i, nq_op_name(nd->op), nm);
+  else
+    snprintf(buf, n, "node %d (%s)", i, nq_op_name(nd->op));
+  return buf;
+}
+
+static void warnf(const qstate *s, const char *fmt, ...) NQ_PRINTF(2, 3);
+static void warnf(const qstate *s, const char *fmt, ...) {
+  if (!s->o->warn) return;
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  s->o->warn(s->o->warn_ctx, msg);
+}
+
+static bool node_is_float_fallback(const qstate *s, const nq_node *n) {
+  return nq_quant_rule(n->op)->kind == NQ_Q_NONE;
+}
+
+/* Decide every activation's parameters: seed clusters from ranges, impose
+ * fixed params, then tie same-scale ops together. */
+static nq_status plan_clusters(qstate *s, nq_error *err) {
+  const nq_graph *f = s->f;
+  char nb[160], tb[96];
+  for (int t = 0; t < f->n_tensors; t++) {
+    s->parent[t] = t;
+    cluster_info *c = &s->cl[t];
+    memset(c, 0, sizeof *c);
+    if (is_float_activation(f, t) && t < s->r->n && s->r->seen[t]) {
+      c->min = s->r->min[t];
+      c->max = s->r->max[t];
+      c->has_range = true;
+    }
+  }
+  /* The uint8 byte mapping fixes the model inputs' parameters. */
+  if (s->o->input_type == NQ_UINT8 && s->o->input_from_bytes) {
+    if (!(s->o->input_std > 0.0f) || !isfinite(s->o->input_mean))
+      return nq_fail(err, NQ_ERR_INVALID_ARG, "uint8 input mapping needs std > 0 and a finite mean");
+    float zp_u8 = nq_round_away(s->o->input_mean);
+    if (zp_u8 < 0 || zp_u8 > 255)
+      return nq_fail(err, NQ_ERR_INVALID_ARG,
+                     "uint8 input mapping: mean %g is outside 0..255, so raw bytes cannot be the input",
+                     (double)s->o->input_mean);
+    if (zp_u8 != s->o->input_mean)
+      warnf(s, "uint8 input: mean %g rounds to zero point %d; inputs are offset by %g of a step",
+            (double)s->o->input_mean, (int)zp_u8, (double)(zp_u8 - s->o->input_mean));
+    for (int i = 0; i < f->n_inputs; i++) {
+      int t = f->inputs[i];
+      if (!is_float_activation(f, t)) continue;
+      cluster_info *c = &s->cl[t];
+      c->fixed = true;
+      c->params.scale = 1.0f / s->o->input_std;
+      c->params.zero_point = (int32_t)zp_u8 - 128;
+    }
+  }
+  for (int i = 0; i < f->n_nodes; i++) {
+    const nq_node *n = &f->nodes[i];
+    const nq_qrule *r = nq_quant_rule(n->op);
+    if (r->kind != NQ_Q_FIXED) continue;
+    for (int k = 0; k < n->n_out; k++) {
+      int t = n->out[k];
+      if (!is_float_activation(f, t)) continue;
+      cluster_info *c = &s->cl[find(s, t)];
+      c->fixed = true;
+      c->params.scale = r->fixed_scale;
+      c->params.zero_point = r->fixed_zp;
+    }
+  }
+  for (int i = 0; i < f->n_nodes; i++) {
+    const nq_node *n = &f->nodes[i];
+    const nq_qrule *r = nq_quant_rule(n->op);
+    if (r->kind != NQ_Q_SAME) continue;
+    int anchor = -1;
+    for (int k = 0; k < n->n_out; k++)
+      if (is_float_activation(f, n->out[k])) {
+        if (anchor < 0)
+          anchor = n->out[k];
+        else
+          join(s, anchor, n->out[k]);
+      }
+    if (anchor < 0) continue;
+    int n_data = 0;
+    for (int k = 0; k < n->n_in; k++)
+      if (nq_quant_is_data_input(n, k) && is_float_activation(f, n->in[k])) n_data++;
+    for (int k = 0; k < n->n_in; k++) {
+      int t = n->in[k];
+      if (!nq_quant_is_data_input(n, k) || !is_float_activation(f, t)) continue;
+      /* A fixed-range tensor (e.g. a LOGISTIC output) joining a concatenation
+       * would force its [0, 1) range on every other input: requantize it. */
+      bool fixed_in = s->cl[find(s, t)].fixed;
+      if ((n_data > 1 && fixed_in && find(s, t) != find(s, anchor)) || !join(s, anchor, t))
+        s->requant[s->req_off[i] + k] = 1;
+    }
+  }
+  for (int t = 0; t < f->n_tensors; t++) {
+    if (!is_float_activation(f, t) || find(s, t) != t) continue;
+    cluster_info *c = &s->cl[t];
+    if (c->fixed) continue;
+    if (!c->has_range) {
+      /* Only tensors that no sample reached (unused) lack a range. */
+      bool used = false;
+      for (int i = 0; i < f->n_outputs; i++) used |= f->outputs[i] == t;
+      for (int i = 0; i < f->n_nodes && !used; i++)
+        for (int k = 0; k < f->nodes[i].n_in; k++) used |= f->nodes[i].in[k] == t;
+      if (used)
+        return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: tensor %s has no calibrated range",
+                       f->source ? f->source : "model", nq_tensor_label(f, t, tb, sizeof tb));
+    }
+    c->params = nq_affine_from_range(c->min, c->max, -128, 127);
+  }
+  (void)nb;
+  return NQ_OK;
+}
+
+static nq_affine params_of(qstate *s, int t) { return s->cl[find(s, t)].params; }
+
+static char *suffixed(const char *name, const char *suffix) {
+  const char *base = name ? name : "tensor";
+  size_t n = strlen(base) + strlen(suffix) + 1;
+  char *out = malloc(n);
+  if (out) snprintf(out, n, "%s%s", base, suffix);
+  return out;
+}
+
+static int add_tensor_like(qstate *s, int ft, const char *name, nq_dtype type, nq_error *err) {
+  const nq_tensor *x = &s->f->tensors[ft];
+  return nq_graph_add_tensor(s->q, name, type, x->rank, x->shape, err);
+}
+
+static nq_status set_affine(nq_graph *q, int t, nq_affine a, nq_error *err) {
+  int64_t zp = a.zero_point;
+  return nq_tensor_set_quant(q, t, 1, &a.scale, &zp, 0, err);
+}
+
+/* Create the int8 (or copied) q tensors for every non-constant f tensor. */
+static nq_status map_activations(qstate *s, nq_error *err) {
+  const nq_graph *f = s->f;
+  for (int t = 0; t < f->n_tensors; t++) {
+    s->tmap[t] = -1;
+    s->cmap[t] = -1;
+    const nq_tensor *x = &f->tensors[t];
+    if (x->data) continue;
+    if (x->type == NQ_FLOAT32) {
+      int qt = add_tensor_like(s, t, x->name, NQ_INT8, err);
+      if (qt < 0) return err->code;
+      NQ_TRY(set_affine(s->q, qt, params_of(s, t), err));
+      if (t < s->r->n && s->r->seen[t]) {
+        s->q->tensors[qt].q.has_range = true;
+        s->q->tensors[qt].q.min = s->r->min[t];
+        s->q->tensors[qt].q.max = s->r->max[t];
+      }
+      s->tmap[t] = qt;
+    } else {
+      int qt = add_tensor_like(s, t, x->name, x->type, err);
+      if (qt < 0) return err->code;
+      if (x->q.n > 0) NQ_TRY(nq_quant_copy(&s->q->tensors[qt].q, &x->q, err));
+      s->tmap[t] = qt;
+    }
+  }
+  return NQ_OK;
+}
+
+/* A non-float constant (shape, axes, paddings, indices) is copied once. */
+static int copy_constant(qstate *s, int ft, nq_error *err) {
+  if (s->cmap[ft] >= 0) return s->cmap[ft];
+  const nq_tensor *x = &s->f->tensors[ft];
+  int qt = add_tensor_like(s, ft, x->name, x->type, err);
+  if (qt < 0) return -1;
+  if (nq_tensor_copy_data(s->q, qt, x->data, x->nbytes, err) != NQ_OK) return -1;
+  if (x->q.n > 0 && nq_quant_copy(&s->q->tensors[qt].q, &x->q, err) != NQ_OK) return -1;
+  s->cmap[ft] = qt;
+  return qt;
+}
+
+static int emit_node(qstate *s, nq_op op, const char *name, int n_in, const int *in, int n_out,
+                     const int *out, const nq_op_params *p, nq_error *err) {
+  return nq_graph_add_node(s->q, op, name, n_in, in, n_out, out, p, err);
+}
+
+/* QUANTIZE src (any type) into a new tensor shaped like f tensor ft with
+ * type `type` and params `a`; returns the new tensor. */
+static int emit_quantize_to(qstate *s, int src, int ft, const char *suffix, nq_dtype type, nq_affine a,
+                            nq_error *err) {
+  char *nm = suffixed(s->q->tensors[src].name, suffix);
+  if (!nm) return nq_fail(err, NQ_ERR_NOMEM, "out of memory"), -1;
+  int t = add_tensor_like(s, ft, nm, type, err);
+  free(nm);
+  if (t < 0) return -1;
+  if (set_affine(s->q, t, a, err) != NQ_OK) return -1;
+  nq_op_params p = nq_op_params_default();
+  if (emit_node(s, NQ_OP_QUANTIZE, NULL, 1, &src, 1, &t, &p, err) < 0) return -1;
+  return t;
+}
+
+/* Input slot k of node i in q terms; quantizes float constants as needed. */
+static int map_input(qstate *s, int i, int k, const float *w_scales, int n_w, nq_error *err) {
+  const nq_graph *f = s->f;
+  const nq_node *n = &f->nodes[i];
+  const nq_qrule *r = nq_quant_rule(n->op);
+  int t = n->in[k];
+  char nb[160];
+  if (t < 0) return -1;
+  const nq_tensor *x = &f->tensors[t];
+  if (!x->data) {
+    int qt = s->tmap[t];
+    if (s->requant[s->req_off[i] + k]) {
+      /* requantize into the parameters of this node's output cluster */
+      int anchor = n->out[0];
+      qt = emit_quantize_to(s, qt, t, "_requant", NQ_INT8, params_of(s, anchor), err);
+    }
+    return qt;
+  }
+  if (x->type != NQ_FLOAT32) return copy_constant(s, t, err);
+  /* A float constant. */
+  if (r->kind == NQ_Q_WEIGHTED && k == r->weight_slot) {
+    return nq_quant_add_weights(s->q, f, t, w_scales, n_w, r->weight_axis, err);
+  }
+  if (r->kind == NQ_Q_WEIGHTED && k == r->bias_slot) {
+    int act = n->in[r->act_slot];
+    nq_affine a = params_of(s, act);
+    return nq_quant_add_bias(s->q, f, t, a.scale, w_scales, n_w, err);
+  }
+  if (!nq_quant_is_data_input(n, k))
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: input %d is a float constant where an integer one is expected",
+                   node_desc(f, i, nb, sizeof nb), k),
+           -1;
+  nq_affine a;
+  if (r->kind == NQ_Q_SAME && n->n_out > 0 && is_float_activation(f, n->out[0])) {
+    a = params_of(s, n->out[0]);
+  } else {
+    float mn, mx;
+    nq_quant_const_range(x, &mn, &mx);
+    a = nq_affine_from_range(mn, mx, -128, 127);
+  }
+  return nq_quant_add_const_affine(s->q, f, t, a, err);
+}
+
+static nq_status emit_fallback(qstate *s, int i, nq_error *err) {
+  const nq_graph *f = s->f;
+  const nq_node *n = &f->nodes[i];
+  char nb[160];
+  if (!s->o->allow_float_fallback)
+    return nq_fail(err, NQ_ERR_UNSUPPORTED,
+                   "%s%s%s: %s has no int8 form in TFLite, so the model cannot be fully int8 "
+                   "(--allow-float-fallback keeps it in float, off the NPU)",
+                   f->source ? f->source : "", f->source ? ": " : "", node_desc(f, i, nb, sizeof nb),
+                   nq_op_name(n->op));
+  warnf(s, "%s stays float32 (no int8 form): it will run on the CPU, not the NPU",
+        node_desc(f, i, nb, sizeof nb));
+  int *in = malloc(sizeof(int) * (size_t)(n->n_in + 1));
+  int *out = malloc(sizeof(int) * (size_t)(n->n_out + 1));
+  if (!in || !out) {
+    free(in);
+    free(out);
+    return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
+  }
+  nq_status st = NQ_OK;
+  nq_op_params dp = nq_op_params_default();
+  for (int k = 0; k < n->n_in && st == NQ_OK; k++) {
+    int t = n->in[k];
+    in[k] = -1;
+    if (t < 0) continue;
+    const nq_tensor *x = &f->tensors[t];
+    if (x->data) {
+      in[k] = copy_constant(s, t, err);
+      if (in[k] < 0) st = err->code;
+    } else if (x->type == NQ_FLOAT32) {
+      char *nm = suffixed(x->name, "_dequant");
+      int ft = nm ? add_tensor_like(s, t, nm, NQ_FLOAT32, err) : -1;
+      free(nm);
+      if (ft < 0 || emit_node(s, NQ_OP_DEQUANTIZE, NULL, 1, &s->tmap[t], 1, &ft, &dp, err) < 0)
+        st = err->code ? err->code : NQ_ERR_NOMEM;
+      in[k] = ft;
+    } else {
+      in[k] = s->tmap[t];
+    }
+  }
+  int n_post = 0;
+  for (int k = 0; k < n->n_out && st == NQ_OK; k++) {
+    int t = n->out[k];
+    const nq_tensor *x = &f->tensors[t];
+    if (x->type == NQ_FLOAT32) {
+      char *nm = suffixed(x->name, "_float");
+      int ft = nm ? add_tensor_like(s, t, nm, NQ_FLOAT32, err) : -1;
+      free(nm);
+      if (ft < 0) st = err->code ? err->code : NQ_ERR_NOMEM;
+      out[k] = ft;
+      n_post++;
+    } else {
+      out[k] = s->tmap[t];
+    }
+  }
+  if (st == NQ_OK && emit_node(s, n->op, n->name, n->n_in, in, n->n_out, out, &n->p, err) < 0) st = err->code;
+  for (int k = 0; k < n->n_out && st == NQ_OK; k++) {
+    int t = n->out[k];
+    if (f->tensors[t].type != NQ_FLOAT32) continue;
+    if (emit_node(s, NQ_OP_QUANTIZE, NULL, 1, &out[k], 1, &s->tmap[t], &dp, err) < 0) st = err->code;
+  }
+  free(in);
+  free(out);
+  return st;
+}
+
+static nq_status emit_quantized(qstate *s, int i, nq_error *err) {
+  const nq_graph *f = s->f;
+  const nq_node *n = &f->nodes[i];
+  const nq_qrule *r = nq_quant_rule(n->op);
+  char nb[160];
+  float *w_scales = NULL;
+  int n_w = 0;
+  nq_status st = NQ_OK;
+  if (r->kind == NQ_Q_WEIGHTED) {
+    int wt = r->weight_slot < n->n_in ? n->in[r->weight_slot] : -1;
+    if (wt < 0 || !f->tensors[wt].data || f->tensors[wt].type != NQ_FLOAT32)
+      return nq_fail(err, NQ_ERR_UNSUPPORTED,
+                     "%s: weights are not a float32 constant; only constant weights can be quantized",
+                     node_desc(f, i, nb, sizeof nb));
+    int act = n->in[r->act_slot];
+    bool per_channel = !s->o->per_tensor && n->op != NQ_OP_FULLY_CONNECTED;
+    const float *bias = NULL;
+    int bt = r->bias_slot < n->n_in ? n->in[r->bias_slot] : -1;
+    if (bt >= 0 && f->tensors[bt].data && f->tensors[bt].type == NQ_FLOAT32) bias = (const float *)f->tensors[bt].data;
+    st = nq_quant_weight_scales(f, wt, per_channel ? r->weight_axis : -1, bias,
+                                bt >= 0 ? (int)nq_tensor_elems(&f->tensors[bt]) : 0, params_of(s, act).scale,
+                                &w_scales, &n_w, err);
+    if (st != NQ_OK) return nq_prefix(err, "%s: ", node_desc(f, i, nb, sizeof nb));
+  }
+  int *in = malloc(sizeof(int) * (size_t)(n->n_in + 1));
+  int *out = malloc(sizeof(int) * (size_t)(n->n_out + 1));
+  if (!in || !out) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory");
+  /* Weights before biases: the bias scale needs the weight scales. */
+  for (int k = 0; k < n->n_in && st == NQ_OK; k++) {
+    in[k] = map_input(s, i, k, w_scales, n_w, err);
+    if (in[k] < 0 && n->in[k] >= 0) st = err->code ? err->code : NQ_ERR_INTERNAL;
+  }
+  for (int k = 0; k < n->n_out && st == NQ_OK; k++) out[k] = s->tmap[n->out[k]];
+  if (st == NQ_OK) {
+    int id = emit_node(s, n->op, n->name, n->n_in, in, n->n_out, out, &n->p, err);
+    if (id < 0) st = err->code;
+  }
+  if (st != NQ_OK && err->msg[0] && !strstr(err->msg, "node "))
+    nq_prefix(err, "%s: ", node_desc(f, i, nb, sizeof nb));
+  free(w_scales);
+  free(in);
+  free(out);
+  return st;
+}
+
+/* Model inputs: int8 tensors directly, or uint8/float32 + QUANTIZE. */
+static nq_status emit_inputs(qstate *s, int *q_inputs, nq_error *err) {
+  const nq_graph *f = s->f;
+  nq_op_params p = nq_op_params_default();
+  for (int i = 0; i < f->n_inputs; i++) {
+    int t = f->inputs[i];
+    int qt = s->tmap[t];
+    q_inputs[i] = qt;
+    if (!is_float_activation(f, t) || s->o->input_type == NQ_INT8) continue;
+    /* The boundary tensor keeps the model's input name; the int8 one is renamed. */
+    nq_tensor *inner = &s->q->tensors[qt];
+    char *renamed = suffixed(inner->name, "_int8");
+    if (!renamed) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
+    int bt = add_tensor_like(s, t, f->tensors[t].name, s->o->input_type, err);
+    if (bt < 0) {
+      free(renamed);
+      return err->code;
+    }
+    inner = &s->q->tensors[qt]; /* the array may have moved */
+    free(inner->name);
+    inner->name = renamed;
+    if (s->o->input_type == NQ_UINT8) {
+      nq_affine a = params_of(s, t);
+      a.zero_point += 128;
+      NQ_TRY(set_affine(s->q, bt, a, err));
+    } else if (s->o->input_type != NQ_FLOAT32) {
+      return nq_fail(err, NQ_ERR_INVALID_ARG, "input type %s: only int8, uint8 or float32",
+                     nq_dtype_name(s->o->input_type));
+    }
+    if (emit_node(s, NQ_OP_QUANTIZE, NULL, 1, &bt, 1, &qt, &p, err) < 0) return err->code;
+    q_inputs[i] = bt;
+  }
+  return NQ_OK;
+}
+
+static nq_status emit_outputs(qstate *s, int *q_outputs, nq_error *err) {
+  const nq_graph *f = s->f;
+  nq_op_params p = nq_op_params_default();
+  for (int i = 0; i < f->n_outputs; i++) {
+    int t = f->outputs[i];
+    int qt = s->tmap[t];
+    q_outputs[i] = qt;
+    if (!is_float_activation(f, t) || s->o->output_type == NQ_INT8) continue;
+    if (s->o->output_type != NQ_UINT8 && s->o->output_type != NQ_FLOAT32)
+      return nq_fail(err, NQ_ERR_INVALID_ARG, "output type %s: only int8, uint8 or float32",
+                     nq_dtype_name(s->o->output_type));
+    char *renamed = suffixed(s->q->tensors[qt].name, "_int8");
+    if (!renamed) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
+    int bt = add_tensor_like(s, t, f->tensors[t].name, s->o->output_type, err);
+    if (bt < 0) {
+      free(renamed);
+      return err->code;
+    }
+    free(s->q->tensors[qt].name);
+    s->q->tensors[qt].name = renamed;
+    nq_op op = NQ_OP_DEQUANTIZE;
+    if (s->o->output_type == NQ_UINT8) {
+      nq_affine a = params_of(s, t);
+      a.zero_point += 128;
+      NQ_TRY(set_affine(s->q, bt, a, err));
+      op = NQ_OP_QUANTIZE;
+    }
+    if (emit_node(s, op, NULL, 1, &qt, 1, &bt, &p, err) < 0) return err->code;
+    q_outputs[i] = bt;
+  }
+  return NQ_OK;
+}
+
+static int lookup(const int *from, const int *to, int n, int t) {
+  for (int i = 0; i < n; i++)
+    if (from[i] == t) return to[i];
+  return -1;
+}
+
+static nq_status copy_signatures(qstate *s, const int *q_in, const int *q_out, nq_error *err) {
+  const nq_graph *f = s->f;
+  if (f->n_signatures == 0) return NQ_OK;
+  nq_graph *q = s->q;
+  q->signatures = calloc((size_t)f->n_signatures, sizeof(nq_signature));
+  if (!q->signatures) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
+  q->n_signatures = f->n_signatures;
+  for (int i = 0; i < f->n_signatures; i++) {
+    const nq_signature *fs = &f->signatures[i];
+    nq_signature *qs = &q->signatures[i];
+    qs->key = fs->key ? strdup(fs->key) : NULL;
+    qs->in = calloc((size_t)(fs->n_in ? fs->n_in : 1), sizeof(nq_sig_entry));
+    qs->out = calloc((size_t)(fs->n_out ? fs->n_out : 1), sizeof(nq_sig_entry));
+    if (!qs->in || !qs->out) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
+    for (int k = 0; k < fs->n_in; k++) {
+      qs->in[k].name = fs->in[k].name ? strdup(fs->in[k].name) : NULL;
+      qs->in[k].tensor = lookup(f->inputs, q_in, f->n_inputs, fs->in[k].tensor);
+      qs->n_in++;
+    }
+    for (int k = 0; k < fs->n_out; k++) {
+      qs->out[k].name = fs->out[k].name ? strdup(fs->out[k].name) : NULL;
+      qs->out[k].tensor = lookup(f->outputs, q_out, f->n_outputs, fs->out[k].tensor);
+      qs->n_out++;
+    }
+  }
+  return NQ_OK;
+}
+
+static nq_status check_float_model(const nq_graph *f, nq_error *err) {
+  char tb[96];
+  for (int i = 0; i < f->n_inputs; i++) {
+    const nq_tensor *x = &f->tensors[f->inputs[i]];
+    if (x->type != NQ_FLOAT32 && x->type != NQ_INT32 && x->type != NQ_INT64 && x->type != NQ_BOOL)
+      return nq_fail(err, NQ_ERR_INVALID_ARG,
+                     "%s: input %s is %s; the quantizer takes a float model (this one is already quantized?)",
+                     f->source ? f->source : "model", nq_tensor_label(f, f->inputs[i], tb, sizeof tb),
+                     nq_dtype_name(x->type));
+  }
+  for (int t = 0; t < f->n_tensors; t++) {
+    const nq_tensor *x = &f->tensors[t];
+    if (!x->data && (x->type == NQ_INT8 || x->type == NQ_UINT8 || x->type == NQ_INT16))
+      return nq_fail(err, NQ_ERR_INVALID_ARG,
+                     "%s: tensor %s is already %s; the quantizer takes a float model",
+                     f->source ? f->source : "model", nq_tensor_label(f, t, tb, sizeof tb),
+                     nq_dtype_name(x->type));
+  }
+  return NQ_OK;
+}
+
+nq_status nq_quantize_graph(const nq_graph *f, const nq_ranges *r, const nq_qoptions *o, nq_graph **out,
+                            nq_error *err) {
+  *out = NULL;
+  NQ_TRY(check_float_model(f, err));
+  if (r->n != f->n_tensors)
+    return nq_fail(err, NQ_ERR_INTERNAL, "ranges cover %d tensors, the graph has %d", r->n, f->n_tensors);
+  qstate s;
+  memset(&s, 0, sizeof s);
+  s.f = f;
+  s.r = r;
+  s.o = o;
+  s.q = nq_graph_new();
+  size_t nt = (size_t)(f->n_tensors ? f->n_tensors : 1);
+  s.parent = malloc(nt * sizeof(int));
+  s.cl = malloc(nt * sizeof(cluster_info));
+  s.tmap = malloc(nt * sizeof(int));
+  s.cmap = malloc(nt * sizeof(int));
+  s.req_off = malloc(sizeof(int) * (size_t)(f->n_nodes + 1));
+  size_t slots = 0;
+  for (int i = 0; i < f->n_nodes; i++) {
+    if (s.req_off) s.req_off[i] = (int)slots;
+    slots += (size_t)f->nodes[i].n_in;
+  }
+  s.requant = calloc(slots ? slots : 1, 1);
+  int *q_in = malloc(sizeof(int) * (size_t)(f->n_inputs + 1));
+  int *q_out = malloc(sizeof(int) * (size_t)(f->n_outputs + 1));
+  nq_status st = NQ_OK;
+  if (!s.q || !s.parent || !s.cl || !s.tmap || !s.cmap || !s.req_off || !s.requant || !q_in || !q_out)
+    st = nq_fail(err, NQ_ERR_NOMEM, "out of memory quantizing %d tensors", f->n_tensors);
+  if (st == NQ_OK) st = plan_clusters(&s, err);
+  if (st == NQ_OK) st = map_activations(&s, err);
+  if (st == NQ_OK) st = emit_inputs(&s, q_in, err);
+  for (int i = 0; i < f->n_nodes && st == NQ_OK; i++)
+    st = node_is_float_fallback(&s, &f->nodes[i]) ? emit_fallback(&s, i, err) : emit_quantized(&s, i, err);
+  if (st == NQ_OK) st = emit_outputs(&s, q_out, err);
+  if (st == NQ_OK) st = nq_graph_set_io(s.q, f->n_inputs, q_in, f->n_outputs, q_out, err);
+  if (st == NQ_OK) st = copy_signatures(&s, q_in, q_out, err);
+  if (st == NQ_OK) {
+    s.q->description = strdup("npuquant " NQ_VERSION_STRING " int8");
+    if (f->source) s.q->source = strdup(f->source);
+    st = nq_graph_verify(s.q, err);
+  }
+  free(s.parent);
+  free(s.cl);
+  free(s.tmap);
+  free(s.cmap);
+  free(s.req_off);
+  free(s.requant);
+  free(q_in);
+  free(q_out);
+  if (st != NQ_OK) {
+    nq_graph_free(s.q);
+    return st;
+  }
+  *out = s.q;
+  return NQ_OK;
+}
