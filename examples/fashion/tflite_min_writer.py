@@ -18,17 +18,19 @@ PAD = {"SAME": 0, "VALID": 1}
 
 class Model:
     def __init__(self):
-        self.tensors = []   # (name, shape, buffer_index)
+        self.tensors = []   # (name, shape, buffer_index, TensorType)
         self.buffers = [b""]
         self.ops = []       # (op, inputs, outputs, options dict)
         self.inputs, self.outputs = [], []
 
-    def tensor(self, name, shape, data=None):
+    def tensor(self, name, shape, data=None, dtype=np.float32):
+        """Add a tensor (a constant when data is given); float32 or int32."""
         buf = 0
         if data is not None:
-            self.buffers.append(np.ascontiguousarray(data, dtype=np.float32).tobytes())
+            self.buffers.append(np.ascontiguousarray(data, dtype=dtype).tobytes())
             buf = len(self.buffers) - 1
-        self.tensors.append((name, list(shape), buf))
+        ttype = {np.float32: 0, np.int32: 2}[dtype]  # TensorType FLOAT32 / INT32
+        self.tensors.append((name, list(shape), buf, ttype))
         return len(self.tensors) - 1
 
     def op(self, name, inputs, outputs, **opts):
@@ -91,12 +93,12 @@ class Model:
             buf_offs.append(b.EndObject())
         # Tensors.
         t_offs = []
-        for name, shape, buf in self.tensors:
+        for name, shape, buf, ttype in self.tensors:
             nm = b.CreateString(name)
             shp = self._int_vector(b, shape)
             b.StartObject(8)
             b.PrependUOffsetTRelativeSlot(0, shp, 0)
-            b.PrependInt8Slot(1, 0, 0)  # FLOAT32
+            b.PrependInt8Slot(1, ttype, 0)
             b.PrependUint32Slot(2, buf, 0)
             b.PrependUOffsetTRelativeSlot(3, nm, 0)
             t_offs.append(b.EndObject())

@@ -60,9 +60,7 @@ def to_tflite(net):
     c2 = conv(p1, "conv2", sd["conv2.weight"], sd["conv2.bias"], [1, 14, 14, 32])
     p2 = m.tensor("pool2", [1, 7, 7, 32])
     m.op("MAX_POOL_2D", [c2], [p2], padding="VALID", stride=2, filter=2)
-    shape = m.tensor("flatten/shape", [2])
-    m.buffers.append(np.array([1, 7 * 7 * 32], dtype=np.int32).tobytes())
-    m.tensors[shape] = ("flatten/shape", [2], len(m.buffers) - 1)
+    shape = m.tensor("flatten/shape", [2], np.array([1, 7 * 7 * 32]), dtype=np.int32)
     flat = m.tensor("flatten", [1, 7 * 7 * 32])
     m.op("RESHAPE", [p2, shape], [flat], new_shape=[1, 7 * 7 * 32])
     # torch flattens C,H,W; the NHWC tensor flattens H,W,C: reorder fc1's columns.
@@ -81,7 +79,7 @@ def to_tflite(net):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--out", default=HERE)
     args = ap.parse_args()
     torch.manual_seed(0)

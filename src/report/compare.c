@@ -1,0 +1,214 @@
+#include "report/compare.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/model_internal.h"
+#include "core/status.h"
+#include "quant/qparams.h"
+
+double nq_metrics_sqnr_db(const nq_metrics *m) {
+  if (m->sum_err2 <= 0.0) return INFINITY;
+  if (m->sum_ref2 <= 0.0) return -INFINITY;
+  return 10.0 * log10(m->sum_ref2 / m->sum_err2);
+}
+
+double nq_metrics_rmse(const nq_metrics *m) { return m->count ? sqrt(m->sum_err2 / (double)m->count) : 0.0; }
+
+void nq_compare_result_free(nq_compare_result *r) {
+  free(r->outputs);
+  free(r->tensors);
+  memset(r, 0, sizeof *r);
+}
+
+/* A tensor's values as float: float32 as is, int8/uint8/int16/int32
+ * dequantized with its (per-tensor) parameters. */
+static nq_status as_float(const nq_tensor *x, const void *data, size_t nbytes, float *dst, size_t n,
+                          nq_error *err) {
+  size_t es = nq_dtype_size(x->type);
+  if (es == 0 || nbytes / es != n) return nq_fail(err, NQ_ERR_INTERNAL, "tensor '%s': size mismatch", x->name ? x->name : "?");
+  float scale = x->q.n > 0 ? x->q.scale[0] : 1.0f;
+  int64_t zp = x->q.n > 0 ? x->q.zero_point[0] : 0;
+  switch (x->type) {
+    case NQ_FLOAT32: memcpy(dst, data, n * sizeof(float)); break;
+    case NQ_INT8:
+      for (size_t i = 0; i < n; i++) dst[i] = (float)(((const int8_t *)data)[i] - zp) * scale;
+      break;
+    case NQ_UINT8:
+      for (size_t i = 0; i < n; i++) dst[i] = (float)(((const uint8_t *)data)[i] - zp) * scale;
+      break;
+    case NQ_INT16:
+      for (size_t i = 0; i < n; i++) dst[i] = (float)(((const int16_t *)data)[i] - zp) * scale;
+      break;
+    case NQ_INT32:
+      for (size_t i = 0; i < n; i++) dst[i] = (float)(((const int32_t *)data)[i] - zp) * scale;
+      break;
+    default:
+      return nq_fail(err, NQ_ERR_UNSUPPORTED, "tensor '%s': cannot compare %s values", x->name ? x->name : "?",
+                     nq_dtype_name(x->type));
+  }
+  return NQ_OK;
+}
+
+static size_t argmax(const float *v, size_t n) {
+  size_t best = 0;
+  for (size_t i = 1; i < n; i++)
+    if (v[i] > v[best]) best = i;
+  return best;
+}
+
+static void accumulate(nq_metrics *m, const float *ref, const float *test, size_t n, const int32_t *label) {
+  for (size_t i = 0; i < n; i++) {
+    double d = (double)ref[i] - (double)test[i];
+    m->sum_ref2 += (double)ref[i] * ref[i];
+    m->sum_err2 += d * d;
+    if (fabs(d) > m->max_abs) m->max_abs = fabs(d);
+  }
+  m->count += n;
+  m->n_samples++;
+  if (m->classifier) {
+    size_t ra = argmax(ref, n), ta = argmax(test, n);
+    m->top1_agree += ra == ta;
+    if (label) {
+      m->ref_correct += (int32_t)ra == *label;
+      m->test_correct += (int32_t)ta == *label;
+    }
+  }
+}
+
+static bool classifier_shaped(const nq_tensor *x) {
+  if (x->rank == 1) return x->shape[0] > 1;
+  if (x->rank == 2) return x->shape[0] == 1 && x->shape[1] > 1;
+  return false;
+}
+
+/* Quantize a float sample into the test model's input type. */
+static nq_status feed(nq_session *s, const nq_tensor *x, int i, const float *v, size_t n, void *tmp,
+                      nq_error *err) {
+  if (x->type == NQ_FLOAT32) return nq_session_set_input(s, i, v, n * sizeof(float), err);
+  if (x->q.n < 1) return nq_fail(err, NQ_ERR_INVALID_ARG, "input '%s' is %s without quantization parameters",
+                                 x->name ? x->name : "?", nq_dtype_name(x->type));
+  float sc = x->q.scale[0];
+  int32_t zp = (int32_t)x->q.zero_point[0];
+  if (x->type == NQ_INT8) {
+    for (size_t k = 0; k < n; k++) ((int8_t *)tmp)[k] = (int8_t)nq_quantize_value(v[k], sc, zp, -128, 127);
+  } else if (x->type == NQ_UINT8) {
+    for (size_t k = 0; k < n; k++) ((uint8_t *)tmp)[k] = (uint8_t)nq_quantize_value(v[k], sc, zp, 0, 255);
+  } else {
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, "input '%s': %s inputs are not fed", x->name ? x->name : "?",
+                   nq_dtype_name(x->type));
+  }
+  return nq_session_set_input(s, i, tmp, n * nq_dtype_size(x->type), err);
+}
+
+static int find_by_name(const nq_graph *g, const char *name) {
+  if (!name) return -1;
+  size_t ln = strlen(name);
+  for (int t = 0; t < g->n_tensors; t++) {
+    const char *nm = g->tensors[t].name;
+    if (!nm || g->tensors[t].data) continue;
+    if (strcmp(nm, name) == 0) return t;
+  }
+  for (int t = 0; t < g->n_tensors; t++) {
+    const char *nm = g->tensors[t].name;
+    if (!nm || g->tensors[t].data) continue;
+    if (strncmp(nm, name, ln) == 0 && strcmp(nm + ln, "_int8") == 0) return t;
+  }
+  return -1;
+}
+
+static void init_metric(nq_metrics *m, const nq_graph *rg, int tr, const nq_graph *tg, int tt) {
+  memset(m, 0, sizeof *m);
+  m->tensor_ref = tr;
+  m->tensor_test = tt;
+  snprintf(m->name, sizeof m->name, "%s", rg->tensors[tr].name ? rg->tensors[tr].name : "?");
+  m->classifier = classifier_shaped(&rg->tensors[tr]);
+  const nq_tensor *x = &tg->tensors[tt];
+  m->scale = x->q.n > 0 ? x->q.scale[0] : 0.0f;
+}
+
+nq_status nq_compare_models(const nq_model *ref, const nq_model *test, const nq_sample_source *src,
+                            bool per_tensor, const int32_t *labels, size_t n_labels,
+                            const nq_session_options *opts, nq_compare_result *out, nq_error *err) {
+  memset(out, 0, sizeof *out);
+  if (labels && n_labels != (size_t)src->n_samples)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "%zu labels for %d samples: one label per sample expected", n_labels,
+                   src->n_samples);
+  const nq_graph *rg = ref->graph, *tg = test->graph;
+  if (rg->n_inputs != tg->n_inputs || rg->n_outputs != tg->n_outputs)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "the models differ in inputs/outputs (%d/%d vs %d/%d)", rg->n_inputs,
+                   rg->n_outputs, tg->n_inputs, tg->n_outputs);
+  for (int i = 0; i < rg->n_inputs; i++)
+    if (nq_tensor_elems(&rg->tensors[rg->inputs[i]]) != nq_tensor_elems(&tg->tensors[tg->inputs[i]]))
+      return nq_fail(err, NQ_ERR_SHAPE, "input %d has different sizes in the two models", i);
+  for (int i = 0; i < rg->n_outputs; i++)
+    if (nq_tensor_elems(&rg->tensors[rg->outputs[i]]) != nq_tensor_elems(&tg->tensors[tg->outputs[i]]))
+      return nq_fail(err, NQ_ERR_SHAPE, "output %d has different sizes in the two models", i);
+
+  out->n_outputs = rg->n_outputs;
+  out->outputs = calloc((size_t)(rg->n_outputs ? rg->n_outputs : 1), sizeof(nq_metrics));
+  if (!out->outputs) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
+  for (int i = 0; i < rg->n_outputs; i++) init_metric(&out->outputs[i], rg, rg->outputs[i], tg, tg->outputs[i]);
+  if (per_tensor) {
+    out->tensors = calloc((size_t)(rg->n_tensors ? rg->n_tensors : 1), sizeof(nq_metrics));
+    if (!out->tensors) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
+    for (int t = 0; t < rg->n_tensors; t++) {
+      const nq_tensor *x = &rg->tensors[t];
+      if (x->data || x->type != NQ_FLOAT32) continue;
+      int tt = find_by_name(tg, x->name);
+      if (tt < 0 || nq_tensor_elems(&tg->tensors[tt]) != nq_tensor_elems(x)) continue;
+      init_metric(&out->tensors[out->n_tensors++], rg, t, tg, tt);
+    }
+  }
+
+  nq_session *rs = NULL, *ts = NULL;
+  nq_status st = nq_session_create(ref, opts, &rs, err);
+  if (st == NQ_OK) st = nq_session_create(test, opts, &ts, err);
+  if (st == NQ_OK && per_tensor) st = nq_session_keep_all_tensors(rs, err);
+  if (st == NQ_OK && per_tensor) st = nq_session_keep_all_tensors(ts, err);
+  size_t maxn = 1;
+  for (int t = 0; t < rg->n_tensors; t++)
+    if (nq_tensor_elems(&rg->tensors[t]) > maxn) maxn = nq_tensor_elems(&rg->tensors[t]);
+  for (int t = 0; t < tg->n_tensors; t++)
+    if (nq_tensor_elems(&tg->tensors[t]) > maxn) maxn = nq_tensor_elems(&tg->tensors[t]);
+  float *a = malloc(maxn * sizeof(float)), *b = malloc(maxn * sizeof(float));
+  void *tmp = malloc(maxn * sizeof(float));
+  if (st == NQ_OK && (!a || !b || !tmp)) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory comparing models");
+  for (int k = 0; k < src->n_samples && st == NQ_OK; k++) {
+    for (int i = 0; i < rg->n_inputs && st == NQ_OK; i++) {
+      size_t n = nq_tensor_elems(&rg->tensors[rg->inputs[i]]);
+      st = src->fill(src->ctx, k, i, a, n, err);
+      if (st == NQ_OK) st = nq_session_set_input(rs, i, a, n * sizeof(float), err);
+      if (st == NQ_OK) st = feed(ts, &tg->tensors[tg->inputs[i]], i, a, n, tmp, err);
+    }
+    if (st == NQ_OK) st = nq_session_run(rs, err);
+    if (st == NQ_OK) st = nq_session_run(ts, err);
+    int nm = per_tensor ? out->n_tensors : 0;
+    for (int j = 0; j < out->n_outputs + nm && st == NQ_OK; j++) {
+      nq_metrics *m = j < out->n_outputs ? &out->outputs[j] : &out->tensors[j - out->n_outputs];
+      const void *rd, *td;
+      size_t rn, tn;
+      if (j < out->n_outputs) {
+        st = nq_session_output(rs, j, &rd, &rn, err);
+        if (st == NQ_OK) st = nq_session_output(ts, j, &td, &tn, err);
+      } else {
+        st = nq_session_tensor(rs, m->tensor_ref, &rd, &rn, err);
+        if (st == NQ_OK) st = nq_session_tensor(ts, m->tensor_test, &td, &tn, err);
+      }
+      size_t n = nq_tensor_elems(&rg->tensors[m->tensor_ref]);
+      if (st == NQ_OK) st = as_float(&rg->tensors[m->tensor_ref], rd, rn, a, n, err);
+      if (st == NQ_OK) st = as_float(&tg->tensors[m->tensor_test], td, tn, b, n, err);
+      if (st == NQ_OK) accumulate(m, a, b, n, labels && j < out->n_outputs ? &labels[k] : NULL);
+    }
+    if (src->progress) src->progress(src->progress_ctx, k + 1, src->n_samples);
+  }
+  free(a);
+  free(b);
+  free(tmp);
+  nq_session_free(rs);
+  nq_session_free(ts);
+  if (st != NQ_OK) nq_compare_result_free(out);
+  return st;
+}

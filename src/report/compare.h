@@ -1,0 +1,49 @@
+/*
+ * How far one model is from another on the same samples: usually the float
+ * model (reference) against its int8 version (test). Both run in our own
+ * executors; the test model's int8/uint8 inputs are quantized from the same
+ * float samples with its input parameters, and its quantized outputs and
+ * tensors are dequantized before comparing.
+ *
+ * Figures per output (and, on request, per tensor matched by name):
+ *  - SQNR = 10 log10(sum ref^2 / sum (ref - test)^2) in dB (higher is better;
+ *    +inf when identical);
+ *  - max |ref - test|, RMSE, and RMSE / scale (error in quantization steps);
+ *  - top-1 agreement for classifier-shaped outputs ([1, N] or [N], N > 1).
+ */
+#ifndef NQ_REPORT_COMPARE_H
+#define NQ_REPORT_COMPARE_H
+
+#include "calib/calibrate.h"
+#include "npuquant.h"
+
+typedef struct nq_metrics {
+  char name[160];
+  int tensor_ref, tensor_test; /* indices in each model */
+  double sum_ref2, sum_err2, max_abs;
+  size_t count;
+  float scale; /* test tensor's quantization scale, 0 if float */
+  bool classifier;
+  int top1_agree, n_samples;
+  int ref_correct, test_correct; /* top-1 equal to the label (when labels are given) */
+} nq_metrics;
+
+double nq_metrics_sqnr_db(const nq_metrics *m);
+double nq_metrics_rmse(const nq_metrics *m);
+
+typedef struct nq_compare_result {
+  int n_outputs;
+  nq_metrics *outputs;
+  int n_tensors; /* 0 unless per-tensor figures were asked for */
+  nq_metrics *tensors;
+} nq_compare_result;
+
+/* labels: one class index per sample (n_labels == src->n_samples), or NULL;
+ * with labels, each classifier output also counts how often each model's
+ * top-1 equals the label (accuracy). */
+nq_status nq_compare_models(const nq_model *ref, const nq_model *test, const nq_sample_source *src,
+                            bool per_tensor, const int32_t *labels, size_t n_labels,
+                            const nq_session_options *opts, nq_compare_result *out, nq_error *err);
+void nq_compare_result_free(nq_compare_result *r);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * Printing what `convert` did and what `compare` measured: op counts,
+ * sizes, stage times and the float-vs-int8 figures per output (and per
+ * tensor), as text or JSON. Printing only; the numbers come from the
+ * library (src/report/compare.h).
+ */
+#ifndef NQ_CLI_REPORT_H
+#define NQ_CLI_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "npuquant.h"
+#include "report/compare.h"
+
+typedef struct cli_report_times {
+  double load, calibrate, quantize, write, evaluate;
+} cli_report_times;
+
+typedef struct cli_report {
+  const char *command; /* "convert" or "compare" */
+  const nq_model *float_model, *int8_model;
+  const char *float_path, *int8_path;
+  size_t float_bytes, int8_bytes;
+  const cli_report_times *times; /* NULL: not printed */
+  const nq_compare_result *cmp;
+  int n_samples;
+  bool eval_is_calibration;
+  bool have_labels;
+} cli_report;
+
+void cli_report_print(const cli_report *r, int json);
+
+#endif

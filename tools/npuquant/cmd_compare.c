@@ -1,0 +1,192 @@
+/*
+ * `npuquant compare FLOAT INT8 -d DATA`: run two models (usually a float
+ * model and its int8 version, from npuquant or from TensorFlow's converter)
+ * on the same samples and report how far apart they are, per output and
+ * optionally per tensor; with --labels, the accuracy of each.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "cli_data.h"
+#include "cli_model.h"
+#include "cli_report.h"
+#include "core/status.h"
+#include "io/npy.h"
+#include "report/compare.h"
+
+const char cmd_compare_help[] =
+    "Usage: npuquant compare FLOAT INT8 -d DATA [-d DATA2 ...] [options]\n"
+    "\n"
+    "Run FLOAT (the reference) and INT8 (the model under test) on the same samples\n"
+    "with npuquant's executors and print, for every output: the SQNR in dB of\n"
+    "INT8's dequantized output against FLOAT's (higher is better), the largest\n"
+    "absolute error, the RMSE, the RMSE in quantization steps, and for\n"
+    "classifier-shaped outputs ([1, N]) how often both pick the same class.\n"
+    "INT8's int8/uint8 inputs are quantized from the same float samples with its\n"
+    "own input parameters. Any two models with the same inputs and outputs work,\n"
+    "e.g. npuquant's output against TensorFlow's own int8 model.\n"
+    "\n"
+    "Options:\n"
+    "  --tensors           also compare every tensor that has the same name in\n"
+    "                      both models (a layer-by-layer view of where accuracy\n"
+    "                      is lost)\n"
+    "  --labels FILE.npy   integer class labels, one per sample (in sample order):\n"
+    "                      also print each model's top-1 accuracy\n"
+    "  --single-rounding   int8 arithmetic as XNNPACK, TFLM and Arm NN round\n"
+    "                      (default: TFLite's reference double rounding)\n"
+    "  --threads N         worker threads (default: one per core)\n"
+    "  --json              print the figures as JSON on stdout\n"
+    "  -h, --help          show this text\n"
+    "\n" CLI_DATA_HELP
+    "\n"
+    "Example:\n"
+    "  npuquant compare vww_96_float.tflite vww_int8.tflite -d photos/ --range 0..1 --tensors\n"
+    "\n"
+    "Exit codes: 0 ok, 1 bad model or data, 2 usage error, 3 unsupported model\n"
+    "feature, 4 internal error.\n";
+
+enum { OPT_TENSORS = 256, OPT_LABELS, OPT_SINGLE, OPT_THREADS, OPT_JSON };
+
+typedef struct compare_args {
+  const char *ref, *test, *labels;
+  cli_data_opts data;
+  int tensors, single_rounding, json;
+  long threads;
+} compare_args;
+
+static int parse_args(int argc, char **argv, compare_args *a) {
+  static const struct option own[] = {
+      {"tensors", no_argument, NULL, OPT_TENSORS},
+      {"labels", required_argument, NULL, OPT_LABELS},
+      {"single-rounding", no_argument, NULL, OPT_SINGLE},
+      {"threads", required_argument, NULL, OPT_THREADS},
+      {"json", no_argument, NULL, OPT_JSON},
+      {"help", no_argument, NULL, 'h'},
+      {0, 0, 0, 0},
+  };
+  struct option *opts = cli_data_merge_opts(own);
+  if (!opts) return CLI_ERR_INTERNAL;
+  int rc = -1, c;
+  opterr = 0;
+  optind = 1;
+  while (rc < 0 && (c = getopt_long(argc, argv, ":hd:", opts, NULL)) != -1) {
+    int r = cli_data_option("compare", c, optarg, &a->data);
+    if (r < 0) rc = CLI_ERR_USAGE;
+    if (r != 0) continue;
+    switch (c) {
+      case 'h':
+        free(opts);
+        cli_print_help(cmd_compare_help);
+        return -2;
+      case OPT_TENSORS: a->tensors = 1; break;
+      case OPT_LABELS: a->labels = optarg; break;
+      case OPT_SINGLE: a->single_rounding = 1; break;
+      case OPT_THREADS:
+        if (cli_parse_int(optarg, 0, 1024, &a->threads) != 0)
+          rc = cli_usage_error("compare", "--threads expects 0..1024, got '%s'", optarg);
+        break;
+      case OPT_JSON: a->json = 1; break;
+      default: rc = cli_getopt_error("compare", c, argv); break;
+    }
+  }
+  free(opts);
+  if (rc >= 0) return rc;
+  if (argc - optind < 2) return cli_usage_error("compare", "expected two models: FLOAT INT8");
+  if (argc - optind > 2) return cli_usage_error("compare", "unexpected argument '%s'", argv[optind + 2]);
+  a->ref = argv[optind];
+  a->test = argv[optind + 1];
+  if (a->data.n_paths == 0) return cli_usage_error("compare", "missing -d DATA (the samples to run)");
+  return -1;
+}
+
+/* Labels: a 1-D integer .npy (or [N, 1]); converted to int32. */
+static nq_status load_labels(const char *path, int32_t **out, size_t *n, nq_error *err) {
+  nq_array arr;
+  NQ_TRY(nq_npy_read_file(path, &arr, err));
+  nq_status st = NQ_OK;
+  if (!(arr.rank == 1 || (arr.rank == 2 && arr.shape[1] == 1)))
+    st = nq_fail(err, NQ_ERR_SHAPE, "%s: labels must be a 1-D array of class indices", path);
+  int32_t *l = st == NQ_OK ? malloc(sizeof(int32_t) * (arr.nelems ? arr.nelems : 1)) : NULL;
+  if (st == NQ_OK && !l) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory for labels");
+  for (size_t i = 0; st == NQ_OK && i < arr.nelems; i++) {
+    switch (arr.type) {
+      case NQ_UINT8: l[i] = ((const uint8_t *)arr.data)[i]; break;
+      case NQ_INT8: l[i] = ((const int8_t *)arr.data)[i]; break;
+      case NQ_INT16: l[i] = ((const int16_t *)arr.data)[i]; break;
+      case NQ_INT32: l[i] = ((const int32_t *)arr.data)[i]; break;
+      case NQ_INT64: l[i] = (int32_t)((const int64_t *)arr.data)[i]; break;
+      default:
+        st = nq_fail(err, NQ_ERR_FORMAT, "%s: labels are %s; integer class indices expected", path,
+                     nq_dtype_name(arr.type));
+    }
+  }
+  free(arr.data);
+  if (st != NQ_OK) {
+    free(l);
+    return st;
+  }
+  *out = l;
+  *n = arr.nelems;
+  return NQ_OK;
+}
+
+int cmd_compare(int argc, char **argv) {
+  compare_args a;
+  memset(&a, 0, sizeof a);
+  cli_data_init(&a.data);
+  int rc = parse_args(argc, argv, &a);
+  if (rc == -2) return CLI_OK;
+  if (rc >= 0) return rc;
+
+  nq_error err = {0};
+  cli_model_file rf, tf;
+  nq_model *rm = NULL, *tm = NULL;
+  cli_data *data = NULL;
+  nq_sample_source src;
+  nq_compare_result cmp = {0};
+  int32_t *labels = NULL;
+  size_t n_labels = 0;
+  nq_session_options so;
+  memset(&so, 0, sizeof so);
+  so.num_threads = (int)a.threads;
+  so.single_rounding = a.single_rounding;
+  nq_status st = cli_load_model(a.ref, &rf, &rm, &err);
+  if (st == NQ_OK) st = cli_load_model(a.test, &tf, &tm, &err);
+  if (st == NQ_OK) st = cli_data_open(&a.data, a.data.paths, a.data.n_paths, rm, "comparing", &data, &src, &err);
+  if (st == NQ_OK && a.labels) {
+    st = load_labels(a.labels, &labels, &n_labels, &err);
+    /* With a sample subset, labels must follow the same selection. */
+    if (st == NQ_OK && (a.data.samples || a.data.use_seed) && n_labels != (size_t)src.n_samples)
+      st = nq_fail(&err, NQ_ERR_INVALID_ARG,
+                   "%s has %zu labels but %d samples were selected; --labels needs every sample in order",
+                   a.labels, n_labels, src.n_samples);
+  }
+  if (st == NQ_OK)
+    st = nq_compare_models(rm, tm, &src, a.tensors, labels, n_labels, &so, &cmp, &err);
+  if (st == NQ_OK) {
+    cli_report rep = {
+        .command = "compare",
+        .float_model = rm,
+        .int8_model = tm,
+        .float_path = a.ref,
+        .int8_path = a.test,
+        .float_bytes = rf.size,
+        .int8_bytes = tf.size,
+        .cmp = &cmp,
+        .n_samples = src.n_samples,
+        .have_labels = labels != NULL,
+    };
+    cli_report_print(&rep, a.json);
+  }
+  free(labels);
+  nq_compare_result_free(&cmp);
+  cli_data_close(data);
+  nq_model_free(rm);
+  nq_model_free(tm);
+  if (st != NQ_OK) return cli_fail_status(st, &err);
+  return CLI_OK;
+}

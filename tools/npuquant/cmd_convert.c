@@ -1,0 +1,283 @@
+/*
+ * `npuquant convert MODEL -d DATA -o OUT.tflite`: the main job. Calibrate
+ * the float model on representative samples, quantize it to a fully int8
+ * TFLite model, write it atomically, and report how close it stays to the
+ * float model (SQNR and top-1 agreement per output).
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "api/model_internal.h"
+#include "calib/calibrate.h"
+#include "cli.h"
+#include "cli_data.h"
+#include "cli_model.h"
+#include "cli_report.h"
+#include "core/status.h"
+#include "json_out.h"
+#include "quant/quantize.h"
+#include "report/compare.h"
+
+const char cmd_convert_help[] =
+    "Usage: npuquant convert MODEL -d DATA [-d DATA2 ...] -o OUT.tflite [options]\n"
+    "\n"
+    "Turn a float model into a fully int8 TensorFlow Lite model that an NPU runs\n"
+    "end to end. MODEL is a float .tflite (the format is detected from the file).\n"
+    "The representative samples (DATA) are run through the float model to record\n"
+    "every activation's range (global min/max, as TensorFlow's converter does);\n"
+    "weights become symmetric int8 (per channel for convolutions unless\n"
+    "--per-tensor), biases int32, and each op gets TFLite's int8 parameters.\n"
+    "Afterwards the int8 model is run beside the float one and the SQNR and top-1\n"
+    "agreement of every output are printed.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output FILE       the int8 .tflite to write (atomically; never the input)\n"
+    "  --per-tensor            one scale per weight tensor instead of per channel:\n"
+    "                          what VeriSilicon NPUs (i.MX 8M Plus) run fastest\n"
+    "  --input-type T          int8 (default), uint8 or float32: the model input's\n"
+    "                          type. With uint8 and image preprocessing given by\n"
+    "                          --mean/--std (or --range/--scale/--offset), the raw\n"
+    "                          camera bytes are the input: scale = 1/std, zero point\n"
+    "                          = mean; otherwise the calibrated range is used.\n"
+    "  --output-type T         int8 (default), uint8 or float32 (keep float for\n"
+    "                          embeddings and regression heads)\n"
+    "  --allow-float-fallback  keep ops that have no int8 form in float, with a\n"
+    "                          warning (they will not run on the NPU); default: error\n"
+    "  --eval-data PATH        measure SQNR/top-1 on these samples instead of the\n"
+    "                          calibration samples (repeat once per input)\n"
+    "  --threads N             worker threads (default: one per core)\n"
+    "  --json                  print the report as JSON on stdout\n"
+    "  -h, --help              show this text\n"
+    "\n" CLI_DATA_HELP
+    "\n"
+    "Examples:\n"
+    "  npuquant convert vww_96_float.tflite -d photos/ --range 0..1 -o vww_int8.tflite\n"
+    "  npuquant convert net.tflite -d calib.npy --per-tensor --input-type uint8 \\\n"
+    "      --mean 127.5 --std 127.5 -o net_int8.tflite\n"
+    "\n"
+    "Exit codes: 0 ok, 1 bad model or data, 2 usage error, 3 unsupported model\n"
+    "feature (e.g. an op with no int8 form), 4 internal error.\n";
+
+enum {
+  OPT_PER_TENSOR = 256,
+  OPT_INPUT_TYPE,
+  OPT_OUTPUT_TYPE,
+  OPT_FALLBACK,
+  OPT_EVAL_DATA,
+  OPT_THREADS,
+  OPT_JSON,
+};
+
+typedef struct convert_args {
+  const char *model, *out;
+  cli_data_opts data;
+  const char *eval_paths[CLI_DATA_MAX_INPUTS];
+  int n_eval;
+  nq_qoptions q;
+  long threads;
+  int json;
+} convert_args;
+
+static int parse_type(const char *s, nq_dtype *t) {
+  if (strcmp(s, "int8") == 0)
+    *t = NQ_INT8;
+  else if (strcmp(s, "uint8") == 0)
+    *t = NQ_UINT8;
+  else if (strcmp(s, "float32") == 0 || strcmp(s, "float") == 0)
+    *t = NQ_FLOAT32;
+  else
+    return -1;
+  return 0;
+}
+
+static int parse_args(int argc, char **argv, convert_args *a) {
+  static const struct option own[] = {
+      {"output", required_argument, NULL, 'o'},
+      {"per-tensor", no_argument, NULL, OPT_PER_TENSOR},
+      {"input-type", required_argument, NULL, OPT_INPUT_TYPE},
+      {"output-type", required_argument, NULL, OPT_OUTPUT_TYPE},
+      {"allow-float-fallback", no_argument, NULL, OPT_FALLBACK},
+      {"eval-data", required_argument, NULL, OPT_EVAL_DATA},
+      {"threads", required_argument, NULL, OPT_THREADS},
+      {"json", no_argument, NULL, OPT_JSON},
+      {"help", no_argument, NULL, 'h'},
+      {0, 0, 0, 0},
+  };
+  struct option *opts = cli_data_merge_opts(own);
+  if (!opts) return cli_usage_error("convert", "out of memory"), CLI_ERR_INTERNAL;
+  int rc = -1, c;
+  opterr = 0;
+  optind = 1;
+  while (rc < 0 && (c = getopt_long(argc, argv, ":ho:d:", opts, NULL)) != -1) {
+    int r = cli_data_option("convert", c, optarg, &a->data);
+    if (r < 0) rc = CLI_ERR_USAGE;
+    if (r != 0) continue;
+    switch (c) {
+      case 'h':
+        cli_print_help(cmd_convert_help);
+        free(opts);
+        return -2;
+      case 'o': a->out = optarg; break;
+      case OPT_PER_TENSOR: a->q.per_tensor = true; break;
+      case OPT_INPUT_TYPE:
+        if (parse_type(optarg, &a->q.input_type) != 0)
+          rc = cli_usage_error("convert", "--input-type expects int8, uint8 or float32, got '%s'", optarg);
+        break;
+      case OPT_OUTPUT_TYPE:
+        if (parse_type(optarg, &a->q.output_type) != 0)
+          rc = cli_usage_error("convert", "--output-type expects int8, uint8 or float32, got '%s'", optarg);
+        break;
+      case OPT_FALLBACK: a->q.allow_float_fallback = true; break;
+      case OPT_EVAL_DATA:
+        if (a->n_eval >= CLI_DATA_MAX_INPUTS)
+          rc = cli_usage_error("convert", "too many --eval-data options");
+        else
+          a->eval_paths[a->n_eval++] = optarg;
+        break;
+      case OPT_THREADS:
+        if (cli_parse_int(optarg, 0, 1024, &a->threads) != 0)
+          rc = cli_usage_error("convert", "--threads expects 0..1024, got '%s'", optarg);
+        break;
+      case OPT_JSON: a->json = 1; break;
+      default: rc = cli_getopt_error("convert", c, argv); break;
+    }
+  }
+  free(opts);
+  if (rc >= 0) return rc;
+  if (optind >= argc) return cli_usage_error("convert", "missing MODEL");
+  if (optind + 1 < argc) return cli_usage_error("convert", "unexpected argument '%s'", argv[optind + 1]);
+  a->model = argv[optind];
+  if (!a->out) return cli_usage_error("convert", "missing -o OUT.tflite");
+  if (a->data.n_paths == 0) return cli_usage_error("convert", "missing -d DATA (the representative samples)");
+  return -1;
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void print_warning(void *ctx, const char *msg) {
+  (void)ctx;
+  fprintf(stderr, "npuquant: warning: %s\n", msg);
+}
+
+/* With --input-type uint8 and an affine image preprocessing that is the
+ * same for every channel, raw bytes become the model input directly. */
+static void choose_uint8_mapping(convert_args *a, const cli_data *d, const nq_model *m) {
+  if (a->q.input_type != NQ_UINT8 || !a->data.have_norm) return;
+  const nq_preprocess *pp = cli_data_preprocess(d);
+  nq_tensor_info ti;
+  nq_error err;
+  if (nq_model_input(m, 0, &ti, &err) != NQ_OK) return;
+  int ch = ti.rank > 0 ? ti.shape[ti.rank - 1] : 1;
+  if (a->data.channels_first && ti.rank == 4) ch = ti.shape[1];
+  if (ch > NQ_PP_MAX_CHANNELS) ch = 1;
+  float a0, b0;
+  nq_preprocess_affine(pp, 0, &a0, &b0);
+  for (int c = 1; c < ch; c++) {
+    float ac, bc;
+    nq_preprocess_affine(pp, c, &ac, &bc);
+    if (ac != a0 || bc != b0) {
+      fprintf(stderr,
+              "npuquant: warning: per-channel mean/std differ, so one uint8 scale cannot map raw bytes; "
+              "the uint8 input uses the calibrated range instead\n");
+      return;
+    }
+  }
+  if (!(a0 > 0)) return;
+  a->q.input_from_bytes = true;
+  a->q.input_std = 1.0f / a0;
+  a->q.input_mean = -b0 / a0;
+}
+
+static size_t file_size(const char *p) {
+  struct stat st;
+  return stat(p, &st) == 0 ? (size_t)st.st_size : 0;
+}
+
+int cmd_convert(int argc, char **argv) {
+  convert_args a;
+  memset(&a, 0, sizeof a);
+  cli_data_init(&a.data);
+  a.q = nq_qoptions_default();
+  a.q.warn = print_warning;
+  int rc = parse_args(argc, argv, &a);
+  if (rc == -2) return CLI_OK;
+  if (rc >= 0) return rc;
+
+  nq_error err = {0};
+  cli_report_times times = {0};
+  double t0 = now_s();
+  cli_model_file mf;
+  nq_model *fm = NULL, *qm = NULL;
+  nq_status st = cli_load_model(a.model, &mf, &fm, &err);
+  if (st != NQ_OK) return cli_fail_status(st, &err);
+  times.load = now_s() - t0;
+
+  nq_session_options so;
+  memset(&so, 0, sizeof so);
+  so.num_threads = (int)a.threads;
+  so.single_rounding = 0;
+
+  cli_data *calib = NULL, *eval = NULL;
+  nq_sample_source csrc, esrc;
+  nq_ranges ranges = {0};
+  nq_compare_result cmp = {0};
+  t0 = now_s();
+  st = cli_data_open(&a.data, a.data.paths, a.data.n_paths, fm, "calibrating", &calib, &csrc, &err);
+  if (st == NQ_OK) {
+    choose_uint8_mapping(&a, calib, fm);
+    st = nq_calibrate(fm, &csrc, &so, &ranges, &err);
+  }
+  times.calibrate = now_s() - t0;
+  t0 = now_s();
+  nq_graph *qg = NULL;
+  if (st == NQ_OK) st = nq_quantize_graph(fm->graph, &ranges, &a.q, &qg, &err);
+  if (st == NQ_OK) st = nq_model_wrap(qg, NULL, &qm, &err);
+  times.quantize = now_s() - t0;
+  t0 = now_s();
+  if (st == NQ_OK) st = nq_model_save_tflite(qm, a.out, &err);
+  times.write = now_s() - t0;
+  t0 = now_s();
+  if (st == NQ_OK) {
+    nq_sample_source *src = &csrc;
+    if (a.n_eval > 0) {
+      st = cli_data_open(&a.data, a.eval_paths, a.n_eval, fm, "evaluating", &eval, &esrc, &err);
+      src = &esrc;
+    }
+    if (st == NQ_OK) st = nq_compare_models(fm, qm, src, false, NULL, 0, &so, &cmp, &err);
+    if (st != NQ_OK) nq_prefix(&err, "%s was written, but evaluating it failed: ", a.out);
+  }
+  times.evaluate = now_s() - t0;
+  if (st == NQ_OK || qm) {
+    cli_report rep = {
+        .command = "convert",
+        .float_model = fm,
+        .int8_model = qm,
+        .float_path = a.model,
+        .int8_path = st == NQ_OK || cmp.n_outputs ? a.out : NULL,
+        .float_bytes = mf.size,
+        .int8_bytes = file_size(a.out),
+        .times = &times,
+        .cmp = st == NQ_OK ? &cmp : NULL,
+        .n_samples = a.n_eval > 0 ? esrc.n_samples : csrc.n_samples,
+        .eval_is_calibration = a.n_eval == 0,
+    };
+    if (st == NQ_OK) cli_report_print(&rep, a.json);
+  }
+  nq_compare_result_free(&cmp);
+  nq_ranges_free(&ranges);
+  cli_data_close(calib);
+  cli_data_close(eval);
+  nq_model_free(qm);
+  nq_model_free(fm);
+  if (st != NQ_OK) return cli_fail_status(st, &err);
+  return CLI_OK;
+}
