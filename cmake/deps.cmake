@@ -8,3 +8,41 @@ set(NQ_DEP_CFLAGS "")
 pkg_check_modules(OPENBLAS REQUIRED openblas)
 list(APPEND NQ_DEP_LIBS ${OPENBLAS_LINK_LIBRARIES})
 list(APPEND NQ_DEP_INCLUDES ${OPENBLAS_INCLUDE_DIRS})
+
+# libjpeg(-turbo), libpng, zlib: calibration images (src/calib/image_*.c) and
+# deflate-compressed .npz members (src/io/npz.c).
+pkg_check_modules(JPEG REQUIRED libjpeg)
+pkg_check_modules(PNG REQUIRED libpng)
+pkg_check_modules(ZLIB REQUIRED zlib)
+list(APPEND NQ_DEP_LIBS ${JPEG_LINK_LIBRARIES} ${PNG_LINK_LIBRARIES} ${ZLIB_LINK_LIBRARIES})
+list(APPEND NQ_DEP_INCLUDES ${JPEG_INCLUDE_DIRS} ${PNG_INCLUDE_DIRS} ${ZLIB_INCLUDE_DIRS})
+
+# Fast float kernels: the files named *_avx2.c hold AVX2+FMA code that runs
+# only after a run-time CPU check, so only they get the flags (x86-64 only).
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|amd64")
+  file(GLOB_RECURSE NQ_AVX2_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/*_avx2.c)
+  set_source_files_properties(${NQ_AVX2_SOURCES} PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma")
+endif()
+
+# ONNX frontend (src/frontends/onnx/): protobuf-c parses the .onnx protobuf.
+# The C bindings are generated at build time with protoc-c from the onnx.proto
+# that Debian's libonnx-dev installs, into ${CMAKE_BINARY_DIR}/generated (on the
+# include path); the top-level CMakeLists.txt adds NQ_ONNX_PB_SOURCES to the library.
+pkg_check_modules(PROTOBUF_C REQUIRED libprotobuf-c)
+find_program(NQ_PROTOC_C protoc-c REQUIRED)
+find_file(NQ_ONNX_PROTO onnx.proto PATHS /usr/include/onnx /usr/local/include/onnx NO_DEFAULT_PATH)
+if(NOT NQ_ONNX_PROTO)
+  message(FATAL_ERROR "onnx.proto not found: install libonnx-dev (scripts/setup.sh)")
+endif()
+set(NQ_ONNX_PB_DIR ${CMAKE_BINARY_DIR}/generated)
+set(NQ_ONNX_PB_SOURCES ${NQ_ONNX_PB_DIR}/onnx.pb-c.c)
+get_filename_component(NQ_ONNX_PROTO_DIR ${NQ_ONNX_PROTO} DIRECTORY)
+file(MAKE_DIRECTORY ${NQ_ONNX_PB_DIR})
+add_custom_command(
+  OUTPUT ${NQ_ONNX_PB_DIR}/onnx.pb-c.c ${NQ_ONNX_PB_DIR}/onnx.pb-c.h
+  COMMAND ${NQ_PROTOC_C} --proto_path=${NQ_ONNX_PROTO_DIR} --c_out=${NQ_ONNX_PB_DIR} ${NQ_ONNX_PROTO}
+  DEPENDS ${NQ_ONNX_PROTO}
+  COMMENT "protoc-c: generating the ONNX protobuf bindings"
+  VERBATIM)
+list(APPEND NQ_DEP_LIBS ${PROTOBUF_C_LINK_LIBRARIES})
+list(APPEND NQ_DEP_INCLUDES ${PROTOBUF_C_INCLUDE_DIRS})

@@ -63,8 +63,27 @@ size_t nq_dtype_size(nq_dtype t);
 
 typedef struct nq_model nq_model;
 
-/* Load a model. The format is detected from the file contents
- * (a .tflite flatbuffer for now; later Keras, TensorFlow and ONNX). */
+/* Options some formats need; zero-initialise and set what applies.
+ * Strings use the CLI's syntax and are parsed by the frontend. */
+typedef struct nq_load_options {
+  /* ONNX / frozen GraphDef: fix dynamic dimensions, "NAME:1x3x224x224[,NAME2:...]"
+   * (a bare "1x3x224x224" applies to the only input). */
+  const char *input_shapes;
+  /* Frozen GraphDef: input and output node names, comma separated. */
+  const char *inputs, *outputs;
+  /* SavedModel: the signature to use (default "serving_default"). */
+  const char *signature;
+  /* Keras: an architecture JSON (model.to_json()) for a weights-only .h5. */
+  const char *keras_json;
+  /* ONNX: keep the model input NHWC instead of the model's own NCHW. */
+  int nhwc_input;
+} nq_load_options;
+
+/* Load a model. The format is detected from the file contents (see
+ * src/api/formats.def: .tflite, and the frontends as they land).
+ * opts may be NULL. */
+nq_status nq_model_load_ex(const char *path, const nq_load_options *opts, nq_model **out, nq_error *err);
+/* nq_model_load_ex with no options. */
 nq_status nq_model_load(const char *path, nq_model **out, nq_error *err);
 void nq_model_free(nq_model *m);
 

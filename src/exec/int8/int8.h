@@ -1,8 +1,35 @@
 /*
  * Integer (int8/uint8/int32-bias) kernels, indexed by nq_op; a NULL entry
  * means the op has no integer kernel yet. The engine uses this table for a
- * node whose activations are quantized (int8/uint8/int16 inputs or outputs),
- * including QUANTIZE/DEQUANTIZE between float and int8.
+ * node whose activations are quantized (int8/uint8/int16 inputs or outputs)
+ * and that has no float32 operand; float <-> int8 QUANTIZE/DEQUANTIZE are
+ * float-side kernels, 8-bit -> 8-bit QUANTIZE (requantize) is here.
+ *
+ * What "bit-exact" means per op (the choice of reference, see also the
+ * comment at the top of each *_s8.c file):
+ *
+ *  - Requantizing ops (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED,
+ *    TRANSPOSE_CONV, ADD, SUB, MUL, MEAN (spatial), QUANTIZE, RELU*,
+ *    LEAKY_RELU, PRELU, L2_NORMALIZATION): TFLite's reference integer
+ *    kernels with their Prepare-time multipliers, through requant.h, in the
+ *    rounding the session asks for: double rounding (TFLite's default
+ *    build) or single rounding (TFLITE_SINGLE_ROUNDING, as TFLM/CMSIS-NN;
+ *    the closest to XNNPACK and Arm NN, which requantize in float).
+ *  - SOFTMAX: TFLite's builtin int8/uint8 kernel, the float lookup-table
+ *    path (PopulateSoftmaxLookupTable); XNNPACK takes float softmax only, so
+ *    this is also what LiteRT runs. Rounding mode does not apply.
+ *  - LOGISTIC, TANH: TFLite's 256-entry table computed in float in Prepare
+ *    (PopulateLookupTable, builtin and reference kernels alike); XNNPACK's
+ *    int8 sigmoid/tanh tabulate the same function. Rounding mode n/a.
+ *  - HARD_SWISH: reference_ops::HardSwish (16-bit fixed point), one variant.
+ *  - RESIZE_BILINEAR: ResizeBilinearInteger in both rounding variants.
+ *  - MEAN (non-spatial), SUM, CONCATENATION with rescaling: TFLite's float
+ *    formulas (QuantizedMeanOrSum, ConcatenationWithScaling).
+ *  - AVERAGE/MAX_POOL, MAXIMUM/MINIMUM and data movement: exact integer
+ *    operations on the raw values (no requantization).
+ *
+ * Checked against LiteRT.js (TFLite + XNNPACK) by tests/int8: per op and
+ * on TF's own int8/uint8 networks.
  */
 #ifndef NQ_EXEC_INT8_H
 #define NQ_EXEC_INT8_H

@@ -1,0 +1,81 @@
+/*
+ * Element-wise binary ops with numpy broadcasting (rank <= 6), reference.
+ *   ADD SUB MUL DIV MAXIMUM MINIMUM POW SQUARED_DIFFERENCE: float32, and
+ *   int32 for ADD SUB MUL MAXIMUM MINIMUM (shape arithmetic).
+ *   PRELU: out = x >= 0 ? x : alpha * x, alpha broadcast against x.
+ * ADD/SUB/MUL/DIV apply the fused activation (float only).
+ */
+#include <math.h>
+
+#include "exec/float/ref.h"
+
+/* Strides of `v` seen through the output shape: 0 on broadcast dims. */
+static void bstrides(const nq_tview *v, const nq_tview *o, size_t *st) {
+  size_t s = 1;
+  for (int i = o->rank - 1; i >= 0; i--) {
+    int iv = i - (o->rank - v->rank);
+    if (iv >= 0 && v->shape[iv] != 1) {
+      st[i] = s;
+    } else {
+      st[i] = 0;
+    }
+    if (iv >= 0) s *= (size_t)v->shape[iv];
+  }
+}
+
+static float op_f(nq_op op, float x, float y) {
+  switch (op) {
+    case NQ_OP_ADD: return x + y;
+    case NQ_OP_SUB: return x - y;
+    case NQ_OP_MUL: return x * y;
+    case NQ_OP_DIV: return x / y;
+    case NQ_OP_MAXIMUM: return x > y ? x : y;
+    case NQ_OP_MINIMUM: return x < y ? x : y;
+    case NQ_OP_POW: return powf(x, y);
+    case NQ_OP_SQUARED_DIFFERENCE: return (x - y) * (x - y);
+    case NQ_OP_PRELU: return x >= 0.0f ? x : x * y;
+    default: return 0.0f;
+  }
+}
+
+static int32_t op_i(nq_op op, int32_t x, int32_t y) {
+  switch (op) {
+    case NQ_OP_ADD: return (int32_t)((uint32_t)x + (uint32_t)y);
+    case NQ_OP_SUB: return (int32_t)((uint32_t)x - (uint32_t)y);
+    case NQ_OP_MUL: return (int32_t)((uint32_t)x * (uint32_t)y);
+    case NQ_OP_MAXIMUM: return x > y ? x : y;
+    case NQ_OP_MINIMUM: return x < y ? x : y;
+    default: return 0;
+  }
+}
+
+nq_status nq_ref_binary(const nq_kernel_args *a, nq_error *err) {
+  const nq_tview *x = &a->in[0], *y = &a->in[1], *o = &a->out[0];
+  size_t sx[NQ_MAX_RANK], sy[NQ_MAX_RANK];
+  int idx[NQ_MAX_RANK] = {0};
+  bstrides(x, o, sx);
+  bstrides(y, o, sy);
+  size_t n = nq_tview_elems(o), ix = 0, iy = 0;
+  nq_op op = a->node->op;
+  bool is_int = o->type == NQ_INT32;
+  bool fused = op == NQ_OP_ADD || op == NQ_OP_SUB || op == NQ_OP_MUL || op == NQ_OP_DIV;
+  for (size_t k = 0; k < n; k++) {
+    if (is_int) {
+      ((int32_t *)o->data)[k] = op_i(op, ((const int32_t *)x->data)[ix], ((const int32_t *)y->data)[iy]);
+    } else {
+      float v = op_f(op, ((const float *)x->data)[ix], ((const float *)y->data)[iy]);
+      ((float *)o->data)[k] = fused ? nq_ref_act(a->p->act, v) : v;
+    }
+    /* Advance the multi-index (odometer), keeping both input offsets. */
+    for (int d = o->rank - 1; d >= 0; d--) {
+      ix += sx[d];
+      iy += sy[d];
+      if (++idx[d] < o->shape[d]) break;
+      ix -= sx[d] * (size_t)o->shape[d];
+      iy -= sy[d] * (size_t)o->shape[d];
+      idx[d] = 0;
+    }
+  }
+  (void)err;
+  return NQ_OK;
+}

@@ -1,0 +1,34 @@
+/* The fast float kernels' entry points, one family per *_fast.c file,
+ * wired into nq_float_kernels_fast by fast_table.c (see exec/kernel.h for
+ * what run / scratch / prepare / release do). */
+#ifndef NQ_EXEC_FLOAT_FAST_KERNELS_H
+#define NQ_EXEC_FLOAT_FAST_KERNELS_H
+
+#include "exec/kernel.h"
+
+/* conv2d_fast.c */
+nq_status nq_conv2d_fast_run(const nq_kernel_args *a, nq_error *err);
+size_t nq_conv2d_fast_scratch(const nq_kernel_args *a);
+nq_status nq_conv2d_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+void nq_conv2d_fast_release(void *prepared);
+
+/* fully_connected_fast.c */
+nq_status nq_fc_fast_run(const nq_kernel_args *a, nq_error *err);
+size_t nq_fc_fast_scratch(const nq_kernel_args *a);
+nq_status nq_fc_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+void nq_fc_fast_release(void *prepared);
+
+/* depthwise_conv2d_fast.c */
+nq_status nq_dw_fast_run(const nq_kernel_args *a, nq_error *err);
+size_t nq_dw_fast_scratch(const nq_kernel_args *a);
+nq_status nq_dw_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+
+/* pool2d_fast.c */
+nq_status nq_avgpool_fast_run(const nq_kernel_args *a, nq_error *err);
+size_t nq_avgpool_fast_scratch(const nq_kernel_args *a);
+nq_status nq_maxpool_fast_run(const nq_kernel_args *a, nq_error *err);
+size_t nq_maxpool_fast_scratch(const nq_kernel_args *a);
+nq_status nq_avgpool_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+nq_status nq_maxpool_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * QUANTIZE (float32 -> int8/uint8/int16) and DEQUANTIZE (int8/uint8/int16/
+ * float16 -> float32), reference. Per-tensor or per-axis parameters.
+ *   q = clamp(round_half_away(x / scale) + zero_point, type range)
+ *       (a true division by the float scale, as TFLite's reference does)
+ *   x = (q - zero_point) * scale
+ */
+#include <math.h>
+#include <string.h>
+
+#include "exec/float/ref.h"
+
+static bool is_qint(nq_dtype t) { return t == NQ_INT8 || t == NQ_UINT8 || t == NQ_INT16; }
+
+static bool quant_ok(const nq_tview *v) {
+  return v->q && v->q->n >= 1 && v->q->scale && v->q->zero_point &&
+         (v->q->n == 1 || (v->q->axis >= 0 && v->q->axis < v->rank && v->shape[v->q->axis] == v->q->n));
+}
+
+nq_status nq_ref_prep_quantize(const nq_kernel_args *a, void **prepared, nq_error *err) {
+  *prepared = NULL;
+  if (a->in[0].type != NQ_FLOAT32 || !is_qint(a->out[0].type))
+    return nq_ref_type_fail(a, err, "float32 in, int8/uint8/int16 out");
+  if (!quant_ok(&a->out[0])) return nq_ref_fail(a, err, NQ_ERR_FORMAT, "output has no usable quantization parameters");
+  for (int i = 0; i < a->out[0].q->n; i++)
+    if (!(a->out[0].q->scale[i] > 0.0f)) return nq_ref_fail(a, err, NQ_ERR_FORMAT, "output scale %d is not positive", i);
+  return NQ_OK;
+}
+
+nq_status nq_ref_prep_dequantize(const nq_kernel_args *a, void **prepared, nq_error *err) {
+  *prepared = NULL;
+  if (a->out[0].type != NQ_FLOAT32 || (!is_qint(a->in[0].type) && a->in[0].type != NQ_FLOAT16))
+    return nq_ref_type_fail(a, err, "int8/uint8/int16/float16 in, float32 out");
+  if (a->in[0].type != NQ_FLOAT16 && !quant_ok(&a->in[0]))
+    return nq_ref_fail(a, err, NQ_ERR_FORMAT, "input has no usable quantization parameters");
+  return NQ_OK;
+}
+
+/* Channel of element k for per-axis parameters. */
+static size_t channel(const nq_tview *v, size_t k) {
+  if (v->q->n == 1) return 0;
+  size_t inner = 1;
+  for (int d = v->q->axis + 1; d < v->rank; d++) inner *= (size_t)v->shape[d];
+  return (k / inner) % (size_t)v->q->n;
+}
+
+nq_status nq_ref_quantize(const nq_kernel_args *a, nq_error *err) {
+  const float *in = a->in[0].data;
+  const nq_tview *o = &a->out[0];
+  size_t n = nq_tview_elems(o);
+  int64_t lo = o->type == NQ_INT8 ? -128 : o->type == NQ_UINT8 ? 0 : -32768;
+  int64_t hi = o->type == NQ_INT8 ? 127 : o->type == NQ_UINT8 ? 255 : 32767;
+  for (size_t k = 0; k < n; k++) {
+    size_t c = channel(o, k);
+    float r = roundf(in[k] / o->q->scale[c]); /* roundf: half away from zero */
+    int64_t q;
+    if (r != r)
+      return nq_ref_fail(a, err, NQ_ERR_NUMERIC, "input element %zu is NaN", k);
+    if (r > 1e9f) q = hi;
+    else if (r < -1e9f) q = lo;
+    else q = (int64_t)r + o->q->zero_point[c];
+    q = q < lo ? lo : q > hi ? hi : q;
+    if (o->type == NQ_INT8) ((int8_t *)o->data)[k] = (int8_t)q;
+    else if (o->type == NQ_UINT8) ((uint8_t *)o->data)[k] = (uint8_t)q;
+    else ((int16_t *)o->data)[k] = (int16_t)q;
+  }
+  return NQ_OK;
+}
+
+static float half_to_float(uint16_t h) {
+  uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 0x1f, man = h & 0x3ff, bits;
+  if (exp == 0) {
+    float f = ldexpf((float)man, -24);
+    return sign ? -f : f;
+  }
+  if (exp == 31)
+    bits = sign | 0x7f800000u | (man << 13);
+  else
+    bits = sign | ((exp + 112) << 23) | (man << 13);
+  float f;
+  memcpy(&f, &bits, 4);
+  return f;
+}
+
+nq_status nq_ref_dequantize(const nq_kernel_args *a, nq_error *err) {
+  const nq_tview *x = &a->in[0];
+  float *out = a->out[0].data;
+  size_t n = nq_tview_elems(x);
+  for (size_t k = 0; k < n; k++) {
+    if (x->type == NQ_FLOAT16) {
+      uint16_t h;
+      memcpy(&h, (const char *)x->data + 2 * k, 2);
+      out[k] = half_to_float(h);
+      continue;
+    }
+    size_t c = channel(x, k);
+    int64_t q = x->type == NQ_INT8 ? ((const int8_t *)x->data)[k]
+              : x->type == NQ_UINT8 ? ((const uint8_t *)x->data)[k] : ((const int16_t *)x->data)[k];
+    out[k] = (float)(q - x->q->zero_point[c]) * x->q->scale[c];
+  }
+  (void)err;
+  return NQ_OK;
+}

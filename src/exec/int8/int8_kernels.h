@@ -1,0 +1,51 @@
+/*
+ * The integer kernel entry points, one triple per op family
+ * (nq_i8_<name>_run / _scratch / _prepare), gathered into
+ * nq_int8_kernels[] by int8_table.c. Only the functions a family needs are
+ * defined; see each *_s8.c file for the op semantics, argument ranges and
+ * overflow reasoning.
+ */
+#ifndef NQ_EXEC_INT8_KERNELS_H
+#define NQ_EXEC_INT8_KERNELS_H
+
+#include "exec/int8/int8_common.h"
+
+#define NQ_I8_DECLARE(name)                                                               \
+  nq_status nq_i8_##name##_run(const nq_kernel_args *a, nq_error *err);                   \
+  size_t nq_i8_##name##_scratch(const nq_kernel_args *a);                                 \
+  nq_status nq_i8_##name##_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+
+NQ_I8_DECLARE(conv)          /* CONV_2D */
+NQ_I8_DECLARE(dw)            /* DEPTHWISE_CONV_2D */
+NQ_I8_DECLARE(tconv)         /* TRANSPOSE_CONV */
+NQ_I8_DECLARE(fc)            /* FULLY_CONNECTED */
+NQ_I8_DECLARE(binary)        /* ADD SUB MUL MAXIMUM MINIMUM */
+NQ_I8_DECLARE(pool)          /* AVERAGE_POOL_2D MAX_POOL_2D */
+NQ_I8_DECLARE(reduce)        /* MEAN SUM */
+NQ_I8_DECLARE(softmax)       /* SOFTMAX */
+NQ_I8_DECLARE(lut)           /* LOGISTIC TANH */
+NQ_I8_DECLARE(hardswish)     /* HARD_SWISH */
+NQ_I8_DECLARE(relu)          /* RELU RELU6 RELU_N1_TO_1 */
+NQ_I8_DECLARE(leaky_relu)    /* LEAKY_RELU */
+NQ_I8_DECLARE(prelu)         /* PRELU */
+NQ_I8_DECLARE(l2norm)        /* L2_NORMALIZATION */
+NQ_I8_DECLARE(concat)        /* CONCATENATION */
+NQ_I8_DECLARE(quantize)      /* QUANTIZE (8-bit -> 8-bit requantize) */
+NQ_I8_DECLARE(copy)          /* RESHAPE SQUEEZE EXPAND_DIMS */
+NQ_I8_DECLARE(pad)           /* PAD PADV2 */
+NQ_I8_DECLARE(mirror_pad)    /* MIRROR_PAD */
+NQ_I8_DECLARE(transpose)     /* TRANSPOSE */
+NQ_I8_DECLARE(slice)         /* SLICE */
+NQ_I8_DECLARE(strided_slice) /* STRIDED_SLICE */
+NQ_I8_DECLARE(split)         /* SPLIT SPLIT_V */
+NQ_I8_DECLARE(pack)          /* PACK */
+NQ_I8_DECLARE(unpack)        /* UNPACK */
+NQ_I8_DECLARE(gather)        /* GATHER */
+NQ_I8_DECLARE(space_depth)   /* SPACE_TO_DEPTH DEPTH_TO_SPACE */
+NQ_I8_DECLARE(batch_space)   /* SPACE_TO_BATCH_ND BATCH_TO_SPACE_ND */
+NQ_I8_DECLARE(resize)        /* RESIZE_BILINEAR RESIZE_NEAREST_NEIGHBOR */
+NQ_I8_DECLARE(arg_max)       /* ARG_MAX */
+
+#undef NQ_I8_DECLARE
+
+#endif

@@ -1,0 +1,137 @@
+/*
+ * Integer MEAN and SUM over constant axes (input 1), TFLite reduce.cc
+ * semantics for int8/uint8.
+ *
+ * MEAN picks one of three TFLite paths, in TFLite's order:
+ *  1. keep_dims, rank 4, axes exactly {1, 2} (the global-average-pool
+ *     pattern): reference_integer_ops::Mean. acc = sum (x - zp_in) in int32
+ *     (|acc| <= 255 * H * W, H * W < 2^23 checked), acc = MBQM(acc, s_in /
+ *     s_out), then divided by H * W rounding half away from zero, + zp_out,
+ *     clamped.
+ *  2. same scale and zero point in and out: the integer mean of the raw
+ *     values, sum / count truncated towards zero (reference_ops::Mean).
+ *  3. otherwise reference_ops::QuantizedMeanOrSum in float:
+ *     round(float(sum) / float(count) * (s_in/s_out) - zp_in * (s_in/s_out))
+ *     + zp_out, clamped.
+ * SUM always uses QuantizedMeanOrSum's sum form:
+ *     round(sum * (s_in/s_out) - zp_in * (s_in/s_out) * count) + zp_out,
+ * clamped (TFLite wraps on overflow and, with equal parameters, adds raw
+ * values in 8 bits; we keep the arithmetic meaning instead).
+ * Sums of paths 2 and 3 are int64 (scratch, one per output element).
+ */
+#include "exec/int8/int8_kernels.h"
+
+#include <math.h>
+
+typedef struct reduce_prep {
+  float s_in, s_out;
+  int32_t zp_in, zp_out;
+  nq_qmul m; /* s_in / s_out, for path 1 */
+} reduce_prep;
+
+nq_status nq_i8_reduce_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
+  *prepared = NULL;
+  if (a->n_in != 2 || a->n_out != 1)
+    return nq_i8_fail(a, err, "%d inputs / %d outputs, 2 / 1 expected", a->n_in, a->n_out);
+  NQ_TRY(nq_i8_need_q8(a, &a->in[0], "input", err));
+  NQ_TRY(nq_i8_need_q8(a, &a->out[0], "output", err));
+  if (a->in[0].type != a->out[0].type) return nq_i8_fail(a, err, "input and output types differ");
+  reduce_prep *p;
+  NQ_TRY(nq_i8_alloc_prepared(a, sizeof *p, (void **)&p, err));
+  *prepared = p;
+  NQ_TRY(nq_i8_qparams(a, &a->in[0], "input", &p->s_in, &p->zp_in, err));
+  NQ_TRY(nq_i8_qparams(a, &a->out[0], "output", &p->s_out, &p->zp_out, err));
+  if (!nq_quantize_multiplier((double)p->s_in / (double)p->s_out, &p->m))
+    return nq_i8_fail(a, err, "scale ratio %g cannot be represented",
+                      (double)p->s_in / (double)p->s_out);
+  return NQ_OK;
+}
+
+size_t nq_i8_reduce_scratch(const nq_kernel_args *a) {
+  return nq_i8_align64(nq_tview_elems(&a->out[0]) * sizeof(int64_t));
+}
+
+nq_status nq_i8_reduce_run(const nq_kernel_args *a, nq_error *err) {
+  const reduce_prep *p = a->prepared;
+  const nq_tview *in = &a->in[0], *ax = &a->in[1], *out = &a->out[0];
+  if (!p) return nq_i8_fail(a, err, "not prepared");
+  const int r = in->rank;
+  bool reduced[NQ_MAX_RANK] = {false};
+  const size_t n_ax = nq_tview_elems(ax);
+  int raw_axes[2] = {0, 0};
+  for (size_t i = 0; i < n_ax; i++) {
+    int64_t v;
+    if (!nq_i8_const_int(ax, i, &v)) return nq_i8_fail(a, err, "axis input must be int32/int64");
+    if (v < -r || v >= r) return nq_i8_fail(a, err, "axis %lld out of range for rank %d",
+                                            (long long)v, r);
+    if (i < 2) raw_axes[i] = (int)v;
+    reduced[v < 0 ? v + r : v] = true;
+  }
+  const nq_dtype t = in->type;
+  int32_t qmin, qmax;
+  nq_i8_type_range(t, &qmin, &qmax);
+  const size_t in_n = nq_tview_elems(in), out_n = nq_tview_elems(out);
+  const bool is_mean = a->node->op == NQ_OP_MEAN;
+
+  if (is_mean && a->p->keep_dims && r == 4 && n_ax == 2 &&
+      ((raw_axes[0] == 1 && raw_axes[1] == 2) || (raw_axes[0] == 2 && raw_axes[1] == 1))) {
+    const int N = in->shape[0], H = in->shape[1], W = in->shape[2], C = in->shape[3];
+    const int32_t cnt = H * W;
+    if (cnt < 1 || cnt >= (1 << 23) || out_n != (size_t)N * C)
+      return nq_i8_fail(a, err, "spatial mean over %dx%d does not fit", H, W);
+    for (int n = 0; n < N; n++)
+      for (int c = 0; c < C; c++) {
+        int32_t acc = 0;
+        for (int i = 0; i < cnt; i++)
+          acc += nq_i8_ld(in->data, t, ((size_t)n * cnt + i) * C + c) - p->zp_in;
+        acc = nq_mbqm(acc, p->m, a->single_rounding);
+        acc = acc > 0 ? (acc + cnt / 2) / cnt : (acc - cnt / 2) / cnt;
+        nq_i8_st(out->data, t, (size_t)n * C + c,
+                 nq_clamp_i32(nq_sat_i32((int64_t)acc + p->zp_out), qmin, qmax));
+      }
+    return NQ_OK;
+  }
+
+  if (!a->scratch || a->scratch_size < nq_i8_reduce_scratch(a))
+    return nq_i8_fail(a, err, "scratch of %zu bytes, %zu expected", a->scratch_size,
+                      nq_i8_reduce_scratch(a));
+  /* Output strides over the input's dims (0 on reduced dims). */
+  int64_t ost[NQ_MAX_RANK];
+  int64_t s = 1;
+  size_t kept_n = 1;
+  for (int d = r - 1; d >= 0; d--) {
+    ost[d] = reduced[d] ? 0 : s;
+    if (!reduced[d]) {
+      s *= in->shape[d];
+      kept_n *= (size_t)in->shape[d];
+    }
+  }
+  if (kept_n != out_n)
+    return nq_i8_fail(a, err, "output has %zu elements, %zu expected", out_n, kept_n);
+  int64_t *sum = a->scratch;
+  for (size_t i = 0; i < out_n; i++) sum[i] = 0;
+  nq_i8_iter it;
+  nq_i8_iter_init(&it, in, ost, NULL);
+  for (size_t i = 0; i < in_n; i++, nq_i8_iter_next(&it)) sum[it.off0] += nq_i8_ld(in->data, t, i);
+  const size_t cnt = out_n ? in_n / out_n : 0;
+  if (cnt == 0) return NQ_OK;
+  const float scale = p->s_in / p->s_out;
+  if (is_mean && p->s_in == p->s_out && p->zp_in == p->zp_out) {
+    for (size_t i = 0; i < out_n; i++) nq_i8_st(out->data, t, i, (int32_t)(sum[i] / (int64_t)cnt));
+  } else if (is_mean) {
+    const float bias = (float)(-p->zp_in) * scale;
+    for (size_t i = 0; i < out_n; i++) {
+      float mean = (float)sum[i] / (float)cnt;
+      float v = roundf(mean * scale + bias) + (float)p->zp_out;
+      v = v < (float)qmin ? (float)qmin : v > (float)qmax ? (float)qmax : v;
+      nq_i8_st(out->data, t, i, (int32_t)v);
+    }
+  } else {
+    const float bias = (float)(-p->zp_in) * scale * (float)cnt;
+    for (size_t i = 0; i < out_n; i++) {
+      int32_t v = nq_round_f32_to_i32((float)sum[i] * scale + bias);
+      nq_i8_st(out->data, t, i, nq_clamp_i32(nq_sat_i32((int64_t)v + p->zp_out), qmin, qmax));
+    }
+  }
+  return NQ_OK;
+}

@@ -1,0 +1,78 @@
+/* Saving a graph as a .tflite file: serialize, check the bytes with our own
+ * reader, carry over the source file's associated-files archive, write
+ * atomically without ever replacing the input file. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "api/model_internal.h"
+#include "core/atomic_file.h"
+#include "core/status.h"
+#include "frontends/tflite/tflite_reader.h"
+#include "writers/tflite/tflite_write.h"
+#include "writers/tflite/tflite_zip.h"
+
+/* The whole source file, or NULL when it cannot be read any more (then
+ * nothing is carried over: the model itself does not depend on it). */
+static uint8_t *read_source(const char *path, size_t *size) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  uint8_t *buf = NULL;
+  long n = -1;
+  if (fseek(f, 0, SEEK_END) == 0) n = ftell(f);
+  if (n > 0 && fseek(f, 0, SEEK_SET) == 0) {
+    buf = malloc((size_t)n);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+      free(buf);
+      buf = NULL;
+    }
+  }
+  fclose(f);
+  *size = buf ? (size_t)n : 0;
+  return buf;
+}
+
+nq_status nq_tflite_write_file(const nq_graph *g, const char *path, const char *protect,
+                               nq_error *err) {
+  if (!path || !*path) return nq_fail(err, NQ_ERR_INVALID_ARG, "no output path given");
+  /* Refuse early, before the work of serializing, when the output is the input. */
+  if (protect && nq_same_file(path, protect))
+    return nq_fail(err, NQ_ERR_INVALID_ARG,
+                   "%s: refusing to overwrite the input file %s; choose another output path",
+                   path, protect);
+  uint8_t *bytes;
+  size_t size;
+  NQ_TRY(nq_tflite_write_memory(g, &bytes, &size, err));
+  /* Self-check: our own reader (with its full structural verifier) must
+   * accept what we are about to write. */
+  nq_graph *back = NULL;
+  nq_status s = nq_tflite_read_memory(bytes, size, path, &back, err);
+  nq_graph_free(back);
+  if (s != NQ_OK) {
+    nq_prefix(err, "%s: the written model fails to read back (a writer bug): ", path);
+    free(bytes);
+    return NQ_ERR_INTERNAL;
+  }
+  if (protect) {
+    size_t src_size, zip_start;
+    uint8_t *src = read_source(protect, &src_size);
+    if (src) {
+      nq_tflite_find_appended_zip(src, src_size, &zip_start);
+      if (zip_start < src_size) s = nq_tflite_append_zip(src, src_size, zip_start, &bytes, &size, err);
+      free(src);
+    }
+    if (s != NQ_OK) {
+      free(bytes);
+      return nq_prefix(err, "%s: ", path);
+    }
+  }
+  s = nq_write_file_atomic(path, bytes, size, protect, err);
+  free(bytes);
+  return s;
+}
+
+nq_status nq_model_save_tflite(const nq_model *m, const char *path, nq_error *err) {
+  if (!m || !m->graph) return nq_fail(err, NQ_ERR_INVALID_ARG, "save: no model given");
+  if (!path || !*path) return nq_fail(err, NQ_ERR_INVALID_ARG, "save: no output path given");
+  /* m->path is the file the model came from: never write over it. */
+  return nq_tflite_write_file(m->graph, path, m->path, err);
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/python3
+"""Per-op oracle of the integer kernels: one small int8 model per kernel and
+variant (written by make_op_models with npuquant's own writer), run by
+npuquant (int8_run) and by LiteRT.js on the same inputs: bytes of a real
+photo (skimage chelsea.png) laid over each input's full integer range.
+
+    int8_ops_oracle.py RUNNER MAKE_OP_MODELS      (env: NQ_SHARED_DIR, NQ_SOURCE_DIR)
+
+Assertion (single rounding, the XNNPACK-like mode): data-movement ops must
+match exactly, arithmetic ops within 1 step. Double-rounding (TFLite
+reference) figures are printed beside. A model LiteRT refuses is a SKIP row;
+one npuquant cannot run is a failure. Exit 0/1, 77 as int8_oracle.py.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import int8_oracle as base  # noqa: E402 (sibling module)
+
+EXACT = {"reshape", "pad", "mirror_pad_reflect", "transpose", "slice", "strided_slice", "split",
+         "split_v", "pack", "unpack", "gather", "space_to_depth", "depth_to_space",
+         "space_to_batch", "batch_to_space", "resize_nearest_align", "resize_nearest_half_pixel",
+         "arg_max", "max_pool_valid", "maximum", "minimum", "concat_same", "quantize_to_uint8"}
+
+# Cases where LiteRT.js is no reference: checked against hand-computed values
+# in test_int8_kernels instead.
+ORACLE_UNUSABLE = {
+    "concat_requant": "LiteRT.js 2.5 outputs all zeros for int8 CONCATENATION with rescaling",
+}
+
+
+def photo_bytes():
+    from PIL import Image  # noqa: PLC0415 (Debian python3-pil)
+    img = Image.open(os.path.join(base.SHARED, "data", "skimage-samples", "chelsea.png")).convert("RGB")
+    return np.asarray(img, dtype=np.uint8).reshape(-1)
+
+
+def main():
+    if len(sys.argv) != 3:
+        print("usage: int8_ops_oracle.py RUNNER MAKE_OP_MODELS")
+        return 2
+    runner, maker = sys.argv[1], sys.argv[2]
+    if not base.SHARED or not os.path.isdir(os.path.join(base.SHARED, "data")):
+        base.skip("../shared not found (NQ_SHARED_DIR)")
+    t0 = time.time()
+    pix = photo_bytes()
+    rows, failures = [], 0
+    with tempfile.TemporaryDirectory() as tmp:
+        mk = subprocess.run([maker, tmp], capture_output=True, text=True)
+        names = mk.stdout.split()
+        if mk.returncode != 0:
+            print(mk.stderr.strip())
+            failures += 1
+        probe = subprocess.run(["node", os.path.join(base.ORACLES, "litert_run.mjs"), "--info",
+                                os.path.join(tmp, names[0] + ".tflite")], capture_output=True)
+        if probe.returncode in (77, 127):
+            base.skip("LiteRT.js is not installed (tests/oracles: npm ci)")
+        offset = 0
+        for name in names:
+            model = os.path.join(tmp, name + ".tflite")
+            info = base.facts(model)
+            ins = []
+            for k, inp in enumerate(info["inputs"]):
+                lo, hi = base.QRANGE[inp["type"]]
+                n = int(np.prod(inp["shape"])) if inp["shape"] else 1
+                q = np.resize(np.roll(pix, -offset), n).astype(np.int64) * (hi - lo) // 255 + lo
+                offset += 7919
+                path = os.path.join(tmp, "%s_in%d.npy" % (name, k))
+                np.save(path, q.astype(inp["type"]).reshape(inp["shape"]))
+                ins.append(path)
+            if name in ORACLE_UNUSABLE:
+                rows.append((name, "-", "-", "SKIP (%s)" % ORACLE_UNUSABLE[name]))
+                continue
+            res = base.compare(runner, model, ins, len(info["outputs"]), tmp, name)
+            limit = 0 if name in EXACT else 1
+            if isinstance(res, str) and res.startswith("litert"):
+                rows.append((name, "-", "-", "SKIP (LiteRT refuses: %s)" % res[-100:]))
+                continue
+            if isinstance(res, str):
+                failures += 1
+                rows.append((name, "-", "-", "FAIL (%s)" % res[-110:]))
+                continue
+            fmt = lambda r: ",".join("shape" if d is None else str(d) for d in r)
+            if any(d is None or d > limit for d in res["single"]):
+                failures += 1
+                status = "FAIL (limit %d)" % limit
+            else:
+                status = "PASS (limit %d)" % limit
+            rows.append((name, fmt(res["single"]), fmt(res["double"]), status))
+    w = max(len(r[0]) for r in rows)
+    print("%-*s  %-8s %-8s %s" % (w, "op model", "single", "double", "result (max step diff vs LiteRT)"))
+    for r in rows:
+        print("%-*s  %-8s %-8s %s" % (w, r[0], r[1], r[2], r[3]))
+    print("%d failure(s), %.1f s" % (failures, time.time() - t0))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

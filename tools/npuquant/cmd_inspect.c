@@ -1,0 +1,426 @@
+/*
+ * `npuquant inspect MODEL [--tensors] [--json]`: what a model is, for a
+ * person (text) or a program (--json). The facts come from the public
+ * nq_model_* accessors; op versions, signatures and metadata come from the
+ * graph itself (api/model_internal.h), which the public API does not expose.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "api/model_internal.h"
+#include "cli.h"
+#include "cli_model.h"
+#include "core/status.h"
+#include "json_out.h"
+#include "writers/tflite/op_version.h"
+
+const char cmd_inspect_help[] =
+    "Usage: npuquant inspect MODEL [--tensors] [--json]\n"
+    "\n"
+    "Describe a model file without running it:\n"
+    "  - the file, its format and size;\n"
+    "  - every model input and output: name, type, shape and quantization\n"
+    "    (scale and zero point, or the per-axis count and axis), with the formula\n"
+    "    that turns a stored integer q into the real value it stands for, e.g.\n"
+    "      real = (q - (-128)) * 0.0039215689\n"
+    "    and, for 8-bit inputs, how raw 0..255 pixels map onto it;\n"
+    "  - the operators: name, version and how many nodes use each;\n"
+    "  - the number of tensors, the bytes of constant data per type and the\n"
+    "    parameter count (elements of all constant tensors);\n"
+    "  - signatures (named entry points) and metadata entries by name.\n"
+    "\n"
+    "Options:\n"
+    "  --tensors   also list every tensor: index, type, shape, constant or not,\n"
+    "              bytes, quantization and name\n"
+    "  --json      print the same facts as one JSON object on stdout; keys:\n"
+    "              file, format, size_bytes, description, inputs, outputs, ops,\n"
+    "              num_tensors, num_operators, num_constant_tensors,\n"
+    "              constant_bytes {type: bytes}, parameters, signatures, metadata,\n"
+    "              and tensors (with --tensors). inputs/outputs entries are\n"
+    "              {name, shape, type, scale[], zero_point[], quantized_dimension};\n"
+    "              ops entries are {op, version, count}, sorted by op then version\n"
+    "  -h, --help  show this text\n"
+    "\n" CLI_LOAD_HELP
+    "\n"
+    "A version shown is the one stored in the file; for a node npuquant created\n"
+    "it is the version the TFLite writer would write.\n"
+    "\n"
+    "Examples:\n"
+    "  npuquant inspect mobilenet_v2.tflite\n"
+    "  npuquant inspect model_int8.tflite --tensors\n"
+    "  npuquant inspect model_int8.tflite --json > facts.json\n"
+    "\n"
+    "Exit codes: 0 ok, 1 unreadable or malformed model, 2 usage error,\n"
+    "3 unsupported op, type or file format, 4 internal error.\n";
+
+typedef struct op_count {
+  const char *op;
+  int version;
+  int count;
+} op_count;
+
+static int cmp_op_count(const void *a, const void *b) {
+  const op_count *x = a, *y = b;
+  int c = strcmp(x->op, y->op);
+  if (c) return c;
+  return (x->version > y->version) - (x->version < y->version);
+}
+
+/* Op (name, version) counts sorted by name then version. Returns the number
+ * of distinct entries; *out is malloc'd (NULL when the graph has no nodes). */
+static int count_ops(const nq_graph *g, op_count **out) {
+  *out = NULL;
+  if (g->n_nodes == 0) return 0;
+  op_count *v = calloc((size_t)g->n_nodes, sizeof *v);
+  if (!v) return -1;
+  for (int i = 0; i < g->n_nodes; i++) {
+    const nq_node *n = &g->nodes[i];
+    v[i].op = nq_op_name(n->op);
+    /* The file's version when there is one; otherwise what our writer picks. */
+    v[i].version = n->version > 0 ? n->version : nq_tflite_op_version(g, n);
+    v[i].count = 1;
+  }
+  qsort(v, (size_t)g->n_nodes, sizeof *v, cmp_op_count);
+  int k = 0;
+  for (int i = 0; i < g->n_nodes; i++) {
+    if (k > 0 && strcmp(v[k - 1].op, v[i].op) == 0 && v[k - 1].version == v[i].version)
+      v[k - 1].count++;
+    else
+      v[k++] = v[i];
+  }
+  *out = v;
+  return k;
+}
+
+typedef struct model_totals {
+  int n_constant;
+  size_t const_bytes[NQ_DTYPE_COUNT];
+  size_t parameters;
+} model_totals;
+
+static nq_status sum_constants(const nq_model *m, model_totals *t, nq_error *err) {
+  memset(t, 0, sizeof *t);
+  int n = nq_model_num_tensors(m);
+  for (int i = 0; i < n; i++) {
+    nq_tensor_info ti;
+    NQ_TRY(nq_model_tensor(m, i, &ti, err));
+    if (!ti.is_constant) continue;
+    t->n_constant++;
+    if ((unsigned)ti.type < NQ_DTYPE_COUNT) t->const_bytes[ti.type] += ti.nbytes;
+    size_t es = nq_dtype_size(ti.type);
+    t->parameters += es ? ti.nbytes / es : 0;
+  }
+  return NQ_OK;
+}
+
+/* ---- JSON ---- */
+
+static void json_tensor_fields(json_out *j, const nq_tensor_info *t) {
+  json_string(j, "name", t->name ? t->name : "");
+  json_begin_array(j, "shape");
+  for (int d = 0; d < t->rank; d++) json_int(j, NULL, t->shape[d]);
+  json_end_array(j);
+  json_string(j, "type", nq_dtype_name(t->type));
+  json_begin_array(j, "scale");
+  for (int k = 0; k < t->n_params; k++) json_float(j, NULL, t->scale[k]);
+  json_end_array(j);
+  json_begin_array(j, "zero_point");
+  for (int k = 0; k < t->n_params; k++) json_int(j, NULL, (long long)t->zero_point[k]);
+  json_end_array(j);
+  json_int(j, "quantized_dimension", t->n_params > 0 ? t->axis : 0);
+}
+
+static nq_status json_io(json_out *j, const nq_model *m, int outputs, nq_error *err) {
+  int n = outputs ? nq_model_num_outputs(m) : nq_model_num_inputs(m);
+  json_begin_array(j, outputs ? "outputs" : "inputs");
+  for (int i = 0; i < n; i++) {
+    nq_tensor_info t;
+    NQ_TRY(outputs ? nq_model_output(m, i, &t, err) : nq_model_input(m, i, &t, err));
+    json_begin_object(j, NULL);
+    json_tensor_fields(j, &t);
+    json_end_object(j);
+  }
+  json_end_array(j);
+  return NQ_OK;
+}
+
+static nq_status print_json(const cli_model_file *mf, const nq_model *m, const op_count *ops, int n_ops,
+                            const model_totals *tot, int with_tensors, nq_error *err) {
+  const nq_graph *g = m->graph;
+  json_out j;
+  json_init(&j, stdout);
+  json_begin_object(&j, NULL);
+  json_string(&j, "file", mf->path);
+  json_string(&j, "format", mf->format);
+  json_int(&j, "size_bytes", (long long)mf->size);
+  json_string(&j, "description", g->description);
+  NQ_TRY(json_io(&j, m, 0, err));
+  NQ_TRY(json_io(&j, m, 1, err));
+  json_begin_array(&j, "ops");
+  for (int i = 0; i < n_ops; i++) {
+    json_begin_object(&j, NULL);
+    json_string(&j, "op", ops[i].op);
+    json_int(&j, "version", ops[i].version);
+    json_int(&j, "count", ops[i].count);
+    json_end_object(&j);
+  }
+  json_end_array(&j);
+  json_int(&j, "num_tensors", nq_model_num_tensors(m));
+  json_int(&j, "num_operators", g->n_nodes);
+  json_int(&j, "num_constant_tensors", tot->n_constant);
+  json_begin_object(&j, "constant_bytes");
+  for (int t = 0; t < NQ_DTYPE_COUNT; t++)
+    if (tot->const_bytes[t]) json_int(&j, nq_dtype_name((nq_dtype)t), (long long)tot->const_bytes[t]);
+  json_end_object(&j);
+  json_int(&j, "parameters", (long long)tot->parameters);
+  json_begin_array(&j, "signatures");
+  for (int s = 0; s < g->n_signatures; s++) {
+    const nq_signature *sg = &g->signatures[s];
+    json_begin_object(&j, NULL);
+    json_string(&j, "key", sg->key ? sg->key : "");
+    for (int side = 0; side < 2; side++) {
+      json_begin_array(&j, side ? "outputs" : "inputs");
+      int n = side ? sg->n_out : sg->n_in;
+      const nq_sig_entry *e = side ? sg->out : sg->in;
+      for (int k = 0; k < n; k++) {
+        json_begin_object(&j, NULL);
+        json_string(&j, "name", e[k].name ? e[k].name : "");
+        json_int(&j, "tensor", e[k].tensor);
+        json_end_object(&j);
+      }
+      json_end_array(&j);
+    }
+    json_end_object(&j);
+  }
+  json_end_array(&j);
+  json_begin_array(&j, "metadata");
+  for (int k = 0; k < g->n_metadata; k++) {
+    json_begin_object(&j, NULL);
+    json_string(&j, "name", g->metadata[k].name ? g->metadata[k].name : "");
+    json_int(&j, "size", (long long)g->metadata[k].size);
+    json_end_object(&j);
+  }
+  json_end_array(&j);
+  if (with_tensors) {
+    json_begin_array(&j, "tensors");
+    int n = nq_model_num_tensors(m);
+    for (int i = 0; i < n; i++) {
+      nq_tensor_info t;
+      NQ_TRY(nq_model_tensor(m, i, &t, err));
+      json_begin_object(&j, NULL);
+      json_int(&j, "index", i);
+      json_tensor_fields(&j, &t);
+      json_bool(&j, "constant", t.is_constant);
+      json_int(&j, "bytes", (long long)t.nbytes);
+      json_end_object(&j);
+    }
+    json_end_array(&j);
+  }
+  json_end_object(&j);
+  json_finish(&j);
+  return NQ_OK;
+}
+
+/* ---- text ---- */
+
+static void print_quant_short(const nq_tensor_info *t) {
+  if (t->n_params == 1)
+    printf("scale %.9g zero_point %lld", t->scale[0], (long long)t->zero_point[0]);
+  else if (t->n_params > 1)
+    printf("per-axis: %d scales along dim %d", t->n_params, t->axis);
+}
+
+/* The formula and the range of real values a quantized I/O tensor covers. */
+static void print_quant_meaning(const nq_tensor_info *t, int is_input) {
+  if (t->n_params == 0) return;
+  if (t->n_params > 1) {
+    float lo = t->scale[0], hi = t->scale[0];
+    for (int k = 1; k < t->n_params; k++) {
+      if (t->scale[k] < lo) lo = t->scale[k];
+      if (t->scale[k] > hi) hi = t->scale[k];
+    }
+    printf("      real = (q - zero_point[c]) * scale[c], c = index along dim %d; scales %.9g .. %.9g\n",
+           t->axis, lo, hi);
+    return;
+  }
+  double s = t->scale[0];
+  long long zp = (long long)t->zero_point[0];
+  if (zp < 0)
+    printf("      real = (q - (%lld)) * %.9g\n", zp, s);
+  else
+    printf("      real = (q - %lld) * %.9g\n", zp, s);
+  long long qmin = 0, qmax = 0;
+  switch (t->type) {
+    case NQ_INT8:
+      qmin = -128, qmax = 127;
+      break;
+    case NQ_UINT8:
+      qmin = 0, qmax = 255;
+      break;
+    case NQ_INT16:
+      qmin = -32768, qmax = 32767;
+      break;
+    default:
+      return;
+  }
+  printf("      q in [%lld, %lld] covers real [%.9g, %.9g]\n", qmin, qmax, (double)(qmin - zp) * s,
+         (double)(qmax - zp) * s);
+  /* 8-bit image inputs: what feeding raw pixels p = 0..255 means. */
+  if (!is_input) return;
+  if (t->type == NQ_UINT8)
+    printf("      pixels: feed p (0..255) as q unchanged: p = 0 -> %.9g, p = 255 -> %.9g\n",
+           (double)(0 - zp) * s, (double)(255 - zp) * s);
+  else if (t->type == NQ_INT8)
+    printf("      pixels: feed q = p - 128 for p in 0..255: p = 0 -> %.9g, p = 255 -> %.9g\n",
+           (double)(-128 - zp) * s, (double)(127 - zp) * s);
+}
+
+static nq_status print_io_text(const nq_model *m, int outputs, nq_error *err) {
+  int n = outputs ? nq_model_num_outputs(m) : nq_model_num_inputs(m);
+  printf("\n%s (%d):\n", outputs ? "outputs" : "inputs", n);
+  for (int i = 0; i < n; i++) {
+    nq_tensor_info t;
+    NQ_TRY(outputs ? nq_model_output(m, i, &t, err) : nq_model_input(m, i, &t, err));
+    char sh[128];
+    printf("  %d  %-8s %-18s '%s'", i, nq_dtype_name(t.type), cli_shape_str(t.shape, t.rank, sh, sizeof sh),
+           t.name ? t.name : "");
+    if (t.n_params) {
+      printf("  ");
+      print_quant_short(&t);
+    }
+    printf("\n");
+    print_quant_meaning(&t, !outputs);
+  }
+  return NQ_OK;
+}
+
+static nq_status print_tensor_table(const nq_model *m, nq_error *err) {
+  int n = nq_model_num_tensors(m);
+  printf("\ntensors:\n  %5s  %-8s %-20s %-5s %10s  %-40s %s\n", "index", "type", "shape", "const", "bytes",
+         "quantization", "name");
+  for (int i = 0; i < n; i++) {
+    nq_tensor_info t;
+    NQ_TRY(nq_model_tensor(m, i, &t, err));
+    char sh[128], q[96] = "-";
+    if (t.n_params == 1)
+      snprintf(q, sizeof q, "scale %.9g zp %lld", t.scale[0], (long long)t.zero_point[0]);
+    else if (t.n_params > 1)
+      snprintf(q, sizeof q, "per-axis dim %d, %d scales", t.axis, t.n_params);
+    printf("  %5d  %-8s %-20s %-5s %10zu  %-40s %s\n", i, nq_dtype_name(t.type),
+           cli_shape_str(t.shape, t.rank, sh, sizeof sh), t.is_constant ? "yes" : "no", t.nbytes, q,
+           t.name ? t.name : "");
+  }
+  return NQ_OK;
+}
+
+static nq_status print_text(const cli_model_file *mf, const nq_model *m, const op_count *ops, int n_ops,
+                            const model_totals *tot, int with_tensors, nq_error *err) {
+  const nq_graph *g = m->graph;
+  printf("file:        %s\n", mf->path);
+  printf("format:      %s\n", mf->format);
+  printf("size:        %zu bytes\n", mf->size);
+  if (g->description) printf("description: %s\n", g->description);
+  NQ_TRY(print_io_text(m, 0, err));
+  NQ_TRY(print_io_text(m, 1, err));
+
+  printf("\noperators (%d nodes, %d kinds):\n", g->n_nodes, n_ops);
+  printf("  %-28s %7s %7s\n", "op", "version", "count");
+  for (int i = 0; i < n_ops; i++) printf("  %-28s %7d %7d\n", ops[i].op, ops[i].version, ops[i].count);
+
+  printf("\ntensors:     %d (%d constant)\n", nq_model_num_tensors(m), tot->n_constant);
+  size_t total = 0;
+  for (int t = 0; t < NQ_DTYPE_COUNT; t++) total += tot->const_bytes[t];
+  printf("constants:   %zu bytes", total);
+  const char *sep = " (";
+  for (int t = 0; t < NQ_DTYPE_COUNT; t++) {
+    if (!tot->const_bytes[t]) continue;
+    printf("%s%s %zu", sep, nq_dtype_name((nq_dtype)t), tot->const_bytes[t]);
+    sep = ", ";
+  }
+  printf("%s\n", total ? ")" : "");
+  printf("parameters:  %zu\n", tot->parameters);
+
+  if (g->n_signatures) {
+    printf("\nsignatures (%d):\n", g->n_signatures);
+    for (int s = 0; s < g->n_signatures; s++) {
+      const nq_signature *sg = &g->signatures[s];
+      printf("  '%s'\n", sg->key ? sg->key : "");
+      for (int side = 0; side < 2; side++) {
+        int n = side ? sg->n_out : sg->n_in;
+        const nq_sig_entry *e = side ? sg->out : sg->in;
+        for (int k = 0; k < n; k++) {
+          char lb[160];
+          printf("    %-6s '%s' -> tensor %s\n", side ? "output" : "input", e[k].name ? e[k].name : "",
+                 nq_tensor_label(g, e[k].tensor, lb, sizeof lb));
+        }
+      }
+    }
+  }
+  if (g->n_metadata) {
+    printf("\nmetadata (%d):\n", g->n_metadata);
+    for (int k = 0; k < g->n_metadata; k++)
+      printf("  '%s' (%zu bytes)\n", g->metadata[k].name ? g->metadata[k].name : "", g->metadata[k].size);
+  }
+  if (with_tensors) NQ_TRY(print_tensor_table(m, err));
+  return NQ_OK;
+}
+
+int cmd_inspect(int argc, char **argv) {
+  static const struct option longopts[] = {
+      {"tensors", no_argument, NULL, 't'},
+      {"json", no_argument, NULL, 'j'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0},
+  };
+  int with_tensors = 0, as_json = 0, c;
+  opterr = 0;
+  optind = 1;
+  /* kept in a static so the table stays reachable (no leak report) */
+  static struct option *all_opts;
+  if (!all_opts) all_opts = cli_merge_longopts(longopts, cli_load_longopts);
+  if (!all_opts) return CLI_ERR_INTERNAL;
+  while ((c = getopt_long(argc, argv, ":h", all_opts, NULL)) != -1) {
+    if (cli_load_option(c, optarg)) continue;
+    switch (c) {
+      case 't':
+        with_tensors = 1;
+        break;
+      case 'j':
+        as_json = 1;
+        break;
+      case 'h':
+        return cli_print_help(cmd_inspect_help);
+      default:
+        return cli_getopt_error("inspect", c, argv);
+    }
+  }
+  if (optind >= argc) return cli_usage_error("inspect", "missing MODEL");
+  if (argc - optind > 1) return cli_usage_error("inspect", "unexpected argument '%s'", argv[optind + 1]);
+
+  cli_model_file mf;
+  nq_model *m = NULL;
+  nq_error err = {0};
+  nq_status s = cli_load_model(argv[optind], &mf, &m, &err);
+  if (s != NQ_OK) return cli_fail_status(s, &err);
+
+  op_count *ops = NULL;
+  int n_ops = count_ops(m->graph, &ops);
+  model_totals tot;
+  if (n_ops < 0)
+    s = nq_fail(&err, NQ_ERR_NOMEM, "%s: out of memory counting operators", mf.path);
+  else
+    s = sum_constants(m, &tot, &err);
+  if (s == NQ_OK)
+    s = as_json ? print_json(&mf, m, ops, n_ops, &tot, with_tensors, &err)
+                : print_text(&mf, m, ops, n_ops, &tot, with_tensors, &err);
+  free(ops);
+  nq_model_free(m);
+  if (s != NQ_OK) return cli_fail_status(s, &err);
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    cli_error("cannot write to stdout");
+    return CLI_ERR_INPUT;
+  }
+  return CLI_OK;
+}

@@ -1,0 +1,325 @@
+/*
+ * `npuquant run MODEL -i IN.npy ... -o PREFIX`: run a model on .npy inputs
+ * with the library's executor and write each output as PREFIX.out<k>.npy.
+ * Optionally dump every tensor (--tensors DIR) or time repeated runs
+ * (--repeat N).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli.h"
+#include "cli_model.h"
+#include "core/atomic_file.h"
+#include "core/status.h"
+#include "io/npy.h"
+
+const char cmd_run_help[] =
+    "Usage: npuquant run MODEL -i IN.npy [-i IN2.npy ...] -o PREFIX\n"
+    "                    [--tensors DIR] [--repeat N] [--threads N] [--reference]\n"
+    "                    [--single-rounding]\n"
+    "\n"
+    "Run MODEL (float or int8 .tflite) on inputs read from .npy files and write\n"
+    "output k (in the model's output order) to PREFIX.out<k>.npy.\n"
+    "\n"
+    "Each input file must hold exactly the type and shape of the model input at\n"
+    "the same position (see 'npuquant inspect MODEL'); for a quantized input\n"
+    "that means the integer values q, not real values. Output files are written\n"
+    "atomically (temporary file + rename) and never over an input file.\n"
+    "\n"
+    "Options:\n"
+    "  -i, --input FILE    a .npy input; give one per model input, in model order\n"
+    "  -o, --output PREFIX write outputs to PREFIX.out0.npy, PREFIX.out1.npy, ...\n"
+    "  --tensors DIR       also write every tensor after the run (inputs,\n"
+    "                      constants, intermediates, outputs) as\n"
+    "                      DIR/<index>_<name>.npy, where <name> is the tensor name\n"
+    "                      with characters other than A-Z a-z 0-9 . - _ replaced\n"
+    "                      by '_'; DIR is created if it does not exist\n"
+    "  --repeat N          after one warm-up run, run N more times and print\n"
+    "                      'min A ms, median B ms per inference' (model loading\n"
+    "                      and planning excluded); outputs come from the last run\n"
+    "  --threads N         worker threads (default 0: one per core)\n"
+    "  --single-rounding   int8 models: round as XNNPACK, TFLM/CMSIS-NN and Arm NN\n"
+    "                      do (default: TFLite's reference double rounding)\n"
+    "  --reference         use only the plain reference kernels (slow; for\n"
+    "                      checking the fast kernels)\n"
+    "  -h, --help          show this text\n"
+    "\n" CLI_LOAD_HELP
+    "\n"
+    ".npy files: NumPy format 1.0-3.0, types float32 float16 int8 uint8 int16\n"
+    "int32 int64 bool; big-endian and Fortran-order arrays are converted.\n"
+    "float64 is refused: save with numpy.save(path, x.astype(numpy.float32)).\n"
+    "\n"
+    "Example:\n"
+    "  python3 -c 'import numpy; numpy.save(\"x.npy\", numpy.ones((1,1), \"float32\"))'\n"
+    "  npuquant run hello_world_float.tflite -i x.npy -o y   # writes y.out0.npy\n"
+    "  npuquant run model.tflite -i img.npy -o res --repeat 50 --threads 2\n"
+    "\n"
+    "Exit codes: 0 ok, 1 bad model or input (wrong shape/type, unreadable file,\n"
+    "unwritable output), 2 usage error, 3 unsupported op, type or file format,\n"
+    "4 internal error.\n";
+
+enum { MAX_INPUTS = 256 };
+
+typedef struct run_args {
+  const char *model;
+  const char *inputs[MAX_INPUTS];
+  int n_inputs;
+  const char *prefix;
+  const char *tensors_dir;
+  long repeat;
+  long threads;
+  int reference;
+  int single_rounding;
+} run_args;
+
+enum { OPT_TENSORS = 256, OPT_REPEAT, OPT_THREADS, OPT_REFERENCE, OPT_SINGLE_ROUNDING };
+
+static int parse_args(int argc, char **argv, run_args *a) {
+  static const struct option longopts[] = {
+      {"input", required_argument, NULL, 'i'},
+      {"output", required_argument, NULL, 'o'},
+      {"tensors", required_argument, NULL, OPT_TENSORS},
+      {"repeat", required_argument, NULL, OPT_REPEAT},
+      {"threads", required_argument, NULL, OPT_THREADS},
+      {"reference", no_argument, NULL, OPT_REFERENCE},
+      {"single-rounding", no_argument, NULL, OPT_SINGLE_ROUNDING},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0},
+  };
+  memset(a, 0, sizeof *a);
+  int c;
+  opterr = 0;
+  optind = 1;
+  /* kept in a static so the table stays reachable (no leak report) */
+  static struct option *all_opts;
+  if (!all_opts) all_opts = cli_merge_longopts(longopts, cli_load_longopts);
+  if (!all_opts) return CLI_ERR_INTERNAL;
+  while ((c = getopt_long(argc, argv, ":i:o:h", all_opts, NULL)) != -1) {
+    if (cli_load_option(c, optarg)) continue;
+    switch (c) {
+      case 'i':
+        if (a->n_inputs >= MAX_INPUTS) return cli_usage_error("run", "more than %d inputs", MAX_INPUTS);
+        a->inputs[a->n_inputs++] = optarg;
+        break;
+      case 'o':
+        a->prefix = optarg;
+        break;
+      case OPT_TENSORS:
+        a->tensors_dir = optarg;
+        break;
+      case OPT_REPEAT:
+        if (cli_parse_int(optarg, 1, 1000000, &a->repeat))
+          return cli_usage_error("run", "--repeat needs a count from 1 to 1000000, not '%s'", optarg);
+        break;
+      case OPT_THREADS:
+        if (cli_parse_int(optarg, 0, 1024, &a->threads))
+          return cli_usage_error("run", "--threads needs a number from 0 to 1024, not '%s'", optarg);
+        break;
+      case OPT_REFERENCE:
+        a->reference = 1;
+        break;
+      case OPT_SINGLE_ROUNDING:
+        a->single_rounding = 1;
+        break;
+      case 'h':
+        return -1;
+      default:
+        return cli_getopt_error("run", c, argv);
+    }
+  }
+  if (optind >= argc) return cli_usage_error("run", "missing MODEL");
+  if (argc - optind > 1) return cli_usage_error("run", "unexpected argument '%s'", argv[optind + 1]);
+  a->model = argv[optind];
+  if (a->n_inputs == 0) return cli_usage_error("run", "no input given (-i IN.npy)");
+  if (!a->prefix || !*a->prefix) return cli_usage_error("run", "no output prefix given (-o PREFIX)");
+  return 0;
+}
+
+/* Read every input file and check it against the model input it feeds. */
+static nq_status load_inputs(const nq_model *m, const run_args *a, nq_array *arrays, nq_error *err) {
+  int want = nq_model_num_inputs(m);
+  if (a->n_inputs != want)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "%s has %d input%s but %d input file%s given", a->model, want,
+                   want == 1 ? "" : "s", a->n_inputs, a->n_inputs == 1 ? " was" : "s were");
+  for (int i = 0; i < want; i++) {
+    nq_status st = nq_npy_read_file(a->inputs[i], &arrays[i], err);
+    /* An unsupported .npy type is a problem with the user's data (exit 1),
+     * not a model feature npuquant lacks (exit 3). */
+    if (st == NQ_ERR_UNSUPPORTED) err->code = st = NQ_ERR_FORMAT;
+    if (st != NQ_OK) return st;
+    nq_tensor_info t;
+    NQ_TRY(nq_model_input(m, i, &t, err));
+    const nq_array *x = &arrays[i];
+    int same = x->type == t.type && x->rank == t.rank;
+    for (int d = 0; same && d < t.rank; d++) same = x->shape[d] == t.shape[d];
+    if (!same) {
+      char ms[128], fs[128];
+      return nq_fail(err, NQ_ERR_SHAPE, "input %d '%s': the model expects %s %s, %s holds %s %s", i,
+                     t.name ? t.name : "", nq_dtype_name(t.type),
+                     cli_shape_str(t.shape, t.rank, ms, sizeof ms), a->inputs[i], nq_dtype_name(x->type),
+                     cli_shape_str(x->shape, x->rank, fs, sizeof fs));
+    }
+  }
+  return NQ_OK;
+}
+
+/* Refuse an output path that is one of the files we read. */
+static nq_status check_not_input(const char *out, const run_args *a, nq_error *err) {
+  if (nq_same_file(out, a->model))
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: refusing to write over the model file", out);
+  for (int i = 0; i < a->n_inputs; i++)
+    if (nq_same_file(out, a->inputs[i]))
+      return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: refusing to write over input file %s", out, a->inputs[i]);
+  return NQ_OK;
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static nq_status run_timed(nq_session *s, long repeat, nq_error *err) {
+  NQ_TRY(nq_session_run(s, err)); /* warm-up: first-touch of memory, caches */
+  double *ms = malloc((size_t)repeat * sizeof *ms);
+  if (!ms) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for %ld timings", repeat);
+  for (long r = 0; r < repeat; r++) {
+    double t0 = now_ms();
+    nq_status st = nq_session_run(s, err);
+    if (st != NQ_OK) {
+      free(ms);
+      return st;
+    }
+    ms[r] = now_ms() - t0;
+  }
+  qsort(ms, (size_t)repeat, sizeof *ms, cmp_double);
+  double median = repeat % 2 ? ms[repeat / 2] : (ms[repeat / 2 - 1] + ms[repeat / 2]) / 2;
+  printf("min %.3f ms, median %.3f ms per inference (%ld runs)\n", ms[0], median, repeat);
+  free(ms);
+  return NQ_OK;
+}
+
+static nq_status write_outputs(const nq_model *m, nq_session *s, const run_args *a, nq_error *err) {
+  int n = nq_model_num_outputs(m);
+  size_t len = strlen(a->prefix) + 32;
+  char *path = malloc(len);
+  if (!path) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
+  nq_status st = NQ_OK;
+  for (int k = 0; k < n && st == NQ_OK; k++) {
+    snprintf(path, len, "%s.out%d.npy", a->prefix, k);
+    nq_tensor_info t;
+    const void *data;
+    size_t nbytes;
+    st = nq_model_output(m, k, &t, err);
+    if (st == NQ_OK) st = nq_session_output(s, k, &data, &nbytes, err);
+    if (st == NQ_OK && nbytes != t.nbytes)
+      st = nq_fail(err, NQ_ERR_INTERNAL, "output %d '%s': the session holds %zu bytes, its shape needs %zu",
+                   k, t.name ? t.name : "", nbytes, t.nbytes);
+    if (st == NQ_OK) st = check_not_input(path, a, err);
+    if (st == NQ_OK) st = nq_npy_write_file(path, t.type, t.rank, t.shape, data, err);
+    if (st == NQ_OK) {
+      char sh[128];
+      printf("wrote %s (%s %s)\n", path, nq_dtype_name(t.type),
+             cli_shape_str(t.shape, t.rank, sh, sizeof sh));
+    }
+  }
+  free(path);
+  return st;
+}
+
+/* "conv1/Relu;x:0" -> "conv1_Relu_x_0": a portable file name part. */
+static void sanitize_name(const char *name, char *out, size_t cap) {
+  size_t k = 0;
+  for (const char *p = name ? name : ""; *p && k + 1 < cap; p++) {
+    char c = *p;
+    int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+               c == '-' || c == '_';
+    out[k++] = keep ? c : '_';
+  }
+  out[k] = '\0';
+}
+
+static nq_status dump_tensors(const nq_model *m, nq_session *s, const run_args *a, nq_error *err) {
+  const char *dir = a->tensors_dir;
+  if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+    return nq_fail(err, NQ_ERR_IO, "%s: cannot create the tensor folder: %s", dir, strerror(errno));
+  struct stat st;
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) return nq_fail(err, NQ_ERR_IO, "%s: not a folder", dir);
+  int n = nq_model_num_tensors(m);
+  size_t len = strlen(dir) + 160;
+  char *path = malloc(len);
+  if (!path) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
+  nq_status rc = NQ_OK;
+  int written = 0;
+  for (int i = 0; i < n && rc == NQ_OK; i++) {
+    nq_tensor_info t;
+    const void *data;
+    size_t nbytes;
+    rc = nq_model_tensor(m, i, &t, err);
+    if (rc != NQ_OK) break;
+    char leaf[120];
+    sanitize_name(t.name, leaf, sizeof leaf);
+    snprintf(path, len, "%s/%d_%s.npy", dir, i, leaf);
+    rc = nq_session_tensor(s, i, &data, &nbytes, err);
+    if (rc == NQ_OK && nbytes != t.nbytes)
+      rc = nq_fail(err, NQ_ERR_INTERNAL, "tensor %d '%s': the session holds %zu bytes, its shape needs %zu",
+                   i, t.name ? t.name : "", nbytes, t.nbytes);
+    if (rc == NQ_OK) rc = check_not_input(path, a, err);
+    if (rc == NQ_OK) rc = nq_npy_write_file(path, t.type, t.rank, t.shape, data, err);
+    if (rc == NQ_OK) written++;
+  }
+  free(path);
+  if (rc == NQ_OK) printf("wrote %d tensors to %s/\n", written, dir);
+  return rc;
+}
+
+int cmd_run(int argc, char **argv) {
+  run_args a;
+  int rc = parse_args(argc, argv, &a);
+  if (rc < 0) return cli_print_help(cmd_run_help);
+  if (rc) return rc;
+
+  nq_error err = {0};
+  cli_model_file mf;
+  nq_model *m = NULL;
+  nq_session *s = NULL;
+  nq_array arrays[MAX_INPUTS];
+  memset(arrays, 0, sizeof arrays);
+
+  nq_status st = cli_load_model(a.model, &mf, &m, &err);
+  if (st == NQ_OK) st = load_inputs(m, &a, arrays, &err);
+  if (st == NQ_OK) {
+    nq_session_options opts = {0};
+    opts.num_threads = (int)a.threads;
+    opts.reference_only = a.reference;
+    opts.single_rounding = a.single_rounding;
+    st = nq_session_create(m, &opts, &s, &err);
+  }
+  if (st == NQ_OK && a.tensors_dir) st = nq_session_keep_all_tensors(s, &err);
+  for (int i = 0; st == NQ_OK && i < a.n_inputs; i++) {
+    st = nq_session_set_input(s, i, arrays[i].data, arrays[i].nbytes, &err);
+    if (st != NQ_OK) nq_prefix(&err, "%s: ", a.inputs[i]);
+  }
+  if (st == NQ_OK) st = a.repeat > 0 ? run_timed(s, a.repeat, &err) : nq_session_run(s, &err);
+  if (st == NQ_OK) st = write_outputs(m, s, &a, &err);
+  if (st == NQ_OK && a.tensors_dir) st = dump_tensors(m, s, &a, &err);
+
+  for (int i = 0; i < MAX_INPUTS; i++) nq_array_free(&arrays[i]);
+  nq_session_free(s);
+  nq_model_free(m);
+  if (st != NQ_OK) return cli_fail_status(st, &err);
+  if (fflush(stdout) != 0) {
+    cli_error("cannot write to stdout");
+    return CLI_ERR_INPUT;
+  }
+  return CLI_OK;
+}
