@@ -171,9 +171,14 @@ nq_status nq_model_load_ex(const char *path, const nq_load_options *opts, nq_mod
     return nq_model_wrap(g, path, out, err);
   }
   const char *what = is_dir ? "a directory" : guess_format(head, n);
-  return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: not a model format npuquant reads%s%s (it reads: .tflite%s)", path,
-                 what ? "; it looks like " : "", what ? what : "",
-                 sizeof formats / sizeof formats[0] > 1 ? " and the formats listed by npuquant --help" : "");
+  /* Not a model at all is bad input (NQ_ERR_FORMAT), not an unsupported feature. */
+  char known[256] = "";
+  for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+    size_t l = strlen(known);
+    snprintf(known + l, sizeof known - l, "%s%s", i ? ", " : "", formats[i].desc);
+  }
+  return nq_fail(err, NQ_ERR_FORMAT, "%s: not a model npuquant can read%s%s (it reads: %s)", path,
+                 what ? "; it looks like " : "", what ? what : "", known);
 }
 
 nq_status nq_model_load(const char *path, nq_model **out, nq_error *err) {
