@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "api/model_internal.h"
 #include "core/status.h"
@@ -66,8 +67,14 @@ nq_status nq_calibrate(const nq_model *m, const nq_sample_source *src, const nq_
       if (st == NQ_OK) st = nq_session_set_input(s, i, buf, n * sizeof(float), err);
     }
     if (st == NQ_OK) st = nq_session_run(s, err);
-    if (st != NQ_OK && err->msg[0]) {
-      nq_prefix(err, "%s: ", sample_name(src, k, nb, sizeof nb));
+    if (st != NQ_OK) {
+      /* Name the sample unless the message already does (dataset errors do). */
+      const char *sn = sample_name(src, k, nb, sizeof nb);
+      char base[sizeof nb + 512];
+      snprintf(base, sizeof base, "%s", sn);
+      char *bracket = strchr(base, '[');
+      if (bracket) *bracket = '\0'; /* "x.npy[3]" is named by "x.npy" */
+      if (!strstr(err->msg, base)) nq_prefix(err, "%s: ", sn);
       break;
     }
     for (int t = 0; t < g->n_tensors && st == NQ_OK; t++) {

@@ -1,0 +1,65 @@
+#!/usr/bin/python3
+"""Bad representative data sets: each gives one clear error line naming the
+problem (and the file), a nonzero exit, and no output file left behind.
+Uses the bundled demo model (no ../shared needed)."""
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+SOURCE = os.environ.get("NQ_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+CLI = os.environ["NQ_CLI"]
+MODEL = os.path.join(SOURCE, "examples", "fashion", "fashion_cnn.tflite")
+
+
+def main():
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = os.path.join(tmp, "empty")
+        os.makedirs(empty)
+        wrong = os.path.join(tmp, "wrong.npy")
+        np.save(wrong, np.zeros((4, 32, 32, 3), np.float32))
+        nan = os.path.join(tmp, "nan.npy")
+        x = np.zeros((3, 28, 28, 1), np.float32)
+        x[1, 5, 7, 0] = np.nan
+        np.save(nan, x)
+        jpegs = os.path.join(tmp, "jpegs")
+        os.makedirs(jpegs)
+        try:
+            from PIL import Image
+            Image.new("L", (28, 28), 128).save(os.path.join(jpegs, "a_good.jpg"))
+            data = open(os.path.join(jpegs, "a_good.jpg"), "rb").read()
+            with open(os.path.join(jpegs, "b_corrupt.jpg"), "wb") as f:
+                f.write(data[: len(data) // 2])
+        except ImportError:
+            print("FAIL: python3-pil is missing (scripts/setup.sh installs it)")
+            return 1
+        cases = [
+            ("empty folder", empty, ["empty"]),
+            ("wrong shape", wrong, ["wrong.npy", "28"]),
+            ("NaN in .npy", nan, ["nan.npy", "NaN"]),
+            ("corrupt JPEG", jpegs, ["b_corrupt.jpg"]),
+            ("missing path", os.path.join(tmp, "nope"), ["nope"]),
+        ]
+        for name, data_path, needles in cases:
+            out = os.path.join(tmp, "out.tflite")
+            p = subprocess.run([CLI, "convert", MODEL, "-d", data_path, "-o", out, "--quiet"],
+                               capture_output=True, text=True)
+            lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+            ok = (p.returncode != 0 and len(lines) == 1 and lines[0].startswith("npuquant: ")
+                  and all(n.lower() in lines[0].lower() for n in needles) and not os.path.exists(out)
+                  and not [f for f in os.listdir(tmp) if f.startswith("out.tflite")])
+            print(f"{name:14} exit {p.returncode}: {lines[0] if lines else '(no message)'}")
+            if not ok:
+                failures.append(f"{name}: expected one error line naming {needles}, nonzero exit, no output file;"
+                                f" got exit {p.returncode}, stderr {p.stderr!r}")
+    for f in failures:
+        print("FAIL: " + f)
+    print("quant_bad_data: " + ("FAILED" if failures else "all checks passed"))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
