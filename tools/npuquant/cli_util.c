@@ -13,8 +13,8 @@ const char cli_exit_codes_help[] =
     "  1  error in the input: unreadable or malformed model or data file, wrong\n"
     "     input shape or type, a file that cannot be written\n"
     "  2  usage error: unknown command or option, missing or bad argument\n"
-    "  3  unsupported: the model uses an op or type npuquant does not handle,\n"
-    "     or the file is not in a model format npuquant reads\n"
+    "  3  unsupported: the model uses an op or type npuquant does not handle\n"
+    "     (a file that is no model at all is an input error, 1)\n"
     "  4  internal error (a bug in npuquant: please report it)\n";
 
 /* Print to stderr with newlines flattened so every error is one line. */

@@ -53,7 +53,7 @@ const char cmd_inspect_help[] =
     "  npuquant inspect model_int8.tflite --json > facts.json\n"
     "\n"
     "Exit codes: 0 ok, 1 unreadable or malformed model, 2 usage error,\n"
-    "3 unsupported op, type or file format, 4 internal error.\n";
+    "3 unsupported op or type, 4 internal error.\n";
 
 typedef struct op_count {
   const char *op;

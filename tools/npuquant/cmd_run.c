@@ -59,7 +59,7 @@ const char cmd_run_help[] =
     "  npuquant run model.tflite -i img.npy -o res --repeat 50 --threads 2\n"
     "\n"
     "Exit codes: 0 ok, 1 bad model or input (wrong shape/type, unreadable file,\n"
-    "unwritable output), 2 usage error, 3 unsupported op, type or file format,\n"
+    "unwritable output), 2 usage error, 3 unsupported op or type,\n"
     "4 internal error.\n";
 
 enum { MAX_INPUTS = 256 };
