@@ -151,6 +151,38 @@ nq_status nq_session_tensor(nq_session *s, int t, const void **data, size_t *nby
  * nq_session_tensor on intermediates. Call before nq_session_run. */
 nq_status nq_session_keep_all_tensors(nq_session *s, nq_error *err);
 
+/* ---- Quantizing a float model (what `npuquant convert` does) ---- */
+
+/* Fills model input `input` of representative sample `sample` with n float32
+ * values (the input's element count, preprocessed as in training). */
+typedef nq_status (*nq_fill_fn)(void *user, int sample, int input, float *dst, size_t n, nq_error *err);
+
+typedef struct nq_convert_options {
+  int per_tensor;           /* 1: every weight per-tensor (fastest on VeriSilicon NPUs) */
+  nq_dtype input_type;      /* NQ_INT8 (default), NQ_UINT8 or NQ_FLOAT32 */
+  nq_dtype output_type;     /* likewise */
+  int allow_float_fallback; /* 1: keep ops without an int8 form in float (off the NPU) */
+  /* uint8 input fed raw bytes b with float input (b - input_mean) / input_std:
+   * the input's parameters become scale 1/std, zero point mean. */
+  int input_from_bytes;
+  float input_mean, input_std;
+  int num_threads; /* 0: all cores */
+  void (*warn)(void *user, const char *msg); /* one-line warnings; may be NULL */
+  void *warn_user;
+} nq_convert_options;
+
+void nq_convert_options_init(nq_convert_options *o);
+
+/* Calibrate `float_model` on n_samples samples from `fill`, then quantize it
+ * into a new fully int8 model *out (save it with nq_model_save_tflite). */
+nq_status nq_convert(const nq_model *float_model, int n_samples, nq_fill_fn fill, void *user,
+                     const nq_convert_options *opts, nq_model **out, nq_error *err);
+
+/* nq_convert with the samples in memory: `data` holds n_samples samples, each
+ * the concatenation of every input's float32 values in input order. */
+nq_status nq_convert_arrays(const nq_model *float_model, const float *data, int n_samples,
+                            const nq_convert_options *opts, nq_model **out, nq_error *err);
+
 #ifdef __cplusplus
 }
 #endif

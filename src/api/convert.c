@@ -1,0 +1,91 @@
+/*
+ * The public quantization entry points: calibration (calib/calibrate.c)
+ * followed by the quantizer (quant/quantize.c), with options translated
+ * from the public struct.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/model_internal.h"
+#include "calib/calibrate.h"
+#include "core/status.h"
+#include "quant/quantize.h"
+
+void nq_convert_options_init(nq_convert_options *o) {
+  memset(o, 0, sizeof *o);
+  o->input_type = NQ_INT8;
+  o->output_type = NQ_INT8;
+  o->input_std = 1.0f;
+}
+
+nq_status nq_convert(const nq_model *float_model, int n_samples, nq_fill_fn fill, void *user,
+                     const nq_convert_options *opts, nq_model **out, nq_error *err) {
+  nq_error scratch;
+  if (!err) err = &scratch;
+  if (!out) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert: out is NULL");
+  *out = NULL;
+  if (!float_model || !fill) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert: model or fill is NULL");
+  nq_convert_options defaults;
+  nq_convert_options_init(&defaults);
+  if (!opts) opts = &defaults;
+
+  nq_qoptions q = nq_qoptions_default();
+  q.per_tensor = opts->per_tensor != 0;
+  q.input_type = opts->input_type;
+  q.output_type = opts->output_type;
+  q.allow_float_fallback = opts->allow_float_fallback != 0;
+  q.input_from_bytes = opts->input_from_bytes != 0;
+  q.input_mean = opts->input_mean;
+  q.input_std = opts->input_std;
+  q.warn = opts->warn;
+  q.warn_ctx = opts->warn_user;
+
+  nq_session_options so;
+  memset(&so, 0, sizeof so);
+  so.num_threads = opts->num_threads;
+  nq_sample_source src;
+  memset(&src, 0, sizeof src);
+  src.n_samples = n_samples;
+  src.fill = fill;
+  src.ctx = user;
+
+  nq_ranges ranges;
+  NQ_TRY(nq_calibrate(float_model, &src, &so, &ranges, err));
+  nq_graph *qg = NULL;
+  nq_status st = nq_quantize_graph(float_model->graph, &ranges, &q, &qg, err);
+  nq_ranges_free(&ranges);
+  if (st != NQ_OK) return st;
+  return nq_model_wrap(qg, NULL, out, err);
+}
+
+typedef struct array_source {
+  const float *data;
+  size_t per_sample;
+  size_t offset[64];
+  int n_inputs;
+} array_source;
+
+static nq_status fill_from_array(void *user, int sample, int input, float *dst, size_t n, nq_error *err) {
+  const array_source *a = user;
+  if (input < 0 || input >= a->n_inputs) return nq_fail(err, NQ_ERR_INTERNAL, "no input %d", input);
+  memcpy(dst, a->data + (size_t)sample * a->per_sample + a->offset[input], n * sizeof(float));
+  return NQ_OK;
+}
+
+nq_status nq_convert_arrays(const nq_model *float_model, const float *data, int n_samples,
+                            const nq_convert_options *opts, nq_model **out, nq_error *err) {
+  nq_error scratch;
+  if (!err) err = &scratch;
+  if (!float_model || !data || !out) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert_arrays: NULL argument");
+  const nq_graph *g = float_model->graph;
+  array_source a;
+  memset(&a, 0, sizeof a);
+  if (g->n_inputs > 64) return nq_fail(err, NQ_ERR_UNSUPPORTED, "nq_convert_arrays: more than 64 inputs");
+  a.data = data;
+  a.n_inputs = g->n_inputs;
+  for (int i = 0; i < g->n_inputs; i++) {
+    a.offset[i] = a.per_sample;
+    a.per_sample += nq_tensor_elems(&g->tensors[g->inputs[i]]);
+  }
+  return nq_convert(float_model, n_samples, fill_from_array, &a, opts, out, err);
+}
