@@ -6,6 +6,7 @@
 
 #include "api/model_internal.h"
 #include "json_out.h"
+#include "report/npu.h"
 #include "writers/tflite/op_version.h"
 
 typedef struct op_count {
@@ -106,6 +107,61 @@ static void json_ops(json_out *j, const char *key, const nq_graph *g) {
   json_end_array(j);
 }
 
+static const char *node_name(const nq_graph *g, int i) {
+  const nq_node *nd = &g->nodes[i];
+  if (nd->name) return nd->name;
+  if (nd->n_out > 0 && nd->out[0] >= 0 && g->tensors[nd->out[0]].name) return g->tensors[nd->out[0]].name;
+  return "";
+}
+
+int cli_report_npu(const nq_graph *g, const char *target, FILE *f) {
+  nq_npu_report r;
+  nq_error err = {0};
+  if (nq_npu_check(g, target, &r, &err) != NQ_OK) {
+    fprintf(stderr, "npuquant: %s\n", err.msg);
+    return -1;
+  }
+  fprintf(f, "  NPU      %s: %d of %d nodes run on the NPU%s\n", r.target_name, r.n_nodes - r.n_fallback, r.n_nodes,
+          r.n_fallback ? "; these fall back to the CPU:" : "");
+  for (int i = 0; i < r.n_findings; i++) {
+    const nq_npu_finding *x = &r.findings[i];
+    if (x->node >= 0)
+      fprintf(f, "           node %d (%s '%s'): %s\n", x->node, nq_op_name(g->nodes[x->node].op), node_name(g, x->node),
+              x->reason);
+    else
+      fprintf(f, "           note: %s\n", x->reason);
+  }
+  int n = r.n_fallback;
+  nq_npu_report_free(&r);
+  return n;
+}
+
+void cli_report_npu_json(struct json_out *j, const nq_graph *g, const char *target) {
+  nq_npu_report r;
+  nq_error err = {0};
+  if (nq_npu_check(g, target, &r, &err) != NQ_OK) return;
+  json_begin_object(j, "npu");
+  json_string(j, "target", target);
+  json_int(j, "nodes", r.n_nodes);
+  json_int(j, "cpu_fallback_nodes", r.n_fallback);
+  json_begin_array(j, "findings");
+  for (int i = 0; i < r.n_findings; i++) {
+    const nq_npu_finding *x = &r.findings[i];
+    json_begin_object(j, NULL);
+    json_int(j, "node", x->node);
+    if (x->node >= 0) {
+      json_string(j, "op", nq_op_name(g->nodes[x->node].op));
+      json_string(j, "name", node_name(g, x->node));
+    }
+    json_bool(j, "cpu_fallback", x->fallback);
+    json_string(j, "reason", x->reason);
+    json_end_object(j);
+  }
+  json_end_array(j);
+  json_end_object(j);
+  nq_npu_report_free(&r);
+}
+
 static void print_json(const cli_report *r) {
   json_out j;
   json_init(&j, stdout);
@@ -126,6 +182,7 @@ static void print_json(const cli_report *r) {
     json_float(&j, "evaluate", r->times->evaluate);
     json_end_object(&j);
   }
+  if (r->npu_target) cli_report_npu_json(&j, r->int8_model->graph, r->npu_target);
   json_int(&j, "eval_samples", r->n_samples);
   json_bool(&j, "eval_is_calibration_set", r->eval_is_calibration);
   json_begin_array(&j, "outputs");
@@ -152,6 +209,10 @@ void cli_report_print(const cli_report *r, int json) {
   if (r->float_bytes && r->int8_bytes)
     printf("  size     float %s, int8 %s (%.2fx smaller)\n", human(r->float_bytes, b1, sizeof b1),
            human(r->int8_bytes, b2, sizeof b2), (double)r->float_bytes / (double)r->int8_bytes);
+  if (r->npu_target) {
+    fflush(stdout);
+    cli_report_npu(r->int8_model->graph, r->npu_target, stdout);
+  }
   if (r->times)
     printf("  time     load %.3f s, calibrate %.3f s, quantize %.3f s, write %.3f s, evaluate %.3f s\n",
            r->times->load, r->times->calibrate, r->times->quantize, r->times->write, r->times->evaluate);

@@ -9,8 +9,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "npuquant.h"
+#include "ir/graph.h"
 #include "report/compare.h"
 
 typedef struct cli_report_times {
@@ -27,8 +29,17 @@ typedef struct cli_report {
   int n_samples;
   bool eval_is_calibration;
   bool have_labels;
+  const char *npu_target; /* "imx8mp" or NULL: no NPU report */
 } cli_report;
 
 void cli_report_print(const cli_report *r, int json);
+
+/* The NPU section alone (text), for `inspect --npu`: returns the number of
+ * nodes that fall back to the CPU, or -1 with the error printed. */
+int cli_report_npu(const nq_graph *g, const char *target, FILE *f);
+
+struct json_out;
+/* The NPU report as a JSON object member "npu". */
+void cli_report_npu_json(struct json_out *j, const nq_graph *g, const char *target);
 
 #endif

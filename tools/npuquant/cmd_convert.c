@@ -54,6 +54,8 @@ const char cmd_convert_help[] =
     "                          warning (they will not run on the NPU); default: error\n"
     "  --eval-data PATH        measure SQNR/top-1 on these samples instead of the\n"
     "                          calibration samples (repeat once per input)\n"
+    "  --npu TARGET            which nodes the NPU will not run: imx8mp (default: the\n"
+    "                          i.MX 8M Plus through TFLite's VX delegate) or none\n"
     "  --threads N             worker threads (default: one per core)\n"
     "  --json                  print the report as JSON on stdout\n"
     "  -h, --help              show this text\n"
@@ -75,6 +77,7 @@ enum {
   OPT_EVAL_DATA,
   OPT_THREADS,
   OPT_JSON,
+  OPT_NPU,
 };
 
 typedef struct convert_args {
@@ -85,6 +88,7 @@ typedef struct convert_args {
   nq_qoptions q;
   long threads;
   int json;
+  const char *npu; /* NPU target for the delegation report, NULL for none */
 } convert_args;
 
 static int parse_type(const char *s, nq_dtype *t) {
@@ -109,6 +113,7 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       {"eval-data", required_argument, NULL, OPT_EVAL_DATA},
       {"threads", required_argument, NULL, OPT_THREADS},
       {"json", no_argument, NULL, OPT_JSON},
+      {"npu", required_argument, NULL, OPT_NPU},
       {"help", no_argument, NULL, 'h'},
       {0, 0, 0, 0},
   };
@@ -151,6 +156,14 @@ static int parse_args(int argc, char **argv, convert_args *a) {
           rc = cli_usage_error("convert", "--threads expects 0..1024, got '%s'", optarg);
         break;
       case OPT_JSON: a->json = 1; break;
+      case OPT_NPU:
+        if (strcmp(optarg, "none") == 0)
+          a->npu = NULL;
+        else if (strcmp(optarg, "imx8mp") == 0)
+          a->npu = optarg;
+        else
+          rc = cli_usage_error("convert", "--npu expects imx8mp or none, got '%s'", optarg);
+        break;
       default: rc = cli_getopt_error("convert", c, argv); break;
     }
   }
@@ -215,6 +228,7 @@ int cmd_convert(int argc, char **argv) {
   cli_data_init(&a.data);
   a.q = nq_qoptions_default();
   a.q.warn = print_warning;
+  a.npu = "imx8mp";
   int rc = parse_args(argc, argv, &a);
   if (rc == -2) return CLI_OK;
   if (rc >= 0) return rc;
@@ -276,6 +290,7 @@ int cmd_convert(int argc, char **argv) {
         .cmp = st == NQ_OK ? &cmp : NULL,
         .n_samples = a.n_eval > 0 ? esrc.n_samples : csrc.n_samples,
         .eval_is_calibration = a.n_eval == 0,
+        .npu_target = a.npu,
     };
     if (st == NQ_OK) cli_report_print(&rep, a.json);
   }

@@ -12,12 +12,13 @@
 #include "api/model_internal.h"
 #include "cli.h"
 #include "cli_model.h"
+#include "cli_report.h"
 #include "core/status.h"
 #include "json_out.h"
 #include "writers/tflite/op_version.h"
 
 const char cmd_inspect_help[] =
-    "Usage: npuquant inspect MODEL [--tensors] [--json]\n"
+    "Usage: npuquant inspect MODEL [--tensors] [--json] [--npu imx8mp]\n"
     "\n"
     "Describe a model file without running it:\n"
     "  - the file, its format and size;\n"
@@ -41,6 +42,8 @@ const char cmd_inspect_help[] =
     "              and tensors (with --tensors). inputs/outputs entries are\n"
     "              {name, shape, type, scale[], zero_point[], quantized_dimension};\n"
     "              ops entries are {op, version, count}, sorted by op then version\n"
+    "  --npu T     also list the nodes NPU T would leave to the CPU (T: imx8mp,\n"
+    "              the i.MX 8M Plus through TFLite's VX delegate) and why\n"
     "  -h, --help  show this text\n"
     "\n" CLI_LOAD_HELP
     "\n"
@@ -146,6 +149,9 @@ static nq_status json_io(json_out *j, const nq_model *m, int outputs, nq_error *
   return NQ_OK;
 }
 
+/* --npu TARGET: also report which nodes that NPU leaves to the CPU. */
+static const char *npu_target;
+
 static nq_status print_json(const cli_model_file *mf, const nq_model *m, const op_count *ops, int n_ops,
                             const model_totals *tot, int with_tensors, nq_error *err) {
   const nq_graph *g = m->graph;
@@ -218,6 +224,7 @@ static nq_status print_json(const cli_model_file *mf, const nq_model *m, const o
     }
     json_end_array(&j);
   }
+  if (npu_target) cli_report_npu_json(&j, g, npu_target);
   json_end_object(&j);
   json_finish(&j);
   return NQ_OK;
@@ -364,6 +371,11 @@ static nq_status print_text(const cli_model_file *mf, const nq_model *m, const o
       printf("  '%s' (%zu bytes)\n", g->metadata[k].name ? g->metadata[k].name : "", g->metadata[k].size);
   }
   if (with_tensors) NQ_TRY(print_tensor_table(m, err));
+  if (npu_target) {
+    printf("\n");
+    fflush(stdout);
+    if (cli_report_npu(g, npu_target, stdout) < 0) return nq_fail(err, NQ_ERR_INVALID_ARG, "bad --npu target");
+  }
   return NQ_OK;
 }
 
@@ -371,6 +383,7 @@ int cmd_inspect(int argc, char **argv) {
   static const struct option longopts[] = {
       {"tensors", no_argument, NULL, 't'},
       {"json", no_argument, NULL, 'j'},
+      {"npu", required_argument, NULL, 'n'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
@@ -389,6 +402,11 @@ int cmd_inspect(int argc, char **argv) {
         break;
       case 'j':
         as_json = 1;
+        break;
+      case 'n':
+        if (strcmp(optarg, "imx8mp") != 0)
+          return cli_usage_error("inspect", "--npu expects imx8mp, got '%s'", optarg);
+        npu_target = optarg;
         break;
       case 'h':
         return cli_print_help(cmd_inspect_help);
