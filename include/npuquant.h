@@ -169,6 +169,9 @@ typedef struct nq_convert_options {
   int num_threads; /* 0: all cores */
   void (*warn)(void *user, const char *msg); /* one-line warnings; may be NULL */
   void *warn_user;
+  /* 1: cross-layer equalization of conv -> conv pairs before calibration
+   * (same float function, far better per-tensor int8; see docs/quantization.md). */
+  int equalize;
 } nq_convert_options;
 
 void nq_convert_options_init(nq_convert_options *o);

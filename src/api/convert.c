@@ -9,6 +9,7 @@
 #include "api/model_internal.h"
 #include "calib/calibrate.h"
 #include "core/status.h"
+#include "quant/equalize.h"
 #include "quant/quantize.h"
 
 void nq_convert_options_init(nq_convert_options *o) {
@@ -49,11 +50,27 @@ nq_status nq_convert(const nq_model *float_model, int n_samples, nq_fill_fn fill
   src.fill = fill;
   src.ctx = user;
 
+  /* Equalization changes weights, so it works on a copy of the model. */
+  nq_model *eq = NULL;
+  const nq_model *fm = float_model;
+  if (opts->equalize) {
+    int pairs;
+    nq_graph *copy = nq_graph_clone(float_model->graph, err);
+    if (!copy) return err->code;
+    nq_status st = nq_equalize_graph(copy, 4, &pairs, err);
+    if (st == NQ_OK) st = nq_model_wrap(copy, NULL, &eq, err);
+    else nq_graph_free(copy);
+    if (st != NQ_OK) return st;
+    fm = eq;
+  }
   nq_ranges ranges;
-  NQ_TRY(nq_calibrate(float_model, &src, &so, &ranges, err));
+  nq_status st = nq_calibrate(fm, &src, &so, &ranges, err);
   nq_graph *qg = NULL;
-  nq_status st = nq_quantize_graph(float_model->graph, &ranges, &q, &qg, err);
-  nq_ranges_free(&ranges);
+  if (st == NQ_OK) {
+    st = nq_quantize_graph(fm->graph, &ranges, &q, &qg, err);
+    nq_ranges_free(&ranges);
+  }
+  nq_model_free(eq);
   if (st != NQ_OK) return st;
   return nq_model_wrap(qg, NULL, out, err);
 }

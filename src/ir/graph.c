@@ -399,3 +399,69 @@ nq_status nq_graph_verify(const nq_graph *g, nq_error *err) {
   free(state);
   return s;
 }
+
+static bool dup_bytes(uint8_t **dst, const uint8_t *src, size_t n) {
+  *dst = NULL;
+  if (!src) return true;
+  *dst = malloc(n ? n : 1);
+  if (!*dst) return false;
+  if (n) memcpy(*dst, src, n);
+  return true;
+}
+
+nq_graph *nq_graph_clone(const nq_graph *g, nq_error *err) {
+  nq_graph *c = nq_graph_new();
+  bool ok = c != NULL;
+  for (int t = 0; ok && t < g->n_tensors; t++) {
+    const nq_tensor *x = &g->tensors[t];
+    int i = nq_graph_add_tensor(c, x->name, x->type, x->rank, x->shape, err);
+    ok = i == t;
+    if (ok && x->data) ok = nq_tensor_copy_data(c, i, x->data, x->nbytes, err) == NQ_OK;
+    if (ok && (x->q.n > 0 || x->q.has_range)) ok = nq_quant_copy(&c->tensors[i].q, &x->q, err) == NQ_OK;
+    if (ok) c->tensors[i].is_variable = x->is_variable;
+  }
+  for (int i = 0; ok && i < g->n_nodes; i++) {
+    const nq_node *n = &g->nodes[i];
+    ok = nq_graph_add_node(c, n->op, n->name, n->n_in, n->in, n->n_out, n->out, &n->p, err) == i;
+    if (ok) c->nodes[i].version = n->version;
+  }
+  if (ok) ok = nq_graph_set_io(c, g->n_inputs, g->inputs, g->n_outputs, g->outputs, err) == NQ_OK;
+  if (ok && g->n_signatures) {
+    c->signatures = calloc((size_t)g->n_signatures, sizeof(nq_signature));
+    ok = c->signatures != NULL;
+    if (ok) c->n_signatures = g->n_signatures;
+    for (int i = 0; ok && i < g->n_signatures; i++) {
+      const nq_signature *s = &g->signatures[i];
+      nq_signature *d = &c->signatures[i];
+      d->key = dup_str(s->key);
+      d->in = calloc((size_t)(s->n_in ? s->n_in : 1), sizeof(nq_sig_entry));
+      d->out = calloc((size_t)(s->n_out ? s->n_out : 1), sizeof(nq_sig_entry));
+      ok = d->in && d->out && (!s->key || d->key);
+      for (int k = 0; ok && k < s->n_in; k++, d->n_in++) {
+        d->in[k].tensor = s->in[k].tensor;
+        d->in[k].name = dup_str(s->in[k].name);
+      }
+      for (int k = 0; ok && k < s->n_out; k++, d->n_out++) {
+        d->out[k].tensor = s->out[k].tensor;
+        d->out[k].name = dup_str(s->out[k].name);
+      }
+    }
+  }
+  if (ok && g->n_metadata) {
+    c->metadata = calloc((size_t)g->n_metadata, sizeof(nq_metadata));
+    ok = c->metadata != NULL;
+    for (int i = 0; ok && i < g->n_metadata; i++, c->n_metadata++) {
+      c->metadata[i].name = dup_str(g->metadata[i].name);
+      c->metadata[i].size = g->metadata[i].size;
+      ok = dup_bytes(&c->metadata[i].data, g->metadata[i].data, g->metadata[i].size);
+    }
+  }
+  if (ok && g->description) ok = (c->description = dup_str(g->description)) != NULL;
+  if (ok && g->source) ok = (c->source = dup_str(g->source)) != NULL;
+  if (!ok) {
+    if (err && !err->msg[0]) nq_fail(err, NQ_ERR_NOMEM, "out of memory copying a graph");
+    nq_graph_free(c);
+    return NULL;
+  }
+  return c;
+}

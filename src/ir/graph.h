@@ -162,6 +162,9 @@ typedef struct nq_graph {
 
 nq_graph *nq_graph_new(void);
 void nq_graph_free(nq_graph *g);
+/* A deep copy of g (tensors, data, quantization, nodes, I/O, signatures,
+ * metadata); NULL with err filled on failure. */
+nq_graph *nq_graph_clone(const nq_graph *g, nq_error *err);
 
 /* Add a tensor; copies `name` (may be NULL) and `shape`. Returns its index
  * or -1 (err filled) on failure. Constant data is attached separately. */

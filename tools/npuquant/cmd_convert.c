@@ -20,6 +20,7 @@
 #include "cli_report.h"
 #include "core/status.h"
 #include "json_out.h"
+#include "quant/equalize.h"
 #include "quant/quantize.h"
 #include "report/compare.h"
 
@@ -43,6 +44,9 @@ const char cmd_convert_help[] =
     "  -o, --output FILE       the int8 .tflite to write (atomically; never the input)\n"
     "  --per-tensor            one scale per weight tensor instead of per channel:\n"
     "                          what VeriSilicon NPUs (i.MX 8M Plus) run fastest\n"
+    "  --equalize              cross-layer equalization of conv -> conv pairs first:\n"
+    "                          the same float model, much better per-tensor int8\n"
+    "                          (use with --per-tensor on depthwise-heavy nets)\n"
     "  --input-type T          int8 (default), uint8 or float32: the model input's\n"
     "                          type. With uint8 and image preprocessing given by\n"
     "                          --mean/--std (or --range/--scale/--offset), the raw\n"
@@ -78,6 +82,7 @@ enum {
   OPT_THREADS,
   OPT_JSON,
   OPT_NPU,
+  OPT_EQUALIZE,
 };
 
 typedef struct convert_args {
@@ -89,6 +94,7 @@ typedef struct convert_args {
   long threads;
   int json;
   const char *npu; /* NPU target for the delegation report, NULL for none */
+  int equalize;
 } convert_args;
 
 static int parse_type(const char *s, nq_dtype *t) {
@@ -114,6 +120,7 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       {"threads", required_argument, NULL, OPT_THREADS},
       {"json", no_argument, NULL, OPT_JSON},
       {"npu", required_argument, NULL, OPT_NPU},
+      {"equalize", no_argument, NULL, OPT_EQUALIZE},
       {"help", no_argument, NULL, 'h'},
       {0, 0, 0, 0},
   };
@@ -136,6 +143,7 @@ static int parse_args(int argc, char **argv, convert_args *a) {
         return -2;
       case 'o': a->out = optarg; break;
       case OPT_PER_TENSOR: a->q.per_tensor = true; break;
+      case OPT_EQUALIZE: a->equalize = 1; break;
       case OPT_INPUT_TYPE:
         if (parse_type(optarg, &a->q.input_type) != 0)
           rc = cli_usage_error("convert", "--input-type expects int8, uint8 or float32, got '%s'", optarg);
@@ -253,14 +261,27 @@ int cmd_convert(int argc, char **argv) {
   nq_compare_result cmp = {0};
   t0 = now_s();
   st = cli_data_open(&a.data, a.data.paths, a.data.n_paths, fm, "calibrating", &calib, &csrc, &err);
+  nq_model *eqm = NULL; /* the equalized copy that is calibrated and quantized */
+  const nq_model *qsrc = fm;
+  if (st == NQ_OK && a.equalize) {
+    int pairs = 0;
+    nq_graph *copy = nq_graph_clone(fm->graph, &err);
+    st = copy ? nq_equalize_graph(copy, 4, &pairs, &err) : err.code;
+    if (st == NQ_OK) st = nq_model_wrap(copy, NULL, &eqm, &err);
+    else nq_graph_free(copy);
+    if (st == NQ_OK) {
+      qsrc = eqm;
+      if (!a.json) fprintf(stderr, "npuquant: equalized %d conv -> conv pair%s\n", pairs, pairs == 1 ? "" : "s");
+    }
+  }
   if (st == NQ_OK) {
     choose_uint8_mapping(&a, calib, fm);
-    st = nq_calibrate(fm, &csrc, &so, &ranges, &err);
+    st = nq_calibrate(qsrc, &csrc, &so, &ranges, &err);
   }
   times.calibrate = now_s() - t0;
   t0 = now_s();
   nq_graph *qg = NULL;
-  if (st == NQ_OK) st = nq_quantize_graph(fm->graph, &ranges, &a.q, &qg, &err);
+  if (st == NQ_OK) st = nq_quantize_graph(qsrc->graph, &ranges, &a.q, &qg, &err);
   if (st == NQ_OK) st = nq_model_wrap(qg, NULL, &qm, &err);
   times.quantize = now_s() - t0;
   t0 = now_s();
@@ -299,6 +320,7 @@ int cmd_convert(int argc, char **argv) {
   cli_data_close(calib);
   cli_data_close(eval);
   nq_model_free(qm);
+  nq_model_free(eqm);
   nq_model_free(fm);
   if (st != NQ_OK) return cli_fail_status(st, &err);
   return CLI_OK;
