@@ -172,6 +172,9 @@ typedef struct nq_convert_options {
   /* 1: cross-layer equalization of conv -> conv pairs before calibration
    * (same float function, far better per-tensor int8; see docs/quantization.md). */
   int equalize;
+  /* 1: empirical bias correction after quantizing (layer by layer on the
+   * samples; see docs/quantization.md). */
+  int bias_correct;
 } nq_convert_options;
 
 void nq_convert_options_init(nq_convert_options *o);

@@ -54,7 +54,8 @@ class _ConvertOptions(ctypes.Structure):
     _fields_ = [("per_tensor", ctypes.c_int), ("input_type", ctypes.c_int), ("output_type", ctypes.c_int),
                 ("allow_float_fallback", ctypes.c_int), ("input_from_bytes", ctypes.c_int),
                 ("input_mean", ctypes.c_float), ("input_std", ctypes.c_float), ("num_threads", ctypes.c_int),
-                ("warn", _WARN_FN), ("warn_user", ctypes.c_void_p), ("equalize", ctypes.c_int)]
+                ("warn", _WARN_FN), ("warn_user", ctypes.c_void_p), ("equalize", ctypes.c_int),
+                ("bias_correct", ctypes.c_int)]
 
 
 def _load_library():
@@ -175,7 +176,8 @@ class Model:
 
 
 def convert(model, samples, per_tensor=False, input_type="int8", output_type="int8",
-            allow_float_fallback=False, input_mean=None, input_std=None, num_threads=0, equalize=False):
+            allow_float_fallback=False, input_mean=None, input_std=None, num_threads=0, equalize=False,
+            bias_correct=False):
     """Quantize a float Model with representative samples into a fully int8 Model.
 
     samples: for a one-input model an array [N, *input_shape] (or [N, *shape without
@@ -206,6 +208,7 @@ def convert(model, samples, per_tensor=False, input_type="int8", output_type="in
     opts.allow_float_fallback = int(allow_float_fallback)
     opts.num_threads = num_threads
     opts.equalize = int(equalize)
+    opts.bias_correct = int(bias_correct)
     if input_mean is not None and input_std is not None:
         opts.input_from_bytes, opts.input_mean, opts.input_std = 1, input_mean, input_std
     out, err = _P(), _Error()

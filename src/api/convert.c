@@ -9,6 +9,7 @@
 #include "api/model_internal.h"
 #include "calib/calibrate.h"
 #include "core/status.h"
+#include "quant/bias_correct.h"
 #include "quant/equalize.h"
 #include "quant/quantize.h"
 
@@ -70,9 +71,17 @@ nq_status nq_convert(const nq_model *float_model, int n_samples, nq_fill_fn fill
     st = nq_quantize_graph(fm->graph, &ranges, &q, &qg, err);
     nq_ranges_free(&ranges);
   }
+  if (st == NQ_OK) st = nq_model_wrap(qg, NULL, out, err);
+  if (st == NQ_OK && opts->bias_correct) {
+    int layers;
+    st = nq_bias_correct(fm, *out, &src, &so, &layers, err);
+    if (st != NQ_OK) {
+      nq_model_free(*out);
+      *out = NULL;
+    }
+  }
   nq_model_free(eq);
-  if (st != NQ_OK) return st;
-  return nq_model_wrap(qg, NULL, out, err);
+  return st;
 }
 
 typedef struct array_source {

@@ -20,6 +20,7 @@
 #include "cli_report.h"
 #include "core/status.h"
 #include "json_out.h"
+#include "quant/bias_correct.h"
 #include "quant/equalize.h"
 #include "quant/quantize.h"
 #include "report/compare.h"
@@ -47,6 +48,9 @@ const char cmd_convert_help[] =
     "  --equalize              cross-layer equalization of conv -> conv pairs first:\n"
     "                          the same float model, much better per-tensor int8\n"
     "                          (use with --per-tensor on depthwise-heavy nets)\n"
+    "  --bias-correct          after quantizing, run float and int8 layer by layer on\n"
+    "                          the calibration samples and move each channel's mean\n"
+    "                          error into its int32 bias (slower; helps per-tensor)\n"
     "  --input-type T          int8 (default), uint8 or float32: the model input's\n"
     "                          type. With uint8 and image preprocessing given by\n"
     "                          --mean/--std (or --range/--scale/--offset), the raw\n"
@@ -83,6 +87,7 @@ enum {
   OPT_JSON,
   OPT_NPU,
   OPT_EQUALIZE,
+  OPT_BIAS_CORRECT,
 };
 
 typedef struct convert_args {
@@ -95,6 +100,7 @@ typedef struct convert_args {
   int json;
   const char *npu; /* NPU target for the delegation report, NULL for none */
   int equalize;
+  int bias_correct;
 } convert_args;
 
 static int parse_type(const char *s, nq_dtype *t) {
@@ -121,6 +127,7 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       {"json", no_argument, NULL, OPT_JSON},
       {"npu", required_argument, NULL, OPT_NPU},
       {"equalize", no_argument, NULL, OPT_EQUALIZE},
+      {"bias-correct", no_argument, NULL, OPT_BIAS_CORRECT},
       {"help", no_argument, NULL, 'h'},
       {0, 0, 0, 0},
   };
@@ -144,6 +151,7 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       case 'o': a->out = optarg; break;
       case OPT_PER_TENSOR: a->q.per_tensor = true; break;
       case OPT_EQUALIZE: a->equalize = 1; break;
+      case OPT_BIAS_CORRECT: a->bias_correct = 1; break;
       case OPT_INPUT_TYPE:
         if (parse_type(optarg, &a->q.input_type) != 0)
           rc = cli_usage_error("convert", "--input-type expects int8, uint8 or float32, got '%s'", optarg);
@@ -283,6 +291,11 @@ int cmd_convert(int argc, char **argv) {
   nq_graph *qg = NULL;
   if (st == NQ_OK) st = nq_quantize_graph(qsrc->graph, &ranges, &a.q, &qg, &err);
   if (st == NQ_OK) st = nq_model_wrap(qg, NULL, &qm, &err);
+  if (st == NQ_OK && a.bias_correct) {
+    int layers = 0;
+    st = nq_bias_correct(qsrc, qm, &csrc, &so, &layers, &err);
+    if (st == NQ_OK && !a.json) fprintf(stderr, "npuquant: bias correction changed %d layer%s\n", layers, layers == 1 ? "" : "s");
+  }
   times.quantize = now_s() - t0;
   t0 = now_s();
   if (st == NQ_OK) st = nq_model_save_tflite(qm, a.out, &err);

@@ -1,0 +1,139 @@
+#include "quant/bias_correct.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/model_internal.h"
+#include "core/status.h"
+#include "quant/qparams.h"
+
+static int find_by_name(const nq_graph *g, const char *name) {
+  if (!name) return -1;
+  for (int t = 0; t < g->n_tensors; t++)
+    if (!g->tensors[t].data && g->tensors[t].name && strcmp(g->tensors[t].name, name) == 0) return t;
+  return -1;
+}
+
+/* Feed sample k to both sessions (the int8 one quantizing as its input asks). */
+static nq_status feed(const nq_model *fm, nq_session *fs, const nq_model *qm, nq_session *qs,
+                      const nq_sample_source *src, int k, float *buf, void *tmp, nq_error *err) {
+  const nq_graph *fg = fm->graph, *qg = qm->graph;
+  for (int i = 0; i < fg->n_inputs; i++) {
+    const nq_tensor *fx = &fg->tensors[fg->inputs[i]], *qx = &qg->tensors[qg->inputs[i]];
+    size_t n = nq_tensor_elems(fx);
+    NQ_TRY(src->fill(src->ctx, k, i, buf, n, err));
+    NQ_TRY(nq_session_set_input(fs, i, buf, n * sizeof(float), err));
+    if (qx->type == NQ_FLOAT32) {
+      NQ_TRY(nq_session_set_input(qs, i, buf, n * sizeof(float), err));
+    } else {
+      float sc = qx->q.scale[0];
+      int32_t zp = (int32_t)qx->q.zero_point[0];
+      bool u8 = qx->type == NQ_UINT8;
+      for (size_t e = 0; e < n; e++) {
+        int32_t q = nq_quantize_value(buf[e], sc, zp, u8 ? 0 : -128, u8 ? 255 : 127);
+        if (u8)
+          ((uint8_t *)tmp)[e] = (uint8_t)q;
+        else
+          ((int8_t *)tmp)[e] = (int8_t)q;
+      }
+      NQ_TRY(nq_session_set_input(qs, i, tmp, n, err));
+    }
+  }
+  NQ_TRY(nq_session_run(fs, err));
+  return nq_session_run(qs, err);
+}
+
+static nq_status correct_layer(const nq_model *fm, nq_model *qm, int node, const nq_sample_source *src,
+                               const nq_session_options *opts, float *buf, void *tmp, bool *changed, nq_error *err) {
+  nq_graph *qg = qm->graph;
+  const nq_node *n = &qg->nodes[node];
+  *changed = false;
+  int bias = n->n_in > 2 ? n->in[2] : -1, out = n->out[0];
+  if (n->op == NQ_OP_TRANSPOSE_CONV || bias < 0) return NQ_OK;
+  nq_tensor *bt = &qg->tensors[bias], *ot = &qg->tensors[out];
+  if (bt->type != NQ_INT32 || !bt->data || ot->type != NQ_INT8 || ot->q.n != 1 || bt->q.n < 1) return NQ_OK;
+  int ft = find_by_name(fm->graph, ot->name);
+  if (ft < 0 || fm->graph->tensors[ft].type != NQ_FLOAT32) return NQ_OK;
+  int ch = ot->shape[ot->rank - 1];
+  if ((int)nq_tensor_elems(bt) != ch) return NQ_OK;
+  float lo = -INFINITY, hi = INFINITY;
+  if (n->p.act == NQ_ACT_RELU) lo = 0;
+  if (n->p.act == NQ_ACT_RELU6) lo = 0, hi = 6;
+  if (n->p.act == NQ_ACT_RELU_N1_TO_1) lo = -1, hi = 1;
+  double *sum = calloc((size_t)ch, sizeof(double));
+  size_t *cnt = calloc((size_t)ch, sizeof(size_t));
+  nq_session *fs = NULL, *qs = NULL;
+  nq_status st = sum && cnt ? NQ_OK : nq_fail(err, NQ_ERR_NOMEM, "out of memory");
+  if (st == NQ_OK) st = nq_session_create(fm, opts, &fs, err);
+  if (st == NQ_OK) st = nq_session_create(qm, opts, &qs, err);
+  if (st == NQ_OK) st = nq_session_keep_all_tensors(fs, err);
+  if (st == NQ_OK) st = nq_session_keep_all_tensors(qs, err);
+  float sc = ot->q.scale[0];
+  int64_t zp = ot->q.zero_point[0];
+  for (int k = 0; k < src->n_samples && st == NQ_OK; k++) {
+    st = feed(fm, fs, qm, qs, src, k, buf, tmp, err);
+    const void *fd, *qd;
+    size_t fn, qn;
+    if (st == NQ_OK) st = nq_session_tensor(fs, ft, &fd, &fn, err);
+    if (st == NQ_OK) st = nq_session_tensor(qs, out, &qd, &qn, err);
+    if (st != NQ_OK) break;
+    const float *f = fd;
+    const int8_t *q = qd;
+    size_t total = qn;
+    if (fn / sizeof(float) != total) break;
+    for (size_t e = 0; e < total; e++) {
+      float y = f[e];
+      if (!(y > lo && y < hi)) continue; /* outside the activation's linear range */
+      int c = (int)(e % (size_t)ch);
+      sum[c] += (double)(q[e] - zp) * sc - y;
+      cnt[c]++;
+    }
+  }
+  nq_session_free(fs);
+  nq_session_free(qs);
+  if (st == NQ_OK) {
+    int32_t *b = (int32_t *)bt->data;
+    for (int c = 0; c < ch; c++) {
+      if (cnt[c] == 0) continue;
+      double mean = sum[c] / (double)cnt[c];
+      double step = bt->q.scale[bt->q.n > 1 ? c : 0];
+      double delta = nearbyint(mean / step);
+      double v = (double)b[c] - delta;
+      if (delta != 0 && v > -INT32_MAX && v < INT32_MAX) {
+        b[c] = (int32_t)v;
+        *changed = true;
+      }
+    }
+  }
+  free(sum);
+  free(cnt);
+  return st;
+}
+
+nq_status nq_bias_correct(const nq_model *float_model, nq_model *int8_model, const nq_sample_source *src,
+                          const nq_session_options *opts, int *n_layers, nq_error *err) {
+  *n_layers = 0;
+  const nq_graph *qg = int8_model->graph, *fg = float_model->graph;
+  size_t maxn = 1;
+  for (int i = 0; i < fg->n_inputs; i++)
+    if (nq_tensor_elems(&fg->tensors[fg->inputs[i]]) > maxn) maxn = nq_tensor_elems(&fg->tensors[fg->inputs[i]]);
+  float *buf = malloc(maxn * sizeof(float));
+  void *tmp = malloc(maxn);
+  if (!buf || !tmp) {
+    free(buf);
+    free(tmp);
+    return nq_fail(err, NQ_ERR_NOMEM, "out of memory for bias correction");
+  }
+  nq_status st = NQ_OK;
+  for (int i = 0; i < qg->n_nodes && st == NQ_OK; i++) {
+    nq_op op = qg->nodes[i].op;
+    if (op != NQ_OP_CONV_2D && op != NQ_OP_DEPTHWISE_CONV_2D && op != NQ_OP_FULLY_CONNECTED) continue;
+    bool changed;
+    st = correct_layer(float_model, int8_model, i, src, opts, buf, tmp, &changed, err);
+    if (changed) (*n_layers)++;
+  }
+  free(buf);
+  free(tmp);
+  return st;
+}
