@@ -11,6 +11,7 @@ match exactly, arithmetic ops within 1 step. Double-rounding (TFLite
 reference) figures are printed beside. A model LiteRT refuses is a SKIP row;
 one npuquant cannot run is a failure. Exit 0/1, 77 as int8_oracle.py.
 """
+import concurrent.futures
 import os
 import subprocess
 import sys
@@ -25,7 +26,7 @@ import int8_oracle as base  # noqa: E402 (sibling module)
 EXACT = {"reshape", "pad", "mirror_pad_reflect", "transpose", "slice", "strided_slice", "split",
          "split_v", "pack", "unpack", "gather", "space_to_depth", "depth_to_space",
          "space_to_batch", "batch_to_space", "resize_nearest_align", "resize_nearest_half_pixel",
-         "arg_max", "max_pool_valid", "maximum", "minimum", "concat_same", "quantize_to_uint8"}
+         "arg_max", "max_pool_valid", "tile", "reduce_max", "reduce_min", "maximum", "minimum", "concat_same", "quantize_to_uint8"}
 
 # Cases where LiteRT.js is no reference: checked against hand-computed values
 # in test_int8_kernels instead.
@@ -61,6 +62,7 @@ def main():
         if probe.returncode in (77, 127):
             base.skip("LiteRT.js is not installed (tests/oracles: npm ci)")
         offset = 0
+        jobs = []
         for name in names:
             model = os.path.join(tmp, name + ".tflite")
             info = base.facts(model)
@@ -73,25 +75,28 @@ def main():
                 path = os.path.join(tmp, "%s_in%d.npy" % (name, k))
                 np.save(path, q.astype(inp["type"]).reshape(inp["shape"]))
                 ins.append(path)
+            jobs.append((name, model, ins, len(info["outputs"])))
+
+        def check(job):
+            name, model, ins, n_out = job
             if name in ORACLE_UNUSABLE:
-                rows.append((name, "-", "-", "SKIP (%s)" % ORACLE_UNUSABLE[name]))
-                continue
-            res = base.compare(runner, model, ins, len(info["outputs"]), tmp, name)
+                return (name, "-", "-", "SKIP (%s)" % ORACLE_UNUSABLE[name]), False
+            res = base.compare(runner, model, ins, n_out, tmp, name)
             limit = 0 if name in EXACT else 1
             if isinstance(res, str) and res.startswith("litert"):
-                rows.append((name, "-", "-", "SKIP (LiteRT refuses: %s)" % res[-100:]))
-                continue
+                return (name, "-", "-", "SKIP (LiteRT refuses: %s)" % res[-100:]), False
             if isinstance(res, str):
-                failures += 1
-                rows.append((name, "-", "-", "FAIL (%s)" % res[-110:]))
-                continue
+                return (name, "-", "-", "FAIL (%s)" % res[-110:]), True
             fmt = lambda r: ",".join("shape" if d is None else str(d) for d in r)
-            if any(d is None or d > limit for d in res["single"]):
-                failures += 1
-                status = "FAIL (limit %d)" % limit
-            else:
-                status = "PASS (limit %d)" % limit
-            rows.append((name, fmt(res["single"]), fmt(res["double"]), status))
+            failed = any(d is None or d > limit for d in res["single"])
+            status = ("FAIL (limit %d)" if failed else "PASS (limit %d)") % limit
+            return (name, fmt(res["single"]), fmt(res["double"]), status), failed
+
+        # Two workers: LiteRT's start-up dominates and the models are independent.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
+            for row, failed in ex.map(check, jobs):
+                rows.append(row)
+                failures += failed
     w = max(len(r[0]) for r in rows)
     print("%-*s  %-8s %-8s %s" % (w, "op model", "single", "double", "result (max step diff vs LiteRT)"))
     for r in rows:

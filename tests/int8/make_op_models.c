@@ -265,6 +265,8 @@ int main(int argc, char **argv) {
       {"mean_axis3", NQ_OP_MEAN, 1, {3, 0}, false, 0.04f, 2},
       {"mean_axis3_same", NQ_OP_MEAN, 1, {3, 0}, false, 0.05f, -5},
       {"sum_axis1", NQ_OP_SUM, 1, {1, 0}, true, 0.3f, 0},
+      {"reduce_max", NQ_OP_REDUCE_MAX, 2, {1, -1}, false, 0.05f, -5},
+      {"reduce_min", NQ_OP_REDUCE_MIN, 1, {2, 0}, true, 0.05f, -5},
   };
   for (size_t i = 0; i < sizeof reds / sizeof reds[0]; i++) {
     start(b);
@@ -275,6 +277,17 @@ int main(int argc, char **argv) {
     p.keep_dims = reds[i].keep;
     node(b, reds[i].op, 2, IN(x, ax), 1, IN(y), &p);
     finish(b, dir, reds[i].name, 1, IN(y));
+  }
+  /* uint8 (legacy) spatial MEAN. */
+  start(b);
+  {
+    int x = input(b, NQ_UINT8, 4, SH(1, 6, 5, 4), 0.05f, 120);
+    int ax = ints(b, 1, SH(2), (int32_t[]){1, 2});
+    int y = act(b, NQ_UINT8, 0.03f, 131);
+    p = nq_op_params_default();
+    p.keep_dims = true;
+    node(b, NQ_OP_MEAN, 2, IN(x, ax), 1, IN(y), &p);
+    finish(b, dir, "mean_spatial_uint8", 1, IN(y));
   }
   /* Unary activations: op, output scale/zp. */
   struct {
@@ -288,6 +301,9 @@ int main(int argc, char **argv) {
       {"leaky_relu", NQ_OP_LEAKY_RELU, 0.0451f, -30}, {"relu", NQ_OP_RELU, 0.03f, -128},
       {"relu6", NQ_OP_RELU6, 0.025f, -128},         {"relu_n1_to_1", NQ_OP_RELU_N1_TO_1, 0.01f, 0},
       {"l2_normalization", NQ_OP_L2_NORMALIZATION, 1.0f / 128, 0},
+      {"elu", NQ_OP_ELU, 0.035f, -99},                {"gelu", NQ_OP_GELU, 0.03f, -122},
+      {"gelu_approximate", NQ_OP_GELU, 0.03f, -122},  {"exp", NQ_OP_EXP, 7.0f, -128},
+      {"abs", NQ_OP_ABS, 0.031f, -128},
   };
   for (size_t i = 0; i < sizeof un / sizeof un[0]; i++) {
     start(b);
@@ -296,6 +312,7 @@ int main(int argc, char **argv) {
     p = nq_op_params_default();
     p.alpha = 0.2f;
     p.beta = 1.0f;
+    p.approximate = strcmp(un[i].name, "gelu_approximate") == 0;
     node(b, un[i].op, 1, IN(x), 1, IN(y), &p);
     finish(b, dir, un[i].name, 1, IN(y));
   }
@@ -469,6 +486,32 @@ int main(int argc, char **argv) {
                              "resize_nearest_align", "resize_nearest_half_pixel"};
       finish(b, dir, names[k], 1, IN(y));
     }
+    start(b);
+    x = input(b, NQ_INT8, 3, SH(2, 3, 4), 0.05f, -6);
+    int mult = ints(b, 1, SH(3), (int32_t[]){2, 1, 3});
+    y = act(b, NQ_INT8, 0.05f, -6);
+    p = nq_op_params_default();
+    node(b, NQ_OP_TILE, 2, IN(x, mult), 1, IN(y), &p);
+    finish(b, dir, "tile", 1, IN(y));
+
+    start(b);
+    x = input(b, NQ_INT8, 4, SH(2, 1, 3, 9), 0.04f, 3);
+    x2 = input(b, NQ_INT8, 3, SH(2, 5, 9), 0.03f, -2);
+    y = act(b, NQ_INT8, 0.2f, 1);
+    p = nq_op_params_default();
+    p.adj_y = true;
+    node(b, NQ_OP_BATCH_MATMUL, 2, IN(x, x2), 1, IN(y), &p);
+    finish(b, dir, "batch_matmul_adj_y_bcast", 1, IN(y));
+
+    start(b);
+    x = input(b, NQ_INT8, 3, SH(3, 7, 4), 0.02f, 0);
+    x2 = input(b, NQ_INT8, 3, SH(3, 7, 6), 0.05f, 0);
+    y = act(b, NQ_INT8, 0.1f, -3);
+    p = nq_op_params_default();
+    p.adj_x = true;
+    node(b, NQ_OP_BATCH_MATMUL, 2, IN(x, x2), 1, IN(y), &p);
+    finish(b, dir, "batch_matmul_adj_x", 1, IN(y));
+
     start(b);
     x = input(b, NQ_INT8, 3, SH(2, 3, 7), 0.05f, -6);
     ax = ints(b, 0, NULL, (int32_t[]){2});

@@ -472,6 +472,49 @@ static void test_hardswish(void) {
   CHECKF(worst <= 1, "hard_swish worst %d", worst);
 }
 
+/* BATCH_MATMUL [1,2,3] x [1,3,1] (zero points 1 and -1, scales 0.5, 0.25,
+ * out 0.125): L - 1 = [[1,2,3],[0,-1,2]], R + 1 = [1,1,2]; sums 9 and 3;
+ * m = 0.5 * 0.25 / 0.125 = 1 -> [9, 3]. ABS of (0.5, -2) -> (0.25, 0):
+ * [-6, 0, 3] -> |[-4, 2, 5]| * 2 = [8, 4, 10]. REDUCE_MAX over axis 1 of
+ * [[1,5],[7,-2]] -> [5, 7]; TILE [1,2] x 2 -> [1,2,1,2]; ELU(0) = 0. */
+static void test_misc_ops(void) {
+  int8_t l[6] = {2, 3, 4, 1, 0, 3}, r[3] = {0, 0, 1}, y[2];
+  tq ql, qr, qy;
+  nq_tview in[2], out[1];
+  nq_op_params p = nq_op_params_default();
+  in[0] = view(NQ_INT8, 3, (int32_t[]){1, 2, 3}, l, &ql, 0.5f, 1);
+  in[1] = view(NQ_INT8, 3, (int32_t[]){1, 3, 1}, r, &qr, 0.25f, -1);
+  out[0] = view(NQ_INT8, 3, (int32_t[]){1, 2, 1}, y, &qy, 0.125f, 0);
+  for (int sr = 0; sr < 2; sr++) {
+    CHECK(run_op(NQ_OP_BATCH_MATMUL, &p, 2, in, 1, out, sr) == NQ_OK);
+    expect_i8("batch_matmul", y, (int8_t[]){9, 3}, 2);
+  }
+  int8_t ax[3] = {-6, 0, 3}, ay[3];
+  in[0] = view(NQ_INT8, 1, (int32_t[]){3}, ax, &ql, 0.5f, -2);
+  out[0] = view(NQ_INT8, 1, (int32_t[]){3}, ay, &qy, 0.25f, 0);
+  CHECK(run_op(NQ_OP_ABS, &p, 1, in, 1, out, 1) == NQ_OK);
+  expect_i8("abs", ay, (int8_t[]){8, 4, 10}, 3);
+  int8_t mx[4] = {1, 5, 7, -2}, my[2];
+  int32_t axis[1] = {1};
+  in[0] = view(NQ_INT8, 2, (int32_t[]){2, 2}, mx, &ql, 0.5f, 0);
+  in[1] = view(NQ_INT32, 1, (int32_t[]){1}, axis, NULL, 0, 0);
+  out[0] = view(NQ_INT8, 1, (int32_t[]){2}, my, &qy, 0.5f, 0);
+  CHECK(run_op(NQ_OP_REDUCE_MAX, &p, 2, in, 1, out, 1) == NQ_OK);
+  expect_i8("reduce_max", my, (int8_t[]){5, 7}, 2);
+  int8_t tx[2] = {1, 2}, ty[4];
+  int32_t mult[1] = {2};
+  in[0] = view(NQ_INT8, 1, (int32_t[]){2}, tx, &ql, 0.5f, 0);
+  in[1] = view(NQ_INT32, 1, (int32_t[]){1}, mult, NULL, 0, 0);
+  out[0] = view(NQ_INT8, 1, (int32_t[]){4}, ty, &qy, 0.5f, 0);
+  CHECK(run_op(NQ_OP_TILE, &p, 2, in, 1, out, 1) == NQ_OK);
+  expect_i8("tile", ty, (int8_t[]){1, 2, 1, 2}, 4);
+  int8_t ex[1] = {5}, ey[1];
+  in[0] = view(NQ_INT8, 1, (int32_t[]){1}, ex, &ql, 0.1f, 5);
+  out[0] = view(NQ_INT8, 1, (int32_t[]){1}, ey, &qy, 0.05f, -7);
+  CHECK(run_op(NQ_OP_ELU, &p, 1, in, 1, out, 1) == NQ_OK);
+  CHECK(ey[0] == -7);
+}
+
 /* Negative tests: kernels refuse what they cannot compute. */
 static void test_rejects(void) {
   int8_t x[4] = {0}, y[4];
@@ -489,6 +532,39 @@ static void test_rejects(void) {
   in[1] = view(NQ_INT32, 1, (int32_t[]){1}, idx, NULL, 0, 0);
   out[0] = view(NQ_INT8, 1, (int32_t[]){1}, y, &qy, 0.1f, 0);
   CHECK(run_op(NQ_OP_GATHER, &p, 2, in, 1, out, 1) != NQ_OK); /* index out of range */
+
+  /* CONV_2D: 3 per-channel scales for 2 output channels. */
+  static int8_t cx[70000], cw[140000], cy[2];
+  tq qw;
+  nq_tview cin[3], cout[1];
+  cin[0] = view(NQ_INT8, 4, (int32_t[]){1, 1, 1, 4}, cx, &qx, 0.1f, 0);
+  cin[1] = view(NQ_INT8, 4, (int32_t[]){2, 1, 1, 4}, cw, &qw, 0.01f, 0);
+  qw.q.n = 3;
+  cin[2] = view(NQ_INT32, 1, (int32_t[]){2}, NULL, NULL, 0, 0);
+  cout[0] = view(NQ_INT8, 4, (int32_t[]){1, 1, 1, 2}, cy, &qy, 0.1f, 0);
+  CHECK(run_op(NQ_OP_CONV_2D, &p, 3, cin, 1, cout, 1) != NQ_OK);
+  /* FULLY_CONNECTED with 70000 inputs of weight 127: 70000 * 255 * 127
+   * exceeds 2^31, the int32 accumulator bound; prepare refuses. With
+   * weights of 1 it fits (70000 * 255 < 2^31) and runs. */
+  memset(cw, 127, sizeof cw);
+  cin[0] = view(NQ_INT8, 2, (int32_t[]){1, 70000}, cx, &qx, 0.1f, 0);
+  cin[1] = view(NQ_INT8, 2, (int32_t[]){2, 70000}, cw, &qw, 0.01f, 0);
+  cout[0] = view(NQ_INT8, 2, (int32_t[]){1, 2}, cy, &qy, 0.1f, 0);
+  CHECK(run_op(NQ_OP_FULLY_CONNECTED, &p, 2, cin, 1, cout, 1) != NQ_OK);
+  memset(cw, 1, sizeof cw);
+  CHECK(run_op(NQ_OP_FULLY_CONNECTED, &p, 2, cin, 1, cout, 1) == NQ_OK);
+  /* L2_NORMALIZATION insists on the (1/128, 0) output TFLite fixes. */
+  in[0] = view(NQ_INT8, 1, (int32_t[]){4}, x, &qx, 0.1f, 0);
+  out[0] = view(NQ_INT8, 1, (int32_t[]){4}, y, &qy, 0.1f, 0);
+  CHECK(run_op(NQ_OP_L2_NORMALIZATION, &p, 1, in, 1, out, 1) != NQ_OK);
+  /* HARD_SWISH needs s_in / 128 / s_out < 1. */
+  in[0] = view(NQ_INT8, 1, (int32_t[]){4}, x, &qx, 100.0f, 0);
+  out[0] = view(NQ_INT8, 1, (int32_t[]){4}, y, &qy, 0.01f, 0);
+  CHECK(run_op(NQ_OP_HARD_SWISH, &p, 1, in, 1, out, 1) != NQ_OK);
+  /* Zero point outside the type. */
+  in[0] = view(NQ_INT8, 1, (int32_t[]){4}, x, &qx, 0.1f, 200);
+  out[0] = view(NQ_INT8, 1, (int32_t[]){4}, y, &qy, 0.1f, 0);
+  CHECK(run_op(NQ_OP_RELU, &p, 1, in, 1, out, 1) != NQ_OK);
 }
 
 int main(void) {
@@ -505,6 +581,7 @@ int main(void) {
   test_conv_random();
   test_dw_fc_mul_random();
   test_hardswish();
+  test_misc_ops();
   test_rejects();
   return nq_test_finish("test_int8_kernels");
 }

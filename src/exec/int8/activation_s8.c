@@ -3,12 +3,16 @@
  * RELU6, RELU_N1_TO_1, LEAKY_RELU, PRELU (requantizing) and HARD_SWISH
  * (16-bit fixed point), TFLite activations.cc semantics for int8/uint8.
  *
- * LOGISTIC/TANH: TFLite's builtin kernels (kGenericOptimized and
- * kReference alike) build a 256-entry table in Prepare
- * (PopulateLookupTable): y = f(s_in * (q - zp_in)) in float (expf, tanhf),
- * q_out = (int)(roundf(y * (1 / s_out)) + zp_out), clamped. XNNPACK's
- * int8 sigmoid/tanh also tabulate f in float, so the table is the target
- * for both; it has no fixed-point step, so the rounding mode does not apply.
+ * LOGISTIC, TANH, ELU, GELU, EXP: TFLite's builtin kernels (kGenericOptimized
+ * and kReference alike) build a 256-entry table in Prepare
+ * (PopulateLookupTable / LUTPopulate): y = f(s_in * (q - zp_in)) in float
+ * (1/(1+expf(-x)), tanhf, x<0 ? expf(x)-1 : x, 0.5x(1+erff(x/sqrt2)) or the
+ * tanh approximation, expf), q_out = (int)(roundf(y * (1 / s_out)) +
+ * zp_out), clamped. XNNPACK's int8 sigmoid/tanh/elu also tabulate f in
+ * float, so the table is the target for both; it has no fixed-point step,
+ * so the rounding mode does not apply.
+ *
+ * ABS (elementwise.cc): out = zp_out + MBQM(|q - zp_in|, s_in / s_out).
  *
  * RELU family (ReluPrepare, QuantizedReluX): m = s_in / s_out (float
  * division, as TFLite), out = zp_out + MBQM(q - zp_in, m) clamped to
@@ -57,7 +61,22 @@ static bool quantize_signed(double m, nq_qmul *q) {
   return ok;
 }
 
-/* ---- LOGISTIC / TANH ---- */
+/* ---- LOGISTIC / TANH / ELU / GELU / EXP ---- */
+
+static float lut_fn(nq_op op, bool approximate, float x) {
+  switch (op) {
+    case NQ_OP_LOGISTIC: return 1.0f / (1.0f + expf(-x));
+    case NQ_OP_TANH: return tanhf(x);
+    case NQ_OP_ELU: return x < 0.0f ? expf(x) - 1.0f : x;
+    case NQ_OP_EXP: return expf(x);
+    default: /* GELU */
+      if (approximate) {
+        const float k = 0.7978845608028654f; /* sqrt(2 / pi) */
+        return 0.5f * x * (1.0f + tanhf(k * (x + 0.044715f * x * x * x)));
+      }
+      return 0.5f * x * (1.0f + erff(x * 0.7071067811865476f));
+  }
+}
 
 typedef struct lut_prep {
   int32_t table[256]; /* indexed by q - qmin */
@@ -72,11 +91,10 @@ nq_status nq_i8_lut_prepare(const nq_kernel_args *a, void **prepared, nq_error *
   NQ_TRY(nq_i8_alloc_prepared(a, sizeof *p, (void **)&p, err));
   *prepared = p;
   nq_i8_type_range(a->in[0].type, &qmin, &qmax);
-  const bool logistic = a->node->op == NQ_OP_LOGISTIC;
   const float inverse_scale = 1.0f / s_out;
   for (int32_t v = qmin; v <= qmax; v++) {
     const float x = s_in * (float)(v - zp_in);
-    const float y = logistic ? 1.0f / (1.0f + expf(-x)) : tanhf(x);
+    const float y = lut_fn(a->node->op, a->p->approximate, x);
     const float r = roundf(y * inverse_scale);
     int32_t q = nq_round_f32_to_i32(r + (float)zp_out); /* integral already: a plain cast */
     p->table[v - qmin] = nq_clamp_i32(q, qmin, qmax);
@@ -129,6 +147,36 @@ nq_status nq_i8_relu_run(const nq_kernel_args *a, nq_error *err) {
   const size_t n = nq_tview_elems(&a->in[0]);
   for (size_t i = 0; i < n; i++) {
     int32_t v = nq_mbqm(nq_i8_ld(a->in[0].data, t, i) - p->zp_in, p->m, a->single_rounding);
+    v = nq_sat_i32((int64_t)v + p->zp_out);
+    nq_i8_st(a->out[0].data, t, i, nq_clamp_i32(v, p->lo, p->hi));
+  }
+  return NQ_OK;
+}
+
+/* ---- ABS ---- */
+
+nq_status nq_i8_abs_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
+  *prepared = NULL;
+  float s_in, s_out;
+  relu_prep *p;
+  NQ_TRY(nq_i8_alloc_prepared(a, sizeof *p, (void **)&p, err));
+  *prepared = p;
+  NQ_TRY(unary_common(a, &s_in, &p->zp_in, &s_out, &p->zp_out, err));
+  if (!nq_quantize_multiplier((double)s_in / (double)s_out, &p->m))
+    return nq_i8_fail(a, err, "scale ratio cannot be represented");
+  nq_i8_type_range(a->out[0].type, &p->lo, &p->hi);
+  return NQ_OK;
+}
+
+nq_status nq_i8_abs_run(const nq_kernel_args *a, nq_error *err) {
+  const relu_prep *p = a->prepared;
+  if (!p) return nq_i8_fail(a, err, "not prepared");
+  NQ_TRY(check_same_size(a, err));
+  const nq_dtype t = a->in[0].type;
+  const size_t n = nq_tview_elems(&a->in[0]);
+  for (size_t i = 0; i < n; i++) {
+    int32_t v = nq_i8_ld(a->in[0].data, t, i) - p->zp_in;
+    v = nq_mbqm(v < 0 ? -v : v, p->m, a->single_rounding);
     v = nq_sat_i32((int64_t)v + p->zp_out);
     nq_i8_st(a->out[0].data, t, i, nq_clamp_i32(v, p->lo, p->hi));
   }

@@ -9,8 +9,8 @@
  * comment at the top of each *_s8.c file):
  *
  *  - Requantizing ops (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED,
- *    TRANSPOSE_CONV, ADD, SUB, MUL, MEAN (spatial), QUANTIZE, RELU*,
- *    LEAKY_RELU, PRELU, L2_NORMALIZATION): TFLite's reference integer
+ *    TRANSPOSE_CONV, BATCH_MATMUL, ADD, SUB, MUL, MEAN (spatial), QUANTIZE,
+ *    RELU*, LEAKY_RELU, PRELU, ABS, L2_NORMALIZATION): TFLite's reference integer
  *    kernels with their Prepare-time multipliers, through requant.h, in the
  *    rounding the session asks for: double rounding (TFLite's default
  *    build) or single rounding (TFLITE_SINGLE_ROUNDING, as TFLM/CMSIS-NN;
@@ -18,14 +18,16 @@
  *  - SOFTMAX: TFLite's builtin int8/uint8 kernel, the float lookup-table
  *    path (PopulateSoftmaxLookupTable); XNNPACK takes float softmax only, so
  *    this is also what LiteRT runs. Rounding mode does not apply.
- *  - LOGISTIC, TANH: TFLite's 256-entry table computed in float in Prepare
- *    (PopulateLookupTable, builtin and reference kernels alike); XNNPACK's
- *    int8 sigmoid/tanh tabulate the same function. Rounding mode n/a.
+ *  - LOGISTIC, TANH, ELU, GELU, EXP: TFLite's 256-entry table computed in
+ *    float in Prepare (PopulateLookupTable/LUTPopulate, builtin and
+ *    reference kernels alike); XNNPACK's int8 sigmoid/tanh/elu tabulate the
+ *    same functions. Rounding mode n/a.
  *  - HARD_SWISH: reference_ops::HardSwish (16-bit fixed point), one variant.
  *  - RESIZE_BILINEAR: ResizeBilinearInteger in both rounding variants.
  *  - MEAN (non-spatial), SUM, CONCATENATION with rescaling: TFLite's float
  *    formulas (QuantizedMeanOrSum, ConcatenationWithScaling).
- *  - AVERAGE/MAX_POOL, MAXIMUM/MINIMUM and data movement: exact integer
+ *  - AVERAGE/MAX_POOL, MAXIMUM/MINIMUM, REDUCE_MAX/MIN, ARG_MAX and data
+ *    movement (incl. TILE): exact integer
  *    operations on the raw values (no requantization).
  *
  * Checked against LiteRT.js (TFLite + XNNPACK) by tests/int8: per op and

@@ -21,9 +21,12 @@ NQ_I8_DECLARE(tconv)         /* TRANSPOSE_CONV */
 NQ_I8_DECLARE(fc)            /* FULLY_CONNECTED */
 NQ_I8_DECLARE(binary)        /* ADD SUB MUL MAXIMUM MINIMUM */
 NQ_I8_DECLARE(pool)          /* AVERAGE_POOL_2D MAX_POOL_2D */
-NQ_I8_DECLARE(reduce)        /* MEAN SUM */
+NQ_I8_DECLARE(reduce)        /* MEAN SUM REDUCE_MAX REDUCE_MIN */
 NQ_I8_DECLARE(softmax)       /* SOFTMAX */
-NQ_I8_DECLARE(lut)           /* LOGISTIC TANH */
+NQ_I8_DECLARE(lut)           /* LOGISTIC TANH ELU GELU EXP */
+NQ_I8_DECLARE(abs)           /* ABS */
+NQ_I8_DECLARE(tile)          /* TILE */
+NQ_I8_DECLARE(batch_matmul)  /* BATCH_MATMUL */
 NQ_I8_DECLARE(hardswish)     /* HARD_SWISH */
 NQ_I8_DECLARE(relu)          /* RELU RELU6 RELU_N1_TO_1 */
 NQ_I8_DECLARE(leaky_relu)    /* LEAKY_RELU */

@@ -13,6 +13,7 @@
  * PAD PADV2 (paddings [rank, 2]).  MIRROR_PAD (REFLECT/SYMMETRIC).
  * SPLIT (axis, input) SPLIT_V (input, sizes, axis).  PACK UNPACK (p->axis).
  * GATHER (params, indices; p->axis, batch_dims 0; indices are checked).
+ * TILE (multiples, input 1).
  * SPACE_TO_DEPTH DEPTH_TO_SPACE (NHWC, p->block_size).
  * SPACE_TO_BATCH_ND BATCH_TO_SPACE_ND (NHWC, block [2], paddings/crops [2,2]).
  */
@@ -420,6 +421,33 @@ nq_status nq_i8_batch_space_run(const nq_kernel_args *a, nq_error *err) {
             cp(out->data, s_off + (size_t)c, in->data, b_off + (size_t)c, es);
         }
       }
+  }
+  return NQ_OK;
+}
+
+/* ---- TILE ---- */
+nq_status nq_i8_tile_run(const nq_kernel_args *a, nq_error *err) {
+  NQ_TRY(same_type(a, err));
+  const nq_tview *in = &a->in[0], *out = &a->out[0];
+  const int r = in->rank;
+  int64_t mult[NQ_MAX_RANK], st_in[NQ_MAX_RANK];
+  NQ_TRY(read_ints(a, 1, (size_t)r, mult, "multiples", err));
+  if (out->rank != r) return nq_i8_fail(a, err, "output rank %d, %d expected", out->rank, r);
+  for (int d = 0; d < r; d++)
+    if (mult[d] < 0 || (int64_t)in->shape[d] * mult[d] != out->shape[d])
+      return nq_i8_fail(a, err, "dim %d: %d x %lld != %d", d, (int)in->shape[d],
+                        (long long)mult[d], (int)out->shape[d]);
+  strides_of(in, st_in);
+  const size_t es = nq_dtype_size(out->type), n = nq_tview_elems(out);
+  int32_t idx[NQ_MAX_RANK] = {0};
+  for (size_t i = 0; i < n; i++) {
+    int64_t off = 0;
+    for (int d = 0; d < r; d++) off += (int64_t)(idx[d] % in->shape[d]) * st_in[d];
+    cp(out->data, i, in->data, (size_t)off, es);
+    for (int d = r - 1; d >= 0; d--) {
+      if (++idx[d] < out->shape[d]) break;
+      idx[d] = 0;
+    }
   }
   return NQ_OK;
 }

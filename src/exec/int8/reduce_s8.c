@@ -4,10 +4,12 @@
  *
  * MEAN picks one of three TFLite paths, in TFLite's order:
  *  1. keep_dims, rank 4, axes exactly {1, 2} (the global-average-pool
- *     pattern): reference_integer_ops::Mean. acc = sum (x - zp_in) in int32
- *     (|acc| <= 255 * H * W, H * W < 2^23 checked), acc = MBQM(acc, s_in /
- *     s_out), then divided by H * W rounding half away from zero, + zp_out,
- *     clamped.
+ *     pattern): int8: reference_integer_ops::Mean. acc = sum (x - zp_in) in
+ *     int32 (|acc| <= 255 * H * W, H * W < 2^23 checked), acc = MBQM(acc,
+ *     s_in / s_out), then divided by H * W rounding half away from zero,
+ *     + zp_out, clamped. uint8: reference_ops::Mean<uint8>: acc = sum x,
+ *     MBQM(acc, s_in / (H*W * s_out)) + zp_out - round(zp_in * s_in / s_out)
+ *     (multiplier and bias in float, as TFLite), clamped.
  *  2. same scale and zero point in and out: the integer mean of the raw
  *     values, sum / count truncated towards zero (reference_ops::Mean).
  *  3. otherwise reference_ops::QuantizedMeanOrSum in float:
@@ -18,6 +20,9 @@
  * clamped (TFLite wraps on overflow and, with equal parameters, adds raw
  * values in 8 bits; we keep the arithmetic meaning instead).
  * Sums of paths 2 and 3 are int64 (scratch, one per output element).
+ *
+ * REDUCE_MAX / REDUCE_MIN: the extreme raw value (TFLite requires equal
+ * input and output quantization), no arithmetic.
  */
 #include "exec/int8/int8_kernels.h"
 
@@ -26,7 +31,9 @@
 typedef struct reduce_prep {
   float s_in, s_out;
   int32_t zp_in, zp_out;
-  nq_qmul m; /* s_in / s_out, for path 1 */
+  nq_qmul m;     /* s_in / s_out, for path 1 (int8) */
+  nq_qmul m_u8;  /* s_in / (H * W * s_out), for path 1 (uint8) */
+  int32_t bias_u8;
 } reduce_prep;
 
 nq_status nq_i8_reduce_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
@@ -44,6 +51,17 @@ nq_status nq_i8_reduce_prepare(const nq_kernel_args *a, void **prepared, nq_erro
   if (!nq_quantize_multiplier((double)p->s_in / (double)p->s_out, &p->m))
     return nq_i8_fail(a, err, "scale ratio %g cannot be represented",
                       (double)p->s_in / (double)p->s_out);
+  const nq_tview *in = &a->in[0];
+  if (in->type == NQ_UINT8 && in->rank == 4) {
+    /* reference_ops::Mean<uint8>, in float as TFLite writes it. */
+    const float cnt = (float)in->shape[1] * (float)in->shape[2];
+    volatile float temp = (float)p->zp_in * p->s_in / p->s_out;
+    temp = temp > 0 ? temp + 0.5f : temp - 0.5f;
+    p->bias_u8 = p->zp_out - nq_round_f32_to_i32(truncf(temp));
+    volatile float real = p->s_in / (cnt * p->s_out);
+    if (cnt > 0 && !nq_quantize_multiplier((double)real, &p->m_u8))
+      return nq_i8_fail(a, err, "mean multiplier %g cannot be represented", (double)real);
+  }
   return NQ_OK;
 }
 
@@ -72,6 +90,7 @@ nq_status nq_i8_reduce_run(const nq_kernel_args *a, nq_error *err) {
   nq_i8_type_range(t, &qmin, &qmax);
   const size_t in_n = nq_tview_elems(in), out_n = nq_tview_elems(out);
   const bool is_mean = a->node->op == NQ_OP_MEAN;
+  const bool is_max = a->node->op == NQ_OP_REDUCE_MAX, is_min = a->node->op == NQ_OP_REDUCE_MIN;
 
   if (is_mean && a->p->keep_dims && r == 4 && n_ax == 2 &&
       ((raw_axes[0] == 1 && raw_axes[1] == 2) || (raw_axes[0] == 2 && raw_axes[1] == 1))) {
@@ -79,7 +98,14 @@ nq_status nq_i8_reduce_run(const nq_kernel_args *a, nq_error *err) {
     const int32_t cnt = H * W;
     if (cnt < 1 || cnt >= (1 << 23) || out_n != (size_t)N * C)
       return nq_i8_fail(a, err, "spatial mean over %dx%d does not fit", H, W);
-    for (int n = 0; n < N; n++)
+    for (int n = 0; n < N && t == NQ_UINT8; n++)
+      for (int c = 0; c < C; c++) {
+        int32_t acc = 0;
+        for (int i = 0; i < cnt; i++) acc += nq_i8_ld(in->data, t, ((size_t)n * cnt + i) * C + c);
+        acc = nq_sat_i32((int64_t)nq_mbqm(acc, p->m_u8, a->single_rounding) + p->bias_u8);
+        nq_i8_st(out->data, t, (size_t)n * C + c, nq_clamp_i32(acc, qmin, qmax));
+      }
+    for (int n = 0; n < N && t != NQ_UINT8; n++)
       for (int c = 0; c < C; c++) {
         int32_t acc = 0;
         for (int i = 0; i < cnt; i++)
@@ -108,11 +134,26 @@ nq_status nq_i8_reduce_run(const nq_kernel_args *a, nq_error *err) {
   }
   if (kept_n != out_n)
     return nq_i8_fail(a, err, "output has %zu elements, %zu expected", out_n, kept_n);
+  if (in_n == 0) return nq_i8_fail(a, err, "reduction over an empty tensor");
   int64_t *sum = a->scratch;
-  for (size_t i = 0; i < out_n; i++) sum[i] = 0;
+  const int64_t init = is_max ? INT64_MIN : is_min ? INT64_MAX : 0;
+  for (size_t i = 0; i < out_n; i++) sum[i] = init;
   nq_i8_iter it;
   nq_i8_iter_init(&it, in, ost, NULL);
-  for (size_t i = 0; i < in_n; i++, nq_i8_iter_next(&it)) sum[it.off0] += nq_i8_ld(in->data, t, i);
+  for (size_t i = 0; i < in_n; i++, nq_i8_iter_next(&it)) {
+    const int64_t v = nq_i8_ld(in->data, t, i);
+    int64_t *d = &sum[it.off0];
+    if (is_max)
+      *d = v > *d ? v : *d;
+    else if (is_min)
+      *d = v < *d ? v : *d;
+    else
+      *d += v;
+  }
+  if (is_max || is_min) {
+    for (size_t i = 0; i < out_n; i++) nq_i8_st(out->data, t, i, (int32_t)sum[i]);
+    return NQ_OK;
+  }
   const size_t cnt = out_n ? in_n / out_n : 0;
   if (cnt == 0) return NQ_OK;
   const float scale = p->s_in / p->s_out;

@@ -1,0 +1,45 @@
+/*
+ * Integer QUANTIZE between 8-bit types (quantize.cc requantize path):
+ * m = double(s_in) / double(s_out); out = MBQM(q - zp_in, m) + zp_out,
+ * clamped. |q - zp_in| <= 255. int8 -> uint8 with equal scales and
+ * zp_out = zp_in + 128 gives m = 1 = (2^30, shift 1), which MBQM applies
+ * exactly, so the result is the XOR-0x80 shortcut TFLite's optimized
+ * Requantize takes. float <-> int8 QUANTIZE/DEQUANTIZE are float-side.
+ */
+#include "exec/int8/int8_kernels.h"
+
+typedef struct quantize_prep {
+  int32_t zp_in, zp_out;
+  nq_qmul m;
+} quantize_prep;
+
+nq_status nq_i8_quantize_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
+  *prepared = NULL;
+  if (a->n_in < 1 || a->n_out < 1) return nq_i8_fail(a, err, "needs one input and one output");
+  NQ_TRY(nq_i8_need_q8(a, &a->in[0], "input", err));
+  NQ_TRY(nq_i8_need_q8(a, &a->out[0], "output", err));
+  float s_in, s_out;
+  quantize_prep *p;
+  NQ_TRY(nq_i8_alloc_prepared(a, sizeof *p, (void **)&p, err));
+  *prepared = p;
+  NQ_TRY(nq_i8_qparams(a, &a->in[0], "input", &s_in, &p->zp_in, err));
+  NQ_TRY(nq_i8_qparams(a, &a->out[0], "output", &s_out, &p->zp_out, err));
+  if (!nq_quantize_multiplier((double)s_in / (double)s_out, &p->m))
+    return nq_i8_fail(a, err, "scale ratio %g cannot be represented", (double)s_in / s_out);
+  return NQ_OK;
+}
+
+nq_status nq_i8_quantize_run(const nq_kernel_args *a, nq_error *err) {
+  const quantize_prep *p = a->prepared;
+  if (!p) return nq_i8_fail(a, err, "not prepared");
+  const nq_tview *in = &a->in[0], *out = &a->out[0];
+  const size_t n = nq_tview_elems(in);
+  if (n != nq_tview_elems(out)) return nq_i8_fail(a, err, "input and output sizes differ");
+  int32_t qmin, qmax;
+  nq_i8_type_range(out->type, &qmin, &qmax);
+  for (size_t i = 0; i < n; i++) {
+    int32_t v = nq_mbqm(nq_i8_ld(in->data, in->type, i) - p->zp_in, p->m, a->single_rounding);
+    nq_i8_st(out->data, out->type, i, nq_clamp_i32(nq_sat_i32((int64_t)v + p->zp_out), qmin, qmax));
+  }
+  return NQ_OK;
+}
