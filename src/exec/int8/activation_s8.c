@@ -21,6 +21,12 @@
  *
  * LEAKY_RELU: m_id = s_in / s_out, m_alpha = s_in * alpha / s_out (float
  * arithmetic); out = zp_out + MBQM(q - zp_in, q >= zp_in ? m_id : m_alpha).
+ * In single-rounding mode, where the scales allow it, the XNNPACK form that
+ * LiteRT runs instead: Q8 multipliers p = lrintf(256 * s_in / s_out) and
+ * n = lrintf(256 * (s_in / s_out) * alpha), out = clamp(floor((256 * zp_out
+ * + 128 + (q - zp_in) * (q >= zp_in ? p : n)) / 256)). Its 8-bit multipliers
+ * differ from TFLite's reference by a step on a few percent of elements,
+ * which twenty LEAKY_RELU layers amplify (retinaface, id_model).
  * PRELU: m1 = s_in / s_out, m2 = s_in * s_alpha / s_out (float);
  *   v = q - zp_in; out = zp_out + (v >= 0 ? MBQM(v, m1)
  *                                         : MBQM(v * (alpha - zp_alpha), m2)),
@@ -188,6 +194,8 @@ nq_status nq_i8_abs_run(const nq_kernel_args *a, nq_error *err) {
 typedef struct leaky_prep {
   int32_t zp_in, zp_out;
   nq_qmul m_id, m_alpha;
+  bool xnn_ok;          /* XNNPACK takes these scales (its asserted ranges) */
+  int32_t xnn_pos, xnn_neg; /* Q8 multipliers of the XNNPACK form */
 } leaky_prep;
 
 nq_status nq_i8_leaky_relu_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
@@ -202,8 +210,20 @@ nq_status nq_i8_leaky_relu_prepare(const nq_kernel_args *a, void **prepared, nq_
   if (!quantize_signed((double)m_alpha, &p->m_alpha) || !nq_quantize_multiplier((double)m_id, &p->m_id))
     return nq_i8_fail(a, err, "alpha %g with scales %g -> %g cannot be represented",
                       (double)a->p->alpha, (double)s_in, (double)s_out);
+  /* XNNPACK's ranges: 2^-8 <= positive <= 2^7, 2^-8 <= |negative| <= ~2^7. */
+  volatile float pos = s_in / s_out;
+  volatile float neg = pos * a->p->alpha;
+  p->xnn_ok = pos >= 0x1.0p-8f && pos <= 0x1.0p+7f && neg <= 0x1.0p+7f && neg >= -0x1.FFFC00p+6f &&
+              fabsf(neg) >= 0x1.0p-8f;
+  if (p->xnn_ok) {
+    p->xnn_pos = (int32_t)lrintf(256.0f * pos);
+    p->xnn_neg = (int32_t)lrintf(256.0f * neg);
+  }
   return NQ_OK;
 }
+
+/* floor(x / 256) for any sign (an arithmetic shift, spelled portably). */
+static inline int32_t floor_div256(int32_t x) { return x >= 0 ? x / 256 : -((-x + 255) / 256); }
 
 nq_status nq_i8_leaky_relu_run(const nq_kernel_args *a, nq_error *err) {
   const leaky_prep *p = a->prepared;
@@ -213,6 +233,16 @@ nq_status nq_i8_leaky_relu_run(const nq_kernel_args *a, nq_error *err) {
   int32_t qmin, qmax;
   nq_i8_type_range(t, &qmin, &qmax);
   const size_t n = nq_tview_elems(&a->in[0]);
+  if (a->single_rounding && p->xnn_ok) {
+    /* |v| <= 255 and |multiplier| <= 32768: the sum fits int32 easily. */
+    const int32_t bias = p->zp_out * 256 + 128;
+    for (size_t i = 0; i < n; i++) {
+      const int32_t v = nq_i8_ld(a->in[0].data, t, i) - p->zp_in;
+      const int32_t o = floor_div256(bias + v * (v >= 0 ? p->xnn_pos : p->xnn_neg));
+      nq_i8_st(a->out[0].data, t, i, nq_clamp_i32(o, qmin, qmax));
+    }
+    return NQ_OK;
+  }
   for (size_t i = 0; i < n; i++) {
     const int32_t v = nq_i8_ld(a->in[0].data, t, i) - p->zp_in;
     int32_t o = nq_mbqm(v, v >= 0 ? p->m_id : p->m_alpha, a->single_rounding);
