@@ -11,16 +11,46 @@
  * MUL (mul.cc): m = s1 * s2 / s_out evaluated in float, as TFLite does;
  *   out = MBQM((q1 - zp1) * (q2 - zp2), m) + zp_out, product <= 255^2.
  * Every result is clamped to the fused activation's range.
+ * ADD/SUB in single-rounding mode, where the scales allow it, follow the
+ * XNNPACK form LiteRT runs: r_i = s_i / s_out (float; negated for SUB's
+ * second input), shift = 20 - exponent(max |r_i|) in [12, 30], multipliers
+ * m_i = lrintf(r_i * 2^shift) (< 2^21), and per element
+ *   out = floor((2^(shift-1) - m_1 zp_1 - m_2 zp_2 + m_1 q_1 + m_2 q_2) / 2^shift) + zp_out,
+ * where |m_i q_i| < 2^29, so the int32 sum cannot overflow.
  * MAXIMUM/MINIMUM compare the raw quantized values (TFLite requires equal
  * scales and zero points on both inputs and the output).
  */
 #include "exec/int8/int8_kernels.h"
 
+#include <math.h>
+
 typedef struct binop_prep {
   int32_t zp1, zp2, zpo;
   nq_qmul m1, m2, mo;
   int32_t lo, hi;
+  bool xnn_ok;              /* ADD/SUB: XNNPACK takes these scales */
+  int32_t xm1, xm2, xbias;  /* its multipliers and bias */
+  int xshift;
 } binop_prep;
+
+/* The XNNPACK ADD/SUB parameters (see the header comment); false when the
+ * scale ratios are outside what XNNPACK accepts (TFLite's kernel runs). */
+static bool xnn_add_params(float s1, float s2, float so, bool sub, binop_prep *p) {
+  volatile float r1 = s1 / so, r2v = s2 / so;
+  float r2 = sub ? -r2v : r2v;
+  float a1 = fabsf(r1), a2 = fabsf(r2);
+  if (!(a1 >= 0x1.0p-10f && a2 >= 0x1.0p-10f && a1 < 0x1.0p+8f && a2 < 0x1.0p+8f)) return false;
+  float mx = a1 > a2 ? a1 : a2;
+  int e;
+  frexpf(mx, &e); /* mx = f * 2^e, f in [0.5, 1): IEEE exponent is e - 1 */
+  int shift = 20 - (e - 1);
+  if (shift < 12 || shift > 30) return false;
+  p->xm1 = (int32_t)lrintf(ldexpf(r1, shift));
+  p->xm2 = (int32_t)lrintf(ldexpf(r2, shift));
+  p->xshift = shift;
+  p->xbias = (int32_t)(((int64_t)1 << (shift - 1)) - (int64_t)p->xm1 * p->zp1 - (int64_t)p->xm2 * p->zp2);
+  return true;
+}
 
 typedef enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_MAX, BIN_MIN } bin_kind;
 
@@ -70,6 +100,7 @@ nq_status nq_i8_binary_prepare(const nq_kernel_args *a, void **prepared, nq_erro
     ok = nq_quantize_multiplier((double)s1 / twice_max, &p->m1) &&
          nq_quantize_multiplier((double)s2 / twice_max, &p->m2) &&
          nq_quantize_multiplier(twice_max / ((double)(1 << 20) * (double)so), &p->mo);
+    p->xnn_ok = xnn_add_params(s1, s2, so, k == BIN_SUB, p);
   }
   if (!ok) return nq_i8_fail(a, err, "scales %g, %g -> %g give no representable multiplier",
                              (double)s1, (double)s2, (double)so);
@@ -85,6 +116,13 @@ static inline int32_t binop(const binop_prep *p, bin_kind k, int32_t x1, int32_t
       v = nq_mbqm((x1 - p->zp1) * (x2 - p->zp2), p->mo, sr) + p->zpo;
       break;
     default: {
+      if (sr && p->xnn_ok) {
+        const int32_t acc = p->xbias + x1 * p->xm1 + x2 * p->xm2;
+        /* floor division by 2^shift (XNNPACK's arithmetic shift right) */
+        const int32_t q = acc >= 0 ? acc >> p->xshift : -(int32_t)(((uint32_t)(-(int64_t)acc) + ((1u << p->xshift) - 1)) >> p->xshift);
+        v = q + p->zpo;
+        break;
+      }
       int32_t a1 = nq_mbqm((x1 - p->zp1) * (1 << 20), p->m1, sr);
       int32_t a2 = nq_mbqm((x2 - p->zp2) * (1 << 20), p->m2, sr);
       int32_t s = k == BIN_SUB ? a1 - a2 : a1 + a2;

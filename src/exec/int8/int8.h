@@ -13,8 +13,13 @@
  *    RELU*, LEAKY_RELU, PRELU, ABS, L2_NORMALIZATION): TFLite's reference integer
  *    kernels with their Prepare-time multipliers, through requant.h, in the
  *    rounding the session asks for: double rounding (TFLite's default
- *    build) or single rounding (TFLITE_SINGLE_ROUNDING, as TFLM/CMSIS-NN;
- *    the closest to XNNPACK and Arm NN, which requantize in float).
+ *    build) or single rounding (TFLITE_SINGLE_ROUNDING). In single-rounding
+ *    mode the ops that LiteRT hands to XNNPACK follow XNNPACK's own
+ *    arithmetic, so that mode reproduces what users run: fp32
+ *    requantization of CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED /
+ *    TRANSPOSE_CONV (int8_weights.h), 20-bit multipliers for ADD/SUB
+ *    (elementwise_s8.c) and Q8 multipliers for LEAKY_RELU (activation_s8.c);
+ *    TF's own int8 models then match LiteRT.js to 0 steps (tests/int8).
  *  - SOFTMAX: TFLite's builtin int8/uint8 kernel, the float lookup-table
  *    path (PopulateSoftmaxLookupTable); XNNPACK takes float softmax only, so
  *    this is also what LiteRT runs. Rounding mode does not apply.

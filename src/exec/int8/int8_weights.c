@@ -48,13 +48,15 @@ nq_status nq_i8_weights_prepare(const nq_kernel_args *a, const nq_i8_wspec *spec
   const size_t w_elems = nq_tview_elems(w);
   size_t off_qm = align8(sizeof(nq_i8_wprep));
   size_t off_bias = off_qm + align8((size_t)n_ch * sizeof(nq_qmul));
-  size_t off_w = off_bias + align8((size_t)n_ch * sizeof(int32_t));
+  size_t off_fs = off_bias + align8((size_t)n_ch * sizeof(int32_t));
+  size_t off_w = off_fs + align8((size_t)n_ch * sizeof(float));
   size_t total = off_w + w_elems * sizeof(int16_t);
   void *blk;
   NQ_TRY(nq_i8_alloc_prepared(a, total, &blk, err));
   nq_i8_wprep *p = blk;
   p->qm = (nq_qmul *)((char *)blk + off_qm);
   p->bias = (int32_t *)((char *)blk + off_bias);
+  p->fscale = (float *)((char *)blk + off_fs);
   p->w = (int16_t *)((char *)blk + off_w);
   p->n_ch = n_ch;
   p->w_elems = w_elems;
@@ -84,6 +86,9 @@ nq_status nq_i8_weights_prepare(const nq_kernel_args *a, const nq_i8_wspec *spec
       return nq_i8_fail(a, err, "channel %d: effective scale %g cannot be represented", c, m);
     }
     p->bias[c] = (b && b->data) ? ((const int32_t *)b->data)[c] : 0;
+    /* XNNPACK's requantization scale: (s_in * s_w) / s_out in float. */
+    volatile float prod = s_in * s_w;
+    p->fscale[c] = prod / s_out;
   }
 
   /* Re-centre the weights on their zero point(s). */

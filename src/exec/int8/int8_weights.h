@@ -13,7 +13,12 @@
  *    int8 (zp 0, TFLite int8 weights are in [-127, 127]) and uint8
  *    (legacy, zp in [0, 255]) weights, so one integer loop serves both;
  *  - int32 bias (zeros when absent), the input/output zero points and the
- *    fused-activation clamp range.
+ *    fused-activation clamp range;
+ *  - for single-rounding mode, the float scale (s_in * s_w[c]) / s_out that
+ *    XNNPACK (LiteRT's CPU path) requantizes with: out = lrintf(clamp(
+ *    float(acc) * scale)) + zp_out, round half to even in float. It agrees
+ *    with TFLite's fixed-point single rounding except on ties and where
+ *    float's 24-bit mantissa rounds the product differently.
  *
  * Why the int32 accumulator cannot overflow: each term is
  * (x - zp_x) * (w - zp_w) with |x - zp_x| <= 255 (8-bit value minus an
@@ -27,6 +32,8 @@
 #ifndef NQ_EXEC_INT8_WEIGHTS_H
 #define NQ_EXEC_INT8_WEIGHTS_H
 
+#include <math.h>
+
 #include "exec/int8/int8_common.h"
 
 typedef struct nq_i8_wprep {
@@ -35,6 +42,7 @@ typedef struct nq_i8_wprep {
   int n_ch;               /* output channels */
   nq_qmul *qm;            /* n_ch multipliers */
   int32_t *bias;          /* n_ch */
+  float *fscale;          /* n_ch: XNNPACK's float requantization scale */
   int16_t *w;             /* w - zp_w, same layout as the weight tensor */
   size_t w_elems;
   int32_t w_maxabs;
@@ -57,6 +65,13 @@ nq_status nq_i8_weights_prepare(const nq_kernel_args *a, const nq_i8_wspec *spec
  * clamp. acc is the int32 dot product. */
 static inline int32_t nq_i8_wfinish(const nq_i8_wprep *p, int c, int32_t acc, int single) {
   int32_t v = nq_sat_i32((int64_t)acc + p->bias[c]);
+  if (single) {
+    /* XNNPACK's fp32 requantization (see the header). */
+    float f = (float)v * p->fscale[c];
+    const float lo = (float)(p->act_lo - p->out_zp), hi = (float)(p->act_hi - p->out_zp);
+    f = f < lo ? lo : (f > hi ? hi : f);
+    return (int32_t)lrintf(f) + p->out_zp;
+  }
   v = nq_mbqm(v, p->qm[c], single);
   v = nq_sat_i32((int64_t)v + p->out_zp);
   return nq_clamp_i32(v, p->act_lo, p->act_hi);
