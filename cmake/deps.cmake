@@ -46,3 +46,41 @@ add_custom_command(
   VERBATIM)
 list(APPEND NQ_DEP_LIBS ${PROTOBUF_C_LINK_LIBRARIES})
 list(APPEND NQ_DEP_INCLUDES ${PROTOBUF_C_INCLUDE_DIRS})
+
+# TensorFlow frontend (src/frontends/tensorflow): protobuf-c, and C sources
+# generated at build time by protoc-c from the project's own .proto subsets
+# in src/frontends/tensorflow/proto into ${CMAKE_BINARY_DIR}/generated
+# (tfgraph/tfsavedmodel/tfbundle.pb-c.[ch]). The top-level CMakeLists.txt
+# adds NQ_TF_PROTO_SOURCES to npuquant_obj.
+pkg_check_modules(NQ_TF_PROTOBUFC REQUIRED libprotobuf-c)
+find_program(NQ_TF_PROTOC_C protoc-c REQUIRED)
+set(NQ_TF_PROTO_DIR ${CMAKE_SOURCE_DIR}/src/frontends/tensorflow/proto)
+set(NQ_TF_PROTO_FILES "")
+set(NQ_TF_PROTO_SOURCES "")
+set(NQ_TF_PROTO_OUTPUTS "")
+foreach(nq_tf_proto tfgraph tfsavedmodel tfbundle)
+  list(APPEND NQ_TF_PROTO_FILES ${NQ_TF_PROTO_DIR}/${nq_tf_proto}.proto)
+  list(APPEND NQ_TF_PROTO_SOURCES ${CMAKE_BINARY_DIR}/generated/${nq_tf_proto}.pb-c.c)
+  list(APPEND NQ_TF_PROTO_OUTPUTS ${CMAKE_BINARY_DIR}/generated/${nq_tf_proto}.pb-c.c
+       ${CMAKE_BINARY_DIR}/generated/${nq_tf_proto}.pb-c.h)
+endforeach()
+add_custom_command(
+  OUTPUT ${NQ_TF_PROTO_OUTPUTS}
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/generated
+  COMMAND ${NQ_TF_PROTOC_C} --proto_path=${NQ_TF_PROTO_DIR} --c_out=${CMAKE_BINARY_DIR}/generated
+          ${NQ_TF_PROTO_FILES}
+  DEPENDS ${NQ_TF_PROTO_FILES}
+  COMMENT "protoc-c: TensorFlow proto subsets"
+  VERBATIM)
+# protoc-c's *_INIT macro for a message with a oneof trips -Wmissing-braces.
+set_source_files_properties(${NQ_TF_PROTO_SOURCES} PROPERTIES COMPILE_OPTIONS "-Wno-missing-braces")
+list(APPEND NQ_DEP_LIBS ${NQ_TF_PROTOBUFC_LINK_LIBRARIES})
+list(APPEND NQ_DEP_INCLUDES ${NQ_TF_PROTOBUFC_INCLUDE_DIRS})
+
+# Keras frontend (src/frontends/keras/): libhdf5 (serial) for .h5 files,
+# cJSON for model configs, libzip for .keras archives.
+pkg_check_modules(HDF5 REQUIRED hdf5)
+pkg_check_modules(CJSON REQUIRED libcjson)
+pkg_check_modules(LIBZIP REQUIRED libzip)
+list(APPEND NQ_DEP_LIBS ${HDF5_LINK_LIBRARIES} ${CJSON_LINK_LIBRARIES} ${LIBZIP_LINK_LIBRARIES})
+list(APPEND NQ_DEP_INCLUDES ${HDF5_INCLUDE_DIRS} ${CJSON_INCLUDE_DIRS} ${LIBZIP_INCLUDE_DIRS})

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/model_internal.h"
+#include "calib/feed.h"
 #include "core/status.h"
 
 static const char *sample_name(const nq_sample_source *src, int i, char *buf, size_t n) {
@@ -52,19 +53,15 @@ nq_status nq_calibrate(const nq_model *m, const nq_sample_source *src, const nq_
     if (e > max_in) max_in = e;
   }
   float *buf = st == NQ_OK ? malloc(max_in * sizeof(float)) : NULL;
-  if (st == NQ_OK && !buf) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory for a calibration input");
+  void *tmp = st == NQ_OK ? malloc(max_in * 8) : NULL;
+  if (st == NQ_OK && (!buf || !tmp)) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory for a calibration input");
   char nb[64];
   for (int k = 0; k < src->n_samples && st == NQ_OK; k++) {
     for (int i = 0; i < g->n_inputs && st == NQ_OK; i++) {
       const nq_tensor *x = &g->tensors[g->inputs[i]];
       size_t n = nq_tensor_elems(x);
-      if (x->type != NQ_FLOAT32) {
-        st = nq_fail(err, NQ_ERR_UNSUPPORTED, "calibration: input %d is %s; only float32 inputs are fed", i,
-                     nq_dtype_name(x->type));
-        break;
-      }
       st = src->fill(src->ctx, k, i, buf, n, err);
-      if (st == NQ_OK) st = nq_session_set_input(s, i, buf, n * sizeof(float), err);
+      if (st == NQ_OK) st = nq_feed_input(s, x, i, buf, n, tmp, err);
     }
     if (st == NQ_OK) st = nq_session_run(s, err);
     if (st != NQ_OK) {
@@ -92,6 +89,7 @@ nq_status nq_calibrate(const nq_model *m, const nq_sample_source *src, const nq_
     if (src->progress) src->progress(src->progress_ctx, k + 1, src->n_samples);
   }
   free(buf);
+  free(tmp);
   nq_session_free(s);
   if (st != NQ_OK) nq_ranges_free(out);
   return st;

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "api/model_internal.h"
+#include "calib/feed.h"
 #include "core/status.h"
-#include "quant/qparams.h"
 
 static int find_by_name(const nq_graph *g, const char *name) {
   if (!name) return -1;
@@ -15,30 +15,15 @@ static int find_by_name(const nq_graph *g, const char *name) {
   return -1;
 }
 
-/* Feed sample k to both sessions (the int8 one quantizing as its input asks). */
+/* Feed sample k to both sessions and run them. */
 static nq_status feed(const nq_model *fm, nq_session *fs, const nq_model *qm, nq_session *qs,
                       const nq_sample_source *src, int k, float *buf, void *tmp, nq_error *err) {
   const nq_graph *fg = fm->graph, *qg = qm->graph;
   for (int i = 0; i < fg->n_inputs; i++) {
-    const nq_tensor *fx = &fg->tensors[fg->inputs[i]], *qx = &qg->tensors[qg->inputs[i]];
-    size_t n = nq_tensor_elems(fx);
+    size_t n = nq_tensor_elems(&fg->tensors[fg->inputs[i]]);
     NQ_TRY(src->fill(src->ctx, k, i, buf, n, err));
-    NQ_TRY(nq_session_set_input(fs, i, buf, n * sizeof(float), err));
-    if (qx->type == NQ_FLOAT32) {
-      NQ_TRY(nq_session_set_input(qs, i, buf, n * sizeof(float), err));
-    } else {
-      float sc = qx->q.scale[0];
-      int32_t zp = (int32_t)qx->q.zero_point[0];
-      bool u8 = qx->type == NQ_UINT8;
-      for (size_t e = 0; e < n; e++) {
-        int32_t q = nq_quantize_value(buf[e], sc, zp, u8 ? 0 : -128, u8 ? 255 : 127);
-        if (u8)
-          ((uint8_t *)tmp)[e] = (uint8_t)q;
-        else
-          ((int8_t *)tmp)[e] = (int8_t)q;
-      }
-      NQ_TRY(nq_session_set_input(qs, i, tmp, n, err));
-    }
+    NQ_TRY(nq_feed_input(fs, &fg->tensors[fg->inputs[i]], i, buf, n, tmp, err));
+    NQ_TRY(nq_feed_input(qs, &qg->tensors[qg->inputs[i]], i, buf, n, tmp, err));
   }
   NQ_TRY(nq_session_run(fs, err));
   return nq_session_run(qs, err);
@@ -119,7 +104,7 @@ nq_status nq_bias_correct(const nq_model *float_model, nq_model *int8_model, con
   for (int i = 0; i < fg->n_inputs; i++)
     if (nq_tensor_elems(&fg->tensors[fg->inputs[i]]) > maxn) maxn = nq_tensor_elems(&fg->tensors[fg->inputs[i]]);
   float *buf = malloc(maxn * sizeof(float));
-  void *tmp = malloc(maxn);
+  void *tmp = malloc(maxn * 8);
   if (!buf || !tmp) {
     free(buf);
     free(tmp);

@@ -228,6 +228,19 @@ static nq_status plan_clusters(qstate *s, nq_error *err) {
 
 static nq_affine params_of(qstate *s, int t) { return s->cl[find(s, t)].params; }
 
+/* The parameters a node's data input is quantized with: a float constant
+ * (e.g. a convolution whose input is a constant) has its own, from its
+ * values; an activation has its cluster's. */
+static nq_affine input_params(qstate *s, int t) {
+  const nq_tensor *x = &s->f->tensors[t];
+  if (x->data && x->type == NQ_FLOAT32) {
+    float mn, mx;
+    nq_quant_const_range(x, &mn, &mx);
+    return nq_affine_from_range(mn, mx, -128, 127);
+  }
+  return params_of(s, t);
+}
+
 static char *suffixed(const char *name, const char *suffix) {
   const char *base = name ? name : "tensor";
   size_t n = strlen(base) + strlen(suffix) + 1;
@@ -330,22 +343,16 @@ static int map_input(qstate *s, int i, int k, const float *w_scales, int n_w, nq
     return nq_quant_add_weights(s->q, f, t, w_scales, n_w, r->weight_axis, err);
   }
   if (r->kind == NQ_Q_WEIGHTED && k == r->bias_slot) {
-    int act = n->in[r->act_slot];
-    nq_affine a = params_of(s, act);
+    nq_affine a = input_params(s, n->in[r->act_slot]);
     return nq_quant_add_bias(s->q, f, t, a.scale, w_scales, n_w, err);
   }
   if (!nq_quant_is_data_input(n, k))
     return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: input %d is a float constant where an integer one is expected",
                    node_desc(f, i, nb, sizeof nb), k),
            -1;
-  nq_affine a;
-  if (r->kind == NQ_Q_SAME && n->n_out > 0 && is_float_activation(f, n->out[0])) {
-    a = params_of(s, n->out[0]);
-  } else {
-    float mn, mx;
-    nq_quant_const_range(x, &mn, &mx);
-    a = nq_affine_from_range(mn, mx, -128, 127);
-  }
+  nq_affine a = r->kind == NQ_Q_SAME && n->n_out > 0 && is_float_activation(f, n->out[0])
+                    ? params_of(s, n->out[0])
+                    : input_params(s, t);
   return nq_quant_add_const_affine(s->q, f, t, a, err);
 }
 
@@ -435,7 +442,7 @@ static nq_status emit_quantized(qstate *s, int i, nq_error *err) {
     int bt = r->bias_slot < n->n_in ? n->in[r->bias_slot] : -1;
     if (bt >= 0 && f->tensors[bt].data && f->tensors[bt].type == NQ_FLOAT32) bias = (const float *)f->tensors[bt].data;
     st = nq_quant_weight_scales(f, wt, per_channel ? r->weight_axis : -1, bias,
-                                bt >= 0 ? (int)nq_tensor_elems(&f->tensors[bt]) : 0, params_of(s, act).scale,
+                                bt >= 0 ? (int)nq_tensor_elems(&f->tensors[bt]) : 0, input_params(s, act).scale,
                                 &w_scales, &n_w, err);
     if (st != NQ_OK) return nq_prefix(err, "%s: ", node_desc(f, i, nb, sizeof nb));
   }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/model_internal.h"
+#include "calib/feed.h"
 #include "core/status.h"
 #include "quant/qparams.h"
 
@@ -84,25 +85,6 @@ static bool classifier_shaped(const nq_tensor *x) {
   return false;
 }
 
-/* Quantize a float sample into the test model's input type. */
-static nq_status feed(nq_session *s, const nq_tensor *x, int i, const float *v, size_t n, void *tmp,
-                      nq_error *err) {
-  if (x->type == NQ_FLOAT32) return nq_session_set_input(s, i, v, n * sizeof(float), err);
-  if (x->q.n < 1) return nq_fail(err, NQ_ERR_INVALID_ARG, "input '%s' is %s without quantization parameters",
-                                 x->name ? x->name : "?", nq_dtype_name(x->type));
-  float sc = x->q.scale[0];
-  int32_t zp = (int32_t)x->q.zero_point[0];
-  if (x->type == NQ_INT8) {
-    for (size_t k = 0; k < n; k++) ((int8_t *)tmp)[k] = (int8_t)nq_quantize_value(v[k], sc, zp, -128, 127);
-  } else if (x->type == NQ_UINT8) {
-    for (size_t k = 0; k < n; k++) ((uint8_t *)tmp)[k] = (uint8_t)nq_quantize_value(v[k], sc, zp, 0, 255);
-  } else {
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, "input '%s': %s inputs are not fed", x->name ? x->name : "?",
-                   nq_dtype_name(x->type));
-  }
-  return nq_session_set_input(s, i, tmp, n * nq_dtype_size(x->type), err);
-}
-
 static int find_by_name(const nq_graph *g, const char *name) {
   if (!name) return -1;
   size_t ln = strlen(name);
@@ -174,14 +156,14 @@ nq_status nq_compare_models(const nq_model *ref, const nq_model *test, const nq_
   for (int t = 0; t < tg->n_tensors; t++)
     if (nq_tensor_elems(&tg->tensors[t]) > maxn) maxn = nq_tensor_elems(&tg->tensors[t]);
   float *a = malloc(maxn * sizeof(float)), *b = malloc(maxn * sizeof(float));
-  void *tmp = malloc(maxn * sizeof(float));
+  void *tmp = malloc(maxn * 8);
   if (st == NQ_OK && (!a || !b || !tmp)) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory comparing models");
   for (int k = 0; k < src->n_samples && st == NQ_OK; k++) {
     for (int i = 0; i < rg->n_inputs && st == NQ_OK; i++) {
       size_t n = nq_tensor_elems(&rg->tensors[rg->inputs[i]]);
       st = src->fill(src->ctx, k, i, a, n, err);
-      if (st == NQ_OK) st = nq_session_set_input(rs, i, a, n * sizeof(float), err);
-      if (st == NQ_OK) st = feed(ts, &tg->tensors[tg->inputs[i]], i, a, n, tmp, err);
+      if (st == NQ_OK) st = nq_feed_input(rs, &rg->tensors[rg->inputs[i]], i, a, n, tmp, err);
+      if (st == NQ_OK) st = nq_feed_input(ts, &tg->tensors[tg->inputs[i]], i, a, n, tmp, err);
     }
     if (st == NQ_OK) st = nq_session_run(rs, err);
     if (st == NQ_OK) st = nq_session_run(ts, err);

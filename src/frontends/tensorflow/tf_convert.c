@@ -1,0 +1,290 @@
+/*
+ * TensorFlow graph -> nq graph with TFLite semantics.
+ *
+ * Starting from the requested outputs, nodes are converted after their
+ * inputs (iterative depth-first walk, so hostile graph depth cannot exhaust
+ * the stack; cycles are an error). Every TF output maps to an nq tensor;
+ * Identity-like ops and inlined-function aliases just forward tensors.
+ * Shapes are inferred node by node (nq_infer_node_shapes) so that Shape ops
+ * and the StridedSlice/Pack/Cast/... chains built on them fold into
+ * constants right away (tf_fold.c).
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/checked.h"
+#include "core/status.h"
+#include "frontends/tensorflow/tf_convert.h"
+#include "frontends/tensorflow/tf_fold.h"
+#include "ir/shape.h"
+
+static bool op_is(const tf_node *n, const char *a) { return strcmp(n->op, a) == 0; }
+
+static nq_status convert_node(tf_cv *c, int ni, nq_error *err) {
+  const tf_node *n = &c->f->nodes[ni];
+  if (op_is(n, "Identity") || op_is(n, "IdentityN") || op_is(n, "Snapshot") || op_is(n, "StopGradient") ||
+      op_is(n, "ReadVariableOp") || op_is(n, "PreventGradient") || op_is(n, "CheckNumerics") ||
+      op_is(n, "EnsureShape") || op_is(n, "PlaceholderWithDefault"))
+    return tfo_forward(c, ni, err);
+  if (op_is(n, "NoOp")) return tfc_set_vals(c, ni, 0, NULL, err);
+  if (op_is(n, "Const")) {
+    const Nqtf__AttrValue *a = tf_attr(n, "value");
+    if (!a || a->value_case != NQTF__ATTR_VALUE__VALUE_TENSOR || !a->tensor)
+      return tfc_fail(c, ni, NQ_ERR_FORMAT, err, "Const without a 'value' tensor");
+    int t;
+    nq_status st = tf_const_from_proto(c->g, n->name, a->tensor, &t, err);
+    if (st != NQ_OK) return nq_prefix(err, "node '%s' (Const): ", n->name);
+    return tfc_set_val(c, ni, t, err);
+  }
+  if (op_is(n, "VarHandleOp") || op_is(n, "VariableV2") || op_is(n, "Variable")) {
+    if (!c->var_fn) return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "a variable in a frozen graph (freeze it first)");
+    int t;
+    NQ_TRY(c->var_fn(c->var_ctx, c->f, ni, c->g, &t, err));
+    return tfc_set_val(c, ni, t, err);
+  }
+  if (op_is(n, "Placeholder"))
+    return tfc_fail(c, ni, NQ_ERR_INVALID_ARG, err, "this placeholder feeds the outputs but is not a model input "
+                                                 "(name it with --inputs)");
+  if (op_is(n, "Conv2D") || op_is(n, "DepthwiseConv2dNative")) return tfo_conv(c, ni, err);
+  if (op_is(n, "Conv2DBackpropInput")) return tfo_conv_transpose(c, ni, err);
+  if (op_is(n, "MatMul")) return tfo_matmul(c, ni, false, err);
+  if (op_is(n, "BatchMatMulV2") || op_is(n, "BatchMatMul") || op_is(n, "BatchMatMulV3")) return tfo_matmul(c, ni, true, err);
+  if (op_is(n, "BiasAdd") || op_is(n, "Add") || op_is(n, "AddV2")) return tfo_binary(c, ni, NQ_OP_ADD, '+', err);
+  if (op_is(n, "Sub")) return tfo_binary(c, ni, NQ_OP_SUB, '-', err);
+  if (op_is(n, "Mul")) return tfo_binary(c, ni, NQ_OP_MUL, '*', err);
+  if (op_is(n, "RealDiv")) return tfo_binary(c, ni, NQ_OP_DIV, '/', err);
+  if (op_is(n, "Maximum")) return tfo_binary(c, ni, NQ_OP_MAXIMUM, 'M', err);
+  if (op_is(n, "Minimum")) return tfo_binary(c, ni, NQ_OP_MINIMUM, 'm', err);
+  if (op_is(n, "FloorDiv")) return tfo_binary(c, ni, (nq_op)-1, 'f', err);
+  if (op_is(n, "Relu")) return tfo_unary(c, ni, NQ_OP_RELU, err);
+  if (op_is(n, "Relu6")) return tfo_unary(c, ni, NQ_OP_RELU6, err);
+  if (op_is(n, "LeakyRelu")) return tfo_unary(c, ni, NQ_OP_LEAKY_RELU, err);
+  if (op_is(n, "Elu")) return tfo_unary(c, ni, NQ_OP_ELU, err);
+  if (op_is(n, "Sigmoid")) return tfo_unary(c, ni, NQ_OP_LOGISTIC, err);
+  if (op_is(n, "Tanh")) return tfo_unary(c, ni, NQ_OP_TANH, err);
+  if (op_is(n, "Softmax")) return tfo_unary(c, ni, NQ_OP_SOFTMAX, err);
+  if (op_is(n, "FusedBatchNorm") || op_is(n, "FusedBatchNormV2") || op_is(n, "FusedBatchNormV3"))
+    return tfo_batchnorm(c, ni, err);
+  if (op_is(n, "MaxPool")) return tfo_pool(c, ni, NQ_OP_MAX_POOL_2D, err);
+  if (op_is(n, "AvgPool")) return tfo_pool(c, ni, NQ_OP_AVERAGE_POOL_2D, err);
+  if (op_is(n, "Mean")) return tfo_reduce(c, ni, NQ_OP_MEAN, 'a', err);
+  if (op_is(n, "Sum")) return tfo_reduce(c, ni, NQ_OP_SUM, 's', err);
+  if (op_is(n, "Max")) return tfo_reduce(c, ni, NQ_OP_REDUCE_MAX, 'M', err);
+  if (op_is(n, "Min")) return tfo_reduce(c, ni, NQ_OP_REDUCE_MIN, 'm', err);
+  if (op_is(n, "Prod")) return tfo_reduce(c, ni, NQ_OP_REDUCE_PROD, 'p', err);
+  if (op_is(n, "Reshape")) return tfo_reshape(c, ni, err);
+  if (op_is(n, "Squeeze")) return tfo_squeeze(c, ni, err);
+  if (op_is(n, "ExpandDims")) return tfo_expand_dims(c, ni, err);
+  if (op_is(n, "ConcatV2")) return tfo_concat_or_pack(c, ni, false, err);
+  if (op_is(n, "Pack")) return tfo_concat_or_pack(c, ni, true, err);
+  if (op_is(n, "Pad") || op_is(n, "PadV2") || op_is(n, "MirrorPad")) return tfo_pad(c, ni, err);
+  if (op_is(n, "ResizeBilinear")) return tfo_resize(c, ni, NQ_OP_RESIZE_BILINEAR, err);
+  if (op_is(n, "ResizeNearestNeighbor")) return tfo_resize(c, ni, NQ_OP_RESIZE_NEAREST_NEIGHBOR, err);
+  if (op_is(n, "Transpose")) return tfo_transpose(c, ni, err);
+  if (op_is(n, "StridedSlice")) return tfo_strided_slice(c, ni, err);
+  if (op_is(n, "Shape") || op_is(n, "Size") || op_is(n, "Rank")) return tfo_shape_like(c, ni, err);
+  if (op_is(n, "Cast")) return tfo_cast(c, ni, err);
+  if (op_is(n, "Fill")) return tfo_fill(c, ni, err);
+  static const struct { const char *tf; nq_op op; int n_in; } direct[] = {
+      {"Rsqrt", NQ_OP_RSQRT, 1},  {"Sqrt", NQ_OP_SQRT, 1},   {"Exp", NQ_OP_EXP, 1},
+      {"Log", NQ_OP_LOG, 1},      {"Neg", NQ_OP_NEG, 1},     {"Abs", NQ_OP_ABS, 1},
+      {"Square", NQ_OP_SQUARE, 1}, {"SquaredDifference", NQ_OP_SQUARED_DIFFERENCE, 2},
+      {"Pow", NQ_OP_POW, 2},      {"Slice", NQ_OP_SLICE, 3}, {"Tile", NQ_OP_TILE, 2},
+      {"GatherV2", NQ_OP_GATHER, 2}, {"ArgMax", NQ_OP_ARG_MAX, 2},
+      {"SpaceToBatchND", NQ_OP_SPACE_TO_BATCH_ND, 3}, {"BatchToSpaceND", NQ_OP_BATCH_TO_SPACE_ND, 3},
+  };
+  for (size_t i = 0; i < sizeof direct / sizeof direct[0]; i++)
+    if (op_is(n, direct[i].tf)) return tfo_direct(c, ni, direct[i].op, direct[i].n_in, err);
+  if (op_is(n, "DepthToSpace")) return tfo_depth_space(c, ni, NQ_OP_DEPTH_TO_SPACE, err);
+  if (op_is(n, "SpaceToDepth")) return tfo_depth_space(c, ni, NQ_OP_SPACE_TO_DEPTH, err);
+  if (op_is(n, "AddN")) return tfo_add_n(c, ni, err);
+  return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: node '%.200s' (%.60s): op not supported by npuquant", c->file, n->name,
+                 n->op);
+}
+
+/* ---- inputs ---- */
+
+/* Find "NAME:AxBxC" for input `name` (or a bare "AxBxC" with one input). */
+static nq_status user_shape(tf_cv *c, const char *name, const char *key, int *rank, int64_t *dims, bool *found,
+                            nq_error *err) {
+  *found = false;
+  const char *s = c->opts ? c->opts->input_shapes : NULL;
+  if (!s || !*s) return NQ_OK;
+  char buf[1024];
+  snprintf(buf, sizeof buf, "%s", s);
+  for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    char *colon = strrchr(tok, ':'), *spec = tok;
+    if (colon) {
+      *colon = 0;
+      spec = colon + 1;
+      if (strcmp(tok, name) != 0 && !(key && strcmp(tok, key) == 0)) continue;
+    } else if (c->io->n_in != 1) {
+      return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: input shape '%s' needs an input name (the model has %d inputs)",
+                     c->file, tok, c->io->n_in);
+    }
+    int r = 0;
+    if (strcmp(spec, "scalar") == 0) { /* rank 0 */
+      *rank = 0;
+      *found = true;
+      continue;
+    }
+    for (char *p = spec; *p && r <= NQ_MAX_RANK;) {
+      char *end;
+      long v = strtol(p, &end, 10);
+      if (end == p || v < 1 || v > INT32_MAX || (*end && *end != 'x'))
+        return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: input shape '%s' is not like 1x224x224x3", c->file, spec);
+      if (r < NQ_MAX_RANK) dims[r] = v;
+      r++;
+      p = *end ? end + 1 : end;
+    }
+    if (r < 1 || r > NQ_MAX_RANK) return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: input shape '%s': bad rank", c->file, spec);
+    *rank = r;
+    *found = true;
+  }
+  return NQ_OK;
+}
+
+static nq_status make_input(tf_cv *c, int idx, int *tensor, nq_error *err) {
+  int ni, k;
+  if (!tf_flat_ref(c->f, c->io->in[idx], &ni, &k))
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: input '%s' names no node", c->file, c->io->in[idx]);
+  const tf_node *n = &c->f->nodes[ni];
+  nq_dtype t;
+  int dt = tfc_attr_type(n, "dtype", tfc_attr_type(n, "T", TF_DT_FLOAT));
+  if (!tf_dtype_to_nq(dt, &t)) return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "input type %d not supported", dt);
+  int rank = -1;
+  int64_t dims[NQ_MAX_RANK];
+  const Nqtf__AttrValue *a = tf_attr(n, "shape");
+  const Nqtf__AttrValue *cv_ = tf_attr(n, "value"); /* a Const cut into an input */
+  if (strcmp(n->op, "Const") == 0 && cv_ && cv_->value_case == NQTF__ATTR_VALUE__VALUE_TENSOR && cv_->tensor &&
+      !tf_shape_of(cv_->tensor->tensor_shape, &rank, dims))
+    rank = -1;
+  if (rank < 0 && a && a->value_case == NQTF__ATTR_VALUE__VALUE_SHAPE && !tf_shape_of(a->shape, &rank, dims)) rank = -1;
+  if (rank < 0) {
+    a = tf_attr(n, "_output_shapes");
+    if (a && a->value_case == NQTF__ATTR_VALUE__VALUE_LIST && a->list && a->list->n_shape > (size_t)k &&
+        !tf_shape_of(a->list->shape[k], &rank, dims))
+      rank = -1;
+  }
+  bool found;
+  NQ_TRY(user_shape(c, n->name, c->io->in_names ? c->io->in_names[idx] : NULL, &rank, dims, &found, err));
+  if (rank < 0) return tfc_fail(c, ni, NQ_ERR_INVALID_ARG, err, "the input's rank is unknown: give it with --input-shape");
+  int32_t s[NQ_MAX_RANK];
+  for (int i = 0; i < rank; i++) {
+    if (dims[i] < 0 && i == 0) dims[i] = 1; /* unknown batch: 1 */
+    if (dims[i] < 0 || dims[i] > INT32_MAX)
+      return tfc_fail(c, ni, NQ_ERR_INVALID_ARG, err, "dimension %d of the input is unknown: give it with --input-shape", i);
+    s[i] = (int32_t)dims[i];
+  }
+  char nm[600];
+  if (k) snprintf(nm, sizeof nm, "%s:%d", n->name, k);
+  else snprintf(nm, sizeof nm, "%s", n->name);
+  int ti = nq_graph_add_tensor(c->g, nm, t, rank, s, err);
+  if (ti < 0) return err->code;
+  int cnt = k + 1, vals[NQ_MAX_RANK + 64];
+  if (cnt > (int)(sizeof vals / sizeof vals[0])) return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "input output index %d", k);
+  for (int i = 0; i < cnt; i++) vals[i] = i == k ? ti : -1;
+  NQ_TRY(tfc_set_vals(c, ni, cnt, vals, err));
+  c->state[ni] = 2;
+  *tensor = ti;
+  return NQ_OK;
+}
+
+/* ---- the walk ---- */
+
+static nq_status walk(tf_cv *c, int root, nq_error *err) {
+  if (c->state[root] == 2) return NQ_OK;
+  int cap = 64, sp = 0;
+  int *stack = malloc(sizeof(int) * (size_t)cap);
+  if (!stack) return nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", c->file);
+  stack[sp++] = root;
+  c->state[root] = 1;
+  nq_status st = NQ_OK;
+  while (sp > 0 && st == NQ_OK) {
+    int ni = stack[sp - 1], next = -1;
+    const tf_node *n = &c->f->nodes[ni];
+    for (int i = 0; i < n->n_in; i++) {
+      int src, k;
+      if (!tf_flat_ref(c->f, n->in[i], &src, &k)) {
+        st = tfc_fail(c, ni, NQ_ERR_FORMAT, err, "input '%.200s' names no node", n->in[i]);
+        break;
+      }
+      if (c->state[src] == 2) continue;
+      if (c->state[src] == 1) {
+        st = tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "the graph has a cycle through '%.200s' (control flow loops are not supported)",
+                   c->f->nodes[src].name);
+        break;
+      }
+      next = src;
+      break;
+    }
+    if (st != NQ_OK) break;
+    if (next >= 0) {
+      if (sp == cap) {
+        int *ns = realloc(stack, sizeof(int) * (size_t)cap * 2);
+        if (!ns) {
+          st = nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", c->file);
+          break;
+        }
+        stack = ns;
+        cap *= 2;
+      }
+      c->state[next] = 1;
+      stack[sp++] = next;
+      continue;
+    }
+    st = convert_node(c, ni, err);
+    c->state[ni] = 2;
+    sp--;
+  }
+  free(stack);
+  return st;
+}
+
+nq_status tf_convert(const tf_flat *f, const tf_io *io, const nq_load_options *opts, tf_var_fn var_fn,
+                     void *var_ctx, nq_graph *g, nq_error *err) {
+  tf_cv c = {f, io, opts, var_fn, var_ctx, g, g->source ? g->source : "?", NULL, NULL, NULL};
+  nq_status st = NQ_OK;
+  int *ins = NULL, *outs = NULL;
+  c.vals = calloc((size_t)f->n + 1, sizeof *c.vals);
+  c.nvals = calloc((size_t)f->n + 1, sizeof *c.nvals);
+  c.state = calloc((size_t)f->n + 1, 1);
+  ins = calloc((size_t)io->n_in + 1, sizeof *ins);
+  outs = calloc((size_t)io->n_out + 1, sizeof *outs);
+  if (!c.vals || !c.nvals || !c.state || !ins || !outs) {
+    st = nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", c.file);
+    goto done;
+  }
+  for (int i = 0; i < io->n_in && st == NQ_OK; i++) st = make_input(&c, i, &ins[i], err);
+  for (int i = 0; i < io->n_out && st == NQ_OK; i++) {
+    int ni, k;
+    if (!tf_flat_ref(f, io->out[i], &ni, &k)) {
+      st = nq_fail(err, NQ_ERR_INVALID_ARG, "%s: output '%s' names no node", c.file, io->out[i]);
+      break;
+    }
+    st = walk(&c, ni, err);
+    if (st != NQ_OK) break;
+    if (k >= c.nvals[ni] || c.vals[ni][k] < 0) {
+      st = nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: output '%s' has no value", c.file, io->out[i]);
+      break;
+    }
+    outs[i] = c.vals[ni][k];
+    if (g->tensors[outs[i]].data)
+      st = nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: output '%s' is a constant (it does not depend on the inputs)", c.file,
+                   io->out[i]);
+  }
+  if (st == NQ_OK) st = nq_graph_set_io(g, io->n_in, ins, io->n_out, outs, err);
+done:
+  if (c.vals)
+    for (int i = 0; i < f->n; i++) free(c.vals[i]);
+  free(c.vals);
+  free(c.nvals);
+  free(c.state);
+  free(ins);
+  free(outs);
+  return st;
+}
+

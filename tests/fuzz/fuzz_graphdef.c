@@ -1,0 +1,31 @@
+/*
+ * libFuzzer harness for the TensorFlow frozen-GraphDef reader: the input
+ * bytes are a GraphDef .pb held in memory (protobuf-c parse, flattening,
+ * conversion, shape inference, passes). Any input must either load (and
+ * then pass nq_graph_verify) or fail with a message; the sanitizers catch
+ * the rest.
+ *
+ *   cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DNQ_FUZZ=ON
+ *   cmake --build build-fuzz --target fuzz_graphdef
+ *   build-fuzz/tests/fuzz/fuzz_graphdef -max_total_time=120 corpus/ ../shared/models/tf2onnx-tests/frozen
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "frontends/tensorflow/tf_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  nq_graph *g = NULL;
+  nq_error err;
+  err.msg[0] = '\0';
+  nq_status s = tf_graphdef_from_buffer("fuzz.pb", data, size, NULL, &g, &err);
+  if (s == NQ_OK) {
+    if (!g || nq_graph_verify(g, &err) != NQ_OK) abort();
+  } else if (g || err.msg[0] == '\0' || s == NQ_ERR_INTERNAL) {
+    abort();
+  }
+  nq_graph_free(g);
+  return 0;
+}
