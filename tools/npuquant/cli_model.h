@@ -32,7 +32,8 @@ struct option *cli_merge_longopts(const struct option *a, const struct option *b
 #define CLI_LOAD_HELP \
   "Model loading (for formats that need it):\n" \
   "  --input-shape S     fix dynamic input dimensions: NAME:1x3x224x224[,NAME2:...]\n" \
-  "                      (ONNX, frozen GraphDef; batch defaults to 1)\n" \
+  "                      (ONNX, TensorFlow; batch defaults to 1; NAME:scalar for\n" \
+  "                      a rank-0 input)\n" \
   "  --inputs A,B        frozen GraphDef: the input node names\n" \
   "  --outputs A,B       frozen GraphDef: the output node names\n" \
   "  --signature KEY     SavedModel: the signature (default serving_default)\n" \
