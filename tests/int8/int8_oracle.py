@@ -41,10 +41,45 @@ SRC = os.environ.get("NQ_SOURCE_DIR", os.path.join(os.path.dirname(__file__), ".
 ORACLES = os.path.join(SRC, "tests", "oracles")
 CI = os.environ.get("CI", "") == "true"
 
+# (model path under models/, image under data/ or None for a signal input)
+MODELS = [
+    ("tflite2onnx-ops/conv.uint8.tflite", "skimage-samples/astronaut.png"),
+    ("tflite2onnx-ops/conv-relu.uint8.tflite", "skimage-samples/astronaut.png"),
+    ("tflite2onnx-ops/depthwise-conv.uint8.tflite", "skimage-samples/chelsea.png"),
+    ("tflm-history/add_model_float/add_model_quant8.tflite", None),
+    ("tflm-hello_world/hello_world_int8.tflite", None),
+    ("tflm-history/hello_world_old/hello_world.tflite", None),
+    ("tflm-person_detect/person_detect.tflite", "tflm-person_detection/person.bmp"),
+    ("tflm-keyword_scrambled/keyword_scrambled_8bit.tflite", None),
+    ("tflm-micro_speech/micro_speech_quantized.tflite", None),
+    ("mlperf-tiny-ic-resnet8/pretrainedResnet_quant.tflite", "coral-images/bird.bmp"),
+    ("mlperf-tiny-vww/vww_96_int8.tflite", "tflm-person_detection/person.bmp"),
+    ("mlperf-tiny-kws/kws_ref_model.tflite", None),
+    ("mlperf-tiny-ad/ad01_int8.tflite", None),
+    ("mlperf-tiny-ad/model_ToyCar_quant_fullint_micro.tflite", None),
+    ("mobilenet_v1_0.25_128/mobilenet_v1_0.25_128_quant.tflite", "ort-examples-images/cat.jpg"),
+    ("tfls-mobilenet_v1_0.25_224/mobilenet_v1_0.25_224_quant.tflite", "ort-examples-images/goldfish.jpg"),
+    ("coral-int8-ptq/split_concat.tflite", "coral-images/bird.bmp"),
+    ("coral-int8-ptq/mobilenet_v1_0.5_160_quant.tflite", "coral-images/bird.bmp"),
+    ("coral-int8-ptq/tf2_mobilenet_v2_1.0_224_ptq.tflite", "ort-examples-images/daisy.jpg"),
+    ("coral-int8-ptq/movenet_single_pose_lightning_ptq.tflite", "skimage-samples/astronaut.png"),
+    ("coral-int8-ptq/deeplabv3_mnv2_dm05_pascal_quant.tflite", "coral-images/bird.bmp"),
+    ("tfls-misc/mobilenet_v2_1.0_224_quant.tflite", "ort-examples-images/horse-cart.jpg"),
+    ("tfls-misc/automl_labeler_model.tflite", "tfls-vision-testimages/burger.jpg"),
+    ("tflm-history/misc/custom_model_rf_keras.tflite", "face_classification-images/test_image.jpg"),
+    ("tflm-history/misc/id_model.tflite", "face_classification-images/test_image.jpg"),
+    ("tflm-history/misc/model.tflite", "tflm-mnist_lstm-samples/sample0.png"),
+    ("tflm-history/misc/retinaface.tflite", "face_classification-images/12_angry_men.jpg"),
+]
+# Models every supported configuration must run end to end.
+MUST_RUN = {m for m, _ in MODELS} - {
+    "coral-int8-ptq/movenet_single_pose_lightning_ptq.tflite",  # FLOOR_DIV, CAST...: not in npuquant
+    "tflm-history/misc/custom_model_rf_keras.tflite",  # SHAPE: not in npuquant
+}
 # Every network keeps the default limit: since single-rounding mode follows
 # XNNPACK's arithmetic (fp32 requantization of conv/FC, Q8 LEAKY_RELU,
-# 20-bit ADD multipliers; see src/exec/int8/), TF's own int8 models match
-# LiteRT.js to 0 steps except deeplabv3 (3).
+# 20-bit ADD/SUB multipliers; see src/exec/int8/int8.h), TF's own int8
+# models match LiteRT.js to 0 steps except deeplabv3 (3).
 LIMIT_OVERRIDE = {}
 QRANGE = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767)}
 
