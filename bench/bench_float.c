@@ -10,7 +10,8 @@
  * minimum ms, and the effective GFLOP/s, counting 2 * MACs of CONV_2D,
  * DEPTHWISE_CONV_2D, FULLY_CONNECTED and TRANSPOSE_CONV from the model's
  * shapes. --ceiling also times a 2048^3 OpenBLAS sgemm on all cores, the
- * practical peak of this machine, and prints our GFLOP/s as a share of it.
+ * practical peak of this machine, and prints our GFLOP/s as a share of it;
+ * without a model it prints only that ceiling.
  */
 #include <cblas.h>
 #include <stdint.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "api/model_internal.h"
+#include "exec/gemm.h"
 #include "npuquant.h"
 
 void openblas_set_num_threads(int n); /* OpenBLAS extension, not in every cblas.h */
@@ -51,20 +53,21 @@ static double model_flops(const nq_graph *g) {
     const nq_tensor *x = &g->tensors[nd->in[0]], *w = &g->tensors[nd->in[1]];
     const nq_tensor *y = &g->tensors[nd->out[0]];
     switch (nd->op) {
-    case NQ_OP_CONV_2D: /* out pixels * Cout * KH*KW*Cin */
-      flops += 2 * shape_prod(y, 0, 4) * shape_prod(w, 1, 4);
-      break;
-    case NQ_OP_DEPTHWISE_CONV_2D: /* out elements * KH*KW */
-      flops += 2 * shape_prod(y, 0, 4) * shape_prod(w, 1, 3);
-      break;
-    case NQ_OP_FULLY_CONNECTED: /* out elements * K */
-      flops += 2 * shape_prod(y, 0, y->rank) * (w->rank == 2 ? w->shape[1] : 0);
-      break;
-    case NQ_OP_TRANSPOSE_CONV: /* inputs: output_shape, weights [Cout,KH,KW,Cin], input */
-      if (nd->n_in >= 3 && nd->in[2] >= 0)
-        flops += 2 * shape_prod(&g->tensors[nd->in[2]], 0, 3) * shape_prod(w, 0, 4);
-      break;
-    default: break;
+      case NQ_OP_CONV_2D: /* out pixels * Cout * KH*KW*Cin */
+        flops += 2 * shape_prod(y, 0, 4) * shape_prod(w, 1, 4);
+        break;
+      case NQ_OP_DEPTHWISE_CONV_2D: /* out elements * KH*KW */
+        flops += 2 * shape_prod(y, 0, 4) * shape_prod(w, 1, 3);
+        break;
+      case NQ_OP_FULLY_CONNECTED: /* out elements * K */
+        flops += 2 * shape_prod(y, 0, y->rank) * (w->rank == 2 ? w->shape[1] : 0);
+        break;
+      case NQ_OP_TRANSPOSE_CONV: /* inputs: output_shape, weights [Cout,KH,KW,Cin], input */
+        if (nd->n_in >= 3 && nd->in[2] >= 0)
+          flops += 2 * shape_prod(&g->tensors[nd->in[2]], 0, 3) * shape_prod(w, 0, 4);
+        break;
+      default:
+        break;
     }
     (void)x;
   }
@@ -121,26 +124,43 @@ static double sgemm_ceiling_gflops(void) {
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: bench_float [-n RUNS] [-w WARMUP] [-t THREADS] [--ref] [--input IN.npy] "
-                  "[--ceiling] [--json] MODEL.tflite\n");
+  fprintf(stderr,
+          "usage: bench_float [-n RUNS] [-w WARMUP] [-t THREADS] [--ref] [--input IN.npy] "
+          "[--ceiling] [--json] MODEL.tflite\n       bench_float --ceiling [--json]\n");
 }
 
 int main(int argc, char **argv) {
   int runs = 50, warmup = 5, threads = 0, ref = 0, ceiling = 0, json = 0;
   const char *path = NULL, *input = NULL;
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "-n") && i + 1 < argc) runs = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "-w") && i + 1 < argc) warmup = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "-t") && i + 1 < argc) threads = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--input") && i + 1 < argc) input = argv[++i];
-    else if (!strcmp(argv[i], "--ref")) ref = 1;
-    else if (!strcmp(argv[i], "--ceiling")) ceiling = 1;
-    else if (!strcmp(argv[i], "--json")) json = 1;
-    else if (argv[i][0] != '-' && !path) path = argv[i];
+    if (!strcmp(argv[i], "-n") && i + 1 < argc)
+      runs = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "-w") && i + 1 < argc)
+      warmup = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "-t") && i + 1 < argc)
+      threads = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--input") && i + 1 < argc)
+      input = argv[++i];
+    else if (!strcmp(argv[i], "--ref"))
+      ref = 1;
+    else if (!strcmp(argv[i], "--ceiling"))
+      ceiling = 1;
+    else if (!strcmp(argv[i], "--json"))
+      json = 1;
+    else if (argv[i][0] != '-' && !path)
+      path = argv[i];
     else {
       usage();
       return 2;
     }
+  }
+  if (!path && ceiling) { /* the machine's sgemm ceiling alone */
+    double g = sgemm_ceiling_gflops();
+    if (json)
+      printf("{\"sgemm_ceiling_gflops\":%.1f}\n", g);
+    else
+      printf("sgemm 2048^3 OpenBLAS all cores: %.1f GFLOP/s\n", g);
+    return 0;
   }
   if (!path || runs < 1 || warmup < 0) {
     usage();
@@ -173,7 +193,8 @@ int main(int argc, char **argv) {
         return 1;
       }
     } else if (ti.type == NQ_FLOAT32) {
-      for (size_t k = 0; k < ti.nbytes / 4; k++) ((float *)buf)[k] = (float)((k * 2654435761u) % 1000) / 1000.0f;
+      for (size_t k = 0; k < ti.nbytes / 4; k++)
+        ((float *)buf)[k] = (float)((k * 2654435761u) % 1000) / 1000.0f;
     } else {
       for (size_t k = 0; k < ti.nbytes; k++) buf[k] = (unsigned char)(k * 31);
     }
@@ -198,14 +219,16 @@ int main(int argc, char **argv) {
   double ips = batch * 1000.0 / median, gflops = flops / (median * 1e-3) / 1e9;
   double ceil_g = ceiling ? sgemm_ceiling_gflops() : 0;
   if (json) {
-    printf("{\"model\":\"%s\",\"batch\":%d,\"runs\":%d,\"min_ms\":%.4f,\"median_ms\":%.4f,"
-           "\"images_per_s\":%.2f,\"gflop_per_run\":%.4f,\"gflops\":%.2f",
-           path, batch, runs, t[0], median, ips, flops / 1e9, gflops);
+    printf(
+        "{\"model\":\"%s\",\"batch\":%d,\"runs\":%d,\"min_ms\":%.4f,\"median_ms\":%.4f,"
+        "\"images_per_s\":%.2f,\"gflop_per_run\":%.4f,\"gflops\":%.2f,\"kernels\":\"%s\"",
+        path, batch, runs, t[0], median, ips, flops / 1e9, gflops, ref ? "reference" : nq_gemm_kernel_name());
     if (ceiling) printf(",\"sgemm_ceiling_gflops\":%.1f", ceil_g);
     printf("}\n");
   } else {
-    printf("%s\n  %s kernels, batch %d, %d runs: median %.3f ms, min %.3f ms, %.1f images/s\n", path,
-           ref ? "reference" : "fast", batch, runs, median, t[0], ips);
+    printf("%s\n  %s kernels (%s), batch %d, %d runs: median %.3f ms, min %.3f ms, %.1f images/s\n", path,
+           ref ? "reference" : "fast", ref ? "plain C" : nq_gemm_kernel_name(), batch, runs, median, t[0],
+           ips);
     printf("  %.3f GFLOP per run, %.2f GFLOP/s effective\n", flops / 1e9, gflops);
     if (ceiling)
       printf("  sgemm 2048^3 OpenBLAS all cores: %.1f GFLOP/s (ours is %.1f%% of it)\n", ceil_g,

@@ -4,10 +4,11 @@ set(NQ_DEP_LIBS "")
 set(NQ_DEP_INCLUDES "")
 set(NQ_DEP_CFLAGS "")
 
-# OpenBLAS: sgemm for the float convolution / fully-connected fast paths.
+# OpenBLAS: only the benchmark links it (the sgemm "ceiling" figure); the
+# library's GEMM is its own (src/exec/gemm*.c), which is faster on these
+# models' shapes, and linking OpenBLAS would start its worker threads in
+# every process.
 pkg_check_modules(OPENBLAS REQUIRED openblas)
-list(APPEND NQ_DEP_LIBS ${OPENBLAS_LINK_LIBRARIES})
-list(APPEND NQ_DEP_INCLUDES ${OPENBLAS_INCLUDE_DIRS})
 
 # libjpeg(-turbo), libpng, zlib: calibration images (src/calib/image_*.c) and
 # deflate-compressed .npz members (src/io/npz.c).

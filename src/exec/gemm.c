@@ -13,8 +13,7 @@ size_t nq_gemm_packed_floats(int n, int k) {
   return panels * (size_t)k * NQ_GEMM_NR + panels * NQ_GEMM_NR;
 }
 
-void nq_gemm_pack_into(const float *w, const float *bias, int n, int k, float *mem,
-                       nq_packed_w *out) {
+void nq_gemm_pack_into(const float *w, const float *bias, int n, int k, float *mem, nq_packed_w *out) {
   int n_panels = (n + NQ_GEMM_NR - 1) / NQ_GEMM_NR;
   out->n = n;
   out->k = k;
@@ -36,12 +35,10 @@ void nq_gemm_pack_into(const float *w, const float *bias, int n, int k, float *m
   }
 }
 
-nq_status nq_gemm_pack(const float *w, const float *bias, int n, int k, nq_packed_w *out,
-                       nq_error *err) {
+nq_status nq_gemm_pack(const float *w, const float *bias, int n, int k, nq_packed_w *out, nq_error *err) {
   memset(out, 0, sizeof *out);
   if (n <= 0 || k <= 0)
-    return nq_fail(err, NQ_ERR_SHAPE, "gemm pack: %d output channels x %d inputs, both > 0 expected",
-                   n, k);
+    return nq_fail(err, NQ_ERR_SHAPE, "gemm pack: %d output channels x %d inputs, both > 0 expected", n, k);
   size_t floats = nq_gemm_packed_floats(n, k);
   size_t bytes;
   if (!nq_mul_size(floats, sizeof(float), &bytes) || bytes > ((size_t)1 << 34))
@@ -60,9 +57,8 @@ void nq_gemm_free(nq_packed_w *p) {
   p->bias = NULL;
 }
 
-void nq_gemm_ukernel_portable(int mr, int nr, int taps, int cin, const float *const *a,
-                              const float *panel, const float *bias, float *c, size_t ldc,
-                              float lo, float hi) {
+void nq_gemm_ukernel_portable(int mr, int nr, int taps, int cin, const float *const *a, const float *panel,
+                              const float *bias, float *c, size_t ldc, float lo, float hi) {
   float acc[NQ_GEMM_MR][NQ_GEMM_NR];
   for (int i = 0; i < mr; i++)
     for (int j = 0; j < NQ_GEMM_NR; j++) acc[i][j] = bias[j];
@@ -92,8 +88,7 @@ int nq_fast_use_avx2(void) {
     v = 0;
 #ifdef NQ_GEMM_HAVE_AVX2
     const char *force = getenv("NQ_FAST_PORTABLE");
-    v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-        !(force && force[0] == '1');
+    v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && !(force && force[0] == '1');
 #endif
     atomic_store_explicit(&cached, v, memory_order_relaxed);
   }
@@ -111,8 +106,8 @@ const char *nq_gemm_kernel_name(void) {
   return pick_ukernel() == nq_gemm_ukernel_portable ? "portable" : "avx2+fma";
 }
 
-void nq_gemm_rows(const nq_packed_w *w, int taps, int cin, const float *const *a, int mr,
-                  float *c, size_t ldc, int p0, int p1, float lo, float hi) {
+void nq_gemm_rows(const nq_packed_w *w, int taps, int cin, const float *const *a, int mr, float *c,
+                  size_t ldc, int p0, int p1, float lo, float hi) {
   nq_gemm_ukernel uk = pick_ukernel();
   size_t panel_floats = (size_t)w->k * NQ_GEMM_NR;
   for (int p = p0; p < p1; p++) {

@@ -7,6 +7,7 @@
  * aligned loads of the packed panel per k. The accumulators are named
  * variables rather than an array because GCC keeps an array of vectors in
  * memory across the k loop, which doubles the stores per FMA.
+ * 6 rows x 8 columns for a last panel with at most 8 live columns.
  * 1 row (FULLY_CONNECTED with batch 1, a GEMV): k unrolled by 4 into four
  * accumulator pairs so the FMA latency is hidden without wasted rows.
  */
@@ -67,9 +68,8 @@ static void ukernel_1row(int nr, int taps, int cin, const float *const *a, const
 }
 
 /* Rows >= mr repeat row 0's pointers: computed, never stored. */
-static void ukernel_6rows(int mr, int nr, int taps, int cin, const float *const *a,
-                          const float *panel, const float *bias, float *c, size_t ldc, float lo,
-                          float hi) {
+static void ukernel_6rows(int mr, int nr, int taps, int cin, const float *const *a, const float *panel,
+                          const float *bias, float *c, size_t ldc, float lo, float hi) {
   const __m256 bias0 = _mm256_load_ps(bias), bias1 = _mm256_load_ps(bias + 8);
   __m256 c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1;
   __m256 c30 = bias0, c31 = bias1, c40 = bias0, c41 = bias1, c50 = bias0, c51 = bias1;
@@ -112,10 +112,43 @@ static void ukernel_6rows(int mr, int nr, int taps, int cin, const float *const 
   if (mr > 5) store_row(c + 5 * ldc, nr, clampv(c50, vlo, vhi), clampv(c51, vlo, vhi));
 }
 
-void nq_gemm_ukernel_avx2(int mr, int nr, int taps, int cin, const float *const *a,
-                          const float *panel, const float *bias, float *c, size_t ldc, float lo,
-                          float hi) {
-  if (mr == 1)
+/* The last panel of an N that is 8 or less past a multiple of 16 (N = 8,
+ * 21, 24, ...): only the first 8 columns of the panel, half the FMAs. */
+static void ukernel_6rows_8cols(int mr, int nr, int taps, int cin, const float *const *a, const float *panel,
+                                const float *bias, float *c, size_t ldc, float lo, float hi) {
+  const __m256 bias0 = _mm256_load_ps(bias);
+  __m256 c0 = bias0, c1 = bias0, c2 = bias0, c3 = bias0, c4 = bias0, c5 = bias0;
+  const float *b = panel;
+  for (int t = 0; t < taps; t++) {
+    const float *const *at = a + t * NQ_GEMM_MR;
+    const float *p0 = at[0];
+    const float *p1 = mr > 1 ? at[1] : p0, *p2 = mr > 2 ? at[2] : p0;
+    const float *p3 = mr > 3 ? at[3] : p0, *p4 = mr > 4 ? at[4] : p0;
+    const float *p5 = mr > 5 ? at[5] : p0;
+    for (int kk = 0; kk < cin; kk++, b += NQ_GEMM_NR) {
+      const __m256 b0 = _mm256_load_ps(b);
+      c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(p0 + kk), b0, c0);
+      c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(p1 + kk), b0, c1);
+      c2 = _mm256_fmadd_ps(_mm256_broadcast_ss(p2 + kk), b0, c2);
+      c3 = _mm256_fmadd_ps(_mm256_broadcast_ss(p3 + kk), b0, c3);
+      c4 = _mm256_fmadd_ps(_mm256_broadcast_ss(p4 + kk), b0, c4);
+      c5 = _mm256_fmadd_ps(_mm256_broadcast_ss(p5 + kk), b0, c5);
+    }
+  }
+  const __m256 vlo = _mm256_set1_ps(lo), vhi = _mm256_set1_ps(hi), z = _mm256_setzero_ps();
+  store_row(c, nr, clampv(c0, vlo, vhi), z);
+  if (mr > 1) store_row(c + ldc, nr, clampv(c1, vlo, vhi), z);
+  if (mr > 2) store_row(c + 2 * ldc, nr, clampv(c2, vlo, vhi), z);
+  if (mr > 3) store_row(c + 3 * ldc, nr, clampv(c3, vlo, vhi), z);
+  if (mr > 4) store_row(c + 4 * ldc, nr, clampv(c4, vlo, vhi), z);
+  if (mr > 5) store_row(c + 5 * ldc, nr, clampv(c5, vlo, vhi), z);
+}
+
+void nq_gemm_ukernel_avx2(int mr, int nr, int taps, int cin, const float *const *a, const float *panel,
+                          const float *bias, float *c, size_t ldc, float lo, float hi) {
+  if (nr <= 8 && mr > 1)
+    ukernel_6rows_8cols(mr, nr, taps, cin, a, panel, bias, c, ldc, lo, hi);
+  else if (mr == 1)
     ukernel_1row(nr, taps, cin, a, panel, bias, c, lo, hi);
   else
     ukernel_6rows(mr, nr, taps, cin, a, panel, bias, c, ldc, lo, hi);

@@ -18,22 +18,37 @@
 #include "exec/kernel.h"
 #include "exec/threadpool.h"
 
+/* Most scratch slots (threads) a kernel uses, see nq_fast_slots. */
+#define NQ_FAST_MAX_SLOTS 32
+
 /* TFLite's CalculateActivationRange for float: the clamp a fused activation
  * applies. False for activations that are not a clamp (TANH, SIGN_BIT). */
 static inline bool nq_fast_act_range(nq_activation act, float *lo, float *hi) {
   switch (act) {
-  case NQ_ACT_NONE: *lo = -INFINITY; *hi = INFINITY; return true;
-  case NQ_ACT_RELU: *lo = 0.0f; *hi = INFINITY; return true;
-  case NQ_ACT_RELU6: *lo = 0.0f; *hi = 6.0f; return true;
-  case NQ_ACT_RELU_N1_TO_1: *lo = -1.0f; *hi = 1.0f; return true;
-  default: return false;
+    case NQ_ACT_NONE:
+      *lo = -INFINITY;
+      *hi = INFINITY;
+      return true;
+    case NQ_ACT_RELU:
+      *lo = 0.0f;
+      *hi = INFINITY;
+      return true;
+    case NQ_ACT_RELU6:
+      *lo = 0.0f;
+      *hi = 6.0f;
+      return true;
+    case NQ_ACT_RELU_N1_TO_1:
+      *lo = -1.0f;
+      *hi = 1.0f;
+      return true;
+    default:
+      return false;
   }
 }
 
 /* Leading padding of one spatial dimension, as TFLite computes it from the
  * output size: half the total padding, rounded down; VALID pads nothing. */
-static inline int nq_fast_pad_before(nq_padding pad, int in, int out, int stride, int filter,
-                                     int dilation) {
+static inline int nq_fast_pad_before(nq_padding pad, int in, int out, int stride, int filter, int dilation) {
   if (pad != NQ_PAD_SAME) return 0;
   long eff = (long)(filter - 1) * dilation + 1;
   long total = (long)(out - 1) * stride + eff - in;
@@ -74,17 +89,6 @@ static inline size_t nq_fast_ref_scratch(nq_op op, const nq_kernel_args *a) {
   return k->scratch ? k->scratch(a) : 0;
 }
 
-/* Threads a kernel may use, given per-thread scratch of `per_thread` bytes. */
-static inline int nq_fast_threads(const nq_kernel_args *a, size_t per_thread) {
-  int t = nq_threadpool_size(a->pool);
-  if (t > NQ_FAST_MAX_SLOTS) t = NQ_FAST_MAX_SLOTS;
-  if (per_thread > 0) {
-    size_t fit = a->scratch ? a->scratch_size / per_thread : 0;
-    if ((size_t)t > fit) t = (int)fit;
-  }
-  return t;
-}
-
 /*
  * Scratch slots for kernels that split work into more tasks than threads
  * (so a thread that is descheduled mid-run holds up only a small task) yet
@@ -95,8 +99,6 @@ static inline int nq_fast_threads(const nq_kernel_args *a, size_t per_thread) {
 typedef struct nq_fast_slots {
   atomic_uint busy; /* bit i set: slot i in use */
 } nq_fast_slots;
-
-#define NQ_FAST_MAX_SLOTS 32
 
 static inline int nq_fast_slot_take(nq_fast_slots *s, int n_slots) {
   for (;;) {
@@ -115,10 +117,21 @@ static inline void nq_fast_slot_give(nq_fast_slots *s, int slot) {
   atomic_fetch_and_explicit(&s->busy, ~(1u << slot), memory_order_release);
 }
 
+/* Whether a sliding window's coordinates fit in int with room to spare
+ * (output index * stride + tap * dilation, padding offsets), so the int
+ * arithmetic of the window kernels cannot overflow on hostile parameters. */
+static inline bool nq_fast_window_fits(int h, int w, int oh, int ow, int kh, int kw, int sh, int sw, int dh,
+                                       int dw) {
+  const long long lim = 1LL << 29;
+  if (h < 0 || w < 0 || oh < 0 || ow < 0 || kh < 1 || kw < 1 || sh < 1 || sw < 1 || dh < 1 || dw < 1)
+    return false;
+  return (long long)oh * sh + (long long)(kh - 1) * dh + h < lim &&
+         (long long)ow * sw + (long long)(kw - 1) * dw + w < lim;
+}
+
 /* Whether tensor view i is a float32 of the given rank with data. */
 static inline bool nq_fast_is_f32(const nq_kernel_args *a, int i, int rank) {
-  return i < a->n_in && a->in[i].type == NQ_FLOAT32 && a->in[i].data &&
-         (rank < 0 || a->in[i].rank == rank);
+  return i < a->n_in && a->in[i].type == NQ_FLOAT32 && a->in[i].data && (rank < 0 || a->in[i].rank == rank);
 }
 
 /* Whether node input i is a constant of the graph (weights fixed at prepare). */

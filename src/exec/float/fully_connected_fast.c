@@ -3,8 +3,9 @@
  * with the input flattened to rows of K = w.shape[1] (TFLite semantics;
  * keep_num_dims only changes the output shape). The weights are packed once
  * in prepare; the GEMM micro-kernel has a one-row path, so batch 1 runs as a
- * GEMV over the packed weights. Threads split rows when there are many, else
- * output-channel panels. No scratch: the row pointers live on the stack.
+ * GEMV over the packed weights. Tasks are ranges of row tiles when there are
+ * many rows, else of output-channel panels, several per thread. No scratch:
+ * the row pointers live on the stack.
  *
  * Falls back to the reference kernel for non-float tensors, weights that are
  * not constant, and TANH/SIGN_BIT fused activations.
@@ -26,9 +27,8 @@ typedef struct fc_job {
 static bool fc_fast_applies(const nq_kernel_args *a) {
   float lo, hi;
   if (!(a->n_in >= 2 && a->n_out >= 1 && nq_fast_is_f32(a, 0, -1) && nq_fast_is_f32(a, 1, 2) &&
-        (a->n_in < 3 || !a->in[2].data || nq_fast_is_f32(a, 2, 1)) &&
-        a->out[0].type == NQ_FLOAT32 && nq_fast_input_is_const(a, 1) &&
-        (a->n_in < 3 || !a->in[2].data || nq_fast_input_is_const(a, 2)) &&
+        (a->n_in < 3 || !a->in[2].data || nq_fast_is_f32(a, 2, 1)) && a->out[0].type == NQ_FLOAT32 &&
+        nq_fast_input_is_const(a, 1) && (a->n_in < 3 || !a->in[2].data || nq_fast_input_is_const(a, 2)) &&
         nq_fast_act_range(a->p->act, &lo, &hi)))
     return false;
   size_t k = (size_t)a->in[1].shape[1], n = (size_t)a->in[1].shape[0];
@@ -61,9 +61,7 @@ nq_status nq_fc_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error 
   return NQ_OK;
 }
 
-size_t nq_fc_fast_scratch(const nq_kernel_args *a) {
-  return nq_fast_ref_scratch(NQ_OP_FULLY_CONNECTED, a);
-}
+size_t nq_fc_fast_scratch(const nq_kernel_args *a) { return nq_fast_ref_scratch(NQ_OP_FULLY_CONNECTED, a); }
 
 static void fc_task(void *ctx, int task) {
   const fc_job *j = ctx;
@@ -101,11 +99,15 @@ nq_status nq_fc_fast_run(const nq_kernel_args *a, nq_error *err) {
   nq_fast_act_range(a->p->act, &j.lo, &j.hi);
   int threads = nq_threadpool_size(a->pool);
   int tiles = (j.rows + NQ_GEMM_MR - 1) / NQ_GEMM_MR;
-  /* Small layers are not worth waking threads for (~2 us per run). */
-  if ((double)rows * w->k * w->n < 32768.0) threads = 1;
   j.split_rows = tiles >= 4 * threads || w->n_panels < threads;
   int units = j.split_rows ? tiles : w->n_panels;
-  j.n_tasks = threads < units ? threads : units;
-  nq_threadpool_run(a->pool, j.n_tasks, fc_task, &j);
+  /* Several tasks per thread (claimed dynamically) of >= ~64K MACs each;
+   * a small layer is not worth waking threads for. */
+  double macs = (double)rows * w->k * w->n;
+  int want = threads == 1 ? 1 : 8 * threads;
+  double by_size = macs / 65536.0; /* double: no int overflow */
+  if ((double)want > by_size) want = by_size >= 2.0 ? (int)by_size : 1;
+  j.n_tasks = want < units ? want : units;
+  nq_threadpool_run(j.n_tasks > 1 ? a->pool : NULL, j.n_tasks, fc_task, &j);
   return NQ_OK;
 }

@@ -83,6 +83,7 @@ NQ_REF_DECL(nq_ref_space_to_depth);
 NQ_REF_DECL(nq_ref_depth_to_space);
 NQ_REF_DECL(nq_ref_space_to_batch);
 NQ_REF_DECL(nq_ref_batch_to_space);
+nq_status nq_ref_prep_space_batch(const nq_kernel_args *a, void **prepared, nq_error *err);
 NQ_REF_DECL(nq_ref_gather);
 nq_status nq_ref_prep_gather(const nq_kernel_args *a, void **prepared, nq_error *err);
 NQ_REF_DECL(nq_ref_quantize);

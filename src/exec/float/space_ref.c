@@ -47,6 +47,14 @@ nq_status nq_ref_depth_to_space(const nq_kernel_args *a, nq_error *err) {
   return NQ_OK;
 }
 
+nq_status nq_ref_prep_space_batch(const nq_kernel_args *a, void **prepared, nq_error *err) {
+  NQ_TRY(nq_ref_prep_move(a, prepared, err));
+  size_t nb = a->n_in > 1 ? nq_tview_elems(&a->in[1]) : 0;
+  if (nb < 1 || nb > 2)
+    return nq_ref_fail(a, err, NQ_ERR_UNSUPPORTED, "%zu spatial dimensions; the kernel handles 1 or 2", nb);
+  return NQ_OK;
+}
+
 typedef struct sb_geom {
   int N, H, W, C; /* input, with W = 1 for one spatial dim; C = product of the rest */
   int bh, bw, pt, pl;

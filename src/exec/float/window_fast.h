@@ -16,11 +16,11 @@
 #include <stddef.h>
 
 typedef struct nq_window_geom {
-  const float *in; /* [N, H, W, C] */
-  float *out;      /* [N, OH, OW, C * mult] */
+  const float *in;     /* [N, H, W, C] */
+  float *out;          /* [N, OH, OW, C * mult] */
   const float *filter; /* depthwise: [KH, KW, C * mult]; pools: NULL */
   const float *bias;   /* depthwise: [C * mult] or NULL */
-  int h, w, c, mult; /* mult: depthwise multiplier (1 for pools) */
+  int h, w, c, mult;   /* mult: depthwise multiplier (1 for pools) */
   int oh, ow;
   int kh, kw, stride_h, stride_w, dil_h, dil_w, pad_t, pad_l;
   float lo, hi; /* fused activation clamp */
@@ -31,17 +31,22 @@ typedef void (*nq_window_row_fn)(const nq_window_geom *g, int n, int oy);
 /* First and one-past-last tap k with 0 <= origin + k * dil < size. */
 static inline void nq_window_taps(int origin, int dil, int size, int k_count, int *k0, int *k1) {
   int lo = 0, hi = k_count;
-  if (origin < 0) lo = (-origin + dil - 1) / dil;
-  int room = size - origin; /* taps need origin + k*dil <= size - 1 */
-  if (room <= 0)
-    hi = 0;
-  else if ((room + dil - 1) / dil < hi)
-    hi = (room + dil - 1) / dil;
+  if (dil == 1) { /* the common case, without the divisions */
+    if (origin < 0) lo = -origin;
+    if (size - origin < hi) hi = size - origin;
+  } else {
+    if (origin < 0) lo = (-origin + dil - 1) / dil;
+    int room = size - origin; /* taps need origin + k*dil <= size - 1 */
+    if (room <= 0)
+      hi = 0;
+    else if ((room + dil - 1) / dil < hi)
+      hi = (room + dil - 1) / dil;
+  }
   *k0 = lo;
   *k1 = hi > lo ? hi : lo;
 }
 
-void nq_dw_row_portable(const nq_window_geom *g, int n, int oy);      /* any multiplier */
+void nq_dw_row_portable(const nq_window_geom *g, int n, int oy); /* any multiplier */
 void nq_maxpool_row_portable(const nq_window_geom *g, int n, int oy);
 void nq_avgpool_row_portable(const nq_window_geom *g, int n, int oy);
 #if defined(__x86_64__) && defined(__GNUC__)

@@ -1,10 +1,9 @@
 /* Portable row functions for the sliding-window kernels (window_fast.h)
  * and the run-time choice between them and the AVX2 ones. The channel
  * loops are written so a compiler can vectorize them for the baseline ISA. */
-#include "exec/float/window_fast.h"
-
 #include <float.h>
 
+#include "exec/float/window_fast.h"
 #include "exec/gemm.h"
 
 enum { CBLOCK = 64 }; /* channels accumulated at once (on the stack, in L1) */
@@ -61,7 +60,7 @@ static void pool_row(const nq_window_geom *g, int n, int oy, int average) {
     const int ix0 = ox * g->stride_w - g->pad_l;
     int kx0, kx1;
     nq_window_taps(ix0, 1, g->w, g->kw, &kx0, &kx1);
-    const int count = (ky1 - ky0) * (kx1 - kx0);
+    const long long count = (long long)(ky1 - ky0) * (kx1 - kx0); /* h*w may pass INT_MAX */
     float *o = orow + (size_t)ox * g->c;
     for (int c0 = 0; c0 < g->c; c0 += CBLOCK) {
       const int cb = g->c - c0 < CBLOCK ? g->c - c0 : CBLOCK;
