@@ -14,7 +14,8 @@ nq_status nq_pass_drop_identity(nq_graph *g, bool *changed, nq_error *err) {
     if (node->op == NQ_OP_RESHAPE && node->n_in >= 1 && node->n_out == 1 && node->in[0] >= 0) {
       const nq_tensor *a = &g->tensors[node->in[0]];
       const nq_tensor *b = &g->tensors[node->out[0]];
-      bool same = a->rank == b->rank && a->type == b->type && !nq_pass_is_output(g, node->out[0]);
+      bool same = a->rank == b->rank && a->type == b->type && a->q.n == 0 && b->q.n == 0 &&
+                  !nq_pass_is_output(g, node->out[0]);
       for (int d = 0; same && d < a->rank; d++) same = a->shape[d] == b->shape[d];
       if (same) {
         int from = node->out[0], to = node->in[0];

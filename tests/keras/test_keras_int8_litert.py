@@ -1,0 +1,143 @@
+#!/usr/bin/python3
+"""Keras files from other eras: str_ww_ref_model.h5 (Keras 2.14, Conv/DW
+with BatchNorm, Dropout) and the four face_classification .hdf5 models
+(Keras 2.0.5, SeparableConv2D, residual Add, GlobalAveragePooling). Each is
+loaded, converted to int8 from the .h5 and the int8 .tflite is run in
+LiteRT.js (Google's interpreter) on real inputs.
+
+Checks: the int8 model's dequantized output from LiteRT.js is close to the
+float .h5 output from npuquant (SQNR floor), and for the face models the
+predicted class on each photo (whole image resized, grayscale 64x64,
+scaled to -1..1 as the project trained them) is reported for float and
+int8; at least 3 of 4 models x photos must agree overall 75%.
+For SWW, TF's own int8 model of the same network is compared too."""
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import keras_common as kc  # noqa: E402
+
+shared = kc.shared_dir()
+HERE = os.path.dirname(os.path.abspath(__file__))
+LITERT = os.path.join(HERE, "..", "oracles", "litert_run.mjs")
+M = os.path.join(shared, "models")
+
+
+def litert(model, inputs, wd, tag):
+    paths = []
+    for i, x in enumerate(inputs):
+        pth = os.path.join(wd, "%s_lin%d.npy" % (tag, i))
+        np.save(pth, x)
+        paths.append(pth)
+    prefix = os.path.join(wd, tag + "_lrt")
+    p = subprocess.run(["node", LITERT, model, prefix] + paths, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode == 77:
+        return None
+    if p.returncode != 0:
+        raise RuntimeError("LiteRT.js on %s: %s" % (model, p.stderr.strip()))
+    return [np.load("%s.out%d.npy" % (prefix, k)) for k in range(100) if os.path.exists("%s.out%d.npy" % (prefix, k))]
+
+
+def io_facts(model):
+    return json.loads(kc.run([kc.cli(), "inspect", model, "--json"]).stdout)
+
+
+def quantize(x, facts):
+    if facts["type"] == "float32":
+        return x.astype(np.float32)
+    s, z = facts["scale"][0], facts["zero_point"][0]
+    lo, hi = (-128, 127) if facts["type"] == "int8" else (0, 255)
+    return np.clip(np.round(x / s) + z, lo, hi).astype(np.int8 if facts["type"] == "int8" else np.uint8)
+
+
+def dequantize(y, facts):
+    if facts["type"] == "float32":
+        return y.astype(np.float64)
+    return (y.astype(np.float64) - facts["zero_point"][0]) * facts["scale"][0]
+
+
+def sqnr(ref, y):
+    ref = np.asarray(ref, np.float64).ravel()
+    noise = ref - np.asarray(y, np.float64).ravel()
+    return 10 * np.log10(max(np.sum(ref ** 2), 1e-30) / max(np.sum(noise ** 2), 1e-30))
+
+
+failures = 0
+skipped_litert = False
+wd = kc.workdir()
+try:
+    # --- SWW (Keras 2.14) ---
+    h5 = os.path.join(M, "mlperf-tiny-sww/str_ww_ref_model.h5")
+    specs = np.load(os.path.join(M, "mlperf-tiny-sww/calibration_samples.npz"))["specs"].astype(np.float32)
+    data = os.path.join(wd, "sww.npy")
+    np.save(data, specs)
+    out = os.path.join(wd, "sww_int8.tflite")
+    kc.run([kc.cli(), "convert", h5, "-d", data, "-o", out])
+    f = io_facts(out)
+    worst = 1e9
+    for k in range(0, len(specs), 9):
+        x = specs[k:k + 1]
+        ref = kc.run_model(h5, [x], wd, "sww_f%d" % k)[0]
+        y = litert(out, [quantize(x, f["inputs"][0])], wd, "sww_q%d" % k)
+        if y is None:
+            skipped_litert = True
+            break
+        worst = min(worst, sqnr(ref, dequantize(y[0], f["outputs"][0])))
+    if not skipped_litert:
+        good = worst > 15
+        failures += not good
+        print("%s str_ww_ref_model.h5 (Keras 2.14): int8 from .h5 in LiteRT.js vs float .h5: worst SQNR %.1f dB" %
+              ("ok  " if good else "FAIL", worst))
+    tf_int8 = os.path.join(M, "mlperf-tiny-sww/str_ww_ref_model.tflite")
+    rep = json.loads(kc.run([kc.cli(), "compare", h5, tf_int8, "-d", data, "--json"]).stdout)["outputs"][0]
+    ours = json.loads(kc.run([kc.cli(), "compare", h5, out, "-d", data, "--json"]).stdout)["outputs"][0]
+    print("info str_ww_ref_model.h5: SQNR vs float .h5 over %d samples: TF int8 %.1f dB (top-1 %.2f), "
+          "npuquant int8 %.1f dB (top-1 %.2f)" % (len(specs), rep["sqnr_db"], rep.get("top1_agreement", -1),
+                                                 ours["sqnr_db"], ours.get("top1_agreement", -1)))
+    good = rep["sqnr_db"] > 10
+    failures += not good
+
+    # --- face_classification (Keras 2.0.5) ---
+    photos = sorted(glob.glob(os.path.join(shared, "data/face_classification-images/*.jpg")))
+    agree = total = 0
+    for h5 in sorted(glob.glob(os.path.join(M, "keras-h5-face_classification/*.hdf5"))):
+        base = os.path.basename(h5)
+        xs = [kc.image(p, 64, 64, 1, 2 / 255.0, -1.0) for p in photos]
+        data = os.path.join(wd, base + ".npy")
+        np.save(data, np.concatenate(xs))
+        out = os.path.join(wd, base + ".int8.tflite")
+        kc.run([kc.cli(), "convert", h5, "-d", data, "-o", out])
+        f = io_facts(out)
+        line = []
+        for p, x in zip(photos, xs):
+            ref = kc.run_model(h5, [x], wd, base + "_f")[0]
+            y = litert(out, [quantize(x, f["inputs"][0])], wd, base + "_q")
+            if y is None:
+                skipped_litert = True
+                break
+            yq = dequantize(y[0], f["outputs"][0])
+            cf, cq = int(np.argmax(ref)), int(np.argmax(yq))
+            agree += cf == cq
+            total += 1
+            line.append("%s: float %d int8 %d" % (os.path.splitext(os.path.basename(p))[0], cf, cq))
+        if skipped_litert:
+            break
+        print("info %s: %s" % (base, "; ".join(line)))
+    if not skipped_litert:
+        good = total > 0 and agree >= 0.75 * total
+        failures += not good
+        print("%s face_classification: int8 (LiteRT.js) predicts the float class on %d of %d model x photo pairs" %
+              ("ok  " if good else "FAIL", agree, total))
+finally:
+    shutil.rmtree(wd, ignore_errors=True)
+if skipped_litert and not failures:
+    print("SKIP: LiteRT.js is not installed (the conversions above passed)")
+    sys.exit(77)
+print("test_keras_int8_litert: %d failure(s)" % failures)
+sys.exit(1 if failures else 0)

@@ -1,0 +1,44 @@
+#!/usr/bin/python3
+"""Real Keras models without a TF float twin, against an independent numpy
+evaluation of the .h5 (keras_numpy_ref.eval_h5: Keras' formulas in
+float64, weights read with h5py): the four face_classification models
+(Keras 2.0.5: SeparableConv2D, residual Add, MaxPooling same, Global
+average pooling) on the photos in face_classification-images, and the
+MLPerf Tiny streaming wake-word model (Keras 2.14) on its calibration
+samples. Outputs must agree within 1e-4 relative."""
+import glob
+import os
+import shutil
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import keras_common as kc  # noqa: E402
+import keras_numpy_ref as ref  # noqa: E402
+
+shared = kc.shared_dir()
+M = os.path.join(shared, "models")
+failures = 0
+wd = kc.workdir()
+try:
+    photos = sorted(glob.glob(os.path.join(shared, "data/face_classification-images/*.jpg")))
+    cases = [(h5, [kc.image(p, 64, 64, 1, 2 / 255.0, -1.0) for p in photos[:2]])
+             for h5 in sorted(glob.glob(os.path.join(M, "keras-h5-face_classification/*.hdf5")))]
+    specs = np.load(os.path.join(M, "mlperf-tiny-sww/calibration_samples.npz"))["specs"].astype(np.float32)
+    cases.append((os.path.join(M, "mlperf-tiny-sww/str_ww_ref_model.h5"), [specs[0:1], specs[20:21]]))
+    for h5, xs in cases:
+        worst = 0.0
+        for k, x in enumerate(xs):
+            got = kc.run_model(h5, [x], wd, "m%d" % k)
+            want = ref.eval_h5(h5, [x])
+            for g, w in zip(got, want):
+                worst = max(worst, kc.rel_err(g, w) if g.shape == w.shape else np.inf)
+        good = worst <= 1e-4
+        failures += not good
+        print("%s %s: max relative error vs numpy %.3g over %d real inputs" %
+              ("ok  " if good else "FAIL", os.path.basename(h5), worst, len(xs)))
+finally:
+    shutil.rmtree(wd, ignore_errors=True)
+print("test_keras_numpy_models: %d failure(s)" % failures)
+sys.exit(1 if failures else 0)
