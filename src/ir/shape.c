@@ -432,6 +432,8 @@ static nq_status sh_split(sctx *c) {
   if (n != 1) return SHAPE_FAIL(c, "axis operand has %d values", n);
   int axis = 0, k = c->node->n_out;
   NQ_TRY(norm_axis(c, a[0], x->rank, &axis));
+  if (c->node->p.num != 0 && c->node->p.num != k)
+    return SHAPE_FAIL(c, "num_splits is %d but the node has %d outputs", c->node->p.num, k);
   if (x->shape[axis] % k != 0) return SHAPE_FAIL(c, "dimension %d of size %d does not split in %d", axis, x->shape[axis], k);
   for (int i = 0; i < k; i++) {
     set_out(c, i, x->shape, x->rank);
@@ -667,6 +669,9 @@ static nq_status sh_pack(sctx *c) {
       return SHAPE_FAIL(c, "input %d %s differs from input 0 %s", k, shape_str(x->shape, x->rank, s1, sizeof s1),
                         shape_str(x0->shape, x0->rank, s2, sizeof s2));
   }
+  /* values_count is written to the file; 0 means a frontend left it unset. */
+  if (c->node->p.num != 0 && c->node->p.num != c->node->n_in)
+    return SHAPE_FAIL(c, "values_count is %d but the node has %d inputs", c->node->p.num, c->node->n_in);
   int r = 0;
   for (int i = 0; i <= x0->rank; i++) {
     if (i == axis) c->out[0].d[r++] = c->node->n_in;
@@ -684,6 +689,8 @@ static nq_status sh_unpack(sctx *c) {
   NQ_TRY(norm_axis(c, c->node->p.axis, x->rank, &axis));
   if (x->shape[axis] != c->node->n_out)
     return SHAPE_FAIL(c, "dimension %d has size %d but the node has %d outputs", axis, x->shape[axis], c->node->n_out);
+  if (c->node->p.num != 0 && c->node->p.num != c->node->n_out)
+    return SHAPE_FAIL(c, "num is %d but the node has %d outputs", c->node->p.num, c->node->n_out);
   for (int k = 0; k < c->node->n_out; k++) {
     int r = 0;
     for (int i = 0; i < x->rank; i++)

@@ -114,6 +114,9 @@ int main(void) {
     kb_node(&b, NQ_OP_PACK, "pack", 3, pin, 1, &po, &p);
     int32_t w2[3] = {2, 3, 3};
     expect(&b, 1, 0, 3, w2, "pack");
+    /* values_count is written to files: it must match the inputs */
+    b.g->nodes[1].p.num = 2;
+    expect_fail(&b, 1, "values_count is 2 but the node has 3 inputs", "pack values_count");
     nq_graph_free(b.g);
   }
   { /* Broadcast mismatch names the node and both shapes */
@@ -141,6 +144,34 @@ int main(void) {
     kb_node(&b, NQ_OP_TRANSPOSE, "t", 2, tin, 1, &o2, &p);
     int32_t w2[4] = {1, 3, 4, 6};
     expect(&b, 1, 0, 4, w2, "transpose");
+    nq_graph_free(b.g);
+  }
+  { /* Hostile attributes are refused, never divided by or looped on */
+    kb_init(&b);
+    int32_t xs[4] = {1, 8, 8, 2}, ws[4] = {3, 3, 3, 2};
+    float w[54] = {0};
+    int in[2] = {kb_input(&b, 4, xs, NULL), kb_const_f(&b, 4, ws, w)};
+    int o = kb_output(&b, 0, none);
+    p = nq_op_params_default();
+    p.stride_h = 0;
+    kb_node(&b, NQ_OP_CONV_2D, "c0", 2, in, 1, &o, &p);
+    expect_fail(&b, 0, "must be positive", "conv stride 0");
+    int32_t ss[1] = {3}, big[3] = {65536, 65536, 65536};
+    int rin[2] = {in[0], kb_const_i(&b, 1, ss, big)};
+    int o2 = kb_output(&b, 0, none);
+    kb_node(&b, NQ_OP_RESHAPE, "r", 2, rin, 1, &o2, &p);
+    expect_fail(&b, 1, "elements", "reshape to a huge shape");
+    int32_t s4[1] = {4}, z[4] = {0, 0, 0, 0}, one[4] = {1, 0, 1, 1};
+    int sin[4] = {in[0], kb_const_i(&b, 1, s4, z), kb_const_i(&b, 1, s4, z), kb_const_i(&b, 1, s4, one)};
+    int o3 = kb_output(&b, 0, none);
+    kb_node(&b, NQ_OP_STRIDED_SLICE, "ss", 4, sin, 1, &o3, &p);
+    expect_fail(&b, 2, "stride of dimension 1 is 0", "strided slice stride 0");
+    int32_t is[1] = {1}, idx[1] = {0};
+    int gin[2] = {in[0], kb_const_i(&b, 1, is, idx)};
+    int o4 = kb_output(&b, 0, none);
+    p.axis = 4;
+    kb_node(&b, NQ_OP_GATHER, "g", 2, gin, 1, &o4, &p);
+    expect_fail(&b, 3, "axis 4 is out of range for rank 4", "gather axis");
     nq_graph_free(b.g);
   }
   return nq_test_finish("test_shape_infer");

@@ -9,7 +9,8 @@ and then:
   - tests/oracles/tflite_facts.py (python3-flatbuffers, no npuquant code) must report the
     same model inputs/outputs (names, shapes, types, scales, zero points, quantized
     dimension) and, unless the reader folded constant DEQUANTIZE ops away, the same
-    operator counts per (op, version);
+    operator counts per (op, version); the zip of TFLite metadata associated files
+    (labels) appended to the original must be in the rewritten file, same contents;
   - LiteRT.js must run the rewritten model and give bit-identical outputs for the original and the rewritten file on
     the same random inputs (models LiteRT cannot run even in their original form are
     skipped and listed; models whose constant DEQUANTIZE or hybrid int8 weights the reader
@@ -21,9 +22,11 @@ Exit 0 on success, 1 on any difference, 77 when ../shared or LiteRT.js is missin
 import concurrent.futures
 import os
 import subprocess
+import struct
 import sys
 import tempfile
 import time
+import zipfile
 
 import numpy as np
 
@@ -143,6 +146,34 @@ def folded_by_reader(data):
     return None
 
 
+def zip_absolute(data):
+    """True when the archive's end record gives the central directory's real position."""
+    e = data.rfind(b"PK\x05\x06")
+    cd_size, cd_off = struct.unpack_from("<II", data, e + 12)
+    return cd_off == e - cd_size
+
+
+def associated_files_differ(orig, new):
+    """The zip of TFLite metadata associated files (labels) must survive the rewrite."""
+    try:
+        za = zipfile.ZipFile(orig)
+    except zipfile.BadZipFile:
+        return None
+    try:
+        zb = zipfile.ZipFile(new)
+    except zipfile.BadZipFile:
+        return "the associated-files archive (%s) was dropped" % za.namelist()
+    if za.namelist() != zb.namelist():
+        return "associated files %s became %s" % (za.namelist(), zb.namelist())
+    for n in za.namelist():
+        if za.read(n) != zb.read(n):  # read() also checks the CRC
+            return "associated file %s changed" % n
+    with open(orig, "rb") as f, open(new, "rb") as g:
+        if zip_absolute(f.read()) and not zip_absolute(g.read()):
+            return "archive offsets were not moved with the archive"
+    return None
+
+
 def check_model(idx, path, rewrite, tmp):
     """Returns (status, message): status in ok, skip-load, skip-type, skip-litert, fail."""
     work = os.path.join(tmp, "m%03d" % idx)
@@ -157,7 +188,7 @@ def check_model(idx, path, rewrite, tmp):
         fa = tflite_facts.facts(f.read())
     with open(out, "rb") as f:
         fb = tflite_facts.facts(f.read())
-    why = facts_differ(fa, fb)
+    why = facts_differ(fa, fb) or associated_files_differ(path, out)
     if why:
         return "fail", why
     inputs, why = make_inputs(fa, idx, work)

@@ -49,6 +49,7 @@ nq_status nq_tflite_write_file(const nq_graph *g, const char *path, const char *
   nq_graph_free(back);
   if (s != NQ_OK) {
     nq_prefix(err, "%s: the written model fails to read back (a writer bug): ", path);
+    if (err) err->code = NQ_ERR_INTERNAL;
     free(bytes);
     return NQ_ERR_INTERNAL;
   }
