@@ -1,0 +1,100 @@
+#!/usr/bin/python3
+"""torchvision models through the ONNX frontend, end to end.
+
+For each model named on the command line (default: the seven torchvision
+models below plus opmix, a small CNN of less common ops, at opsets 13, 11
+and 17), with seeded random weights exported at test time by
+export_torchvision.py into a temp dir:
+  1. float: `npuquant run` on the ONNX model equals torch's output within
+     1e-4 relative (max|ours - torch| / max|torch|);
+  2. layout: the translated graph has no TRANSPOSE except the one after the
+     model's NCHW input, plus, for ShuffleNet, one 5-D transpose per channel
+     shuffle (a transpose in the model itself: 16 in x0_5);
+  3. int8: `npuquant convert` with 4 real images (ImageNet mean/std,
+     --channels-first) writes a .tflite that LiteRT.js runs; its output and
+     our int8 executor's (`npuquant run --single-rounding`) differ by at most
+     MAX_STEPS quantization steps.
+Exit: 0 pass, 1 failure, 77 skip (no torch, no ../shared or no LiteRT.js).
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.environ.get("NQ_SOURCE_DIR", os.path.dirname(os.path.dirname(HERE)))
+sys.path.insert(0, os.path.join(SRC, "tests", "oracles"))
+import oracles  # noqa: E402
+
+MODELS = ["mobilenet_v2", "mobilenet_v3_small", "resnet18", "squeezenet1_1", "shufflenet_v2_x0_5",
+          "efficientnet_b0", "mnasnet0_5", "opmix", "opmix_opset11", "opmix_opset17"]
+TOL = 1e-4
+MAX_STEPS = 3
+SHUFFLES = {"shufflenet_v2_x0_5": 16}
+MEAN = "123.675,116.28,103.53"
+STD = "58.395,57.12,57.375"
+
+
+def cli(*args):
+    p = subprocess.run([os.environ["NQ_CLI"], *args], capture_output=True, text=True, timeout=600)
+    if p.returncode != 0:
+        raise AssertionError("npuquant %s failed: %s" % (" ".join(args[:2]), p.stderr.strip()))
+    return p.stdout
+
+
+def export(names, tmp):
+    ex = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "export_torchvision.py"), ",".join(names), tmp],
+                        capture_output=True, text=True, timeout=900)
+    if ex.returncode == 77:
+        raise oracles.OracleSkip(ex.stdout.strip())
+    if ex.returncode != 0:
+        raise AssertionError("export failed: %s" % ex.stderr.strip()[-500:])
+
+
+def check_model(name, tmp, shared):
+    onnx = os.path.join(tmp, name + ".onnx")
+    x_path = os.path.join(tmp, name + ".in.npy")
+    ref = np.load(os.path.join(tmp, name + ".torch.npy"))
+    cli("run", onnx, "-i", x_path, "-o", os.path.join(tmp, name + ".f"))
+    ours = np.load(os.path.join(tmp, name + ".f.out0.npy"))
+    assert ours.shape == ref.shape, "%s: shape %s vs torch %s" % (name, ours.shape, ref.shape)
+    rel = float(np.abs(ours - ref).max() / np.abs(ref).max())
+    assert rel <= TOL, "%s: float output differs from torch by %.3g relative (limit %g)" % (name, rel, TOL)
+
+    facts = json.loads(cli("inspect", "--json", onnx))
+    n_transpose = sum(o["count"] for o in facts["ops"] if o["op"] == "TRANSPOSE")
+
+    int8 = os.path.join(tmp, name + ".int8.tflite")
+    images = os.path.join(shared, "data", "coral-images")
+    cli("convert", onnx, "-d", images, "--samples", "4", "--mean", MEAN, "--std", STD, "--channels-first",
+        "-o", int8, "--quiet")
+    tf = oracles.tflite_facts(int8)
+    allowed = 1 + SHUFFLES.get(name, 0)
+    assert n_transpose <= allowed, "%s: %d TRANSPOSE ops; %d expected at most" % (name, n_transpose, allowed)
+    qi = tf["inputs"][0]
+    xq = np.clip(np.round(np.load(x_path) / qi["scale"][0]) + qi["zero_point"][0], -128, 127).astype(np.int8)
+    xq_path = os.path.join(tmp, name + ".inq.npy")
+    np.save(xq_path, xq)
+    lite = oracles.run("litert", int8, [xq_path])[0].astype(np.int32)
+    cli("run", int8, "-i", xq_path, "-o", os.path.join(tmp, name + ".q"), "--single-rounding")
+    mine = np.load(os.path.join(tmp, name + ".q.out0.npy")).astype(np.int32)
+    steps = int(np.abs(lite - mine).max())
+    assert steps <= MAX_STEPS, "%s: int8 output differs from LiteRT.js by %d steps (limit %d)" % (name, steps,
+                                                                                                 MAX_STEPS)
+    print("%-20s float rel %.2e  transposes %d  int8 vs LiteRT.js max %d steps" % (name, rel, n_transpose, steps))
+
+
+def test():
+    shared = oracles.shared_dir()
+    names = sys.argv[1:] or MODELS
+    with tempfile.TemporaryDirectory(prefix="nq-tv-") as tmp:
+        export(names, tmp)
+        for name in names:
+            check_model(name, tmp, shared)
+
+
+if __name__ == "__main__":
+    oracles.main(test)
