@@ -27,6 +27,10 @@ CASES = [
     ("resnet8", "mlperf-tiny-ic-resnet8/pretrainedResnet.tflite",
      "mlperf-tiny-ic-resnet8/pretrainedResnet_quant.tflite", 32, 1.0),
     ("vww", "mlperf-tiny-vww/vww_96_float.tflite", "mlperf-tiny-vww/vww_96_int8.tflite", 96, 1 / 255.0),
+    # the same two networks straight from their Keras .h5 (issue: Keras frontend)
+    ("resnet8.h5", "mlperf-tiny-ic-resnet8/pretrainedResnet.h5",
+     "mlperf-tiny-ic-resnet8/pretrainedResnet_quant.tflite", 32, 1.0),
+    ("vww.h5", "mlperf-tiny-vww/vww_96.h5", "mlperf-tiny-vww/vww_96_int8.tflite", 96, 1 / 255.0),
 ]
 
 
