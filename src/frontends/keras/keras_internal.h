@@ -202,4 +202,8 @@ nq_status kr_build_model(kr_ctx *c, const cJSON *model, const kr_scope *scope, i
  * (tests/fuzz/fuzz_keras_config.c). `label` names the input in messages. */
 nq_status kr_load_config_only(const char *label, const char *json, size_t len, nq_graph **out, nq_error *err);
 
+/* Read a Keras file in this process (keras_load.c). nq_keras_load() runs it
+ * in a child process first (keras_isolate.c). */
+nq_status nq_keras_load_direct(const char *path, const nq_load_options *opts, nq_graph **out, nq_error *err);
+
 #endif

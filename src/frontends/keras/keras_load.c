@@ -270,7 +270,7 @@ nq_status kr_load_config_only(const char *label, const char *json, size_t len, n
   return st;
 }
 
-nq_status nq_keras_load(const char *path, const nq_load_options *opts, nq_graph **out, nq_error *err) {
+nq_status nq_keras_load_direct(const char *path, const nq_load_options *opts, nq_graph **out, nq_error *err) {
   *out = NULL;
   FILE *f = fopen(path, "rb");
   if (!f) return nq_fail(err, NQ_ERR_IO, "%s: cannot open", path);

@@ -1,0 +1,68 @@
+#!/usr/bin/python3
+"""Hostile .h5 files: seeded byte-mutated copies of a real Keras model go
+through `npuquant inspect`. Each must load or fail with one error line and
+exit 1 or 3, never die by a signal or hang, even where libhdf5 itself crashes
+(the Keras reader runs in a child process for that reason)."""
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+SHARED = os.environ.get("NQ_SHARED_DIR", "")
+CLI = os.environ["NQ_CLI"]
+N = int(os.environ.get("NQ_H5_MUTANTS", "120"))
+
+
+def main():
+    src = os.path.join(SHARED, "models", "mlperf-tiny-ic-resnet8", "pretrainedResnet.h5")
+    if not os.path.exists(src):
+        if os.environ.get("CI") == "true":
+            print("FAIL: ../shared is missing and CI=true requires it")
+            return 1
+        print("SKIP: ../shared is absent; this test mutates one of its .h5 models")
+        return 77
+    data = open(src, "rb").read()
+    rng = random.Random(20261126)
+    failures, outcomes = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "m.h5")
+        for i in range(N):
+            b = bytearray(data)
+            kind = i % 3
+            if kind == 0:  # flip bytes in the first 64 KiB (superblock, object headers, heaps)
+                for _ in range(rng.randint(1, 8)):
+                    b[rng.randrange(min(len(b), 65536))] ^= 1 << rng.randrange(8)
+            elif kind == 1:  # overwrite a 32-bit word anywhere with a hostile value
+                o = rng.randrange(len(b) - 4)
+                b[o:o + 4] = rng.choice([b"\xff\xff\xff\xff", b"\x00\x00\x00\x80", b"\x00\x00\x00\x00"])
+            else:  # truncate
+                b = b[:rng.randrange(len(b))]
+            open(path, "wb").write(bytes(b))
+            try:
+                p = subprocess.run([CLI, "inspect", path], capture_output=True, text=True, timeout=200)
+            except subprocess.TimeoutExpired:
+                failures.append(f"mutant {i} hung")
+                continue
+            outcomes[p.returncode] = outcomes.get(p.returncode, 0) + 1
+            lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+            if p.returncode < 0 or p.returncode not in (0, 1, 3):
+                failures.append(f"mutant {i} ({kind}): exit {p.returncode}: {p.stderr[-300:]!r}")
+            elif p.returncode != 0 and not (len(lines) == 1 and "m.h5" in lines[0]):
+                failures.append(f"mutant {i}: not one error line naming the file: {p.stderr[-300:]!r}")
+    print(f"{N} mutants of pretrainedResnet.h5: exit codes {dict(sorted(outcomes.items()))}")
+    # What a crash inside libhdf5 becomes: the reader's child process dies,
+    # the command reports it in one line and exits 1.
+    env = dict(os.environ, NQ_KERAS_TEST_CHILD_ABORT="1")
+    p = subprocess.run([CLI, "inspect", src], capture_output=True, text=True, timeout=60, env=env)
+    print(f"a crashing reader: exit {p.returncode}: {p.stderr.strip()}")
+    if not (p.returncode == 1 and "crashed" in p.stderr and "pretrainedResnet.h5" in p.stderr):
+        failures.append(f"a crashing reader child gave exit {p.returncode}: {p.stderr!r}")
+    for f in failures[:20]:
+        print("FAIL: " + f)
+    print("keras_h5_mutants: " + ("FAILED" if failures else "all checks passed"))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
