@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 out=${DEMO_OUT:-out/demo}
 
-scripts/setup.sh
+scripts/setup.sh --demo
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$jobs" --target npuquant
 

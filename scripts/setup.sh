@@ -3,7 +3,8 @@
 # Idempotent and non-interactive (CI runs it as root without stdin): packages already
 # installed are not touched, and apt-get update runs only when something is missing.
 #
-#   sh scripts/setup.sh            # everything
+#   sh scripts/setup.sh            # everything (build, tests, oracles)
+#   sh scripts/setup.sh --demo     # only what the README demo needs (no test oracles)
 #   NQ_SETUP_SKIP_NPM=1 sh scripts/setup.sh   # Debian packages only
 set -eu
 
@@ -15,6 +16,12 @@ DEB_PACKAGES="
   flatbuffers-compiler python3-flatbuffers python3-numpy python3-pil python3-h5py
   python3-pyarmnn libarmnn-cpuref-backend22 libarmnntfliteparser22
   python3-torch python3-torchvision python3-onnx
+  dataset-fashion-mnist
+"
+# The README demo needs only these: the build, numpy for its data script, the data set.
+DEMO_DEB_PACKAGES="
+  build-essential cmake pkg-config libjpeg-dev libpng-dev zlib1g-dev libhdf5-dev libcjson-dev
+  libzip-dev protobuf-c-compiler libprotobuf-c-dev libonnx-dev libopenblas-dev python3-numpy
   dataset-fashion-mnist
 "
 # Node.js is needed for the LiteRT.js and onnxruntime-node oracles; any working
@@ -49,8 +56,13 @@ node_ok() {
   [ "${major:-0}" -ge "$NODE_MIN_MAJOR" ]
 }
 
+demo_only=0
+[ "${1:-}" = "--demo" ] && demo_only=1
+
 wanted="$DEB_PACKAGES"
-if ! node_ok; then
+if [ "$demo_only" = "1" ]; then
+  wanted="$DEMO_DEB_PACKAGES"
+elif ! node_ok; then
   wanted="$wanted $NODE_DEB_PACKAGES"
 fi
 
@@ -68,6 +80,10 @@ else
   say "all Debian packages present"
 fi
 
+if [ "$demo_only" = "1" ]; then
+  say "done (demo packages only)"
+  exit 0
+fi
 if [ "${NQ_SETUP_SKIP_NPM:-0}" = "1" ]; then
   say "skipping npm (NQ_SETUP_SKIP_NPM=1)"
   exit 0
