@@ -175,6 +175,11 @@ typedef struct nq_convert_options {
   /* 1: empirical bias correction after quantizing (layer by layer on the
    * samples; see docs/quantization.md). */
   int bias_correct;
+  /* Activation ranges: 0 = TensorFlow's global min/max (default), 1 =
+   * percentile (clip (100 - percentile) / 2 % at each end), 2 = least
+   * expected int8 error (see docs/quantization.md). */
+  int calibration;
+  double percentile; /* for calibration 1; 0 means 99.99 */
 } nq_convert_options;
 
 void nq_convert_options_init(nq_convert_options *o);

@@ -55,7 +55,7 @@ class _ConvertOptions(ctypes.Structure):
                 ("allow_float_fallback", ctypes.c_int), ("input_from_bytes", ctypes.c_int),
                 ("input_mean", ctypes.c_float), ("input_std", ctypes.c_float), ("num_threads", ctypes.c_int),
                 ("warn", _WARN_FN), ("warn_user", ctypes.c_void_p), ("equalize", ctypes.c_int),
-                ("bias_correct", ctypes.c_int)]
+                ("bias_correct", ctypes.c_int), ("calibration", ctypes.c_int), ("percentile", ctypes.c_double)]
 
 
 def _load_library():
@@ -177,13 +177,15 @@ class Model:
 
 def convert(model, samples, per_tensor=False, input_type="int8", output_type="int8",
             allow_float_fallback=False, input_mean=None, input_std=None, num_threads=0, equalize=False,
-            bias_correct=False):
+            bias_correct=False, calibration="minmax", percentile=99.99):
     """Quantize a float Model with representative samples into a fully int8 Model.
 
     samples: for a one-input model an array [N, *input_shape] (or [N, *shape without
     the batch dimension]); for several inputs a list of such arrays, one per input.
     input_mean/input_std with input_type="uint8": raw bytes b are the input, the
-    float input being (b - mean) / std.
+    float input being (b - mean) / std. calibration: "minmax" (TensorFlow's),
+    "percentile" (with `percentile`) or "mse"; equalize, bias_correct: see
+    docs/quantization.md.
     """
     ins = model.inputs
     arrays = samples if isinstance(samples, (list, tuple)) else [samples]
@@ -209,6 +211,8 @@ def convert(model, samples, per_tensor=False, input_type="int8", output_type="in
     opts.num_threads = num_threads
     opts.equalize = int(equalize)
     opts.bias_correct = int(bias_correct)
+    opts.calibration = {"minmax": 0, "percentile": 1, "mse": 2}[calibration]
+    opts.percentile = percentile
     if input_mean is not None and input_std is not None:
         opts.input_from_bytes, opts.input_mean, opts.input_std = 1, input_mean, input_std
     out, err = _P(), _Error()

@@ -8,6 +8,7 @@
 
 #include "api/model_internal.h"
 #include "calib/calibrate.h"
+#include "calib/range_refine.h"
 #include "core/status.h"
 #include "quant/bias_correct.h"
 #include "quant/equalize.h"
@@ -66,6 +67,16 @@ nq_status nq_convert(const nq_model *float_model, int n_samples, nq_fill_fn fill
   }
   nq_ranges ranges;
   nq_status st = nq_calibrate(fm, &src, &so, &ranges, err);
+  if (st == NQ_OK && opts->calibration != 0) {
+    nq_calib_options co = {.method = (nq_calib_method)opts->calibration,
+                           .percentile = opts->percentile > 0 ? opts->percentile : 99.99};
+    if (opts->calibration < 0 || opts->calibration > NQ_CALIB_MSE || !(co.percentile > 50 && co.percentile <= 100))
+      st = nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert: calibration %d / percentile %g is not valid",
+                   opts->calibration, co.percentile);
+    else
+      st = nq_refine_ranges(fm, &src, &so, &co, &ranges, err);
+    if (st != NQ_OK) nq_ranges_free(&ranges);
+  }
   nq_graph *qg = NULL;
   if (st == NQ_OK) {
     st = nq_quantize_graph(fm->graph, &ranges, &q, &qg, err);

@@ -8,6 +8,7 @@
 
 #include "api/model_internal.h"
 #include "calib/calibrate.h"
+#include "calib/range_refine.h"
 #include "core/status.h"
 #include "testutil.h"
 
@@ -53,7 +54,49 @@ static nq_model *build(float c, float d) {
   return m;
 }
 
+/* 1001 samples of two values in [0, 1) and one outlier at 100: percentile
+ * clips the outlier; min/max and mse (whose error would be dominated by the
+ * clipped outlier) keep it. */
+static float outlier_data[2002];
+static nq_status fill_outlier(void *ctx, int sample, int input, float *dst, size_t n, nq_error *err) {
+  (void)ctx;
+  (void)input;
+  (void)err;
+  for (size_t i = 0; i < n; i++) dst[i] = outlier_data[sample * 2 + (int)i];
+  return NQ_OK;
+}
+
+static void test_refine(void) {
+  nq_rng rng = {11};
+  for (int i = 0; i < 2002; i++) outlier_data[i] = nq_rng_uniform(&rng, 0, 1);
+  outlier_data[777] = 100.0f;
+  nq_sample_source src = {.n_samples = 1001, .fill = fill_outlier};
+  nq_error err = {0};
+  nq_model *m = build(1.0f, 1.0f); /* y = z = x */
+  nq_calib_options co;
+  const char *methods[3] = {"minmax", "percentile:99.9", "mse"};
+  float maxes[3] = {0, 0, 0};
+  for (int k = 0; k < 3; k++) {
+    nq_ranges r;
+    CHECK(nq_calib_parse(methods[k], &co, &err) == NQ_OK);
+    CHECKF(nq_calibrate(m, &src, NULL, &r, &err) == NQ_OK, "%s", err.msg);
+    CHECKF(nq_refine_ranges(m, &src, NULL, &co, &r, &err) == NQ_OK, "%s", err.msg);
+    maxes[k] = r.max[4];
+    CHECK(r.min[4] >= 0.0f && r.max[4] <= 100.0f);
+    nq_ranges_free(&r);
+  }
+  CHECKF(maxes[0] == 100.0f, "minmax keeps the outlier: %g", maxes[0]);
+  CHECKF(maxes[1] > 0.95f && maxes[1] < 1.1f, "percentile 99.9 clips it: %g", maxes[1]);
+  /* One value at 100 costs (100 - clip)^2 if clipped, more than the coarser
+   * step costs 2000 values in [0, 1): the mse choice keeps it. */
+  CHECKF(maxes[2] == 100.0f, "mse keeps a single far outlier: %g", maxes[2]);
+  CHECK(nq_calib_parse("percentile:42", &co, &err) == NQ_ERR_INVALID_ARG && strstr(err.msg, "(50, 100]"));
+  CHECK(nq_calib_parse("kl", &co, &err) == NQ_ERR_INVALID_ARG && strstr(err.msg, "mse"));
+  nq_model_free(m);
+}
+
 int main(void) {
+  test_refine();
   const float v[6] = {1, -2, 3, 0.5f, -4, 2};
   samples s = {v, 3};
   nq_sample_source src = {.n_samples = 3, .fill = fill, .name = name, .ctx = &s};

@@ -14,6 +14,7 @@
 
 #include "api/model_internal.h"
 #include "calib/calibrate.h"
+#include "calib/range_refine.h"
 #include "cli.h"
 #include "cli_data.h"
 #include "cli_model.h"
@@ -48,6 +49,10 @@ const char cmd_convert_help[] =
     "  --equalize              cross-layer equalization of conv -> conv pairs first:\n"
     "                          the same float model, much better per-tensor int8\n"
     "                          (use with --per-tensor on depthwise-heavy nets)\n"
+    "  --calibration M         how activation ranges are chosen: minmax (default:\n"
+    "                          TensorFlow's global min/max), percentile[:P] (clip\n"
+    "                          the (100-P)/2 % tails, P default 99.99) or mse (the\n"
+    "                          clipping with least expected int8 error)\n"
     "  --bias-correct          after quantizing, run float and int8 layer by layer on\n"
     "                          the calibration samples and move each channel's mean\n"
     "                          error into its int32 bias (slower; helps per-tensor)\n"
@@ -88,6 +93,7 @@ enum {
   OPT_NPU,
   OPT_EQUALIZE,
   OPT_BIAS_CORRECT,
+  OPT_CALIBRATION,
 };
 
 typedef struct convert_args {
@@ -101,6 +107,7 @@ typedef struct convert_args {
   const char *npu; /* NPU target for the delegation report, NULL for none */
   int equalize;
   int bias_correct;
+  nq_calib_options calib;
 } convert_args;
 
 static int parse_type(const char *s, nq_dtype *t) {
@@ -128,6 +135,7 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       {"npu", required_argument, NULL, OPT_NPU},
       {"equalize", no_argument, NULL, OPT_EQUALIZE},
       {"bias-correct", no_argument, NULL, OPT_BIAS_CORRECT},
+      {"calibration", required_argument, NULL, OPT_CALIBRATION},
       {"help", no_argument, NULL, 'h'},
       {0, 0, 0, 0},
   };
@@ -152,6 +160,11 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       case OPT_PER_TENSOR: a->q.per_tensor = true; break;
       case OPT_EQUALIZE: a->equalize = 1; break;
       case OPT_BIAS_CORRECT: a->bias_correct = 1; break;
+      case OPT_CALIBRATION: {
+        nq_error e = {0};
+        if (nq_calib_parse(optarg, &a->calib, &e) != NQ_OK) rc = cli_usage_error("convert", "%s", e.msg);
+        break;
+      }
       case OPT_INPUT_TYPE:
         if (parse_type(optarg, &a->q.input_type) != 0)
           rc = cli_usage_error("convert", "--input-type expects int8, uint8 or float32, got '%s'", optarg);
@@ -285,6 +298,7 @@ int cmd_convert(int argc, char **argv) {
   if (st == NQ_OK) {
     choose_uint8_mapping(&a, calib, fm);
     st = nq_calibrate(qsrc, &csrc, &so, &ranges, &err);
+    if (st == NQ_OK) st = nq_refine_ranges(qsrc, &csrc, &so, &a.calib, &ranges, &err);
   }
   times.calibrate = now_s() - t0;
   t0 = now_s();

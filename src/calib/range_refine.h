@@ -1,0 +1,40 @@
+/*
+ * Narrowing calibrated ranges beyond TensorFlow's plain min/max
+ * (`convert --calibration percentile[:P]|mse`).
+ *
+ * Min/max lets one outlier activation stretch a tensor's scale and cost every
+ * other value precision. After the min/max pass, a second pass over the same
+ * samples builds a 2048-bin histogram of every float activation over its
+ * [min, max], and each range is replaced by:
+ *  - percentile P (default 99.99): the (100-P)/2 % and 100-(100-P)/2 %
+ *    quantiles (the quantizer still widens the range to include 0);
+ *  - mse: the clipping [f*min, f*max], f in 1.00, 0.99, ..., 0.30, that
+ *    minimizes the histogram's expected squared error under int8 with that
+ *    range: (x - clip)^2 outside, step^2 / 12 inside.
+ * Ranges only ever shrink; tensors the quantizer fixes (softmax, logistic,
+ * ...) or ties together are handled there as before.
+ */
+#ifndef NQ_CALIB_RANGE_REFINE_H
+#define NQ_CALIB_RANGE_REFINE_H
+
+#include "calib/calibrate.h"
+
+typedef enum nq_calib_method {
+  NQ_CALIB_MINMAX = 0, /* TensorFlow's converter (the default) */
+  NQ_CALIB_PERCENTILE = 1,
+  NQ_CALIB_MSE = 2,
+} nq_calib_method;
+
+typedef struct nq_calib_options {
+  nq_calib_method method;
+  double percentile; /* NQ_CALIB_PERCENTILE: in (50, 100] */
+} nq_calib_options;
+
+/* Parse "minmax", "percentile", "percentile:99.9" or "mse". */
+nq_status nq_calib_parse(const char *s, nq_calib_options *out, nq_error *err);
+
+/* Refine `r` (from nq_calibrate on the same model and samples). */
+nq_status nq_refine_ranges(const nq_model *m, const nq_sample_source *src, const nq_session_options *opts,
+                           const nq_calib_options *co, nq_ranges *r, nq_error *err);
+
+#endif
