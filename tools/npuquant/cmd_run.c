@@ -16,6 +16,13 @@
 #include "core/atomic_file.h"
 #include "core/status.h"
 #include "io/npy.h"
+#include "calib/dataset.h"
+#include "cli_data.h"
+#include "quant/qparams.h"
+
+/* The help text is longer than C99's 4095-character literal minimum; gcc
+ * and clang take it. */
+#pragma GCC diagnostic ignored "-Woverlength-strings"
 
 const char cmd_run_help[] =
     "Usage: npuquant run MODEL -i IN.npy [-i IN2.npy ...] -o PREFIX\n"
@@ -31,7 +38,10 @@ const char cmd_run_help[] =
     "atomically (temporary file + rename) and never over an input file.\n"
     "\n"
     "Options:\n"
-    "  -i, --input FILE    a .npy input; give one per model input, in model order\n"
+    "  -i, --input FILE    an input: a .npy file (exact type and shape), or an image\n"
+    "                      (JPEG/PNG/BMP) that is resized and scaled with the\n"
+    "                      preprocessing options below and, for an int8/uint8\n"
+    "                      input, quantized with its parameters; one per model input\n"
     "  -o, --output PREFIX write outputs to PREFIX.out0.npy, PREFIX.out1.npy, ...\n"
     "  --tensors DIR       also write every tensor after the run (inputs,\n"
     "                      constants, intermediates, outputs) as\n"
@@ -47,6 +57,10 @@ const char cmd_run_help[] =
     "  --reference         use only the plain reference kernels (slow; for\n"
     "                      checking the fast kernels)\n"
     "  -h, --help          show this text\n"
+    "\n"
+    "Image inputs (as for convert): --range R (0..255 raw, 0..1, -1..1), --mean M[,M,M]\n"
+    "  --std S[,S,S], --scale A --offset B, --resize stretch|crop, --color rgb|bgr|gray,\n"
+    "  --no-antialias, --channels-first\n"
     "\n" CLI_LOAD_HELP
     "\n"
     ".npy files: NumPy format 1.0-3.0, types float32 float16 int8 uint8 int16\n"
@@ -57,6 +71,7 @@ const char cmd_run_help[] =
     "  python3 -c 'import numpy; numpy.save(\"x.npy\", numpy.ones((1,1), \"float32\"))'\n"
     "  npuquant run hello_world_float.tflite -i x.npy -o y   # writes y.out0.npy\n"
     "  npuquant run model.tflite -i img.npy -o res --repeat 50 --threads 2\n"
+    "  npuquant run vww_96_int8.tflite -i person.jpg --range 0..1 -o res\n"
     "\n"
     "Exit codes: 0 ok, 1 bad model or input (wrong shape/type, unreadable file,\n"
     "unwritable output), 2 usage error, 3 unsupported op or type,\n"
@@ -74,6 +89,7 @@ typedef struct run_args {
   long threads;
   int reference;
   int single_rounding;
+  cli_data_opts data; /* preprocessing for inputs given as images */
 } run_args;
 
 enum { OPT_TENSORS = 256, OPT_REPEAT, OPT_THREADS, OPT_REFERENCE, OPT_SINGLE_ROUNDING };
@@ -91,15 +107,26 @@ static int parse_args(int argc, char **argv, run_args *a) {
       {NULL, 0, NULL, 0},
   };
   memset(a, 0, sizeof *a);
+  cli_data_init(&a->data);
   int c;
   opterr = 0;
   optind = 1;
   /* kept in a static so the table stays reachable (no leak report) */
   static struct option *all_opts;
-  if (!all_opts) all_opts = cli_merge_longopts(longopts, cli_load_longopts);
+  if (!all_opts) {
+    struct option *with_load = cli_merge_longopts(longopts, cli_load_longopts);
+    all_opts = with_load ? cli_merge_longopts(with_load, cli_data_longopts) : NULL;
+    free(with_load);
+  }
   if (!all_opts) return CLI_ERR_INTERNAL;
   while ((c = getopt_long(argc, argv, ":i:o:h", all_opts, NULL)) != -1) {
     if (cli_load_option(c, optarg)) continue;
+    if (c == 'd' || c == CLI_DATA_OPT_BASE + 0 || c == CLI_DATA_OPT_BASE + 1)
+      return cli_usage_error("run", "-d/--samples/--seed select data sets for convert and compare; "
+                                    "give run its inputs with -i");
+    int r = cli_data_option("run", c, optarg, &a->data);
+    if (r < 0) return CLI_ERR_USAGE;
+    if (r > 0) continue;
     switch (c) {
       case 'i':
         if (a->n_inputs >= MAX_INPUTS) return cli_usage_error("run", "more than %d inputs", MAX_INPUTS);
@@ -139,6 +166,68 @@ static int parse_args(int argc, char **argv, run_args *a) {
   return 0;
 }
 
+static int is_npy(const char *path) {
+  unsigned char head[6] = {0};
+  FILE *f = fopen(path, "rb");
+  if (!f) return 1; /* let the .npy reader report the open error */
+  size_t n = fread(head, 1, sizeof head, f);
+  fclose(f);
+  return n == 6 && memcmp(head, "\x93NUMPY", 6) == 0;
+}
+
+/* An input given as an image (or any single sample the data-set reader
+ * takes): preprocessed with run's --range/--mean/--std/... options, then
+ * quantized with the input's own parameters for an int8/uint8 input. */
+static nq_status load_image_input(const nq_model *m, int i, const run_args *a, nq_array *out, nq_error *err) {
+  nq_tensor_info t;
+  NQ_TRY(nq_model_input(m, i, &t, err));
+  if (t.type != NQ_FLOAT32 && t.type != NQ_INT8 && t.type != NQ_UINT8)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "input %d '%s' is %s: give it as a .npy file", i,
+                   t.name ? t.name : "", nq_dtype_name(t.type));
+  nq_input_spec spec;
+  memset(&spec, 0, sizeof spec);
+  spec.name = t.name;
+  spec.rank = t.rank;
+  memcpy(spec.shape, t.shape, sizeof spec.shape);
+  spec.channels_first = a->data.channels_first;
+  nq_dataset *ds = NULL;
+  NQ_TRY(nq_dataset_open(a->inputs[i], &spec, &a->data.pp, NULL, &ds, err));
+  size_t n = nq_dataset_sample_elems(ds);
+  float *v = malloc(n * sizeof(float) + 1);
+  nq_status st = v ? NQ_OK : nq_fail(err, NQ_ERR_NOMEM, "out of memory");
+  if (st == NQ_OK && nq_dataset_count(ds) != 1)
+    st = nq_fail(err, NQ_ERR_INVALID_ARG, "%s holds %zu samples; run takes one per input", a->inputs[i],
+                 nq_dataset_count(ds));
+  if (st == NQ_OK) st = nq_dataset_get(ds, 0, v, err);
+  nq_dataset_free(ds);
+  if (st == NQ_OK && t.type != NQ_FLOAT32) {
+    if (t.n_params < 1) {
+      st = nq_fail(err, NQ_ERR_INVALID_ARG, "input '%s' has no quantization parameters", t.name ? t.name : "");
+    } else {
+      const bool u8 = t.type == NQ_UINT8;
+      for (size_t k = 0; k < n; k++) {
+        int32_t q = nq_quantize_value(v[k], t.scale[0], (int32_t)t.zero_point[0], u8 ? 0 : -128, u8 ? 255 : 127);
+        if (u8)
+          ((uint8_t *)v)[k] = (uint8_t)q;
+        else
+          ((int8_t *)v)[k] = (int8_t)q;
+      }
+    }
+  }
+  if (st != NQ_OK) {
+    free(v);
+    return st;
+  }
+  memset(out, 0, sizeof *out);
+  out->type = t.type;
+  out->rank = t.rank;
+  memcpy(out->shape, t.shape, sizeof out->shape);
+  out->nelems = n;
+  out->nbytes = n * nq_dtype_size(t.type);
+  out->data = v;
+  return NQ_OK;
+}
+
 /* Read every input file and check it against the model input it feeds. */
 static nq_status load_inputs(const nq_model *m, const run_args *a, nq_array *arrays, nq_error *err) {
   int want = nq_model_num_inputs(m);
@@ -146,7 +235,8 @@ static nq_status load_inputs(const nq_model *m, const run_args *a, nq_array *arr
     return nq_fail(err, NQ_ERR_INVALID_ARG, "%s has %d input%s but %d input file%s given", a->model, want,
                    want == 1 ? "" : "s", a->n_inputs, a->n_inputs == 1 ? " was" : "s were");
   for (int i = 0; i < want; i++) {
-    nq_status st = nq_npy_read_file(a->inputs[i], &arrays[i], err);
+    nq_status st = is_npy(a->inputs[i]) ? nq_npy_read_file(a->inputs[i], &arrays[i], err)
+                                         : load_image_input(m, i, a, &arrays[i], err);
     /* An unsupported .npy type is a problem with the user's data (exit 1),
      * not a model feature npuquant lacks (exit 3). */
     if (st == NQ_ERR_UNSUPPORTED) err->code = st = NQ_ERR_FORMAT;
