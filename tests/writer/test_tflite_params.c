@@ -73,6 +73,13 @@ static void test_op(nq_op op, nq_rng *rng) {
   if (s == NQ_OK) {
     /* versions are computed on write; take them over, then everything must match */
     for (int k = 0; k < g->n_nodes && k < back->n_nodes; k++) g->nodes[k].version = back->nodes[k].version;
+    /* a count left at 0 is written as the node's own input/output count */
+    for (int k = 0; k < g->n_nodes; k++) {
+      nq_node *nd = &g->nodes[k];
+      if (nd->p.num == 0 && nd->op == NQ_OP_PACK) nd->p.num = nd->n_in;
+      if (nd->p.num == 0 && (nd->op == NQ_OP_UNPACK || nd->op == NQ_OP_SPLIT || nd->op == NQ_OP_SPLIT_V))
+        nd->p.num = nd->n_out;
+    }
     char why[512];
     CHECKF(nq_test_graph_diff(g, back, why, sizeof why) == 0, "%s: %s", nq_op_name(op), why);
   }

@@ -205,11 +205,19 @@ static fb_ref build_options(writer *w, const nq_node *n) {
     for (int i = 0; i < k; i++) dims[i] = n->p.squeeze_dims[i];
     vec = fb_create_vector_i32(&w->fb, dims, (size_t)k);
   }
+  /* Counts a frontend left at 0 follow from the node itself: runtimes read
+   * PACK's values_count, UNPACK's num and SPLIT's num_splits (LiteRT computes
+   * garbage for a PACK written with values_count 0). */
+  nq_op_params p = n->p;
+  if (p.num == 0) {
+    if (n->op == NQ_OP_PACK) p.num = n->n_in;
+    if (n->op == NQ_OP_UNPACK || n->op == NQ_OP_SPLIT || n->op == NQ_OP_SPLIT_V) p.num = n->n_out;
+  }
   fb_table_start(&w->fb);
   for (int i = 0; i < o->n_fields; i++) {
     const nq_tfl_field *f = &o->fields[i];
     if (f->dest == NQ_TFL_DEST_NONE) continue; /* not kept: leave the schema default */
-    double v = nq_tfl_param_get(&n->p, f);
+    double v = nq_tfl_param_get(&p, f);
     switch ((nq_tfl_wire)f->wire) {
     case NQ_TFL_WIRE_BOOL: fb_add_bool(&w->fb, f->id, v != 0, f->def != 0); break;
     case NQ_TFL_WIRE_INT8: fb_add_i8(&w->fb, f->id, (int8_t)v, (int8_t)f->def); break;
