@@ -82,7 +82,8 @@ nq_status nq_convert(const nq_model *float_model, int n_samples, nq_fill_fn fill
     st = nq_quantize_graph(fm->graph, &ranges, &q, &qg, err);
     nq_ranges_free(&ranges);
   }
-  if (st == NQ_OK) st = nq_model_wrap(qg, NULL, out, err);
+  /* keep the source path: saving refuses to write over the float model */
+  if (st == NQ_OK) st = nq_model_wrap(qg, float_model->path, out, err);
   if (st == NQ_OK && opts->bias_correct) {
     int layers;
     st = nq_bias_correct(fm, *out, &src, &so, &layers, err);

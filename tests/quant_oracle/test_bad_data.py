@@ -55,6 +55,19 @@ def main():
             if not ok:
                 failures.append(f"{name}: expected one error line naming {needles}, nonzero exit, no output file;"
                                 f" got exit {p.returncode}, stderr {p.stderr!r}")
+        # -o naming an input: refused, and the input is left as it was
+        import shutil
+        model_copy = os.path.join(tmp, "model.tflite")
+        shutil.copy(MODEL, model_copy)
+        good = os.path.join(tmp, "good.npy")
+        np.save(good, np.random.default_rng(0).uniform(0, 1, (4, 28, 28, 1)).astype(np.float32))
+        for name, target in (("-o = the model", model_copy), ("-o = the data", good)):
+            before = open(target, "rb").read()
+            p = subprocess.run([CLI, "convert", model_copy, "-d", good, "-o", target, "--quiet"],
+                               capture_output=True, text=True)
+            print(f"{name:14} exit {p.returncode}: {p.stderr.strip()}")
+            if p.returncode == 0 or "refusing" not in p.stderr or open(target, "rb").read() != before:
+                failures.append(f"{name}: the input was not protected (exit {p.returncode})")
     for f in failures:
         print("FAIL: " + f)
     print("quant_bad_data: " + ("FAILED" if failures else "all checks passed"))

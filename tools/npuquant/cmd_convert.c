@@ -19,6 +19,7 @@
 #include "cli_data.h"
 #include "cli_model.h"
 #include "cli_report.h"
+#include "core/atomic_file.h"
 #include "core/status.h"
 #include "json_out.h"
 #include "quant/bias_correct.h"
@@ -304,7 +305,9 @@ int cmd_convert(int argc, char **argv) {
   t0 = now_s();
   nq_graph *qg = NULL;
   if (st == NQ_OK) st = nq_quantize_graph(qsrc->graph, &ranges, &a.q, &qg, &err);
-  if (st == NQ_OK) st = nq_model_wrap(qg, NULL, &qm, &err);
+  /* The int8 model carries its source's path, so the writer refuses to
+   * write over the float model it came from. */
+  if (st == NQ_OK) st = nq_model_wrap(qg, a.model, &qm, &err);
   if (st == NQ_OK && a.bias_correct) {
     int layers = 0;
     st = nq_bias_correct(qsrc, qm, &csrc, &so, &layers, &err);
@@ -312,6 +315,11 @@ int cmd_convert(int argc, char **argv) {
   }
   times.quantize = now_s() - t0;
   t0 = now_s();
+  for (int i = 0; st == NQ_OK && i < a.data.n_paths + a.n_eval; i++) {
+    const char *in = i < a.data.n_paths ? a.data.paths[i] : a.eval_paths[i - a.data.n_paths];
+    if (nq_same_file(a.out, in))
+      st = nq_fail(&err, NQ_ERR_INVALID_ARG, "%s: refusing to write over the data file %s", a.out, in);
+  }
   if (st == NQ_OK) st = nq_model_save_tflite(qm, a.out, &err);
   times.write = now_s() - t0;
   t0 = now_s();
