@@ -3,6 +3,8 @@
  * atomically without ever replacing the input file. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "api/model_internal.h"
 #include "core/atomic_file.h"
@@ -11,23 +13,28 @@
 #include "writers/tflite/tflite_write.h"
 #include "writers/tflite/tflite_zip.h"
 
-/* The whole source file, or NULL when it cannot be read any more (then
- * nothing is carried over: the model itself does not depend on it). */
+/* The whole source file when it is a regular .tflite file (the only kind
+ * that can carry an associated-files archive), else NULL: then nothing is
+ * carried over, and the model itself does not depend on it. The source may
+ * be a directory (a SavedModel) or a large .h5, which must not be read. */
 static uint8_t *read_source(const char *path, size_t *size) {
+  *size = 0;
   FILE *f = fopen(path, "rb");
   if (!f) return NULL;
+  struct stat st;
+  unsigned char head[8];
   uint8_t *buf = NULL;
-  long n = -1;
-  if (fseek(f, 0, SEEK_END) == 0) n = ftell(f);
-  if (n > 0 && fseek(f, 0, SEEK_SET) == 0) {
-    buf = malloc((size_t)n);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+  if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 8 && st.st_size <= 0x7fffffff &&
+      fread(head, 1, 8, f) == 8 && memcmp(head + 4, "TFL3", 4) == 0 && fseek(f, 0, SEEK_SET) == 0) {
+    size_t n = (size_t)st.st_size;
+    buf = malloc(n);
+    if (buf && fread(buf, 1, n, f) != n) {
       free(buf);
       buf = NULL;
     }
+    if (buf) *size = n;
   }
   fclose(f);
-  *size = buf ? (size_t)n : 0;
   return buf;
 }
 
