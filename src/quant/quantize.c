@@ -135,7 +135,7 @@ static bool node_is_float_fallback(const qstate *s, const nq_node *n) {
  * fixed params, then tie same-scale ops together. */
 static nq_status plan_clusters(qstate *s, nq_error *err) {
   const nq_graph *f = s->f;
-  char nb[160], tb[96];
+  char tb[96];
   for (int t = 0; t < f->n_tensors; t++) {
     s->parent[t] = t;
     cluster_info *c = &s->cl[t];
@@ -222,7 +222,6 @@ static nq_status plan_clusters(qstate *s, nq_error *err) {
     }
     c->params = nq_affine_from_range(c->min, c->max, -128, 127);
   }
-  (void)nb;
   return NQ_OK;
 }
 
