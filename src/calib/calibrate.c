@@ -47,22 +47,11 @@ nq_status nq_calibrate(const nq_model *m, const nq_sample_source *src, const nq_
   nq_session *s = NULL;
   nq_status st = nq_session_create(m, opts, &s, err);
   if (st == NQ_OK) st = nq_session_keep_all_tensors(s, err);
-  size_t max_in = 1;
-  for (int i = 0; i < g->n_inputs; i++) {
-    size_t e = nq_tensor_elems(&g->tensors[g->inputs[i]]);
-    if (e > max_in) max_in = e;
-  }
-  float *buf = st == NQ_OK ? malloc(max_in * sizeof(float)) : NULL;
-  void *tmp = st == NQ_OK ? malloc(max_in * 8) : NULL;
-  if (st == NQ_OK && (!buf || !tmp)) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory for a calibration input");
+  nq_feeder feeder = {0};
+  if (st == NQ_OK) st = nq_feeder_init(&feeder, g, err);
   char nb[64];
   for (int k = 0; k < src->n_samples && st == NQ_OK; k++) {
-    for (int i = 0; i < g->n_inputs && st == NQ_OK; i++) {
-      const nq_tensor *x = &g->tensors[g->inputs[i]];
-      size_t n = nq_tensor_elems(x);
-      st = src->fill(src->ctx, k, i, buf, n, err);
-      if (st == NQ_OK) st = nq_feed_input(s, x, i, buf, n, tmp, err);
-    }
+    st = nq_feed_sample(&feeder, src, k, 1, &s, &g, err);
     if (st == NQ_OK) st = nq_session_run(s, err);
     if (st != NQ_OK) {
       /* Name the sample unless the message already does (dataset errors do). */
@@ -88,8 +77,7 @@ nq_status nq_calibrate(const nq_model *m, const nq_sample_source *src, const nq_
     }
     if (src->progress) src->progress(src->progress_ctx, k + 1, src->n_samples);
   }
-  free(buf);
-  free(tmp);
+  nq_feeder_free(&feeder);
   nq_session_free(s);
   if (st != NQ_OK) nq_ranges_free(out);
   return st;

@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "core/status.h"
 #include "quant/qparams.h"
@@ -16,16 +17,7 @@ nq_status nq_feed_input(nq_session *s, const nq_tensor *x, int i, const float *v
       if (x->q.n < 1)
         return nq_fail(err, NQ_ERR_INVALID_ARG, "input '%s' is %s without quantization parameters", nm,
                        nq_dtype_name(x->type));
-      const float sc = x->q.scale[0];
-      const int32_t zp = (int32_t)x->q.zero_point[0];
-      const bool u8 = x->type == NQ_UINT8;
-      for (size_t k = 0; k < n; k++) {
-        int32_t q = nq_quantize_value(v[k], sc, zp, u8 ? 0 : -128, u8 ? 255 : 127);
-        if (u8)
-          ((uint8_t *)tmp)[k] = (uint8_t)q;
-        else
-          ((int8_t *)tmp)[k] = (int8_t)q;
-      }
+      nq_quantize_array(v, n, x->type == NQ_UINT8, x->q.scale[0], (int32_t)x->q.zero_point[0], tmp);
       return nq_session_set_input(s, i, tmp, n, err);
     }
     case NQ_INT32:
@@ -48,4 +40,36 @@ nq_status nq_feed_input(nq_session *s, const nq_tensor *x, int i, const float *v
       return nq_fail(err, NQ_ERR_UNSUPPORTED, "input '%s' is %s: samples cannot be fed to it", nm,
                      nq_dtype_name(x->type));
   }
+}
+
+nq_status nq_feeder_init(nq_feeder *f, const nq_graph *g, nq_error *err) {
+  size_t max_in = 1;
+  for (int i = 0; i < g->n_inputs; i++) {
+    size_t e = nq_tensor_elems(&g->tensors[g->inputs[i]]);
+    if (e > max_in) max_in = e;
+  }
+  f->buf = malloc(max_in * sizeof(float));
+  f->tmp = malloc(max_in * 8); /* the widest input type, int64 */
+  if (!f->buf || !f->tmp) {
+    nq_feeder_free(f);
+    return nq_fail(err, NQ_ERR_NOMEM, "out of memory for a model input of %zu values", max_in);
+  }
+  return NQ_OK;
+}
+
+void nq_feeder_free(nq_feeder *f) {
+  free(f->buf);
+  free(f->tmp);
+  f->buf = NULL;
+  f->tmp = NULL;
+}
+
+nq_status nq_feed_sample(nq_feeder *f, const nq_sample_source *src, int k, int n, nq_session *const *s,
+                         const nq_graph *const *g, nq_error *err) {
+  for (int i = 0; i < g[0]->n_inputs; i++) {
+    size_t ne = nq_tensor_elems(&g[0]->tensors[g[0]->inputs[i]]);
+    NQ_TRY(src->fill(src->ctx, k, i, f->buf, ne, err));
+    for (int j = 0; j < n; j++) NQ_TRY(nq_feed_input(s[j], &g[j]->tensors[g[j]->inputs[i]], i, f->buf, ne, f->tmp, err));
+  }
+  return NQ_OK;
 }

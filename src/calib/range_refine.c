@@ -83,19 +83,10 @@ nq_status nq_refine_ranges(const nq_model *m, const nq_sample_source *src, const
   nq_session *s = NULL;
   if (st == NQ_OK) st = nq_session_create(m, opts, &s, err);
   if (st == NQ_OK) st = nq_session_keep_all_tensors(s, err);
-  size_t max_in = 1;
-  for (int i = 0; i < g->n_inputs; i++)
-    if (nq_tensor_elems(&g->tensors[g->inputs[i]]) > max_in) max_in = nq_tensor_elems(&g->tensors[g->inputs[i]]);
-  float *buf = malloc(max_in * sizeof(float));
-  void *tmp = malloc(max_in * 8);
-  if (st == NQ_OK && (!buf || !tmp)) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory for a calibration input");
+  nq_feeder feeder = {0};
+  if (st == NQ_OK) st = nq_feeder_init(&feeder, g, err);
   for (int k = 0; k < src->n_samples && st == NQ_OK; k++) {
-    for (int i = 0; i < g->n_inputs && st == NQ_OK; i++) {
-      const nq_tensor *x = &g->tensors[g->inputs[i]];
-      size_t ne = nq_tensor_elems(x);
-      st = src->fill(src->ctx, k, i, buf, ne, err);
-      if (st == NQ_OK) st = nq_feed_input(s, x, i, buf, ne, tmp, err);
-    }
+    st = nq_feed_sample(&feeder, src, k, 1, &s, &g, err);
     if (st == NQ_OK) st = nq_session_run(s, err);
     for (int t = 0; t < n && st == NQ_OK; t++) {
       if (!hist[t]) continue;
@@ -136,8 +127,7 @@ nq_status nq_refine_ranges(const nq_model *m, const nq_sample_source *src, const
     if (a > lo && a <= hi) r->min[t] = a;
     if (b < hi && b >= lo) r->max[t] = b;
   }
-  free(buf);
-  free(tmp);
+  nq_feeder_free(&feeder);
   nq_session_free(s);
   for (int t = 0; t < n; t++) free(hist[t]);
   free(hist);

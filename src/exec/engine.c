@@ -17,15 +17,6 @@
 
 static unsigned char g_empty[NQ_ALIGN]; /* data pointer for zero-sized tensors */
 
-static const char *node_label(const nq_graph *g, int i, char *buf, size_t n) {
-  const nq_node *nd = &g->nodes[i];
-  if (nd->name)
-    snprintf(buf, n, "node %d (%s '%s')", i, nq_op_name(nd->op), nd->name);
-  else
-    snprintf(buf, n, "node %d (%s)", i, nq_op_name(nd->op));
-  return buf;
-}
-
 static void *alloc_aligned(size_t n) {
   size_t r = (n + NQ_ALIGN - 1) & ~(size_t)(NQ_ALIGN - 1);
   if (r == 0) r = NQ_ALIGN;
@@ -62,7 +53,7 @@ static nq_status classify(nq_session *s, nq_error *err) {
       int t = nd->out[k];
       if (s->home[t] == NQ_HOME_CONST) {
         char lb[192];
-        return nq_fail(err, NQ_ERR_FORMAT, "%s: output %d, tensor %s, is a constant", node_label(g, n, lb, sizeof lb), k,
+        return nq_fail(err, NQ_ERR_FORMAT, "%s: output %d, tensor %s, is a constant", nq_node_label(g, n, lb, sizeof lb), k,
                        nq_tensor_label(g, t, tb, sizeof tb));
       }
       if (s->home[t] == NQ_HOME_NONE) s->home[t] = NQ_HOME_ARENA;
@@ -75,7 +66,7 @@ static nq_status classify(nq_session *s, nq_error *err) {
       if (g->tensors[t].is_variable && s->home[t] != NQ_HOME_CONST) {
         char lb[192];
         return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: input %d, tensor %s, is a variable (stateful) tensor",
-                       node_label(g, n, lb, sizeof lb), k, nq_tensor_label(g, t, tb, sizeof tb));
+                       nq_node_label(g, n, lb, sizeof lb), k, nq_tensor_label(g, t, tb, sizeof tb));
       }
       if (n > s->plan[t].last) s->plan[t].last = n;
     }
@@ -207,7 +198,7 @@ static nq_status choose_kernel(nq_session *s, int n, nq_error *err) {
   } else {
     /* The reference prepare checks the operand types even when a fast
      * kernel will run, so an unsupported type is reported here. */
-    if (!ref->run) return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: no kernel for this op", node_label(s->g, n, lb, sizeof lb));
+    if (!ref->run) return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: no kernel for this op", nq_node_label(s->g, n, lb, sizeof lb));
     if (ref->prepare) {
       void *tmp = NULL;
       nq_status st = ref->prepare(&a, &tmp, err);

@@ -314,13 +314,26 @@ const char *nq_tensor_label(const nq_graph *g, int t, char *buf, size_t bufsize)
   return buf;
 }
 
-static const char *node_label(const nq_graph *g, int i, char *buf, size_t n) {
+const char *nq_node_label(const nq_graph *g, int i, char *buf, size_t n) {
+  if (i < 0 || i >= g->n_nodes) {
+    snprintf(buf, n, "node %d", i);
+    return buf;
+  }
   const nq_node *nd = &g->nodes[i];
-  if (nd->name)
-    snprintf(buf, n, "node %d (%s '%s')", i, nq_op_name(nd->op), nd->name);
+  const char *nm = nd->name;
+  if (!nm && nd->n_out > 0 && nd->out[0] >= 0 && nd->out[0] < g->n_tensors) nm = g->tensors[nd->out[0]].name;
+  if (nm)
+    snprintf(buf, n, "node %d (%s '%s')", i, nq_op_name(nd->op), nm);
   else
     snprintf(buf, n, "node %d (%s)", i, nq_op_name(nd->op));
   return buf;
+}
+
+int nq_graph_find_tensor(const nq_graph *g, const char *name) {
+  if (!name) return -1;
+  for (int t = 0; t < g->n_tensors; t++)
+    if (!g->tensors[t].data && g->tensors[t].name && strcmp(g->tensors[t].name, name) == 0) return t;
+  return -1;
 }
 
 nq_status nq_graph_verify(const nq_graph *g, nq_error *err) {
@@ -369,10 +382,10 @@ nq_status nq_graph_verify(const nq_graph *g, nq_error *err) {
       if (t == -1) continue;
       if (t < 0 || t >= g->n_tensors)
         s = nq_fail(err, NQ_ERR_FORMAT, "%s: %s: input %d refers to tensor %d of %d", src,
-                    node_label(g, i, lb, sizeof lb), k, t, g->n_tensors);
+                    nq_node_label(g, i, lb, sizeof lb), k, t, g->n_tensors);
       else if (state[t] == 0)
         s = nq_fail(err, NQ_ERR_FORMAT, "%s: %s: input %d, tensor %s, is used before any node produces it",
-                    src, node_label(g, i, lb, sizeof lb), k, nq_tensor_label(g, t, tb, sizeof tb));
+                    src, nq_node_label(g, i, lb, sizeof lb), k, nq_tensor_label(g, t, tb, sizeof tb));
       else
         state[t] = 2;
     }
@@ -380,10 +393,10 @@ nq_status nq_graph_verify(const nq_graph *g, nq_error *err) {
       int t = n->out[k];
       if (t < 0 || t >= g->n_tensors)
         s = nq_fail(err, NQ_ERR_FORMAT, "%s: %s: output %d refers to tensor %d of %d", src,
-                    node_label(g, i, lb, sizeof lb), k, t, g->n_tensors);
+                    nq_node_label(g, i, lb, sizeof lb), k, t, g->n_tensors);
       else if (state[t] != 0)
         s = nq_fail(err, NQ_ERR_FORMAT, "%s: %s: output %d, tensor %s, is already defined", src,
-                    node_label(g, i, lb, sizeof lb), k, nq_tensor_label(g, t, tb, sizeof tb));
+                    nq_node_label(g, i, lb, sizeof lb), k, nq_tensor_label(g, t, tb, sizeof tb));
       else
         state[t] = 1;
     }

@@ -190,6 +190,11 @@ nq_status nq_graph_set_io(nq_graph *g, int n_inputs, const int *inputs, int n_ou
 
 /* Number of elements of a tensor (shape product; 1 for rank 0). */
 size_t nq_tensor_elems(const nq_tensor *t);
+/* "node 3 (CONV_2D 'conv1')": the node's name, or else its first output
+ * tensor's name, for messages. */
+const char *nq_node_label(const nq_graph *g, int i, char *buf, size_t bufsize);
+/* The non-constant tensor called `name`, or -1. */
+int nq_graph_find_tensor(const nq_graph *g, const char *name);
 /* A printable name for tensor t ("conv1/BiasAdd" or "#12"). */
 const char *nq_tensor_label(const nq_graph *g, int t, char *buf, size_t bufsize);
 /* Default params for an op (strides/dilations 1, depth_multiplier 1, beta 1, ...). */

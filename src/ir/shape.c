@@ -867,10 +867,7 @@ nq_status nq_infer_node_shapes(nq_graph *g, int n, bool write, nq_error *err) {
   if (n < 0 || n >= g->n_nodes) return nq_fail(err, NQ_ERR_INVALID_ARG, "node %d of %d", n, g->n_nodes);
   const nq_node *node = &g->nodes[n];
   sctx c = {.g = g, .n = n, .node = node, .err = err};
-  if (node->name)
-    snprintf(c.label, sizeof c.label, "node %d (%s '%s')", n, nq_op_name(node->op), node->name);
-  else
-    snprintf(c.label, sizeof c.label, "node %d (%s)", n, nq_op_name(node->op));
+  nq_node_label(g, n, c.label, sizeof c.label);
   if ((unsigned)node->op >= NQ_OP_COUNT || !shape_table[node->op])
     return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: no shape function", c.label);
   for (int k = 0; k < node->n_out; k++)

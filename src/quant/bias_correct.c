@@ -8,29 +8,12 @@
 #include "calib/feed.h"
 #include "core/status.h"
 
-static int find_by_name(const nq_graph *g, const char *name) {
-  if (!name) return -1;
-  for (int t = 0; t < g->n_tensors; t++)
-    if (!g->tensors[t].data && g->tensors[t].name && strcmp(g->tensors[t].name, name) == 0) return t;
-  return -1;
-}
-
-/* Feed sample k to both sessions and run them. */
-static nq_status feed(const nq_model *fm, nq_session *fs, const nq_model *qm, nq_session *qs,
-                      const nq_sample_source *src, int k, float *buf, void *tmp, nq_error *err) {
-  const nq_graph *fg = fm->graph, *qg = qm->graph;
-  for (int i = 0; i < fg->n_inputs; i++) {
-    size_t n = nq_tensor_elems(&fg->tensors[fg->inputs[i]]);
-    NQ_TRY(src->fill(src->ctx, k, i, buf, n, err));
-    NQ_TRY(nq_feed_input(fs, &fg->tensors[fg->inputs[i]], i, buf, n, tmp, err));
-    NQ_TRY(nq_feed_input(qs, &qg->tensors[qg->inputs[i]], i, buf, n, tmp, err));
-  }
-  NQ_TRY(nq_session_run(fs, err));
-  return nq_session_run(qs, err);
-}
-
-static nq_status correct_layer(const nq_model *fm, nq_model *qm, int node, const nq_sample_source *src,
-                               const nq_session_options *opts, float *buf, void *tmp, bool *changed, nq_error *err) {
+/* fs: a session of the float model fm (created once: fm never changes);
+ * the int8 session is made here, because each corrected bias changes what
+ * the kernels prepare. */
+static nq_status correct_layer(const nq_model *fm, nq_session *fs, nq_model *qm, int node,
+                               const nq_sample_source *src, const nq_session_options *opts, nq_feeder *feeder,
+                               bool *changed, nq_error *err) {
   nq_graph *qg = qm->graph;
   const nq_node *n = &qg->nodes[node];
   *changed = false;
@@ -38,7 +21,7 @@ static nq_status correct_layer(const nq_model *fm, nq_model *qm, int node, const
   if (n->op == NQ_OP_TRANSPOSE_CONV || bias < 0) return NQ_OK;
   nq_tensor *bt = &qg->tensors[bias], *ot = &qg->tensors[out];
   if (bt->type != NQ_INT32 || !bt->data || ot->type != NQ_INT8 || ot->q.n != 1 || bt->q.n < 1) return NQ_OK;
-  int ft = find_by_name(fm->graph, ot->name);
+  int ft = nq_graph_find_tensor(fm->graph, ot->name);
   if (ft < 0 || fm->graph->tensors[ft].type != NQ_FLOAT32) return NQ_OK;
   int ch = ot->shape[ot->rank - 1];
   if ((int)nq_tensor_elems(bt) != ch) return NQ_OK;
@@ -48,16 +31,18 @@ static nq_status correct_layer(const nq_model *fm, nq_model *qm, int node, const
   if (n->p.act == NQ_ACT_RELU_N1_TO_1) lo = -1, hi = 1;
   double *sum = calloc((size_t)ch, sizeof(double));
   size_t *cnt = calloc((size_t)ch, sizeof(size_t));
-  nq_session *fs = NULL, *qs = NULL;
+  nq_session *qs = NULL;
   nq_status st = sum && cnt ? NQ_OK : nq_fail(err, NQ_ERR_NOMEM, "out of memory");
-  if (st == NQ_OK) st = nq_session_create(fm, opts, &fs, err);
   if (st == NQ_OK) st = nq_session_create(qm, opts, &qs, err);
-  if (st == NQ_OK) st = nq_session_keep_all_tensors(fs, err);
   if (st == NQ_OK) st = nq_session_keep_all_tensors(qs, err);
+  nq_session *both[2] = {fs, qs};
+  const nq_graph *graphs[2] = {fm->graph, qm->graph};
   float sc = ot->q.scale[0];
   int64_t zp = ot->q.zero_point[0];
   for (int k = 0; k < src->n_samples && st == NQ_OK; k++) {
-    st = feed(fm, fs, qm, qs, src, k, buf, tmp, err);
+    st = nq_feed_sample(feeder, src, k, 2, both, graphs, err);
+    if (st == NQ_OK) st = nq_session_run(fs, err);
+    if (st == NQ_OK) st = nq_session_run(qs, err);
     const void *fd, *qd;
     size_t fn, qn;
     if (st == NQ_OK) st = nq_session_tensor(fs, ft, &fd, &fn, err);
@@ -75,7 +60,6 @@ static nq_status correct_layer(const nq_model *fm, nq_model *qm, int node, const
       cnt[c]++;
     }
   }
-  nq_session_free(fs);
   nq_session_free(qs);
   if (st == NQ_OK) {
     int32_t *b = (int32_t *)bt->data;
@@ -99,26 +83,20 @@ static nq_status correct_layer(const nq_model *fm, nq_model *qm, int node, const
 nq_status nq_bias_correct(const nq_model *float_model, nq_model *int8_model, const nq_sample_source *src,
                           const nq_session_options *opts, int *n_layers, nq_error *err) {
   *n_layers = 0;
-  const nq_graph *qg = int8_model->graph, *fg = float_model->graph;
-  size_t maxn = 1;
-  for (int i = 0; i < fg->n_inputs; i++)
-    if (nq_tensor_elems(&fg->tensors[fg->inputs[i]]) > maxn) maxn = nq_tensor_elems(&fg->tensors[fg->inputs[i]]);
-  float *buf = malloc(maxn * sizeof(float));
-  void *tmp = malloc(maxn * 8);
-  if (!buf || !tmp) {
-    free(buf);
-    free(tmp);
-    return nq_fail(err, NQ_ERR_NOMEM, "out of memory for bias correction");
-  }
-  nq_status st = NQ_OK;
+  const nq_graph *qg = int8_model->graph;
+  nq_feeder feeder = {0};
+  nq_session *fs = NULL;
+  nq_status st = nq_feeder_init(&feeder, float_model->graph, err);
+  if (st == NQ_OK) st = nq_session_create(float_model, opts, &fs, err);
+  if (st == NQ_OK) st = nq_session_keep_all_tensors(fs, err);
   for (int i = 0; i < qg->n_nodes && st == NQ_OK; i++) {
     nq_op op = qg->nodes[i].op;
     if (op != NQ_OP_CONV_2D && op != NQ_OP_DEPTHWISE_CONV_2D && op != NQ_OP_FULLY_CONNECTED) continue;
     bool changed;
-    st = correct_layer(float_model, int8_model, i, src, opts, buf, tmp, &changed, err);
+    st = correct_layer(float_model, fs, int8_model, i, src, opts, &feeder, &changed, err);
     if (changed) (*n_layers)++;
   }
-  free(buf);
-  free(tmp);
+  nq_session_free(fs);
+  nq_feeder_free(&feeder);
   return st;
 }

@@ -42,3 +42,13 @@ int32_t nq_quantize_value(float x, float scale, int32_t zp, int qmin, int qmax) 
   if (q > qmax) q = qmax;
   return (int32_t)q;
 }
+
+void nq_quantize_array(const float *x, size_t n, bool type_is_uint8, float scale, int32_t zp, void *dst) {
+  for (size_t k = 0; k < n; k++) {
+    int32_t q = nq_quantize_value(x[k], scale, zp, type_is_uint8 ? 0 : -128, type_is_uint8 ? 255 : 127);
+    if (type_is_uint8)
+      ((uint8_t *)dst)[k] = (uint8_t)q;
+    else
+      ((int8_t *)dst)[k] = (int8_t)q;
+  }
+}

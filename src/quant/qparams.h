@@ -14,6 +14,8 @@
 #ifndef NQ_QUANT_QPARAMS_H
 #define NQ_QUANT_QPARAMS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct nq_affine {
@@ -34,5 +36,10 @@ static inline float nq_round_away(float x) { return x >= 0 ? (float)(int64_t)(x 
 /* q = clamp(round_away(x / scale) + zp, qmin, qmax): TFLite's reference
  * QUANTIZE, a true division by the float scale. */
 int32_t nq_quantize_value(float x, float scale, int32_t zp, int qmin, int qmax);
+
+/* Quantize n floats into dst as int8 (type_is_uint8 == 0) or uint8 with
+ * one scale and zero point (nq_quantize_value per element). dst may alias x
+ * (each element is read before it is written, and the output is narrower). */
+void nq_quantize_array(const float *x, size_t n, bool type_is_uint8, float scale, int32_t zp, void *dst);
 
 #endif

@@ -105,17 +105,6 @@ static bool is_float_activation(const nq_graph *g, int t) {
   return t >= 0 && g->tensors[t].type == NQ_FLOAT32 && !g->tensors[t].data;
 }
 
-static const char *node_desc(const nq_graph *g, int i, char *buf, size_t n) {
-  const nq_node *nd = &g->nodes[i];
-  const char *nm = nd->name;
-  if (!nm && nd->n_out > 0 && nd->out[0] >= 0) nm = g->tensors[nd->out[0]].name;
-  if (nm)
-    snprintf(buf, n, "node %d (%s '%s')", i, nq_op_name(nd->op), nm);
-  else
-    snprintf(buf, n, "node %d (%s)", i, nq_op_name(nd->op));
-  return buf;
-}
-
 static void warnf(const qstate *s, const char *fmt, ...) NQ_PRINTF(2, 3);
 static void warnf(const qstate *s, const char *fmt, ...) {
   if (!s->o->warn) return;
@@ -347,7 +336,7 @@ static int map_input(qstate *s, int i, int k, const float *w_scales, int n_w, nq
   }
   if (!nq_quant_is_data_input(n, k))
     return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: input %d is a float constant where an integer one is expected",
-                   node_desc(f, i, nb, sizeof nb), k),
+                   nq_node_label(f, i, nb, sizeof nb), k),
            -1;
   nq_affine a = r->kind == NQ_Q_SAME && n->n_out > 0 && is_float_activation(f, n->out[0])
                     ? params_of(s, n->out[0])
@@ -363,10 +352,10 @@ static nq_status emit_fallback(qstate *s, int i, nq_error *err) {
     return nq_fail(err, NQ_ERR_UNSUPPORTED,
                    "%s%s%s: %s has no int8 form in TFLite, so the model cannot be fully int8 "
                    "(--allow-float-fallback keeps it in float, off the NPU)",
-                   f->source ? f->source : "", f->source ? ": " : "", node_desc(f, i, nb, sizeof nb),
+                   f->source ? f->source : "", f->source ? ": " : "", nq_node_label(f, i, nb, sizeof nb),
                    nq_op_name(n->op));
   warnf(s, "%s stays float32 (no int8 form): it will run on the CPU, not the NPU",
-        node_desc(f, i, nb, sizeof nb));
+        nq_node_label(f, i, nb, sizeof nb));
   int *in = malloc(sizeof(int) * (size_t)(n->n_in + 1));
   int *out = malloc(sizeof(int) * (size_t)(n->n_out + 1));
   if (!in || !out) {
@@ -434,7 +423,7 @@ static nq_status emit_quantized(qstate *s, int i, nq_error *err) {
     if (wt < 0 || !f->tensors[wt].data || f->tensors[wt].type != NQ_FLOAT32)
       return nq_fail(err, NQ_ERR_UNSUPPORTED,
                      "%s: weights are not a float32 constant; only constant weights can be quantized",
-                     node_desc(f, i, nb, sizeof nb));
+                     nq_node_label(f, i, nb, sizeof nb));
     int act = n->in[r->act_slot];
     bool per_channel = !s->o->per_tensor && n->op != NQ_OP_FULLY_CONNECTED;
     const float *bias = NULL;
@@ -443,7 +432,7 @@ static nq_status emit_quantized(qstate *s, int i, nq_error *err) {
     st = nq_quant_weight_scales(f, wt, per_channel ? r->weight_axis : -1, bias,
                                 bt >= 0 ? (int)nq_tensor_elems(&f->tensors[bt]) : 0, input_params(s, act).scale,
                                 &w_scales, &n_w, err);
-    if (st != NQ_OK) return nq_prefix(err, "%s: ", node_desc(f, i, nb, sizeof nb));
+    if (st != NQ_OK) return nq_prefix(err, "%s: ", nq_node_label(f, i, nb, sizeof nb));
   }
   int *in = malloc(sizeof(int) * (size_t)(n->n_in + 1));
   int *out = malloc(sizeof(int) * (size_t)(n->n_out + 1));
@@ -459,7 +448,7 @@ static nq_status emit_quantized(qstate *s, int i, nq_error *err) {
     if (id < 0) st = err->code;
   }
   if (st != NQ_OK && err->msg[0] && !strstr(err->msg, "node "))
-    nq_prefix(err, "%s: ", node_desc(f, i, nb, sizeof nb));
+    nq_prefix(err, "%s: ", nq_node_label(f, i, nb, sizeof nb));
   free(w_scales);
   free(in);
   free(out);

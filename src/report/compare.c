@@ -85,20 +85,19 @@ static bool classifier_shaped(const nq_tensor *x) {
   return false;
 }
 
+/* The test model's tensor for a reference tensor: the same name, or the
+ * name with "_int8" (what the quantizer calls the int8 tensor behind a
+ * float/uint8 model boundary). */
 static int find_by_name(const nq_graph *g, const char *name) {
-  if (!name) return -1;
-  size_t ln = strlen(name);
-  for (int t = 0; t < g->n_tensors; t++) {
-    const char *nm = g->tensors[t].name;
-    if (!nm || g->tensors[t].data) continue;
-    if (strcmp(nm, name) == 0) return t;
-  }
-  for (int t = 0; t < g->n_tensors; t++) {
-    const char *nm = g->tensors[t].name;
-    if (!nm || g->tensors[t].data) continue;
-    if (strncmp(nm, name, ln) == 0 && strcmp(nm + ln, "_int8") == 0) return t;
-  }
-  return -1;
+  int t = nq_graph_find_tensor(g, name);
+  if (t >= 0 || !name) return t;
+  size_t n = strlen(name) + sizeof "_int8";
+  char *alt = malloc(n);
+  if (!alt) return -1;
+  snprintf(alt, n, "%s_int8", name);
+  t = nq_graph_find_tensor(g, alt);
+  free(alt);
+  return t;
 }
 
 static void init_metric(nq_metrics *m, const nq_graph *rg, int tr, const nq_graph *tg, int tt) {
@@ -156,15 +155,13 @@ nq_status nq_compare_models(const nq_model *ref, const nq_model *test, const nq_
   for (int t = 0; t < tg->n_tensors; t++)
     if (nq_tensor_elems(&tg->tensors[t]) > maxn) maxn = nq_tensor_elems(&tg->tensors[t]);
   float *a = malloc(maxn * sizeof(float)), *b = malloc(maxn * sizeof(float));
-  void *tmp = malloc(maxn * 8);
-  if (st == NQ_OK && (!a || !b || !tmp)) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory comparing models");
+  nq_feeder feeder = {0};
+  if (st == NQ_OK && (!a || !b)) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory comparing models");
+  if (st == NQ_OK) st = nq_feeder_init(&feeder, rg, err);
+  nq_session *both[2] = {rs, ts};
+  const nq_graph *graphs[2] = {rg, tg};
   for (int k = 0; k < src->n_samples && st == NQ_OK; k++) {
-    for (int i = 0; i < rg->n_inputs && st == NQ_OK; i++) {
-      size_t n = nq_tensor_elems(&rg->tensors[rg->inputs[i]]);
-      st = src->fill(src->ctx, k, i, a, n, err);
-      if (st == NQ_OK) st = nq_feed_input(rs, &rg->tensors[rg->inputs[i]], i, a, n, tmp, err);
-      if (st == NQ_OK) st = nq_feed_input(ts, &tg->tensors[tg->inputs[i]], i, a, n, tmp, err);
-    }
+    st = nq_feed_sample(&feeder, src, k, 2, both, graphs, err);
     if (st == NQ_OK) st = nq_session_run(rs, err);
     if (st == NQ_OK) st = nq_session_run(ts, err);
     int nm = per_tensor ? out->n_tensors : 0;
@@ -188,7 +185,7 @@ nq_status nq_compare_models(const nq_model *ref, const nq_model *test, const nq_
   }
   free(a);
   free(b);
-  free(tmp);
+  nq_feeder_free(&feeder);
   nq_session_free(rs);
   nq_session_free(ts);
   if (st != NQ_OK) nq_compare_result_free(out);

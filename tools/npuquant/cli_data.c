@@ -128,17 +128,6 @@ int cli_data_option(const char *cmd, int c, const char *arg, cli_data_opts *o) {
   }
 }
 
-struct option *cli_data_merge_opts(const struct option *cmd_opts) {
-  size_t a = 0, b = 0;
-  while (cmd_opts[a].name) a++;
-  while (cli_data_longopts[b].name) b++;
-  struct option *all = calloc(a + b + 1, sizeof *all);
-  if (!all) return NULL;
-  memcpy(all, cmd_opts, a * sizeof *all);
-  memcpy(all + a, cli_data_longopts, b * sizeof *all);
-  return all;
-}
-
 struct cli_data {
   int n;
   nq_dataset *ds[CLI_DATA_MAX_INPUTS];

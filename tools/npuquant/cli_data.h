@@ -76,7 +76,5 @@ void cli_data_close(cli_data *d);
 const nq_preprocess *cli_data_preprocess(const cli_data *d);
 int cli_data_has_images(const cli_data *d);
 
-/* Merge a full option table: cmd_opts (zero-terminated) + cli_data_longopts. */
-struct option *cli_data_merge_opts(const struct option *cmd_opts);
 
 #endif

@@ -125,11 +125,8 @@ int cli_report_npu(const nq_graph *g, const char *target, FILE *f) {
           r.n_fallback ? "; these fall back to the CPU:" : "");
   for (int i = 0; i < r.n_findings; i++) {
     const nq_npu_finding *x = &r.findings[i];
-    if (x->node >= 0)
-      fprintf(f, "           node %d (%s '%s'): %s\n", x->node, nq_op_name(g->nodes[x->node].op), node_name(g, x->node),
-              x->reason);
-    else
-      fprintf(f, "           note: %s\n", x->reason);
+    char lb[256];
+    fprintf(f, "           %s: %s\n", x->node >= 0 ? nq_node_label(g, x->node, lb, sizeof lb) : "note", x->reason);
   }
   int n = r.n_fallback;
   nq_npu_report_free(&r);

@@ -140,7 +140,7 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       {"help", no_argument, NULL, 'h'},
       {0, 0, 0, 0},
   };
-  struct option *with_data = cli_data_merge_opts(own);
+  struct option *with_data = cli_merge_longopts(own, cli_data_longopts);
   struct option *opts = with_data ? cli_merge_longopts(with_data, cli_load_longopts) : NULL;
   free(with_data);
   if (!opts) return cli_usage_error("convert", "out of memory"), CLI_ERR_INTERNAL;

@@ -204,14 +204,7 @@ static nq_status load_image_input(const nq_model *m, int i, const run_args *a, n
     if (t.n_params < 1) {
       st = nq_fail(err, NQ_ERR_INVALID_ARG, "input '%s' has no quantization parameters", t.name ? t.name : "");
     } else {
-      const bool u8 = t.type == NQ_UINT8;
-      for (size_t k = 0; k < n; k++) {
-        int32_t q = nq_quantize_value(v[k], t.scale[0], (int32_t)t.zero_point[0], u8 ? 0 : -128, u8 ? 255 : 127);
-        if (u8)
-          ((uint8_t *)v)[k] = (uint8_t)q;
-        else
-          ((int8_t *)v)[k] = (int8_t)q;
-      }
+      nq_quantize_array(v, n, t.type == NQ_UINT8, t.scale[0], (int32_t)t.zero_point[0], v); /* in place */
     }
   }
   if (st != NQ_OK) {

@@ -8,11 +8,9 @@
 #include "exec/float/ref.h"
 
 const char *nq_ref_label(const nq_kernel_args *a, char *buf, size_t n) {
-  const nq_node *nd = a->node;
-  if (nd->name)
-    snprintf(buf, n, "node %d (%s '%s')", a->node_index, nq_op_name(nd->op), nd->name);
-  else
-    snprintf(buf, n, "node %d (%s)", a->node_index, nq_op_name(nd->op));
+  if (a->graph) return nq_node_label(a->graph, a->node_index, buf, n);
+  /* kernels called directly (tests) may have no graph around the node */
+  snprintf(buf, n, "node %d (%s)", a->node_index, nq_op_name(a->node->op));
   return buf;
 }
 
