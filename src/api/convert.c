@@ -5,7 +5,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "api/convert_internal.h"
 #include "api/model_internal.h"
 #include "calib/calibrate.h"
 #include "calib/range_refine.h"
@@ -21,17 +23,19 @@ void nq_convert_options_init(nq_convert_options *o) {
   o->input_std = 1.0f;
 }
 
-nq_status nq_convert(const nq_model *float_model, int n_samples, nq_fill_fn fill, void *user,
-                     const nq_convert_options *opts, nq_model **out, nq_error *err) {
-  nq_error scratch;
-  if (!err) err = &scratch;
-  if (!out) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert: out is NULL");
-  *out = NULL;
-  if (!float_model || !fill) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert: model or fill is NULL");
-  nq_convert_options defaults;
-  nq_convert_options_init(&defaults);
-  if (!opts) opts = &defaults;
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
+nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source *src,
+                            const nq_convert_options *opts, nq_model **out, nq_convert_report *rep,
+                            nq_error *err) {
+  nq_convert_report scratch_rep;
+  if (!rep) rep = &scratch_rep;
+  memset(rep, 0, sizeof *rep);
+  *out = NULL;
   nq_qoptions q = nq_qoptions_default();
   q.per_tensor = opts->per_tensor != 0;
   q.input_type = opts->input_type;
@@ -42,41 +46,38 @@ nq_status nq_convert(const nq_model *float_model, int n_samples, nq_fill_fn fill
   q.input_std = opts->input_std;
   q.warn = opts->warn;
   q.warn_ctx = opts->warn_user;
-
+  nq_calib_options co = {.method = (nq_calib_method)opts->calibration,
+                         .percentile = opts->percentile > 0 ? opts->percentile : 99.99};
+  if (opts->calibration < 0 || opts->calibration > NQ_CALIB_MSE || !(co.percentile > 50 && co.percentile <= 100))
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "calibration method %d / percentile %g is not valid", opts->calibration,
+                   co.percentile);
   nq_session_options so;
   memset(&so, 0, sizeof so);
   so.num_threads = opts->num_threads;
-  nq_sample_source src;
-  memset(&src, 0, sizeof src);
-  src.n_samples = n_samples;
-  src.fill = fill;
-  src.ctx = user;
 
+  double t0 = now_s();
   /* Equalization changes weights, so it works on a copy of the model. */
   nq_model *eq = NULL;
   const nq_model *fm = float_model;
   if (opts->equalize) {
-    int pairs;
     nq_graph *copy = nq_graph_clone(float_model->graph, err);
     if (!copy) return err->code;
-    nq_status st = nq_equalize_graph(copy, 4, &pairs, err);
-    if (st == NQ_OK) st = nq_model_wrap(copy, NULL, &eq, err);
-    else nq_graph_free(copy);
+    nq_status st = nq_equalize_graph(copy, 4, &rep->equalized_pairs, err);
+    if (st == NQ_OK)
+      st = nq_model_wrap(copy, NULL, &eq, err);
+    else
+      nq_graph_free(copy);
     if (st != NQ_OK) return st;
     fm = eq;
   }
   nq_ranges ranges;
-  nq_status st = nq_calibrate(fm, &src, &so, &ranges, err);
-  if (st == NQ_OK && opts->calibration != 0) {
-    nq_calib_options co = {.method = (nq_calib_method)opts->calibration,
-                           .percentile = opts->percentile > 0 ? opts->percentile : 99.99};
-    if (opts->calibration < 0 || opts->calibration > NQ_CALIB_MSE || !(co.percentile > 50 && co.percentile <= 100))
-      st = nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert: calibration %d / percentile %g is not valid",
-                   opts->calibration, co.percentile);
-    else
-      st = nq_refine_ranges(fm, &src, &so, &co, &ranges, err);
+  nq_status st = nq_calibrate(fm, src, &so, &ranges, err);
+  if (st == NQ_OK) {
+    st = nq_refine_ranges(fm, src, &so, &co, &ranges, err);
     if (st != NQ_OK) nq_ranges_free(&ranges);
   }
+  rep->seconds_calibrate = now_s() - t0;
+  t0 = now_s();
   nq_graph *qg = NULL;
   if (st == NQ_OK) {
     st = nq_quantize_graph(fm->graph, &ranges, &q, &qg, err);
@@ -85,15 +86,32 @@ nq_status nq_convert(const nq_model *float_model, int n_samples, nq_fill_fn fill
   /* keep the source path: saving refuses to write over the float model */
   if (st == NQ_OK) st = nq_model_wrap(qg, float_model->path, out, err);
   if (st == NQ_OK && opts->bias_correct) {
-    int layers;
-    st = nq_bias_correct(fm, *out, &src, &so, &layers, err);
+    st = nq_bias_correct(fm, *out, src, &so, &rep->bias_corrected_layers, err);
     if (st != NQ_OK) {
       nq_model_free(*out);
       *out = NULL;
     }
   }
+  rep->seconds_quantize = now_s() - t0;
   nq_model_free(eq);
   return st;
+}
+
+nq_status nq_convert(const nq_model *float_model, int n_samples, nq_fill_fn fill, void *user,
+                     const nq_convert_options *opts, nq_model **out, nq_error *err) {
+  nq_error scratch;
+  if (!err) err = &scratch;
+  if (!out) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert: out is NULL");
+  *out = NULL;
+  if (!float_model || !fill) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert: model or fill is NULL");
+  nq_convert_options defaults;
+  nq_convert_options_init(&defaults);
+  nq_sample_source src;
+  memset(&src, 0, sizeof src);
+  src.n_samples = n_samples;
+  src.fill = fill;
+  src.ctx = user;
+  return nq_convert_source(float_model, &src, opts ? opts : &defaults, out, NULL, err);
 }
 
 typedef struct array_source {

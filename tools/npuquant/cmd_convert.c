@@ -12,8 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "api/model_internal.h"
-#include "calib/calibrate.h"
+#include "api/convert_internal.h"
 #include "calib/range_refine.h"
 #include "cli.h"
 #include "cli_data.h"
@@ -22,9 +21,6 @@
 #include "core/atomic_file.h"
 #include "core/status.h"
 #include "json_out.h"
-#include "quant/bias_correct.h"
-#include "quant/equalize.h"
-#include "quant/quantize.h"
 #include "report/compare.h"
 
 /* The help text splices in the shared data and loading option blocks and so
@@ -102,13 +98,10 @@ typedef struct convert_args {
   cli_data_opts data;
   const char *eval_paths[CLI_DATA_MAX_INPUTS];
   int n_eval;
-  nq_qoptions q;
+  nq_convert_options q;
   long threads;
   int json;
   const char *npu; /* NPU target for the delegation report, NULL for none */
-  int equalize;
-  int bias_correct;
-  nq_calib_options calib;
 } convert_args;
 
 static int parse_type(const char *s, nq_dtype *t) {
@@ -158,12 +151,18 @@ static int parse_args(int argc, char **argv, convert_args *a) {
         free(opts);
         return -2;
       case 'o': a->out = optarg; break;
-      case OPT_PER_TENSOR: a->q.per_tensor = true; break;
-      case OPT_EQUALIZE: a->equalize = 1; break;
-      case OPT_BIAS_CORRECT: a->bias_correct = 1; break;
+      case OPT_PER_TENSOR: a->q.per_tensor = 1; break;
+      case OPT_EQUALIZE: a->q.equalize = 1; break;
+      case OPT_BIAS_CORRECT: a->q.bias_correct = 1; break;
       case OPT_CALIBRATION: {
         nq_error e = {0};
-        if (nq_calib_parse(optarg, &a->calib, &e) != NQ_OK) rc = cli_usage_error("convert", "%s", e.msg);
+        nq_calib_options co;
+        if (nq_calib_parse(optarg, &co, &e) != NQ_OK) {
+          rc = cli_usage_error("convert", "%s", e.msg);
+        } else {
+          a->q.calibration = (int)co.method;
+          a->q.percentile = co.percentile;
+        }
         break;
       }
       case OPT_INPUT_TYPE:
@@ -174,7 +173,7 @@ static int parse_args(int argc, char **argv, convert_args *a) {
         if (parse_type(optarg, &a->q.output_type) != 0)
           rc = cli_usage_error("convert", "--output-type expects int8, uint8 or float32, got '%s'", optarg);
         break;
-      case OPT_FALLBACK: a->q.allow_float_fallback = true; break;
+      case OPT_FALLBACK: a->q.allow_float_fallback = 1; break;
       case OPT_EVAL_DATA:
         if (a->n_eval >= CLI_DATA_MAX_INPUTS)
           rc = cli_usage_error("convert", "too many --eval-data options");
@@ -242,7 +241,7 @@ static void choose_uint8_mapping(convert_args *a, const cli_data *d, const nq_mo
     }
   }
   if (!(a0 > 0)) return;
-  a->q.input_from_bytes = true;
+  a->q.input_from_bytes = 1;
   a->q.input_std = 1.0f / a0;
   a->q.input_mean = -b0 / a0;
 }
@@ -256,7 +255,7 @@ int cmd_convert(int argc, char **argv) {
   convert_args a;
   memset(&a, 0, sizeof a);
   cli_data_init(&a.data);
-  a.q = nq_qoptions_default();
+  nq_convert_options_init(&a.q);
   a.q.warn = print_warning;
   a.npu = "imx8mp";
   int rc = parse_args(argc, argv, &a);
@@ -275,45 +274,25 @@ int cmd_convert(int argc, char **argv) {
   nq_session_options so;
   memset(&so, 0, sizeof so);
   so.num_threads = (int)a.threads;
-  so.single_rounding = 0;
+  a.q.num_threads = (int)a.threads;
 
   cli_data *calib = NULL, *eval = NULL;
   nq_sample_source csrc, esrc;
-  nq_ranges ranges = {0};
   nq_compare_result cmp = {0};
-  t0 = now_s();
   st = cli_data_open(&a.data, a.data.paths, a.data.n_paths, fm, "calibrating", &calib, &csrc, &err);
-  nq_model *eqm = NULL; /* the equalized copy that is calibrated and quantized */
-  const nq_model *qsrc = fm;
-  if (st == NQ_OK && a.equalize) {
-    int pairs = 0;
-    nq_graph *copy = nq_graph_clone(fm->graph, &err);
-    st = copy ? nq_equalize_graph(copy, 4, &pairs, &err) : err.code;
-    if (st == NQ_OK) st = nq_model_wrap(copy, NULL, &eqm, &err);
-    else nq_graph_free(copy);
-    if (st == NQ_OK) {
-      qsrc = eqm;
-      if (!a.json) fprintf(stderr, "npuquant: equalized %d conv -> conv pair%s\n", pairs, pairs == 1 ? "" : "s");
-    }
-  }
+  nq_convert_report rep = {0};
   if (st == NQ_OK) {
     choose_uint8_mapping(&a, calib, fm);
-    st = nq_calibrate(qsrc, &csrc, &so, &ranges, &err);
-    if (st == NQ_OK) st = nq_refine_ranges(qsrc, &csrc, &so, &a.calib, &ranges, &err);
+    st = nq_convert_source(fm, &csrc, &a.q, &qm, &rep, &err);
   }
-  times.calibrate = now_s() - t0;
-  t0 = now_s();
-  nq_graph *qg = NULL;
-  if (st == NQ_OK) st = nq_quantize_graph(qsrc->graph, &ranges, &a.q, &qg, &err);
-  /* The int8 model carries its source's path, so the writer refuses to
-   * write over the float model it came from. */
-  if (st == NQ_OK) st = nq_model_wrap(qg, a.model, &qm, &err);
-  if (st == NQ_OK && a.bias_correct) {
-    int layers = 0;
-    st = nq_bias_correct(qsrc, qm, &csrc, &so, &layers, &err);
-    if (st == NQ_OK && !a.json) fprintf(stderr, "npuquant: bias correction changed %d layer%s\n", layers, layers == 1 ? "" : "s");
-  }
-  times.quantize = now_s() - t0;
+  times.calibrate = rep.seconds_calibrate;
+  times.quantize = rep.seconds_quantize;
+  if (st == NQ_OK && !a.json && a.q.equalize)
+    fprintf(stderr, "npuquant: equalized %d conv -> conv pair%s\n", rep.equalized_pairs,
+            rep.equalized_pairs == 1 ? "" : "s");
+  if (st == NQ_OK && !a.json && a.q.bias_correct)
+    fprintf(stderr, "npuquant: bias correction changed %d layer%s\n", rep.bias_corrected_layers,
+            rep.bias_corrected_layers == 1 ? "" : "s");
   t0 = now_s();
   for (int i = 0; st == NQ_OK && i < a.data.n_paths + a.n_eval; i++) {
     const char *in = i < a.data.n_paths ? a.data.paths[i] : a.eval_paths[i - a.data.n_paths];
@@ -333,29 +312,27 @@ int cmd_convert(int argc, char **argv) {
     if (st != NQ_OK) nq_prefix(&err, "%s was written, but evaluating it failed: ", a.out);
   }
   times.evaluate = now_s() - t0;
-  if (st == NQ_OK || qm) {
-    cli_report rep = {
+  if (st == NQ_OK) {
+    cli_report report = {
         .command = "convert",
         .float_model = fm,
         .int8_model = qm,
         .float_path = a.model,
-        .int8_path = st == NQ_OK || cmp.n_outputs ? a.out : NULL,
+        .int8_path = a.out,
         .float_bytes = mf.size,
         .int8_bytes = file_size(a.out),
         .times = &times,
-        .cmp = st == NQ_OK ? &cmp : NULL,
+        .cmp = &cmp,
         .n_samples = a.n_eval > 0 ? esrc.n_samples : csrc.n_samples,
         .eval_is_calibration = a.n_eval == 0,
         .npu_target = a.npu,
     };
-    if (st == NQ_OK) cli_report_print(&rep, a.json);
+    cli_report_print(&report, a.json);
   }
   nq_compare_result_free(&cmp);
-  nq_ranges_free(&ranges);
   cli_data_close(calib);
   cli_data_close(eval);
   nq_model_free(qm);
-  nq_model_free(eqm);
   nq_model_free(fm);
   if (st != NQ_OK) return cli_fail_status(st, &err);
   return CLI_OK;
