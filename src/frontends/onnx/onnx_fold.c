@@ -397,33 +397,9 @@ static nq_status fold_constant(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *e
 static nq_status fold_axes_op(ox_ctx *cx, const Onnx__NodeProto *n, bool squeeze, nq_error *err) {
   ox_value *d;
   NQ_TRY(need_const(cx, n, 0, &d, err));
-  int64_t axes[NQ_MAX_RANK];
-  int na;
-  NQ_TRY(ox_int_list(cx, n, cx->opset < 13 ? "axes" : NULL, 1, axes, NQ_MAX_RANK, &na, err));
   int64_t dims[NQ_MAX_RANK];
-  int rank = 0;
-  if (squeeze) {
-    bool drop[NQ_MAX_RANK] = {false};
-    for (int k = 0; k < na; k++) {
-      int a;
-      NQ_TRY(ox_axis(cx, n, axes[k], d->rank, &a, err));
-      drop[a] = true;
-    }
-    for (int k = 0; k < d->rank; k++)
-      if (!(na < 0 ? d->c.dims[k] == 1 : drop[k])) dims[rank++] = d->c.dims[k];
-  } else {
-    if (na < 0) return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "axes are missing", OX_NODE_ARGS(cx, n));
-    int out_rank = d->rank + na;
-    if (out_rank > NQ_MAX_RANK) return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "rank too large", OX_NODE_ARGS(cx, n));
-    bool ins[NQ_MAX_RANK] = {false};
-    for (int k = 0; k < na; k++) {
-      int a;
-      NQ_TRY(ox_axis(cx, n, axes[k], out_rank, &a, err));
-      ins[a] = true;
-    }
-    int j = 0;
-    for (int k = 0; k < out_rank; k++) dims[rank++] = ins[k] ? 1 : d->c.dims[j++];
-  }
+  int rank;
+  NQ_TRY(ox_squeeze_dims(cx, n, squeeze, d->c.dims, d->rank, dims, &rank, err));
   ox_const o;
   NQ_TRY(copy_const(&d->c, &o, rank, dims, err));
   return ox_set_const(cx, n, 0, &o, err);

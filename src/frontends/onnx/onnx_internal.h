@@ -207,4 +207,10 @@ ox_op_fn ox_find_op_shape(const char *op_type); /* onnx_ops_shape.c */
  * when the op has no host implementation. */
 nq_status ox_fold(ox_ctx *cx, const Onnx__NodeProto *n, bool *done, nq_error *err);
 
+/* Output dims of Squeeze (squeeze) or Unsqueeze for input dims `in`, with
+ * the axes from the attribute (opset < 13) or input 1: shared by constant
+ * folding and the op translation. */
+nq_status ox_squeeze_dims(ox_ctx *cx, const Onnx__NodeProto *n, bool squeeze, const int64_t *in, int in_rank,
+                          int64_t *dims, int *rank, nq_error *err);
+
 #endif

@@ -102,28 +102,26 @@ static nq_status op_flatten(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err)
   return reshape_to(cx, x, dims, 2, n->output[0], err);
 }
 
-static nq_status op_squeeze_unsqueeze(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
-  bool squeeze = !strcmp(n->op_type, "Squeeze");
-  ox_value *x;
-  NQ_TRY(ox_input(cx, n, 0, &x, err));
-  int64_t axes[NQ_MAX_RANK], dims[NQ_MAX_RANK];
+nq_status ox_squeeze_dims(ox_ctx *cx, const Onnx__NodeProto *n, bool squeeze, const int64_t *in, int in_rank,
+                          int64_t *dims, int *rank, nq_error *err) {
+  int64_t axes[NQ_MAX_RANK];
   int na, r = 0;
   NQ_TRY(ox_int_list(cx, n, cx->opset < 13 ? "axes" : NULL, 1, axes, NQ_MAX_RANK, &na, err));
   if (squeeze) {
     bool drop[NQ_MAX_RANK] = {false};
     for (int k = 0; k < na; k++) {
       int a;
-      NQ_TRY(ox_axis(cx, n, axes[k], x->rank, &a, err));
-      if (x->dims[a] != 1)
+      NQ_TRY(ox_axis(cx, n, axes[k], in_rank, &a, err));
+      if (in[a] != 1)
         return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "cannot squeeze axis %d of size %lld", OX_NODE_ARGS(cx, n), a,
-                       (long long)x->dims[a]);
+                       (long long)in[a]);
       drop[a] = true;
     }
-    for (int k = 0; k < x->rank; k++)
-      if (!(na < 0 ? x->dims[k] == 1 : drop[k])) dims[r++] = x->dims[k];
+    for (int k = 0; k < in_rank; k++)
+      if (!(na < 0 ? in[k] == 1 : drop[k])) dims[r++] = in[k];
   } else {
     if (na < 0) return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "axes are missing", OX_NODE_ARGS(cx, n));
-    int out_rank = x->rank + na;
+    int out_rank = in_rank + na;
     if (out_rank > NQ_MAX_RANK) return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "rank too large", OX_NODE_ARGS(cx, n));
     bool ins[NQ_MAX_RANK] = {false};
     for (int k = 0; k < na; k++) {
@@ -132,8 +130,18 @@ static nq_status op_squeeze_unsqueeze(ox_ctx *cx, const Onnx__NodeProto *n, nq_e
       ins[a] = true;
     }
     int j = 0;
-    for (int k = 0; k < out_rank; k++) dims[r++] = ins[k] ? 1 : x->dims[j++];
+    for (int k = 0; k < out_rank; k++) dims[r++] = ins[k] ? 1 : in[j++];
   }
+  *rank = r;
+  return NQ_OK;
+}
+
+static nq_status op_squeeze_unsqueeze(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+  ox_value *x;
+  NQ_TRY(ox_input(cx, n, 0, &x, err));
+  int64_t dims[NQ_MAX_RANK];
+  int r;
+  NQ_TRY(ox_squeeze_dims(cx, n, !strcmp(n->op_type, "Squeeze"), x->dims, x->rank, dims, &r, err));
   return reshape_to(cx, x, dims, r, n->output[0], err);
 }
 
