@@ -174,7 +174,19 @@ def associated_files_differ(orig, new):
     return None
 
 
-def check_model(idx, path, rewrite, tmp):
+def refused_by_executor(npuquant, path, inputs, work):
+    """The executor's message when the original model cannot be run on these inputs
+    (e.g. a GATHER index outside its table), else None. LiteRT does not check such
+    indices, so its outputs then come from memory outside the tensor and cannot be
+    compared between the original and the rewritten model."""
+    cmd = [npuquant, "run", path, "-o", os.path.join(work, "e")]
+    for p in inputs:
+        cmd += ["-i", p]
+    rc, msg = run(cmd, 120)
+    return msg if rc == 1 and ": node " in msg else None  # a node refused, not the inputs
+
+
+def check_model(idx, path, rewrite, npuquant, tmp):
     """Returns (status, message): status in ok, skip-load, skip-type, skip-litert, fail."""
     work = os.path.join(tmp, "m%03d" % idx)
     os.makedirs(work)
@@ -209,6 +221,9 @@ def check_model(idx, path, rewrite, tmp):
         return "folded", folded  # runs, but computes in float now: not compared
     why = outputs_equal(os.path.join(work, "a"), os.path.join(work, "b"), n_out)
     if why:
+        invalid = refused_by_executor(npuquant, path, inputs, work)
+        if invalid:
+            return "invalid", "%s; npuquant run: %s" % (why, invalid)
         return "fail", "LiteRT outputs differ: " + why
     return "ok", ""
 
@@ -239,10 +254,10 @@ def check_armnn(path, work, inputs_seed):
 
 def main():
     started = time.monotonic()
-    if len(sys.argv) != 2:
-        print("usage: oracle_roundtrip.py NQ_REWRITE")
+    if len(sys.argv) != 3:
+        print("usage: oracle_roundtrip.py NQ_REWRITE NPUQUANT")
         return 1
-    rewrite = sys.argv[1]
+    rewrite, npuquant = sys.argv[1], sys.argv[2]
     shared = os.environ.get("NQ_SHARED_DIR")
     if not shared or not os.path.isdir(os.path.join(shared, "models")):
         skip_or_fail("NQ_SHARED_DIR/models not found")
@@ -250,7 +265,7 @@ def main():
     results = {}
     with tempfile.TemporaryDirectory(prefix="nq_writer_oracle_") as tmp:
         with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-            futs = {pool.submit(check_model, i, p, rewrite, tmp): (i, p) for i, p in enumerate(files)}
+            futs = {pool.submit(check_model, i, p, rewrite, npuquant, tmp): (i, p) for i, p in enumerate(files)}
             for fut in concurrent.futures.as_completed(futs):
                 results[futs[fut]] = fut.result()
         by = {}
@@ -281,7 +296,8 @@ def main():
     for st, label in (("skip-load", "not loaded by npuquant"),
                       ("skip-type", "input types the script cannot feed"),
                       ("folded", "reader folded constants (rewritten model runs, outputs not compared)"),
-                      ("skip-litert", "LiteRT cannot run the original")):
+                      ("skip-litert", "LiteRT cannot run the original"),
+                      ("invalid", "invalid model, LiteRT reads outside a tensor (outputs not comparable)")):
         items = by.get(st, [])
         print("  skipped, %s: %d" % (label, len(items)))
         for _, rel, msg in items:
