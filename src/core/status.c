@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/utf8.h"
+
 static const char *const status_names[NQ_STATUS_COUNT] = {
     [NQ_OK] = "ok",
     [NQ_ERR_IO] = "I/O error",
@@ -30,6 +32,9 @@ nq_status nq_fail(nq_error *err, nq_status code, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(err->msg, sizeof err->msg, fmt, ap);
   va_end(ap);
+  /* Names quoted from a hostile file may hold any bytes, and truncation may
+   * cut a multi-byte character: the message must stay printable UTF-8. */
+  nq_utf8_make_printable(err->msg);
   return code;
 }
 
@@ -49,6 +54,7 @@ nq_status nq_prefix(nq_error *err, const char *fmt, ...) {
   memcpy(err->msg, head, hl);
   memcpy(err->msg + hl, old, ol);
   err->msg[hl + ol] = '\0';
+  nq_utf8_make_printable(err->msg);
   return err->code;
 }
 

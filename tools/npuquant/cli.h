@@ -59,6 +59,11 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 /* Parse a whole decimal integer in [lo, hi]; 0 on success, -1 otherwise. */
 int cli_parse_int(const char *s, long lo, long hi, long *out);
 
+/* A copy of a name read from a model file that is safe to print: broken
+ * UTF-8 and control characters (a terminal's escape sequences) become '?'.
+ * A NULL name prints as "". */
+const char *cli_printable(const char *name, char *buf, size_t n);
+
 /* "[1, 224, 224, 3]" */
 const char *cli_shape_str(const int32_t *shape, int rank, char *buf, size_t n);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "api/model_internal.h"
+#include "cli.h"
 #include "json_out.h"
 #include "report/npu.h"
 #include "writers/tflite/op_version.h"
@@ -67,7 +68,9 @@ static void print_metrics_row(const nq_metrics *m, bool labels) {
   double rmse = nq_metrics_rmse(m);
   char rs[32] = "-";
   if (m->scale > 0) snprintf(rs, sizeof rs, "%.3f", rmse / m->scale);
-  printf("    %-28.28s %12s %11.4g %11.4g %10s  %s%s\n", m->name, sq, m->max_abs, rmse, rs, t1, acc);
+  char nm[256];
+  printf("    %-28.28s %12s %11.4g %11.4g %10s  %s%s\n", cli_printable(m->name, nm, sizeof nm), sq, m->max_abs, rmse,
+         rs, t1, acc);
 }
 
 static void json_metrics(json_out *j, const nq_metrics *m, bool labels) {
@@ -125,8 +128,10 @@ int cli_report_npu(const nq_graph *g, const char *target, FILE *f) {
           r.n_fallback ? "; these fall back to the CPU:" : "");
   for (int i = 0; i < r.n_findings; i++) {
     const nq_npu_finding *x = &r.findings[i];
-    char lb[256];
-    fprintf(f, "           %s: %s\n", x->node >= 0 ? nq_node_label(g, x->node, lb, sizeof lb) : "note", x->reason);
+    char lb[256], lbp[256], why[sizeof x->reason];
+    fprintf(f, "           %s: %s\n",
+            x->node >= 0 ? cli_printable(nq_node_label(g, x->node, lb, sizeof lb), lbp, sizeof lbp) : "note",
+            cli_printable(x->reason, why, sizeof why));
   }
   int n = r.n_fallback;
   nq_npu_report_free(&r);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/utf8.h"
 #include "io/npy.h"
 
 const char cli_exit_codes_help[] =
@@ -75,6 +76,15 @@ int cli_parse_int(const char *s, long lo, long hi, long *out) {
   if (errno || *end || v < lo || v > hi) return -1;
   *out = v;
   return 0;
+}
+
+const char *cli_printable(const char *name, char *buf, size_t n) {
+  if (!n) return "";
+  snprintf(buf, n, "%s", name ? name : "");
+  nq_utf8_make_printable(buf);
+  for (char *p = buf; *p; p++)
+    if (*p == '\n' || *p == '\t') *p = '?'; /* one name, one line */
+  return buf;
 }
 
 const char *cli_shape_str(const int32_t *shape, int rank, char *buf, size_t n) {

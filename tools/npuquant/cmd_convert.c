@@ -214,7 +214,8 @@ static double now_s(void) {
 
 static void print_warning(void *ctx, const char *msg) {
   (void)ctx;
-  fprintf(stderr, "npuquant: warning: %s\n", msg);
+  char safe[1024];
+  fprintf(stderr, "npuquant: warning: %s\n", cli_printable(msg, safe, sizeof safe));
 }
 
 /* With --input-type uint8 and an affine image preprocessing that is the

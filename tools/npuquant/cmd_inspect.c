@@ -290,9 +290,9 @@ static nq_status print_io_text(const nq_model *m, int outputs, nq_error *err) {
   for (int i = 0; i < n; i++) {
     nq_tensor_info t;
     NQ_TRY(outputs ? nq_model_output(m, i, &t, err) : nq_model_input(m, i, &t, err));
-    char sh[128];
+    char sh[128], nm[256];
     printf("  %d  %-8s %-18s '%s'", i, nq_dtype_name(t.type), cli_shape_str(t.shape, t.rank, sh, sizeof sh),
-           t.name ? t.name : "");
+           cli_printable(t.name, nm, sizeof nm));
     if (t.n_params) {
       printf("  ");
       print_quant_short(&t);
@@ -310,14 +310,14 @@ static nq_status print_tensor_table(const nq_model *m, nq_error *err) {
   for (int i = 0; i < n; i++) {
     nq_tensor_info t;
     NQ_TRY(nq_model_tensor(m, i, &t, err));
-    char sh[128], q[96] = "-";
+    char sh[128], q[96] = "-", nm[256];
     if (t.n_params == 1)
       snprintf(q, sizeof q, "scale %.9g zp %lld", t.scale[0], (long long)t.zero_point[0]);
     else if (t.n_params > 1)
       snprintf(q, sizeof q, "per-axis dim %d, %d scales", t.axis, t.n_params);
     printf("  %5d  %-8s %-20s %-5s %10zu  %-40s %s\n", i, nq_dtype_name(t.type),
            cli_shape_str(t.shape, t.rank, sh, sizeof sh), t.is_constant ? "yes" : "no", t.nbytes, q,
-           t.name ? t.name : "");
+           cli_printable(t.name, nm, sizeof nm));
   }
   return NQ_OK;
 }
@@ -328,7 +328,8 @@ static nq_status print_text(const cli_model_file *mf, const nq_model *m, const o
   printf("file:        %s\n", mf->path);
   printf("format:      %s\n", mf->format);
   printf("size:        %zu bytes\n", mf->size);
-  if (g->description) printf("description: %s\n", g->description);
+  char nm[256];
+  if (g->description) printf("description: %s\n", cli_printable(g->description, nm, sizeof nm));
   NQ_TRY(print_io_text(m, 0, err));
   NQ_TRY(print_io_text(m, 1, err));
 
@@ -353,14 +354,14 @@ static nq_status print_text(const cli_model_file *mf, const nq_model *m, const o
     printf("\nsignatures (%d):\n", g->n_signatures);
     for (int s = 0; s < g->n_signatures; s++) {
       const nq_signature *sg = &g->signatures[s];
-      printf("  '%s'\n", sg->key ? sg->key : "");
+      printf("  '%s'\n", cli_printable(sg->key, nm, sizeof nm));
       for (int side = 0; side < 2; side++) {
         int n = side ? sg->n_out : sg->n_in;
         const nq_sig_entry *e = side ? sg->out : sg->in;
         for (int k = 0; k < n; k++) {
-          char lb[160];
-          printf("    %-6s '%s' -> tensor %s\n", side ? "output" : "input", e[k].name ? e[k].name : "",
-                 nq_tensor_label(g, e[k].tensor, lb, sizeof lb));
+          char lb[160], lbp[160];
+          printf("    %-6s '%s' -> tensor %s\n", side ? "output" : "input", cli_printable(e[k].name, nm, sizeof nm),
+                 cli_printable(nq_tensor_label(g, e[k].tensor, lb, sizeof lb), lbp, sizeof lbp));
         }
       }
     }
@@ -368,7 +369,7 @@ static nq_status print_text(const cli_model_file *mf, const nq_model *m, const o
   if (g->n_metadata) {
     printf("\nmetadata (%d):\n", g->n_metadata);
     for (int k = 0; k < g->n_metadata; k++)
-      printf("  '%s' (%zu bytes)\n", g->metadata[k].name ? g->metadata[k].name : "", g->metadata[k].size);
+      printf("  '%s' (%zu bytes)\n", cli_printable(g->metadata[k].name, nm, sizeof nm), g->metadata[k].size);
   }
   if (with_tensors) NQ_TRY(print_tensor_table(m, err));
   if (npu_target) {

@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/utf8.h"
+
 void json_init(json_out *j, FILE *f) {
   memset(j, 0, sizeof *j);
   j->f = f;
@@ -28,22 +30,11 @@ static void put_escaped(FILE *f, const char *s) {
       fputc(c, f);
       p++;
     } else {
-      /* Copy a well-formed UTF-8 sequence (no overlongs, no surrogates, at
-       * most U+10FFFF); anything else is one replacement character. */
-      int len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
-      if (c > 0xf4) len = 0;
-      int ok = len > 0;
-      for (int k = 1; ok && k < len; k++) ok = (p[k] & 0xc0) == 0x80;
-      if (ok && len == 3) {
-        if (c == 0xe0 && p[1] < 0xa0) ok = 0;
-        if (c == 0xed && p[1] >= 0xa0) ok = 0;
-      }
-      if (ok && len == 4) {
-        if (c == 0xf0 && p[1] < 0x90) ok = 0;
-        if (c == 0xf4 && p[1] >= 0x90) ok = 0;
-      }
-      if (ok) {
-        fwrite(p, 1, (size_t)len, f);
+      /* Copy a well-formed UTF-8 sequence; anything else is one
+       * replacement character. */
+      size_t len = nq_utf8_sequence_length(p);
+      if (len) {
+        fwrite(p, 1, len, f);
         p += len;
       } else {
         fputs("\\ufffd", f);
