@@ -20,7 +20,8 @@
 const char cmd_inspect_help[] =
     "Usage: npuquant inspect MODEL [--tensors] [--json] [--npu imx8mp]\n"
     "\n"
-    "Describe a model file without running it:\n"
+    "Describe a model file (any format npuquant reads: .tflite, Keras .h5/.keras,\n"
+    "SavedModel folder, frozen .pb, ONNX) without running it:\n"
     "  - the file, its format and size;\n"
     "  - every model input and output: name, type, shape and quantization\n"
     "    (scale and zero point, or the per-axis count and axis), with the formula\n"
