@@ -1,7 +1,7 @@
 /*
  * TensorFlow frontend unit tests: GraphDefs built in memory with the
  * protobuf-c bindings (op translation, shape-chain folding, clear errors for
- * unsupported ops and NCHW), and hostile files on disk (truncated .pb, a
+ * unsupported ops and data formats), and hostile files on disk (truncated .pb, a
  * bundle whose data or index has a flipped byte, a missing data shard).
  */
 #include <math.h>
@@ -229,8 +229,58 @@ static void test_errors_in_memory(void) {
   int c = node("conv", "Conv2D", 2, "x", "w");
   attr_ints(c, "strides", 4, strides);
   attr_str(c, "padding", "SAME");
-  attr_str(c, "data_format", "NCHW");
-  expect_fail("NCHW", NQ_ERR_UNSUPPORTED, "node 'conv' (Conv2D)", "NCHW");
+  attr_str(c, "data_format", "NCDHW"); /* 5-D layouts stay refused */
+  expect_fail("NCDHW", NQ_ERR_UNSUPPORTED, "node 'conv' (Conv2D)", "data_format");
+
+  /* Multi-output ops with counts or sizes that do not fit the input. */
+  static const int32_t axis1 = 1, bad_sizes[2] = {3, 3};
+  static const int64_t two[1] = {2};
+  reset();
+  placeholder("x", 4, xs);
+  constant("ax", 3, 0, NULL, &axis1, 4);
+  int sp = node("sp", "Split", 2, "ax", "x");
+  Nqtf__AttrValue *ns = attr(sp, "num_split");
+  ns->value_case = NQTF__ATTR_VALUE__VALUE_I;
+  ns->i = 0;
+  expect_fail("Split num_split 0", NQ_ERR_FORMAT, "node 'sp' (Split)", "num_split");
+  reset();
+  placeholder("x", 4, xs);
+  constant("ax", 3, 0, NULL, &axis1, 4);
+  sp = node("sp", "Split", 2, "ax", "x");
+  ns = attr(sp, "num_split");
+  ns->value_case = NQTF__ATTR_VALUE__VALUE_I;
+  ns->i = 3; /* dimension 1 has 4 */
+  expect_fail("Split uneven", NQ_ERR_SHAPE, "node 'sp' (Split)", "does not split in 3");
+  reset();
+  placeholder("x", 4, xs);
+  constant("sz", 3, 1, two, bad_sizes, sizeof bad_sizes);
+  constant("ax", 3, 0, NULL, &axis1, 4);
+  sp = node("sv", "SplitV", 2, "x", "sz");
+  B.inputs[sp][2] = "ax";
+  B.nd[sp].n_input = 3;
+  ns = attr(sp, "num_split");
+  ns->value_case = NQTF__ATTR_VALUE__VALUE_I;
+  ns->i = 2;
+  expect_fail("SplitV sizes", NQ_ERR_SHAPE, "node 'sv' (SplitV)", "size_splits sum to 6");
+  reset();
+  placeholder("x", 4, xs);
+  sp = node("un", "Unpack", 1, "x", NULL);
+  ns = attr(sp, "num");
+  ns->value_case = NQTF__ATTR_VALUE__VALUE_I;
+  ns->i = 5;
+  ns = attr(sp, "axis");
+  ns->value_case = NQTF__ATTR_VALUE__VALUE_I;
+  ns->i = -1; /* size 3 */
+  expect_fail("Unpack num", NQ_ERR_SHAPE, "node 'un' (Unpack)", "num is 5");
+  reset();
+  int64_t x3[3] = {1, 4, 3};
+  static const float bias[4] = {0};
+  static const int64_t four[1] = {4};
+  placeholder("x", 3, x3);
+  constant("b", 1, 1, four, bias, sizeof bias);
+  sp = node("ba", "BiasAdd", 2, "x", "b");
+  attr_str(sp, "data_format", "NCHW");
+  expect_fail("BiasAdd NCHW rank 3", NQ_ERR_UNSUPPORTED, "node 'ba' (BiasAdd)", "rank-3");
 
   reset();
   placeholder("x", 4, xs);

@@ -52,7 +52,7 @@ static nq_status convert_node(tf_cv *c, int ni, nq_error *err) {
   if (op_is(n, "Conv2DBackpropInput")) return tfo_conv_transpose(c, ni, err);
   if (op_is(n, "MatMul")) return tfo_matmul(c, ni, false, err);
   if (op_is(n, "BatchMatMulV2") || op_is(n, "BatchMatMul") || op_is(n, "BatchMatMulV3")) return tfo_matmul(c, ni, true, err);
-  if (op_is(n, "BiasAdd") || op_is(n, "Add") || op_is(n, "AddV2")) return tfo_binary(c, ni, NQ_OP_ADD, '+', err);
+  if (op_is(n, "BiasAdd") || op_is(n, "BiasAddV1") || op_is(n, "Add") || op_is(n, "AddV2")) return tfo_binary(c, ni, NQ_OP_ADD, '+', err);
   if (op_is(n, "Sub")) return tfo_binary(c, ni, NQ_OP_SUB, '-', err);
   if (op_is(n, "Mul")) return tfo_binary(c, ni, NQ_OP_MUL, '*', err);
   if (op_is(n, "RealDiv")) return tfo_binary(c, ni, NQ_OP_DIV, '/', err);
@@ -78,7 +78,7 @@ static nq_status convert_node(tf_cv *c, int ni, nq_error *err) {
   if (op_is(n, "Reshape")) return tfo_reshape(c, ni, err);
   if (op_is(n, "Squeeze")) return tfo_squeeze(c, ni, err);
   if (op_is(n, "ExpandDims")) return tfo_expand_dims(c, ni, err);
-  if (op_is(n, "ConcatV2")) return tfo_concat_or_pack(c, ni, false, err);
+  if (op_is(n, "ConcatV2") || op_is(n, "Concat")) return tfo_concat_or_pack(c, ni, false, err);
   if (op_is(n, "Pack")) return tfo_concat_or_pack(c, ni, true, err);
   if (op_is(n, "Pad") || op_is(n, "PadV2") || op_is(n, "MirrorPad")) return tfo_pad(c, ni, err);
   if (op_is(n, "ResizeBilinear")) return tfo_resize(c, ni, NQ_OP_RESIZE_BILINEAR, err);
@@ -101,6 +101,14 @@ static nq_status convert_node(tf_cv *c, int ni, nq_error *err) {
   if (op_is(n, "DepthToSpace")) return tfo_depth_space(c, ni, NQ_OP_DEPTH_TO_SPACE, err);
   if (op_is(n, "SpaceToDepth")) return tfo_depth_space(c, ni, NQ_OP_SPACE_TO_DEPTH, err);
   if (op_is(n, "AddN")) return tfo_add_n(c, ni, err);
+  if (op_is(n, "Split")) return tfo_split(c, ni, false, err);
+  if (op_is(n, "SplitV")) return tfo_split(c, ni, true, err);
+  if (op_is(n, "Unpack")) return tfo_unpack(c, ni, err);
+  if (op_is(n, "ClipByValue")) return tfo_clip(c, ni, err);
+  if (op_is(n, "Reciprocal") || op_is(n, "Inv")) return tfo_reciprocal(c, ni, err);
+  if (op_is(n, "Softplus")) return tfo_softplus(c, ni, err);
+  if (op_is(n, "Selu")) return tfo_selu(c, ni, err);
+  if (op_is(n, "LogSoftmax")) return tfo_unary(c, ni, NQ_OP_LOG_SOFTMAX, err);
   return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: node '%.200s' (%.60s): op not supported by npuquant", c->file, n->name,
                  n->op);
 }
@@ -246,15 +254,16 @@ static nq_status walk(tf_cv *c, int root, nq_error *err) {
 
 nq_status tf_convert(const tf_flat *f, const tf_io *io, const nq_load_options *opts, tf_var_fn var_fn,
                      void *var_ctx, nq_graph *g, nq_error *err) {
-  tf_cv c = {f, io, opts, var_fn, var_ctx, g, g->source ? g->source : "?", NULL, NULL, NULL};
+  tf_cv c = {f, io, opts, var_fn, var_ctx, g, g->source ? g->source : "?", NULL, NULL, NULL, NULL, NULL, 0};
   nq_status st = NQ_OK;
   int *ins = NULL, *outs = NULL;
   c.vals = calloc((size_t)f->n + 1, sizeof *c.vals);
   c.nvals = calloc((size_t)f->n + 1, sizeof *c.nvals);
   c.state = calloc((size_t)f->n + 1, 1);
+  c.nhwc = calloc((size_t)f->n + 1, sizeof *c.nhwc);
   ins = calloc((size_t)io->n_in + 1, sizeof *ins);
   outs = calloc((size_t)io->n_out + 1, sizeof *outs);
-  if (!c.vals || !c.nvals || !c.state || !ins || !outs) {
+  if (!c.vals || !c.nvals || !c.state || !c.nhwc || !ins || !outs) {
     st = nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", c.file);
     goto done;
   }
@@ -267,11 +276,11 @@ nq_status tf_convert(const tf_flat *f, const tf_io *io, const nq_load_options *o
     }
     st = walk(&c, ni, err);
     if (st != NQ_OK) break;
-    if (k >= c.nvals[ni] || c.vals[ni][k] < 0) {
+    /* An NCHW value leaves the graph in TF's layout (a boundary transpose). */
+    if (k >= c.nvals[ni] || tfc_value(&c, ni, k, &outs[i], err) != NQ_OK) {
       st = nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: output '%s' has no value", c.file, io->out[i]);
       break;
     }
-    outs[i] = c.vals[ni][k];
     if (g->tensors[outs[i]].data)
       st = nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: output '%s' is a constant (it does not depend on the inputs)", c.file,
                    io->out[i]);
@@ -280,7 +289,11 @@ nq_status tf_convert(const tf_flat *f, const tf_io *io, const nq_load_options *o
 done:
   if (c.vals)
     for (int i = 0; i < f->n; i++) free(c.vals[i]);
+  if (c.nhwc)
+    for (int i = 0; i < f->n; i++) free(c.nhwc[i]);
   free(c.vals);
+  free(c.nhwc);
+  free(c.twin);
   free(c.nvals);
   free(c.state);
   free(ins);

@@ -22,18 +22,25 @@ nq_status tfc_fail(tf_cv *c, int ni, nq_status code, nq_error *err, const char *
 }
 
 nq_status tfc_set_vals(tf_cv *c, int ni, int n, const int *t, nq_error *err) {
-  int *v = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
-  if (!v) return nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", c->file);
-  for (int i = 0; i < n; i++) v[i] = t[i];
+  size_t cnt = (size_t)(n > 0 ? n : 1);
+  int *v = malloc(sizeof(int) * cnt), *h = malloc(sizeof(int) * cnt);
+  if (!v || !h) {
+    free(v);
+    free(h);
+    return nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", c->file);
+  }
+  for (int i = 0; i < n; i++) v[i] = t[i], h[i] = -1;
   free(c->vals[ni]);
+  free(c->nhwc[ni]);
   c->vals[ni] = v;
+  c->nhwc[ni] = h;
   c->nvals[ni] = n;
   return NQ_OK;
 }
 
 nq_status tfc_set_val(tf_cv *c, int ni, int t, nq_error *err) { return tfc_set_vals(c, ni, 1, &t, err); }
 
-/* The nq tensor of input i of node ni (converted already). */
+/* The nq tensor of input i of node ni (converted already), logical form. */
 nq_status tfc_in(tf_cv *c, int ni, int i, int *t, nq_error *err) {
   const tf_node *n = &c->f->nodes[ni];
   int src, k;
@@ -41,11 +48,10 @@ nq_status tfc_in(tf_cv *c, int ni, int i, int *t, nq_error *err) {
   if (i >= n->n_in) return tfc_fail(c, ni, NQ_ERR_FORMAT, err, "expected at least %d inputs, has %d", i + 1, n->n_in);
   if (!tf_flat_ref(c->f, n->in[i], &src, &k))
     return tfc_fail(c, ni, NQ_ERR_FORMAT, err, "input '%.200s' names no node", n->in[i]);
-  if (k >= c->nvals[src] || c->vals[src][k] < 0)
+  if (k >= c->nvals[src] || (c->vals[src][k] < 0 && c->nhwc[src][k] < 0))
     return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "input '%.200s': output %d of node '%.200s' (%s) is not available",
                  n->in[i], k, c->f->nodes[src].name, c->f->nodes[src].op);
-  *t = c->vals[src][k];
-  return NQ_OK;
+  return tfc_value(c, src, k, t, err);
 }
 
 bool tfc_is_const(tf_cv *c, int t) { return c->g->tensors[t].data != NULL; }
@@ -87,11 +93,15 @@ int tfc_attr_ints(const tf_node *n, const char *name, int64_t *out, int max) {
   return a->list->n_i > (size_t)max ? max + 1 : (int)a->list->n_i;
 }
 
-nq_status tfc_check_nhwc(tf_cv *c, int ni, nq_error *err) {
-  if (tfc_attr_s_is(&c->f->nodes[ni], "data_format", "NCHW") || tfc_attr_s_is(&c->f->nodes[ni], "data_format", "NCDHW"))
-    return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err,
-                 "data_format NCHW is not supported (TensorFlow CPU graphs use NHWC; re-export with NHWC)");
-  return NQ_OK;
+nq_status tfc_data_format(tf_cv *c, int ni, bool *nchw, nq_error *err) {
+  const tf_node *n = &c->f->nodes[ni];
+  *nchw = false;
+  if (!tf_attr(n, "data_format") || tfc_attr_s_is(n, "data_format", "NHWC")) return NQ_OK;
+  if (tfc_attr_s_is(n, "data_format", "NCHW")) {
+    *nchw = true;
+    return NQ_OK;
+  }
+  return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "data_format must be NHWC or NCHW (5-D formats are not supported)");
 }
 
 nq_status tfc_padding(tf_cv *c, int ni, nq_padding *p, nq_error *err) {
@@ -102,18 +112,23 @@ nq_status tfc_padding(tf_cv *c, int ni, nq_padding *p, nq_error *err) {
   return NQ_OK;
 }
 
-/* strides/dilations/ksize: [1, h, w, 1] in NHWC. */
+/* strides/dilations/ksize: [1, h, w, 1] in NHWC, [1, 1, h, w] in NCHW (the
+ * node's own data_format says which). */
 nq_status tfc_hw_attr(tf_cv *c, int ni, const char *name, int *h, int *w, bool required, nq_error *err) {
   int64_t v[8];
+  bool nchw;
+  NQ_TRY(tfc_data_format(c, ni, &nchw, err));
   int n = tfc_attr_ints(&c->f->nodes[ni], name, v, 8);
   if (n < 0 && !required) {
     *h = *w = 1;
     return NQ_OK;
   }
-  if (n != 4 || v[0] != 1 || v[3] != 1 || v[1] < 1 || v[2] < 1 || v[1] > 65535 || v[2] > 65535)
-    return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "attribute '%s' must be [1, h, w, 1] with h, w >= 1", name);
-  *h = (int)v[1];
-  *w = (int)v[2];
+  int hi = nchw ? 2 : 1, ci = nchw ? 1 : 3;
+  if (n != 4 || v[0] != 1 || v[ci] != 1 || v[hi] < 1 || v[hi + 1] < 1 || v[hi] > 65535 || v[hi + 1] > 65535)
+    return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "attribute '%s' must be %s with h, w >= 1", name,
+                    nchw ? "[1, 1, h, w] (NCHW)" : "[1, h, w, 1]");
+  *h = (int)v[hi];
+  *w = (int)v[hi + 1];
   return NQ_OK;
 }
 
@@ -135,6 +150,21 @@ nq_status tfc_emit(tf_cv *c, int ni, nq_op op, const char *oname, nq_dtype type,
   nq_status st = nq_infer_node_shapes(c->g, node, true, err);
   if (st != NQ_OK) return nq_prefix(err, "%s: node '%s' (%s): ", c->file, c->f->nodes[ni].name, c->f->nodes[ni].op);
   *out = t;
+  return NQ_OK;
+}
+
+nq_status tfc_emit_multi(tf_cv *c, int ni, nq_op op, const char *oname, nq_dtype type, int n_in, const int *in,
+                         const nq_op_params *p, int n_out, int *out, nq_error *err) {
+  char nm[600];
+  for (int k = 0; k < n_out; k++) {
+    if (k) snprintf(nm, sizeof nm, "%s:%d", oname, k);
+    else snprintf(nm, sizeof nm, "%s", oname);
+    if ((out[k] = nq_graph_add_tensor(c->g, nm, type, 0, NULL, err)) < 0) return err->code;
+  }
+  int node = nq_graph_add_node(c->g, op, oname, n_in, in, n_out, out, p, err);
+  if (node < 0) return err->code;
+  nq_status st = nq_infer_node_shapes(c->g, node, true, err);
+  if (st != NQ_OK) return nq_prefix(err, "%s: node '%s' (%s): ", c->file, c->f->nodes[ni].name, c->f->nodes[ni].op);
   return NQ_OK;
 }
 

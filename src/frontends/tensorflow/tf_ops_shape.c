@@ -16,13 +16,57 @@
 #include "frontends/tensorflow/tf_fold.h"
 #include "ir/shape.h"
 
+/* A reduction of an NCHW value in NHWC form reduces the remapped axes. The
+ * result stays NHWC with keep_dims; without it, it is the logical result
+ * when the kept axes have the same order in both forms (Mean over H, W:
+ * [N, C] either way), else the reduction runs on the logical form. */
+static nq_status reduce_nhwc(tf_cv *c, int ni, nq_op op, int axes, bool keep, bool *done, nq_error *err) {
+  const tf_node *n = &c->f->nodes[ni];
+  char nb[600];
+  bool red[4] = {false};
+  *done = false;
+  size_t na = nq_tensor_elems(&c->g->tensors[axes]);
+  if (na > 4) return NQ_OK;
+  for (size_t i = 0; i < na; i++) {
+    double v = tf_el_get(&c->g->tensors[axes], i);
+    if (v < -4 || v >= 4) return tfc_fail(c, ni, NQ_ERR_SHAPE, err, "axis %g out of range for rank 4", v);
+    red[(int)v < 0 ? (int)v + 4 : (int)v] = true;
+  }
+  double pax[4];
+  int m = 0, last = -1;
+  bool same_order = true;
+  for (int a = 0; a < 4; a++) {
+    int pa = tfc_nchw_axis_to_nhwc(a);
+    if (red[a]) pax[m++] = pa;
+    else if (pa < last) same_order = false;
+    else last = pa;
+  }
+  if (!keep && !same_order) return NQ_OK;
+  int x, out;
+  NQ_TRY(tfc_in_nhwc(c, ni, 0, &x, err));
+  int32_t mm = m;
+  int a32 = tf_const_from_doubles(c->g, tfc_sub_name(n->name, "/axes_nhwc", nb, sizeof nb), NQ_INT32, 1, &mm, pax, err);
+  if (a32 < 0) return err->code;
+  nq_op_params p = nq_op_params_default();
+  p.keep_dims = keep;
+  int in[2] = {x, a32};
+  NQ_TRY(tfc_emit(c, ni, op, n->name, c->g->tensors[x].type, 2, in, &p, &out, err));
+  *done = true;
+  return keep ? tfc_set_nhwc_vals(c, ni, 1, &out, err) : tfc_set_val(c, ni, out, err);
+}
+
 nq_status tfo_reduce(tf_cv *c, int ni, nq_op op, char fold_op, nq_error *err) {
   const tf_node *n = &c->f->nodes[ni];
   char nb[600];
   int x, axes, out;
-  NQ_TRY(tfc_in(c, ni, 0, &x, err));
   NQ_TRY(tfc_const_in(c, ni, 1, &axes, err));
   bool keep = tfc_attr_b(n, "keep_dims", false);
+  if (tfc_in_is_nhwc(c, ni, 0)) {
+    bool done;
+    NQ_TRY(reduce_nhwc(c, ni, op, axes, keep, &done, err));
+    if (done) return NQ_OK;
+  }
+  NQ_TRY(tfc_in(c, ni, 0, &x, err));
   if (tfc_is_const(c, x)) return tfc_folded(c, ni, tf_fold_reduce(c->g, n->name, x, axes, keep, fold_op, err), err);
   int a32 = tfc_as_i32(c, axes, tfc_sub_name(n->name, "/axes", nb, sizeof nb), err);
   if (a32 < 0) return err->code;
@@ -131,24 +175,66 @@ nq_status tfo_expand_dims(tf_cv *c, int ni, nq_error *err) {
   return tfc_set_val(c, ni, out, err);
 }
 
+/* ConcatV2 with an NCHW value in NHWC form among rank-4 inputs: concatenate
+ * the NHWC forms along the remapped axis (channel concats of NCHW nets). */
+static nq_status concat_nhwc(tf_cv *c, int ni, int nv, int off, int ai, bool *done, nq_error *err) {
+  bool any = false;
+  *done = false;
+  for (int i = 0; i < nv; i++) {
+    if (tfc_in_is_nhwc(c, ni, i + off)) {
+      any = true;
+      continue;
+    }
+    int t;
+    NQ_TRY(tfc_in(c, ni, i + off, &t, err));
+    if (c->g->tensors[t].rank != 4) return NQ_OK;
+  }
+  if (!any) return NQ_OK;
+  int a, out;
+  NQ_TRY(tfc_const_in(c, ni, ai, &a, err));
+  double av = nq_tensor_elems(&c->g->tensors[a]) == 1 ? tf_el_get(&c->g->tensors[a], 0) : 99;
+  if (av < -4 || av >= 4) return tfc_fail(c, ni, NQ_ERR_SHAPE, err, "axis must be one value in [-4, 4)");
+  int *ts = malloc(sizeof(int) * (size_t)nv);
+  if (!ts) return nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", c->file);
+  nq_status st = NQ_OK;
+  for (int i = 0; i < nv && st == NQ_OK; i++) st = tfc_in_nhwc(c, ni, i + off, &ts[i], err);
+  nq_op_params p = nq_op_params_default();
+  p.axis = tfc_nchw_axis_to_nhwc(av < 0 ? (int)av + 4 : (int)av);
+  p.num = nv;
+  if (st == NQ_OK)
+    st = tfc_emit(c, ni, NQ_OP_CONCATENATION, c->f->nodes[ni].name, c->g->tensors[ts[0]].type, nv, ts, &p, &out, err);
+  free(ts);
+  if (st != NQ_OK) return st;
+  *done = true;
+  return tfc_set_nhwc_vals(c, ni, 1, &out, err);
+}
+
 nq_status tfo_concat_or_pack(tf_cv *c, int ni, bool pack, nq_error *err) {
   const tf_node *n = &c->f->nodes[ni];
   int nv = pack ? n->n_in : n->n_in - 1, out;
   if (nv < 1 || nv > NQ_MAX_NODE_IO) return tfc_fail(c, ni, NQ_ERR_FORMAT, err, "bad number of inputs %d", n->n_in);
+  /* Concat (v1) takes the axis first, ConcatV2 last. */
+  bool v1 = strcmp(n->op, "Concat") == 0;
+  int off = v1 ? 1 : 0, ai = v1 ? 0 : nv;
+  if (!pack) {
+    bool done;
+    NQ_TRY(concat_nhwc(c, ni, nv, off, ai, &done, err));
+    if (done) return NQ_OK;
+  }
   int *ts = malloc(sizeof(int) * (size_t)nv);
   if (!ts) return nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", c->file);
   nq_status st = NQ_OK;
   bool all_const = true;
   int axis;
   for (int i = 0; i < nv && st == NQ_OK; i++) {
-    st = tfc_in(c, ni, i, &ts[i], err);
+    st = tfc_in(c, ni, i + off, &ts[i], err);
     if (st == NQ_OK && !tfc_is_const(c, ts[i])) all_const = false;
   }
   if (st == NQ_OK && pack) {
     axis = (int)tfc_attr_i(n, "axis", 0);
   } else if (st == NQ_OK) {
     int a;
-    st = tfc_const_in(c, ni, nv, &a, err);
+    st = tfc_const_in(c, ni, ai, &a, err);
     if (st == NQ_OK) axis = (int)tf_el_get(&c->g->tensors[a], 0);
   }
   if (st == NQ_OK && all_const) {
@@ -172,9 +258,24 @@ nq_status tfo_pad(tf_cv *c, int ni, nq_error *err) {
   const tf_node *n = &c->f->nodes[ni];
   char nb[600];
   int x, pd, out, in[3], nin = 2;
-  NQ_TRY(tfc_in(c, ni, 0, &x, err));
   NQ_TRY(tfc_const_in(c, ni, 1, &pd, err));
-  int p32 = tfc_as_i32(c, pd, tfc_sub_name(n->name, "/paddings", nb, sizeof nb), err);
+  /* An NCHW value in NHWC form: the paddings rows follow the axes. */
+  const nq_tensor *PD = &c->g->tensors[pd];
+  bool nhwc = tfc_in_is_nhwc(c, ni, 0) && PD->rank == 2 && PD->shape[0] == 4 && PD->shape[1] == 2;
+  NQ_TRY(nhwc ? tfc_in_nhwc(c, ni, 0, &x, err) : tfc_in(c, ni, 0, &x, err));
+  int p32;
+  if (nhwc) {
+    double v[8];
+    for (int j = 0; j < 4; j++) {
+      int src = j == 0 ? 0 : j == 3 ? 1 : j + 1; /* NHWC axis j holds NCHW axis src */
+      v[2 * j] = tf_el_get(&c->g->tensors[pd], (size_t)(2 * src));
+      v[2 * j + 1] = tf_el_get(&c->g->tensors[pd], (size_t)(2 * src + 1));
+    }
+    int32_t s2[2] = {4, 2};
+    p32 = tf_const_from_doubles(c->g, tfc_sub_name(n->name, "/paddings_nhwc", nb, sizeof nb), NQ_INT32, 2, s2, v, err);
+  } else {
+    p32 = tfc_as_i32(c, pd, tfc_sub_name(n->name, "/paddings", nb, sizeof nb), err);
+  }
   if (p32 < 0) return err->code;
   nq_op_params p = nq_op_params_default();
   nq_op op = NQ_OP_PAD;
@@ -190,7 +291,7 @@ nq_status tfo_pad(tf_cv *c, int ni, nq_error *err) {
     else return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "mode must be REFLECT or SYMMETRIC");
   }
   NQ_TRY(tfc_emit(c, ni, op, n->name, c->g->tensors[x].type, nin, in, &p, &out, err));
-  return tfc_set_val(c, ni, out, err);
+  return nhwc ? tfc_set_nhwc_vals(c, ni, 1, &out, err) : tfc_set_val(c, ni, out, err);
 }
 
 nq_status tfo_resize(tf_cv *c, int ni, nq_op op, nq_error *err) {
@@ -209,12 +310,58 @@ nq_status tfo_resize(tf_cv *c, int ni, nq_op op, nq_error *err) {
   return tfc_set_val(c, ni, out, err);
 }
 
+/* Transposes between the two layouts cost nothing here: a Transpose of an
+ * NCHW value (held NHWC) is one TRANSPOSE of its NHWC form by the composed
+ * perm, none at all when that is the identity (NCHW -> NHWC at a GPU
+ * graph's end); a Transpose to NCHW by [0, 3, 1, 2] (at its start) has its
+ * input as NHWC form. Sets *done when it applied. */
+static nq_status transpose_layout(tf_cv *c, int ni, int pm, bool *done, nq_error *err) {
+  char nb[600];
+  const nq_tensor *P = &c->g->tensors[pm];
+  *done = false;
+  if (nq_tensor_elems(P) != 4) return NQ_OK;
+  int p[4];
+  for (int i = 0; i < 4; i++) {
+    double v = tf_el_get(P, (size_t)i);
+    if (v < 0 || v > 3) return NQ_OK; /* the general path reports it */
+    p[i] = (int)v;
+  }
+  if (tfc_in_is_nhwc(c, ni, 0)) {
+    static const int to_nchw[4] = {0, 3, 1, 2};
+    int h, q[4], out;
+    bool ident = true;
+    for (int i = 0; i < 4; i++) q[i] = to_nchw[p[i]], ident = ident && q[i] == i;
+    NQ_TRY(tfc_in_nhwc(c, ni, 0, &h, err));
+    *done = true;
+    if (ident) return tfc_set_val(c, ni, h, err);
+    double qv[4] = {q[0], q[1], q[2], q[3]};
+    int32_t four = 4;
+    int qt = tf_const_from_doubles(c->g, tfc_sub_name(c->f->nodes[ni].name, "/perm_nhwc", nb, sizeof nb), NQ_INT32, 1,
+                                   &four, qv, err);
+    if (qt < 0) return err->code;
+    nq_op_params op = nq_op_params_default();
+    int in[2] = {h, qt};
+    NQ_TRY(tfc_emit(c, ni, NQ_OP_TRANSPOSE, c->f->nodes[ni].name, c->g->tensors[h].type, 2, in, &op, &out, err));
+    return tfc_set_val(c, ni, out, err);
+  }
+  int x;
+  NQ_TRY(tfc_in(c, ni, 0, &x, err));
+  if (p[0] == 0 && p[1] == 3 && p[2] == 1 && p[3] == 2 && !tfc_is_const(c, x) && c->g->tensors[x].rank == 4) {
+    *done = true;
+    return tfc_set_nhwc_vals(c, ni, 1, &x, err);
+  }
+  return NQ_OK;
+}
+
 nq_status tfo_transpose(tf_cv *c, int ni, nq_error *err) {
   const tf_node *n = &c->f->nodes[ni];
   char nb[600];
   int x, pm, out;
-  NQ_TRY(tfc_in(c, ni, 0, &x, err));
   NQ_TRY(tfc_const_in(c, ni, 1, &pm, err));
+  bool done;
+  NQ_TRY(transpose_layout(c, ni, pm, &done, err));
+  if (done) return NQ_OK;
+  NQ_TRY(tfc_in(c, ni, 0, &x, err));
   const nq_tensor *X = &c->g->tensors[x];
   if ((int)nq_tensor_elems(&c->g->tensors[pm]) != X->rank) return tfc_fail(c, ni, NQ_ERR_SHAPE, err, "perm length != rank");
   if (tfc_is_const(c, x)) {
@@ -329,21 +476,22 @@ nq_status tfo_fill(tf_cv *c, int ni, nq_error *err) {
   return tfc_folded(c, ni, t, err);
 }
 
-/* Forward input k to output k (Identity, IdentityN, function aliases). */
+/* Forward input k to output k (Identity, IdentityN, function aliases), in
+ * every form the input has (an NCHW value stays NHWC). */
 nq_status tfo_forward(tf_cv *c, int ni, nq_error *err) {
   const tf_node *n = &c->f->nodes[ni];
-  int cnt = n->n_in, *t = malloc(sizeof(int) * (size_t)(cnt > 0 ? cnt : 1));
-  if (!t) return nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", c->file);
-  for (int i = 0; i < cnt; i++) {
-    nq_status st = tfc_in(c, ni, i, &t[i], err);
-    if (st != NQ_OK) {
-      free(t);
-      return st;
-    }
-  }
+  int cnt = n->n_in;
   if (strcmp(n->op, "IdentityN") != 0 && cnt > 1) cnt = 1;
-  nq_status st = tfc_set_vals(c, ni, cnt, t, err);
-  free(t);
+  int *none = calloc((size_t)(cnt > 0 ? cnt : 1), sizeof(int));
+  if (!none) return nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", c->file);
+  for (int i = 0; i < cnt; i++) none[i] = -1;
+  nq_status st = tfc_set_vals(c, ni, cnt, none, err);
+  free(none);
+  for (int i = 0; i < cnt && st == NQ_OK; i++) {
+    int src, k;
+    if (!tf_flat_ref(c->f, n->in[i], &src, &k))
+      return tfc_fail(c, ni, NQ_ERR_FORMAT, err, "input '%.200s' names no node", n->in[i]);
+    st = tfc_forward_val(c, ni, i, src, k, err);
+  }
   return st;
 }
-
