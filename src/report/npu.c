@@ -1,43 +1,70 @@
-#include "report/npu.h"
-
+/* The NPU report dispatcher and the helpers the targets share. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/status.h"
+#include "report/npu_internal.h"
 
-/* VX delegate op support, indexed by nq_op (TFLITE_INT8.md §2.2). */
-typedef enum { VX_NO = 0, VX_YES = 1 } vx_support;
+/* npu_ops.def as one table per column, indexed by nq_op. */
+static const unsigned char listed[NQ_OP_COUNT][3] = {
+#define NPU_OP(id, vx, ethosu, edgetpu) [NQ_OP_##id] = {vx, ethosu, edgetpu},
+#include "report/npu_ops.def"
+#undef NPU_OP
+};
+/* The array is sized by NQ_OP_COUNT, so count the rows instead: an op added
+ * to ops.def without a row in npu_ops.def fails here. */
+enum {
+  NPU_OPS_ROWS = 0
+#define NPU_OP(id, vx, ethosu, edgetpu) +1
+#include "report/npu_ops.def"
+#undef NPU_OP
+};
+_Static_assert((int)NPU_OPS_ROWS == (int)NQ_OP_COUNT, "npu_ops.def needs exactly one row per op of ops.def");
+
+bool npu_op_listed(npu_column c, nq_op op) {
+  return (int)op >= 0 && op < NQ_OP_COUNT && (int)c >= 0 && c <= NPU_COL_EDGETPU && listed[op][c];
+}
 
 static const struct {
-  vx_support vx;
-  bool defined;
-} vx_ops[NQ_OP_COUNT] = {
-#define Y {VX_YES, true}
-#define N {VX_NO, true}
-    [NQ_OP_ADD] = Y, [NQ_OP_AVERAGE_POOL_2D] = Y, [NQ_OP_CONCATENATION] = Y, [NQ_OP_CONV_2D] = Y,
-    [NQ_OP_DEPTHWISE_CONV_2D] = Y, [NQ_OP_DEPTH_TO_SPACE] = Y, [NQ_OP_DEQUANTIZE] = Y,
-    [NQ_OP_FULLY_CONNECTED] = Y, [NQ_OP_L2_NORMALIZATION] = Y, [NQ_OP_LOGISTIC] = Y, [NQ_OP_MAX_POOL_2D] = Y,
-    [NQ_OP_MUL] = Y, [NQ_OP_RELU] = Y, [NQ_OP_RELU_N1_TO_1] = Y, [NQ_OP_RELU6] = Y, [NQ_OP_RESHAPE] = Y,
-    [NQ_OP_RESIZE_BILINEAR] = Y, [NQ_OP_SOFTMAX] = Y, [NQ_OP_SPACE_TO_DEPTH] = Y, [NQ_OP_TANH] = Y,
-    [NQ_OP_PAD] = Y, [NQ_OP_GATHER] = Y, [NQ_OP_BATCH_TO_SPACE_ND] = Y, [NQ_OP_SPACE_TO_BATCH_ND] = Y,
-    [NQ_OP_TRANSPOSE] = Y, [NQ_OP_MEAN] = Y, [NQ_OP_SUB] = Y, [NQ_OP_DIV] = Y, [NQ_OP_SQUEEZE] = Y,
-    [NQ_OP_STRIDED_SLICE] = Y, [NQ_OP_EXP] = Y, [NQ_OP_SPLIT] = Y, [NQ_OP_LOG_SOFTMAX] = N, [NQ_OP_CAST] = N,
-    [NQ_OP_PRELU] = Y, [NQ_OP_MAXIMUM] = Y, [NQ_OP_ARG_MAX] = Y, [NQ_OP_MINIMUM] = Y, [NQ_OP_NEG] = Y,
-    [NQ_OP_PADV2] = N, [NQ_OP_SLICE] = Y, [NQ_OP_TRANSPOSE_CONV] = Y, [NQ_OP_TILE] = N, [NQ_OP_EXPAND_DIMS] = Y,
-    [NQ_OP_LOG] = Y, [NQ_OP_SUM] = Y, [NQ_OP_SQRT] = Y, [NQ_OP_RSQRT] = Y, [NQ_OP_POW] = Y,
-    [NQ_OP_REDUCE_PROD] = Y, [NQ_OP_REDUCE_MAX] = Y, [NQ_OP_PACK] = Y, [NQ_OP_UNPACK] = Y,
-    [NQ_OP_REDUCE_MIN] = Y, [NQ_OP_SQUARE] = Y, [NQ_OP_RESIZE_NEAREST_NEIGHBOR] = Y, [NQ_OP_LEAKY_RELU] = Y,
-    [NQ_OP_SQUARED_DIFFERENCE] = N, [NQ_OP_MIRROR_PAD] = N, [NQ_OP_ABS] = Y, [NQ_OP_SPLIT_V] = Y,
-    [NQ_OP_ELU] = Y, [NQ_OP_QUANTIZE] = Y, [NQ_OP_HARD_SWISH] = Y, [NQ_OP_BATCH_MATMUL] = Y, [NQ_OP_GELU] = Y,
-#undef Y
-#undef N
+  const char *name;
+  const char *display;
+  nq_status (*check)(const nq_graph *g, nq_npu_report *r);
+} targets[] = {
+    {"imx8mp", "i.MX 8M Plus NPU (VX delegate)", npu_check_vx},
+    {"ethos-u", "Arm Ethos-U55/U65 (Vela 3.6)", npu_check_ethosu},
+    {"edgetpu", "Coral Edge TPU (edgetpu_compiler 16)", npu_check_edgetpu},
 };
-_Static_assert(sizeof vx_ops / sizeof vx_ops[0] == NQ_OP_COUNT, "every op needs a VX delegate entry");
 
-static nq_status add(nq_npu_report *r, int node, bool fallback, const char *fmt, ...) NQ_PRINTF(4, 5);
-static nq_status add(nq_npu_report *r, int node, bool fallback, const char *fmt, ...) {
+bool nq_npu_target_known(const char *name) {
+  for (size_t i = 0; name && i < sizeof targets / sizeof targets[0]; i++)
+    if (strcmp(name, targets[i].name) == 0) return true;
+  return false;
+}
+
+nq_status nq_npu_check(const nq_graph *g, const char *target, nq_npu_report *out, nq_error *err) {
+  memset(out, 0, sizeof *out);
+  size_t k = 0, n = sizeof targets / sizeof targets[0];
+  while (k < n && !(target && strcmp(target, targets[k].name) == 0)) k++;
+  if (k == n)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "unknown NPU target '%s' (known: " NQ_NPU_TARGET_LIST ")",
+                   target ? target : "");
+  out->target_name = targets[k].display;
+  out->n_nodes = g->n_nodes;
+  if (targets[k].check(g, out) != NQ_OK) {
+    nq_npu_report_free(out);
+    return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the %s NPU report", targets[k].name);
+  }
+  return NQ_OK;
+}
+
+void nq_npu_report_free(nq_npu_report *r) {
+  free(r->findings);
+  memset(r, 0, sizeof *r);
+}
+
+nq_status npu_add(nq_npu_report *r, int node, bool fallback, const char *fmt, ...) {
+  if (r->n_findings >= NQ_MAX_NODES + 16) return NQ_ERR_NOMEM; /* bounded: one per node plus notes */
   nq_npu_finding *f = realloc(r->findings, sizeof *f * (size_t)(r->n_findings + 1));
   if (!f) return NQ_ERR_NOMEM;
   r->findings = f;
@@ -48,82 +75,95 @@ static nq_status add(nq_npu_report *r, int node, bool fallback, const char *fmt,
   va_start(ap, fmt);
   vsnprintf(x->reason, sizeof x->reason, fmt, ap);
   va_end(ap);
+  if (fallback) r->n_fallback++;
   return NQ_OK;
+}
+
+const char *npu_fmt(char *buf, size_t n, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, n, fmt, ap);
+  va_end(ap);
+  return buf;
+}
+
+static const nq_tensor *tensor_at(const nq_graph *g, int t) {
+  return t >= 0 && t < g->n_tensors ? &g->tensors[t] : NULL;
+}
+
+const nq_tensor *npu_in(const nq_graph *g, const nq_node *nd, int k) {
+  return k >= 0 && k < nd->n_in ? tensor_at(g, nd->in[k]) : NULL;
+}
+
+const nq_tensor *npu_out(const nq_graph *g, const nq_node *nd, int k) {
+  return k >= 0 && k < nd->n_out ? tensor_at(g, nd->out[k]) : NULL;
+}
+
+const char *npu_tname(const nq_graph *g, const nq_tensor *t, char *buf, size_t n) {
+  return nq_tensor_label(g, t ? (int)(t - g->tensors) : -1, buf, n);
+}
+
+size_t npu_const_count(const nq_tensor *t) {
+  if (!t || !t->data) return 0;
+  size_t es = nq_dtype_size(t->type);
+  if (es == 0) return 0;
+  size_t have = t->nbytes / es, want = nq_tensor_elems(t);
+  return have < want ? have : want;
+}
+
+bool npu_const_int(const nq_tensor *t, size_t i, int64_t *v) {
+  if (!t || (t->type != NQ_INT32 && t->type != NQ_INT64) || i >= npu_const_count(t)) return false;
+  if (t->type == NQ_INT32) {
+    int32_t x;
+    memcpy(&x, t->data + i * sizeof x, sizeof x);
+    *v = x;
+  } else {
+    memcpy(v, t->data + i * sizeof *v, sizeof *v);
+  }
+  return true;
+}
+
+bool npu_is_8bit(nq_dtype t) { return t == NQ_INT8 || t == NQ_UINT8; }
+
+bool npu_same_quant(const nq_tensor *a, const nq_tensor *b) {
+  return a && b && a->q.n == 1 && b->q.n == 1 && a->q.scale[0] == b->q.scale[0] &&
+         a->q.zero_point[0] == b->q.zero_point[0];
 }
 
 static bool is_quantized(nq_dtype t) { return t == NQ_INT8 || t == NQ_UINT8 || t == NQ_INT16; }
 
-/* The first reason the VX delegate rejects node i, or NULL. */
-static const char *vx_reject(const nq_graph *g, int i, char *buf, size_t n) {
+bool npu_float_compute(const nq_graph *g, int i) {
   const nq_node *nd = &g->nodes[i];
-  if (!vx_ops[nd->op].vx) return "op not supported by the VX delegate";
-  bool float_in = false, quant_in = false;
+  if (nd->op == NQ_OP_QUANTIZE || nd->op == NQ_OP_DEQUANTIZE) return false;
+  bool fl = false;
   for (int k = 0; k < nd->n_in; k++) {
-    int t = nd->in[k];
-    if (t < 0) continue;
-    const nq_tensor *x = &g->tensors[t];
-    if (x->type == NQ_INT64) return "an int64 input";
-    if (x->rank > 6) return "a tensor with more than 6 dimensions";
-    for (int d = 0; d < x->rank; d++)
-      if (x->shape[d] == 0) return "a tensor with a 0 dimension";
-    if (!x->data && x->type == NQ_FLOAT32) float_in = true;
-    if (is_quantized(x->type)) quant_in = true;
+    const nq_tensor *x = npu_in(g, nd, k);
+    if (!x) continue;
+    if (is_quantized(x->type)) return false;
+    if (!x->data && x->type == NQ_FLOAT32) fl = true;
   }
-  bool float_out = false;
   for (int k = 0; k < nd->n_out; k++) {
-    const nq_tensor *x = &g->tensors[nd->out[k]];
-    if (x->type == NQ_INT16) return "an int16 output";
-    if (x->type == NQ_FLOAT32) float_out = true;
-    if (x->rank == 4 && (x->shape[1] > 65535 || x->shape[2] > 65535)) return "height or width over 65535";
+    const nq_tensor *x = npu_out(g, nd, k);
+    if (x && x->type == NQ_FLOAT32) fl = true;
   }
-  if (nd->op == NQ_OP_CONV_2D || nd->op == NQ_OP_DEPTHWISE_CONV_2D || nd->op == NQ_OP_FULLY_CONNECTED) {
-    int w = nd->n_in > 1 ? nd->in[1] : -1;
-    if (w >= 0 && float_in && is_quantized(g->tensors[w].type)) return "hybrid: float activations with int8 weights";
-  }
-  if (nd->op == NQ_OP_DEQUANTIZE && nd->n_in > 0 && nd->in[0] >= 0 && g->tensors[nd->in[0]].q.n > 1)
-    return "DEQUANTIZE of a per-channel tensor";
-  if (nd->op == NQ_OP_QUANTIZE && float_in && nd->n_out > 0 && g->tensors[nd->out[0]].q.n > 1)
-    return "QUANTIZE from float to per-channel";
-  /* Boundary conversions are fine; float compute is not for an int8 NPU. */
-  if (nd->op != NQ_OP_QUANTIZE && nd->op != NQ_OP_DEQUANTIZE && (float_in || float_out) && !quant_in) {
-    snprintf(buf, n, "float32 %s: an int8 NPU leaves it to the CPU", nq_op_name(nd->op));
-    return buf;
-  }
-  return NULL;
+  return fl;
 }
 
-nq_status nq_npu_check(const nq_graph *g, const char *target, nq_npu_report *out, nq_error *err) {
-  memset(out, 0, sizeof *out);
-  if (!target || strcmp(target, "imx8mp") != 0)
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "unknown NPU target '%s' (known: imx8mp)", target ? target : "");
-  out->target_name = "i.MX 8M Plus NPU (VX delegate)";
-  out->n_nodes = g->n_nodes;
-  char buf[160];
-  bool per_channel = false;
-  for (int i = 0; i < g->n_nodes; i++) {
-    const char *why = vx_reject(g, i, buf, sizeof buf);
-    if (why) {
-      out->n_fallback++;
-      if (add(out, i, true, "%s", why) != NQ_OK) goto nomem;
-    }
-    const nq_node *nd = &g->nodes[i];
-    if ((nd->op == NQ_OP_CONV_2D || nd->op == NQ_OP_DEPTHWISE_CONV_2D || nd->op == NQ_OP_TRANSPOSE_CONV ||
-         nd->op == NQ_OP_FULLY_CONNECTED) &&
-        nd->n_in > 1 && nd->in[1] >= 0 && g->tensors[nd->in[1]].q.n > 1)
-      per_channel = true;
-  }
-  if (per_channel &&
-      add(out, -1, false,
-          "per-channel weights run, but VeriSilicon NPUs run per-tensor models much faster "
-          "(convert with --per-tensor, and compare the accuracy)") != NQ_OK)
-    goto nomem;
-  return NQ_OK;
-nomem:
-  nq_npu_report_free(out);
-  return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the NPU report");
+bool npu_is_graph_input(const nq_graph *g, int t) {
+  for (int k = 0; k < g->n_inputs; k++)
+    if (g->inputs[k] == t) return true;
+  return false;
 }
 
-void nq_npu_report_free(nq_npu_report *r) {
-  free(r->findings);
-  memset(r, 0, sizeof *r);
+bool npu_is_graph_output(const nq_graph *g, int t) {
+  for (int k = 0; k < g->n_outputs; k++)
+    if (g->outputs[k] == t) return true;
+  return false;
+}
+
+bool npu_axis(int64_t axis, int rank, int *out) {
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis >= rank) return false;
+  *out = (int)axis;
+  return true;
 }

@@ -54,7 +54,8 @@ int main(void) {
   }
   CHECK(saw_exp && saw_mirror && saw_note);
   nq_npu_report_free(&r);
-  CHECK(nq_npu_check(g, "ethos-u", &r, &err) == NQ_ERR_INVALID_ARG && strstr(err.msg, "imx8mp"));
+  CHECK(nq_npu_check(g, "hexagon", &r, &err) == NQ_ERR_INVALID_ARG && strstr(err.msg, "imx8mp") &&
+        strstr(err.msg, "ethos-u") && strstr(err.msg, "edgetpu"));
   nq_graph_free(g);
   return nq_test_finish("test_npu");
 }

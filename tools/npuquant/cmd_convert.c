@@ -22,6 +22,7 @@
 #include "core/status.h"
 #include "json_out.h"
 #include "report/compare.h"
+#include "report/npu.h"
 
 /* The help text splices in the shared data and loading option blocks and so
  * exceeds C99's 4095-character minimum for a literal; gcc and clang take it. */
@@ -67,7 +68,9 @@ const char cmd_convert_help[] =
     "  --eval-data PATH        measure SQNR/top-1 on these samples instead of the\n"
     "                          calibration samples (repeat once per input)\n"
     "  --npu TARGET            which nodes the NPU will not run: imx8mp (default: the\n"
-    "                          i.MX 8M Plus through TFLite's VX delegate) or none\n"
+    "                          i.MX 8M Plus through TFLite's VX delegate), ethos-u\n"
+    "                          (Arm Ethos-U55/U65, Vela), edgetpu (Coral Edge TPU)\n"
+    "                          or none\n"
     "  --threads N             worker threads (default: one per core)\n"
     "  --json                  print the report as JSON on stdout\n"
     "  -h, --help              show this text\n"
@@ -190,10 +193,10 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       case OPT_NPU:
         if (strcmp(optarg, "none") == 0)
           a->npu = NULL;
-        else if (strcmp(optarg, "imx8mp") == 0)
+        else if (nq_npu_target_known(optarg))
           a->npu = optarg;
         else
-          rc = cli_usage_error("convert", "--npu expects imx8mp or none, got '%s'", optarg);
+          rc = cli_usage_error("convert", "--npu expects " NQ_NPU_TARGET_LIST " or none, got '%s'", optarg);
         break;
       default: rc = cli_getopt_error("convert", c, argv); break;
     }

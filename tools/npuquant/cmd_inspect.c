@@ -15,10 +15,11 @@
 #include "cli_report.h"
 #include "core/status.h"
 #include "json_out.h"
+#include "report/npu.h"
 #include "writers/tflite/op_version.h"
 
 const char cmd_inspect_help[] =
-    "Usage: npuquant inspect MODEL [--tensors] [--json] [--npu imx8mp]\n"
+    "Usage: npuquant inspect MODEL [--tensors] [--json] [--npu T]\n"
     "\n"
     "Describe a model file (any format npuquant reads: .tflite, Keras .h5/.keras,\n"
     "SavedModel folder, frozen .pb, ONNX) without running it:\n"
@@ -43,8 +44,9 @@ const char cmd_inspect_help[] =
     "              and tensors (with --tensors). inputs/outputs entries are\n"
     "              {name, shape, type, scale[], zero_point[], quantized_dimension};\n"
     "              ops entries are {op, version, count}, sorted by op then version\n"
-    "  --npu T     also list the nodes NPU T would leave to the CPU (T: imx8mp,\n"
-    "              the i.MX 8M Plus through TFLite's VX delegate) and why\n"
+    "  --npu T     also list the nodes NPU T would leave to the CPU, and why.\n"
+    "              T: imx8mp (i.MX 8M Plus, TFLite's VX delegate), ethos-u\n"
+    "              (Arm Ethos-U55/U65, Vela), edgetpu (Coral Edge TPU compiler)\n"
     "  -h, --help  show this text\n"
     "\n" CLI_LOAD_HELP
     "\n"
@@ -406,8 +408,8 @@ int cmd_inspect(int argc, char **argv) {
         as_json = 1;
         break;
       case 'n':
-        if (strcmp(optarg, "imx8mp") != 0)
-          return cli_usage_error("inspect", "--npu expects imx8mp, got '%s'", optarg);
+        if (!nq_npu_target_known(optarg))
+          return cli_usage_error("inspect", "--npu expects one of " NQ_NPU_TARGET_LIST ", got '%s'", optarg);
         npu_target = optarg;
         break;
       case 'h':

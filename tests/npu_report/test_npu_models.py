@@ -1,0 +1,212 @@
+#!/usr/bin/python3
+"""`npuquant inspect/convert --npu T` on real models, against facts that do not come
+from npuquant:
+
+- tflm-person_detect: person_detect_vela.tflite is person_detect.tflite after Vela.
+  Read with tests/oracles/tflite_facts.py (an independent flatbuffer reader) it holds one
+  operator, the ethos-u custom op: Vela put every node on the NPU. So the ethos-u report
+  on person_detect.tflite must find no fallback.
+- The documented op lists, typed here from the sources (Vela 3.6.1 SUPPORTED_OPS.md,
+  "TFLite Summary Table"; coral.ai/docs/edgetpu/models-intro "Supported operations"):
+  every node whose op is not listed must fall back, counted per op with tflite_facts.
+  This runs on the shared int8 models and on one-op int8 models (one per integer
+  kernel) written by tests/int8's nq_make_op_models.
+- The Edge TPU compiler maps one segment: the CPU nodes form a tail of the graph
+  (boundary QUANTIZE/DEQUANTIZE aside).
+- Float models run on no int8 NPU: every node falls back, for float compute.
+- The CLI: text and --json for each target, the unknown-target error, convert --npu,
+  help texts and docs/cli.md naming the targets.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "cli"))
+sys.path.insert(0, os.path.join(HERE, "..", "oracles"))
+import clitest  # noqa: E402
+import tflite_facts  # noqa: E402
+
+T = clitest.Checks("npu_report_models")
+TARGETS = ["imx8mp", "ethos-u", "edgetpu"]
+
+VELA_OPS = set("""ABS ADD AVERAGE_POOL_2D CONCATENATION CONV_2D DEPTHWISE_CONV_2D EXPAND_DIMS
+FULLY_CONNECTED HARD_SWISH LEAKY_RELU LOGISTIC MAXIMUM MAX_POOL_2D MEAN MINIMUM MUL PACK PAD PRELU
+QUANTIZE RELU RELU6 RELU_N1_TO_1 RESHAPE RESIZE_BILINEAR RESIZE_NEAREST_NEIGHBOR SHAPE SLICE SOFTMAX
+SPLIT SPLIT_V SQUEEZE STRIDED_SLICE SUB TANH TRANSPOSE_CONV UNPACK""".split())
+EDGETPU_OPS = set("""ADD AVERAGE_POOL_2D CONCATENATION CONV_2D DEPTHWISE_CONV_2D EXPAND_DIMS
+FULLY_CONNECTED L2_NORMALIZATION LOGISTIC UNIDIRECTIONAL_SEQUENCE_LSTM MAXIMUM MAX_POOL_2D MEAN
+MINIMUM MUL PACK PAD PRELU QUANTIZE REDUCE_MAX REDUCE_MIN RELU RELU6 RELU_N1_TO_1 RESHAPE
+RESIZE_BILINEAR RESIZE_NEAREST_NEIGHBOR RSQRT SLICE SOFTMAX SPACE_TO_DEPTH SPLIT SQUEEZE
+STRIDED_SLICE SUB SUM SQUARED_DIFFERENCE TANH TRANSPOSE TRANSPOSE_CONV""".split())
+DOC_OPS = {"ethos-u": VELA_OPS, "edgetpu": EDGETPU_OPS}
+
+
+def facts(path):
+    with open(path, "rb") as f:
+        return tflite_facts.facts(f.read())
+
+
+def op_counts(fa):
+    counts = {}
+    for o in fa["ops"]:
+        counts[o["op"]] = counts.get(o["op"], 0) + o["count"]
+    return counts
+
+
+def npu_json(path, target):
+    r = clitest.cli("inspect", path, "--json", "--npu", target)
+    if not T.check(r.returncode == 0, "inspect %s --npu %s: exit %d %r" % (path, target, r.returncode, r.stderr)):
+        return None
+    return json.loads(r.stdout).get("npu")
+
+
+def check_doc_lists(path, fa, target, npu):
+    """Every node of an op the target's documents do not list falls back, per op count."""
+    name = os.path.basename(path)
+    counts = op_counts(fa)
+    fb = [f for f in npu["findings"] if f["cpu_fallback"]]
+    for op, n in counts.items():
+        got = sum(1 for f in fb if f.get("op") == op)
+        if op not in DOC_OPS[target]:
+            T.check(got == n, "%s %s: %d %s nodes (not in the documented list), %d reported on the CPU"
+                    % (name, target, n, op, got))
+            T.check(all("not supported" in f["reason"] for f in fb if f.get("op") == op and target == "ethos-u"),
+                    "%s %s: unlisted %s reason names the op list" % (name, target, op))
+        else:
+            # A listed op may fall back for a constraint, never for "not supported".
+            T.check(not any(f.get("op") == op and "op not supported" in f["reason"] for f in fb),
+                    "%s %s: listed op %s reported as unsupported" % (name, target, op))
+
+
+def check_edgetpu_tail(path, npu):
+    fb = sorted(f["node"] for f in npu["findings"] if f["cpu_fallback"]
+                and f.get("op") not in ("QUANTIZE", "DEQUANTIZE"))
+    if not fb:
+        return
+    cut = fb[0]
+    on_cpu = {f["node"] for f in npu["findings"] if f["cpu_fallback"]}
+    T.check(all(i in on_cpu for i in range(cut, npu["nodes"])),
+            "%s edgetpu: the CPU nodes are not the tail from node %d" % (os.path.basename(path), cut))
+    T.check(any(f["node"] == -1 and ("ends at node %d " % cut) in f["reason"] for f in npu["findings"]),
+            "%s edgetpu: no note that the segment ends at node %d" % (os.path.basename(path), cut))
+
+
+# 1. person_detect and its Vela-compiled twin.
+pd = clitest.model("tflm-person_detect/person_detect.tflite")
+pdv = clitest.model("tflm-person_detect/person_detect_vela.tflite")
+vf = facts(pdv)
+T.check(vf["num_operators"] == 1 and op_counts(vf) == {"CUSTOM:ethos-u": 1},
+        "person_detect_vela.tflite is one ethos-u custom op: %s" % vf["ops"])
+pf = facts(pd)
+npu = npu_json(pd, "ethos-u")
+if npu:
+    T.check(npu["target"] == "ethos-u" and npu["nodes"] == pf["num_operators"],
+            "person_detect ethos-u: %d nodes reported, the file has %d" % (npu["nodes"], pf["num_operators"]))
+    T.check(npu["cpu_fallback_nodes"] == 0 and npu["findings"] == [],
+            "person_detect: Vela ran every node on the NPU, our report says %s" % npu["findings"])
+T.check(set(op_counts(pf)) <= VELA_OPS, "person_detect's ops are all in Vela's list")
+
+# 2. Shared int8 models: documented op lists, and the Edge TPU tail.
+INT8 = ["mlperf-tiny-vww/vww_96_int8.tflite", "mlperf-tiny-ic-resnet8/pretrainedResnet_quant.tflite",
+        "mobilenet_v1_0.25_128/mobilenet_v1_0.25_128_quant.tflite", "mlperf-tiny-kws/kws_ref_model.tflite",
+        "mlperf-tiny-ad/ad01_int8.tflite", "coral-int8-ptq/mobilenet_v1_0.5_160_quant.tflite",
+        "coral-int8-ptq/tf2_mobilenet_v2_1.0_224_ptq.tflite", "coral-int8-ptq/deeplabv3_mnv2_dm05_pascal_quant.tflite"]
+for rel in INT8:
+    path = clitest.model(rel)
+    fa = facts(path)
+    for target in ["ethos-u", "edgetpu"]:
+        npu = npu_json(path, target)
+        if not npu:
+            continue
+        T.check(npu["nodes"] == fa["num_operators"], "%s %s: node count" % (rel, target))
+        check_doc_lists(path, fa, target, npu)
+        if target == "edgetpu":
+            check_edgetpu_tail(path, npu)
+
+# Coral publishes these two compiled for the Edge TPU from exactly these files (their
+# test_data *_edgetpu.tflite twins): nothing may fall back.
+for rel in ["coral-int8-ptq/mobilenet_v1_0.5_160_quant.tflite", "coral-int8-ptq/tf2_mobilenet_v2_1.0_224_ptq.tflite"]:
+    npu = npu_json(clitest.model(rel), "edgetpu")
+    T.check(npu and npu["cpu_fallback_nodes"] == 0, "%s: edgetpu fallbacks %s" % (rel, npu and npu["findings"]))
+# deeplab ends in ARG_MAX (in neither list): the Edge TPU segment ends there.
+npu = npu_json(clitest.model("coral-int8-ptq/deeplabv3_mnv2_dm05_pascal_quant.tflite"), "edgetpu")
+T.check(npu and any(f.get("op") == "ARG_MAX" and f["cpu_fallback"] for f in npu["findings"]), "deeplab ARG_MAX on CPU")
+
+# 3. One-op int8 models: the whole op table against the documented lists.
+gen = os.path.join(os.environ.get("NQ_BINARY_DIR", ""), "tests", "int8", "nq_make_op_models")
+T.check(os.path.exists(gen), "the one-op model writer %s is built" % gen)
+with tempfile.TemporaryDirectory() as tmp:
+    if os.path.exists(gen):
+        r = subprocess.run([gen, tmp], capture_output=True, text=True, timeout=60)
+        T.check(r.returncode == 0, "nq_make_op_models: %r" % r.stderr)
+        models = sorted(f for f in os.listdir(tmp) if f.endswith(".tflite"))
+        T.check(len(models) >= 40, "%d one-op models written" % len(models))
+        for m in models:
+            path = os.path.join(tmp, m)
+            fa = facts(path)
+            for target in ["ethos-u", "edgetpu"]:
+                npu = npu_json(path, target)
+                if npu:
+                    check_doc_lists(path, fa, target, npu)
+                    if target == "edgetpu":
+                        check_edgetpu_tail(path, npu)
+
+    # 4. Float models: float compute everywhere.
+    for rel in ["mlperf-tiny-vww/vww_96_float.tflite", "mlperf-tiny-ic-resnet8/pretrainedResnet.tflite",
+                "mobilenet_v1_0.25_128/mobilenet_v1_0.25_128.tflite"]:
+        path = clitest.model(rel)
+        n_ops = facts(path)["num_operators"]
+        for target in TARGETS:
+            npu = npu_json(path, target)
+            if not npu:
+                continue
+            T.check(npu["nodes"] == n_ops and npu["cpu_fallback_nodes"] == n_ops,
+                    "%s %s: %d of %d nodes on the CPU" % (rel, target, npu["cpu_fallback_nodes"], n_ops))
+            T.check(all("float32" in f["reason"] for f in npu["findings"] if f["node"] >= 0),
+                    "%s %s: every node's reason is float compute" % (rel, target))
+
+    # 5. CLI text output and errors.
+    vww8 = clitest.model("mlperf-tiny-vww/vww_96_int8.tflite")
+    names = {"imx8mp": "i.MX 8M Plus", "ethos-u": "Ethos-U", "edgetpu": "Edge TPU"}
+    for target in TARGETS:
+        r = clitest.cli("inspect", vww8, "--npu", target)
+        T.check(r.returncode == 0 and ("%s" % names[target]) in r.stdout and "of 31 nodes run on the NPU" in r.stdout,
+                "inspect --npu %s text: %r" % (target, r.stdout[-300:]))
+    r = clitest.cli("inspect", vww8, "--npu", "hexagon")
+    T.check(r.returncode == 2 and all(t in r.stderr for t in TARGETS + ["hexagon"]),
+            "unknown --npu target: exit %d %r" % (r.returncode, r.stderr))
+    calib = os.path.join(tmp, "calib.npy")
+    # 2 calibration samples 1x96x96x3 in [0, 1): enough for a report on the model.
+    numpy.save(calib, numpy.random.RandomState(1).rand(2, 96, 96, 3).astype(numpy.float32))
+    out = os.path.join(tmp, "vww_int8.tflite")
+    vwwf = clitest.model("mlperf-tiny-vww/vww_96_float.tflite")
+    r = clitest.cli("convert", vwwf, "-d", calib, "-o", out, "--npu", "hexagon")
+    T.check(r.returncode == 2 and "ethos-u" in r.stderr and "edgetpu" in r.stderr, "convert --npu hexagon: %r" % r.stderr)
+    for target in ["ethos-u", "edgetpu"]:
+        r = clitest.cli("convert", vwwf, "-d", calib, "-o", out, "--npu", target, "--input-type", "float32", "--json")
+        if not T.check(r.returncode == 0, "convert --npu %s: exit %d %r" % (target, r.returncode, r.stderr)):
+            continue
+        npu = json.loads(r.stdout)["npu"]
+        fa = facts(out)
+        T.check(npu["target"] == target and npu["nodes"] == fa["num_operators"], "convert --npu %s json" % target)
+        # The float input's QUANTIZE is the only CPU node on both: Vela takes no float
+        # tensor, the Edge TPU keeps boundary conversions on the CPU but maps the rest.
+        fb = [f for f in npu["findings"] if f["cpu_fallback"]]
+        T.check(len(fb) == 1 and fb[0]["op"] == "QUANTIZE" and fb[0]["node"] == 0,
+                "convert --npu %s, float input: %s" % (target, npu["findings"]))
+        T.check(not any(f["node"] == -1 for f in npu["findings"]), "convert --npu %s: no segment note" % target)
+        r = clitest.cli("convert", vwwf, "-d", calib, "-o", out, "--npu", target)
+        T.check(r.returncode == 0 and names[target] in r.stdout, "convert --npu %s text: %r" % (target, r.stdout))
+
+# 6. Help texts and docs name every target.
+docs = open(os.path.join(clitest.SOURCE_DIR, "docs", "cli.md")).read()
+for cmd in ["inspect", "convert"]:
+    h = clitest.cli(cmd, "--help").stdout
+    T.check(all(t in h for t in TARGETS), "%s --help names every --npu target" % cmd)
+T.check(all(("`%s`" % t) in docs for t in TARGETS), "docs/cli.md names every --npu target")
+T.finish()
