@@ -41,7 +41,7 @@ static const nq_qrule rules[NQ_OP_COUNT] = {
     [NQ_OP_DIV] = NONE, /* TFLite has no int8 DIV (uint8 only) */
     [NQ_OP_SQUEEZE] = SAME(NQ_IN(0)),
     [NQ_OP_STRIDED_SLICE] = SAME(NQ_IN(0)),
-    [NQ_OP_EXP] = NONE,
+    [NQ_OP_EXP] = FREE(NQ_IN(0)), /* 256-entry table (LUTPopulate) */
     [NQ_OP_SPLIT] = SAME(NQ_IN(1)), /* input 0 is the axis */
     [NQ_OP_LOG_SOFTMAX] = FIXED(16.0f / 256.0f, 127),
     [NQ_OP_CAST] = NONE,
@@ -49,34 +49,34 @@ static const nq_qrule rules[NQ_OP_COUNT] = {
     [NQ_OP_MAXIMUM] = SAME(NQ_IN(0) | NQ_IN(1)),
     [NQ_OP_ARG_MAX] = {.kind = NQ_Q_FREE, .data_inputs = NQ_IN(0), .output_not_quantized = true, .defined = true},
     [NQ_OP_MINIMUM] = SAME(NQ_IN(0) | NQ_IN(1)),
-    [NQ_OP_NEG] = NONE,
+    [NQ_OP_NEG] = NONE, /* LiteRT negates int8 as raw integers, ignoring scale and zero point */
     [NQ_OP_PADV2] = SAME(NQ_IN(0) | NQ_IN(2)),
     [NQ_OP_SLICE] = SAME(NQ_IN(0)),
     [NQ_OP_TRANSPOSE_CONV] = WEIGHTED(2, 1, 3, 0), /* inputs: output_shape, weights, input, bias */
     [NQ_OP_TILE] = SAME(NQ_IN(0)),
     [NQ_OP_EXPAND_DIMS] = SAME(NQ_IN(0)),
-    [NQ_OP_LOG] = NONE,
+    [NQ_OP_LOG] = FREE(NQ_IN(0)), /* table; x <= 0 gives the lowest output */
     [NQ_OP_SUM] = FREE(NQ_IN(0)),
-    [NQ_OP_SQRT] = NONE,
-    [NQ_OP_RSQRT] = NONE,
+    [NQ_OP_SQRT] = FREE(NQ_IN(0)), /* int8 only; inputs must be >= 0 */
+    [NQ_OP_RSQRT] = FREE(NQ_IN(0)), /* int8 only; inputs must be >= 0 */
     [NQ_OP_POW] = NONE,
-    [NQ_OP_REDUCE_PROD] = NONE,
+    [NQ_OP_REDUCE_PROD] = FREE(NQ_IN(0)), /* input 1 is the axes */
     [NQ_OP_REDUCE_MAX] = SAME(NQ_IN(0)),
     [NQ_OP_PACK] = SAME(NQ_DATA_ALL),
     [NQ_OP_UNPACK] = SAME(NQ_IN(0)),
     [NQ_OP_REDUCE_MIN] = SAME(NQ_IN(0)),
-    [NQ_OP_SQUARE] = NONE,
+    [NQ_OP_SQUARE] = NONE, /* likewise a raw integer square in LiteRT */
     [NQ_OP_RESIZE_NEAREST_NEIGHBOR] = SAME(NQ_IN(0)),
     [NQ_OP_LEAKY_RELU] = FREE(NQ_IN(0)),
     [NQ_OP_SQUARED_DIFFERENCE] = FREE(NQ_IN(0) | NQ_IN(1)),
     [NQ_OP_MIRROR_PAD] = SAME(NQ_IN(0)),
-    [NQ_OP_ABS] = NONE,
+    [NQ_OP_ABS] = FREE(NQ_IN(0)),
     [NQ_OP_SPLIT_V] = SAME(NQ_IN(0)),
-    [NQ_OP_ELU] = NONE,
+    [NQ_OP_ELU] = FREE(NQ_IN(0)), /* table */
     [NQ_OP_QUANTIZE] = NONE,
     [NQ_OP_HARD_SWISH] = FREE(NQ_IN(0)),
     [NQ_OP_BATCH_MATMUL] = FREE(NQ_IN(0) | NQ_IN(1)),
-    [NQ_OP_GELU] = NONE,
+    [NQ_OP_GELU] = FREE(NQ_IN(0)), /* table */
 };
 /* Designated initializers size the array by the last entry only, so a test
  * (tests/quant) also checks that every entry is `defined`. */

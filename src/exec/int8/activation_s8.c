@@ -3,11 +3,12 @@
  * RELU6, RELU_N1_TO_1, LEAKY_RELU, PRELU (requantizing) and HARD_SWISH
  * (16-bit fixed point), TFLite activations.cc semantics for int8/uint8.
  *
- * LOGISTIC, TANH, ELU, GELU, EXP: TFLite's builtin kernels (kGenericOptimized
+ * LOGISTIC, TANH, ELU, GELU, EXP, LOG: TFLite's builtin kernels (kGenericOptimized
  * and kReference alike) build a 256-entry table in Prepare
  * (PopulateLookupTable / LUTPopulate): y = f(s_in * (q - zp_in)) in float
  * (1/(1+expf(-x)), tanhf, x<0 ? expf(x)-1 : x, 0.5x(1+erff(x/sqrt2)) or the
- * tanh approximation, expf), q_out = (int)(roundf(y * (1 / s_out)) +
+ * tanh approximation, expf, logf with x <= 0 mapped to the lowest output
+ * (int8 only, LogLUTPrepare)), q_out = (int)(roundf(y * (1 / s_out)) +
  * zp_out), clamped. XNNPACK's int8 sigmoid/tanh/elu also tabulate f in
  * float, so the table is the target for both; it has no fixed-point step,
  * so the rounding mode does not apply.
@@ -67,7 +68,7 @@ static bool quantize_signed(double m, nq_qmul *q) {
   return ok;
 }
 
-/* ---- LOGISTIC / TANH / ELU / GELU / EXP ---- */
+/* ---- LOGISTIC / TANH / ELU / GELU / EXP / LOG ---- */
 
 static float lut_fn(nq_op op, bool approximate, float x) {
   switch (op) {
@@ -75,6 +76,7 @@ static float lut_fn(nq_op op, bool approximate, float x) {
     case NQ_OP_TANH: return tanhf(x);
     case NQ_OP_ELU: return x < 0.0f ? expf(x) - 1.0f : x;
     case NQ_OP_EXP: return expf(x);
+    case NQ_OP_LOG: return logf(x); /* x <= 0 is handled by the caller */
     default: /* GELU */
       if (approximate) {
         const float k = 0.7978845608028654f; /* sqrt(2 / pi) */
@@ -97,10 +99,15 @@ nq_status nq_i8_lut_prepare(const nq_kernel_args *a, void **prepared, nq_error *
   NQ_TRY(nq_i8_alloc_prepared(a, sizeof *p, (void **)&p, err));
   *prepared = p;
   nq_i8_type_range(a->in[0].type, &qmin, &qmax);
+  const bool is_log = a->node->op == NQ_OP_LOG;
+  if (is_log && a->in[0].type != NQ_INT8)
+    return nq_i8_fail(a, err, "int8 input expected (TFLite has no uint8 LOG)");
+  /* LOG of x <= 0 gives the lowest output value (LogLUTPrepare). */
+  const float log_floor = (float)(qmin - zp_out) * s_out;
   const float inverse_scale = 1.0f / s_out;
   for (int32_t v = qmin; v <= qmax; v++) {
     const float x = s_in * (float)(v - zp_in);
-    const float y = lut_fn(a->node->op, a->p->approximate, x);
+    const float y = is_log && x <= 0.0f ? log_floor : lut_fn(a->node->op, a->p->approximate, x);
     const float r = roundf(y * inverse_scale);
     int32_t q = nq_round_f32_to_i32(r + (float)zp_out); /* integral already: a plain cast */
     p->table[v - qmin] = nq_clamp_i32(q, qmin, qmax);

@@ -23,7 +23,16 @@
  *  - SOFTMAX: TFLite's builtin int8/uint8 kernel, the float lookup-table
  *    path (PopulateSoftmaxLookupTable); XNNPACK takes float softmax only, so
  *    this is also what LiteRT runs. Rounding mode does not apply.
- *  - LOGISTIC, TANH, ELU, GELU, EXP: TFLite's 256-entry table computed in
+ *  - LOG_SOFTMAX, SQUARED_DIFFERENCE, RSQRT (int8 only): TFLite's builtin
+ *    kernels (reference_integer_ops::LogSoftmax with gemmlowp fixed-point
+ *    exp/log in fixedpoint.h; squared_difference.cc; elementwise.cc), in
+ *    the session's rounding variant. XNNPACK takes none of them quantized,
+ *    so LiteRT runs these kernels in TFLite's default double rounding: that
+ *    mode matches it to 0 steps (tests/int8_ops).
+ *  - SQRT (int8): elementwise.cc's float formula with truncation.
+ *  - REDUCE_PROD (int8): reduce.cc's per-step rescaled product with the
+ *    int64 MultiplyByQuantizedMultiplier (one variant, no rounding mode).
+ *  - LOGISTIC, TANH, ELU, GELU, EXP, LOG: TFLite's 256-entry table computed in
  *    float in Prepare (PopulateLookupTable/LUTPopulate, builtin and
  *    reference kernels alike); XNNPACK's int8 sigmoid/tanh/elu tabulate the
  *    same functions. Rounding mode n/a.

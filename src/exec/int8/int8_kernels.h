@@ -23,7 +23,7 @@ NQ_I8_DECLARE(binary)        /* ADD SUB MUL MAXIMUM MINIMUM */
 NQ_I8_DECLARE(pool)          /* AVERAGE_POOL_2D MAX_POOL_2D */
 NQ_I8_DECLARE(reduce)        /* MEAN SUM REDUCE_MAX REDUCE_MIN */
 NQ_I8_DECLARE(softmax)       /* SOFTMAX */
-NQ_I8_DECLARE(lut)           /* LOGISTIC TANH ELU GELU EXP */
+NQ_I8_DECLARE(lut)           /* LOGISTIC TANH ELU GELU EXP LOG */
 NQ_I8_DECLARE(abs)           /* ABS */
 NQ_I8_DECLARE(tile)          /* TILE */
 NQ_I8_DECLARE(batch_matmul)  /* BATCH_MATMUL */
@@ -48,7 +48,15 @@ NQ_I8_DECLARE(space_depth)   /* SPACE_TO_DEPTH DEPTH_TO_SPACE */
 NQ_I8_DECLARE(batch_space)   /* SPACE_TO_BATCH_ND BATCH_TO_SPACE_ND */
 NQ_I8_DECLARE(resize)        /* RESIZE_BILINEAR RESIZE_NEAREST_NEIGHBOR */
 NQ_I8_DECLARE(arg_max)       /* ARG_MAX */
+NQ_I8_DECLARE(log_softmax)   /* LOG_SOFTMAX */
+NQ_I8_DECLARE(squared_difference) /* SQUARED_DIFFERENCE */
+NQ_I8_DECLARE(unary_math)    /* RSQRT SQRT */
+NQ_I8_DECLARE(reduce_prod)   /* REDUCE_PROD */
 
 #undef NQ_I8_DECLARE
+
+/* TFLite GetInvSqrtQuantizedMultiplierExp(input, reverse_shift = -1):
+ * 1/sqrt(input) as a multiplier (l2norm_s8.c; also RSQRT). */
+void nq_i8_inv_sqrt_multiplier(int32_t input, int32_t *mult, int *shift);
 
 #endif

@@ -61,4 +61,10 @@ const nq_kernel nq_int8_kernels[NQ_OP_COUNT] = {
     [NQ_OP_RESIZE_BILINEAR] = K(resize),
     [NQ_OP_RESIZE_NEAREST_NEIGHBOR] = K(resize),
     [NQ_OP_ARG_MAX] = K(arg_max),
+    [NQ_OP_LOG_SOFTMAX] = KP(log_softmax),
+    [NQ_OP_SQUARED_DIFFERENCE] = KP(squared_difference),
+    [NQ_OP_RSQRT] = KP(unary_math),
+    [NQ_OP_SQRT] = KP(unary_math),
+    [NQ_OP_LOG] = KP(lut),
+    [NQ_OP_REDUCE_PROD] = KSP(reduce_prod),
 };

@@ -19,7 +19,6 @@ static int32_t sat_lshift32(int32_t x, int e) {
 }
 
 /* TFLite GetInvSqrtQuantizedMultiplierExp(input, reverse_shift = -1). */
-void nq_i8_inv_sqrt_multiplier(int32_t input, int32_t *mult, int *shift);
 void nq_i8_inv_sqrt_multiplier(int32_t input, int32_t *mult, int *shift) {
   if (input <= 1) { /* 0 and 1 both map to the largest multiplier */
     *mult = INT32_MAX;
