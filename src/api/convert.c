@@ -14,6 +14,7 @@
 #include "core/status.h"
 #include "quant/bias_correct.h"
 #include "quant/equalize.h"
+#include "quant/int8_rewrite.h"
 #include "quant/quantize.h"
 
 void nq_convert_options_init(nq_convert_options *o) {
@@ -56,13 +57,15 @@ nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source 
   so.num_threads = opts->num_threads;
 
   double t0 = now_s();
-  /* Equalization changes weights, so it works on a copy of the model. */
+  /* Equalization and the int8 rewrites change the graph, so they work on a
+   * copy of the model. */
   nq_model *eq = NULL;
   const nq_model *fm = float_model;
-  if (opts->equalize) {
+  if (opts->equalize || nq_rewrite_for_int8_needed(float_model->graph)) {
     nq_graph *copy = nq_graph_clone(float_model->graph, err);
     if (!copy) return err->code;
-    nq_status st = nq_equalize_graph(copy, 4, &rep->equalized_pairs, err);
+    nq_status st = nq_rewrite_for_int8(copy, &rep->rewritten_for_int8, err);
+    if (st == NQ_OK && opts->equalize) st = nq_equalize_graph(copy, 4, &rep->equalized_pairs, err);
     if (st == NQ_OK)
       st = nq_model_wrap(copy, NULL, &eq, err);
     else

@@ -12,6 +12,7 @@
 
 typedef struct nq_convert_report {
   int equalized_pairs;          /* with opts->equalize */
+  int rewritten_for_int8;       /* NEG / SQUARE nodes computed as MUL (quant/int8_rewrite.h) */
   int bias_corrected_layers;    /* with opts->bias_correct */
   double seconds_calibrate;     /* calibration and range refinement */
   double seconds_quantize;      /* quantization and bias correction */

@@ -2,14 +2,16 @@
  * Ops that TFLite cannot run in int8 must stop the conversion with an error
  * that names the node and the op (and mentions the float fallback), and
  * with allow_float_fallback the op must stay float between a DEQUANTIZE
- * and a QUANTIZE. DIV is uint8-only in TFLite; LiteRT runs int8 NEG and
- * SQUARE as raw integer arithmetic that ignores scale and zero point
- * (checked by hand: NEG(-128) = -128), so they have no quantized form; POW
- * takes float/int32 only.
+ * and a QUANTIZE. DIV is uint8-only in TFLite; POW takes float/int32 only.
+ * LiteRT runs int8 NEG and SQUARE as raw integer arithmetic that ignores
+ * scale and zero point (checked by hand: NEG(-128) = -128), so convert
+ * computes them as a MUL (quant/int8_rewrite.h): checked here to give -x
+ * and x*x within two output steps.
  *
  * Also checks that every op this area enabled converts to a graph whose
  * node of that op has int8 input and output (no hidden float fallback).
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -116,11 +118,53 @@ static void check_enabled(nq_op op, int n_in, float lo, float hi) {
   nq_model_free(m);
 }
 
+/* NEG / SQUARE become an int8 MUL whose dequantized output is -x / x*x. */
+static void check_rewritten(nq_op op) {
+  nq_model *m = one_op_model(op, 1, "rewritten");
+  CHECK(m != NULL);
+  if (!m) return;
+  nq_error err = {0};
+  nq_model *q = NULL;
+  nq_session *s = NULL;
+  CHECKF(convert(m, 1, -1.0f, 1.0f, 0, &q, &err) == NQ_OK, "%s: %s", nq_op_name(op), err.msg);
+  if (q) {
+    const nq_graph *g = q->graph;
+    CHECKF(find_op(q, op) < 0, "%s is still in the int8 model", nq_op_name(op));
+    int i = find_op(q, NQ_OP_MUL);
+    CHECKF(i >= 0 && g->tensors[g->nodes[i].out[0]].type == NQ_INT8, "%s: no int8 MUL", nq_op_name(op));
+    CHECK(find_op(q, NQ_OP_DEQUANTIZE) < 0);
+    const nq_tensor *ti = &g->tensors[g->inputs[0]], *to = &g->tensors[g->outputs[0]];
+    CHECK(ti->type == NQ_INT8 && to->type == NQ_INT8 && ti->q.n == 1 && to->q.n == 1);
+    if (ti->type == NQ_INT8 && to->type == NQ_INT8 && ti->q.n == 1 && to->q.n == 1 &&
+        nq_session_create(q, NULL, &s, &err) == NQ_OK) {
+      int8_t in[32];
+      float x[32];
+      for (int k = 0; k < 32; k++) {
+        in[k] = (int8_t)(-128 + 8 * k);
+        x[k] = (float)(in[k] - ti->q.zero_point[0]) * ti->q.scale[0];
+      }
+      const void *out = NULL;
+      size_t nbytes = 0;
+      CHECK(nq_session_set_input(s, 0, in, sizeof in, &err) == NQ_OK && nq_session_run(s, &err) == NQ_OK &&
+            nq_session_output(s, 0, &out, &nbytes, &err) == NQ_OK && nbytes == sizeof in);
+      for (int k = 0; k < 32 && nbytes == sizeof in; k++) {
+        float want = op == NQ_OP_NEG ? -x[k] : x[k] * x[k];
+        float got = (float)(((const int8_t *)out)[k] - to->q.zero_point[0]) * to->q.scale[0];
+        CHECKF(fabsf(got - want) <= 2.0f * to->q.scale[0], "%s(%g) = %g, expected %g", nq_op_name(op),
+               (double)x[k], (double)got, (double)want);
+      }
+    }
+  }
+  nq_session_free(s);
+  nq_model_free(q);
+  nq_model_free(m);
+}
+
 int main(void) {
   check_refused(NQ_OP_DIV, 2, 0.5f, 2.0f);
-  check_refused(NQ_OP_NEG, 1, -1.0f, 1.0f);
   check_refused(NQ_OP_POW, 2, 0.5f, 2.0f);
-  check_refused(NQ_OP_SQUARE, 1, -1.0f, 1.0f);
+  check_rewritten(NQ_OP_NEG);
+  check_rewritten(NQ_OP_SQUARE);
 
   check_enabled(NQ_OP_LOG_SOFTMAX, 1, -4.0f, 4.0f);
   check_enabled(NQ_OP_SQUARED_DIFFERENCE, 2, -1.0f, 1.0f);

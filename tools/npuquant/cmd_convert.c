@@ -293,6 +293,9 @@ int cmd_convert(int argc, char **argv) {
   }
   times.calibrate = rep.seconds_calibrate;
   times.quantize = rep.seconds_quantize;
+  if (st == NQ_OK && !a.json && rep.rewritten_for_int8)
+    fprintf(stderr, "npuquant: %d NEG/SQUARE node%s computed as MUL (TFLite's int8 NEG and SQUARE ignore scales)\n",
+            rep.rewritten_for_int8, rep.rewritten_for_int8 == 1 ? "" : "s");
   if (st == NQ_OK && !a.json && a.q.equalize)
     fprintf(stderr, "npuquant: equalized %d conv -> conv pair%s\n", rep.equalized_pairs,
             rep.equalized_pairs == 1 ? "" : "s");
