@@ -18,8 +18,10 @@ static bool has_fused_act(nq_op op) {
     case NQ_OP_MUL:
     case NQ_OP_AVERAGE_POOL_2D:
     case NQ_OP_MAX_POOL_2D:
-    case NQ_OP_CONCATENATION:
     case NQ_OP_TRANSPOSE_CONV: return true;
+    /* Not CONCATENATION: its options carry a fused activation, but TFLite's
+     * int8 kernel ignores it and the output shares the inputs' scale, so a
+     * ReLU fused there would vanish from the int8 model. */
     default: return false;
   }
 }

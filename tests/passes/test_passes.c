@@ -119,6 +119,23 @@ static nq_graph *build_shared(void) {
   return b.g;
 }
 
+/* a, b -> CONCATENATION -> RELU: the RELU must stay a node (TFLite's int8
+ * CONCATENATION ignores a fused activation). */
+static nq_graph *build_concat_relu(void) {
+  builder b = {.g = nq_graph_new(), .rng = {99}};
+  int32_t shape[2] = {1, 4};
+  int x = nq_graph_add_tensor(b.g, "a", NQ_FLOAT32, 2, shape, &b.err);
+  int y = nq_graph_add_tensor(b.g, "b", NQ_FLOAT32, 2, shape, &b.err);
+  int c = act(&b, "cat"), r = act(&b, "relu");
+  nq_op_params p = nq_op_params_default();
+  p.axis = 1;
+  node(&b, NQ_OP_CONCATENATION, "cat", 2, (int[]){x, y}, c, &p);
+  node(&b, NQ_OP_RELU, "relu", 1, (int[]){c}, r, NULL);
+  CHECK(nq_graph_set_io(b.g, 2, (int[]){x, y}, 1, &r, &b.err) == NQ_OK);
+  CHECKF(nq_graph_infer_shapes(b.g, true, &b.err) == NQ_OK, "%s", b.err.msg);
+  return b.g;
+}
+
 static int count_op(const nq_graph *g, nq_op op) {
   int c = 0;
   for (int n = 0; n < g->n_nodes; n++) c += g->nodes[n].op == op;
@@ -209,5 +226,10 @@ int main(void) {
   CHECK(sopt->n_nodes == 3 && find_op(sopt, NQ_OP_CONV_2D)->p.act == NQ_ACT_NONE);
   e = run_compare(sref, sopt);
   CHECKF(e < 1e-6, "relative error %g", e);
+
+  nq_graph *cat = build_concat_relu();
+  CHECKF(nq_passes_optimize(cat, &err) == NQ_OK, "%s", err.msg);
+  CHECK(count_op(cat, NQ_OP_RELU) == 1 && find_op(cat, NQ_OP_CONCATENATION)->p.act == NQ_ACT_NONE);
+  nq_graph_free(cat);
   return nq_test_finish("test_passes");
 }
