@@ -8,11 +8,14 @@
  * data sizes against dims and dtype, attribute types (onnx_tensor.c,
  * onnx_attr.c).
  *
- * Layout (onnx_translate.c): ONNX is NCHW, the IR is NHWC. Each ONNX value
+ * Layout (onnx_values.c): ONNX is NCHW, the IR is NHWC. Each ONNX value
  * is tracked with its *logical* (ONNX) shape and the layout its data has in
  * the IR tensor: LOGICAL (same order), NHWC (a rank-4 NCHW value stored as
- * NHWC), or FLAT_NHWC (a [N, C*H*W] flatten of NHWC data: a following
- * Gemm/MatMul permutes its weight rows instead of transposing the data).
+ * NHWC), N1LC (a rank-3 [N, C, L] value of a 1-D conv net stored as a
+ * rank-4 [N, 1, L, C] tensor: the NHWC form of [N, C, 1, L], so 1-D convs
+ * and pools are 2-D ops with H = 1 and chain without any reshape), or
+ * FLAT_NHWC (a [N, C*H*W] flatten of NHWC data: a following Gemm/MatMul
+ * permutes its weight rows instead of transposing the data).
  * Conversions are emitted lazily and cached per value, so transposes appear
  * only where an op truly needs the other order (typically the model's
  * boundary).
@@ -97,7 +100,8 @@ nq_status ox_attr_string(ox_ctx *cx, const Onnx__NodeProto *n, const char *name,
 /* ---- translation ---- */
 /* OX_NHWC: rank 4 [N, C, H, W] stored [N, H, W, C]; rank 5 [N, A, B, H, W]
  * (channels split in two, as channel shuffles do) stored [N, H, W, A, B]. */
-typedef enum ox_layout { OX_LOGICAL = 0, OX_NHWC = 1, OX_FLAT_NHWC = 2 } ox_layout;
+/* OX_N1LC: rank 3 [N, C, L] stored [N, 1, L, C] (IR rank 4). */
+typedef enum ox_layout { OX_LOGICAL = 0, OX_NHWC = 1, OX_FLAT_NHWC = 2, OX_N1LC = 3 } ox_layout;
 
 typedef struct ox_value {
   char *name;
@@ -107,8 +111,8 @@ typedef struct ox_value {
   ox_layout lay;
   int rank;     /* logical */
   int64_t dims[NQ_MAX_RANK];
-  int32_t fc, fh, fw; /* OX_FLAT_NHWC: the C, H, W that were flattened */
-  int t_logical, t_nhwc; /* cached conversions, -1 */
+  int32_t fc, fh, fw; /* OX_FLAT_NHWC: the C, H, W that were flattened (H = 1 from N1LC) */
+  int t_logical, t_nhwc; /* cached conversions, -1; t_nhwc of a rank-3 value is its N1LC form */
   bool nonneg;  /* known >= 0 (after RELU etc.): lets max-pool pad with 0 */
   const Onnx__NodeProto *producer; /* the ONNX node that made it (NULL: input/initializer) */
 } ox_value;
@@ -137,6 +141,17 @@ ox_value *ox_find(ox_ctx *cx, const char *name);
 /* A 4-D activation stored NHWC (rank-5 NHWC values, [N, A, B, H, W] stored
  * [N, H, W, A, B] for channel shuffles, are not). */
 static inline bool ox_is_nhwc4(const ox_value *v) { return !v->is_const && v->lay == OX_NHWC && v->rank == 4; }
+/* A 3-D [N, C, L] activation stored [N, 1, L, C]. */
+static inline bool ox_is_n1lc(const ox_value *v) { return !v->is_const && v->lay == OX_N1LC && v->rank == 3; }
+/* The channels-last layout v is held in (NHWC for rank 4, N1LC for rank 3),
+ * else OX_LOGICAL: ops that work per channel keep it. */
+static inline ox_layout ox_channels_last(const ox_value *v) {
+  return ox_is_nhwc4(v) ? OX_NHWC : ox_is_n1lc(v) ? OX_N1LC : OX_LOGICAL;
+}
+/* The channels-last layout of a value of logical rank `rank`. */
+static inline ox_layout ox_channels_last_of_rank(int rank) {
+  return rank == 4 ? OX_NHWC : rank == 3 ? OX_N1LC : OX_LOGICAL;
+}
 /* Input k of node n (NULL and an error if missing; optional inputs: use ox_opt_input). */
 nq_status ox_input(ox_ctx *cx, const Onnx__NodeProto *n, size_t k, ox_value **out, nq_error *err);
 ox_value *ox_opt_input(ox_ctx *cx, const Onnx__NodeProto *n, size_t k);
@@ -148,8 +163,9 @@ nq_status ox_set_act(ox_ctx *cx, const char *name, int t, ox_layout lay, nq_erro
 /* Alias output k of n to an existing value (Identity, Dropout). */
 nq_status ox_set_alias(ox_ctx *cx, const Onnx__NodeProto *n, size_t k, const ox_value *src, nq_error *err);
 
-/* The IR tensor of v in logical order / in NHWC (rank 4), emitting and
- * caching the transpose or reshape needed. Constants are placed on demand. */
+/* The IR tensor of v in logical order / channels last (rank 4 [N, C, H, W]
+ * as [N, H, W, C]; rank 3 [N, C, L] as [N, 1, L, C]), emitting and caching
+ * the transpose or reshape needed. Constants are placed on demand. */
 nq_status ox_logical(ox_ctx *cx, ox_value *v, int *t, nq_error *err);
 nq_status ox_nhwc(ox_ctx *cx, ox_value *v, int *t, nq_error *err);
 /* A constant tensor in the IR (float32 or int32 data). */
@@ -167,12 +183,13 @@ const char *ox_name(ox_ctx *cx, const char *base, const char *suffix, char *buf,
  * ONNX (logical) order as on NHWC (Softmax over the last axis, Reshape,
  * Flatten, Gemm, MatMul, Transpose): a layout choice can then favour them. */
 bool ox_consumers_prefer_logical(ox_ctx *cx, const char *name);
-/* Logical axis -> IR axis for value layout. */
 /* Plain IR RESHAPE / TRANSPOSE of tensor `in` to a new tensor `name`. */
 nq_status ox_reshape_tensor(ox_ctx *cx, int in, int rank, const int32_t *shape, const char *name, int *out,
                             nq_error *err);
 nq_status ox_transpose_tensor(ox_ctx *cx, int in, int rank, const int32_t *perm, const char *name, int *out,
                               nq_error *err);
+/* Logical axis -> IR axis for a value of logical rank `rank` in layout lay
+ * (for N1LC an axis of the rank-4 IR tensor: N 0, C 3, L 2). */
 int ox_phys_axis(ox_layout lay, int rank, int axis);
 /* Normalize a possibly negative axis; error when out of range. */
 nq_status ox_axis(ox_ctx *cx, const Onnx__NodeProto *n, int64_t axis, int rank, int *out, nq_error *err);
@@ -196,6 +213,41 @@ nq_status ox_binary(ox_ctx *cx, const Onnx__NodeProto *n, nq_op op, ox_value *a,
 nq_status ox_binary_const(ox_ctx *cx, ox_value *x, int x_t, ox_layout lay, nq_op op, const ox_const *c,
                           const char *out_name, int *out_t, nq_error *err);
 nq_status ox_scalar(ox_ctx *cx, const char *name, float v, int *t, nq_error *err);
+
+/* ---- windows of Conv/ConvTranspose/pools (onnx_window.c) ----
+ * 1-D windows are 2-D ones with H = 1: index 0 is H, 1 is W (or L). */
+typedef struct ox_win {
+  int64_t k[2], s[2], d[2], pb[2], pe[2]; /* kernel, stride, dilation, pads (H, W) */
+  int64_t out[2];
+} ox_win;
+typedef enum { OX_PAD_VALID, OX_PAD_SAME, OX_PAD_EXPLICIT } ox_pad_kind;
+/* Spatial size of a rank-3 ([N, C, L] -> {1, L}) or rank-4 value. */
+void ox_spatial(const ox_value *x, int64_t in[2]);
+/* Read strides/dilations/pads/auto_pad of a window with nsp (1 or 2)
+ * spatial dims over input in[2] with kernel[2] (H = 1 for nsp 1); ceil for
+ * pools with ceil_mode. Computes w->out. in NULL: strides, dilations and
+ * pads only (ConvTranspose derives its own sizes). */
+nq_status ox_read_window(ox_ctx *cx, const Onnx__NodeProto *n, int nsp, const int64_t *in, const int64_t *kernel,
+                         bool ceil_mode, ox_win *w, nq_error *err);
+/* How to express the window's padding in TFLite; for EXPLICIT, pads[4]
+ * gets (top, bottom, left, right) so that VALID on the padded input gives
+ * exactly the ONNX output. */
+ox_pad_kind ox_classify_pads(const ox_win *w, const int64_t *in, int64_t *pads);
+/* PAD (value 0) or PADV2 of NHWC tensor xt by pads (top, bottom, left, right). */
+nq_status ox_emit_pad(ox_ctx *cx, int xt, const int64_t *pads, float value, const char *base, int *out,
+                      nq_error *err);
+/* SPLIT NHWC tensor xt into g equal channel groups (parts[0..g)). */
+nq_status ox_split_channels(ox_ctx *cx, const char *base, int xt, int g, int *parts, nq_error *err);
+/* Conv/ConvTranspose weights: input k must be a float constant of rank 3
+ * (1-D) or 4 (2-D) matching the input x; a 3-D window is refused. `view`
+ * gets the weights as rank 4 ([A, B, 1, K] for 1-D), sharing the data. */
+nq_status ox_conv_weights(ox_ctx *cx, const Onnx__NodeProto *n, const ox_value *x, size_t k, ox_const *view,
+                          nq_error *err);
+/* The value that node n's window op reads: rank 3 or 4, else a message
+ * (3-D windows: rank 5 is refused). */
+nq_status ox_window_input(ox_ctx *cx, const Onnx__NodeProto *n, ox_value **x, nq_error *err);
+/* ConvTranspose (onnx_ops_convt.c). */
+nq_status ox_op_conv_transpose(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);
 
 /* Op translators, each returning NQ_ERR_UNSUPPORTED via ox_unsupported
  * when it does not handle the op. */

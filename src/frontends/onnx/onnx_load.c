@@ -117,17 +117,28 @@ static nq_status add_input(ox_ctx *cx, const Onnx__ValueInfoProto *vi, bool only
                            ? d->dim_param : "?", vi->name);
     }
   }
-  bool nhwc = rank == 4 && type == NQ_FLOAT32 && cx->opts && cx->opts->nhwc_input;
+  /* nhwc_input: channels last, [N, H, W, C] for a 4-D input and
+   * [N, L, C] for a 3-D one (held [N, 1, L, C], N1LC, after a RESHAPE). */
+  bool last = (rank == 4 || rank == 3) && type == NQ_FLOAT32 && cx->opts && cx->opts->nhwc_input;
   int32_t shape[NQ_MAX_RANK];
   for (int k = 0; k < rank; k++) shape[k] = (int32_t)dims[k];
-  if (nhwc) {
-    shape[1] = (int32_t)dims[2];
-    shape[2] = (int32_t)dims[3];
-    shape[3] = (int32_t)dims[1];
+  if (last) {
+    for (int k = 1; k < rank - 1; k++) shape[k] = (int32_t)dims[k + 1];
+    shape[rank - 1] = (int32_t)dims[1];
   }
   int t = nq_graph_add_tensor(cx->g, vi->name, type, rank, shape, err);
   if (t < 0) return err->code;
-  NQ_TRY(ox_set_act(cx, vi->name, t, nhwc ? OX_NHWC : OX_LOGICAL, err));
+  if (last && rank == 3) {
+    int32_t n1lc[4] = {shape[0], 1, shape[1], shape[2]};
+    char name[512];
+    int r;
+    snprintf(name, sizeof name, "%.400s/n1lc", vi->name);
+    NQ_TRY(ox_reshape_tensor(cx, t, 4, n1lc, name, &r, err));
+    NQ_TRY(ox_set_act(cx, vi->name, r, OX_N1LC, err));
+    *out = t;
+    return NQ_OK;
+  }
+  NQ_TRY(ox_set_act(cx, vi->name, t, last ? OX_NHWC : OX_LOGICAL, err));
   *out = t;
   return NQ_OK;
 }

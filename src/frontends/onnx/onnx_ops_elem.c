@@ -18,6 +18,16 @@ nq_status ox_place(ox_ctx *cx, const ox_const *c, const char *name, int rank, ox
   int64_t dims[NQ_MAX_RANK];
   int lead = rank - c->rank;
   for (int k = 0; k < rank; k++) dims[k] = k < lead ? 1 : c->dims[k - lead];
+  if (lay == OX_N1LC) {
+    /* [N, C, L] is placed as the NHWC form of [N, C, 1, L]. */
+    if (rank != 3)
+      return nq_fail(err, NQ_ERR_INTERNAL, "%s: constant '%s' of rank %d placed in a 3-D layout", cx->path, name,
+                     rank);
+    dims[3] = dims[2];
+    dims[2] = 1;
+    rank = 4;
+    lay = OX_NHWC;
+  }
   int perm[NQ_MAX_RANK] = {0, 1, 2, 3, 4, 5};
   if (lay == OX_NHWC && rank == 4) {
     perm[1] = 2;
@@ -59,29 +69,31 @@ nq_status ox_scalar(ox_ctx *cx, const char *name, float v, int *t, nq_error *err
   return ox_const_f32(cx, name, 1, &one, &v, t, err);
 }
 
-/* The layout a binary op between a and b works in. */
+/* The layout a binary op between a and b works in: channels last (NHWC
+ * for rank 4, N1LC for rank 3) when an activation operand already is. */
 static ox_layout pick_layout(const ox_value *a, const ox_value *b) {
   int rank = a->rank > b->rank ? a->rank : b->rank;
-  if (rank != 4) return OX_LOGICAL;
+  ox_layout cl = ox_channels_last_of_rank(rank);
+  if (cl == OX_LOGICAL) return OX_LOGICAL;
   const ox_value *v[2] = {a, b};
   bool any = false;
   for (int k = 0; k < 2; k++) {
-    if (!v[k]->is_const && v[k]->lay == OX_NHWC) any = true;
-    if (!v[k]->is_const && v[k]->rank != 4 && !(v[k]->rank <= 1 && v[k]->dims[0] == 1)) return OX_LOGICAL;
+    if (!v[k]->is_const && v[k]->rank == rank && v[k]->lay == cl) any = true;
+    if (!v[k]->is_const && v[k]->rank != rank && !(v[k]->rank <= 1 && v[k]->dims[0] == 1)) return OX_LOGICAL;
   }
-  return any ? OX_NHWC : OX_LOGICAL;
+  return any ? cl : OX_LOGICAL;
 }
 
 static nq_status operand(ox_ctx *cx, ox_value *v, ox_layout lay, int rank, int *t, nq_error *err) {
   if (v->is_const) {
-    if (lay == OX_NHWC) {
+    if (lay == OX_NHWC || lay == OX_N1LC) {
       char name[512];
       snprintf(name, sizeof name, "%.400s/nhwc", v->name);
       return ox_place(cx, &v->c, name, rank, lay, t, err);
     }
     return ox_logical(cx, v, t, err);
   }
-  if (lay == OX_NHWC && v->rank == 4) return ox_nhwc(cx, v, t, err);
+  if ((lay == OX_NHWC && v->rank == 4) || (lay == OX_N1LC && v->rank == 3)) return ox_nhwc(cx, v, t, err);
   return ox_logical(cx, v, t, err);
 }
 
@@ -407,8 +419,8 @@ static nq_status op_prelu(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   NQ_TRY(ox_input(cx, n, 1, &s, err));
   if (!s->is_const) return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "slope must be constant", OX_NODE_ARGS(cx, n));
   int xt, st, t;
-  ox_layout lay = ox_is_nhwc4(a) ? OX_NHWC : OX_LOGICAL;
-  if (lay == OX_NHWC) NQ_TRY(ox_nhwc(cx, a, &xt, err));
+  ox_layout lay = ox_channels_last(a);
+  if (lay != OX_LOGICAL) NQ_TRY(ox_nhwc(cx, a, &xt, err));
   else NQ_TRY(ox_logical(cx, a, &xt, err));
   ox_const c = s->c;
   /* Opset <= 8 models often give a [C] slope for NCHW data: per channel. */
@@ -454,9 +466,10 @@ static nq_status op_softmax(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err)
     return finish(cx, n, t, OX_LOGICAL, !logsm, NULL, err);
   }
   /* Per-axis: direct when the axis is the IR's last (NHWC channels). */
-  if (ox_is_nhwc4(a) && ox_phys_axis(OX_NHWC, 4, axis) == 3) {
+  ox_layout cl = ox_channels_last(a);
+  if (cl != OX_LOGICAL && ox_phys_axis(cl, a->rank, axis) == 3) {
     NQ_TRY(ox_emit(cx, op, n->output[0], 1, &a->t, &p, &t, err));
-    return finish(cx, n, t, OX_NHWC, !logsm, NULL, err);
+    return finish(cx, n, t, cl, !logsm, NULL, err);
   }
   NQ_TRY(ox_logical(cx, a, &xt, err));
   if (axis == a->rank - 1) {

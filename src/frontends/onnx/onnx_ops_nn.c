@@ -1,12 +1,13 @@
 /*
  * ONNX layers with weights or windows: Conv (group, dilations, pads,
- * auto_pad), ConvTranspose, BatchNormalization (as per-channel MUL + ADD,
- * folded into the conv by the passes), Max/AveragePool (ceil_mode,
- * count_include_pad), Global pools, Reduce*, Gemm and MatMul.
+ * auto_pad), BatchNormalization (as per-channel MUL + ADD, folded into the
+ * conv by the passes), Max/AveragePool (ceil_mode, count_include_pad),
+ * Global pools, Reduce*, Gemm and MatMul. ConvTranspose is in
+ * onnx_ops_convt.c, the window/padding rules in onnx_window.c.
  *
- * Padding: ONNX gives explicit begin/end pads; TFLite has SAME/VALID. Pads
- * that place the windows exactly where TFLite's SAME does become SAME,
- * zero pads VALID, anything else an explicit PAD before a VALID op.
+ * 1-D (Conv1d, MaxPool1d, ...: [N, C, L] inputs) are the 2-D ops with
+ * H = 1 on data held [N, 1, L, C] (layout N1LC), so a 1-D CNN chains
+ * CONV_2D/POOL ops without any TRANSPOSE or RESHAPE between them.
  */
 #include <float.h>
 #include <math.h>
@@ -18,146 +19,16 @@
 #include "frontends/onnx/onnx_internal.h"
 #include "ir/shape.h"
 
-typedef struct win2d {
-  int64_t k[2], s[2], d[2], pb[2], pe[2]; /* kernel, stride, dilation, pads (H, W) */
-  int64_t out[2];
-} win2d;
-
-/* Read kernel/stride/dilation/pads/auto_pad for a 2-D window over input
- * spatial dims in[2]; ceil for pools with ceil_mode. */
-static nq_status read_window(ox_ctx *cx, const Onnx__NodeProto *n, const int64_t *in, const int64_t *kernel,
-                             bool ceil_mode, win2d *w, nq_error *err) {
-  int64_t v[8];
-  int c;
-  for (int k = 0; k < 2; k++) {
-    w->k[k] = kernel[k];
-    w->s[k] = w->d[k] = 1;
-    w->pb[k] = w->pe[k] = 0;
-  }
-  NQ_TRY(ox_attr_ints(cx, n, "strides", v, 8, &c, err));
-  if (c >= 0 && c != 2) return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "strides has %d values; 2-D windows only", OX_NODE_ARGS(cx, n), c);
-  if (c == 2) w->s[0] = v[0], w->s[1] = v[1];
-  NQ_TRY(ox_attr_ints(cx, n, "dilations", v, 8, &c, err));
-  if (c >= 0 && c != 2) return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "dilations has %d values", OX_NODE_ARGS(cx, n), c);
-  if (c == 2) w->d[0] = v[0], w->d[1] = v[1];
-  NQ_TRY(ox_attr_ints(cx, n, "pads", v, 8, &c, err));
-  if (c >= 0 && c != 4) return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "pads has %d values; 4 expected", OX_NODE_ARGS(cx, n), c);
-  if (c == 4) w->pb[0] = v[0], w->pb[1] = v[1], w->pe[0] = v[2], w->pe[1] = v[3];
-  for (int k = 0; k < 2; k++) {
-    if (w->k[k] < 1 || w->k[k] > 65536 || w->s[k] < 1 || w->s[k] > 65536 || w->d[k] < 1 || w->d[k] > 65536 ||
-        w->pb[k] < 0 || w->pe[k] < 0 || w->pb[k] > 65536 || w->pe[k] > 65536)
-      return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "kernel/stride/dilation/pads out of range", OX_NODE_ARGS(cx, n));
-  }
-  char ap[32];
-  NQ_TRY(ox_attr_string(cx, n, "auto_pad", "NOTSET", ap, sizeof ap, err));
-  bool same_upper = !strcmp(ap, "SAME_UPPER"), same_lower = !strcmp(ap, "SAME_LOWER");
-  for (int k = 0; k < 2; k++) {
-    int64_t ke = (w->k[k] - 1) * w->d[k] + 1;
-    if (same_upper || same_lower) {
-      int64_t out = (in[k] + w->s[k] - 1) / w->s[k];
-      int64_t total = (out - 1) * w->s[k] + ke - in[k];
-      if (total < 0) total = 0;
-      w->pb[k] = same_upper ? total / 2 : total - total / 2;
-      w->pe[k] = total - w->pb[k];
-      w->out[k] = out;
-      continue;
-    }
-    if (!strcmp(ap, "VALID")) w->pb[k] = w->pe[k] = 0;
-    else if (strcmp(ap, "NOTSET"))
-      return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "auto_pad '%s' unknown", OX_NODE_ARGS(cx, n), ap);
-    int64_t span = in[k] + w->pb[k] + w->pe[k] - ke;
-    if (span < 0) return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "window larger than the padded input", OX_NODE_ARGS(cx, n));
-    int64_t out = ceil_mode ? (span + w->s[k] - 1) / w->s[k] + 1 : span / w->s[k] + 1;
-    /* ceil_mode: a last window starting inside the end padding is dropped. */
-    if (ceil_mode && (out - 1) * w->s[k] >= in[k] + w->pb[k]) out--;
-    w->out[k] = out;
-  }
-  return NQ_OK;
-}
-
-typedef enum { PADK_VALID, PADK_SAME, PADK_EXPLICIT } pad_kind;
-
-/* How to express the window's padding in TFLite; for EXPLICIT, pads[4]
- * gets (top, bottom, left, right) so that VALID on the padded input gives
- * exactly the ONNX output. */
-static pad_kind classify(const win2d *w, const int64_t *in, int64_t *pads) {
-  bool same = true, valid = true;
-  for (int k = 0; k < 2; k++) {
-    int64_t ke = (w->k[k] - 1) * w->d[k] + 1;
-    int64_t out_same = (in[k] + w->s[k] - 1) / w->s[k];
-    int64_t total = (out_same - 1) * w->s[k] + ke - in[k];
-    if (total < 0) total = 0;
-    if (!(w->out[k] == out_same && w->pb[k] == total / 2)) same = false;
-    int64_t need_end = (w->out[k] - 1) * w->s[k] + ke - in[k] - w->pb[k];
-    if (need_end < 0) need_end = 0;
-    if (w->pb[k] != 0 || need_end != 0 || (in[k] - ke) / w->s[k] + 1 != w->out[k]) valid = false;
-    pads[2 * k] = w->pb[k];
-    pads[2 * k + 1] = need_end;
-  }
-  if (valid) return PADK_VALID;
-  if (same) return PADK_SAME;
-  return PADK_EXPLICIT;
-}
-
-static nq_status emit_pad(ox_ctx *cx, int xt, const int64_t *pads, float value, const char *base, int *out,
-                          nq_error *err) {
-  int32_t pd[8] = {0, 0, (int32_t)pads[0], (int32_t)pads[1], (int32_t)pads[2], (int32_t)pads[3], 0, 0};
-  int32_t shape[2] = {4, 2};
-  char name[512];
-  int pt;
-  NQ_TRY(ox_const_i32(cx, ox_name(cx, base, "pads", name, sizeof name), 2, shape, pd, &pt, err));
-  nq_op_params p = nq_op_params_default();
-  if (value == 0.0f) {
-    int ins[2] = {xt, pt};
-    return ox_emit(cx, NQ_OP_PAD, NULL, 2, ins, &p, out, err);
-  }
-  int vt;
-  NQ_TRY(ox_const_f32(cx, ox_name(cx, base, "padval", name, sizeof name), 0, NULL, &value, &vt, err));
-  int ins[3] = {xt, pt, vt};
-  return ox_emit(cx, NQ_OP_PADV2, NULL, 3, ins, &p, out, err);
-}
-
 static nq_status set_out(ox_ctx *cx, const Onnx__NodeProto *n, int t, ox_layout lay, bool nonneg, nq_error *err) {
   NQ_TRY(ox_set_act(cx, n->output[0], t, lay, err));
   ox_find(cx, n->output[0])->nonneg = nonneg;
   return NQ_OK;
 }
 
-static nq_status need_const4(ox_ctx *cx, const Onnx__NodeProto *n, size_t k, ox_value **w, nq_error *err) {
-  NQ_TRY(ox_input(cx, n, k, w, err));
-  if (!(*w)->is_const || (*w)->c.is_int)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "weights '%s' must be a float constant (initializer)",
-                   OX_NODE_ARGS(cx, n), n->input[k]);
-  if ((*w)->rank != 4)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "weights of rank %d; only 2-D convolutions (rank 4) are "
-                   "supported", OX_NODE_ARGS(cx, n), (*w)->rank);
-  return NQ_OK;
-}
-
-static nq_status bias_of(ox_ctx *cx, const Onnx__NodeProto *n, size_t k, int64_t count, const char *base, int *bt,
-                         nq_error *err) {
-  float *b = calloc((size_t)count, sizeof *b);
-  if (!b) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
-  ox_value *bv = ox_opt_input(cx, n, k);
-  if (bv) {
-    if (!bv->is_const || bv->c.n != (size_t)count) {
-      free(b);
-      return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "bias must be a constant of %lld values", OX_NODE_ARGS(cx, n),
-                     (long long)count);
-    }
-    for (int64_t i = 0; i < count; i++) b[i] = (float)ox_const_get(&bv->c, (size_t)i);
-  }
-  char name[512];
-  int32_t c32 = (int32_t)count;
-  nq_status s = ox_const_f32(cx, ox_name(cx, base, "bias", name, sizeof name), 1, &c32, b, bt, err);
-  free(b);
-  return s;
-}
-
 /* One convolution (group 1 or depthwise) on NHWC input xt. W is the ONNX
  * weight slice for it: [O, I, kh, kw] starting at output channel o0. */
 static nq_status conv_one(ox_ctx *cx, const Onnx__NodeProto *n, int xt, const ox_const *W, int64_t o0, int64_t O,
-                          int64_t cin, bool depthwise, const win2d *w, pad_kind pk, const float *bias,
+                          int64_t cin, bool depthwise, const ox_win *w, ox_pad_kind pk, const float *bias,
                           const char *out_name, int *out, nq_error *err) {
   int64_t I = W->dims[1], kh = W->dims[2], kw = W->dims[3];
   size_t cnt = (size_t)(O * kh * kw * I);
@@ -181,7 +52,7 @@ static nq_status conv_one(ox_ctx *cx, const Onnx__NodeProto *n, int xt, const ox
   int32_t o32 = (int32_t)O;
   NQ_TRY(ox_const_f32(cx, ox_name(cx, base, "bias", name, sizeof name), 1, &o32, bias + o0, &bt, err));
   nq_op_params p = nq_op_params_default();
-  p.padding = pk == PADK_SAME ? NQ_PAD_SAME : NQ_PAD_VALID;
+  p.padding = pk == OX_PAD_SAME ? NQ_PAD_SAME : NQ_PAD_VALID;
   p.stride_h = (int)w->s[0];
   p.stride_w = (int)w->s[1];
   p.dilation_h = (int)w->d[0];
@@ -192,31 +63,31 @@ static nq_status conv_one(ox_ctx *cx, const Onnx__NodeProto *n, int xt, const ox
 }
 
 static nq_status op_conv(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
-  ox_value *x, *wv;
-  NQ_TRY(ox_input(cx, n, 0, &x, err));
-  NQ_TRY(need_const4(cx, n, 1, &wv, err));
-  if (x->rank != 4)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "input of rank %d; only 2-D convolutions are supported",
-                   OX_NODE_ARGS(cx, n), x->rank);
+  ox_value *x;
+  ox_const W; /* rank-4 view of the weights ([O, I, 1, K] for 1-D) */
+  NQ_TRY(ox_window_input(cx, n, &x, err));
+  NQ_TRY(ox_conv_weights(cx, n, x, 1, &W, err));
+  int nsp = x->rank - 2;
   int64_t group;
   NQ_TRY(ox_attr_int(cx, n, "group", 1, &group, err));
-  int64_t cin = x->dims[1], O = wv->c.dims[0], I = wv->c.dims[1];
+  int64_t cin = x->dims[1], O = W.dims[0], I = W.dims[1];
   if (group < 1 || cin % group || O % group || I * group != cin)
     return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "input has %lld channels, weights [%lld, %lld, ...] with group %lld "
                    "do not match", OX_NODE_ARGS(cx, n), (long long)cin, (long long)O, (long long)I, (long long)group);
-  int64_t kernel[2] = {wv->c.dims[2], wv->c.dims[3]}, kv[4];
+  int64_t kernel[2] = {W.dims[2], W.dims[3]}, kv[4], in[2];
   int kc;
   NQ_TRY(ox_attr_ints(cx, n, "kernel_shape", kv, 4, &kc, err));
-  if (kc >= 0 && (kc != 2 || kv[0] != kernel[0] || kv[1] != kernel[1]))
+  if (kc >= 0 && (kc != nsp || kv[0] != kernel[2 - nsp] || (nsp == 2 && kv[1] != kernel[1])))
     return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "kernel_shape disagrees with the weights", OX_NODE_ARGS(cx, n));
-  win2d w;
-  NQ_TRY(read_window(cx, n, x->dims + 2, kernel, false, &w, err));
+  ox_spatial(x, in);
+  ox_win w;
+  NQ_TRY(ox_read_window(cx, n, nsp, in, kernel, false, &w, err));
   int64_t pads[4];
-  pad_kind pk = classify(&w, x->dims + 2, pads);
+  ox_pad_kind pk = ox_classify_pads(&w, in, pads);
   int xt;
   NQ_TRY(ox_nhwc(cx, x, &xt, err));
   const char *base = n->name && n->name[0] ? n->name : n->output[0];
-  if (pk == PADK_EXPLICIT) NQ_TRY(emit_pad(cx, xt, pads, 0.0f, base, &xt, err));
+  if (pk == OX_PAD_EXPLICIT) NQ_TRY(ox_emit_pad(cx, xt, pads, 0.0f, base, &xt, err));
   float *bias = calloc((size_t)O, sizeof *bias);
   if (!bias) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
   ox_value *bv = ox_opt_input(cx, n, 2);
@@ -229,35 +100,18 @@ static nq_status op_conv(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   int t;
   nq_status s;
   if (group == 1) {
-    s = conv_one(cx, n, xt, &wv->c, 0, O, cin, false, &w, pk, bias, n->output[0], &t, err);
+    s = conv_one(cx, n, xt, &W, 0, O, cin, false, &w, pk, bias, n->output[0], &t, err);
   } else if (group == cin && I == 1) {
-    s = conv_one(cx, n, xt, &wv->c, 0, O, cin, true, &w, pk, bias, n->output[0], &t, err);
+    s = conv_one(cx, n, xt, &W, 0, O, cin, true, &w, pk, bias, n->output[0], &t, err);
   } else {
     /* Grouped: SPLIT the channels, one CONV_2D per group, CONCATENATION. */
     int g = (int)group;
     int *parts = calloc((size_t)g * 2, sizeof *parts);
     s = parts ? NQ_OK : nq_fail(err, NQ_ERR_NOMEM, "out of memory");
-    char name[512];
-    int axis_t = -1;
-    int32_t three = 3;
-    if (s == NQ_OK) s = ox_const_i32(cx, ox_name(cx, base, "axis", name, sizeof name), 0, NULL, &three, &axis_t, err);
-    for (int k = 0; s == NQ_OK && k < g; k++) {
-      parts[k] = nq_graph_add_tensor(cx->g, ox_name(cx, base, "group", name, sizeof name), NQ_FLOAT32, 0, NULL, err);
-      if (parts[k] < 0) s = err->code;
-    }
-    if (s == NQ_OK) {
-      nq_op_params p = nq_op_params_default();
-      p.num = g;
-      int ins[2] = {axis_t, xt};
-      int node = nq_graph_add_node(cx->g, NQ_OP_SPLIT, base, 2, ins, g, parts, &p, err);
-      if (node < 0) s = err->code;
-      else {
-        s = nq_infer_node_shapes(cx->g, node, true, err);
-      }
-    }
+    if (s == NQ_OK) s = ox_split_channels(cx, base, xt, g, parts, err);
     int64_t og = O / group;
     for (int k = 0; s == NQ_OK && k < g; k++)
-      s = conv_one(cx, n, parts[k], &wv->c, k * og, og, cin / group, false, &w, pk, bias, NULL, &parts[g + k], err);
+      s = conv_one(cx, n, parts[k], &W, k * og, og, cin / group, false, &w, pk, bias, NULL, &parts[g + k], err);
     if (s == NQ_OK) {
       nq_op_params p = nq_op_params_default();
       p.axis = 3;
@@ -267,90 +121,7 @@ static nq_status op_conv(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   }
   free(bias);
   NQ_TRY(s);
-  return set_out(cx, n, t, OX_NHWC, false, err);
-}
-
-static nq_status op_conv_transpose(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
-  ox_value *x, *wv;
-  NQ_TRY(ox_input(cx, n, 0, &x, err));
-  NQ_TRY(need_const4(cx, n, 1, &wv, err));
-  int64_t group;
-  NQ_TRY(ox_attr_int(cx, n, "group", 1, &group, err));
-  if (x->rank != 4 || group != 1 || wv->c.dims[0] != x->dims[1])
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "only 2-D, group 1 transposed convolutions are supported "
-                   "(weights [C_in, C_out, kh, kw])", OX_NODE_ARGS(cx, n));
-  int64_t I = wv->c.dims[0], O = wv->c.dims[1], kh = wv->c.dims[2], kw = wv->c.dims[3];
-  win2d w;
-  int64_t kernel[2] = {kh, kw};
-  NQ_TRY(read_window(cx, n, x->dims + 2, kernel, false, &w, err));
-  if (w.d[0] != 1 || w.d[1] != 1)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "dilated transposed convolution", OX_NODE_ARGS(cx, n));
-  int64_t opad[4] = {0, 0}, osh[4];
-  int c1, c2;
-  NQ_TRY(ox_attr_ints(cx, n, "output_padding", opad, 4, &c1, err));
-  NQ_TRY(ox_attr_ints(cx, n, "output_shape", osh, 4, &c2, err));
-  if (c1 < 0) opad[0] = opad[1] = 0;
-  else if (c1 != 2) return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "output_padding needs 2 values", OX_NODE_ARGS(cx, n));
-  if (c2 >= 0 && c2 != 2) return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "output_shape needs 2 values", OX_NODE_ARGS(cx, n));
-  char ap[32];
-  NQ_TRY(ox_attr_string(cx, n, "auto_pad", "NOTSET", ap, sizeof ap, err));
-  bool same_upper = !strcmp(ap, "SAME_UPPER"), same_lower = !strcmp(ap, "SAME_LOWER");
-  /* full: every position a kernel tap reaches, plus output_padding (those
-   * get only the bias); the ONNX output is a crop of it. */
-  int64_t full[2], out[2];
-  for (int k = 0; k < 2; k++) {
-    if (opad[k] < 0 || opad[k] >= 65536)
-      return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "output_padding %lld", OX_NODE_ARGS(cx, n), (long long)opad[k]);
-    full[k] = w.s[k] * (x->dims[2 + k] - 1) + kernel[k] + opad[k];
-    if (c2 == 2 || same_upper || same_lower) {
-      out[k] = c2 == 2 ? osh[k] : x->dims[2 + k] * w.s[k];
-      int64_t total = full[k] - out[k];
-      w.pb[k] = same_upper ? total / 2 : total - total / 2;
-    } else {
-      if (!strcmp(ap, "VALID")) w.pb[k] = w.pe[k] = 0;
-      out[k] = full[k] - w.pb[k] - w.pe[k];
-    }
-    if (out[k] < 1 || w.pb[k] < 0 || w.pb[k] + out[k] > full[k] || full[k] > 65536)
-      return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "output size %lld with pads %lld does not fit the %lld "
-                     "positions the kernel reaches", OX_NODE_ARGS(cx, n), (long long)out[k], (long long)w.pb[k],
-                     (long long)full[k]);
-  }
-  float *wt = malloc((size_t)(O * kh * kw * I) * sizeof *wt);
-  if (!wt) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
-  for (int64_t i = 0; i < I; i++)
-    for (int64_t o = 0; o < O; o++)
-      for (int64_t h = 0; h < kh; h++)
-        for (int64_t q = 0; q < kw; q++)
-          wt[((o * kh + h) * kw + q) * I + i] = wv->c.f[((i * O + o) * kh + h) * kw + q];
-  const char *base = n->name && n->name[0] ? n->name : n->output[0];
-  char name[512];
-  int32_t shape[4] = {(int32_t)O, (int32_t)kh, (int32_t)kw, (int32_t)I};
-  int wtid, bt, st, xt, t;
-  nq_status s = ox_const_f32(cx, ox_name(cx, base, "weights", name, sizeof name), 4, shape, wt, &wtid, err);
-  free(wt);
-  NQ_TRY(s);
-  NQ_TRY(bias_of(cx, n, 2, O, base, &bt, err));
-  int32_t os[4] = {(int32_t)x->dims[0], (int32_t)full[0], (int32_t)full[1], (int32_t)O}, four = 4;
-  NQ_TRY(ox_const_i32(cx, ox_name(cx, base, "output_shape", name, sizeof name), 1, &four, os, &st, err));
-  NQ_TRY(ox_nhwc(cx, x, &xt, err));
-  nq_op_params p = nq_op_params_default();
-  p.padding = NQ_PAD_VALID;
-  p.stride_h = (int)w.s[0];
-  p.stride_w = (int)w.s[1];
-  bool crop = out[0] != full[0] || out[1] != full[1];
-  int ins[4] = {st, wtid, xt, bt};
-  NQ_TRY(ox_emit(cx, NQ_OP_TRANSPOSE_CONV, crop ? NULL : n->output[0], 4, ins, &p, &t, err));
-  if (crop) {
-    int32_t b[4] = {0, (int32_t)w.pb[0], (int32_t)w.pb[1], 0};
-    int32_t sz[4] = {(int32_t)x->dims[0], (int32_t)out[0], (int32_t)out[1], (int32_t)O};
-    int bt2, szt;
-    NQ_TRY(ox_const_i32(cx, ox_name(cx, base, "begin", name, sizeof name), 1, &four, b, &bt2, err));
-    NQ_TRY(ox_const_i32(cx, ox_name(cx, base, "size", name, sizeof name), 1, &four, sz, &szt, err));
-    int ci[3] = {t, bt2, szt};
-    nq_op_params sp = nq_op_params_default();
-    NQ_TRY(ox_emit(cx, NQ_OP_SLICE, n->output[0], 3, ci, &sp, &t, err));
-  }
-  return set_out(cx, n, t, OX_NHWC, false, err);
+  return set_out(cx, n, t, ox_channels_last_of_rank(x->rank), false, err);
 }
 
 static nq_status op_batchnorm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
@@ -384,8 +155,8 @@ static nq_status op_batchnorm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *er
     sh.f[c] = (float)(b - m * a);
   }
   int xt, t1, t;
-  ox_layout lay = ox_is_nhwc4(x) ? OX_NHWC : OX_LOGICAL;
-  if (lay == OX_NHWC) s = ox_nhwc(cx, x, &xt, err);
+  ox_layout lay = ox_channels_last(x);
+  if (lay != OX_LOGICAL) s = ox_nhwc(cx, x, &xt, err);
   else s = ox_logical(cx, x, &xt, err);
   if (s == NQ_OK) s = ox_binary_const(cx, x, xt, lay, NQ_OP_MUL, &sc, NULL, &t1, err);
   if (s == NQ_OK) s = ox_binary_const(cx, x, t1, lay, NQ_OP_ADD, &sh, n->output[0], &t, err);
@@ -398,54 +169,56 @@ static nq_status op_batchnorm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *er
 static nq_status op_pool(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   bool is_max = !strcmp(n->op_type, "MaxPool");
   ox_value *x;
-  NQ_TRY(ox_input(cx, n, 0, &x, err));
-  if (x->rank != 4)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "input of rank %d; only 2-D pooling is supported",
-                   OX_NODE_ARGS(cx, n), x->rank);
+  NQ_TRY(ox_window_input(cx, n, &x, err));
   if (n->n_output > 1 && n->output[1][0])
     return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "the Indices output is not supported", OX_NODE_ARGS(cx, n));
-  int64_t kernel[4], ceil_mode, cip;
+  int nsp = x->rank - 2;
+  int64_t kv[4], kernel[2] = {1, 1}, in[2], ceil_mode, cip;
   int kc;
-  NQ_TRY(ox_attr_ints(cx, n, "kernel_shape", kernel, 4, &kc, err));
-  if (kc != 2) return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "kernel_shape must have 2 values", OX_NODE_ARGS(cx, n));
+  NQ_TRY(ox_attr_ints(cx, n, "kernel_shape", kv, 4, &kc, err));
+  if (kc != nsp)
+    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "kernel_shape has %d values; %d expected for a rank-%d input",
+                   OX_NODE_ARGS(cx, n), kc, nsp, x->rank);
+  for (int k = 0; k < nsp; k++) kernel[2 - nsp + k] = kv[k];
   NQ_TRY(ox_attr_int(cx, n, "ceil_mode", 0, &ceil_mode, err));
   NQ_TRY(ox_attr_int(cx, n, "count_include_pad", 0, &cip, err));
-  win2d w;
-  NQ_TRY(read_window(cx, n, x->dims + 2, kernel, ceil_mode != 0, &w, err));
+  ox_spatial(x, in);
+  ox_win w;
+  NQ_TRY(ox_read_window(cx, n, nsp, in, kernel, ceil_mode != 0, &w, err));
   if (w.d[0] != 1 || w.d[1] != 1)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "dilated pooling", OX_NODE_ARGS(cx, n));
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "dilated pooling has no TFLite op", OX_NODE_ARGS(cx, n));
   int64_t pads[4];
-  pad_kind pk = classify(&w, x->dims + 2, pads);
+  ox_pad_kind pk = ox_classify_pads(&w, in, pads);
   int xt, t;
   NQ_TRY(ox_nhwc(cx, x, &xt, err));
   const char *base = n->name && n->name[0] ? n->name : n->output[0];
-  if (!is_max && pk != PADK_VALID) {
+  if (!is_max && pk != OX_PAD_VALID) {
     bool pads_given = w.pb[0] || w.pb[1] || w.pe[0] || w.pe[1];
     /* TFLite's SAME average excludes the padding (count_include_pad 0). */
-    if (pk == PADK_SAME && (cip == 0 || !pads_given)) {
+    if (pk == OX_PAD_SAME && (cip == 0 || !pads_given)) {
       /* fine as SAME */
     } else if (cip && !ceil_mode) {
-      pk = PADK_EXPLICIT; /* zeros counted: PAD then VALID is exact */
+      pk = OX_PAD_EXPLICIT; /* zeros counted: PAD then VALID is exact */
     } else {
       return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "this padding (pads %lld,%lld,%lld,%lld, ceil_mode %lld, "
                      "count_include_pad %lld) has no TFLite equivalent", OX_NODE_ARGS(cx, n), (long long)w.pb[0],
                      (long long)w.pb[1], (long long)w.pe[0], (long long)w.pe[1], (long long)ceil_mode, (long long)cip);
     }
   }
-  if (pk == PADK_EXPLICIT) {
+  if (pk == OX_PAD_EXPLICIT) {
     /* Max pool pads must never win: 0 is enough after a ReLU-like op,
      * otherwise the lowest float (exact in float, see the report). */
     float pv = is_max && !x->nonneg ? -FLT_MAX : 0.0f;
-    NQ_TRY(emit_pad(cx, xt, pads, pv, base, &xt, err));
+    NQ_TRY(ox_emit_pad(cx, xt, pads, pv, base, &xt, err));
   }
   nq_op_params p = nq_op_params_default();
-  p.padding = pk == PADK_SAME ? NQ_PAD_SAME : NQ_PAD_VALID;
+  p.padding = pk == OX_PAD_SAME ? NQ_PAD_SAME : NQ_PAD_VALID;
   p.stride_h = (int)w.s[0];
   p.stride_w = (int)w.s[1];
   p.filter_h = (int)w.k[0];
   p.filter_w = (int)w.k[1];
   NQ_TRY(ox_emit(cx, is_max ? NQ_OP_MAX_POOL_2D : NQ_OP_AVERAGE_POOL_2D, n->output[0], 1, &xt, &p, &t, err));
-  return set_out(cx, n, t, OX_NHWC, x->nonneg, err);
+  return set_out(cx, n, t, ox_channels_last_of_rank(x->rank), x->nonneg, err);
 }
 
 /* Reduction over logical axes (all when none given). */
@@ -459,16 +232,18 @@ static nq_status reduce(ox_ctx *cx, const Onnx__NodeProto *n, nq_op op, ox_value
   }
   if (na <= 0)
     for (int k = 0; k < x->rank; k++) red[k] = true;
-  ox_layout lay = ox_is_nhwc4(x) ? OX_NHWC : OX_LOGICAL;
+  ox_layout lay = ox_channels_last(x);
   ox_layout out_lay = lay;
-  if (lay == OX_NHWC && !keep) {
-    /* Remaining IR axes must be in logical order for a logical result. */
-    static const int phys_to_log[4] = {0, 2, 3, 1};
+  if (lay != OX_LOGICAL && !keep) {
+    /* Remaining IR axes must be in logical order for a logical result
+     * (-1: N1LC's unit axis, always reduced away here). */
+    static const int nhwc_to_log[4] = {0, 2, 3, 1}, n1lc_to_log[4] = {0, -1, 2, 1};
+    const int *phys_to_log = lay == OX_NHWC ? nhwc_to_log : n1lc_to_log;
     int last = -1;
     bool ordered = true;
     for (int p = 0; p < 4; p++) {
       int l = phys_to_log[p];
-      if (red[l]) continue;
+      if (l < 0 || red[l]) continue;
       if (l < last) ordered = false;
       last = l;
     }
@@ -476,12 +251,13 @@ static nq_status reduce(ox_ctx *cx, const Onnx__NodeProto *n, nq_op op, ox_value
     out_lay = OX_LOGICAL;
   }
   int xt;
-  if (lay == OX_NHWC) NQ_TRY(ox_nhwc(cx, x, &xt, err));
+  if (lay != OX_LOGICAL) NQ_TRY(ox_nhwc(cx, x, &xt, err));
   else NQ_TRY(ox_logical(cx, x, &xt, err));
-  int32_t ax[NQ_MAX_RANK];
+  int32_t ax[NQ_MAX_RANK + 1];
   int32_t cnt = 0;
   for (int k = 0; k < x->rank; k++)
     if (red[k]) ax[cnt++] = ox_phys_axis(lay, x->rank, k);
+  if (lay == OX_N1LC && !keep) ax[cnt++] = 1; /* drop the unit H axis too */
   char name[512];
   int at, t;
   NQ_TRY(ox_const_i32(cx, ox_name(cx, x->name, "axes", name, sizeof name), 1, &cnt, ax, &at, err));
@@ -665,7 +441,7 @@ static nq_status op_matmul(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) 
 
 ox_op_fn ox_find_op_nn(const char *op) {
   static const struct { const char *name; ox_op_fn fn; } table[] = {
-      {"Conv", op_conv}, {"ConvTranspose", op_conv_transpose}, {"BatchNormalization", op_batchnorm},
+      {"Conv", op_conv}, {"ConvTranspose", ox_op_conv_transpose}, {"BatchNormalization", op_batchnorm},
       {"MaxPool", op_pool}, {"AveragePool", op_pool}, {"GlobalAveragePool", op_global_pool},
       {"GlobalMaxPool", op_global_pool}, {"ReduceMean", op_reduce}, {"ReduceMax", op_reduce},
       {"ReduceMin", op_reduce}, {"ReduceSum", op_reduce}, {"ReduceProd", op_reduce}, {"Gemm", op_gemm},

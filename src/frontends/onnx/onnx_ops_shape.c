@@ -35,6 +35,49 @@ static nq_status reshape_to(ox_ctx *cx, ox_value *x, const int64_t *dims, int r,
     NQ_TRY(ox_reshape_tensor(cx, x->t, r, ps, name, &t, err));
     return set_out(cx, name, t, OX_NHWC, nonneg, err);
   }
+  /* [N, C, 1, L] <-> [N, C, L]: N1LC data is the NHWC data of [N, C, 1, L]
+   * (a 1-D net built from 2-D ops, or the reverse), so the IR tensor is
+   * shared; [N, C, H, 1] -> [N, C, H] is a reshape of the same memory. */
+  if (ox_is_n1lc(x) && r == 4 && dims[0] == x->dims[0] && dims[1] == x->dims[1] && dims[2] == 1 &&
+      dims[3] == x->dims[2] && x->dims[1] != 1)
+    return set_out(cx, name, x->t, OX_NHWC, nonneg, err);
+  if (ox_is_nhwc4(x) && r == 3 && dims[0] == x->dims[0] && dims[1] == x->dims[1] && x->dims[1] != 1 &&
+      (x->dims[2] == 1 || x->dims[3] == 1) && dims[2] == x->dims[2] * x->dims[3]) {
+    if (x->dims[2] == 1) return set_out(cx, name, x->t, OX_N1LC, nonneg, err);
+    int32_t n1lc[4] = {(int32_t)dims[0], 1, (int32_t)dims[2], (int32_t)dims[1]};
+    NQ_TRY(ox_reshape_tensor(cx, x->t, 4, n1lc, name, &t, err));
+    return set_out(cx, name, t, OX_N1LC, nonneg, err);
+  }
+  /* [N, C, H, W] -> [N, C*H, W] (a CRNN's 2-D features into a 1-D conv):
+   * one TRANSPOSE of [N, H, W, C] to [N, W, C, H] is the N1LC data. */
+  if (ox_is_nhwc4(x) && r == 3 && dims[0] == x->dims[0] && dims[1] == x->dims[1] * x->dims[2] &&
+      dims[2] == x->dims[3] && x->dims[1] != 1 && x->dims[2] != 1 && !ox_consumers_prefer_logical(cx, name)) {
+    static const int32_t to_nwch[4] = {0, 2, 3, 1};
+    int32_t n1lc[4] = {(int32_t)dims[0], 1, (int32_t)dims[2], (int32_t)dims[1]};
+    char tn[512];
+    int tt;
+    NQ_TRY(ox_transpose_tensor(cx, x->t, 4, to_nwch, ox_name(cx, name, "nwch", tn, sizeof tn), &tt, err));
+    NQ_TRY(ox_reshape_tensor(cx, tt, 4, n1lc, name, &t, err));
+    return set_out(cx, name, t, OX_N1LC, nonneg, err);
+  }
+  if (ox_is_n1lc(x)) {
+    int64_t C = x->dims[1], L = x->dims[2];
+    if (C == 1 || L == 1) { /* [N, L, C] and [N, C, L] orders coincide */
+      NQ_TRY(ox_reshape_tensor(cx, x->t, r, shape, name, &t, err));
+      return set_out(cx, name, t, OX_LOGICAL, nonneg, err);
+    }
+    if (r == 2 && dims[0] == x->dims[0]) { /* flatten: keep [N, L, C] order, mark it (H = 1) */
+      NQ_TRY(ox_reshape_tensor(cx, x->t, r, shape, name, &t, err));
+      NQ_TRY(set_out(cx, name, t, OX_LOGICAL, nonneg, err));
+      ox_value *v = ox_find(cx, name);
+      v->lay = OX_FLAT_NHWC;
+      v->fc = (int32_t)C;
+      v->fh = 1;
+      v->fw = (int32_t)L;
+      v->t_logical = -1;
+      return NQ_OK;
+    }
+  }
   if (ox_is_nhwc4(x)) {
     int64_t C = x->dims[1], HW = x->dims[2] * x->dims[3];
     if (C == 1 || HW == 1) { /* NHWC and NCHW orders coincide */
@@ -185,6 +228,28 @@ static nq_status op_transpose(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *er
       return set_out(cx, n->output[0], t, OX_NHWC, false, err);
     }
   }
+  /* Rank 3: the memory order of x is [N, L, C] for N1LC, logical else.
+   * A transpose that reads that memory in the output's logical order is a
+   * RESHAPE; one that reads it as the output's N1LC order (x.permute(0, 2, 1)
+   * of a [N, L, C] input before a Conv1d) is a RESHAPE to [N, 1, L, C]. */
+  if (np == 3 && !x->is_const && (x->lay == OX_N1LC || x->lay == OX_LOGICAL)) {
+    static const int mem_n1lc[3] = {0, 2, 1}, mem_logical[3] = {0, 1, 2};
+    const int *mem = x->lay == OX_N1LC ? mem_n1lc : mem_logical;
+    int32_t od[3];
+    for (int k = 0; k < 3; k++) od[k] = (int32_t)x->dims[perm[k]];
+    bool as_logical = perm[0] == mem[0] && perm[1] == mem[1] && perm[2] == mem[2];
+    bool as_n1lc = perm[0] == mem[0] && perm[2] == mem[1] && perm[1] == mem[2];
+    int t;
+    if (as_logical) {
+      NQ_TRY(ox_reshape_tensor(cx, x->t, 3, od, n->output[0], &t, err));
+      return set_out(cx, n->output[0], t, OX_LOGICAL, x->nonneg, err);
+    }
+    if (as_n1lc && (x->lay == OX_N1LC || !ox_consumers_prefer_logical(cx, n->output[0]))) {
+      int32_t n1lc[4] = {od[0], 1, od[2], od[1]};
+      NQ_TRY(ox_reshape_tensor(cx, x->t, 4, n1lc, n->output[0], &t, err));
+      return set_out(cx, n->output[0], t, OX_N1LC, x->nonneg, err);
+    }
+  }
   int32_t q[NQ_MAX_RANK];
   int src;
   if (!x->is_const && x->lay == OX_NHWC) {
@@ -240,11 +305,12 @@ static nq_status op_concat(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) 
   NQ_TRY(ox_input(cx, n, 0, &first, err));
   int rank = first->rank;
   bool nhwc = false, nonneg = true;
+  ox_layout cl = ox_channels_last_of_rank(rank); /* NHWC or N1LC */
   for (size_t k = 0; k < n->n_input; k++) {
     ox_value *v;
     NQ_TRY(ox_input(cx, n, k, &v, err));
     if (v->rank != rank) return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "inputs differ in rank", OX_NODE_ARGS(cx, n));
-    if (ox_is_nhwc4(v)) nhwc = true;
+    if (cl != OX_LOGICAL && ox_channels_last(v) == cl) nhwc = true;
     nonneg = nonneg && v->nonneg;
   }
   int64_t axis;
@@ -259,12 +325,12 @@ static nq_status op_concat(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) 
     s = nhwc ? ox_nhwc(cx, v, &ins[k], err) : ox_logical(cx, v, &ins[k], err);
   }
   nq_op_params p = nq_op_params_default();
-  p.axis = nhwc ? ox_phys_axis(OX_NHWC, 4, ax) : ax;
+  p.axis = nhwc ? ox_phys_axis(cl, rank, ax) : ax;
   int t = -1;
   if (s == NQ_OK) s = ox_emit(cx, NQ_OP_CONCATENATION, n->output[0], (int)n->n_input, ins, &p, &t, err);
   free(ins);
   NQ_TRY(s);
-  return set_out(cx, n->output[0], t, nhwc ? OX_NHWC : OX_LOGICAL, nonneg, err);
+  return set_out(cx, n->output[0], t, nhwc ? cl : OX_LOGICAL, nonneg, err);
 }
 
 static nq_status op_split(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
@@ -298,10 +364,10 @@ static nq_status op_split(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   if (s == NQ_OK && sum != total)
     s = nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "split sizes add to %lld, axis has %lld", OX_NODE_ARGS(cx, n),
                 (long long)sum, (long long)total);
-  ox_layout lay = ox_is_nhwc4(x) ? OX_NHWC : OX_LOGICAL;
+  ox_layout lay = ox_channels_last(x); /* e.g. GLU's x.chunk(2, dim=1) of a 1-D net stays N1LC */
   int xt = -1, st = -1, at = -1;
   char name[512];
-  if (s == NQ_OK) s = lay == OX_NHWC ? ox_nhwc(cx, x, &xt, err) : ox_logical(cx, x, &xt, err);
+  if (s == NQ_OK) s = lay != OX_LOGICAL ? ox_nhwc(cx, x, &xt, err) : ox_logical(cx, x, &xt, err);
   int32_t *s32 = s == NQ_OK ? calloc(no, sizeof *s32) : NULL;
   if (s == NQ_OK && !s32) s = nq_fail(err, NQ_ERR_NOMEM, "out of memory");
   for (size_t k = 0; s == NQ_OK && k < no; k++) s32[k] = (int32_t)sizes[k];
@@ -334,11 +400,13 @@ static nq_status op_slice(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   NQ_TRY(ox_input(cx, n, 0, &x, err));
   int64_t start[NQ_MAX_RANK], step[NQ_MAX_RANK], cnt[NQ_MAX_RANK];
   NQ_TRY(ox_slice_params(cx, n, x->rank, x->dims, start, step, cnt, err));
-  ox_layout lay = ox_is_nhwc4(x) ? OX_NHWC : OX_LOGICAL;
+  /* Channels last kept; a TCN's causal trim x[:, :, :-k] of N1LC data
+   * slices IR axis 2, the unit axis 1 is taken whole. */
+  ox_layout lay = ox_channels_last(x);
   int xt;
-  if (lay == OX_NHWC) NQ_TRY(ox_nhwc(cx, x, &xt, err));
+  if (lay != OX_LOGICAL) NQ_TRY(ox_nhwc(cx, x, &xt, err));
   else NQ_TRY(ox_logical(cx, x, &xt, err));
-  int32_t b[NQ_MAX_RANK], e[NQ_MAX_RANK], st[NQ_MAX_RANK];
+  int32_t b[NQ_MAX_RANK] = {0}, e[NQ_MAX_RANK] = {0, 1}, st[NQ_MAX_RANK] = {1, 1};
   nq_op_params p = nq_op_params_default();
   for (int k = 0; k < x->rank; k++) {
     int pk = ox_phys_axis(lay, x->rank, k);
@@ -355,7 +423,7 @@ static nq_status op_slice(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   }
   const char *base = n->name && n->name[0] ? n->name : n->output[0];
   char name[512];
-  int32_t r = x->rank;
+  int32_t r = lay == OX_N1LC ? 4 : x->rank;
   int bt, et, stt, t;
   NQ_TRY(ox_const_i32(cx, ox_name(cx, base, "begin", name, sizeof name), 1, &r, b, &bt, err));
   NQ_TRY(ox_const_i32(cx, ox_name(cx, base, "end", name, sizeof name), 1, &r, e, &et, err));
@@ -393,11 +461,15 @@ static nq_status op_pad(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
     if (pads[k] < 0 || pads[k] > 65536)
       return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "negative or huge pads (%lld)", OX_NODE_ARGS(cx, n),
                      (long long)pads[k]);
-  ox_layout lay = ox_is_nhwc4(x) ? OX_NHWC : OX_LOGICAL;
+  bool none = true; /* all-zero pads (PyTorch writes them before AvgPool1d): no op */
+  for (int k = 0; k < np; k++) none = none && pads[k] == 0;
+  if (none) return ox_set_alias(cx, n, 0, x, err);
+  ox_layout lay = ox_channels_last(x);
   int xt;
-  if (lay == OX_NHWC) NQ_TRY(ox_nhwc(cx, x, &xt, err));
+  if (lay != OX_LOGICAL) NQ_TRY(ox_nhwc(cx, x, &xt, err));
   else NQ_TRY(ox_logical(cx, x, &xt, err));
-  int32_t pd[2 * NQ_MAX_RANK];
+  int ir_rank = lay == OX_N1LC ? 4 : x->rank;
+  int32_t pd[2 * NQ_MAX_RANK] = {0};
   for (int k = 0; k < x->rank; k++) {
     int pk = ox_phys_axis(lay, x->rank, k);
     pd[2 * pk] = (int32_t)pads[k];
@@ -405,7 +477,7 @@ static nq_status op_pad(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   }
   const char *base = n->name && n->name[0] ? n->name : n->output[0];
   char name[512];
-  int32_t shape[2] = {x->rank, 2};
+  int32_t shape[2] = {ir_rank, 2};
   int pt, t;
   NQ_TRY(ox_const_i32(cx, ox_name(cx, base, "pads", name, sizeof name), 2, shape, pd, &pt, err));
   nq_op_params p = nq_op_params_default();
@@ -432,8 +504,12 @@ static nq_status op_resize(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) 
   bool upsample = !strcmp(n->op_type, "Upsample");
   ox_value *x;
   NQ_TRY(ox_input(cx, n, 0, &x, err));
-  if (x->rank != 4)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "only 4-D (NCHW) resizing is supported", OX_NODE_ARGS(cx, n));
+  int rank = x->rank;
+  if (rank != 4 && rank != 3)
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "input of rank %d: only 1-D [N, C, L] and 2-D [N, C, H, W] "
+                   "resizing is supported", OX_NODE_ARGS(cx, n), rank);
+  /* A 1-D resize is the 2-D one of [N, C, 1, L] (N1LC data). */
+  int64_t xd[4] = {x->dims[0], x->dims[1], rank == 4 ? x->dims[2] : 1, rank == 4 ? x->dims[3] : x->dims[2]};
   char mode[32], ctm[40], nm[40];
   NQ_TRY(ox_attr_string(cx, n, "mode", "nearest", mode, sizeof mode, err));
   NQ_TRY(ox_attr_string(cx, n, "coordinate_transformation_mode", "half_pixel", ctm, sizeof ctm, err));
@@ -445,9 +521,10 @@ static nq_status op_resize(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) 
   ox_value *sz = (!upsample && cx->opset >= 11) ? ox_opt_input(cx, n, 3) : NULL;
   if (sz && sz->is_const && sz->c.n == 0) sz = NULL;
   if (sz) {
-    if (!sz->is_const || sz->c.n != 4)
-      return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "sizes must be a constant of 4 values", OX_NODE_ARGS(cx, n));
-    for (int k = 0; k < 4; k++) {
+    if (!sz->is_const || sz->c.n != (size_t)rank)
+      return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "sizes must be a constant of %d values", OX_NODE_ARGS(cx, n),
+                     rank);
+    for (int k = 0; k < rank; k++) {
       out[k] = ox_const_geti(&sz->c, (size_t)k);
       scale[k] = x->dims[k] ? (double)out[k] / (double)x->dims[k] : 1.0;
     }
@@ -455,22 +532,30 @@ static nq_status op_resize(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) 
     float sc[4];
     const Onnx__AttributeProto *a = upsample && cx->opset < 9 ? ox_attr(n, "scales") : NULL;
     if (a) {
-      if (a->n_floats != 4) return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "scales needs 4 values", OX_NODE_ARGS(cx, n));
-      for (int k = 0; k < 4; k++) sc[k] = a->floats[k];
+      if (a->n_floats != (size_t)rank)
+        return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "scales needs %d values", OX_NODE_ARGS(cx, n), rank);
+      for (int k = 0; k < rank; k++) sc[k] = a->floats[k];
     } else {
       ox_value *s = ox_opt_input(cx, n, upsample || cx->opset < 11 ? 1 : 2);
-      if (!s || !s->is_const || s->c.n != 4)
-        return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "scales must be a constant of 4 values", OX_NODE_ARGS(cx, n));
-      for (int k = 0; k < 4; k++) sc[k] = (float)ox_const_get(&s->c, (size_t)k);
+      if (!s || !s->is_const || s->c.n != (size_t)rank)
+        return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "scales must be a constant of %d values",
+                       OX_NODE_ARGS(cx, n), rank);
+      for (int k = 0; k < rank; k++) sc[k] = (float)ox_const_get(&s->c, (size_t)k);
     }
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < rank; k++) {
       if (!(sc[k] > 0 && sc[k] < 65536))
         return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "scale %g", OX_NODE_ARGS(cx, n), sc[k]);
       out[k] = (int64_t)floor((double)x->dims[k] * sc[k]);
       scale[k] = sc[k];
     }
   }
-  if (out[0] != x->dims[0] || out[1] != x->dims[1])
+  if (rank == 3) { /* L to the W slot, H = 1 unscaled */
+    out[3] = out[2];
+    scale[3] = scale[2];
+    out[2] = 1;
+    scale[2] = 1.0;
+  }
+  if (out[0] != xd[0] || out[1] != xd[1])
     return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "only spatial (H, W) resizing is supported", OX_NODE_ARGS(cx, n));
   if (out[2] < 1 || out[3] < 1 || out[2] > 65536 || out[3] > 65536)
     return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "output size %lldx%lld", OX_NODE_ARGS(cx, n), (long long)out[2],
@@ -488,7 +573,7 @@ static nq_status op_resize(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) 
   /* TFLite and ONNX map output coordinates to input ones differently in
    * general; accept only when they agree on every row and column. */
   for (int k = 2; k < 4; k++) {
-    int64_t in = x->dims[k], o_n = out[k];
+    int64_t in = xd[k], o_n = out[k];
     double tscale = p.align_corners && o_n > 1 ? (double)(in - 1) / (double)(o_n - 1) : (double)in / (double)o_n;
     for (int64_t o = 0; o < o_n; o++) {
       double oc;
@@ -530,7 +615,7 @@ static nq_status op_resize(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) 
   NQ_TRY(ox_const_i32(cx, ox_name(cx, base, "size", name, sizeof name), 1, &two, hw, &st, err));
   int ins[2] = {xt, st};
   NQ_TRY(ox_emit(cx, op, n->output[0], 2, ins, &p, &t, err));
-  return set_out(cx, n->output[0], t, OX_NHWC, x->nonneg, err);
+  return set_out(cx, n->output[0], t, ox_channels_last_of_rank(rank), x->nonneg, err);
 }
 
 static nq_status op_gather(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {

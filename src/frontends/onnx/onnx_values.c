@@ -124,6 +124,15 @@ nq_status ox_set_act(ox_ctx *cx, const char *name, int t, ox_layout lay, nq_erro
       return nq_fail(err, NQ_ERR_INTERNAL, "%s: value '%s': NHWC layout needs rank 4 or 5", cx->path, name);
     for (int k = 0; k < x->rank; k++) v->dims[k] = x->shape[ox_phys_axis(OX_NHWC, x->rank, k)];
   }
+  if (lay == OX_N1LC) {
+    if (x->rank != 4 || x->shape[1] != 1)
+      return nq_fail(err, NQ_ERR_INTERNAL, "%s: value '%s': N1LC layout needs a [N, 1, L, C] tensor", cx->path, name);
+    v->rank = 3;
+    v->dims[1] = x->shape[3];
+    v->dims[2] = x->shape[2];
+    v->dims[3] = 0;
+    v->t_nhwc = t;
+  }
   if (lay == OX_NHWC && x->rank == 4) v->t_nhwc = t;
   if (lay == OX_LOGICAL) v->t_logical = t;
   return NQ_OK;
@@ -300,6 +309,22 @@ nq_status ox_logical(ox_ctx *cx, ox_value *v, int *t, nq_error *err) {
     } else {
       NQ_TRY(transpose(cx, v->t, to_nchw, name, &out, err));
     }
+  } else if (v->lay == OX_N1LC) {
+    /* [N, 1, L, C] -> [N, L, C] (same memory) -> [N, C, L]; one reshape
+     * when C or L is 1. */
+    int32_t N = (int32_t)v->dims[0], C = (int32_t)v->dims[1], L = (int32_t)v->dims[2];
+    int32_t ncl[3] = {N, C, L}, nlc[3] = {N, L, C};
+    static const int32_t swap[3] = {0, 2, 1};
+    snprintf(name, sizeof name, "%.400s/ncl", v->name);
+    if (C == 1 || L == 1) {
+      NQ_TRY(reshape(cx, v->t, 3, ncl, name, &out, err));
+    } else {
+      char nn[512];
+      int a;
+      snprintf(nn, sizeof nn, "%.400s/nlc", v->name);
+      NQ_TRY(reshape(cx, v->t, 3, nlc, nn, &a, err));
+      NQ_TRY(ox_transpose_tensor(cx, a, 3, swap, name, &out, err));
+    }
   } else if (v->lay == OX_FLAT_NHWC) {
     int32_t nhwc[4] = {(int32_t)v->dims[0], v->fh, v->fw, v->fc};
     int32_t flat[2] = {(int32_t)v->dims[0], (int32_t)v->dims[1]};
@@ -319,14 +344,41 @@ nq_status ox_logical(ox_ctx *cx, ox_value *v, int *t, nq_error *err) {
   return NQ_OK;
 }
 
+/* A rank-3 [N, C, L] value as [N, 1, L, C]: from logical order a TRANSPOSE
+ * to [N, L, C] and a RESHAPE (only the reshape when C or L is 1). */
+static nq_status to_n1lc(ox_ctx *cx, ox_value *v, int *t, nq_error *err) {
+  char name[512];
+  int out;
+  snprintf(name, sizeof name, "%.400s/n1lc", v->name);
+  if (v->is_const) {
+    NQ_TRY(ox_place(cx, &v->c, name, 3, OX_N1LC, &out, err));
+  } else {
+    int lt;
+    NQ_TRY(ox_logical(cx, v, &lt, err));
+    int32_t N = (int32_t)v->dims[0], C = (int32_t)v->dims[1], L = (int32_t)v->dims[2];
+    int32_t n1lc[4] = {N, 1, L, C};
+    if (C != 1 && L != 1) {
+      static const int32_t swap[3] = {0, 2, 1};
+      char tn[512];
+      snprintf(tn, sizeof tn, "%.400s/nlc", v->name);
+      NQ_TRY(ox_transpose_tensor(cx, lt, 3, swap, tn, &lt, err));
+    }
+    NQ_TRY(reshape(cx, lt, 4, n1lc, name, &out, err));
+  }
+  v->t_nhwc = out;
+  *t = out;
+  return NQ_OK;
+}
+
 nq_status ox_nhwc(ox_ctx *cx, ox_value *v, int *t, nq_error *err) {
   if (v->t_nhwc >= 0) {
     *t = v->t_nhwc;
     return NQ_OK;
   }
+  if (v->rank == 3) return to_n1lc(cx, v, t, err);
   if (v->rank != 4)
-    return nq_fail(err, NQ_ERR_SHAPE, "%s: value '%s' has rank %d where a 4-D NCHW tensor is needed", cx->path,
-                   v->name, v->rank);
+    return nq_fail(err, NQ_ERR_SHAPE, "%s: value '%s' has rank %d where a 4-D NCHW (or 3-D NCL) tensor is needed",
+                   cx->path, v->name, v->rank);
   int out;
   if (v->is_const) {
     int perm[4] = {0, 2, 3, 1};
@@ -352,6 +404,10 @@ nq_status ox_nhwc(ox_ctx *cx, ox_value *v, int *t, nq_error *err) {
 int ox_phys_axis(ox_layout lay, int rank, int axis) {
   if (lay == OX_NHWC && rank == 4) {
     static const int map[4] = {0, 3, 1, 2};
+    return map[axis];
+  }
+  if (lay == OX_N1LC && rank == 3) {
+    static const int map[3] = {0, 3, 2};
     return map[axis];
   }
   if (lay == OX_NHWC && rank == 5) {
