@@ -75,7 +75,8 @@ typedef struct nq_load_options {
   const char *signature;
   /* Keras: an architecture JSON (model.to_json()) for a weights-only .h5. */
   const char *keras_json;
-  /* ONNX: keep the model input NHWC instead of the model's own NCHW. */
+  /* ONNX: make the model input channels-last ([N,H,W,C], or [N,L,C] for a
+   * 1-D model) instead of the model's own channels-first order. */
   int nhwc_input;
 } nq_load_options;
 
