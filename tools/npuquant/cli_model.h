@@ -38,7 +38,7 @@ struct option *cli_merge_longopts(const struct option *a, const struct option *b
   "  --outputs A,B       frozen GraphDef: the output node names\n" \
   "  --signature KEY     SavedModel: the signature (default serving_default)\n" \
   "  --keras-json FILE   Keras: the architecture JSON for a weights-only .h5\n" \
-  "  --nhwc-input        ONNX: make the model input channels-last ([N,H,W,C], or\n"
+  "  --nhwc-input        ONNX: make the model input channels-last ([N,H,W,C], or\n" \
   "                      [N,L,C] for 1-D) instead of NCHW / [N,C,L]\n"
 
 #endif
