@@ -123,6 +123,21 @@ nq_status nq_model_tensor(const nq_model *m, int t, nq_tensor_info *out, nq_erro
 /* The file the model was loaded from (NULL for built models). */
 const char *nq_model_source(const nq_model *m);
 
+/* One node (operator) of a model, in execution order. The strings and index
+ * arrays point into the model and live as long as it does. */
+typedef struct nq_node_info {
+  const char *op;   /* TFLite builtin name, e.g. "CONV_2D" */
+  int version;      /* the version stored in the file, else the one the TFLite writer writes */
+  const char *name; /* the node's own name, else its first output's name, else "" */
+  int n_inputs, n_outputs;
+  const int *inputs;  /* tensor indices; -1 marks an absent optional input */
+  const int *outputs; /* tensor indices */
+} nq_node_info;
+
+int nq_model_num_nodes(const nq_model *m);
+/* Node i; NQ_ERR_INVALID_ARG when i is out of range. */
+nq_status nq_model_node(const nq_model *m, int i, nq_node_info *out, nq_error *err);
+
 /* ---- Running a model (float or int8) ---- */
 
 typedef struct nq_session nq_session;
@@ -194,6 +209,91 @@ nq_status nq_convert(const nq_model *float_model, int n_samples, nq_fill_fn fill
  * the concatenation of every input's float32 values in input order. */
 nq_status nq_convert_arrays(const nq_model *float_model, const float *data, int n_samples,
                             const nq_convert_options *opts, nq_model **out, nq_error *err);
+
+/* ---- Comparing two models on the same samples (what `npuquant compare` does) ---- */
+
+/* Zero-initialise and set what applies. */
+typedef struct nq_compare_options {
+  /* 1: also compare, tensor by tensor, every non-constant float32 tensor of
+   * the reference model that the test model has under the same name (or
+   * NAME_int8, the quantizer's name for it behind a float model boundary):
+   * where along the network the error grows. */
+  int per_tensor;
+  /* One class index per sample (n_labels == n_samples), or NULL: with
+   * labels, classifier outputs also count each model's correct top-1. */
+  const int32_t *labels;
+  size_t n_labels;
+  int num_threads;     /* 0: all cores */
+  int single_rounding; /* int8 arithmetic: as nq_session_options */
+} nq_compare_options;
+
+/* The figures for one output or tensor over all samples. ref is the
+ * reference model's value, test the test model's (dequantized with its
+ * per-tensor parameters when quantized). */
+typedef struct nq_compare_figures {
+  const char *name;                /* the reference tensor's name; lives as long as the report */
+  int tensor_ref, tensor_test;     /* tensor indices in each model */
+  int samples;                     /* samples accumulated */
+  double sqnr_db;                  /* 10 log10(sum ref^2 / sum (ref - test)^2): +inf when
+                                      identical, -inf when ref is all 0 and test is not */
+  double max_abs_error;            /* max |ref - test| */
+  double rmse;                     /* sqrt(mean (ref - test)^2) over every element of every sample */
+  float scale;                     /* the test tensor's scale (0: float); rmse / scale is the
+                                      error in quantization steps */
+  int classifier;                  /* 1: shaped [N] or [1, N] with N > 1; top-1 figures are set */
+  int top1_agree;                  /* samples on which both models pick the same class */
+  int ref_correct, test_correct;   /* with labels: samples whose top-1 equals the label */
+} nq_compare_figures;
+
+typedef struct nq_compare_report nq_compare_report;
+
+/* Run `ref` (usually the float model) and `test` (its int8 version) on
+ * n_samples samples from `fill` and measure how far test is from ref. The
+ * samples are float32 as for nq_convert (fill is asked for ref's inputs);
+ * an int8/uint8 input of either model is quantized from them with that
+ * input's own parameters. Both models need the same number of inputs and
+ * outputs with the same element counts. opts may be NULL. */
+nq_status nq_compare(const nq_model *ref, const nq_model *test, int n_samples, nq_fill_fn fill, void *user,
+                     const nq_compare_options *opts, nq_compare_report **out, nq_error *err);
+/* nq_compare with the samples in memory, laid out as for nq_convert_arrays. */
+nq_status nq_compare_arrays(const nq_model *ref, const nq_model *test, const float *data, int n_samples,
+                            const nq_compare_options *opts, nq_compare_report **out, nq_error *err);
+/* The figures per model output (in output order) and, with per_tensor, per
+ * matched tensor (in the reference model's tensor order). */
+int nq_compare_num_outputs(const nq_compare_report *r);
+int nq_compare_num_tensors(const nq_compare_report *r);
+nq_status nq_compare_output(const nq_compare_report *r, int i, nq_compare_figures *out, nq_error *err);
+nq_status nq_compare_tensor(const nq_compare_report *r, int i, nq_compare_figures *out, nq_error *err);
+void nq_compare_report_free(nq_compare_report *r);
+
+/* ---- Which nodes an NPU leaves to the CPU (what `inspect --npu` prints) ---- */
+
+/* One finding: a node that falls back to the CPU, or a note. The strings
+ * belong to the result. */
+typedef struct nq_npu_finding_info {
+  int node;          /* node index (as nq_model_node), or -1 for a note about the whole model */
+  const char *op;    /* the node's op ("CONV_2D"); "" for a note */
+  const char *name;  /* the node's name as nq_node_info.name; "" for a note */
+  int cpu_fallback;  /* 1: the node runs on the CPU; 0: a note */
+  const char *reason;
+} nq_npu_finding_info;
+
+typedef struct nq_npu_result nq_npu_result;
+
+/* The known targets, comma separated: "imx8mp, ethos-u, edgetpu"
+ * (i.MX 8M Plus through TFLite's VX delegate, Arm Ethos-U55/U65 through
+ * Vela, Coral Edge TPU through edgetpu_compiler). */
+const char *nq_npu_targets(void);
+/* Check every node of m for `target`; NQ_ERR_INVALID_ARG for an unknown
+ * target. The result copies what it needs: it may outlive the model. */
+nq_status nq_npu_check_model(const nq_model *m, const char *target, nq_npu_result **out, nq_error *err);
+const char *nq_npu_result_target(const nq_npu_result *r); /* e.g. "i.MX 8M Plus NPU (VX delegate)" */
+int nq_npu_result_num_nodes(const nq_npu_result *r);
+int nq_npu_result_num_fallback(const nq_npu_result *r);
+int nq_npu_result_num_findings(const nq_npu_result *r);
+/* Finding i: fallbacks in node order, then notes. */
+nq_status nq_npu_result_finding(const nq_npu_result *r, int i, nq_npu_finding_info *out, nq_error *err);
+void nq_npu_result_free(nq_npu_result *r);
 
 #ifdef __cplusplus
 }

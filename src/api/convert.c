@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/array_source.h"
 #include "api/convert_internal.h"
 #include "api/model_internal.h"
 #include "calib/calibrate.h"
@@ -117,34 +118,14 @@ nq_status nq_convert(const nq_model *float_model, int n_samples, nq_fill_fn fill
   return nq_convert_source(float_model, &src, opts ? opts : &defaults, out, NULL, err);
 }
 
-typedef struct array_source {
-  const float *data;
-  size_t per_sample;
-  size_t offset[64];
-  int n_inputs;
-} array_source;
-
-static nq_status fill_from_array(void *user, int sample, int input, float *dst, size_t n, nq_error *err) {
-  const array_source *a = user;
-  if (input < 0 || input >= a->n_inputs) return nq_fail(err, NQ_ERR_INTERNAL, "no input %d", input);
-  memcpy(dst, a->data + (size_t)sample * a->per_sample + a->offset[input], n * sizeof(float));
-  return NQ_OK;
-}
-
 nq_status nq_convert_arrays(const nq_model *float_model, const float *data, int n_samples,
                             const nq_convert_options *opts, nq_model **out, nq_error *err) {
   nq_error scratch;
   if (!err) err = &scratch;
-  if (!float_model || !data || !out) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert_arrays: NULL argument");
-  const nq_graph *g = float_model->graph;
-  array_source a;
-  memset(&a, 0, sizeof a);
-  if (g->n_inputs > 64) return nq_fail(err, NQ_ERR_UNSUPPORTED, "nq_convert_arrays: more than 64 inputs");
-  a.data = data;
-  a.n_inputs = g->n_inputs;
-  for (int i = 0; i < g->n_inputs; i++) {
-    a.offset[i] = a.per_sample;
-    a.per_sample += nq_tensor_elems(&g->tensors[g->inputs[i]]);
-  }
-  return nq_convert(float_model, n_samples, fill_from_array, &a, opts, out, err);
+  if (out) *out = NULL;
+  if (!float_model || !float_model->graph || !data || !out)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert_arrays: NULL argument");
+  nq_array_source a;
+  NQ_TRY(nq_array_source_init(&a, float_model->graph, data, n_samples, "nq_convert_arrays", err));
+  return nq_convert(float_model, n_samples, nq_array_source_fill, &a, opts, out, err);
 }

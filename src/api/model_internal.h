@@ -15,4 +15,8 @@ struct nq_model {
 /* Wrap a graph in a model (takes ownership of g and copies path). */
 nq_status nq_model_wrap(nq_graph *g, const char *path, nq_model **out, nq_error *err);
 
+/* Node i's name for callers: its own name, else its first output tensor's
+ * name, else "" (what inspect and the NPU report print). */
+const char *nq_model_node_name(const nq_graph *g, int i);
+
 #endif

@@ -110,6 +110,15 @@ static void init_metric(nq_metrics *m, const nq_graph *rg, int tr, const nq_grap
   m->scale = x->q.n > 0 ? x->q.scale[0] : 0.0f;
 }
 
+/* Model input/output i must hold as many values in both models (types may differ). */
+static nq_status same_size(const nq_graph *rg, int tr, const nq_graph *tg, int tt, const char *what, int i,
+                           nq_error *err) {
+  const nq_tensor *a = &rg->tensors[tr], *b = &tg->tensors[tt];
+  if (nq_tensor_elems(a) == nq_tensor_elems(b)) return NQ_OK;
+  return nq_fail(err, NQ_ERR_SHAPE, "%s %d has different sizes in the two models ('%s': %zu values, '%s': %zu)", what,
+                 i, a->name ? a->name : "?", nq_tensor_elems(a), b->name ? b->name : "?", nq_tensor_elems(b));
+}
+
 nq_status nq_compare_models(const nq_model *ref, const nq_model *test, const nq_sample_source *src,
                             bool per_tensor, const int32_t *labels, size_t n_labels,
                             const nq_session_options *opts, nq_compare_result *out, nq_error *err) {
@@ -122,11 +131,9 @@ nq_status nq_compare_models(const nq_model *ref, const nq_model *test, const nq_
     return nq_fail(err, NQ_ERR_INVALID_ARG, "the models differ in inputs/outputs (%d/%d vs %d/%d)", rg->n_inputs,
                    rg->n_outputs, tg->n_inputs, tg->n_outputs);
   for (int i = 0; i < rg->n_inputs; i++)
-    if (nq_tensor_elems(&rg->tensors[rg->inputs[i]]) != nq_tensor_elems(&tg->tensors[tg->inputs[i]]))
-      return nq_fail(err, NQ_ERR_SHAPE, "input %d has different sizes in the two models", i);
+    NQ_TRY(same_size(rg, rg->inputs[i], tg, tg->inputs[i], "input", i, err));
   for (int i = 0; i < rg->n_outputs; i++)
-    if (nq_tensor_elems(&rg->tensors[rg->outputs[i]]) != nq_tensor_elems(&tg->tensors[tg->outputs[i]]))
-      return nq_fail(err, NQ_ERR_SHAPE, "output %d has different sizes in the two models", i);
+    NQ_TRY(same_size(rg, rg->outputs[i], tg, tg->outputs[i], "output", i, err));
 
   out->n_outputs = rg->n_outputs;
   out->outputs = calloc((size_t)(rg->n_outputs ? rg->n_outputs : 1), sizeof(nq_metrics));

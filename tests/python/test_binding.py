@@ -2,7 +2,8 @@
 """The Python binding against the CLI on the bundled demo model (no ../shared
 needed): the same outputs from Model.run as from `npuquant run`, and
 npuquant.convert on the same samples writes a file byte-identical to
-`npuquant convert` (both are deterministic), which the binding then runs."""
+`npuquant convert` (both are deterministic), which the binding then runs;
+run(keep_tensors=True) equals `npuquant run --tensors`."""
 import os
 import subprocess
 import sys
@@ -10,21 +11,11 @@ import tempfile
 
 import numpy as np
 
-SOURCE = os.environ["NQ_SOURCE_DIR"]
+from pyhelpers import SOURCE, check, finish, npuquant
+
 CLI = os.environ["NQ_CLI"]
-os.environ.setdefault("NPUQUANT_LIB", os.path.join(os.environ["NQ_BINARY_DIR"], "libnpuquant.so"))
-sys.path.insert(0, os.path.join(SOURCE, "python"))
-import npuquant  # noqa: E402
 
 MODEL = os.path.join(SOURCE, "examples", "fashion", "fashion_cnn.tflite")
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-
 
 m = npuquant.Model(MODEL)
 check(m.inputs[0]["shape"] == [1, 28, 28, 1] and m.inputs[0]["dtype"] == np.float32, "input facts")
@@ -54,6 +45,31 @@ with tempfile.TemporaryDirectory() as tmp:
     yf = m.run([samples[1]])[0]
     check(np.max(np.abs((yq.astype(np.float32) - so["zero_point"][0]) * so["scale"][0] - yf)) < 0.1,
           "the int8 model tracks the float model on a sample")
+
+    # keep_tensors: every intermediate equals `npuquant run --tensors` dumps,
+    # and single_rounding reaches the session (not a cached double-rounding one).
+    dump = os.path.join(tmp, "dump")
+    xq_path = os.path.join(tmp, "xq.npy")
+    np.save(xq_path, xq)
+    subprocess.run([CLI, "run", py_q, "-i", xq_path, "-o", os.path.join(tmp, "yq"), "--tensors", dump,
+                    "--single-rounding"], check=True, capture_output=True)
+    y_sr, values = q.run([xq], single_rounding=True, keep_tensors=True)
+    dumped = {int(f.split("_", 1)[0]): np.load(os.path.join(dump, f)) for f in os.listdir(dump)}
+    by_index = {t["index"]: t for t in q.tensors}
+    inter = [t for t in by_index.values() if not t["constant"]]
+    check(len(values) == len(inter) and all(np.array_equal(values[t["name"]], dumped[t["index"]]) for t in inter),
+          f"run(keep_tensors=True) returns all {len(inter)} non-constant tensors, equal to `npuquant run --tensors`")
+    check(np.array_equal(y_sr[0], np.load(os.path.join(tmp, "yq.out0.npy"))),
+          "run(single_rounding=True) equals `npuquant run --single-rounding`")
+    _, v_double = q.run([xq], keep_tensors=True)
+    check(any(not np.array_equal(v_double[k], values[k]) for k in values) and np.array_equal(q.run([xq])[0], yq),
+          "a later default run is double rounding again (some intermediates differ)")
+    check(m.source == MODEL and q.source == MODEL, "Model.source: the file (the int8 model keeps its float source)")
+    check([n["op"] for n in q.nodes][0] == "CONV_2D" and sum(o["count"] for o in q.ops) == len(q.nodes),
+          "Model.nodes / Model.ops describe the operators")
+    check("fashion_cnn.tflite" in repr(m) and "probabilities" in repr(m), "repr names the file and the I/O")
+    with npuquant.Model(MODEL) as tmp_model:
+        check(tmp_model.ops == m.ops, "Model is a context manager")
     try:
         q.save(py_q + ".x")
         m.run([samples[0].astype(np.float64)])
@@ -65,5 +81,4 @@ with tempfile.TemporaryDirectory() as tmp:
         check(False, "a missing file raises")
     except npuquant.NpuquantError as e:
         check("missing.tflite" in str(e), "a missing file raises NpuquantError naming it")
-print("python_binding: " + ("FAILED" if failures else "all checks passed"))
-sys.exit(1 if failures else 0)
+sys.exit(finish("python_binding"))

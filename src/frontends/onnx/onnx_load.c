@@ -70,6 +70,42 @@ static nq_status option_shape(ox_ctx *cx, const char *name, bool only_input, int
   return NQ_OK;
 }
 
+/* Every NAME:shape entry of the input shape option must name a model input
+ * (a graph input that is not an initializer): a typo would otherwise be
+ * ignored and surface later as "dimension is dynamic". */
+static nq_status check_option_names(ox_ctx *cx, const Onnx__GraphProto *gp, nq_error *err) {
+  const char *s = cx->opts ? cx->opts->input_shapes : NULL;
+  while (s && *s) {
+    const char *end = strchr(s, ',');
+    size_t len = end ? (size_t)(end - s) : strlen(s);
+    const char *colon = NULL;
+    for (const char *c = memchr(s, ':', len); c; c = memchr(c + 1, ':', (size_t)(s + len - c - 1))) colon = c;
+    if (colon) {
+      size_t nlen = (size_t)(colon - s);
+      bool known = false;
+      for (size_t k = 0; !known && k < gp->n_input; k++) {
+        const char *in = gp->input[k]->name;
+        known = in && !ox_find(cx, in) && strlen(in) == nlen && !strncmp(in, s, nlen);
+      }
+      if (!known) {
+        char names[512] = "";
+        size_t used = 0;
+        for (size_t k = 0; k < gp->n_input && used < sizeof names; k++) {
+          const char *in = gp->input[k]->name;
+          if (!in || ox_find(cx, in)) continue;
+          int w = snprintf(names + used, sizeof names - used, "%s'%s'", used ? ", " : "", in);
+          if (w < 0) break;
+          used += (size_t)w;
+        }
+        return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: input shape option names '%.*s', which is not an input of the "
+                       "model; its inputs are %s", cx->path, (int)nlen, s, names);
+      }
+    }
+    s = end ? end + 1 : NULL;
+  }
+  return NQ_OK;
+}
+
 static nq_status add_input(ox_ctx *cx, const Onnx__ValueInfoProto *vi, bool only_input, int *out, nq_error *err) {
   const Onnx__TypeProto *tp = vi->type;
   if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
@@ -221,6 +257,7 @@ static nq_status translate(ox_ctx *cx, const Onnx__ModelProto *m, nq_error *err)
   int *ins = calloc((size_t)n_real + 1, sizeof *ins);
   int *outs = calloc(gp->n_output + 1, sizeof *outs);
   nq_status s = (!ins || !outs) ? nq_fail(err, NQ_ERR_NOMEM, "out of memory") : NQ_OK;
+  if (s == NQ_OK) s = check_option_names(cx, gp, err);
   int ni = 0;
   for (size_t k = 0; s == NQ_OK && k < gp->n_input; k++) {
     if (ox_find(cx, gp->input[k]->name)) continue;

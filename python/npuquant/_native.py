@@ -1,0 +1,159 @@
+"""The ctypes layer: finding libnpuquant, the C structs of include/npuquant.h,
+the function prototypes, and turning an nq_status into a Python exception.
+Nothing here is public; the rest of the package builds on it."""
+import ctypes
+import os
+
+import numpy as np
+
+# nq_dtype codes (include/npuquant.h; append-only, so stable).
+DTYPES = {0: np.float32, 1: np.float16, 2: np.int8, 3: np.uint8, 4: np.int16, 5: np.int32, 6: np.int64,
+          7: np.bool_}
+DTYPE_CODES = {"int8": 2, "uint8": 3, "float32": 0}
+MAX_RANK = 6
+NQ_ERR_INVALID_ARG = 4
+
+
+class NpuquantError(RuntimeError):
+    """A library call failed. str(e) is the library's message (it names the
+    file, node or tensor and what was expected); .status is the nq_status
+    code and .status_name its name ("format error", ...)."""
+
+    def __init__(self, status, message, status_name=""):
+        super().__init__(message)
+        self.status = status
+        self.status_name = status_name
+
+
+class InvalidArgumentError(NpuquantError, ValueError):
+    """The library refused an argument (NQ_ERR_INVALID_ARG); also a ValueError."""
+
+
+class Error(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_int), ("msg", ctypes.c_char * 1024)]
+
+
+class TensorInfo(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("type", ctypes.c_int), ("rank", ctypes.c_int),
+                ("shape", ctypes.c_int32 * MAX_RANK), ("n_params", ctypes.c_int),
+                ("scale", ctypes.POINTER(ctypes.c_float)), ("zero_point", ctypes.POINTER(ctypes.c_int64)),
+                ("axis", ctypes.c_int), ("nbytes", ctypes.c_size_t), ("is_constant", ctypes.c_int)]
+
+
+class NodeInfo(ctypes.Structure):
+    _fields_ = [("op", ctypes.c_char_p), ("version", ctypes.c_int), ("name", ctypes.c_char_p),
+                ("n_inputs", ctypes.c_int), ("n_outputs", ctypes.c_int),
+                ("inputs", ctypes.POINTER(ctypes.c_int)), ("outputs", ctypes.POINTER(ctypes.c_int))]
+
+
+class LoadOptions(ctypes.Structure):
+    _fields_ = [("input_shapes", ctypes.c_char_p), ("inputs", ctypes.c_char_p), ("outputs", ctypes.c_char_p),
+                ("signature", ctypes.c_char_p), ("keras_json", ctypes.c_char_p), ("nhwc_input", ctypes.c_int)]
+
+
+class SessionOptions(ctypes.Structure):
+    _fields_ = [("num_threads", ctypes.c_int), ("reference_only", ctypes.c_int),
+                ("single_rounding", ctypes.c_int)]
+
+
+WARN_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
+
+
+class ConvertOptions(ctypes.Structure):
+    _fields_ = [("per_tensor", ctypes.c_int), ("input_type", ctypes.c_int), ("output_type", ctypes.c_int),
+                ("allow_float_fallback", ctypes.c_int), ("input_from_bytes", ctypes.c_int),
+                ("input_mean", ctypes.c_float), ("input_std", ctypes.c_float), ("num_threads", ctypes.c_int),
+                ("warn", WARN_FN), ("warn_user", ctypes.c_void_p), ("equalize", ctypes.c_int),
+                ("bias_correct", ctypes.c_int), ("calibration", ctypes.c_int), ("percentile", ctypes.c_double)]
+
+
+class CompareOptions(ctypes.Structure):
+    _fields_ = [("per_tensor", ctypes.c_int), ("labels", ctypes.POINTER(ctypes.c_int32)),
+                ("n_labels", ctypes.c_size_t), ("num_threads", ctypes.c_int), ("single_rounding", ctypes.c_int)]
+
+
+class CompareFigures(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("tensor_ref", ctypes.c_int), ("tensor_test", ctypes.c_int),
+                ("samples", ctypes.c_int), ("sqnr_db", ctypes.c_double), ("max_abs_error", ctypes.c_double),
+                ("rmse", ctypes.c_double), ("scale", ctypes.c_float), ("classifier", ctypes.c_int),
+                ("top1_agree", ctypes.c_int), ("ref_correct", ctypes.c_int), ("test_correct", ctypes.c_int)]
+
+
+class NpuFinding(ctypes.Structure):
+    _fields_ = [("node", ctypes.c_int), ("op", ctypes.c_char_p), ("name", ctypes.c_char_p),
+                ("cpu_fallback", ctypes.c_int), ("reason", ctypes.c_char_p)]
+
+
+def _load_library():
+    # $NPUQUANT_LIB first (tests point it at their build), then the source
+    # tree's build/, then whatever the system loader finds.
+    env = os.environ.get("NPUQUANT_LIB")
+    here = os.path.dirname(os.path.abspath(__file__))
+    for path in [env, os.path.join(here, "..", "..", "build", "libnpuquant.so")]:
+        if path and os.path.exists(path):
+            return ctypes.CDLL(path)
+    return ctypes.CDLL("libnpuquant.so.0")
+
+
+lib = _load_library()
+P = ctypes.c_void_p
+_E = ctypes.POINTER(Error)
+_I = ctypes.c_int
+_S = ctypes.c_char_p
+_PROTOTYPES = {
+    # name: (restype, argtypes)
+    "nq_status_name": (_S, [_I]),
+    "nq_model_load_ex": (_I, [_S, ctypes.POINTER(LoadOptions), ctypes.POINTER(P), _E]),
+    "nq_model_free": (None, [P]),
+    "nq_model_save_tflite": (_I, [P, _S, _E]),
+    "nq_model_source": (_S, [P]),
+    "nq_model_num_inputs": (_I, [P]),
+    "nq_model_num_outputs": (_I, [P]),
+    "nq_model_num_tensors": (_I, [P]),
+    "nq_model_num_nodes": (_I, [P]),
+    "nq_model_input": (_I, [P, _I, ctypes.POINTER(TensorInfo), _E]),
+    "nq_model_output": (_I, [P, _I, ctypes.POINTER(TensorInfo), _E]),
+    "nq_model_tensor": (_I, [P, _I, ctypes.POINTER(TensorInfo), _E]),
+    "nq_model_node": (_I, [P, _I, ctypes.POINTER(NodeInfo), _E]),
+    "nq_session_create": (_I, [P, ctypes.POINTER(SessionOptions), ctypes.POINTER(P), _E]),
+    "nq_session_free": (None, [P]),
+    "nq_session_keep_all_tensors": (_I, [P, _E]),
+    "nq_session_set_input": (_I, [P, _I, P, ctypes.c_size_t, _E]),
+    "nq_session_run": (_I, [P, _E]),
+    "nq_session_output": (_I, [P, _I, ctypes.POINTER(P), ctypes.POINTER(ctypes.c_size_t), _E]),
+    "nq_session_tensor": (_I, [P, _I, ctypes.POINTER(P), ctypes.POINTER(ctypes.c_size_t), _E]),
+    "nq_convert_options_init": (None, [ctypes.POINTER(ConvertOptions)]),
+    "nq_convert_arrays": (_I, [P, ctypes.POINTER(ctypes.c_float), _I, ctypes.POINTER(ConvertOptions),
+                               ctypes.POINTER(P), _E]),
+    "nq_compare_arrays": (_I, [P, P, ctypes.POINTER(ctypes.c_float), _I, ctypes.POINTER(CompareOptions),
+                               ctypes.POINTER(P), _E]),
+    "nq_compare_num_outputs": (_I, [P]),
+    "nq_compare_num_tensors": (_I, [P]),
+    "nq_compare_output": (_I, [P, _I, ctypes.POINTER(CompareFigures), _E]),
+    "nq_compare_tensor": (_I, [P, _I, ctypes.POINTER(CompareFigures), _E]),
+    "nq_compare_report_free": (None, [P]),
+    "nq_npu_targets": (_S, []),
+    "nq_npu_check_model": (_I, [P, _S, ctypes.POINTER(P), _E]),
+    "nq_npu_result_target": (_S, [P]),
+    "nq_npu_result_num_nodes": (_I, [P]),
+    "nq_npu_result_num_fallback": (_I, [P]),
+    "nq_npu_result_num_findings": (_I, [P]),
+    "nq_npu_result_finding": (_I, [P, _I, ctypes.POINTER(NpuFinding), _E]),
+    "nq_npu_result_free": (None, [P]),
+}
+for _name, (_res, _args) in _PROTOTYPES.items():
+    _fn = getattr(lib, _name)
+    _fn.restype = _res
+    _fn.argtypes = _args
+
+
+def text(b):
+    """A C string from the library as str ("" for NULL)."""
+    return b.decode("utf-8", "replace") if b else ""
+
+
+def check(status, err):
+    """Raise the library's error for a failing status."""
+    if status != 0:
+        cls = InvalidArgumentError if status == NQ_ERR_INVALID_ARG else NpuquantError
+        raise cls(status, text(err.msg), text(lib.nq_status_name(status)))

@@ -1,0 +1,322 @@
+"""npuquant.Model: a loaded model (any format npuquant reads), what it is made
+of, running it, its NPU report and saving it as .tflite."""
+import ctypes
+import os
+
+import numpy as np
+
+from . import _native as nat
+from ._native import lib
+
+
+def _names_option(value, what):
+    """inputs=/outputs=: "a,b" or ["a", "b"] -> b"a,b"."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        names = [value]
+    elif isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        names = list(value)
+    else:
+        raise TypeError(f"{what}= takes a str or a list of str, got {type(value).__name__}")
+    for n in names:
+        if not n.strip() or (len(names) > 1 and "," in n):
+            raise ValueError(f"{what}=: node name {n!r} is empty or contains a comma")
+    return ",".join(names).encode()
+
+
+def _dims(shape, where):
+    if len(shape) == 0:
+        return "scalar"  # the frontends' spelling of a rank-0 input
+    for d in shape:
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
+            raise ValueError(f"input_shapes: {where} has dimension {d!r}; positive integers expected")
+    return "x".join(str(int(d)) for d in shape)
+
+
+def _shapes_option(value):
+    """input_shapes=: the CLI's string, a shape for the only input, or {name: shape}."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValueError("input_shapes is empty; expected e.g. 'x:1x3x224x224'")
+        return value.encode()
+    if isinstance(value, dict):
+        parts = []
+        for name, shape in value.items():
+            if not isinstance(name, str) or not name or "," in name or ":" in name:
+                raise ValueError(f"input_shapes: input name {name!r} is empty or contains ',' or ':'")
+            parts.append(f"{name}:{shape if isinstance(shape, str) else _dims(tuple(shape), repr(name))}")
+        if not parts:
+            raise ValueError("input_shapes is an empty dict")
+        return ",".join(parts).encode()
+    if isinstance(value, (list, tuple)):
+        return _dims(tuple(value), "the shape").encode()
+    raise TypeError(f"input_shapes takes a str, a shape tuple or a dict, got {type(value).__name__}")
+
+
+def _tensor_dict(ti, index=None):
+    n = ti.n_params
+    d = {"name": nat.text(ti.name), "shape": [ti.shape[i] for i in range(ti.rank)],
+         "dtype": np.dtype(nat.DTYPES[ti.type]) if ti.type in nat.DTYPES else None,
+         "scale": [ti.scale[i] for i in range(n)], "zero_point": [ti.zero_point[i] for i in range(n)],
+         "quantized_dimension": ti.axis if n > 0 else 0, "constant": bool(ti.is_constant), "bytes": ti.nbytes}
+    if index is not None:
+        d = {"index": index, **d}
+    return d
+
+
+class Model:
+    """A model loaded by libnpuquant: float or int8, from any format it reads
+    (.tflite, Keras .h5/.keras, SavedModel folder, frozen .pb, ONNX).
+
+    Model(path, *, input_shapes=None, inputs=None, outputs=None, signature=None,
+          keras_json=None, nhwc_input=False)
+
+    The keyword options are the CLI's model-loading options:
+      input_shapes  fix dynamic input dimensions (ONNX, TensorFlow): the CLI's
+                    string "x:1x3x224x224[,y:...]", a shape (1, 3, 224, 224) for
+                    the only input, or a dict {"x": (1, 3, 224, 224)}
+      inputs, outputs  frozen GraphDef: the input / output node names
+                    ("a,b" or ["a", "b"])
+      signature     SavedModel: the signature (default "serving_default")
+      keras_json    Keras: the architecture JSON file for a weights-only .h5
+      nhwc_input    ONNX: make the input channels-last (NHWC) instead of NCHW
+
+    Facts: .source, .inputs, .outputs, .tensors, .nodes, .ops; running:
+    .run(); deployment: .npu_report(), .save(). A failing call raises
+    NpuquantError carrying the library's message. close() frees the native
+    memory now (otherwise garbage collection does).
+    """
+
+    def __init__(self, path, *, input_shapes=None, inputs=None, outputs=None, signature=None, keras_json=None,
+                 nhwc_input=False):
+        self._h = None
+        self._sessions = {}
+        if path is None or not isinstance(path, (str, bytes, os.PathLike)):
+            raise TypeError(f"Model(path): path must be a str or path-like, got {type(path).__name__}")
+        opts = nat.LoadOptions()
+        opts.input_shapes = _shapes_option(input_shapes)
+        opts.inputs = _names_option(inputs, "inputs")
+        opts.outputs = _names_option(outputs, "outputs")
+        if signature is not None:
+            if not isinstance(signature, str) or not signature:
+                raise ValueError(f"signature= must be a non-empty str, got {signature!r}")
+            opts.signature = signature.encode()
+        if keras_json is not None:
+            opts.keras_json = os.fsencode(keras_json)
+        opts.nhwc_input = 1 if nhwc_input else 0
+        h, err = nat.P(), nat.Error()
+        nat.check(lib.nq_model_load_ex(os.fsencode(path), ctypes.byref(opts), ctypes.byref(h), ctypes.byref(err)),
+                  err)
+        self._h = h
+
+    @classmethod
+    def _wrap(cls, handle):
+        m = cls.__new__(cls)
+        m._h = handle
+        m._sessions = {}
+        return m
+
+    def close(self):
+        """Free the model and its sessions now; the Model is unusable afterwards."""
+        for s in getattr(self, "_sessions", {}).values():
+            lib.nq_session_free(s)
+        self._sessions = {}
+        if getattr(self, "_h", None):
+            lib.nq_model_free(self._h)
+        self._h = None
+
+    def __del__(self):
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _handle(self):
+        if not self._h:
+            raise ValueError("this Model was closed")
+        return self._h
+
+    def __repr__(self):
+        if not self._h:
+            return "<npuquant.Model (closed)>"
+        io = lambda ts: ", ".join(f"{t['name']}: {t['dtype']} {t['shape']}" for t in ts)  # noqa: E731
+        return (f"<npuquant.Model {self.source or '(built in memory)'}: inputs [{io(self.inputs)}], "
+                f"outputs [{io(self.outputs)}], {lib.nq_model_num_nodes(self._h)} nodes>")
+
+    # ---- facts ----
+
+    @property
+    def source(self):
+        """The file the model was loaded from (a converted model keeps its float model's path)."""
+        s = lib.nq_model_source(self._handle())
+        return os.fsdecode(s) if s else None
+
+    def _list(self, count, getter, index):
+        h = self._handle()
+        out = []
+        for i in range(count(h)):
+            ti, err = nat.TensorInfo(), nat.Error()
+            nat.check(getter(h, i, ctypes.byref(ti), ctypes.byref(err)), err)
+            out.append(_tensor_dict(ti, i if index else None))
+        return out
+
+    @property
+    def inputs(self):
+        """The model inputs: dicts name, shape, dtype, scale[], zero_point[],
+        quantized_dimension, constant, bytes (scale/zero_point empty: float)."""
+        return self._list(lib.nq_model_num_inputs, lib.nq_model_input, False)
+
+    @property
+    def outputs(self):
+        """The model outputs, described as .inputs."""
+        return self._list(lib.nq_model_num_outputs, lib.nq_model_output, False)
+
+    @property
+    def tensors(self):
+        """Every tensor, as .inputs plus its "index". Per-channel weights have
+        one scale and zero point per slice along quantized_dimension."""
+        return self._list(lib.nq_model_num_tensors, lib.nq_model_tensor, True)
+
+    @property
+    def nodes(self):
+        """The operators in execution order: dicts index, op ("CONV_2D"),
+        version, name, inputs and outputs (tensor indices; -1: absent optional input)."""
+        h = self._handle()
+        out = []
+        for i in range(lib.nq_model_num_nodes(h)):
+            ni, err = nat.NodeInfo(), nat.Error()
+            nat.check(lib.nq_model_node(h, i, ctypes.byref(ni), ctypes.byref(err)), err)
+            out.append({"index": i, "op": nat.text(ni.op), "version": ni.version, "name": nat.text(ni.name),
+                        "inputs": [ni.inputs[k] for k in range(ni.n_inputs)],
+                        "outputs": [ni.outputs[k] for k in range(ni.n_outputs)]})
+        return out
+
+    @property
+    def ops(self):
+        """Op summary as `npuquant inspect --json` lists it: dicts op, version,
+        count, sorted by op then version."""
+        counts = {}
+        for n in self.nodes:
+            key = (n["op"], n["version"])
+            counts[key] = counts.get(key, 0) + 1
+        return [{"op": op, "version": v, "count": c} for (op, v), c in sorted(counts.items())]
+
+    # ---- running ----
+
+    def _session(self, single_rounding, num_threads, keep):
+        key = (bool(single_rounding), int(num_threads), bool(keep))
+        s = self._sessions.get(key)
+        if s is None:
+            opts = nat.SessionOptions(int(num_threads), 0, 1 if single_rounding else 0)
+            s, err = nat.P(), nat.Error()
+            nat.check(lib.nq_session_create(self._handle(), ctypes.byref(opts), ctypes.byref(s), ctypes.byref(err)),
+                      err)
+            if keep:
+                st = lib.nq_session_keep_all_tensors(s, ctypes.byref(err))
+                if st != 0:
+                    lib.nq_session_free(s)
+                    nat.check(st, err)
+            self._sessions[key] = s
+        return s
+
+    @staticmethod
+    def _array(data, nbytes, spec):
+        buf = ctypes.string_at(data, nbytes)
+        a = np.frombuffer(buf, dtype=spec["dtype"]).copy()
+        return a.reshape(spec["shape"]) if a.size == int(np.prod(spec["shape"], dtype=np.int64)) else a
+
+    def run(self, inputs, single_rounding=False, num_threads=0, keep_tensors=False):
+        """Run the model once.
+
+        inputs: one array per model input, each of the input's exact dtype and
+        shape (see .inputs); for a one-input model the array alone also works.
+        An int8 input takes int8 values: quantize floats yourself,
+        q = clip(round(x / scale) + zero_point, -128, 127).
+        single_rounding: int8 arithmetic as XNNPACK, TFLM and Arm NN round
+        (default: TFLite's reference double rounding).
+        Returns the list of outputs; with keep_tensors=True, the pair
+        (outputs, tensors) where tensors maps every non-constant tensor's
+        name to its value in this run ("#index" for an unnamed tensor,
+        "name#index" for a repeated name). That session keeps every tensor
+        in memory instead of reusing it.
+        """
+        if num_threads < 0:
+            raise ValueError(f"num_threads must be >= 0 (0: all cores), got {num_threads}")
+        ins = self.inputs
+        if isinstance(inputs, np.ndarray) and len(ins) == 1:
+            inputs = [inputs]
+        if not isinstance(inputs, (list, tuple)):
+            raise TypeError(f"run() takes a list of arrays (one per input), got {type(inputs).__name__}")
+        if len(inputs) != len(ins):
+            raise ValueError(f"the model has {len(ins)} inputs, {len(inputs)} arrays given")
+        s = self._session(single_rounding, num_threads, keep_tensors)
+        err = nat.Error()
+        for i, (x, spec) in enumerate(zip(inputs, ins)):
+            x = np.ascontiguousarray(x)
+            if x.dtype != spec["dtype"] or list(x.shape) != spec["shape"]:
+                raise ValueError(f"input {i} '{spec['name']}' expects {spec['dtype']} {spec['shape']}, "
+                                 f"got {x.dtype} {list(x.shape)}")
+            nat.check(lib.nq_session_set_input(s, i, x.ctypes.data, x.nbytes, ctypes.byref(err)), err)
+        nat.check(lib.nq_session_run(s, ctypes.byref(err)), err)
+        outs = []
+        for k, spec in enumerate(self.outputs):
+            data, n = nat.P(), ctypes.c_size_t()
+            nat.check(lib.nq_session_output(s, k, ctypes.byref(data), ctypes.byref(n), ctypes.byref(err)), err)
+            outs.append(self._array(data, n.value, spec))
+        if not keep_tensors:
+            return outs
+        used = {t for nd in self.nodes for t in nd["inputs"] + nd["outputs"] if t >= 0}
+        values = {}
+        for spec in self.tensors:
+            t = spec["index"]
+            if spec["constant"] or t not in used or spec["dtype"] is None:
+                continue
+            data, n = nat.P(), ctypes.c_size_t()
+            nat.check(lib.nq_session_tensor(s, t, ctypes.byref(data), ctypes.byref(n), ctypes.byref(err)), err)
+            key = spec["name"] or f"#{t}"
+            values[f"{key}#{t}" if key in values else key] = self._array(data, n.value, spec)
+        return outs, values
+
+    # ---- deployment ----
+
+    def npu_report(self, target="imx8mp"):
+        """Which nodes an int8 NPU would leave to the CPU, and why (what
+        `npuquant inspect --npu TARGET --json` prints under "npu").
+
+        target: "imx8mp" (i.MX 8M Plus, TFLite's VX delegate), "ethos-u"
+        (Arm Ethos-U55/U65, Vela) or "edgetpu" (Coral Edge TPU compiler).
+        Returns a dict: target, target_name, nodes, cpu_fallback_nodes and
+        findings, a list of dicts node, op, name, cpu_fallback, reason (node
+        -1 with op and name None is a note about the whole model).
+        """
+        if not isinstance(target, str):
+            raise TypeError(f"target must be a str ({nat.text(lib.nq_npu_targets())}), got {type(target).__name__}")
+        r, err = nat.P(), nat.Error()
+        nat.check(lib.nq_npu_check_model(self._handle(), target.encode(), ctypes.byref(r), ctypes.byref(err)), err)
+        try:
+            findings = []
+            for i in range(lib.nq_npu_result_num_findings(r)):
+                f = nat.NpuFinding()
+                nat.check(lib.nq_npu_result_finding(r, i, ctypes.byref(f), ctypes.byref(err)), err)
+                note = f.node < 0
+                findings.append({"node": f.node, "op": None if note else nat.text(f.op),
+                                 "name": None if note else nat.text(f.name), "cpu_fallback": bool(f.cpu_fallback),
+                                 "reason": nat.text(f.reason)})
+            return {"target": target, "target_name": nat.text(lib.nq_npu_result_target(r)),
+                    "nodes": lib.nq_npu_result_num_nodes(r), "cpu_fallback_nodes": lib.nq_npu_result_num_fallback(r),
+                    "findings": findings}
+        finally:
+            lib.nq_npu_result_free(r)
+
+    def save(self, path):
+        """Write the model as .tflite (atomically; never over the file it came from)."""
+        if path is None or not isinstance(path, (str, bytes, os.PathLike)):
+            raise TypeError(f"save(path): path must be a str or path-like, got {type(path).__name__}")
+        err = nat.Error()
+        nat.check(lib.nq_model_save_tflite(self._handle(), os.fsencode(path), ctypes.byref(err)), err)

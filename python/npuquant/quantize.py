@@ -1,0 +1,203 @@
+"""npuquant.convert (float -> int8) and npuquant.compare (how far an int8
+model is from its float model), both fed float32 samples the same way."""
+import ctypes
+import math
+import os
+import warnings
+
+import numpy as np
+
+from . import _native as nat
+from ._native import lib
+from .model import Model
+
+
+class NpuquantWarning(UserWarning):
+    """A warning from the quantizer (e.g. an op kept in float)."""
+
+
+_CALIBRATION = {"minmax": 0, "percentile": 1, "mse": 2}
+
+
+def _flatten_samples(model, samples):
+    """samples -> (float32 [N, values per sample] C array, N).
+
+    One input: an array [N, *input_shape] (or [N, *shape without the batch
+    dimension]: anything whose per-sample element count matches). Several
+    inputs: a list with one such array per input, in input order."""
+    ins = model.inputs
+    arrays = list(samples) if isinstance(samples, (list, tuple)) else [samples]
+    if len(arrays) != len(ins):
+        raise ValueError(f"the model has {len(ins)} inputs, {len(arrays)} sample arrays given")
+    n = None
+    flat = []
+    for a, spec in zip(arrays, ins):
+        a = np.asarray(a, dtype=np.float32)
+        if a.ndim < 1 or len(a) == 0:
+            raise ValueError(f"input '{spec['name']}': no samples (array shape {list(a.shape)})")
+        if n is None:
+            n = len(a)
+        elif len(a) != n:
+            raise ValueError(f"input '{spec['name']}': {len(a)} samples, the first input has {n}")
+        per = int(np.prod(spec["shape"], dtype=np.int64))
+        if a[0].size != per:
+            raise ValueError(f"input '{spec['name']}' {spec['shape']} takes {per} values per sample, "
+                             f"got {a[0].size} (array shape {list(a.shape)})")
+        flat.append(a.reshape(n, per))
+    if n is None:
+        raise ValueError("the model has no inputs to feed")
+    if n > 2**31 - 1:
+        raise ValueError(f"{n} samples is more than the library takes")
+    return np.ascontiguousarray(np.concatenate(flat, axis=1), dtype=np.float32), n
+
+
+def _as_model(m, what):
+    if isinstance(m, Model):
+        return m
+    if isinstance(m, (str, bytes, os.PathLike)):
+        return Model(m)
+    raise TypeError(f"{what} must be an npuquant.Model or a path, got {type(m).__name__}")
+
+
+def convert(model, samples, per_tensor=False, input_type="int8", output_type="int8", allow_float_fallback=False,
+            input_mean=None, input_std=None, num_threads=0, equalize=False, bias_correct=False,
+            calibration="minmax", percentile=99.99, **load_options):
+    """Quantize a float model with representative samples into a fully int8 Model
+    (what `npuquant convert` does; same samples and options give the same file).
+
+    model: an npuquant.Model, or a path loaded with **load_options (the
+      Model(...) keywords: input_shapes, inputs, outputs, signature,
+      keras_json, nhwc_input).
+    samples: float32 values preprocessed as in training. One input: an array
+      [N, *input_shape] (the batch dimension may be left out). Several
+      inputs: a list with one such array per input.
+    per_tensor: one scale per weight tensor (fastest on VeriSilicon NPUs).
+    input_type, output_type: "int8" (default), "uint8" or "float32".
+    input_mean, input_std: with input_type="uint8", raw bytes b are the input
+      and the float input is (b - mean) / std.
+    allow_float_fallback: keep ops without an int8 form in float (off the NPU).
+    calibration: "minmax" (TensorFlow's), "percentile" (with `percentile`) or
+      "mse"; equalize, bias_correct: see docs/quantization.md.
+    Quantizer warnings are issued as NpuquantWarning.
+    Returns the int8 Model; save it with .save("model_int8.tflite").
+    """
+    if isinstance(model, Model):
+        if load_options:
+            raise ValueError(f"load options {sorted(load_options)} only apply when model is a path")
+    elif isinstance(model, (str, bytes, os.PathLike)):
+        model = Model(model, **load_options)
+    else:
+        raise TypeError(f"model must be an npuquant.Model or a path, got {type(model).__name__}")
+    for name, v in (("input_type", input_type), ("output_type", output_type)):
+        if v not in nat.DTYPE_CODES:
+            raise ValueError(f"{name} must be one of {sorted(nat.DTYPE_CODES)}, got {v!r}")
+    if calibration not in _CALIBRATION:
+        raise ValueError(f"calibration must be one of {sorted(_CALIBRATION)}, got {calibration!r}")
+    if (input_mean is None) != (input_std is None):
+        raise ValueError("input_mean and input_std go together")
+    if input_std is not None and not (math.isfinite(input_std) and input_std > 0 and math.isfinite(input_mean)):
+        raise ValueError(f"input_std must be finite and > 0 and input_mean finite, got {input_mean}, {input_std}")
+    if num_threads < 0:
+        raise ValueError(f"num_threads must be >= 0 (0: all cores), got {num_threads}")
+    data, n = _flatten_samples(model, samples)
+    opts = nat.ConvertOptions()
+    lib.nq_convert_options_init(ctypes.byref(opts))
+    opts.per_tensor = int(bool(per_tensor))
+    opts.input_type = nat.DTYPE_CODES[input_type]
+    opts.output_type = nat.DTYPE_CODES[output_type]
+    opts.allow_float_fallback = int(bool(allow_float_fallback))
+    opts.num_threads = int(num_threads)
+    opts.equalize = int(bool(equalize))
+    opts.bias_correct = int(bool(bias_correct))
+    opts.calibration = _CALIBRATION[calibration]
+    opts.percentile = percentile
+    if input_mean is not None:
+        opts.input_from_bytes, opts.input_mean, opts.input_std = 1, input_mean, input_std
+    # Collected during the call and issued after it: a Python warning raised
+    # as an error (filters) must not unwind through C.
+    said = []
+    opts.warn = nat.WARN_FN(lambda _user, msg: said.append(nat.text(msg)))
+    out, err = nat.P(), nat.Error()
+    st = lib.nq_convert_arrays(model._handle(), data.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), n,
+                               ctypes.byref(opts), ctypes.byref(out), ctypes.byref(err))
+    for msg in said:
+        warnings.warn(msg, NpuquantWarning, stacklevel=2)
+    nat.check(st, err)
+    return Model._wrap(out)
+
+
+def _figures(f, labels):
+    sq = f.sqnr_db
+    d = {"name": nat.text(f.name), "tensor_ref": f.tensor_ref, "tensor_test": f.tensor_test,
+         "sqnr_db": sq, "max_abs_error": f.max_abs_error, "rmse": f.rmse, "scale": f.scale,
+         "rmse_over_scale": f.rmse / f.scale if f.scale > 0 else None, "samples": f.samples,
+         "classifier": bool(f.classifier)}
+    if f.classifier:
+        d["top1_agree"] = f.top1_agree
+        d["top1_agreement"] = f.top1_agree / f.samples if f.samples else 0.0
+        if labels:
+            d["float_accuracy"] = f.ref_correct / f.samples if f.samples else 0.0
+            d["int8_accuracy"] = f.test_correct / f.samples if f.samples else 0.0
+    return d
+
+
+def compare(float_model, int8_model, samples, per_layer=False, labels=None, single_rounding=False, num_threads=0):
+    """Run two models on the same samples and measure how far the second is
+    from the first (what `npuquant compare --json` prints).
+
+    float_model: the reference (a Model or a path); int8_model: the model
+      under test, usually npuquant.convert's result or TensorFlow's int8 model.
+    samples: float32 samples as for convert(), shaped for float_model's
+      inputs. An int8/uint8 input is quantized from them with that input's
+      own scale and zero point; quantized outputs are dequantized.
+    per_layer: also compare every float tensor of float_model that int8_model
+      has under the same name (or NAME_int8): where the error grows.
+    labels: one integer class per sample: adds each model's top-1 accuracy.
+    single_rounding: int8 arithmetic as XNNPACK, TFLM and Arm NN round.
+
+    Returns {"samples": N, "outputs": [...], "tensors": [...] (per_layer)}.
+    Each entry: name, tensor_ref, tensor_test, sqnr_db (10 log10(sum ref^2 /
+    sum err^2); inf when identical), max_abs_error, rmse, scale (of the test
+    tensor, 0.0 for float), rmse_over_scale (the error in quantization steps;
+    None for float), samples, classifier, and for classifier-shaped outputs
+    ([N] or [1, N]) top1_agree (count), top1_agreement (fraction) and, with
+    labels, float_accuracy and int8_accuracy.
+    """
+    ref = _as_model(float_model, "float_model")
+    test = _as_model(int8_model, "int8_model")
+    if num_threads < 0:
+        raise ValueError(f"num_threads must be >= 0 (0: all cores), got {num_threads}")
+    data, n = _flatten_samples(ref, samples)
+    opts = nat.CompareOptions()
+    opts.per_tensor = int(bool(per_layer))
+    opts.num_threads = int(num_threads)
+    opts.single_rounding = int(bool(single_rounding))
+    lab = None
+    if labels is not None:
+        lab = np.asarray(labels)
+        if lab.ndim == 2 and lab.shape[1] == 1:
+            lab = lab[:, 0]
+        if lab.ndim != 1 or len(lab) != n or not np.issubdtype(lab.dtype, np.integer):
+            raise ValueError(f"labels must be {n} integer class indices (one per sample), got "
+                             f"{lab.dtype} {list(lab.shape)}")
+        lab = np.ascontiguousarray(lab, dtype=np.int32)
+        opts.labels = lab.ctypes.data_as(ctypes.POINTER(ctypes.c_int32))
+        opts.n_labels = len(lab)
+    r, err = nat.P(), nat.Error()
+    nat.check(lib.nq_compare_arrays(ref._handle(), test._handle(), data.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+                                    n, ctypes.byref(opts), ctypes.byref(r), ctypes.byref(err)), err)
+    try:
+        result = {"samples": n, "outputs": []}
+        for i in range(lib.nq_compare_num_outputs(r)):
+            f = nat.CompareFigures()
+            nat.check(lib.nq_compare_output(r, i, ctypes.byref(f), ctypes.byref(err)), err)
+            result["outputs"].append(_figures(f, lab is not None))
+        if per_layer:
+            result["tensors"] = []
+            for i in range(lib.nq_compare_num_tensors(r)):
+                f = nat.CompareFigures()
+                nat.check(lib.nq_compare_tensor(r, i, ctypes.byref(f), ctypes.byref(err)), err)
+                result["tensors"].append(_figures(f, False))
+        return result
+    finally:
+        lib.nq_compare_report_free(r)
