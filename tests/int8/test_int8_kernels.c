@@ -171,10 +171,13 @@ static void test_pools(void) {
   CHECK(y1[0] == -7);
 }
 
-/* MEAN: [1,2,3,4] (same scale): spatial path (keep_dims, axes 1,2) gives
- * MBQM(10, 1) = 10, (10 + 2) / 4 = 3; the general path (keep_dims false)
- * truncates 10 / 4 = 2. Requantizing general path, out scale doubled, zp 1:
- * mean 2.5 * 0.5 = 1.25 -> 1 + 1 = 2. */
+/* MEAN: [1,2,3,4] (same scale), mean 2.5: a tie, where the two modes part.
+ * Double rounding (TFLite's kernels): the spatial path (keep_dims, axes 1,2)
+ * gives MBQM(10, 1) = 10, (10 + 2) / 4 = 3; the general path (keep_dims
+ * false) rounds 2.5 half away from zero, 3. Single rounding (XNNPACK's qs8
+ * mean, what LiteRT runs): 10 * 0.25 rounded half to even, 2, on both.
+ * Requantizing general path, out scale doubled, zp 1: mean 2.5 * 0.5 = 1.25
+ * -> 1 + 1 = 2 in both modes. */
 static void test_mean(void) {
   int8_t x[4] = {1, 2, 3, 4}, y[1];
   int32_t axes[2] = {1, 2};
@@ -185,15 +188,21 @@ static void test_mean(void) {
   out[0] = view(NQ_INT8, 4, (int32_t[]){1, 1, 1, 1}, y, &qy, 0.5f, 0);
   nq_op_params p = nq_op_params_default();
   p.keep_dims = true;
-  CHECK(run_op(NQ_OP_MEAN, &p, 2, in, 1, out, 1) == NQ_OK);
+  CHECK(run_op(NQ_OP_MEAN, &p, 2, in, 1, out, 0) == NQ_OK);
   CHECK(y[0] == 3);
+  CHECK(run_op(NQ_OP_MEAN, &p, 2, in, 1, out, 1) == NQ_OK);
+  CHECK(y[0] == 2);
   p.keep_dims = false;
   out[0] = view(NQ_INT8, 2, (int32_t[]){1, 1}, y, &qy, 0.5f, 0);
+  CHECK(run_op(NQ_OP_MEAN, &p, 2, in, 1, out, 0) == NQ_OK);
+  CHECK(y[0] == 3);
   CHECK(run_op(NQ_OP_MEAN, &p, 2, in, 1, out, 1) == NQ_OK);
   CHECK(y[0] == 2);
   out[0] = view(NQ_INT8, 2, (int32_t[]){1, 1}, y, &qy, 1.0f, 1);
-  CHECK(run_op(NQ_OP_MEAN, &p, 2, in, 1, out, 1) == NQ_OK);
-  CHECK(y[0] == 2);
+  for (int single = 0; single <= 1; single++) {
+    CHECK(run_op(NQ_OP_MEAN, &p, 2, in, 1, out, single) == NQ_OK);
+    CHECK(y[0] == 2);
+  }
   /* SUM of real [0.5,1,1.5,2] = 5 at scale 1, zp 1 -> 6. */
   CHECK(run_op(NQ_OP_SUM, &p, 2, in, 1, out, 1) == NQ_OK);
   CHECK(y[0] == 6);

@@ -32,6 +32,14 @@
  *   v = q - zp_in; out = zp_out + (v >= 0 ? MBQM(v, m1)
  *                                         : MBQM(v * (alpha - zp_alpha), m2)),
  *   |v * (alpha - zp_alpha)| <= 255^2; alpha broadcasts against the input.
+ *   Always in double rounding, also in the single-rounding (what-LiteRT-runs)
+ *   mode: TFLite's XNNPACK delegate takes float PRELU only, so LiteRT runs
+ *   quantized PRELU in TFLite's builtin kernel, built with double rounding.
+ *   Measured on every (input, alpha) pair of six parameter sets and on four
+ *   MediaPipe PRELU networks: 0 steps (tests/int8_exact). Single rounding was
+ *   1 step off where the Q31 high product, left with only a few fractional
+ *   bits, rounds onto a half (e.g. 35.4975 -> 4544/128 = 35.5 -> 36), and
+ *   13 to 38 steps off after a network's dozen PRELU layers.
  *
  * HARD_SWISH: reference_ops::HardSwish<int8>: the input on a "hires" scale
  * (x - zp) * 2^7 (|.| <= 32640, fits int16), an int16 output multiplier
@@ -299,12 +307,14 @@ nq_status nq_i8_prelu_run(const nq_kernel_args *a, nq_error *err) {
   const size_t n = nq_tview_elems(out);
   for (size_t i = 0; i < n; i++, nq_i8_iter_next(&it)) {
     const int32_t v = nq_i8_ld(in->data, t, (size_t)it.off0) - p->zp_in;
+    /* Double rounding in both modes: LiteRT runs TFLite's own kernel here
+     * (see the top of this file), so the single-rounding mode takes it too. */
     int32_t o;
     if (v >= 0) {
-      o = nq_mbqm(v, p->m1, a->single_rounding);
+      o = nq_mbqm_double(v, p->m1);
     } else {
       const int32_t av = nq_i8_ld(al->data, t, (size_t)it.off1) - p->zp_alpha;
-      o = nq_mbqm(v * av, p->m2, a->single_rounding);
+      o = nq_mbqm_double(v * av, p->m2);
     }
     o = nq_sat_i32((int64_t)o + p->zp_out);
     nq_i8_st(out->data, t, i, nq_clamp_i32(o, qmin, qmax));

@@ -18,8 +18,11 @@
  *    arithmetic, so that mode reproduces what users run: fp32
  *    requantization of CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED /
  *    TRANSPOSE_CONV (int8_weights.h), 20-bit multipliers for ADD/SUB
- *    (elementwise_s8.c) and Q8 multipliers for LEAKY_RELU (activation_s8.c);
- *    TF's own int8 models then match LiteRT.js to 0 steps (tests/int8).
+ *    (elementwise_s8.c), Q8 multipliers for LEAKY_RELU (activation_s8.c)
+ *    and the float32 qs8 mean, half to even, for int8 MEAN on any axes
+ *    (reduce_s8.c); TF's own int8 models then match LiteRT.js to 0 steps
+ *    (tests/int8). PRELU is not delegated: LiteRT runs TFLite's kernel,
+ *    so PRELU is double rounding in both modes (tests/int8_exact).
  *  - SOFTMAX: TFLite's builtin int8/uint8 kernel, the float lookup-table
  *    path (PopulateSoftmaxLookupTable); XNNPACK takes float softmax only, so
  *    this is also what LiteRT runs. Rounding mode does not apply.
@@ -38,8 +41,9 @@
  *    same functions. Rounding mode n/a.
  *  - HARD_SWISH: reference_ops::HardSwish (16-bit fixed point), one variant.
  *  - RESIZE_BILINEAR: ResizeBilinearInteger in both rounding variants.
- *  - MEAN (non-spatial), SUM, CONCATENATION with rescaling: TFLite's float
- *    formulas (QuantizedMeanOrSum, ConcatenationWithScaling).
+ *  - MEAN (non-spatial; double-rounding mode), SUM, CONCATENATION with
+ *    rescaling: TFLite's float formulas (QuantizedMeanOrSum,
+ *    ConcatenationWithScaling).
  *  - AVERAGE/MAX_POOL, MAXIMUM/MINIMUM, REDUCE_MAX/MIN, ARG_MAX and data
  *    movement (incl. TILE): exact integer
  *    operations on the raw values (no requantization).

@@ -2,7 +2,7 @@
  * Integer MEAN and SUM over constant axes (input 1), TFLite reduce.cc
  * semantics for int8/uint8.
  *
- * MEAN picks one of three TFLite paths, in TFLite's order:
+ * MEAN, double-rounding mode (TFLite's builtin kernels), in TFLite's order:
  *  1. keep_dims, rank 4, axes exactly {1, 2} (the global-average-pool
  *     pattern): int8: reference_integer_ops::Mean. acc = sum (x - zp_in) in
  *     int32 (|acc| <= 255 * H * W, H * W < 2^23 checked), acc = MBQM(acc,
@@ -10,16 +10,25 @@
  *     + zp_out, clamped. uint8: reference_ops::Mean<uint8>: acc = sum x,
  *     MBQM(acc, s_in / (H*W * s_out)) + zp_out - round(zp_in * s_in / s_out)
  *     (multiplier and bias in float, as TFLite), clamped.
- *  2. same scale and zero point in and out: the integer mean of the raw
- *     values, sum / count truncated towards zero (reference_ops::Mean).
- *  3. otherwise reference_ops::QuantizedMeanOrSum in float:
+ *  2. otherwise reference_ops::QuantizedMeanOrSum in float:
  *     round(float(sum) / float(count) * (s_in/s_out) - zp_in * (s_in/s_out))
- *     + zp_out, clamped.
+ *     + zp_out, clamped, whatever the parameters. (Older TFLite releases
+ *     took the raw integer mean, truncated, when input and output shared
+ *     scale and zero point; current reduce.cc has no such branch, and that
+ *     truncation was 1 step off LiteRT on about half the outputs.)
+ * MEAN, single-rounding mode, int8: what LiteRT runs, XNNPACK's qs8 mean
+ * (its delegate took every int8 MEAN tried: last axis, spatial axes, scale
+ * ratios 0.002 to 500), for any axes: the int32 sum S of the raw values,
+ * then in float32 sc = (s_in / s_out) * (1 / count), zp' = zp_out -
+ * (count * zp_in) * sc, out = round-half-even(S * sc + zp') clamped. The
+ * zero point enters before rounding, so ties go to the even output value.
+ * Measured 0 steps against LiteRT.js on tie-rich scales (tests/int8_exact),
+ * where the TFLite forms differ by 1 step on a few percent of outputs.
  * SUM always uses QuantizedMeanOrSum's sum form:
  *     round(sum * (s_in/s_out) - zp_in * (s_in/s_out) * count) + zp_out,
  * clamped (TFLite wraps on overflow and, with equal parameters, adds raw
  * values in 8 bits; we keep the arithmetic meaning instead).
- * Sums of paths 2 and 3 are int64 (scratch, one per output element).
+ * Sums outside path 1 are int64 (scratch, one per output element).
  *
  * REDUCE_MAX / REDUCE_MIN: the extreme raw value (TFLite requires equal
  * input and output quantization), no arithmetic.
@@ -92,7 +101,9 @@ nq_status nq_i8_reduce_run(const nq_kernel_args *a, nq_error *err) {
   const bool is_mean = a->node->op == NQ_OP_MEAN;
   const bool is_max = a->node->op == NQ_OP_REDUCE_MAX, is_min = a->node->op == NQ_OP_REDUCE_MIN;
 
-  if (is_mean && a->p->keep_dims && r == 4 && n_ax == 2 &&
+  /* LiteRT hands int8 MEAN to XNNPACK, spatial axes included (see top). */
+  const bool xnn_mean = is_mean && a->single_rounding && t == NQ_INT8;
+  if (!xnn_mean && is_mean && a->p->keep_dims && r == 4 && n_ax == 2 &&
       ((raw_axes[0] == 1 && raw_axes[1] == 2) || (raw_axes[0] == 2 && raw_axes[1] == 1))) {
     const int N = in->shape[0], H = in->shape[1], W = in->shape[2], C = in->shape[3];
     const int32_t cnt = H * W;
@@ -157,8 +168,20 @@ nq_status nq_i8_reduce_run(const nq_kernel_args *a, nq_error *err) {
   const size_t cnt = out_n ? in_n / out_n : 0;
   if (cnt == 0) return NQ_OK;
   const float scale = p->s_in / p->s_out;
-  if (is_mean && p->s_in == p->s_out && p->zp_in == p->zp_out) {
-    for (size_t i = 0; i < out_n; i++) nq_i8_st(out->data, t, i, (int32_t)(sum[i] / (int64_t)cnt));
+  if (xnn_mean) {
+    /* Each step rounded to float32 as XNNPACK does (volatile: no wider
+     * intermediates, no contraction into a fused multiply-add). */
+    volatile float sc = scale * (1.0f / (float)cnt);
+    volatile float zp_shift = (float)((int64_t)cnt * p->zp_in) * sc;
+    const float zp = (float)p->zp_out - zp_shift;
+    for (size_t i = 0; i < out_n; i++) {
+      volatile float prod = (float)sum[i] * sc;
+      float v = nearbyintf(prod + zp); /* default rounding: half to even */
+      /* Written so that a NaN clamps too (prepare bounds the ratio; this
+       * keeps the cast defined whatever reaches it). */
+      v = !(v >= (float)qmin) ? (float)qmin : v > (float)qmax ? (float)qmax : v;
+      nq_i8_st(out->data, t, i, (int32_t)v);
+    }
   } else if (is_mean) {
     const float bias = (float)(-p->zp_in) * scale;
     for (size_t i = 0; i < out_n; i++) {
