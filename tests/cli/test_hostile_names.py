@@ -4,16 +4,15 @@ text, in JSON and in error messages (also when a message is cut short in the
 middle of a multi-byte character)."""
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(__file__))
-import clitest  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+import oracles  # noqa: E402
 
-sys.path.insert(0, os.path.join(clitest.SOURCE_DIR, "examples", "fashion"))
+sys.path.insert(0, os.path.join(oracles.SOURCE_DIR, "examples", "fashion"))
 import tflite_min_writer  # noqa: E402  (independent of npuquant's writer)
 
 ESC_NAME = b"in\xff\xfe\x1b[2J\x07bad\xc3"       # broken UTF-8, an ANSI clear, a bell
@@ -32,7 +31,8 @@ def write_model(path, in_name):
 
 
 def run(*args):
-    return subprocess.run([clitest.need_cli(), *args], capture_output=True, timeout=60)
+    """The CLI's raw bytes: the test decodes them itself."""
+    return oracles.cli(*args, text=False, timeout=60)
 
 
 def clean(c, what, data):
@@ -47,7 +47,7 @@ def clean(c, what, data):
 
 
 def main():
-    c = clitest.Checks("cli_hostile_names")
+    c = oracles.Checks("cli_hostile_names")
     with tempfile.TemporaryDirectory(prefix="nq_names_") as tmp:
         model = os.path.join(tmp, "m.tflite")
         write_model(model, ESC_NAME)

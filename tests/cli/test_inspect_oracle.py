@@ -23,12 +23,13 @@ import importlib.util
 import json
 import math
 import os
-import subprocess
+import sys
 
-from clitest import ORACLES, Checks, need_cli, shared_dir
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+from oracles import ORACLES, Checks, cli, cli_path, shared_dir  # noqa: E402
 
 T = Checks("cli_inspect_vs_oracle")
-cli_path = need_cli()
+cli_path()
 models = sorted(glob.glob(os.path.join(shared_dir(), "models", "**", "*.tflite"), recursive=True))
 if not models:
     T.check(False, "no .tflite files found under ../shared/models")
@@ -52,8 +53,7 @@ def oracle_facts(path):
 
 
 def examine(path):
-    c = subprocess.run([cli_path, "inspect", "--json", path], capture_output=True, text=True, timeout=120)
-    return path, c
+    return path, cli("inspect", "--json", path, timeout=120)
 
 
 def close(a, b):

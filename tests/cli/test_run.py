@@ -8,11 +8,13 @@ import glob
 import json
 import os
 import re
+import sys
 import tempfile
 
 import numpy as np
 
-from clitest import Checks, cli, model
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+from oracles import Checks, cli, model  # noqa: E402
 
 T = Checks("cli_run")
 M = model("tflm-history/hello_world_old/hello_world_no_quant.tflite")  # float, input [1,1]

@@ -4,30 +4,23 @@ TensorFlow's int8 VWW model, fed the same photo through --range 0..1, agree
 (the int8 input is quantized with the model's own input parameters), and the
 int8 result equals feeding the same preprocessed pixels as a .npy."""
 import os
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
 
-SHARED = os.environ.get("NQ_SHARED_DIR", "")
-CLI = os.environ["NQ_CLI"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+import oracles  # noqa: E402
 
 
 def run(*args):
-    p = subprocess.run([CLI, "run", *args], capture_output=True, text=True)
-    return p
+    return oracles.cli("run", *args)
 
 
 def main():
-    models = os.path.join(SHARED, "models", "mlperf-tiny-vww")
-    if not os.path.isdir(models):
-        if os.environ.get("CI") == "true":
-            print("FAIL: ../shared is missing and CI=true requires it")
-            return 1
-        print("SKIP: ../shared is absent")
-        return 77
-    img = os.path.join(SHARED, "data", "tflm-person_detection", "person.bmp")
+    models = oracles.model("mlperf-tiny-vww")
+    shared = oracles.shared_dir()
+    img = os.path.join(shared, "data", "tflm-person_detection", "person.bmp")
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
         f = run(os.path.join(models, "vww_96_float.tflite"), "-i", img, "--range", "0..1", "-o", f"{tmp}/f")
@@ -53,15 +46,12 @@ def main():
             r = run(os.path.join(models, "vww_96_int8.tflite"), "-i", f"{tmp}/x.npy", "-o", f"{tmp}/n")
             if r.returncode or not np.array_equal(np.load(f"{tmp}/n.out0.npy"), np.load(f"{tmp}/q.out0.npy")):
                 failures.append("image input and the equivalent .npy give different int8 outputs")
-        bad = run(os.path.join(models, "vww_96_float.tflite"), "-i", os.path.join(SHARED, "models", "mlperf-tiny-vww",
+        bad = run(os.path.join(models, "vww_96_float.tflite"), "-i", os.path.join(shared, "models", "mlperf-tiny-vww",
                   "vww_96.h5"), "-o", f"{tmp}/b")
         if bad.returncode == 0 or "vww_96.h5" not in bad.stderr:
             failures.append(f"a non-image, non-.npy input should fail naming it: {bad.stderr!r}")
-    for m in failures:
-        print("FAIL: " + m)
-    print("cli_run_image: " + ("FAILED" if failures else "all checks passed"))
-    return 1 if failures else 0
+    return oracles.report("cli_run_image", failures)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    oracles.main(main)

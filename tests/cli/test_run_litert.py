@@ -6,26 +6,17 @@ int8 models: at most 1 step per element for a few-op model (LiteRT's XNNPACK
 rounds once, TFLite's reference kernels twice; see docs ORACLES.md).
 Exit 77 when node or LiteRT.js is not installed."""
 import os
-import shutil
-import subprocess
+import sys
 import tempfile
 
 import numpy as np
 
-from clitest import ORACLES, Checks, cli, model, skip
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+import oracles  # noqa: E402
+from oracles import Checks, cli, model, skip  # noqa: E402
 
-if not shutil.which("node"):
-    skip("node is not installed (LiteRT.js oracle)")
 T = Checks("cli_run_vs_litert")
 rng = np.random.default_rng(3)
-
-
-def litert(model_path, prefix, inputs):
-    r = subprocess.run(["node", os.path.join(ORACLES, "litert_run.mjs"), model_path, prefix, *inputs],
-                       capture_output=True, text=True, timeout=120)
-    if r.returncode == 77:
-        skip("LiteRT.js is not installed: " + r.stdout.strip())
-    return r
 
 
 def compare(rel, arrays, check):
@@ -36,21 +27,24 @@ def compare(rel, arrays, check):
             ins.append(os.path.join(d, "in%d.npy" % k))
             np.save(ins[-1], a)
         r = cli("run", path, *sum((["-i", p] for p in ins), []), "-o", os.path.join(d, "ours"))
-        o = litert(path, os.path.join(d, "ref"), ins)
+        try:
+            refs, err = oracles.run("litert", path, ins, timeout=120), None
+        except oracles.OracleSkip as e:
+            skip("LiteRT.js is not installed: %s" % e)
+        except oracles.OracleError as e:
+            refs, err = [], e
         if not T.check(r.returncode == 0, "%s: npuquant run failed: %s" % (rel, r.stderr.strip())):
             return
-        if not T.check(o.returncode == 0, "%s: LiteRT failed: %s" % (rel, o.stderr.strip())):
+        if not T.check(err is None, "%s: LiteRT failed: %s" % (rel, err)):
             return
-        k = 0
-        while os.path.exists(os.path.join(d, "ref.out%d.npy" % k)):
-            ours, ref = np.load(os.path.join(d, "ours.out%d.npy" % k)), np.load(os.path.join(d, "ref.out%d.npy" % k))
+        for k, ref in enumerate(refs):
+            ours = np.load(os.path.join(d, "ours.out%d.npy" % k))
             T.check(ours.dtype == ref.dtype and ours.shape == ref.shape, "%s out%d: %s%s vs LiteRT %s%s" % (rel, k, ours.dtype, ours.shape, ref.dtype, ref.shape))
             if ours.shape == ref.shape:
                 ok, detail = check(ours, ref)
                 T.check(ok, "%s out%d: %s" % (rel, k, detail))
                 print("%s out%d: %s" % (rel, k, detail))
-            k += 1
-        T.check(k > 0, "%s: LiteRT wrote no outputs" % rel)
+        T.check(len(refs) > 0, "%s: LiteRT wrote no outputs" % rel)
 
 
 def float_close(ours, ref):
@@ -60,7 +54,7 @@ def float_close(ours, ref):
 
 
 def within_one_step(ours, ref):
-    err = int(np.max(np.abs(ours.astype(np.int64) - ref.astype(np.int64)))) if ours.size else 0
+    err = oracles.max_steps(ours, ref)
     return err <= 1, "max |diff| %d steps" % err
 
 

@@ -5,9 +5,11 @@ model file (exit 1 naming the file), and docs/cli.md naming every command,
 option and exit code the --help texts show."""
 import os
 import re
+import sys
 import tempfile
 
-from clitest import SOURCE_DIR, Checks, cli
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+from oracles import SOURCE_DIR, Checks, cli  # noqa: E402
 
 T = Checks("cli_usage")
 

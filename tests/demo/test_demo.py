@@ -11,35 +11,24 @@ import subprocess
 import sys
 import tempfile
 
-SOURCE = os.environ["NQ_SOURCE_DIR"]
-CLI = os.environ["NQ_CLI"]
-EX = os.path.join(SOURCE, "examples", "fashion")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+import oracles  # noqa: E402
 
-
-def run(*args):
-    p = subprocess.run(list(args), capture_output=True, text=True)
-    if p.returncode != 0:
-        print(f"FAIL: {' '.join(args)}\n{p.stdout}{p.stderr}")
-        sys.exit(1)
-    return p.stdout
+EX = os.path.join(oracles.SOURCE_DIR, "examples", "fashion")
 
 
 def main():
     if not os.path.exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"):
-        if os.environ.get("CI") == "true":
-            print("FAIL: dataset-fashion-mnist is not installed (scripts/setup.sh installs it)")
-            return 1
-        print("SKIP: dataset-fashion-mnist is not installed (scripts/setup.sh installs it)")
-        return 77
+        oracles.skip("dataset-fashion-mnist is not installed (scripts/setup.sh installs it)")
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
-        run("/usr/bin/python3", os.path.join(EX, "prepare_data.py"), tmp, "--calib", "300")
+        subprocess.run([oracles.PY, os.path.join(EX, "prepare_data.py"), tmp, "--calib", "300"], check=True)
         out = os.path.join(tmp, "int8.tflite")
-        run(CLI, "convert", os.path.join(EX, "fashion_cnn.onnx"), "-d", os.path.join(tmp, "calib.npy"), "-o", out,
-            "--quiet")
-        rep = json.loads(run(CLI, "compare", os.path.join(EX, "fashion_cnn.onnx"), out, "-d",
-                             os.path.join(tmp, "test.npy"), "--samples", "10000", "--labels",
-                             os.path.join(tmp, "test_labels.npy"), "--json", "--quiet"))
+        oracles.cli("convert", os.path.join(EX, "fashion_cnn.onnx"), "-d", os.path.join(tmp, "calib.npy"), "-o", out,
+                    "--quiet", check=True)
+        rep = oracles.cli_json("compare", os.path.join(EX, "fashion_cnn.onnx"), out, "-d",
+                               os.path.join(tmp, "test.npy"), "--samples", "10000", "--labels",
+                               os.path.join(tmp, "test_labels.npy"), "--quiet")
         o = rep["outputs"][0]
         fa, qa = o["float_accuracy"], o["int8_accuracy"]
         torch_acc = json.load(open(os.path.join(EX, "fashion_cnn.json")))["torch_test_accuracy"]
@@ -52,16 +41,13 @@ def main():
         if abs(fa - qa) > 0.01:
             failures.append(f"int8 accuracy {qa:.4f} is more than 1 point from float {fa:.4f}")
         # the ONNX and TFLite forms of the bundled model compute the same function
-        tf = json.loads(run(CLI, "compare", os.path.join(EX, "fashion_cnn.onnx"), os.path.join(EX, "fashion_cnn.tflite"),
-                            "-d", os.path.join(tmp, "calib.npy"), "--json", "--quiet"))["outputs"][0]
+        tf = oracles.cli_json("compare", os.path.join(EX, "fashion_cnn.onnx"), os.path.join(EX, "fashion_cnn.tflite"),
+                              "-d", os.path.join(tmp, "calib.npy"), "--quiet")["outputs"][0]
         print(f"fashion_cnn.onnx vs fashion_cnn.tflite: max |diff| {tf['max_abs_error']:.3g}")
         if tf["max_abs_error"] > 1e-5:
             failures.append(f"the ONNX and TFLite demo models differ by {tf['max_abs_error']}")
-    for f in failures:
-        print("FAIL: " + f)
-    print("demo: " + ("FAILED" if failures else "all checks passed"))
-    return 1 if failures else 0
+    return oracles.report("demo", failures)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    oracles.main(main)

@@ -23,10 +23,8 @@ import tempfile
 import numpy as np
 
 TOL = 1e-4
-HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.environ.get("NQ_SOURCE_DIR", os.path.dirname(os.path.dirname(HERE)))
-ORACLES = os.path.join(SRC, "tests", "oracles")
-sys.path.insert(0, ORACLES)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+import oracles  # noqa: E402
 import tflite_facts  # noqa: E402
 
 IMAGES = ["coral-images/grace_hopper.bmp", "coral-images/cat.bmp", "debian-darknet-images/dog.jpg",
@@ -37,14 +35,6 @@ OPERATOR_INPUTS, OPERATOR_OUTPUTS = 1, 2  # schema.fbs Operator.inputs/outputs
 # quantized activations in LiteRT, while npuquant's reader dequantizes the weights
 # and computes in float: they can only agree to about the activation quantization.
 HYBRID_TOL = 2e-2
-
-
-def skip(msg):
-    if os.environ.get("CI") == "true":
-        print("FAIL (CI): " + msg)
-        sys.exit(1)
-    print("SKIP: " + msg)
-    sys.exit(77)
 
 
 def model_facts(path):
@@ -100,9 +90,8 @@ def make_inputs(shared, path, facts, tmp):
         out = os.path.join(tmp, "in%d.npy" % k)
         if len(shape) == 4 and shape[3] in (1, 3) and shape[1] > 1 and shape[2] > 1:
             img = os.path.join(shared, "data", IMAGES[k % len(IMAGES)])
-            subprocess.run(["/usr/bin/python3", os.path.join(ORACLES, "make_input.py"), "--image", img, "--shape",
-                            "x".join(str(d) for d in shape), "--dtype", "float32", "--scale", str(1 / 127.5),
-                            "--offset", "-1", "-o", out], check=True, capture_output=True)
+            oracles.make_input(out, "--image", img, "--shape", "x".join(str(d) for d in shape), "--dtype", "float32",
+                               "--scale", 1 / 127.5, "--offset", "-1")
             kinds.append("image")
         elif list(shape) == [1, 640] and "mlperf-tiny-ad" in path:
             feats = np.fromfile(os.path.join(shared, "data", "mlperf-tiny-audio",
@@ -130,7 +119,7 @@ def run_one(shared, cli, path):
         # The same with the plain reference kernels only: both must match LiteRT.
         ref = subprocess.run([cli, "run", "--reference", path, "-o", os.path.join(tmp, "ref")] +
                              sum([["-i", f] for f in ins], []), capture_output=True, text=True, timeout=300)
-        theirs = subprocess.run(["node", os.path.join(ORACLES, "litert_run.mjs"), path, os.path.join(tmp, "lite")] + ins,
+        theirs = subprocess.run(oracles.command("litert") + [path, os.path.join(tmp, "lite")] + ins,
                                 capture_output=True, text=True, timeout=300)
         row = {"model": rel, "inputs": ",".join(kinds), "errs": [], "status": "", "note": ""}
         tol = HYBRID_TOL if facts["hybrid"] else TOL
@@ -174,18 +163,9 @@ def run_one(shared, cli, path):
 
 
 def main():
-    shared = os.environ.get("NQ_SHARED_DIR", "")
-    if not shared or not os.path.isdir(os.path.join(shared, "models")):
-        skip("../shared (NQ_SHARED_DIR=%s) is absent; this test needs its models" % (shared or "(unset)"))
-    cli = os.environ.get("NQ_CLI", "")
-    if not cli or not os.access(cli, os.X_OK):
-        print("FAIL: NQ_CLI (%s) is not an executable npuquant" % cli)
-        return 1
-    probe = subprocess.run(["node", os.path.join(ORACLES, "litert_run.mjs"), "--info",
-                            os.path.join(shared, "models", "tflm-hello_world", "hello_world_float.tflite")],
-                           capture_output=True, text=True)
-    if probe.returncode == 77:
-        skip("LiteRT.js is not installed: " + probe.stdout.strip())
+    shared = oracles.shared_dir()
+    cli = oracles.cli_path()
+    oracles.require("litert", os.path.join(shared, "models", "tflm-hello_world", "hello_world_float.tflite"))
     models = []
     for root, _, files in os.walk(os.path.join(shared, "models")):
         models += [os.path.join(root, f) for f in files if f.endswith(".tflite")]
@@ -205,4 +185,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    oracles.main(main)

@@ -20,10 +20,8 @@ import tempfile
 import numpy as np
 
 TOL = 1e-4
-HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.environ.get("NQ_SOURCE_DIR", os.path.dirname(os.path.dirname(HERE)))
-ORACLES = os.path.join(SRC, "tests", "oracles")
-sys.path.insert(0, ORACLES)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+import oracles  # noqa: E402
 import tflite_facts  # noqa: E402
 
 
@@ -45,7 +43,7 @@ def run_case(cli, path, tmp):
         r = subprocess.run([cli, "run"] + extra + [path, "-o", os.path.join(work, kind)] + iargs,
                            capture_output=True, text=True, timeout=120)
         runs[kind] = r
-    lite = subprocess.run(["node", os.path.join(ORACLES, "litert_run.mjs"), path, os.path.join(work, "lite")] + ins,
+    lite = subprocess.run(oracles.command("litert") + [path, os.path.join(work, "lite")] + ins,
                           capture_output=True, text=True, timeout=120)
     row = {"name": name, "errs": [], "status": "PASS", "note": ""}
     for kind, r in runs.items():
@@ -91,10 +89,7 @@ def main():
     if len(sys.argv) != 2:
         print("usage: op_oracle.py MAKE_FLOAT_OP_MODELS")
         return 2
-    cli = os.environ.get("NQ_CLI", "")
-    if not cli or not os.access(cli, os.X_OK):
-        print("FAIL: NQ_CLI (%s) is not an executable npuquant" % cli)
-        return 1
+    cli = oracles.cli_path()
     with tempfile.TemporaryDirectory() as tmp:
         models_dir = os.path.join(tmp, "models")
         os.makedirs(models_dir)
@@ -103,14 +98,7 @@ def main():
             print("FAIL: the generator failed: " + gen.stderr.strip())
             return 1
         paths = sorted(os.path.join(models_dir, f) for f in os.listdir(models_dir))
-        probe = subprocess.run(["node", os.path.join(ORACLES, "litert_run.mjs"), "--info", paths[0]],
-                               capture_output=True, text=True)
-        if probe.returncode == 77:
-            if os.environ.get("CI") == "true":
-                print("FAIL (CI): LiteRT.js is not installed")
-                return 1
-            print("SKIP: LiteRT.js is not installed: " + probe.stdout.strip())
-            return 77
+        oracles.require("litert", paths[0])
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
             rows = list(ex.map(lambda p: run_case(cli, p, tmp), paths))
     width = max(len(r["name"]) for r in rows)
@@ -125,4 +113,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    oracles.main(main)

@@ -21,7 +21,6 @@ then checked against LiteRT.js (TFLite's own kernels):
 Inputs are drawn uniformly from each case's calibration range (seeded).
 Exit 0 pass, 1 fail, 77 when LiteRT.js is not installed (unless CI=true).
 """
-import json
 import os
 import subprocess
 import sys
@@ -30,9 +29,8 @@ import time
 
 import numpy as np
 
-SRC = os.environ.get("NQ_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
-ORACLES = os.path.join(SRC, "tests", "oracles")
-CI = os.environ.get("CI", "") == "true"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+import oracles  # noqa: E402
 
 # Lowest acceptable SQNR (dB) of int8 vs float per case, about 6 dB under
 # what was measured (printed beside; the data are seeded). Fixed output
@@ -60,33 +58,14 @@ INT8_VERSION = {"LOG_SOFTMAX": 2, "SQUARED_DIFFERENCE": 2, "RSQRT": 2, "SQRT": 1
                 "EXP": 2, "ABS": 2, "ELU": 1, "GELU": 2, "REDUCE_PROD": 2}
 
 
-def skip(msg):
-    print("SKIP: " + msg)
-    sys.exit(1 if CI else 77)
-
-
-def facts(model):
-    out = subprocess.run(["/usr/bin/python3", os.path.join(ORACLES, "tflite_facts.py"), model],
-                         capture_output=True, text=True)
-    if out.returncode != 0:
-        raise RuntimeError("tflite_facts: " + out.stderr.strip())
-    return json.loads(out.stdout)
-
-
 def run(cmd):
     r = subprocess.run(cmd, capture_output=True, text=True)
     return r.returncode, (r.stderr.strip().splitlines() or [""])[-1]
 
 
-def sqnr(ref, got):
-    noise = np.sum((got - ref) ** 2)
-    sig = np.sum(ref ** 2)
-    return float("inf") if noise == 0 else 10.0 * np.log10(sig / noise)
-
-
 def check_case(name, ranges, tmp, runner, rng):
     f32, i8 = (os.path.join(tmp, "%s_%s.tflite" % (name, k)) for k in ("f32", "i8"))
-    info = facts(i8)
+    info = oracles.tflite_facts(i8)
     problems = []
     for op in info["ops"]:
         want = INT8_VERSION.get(op["op"])
@@ -106,10 +85,10 @@ def check_case(name, ranges, tmp, runner, rng):
         fins.append(fp)
         qins.append(qp)
     lite_q, lite_f = os.path.join(tmp, name + "_lq"), os.path.join(tmp, name + "_lf")
-    rc, msg = run(["node", os.path.join(ORACLES, "litert_run.mjs"), i8, lite_q] + qins)
+    rc, msg = run(oracles.command("litert") + [i8, lite_q] + qins)
     if rc != 0:
         return [name + ": LiteRT cannot run the int8 model: " + msg], None
-    rc, msg = run(["node", os.path.join(ORACLES, "litert_run.mjs"), f32, lite_f] + fins)
+    rc, msg = run(oracles.command("litert") + [f32, lite_f] + fins)
     if rc != 0:
         return [name + ": LiteRT cannot run the float model: " + msg], None
     ref_q = np.load(lite_q + ".out0.npy")
@@ -133,7 +112,7 @@ def check_case(name, ranges, tmp, runner, rng):
     ref = ref_f.reshape(deq.shape)
     if name in CLIP_REF:
         ref = np.clip(ref, *CLIP_REF[name])
-    db = sqnr(ref, deq)
+    db = oracles.sqnr_db(ref, deq)
     if db < MIN_SQNR[name]:
         problems.append("SQNR %.2f dB below %.1f" % (db, MIN_SQNR[name]))
     return [name + ": " + p for p in problems], (steps, db)
@@ -144,8 +123,8 @@ def main():
         print("usage: test_int8_ops.py MAKE_MODELS INT8_RUN")
         return 2
     maker, runner = sys.argv[1], sys.argv[2]
-    if not os.path.isdir(os.path.join(ORACLES, "node_modules", "@litertjs")):
-        skip("LiteRT.js is not installed (tests/oracles: npm ci)")
+    if not os.path.isdir(os.path.join(oracles.ORACLES, "node_modules", "@litertjs")):
+        oracles.skip("LiteRT.js is not installed (tests/oracles: npm ci)")
     t0 = time.time()
     failures = []
     rng = np.random.default_rng(20261126)
@@ -179,4 +158,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    oracles.main(main)

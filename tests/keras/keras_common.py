@@ -1,55 +1,9 @@
-"""Shared helpers for the Keras frontend script tests: the skip rule, the
-CLI runner, real inputs (images, log-mel features from a real recording)."""
-import os
-import subprocess
-import sys
-import tempfile
+"""Helpers of the Keras frontend script tests only: real inputs (images, log-mel
+features from a real recording) and the relative error they compare by. The
+generic helpers (skip rule, CLI, oracles) are in tests/oracles/oracles.py."""
 import wave
 
 import numpy as np
-
-
-def shared_dir():
-    d = os.environ.get("NQ_SHARED_DIR", "")
-    if not d or not os.path.isdir(d):
-        if os.environ.get("CI") == "true":
-            sys.exit("FAIL: NQ_SHARED_DIR is not set or missing under CI")
-        print("SKIP: NQ_SHARED_DIR (../shared) is not available")
-        sys.exit(77)
-    return d
-
-
-def cli():
-    c = os.environ.get("NQ_CLI")
-    if not c or not os.path.exists(c):
-        sys.exit("FAIL: NQ_CLI is not set")
-    return c
-
-
-def run(args, check=True):
-    p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if check and p.returncode != 0:
-        raise RuntimeError("%s failed (%d): %s" % (" ".join(args), p.returncode, p.stderr.strip()))
-    return p
-
-
-def run_model(model, inputs, workdir, tag, extra=()):
-    """Run `npuquant run` on one sample per input; returns the outputs."""
-    paths = []
-    for i, x in enumerate(inputs):
-        pth = os.path.join(workdir, "%s_in%d.npy" % (tag, i))
-        np.save(pth, x)
-        paths.append(pth)
-    prefix = os.path.join(workdir, tag)
-    args = [cli(), "run", model]
-    for pth in paths:
-        args += ["-i", pth]
-    run(args + ["-o", prefix] + list(extra))
-    outs, k = [], 0
-    while os.path.exists("%s.out%d.npy" % (prefix, k)):
-        outs.append(np.load("%s.out%d.npy" % (prefix, k)))
-        k += 1
-    return outs
 
 
 def image(path, h, w, channels, scale=1.0, offset=0.0):
@@ -95,6 +49,3 @@ def rel_err(a, b):
     b = np.asarray(b, np.float64)
     return float(np.abs(a - b).max() / max(np.abs(b).max(), 1e-12))
 
-
-def workdir():
-    return tempfile.mkdtemp(prefix="nq_keras_")

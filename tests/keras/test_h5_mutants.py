@@ -9,19 +9,14 @@ import subprocess
 import sys
 import tempfile
 
-SHARED = os.environ.get("NQ_SHARED_DIR", "")
-CLI = os.environ["NQ_CLI"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+import oracles  # noqa: E402
+
 N = int(os.environ.get("NQ_H5_MUTANTS", "120"))
 
 
 def main():
-    src = os.path.join(SHARED, "models", "mlperf-tiny-ic-resnet8", "pretrainedResnet.h5")
-    if not os.path.exists(src):
-        if os.environ.get("CI") == "true":
-            print("FAIL: ../shared is missing and CI=true requires it")
-            return 1
-        print("SKIP: ../shared is absent; this test mutates one of its .h5 models")
-        return 77
+    src = oracles.model("mlperf-tiny-ic-resnet8/pretrainedResnet.h5")  # this test mutates it
     data = open(src, "rb").read()
     rng = random.Random(20261126)
     failures, outcomes = [], {}
@@ -40,7 +35,7 @@ def main():
                 b = b[:rng.randrange(len(b))]
             open(path, "wb").write(bytes(b))
             try:
-                p = subprocess.run([CLI, "inspect", path], capture_output=True, text=True, timeout=200)
+                p = oracles.cli("inspect", path, timeout=200)
             except subprocess.TimeoutExpired:
                 failures.append(f"mutant {i} hung")
                 continue
@@ -54,7 +49,7 @@ def main():
     # What a crash inside libhdf5 becomes: the reader's child process dies,
     # the command reports it in one line and exits 1.
     env = dict(os.environ, NQ_KERAS_TEST_CHILD_ABORT="1")
-    p = subprocess.run([CLI, "inspect", src], capture_output=True, text=True, timeout=60, env=env)
+    p = oracles.cli("inspect", src, timeout=60, env=env)
     print(f"a crashing reader: exit {p.returncode}: {p.stderr.strip()}")
     if not (p.returncode == 1 and "crashed" in p.stderr and "pretrainedResnet.h5" in p.stderr):
         failures.append(f"a crashing reader child gave exit {p.returncode}: {p.stderr!r}")
@@ -65,4 +60,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    oracles.main(main)

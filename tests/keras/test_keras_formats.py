@@ -16,16 +16,19 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import zipfile
 
 import h5py
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+import oracles  # noqa: E402
 import keras_common as kc  # noqa: E402
 import keras_files as kf  # noqa: E402
 
-shared = kc.shared_dir()
+shared = oracles.shared_dir()
 M = os.path.join(shared, "models")
 R8 = os.path.join(M, "mlperf-tiny-ic-resnet8/pretrainedResnet.h5")
 AD = os.path.join(M, "mlperf-tiny-ad/ad01.h5")
@@ -38,14 +41,14 @@ def same_outputs(label, model, ref_model, x, wd, extra=()):
         if extra:
             prefix = os.path.join(wd, "x")
             np.save(prefix + "_in.npy", x)
-            kc.run([kc.cli(), "run", model, "-i", prefix + "_in.npy", "-o", prefix] + list(extra))
+            oracles.cli("run", model, "-i", prefix + "_in.npy", "-o", prefix, *extra, check=True)
             a = [np.load(prefix + ".out0.npy")]
         else:
-            a = kc.run_model(model, [x], wd, "a")
-        b = kc.run_model(ref_model, [x], wd, "b")
+            a = oracles.run_ours(model, [x])
+        b = oracles.run_ours(ref_model, [x])
         e = max(kc.rel_err(p, q) for p, q in zip(a, b))
         good = len(a) == len(b) and e <= 1e-6
-    except RuntimeError as ex:
+    except AssertionError as ex:
         good, e = False, float("nan")
         print("   ", ex)
     failures += not good
@@ -54,7 +57,7 @@ def same_outputs(label, model, ref_model, x, wd, extra=()):
 
 def expect_error(label, model, codes, needles, extra=()):
     global failures
-    p = kc.run([kc.cli(), "inspect", model] + list(extra), check=False)
+    p = oracles.cli("inspect", model, *extra)
     err = p.stderr.strip().splitlines()
     good = p.returncode in codes and len(err) == 1 and err[0].startswith("npuquant: ") and \
         all(n in err[0] for n in needles) and "HDF5-DIAG" not in p.stderr
@@ -62,7 +65,7 @@ def expect_error(label, model, codes, needles, extra=()):
     print("%s %s: exit %d: %s" % ("ok  " if good else "FAIL", label, p.returncode, " | ".join(err)[:300]))
 
 
-wd = kc.workdir()
+wd = tempfile.mkdtemp(prefix="nq_keras_")
 try:
     r8_cfg, r8_w, r8_ver = kf.read_legacy(R8)
     ad_cfg, ad_w, ad_ver = kf.read_legacy(AD)

@@ -12,40 +12,32 @@ scaled to -1..1 as the project trained them) is reported for float and
 int8; at least 3 of 4 models x photos must agree overall 75%.
 For SWW, TF's own int8 model of the same network is compared too."""
 import glob
-import json
 import os
 import shutil
-import subprocess
 import sys
+import tempfile
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+import oracles  # noqa: E402
 import keras_common as kc  # noqa: E402
 
-shared = kc.shared_dir()
-HERE = os.path.dirname(os.path.abspath(__file__))
-LITERT = os.path.join(HERE, "..", "oracles", "litert_run.mjs")
+shared = oracles.shared_dir()
 M = os.path.join(shared, "models")
 
 
-def litert(model, inputs, wd, tag):
-    paths = []
-    for i, x in enumerate(inputs):
-        pth = os.path.join(wd, "%s_lin%d.npy" % (tag, i))
-        np.save(pth, x)
-        paths.append(pth)
-    prefix = os.path.join(wd, tag + "_lrt")
-    p = subprocess.run(["node", LITERT, model, prefix] + paths, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if p.returncode == 77:
+def litert(model, inputs):
+    """LiteRT.js's outputs, or None when it is not installed."""
+    try:
+        return oracles.run("litert", model, inputs)
+    except oracles.OracleSkip:
         return None
-    if p.returncode != 0:
-        raise RuntimeError("LiteRT.js on %s: %s" % (model, p.stderr.strip()))
-    return [np.load("%s.out%d.npy" % (prefix, k)) for k in range(100) if os.path.exists("%s.out%d.npy" % (prefix, k))]
 
 
 def io_facts(model):
-    return json.loads(kc.run([kc.cli(), "inspect", model, "--json"]).stdout)
+    return oracles.cli_json("inspect", model)
 
 
 def quantize(x, facts):
@@ -62,15 +54,9 @@ def dequantize(y, facts):
     return (y.astype(np.float64) - facts["zero_point"][0]) * facts["scale"][0]
 
 
-def sqnr(ref, y):
-    ref = np.asarray(ref, np.float64).ravel()
-    noise = ref - np.asarray(y, np.float64).ravel()
-    return 10 * np.log10(max(np.sum(ref ** 2), 1e-30) / max(np.sum(noise ** 2), 1e-30))
-
-
 failures = 0
 skipped_litert = False
-wd = kc.workdir()
+wd = tempfile.mkdtemp(prefix="nq_keras_")
 try:
     # --- SWW (Keras 2.14) ---
     h5 = os.path.join(M, "mlperf-tiny-sww/str_ww_ref_model.h5")
@@ -78,25 +64,25 @@ try:
     data = os.path.join(wd, "sww.npy")
     np.save(data, specs)
     out = os.path.join(wd, "sww_int8.tflite")
-    kc.run([kc.cli(), "convert", h5, "-d", data, "-o", out])
+    oracles.cli("convert", h5, "-d", data, "-o", out, check=True)
     f = io_facts(out)
     worst = 1e9
     for k in range(0, len(specs), 9):
         x = specs[k:k + 1]
-        ref = kc.run_model(h5, [x], wd, "sww_f%d" % k)[0]
-        y = litert(out, [quantize(x, f["inputs"][0])], wd, "sww_q%d" % k)
+        ref = oracles.run_ours(h5, [x])[0]
+        y = litert(out, [quantize(x, f["inputs"][0])])
         if y is None:
             skipped_litert = True
             break
-        worst = min(worst, sqnr(ref, dequantize(y[0], f["outputs"][0])))
+        worst = min(worst, oracles.sqnr_db(np.ravel(ref), np.ravel(dequantize(y[0], f["outputs"][0]))))
     if not skipped_litert:
         good = worst > 15
         failures += not good
         print("%s str_ww_ref_model.h5 (Keras 2.14): int8 from .h5 in LiteRT.js vs float .h5: worst SQNR %.1f dB" %
               ("ok  " if good else "FAIL", worst))
     tf_int8 = os.path.join(M, "mlperf-tiny-sww/str_ww_ref_model.tflite")
-    rep = json.loads(kc.run([kc.cli(), "compare", h5, tf_int8, "-d", data, "--json"]).stdout)["outputs"][0]
-    ours = json.loads(kc.run([kc.cli(), "compare", h5, out, "-d", data, "--json"]).stdout)["outputs"][0]
+    rep = oracles.cli_json("compare", h5, tf_int8, "-d", data)["outputs"][0]
+    ours = oracles.cli_json("compare", h5, out, "-d", data)["outputs"][0]
     print("info str_ww_ref_model.h5: SQNR vs float .h5 over %d samples: TF int8 %.1f dB (top-1 %.2f), "
           "npuquant int8 %.1f dB (top-1 %.2f)" % (len(specs), rep["sqnr_db"], rep.get("top1_agreement", -1),
                                                  ours["sqnr_db"], ours.get("top1_agreement", -1)))
@@ -112,12 +98,12 @@ try:
         data = os.path.join(wd, base + ".npy")
         np.save(data, np.concatenate(xs))
         out = os.path.join(wd, base + ".int8.tflite")
-        kc.run([kc.cli(), "convert", h5, "-d", data, "-o", out])
+        oracles.cli("convert", h5, "-d", data, "-o", out, check=True)
         f = io_facts(out)
         line = []
         for p, x in zip(photos, xs):
-            ref = kc.run_model(h5, [x], wd, base + "_f")[0]
-            y = litert(out, [quantize(x, f["inputs"][0])], wd, base + "_q")
+            ref = oracles.run_ours(h5, [x])[0]
+            y = litert(out, [quantize(x, f["inputs"][0])])
             if y is None:
                 skipped_litert = True
                 break
@@ -137,7 +123,6 @@ try:
 finally:
     shutil.rmtree(wd, ignore_errors=True)
 if skipped_litert and not failures:
-    print("SKIP: LiteRT.js is not installed (the conversions above passed)")
-    sys.exit(77)
+    oracles.skip("LiteRT.js is not installed (the conversions above passed)")
 print("test_keras_int8_litert: %d failure(s)" % failures)
 sys.exit(1 if failures else 0)

@@ -18,13 +18,16 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+import oracles  # noqa: E402
 import keras_common as kc  # noqa: E402
 
-shared = kc.shared_dir()
+shared = oracles.shared_dir()
 M = os.path.join(shared, "models")
 IMGS = [os.path.join(shared, "data/skimage-samples", f) for f in ("chelsea.png", "astronaut.png", "coffee.png", "rocket.jpg")]
 WAV = os.path.join(shared, "data/mlperf-tiny-audio/marvin_617de221_0.wav")
@@ -67,15 +70,15 @@ CASES = [
 ]
 
 failures = 0
-wd = kc.workdir()
+wd = tempfile.mkdtemp(prefix="nq_keras_")
 try:
     for h5, twin, int8, make, numpy_ref in CASES:
         h5p, twp, i8p = (os.path.join(M, x) for x in (h5, twin, int8))
         samples = make()
         worst = twin_worst = 0.0
         for k, x in enumerate(samples):
-            a = kc.run_model(h5p, [x], wd, "h5_%d" % k)
-            b = kc.run_model(twp, [x], wd, "tw_%d" % k)
+            a = oracles.run_ours(h5p, [x])
+            b = oracles.run_ours(twp, [x])
             if numpy_ref:
                 for oa, ob in zip(a, b):
                     twin_worst = max(twin_worst, kc.rel_err(oa, ob))
@@ -100,13 +103,13 @@ try:
         data = os.path.join(wd, os.path.basename(h5) + ".data.npy")
         np.save(data, np.concatenate(samples, axis=0))
         out = os.path.join(wd, os.path.basename(h5) + ".int8.tflite")
-        p = kc.run([kc.cli(), "convert", h5p, "-d", data, "-o", out], check=False)
+        p = oracles.cli("convert", h5p, "-d", data, "-o", out)
         if p.returncode != 0 or not os.path.exists(out):
             print("FAIL %s: convert: %s" % (h5, p.stderr.strip()))
             failures += 1
         else:
             print("ok   %s: converted to int8 (%d bytes)" % (h5, os.path.getsize(out)))
-        p = kc.run([kc.cli(), "compare", h5p, i8p, "-d", data, "--json"], check=False)
+        p = oracles.cli("compare", h5p, i8p, "-d", data, "--json")
         if p.returncode != 0:
             print("FAIL %s: compare with TF int8 twin: %s" % (h5, p.stderr.strip()))
             failures += 1
@@ -115,7 +118,7 @@ try:
             # The same comparison with TF's float twin as the reference: our
             # .h5 translation must see TF's int8 model exactly as TF's float
             # model does (for ad01 the twin differs, so only a floor applies).
-            q = kc.run([kc.cli(), "compare", twp, i8p, "-d", data, "--json"])
+            q = oracles.cli("compare", twp, i8p, "-d", data, "--json", check=True)
             touts = json.loads(q.stdout)["outputs"]
             for o, t in zip(outs, touts):
                 if numpy_ref:

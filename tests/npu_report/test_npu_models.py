@@ -25,13 +25,10 @@ import tempfile
 
 import numpy
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "cli"))
-sys.path.insert(0, os.path.join(HERE, "..", "oracles"))
-import clitest  # noqa: E402
-import tflite_facts  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+import oracles  # noqa: E402
 
-T = clitest.Checks("npu_report_models")
+T = oracles.Checks("npu_report_models")
 TARGETS = ["imx8mp", "ethos-u", "edgetpu"]
 
 VELA_OPS = set("""ABS ADD AVERAGE_POOL_2D CONCATENATION CONV_2D DEPTHWISE_CONV_2D EXPAND_DIMS
@@ -46,11 +43,6 @@ STRIDED_SLICE SUB SUM SQUARED_DIFFERENCE TANH TRANSPOSE TRANSPOSE_CONV""".split(
 DOC_OPS = {"ethos-u": VELA_OPS, "edgetpu": EDGETPU_OPS}
 
 
-def facts(path):
-    with open(path, "rb") as f:
-        return tflite_facts.facts(f.read())
-
-
 def op_counts(fa):
     counts = {}
     for o in fa["ops"]:
@@ -59,7 +51,7 @@ def op_counts(fa):
 
 
 def npu_json(path, target):
-    r = clitest.cli("inspect", path, "--json", "--npu", target)
+    r = oracles.cli("inspect", path, "--json", "--npu", target)
     if not T.check(r.returncode == 0, "inspect %s --npu %s: exit %d %r" % (path, target, r.returncode, r.stderr)):
         return None
     return json.loads(r.stdout).get("npu")
@@ -97,12 +89,12 @@ def check_edgetpu_tail(path, npu):
 
 
 # 1. person_detect and its Vela-compiled twin.
-pd = clitest.model("tflm-person_detect/person_detect.tflite")
-pdv = clitest.model("tflm-person_detect/person_detect_vela.tflite")
-vf = facts(pdv)
+pd = oracles.model("tflm-person_detect/person_detect.tflite")
+pdv = oracles.model("tflm-person_detect/person_detect_vela.tflite")
+vf = oracles.tflite_facts(pdv)
 T.check(vf["num_operators"] == 1 and op_counts(vf) == {"CUSTOM:ethos-u": 1},
         "person_detect_vela.tflite is one ethos-u custom op: %s" % vf["ops"])
-pf = facts(pd)
+pf = oracles.tflite_facts(pd)
 npu = npu_json(pd, "ethos-u")
 if npu:
     T.check(npu["target"] == "ethos-u" and npu["nodes"] == pf["num_operators"],
@@ -117,8 +109,8 @@ INT8 = ["mlperf-tiny-vww/vww_96_int8.tflite", "mlperf-tiny-ic-resnet8/pretrained
         "mlperf-tiny-ad/ad01_int8.tflite", "coral-int8-ptq/mobilenet_v1_0.5_160_quant.tflite",
         "coral-int8-ptq/tf2_mobilenet_v2_1.0_224_ptq.tflite", "coral-int8-ptq/deeplabv3_mnv2_dm05_pascal_quant.tflite"]
 for rel in INT8:
-    path = clitest.model(rel)
-    fa = facts(path)
+    path = oracles.model(rel)
+    fa = oracles.tflite_facts(path)
     for target in ["ethos-u", "edgetpu"]:
         npu = npu_json(path, target)
         if not npu:
@@ -131,14 +123,14 @@ for rel in INT8:
 # Coral publishes these two compiled for the Edge TPU from exactly these files (their
 # test_data *_edgetpu.tflite twins): nothing may fall back.
 for rel in ["coral-int8-ptq/mobilenet_v1_0.5_160_quant.tflite", "coral-int8-ptq/tf2_mobilenet_v2_1.0_224_ptq.tflite"]:
-    npu = npu_json(clitest.model(rel), "edgetpu")
+    npu = npu_json(oracles.model(rel), "edgetpu")
     T.check(npu and npu["cpu_fallback_nodes"] == 0, "%s: edgetpu fallbacks %s" % (rel, npu and npu["findings"]))
 # deeplab ends in ARG_MAX (in neither list): the Edge TPU segment ends there.
-npu = npu_json(clitest.model("coral-int8-ptq/deeplabv3_mnv2_dm05_pascal_quant.tflite"), "edgetpu")
+npu = npu_json(oracles.model("coral-int8-ptq/deeplabv3_mnv2_dm05_pascal_quant.tflite"), "edgetpu")
 T.check(npu and any(f.get("op") == "ARG_MAX" and f["cpu_fallback"] for f in npu["findings"]), "deeplab ARG_MAX on CPU")
 
 # 3. One-op int8 models: the whole op table against the documented lists.
-gen = os.path.join(os.environ.get("NQ_BINARY_DIR", ""), "tests", "int8", "nq_make_op_models")
+gen = os.path.join(oracles.BINARY_DIR, "tests", "int8", "nq_make_op_models")
 T.check(os.path.exists(gen), "the one-op model writer %s is built" % gen)
 with tempfile.TemporaryDirectory() as tmp:
     if os.path.exists(gen):
@@ -148,7 +140,7 @@ with tempfile.TemporaryDirectory() as tmp:
         T.check(len(models) >= 40, "%d one-op models written" % len(models))
         for m in models:
             path = os.path.join(tmp, m)
-            fa = facts(path)
+            fa = oracles.tflite_facts(path)
             for target in ["ethos-u", "edgetpu"]:
                 npu = npu_json(path, target)
                 if npu:
@@ -159,8 +151,8 @@ with tempfile.TemporaryDirectory() as tmp:
     # 4. Float models: float compute everywhere.
     for rel in ["mlperf-tiny-vww/vww_96_float.tflite", "mlperf-tiny-ic-resnet8/pretrainedResnet.tflite",
                 "mobilenet_v1_0.25_128/mobilenet_v1_0.25_128.tflite"]:
-        path = clitest.model(rel)
-        n_ops = facts(path)["num_operators"]
+        path = oracles.model(rel)
+        n_ops = oracles.tflite_facts(path)["num_operators"]
         for target in TARGETS:
             npu = npu_json(path, target)
             if not npu:
@@ -171,28 +163,28 @@ with tempfile.TemporaryDirectory() as tmp:
                     "%s %s: every node's reason is float compute" % (rel, target))
 
     # 5. CLI text output and errors.
-    vww8 = clitest.model("mlperf-tiny-vww/vww_96_int8.tflite")
+    vww8 = oracles.model("mlperf-tiny-vww/vww_96_int8.tflite")
     names = {"imx8mp": "i.MX 8M Plus", "ethos-u": "Ethos-U", "edgetpu": "Edge TPU"}
     for target in TARGETS:
-        r = clitest.cli("inspect", vww8, "--npu", target)
+        r = oracles.cli("inspect", vww8, "--npu", target)
         T.check(r.returncode == 0 and ("%s" % names[target]) in r.stdout and "of 31 nodes run on the NPU" in r.stdout,
                 "inspect --npu %s text: %r" % (target, r.stdout[-300:]))
-    r = clitest.cli("inspect", vww8, "--npu", "hexagon")
+    r = oracles.cli("inspect", vww8, "--npu", "hexagon")
     T.check(r.returncode == 2 and all(t in r.stderr for t in TARGETS + ["hexagon"]),
             "unknown --npu target: exit %d %r" % (r.returncode, r.stderr))
     calib = os.path.join(tmp, "calib.npy")
     # 2 calibration samples 1x96x96x3 in [0, 1): enough for a report on the model.
     numpy.save(calib, numpy.random.RandomState(1).rand(2, 96, 96, 3).astype(numpy.float32))
     out = os.path.join(tmp, "vww_int8.tflite")
-    vwwf = clitest.model("mlperf-tiny-vww/vww_96_float.tflite")
-    r = clitest.cli("convert", vwwf, "-d", calib, "-o", out, "--npu", "hexagon")
+    vwwf = oracles.model("mlperf-tiny-vww/vww_96_float.tflite")
+    r = oracles.cli("convert", vwwf, "-d", calib, "-o", out, "--npu", "hexagon")
     T.check(r.returncode == 2 and "ethos-u" in r.stderr and "edgetpu" in r.stderr, "convert --npu hexagon: %r" % r.stderr)
     for target in ["ethos-u", "edgetpu"]:
-        r = clitest.cli("convert", vwwf, "-d", calib, "-o", out, "--npu", target, "--input-type", "float32", "--json")
+        r = oracles.cli("convert", vwwf, "-d", calib, "-o", out, "--npu", target, "--input-type", "float32", "--json")
         if not T.check(r.returncode == 0, "convert --npu %s: exit %d %r" % (target, r.returncode, r.stderr)):
             continue
         npu = json.loads(r.stdout)["npu"]
-        fa = facts(out)
+        fa = oracles.tflite_facts(out)
         T.check(npu["target"] == target and npu["nodes"] == fa["num_operators"], "convert --npu %s json" % target)
         # The float input's QUANTIZE is the only CPU node on both: Vela takes no float
         # tensor, the Edge TPU keeps boundary conversions on the CPU but maps the rest.
@@ -200,13 +192,13 @@ with tempfile.TemporaryDirectory() as tmp:
         T.check(len(fb) == 1 and fb[0]["op"] == "QUANTIZE" and fb[0]["node"] == 0,
                 "convert --npu %s, float input: %s" % (target, npu["findings"]))
         T.check(not any(f["node"] == -1 for f in npu["findings"]), "convert --npu %s: no segment note" % target)
-        r = clitest.cli("convert", vwwf, "-d", calib, "-o", out, "--npu", target)
+        r = oracles.cli("convert", vwwf, "-d", calib, "-o", out, "--npu", target)
         T.check(r.returncode == 0 and names[target] in r.stdout, "convert --npu %s text: %r" % (target, r.stdout))
 
 # 6. Help texts and docs name every target.
-docs = open(os.path.join(clitest.SOURCE_DIR, "docs", "cli.md")).read()
+docs = open(os.path.join(oracles.SOURCE_DIR, "docs", "cli.md")).read()
 for cmd in ["inspect", "convert"]:
-    h = clitest.cli(cmd, "--help").stdout
+    h = oracles.cli(cmd, "--help").stdout
     T.check(all(t in h for t in TARGETS), "%s --help names every --npu target" % cmd)
 T.check(all(("`%s`" % t) in docs for t in TARGETS), "docs/cli.md names every --npu target")
 T.finish()

@@ -19,18 +19,14 @@ dir; each is checked against torch itself, an independent implementation:
      TRANSPOSE at all.
 Exit: 0 pass, 1 failure, 77 skip (no torch / torch.onnx, or no LiteRT.js).
 """
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import warnings
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.environ.get("NQ_SOURCE_DIR", os.path.dirname(os.path.dirname(HERE)))
-sys.path.insert(0, os.path.join(SRC, "tests", "oracles"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
 import oracles  # noqa: E402
 
 REL_TOL = 1e-5
@@ -224,34 +220,21 @@ def export(tmp):
     return out
 
 
-def cli(*args):
-    p = subprocess.run([os.environ["NQ_CLI"], *args], capture_output=True, text=True, timeout=600)
-    if p.returncode != 0:
-        raise AssertionError("npuquant %s failed: %s" % (" ".join(args[:2]), p.stderr.strip()))
-    return p.stdout
-
-
 def transposes(ops):
     return sum(o["count"] for o in ops if o["op"] == "TRANSPOSE")
 
 
-def sqnr_db(ref, x):
-    noise = float(np.sum((x.astype(np.float64) - ref) ** 2))
-    return float("inf") if noise == 0 else 10.0 * np.log10(float(np.sum(ref.astype(np.float64) ** 2)) / noise)
-
-
 def check(name, tmp, path, xs, ref, n_tr):
     x_path = os.path.join(tmp, name + ".in.npy")
-    cli("run", path, "-i", x_path, "-o", os.path.join(tmp, name + ".f"))
-    ours = np.load(os.path.join(tmp, name + ".f.out0.npy"))
+    ours = oracles.run_ours(path, [x_path])[0]
     assert ours.shape == ref[:1].shape, "%s: shape %s vs torch %s" % (name, ours.shape, ref[:1].shape)
     rel = float(np.abs(ours - ref[:1]).max() / np.abs(ref[:1]).max())
     assert rel <= REL_TOL, "%s: float output differs from torch by %.3g relative (limit %g)" % (name, rel, REL_TOL)
-    n_float = transposes(json.loads(cli("inspect", "--json", path))["ops"])
+    n_float = transposes(oracles.cli_json("inspect", path)["ops"])
     assert n_float <= n_tr, "%s: %d TRANSPOSE ops in the float graph; at most %d expected" % (name, n_float, n_tr)
 
     int8 = os.path.join(tmp, name + ".int8.tflite")
-    cli("convert", path, "-d", os.path.join(tmp, name + ".calib.npy"), "-o", int8, "--quiet")
+    oracles.cli("convert", path, "-d", os.path.join(tmp, name + ".calib.npy"), "-o", int8, "--quiet", check=True)
     tf = oracles.tflite_facts(int8)
     n_int8 = transposes(tf["ops"])
     assert n_int8 <= n_tr, "%s: %d TRANSPOSE ops in the int8 model; at most %d expected" % (name, n_int8, n_tr)
@@ -263,11 +246,10 @@ def check(name, tmp, path, xs, ref, n_tr):
         xq_path = os.path.join(tmp, "%s.inq%d.npy" % (name, k))
         np.save(xq_path, xq)
         lite = oracles.run("litert", int8, [xq_path])[0].astype(np.int32)
-        cli("run", int8, "-i", xq_path, "-o", os.path.join(tmp, name + ".q"), "--single-rounding")
-        mine = np.load(os.path.join(tmp, name + ".q.out0.npy")).astype(np.int32)
+        mine = oracles.run_ours(int8, [xq_path], ["--single-rounding"])[0].astype(np.int32)
         max_steps = max(max_steps, int(np.abs(lite - mine).max()))
         deq = (mine.astype(np.float64) - qo["zero_point"][0]) * qo["scale"][0]
-        worst = min(worst, sqnr_db(ref[k:k + 1], deq))
+        worst = min(worst, oracles.sqnr_db(ref[k:k + 1], deq))
     assert max_steps == 0, "%s: int8 output differs from LiteRT.js by %d steps (bit-identical expected)" % (
         name, max_steps)
     assert worst >= MIN_SQNR, "%s: int8 SQNR vs torch %.1f dB (at least %.0f expected)" % (name, worst, MIN_SQNR)
@@ -281,11 +263,10 @@ def check_channels_last(name, tmp, path, ref):
     x = np.load(os.path.join(tmp, name + ".in.npy"))
     x_path = os.path.join(tmp, name + ".nlc.npy")
     np.save(x_path, np.ascontiguousarray(x.transpose(0, 2, 1)))
-    cli("run", path, "--nhwc-input", "-i", x_path, "-o", os.path.join(tmp, name + ".nlc"))
-    ours = np.load(os.path.join(tmp, name + ".nlc.out0.npy"))
+    ours = oracles.run_ours(path, [x_path], ["--nhwc-input"])[0]
     rel = float(np.abs(ours - ref[:1]).max() / np.abs(ref[:1]).max())
     assert rel <= REL_TOL, "%s --nhwc-input: float output differs from torch by %.3g relative" % (name, rel)
-    facts = json.loads(cli("inspect", "--json", "--nhwc-input", path))
+    facts = oracles.cli_json("inspect", "--nhwc-input", path)
     assert facts["inputs"][0]["shape"] == list(x.shape[:1]) + [x.shape[2], x.shape[1]], facts["inputs"][0]
     n = transposes(facts["ops"])
     assert n == 0, "%s --nhwc-input: %d TRANSPOSE ops; none expected" % (name, n)

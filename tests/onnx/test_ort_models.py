@@ -12,16 +12,12 @@ Models with dynamic input dims get them fixed with --input-shape.
 Exit: 0 pass, 1 failure, 77 skip (no ../shared, onnxruntime-node or LiteRT.js).
 """
 import os
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.environ.get("NQ_SOURCE_DIR", os.path.dirname(os.path.dirname(HERE)))
-ORACLES = os.path.join(SRC, "tests", "oracles")
-sys.path.insert(0, ORACLES)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
 import oracles  # noqa: E402
 
 TOL = 1e-4
@@ -43,21 +39,11 @@ FLOAT_OUT_TOL = 1e-3  # float outputs of a partly-float int8 model: LiteRT vs ou
 IMAGE = "ort-examples-images/test_object_detection_0.jpg"
 
 
-def cli(*args):
-    p = subprocess.run([os.environ["NQ_CLI"], *args], capture_output=True, text=True, timeout=600)
-    if p.returncode != 0:
-        raise AssertionError("npuquant %s failed: %s" % (" ".join(args[:2]), p.stderr.strip()))
-    return p.stdout
-
-
 def make_input(shared, shape, mean, std, gray, path, image=None):
     n, c, h, w = shape
     tmp = path + ".nhwc.npy"
-    args = ["/usr/bin/python3", os.path.join(ORACLES, "make_input.py"), "--image", os.path.join(shared, "data", image or IMAGE),
-            "--shape", "1x%dx%dx%d" % (h, w, c), "--dtype", "float32", "-o", tmp]
-    if gray:
-        args.append("--gray")
-    subprocess.run(args, check=True, capture_output=True, timeout=120)
+    oracles.make_input(tmp, "--image", os.path.join(shared, "data", image or IMAGE),
+                       "--shape", "1x%dx%dx%d" % (h, w, c), "--dtype", "float32", *(["--gray"] if gray else []))
     x = np.load(tmp).astype(np.float32)
     # make_input gives [0, 1] pixels by default; apply the model's mean/std on 0..255.
     m = np.array([float(v) for v in mean.split(",")], np.float32)
@@ -75,28 +61,28 @@ def check(shared, tmp, rel, shape, mean, std, gray, flags):
     x_path = os.path.join(tmp, name + ".in.npy")
     make_input(shared, shape, mean, std, gray, x_path, IMAGE_FOR.get(rel))
     ort = oracles.run("ort", model, [x_path])
-    cli("run", *xs, model, "-i", x_path, "-o", os.path.join(tmp, name + ".f"))
+    outs = oracles.run_ours(model, [x_path], xs)
     rels = []
     for k, ref in enumerate(ort):
-        ours = np.load(os.path.join(tmp, "%s.f.out%d.npy" % (name, k)))
+        ours = outs[k]
         assert ours.size == ref.size, "%s output %d: %s vs onnxruntime %s" % (name, k, ours.shape, ref.shape)
         r = float(np.abs(ours.reshape(ref.shape) - ref).max() / max(np.abs(ref).max(), 1e-30))
         assert r <= TOL, "%s output %d: %.3g relative from onnxruntime (limit %g)" % (name, k, r, TOL)
         rels.append(r)
     int8 = os.path.join(tmp, name + ".int8.tflite")
     images = os.path.join(shared, "data", "ort-examples-images")
-    cli("convert", *xs, model, "-d", images, "--samples", "4", "--mean", mean, "--std", std, "--channels-first",
-        "-o", int8, "--quiet", *(["--color", "gray"] if gray else []), *flags)
+    oracles.cli("convert", *xs, model, "-d", images, "--samples", "4", "--mean", mean, "--std", std, "--channels-first",
+                "-o", int8, "--quiet", *(["--color", "gray"] if gray else []), *flags, check=True)
     tf = oracles.tflite_facts(int8)
     qi = tf["inputs"][0]
     xq = np.clip(np.round(np.load(x_path) / qi["scale"][0]) + qi["zero_point"][0], -128, 127).astype(np.int8)
     xq_path = os.path.join(tmp, name + ".inq.npy")
     np.save(xq_path, xq)
     lite = oracles.run("litert", int8, [xq_path])
-    cli("run", int8, "-i", xq_path, "-o", os.path.join(tmp, name + ".q"), "--single-rounding")
+    outs = oracles.run_ours(int8, [xq_path], ["--single-rounding"])
     steps = []
     for k, ref in enumerate(lite):
-        mine = np.load(os.path.join(tmp, "%s.q.out%d.npy" % (name, k)))
+        mine = outs[k]
         if ref.dtype == np.float32:
             r = float(np.abs(mine.reshape(ref.shape) - ref).max() / max(np.abs(ref).max(), 1e-30))
             assert r <= FLOAT_OUT_TOL, "%s float output %d: %.3g relative from LiteRT.js" % (name, k, r)

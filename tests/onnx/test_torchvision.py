@@ -16,7 +16,6 @@ export_torchvision.py into a temp dir:
      MAX_STEPS quantization steps.
 Exit: 0 pass, 1 failure, 77 skip (no torch, no ../shared or no LiteRT.js).
 """
-import json
 import os
 import subprocess
 import sys
@@ -25,8 +24,7 @@ import tempfile
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.environ.get("NQ_SOURCE_DIR", os.path.dirname(os.path.dirname(HERE)))
-sys.path.insert(0, os.path.join(SRC, "tests", "oracles"))
+sys.path.insert(0, os.path.join(HERE, "..", "oracles"))
 import oracles  # noqa: E402
 
 MODELS = ["mobilenet_v2", "mobilenet_v3_small", "resnet18", "squeezenet1_1", "shufflenet_v2_x0_5",
@@ -38,15 +36,8 @@ MEAN = "123.675,116.28,103.53"
 STD = "58.395,57.12,57.375"
 
 
-def cli(*args):
-    p = subprocess.run([os.environ["NQ_CLI"], *args], capture_output=True, text=True, timeout=600)
-    if p.returncode != 0:
-        raise AssertionError("npuquant %s failed: %s" % (" ".join(args[:2]), p.stderr.strip()))
-    return p.stdout
-
-
 def export(names, tmp):
-    ex = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "export_torchvision.py"), ",".join(names), tmp],
+    ex = subprocess.run([oracles.PY, os.path.join(HERE, "export_torchvision.py"), ",".join(names), tmp],
                         capture_output=True, text=True, timeout=900)
     if ex.returncode == 77:
         raise oracles.OracleSkip(ex.stdout.strip())
@@ -58,19 +49,18 @@ def check_model(name, tmp, shared):
     onnx = os.path.join(tmp, name + ".onnx")
     x_path = os.path.join(tmp, name + ".in.npy")
     ref = np.load(os.path.join(tmp, name + ".torch.npy"))
-    cli("run", onnx, "-i", x_path, "-o", os.path.join(tmp, name + ".f"))
-    ours = np.load(os.path.join(tmp, name + ".f.out0.npy"))
+    ours = oracles.run_ours(onnx, [x_path])[0]
     assert ours.shape == ref.shape, "%s: shape %s vs torch %s" % (name, ours.shape, ref.shape)
     rel = float(np.abs(ours - ref).max() / np.abs(ref).max())
     assert rel <= TOL, "%s: float output differs from torch by %.3g relative (limit %g)" % (name, rel, TOL)
 
-    facts = json.loads(cli("inspect", "--json", onnx))
+    facts = oracles.cli_json("inspect", onnx)
     n_transpose = sum(o["count"] for o in facts["ops"] if o["op"] == "TRANSPOSE")
 
     int8 = os.path.join(tmp, name + ".int8.tflite")
     images = os.path.join(shared, "data", "coral-images")
-    cli("convert", onnx, "-d", images, "--samples", "4", "--mean", MEAN, "--std", STD, "--channels-first",
-        "-o", int8, "--quiet")
+    oracles.cli("convert", onnx, "-d", images, "--samples", "4", "--mean", MEAN, "--std", STD, "--channels-first",
+                "-o", int8, "--quiet", check=True)
     tf = oracles.tflite_facts(int8)
     allowed = 1 + SHUFFLES.get(name, 0)
     assert n_transpose <= allowed, "%s: %d TRANSPOSE ops; %d expected at most" % (name, n_transpose, allowed)
@@ -79,8 +69,7 @@ def check_model(name, tmp, shared):
     xq_path = os.path.join(tmp, name + ".inq.npy")
     np.save(xq_path, xq)
     lite = oracles.run("litert", int8, [xq_path])[0].astype(np.int32)
-    cli("run", int8, "-i", xq_path, "-o", os.path.join(tmp, name + ".q"), "--single-rounding")
-    mine = np.load(os.path.join(tmp, name + ".q.out0.npy")).astype(np.int32)
+    mine = oracles.run_ours(int8, [xq_path], ["--single-rounding"])[0].astype(np.int32)
     steps = int(np.abs(lite - mine).max())
     assert steps <= MAX_STEPS, "%s: int8 output differs from LiteRT.js by %d steps (limit %d)" % (name, steps,
                                                                                                  MAX_STEPS)

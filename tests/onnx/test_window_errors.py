@@ -7,19 +7,17 @@ stderr must contain the expected words.
 Exit: 0 pass, 1 failure, 77 skip (python3-onnx missing; a failure under CI=true).
 """
 import os
-import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+import oracles  # noqa: E402
 
 try:
     import numpy as np
     from onnx import TensorProto, helper, numpy_helper, save
 except ImportError as e:
-    if os.environ.get("CI") == "true":
-        print("FAIL (CI=true, no skipping): python3-onnx is not installed: %s" % e)
-        sys.exit(1)
-    print("SKIP: python3-onnx is not installed: %s" % e)
-    sys.exit(77)
+    oracles.skip("python3-onnx is not installed: %s" % e)
 
 
 def model(op, x_shape, w_shape, y_shape, **attrs):
@@ -69,13 +67,12 @@ CASES = [
 
 
 def main():
-    cli = os.environ["NQ_CLI"]
     bad = 0
     with tempfile.TemporaryDirectory(prefix="nq-winerr-") as tmp:
         for name, m, words in CASES:
             path = os.path.join(tmp, name + ".onnx")
             save(m, path)
-            p = subprocess.run([cli, "inspect", path], capture_output=True, text=True, timeout=60)
+            p = oracles.cli("inspect", path, timeout=60)
             msg = p.stderr.strip()
             if p.returncode <= 0 or any(w not in msg for w in words):
                 print("FAIL %s: exit %d, message %r lacks %r" % (name, p.returncode, msg, words))
@@ -87,4 +84,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    oracles.main(main)

@@ -17,28 +17,17 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ORACLES = os.path.join(os.path.dirname(HERE), "oracles")
-PY = "/usr/bin/python3"
-IN_CI = os.environ.get("CI") == "true"
+sys.path.insert(0, ORACLES)
+import oracles  # noqa: E402
 
-
-class Skip(Exception):
-    pass
-
-
-class Fail(Exception):
-    pass
+PY = oracles.PY
+Skip, Fail = oracles.OracleSkip, AssertionError  # oracles.main() applies the exit-code rule
+shared_dir = oracles.shared_dir
 
 
 def check(cond, msg):
     if not cond:
         raise Fail(msg)
-
-
-def shared_dir():
-    d = os.environ.get("NQ_SHARED_DIR") or ""
-    if not d or not os.path.isdir(os.path.join(d, "models")):
-        raise Skip("shared material not found (NQ_SHARED_DIR=%r)" % d)
-    return d
 
 
 def node():
@@ -474,8 +463,6 @@ def case_npy_compare(tmp):
 def case_python_api(tmp):
     """tests/oracles/oracles.py: runs runners on numpy arrays, returns outputs and timings,
     and turns failures into OracleError."""
-    sys.path.insert(0, ORACLES)
-    import oracles  # noqa: PLC0415
     try:
         sh = oracles.shared_dir()
         model = os.path.join(sh, "models/mlperf-tiny-vww/vww_96_int8.tflite")
@@ -519,17 +506,7 @@ def main():
         return 1
     tmp = tempfile.mkdtemp(prefix="nq-oracle-%s-" % sys.argv[1])
     try:
-        CASES[sys.argv[1]](tmp)
-        return 0
-    except Skip as e:
-        if IN_CI:
-            print("FAIL (CI=true, no skipping): %s" % e)
-            return 1
-        print("SKIP: %s" % e)
-        return 77
-    except Fail as e:
-        print("FAIL: %s" % e)
-        return 1
+        oracles.main(lambda: CASES[sys.argv[1]](tmp))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

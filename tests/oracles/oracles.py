@@ -1,16 +1,35 @@
-"""Python helpers for script tests that use the oracle runners of this folder.
+"""The one helper module of npuquant's Python script tests (tests/<area>/*.py).
 
-    sys.path.insert(0, os.path.join(os.environ["NQ_SOURCE_DIR"], "tests", "oracles"))
+Every script test imports it from this folder, whatever its area:
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
     import oracles
-    outs = oracles.run("litert", model_path, [x0, x1])      # list of numpy arrays
-    outs, t = oracles.run("armnn", model_path, [x], repeat=5)  # t = {"min_ms":..,"median_ms":..}
-    facts = oracles.tflite_facts(model_path)
-    sh = oracles.shared_dir()                                 # raises OracleSkip when absent
+
+What it holds (keep test logic in the tests; put here only what two areas share):
+- where things are: SOURCE_DIR, BINARY_DIR, ORACLES (this folder), PY (Debian's python3);
+  shared_dir(), model(rel), images(*folders), image_dir(tmp, name, files) for ../shared;
+- the exit-code rule: skip(why) exits 77 with "SKIP: why" (exit 1 under CI=true, where
+  nothing may be skipped); main(test) runs test() and maps OracleSkip to skip(), OracleError
+  and AssertionError to "FAIL: ..." and exit 1, and an int that test() returns to the exit code;
+  Checks counts named checks and exits 0/1 at finish(); report(name, failures) prints a
+  list of failures and gives the exit code;
+- the CLI (NQ_CLI): cli(*args) -> CompletedProcess (check=True: an AssertionError when it
+  fails), cli_json(*args), run_ours(model, inputs, extra_args) -> outputs of `npuquant run`;
+- the oracles of this folder: run("litert"|"armnn"|"ort", model, inputs, repeat=None) ->
+  outputs (and timings with repeat), info(name, model), require(name, model) (skips when
+  the oracle is not installed), command(name) (its command line), tflite_facts(model),
+  make_input(out_path, *args) (make_input.py), load_outputs(prefix) (PREFIX.out<k>.npy);
+- numbers: sqnr_db(ref, test), sqnr(fig) (a --json figure), max_steps(a, b).
 
 Inputs are numpy arrays (or .npy paths) in subgraph 0's input order; outputs come back in
 subgraph 0's output order. A runtime that is not installed raises OracleSkip; any other
-failure raises OracleError with the runner's one-line message. oracles.main(fn) runs a test
-function with the project's exit-code rule (77 = skip, except under CI=true).
+oracle failure raises OracleError with the runner's one-line message. shared_dir() and
+model() exit by the skip rule themselves (they serve module-level test scripts too).
+
+    outs = oracles.run("litert", model_path, [x0, x1])        # list of numpy arrays
+    outs, t = oracles.run("armnn", model_path, [x], repeat=5)  # t = {"min_ms":..,"median_ms":..}
+    facts = oracles.tflite_facts(model_path)
+    sh = oracles.shared_dir()                                  # skips (exit 77) when absent
 """
 import json
 import os
@@ -19,27 +38,176 @@ import subprocess
 import sys
 import tempfile
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:  # python3-numpy missing: a test that needs it skips by its own import
+    np = None
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ORACLES = HERE
+SOURCE_DIR = os.environ.get("NQ_SOURCE_DIR") or os.path.dirname(os.path.dirname(HERE))
+BINARY_DIR = os.environ.get("NQ_BINARY_DIR", "")
 PY = "/usr/bin/python3"
 RUNNERS = {"litert": "litert_run.mjs", "armnn": "armnn_run.py", "ort": "ort_run.mjs"}
+IMAGE_EXT = (".jpg", ".jpeg", ".png", ".bmp")
 
 
 class OracleSkip(Exception):
-    """The oracle (or ../shared) is not available here."""
+    """An oracle (or another thing a test needs) is not installed here; main() skips."""
 
 
 class OracleError(Exception):
     """The oracle ran and failed (bad model, bad input, runtime error)."""
 
 
+# ---- the exit-code rule -------------------------------------------------------------------
+
+def skip(why):
+    """Exits 77 with 'SKIP: why', or 1 under CI=true (where nothing may be skipped)."""
+    if os.environ.get("CI") == "true":
+        print("FAIL (CI=true, no skipping): %s" % why)
+        sys.exit(1)
+    print("SKIP: %s" % why)
+    sys.exit(77)
+
+
+def main(test):
+    """Runs test() and exits 0 / 1 / 77 by the project's rule (CI=true turns skips into
+    failures); an int returned by test() is the exit code."""
+    try:
+        rc = test()
+    except OracleSkip as e:
+        skip(e)
+    except (OracleError, AssertionError) as e:
+        print("FAIL: %s" % e)
+        sys.exit(1)
+    sys.exit(rc if isinstance(rc, int) else 0)
+
+
+class Checks:
+    """Named checks: each failure is printed at once, finish() prints the count and exits."""
+
+    def __init__(self, name):
+        self.name = name
+        self.failures = []
+        self.count = 0
+
+    def check(self, cond, what):
+        self.count += 1
+        if not cond:
+            self.failures.append(what)
+            print("FAIL:", what)
+        return cond
+
+    def finish(self):
+        print("%s: %d/%d checks passed" % (self.name, self.count - len(self.failures), self.count))
+        sys.exit(1 if self.failures else 0)
+
+
+def report(name, failures):
+    """Prints each failure and a summary line; the exit code (1 when anything failed)."""
+    for f in failures:
+        print("FAIL: " + f)
+    print("%s: %s" % (name, "FAILED" if failures else "all checks passed"))
+    return 1 if failures else 0
+
+
+# ---- ../shared ----------------------------------------------------------------------------
+
 def shared_dir():
+    """NQ_SHARED_DIR (../shared); when it is absent, exits by the skip rule (skip())."""
     d = os.environ.get("NQ_SHARED_DIR") or ""
     if not d or not os.path.isdir(os.path.join(d, "models")):
-        raise OracleSkip("shared material not found (NQ_SHARED_DIR=%r)" % d)
+        skip("shared material not found (NQ_SHARED_DIR=%r)" % d)
     return d
 
+
+def model(rel, must_exist=True):
+    """../shared/models/rel; exits by the skip rule when ../shared (or, with must_exist,
+    the file) is absent."""
+    path = os.path.join(shared_dir(), "models", rel)
+    if must_exist and not os.path.exists(path):
+        skip("%s is absent from ../shared" % rel)
+    return path
+
+
+def images(*folders):
+    """Real image files from ../shared/data/<folder>, sorted."""
+    out = []
+    for f in folders:
+        for root, _, files in os.walk(os.path.join(shared_dir(), "data", f)):
+            out += [os.path.join(root, n) for n in files if n.lower().endswith(IMAGE_EXT)]
+    return sorted(out)
+
+
+def image_dir(tmp, name, files):
+    """A folder of symlinks to `files` (the CLI takes one path per data set)."""
+    d = os.path.join(tmp, name)
+    os.makedirs(d, exist_ok=True)
+    for i, f in enumerate(files):
+        os.symlink(f, os.path.join(d, "%04d_%s" % (i, os.path.basename(f))))
+    return d
+
+
+# ---- the CLI ------------------------------------------------------------------------------
+
+def cli_path():
+    """NQ_CLI, the npuquant binary under test; exits 1 (a failure, never a skip) without it."""
+    c = os.environ.get("NQ_CLI") or ""
+    if not c or not os.path.exists(c):
+        print("FAIL: NQ_CLI does not name the npuquant binary (got %r)" % c)
+        sys.exit(1)
+    return c
+
+
+def cli(*args, check=False, timeout=600, **kw):
+    """Runs npuquant ARGS; a CompletedProcess (text unless text=False). check=True: an
+    AssertionError naming the command and its message when it exits non-zero."""
+    kw.setdefault("text", True)
+    p = subprocess.run([cli_path()] + [str(a) for a in args], capture_output=True, timeout=timeout, **kw)
+    if check and p.returncode != 0:
+        raise AssertionError("npuquant %s failed (exit %d): %s"
+                             % (" ".join(map(str, args)), p.returncode, str(p.stderr).strip()))
+    return p
+
+
+def cli_json(*args):
+    """npuquant ARGS --json, parsed (a failure raises AssertionError)."""
+    return json.loads(cli(*args, "--json", check=True).stdout)
+
+
+def load_outputs(prefix):
+    """PREFIX.out0.npy, PREFIX.out1.npy, ... as long as they exist."""
+    outs = []
+    while os.path.exists("%s.out%d.npy" % (prefix, len(outs))):
+        outs.append(np.load("%s.out%d.npy" % (prefix, len(outs))))
+    return outs
+
+
+def _input_paths(inputs, tmp):
+    paths = []
+    for k, x in enumerate(inputs):
+        if isinstance(x, str):
+            paths.append(x)
+        else:
+            paths.append(os.path.join(tmp, "in%d.npy" % k))
+            x = np.asarray(x)
+            np.save(paths[-1], x if x.flags.c_contiguous else np.ascontiguousarray(x))  # keeps 0-d
+    return paths
+
+
+def run_ours(model_path, inputs, extra_args=(), timeout=600):
+    """`npuquant run` on `inputs` (arrays or .npy paths) with extra_args; the outputs.
+    A failure raises AssertionError."""
+    with tempfile.TemporaryDirectory(prefix="nq-run-") as tmp:
+        args = ["run", model_path, "-o", os.path.join(tmp, "out")]
+        for p in _input_paths(inputs, tmp):
+            args += ["-i", p]
+        cli(*args, *extra_args, check=True, timeout=timeout)
+        return load_outputs(os.path.join(tmp, "out"))
+
+
+# ---- the oracles of this folder -----------------------------------------------------------
 
 def command(name):
     script = os.path.join(HERE, RUNNERS[name])
@@ -55,23 +223,15 @@ def run(name, model, inputs, repeat=None, extra_args=(), timeout=600):
     """Runs oracle `name` ('litert', 'armnn', 'ort') on `model` with `inputs`."""
     tmp = tempfile.mkdtemp(prefix="nq-%s-" % name)
     try:
-        paths = []
-        for k, x in enumerate(inputs):
-            if isinstance(x, str):
-                paths.append(x)
-            else:
-                paths.append(os.path.join(tmp, "in%d.npy" % k))
-                np.save(paths[-1], np.ascontiguousarray(x))
+        paths = _input_paths(inputs, tmp)
         args = list(extra_args) + (["--repeat", str(repeat)] if repeat else [])
         p = subprocess.run(command(name) + args + [model, os.path.join(tmp, "out")] + paths,
                            capture_output=True, text=True, timeout=timeout)
         if p.returncode == 77:
-            raise OracleSkip(p.stderr.strip())
+            raise OracleSkip(p.stderr.strip() or p.stdout.strip())
         if p.returncode != 0:
             raise OracleError(p.stderr.strip() or "%s exited %d" % (name, p.returncode))
-        outs = []
-        while os.path.exists(os.path.join(tmp, "out.out%d.npy" % len(outs))):
-            outs.append(np.load(os.path.join(tmp, "out.out%d.npy" % len(outs))))
+        outs = load_outputs(os.path.join(tmp, "out"))
         if repeat:
             return outs, json.loads(p.stdout.strip().splitlines()[-1])
         return outs
@@ -83,10 +243,21 @@ def info(name, model):
     """The runner's --info JSON (litert, armnn, ort)."""
     p = subprocess.run(command(name) + ["--info", model], capture_output=True, text=True, timeout=120)
     if p.returncode == 77:
-        raise OracleSkip(p.stderr.strip())
+        raise OracleSkip(p.stderr.strip() or p.stdout.strip())
     if p.returncode != 0:
         raise OracleError(p.stderr.strip())
     return json.loads(p.stdout)
+
+
+def require(name, model):
+    """Exits by the skip rule when oracle `name` is not installed (probed with --info on
+    `model`; a model it cannot load is left for the test to report)."""
+    try:
+        info(name, model)
+    except OracleSkip as e:
+        skip("%s is not installed: %s" % (name, e))
+    except OracleError:
+        pass
 
 
 def tflite_facts(model):
@@ -100,17 +271,32 @@ def tflite_facts(model):
             raise OracleError("%s: %s" % (model, e)) from e
 
 
-def main(test):
-    """Runs test() and exits 0 / 1 / 77 by the project's rule (CI=true turns skips into failures)."""
-    try:
-        test()
-    except OracleSkip as e:
-        if os.environ.get("CI") == "true":
-            print("FAIL (CI=true, no skipping): %s" % e)
-            sys.exit(1)
-        print("SKIP: %s" % e)
-        sys.exit(77)
-    except (OracleError, AssertionError) as e:
-        print("FAIL: %s" % e)
-        sys.exit(1)
-    sys.exit(0)
+def make_input(out_path, *args):
+    """make_input.py ARGS -o out_path (a real image to an input .npy); returns out_path."""
+    subprocess.run([PY, os.path.join(HERE, "make_input.py"), *map(str, args), "-o", out_path],
+                   check=True, capture_output=True, timeout=120)
+    return out_path
+
+
+# ---- numbers ------------------------------------------------------------------------------
+
+def sqnr_db(ref, test):
+    """10 log10(|ref|^2 / |ref - test|^2) in float64; inf when they are equal."""
+    ref = np.asarray(ref, np.float64)
+    noise = float(np.sum((np.asarray(test, np.float64) - ref) ** 2))
+    sig = float(np.sum(ref ** 2))
+    if noise == 0:
+        return float("inf")
+    return 10.0 * np.log10(sig / noise) if sig > 0 else float("-inf")
+
+
+def sqnr(fig):
+    """The sqnr_db of a --json figure ("inf" for an exact match)."""
+    v = fig["sqnr_db"]
+    return float("inf") if v == "inf" else float(v)
+
+
+def max_steps(a, b):
+    """Largest difference between two integer arrays, in steps (0 for empty arrays)."""
+    a, b = np.asarray(a), np.asarray(b)
+    return int(np.max(np.abs(a.astype(np.int64) - b.astype(np.int64)))) if a.size else 0

@@ -3,15 +3,16 @@
 problem (and the file), a nonzero exit, and no output file left behind.
 Uses the bundled demo model (no ../shared needed)."""
 import os
-import subprocess
+import shutil
 import sys
 import tempfile
 
 import numpy as np
 
-SOURCE = os.environ.get("NQ_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
-CLI = os.environ["NQ_CLI"]
-MODEL = os.path.join(SOURCE, "examples", "fashion", "fashion_cnn.tflite")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+import oracles  # noqa: E402
+
+MODEL = os.path.join(oracles.SOURCE_DIR, "examples", "fashion", "fashion_cnn.tflite")
 
 
 def main():
@@ -45,8 +46,7 @@ def main():
         ]
         for name, data_path, needles in cases:
             out = os.path.join(tmp, "out.tflite")
-            p = subprocess.run([CLI, "convert", MODEL, "-d", data_path, "-o", out, "--quiet"],
-                               capture_output=True, text=True)
+            p = oracles.cli("convert", MODEL, "-d", data_path, "-o", out, "--quiet")
             lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
             ok = (p.returncode != 0 and len(lines) == 1 and lines[0].startswith("npuquant: ")
                   and all(n.lower() in lines[0].lower() for n in needles) and not os.path.exists(out)
@@ -56,23 +56,18 @@ def main():
                 failures.append(f"{name}: expected one error line naming {needles}, nonzero exit, no output file;"
                                 f" got exit {p.returncode}, stderr {p.stderr!r}")
         # -o naming an input: refused, and the input is left as it was
-        import shutil
         model_copy = os.path.join(tmp, "model.tflite")
         shutil.copy(MODEL, model_copy)
         good = os.path.join(tmp, "good.npy")
         np.save(good, np.random.default_rng(0).uniform(0, 1, (4, 28, 28, 1)).astype(np.float32))
         for name, target in (("-o = the model", model_copy), ("-o = the data", good)):
             before = open(target, "rb").read()
-            p = subprocess.run([CLI, "convert", model_copy, "-d", good, "-o", target, "--quiet"],
-                               capture_output=True, text=True)
+            p = oracles.cli("convert", model_copy, "-d", good, "-o", target, "--quiet")
             print(f"{name:14} exit {p.returncode}: {p.stderr.strip()}")
             if p.returncode == 0 or "refusing" not in p.stderr or open(target, "rb").read() != before:
                 failures.append(f"{name}: the input was not protected (exit {p.returncode})")
-    for f in failures:
-        print("FAIL: " + f)
-    print("quant_bad_data: " + ("FAILED" if failures else "all checks passed"))
-    return 1 if failures else 0
+    return oracles.report("quant_bad_data", failures)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    oracles.main(main)

@@ -8,14 +8,14 @@ MobileNet (depthwise-heavy, where per-tensor quantization hurts most).
 Also checks the facts of each file: input/output types, the uint8 input's
 scale 1/std and zero point mean, per-tensor weights having one scale.
 """
-import json
 import os
 import sys
+import tempfile
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import common as c  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+import oracles  # noqa: E402
 
 FLOAT = "mlperf-tiny-vww/vww_96_float.tflite"
 # minimum SQNR (dB) against the float model on the evaluation photos
@@ -33,17 +33,18 @@ def variants():
 
 
 def main():
-    c.require_shared()
+    oracles.shared_dir()
     failures = []
-    photos = c.images("coral-images", "ort-examples-images", "tfls-vision-testimages", "mediapipe-gestures")
-    with c.TempDir() as tmp:
-        cal = c.image_dir(tmp, "cal", photos[0::2])
-        ev = c.image_dir(tmp, "ev", photos[1::2])
+    photos = oracles.images("coral-images", "ort-examples-images", "tfls-vision-testimages", "mediapipe-gestures")
+    with tempfile.TemporaryDirectory(prefix="nq_qtest_") as tmp:
+        cal = oracles.image_dir(tmp, "cal", photos[0::2])
+        ev = oracles.image_dir(tmp, "ev", photos[1::2])
         for name, flags in variants():
             out = os.path.join(tmp, f"{name}.tflite")
-            rep = c.cli_json("convert", c.model(FLOAT), "-d", cal, *flags, "-o", out, "--eval-data", ev, "--quiet")
-            sq = c.sqnr(rep["outputs"][0])
-            facts = c.cli_json("inspect", out)
+            rep = oracles.cli_json("convert", oracles.model(FLOAT, must_exist=False), "-d", cal, *flags, "-o", out,
+                                   "--eval-data", ev, "--quiet")
+            sq = oracles.sqnr(rep["outputs"][0])
+            facts = oracles.cli_json("inspect", out)
             inp, outp = facts["inputs"][0], facts["outputs"][0]
             print(f"{name:11} SQNR {sq:6.2f} dB  input {inp['type']} {inp['scale']} {inp['zero_point']}  "
                   f"output {outp['type']}")
@@ -55,7 +56,7 @@ def main():
                 failures.append(f"{name}: I/O types {inp['type']}/{outp['type']}, expected {want_in}/{want_out}")
             if name == "uint8_in" and not (inp["zero_point"] == [0] and abs(inp["scale"][0] - 1 / 255) < 1e-9):
                 failures.append(f"{name}: uint8 input should be scale 1/255, zero point 0: {inp}")
-            full = c.cli_json("inspect", out, "--tensors")
+            full = oracles.cli_json("inspect", out, "--tensors")
             weights = [t for t in full.get("tensors", []) if t.get("constant") and t["type"] == "int8"]
             if name == "per_tensor" and any(len(t["scale"]) != 1 for t in weights):
                 failures.append("per_tensor: a weight tensor has more than one scale")
@@ -70,12 +71,9 @@ def main():
                 args += ["--dtype", inp["type"], "--scale", str(1 / 255) if inp["type"] == "int8" else "1",
                          "--quant-scale", str(inp["scale"][0]) if inp["type"] == "int8" else "1",
                          "--quant-zp", str(inp["zero_point"][0]) if inp["type"] == "int8" else "0"]
-            c.subprocess.run(["/usr/bin/python3", os.path.join(c.ORACLES, "make_input.py"), *args, "-o", p],
-                             check=True)
-            ours = c.run_ours(out, [p], tmp, name, single_rounding=True)
-            theirs = c.run_oracle("litert", out, [p], tmp, name)
-            if theirs is None:
-                c.skip("LiteRT.js is not installed (scripts/setup.sh installs it)")
+            oracles.make_input(p, *args)
+            ours = oracles.run_ours(out, [p], ["--single-rounding"])
+            theirs = oracles.run("litert", out, [p])
             a, b = ours[0], theirs[0]
             if a.dtype != b.dtype or a.shape != b.shape:
                 failures.append(f"{name}: LiteRT output {b.dtype}{b.shape} vs ours {a.dtype}{a.shape}")
@@ -88,11 +86,8 @@ def main():
             print(f"            LiteRT.js vs ours: {d:.2f} step(s)")
             if d > 3:
                 failures.append(f"{name}: LiteRT.js differs from our executor by {d} steps")
-    for f in failures:
-        print("FAIL: " + f)
-    print("quant_io_types: " + ("FAILED" if failures else "all checks passed"))
-    return 1 if failures else 0
+    return oracles.report("quant_io_types", failures)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    oracles.main(main)

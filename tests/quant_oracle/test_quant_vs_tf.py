@@ -11,11 +11,12 @@ against (a) our int8 model and (b) TF's int8 model, on the same samples.
 """
 import os
 import sys
+import tempfile
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import common as c  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+import oracles  # noqa: E402
 
 # Every real photo in ../shared/data, split by alternating files: calibration
 # and evaluation are different files drawn from the same mix of scenes.
@@ -62,21 +63,15 @@ def sine_inputs(tmp):
     return os.path.join(tmp, "sine_cal.npy"), os.path.join(tmp, "sine_eval.npy"), ev
 
 
-def step_diff(a, b):
-    return int(np.max(np.abs(a.astype(np.int32) - b.astype(np.int32)))) if a.size else 0
-
-
 def check_runtimes(tmp, tag, model_path, inputs, failures, limit=3):
     """LiteRT.js must agree within `limit` steps; Arm NN 20.08 (which
     requantizes through float and differs from TFLite on some ops) must load
     the model and pick the same top-1 class; its step difference is reported."""
-    ours = c.run_ours(model_path, inputs, tmp, tag, single_rounding=True)
+    ours = oracles.run_ours(model_path, inputs, ["--single-rounding"])
     for kind in ("litert", "armnn"):
-        theirs = c.run_oracle(kind, model_path, inputs, tmp, tag)
-        if theirs is None:
-            c.skip(f"the {kind} oracle is not installed (scripts/setup.sh installs it)")
+        theirs = oracles.run(kind, model_path, inputs)
         for k, (a, b) in enumerate(zip(ours, theirs)):
-            d = step_diff(a, b)
+            d = oracles.max_steps(a, b)
             same_top1 = a.size < 2 or int(np.argmax(a)) == int(np.argmax(b))
             print(f"    {tag}: {kind} vs ours output {k}: max {d} step(s), same top-1: {same_top1}")
             if kind == "litert" and d > limit:
@@ -86,10 +81,10 @@ def check_runtimes(tmp, tag, model_path, inputs, failures, limit=3):
 
 
 def main():
-    c.require_shared()
+    oracles.shared_dir()
     failures = []
-    with c.TempDir() as tmp:
-        photos = c.images(*PHOTOS)
+    with tempfile.TemporaryDirectory(prefix="nq_qtest_") as tmp:
+        photos = oracles.images(*PHOTOS)
         eval_files = photos[1::2]
         print(f"{len(photos)} photos from {', '.join(PHOTOS)}: "
               f"{len(photos[0::2])} calibrate, the other {len(eval_files)} evaluate (5 views each)")
@@ -106,10 +101,11 @@ def main():
         print(f"{'model':12} {'ours SQNR':>10} {'TF SQNR':>10} {'ours top-1':>11} {'TF top-1':>10}")
         for name, fm, tm, pp, scale, cal, ev in cases:
             out = os.path.join(tmp, f"{name}_int8.tflite")
-            ours = c.cli_json("convert", c.model(fm), "-d", cal, *pp, "-o", out, "--eval-data", ev, "--quiet")
-            tf = c.cli_json("compare", c.model(fm), c.model(tm), "-d", ev, *pp, "--quiet")
+            fm, tm = oracles.model(fm, must_exist=False), oracles.model(tm, must_exist=False)
+            ours = oracles.cli_json("convert", fm, "-d", cal, *pp, "-o", out, "--eval-data", ev, "--quiet")
+            tf = oracles.cli_json("compare", fm, tm, "-d", ev, *pp, "--quiet")
             o, t = ours["outputs"][0], tf["outputs"][0]
-            o_sq, t_sq = c.sqnr(o), c.sqnr(t)
+            o_sq, t_sq = oracles.sqnr(o), oracles.sqnr(t)
             o_t1 = o.get("top1_agree", -1)
             t_t1 = t.get("top1_agree", -1)
             print(f"{name:12} {o_sq:9.2f}dB {t_sq:9.2f}dB {o_t1:>5}/{o['samples']:<5} {t_t1:>4}/{t['samples']}")
@@ -118,7 +114,7 @@ def main():
             if o_t1 < t_t1:
                 failures.append(f"{name}: our top-1 agreement {o_t1} < TF's {t_t1}")
             # The int8 file in real runtimes, on a few real inputs.
-            info = c.cli_json("inspect", out)["inputs"][0]
+            info = oracles.cli_json("inspect", out)["inputs"][0]
             qs, qz = info["scale"][0], info["zero_point"][0]
             if scale is None:
                 x = np.clip(np.round(sine_eval[:4] / qs) + qz, -128, 127).astype(np.int8)
@@ -132,17 +128,13 @@ def main():
                 shape = "x".join(str(d) for d in info["shape"])
                 for i, img in enumerate(eval_files[:4]):
                     p = os.path.join(tmp, f"{name}_in{i}.npy")
-                    c.subprocess.run(["/usr/bin/python3", os.path.join(c.ORACLES, "make_input.py"), "--image", img,
-                                      "--shape", shape, "--dtype", "int8", "--scale", str(scale),
-                                      "--quant-scale", str(qs), "--quant-zp", str(qz), "-o", p], check=True)
+                    oracles.make_input(p, "--image", img, "--shape", shape, "--dtype", "int8", "--scale", scale,
+                                       "--quant-scale", qs, "--quant-zp", qz)
                     ins.append(p)
             for i, p in enumerate(ins):
                 check_runtimes(tmp, f"{name}#{i}", out, [p], failures)
-    for f in failures:
-        print("FAIL: " + f)
-    print("quant_vs_tf_int8: " + ("FAILED" if failures else "all checks passed"))
-    return 1 if failures else 0
+    return oracles.report("quant_vs_tf_int8", failures)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    oracles.main(main)

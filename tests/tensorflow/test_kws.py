@@ -23,13 +23,13 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+import oracles  # noqa: E402
 import kws_mfcc  # noqa: E402
 import kws_numpy_ref  # noqa: E402
-import tftest  # noqa: E402
-from tftest import oracles  # noqa: E402
 
 def test():
-    kws = os.path.join(tftest.models(), "mlperf-tiny-kws")
+    kws = oracles.model("mlperf-tiny-kws", must_exist=False)
     saved = os.path.join(kws, "kws_ref_model_savedmodel")
     data = oracles.shared_dir() + "/data"
     wavs = sorted(glob.glob(data + "/tflm-micro_speech-wav/*.wav") + glob.glob(data + "/mlperf-tiny-audio/*.wav") +
@@ -41,7 +41,7 @@ def test():
     numpy_ref = kws_numpy_ref.KwsRef(saved)
     worst, agree, exact = 0.0, 0, 0.0
     for (path, start, _), x in zip(clips, xs):
-        ours = tftest.run_ours(saved, [x])[0]
+        ours = oracles.run_ours(saved, [x])[0]
         exact = max(exact, float(np.abs(ours - numpy_ref(x[0, :, :, 0])).max()))
         ref = oracles.run("litert", os.path.join(kws, "kws_ref_model_float32.tflite"), [x])[0]
         assert ours.shape == ref.shape, "output shapes %s vs %s" % (ours.shape, ref.shape)
@@ -61,9 +61,9 @@ def test():
         npy = os.path.join(tmp, "mfcc.npy")
         np.save(npy, np.concatenate(xs, axis=0))
         int8 = os.path.join(tmp, "kws_int8.tflite")
-        tftest.cli("convert", saved, "-d", npy, "-o", int8)
-        ours = tftest.compare_json(saved, int8, npy)["outputs"][0]
-        tfs = tftest.compare_json(saved, os.path.join(kws, "kws_ref_model.tflite"), npy)["outputs"][0]
+        oracles.cli("convert", saved, "-d", npy, "-o", int8, check=True)
+        ours = oracles.cli_json("compare", saved, int8, "-d", npy)["outputs"][0]
+        tfs = oracles.cli_json("compare", saved, os.path.join(kws, "kws_ref_model.tflite"), "-d", npy)["outputs"][0]
         print("int8 vs our float model on %d MFCC inputs: ours %.2f dB (top-1 %d/%d), TensorFlow's kws_ref_model.tflite"
               " %.2f dB (top-1 %d/%d)" % (ours["samples"], ours["sqnr_db"], ours["top1_agree"], ours["samples"],
                                           tfs["sqnr_db"], tfs["top1_agree"], tfs["samples"]))
@@ -75,10 +75,10 @@ def test():
         for x in xs:
             q = np.clip(np.round(x / qi["scale"][0]) + qi["zero_point"][0], -128, 127).astype(np.int8)
             y = (oracles.run("litert", int8, [q])[0].astype(np.float32) - qo["zero_point"][0]) * qo["scale"][0]
-            agree8 += int(np.argmax(y) == np.argmax(tftest.run_ours(saved, [x])[0]))
+            agree8 += int(np.argmax(y) == np.argmax(oracles.run_ours(saved, [x])[0]))
         print("int8 in LiteRT: top-1 agrees with our float model on %d/%d clips" % (agree8, len(xs)))
         assert agree8 >= 0.9 * len(xs), "LiteRT int8 top-1 agreement too low"
 
 
 if __name__ == "__main__":
-    tftest.main(test)
+    oracles.main(test)

@@ -15,7 +15,6 @@ mediapipe-tf-graphs:
     run: multiplied equals numpy's a * b, `expensive` is the same in all
     three files.
 """
-import json
 import os
 import sys
 import tempfile
@@ -23,8 +22,8 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import tftest  # noqa: E402
-from tftest import oracles  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+import oracles  # noqa: E402
 
 
 def sqnr(ref, x):
@@ -47,7 +46,7 @@ def regression(m):
         xin = np.array(x, dtype=np.float32)
         ref = oracles.run("litert", ref_model, [xin])[0]
         for model in (os.path.join(t, "regression_saved_model"), os.path.join(t, "regression_graphdef", "frozen.pb")):
-            ours = tftest.run_ours(model, [xin], ["--input-shape", "X:scalar"])[0]
+            ours = oracles.run_ours(model, [xin], ["--input-shape", "X:scalar"])[0]
             assert ours.shape == ref.shape, "%s: shape %s vs %s" % (model, ours.shape, ref.shape)
             assert abs(float(ours) - float(ref)) <= 1e-5 * max(1.0, abs(float(ref))), \
                 "%s: X=%g gives %r, LiteRT %r" % (model, x, ours, ref)
@@ -66,10 +65,10 @@ def frozen_fc(m, tmp):
     for name in ("ae0", "fc-layers"):
         pb = os.path.join(m, "tf2onnx-tests", "frozen", name + "_frozen.pb")
         out = os.path.join(tmp, name + ".tflite")
-        tftest.cli("convert", pb, "-d", npy, "-o", out)
+        oracles.cli("convert", pb, "-d", npy, "-o", out, check=True)
         fl, q8, agree = [], [], 0
         for x in xs[:8]:
-            f = tftest.run_ours(pb, [x.reshape(1, 784)])[0]
+            f = oracles.run_ours(pb, [x.reshape(1, 784)])[0]
             y = litert_int8(out, x.reshape(1, 784))
             fl.append(f)
             q8.append(y)
@@ -85,11 +84,12 @@ def mediapipe(m, tmp):
     mp = os.path.join(m, "mediapipe-tf-graphs")
     v2 = os.path.join(mp, "saved_model_v2_mini")
     x = np.random.RandomState(1).randn(1, 4).astype(np.float32)
-    y = tftest.run_ours(v2, [x], ["--input-shape", "x:1x4"])[0]
+    y = oracles.run_ours(v2, [x], ["--input-shape", "x:1x4"])[0]
     assert np.allclose(y, x + 1.0, atol=1e-6), "v2 mini: %r for %r" % (y, x)
     npy = os.path.join(tmp, "v2.npy")
     np.save(npy, np.random.RandomState(2).randn(8, 1, 4).astype(np.float32))
-    tftest.cli("convert", v2, "--input-shape", "x:1x4", "-d", npy, "-o", os.path.join(tmp, "v2.tflite"))
+    oracles.cli("convert", v2, "--input-shape", "x:1x4", "-d", npy, "-o", os.path.join(tmp, "v2.tflite"),
+                check=True)
     print("mediapipe saved_model_v2_mini: x + 1 exact, converted to int8")
 
     a = np.array([[3, -2, 7]], dtype=np.int32)
@@ -99,7 +99,7 @@ def mediapipe(m, tmp):
             (os.path.join(mp, "saved_model_tf1", "00000000"), [], [b, a]),  # signature order: B, A
             (os.path.join(mp, "frozen", "frozen_graph_def.pb"), ["--inputs", "a,b", "--outputs", "multiplied,expensive"], [a, b]),
             (os.path.join(mp, "frozen", "tf_graph_def.pb"), ["--inputs", "a,b", "--outputs", "multiplied,expensive"], [a, b])):
-        outs = tftest.run_ours(model, ins, args)
+        outs = oracles.run_ours(model, ins, args)
         assert len(outs) == 2, "%s: %d outputs" % (model, len(outs))
         assert np.array_equal(outs[0], a * b), "%s: multiplied %r" % (model, outs[0])
         assert outs[1].shape == (1, 40, 40, 100) and np.all(np.isfinite(outs[1])), model
@@ -113,14 +113,14 @@ def mediapipe(m, tmp):
         np.save(db, np.stack([b, b + 1]))
         out = os.path.join(tmp, "mp_int8.tflite")
         data = ["-d", db, "-d", da] if "saved_model" in model else ["-d", da, "-d", db]
-        rep = json.loads(tftest.cli("convert", model, *args, *data, "-o", out, "--json", "--quiet").stdout)
+        rep = oracles.cli_json("convert", model, *args, *data, "-o", out, "--quiet")
         sq = {o["name"]: o["sqnr_db"] for o in rep["outputs"]}
         assert sq["multiplied"] == "inf" and float(sq["expensive"]) > 30, "%s: int8 SQNR %r" % (model, sq)
     print("mediapipe TF1 SavedModel + 2 GraphDefs: multiplied = a*b, expensive identical; int8: exact, >30 dB")
 
 
 def test():
-    m = tftest.models()
+    m = os.path.join(oracles.shared_dir(), "models")
     regression(m)
     with tempfile.TemporaryDirectory() as tmp:
         frozen_fc(m, tmp)
@@ -128,4 +128,4 @@ def test():
 
 
 if __name__ == "__main__":
-    tftest.main(test)
+    oracles.main(test)

@@ -19,7 +19,6 @@
    npuquant's int8 executor (--single-rounding, LiteRT's XNNPACK rounding),
    and each has an SQNR of at least 30 dB against the float model.
 """
-import json
 import os
 import sys
 import tempfile
@@ -27,10 +26,10 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+import oracles  # noqa: E402
 import tf_numpy_ref as R  # noqa: E402
-import tftest  # noqa: E402
 from tfgraph import DType, Graph  # noqa: E402
-from tftest import oracles  # noqa: E402
 
 RNG = np.random.RandomState(7)
 TOL = 1e-5
@@ -60,7 +59,7 @@ def check(tmp, name, g, inputs, outputs, refs, exact_type=None):
     """Run graph g on inputs {name: array}; compare outputs with refs."""
     pb = g.save(os.path.join(tmp, name + ".pb"))
     args = ["--inputs", ",".join(inputs), "--outputs", ",".join(outputs)]
-    outs = tftest.run_ours(pb, list(inputs.values()), args)
+    outs = oracles.run_ours(pb, list(inputs.values()), args)
     assert len(outs) == len(refs), "%s: %d outputs, %d expected" % (name, len(outs), len(refs))
     worst = 0.0
     for o, r, on in zip(outs, refs, outputs):
@@ -283,7 +282,7 @@ def nchw_cases(tmp):
     worst = check(tmp, "nchw_cnn", g, {"x": x}, ["logits"], [nchw_cnn_ref(x, p)])
     # Transposes only at the boundary: one, from the NCHW model input.
     pb = os.path.join(tmp, "nchw_cnn.pb")
-    facts = json.loads(tftest.cli("inspect", pb, "--tensors", "--json", "--inputs", "x", "--outputs", "logits").stdout)
+    facts = oracles.cli_json("inspect", pb, "--tensors", "--inputs", "x", "--outputs", "logits")
     ops = {o["op"]: o["count"] for o in facts["ops"]}
     assert ops.get("TRANSPOSE", 0) == 1, "NCHW CNN: %d TRANSPOSE ops (1 expected, at the input): %r" % (
         ops.get("TRANSPOSE", 0), ops)
@@ -347,8 +346,8 @@ def nchw_cases(tmp):
     outs = ["flat", "deconv", "csum", "flat1", "flat2"]
     worst = check(tmp, "nchw_mixed", g, {"y": y}, outs,
                   [flat, deconv, csum, avg_nchw.reshape(-1), avg_nchw.reshape(1, -1)])
-    facts = json.loads(tftest.cli("inspect", os.path.join(tmp, "nchw_mixed.pb"), "--json", "--inputs", "y",
-                                  "--outputs", ",".join(outs)).stdout)
+    facts = oracles.cli_json("inspect", os.path.join(tmp, "nchw_mixed.pb"), "--inputs", "y",
+                             "--outputs", ",".join(outs))
     ntr = sum(o["count"] for o in facts["ops"] if o["op"] == "TRANSPOSE")
     assert ntr == 4, "mixed NCHW graph: %d TRANSPOSE ops, 4 expected" % ntr
     print("mixed NCHW graph (Pad, depthwise, Split/ConcatV2 axis 1, AvgPool, Mean, Flatten, "
@@ -385,8 +384,8 @@ def nchw_cases(tmp):
     outs = ["out_nhwc", "out_swap", "xs", "flat", "pool"]
     worst = check(tmp, "gpu_transposes", g, {"x": x}, outs,
                   [r, r.transpose(0, 3, 2, 1), xt.sum(axis=1), xt.reshape(1, -1), pool])
-    facts = json.loads(tftest.cli("inspect", os.path.join(tmp, "gpu_transposes.pb"), "--json", "--inputs", "x",
-                                  "--outputs", ",".join(outs)).stdout)
+    facts = oracles.cli_json("inspect", os.path.join(tmp, "gpu_transposes.pb"), "--inputs", "x",
+                             "--outputs", ",".join(outs))
     ntr = sum(o["count"] for o in facts["ops"] if o["op"] == "TRANSPOSE")
     # out_swap 1, flat 1, pool 2 (its NCHW input and output); none for the conv chain.
     assert ntr == 4, "NHWC->NCHW->NHWC graph: %d TRANSPOSE ops, 4 expected" % ntr
@@ -403,8 +402,8 @@ def int8_same_in_litert(tmp, name, g, shape, out, scale=1.0):
     pb = g.save(os.path.join(tmp, name + ".pb"))
     np.save(os.path.join(tmp, "calib.npy"), f32(16, *shape) * scale)
     model = os.path.join(tmp, name + ".tflite")
-    rep = json.loads(tftest.cli("convert", pb, "--inputs", "x", "--outputs", out, "-d", os.path.join(tmp, "calib.npy"),
-                                "-o", model, "--quiet", "--json").stdout)
+    rep = oracles.cli_json("convert", pb, "--inputs", "x", "--outputs", out, "-d", os.path.join(tmp, "calib.npy"),
+                           "-o", model, "--quiet")
     sq = float(rep["outputs"][0]["sqnr_db"])
     assert sq >= 30, "int8 %s: SQNR %.2f dB vs float < 30" % (name, sq)
     SQNR[name] = sq
@@ -417,8 +416,7 @@ def int8_same_in_litert(tmp, name, g, shape, out, scale=1.0):
         lite = oracles.run("litert", model, [q])[0]
         qp = os.path.join(tmp, "q.npy")
         np.save(qp, q)
-        tftest.cli("run", model, "-i", qp, "-o", os.path.join(tmp, "ours8"), "--single-rounding")
-        ours = np.load(os.path.join(tmp, "ours8.out0.npy"))
+        ours = oracles.run_ours(model, [qp], ["--single-rounding"])[0]
         assert ours.dtype == np.int8 and lite.dtype == np.int8, (ours.dtype, lite.dtype)
         steps = max(steps, int(np.abs(ours.astype(int) - lite.astype(int)).max()))
     assert steps == 0, "int8 %s: LiteRT and npuquant's int8 executor differ by %d steps" % (name, steps)
@@ -450,4 +448,4 @@ def test():
 
 
 if __name__ == "__main__":
-    tftest.main(test)
+    oracles.main(test)

@@ -30,26 +30,15 @@ import zipfile
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ORACLES = os.path.join(HERE, "..", "oracles")
-sys.path.insert(0, ORACLES)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+import oracles  # noqa: E402
 import tflite_facts  # noqa: E402
 
-LITERT = os.path.join(ORACLES, "litert_run.mjs")
-ARMNN = os.path.join(ORACLES, "armnn_run.py")
 ARMNN_MAX_MODELS = 16
 ARMNN_MAX_TRIES = 30
 ARMNN_MAX_BYTES = 1_000_000  # CpuRef is slow: models up to VWW size
 NP_TYPES = {"float32": np.float32, "int8": np.int8, "uint8": np.uint8, "int16": np.int16,
             "int32": np.int32, "int64": np.int64, "bool": np.bool_}
-
-
-def skip_or_fail(msg):
-    if os.environ.get("CI") == "true":
-        print("FAIL: " + msg)
-        sys.exit(1)
-    print("SKIP: " + msg)
-    sys.exit(77)
 
 
 def model_files(root):
@@ -196,10 +185,7 @@ def check_model(idx, path, rewrite, npuquant, tmp):
         return "skip-load", msg
     if rc != 0:
         return "fail", "nq_rewrite: " + msg
-    with open(path, "rb") as f:
-        fa = tflite_facts.facts(f.read())
-    with open(out, "rb") as f:
-        fb = tflite_facts.facts(f.read())
+    fa, fb = oracles.tflite_facts(path), oracles.tflite_facts(out)
     why = facts_differ(fa, fb) or associated_files_differ(path, out)
     if why:
         return "fail", why
@@ -207,12 +193,12 @@ def check_model(idx, path, rewrite, npuquant, tmp):
     if inputs is None:
         return "skip-type", why
     n_out = len(fa["outputs"])
-    rc, msg = run(["node", LITERT, path, os.path.join(work, "a")] + inputs, 120)
+    rc, msg = run(oracles.command("litert") + [path, os.path.join(work, "a")] + inputs, 120)
     if rc == 77:
         return "no-litert", msg
     if rc != 0:
         return "skip-litert", msg
-    rc, msg = run(["node", LITERT, out, os.path.join(work, "b")] + inputs, 120)
+    rc, msg = run(oracles.command("litert") + [out, os.path.join(work, "b")] + inputs, 120)
     if rc != 0:
         return "fail", "LiteRT rejects the rewritten model: " + msg
     with open(path, "rb") as f:
@@ -229,23 +215,21 @@ def check_model(idx, path, rewrite, npuquant, tmp):
 
 
 def quantized_io(path):
-    with open(path, "rb") as f:
-        fa = tflite_facts.facts(f.read())
+    fa = oracles.tflite_facts(path)
     return any(t["type"] in ("int8", "uint8") for t in fa["inputs"] + fa["outputs"])
 
 
 def check_armnn(path, work, inputs_seed):
     """Arm NN on original vs rewritten. Returns (status, message)."""
     out = os.path.join(work, "rewritten.tflite")
-    with open(path, "rb") as f:
-        fa = tflite_facts.facts(f.read())
+    fa = oracles.tflite_facts(path)
     inputs, _ = make_inputs(fa, inputs_seed, work)
-    rc, msg = run([sys.executable, ARMNN, path, os.path.join(work, "c")] + inputs, 120)
+    rc, msg = run(oracles.command("armnn") + [path, os.path.join(work, "c")] + inputs, 120)
     if rc == 77:
         return "no-armnn", msg
     if rc != 0:
         return "skip", msg
-    rc, msg = run([sys.executable, ARMNN, out, os.path.join(work, "d")] + inputs, 120)
+    rc, msg = run(oracles.command("armnn") + [out, os.path.join(work, "d")] + inputs, 120)
     if rc != 0:
         return "fail", "Arm NN rejects the rewritten model: " + msg
     why = outputs_equal(os.path.join(work, "c"), os.path.join(work, "d"), len(fa["outputs"]))
@@ -258,9 +242,7 @@ def main():
         print("usage: oracle_roundtrip.py NQ_REWRITE NPUQUANT")
         return 1
     rewrite, npuquant = sys.argv[1], sys.argv[2]
-    shared = os.environ.get("NQ_SHARED_DIR")
-    if not shared or not os.path.isdir(os.path.join(shared, "models")):
-        skip_or_fail("NQ_SHARED_DIR/models not found")
+    shared = oracles.shared_dir()
     files = model_files(os.path.join(shared, "models"))
     results = {}
     with tempfile.TemporaryDirectory(prefix="nq_writer_oracle_") as tmp:
@@ -272,7 +254,7 @@ def main():
         for (i, p), (st, msg) in sorted(results.items()):
             by.setdefault(st, []).append((i, os.path.relpath(p, shared), msg))
         if by.get("no-litert") and not by.get("ok"):
-            skip_or_fail("LiteRT.js is not installed: " + by["no-litert"][0][2])
+            oracles.skip("LiteRT.js is not installed: " + by["no-litert"][0][2])
         # Arm NN on a few small models that LiteRT already passed.
         arm = []
         # Quantized models first (the writer's main output), smallest first within each
@@ -316,4 +298,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    oracles.main(main)
