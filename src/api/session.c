@@ -47,6 +47,8 @@ nq_status nq_session_output(nq_session *s, int i, const void **data, size_t *nby
   return nq_session_tensor(s, s->g->outputs[i], data, nbytes, err);
 }
 
+static const unsigned char no_bytes[1];
+
 nq_status nq_session_tensor(nq_session *s, int t, const void **data, size_t *nbytes, nq_error *err) {
   if (!s || !data || !nbytes) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_session_tensor: NULL argument");
   const nq_graph *g = s->g;
@@ -66,7 +68,8 @@ nq_status nq_session_tensor(nq_session *s, int t, const void **data, size_t *nby
         return nq_fail(err, NQ_ERR_INVALID_ARG,
                        "tensor %d ('%s'): its memory was reused by a later tensor; call nq_session_keep_all_tensors() "
                        "before running", t, io_name(g, t));
-      *data = s->arena + s->plan[t].offset;
+      /* A zero-byte tensor may sit in an empty (NULL) arena: still a valid pointer. */
+      *data = s->nbytes[t] ? (const void *)(s->arena + s->plan[t].offset) : (const void *)no_bytes;
       break;
     default:
       return nq_fail(err, NQ_ERR_INVALID_ARG, "tensor %d ('%s') is neither produced nor read by the model", t,

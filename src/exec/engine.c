@@ -147,6 +147,16 @@ static void bind(nq_session *s) {
   }
 }
 
+/* Prefix the model's file to a message, unless the layer that wrote it
+ * (verifier, shape inference) already named it: "a.tflite: a.tflite: ..."
+ * says nothing more. */
+static void prefix_source(const nq_graph *g, nq_error *err) {
+  if (!g->source) return;
+  size_t n = strlen(g->source);
+  if (strncmp(err->msg, g->source, n) == 0 && err->msg[n] == ':') return;
+  nq_prefix(err, "%s: ", g->source);
+}
+
 static nq_kernel_args node_args(const nq_session *s, int n) {
   const nq_node *nd = &s->g->nodes[n];
   nq_kernel_args a = {
@@ -291,7 +301,7 @@ nq_status nq_engine_create(const nq_graph *g, const nq_session_options *opts, nq
   }
   nq_status st = create(s, err);
   if (st != NQ_OK) {
-    if (g->source) nq_prefix(err, "%s: ", g->source);
+    prefix_source(g, err);
     nq_engine_free(s);
     return st;
   }
@@ -330,7 +340,7 @@ nq_status nq_engine_run(nq_session *s, nq_error *err) {
     nq_kernel_args a = node_args(s, n);
     nq_status st = s->kern[n]->run(&a, err);
     if (st != NQ_OK) {
-      if (s->g->source) nq_prefix(err, "%s: ", s->g->source);
+      prefix_source(s->g, err);
       return st;
     }
   }

@@ -160,7 +160,7 @@ static nq_status expected_bytes(const nq_graph *g, int t, size_t *out, nq_error 
   char buf[96];
   if (!nq_shape_elems(x->shape, x->rank, NQ_MAX_TENSOR_ELEMS, &n) ||
       !nq_mul_size(n, nq_dtype_size(x->type), out))
-    return nq_fail(err, NQ_ERR_FORMAT, "tensor %s: shape is negative or too large",
+    return nq_fail(err, NQ_ERR_FORMAT, "tensor %s: shape has a negative dimension or more than 2^31 elements",
                    nq_tensor_label(g, t, buf, sizeof buf));
   return NQ_OK;
 }
@@ -353,6 +353,7 @@ nq_status nq_graph_verify(const nq_graph *g, nq_error *err) {
     if (x->data) {
       size_t want;
       s = expected_bytes(g, t, &want, err);
+      if (s != NQ_OK) nq_prefix(err, "%s: ", src);
       if (s == NQ_OK && want != x->nbytes)
         s = nq_fail(err, NQ_ERR_FORMAT, "%s: tensor %s: constant has %zu bytes, shape needs %zu", src,
                     nq_tensor_label(g, t, tb, sizeof tb), x->nbytes, want);

@@ -154,6 +154,12 @@ static nq_status window_out(sctx *c, nq_padding pad, int in, int k, int stride, 
   else
     return SHAPE_FAIL(c, "unknown padding %d", (int)pad);
   if (o <= 0) return SHAPE_FAIL(c, "input size %d is smaller than the window %lld", in, (long long)eff);
+  /* Kernels index the input as out * stride - pad + tap * dilation in int:
+   * the whole span the windows cover must fit, with room for the padding. */
+  int64_t span = (o - 1) * stride + eff;
+  if (span > INT32_MAX / 2)
+    return SHAPE_FAIL(c, "%lld outputs at stride %d with a window of %lld (dilation %d) span %lld positions, "
+                      "at most %d expected", (long long)o, stride, (long long)eff, dil, (long long)span, INT32_MAX / 2);
   *out = (int)o;
   return NQ_OK;
 }

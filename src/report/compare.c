@@ -32,6 +32,12 @@ static nq_status as_float(const nq_tensor *x, const void *data, size_t nbytes, f
   if (es == 0 || nbytes / es != n) return nq_fail(err, NQ_ERR_INTERNAL, "tensor '%s': size mismatch", x->name ? x->name : "?");
   float scale = x->q.n > 0 ? x->q.scale[0] : 1.0f;
   int64_t zp = x->q.n > 0 ? x->q.zero_point[0] : 0;
+  /* A hostile zero point (e.g. INT64_MIN) would overflow value - zp. */
+  int64_t lo = x->type == NQ_UINT8 ? 0 : x->type == NQ_INT8 ? -128 : x->type == NQ_INT16 ? -32768 : INT32_MIN;
+  int64_t hi = x->type == NQ_UINT8 ? 255 : x->type == NQ_INT8 ? 127 : x->type == NQ_INT16 ? 32767 : INT32_MAX;
+  if (x->type != NQ_FLOAT32 && (zp < lo || zp > hi))
+    return nq_fail(err, NQ_ERR_FORMAT, "tensor '%s': zero point %lld is outside the %s range [%lld, %lld]",
+                   x->name ? x->name : "?", (long long)zp, nq_dtype_name(x->type), (long long)lo, (long long)hi);
   switch (x->type) {
     case NQ_FLOAT32: memcpy(dst, data, n * sizeof(float)); break;
     case NQ_INT8:
