@@ -152,3 +152,18 @@ void nq_i8_centre(const nq_tview *in, int32_t zp, int16_t *dst) {
     for (size_t i = 0; i < n; i++) dst[i] = (int16_t)((int32_t)s[i] - zp);
   }
 }
+
+nq_status nq_i8_reduce_strides(const nq_kernel_args *a, const nq_tview *in, const bool reduced[NQ_MAX_RANK],
+                               size_t out_n, int64_t strides[NQ_MAX_RANK], nq_error *err) {
+  int64_t s = 1;
+  size_t kept_n = 1;
+  for (int d = in->rank - 1; d >= 0; d--) {
+    strides[d] = reduced[d] ? 0 : s;
+    if (!reduced[d]) {
+      s *= in->shape[d];
+      kept_n *= (size_t)in->shape[d];
+    }
+  }
+  if (kept_n != out_n) return nq_i8_fail(a, err, "output has %zu elements, %zu expected", out_n, kept_n);
+  return NQ_OK;
+}

@@ -76,6 +76,13 @@ static inline int32_t nq_i8_dim4(const nq_tview *v, int d) {
 nq_status nq_i8_bcast_strides(const nq_kernel_args *a, const nq_tview *in, const nq_tview *out,
                               int64_t strides[NQ_MAX_RANK], nq_error *err);
 
+/* Reduction strides: for each input dim, the output's element stride, or 0
+ * on a reduced dim (so summing input element i into output offset
+ * sum(index_d * strides[d]) reduces). Fails unless the kept dims hold
+ * exactly out_n elements. */
+nq_status nq_i8_reduce_strides(const nq_kernel_args *a, const nq_tview *in, const bool reduced[NQ_MAX_RANK],
+                               size_t out_n, int64_t strides[NQ_MAX_RANK], nq_error *err);
+
 /* Odometer over an output shape that maintains up to two input offsets. */
 typedef struct nq_i8_iter {
   int rank;

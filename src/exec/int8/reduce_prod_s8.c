@@ -98,17 +98,7 @@ nq_status nq_i8_reduce_prod_run(const nq_kernel_args *a, nq_error *err) {
                       nq_i8_reduce_prod_scratch(a));
   /* Output strides over the input's dims (0 on reduced dims). */
   int64_t ost[NQ_MAX_RANK];
-  int64_t s = 1;
-  size_t kept_n = 1;
-  for (int d = in->rank - 1; d >= 0; d--) {
-    ost[d] = reduced[d] ? 0 : s;
-    if (!reduced[d]) {
-      s *= in->shape[d];
-      kept_n *= (size_t)in->shape[d];
-    }
-  }
-  if (kept_n != out_n)
-    return nq_i8_fail(a, err, "output has %zu elements, %zu expected", out_n, kept_n);
+  NQ_TRY(nq_i8_reduce_strides(a, in, reduced, out_n, ost, err));
   int32_t *acc = a->scratch;
   unsigned char *started = (unsigned char *)(acc + out_n);
   for (size_t i = 0; i < out_n; i++) started[i] = 0;

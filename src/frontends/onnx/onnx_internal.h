@@ -152,6 +152,10 @@ static inline ox_layout ox_channels_last(const ox_value *v) {
 static inline ox_layout ox_channels_last_of_rank(int rank) {
   return rank == 4 ? OX_NHWC : rank == 3 ? OX_N1LC : OX_LOGICAL;
 }
+/* The O bias values of a Conv/ConvTranspose node (optional input 2, zeros
+ * when absent) as a calloc'd array; an error when the input is not a
+ * constant of O values. */
+nq_status ox_conv_bias(ox_ctx *cx, const Onnx__NodeProto *n, int64_t O, float **bias, nq_error *err);
 /* Input k of node n (NULL and an error if missing; optional inputs: use ox_opt_input). */
 nq_status ox_input(ox_ctx *cx, const Onnx__NodeProto *n, size_t k, ox_value **out, nq_error *err);
 ox_value *ox_opt_input(ox_ctx *cx, const Onnx__NodeProto *n, size_t k);

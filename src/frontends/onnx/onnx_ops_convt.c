@@ -148,15 +148,8 @@ nq_status ox_op_conv_transpose(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *e
                    "channels) would exceed %zu weights", OX_NODE_ARGS(cx, n), (long long)ke[0], (long long)ke[1],
                    (long long)O, (long long)Ig, (size_t)OX_MAX_FOLD_ELEMS);
 
-  float *bias = calloc((size_t)O, sizeof *bias);
-  if (!bias) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
-  ox_value *bv = ox_opt_input(cx, n, 2);
-  if (bv && (!bv->is_const || bv->c.n != (size_t)O)) {
-    free(bias);
-    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "bias must be a constant of %lld values", OX_NODE_ARGS(cx, n),
-                   (long long)O);
-  }
-  for (int64_t i = 0; bv && i < O; i++) bias[i] = (float)ox_const_get(&bv->c, (size_t)i);
+  float *bias;
+  NQ_TRY(ox_conv_bias(cx, n, O, &bias, err));
 
   const char *base = n->name && n->name[0] ? n->name : n->output[0];
   bool crop = out[0] != full[0] || out[1] != full[1];

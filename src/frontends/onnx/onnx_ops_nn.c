@@ -27,6 +27,19 @@ static nq_status set_out(ox_ctx *cx, const Onnx__NodeProto *n, int t, ox_layout 
 
 /* One convolution (group 1 or depthwise) on NHWC input xt. W is the ONNX
  * weight slice for it: [O, I, kh, kw] starting at output channel o0. */
+nq_status ox_conv_bias(ox_ctx *cx, const Onnx__NodeProto *n, int64_t O, float **bias, nq_error *err) {
+  *bias = NULL;
+  ox_value *bv = ox_opt_input(cx, n, 2);
+  if (bv && (!bv->is_const || bv->c.n != (size_t)O))
+    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "bias must be a constant of %lld values", OX_NODE_ARGS(cx, n),
+                   (long long)O);
+  float *b = calloc(O > 0 ? (size_t)O : 1, sizeof *b);
+  if (!b) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
+  for (int64_t i = 0; bv && i < O; i++) b[i] = (float)ox_const_get(&bv->c, (size_t)i);
+  *bias = b;
+  return NQ_OK;
+}
+
 static nq_status conv_one(ox_ctx *cx, const Onnx__NodeProto *n, int xt, const ox_const *W, int64_t o0, int64_t O,
                           int64_t cin, bool depthwise, const ox_win *w, ox_pad_kind pk, const float *bias,
                           const char *out_name, int *out, nq_error *err) {
@@ -88,15 +101,8 @@ static nq_status op_conv(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   NQ_TRY(ox_nhwc(cx, x, &xt, err));
   const char *base = n->name && n->name[0] ? n->name : n->output[0];
   if (pk == OX_PAD_EXPLICIT) NQ_TRY(ox_emit_pad(cx, xt, pads, 0.0f, base, &xt, err));
-  float *bias = calloc((size_t)O, sizeof *bias);
-  if (!bias) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
-  ox_value *bv = ox_opt_input(cx, n, 2);
-  if (bv && (!bv->is_const || bv->c.n != (size_t)O)) {
-    free(bias);
-    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "bias must be a constant of %lld values", OX_NODE_ARGS(cx, n),
-                   (long long)O);
-  }
-  for (int64_t i = 0; bv && i < O; i++) bias[i] = (float)ox_const_get(&bv->c, (size_t)i);
+  float *bias;
+  NQ_TRY(ox_conv_bias(cx, n, O, &bias, err));
   int t;
   nq_status s;
   if (group == 1) {
