@@ -367,6 +367,15 @@ nq_status nq_graph_verify(const nq_graph *g, nq_error *err) {
         s = nq_fail(err, NQ_ERR_FORMAT,
                     "%s: tensor %s: %d per-axis scales on dimension %d, which does not match its shape",
                     src, nq_tensor_label(g, t, tb, sizeof tb), x->q.n, x->q.axis);
+      /* A zero point must be a value of the tensor's type: kernels subtract
+       * it in 32-bit arithmetic, and TFLite's own Prepare refuses others. */
+      int64_t lo = x->type == NQ_INT8 ? -128 : x->type == NQ_UINT8 ? 0 : x->type == NQ_INT16 ? -32768 : 0;
+      int64_t hi = x->type == NQ_INT8 ? 127 : x->type == NQ_UINT8 ? 255 : x->type == NQ_INT16 ? 32767 : -1;
+      for (int k = 0; s == NQ_OK && hi >= lo && k < x->q.n; k++)
+        if (x->q.zero_point[k] < lo || x->q.zero_point[k] > hi)
+          s = nq_fail(err, NQ_ERR_FORMAT, "%s: tensor %s: zero point %lld is outside the %s range [%lld, %lld]", src,
+                      nq_tensor_label(g, t, tb, sizeof tb), (long long)x->q.zero_point[k], nq_dtype_name(x->type),
+                      (long long)lo, (long long)hi);
     }
   }
   for (int i = 0; i < g->n_inputs && s == NQ_OK; i++) {

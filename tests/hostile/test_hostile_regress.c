@@ -102,6 +102,10 @@ static void compare_hostile_zero_point(void) {
   g->nodes[0].p.new_shape[0] = 1;
   g->nodes[0].p.new_shape[1] = 4;
   nq_graph_set_io(g, 1, &x, 1, &y, &e);
+  /* The verifier (run on every loaded file) refuses it up front, naming the tensor. */
+  nq_status vs = nq_graph_verify(g, &e);
+  CHECKF(vs == NQ_ERR_FORMAT && strstr(e.msg, "'y'") && strstr(e.msg, "outside the int8 range"),
+         "verify zero point: %d '%s'", (int)vs, e.msg);
   nq_model *m = NULL;
   CHECK(nq_model_wrap(g, NULL, &m, &e) == NQ_OK);
   nq_sample_source src = {.n_samples = 1, .fill = fill_none};
