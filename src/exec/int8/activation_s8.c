@@ -160,19 +160,24 @@ nq_status nq_i8_relu_prepare(const nq_kernel_args *a, void **prepared, nq_error 
   return NQ_OK;
 }
 
-nq_status nq_i8_relu_run(const nq_kernel_args *a, nq_error *err) {
+/* out = clamp(zp_out + MBQM(f(q - zp_in), m), lo, hi), f the identity (RELU
+ * family, whose clamp is the activation) or |.| (ABS). */
+static nq_status rescale_run(const nq_kernel_args *a, bool absolute, nq_error *err) {
   const relu_prep *p = a->prepared;
   if (!p) return nq_i8_fail(a, err, "not prepared");
   NQ_TRY(check_same_size(a, err));
   const nq_dtype t = a->in[0].type;
   const size_t n = nq_tview_elems(&a->in[0]);
   for (size_t i = 0; i < n; i++) {
-    int32_t v = nq_mbqm(nq_i8_ld(a->in[0].data, t, i) - p->zp_in, p->m, a->single_rounding);
-    v = nq_sat_i32((int64_t)v + p->zp_out);
+    int32_t v = nq_i8_ld(a->in[0].data, t, i) - p->zp_in;
+    if (absolute && v < 0) v = -v;
+    v = nq_sat_i32((int64_t)nq_mbqm(v, p->m, a->single_rounding) + p->zp_out);
     nq_i8_st(a->out[0].data, t, i, nq_clamp_i32(v, p->lo, p->hi));
   }
   return NQ_OK;
 }
+
+nq_status nq_i8_relu_run(const nq_kernel_args *a, nq_error *err) { return rescale_run(a, false, err); }
 
 /* ---- ABS ---- */
 
@@ -189,20 +194,7 @@ nq_status nq_i8_abs_prepare(const nq_kernel_args *a, void **prepared, nq_error *
   return NQ_OK;
 }
 
-nq_status nq_i8_abs_run(const nq_kernel_args *a, nq_error *err) {
-  const relu_prep *p = a->prepared;
-  if (!p) return nq_i8_fail(a, err, "not prepared");
-  NQ_TRY(check_same_size(a, err));
-  const nq_dtype t = a->in[0].type;
-  const size_t n = nq_tview_elems(&a->in[0]);
-  for (size_t i = 0; i < n; i++) {
-    int32_t v = nq_i8_ld(a->in[0].data, t, i) - p->zp_in;
-    v = nq_mbqm(v < 0 ? -v : v, p->m, a->single_rounding);
-    v = nq_sat_i32((int64_t)v + p->zp_out);
-    nq_i8_st(a->out[0].data, t, i, nq_clamp_i32(v, p->lo, p->hi));
-  }
-  return NQ_OK;
-}
+nq_status nq_i8_abs_run(const nq_kernel_args *a, nq_error *err) { return rescale_run(a, true, err); }
 
 /* ---- LEAKY_RELU ---- */
 
