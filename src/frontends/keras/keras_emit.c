@@ -15,6 +15,19 @@
 
 const nq_tensor *kr_t(kr_ctx *c, int t) { return &c->g->tensors[t]; }
 
+nq_status kr_layer_fail(kr_ctx *c, kr_layer_call *l, nq_status code, const char *what, nq_error *err) {
+  return nq_fail(err, code, "%s: layer '%s' (%s): %s", c->path, l->name, l->cls, what);
+}
+
+nq_status kr_layer_done(kr_ctx *c, kr_layer_call *l, int y, nq_error *err) {
+  if (y < 0) return nq_prefix(err, "%s: layer '%s' (%s): ", c->path, l->name, l->cls);
+  l->out[0] = y;
+  l->n_out = 1;
+  return NQ_OK;
+}
+
+bool kr_is(const char *cls, const char *name) { return strcmp(cls, name) == 0; }
+
 int kr_const_f32(kr_ctx *c, const char *name, int rank, const int32_t *shape, const float *data,
                  nq_error *err) {
   int t = nq_graph_add_tensor(c->g, name, NQ_FLOAT32, rank, shape, err);

@@ -168,6 +168,13 @@ typedef struct kr_layer_call {
   bool cf; /* inputs are NHWC tensors Keras sees as NCHW: axes in the config are NCHW */
 } kr_layer_call;
 
+/* Shared by the layer translators: fail naming the file, layer and class;
+ * finish a one-output layer (prefixing an emitter's error, y < 0); compare
+ * a class name. */
+nq_status kr_layer_fail(kr_ctx *c, kr_layer_call *l, nq_status code, const char *what, nq_error *err);
+nq_status kr_layer_done(kr_ctx *c, kr_layer_call *l, int y, nq_error *err);
+bool kr_is(const char *cls, const char *name);
+
 /* Returns NQ_ERR_UNSUPPORTED (and does nothing) for a class it does not know. */
 nq_status kr_layer_conv(kr_ctx *c, kr_layer_call *l, bool *handled, nq_error *err);
 nq_status kr_layer_misc(kr_ctx *c, kr_layer_call *l, bool *handled, nq_error *err);

@@ -31,10 +31,6 @@ typedef struct conv_cfg {
   const char *act;
 } conv_cfg;
 
-static nq_status bad(kr_ctx *c, kr_layer_call *l, nq_status code, const char *what, nq_error *err) {
-  return nq_fail(err, code, "%s: layer '%s' (%s): %s", c->path, l->name, l->cls, what);
-}
-
 static nq_status shape_err(kr_ctx *c, kr_layer_call *l, int wi, const kr_array *w, const char *expected,
                            nq_error *err) {
   char dims[128] = "";
@@ -49,7 +45,7 @@ static nq_status read_conv_cfg(kr_ctx *c, kr_layer_call *l, int rank, conv_cfg *
   memset(cc, 0, sizeof *cc);
   int64_t v[NQ_MAX_RANK * 2];
   int n = kr_ints(l->cfg, "kernel_size", v, rank);
-  if (n != rank) return bad(c, l, NQ_ERR_FORMAT, "kernel_size is missing or malformed", err);
+  if (n != rank) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "kernel_size is missing or malformed", err);
   for (int i = 0; i < rank; i++) cc->k[i] = v[i];
   n = kr_ints(l->cfg, "strides", v, rank);
   for (int i = 0; i < rank; i++) cc->s[i] = n == rank ? v[i] : 1;
@@ -57,16 +53,16 @@ static nq_status read_conv_cfg(kr_ctx *c, kr_layer_call *l, int rank, conv_cfg *
   for (int i = 0; i < rank; i++) cc->d[i] = n == rank ? v[i] : 1;
   for (int i = 0; i < rank; i++)
     if (cc->k[i] < 1 || cc->k[i] > 4096 || cc->s[i] < 1 || cc->s[i] > 4096 || cc->d[i] < 1 || cc->d[i] > 4096)
-      return bad(c, l, NQ_ERR_FORMAT, "kernel_size/strides/dilation_rate out of range", err);
+      return kr_layer_fail(c, l, NQ_ERR_FORMAT, "kernel_size/strides/dilation_rate out of range", err);
   const char *pad = kr_str(l->cfg, "padding", "valid");
   if (strcmp(pad, "same") == 0) cc->pad = NQ_PAD_SAME;
   else if (strcmp(pad, "valid") == 0) cc->pad = NQ_PAD_VALID;
   else if (strcmp(pad, "causal") == 0 && rank == 1) cc->pad = NQ_PAD_VALID, cc->causal = true;
-  else return bad(c, l, NQ_ERR_UNSUPPORTED, "padding is not 'same' or 'valid'", err);
+  else return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "padding is not 'same' or 'valid'", err);
   if (kr_channels_first(l->cfg) && !l->cf)
-    return bad(c, l, NQ_ERR_UNSUPPORTED, "data_format channels_first is supported for 2-D layers only", err);
+    return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "data_format channels_first is supported for 2-D layers only", err);
   cc->groups = (int)kr_num(l->cfg, "groups", 1);
-  if (cc->groups < 1) return bad(c, l, NQ_ERR_FORMAT, "groups < 1", err);
+  if (cc->groups < 1) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "groups < 1", err);
   cc->use_bias = kr_bool(l->cfg, "use_bias", true);
   cc->act = kr_activation_name(l->cfg);
   return NQ_OK;
@@ -194,9 +190,9 @@ static nq_status layer_conv(kr_ctx *c, kr_layer_call *l, int rank, kr_array *w, 
   NQ_TRY(read_conv_cfg(c, l, rank, &cc, err));
   int x = l->in[0];
   const nq_tensor *xt = kr_t(c, x);
-  if (xt->rank != rank + 2) return bad(c, l, NQ_ERR_SHAPE, "input rank does not match the layer", err);
+  if (xt->rank != rank + 2) return kr_layer_fail(c, l, NQ_ERR_SHAPE, "input rank does not match the layer", err);
   int cin = xt->shape[rank + 1];
-  if (nw != (cc.use_bias ? 2 : 1)) return bad(c, l, NQ_ERR_FORMAT, "wrong number of weights (kernel[, bias] expected)", err);
+  if (nw != (cc.use_bias ? 2 : 1)) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "wrong number of weights (kernel[, bias] expected)", err);
   kr_array *k = &w[0];
   int64_t filters = (int64_t)kr_num(l->cfg, "filters", -1);
   if (k->rank != rank + 2 || k->shape[rank] * cc.groups != cin || k->shape[rank + 1] != filters)
@@ -236,10 +232,10 @@ static nq_status layer_depthwise(kr_ctx *c, kr_layer_call *l, bool separable, kr
   NQ_TRY(read_conv_cfg(c, l, 2, &cc, err));
   int x = l->in[0];
   const nq_tensor *xt = kr_t(c, x);
-  if (xt->rank != 4) return bad(c, l, NQ_ERR_SHAPE, "input is not 4-D", err);
+  if (xt->rank != 4) return kr_layer_fail(c, l, NQ_ERR_SHAPE, "input is not 4-D", err);
   int cin = xt->shape[3];
   int expect = 1 + (separable ? 1 : 0) + (cc.use_bias ? 1 : 0);
-  if (nw != expect) return bad(c, l, NQ_ERR_FORMAT, "wrong number of weights", err);
+  if (nw != expect) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "wrong number of weights", err);
   kr_array *k = &w[0];
   int mult = k->rank == 4 ? k->shape[3] : 0;
   if (k->rank != 4 || k->shape[0] != cc.k[0] || k->shape[1] != cc.k[1] || k->shape[2] != cin || mult < 1)
@@ -286,9 +282,9 @@ static nq_status layer_conv_transpose(kr_ctx *c, kr_layer_call *l, kr_array *w, 
   NQ_TRY(read_conv_cfg(c, l, 2, &cc, err));
   int x = l->in[0];
   const nq_tensor *xt = kr_t(c, x);
-  if (xt->rank != 4) return bad(c, l, NQ_ERR_SHAPE, "input is not 4-D", err);
-  if (cc.d[0] != 1 || cc.d[1] != 1) return bad(c, l, NQ_ERR_UNSUPPORTED, "dilated Conv2DTranspose", err);
-  if (nw != (cc.use_bias ? 2 : 1)) return bad(c, l, NQ_ERR_FORMAT, "wrong number of weights", err);
+  if (xt->rank != 4) return kr_layer_fail(c, l, NQ_ERR_SHAPE, "input is not 4-D", err);
+  if (cc.d[0] != 1 || cc.d[1] != 1) return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "dilated Conv2DTranspose", err);
+  if (nw != (cc.use_bias ? 2 : 1)) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "wrong number of weights", err);
   kr_array *k = &w[0];
   int64_t filters = (int64_t)kr_num(l->cfg, "filters", -1);
   int cin = xt->shape[3];
@@ -303,7 +299,7 @@ static nq_status layer_conv_transpose(kr_ctx *c, kr_layer_call *l, kr_array *w, 
     int64_t in = xt->shape[1 + i], kk = cc.k[i], s = cc.s[i], o;
     if (!has_op) o = cc.pad == NQ_PAD_SAME ? in * s : in * s + (kk - s > 0 ? kk - s : 0);
     else o = (in - 1) * s + kk - (cc.pad == NQ_PAD_SAME ? 2 * (kk / 2) : 0) + op[i];
-    if (o < 1 || o > (1 << 24)) return bad(c, l, NQ_ERR_SHAPE, "output size out of range", err);
+    if (o < 1 || o > (1 << 24)) return kr_layer_fail(c, l, NQ_ERR_SHAPE, "output size out of range", err);
     oshape[1 + i] = (int32_t)o;
   }
   int co = (int)filters, kh = (int)cc.k[0], kw = (int)cc.k[1];
@@ -334,11 +330,11 @@ static nq_status layer_dense(kr_ctx *c, kr_layer_call *l, kr_array *w, int nw, n
   const char *act = kr_activation_name(l->cfg);
   int x = l->in[0];
   const nq_tensor *xt = kr_t(c, x);
-  if (xt->rank < 2) return bad(c, l, NQ_ERR_SHAPE, "input has rank < 2", err);
+  if (xt->rank < 2) return kr_layer_fail(c, l, NQ_ERR_SHAPE, "input has rank < 2", err);
   int in = xt->shape[xt->rank - 1];
   int x_rank = xt->rank; /* xt dangles once tensors are added */
   int64_t units = (int64_t)kr_num(l->cfg, "units", kr_num(l->cfg, "output_dim", -1));
-  if (nw != (use_bias ? 2 : 1)) return bad(c, l, NQ_ERR_FORMAT, "wrong number of weights (kernel[, bias] expected)", err);
+  if (nw != (use_bias ? 2 : 1)) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "wrong number of weights (kernel[, bias] expected)", err);
   kr_array *k = &w[0];
   if (k->rank != 2 || k->shape[0] != in || k->shape[1] != units) return shape_err(c, l, 0, k, "[input features, units]", err);
   if (use_bias && (w[1].rank != 1 || w[1].shape[0] != units)) return shape_err(c, l, 1, &w[1], "[units]", err);
@@ -365,13 +361,13 @@ static nq_status layer_batchnorm(kr_ctx *c, kr_layer_call *l, kr_array *w, int n
   int64_t axis[NQ_MAX_RANK * 2];
   int na = kr_ints(l->cfg, "axis", axis, 1);
   if (na == 0) axis[0] = -1, na = 1;
-  if (na != 1) return bad(c, l, NQ_ERR_UNSUPPORTED, "normalization over several axes", err);
+  if (na != 1) return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "normalization over several axes", err);
   if (l->cf) axis[0] = kr_cf_axis((int)axis[0]);
   if (axis[0] < 0) axis[0] += xt->rank;
-  if (axis[0] != xt->rank - 1) return bad(c, l, NQ_ERR_UNSUPPORTED, "axis is not the last (channels) axis", err);
+  if (axis[0] != xt->rank - 1) return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "axis is not the last (channels) axis", err);
   bool scale = kr_bool(l->cfg, "scale", true), center = kr_bool(l->cfg, "center", true);
   double eps = kr_num(l->cfg, "epsilon", 1e-3);
-  if (nw != 2 + scale + center) return bad(c, l, NQ_ERR_FORMAT, "wrong number of weights ([gamma,] [beta,] mean, variance expected)", err);
+  if (nw != 2 + scale + center) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "wrong number of weights ([gamma,] [beta,] mean, variance expected)", err);
   int ch = xt->shape[xt->rank - 1];
   for (int i = 0; i < nw; i++)
     if (w[i].rank != 1 || w[i].shape[0] != ch) return shape_err(c, l, i, &w[i], "[channels]", err);
@@ -412,12 +408,12 @@ nq_status kr_layer_conv(kr_ctx *c, kr_layer_call *l, bool *handled, nq_error *er
     if (strcmp(l->cls, known[i]) == 0) which = i;
   if (which < 0) return NQ_OK;
   *handled = true;
-  if (l->n_in != 1) return bad(c, l, NQ_ERR_FORMAT, "expects exactly one input", err);
+  if (l->n_in != 1) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "expects exactly one input", err);
   kr_array w[KR_MAX_WEIGHTS];
   int nw = 0;
   NQ_TRY(kr_layer_weights(c, l->scope, l->name, w, &nw, err));
   if (nw == 0)
-    return bad(c, l, NQ_ERR_FORMAT, "the weights file has no weights for this layer (config and weights do not match)", err);
+    return kr_layer_fail(c, l, NQ_ERR_FORMAT, "the weights file has no weights for this layer (config and weights do not match)", err);
   nq_status st;
   const char *cls = known[which];
   if (strcmp(cls, "Conv1D") == 0 || strcmp(cls, "Convolution1D") == 0) st = layer_conv(c, l, 1, w, nw, err);

@@ -12,27 +12,14 @@
 
 #include "frontends/keras/keras_internal.h"
 
-static nq_status bad(kr_ctx *c, kr_layer_call *l, nq_status code, const char *what, nq_error *err) {
-  return nq_fail(err, code, "%s: layer '%s' (%s): %s", c->path, l->name, l->cls, what);
-}
-
-static nq_status done(kr_ctx *c, kr_layer_call *l, int y, nq_error *err) {
-  if (y < 0) return nq_prefix(err, "%s: layer '%s' (%s): ", c->path, l->name, l->cls);
-  l->out[0] = y;
-  l->n_out = 1;
-  return NQ_OK;
-}
-
-static bool is(const char *cls, const char *a) { return strcmp(cls, a) == 0; }
-
 static nq_status layer_relu(kr_ctx *c, kr_layer_call *l, nq_error *err) {
   const cJSON *mv = cJSON_GetObjectItemCaseSensitive(l->cfg, "max_value");
   double maxv = cJSON_IsNumber(mv) ? mv->valuedouble : INFINITY;
   double slope = kr_num(l->cfg, "negative_slope", 0.0), thr = kr_num(l->cfg, "threshold", 0.0);
   int x = l->in[0];
   char nb[600];
-  if (thr != 0.0) return bad(c, l, NQ_ERR_UNSUPPORTED, "threshold != 0", err);
-  if (slope == 0.0 && maxv == 6.0) return done(c, l, kr_emit(c, NQ_OP_RELU6, l->name, l->out_name, 1, &x, NULL, err), err);
+  if (thr != 0.0) return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "threshold != 0", err);
+  if (slope == 0.0 && maxv == 6.0) return kr_layer_done(c, l, kr_emit(c, NQ_OP_RELU6, l->name, l->out_name, 1, &x, NULL, err), err);
   bool capped = isfinite(maxv);
   const char *first = l->out_name;
   if (capped) snprintf(nb, sizeof nb, "%s/relu", l->out_name), first = nb;
@@ -48,7 +35,7 @@ static nq_status layer_relu(kr_ctx *c, kr_layer_call *l, nq_error *err) {
     float m = (float)maxv;
     y = kr_binary_const(c, NQ_OP_MINIMUM, l->out_name, y, 1, &m, err);
   }
-  return done(c, l, y, err);
+  return kr_layer_done(c, l, y, err);
 }
 
 static nq_status layer_prelu(kr_ctx *c, kr_layer_call *l, nq_error *err) {
@@ -57,16 +44,16 @@ static nq_status layer_prelu(kr_ctx *c, kr_layer_call *l, nq_error *err) {
   NQ_TRY(kr_layer_weights(c, l->scope, l->name, w, &nw, err));
   const nq_tensor *xt = kr_t(c, l->in[0]);
   nq_status st = NQ_OK;
-  if (nw != 1) st = bad(c, l, NQ_ERR_FORMAT, "expects one weight (alpha)", err);
-  else if (w[0].rank != xt->rank - 1) st = bad(c, l, NQ_ERR_FORMAT, "alpha rank does not match the input", err);
+  if (nw != 1) st = kr_layer_fail(c, l, NQ_ERR_FORMAT, "expects one weight (alpha)", err);
+  else if (w[0].rank != xt->rank - 1) st = kr_layer_fail(c, l, NQ_ERR_FORMAT, "alpha rank does not match the input", err);
   for (int i = 0; st == NQ_OK && i < w[0].rank; i++)
     if (w[0].shape[i] != 1 && w[0].shape[i] != xt->shape[i + 1])
-      st = bad(c, l, NQ_ERR_FORMAT, "alpha shape does not broadcast to the input", err);
+      st = kr_layer_fail(c, l, NQ_ERR_FORMAT, "alpha shape does not broadcast to the input", err);
   if (st == NQ_OK) {
     char nb[600];
     snprintf(nb, sizeof nb, "%s/alpha", l->name);
     int a = kr_const_f32(c, nb, w[0].rank, w[0].shape, w[0].data, err);
-    st = done(c, l, a < 0 ? -1 : kr_emit(c, NQ_OP_PRELU, l->name, l->out_name, 2, (int[]){l->in[0], a}, NULL, err), err);
+    st = kr_layer_done(c, l, a < 0 ? -1 : kr_emit(c, NQ_OP_PRELU, l->name, l->out_name, 2, (int[]){l->in[0], a}, NULL, err), err);
   }
   kr_weights_free(w, nw);
   return st;
@@ -76,10 +63,10 @@ static nq_status layer_softmax(kr_ctx *c, kr_layer_call *l, nq_error *err) {
   int64_t axis[NQ_MAX_RANK * 2];
   int na = kr_ints(l->cfg, "axis", axis, 1);
   int rank = kr_t(c, l->in[0])->rank;
-  if (na == 1 && axis[0] != -1 && axis[0] != rank - 1) return bad(c, l, NQ_ERR_UNSUPPORTED, "softmax over an axis other than the last", err);
+  if (na == 1 && axis[0] != -1 && axis[0] != rank - 1) return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "softmax over an axis other than the last", err);
   nq_op_params p = nq_op_params_default();
   p.beta = 1.0f;
-  return done(c, l, kr_emit(c, NQ_OP_SOFTMAX, l->name, l->out_name, 1, &l->in[0], &p, err), err);
+  return kr_layer_done(c, l, kr_emit(c, NQ_OP_SOFTMAX, l->name, l->out_name, 1, &l->in[0], &p, err), err);
 }
 
 /* Max/AveragePooling 1D and 2D. 1D runs as 2D on [N, 1, W, C]. */
@@ -87,26 +74,26 @@ static nq_status layer_pool(kr_ctx *c, kr_layer_call *l, bool is_max, int rank, 
   int64_t k[NQ_MAX_RANK * 2], s[NQ_MAX_RANK * 2];
   int nk = kr_ints(l->cfg, "pool_size", k, rank);
   if (nk == 0) k[0] = k[1] = 2, nk = rank;
-  if (nk != rank) return bad(c, l, NQ_ERR_FORMAT, "pool_size is malformed", err);
+  if (nk != rank) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "pool_size is malformed", err);
   int ns = kr_ints(l->cfg, "strides", s, rank);
   if (ns == 0) memcpy(s, k, sizeof(int64_t) * 2), ns = rank;
-  if (ns != rank) return bad(c, l, NQ_ERR_FORMAT, "strides is malformed", err);
+  if (ns != rank) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "strides is malformed", err);
   for (int i = 0; i < rank; i++)
-    if (k[i] < 1 || k[i] > 4096 || s[i] < 1 || s[i] > 4096) return bad(c, l, NQ_ERR_FORMAT, "pool_size/strides out of range", err);
+    if (k[i] < 1 || k[i] > 4096 || s[i] < 1 || s[i] > 4096) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "pool_size/strides out of range", err);
   if (kr_channels_first(l->cfg) && !l->cf)
-    return bad(c, l, NQ_ERR_UNSUPPORTED, "data_format channels_first is supported for 2-D layers only", err);
+    return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "data_format channels_first is supported for 2-D layers only", err);
   const char *pad = kr_str(l->cfg, "padding", "valid");
   nq_op_params p = nq_op_params_default();
   if (strcmp(pad, "same") == 0) p.padding = NQ_PAD_SAME;
   else if (strcmp(pad, "valid") == 0) p.padding = NQ_PAD_VALID;
-  else return bad(c, l, NQ_ERR_UNSUPPORTED, "padding is not 'same' or 'valid'", err);
+  else return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "padding is not 'same' or 'valid'", err);
   int x = l->in[0];
   const nq_tensor *xt = kr_t(c, x);
-  if (xt->rank != rank + 2) return bad(c, l, NQ_ERR_SHAPE, "input rank does not match the layer", err);
+  if (xt->rank != rank + 2) return kr_layer_fail(c, l, NQ_ERR_SHAPE, "input rank does not match the layer", err);
   nq_op op = is_max ? NQ_OP_MAX_POOL_2D : NQ_OP_AVERAGE_POOL_2D;
   if (rank == 2) {
     p.filter_h = (int)k[0], p.filter_w = (int)k[1], p.stride_h = (int)s[0], p.stride_w = (int)s[1];
-    return done(c, l, kr_emit(c, op, l->name, l->out_name, 1, &x, &p, err), err);
+    return kr_layer_done(c, l, kr_emit(c, op, l->name, l->out_name, 1, &x, &p, err), err);
   }
   p.filter_h = 1, p.filter_w = (int)k[0], p.stride_h = 1, p.stride_w = (int)s[0];
   char nb[600], pb[600];
@@ -114,35 +101,35 @@ static nq_status layer_pool(kr_ctx *c, kr_layer_call *l, bool is_max, int rank, 
   snprintf(pb, sizeof pb, "%s/pool2d", l->name);
   int x4 = kr_reshape(c, nb, x, 4, (int32_t[]){xt->shape[0], 1, xt->shape[1], xt->shape[2]}, err);
   int y4 = x4 < 0 ? -1 : kr_emit(c, op, pb, pb, 1, &x4, &p, err);
-  if (y4 < 0) return done(c, l, -1, err);
+  if (y4 < 0) return kr_layer_done(c, l, -1, err);
   const nq_tensor *yt = kr_t(c, y4);
-  return done(c, l, kr_reshape(c, l->out_name, y4, 3, (int32_t[]){yt->shape[0], yt->shape[2], yt->shape[3]}, err), err);
+  return kr_layer_done(c, l, kr_reshape(c, l->out_name, y4, 3, (int32_t[]){yt->shape[0], yt->shape[2], yt->shape[3]}, err), err);
 }
 
 static nq_status layer_global_pool(kr_ctx *c, kr_layer_call *l, bool is_max, int rank, nq_error *err) {
   if (kr_channels_first(l->cfg) && !l->cf)
-    return bad(c, l, NQ_ERR_UNSUPPORTED, "data_format channels_first is supported for 2-D layers only", err);
+    return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "data_format channels_first is supported for 2-D layers only", err);
   int x = l->in[0];
-  if (kr_t(c, x)->rank != rank + 2) return bad(c, l, NQ_ERR_SHAPE, "input rank does not match the layer", err);
+  if (kr_t(c, x)->rank != rank + 2) return kr_layer_fail(c, l, NQ_ERR_SHAPE, "input rank does not match the layer", err);
   char nb[600];
   snprintf(nb, sizeof nb, "%s/axes", l->name);
   int axes = kr_const_i32(c, nb, rank, (int32_t[]){1, 2}, err);
   nq_op_params p = nq_op_params_default();
   p.keep_dims = kr_bool(l->cfg, "keepdims", false);
-  return done(c, l, axes < 0 ? -1 : kr_emit(c, is_max ? NQ_OP_REDUCE_MAX : NQ_OP_MEAN, l->name, l->out_name, 2,
+  return kr_layer_done(c, l, axes < 0 ? -1 : kr_emit(c, is_max ? NQ_OP_REDUCE_MAX : NQ_OP_MEAN, l->name, l->out_name, 2,
                                            (int[]){x, axes}, &p, err), err);
 }
 
 static nq_status layer_merge(kr_ctx *c, kr_layer_call *l, nq_error *err) {
   nq_op op;
-  if (is(l->cls, "Add") || is(l->cls, "Average")) op = NQ_OP_ADD;
-  else if (is(l->cls, "Subtract")) op = NQ_OP_SUB;
-  else if (is(l->cls, "Multiply")) op = NQ_OP_MUL;
-  else if (is(l->cls, "Maximum")) op = NQ_OP_MAXIMUM;
+  if (kr_is(l->cls, "Add") || kr_is(l->cls, "Average")) op = NQ_OP_ADD;
+  else if (kr_is(l->cls, "Subtract")) op = NQ_OP_SUB;
+  else if (kr_is(l->cls, "Multiply")) op = NQ_OP_MUL;
+  else if (kr_is(l->cls, "Maximum")) op = NQ_OP_MAXIMUM;
   else op = NQ_OP_MINIMUM;
-  if (l->n_in < 2 || (op == NQ_OP_SUB && l->n_in != 2)) return bad(c, l, NQ_ERR_FORMAT, "wrong number of inputs", err);
+  if (l->n_in < 2 || (op == NQ_OP_SUB && l->n_in != 2)) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "wrong number of inputs", err);
   int y = l->in[0];
-  bool avg = is(l->cls, "Average");
+  bool avg = kr_is(l->cls, "Average");
   char nb[600];
   for (int i = 1; i < l->n_in && y >= 0; i++) {
     bool last = i == l->n_in - 1 && !avg;
@@ -153,7 +140,7 @@ static nq_status layer_merge(kr_ctx *c, kr_layer_call *l, nq_error *err) {
     float inv = 1.0f / (float)l->n_in;
     y = kr_binary_const(c, NQ_OP_MUL, l->out_name, y, 1, &inv, err);
   }
-  return done(c, l, y, err);
+  return kr_layer_done(c, l, y, err);
 }
 
 static nq_status layer_concat(kr_ctx *c, kr_layer_call *l, nq_error *err) {
@@ -161,11 +148,11 @@ static nq_status layer_concat(kr_ctx *c, kr_layer_call *l, nq_error *err) {
   int64_t axis = (int64_t)kr_num(l->cfg, "axis", -1);
   if (l->cf) axis = kr_cf_axis((int)axis);
   if (axis < 0) axis += rank;
-  if (axis < 0 || axis >= rank) return bad(c, l, NQ_ERR_FORMAT, "axis out of range", err);
-  if (l->n_in == 1) return done(c, l, l->in[0], err);
+  if (axis < 0 || axis >= rank) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "axis out of range", err);
+  if (l->n_in == 1) return kr_layer_done(c, l, l->in[0], err);
   nq_op_params p = nq_op_params_default();
   p.axis = (int)axis;
-  return done(c, l, kr_emit(c, NQ_OP_CONCATENATION, l->name, l->out_name, l->n_in, l->in, &p, err), err);
+  return kr_layer_done(c, l, kr_emit(c, NQ_OP_CONCATENATION, l->name, l->out_name, l->n_in, l->in, &p, err), err);
 }
 
 /* Rescaling: x * scale + offset (scalars or per-channel lists). */
@@ -182,23 +169,23 @@ static nq_status layer_rescaling(kr_ctx *c, kr_layer_call *l, nq_error *err) {
       n[k] = 0;
       const cJSON *e;
       cJSON_ArrayForEach(e, v) {
-        if (!cJSON_IsNumber(e) || n[k] >= 4096) return bad(c, l, NQ_ERR_FORMAT, "scale/offset is malformed", err);
+        if (!cJSON_IsNumber(e) || n[k] >= 4096) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "scale/offset is malformed", err);
         vals[k][n[k]++] = (float)e->valuedouble;
       }
-      if (n[k] == 0) return bad(c, l, NQ_ERR_FORMAT, "scale/offset is empty", err);
-    } else if (v && !cJSON_IsNull(v)) return bad(c, l, NQ_ERR_FORMAT, "scale/offset is malformed", err);
+      if (n[k] == 0) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "scale/offset is empty", err);
+    } else if (v && !cJSON_IsNull(v)) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "scale/offset is malformed", err);
   }
   char nb[600];
   snprintf(nb, sizeof nb, "%s/scale", l->out_name);
   int y = kr_binary_const(c, NQ_OP_MUL, nb, l->in[0], n[0], vals[0], err);
   if (y >= 0) y = kr_binary_const(c, NQ_OP_ADD, l->out_name, y, n[1], vals[1], err);
-  return done(c, l, y, err);
+  return kr_layer_done(c, l, y, err);
 }
 
 /* Normalization: (x - mean) / max(sqrt(variance), 1e-7), from its weights
  * (mean, variance, count) or the config's mean/variance. Per last axis. */
 static nq_status layer_normalization(kr_ctx *c, kr_layer_call *l, nq_error *err) {
-  if (kr_bool(l->cfg, "invert", false)) return bad(c, l, NQ_ERR_UNSUPPORTED, "invert=True", err);
+  if (kr_bool(l->cfg, "invert", false)) return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "invert=True", err);
   kr_array w[KR_MAX_WEIGHTS];
   int nw = 0;
   NQ_TRY(kr_layer_weights(c, l->scope, l->name, w, &nw, err));
@@ -214,7 +201,7 @@ static nq_status layer_normalization(kr_ctx *c, kr_layer_call *l, nq_error *err)
       const cJSON *v = cJSON_GetObjectItemCaseSensitive(l->cfg, keys[k]);
       int n = cJSON_IsNumber(v) ? 1 : cJSON_IsArray(v) ? cJSON_GetArraySize(v) : 0;
       if (n < 1 || n > (1 << 20)) {
-        st = bad(c, l, NQ_ERR_FORMAT, "no mean/variance weights and none in the config", err);
+        st = kr_layer_fail(c, l, NQ_ERR_FORMAT, "no mean/variance weights and none in the config", err);
         break;
       }
       w[k].data = malloc((size_t)n * sizeof(float));
@@ -228,7 +215,7 @@ static nq_status layer_normalization(kr_ctx *c, kr_layer_call *l, nq_error *err)
       int i = 0;
       const cJSON *e;
       if (cJSON_IsArray(v)) cJSON_ArrayForEach(e, v) {
-        if (!cJSON_IsNumber(e)) st = bad(c, l, NQ_ERR_FORMAT, "mean/variance is not a list of numbers", err);
+        if (!cJSON_IsNumber(e)) st = kr_layer_fail(c, l, NQ_ERR_FORMAT, "mean/variance is not a list of numbers", err);
         else w[k].data[i] = (float)e->valuedouble;
         i++;
       }
@@ -236,7 +223,7 @@ static nq_status layer_normalization(kr_ctx *c, kr_layer_call *l, nq_error *err)
   }
   size_t n = nw >= 2 ? w[0].n : 0;
   if (st == NQ_OK && (w[1].n != n || (n != 1 && n != (size_t)ch)))
-    st = bad(c, l, NQ_ERR_FORMAT, "mean/variance are neither scalars nor per last-axis channel", err);
+    st = kr_layer_fail(c, l, NQ_ERR_FORMAT, "mean/variance are neither scalars nor per last-axis channel", err);
   if (st == NQ_OK) {
     float *sc = malloc(n * sizeof(float)), *sh = malloc(n * sizeof(float));
     if (!sc || !sh) st = nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", c->path);
@@ -249,7 +236,7 @@ static nq_status layer_normalization(kr_ctx *c, kr_layer_call *l, nq_error *err)
     snprintf(nb, sizeof nb, "%s/center", l->out_name);
     int y = st == NQ_OK ? kr_binary_const(c, NQ_OP_ADD, nb, l->in[0], (int)n, sh, err) : -1;
     if (y >= 0) y = kr_binary_const(c, NQ_OP_MUL, l->out_name, y, (int)n, sc, err);
-    if (st == NQ_OK) st = done(c, l, y, err);
+    if (st == NQ_OK) st = kr_layer_done(c, l, y, err);
     free(sc);
     free(sh);
   }
@@ -261,41 +248,41 @@ nq_status kr_layer_misc(kr_ctx *c, kr_layer_call *l, bool *handled, nq_error *er
   const char *k = l->cls;
   *handled = true;
   /* Inference no-ops: the output is the input tensor. */
-  if (is(k, "Dropout") || is(k, "SpatialDropout1D") || is(k, "SpatialDropout2D") || is(k, "SpatialDropout3D") ||
-      is(k, "GaussianNoise") || is(k, "GaussianDropout") || is(k, "AlphaDropout") ||
-      is(k, "ActivityRegularization") || (is(k, "Activation") && strcmp(kr_activation_name(l->cfg), "linear") == 0)) {
-    if (l->n_in != 1) return bad(c, l, NQ_ERR_FORMAT, "expects one input", err);
-    return done(c, l, l->in[0], err);
+  if (kr_is(k, "Dropout") || kr_is(k, "SpatialDropout1D") || kr_is(k, "SpatialDropout2D") || kr_is(k, "SpatialDropout3D") ||
+      kr_is(k, "GaussianNoise") || kr_is(k, "GaussianDropout") || kr_is(k, "AlphaDropout") ||
+      kr_is(k, "ActivityRegularization") || (kr_is(k, "Activation") && strcmp(kr_activation_name(l->cfg), "linear") == 0)) {
+    if (l->n_in != 1) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "expects one input", err);
+    return kr_layer_done(c, l, l->in[0], err);
   }
-  bool merge = is(k, "Add") || is(k, "Subtract") || is(k, "Multiply") || is(k, "Average") || is(k, "Maximum") ||
-               is(k, "Minimum");
+  bool merge = kr_is(k, "Add") || kr_is(k, "Subtract") || kr_is(k, "Multiply") || kr_is(k, "Average") || kr_is(k, "Maximum") ||
+               kr_is(k, "Minimum");
   if (merge) return layer_merge(c, l, err);
-  if (is(k, "Concatenate")) return layer_concat(c, l, err);
-  bool known = is(k, "Activation") || is(k, "ReLU") || is(k, "LeakyReLU") || is(k, "PReLU") || is(k, "ELU") ||
-               is(k, "Softmax") || is(k, "MaxPooling1D") || is(k, "MaxPooling2D") || is(k, "AveragePooling1D") ||
-               is(k, "AveragePooling2D") || is(k, "MaxPool1D") || is(k, "MaxPool2D") || is(k, "AvgPool1D") ||
-               is(k, "AvgPool2D") || is(k, "GlobalAveragePooling1D") || is(k, "GlobalAveragePooling2D") ||
-               is(k, "GlobalMaxPooling1D") || is(k, "GlobalMaxPooling2D") || is(k, "GlobalAvgPool2D") ||
-               is(k, "GlobalMaxPool2D") || is(k, "Rescaling") || is(k, "Normalization");
+  if (kr_is(k, "Concatenate")) return layer_concat(c, l, err);
+  bool known = kr_is(k, "Activation") || kr_is(k, "ReLU") || kr_is(k, "LeakyReLU") || kr_is(k, "PReLU") || kr_is(k, "ELU") ||
+               kr_is(k, "Softmax") || kr_is(k, "MaxPooling1D") || kr_is(k, "MaxPooling2D") || kr_is(k, "AveragePooling1D") ||
+               kr_is(k, "AveragePooling2D") || kr_is(k, "MaxPool1D") || kr_is(k, "MaxPool2D") || kr_is(k, "AvgPool1D") ||
+               kr_is(k, "AvgPool2D") || kr_is(k, "GlobalAveragePooling1D") || kr_is(k, "GlobalAveragePooling2D") ||
+               kr_is(k, "GlobalMaxPooling1D") || kr_is(k, "GlobalMaxPooling2D") || kr_is(k, "GlobalAvgPool2D") ||
+               kr_is(k, "GlobalMaxPool2D") || kr_is(k, "Rescaling") || kr_is(k, "Normalization");
   if (!known) {
     *handled = false;
     return NQ_OK;
   }
-  if (l->n_in != 1) return bad(c, l, NQ_ERR_FORMAT, "expects one input", err);
+  if (l->n_in != 1) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "expects one input", err);
   int x = l->in[0];
-  if (is(k, "Activation"))
-    return done(c, l, kr_activation(c, l->name, kr_activation_name(l->cfg), l->out_name, x, k, err), err);
-  if (is(k, "ReLU")) return layer_relu(c, l, err);
-  if (is(k, "LeakyReLU")) {
+  if (kr_is(k, "Activation"))
+    return kr_layer_done(c, l, kr_activation(c, l->name, kr_activation_name(l->cfg), l->out_name, x, k, err), err);
+  if (kr_is(k, "ReLU")) return layer_relu(c, l, err);
+  if (kr_is(k, "LeakyReLU")) {
     nq_op_params p = nq_op_params_default();
     p.alpha = (float)kr_num(l->cfg, "negative_slope", kr_num(l->cfg, "alpha", 0.3));
-    return done(c, l, kr_emit(c, NQ_OP_LEAKY_RELU, l->name, l->out_name, 1, &x, &p, err), err);
+    return kr_layer_done(c, l, kr_emit(c, NQ_OP_LEAKY_RELU, l->name, l->out_name, 1, &x, &p, err), err);
   }
-  if (is(k, "PReLU")) return layer_prelu(c, l, err);
-  if (is(k, "ELU")) return done(c, l, kr_activation_elu(c, l->out_name, x, (float)kr_num(l->cfg, "alpha", 1.0), err), err);
-  if (is(k, "Softmax")) return layer_softmax(c, l, err);
-  if (is(k, "Rescaling")) return layer_rescaling(c, l, err);
-  if (is(k, "Normalization")) return layer_normalization(c, l, err);
+  if (kr_is(k, "PReLU")) return layer_prelu(c, l, err);
+  if (kr_is(k, "ELU")) return kr_layer_done(c, l, kr_activation_elu(c, l->out_name, x, (float)kr_num(l->cfg, "alpha", 1.0), err), err);
+  if (kr_is(k, "Softmax")) return layer_softmax(c, l, err);
+  if (kr_is(k, "Rescaling")) return layer_rescaling(c, l, err);
+  if (kr_is(k, "Normalization")) return layer_normalization(c, l, err);
   bool is_max = strstr(k, "Max") != NULL;
   int rank = strstr(k, "1D") ? 1 : 2;
   if (strncmp(k, "Global", 6) == 0) return layer_global_pool(c, l, is_max, rank, err);
