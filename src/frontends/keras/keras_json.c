@@ -84,37 +84,30 @@ const char *kr_activation_name(const cJSON *cfg) {
   return "?";
 }
 
+/* Dimensions of a JSON shape array into shape[first..]: null is dynamic
+ * (-1); the new rank, or -1 when an entry is not a dimension. */
+static int read_dims(const cJSON *v, int32_t *shape, int first) {
+  int n = first;
+  const cJSON *e;
+  cJSON_ArrayForEach(e, v) {
+    if (n >= NQ_MAX_RANK) return -1;
+    int64_t d;
+    if (cJSON_IsNull(e)) shape[n] = -1;
+    else if (small_int(e, &d) && d > 0 && d < (1 << 24)) shape[n] = (int32_t)d;
+    else return -1;
+    n++;
+  }
+  return n;
+}
+
 int kr_input_shape(const cJSON *cfg, int32_t *shape) {
   static const char *keys[] = {"batch_input_shape", "batch_shape", "build_input_shape"};
   for (int k = 0; k < 3; k++) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, keys[k]);
-    if (!cJSON_IsArray(v)) continue;
-    int n = 0;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, v) {
-      if (n >= NQ_MAX_RANK) return -1;
-      int64_t d;
-      if (cJSON_IsNull(e)) shape[n] = -1;
-      else if (small_int(e, &d) && d > 0 && d < (1 << 24)) shape[n] = (int32_t)d;
-      else return -1;
-      n++;
-    }
-    return n;
+    if (cJSON_IsArray(v)) return read_dims(v, shape, 0);
   }
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, "input_shape"); /* without the batch */
-  if (cJSON_IsArray(v)) {
-    int n = 1;
-    shape[0] = -1;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, v) {
-      if (n >= NQ_MAX_RANK) return -1;
-      int64_t d;
-      if (cJSON_IsNull(e)) shape[n] = -1;
-      else if (small_int(e, &d) && d > 0 && d < (1 << 24)) shape[n] = (int32_t)d;
-      else return -1;
-      n++;
-    }
-    return n;
-  }
-  return 0;
+  if (!cJSON_IsArray(v)) return 0;
+  shape[0] = -1;
+  return read_dims(v, shape, 1);
 }
