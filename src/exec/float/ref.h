@@ -98,4 +98,11 @@ NQ_REF_DECL(nq_ref_batch_matmul);
 NQ_REF_DECL(nq_ref_tile);
 #undef NQ_REF_DECL
 
+/* RESIZE_BILINEAR coordinate mapping, shared by the reference and the fast
+ * kernel so both sample the same points: the scale in/out, or
+ * (in-1)/(out-1) with align_corners; and output index v's source coordinate
+ * with its floor (clamped at 0) and ceil (clamped at in-1) neighbours. */
+float nq_resize_scale(int in, int out, bool align);
+void nq_resize_source(int v, float scale, bool half, int in, float *src, int *lo, int *hi);
+
 #endif

@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "exec/float/fast_common.h"
+#include "exec/float/ref.h"
 #include "exec/float/fast_kernels.h"
 
 typedef struct col_src {
@@ -28,22 +29,6 @@ static bool rs_fast_applies(const nq_kernel_args *a) {
   return a->n_in >= 1 && a->n_out >= 1 && nq_fast_is_f32(a, 0, 4) && a->out[0].type == NQ_FLOAT32 &&
          a->out[0].rank == 4 && a->out[0].data && a->out[0].shape[0] == a->in[0].shape[0] &&
          a->out[0].shape[3] == a->in[0].shape[3] && a->in[0].shape[1] > 0 && a->in[0].shape[2] > 0;
-}
-
-/* As the reference: scale = in/out, or (in-1)/(out-1) with align_corners. */
-static float scale_of(int in, int out, bool align) {
-  return (align && out > 1) ? (float)(in - 1) / (float)(out - 1) : (float)in / (float)out;
-}
-
-/* As the reference: source coordinate, floor clamped at 0, ceil at in-1. */
-static void interp(int v, float scale, bool half, int in, float *src, int *lo, int *hi) {
-  float s = half ? ((float)v + 0.5f) * scale - 0.5f : (float)v * scale;
-  *src = s;
-  float f = floorf(s);
-  *lo = f < 0.0f ? 0 : (int)f;
-  int c = (int)ceilf(s);
-  *hi = c < in - 1 ? c : in - 1;
-  if (*hi < 0) *hi = 0;
 }
 
 static size_t cols_bytes(const nq_kernel_args *a) {
@@ -67,7 +52,7 @@ static void rs_row(void *ctx, int task) {
   const int n = task / j->oh, oy = task % j->oh, C = j->c;
   float y;
   int y0, y1;
-  interp(oy, j->scale_h, j->half, j->h, &y, &y0, &y1);
+  nq_resize_source(oy, j->scale_h, j->half, j->h, &y, &y0, &y1);
   const float dy = y - (float)y0;
   const float *row0 = j->in + ((size_t)n * j->h + y0) * j->w * C;
   const float *row1 = j->in + ((size_t)n * j->h + y1) * j->w * C;
@@ -96,12 +81,12 @@ nq_status nq_resize_bilinear_fast_run(const nq_kernel_args *a, nq_error *err) {
               .oh = o->shape[1],
               .ow = o->shape[2],
               .half = a->p->half_pixel_centers};
-  j.scale_h = scale_of(j.h, j.oh, align);
-  float scale_w = scale_of(j.w, j.ow, align);
+  j.scale_h = nq_resize_scale(j.h, j.oh, align);
+  float scale_w = nq_resize_scale(j.w, j.ow, align);
   col_src *cols = a->scratch;
   for (int ox = 0; ox < j.ow; ox++) {
     float xs;
-    interp(ox, scale_w, j.half, j.w, &xs, &cols[ox].x0, &cols[ox].x1);
+    nq_resize_source(ox, scale_w, j.half, j.w, &xs, &cols[ox].x0, &cols[ox].x1);
     cols[ox].dx = xs - (float)cols[ox].x0;
   }
   j.cols = cols;

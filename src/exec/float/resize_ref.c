@@ -14,11 +14,11 @@
 
 #include "exec/float/ref.h"
 
-static float scale_of(int in, int out, bool align) {
+float nq_resize_scale(int in, int out, bool align) {
   return (align && out > 1) ? (float)(in - 1) / (float)(out - 1) : (float)in / (float)out;
 }
 
-static void interp(int v, float scale, bool half, int in, float *src, int *lo, int *hi) {
+void nq_resize_source(int v, float scale, bool half, int in, float *src, int *lo, int *hi) {
   float s = half ? ((float)v + 0.5f) * scale - 0.5f : (float)v * scale;
   *src = s;
   float f = floorf(s);
@@ -42,7 +42,7 @@ nq_status nq_ref_resize(const nq_kernel_args *a, nq_error *err) {
   int N = x->shape[0], H = x->shape[1], W = x->shape[2], C = x->shape[3];
   int OH = o->shape[1], OW = o->shape[2];
   bool align = a->p->align_corners, half = a->p->half_pixel_centers;
-  float sh = scale_of(H, OH, align), sw = scale_of(W, OW, align);
+  float sh = nq_resize_scale(H, OH, align), sw = nq_resize_scale(W, OW, align);
   if (a->node->op == NQ_OP_RESIZE_NEAREST_NEIGHBOR) {
     size_t es = nq_dtype_size(x->type);
     for (int n = 0; n < N; n++)
@@ -63,11 +63,11 @@ nq_status nq_ref_resize(const nq_kernel_args *a, nq_error *err) {
     for (int oy = 0; oy < OH; oy++) {
       float y;
       int y0, y1;
-      interp(oy, sh, half, H, &y, &y0, &y1);
+      nq_resize_source(oy, sh, half, H, &y, &y0, &y1);
       for (int ox = 0; ox < OW; ox++) {
         float xs;
         int x0, x1;
-        interp(ox, sw, half, W, &xs, &x0, &x1);
+        nq_resize_source(ox, sw, half, W, &xs, &x0, &x1);
         const float *p00 = in + (((size_t)n * H + y0) * W + x0) * C, *p01 = in + (((size_t)n * H + y0) * W + x1) * C;
         const float *p10 = in + (((size_t)n * H + y1) * W + x0) * C, *p11 = in + (((size_t)n * H + y1) * W + x1) * C;
         float dy = y - (float)y0, dx = xs - (float)x0;
