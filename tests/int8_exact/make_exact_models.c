@@ -16,6 +16,11 @@
  *   make_exact_models mean4 OUT.tflite S_IN ZP_IN S_OUT ZP_OUT H W
  *       MEAN over axes {1, 2} with keep_dims of a [1, H, W, 256] input (the
  *       global-average-pool form TFLite gives its own integer kernel).
+ *   make_exact_models requant OUT.tflite TYPE S_IN ZP_IN S_OUT ZP_OUT
+ *       QUANTIZE from TYPE (int8 or uint8) to the same type on a [1, 256]
+ *       input (the test feeds every value of the type): the requantize
+ *       convert writes where a CONCATENATION input or a graph output needs
+ *       other parameters.
  *
  * Exit 0 when the model was written, 1 with the writer's message otherwise.
  */
@@ -94,6 +99,26 @@ static int make_mean(const char *path, bool spatial, char **a, nq_error *err) {
   return save(g, 1, &x, y, path, err);
 }
 
+static int make_requant(const char *path, char **a, nq_error *err) {
+  const bool u8 = strcmp(a[0], "uint8") == 0;
+  if (!u8 && strcmp(a[0], "int8") != 0) {
+    snprintf(err->msg, sizeof err->msg, "type '%s' is neither int8 nor uint8", a[0]);
+    return 0;
+  }
+  nq_graph *g = nq_graph_new();
+  if (!g) return 0;
+  const nq_dtype t = u8 ? NQ_UINT8 : NQ_INT8;
+  const int32_t xs[2] = {1, 256};
+  int x = add_tensor(g, t, 2, xs, strtof(a[1], NULL), atoi(a[2]), true, err);
+  int y = x < 0 ? -1 : add_tensor(g, t, 0, NULL, strtof(a[3], NULL), atoi(a[4]), true, err);
+  nq_op_params p = nq_op_params_default();
+  if (y < 0 || nq_graph_add_node(g, NQ_OP_QUANTIZE, NULL, 1, &x, 1, &y, &p, err) < 0) {
+    nq_graph_free(g);
+    return 0;
+  }
+  return save(g, 1, &x, y, path, err);
+}
+
 int main(int argc, char **argv) {
   nq_error err = {0};
   int ok;
@@ -103,10 +128,13 @@ int main(int argc, char **argv) {
     ok = make_mean(argv[2], false, argv + 3, &err);
   } else if (argc == 9 && strcmp(argv[1], "mean4") == 0) {
     ok = make_mean(argv[2], true, argv + 3, &err);
+  } else if (argc == 8 && strcmp(argv[1], "requant") == 0) {
+    ok = make_requant(argv[2], argv + 3, &err);
   } else {
     fprintf(stderr, "usage: make_exact_models prelu|prelu4 OUT S_IN ZP_IN S_A ZP_A S_OUT ZP_OUT\n"
                     "       make_exact_models mean OUT S_IN ZP_IN S_OUT ZP_OUT K\n"
-                    "       make_exact_models mean4 OUT S_IN ZP_IN S_OUT ZP_OUT H W\n");
+                    "       make_exact_models mean4 OUT S_IN ZP_IN S_OUT ZP_OUT H W\n"
+                    "       make_exact_models requant OUT int8|uint8 S_IN ZP_IN S_OUT ZP_OUT\n");
     return 2;
   }
   if (!ok) fprintf(stderr, "make_exact_models: %s: %s\n", argv[2], err.msg[0] ? err.msg : "failed");

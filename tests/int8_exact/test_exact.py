@@ -16,12 +16,19 @@
    qs8 mean) to 0 steps; double rounding matches a numpy model of TFLite's
    kernels (QuantizedMeanOrSum in float, the integer spatial mean) exactly.
    Its distance to LiteRT (ties only, at most 1 step) is printed.
-3. Float models written by float_models.py (the independent python writer of
+3. QUANTIZE between equal 8-bit types (the requantize convert writes before
+   a CONCATENATION or an output), fed every value of the type. LiteRT's
+   XNNPACK takes it when s_in / s_out lies in [2^-8, 2^7] and computes it
+   with an 8-bit-fraction multiplier; outside that range TFLite's kernel
+   runs. Asserted: single rounding matches LiteRT.js to 0 steps (the first
+   case is YOLOv5n's output requantize, 1 step off before), double rounding
+   matches a numpy model of TFLite's Requantize (MBQM) exactly.
+4. Float models written by float_models.py (the independent python writer of
    examples/fashion) and converted by npuquant: cat([mean(x, 2), amax(x, 2)])
    (the CONCATENATION ties MEAN's output to its input parameters) and a
    per-channel PRELU. Single rounding: 0 steps; double rounding: 0 for
    PRELU, at most 1 (MEAN's ties) for the other.
-4. MediaPipe PRELU networks (face_landmark, hand_recrop, iris_landmark,
+5. MediaPipe PRELU networks (face_landmark, hand_recrop, iris_landmark,
    palm_detection_lite) converted by npuquant from 16 random-normal samples:
    single rounding matches LiteRT.js to 0 steps on random int8 inputs.
 
@@ -65,6 +72,15 @@ MEAN_CASES = [
     (0.05, 3, 0.04, -3, (4, 6)),
     (0.025, 25, 0.015, -80, (2, 1)),
 ]
+# (type, s_in, zp_in, s_out, zp_out)
+REQUANT_CASES = [
+    ("int8", 0.00390625, -128, 0.004401633981615305, -128),  # YOLOv5n's output requantize
+    ("int8", 0.05, 3, 0.04, -3),
+    ("int8", 0.0123, -20, 0.0371, 10),
+    ("int8", 0.1, 0, 0.0005, 0),  # ratio 200: outside XNNPACK's range, TFLite's kernel
+    ("int8", 0.001, 5, 0.5, 0),  # ratio 1/500: likewise
+    ("uint8", 0.0078125, 128, 0.0093, 120),
+]
 # float_models.py outputs: (int8 input shape, allowed double-rounding steps vs LiteRT)
 FLOAT_MODELS = {"cat_mean_max": ((1, 256, 24), 1), "prelu": ((1, 16, 16, 8), 0)}
 MEDIAPIPE = {"face_landmark": (192, 192, 3), "hand_recrop": (256, 256, 3),
@@ -107,22 +123,34 @@ def steps(a, b):
     return max(int(np.abs(x.reshape(-1) - y.reshape(-1)).max()) for x, y in zip(a, b))
 
 
+def mbqm_double(acc, m):
+    """TFLite's MultiplyByQuantizedMultiplier (double rounding) of int64 array acc by real m > 0."""
+    mant, e = np.frexp(m)
+    q = int(np.floor(abs(mant) * 2**31 + 0.5))
+    if q == 2**31:
+        q, e = q // 2, e + 1
+    lsh, rsh = max(e, 0), max(-e, 0)
+    ab = (acc << lsh) * q
+    hi = np.where(ab >= 0, (ab + 2**30) // 2**31, -((-ab + 2**30 - 1) // 2**31))  # nudge, truncate
+    mask = (1 << rsh) - 1
+    rem, thr = hi & mask, (mask >> 1) + (hi < 0)
+    return (hi >> rsh) + (rem > thr)
+
+
+def requant_tflite(x, c):
+    """TFLite's builtin int8/uint8 -> same-type QUANTIZE (Requantize), in numpy."""
+    kind, s_in, zp_in, s_out, zp_out = c
+    lo, hi = (-128, 127) if kind == "int8" else (0, 255)
+    v = mbqm_double(x.astype(np.int64).reshape(-1) - zp_in, float(f32(s_in)) / float(f32(s_out)))
+    return np.clip(v + zp_out, lo, hi)
+
+
 def mean_tflite(x, c):
     """TFLite's builtin int8 MEAN (double-rounding mode's reference), in numpy."""
     s_in, zp_in, s_out, zp_out, ext = c
     if len(ext) == 2:  # reference_integer_ops::Mean: MBQM(sum(x - zp), s_in/s_out), / HW half away
         acc = (x.astype(np.int64) - zp_in).sum(axis=(1, 2)).reshape(-1)
-        m = float(f32(s_in)) / float(f32(s_out))
-        mant, e = np.frexp(m)
-        q = int(np.floor(abs(mant) * 2**31 + 0.5))
-        if q == 2**31:
-            q, e = q // 2, e + 1
-        lsh, rsh = max(e, 0), max(-e, 0)
-        ab = (acc << lsh) * q
-        hi = np.where(ab >= 0, (ab + 2**30) // 2**31, -((-ab + 2**30 - 1) // 2**31))  # nudge, truncate
-        mask = (1 << rsh) - 1
-        rem, thr = hi & mask, (mask >> 1) + (hi < 0)
-        v = (hi >> rsh) + (rem > thr)
+        v = mbqm_double(acc, float(f32(s_in)) / float(f32(s_out)))
         cnt = ext[0] * ext[1]
         v = np.where(v > 0, (v + cnt // 2) // cnt, -((-v + cnt // 2) // cnt))
         return np.clip(v + zp_out, -128, 127)
@@ -182,6 +210,19 @@ def main():
             d_ref = int(np.abs(got["double"][0].reshape(-1) - ref).max())
             return ("mean %s (double vs TFLite model: %d)" % (c, d_ref), s, d, s == 0 and d_ref == 0)
 
+        def requant_job(k):
+            c = REQUANT_CASES[k]
+            model = os.path.join(tmp, "requant%d.tflite" % k)
+            run([maker, "requant", model, c[0]] + [repr(v) for v in c[1:]])
+            x = (np.arange(256) - 128).astype(np.int8) if c[0] == "int8" else np.arange(256).astype(np.uint8)
+            xp = os.path.join(tmp, "requant%d_x.npy" % k)
+            np.save(xp, x.reshape(1, 256))
+            got = run_all(runner, model, xp, tmp, "requant%d" % k)
+            s = steps(got["single"], got["lite"])
+            d_ref = int(np.abs(got["double"][0].reshape(-1) - requant_tflite(x, c)).max())
+            return ("requant %s (double vs TFLite model: %d)" % (c, d_ref), s,
+                    steps(got["double"], got["lite"]), s == 0 and d_ref == 0)
+
         def mediapipe_job(name):
             shape = MEDIAPIPE[name]
             r = np.random.default_rng(len(name))
@@ -224,6 +265,7 @@ def main():
             return 1
         jobs = [(prelu_job, k) for k in range(len(PRELU_CASES))]
         jobs += [(mean_job, k) for k in range(len(MEAN_CASES))]
+        jobs += [(requant_job, k) for k in range(len(REQUANT_CASES))]
         jobs += [(float_job, n) for n in FLOAT_MODELS]
         jobs += [(mediapipe_job, n) for n in MEDIAPIPE]
 
