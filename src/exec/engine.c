@@ -203,8 +203,9 @@ static nq_status choose_kernel(nq_session *s, int n, nq_error *err) {
   const nq_kernel *chosen = NULL;
   char lb[192];
   if (has_q && !has_f && nq_int8_kernels[nd->op].run) {
-    chosen = &nq_int8_kernels[nd->op];
-    s->ksrc[n] = NQ_KSRC_INT8;
+    const bool fast = !s->opts.reference_only && nq_int8_kernels_fast[nd->op].run;
+    chosen = fast ? &nq_int8_kernels_fast[nd->op] : &nq_int8_kernels[nd->op];
+    s->ksrc[n] = fast ? NQ_KSRC_INT8_FAST : NQ_KSRC_INT8;
   } else {
     /* The reference prepare checks the operand types even when a fast
      * kernel will run, so an unsupported type is reported here. */
@@ -365,6 +366,7 @@ const char *nq_session_kernel_source(const nq_session *s, int n) {
   switch (s->ksrc[n]) {
     case NQ_KSRC_FAST: return "fast";
     case NQ_KSRC_INT8: return "int8";
+    case NQ_KSRC_INT8_FAST: return "int8-fast";
     default: return "ref";
   }
 }

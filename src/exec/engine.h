@@ -34,6 +34,7 @@ typedef enum nq_kernel_source {
   NQ_KSRC_REF = 0,
   NQ_KSRC_FAST,
   NQ_KSRC_INT8,
+  NQ_KSRC_INT8_FAST,
 } nq_kernel_source;
 
 struct nq_session {

@@ -132,6 +132,10 @@ static inline int32_t binop(const binop_prep *p, bin_kind k, int32_t x1, int32_t
   return nq_clamp_i32(v, p->lo, p->hi);
 }
 
+int32_t nq_i8_binary_eval(const nq_kernel_args *a, const void *prepared, int32_t x1, int32_t x2) {
+  return binop(prepared, kind_of(a), x1, x2, a->single_rounding);
+}
+
 nq_status nq_i8_binary_run(const nq_kernel_args *a, nq_error *err) {
   const binop_prep *p = a->prepared;
   if (!p) return nq_i8_fail(a, err, "not prepared");

@@ -58,4 +58,10 @@
 
 extern const nq_kernel nq_int8_kernels[NQ_OP_COUNT];
 
+/* Fast integer kernels (int8_fast_table.c): an entry overrides the
+ * reference above unless the session asks for reference kernels only. Each
+ * is bit-exact with its reference in both rounding modes (tests/kernels_fast
+ * checks it on randomized shapes), so the choice changes speed only. */
+extern const nq_kernel nq_int8_kernels_fast[NQ_OP_COUNT];
+
 #endif

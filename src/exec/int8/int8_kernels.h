@@ -16,10 +16,19 @@
   nq_status nq_i8_##name##_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
 
 NQ_I8_DECLARE(conv)          /* CONV_2D */
+NQ_I8_DECLARE(conv_fast)     /* CONV_2D, fast (conv_s8_fast.c) */
+NQ_I8_DECLARE(fc_fast)       /* FULLY_CONNECTED, fast (conv_s8_fast.c) */
+NQ_I8_DECLARE(dw_fast)       /* DEPTHWISE_CONV_2D, fast (depthwise_s8_fast.c) */
+void nq_i8_conv_fast_release(void *prepared); /* both fast families' prepared blocks */
 NQ_I8_DECLARE(dw)            /* DEPTHWISE_CONV_2D */
 NQ_I8_DECLARE(tconv)         /* TRANSPOSE_CONV */
 NQ_I8_DECLARE(fc)            /* FULLY_CONNECTED */
 NQ_I8_DECLARE(binary)        /* ADD SUB MUL MAXIMUM MINIMUM */
+NQ_I8_DECLARE(binary_fast)   /* the same, fast (elementwise_s8_fast.c) */
+void nq_i8_binary_fast_release(void *prepared);
+/* One element of the reference binary op: the output for 8-bit inputs x1, x2
+ * (widened), given the reference prepare's block and the node's args. */
+int32_t nq_i8_binary_eval(const nq_kernel_args *a, const void *prepared, int32_t x1, int32_t x2);
 NQ_I8_DECLARE(pool)          /* AVERAGE_POOL_2D MAX_POOL_2D */
 NQ_I8_DECLARE(reduce)        /* MEAN SUM REDUCE_MAX REDUCE_MIN */
 NQ_I8_DECLARE(softmax)       /* SOFTMAX */

@@ -111,6 +111,10 @@ nq_status nq_i8_weights_prepare(const nq_kernel_args *a, const nq_i8_wspec *spec
     if (av > maxabs) maxabs = av;
   }
   p->w_maxabs = maxabs;
+  const int64_t acc_bound = (int64_t)spec->k_terms * 255 * maxabs;
+  p->bias_cannot_saturate = true;
+  for (int c = 0; c < n_ch; c++)
+    if (llabs((long long)p->bias[c]) + acc_bound > INT32_MAX) p->bias_cannot_saturate = false;
   /* Accumulator bound: see the header. */
   if (maxabs > 0 && spec->k_terms > (size_t)(INT32_MAX / (255 * maxabs))) {
     free(blk);
@@ -121,4 +125,42 @@ nq_status nq_i8_weights_prepare(const nq_kernel_args *a, const nq_i8_wspec *spec
   }
   *prepared = p;
   return NQ_OK;
+}
+
+/* Round to nearest, ties to even, for |f| < 2^22 (the clamped values here
+ * are within +-510): adding 1.5 * 2^23 leaves no fraction bits, so the FPU's
+ * default rounding does the work, and the difference is an exact integer.
+ * Equal to lrintf in the default rounding mode; plain float arithmetic, so
+ * the loop below vectorizes. */
+static inline int32_t round_even_small(float f) {
+  /* Without -ffast-math the compiler may not fold (f + m) - m to f. */
+  const float m = 0x1.8p23f;
+  return (int32_t)((f + m) - m);
+}
+
+void nq_i8_wfinish_row(const nq_i8_wprep *p, int c0, int nc, const int32_t *acc, void *out, nq_dtype t,
+                       size_t off, int single) {
+  if (!single || !p->bias_cannot_saturate) {
+    for (int c = 0; c < nc; c++) nq_i8_st(out, t, off + (size_t)c, nq_i8_wfinish(p, c0 + c, acc[c], single));
+    return;
+  }
+  const float lo = (float)(p->act_lo - p->out_zp), hi = (float)(p->act_hi - p->out_zp);
+  const int32_t *bias = p->bias + c0;
+  const float *fs = p->fscale + c0;
+  const int32_t zp = p->out_zp;
+  if (t == NQ_UINT8) {
+    uint8_t *o = (uint8_t *)out + off;
+    for (int c = 0; c < nc; c++) {
+      float f = (float)(acc[c] + bias[c]) * fs[c];
+      f = f < lo ? lo : (f > hi ? hi : f);
+      o[c] = (uint8_t)(round_even_small(f) + zp);
+    }
+  } else {
+    int8_t *o = (int8_t *)out + off;
+    for (int c = 0; c < nc; c++) {
+      float f = (float)(acc[c] + bias[c]) * fs[c];
+      f = f < lo ? lo : (f > hi ? hi : f);
+      o[c] = (int8_t)(round_even_small(f) + zp);
+    }
+  }
 }

@@ -46,6 +46,7 @@ typedef struct nq_i8_wprep {
   int16_t *w;             /* w - zp_w, same layout as the weight tensor */
   size_t w_elems;
   int32_t w_maxabs;
+  bool bias_cannot_saturate; /* |bias| + the accumulator bound < 2^31 on every channel */
 } nq_i8_wprep;
 
 typedef struct nq_i8_wspec {
@@ -76,5 +77,12 @@ static inline int32_t nq_i8_wfinish(const nq_i8_wprep *p, int c, int32_t acc, in
   v = nq_sat_i32((int64_t)v + p->out_zp);
   return nq_clamp_i32(v, p->act_lo, p->act_hi);
 }
+
+/* nq_i8_wfinish for channels [c0, c0 + nc) of one output pixel, stored at
+ * out[off .. off + nc) (an 8-bit view of type t). The same values; in
+ * single-rounding mode, when the bias cannot saturate, a branch-free loop
+ * the compiler vectorizes (fast kernels). */
+void nq_i8_wfinish_row(const nq_i8_wprep *p, int c0, int nc, const int32_t *acc, void *out, nq_dtype t,
+                       size_t off, int single);
 
 #endif

@@ -1,0 +1,298 @@
+/*
+ * Fast int8 CONV_2D and FULLY_CONNECTED: the integer GEMM of exec/qgemm.h,
+ * threaded through the pool. Output pixels (FULLY_CONNECTED: batch rows) are
+ * GEMM rows, output channels GEMM columns.
+ *
+ * Bit-exact with the reference kernels (conv_s8.c, fully_connected_s8.c) by
+ * construction, in both rounding modes: the reference prepare
+ * (int8_weights.h) computes the same re-centred weights, multipliers, bias
+ * and clamp; the GEMM computes the same int32 accumulator (integer sums do
+ * not depend on order, and the overflow bound is the reference's); and each
+ * accumulator is finished by the same nq_i8_wfinish. tests/kernels_fast runs
+ * both on randomized shapes and parameters and asserts identical bytes.
+ *
+ * For each tile of NQ_QGEMM_MR pixels the task copies the pixels' receptive
+ * fields into MR contiguous int16 rows re-centred by the input zero point
+ * (im2col; taps outside the image are 0, which is what padding with the
+ * zero point means), so one copy feeds every channel panel. The copy costs
+ * K per row against K * C_out multiply-adds.
+ *
+ * Grouped convolutions and anything the reference would refuse run the
+ * reference kernel (the hand-off keeps one definition of every corner case).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/float/fast_common.h" /* scratch slots */
+#include "exec/int8/int8_kernels.h"
+#include "exec/int8/int8_weights.h"
+#include "exec/qgemm.h"
+
+typedef struct qconv_prepared {
+  nq_i8_wprep *ref; /* the reference prepare's block (one allocation) */
+  nq_qpacked w;     /* panels; w.panels == NULL: hand off to the reference */
+} qconv_prepared;
+
+typedef struct qconv_job qconv_job;
+typedef void (*fill_fn)(const qconv_job *j, int m0, int mr, int16_t *rows);
+
+struct qconv_job {
+  const qconv_prepared *qp;
+  nq_qgemm_ukernel ukernel;
+  fill_fn fill;
+  const void *in;
+  nq_dtype in_type;
+  void *out;
+  nq_dtype out_type;
+  int single;
+  int m_total, n_tasks;
+  bool split_m;
+  /* CONV_2D geometry */
+  int h, w, c, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw;
+  char *scratch;
+  size_t slot_bytes;
+  int n_slots;
+  nq_fast_slots slots;
+};
+
+static bool conv_geometry_ok(const nq_kernel_args *a) {
+  if (a->n_in < 2 || a->in[0].rank != 4 || a->in[1].rank != 4 || a->out[0].rank != 4) return false;
+  const nq_tview *x = &a->in[0], *f = &a->in[1], *y = &a->out[0];
+  const int dh = a->p->dilation_h > 0 ? a->p->dilation_h : 1, dw = a->p->dilation_w > 0 ? a->p->dilation_w : 1;
+  const size_t k = (size_t)f->shape[1] * (size_t)f->shape[2] * (size_t)f->shape[3];
+  return f->shape[3] == x->shape[3] && f->shape[0] == y->shape[3] && x->shape[0] == y->shape[0] && k >= 1 &&
+         k <= (1u << 26) && nq_fast_window_fits(x->shape[1], x->shape[2], y->shape[1], y->shape[2],
+                                                f->shape[1], f->shape[2], a->p->stride_h, a->p->stride_w, dh, dw);
+}
+
+static int slot_count(const nq_kernel_args *a) {
+  int t = nq_threadpool_size(a->pool);
+  return t > NQ_FAST_MAX_SLOTS ? NQ_FAST_MAX_SLOTS : t;
+}
+
+static size_t slot_bytes_for_k(size_t k) {
+  return nq_i8_align64((size_t)NQ_QGEMM_MR * ((k + 1) & ~(size_t)1) * sizeof(int16_t));
+}
+
+static size_t fast_scratch(const nq_kernel_args *a, size_t k, size_t ref) {
+  size_t fast = slot_bytes_for_k(k) * (size_t)slot_count(a);
+  return fast > ref ? fast : ref;
+}
+
+void nq_i8_conv_fast_release(void *prepared) {
+  qconv_prepared *qp = prepared;
+  if (!qp) return;
+  free(qp->ref);
+  nq_qgemm_free(&qp->w);
+  free(qp);
+}
+
+/* Wrap the reference prepare's block and, when `fast`, pack its weights. */
+static nq_status wrap_prepared(const nq_kernel_args *a, void *ref, bool fast, int n, int k, void **prepared,
+                               nq_error *err) {
+  qconv_prepared *qp = calloc(1, sizeof *qp);
+  if (!qp) {
+    free(ref);
+    return nq_i8_fail(a, err, "out of memory");
+  }
+  qp->ref = ref;
+  if (fast) {
+    nq_status s = nq_qgemm_pack(qp->ref->w, n, k, &qp->w, err);
+    if (s != NQ_OK) {
+      nq_i8_conv_fast_release(qp);
+      return s;
+    }
+  }
+  *prepared = qp;
+  return NQ_OK;
+}
+
+/* The reference kernel on the reference's own prepared block. */
+static nq_status hand_off(const nq_kernel_args *a, nq_kernel_fn ref_run, nq_error *err) {
+  nq_kernel_args r = *a;
+  r.prepared = ((const qconv_prepared *)a->prepared)->ref;
+  return ref_run(&r, err);
+}
+
+/* dst[i] = src[i] - zp for count 8-bit values. */
+static void centre_copy(int16_t *dst, const void *src, nq_dtype t, size_t off, int count, int32_t zp) {
+  if (t == NQ_UINT8) {
+    const uint8_t *s = (const uint8_t *)src + off;
+    for (int i = 0; i < count; i++) dst[i] = (int16_t)((int32_t)s[i] - zp);
+  } else {
+    const int8_t *s = (const int8_t *)src + off;
+    for (int i = 0; i < count; i++) dst[i] = (int16_t)((int32_t)s[i] - zp);
+  }
+}
+
+/* CONV_2D: row i = the receptive field of pixel m0 + i in (ky, kx, ci) order. */
+static void fill_conv(const qconv_job *j, int m0, int mr, int16_t *rows) {
+  const int32_t zp = j->qp->ref->in_zp;
+  const int kp = j->qp->w.kp, k = j->qp->w.k, plane = j->oh * j->ow;
+  for (int i = 0; i < mr; i++) {
+    const int m = m0 + i, n = m / plane, r = m % plane, oy = r / j->ow, ox = r % j->ow;
+    const int iy0 = oy * j->sh - j->ph, ix0 = ox * j->sw - j->pw;
+    int16_t *dst = rows + (size_t)i * kp;
+    for (int ky = 0; ky < j->kh; ky++) {
+      const int iy = iy0 + ky * j->dh;
+      for (int kx = 0; kx < j->kw; kx++, dst += j->c) {
+        const int ix = ix0 + kx * j->dw;
+        if (iy < 0 || iy >= j->h || ix < 0 || ix >= j->w) {
+          memset(dst, 0, (size_t)j->c * sizeof *dst);
+          continue;
+        }
+        centre_copy(dst, j->in, j->in_type, (((size_t)n * j->h + iy) * j->w + ix) * j->c, j->c, zp);
+      }
+    }
+    if (kp > k) rows[(size_t)i * kp + k] = 0;
+  }
+}
+
+/* FULLY_CONNECTED: row i = input row m0 + i. */
+static void fill_fc(const qconv_job *j, int m0, int mr, int16_t *rows) {
+  const int kp = j->qp->w.kp, k = j->qp->w.k;
+  for (int i = 0; i < mr; i++) {
+    centre_copy(rows + (size_t)i * kp, j->in, j->in_type, (size_t)(m0 + i) * k, k, j->qp->ref->in_zp);
+    if (kp > k) rows[(size_t)i * kp + k] = 0;
+  }
+}
+
+static void run_range(const qconv_job *j, int16_t *rows, int t0, int t1, int p0, int p1) {
+  const nq_qpacked *w = &j->qp->w;
+  const nq_i8_wprep *ref = j->qp->ref;
+  int32_t acc[NQ_QGEMM_MR * NQ_QGEMM_NR];
+  for (int t = t0; t < t1; t++) {
+    const int m0 = t * NQ_QGEMM_MR;
+    const int mr = j->m_total - m0 < NQ_QGEMM_MR ? j->m_total - m0 : NQ_QGEMM_MR;
+    j->fill(j, m0, mr, rows);
+    for (int p = p0; p < p1; p++) {
+      j->ukernel(w->kp, rows, (size_t)w->kp, w->panels + (size_t)p * w->kp * NQ_QGEMM_NR, acc);
+      const int c0 = p * NQ_QGEMM_NR, nc = w->n - c0 < NQ_QGEMM_NR ? w->n - c0 : NQ_QGEMM_NR;
+      for (int i = 0; i < mr; i++)
+        nq_i8_wfinish_row(ref, c0, nc, acc + i * NQ_QGEMM_NR, j->out, j->out_type, (size_t)(m0 + i) * w->n + c0,
+                          j->single);
+    }
+  }
+}
+
+static void task(void *ctx, int k) {
+  qconv_job *j = ctx;
+  const int slot = nq_fast_slot_take(&j->slots, j->n_slots);
+  int16_t *rows = (int16_t *)(void *)(j->scratch + (size_t)slot * j->slot_bytes);
+  /* Rows past the last pixel of a tile are computed and discarded: give
+   * them defined values. */
+  memset(rows, 0, j->slot_bytes);
+  const int tiles = (j->m_total + NQ_QGEMM_MR - 1) / NQ_QGEMM_MR, panels = j->qp->w.n_panels;
+  if (j->split_m)
+    run_range(j, rows, (int)((long)tiles * k / j->n_tasks), (int)((long)tiles * (k + 1) / j->n_tasks), 0, panels);
+  else
+    run_range(j, rows, 0, tiles, (int)((long)panels * k / j->n_tasks), (int)((long)panels * (k + 1) / j->n_tasks));
+  nq_fast_slot_give(&j->slots, slot);
+}
+
+/* Share the work out and run it: pixels when there are enough of them,
+ * channel panels otherwise (a FULLY_CONNECTED with batch 1). */
+static nq_status run_job(const nq_kernel_args *a, qconv_job *j, nq_error *err) {
+  j->ukernel = nq_qgemm_pick();
+  j->in = a->in[0].data;
+  j->in_type = a->in[0].type;
+  j->out = a->out[0].data;
+  j->out_type = a->out[0].type;
+  j->single = a->single_rounding;
+  j->slot_bytes = slot_bytes_for_k((size_t)j->qp->w.k);
+  int threads = slot_count(a);
+  const size_t fit = a->scratch ? a->scratch_size / j->slot_bytes : 0;
+  if ((size_t)threads > fit) threads = (int)fit;
+  if (threads < 1)
+    return nq_i8_fail(a, err, "scratch of %zu bytes, %zu expected", a->scratch_size, j->slot_bytes);
+  const int tiles = (j->m_total + NQ_QGEMM_MR - 1) / NQ_QGEMM_MR, panels = j->qp->w.n_panels;
+  j->split_m = tiles >= 4 * threads || panels < threads;
+  const int units = j->split_m ? tiles : panels;
+  /* Several tasks per thread, claimed dynamically; each keeps >= ~64K MACs. */
+  const double macs = (double)j->qp->w.k * (double)j->m_total * (double)panels * NQ_QGEMM_NR;
+  int want = threads == 1 ? 1 : 8 * threads;
+  if ((double)want > macs / 65536.0) want = macs / 65536.0 >= 2.0 ? (int)(macs / 65536.0) : 1;
+  j->n_tasks = want < units ? want : units;
+  j->n_slots = threads;
+  j->scratch = a->scratch;
+  atomic_init(&j->slots.busy, 0u);
+  nq_threadpool_run(j->n_tasks > 1 ? a->pool : NULL, j->n_tasks, task, j);
+  return NQ_OK;
+}
+
+/* ---- CONV_2D ---- */
+
+nq_status nq_i8_conv_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
+  *prepared = NULL;
+  void *ref = NULL;
+  NQ_TRY(nq_i8_conv_prepare(a, &ref, err));
+  const bool fast = conv_geometry_ok(a);
+  const nq_tview *f = &a->in[1];
+  return wrap_prepared(a, ref, fast, f->shape[0], fast ? f->shape[1] * f->shape[2] * f->shape[3] : 0,
+                       prepared, err);
+}
+
+size_t nq_i8_conv_fast_scratch(const nq_kernel_args *a) {
+  const size_t ref = nq_i8_conv_scratch(a);
+  if (!conv_geometry_ok(a)) return ref;
+  const nq_tview *f = &a->in[1];
+  return fast_scratch(a, (size_t)f->shape[1] * f->shape[2] * f->shape[3], ref);
+}
+
+nq_status nq_i8_conv_fast_run(const nq_kernel_args *a, nq_error *err) {
+  const qconv_prepared *qp = a->prepared;
+  if (!qp) return nq_i8_fail(a, err, "not prepared");
+  if (!qp->w.panels || !conv_geometry_ok(a)) return hand_off(a, nq_i8_conv_run, err);
+  const nq_tview *x = &a->in[0], *f = &a->in[1], *y = &a->out[0];
+  qconv_job j = {.qp = qp, .fill = fill_conv, .h = x->shape[1], .w = x->shape[2], .c = x->shape[3],
+                 .oh = y->shape[1], .ow = y->shape[2], .kh = f->shape[1], .kw = f->shape[2],
+                 .sh = a->p->stride_h, .sw = a->p->stride_w,
+                 .dh = a->p->dilation_h > 0 ? a->p->dilation_h : 1,
+                 .dw = a->p->dilation_w > 0 ? a->p->dilation_w : 1};
+  if (f->shape[0] != qp->w.n || j.kh * j.kw * j.c != qp->w.k)
+    return nq_i8_fail(a, err, "weights [%d,%d,%d,%d] do not match the prepared %d x %d", f->shape[0], j.kh, j.kw,
+                      j.c, qp->w.n, qp->w.k);
+  NQ_TRY(nq_i8_check_window(a, "height", j.h, j.oh, j.sh, j.dh, j.kh, err));
+  NQ_TRY(nq_i8_check_window(a, "width", j.w, j.ow, j.sw, j.dw, j.kw, err));
+  j.ph = nq_i8_pad_before(j.h, j.oh, j.sh, j.dh, j.kh);
+  j.pw = nq_i8_pad_before(j.w, j.ow, j.sw, j.dw, j.kw);
+  const size_t m = (size_t)x->shape[0] * (size_t)j.oh * (size_t)j.ow;
+  if (m == 0) return NQ_OK;
+  if (m > ((size_t)1 << 30)) return nq_i8_fail(a, err, "%zu output pixels, at most 2^30", m);
+  j.m_total = (int)m;
+  return run_job(a, &j, err);
+}
+
+/* ---- FULLY_CONNECTED ---- */
+
+nq_status nq_i8_fc_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
+  *prepared = NULL;
+  void *ref = NULL;
+  NQ_TRY(nq_i8_fc_prepare(a, &ref, err));
+  const nq_tview *f = &a->in[1];
+  const bool fast = f->shape[0] >= 1 && f->shape[1] >= 1 && f->shape[1] <= (1 << 26);
+  return wrap_prepared(a, ref, fast, f->shape[0], f->shape[1], prepared, err);
+}
+
+size_t nq_i8_fc_fast_scratch(const nq_kernel_args *a) {
+  const size_t ref = nq_i8_fc_scratch(a);
+  if (a->n_in < 2 || a->in[1].rank != 2 || a->in[1].shape[1] < 1) return ref;
+  return fast_scratch(a, (size_t)a->in[1].shape[1], ref);
+}
+
+nq_status nq_i8_fc_fast_run(const nq_kernel_args *a, nq_error *err) {
+  const qconv_prepared *qp = a->prepared;
+  if (!qp) return nq_i8_fail(a, err, "not prepared");
+  if (!qp->w.panels) return hand_off(a, nq_i8_fc_run, err);
+  const nq_tview *f = &a->in[1];
+  const size_t in_n = nq_tview_elems(&a->in[0]), out_n = nq_tview_elems(&a->out[0]);
+  const int o = f->shape[0], i = f->shape[1];
+  if (o != qp->w.n || i != qp->w.k || in_n % (size_t)i != 0 || out_n != in_n / (size_t)i * (size_t)o)
+    return nq_i8_fail(a, err, "input of %zu elements, weights [%d,%d] and output of %zu elements do not match",
+                      in_n, o, i, out_n);
+  const size_t m = in_n / (size_t)i;
+  if (m == 0) return NQ_OK;
+  if (m > ((size_t)1 << 30)) return nq_i8_fail(a, err, "%zu input rows, at most 2^30", m);
+  qconv_job j = {.qp = qp, .fill = fill_fc, .m_total = (int)m};
+  return run_job(a, &j, err);
+}

@@ -1,0 +1,110 @@
+/*
+ * Fast integer ADD, SUB, MUL, MAXIMUM, MINIMUM: a 256 x 256 table.
+ *
+ * With 8-bit inputs an elementwise op is a function of two bytes, so
+ * prepare evaluates the reference (elementwise_s8.c, the session's rounding
+ * mode) on all 65536 input pairs and run only looks results up: bit-exact
+ * with the reference by construction, and one load per element instead of
+ * two or three fixed-point multiplies. 64 KiB per node.
+ *
+ * Run handles the broadcasts real networks use without an odometer: equal
+ * shapes, one side a single value, and one side repeating along the
+ * innermost dimensions (the [N,H,W,C] x [1,1,1,C] channel vector of
+ * squeeze-excite blocks). Any other broadcast walks the reference's
+ * odometer over the same table.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/int8/int8_kernels.h"
+
+typedef struct binfast_prep {
+  void *ref;           /* the reference prepare's block */
+  int single_rounding; /* the mode the table was built for */
+  uint8_t table[256 * 256]; /* result byte for (x1 byte << 8) | x2 byte */
+} binfast_prep;
+
+nq_status nq_i8_binary_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
+  *prepared = NULL;
+  void *ref = NULL;
+  NQ_TRY(nq_i8_binary_prepare(a, &ref, err));
+  binfast_prep *p = malloc(sizeof *p);
+  if (!p) {
+    free(ref);
+    return nq_i8_fail(a, err, "out of memory");
+  }
+  p->ref = ref;
+  p->single_rounding = a->single_rounding;
+  const bool u8 = a->out[0].type == NQ_UINT8;
+  for (int b1 = 0; b1 < 256; b1++)
+    for (int b2 = 0; b2 < 256; b2++) {
+      const int32_t x1 = u8 ? b1 : (int32_t)(int8_t)(uint8_t)b1, x2 = u8 ? b2 : (int32_t)(int8_t)(uint8_t)b2;
+      p->table[b1 << 8 | b2] = (uint8_t)nq_i8_binary_eval(a, ref, x1, x2); /* two's complement byte */
+    }
+  *prepared = p;
+  return NQ_OK;
+}
+
+void nq_i8_binary_fast_release(void *prepared) {
+  binfast_prep *p = prepared;
+  if (!p) return;
+  free(p->ref);
+  free(p);
+}
+
+size_t nq_i8_binary_fast_scratch(const nq_kernel_args *a) { return 0; }
+
+/* The period with which input v repeats over the output when it is the
+ * output's innermost dims and 1 elsewhere (shapes right-aligned): the
+ * output's last dims are matched until their product reaches v's element
+ * count; v's remaining dims then multiply to 1, so they are all 1. A single
+ * value has period 1. 0 when v is not of that form. */
+static size_t inner_period(const nq_tview *v, const nq_tview *out) {
+  const size_t n = nq_tview_elems(v);
+  size_t prod = 1;
+  for (int d = out->rank - 1; d >= 0 && prod < n; d--) {
+    const int k = d - (out->rank - v->rank);
+    if (k < 0 || v->shape[k] != out->shape[d]) return 0;
+    prod *= (size_t)out->shape[d];
+  }
+  return prod == n ? n : 0;
+}
+
+nq_status nq_i8_binary_fast_run(const nq_kernel_args *a, nq_error *err) {
+  const binfast_prep *p = a->prepared;
+  if (!p) return nq_i8_fail(a, err, "not prepared");
+  if (p->single_rounding != a->single_rounding) {
+    nq_kernel_args r = *a;
+    r.prepared = p->ref;
+    return nq_i8_binary_run(&r, err);
+  }
+  const nq_tview *i0 = &a->in[0], *i1 = &a->in[1], *out = &a->out[0];
+  const uint8_t *x = i0->data, *y = i1->data, *t = p->table;
+  uint8_t *o = out->data;
+  const size_t n = nq_tview_elems(out), n0 = nq_tview_elems(i0), n1 = nq_tview_elems(i1);
+  if (n == 0) return NQ_OK;
+  if (i0->rank <= out->rank && i1->rank <= out->rank) {
+    const size_t per0 = n0 == n ? n : inner_period(i0, out), per1 = n1 == n ? n : inner_period(i1, out);
+    if (per0 == n && per1 == n) {
+      for (size_t i = 0; i < n; i++) o[i] = t[x[i] << 8 | y[i]];
+      return NQ_OK;
+    }
+    if (per0 == n && per1 && n % per1 == 0) {
+      for (size_t i = 0; i < n; i += per1)
+        for (size_t c = 0; c < per1; c++) o[i + c] = t[x[i + c] << 8 | y[c]];
+      return NQ_OK;
+    }
+    if (per1 == n && per0 && n % per0 == 0) {
+      for (size_t i = 0; i < n; i += per0)
+        for (size_t c = 0; c < per0; c++) o[i + c] = t[x[c] << 8 | y[i + c]];
+      return NQ_OK;
+    }
+  }
+  int64_t st0[NQ_MAX_RANK], st1[NQ_MAX_RANK];
+  NQ_TRY(nq_i8_bcast_strides(a, i0, out, st0, err));
+  NQ_TRY(nq_i8_bcast_strides(a, i1, out, st1, err));
+  nq_i8_iter it;
+  nq_i8_iter_init(&it, out, st0, st1);
+  for (size_t i = 0; i < n; i++, nq_i8_iter_next(&it)) o[i] = t[x[it.off0] << 8 | y[it.off1]];
+  return NQ_OK;
+}

@@ -1,0 +1,18 @@
+/* The fast integer kernel table (see int8.h). */
+#include "exec/int8/int8.h"
+#include "exec/int8/int8_kernels.h"
+
+#define KF(name) {nq_i8_##name##_run, nq_i8_##name##_scratch, nq_i8_##name##_prepare, nq_i8_conv_fast_release}
+
+#define KB {nq_i8_binary_fast_run, NULL, nq_i8_binary_fast_prepare, nq_i8_binary_fast_release}
+
+const nq_kernel nq_int8_kernels_fast[NQ_OP_COUNT] = {
+    [NQ_OP_CONV_2D] = KF(conv_fast),
+    [NQ_OP_FULLY_CONNECTED] = KF(fc_fast),
+    [NQ_OP_DEPTHWISE_CONV_2D] = {nq_i8_dw_fast_run, nq_i8_dw_fast_scratch, nq_i8_dw_fast_prepare, NULL},
+    [NQ_OP_ADD] = KB,
+    [NQ_OP_SUB] = KB,
+    [NQ_OP_MUL] = KB,
+    [NQ_OP_MAXIMUM] = KB,
+    [NQ_OP_MINIMUM] = KB,
+};

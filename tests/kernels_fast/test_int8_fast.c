@@ -1,0 +1,289 @@
+/*
+ * Every fast int8 kernel (nq_int8_kernels_fast) against its reference
+ * (nq_int8_kernels) on randomized cases from a seeded RNG, in both rounding
+ * modes, serially and on a 2-thread pool: the outputs must be identical
+ * bytes. Cases cover int8 and uint8 (legacy) activations, per-tensor and
+ * per-channel weights with nonzero weight zero points (uint8), odd channel
+ * counts (the GEMM pads k to even and channels to 16), strides and
+ * dilations 1-3, SAME/VALID, every clamp activation, batch > 1, grouped
+ * convolutions (hand-off to the reference), FULLY_CONNECTED with batch 1
+ * (the channel-split path), depthwise with depth multipliers 2-3, and the broadcasts of the table-driven binary
+ * ops (equal shapes, scalar, inner channel vector, a general broadcast).
+ * Registered twice: as is, and with NQ_FAST_PORTABLE=1 (portable GEMM).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/int8/int8.h"
+#include "exec/threadpool.h"
+#include "testutil.h"
+
+#define MAXCH 80
+
+typedef struct qv {
+  nq_tview v;
+  nq_quant q;
+  float s[MAXCH];
+  int64_t z[MAXCH];
+} qv;
+
+static void make(qv *x, nq_rng *r, nq_dtype t, int rank, const int32_t *shape, int n_scales, float smin,
+                 float smax) {
+  memset(x, 0, sizeof *x);
+  x->v.type = t;
+  x->v.rank = rank;
+  for (int i = 0; i < rank; i++) x->v.shape[i] = shape[i];
+  size_t n = nq_tview_elems(&x->v), esz = t == NQ_INT32 ? 4 : 1;
+  uint8_t *d = malloc((n ? n : 1) * esz);
+  for (size_t i = 0; i < n * esz; i++) d[i] = (uint8_t)nq_rng_int(r, 0, 255);
+  if (t == NQ_INT32) /* biases: modest, as a quantizer writes them */
+    for (size_t i = 0; i < n; i++) ((int32_t *)(void *)d)[i] = nq_rng_int(r, -20000, 20000);
+  x->v.data = d;
+  x->q.n = n_scales;
+  x->q.scale = x->s;
+  x->q.zero_point = x->z;
+  x->q.axis = 0;
+  for (int i = 0; i < n_scales; i++) {
+    x->s[i] = nq_rng_uniform(r, smin, smax);
+    x->z[i] = t == NQ_UINT8 ? nq_rng_int(r, 0, 255) : t == NQ_INT8 ? nq_rng_int(r, -128, 127) : 0;
+  }
+  x->v.q = &x->q;
+}
+
+static void unmake(qv *x) { free(x->v.data); }
+
+/* Prepare + run one node with kernel table `tab`; the output bytes in out. */
+static nq_status run_with(const nq_kernel *tab, nq_op op, const nq_op_params *p, qv *in, int n_in, qv *out,
+                          int single, nq_threadpool *pool, nq_error *err) {
+  nq_node node;
+  memset(&node, 0, sizeof node);
+  node.op = op;
+  node.p = *p;
+  nq_tview views[4];
+  for (int i = 0; i < n_in; i++) views[i] = in[i].v;
+  nq_kernel_args a;
+  memset(&a, 0, sizeof a);
+  a.node = &node;
+  a.p = &node.p;
+  a.n_in = n_in;
+  a.in = views;
+  a.n_out = 1;
+  a.out = &out->v;
+  a.single_rounding = single;
+  a.pool = pool;
+  const nq_kernel *k = &tab[op];
+  void *prep = NULL;
+  nq_status st = k->prepare ? k->prepare(&a, &prep, err) : NQ_OK;
+  if (st == NQ_OK) {
+    a.prepared = prep;
+    size_t ss = k->scratch ? k->scratch(&a) : 0;
+    a.scratch = ss ? aligned_alloc(64, (ss + 63) & ~(size_t)63) : NULL;
+    a.scratch_size = ss;
+    st = k->run(&a, err);
+    free(a.scratch);
+  }
+  if (k->release)
+    k->release(prep);
+  else
+    free(prep);
+  return st;
+}
+
+static int cases_run = 0;
+
+/* Reference vs fast, both modes, serial and threaded; in[] and out shape set. */
+static void compare(const char *desc, nq_op op, const nq_op_params *p, qv *in, int n_in, qv *out,
+                    nq_threadpool *pool) {
+  const size_t n = nq_tview_elems(&out->v);
+  uint8_t *want = malloc(n ? n : 1);
+  for (int single = 0; single < 2; single++) {
+    nq_error err = {0};
+    memset(out->v.data, 0x5a, n);
+    nq_status st = run_with(nq_int8_kernels, op, p, in, n_in, out, single, NULL, &err);
+    CHECKF(st == NQ_OK, "%s: reference failed: %s", desc, err.msg);
+    if (st != NQ_OK) break;
+    memcpy(want, out->v.data, n);
+    for (int threaded = 0; threaded < 2; threaded++) {
+      memset(out->v.data, 0xa5, n);
+      st = run_with(nq_int8_kernels_fast, op, p, in, n_in, out, single, threaded ? pool : NULL, &err);
+      CHECKF(st == NQ_OK, "%s: fast kernel failed: %s", desc, err.msg);
+      size_t bad = 0, first = 0;
+      for (size_t i = 0; i < n; i++)
+        if (((uint8_t *)out->v.data)[i] != want[i] && !bad++) first = i;
+      CHECKF(bad == 0, "%s (%s rounding, %s): %zu of %zu bytes differ, first at %zu (%d vs %d)", desc,
+             single ? "single" : "double", threaded ? "2 threads" : "serial", bad, n, first,
+             (int)((int8_t *)out->v.data)[first], (int)(int8_t)want[first]);
+    }
+  }
+  cases_run++;
+  free(want);
+}
+
+static const nq_activation ACTS[] = {NQ_ACT_NONE, NQ_ACT_RELU, NQ_ACT_RELU6, NQ_ACT_RELU_N1_TO_1};
+
+static void conv_cases(nq_rng *r, nq_threadpool *pool) {
+  for (int it = 0; it < 60; it++) {
+    const nq_dtype t = it % 5 == 4 ? NQ_UINT8 : NQ_INT8;
+    const int n = nq_rng_int(r, 1, 2), h = nq_rng_int(r, 1, 13), w = nq_rng_int(r, 1, 13);
+    const int groups = it % 7 == 6 ? 2 : 1;
+    const int ci = nq_rng_int(r, 1, 19), cin = ci * groups, cout = groups * nq_rng_int(r, 1, 37);
+    const int kh = nq_rng_int(r, 1, 3), kw = nq_rng_int(r, 1, 3);
+    nq_op_params p = nq_op_params_default();
+    p.stride_h = nq_rng_int(r, 1, 3);
+    p.stride_w = nq_rng_int(r, 1, 3);
+    p.dilation_h = nq_rng_int(r, 1, 2);
+    p.dilation_w = nq_rng_int(r, 1, 2);
+    p.padding = it % 2 ? NQ_PAD_SAME : NQ_PAD_VALID;
+    p.act = ACTS[it % 4];
+    const int eh = (kh - 1) * p.dilation_h + 1, ew = (kw - 1) * p.dilation_w + 1;
+    const int oh = p.padding == NQ_PAD_SAME ? (h + p.stride_h - 1) / p.stride_h : (h - eh) / p.stride_h + 1;
+    const int ow = p.padding == NQ_PAD_SAME ? (w + p.stride_w - 1) / p.stride_w : (w - ew) / p.stride_w + 1;
+    if (oh < 1 || ow < 1) continue;
+    qv in[3], out;
+    const int per_channel = t == NQ_INT8 && it % 3 != 0;
+    make(&in[0], r, t, 4, (int32_t[]){n, h, w, cin}, 1, 0.01f, 0.1f);
+    make(&in[1], r, t, 4, (int32_t[]){cout, kh, kw, ci}, per_channel ? cout : 1, 0.001f, 0.02f);
+    if (t == NQ_INT8) /* TFLite int8 weights: zero point 0, values in [-127, 127] */
+      for (int c = 0; c < in[1].q.n; c++) in[1].z[c] = 0;
+    for (size_t i = 0; t == NQ_INT8 && i < nq_tview_elems(&in[1].v); i++)
+      if (((int8_t *)in[1].v.data)[i] == -128) ((int8_t *)in[1].v.data)[i] = -127;
+    make(&in[2], r, NQ_INT32, 1, (int32_t[]){cout}, in[1].q.n, 1e-5f, 1e-5f);
+    for (int c = 0; c < in[1].q.n; c++) in[2].s[c] = in[0].s[0] * in[1].s[c];
+    make(&out, r, t, 4, (int32_t[]){n, oh, ow, cout}, 1, 0.05f, 0.5f);
+    char desc[200];
+    snprintf(desc, sizeof desc, "CONV_2D %s in %dx%dx%dx%d w %dx%dx%dx%d s%d,%d d%d,%d %s act %d %s",
+             t == NQ_UINT8 ? "uint8" : "int8", n, h, w, cin, cout, kh, kw, ci, p.stride_h, p.stride_w,
+             p.dilation_h, p.dilation_w, p.padding == NQ_PAD_SAME ? "SAME" : "VALID", (int)p.act,
+             per_channel ? "per-channel" : "per-tensor");
+    compare(desc, NQ_OP_CONV_2D, &p, in, it % 4 == 3 ? 2 : 3, &out, pool);
+    for (int i = 0; i < 3; i++) unmake(&in[i]);
+    unmake(&out);
+  }
+}
+
+static void dw_cases(nq_rng *r, nq_threadpool *pool) {
+  for (int it = 0; it < 50; it++) {
+    const nq_dtype t = it % 5 == 4 ? NQ_UINT8 : NQ_INT8;
+    const int n = nq_rng_int(r, 1, 2), h = nq_rng_int(r, 1, 14), w = nq_rng_int(r, 1, 14);
+    const int c = nq_rng_int(r, 1, 25), m = it % 4 == 3 ? nq_rng_int(r, 2, 3) : 1;
+    const int kh = nq_rng_int(r, 1, 5), kw = nq_rng_int(r, 1, 5);
+    nq_op_params p = nq_op_params_default();
+    p.stride_h = nq_rng_int(r, 1, 3);
+    p.stride_w = nq_rng_int(r, 1, 3);
+    p.dilation_h = nq_rng_int(r, 1, 2);
+    p.dilation_w = nq_rng_int(r, 1, 2);
+    p.padding = it % 2 ? NQ_PAD_SAME : NQ_PAD_VALID;
+    p.act = ACTS[it % 4];
+    p.depth_multiplier = m;
+    const int eh = (kh - 1) * p.dilation_h + 1, ew = (kw - 1) * p.dilation_w + 1;
+    const int oh = p.padding == NQ_PAD_SAME ? (h + p.stride_h - 1) / p.stride_h : (h - eh) / p.stride_h + 1;
+    const int ow = p.padding == NQ_PAD_SAME ? (w + p.stride_w - 1) / p.stride_w : (w - ew) / p.stride_w + 1;
+    if (oh < 1 || ow < 1 || c * m > MAXCH) continue;
+    qv in[3], out;
+    const int per_channel = t == NQ_INT8 && it % 3 != 0;
+    make(&in[0], r, t, 4, (int32_t[]){n, h, w, c}, 1, 0.01f, 0.1f);
+    make(&in[1], r, t, 4, (int32_t[]){1, kh, kw, c * m}, per_channel ? c * m : 1, 0.001f, 0.02f);
+    in[1].q.axis = 3;
+    if (t == NQ_INT8)
+      for (int k = 0; k < in[1].q.n; k++) in[1].z[k] = 0;
+    make(&in[2], r, NQ_INT32, 1, (int32_t[]){c * m}, 1, 1e-5f, 1e-5f);
+    make(&out, r, t, 4, (int32_t[]){n, oh, ow, c * m}, 1, 0.05f, 0.5f);
+    char desc[200];
+    snprintf(desc, sizeof desc, "DEPTHWISE_CONV_2D %s in %dx%dx%dx%d k %dx%d m %d s%d,%d d%d,%d %s act %d",
+             t == NQ_UINT8 ? "uint8" : "int8", n, h, w, c, kh, kw, m, p.stride_h, p.stride_w, p.dilation_h,
+             p.dilation_w, p.padding == NQ_PAD_SAME ? "SAME" : "VALID", (int)p.act);
+    compare(desc, NQ_OP_DEPTHWISE_CONV_2D, &p, in, it % 6 == 5 ? 2 : 3, &out, pool);
+    for (int i = 0; i < 3; i++) unmake(&in[i]);
+    unmake(&out);
+  }
+}
+
+static void fc_cases(nq_rng *r, nq_threadpool *pool) {
+  for (int it = 0; it < 30; it++) {
+    const nq_dtype t = it % 4 == 3 ? NQ_UINT8 : NQ_INT8;
+    const int b = it % 3 == 0 ? 1 : nq_rng_int(r, 1, 9), k = nq_rng_int(r, 1, 300), o = nq_rng_int(r, 1, 70);
+    qv in[3], out;
+    make(&in[0], r, t, 2, (int32_t[]){b, k}, 1, 0.01f, 0.1f);
+    make(&in[1], r, t, 2, (int32_t[]){o, k}, t == NQ_INT8 && it % 2 ? o : 1, 0.001f, 0.02f);
+    if (t == NQ_INT8)
+      for (int c = 0; c < in[1].q.n; c++) in[1].z[c] = 0;
+    make(&in[2], r, NQ_INT32, 1, (int32_t[]){o}, 1, 1e-5f, 1e-5f);
+    make(&out, r, t, 2, (int32_t[]){b, o}, 1, 0.05f, 0.5f);
+    nq_op_params p = nq_op_params_default();
+    p.act = ACTS[it % 4];
+    char desc[160];
+    snprintf(desc, sizeof desc, "FULLY_CONNECTED %s [%d,%d] x [%d,%d]", t == NQ_UINT8 ? "uint8" : "int8", b, k,
+             o, k);
+    compare(desc, NQ_OP_FULLY_CONNECTED, &p, in, it % 5 == 4 ? 2 : 3, &out, pool);
+    for (int i = 0; i < 3; i++) unmake(&in[i]);
+    unmake(&out);
+  }
+}
+
+static void binary_cases(nq_rng *r, nq_threadpool *pool) {
+  static const nq_op OPS[] = {NQ_OP_ADD, NQ_OP_SUB, NQ_OP_MUL, NQ_OP_MAXIMUM, NQ_OP_MINIMUM};
+  for (int it = 0; it < 50; it++) {
+    const nq_op op = OPS[it % 5];
+    const nq_dtype t = it % 6 == 5 ? NQ_UINT8 : NQ_INT8;
+    const int32_t full[4] = {nq_rng_int(r, 1, 2), nq_rng_int(r, 1, 7), nq_rng_int(r, 1, 7), nq_rng_int(r, 1, 21)};
+    int32_t other[4];
+    int rank_other = 4;
+    memcpy(other, full, sizeof other);
+    const int form = (it / 5) % 4; /* equal, scalar, channel vector, general broadcast */
+    if (form == 1) {
+      rank_other = 1;
+      other[0] = 1;
+    } else if (form == 2) {
+      rank_other = 1;
+      other[0] = full[3];
+    } else if (form == 3) {
+      other[2] = 1;
+    }
+    qv in[2], out;
+    const bool swap = it % 2;
+    const bool same_q = op == NQ_OP_MAXIMUM || op == NQ_OP_MINIMUM;
+    make(&in[swap ? 1 : 0], r, t, 4, full, 1, 0.01f, 0.1f);
+    make(&in[swap ? 0 : 1], r, t, rank_other, other, 1, 0.01f, 0.1f);
+    make(&out, r, t, 4, full, 1, 0.01f, 0.2f);
+    if (same_q) { /* TFLite requires equal parameters */
+      in[1].s[0] = out.s[0] = in[0].s[0];
+      in[1].z[0] = out.z[0] = in[0].z[0];
+    }
+    nq_op_params p = nq_op_params_default();
+    p.act = same_q ? NQ_ACT_NONE : ACTS[it % 4];
+    char desc[160];
+    snprintf(desc, sizeof desc, "%s %s form %d%s", nq_op_name(op), t == NQ_UINT8 ? "uint8" : "int8", form,
+             swap ? " (broadcast first)" : "");
+    compare(desc, op, &p, in, 2, &out, pool);
+    unmake(&in[0]);
+    unmake(&in[1]);
+    unmake(&out);
+  }
+}
+
+/* Every op with a fast int8 kernel has a reference and is exercised here. */
+static void coverage(void) {
+  static const nq_op TESTED[] = {NQ_OP_CONV_2D, NQ_OP_DEPTHWISE_CONV_2D, NQ_OP_FULLY_CONNECTED, NQ_OP_ADD,
+                                 NQ_OP_SUB,     NQ_OP_MUL,               NQ_OP_MAXIMUM,         NQ_OP_MINIMUM};
+  for (int op = 0; op < NQ_OP_COUNT; op++) {
+    if (!nq_int8_kernels_fast[op].run) continue;
+    CHECKF(nq_int8_kernels[op].run != NULL, "%s: fast int8 kernel without a reference", nq_op_name((nq_op)op));
+    bool tested = false;
+    for (size_t i = 0; i < sizeof TESTED / sizeof TESTED[0]; i++) tested |= (int)TESTED[i] == op;
+    CHECKF(tested, "%s: fast int8 kernel not covered by test_int8_fast", nq_op_name((nq_op)op));
+  }
+}
+
+int main(void) {
+  nq_rng r = {20261207u};
+  nq_threadpool *pool = nq_threadpool_create(2);
+  coverage();
+  conv_cases(&r, pool);
+  dw_cases(&r, pool);
+  fc_cases(&r, pool);
+  binary_cases(&r, pool);
+  nq_threadpool_free(pool);
+  printf("%d cases compared\n", cases_run);
+  CHECKF(cases_run >= 100, "only %d cases ran", cases_run);
+  return nq_test_finish("test_int8_fast");
+}
