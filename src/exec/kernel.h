@@ -70,4 +70,23 @@ static inline size_t nq_tview_elems(const nq_tview *v) {
   return n;
 }
 
+/* The period with which view v repeats over view out in a numpy broadcast
+ * (shapes right-aligned) when v is the output's innermost dims and 1
+ * elsewhere: the [1,1,1,C] channel vector of a squeeze-excite block over
+ * [N,H,W,C] has period C, a single value period 1, an input of the output's
+ * shape period elems(out). The output's last dims are matched until their
+ * product reaches v's element count; v's remaining dims then multiply to 1,
+ * so they are all 1. 0 when v is not of that form. */
+static inline size_t nq_tview_inner_period(const nq_tview *v, const nq_tview *out) {
+  if (v->rank > out->rank) return 0;
+  const size_t n = nq_tview_elems(v);
+  size_t prod = 1;
+  for (int d = out->rank - 1; d >= 0 && prod < n; d--) {
+    const int k = d - (out->rank - v->rank);
+    if (k < 0 || v->shape[k] != out->shape[d]) return 0;
+    prod *= (size_t)out->shape[d];
+  }
+  return prod == n ? n : 0;
+}
+
 #endif

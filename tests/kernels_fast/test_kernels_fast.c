@@ -317,8 +317,11 @@ static void fc_case(nq_rng *r, nq_threadpool *pool, int batch, int k, int n, int
   free_case(&c);
 }
 
-/* Same-shape element-wise op; bcast != 0 gives y a broadcast shape (the
- * hand-off to the reference). */
+/* Element-wise op. bcast: 0 same shapes; 1 y's first dim is 1 (the
+ * hand-off to the reference unless that is y's only non-trivial dim); 2 y
+ * is the output's innermost dims (a channel vector: the fast broadcast); 3
+ * y is a single value; 4 and 5 the same as 2 and 3 with the operands
+ * swapped (SUB's order matters). */
 static void ew_case(nq_rng *r, nq_threadpool *pool, nq_op op, int rank, const int32_t *shape, int bcast) {
   tcase c;
   memset(&c, 0, sizeof c);
@@ -328,8 +331,22 @@ static void ew_case(nq_rng *r, nq_threadpool *pool, nq_op op, int rank, const in
   c.n_in = 2;
   c.in[0] = make_view(r, rank, shape, -4, 4);
   int32_t ys[NQ_MAX_RANK] = {0};
-  for (int i = 0; i < rank; i++) ys[i] = (bcast && i == 0) ? 1 : shape[i];
-  c.in[1] = make_view(r, rank, ys, -4, 4);
+  int yrank = rank;
+  for (int i = 0; i < rank; i++) ys[i] = (bcast == 1 && i == 0) ? 1 : shape[i];
+  if (bcast == 2 || bcast == 4) { /* innermost dims: the last one or two */
+    int keep = rank > 1 && shape[rank - 1] < 5 ? 2 : 1;
+    yrank = keep;
+    for (int i = 0; i < keep; i++) ys[i] = shape[rank - keep + i];
+  } else if (bcast == 3 || bcast == 5) {
+    yrank = 1;
+    ys[0] = 1;
+  }
+  c.in[1] = make_view(r, yrank, ys, -4, 4);
+  if (bcast >= 4) { /* the broadcast operand first */
+    nq_tview t = c.in[0];
+    c.in[0] = c.in[1];
+    c.in[1] = t;
+  }
   c.out = make_view(NULL, rank, shape, 0, 0);
   snprintf(c.desc, sizeof c.desc, "%s rank %d, %zu elements, broadcast %d, act %d", nq_op_name(op), rank,
            nq_tview_elems(&c.out), bcast, (int)c.p.act);
@@ -521,6 +538,15 @@ int main(void) {
     for (int d = 0; d < rank; d++) shape[d] = nq_rng_int(&r, 1, d == rank - 1 ? 70 : 9);
     ew_case(&r, pool, ew_ops[i % 3], rank, shape, i % 5 == 4 && shape[0] > 1);
   }
+  for (int i = 0; i < 60; i++) {
+    int rank = nq_rng_int(&r, 1, 4);
+    int32_t shape[4];
+    for (int d = 0; d < rank; d++) shape[d] = nq_rng_int(&r, 1, d == rank - 1 ? 70 : 9);
+    ew_case(&r, pool, ew_ops[i % 3], rank, shape, 2 + (i / 3) % 4);
+  }
+  ew_case(&r, pool, NQ_OP_MUL, 4, (int32_t[]){1, 40, 40, 72}, 2); /* SE scale, several threaded chunks */
+  ew_case(&r, pool, NQ_OP_SUB, 4, (int32_t[]){1, 40, 40, 72}, 4);
+  ew_case(&r, pool, NQ_OP_ADD, 4, (int32_t[]){1, 40, 40, 72}, 3);
   ew_case(&r, pool, NQ_OP_ADD, 4, (int32_t[]){1, 33, 33, 64}, 0); /* several threaded chunks */
   for (int i = 0; i < 24; i++) {
     bool align = i % 3 == 1, half = i % 3 == 2;

@@ -1,8 +1,12 @@
 /*
- * Fast ADD, SUB and MUL for float32 operands of the same shape (the residual
- * adds of MobileNetV2-style models): one vectorizable loop with the fused
- * activation clamp, threaded over chunks when large. Broadcasting, int32
- * shape arithmetic and TANH/SIGN_BIT activations go to the reference.
+ * Fast ADD, SUB and MUL on float32: operands of the output's shape (the
+ * residual adds of MobileNetV2-style models), or one operand broadcast as
+ * the output's innermost dims (the [N,H,W,C] x [1,1,1,C] channel scales of
+ * squeeze-excite blocks) or as a single value. Vectorizable loops with the
+ * fused activation clamp, threaded over chunks when large. Other
+ * broadcasts, int32 operands and TANH/SIGN_BIT activations go to the
+ * reference. Each element is the reference's own x op y, clamped: the same
+ * IEEE results.
  */
 #include "exec/float/fast_common.h"
 #include "exec/float/fast_kernels.h"
@@ -14,19 +18,20 @@ typedef struct ew_job {
   const float *x, *y;
   float *out;
   size_t n;
+  size_t px, py; /* each operand's period over the output (n: not broadcast) */
   float lo, hi;
 } ew_job;
 
-static bool ew_fast_applies(const nq_kernel_args *a) {
+static bool ew_fast_applies(const nq_kernel_args *a, size_t *px, size_t *py) {
   float lo, hi;
   if (!(a->n_in >= 2 && a->n_out >= 1 && nq_fast_is_f32(a, 0, -1) && nq_fast_is_f32(a, 1, -1) &&
         a->out[0].type == NQ_FLOAT32 && a->out[0].data && nq_fast_act_range(a->p->act, &lo, &hi)))
     return false;
-  const nq_tview *x = &a->in[0], *y = &a->in[1], *o = &a->out[0];
-  if (x->rank != y->rank || x->rank != o->rank) return false;
-  for (int i = 0; i < x->rank; i++)
-    if (x->shape[i] != y->shape[i] || x->shape[i] != o->shape[i]) return false;
-  return true;
+  const size_t n = nq_tview_elems(&a->out[0]);
+  *px = nq_tview_inner_period(&a->in[0], &a->out[0]);
+  *py = nq_tview_inner_period(&a->in[1], &a->out[0]);
+  /* One operand may repeat, not both (that is an outer product). */
+  return n > 0 && ((*px == n && *py && n % *py == 0) || (*py == n && *px && n % *px == 0));
 }
 
 /* No restrict: the output may alias an input (in-place), which is fine
@@ -57,19 +62,64 @@ static void ew_range(nq_op op, const float *x, const float *y, float *out, size_
   }
 }
 
+/* x op s (s_first: s op x) for a single value s. */
+static void ew_scalar(nq_op op, const float *x, float s, bool s_first, float *out, size_t n, float lo, float hi) {
+  switch (op) {
+    case NQ_OP_ADD:
+      for (size_t i = 0; i < n; i++) {
+        float v = s_first ? s + x[i] : x[i] + s;
+        v = v < lo ? lo : v;
+        out[i] = v > hi ? hi : v;
+      }
+      break;
+    case NQ_OP_SUB:
+      for (size_t i = 0; i < n; i++) {
+        float v = s_first ? s - x[i] : x[i] - s;
+        v = v < lo ? lo : v;
+        out[i] = v > hi ? hi : v;
+      }
+      break;
+    default: /* MUL */
+      for (size_t i = 0; i < n; i++) {
+        float v = s_first ? s * x[i] : x[i] * s;
+        v = v < lo ? lo : v;
+        out[i] = v > hi ? hi : v;
+      }
+      break;
+  }
+}
+
+/* Elements [b, b + len) where neither operand wraps around its period. */
+static void ew_segment(const ew_job *j, size_t b, size_t len) {
+  const float *x = j->x + b % j->px, *y = j->y + b % j->py;
+  if (j->px == 1)
+    ew_scalar(j->op, y, x[0], true, j->out + b, len, j->lo, j->hi);
+  else if (j->py == 1)
+    ew_scalar(j->op, x, y[0], false, j->out + b, len, j->lo, j->hi);
+  else
+    ew_range(j->op, x, y, j->out + b, len, j->lo, j->hi);
+}
+
 static void ew_task(void *ctx, int task) {
   const ew_job *j = ctx;
   size_t b = (size_t)task * CHUNK, e = b + CHUNK < j->n ? b + CHUNK : j->n;
-  ew_range(j->op, j->x + b, j->y + b, j->out + b, e - b, j->lo, j->hi);
+  const size_t period = j->px < j->py ? j->px : j->py; /* the broadcast operand's, or n */
+  if (period == 1 || period == j->n) {
+    ew_segment(j, b, e - b);
+    return;
+  }
+  while (b < e) {
+    size_t seg = (b / period + 1) * period;
+    if (seg > e) seg = e;
+    ew_segment(j, b, seg - b);
+    b = seg;
+  }
 }
 
 static nq_status ew_run(nq_op op, const nq_kernel_args *a, nq_error *err) {
-  if (!ew_fast_applies(a)) return nq_fast_delegate(op, a, err);
-  ew_job j = {.op = op,
-              .x = a->in[0].data,
-              .y = a->in[1].data,
-              .out = a->out[0].data,
+  ew_job j = {.op = op, .x = a->in[0].data, .y = a->in[1].data, .out = a->out[0].data,
               .n = nq_tview_elems(&a->out[0])};
+  if (!ew_fast_applies(a, &j.px, &j.py)) return nq_fast_delegate(op, a, err);
   nq_fast_act_range(a->p->act, &j.lo, &j.hi);
   size_t tasks = (j.n + CHUNK - 1) / CHUNK;
   if (tasks > (size_t)1 << 30)

@@ -56,12 +56,16 @@ static bool dw_geometry_ok(const nq_kernel_args *a) {
                              a->p->stride_h, a->p->stride_w, dh, dw);
 }
 
-static void add_tap(const dw_job *j, int32_t *acc, const int16_t *xp, const int16_t *wp) {
-  if (j->m == 1) {
-    for (int c = 0; c < j->c; c++) acc[c] += (int32_t)xp[c] * wp[c];
+/* The counts are passed by value: read through j, a store to acc (int32_t,
+ * the same type as int) could change them, which keeps the compiler from
+ * vectorizing the loop. */
+static void add_tap(int channels, int mult, int32_t *restrict acc, const int16_t *restrict xp,
+                    const int16_t *restrict wp) {
+  if (mult == 1) {
+    for (int c = 0; c < channels; c++) acc[c] += (int32_t)xp[c] * wp[c];
   } else {
-    for (int c = 0; c < j->c; c++)
-      for (int k = 0; k < j->m; k++) acc[c * j->m + k] += (int32_t)xp[c] * wp[c * j->m + k];
+    for (int c = 0; c < channels; c++)
+      for (int k = 0; k < mult; k++) acc[c * mult + k] += (int32_t)xp[c] * wp[c * mult + k];
   }
 }
 
@@ -77,7 +81,7 @@ static void dw_row(const dw_job *j, int row, int32_t *acc) {
       for (int kx = 0; kx < j->kw; kx++) {
         const int ix = ix0 + kx * j->dw;
         if (ix < 0 || ix >= j->w) continue;
-        add_tap(j, acc, img + ((size_t)iy * j->w + ix) * j->c, j->p->w + ((size_t)ky * j->kw + kx) * j->o);
+        add_tap(j->c, j->m, acc, img + ((size_t)iy * j->w + ix) * j->c, j->p->w + ((size_t)ky * j->kw + kx) * j->o);
       }
     }
     nq_i8_wfinish_row(j->p, 0, j->o, acc, j->out, j->out_type, ((size_t)row * j->ow + ox) * j->o, j->single);

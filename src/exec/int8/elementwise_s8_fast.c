@@ -54,22 +54,6 @@ void nq_i8_binary_fast_release(void *prepared) {
 
 size_t nq_i8_binary_fast_scratch(const nq_kernel_args *a) { return 0; }
 
-/* The period with which input v repeats over the output when it is the
- * output's innermost dims and 1 elsewhere (shapes right-aligned): the
- * output's last dims are matched until their product reaches v's element
- * count; v's remaining dims then multiply to 1, so they are all 1. A single
- * value has period 1. 0 when v is not of that form. */
-static size_t inner_period(const nq_tview *v, const nq_tview *out) {
-  const size_t n = nq_tview_elems(v);
-  size_t prod = 1;
-  for (int d = out->rank - 1; d >= 0 && prod < n; d--) {
-    const int k = d - (out->rank - v->rank);
-    if (k < 0 || v->shape[k] != out->shape[d]) return 0;
-    prod *= (size_t)out->shape[d];
-  }
-  return prod == n ? n : 0;
-}
-
 nq_status nq_i8_binary_fast_run(const nq_kernel_args *a, nq_error *err) {
   const binfast_prep *p = a->prepared;
   if (!p) return nq_i8_fail(a, err, "not prepared");
@@ -81,10 +65,10 @@ nq_status nq_i8_binary_fast_run(const nq_kernel_args *a, nq_error *err) {
   const nq_tview *i0 = &a->in[0], *i1 = &a->in[1], *out = &a->out[0];
   const uint8_t *x = i0->data, *y = i1->data, *t = p->table;
   uint8_t *o = out->data;
-  const size_t n = nq_tview_elems(out), n0 = nq_tview_elems(i0), n1 = nq_tview_elems(i1);
+  const size_t n = nq_tview_elems(out);
   if (n == 0) return NQ_OK;
-  if (i0->rank <= out->rank && i1->rank <= out->rank) {
-    const size_t per0 = n0 == n ? n : inner_period(i0, out), per1 = n1 == n ? n : inner_period(i1, out);
+  {
+    const size_t per0 = nq_tview_inner_period(i0, out), per1 = nq_tview_inner_period(i1, out);
     if (per0 == n && per1 == n) {
       for (size_t i = 0; i < n; i++) o[i] = t[x[i] << 8 | y[i]];
       return NQ_OK;
