@@ -81,7 +81,7 @@ typedef struct nq_load_options {
 } nq_load_options;
 
 /* Load a model. The format is detected from the file contents (see
- * src/api/formats.def: .tflite, and the frontends as they land).
+ * src/frontends/formats.def: .tflite, ONNX, TF GraphDef/SavedModel, Keras).
  * opts may be NULL. */
 nq_status nq_model_load_ex(const char *path, const nq_load_options *opts, nq_model **out, nq_error *err);
 /* nq_model_load_ex with no options. */

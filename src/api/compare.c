@@ -46,7 +46,7 @@ nq_status nq_compare(const nq_model *ref, const nq_model *test, int n_samples, n
 
   nq_compare_report *r = calloc(1, sizeof *r);
   if (!r) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for a comparison report");
-  nq_status st = nq_compare_models(ref, test, &src, opts->per_tensor != 0, opts->labels,
+  nq_status st = nq_compare_models(ref->graph, test->graph, &src, opts->per_tensor != 0, opts->labels,
                                    opts->labels ? opts->n_labels : 0, &so, &r->res, err);
   if (st != NQ_OK) {
     nq_compare_result_free(&r->res); /* safe on what a failing compare left */

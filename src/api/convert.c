@@ -75,9 +75,9 @@ nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source 
     fm = eq;
   }
   nq_ranges ranges;
-  nq_status st = nq_calibrate(fm, src, &so, &ranges, err);
+  nq_status st = nq_calibrate(fm->graph, src, &so, &ranges, err);
   if (st == NQ_OK) {
-    st = nq_refine_ranges(fm, src, &so, &co, &ranges, err);
+    st = nq_refine_ranges(fm->graph, src, &so, &co, &ranges, err);
     if (st != NQ_OK) nq_ranges_free(&ranges);
   }
   rep->seconds_calibrate = now_s() - t0;
@@ -90,7 +90,7 @@ nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source 
   /* keep the source path: saving refuses to write over the float model */
   if (st == NQ_OK) st = nq_model_wrap(qg, float_model->path, out, err);
   if (st == NQ_OK && opts->bias_correct) {
-    st = nq_bias_correct(fm, *out, src, &so, &rep->bias_corrected_layers, err);
+    st = nq_bias_correct(fm->graph, (*out)->graph, src, &so, &rep->bias_corrected_layers, err);
     if (st != NQ_OK) {
       nq_model_free(*out);
       *out = NULL;

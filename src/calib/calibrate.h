@@ -25,8 +25,8 @@ typedef struct nq_sample_source {
   void *progress_ctx;
 } nq_sample_source;
 
-/* Fill `out` (initialised here, indexed like the model's tensors). */
-nq_status nq_calibrate(const nq_model *m, const nq_sample_source *src, const nq_session_options *opts,
+/* Fill `out` (initialised here, indexed like g's tensors). */
+nq_status nq_calibrate(const nq_graph *g, const nq_sample_source *src, const nq_session_options *opts,
                        nq_ranges *out, nq_error *err);
 
 #endif

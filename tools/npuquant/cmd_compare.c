@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "api/model_internal.h"
 #include "cli.h"
 #include "cli_data.h"
 #include "cli_model.h"
@@ -173,7 +174,7 @@ int cmd_compare(int argc, char **argv) {
                    a.labels, n_labels, src.n_samples);
   }
   if (st == NQ_OK)
-    st = nq_compare_models(rm, tm, &src, a.tensors, labels, n_labels, &so, &cmp, &err);
+    st = nq_compare_models(rm->graph, tm->graph, &src, a.tensors, labels, n_labels, &so, &cmp, &err);
   if (st == NQ_OK) {
     cli_report rep = {
         .command = "compare",

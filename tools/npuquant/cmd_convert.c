@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "api/convert_internal.h"
+#include "api/model_internal.h"
 #include "calib/range_refine.h"
 #include "cli.h"
 #include "cli_data.h"
@@ -317,7 +318,7 @@ int cmd_convert(int argc, char **argv) {
       st = cli_data_open(&a.data, a.eval_paths, a.n_eval, fm, "evaluating", &eval, &esrc, &err);
       src = &esrc;
     }
-    if (st == NQ_OK) st = nq_compare_models(fm, qm, src, false, NULL, 0, &so, &cmp, &err);
+    if (st == NQ_OK) st = nq_compare_models(fm->graph, qm->graph, src, false, NULL, 0, &so, &cmp, &err);
     if (st != NQ_OK) nq_prefix(&err, "%s was written, but evaluating it failed: ", a.out);
   }
   times.evaluate = now_s() - t0;
