@@ -45,6 +45,24 @@ typedef struct nq_error {
 /* A short constant name for a status ("format error", ...). */
 const char *nq_status_name(nq_status s);
 
+/* Fill err (when not NULL) with code and a printf-style message and return
+ * code, so a failure reads as one line: `return nq_fail(err, NQ_ERR_IO, ...)`.
+ * Callbacks the library calls (nq_fill_fn, nq_sample_source.fill) report
+ * their own failures this way. The message is cut to fit and made printable
+ * UTF-8 (broken sequences and control characters become '?'). */
+nq_status nq_fail(nq_error *err, nq_status code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Prepend printf-style context ("file.npy: ") to the message already in
+ * err; returns err->code. */
+nq_status nq_prefix(nq_error *err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
 /* Element types (append only). */
 typedef enum nq_dtype {
   NQ_FLOAT32 = 0,
@@ -87,6 +105,11 @@ nq_status nq_model_load_ex(const char *path, const nq_load_options *opts, nq_mod
 /* nq_model_load_ex with no options. */
 nq_status nq_model_load(const char *path, nq_model **out, nq_error *err);
 void nq_model_free(nq_model *m);
+
+/* What nq_model_load would read `path` as ("TFLite flatbuffer (TFL3)",
+ * "ONNX model (.onnx protobuf)", ...), judged from the file's first bytes or
+ * a folder's contents; NULL when no format recognizes it. A static string. */
+const char *nq_format_describe(const char *path);
 
 /* Write the model as .tflite, atomically (temp file + rename). Refuses to
  * write over the file the model was loaded from. */
@@ -138,6 +161,38 @@ int nq_model_num_nodes(const nq_model *m);
 /* Node i; NQ_ERR_INVALID_ARG when i is out of range. */
 nq_status nq_model_node(const nq_model *m, int i, nq_node_info *out, nq_error *err);
 
+/* The model's description string (TFLite's `description`), or NULL. */
+const char *nq_model_description(const nq_model *m);
+
+/* Named entry points (TFLite SignatureDefs): a key and the tensors its named
+ * inputs and outputs are. The strings point into the model; key and names may
+ * be NULL when the file leaves them out. */
+typedef struct nq_signature_info {
+  const char *key;
+  int n_inputs, n_outputs;
+} nq_signature_info;
+
+typedef struct nq_signature_entry {
+  const char *name;
+  int tensor; /* tensor index, as nq_model_tensor */
+} nq_signature_entry;
+
+int nq_model_num_signatures(const nq_model *m);
+/* Signature i; NQ_ERR_INVALID_ARG when i is out of range. */
+nq_status nq_model_signature(const nq_model *m, int i, nq_signature_info *out, nq_error *err);
+/* Entry k of signature i's inputs (is_output 0) or outputs (is_output 1). */
+nq_status nq_model_signature_entry(const nq_model *m, int i, int is_output, int k, nq_signature_entry *out,
+                                   nq_error *err);
+
+/* Metadata entries (TFLite `metadata`: a name and a buffer of bytes). */
+typedef struct nq_metadata_info {
+  const char *name; /* points into the model; may be NULL */
+  size_t size;      /* bytes */
+} nq_metadata_info;
+
+int nq_model_num_metadata(const nq_model *m);
+nq_status nq_model_metadata(const nq_model *m, int i, nq_metadata_info *out, nq_error *err);
+
 /* ---- Running a model (float or int8) ---- */
 
 typedef struct nq_session nq_session;
@@ -166,6 +221,151 @@ nq_status nq_session_tensor(nq_session *s, int t, const void **data, size_t *nby
 /* Keep every intermediate tensor alive (no memory reuse): needed for
  * nq_session_tensor on intermediates. Call before nq_session_run. */
 nq_status nq_session_keep_all_tensors(nq_session *s, nq_error *err);
+
+/* ---- Representative samples ---- */
+
+/* Where samples come from, for nq_convert_source and nq_compare_source: the
+ * general form of the nq_fill_fn callbacks. Set it up with
+ * nq_sample_source_init (which sets struct_size, so later versions of the
+ * library can add fields at the end), then fill in what applies. */
+typedef struct nq_sample_source {
+  size_t struct_size; /* sizeof(nq_sample_source), set by nq_sample_source_init */
+  int n_samples;      /* at least 1 */
+  /* Write input `input` of sample `sample` as n float32 values; required. */
+  nq_status (*fill)(void *ctx, int sample, int input, float *dst, size_t n, nq_error *err);
+  /* A printable name of a sample for messages ("img/cat.jpg"); may be NULL. */
+  const char *(*name)(void *ctx, int sample);
+  void *ctx;
+  /* Called after each sample (a progress bar); may be NULL. */
+  void (*progress)(void *ctx, int done, int total);
+  void *progress_ctx;
+} nq_sample_source;
+
+/* Zero *s and set struct_size. */
+void nq_sample_source_init(nq_sample_source *s);
+
+/* Image preprocessing: from 8-bit pixels to the float32 values a model input
+ * expects. In order: colour (rgb, bgr or gray as ITU-R BT.601 luma; AUTO
+ * takes it from the input's channel count), resize to the input's H x W
+ * (STRETCH the whole image, or CROP: scale the shorter side to fit, then
+ * take the centred window; antialias widens the filter when shrinking),
+ * then per channel c an affine map: MEAN_STD (pixel - mean[c]) / std[c],
+ * SCALE_OFFSET pixel * scale + offset, NONE the raw 0..255 value.
+ * .npy and .npz samples are used as they are. Values are part of the ABI. */
+typedef enum nq_resize_mode { NQ_RESIZE_STRETCH = 0, NQ_RESIZE_CROP = 1 } nq_resize_mode;
+
+typedef enum nq_color {
+  NQ_COLOR_AUTO = 0, /* from the input's channel count: 1 gray, 3 rgb */
+  NQ_COLOR_RGB = 1,
+  NQ_COLOR_BGR = 2,
+  NQ_COLOR_GRAY = 3
+} nq_color;
+
+typedef enum nq_norm { NQ_NORM_NONE = 0, NQ_NORM_MEAN_STD = 1, NQ_NORM_SCALE_OFFSET = 2 } nq_norm;
+
+#define NQ_PP_MAX_CHANNELS 4
+
+/* Initialise with nq_preprocess_default, then set what applies. */
+typedef struct nq_preprocess {
+  nq_resize_mode resize;
+  int antialias; /* 1: widen the filter when downscaling (default) */
+  nq_color color;
+  nq_norm norm;
+  float mean[NQ_PP_MAX_CHANNELS]; /* per channel, in output channel order */
+  float std[NQ_PP_MAX_CHANNELS];
+  float scale, offset;
+} nq_preprocess;
+
+/* stretch, antialias on, colour auto, no normalisation (raw 0..255). */
+void nq_preprocess_default(nq_preprocess *pp);
+/* Apply a range preset: "0..255" (none), "0..1" (scale 1/255) or "-1..1"
+ * (scale 2/255, offset -1); NQ_ERR_INVALID_ARG otherwise. */
+nq_status nq_preprocess_set_range(nq_preprocess *pp, const char *range, nq_error *err);
+/* Parse "v" or "v1,v2,v3" into out[0..max) (one value is broadcast to all
+ * max entries); *n receives how many were given. `what` names the option in
+ * messages ("--mean"). */
+nq_status nq_parse_float_list(const char *s, const char *what, float *out, int max, int *n, nq_error *err);
+/* The map v = pixel * a + b that pp applies to channel `channel`: what a
+ * uint8 input fed raw bytes is derived from. */
+void nq_preprocess_affine(const nq_preprocess *pp, int channel, float *a, float *b);
+
+/* A data set: the samples for ONE model input, from a folder of images,
+ * .npy or .npz files (searched recursively, sorted by path), one image, one
+ * .npy (one sample or a stack), or one .npz ("file.npz:key" for a member).
+ * Images become the input's shape through nq_preprocess; arrays are used as
+ * they are (dimensions of size 1 ignored when matching shapes). */
+typedef struct nq_dataset nq_dataset;
+
+typedef struct nq_data_options {
+  size_t struct_size; /* sizeof(nq_data_options), set by nq_data_options_init */
+  size_t max_samples; /* 0: all samples, capped at 500 (with a note) */
+  int use_seed;       /* 1: a random subset drawn with `seed`; 0: evenly spaced */
+  uint64_t seed;
+  int channels_first; /* images only: the input is [1, C, H, W] */
+} nq_data_options;
+
+/* Zero *o and set struct_size. */
+void nq_data_options_init(nq_data_options *o);
+
+/* Open the samples at `path` for input `input` of model m, checking every
+ * source's shape against it (images are decoded by nq_dataset_get). pp and
+ * opts may be NULL (defaults). The data set copies what it needs from m. */
+nq_status nq_dataset_open_input(const char *path, const nq_model *m, int input, const nq_preprocess *pp,
+                                const nq_data_options *opts, nq_dataset **out, nq_error *err);
+void nq_dataset_free(nq_dataset *ds);
+/* Selected samples. */
+size_t nq_dataset_count(const nq_dataset *ds);
+/* float32 values in one sample (the input's element count). */
+size_t nq_dataset_sample_elems(const nq_dataset *ds);
+/* Sample i (0 <= i < count) into dst (nq_dataset_sample_elems floats). Not
+ * thread-safe on one data set (it caches the last array read). */
+nq_status nq_dataset_get(nq_dataset *ds, size_t i, float *dst, nq_error *err);
+/* "path/to/img.jpg", "x.npy[17]", "d.npz:images.npy[3]"; lives as long as ds. */
+const char *nq_dataset_name(const nq_dataset *ds, size_t i);
+/* Informational lines (ignored files, the sample cap), each ending in '\n';
+ * "" when there are none. The library never prints them itself. */
+const char *nq_dataset_notes(const nq_dataset *ds);
+/* The preprocessing in force (after NQ_COLOR_AUTO is resolved). */
+const nq_preprocess *nq_dataset_preprocess(const nq_dataset *ds);
+/* 1 if any source is an image. */
+int nq_dataset_has_images(const nq_dataset *ds);
+
+/* Quantize n float32 values to `type` (NQ_INT8 or NQ_UINT8) with TFLite's
+ * rule q = clamp(round(x / scale) + zero_point); src and dst may be the same
+ * buffer. NQ_ERR_INVALID_ARG for another type or a scale that is not > 0. */
+nq_status nq_quantize_floats(const float *src, size_t n, nq_dtype type, float scale, int32_t zero_point, void *dst,
+                             nq_error *err);
+
+/* ---- .npy files (NumPy format 1.0-3.0) ---- */
+
+#define NQ_NPY_MAX_RANK 6
+
+/* An n-dimensional array in C order. `data` is malloc'd (never NULL after a
+ * successful read, even for zero elements) and owned by the array: release
+ * it with nq_array_free. */
+typedef struct nq_array {
+  nq_dtype type;
+  int rank; /* 0..NQ_NPY_MAX_RANK; rank 0 is a scalar with one element */
+  int32_t shape[NQ_NPY_MAX_RANK];
+  size_t nelems;
+  size_t nbytes; /* nelems * nq_dtype_size(type) */
+  void *data;
+} nq_array;
+
+/* Read a whole .npy: float32 float16 int8 uint8 int16 int32 int64 bool;
+ * big-endian and Fortran-order arrays are converted; float64 is refused
+ * (NQ_ERR_UNSUPPORTED, naming the fix). On failure *out is left zeroed. */
+nq_status nq_npy_read_file(const char *path, nq_array *out, nq_error *err);
+/* Write an array as .npy v1.0, atomically (temp file + rename). `data`
+ * holds the product of shape times nq_dtype_size(type) bytes in C order. */
+nq_status nq_npy_write_file(const char *path, nq_dtype type, int rank, const int32_t *shape, const void *data,
+                            nq_error *err);
+/* Release an array's data and zero it (safe on a zeroed array). */
+void nq_array_free(nq_array *a);
+
+/* 1 when a and b name the same file (same device and inode, or the same
+ * canonical path): for refusing to write over an input. */
+int nq_same_file(const char *a, const char *b);
 
 /* ---- Quantizing a float model (what `npuquant convert` does) ---- */
 
@@ -209,6 +409,30 @@ nq_status nq_convert(const nq_model *float_model, int n_samples, nq_fill_fn fill
  * the concatenation of every input's float32 values in input order. */
 nq_status nq_convert_arrays(const nq_model *float_model, const float *data, int n_samples,
                             const nq_convert_options *opts, nq_model **out, nq_error *err);
+
+/* Parse a calibration method as `convert --calibration` spells it:
+ * "minmax", "percentile", "percentile:P" (50 < P <= 100) or "mse", and set
+ * o->calibration and o->percentile. NQ_ERR_INVALID_ARG otherwise. */
+nq_status nq_convert_options_set_calibration(nq_convert_options *o, const char *method, nq_error *err);
+
+/* What a conversion did. Set struct_size = sizeof(nq_convert_stats) (the
+ * library fills only what fits, so a caller built against an older header
+ * keeps working). */
+typedef struct nq_convert_stats {
+  size_t struct_size;
+  int equalized_pairs;       /* conv -> conv pairs equalized (with equalize) */
+  int rewritten_for_int8;    /* NEG / SQUARE nodes computed as MUL (TFLite's int8 NEG and SQUARE ignore scales) */
+  int bias_corrected_layers; /* layers whose bias moved (with bias_correct) */
+  double seconds_calibrate;  /* calibration and range refinement */
+  double seconds_quantize;   /* quantization and bias correction */
+} nq_convert_stats;
+
+/* nq_convert with samples from a source (names for messages, a progress
+ * callback). stats may be NULL. The int8 model remembers float_model's file,
+ * so saving it there is refused. */
+nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source *src,
+                            const nq_convert_options *opts, nq_model **out, nq_convert_stats *stats,
+                            nq_error *err);
 
 /* ---- Comparing two models on the same samples (what `npuquant compare` does) ---- */
 
@@ -258,6 +482,9 @@ nq_status nq_compare(const nq_model *ref, const nq_model *test, int n_samples, n
 /* nq_compare with the samples in memory, laid out as for nq_convert_arrays. */
 nq_status nq_compare_arrays(const nq_model *ref, const nq_model *test, const float *data, int n_samples,
                             const nq_compare_options *opts, nq_compare_report **out, nq_error *err);
+/* nq_compare with samples from a source (fill is asked for ref's inputs). */
+nq_status nq_compare_source(const nq_model *ref, const nq_model *test, const nq_sample_source *src,
+                            const nq_compare_options *opts, nq_compare_report **out, nq_error *err);
 /* The figures per model output (in output order) and, with per_tensor, per
  * matched tensor (in the reference model's tensor order). */
 int nq_compare_num_outputs(const nq_compare_report *r);
@@ -284,6 +511,8 @@ typedef struct nq_npu_result nq_npu_result;
  * (i.MX 8M Plus through TFLite's VX delegate, Arm Ethos-U55/U65 through
  * Vela, Coral Edge TPU through edgetpu_compiler). */
 const char *nq_npu_targets(void);
+/* 1 if `name` is one of the targets nq_npu_targets lists, else 0. */
+int nq_npu_target_is_known(const char *name);
 /* Check every node of m for `target`; NQ_ERR_INVALID_ARG for an unknown
  * target. The result copies what it needs: it may outlive the model. */
 nq_status nq_npu_check_model(const nq_model *m, const char *target, nq_npu_result **out, nq_error *err);

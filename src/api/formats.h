@@ -7,7 +7,6 @@
 
 #include "frontends/formats.h"
 
-/* The description of the format that recognizes `path`, or NULL. */
-const char *nq_format_describe(const char *path);
+/* nq_format_describe() itself is public (include/npuquant.h). */
 
 #endif

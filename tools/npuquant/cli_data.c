@@ -205,7 +205,7 @@ nq_status cli_data_open(const cli_data_opts *o, const char *const *paths, int n_
     cli_data_close(d);
     return st;
   }
-  memset(src, 0, sizeof *src);
+  nq_sample_source_init(src);
   src->n_samples = (int)d->count;
   src->fill = fill;
   src->name = name;

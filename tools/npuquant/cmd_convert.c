@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "api/convert_internal.h"
 #include "api/model_internal.h"
 #include "calib/range_refine.h"
 #include "cli.h"
@@ -287,7 +286,7 @@ int cmd_convert(int argc, char **argv) {
   nq_sample_source csrc, esrc;
   nq_compare_result cmp = {0};
   st = cli_data_open(&a.data, a.data.paths, a.data.n_paths, fm, "calibrating", &calib, &csrc, &err);
-  nq_convert_report rep = {0};
+  nq_convert_stats rep = {.struct_size = sizeof rep};
   if (st == NQ_OK) {
     choose_uint8_mapping(&a, calib, fm);
     st = nq_convert_source(fm, &csrc, &a.q, &qm, &rep, &err);
