@@ -160,6 +160,10 @@ typedef struct nq_node_info {
 int nq_model_num_nodes(const nq_model *m);
 /* Node i; NQ_ERR_INVALID_ARG when i is out of range. */
 nq_status nq_model_node(const nq_model *m, int i, nq_node_info *out, nq_error *err);
+/* Node i as the library's messages name it, into buf (n bytes, cut to fit):
+ * "node 3 (CONV_2D 'conv1')", "node 3 (CONV_2D)" when it has no name, or
+ * "node 3" when i is out of range. Returns buf. */
+const char *nq_model_node_label(const nq_model *m, int i, char *buf, size_t n);
 
 /* The model's description string (TFLite's `description`), or NULL. */
 const char *nq_model_description(const nq_model *m);
