@@ -8,6 +8,11 @@
  *
  * Lifetime: an nq_model owns everything it points to; nq_model_free() releases
  * it. An nq_session borrows its model: free the session before the model.
+ *
+ * ABI: objects that may grow are opaque handles with accessors; enum values
+ * are explicit and append only; structs that may grow start with
+ * struct_size, set by their _init function. This header is the only one the
+ * CLI (tools/npuquant) and the Python binding (python/npuquant) use.
  */
 #ifndef NPUQUANT_H
 #define NPUQUANT_H
@@ -23,7 +28,7 @@ extern "C" {
 
 /* NQ_API marks the public functions: libnpuquant is built with
  * -fvisibility=hidden, so these are the only symbols the shared library
- * exports (tests/api/exports.py checks `nm -D` against this header). */
+ * exports (tests/api/check_exports.py checks `nm -D` against this header). */
 #ifndef NQ_API
 #if defined(__GNUC__) || defined(__clang__)
 #define NQ_API __attribute__((visibility("default")))
