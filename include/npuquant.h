@@ -8,6 +8,11 @@
  *
  * Lifetime: an nq_model owns everything it points to; nq_model_free() releases
  * it. An nq_session borrows its model: free the session before the model.
+ *
+ * ABI: objects that may grow are opaque handles with accessors; enum values
+ * are explicit and append only; structs that may grow start with
+ * struct_size, set by their _init function. This header is the only one the
+ * CLI (tools/npuquant) and the Python binding (python/npuquant) use.
  */
 #ifndef NPUQUANT_H
 #define NPUQUANT_H
@@ -20,6 +25,17 @@ extern "C" {
 #endif
 
 #define NQ_VERSION_STRING "0.1.0"
+
+/* NQ_API marks the public functions: libnpuquant is built with
+ * -fvisibility=hidden, so these are the only symbols the shared library
+ * exports (tests/api/check_exports.py checks `nm -D` against this header). */
+#ifndef NQ_API
+#if defined(__GNUC__) || defined(__clang__)
+#define NQ_API __attribute__((visibility("default")))
+#else
+#define NQ_API
+#endif
+#endif
 
 /* Status codes. Append only: the values are part of the ABI. */
 typedef enum nq_status {
@@ -43,7 +59,25 @@ typedef struct nq_error {
 } nq_error;
 
 /* A short constant name for a status ("format error", ...). */
-const char *nq_status_name(nq_status s);
+NQ_API const char *nq_status_name(nq_status s);
+
+/* Fill err (when not NULL) with code and a printf-style message and return
+ * code, so a failure reads as one line: `return nq_fail(err, NQ_ERR_IO, ...)`.
+ * Callbacks the library calls (nq_fill_fn, nq_sample_source.fill) report
+ * their own failures this way. The message is cut to fit and made printable
+ * UTF-8 (broken sequences and control characters become '?'). */
+NQ_API nq_status nq_fail(nq_error *err, nq_status code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Prepend printf-style context ("file.npy: ") to the message already in
+ * err; returns err->code. */
+NQ_API nq_status nq_prefix(nq_error *err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 
 /* Element types (append only). */
 typedef enum nq_dtype {
@@ -58,8 +92,8 @@ typedef enum nq_dtype {
   NQ_DTYPE_COUNT
 } nq_dtype;
 
-const char *nq_dtype_name(nq_dtype t);
-size_t nq_dtype_size(nq_dtype t);
+NQ_API const char *nq_dtype_name(nq_dtype t);
+NQ_API size_t nq_dtype_size(nq_dtype t);
 
 typedef struct nq_model nq_model;
 
@@ -81,16 +115,21 @@ typedef struct nq_load_options {
 } nq_load_options;
 
 /* Load a model. The format is detected from the file contents (see
- * src/api/formats.def: .tflite, and the frontends as they land).
+ * src/frontends/formats.def: .tflite, ONNX, TF GraphDef/SavedModel, Keras).
  * opts may be NULL. */
-nq_status nq_model_load_ex(const char *path, const nq_load_options *opts, nq_model **out, nq_error *err);
+NQ_API nq_status nq_model_load_ex(const char *path, const nq_load_options *opts, nq_model **out, nq_error *err);
 /* nq_model_load_ex with no options. */
-nq_status nq_model_load(const char *path, nq_model **out, nq_error *err);
-void nq_model_free(nq_model *m);
+NQ_API nq_status nq_model_load(const char *path, nq_model **out, nq_error *err);
+NQ_API void nq_model_free(nq_model *m);
+
+/* What nq_model_load would read `path` as ("TFLite flatbuffer (TFL3)",
+ * "ONNX model (.onnx protobuf)", ...), judged from the file's first bytes or
+ * a folder's contents; NULL when no format recognizes it. A static string. */
+NQ_API const char *nq_format_describe(const char *path);
 
 /* Write the model as .tflite, atomically (temp file + rename). Refuses to
  * write over the file the model was loaded from. */
-nq_status nq_model_save_tflite(const nq_model *m, const char *path, nq_error *err);
+NQ_API nq_status nq_model_save_tflite(const nq_model *m, const char *path, nq_error *err);
 
 
 /* ---- Describing a model (used by `inspect`; indices are model I/O order) ---- */
@@ -113,15 +152,15 @@ typedef struct nq_tensor_info {
   int is_constant;
 } nq_tensor_info;
 
-int nq_model_num_inputs(const nq_model *m);
-int nq_model_num_outputs(const nq_model *m);
+NQ_API int nq_model_num_inputs(const nq_model *m);
+NQ_API int nq_model_num_outputs(const nq_model *m);
 /* Model input/output i; returns NQ_ERR_INVALID_ARG when i is out of range. */
-nq_status nq_model_input(const nq_model *m, int i, nq_tensor_info *out, nq_error *err);
-nq_status nq_model_output(const nq_model *m, int i, nq_tensor_info *out, nq_error *err);
-int nq_model_num_tensors(const nq_model *m);
-nq_status nq_model_tensor(const nq_model *m, int t, nq_tensor_info *out, nq_error *err);
+NQ_API nq_status nq_model_input(const nq_model *m, int i, nq_tensor_info *out, nq_error *err);
+NQ_API nq_status nq_model_output(const nq_model *m, int i, nq_tensor_info *out, nq_error *err);
+NQ_API int nq_model_num_tensors(const nq_model *m);
+NQ_API nq_status nq_model_tensor(const nq_model *m, int t, nq_tensor_info *out, nq_error *err);
 /* The file the model was loaded from (NULL for built models). */
-const char *nq_model_source(const nq_model *m);
+NQ_API const char *nq_model_source(const nq_model *m);
 
 /* One node (operator) of a model, in execution order. The strings and index
  * arrays point into the model and live as long as it does. */
@@ -134,9 +173,45 @@ typedef struct nq_node_info {
   const int *outputs; /* tensor indices */
 } nq_node_info;
 
-int nq_model_num_nodes(const nq_model *m);
+NQ_API int nq_model_num_nodes(const nq_model *m);
 /* Node i; NQ_ERR_INVALID_ARG when i is out of range. */
-nq_status nq_model_node(const nq_model *m, int i, nq_node_info *out, nq_error *err);
+NQ_API nq_status nq_model_node(const nq_model *m, int i, nq_node_info *out, nq_error *err);
+/* Node i as the library's messages name it, into buf (n bytes, cut to fit):
+ * "node 3 (CONV_2D 'conv1')", "node 3 (CONV_2D)" when it has no name, or
+ * "node 3" when i is out of range. Returns buf. */
+NQ_API const char *nq_model_node_label(const nq_model *m, int i, char *buf, size_t n);
+
+/* The model's description string (TFLite's `description`), or NULL. */
+NQ_API const char *nq_model_description(const nq_model *m);
+
+/* Named entry points (TFLite SignatureDefs): a key and the tensors its named
+ * inputs and outputs are. The strings point into the model; key and names may
+ * be NULL when the file leaves them out. */
+typedef struct nq_signature_info {
+  const char *key;
+  int n_inputs, n_outputs;
+} nq_signature_info;
+
+typedef struct nq_signature_entry {
+  const char *name;
+  int tensor; /* tensor index, as nq_model_tensor */
+} nq_signature_entry;
+
+NQ_API int nq_model_num_signatures(const nq_model *m);
+/* Signature i; NQ_ERR_INVALID_ARG when i is out of range. */
+NQ_API nq_status nq_model_signature(const nq_model *m, int i, nq_signature_info *out, nq_error *err);
+/* Entry k of signature i's inputs (is_output 0) or outputs (is_output 1). */
+NQ_API nq_status nq_model_signature_entry(const nq_model *m, int i, int is_output, int k, nq_signature_entry *out,
+                                   nq_error *err);
+
+/* Metadata entries (TFLite `metadata`: a name and a buffer of bytes). */
+typedef struct nq_metadata_info {
+  const char *name; /* points into the model; may be NULL */
+  size_t size;      /* bytes */
+} nq_metadata_info;
+
+NQ_API int nq_model_num_metadata(const nq_model *m);
+NQ_API nq_status nq_model_metadata(const nq_model *m, int i, nq_metadata_info *out, nq_error *err);
 
 /* ---- Running a model (float or int8) ---- */
 
@@ -150,22 +225,167 @@ typedef struct nq_session_options {
 
 /* Plan execution: infer shapes, plan activation memory, pick kernels. The
  * session borrows `m`: free the session first. opts may be NULL (defaults). */
-nq_status nq_session_create(const nq_model *m, const nq_session_options *opts, nq_session **out,
+NQ_API nq_status nq_session_create(const nq_model *m, const nq_session_options *opts, nq_session **out,
                             nq_error *err);
-void nq_session_free(nq_session *s);
+NQ_API void nq_session_free(nq_session *s);
 /* Copy model input i in (nbytes must equal the input's size and its type). */
-nq_status nq_session_set_input(nq_session *s, int i, const void *data, size_t nbytes, nq_error *err);
-nq_status nq_session_run(nq_session *s, nq_error *err);
+NQ_API nq_status nq_session_set_input(nq_session *s, int i, const void *data, size_t nbytes, nq_error *err);
+NQ_API nq_status nq_session_run(nq_session *s, nq_error *err);
 /* Model output i after a run; valid until the next run or free. */
-nq_status nq_session_output(nq_session *s, int i, const void **data, size_t *nbytes, nq_error *err);
+NQ_API nq_status nq_session_output(nq_session *s, int i, const void **data, size_t *nbytes, nq_error *err);
 /* Every tensor's value after a run, for --tensors dumps and per-layer
  * reports. Constant tensors give their data. Tensors whose memory was reused
  * by a later one give NQ_ERR_INVALID_ARG unless nq_session_keep_all_tensors()
  * was called before the run. */
-nq_status nq_session_tensor(nq_session *s, int t, const void **data, size_t *nbytes, nq_error *err);
+NQ_API nq_status nq_session_tensor(nq_session *s, int t, const void **data, size_t *nbytes, nq_error *err);
 /* Keep every intermediate tensor alive (no memory reuse): needed for
  * nq_session_tensor on intermediates. Call before nq_session_run. */
-nq_status nq_session_keep_all_tensors(nq_session *s, nq_error *err);
+NQ_API nq_status nq_session_keep_all_tensors(nq_session *s, nq_error *err);
+
+/* ---- Representative samples ---- */
+
+/* Where samples come from, for nq_convert_source and nq_compare_source: the
+ * general form of the nq_fill_fn callbacks. Set it up with
+ * nq_sample_source_init (which sets struct_size, so later versions of the
+ * library can add fields at the end), then fill in what applies. */
+typedef struct nq_sample_source {
+  size_t struct_size; /* sizeof(nq_sample_source), set by nq_sample_source_init */
+  int n_samples;      /* at least 1 */
+  /* Write input `input` of sample `sample` as n float32 values; required. */
+  nq_status (*fill)(void *ctx, int sample, int input, float *dst, size_t n, nq_error *err);
+  /* A printable name of a sample for messages ("img/cat.jpg"); may be NULL. */
+  const char *(*name)(void *ctx, int sample);
+  void *ctx;
+  /* Called after each sample (a progress bar); may be NULL. */
+  void (*progress)(void *ctx, int done, int total);
+  void *progress_ctx;
+} nq_sample_source;
+
+/* Zero *s and set struct_size. */
+NQ_API void nq_sample_source_init(nq_sample_source *s);
+
+/* Image preprocessing: from 8-bit pixels to the float32 values a model input
+ * expects. In order: colour (rgb, bgr or gray as ITU-R BT.601 luma; AUTO
+ * takes it from the input's channel count), resize to the input's H x W
+ * (STRETCH the whole image, or CROP: scale the shorter side to fit, then
+ * take the centred window; antialias widens the filter when shrinking),
+ * then per channel c an affine map: MEAN_STD (pixel - mean[c]) / std[c],
+ * SCALE_OFFSET pixel * scale + offset, NONE the raw 0..255 value.
+ * .npy and .npz samples are used as they are. Values are part of the ABI. */
+typedef enum nq_resize_mode { NQ_RESIZE_STRETCH = 0, NQ_RESIZE_CROP = 1 } nq_resize_mode;
+
+typedef enum nq_color {
+  NQ_COLOR_AUTO = 0, /* from the input's channel count: 1 gray, 3 rgb */
+  NQ_COLOR_RGB = 1,
+  NQ_COLOR_BGR = 2,
+  NQ_COLOR_GRAY = 3
+} nq_color;
+
+typedef enum nq_norm { NQ_NORM_NONE = 0, NQ_NORM_MEAN_STD = 1, NQ_NORM_SCALE_OFFSET = 2 } nq_norm;
+
+#define NQ_PP_MAX_CHANNELS 4
+
+/* Initialise with nq_preprocess_default, then set what applies. */
+typedef struct nq_preprocess {
+  nq_resize_mode resize;
+  int antialias; /* 1: widen the filter when downscaling (default) */
+  nq_color color;
+  nq_norm norm;
+  float mean[NQ_PP_MAX_CHANNELS]; /* per channel, in output channel order */
+  float std[NQ_PP_MAX_CHANNELS];
+  float scale, offset;
+} nq_preprocess;
+
+/* stretch, antialias on, colour auto, no normalisation (raw 0..255). */
+NQ_API void nq_preprocess_default(nq_preprocess *pp);
+/* Apply a range preset: "0..255" (none), "0..1" (scale 1/255) or "-1..1"
+ * (scale 2/255, offset -1); NQ_ERR_INVALID_ARG otherwise. */
+NQ_API nq_status nq_preprocess_set_range(nq_preprocess *pp, const char *range, nq_error *err);
+/* Parse "v" or "v1,v2,v3" into out[0..max) (one value is broadcast to all
+ * max entries); *n receives how many were given. `what` names the option in
+ * messages ("--mean"). */
+NQ_API nq_status nq_parse_float_list(const char *s, const char *what, float *out, int max, int *n, nq_error *err);
+/* The map v = pixel * a + b that pp applies to channel `channel`: what a
+ * uint8 input fed raw bytes is derived from. */
+NQ_API void nq_preprocess_affine(const nq_preprocess *pp, int channel, float *a, float *b);
+
+/* A data set: the samples for ONE model input, from a folder of images,
+ * .npy or .npz files (searched recursively, sorted by path), one image, one
+ * .npy (one sample or a stack), or one .npz ("file.npz:key" for a member).
+ * Images become the input's shape through nq_preprocess; arrays are used as
+ * they are (dimensions of size 1 ignored when matching shapes). */
+typedef struct nq_dataset nq_dataset;
+
+typedef struct nq_data_options {
+  size_t struct_size; /* sizeof(nq_data_options), set by nq_data_options_init */
+  size_t max_samples; /* 0: all samples, capped at 500 (with a note) */
+  int use_seed;       /* 1: a random subset drawn with `seed`; 0: evenly spaced */
+  uint64_t seed;
+  int channels_first; /* images only: the input is [1, C, H, W] */
+} nq_data_options;
+
+/* Zero *o and set struct_size. */
+NQ_API void nq_data_options_init(nq_data_options *o);
+
+/* Open the samples at `path` for input `input` of model m, checking every
+ * source's shape against it (images are decoded by nq_dataset_get). pp and
+ * opts may be NULL (defaults). The data set copies what it needs from m. */
+NQ_API nq_status nq_dataset_open_input(const char *path, const nq_model *m, int input, const nq_preprocess *pp,
+                                const nq_data_options *opts, nq_dataset **out, nq_error *err);
+NQ_API void nq_dataset_free(nq_dataset *ds);
+/* Selected samples. */
+NQ_API size_t nq_dataset_count(const nq_dataset *ds);
+/* float32 values in one sample (the input's element count). */
+NQ_API size_t nq_dataset_sample_elems(const nq_dataset *ds);
+/* Sample i (0 <= i < count) into dst (nq_dataset_sample_elems floats). Not
+ * thread-safe on one data set (it caches the last array read). */
+NQ_API nq_status nq_dataset_get(nq_dataset *ds, size_t i, float *dst, nq_error *err);
+/* "path/to/img.jpg", "x.npy[17]", "d.npz:images.npy[3]"; lives as long as ds. */
+NQ_API const char *nq_dataset_name(const nq_dataset *ds, size_t i);
+/* Informational lines (ignored files, the sample cap), each ending in '\n';
+ * "" when there are none. The library never prints them itself. */
+NQ_API const char *nq_dataset_notes(const nq_dataset *ds);
+/* The preprocessing in force (after NQ_COLOR_AUTO is resolved). */
+NQ_API const nq_preprocess *nq_dataset_preprocess(const nq_dataset *ds);
+/* 1 if any source is an image. */
+NQ_API int nq_dataset_has_images(const nq_dataset *ds);
+
+/* Quantize n float32 values to `type` (NQ_INT8 or NQ_UINT8) with TFLite's
+ * rule q = clamp(round(x / scale) + zero_point); src and dst may be the same
+ * buffer. NQ_ERR_INVALID_ARG for another type or a scale that is not > 0. */
+NQ_API nq_status nq_quantize_floats(const float *src, size_t n, nq_dtype type, float scale, int32_t zero_point, void *dst,
+                             nq_error *err);
+
+/* ---- .npy files (NumPy format 1.0-3.0) ---- */
+
+#define NQ_NPY_MAX_RANK 6
+
+/* An n-dimensional array in C order. `data` is malloc'd (never NULL after a
+ * successful read, even for zero elements) and owned by the array: release
+ * it with nq_array_free. */
+typedef struct nq_array {
+  nq_dtype type;
+  int rank; /* 0..NQ_NPY_MAX_RANK; rank 0 is a scalar with one element */
+  int32_t shape[NQ_NPY_MAX_RANK];
+  size_t nelems;
+  size_t nbytes; /* nelems * nq_dtype_size(type) */
+  void *data;
+} nq_array;
+
+/* Read a whole .npy: float32 float16 int8 uint8 int16 int32 int64 bool;
+ * big-endian and Fortran-order arrays are converted; float64 is refused
+ * (NQ_ERR_UNSUPPORTED, naming the fix). On failure *out is left zeroed. */
+NQ_API nq_status nq_npy_read_file(const char *path, nq_array *out, nq_error *err);
+/* Write an array as .npy v1.0, atomically (temp file + rename). `data`
+ * holds the product of shape times nq_dtype_size(type) bytes in C order. */
+NQ_API nq_status nq_npy_write_file(const char *path, nq_dtype type, int rank, const int32_t *shape, const void *data,
+                            nq_error *err);
+/* Release an array's data and zero it (safe on a zeroed array). */
+NQ_API void nq_array_free(nq_array *a);
+
+/* 1 when a and b name the same file (same device and inode, or the same
+ * canonical path): for refusing to write over an input. */
+NQ_API int nq_same_file(const char *a, const char *b);
 
 /* ---- Quantizing a float model (what `npuquant convert` does) ---- */
 
@@ -198,17 +418,41 @@ typedef struct nq_convert_options {
   double percentile; /* for calibration 1; 0 means 99.99 */
 } nq_convert_options;
 
-void nq_convert_options_init(nq_convert_options *o);
+NQ_API void nq_convert_options_init(nq_convert_options *o);
 
 /* Calibrate `float_model` on n_samples samples from `fill`, then quantize it
  * into a new fully int8 model *out (save it with nq_model_save_tflite). */
-nq_status nq_convert(const nq_model *float_model, int n_samples, nq_fill_fn fill, void *user,
+NQ_API nq_status nq_convert(const nq_model *float_model, int n_samples, nq_fill_fn fill, void *user,
                      const nq_convert_options *opts, nq_model **out, nq_error *err);
 
 /* nq_convert with the samples in memory: `data` holds n_samples samples, each
  * the concatenation of every input's float32 values in input order. */
-nq_status nq_convert_arrays(const nq_model *float_model, const float *data, int n_samples,
+NQ_API nq_status nq_convert_arrays(const nq_model *float_model, const float *data, int n_samples,
                             const nq_convert_options *opts, nq_model **out, nq_error *err);
+
+/* Parse a calibration method as `convert --calibration` spells it:
+ * "minmax", "percentile", "percentile:P" (50 < P <= 100) or "mse", and set
+ * o->calibration and o->percentile. NQ_ERR_INVALID_ARG otherwise. */
+NQ_API nq_status nq_convert_options_set_calibration(nq_convert_options *o, const char *method, nq_error *err);
+
+/* What a conversion did. Set struct_size = sizeof(nq_convert_stats) (the
+ * library fills only what fits, so a caller built against an older header
+ * keeps working). */
+typedef struct nq_convert_stats {
+  size_t struct_size;
+  int equalized_pairs;       /* conv -> conv pairs equalized (with equalize) */
+  int rewritten_for_int8;    /* NEG / SQUARE nodes computed as MUL (TFLite's int8 NEG and SQUARE ignore scales) */
+  int bias_corrected_layers; /* layers whose bias moved (with bias_correct) */
+  double seconds_calibrate;  /* calibration and range refinement */
+  double seconds_quantize;   /* quantization and bias correction */
+} nq_convert_stats;
+
+/* nq_convert with samples from a source (names for messages, a progress
+ * callback). stats may be NULL. The int8 model remembers float_model's file,
+ * so saving it there is refused. */
+NQ_API nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source *src,
+                            const nq_convert_options *opts, nq_model **out, nq_convert_stats *stats,
+                            nq_error *err);
 
 /* ---- Comparing two models on the same samples (what `npuquant compare` does) ---- */
 
@@ -253,18 +497,21 @@ typedef struct nq_compare_report nq_compare_report;
  * an int8/uint8 input of either model is quantized from them with that
  * input's own parameters. Both models need the same number of inputs and
  * outputs with the same element counts. opts may be NULL. */
-nq_status nq_compare(const nq_model *ref, const nq_model *test, int n_samples, nq_fill_fn fill, void *user,
+NQ_API nq_status nq_compare(const nq_model *ref, const nq_model *test, int n_samples, nq_fill_fn fill, void *user,
                      const nq_compare_options *opts, nq_compare_report **out, nq_error *err);
 /* nq_compare with the samples in memory, laid out as for nq_convert_arrays. */
-nq_status nq_compare_arrays(const nq_model *ref, const nq_model *test, const float *data, int n_samples,
+NQ_API nq_status nq_compare_arrays(const nq_model *ref, const nq_model *test, const float *data, int n_samples,
+                            const nq_compare_options *opts, nq_compare_report **out, nq_error *err);
+/* nq_compare with samples from a source (fill is asked for ref's inputs). */
+NQ_API nq_status nq_compare_source(const nq_model *ref, const nq_model *test, const nq_sample_source *src,
                             const nq_compare_options *opts, nq_compare_report **out, nq_error *err);
 /* The figures per model output (in output order) and, with per_tensor, per
  * matched tensor (in the reference model's tensor order). */
-int nq_compare_num_outputs(const nq_compare_report *r);
-int nq_compare_num_tensors(const nq_compare_report *r);
-nq_status nq_compare_output(const nq_compare_report *r, int i, nq_compare_figures *out, nq_error *err);
-nq_status nq_compare_tensor(const nq_compare_report *r, int i, nq_compare_figures *out, nq_error *err);
-void nq_compare_report_free(nq_compare_report *r);
+NQ_API int nq_compare_num_outputs(const nq_compare_report *r);
+NQ_API int nq_compare_num_tensors(const nq_compare_report *r);
+NQ_API nq_status nq_compare_output(const nq_compare_report *r, int i, nq_compare_figures *out, nq_error *err);
+NQ_API nq_status nq_compare_tensor(const nq_compare_report *r, int i, nq_compare_figures *out, nq_error *err);
+NQ_API void nq_compare_report_free(nq_compare_report *r);
 
 /* ---- Which nodes an NPU leaves to the CPU (what `inspect --npu` prints) ---- */
 
@@ -283,17 +530,19 @@ typedef struct nq_npu_result nq_npu_result;
 /* The known targets, comma separated: "imx8mp, ethos-u, edgetpu"
  * (i.MX 8M Plus through TFLite's VX delegate, Arm Ethos-U55/U65 through
  * Vela, Coral Edge TPU through edgetpu_compiler). */
-const char *nq_npu_targets(void);
+NQ_API const char *nq_npu_targets(void);
+/* 1 if `name` is one of the targets nq_npu_targets lists, else 0. */
+NQ_API int nq_npu_target_is_known(const char *name);
 /* Check every node of m for `target`; NQ_ERR_INVALID_ARG for an unknown
  * target. The result copies what it needs: it may outlive the model. */
-nq_status nq_npu_check_model(const nq_model *m, const char *target, nq_npu_result **out, nq_error *err);
-const char *nq_npu_result_target(const nq_npu_result *r); /* e.g. "i.MX 8M Plus NPU (VX delegate)" */
-int nq_npu_result_num_nodes(const nq_npu_result *r);
-int nq_npu_result_num_fallback(const nq_npu_result *r);
-int nq_npu_result_num_findings(const nq_npu_result *r);
+NQ_API nq_status nq_npu_check_model(const nq_model *m, const char *target, nq_npu_result **out, nq_error *err);
+NQ_API const char *nq_npu_result_target(const nq_npu_result *r); /* e.g. "i.MX 8M Plus NPU (VX delegate)" */
+NQ_API int nq_npu_result_num_nodes(const nq_npu_result *r);
+NQ_API int nq_npu_result_num_fallback(const nq_npu_result *r);
+NQ_API int nq_npu_result_num_findings(const nq_npu_result *r);
 /* Finding i: fallbacks in node order, then notes. */
-nq_status nq_npu_result_finding(const nq_npu_result *r, int i, nq_npu_finding_info *out, nq_error *err);
-void nq_npu_result_free(nq_npu_result *r);
+NQ_API nq_status nq_npu_result_finding(const nq_npu_result *r, int i, nq_npu_finding_info *out, nq_error *err);
+NQ_API void nq_npu_result_free(nq_npu_result *r);
 
 #ifdef __cplusplus
 }

@@ -10,7 +10,9 @@ over libnpuquant: the same library, and the same results, as the CLI.
     m.ops                    # [{op, version, count}], as `inspect --json`
 
     # 2. Quantize with representative samples (float32, preprocessed as in
-    #    training): an array [N, *input_shape], or one such array per input.
+    #    training): an array [N, *input_shape], or one such array per input;
+    #    load_samples reads image folders, .npy and .npz as `convert -d` does.
+    samples = npuquant.load_samples(m, "photos/", range="0..1")
     q = npuquant.convert(m, samples)
     q.save("net_int8.tflite")
 
@@ -38,13 +40,14 @@ from ._native import lib as _lib
 from ._native import text as _text
 from .model import Model
 from .quantize import NpuquantWarning, compare, convert
+from .samples import load_samples
 
 # Show the public names as npuquant.X (help(), tracebacks), not by the file defining them.
 for _cls in (Model, NpuquantError, InvalidArgumentError, NpuquantWarning):
     _cls.__module__ = __name__
 del _cls
 
-__all__ = ["Model", "convert", "compare", "npu_targets", "NpuquantError", "InvalidArgumentError", "NpuquantWarning"]
+__all__ = ["Model", "convert", "compare", "load_samples", "npu_targets", "NpuquantError", "InvalidArgumentError", "NpuquantWarning"]
 
 
 def npu_targets():

@@ -84,6 +84,22 @@ class NpuFinding(ctypes.Structure):
                 ("cpu_fallback", ctypes.c_int), ("reason", ctypes.c_char_p)]
 
 
+PP_MAX_CHANNELS = 4
+
+
+class Preprocess(ctypes.Structure):
+    # nq_preprocess: resize, antialias, color, norm (explicit-valued enums), then the values.
+    _fields_ = [("resize", ctypes.c_int), ("antialias", ctypes.c_int), ("color", ctypes.c_int),
+                ("norm", ctypes.c_int), ("mean", ctypes.c_float * PP_MAX_CHANNELS),
+                ("std", ctypes.c_float * PP_MAX_CHANNELS), ("scale", ctypes.c_float), ("offset", ctypes.c_float)]
+
+
+class DataOptions(ctypes.Structure):
+    # nq_data_options; struct_size is set by nq_data_options_init.
+    _fields_ = [("struct_size", ctypes.c_size_t), ("max_samples", ctypes.c_size_t), ("use_seed", ctypes.c_int),
+                ("seed", ctypes.c_uint64), ("channels_first", ctypes.c_int)]
+
+
 def _load_library():
     # $NPUQUANT_LIB first (tests point it at their build), then the source
     # tree's build/, then whatever the system loader finds.
@@ -140,6 +156,18 @@ _PROTOTYPES = {
     "nq_npu_result_num_findings": (_I, [P]),
     "nq_npu_result_finding": (_I, [P, _I, ctypes.POINTER(NpuFinding), _E]),
     "nq_npu_result_free": (None, [P]),
+    "nq_preprocess_default": (None, [ctypes.POINTER(Preprocess)]),
+    "nq_preprocess_set_range": (_I, [ctypes.POINTER(Preprocess), _S, _E]),
+    "nq_parse_float_list": (_I, [_S, _S, ctypes.POINTER(ctypes.c_float), _I, ctypes.POINTER(_I), _E]),
+    "nq_data_options_init": (None, [ctypes.POINTER(DataOptions)]),
+    "nq_dataset_open_input": (_I, [P, P, _I, ctypes.POINTER(Preprocess), ctypes.POINTER(DataOptions),
+                                   ctypes.POINTER(P), _E]),
+    "nq_dataset_free": (None, [P]),
+    "nq_dataset_count": (ctypes.c_size_t, [P]),
+    "nq_dataset_sample_elems": (ctypes.c_size_t, [P]),
+    "nq_dataset_get": (_I, [P, ctypes.c_size_t, ctypes.POINTER(ctypes.c_float), _E]),
+    "nq_dataset_name": (_S, [P, ctypes.c_size_t]),
+    "nq_dataset_notes": (_S, [P]),
 }
 for _name, (_res, _args) in _PROTOTYPES.items():
     _fn = getattr(lib, _name)

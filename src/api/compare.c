@@ -17,14 +17,29 @@ struct nq_compare_report {
 
 nq_status nq_compare(const nq_model *ref, const nq_model *test, int n_samples, nq_fill_fn fill, void *user,
                      const nq_compare_options *opts, nq_compare_report **out, nq_error *err) {
+  nq_sample_source src;
+  nq_sample_source_init(&src);
+  src.n_samples = n_samples;
+  src.fill = fill;
+  src.ctx = user;
+  return nq_compare_source(ref, test, &src, opts, out, err);
+}
+
+nq_status nq_compare_source(const nq_model *ref, const nq_model *test, const nq_sample_source *src,
+                            const nq_compare_options *opts, nq_compare_report **out, nq_error *err) {
   nq_error scratch;
   if (!err) err = &scratch;
   if (!out) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_compare: out is NULL");
   *out = NULL;
   if (!ref || !ref->graph || !test || !test->graph)
     return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_compare: the reference or the test model is NULL");
-  if (!fill) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_compare: fill is NULL");
-  if (n_samples < 1) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_compare: %d samples; at least 1 is needed", n_samples);
+  if (!src || !src->fill) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_compare: fill is NULL");
+  if (src->struct_size < sizeof(nq_sample_source))
+    return nq_fail(err, NQ_ERR_INVALID_ARG,
+                   "nq_compare: sample source struct_size %zu, %zu expected (use nq_sample_source_init)",
+                   src->struct_size, sizeof(nq_sample_source));
+  if (src->n_samples < 1)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_compare: %d samples; at least 1 is needed", src->n_samples);
   nq_compare_options none;
   memset(&none, 0, sizeof none);
   if (!opts) opts = &none;
@@ -34,11 +49,6 @@ nq_status nq_compare(const nq_model *ref, const nq_model *test, int n_samples, n
     return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_compare: num_threads %d; 0 (all cores) or more expected",
                    opts->num_threads);
 
-  nq_sample_source src;
-  memset(&src, 0, sizeof src);
-  src.n_samples = n_samples;
-  src.fill = fill;
-  src.ctx = user;
   nq_session_options so;
   memset(&so, 0, sizeof so);
   so.num_threads = opts->num_threads;
@@ -46,7 +56,7 @@ nq_status nq_compare(const nq_model *ref, const nq_model *test, int n_samples, n
 
   nq_compare_report *r = calloc(1, sizeof *r);
   if (!r) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for a comparison report");
-  nq_status st = nq_compare_models(ref, test, &src, opts->per_tensor != 0, opts->labels,
+  nq_status st = nq_compare_models(ref->graph, test->graph, src, opts->per_tensor != 0, opts->labels,
                                    opts->labels ? opts->n_labels : 0, &so, &r->res, err);
   if (st != NQ_OK) {
     nq_compare_result_free(&r->res); /* safe on what a failing compare left */

@@ -8,7 +8,6 @@
 #include <time.h>
 
 #include "api/array_source.h"
-#include "api/convert_internal.h"
 #include "api/model_internal.h"
 #include "calib/calibrate.h"
 #include "calib/range_refine.h"
@@ -31,10 +30,22 @@ static double now_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source *src,
-                            const nq_convert_options *opts, nq_model **out, nq_convert_report *rep,
-                            nq_error *err) {
-  nq_convert_report scratch_rep;
+nq_status nq_convert_options_set_calibration(nq_convert_options *o, const char *method, nq_error *err) {
+  nq_error scratch;
+  if (!err) err = &scratch;
+  if (!o || !method) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert_options_set_calibration: NULL argument");
+  nq_calib_options co;
+  NQ_TRY(nq_calib_parse(method, &co, err));
+  o->calibration = (int)co.method;
+  o->percentile = co.percentile;
+  return NQ_OK;
+}
+
+/* The pipeline: [int8 rewrites and equalization on a copy] -> calibrate ->
+ * [refine ranges] -> quantize -> [bias correction]. */
+static nq_status convert(const nq_model *float_model, const nq_sample_source *src, const nq_convert_options *opts,
+                         nq_model **out, nq_convert_stats *rep, nq_error *err) {
+  nq_convert_stats scratch_rep;
   if (!rep) rep = &scratch_rep;
   memset(rep, 0, sizeof *rep);
   *out = NULL;
@@ -75,9 +86,9 @@ nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source 
     fm = eq;
   }
   nq_ranges ranges;
-  nq_status st = nq_calibrate(fm, src, &so, &ranges, err);
+  nq_status st = nq_calibrate(fm->graph, src, &so, &ranges, err);
   if (st == NQ_OK) {
-    st = nq_refine_ranges(fm, src, &so, &co, &ranges, err);
+    st = nq_refine_ranges(fm->graph, src, &so, &co, &ranges, err);
     if (st != NQ_OK) nq_ranges_free(&ranges);
   }
   rep->seconds_calibrate = now_s() - t0;
@@ -90,7 +101,7 @@ nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source 
   /* keep the source path: saving refuses to write over the float model */
   if (st == NQ_OK) st = nq_model_wrap(qg, float_model->path, out, err);
   if (st == NQ_OK && opts->bias_correct) {
-    st = nq_bias_correct(fm, *out, src, &so, &rep->bias_corrected_layers, err);
+    st = nq_bias_correct(fm->graph, (*out)->graph, src, &so, &rep->bias_corrected_layers, err);
     if (st != NQ_OK) {
       nq_model_free(*out);
       *out = NULL;
@@ -98,6 +109,37 @@ nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source 
   }
   rep->seconds_quantize = now_s() - t0;
   nq_model_free(eq);
+  return st;
+}
+
+nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source *src,
+                            const nq_convert_options *opts, nq_model **out, nq_convert_stats *stats,
+                            nq_error *err) {
+  nq_error scratch;
+  if (!err) err = &scratch;
+  if (!out) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert_source: out is NULL");
+  *out = NULL;
+  if (!float_model || !float_model->graph || !src || !src->fill)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert_source: model, source or fill is NULL");
+  if (src->struct_size < sizeof(nq_sample_source))
+    return nq_fail(err, NQ_ERR_INVALID_ARG,
+                   "nq_convert_source: sample source struct_size %zu, %zu expected (use nq_sample_source_init)",
+                   src->struct_size, sizeof(nq_sample_source));
+  if (src->n_samples < 1)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert_source: %d samples; at least 1 is needed", src->n_samples);
+  if (stats && stats->struct_size < sizeof stats->struct_size)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert_source: stats struct_size is not set");
+  nq_convert_options defaults;
+  nq_convert_options_init(&defaults);
+  nq_convert_stats full;
+  memset(&full, 0, sizeof full);
+  nq_status st = convert(float_model, src, opts ? opts : &defaults, out, &full, err);
+  /* Fill only what the caller's (possibly older, smaller) struct holds. */
+  if (stats) {
+    size_t n = stats->struct_size < sizeof full ? stats->struct_size : sizeof full;
+    full.struct_size = stats->struct_size;
+    memcpy(stats, &full, n);
+  }
   return st;
 }
 
@@ -111,11 +153,11 @@ nq_status nq_convert(const nq_model *float_model, int n_samples, nq_fill_fn fill
   nq_convert_options defaults;
   nq_convert_options_init(&defaults);
   nq_sample_source src;
-  memset(&src, 0, sizeof src);
+  nq_sample_source_init(&src);
   src.n_samples = n_samples;
   src.fill = fill;
   src.ctx = user;
-  return nq_convert_source(float_model, &src, opts ? opts : &defaults, out, NULL, err);
+  return convert(float_model, &src, opts ? opts : &defaults, out, NULL, err);
 }
 
 nq_status nq_convert_arrays(const nq_model *float_model, const float *data, int n_samples,

@@ -12,6 +12,7 @@
 #include "api/model_internal.h"
 #include "core/status.h"
 #include "frontends/tflite/tflite_reader.h"
+#include "writers/tflite/tflite_write.h"
 
 /* Largest model file npuquant reads; flatbuffers cannot address more. */
 #define NQ_MAX_MODEL_FILE ((size_t)0x7fffffff)
@@ -119,7 +120,7 @@ typedef struct format_entry {
 
 static const format_entry formats[] = {
 #define NQ_FORMAT(name, desc) {desc, nq_##name##_probe, nq_##name##_load},
-#include "api/formats.def"
+#include "frontends/formats.def"
 #undef NQ_FORMAT
 };
 
@@ -233,4 +234,11 @@ nq_status nq_model_output(const nq_model *m, int i, nq_tensor_info *out, nq_erro
     return nq_fail(err, NQ_ERR_INVALID_ARG, "output %d: the model has %d outputs", i, m->graph->n_outputs);
   describe(m->graph, m->graph->outputs[i], out);
   return NQ_OK;
+}
+
+nq_status nq_model_save_tflite(const nq_model *m, const char *path, nq_error *err) {
+  if (!m || !m->graph) return nq_fail(err, NQ_ERR_INVALID_ARG, "save: no model given");
+  if (!path || !*path) return nq_fail(err, NQ_ERR_INVALID_ARG, "save: no output path given");
+  /* m->path is the file the model came from: never write over it. */
+  return nq_tflite_write_file(m->graph, path, m->path, err);
 }

@@ -1,4 +1,5 @@
 /* Describing a model's nodes to callers (nq_model_num_nodes, nq_model_node). */
+#include <stdio.h>
 #include <string.h>
 
 #include "api/model_internal.h"
@@ -34,4 +35,13 @@ nq_status nq_model_node(const nq_model *m, int i, nq_node_info *out, nq_error *e
   out->inputs = nd->in;
   out->outputs = nd->out;
   return NQ_OK;
+}
+
+const char *nq_model_node_label(const nq_model *m, int i, char *buf, size_t n) {
+  if (!buf || n == 0) return buf;
+  if (!m || !m->graph) {
+    snprintf(buf, n, "node %d", i);
+    return buf;
+  }
+  return nq_node_label(m->graph, i, buf, n);
 }

@@ -88,3 +88,5 @@ nq_status nq_npu_result_finding(const nq_npu_result *r, int i, nq_npu_finding_in
   out->reason = f->reason;
   return NQ_OK;
 }
+
+int nq_npu_target_is_known(const char *name) { return name && nq_npu_target_known(name); }

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/model_internal.h"
 #include "calib/feed.h"
 #include "core/status.h"
+#include "exec/engine.h"
 
 static const char *sample_name(const nq_sample_source *src, int i, char *buf, size_t n) {
   const char *nm = src->name ? src->name(src->ctx, i) : NULL;
@@ -39,13 +39,12 @@ static nq_status observe(const nq_graph *g, int t, const float *v, size_t n, nq_
   return NQ_OK;
 }
 
-nq_status nq_calibrate(const nq_model *m, const nq_sample_source *src, const nq_session_options *opts,
+nq_status nq_calibrate(const nq_graph *g, const nq_sample_source *src, const nq_session_options *opts,
                        nq_ranges *out, nq_error *err) {
-  const nq_graph *g = m->graph;
   if (src->n_samples <= 0) return nq_fail(err, NQ_ERR_INVALID_ARG, "calibration needs at least one sample");
   NQ_TRY(nq_ranges_init(out, g->n_tensors, err));
   nq_session *s = NULL;
-  nq_status st = nq_session_create(m, opts, &s, err);
+  nq_status st = nq_engine_create(g, opts, &s, err);
   if (st == NQ_OK) st = nq_session_keep_all_tensors(s, err);
   nq_feeder feeder = {0};
   if (st == NQ_OK) st = nq_feeder_init(&feeder, g, err);

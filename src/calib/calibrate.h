@@ -14,19 +14,10 @@
 #include "npuquant.h"
 #include "quant/quantize.h"
 
-typedef struct nq_sample_source {
-  int n_samples;
-  nq_status (*fill)(void *ctx, int sample, int input, float *dst, size_t n, nq_error *err);
-  /* A printable name of a sample for messages ("img/cat.jpg"); may be NULL. */
-  const char *(*name)(void *ctx, int sample);
-  void *ctx;
-  /* Called after each sample (a progress bar); may be NULL. */
-  void (*progress)(void *ctx, int done, int total);
-  void *progress_ctx;
-} nq_sample_source;
+/* nq_sample_source is public (include/npuquant.h). */
 
-/* Fill `out` (initialised here, indexed like the model's tensors). */
-nq_status nq_calibrate(const nq_model *m, const nq_sample_source *src, const nq_session_options *opts,
+/* Fill `out` (initialised here, indexed like g's tensors). */
+nq_status nq_calibrate(const nq_graph *g, const nq_sample_source *src, const nq_session_options *opts,
                        nq_ranges *out, nq_error *err);
 
 #endif

@@ -34,43 +34,12 @@
 #include "calib/image_decode.h"
 #include "npuquant.h"
 
-typedef enum nq_resize_mode { NQ_RESIZE_STRETCH = 0, NQ_RESIZE_CROP = 1 } nq_resize_mode;
+/* nq_resize_mode, nq_color, nq_norm and nq_preprocess are public
+ * (include/npuquant.h), with nq_preprocess_default, nq_preprocess_set_range,
+ * nq_parse_float_list and nq_preprocess_affine. */
 
-typedef enum nq_color {
-  NQ_COLOR_AUTO = 0, /* from the input's channel count */
-  NQ_COLOR_RGB = 1,
-  NQ_COLOR_BGR = 2,
-  NQ_COLOR_GRAY = 3
-} nq_color;
 
-typedef enum nq_norm {
-  NQ_NORM_NONE = 0,
-  NQ_NORM_MEAN_STD = 1,
-  NQ_NORM_SCALE_OFFSET = 2
-} nq_norm;
 
-#define NQ_PP_MAX_CHANNELS 4
-
-typedef struct nq_preprocess {
-  nq_resize_mode resize;
-  int antialias; /* 1: widen the filter when downscaling (default) */
-  nq_color color;
-  nq_norm norm;
-  float mean[NQ_PP_MAX_CHANNELS]; /* per channel, in output channel order */
-  float std[NQ_PP_MAX_CHANNELS];
-  float scale, offset;
-} nq_preprocess;
-
-/* stretch, antialias on, colour auto, no normalisation (raw 0..255). */
-void nq_preprocess_default(nq_preprocess *pp);
-
-/* Apply a range preset: "0..255", "0..1" or "-1..1". */
-nq_status nq_preprocess_set_range(nq_preprocess *pp, const char *range, nq_error *err);
-
-/* Parse "v" or "v1,v2,v3" into out[0..max); one value is broadcast to all
- * max entries. *n receives how many were given. For --mean / --std. */
-nq_status nq_parse_float_list(const char *s, const char *what, float *out, int max, int *n,
-                              nq_error *err);
 
 /* Set one option from its command-line spelling, for the CLI:
  *   resize  stretch | crop          color  auto | rgb | bgr | gray
@@ -80,8 +49,6 @@ nq_status nq_parse_float_list(const char *s, const char *what, float *out, int m
  * Mixing mean/std with scale/offset (or a range) is an error. */
 nq_status nq_preprocess_set(nq_preprocess *pp, const char *key, const char *value, nq_error *err);
 
-/* The per-channel affine map v = pixel * a + b that pp applies. */
-void nq_preprocess_affine(const nq_preprocess *pp, int channel, float *a, float *b);
 
 /* Check pp (std != 0, finite values, colour vs channel count) for an input
  * with `channels` channels. `what` names the input in messages. */

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/model_internal.h"
 #include "calib/feed.h"
 #include "core/status.h"
+#include "exec/engine.h"
 
 #define NBINS 2048
 
@@ -69,10 +69,9 @@ static double mse_for(const uint64_t *h, float lo, float hi, float a, float b) {
   return e;
 }
 
-nq_status nq_refine_ranges(const nq_model *m, const nq_sample_source *src, const nq_session_options *opts,
+nq_status nq_refine_ranges(const nq_graph *g, const nq_sample_source *src, const nq_session_options *opts,
                            const nq_calib_options *co, nq_ranges *r, nq_error *err) {
   if (co->method == NQ_CALIB_MINMAX) return NQ_OK;
-  const nq_graph *g = m->graph;
   int n = g->n_tensors;
   uint64_t **hist = calloc((size_t)(n ? n : 1), sizeof *hist);
   if (!hist) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for calibration histograms");
@@ -81,7 +80,7 @@ nq_status nq_refine_ranges(const nq_model *m, const nq_sample_source *src, const
     if (observed(g, r, t) && !(hist[t] = calloc(NBINS, sizeof(uint64_t))))
       st = nq_fail(err, NQ_ERR_NOMEM, "out of memory for calibration histograms");
   nq_session *s = NULL;
-  if (st == NQ_OK) st = nq_session_create(m, opts, &s, err);
+  if (st == NQ_OK) st = nq_engine_create(g, opts, &s, err);
   if (st == NQ_OK) st = nq_session_keep_all_tensors(s, err);
   nq_feeder feeder = {0};
   if (st == NQ_OK) st = nq_feeder_init(&feeder, g, err);

@@ -33,8 +33,8 @@ typedef struct nq_calib_options {
 /* Parse "minmax", "percentile", "percentile:99.9" or "mse". */
 nq_status nq_calib_parse(const char *s, nq_calib_options *out, nq_error *err);
 
-/* Refine `r` (from nq_calibrate on the same model and samples). */
-nq_status nq_refine_ranges(const nq_model *m, const nq_sample_source *src, const nq_session_options *opts,
+/* Refine `r` (from nq_calibrate on the same graph and samples). */
+nq_status nq_refine_ranges(const nq_graph *g, const nq_sample_source *src, const nq_session_options *opts,
                            const nq_calib_options *co, nq_ranges *r, nq_error *err);
 
 #endif

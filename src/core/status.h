@@ -22,8 +22,8 @@
 #define NQ_PRINTF(a, b)
 #endif
 
-nq_status nq_fail(nq_error *err, nq_status code, const char *fmt, ...) NQ_PRINTF(3, 4);
-nq_status nq_prefix(nq_error *err, const char *fmt, ...) NQ_PRINTF(2, 3);
+/* nq_fail() and nq_prefix() are public (include/npuquant.h): callbacks
+ * that the library calls report their failures with them too. */
 void nq_error_clear(nq_error *err);
 
 /* Propagate a failing status: NQ_TRY(expr) returns from the caller. */

@@ -39,20 +39,11 @@
 
 #include "npuquant.h"
 
-#define NQ_NPY_MAX_RANK 6                  /* same as the graph IR (NQ_MAX_RANK) */
 #define NQ_NPY_MAX_HEADER (1u << 16)       /* bytes of header dict we accept (numpy writes < 200) */
 #define NQ_NPY_MAX_ELEMS ((size_t)1 << 34) /* element bound, on top of the size checks */
 
-/* An n-dimensional array in C order. `data` is malloc'd (never NULL after a
- * successful read, even for zero elements) and owned by the array. */
-typedef struct nq_array {
-  nq_dtype type;
-  int rank; /* 0..NQ_NPY_MAX_RANK; rank 0 is a scalar with one element */
-  int32_t shape[NQ_NPY_MAX_RANK];
-  size_t nelems;
-  size_t nbytes; /* nelems * nq_dtype_size(type) */
-  void *data;
-} nq_array;
+/* nq_array, NQ_NPY_MAX_RANK (6, as the IR's NQ_MAX_RANK), nq_npy_read_file,
+ * nq_npy_write_file and nq_array_free are public (include/npuquant.h). */
 
 /* What a header says, without the data: enough to check a shape or to read a
  * slice of a large file yourself. data_offset is where the data begins. */
@@ -74,19 +65,10 @@ typedef struct nq_npy_header {
 nq_status nq_npy_parse_header(const void *buf, size_t size, const char *name, nq_npy_header *out,
                               nq_error *err);
 
-/* Read a whole .npy from a file. On failure *out is left zeroed. */
-nq_status nq_npy_read_file(const char *path, nq_array *out, nq_error *err);
 /* Read a whole .npy held in memory (size must be exactly header + data). */
 nq_status nq_npy_read_mem(const void *buf, size_t size, const char *name, nq_array *out, nq_error *err);
 
-/* Write an array as .npy v1.0, atomically (core/atomic_file: temp file in
- * the same folder, then rename). `data` holds nelems * nq_dtype_size(type)
- * bytes in C order (may be NULL when that is 0). */
-nq_status nq_npy_write_file(const char *path, nq_dtype type, int rank, const int32_t *shape, const void *data,
-                            nq_error *err);
 
-/* Release an array's data and zero it (safe on a zeroed array). */
-void nq_array_free(nq_array *a);
 
 /* The numpy descr for a type ("<f4", "|i1", ...). */
 const char *nq_npy_descr(nq_dtype t);

@@ -4,25 +4,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/model_internal.h"
 #include "calib/feed.h"
 #include "core/status.h"
+#include "exec/engine.h"
 
-/* fs: a session of the float model fm (created once: fm never changes);
+/* fs: a session of the float graph fg (created once: fg never changes);
  * the int8 session is made here, because each corrected bias changes what
  * the kernels prepare. */
-static nq_status correct_layer(const nq_model *fm, nq_session *fs, nq_model *qm, int node,
+static nq_status correct_layer(const nq_graph *fg, nq_session *fs, nq_graph *qg, int node,
                                const nq_sample_source *src, const nq_session_options *opts, nq_feeder *feeder,
                                bool *changed, nq_error *err) {
-  nq_graph *qg = qm->graph;
   const nq_node *n = &qg->nodes[node];
   *changed = false;
   int bias = n->n_in > 2 ? n->in[2] : -1, out = n->out[0];
   if (n->op == NQ_OP_TRANSPOSE_CONV || bias < 0) return NQ_OK;
   nq_tensor *bt = &qg->tensors[bias], *ot = &qg->tensors[out];
   if (bt->type != NQ_INT32 || !bt->data || ot->type != NQ_INT8 || ot->q.n != 1 || bt->q.n < 1) return NQ_OK;
-  int ft = nq_graph_find_tensor(fm->graph, ot->name);
-  if (ft < 0 || fm->graph->tensors[ft].type != NQ_FLOAT32) return NQ_OK;
+  int ft = nq_graph_find_tensor(fg, ot->name);
+  if (ft < 0 || fg->tensors[ft].type != NQ_FLOAT32) return NQ_OK;
   int ch = ot->shape[ot->rank - 1];
   if ((int)nq_tensor_elems(bt) != ch) return NQ_OK;
   float lo = -INFINITY, hi = INFINITY;
@@ -33,10 +32,10 @@ static nq_status correct_layer(const nq_model *fm, nq_session *fs, nq_model *qm,
   size_t *cnt = calloc((size_t)ch, sizeof(size_t));
   nq_session *qs = NULL;
   nq_status st = sum && cnt ? NQ_OK : nq_fail(err, NQ_ERR_NOMEM, "out of memory");
-  if (st == NQ_OK) st = nq_session_create(qm, opts, &qs, err);
+  if (st == NQ_OK) st = nq_engine_create(qg, opts, &qs, err);
   if (st == NQ_OK) st = nq_session_keep_all_tensors(qs, err);
   nq_session *both[2] = {fs, qs};
-  const nq_graph *graphs[2] = {fm->graph, qm->graph};
+  const nq_graph *graphs[2] = {fg, qg};
   float sc = ot->q.scale[0];
   int64_t zp = ot->q.zero_point[0];
   for (int k = 0; k < src->n_samples && st == NQ_OK; k++) {
@@ -80,20 +79,19 @@ static nq_status correct_layer(const nq_model *fm, nq_session *fs, nq_model *qm,
   return st;
 }
 
-nq_status nq_bias_correct(const nq_model *float_model, nq_model *int8_model, const nq_sample_source *src,
+nq_status nq_bias_correct(const nq_graph *float_graph, nq_graph *int8_graph, const nq_sample_source *src,
                           const nq_session_options *opts, int *n_layers, nq_error *err) {
   *n_layers = 0;
-  const nq_graph *qg = int8_model->graph;
   nq_feeder feeder = {0};
   nq_session *fs = NULL;
-  nq_status st = nq_feeder_init(&feeder, float_model->graph, err);
-  if (st == NQ_OK) st = nq_session_create(float_model, opts, &fs, err);
+  nq_status st = nq_feeder_init(&feeder, float_graph, err);
+  if (st == NQ_OK) st = nq_engine_create(float_graph, opts, &fs, err);
   if (st == NQ_OK) st = nq_session_keep_all_tensors(fs, err);
-  for (int i = 0; i < qg->n_nodes && st == NQ_OK; i++) {
-    nq_op op = qg->nodes[i].op;
+  for (int i = 0; i < int8_graph->n_nodes && st == NQ_OK; i++) {
+    nq_op op = int8_graph->nodes[i].op;
     if (op != NQ_OP_CONV_2D && op != NQ_OP_DEPTHWISE_CONV_2D && op != NQ_OP_FULLY_CONNECTED) continue;
     bool changed;
-    st = correct_layer(float_model, fs, int8_model, i, src, opts, &feeder, &changed, err);
+    st = correct_layer(float_graph, fs, int8_graph, i, src, opts, &feeder, &changed, err);
     if (changed) (*n_layers)++;
   }
   nq_session_free(fs);

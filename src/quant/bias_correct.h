@@ -19,9 +19,9 @@
 #include "calib/calibrate.h"
 #include "npuquant.h"
 
-/* Correct the biases of `int8_model` (in place) against `float_model`, the
+/* Correct the biases of `int8_graph` (in place) against `float_graph`, the
  * float graph it was quantized from (tensors matched by name). */
-nq_status nq_bias_correct(const nq_model *float_model, nq_model *int8_model, const nq_sample_source *src,
+nq_status nq_bias_correct(const nq_graph *float_graph, nq_graph *int8_graph, const nq_sample_source *src,
                           const nq_session_options *opts, int *n_layers, nq_error *err);
 
 #endif

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/model_internal.h"
 #include "calib/feed.h"
 #include "core/status.h"
+#include "exec/engine.h"
 #include "quant/qparams.h"
 
 double nq_metrics_sqnr_db(const nq_metrics *m) {
@@ -125,14 +125,13 @@ static nq_status same_size(const nq_graph *rg, int tr, const nq_graph *tg, int t
                  i, a->name ? a->name : "?", nq_tensor_elems(a), b->name ? b->name : "?", nq_tensor_elems(b));
 }
 
-nq_status nq_compare_models(const nq_model *ref, const nq_model *test, const nq_sample_source *src,
+nq_status nq_compare_models(const nq_graph *rg, const nq_graph *tg, const nq_sample_source *src,
                             bool per_tensor, const int32_t *labels, size_t n_labels,
                             const nq_session_options *opts, nq_compare_result *out, nq_error *err) {
   memset(out, 0, sizeof *out);
   if (labels && n_labels != (size_t)src->n_samples)
     return nq_fail(err, NQ_ERR_INVALID_ARG, "%zu labels for %d samples: one label per sample expected", n_labels,
                    src->n_samples);
-  const nq_graph *rg = ref->graph, *tg = test->graph;
   if (rg->n_inputs != tg->n_inputs || rg->n_outputs != tg->n_outputs)
     return nq_fail(err, NQ_ERR_INVALID_ARG, "the models differ in inputs/outputs (%d/%d vs %d/%d)", rg->n_inputs,
                    rg->n_outputs, tg->n_inputs, tg->n_outputs);
@@ -158,8 +157,8 @@ nq_status nq_compare_models(const nq_model *ref, const nq_model *test, const nq_
   }
 
   nq_session *rs = NULL, *ts = NULL;
-  nq_status st = nq_session_create(ref, opts, &rs, err);
-  if (st == NQ_OK) st = nq_session_create(test, opts, &ts, err);
+  nq_status st = nq_engine_create(rg, opts, &rs, err);
+  if (st == NQ_OK) st = nq_engine_create(tg, opts, &ts, err);
   if (st == NQ_OK && per_tensor) st = nq_session_keep_all_tensors(rs, err);
   if (st == NQ_OK && per_tensor) st = nq_session_keep_all_tensors(ts, err);
   size_t maxn = 1;

@@ -41,7 +41,7 @@ typedef struct nq_compare_result {
 /* labels: one class index per sample (n_labels == src->n_samples), or NULL;
  * with labels, each classifier output also counts how often each model's
  * top-1 equals the label (accuracy). */
-nq_status nq_compare_models(const nq_model *ref, const nq_model *test, const nq_sample_source *src,
+nq_status nq_compare_models(const nq_graph *ref, const nq_graph *test, const nq_sample_source *src,
                             bool per_tensor, const int32_t *labels, size_t n_labels,
                             const nq_session_options *opts, nq_compare_result *out, nq_error *err);
 void nq_compare_result_free(nq_compare_result *r);

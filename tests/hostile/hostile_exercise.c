@@ -183,7 +183,7 @@ static void convert_model(const nq_model *m, nq_rng *r, const char *desc, size_t
   nq_sample_source src = {.n_samples = 1, .fill = fill_sample, .ctx = &c};
   nq_session_options so = {.num_threads = 1};
   nq_compare_result cmp = {0};
-  if (outcome(nq_compare_models(m, q, &src, true, NULL, 0, &so, &cmp, &e), &e, "compare", desc, act, st))
+  if (outcome(nq_compare_models(m->graph, q->graph, &src, true, NULL, 0, &so, &cmp, &e), &e, "compare", desc, act, st))
     st->compares_ok++;
   nq_compare_result_free(&cmp);
   npu_reports(q->graph, desc, st);
@@ -199,7 +199,7 @@ static void compare_self(const nq_model *m, nq_rng *r, const char *desc, size_t 
   nq_session_options so = {.num_threads = 1, .single_rounding = nq_rng_int(r, 0, 1)};
   nq_compare_result cmp = {0};
   nq_error e = {0};
-  if (outcome(nq_compare_models(m, m, &src, nq_rng_int(r, 0, 1), NULL, 0, &so, &cmp, &e), &e, "compare", desc, act, st))
+  if (outcome(nq_compare_models(m->graph, m->graph, &src, nq_rng_int(r, 0, 1), NULL, 0, &so, &cmp, &e), &e, "compare", desc, act, st))
     st->compares_ok++;
   nq_compare_result_free(&cmp);
 }

@@ -79,7 +79,7 @@ static void empty_arena(void) {
   nq_session_free(s);
   nq_sample_source src = {.n_samples = 1, .fill = fill_none};
   nq_compare_result cmp = {0};
-  CHECKF(nq_compare_models(m, m, &src, true, NULL, 0, NULL, &cmp, &e) == NQ_OK, "compare empty: %s", e.msg);
+  CHECKF(nq_compare_models(m->graph, m->graph, &src, true, NULL, 0, NULL, &cmp, &e) == NQ_OK, "compare empty: %s", e.msg);
   nq_compare_result_free(&cmp);
   nq_model_free(m);
 }
@@ -110,7 +110,7 @@ static void compare_hostile_zero_point(void) {
   CHECK(nq_model_wrap(g, NULL, &m, &e) == NQ_OK);
   nq_sample_source src = {.n_samples = 1, .fill = fill_none};
   nq_compare_result cmp = {0};
-  nq_status st = nq_compare_models(m, m, &src, false, NULL, 0, NULL, &cmp, &e);
+  nq_status st = nq_compare_models(m->graph, m->graph, &src, false, NULL, 0, NULL, &cmp, &e);
   if (getenv("NQ_HOSTILE_VERBOSE")) fprintf(stderr, "compare zero point: %s\n", e.msg);
   CHECKF(st != NQ_OK && st != NQ_ERR_INTERNAL && strstr(e.msg, "zero point"), "compare zero point: %d '%s'", (int)st,
          e.msg);

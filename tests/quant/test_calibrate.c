@@ -79,8 +79,8 @@ static void test_refine(void) {
   for (int k = 0; k < 3; k++) {
     nq_ranges r;
     CHECK(nq_calib_parse(methods[k], &co, &err) == NQ_OK);
-    CHECKF(nq_calibrate(m, &src, NULL, &r, &err) == NQ_OK, "%s", err.msg);
-    CHECKF(nq_refine_ranges(m, &src, NULL, &co, &r, &err) == NQ_OK, "%s", err.msg);
+    CHECKF(nq_calibrate(m->graph, &src, NULL, &r, &err) == NQ_OK, "%s", err.msg);
+    CHECKF(nq_refine_ranges(m->graph, &src, NULL, &co, &r, &err) == NQ_OK, "%s", err.msg);
     maxes[k] = r.max[4];
     CHECK(r.min[4] >= 0.0f && r.max[4] <= 100.0f);
     nq_ranges_free(&r);
@@ -103,7 +103,7 @@ int main(void) {
   nq_error err = {0};
   nq_ranges r;
   nq_model *m = build(2.0f, 4.0f);
-  CHECKF(nq_calibrate(m, &src, NULL, &r, &err) == NQ_OK, "%s", err.msg);
+  CHECKF(nq_calibrate(m->graph, &src, NULL, &r, &err) == NQ_OK, "%s", err.msg);
   if (r.n) {
     /* x over all samples: min -4, max 3; y = 2x: [-8, 6]; z = y / 4: [-2, 1.5] */
     CHECK(r.seen[0] && r.min[0] == -4 && r.max[0] == 3);
@@ -115,7 +115,7 @@ int main(void) {
   nq_model_free(m);
 
   m = build(2.0f, 0.0f); /* z = y / 0: infinite (and NaN for 0 / 0) */
-  CHECK(nq_calibrate(m, &src, NULL, &r, &err) == NQ_ERR_NUMERIC);
+  CHECK(nq_calibrate(m->graph, &src, NULL, &r, &err) == NQ_ERR_NUMERIC);
   CHECKF(strstr(err.msg, "'z'") && strstr(err.msg, "first.npy"), "message: %s", err.msg);
   nq_model_free(m);
   return nq_test_finish("test_calibrate");

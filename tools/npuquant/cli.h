@@ -2,6 +2,8 @@
  * Shared pieces of the npuquant command-line tool.
  *
  * The CLI only parses arguments, calls the public library API and prints.
+ * It includes include/npuquant.h and nothing from src/ (a test checks), so
+ * whatever it does a program or the Python binding can do too.
  * Conventions every command follows:
  *   - errors go to stderr as one line "npuquant: <message>" (cli_error);
  *   - the process exit code says what kind of failure it was (below), and
@@ -70,6 +72,13 @@ const char *cli_shape_str(const int32_t *shape, int rank, char *buf, size_t n);
 /* Turn getopt_long's '?' / ':' result into a usage error naming the
  * offending option (commands set opterr = 0 and start optstring with ':'). */
 int cli_getopt_error(const char *cmd, int c, char **argv);
+
+/* Propagate a failing library status: CLI_TRY(expr) returns it. */
+#define CLI_TRY(expr)                     \
+  do {                                    \
+    nq_status cli_try_s_ = (expr);        \
+    if (cli_try_s_ != NQ_OK) return cli_try_s_; \
+  } while (0)
 
 /* Print a --help text and return CLI_OK. */
 int cli_print_help(const char *text);

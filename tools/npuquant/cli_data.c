@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "core/status.h"
 
 enum {
   OPT_SAMPLES = CLI_DATA_OPT_BASE,
@@ -173,21 +172,13 @@ nq_status cli_data_open(const cli_data_opts *o, const char *const *paths, int n_
   d->tty = !o->quiet && isatty(2);
   nq_status st = NQ_OK;
   for (int i = 0; i < n_in && st == NQ_OK; i++) {
-    nq_tensor_info ti;
-    st = nq_model_input(m, i, &ti, err);
-    if (st != NQ_OK) break;
-    nq_input_spec spec;
-    memset(&spec, 0, sizeof spec);
-    spec.name = ti.name;
-    spec.rank = ti.rank;
-    memcpy(spec.shape, ti.shape, sizeof spec.shape);
-    spec.channels_first = o->channels_first;
-    nq_dataset_options dopt;
-    memset(&dopt, 0, sizeof dopt);
+    nq_data_options dopt;
+    nq_data_options_init(&dopt);
     dopt.max_samples = (size_t)o->samples;
     dopt.use_seed = o->use_seed;
     dopt.seed = o->seed;
-    st = nq_dataset_open(paths[i], &spec, &o->pp, &dopt, &d->ds[i], err);
+    dopt.channels_first = o->channels_first;
+    st = nq_dataset_open_input(paths[i], m, i, &o->pp, &dopt, &d->ds[i], err);
     if (st != NQ_OK) break;
     d->n++;
     size_t c = nq_dataset_count(d->ds[i]);
@@ -205,7 +196,7 @@ nq_status cli_data_open(const cli_data_opts *o, const char *const *paths, int n_
     cli_data_close(d);
     return st;
   }
-  memset(src, 0, sizeof *src);
+  nq_sample_source_init(src);
   src->n_samples = (int)d->count;
   src->fill = fill;
   src->name = name;

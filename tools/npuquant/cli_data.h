@@ -11,8 +11,6 @@
 
 #include <getopt.h>
 
-#include "calib/calibrate.h"
-#include "calib/dataset.h"
 #include "npuquant.h"
 
 enum { CLI_DATA_MAX_INPUTS = 16 };

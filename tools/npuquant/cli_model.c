@@ -6,9 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "api/formats.h"
 #include "cli.h"
-#include "core/status.h"
 
 /* The load options of this process (one model-loading command per run). */
 static nq_load_options load_opts;

@@ -2,45 +2,48 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "api/model_internal.h"
 #include "cli.h"
 #include "json_out.h"
-#include "report/npu.h"
-#include "writers/tflite/op_version.h"
 
 typedef struct op_count {
-  nq_op op;
+  const char *op;
   int version, count;
 } op_count;
 
-/* Ops of a graph grouped by (op, version) in first-use order. */
-static int count_ops(const nq_graph *g, op_count *out, int cap) {
-  int n = 0;
-  for (int i = 0; i < g->n_nodes; i++) {
-    const nq_node *nd = &g->nodes[i];
-    int v = nd->version > 0 ? nd->version : nq_tflite_op_version(g, nd);
+/* Ops of a model grouped by (op, version) in first-use order; *out is
+ * malloc'd (one slot per node at most). Returns the count, -1 when out of
+ * memory. */
+static int count_ops(const nq_model *m, op_count **out) {
+  int nodes = nq_model_num_nodes(m), n = 0;
+  op_count *oc = malloc(sizeof *oc * (size_t)(nodes > 0 ? nodes : 1));
+  *out = oc;
+  if (!oc) return -1;
+  for (int i = 0; i < nodes; i++) {
+    nq_node_info nd;
+    if (nq_model_node(m, i, &nd, NULL) != NQ_OK) continue;
     int k = 0;
-    while (k < n && !(out[k].op == nd->op && out[k].version == v)) k++;
+    while (k < n && !(strcmp(oc[k].op, nd.op) == 0 && oc[k].version == nd.version)) k++;
     if (k == n) {
-      if (n == cap) continue;
-      out[n].op = nd->op;
-      out[n].version = v;
-      out[n].count = 0;
+      oc[n].op = nd.op;
+      oc[n].version = nd.version;
+      oc[n].count = 0;
       n++;
     }
-    out[k].count++;
+    oc[k].count++;
   }
   return n;
 }
 
-static void print_ops(const char *label, const nq_graph *g) {
-  op_count oc[NQ_OP_COUNT * 4];
-  int n = count_ops(g, oc, (int)(sizeof oc / sizeof oc[0]));
-  printf("  %-8s %d ops:", label, g->n_nodes);
-  for (int k = 0; k < n; k++) printf("%s %s v%d x%d", k ? "," : "", nq_op_name(oc[k].op), oc[k].version, oc[k].count);
+static void print_ops(const char *label, const nq_model *m) {
+  op_count *oc;
+  int n = count_ops(m, &oc);
+  printf("  %-8s %d ops:", label, nq_model_num_nodes(m));
+  for (int k = 0; k < n; k++) printf("%s %s v%d x%d", k ? "," : "", oc[k].op, oc[k].version, oc[k].count);
   printf("\n");
+  free(oc);
 }
 
 static const char *human(size_t b, char *buf, size_t n) {
@@ -53,115 +56,112 @@ static const char *human(size_t b, char *buf, size_t n) {
   return buf;
 }
 
-static void print_metrics_row(const nq_metrics *m, bool labels) {
-  double sqnr = nq_metrics_sqnr_db(m);
+static void print_figures_row(const nq_compare_figures *m, bool labels) {
+  double sqnr = m->sqnr_db;
   char sq[32], t1[48] = "-", acc[64] = "";
   if (isinf(sqnr))
     snprintf(sq, sizeof sq, "%s", sqnr > 0 ? "inf (exact)" : "-inf");
   else
     snprintf(sq, sizeof sq, "%.2f dB", sqnr);
-  if (m->classifier && m->n_samples)
-    snprintf(t1, sizeof t1, "%.1f%% (%d/%d)", 100.0 * m->top1_agree / m->n_samples, m->top1_agree, m->n_samples);
-  if (labels && m->classifier && m->n_samples)
-    snprintf(acc, sizeof acc, "  float %.2f%%, int8 %.2f%%", 100.0 * m->ref_correct / m->n_samples,
-             100.0 * m->test_correct / m->n_samples);
-  double rmse = nq_metrics_rmse(m);
+  if (m->classifier && m->samples)
+    snprintf(t1, sizeof t1, "%.1f%% (%d/%d)", 100.0 * m->top1_agree / m->samples, m->top1_agree, m->samples);
+  if (labels && m->classifier && m->samples)
+    snprintf(acc, sizeof acc, "  float %.2f%%, int8 %.2f%%", 100.0 * m->ref_correct / m->samples,
+             100.0 * m->test_correct / m->samples);
   char rs[32] = "-";
-  if (m->scale > 0) snprintf(rs, sizeof rs, "%.3f", rmse / m->scale);
+  if (m->scale > 0) snprintf(rs, sizeof rs, "%.3f", m->rmse / m->scale);
   char nm[256];
-  printf("    %-28.28s %12s %11.4g %11.4g %10s  %s%s\n", cli_printable(m->name, nm, sizeof nm), sq, m->max_abs, rmse,
-         rs, t1, acc);
+  printf("    %-28.28s %12s %11.4g %11.4g %10s  %s%s\n", cli_printable(m->name, nm, sizeof nm), sq, m->max_abs_error,
+         m->rmse, rs, t1, acc);
 }
 
-static void json_metrics(json_out *j, const nq_metrics *m, bool labels) {
+static void json_figures(json_out *j, const nq_compare_figures *m, bool labels) {
   json_begin_object(j, NULL);
   json_string(j, "name", m->name);
-  double sqnr = nq_metrics_sqnr_db(m);
-  if (isinf(sqnr))
-    json_string(j, "sqnr_db", sqnr > 0 ? "inf" : "-inf");
+  if (isinf(m->sqnr_db))
+    json_string(j, "sqnr_db", m->sqnr_db > 0 ? "inf" : "-inf");
   else
-    json_float(j, "sqnr_db", sqnr);
-  json_float(j, "max_abs_error", m->max_abs);
-  json_float(j, "rmse", nq_metrics_rmse(m));
-  if (m->scale > 0) json_float(j, "rmse_over_scale", nq_metrics_rmse(m) / m->scale);
-  json_int(j, "samples", m->n_samples);
+    json_float(j, "sqnr_db", m->sqnr_db);
+  json_float(j, "max_abs_error", m->max_abs_error);
+  json_float(j, "rmse", m->rmse);
+  if (m->scale > 0) json_float(j, "rmse_over_scale", m->rmse / m->scale);
+  json_int(j, "samples", m->samples);
   if (m->classifier) {
     json_int(j, "top1_agree", m->top1_agree);
-    json_float(j, "top1_agreement", m->n_samples ? (double)m->top1_agree / m->n_samples : 0.0);
+    json_float(j, "top1_agreement", m->samples ? (double)m->top1_agree / m->samples : 0.0);
     if (labels) {
-      json_float(j, "float_accuracy", m->n_samples ? (double)m->ref_correct / m->n_samples : 0.0);
-      json_float(j, "int8_accuracy", m->n_samples ? (double)m->test_correct / m->n_samples : 0.0);
+      json_float(j, "float_accuracy", m->samples ? (double)m->ref_correct / m->samples : 0.0);
+      json_float(j, "int8_accuracy", m->samples ? (double)m->test_correct / m->samples : 0.0);
     }
   }
   json_end_object(j);
 }
 
-static void json_ops(json_out *j, const char *key, const nq_graph *g) {
-  op_count oc[NQ_OP_COUNT * 4];
-  int n = count_ops(g, oc, (int)(sizeof oc / sizeof oc[0]));
+static void json_ops(json_out *j, const char *key, const nq_model *m) {
+  op_count *oc;
+  int n = count_ops(m, &oc);
   json_begin_array(j, key);
   for (int k = 0; k < n; k++) {
     json_begin_object(j, NULL);
-    json_string(j, "op", nq_op_name(oc[k].op));
+    json_string(j, "op", oc[k].op);
     json_int(j, "version", oc[k].version);
     json_int(j, "count", oc[k].count);
     json_end_object(j);
   }
   json_end_array(j);
+  free(oc);
 }
 
-static const char *node_name(const nq_graph *g, int i) {
-  const nq_node *nd = &g->nodes[i];
-  if (nd->name) return nd->name;
-  if (nd->n_out > 0 && nd->out[0] >= 0 && g->tensors[nd->out[0]].name) return g->tensors[nd->out[0]].name;
-  return "";
-}
-
-int cli_report_npu(const nq_graph *g, const char *target, FILE *f) {
-  nq_npu_report r;
+int cli_report_npu(const nq_model *m, const char *target, FILE *f) {
+  nq_npu_result *r = NULL;
   nq_error err = {0};
-  if (nq_npu_check(g, target, &r, &err) != NQ_OK) {
+  if (nq_npu_check_model(m, target, &r, &err) != NQ_OK) {
     fprintf(stderr, "npuquant: %s\n", err.msg);
     return -1;
   }
-  fprintf(f, "  NPU      %s: %d of %d nodes run on the NPU%s\n", r.target_name, r.n_nodes - r.n_fallback, r.n_nodes,
-          r.n_fallback ? "; these fall back to the CPU:" : "");
-  for (int i = 0; i < r.n_findings; i++) {
-    const nq_npu_finding *x = &r.findings[i];
-    char lb[256], lbp[256], why[sizeof x->reason];
+  int n_nodes = nq_npu_result_num_nodes(r), n_fallback = nq_npu_result_num_fallback(r);
+  fprintf(f, "  NPU      %s: %d of %d nodes run on the NPU%s\n", nq_npu_result_target(r), n_nodes - n_fallback,
+          n_nodes, n_fallback ? "; these fall back to the CPU:" : "");
+  int n = nq_npu_result_num_findings(r);
+  for (int i = 0; i < n; i++) {
+    nq_npu_finding_info x;
+    if (nq_npu_result_finding(r, i, &x, &err) != NQ_OK) continue;
+    /* The library's reasons fit in 200 bytes; the cut is kept as it was. */
+    char lb[256], lbp[256], why[200];
     fprintf(f, "           %s: %s\n",
-            x->node >= 0 ? cli_printable(nq_node_label(g, x->node, lb, sizeof lb), lbp, sizeof lbp) : "note",
-            cli_printable(x->reason, why, sizeof why));
+            x.node >= 0 ? cli_printable(nq_model_node_label(m, x.node, lb, sizeof lb), lbp, sizeof lbp) : "note",
+            cli_printable(x.reason, why, sizeof why));
   }
-  int n = r.n_fallback;
-  nq_npu_report_free(&r);
-  return n;
+  nq_npu_result_free(r);
+  return n_fallback;
 }
 
-void cli_report_npu_json(struct json_out *j, const nq_graph *g, const char *target) {
-  nq_npu_report r;
+void cli_report_npu_json(struct json_out *j, const nq_model *m, const char *target) {
+  nq_npu_result *r = NULL;
   nq_error err = {0};
-  if (nq_npu_check(g, target, &r, &err) != NQ_OK) return;
+  if (nq_npu_check_model(m, target, &r, &err) != NQ_OK) return;
   json_begin_object(j, "npu");
   json_string(j, "target", target);
-  json_int(j, "nodes", r.n_nodes);
-  json_int(j, "cpu_fallback_nodes", r.n_fallback);
+  json_int(j, "nodes", nq_npu_result_num_nodes(r));
+  json_int(j, "cpu_fallback_nodes", nq_npu_result_num_fallback(r));
   json_begin_array(j, "findings");
-  for (int i = 0; i < r.n_findings; i++) {
-    const nq_npu_finding *x = &r.findings[i];
+  int n = nq_npu_result_num_findings(r);
+  for (int i = 0; i < n; i++) {
+    nq_npu_finding_info x;
+    if (nq_npu_result_finding(r, i, &x, &err) != NQ_OK) continue;
     json_begin_object(j, NULL);
-    json_int(j, "node", x->node);
-    if (x->node >= 0) {
-      json_string(j, "op", nq_op_name(g->nodes[x->node].op));
-      json_string(j, "name", node_name(g, x->node));
+    json_int(j, "node", x.node);
+    if (x.node >= 0) {
+      json_string(j, "op", x.op);
+      json_string(j, "name", x.name);
     }
-    json_bool(j, "cpu_fallback", x->fallback);
-    json_string(j, "reason", x->reason);
+    json_bool(j, "cpu_fallback", x.cpu_fallback);
+    json_string(j, "reason", x.reason);
     json_end_object(j);
   }
   json_end_array(j);
   json_end_object(j);
-  nq_npu_report_free(&r);
+  nq_npu_result_free(r);
 }
 
 static void print_json(const cli_report *r) {
@@ -173,8 +173,8 @@ static void print_json(const cli_report *r) {
   json_string(&j, "int8_model", r->int8_path);
   json_int(&j, "float_bytes", (long long)r->float_bytes);
   json_int(&j, "int8_bytes", (long long)r->int8_bytes);
-  json_ops(&j, "float_ops", r->float_model->graph);
-  json_ops(&j, "int8_ops", r->int8_model->graph);
+  json_ops(&j, "float_ops", r->float_model);
+  json_ops(&j, "int8_ops", r->int8_model);
   if (r->times) {
     json_begin_object(&j, "seconds");
     json_float(&j, "load", r->times->load);
@@ -184,15 +184,19 @@ static void print_json(const cli_report *r) {
     json_float(&j, "evaluate", r->times->evaluate);
     json_end_object(&j);
   }
-  if (r->npu_target) cli_report_npu_json(&j, r->int8_model->graph, r->npu_target);
+  if (r->npu_target) cli_report_npu_json(&j, r->int8_model, r->npu_target);
   json_int(&j, "eval_samples", r->n_samples);
   json_bool(&j, "eval_is_calibration_set", r->eval_is_calibration);
   json_begin_array(&j, "outputs");
-  for (int i = 0; r->cmp && i < r->cmp->n_outputs; i++) json_metrics(&j, &r->cmp->outputs[i], r->have_labels);
+  nq_compare_figures fig;
+  int n_out = nq_compare_num_outputs(r->cmp), n_tensors = nq_compare_num_tensors(r->cmp);
+  for (int i = 0; i < n_out; i++)
+    if (nq_compare_output(r->cmp, i, &fig, NULL) == NQ_OK) json_figures(&j, &fig, r->have_labels);
   json_end_array(&j);
-  if (r->cmp && r->cmp->n_tensors) {
+  if (n_tensors) {
     json_begin_array(&j, "tensors");
-    for (int i = 0; i < r->cmp->n_tensors; i++) json_metrics(&j, &r->cmp->tensors[i], false);
+    for (int i = 0; i < n_tensors; i++)
+      if (nq_compare_tensor(r->cmp, i, &fig, NULL) == NQ_OK) json_figures(&j, &fig, false);
     json_end_array(&j);
   }
   json_end_object(&j);
@@ -206,14 +210,14 @@ void cli_report_print(const cli_report *r, int json) {
   }
   char b1[32], b2[32];
   printf("npuquant %s: %s -> %s\n", r->command, r->float_path, r->int8_path ? r->int8_path : "(none)");
-  print_ops("float", r->float_model->graph);
-  print_ops("int8", r->int8_model->graph);
+  print_ops("float", r->float_model);
+  print_ops("int8", r->int8_model);
   if (r->float_bytes && r->int8_bytes)
     printf("  size     float %s, int8 %s (%.2fx smaller)\n", human(r->float_bytes, b1, sizeof b1),
            human(r->int8_bytes, b2, sizeof b2), (double)r->float_bytes / (double)r->int8_bytes);
   if (r->npu_target) {
     fflush(stdout);
-    cli_report_npu(r->int8_model->graph, r->npu_target, stdout);
+    cli_report_npu(r->int8_model, r->npu_target, stdout);
   }
   if (r->times)
     printf("  time     load %.3f s, calibrate %.3f s, quantize %.3f s, write %.3f s, evaluate %.3f s\n",
@@ -224,10 +228,14 @@ void cli_report_print(const cli_report *r, int json) {
          r->eval_is_calibration && !strcmp(r->command, "convert") ? " (--eval-data measures on a separate set)" : "");
   printf("    %-28s %12s %11s %11s %10s  %s\n", "output", "SQNR", "max|err|", "RMSE", "RMSE/scale",
          r->have_labels ? "top-1 agreement, accuracy vs labels" : "top-1 agreement");
-  for (int i = 0; i < r->cmp->n_outputs; i++) print_metrics_row(&r->cmp->outputs[i], r->have_labels);
-  if (r->cmp->n_tensors) {
+  nq_compare_figures fig;
+  int n_out = nq_compare_num_outputs(r->cmp), n_tensors = nq_compare_num_tensors(r->cmp);
+  for (int i = 0; i < n_out; i++)
+    if (nq_compare_output(r->cmp, i, &fig, NULL) == NQ_OK) print_figures_row(&fig, r->have_labels);
+  if (n_tensors) {
     printf("  per tensor (float tensor vs int8 tensor of the same name):\n");
     printf("    %-28s %12s %11s %11s %10s\n", "tensor", "SQNR", "max|err|", "RMSE", "RMSE/scale");
-    for (int i = 0; i < r->cmp->n_tensors; i++) print_metrics_row(&r->cmp->tensors[i], false);
+    for (int i = 0; i < n_tensors; i++)
+      if (nq_compare_tensor(r->cmp, i, &fig, NULL) == NQ_OK) print_figures_row(&fig, false);
   }
 }

@@ -2,7 +2,7 @@
  * Printing what `convert` did and what `compare` measured: op counts,
  * sizes, stage times and the float-vs-int8 figures per output (and per
  * tensor), as text or JSON. Printing only; the numbers come from the
- * library (src/report/compare.h).
+ * library (nq_compare_report, nq_npu_result).
  */
 #ifndef NQ_CLI_REPORT_H
 #define NQ_CLI_REPORT_H
@@ -12,8 +12,6 @@
 #include <stdio.h>
 
 #include "npuquant.h"
-#include "ir/graph.h"
-#include "report/compare.h"
 
 typedef struct cli_report_times {
   double load, calibrate, quantize, write, evaluate;
@@ -25,7 +23,7 @@ typedef struct cli_report {
   const char *float_path, *int8_path;
   size_t float_bytes, int8_bytes;
   const cli_report_times *times; /* NULL: not printed */
-  const nq_compare_result *cmp;
+  const nq_compare_report *cmp;
   int n_samples;
   bool eval_is_calibration;
   bool have_labels;
@@ -36,10 +34,10 @@ void cli_report_print(const cli_report *r, int json);
 
 /* The NPU section alone (text), for `inspect --npu`: returns the number of
  * nodes that fall back to the CPU, or -1 with the error printed. */
-int cli_report_npu(const nq_graph *g, const char *target, FILE *f);
+int cli_report_npu(const nq_model *m, const char *target, FILE *f);
 
 struct json_out;
 /* The NPU report as a JSON object member "npu". */
-void cli_report_npu_json(struct json_out *j, const nq_graph *g, const char *target);
+void cli_report_npu_json(struct json_out *j, const nq_model *m, const char *target);
 
 #endif

@@ -5,8 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "core/utf8.h"
-#include "io/npy.h"
+#include "cli_utf8.h"
 
 const char cli_exit_codes_help[] =
     "Exit codes:\n"
@@ -78,17 +77,46 @@ int cli_parse_int(const char *s, long lo, long hi, long *out) {
   return 0;
 }
 
+/* Broken UTF-8 and control characters (a terminal's escape sequences)
+ * become '?'. */
+static void make_printable(char *s) {
+  unsigned char *p = (unsigned char *)s;
+  while (*p) {
+    if (*p >= 0x80) {
+      size_t len = cli_utf8_sequence_length(p);
+      if (len) {
+        p += len;
+        continue;
+      }
+      *p = '?';
+    } else if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f) {
+      *p = '?';
+    }
+    p++;
+  }
+}
+
 const char *cli_printable(const char *name, char *buf, size_t n) {
   if (!n) return "";
   snprintf(buf, n, "%s", name ? name : "");
-  nq_utf8_make_printable(buf);
+  make_printable(buf);
   for (char *p = buf; *p; p++)
     if (*p == '\n' || *p == '\t') *p = '?'; /* one name, one line */
   return buf;
 }
 
 const char *cli_shape_str(const int32_t *shape, int rank, char *buf, size_t n) {
-  return nq_shape_str(shape, rank, buf, n);
+  if (n == 0) return buf;
+  size_t used = 0;
+  int w = snprintf(buf, n, "[");
+  used = w > 0 ? (size_t)w : 0;
+  for (int i = 0; i < rank && used < n; i++) {
+    w = snprintf(buf + used, n - used, "%s%ld", i ? ", " : "", (long)shape[i]);
+    if (w < 0) break;
+    used += (size_t)w;
+  }
+  if (used < n) snprintf(buf + used, n - used, "]");
+  return buf;
 }
 
 int cli_print_help(const char *text) {

@@ -14,9 +14,6 @@
 #include "cli_data.h"
 #include "cli_model.h"
 #include "cli_report.h"
-#include "core/status.h"
-#include "io/npy.h"
-#include "report/compare.h"
 
 /* The help text splices in the shared data and loading option blocks and so
  * exceeds C99's 4095-character minimum for a literal; gcc and clang take it. */
@@ -113,7 +110,7 @@ static int parse_args(int argc, char **argv, compare_args *a) {
 /* Labels: a 1-D integer .npy (or [N, 1]); converted to int32. */
 static nq_status load_labels(const char *path, int32_t **out, size_t *n, nq_error *err) {
   nq_array arr;
-  NQ_TRY(nq_npy_read_file(path, &arr, err));
+  CLI_TRY(nq_npy_read_file(path, &arr, err));
   nq_status st = NQ_OK;
   if (!(arr.rank == 1 || (arr.rank == 2 && arr.shape[1] == 1)))
     st = nq_fail(err, NQ_ERR_SHAPE, "%s: labels must be a 1-D array of class indices", path);
@@ -154,13 +151,14 @@ int cmd_compare(int argc, char **argv) {
   nq_model *rm = NULL, *tm = NULL;
   cli_data *data = NULL;
   nq_sample_source src;
-  nq_compare_result cmp = {0};
+  nq_compare_report *cmp = NULL;
   int32_t *labels = NULL;
   size_t n_labels = 0;
-  nq_session_options so;
-  memset(&so, 0, sizeof so);
-  so.num_threads = (int)a.threads;
-  so.single_rounding = a.single_rounding;
+  nq_compare_options co;
+  memset(&co, 0, sizeof co);
+  co.num_threads = (int)a.threads;
+  co.single_rounding = a.single_rounding;
+  co.per_tensor = a.tensors;
   nq_status st = cli_load_model(a.ref, &rf, &rm, &err);
   if (st == NQ_OK) st = cli_load_model(a.test, &tf, &tm, &err);
   if (st == NQ_OK) st = cli_data_open(&a.data, a.data.paths, a.data.n_paths, rm, "comparing", &data, &src, &err);
@@ -172,8 +170,11 @@ int cmd_compare(int argc, char **argv) {
                    "%s has %zu labels but %d samples were selected; --labels needs every sample in order",
                    a.labels, n_labels, src.n_samples);
   }
-  if (st == NQ_OK)
-    st = nq_compare_models(rm, tm, &src, a.tensors, labels, n_labels, &so, &cmp, &err);
+  if (st == NQ_OK) {
+    co.labels = labels;
+    co.n_labels = labels ? n_labels : 0;
+    st = nq_compare_source(rm, tm, &src, &co, &cmp, &err);
+  }
   if (st == NQ_OK) {
     cli_report rep = {
         .command = "compare",
@@ -183,14 +184,14 @@ int cmd_compare(int argc, char **argv) {
         .int8_path = a.test,
         .float_bytes = rf.size,
         .int8_bytes = tf.size,
-        .cmp = &cmp,
+        .cmp = cmp,
         .n_samples = src.n_samples,
         .have_labels = labels != NULL,
     };
     cli_report_print(&rep, a.json);
   }
   free(labels);
-  nq_compare_result_free(&cmp);
+  nq_compare_report_free(cmp);
   cli_data_close(data);
   nq_model_free(rm);
   nq_model_free(tm);

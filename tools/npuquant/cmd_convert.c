@@ -12,17 +12,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "api/convert_internal.h"
-#include "calib/range_refine.h"
 #include "cli.h"
 #include "cli_data.h"
 #include "cli_model.h"
 #include "cli_report.h"
-#include "core/atomic_file.h"
-#include "core/status.h"
 #include "json_out.h"
-#include "report/compare.h"
-#include "report/npu.h"
 
 /* The help text splices in the shared data and loading option blocks and so
  * exceeds C99's 4095-character minimum for a literal; gcc and clang take it. */
@@ -161,13 +155,7 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       case OPT_BIAS_CORRECT: a->q.bias_correct = 1; break;
       case OPT_CALIBRATION: {
         nq_error e = {0};
-        nq_calib_options co;
-        if (nq_calib_parse(optarg, &co, &e) != NQ_OK) {
-          rc = cli_usage_error("convert", "%s", e.msg);
-        } else {
-          a->q.calibration = (int)co.method;
-          a->q.percentile = co.percentile;
-        }
+        if (nq_convert_options_set_calibration(&a->q, optarg, &e) != NQ_OK) rc = cli_usage_error("convert", "%s", e.msg);
         break;
       }
       case OPT_INPUT_TYPE:
@@ -193,10 +181,10 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       case OPT_NPU:
         if (strcmp(optarg, "none") == 0)
           a->npu = NULL;
-        else if (nq_npu_target_known(optarg))
+        else if (nq_npu_target_is_known(optarg))
           a->npu = optarg;
         else
-          rc = cli_usage_error("convert", "--npu expects " NQ_NPU_TARGET_LIST " or none, got '%s'", optarg);
+          rc = cli_usage_error("convert", "--npu expects %s or none, got '%s'", nq_npu_targets(), optarg);
         break;
       default: rc = cli_getopt_error("convert", c, argv); break;
     }
@@ -277,16 +265,16 @@ int cmd_convert(int argc, char **argv) {
   if (st != NQ_OK) return cli_fail_status(st, &err);
   times.load = now_s() - t0;
 
-  nq_session_options so;
-  memset(&so, 0, sizeof so);
-  so.num_threads = (int)a.threads;
+  nq_compare_options co;
+  memset(&co, 0, sizeof co);
+  co.num_threads = (int)a.threads;
   a.q.num_threads = (int)a.threads;
 
   cli_data *calib = NULL, *eval = NULL;
   nq_sample_source csrc, esrc;
-  nq_compare_result cmp = {0};
+  nq_compare_report *cmp = NULL;
   st = cli_data_open(&a.data, a.data.paths, a.data.n_paths, fm, "calibrating", &calib, &csrc, &err);
-  nq_convert_report rep = {0};
+  nq_convert_stats rep = {.struct_size = sizeof rep};
   if (st == NQ_OK) {
     choose_uint8_mapping(&a, calib, fm);
     st = nq_convert_source(fm, &csrc, &a.q, &qm, &rep, &err);
@@ -317,7 +305,7 @@ int cmd_convert(int argc, char **argv) {
       st = cli_data_open(&a.data, a.eval_paths, a.n_eval, fm, "evaluating", &eval, &esrc, &err);
       src = &esrc;
     }
-    if (st == NQ_OK) st = nq_compare_models(fm, qm, src, false, NULL, 0, &so, &cmp, &err);
+    if (st == NQ_OK) st = nq_compare_source(fm, qm, src, &co, &cmp, &err);
     if (st != NQ_OK) nq_prefix(&err, "%s was written, but evaluating it failed: ", a.out);
   }
   times.evaluate = now_s() - t0;
@@ -331,14 +319,14 @@ int cmd_convert(int argc, char **argv) {
         .float_bytes = mf.size,
         .int8_bytes = file_size(a.out),
         .times = &times,
-        .cmp = &cmp,
+        .cmp = cmp,
         .n_samples = a.n_eval > 0 ? esrc.n_samples : csrc.n_samples,
         .eval_is_calibration = a.n_eval == 0,
         .npu_target = a.npu,
     };
     cli_report_print(&report, a.json);
   }
-  nq_compare_result_free(&cmp);
+  nq_compare_report_free(cmp);
   cli_data_close(calib);
   cli_data_close(eval);
   nq_model_free(qm);

@@ -1,22 +1,17 @@
 /*
  * `npuquant inspect MODEL [--tensors] [--json]`: what a model is, for a
- * person (text) or a program (--json). The facts come from the public
- * nq_model_* accessors; op versions, signatures and metadata come from the
- * graph itself (api/model_internal.h), which the public API does not expose.
+ * person (text) or a program (--json). Every fact comes from the public
+ * nq_model_* accessors.
  */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "api/model_internal.h"
 #include "cli.h"
 #include "cli_model.h"
 #include "cli_report.h"
-#include "core/status.h"
 #include "json_out.h"
-#include "report/npu.h"
-#include "writers/tflite/op_version.h"
 
 const char cmd_inspect_help[] =
     "Usage: npuquant inspect MODEL [--tensors] [--json] [--npu T]\n"
@@ -75,22 +70,27 @@ static int cmp_op_count(const void *a, const void *b) {
 }
 
 /* Op (name, version) counts sorted by name then version. Returns the number
- * of distinct entries; *out is malloc'd (NULL when the graph has no nodes). */
-static int count_ops(const nq_graph *g, op_count **out) {
+ * of distinct entries; *out is malloc'd (NULL when the model has no nodes). */
+static int count_ops(const nq_model *m, op_count **out) {
   *out = NULL;
-  if (g->n_nodes == 0) return 0;
-  op_count *v = calloc((size_t)g->n_nodes, sizeof *v);
+  int n_nodes = nq_model_num_nodes(m);
+  if (n_nodes == 0) return 0;
+  op_count *v = calloc((size_t)n_nodes, sizeof *v);
   if (!v) return -1;
-  for (int i = 0; i < g->n_nodes; i++) {
-    const nq_node *n = &g->nodes[i];
-    v[i].op = nq_op_name(n->op);
+  for (int i = 0; i < n_nodes; i++) {
+    nq_node_info nd;
+    if (nq_model_node(m, i, &nd, NULL) != NQ_OK) {
+      free(v);
+      return -1;
+    }
+    v[i].op = nd.op;
     /* The file's version when there is one; otherwise what our writer picks. */
-    v[i].version = n->version > 0 ? n->version : nq_tflite_op_version(g, n);
+    v[i].version = nd.version;
     v[i].count = 1;
   }
-  qsort(v, (size_t)g->n_nodes, sizeof *v, cmp_op_count);
+  qsort(v, (size_t)n_nodes, sizeof *v, cmp_op_count);
   int k = 0;
-  for (int i = 0; i < g->n_nodes; i++) {
+  for (int i = 0; i < n_nodes; i++) {
     if (k > 0 && strcmp(v[k - 1].op, v[i].op) == 0 && v[k - 1].version == v[i].version)
       v[k - 1].count++;
     else
@@ -111,7 +111,7 @@ static nq_status sum_constants(const nq_model *m, model_totals *t, nq_error *err
   int n = nq_model_num_tensors(m);
   for (int i = 0; i < n; i++) {
     nq_tensor_info ti;
-    NQ_TRY(nq_model_tensor(m, i, &ti, err));
+    CLI_TRY(nq_model_tensor(m, i, &ti, err));
     if (!ti.is_constant) continue;
     t->n_constant++;
     if ((unsigned)ti.type < NQ_DTYPE_COUNT) t->const_bytes[ti.type] += ti.nbytes;
@@ -143,7 +143,7 @@ static nq_status json_io(json_out *j, const nq_model *m, int outputs, nq_error *
   json_begin_array(j, outputs ? "outputs" : "inputs");
   for (int i = 0; i < n; i++) {
     nq_tensor_info t;
-    NQ_TRY(outputs ? nq_model_output(m, i, &t, err) : nq_model_input(m, i, &t, err));
+    CLI_TRY(outputs ? nq_model_output(m, i, &t, err) : nq_model_input(m, i, &t, err));
     json_begin_object(j, NULL);
     json_tensor_fields(j, &t);
     json_end_object(j);
@@ -157,16 +157,15 @@ static const char *npu_target;
 
 static nq_status print_json(const cli_model_file *mf, const nq_model *m, const op_count *ops, int n_ops,
                             const model_totals *tot, int with_tensors, nq_error *err) {
-  const nq_graph *g = m->graph;
   json_out j;
   json_init(&j, stdout);
   json_begin_object(&j, NULL);
   json_string(&j, "file", mf->path);
   json_string(&j, "format", mf->format);
   json_int(&j, "size_bytes", (long long)mf->size);
-  json_string(&j, "description", g->description);
-  NQ_TRY(json_io(&j, m, 0, err));
-  NQ_TRY(json_io(&j, m, 1, err));
+  json_string(&j, "description", nq_model_description(m));
+  CLI_TRY(json_io(&j, m, 0, err));
+  CLI_TRY(json_io(&j, m, 1, err));
   json_begin_array(&j, "ops");
   for (int i = 0; i < n_ops; i++) {
     json_begin_object(&j, NULL);
@@ -177,7 +176,7 @@ static nq_status print_json(const cli_model_file *mf, const nq_model *m, const o
   }
   json_end_array(&j);
   json_int(&j, "num_tensors", nq_model_num_tensors(m));
-  json_int(&j, "num_operators", g->n_nodes);
+  json_int(&j, "num_operators", nq_model_num_nodes(m));
   json_int(&j, "num_constant_tensors", tot->n_constant);
   json_begin_object(&j, "constant_bytes");
   for (int t = 0; t < NQ_DTYPE_COUNT; t++)
@@ -185,18 +184,20 @@ static nq_status print_json(const cli_model_file *mf, const nq_model *m, const o
   json_end_object(&j);
   json_int(&j, "parameters", (long long)tot->parameters);
   json_begin_array(&j, "signatures");
-  for (int s = 0; s < g->n_signatures; s++) {
-    const nq_signature *sg = &g->signatures[s];
+  for (int s = 0; s < nq_model_num_signatures(m); s++) {
+    nq_signature_info sg;
+    CLI_TRY(nq_model_signature(m, s, &sg, err));
     json_begin_object(&j, NULL);
-    json_string(&j, "key", sg->key ? sg->key : "");
+    json_string(&j, "key", sg.key ? sg.key : "");
     for (int side = 0; side < 2; side++) {
       json_begin_array(&j, side ? "outputs" : "inputs");
-      int n = side ? sg->n_out : sg->n_in;
-      const nq_sig_entry *e = side ? sg->out : sg->in;
+      int n = side ? sg.n_outputs : sg.n_inputs;
       for (int k = 0; k < n; k++) {
+        nq_signature_entry e;
+        CLI_TRY(nq_model_signature_entry(m, s, side, k, &e, err));
         json_begin_object(&j, NULL);
-        json_string(&j, "name", e[k].name ? e[k].name : "");
-        json_int(&j, "tensor", e[k].tensor);
+        json_string(&j, "name", e.name ? e.name : "");
+        json_int(&j, "tensor", e.tensor);
         json_end_object(&j);
       }
       json_end_array(&j);
@@ -205,10 +206,12 @@ static nq_status print_json(const cli_model_file *mf, const nq_model *m, const o
   }
   json_end_array(&j);
   json_begin_array(&j, "metadata");
-  for (int k = 0; k < g->n_metadata; k++) {
+  for (int k = 0; k < nq_model_num_metadata(m); k++) {
+    nq_metadata_info md;
+    CLI_TRY(nq_model_metadata(m, k, &md, err));
     json_begin_object(&j, NULL);
-    json_string(&j, "name", g->metadata[k].name ? g->metadata[k].name : "");
-    json_int(&j, "size", (long long)g->metadata[k].size);
+    json_string(&j, "name", md.name ? md.name : "");
+    json_int(&j, "size", (long long)md.size);
     json_end_object(&j);
   }
   json_end_array(&j);
@@ -217,7 +220,7 @@ static nq_status print_json(const cli_model_file *mf, const nq_model *m, const o
     int n = nq_model_num_tensors(m);
     for (int i = 0; i < n; i++) {
       nq_tensor_info t;
-      NQ_TRY(nq_model_tensor(m, i, &t, err));
+      CLI_TRY(nq_model_tensor(m, i, &t, err));
       json_begin_object(&j, NULL);
       json_int(&j, "index", i);
       json_tensor_fields(&j, &t);
@@ -227,7 +230,7 @@ static nq_status print_json(const cli_model_file *mf, const nq_model *m, const o
     }
     json_end_array(&j);
   }
-  if (npu_target) cli_report_npu_json(&j, g, npu_target);
+  if (npu_target) cli_report_npu_json(&j, m, npu_target);
   json_end_object(&j);
   json_finish(&j);
   return NQ_OK;
@@ -292,7 +295,7 @@ static nq_status print_io_text(const nq_model *m, int outputs, nq_error *err) {
   printf("\n%s (%d):\n", outputs ? "outputs" : "inputs", n);
   for (int i = 0; i < n; i++) {
     nq_tensor_info t;
-    NQ_TRY(outputs ? nq_model_output(m, i, &t, err) : nq_model_input(m, i, &t, err));
+    CLI_TRY(outputs ? nq_model_output(m, i, &t, err) : nq_model_input(m, i, &t, err));
     char sh[128], nm[256];
     printf("  %d  %-8s %-18s '%s'", i, nq_dtype_name(t.type), cli_shape_str(t.shape, t.rank, sh, sizeof sh),
            cli_printable(t.name, nm, sizeof nm));
@@ -312,7 +315,7 @@ static nq_status print_tensor_table(const nq_model *m, nq_error *err) {
          "quantization", "name");
   for (int i = 0; i < n; i++) {
     nq_tensor_info t;
-    NQ_TRY(nq_model_tensor(m, i, &t, err));
+    CLI_TRY(nq_model_tensor(m, i, &t, err));
     char sh[128], q[96] = "-", nm[256];
     if (t.n_params == 1)
       snprintf(q, sizeof q, "scale %.9g zp %lld", t.scale[0], (long long)t.zero_point[0]);
@@ -325,18 +328,29 @@ static nq_status print_tensor_table(const nq_model *m, nq_error *err) {
   return NQ_OK;
 }
 
+/* "'conv1/BiasAdd' (#12)", or "#12" for a nameless tensor: how the
+ * library's messages name a tensor. */
+static const char *tensor_label(const nq_model *m, int t, char *buf, size_t n) {
+  nq_tensor_info ti;
+  if (nq_model_tensor(m, t, &ti, NULL) == NQ_OK && ti.name && ti.name[0])
+    snprintf(buf, n, "'%s' (#%d)", ti.name, t);
+  else
+    snprintf(buf, n, "#%d", t);
+  return buf;
+}
+
 static nq_status print_text(const cli_model_file *mf, const nq_model *m, const op_count *ops, int n_ops,
                             const model_totals *tot, int with_tensors, nq_error *err) {
-  const nq_graph *g = m->graph;
   printf("file:        %s\n", mf->path);
   printf("format:      %s\n", mf->format);
   printf("size:        %zu bytes\n", mf->size);
   char nm[256];
-  if (g->description) printf("description: %s\n", cli_printable(g->description, nm, sizeof nm));
-  NQ_TRY(print_io_text(m, 0, err));
-  NQ_TRY(print_io_text(m, 1, err));
+  const char *description = nq_model_description(m);
+  if (description) printf("description: %s\n", cli_printable(description, nm, sizeof nm));
+  CLI_TRY(print_io_text(m, 0, err));
+  CLI_TRY(print_io_text(m, 1, err));
 
-  printf("\noperators (%d nodes, %d kinds):\n", g->n_nodes, n_ops);
+  printf("\noperators (%d nodes, %d kinds):\n", nq_model_num_nodes(m), n_ops);
   printf("  %-28s %7s %7s\n", "op", "version", "count");
   for (int i = 0; i < n_ops; i++) printf("  %-28s %7d %7d\n", ops[i].op, ops[i].version, ops[i].count);
 
@@ -353,32 +367,38 @@ static nq_status print_text(const cli_model_file *mf, const nq_model *m, const o
   printf("%s\n", total ? ")" : "");
   printf("parameters:  %zu\n", tot->parameters);
 
-  if (g->n_signatures) {
-    printf("\nsignatures (%d):\n", g->n_signatures);
-    for (int s = 0; s < g->n_signatures; s++) {
-      const nq_signature *sg = &g->signatures[s];
-      printf("  '%s'\n", cli_printable(sg->key, nm, sizeof nm));
+  int n_sig = nq_model_num_signatures(m), n_meta = nq_model_num_metadata(m);
+  if (n_sig) {
+    printf("\nsignatures (%d):\n", n_sig);
+    for (int s = 0; s < n_sig; s++) {
+      nq_signature_info sg;
+      CLI_TRY(nq_model_signature(m, s, &sg, err));
+      printf("  '%s'\n", cli_printable(sg.key, nm, sizeof nm));
       for (int side = 0; side < 2; side++) {
-        int n = side ? sg->n_out : sg->n_in;
-        const nq_sig_entry *e = side ? sg->out : sg->in;
+        int n = side ? sg.n_outputs : sg.n_inputs;
         for (int k = 0; k < n; k++) {
+          nq_signature_entry e;
+          CLI_TRY(nq_model_signature_entry(m, s, side, k, &e, err));
           char lb[160], lbp[160];
-          printf("    %-6s '%s' -> tensor %s\n", side ? "output" : "input", cli_printable(e[k].name, nm, sizeof nm),
-                 cli_printable(nq_tensor_label(g, e[k].tensor, lb, sizeof lb), lbp, sizeof lbp));
+          printf("    %-6s '%s' -> tensor %s\n", side ? "output" : "input", cli_printable(e.name, nm, sizeof nm),
+                 cli_printable(tensor_label(m, e.tensor, lb, sizeof lb), lbp, sizeof lbp));
         }
       }
     }
   }
-  if (g->n_metadata) {
-    printf("\nmetadata (%d):\n", g->n_metadata);
-    for (int k = 0; k < g->n_metadata; k++)
-      printf("  '%s' (%zu bytes)\n", cli_printable(g->metadata[k].name, nm, sizeof nm), g->metadata[k].size);
+  if (n_meta) {
+    printf("\nmetadata (%d):\n", n_meta);
+    for (int k = 0; k < n_meta; k++) {
+      nq_metadata_info md;
+      CLI_TRY(nq_model_metadata(m, k, &md, err));
+      printf("  '%s' (%zu bytes)\n", cli_printable(md.name, nm, sizeof nm), md.size);
+    }
   }
-  if (with_tensors) NQ_TRY(print_tensor_table(m, err));
+  if (with_tensors) CLI_TRY(print_tensor_table(m, err));
   if (npu_target) {
     printf("\n");
     fflush(stdout);
-    if (cli_report_npu(g, npu_target, stdout) < 0) return nq_fail(err, NQ_ERR_INVALID_ARG, "bad --npu target");
+    if (cli_report_npu(m, npu_target, stdout) < 0) return nq_fail(err, NQ_ERR_INVALID_ARG, "bad --npu target");
   }
   return NQ_OK;
 }
@@ -408,8 +428,8 @@ int cmd_inspect(int argc, char **argv) {
         as_json = 1;
         break;
       case 'n':
-        if (!nq_npu_target_known(optarg))
-          return cli_usage_error("inspect", "--npu expects one of " NQ_NPU_TARGET_LIST ", got '%s'", optarg);
+        if (!nq_npu_target_is_known(optarg))
+          return cli_usage_error("inspect", "--npu expects one of %s, got '%s'", nq_npu_targets(), optarg);
         npu_target = optarg;
         break;
       case 'h':
@@ -428,7 +448,7 @@ int cmd_inspect(int argc, char **argv) {
   if (s != NQ_OK) return cli_fail_status(s, &err);
 
   op_count *ops = NULL;
-  int n_ops = count_ops(m->graph, &ops);
+  int n_ops = count_ops(m, &ops);
   model_totals tot;
   if (n_ops < 0)
     s = nq_fail(&err, NQ_ERR_NOMEM, "%s: out of memory counting operators", mf.path);

@@ -12,13 +12,8 @@
 #include <time.h>
 
 #include "cli.h"
-#include "cli_model.h"
-#include "core/atomic_file.h"
-#include "core/status.h"
-#include "io/npy.h"
-#include "calib/dataset.h"
 #include "cli_data.h"
-#include "quant/qparams.h"
+#include "cli_model.h"
 
 /* The help text is longer than C99's 4095-character literal minimum; gcc
  * and clang take it. */
@@ -182,18 +177,15 @@ static int is_npy(const char *path) {
  * quantized with the input's own parameters for an int8/uint8 input. */
 static nq_status load_image_input(const nq_model *m, int i, const run_args *a, nq_array *out, nq_error *err) {
   nq_tensor_info t;
-  NQ_TRY(nq_model_input(m, i, &t, err));
+  CLI_TRY(nq_model_input(m, i, &t, err));
   if (t.type != NQ_FLOAT32 && t.type != NQ_INT8 && t.type != NQ_UINT8)
     return nq_fail(err, NQ_ERR_INVALID_ARG, "input %d '%s' is %s: give it as a .npy file", i,
                    t.name ? t.name : "", nq_dtype_name(t.type));
-  nq_input_spec spec;
-  memset(&spec, 0, sizeof spec);
-  spec.name = t.name;
-  spec.rank = t.rank;
-  memcpy(spec.shape, t.shape, sizeof spec.shape);
-  spec.channels_first = a->data.channels_first;
+  nq_data_options dopt;
+  nq_data_options_init(&dopt);
+  dopt.channels_first = a->data.channels_first;
   nq_dataset *ds = NULL;
-  NQ_TRY(nq_dataset_open(a->inputs[i], &spec, &a->data.pp, NULL, &ds, err));
+  CLI_TRY(nq_dataset_open_input(a->inputs[i], m, i, &a->data.pp, &dopt, &ds, err));
   size_t n = nq_dataset_sample_elems(ds);
   float *v = malloc(n * sizeof(float) + 1);
   nq_status st = v ? NQ_OK : nq_fail(err, NQ_ERR_NOMEM, "out of memory");
@@ -206,7 +198,7 @@ static nq_status load_image_input(const nq_model *m, int i, const run_args *a, n
     if (t.n_params < 1) {
       st = nq_fail(err, NQ_ERR_INVALID_ARG, "input '%s' has no quantization parameters", t.name ? t.name : "");
     } else {
-      nq_quantize_array(v, n, t.type == NQ_UINT8, t.scale[0], (int32_t)t.zero_point[0], v); /* in place */
+      st = nq_quantize_floats(v, n, t.type, t.scale[0], (int32_t)t.zero_point[0], v, err); /* in place */
     }
   }
   if (st != NQ_OK) {
@@ -237,7 +229,7 @@ static nq_status load_inputs(const nq_model *m, const run_args *a, nq_array *arr
     if (st == NQ_ERR_UNSUPPORTED) err->code = st = NQ_ERR_FORMAT;
     if (st != NQ_OK) return st;
     nq_tensor_info t;
-    NQ_TRY(nq_model_input(m, i, &t, err));
+    CLI_TRY(nq_model_input(m, i, &t, err));
     const nq_array *x = &arrays[i];
     int same = x->type == t.type && x->rank == t.rank;
     for (int d = 0; same && d < t.rank; d++) same = x->shape[d] == t.shape[d];
@@ -274,7 +266,7 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 static nq_status run_timed(nq_session *s, long repeat, nq_error *err) {
-  NQ_TRY(nq_session_run(s, err)); /* warm-up: first-touch of memory, caches */
+  CLI_TRY(nq_session_run(s, err)); /* warm-up: first-touch of memory, caches */
   double *ms = malloc((size_t)repeat * sizeof *ms);
   if (!ms) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for %ld timings", repeat);
   for (long r = 0; r < repeat; r++) {

@@ -29,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api/formats.h"
+#include "frontends/formats.h"
 #include "core/status.h"
 #include "frontends/keras/keras_internal.h"
 #include "frontends/tflite/tflite_reader.h"

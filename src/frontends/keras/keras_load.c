@@ -13,7 +13,7 @@
 #include <string.h>
 #include <zip.h>
 
-#include "api/formats.h"
+#include "frontends/formats.h"
 #include "frontends/keras/keras_internal.h"
 #include "ir/shape.h"
 #include "passes/passes.h"

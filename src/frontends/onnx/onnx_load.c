@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "api/formats.h"
+#include "frontends/formats.h"
 #include "core/status.h"
 #include "frontends/onnx/onnx_internal.h"
 #include "ir/shape.h"

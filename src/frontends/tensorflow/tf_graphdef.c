@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/formats.h"
+#include "frontends/formats.h"
 #include "core/status.h"
 #include "frontends/tensorflow/tf_common.h"
 #include "frontends/tensorflow/tf_internal.h"

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "api/formats.h"
+#include "frontends/formats.h"
 #include "core/status.h"
 #include "frontends/tensorflow/tf_common.h"
 #include "frontends/tensorflow/tf_internal.h"

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "api/model_internal.h"
 #include "core/atomic_file.h"
 #include "core/status.h"
 #include "frontends/tflite/tflite_reader.h"
@@ -76,11 +75,4 @@ nq_status nq_tflite_write_file(const nq_graph *g, const char *path, const char *
   s = nq_write_file_atomic(path, bytes, size, protect, err);
   free(bytes);
   return s;
-}
-
-nq_status nq_model_save_tflite(const nq_model *m, const char *path, nq_error *err) {
-  if (!m || !m->graph) return nq_fail(err, NQ_ERR_INVALID_ARG, "save: no model given");
-  if (!path || !*path) return nq_fail(err, NQ_ERR_INVALID_ARG, "save: no output path given");
-  /* m->path is the file the model came from: never write over it. */
-  return nq_tflite_write_file(m->graph, path, m->path, err);
 }
