@@ -13,7 +13,8 @@ int nq_model_num_signatures(const nq_model *m) { return m && m->graph ? m->graph
 static nq_status find_signature(const nq_model *m, int i, const nq_signature **out, nq_error *err) {
   if (!m || !m->graph) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_model_signature: no model");
   if (i < 0 || i >= m->graph->n_signatures)
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "signature %d: the model has %d signatures", i, m->graph->n_signatures);
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "signature %d: the model has %d signatures", i,
+                   m->graph->n_signatures);
   *out = &m->graph->signatures[i];
   return NQ_OK;
 }
@@ -40,7 +41,8 @@ nq_status nq_model_signature_entry(const nq_model *m, int i, int is_output, int 
   NQ_TRY(find_signature(m, i, &sg, err));
   int n = is_output ? sg->n_out : sg->n_in;
   if (k < 0 || k >= n)
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "signature %d %s %d: it has %d", i, is_output ? "output" : "input", k, n);
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "signature %d %s %d: it has %d", i,
+                   is_output ? "output" : "input", k, n);
   const nq_sig_entry *e = is_output ? &sg->out[k] : &sg->in[k];
   out->name = e->name;
   out->tensor = e->tensor;

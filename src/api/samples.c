@@ -28,7 +28,8 @@ nq_status nq_dataset_open_input(const char *path, const nq_model *m, int input, 
   if (!err) err = &scratch;
   if (!out) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_dataset_open_input: out is NULL");
   *out = NULL;
-  if (!path || !m || !m->graph) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_dataset_open_input: NULL argument");
+  if (!path || !m || !m->graph)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_dataset_open_input: NULL argument");
   if (opts && opts->struct_size < sizeof(nq_data_options))
     return nq_fail(err, NQ_ERR_INVALID_ARG,
                    "nq_dataset_open_input: options struct_size %zu, %zu expected (use nq_data_options_init)",
@@ -51,14 +52,16 @@ nq_status nq_dataset_open_input(const char *path, const nq_model *m, int input, 
   return nq_dataset_open(path, &spec, pp, &dopt, out, err);
 }
 
-nq_status nq_quantize_floats(const float *src, size_t n, nq_dtype type, float scale, int32_t zero_point, void *dst,
-                             nq_error *err) {
+nq_status nq_quantize_floats(const float *src, size_t n, nq_dtype type, float scale, int32_t zero_point,
+                             void *dst, nq_error *err) {
   nq_error scratch;
   if (!err) err = &scratch;
   if (type != NQ_INT8 && type != NQ_UINT8)
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_quantize_floats: %s; int8 or uint8 expected", nq_dtype_name(type));
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_quantize_floats: %s; int8 or uint8 expected",
+                   nq_dtype_name(type));
   if (!(scale > 0) || !isfinite(scale))
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_quantize_floats: scale %g; a finite scale > 0 expected", scale);
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_quantize_floats: scale %g; a finite scale > 0 expected",
+                   scale);
   if (n && (!src || !dst)) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_quantize_floats: NULL buffer");
   nq_quantize_array(src, n, type == NQ_UINT8, scale, zero_point, dst);
   return NQ_OK;

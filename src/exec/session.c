@@ -21,10 +21,12 @@ nq_status nq_session_set_input(nq_session *s, int i, const void *data, size_t nb
     return nq_fail(err, NQ_ERR_INVALID_ARG, "input %d does not exist (the model has %d)", i, g->n_inputs);
   int t = g->inputs[i];
   if (s->home[t] != NQ_HOME_IO)
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "input %d ('%s') is a constant and cannot be set", i, io_name(g, t));
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "input %d ('%s') is a constant and cannot be set", i,
+                   io_name(g, t));
   if (nbytes != s->nbytes[t] || (!data && nbytes))
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "input %d ('%s'): %zu bytes given, %zu expected (%zu %s elements)", i,
-                   io_name(g, t), nbytes, s->nbytes[t], s->nbytes[t] / nq_dtype_size(g->tensors[t].type),
+    return nq_fail(err, NQ_ERR_INVALID_ARG,
+                   "input %d ('%s'): %zu bytes given, %zu expected (%zu %s elements)", i, io_name(g, t),
+                   nbytes, s->nbytes[t], s->nbytes[t] / nq_dtype_size(g->tensors[t].type),
                    nq_dtype_name(g->tensors[t].type));
   if (nbytes) memcpy(s->io_buf[t], data, nbytes);
   return NQ_OK;
@@ -38,7 +40,8 @@ nq_status nq_session_run(nq_session *s, nq_error *err) {
 nq_status nq_session_output(nq_session *s, int i, const void **data, size_t *nbytes, nq_error *err) {
   if (!s || !data || !nbytes) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_session_output: NULL argument");
   if (i < 0 || i >= s->g->n_outputs)
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "output %d does not exist (the model has %d)", i, s->g->n_outputs);
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "output %d does not exist (the model has %d)", i,
+                   s->g->n_outputs);
   return nq_session_tensor(s, s->g->outputs[i], data, nbytes, err);
 }
 
@@ -58,11 +61,14 @@ nq_status nq_session_tensor(nq_session *s, int t, const void **data, size_t *nby
       break;
     case NQ_HOME_ARENA:
       if (!s->has_run)
-        return nq_fail(err, NQ_ERR_INVALID_ARG, "tensor %d ('%s') has no value: the session has not run", t, io_name(g, t));
+        return nq_fail(err, NQ_ERR_INVALID_ARG, "tensor %d ('%s') has no value: the session has not run", t,
+                       io_name(g, t));
       if (s->clobbered[t])
-        return nq_fail(err, NQ_ERR_INVALID_ARG,
-                       "tensor %d ('%s'): its memory was reused by a later tensor; call nq_session_keep_all_tensors() "
-                       "before running", t, io_name(g, t));
+        return nq_fail(
+            err, NQ_ERR_INVALID_ARG,
+            "tensor %d ('%s'): its memory was reused by a later tensor; call nq_session_keep_all_tensors() "
+            "before running",
+            t, io_name(g, t));
       /* A zero-byte tensor may sit in an empty (NULL) arena: still a valid pointer. */
       *data = s->nbytes[t] ? (const void *)(s->arena + s->plan[t].offset) : (const void *)no_bytes;
       break;

@@ -17,8 +17,8 @@
 
 #define NQ_FORMAT_HEAD 64
 
-#define NQ_FORMAT(name, desc)                                                                     \
-  bool nq_##name##_probe(const char *path, bool is_dir, const uint8_t *head, size_t head_len);    \
+#define NQ_FORMAT(name, desc)                                                                  \
+  bool nq_##name##_probe(const char *path, bool is_dir, const uint8_t *head, size_t head_len); \
   nq_status nq_##name##_load(const char *path, const nq_load_options *opts, nq_graph **out, nq_error *err);
 #include "frontends/formats.def"
 #undef NQ_FORMAT

@@ -49,7 +49,9 @@ static nq_status ds_fill(void *ctx, int sample, int input, float *dst, size_t n,
   return st;
 }
 
-static const char *ds_name(void *ctx, int sample) { return nq_dataset_name(((ds_source *)ctx)->ds, (size_t)sample); }
+static const char *ds_name(void *ctx, int sample) {
+  return nq_dataset_name(((ds_source *)ctx)->ds, (size_t)sample);
+}
 
 static void ds_progress(void *ctx, int done, int total) {
   ds_source *s = ctx;
@@ -93,7 +95,8 @@ static void test_dataset_and_convert(const nq_model *m, const char *dir, const f
   /* The .npy round-trips through the public reader. */
   nq_array arr;
   CHECKF(nq_npy_read_file(npy, &arr, &err) == NQ_OK, "%s", err.msg);
-  CHECK(arr.type == NQ_FLOAT32 && arr.rank == 4 && arr.shape[0] == N_SAMPLES && arr.nelems == N_SAMPLES * ELEMS);
+  CHECK(arr.type == NQ_FLOAT32 && arr.rank == 4 && arr.shape[0] == N_SAMPLES &&
+        arr.nelems == N_SAMPLES * ELEMS);
   CHECK(arr.data && memcmp(arr.data, data, sizeof(float) * N_SAMPLES * ELEMS) == 0);
   nq_array_free(&arr);
   CHECK(arr.data == NULL);
@@ -163,7 +166,8 @@ static void test_dataset_and_convert(const nq_model *m, const char *dir, const f
   old.struct_size = offsetof(nq_convert_stats, equalized_pairs) + sizeof(int);
   old.equalized_pairs = -7;
   nq_model *q2 = NULL;
-  CHECKF(nq_convert_source(m, &src, &co, &q2, (nq_convert_stats *)(void *)&old, &err) == NQ_OK, "%s", err.msg);
+  CHECKF(nq_convert_source(m, &src, &co, &q2, (nq_convert_stats *)(void *)&old, &err) == NQ_OK, "%s",
+         err.msg);
   CHECK(old.equalized_pairs == full.stats.equalized_pairs); /* written, with the same value */
   int intact = 1;
   for (size_t i = old.struct_size; i < sizeof old; i++) intact &= ((unsigned char *)&old)[i] == 0xA5;
@@ -251,7 +255,8 @@ static void test_small_calls(const nq_model *m) {
   CHECK(nq_quantize_floats(x, 6, NQ_INT16, 0.5f, 0, q8, &err) == NQ_ERR_INVALID_ARG);
   CHECK(nq_quantize_floats(x, 6, NQ_INT8, 0.0f, 0, q8, &err) == NQ_ERR_INVALID_ARG);
 
-  CHECK(nq_npu_target_is_known("imx8mp") && nq_npu_target_is_known("ethos-u") && nq_npu_target_is_known("edgetpu"));
+  CHECK(nq_npu_target_is_known("imx8mp") && nq_npu_target_is_known("ethos-u") &&
+        nq_npu_target_is_known("edgetpu"));
   CHECK(!nq_npu_target_is_known("imx8") && !nq_npu_target_is_known("") && !nq_npu_target_is_known(NULL));
 
   char lb[128];

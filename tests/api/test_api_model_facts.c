@@ -39,7 +39,8 @@ int main(void) {
 
   CHECK(nq_model_num_metadata(m) == 2);
   nq_metadata_info md;
-  CHECK(nq_model_metadata(m, 0, &md, &err) == NQ_OK && strcmp(md.name, "min_runtime_version") == 0 && md.size == 16);
+  CHECK(nq_model_metadata(m, 0, &md, &err) == NQ_OK && strcmp(md.name, "min_runtime_version") == 0 &&
+        md.size == 16);
   CHECK(nq_model_metadata(m, 1, &md, &err) == NQ_OK && strcmp(md.name, "CONVERSION_METADATA") == 0);
   CHECK(nq_model_metadata(m, 2, &md, &err) == NQ_ERR_INVALID_ARG && strstr(err.msg, "2 entries"));
   CHECK(nq_model_description(m) && strcmp(nq_model_description(m), "MLIR Converted.") == 0);

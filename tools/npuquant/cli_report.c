@@ -71,8 +71,8 @@ static void print_figures_row(const nq_compare_figures *m, bool labels) {
   char rs[32] = "-";
   if (m->scale > 0) snprintf(rs, sizeof rs, "%.3f", m->rmse / m->scale);
   char nm[256];
-  printf("    %-28.28s %12s %11.4g %11.4g %10s  %s%s\n", cli_printable(m->name, nm, sizeof nm), sq, m->max_abs_error,
-         m->rmse, rs, t1, acc);
+  printf("    %-28.28s %12s %11.4g %11.4g %10s  %s%s\n", cli_printable(m->name, nm, sizeof nm), sq,
+         m->max_abs_error, m->rmse, rs, t1, acc);
 }
 
 static void json_figures(json_out *j, const nq_compare_figures *m, bool labels) {
@@ -120,17 +120,18 @@ int cli_report_npu(const nq_model *m, const char *target, FILE *f) {
     return -1;
   }
   int n_nodes = nq_npu_result_num_nodes(r), n_fallback = nq_npu_result_num_fallback(r);
-  fprintf(f, "  NPU      %s: %d of %d nodes run on the NPU%s\n", nq_npu_result_target(r), n_nodes - n_fallback,
-          n_nodes, n_fallback ? "; these fall back to the CPU:" : "");
+  fprintf(f, "  NPU      %s: %d of %d nodes run on the NPU%s\n", nq_npu_result_target(r),
+          n_nodes - n_fallback, n_nodes, n_fallback ? "; these fall back to the CPU:" : "");
   int n = nq_npu_result_num_findings(r);
   for (int i = 0; i < n; i++) {
     nq_npu_finding_info x;
     if (nq_npu_result_finding(r, i, &x, &err) != NQ_OK) continue;
     /* The library's reasons fit in 200 bytes; the cut is kept as it was. */
     char lb[256], lbp[256], why[200];
-    fprintf(f, "           %s: %s\n",
-            x.node >= 0 ? cli_printable(nq_model_node_label(m, x.node, lb, sizeof lb), lbp, sizeof lbp) : "note",
-            cli_printable(x.reason, why, sizeof why));
+    fprintf(
+        f, "           %s: %s\n",
+        x.node >= 0 ? cli_printable(nq_model_node_label(m, x.node, lb, sizeof lb), lbp, sizeof lbp) : "note",
+        cli_printable(x.reason, why, sizeof why));
   }
   nq_npu_result_free(r);
   return n_fallback;
@@ -223,9 +224,11 @@ void cli_report_print(const cli_report *r, int json) {
     printf("  time     load %.3f s, calibrate %.3f s, quantize %.3f s, write %.3f s, evaluate %.3f s\n",
            r->times->load, r->times->calibrate, r->times->quantize, r->times->write, r->times->evaluate);
   if (!r->cmp) return;
-  printf("  int8 vs float on %d %s sample%s%s:\n", r->n_samples, r->eval_is_calibration ? "calibration" : "evaluation",
-         r->n_samples == 1 ? "" : "s",
-         r->eval_is_calibration && !strcmp(r->command, "convert") ? " (--eval-data measures on a separate set)" : "");
+  printf("  int8 vs float on %d %s sample%s%s:\n", r->n_samples,
+         r->eval_is_calibration ? "calibration" : "evaluation", r->n_samples == 1 ? "" : "s",
+         r->eval_is_calibration && !strcmp(r->command, "convert")
+             ? " (--eval-data measures on a separate set)"
+             : "");
   printf("    %-28s %12s %11s %11s %10s  %s\n", "output", "SQNR", "max|err|", "RMSE", "RMSE/scale",
          r->have_labels ? "top-1 agreement, accuracy vs labels" : "top-1 agreement");
   nq_compare_figures fig;
