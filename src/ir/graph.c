@@ -449,6 +449,7 @@ nq_graph *nq_graph_clone(const nq_graph *g, nq_error *err) {
     if (ok) c->nodes[i].version = n->version;
   }
   if (ok) ok = nq_graph_set_io(c, g->n_inputs, g->inputs, g->n_outputs, g->outputs, err) == NQ_OK;
+  if (ok) c->optimized = g->optimized;
   if (ok && g->n_signatures) {
     c->signatures = calloc((size_t)g->n_signatures, sizeof(nq_signature));
     ok = c->signatures != NULL;
