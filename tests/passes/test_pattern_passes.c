@@ -122,6 +122,13 @@ static int hswish_hsig(builder *b, int x) {
   int r = pg_un(b, NQ_OP_RELU6, "relu6", pg_bin(b, NQ_OP_ADD, "b", s, pg_scalar(b, "six_beta", 3.0f)));
   return pg_bin(b, NQ_OP_MUL, "mul", pg_bin(b, NQ_OP_MUL, "sixth", r, pg_scalar(b, "k", 1.0f / 6.0f)), x);
 }
+/* Keras Rescaling(scale=1, offset=3) ... Rescaling(1/6): MUL by 1 first, ADD 0 last (the model output) */
+static int hswish_rescaling(builder *b, int x) {
+  int s = pg_bin(b, NQ_OP_MUL, "scale1", x, pg_scalar(b, "one", 1.0f));
+  int r = pg_un(b, NQ_OP_RELU6, "relu6", pg_bin(b, NQ_OP_ADD, "offset3", s, pg_scalar(b, "three", 3.0f)));
+  int m = pg_bin(b, NQ_OP_MUL, "sixth", pg_bin(b, NQ_OP_MUL, "mul", x, r), pg_scalar(b, "k", 1.0f / 6.0f));
+  return pg_bin(b, NQ_OP_ADD, "offset0", m, pg_scalar(b, "zero", 0.0f));
+}
 static bool is_hswish(const nq_graph *g) { return only(g, NQ_OP_HARD_SWISH) && g->nodes[0].in[0] == g->inputs[0]; }
 /* x * relu6(x + 2) / 6 is not hard-swish */
 static int not_hswish(builder *b, int x) {
@@ -215,6 +222,7 @@ int main(void) {
   check_case("hard-swish fused relu6", hswish_fused, -6, 6, is_hswish);
   check_case("hard-swish clip", hswish_clip, -6, 6, is_hswish);
   check_case("x * hard_sigmoid(x)", hswish_hsig, -6, 6, is_hswish);
+  check_case("hard-swish keras rescaling", hswish_rescaling, -6, 6, is_hswish);
   check_case("x * relu6(x + 2) / 6", not_hswish, -6, 6, no_hswish);
   check_case("hard-swish shared relu6", hswish_shared, -6, 6, hswish_kept);
   check_case("gelu tanh (torch)", gelu_torch, -5, 5, is_gelu);
