@@ -4,6 +4,9 @@
  *   x * relu6(x + 3) / 6 (any association, DIV by 6 or MUL by 1/6, clip
  *     written as RELU6, a fused RELU6 or MINIMUM/MAXIMUM, x * hard_sigmoid(x))
  *                                             -> HARD_SWISH(x)
+ *   0.5 * x * (1 + erf(x / sqrt 2))  (torch's nn.GELU() export, TF's
+ *     tf.nn.gelu; ERF exists in the IR only for this)
+ *                                             -> GELU(x, approximate = false)
  *   0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))   (any association)
  *                                             -> GELU(x, approximate = true)
  * One op quantizes far better than four to eight (each int8 step rounds),
@@ -52,6 +55,7 @@ static bool evaluable(const nq_node *node) {
     case NQ_OP_LOGISTIC:
     case NQ_OP_SQUARE:
     case NQ_OP_NEG:
+    case NQ_OP_ERF:
     case NQ_OP_ABS: return node->n_in == 1;
     default: return false;
   }
@@ -83,6 +87,7 @@ static double eval_op(const nq_node *node, double a, double b) {
     case NQ_OP_SQUARE: return a * a;
     case NQ_OP_NEG: return -a;
     case NQ_OP_ABS: return fabs(a);
+    case NQ_OP_ERF: return erf(a);
     default: return NAN;
   }
 }
@@ -173,12 +178,14 @@ typedef struct target {
 } target;
 
 static double hard_swish(double x) { return x * act(NQ_ACT_RELU6, x + 3.0) / 6.0; }
+static double gelu_erf(double x) { return 0.5 * x * (1.0 + erf(x * 0.7071067811865476)); }
 static double gelu_tanh(double x) {
   return 0.5 * x * (1.0 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
 }
 
 static const target targets[] = {
     {NQ_OP_HARD_SWISH, false, hard_swish},
+    {NQ_OP_GELU, false, gelu_erf},
     {NQ_OP_GELU, true, gelu_tanh},
 };
 

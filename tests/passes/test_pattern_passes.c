@@ -164,6 +164,13 @@ static int gelu_tf(builder *b, int x) {
   return pg_bin(b, NQ_OP_MUL, "gelu", x, h);
 }
 static bool is_gelu(const nq_graph *g) { return only(g, NQ_OP_GELU) && g->nodes[0].p.approximate; }
+/* PyTorch's nn.GELU() export: Div(x, 1.4142135) -> Erf -> Add 1 -> Mul x -> Mul 0.5 */
+static int gelu_erf(builder *b, int x) {
+  int e = pg_un(b, NQ_OP_ERF, "erf", pg_bin(b, NQ_OP_DIV, "div", x, pg_scalar(b, "sqrt2", 1.4142135f)));
+  int u = pg_bin(b, NQ_OP_ADD, "onep", e, pg_scalar(b, "one", 1.0f));
+  return pg_bin(b, NQ_OP_MUL, "gelu", pg_bin(b, NQ_OP_MUL, "xu", x, u), pg_scalar(b, "h", 0.5f));
+}
+static bool is_gelu_erf(const nq_graph *g) { return only(g, NQ_OP_GELU) && !g->nodes[0].p.approximate; }
 static int silu(builder *b, int x) { return pg_bin(b, NQ_OP_MUL, "silu", x, pg_un(b, NQ_OP_LOGISTIC, "sig", x)); }
 static bool is_silu(const nq_graph *g) {
   return g->n_nodes == 2 && g->nodes[0].op == NQ_OP_LOGISTIC && g->nodes[1].op == NQ_OP_MUL;
@@ -225,6 +232,7 @@ int main(void) {
   check_case("hard-swish keras rescaling", hswish_rescaling, -6, 6, is_hswish);
   check_case("x * relu6(x + 2) / 6", not_hswish, -6, 6, no_hswish);
   check_case("hard-swish shared relu6", hswish_shared, -6, 6, hswish_kept);
+  check_case("gelu erf (torch)", gelu_erf, -5, 5, is_gelu_erf);
   check_case("gelu tanh (torch)", gelu_torch, -5, 5, is_gelu);
   check_case("gelu tanh (tf)", gelu_tf, -5, 5, is_gelu);
   check_case("silu stays", silu, -5, 5, is_silu);

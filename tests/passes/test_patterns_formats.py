@@ -1,10 +1,11 @@
 #!/usr/bin/python3
-"""One pattern, four formats, one int8 model: hard-swish, GELU (tanh form) and a
-LayerNorm, each written as separate elementwise ops in ONNX (python3-onnx's helper),
+"""One pattern, four formats, one int8 model: hard-swish, GELU (erf and tanh forms)
+and a LayerNorm, each written as separate elementwise ops in ONNX (python3-onnx's helper),
 a TF GraphDef (tests/tensorflow/tfgraph.py), a Keras 2 .h5 (tests/keras/keras_files.py,
 python3-h5py) and a float .tflite (the independent writer of examples/fashion), the
-way exporters and hand-written code spell them. The pass pipeline (src/passes/) is
-what makes them equal, so for every pattern:
+way exporters and hand-written code spell them (the erf GELU from Keras is its gelu
+activation and from TFLite the GELU op: neither format has an erf). The pass pipeline
+(src/passes/) is what makes them equal, so for every pattern:
 
 - the float model as npuquant loads it (fused) agrees with float64 numpy of the
   unfused formula within 1e-5 relative to the output range, and, for ONNX, with
@@ -12,7 +13,8 @@ what makes them equal, so for every pattern:
 - `convert` writes the same int8 op list from all four files (hard-swish: one
   HARD_SWISH; GELU: one GELU; LayerNorm: MEAN/SUB/MUL/MEAN/ADD/RSQRT/MUL/MUL/ADD,
   no DIV, SQRT or POW), with no float op left but the QUANTIZE/DEQUANTIZE at the ends;
-- the int8 model runs bit-identically in LiteRT.js and in npuquant.
+- the int8 model runs bit-identically in LiteRT.js and in npuquant (--single-rounding,
+  the XNNPACK arithmetic LiteRT.js runs).
 """
 import json
 import os
@@ -57,6 +59,11 @@ def ref_gelu(x):
     return 0.5 * x * (1.0 + np.tanh(GELU_C * (x + 0.044715 * x ** 3)))
 
 
+def ref_gelu_erf(x):
+    from math import erf
+    return 0.5 * x * (1.0 + np.vectorize(erf)(x / np.sqrt(2.0)))
+
+
 def ref_layernorm(x):
     m = x.mean(-1, keepdims=True)
     v = ((x - m) ** 2).mean(-1, keepdims=True)
@@ -86,6 +93,13 @@ def onnx_gelu(path):  # torch gelu(approximate='tanh') export
                       N("Mul", ["x", "half"], ["h"]), N("Mul", ["h", "u"], ["y"])],
                {"three": np.float32(3), "k1": np.float32(0.044715), "k0": np.float32(GELU_C),
                 "one": np.float32(1), "half": np.float32(0.5)})
+
+
+def onnx_gelu_erf(path):  # torch nn.GELU() export
+    N = helper.make_node
+    onnx_model(path, [N("Div", ["x", "sqrt2"], ["d"]), N("Erf", ["d"], ["e"]), N("Add", ["e", "one"], ["u"]),
+                      N("Mul", ["x", "u"], ["m"]), N("Mul", ["m", "half"], ["y"])],
+               {"sqrt2": np.float32(1.4142135381698608), "one": np.float32(1), "half": np.float32(0.5)})
 
 
 def onnx_layernorm(path):  # torch LayerNorm export before opset 17
@@ -126,6 +140,18 @@ def tf_gelu(path):  # tf.nn.gelu(approximate=True): x^3 with Pow, constants mult
     g.op("t", "Tanh", ["b"])
     g.op("u", "AddV2", ["one", "t"])
     g.op("h", "Mul", ["half", "x"])
+    g.op("y", "Mul", ["h", "u"])
+    g.save(path)
+
+
+def tf_gelu_erf(path):  # tf.nn.gelu(approximate=False)
+    g = tf_graph()
+    for k, v in (("sqrt2", 1.4142135623730951), ("one", 1), ("half", 0.5)):
+        g.const(k, np.float32(v))
+    g.op("h", "Mul", ["half", "x"])
+    g.op("d", "RealDiv", ["x", "sqrt2"])
+    g.op("e", "Erf", ["d"])
+    g.op("u", "AddV2", ["one", "e"])
     g.op("y", "Mul", ["h", "u"])
     g.save(path)
 
@@ -190,6 +216,11 @@ def keras_gelu(path):  # the tanh formula with Multiply / Add / Rescaling / Acti
     k.save(path, k.add("Multiply", "y", ["h", "u"]))
 
 
+def keras_gelu_erf(path):  # keras.activations.gelu is the erf form
+    k = KerasModel()
+    k.save(path, k.add("Activation", "gelu", ["x"], activation="gelu"))
+
+
 def keras_layernorm(path):
     k = KerasModel()
     k.save(path, k.add("LayerNormalization", "ln", ["x"], [GAMMA, BETA], axis=-1, epsilon=EPS, center=True,
@@ -198,7 +229,8 @@ def keras_layernorm(path):
 
 # ---------------- float .tflite (independent writer), DIV and POW left in ----------------
 EXTRA_OPS = {"ADD": (0, 0), "MUL": (18, 0), "SUB": (41, 0), "DIV": (42, 0), "RELU6": (21, 0), "TANH": (28, 0),
-             "POW": (78, 0), "SQRT": (75, 0), "MEAN": (40, 27), "MINIMUM": (57, 0), "MAXIMUM": (55, 0)}
+             "POW": (78, 0), "SQRT": (75, 0), "MEAN": (40, 27), "MINIMUM": (57, 0), "MAXIMUM": (55, 0),
+             "GELU": (150, 116)}
 
 
 class TfliteModel(tw.Model):
@@ -206,6 +238,10 @@ class TfliteModel(tw.Model):
         if name == "MEAN":  # ReducerOptions.keep_dims
             b.StartObject(1)
             b.PrependBoolSlot(0, True, False)
+            return b.EndObject()
+        if name == "GELU":  # GeluOptions.approximate
+            b.StartObject(1)
+            b.PrependBoolSlot(0, bool(o.get("approximate", False)), False)
             return b.EndObject()
         if name in EXTRA_OPS:
             return 0  # no options table: fused activation NONE
@@ -247,6 +283,12 @@ def tflite_gelu(path):
     m.save(path, m.do("MUL", m.do("MUL", x, m.scalar(0.5)), m.do("ADD", t, m.scalar(1))))
 
 
+def tflite_gelu_erf(path):  # TFLite has no ERF: its GELU is the op itself
+    m = TfliteModel()
+    x = m.start()
+    m.save(path, m.do("GELU", x, approximate=False))
+
+
 def tflite_layernorm(path):
     m = TfliteModel()
     x = m.start()
@@ -266,10 +308,12 @@ PATTERNS = [
      {"onnx": onnx_hswish, "pb": tf_hswish, "h5": keras_hswish, "tflite": tflite_hswish}),
     ("gelu-tanh", ref_gelu, (-4, 4), {"GELU"},
      {"onnx": onnx_gelu, "pb": tf_gelu, "h5": keras_gelu, "tflite": tflite_gelu}),
+    ("gelu-erf", ref_gelu_erf, (-4, 4), {"GELU"},
+     {"onnx": onnx_gelu_erf, "pb": tf_gelu_erf, "h5": keras_gelu_erf, "tflite": tflite_gelu_erf}),
     ("layernorm", ref_layernorm, (-3, 3), {"MEAN", "SUB", "MUL", "ADD", "RSQRT"},
      {"onnx": onnx_layernorm, "pb": tf_layernorm, "h5": keras_layernorm, "tflite": tflite_layernorm}),
 ]
-FLOAT_ONLY = {"DIV", "POW", "SQRT", "SQUARE", "MAXIMUM", "MINIMUM", "TANH"}
+FLOAT_ONLY = {"DIV", "POW", "SQRT", "SQUARE", "MAXIMUM", "MINIMUM", "TANH", "ERF"}
 
 
 def int8_ops(model):
@@ -326,7 +370,8 @@ def test():
                 if have_litert:
                     try:
                         lite = oracles.run("litert", q, [x])[0]
-                        ours = oracles.run_ours(q, [x])[0]
+                        # LiteRT.js runs int8 in XNNPACK, which our single-rounding mode follows
+                        ours = oracles.run_ours(q, [x], ["--single-rounding"])[0]
                         same = lite.shape == ours.shape and lite.tobytes() == ours.tobytes()
                         q_err = float(np.abs(ours.astype(np.float64) - want).max()) / span
                         checks.check(same, "%s: int8 in LiteRT.js bit-identical to npuquant (int8 vs float "
@@ -337,6 +382,20 @@ def test():
             first = next(iter(op_lists.values()))
             checks.check(all(v == first for v in op_lists.values()),
                          "%s: the same int8 ops from every format: %s" % (name, json.dumps(op_lists)))
+        # An Erf that is no GELU runs in float but has no TFLite op: convert refuses it by name.
+        path = os.path.join(tmp, "erf.onnx")
+        onnx_model(path, [helper.make_node("Erf", ["x"], ["y"], name="lone_erf")], {})
+        x = rng.uniform(-3, 3, (1,) + SHAPE[1:]).astype(np.float32)
+        from math import erf
+        got = oracles.run_ours(path, [x])[0]
+        err = float(np.abs(got - np.vectorize(erf)(x.astype(np.float64))).max())
+        checks.check(err <= 1e-6, "lone Erf from onnx: float vs numpy erf, max error %.2g" % err)
+        np.save(os.path.join(tmp, "erf_calib.npy"), x)
+        r = oracles.cli("convert", path, "-d", os.path.join(tmp, "erf_calib.npy"), "-o", os.path.join(tmp, "erf.tflite"))
+        msg = (r.stdout + r.stderr).strip().splitlines()
+        checks.check(r.returncode != 0 and "ERF" in (r.stdout + r.stderr) and
+                     not os.path.exists(os.path.join(tmp, "erf.tflite")),
+                     "lone Erf: convert refuses (exit %d: %s)" % (r.returncode, msg[-1] if msg else ""))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if checks.failures or (have_litert and have_ort):
