@@ -249,20 +249,12 @@ static nq_status op_elu(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   return unary(cx, n, NQ_OP_ELU, &p, false, err);
 }
 
-/* Clamp to [lo, hi] as RELU / RELU6 / RELU_N1_TO_1 when it is one, else
- * MAXIMUM/MINIMUM with scalars. */
+/* Clamp to [lo, hi] as MAXIMUM/MINIMUM with scalars; the passes turn the
+ * bounds that are a TFLite activation into RELU / RELU6 / RELU_N1_TO_1
+ * (src/passes/clip_to_relu.c), the same for every format. */
 static nq_status clamp(ox_ctx *cx, const Onnx__NodeProto *n, ox_value *a, int xt, ox_layout lay, float lo, float hi,
                        nq_error *err) {
   nq_op_params p = nq_op_params_default();
-  int t;
-  nq_op op = NQ_OP_COUNT;
-  if (lo == 0.0f && hi == 6.0f) op = NQ_OP_RELU6;
-  else if (lo == 0.0f && hi >= FLT_MAX) op = NQ_OP_RELU;
-  else if (lo == -1.0f && hi == 1.0f) op = NQ_OP_RELU_N1_TO_1;
-  if (op != NQ_OP_COUNT) {
-    NQ_TRY(ox_emit(cx, op, n->output[0], 1, &xt, &p, &t, err));
-    return finish(cx, n, t, lay, lo >= 0, a, err);
-  }
   int cur = xt;
   char name[512];
   if (lo > -FLT_MAX) {
