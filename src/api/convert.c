@@ -12,6 +12,7 @@
 #include "calib/calibrate.h"
 #include "calib/range_refine.h"
 #include "core/status.h"
+#include "passes/passes.h"
 #include "quant/bias_correct.h"
 #include "quant/equalize.h"
 #include "quant/int8_rewrite.h"
@@ -41,7 +42,14 @@ nq_status nq_convert_options_set_calibration(nq_convert_options *o, const char *
   return NQ_OK;
 }
 
-/* The pipeline: [int8 rewrites and equalization on a copy] -> calibrate ->
+/* An already quantized model is converted as it is (no float rewrites). */
+static bool has_quantized_tensor(const nq_graph *g) {
+  for (int t = 0; t < g->n_tensors; t++)
+    if (g->tensors[t].q.n != 0) return true;
+  return false;
+}
+
+/* The pipeline: [pass pipeline, int8 rewrites and equalization on a copy] -> calibrate ->
  * [refine ranges] -> quantize -> [bias correction]. */
 static nq_status convert(const nq_model *float_model, const nq_sample_source *src, const nq_convert_options *opts,
                          nq_model **out, nq_convert_stats *rep, nq_error *err) {
@@ -69,14 +77,17 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
   so.num_threads = opts->num_threads;
 
   double t0 = now_s();
-  /* Equalization and the int8 rewrites change the graph, so they work on a
+  /* The pass pipeline (for a float .tflite, which loads as written),
+   * equalization and the int8 rewrites change the graph, so they work on a
    * copy of the model. */
   nq_model *eq = NULL;
   const nq_model *fm = float_model;
-  if (opts->equalize || nq_rewrite_for_int8_needed(float_model->graph)) {
+  bool optimize = !float_model->graph->optimized && !has_quantized_tensor(float_model->graph);
+  if (optimize || opts->equalize || nq_rewrite_for_int8_needed(float_model->graph)) {
     nq_graph *copy = nq_graph_clone(float_model->graph, err);
     if (!copy) return err->code;
-    nq_status st = nq_rewrite_for_int8(copy, &rep->rewritten_for_int8, err);
+    nq_status st = optimize ? nq_passes_optimize(copy, err) : NQ_OK;
+    if (st == NQ_OK) st = nq_rewrite_for_int8(copy, &rep->rewritten_for_int8, err);
     if (st == NQ_OK && opts->equalize) st = nq_equalize_graph(copy, 4, &rep->equalized_pairs, err);
     if (st == NQ_OK)
       st = nq_model_wrap(copy, NULL, &eq, err);

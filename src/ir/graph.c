@@ -27,6 +27,7 @@ const char *nq_op_name(nq_op op) {
 int nq_op_tflite_code(nq_op op) { return (unsigned)op < NQ_OP_COUNT ? op_tflite_codes[op] : -1; }
 
 bool nq_op_from_tflite_code(int code, nq_op *out) {
+  if (code < 0) return false; /* -1 marks IR-only ops (ERF); a file never names them */
   for (int i = 0; i < NQ_OP_COUNT; i++) {
     if (op_tflite_codes[i] == code) {
       *out = (nq_op)i;
@@ -449,6 +450,7 @@ nq_graph *nq_graph_clone(const nq_graph *g, nq_error *err) {
     if (ok) c->nodes[i].version = n->version;
   }
   if (ok) ok = nq_graph_set_io(c, g->n_inputs, g->inputs, g->n_outputs, g->outputs, err) == NQ_OK;
+  if (ok) c->optimized = g->optimized;
   if (ok && g->n_signatures) {
     c->signatures = calloc((size_t)g->n_signatures, sizeof(nq_signature));
     ok = c->signatures != NULL;

@@ -158,6 +158,8 @@ typedef struct nq_graph {
   nq_metadata *metadata;
   char *description; /* TFLite Model.description, may be NULL */
   char *source;      /* path the graph was read from, for messages; may be NULL */
+  bool optimized;    /* the pass pipeline (src/passes/) has run on it; a .tflite
+                        is loaded as written and optimized by convert */
 } nq_graph;
 
 nq_graph *nq_graph_new(void);

@@ -861,6 +861,7 @@ static nq_status sh_prelu(sctx *c) { return sh_binary(c); }
 #define SHAPE_HARD_SWISH sh_same
 #define SHAPE_BATCH_MATMUL sh_batch_matmul
 #define SHAPE_GELU sh_same
+#define SHAPE_ERF sh_same
 
 static const shape_fn shape_table[NQ_OP_COUNT] = {
 #define NQ_OP(id, tfl) [NQ_OP_##id] = SHAPE_##id,

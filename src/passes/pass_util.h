@@ -35,5 +35,10 @@ nq_status nq_pass_fold_batchnorm(nq_graph *g, bool *changed, nq_error *err);
 nq_status nq_pass_fuse_activation(nq_graph *g, bool *changed, nq_error *err);
 nq_status nq_pass_drop_identity(nq_graph *g, bool *changed, nq_error *err);
 nq_status nq_pass_dead_code(nq_graph *g, bool *changed, nq_error *err);
+nq_status nq_pass_div_to_mul(nq_graph *g, bool *changed, nq_error *err);
+nq_status nq_pass_pow_to_unary(nq_graph *g, bool *changed, nq_error *err);
+nq_status nq_pass_clip_to_relu(nq_graph *g, bool *changed, nq_error *err);
+nq_status nq_pass_fuse_unary(nq_graph *g, bool *changed, nq_error *err);
+nq_status nq_pass_cancel_transposes(nq_graph *g, bool *changed, nq_error *err);
 
 #endif

@@ -77,6 +77,7 @@ static const nq_qrule rules[NQ_OP_COUNT] = {
     [NQ_OP_HARD_SWISH] = FREE(NQ_IN(0)),
     [NQ_OP_BATCH_MATMUL] = FREE(NQ_IN(0) | NQ_IN(1)),
     [NQ_OP_GELU] = FREE(NQ_IN(0)), /* table */
+    [NQ_OP_ERF] = NONE, /* no TFLite op; only inside GELU, which the passes fuse */
 };
 /* Designated initializers size the array by the last entry only, so a test
  * (tests/quant) also checks that every entry is `defined`. */

@@ -4,7 +4,8 @@
  *   LOGISTIC 1/(1+e^-x); TANH; ELU x<0 ? e^x-1 : x;
  *   HARD_SWISH x*relu6(x+3)/6; LEAKY_RELU x>0 ? x : alpha*x;
  *   GELU 0.5x(1+erf(x/sqrt2)), or with `approximate`
- *        0.5x(1+tanh(sqrt(2/pi)(x+0.044715x^3))).
+ *        0.5x(1+tanh(sqrt(2/pi)(x+0.044715x^3)));
+ *   ERF erf(x).
  */
 #include <math.h>
 
@@ -38,6 +39,7 @@ nq_status nq_ref_activation(const nq_kernel_args *a, nq_error *err) {
         else
           y = 0.5f * x * (1.0f + erff(x * 0.7071067811865476f));
         break;
+      case NQ_OP_ERF: y = erff(x); break;
       default: return nq_ref_fail(a, err, NQ_ERR_INTERNAL, "not an activation");
     }
     out[i] = y;

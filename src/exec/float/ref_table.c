@@ -72,6 +72,7 @@
 #define REF_HARD_SWISH K(nq_ref_activation, nq_ref_prep_f32)
 #define REF_BATCH_MATMUL K(nq_ref_batch_matmul, nq_ref_prep_f32)
 #define REF_GELU K(nq_ref_activation, nq_ref_prep_f32)
+#define REF_ERF K(nq_ref_activation, nq_ref_prep_f32)
 
 const nq_kernel nq_float_kernels_ref[NQ_OP_COUNT] = {
 #define NQ_OP(id, tfl) [NQ_OP_##id] = REF_##id,

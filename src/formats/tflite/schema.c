@@ -304,6 +304,7 @@ enum {
 #define OPTS_HARD_SWISH EMPTY_OPTIONS(HardSwish)
 #define OPTS_BATCH_MATMUL OPTIONS(BatchMatMul, batch_matmul_fields)
 #define OPTS_GELU OPTIONS(Gelu, gelu_fields)
+#define OPTS_ERF NO_OPTIONS
 
 const nq_tfl_op_options nq_tfl_op_options_table[NQ_OP_COUNT] = {
 #define NQ_OP(id, tfl) [NQ_OP_##id] = OPTS_##id,

@@ -178,6 +178,8 @@ bool kr_is(const char *cls, const char *name);
 /* Returns NQ_ERR_UNSUPPORTED (and does nothing) for a class it does not know. */
 nq_status kr_layer_conv(kr_ctx *c, kr_layer_call *l, bool *handled, nq_error *err);
 nq_status kr_layer_misc(kr_ctx *c, kr_layer_call *l, bool *handled, nq_error *err);
+/* keras_layer_norm.c: LayerNormalization over the last axis. */
+nq_status kr_layer_layernorm(kr_ctx *c, kr_layer_call *l, nq_error *err);
 nq_status kr_layer_shape(kr_ctx *c, kr_layer_call *l, bool *handled, nq_error *err);
 
 /* ---- keras_layout.c ---- */

@@ -258,6 +258,7 @@ nq_status kr_layer_misc(kr_ctx *c, kr_layer_call *l, bool *handled, nq_error *er
                kr_is(k, "Minimum");
   if (merge) return layer_merge(c, l, err);
   if (kr_is(k, "Concatenate")) return layer_concat(c, l, err);
+  if (kr_is(k, "LayerNormalization")) return kr_layer_layernorm(c, l, err);
   bool known = kr_is(k, "Activation") || kr_is(k, "ReLU") || kr_is(k, "LeakyReLU") || kr_is(k, "PReLU") || kr_is(k, "ELU") ||
                kr_is(k, "Softmax") || kr_is(k, "MaxPooling1D") || kr_is(k, "MaxPooling2D") || kr_is(k, "AveragePooling1D") ||
                kr_is(k, "AveragePooling2D") || kr_is(k, "MaxPool1D") || kr_is(k, "MaxPool2D") || kr_is(k, "AvgPool1D") ||

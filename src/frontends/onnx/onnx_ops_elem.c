@@ -156,44 +156,6 @@ static nq_status finish(ox_ctx *cx, const Onnx__NodeProto *n, int t, ox_layout l
   return NQ_OK;
 }
 
-static bool is_scalar(const ox_value *v, float x) {
-  return v && v->is_const && v->c.n == 1 && ox_const_get(&v->c, 0) == x;
-}
-
-/* For Div(m, 6) or Mul(m, 1/6) where m = Mul(x, Clip(Add(x, 3), 0, 6)):
- * the value x, else NULL. */
-static ox_value *hardswish_source(ox_ctx *cx, nq_op op, ox_value *a, ox_value *b) {
-  if (!((op == NQ_OP_DIV && is_scalar(b, 6.0f)) || (op == NQ_OP_MUL && b && b->is_const && b->c.n == 1 &&
-                                                     fabs(ox_const_get(&b->c, 0) - 1.0 / 6.0) < 1e-7)))
-    return NULL;
-  const Onnx__NodeProto *mul = a->is_const ? NULL : a->producer;
-  if (!mul || strcmp(mul->op_type, "Mul") || mul->n_input != 2) return NULL;
-  for (int k = 0; k < 2; k++) {
-    ox_value *x = ox_find(cx, mul->input[k]), *c = ox_find(cx, mul->input[1 - k]);
-    if (!x || !c || x->is_const || c->is_const || !c->producer || strcmp(c->producer->op_type, "Clip")) continue;
-    const Onnx__NodeProto *clip = c->producer;
-    float lo = 0, hi = 0;
-    if (cx->opset < 11) {
-      const Onnx__AttributeProto *amin = ox_attr(clip, "min"), *amax = ox_attr(clip, "max");
-      if (!amin || !amax) continue;
-      lo = amin->f;
-      hi = amax->f;
-    } else {
-      ox_value *vmin = ox_opt_input(cx, clip, 1), *vmax = ox_opt_input(cx, clip, 2);
-      if (!is_scalar(vmin, 0.0f) || !is_scalar(vmax, 6.0f)) continue;
-      lo = 0;
-      hi = 6;
-    }
-    if (lo != 0.0f || hi != 6.0f || clip->n_input < 1) continue;
-    ox_value *s = ox_find(cx, clip->input[0]);
-    const Onnx__NodeProto *add = s && !s->is_const ? s->producer : NULL;
-    if (!add || strcmp(add->op_type, "Add") || add->n_input != 2) continue;
-    for (int j = 0; j < 2; j++)
-      if (!strcmp(add->input[j], x->name) && is_scalar(ox_find(cx, add->input[1 - j]), 3.0f)) return x;
-  }
-  return NULL;
-}
-
 static nq_status op_binary(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   static const struct { const char *name; nq_op op; } map[] = {
       {"Add", NQ_OP_ADD}, {"Sub", NQ_OP_SUB}, {"Mul", NQ_OP_MUL}, {"Div", NQ_OP_DIV},
@@ -232,51 +194,8 @@ static nq_status op_binary(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) 
   ox_value *a, *b;
   NQ_TRY(ox_input(cx, n, 0, &a, err));
   NQ_TRY(ox_input(cx, n, 1, &b, err));
-  /* Pow by a constant 0.5 / 2 are SQRT / SQUARE (better supported). */
-  if (op == NQ_OP_POW && b->is_const && b->c.n == 1 && !b->c.is_int && (b->c.f[0] == 2.0f || b->c.f[0] == 0.5f)) {
-    int t, xt;
-    ox_layout lay;
-    NQ_TRY(as_is(cx, a, &xt, &lay, err));
-    nq_op_params p = nq_op_params_default();
-    NQ_TRY(ox_emit(cx, b->c.f[0] == 2.0f ? NQ_OP_SQUARE : NQ_OP_SQRT, n->output[0], 1, &xt, &p, &t, err));
-    return finish(cx, n, t, lay, true, a, err);
-  }
-  /* Exporters spell HardSwish as x * clip(x + 3, 0, 6) / 6: one
-   * HARD_SWISH is exact and quantizes far better than four ops. */
-  ox_value *hx = hardswish_source(cx, op, a, b);
-  if (hx) {
-    int xt, t;
-    ox_layout lay;
-    NQ_TRY(as_is(cx, hx, &xt, &lay, err));
-    nq_op_params p = nq_op_params_default();
-    NQ_TRY(ox_emit(cx, NQ_OP_HARD_SWISH, n->output[0], 1, &xt, &p, &t, err));
-    return finish(cx, n, t, lay, false, hx, err);
-  }
-  /* Division by a constant is a MUL by its reciprocal: TFLite has no int8
-   * DIV, and a MUL by a constant folds into a preceding conv. */
-  ox_const recip;
-  memset(&recip, 0, sizeof recip);
-  if (op == NQ_OP_DIV && b->is_const && !b->c.is_int) {
-    NQ_TRY(ox_const_alloc(&recip, false, b->c.rank, b->c.dims, err));
-    for (size_t k = 0; k < recip.n; k++) recip.f[k] = 1.0f / b->c.f[k];
-    op = NQ_OP_MUL;
-  }
-  if (recip.f) {
-    int xt, t;
-    ox_layout lay;
-    nq_status s;
-    if (recip.n == 1) {
-      s = as_is(cx, a, &xt, &lay, err);
-    } else {
-      lay = pick_layout(a, b);
-      s = operand(cx, a, lay, a->rank > b->rank ? a->rank : b->rank, &xt, err);
-    }
-    bool scalar = recip.n == 1;
-    if (s == NQ_OK) s = ox_binary_const(cx, a, xt, lay, NQ_OP_MUL, &recip, n->output[0], &t, err);
-    ox_const_free(&recip);
-    NQ_TRY(s);
-    return finish(cx, n, t, lay, false, scalar ? a : NULL, err);
-  }
+  /* Pow by 2 / 0.5, x * relu6(x + 3) / 6 and division by a constant are
+   * rewritten by the pass pipeline (src/passes/), the same for every format. */
   /* x (op) scalar keeps any layout, including a flattened NHWC. */
   if (!a->is_const && b->is_const && b->c.n == 1) {
     int xt, t;
@@ -306,7 +225,8 @@ static nq_status op_unary(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   static const struct { const char *name; nq_op op; bool nonneg; } map[] = {
       {"Relu", NQ_OP_RELU, true},      {"Sigmoid", NQ_OP_LOGISTIC, true}, {"Tanh", NQ_OP_TANH, false},
       {"HardSwish", NQ_OP_HARD_SWISH, false}, {"Sqrt", NQ_OP_SQRT, true}, {"Exp", NQ_OP_EXP, true},
-      {"Log", NQ_OP_LOG, false},       {"Abs", NQ_OP_ABS, true},          {"Neg", NQ_OP_NEG, false}};
+      {"Log", NQ_OP_LOG, false},       {"Abs", NQ_OP_ABS, true},          {"Neg", NQ_OP_NEG, false},
+      {"Erf", NQ_OP_ERF, false}};
   nq_op_params p = nq_op_params_default();
   for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
     if (!strcmp(n->op_type, map[k].name)) return unary(cx, n, map[k].op, &p, map[k].nonneg, err);
@@ -329,20 +249,12 @@ static nq_status op_elu(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   return unary(cx, n, NQ_OP_ELU, &p, false, err);
 }
 
-/* Clamp to [lo, hi] as RELU / RELU6 / RELU_N1_TO_1 when it is one, else
- * MAXIMUM/MINIMUM with scalars. */
+/* Clamp to [lo, hi] as MAXIMUM/MINIMUM with scalars; the passes turn the
+ * bounds that are a TFLite activation into RELU / RELU6 / RELU_N1_TO_1
+ * (src/passes/clip_to_relu.c), the same for every format. */
 static nq_status clamp(ox_ctx *cx, const Onnx__NodeProto *n, ox_value *a, int xt, ox_layout lay, float lo, float hi,
                        nq_error *err) {
   nq_op_params p = nq_op_params_default();
-  int t;
-  nq_op op = NQ_OP_COUNT;
-  if (lo == 0.0f && hi == 6.0f) op = NQ_OP_RELU6;
-  else if (lo == 0.0f && hi >= FLT_MAX) op = NQ_OP_RELU;
-  else if (lo == -1.0f && hi == 1.0f) op = NQ_OP_RELU_N1_TO_1;
-  if (op != NQ_OP_COUNT) {
-    NQ_TRY(ox_emit(cx, op, n->output[0], 1, &xt, &p, &t, err));
-    return finish(cx, n, t, lay, lo >= 0, a, err);
-  }
   int cur = xt;
   char name[512];
   if (lo > -FLT_MAX) {
@@ -511,7 +423,7 @@ ox_op_fn ox_find_op(const char *op) {
       {"Add", op_binary},  {"Sub", op_binary},   {"Mul", op_binary},        {"Div", op_binary},
       {"Pow", op_binary},  {"Max", op_binary},   {"Min", op_binary},        {"Relu", op_unary},
       {"Sigmoid", op_unary}, {"Tanh", op_unary}, {"HardSwish", op_unary},   {"Sqrt", op_unary},
-      {"Exp", op_unary},   {"Log", op_unary},    {"Abs", op_unary},         {"Neg", op_unary},
+      {"Exp", op_unary},   {"Log", op_unary},    {"Abs", op_unary},         {"Neg", op_unary}, {"Erf", op_unary},
       {"LeakyRelu", op_leaky}, {"Elu", op_elu},  {"Clip", op_clip},         {"HardSigmoid", op_hardsigmoid},
       {"PRelu", op_prelu}, {"Softmax", op_softmax}, {"LogSoftmax", op_softmax}, {"Identity", op_identity},
       {"Dropout", op_identity}, {"Cast", op_cast}};

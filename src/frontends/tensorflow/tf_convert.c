@@ -64,6 +64,7 @@ static nq_status convert_node(tf_cv *c, int ni, nq_error *err) {
   if (op_is(n, "LeakyRelu")) return tfo_unary(c, ni, NQ_OP_LEAKY_RELU, err);
   if (op_is(n, "Elu")) return tfo_unary(c, ni, NQ_OP_ELU, err);
   if (op_is(n, "Sigmoid")) return tfo_unary(c, ni, NQ_OP_LOGISTIC, err);
+  if (op_is(n, "Erf")) return tfo_unary(c, ni, NQ_OP_ERF, err);
   if (op_is(n, "Tanh")) return tfo_unary(c, ni, NQ_OP_TANH, err);
   if (op_is(n, "Softmax")) return tfo_unary(c, ni, NQ_OP_SOFTMAX, err);
   if (op_is(n, "FusedBatchNorm") || op_is(n, "FusedBatchNormV2") || op_is(n, "FusedBatchNormV3"))

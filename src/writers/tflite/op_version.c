@@ -371,6 +371,7 @@ static const version_rule rules[] = {
     [NQ_OP_HARD_SWISH] = v_1,
     [NQ_OP_BATCH_MATMUL] = v_batch_matmul,
     [NQ_OP_GELU] = v_gelu,
+    [NQ_OP_ERF] = v_1, /* never written: no TFLite op */
 };
 _Static_assert(sizeof rules / sizeof rules[0] == NQ_OP_COUNT, "every op needs a version rule");
 

@@ -50,8 +50,10 @@ static nq_status assign_codes(writer *w) {
     const nq_node *n = &g->nodes[i];
     int code = nq_op_tflite_code(n->op);
     if (code < 0)
-      return nq_fail(w->err, NQ_ERR_INTERNAL, "%s: node %d has no TFLite op code (op %d)",
-                     graph_label(g), i, (int)n->op);
+      return nq_fail(w->err, NQ_ERR_UNSUPPORTED,
+                     "%s: node %d '%s': %s has no TFLite op (npuquant keeps it only inside a "
+                     "pattern the passes fuse, such as ERF in GELU)",
+                     graph_label(g), i, n->name ? n->name : "", nq_op_name(n->op));
     if (n->version > 0) continue;
     int v = nq_tflite_op_version(g, n), c = 0;
     while (c < n_max && w->code_builtin[c] != code) c++;
