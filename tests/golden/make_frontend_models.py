@@ -164,7 +164,8 @@ def main():
         shutil.rmtree(out_dir)
     os.makedirs(out_dir)
     lines = []
-    for name, make, io in (("cnn.onnx", onnx_cnn, "- -"), ("cnn.pb", graphdef_cnn, "x y"), ("cnn.h5", keras_cnn, "- -")):
+    formats = (("cnn.onnx", onnx_cnn, "- -"), ("cnn.pb", graphdef_cnn, "x y"), ("cnn.h5", keras_cnn, "- -"))
+    for name, make, io in formats:
         path = os.path.join(out_dir, name)
         x, y, src = make(path)
         np.save(os.path.join(out_dir, name + ".in0.npy"), x)

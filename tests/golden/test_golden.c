@@ -83,9 +83,8 @@ static int load_npy(const char *dir, const char *name, const char *suffix, int k
 
 /* Runs one vector in one kernel set; compares every output byte. */
 static void replay(const char *dir, const vector *v, const nq_model *m, int reference_only) {
-  nq_session_options o = {.num_threads = 1,
-                          .reference_only = reference_only,
-                          .single_rounding = strcmp(v->mode, "single") == 0};
+  nq_session_options o = {
+      .num_threads = 1, .reference_only = reference_only, .single_rounding = strcmp(v->mode, "single") == 0};
   nq_session *s = NULL;
   nq_error err = {0};
   const char *kernels = reference_only ? "reference kernels" : "default kernels";
@@ -118,9 +117,12 @@ static void replay(const char *dir, const vector *v, const nq_model *m, int refe
       const unsigned char *g = got, *w = want.data;
       for (size_t j = 0; j < nbytes; j++) diffs += g[j] != w[j];
       while (g[i] == w[i]) i++;
-      fprintf(stderr, "FAIL: %s %s rounding (%s), output %d: %zu of %zu bytes differ from %s; first at byte %zu: got %d, want %d\n",
+      fprintf(stderr,
+              "FAIL: %s %s rounding (%s), output %d: %zu of %zu bytes differ from %s; first at byte %zu: got "
+              "%d, want %d\n",
               v->name, v->mode, kernels, k, diffs, nbytes, v->source, i,
-              want.type == NQ_INT8 ? (int)(int8_t)g[i] : (int)g[i], want.type == NQ_INT8 ? (int)(int8_t)w[i] : (int)w[i]);
+              want.type == NQ_INT8 ? (int)(int8_t)g[i] : (int)g[i],
+              want.type == NQ_INT8 ? (int)(int8_t)w[i] : (int)w[i]);
       failures++;
     }
     free(want.data);
@@ -194,13 +196,17 @@ int main(int argc, char **argv) {
     kernels++;
     for (int mode = 0; mode < 2; mode++)
       if (!seen[mode][op])
-        fail("int8 kernel %s has no passing golden vector in %s rounding (add a case to tests/golden/generate.py)%s",
-             nq_op_name((nq_op)op), mode ? "single" : "double", "");
+        fail(
+            "int8 kernel %s has no passing golden vector in %s rounding (add a case to "
+            "tests/golden/generate.py)%s",
+            nq_op_name((nq_op)op), mode ? "single" : "double", "");
   }
   for (int mode = 0; mode < 2; mode++)
-    if (apart[mode] == 0) fail("no vector in %s rounding tells the two modes apart%s%s", mode ? "single" : "double", "", "");
-  printf("golden vectors: %d replayed (default and reference kernels), coverage of %d int8 kernels "
-         "in both modes checked, %d/%d vectors tell the modes apart (single/double), %d failure(s)\n",
-         n, kernels, apart[1], apart[0], failures);
+    if (apart[mode] == 0)
+      fail("no vector in %s rounding tells the two modes apart%s%s", mode ? "single" : "double", "", "");
+  printf(
+      "golden vectors: %d replayed (default and reference kernels), coverage of %d int8 kernels "
+      "in both modes checked, %d/%d vectors tell the modes apart (single/double), %d failure(s)\n",
+      n, kernels, apart[1], apart[0], failures);
   return failures ? 1 : 0;
 }

@@ -54,8 +54,9 @@ static double float_error(const nq_model *m, const nq_array *x, const nq_array *
   const void *out = NULL;
   size_t nbytes = 0;
   double rel = -1;
-  if (nq_session_create(m, &o, &s, &err) != NQ_OK || nq_session_set_input(s, 0, x->data, x->nbytes, &err) != NQ_OK ||
-      nq_session_run(s, &err) != NQ_OK || nq_session_output(s, 0, &out, &nbytes, &err) != NQ_OK) {
+  if (nq_session_create(m, &o, &s, &err) != NQ_OK ||
+      nq_session_set_input(s, 0, x->data, x->nbytes, &err) != NQ_OK || nq_session_run(s, &err) != NQ_OK ||
+      nq_session_output(s, 0, &out, &nbytes, &err) != NQ_OK) {
     failf(file, "float run", err.msg);
   } else if (nbytes != want->nbytes || want->type != NQ_FLOAT32) {
     failf(file, "float output size or type differs from the recorded output", "");
@@ -112,7 +113,8 @@ static double int8_sqnr(const nq_model *m, const nq_array *x, const char *file) 
     failf(file, "convert", err.msg);
   } else if (all_int8(q, file)) {
     nq_compare_options cmp = {.num_threads = 1};
-    if (nq_compare_arrays(m, q, data, 1, &cmp, &r, &err) != NQ_OK || nq_compare_output(r, 0, &f, &err) != NQ_OK)
+    if (nq_compare_arrays(m, q, data, 1, &cmp, &r, &err) != NQ_OK ||
+        nq_compare_output(r, 0, &f, &err) != NQ_OK)
       failf(file, "compare", err.msg);
     else
       sqnr = f.sqnr_db;
@@ -123,7 +125,8 @@ static double int8_sqnr(const nq_model *m, const nq_array *x, const char *file) 
   return sqnr;
 }
 
-static void check(const char *dir, const char *file, const char *source, const char *inputs, const char *outputs) {
+static void check(const char *dir, const char *file, const char *source, const char *inputs,
+                  const char *outputs) {
   char path[1024], suffix[48];
   nq_load_options lo = {0};
   if (strcmp(inputs, "-") != 0) lo.inputs = inputs;
