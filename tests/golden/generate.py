@@ -10,6 +10,8 @@ What it writes, per case (one small int8 .tflite, mostly one op):
   <case>.<source>.out<k>.npy   outputs computed by an independent runtime `source`
 and MANIFEST: one line per (case, rounding mode) naming the source whose outputs are
 the expected ones in that mode, under a header naming each source and its version.
+Float one-op models (tests/float_oracle's maker, prefix f_) get one line with mode
+"float": LiteRT.js's outputs, to be matched within 1e-4 of their largest magnitude.
 
 Where the models come from: npuquant's own IR builder and TFLite writer (the per-op makers
 of tests/int8, tests/int8_ops and make_golden_models.c). Writing a model is not computing
@@ -61,6 +63,7 @@ LITERT_UNUSABLE = {"concat_requant"}
 SEED = 16
 # numpy_ref's formulas stand only for the rounding they implement.
 OTHER_NUMPY = {"single": "numpy_double", "double": "numpy_single"}
+FLOAT_TOL = 1e-4
 
 
 def makers(build):
@@ -97,6 +100,58 @@ def make_inputs(facts, rng):
         lo, hi = {"int8": (-128, 127), "uint8": (0, 255)}[inp["type"]]
         ins.append(rng.integers(lo, hi + 1, size=inp["shape"]).astype(inp["type"]))
     return ins
+
+
+def float_inputs(facts, name):
+    """Seeded uniform [-1, 1] values, cast to each input's type (as op_oracle.py)."""
+    rng = np.random.default_rng(99 + sum(map(ord, name)))
+    return [rng.uniform(-1, 1, size=i["shape"]).astype(i["type"]) for i in facts["inputs"]]
+
+
+def float_error(a, b):
+    """max|a - b| / max|b| for floats, the count of differing elements otherwise."""
+    worst = 0.0
+    for x, y in zip(a, b):
+        if x.size != y.size or x.dtype != y.dtype:
+            return float("inf")
+        if not np.issubdtype(y.dtype, np.floating):
+            worst = max(worst, float(np.count_nonzero(x.ravel() != y.ravel())))
+            continue
+        x64, y64 = x.astype(np.float64).ravel(), y.astype(np.float64).ravel()
+        if y64.size:
+            worst = max(worst, float(np.abs(x64 - y64).max() / max(np.abs(y64).max(), 1e-30)))
+    return worst if len(a) == len(b) else float("inf")
+
+
+def float_cases(build, out_dir, runner, tmp):
+    """(MANIFEST lines, gaps) of the float one-op models: LiteRT.js's outputs where
+    npuquant's float executor is within FLOAT_TOL of them."""
+    d = os.path.join(tmp, "float")
+    os.makedirs(d)
+    maker = os.path.join(build, "tests", "float_oracle", "nq_make_float_op_models")
+    subprocess.run([maker, d], capture_output=True, text=True, check=True)
+    lines, gaps = [], []
+    for f in sorted(os.listdir(d)):
+        name, src = "f_" + f[:-len(".tflite")], os.path.join(d, f)
+        ins = float_inputs(oracles.tflite_facts(src), name)
+        try:
+            lite = oracles.run("litert", src, ins)
+        except oracles.OracleError as e:
+            print("%-34s litert: %s" % (name, str(e)[-90:]))
+            gaps.append("%s float (LiteRT.js refuses it)" % name)
+            continue
+        err = float_error(ours(runner, src, ins, False, tmp), lite)
+        print("%-34s litert: float error %.2g" % (name, err))
+        if err > FLOAT_TOL:
+            gaps.append("%s float" % name)
+            continue
+        shutil.copyfile(src, os.path.join(out_dir, name + ".tflite"))
+        for k, x in enumerate(ins):
+            np.save(os.path.join(out_dir, "%s.in%d.npy" % (name, k)), x)
+        for k, o in enumerate(lite):
+            np.save(os.path.join(out_dir, "%s.litert.out%d.npy" % (name, k)), o)
+        lines.append("%s float litert" % name)
+    return lines, gaps
 
 
 def ours(runner, model, ins, single, tmp):
@@ -198,6 +253,9 @@ def main():
             else:
                 os.remove(model)
             print("%-34s %s" % (name, " | ".join(row)))
+        flines, fgaps = float_cases(build, out_dir, runner, tmp)
+        lines += flines
+        gaps += fgaps
     with open(os.path.join(out_dir, "MANIFEST"), "w") as f:
         f.write("# npuquant int8 golden vectors: CASE MODE SOURCE. Expected outputs of CASE.tflite on\n")
         f.write("# CASE.in<k>.npy in rounding MODE are CASE.SOURCE.out<k>.npy, computed by SOURCE.\n")

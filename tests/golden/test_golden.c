@@ -9,18 +9,23 @@
  * MANIFEST lines are "CASE MODE SOURCE": CASE.tflite run on CASE.in<k>.npy
  * with MODE (single|double) rounding must give CASE.SOURCE.out<k>.npy.
  * Each case runs twice per mode: with the default kernels and with the
- * reference kernels only.
+ * reference kernels only. MODE "float" marks a float model: its float32
+ * outputs must be within 1e-4 of the recorded ones' largest magnitude
+ * (other output types exactly equal).
  *
  * Coverage, asserted: every op with an int8 kernel (src/exec/int8's table)
  * appears in a vector of each mode, and in each mode at least one vector
  * tells the modes apart (its expected output differs from the other mode's
  * expected output for the same case), so a kernel that ignored the mode
- * could not pass both. A kernel added without a vector fails here.
+ * could not pass both. Every op with a float kernel needs a float vector.
+ * A kernel added without a vector fails here.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec/float/ref.h"
 #include "exec/int8/int8.h"
 #include "io/npy.h"
 #include "ir/graph.h"
@@ -29,9 +34,12 @@
 
 #define MAX_LINES 1024
 #define MAX_IO 8
+#define FLOAT_TOL 1e-4
+enum { DOUBLE, SINGLE, FLOAT };
 
 typedef struct vector {
   char name[96], mode[8], source[16];
+  int m; /* DOUBLE, SINGLE or FLOAT */
 } vector;
 
 static int failures;
@@ -57,12 +65,14 @@ static int read_manifest(const char *dir, vector *v, int cap) {
     if (line[0] == '#' || line[0] == '\n') continue;
     char extra[8];
     if (n == cap || sscanf(line, "%95s %7s %15s %7s", v[n].name, v[n].mode, v[n].source, extra) != 3 ||
-        (strcmp(v[n].mode, "single") != 0 && strcmp(v[n].mode, "double") != 0)) {
+        (strcmp(v[n].mode, "single") != 0 && strcmp(v[n].mode, "double") != 0 &&
+         strcmp(v[n].mode, "float") != 0)) {
       char at[32];
       snprintf(at, sizeof at, "%d", lineno);
-      fail("%s/MANIFEST line %s: expected 'CASE single|double SOURCE'%s", dir, at, "");
+      fail("%s/MANIFEST line %s: expected 'CASE single|double|float SOURCE'%s", dir, at, "");
       continue;
     }
+    v[n].m = strcmp(v[n].mode, "single") == 0 ? SINGLE : strcmp(v[n].mode, "double") == 0 ? DOUBLE : FLOAT;
     n++;
   }
   fclose(f);
@@ -84,7 +94,7 @@ static int load_npy(const char *dir, const char *name, const char *suffix, int k
 /* Runs one vector in one kernel set; compares every output byte. */
 static void replay(const char *dir, const vector *v, const nq_model *m, int reference_only) {
   nq_session_options o = {
-      .num_threads = 1, .reference_only = reference_only, .single_rounding = strcmp(v->mode, "single") == 0};
+      .num_threads = 1, .reference_only = reference_only, .single_rounding = v->m == SINGLE};
   nq_session *s = NULL;
   nq_error err = {0};
   const char *kernels = reference_only ? "reference kernels" : "default kernels";
@@ -112,6 +122,19 @@ static void replay(const char *dir, const vector *v, const nq_model *m, int refe
     if (!load_npy(dir, v->name, suffix, k, &want)) break;
     if (nq_session_output(s, k, &got, &nbytes, &err) != NQ_OK || nbytes != want.nbytes) {
       fail("%s: output size differs from the %s vector (%s)", v->name, v->source, kernels);
+    } else if (v->m == FLOAT && want.type == NQ_FLOAT32) {
+      const float *g = got, *w = want.data;
+      double worst = 0, peak = 1e-30;
+      for (size_t j = 0; j < want.nelems; j++) {
+        double d = fabs((double)g[j] - w[j]);
+        worst = d > worst || d != d ? d : worst;
+        peak = fmax(peak, fabs((double)w[j]));
+      }
+      if (!(worst <= FLOAT_TOL * peak)) {
+        fprintf(stderr, "FAIL: %s float (%s), output %d: max |ours - %s| = %g, more than %g of max |%s| %g\n",
+                v->name, kernels, k, v->source, worst, FLOAT_TOL, v->source, peak);
+        failures++;
+      }
     } else if (memcmp(got, want.data, nbytes) != 0) {
       size_t i = 0, diffs = 0;
       const unsigned char *g = got, *w = want.data;
@@ -170,7 +193,7 @@ int main(int argc, char **argv) {
   const char *dir = argv[1];
   static vector v[MAX_LINES];
   int n = read_manifest(dir, v, MAX_LINES);
-  static unsigned char seen[2][NQ_OP_COUNT];
+  static unsigned char seen[3][NQ_OP_COUNT];
   int apart[2] = {0, 0};
   for (int i = 0; i < n; i++) {
     char path[1024];
@@ -181,12 +204,12 @@ int main(int argc, char **argv) {
       fail("%s: %s%s", path, err.msg, "");
       continue;
     }
-    int before = failures, mode = strcmp(v[i].mode, "single") == 0;
+    int before = failures, mode = v[i].m;
     replay(dir, &v[i], m, 0);
     replay(dir, &v[i], m, 1);
     if (failures == before) {
       mark_ops(m, seen[mode]);
-      apart[mode] += tells_modes_apart(dir, v, n, i, nq_model_num_outputs(m));
+      if (mode != FLOAT) apart[mode] += tells_modes_apart(dir, v, n, i, nq_model_num_outputs(m));
     }
     nq_model_free(m);
   }
@@ -201,6 +224,18 @@ int main(int argc, char **argv) {
             "tests/golden/generate.py)%s",
             nq_op_name((nq_op)op), mode ? "single" : "double", "");
   }
+  /* Float kernels: every op with a float reference kernel needs a float vector. */
+  int float_kernels = 0, float_seen = 0;
+  for (int op = 0; op < NQ_OP_COUNT; op++) {
+    if (!nq_float_kernels_ref[op].run) continue;
+    float_kernels++;
+    if (seen[FLOAT][op])
+      float_seen++;
+    else
+      fail("float kernel %s has no passing golden vector (add a case to tests/float_oracle's maker)%s%s",
+           nq_op_name((nq_op)op), "", "");
+  }
+  printf("float vectors cover %d of %d ops with a float kernel\n", float_seen, float_kernels);
   for (int mode = 0; mode < 2; mode++)
     if (apart[mode] == 0)
       fail("no vector in %s rounding tells the two modes apart%s%s", mode ? "single" : "double", "", "");
