@@ -4,7 +4,9 @@
  *
  * Skip rule: a test that needs ../shared calls nq_test_shared_dir(); when the
  * folder is absent it prints why and exits 77 (ctest: skipped), except under
- * CI=true, where a missing folder fails the test.
+ * CI=true, where a missing folder fails the test. A test that sweeps "any
+ * models" (reader, writer, hostile mutants) calls nq_test_models_dir()
+ * instead: without ../shared it runs on the committed golden models.
  */
 #ifndef NQ_TESTUTIL_H
 #define NQ_TESTUTIL_H
@@ -38,6 +40,13 @@ int nq_test_finish(const char *name);
 
 /* The ../shared folder (NQ_SHARED_DIR), or exit 77 / fail as described. */
 const char *nq_test_shared_dir(void);
+
+/* Where a test that sweeps models finds them: NQ_SHARED_DIR/models when
+ * ../shared is there (*golden = 0); otherwise the committed int8 models of
+ * tests/golden/vectors under NQ_SOURCE_DIR (*golden = 1, announced on
+ * stderr). Under CI=true a missing ../shared still fails the test, and with
+ * neither folder the test skips (77). */
+const char *nq_test_models_dir(int *golden);
 
 /* Read a whole file; NULL on failure. *size receives its length. */
 unsigned char *nq_test_read_file(const char *path, size_t *size);

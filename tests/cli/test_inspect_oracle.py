@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """`npuquant inspect --json` against an independent reader.
 
-For every .tflite under ../shared/models, tests/oracles/tflite_facts.py (Python
+For every .tflite under ../shared/models (without ../shared: the committed golden
+models of tests/golden/vectors), tests/oracles/tflite_facts.py (Python
 flatbuffers, no code shared with npuquant) prints the facts of subgraph 0; for
 each model our reader loads, the CLI's inputs, outputs (name, shape, type,
 scale to 1e-6 relative, zero point, quantized_dimension), ops (name, version,
@@ -26,13 +27,14 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
-from oracles import ORACLES, Checks, cli, cli_path, shared_dir  # noqa: E402
+from oracles import ORACLES, Checks, cli, cli_path, models_dir  # noqa: E402
 
 T = Checks("cli_inspect_vs_oracle")
 cli_path()
-models = sorted(glob.glob(os.path.join(shared_dir(), "models", "**", "*.tflite"), recursive=True))
+MODELS_DIR, _golden = models_dir()
+models = sorted(glob.glob(os.path.join(MODELS_DIR, "**", "*.tflite"), recursive=True))
 if not models:
-    T.check(False, "no .tflite files found under ../shared/models")
+    T.check(False, "no .tflite files found under %s" % MODELS_DIR)
     T.finish()
 
 
@@ -74,7 +76,7 @@ loaded = refused = oracle_refused = io_only = 0
 with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
     results = list(pool.map(examine, models))
 for path, c in results:
-    rel = os.path.relpath(path, shared_dir())
+    rel = os.path.relpath(path, MODELS_DIR)
     if c.returncode != 0:
         refused += 1
         lines = c.stderr.splitlines()

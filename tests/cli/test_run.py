@@ -3,7 +3,8 @@
 shape, count, each message naming the input and both shapes), output files
 and their contents' consistency with --tensors dumps, --repeat timing line,
 --threads/--reference giving the same result, atomic output (no temp files
-left), and refusing to write over an input."""
+left), and refusing to write over an input. On a float model from ../shared (input
+[1, 1]), else on the committed ONNX CNN of tests/golden/frontends."""
 import glob
 import json
 import os
@@ -14,13 +15,21 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
-from oracles import Checks, cli, model  # noqa: E402
+from oracles import Checks, cli, model, models_dir  # noqa: E402
 
 T = Checks("cli_run")
-M = model("tflm-history/hello_world_old/hello_world_no_quant.tflite")  # float, input [1,1]
+_dir, _golden = models_dir()
+M = (os.path.join(_dir, "..", "frontends", "cnn.onnx") if _golden
+     else model("tflm-history/hello_world_old/hello_world_no_quant.tflite"))  # float, input [1,1]
 facts = json.loads(cli("inspect", "--json", M).stdout)
 inp, outp = facts["inputs"][0], facts["outputs"][0]
-T.check(inp["shape"] == [1, 1] and inp["type"] == "float32", "test model input is float32 [1, 1]: %s" % inp)
+T.check(inp["type"] == "float32", "test model input is float32: %s" % inp)
+SHAPE = tuple(inp["shape"])
+BAD_SHAPE = SHAPE[:-1] + (SHAPE[-1] + 1,)
+
+
+def shape_text(sh):
+    return "[%s]" % ", ".join(map(str, sh))
 
 
 def one_line(r, *needles):
@@ -30,19 +39,19 @@ def one_line(r, *needles):
 
 with tempfile.TemporaryDirectory() as d:
     x = os.path.join(d, "x.npy")
-    np.save(x, np.array([[0.75]], np.float32))
+    np.save(x, np.full(SHAPE, 0.75, np.float32))
     prefix = os.path.join(d, "y")
 
     # Wrong shape / type / count: exit 1, message names the input and both shapes.
     bad = os.path.join(d, "bad.npy")
-    np.save(bad, np.zeros((1, 2), np.float32))
+    np.save(bad, np.zeros(BAD_SHAPE, np.float32))
     r = cli("run", M, "-i", bad, "-o", prefix)
-    T.check(r.returncode == 1 and one_line(r, "input 0", inp["name"], "[1, 1]", "[1, 2]", "bad.npy"),
+    T.check(r.returncode == 1 and one_line(r, "input 0", inp["name"], shape_text(SHAPE), shape_text(BAD_SHAPE), "bad.npy"),
             "wrong input shape: exit %d %r" % (r.returncode, r.stderr))
-    np.save(bad, np.zeros((1, 1), np.int32))
+    np.save(bad, np.zeros(SHAPE, np.int32))
     r = cli("run", M, "-i", bad, "-o", prefix)
     T.check(r.returncode == 1 and one_line(r, inp["name"], "float32", "int32"), "wrong input type: %r" % r.stderr)
-    np.save(bad, np.zeros((1, 1), np.float64))
+    np.save(bad, np.zeros(SHAPE, np.float64))
     r = cli("run", M, "-i", bad, "-o", prefix)
     T.check(r.returncode == 1 and one_line(r, "bad.npy", "float64"), "float64 input: exit %d %r" % (r.returncode, r.stderr))
     r = cli("run", M, "-i", x, "-i", x, "-o", prefix)
@@ -92,7 +101,7 @@ with tempfile.TemporaryDirectory() as d:
 
     # Never write over an input: PREFIX.out0.npy is the input itself.
     victim = os.path.join(d, "p.out0.npy")
-    np.save(victim, np.array([[0.25]], np.float32))
+    np.save(victim, np.full(SHAPE, 0.25, np.float32))
     before = open(victim, "rb").read()
     r = cli("run", M, "-i", victim, "-o", os.path.join(d, "p"))
     T.check(r.returncode == 1 and one_line(r, "refusing", victim), "overwrite of input refused: %r" % r.stderr)

@@ -1,6 +1,7 @@
 /*
  * Structure-aware mutation test for everything after loading: real models
- * from ../shared (float and int8; the float one-op models are also converted
+ * from ../shared (without it: the committed int8 models of tests/golden)
+ * (float and int8; the float one-op models are also converted
  * to int8 here to have an int8 version of each op) are mutated in memory
  * (hostile_mutate.h) and each mutant goes through inspect, the NPU reports,
  * sessions in both rounding modes, conversion, comparison and a write/flip/
@@ -65,9 +66,10 @@ static void add_base(nq_graph *g, const char *name) {
   }
 }
 
+/* dir: ../shared/models, or the golden models (nq_test_models_dir). */
 static void load_base(const char *dir, const char *rel, bool convert_too) {
   char path[1024];
-  snprintf(path, sizeof path, "%s/models/%s", dir, rel);
+  snprintf(path, sizeof path, "%s/%s", dir, rel);
   nq_model *m = NULL;
   nq_error e = {0};
   if (nq_model_load(path, &m, &e) != NQ_OK) {
@@ -97,19 +99,21 @@ static void load_base(const char *dir, const char *rel, bool convert_too) {
   nq_model_free(m);
 }
 
-static void load_one_op_models(const char *dir) {
-  static char names[64][128];
-  int n = 0;
+/* Every .tflite of dir/sub (sub "" for dir itself); float ones are also
+ * converted. */
+static void load_folder(const char *dir, const char *sub) {
+  static char names[MAX_BASES][128];
+  static int n;
   char cmd[1200];
-  snprintf(cmd, sizeof cmd, "ls '%s/models/tflite2onnx-ops'", dir);
+  snprintf(cmd, sizeof cmd, "ls '%s/%s'", dir, sub);
   FILE *p = popen(cmd, "r");
   if (!p) return;
   char line[256];
-  while (n < 64 && fgets(line, sizeof line, p)) {
+  while (n < MAX_BASES && fgets(line, sizeof line, p)) {
     line[strcspn(line, "\n")] = '\0';
     size_t len = strlen(line);
-    if (len < 8 || strcmp(line + len - 7, ".tflite") != 0 || len + 18 >= sizeof names[0]) continue;
-    snprintf(names[n], sizeof names[n], "tflite2onnx-ops/%s", line);
+    if (len < 8 || strcmp(line + len - 7, ".tflite") != 0 || len + strlen(sub) + 2 >= sizeof names[0]) continue;
+    snprintf(names[n], sizeof names[n], "%.40s%s%.80s", sub, sub[0] ? "/" : "", line);
     load_base(dir, names[n], strstr(line, ".float32.") != NULL);
     n++;
   }
@@ -132,15 +136,20 @@ static void on_signal(int sig) {
 }
 
 int main(void) {
-  const char *dir = nq_test_shared_dir();
+  int golden;
+  const char *dir = nq_test_models_dir(&golden);
 #ifndef NQ_HOSTILE_SANITIZED
   /* An absurd allocation must come back as NQ_ERR_NOMEM, not eat the machine. */
   struct rlimit rl = {(rlim_t)4 << 30, (rlim_t)4 << 30};
   setrlimit(RLIMIT_AS, &rl);
 #endif
-  for (size_t i = 0; i < sizeof base_paths / sizeof base_paths[0]; i++)
-    load_base(dir, base_paths[i], false);
-  load_one_op_models(dir);
+  if (golden) {
+    load_folder(dir, ""); /* int8 one-op models and two small networks */
+  } else {
+    for (size_t i = 0; i < sizeof base_paths / sizeof base_paths[0]; i++)
+      load_base(dir, base_paths[i], false);
+    load_folder(dir, "tflite2onnx-ops");
+  }
   CHECKF(n_bases >= 20, "only %d base models loaded", n_bases);
   printf("%d base models\n", n_bases);
 

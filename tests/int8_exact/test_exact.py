@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """Bit-exactness of PRELU and MEAN (int8) against LiteRT.js (TFLite + XNNPACK).
 
-    test_exact.py MAKE_EXACT_MODELS RUNNER   (env: NQ_SHARED_DIR, NQ_SOURCE_DIR, NQ_CLI)
+    test_exact.py MAKE_EXACT_MODELS RUNNER [oneop|mediapipe]   (env: NQ_SHARED_DIR, NQ_SOURCE_DIR, NQ_CLI)
+
+`oneop` runs parts 1-3 (LiteRT.js only), `mediapipe` part 4 (also ../shared): two ctest
+tests, so a missing ../shared skips only part 4. No argument: all four.
 
 1. PRELU: one-op models (make_exact_models) whose input rows hold every int8
    value and whose per-channel alpha holds every int8 value, so one run covers
@@ -165,11 +168,12 @@ def mean_tflite(x, c):
 
 
 def main():
-    if len(sys.argv) != 3:
-        print("usage: test_exact.py MAKE_EXACT_MODELS RUNNER")
+    part = sys.argv[3] if len(sys.argv) == 4 else "all"
+    if len(sys.argv) not in (3, 4) or part not in ("oneop", "mediapipe", "all"):
+        print("usage: test_exact.py MAKE_EXACT_MODELS RUNNER [oneop|mediapipe]")
         return 2
     maker, runner = sys.argv[1], sys.argv[2]
-    if not SHARED or not os.path.isdir(os.path.join(SHARED, "models", "mediapipe-solutions")):
+    if part != "oneop" and (not SHARED or not os.path.isdir(os.path.join(SHARED, "models", "mediapipe-solutions"))):
         skip("../shared not found (NQ_SHARED_DIR)")
     if not os.path.isdir(os.path.join(SRC, "tests", "oracles", "node_modules", "@litertjs")):
         skip("LiteRT.js is not installed (tests/oracles: npm ci)")
@@ -263,11 +267,14 @@ def main():
         if mk.returncode != 0 or sorted(mk.stdout.split()) != sorted(FLOAT_MODELS):
             print("FAIL: float_models.py: %s" % (mk.stderr.strip() or mk.stdout.strip()))
             return 1
-        jobs = [(prelu_job, k) for k in range(len(PRELU_CASES))]
-        jobs += [(mean_job, k) for k in range(len(MEAN_CASES))]
-        jobs += [(requant_job, k) for k in range(len(REQUANT_CASES))]
-        jobs += [(float_job, n) for n in FLOAT_MODELS]
-        jobs += [(mediapipe_job, n) for n in MEDIAPIPE]
+        jobs = []
+        if part != "mediapipe":
+            jobs += [(prelu_job, k) for k in range(len(PRELU_CASES))]
+            jobs += [(mean_job, k) for k in range(len(MEAN_CASES))]
+            jobs += [(requant_job, k) for k in range(len(REQUANT_CASES))]
+            jobs += [(float_job, n) for n in FLOAT_MODELS]
+        if part != "oneop":
+            jobs += [(mediapipe_job, n) for n in MEDIAPIPE]
 
         def guarded(job):
             fn, arg = job

@@ -16,7 +16,10 @@ then checked against LiteRT.js (TFLite's own kernels):
   (c) the OperatorCode version written for the int8 op is what TFLite's
       op_version.cc gives (TFLITE_INT8.md 1.4).
 
-    test_int8_ops.py MAKE_MODELS INT8_RUN     (env: NQ_SOURCE_DIR; CI)
+    test_int8_ops.py MAKE_MODELS INT8_RUN [versions]     (env: NQ_SOURCE_DIR; CI)
+
+With `versions`, only (c) runs (no LiteRT.js needed; its own ctest test, so a missing
+LiteRT.js does not hide it).
 
 Inputs are drawn uniformly from each case's calibration range (seeded).
 Exit 0 pass, 1 fail, 77 when LiteRT.js is not installed (unless CI=true).
@@ -63,14 +66,40 @@ def run(cmd):
     return r.returncode, (r.stderr.strip().splitlines() or [""])[-1]
 
 
-def check_case(name, ranges, tmp, runner, rng):
-    f32, i8 = (os.path.join(tmp, "%s_%s.tflite" % (name, k)) for k in ("f32", "i8"))
-    info = oracles.tflite_facts(i8)
+def version_problems(info):
     problems = []
     for op in info["ops"]:
         want = INT8_VERSION.get(op["op"])
         if want is not None and op["version"] != want:
             problems.append("%s version %d, %d expected" % (op["op"], op["version"], want))
+    return problems
+
+
+def check_versions(maker):
+    """(c) alone: every int8 model's op versions, and each case's op is in it."""
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        mk = subprocess.run([maker, tmp], capture_output=True, text=True)
+        names = [line.split()[0] for line in mk.stdout.split("\n") if line.strip()]
+        if mk.returncode != 0 or not names:
+            failures.append("make_quant_op_models: " + mk.stderr.strip())
+        for name in names:
+            info = oracles.tflite_facts(os.path.join(tmp, name + "_i8.tflite"))
+            versioned = [o for o in info["ops"] if o["op"] in INT8_VERSION]
+            if not versioned:
+                failures.append("%s: no op of this area in the int8 model: %r" % (name, info["ops"]))
+            failures += [name + ": " + p for p in version_problems(info)]
+        print("%d int8 models, op versions checked: %s" % (len(names), ", ".join(
+            "%s v%d" % kv for kv in sorted(INT8_VERSION.items()))))
+    for f in failures:
+        print("FAIL: " + f)
+    return 1 if failures else 0
+
+
+def check_case(name, ranges, tmp, runner, rng):
+    f32, i8 = (os.path.join(tmp, "%s_%s.tflite" % (name, k)) for k in ("f32", "i8"))
+    info = oracles.tflite_facts(i8)
+    problems = version_problems(info)
     fins, qins = [], []
     for k, inp in enumerate(info["inputs"]):
         lo, hi = ranges[k]
@@ -119,10 +148,12 @@ def check_case(name, ranges, tmp, runner, rng):
 
 
 def main():
-    if len(sys.argv) != 3:
-        print("usage: test_int8_ops.py MAKE_MODELS INT8_RUN")
+    if len(sys.argv) not in (3, 4) or (len(sys.argv) == 4 and sys.argv[3] != "versions"):
+        print("usage: test_int8_ops.py MAKE_MODELS INT8_RUN [versions]")
         return 2
     maker, runner = sys.argv[1], sys.argv[2]
+    if len(sys.argv) == 4:
+        return check_versions(maker)
     if not os.path.isdir(os.path.join(oracles.ORACLES, "node_modules", "@litertjs")):
         oracles.skip("LiteRT.js is not installed (tests/oracles: npm ci)")
     t0 = time.time()

@@ -6,7 +6,9 @@
  * exercise CONV_2D (1x1, 3x3, strided, first layer on RGB), dilated
  * CONV_2D and DEPTHWISE_CONV_2D (DeepLabv3), pools, FULLY_CONNECTED,
  * residual ADDs, RESIZE_BILINEAR, PRELU and channel PAD (MediaPipe palm
- * detection). Skips (77) without ../shared.
+ * detection). Without ../shared: the committed float ONNX and Keras CNNs of
+ * tests/golden/frontends (conv, grouped conv, depthwise, pools, BatchNorm,
+ * HardSwish, FC, softmax).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@ static const char *const MODELS[] = {
     "tfls-deeplabv3/deeplabv3.tflite",
     "mediapipe-solutions/palm_detection_lite.tflite",
 };
+static const char *const GOLDEN_MODELS[] = {"cnn.onnx", "cnn.h5"};
 
 /* Every float tensor that is not a constant after one run, copied out (the
  * values live in the session); NULL entries for the others. */
@@ -57,16 +60,19 @@ fail:
 }
 
 int main(void) {
-  const char *shared = nq_test_shared_dir();
+  int golden;
+  const char *dir = nq_test_models_dir(&golden);
+  const char *const *models = golden ? GOLDEN_MODELS : MODELS;
+  size_t n_models = golden ? sizeof GOLDEN_MODELS / sizeof *GOLDEN_MODELS : sizeof MODELS / sizeof *MODELS;
   nq_rng r = {12345};
-  for (size_t k = 0; k < sizeof MODELS / sizeof MODELS[0]; k++) {
+  for (size_t k = 0; k < n_models; k++) {
     char path[1024];
-    snprintf(path, sizeof path, "%s/models/%s", shared, MODELS[k]);
+    snprintf(path, sizeof path, golden ? "%s/../frontends/%s" : "%s/%s", dir, models[k]);
     nq_error err;
     memset(&err, 0, sizeof err);
     nq_model *m = NULL;
     if (nq_model_load(path, &m, &err) != NQ_OK) {
-      CHECKF(0, "%s: %s", MODELS[k], err.msg);
+      CHECKF(0, "%s: %s", models[k], err.msg);
       continue;
     }
     int n_in = nq_model_num_inputs(m), n_out = nq_model_num_outputs(m);
@@ -79,11 +85,11 @@ int main(void) {
       inputs[i] = malloc(ti.nbytes ? ti.nbytes : 1);
       for (size_t e = 0; e < ti.nbytes / sizeof(float); e++) inputs[i][e] = nq_rng_uniform(&r, 0.0f, 1.0f);
     }
-    CHECKF(float_io, "%s: expected float inputs", MODELS[k]);
+    CHECKF(float_io, "%s: expected float inputs", models[k]);
     float **ref = run_model(m, 1, 1, (const float *const *)inputs, &err);
-    CHECKF(ref != NULL, "%s: reference session: %s", MODELS[k], err.msg);
+    CHECKF(ref != NULL, "%s: reference session: %s", models[k], err.msg);
     float **fast = ref ? run_model(m, 0, 2, (const float *const *)inputs, &err) : NULL;
-    CHECKF(!ref || fast != NULL, "%s: fast session: %s", MODELS[k], err.msg);
+    CHECKF(!ref || fast != NULL, "%s: fast session: %s", models[k], err.msg);
     int compared = 0;
     int nt = nq_model_num_tensors(m);
     for (int t = 0; ref && fast && t < nt; t++) {
@@ -98,12 +104,12 @@ int main(void) {
         if (!(d <= worst)) worst = d;
       }
       CHECKF(worst <= 1e-4f * fmaxf(mag, 1e-3f),
-             "%s tensor %d (%s): fast differs from reference by %g (max |ref| %g)", MODELS[k], t,
+             "%s tensor %d (%s): fast differs from reference by %g (max |ref| %g)", models[k], t,
              ti.name ? ti.name : "?", worst, mag);
       compared++;
     }
-    CHECKF(!ref || !fast || compared >= n_out, "%s: only %d tensors compared", MODELS[k], compared);
-    printf("%s: %d float tensors agree\n", MODELS[k], compared);
+    CHECKF(!ref || !fast || compared >= n_out, "%s: only %d tensors compared", models[k], compared);
+    printf("%s: %d float tensors agree\n", models[k], compared);
     for (int t = 0; t < nt; t++) {
       if (ref) free(ref[t]);
       if (fast) free(fast[t]);

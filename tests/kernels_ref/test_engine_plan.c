@@ -2,7 +2,8 @@
  * Activation memory planning: a synthetic check that tensors alive at the
  * same time never overlap and that reuse happens, and on real models that
  * the planned arena is well below the sum of all activations while the
- * outputs are unchanged by keep_all_tensors (no reuse).
+ * outputs are unchanged by keep_all_tensors (no reuse). Without ../shared
+ * the real models are the committed float CNNs of tests/golden/frontends.
  */
 #include <math.h>
 #include <stdio.h>
@@ -50,9 +51,9 @@ static void test_synthetic(void) {
   CHECK(total < sum / 2);
 }
 
-static void test_model(const char *shared, const char *rel) {
+static void test_model(const char *dir, const char *rel) {
   char path[1024];
-  snprintf(path, sizeof path, "%s/models/%s", shared, rel);
+  snprintf(path, sizeof path, "%s/%s", dir, rel);
   nq_model *m = NULL;
   nq_error err;
   if (nq_model_load(path, &m, &err) != NQ_OK) {
@@ -147,9 +148,15 @@ static void test_model(const char *shared, const char *rel) {
 
 int main(void) {
   test_synthetic();
-  const char *shared = nq_test_shared_dir();
-  test_model(shared, "mobilenet_v1_0.25_128/mobilenet_v1_0.25_128.tflite");
-  test_model(shared, "mlperf-tiny-ic-resnet8/pretrainedResnet_large_float.tflite");
-  test_model(shared, "tfls-deeplabv3/deeplabv3.tflite");
+  int golden;
+  const char *dir = nq_test_models_dir(&golden);
+  if (golden) {
+    test_model(dir, "../frontends/cnn.onnx");
+    test_model(dir, "../frontends/cnn.h5");
+  } else {
+    test_model(dir, "mobilenet_v1_0.25_128/mobilenet_v1_0.25_128.tflite");
+    test_model(dir, "mlperf-tiny-ic-resnet8/pretrainedResnet_large_float.tflite");
+    test_model(dir, "tfls-deeplabv3/deeplabv3.tflite");
+  }
   return nq_test_finish("test_engine_plan");
 }

@@ -8,6 +8,7 @@ Every script test imports it from this folder, whatever its area:
 What it holds (keep test logic in the tests; put here only what two areas share):
 - where things are: SOURCE_DIR, BINARY_DIR, ORACLES (this folder), PY (Debian's python3);
   shared_dir(), model(rel), images(*folders), image_dir(tmp, name, files) for ../shared;
+  models_dir() for a test that sweeps any models (the golden models without ../shared);
 - the exit-code rule: skip(why) exits 77 with "SKIP: why" (exit 1 under CI=true, where
   nothing may be skipped); main(test) runs test() and maps OracleSkip to skip(), OracleError
   and AssertionError to "FAIL: ..." and exit 1, and an int that test() returns to the exit code;
@@ -120,6 +121,21 @@ def shared_dir():
     if not d or not os.path.isdir(os.path.join(d, "models")):
         skip("shared material not found (NQ_SHARED_DIR=%r)" % d)
     return d
+
+
+def models_dir():
+    """(folder, golden) for a test that sweeps "any models": ../shared/models when it is
+    there (golden False); otherwise the committed int8 models of tests/golden/vectors
+    (golden True, announced). Under CI=true a missing ../shared still fails (skip())."""
+    d = os.environ.get("NQ_SHARED_DIR") or ""
+    if d and os.path.isdir(os.path.join(d, "models")):
+        return os.path.join(d, "models"), False
+    golden = os.path.join(SOURCE_DIR, "tests", "golden", "vectors")
+    if os.environ.get("CI") == "true" or not os.path.isdir(golden):
+        shared_dir()  # fails under CI=true, else skips
+    print("NOTE: ../shared (NQ_SHARED_DIR=%r) is absent: running on the committed golden models in %s"
+          % (d, golden))
+    return golden, True
 
 
 def model(rel, must_exist=True):

@@ -3,13 +3,17 @@
 `npuquant inspect --json --tensors --npu T` prints, for shared models of
 every kind (int8, uint8 and float TFLite, Keras .h5, ONNX) and all three NPU
 targets: Model.source, .inputs, .outputs, .tensors, .nodes, .ops and
-Model.npu_report(T)."""
+Model.npu_report(T). Without ../shared: the committed golden models (int8 and uint8
+TFLite, the Keras and ONNX CNNs of tests/golden)."""
 import json
 import os
 import subprocess
 import sys
 
-from pyhelpers import check, finish, npuquant, shared_dir
+from pyhelpers import check, finish, npuquant
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+import oracles  # noqa: E402
 
 CLI = os.environ["NQ_CLI"]
 MODELS = [
@@ -26,6 +30,8 @@ MODELS = [
     "keras-h5-face_classification/fer2013_mini_XCEPTION.102-0.66.hdf5",
     "ort-examples-onnx/mnist.onnx",
 ]
+GOLDEN_MODELS = ["net_small_cnn.tflite", "net_small_mlp.tflite", "mean_spatial_uint8.tflite",
+                 "../frontends/cnn.h5", "../frontends/cnn.onnx"]
 
 
 def close_list(a, b):
@@ -55,11 +61,11 @@ def same_npu(p, c):
 
 
 def main():
-    models = os.path.join(shared_dir(), "models")
+    models, golden = oracles.models_dir()
     targets = npuquant.npu_targets()
     check(targets == ["imx8mp", "ethos-u", "edgetpu"], f"npu_targets() lists the three targets: {targets}")
     fallbacks_seen = 0
-    for rel in MODELS:
+    for rel in GOLDEN_MODELS if golden else MODELS:
         path = os.path.join(models, rel)
         m = npuquant.Model(path)
         name = os.path.basename(rel)

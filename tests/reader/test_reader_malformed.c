@@ -1,5 +1,6 @@
 /*
- * Hand-made malformed models: a real small model with one field patched,
+ * Hand-made malformed models: a real small model (from ../shared, else the
+ * committed golden CNN) with one field patched,
  * each aimed at one check of the reader, with the message it must give.
  * The patching navigates the flatbuffer with its own few lines below
  * (independent of the reader's accessors).
@@ -56,9 +57,14 @@ static uint8_t *fresh(void) {
 }
 
 int main(void) {
-  const char *shared = nq_test_shared_dir();
+  /* Bases: a float CONV_2D+RELU model and an int8 network with per-channel
+   * weights; without ../shared, the committed int8 CNN for both. */
+  int golden;
+  const char *dir = nq_test_models_dir(&golden);
+  const char *float_base = golden ? "net_small_cnn.tflite" : "tflite2onnx-ops/conv-relu.float32.tflite";
+  const char *int8_base = golden ? "net_small_cnn.tflite" : "mlperf-tiny-vww/vww_96_int8.tflite";
   char p[4096];
-  snprintf(p, sizeof p, "%s/models/tflite2onnx-ops/conv-relu.float32.tflite", shared);
+  snprintf(p, sizeof p, "%s/%s", dir, float_base);
   base = nq_test_read_file(p, &base_n);
   CHECK(base != NULL);
   if (!base) return nq_test_finish("test_reader_malformed");
@@ -94,7 +100,7 @@ int main(void) {
   b = fresh();
   size_t sh = vec(b, tensor(b, wi), 0);
   wr32(b, sh + 4, rd32(b, sh + 4) * 2);
-  expect(b, base_n, NQ_ERR_FORMAT, "bytes, shape [", "of float32 needs", "buffer size");
+  expect(b, base_n, NQ_ERR_FORMAT, "bytes, shape [", golden ? "of int8 needs" : "of float32 needs", "buffer size");
   free(b);
 
   /* dims whose product overflows */
@@ -140,7 +146,7 @@ int main(void) {
   free(base);
 
   /* quantized model: scale count that disagrees with zero points */
-  snprintf(p, sizeof p, "%s/models/mlperf-tiny-vww/vww_96_int8.tflite", shared);
+  snprintf(p, sizeof p, "%s/%s", dir, int8_base);
   base = nq_test_read_file(p, &base_n);
   CHECK(base != NULL);
   if (base) {

@@ -1,5 +1,6 @@
 /*
- * Seeded mutation test: thousands of damaged copies of real models (byte
+ * Seeded mutation test: thousands of damaged copies of real models (../shared;
+ * without it the committed golden int8 models of tests/golden) (byte
  * flips, truncations, inserted garbage, 32-bit fields overwritten with huge
  * or negative values). Each must load or fail with a clean message; never
  * crash, leak or trip the sanitizers. Mutation positions favour the
@@ -110,11 +111,19 @@ static void mutate_model(const char *path, int count, uint64_t seed) {
 }
 
 int main(void) {
-  const char *shared = nq_test_shared_dir();
-  static const struct {
+  int golden;
+  const char *dir = nq_test_models_dir(&golden);
+  typedef struct {
     const char *rel;
     int count;
-  } models[] = {
+  } base;
+  /* Without ../shared: committed int8 models with many op kinds and options. */
+  static const base golden_models[] = {
+      {"net_small_cnn.tflite", 6000},         {"net_small_mlp.tflite", 4000},
+      {"transpose_conv_s2.tflite", 3000},     {"strided_slice.tflite", 2000},
+      {"batch_matmul_adj_x.tflite", 2000},    {"q_log_softmax.tflite", 1000},
+  };
+  static const base shared_models[] = {
       {"tflite2onnx-ops/conv-relu.float32.tflite", 6000},
       {"tflite2onnx-ops/conv-quant-fp16.float32.tflite", 4000},
       {"mlperf-tiny-kws/kws_ref_model.tflite", 3000},
@@ -122,10 +131,12 @@ int main(void) {
       {"tflm-fuzz-seed-corpus/malicious_gather.tflite", 3000},
       {"mlperf-tiny-vww/vww_96_int8.tflite", 600},
   };
+  const base *models = golden ? golden_models : shared_models;
+  size_t n_models = golden ? sizeof golden_models / sizeof *golden_models : sizeof shared_models / sizeof *shared_models;
   clock_t t0 = clock();
-  for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+  for (size_t i = 0; i < n_models; i++) {
     char p[4096];
-    snprintf(p, sizeof p, "%s/models/%s", shared, models[i].rel);
+    snprintf(p, sizeof p, "%s/%s", dir, models[i].rel);
     mutate_model(p, models[i].count, 0x9e3779b97f4a7c15ull + i);
   }
   printf("%d mutants loaded, %d rejected, %.1f s cpu\n", n_ok, n_fail, (double)(clock() - t0) / CLOCKS_PER_SEC);

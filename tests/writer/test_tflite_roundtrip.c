@@ -230,10 +230,8 @@ static void test_save_refuses_input(const char *model_path) {
 
 int main(void) {
   test_built_graph();
-  const char *shared = nq_test_shared_dir();
-  char models[4096];
-  snprintf(models, sizeof models, "%s/models", shared);
-  collect(models);
+  int golden;
+  collect(nq_test_models_dir(&golden));
   qsort(files, (size_t)n_files, sizeof *files, cmp_str);
   int loaded = 0, first_loaded = -1;
   for (int i = 0; i < n_files; i++) {
