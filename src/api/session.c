@@ -64,7 +64,7 @@ nq_status nq_session_tensor(nq_session *s, int t, const void **data, size_t *nby
     case NQ_HOME_ARENA:
       if (!s->has_run)
         return nq_fail(err, NQ_ERR_INVALID_ARG, "tensor %d ('%s') has no value: the session has not run", t, io_name(g, t));
-      if (s->clobbered[t])
+      if (!s->keep_all && nq_plan_clobbered(s->plan, g->n_tensors, t))
         return nq_fail(err, NQ_ERR_INVALID_ARG,
                        "tensor %d ('%s'): its memory was reused by a later tensor; call nq_session_keep_all_tensors() "
                        "before running", t, io_name(g, t));

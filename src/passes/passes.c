@@ -11,18 +11,29 @@
 /* Each round removes at least one node, so this only guards against a bug. */
 #define MAX_ROUNDS 64
 
+/* One pass with a fresh use/def index (the previous pass may have edited
+ * the graph by hand, or a new graph may sit where an old one was), freed
+ * afterwards. */
+static nq_status run_pass(nq_status (*pass)(nq_graph *, bool *, nq_error *), nq_graph *g, bool *changed,
+                          nq_error *err) {
+  nq_pass_edited(g);
+  nq_status s = pass(g, changed, err);
+  nq_pass_index_free();
+  return s;
+}
+
 nq_status nq_passes_optimize(nq_graph *g, nq_error *err) {
   bool changed = true;
   for (int round = 0; changed && round < MAX_ROUNDS; round++) {
     changed = false;
-    NQ_TRY(nq_pass_fold_constants(g, &changed, err));
-    NQ_TRY(nq_pass_dead_code(g, &changed, err));
-    NQ_TRY(nq_pass_drop_identity(g, &changed, err));
-    NQ_TRY(nq_pass_fold_batchnorm(g, &changed, err));
-    NQ_TRY(nq_pass_fuse_activation(g, &changed, err));
+    NQ_TRY(run_pass(nq_pass_fold_constants, g, &changed, err));
+    NQ_TRY(run_pass(nq_pass_dead_code, g, &changed, err));
+    NQ_TRY(run_pass(nq_pass_drop_identity, g, &changed, err));
+    NQ_TRY(run_pass(nq_pass_fold_batchnorm, g, &changed, err));
+    NQ_TRY(run_pass(nq_pass_fuse_activation, g, &changed, err));
   }
   bool ignored = false;
-  NQ_TRY(nq_pass_dead_code(g, &ignored, err));
+  NQ_TRY(run_pass(nq_pass_dead_code, g, &ignored, err));
   /* Folded shape operands can make output shapes known that were not before. */
   return nq_graph_infer_shapes(g, true, err);
 }

@@ -80,7 +80,9 @@ static int parse_args(int argc, char **argv, compare_args *a) {
   opterr = 0;
   optind = 1;
   while (rc < 0 && (c = getopt_long(argc, argv, ":hd:", opts, NULL)) != -1) {
-    if (cli_load_option(c, optarg)) continue;
+    int lr = cli_load_option(c, optarg);
+    if (lr < 0) rc = CLI_ERR_USAGE;
+    if (lr != 0) continue;
     int r = cli_data_option("compare", c, optarg, &a->data);
     if (r < 0) rc = CLI_ERR_USAGE;
     if (r != 0) continue;

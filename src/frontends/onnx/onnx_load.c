@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "api/formats.h"
+#include "core/input_file.h"
 #include "core/status.h"
 #include "frontends/onnx/onnx_internal.h"
 #include "ir/shape.h"
@@ -351,30 +352,9 @@ nq_status nq_onnx_load_memory(const uint8_t *data, size_t size, const char *path
 
 nq_status nq_onnx_load(const char *path, const nq_load_options *opts, nq_graph **out, nq_error *err) {
   *out = NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f) return nq_fail(err, NQ_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  struct stat st;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-    fclose(f);
-    return nq_fail(err, NQ_ERR_IO, "%s: not a regular file", path);
-  }
-  if (st.st_size < 0 || (uint64_t)st.st_size > OX_MAX_FILE) {
-    fclose(f);
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: %lld bytes; ONNX protobufs are at most 2 GiB (larger models keep "
-                   "weights in external data files)", path, (long long)st.st_size);
-  }
-  size_t n = (size_t)st.st_size;
-  uint8_t *buf = malloc(n ? n : 1);
-  if (!buf) {
-    fclose(f);
-    return nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory reading %zu bytes", path, n);
-  }
-  size_t got = fread(buf, 1, n, f);
-  fclose(f);
-  if (got != n) {
-    free(buf);
-    return nq_fail(err, NQ_ERR_IO, "%s: read %zu of %zu bytes", path, got, n);
-  }
+  uint8_t *buf;
+  size_t n;
+  NQ_TRY(nq_input_read(path, NULL, OX_MAX_FILE, &buf, &n, err));
   nq_status s = nq_onnx_load_memory(buf, n, path, opts, out, err);
   free(buf);
   return s;

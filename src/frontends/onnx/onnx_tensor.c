@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "core/checked.h"
+#include "core/input_file.h"
 #include "core/status.h"
 #include "frontends/onnx/onnx_internal.h"
 
@@ -145,19 +146,19 @@ static nq_status read_external(const Onnx__TensorProto *t, const char *dir, cons
   char *full = malloc(plen);
   if (!full) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
   snprintf(full, plen, "%.400s/%s", dir, loc);
-  FILE *f = fopen(full, "rb");
-  if (!f) {
-    nq_status s = nq_fail(err, NQ_ERR_IO, "%s: external data file %s: %s", what, full, strerror(errno));
+  /* The string check above is not enough: the location (or a folder on its
+   * way) may be a symbolic link; nq_input_fopen resolves it and refuses a
+   * file outside the model's folder, and a FIFO or device before reading. */
+  FILE *f;
+  uint64_t fsize = 0;
+  nq_status s = nq_input_fopen(full, dir, &f, &fsize, err);
+  if (s != NQ_OK) {
     free(full);
-    return s;
+    return nq_prefix(err, "%s: external data: ", what);
   }
-  struct stat st;
-  nq_status s = NQ_OK;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
-    s = nq_fail(err, NQ_ERR_IO, "%s: external data %s is not a regular file", what, full);
-  else if ((uint64_t)off > (uint64_t)st.st_size || want > (uint64_t)st.st_size - (uint64_t)off)
-    s = nq_fail(err, NQ_ERR_FORMAT, "%s: external data %s: offset %lld + %zu bytes is past its end (%lld bytes)",
-                what, full, (long long)off, want, (long long)st.st_size);
+  if ((uint64_t)off > fsize || want > fsize - (uint64_t)off)
+    s = nq_fail(err, NQ_ERR_FORMAT, "%s: external data %s: offset %lld + %zu bytes is past its end (%llu bytes)",
+                what, full, (long long)off, want, (unsigned long long)fsize);
   uint8_t *buf = NULL;
   if (s == NQ_OK && !(buf = malloc(want ? want : 1))) s = nq_fail(err, NQ_ERR_NOMEM, "out of memory");
   if (s == NQ_OK && (fseeko(f, (off_t)off, SEEK_SET) != 0 || fread(buf, 1, want, f) != want))
@@ -242,21 +243,9 @@ nq_status ox_tensor_decode(const Onnx__TensorProto *t, const char *dir, const ch
 
 nq_status nq_onnx_read_tensor_file(const char *path, ox_const *out, nq_error *err) {
   memset(out, 0, sizeof *out);
-  FILE *f = fopen(path, "rb");
-  if (!f) return nq_fail(err, NQ_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  struct stat st;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > OX_MAX_FILE) {
-    fclose(f);
-    return nq_fail(err, NQ_ERR_IO, "%s: not a regular file of at most 2 GiB", path);
-  }
-  size_t n = (size_t)st.st_size;
-  uint8_t *buf = malloc(n ? n : 1);
-  if (!buf || fread(buf, 1, n, f) != n) {
-    free(buf);
-    fclose(f);
-    return nq_fail(err, NQ_ERR_IO, "%s: cannot read %zu bytes", path, n);
-  }
-  fclose(f);
+  uint8_t *buf;
+  size_t n;
+  NQ_TRY(nq_input_read(path, NULL, OX_MAX_FILE, &buf, &n, err));
   Onnx__TensorProto *t = onnx__tensor_proto__unpack(NULL, n, buf);
   free(buf);
   if (!t) return nq_fail(err, NQ_ERR_FORMAT, "%s: not a valid serialized ONNX TensorProto", path);
