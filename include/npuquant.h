@@ -72,6 +72,9 @@ nq_status nq_check_output_path(const char *path, const char *protect, nq_error *
  * the temporary file behind. Call once, early (the CLI does). */
 nq_status nq_cleanup_temp_files_on_signals(nq_error *err);
 
+/* The most worker threads a session or conversion takes (num_threads). */
+#define NQ_MAX_THREADS 1024
+
 /* Element types (append only). */
 typedef enum nq_dtype {
   NQ_FLOAT32 = 0,

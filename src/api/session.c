@@ -27,7 +27,10 @@ nq_status nq_session_set_input(nq_session *s, int i, const void *data, size_t nb
   int t = g->inputs[i];
   if (s->home[t] != NQ_HOME_IO)
     return nq_fail(err, NQ_ERR_INVALID_ARG, "input %d ('%s') is a constant and cannot be set", i, io_name(g, t));
-  if (nbytes != s->nbytes[t] || (!data && nbytes))
+  if (!data && nbytes)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "input %d ('%s'): data is NULL (%zu bytes announced)", i, io_name(g, t),
+                   nbytes);
+  if (nbytes != s->nbytes[t])
     return nq_fail(err, NQ_ERR_INVALID_ARG, "input %d ('%s'): %zu bytes given, %zu expected (%zu %s elements)", i,
                    io_name(g, t), nbytes, s->nbytes[t], s->nbytes[t] / nq_dtype_size(g->tensors[t].type),
                    nq_dtype_name(g->tensors[t].type));

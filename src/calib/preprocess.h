@@ -58,6 +58,9 @@ typedef struct nq_preprocess {
   nq_norm norm;
   float mean[NQ_PP_MAX_CHANNELS]; /* per channel, in output channel order */
   float std[NQ_PP_MAX_CHANNELS];
+  /* How many values were given for mean and std (0 or 1: one value for
+   * every channel); checked against the input's channels. */
+  int n_mean, n_std;
   float scale, offset;
 } nq_preprocess;
 

@@ -304,9 +304,10 @@ nq_status nq_engine_create(const nq_graph *g, const nq_session_options *opts, nq
   if (!s) return nq_fail(err, NQ_ERR_NOMEM, "out of memory creating a session");
   s->g = g;
   if (opts) s->opts = *opts;
-  if (s->opts.num_threads < 0) {
+  if (s->opts.num_threads < 0 || s->opts.num_threads > NQ_MAX_THREADS) {
     free(s);
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "num_threads is %d, 0 (all cores) or more expected", opts->num_threads);
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "num_threads is %d: 0 (one per core) to %d expected", opts->num_threads,
+                   NQ_MAX_THREADS);
   }
   nq_status st = create(s, err);
   if (st != NQ_OK) {

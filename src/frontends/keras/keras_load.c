@@ -54,7 +54,9 @@ static bool zip_has_keras(const char *path) {
   nq_error ignored;
   zip_t *z = open_zip(path, &zerr, &ignored);
   if (!z) return false;
-  bool ok = zip_name_locate(z, "config.json", 0) >= 0 && zip_name_locate(z, "model.weights.h5", 0) >= 0;
+  /* Either member claims the archive, so that a .keras missing the other
+   * is told which member is missing instead of "not a model". */
+  bool ok = zip_name_locate(z, "config.json", 0) >= 0 || zip_name_locate(z, "model.weights.h5", 0) >= 0;
   zip_close(z);
   return ok;
 }

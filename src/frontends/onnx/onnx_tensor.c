@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/budget.h"
 #include "core/checked.h"
 #include "core/input_file.h"
 #include "core/status.h"
@@ -20,6 +21,7 @@
 
 void ox_const_free(ox_const *c) {
   if (!c) return;
+  if (c->f || c->i) nq_budget_give(c->n * (c->is_int ? sizeof *c->i : sizeof *c->f));
   free(c->f);
   free(c->i);
   c->f = NULL;
@@ -41,12 +43,20 @@ nq_status ox_const_alloc(ox_const *c, bool is_int, int rank, const int64_t *dims
   }
   c->rank = rank;
   c->is_int = is_int;
+  /* Folded and expanded constants (ConstantOfShape, Expand, Tile, ...) count
+   * against the memory budget: each is bounded, their sum was not. */
+  char what[64];
+  snprintf(what, sizeof what, "a constant of %zu elements", n);
+  NQ_TRY(nq_budget_take(n * (is_int ? sizeof *c->i : sizeof *c->f), what, err));
   c->n = n;
   if (is_int)
     c->i = calloc(n ? n : 1, sizeof *c->i);
   else
     c->f = calloc(n ? n : 1, sizeof *c->f);
-  if (!c->i && !c->f) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for a constant of %zu elements", n);
+  if (!c->i && !c->f) {
+    nq_budget_give(n * (is_int ? sizeof *c->i : sizeof *c->f));
+    return nq_fail(err, NQ_ERR_NOMEM, "out of memory for a constant of %zu elements", n);
+  }
   return NQ_OK;
 }
 
