@@ -274,7 +274,7 @@ static nq_status load_keras_zip(const char *path, const nq_load_options *opts, n
     parse_version(&c, kr_str(m, "keras_version", NULL));
     cJSON_Delete(m);
   }
-  nq_error_clear(err);
+  if (st == NQ_OK) nq_error_clear(err); /* metadata.json is optional; keep a real failure's message */
   zip_close(z);
   hid_t f = -1;
   if (st == NQ_OK && !kr_global_heaps_ok_mem((const unsigned char *)wbuf, wlen))
