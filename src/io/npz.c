@@ -9,6 +9,7 @@
 
 #include <zlib.h>
 
+#include "core/budget.h"
 #include "core/checked.h"
 #include "core/input_file.h"
 #include "core/status.h"
@@ -251,6 +252,12 @@ nq_status nq_npz_read(const nq_npz *z, int i, size_t max_bytes, unsigned char **
   const npz_member *m = &z->m[i];
   int full = max_bytes >= m->usize;
   size_t want = full ? (size_t)m->usize : max_bytes;
+  /* A member's declared size is checked against the memory budget before
+   * anything inflates (an .npz is a zip: 1000:1 is easy). */
+  char what[300];
+  snprintf(what, sizeof what, "%.200s: member '%.80s'", z->path, m->name);
+  NQ_TRY(nq_budget_take(want, what, err));
+  nq_budget_give(want);
   FILE *f;
   NQ_TRY(nq_input_fopen(z->path, NULL, &f, NULL, err));
   unsigned char lh[30], *in = NULL, *outb = malloc(want ? want : 1);
