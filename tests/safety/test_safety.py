@@ -22,6 +22,7 @@ import resource
 import shutil
 import signal
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -197,6 +198,59 @@ def keras_zip(path, members):
     return path
 
 
+# ---- a frozen GraphDef, protobuf-encoded by hand (no TensorFlow needed) ----
+
+def pb_varint(n):
+    out = b""
+    n &= (1 << 64) - 1
+    while True:
+        b = n & 0x7f
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+def field(num, wire, payload):
+    key = pb_varint((num << 3) | wire)
+    if wire == 0:
+        return key + pb_varint(payload)
+    if wire == 2:
+        return key + pb_varint(len(payload)) + payload
+    raise ValueError
+
+def shape(dims):
+    return b"".join(field(2, 2, field(1, 0, d)) for d in dims)
+
+def tensor(dtype, dims, ints=(), floats=()):
+    t = field(1, 0, dtype) + field(2, 2, shape(dims))
+    if floats:
+        t += field(5, 2, b"".join(struct.pack("<f", f) for f in floats))
+    if ints:
+        t += field(7, 2, b"".join(pb_varint(i) for i in ints))
+    return t
+
+def attr(key, value):
+    return field(5, 2, field(1, 2, key.encode()) + field(2, 2, value))
+
+def node(name, op, inputs=(), attrs=b""):
+    return field(1, 2, field(1, 2, name.encode()) + field(2, 2, op.encode())
+                 + b"".join(field(3, 2, i.encode()) for i in inputs) + attrs)
+
+DT_FLOAT, DT_INT32 = 1, 3
+def fill_graphdef(n_fill, size):
+    """A frozen GraphDef, encoded by hand: x + Fill(dims=[size], 1.0) + ... n_fill times."""
+    g = node("x", "Placeholder", (), attr("dtype", field(6, 0, DT_FLOAT)) + attr("shape", field(7, 2, shape([size]))))
+    g += node("dims", "Const", (), attr("dtype", field(6, 0, DT_INT32)) + attr("value", field(8, 2, tensor(DT_INT32, [1], ints=[size]))))
+    g += node("v", "Const", (), attr("dtype", field(6, 0, DT_FLOAT)) + attr("value", field(8, 2, tensor(DT_FLOAT, [], floats=[1.0]))))
+    prev = "x"
+    for i in range(n_fill):
+        g += node("f%d" % i, "Fill", ("dims", "v"), attr("T", field(6, 0, DT_FLOAT)) + attr("index_type", field(6, 0, DT_INT32)))
+        g += node("s%d" % i, "AddV2", (prev, "f%d" % i), attr("T", field(6, 0, DT_FLOAT)))
+        prev = "s%d" % i
+    return g, prev
+
+
 # ---- the cases --------------------------------------------------------------------------
 
 def main():
@@ -297,9 +351,13 @@ def run_cases(tmp):
     d3c = os.path.join(tmp, "data_link")
     os.makedirs(d3c)
     shutil.copy(data, os.path.join(d3c, "a.npy"))
-    os.symlink(os.path.join(secret_dir, "passwd"), os.path.join(d3c, "b.npy"))
-    case(3, "a data folder with a link outside", ["convert", model, "-d", d3c, "-o", out], 1,
-         ["outside the data folder"], watch=[d3c, secret_dir, tmp])
+    os.mkfifo(os.path.join(secret_dir, "pipe.npy"))
+    os.symlink(os.path.join(secret_dir, "pipe.npy"), os.path.join(d3c, "b.npy"))
+    # Links in a data folder may point elsewhere (data sets picked as links are common), but a
+    # link to a FIFO is skipped, never opened.
+    o3 = os.path.join(tmp, "o3.tflite")
+    case(3, "a data folder with a link to a FIFO elsewhere", ["convert", model, "-d", d3c, "-o", o3], 0,
+         watch=[d3c, secret_dir, tmp], output=o3)
 
     # 4. FIFOs where files are expected: refused at once, never read.
     d4 = os.path.join(tmp, "onnx_fifo")
@@ -349,6 +407,13 @@ def run_cases(tmp):
     save(m5, p5)
     case(5, "64 ConstantOfShape of 2^24 int64 each, --max-memory 512M", ["inspect", p5, "--max-memory", "512M"], 1,
          ["memory budget", "--max-memory"], watch=[d5])
+    g, last = fill_graphdef(64, 1 << 24)
+    pg = os.path.join(d5, "fills.pb")
+    with open(pg, "wb") as f:
+        f.write(g)
+    case(5, "64 GraphDef Fill of 2^24 floats each, --max-memory 256M",
+         ["inspect", pg, "--inputs", "x", "--outputs", last, "--max-memory", "256M"], 1,
+         ["(Fill)", "memory budget"], watch=[d5])
     nodes = []
     sizes = numpy_helper.from_array(np.array([1, 3, 256, 256], dtype=np.int64), "sizes")
     prev = "x"

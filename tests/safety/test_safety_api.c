@@ -5,7 +5,8 @@
  *    is installed; the process still dies by that signal;
  *  - the files of a live model are refused as outputs (by device and inode), and are
  *    writable again once the model is freed;
- *  - the memory budget refuses a constant past nq_set_memory_limit(), naming the tensor;
+ *  - the memory budget refuses a constant past nq_set_memory_limit(), naming the tensor,
+ *    and everything taken from it is given back once models and sessions are freed;
  *  - bad C arguments are NQ_ERR_INVALID_ARG with a message, never NQ_ERR_INTERNAL.
  */
 #include <dirent.h>
@@ -21,6 +22,7 @@
 
 #include "api/model_internal.h"
 #include "core/atomic_file.h"
+#include "core/budget.h"
 #include "npuquant.h"
 #include "testutil.h"
 
@@ -183,6 +185,9 @@ int main(void) {
   bad_arguments();
   outputs_never_replace_inputs();
   memory_budget();
+  /* Every byte taken from the budget came back: a model or session that
+   * forgot to return some would slowly starve a long-running process. */
+  CHECKF(nq_budget_used() == 0, "%zu bytes still taken from the budget", nq_budget_used());
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
