@@ -488,6 +488,14 @@ def run_cases(tmp):
     onnx.save_model(mdup, pdup)
     case(9, "two ONNX nodes writing the same name", ["inspect", pdup], 1, ["'y'", "already written"], watch=[d9])
 
+    for bad in (10 ** 9, -5):
+        lab = npy(os.path.join(d9, "labels.npy"), np.array([0] * 7 + [bad], np.int64))
+        case(9, "compare --labels with a label of %d" % bad, ["compare", model, model, "-d", data, "--labels", lab],
+             1, ["label 7", str(bad)], watch=[d9, tmp])
+    lab = npy(os.path.join(d9, "labels.npy"), np.array([0, 1, 2, 3] * 2, np.int64))
+    case(9, "compare --labels with class indices in range", ["compare", model, model, "-d", data, "--labels", lab],
+         0, watch=[d9, tmp])
+
     # 10. Interrupted writes leave no temporary file (SIGTERM and SIGINT: tests/safety/test_signals.c).
     d10 = os.path.join(tmp, "fsize")
     os.makedirs(d10)

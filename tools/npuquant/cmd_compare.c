@@ -127,7 +127,13 @@ static nq_status load_labels(const char *path, int32_t **out, size_t *n, nq_erro
       case NQ_INT8: l[i] = ((const int8_t *)arr.data)[i]; break;
       case NQ_INT16: l[i] = ((const int16_t *)arr.data)[i]; break;
       case NQ_INT32: l[i] = ((const int32_t *)arr.data)[i]; break;
-      case NQ_INT64: l[i] = (int32_t)((const int64_t *)arr.data)[i]; break;
+      case NQ_INT64: {
+        int64_t v = ((const int64_t *)arr.data)[i];
+        if (v < INT32_MIN || v > INT32_MAX)
+          st = nq_fail(err, NQ_ERR_FORMAT, "%s: label %zu is %lld, not a class index", path, i, (long long)v);
+        l[i] = (int32_t)v;
+        break;
+      }
       default:
         st = nq_fail(err, NQ_ERR_FORMAT, "%s: labels are %s; integer class indices expected", path,
                      nq_dtype_name(arr.type));
