@@ -79,6 +79,36 @@ NQ_API nq_status nq_prefix(nq_error *err, const char *fmt, ...)
 #endif
     ;
 
+/* ---- Safety for untrusted models and data (see README "Security") ---- */
+
+/* The memory budget: model-sized memory (constant tensors, folded and
+ * expanded constants, decoded archive members, parsed configs, the
+ * activation arena, data set samples) is counted against one process-wide
+ * limit; a model needing more fails with NQ_ERR_NOMEM naming the node,
+ * tensor or member. 0 restores the default: half of physical memory. */
+NQ_API void nq_set_memory_limit(size_t bytes);
+/* The limit in force, in bytes. */
+NQ_API size_t nq_memory_limit(void);
+
+/* The checks every output write makes, for a caller that wants to refuse a
+ * path before costly work: an empty path (NQ_ERR_INVALID_ARG), an existing
+ * path that is not a regular file (symbolic link, device, FIFO, socket,
+ * directory), or a file some live model or data set was read from (by
+ * device and inode: the model file, a SavedModel's variables, ONNX external
+ * data, a Keras JSON, calibration samples). `protect` (may be NULL) names
+ * one more file to refuse. */
+NQ_API nq_status nq_check_output_path(const char *path, const char *protect, nq_error *err);
+
+/* Remove the temporary file of an output being written when the process is
+ * stopped by SIGINT, SIGTERM, SIGHUP, SIGPIPE or SIGXFSZ, then let the
+ * signal end the process as it would have. Outputs are written to
+ * "<path>.tmp-XXXXXX" and renamed into place; without this a signal leaves
+ * the temporary file behind. Call once, early (the CLI does). */
+NQ_API nq_status nq_cleanup_temp_files_on_signals(nq_error *err);
+
+/* The most worker threads a session or conversion takes (num_threads). */
+#define NQ_MAX_THREADS 1024
+
 /* Element types (append only). */
 typedef enum nq_dtype {
   NQ_FLOAT32 = 0,
@@ -293,6 +323,9 @@ typedef struct nq_preprocess {
   nq_norm norm;
   float mean[NQ_PP_MAX_CHANNELS]; /* per channel, in output channel order */
   float std[NQ_PP_MAX_CHANNELS];
+  /* How many values were given for mean and std (0, or 1 for one value for
+   * every channel); checked against the input's channels. */
+  int n_mean, n_std;
   float scale, offset;
 } nq_preprocess;
 

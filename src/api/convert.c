@@ -4,6 +4,7 @@
  * from the public struct.
  */
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -42,6 +43,8 @@ nq_status nq_convert_options_set_calibration(nq_convert_options *o, const char *
   return NQ_OK;
 }
 
+static bool io_type_ok(int t) { return t == NQ_INT8 || t == NQ_UINT8 || t == NQ_FLOAT32; }
+
 /* An already quantized model is converted as it is (no float rewrites). */
 static bool has_quantized_tensor(const nq_graph *g) {
   for (int t = 0; t < g->n_tensors; t++)
@@ -57,6 +60,22 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
   if (!rep) rep = &scratch_rep;
   memset(rep, 0, sizeof *rep);
   *out = NULL;
+  if (!float_model || !float_model->graph || !src || !opts)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert: model, samples or options is NULL");
+  /* Every option is checked here, so a bad value is the caller's error
+   * (NQ_ERR_INVALID_ARG) with its name, never an internal one later. */
+  if (!io_type_ok(opts->input_type))
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "input_type is %d: int8 (%d), uint8 (%d) or float32 (%d) expected",
+                   (int)opts->input_type, NQ_INT8, NQ_UINT8, NQ_FLOAT32);
+  if (!io_type_ok(opts->output_type))
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "output_type is %d: int8 (%d), uint8 (%d) or float32 (%d) expected",
+                   (int)opts->output_type, NQ_INT8, NQ_UINT8, NQ_FLOAT32);
+  if (isnan(opts->percentile) || opts->percentile < 0)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "percentile is %g: 0 (the default, 99.99) or a value in (50, 100] expected",
+                   opts->percentile);
+  if (opts->num_threads < 0 || opts->num_threads > NQ_MAX_THREADS)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "num_threads is %d: 0 (one per core) to %d expected", opts->num_threads,
+                   NQ_MAX_THREADS);
   nq_qoptions q = nq_qoptions_default();
   q.per_tensor = opts->per_tensor != 0;
   q.input_type = opts->input_type;

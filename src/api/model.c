@@ -10,6 +10,7 @@
 
 #include "api/formats.h"
 #include "api/model_internal.h"
+#include "core/input_file.h"
 #include "core/status.h"
 #include "frontends/tflite/tflite_reader.h"
 #include "writers/tflite/tflite_write.h"
@@ -40,48 +41,13 @@ nq_status nq_model_wrap(nq_graph *g, const char *path, nq_model **out, nq_error 
 void nq_model_free(nq_model *m) {
   if (!m) return;
   nq_graph_free(m->graph);
+  nq_input_list_release(&m->inputs);
   free(m->path);
   free(m);
 }
 
 static nq_status read_file(const char *path, uint8_t **data, size_t *size, nq_error *err) {
-  *data = NULL;
-  *size = 0;
-  FILE *f = fopen(path, "rb");
-  if (!f) return nq_fail(err, NQ_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  struct stat st;
-  if (fstat(fileno(f), &st) != 0) {
-    int e = errno;
-    fclose(f);
-    return nq_fail(err, NQ_ERR_IO, "%s: cannot stat: %s", path, strerror(e));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    fclose(f);
-    return nq_fail(err, NQ_ERR_IO, "%s: not a regular file", path);
-  }
-  if (st.st_size < 0 || (uint64_t)st.st_size > NQ_MAX_MODEL_FILE) {
-    fclose(f);
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: %lld bytes; npuquant reads model files up to 2 GiB", path,
-                   (long long)st.st_size);
-  }
-  size_t n = (size_t)st.st_size;
-  uint8_t *buf = malloc(n ? n : 1);
-  if (!buf) {
-    fclose(f);
-    return nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory reading %zu bytes", path, n);
-  }
-  size_t got = n ? fread(buf, 1, n, f) : 0;
-  int e = errno;
-  bool failed = got != n || ferror(f);
-  fclose(f);
-  if (failed) {
-    free(buf);
-    return nq_fail(err, NQ_ERR_IO, "%s: read %zu of %zu bytes: %s", path, got, n,
-                   got < n && e ? strerror(e) : "file changed while reading");
-  }
-  *data = buf;
-  *size = n;
-  return NQ_OK;
+  return nq_input_read(path, NULL, NQ_MAX_MODEL_FILE, data, size, err);
 }
 
 /* What a file that is not .tflite looks like, for a helpful message. */
@@ -92,7 +58,8 @@ static const char *guess_format(const uint8_t *d, size_t n) {
   return NULL;
 }
 
-/* The first bytes of a file (fewer for a short file; 0 for a directory). */
+/* The first bytes of a file (fewer for a short file; 0 for a directory).
+ * The file is opened like every input: a FIFO or device is refused, not read. */
 static size_t read_head(const char *path, bool *is_dir, uint8_t *head, nq_error *err, nq_status *st) {
   struct stat sb;
   *st = NQ_OK;
@@ -101,12 +68,12 @@ static size_t read_head(const char *path, bool *is_dir, uint8_t *head, nq_error 
     return 0;
   }
   *is_dir = S_ISDIR(sb.st_mode);
-  if (*is_dir) return 0;
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    *st = nq_fail(err, NQ_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  if (*is_dir) {
+    *st = nq_input_check_dir(path, NULL, err);
     return 0;
   }
+  FILE *f;
+  if ((*st = nq_input_fopen(path, NULL, &f, NULL, err)) != NQ_OK) return 0;
   size_t n = fread(head, 1, NQ_FORMAT_HEAD, f);
   fclose(f);
   return n;
@@ -151,6 +118,8 @@ nq_status nq_tflite_load(const char *path, const nq_load_options *opts, nq_graph
   return s;
 }
 
+static nq_status load_any(const char *path, const nq_load_options *opts, nq_model **out, nq_error *err);
+
 nq_status nq_model_load_ex(const char *path, const nq_load_options *opts, nq_model **out, nq_error *err) {
   nq_error scratch;
   if (!err) err = &scratch;
@@ -160,6 +129,17 @@ nq_status nq_model_load_ex(const char *path, const nq_load_options *opts, nq_mod
   nq_load_options none;
   memset(&none, 0, sizeof none);
   if (!opts) opts = &none;
+  /* Every file opened from here on belongs to this model. */
+  nq_input_list inputs = {0};
+  nq_input_list *outer = nq_input_collect_begin(&inputs);
+  nq_status s = load_any(path, opts, out, err);
+  nq_input_collect_end(outer);
+  if (s == NQ_OK) (*out)->inputs = inputs;
+  else nq_input_list_release(&inputs);
+  return s;
+}
+
+static nq_status load_any(const char *path, const nq_load_options *opts, nq_model **out, nq_error *err) {
   uint8_t head[NQ_FORMAT_HEAD];
   bool is_dir = false;
   nq_status s;

@@ -5,11 +5,13 @@
 #ifndef NQ_API_MODEL_INTERNAL_H
 #define NQ_API_MODEL_INTERNAL_H
 
+#include "core/input_file.h"
 #include "ir/graph.h"
 
 struct nq_model {
   nq_graph *graph; /* owned */
   char *path;      /* the file it was loaded from (owned), or NULL */
+  nq_input_list inputs; /* every file it was read from: no output may replace one */
 };
 
 /* Wrap a graph in a model (takes ownership of g and copies path). */

@@ -12,6 +12,7 @@
 #include "calib/dataset_internal.h"
 #include "calib/image_decode.h"
 #include "core/checked.h"
+#include "core/input_file.h"
 #include "core/status.h"
 
 void ds_note(nq_dataset *ds, const char *fmt, ...) {
@@ -38,6 +39,7 @@ void nq_dataset_free(nq_dataset *ds) {
   for (size_t i = 0; i < ds->n_sel; i++) free(ds->sel[i].name);
   free(ds->sel);
   nq_array_free(&ds->cache);
+  nq_input_list_release(&ds->inputs);
   free(ds->input_name);
   free(ds);
 }
@@ -50,6 +52,14 @@ const nq_preprocess *nq_dataset_preprocess(const nq_dataset *ds) { return &ds->p
 int nq_dataset_has_images(const nq_dataset *ds) { return ds->has_images; }
 const char *nq_dataset_name(const nq_dataset *ds, size_t i) {
   return i < ds->n_sel ? ds->sel[i].name : NULL;
+}
+
+/* A data file npuquant cannot use (a float64 .npy, a GIF) is bad input
+ * (exit 1, docs/cli.md), not an unsupported model feature (exit 3): the
+ * readers' NQ_ERR_UNSUPPORTED becomes NQ_ERR_FORMAT here, as for run -i. */
+static nq_status as_input_error(nq_status s, nq_error *err) {
+  if (s == NQ_ERR_UNSUPPORTED) err->code = s = NQ_ERR_FORMAT;
+  return s;
 }
 
 /* Add a source; takes ownership of nothing (copies path and label). */
@@ -66,6 +76,10 @@ static nq_status add_source(nq_dataset *ds, const char *path, const char *label,
     free(s->path), free(s->label);
     return nq_fail(err, NQ_ERR_NOMEM, "out of memory listing data sources");
   }
+  if (kind == DS_IMAGE && nq_input_record_path(path, err) != NQ_OK) {
+    free(s->path), free(s->label);
+    return err->code;
+  }
   s->kind = kind;
   s->member = member;
   s->npz = z;
@@ -78,8 +92,8 @@ static nq_status add_source(nq_dataset *ds, const char *path, const char *label,
 
 static nq_status add_npy(nq_dataset *ds, const char *path, nq_error *err) {
   unsigned char head[12 + NQ_NPY_MAX_HEADER];
-  FILE *f = fopen(path, "rb");
-  if (!f) return nq_fail(err, NQ_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  FILE *f;
+  NQ_TRY(nq_input_fopen(path, NULL, &f, NULL, err));
   size_t got = fread(head, 1, sizeof head, f);
   fclose(f);
   nq_npy_header h;
@@ -144,12 +158,12 @@ static nq_status add_explicit(nq_dataset *ds, const char *path, nq_error *err) {
   int kind = ds_kind_from_name(path);
   if (kind < 0) {
     unsigned char head[16];
-    FILE *f = fopen(path, "rb");
-    if (!f) return nq_fail(err, NQ_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f;
+    NQ_TRY(nq_input_fopen(path, NULL, &f, NULL, err));
     size_t got = fread(head, 1, sizeof head, f);
     fclose(f);
     if (nq_image_sniff(head, got) == NQ_IMAGE_UNKNOWN)
-      return nq_fail(err, NQ_ERR_UNSUPPORTED,
+      return nq_fail(err, NQ_ERR_FORMAT, /* bad data, not an unsupported model feature: exit 1 */
                      "%s: unsupported data file: expected a JPEG, PNG or BMP image, an .npy or "
                      ".npz file, or a folder of them",
                      path);
@@ -265,7 +279,9 @@ nq_status nq_dataset_open(const char *path, const nq_input_spec *spec, const nq_
   if (opts) ds->opts = *opts;
   ds->sample_elems = elems;
 
-  nq_status s = collect(ds, path, err);
+  nq_input_list *outer = nq_input_collect_begin(&ds->inputs);
+  nq_status s = as_input_error(collect(ds, path, err), err);
+  nq_input_collect_end(outer);
   if (s == NQ_OK && ds->has_images) s = image_geometry(ds, err);
   if (s == NQ_OK) {
     for (size_t i = 0; i < ds->n_src; i++) ds->total += ds->src[i].n_samples;
@@ -290,8 +306,8 @@ static nq_status load_array(nq_dataset *ds, size_t si, nq_error *err) {
   nq_array_free(&ds->cache);
   ds->have_cache = 0;
   const ds_source *src = &ds->src[si];
-  if (src->kind == DS_NPY) NQ_TRY(nq_npy_read_file(src->path, &ds->cache, err));
-  else NQ_TRY(nq_npz_read_array(src->npz, src->member, &ds->cache, err));
+  if (src->kind == DS_NPY) NQ_TRY(as_input_error(nq_npy_read_file(src->path, &ds->cache, err), err));
+  else NQ_TRY(as_input_error(nq_npz_read_array(src->npz, src->member, &ds->cache, err), err));
   size_t want;
   if (!nq_mul_size(src->n_samples, ds->sample_elems, &want) || want != ds->cache.nelems) {
     nq_array_free(&ds->cache);

@@ -107,7 +107,7 @@ nq_status ds_array_sample(const nq_array *a, size_t index, size_t elems, const c
       break;
     }
     default:
-      return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: element type %s cannot be used as data", label,
+      return nq_fail(err, NQ_ERR_FORMAT, "%s: element type %s cannot be used as data", label,
                      nq_dtype_name(a->type));
     }
     if (!isfinite(v)) {

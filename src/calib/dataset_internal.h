@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "core/input_file.h"
 #include "calib/dataset.h"
 #include "io/npy.h"
 #include "io/npz.h"
@@ -64,6 +65,7 @@ struct nq_dataset {
   nq_array cache;
 
   char notes[1024];
+  nq_input_list inputs; /* its files: no output may replace one while it is open */
 };
 
 /* dataset_scan.c: list the files under a folder (recursive, sorted). */

@@ -97,6 +97,11 @@ static nq_status walk(const char *dir, int depth, ds_file_list *out, nq_error *e
       free(p);
       continue;
     }
+    /* A link may point outside the folder: data sets picked as links to
+     * samples elsewhere are common, and the user named the folder (a
+     * model's own references, e.g. ONNX external data, must stay inside the
+     * model's folder). A link to anything but a regular file was skipped
+     * above, and every file is opened without blocking when read. */
     s = list_push(out, p, (ds_kind)kind, err);
   }
   closedir(d);

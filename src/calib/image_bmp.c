@@ -67,12 +67,12 @@ nq_status nq_image_decode_bmp(const void *buf, size_t size, const char *name, nq
         return nq_fail(err, NQ_ERR_FORMAT, "%s: BMP is truncated inside its colour masks", name);
       if (bpp != 32 || rd32(masks) != 0xFF0000u || rd32(masks + 4) != 0xFF00u ||
           rd32(masks + 8) != 0xFFu)
-        return nq_fail(err, NQ_ERR_UNSUPPORTED,
+        return nq_fail(err, NQ_ERR_FORMAT,
                        "%s: BMP with colour masks is supported only for 32-bit BGRX "
                        "(R=0xFF0000 G=0xFF00 B=0xFF); this one has %u bits per pixel",
                        name, bpp);
     } else if (compression != 0) {
-      return nq_fail(err, NQ_ERR_UNSUPPORTED,
+      return nq_fail(err, NQ_ERR_FORMAT,
                      "%s: compressed BMP (compression %u) is not supported; only uncompressed "
                      "8/24/32-bit",
                      name, compression);
@@ -81,7 +81,7 @@ nq_status nq_image_decode_bmp(const void *buf, size_t size, const char *name, nq
     return nq_fail(err, NQ_ERR_FORMAT, "%s: BMP header size %u is not 12 or 40..1024", name, dib);
   }
   if (bpp != 8 && bpp != 24 && bpp != 32)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED,
+    return nq_fail(err, NQ_ERR_FORMAT,
                    "%s: BMP with %u bits per pixel is not supported (8, 24 or 32 expected)", name,
                    bpp);
   int top_down = h < 0;

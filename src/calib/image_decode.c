@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/checked.h"
+#include "core/input_file.h"
 #include "core/status.h"
 
 nq_image_format nq_image_sniff(const void *buf, size_t size) {
@@ -64,7 +65,7 @@ nq_status nq_image_decode_mem(const void *buf, size_t size, const char *name, nq
   case NQ_IMAGE_PNG: s = nq_image_decode_png(buf, size, name, out, err); break;
   case NQ_IMAGE_BMP: s = nq_image_decode_bmp(buf, size, name, out, err); break;
   default:
-    return nq_fail(err, NQ_ERR_UNSUPPORTED,
+    return nq_fail(err, NQ_ERR_FORMAT,
                    "%s: not a JPEG, PNG or BMP image (unrecognised first bytes)", name);
   }
   if (s != NQ_OK) nq_image_free(out);
@@ -73,36 +74,7 @@ nq_status nq_image_decode_mem(const void *buf, size_t size, const char *name, nq
 
 nq_status nq_read_whole_file(const char *path, size_t max_bytes, unsigned char **buf, size_t *size,
                              nq_error *err) {
-  *buf = NULL;
-  *size = 0;
-  FILE *f = fopen(path, "rb");
-  if (!f) return nq_fail(err, NQ_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  long n = -1;
-  if (fseek(f, 0, SEEK_END) == 0) n = ftell(f);
-  if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
-    fclose(f);
-    return nq_fail(err, NQ_ERR_IO, "%s: cannot determine the file size", path);
-  }
-  if ((unsigned long)n > max_bytes) {
-    fclose(f);
-    return nq_fail(err, NQ_ERR_NOMEM, "%s: file is %ld bytes, more than the limit of %zu", path,
-                   n, max_bytes);
-  }
-  unsigned char *b = malloc(n > 0 ? (size_t)n : 1);
-  if (!b) {
-    fclose(f);
-    return nq_fail(err, NQ_ERR_NOMEM, "%s: cannot allocate %ld bytes", path, n);
-  }
-  size_t got = fread(b, 1, (size_t)n, f);
-  int rerr = ferror(f);
-  fclose(f);
-  if (got != (size_t)n || rerr) {
-    free(b);
-    return nq_fail(err, NQ_ERR_IO, "%s: read %zu of %ld bytes", path, got, n);
-  }
-  *buf = b;
-  *size = (size_t)n;
-  return NQ_OK;
+  return nq_input_read(path, NULL, max_bytes, buf, size, err);
 }
 
 nq_status nq_image_load(const char *path, nq_image *out, nq_error *err) {

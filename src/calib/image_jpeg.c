@@ -84,7 +84,7 @@ nq_status nq_image_decode_jpeg(const void *buf, size_t size, const char *name, n
     break;
   default:
     jpeg_destroy_decompress(&cinfo);
-    return nq_fail(err, NQ_ERR_UNSUPPORTED,
+    return nq_fail(err, NQ_ERR_FORMAT,
                    "%s: JPEG colour space %d (CMYK/YCCK) is not supported; convert it to RGB",
                    name, (int)cinfo.jpeg_color_space);
   }

@@ -70,7 +70,7 @@ nq_status nq_image_decode_png(const void *buf, size_t size, const char *name, nq
   int channels = png_get_channels(png, info);
   if ((channels != 1 && channels != 3) || png_get_bit_depth(png, info) != 8) {
     png_destroy_read_struct(&png, &info, NULL);
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: PNG colour type %d, depth %d gives %d channels",
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: PNG colour type %d, depth %d gives %d channels",
                    name, color, depth, channels);
   }
   nq_status s = nq_image_alloc(out, (long)w, (long)h, channels, name, err);

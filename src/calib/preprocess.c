@@ -144,6 +144,12 @@ nq_status nq_preprocess_check(const nq_preprocess *pp, int channels, const char 
   if (pp->resize != NQ_RESIZE_STRETCH && pp->resize != NQ_RESIZE_CROP)
     return nq_fail(err, NQ_ERR_INVALID_ARG, "unknown resize mode %d", (int)pp->resize);
   if (pp->norm == NQ_NORM_MEAN_STD) {
+    if (pp->n_mean > 1 && pp->n_mean != channels)
+      return nq_fail(err, NQ_ERR_INVALID_ARG, "--mean gives %d values but %s has %d channel(s): give 1 or %d",
+                     pp->n_mean, what, channels, channels);
+    if (pp->n_std > 1 && pp->n_std != channels)
+      return nq_fail(err, NQ_ERR_INVALID_ARG, "--std gives %d values but %s has %d channel(s): give 1 or %d",
+                     pp->n_std, what, channels, channels);
     for (int c = 0; c < channels; c++)
       if (!isfinite(pp->mean[c]) || !isfinite(pp->std[c]) || pp->std[c] == 0.0f)
         return nq_fail(err, NQ_ERR_INVALID_ARG,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/budget.h"
 #include "core/checked.h"
 #include "core/status.h"
 #include "exec/float/fast.h"
@@ -104,13 +105,21 @@ static nq_status plan_memory(nq_session *s, nq_error *err) {
   if (!ok) return nq_fail(err, NQ_ERR_NOMEM, "activation memory plan overflows");
   free(s->arena);
   s->arena = NULL;
-  s->arena_size = total;
+  nq_budget_give(s->arena_size);
+  s->arena_size = 0;
   if (total) {
+    char what[96];
+    snprintf(what, sizeof what, "activation arena of %d tensors%s", g->n_tensors,
+             s->keep_all ? " (all tensors kept)" : "");
+    NQ_TRY(nq_budget_take(total, what, err));
+    s->arena_size = total;
     s->arena = alloc_aligned(total);
     if (!s->arena) return nq_fail(err, NQ_ERR_NOMEM, "cannot allocate a %zu-byte activation arena", total);
   }
-  for (int t = 0; t < g->n_tensors; t++)
-    s->clobbered[t] = s->home[t] == NQ_HOME_ARENA && !s->keep_all && nq_plan_clobbered(s->plan, g->n_tensors, t);
+  /* Whether a tensor's bytes get reused is asked per tensor when a caller
+   * reads one (nq_session_tensor_data); computing it for all here cost
+   * O(tensors^2). */
+  for (int t = 0; t < g->n_tensors; t++) s->clobbered[t] = 0;
   return NQ_OK;
 }
 
@@ -296,9 +305,10 @@ nq_status nq_engine_create(const nq_graph *g, const nq_session_options *opts, nq
   if (!s) return nq_fail(err, NQ_ERR_NOMEM, "out of memory creating a session");
   s->g = g;
   if (opts) s->opts = *opts;
-  if (s->opts.num_threads < 0) {
+  if (s->opts.num_threads < 0 || s->opts.num_threads > NQ_MAX_THREADS) {
     free(s);
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "num_threads is %d, 0 (all cores) or more expected", opts->num_threads);
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "num_threads is %d: 0 (one per core) to %d expected", opts->num_threads,
+                   NQ_MAX_THREADS);
   }
   nq_status st = create(s, err);
   if (st != NQ_OK) {
@@ -332,6 +342,7 @@ void nq_engine_free(nq_session *s) {
   free(s->io_buf);
   free(s->clobbered);
   free(s->arena);
+  nq_budget_give(s->arena_size);
   free(s->scratch);
   free(s);
 }

@@ -6,6 +6,7 @@
 
 #include "core/status.h"
 #include "exec/engine.h"
+#include "exec/engine_plan.h"
 
 void nq_session_free(nq_session *s) { nq_engine_free(s); }
 
@@ -23,7 +24,10 @@ nq_status nq_session_set_input(nq_session *s, int i, const void *data, size_t nb
   if (s->home[t] != NQ_HOME_IO)
     return nq_fail(err, NQ_ERR_INVALID_ARG, "input %d ('%s') is a constant and cannot be set", i,
                    io_name(g, t));
-  if (nbytes != s->nbytes[t] || (!data && nbytes))
+  if (!data && nbytes)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "input %d ('%s'): data is NULL (%zu bytes announced)", i, io_name(g, t),
+                   nbytes);
+  if (nbytes != s->nbytes[t])
     return nq_fail(err, NQ_ERR_INVALID_ARG,
                    "input %d ('%s'): %zu bytes given, %zu expected (%zu %s elements)", i, io_name(g, t),
                    nbytes, s->nbytes[t], s->nbytes[t] / nq_dtype_size(g->tensors[t].type),
@@ -63,7 +67,7 @@ nq_status nq_session_tensor(nq_session *s, int t, const void **data, size_t *nby
       if (!s->has_run)
         return nq_fail(err, NQ_ERR_INVALID_ARG, "tensor %d ('%s') has no value: the session has not run", t,
                        io_name(g, t));
-      if (s->clobbered[t])
+      if (!s->keep_all && nq_plan_clobbered(s->plan, g->n_tensors, t))
         return nq_fail(
             err, NQ_ERR_INVALID_ARG,
             "tensor %d ('%s'): its memory was reused by a later tensor; call nq_session_keep_all_tensors() "

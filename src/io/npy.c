@@ -8,6 +8,7 @@
 
 #include "core/atomic_file.h"
 #include "core/checked.h"
+#include "core/input_file.h"
 #include "core/status.h"
 
 /* The library stores tensors little-endian; reading an .npy copies bytes
@@ -384,14 +385,10 @@ nq_status nq_npy_read_mem(const void *buf, size_t size, const char *name, nq_arr
 
 nq_status nq_npy_read_file(const char *path, nq_array *out, nq_error *err) {
   memset(out, 0, sizeof *out);
-  FILE *f = fopen(path, "rb");
-  if (!f) return nq_fail(err, NQ_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  struct stat st;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-    fclose(f);
-    return nq_fail(err, NQ_ERR_IO, "%s: not a regular file", path);
-  }
-  size_t fsize = (size_t)st.st_size;
+  FILE *f;
+  uint64_t fsize64;
+  NQ_TRY(nq_input_fopen(path, NULL, &f, &fsize64, err));
+  size_t fsize = (size_t)fsize64;
   /* Read just the preamble + the largest header we accept, then the data. */
   size_t want = fsize < 12 + (size_t)NQ_NPY_MAX_HEADER ? fsize : 12 + (size_t)NQ_NPY_MAX_HEADER;
   unsigned char *head = malloc(want ? want : 1);

@@ -9,7 +9,9 @@
 
 #include <zlib.h>
 
+#include "core/budget.h"
 #include "core/checked.h"
+#include "core/input_file.h"
 #include "core/status.h"
 
 typedef struct npz_member {
@@ -208,8 +210,8 @@ static nq_status parse_entry(const unsigned char *cd, size_t cd_size, size_t *po
 
 nq_status nq_npz_open(const char *path, nq_npz **out, nq_error *err) {
   *out = NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f) return nq_fail(err, NQ_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  FILE *f;
+  NQ_TRY(nq_input_fopen(path, NULL, &f, NULL, err));
   nq_npz *z = calloc(1, sizeof *z);
   unsigned char *cd = NULL;
   nq_status s = NQ_OK;
@@ -250,8 +252,14 @@ nq_status nq_npz_read(const nq_npz *z, int i, size_t max_bytes, unsigned char **
   const npz_member *m = &z->m[i];
   int full = max_bytes >= m->usize;
   size_t want = full ? (size_t)m->usize : max_bytes;
-  FILE *f = fopen(z->path, "rb");
-  if (!f) return nq_fail(err, NQ_ERR_IO, "%s: cannot open: %s", z->path, strerror(errno));
+  /* A member's declared size is checked against the memory budget before
+   * anything inflates (an .npz is a zip: 1000:1 is easy). */
+  char what[300];
+  snprintf(what, sizeof what, "%.200s: member '%.80s'", z->path, m->name);
+  NQ_TRY(nq_budget_take(want, what, err));
+  nq_budget_give(want);
+  FILE *f;
+  NQ_TRY(nq_input_fopen(z->path, NULL, &f, NULL, err));
   unsigned char lh[30], *in = NULL, *outb = malloc(want ? want : 1);
   nq_status s = outb ? NQ_OK : nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", z->path);
   uint64_t data_off = 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/checked.h"
+#include "core/budget.h"
 #include "core/status.h"
 
 static const char *const op_names[NQ_OP_COUNT] = {
@@ -64,7 +65,7 @@ void nq_graph_free(nq_graph *g) {
   if (!g) return;
   for (int i = 0; i < g->n_tensors; i++) {
     free(g->tensors[i].name);
-    free(g->tensors[i].data);
+    nq_tensor_drop_data(g, i);
     nq_quant_clear(&g->tensors[i].q);
   }
   free(g->tensors);
@@ -178,17 +179,35 @@ nq_status nq_tensor_set_data(nq_graph *g, int t, uint8_t *data, size_t nbytes, n
     s = nq_fail(err, NQ_ERR_FORMAT, "tensor %s: constant data has %zu bytes, shape and type need %zu",
                 nq_tensor_label(g, t, buf, sizeof buf), nbytes, want);
   }
+  if (s == NQ_OK) {
+    char buf[96], what[128];
+    snprintf(what, sizeof what, "constant tensor %s", nq_tensor_label(g, t, buf, sizeof buf));
+    s = nq_budget_take(nbytes, what, err);
+  }
   if (s != NQ_OK) {
     free(data);
     return s;
   }
-  free(g->tensors[t].data);
+  nq_tensor_drop_data(g, t);
   g->tensors[t].data = data;
   g->tensors[t].nbytes = nbytes;
   return NQ_OK;
 }
 
+void nq_tensor_drop_data(nq_graph *g, int t) {
+  nq_tensor *x = &g->tensors[t];
+  if (x->data) nq_budget_give(x->nbytes);
+  free(x->data);
+  x->data = NULL;
+  x->nbytes = 0;
+}
+
 nq_status nq_tensor_copy_data(nq_graph *g, int t, const void *data, size_t nbytes, nq_error *err) {
+  /* Check the budget before the copy exists, not only after. */
+  char buf[96], what[128];
+  snprintf(what, sizeof what, "constant tensor %s", t >= 0 && t < g->n_tensors ? nq_tensor_label(g, t, buf, sizeof buf) : "?");
+  NQ_TRY(nq_budget_take(nbytes, what, err));
+  nq_budget_give(nbytes);
   uint8_t *d = malloc(nbytes ? nbytes : 1);
   if (!d) return nq_fail(err, NQ_ERR_NOMEM, "out of memory copying %zu bytes of constant data", nbytes);
   if (nbytes) memcpy(d, data, nbytes);

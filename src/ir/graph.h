@@ -175,6 +175,9 @@ int nq_graph_add_tensor(nq_graph *g, const char *name, nq_dtype type, int rank,
 /* Give tensor t constant data: takes ownership of `data` (malloc'd) and
  * checks that nbytes matches the shape and type. */
 nq_status nq_tensor_set_data(nq_graph *g, int t, uint8_t *data, size_t nbytes, nq_error *err);
+/* Free tensor t's constant data (giving its bytes back to the memory
+ * budget, core/budget.h); the tensor becomes an activation. */
+void nq_tensor_drop_data(nq_graph *g, int t);
 /* Copy `nbytes` of constant data into tensor t. */
 nq_status nq_tensor_copy_data(nq_graph *g, int t, const void *data, size_t nbytes, nq_error *err);
 /* Set per-tensor (n == 1) or per-axis quantization; copies the arrays. */

@@ -62,7 +62,7 @@ static nq_status remove_dead_tensors(nq_graph *g, bool *changed, nq_error *err) 
   for (int t = 0; t < g->n_tensors; t++) {
     if (map[t] < 0) {
       free(g->tensors[t].name);
-      free(g->tensors[t].data);
+      nq_tensor_drop_data(g, t);
       nq_quant_clear(&g->tensors[t].q);
       continue;
     }

@@ -2,6 +2,13 @@
  * Helpers shared by the graph passes (src/passes/): who reads a tensor,
  * rewiring readers, removing a node. Passes rewrite the graph in place and
  * leave unused tensors behind; pass_dead_code.c drops them at the end.
+ *
+ * The queries (consumers, single consumer, producer) answer from a use/def
+ * index built once per graph state, so they cost O(1) and a pass over the
+ * graph O(nodes). The editing helpers here keep it honest; a pass that
+ * rewires node inputs or outputs by hand must call nq_pass_edited(g) before
+ * its next query. nq_passes_optimize drops the index before each pass and
+ * frees it at the end.
  */
 #ifndef NQ_PASSES_PASS_UTIL_H
 #define NQ_PASSES_PASS_UTIL_H
@@ -11,6 +18,10 @@
 #include "core/status.h"
 #include "ir/graph.h"
 
+/* The graph's nodes were edited by hand: the use/def index is stale. */
+void nq_pass_edited(const nq_graph *g);
+/* Free the index (end of a pass run). */
+void nq_pass_index_free(void);
 /* Number of node inputs (over all nodes) that read tensor t. */
 int nq_pass_consumers(const nq_graph *g, int t);
 /* Index of the one node reading t (-1 when none or several). */

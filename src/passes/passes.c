@@ -31,14 +31,25 @@ static const pass_fn pipeline[] = {
     nq_pass_fuse_activation,
 };
 
+/* One pass with a fresh use/def index (the previous pass may have edited
+ * the graph by hand, or a new graph may sit where an old one was), freed
+ * afterwards. */
+static nq_status run_pass(pass_fn pass, nq_graph *g, bool *changed, nq_error *err) {
+  nq_pass_edited(g);
+  nq_status s = pass(g, changed, err);
+  nq_pass_index_free();
+  return s;
+}
+
 nq_status nq_passes_optimize(nq_graph *g, nq_error *err) {
   bool changed = true;
   for (int round = 0; changed && round < MAX_ROUNDS; round++) {
     changed = false;
-    for (size_t i = 0; i < sizeof pipeline / sizeof pipeline[0]; i++) NQ_TRY(pipeline[i](g, &changed, err));
+    for (size_t i = 0; i < sizeof pipeline / sizeof pipeline[0]; i++)
+      NQ_TRY(run_pass(pipeline[i], g, &changed, err));
   }
   bool ignored = false;
-  NQ_TRY(nq_pass_dead_code(g, &ignored, err));
+  NQ_TRY(run_pass(nq_pass_dead_code, g, &ignored, err));
   g->optimized = true;
   /* Folded shape operands can make output shapes known that were not before. */
   return nq_graph_infer_shapes(g, true, err);

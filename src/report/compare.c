@@ -139,6 +139,15 @@ nq_status nq_compare_models(const nq_graph *rg, const nq_graph *tg, const nq_sam
     NQ_TRY(same_size(rg, rg->inputs[i], tg, tg->inputs[i], "input", i, err));
   for (int i = 0; i < rg->n_outputs; i++)
     NQ_TRY(same_size(rg, rg->outputs[i], tg, tg->outputs[i], "output", i, err));
+  /* A label is a class index: an element of an output. One out of range
+   * (1e9, -5) would only ever count as wrong, silently. */
+  size_t classes = 0;
+  for (int i = 0; i < rg->n_outputs; i++)
+    if (nq_tensor_elems(&rg->tensors[rg->outputs[i]]) > classes) classes = nq_tensor_elems(&rg->tensors[rg->outputs[i]]);
+  for (size_t k = 0; labels && k < n_labels; k++)
+    if (labels[k] < 0 || (size_t)labels[k] >= classes)
+      return nq_fail(err, NQ_ERR_INVALID_ARG, "label %zu is %d: class indices 0..%zu expected (the outputs have %zu "
+                     "elements)", k, (int)labels[k], classes ? classes - 1 : 0, classes);
 
   out->n_outputs = rg->n_outputs;
   out->outputs = calloc((size_t)(rg->n_outputs ? rg->n_outputs : 1), sizeof(nq_metrics));

@@ -7,7 +7,7 @@
  *
  *   cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DNQ_FUZZ=ON
  *   cmake --build build-fuzz --target fuzz_graphdef
- *   build-fuzz/tests/fuzz/fuzz_graphdef -max_total_time=120 corpus/ ../shared/models/tf2onnx-tests/frozen
+ *   build-fuzz/tests/fuzz/fuzz_graphdef -dict=tests/fuzz/graphdef.dict -max_total_time=120 corpus/ ../shared/models/tf2onnx-tests/frozen
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +17,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  /* A small memory budget: an input asking for gigabytes must be refused by
+   * the budget (with a message), not stopped by the fuzzer's RSS limit. */
+  nq_set_memory_limit((size_t)256 << 20);
   nq_graph *g = NULL;
   nq_error err;
   err.msg[0] = '\0';

@@ -5,7 +5,7 @@
  *
  *   cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DNQ_FUZZ=ON
  *   cmake --build build-fuzz --target fuzz_tflite_reader
- *   build-fuzz/tests/fuzz/fuzz_tflite_reader -max_total_time=120 corpus/ ../shared/models/tflm-fuzz-seed-corpus
+ *   build-fuzz/tests/fuzz/fuzz_tflite_reader -dict=tests/fuzz/tflite.dict -max_total_time=120 corpus/ ../shared/models/tflm-fuzz-seed-corpus
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,6 +15,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  /* A small memory budget: an input asking for gigabytes must be refused by
+   * the budget (with a message), not stopped by the fuzzer's RSS limit. */
+  nq_set_memory_limit((size_t)256 << 20);
   nq_graph *g = NULL;
   nq_error err;
   err.msg[0] = '\0';

@@ -82,12 +82,14 @@ int cli_data_option(const char *cmd, int c, const char *arg, cli_data_opts *o) {
     case OPT_MEAN:
       if (nq_parse_float_list(arg, "--mean", o->pp.mean, NQ_PP_MAX_CHANNELS, &n, &err) != NQ_OK)
         return cli_usage_error(cmd, "%s", err.msg), -1;
+      o->pp.n_mean = n;
       o->pp.norm = NQ_NORM_MEAN_STD;
       o->have_norm = 1;
       return 1;
     case OPT_STD:
       if (nq_parse_float_list(arg, "--std", o->pp.std, NQ_PP_MAX_CHANNELS, &n, &err) != NQ_OK)
         return cli_usage_error(cmd, "%s", err.msg), -1;
+      o->pp.n_std = n;
       o->pp.norm = NQ_NORM_MEAN_STD;
       o->have_norm = 1;
       return 1;

@@ -18,8 +18,27 @@ const struct option cli_load_longopts[] = {
     {"signature", required_argument, NULL, CLI_LOAD_OPT_BASE + 3},
     {"keras-json", required_argument, NULL, CLI_LOAD_OPT_BASE + 4},
     {"nhwc-input", no_argument, NULL, CLI_LOAD_OPT_BASE + 5},
+    {"max-memory", required_argument, NULL, CLI_LOAD_OPT_BASE + 6},
     {0, 0, 0, 0},
 };
+
+/* "1073741824", "512K", "512M", "4G" (powers of 1024); at least 1 MiB. */
+static int parse_bytes(const char *s, size_t *out) {
+  char *end = NULL;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || end == s || *s == '-') return -1;
+  int shift = 0;
+  if (*end == 'K' || *end == 'k') shift = 10, end++;
+  else if (*end == 'M' || *end == 'm') shift = 20, end++;
+  else if (*end == 'G' || *end == 'g') shift = 30, end++;
+  if (*end) return -1;
+  if (v > (SIZE_MAX >> shift)) return -1;
+  v <<= shift;
+  if (v < ((unsigned long long)1 << 20)) return -1;
+  *out = (size_t)v;
+  return 0;
+}
 
 int cli_load_option(int c, const char *arg) {
   switch (c - CLI_LOAD_OPT_BASE) {
@@ -29,6 +48,15 @@ int cli_load_option(int c, const char *arg) {
     case 3: load_opts.signature = arg; return 1;
     case 4: load_opts.keras_json = arg; return 1;
     case 5: load_opts.nhwc_input = 1; return 1;
+    case 6: {
+      size_t bytes;
+      if (parse_bytes(arg, &bytes) != 0) {
+        cli_usage_error(NULL, "--max-memory expects a size such as 512M, 4G or 1073741824, got '%s'", arg);
+        return -1;
+      }
+      nq_set_memory_limit(bytes);
+      return 1;
+    }
     default: return 0;
   }
 }

@@ -24,7 +24,7 @@ nq_status cli_load_model(const char *path, cli_model_file *mf, nq_model **out, n
  * --nhwc-input); values are >= CLI_LOAD_OPT_BASE. */
 #define CLI_LOAD_OPT_BASE 2000
 extern const struct option cli_load_longopts[];
-/* 1: consumed, 0: not a load option. */
+/* 1: consumed, 0: not a load option, -1: a bad value (usage message printed). */
 int cli_load_option(int c, const char *arg);
 /* A new zero-terminated option table: a then b (free() it). */
 struct option *cli_merge_longopts(const struct option *a, const struct option *b);
@@ -39,6 +39,8 @@ struct option *cli_merge_longopts(const struct option *a, const struct option *b
   "  --signature KEY     SavedModel: the signature (default serving_default)\n" \
   "  --keras-json FILE   Keras: the architecture JSON for a weights-only .h5\n" \
   "  --nhwc-input        ONNX: make the model input channels-last ([N,H,W,C], or\n" \
-  "                      [N,L,C] for 1-D) instead of NCHW / [N,C,L]\n"
+  "                      [N,L,C] for 1-D) instead of NCHW / [N,C,L]\n" \
+  "  --max-memory SIZE   memory budget for model data (e.g. 512M, 4G; default half\n" \
+  "                      of physical memory): a model needing more is refused\n"
 
 #endif

@@ -77,7 +77,9 @@ static int parse_args(int argc, char **argv, compare_args *a) {
   opterr = 0;
   optind = 1;
   while (rc < 0 && (c = getopt_long(argc, argv, ":hd:", opts, NULL)) != -1) {
-    if (cli_load_option(c, optarg)) continue;
+    int lr = cli_load_option(c, optarg);
+    if (lr < 0) rc = CLI_ERR_USAGE;
+    if (lr != 0) continue;
     int r = cli_data_option("compare", c, optarg, &a->data);
     if (r < 0) rc = CLI_ERR_USAGE;
     if (r != 0) continue;
@@ -122,7 +124,13 @@ static nq_status load_labels(const char *path, int32_t **out, size_t *n, nq_erro
       case NQ_INT8: l[i] = ((const int8_t *)arr.data)[i]; break;
       case NQ_INT16: l[i] = ((const int16_t *)arr.data)[i]; break;
       case NQ_INT32: l[i] = ((const int32_t *)arr.data)[i]; break;
-      case NQ_INT64: l[i] = (int32_t)((const int64_t *)arr.data)[i]; break;
+      case NQ_INT64: {
+        int64_t v = ((const int64_t *)arr.data)[i];
+        if (v < INT32_MIN || v > INT32_MAX)
+          st = nq_fail(err, NQ_ERR_FORMAT, "%s: label %zu is %lld, not a class index", path, i, (long long)v);
+        l[i] = (int32_t)v;
+        break;
+      }
       default:
         st = nq_fail(err, NQ_ERR_FORMAT, "%s: labels are %s; integer class indices expected", path,
                      nq_dtype_name(arr.type));

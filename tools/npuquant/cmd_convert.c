@@ -140,7 +140,9 @@ static int parse_args(int argc, char **argv, convert_args *a) {
   opterr = 0;
   optind = 1;
   while (rc < 0 && (c = getopt_long(argc, argv, ":ho:d:", opts, NULL)) != -1) {
-    if (cli_load_option(c, optarg)) continue;
+    int lr = cli_load_option(c, optarg);
+    if (lr < 0) rc = CLI_ERR_USAGE;
+    if (lr != 0) continue;
     int r = cli_data_option("convert", c, optarg, &a->data);
     if (r < 0) rc = CLI_ERR_USAGE;
     if (r != 0) continue;
@@ -194,7 +196,7 @@ static int parse_args(int argc, char **argv, convert_args *a) {
   if (optind >= argc) return cli_usage_error("convert", "missing MODEL");
   if (optind + 1 < argc) return cli_usage_error("convert", "unexpected argument '%s'", argv[optind + 1]);
   a->model = argv[optind];
-  if (!a->out) return cli_usage_error("convert", "missing -o OUT.tflite");
+  if (!a->out || !*a->out) return cli_usage_error("convert", "missing -o OUT.tflite");
   if (a->data.n_paths == 0) return cli_usage_error("convert", "missing -d DATA (the representative samples)");
   return -1;
 }
@@ -262,7 +264,12 @@ int cmd_convert(int argc, char **argv) {
   cli_model_file mf;
   nq_model *fm = NULL, *qm = NULL;
   nq_status st = cli_load_model(a.model, &mf, &fm, &err);
-  if (st != NQ_OK) return cli_fail_status(st, &err);
+  /* Refuse the output before any work: the model's files are now recorded. */
+  if (st == NQ_OK) st = nq_check_output_path(a.out, a.model, &err);
+  if (st != NQ_OK) {
+    nq_model_free(fm);
+    return cli_fail_status(st, &err);
+  }
   times.load = now_s() - t0;
 
   nq_compare_options co;

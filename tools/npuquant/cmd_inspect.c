@@ -419,7 +419,9 @@ int cmd_inspect(int argc, char **argv) {
   if (!all_opts) all_opts = cli_merge_longopts(longopts, cli_load_longopts);
   if (!all_opts) return CLI_ERR_INTERNAL;
   while ((c = getopt_long(argc, argv, ":h", all_opts, NULL)) != -1) {
-    if (cli_load_option(c, optarg)) continue;
+    int lr = cli_load_option(c, optarg);
+    if (lr < 0) return CLI_ERR_USAGE;
+    if (lr != 0) continue;
     switch (c) {
       case 't':
         with_tensors = 1;

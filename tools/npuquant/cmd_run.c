@@ -5,11 +5,13 @@
  * (--repeat N).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_data.h"
@@ -117,7 +119,9 @@ static int parse_args(int argc, char **argv, run_args *a) {
   }
   if (!all_opts) return CLI_ERR_INTERNAL;
   while ((c = getopt_long(argc, argv, ":i:o:h", all_opts, NULL)) != -1) {
-    if (cli_load_option(c, optarg)) continue;
+    int lr = cli_load_option(c, optarg);
+    if (lr < 0) return CLI_ERR_USAGE;
+    if (lr != 0) continue;
     if (c == 'd' || c == CLI_DATA_OPT_BASE + 0 || c == CLI_DATA_OPT_BASE + 1)
       return cli_usage_error("run", "-d/--samples/--seed select data sets for convert and compare; "
                                     "give run its inputs with -i");
@@ -165,10 +169,13 @@ static int parse_args(int argc, char **argv, run_args *a) {
 
 static int is_npy(const char *path) {
   unsigned char head[6] = {0};
-  FILE *f = fopen(path, "rb");
-  if (!f) return 1; /* let the .npy reader report the open error */
-  size_t n = fread(head, 1, sizeof head, f);
-  fclose(f);
+  /* O_NONBLOCK: a FIFO must not block here; the reader refuses it. */
+  int fd = open(path, O_RDONLY | O_NONBLOCK);
+  if (fd < 0) return 1; /* let the .npy reader report the open error */
+  struct stat st;
+  ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, head, sizeof head) : -1;
+  close(fd);
+  if (n < 0) return 1;
   return n == 6 && memcmp(head, "\x93NUMPY", 6) == 0;
 }
 

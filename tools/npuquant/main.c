@@ -54,6 +54,8 @@ static void print_usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+  nq_error serr;
+  if (nq_cleanup_temp_files_on_signals(&serr) != NQ_OK) return cli_fail_status(serr.code, &serr);
   if (argc < 2) {
     print_usage(stderr);
     return CLI_ERR_USAGE;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/input_file.h"
 #include "frontends/keras/keras_internal.h"
 
 #define GCOL_HEADER 16
@@ -53,8 +54,10 @@ bool kr_global_heaps_ok_mem(const unsigned char *buf, size_t len) {
 }
 
 nq_status kr_check_global_heaps(const char *path, nq_error *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return nq_fail(err, NQ_ERR_IO, "%s: cannot open", path);
+  /* The first open of an .h5 (HDF5 itself opens by name afterwards): a FIFO
+   * or device is refused here, and the file is recorded as an input. */
+  FILE *f;
+  NQ_TRY(nq_input_fopen(path, NULL, &f, NULL, err));
   if (fseek(f, 0, SEEK_END) != 0) {
     fclose(f);
     return nq_fail(err, NQ_ERR_IO, "%s: cannot seek", path);

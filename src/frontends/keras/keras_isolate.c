@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/input_file.h"
 #include "frontends/formats.h"
 #include "core/status.h"
 #include "frontends/keras/keras_internal.h"
@@ -100,10 +101,25 @@ static bool read_all(int fd, void *p, size_t n, time_t deadline, bool *timed_out
   return true;
 }
 
+static nq_status record_input(const char *path, nq_error *err) {
+  int fd;
+  NQ_TRY(nq_input_open(path, NULL, &fd, NULL, err));
+  close(fd);
+  return NQ_OK;
+}
+
 nq_status nq_keras_load(const char *path, const nq_load_options *opts, nq_graph **out, nq_error *err) {
   *out = NULL;
   const char *inproc = getenv("NQ_KERAS_IN_PROCESS");
   if (inproc && strcmp(inproc, "1") == 0) return nq_keras_load_direct(path, opts, out, err);
+  /* The child's records of the files it opens die with it: open them here
+   * too, so a FIFO is refused before any fork and the model owns the
+   * records that keep an output off its files. */
+  NQ_TRY(record_input(path, err));
+  if (opts && opts->keras_json) {
+    nq_status js = record_input(opts->keras_json, err);
+    if (js != NQ_OK) return nq_prefix(err, "the Keras architecture JSON: ");
+  }
   int fds[2];
   if (pipe(fds) != 0) return nq_fail(err, NQ_ERR_IO, "%s: cannot create a pipe: %s", path, strerror(errno));
   fflush(NULL);

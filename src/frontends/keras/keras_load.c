@@ -11,23 +11,52 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zip.h>
 
+#include "core/budget.h"
+#include "core/input_file.h"
 #include "frontends/formats.h"
 #include "frontends/keras/keras_internal.h"
 #include "ir/shape.h"
 #include "passes/passes.h"
 
-#define KR_MAX_CONFIG_BYTES ((size_t)256 << 20)
+/* A config.json describes layers, not weights: the largest real ones are a
+ * few MiB. A parsed JSON value costs cJSON ~64 bytes, so the text and its
+ * value count are both bounded before parsing (a 128 MiB array of zeros
+ * once expanded to 5 GB). */
+#define KR_MAX_CONFIG_BYTES ((size_t)32 << 20)
+#define KR_MAX_CONFIG_VALUES ((size_t)4 << 20)
 #define KR_MAX_WEIGHTS_BYTES ((size_t)4 << 30)
+/* Deflate reaches ~1000:1 on runs of zeros; weights compress ~1.1:1. A member
+ * inflating more than this, beyond a small size, is refused unread. */
+#define KR_MAX_ZIP_RATIO 100
+#define KR_ZIP_RATIO_FREE ((size_t)16 << 20)
 
 static const uint8_t hdf5_sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
 
+/* Open a zip archive through core/input_file.h (regular files only; the
+ * archive's device and inode are recorded so no output replaces it). */
+static zip_t *open_zip(const char *path, int *zerr, nq_error *err) {
+  int fd;
+  *zerr = 0;
+  if (nq_input_open(path, NULL, &fd, NULL, err) != NQ_OK) return NULL;
+  zip_t *z = zip_fdopen(fd, ZIP_RDONLY, zerr);
+  if (!z) {
+    close(fd);
+    nq_fail(err, NQ_ERR_FORMAT, "%s: not a readable zip archive (libzip error %d)", path, *zerr);
+  }
+  return z;
+}
+
 static bool zip_has_keras(const char *path) {
   int zerr = 0;
-  zip_t *z = zip_open(path, ZIP_RDONLY, &zerr);
+  nq_error ignored;
+  zip_t *z = open_zip(path, &zerr, &ignored);
   if (!z) return false;
-  bool ok = zip_name_locate(z, "config.json", 0) >= 0 && zip_name_locate(z, "model.weights.h5", 0) >= 0;
+  /* Either member claims the archive, so that a .keras missing the other
+   * is told which member is missing instead of "not a model". */
+  bool ok = zip_name_locate(z, "config.json", 0) >= 0 || zip_name_locate(z, "model.weights.h5", 0) >= 0;
   zip_close(z);
   return ok;
 }
@@ -60,39 +89,51 @@ static void parse_version(kr_ctx *c, const char *v) {
 }
 
 static nq_status read_text_file(const char *path, char **out, nq_error *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return nq_fail(err, NQ_ERR_IO, "%s: cannot open the Keras architecture JSON", path);
-  char *buf = NULL;
-  size_t len = 0, cap = 0;
-  for (;;) {
-    if (len + 65536 + 1 > cap) {
-      if (cap >= KR_MAX_CONFIG_BYTES) {
-        free(buf);
-        fclose(f);
-        return nq_fail(err, NQ_ERR_FORMAT, "%s: larger than %zu bytes", path, KR_MAX_CONFIG_BYTES);
-      }
-      cap = cap ? cap * 2 : 131072;
-      char *nb = realloc(buf, cap);
-      if (!nb) {
-        free(buf);
-        fclose(f);
-        return nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", path);
-      }
-      buf = nb;
-    }
-    size_t r = fread(buf + len, 1, 65536, f);
-    len += r;
-    if (r == 0) break;
-  }
-  fclose(f);
-  buf[len] = '\0';
-  *out = buf;
+  uint8_t *buf;
+  size_t len;
+  nq_status s = nq_input_read(path, NULL, KR_MAX_CONFIG_BYTES, &buf, &len, err);
+  if (s != NQ_OK) return nq_prefix(err, "the Keras architecture JSON: ");
+  *out = (char *)buf; /* nq_input_read leaves a terminating zero */
   return NQ_OK;
+}
+
+/* An upper bound on the JSON values in `json` (each needs a separator or an
+ * opening bracket outside strings), so a config that would expand past the
+ * budget is refused before cJSON allocates a node per value. */
+static size_t json_value_bound(const char *json, size_t len) {
+  size_t n = 1;
+  bool in_str = false;
+  for (size_t i = 0; i < len; i++) {
+    char ch = json[i];
+    if (in_str) {
+      if (ch == '\\') i++;
+      else if (ch == '"') in_str = false;
+    } else if (ch == '"') {
+      in_str = true;
+    } else if (ch == ',' || ch == '[' || ch == '{' || ch == ':') {
+      n++;
+    }
+  }
+  return n;
 }
 
 /* Build the graph from a parsed config; the weights are under c->wroot. */
 static nq_status build(kr_ctx *c, const char *json, size_t json_len, nq_graph **out, nq_error *err) {
+  if (json_len > KR_MAX_CONFIG_BYTES)
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: model config of %zu bytes, more than the %zu a Keras config may have",
+                   c->path, json_len, KR_MAX_CONFIG_BYTES);
+  size_t values = json_value_bound(json, json_len);
+  if (values > KR_MAX_CONFIG_VALUES)
+    return nq_fail(err, NQ_ERR_FORMAT,
+                   "%s: model config holds up to %zu JSON values, more than the %zu a Keras config may have "
+                   "(layers are described there, weights are not)",
+                   c->path, values, KR_MAX_CONFIG_VALUES);
+  size_t parsed_bytes = values * sizeof(cJSON);
+  char what[64];
+  snprintf(what, sizeof what, "%.40s (parsed model config)", c->path);
+  NQ_TRY(nq_budget_take(parsed_bytes, what, err));
   cJSON *root = cJSON_ParseWithLength(json, json_len);
+  nq_budget_give(parsed_bytes); /* a bound, taken for the peak; the tree itself is freed below */
   if (!root) {
     const char *at = cJSON_GetErrorPtr();
     long off = at && at >= json && at <= json + json_len ? (long)(at - json) : -1;
@@ -184,13 +225,31 @@ static nq_status zip_read(const char *path, zip_t *z, const char *name, size_t l
                           nq_error *err) {
   zip_stat_t zs;
   if (zip_stat(z, name, 0, &zs) != 0 || !(zs.valid & ZIP_STAT_SIZE))
-    return nq_fail(err, NQ_ERR_FORMAT, "%s: .keras archive has no '%s'", path, name);
-  if (zs.size > limit) return nq_fail(err, NQ_ERR_FORMAT, "%s: '%s' is larger than %zu bytes", path, name, limit);
+    return nq_fail(err, NQ_ERR_FORMAT,
+                   "%s: .keras archive has no member '%s' (a .keras file holds config.json and model.weights.h5)",
+                   path, name);
+  if (zs.size > limit)
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: member '%s' declares %llu bytes, more than the %zu allowed", path, name,
+                   (unsigned long long)zs.size, limit);
+  /* Sizes are checked before anything inflates: the declared size against
+   * the ratio to the compressed size, and against the memory budget. */
+  if ((zs.valid & ZIP_STAT_COMP_SIZE) && zs.size > KR_ZIP_RATIO_FREE &&
+      zs.size / (zs.comp_size ? zs.comp_size : 1) > KR_MAX_ZIP_RATIO)
+    return nq_fail(err, NQ_ERR_FORMAT,
+                   "%s: member '%s' inflates %llu bytes to %llu (more than %d:1); refusing a zip bomb", path, name,
+                   (unsigned long long)zs.comp_size, (unsigned long long)zs.size, KR_MAX_ZIP_RATIO);
+  char what[160];
+  snprintf(what, sizeof what, "%.100s: member '%s'", path, name);
+  NQ_TRY(nq_budget_take((size_t)zs.size, what, err));
   char *buf = malloc((size_t)zs.size + 1);
-  if (!buf) return nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", path);
+  if (!buf) {
+    nq_budget_give((size_t)zs.size);
+    return nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", path);
+  }
   zip_file_t *zf = zip_fopen(z, name, 0);
   zip_int64_t r = zf ? zip_fread(zf, buf, zs.size) : -1;
   if (zf) zip_fclose(zf);
+  nq_budget_give((size_t)zs.size); /* taken for the peak of decoding; callers free the copy soon */
   if (r < 0 || (zip_uint64_t)r != zs.size) {
     free(buf);
     return nq_fail(err, NQ_ERR_FORMAT, "%s: '%s' in the archive cannot be read (damaged archive?)", path, name);
@@ -203,8 +262,8 @@ static nq_status zip_read(const char *path, zip_t *z, const char *name, size_t l
 
 static nq_status load_keras_zip(const char *path, const nq_load_options *opts, nq_graph **out, nq_error *err) {
   int zerr = 0;
-  zip_t *z = zip_open(path, ZIP_RDONLY, &zerr);
-  if (!z) return nq_fail(err, NQ_ERR_FORMAT, "%s: not a readable zip archive (libzip error %d)", path, zerr);
+  zip_t *z = open_zip(path, &zerr, err);
+  if (!z) return err->code;
   char *json = NULL, *wbuf = NULL, *meta = NULL;
   size_t jlen = 0, wlen = 0, mlen = 0;
   nq_status st = zip_read(path, z, "config.json", KR_MAX_CONFIG_BYTES, &json, &jlen, err);
@@ -215,7 +274,7 @@ static nq_status load_keras_zip(const char *path, const nq_load_options *opts, n
     parse_version(&c, kr_str(m, "keras_version", NULL));
     cJSON_Delete(m);
   }
-  nq_error_clear(err);
+  if (st == NQ_OK) nq_error_clear(err); /* metadata.json is optional; keep a real failure's message */
   zip_close(z);
   hid_t f = -1;
   if (st == NQ_OK && !kr_global_heaps_ok_mem((const unsigned char *)wbuf, wlen))
@@ -272,8 +331,8 @@ nq_status kr_load_config_only(const char *label, const char *json, size_t len, n
 
 nq_status nq_keras_load_direct(const char *path, const nq_load_options *opts, nq_graph **out, nq_error *err) {
   *out = NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f) return nq_fail(err, NQ_ERR_IO, "%s: cannot open", path);
+  FILE *f;
+  NQ_TRY(nq_input_fopen(path, NULL, &f, NULL, err));
   uint8_t head[8] = {0};
   size_t n = fread(head, 1, 8, f);
   fclose(f);

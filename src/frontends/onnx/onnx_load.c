@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/input_file.h"
 #include "frontends/formats.h"
 #include "core/status.h"
 #include "frontends/onnx/onnx_internal.h"
@@ -99,6 +100,17 @@ static nq_status check_option_names(ox_ctx *cx, const Onnx__GraphProto *gp, nq_e
         }
         return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: input shape option names '%.*s', which is not an input of the "
                        "model; its inputs are %s", cx->path, (int)nlen, s, names);
+      }
+      /* The same input twice: which shape was meant? (the first used to win silently) */
+      for (const char *t = end ? end + 1 : NULL; t && *t;) {
+        const char *tend = strchr(t, ',');
+        size_t tlen = tend ? (size_t)(tend - t) : strlen(t);
+        const char *tcolon = NULL;
+        for (const char *c = memchr(t, ':', tlen); c; c = memchr(c + 1, ':', (size_t)(t + tlen - c - 1))) tcolon = c;
+        if (tcolon && (size_t)(tcolon - t) == nlen && !strncmp(t, s, nlen))
+          return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: input shape option gives input '%.*s' twice ('%.*s' and '%.*s')",
+                         cx->path, (int)nlen, s, (int)len, s, (int)tlen, t);
+        t = tend ? tend + 1 : NULL;
       }
     }
     s = end ? end + 1 : NULL;
@@ -208,6 +220,13 @@ static nq_status translate_node(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *
                    OX_NODE_ARGS(cx, n), n->domain);
   if (n->n_output == 0 || !n->output[0][0])
     return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "has no (named) first output", OX_NODE_ARGS(cx, n));
+  /* ONNX graphs are in SSA form: a name written twice would silently
+   * replace the first value for every later reader. */
+  for (size_t k = 0; k < n->n_output; k++)
+    if (n->output[k][0] && ox_find(cx, n->output[k]))
+      return nq_fail(err, NQ_ERR_FORMAT,
+                     OX_NODE_FMT "output '%s' is already written by an earlier node, input or initializer",
+                     OX_NODE_ARGS(cx, n), n->output[k]);
   bool all_const = true;
   for (size_t k = 0; k < n->n_input; k++) {
     if (!n->input[k][0]) continue;
@@ -351,30 +370,9 @@ nq_status nq_onnx_load_memory(const uint8_t *data, size_t size, const char *path
 
 nq_status nq_onnx_load(const char *path, const nq_load_options *opts, nq_graph **out, nq_error *err) {
   *out = NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f) return nq_fail(err, NQ_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  struct stat st;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-    fclose(f);
-    return nq_fail(err, NQ_ERR_IO, "%s: not a regular file", path);
-  }
-  if (st.st_size < 0 || (uint64_t)st.st_size > OX_MAX_FILE) {
-    fclose(f);
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: %lld bytes; ONNX protobufs are at most 2 GiB (larger models keep "
-                   "weights in external data files)", path, (long long)st.st_size);
-  }
-  size_t n = (size_t)st.st_size;
-  uint8_t *buf = malloc(n ? n : 1);
-  if (!buf) {
-    fclose(f);
-    return nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory reading %zu bytes", path, n);
-  }
-  size_t got = fread(buf, 1, n, f);
-  fclose(f);
-  if (got != n) {
-    free(buf);
-    return nq_fail(err, NQ_ERR_IO, "%s: read %zu of %zu bytes", path, got, n);
-  }
+  uint8_t *buf;
+  size_t n;
+  NQ_TRY(nq_input_read(path, NULL, OX_MAX_FILE, &buf, &n, err));
   nq_status s = nq_onnx_load_memory(buf, n, path, opts, out, err);
   free(buf);
   return s;

@@ -13,12 +13,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/budget.h"
 #include "core/checked.h"
+#include "core/input_file.h"
 #include "core/status.h"
 #include "frontends/onnx/onnx_internal.h"
 
 void ox_const_free(ox_const *c) {
   if (!c) return;
+  if (c->f || c->i) nq_budget_give(c->n * (c->is_int ? sizeof *c->i : sizeof *c->f));
   free(c->f);
   free(c->i);
   c->f = NULL;
@@ -40,12 +43,20 @@ nq_status ox_const_alloc(ox_const *c, bool is_int, int rank, const int64_t *dims
   }
   c->rank = rank;
   c->is_int = is_int;
+  /* Folded and expanded constants (ConstantOfShape, Expand, Tile, ...) count
+   * against the memory budget: each is bounded, their sum was not. */
+  char what[64];
+  snprintf(what, sizeof what, "a constant of %zu elements", n);
+  NQ_TRY(nq_budget_take(n * (is_int ? sizeof *c->i : sizeof *c->f), what, err));
   c->n = n;
   if (is_int)
     c->i = calloc(n ? n : 1, sizeof *c->i);
   else
     c->f = calloc(n ? n : 1, sizeof *c->f);
-  if (!c->i && !c->f) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for a constant of %zu elements", n);
+  if (!c->i && !c->f) {
+    nq_budget_give(n * (is_int ? sizeof *c->i : sizeof *c->f));
+    return nq_fail(err, NQ_ERR_NOMEM, "out of memory for a constant of %zu elements", n);
+  }
   return NQ_OK;
 }
 
@@ -145,19 +156,19 @@ static nq_status read_external(const Onnx__TensorProto *t, const char *dir, cons
   char *full = malloc(plen);
   if (!full) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
   snprintf(full, plen, "%.400s/%s", dir, loc);
-  FILE *f = fopen(full, "rb");
-  if (!f) {
-    nq_status s = nq_fail(err, NQ_ERR_IO, "%s: external data file %s: %s", what, full, strerror(errno));
+  /* The string check above is not enough: the location (or a folder on its
+   * way) may be a symbolic link; nq_input_fopen resolves it and refuses a
+   * file outside the model's folder, and a FIFO or device before reading. */
+  FILE *f;
+  uint64_t fsize = 0;
+  nq_status s = nq_input_fopen(full, dir, &f, &fsize, err);
+  if (s != NQ_OK) {
     free(full);
-    return s;
+    return nq_prefix(err, "%s: external data: ", what);
   }
-  struct stat st;
-  nq_status s = NQ_OK;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
-    s = nq_fail(err, NQ_ERR_IO, "%s: external data %s is not a regular file", what, full);
-  else if ((uint64_t)off > (uint64_t)st.st_size || want > (uint64_t)st.st_size - (uint64_t)off)
-    s = nq_fail(err, NQ_ERR_FORMAT, "%s: external data %s: offset %lld + %zu bytes is past its end (%lld bytes)",
-                what, full, (long long)off, want, (long long)st.st_size);
+  if ((uint64_t)off > fsize || want > fsize - (uint64_t)off)
+    s = nq_fail(err, NQ_ERR_FORMAT, "%s: external data %s: offset %lld + %zu bytes is past its end (%llu bytes)",
+                what, full, (long long)off, want, (unsigned long long)fsize);
   uint8_t *buf = NULL;
   if (s == NQ_OK && !(buf = malloc(want ? want : 1))) s = nq_fail(err, NQ_ERR_NOMEM, "out of memory");
   if (s == NQ_OK && (fseeko(f, (off_t)off, SEEK_SET) != 0 || fread(buf, 1, want, f) != want))
@@ -242,21 +253,9 @@ nq_status ox_tensor_decode(const Onnx__TensorProto *t, const char *dir, const ch
 
 nq_status nq_onnx_read_tensor_file(const char *path, ox_const *out, nq_error *err) {
   memset(out, 0, sizeof *out);
-  FILE *f = fopen(path, "rb");
-  if (!f) return nq_fail(err, NQ_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  struct stat st;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > OX_MAX_FILE) {
-    fclose(f);
-    return nq_fail(err, NQ_ERR_IO, "%s: not a regular file of at most 2 GiB", path);
-  }
-  size_t n = (size_t)st.st_size;
-  uint8_t *buf = malloc(n ? n : 1);
-  if (!buf || fread(buf, 1, n, f) != n) {
-    free(buf);
-    fclose(f);
-    return nq_fail(err, NQ_ERR_IO, "%s: cannot read %zu bytes", path, n);
-  }
-  fclose(f);
+  uint8_t *buf;
+  size_t n;
+  NQ_TRY(nq_input_read(path, NULL, OX_MAX_FILE, &buf, &n, err));
   Onnx__TensorProto *t = onnx__tensor_proto__unpack(NULL, n, buf);
   free(buf);
   if (!t) return nq_fail(err, NQ_ERR_FORMAT, "%s: not a valid serialized ONNX TensorProto", path);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/checked.h"
+#include "core/input_file.h"
 #include "core/status.h"
 #include "frontends/tensorflow/tf_internal.h"
 
@@ -168,15 +169,20 @@ static nq_status index_entry(void *vctx, const char *key, size_t klen, const uin
   return each_entry(c->file, b, data_entry, c, err);
 }
 
-nq_status tf_bundle_open(tf_bundle *b, const char *prefix, nq_error *err) {
+nq_status tf_bundle_open(tf_bundle *b, const char *prefix, const char *root, nq_error *err) {
   memset(b, 0, sizeof *b);
   char file[4096];
   if ((size_t)snprintf(file, sizeof file, "%s.index", prefix) >= sizeof file)
     return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: path too long", prefix);
-  if (!(b->prefix = strdup(prefix))) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
+  b->prefix = strdup(prefix);
+  b->root = strdup(root);
   uint8_t *buf;
   size_t len;
-  NQ_TRY(tf_read_file(file, &buf, &len, err));
+  nq_status rs = b->prefix && b->root ? tf_read_file(file, root, &buf, &len, err) : nq_fail(err, NQ_ERR_NOMEM, "out of memory");
+  if (rs != NQ_OK) {
+    tf_bundle_free(b); /* the names copied above (they leaked when the index could not be read) */
+    return rs;
+  }
   nq_status st = NQ_OK;
   if (len < FOOTER_LEN) st = nq_fail(err, NQ_ERR_FORMAT, "%s: too small for a table footer", file);
   const uint8_t *foot = buf + len - FOOTER_LEN;
@@ -207,6 +213,7 @@ void tf_bundle_free(tf_bundle *b) {
   }
   free(b->entries);
   free(b->prefix);
+  free(b->root);
   memset(b, 0, sizeof *b);
 }
 
@@ -241,8 +248,9 @@ nq_status tf_bundle_load(const tf_bundle *b, const char *key, nq_graph *g, const
                    (long long)e->size, nbytes);
   char shard[4200];
   snprintf(shard, sizeof shard, "%s.data-%05d-of-%05d", b->prefix, e->shard_id, b->num_shards);
-  FILE *fp = fopen(shard, "rb");
-  if (!fp) return nq_fail(err, NQ_ERR_IO, "%s: cannot open data shard (variable '%s')", shard, key);
+  FILE *fp;
+  if (nq_input_fopen(shard, b->root, &fp, NULL, err) != NQ_OK)
+    return nq_prefix(err, "data shard of variable '%s': ", key);
   uint8_t *buf = malloc(nbytes ? nbytes : 1);
   nq_status st = NQ_OK;
   if (!buf) st = nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", shard);

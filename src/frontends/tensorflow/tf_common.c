@@ -3,30 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/input_file.h"
 #include "core/status.h"
 #include "frontends/tensorflow/tf_common.h"
 #include "ir/shape.h"
 #include "passes/passes.h"
 
-nq_status tf_read_file(const char *path, uint8_t **data, size_t *len, nq_error *err) {
-  FILE *fp = fopen(path, "rb");
-  if (!fp) return nq_fail(err, NQ_ERR_IO, "%s: cannot open", path);
-  nq_status st = NQ_OK;
-  long sz = -1;
-  if (fseek(fp, 0, SEEK_END) == 0) sz = ftell(fp);
-  if (sz < 0 || fseek(fp, 0, SEEK_SET) != 0) st = nq_fail(err, NQ_ERR_IO, "%s: cannot determine the size", path);
-  else if ((size_t)sz > TF_MAX_FILE_BYTES) st = nq_fail(err, NQ_ERR_NOMEM, "%s: larger than 2 GiB", path);
-  uint8_t *buf = NULL;
-  if (st == NQ_OK && !(buf = malloc((size_t)sz + 1))) st = nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", path);
-  if (st == NQ_OK && fread(buf, 1, (size_t)sz, fp) != (size_t)sz) st = nq_fail(err, NQ_ERR_IO, "%s: read error", path);
-  fclose(fp);
-  if (st != NQ_OK) {
-    free(buf);
-    return st;
-  }
-  *data = buf;
-  *len = (size_t)sz;
-  return NQ_OK;
+nq_status tf_read_file(const char *path, const char *within, uint8_t **data, size_t *len, nq_error *err) {
+  return nq_input_read(path, within, TF_MAX_FILE_BYTES, data, len, err);
 }
 
 nq_status tf_split_names(const char *list, char ***out, int *n, nq_error *err) {

@@ -1,8 +1,10 @@
 /* Constant evaluation for the TensorFlow converter (see tf_fold.h). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/budget.h"
 #include "core/checked.h"
 #include "core/status.h"
 #include "frontends/tensorflow/tf_fold.h"
@@ -40,9 +42,15 @@ int tf_const_from_doubles(nq_graph *g, const char *name, nq_dtype type, int rank
     nq_fail(err, NQ_ERR_NOMEM, "constant '%s' is too large", name);
     return -1;
   }
+  size_t nb = n * nq_dtype_size(type);
+  /* The sum of folded constants (64 Fills of 2^24 elements each) is what
+   * the memory budget bounds; refuse before the copy exists. */
+  char what[200];
+  snprintf(what, sizeof what, "node '%.150s' (folded constant)", name);
+  if (nq_budget_take(nb, what, err) != NQ_OK) return -1;
+  nq_budget_give(nb);
   int t = nq_graph_add_tensor(g, name, type, rank, shape, err);
   if (t < 0) return -1;
-  size_t nb = n * nq_dtype_size(type);
   uint8_t *d = malloc(nb ? nb : 1);
   if (!d) {
     nq_fail(err, NQ_ERR_NOMEM, "constant '%s': out of memory", name);

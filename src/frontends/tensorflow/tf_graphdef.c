@@ -154,7 +154,7 @@ nq_status tf_graphdef_from_buffer(const char *path, const uint8_t *data, size_t 
 nq_status nq_tf_graphdef_load(const char *path, const nq_load_options *opts, nq_graph **out, nq_error *err) {
   uint8_t *data;
   size_t len;
-  NQ_TRY(tf_read_file(path, &data, &len, err));
+  NQ_TRY(tf_read_file(path, NULL, &data, &len, err));
   nq_status st = tf_graphdef_from_buffer(path, data, len, opts, out, err);
   free(data);
   return st;

@@ -36,8 +36,9 @@ enum {
   TF_DT_RESOURCE = 20
 };
 
-/* Read a whole file (bounded by TF_MAX_FILE_BYTES). */
-nq_status tf_read_file(const char *path, uint8_t **data, size_t *len, nq_error *err);
+/* Read a whole file (bounded by TF_MAX_FILE_BYTES) through core/input_file.h;
+ * `within` (may be NULL) is the folder it must stay inside. */
+nq_status tf_read_file(const char *path, const char *within, uint8_t **data, size_t *len, nq_error *err);
 
 /* One node of the flattened graph. Inputs are in graph form ("node" or
  * "node:k"); control inputs are dropped. */
@@ -105,12 +106,13 @@ typedef struct tf_bundle_entry {
 
 typedef struct tf_bundle {
   char *prefix; /* ".../variables/variables" */
+  char *root;   /* the SavedModel folder every shard must stay inside */
   int num_shards;
   int n;
   tf_bundle_entry *entries;
 } tf_bundle;
 
-nq_status tf_bundle_open(tf_bundle *b, const char *prefix, nq_error *err);
+nq_status tf_bundle_open(tf_bundle *b, const char *prefix, const char *root, nq_error *err);
 void tf_bundle_free(tf_bundle *b);
 /* Load tensor `key` as a constant tensor named `name`. */
 nq_status tf_bundle_load(const tf_bundle *b, const char *key, nq_graph *g, const char *name, int *tensor,

@@ -15,25 +15,24 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/input_file.h"
 #include "frontends/formats.h"
 #include "core/status.h"
 #include "frontends/tensorflow/tf_common.h"
 #include "frontends/tensorflow/tf_internal.h"
 
-static bool is_file(const char *p) {
-  struct stat st;
-  return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
+static bool is_file(const char *p, const char *dir) { return nq_input_probe_file(p, dir); }
 
 bool nq_tf_savedmodel_probe(const char *path, bool is_dir, const uint8_t *head, size_t head_len) {
   if (!is_dir) return false;
   char p[4096];
   if ((size_t)snprintf(p, sizeof p, "%s/saved_model.pb", path) >= sizeof p) return false;
-  if (!is_file(p)) return false;
+  if (!is_file(p, NULL)) return false; /* the load refuses one outside the folder, with a message */
   /* SavedModel starts with saved_model_schema_version (field 1, varint) or
    * meta_graphs (field 2, length-delimited). */
-  FILE *fp = fopen(p, "rb");
-  if (!fp) return false;
+  FILE *fp;
+  nq_error ignored;
+  if (nq_input_fopen(p, NULL, &fp, NULL, &ignored) != NQ_OK) return false;
   int c = fgetc(fp);
   fclose(fp);
   return c == 0x08 || c == 0x12;
@@ -110,7 +109,7 @@ static nq_status load_var(void *ctx, const tf_flat *f, int node, nq_graph *g, in
   if (!vc->opened) {
     char prefix[4096];
     snprintf(prefix, sizeof prefix, "%s/variables/variables", vc->dir);
-    NQ_TRY(tf_bundle_open(&vc->bundle, prefix, err));
+    NQ_TRY(tf_bundle_open(&vc->bundle, prefix, vc->dir, err));
     vc->opened = true;
   }
   return tf_bundle_load(&vc->bundle, vc->keys[node], g, f->nodes[node].name, tensor, err);
@@ -196,7 +195,7 @@ nq_status nq_tf_savedmodel_load(const char *path, const nq_load_options *opts, n
     return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: path too long", path);
   uint8_t *data;
   size_t len;
-  NQ_TRY(tf_read_file(file, &data, &len, err));
+  NQ_TRY(tf_read_file(file, path, &data, &len, err));
   Nqtf__SavedModel *sm = nqtf__saved_model__unpack(NULL, len, data);
   free(data);
   if (!sm) return nq_fail(err, NQ_ERR_FORMAT, "%s: not a valid SavedModel (protobuf parse failed)", file);

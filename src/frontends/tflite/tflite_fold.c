@@ -130,7 +130,7 @@ static nq_status compact(nq_graph *g, const bool *drop_node, const bool *candida
     if (candidate[t] && !used[t]) {
       map[t] = -1;
       free(g->tensors[t].name);
-      free(g->tensors[t].data);
+      nq_tensor_drop_data(g, t);
       nq_quant_clear(&g->tensors[t].q);
       continue;
     }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "core/atomic_file.h"
+#include "core/input_file.h"
 #include "core/status.h"
 #include "frontends/tflite/tflite_reader.h"
 #include "writers/tflite/tflite_write.h"
@@ -18,8 +19,12 @@
  * be a directory (a SavedModel) or a large .h5, which must not be read. */
 static uint8_t *read_source(const char *path, size_t *size) {
   *size = 0;
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
+  FILE *f;
+  nq_error ignored;
+  struct stat sd;
+  /* A SavedModel folder has no archive; nq_input_fopen refuses anything but a regular file. */
+  if (stat(path, &sd) != 0 || !S_ISREG(sd.st_mode) || nq_input_fopen(path, NULL, &f, NULL, &ignored) != NQ_OK)
+    return NULL;
   struct stat st;
   unsigned char head[8];
   uint8_t *buf = NULL;
@@ -41,10 +46,7 @@ nq_status nq_tflite_write_file(const nq_graph *g, const char *path, const char *
                                nq_error *err) {
   if (!path || !*path) return nq_fail(err, NQ_ERR_INVALID_ARG, "no output path given");
   /* Refuse early, before the work of serializing, when the output is the input. */
-  if (protect && nq_same_file(path, protect))
-    return nq_fail(err, NQ_ERR_INVALID_ARG,
-                   "%s: refusing to overwrite the input file %s; choose another output path",
-                   path, protect);
+  NQ_TRY(nq_check_output_path(path, protect, err));
   uint8_t *bytes;
   size_t size;
   NQ_TRY(nq_tflite_write_memory(g, &bytes, &size, err));
