@@ -91,7 +91,8 @@ class Preprocess(ctypes.Structure):
     # nq_preprocess: resize, antialias, color, norm (explicit-valued enums), then the values.
     _fields_ = [("resize", ctypes.c_int), ("antialias", ctypes.c_int), ("color", ctypes.c_int),
                 ("norm", ctypes.c_int), ("mean", ctypes.c_float * PP_MAX_CHANNELS),
-                ("std", ctypes.c_float * PP_MAX_CHANNELS), ("scale", ctypes.c_float), ("offset", ctypes.c_float)]
+                ("std", ctypes.c_float * PP_MAX_CHANNELS), ("n_mean", ctypes.c_int), ("n_std", ctypes.c_int),
+                ("scale", ctypes.c_float), ("offset", ctypes.c_float)]
 
 
 class DataOptions(ctypes.Structure):
