@@ -19,7 +19,8 @@ _NORM_MEAN_STD, _NORM_SCALE_OFFSET = 1, 2
 
 def _float_list(value, what, out):
     """mean/std: one number or one per channel, parsed by the library as the
-    CLI's --mean/--std are."""
+    CLI's --mean/--std are. Returns how many values were given (the library
+    checks that count against the input's channels)."""
     values = [value] if isinstance(value, (int, float)) else list(value)
     if not values or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
         raise ValueError(f"{what} must be a finite number or a list of them, got {value!r}")
@@ -27,6 +28,7 @@ def _float_list(value, what, out):
     spec = ",".join(repr(float(v)) for v in values).encode()
     nat.check(lib.nq_parse_float_list(spec, f"--{what}".encode(), out, nat.PP_MAX_CHANNELS, ctypes.byref(n),
                                       ctypes.byref(err)), err)
+    return n.value
 
 
 def load_samples(model, path, input=0, *, samples=None, seed=None, range=None, mean=None, std=None, scale=None,
@@ -67,9 +69,9 @@ def load_samples(model, path, input=0, *, samples=None, seed=None, range=None, m
         nat.check(lib.nq_preprocess_set_range(ctypes.byref(pp), str(range).encode(), ctypes.byref(err)), err)
     if mean is not None or std is not None:
         if mean is not None:
-            _float_list(mean, "mean", pp.mean)
+            pp.n_mean = _float_list(mean, "mean", pp.mean)
         if std is not None:
-            _float_list(std, "std", pp.std)
+            pp.n_std = _float_list(std, "std", pp.std)
         pp.norm = _NORM_MEAN_STD
     if scale is not None or offset is not None:
         for name, v in (("scale", scale), ("offset", offset)):
