@@ -35,5 +35,6 @@ nq_status nq_pass_fold_batchnorm(nq_graph *g, bool *changed, nq_error *err);
 nq_status nq_pass_fuse_activation(nq_graph *g, bool *changed, nq_error *err);
 nq_status nq_pass_drop_identity(nq_graph *g, bool *changed, nq_error *err);
 nq_status nq_pass_dead_code(nq_graph *g, bool *changed, nq_error *err);
+nq_status nq_pass_pad_into_pool(nq_graph *g, bool *changed, nq_error *err);
 
 #endif

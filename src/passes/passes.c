@@ -20,6 +20,7 @@ nq_status nq_passes_optimize(nq_graph *g, nq_error *err) {
     NQ_TRY(nq_pass_drop_identity(g, &changed, err));
     NQ_TRY(nq_pass_fold_batchnorm(g, &changed, err));
     NQ_TRY(nq_pass_fuse_activation(g, &changed, err));
+    NQ_TRY(nq_pass_pad_into_pool(g, &changed, err));
   }
   bool ignored = false;
   NQ_TRY(nq_pass_dead_code(g, &ignored, err));
