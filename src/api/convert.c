@@ -89,6 +89,19 @@ nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source 
   }
   /* keep the source path: saving refuses to write over the float model */
   if (st == NQ_OK) st = nq_model_wrap(qg, float_model->path, out, err);
+  if (st == NQ_OK) {
+    /* Plan the int8 model once (every kernel checks its scales) so a model
+     * that could not run is refused here, naming the node, instead of being
+     * written and failing later. */
+    nq_session *check = NULL;
+    st = nq_session_create(*out, &so, &check, err);
+    nq_session_free(check);
+    if (st != NQ_OK) {
+      nq_prefix(err, "the int8 model cannot run, so it was not kept: ");
+      nq_model_free(*out);
+      *out = NULL;
+    }
+  }
   if (st == NQ_OK && opts->bias_correct) {
     st = nq_bias_correct(fm, *out, src, &so, &rep->bias_corrected_layers, err);
     if (st != NQ_OK) {

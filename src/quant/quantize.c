@@ -9,6 +9,7 @@
 #include "core/status.h"
 #include "quant/op_rules.h"
 #include "quant/qparams.h"
+#include "quant/scale_limits.h"
 #include "quant/weights.h"
 
 nq_status nq_ranges_init(nq_ranges *r, int n, nq_error *err) {
@@ -116,8 +117,113 @@ static void warnf(const qstate *s, const char *fmt, ...) {
   s->o->warn(s->o->warn_ctx, msg);
 }
 
+/* A float-graph node by op and name only: its index differs in the int8
+ * model (QUANTIZE/DEQUANTIZE nodes are inserted), which the NPU report and
+ * `inspect` number. */
+static const char *layer_label(const nq_graph *f, int i, char *buf, size_t n) {
+  const nq_node *nd = &f->nodes[i];
+  const char *nm = nd->name;
+  if (!nm && nd->n_out > 0 && nd->out[0] >= 0) nm = f->tensors[nd->out[0]].name;
+  snprintf(buf, n, "%s '%s'", nq_op_name(nd->op), nm ? nm : "?");
+  return buf;
+}
+
 static bool node_is_float_fallback(const qstate *s, const nq_node *n) {
   return nq_quant_rule(n->op)->kind == NQ_Q_NONE;
+}
+
+static nq_affine input_params(qstate *s, int t);
+
+/* The layer that computes tensor t, for warnings ("tensor 'x'" for inputs). */
+static const char *producer_label(const qstate *s, int t, char *buf, size_t n) {
+  const nq_graph *f = s->f;
+  for (int i = 0; i < f->n_nodes; i++)
+    for (int k = 0; k < f->nodes[i].n_out; k++)
+      if (f->nodes[i].out[k] == t) return layer_label(f, i, buf, n);
+  snprintf(buf, n, "tensor '%s'", f->tensors[t].name ? f->tensors[t].name : "?");
+  return buf;
+}
+
+/* A cluster's calibrated range that no int8 scale can serve as it is:
+ * clamp or widen it (scale_limits.h) and say so; a constant one is
+ * representable but worth a word (a dead layer, or too few samples). */
+static void warn_degenerate(qstate *s, int t, cluster_info *c) {
+  char lb[192];
+  float mn = c->min, mx = c->max;
+  nq_range_fix fx = nq_range_sanitize(&c->min, &c->max);
+  if (fx == NQ_RANGE_CLAMPED)
+    warnf(s, "%s: output range [%g, %g] overflows float; clamped to [%g, %g] (an outlier? int8 keeps nothing "
+          "of the small values)", producer_label(s, t, lb, sizeof lb), (double)mn, (double)mx, (double)c->min,
+          (double)c->max);
+  else if (fx == NQ_RANGE_WIDENED)
+    warnf(s, "%s: output range [%g, %g] is degenerate (width %g); widened to [%g, %g] (scale %g)",
+          producer_label(s, t, lb, sizeof lb), (double)mn, (double)mx, (double)(mx - mn), (double)c->min,
+          (double)c->max, (double)NQ_MIN_ACT_SCALE);
+  else if (mn == mx)
+    warnf(s, "%s: output is constant (%g) on every calibration sample (a dead layer, or too few samples?)",
+          producer_label(s, t, lb, sizeof lb), (double)mn);
+}
+
+/* The smallest output scale that keeps node i's int8 multipliers
+ * representable (scale_limits.h); 0 when the op has no such constraint. */
+static double needed_out_scale(qstate *s, int i) {
+  const nq_node *n = &s->f->nodes[i];
+  const nq_qrule *r = nq_quant_rule(n->op);
+  if (r->kind == NQ_Q_WEIGHTED) {
+    int act = r->act_slot < n->n_in ? n->in[r->act_slot] : -1;
+    int wt = r->weight_slot < n->n_in ? n->in[r->weight_slot] : -1;
+    if (act < 0 || wt < 0) return 0.0;
+    return (double)input_params(s, act).scale * nq_weight_scale_max(&s->f->tensors[wt]) / NQ_MAX_EFFECTIVE_SCALE;
+  }
+  if (r->kind != NQ_Q_FREE || r->output_not_quantized) return 0.0;
+  double largest = 0.0, product = 1.0;
+  int k_data = 0;
+  for (int k = 0; k < n->n_in; k++) {
+    int t = n->in[k];
+    if (t < 0 || !nq_quant_is_data_input(n, k) || s->f->tensors[t].type != NQ_FLOAT32) continue;
+    double sc = input_params(s, t).scale;
+    if (sc > largest) largest = sc;
+    if (k_data++ < 2) product *= sc;
+  }
+  if (nq_op_multiplies_inputs(n->op) && k_data >= 2 && product > largest) largest = product;
+  return largest / NQ_MAX_EFFECTIVE_SCALE;
+}
+
+/* Widen output ranges until every multiplier is representable; a widening
+ * raises the scales later layers see, so repeat (each round only grows
+ * scales; a few rounds settle any real graph). */
+static void enforce_representable(qstate *s) {
+  const nq_graph *f = s->f;
+  char lb[192];
+  for (int round = 0; round < 8; round++) {
+    bool changed = false;
+    for (int i = 0; i < f->n_nodes; i++) {
+      const nq_node *n = &f->nodes[i];
+      if (n->n_out < 1 || !is_float_activation(f, n->out[0]) || node_is_float_fallback(s, n)) continue;
+      cluster_info *c = &s->cl[find(s, n->out[0])];
+      double need = needed_out_scale(s, i);
+      if (c->fixed || !isfinite(need) || !(need > (double)c->params.scale)) continue;
+      float lo = c->min < 0.0f ? c->min : 0.0f, hi = c->max > 0.0f ? c->max : 0.0f;
+      if (!c->has_range || !(hi > lo)) {
+        lo = 0.0f;
+        hi = 1.0f; /* what nq_affine_from_range makes of an all-zero range */
+      }
+      float was = c->params.scale, grow = (float)(need / (double)c->params.scale * 1.001);
+      lo *= grow;
+      hi *= grow;
+      nq_range_sanitize(&lo, &hi);
+      c->min = lo;
+      c->max = hi;
+      c->has_range = true;
+      c->params = nq_affine_from_range(lo, hi, -128, 127);
+      if (c->params.scale <= was) continue; /* clamped at float's limit: nothing more to gain */
+      warnf(s, "%s: output range widened to [%g, %g] (scale %g -> %g): at the old scale its int8 multiplier "
+            "(input and weight scales over the output's) exceeds 2^30",
+            layer_label(f, i, lb, sizeof lb), (double)lo, (double)hi, (double)was, (double)c->params.scale);
+      changed = true;
+    }
+    if (!changed) break;
+  }
 }
 
 /* Decide every activation's parameters: seed clusters from ranges, impose
@@ -208,9 +314,12 @@ static nq_status plan_clusters(qstate *s, nq_error *err) {
       if (used)
         return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: tensor %s has no calibrated range",
                        f->source ? f->source : "model", nq_tensor_label(f, t, tb, sizeof tb));
+    } else {
+      warn_degenerate(s, t, c);
     }
     c->params = nq_affine_from_range(c->min, c->max, -128, 127);
   }
+  enforce_representable(s);
   return NQ_OK;
 }
 
@@ -429,10 +538,14 @@ static nq_status emit_quantized(qstate *s, int i, nq_error *err) {
     const float *bias = NULL;
     int bt = r->bias_slot < n->n_in ? n->in[r->bias_slot] : -1;
     if (bt >= 0 && f->tensors[bt].data && f->tensors[bt].type == NQ_FLOAT32) bias = (const float *)f->tensors[bt].data;
+    int n_zero = 0;
     st = nq_quant_weight_scales(f, wt, per_channel ? r->weight_axis : -1, bias,
                                 bt >= 0 ? (int)nq_tensor_elems(&f->tensors[bt]) : 0, input_params(s, act).scale,
-                                &w_scales, &n_w, err);
+                                &w_scales, &n_w, &n_zero, err);
     if (st != NQ_OK) return nq_prefix(err, "%s: ", nq_node_label(f, i, nb, sizeof nb));
+    if (n_zero)
+      warnf(s, "%s: %d of %d weight channel%s all zero (pruned or dead): %s the smallest other channel's scale",
+            layer_label(f, i, nb, sizeof nb), n_zero, n_w, n_w == 1 ? " is" : "s are", n_zero == 1 ? "it gets" : "they get");
   }
   int *in = malloc(sizeof(int) * (size_t)(n->n_in + 1));
   int *out = malloc(sizeof(int) * (size_t)(n->n_out + 1));
