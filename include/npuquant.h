@@ -148,6 +148,18 @@ typedef struct nq_session_options {
   int single_rounding; /* int8: 1 = single rounding (XNNPACK, TFLM, Arm NN), 0 = TFLite's double rounding */
 } nq_session_options;
 
+/* The int8 rounding the CLI and the Python binding use unless told
+ * otherwise: single rounding, what LiteRT runs int8 models with on a CPU
+ * (XNNPACK, TFLite's kernels for the ops XNNPACK does not take). A zeroed
+ * nq_session_options gives TFLite's reference double rounding instead. */
+#define NQ_DEFAULT_SINGLE_ROUNDING 1
+
+/* One phrase naming a rounding mode for reports, e.g. "single rounding
+ * (XNNPACK: what LiteRT runs on a CPU)". Static storage. */
+const char *nq_rounding_name(int single_rounding);
+/* 1 when the model computes in int8/uint8/int16 (so rounding applies). */
+int nq_model_is_quantized(const nq_model *m);
+
 /* Plan execution: infer shapes, plan activation memory, pick kernels. The
  * session borrows `m`: free the session first. opts may be NULL (defaults). */
 nq_status nq_session_create(const nq_model *m, const nq_session_options *opts, nq_session **out,

@@ -141,7 +141,7 @@ def _figures(f, labels):
     return d
 
 
-def compare(float_model, int8_model, samples, per_layer=False, labels=None, single_rounding=False, num_threads=0):
+def compare(float_model, int8_model, samples, per_layer=False, labels=None, single_rounding=True, num_threads=0):
     """Run two models on the same samples and measure how far the second is
     from the first (what `npuquant compare --json` prints).
 
@@ -153,7 +153,9 @@ def compare(float_model, int8_model, samples, per_layer=False, labels=None, sing
     per_layer: also compare every float tensor of float_model that int8_model
       has under the same name (or NAME_int8): where the error grows.
     labels: one integer class per sample: adds each model's top-1 accuracy.
-    single_rounding: int8 arithmetic as XNNPACK, TFLM and Arm NN round.
+    single_rounding: int8 arithmetic rounds once, as XNNPACK (what LiteRT
+      runs on a CPU), TFLM and Arm NN do (the default, as `npuquant compare`);
+      False: TFLite's reference double rounding.
 
     Returns {"samples": N, "outputs": [...], "tensors": [...] (per_layer)}.
     Each entry: name, tensor_ref, tensor_test, sqnr_db (10 log10(sum ref^2 /

@@ -14,6 +14,20 @@ nq_status nq_session_create(const nq_model *m, const nq_session_options *opts, n
 
 void nq_session_free(nq_session *s) { nq_engine_free(s); }
 
+const char *nq_rounding_name(int single_rounding) {
+  return single_rounding ? "single rounding (XNNPACK: what LiteRT runs on a CPU)"
+                         : "double rounding (TFLite's reference kernels, no XNNPACK)";
+}
+
+int nq_model_is_quantized(const nq_model *m) {
+  if (!m || !m->graph) return 0;
+  for (int t = 0; t < m->graph->n_tensors; t++) {
+    const nq_tensor *x = &m->graph->tensors[t];
+    if (!x->data && x->q.n > 0 && (x->type == NQ_INT8 || x->type == NQ_UINT8 || x->type == NQ_INT16)) return 1;
+  }
+  return 0;
+}
+
 static const char *io_name(const nq_graph *g, int t) {
   const char *n = g->tensors[t].name;
   return n ? n : "";

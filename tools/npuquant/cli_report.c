@@ -186,6 +186,7 @@ static void print_json(const cli_report *r) {
   }
   if (r->npu_target) cli_report_npu_json(&j, r->int8_model->graph, r->npu_target);
   json_int(&j, "eval_samples", r->n_samples);
+  json_string(&j, "int8_rounding", r->single_rounding ? "single" : "double");
   json_bool(&j, "eval_is_calibration_set", r->eval_is_calibration);
   json_begin_array(&j, "outputs");
   for (int i = 0; r->cmp && i < r->cmp->n_outputs; i++) json_metrics(&j, &r->cmp->outputs[i], r->have_labels);
@@ -219,9 +220,10 @@ void cli_report_print(const cli_report *r, int json) {
     printf("  time     load %.3f s, calibrate %.3f s, quantize %.3f s, write %.3f s, evaluate %.3f s\n",
            r->times->load, r->times->calibrate, r->times->quantize, r->times->write, r->times->evaluate);
   if (!r->cmp) return;
-  printf("  int8 vs float on %d %s sample%s%s:\n", r->n_samples, r->eval_is_calibration ? "calibration" : "evaluation",
-         r->n_samples == 1 ? "" : "s",
-         r->eval_is_calibration && !strcmp(r->command, "convert") ? " (--eval-data measures on a separate set)" : "");
+  printf("  int8 vs float on %d %s sample%s%s, int8 arithmetic in %s:\n", r->n_samples,
+         r->eval_is_calibration ? "calibration" : "evaluation", r->n_samples == 1 ? "" : "s",
+         r->eval_is_calibration && !strcmp(r->command, "convert") ? " (--eval-data measures on a separate set)" : "",
+         nq_rounding_name(r->single_rounding));
   printf("    %-28s %12s %11s %11s %10s  %s\n", "output", "SQNR", "max|err|", "RMSE", "RMSE/scale",
          r->have_labels ? "top-1 agreement, accuracy vs labels" : "top-1 agreement");
   for (int i = 0; i < r->cmp->n_outputs; i++) print_metrics_row(&r->cmp->outputs[i], r->have_labels);

@@ -280,6 +280,7 @@ int cmd_convert(int argc, char **argv) {
   nq_session_options so;
   memset(&so, 0, sizeof so);
   so.num_threads = (int)a.threads;
+  so.single_rounding = NQ_DEFAULT_SINGLE_ROUNDING; /* evaluate as the target runs it */
   a.q.num_threads = (int)a.threads;
 
   cli_data *calib = NULL, *eval = NULL;
@@ -335,6 +336,7 @@ int cmd_convert(int argc, char **argv) {
         .n_samples = a.n_eval > 0 ? esrc.n_samples : csrc.n_samples,
         .eval_is_calibration = a.n_eval == 0,
         .npu_target = a.npu,
+        .single_rounding = so.single_rounding,
     };
     cli_report_print(&report, a.json);
   }
