@@ -208,6 +208,10 @@ typedef struct nq_convert_options {
    * expected int8 error (see docs/quantization.md). */
   int calibration;
   double percentile; /* for calibration 1; 0 means 99.99 */
+  /* Progress of the stages that take long beyond calibration (stage
+   * "bias correction": done of total layers); may be NULL. */
+  void (*progress)(void *user, const char *stage, int done, int total);
+  void *progress_user;
 } nq_convert_options;
 
 void nq_convert_options_init(nq_convert_options *o);

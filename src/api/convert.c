@@ -103,7 +103,7 @@ nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source 
     }
   }
   if (st == NQ_OK && opts->bias_correct) {
-    st = nq_bias_correct(fm, *out, src, &so, &rep->bias_corrected_layers, err);
+    st = nq_bias_correct(fm, *out, src, &so, opts->progress, opts->progress_user, &rep->bias_corrected_layers, err);
     if (st != NQ_OK) {
       nq_model_free(*out);
       *out = NULL;

@@ -80,21 +80,28 @@ static nq_status correct_layer(const nq_model *fm, nq_session *fs, nq_model *qm,
   return st;
 }
 
+static bool is_weighted(nq_op op) {
+  return op == NQ_OP_CONV_2D || op == NQ_OP_DEPTHWISE_CONV_2D || op == NQ_OP_FULLY_CONNECTED;
+}
+
 nq_status nq_bias_correct(const nq_model *float_model, nq_model *int8_model, const nq_sample_source *src,
-                          const nq_session_options *opts, int *n_layers, nq_error *err) {
+                          const nq_session_options *opts, nq_stage_progress_fn progress, void *progress_user,
+                          int *n_layers, nq_error *err) {
   *n_layers = 0;
   const nq_graph *qg = int8_model->graph;
+  int total = 0, done = 0;
+  for (int i = 0; i < qg->n_nodes; i++) total += is_weighted(qg->nodes[i].op);
   nq_feeder feeder = {0};
   nq_session *fs = NULL;
   nq_status st = nq_feeder_init(&feeder, float_model->graph, err);
   if (st == NQ_OK) st = nq_session_create(float_model, opts, &fs, err);
   if (st == NQ_OK) st = nq_session_keep_all_tensors(fs, err);
   for (int i = 0; i < qg->n_nodes && st == NQ_OK; i++) {
-    nq_op op = qg->nodes[i].op;
-    if (op != NQ_OP_CONV_2D && op != NQ_OP_DEPTHWISE_CONV_2D && op != NQ_OP_FULLY_CONNECTED) continue;
+    if (!is_weighted(qg->nodes[i].op)) continue;
     bool changed;
     st = correct_layer(float_model, fs, int8_model, i, src, opts, &feeder, &changed, err);
     if (changed) (*n_layers)++;
+    if (st == NQ_OK && progress) progress(progress_user, "bias correction", ++done, total);
   }
   nq_session_free(fs);
   nq_feeder_free(&feeder);

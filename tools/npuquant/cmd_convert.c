@@ -290,6 +290,8 @@ int cmd_convert(int argc, char **argv) {
   nq_convert_report rep = {0};
   if (st == NQ_OK) {
     choose_uint8_mapping(&a, calib, fm);
+    a.q.progress = cli_data_stage_progress;
+    a.q.progress_user = calib;
     st = nq_convert_source(fm, &csrc, &a.q, &qm, &rep, &err);
   }
   times.calibrate = rep.seconds_calibrate;
