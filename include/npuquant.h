@@ -256,7 +256,10 @@ typedef struct nq_compare_figures {
   double rmse;                     /* sqrt(mean (ref - test)^2) over every element of every sample */
   float scale;                     /* the test tensor's scale (0: float); rmse / scale is the
                                       error in quantization steps */
-  int classifier;                  /* 1: shaped [N] or [1, N] with N > 1; top-1 figures are set */
+  int classifier;                  /* 1: class scores, top-1 figures are set: shaped [N] or [1, N]
+                                      (N > 1) and produced by SOFTMAX/LOG_SOFTMAX, or the model's
+                                      only output, or labels were given; 0 for landmarks, boxes
+                                      and other regression outputs beside other outputs */
   int top1_agree;                  /* samples on which both models pick the same class */
   int ref_correct, test_correct;   /* with labels: samples whose top-1 equals the label */
 } nq_compare_figures;

@@ -463,8 +463,6 @@ static nq_status emit_fallback(qstate *s, int i, nq_error *err) {
                    "(--allow-float-fallback keeps it in float, off the NPU)",
                    f->source ? f->source : "", f->source ? ": " : "", nq_node_label(f, i, nb, sizeof nb),
                    nq_op_name(n->op));
-  warnf(s, "%s stays float32 (no int8 form): it will run on the CPU, not the NPU",
-        nq_node_label(f, i, nb, sizeof nb));
   int *in = malloc(sizeof(int) * (size_t)(n->n_in + 1));
   int *out = malloc(sizeof(int) * (size_t)(n->n_out + 1));
   if (!in || !out) {
@@ -508,7 +506,13 @@ static nq_status emit_fallback(qstate *s, int i, nq_error *err) {
       out[k] = s->tmap[t];
     }
   }
-  if (st == NQ_OK && emit_node(s, n->op, n->name, n->n_in, in, n->n_out, out, &n->p, err) < 0) st = err->code;
+  int id = st == NQ_OK ? emit_node(s, n->op, n->name, n->n_in, in, n->n_out, out, &n->p, err) : -1;
+  if (st == NQ_OK && id < 0) st = err->code;
+  /* Numbered as in the int8 model (the NPU report's and inspect's numbers),
+   * not the float graph's: DEQUANTIZE nodes come before it. */
+  if (st == NQ_OK)
+    warnf(s, "%s stays float32 (no int8 form): it will run on the CPU, not the NPU",
+          nq_node_label(s->q, id, nb, sizeof nb));
   for (int k = 0; k < n->n_out && st == NQ_OK; k++) {
     int t = n->out[k];
     if (f->tensors[t].type != NQ_FLOAT32) continue;

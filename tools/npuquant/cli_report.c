@@ -62,6 +62,8 @@ static void print_metrics_row(const nq_metrics *m, bool labels) {
     snprintf(sq, sizeof sq, "%.2f dB", sqnr);
   if (m->classifier && m->n_samples)
     snprintf(t1, sizeof t1, "%.1f%% (%d/%d)", 100.0 * m->top1_agree / m->n_samples, m->top1_agree, m->n_samples);
+  else if (m->class_shaped)
+    snprintf(t1, sizeof t1, "- (not class scores)");
   if (labels && m->classifier && m->n_samples)
     snprintf(acc, sizeof acc, "  float %.2f%%, int8 %.2f%%", 100.0 * m->ref_correct / m->n_samples,
              100.0 * m->test_correct / m->n_samples);
@@ -225,7 +227,7 @@ void cli_report_print(const cli_report *r, int json) {
          r->eval_is_calibration && !strcmp(r->command, "convert") ? " (--eval-data measures on a separate set)" : "",
          nq_rounding_name(r->single_rounding));
   printf("    %-28s %12s %11s %11s %10s  %s\n", "output", "SQNR", "max|err|", "RMSE", "RMSE/scale",
-         r->have_labels ? "top-1 agreement, accuracy vs labels" : "top-1 agreement");
+         r->have_labels ? "top-1 agreement, accuracy vs labels" : "top-1 agreement (class scores)");
   for (int i = 0; i < r->cmp->n_outputs; i++) print_metrics_row(&r->cmp->outputs[i], r->have_labels);
   if (r->cmp->n_tensors) {
     printf("  per tensor (float tensor vs int8 tensor of the same name):\n");
