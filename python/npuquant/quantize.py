@@ -161,8 +161,9 @@ def compare(float_model, int8_model, samples, per_layer=False, labels=None, sing
     Each entry: name, tensor_ref, tensor_test, sqnr_db (10 log10(sum ref^2 /
     sum err^2); inf when identical), max_abs_error, rmse, scale (of the test
     tensor, 0.0 for float), rmse_over_scale (the error in quantization steps;
-    None for float), samples, classifier, and for classifier-shaped outputs
-    ([N] or [1, N]) top1_agree (count), top1_agreement (fraction) and, with
+    None for float), samples, classifier, and for class scores ([N] or
+    [1, N] from a softmax, the only output, or any with labels; classifier
+    is then True) top1_agree (count), top1_agreement (fraction) and, with
     labels, float_accuracy and int8_accuracy.
     """
     ref = _as_model(float_model, "float_model")
