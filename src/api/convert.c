@@ -56,6 +56,7 @@ nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source 
   nq_session_options so;
   memset(&so, 0, sizeof so);
   so.num_threads = opts->num_threads;
+  so.single_rounding = NQ_DEFAULT_SINGLE_ROUNDING; /* bias correction measures the int8 model as LiteRT runs it */
 
   double t0 = now_s();
   /* Equalization and the int8 rewrites change the graph, so they work on a
