@@ -157,7 +157,8 @@ def compare(float_model, int8_model, samples, per_layer=False, labels=None, sing
       runs on a CPU), TFLM and Arm NN do (the default, as `npuquant compare`);
       False: TFLite's reference double rounding.
 
-    Returns {"samples": N, "outputs": [...], "tensors": [...] (per_layer)}.
+    Returns {"samples": N, "int8_rounding": "single" | "double", "outputs": [...],
+    "tensors": [...] (per_layer)}.
     Each entry: name, tensor_ref, tensor_test, sqnr_db (10 log10(sum ref^2 /
     sum err^2); inf when identical), max_abs_error, rmse, scale (of the test
     tensor, 0.0 for float), rmse_over_scale (the error in quantization steps;
@@ -190,7 +191,7 @@ def compare(float_model, int8_model, samples, per_layer=False, labels=None, sing
     nat.check(lib.nq_compare_arrays(ref._handle(), test._handle(), data.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
                                     n, ctypes.byref(opts), ctypes.byref(r), ctypes.byref(err)), err)
     try:
-        result = {"samples": n, "outputs": []}
+        result = {"samples": n, "int8_rounding": "single" if single_rounding else "double", "outputs": []}
         for i in range(lib.nq_compare_num_outputs(r)):
             f = nat.CompareFigures()
             nat.check(lib.nq_compare_output(r, i, ctypes.byref(f), ctypes.byref(err)), err)
