@@ -74,10 +74,11 @@ nq_status nq_pass_pad_into_pool(nq_graph *g, bool *changed, nq_error *err) {
   for (int n = 0; n < g->n_nodes;) {
     const nq_node *pad = &g->nodes[n];
     bool folded = false;
-    if ((pad->op == NQ_OP_PAD || pad->op == NQ_OP_PADV2) && pad->n_in >= 2 && pad->n_out == 1 && pad->in[0] >= 0 &&
-        !nq_pass_is_output(g, pad->out[0])) {
+    if ((pad->op == NQ_OP_PAD || pad->op == NQ_OP_PADV2) && pad->n_in >= 2 && pad->n_out == 1 &&
+        pad->in[0] >= 0 && !nq_pass_is_output(g, pad->out[0])) {
       int pn = nq_pass_single_consumer(g, pad->out[0]);
-      if (pn > n && pad->in[0] != pad->out[0] && g->nodes[pn].in[0] == pad->out[0] && foldable(g, pad, &g->nodes[pn])) {
+      if (pn > n && pad->in[0] != pad->out[0] && g->nodes[pn].in[0] == pad->out[0] &&
+          foldable(g, pad, &g->nodes[pn])) {
         nq_node *pool = &g->nodes[pn];
         pool->in[0] = pad->in[0];
         pool->p.padding = NQ_PAD_SAME;

@@ -39,7 +39,8 @@ static void collect(void *user, const char *msg) {
 static int konst(nq_graph *g, const char *name, int rank, const int32_t *shape, const float *v) {
   nq_error err = {0};
   int t = nq_graph_add_tensor(g, name, NQ_FLOAT32, rank, shape, &err);
-  CHECK(t >= 0 && nq_tensor_copy_data(g, t, v, nq_tensor_elems(&g->tensors[t]) * sizeof(float), &err) == NQ_OK);
+  CHECK(t >= 0 &&
+        nq_tensor_copy_data(g, t, v, nq_tensor_elems(&g->tensors[t]) * sizeof(float), &err) == NQ_OK);
   return t;
 }
 
@@ -108,10 +109,12 @@ static float *samples(int n, int c, float lo, float hi, unsigned seed) {
 static void test_dead_depthwise(void) {
   nq_graph *g = nq_graph_new();
   int32_t xs[4] = {1, 4, 4, 3}, dws[4] = {1, 3, 3, 3}, b3[1] = {3}, cws[4] = {2, 1, 1, 3}, b2[1] = {2};
-  float dw[27] = {0}, dwb[3] = {1e-40f, 1e-40f, 0}, cw[6] = {0.5f, -1, 0.25f, 1, 0.75f, -0.5f}, cb[2] = {0.1f, -0.2f};
+  float dw[27] = {0}, dwb[3] = {1e-40f, 1e-40f, 0}, cw[6] = {0.5f, -1, 0.25f, 1, 0.75f, -0.5f},
+        cb[2] = {0.1f, -0.2f};
   int x = nq_graph_add_tensor(g, "x", NQ_FLOAT32, 4, xs, &(nq_error){0});
   int d = act(g, "dead_dw"), y = act(g, "y");
-  conv(g, NQ_OP_DEPTHWISE_CONV_2D, "dead_dw", x, konst(g, "dw_w", 4, dws, dw), konst(g, "dw_b", 1, b3, dwb), d);
+  conv(g, NQ_OP_DEPTHWISE_CONV_2D, "dead_dw", x, konst(g, "dw_w", 4, dws, dw), konst(g, "dw_b", 1, b3, dwb),
+       d);
   conv(g, NQ_OP_CONV_2D, "after", d, konst(g, "c_w", 4, cws, cw), konst(g, "c_b", 1, b2, cb), y);
   nq_model *m = finish(g, x, y);
   float *data = samples(4, 3, -1, 1, 7);
@@ -148,8 +151,8 @@ static void test_zero_channel_and_constant(void) {
   if (q) {
     const nq_tensor *yt = NULL;
     for (int t = 0; t < q->graph->n_tensors; t++)
-      if (q->graph->tensors[t].type == NQ_INT8 && !q->graph->tensors[t].data && q->graph->tensors[t].rank == 4 &&
-          q->graph->tensors[t].shape[3] == 3)
+      if (q->graph->tensors[t].type == NQ_INT8 && !q->graph->tensors[t].data &&
+          q->graph->tensors[t].rank == 4 && q->graph->tensors[t].shape[3] == 3)
         yt = &q->graph->tensors[t];
     CHECK(yt && yt->q.n == 1);
     float step = yt ? yt->q.scale[0] : 1.0f;
@@ -158,8 +161,8 @@ static void test_zero_channel_and_constant(void) {
     for (int i = 0; i < 16; i++) {
       CHECKF(fabsf(out[3 * i + 1] - 0.3f) <= 0.5f * step + 1e-6f, "pruned channel: %g, bias 0.3, step %g",
              out[3 * i + 1], step);
-      CHECKF(fabsf(out[3 * i + 2] - 0.0123f) <= 0.5f * step + 1e-6f, "pruned channel: %g, bias 0.0123, step %g",
-             out[3 * i + 2], step);
+      CHECKF(fabsf(out[3 * i + 2] - 0.0123f) <= 0.5f * step + 1e-6f,
+             "pruned channel: %g, bias 0.0123, step %g", out[3 * i + 2], step);
     }
   }
   free(data);
@@ -181,7 +184,8 @@ static void test_zero_channel_and_constant(void) {
   if (q) {
     float out[16];
     run(q, data, 32, out, 16);
-    for (int i = 0; i < 16; i++) CHECKF(fabsf(out[i] - 2.0f) < 1e-6f, "constant output %g, 2 expected", out[i]);
+    for (int i = 0; i < 16; i++)
+      CHECKF(fabsf(out[i] - 2.0f) < 1e-6f, "constant output %g, 2 expected", out[i]);
   }
   free(data);
   nq_model_free(q);
