@@ -61,6 +61,10 @@ typedef struct qstate {
   int *cmap;            /* f integer constant -> q tensor (copied once), -1 otherwise */
   unsigned char *requant; /* per (node, slot): 1 = requantize this input first */
   int *req_off;         /* offset of node i's slots in requant */
+  /* All-zero weight channels (pruned nets have them in many layers): one
+   * summary warning at the end, naming the first layer. */
+  int zero_channels, zero_layers;
+  char first_zero_layer[192];
 } qstate;
 
 static int find(qstate *s, int t) {
@@ -547,9 +551,10 @@ static nq_status emit_quantized(qstate *s, int i, nq_error *err) {
                                 bt >= 0 ? (int)nq_tensor_elems(&f->tensors[bt]) : 0, input_params(s, act).scale,
                                 &w_scales, &n_w, &n_zero, err);
     if (st != NQ_OK) return nq_prefix(err, "%s: ", nq_node_label(f, i, nb, sizeof nb));
-    if (n_zero)
-      warnf(s, "%s: %d of %d weight channel%s all zero (pruned or dead): %s the smallest other channel's scale",
-            layer_label(f, i, nb, sizeof nb), n_zero, n_w, n_w == 1 ? " is" : "s are", n_zero == 1 ? "it gets" : "they get");
+    if (n_zero) {
+      if (s->zero_layers++ == 0) layer_label(f, i, s->first_zero_layer, sizeof s->first_zero_layer);
+      s->zero_channels += n_zero;
+    }
   }
   int *in = malloc(sizeof(int) * (size_t)(n->n_in + 1));
   int *out = malloc(sizeof(int) * (size_t)(n->n_out + 1));
@@ -729,6 +734,11 @@ nq_status nq_quantize_graph(const nq_graph *f, const nq_ranges *r, const nq_qopt
   if (st == NQ_OK) st = emit_inputs(&s, q_in, err);
   for (int i = 0; i < f->n_nodes && st == NQ_OK; i++)
     st = node_is_float_fallback(&s, &f->nodes[i]) ? emit_fallback(&s, i, err) : emit_quantized(&s, i, err);
+  if (st == NQ_OK && s.zero_channels)
+    warnf(&s, "%d weight channel%s in %d layer%s (first %s) %s all zero (pruned or dead): %s the finest other "
+          "channel's scale, so %s bias keeps its precision", s.zero_channels, s.zero_channels == 1 ? "" : "s",
+          s.zero_layers, s.zero_layers == 1 ? "" : "s", s.first_zero_layer, s.zero_channels == 1 ? "is" : "are",
+          s.zero_channels == 1 ? "it gets" : "they get", s.zero_channels == 1 ? "its" : "their");
   if (st == NQ_OK) st = emit_outputs(&s, q_out, err);
   if (st == NQ_OK) st = nq_graph_set_io(s.q, f->n_inputs, q_in, f->n_outputs, q_out, err);
   if (st == NQ_OK) st = copy_signatures(&s, q_in, q_out, err);
