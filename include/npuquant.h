@@ -253,6 +253,18 @@ typedef struct nq_session_options {
   int single_rounding; /* int8: 1 = single rounding (XNNPACK, TFLM, Arm NN), 0 = TFLite's double rounding */
 } nq_session_options;
 
+/* The int8 rounding the CLI and the Python binding use unless told
+ * otherwise: single rounding, what LiteRT runs int8 models with on a CPU
+ * (XNNPACK, TFLite's kernels for the ops XNNPACK does not take). A zeroed
+ * nq_session_options gives TFLite's reference double rounding instead. */
+#define NQ_DEFAULT_SINGLE_ROUNDING 1
+
+/* One phrase naming a rounding mode for reports, e.g. "single rounding
+ * (XNNPACK: what LiteRT runs on a CPU)". Static storage. */
+NQ_API const char *nq_rounding_name(int single_rounding);
+/* 1 when the model computes in int8/uint8/int16 (so rounding applies). */
+NQ_API int nq_model_is_quantized(const nq_model *m);
+
 /* Plan execution: infer shapes, plan activation memory, pick kernels. The
  * session borrows `m`: free the session first. opts may be NULL (defaults). */
 NQ_API nq_status nq_session_create(const nq_model *m, const nq_session_options *opts, nq_session **out,
@@ -449,6 +461,10 @@ typedef struct nq_convert_options {
    * expected int8 error (see docs/quantization.md). */
   int calibration;
   double percentile; /* for calibration 1; 0 means 99.99 */
+  /* Progress of the stages that take long beyond calibration (stage
+   * "bias correction": done of total layers); may be NULL. */
+  void (*progress)(void *user, const char *stage, int done, int total);
+  void *progress_user;
 } nq_convert_options;
 
 NQ_API void nq_convert_options_init(nq_convert_options *o);
@@ -517,9 +533,14 @@ typedef struct nq_compare_figures {
   double rmse;                     /* sqrt(mean (ref - test)^2) over every element of every sample */
   float scale;                     /* the test tensor's scale (0: float); rmse / scale is the
                                       error in quantization steps */
-  int classifier;                  /* 1: shaped [N] or [1, N] with N > 1; top-1 figures are set */
+  int classifier;                  /* 1: class scores, top-1 figures are set: shaped [N] or [1, N]
+                                      (N > 1) and produced by SOFTMAX/LOG_SOFTMAX, or the model's
+                                      only output, or labels were given; 0 for landmarks, boxes
+                                      and other regression outputs beside other outputs */
   int top1_agree;                  /* samples on which both models pick the same class */
   int ref_correct, test_correct;   /* with labels: samples whose top-1 equals the label */
+  int class_shaped;                /* 1: shaped [N] or [1, N] (N > 1), class scores or not (so a
+                                      report can say why it shows no top-1) */
 } nq_compare_figures;
 
 typedef struct nq_compare_report nq_compare_report;

@@ -64,7 +64,8 @@ class ConvertOptions(ctypes.Structure):
                 ("allow_float_fallback", ctypes.c_int), ("input_from_bytes", ctypes.c_int),
                 ("input_mean", ctypes.c_float), ("input_std", ctypes.c_float), ("num_threads", ctypes.c_int),
                 ("warn", WARN_FN), ("warn_user", ctypes.c_void_p), ("equalize", ctypes.c_int),
-                ("bias_correct", ctypes.c_int), ("calibration", ctypes.c_int), ("percentile", ctypes.c_double)]
+                ("bias_correct", ctypes.c_int), ("calibration", ctypes.c_int), ("percentile", ctypes.c_double),
+                ("progress", ctypes.c_void_p), ("progress_user", ctypes.c_void_p)]
 
 
 class CompareOptions(ctypes.Structure):
@@ -76,7 +77,8 @@ class CompareFigures(ctypes.Structure):
     _fields_ = [("name", ctypes.c_char_p), ("tensor_ref", ctypes.c_int), ("tensor_test", ctypes.c_int),
                 ("samples", ctypes.c_int), ("sqnr_db", ctypes.c_double), ("max_abs_error", ctypes.c_double),
                 ("rmse", ctypes.c_double), ("scale", ctypes.c_float), ("classifier", ctypes.c_int),
-                ("top1_agree", ctypes.c_int), ("ref_correct", ctypes.c_int), ("test_correct", ctypes.c_int)]
+                ("top1_agree", ctypes.c_int), ("ref_correct", ctypes.c_int), ("test_correct", ctypes.c_int),
+                ("class_shaped", ctypes.c_int)]
 
 
 class NpuFinding(ctypes.Structure):

@@ -231,15 +231,16 @@ class Model:
         a = np.frombuffer(buf, dtype=spec["dtype"]).copy()
         return a.reshape(spec["shape"]) if a.size == int(np.prod(spec["shape"], dtype=np.int64)) else a
 
-    def run(self, inputs, single_rounding=False, num_threads=0, keep_tensors=False):
+    def run(self, inputs, single_rounding=True, num_threads=0, keep_tensors=False):
         """Run the model once.
 
         inputs: one array per model input, each of the input's exact dtype and
         shape (see .inputs); for a one-input model the array alone also works.
         An int8 input takes int8 values: quantize floats yourself,
         q = clip(round(x / scale) + zero_point, -128, 127).
-        single_rounding: int8 arithmetic as XNNPACK, TFLM and Arm NN round
-        (default: TFLite's reference double rounding).
+        single_rounding: int8 arithmetic rounds once, as XNNPACK (what LiteRT
+        runs int8 models with on a CPU), TFLM and Arm NN do (the default, as
+        `npuquant run`); False: TFLite's reference double rounding.
         Returns the list of outputs; with keep_tensors=True, the pair
         (outputs, tensors) where tensors maps every non-constant tensor's
         name to its value in this run ("#index" for an unnamed tensor,

@@ -141,7 +141,7 @@ def _figures(f, labels):
     return d
 
 
-def compare(float_model, int8_model, samples, per_layer=False, labels=None, single_rounding=False, num_threads=0):
+def compare(float_model, int8_model, samples, per_layer=False, labels=None, single_rounding=True, num_threads=0):
     """Run two models on the same samples and measure how far the second is
     from the first (what `npuquant compare --json` prints).
 
@@ -153,14 +153,18 @@ def compare(float_model, int8_model, samples, per_layer=False, labels=None, sing
     per_layer: also compare every float tensor of float_model that int8_model
       has under the same name (or NAME_int8): where the error grows.
     labels: one integer class per sample: adds each model's top-1 accuracy.
-    single_rounding: int8 arithmetic as XNNPACK, TFLM and Arm NN round.
+    single_rounding: int8 arithmetic rounds once, as XNNPACK (what LiteRT
+      runs on a CPU), TFLM and Arm NN do (the default, as `npuquant compare`);
+      False: TFLite's reference double rounding.
 
-    Returns {"samples": N, "outputs": [...], "tensors": [...] (per_layer)}.
+    Returns {"samples": N, "int8_rounding": "single" | "double", "outputs": [...],
+    "tensors": [...] (per_layer)}.
     Each entry: name, tensor_ref, tensor_test, sqnr_db (10 log10(sum ref^2 /
     sum err^2); inf when identical), max_abs_error, rmse, scale (of the test
     tensor, 0.0 for float), rmse_over_scale (the error in quantization steps;
-    None for float), samples, classifier, and for classifier-shaped outputs
-    ([N] or [1, N]) top1_agree (count), top1_agreement (fraction) and, with
+    None for float), samples, classifier, and for class scores ([N] or
+    [1, N] from a softmax, the only output, or any with labels; classifier
+    is then True) top1_agree (count), top1_agreement (fraction) and, with
     labels, float_accuracy and int8_accuracy.
     """
     ref = _as_model(float_model, "float_model")
@@ -187,7 +191,7 @@ def compare(float_model, int8_model, samples, per_layer=False, labels=None, sing
     nat.check(lib.nq_compare_arrays(ref._handle(), test._handle(), data.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
                                     n, ctypes.byref(opts), ctypes.byref(r), ctypes.byref(err)), err)
     try:
-        result = {"samples": n, "outputs": []}
+        result = {"samples": n, "int8_rounding": "single" if single_rounding else "double", "outputs": []}
         for i in range(lib.nq_compare_num_outputs(r)):
             f = nat.CompareFigures()
             nat.check(lib.nq_compare_output(r, i, ctypes.byref(f), ctypes.byref(err)), err)

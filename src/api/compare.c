@@ -97,6 +97,7 @@ static void figures(const nq_metrics *m, nq_compare_figures *o) {
   o->top1_agree = m->top1_agree;
   o->ref_correct = m->ref_correct;
   o->test_correct = m->test_correct;
+  o->class_shaped = m->class_shaped;
 }
 
 nq_status nq_compare_output(const nq_compare_report *r, int i, nq_compare_figures *out, nq_error *err) {

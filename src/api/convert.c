@@ -94,6 +94,7 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
   nq_session_options so;
   memset(&so, 0, sizeof so);
   so.num_threads = opts->num_threads;
+  so.single_rounding = NQ_DEFAULT_SINGLE_ROUNDING; /* bias correction measures the int8 model as LiteRT runs it */
 
   double t0 = now_s();
   /* The pass pipeline (for a float .tflite, which loads as written),
@@ -130,8 +131,22 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
   }
   /* keep the source path: saving refuses to write over the float model */
   if (st == NQ_OK) st = nq_model_wrap(qg, float_model->path, out, err);
+  if (st == NQ_OK) {
+    /* Plan the int8 model once (every kernel checks its scales) so a model
+     * that could not run is refused here, naming the node, instead of being
+     * written and failing later. */
+    nq_session *check = NULL;
+    st = nq_session_create(*out, &so, &check, err);
+    nq_session_free(check);
+    if (st != NQ_OK) {
+      nq_prefix(err, "the int8 model cannot run, so it was not kept: ");
+      nq_model_free(*out);
+      *out = NULL;
+    }
+  }
   if (st == NQ_OK && opts->bias_correct) {
-    st = nq_bias_correct(fm->graph, (*out)->graph, src, &so, &rep->bias_corrected_layers, err);
+    st = nq_bias_correct(fm->graph, (*out)->graph, src, &so, opts->progress, opts->progress_user,
+                         &rep->bias_corrected_layers, err);
     if (st != NQ_OK) {
       nq_model_free(*out);
       *out = NULL;

@@ -12,3 +12,17 @@ nq_status nq_session_create(const nq_model *m, const nq_session_options *opts, n
   if (!m || !m->graph) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_session_create: no model");
   return nq_engine_create(m->graph, opts, out, err);
 }
+
+const char *nq_rounding_name(int single_rounding) {
+  return single_rounding ? "single rounding (XNNPACK: what LiteRT runs on a CPU)"
+                         : "double rounding (TFLite's reference kernels, no XNNPACK)";
+}
+
+int nq_model_is_quantized(const nq_model *m) {
+  if (!m || !m->graph) return 0;
+  for (int t = 0; t < m->graph->n_tensors; t++) {
+    const nq_tensor *x = &m->graph->tensors[t];
+    if (!x->data && x->q.n > 0 && (x->type == NQ_INT8 || x->type == NQ_UINT8 || x->type == NQ_INT16)) return 1;
+  }
+  return 0;
+}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "calib/feed.h"
+#include "calib/pad_sentinel.h"
 #include "core/status.h"
 #include "exec/engine.h"
 
@@ -16,12 +17,17 @@ static const char *sample_name(const nq_sample_source *src, int i, char *buf, si
   return buf;
 }
 
-/* Fold one tensor's values into its range; NaN/Inf is an error. */
-static nq_status observe(const nq_graph *g, int t, const float *v, size_t n, nq_ranges *r,
+/* Fold one tensor's values into its range; NaN/Inf is an error. Values
+ * equal to `ignored` (a max pool's pad sentinel, see pad_sentinel.h) are
+ * left out. */
+static nq_status observe(const nq_graph *g, int t, const float *v, size_t n, float ignored, nq_ranges *r,
                          const char *sample, nq_error *err) {
   float mn = r->seen[t] ? r->min[t] : INFINITY, mx = r->seen[t] ? r->max[t] : -INFINITY;
+  size_t counted = 0;
   for (size_t i = 0; i < n; i++) {
     float x = v[i];
+    if (x == ignored) continue;
+    counted++;
     if (!isfinite(x)) {
       char tb[96];
       return nq_fail(err, NQ_ERR_NUMERIC, "%s: tensor %s is %s at element %zu for %s",
@@ -31,7 +37,7 @@ static nq_status observe(const nq_graph *g, int t, const float *v, size_t n, nq_
     if (x < mn) mn = x;
     if (x > mx) mx = x;
   }
-  if (n > 0) {
+  if (counted > 0) {
     r->min[t] = mn;
     r->max[t] = mx;
     r->seen[t] = 1;
@@ -48,6 +54,8 @@ nq_status nq_calibrate(const nq_graph *g, const nq_sample_source *src, const nq_
   if (st == NQ_OK) st = nq_session_keep_all_tensors(s, err);
   nq_feeder feeder = {0};
   if (st == NQ_OK) st = nq_feeder_init(&feeder, g, err);
+  float *ignored = NULL;
+  if (st == NQ_OK) st = nq_calib_ignored_values(g, &ignored, err);
   char nb[64];
   for (int k = 0; k < src->n_samples && st == NQ_OK; k++) {
     st = nq_feed_sample(&feeder, src, k, 1, &s, &g, err);
@@ -71,11 +79,12 @@ nq_status nq_calibrate(const nq_graph *g, const nq_sample_source *src, const nq_
         nq_error_clear(err); /* a tensor no node computes (unused) has no value */
         continue;
       }
-      st = observe(g, t, (const float *)data, nbytes / sizeof(float), out, sample_name(src, k, nb, sizeof nb),
-                   err);
+      st = observe(g, t, (const float *)data, nbytes / sizeof(float), ignored[t], out,
+                   sample_name(src, k, nb, sizeof nb), err);
     }
     if (src->progress) src->progress(src->progress_ctx, k + 1, src->n_samples);
   }
+  free(ignored);
   nq_feeder_free(&feeder);
   nq_session_free(s);
   if (st != NQ_OK) nq_ranges_free(out);

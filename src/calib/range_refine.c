@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "calib/feed.h"
+#include "calib/pad_sentinel.h"
 #include "core/status.h"
 #include "exec/engine.h"
 
@@ -84,6 +85,8 @@ nq_status nq_refine_ranges(const nq_graph *g, const nq_sample_source *src, const
   if (st == NQ_OK) st = nq_session_keep_all_tensors(s, err);
   nq_feeder feeder = {0};
   if (st == NQ_OK) st = nq_feeder_init(&feeder, g, err);
+  float *ignored = NULL;
+  if (st == NQ_OK) st = nq_calib_ignored_values(g, &ignored, err);
   for (int k = 0; k < src->n_samples && st == NQ_OK; k++) {
     st = nq_feed_sample(&feeder, src, k, 1, &s, &g, err);
     if (st == NQ_OK) st = nq_session_run(s, err);
@@ -96,7 +99,8 @@ nq_status nq_refine_ranges(const nq_graph *g, const nq_sample_source *src, const
         continue;
       }
       const float *v = d;
-      for (size_t e = 0; e < nb / sizeof(float); e++) hist[t][bin_of(v[e], r->min[t], r->max[t])]++;
+      for (size_t e = 0; e < nb / sizeof(float); e++)
+        if (v[e] != ignored[t]) hist[t][bin_of(v[e], r->min[t], r->max[t])]++;
     }
   }
   for (int t = 0; t < n && st == NQ_OK; t++) {
@@ -126,6 +130,7 @@ nq_status nq_refine_ranges(const nq_graph *g, const nq_sample_source *src, const
     if (a > lo && a <= hi) r->min[t] = a;
     if (b < hi && b >= lo) r->max[t] = b;
   }
+  free(ignored);
   nq_feeder_free(&feeder);
   nq_session_free(s);
   for (int t = 0; t < n; t++) free(hist[t]);

@@ -51,5 +51,6 @@ nq_status nq_pass_pow_to_unary(nq_graph *g, bool *changed, nq_error *err);
 nq_status nq_pass_clip_to_relu(nq_graph *g, bool *changed, nq_error *err);
 nq_status nq_pass_fuse_unary(nq_graph *g, bool *changed, nq_error *err);
 nq_status nq_pass_cancel_transposes(nq_graph *g, bool *changed, nq_error *err);
+nq_status nq_pass_pad_into_pool(nq_graph *g, bool *changed, nq_error *err);
 
 #endif

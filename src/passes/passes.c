@@ -29,6 +29,7 @@ static const pass_fn pipeline[] = {
     nq_pass_fuse_unary,
     nq_pass_fold_batchnorm,
     nq_pass_fuse_activation,
+    nq_pass_pad_into_pool,
 };
 
 /* One pass with a fresh use/def index (the previous pass may have edited

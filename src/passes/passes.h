@@ -7,7 +7,8 @@
  *     FULLY_CONNECTED / TRANSPOSE_CONV with constant weights (BN folding);
  *   - fuse RELU / RELU6 / RELU_N1_TO_1 into the producer's fused activation;
  *   - fold ops whose inputs are all constant (shape arithmetic chains);
- *   - drop identity RESHAPEs and tensors/nodes nothing uses.
+ *   - drop identity RESHAPEs and tensors/nodes nothing uses;
+ *   - fold a PAD that only feeds a max pool into the pool's SAME padding.
  * Each pass keeps the graph valid (nq_graph_verify) and the float outputs
  * equal up to float rounding.
  */

@@ -79,20 +79,27 @@ static nq_status correct_layer(const nq_graph *fg, nq_session *fs, nq_graph *qg,
   return st;
 }
 
+static bool is_weighted(nq_op op) {
+  return op == NQ_OP_CONV_2D || op == NQ_OP_DEPTHWISE_CONV_2D || op == NQ_OP_FULLY_CONNECTED;
+}
+
 nq_status nq_bias_correct(const nq_graph *float_graph, nq_graph *int8_graph, const nq_sample_source *src,
-                          const nq_session_options *opts, int *n_layers, nq_error *err) {
+                          const nq_session_options *opts, nq_stage_progress_fn progress, void *progress_user,
+                          int *n_layers, nq_error *err) {
   *n_layers = 0;
+  int total = 0, done = 0;
+  for (int i = 0; i < int8_graph->n_nodes; i++) total += is_weighted(int8_graph->nodes[i].op);
   nq_feeder feeder = {0};
   nq_session *fs = NULL;
   nq_status st = nq_feeder_init(&feeder, float_graph, err);
   if (st == NQ_OK) st = nq_engine_create(float_graph, opts, &fs, err);
   if (st == NQ_OK) st = nq_session_keep_all_tensors(fs, err);
   for (int i = 0; i < int8_graph->n_nodes && st == NQ_OK; i++) {
-    nq_op op = int8_graph->nodes[i].op;
-    if (op != NQ_OP_CONV_2D && op != NQ_OP_DEPTHWISE_CONV_2D && op != NQ_OP_FULLY_CONNECTED) continue;
+    if (!is_weighted(int8_graph->nodes[i].op)) continue;
     bool changed;
     st = correct_layer(float_graph, fs, int8_graph, i, src, opts, &feeder, &changed, err);
     if (changed) (*n_layers)++;
+    if (st == NQ_OK && progress) progress(progress_user, "bias correction", ++done, total);
   }
   nq_session_free(fs);
   nq_feeder_free(&feeder);

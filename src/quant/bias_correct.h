@@ -20,8 +20,11 @@
 #include "npuquant.h"
 
 /* Correct the biases of `int8_graph` (in place) against `float_graph`, the
- * float graph it was quantized from (tensors matched by name). */
+ * float graph it was quantized from (tensors matched by name). progress
+ * (may be NULL) hears "bias correction" after each weighted layer. */
+typedef void (*nq_stage_progress_fn)(void *user, const char *stage, int done, int total);
 nq_status nq_bias_correct(const nq_graph *float_graph, nq_graph *int8_graph, const nq_sample_source *src,
-                          const nq_session_options *opts, int *n_layers, nq_error *err);
+                          const nq_session_options *opts, nq_stage_progress_fn progress, void *progress_user,
+                          int *n_layers, nq_error *err);
 
 #endif

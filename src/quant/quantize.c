@@ -9,6 +9,7 @@
 #include "core/status.h"
 #include "quant/op_rules.h"
 #include "quant/qparams.h"
+#include "quant/scale_limits.h"
 #include "quant/weights.h"
 
 nq_status nq_ranges_init(nq_ranges *r, int n, nq_error *err) {
@@ -60,6 +61,10 @@ typedef struct qstate {
   int *cmap;            /* f integer constant -> q tensor (copied once), -1 otherwise */
   unsigned char *requant; /* per (node, slot): 1 = requantize this input first */
   int *req_off;         /* offset of node i's slots in requant */
+  /* All-zero weight channels (pruned nets have them in many layers): one
+   * summary warning at the end, naming the first layer. */
+  int zero_channels, zero_layers;
+  char first_zero_layer[192];
 } qstate;
 
 static int find(qstate *s, int t) {
@@ -116,8 +121,113 @@ static void warnf(const qstate *s, const char *fmt, ...) {
   s->o->warn(s->o->warn_ctx, msg);
 }
 
+/* A float-graph node by op and name only: its index differs in the int8
+ * model (QUANTIZE/DEQUANTIZE nodes are inserted), which the NPU report and
+ * `inspect` number. */
+static const char *layer_label(const nq_graph *f, int i, char *buf, size_t n) {
+  const nq_node *nd = &f->nodes[i];
+  const char *nm = nd->name;
+  if (!nm && nd->n_out > 0 && nd->out[0] >= 0) nm = f->tensors[nd->out[0]].name;
+  snprintf(buf, n, "%s '%s'", nq_op_name(nd->op), nm ? nm : "?");
+  return buf;
+}
+
 static bool node_is_float_fallback(const qstate *s, const nq_node *n) {
   return nq_quant_rule(n->op)->kind == NQ_Q_NONE;
+}
+
+static nq_affine input_params(qstate *s, int t);
+
+/* The layer that computes tensor t, for warnings ("tensor 'x'" for inputs). */
+static const char *producer_label(const qstate *s, int t, char *buf, size_t n) {
+  const nq_graph *f = s->f;
+  for (int i = 0; i < f->n_nodes; i++)
+    for (int k = 0; k < f->nodes[i].n_out; k++)
+      if (f->nodes[i].out[k] == t) return layer_label(f, i, buf, n);
+  snprintf(buf, n, "tensor '%s'", f->tensors[t].name ? f->tensors[t].name : "?");
+  return buf;
+}
+
+/* A cluster's calibrated range that no int8 scale can serve as it is:
+ * clamp or widen it (scale_limits.h) and say so; a constant one is
+ * representable but worth a word (a dead layer, or too few samples). */
+static void warn_degenerate(qstate *s, int t, cluster_info *c) {
+  char lb[192];
+  float mn = c->min, mx = c->max;
+  nq_range_fix fx = nq_range_sanitize(&c->min, &c->max);
+  if (fx == NQ_RANGE_CLAMPED)
+    warnf(s, "%s: output range [%g, %g] overflows float; clamped to [%g, %g] (an outlier? int8 keeps nothing "
+          "of the small values)", producer_label(s, t, lb, sizeof lb), (double)mn, (double)mx, (double)c->min,
+          (double)c->max);
+  else if (fx == NQ_RANGE_WIDENED)
+    warnf(s, "%s: output range [%g, %g] is degenerate (width %g); widened to [%g, %g] (scale %g)",
+          producer_label(s, t, lb, sizeof lb), (double)mn, (double)mx, (double)(mx - mn), (double)c->min,
+          (double)c->max, (double)NQ_MIN_ACT_SCALE);
+  else if (mn == mx)
+    warnf(s, "%s: output is constant (%g) on every calibration sample (a dead layer, or too few samples?)",
+          producer_label(s, t, lb, sizeof lb), (double)mn);
+}
+
+/* The smallest output scale that keeps node i's int8 multipliers
+ * representable (scale_limits.h); 0 when the op has no such constraint. */
+static double needed_out_scale(qstate *s, int i) {
+  const nq_node *n = &s->f->nodes[i];
+  const nq_qrule *r = nq_quant_rule(n->op);
+  if (r->kind == NQ_Q_WEIGHTED) {
+    int act = r->act_slot < n->n_in ? n->in[r->act_slot] : -1;
+    int wt = r->weight_slot < n->n_in ? n->in[r->weight_slot] : -1;
+    if (act < 0 || wt < 0) return 0.0;
+    return (double)input_params(s, act).scale * nq_weight_scale_max(&s->f->tensors[wt]) / NQ_MAX_EFFECTIVE_SCALE;
+  }
+  if (r->kind != NQ_Q_FREE || r->output_not_quantized) return 0.0;
+  double largest = 0.0, product = 1.0;
+  int k_data = 0;
+  for (int k = 0; k < n->n_in; k++) {
+    int t = n->in[k];
+    if (t < 0 || !nq_quant_is_data_input(n, k) || s->f->tensors[t].type != NQ_FLOAT32) continue;
+    double sc = input_params(s, t).scale;
+    if (sc > largest) largest = sc;
+    if (k_data++ < 2) product *= sc;
+  }
+  if (nq_op_multiplies_inputs(n->op) && k_data >= 2 && product > largest) largest = product;
+  return largest / NQ_MAX_EFFECTIVE_SCALE;
+}
+
+/* Widen output ranges until every multiplier is representable; a widening
+ * raises the scales later layers see, so repeat (each round only grows
+ * scales; a few rounds settle any real graph). */
+static void enforce_representable(qstate *s) {
+  const nq_graph *f = s->f;
+  char lb[192];
+  for (int round = 0; round < 8; round++) {
+    bool changed = false;
+    for (int i = 0; i < f->n_nodes; i++) {
+      const nq_node *n = &f->nodes[i];
+      if (n->n_out < 1 || !is_float_activation(f, n->out[0]) || node_is_float_fallback(s, n)) continue;
+      cluster_info *c = &s->cl[find(s, n->out[0])];
+      double need = needed_out_scale(s, i);
+      if (c->fixed || !isfinite(need) || !(need > (double)c->params.scale)) continue;
+      float lo = c->min < 0.0f ? c->min : 0.0f, hi = c->max > 0.0f ? c->max : 0.0f;
+      if (!c->has_range || !(hi > lo)) {
+        lo = 0.0f;
+        hi = 1.0f; /* what nq_affine_from_range makes of an all-zero range */
+      }
+      float was = c->params.scale, grow = (float)(need / (double)c->params.scale * 1.001);
+      lo *= grow;
+      hi *= grow;
+      nq_range_sanitize(&lo, &hi);
+      c->min = lo;
+      c->max = hi;
+      c->has_range = true;
+      c->params = nq_affine_from_range(lo, hi, -128, 127);
+      if (c->params.scale <= was) continue; /* clamped at float's limit: nothing more to gain */
+      warnf(s, "%s: output range widened to [%g, %g] (scale %g -> %g): at the old scale its int8 multiplier "
+            "(input and weight scales over the output's) exceeds 2^30",
+            layer_label(f, i, lb, sizeof lb), (double)lo, (double)hi, (double)was, (double)c->params.scale);
+      changed = true;
+    }
+    if (!changed) break;
+  }
 }
 
 /* Decide every activation's parameters: seed clusters from ranges, impose
@@ -208,9 +318,12 @@ static nq_status plan_clusters(qstate *s, nq_error *err) {
       if (used)
         return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: tensor %s has no calibrated range",
                        f->source ? f->source : "model", nq_tensor_label(f, t, tb, sizeof tb));
+    } else {
+      warn_degenerate(s, t, c);
     }
     c->params = nq_affine_from_range(c->min, c->max, -128, 127);
   }
+  enforce_representable(s);
   return NQ_OK;
 }
 
@@ -354,8 +467,6 @@ static nq_status emit_fallback(qstate *s, int i, nq_error *err) {
                    "(--allow-float-fallback keeps it in float, off the NPU)",
                    f->source ? f->source : "", f->source ? ": " : "", nq_node_label(f, i, nb, sizeof nb),
                    nq_op_name(n->op));
-  warnf(s, "%s stays float32 (no int8 form): it will run on the CPU, not the NPU",
-        nq_node_label(f, i, nb, sizeof nb));
   int *in = malloc(sizeof(int) * (size_t)(n->n_in + 1));
   int *out = malloc(sizeof(int) * (size_t)(n->n_out + 1));
   if (!in || !out) {
@@ -399,7 +510,13 @@ static nq_status emit_fallback(qstate *s, int i, nq_error *err) {
       out[k] = s->tmap[t];
     }
   }
-  if (st == NQ_OK && emit_node(s, n->op, n->name, n->n_in, in, n->n_out, out, &n->p, err) < 0) st = err->code;
+  int id = st == NQ_OK ? emit_node(s, n->op, n->name, n->n_in, in, n->n_out, out, &n->p, err) : -1;
+  if (st == NQ_OK && id < 0) st = err->code;
+  /* Numbered as in the int8 model (the NPU report's and inspect's numbers),
+   * not the float graph's: DEQUANTIZE nodes come before it. */
+  if (st == NQ_OK)
+    warnf(s, "%s stays float32 (no int8 form): it will run on the CPU, not the NPU",
+          nq_node_label(s->q, id, nb, sizeof nb));
   for (int k = 0; k < n->n_out && st == NQ_OK; k++) {
     int t = n->out[k];
     if (f->tensors[t].type != NQ_FLOAT32) continue;
@@ -429,10 +546,15 @@ static nq_status emit_quantized(qstate *s, int i, nq_error *err) {
     const float *bias = NULL;
     int bt = r->bias_slot < n->n_in ? n->in[r->bias_slot] : -1;
     if (bt >= 0 && f->tensors[bt].data && f->tensors[bt].type == NQ_FLOAT32) bias = (const float *)f->tensors[bt].data;
+    int n_zero = 0;
     st = nq_quant_weight_scales(f, wt, per_channel ? r->weight_axis : -1, bias,
                                 bt >= 0 ? (int)nq_tensor_elems(&f->tensors[bt]) : 0, input_params(s, act).scale,
-                                &w_scales, &n_w, err);
+                                &w_scales, &n_w, &n_zero, err);
     if (st != NQ_OK) return nq_prefix(err, "%s: ", nq_node_label(f, i, nb, sizeof nb));
+    if (n_zero) {
+      if (s->zero_layers++ == 0) layer_label(f, i, s->first_zero_layer, sizeof s->first_zero_layer);
+      s->zero_channels += n_zero;
+    }
   }
   int *in = malloc(sizeof(int) * (size_t)(n->n_in + 1));
   int *out = malloc(sizeof(int) * (size_t)(n->n_out + 1));
@@ -612,6 +734,11 @@ nq_status nq_quantize_graph(const nq_graph *f, const nq_ranges *r, const nq_qopt
   if (st == NQ_OK) st = emit_inputs(&s, q_in, err);
   for (int i = 0; i < f->n_nodes && st == NQ_OK; i++)
     st = node_is_float_fallback(&s, &f->nodes[i]) ? emit_fallback(&s, i, err) : emit_quantized(&s, i, err);
+  if (st == NQ_OK && s.zero_channels)
+    warnf(&s, "%d weight channel%s in %d layer%s (first %s) %s all zero (pruned or dead): %s the finest other "
+          "channel's scale, so %s bias keeps its precision", s.zero_channels, s.zero_channels == 1 ? "" : "s",
+          s.zero_layers, s.zero_layers == 1 ? "" : "s", s.first_zero_layer, s.zero_channels == 1 ? "is" : "are",
+          s.zero_channels == 1 ? "it gets" : "they get", s.zero_channels == 1 ? "its" : "their");
   if (st == NQ_OK) st = emit_outputs(&s, q_out, err);
   if (st == NQ_OK) st = nq_graph_set_io(s.q, f->n_inputs, q_in, f->n_outputs, q_out, err);
   if (st == NQ_OK) st = copy_signatures(&s, q_in, q_out, err);

@@ -29,7 +29,7 @@ static void axis_split(const nq_tensor *x, int axis, size_t *outer, size_t *ch, 
 }
 
 nq_status nq_quant_weight_scales(const nq_graph *f, int wt, int axis, const float *bias, int n_bias,
-                                 float s_in, float **scales, int *n, nq_error *err) {
+                                 float s_in, float **scales, int *n, int *n_zero, nq_error *err) {
   const nq_tensor *x = &f->tensors[wt];
   char tb[96];
   const float *w = (const float *)x->data;
@@ -54,8 +54,22 @@ nq_status nq_quant_weight_scales(const nq_graph *f, int wt, int axis, const floa
         }
         if (v > absmax) absmax = v;
       }
-    s[c] = nq_symmetric_scale(absmax);
+    s[c] = absmax > 0.0f ? nq_symmetric_scale(absmax) : 0.0f;
   }
+  /* An all-zero channel (pruned, dead) computes its bias alone, which is
+   * quantized at s_in * s_w: give it the finest scale of its neighbours
+   * (1/127, as for weights in [-1, 1], when every channel is zero) rather
+   * than 1, which rounded a bias to whole input steps. */
+  float finest = 0.0f;
+  for (size_t c = 0; c < ch; c++)
+    if (s[c] > 0.0f && (finest == 0.0f || s[c] < finest)) finest = s[c];
+  if (finest == 0.0f) finest = 1.0f / 127.0f;
+  int zeros = 0;
+  for (size_t c = 0; c < ch; c++)
+    if (s[c] == 0.0f) {
+      s[c] = finest;
+      zeros++;
+    }
   /* Bias-driven widening: keep |bias / (s_in * s_w)| within half of int32
    * so the accumulator has headroom (tiny weights after BN folding). */
   if (bias && s_in > 0) {
@@ -72,6 +86,7 @@ nq_status nq_quant_weight_scales(const nq_graph *f, int wt, int axis, const floa
   }
   *scales = s;
   *n = (int)ch;
+  if (n_zero) *n_zero = zeros;
   return NQ_OK;
 }
 

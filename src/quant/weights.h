@@ -14,9 +14,11 @@
 /* Weight scales of float constant `wt`: per channel along `axis`, or one
  * scale when axis < 0. When a bias (n_bias values, one per channel) would
  * not fit in the middle half of int32 at s_in * s_w[c], s_w[c] is widened
- * (TF's AdjustWeightsForBiasScale). *scales is malloc'd, *n its length. */
+ * (TF's AdjustWeightsForBiasScale). *scales is malloc'd, *n its length.
+ * An all-zero channel gets the smallest scale of the others (1/127 when all
+ * are zero); *n_zero (may be NULL) counts them. */
 nq_status nq_quant_weight_scales(const nq_graph *f, int wt, int axis, const float *bias, int n_bias,
-                                 float s_in, float **scales, int *n, nq_error *err);
+                                 float s_in, float **scales, int *n, int *n_zero, nq_error *err);
 
 int nq_quant_add_weights(nq_graph *q, const nq_graph *f, int wt, const float *scales, int n, int axis,
                          nq_error *err);

@@ -91,6 +91,30 @@ static bool classifier_shaped(const nq_tensor *x) {
   return false;
 }
 
+/* Class scores, where "the same top-1" means something: a SOFTMAX or
+ * LOG_SOFTMAX result (through reshapes and (de)quantization), the model's
+ * only output (a plain classifier's logits), or any output when labels are
+ * given. Landmarks, boxes and other regression heads beside other outputs
+ * are not: their largest element is no decision. */
+static bool class_scores(const nq_graph *g, int t, bool labels) {
+  if (!classifier_shaped(&g->tensors[t])) return false;
+  if (labels || g->n_outputs == 1) return true;
+  for (int hops = 0; hops < 8; hops++) {
+    int p = -1;
+    for (int i = 0; i < g->n_nodes && p < 0; i++)
+      for (int k = 0; k < g->nodes[i].n_out; k++)
+        if (g->nodes[i].out[k] == t) p = i;
+    if (p < 0) return false;
+    const nq_node *n = &g->nodes[p];
+    if (n->op == NQ_OP_SOFTMAX || n->op == NQ_OP_LOG_SOFTMAX) return true;
+    bool passes = n->op == NQ_OP_RESHAPE || n->op == NQ_OP_SQUEEZE || n->op == NQ_OP_EXPAND_DIMS ||
+                  n->op == NQ_OP_QUANTIZE || n->op == NQ_OP_DEQUANTIZE;
+    if (!passes || n->n_in < 1 || n->in[0] < 0) return false;
+    t = n->in[0];
+  }
+  return false;
+}
+
 /* The test model's tensor for a reference tensor: the same name, or the
  * name with "_int8" (what the quantizer calls the int8 tensor behind a
  * float/uint8 model boundary). */
@@ -106,12 +130,13 @@ static int find_by_name(const nq_graph *g, const char *name) {
   return t;
 }
 
-static void init_metric(nq_metrics *m, const nq_graph *rg, int tr, const nq_graph *tg, int tt) {
+static void init_metric(nq_metrics *m, const nq_graph *rg, int tr, const nq_graph *tg, int tt, bool labels) {
   memset(m, 0, sizeof *m);
   m->tensor_ref = tr;
   m->tensor_test = tt;
   snprintf(m->name, sizeof m->name, "%s", rg->tensors[tr].name ? rg->tensors[tr].name : "?");
-  m->classifier = classifier_shaped(&rg->tensors[tr]);
+  m->class_shaped = classifier_shaped(&rg->tensors[tr]);
+  m->classifier = class_scores(rg, tr, labels);
   const nq_tensor *x = &tg->tensors[tt];
   m->scale = x->q.n > 0 ? x->q.scale[0] : 0.0f;
 }
@@ -152,7 +177,7 @@ nq_status nq_compare_models(const nq_graph *rg, const nq_graph *tg, const nq_sam
   out->n_outputs = rg->n_outputs;
   out->outputs = calloc((size_t)(rg->n_outputs ? rg->n_outputs : 1), sizeof(nq_metrics));
   if (!out->outputs) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
-  for (int i = 0; i < rg->n_outputs; i++) init_metric(&out->outputs[i], rg, rg->outputs[i], tg, tg->outputs[i]);
+  for (int i = 0; i < rg->n_outputs; i++) init_metric(&out->outputs[i], rg, rg->outputs[i], tg, tg->outputs[i], labels != NULL);
   if (per_tensor) {
     out->tensors = calloc((size_t)(rg->n_tensors ? rg->n_tensors : 1), sizeof(nq_metrics));
     if (!out->tensors) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
@@ -161,7 +186,7 @@ nq_status nq_compare_models(const nq_graph *rg, const nq_graph *tg, const nq_sam
       if (x->data || x->type != NQ_FLOAT32) continue;
       int tt = find_by_name(tg, x->name);
       if (tt < 0 || nq_tensor_elems(&tg->tensors[tt]) != nq_tensor_elems(x)) continue;
-      init_metric(&out->tensors[out->n_tensors++], rg, t, tg, tt);
+      init_metric(&out->tensors[out->n_tensors++], rg, t, tg, tt, false);
     }
   }
 

@@ -9,7 +9,9 @@
  *  - SQNR = 10 log10(sum ref^2 / sum (ref - test)^2) in dB (higher is better;
  *    +inf when identical);
  *  - max |ref - test|, RMSE, and RMSE / scale (error in quantization steps);
- *  - top-1 agreement for classifier-shaped outputs ([1, N] or [N], N > 1).
+ *  - top-1 agreement for class scores: outputs shaped [1, N] or [N], N > 1,
+ *    that come from a SOFTMAX/LOG_SOFTMAX, or are the model's only output,
+ *    or any such output when labels are given (not for landmarks or boxes).
  */
 #ifndef NQ_REPORT_COMPARE_H
 #define NQ_REPORT_COMPARE_H
@@ -23,7 +25,8 @@ typedef struct nq_metrics {
   double sum_ref2, sum_err2, max_abs;
   size_t count;
   float scale; /* test tensor's quantization scale, 0 if float */
-  bool classifier;
+  bool classifier;   /* class scores: top-1 figures are kept */
+  bool class_shaped; /* shaped [1, N] / [N] (N > 1), class scores or not */
   int top1_agree, n_samples;
   int ref_correct, test_correct; /* top-1 equal to the label (when labels are given) */
 } nq_metrics;

@@ -5,7 +5,8 @@
  *    both models on the same samples (SQNR, max |err|, RMSE, top-1);
  *  - a model against itself is exact (+inf dB, error 0, full agreement);
  *  - the NPU result outlives its model and agrees with the node list;
- *  - every bad argument is an nq_status with a message, never a crash.
+ *  - every bad argument is an nq_status with a message, never a crash;
+ *  - convert with bias correction reports its progress, layer by layer.
  */
 #include <math.h>
 #include <string.h>
@@ -207,6 +208,43 @@ static void test_npu(void) {
   nq_model_free(m);
 }
 
+typedef struct progress_log {
+  int calls, last_done, last_total, in_order;
+  char stage[64];
+} progress_log;
+
+static void on_progress(void *user, const char *stage, int done, int total) {
+  progress_log *p = user;
+  p->in_order &= done == p->last_done + 1 && (p->calls == 0 || total == p->last_total);
+  p->calls++;
+  p->last_done = done;
+  p->last_total = total;
+  snprintf(p->stage, sizeof p->stage, "%s", stage);
+}
+
+static void test_bias_correct_progress(const nq_model *fm, const float *data) {
+  nq_convert_options o;
+  nq_convert_options_init(&o);
+  o.bias_correct = 1;
+  progress_log log = {.in_order = 1};
+  o.progress = on_progress;
+  o.progress_user = &log;
+  nq_error err;
+  nq_model *qm = NULL;
+  CHECKF(nq_convert_arrays(fm, data, N_SAMPLES, &o, &qm, &err) == NQ_OK, "%s", err.msg);
+  int weighted = 0;
+  for (int i = 0; qm && i < nq_model_num_nodes(qm); i++) {
+    nq_node_info n;
+    CHECK(nq_model_node(qm, i, &n, &err) == NQ_OK);
+    weighted += !strcmp(n.op, "CONV_2D") || !strcmp(n.op, "DEPTHWISE_CONV_2D") || !strcmp(n.op, "FULLY_CONNECTED");
+  }
+  CHECKF(weighted > 0 && log.calls == weighted && log.last_done == weighted && log.last_total == weighted &&
+             log.in_order && !strcmp(log.stage, "bias correction"),
+         "bias correction progress: %d calls, last %d/%d, in order %d, stage '%s'; %d weighted layers", log.calls,
+         log.last_done, log.last_total, log.in_order, log.stage, weighted);
+  nq_model_free(qm);
+}
+
 int main(void) {
   nq_model *m = load_demo();
   CHECK(m != NULL);
@@ -220,6 +258,7 @@ int main(void) {
   nq_rng rng = {12345};
   for (size_t i = 0; data && i < per * N_SAMPLES; i++) data[i] = nq_rng_uniform(&rng, 0.0f, 1.0f);
   if (data) test_compare(m, data, per);
+  if (data) test_bias_correct_progress(m, data);
   free(data);
   nq_model_free(m);
   test_npu();

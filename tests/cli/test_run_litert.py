@@ -2,8 +2,10 @@
 """`npuquant run` against LiteRT (TFLite's own interpreter, via
 tests/oracles/litert_run.mjs): the same .npy inputs through both, outputs
 compared. Float models: relative 1e-5 (different summation order only).
-int8 models: at most 1 step per element for a few-op model (LiteRT's XNNPACK
-rounds once, TFLite's reference kernels twice; see docs ORACLES.md).
+int8 models: `run` defaults to single rounding, what LiteRT runs (XNNPACK
+rounds once, TFLite's reference kernels twice; see docs ORACLES.md), so its
+outputs equal LiteRT's to the step, and it says so on stdout; with
+--double-rounding a whole int8 network (ResNet-8) differs by some steps.
 Exit 77 when node or LiteRT.js is not installed."""
 import os
 import sys
@@ -19,14 +21,18 @@ T = Checks("cli_run_vs_litert")
 rng = np.random.default_rng(3)
 
 
-def compare(rel, arrays, check):
+def compare(rel, arrays, check, extra=()):
     path = model(rel)
     with tempfile.TemporaryDirectory() as d:
         ins = []
         for k, a in enumerate(arrays):
             ins.append(os.path.join(d, "in%d.npy" % k))
             np.save(ins[-1], a)
-        r = cli("run", path, *sum((["-i", p] for p in ins), []), "-o", os.path.join(d, "ours"))
+        r = cli("run", path, *sum((["-i", p] for p in ins), []), "-o", os.path.join(d, "ours"), *extra)
+        if check is not float_close:
+            mode = "double" if "--double-rounding" in extra else "single"
+            T.check("int8 arithmetic: %s rounding" % mode in r.stdout,
+                    "%s: run names the rounding (%s) on stdout: %r" % (rel, mode, r.stdout))
         try:
             refs, err = oracles.run("litert", path, ins, timeout=120), None
         except oracles.OracleSkip as e:
@@ -53,14 +59,22 @@ def float_close(ours, ref):
     return err <= 1e-5 * scale, "max |diff| %.3g (scale %.3g)" % (err, scale)
 
 
-def within_one_step(ours, ref):
+def identical(ours, ref):
     err = oracles.max_steps(ours, ref)
-    return err <= 1, "max |diff| %d steps" % err
+    return err == 0, "max |diff| %d steps (the default rounding is LiteRT's)" % err
+
+
+def double_differs(ours, ref):
+    err = oracles.max_steps(ours, ref)
+    return err > 0, "--double-rounding: max |diff| %d steps (the modes differ)" % err
 
 
 for x in [-1.5, 0.0, 0.75, 3.0, 6.2]:
     compare("tflm-history/hello_world_old/hello_world_no_quant.tflite", [np.array([[x]], np.float32)], float_close)
 compare("tflite2onnx-ops/conv.float32.tflite", [rng.standard_normal((1, 32, 32, 8)).astype(np.float32)], float_close)
 for q in [-128, -60, 0, 77, 127]:
-    compare("tflm-history/hello_world_old/hello_world.tflite", [np.array([[q]], np.int8)], within_one_step)
+    compare("tflm-history/hello_world_old/hello_world.tflite", [np.array([[q]], np.int8)], identical)
+x8 = rng.integers(-128, 128, (1, 32, 32, 3)).astype(np.int8)
+compare("mlperf-tiny-ic-resnet8/pretrainedResnet_quant.tflite", [x8], identical)
+compare("mlperf-tiny-ic-resnet8/pretrainedResnet_quant.tflite", [x8], double_differs, ["--double-rounding"])
 T.finish()

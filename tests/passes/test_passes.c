@@ -4,6 +4,7 @@
  * 1e-5), and the op counts show what was folded; cases where folding would
  * be wrong (two readers, a model output in the middle) stay untouched.
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,43 @@ static nq_graph *build_concat_relu(void) {
   return b.g;
 }
 
+/* input [1,8,8,2] -> act -> PAD/PADV2 (H, W pads `pads`, value `pv`) -> MAX_POOL 3x3 /2 VALID. */
+static nq_graph *build_pad_pool(nq_op act_op, nq_op pad_op, float pv, const int32_t pads[4]) {
+  builder b = {.g = nq_graph_new(), .rng = {5}};
+  int32_t in_shape[4] = {1, 8, 8, 2}, ps[2] = {4, 2}, pd[8] = {0, 0, pads[0], pads[1], pads[2], pads[3], 0, 0};
+  int x = nq_graph_add_tensor(b.g, "input", NQ_FLOAT32, 4, in_shape, &b.err);
+  int a = pg_act(&b, "act"), padded = pg_act(&b, "padded"), out = pg_act(&b, "pool");
+  pg_node(&b, act_op, "act", 1, (int[]){x}, a, NULL);
+  int pt = nq_graph_add_tensor(b.g, "pads", NQ_INT32, 2, ps, &b.err);
+  CHECK(nq_tensor_copy_data(b.g, pt, pd, sizeof pd, &b.err) == NQ_OK);
+  int vt = nq_graph_add_tensor(b.g, "padval", NQ_FLOAT32, 0, NULL, &b.err);
+  CHECK(nq_tensor_copy_data(b.g, vt, &pv, sizeof pv, &b.err) == NQ_OK);
+  pg_node(&b, pad_op, "pad", pad_op == NQ_OP_PADV2 ? 3 : 2, (int[]){a, pt, vt}, padded, NULL);
+  nq_op_params mp = nq_op_params_default();
+  mp.padding = NQ_PAD_VALID;
+  mp.filter_h = mp.filter_w = 3;
+  mp.stride_h = mp.stride_w = 2;
+  pg_node(&b, NQ_OP_MAX_POOL_2D, "pool", 1, (int[]){padded}, out, &mp);
+  CHECK(nq_graph_set_io(b.g, 1, &x, 1, &out, &b.err) == NQ_OK);
+  CHECKF(nq_graph_infer_shapes(b.g, true, &b.err) == NQ_OK, "%s", b.err.msg);
+  return b.g;
+}
+
+/* Folds into a SAME pool (and gives the same outputs) exactly when `folds`. */
+static void check_pad_pool(nq_op act_op, nq_op pad_op, float pv, const int32_t pads[4], bool folds) {
+  nq_error err = {0};
+  nq_graph *ref = build_pad_pool(act_op, pad_op, pv, pads), *opt = build_pad_pool(act_op, pad_op, pv, pads);
+  CHECKF(nq_passes_optimize(opt, &err) == NQ_OK, "%s", err.msg);
+  CHECKF(nq_graph_verify(opt, &err) == NQ_OK, "%s", err.msg);
+  const nq_node *pool = pg_find_op(opt, NQ_OP_MAX_POOL_2D);
+  int pads_left = pg_count_op(opt, NQ_OP_PAD) + pg_count_op(opt, NQ_OP_PADV2);
+  CHECKF(pool && pads_left == (folds ? 0 : 1) && pool->p.padding == (folds ? NQ_PAD_SAME : NQ_PAD_VALID),
+         "%s %s %g pads %d,%d,%d,%d: %d pads left", nq_op_name(act_op), nq_op_name(pad_op), (double)pv, pads[0],
+         pads[1], pads[2], pads[3], pads_left);
+  double e = pg_run_compare(ref, opt, -2, 2); /* frees both graphs */
+  CHECKF(e == 0.0, "pad into pool: relative error %g", e);
+}
+
 int main(void) {
   nq_error err = {0};
   /* The chain: everything foldable folds. */
@@ -140,5 +178,16 @@ int main(void) {
   CHECKF(nq_passes_optimize(cat, &err) == NQ_OK, "%s", err.msg);
   CHECK(pg_count_op(cat, NQ_OP_RELU) == 1 && pg_find_op(cat, NQ_OP_CONCATENATION)->p.act == NQ_ACT_NONE);
   nq_graph_free(cat);
+
+  /* A pad that only feeds a max pool becomes the pool's SAME padding when the
+   * pads are SAME's (0 before, 1 after for 3x3 /2 on 8) and the value can
+   * never win; ONNX-style pads (1 before) or a zero pad over negatives stay. */
+  const int32_t same_pads[4] = {0, 1, 0, 1}, onnx_pads[4] = {1, 1, 1, 1};
+  check_pad_pool(NQ_OP_HARD_SWISH, NQ_OP_PADV2, -FLT_MAX, same_pads, true);
+  check_pad_pool(NQ_OP_HARD_SWISH, NQ_OP_PADV2, -INFINITY, same_pads, true);
+  check_pad_pool(NQ_OP_RELU, NQ_OP_PAD, 0.0f, same_pads, true);
+  check_pad_pool(NQ_OP_HARD_SWISH, NQ_OP_PAD, 0.0f, same_pads, false);
+  check_pad_pool(NQ_OP_HARD_SWISH, NQ_OP_PADV2, -1.0f, same_pads, false);
+  check_pad_pool(NQ_OP_HARD_SWISH, NQ_OP_PADV2, -FLT_MAX, onnx_pads, false);
   return nq_test_finish("test_passes");
 }

@@ -61,9 +61,11 @@ with tempfile.TemporaryDirectory() as tmp:
           f"run(keep_tensors=True) returns all {len(inter)} non-constant tensors, equal to `npuquant run --tensors`")
     check(np.array_equal(y_sr[0], np.load(os.path.join(tmp, "yq.out0.npy"))),
           "run(single_rounding=True) equals `npuquant run --single-rounding`")
-    _, v_double = q.run([xq], keep_tensors=True)
-    check(any(not np.array_equal(v_double[k], values[k]) for k in values) and np.array_equal(q.run([xq])[0], yq),
-          "a later default run is double rounding again (some intermediates differ)")
+    _, v_double = q.run([xq], single_rounding=False, keep_tensors=True)
+    check(any(not np.array_equal(v_double[k], values[k]) for k in values) and np.array_equal(q.run([xq])[0], yq)
+          and np.array_equal(q.run([xq])[0], y_sr[0]),
+          "single rounding is the default; single_rounding=False reaches a double-rounding session "
+          "(some intermediates differ)")
     check(m.source == MODEL and q.source == MODEL, "Model.source: the file (the int8 model keeps its float source)")
     check([n["op"] for n in q.nodes][0] == "CONV_2D" and sum(o["count"] for o in q.ops) == len(q.nodes),
           "Model.nodes / Model.ops describe the operators")

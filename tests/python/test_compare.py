@@ -190,6 +190,9 @@ def main():
         check(same["sqnr_db"] == math.inf and same["max_abs_error"] == 0 and same["top1_agree"] == 3,
               "a model against itself: inf dB, no error, full agreement")
         single = npuquant.compare(fm, qm, ev, single_rounding=True)["outputs"][0]
+        check(npuquant.compare(fm, qm, ev[:2])["int8_rounding"] == "single"
+              and npuquant.compare(fm, qm, ev[:2], single_rounding=False)["int8_rounding"] == "double",
+              "the result names its int8 rounding (single by default, as `npuquant compare`)")
         check(math.isfinite(single["sqnr_db"]) and "tensors" not in npuquant.compare(fm, qm, ev[:2]),
               "single rounding runs; no per-layer list unless asked")
         check(npuquant.compare(MODEL, qm, ev[:2])["outputs"][0]["samples"] == 2, "a path works as a model")

@@ -150,14 +150,22 @@ static const char *name(void *ctx, int sample) {
   return nq_dataset_name(d->ds[0], (size_t)sample);
 }
 
-static void progress(void *ctx, int done, int total) {
-  cli_data *d = ctx;
+static void bar(const cli_data *d, const char *what, int done, int total) {
   if (!d->tty) return;
   int width = 30, filled = total ? (int)((long)done * width / total) : width;
-  fprintf(stderr, "\r%-12s [%.*s%*s] %d/%d", d->what, filled, "##############################", width - filled,
+  fprintf(stderr, "\r%-12s [%.*s%*s] %d/%d", what, filled, "##############################", width - filled,
           "", done, total);
   if (done == total) fputc('\n', stderr);
   fflush(stderr);
+}
+
+static void progress(void *ctx, int done, int total) {
+  const cli_data *d = ctx;
+  bar(d, d->what, done, total);
+}
+
+void cli_data_stage_progress(void *ctx, const char *stage, int done, int total) {
+  if (ctx) bar(ctx, stage, done, total);
 }
 
 nq_status cli_data_open(const cli_data_opts *o, const char *const *paths, int n_paths, const nq_model *m,

@@ -70,6 +70,9 @@ typedef struct cli_data cli_data;
 nq_status cli_data_open(const cli_data_opts *o, const char *const *paths, int n_paths, const nq_model *m,
                         const char *what, cli_data **out, nq_sample_source *src, nq_error *err);
 void cli_data_close(cli_data *d);
+/* The same progress line for a later stage of convert (nq_convert_options
+ * progress; ctx is the calibration data's cli_data). */
+void cli_data_stage_progress(void *ctx, const char *stage, int done, int total);
 /* The preprocessing actually used for input 0 (after defaults). */
 const nq_preprocess *cli_data_preprocess(const cli_data *d);
 int cli_data_has_images(const cli_data *d);

@@ -65,6 +65,8 @@ static void print_figures_row(const nq_compare_figures *m, bool labels) {
     snprintf(sq, sizeof sq, "%.2f dB", sqnr);
   if (m->classifier && m->samples)
     snprintf(t1, sizeof t1, "%.1f%% (%d/%d)", 100.0 * m->top1_agree / m->samples, m->top1_agree, m->samples);
+  else if (m->class_shaped)
+    snprintf(t1, sizeof t1, "- (not class scores)");
   if (labels && m->classifier && m->samples)
     snprintf(acc, sizeof acc, "  float %.2f%%, int8 %.2f%%", 100.0 * m->ref_correct / m->samples,
              100.0 * m->test_correct / m->samples);
@@ -187,6 +189,7 @@ static void print_json(const cli_report *r) {
   }
   if (r->npu_target) cli_report_npu_json(&j, r->int8_model, r->npu_target);
   json_int(&j, "eval_samples", r->n_samples);
+  json_string(&j, "int8_rounding", r->single_rounding ? "single" : "double");
   json_bool(&j, "eval_is_calibration_set", r->eval_is_calibration);
   json_begin_array(&j, "outputs");
   nq_compare_figures fig;
@@ -224,13 +227,12 @@ void cli_report_print(const cli_report *r, int json) {
     printf("  time     load %.3f s, calibrate %.3f s, quantize %.3f s, write %.3f s, evaluate %.3f s\n",
            r->times->load, r->times->calibrate, r->times->quantize, r->times->write, r->times->evaluate);
   if (!r->cmp) return;
-  printf("  int8 vs float on %d %s sample%s%s:\n", r->n_samples,
+  printf("  int8 vs float on %d %s sample%s%s, int8 arithmetic in %s:\n", r->n_samples,
          r->eval_is_calibration ? "calibration" : "evaluation", r->n_samples == 1 ? "" : "s",
-         r->eval_is_calibration && !strcmp(r->command, "convert")
-             ? " (--eval-data measures on a separate set)"
-             : "");
+         r->eval_is_calibration && !strcmp(r->command, "convert") ? " (--eval-data measures on a separate set)" : "",
+         nq_rounding_name(r->single_rounding));
   printf("    %-28s %12s %11s %11s %10s  %s\n", "output", "SQNR", "max|err|", "RMSE", "RMSE/scale",
-         r->have_labels ? "top-1 agreement, accuracy vs labels" : "top-1 agreement");
+         r->have_labels ? "top-1 agreement, accuracy vs labels" : "top-1 agreement (class scores)");
   nq_compare_figures fig;
   int n_out = nq_compare_num_outputs(r->cmp), n_tensors = nq_compare_num_tensors(r->cmp);
   for (int i = 0; i < n_out; i++)

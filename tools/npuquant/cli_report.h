@@ -28,6 +28,7 @@ typedef struct cli_report {
   bool eval_is_calibration;
   bool have_labels;
   const char *npu_target; /* "imx8mp" or NULL: no NPU report */
+  int single_rounding;    /* the int8 rounding the figures were measured with */
 } cli_report;
 
 void cli_report_print(const cli_report *r, int json);

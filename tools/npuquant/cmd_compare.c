@@ -25,8 +25,9 @@ const char cmd_compare_help[] =
     "Run FLOAT (the reference) and INT8 (the model under test) on the same samples\n"
     "with npuquant's executors and print, for every output: the SQNR in dB of\n"
     "INT8's dequantized output against FLOAT's (higher is better), the largest\n"
-    "absolute error, the RMSE, the RMSE in quantization steps, and for\n"
-    "classifier-shaped outputs ([1, N]) how often both pick the same class.\n"
+    "absolute error, the RMSE, the RMSE in quantization steps, and for class\n"
+    "scores ([1, N] from a softmax, or the only output, or with --labels) how\n"
+    "often both pick the same class.\n"
     "INT8's int8/uint8 inputs are quantized from the same float samples with its\n"
     "own input parameters. Any two models with the same inputs and outputs work,\n"
     "e.g. npuquant's output against TensorFlow's own int8 model.\n"
@@ -37,8 +38,9 @@ const char cmd_compare_help[] =
     "                      is lost)\n"
     "  --labels FILE.npy   integer class labels, one per sample (in sample order):\n"
     "                      also print each model's top-1 accuracy\n"
-    "  --single-rounding   int8 arithmetic as XNNPACK, TFLM and Arm NN round\n"
-    "                      (default: TFLite's reference double rounding)\n"
+    "  --single-rounding   int8 arithmetic rounds once, as XNNPACK (what LiteRT runs\n"
+    "                      on a CPU), TFLM and Arm NN do (the default)\n"
+    "  --double-rounding   int8 arithmetic as TFLite's reference kernels\n"
     "  --threads N         worker threads (default: one per core)\n"
     "  --json              print the figures as JSON on stdout\n"
     "  -h, --help          show this text\n"
@@ -50,7 +52,7 @@ const char cmd_compare_help[] =
     "Exit codes: 0 ok, 1 bad model or data, 2 usage error, 3 unsupported model\n"
     "feature, 4 internal error.\n";
 
-enum { OPT_TENSORS = 256, OPT_LABELS, OPT_SINGLE, OPT_THREADS, OPT_JSON };
+enum { OPT_TENSORS = 256, OPT_LABELS, OPT_SINGLE, OPT_THREADS, OPT_JSON, OPT_DOUBLE };
 
 typedef struct compare_args {
   const char *ref, *test, *labels;
@@ -64,6 +66,7 @@ static int parse_args(int argc, char **argv, compare_args *a) {
       {"tensors", no_argument, NULL, OPT_TENSORS},
       {"labels", required_argument, NULL, OPT_LABELS},
       {"single-rounding", no_argument, NULL, OPT_SINGLE},
+      {"double-rounding", no_argument, NULL, OPT_DOUBLE},
       {"threads", required_argument, NULL, OPT_THREADS},
       {"json", no_argument, NULL, OPT_JSON},
       {"help", no_argument, NULL, 'h'},
@@ -91,6 +94,7 @@ static int parse_args(int argc, char **argv, compare_args *a) {
       case OPT_TENSORS: a->tensors = 1; break;
       case OPT_LABELS: a->labels = optarg; break;
       case OPT_SINGLE: a->single_rounding = 1; break;
+      case OPT_DOUBLE: a->single_rounding = 0; break;
       case OPT_THREADS:
         if (cli_parse_int(optarg, 0, 1024, &a->threads) != 0)
           rc = cli_usage_error("compare", "--threads expects 0..1024, got '%s'", optarg);
@@ -149,6 +153,7 @@ static nq_status load_labels(const char *path, int32_t **out, size_t *n, nq_erro
 int cmd_compare(int argc, char **argv) {
   compare_args a;
   memset(&a, 0, sizeof a);
+  a.single_rounding = NQ_DEFAULT_SINGLE_ROUNDING;
   cli_data_init(&a.data);
   int rc = parse_args(argc, argv, &a);
   if (rc == -2) return CLI_OK;
@@ -195,6 +200,7 @@ int cmd_compare(int argc, char **argv) {
         .cmp = cmp,
         .n_samples = src.n_samples,
         .have_labels = labels != NULL,
+        .single_rounding = co.single_rounding,
     };
     cli_report_print(&rep, a.json);
   }

@@ -275,6 +275,7 @@ int cmd_convert(int argc, char **argv) {
   nq_compare_options co;
   memset(&co, 0, sizeof co);
   co.num_threads = (int)a.threads;
+  co.single_rounding = NQ_DEFAULT_SINGLE_ROUNDING; /* evaluate as the target runs it */
   a.q.num_threads = (int)a.threads;
 
   cli_data *calib = NULL, *eval = NULL;
@@ -284,6 +285,8 @@ int cmd_convert(int argc, char **argv) {
   nq_convert_stats rep = {.struct_size = sizeof rep};
   if (st == NQ_OK) {
     choose_uint8_mapping(&a, calib, fm);
+    a.q.progress = cli_data_stage_progress;
+    a.q.progress_user = calib;
     st = nq_convert_source(fm, &csrc, &a.q, &qm, &rep, &err);
   }
   times.calibrate = rep.seconds_calibrate;
@@ -330,6 +333,7 @@ int cmd_convert(int argc, char **argv) {
         .n_samples = a.n_eval > 0 ? esrc.n_samples : csrc.n_samples,
         .eval_is_calibration = a.n_eval == 0,
         .npu_target = a.npu,
+        .single_rounding = co.single_rounding,
     };
     cli_report_print(&report, a.json);
   }

@@ -24,7 +24,7 @@
 const char cmd_run_help[] =
     "Usage: npuquant run MODEL -i IN.npy [-i IN2.npy ...] -o PREFIX\n"
     "                    [--tensors DIR] [--repeat N] [--threads N] [--reference]\n"
-    "                    [--single-rounding]\n"
+    "                    [--single-rounding | --double-rounding]\n"
     "\n"
     "Run MODEL (a float or int8 .tflite, or any float model npuquant reads:\n"
     "Keras .h5/.keras, SavedModel folder, frozen .pb, ONNX) on inputs read from\n"
@@ -51,8 +51,11 @@ const char cmd_run_help[] =
     "                      'min A ms, median B ms per inference' (model loading\n"
     "                      and planning excluded); outputs come from the last run\n"
     "  --threads N         worker threads (default 0: one per core)\n"
-    "  --single-rounding   int8 models: round as XNNPACK, TFLM/CMSIS-NN and Arm NN\n"
-    "                      do (default: TFLite's reference double rounding)\n"
+    "  --single-rounding   int8 models: round once, as XNNPACK (what LiteRT runs\n"
+    "                      int8 models with on a CPU, e.g. the i.MX 8M Plus's\n"
+    "                      Cortex-A53), TFLM/CMSIS-NN and Arm NN do (the default)\n"
+    "  --double-rounding   int8 models: TFLite's reference kernels (a TFLite build\n"
+    "                      without XNNPACK); outputs may differ by a few steps\n"
     "  --reference         use only the plain reference kernels (slow; for\n"
     "                      checking the fast kernels)\n"
     "  -h, --help          show this text\n"
@@ -91,7 +94,7 @@ typedef struct run_args {
   cli_data_opts data; /* preprocessing for inputs given as images */
 } run_args;
 
-enum { OPT_TENSORS = 256, OPT_REPEAT, OPT_THREADS, OPT_REFERENCE, OPT_SINGLE_ROUNDING };
+enum { OPT_TENSORS = 256, OPT_REPEAT, OPT_THREADS, OPT_REFERENCE, OPT_SINGLE_ROUNDING, OPT_DOUBLE_ROUNDING };
 
 static int parse_args(int argc, char **argv, run_args *a) {
   static const struct option longopts[] = {
@@ -102,10 +105,12 @@ static int parse_args(int argc, char **argv, run_args *a) {
       {"threads", required_argument, NULL, OPT_THREADS},
       {"reference", no_argument, NULL, OPT_REFERENCE},
       {"single-rounding", no_argument, NULL, OPT_SINGLE_ROUNDING},
+      {"double-rounding", no_argument, NULL, OPT_DOUBLE_ROUNDING},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
   memset(a, 0, sizeof *a);
+  a->single_rounding = NQ_DEFAULT_SINGLE_ROUNDING;
   cli_data_init(&a->data);
   int c;
   opterr = 0;
@@ -152,6 +157,9 @@ static int parse_args(int argc, char **argv, run_args *a) {
         break;
       case OPT_SINGLE_ROUNDING:
         a->single_rounding = 1;
+        break;
+      case OPT_DOUBLE_ROUNDING:
+        a->single_rounding = 0;
         break;
       case 'h':
         return -1;
@@ -396,6 +404,7 @@ int cmd_run(int argc, char **argv) {
   if (st == NQ_OK) st = a.repeat > 0 ? run_timed(s, a.repeat, &err) : nq_session_run(s, &err);
   if (st == NQ_OK) st = write_outputs(m, s, &a, &err);
   if (st == NQ_OK && a.tensors_dir) st = dump_tensors(m, s, &a, &err);
+  if (st == NQ_OK && nq_model_is_quantized(m)) printf("int8 arithmetic: %s\n", nq_rounding_name(a.single_rounding));
 
   for (int i = 0; i < MAX_INPUTS; i++) nq_array_free(&arrays[i]);
   nq_session_free(s);

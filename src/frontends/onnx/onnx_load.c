@@ -51,13 +51,19 @@ static nq_status option_shape(ox_ctx *cx, const char *name, bool only_input, int
     if (match) {
       const char *p = colon ? colon + 1 : s;
       int r = 0;
+      if ((size_t)(s + len - p) == strlen("scalar") && !strncmp(p, "scalar", strlen("scalar"))) {
+        *rank = 0; /* NAME:scalar: a rank-0 input */
+        *found = true;
+        return NQ_OK;
+      }
       while (p < s + len) {
         char *e;
         errno = 0;
         long long v = strtoll(p, &e, 10);
         if (e == p || errno || v <= 0 || v > INT32_MAX || r >= NQ_MAX_RANK || (e < s + len && *e != 'x'))
           return nq_fail(err, NQ_ERR_INVALID_ARG,
-                         "%s: input shape option '%.*s': expected NAME:D1xD2x... with positive dimensions", cx->path,
+                         "%s: input shape option '%.*s': expected NAME:D1xD2x... with positive dimensions, or "
+                         "NAME:scalar", cx->path,
                          (int)len, s);
         dims[r++] = v;
         p = e < s + len ? e + 1 : e;
