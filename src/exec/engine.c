@@ -37,7 +37,8 @@ static nq_status classify(nq_session *s, nq_error *err) {
     size_t elems, bytes;
     if (!nq_shape_elems(x->shape, x->rank, NQ_MAX_TENSOR_ELEMS, &elems) ||
         !nq_mul_size(elems, nq_dtype_size(x->type), &bytes))
-      return nq_fail(err, NQ_ERR_NOMEM, "tensor %s: shape is negative or has more than 2^31 elements",
+      /* A shape error, not a lack of memory: no allocation was tried. */
+      return nq_fail(err, NQ_ERR_SHAPE, "tensor %s: shape is negative or has more than 2^31 elements",
                      nq_tensor_label(g, t, tb, sizeof tb));
     s->nbytes[t] = bytes;
     s->home[t] = x->data ? NQ_HOME_CONST : NQ_HOME_NONE;
