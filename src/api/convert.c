@@ -12,6 +12,7 @@
 #include "api/model_internal.h"
 #include "calib/calibrate.h"
 #include "calib/range_refine.h"
+#include "calib/range_snap.h"
 #include "core/status.h"
 #include "quant/bias_correct.h"
 #include "quant/equalize.h"
@@ -80,6 +81,8 @@ nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source 
     st = nq_refine_ranges(fm, src, &so, &co, &ranges, err);
     if (st != NQ_OK) nq_ranges_free(&ranges);
   }
+  /* The same model on every machine and kernel path (calib/range_snap.h). */
+  if (st == NQ_OK) nq_ranges_snap(&ranges);
   rep->seconds_calibrate = now_s() - t0;
   t0 = now_s();
   nq_graph *qg = NULL;
