@@ -15,8 +15,8 @@ fail() { echo "check-minimal: FAIL: $*" >&2; exit 1; }
 echo "== Core-only build in $dir (every NQ_WITH_* off)"
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release -DNQ_WITH_KERAS=OFF -DNQ_WITH_ONNX=OFF \
   -DNQ_WITH_TENSORFLOW=OFF -DNQ_WITH_IMAGES=OFF -DNQ_WITH_ZLIB=OFF -DNQ_BUILD_BENCH=OFF \
-  -DNQ_BUILD_TESTS=OFF >/dev/null
-cmake --build "$dir" -j"$jobs" --target npuquant npuquant_shared >/dev/null
+  -DNQ_BUILD_TESTS=OFF -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
+cmake --build "$dir" -j"$jobs" --target npuquant npuquant_shared npuquant_static >/dev/null
 cli=$dir/npuquant
 
 # Only the C runtime: libc, libm, libpthread (merged into libc since glibc 2.34) and the loader.
@@ -50,4 +50,26 @@ if "$cli" convert examples/fashion/fashion_cnn.onnx -d "$tmp/calib.npy" -o "$tmp
 fi
 grep -q 'configured without the frontends for ONNX' "$tmp/err" || fail "unexpected message: $(cat "$tmp/err")"
 [ ! -e "$tmp/x.tflite" ] || fail "a refused conversion left $tmp/x.tflite behind"
+# cmake --install with DESTDIR (as Yocto's cmake class runs it) and a program
+# built from the installed header and npuquant.pc alone.
+DESTDIR=$tmp/root cmake --install "$dir" >/dev/null
+pc=$(find "$tmp/root" -name npuquant.pc)
+[ -n "$pc" ] || fail "cmake --install wrote no npuquant.pc"
+cat >"$tmp/use.c" <<'C'
+#include <npuquant.h>
+#include <stdio.h>
+int main(int argc, char **argv) {
+  nq_model *m;
+  nq_error e;
+  if (argc < 2 || nq_model_load(argv[1], &m, &e) != NQ_OK) return 1;
+  printf("%d\n", nq_model_num_inputs(m));
+  nq_model_free(m);
+  return 0;
+}
+C
+# shellcheck disable=SC2046 # pkg-config prints flags to split
+cc -std=c11 "$tmp/use.c" -o "$tmp/use" $(PKG_CONFIG_SYSROOT_DIR="$tmp/root" \
+  PKG_CONFIG_LIBDIR="$(dirname "$pc")" pkg-config --cflags --libs npuquant)
+[ "$(LD_LIBRARY_PATH="$(dirname "$(dirname "$pc")")" "$tmp/use" "$model")" = 1 ] ||
+  fail "a program built with the installed npuquant.pc does not load $model"
 echo "check-minimal: OK"
