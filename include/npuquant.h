@@ -196,6 +196,10 @@ typedef struct nq_convert_options {
    * expected int8 error (see docs/quantization.md). */
   int calibration;
   double percentile; /* for calibration 1; 0 means 99.99 */
+  /* "2.9": refuse a model whose ops need a newer TensorFlow Lite release
+   * (2.4 onward; NULL: no limit). The model's minimum release is written as
+   * TensorFlow does, in "min_runtime_version" metadata, either way. */
+  const char *tflite_version;
 } nq_convert_options;
 
 void nq_convert_options_init(nq_convert_options *o);

@@ -64,7 +64,8 @@ class ConvertOptions(ctypes.Structure):
                 ("allow_float_fallback", ctypes.c_int), ("input_from_bytes", ctypes.c_int),
                 ("input_mean", ctypes.c_float), ("input_std", ctypes.c_float), ("num_threads", ctypes.c_int),
                 ("warn", WARN_FN), ("warn_user", ctypes.c_void_p), ("equalize", ctypes.c_int),
-                ("bias_correct", ctypes.c_int), ("calibration", ctypes.c_int), ("percentile", ctypes.c_double)]
+                ("bias_correct", ctypes.c_int), ("calibration", ctypes.c_int), ("percentile", ctypes.c_double),
+                ("tflite_version", ctypes.c_char_p)]
 
 
 class CompareOptions(ctypes.Structure):

@@ -18,6 +18,7 @@
 #include "quant/equalize.h"
 #include "quant/int8_rewrite.h"
 #include "quant/quantize.h"
+#include "writers/tflite/op_version_runtime.h"
 
 void nq_convert_options_init(nq_convert_options *o) {
   memset(o, 0, sizeof *o);
@@ -54,6 +55,13 @@ nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source 
   if (opts->calibration < 0 || opts->calibration > NQ_CALIB_MSE || !(co.percentile > 50 && co.percentile <= 100))
     return nq_fail(err, NQ_ERR_INVALID_ARG, "calibration method %d / percentile %g is not valid", opts->calibration,
                    co.percentile);
+  int release_cap = 0;
+  if (opts->tflite_version) {
+    release_cap = nq_tflite_parse_release(opts->tflite_version);
+    if (release_cap < NQ_TFLITE_OLDEST_CAP)
+      return nq_fail(err, NQ_ERR_INVALID_ARG, "TFLite version '%s': expected a release from 2.4 on, as 2.9 or 2.9.0",
+                     opts->tflite_version);
+  }
   nq_session_options so;
   memset(&so, 0, sizeof so);
   so.num_threads = opts->num_threads;
@@ -98,6 +106,14 @@ nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source 
       nq_model_free(*out);
       *out = NULL;
     }
+  }
+  /* What TFLite release the model needs: checked against the cap, and
+   * recorded as TensorFlow's converter records it. */
+  if (st == NQ_OK && release_cap) st = nq_tflite_check_release((*out)->graph, release_cap, err);
+  if (st == NQ_OK) st = nq_tflite_stamp_min_runtime((*out)->graph, err);
+  if (st != NQ_OK && *out) {
+    nq_model_free(*out);
+    *out = NULL;
   }
   rep->seconds_quantize = now_s() - t0;
   nq_model_free(eq);

@@ -17,6 +17,7 @@
 #include "json_out.h"
 #include "report/npu.h"
 #include "writers/tflite/op_version.h"
+#include "writers/tflite/op_version_runtime.h"
 
 const char cmd_inspect_help[] =
     "Usage: npuquant inspect MODEL [--tensors] [--json] [--npu T]\n"
@@ -29,7 +30,9 @@ const char cmd_inspect_help[] =
     "    that turns a stored integer q into the real value it stands for, e.g.\n"
     "      real = (q - (-128)) * 0.0039215689\n"
     "    and, for 8-bit inputs, how raw 0..255 pixels map onto it;\n"
-    "  - the operators: name, version and how many nodes use each;\n"
+    "  - the operators: name, version, how many nodes use each and the first\n"
+    "    TensorFlow Lite release that runs that version (TFLite's own table,\n"
+    "    runtime_version.cc), and that release for the whole model;\n"
     "  - the number of tensors, the bytes of constant data per type and the\n"
     "    parameter count (elements of all constant tensors);\n"
     "  - signatures (named entry points) and metadata entries by name.\n"
@@ -43,7 +46,9 @@ const char cmd_inspect_help[] =
     "              constant_bytes {type: bytes}, parameters, signatures, metadata,\n"
     "              and tensors (with --tensors). inputs/outputs entries are\n"
     "              {name, shape, type, scale[], zero_point[], quantized_dimension};\n"
-    "              ops entries are {op, version, count}, sorted by op then version\n"
+    "              min_tflite (release string or null);\n"
+    "              ops entries are {op, version, count, min_tflite}, sorted by op\n"
+    "              then version\n"
     "  --npu T     also list the nodes NPU T would leave to the CPU, and why.\n"
     "              T: imx8mp (i.MX 8M Plus, TFLite's VX delegate), ethos-u\n"
     "              (Arm Ethos-U55/U65, Vela), edgetpu (Coral Edge TPU compiler)\n"
@@ -65,6 +70,7 @@ typedef struct op_count {
   const char *op;
   int version;
   int count;
+  int min_release; /* the TFLite release that first runs (op, version); 0 unknown */
 } op_count;
 
 static int cmp_op_count(const void *a, const void *b) {
@@ -85,7 +91,8 @@ static int count_ops(const nq_graph *g, op_count **out) {
     const nq_node *n = &g->nodes[i];
     v[i].op = nq_op_name(n->op);
     /* The file's version when there is one; otherwise what our writer picks. */
-    v[i].version = n->version > 0 ? n->version : nq_tflite_op_version(g, n);
+    v[i].version = nq_tflite_node_version(g, n);
+    v[i].min_release = nq_tflite_op_min_release(n->op, v[i].version);
     v[i].count = 1;
   }
   qsort(v, (size_t)g->n_nodes, sizeof *v, cmp_op_count);
@@ -167,12 +174,16 @@ static nq_status print_json(const cli_model_file *mf, const nq_model *m, const o
   json_string(&j, "description", g->description);
   NQ_TRY(json_io(&j, m, 0, err));
   NQ_TRY(json_io(&j, m, 1, err));
+  char rb[16];
+  int model_release = nq_tflite_graph_min_release(g, NULL);
+  json_string(&j, "min_tflite", model_release ? nq_tflite_release_name(model_release, rb, sizeof rb) : NULL);
   json_begin_array(&j, "ops");
   for (int i = 0; i < n_ops; i++) {
     json_begin_object(&j, NULL);
     json_string(&j, "op", ops[i].op);
     json_int(&j, "version", ops[i].version);
     json_int(&j, "count", ops[i].count);
+    json_string(&j, "min_tflite", ops[i].min_release ? nq_tflite_release_name(ops[i].min_release, rb, sizeof rb) : NULL);
     json_end_object(&j);
   }
   json_end_array(&j);
@@ -337,8 +348,14 @@ static nq_status print_text(const cli_model_file *mf, const nq_model *m, const o
   NQ_TRY(print_io_text(m, 1, err));
 
   printf("\noperators (%d nodes, %d kinds):\n", g->n_nodes, n_ops);
-  printf("  %-28s %7s %7s\n", "op", "version", "count");
-  for (int i = 0; i < n_ops; i++) printf("  %-28s %7d %7d\n", ops[i].op, ops[i].version, ops[i].count);
+  printf("  %-28s %7s %7s  %s\n", "op", "version", "count", "min TFLite");
+  char rb[16];
+  for (int i = 0; i < n_ops; i++)
+    printf("  %-28s %7d %7d  %s\n", ops[i].op, ops[i].version, ops[i].count,
+           nq_tflite_release_name(ops[i].min_release, rb, sizeof rb));
+  int unknown = -1, model_release = nq_tflite_graph_min_release(g, &unknown);
+  printf("min TFLite:  %s%s\n", nq_tflite_release_name(model_release, rb, sizeof rb),
+         unknown >= 0 ? " (and an op version newer than npuquant's table: '?')" : "");
 
   printf("\ntensors:     %d (%d constant)\n", nq_model_num_tensors(m), tot->n_constant);
   size_t total = 0;
