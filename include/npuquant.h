@@ -132,6 +132,10 @@ typedef struct nq_node_info {
   int n_inputs, n_outputs;
   const int *inputs;  /* tensor indices; -1 marks an absent optional input */
   const int *outputs; /* tensor indices */
+  /* The first TensorFlow Lite release that runs this op version, as
+   * major * 10000 + minor * 100 + patch (11400 = 1.14.0); 0 when TFLite's
+   * table (runtime_version.cc) has no such version. */
+  int min_tflite;
 } nq_node_info;
 
 int nq_model_num_nodes(const nq_model *m);

@@ -43,7 +43,8 @@ class TensorInfo(ctypes.Structure):
 class NodeInfo(ctypes.Structure):
     _fields_ = [("op", ctypes.c_char_p), ("version", ctypes.c_int), ("name", ctypes.c_char_p),
                 ("n_inputs", ctypes.c_int), ("n_outputs", ctypes.c_int),
-                ("inputs", ctypes.POINTER(ctypes.c_int)), ("outputs", ctypes.POINTER(ctypes.c_int))]
+                ("inputs", ctypes.POINTER(ctypes.c_int)), ("outputs", ctypes.POINTER(ctypes.c_int)),
+                ("min_tflite", ctypes.c_int)]
 
 
 class LoadOptions(ctypes.Structure):

@@ -4,6 +4,7 @@
 #include "api/model_internal.h"
 #include "core/status.h"
 #include "writers/tflite/op_version.h"
+#include "writers/tflite/op_version_runtime.h"
 
 const char *nq_model_node_name(const nq_graph *g, int i) {
   const nq_node *nd = &g->nodes[i];
@@ -33,5 +34,6 @@ nq_status nq_model_node(const nq_model *m, int i, nq_node_info *out, nq_error *e
   out->n_outputs = nd->n_out;
   out->inputs = nd->in;
   out->outputs = nd->out;
+  out->min_tflite = nq_tflite_op_min_release(nd->op, out->version);
   return NQ_OK;
 }
