@@ -201,7 +201,24 @@ typedef struct nq_node_info {
   int n_inputs, n_outputs;
   const int *inputs;  /* tensor indices; -1 marks an absent optional input */
   const int *outputs; /* tensor indices */
+  /* The first TensorFlow Lite release that runs this op version, as
+   * major * 10000 + minor * 100 + patch (11400 = 1.14.0); 0 when TFLite's
+   * table (runtime_version.cc) has no such version. */
+  int min_tflite;
 } nq_node_info;
+
+/* TensorFlow Lite releases as major * 10000 + minor * 100 + patch (20900 =
+ * 2.9.0), from TFLite's own op-version history (runtime_version.cc).
+ * The oldest release convert's tflite_version accepts: */
+#define NQ_TFLITE_OLDEST_RELEASE 20400
+/* "2.9" or "2.9.0" -> 20900; 0 when s is not such a release. */
+NQ_API int nq_tflite_parse_release(const char *s);
+/* "2.9.0" for 20900, "?" for 0 (unknown); written into buf, which is returned. */
+NQ_API const char *nq_tflite_release_name(int release, char *buf, size_t n);
+/* The first release that runs every op version of m that TFLite's table
+ * knows (0 when it knows none). *unknown_node (may be NULL) receives the
+ * first node whose op version the table does not know, else -1. */
+NQ_API int nq_model_min_tflite_release(const nq_model *m, int *unknown_node);
 
 NQ_API int nq_model_num_nodes(const nq_model *m);
 /* Node i; NQ_ERR_INVALID_ARG when i is out of range. */
@@ -465,6 +482,10 @@ typedef struct nq_convert_options {
    * "bias correction": done of total layers); may be NULL. */
   void (*progress)(void *user, const char *stage, int done, int total);
   void *progress_user;
+  /* "2.9": refuse a model whose ops need a newer TensorFlow Lite release
+   * (2.4 onward; NULL: no limit). The model's minimum release is written as
+   * TensorFlow does, in "min_runtime_version" metadata, either way. */
+  const char *tflite_version;
 } nq_convert_options;
 
 NQ_API void nq_convert_options_init(nq_convert_options *o);

@@ -43,7 +43,8 @@ class TensorInfo(ctypes.Structure):
 class NodeInfo(ctypes.Structure):
     _fields_ = [("op", ctypes.c_char_p), ("version", ctypes.c_int), ("name", ctypes.c_char_p),
                 ("n_inputs", ctypes.c_int), ("n_outputs", ctypes.c_int),
-                ("inputs", ctypes.POINTER(ctypes.c_int)), ("outputs", ctypes.POINTER(ctypes.c_int))]
+                ("inputs", ctypes.POINTER(ctypes.c_int)), ("outputs", ctypes.POINTER(ctypes.c_int)),
+                ("min_tflite", ctypes.c_int)]
 
 
 class LoadOptions(ctypes.Structure):
@@ -65,7 +66,8 @@ class ConvertOptions(ctypes.Structure):
                 ("input_mean", ctypes.c_float), ("input_std", ctypes.c_float), ("num_threads", ctypes.c_int),
                 ("warn", WARN_FN), ("warn_user", ctypes.c_void_p), ("equalize", ctypes.c_int),
                 ("bias_correct", ctypes.c_int), ("calibration", ctypes.c_int), ("percentile", ctypes.c_double),
-                ("progress", ctypes.c_void_p), ("progress_user", ctypes.c_void_p)]
+                ("progress", ctypes.c_void_p), ("progress_user", ctypes.c_void_p),
+                ("tflite_version", ctypes.c_char_p)]
 
 
 class CompareOptions(ctypes.Structure):

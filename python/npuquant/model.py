@@ -67,6 +67,11 @@ def _tensor_dict(ti, index=None):
     return d
 
 
+
+def _release(code):
+    """"1.14.0" for 11400; None for 0 (unknown)."""
+    return "%d.%d.%d" % (code // 10000, code // 100 % 100, code % 100) if code > 0 else None
+
 class Model:
     """A model loaded by libnpuquant: float or int8, from any format it reads
     (.tflite, Keras .h5/.keras, SavedModel folder, frozen .pb, ONNX).
@@ -186,7 +191,9 @@ class Model:
     @property
     def nodes(self):
         """The operators in execution order: dicts index, op ("CONV_2D"),
-        version, name, inputs and outputs (tensor indices; -1: absent optional input)."""
+        version, name, inputs and outputs (tensor indices; -1: absent optional input),
+        min_tflite (the first TensorFlow Lite release running that op version,
+        "1.14.0", or None when TFLite's table lacks it)."""
         h = self._handle()
         out = []
         for i in range(lib.nq_model_num_nodes(h)):
@@ -194,18 +201,21 @@ class Model:
             nat.check(lib.nq_model_node(h, i, ctypes.byref(ni), ctypes.byref(err)), err)
             out.append({"index": i, "op": nat.text(ni.op), "version": ni.version, "name": nat.text(ni.name),
                         "inputs": [ni.inputs[k] for k in range(ni.n_inputs)],
-                        "outputs": [ni.outputs[k] for k in range(ni.n_outputs)]})
+                        "outputs": [ni.outputs[k] for k in range(ni.n_outputs)],
+                        "min_tflite": _release(ni.min_tflite)})
         return out
 
     @property
     def ops(self):
         """Op summary as `npuquant inspect --json` lists it: dicts op, version,
-        count, sorted by op then version."""
-        counts = {}
+        count, min_tflite, sorted by op then version."""
+        counts, release = {}, {}
         for n in self.nodes:
             key = (n["op"], n["version"])
             counts[key] = counts.get(key, 0) + 1
-        return [{"op": op, "version": v, "count": c} for (op, v), c in sorted(counts.items())]
+            release[key] = n["min_tflite"]
+        return [{"op": op, "version": v, "count": c, "min_tflite": release[(op, v)]}
+                for (op, v), c in sorted(counts.items())]
 
     # ---- running ----
 

@@ -61,7 +61,7 @@ def _as_model(m, what):
 
 def convert(model, samples, per_tensor=False, input_type="int8", output_type="int8", allow_float_fallback=False,
             input_mean=None, input_std=None, num_threads=0, equalize=False, bias_correct=False,
-            calibration="minmax", percentile=99.99, **load_options):
+            calibration="minmax", percentile=99.99, tflite_version=None, **load_options):
     """Quantize a float model with representative samples into a fully int8 Model
     (what `npuquant convert` does; same samples and options give the same file).
 
@@ -78,6 +78,8 @@ def convert(model, samples, per_tensor=False, input_type="int8", output_type="in
     allow_float_fallback: keep ops without an int8 form in float (off the NPU).
     calibration: "minmax" (TensorFlow's), "percentile" (with `percentile`) or
       "mse"; equalize, bias_correct: see docs/quantization.md.
+    tflite_version: "2.9" refuses a model that TensorFlow Lite release cannot
+      run (2.4 onward; None: no limit).
     Quantizer warnings are issued as NpuquantWarning.
     Returns the int8 Model; save it with .save("model_int8.tflite").
     """
@@ -111,6 +113,8 @@ def convert(model, samples, per_tensor=False, input_type="int8", output_type="in
     opts.bias_correct = int(bool(bias_correct))
     opts.calibration = _CALIBRATION[calibration]
     opts.percentile = percentile
+    if tflite_version is not None:
+        opts.tflite_version = str(tflite_version).encode()
     if input_mean is not None:
         opts.input_from_bytes, opts.input_mean, opts.input_std = 1, input_mean, input_std
     # Collected during the call and issued after it: a Python warning raised

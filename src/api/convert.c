@@ -12,12 +12,14 @@
 #include "api/model_internal.h"
 #include "calib/calibrate.h"
 #include "calib/range_refine.h"
+#include "calib/range_snap.h"
 #include "core/status.h"
 #include "passes/passes.h"
 #include "quant/bias_correct.h"
 #include "quant/equalize.h"
 #include "quant/int8_rewrite.h"
 #include "quant/quantize.h"
+#include "writers/tflite/op_version_runtime.h"
 
 void nq_convert_options_init(nq_convert_options *o) {
   memset(o, 0, sizeof *o);
@@ -91,6 +93,13 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
   if (opts->calibration < 0 || opts->calibration > NQ_CALIB_MSE || !(co.percentile > 50 && co.percentile <= 100))
     return nq_fail(err, NQ_ERR_INVALID_ARG, "calibration method %d / percentile %g is not valid", opts->calibration,
                    co.percentile);
+  int release_cap = 0;
+  if (opts->tflite_version) {
+    release_cap = nq_tflite_parse_release(opts->tflite_version);
+    if (release_cap < NQ_TFLITE_OLDEST_CAP)
+      return nq_fail(err, NQ_ERR_INVALID_ARG, "TFLite version '%s': expected a release from 2.4 on, as 2.9 or 2.9.0",
+                     opts->tflite_version);
+  }
   nq_session_options so;
   memset(&so, 0, sizeof so);
   so.num_threads = opts->num_threads;
@@ -122,6 +131,8 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
     st = nq_refine_ranges(fm->graph, src, &so, &co, &ranges, err);
     if (st != NQ_OK) nq_ranges_free(&ranges);
   }
+  /* The same model on every machine and kernel path (calib/range_snap.h). */
+  if (st == NQ_OK) nq_ranges_snap(&ranges);
   rep->seconds_calibrate = now_s() - t0;
   t0 = now_s();
   nq_graph *qg = NULL;
@@ -151,6 +162,14 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
       nq_model_free(*out);
       *out = NULL;
     }
+  }
+  /* What TFLite release the model needs: checked against the cap, and
+   * recorded as TensorFlow's converter records it. */
+  if (st == NQ_OK && release_cap) st = nq_tflite_check_release((*out)->graph, release_cap, err);
+  if (st == NQ_OK) st = nq_tflite_stamp_min_runtime((*out)->graph, err);
+  if (st != NQ_OK && *out) {
+    nq_model_free(*out);
+    *out = NULL;
   }
   rep->seconds_quantize = now_s() - t0;
   nq_model_free(eq);

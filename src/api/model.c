@@ -58,6 +58,30 @@ static const char *guess_format(const uint8_t *d, size_t n) {
   return NULL;
 }
 
+/* The frontends this build leaves out (NQ_WITH_* = OFF), for the message below. */
+#if NQ_HAVE_ONNX
+#define NQ_MISSING_ONNX ""
+#else
+#define NQ_MISSING_ONNX " ONNX"
+#endif
+#if NQ_HAVE_TENSORFLOW
+#define NQ_MISSING_TF ""
+#else
+#define NQ_MISSING_TF " TensorFlow"
+#endif
+#if NQ_HAVE_KERAS
+#define NQ_MISSING_KERAS ""
+#else
+#define NQ_MISSING_KERAS " Keras"
+#endif
+#define NQ_MISSING_FRONTENDS NQ_MISSING_ONNX NQ_MISSING_TF NQ_MISSING_KERAS
+
+static const char *missing_frontends(void) {
+  return NQ_MISSING_FRONTENDS[0] ? "; this build was configured without the frontends for" NQ_MISSING_FRONTENDS
+                                   " (NQ_WITH_* options)"
+                                 : "";
+}
+
 /* The first bytes of a file (fewer for a short file; 0 for a directory).
  * The file is opened like every input: a FIFO or device is refused, not read. */
 static size_t read_head(const char *path, bool *is_dir, uint8_t *head, nq_error *err, nq_status *st) {
@@ -158,8 +182,8 @@ static nq_status load_any(const char *path, const nq_load_options *opts, nq_mode
     size_t l = strlen(known);
     snprintf(known + l, sizeof known - l, "%s%s", i ? ", " : "", formats[i].desc);
   }
-  return nq_fail(err, NQ_ERR_FORMAT, "%s: not a model npuquant can read%s%s (it reads: %s)", path,
-                 what ? "; it looks like " : "", what ? what : "", known);
+  return nq_fail(err, NQ_ERR_FORMAT, "%s: not a model npuquant can read%s%s (it reads: %s%s)", path,
+                 what ? "; it looks like " : "", what ? what : "", known, missing_frontends());
 }
 
 nq_status nq_model_load(const char *path, nq_model **out, nq_error *err) {

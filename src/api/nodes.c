@@ -5,6 +5,7 @@
 #include "api/model_internal.h"
 #include "core/status.h"
 #include "writers/tflite/op_version.h"
+#include "writers/tflite/op_version_runtime.h"
 
 const char *nq_model_node_name(const nq_graph *g, int i) {
   const nq_node *nd = &g->nodes[i];
@@ -34,6 +35,7 @@ nq_status nq_model_node(const nq_model *m, int i, nq_node_info *out, nq_error *e
   out->n_outputs = nd->n_out;
   out->inputs = nd->in;
   out->outputs = nd->out;
+  out->min_tflite = nq_tflite_op_min_release(nd->op, out->version);
   return NQ_OK;
 }
 
@@ -44,4 +46,10 @@ const char *nq_model_node_label(const nq_model *m, int i, char *buf, size_t n) {
     return buf;
   }
   return nq_node_label(m->graph, i, buf, n);
+}
+
+int nq_model_min_tflite_release(const nq_model *m, int *unknown_node) {
+  if (unknown_node) *unknown_node = -1;
+  if (!m || !m->graph) return 0;
+  return nq_tflite_graph_min_release(m->graph, unknown_node);
 }

@@ -61,8 +61,17 @@ nq_status nq_image_decode_mem(const void *buf, size_t size, const char *name, nq
   memset(out, 0, sizeof *out);
   nq_status s;
   switch (nq_image_sniff(buf, size)) {
+#if NQ_HAVE_IMAGES
   case NQ_IMAGE_JPEG: s = nq_image_decode_jpeg(buf, size, name, out, err); break;
   case NQ_IMAGE_PNG: s = nq_image_decode_png(buf, size, name, out, err); break;
+#else
+  case NQ_IMAGE_JPEG:
+  case NQ_IMAGE_PNG:
+    return nq_fail(err, NQ_ERR_UNSUPPORTED,
+                   "%s: a %s image, and this npuquant was built without JPEG/PNG support "
+                   "(configure with -DNQ_WITH_IMAGES=ON; BMP, .npy and .npz data work)",
+                   name, nq_image_format_name(nq_image_sniff(buf, size)));
+#endif
   case NQ_IMAGE_BMP: s = nq_image_decode_bmp(buf, size, name, out, err); break;
   default:
     return nq_fail(err, NQ_ERR_FORMAT,

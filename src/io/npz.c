@@ -7,10 +7,13 @@
 #include <string.h>
 #include <sys/types.h>
 
+#if NQ_HAVE_ZLIB
 #include <zlib.h>
+#endif
 
 #include "core/budget.h"
 #include "core/checked.h"
+#include "core/crc32.h"
 #include "core/input_file.h"
 #include "core/status.h"
 
@@ -276,6 +279,7 @@ nq_status nq_npz_read(const nq_npz *z, int i, size_t max_bytes, unsigned char **
   if (s == NQ_OK && m->method == 0) {
     s = read_at(f, z->path, data_off, outb, want, err);
   } else if (s == NQ_OK) {
+#if NQ_HAVE_ZLIB
     /* Inflate in chunks until `want` bytes are out (or the stream ends). */
     enum { CHUNK = 1 << 16 };
     z_stream zs;
@@ -332,16 +336,15 @@ nq_status nq_npz_read(const nq_npz *z, int i, size_t max_bytes, unsigned char **
                     z->path, m->name, produced, want);
       inflateEnd(&zs);
     }
+#else
+    s = nq_fail(err, NQ_ERR_UNSUPPORTED,
+                "%s: member '%s' is deflate-compressed (np.savez_compressed) and this npuquant was "
+                "built without zlib (configure with -DNQ_WITH_ZLIB=ON, or save with np.savez)",
+                z->path, m->name);
+#endif
   }
   if (s == NQ_OK && full) {
-    /* crc32 takes uInt lengths: feed it in pieces. */
-    uLong crc = crc32(0L, Z_NULL, 0);
-    for (size_t off = 0; off < want;) {
-      size_t n = want - off > (1u << 30) ? (1u << 30) : want - off;
-      crc = crc32(crc, outb + off, (uInt)n);
-      off += n;
-    }
-    if ((uint32_t)crc != m->crc)
+    if (nq_crc32(0, outb, want) != m->crc)
       s = nq_fail(err, NQ_ERR_FORMAT, "%s: member '%s': CRC-32 mismatch (data is corrupt)",
                   z->path, m->name);
   }

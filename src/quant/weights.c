@@ -77,7 +77,13 @@ nq_status nq_quant_weight_scales(const nq_graph *f, int wt, int axis, const floa
     for (size_t c = 0; c < ch; c++) {
       double b = 0;
       if (ch == 1) {
-        for (int k = 0; k < n_bias; k++) b = fmax(b, fabs((double)bias[k]));
+        /* The largest |bias| in float, widened once: the same value (both
+         * steps are exact), and Debian's aarch64 GCC 12.2 ICEs at -O3
+         * (vect_transform_reduction) vectorizing an fmax reduction over
+         * float-to-double conversions. */
+        float bmax = 0;
+        for (int k = 0; k < n_bias; k++) bmax = fmaxf(bmax, fabsf(bias[k]));
+        b = (double)bmax;
       } else if ((int)c < n_bias) {
         b = fabs((double)bias[c]);
       }

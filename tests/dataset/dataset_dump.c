@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zlib.h>
+#include "core/crc32.h"
 
 #include "calib/dataset.h"
 #include "calib/image_decode.h"
@@ -146,7 +146,7 @@ static void fix_png_crcs(unsigned char *b, size_t n) {
   while (p + 12 <= n) {
     size_t len = (size_t)b[p] << 24 | (size_t)b[p + 1] << 16 | (size_t)b[p + 2] << 8 | b[p + 3];
     if (len > n - p - 12) break;
-    uLong crc = crc32(0L, b + p + 4, (uInt)(len + 4));
+    uint32_t crc = nq_crc32(0, b + p + 4, len + 4);
     b[p + 8 + len] = (unsigned char)(crc >> 24), b[p + 9 + len] = (unsigned char)(crc >> 16);
     b[p + 10 + len] = (unsigned char)(crc >> 8), b[p + 11 + len] = (unsigned char)crc;
     p += 12 + len;

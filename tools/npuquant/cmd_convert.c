@@ -43,6 +43,10 @@ const char cmd_convert_help[] =
     "  --equalize              cross-layer equalization of conv -> conv pairs first:\n"
     "                          the same float model, much better per-tensor int8\n"
     "                          (use with --per-tensor on depthwise-heavy nets)\n"
+    "  --tflite-version X.Y    refuse a model that TensorFlow Lite X.Y cannot run\n"
+    "                          (an op version newer than that release; 2.4 on). The\n"
+    "                          model's minimum release is written either way, as\n"
+    "                          TensorFlow does (\"min_runtime_version\" metadata)\n"
     "  --calibration M         how activation ranges are chosen: minmax (default:\n"
     "                          TensorFlow's global min/max), percentile[:P] (clip\n"
     "                          the (100-P)/2 % tails, P default 99.99) or mse (the\n"
@@ -90,6 +94,7 @@ enum {
   OPT_EQUALIZE,
   OPT_BIAS_CORRECT,
   OPT_CALIBRATION,
+  OPT_TFLITE_VERSION,
 };
 
 typedef struct convert_args {
@@ -129,6 +134,7 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       {"equalize", no_argument, NULL, OPT_EQUALIZE},
       {"bias-correct", no_argument, NULL, OPT_BIAS_CORRECT},
       {"calibration", required_argument, NULL, OPT_CALIBRATION},
+      {"tflite-version", required_argument, NULL, OPT_TFLITE_VERSION},
       {"help", no_argument, NULL, 'h'},
       {0, 0, 0, 0},
   };
@@ -169,6 +175,13 @@ static int parse_args(int argc, char **argv, convert_args *a) {
           rc = cli_usage_error("convert", "--output-type expects int8, uint8 or float32, got '%s'", optarg);
         break;
       case OPT_FALLBACK: a->q.allow_float_fallback = 1; break;
+      case OPT_TFLITE_VERSION:
+        if (nq_tflite_parse_release(optarg) < NQ_TFLITE_OLDEST_RELEASE)
+          rc = cli_usage_error("convert", "--tflite-version expects a release from 2.4 on (2.9 or 2.9.0), got '%s'",
+                               optarg);
+        else
+          a->q.tflite_version = optarg;
+        break;
       case OPT_EVAL_DATA:
         if (a->n_eval >= CLI_DATA_MAX_INPUTS)
           rc = cli_usage_error("convert", "too many --eval-data options");

@@ -24,7 +24,9 @@ const char cmd_inspect_help[] =
     "    that turns a stored integer q into the real value it stands for, e.g.\n"
     "      real = (q - (-128)) * 0.0039215689\n"
     "    and, for 8-bit inputs, how raw 0..255 pixels map onto it;\n"
-    "  - the operators: name, version and how many nodes use each;\n"
+    "  - the operators: name, version, how many nodes use each and the first\n"
+    "    TensorFlow Lite release that runs that version (TFLite's own table,\n"
+    "    runtime_version.cc), and that release for the whole model;\n"
     "  - the number of tensors, the bytes of constant data per type and the\n"
     "    parameter count (elements of all constant tensors);\n"
     "  - signatures (named entry points) and metadata entries by name.\n"
@@ -33,12 +35,14 @@ const char cmd_inspect_help[] =
     "  --tensors   also list every tensor: index, type, shape, constant or not,\n"
     "              bytes, quantization and name\n"
     "  --json      print the same facts as one JSON object on stdout; keys:\n"
-    "              file, format, size_bytes, description, inputs, outputs, ops,\n"
+    "              file, format, size_bytes, description, inputs, outputs,\n"
+    "              min_tflite (the model's release, or null), ops,\n"
     "              num_tensors, num_operators, num_constant_tensors,\n"
     "              constant_bytes {type: bytes}, parameters, signatures, metadata,\n"
     "              and tensors (with --tensors). inputs/outputs entries are\n"
     "              {name, shape, type, scale[], zero_point[], quantized_dimension};\n"
-    "              ops entries are {op, version, count}, sorted by op then version\n"
+    "              ops entries are {op, version, count, min_tflite}, sorted by op\n"
+    "              then version\n"
     "  --npu T     also list the nodes NPU T would leave to the CPU, and why.\n"
     "              T: imx8mp (i.MX 8M Plus, TFLite's VX delegate), ethos-u\n"
     "              (Arm Ethos-U55/U65, Vela), edgetpu (Coral Edge TPU compiler)\n"
@@ -60,6 +64,7 @@ typedef struct op_count {
   const char *op;
   int version;
   int count;
+  int min_release; /* the TFLite release that first runs (op, version); 0 unknown */
 } op_count;
 
 static int cmp_op_count(const void *a, const void *b) {
@@ -86,6 +91,7 @@ static int count_ops(const nq_model *m, op_count **out) {
     v[i].op = nd.op;
     /* The file's version when there is one; otherwise what our writer picks. */
     v[i].version = nd.version;
+    v[i].min_release = nd.min_tflite;
     v[i].count = 1;
   }
   qsort(v, (size_t)n_nodes, sizeof *v, cmp_op_count);
@@ -166,12 +172,16 @@ static nq_status print_json(const cli_model_file *mf, const nq_model *m, const o
   json_string(&j, "description", nq_model_description(m));
   CLI_TRY(json_io(&j, m, 0, err));
   CLI_TRY(json_io(&j, m, 1, err));
+  char rb[16];
+  int model_release = nq_model_min_tflite_release(m, NULL);
+  json_string(&j, "min_tflite", model_release ? nq_tflite_release_name(model_release, rb, sizeof rb) : NULL);
   json_begin_array(&j, "ops");
   for (int i = 0; i < n_ops; i++) {
     json_begin_object(&j, NULL);
     json_string(&j, "op", ops[i].op);
     json_int(&j, "version", ops[i].version);
     json_int(&j, "count", ops[i].count);
+    json_string(&j, "min_tflite", ops[i].min_release ? nq_tflite_release_name(ops[i].min_release, rb, sizeof rb) : NULL);
     json_end_object(&j);
   }
   json_end_array(&j);
@@ -351,8 +361,14 @@ static nq_status print_text(const cli_model_file *mf, const nq_model *m, const o
   CLI_TRY(print_io_text(m, 1, err));
 
   printf("\noperators (%d nodes, %d kinds):\n", nq_model_num_nodes(m), n_ops);
-  printf("  %-28s %7s %7s\n", "op", "version", "count");
-  for (int i = 0; i < n_ops; i++) printf("  %-28s %7d %7d\n", ops[i].op, ops[i].version, ops[i].count);
+  printf("  %-28s %7s %7s  %s\n", "op", "version", "count", "min TFLite");
+  char rb[16];
+  for (int i = 0; i < n_ops; i++)
+    printf("  %-28s %7d %7d  %s\n", ops[i].op, ops[i].version, ops[i].count,
+           nq_tflite_release_name(ops[i].min_release, rb, sizeof rb));
+  int unknown = -1, model_release = nq_model_min_tflite_release(m, &unknown);
+  printf("min TFLite:  %s%s\n", nq_tflite_release_name(model_release, rb, sizeof rb),
+         unknown >= 0 ? " (and an op version newer than npuquant's table: '?')" : "");
 
   printf("\ntensors:     %d (%d constant)\n", nq_model_num_tensors(m), tot->n_constant);
   size_t total = 0;

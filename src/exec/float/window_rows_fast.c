@@ -87,7 +87,9 @@ static void pool_row(const nq_window_geom *g, int n, int oy, int average) {
 void nq_maxpool_row_portable(const nq_window_geom *g, int n, int oy) { pool_row(g, n, oy, 0); }
 void nq_avgpool_row_portable(const nq_window_geom *g, int n, int oy) { pool_row(g, n, oy, 1); }
 
+#ifdef NQ_WINDOW_HAVE_AVX2
 static int have_avx2(void) { return nq_fast_use_avx2(); }
+#endif
 
 nq_window_row_fn nq_dw_row(int mult) {
 #ifdef NQ_WINDOW_HAVE_AVX2
