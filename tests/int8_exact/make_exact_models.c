@@ -16,6 +16,10 @@
  *   make_exact_models mean4 OUT.tflite S_IN ZP_IN S_OUT ZP_OUT H W
  *       MEAN over axes {1, 2} with keep_dims of a [1, H, W, 256] input (the
  *       global-average-pool form TFLite gives its own integer kernel).
+ *   make_exact_models mul OUT.tflite S_IN ZP_IN S_B ZP_B S_OUT ZP_OUT
+ *       MUL of a [1, 256, 256] input by a constant [1, 256, 256] holding
+ *       c - 128 in column c: fed with row r = r - 128, the output covers
+ *       every (input, constant) pair.
  *   make_exact_models requant OUT.tflite TYPE S_IN ZP_IN S_OUT ZP_OUT
  *       QUANTIZE from TYPE (int8 or uint8) to the same type on a [1, 256]
  *       input (the test feeds every value of the type): the requantize
@@ -99,6 +103,25 @@ static int make_mean(const char *path, bool spatial, char **a, nq_error *err) {
   return save(g, 1, &x, y, path, err);
 }
 
+static int make_mul(const char *path, char **a, nq_error *err) {
+  nq_graph *g = nq_graph_new();
+  if (!g) return 0;
+  const int32_t xs[3] = {1, 256, 256};
+  int x = add_tensor(g, NQ_INT8, 3, xs, strtof(a[0], NULL), atoi(a[1]), true, err);
+  int b = x < 0 ? -1 : add_tensor(g, NQ_INT8, 3, xs, strtof(a[2], NULL), atoi(a[3]), true, err);
+  int y = b < 0 ? -1 : add_tensor(g, NQ_INT8, 0, NULL, strtof(a[4], NULL), atoi(a[5]), true, err);
+  static int8_t cols[256 * 256];
+  for (int r = 0; r < 256; r++)
+    for (int c = 0; c < 256; c++) cols[r * 256 + c] = (int8_t)(c - 128);
+  nq_op_params p = nq_op_params_default();
+  if (y < 0 || nq_tensor_copy_data(g, b, cols, sizeof cols, err) != NQ_OK ||
+      nq_graph_add_node(g, NQ_OP_MUL, NULL, 2, (int[]){x, b}, 1, &y, &p, err) < 0) {
+    nq_graph_free(g);
+    return 0;
+  }
+  return save(g, 1, &x, y, path, err);
+}
+
 static int make_requant(const char *path, char **a, nq_error *err) {
   const bool u8 = strcmp(a[0], "uint8") == 0;
   if (!u8 && strcmp(a[0], "int8") != 0) {
@@ -128,12 +151,15 @@ int main(int argc, char **argv) {
     ok = make_mean(argv[2], false, argv + 3, &err);
   } else if (argc == 9 && strcmp(argv[1], "mean4") == 0) {
     ok = make_mean(argv[2], true, argv + 3, &err);
+  } else if (argc == 9 && strcmp(argv[1], "mul") == 0) {
+    ok = make_mul(argv[2], argv + 3, &err);
   } else if (argc == 8 && strcmp(argv[1], "requant") == 0) {
     ok = make_requant(argv[2], argv + 3, &err);
   } else {
     fprintf(stderr, "usage: make_exact_models prelu|prelu4 OUT S_IN ZP_IN S_A ZP_A S_OUT ZP_OUT\n"
                     "       make_exact_models mean OUT S_IN ZP_IN S_OUT ZP_OUT K\n"
                     "       make_exact_models mean4 OUT S_IN ZP_IN S_OUT ZP_OUT H W\n"
+                    "       make_exact_models mul OUT S_IN ZP_IN S_B ZP_B S_OUT ZP_OUT\n"
                     "       make_exact_models requant OUT int8|uint8 S_IN ZP_IN S_OUT ZP_OUT\n");
     return 2;
   }

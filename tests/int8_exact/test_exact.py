@@ -19,7 +19,12 @@ tests, so a missing ../shared skips only part 4. No argument: all four.
    qs8 mean) to 0 steps; double rounding matches a numpy model of TFLite's
    kernels (QuantizedMeanOrSum in float, the integer spatial mean) exactly.
    Its distance to LiteRT (ties only, at most 1 step) is printed.
-3. QUANTIZE between equal 8-bit types (the requantize convert writes before
+3. MUL by a constant covering every (input, constant) pair, five scale sets.
+   LiteRT's XNNPACK takes it when float(s_in * s_b) / s_out lies in
+   [2^-16, 2^8) and requantizes in float (qs8 vmul). Asserted: single
+   rounding matches LiteRT.js to 0 steps (a spectrogram net from ../shared
+   was 1 step off on 29 elements before).
+3b. QUANTIZE between equal 8-bit types (the requantize convert writes before
    a CONCATENATION or an output), fed every value of the type. LiteRT's
    XNNPACK takes it when s_in / s_out lies in [2^-8, 2^7] and computes it
    with an 8-bit-fraction multiplier; outside that range TFLite's kernel
@@ -74,6 +79,14 @@ MEAN_CASES = [
     (0.1, -90, 0.1, -90, (3, 8)),
     (0.05, 3, 0.04, -3, (4, 6)),
     (0.025, 25, 0.015, -80, (2, 1)),
+]
+# (s_in, zp_in, s_b, zp_b, s_out, zp_out)
+MUL_CASES = [
+    (0.0327, 4, 0.0211, -7, 0.0125, 3),
+    (0.05, 0, 0.004, 10, 0.0021, -20),
+    (0.1, -90, 0.1, -90, 0.3, 0),
+    (0.5, 3, 0.4, 1, 0.001, 0),  # product-to-output 200: XNNPACK still takes it
+    (0.5, 3, 0.9, 1, 0.001, 0),  # 450 >= 2^8: TFLite's kernel runs
 ]
 # (type, s_in, zp_in, s_out, zp_out)
 REQUANT_CASES = [
@@ -214,6 +227,16 @@ def main():
             d_ref = int(np.abs(got["double"][0].reshape(-1) - ref).max())
             return ("mean %s (double vs TFLite model: %d)" % (c, d_ref), s, d, s == 0 and d_ref == 0)
 
+        def mul_job(k):
+            c = MUL_CASES[k]
+            model = os.path.join(tmp, "mul%d.tflite" % k)
+            run([maker, "mul", model] + [repr(v) for v in c])
+            xp = os.path.join(tmp, "mul%d_x.npy" % k)
+            np.save(xp, x_prelu.reshape((1, 256, 256)))
+            got = run_all(runner, model, xp, tmp, "mul%d" % k)
+            s = steps(got["single"], got["lite"])
+            return ("mul %s" % (c,), s, steps(got["double"], got["lite"]), s == 0)
+
         def requant_job(k):
             c = REQUANT_CASES[k]
             model = os.path.join(tmp, "requant%d.tflite" % k)
@@ -272,6 +295,7 @@ def main():
             jobs += [(prelu_job, k) for k in range(len(PRELU_CASES))]
             jobs += [(mean_job, k) for k in range(len(MEAN_CASES))]
             jobs += [(requant_job, k) for k in range(len(REQUANT_CASES))]
+            jobs += [(mul_job, k) for k in range(len(MUL_CASES))]
             jobs += [(float_job, n) for n in FLOAT_MODELS]
         if part != "oneop":
             jobs += [(mediapipe_job, n) for n in MEDIAPIPE]
