@@ -1,6 +1,6 @@
 /*
- * Replays the committed int8 golden vectors (tests/golden/vectors, written
- * once by generate.py from independent runtimes) through npuquant's int8
+ * Replays the committed golden vectors (tests/golden/vectors, written
+ * once by generate.py from independent runtimes) through npuquant's
  * executor: every output byte must equal the recorded one, in the rounding
  * mode the vector is recorded for. Needs no node, python or ../shared.
  *
@@ -33,7 +33,6 @@
 #include "testutil.h"
 
 #define MAX_LINES 1024
-#define MAX_IO 8
 #define FLOAT_TOL 1e-4
 enum { DOUBLE, SINGLE, FLOAT };
 
