@@ -17,16 +17,20 @@
 
 /* The constant permutation of a TRANSPOSE node of rank `rank`. */
 static bool perm_of(const nq_graph *g, const nq_node *node, int rank, int *perm) {
-  if (node->op != NQ_OP_TRANSPOSE || node->n_in != 2 || node->n_out != 1 || node->in[0] < 0 || node->in[1] < 0)
+  if (node->op != NQ_OP_TRANSPOSE || node->n_in != 2 || node->n_out != 1 || node->in[0] < 0 ||
+      node->in[1] < 0)
     return false;
   const nq_tensor *p = &g->tensors[node->in[1]];
   if (!p->data || rank < 1 || rank > NQ_MAX_RANK || nq_tensor_elems(p) != (size_t)rank) return false;
   bool seen[NQ_MAX_RANK] = {false};
   for (int i = 0; i < rank; i++) {
     long long v;
-    if (p->type == NQ_INT32 && p->nbytes >= (size_t)rank * 4) v = ((const int32_t *)p->data)[i];
-    else if (p->type == NQ_INT64 && p->nbytes >= (size_t)rank * 8) v = ((const int64_t *)p->data)[i];
-    else return false;
+    if (p->type == NQ_INT32 && p->nbytes >= (size_t)rank * 4)
+      v = ((const int32_t *)p->data)[i];
+    else if (p->type == NQ_INT64 && p->nbytes >= (size_t)rank * 8)
+      v = ((const int64_t *)p->data)[i];
+    else
+      return false;
     if (v < 0) v += rank;
     if (v < 0 || v >= rank || seen[v]) return false;
     seen[v] = true;

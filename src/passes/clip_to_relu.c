@@ -37,9 +37,12 @@ static bool same_shape(const nq_tensor *a, const nq_tensor *b) {
 }
 
 static bool relu_for(float lo, float hi, nq_op *op) {
-  if (lo == 0.0f && hi == 6.0f) *op = NQ_OP_RELU6;
-  else if (lo == -1.0f && hi == 1.0f) *op = NQ_OP_RELU_N1_TO_1;
-  else return false;
+  if (lo == 0.0f && hi == 6.0f)
+    *op = NQ_OP_RELU6;
+  else if (lo == -1.0f && hi == 1.0f)
+    *op = NQ_OP_RELU_N1_TO_1;
+  else
+    return false;
   return true;
 }
 

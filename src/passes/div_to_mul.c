@@ -58,8 +58,8 @@ nq_status nq_pass_div_to_mul(nq_graph *g, bool *changed, nq_error *err) {
       continue;
     }
     int sn = nq_pass_producer(g, d);
-    if (sn < 0 || sn > n || g->nodes[sn].op != NQ_OP_SQRT || g->nodes[sn].n_in != 1 || nq_pass_is_output(g, d) ||
-        nq_pass_single_consumer(g, d) != n)
+    if (sn < 0 || sn > n || g->nodes[sn].op != NQ_OP_SQRT || g->nodes[sn].n_in != 1 ||
+        nq_pass_is_output(g, d) || nq_pass_single_consumer(g, d) != n)
       continue;
     g->nodes[sn].op = NQ_OP_RSQRT;
     node->op = NQ_OP_MUL;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checked.h"
 #include "exec/engine.h"
 #include "passes/pass_util.h"
 
@@ -33,9 +34,10 @@ static bool foldable(const nq_graph *g, const nq_node *node) {
   for (int o = 0; o < node->n_out; o++) {
     const nq_tensor *t = &g->tensors[node->out[o]];
     if (nq_pass_is_output(g, node->out[o]) || t->q.n != 0) return false;
-    size_t bytes;
-    size_t elems = nq_tensor_elems(t);
-    if (elems == 0 || elems > NQ_MAX_TENSOR_ELEMS) return false;
+    size_t bytes, elems;
+    /* overflow-checked: a hostile .tflite states any shape, and convert runs
+     * the passes on float .tflite files too */
+    if (!nq_shape_elems(t->shape, t->rank, NQ_MAX_TENSOR_ELEMS, &elems) || elems == 0) return false;
     bytes = elems * nq_dtype_size(t->type);
     if (bytes > FOLD_MAX_OUTPUT_BYTES) return false;
   }

@@ -47,7 +47,8 @@ static bool evaluable(const nq_node *node) {
                                  node->p.act == NQ_ACT_RELU6 || node->p.act == NQ_ACT_RELU_N1_TO_1);
     case NQ_OP_MAXIMUM:
     case NQ_OP_MINIMUM:
-    case NQ_OP_POW: return node->n_in == 2;
+    case NQ_OP_POW:
+      return node->n_in == 2;
     case NQ_OP_RELU:
     case NQ_OP_RELU6:
     case NQ_OP_RELU_N1_TO_1:
@@ -56,39 +57,62 @@ static bool evaluable(const nq_node *node) {
     case NQ_OP_SQUARE:
     case NQ_OP_NEG:
     case NQ_OP_ERF:
-    case NQ_OP_ABS: return node->n_in == 1;
-    default: return false;
+    case NQ_OP_ABS:
+      return node->n_in == 1;
+    default:
+      return false;
   }
 }
 
 static double act(nq_activation a, double v) {
   switch (a) {
-    case NQ_ACT_RELU: return v > 0 ? v : 0;
-    case NQ_ACT_RELU6: return v < 0 ? 0 : v > 6 ? 6 : v;
-    case NQ_ACT_RELU_N1_TO_1: return v < -1 ? -1 : v > 1 ? 1 : v;
-    default: return v;
+    case NQ_ACT_RELU:
+      return v > 0 ? v : 0;
+    case NQ_ACT_RELU6:
+      return v < 0 ? 0 : v > 6 ? 6 : v;
+    case NQ_ACT_RELU_N1_TO_1:
+      return v < -1 ? -1 : v > 1 ? 1 : v;
+    default:
+      return v;
   }
 }
 
 static double eval_op(const nq_node *node, double a, double b) {
   switch (node->op) {
-    case NQ_OP_ADD: return act(node->p.act, a + b);
-    case NQ_OP_SUB: return act(node->p.act, a - b);
-    case NQ_OP_MUL: return act(node->p.act, a * b);
-    case NQ_OP_DIV: return act(node->p.act, a / b);
-    case NQ_OP_MAXIMUM: return a > b ? a : b;
-    case NQ_OP_MINIMUM: return a < b ? a : b;
-    case NQ_OP_POW: return pow(a, b);
-    case NQ_OP_RELU: return act(NQ_ACT_RELU, a);
-    case NQ_OP_RELU6: return act(NQ_ACT_RELU6, a);
-    case NQ_OP_RELU_N1_TO_1: return act(NQ_ACT_RELU_N1_TO_1, a);
-    case NQ_OP_TANH: return tanh(a);
-    case NQ_OP_LOGISTIC: return 1.0 / (1.0 + exp(-a));
-    case NQ_OP_SQUARE: return a * a;
-    case NQ_OP_NEG: return -a;
-    case NQ_OP_ABS: return fabs(a);
-    case NQ_OP_ERF: return erf(a);
-    default: return NAN;
+    case NQ_OP_ADD:
+      return act(node->p.act, a + b);
+    case NQ_OP_SUB:
+      return act(node->p.act, a - b);
+    case NQ_OP_MUL:
+      return act(node->p.act, a * b);
+    case NQ_OP_DIV:
+      return act(node->p.act, a / b);
+    case NQ_OP_MAXIMUM:
+      return a > b ? a : b;
+    case NQ_OP_MINIMUM:
+      return a < b ? a : b;
+    case NQ_OP_POW:
+      return pow(a, b);
+    case NQ_OP_RELU:
+      return act(NQ_ACT_RELU, a);
+    case NQ_OP_RELU6:
+      return act(NQ_ACT_RELU6, a);
+    case NQ_OP_RELU_N1_TO_1:
+      return act(NQ_ACT_RELU_N1_TO_1, a);
+    case NQ_OP_TANH:
+      return tanh(a);
+    case NQ_OP_LOGISTIC:
+      return 1.0 / (1.0 + exp(-a));
+    case NQ_OP_SQUARE:
+      return a * a;
+    case NQ_OP_NEG:
+      return -a;
+    case NQ_OP_ABS:
+      return fabs(a);
+    case NQ_OP_ERF:
+      return erf(a);
+    default:
+      return NAN;
   }
 }
 
@@ -199,15 +223,32 @@ static bool matches(const nq_graph *g, const cone *c, const target *tg) {
   return true;
 }
 
+/* An op without which no target can be computed: relu6 in some form for
+ * hard-swish, TANH or ERF for GELU. A cone without one is not evaluated
+ * (most MULs in a network: scaling, SiLU, attention). */
+static bool signature_op(const nq_node *node) {
+  switch (node->op) {
+    case NQ_OP_RELU6:
+    case NQ_OP_MINIMUM:
+    case NQ_OP_TANH:
+    case NQ_OP_ERF:
+      return true;
+    default:
+      return node->p.act == NQ_ACT_RELU6;
+  }
+}
+
 /* Try every runtime tensor the root reaches as x; first cone that matches wins. */
 static bool try_root(nq_graph *g, int root) {
   const nq_tensor *out = &g->tensors[g->nodes[root].out[0]];
   if (out->type != NQ_FLOAT32 || out->q.n != 0) return false;
   int cand[CONE_MAX * 2], n_cand = 0, stack[CONE_MAX * 2], sp = 0, seen = 0;
+  bool signature = false;
   stack[sp++] = root;
   while (sp > 0 && seen < CONE_MAX) {
     const nq_node *node = &g->nodes[stack[--sp]];
     seen++;
+    signature |= signature_op(node);
     for (int i = 0; i < node->n_in && n_cand < CONE_MAX * 2; i++) {
       int t = node->in[i];
       if (t < 0 || g->tensors[t].data) continue;
@@ -219,6 +260,7 @@ static bool try_root(nq_graph *g, int root) {
       if (p >= 0 && evaluable(&g->nodes[p]) && g->nodes[p].n_out == 1 && sp < CONE_MAX * 2) stack[sp++] = p;
     }
   }
+  if (!signature) return false;
   for (int i = 0; i < n_cand; i++) {
     cone c = {.n = 0, .x = cand[i]};
     const nq_tensor *xt = &g->tensors[c.x];

@@ -10,6 +10,7 @@
  */
 #include "passes/passes.h"
 
+#include "core/checked.h"
 #include "ir/shape.h"
 #include "passes/pass_util.h"
 
@@ -18,6 +19,7 @@
 
 typedef nq_status (*pass_fn)(nq_graph *g, bool *changed, nq_error *err);
 
+/* clang-format off: one line per pass, so adding one is a one-line change */
 static const pass_fn pipeline[] = {
     nq_pass_fold_constants,
     nq_pass_dead_code,
@@ -31,6 +33,25 @@ static const pass_fn pipeline[] = {
     nq_pass_fuse_activation,
     nq_pass_pad_into_pool,
 };
+/* clang-format on */
+
+/* Shapes inferred from constant operands of a hostile file (a PAD by 2^30)
+ * can be absurd: a shape error here, before anything tries to allocate. */
+static nq_status check_sizes(const nq_graph *g, nq_error *err) {
+  for (int t = 0; t < g->n_tensors; t++) {
+    const nq_tensor *x = &g->tensors[t];
+    size_t n = 1;
+    bool ok = true;
+    for (int d = 0; d < x->rank && ok; d++)
+      ok = x->shape[d] < 0 || (nq_mul_size(n, (size_t)x->shape[d], &n) && n <= NQ_MAX_TENSOR_ELEMS);
+    if (!ok) {
+      char tb[96];
+      return nq_fail(err, NQ_ERR_SHAPE, "tensor %s: inferred shape has more than 2^31 elements",
+                     nq_tensor_label(g, t, tb, sizeof tb));
+    }
+  }
+  return NQ_OK;
+}
 
 /* One pass with a fresh use/def index (the previous pass may have edited
  * the graph by hand, or a new graph may sit where an old one was), freed
@@ -53,5 +74,6 @@ nq_status nq_passes_optimize(nq_graph *g, nq_error *err) {
   NQ_TRY(run_pass(nq_pass_dead_code, g, &ignored, err));
   g->optimized = true;
   /* Folded shape operands can make output shapes known that were not before. */
-  return nq_graph_infer_shapes(g, true, err);
+  NQ_TRY(nq_graph_infer_shapes(g, true, err));
+  return check_sizes(g, err);
 }

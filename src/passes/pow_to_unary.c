@@ -21,10 +21,14 @@ nq_status nq_pass_pow_to_unary(nq_graph *g, bool *changed, nq_error *err) {
     if (!same) continue;
     float v = ((const float *)g->tensors[e].data)[0];
     nq_op op;
-    if (v == 2.0f) op = NQ_OP_SQUARE;
-    else if (v == 0.5f) op = NQ_OP_SQRT;
-    else if (v == -0.5f) op = NQ_OP_RSQRT;
-    else continue;
+    if (v == 2.0f)
+      op = NQ_OP_SQUARE;
+    else if (v == 0.5f)
+      op = NQ_OP_SQRT;
+    else if (v == -0.5f)
+      op = NQ_OP_RSQRT;
+    else
+      continue;
     node->op = op;
     node->n_in = 1;
     node->p = nq_op_params_default();

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int pg_act(builder *b, const char *name) { return nq_graph_add_tensor(b->g, name, NQ_FLOAT32, 0, NULL, &b->err); }
+int pg_act(builder *b, const char *name) {
+  return nq_graph_add_tensor(b->g, name, NQ_FLOAT32, 0, NULL, &b->err);
+}
 
 int pg_konst(builder *b, const char *name, int rank, const int32_t *shape, float lo, float hi) {
   int t = nq_graph_add_tensor(b->g, name, NQ_FLOAT32, rank, shape, &b->err);
@@ -29,7 +31,8 @@ int pg_kint(builder *b, const char *name, int n, const int32_t *vals) {
   return t;
 }
 
-void pg_node(builder *b, nq_op op, const char *name, int n_in, const int *in, int out, const nq_op_params *p) {
+void pg_node(builder *b, nq_op op, const char *name, int n_in, const int *in, int out,
+             const nq_op_params *p) {
   nq_op_params d = nq_op_params_default();
   CHECK(nq_graph_add_node(b->g, op, name, n_in, in, 1, &out, p ? p : &d, &b->err) >= 0);
 }

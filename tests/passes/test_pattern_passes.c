@@ -51,7 +51,9 @@ static int div_per_channel(builder *b, int x) {
 }
 static bool is_mul(const nq_graph *g) { return only(g, NQ_OP_MUL); }
 
-static int div_by_zero(builder *b, int x) { return pg_bin(b, NQ_OP_DIV, "div", x, pg_scalar(b, "zero", 0.0f)); }
+static int div_by_zero(builder *b, int x) {
+  return pg_bin(b, NQ_OP_DIV, "div", x, pg_scalar(b, "zero", 0.0f));
+}
 static bool is_div(const nq_graph *g) { return only(g, NQ_OP_DIV); }
 
 static int div_by_sqrt(builder *b, int x) {
@@ -102,7 +104,8 @@ static int relu6_x3(builder *b, int x, bool fused) {
 }
 /* (x * relu6(x + 3)) / 6: the ONNX/PyTorch spelling */
 static int hswish_div(builder *b, int x) {
-  return pg_bin(b, NQ_OP_DIV, "div6", pg_bin(b, NQ_OP_MUL, "mul", x, relu6_x3(b, x, false)), pg_scalar(b, "six", 6));
+  return pg_bin(b, NQ_OP_DIV, "div6", pg_bin(b, NQ_OP_MUL, "mul", x, relu6_x3(b, x, false)),
+                pg_scalar(b, "six", 6));
 }
 /* x * (relu6(x + 3) * (1/6)), the ADD with a fused RELU6 */
 static int hswish_fused(builder *b, int x) {
@@ -129,7 +132,9 @@ static int hswish_rescaling(builder *b, int x) {
   int m = pg_bin(b, NQ_OP_MUL, "sixth", pg_bin(b, NQ_OP_MUL, "mul", x, r), pg_scalar(b, "k", 1.0f / 6.0f));
   return pg_bin(b, NQ_OP_ADD, "offset0", m, pg_scalar(b, "zero", 0.0f));
 }
-static bool is_hswish(const nq_graph *g) { return only(g, NQ_OP_HARD_SWISH) && g->nodes[0].in[0] == g->inputs[0]; }
+static bool is_hswish(const nq_graph *g) {
+  return only(g, NQ_OP_HARD_SWISH) && g->nodes[0].in[0] == g->inputs[0];
+}
 /* x * relu6(x + 2) / 6 is not hard-swish */
 static int not_hswish(builder *b, int x) {
   int r = pg_un(b, NQ_OP_RELU6, "relu6", pg_bin(b, NQ_OP_ADD, "add2", x, pg_scalar(b, "two", 2.0f)));
@@ -158,9 +163,11 @@ static int gelu_torch(builder *b, int x) {
 static int gelu_tf(builder *b, int x) {
   int x3 = pg_bin(b, NQ_OP_MUL, "x3", pg_bin(b, NQ_OP_MUL, "x2", x, x), x);
   int a = pg_bin(b, NQ_OP_MUL, "cx3", pg_scalar(b, "c01", 0.7978845608f * 0.044715f), x3);
-  int inner = pg_bin(b, NQ_OP_ADD, "inner", pg_bin(b, NQ_OP_MUL, "cx", x, pg_scalar(b, "c0", 0.7978845608f)), a);
+  int inner =
+      pg_bin(b, NQ_OP_ADD, "inner", pg_bin(b, NQ_OP_MUL, "cx", x, pg_scalar(b, "c0", 0.7978845608f)), a);
   int t = pg_un(b, NQ_OP_TANH, "tanh", inner);
-  int h = pg_bin(b, NQ_OP_MUL, "half", pg_scalar(b, "h", 0.5f), pg_bin(b, NQ_OP_ADD, "onep", pg_scalar(b, "one", 1), t));
+  int h = pg_bin(b, NQ_OP_MUL, "half", pg_scalar(b, "h", 0.5f),
+                 pg_bin(b, NQ_OP_ADD, "onep", pg_scalar(b, "one", 1), t));
   return pg_bin(b, NQ_OP_MUL, "gelu", x, h);
 }
 static bool is_gelu(const nq_graph *g) { return only(g, NQ_OP_GELU) && g->nodes[0].p.approximate; }
@@ -171,7 +178,9 @@ static int gelu_erf(builder *b, int x) {
   return pg_bin(b, NQ_OP_MUL, "gelu", pg_bin(b, NQ_OP_MUL, "xu", x, u), pg_scalar(b, "h", 0.5f));
 }
 static bool is_gelu_erf(const nq_graph *g) { return only(g, NQ_OP_GELU) && !g->nodes[0].p.approximate; }
-static int silu(builder *b, int x) { return pg_bin(b, NQ_OP_MUL, "silu", x, pg_un(b, NQ_OP_LOGISTIC, "sig", x)); }
+static int silu(builder *b, int x) {
+  return pg_bin(b, NQ_OP_MUL, "silu", x, pg_un(b, NQ_OP_LOGISTIC, "sig", x));
+}
 static bool is_silu(const nq_graph *g) {
   return g->n_nodes == 2 && g->nodes[0].op == NQ_OP_LOGISTIC && g->nodes[1].op == NQ_OP_MUL;
 }
@@ -196,8 +205,8 @@ static int layernorm(builder *b, int x) {
 }
 static bool is_layernorm_int8_form(const nq_graph *g) {
   return !pg_count_op(g, NQ_OP_DIV) && !pg_count_op(g, NQ_OP_POW) && !pg_count_op(g, NQ_OP_SQRT) &&
-         pg_count_op(g, NQ_OP_RSQRT) == 1 && pg_count_op(g, NQ_OP_SQUARE) == 1 && pg_count_op(g, NQ_OP_MEAN) == 2 &&
-         g->n_nodes == 9;
+         pg_count_op(g, NQ_OP_RSQRT) == 1 && pg_count_op(g, NQ_OP_SQUARE) == 1 &&
+         pg_count_op(g, NQ_OP_MEAN) == 2 && g->n_nodes == 9;
 }
 
 /* ---- transposes ---------------------------------------------------------------------- */
@@ -214,7 +223,9 @@ static int two_transposes(builder *b, int x) {
   int t = transpose(b, "t1", x, (int32_t[]){0, 3, 1, 2});
   return transpose(b, "t2", t, (int32_t[]){0, 1, 3, 2});
 }
-static bool is_transpose(const nq_graph *g) { return only(g, NQ_OP_TRANSPOSE) && g->nodes[0].in[0] == g->inputs[0]; }
+static bool is_transpose(const nq_graph *g) {
+  return only(g, NQ_OP_TRANSPOSE) && g->nodes[0].in[0] == g->inputs[0];
+}
 
 int main(void) {
   check_case("div by constant", div_per_channel, -3, 3, is_mul);

@@ -71,11 +71,11 @@ def ref_layernorm(x):
 
 
 # ---------------- ONNX (opset 13), as torch exports them ----------------
-def onnx_model(path, nodes, consts):
+def onnx_model(path, nodes, consts, opset=13):
     inits = [helper.make_tensor(k, TensorProto.FLOAT, np.shape(v), np.ravel(v).tolist()) for k, v in consts.items()]
     g = helper.make_graph(nodes, "m", [helper.make_tensor_value_info("x", TensorProto.FLOAT, SHAPE)],
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, SHAPE)], inits)
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="npuquant-test")
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="npuquant-test")
     onnx.save(m, path)
 
 
@@ -109,6 +109,11 @@ def onnx_layernorm(path):  # torch LayerNorm export before opset 17
                       N("Add", ["v", "eps"], ["ve"]), N("Sqrt", ["ve"], ["sd"]), N("Div", ["d", "sd"], ["n"]),
                       N("Mul", ["n", "gamma"], ["g"]), N("Add", ["g", "beta"], ["y"])],
                {"two": np.float32(2), "eps": np.float32(EPS), "gamma": GAMMA, "beta": BETA})
+
+
+def onnx17_layernorm(path):  # torch LayerNorm export from opset 17: one LayerNormalization node
+    onnx_model(path, [helper.make_node("LayerNormalization", ["x", "gamma", "beta"], ["y"], axis=-1, epsilon=EPS)],
+               {"gamma": GAMMA, "beta": BETA}, opset=17)
 
 
 # ---------------- TF GraphDef, as TF ops spell them by hand ----------------
@@ -311,7 +316,8 @@ PATTERNS = [
     ("gelu-erf", ref_gelu_erf, (-4, 4), {"GELU"},
      {"onnx": onnx_gelu_erf, "pb": tf_gelu_erf, "h5": keras_gelu_erf, "tflite": tflite_gelu_erf}),
     ("layernorm", ref_layernorm, (-3, 3), {"MEAN", "SUB", "MUL", "ADD", "RSQRT"},
-     {"onnx": onnx_layernorm, "pb": tf_layernorm, "h5": keras_layernorm, "tflite": tflite_layernorm}),
+     {"onnx": onnx_layernorm, "onnx17": onnx17_layernorm, "pb": tf_layernorm, "h5": keras_layernorm,
+      "tflite": tflite_layernorm}),
 ]
 FLOAT_ONLY = {"DIV", "POW", "SQRT", "SQUARE", "MAXIMUM", "MINIMUM", "TANH", "ERF"}
 
@@ -344,14 +350,14 @@ def test():
             span = float(np.abs(want).max())
             op_lists = {}
             for fmt, write in writers.items():
-                path = os.path.join(tmp, "%s.%s" % (name, fmt))
+                path = os.path.join(tmp, "%s_%s.%s" % (name, fmt, "onnx" if fmt == "onnx17" else fmt))
                 write(path)
                 tag = "%s from %s" % (name, fmt)
                 got = oracles.run_ours(path, [x])[0]
                 err = float(np.abs(got.astype(np.float64) - want).max()) / span
                 checks.check(got.shape == want.shape and err <= 1e-5,
                              "%s: fused float vs numpy of the unfused formula, max error %.2g of the range" % (tag, err))
-                if fmt == "onnx" and have_ort:
+                if fmt.startswith("onnx") and have_ort:
                     try:
                         o = oracles.run("ort", path, [x])[0]
                         e2 = float(np.abs(got.astype(np.float64) - o).max()) / span

@@ -165,6 +165,7 @@ nq_status nq_keras_load(const char *path, const nq_load_options *opts, nq_graph 
     st = nq_fail(err, code, "%s", h.msg);
   } else {
     st = nq_tflite_read_memory(bytes, (size_t)h.size, path, out, err);
+    if (st == NQ_OK) (*out)->optimized = true; /* the child ran the pass pipeline */
   }
   free(bytes);
   return st;

@@ -22,8 +22,8 @@ static int norm_axis(const cJSON *cfg, int rank) {
   return v >= 0 && v < rank ? v : -1;
 }
 
-static int step(kr_ctx *c, kr_layer_call *l, nq_op op, const char *suffix, int a, int b, const nq_op_params *p,
-                nq_error *err) {
+static int step(kr_ctx *c, kr_layer_call *l, nq_op op, const char *suffix, int a, int b,
+                const nq_op_params *p, nq_error *err) {
   char nb[600];
   snprintf(nb, sizeof nb, "%s/%s", l->name, suffix);
   int in[2] = {a, b};
@@ -39,14 +39,17 @@ nq_status kr_layer_layernorm(kr_ctx *c, kr_layer_call *l, nq_error *err) {
   int ch = xt->shape[xt->rank - 1];
   bool scale = kr_bool(l->cfg, "scale", true), center = kr_bool(l->cfg, "center", true);
   double eps = kr_num(l->cfg, "epsilon", 1e-3);
-  if (!(eps >= 0 && eps < 1e3)) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "epsilon is not a small non-negative number", err);
+  if (!(eps >= 0 && eps < 1e3))
+    return kr_layer_fail(c, l, NQ_ERR_FORMAT, "epsilon is not a small non-negative number", err);
   kr_array w[KR_MAX_WEIGHTS];
   int nw = 0;
   NQ_TRY(kr_layer_weights(c, l->scope, l->name, w, &nw, err));
   nq_status st = NQ_OK;
-  if (nw != (int)scale + (int)center) st = kr_layer_fail(c, l, NQ_ERR_FORMAT, "expects gamma and/or beta weights as configured", err);
+  if (nw != (int)scale + (int)center)
+    st = kr_layer_fail(c, l, NQ_ERR_FORMAT, "expects gamma and/or beta weights as configured", err);
   for (int k = 0; st == NQ_OK && k < nw; k++)
-    if (w[k].n != (size_t)ch) st = kr_layer_fail(c, l, NQ_ERR_FORMAT, "gamma/beta length differs from the last axis", err);
+    if (w[k].n != (size_t)ch)
+      st = kr_layer_fail(c, l, NQ_ERR_FORMAT, "gamma/beta length differs from the last axis", err);
   char nb[600];
   snprintf(nb, sizeof nb, "%s/axis", l->name);
   int axis = st == NQ_OK ? kr_const_i32(c, nb, 1, (int32_t[]){xt->rank - 1}, err) : -1;

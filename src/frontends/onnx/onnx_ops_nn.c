@@ -445,13 +445,66 @@ static nq_status op_matmul(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) 
   return s;
 }
 
+/* LayerNormalization (opset 17) over the last axis, as the ops every
+ * decomposed LayerNorm becomes after the passes (src/passes/): m = MEAN(x),
+ * d = x - m, v = MEAN(SQUARE(d)), y = d * RSQRT(v + epsilon) * scale + bias,
+ * all with int8 kernels. Computed in logical order (a transpose in front of
+ * an NHWC value, which cancel_transposes.c removes when one follows). */
+static nq_status op_layernorm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+  ox_value *x, *sc;
+  NQ_TRY(ox_input(cx, n, 0, &x, err));
+  NQ_TRY(ox_input(cx, n, 1, &sc, err));
+  ox_value *bias = ox_opt_input(cx, n, 2);
+  int64_t axis;
+  float eps;
+  NQ_TRY(ox_attr_int(cx, n, "axis", -1, &axis, err));
+  NQ_TRY(ox_attr_float(cx, n, "epsilon", 1e-5f, &eps, err));
+  const int rank = x->rank;
+  if (axis < 0) axis += rank;
+  if (rank < 1 || x->is_const || axis != rank - 1)
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "normalization from axis %lld of a rank-%d value; "
+                   "npuquant supports the last axis only", OX_NODE_ARGS(cx, n), (long long)axis, rank);
+  for (size_t k = 1; k < n->n_output; k++)
+    if (n->output[k] && n->output[k][0])
+      return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "the Mean/InvStdDev outputs are not supported",
+                     OX_NODE_ARGS(cx, n));
+  const int64_t C = x->dims[rank - 1];
+  if (!sc->is_const || sc->c.is_int || (int64_t)sc->c.n != C || (bias && (!bias->is_const || bias->c.is_int ||
+                                                                         (int64_t)bias->c.n != C)))
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "Scale and B must be float constants of %lld values",
+                   OX_NODE_ARGS(cx, n), (long long)C);
+  if (!(eps >= 0.0f && eps < 1e3f))
+    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "epsilon %g", OX_NODE_ARGS(cx, n), (double)eps);
+  const char *base = n->name && n->name[0] ? n->name : n->output[0];
+  char name[512];
+  int xt, at, et, st, bt = -1, m, d, sq, v, ve, r, y, out;
+  int32_t one = 1, last = rank - 1, c32 = (int32_t)C;
+  NQ_TRY(ox_logical(cx, x, &xt, err));
+  NQ_TRY(ox_const_i32(cx, ox_name(cx, base, "axis", name, sizeof name), 1, &one, &last, &at, err));
+  NQ_TRY(ox_scalar(cx, ox_name(cx, base, "epsilon", name, sizeof name), eps, &et, err));
+  NQ_TRY(ox_const_f32(cx, ox_name(cx, base, "scale", name, sizeof name), 1, &c32, sc->c.f, &st, err));
+  if (bias) NQ_TRY(ox_const_f32(cx, ox_name(cx, base, "bias", name, sizeof name), 1, &c32, bias->c.f, &bt, err));
+  nq_op_params keep = nq_op_params_default(), p = nq_op_params_default();
+  keep.keep_dims = true;
+  NQ_TRY(ox_emit(cx, NQ_OP_MEAN, NULL, 2, (int[]){xt, at}, &keep, &m, err));
+  NQ_TRY(ox_emit(cx, NQ_OP_SUB, NULL, 2, (int[]){xt, m}, &p, &d, err));
+  NQ_TRY(ox_emit(cx, NQ_OP_SQUARE, NULL, 1, &d, &p, &sq, err));
+  NQ_TRY(ox_emit(cx, NQ_OP_MEAN, NULL, 2, (int[]){sq, at}, &keep, &v, err));
+  NQ_TRY(ox_emit(cx, NQ_OP_ADD, NULL, 2, (int[]){v, et}, &p, &ve, err));
+  NQ_TRY(ox_emit(cx, NQ_OP_RSQRT, NULL, 1, &ve, &p, &r, err));
+  NQ_TRY(ox_emit(cx, NQ_OP_MUL, NULL, 2, (int[]){d, r}, &p, &y, err));
+  NQ_TRY(ox_emit(cx, NQ_OP_MUL, bias ? NULL : n->output[0], 2, (int[]){y, st}, &p, &out, err));
+  if (bias) NQ_TRY(ox_emit(cx, NQ_OP_ADD, n->output[0], 2, (int[]){out, bt}, &p, &out, err));
+  return ox_set_act(cx, n->output[0], out, OX_LOGICAL, err);
+}
+
 ox_op_fn ox_find_op_nn(const char *op) {
   static const struct { const char *name; ox_op_fn fn; } table[] = {
       {"Conv", op_conv}, {"ConvTranspose", ox_op_conv_transpose}, {"BatchNormalization", op_batchnorm},
       {"MaxPool", op_pool}, {"AveragePool", op_pool}, {"GlobalAveragePool", op_global_pool},
       {"GlobalMaxPool", op_global_pool}, {"ReduceMean", op_reduce}, {"ReduceMax", op_reduce},
       {"ReduceMin", op_reduce}, {"ReduceSum", op_reduce}, {"ReduceProd", op_reduce}, {"Gemm", op_gemm},
-      {"MatMul", op_matmul}};
+      {"MatMul", op_matmul}, {"LayerNormalization", op_layernorm}};
   for (size_t k = 0; k < sizeof table / sizeof table[0]; k++)
     if (!strcmp(op, table[k].name)) return table[k].fn;
   return NULL;
