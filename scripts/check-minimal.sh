@@ -44,6 +44,17 @@ else
   echo "($full_cli not built: the byte comparison with the full build is skipped)"
 fi
 
+# .npz without zlib: stored members (np.savez) are read, CRC-32 checked, to the same
+# model; deflated ones (np.savez_compressed) are refused with the option to turn on.
+/usr/bin/python3 -c 'import sys, numpy as np; x = np.load(sys.argv[1]); np.savez(sys.argv[2], x=x); np.savez_compressed(sys.argv[3], x=x)' \
+  "$tmp/calib.npy" "$tmp/stored.npz" "$tmp/deflated.npz"
+"$cli" convert "$model" -d "$tmp/stored.npz" -o "$tmp/npz.tflite" >/dev/null
+cmp "$tmp/core.tflite" "$tmp/npz.tflite" || fail "a stored .npz converts differently from the same .npy"
+if "$cli" convert "$model" -d "$tmp/deflated.npz" -o "$tmp/z.tflite" 2>"$tmp/err" >/dev/null; then
+  fail "the core build read a deflated .npz member without zlib"
+fi
+grep -q 'NQ_WITH_ZLIB' "$tmp/err" || fail "unexpected message for a deflated .npz: $(cat "$tmp/err")"
+
 # A left-out frontend is named, not a crash or a generic refusal.
 if "$cli" convert examples/fashion/fashion_cnn.onnx -d "$tmp/calib.npy" -o "$tmp/x.tflite" 2>"$tmp/err"; then
   fail "the core build converted an ONNX model"
