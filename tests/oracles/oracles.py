@@ -16,6 +16,9 @@ What it holds (keep test logic in the tests; put here only what two areas share)
   list of failures and gives the exit code;
 - the CLI (NQ_CLI): cli(*args) -> CompletedProcess (check=True: an AssertionError when it
   fails), cli_json(*args), run_ours(model, inputs, extra_args) -> outputs of `npuquant run`;
+  every run through cli() is held to docs/cli.md's promise (an exit code of its table, never
+  4, and a failure's last stderr line "npuquant: ..."), so each error path any test exercises
+  is checked against the documented table (an AssertionError otherwise);
 - the oracles of this folder: run("litert"|"armnn"|"ort", model, inputs, repeat=None) ->
   outputs (and timings with repeat), info(name, model), require(name, model) (skips when
   the oracle is not installed), command(name) (its command line), tflite_facts(model),
@@ -176,11 +179,51 @@ def cli_path():
     return c
 
 
+_EXIT_CODES = None
+
+
+def documented_exit_codes():
+    """The exit codes of docs/cli.md's "Exit codes" table: {code: meaning}."""
+    global _EXIT_CODES
+    if _EXIT_CODES is None:
+        with open(os.path.join(SOURCE_DIR, "docs", "cli.md")) as f:
+            text = f.read()
+        section = text.split("## Exit codes", 1)[-1].split("\n## ", 1)[0]
+        _EXIT_CODES = {}
+        for line in section.splitlines():
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if len(cells) >= 2 and cells[0].isdigit():
+                _EXIT_CODES[int(cells[0])] = cells[1]
+    return _EXIT_CODES
+
+
+def check_exit(args, p):
+    """docs/cli.md's promise for one finished CLI run: its exit code is in the table, it is
+    never 4 (an internal error is a bug), and a failure ends with one "npuquant: " line on
+    stderr. A run ended by a signal the test sent (negative code) is not an exit."""
+    if p.returncode < 0:
+        return
+    what = "npuquant %s" % " ".join(map(str, args))[:200]
+    codes = documented_exit_codes()
+    if p.returncode not in codes:
+        raise AssertionError("%s: exit %d is not in docs/cli.md's table %s" % (what, p.returncode, sorted(codes)))
+    err = p.stderr.decode("utf-8", "replace") if isinstance(p.stderr, bytes) else (p.stderr or "")
+    if p.returncode == 4:
+        raise AssertionError("%s: exit 4 (internal error): %s" % (what, err.strip()[-300:]))
+    if p.returncode != 0:
+        lines = [ln for ln in err.splitlines() if ln.strip()]
+        if not lines or not lines[-1].startswith("npuquant: "):
+            raise AssertionError("%s: exit %d without a final 'npuquant: ' line on stderr: %r"
+                                 % (what, p.returncode, err[-300:]))
+
+
 def cli(*args, check=False, timeout=600, **kw):
     """Runs npuquant ARGS; a CompletedProcess (text unless text=False). check=True: an
-    AssertionError naming the command and its message when it exits non-zero."""
+    AssertionError naming the command and its message when it exits non-zero. Every run is
+    held to the documented exit codes (check_exit)."""
     kw.setdefault("text", True)
     p = subprocess.run([cli_path()] + [str(a) for a in args], capture_output=True, timeout=timeout, **kw)
+    check_exit(args, p)
     if check and p.returncode != 0:
         raise AssertionError("npuquant %s failed (exit %d): %s"
                              % (" ".join(map(str, args)), p.returncode, str(p.stderr).strip()))

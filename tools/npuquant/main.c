@@ -57,7 +57,9 @@ int main(int argc, char **argv) {
   nq_error serr;
   if (nq_cleanup_temp_files_on_signals(&serr) != NQ_OK) return cli_fail_status(serr.code, &serr);
   if (argc < 2) {
+    /* The overview teaches; the last line is the error, as every error ends. */
     print_usage(stderr);
+    fprintf(stderr, "npuquant: no command given (see 'npuquant --help')\n");
     return CLI_ERR_USAGE;
   }
   const char *a = argv[1];
