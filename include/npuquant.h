@@ -79,6 +79,12 @@ NQ_API nq_status nq_prefix(nq_error *err, const char *fmt, ...)
 #endif
     ;
 
+/* Length (2..4) of the well-formed multi-byte UTF-8 sequence at p (no
+ * overlongs, no surrogates, at most U+10FFFF), or 0 when p[0] does not start
+ * one. p[0] must be >= 0x80 and p NUL-terminated. Names in model files come
+ * from strangers: a caller printing them (the CLI) replaces what this refuses. */
+NQ_API size_t nq_utf8_sequence_length(const unsigned char *p);
+
 /* ---- Safety for untrusted models and data (see README "Security") ---- */
 
 /* The memory budget: model-sized memory (constant tensors, folded and

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "npuquant.h" /* nq_utf8_sequence_length is public (the CLI prints names) */
+
 /* Length (2..4) of the well-formed multi-byte UTF-8 sequence at p (no
  * overlongs, no surrogates, at most U+10FFFF), or 0 when p[0] does not start
  * one. p[0] must be >= 0x80; p must be NUL-terminated (reads stop at a NUL,

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cli_utf8.h"
+#include "npuquant.h"
 
 const char cli_exit_codes_help[] =
     "Exit codes:\n"
@@ -83,7 +83,7 @@ static void make_printable(char *s) {
   unsigned char *p = (unsigned char *)s;
   while (*p) {
     if (*p >= 0x80) {
-      size_t len = cli_utf8_sequence_length(p);
+      size_t len = nq_utf8_sequence_length(p);
       if (len) {
         p += len;
         continue;

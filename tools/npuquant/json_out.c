@@ -3,7 +3,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "cli_utf8.h"
+#include "npuquant.h" /* nq_utf8_sequence_length */
+
 
 void json_init(json_out *j, FILE *f) {
   memset(j, 0, sizeof *j);
@@ -32,7 +33,7 @@ static void put_escaped(FILE *f, const char *s) {
     } else {
       /* Copy a well-formed UTF-8 sequence; anything else is one
        * replacement character. */
-      size_t len = cli_utf8_sequence_length(p);
+      size_t len = nq_utf8_sequence_length(p);
       if (len) {
         fwrite(p, 1, len, f);
         p += len;
