@@ -11,6 +11,7 @@
 
 #include "calib/dataset_internal.h"
 #include "calib/image_decode.h"
+#include "core/budget.h"
 #include "core/checked.h"
 #include "core/input_file.h"
 #include "core/status.h"
@@ -27,6 +28,14 @@ void ds_note(nq_dataset *ds, const char *fmt, ...) {
   ds->notes[used + 1] = '\0';
 }
 
+/* Drop the cached array and give its bytes back to the budget. */
+static void drop_cache(nq_dataset *ds) {
+  nq_array_free(&ds->cache);
+  nq_budget_give(ds->cache_budget);
+  ds->cache_budget = 0;
+  ds->have_cache = 0;
+}
+
 void nq_dataset_free(nq_dataset *ds) {
   if (!ds) return;
   for (size_t i = 0; i < ds->n_src; i++) {
@@ -38,7 +47,7 @@ void nq_dataset_free(nq_dataset *ds) {
   free(ds->npz);
   for (size_t i = 0; i < ds->n_sel; i++) free(ds->sel[i].name);
   free(ds->sel);
-  nq_array_free(&ds->cache);
+  drop_cache(ds);
   nq_input_list_release(&ds->inputs);
   free(ds->input_name);
   free(ds);
@@ -303,14 +312,21 @@ nq_status nq_dataset_open(const char *path, const nq_input_spec *spec, const nq_
 /* Make ds->cache hold source `si`'s array. */
 static nq_status load_array(nq_dataset *ds, size_t si, nq_error *err) {
   if (ds->have_cache && ds->cached_src == si) return NQ_OK;
-  nq_array_free(&ds->cache);
-  ds->have_cache = 0;
+  drop_cache(ds);
   const ds_source *src = &ds->src[si];
   if (src->kind == DS_NPY) NQ_TRY(as_input_error(nq_npy_read_file(src->path, &ds->cache, err), err));
   else NQ_TRY(as_input_error(nq_npz_read_array(src->npz, src->member, &ds->cache, err), err));
+  /* A data set's arrays count against the memory budget like a model's
+   * constants: several large stacks at once must not exhaust the machine. */
+  nq_status bs = nq_budget_take(ds->cache.nbytes, src->label, err);
+  if (bs != NQ_OK) {
+    nq_array_free(&ds->cache);
+    return bs;
+  }
+  ds->cache_budget = ds->cache.nbytes;
   size_t want;
   if (!nq_mul_size(src->n_samples, ds->sample_elems, &want) || want != ds->cache.nelems) {
-    nq_array_free(&ds->cache);
+    drop_cache(ds);
     return nq_fail(err, NQ_ERR_SHAPE,
                    "%s: the array has %zu elements, %zu samples of %zu expected (file changed?)",
                    src->label, ds->cache.nelems, src->n_samples, ds->sample_elems);

@@ -63,6 +63,7 @@ struct nq_dataset {
   size_t cached_src;
   int have_cache;
   nq_array cache;
+  size_t cache_budget; /* bytes of cache taken from the memory budget (core/budget.h) */
 
   char notes[1024];
   nq_input_list inputs; /* its files: no output may replace one while it is open */

@@ -6,6 +6,7 @@
  *  - the files of a live model are refused as outputs (by device and inode), and are
  *    writable again once the model is freed;
  *  - the memory budget refuses a constant past nq_set_memory_limit(), naming the tensor,
+ *    and a data set's stacked array, naming the file,
  *    and everything taken from it is given back once models and sessions are freed;
  *  - bad C arguments are NQ_ERR_INVALID_ARG with a message, never NQ_ERR_INTERNAL.
  */
@@ -168,8 +169,30 @@ static void memory_budget(void) {
   CHECKF(nq_tensor_copy_data(g, t, w, (size_t)4 << 19, &err) == NQ_ERR_NOMEM && strstr(err.msg, "big_weights") &&
              strstr(err.msg, "2097152"),
          "%s", err.msg);
+  /* A data set's stacked array counts too: a 2 MiB .npy of [1, 4] samples
+   * is refused under the 1 MiB limit when a sample is read, naming the file,
+   * and read once the limit allows it; nothing stays taken after the free. */
+  char npy[400];
+  snprintf(npy, sizeof npy, "%s/big_samples.npy", dir);
+  const int32_t stack[2] = {1 << 17, 4};
+  CHECKF(nq_npy_write_file(npy, NQ_FLOAT32, 2, stack, w, &err) == NQ_OK, "%s", err.msg);
+  nq_model *m = relu_model();
+  nq_data_options dopt;
+  nq_data_options_init(&dopt);
+  nq_dataset *ds = NULL;
+  CHECKF(nq_dataset_open_input(npy, m, 0, NULL, &dopt, &ds, &err) == NQ_OK, "%s", err.msg);
+  float sample[4];
+  const size_t used = nq_budget_used();
+  CHECKF(ds && nq_dataset_get(ds, 0, sample, &err) == NQ_ERR_NOMEM && strstr(err.msg, "big_samples.npy"),
+         "a data set array over the budget: %s", err.msg);
+  CHECK(nq_budget_used() == used);
   nq_set_memory_limit(0);
   CHECK(nq_memory_limit() == before);
+  CHECKF(ds && nq_dataset_get(ds, 0, sample, &err) == NQ_OK, "%s", err.msg);
+  CHECK(nq_budget_used() >= used + ((size_t)4 << 19));
+  nq_dataset_free(ds);
+  CHECK(nq_budget_used() == used);
+  nq_model_free(m);
   CHECKF(nq_tensor_copy_data(g, t, w, (size_t)4 << 19, &err) == NQ_OK, "%s", err.msg);
   free(w);
   nq_graph_free(g);
