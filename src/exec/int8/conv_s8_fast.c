@@ -225,7 +225,11 @@ static nq_status run_job(const nq_kernel_args *a, qconv_job *j, nq_error *err) {
 nq_status nq_i8_conv_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
   *prepared = NULL;
   void *ref = NULL;
-  NQ_TRY(nq_i8_conv_prepare(a, &ref, err));
+  nq_status st = nq_i8_conv_prepare(a, &ref, err);
+  if (st != NQ_OK) { /* whatever the reference allocated before failing */
+    free(ref);
+    return st;
+  }
   const bool fast = conv_geometry_ok(a);
   const nq_tview *f = &a->in[1];
   return wrap_prepared(a, ref, fast, f->shape[0], fast ? f->shape[1] * f->shape[2] * f->shape[3] : 0,
@@ -268,7 +272,11 @@ nq_status nq_i8_conv_fast_run(const nq_kernel_args *a, nq_error *err) {
 nq_status nq_i8_fc_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
   *prepared = NULL;
   void *ref = NULL;
-  NQ_TRY(nq_i8_fc_prepare(a, &ref, err));
+  nq_status st = nq_i8_fc_prepare(a, &ref, err);
+  if (st != NQ_OK) { /* whatever the reference allocated before failing */
+    free(ref);
+    return st;
+  }
   const nq_tview *f = &a->in[1];
   const bool fast = f->shape[0] >= 1 && f->shape[1] >= 1 && f->shape[1] <= (1 << 26);
   return wrap_prepared(a, ref, fast, f->shape[0], f->shape[1], prepared, err);

@@ -27,7 +27,11 @@ typedef struct binfast_prep {
 nq_status nq_i8_binary_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
   *prepared = NULL;
   void *ref = NULL;
-  NQ_TRY(nq_i8_binary_prepare(a, &ref, err));
+  nq_status st = nq_i8_binary_prepare(a, &ref, err);
+  if (st != NQ_OK) { /* the reference may have allocated its block before failing */
+    free(ref);
+    return st;
+  }
   binfast_prep *p = malloc(sizeof *p);
   if (!p) {
     free(ref);
