@@ -84,6 +84,10 @@ NQ_API nq_status nq_prefix(nq_error *err, const char *fmt, ...)
  * one. p[0] must be >= 0x80 and p NUL-terminated. Names in model files come
  * from strangers: a caller printing them (the CLI) replaces what this refuses. */
 NQ_API size_t nq_utf8_sequence_length(const unsigned char *p);
+/* Makes the NUL-terminated string s printable in place: each byte that is not
+ * part of a well-formed UTF-8 sequence, and each control character other than
+ * newline and tab (a terminal's escape sequences), becomes '?'. */
+NQ_API void nq_utf8_make_printable(char *s);
 
 /* ---- Safety for untrusted models and data (see README "Security") ---- */
 

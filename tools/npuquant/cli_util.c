@@ -77,29 +77,10 @@ int cli_parse_int(const char *s, long lo, long hi, long *out) {
   return 0;
 }
 
-/* Broken UTF-8 and control characters (a terminal's escape sequences)
- * become '?'. */
-static void make_printable(char *s) {
-  unsigned char *p = (unsigned char *)s;
-  while (*p) {
-    if (*p >= 0x80) {
-      size_t len = nq_utf8_sequence_length(p);
-      if (len) {
-        p += len;
-        continue;
-      }
-      *p = '?';
-    } else if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f) {
-      *p = '?';
-    }
-    p++;
-  }
-}
-
 const char *cli_printable(const char *name, char *buf, size_t n) {
   if (!n) return "";
   snprintf(buf, n, "%s", name ? name : "");
-  make_printable(buf);
+  nq_utf8_make_printable(buf);
   for (char *p = buf; *p; p++)
     if (*p == '\n' || *p == '\t') *p = '?'; /* one name, one line */
   return buf;
