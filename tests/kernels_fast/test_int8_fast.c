@@ -121,6 +121,22 @@ static void compare(const char *desc, nq_op op, const nq_op_params *p, qv *in, i
 
 static const nq_activation ACTS[] = {NQ_ACT_NONE, NQ_ACT_RELU, NQ_ACT_RELU6, NQ_ACT_RELU_N1_TO_1};
 
+/* Strides 1-3, dilations 1-2, SAME/VALID and the fused activation by case
+ * number, and the output size TFLite's padding rule gives (< 1: no case). */
+static nq_op_params random_window(nq_rng *r, int it, int h, int w, int kh, int kw, int *oh, int *ow) {
+  nq_op_params p = nq_op_params_default();
+  p.stride_h = nq_rng_int(r, 1, 3);
+  p.stride_w = nq_rng_int(r, 1, 3);
+  p.dilation_h = nq_rng_int(r, 1, 2);
+  p.dilation_w = nq_rng_int(r, 1, 2);
+  p.padding = it % 2 ? NQ_PAD_SAME : NQ_PAD_VALID;
+  p.act = ACTS[it % 4];
+  const int eh = (kh - 1) * p.dilation_h + 1, ew = (kw - 1) * p.dilation_w + 1;
+  *oh = p.padding == NQ_PAD_SAME ? (h + p.stride_h - 1) / p.stride_h : (h - eh) / p.stride_h + 1;
+  *ow = p.padding == NQ_PAD_SAME ? (w + p.stride_w - 1) / p.stride_w : (w - ew) / p.stride_w + 1;
+  return p;
+}
+
 static void conv_cases(nq_rng *r, nq_threadpool *pool) {
   for (int it = 0; it < 60; it++) {
     const nq_dtype t = it % 5 == 4 ? NQ_UINT8 : NQ_INT8;
@@ -128,16 +144,8 @@ static void conv_cases(nq_rng *r, nq_threadpool *pool) {
     const int groups = it % 7 == 6 ? 2 : 1;
     const int ci = nq_rng_int(r, 1, 19), cin = ci * groups, cout = groups * nq_rng_int(r, 1, 37);
     const int kh = nq_rng_int(r, 1, 3), kw = nq_rng_int(r, 1, 3);
-    nq_op_params p = nq_op_params_default();
-    p.stride_h = nq_rng_int(r, 1, 3);
-    p.stride_w = nq_rng_int(r, 1, 3);
-    p.dilation_h = nq_rng_int(r, 1, 2);
-    p.dilation_w = nq_rng_int(r, 1, 2);
-    p.padding = it % 2 ? NQ_PAD_SAME : NQ_PAD_VALID;
-    p.act = ACTS[it % 4];
-    const int eh = (kh - 1) * p.dilation_h + 1, ew = (kw - 1) * p.dilation_w + 1;
-    const int oh = p.padding == NQ_PAD_SAME ? (h + p.stride_h - 1) / p.stride_h : (h - eh) / p.stride_h + 1;
-    const int ow = p.padding == NQ_PAD_SAME ? (w + p.stride_w - 1) / p.stride_w : (w - ew) / p.stride_w + 1;
+    int oh, ow;
+    nq_op_params p = random_window(r, it, h, w, kh, kw, &oh, &ow);
     if (oh < 1 || ow < 1) continue;
     qv in[3], out;
     const int per_channel = t == NQ_INT8 && it % 3 != 0;
@@ -167,17 +175,9 @@ static void dw_cases(nq_rng *r, nq_threadpool *pool) {
     const int n = nq_rng_int(r, 1, 2), h = nq_rng_int(r, 1, 14), w = nq_rng_int(r, 1, 14);
     const int c = nq_rng_int(r, 1, 25), m = it % 4 == 3 ? nq_rng_int(r, 2, 3) : 1;
     const int kh = nq_rng_int(r, 1, 5), kw = nq_rng_int(r, 1, 5);
-    nq_op_params p = nq_op_params_default();
-    p.stride_h = nq_rng_int(r, 1, 3);
-    p.stride_w = nq_rng_int(r, 1, 3);
-    p.dilation_h = nq_rng_int(r, 1, 2);
-    p.dilation_w = nq_rng_int(r, 1, 2);
-    p.padding = it % 2 ? NQ_PAD_SAME : NQ_PAD_VALID;
-    p.act = ACTS[it % 4];
+    int oh, ow;
+    nq_op_params p = random_window(r, it, h, w, kh, kw, &oh, &ow);
     p.depth_multiplier = m;
-    const int eh = (kh - 1) * p.dilation_h + 1, ew = (kw - 1) * p.dilation_w + 1;
-    const int oh = p.padding == NQ_PAD_SAME ? (h + p.stride_h - 1) / p.stride_h : (h - eh) / p.stride_h + 1;
-    const int ow = p.padding == NQ_PAD_SAME ? (w + p.stride_w - 1) / p.stride_w : (w - ew) / p.stride_w + 1;
     if (oh < 1 || ow < 1 || c * m > MAXCH) continue;
     qv in[3], out;
     const int per_channel = t == NQ_INT8 && it % 3 != 0;
