@@ -12,122 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api/model_internal.h"
-#include "ir/graph.h"
-#include "ir/shape.h"
-#include "testutil.h"
+#include "op_model_builder.h"
 
-typedef struct builder {
-  nq_graph *g;
-  nq_error err;
-  nq_rng rng;
-  int ok;
-  int n_in, in[4];
-} builder;
-
-static void start(builder *b) {
-  b->g = nq_graph_new();
-  b->ok = b->g != NULL;
-  b->n_in = 0;
-}
-
-static int tensor(builder *b, nq_dtype t, int rank, const int32_t *shape, int n_q, const float *s,
-                  const int64_t *z, int axis) {
-  if (!b->ok) return -1;
-  char name[32];
-  snprintf(name, sizeof name, "t%d", b->g->n_tensors);
-  int idx = nq_graph_add_tensor(b->g, name, t, rank, shape, &b->err);
-  if (idx < 0 || (n_q > 0 && nq_tensor_set_quant(b->g, idx, n_q, s, z, axis, &b->err) != NQ_OK)) {
-    b->ok = 0;
-    return -1;
-  }
-  return idx;
-}
-
-/* A graph input, quantized per tensor. */
-static int input(builder *b, nq_dtype t, int rank, const int32_t *shape, float s, int64_t z) {
-  int i = tensor(b, t, rank, shape, 1, &s, &z, 0);
-  if (i >= 0) b->in[b->n_in++] = i;
-  return i;
-}
-
-/* An activation (shape filled in by inference). */
-static int act(builder *b, nq_dtype t, float s, int64_t z) {
-  return tensor(b, t, 0, NULL, 1, &s, &z, 0);
-}
-
-static void set_data(builder *b, int t, const void *data, size_t n) {
-  if (b->ok && nq_tensor_copy_data(b->g, t, data, n, &b->err) != NQ_OK) b->ok = 0;
-}
-
-/* Random symmetric int8 weights with n_q scales along axis. */
-static int weights(builder *b, int rank, const int32_t *shape, int n_q, int axis) {
-  float s[64];
-  int64_t z[64] = {0};
-  for (int i = 0; i < n_q; i++) s[i] = nq_rng_uniform(&b->rng, 0.002f, 0.02f);
-  int t = tensor(b, NQ_INT8, rank, shape, n_q, s, z, axis);
-  size_t n = 1;
-  for (int i = 0; i < rank; i++) n *= (size_t)shape[i];
-  int8_t w[4096];
-  for (size_t i = 0; i < n && i < sizeof w; i++) w[i] = (int8_t)nq_rng_int(&b->rng, -127, 127);
-  set_data(b, t, w, n);
-  return t;
-}
-
-static int bias(builder *b, int n, float s_in, int w_tensor) {
-  const nq_quant *wq = &b->g->tensors[w_tensor].q;
-  float s[64];
-  int64_t z[64] = {0};
-  int32_t v[64];
-  for (int i = 0; i < n; i++) {
-    s[i] = s_in * wq->scale[wq->n > 1 ? i : 0];
-    v[i] = nq_rng_int(&b->rng, -3000, 3000);
-  }
-  int t = tensor(b, NQ_INT32, 1, (int32_t[]){n}, wq->n > 1 ? n : 1, s, z, 0);
-  set_data(b, t, v, (size_t)n * 4);
-  return t;
-}
-
-static int ints(builder *b, int rank, const int32_t *shape, const int32_t *v) {
-  int t = tensor(b, NQ_INT32, rank, shape, 0, NULL, NULL, 0);
-  size_t n = 1;
-  for (int i = 0; i < rank; i++) n *= (size_t)shape[i];
-  set_data(b, t, v, n * 4);
-  return t;
-}
-
-static void node(builder *b, nq_op op, int n_in, const int *in, int n_out, const int *out,
-                 const nq_op_params *p) {
-  if (b->ok && nq_graph_add_node(b->g, op, NULL, n_in, in, n_out, out, p, &b->err) < 0) b->ok = 0;
-}
-
-static int failures;
-
-static void finish(builder *b, const char *dir, const char *name, int n_out, const int *out) {
-  nq_model *m = NULL;
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s.tflite", dir, name);
-  if (b->ok && nq_graph_set_io(b->g, b->n_in, b->in, n_out, out, &b->err) != NQ_OK) b->ok = 0;
-  if (b->ok && nq_graph_infer_shapes(b->g, true, &b->err) != NQ_OK) b->ok = 0;
-  if (b->ok) {
-    nq_graph *g = b->g;
-    b->g = NULL;
-    if (nq_model_wrap(g, NULL, &m, &b->err) != NQ_OK || nq_model_save_tflite(m, path, &b->err) != NQ_OK)
-      b->ok = 0;
-  }
-  if (b->ok) {
-    printf("%s\n", name);
-  } else {
-    fprintf(stderr, "make_op_models: %s: %s\n", name, b->err.msg);
-    failures++;
-  }
-  nq_model_free(m);
-  nq_graph_free(b->g);
-  b->g = NULL;
-}
-
-#define IN(...) ((int[]){__VA_ARGS__})
-#define SH(...) ((int32_t[]){__VA_ARGS__})
 
 int main(int argc, char **argv) {
   if (argc != 2) {
@@ -135,80 +21,80 @@ int main(int argc, char **argv) {
     return 2;
   }
   const char *dir = argv[1];
-  builder B = {.rng = {2024}};
+  builder B = {.tool = "make_op_models", .rng = {2024}};
   builder *b = &B;
   nq_op_params p;
 
   /* CONV_2D per-channel, SAME, stride 2, fused RELU6. */
-  start(b);
+  mb_start(b);
   {
-    int x = input(b, NQ_INT8, 4, SH(1, 9, 9, 3), 0.02f, -10);
-    int w = weights(b, 4, SH(4, 3, 3, 3), 4, 0);
-    int bb = bias(b, 4, 0.02f, w), y = act(b, NQ_INT8, 0.03f, -128);
+    int x = mb_input(b, NQ_INT8, 4, SH(1, 9, 9, 3), 0.02f, -10);
+    int w = mb_weights(b, 4, SH(4, 3, 3, 3), 4, 0);
+    int bb = mb_bias(b, 4, 0.02f, w), y = mb_act(b, NQ_INT8, 0.03f, -128);
     p = nq_op_params_default();
     p.padding = NQ_PAD_SAME;
     p.stride_h = p.stride_w = 2;
     p.act = NQ_ACT_RELU6;
-    node(b, NQ_OP_CONV_2D, 3, IN(x, w, bb), 1, IN(y), &p);
-    finish(b, dir, "conv_pc_same_s2_relu6", 1, IN(y));
+    mb_node(b, NQ_OP_CONV_2D, 3, IN(x, w, bb), 1, IN(y), &p);
+    mb_finish(b, dir, "conv_pc_same_s2_relu6", 1, IN(y));
   }
   /* CONV_2D per-tensor, dilation 2, VALID. */
-  start(b);
+  mb_start(b);
   {
-    int x = input(b, NQ_INT8, 4, SH(1, 10, 9, 4), 0.05f, 3);
-    int w = weights(b, 4, SH(3, 3, 2, 4), 1, 0);
-    int bb = bias(b, 3, 0.05f, w), y = act(b, NQ_INT8, 0.1f, 5);
+    int x = mb_input(b, NQ_INT8, 4, SH(1, 10, 9, 4), 0.05f, 3);
+    int w = mb_weights(b, 4, SH(3, 3, 2, 4), 1, 0);
+    int bb = mb_bias(b, 3, 0.05f, w), y = mb_act(b, NQ_INT8, 0.1f, 5);
     p = nq_op_params_default();
     p.padding = NQ_PAD_VALID;
     p.dilation_h = p.dilation_w = 2;
-    node(b, NQ_OP_CONV_2D, 3, IN(x, w, bb), 1, IN(y), &p);
-    finish(b, dir, "conv_pt_dilated_valid", 1, IN(y));
+    mb_node(b, NQ_OP_CONV_2D, 3, IN(x, w, bb), 1, IN(y), &p);
+    mb_finish(b, dir, "conv_pt_dilated_valid", 1, IN(y));
   }
   /* DEPTHWISE_CONV_2D, multiplier 2, per-channel, RELU. */
-  start(b);
+  mb_start(b);
   {
-    int x = input(b, NQ_INT8, 4, SH(1, 8, 7, 3), 0.02f, 0);
-    int w = weights(b, 4, SH(1, 3, 3, 6), 6, 3);
-    int bb = bias(b, 6, 0.02f, w), y = act(b, NQ_INT8, 0.01f, -20);
+    int x = mb_input(b, NQ_INT8, 4, SH(1, 8, 7, 3), 0.02f, 0);
+    int w = mb_weights(b, 4, SH(1, 3, 3, 6), 6, 3);
+    int bb = mb_bias(b, 6, 0.02f, w), y = mb_act(b, NQ_INT8, 0.01f, -20);
     p = nq_op_params_default();
     p.padding = NQ_PAD_SAME;
     p.depth_multiplier = 2;
     p.act = NQ_ACT_RELU;
-    node(b, NQ_OP_DEPTHWISE_CONV_2D, 3, IN(x, w, bb), 1, IN(y), &p);
-    finish(b, dir, "dw_mult2_relu", 1, IN(y));
+    mb_node(b, NQ_OP_DEPTHWISE_CONV_2D, 3, IN(x, w, bb), 1, IN(y), &p);
+    mb_finish(b, dir, "dw_mult2_relu", 1, IN(y));
   }
   /* FULLY_CONNECTED per-tensor with bias, keep_num_dims off. */
-  start(b);
+  mb_start(b);
   {
-    int x = input(b, NQ_INT8, 2, SH(3, 20), 0.04f, -7);
-    int w = weights(b, 2, SH(6, 20), 1, 0);
-    int bb = bias(b, 6, 0.04f, w), y = act(b, NQ_INT8, 0.08f, 2);
+    int x = mb_input(b, NQ_INT8, 2, SH(3, 20), 0.04f, -7);
+    int w = mb_weights(b, 2, SH(6, 20), 1, 0);
+    int bb = mb_bias(b, 6, 0.04f, w), y = mb_act(b, NQ_INT8, 0.08f, 2);
     p = nq_op_params_default();
-    node(b, NQ_OP_FULLY_CONNECTED, 3, IN(x, w, bb), 1, IN(y), &p);
-    finish(b, dir, "fc_pt_bias", 1, IN(y));
+    mb_node(b, NQ_OP_FULLY_CONNECTED, 3, IN(x, w, bb), 1, IN(y), &p);
+    mb_finish(b, dir, "fc_pt_bias", 1, IN(y));
   }
   /* FULLY_CONNECTED without bias. */
-  start(b);
+  mb_start(b);
   {
-    int x = input(b, NQ_INT8, 2, SH(2, 12), 0.03f, 4);
-    int w = weights(b, 2, SH(5, 12), 1, 0);
-    int y = act(b, NQ_INT8, 0.05f, -3);
+    int x = mb_input(b, NQ_INT8, 2, SH(2, 12), 0.03f, 4);
+    int w = mb_weights(b, 2, SH(5, 12), 1, 0);
+    int y = mb_act(b, NQ_INT8, 0.05f, -3);
     p = nq_op_params_default();
-    node(b, NQ_OP_FULLY_CONNECTED, 3, IN(x, w, -1), 1, IN(y), &p);
-    finish(b, dir, "fc_nobias", 1, IN(y));
+    mb_node(b, NQ_OP_FULLY_CONNECTED, 3, IN(x, w, -1), 1, IN(y), &p);
+    mb_finish(b, dir, "fc_nobias", 1, IN(y));
   }
   /* TRANSPOSE_CONV stride 2 SAME with bias. */
-  start(b);
+  mb_start(b);
   {
-    int os = ints(b, 1, SH(4), (int32_t[]){1, 8, 8, 2});
-    int w = weights(b, 4, SH(2, 3, 3, 3), 2, 0);
-    int x = input(b, NQ_INT8, 4, SH(1, 4, 4, 3), 0.03f, 1);
-    int bb = bias(b, 2, 0.03f, w), y = act(b, NQ_INT8, 0.02f, 0);
+    int os = mb_ints(b, 1, SH(4), (int32_t[]){1, 8, 8, 2});
+    int w = mb_weights(b, 4, SH(2, 3, 3, 3), 2, 0);
+    int x = mb_input(b, NQ_INT8, 4, SH(1, 4, 4, 3), 0.03f, 1);
+    int bb = mb_bias(b, 2, 0.03f, w), y = mb_act(b, NQ_INT8, 0.02f, 0);
     p = nq_op_params_default();
     p.padding = NQ_PAD_SAME;
     p.stride_h = p.stride_w = 2;
-    node(b, NQ_OP_TRANSPOSE_CONV, 4, IN(os, w, x, bb), 1, IN(y), &p);
-    finish(b, dir, "transpose_conv_s2", 1, IN(y));
+    mb_node(b, NQ_OP_TRANSPOSE_CONV, 4, IN(os, w, x, bb), 1, IN(y), &p);
+    mb_finish(b, dir, "transpose_conv_s2", 1, IN(y));
   }
   /* Binary ops. */
   struct {
@@ -228,27 +114,27 @@ int main(int argc, char **argv) {
       {"minimum", NQ_OP_MINIMUM, 0.05f, 0.05f, 0.05f, 4, 4, 4, 0, NQ_ACT_NONE},
   };
   for (size_t i = 0; i < sizeof bins / sizeof bins[0]; i++) {
-    start(b);
-    int x1 = input(b, NQ_INT8, 4, SH(1, 5, 4, 3), bins[i].s1, bins[i].z1);
-    int x2 = bins[i].bcast ? input(b, NQ_INT8, 1, SH(3), bins[i].s2, bins[i].z2)
-                           : input(b, NQ_INT8, 4, SH(1, 5, 4, 3), bins[i].s2, bins[i].z2);
-    int y = act(b, NQ_INT8, bins[i].so, bins[i].zo);
+    mb_start(b);
+    int x1 = mb_input(b, NQ_INT8, 4, SH(1, 5, 4, 3), bins[i].s1, bins[i].z1);
+    int x2 = bins[i].bcast ? mb_input(b, NQ_INT8, 1, SH(3), bins[i].s2, bins[i].z2)
+                           : mb_input(b, NQ_INT8, 4, SH(1, 5, 4, 3), bins[i].s2, bins[i].z2);
+    int y = mb_act(b, NQ_INT8, bins[i].so, bins[i].zo);
     p = nq_op_params_default();
     p.act = bins[i].a;
-    node(b, bins[i].op, 2, IN(x1, x2), 1, IN(y), &p);
-    finish(b, dir, bins[i].name, 1, IN(y));
+    mb_node(b, bins[i].op, 2, IN(x1, x2), 1, IN(y), &p);
+    mb_finish(b, dir, bins[i].name, 1, IN(y));
   }
   /* Pools. */
   for (int k = 0; k < 2; k++) {
-    start(b);
-    int x = input(b, NQ_INT8, 4, SH(1, 9, 8, 3), 0.05f, -5);
-    int y = act(b, NQ_INT8, 0.05f, -5);
+    mb_start(b);
+    int x = mb_input(b, NQ_INT8, 4, SH(1, 9, 8, 3), 0.05f, -5);
+    int y = mb_act(b, NQ_INT8, 0.05f, -5);
     p = nq_op_params_default();
     p.padding = k ? NQ_PAD_VALID : NQ_PAD_SAME;
     p.filter_h = p.filter_w = k ? 2 : 3;
     p.stride_h = p.stride_w = 2;
-    node(b, k ? NQ_OP_MAX_POOL_2D : NQ_OP_AVERAGE_POOL_2D, 1, IN(x), 1, IN(y), &p);
-    finish(b, dir, k ? "max_pool_valid" : "avg_pool_same", 1, IN(y));
+    mb_node(b, k ? NQ_OP_MAX_POOL_2D : NQ_OP_AVERAGE_POOL_2D, 1, IN(x), 1, IN(y), &p);
+    mb_finish(b, dir, k ? "max_pool_valid" : "avg_pool_same", 1, IN(y));
   }
   /* MEAN spatial (requantizing), MEAN general, SUM. */
   struct {
@@ -269,25 +155,25 @@ int main(int argc, char **argv) {
       {"reduce_min", NQ_OP_REDUCE_MIN, 1, {2, 0}, true, 0.05f, -5},
   };
   for (size_t i = 0; i < sizeof reds / sizeof reds[0]; i++) {
-    start(b);
-    int x = input(b, NQ_INT8, 4, SH(1, 6, 5, 4), 0.05f, -5);
-    int ax = ints(b, 1, SH(reds[i].n_axes), reds[i].axes);
-    int y = act(b, NQ_INT8, reds[i].so, reds[i].zo);
+    mb_start(b);
+    int x = mb_input(b, NQ_INT8, 4, SH(1, 6, 5, 4), 0.05f, -5);
+    int ax = mb_ints(b, 1, SH(reds[i].n_axes), reds[i].axes);
+    int y = mb_act(b, NQ_INT8, reds[i].so, reds[i].zo);
     p = nq_op_params_default();
     p.keep_dims = reds[i].keep;
-    node(b, reds[i].op, 2, IN(x, ax), 1, IN(y), &p);
-    finish(b, dir, reds[i].name, 1, IN(y));
+    mb_node(b, reds[i].op, 2, IN(x, ax), 1, IN(y), &p);
+    mb_finish(b, dir, reds[i].name, 1, IN(y));
   }
   /* uint8 (legacy) spatial MEAN. */
-  start(b);
+  mb_start(b);
   {
-    int x = input(b, NQ_UINT8, 4, SH(1, 6, 5, 4), 0.05f, 120);
-    int ax = ints(b, 1, SH(2), (int32_t[]){1, 2});
-    int y = act(b, NQ_UINT8, 0.03f, 131);
+    int x = mb_input(b, NQ_UINT8, 4, SH(1, 6, 5, 4), 0.05f, 120);
+    int ax = mb_ints(b, 1, SH(2), (int32_t[]){1, 2});
+    int y = mb_act(b, NQ_UINT8, 0.03f, 131);
     p = nq_op_params_default();
     p.keep_dims = true;
-    node(b, NQ_OP_MEAN, 2, IN(x, ax), 1, IN(y), &p);
-    finish(b, dir, "mean_spatial_uint8", 1, IN(y));
+    mb_node(b, NQ_OP_MEAN, 2, IN(x, ax), 1, IN(y), &p);
+    mb_finish(b, dir, "mean_spatial_uint8", 1, IN(y));
   }
   /* Unary activations: op, output scale/zp. */
   struct {
@@ -306,220 +192,220 @@ int main(int argc, char **argv) {
       {"abs", NQ_OP_ABS, 0.031f, -128},
   };
   for (size_t i = 0; i < sizeof un / sizeof un[0]; i++) {
-    start(b);
-    int x = input(b, NQ_INT8, 2, SH(4, 10), 0.06f, 3);
-    int y = act(b, NQ_INT8, un[i].so, un[i].zo);
+    mb_start(b);
+    int x = mb_input(b, NQ_INT8, 2, SH(4, 10), 0.06f, 3);
+    int y = mb_act(b, NQ_INT8, un[i].so, un[i].zo);
     p = nq_op_params_default();
     p.alpha = 0.2f;
     p.beta = 1.0f;
     p.approximate = strcmp(un[i].name, "gelu_approximate") == 0;
-    node(b, un[i].op, 1, IN(x), 1, IN(y), &p);
-    finish(b, dir, un[i].name, 1, IN(y));
+    mb_node(b, un[i].op, 1, IN(x), 1, IN(y), &p);
+    mb_finish(b, dir, un[i].name, 1, IN(y));
   }
   /* PRELU with a per-channel constant alpha. */
-  start(b);
+  mb_start(b);
   {
-    int x = input(b, NQ_INT8, 4, SH(1, 4, 4, 3), 0.05f, -2);
+    int x = mb_input(b, NQ_INT8, 4, SH(1, 4, 4, 3), 0.05f, -2);
     float s = 0.004f;
     int64_t z = 10;
-    int al = tensor(b, NQ_INT8, 3, SH(1, 1, 3), 1, &s, &z, 0);
-    set_data(b, al, (int8_t[]){60, 100, -40}, 3);
-    int y = act(b, NQ_INT8, 0.04f, -10);
+    int al = mb_tensor(b, NQ_INT8, 3, SH(1, 1, 3), 1, &s, &z, 0);
+    mb_set_data(b, al, (int8_t[]){60, 100, -40}, 3);
+    int y = mb_act(b, NQ_INT8, 0.04f, -10);
     p = nq_op_params_default();
-    node(b, NQ_OP_PRELU, 2, IN(x, al), 1, IN(y), &p);
-    finish(b, dir, "prelu", 1, IN(y));
+    mb_node(b, NQ_OP_PRELU, 2, IN(x, al), 1, IN(y), &p);
+    mb_finish(b, dir, "prelu", 1, IN(y));
   }
   /* CONCATENATION: same scale, and requantizing. */
   for (int k = 0; k < 2; k++) {
-    start(b);
-    int x1 = input(b, NQ_INT8, 4, SH(1, 3, 3, 2), 0.05f, 1);
-    int x2 = input(b, NQ_INT8, 4, SH(1, 3, 3, 3), k ? 0.02f : 0.05f, k ? -9 : 1);
-    int y = act(b, NQ_INT8, 0.05f, 1);
+    mb_start(b);
+    int x1 = mb_input(b, NQ_INT8, 4, SH(1, 3, 3, 2), 0.05f, 1);
+    int x2 = mb_input(b, NQ_INT8, 4, SH(1, 3, 3, 3), k ? 0.02f : 0.05f, k ? -9 : 1);
+    int y = mb_act(b, NQ_INT8, 0.05f, 1);
     p = nq_op_params_default();
     p.axis = 3;
-    node(b, NQ_OP_CONCATENATION, 2, IN(x1, x2), 1, IN(y), &p);
-    finish(b, dir, k ? "concat_requant" : "concat_same", 1, IN(y));
+    mb_node(b, NQ_OP_CONCATENATION, 2, IN(x1, x2), 1, IN(y), &p);
+    mb_finish(b, dir, k ? "concat_requant" : "concat_same", 1, IN(y));
   }
   /* QUANTIZE: int8 -> int8 rescale, int8 -> uint8. */
   for (int k = 0; k < 2; k++) {
-    start(b);
-    int x = input(b, NQ_INT8, 2, SH(4, 16), 0.05f, -3);
-    int y = k ? act(b, NQ_UINT8, 0.05f, 125) : act(b, NQ_INT8, 0.037f, 6);
+    mb_start(b);
+    int x = mb_input(b, NQ_INT8, 2, SH(4, 16), 0.05f, -3);
+    int y = k ? mb_act(b, NQ_UINT8, 0.05f, 125) : mb_act(b, NQ_INT8, 0.037f, 6);
     p = nq_op_params_default();
-    node(b, NQ_OP_QUANTIZE, 1, IN(x), 1, IN(y), &p);
-    finish(b, dir, k ? "quantize_to_uint8" : "requantize_int8", 1, IN(y));
+    mb_node(b, NQ_OP_QUANTIZE, 1, IN(x), 1, IN(y), &p);
+    mb_finish(b, dir, k ? "quantize_to_uint8" : "requantize_int8", 1, IN(y));
   }
   /* Data movement on 1x4x6x4. */
   {
-    start(b);
-    int x = input(b, NQ_INT8, 4, SH(1, 4, 6, 4), 0.05f, -6);
-    int sh = ints(b, 1, SH(2), (int32_t[]){8, 12});
-    int y = act(b, NQ_INT8, 0.05f, -6);
+    mb_start(b);
+    int x = mb_input(b, NQ_INT8, 4, SH(1, 4, 6, 4), 0.05f, -6);
+    int sh = mb_ints(b, 1, SH(2), (int32_t[]){8, 12});
+    int y = mb_act(b, NQ_INT8, 0.05f, -6);
     p = nq_op_params_default();
-    node(b, NQ_OP_RESHAPE, 2, IN(x, sh), 1, IN(y), &p);
-    finish(b, dir, "reshape", 1, IN(y));
+    mb_node(b, NQ_OP_RESHAPE, 2, IN(x, sh), 1, IN(y), &p);
+    mb_finish(b, dir, "reshape", 1, IN(y));
 
-    start(b);
-    x = input(b, NQ_INT8, 4, SH(1, 4, 6, 4), 0.05f, -6);
-    int pads = ints(b, 2, SH(4, 2), (int32_t[]){0, 0, 1, 2, 0, 1, 3, 0});
-    y = act(b, NQ_INT8, 0.05f, -6);
-    node(b, NQ_OP_PAD, 2, IN(x, pads), 1, IN(y), &p);
-    finish(b, dir, "pad", 1, IN(y));
+    mb_start(b);
+    x = mb_input(b, NQ_INT8, 4, SH(1, 4, 6, 4), 0.05f, -6);
+    int pads = mb_ints(b, 2, SH(4, 2), (int32_t[]){0, 0, 1, 2, 0, 1, 3, 0});
+    y = mb_act(b, NQ_INT8, 0.05f, -6);
+    mb_node(b, NQ_OP_PAD, 2, IN(x, pads), 1, IN(y), &p);
+    mb_finish(b, dir, "pad", 1, IN(y));
 
-    start(b);
-    x = input(b, NQ_INT8, 4, SH(1, 4, 6, 4), 0.05f, -6);
-    pads = ints(b, 2, SH(4, 2), (int32_t[]){0, 0, 1, 2, 2, 1, 0, 0});
-    y = act(b, NQ_INT8, 0.05f, -6);
+    mb_start(b);
+    x = mb_input(b, NQ_INT8, 4, SH(1, 4, 6, 4), 0.05f, -6);
+    pads = mb_ints(b, 2, SH(4, 2), (int32_t[]){0, 0, 1, 2, 2, 1, 0, 0});
+    y = mb_act(b, NQ_INT8, 0.05f, -6);
     p.mirror_mode = 0;
-    node(b, NQ_OP_MIRROR_PAD, 2, IN(x, pads), 1, IN(y), &p);
-    finish(b, dir, "mirror_pad_reflect", 1, IN(y));
+    mb_node(b, NQ_OP_MIRROR_PAD, 2, IN(x, pads), 1, IN(y), &p);
+    mb_finish(b, dir, "mirror_pad_reflect", 1, IN(y));
 
-    start(b);
-    x = input(b, NQ_INT8, 4, SH(1, 4, 6, 4), 0.05f, -6);
-    int perm = ints(b, 1, SH(4), (int32_t[]){0, 3, 1, 2});
-    y = act(b, NQ_INT8, 0.05f, -6);
+    mb_start(b);
+    x = mb_input(b, NQ_INT8, 4, SH(1, 4, 6, 4), 0.05f, -6);
+    int perm = mb_ints(b, 1, SH(4), (int32_t[]){0, 3, 1, 2});
+    y = mb_act(b, NQ_INT8, 0.05f, -6);
     p = nq_op_params_default();
-    node(b, NQ_OP_TRANSPOSE, 2, IN(x, perm), 1, IN(y), &p);
-    finish(b, dir, "transpose", 1, IN(y));
+    mb_node(b, NQ_OP_TRANSPOSE, 2, IN(x, perm), 1, IN(y), &p);
+    mb_finish(b, dir, "transpose", 1, IN(y));
 
-    start(b);
-    x = input(b, NQ_INT8, 4, SH(1, 4, 6, 4), 0.05f, -6);
-    int bg = ints(b, 1, SH(4), (int32_t[]){0, 1, 2, 1});
-    int sz = ints(b, 1, SH(4), (int32_t[]){1, 2, 3, 2});
-    y = act(b, NQ_INT8, 0.05f, -6);
-    node(b, NQ_OP_SLICE, 3, IN(x, bg, sz), 1, IN(y), &p);
-    finish(b, dir, "slice", 1, IN(y));
+    mb_start(b);
+    x = mb_input(b, NQ_INT8, 4, SH(1, 4, 6, 4), 0.05f, -6);
+    int bg = mb_ints(b, 1, SH(4), (int32_t[]){0, 1, 2, 1});
+    int sz = mb_ints(b, 1, SH(4), (int32_t[]){1, 2, 3, 2});
+    y = mb_act(b, NQ_INT8, 0.05f, -6);
+    mb_node(b, NQ_OP_SLICE, 3, IN(x, bg, sz), 1, IN(y), &p);
+    mb_finish(b, dir, "slice", 1, IN(y));
 
-    start(b);
-    x = input(b, NQ_INT8, 4, SH(1, 4, 6, 4), 0.05f, -6);
-    bg = ints(b, 1, SH(4), (int32_t[]){0, 3, 1, 0});
-    int en = ints(b, 1, SH(4), (int32_t[]){1, 0, 6, 4});
-    int st = ints(b, 1, SH(4), (int32_t[]){1, -1, 2, 1});
-    y = act(b, NQ_INT8, 0.05f, -6);
+    mb_start(b);
+    x = mb_input(b, NQ_INT8, 4, SH(1, 4, 6, 4), 0.05f, -6);
+    bg = mb_ints(b, 1, SH(4), (int32_t[]){0, 3, 1, 0});
+    int en = mb_ints(b, 1, SH(4), (int32_t[]){1, 0, 6, 4});
+    int st = mb_ints(b, 1, SH(4), (int32_t[]){1, -1, 2, 1});
+    y = mb_act(b, NQ_INT8, 0.05f, -6);
     p.shrink_axis_mask = 1;
     p.end_mask = 8;
-    node(b, NQ_OP_STRIDED_SLICE, 4, IN(x, bg, en, st), 1, IN(y), &p);
-    finish(b, dir, "strided_slice", 1, IN(y));
+    mb_node(b, NQ_OP_STRIDED_SLICE, 4, IN(x, bg, en, st), 1, IN(y), &p);
+    mb_finish(b, dir, "strided_slice", 1, IN(y));
 
-    start(b);
-    x = input(b, NQ_INT8, 4, SH(1, 4, 6, 4), 0.05f, -6);
-    int ax = ints(b, 0, NULL, (int32_t[]){2});
-    int y1 = act(b, NQ_INT8, 0.05f, -6), y2 = act(b, NQ_INT8, 0.05f, -6);
+    mb_start(b);
+    x = mb_input(b, NQ_INT8, 4, SH(1, 4, 6, 4), 0.05f, -6);
+    int ax = mb_ints(b, 0, NULL, (int32_t[]){2});
+    int y1 = mb_act(b, NQ_INT8, 0.05f, -6), y2 = mb_act(b, NQ_INT8, 0.05f, -6);
     p = nq_op_params_default();
     p.num = 2;
-    node(b, NQ_OP_SPLIT, 2, IN(ax, x), 2, IN(y1, y2), &p);
-    finish(b, dir, "split", 2, IN(y1, y2));
+    mb_node(b, NQ_OP_SPLIT, 2, IN(ax, x), 2, IN(y1, y2), &p);
+    mb_finish(b, dir, "split", 2, IN(y1, y2));
 
-    start(b);
-    x = input(b, NQ_INT8, 4, SH(1, 4, 6, 4), 0.05f, -6);
-    int szs = ints(b, 1, SH(2), (int32_t[]){1, 3});
-    ax = ints(b, 0, NULL, (int32_t[]){3});
-    y1 = act(b, NQ_INT8, 0.05f, -6);
-    y2 = act(b, NQ_INT8, 0.05f, -6);
-    node(b, NQ_OP_SPLIT_V, 3, IN(x, szs, ax), 2, IN(y1, y2), &p);
-    finish(b, dir, "split_v", 2, IN(y1, y2));
+    mb_start(b);
+    x = mb_input(b, NQ_INT8, 4, SH(1, 4, 6, 4), 0.05f, -6);
+    int szs = mb_ints(b, 1, SH(2), (int32_t[]){1, 3});
+    ax = mb_ints(b, 0, NULL, (int32_t[]){3});
+    y1 = mb_act(b, NQ_INT8, 0.05f, -6);
+    y2 = mb_act(b, NQ_INT8, 0.05f, -6);
+    mb_node(b, NQ_OP_SPLIT_V, 3, IN(x, szs, ax), 2, IN(y1, y2), &p);
+    mb_finish(b, dir, "split_v", 2, IN(y1, y2));
 
-    start(b);
-    x = input(b, NQ_INT8, 2, SH(3, 5), 0.05f, -6);
-    int x2 = input(b, NQ_INT8, 2, SH(3, 5), 0.05f, -6);
-    y = act(b, NQ_INT8, 0.05f, -6);
+    mb_start(b);
+    x = mb_input(b, NQ_INT8, 2, SH(3, 5), 0.05f, -6);
+    int x2 = mb_input(b, NQ_INT8, 2, SH(3, 5), 0.05f, -6);
+    y = mb_act(b, NQ_INT8, 0.05f, -6);
     p = nq_op_params_default();
     p.axis = 1;
     p.num = 2;
-    node(b, NQ_OP_PACK, 2, IN(x, x2), 1, IN(y), &p);
-    finish(b, dir, "pack", 1, IN(y));
+    mb_node(b, NQ_OP_PACK, 2, IN(x, x2), 1, IN(y), &p);
+    mb_finish(b, dir, "pack", 1, IN(y));
 
-    start(b);
-    x = input(b, NQ_INT8, 3, SH(3, 2, 5), 0.05f, -6);
-    y1 = act(b, NQ_INT8, 0.05f, -6);
-    y2 = act(b, NQ_INT8, 0.05f, -6);
-    node(b, NQ_OP_UNPACK, 1, IN(x), 2, IN(y1, y2), &p);
-    finish(b, dir, "unpack", 2, IN(y1, y2));
+    mb_start(b);
+    x = mb_input(b, NQ_INT8, 3, SH(3, 2, 5), 0.05f, -6);
+    y1 = mb_act(b, NQ_INT8, 0.05f, -6);
+    y2 = mb_act(b, NQ_INT8, 0.05f, -6);
+    mb_node(b, NQ_OP_UNPACK, 1, IN(x), 2, IN(y1, y2), &p);
+    mb_finish(b, dir, "unpack", 2, IN(y1, y2));
 
-    start(b);
-    x = input(b, NQ_INT8, 3, SH(4, 5, 3), 0.05f, -6);
-    int idx = ints(b, 1, SH(4), (int32_t[]){4, 0, 2, 2});
-    y = act(b, NQ_INT8, 0.05f, -6);
+    mb_start(b);
+    x = mb_input(b, NQ_INT8, 3, SH(4, 5, 3), 0.05f, -6);
+    int idx = mb_ints(b, 1, SH(4), (int32_t[]){4, 0, 2, 2});
+    y = mb_act(b, NQ_INT8, 0.05f, -6);
     p = nq_op_params_default();
     p.axis = 1;
-    node(b, NQ_OP_GATHER, 2, IN(x, idx), 1, IN(y), &p);
-    finish(b, dir, "gather", 1, IN(y));
+    mb_node(b, NQ_OP_GATHER, 2, IN(x, idx), 1, IN(y), &p);
+    mb_finish(b, dir, "gather", 1, IN(y));
 
     for (int k = 0; k < 2; k++) {
-      start(b);
-      x = k ? input(b, NQ_INT8, 4, SH(1, 2, 3, 8), 0.05f, -6)
-            : input(b, NQ_INT8, 4, SH(1, 4, 6, 2), 0.05f, -6);
-      y = act(b, NQ_INT8, 0.05f, -6);
+      mb_start(b);
+      x = k ? mb_input(b, NQ_INT8, 4, SH(1, 2, 3, 8), 0.05f, -6)
+            : mb_input(b, NQ_INT8, 4, SH(1, 4, 6, 2), 0.05f, -6);
+      y = mb_act(b, NQ_INT8, 0.05f, -6);
       p = nq_op_params_default();
       p.block_size = 2;
-      node(b, k ? NQ_OP_DEPTH_TO_SPACE : NQ_OP_SPACE_TO_DEPTH, 1, IN(x), 1, IN(y), &p);
-      finish(b, dir, k ? "depth_to_space" : "space_to_depth", 1, IN(y));
+      mb_node(b, k ? NQ_OP_DEPTH_TO_SPACE : NQ_OP_SPACE_TO_DEPTH, 1, IN(x), 1, IN(y), &p);
+      mb_finish(b, dir, k ? "depth_to_space" : "space_to_depth", 1, IN(y));
     }
-    start(b);
-    x = input(b, NQ_INT8, 4, SH(1, 4, 5, 2), 0.05f, -6);
-    int blk = ints(b, 1, SH(2), (int32_t[]){2, 2});
-    pads = ints(b, 2, SH(2, 2), (int32_t[]){0, 0, 1, 0});
-    y = act(b, NQ_INT8, 0.05f, -6);
+    mb_start(b);
+    x = mb_input(b, NQ_INT8, 4, SH(1, 4, 5, 2), 0.05f, -6);
+    int blk = mb_ints(b, 1, SH(2), (int32_t[]){2, 2});
+    pads = mb_ints(b, 2, SH(2, 2), (int32_t[]){0, 0, 1, 0});
+    y = mb_act(b, NQ_INT8, 0.05f, -6);
     p = nq_op_params_default();
-    node(b, NQ_OP_SPACE_TO_BATCH_ND, 3, IN(x, blk, pads), 1, IN(y), &p);
-    finish(b, dir, "space_to_batch", 1, IN(y));
+    mb_node(b, NQ_OP_SPACE_TO_BATCH_ND, 3, IN(x, blk, pads), 1, IN(y), &p);
+    mb_finish(b, dir, "space_to_batch", 1, IN(y));
 
-    start(b);
-    x = input(b, NQ_INT8, 4, SH(4, 2, 3, 2), 0.05f, -6);
-    blk = ints(b, 1, SH(2), (int32_t[]){2, 2});
-    int crops = ints(b, 2, SH(2, 2), (int32_t[]){0, 0, 1, 0});
-    y = act(b, NQ_INT8, 0.05f, -6);
-    node(b, NQ_OP_BATCH_TO_SPACE_ND, 3, IN(x, blk, crops), 1, IN(y), &p);
-    finish(b, dir, "batch_to_space", 1, IN(y));
+    mb_start(b);
+    x = mb_input(b, NQ_INT8, 4, SH(4, 2, 3, 2), 0.05f, -6);
+    blk = mb_ints(b, 1, SH(2), (int32_t[]){2, 2});
+    int crops = mb_ints(b, 2, SH(2, 2), (int32_t[]){0, 0, 1, 0});
+    y = mb_act(b, NQ_INT8, 0.05f, -6);
+    mb_node(b, NQ_OP_BATCH_TO_SPACE_ND, 3, IN(x, blk, crops), 1, IN(y), &p);
+    mb_finish(b, dir, "batch_to_space", 1, IN(y));
 
     for (int k = 0; k < 4; k++) {
-      start(b);
-      x = input(b, NQ_INT8, 4, SH(1, 5, 4, 3), 0.05f, -6);
-      sz = ints(b, 1, SH(2), (int32_t[]){9, 7});
-      y = act(b, NQ_INT8, 0.05f, -6);
+      mb_start(b);
+      x = mb_input(b, NQ_INT8, 4, SH(1, 5, 4, 3), 0.05f, -6);
+      sz = mb_ints(b, 1, SH(2), (int32_t[]){9, 7});
+      y = mb_act(b, NQ_INT8, 0.05f, -6);
       p = nq_op_params_default();
       p.half_pixel_centers = k == 1 || k == 3;
       p.align_corners = k == 2;
-      node(b, k < 2 ? NQ_OP_RESIZE_BILINEAR : NQ_OP_RESIZE_NEAREST_NEIGHBOR, 2, IN(x, sz), 1,
+      mb_node(b, k < 2 ? NQ_OP_RESIZE_BILINEAR : NQ_OP_RESIZE_NEAREST_NEIGHBOR, 2, IN(x, sz), 1,
            IN(y), &p);
       const char *names[] = {"resize_bilinear", "resize_bilinear_half_pixel",
                              "resize_nearest_align", "resize_nearest_half_pixel"};
-      finish(b, dir, names[k], 1, IN(y));
+      mb_finish(b, dir, names[k], 1, IN(y));
     }
-    start(b);
-    x = input(b, NQ_INT8, 3, SH(2, 3, 4), 0.05f, -6);
-    int mult = ints(b, 1, SH(3), (int32_t[]){2, 1, 3});
-    y = act(b, NQ_INT8, 0.05f, -6);
+    mb_start(b);
+    x = mb_input(b, NQ_INT8, 3, SH(2, 3, 4), 0.05f, -6);
+    int mult = mb_ints(b, 1, SH(3), (int32_t[]){2, 1, 3});
+    y = mb_act(b, NQ_INT8, 0.05f, -6);
     p = nq_op_params_default();
-    node(b, NQ_OP_TILE, 2, IN(x, mult), 1, IN(y), &p);
-    finish(b, dir, "tile", 1, IN(y));
+    mb_node(b, NQ_OP_TILE, 2, IN(x, mult), 1, IN(y), &p);
+    mb_finish(b, dir, "tile", 1, IN(y));
 
-    start(b);
-    x = input(b, NQ_INT8, 4, SH(2, 1, 3, 9), 0.04f, 3);
-    x2 = input(b, NQ_INT8, 3, SH(2, 5, 9), 0.03f, -2);
-    y = act(b, NQ_INT8, 0.2f, 1);
+    mb_start(b);
+    x = mb_input(b, NQ_INT8, 4, SH(2, 1, 3, 9), 0.04f, 3);
+    x2 = mb_input(b, NQ_INT8, 3, SH(2, 5, 9), 0.03f, -2);
+    y = mb_act(b, NQ_INT8, 0.2f, 1);
     p = nq_op_params_default();
     p.adj_y = true;
-    node(b, NQ_OP_BATCH_MATMUL, 2, IN(x, x2), 1, IN(y), &p);
-    finish(b, dir, "batch_matmul_adj_y_bcast", 1, IN(y));
+    mb_node(b, NQ_OP_BATCH_MATMUL, 2, IN(x, x2), 1, IN(y), &p);
+    mb_finish(b, dir, "batch_matmul_adj_y_bcast", 1, IN(y));
 
-    start(b);
-    x = input(b, NQ_INT8, 3, SH(3, 7, 4), 0.02f, 0);
-    x2 = input(b, NQ_INT8, 3, SH(3, 7, 6), 0.05f, 0);
-    y = act(b, NQ_INT8, 0.1f, -3);
+    mb_start(b);
+    x = mb_input(b, NQ_INT8, 3, SH(3, 7, 4), 0.02f, 0);
+    x2 = mb_input(b, NQ_INT8, 3, SH(3, 7, 6), 0.05f, 0);
+    y = mb_act(b, NQ_INT8, 0.1f, -3);
     p = nq_op_params_default();
     p.adj_x = true;
-    node(b, NQ_OP_BATCH_MATMUL, 2, IN(x, x2), 1, IN(y), &p);
-    finish(b, dir, "batch_matmul_adj_x", 1, IN(y));
+    mb_node(b, NQ_OP_BATCH_MATMUL, 2, IN(x, x2), 1, IN(y), &p);
+    mb_finish(b, dir, "batch_matmul_adj_x", 1, IN(y));
 
-    start(b);
-    x = input(b, NQ_INT8, 3, SH(2, 3, 7), 0.05f, -6);
-    ax = ints(b, 0, NULL, (int32_t[]){2});
-    y = tensor(b, NQ_INT32, 0, NULL, 0, NULL, NULL, 0);
+    mb_start(b);
+    x = mb_input(b, NQ_INT8, 3, SH(2, 3, 7), 0.05f, -6);
+    ax = mb_ints(b, 0, NULL, (int32_t[]){2});
+    y = mb_tensor(b, NQ_INT32, 0, NULL, 0, NULL, NULL, 0);
     p = nq_op_params_default();
     p.out_type = NQ_INT32;
-    node(b, NQ_OP_ARG_MAX, 2, IN(x, ax), 1, IN(y), &p);
-    finish(b, dir, "arg_max", 1, IN(y));
+    mb_node(b, NQ_OP_ARG_MAX, 2, IN(x, ax), 1, IN(y), &p);
+    mb_finish(b, dir, "arg_max", 1, IN(y));
   }
-  return failures ? 1 : 0;
+  return B.failures ? 1 : 0;
 }
