@@ -5,7 +5,8 @@
  * prepare evaluates the reference (elementwise_s8.c, the session's rounding
  * mode) on all 65536 input pairs and run only looks results up: bit-exact
  * with the reference by construction, and one load per element instead of
- * two or three fixed-point multiplies. 64 KiB per node.
+ * two or three fixed-point multiplies. 64 KiB per node; the session's rounding
+ * mode is fixed when it prepares, so one table serves every run.
  *
  * Run handles the broadcasts real networks use without an odometer: equal
  * shapes, one side a single value, and one side repeating along the
@@ -18,10 +19,9 @@
 
 #include "exec/int8/int8_kernels.h"
 
+/* The prepared block: result byte for (x1 byte << 8) | x2 byte. */
 typedef struct binfast_prep {
-  void *ref;           /* the reference prepare's block */
-  int single_rounding; /* the mode the table was built for */
-  uint8_t table[256 * 256]; /* result byte for (x1 byte << 8) | x2 byte */
+  uint8_t table[256 * 256];
 } binfast_prep;
 
 nq_status nq_i8_binary_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
@@ -37,35 +37,20 @@ nq_status nq_i8_binary_fast_prepare(const nq_kernel_args *a, void **prepared, nq
     free(ref);
     return nq_i8_fail(a, err, "out of memory");
   }
-  p->ref = ref;
-  p->single_rounding = a->single_rounding;
   const bool u8 = a->out[0].type == NQ_UINT8;
   for (int b1 = 0; b1 < 256; b1++)
     for (int b2 = 0; b2 < 256; b2++) {
       const int32_t x1 = u8 ? b1 : (int32_t)(int8_t)(uint8_t)b1, x2 = u8 ? b2 : (int32_t)(int8_t)(uint8_t)b2;
       p->table[b1 << 8 | b2] = (uint8_t)nq_i8_binary_eval(a, ref, x1, x2); /* two's complement byte */
     }
+  free(ref); /* the table holds everything run needs */
   *prepared = p;
   return NQ_OK;
 }
 
-void nq_i8_binary_fast_release(void *prepared) {
-  binfast_prep *p = prepared;
-  if (!p) return;
-  free(p->ref);
-  free(p);
-}
-
-size_t nq_i8_binary_fast_scratch(const nq_kernel_args *a) { return 0; }
-
 nq_status nq_i8_binary_fast_run(const nq_kernel_args *a, nq_error *err) {
   const binfast_prep *p = a->prepared;
   if (!p) return nq_i8_fail(a, err, "not prepared");
-  if (p->single_rounding != a->single_rounding) {
-    nq_kernel_args r = *a;
-    r.prepared = p->ref;
-    return nq_i8_binary_run(&r, err);
-  }
   const nq_tview *i0 = &a->in[0], *i1 = &a->in[1], *out = &a->out[0];
   const uint8_t *x = i0->data, *y = i1->data, *t = p->table;
   uint8_t *o = out->data;

@@ -25,7 +25,6 @@ NQ_I8_DECLARE(tconv)         /* TRANSPOSE_CONV */
 NQ_I8_DECLARE(fc)            /* FULLY_CONNECTED */
 NQ_I8_DECLARE(binary)        /* ADD SUB MUL MAXIMUM MINIMUM */
 NQ_I8_DECLARE(binary_fast)   /* the same, fast (elementwise_s8_fast.c) */
-void nq_i8_binary_fast_release(void *prepared);
 /* One element of the reference binary op: the output for 8-bit inputs x1, x2
  * (widened), given the reference prepare's block and the node's args. */
 int32_t nq_i8_binary_eval(const nq_kernel_args *a, const void *prepared, int32_t x1, int32_t x2);
