@@ -247,7 +247,7 @@ static nq_status place_const(ox_ctx *cx, ox_value *v, const int *perm, const cha
 static nq_status transpose(ox_ctx *cx, int in, const int32_t *perm, const char *name, int *out, nq_error *err) {
   char pn[512];
   int32_t four = 4;
-  int pt;
+  int pt = -1;
   snprintf(pn, sizeof pn, "%.400s/perm", name);
   NQ_TRY(ox_const_i32(cx, pn, 1, &four, perm, &pt, err));
   int ins[2] = {in, pt};
@@ -278,7 +278,7 @@ nq_status ox_transpose_tensor(ox_ctx *cx, int in, int rank, const int32_t *perm,
                               nq_error *err) {
   char pn[512];
   int32_t r = rank;
-  int pt;
+  int pt = -1;
   snprintf(pn, sizeof pn, "%.400s/perm", name);
   NQ_TRY(ox_const_i32(cx, pn, 1, &r, perm, &pt, err));
   int ins[2] = {in, pt};
