@@ -3,7 +3,7 @@
  * (TF GraphDef, ONNX) or a layer's class name (Keras) through one such
  * table: a static array of entries whose first member is `const char *name`,
  * sorted by strcmp with no name twice, searched by binary search.
- * tests/unit/test_frontend_tables.c checks each table's order.
+ * tests/ops/test_frontend_tables.c checks each table's order.
  */
 #ifndef NQ_FRONTENDS_NAME_TABLE_H
 #define NQ_FRONTENDS_NAME_TABLE_H

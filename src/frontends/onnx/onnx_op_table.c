@@ -3,7 +3,7 @@
  * knows, in strcmp order, with its translator (ox_op_* in onnx_ops_elem.c,
  * onnx_ops_nn.c, onnx_ops_shape.c, onnx_ops_convt.c). A translator that
  * serves several op types reads n->op_type. translate_node (onnx_load.c)
- * finds a node's op here by binary search; tests/unit/test_frontend_tables.c
+ * finds a node's op here by binary search; tests/ops/test_frontend_tables.c
  * checks the order.
  */
 #include "frontends/name_table.h"

@@ -3,7 +3,7 @@
  * strcmp order, with the translator (tfo_* in tf_ops_*.c, or one of the
  * small ones here) and the IR op or flag it passes. convert_node
  * (tf_convert.c) finds a node's op here by binary search;
- * tests/unit/test_frontend_tables.c checks the order.
+ * tests/ops/test_frontend_tables.c checks the order.
  */
 #include <string.h>
 
