@@ -8,18 +8,17 @@
 #include "core/budget.h"
 #include "core/status.h"
 
-static const char *const op_names[NQ_OP_COUNT] = {
-#define NQ_OP(id, tfl) [NQ_OP_##id] = #id,
+/* ops.def columns ID and TFLITE, in enum order. */
+static const char *const op_names[] = {
+#define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) #id,
 #include "ir/ops.def"
 #undef NQ_OP
 };
-static const int op_tflite_codes[NQ_OP_COUNT] = {
-#define NQ_OP(id, tfl) [NQ_OP_##id] = tfl,
+static const int op_tflite_codes[] = {
+#define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) tfl,
 #include "ir/ops.def"
 #undef NQ_OP
 };
-_Static_assert(sizeof op_names / sizeof op_names[0] == NQ_OP_COUNT, "op_names");
-_Static_assert(sizeof op_tflite_codes / sizeof op_tflite_codes[0] == NQ_OP_COUNT, "op codes");
 
 const char *nq_op_name(nq_op op) {
   return (unsigned)op < NQ_OP_COUNT ? op_names[op] : "?";

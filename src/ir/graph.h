@@ -34,7 +34,7 @@
 #define NQ_MAX_TENSOR_ELEMS ((size_t)1 << 31) /* 2^31 elements */
 
 typedef enum nq_op {
-#define NQ_OP(id, tfl) NQ_OP_##id,
+#define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) NQ_OP_##id,
 #include "ir/ops.def"
 #undef NQ_OP
   NQ_OP_COUNT

@@ -793,82 +793,12 @@ static nq_status sh_batch_matmul(sctx *c) {
 
 static nq_status sh_prelu(sctx *c) { return sh_binary(c); }
 
-/* One line per op in ops.def. The table below is generated from ops.def, so
- * an op added there without a SHAPE_<op> line here fails to compile. */
-#define SHAPE_ADD sh_binary
-#define SHAPE_AVERAGE_POOL_2D sh_pool
-#define SHAPE_CONCATENATION sh_concat
-#define SHAPE_CONV_2D sh_conv
-#define SHAPE_DEPTHWISE_CONV_2D sh_depthwise
-#define SHAPE_DEPTH_TO_SPACE sh_space_to_depth
-#define SHAPE_DEQUANTIZE sh_same
-#define SHAPE_FULLY_CONNECTED sh_fc
-#define SHAPE_L2_NORMALIZATION sh_same
-#define SHAPE_LOGISTIC sh_same
-#define SHAPE_MAX_POOL_2D sh_pool
-#define SHAPE_MUL sh_binary
-#define SHAPE_RELU sh_same
-#define SHAPE_RELU_N1_TO_1 sh_same
-#define SHAPE_RELU6 sh_same
-#define SHAPE_RESHAPE sh_reshape
-#define SHAPE_RESIZE_BILINEAR sh_resize
-#define SHAPE_SOFTMAX sh_same
-#define SHAPE_SPACE_TO_DEPTH sh_space_to_depth
-#define SHAPE_TANH sh_same
-#define SHAPE_PAD sh_pad
-#define SHAPE_GATHER sh_gather
-#define SHAPE_BATCH_TO_SPACE_ND sh_space_batch
-#define SHAPE_SPACE_TO_BATCH_ND sh_space_batch
-#define SHAPE_TRANSPOSE sh_transpose
-#define SHAPE_MEAN sh_reduce
-#define SHAPE_SUB sh_binary
-#define SHAPE_DIV sh_binary
-#define SHAPE_SQUEEZE sh_squeeze
-#define SHAPE_STRIDED_SLICE sh_strided_slice
-#define SHAPE_EXP sh_same
-#define SHAPE_SPLIT sh_split
-#define SHAPE_LOG_SOFTMAX sh_same
-#define SHAPE_CAST sh_same
-#define SHAPE_PRELU sh_prelu
-#define SHAPE_MAXIMUM sh_binary
-#define SHAPE_ARG_MAX sh_arg_max
-#define SHAPE_MINIMUM sh_binary
-#define SHAPE_NEG sh_same
-#define SHAPE_PADV2 sh_pad
-#define SHAPE_SLICE sh_slice
-#define SHAPE_TRANSPOSE_CONV sh_transpose_conv
-#define SHAPE_TILE sh_tile
-#define SHAPE_EXPAND_DIMS sh_expand_dims
-#define SHAPE_LOG sh_same
-#define SHAPE_SUM sh_reduce
-#define SHAPE_SQRT sh_same
-#define SHAPE_RSQRT sh_same
-#define SHAPE_POW sh_binary
-#define SHAPE_REDUCE_PROD sh_reduce
-#define SHAPE_REDUCE_MAX sh_reduce
-#define SHAPE_PACK sh_pack
-#define SHAPE_UNPACK sh_unpack
-#define SHAPE_REDUCE_MIN sh_reduce
-#define SHAPE_SQUARE sh_same
-#define SHAPE_RESIZE_NEAREST_NEIGHBOR sh_resize
-#define SHAPE_LEAKY_RELU sh_same
-#define SHAPE_SQUARED_DIFFERENCE sh_binary
-#define SHAPE_MIRROR_PAD sh_pad
-#define SHAPE_ABS sh_same
-#define SHAPE_SPLIT_V sh_split_v
-#define SHAPE_ELU sh_same
-#define SHAPE_QUANTIZE sh_same
-#define SHAPE_HARD_SWISH sh_same
-#define SHAPE_BATCH_MATMUL sh_batch_matmul
-#define SHAPE_GELU sh_same
-#define SHAPE_ERF sh_same
-
-static const shape_fn shape_table[NQ_OP_COUNT] = {
-#define NQ_OP(id, tfl) [NQ_OP_##id] = SHAPE_##id,
+/* ops.def column SHAPE, in enum order. */
+static const shape_fn shape_table[] = {
+#define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) shape,
 #include "ir/ops.def"
 #undef NQ_OP
 };
-_Static_assert(sizeof shape_table / sizeof shape_table[0] == NQ_OP_COUNT, "shape_table must cover ops.def");
 
 nq_status nq_infer_node_shapes(nq_graph *g, int n, bool write, nq_error *err) {
   if (n < 0 || n >= g->n_nodes) return nq_fail(err, NQ_ERR_INVALID_ARG, "node %d of %d", n, g->n_nodes);

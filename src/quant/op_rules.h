@@ -1,6 +1,6 @@
 /*
- * How each op is quantized: one rule per op, a table indexed by nq_op built
- * from ops.def (a forgotten op fails the build). The rules follow TFLite's
+ * How each op is quantized: one rule per op, column QUANT of ops.def (an
+ * entry without it does not compile). The rules follow TFLite's
  * int8 spec (../shared/docs/TFLITE_INT8.md §1.2):
  *
  *  NQ_Q_WEIGHTED  conv-like: input 0 activation, input 1 constant weights
@@ -43,7 +43,6 @@ typedef struct nq_qrule {
   float fixed_scale; /* NQ_Q_FIXED */
   int fixed_zp;
   bool output_not_quantized; /* ARG_MAX: integer result, no scale */
-  bool defined;              /* set by every table entry; a test checks all are */
 } nq_qrule;
 
 const nq_qrule *nq_quant_rule(nq_op op);

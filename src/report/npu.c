@@ -6,21 +6,13 @@
 
 #include "report/npu_internal.h"
 
-/* npu_ops.def as one table per column, indexed by nq_op. */
+/* ops.def column NPU, in enum order. */
+#define NPU(vx, ethosu, edgetpu) {vx, ethosu, edgetpu}
 static const unsigned char listed[NQ_OP_COUNT][3] = {
-#define NPU_OP(id, vx, ethosu, edgetpu) [NQ_OP_##id] = {vx, ethosu, edgetpu},
-#include "report/npu_ops.def"
-#undef NPU_OP
+#define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) npu,
+#include "ir/ops.def"
+#undef NQ_OP
 };
-/* The array is sized by NQ_OP_COUNT, so count the rows instead: an op added
- * to ops.def without a row in npu_ops.def fails here. */
-enum {
-  NPU_OPS_ROWS = 0
-#define NPU_OP(id, vx, ethosu, edgetpu) +1
-#include "report/npu_ops.def"
-#undef NPU_OP
-};
-_Static_assert((int)NPU_OPS_ROWS == (int)NQ_OP_COUNT, "npu_ops.def needs exactly one row per op of ops.def");
 
 bool npu_op_listed(npu_column c, nq_op op) {
   return (int)op >= 0 && op < NQ_OP_COUNT && (int)c >= 0 && c <= NPU_COL_EDGETPU && listed[op][c];

@@ -3,8 +3,8 @@
  *
  * Source: coral.ai/docs/edgetpu/models-intro, "Model requirements" and
  * "Supported operations" (compiler 16; the same table is mirrored for the
- * Edge-TPU-based Axis ARTPEC-7). The op list is column EDGETPU of
- * npu_ops.def. Model requirements checked here:
+ * Edge-TPU-based Axis ARTPEC-7). The op list is field EDGETPU of column
+ * NPU of ir/ops.def. Model requirements checked here:
  *   - tensors are 8-bit (int8 or uint8); bias and other parameters are
  *     constant at compile time; tensor sizes are constant;
  *   - tensors have at most 3 dimensions, or else only the 3 innermost

@@ -3,9 +3,10 @@
  *
  * Source: Vela 3.6.1 SUPPORTED_OPS.md (nxp-imx/ethos-u-vela, the Vela NXP
  * ships for the i.MX 93's Ethos-U65), "TFLite Generic Constraints" and the
- * per-op sections; the op list is column ETHOSU of npu_ops.def. Vela places
- * node by node: a node that fails one constraint runs on the CPU (through
- * TFLite Micro or TFLite), the others stay on the NPU.
+ * per-op sections; the op list is field ETHOSU of column NPU of
+ * ir/ops.def. Vela places node by node: a node that fails one constraint
+ * runs on the CPU (through TFLite Micro or TFLite), the others stay on the
+ * NPU.
  *
  * This file holds the generic constraints (every tensor an op computes
  * with); npu_ethosu_ops.c holds the per-op ones. Vela checks the op's IFM,

@@ -14,10 +14,10 @@
 #include "core/status.h"
 #include "report/npu.h"
 
-/* Which column of npu_ops.def a target reads. */
+/* Which field of ir/ops.def's NPU column a target reads. */
 typedef enum npu_column { NPU_COL_VX, NPU_COL_ETHOSU, NPU_COL_EDGETPU } npu_column;
 
-/* True if npu_ops.def lists op for the target in column c. */
+/* True if ir/ops.def lists op for the target in field c of column NPU. */
 bool npu_op_listed(npu_column c, nq_op op);
 
 /* The targets' checks. Each fills r (findings, n_fallback) and returns

@@ -2,7 +2,8 @@
  * Target "imx8mp": the NXP i.MX 8M Plus NPU through TFLite's VX delegate
  * (VeriSilicon/tflite-vx-delegate op_status.md and op_map.cc, summarised in
  * docs/TFLITE_INT8.md §2.2). The delegate takes node by node: the op list
- * (npu_ops.def, column VX), plus the node-level rejections of op_map.cc
+ * (field VX of column NPU of ir/ops.def), plus the node-level rejections of
+ * op_map.cc
  * (int64 inputs, int16 outputs, > 6 dims or a 0 dim, H/W over 65535,
  * hybrid float/int8 conv/FC, DEQUANTIZE of per-channel int8, QUANTIZE float
  * to per-channel) and, for an int8 NPU, float compute. Per-channel weights

@@ -1,7 +1,7 @@
 /*
  * Float32 reference kernels: plain loops that define what each op computes
  * (TFLite's float semantics). Indexed by nq_op; every op in ops.def has an
- * entry (a _Static_assert in ref_table.c checks the count).
+ * entry (column FLOAT of ops.def).
  *
  * Besides float32 compute ops the table holds type-generic data-movement
  * kernels (RESHAPE, TRANSPOSE, CONCATENATION, GATHER, ... work on any element

@@ -63,6 +63,11 @@ int nq_i8_pad_before(int in, int out, int stride, int dilation, int filter) {
   return (int)(total / 2);
 }
 
+nq_status nq_i8_check_rank4(const nq_kernel_args *a, const nq_tview *v, const char *what, nq_error *err) {
+  if (v->rank != 4) return nq_i8_fail(a, err, "%s has rank %d, 4 expected", what, v->rank);
+  return NQ_OK;
+}
+
 nq_status nq_i8_check_window(const nq_kernel_args *a, const char *dim, int in, int out, int stride,
                              int dilation, int filter, nq_error *err) {
   if (stride < 1 || dilation < 1 || filter < 1 || in < 0 || out < 0)

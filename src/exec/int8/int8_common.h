@@ -63,6 +63,10 @@ int nq_i8_pad_before(int in, int out, int stride, int dilation, int filter);
 nq_status nq_i8_check_window(const nq_kernel_args *a, const char *dim, int in, int out, int stride,
                              int dilation, int filter, nq_error *err);
 
+/* Fail unless view v (named `what` in the message) has rank 4: the conv
+ * kernels' layouts are NHWC / OHWI / 1HWC. */
+nq_status nq_i8_check_rank4(const nq_kernel_args *a, const nq_tview *v, const char *what, nq_error *err);
+
 /* Dimension d of a view, counted from the right as TFLite's 4-D kernels do
  * when they extend a shape to rank 4 (missing leading dims are 1). */
 static inline int32_t nq_i8_dim4(const nq_tview *v, int d) {

@@ -2,69 +2,14 @@
 #include "exec/int8/int8.h"
 #include "exec/int8/int8_kernels.h"
 
-#define K(name) {nq_i8_##name##_run, NULL, NULL, NULL}
-#define KP(name) {nq_i8_##name##_run, NULL, nq_i8_##name##_prepare, NULL}
-#define KSP(name) {nq_i8_##name##_run, nq_i8_##name##_scratch, nq_i8_##name##_prepare, NULL}
+#define I8(x) {nq_i8_##x##_run, NULL, NULL, NULL}
+#define I8P(x) {nq_i8_##x##_run, NULL, nq_i8_##x##_prepare, NULL}
+#define I8SP(x) {nq_i8_##x##_run, nq_i8_##x##_scratch, nq_i8_##x##_prepare, NULL}
+#define NO_I8 {NULL, NULL, NULL, NULL}
 
+/* ops.def column INT8, in enum order. */
 const nq_kernel nq_int8_kernels[NQ_OP_COUNT] = {
-    [NQ_OP_CONV_2D] = KSP(conv),
-    [NQ_OP_DEPTHWISE_CONV_2D] = KSP(dw),
-    [NQ_OP_TRANSPOSE_CONV] = KSP(tconv),
-    [NQ_OP_FULLY_CONNECTED] = KSP(fc),
-    [NQ_OP_ADD] = KP(binary),
-    [NQ_OP_SUB] = KP(binary),
-    [NQ_OP_MUL] = KP(binary),
-    [NQ_OP_MAXIMUM] = KP(binary),
-    [NQ_OP_MINIMUM] = KP(binary),
-    [NQ_OP_AVERAGE_POOL_2D] = KP(pool),
-    [NQ_OP_MAX_POOL_2D] = KP(pool),
-    [NQ_OP_MEAN] = KSP(reduce),
-    [NQ_OP_SUM] = KSP(reduce),
-    [NQ_OP_SOFTMAX] = KP(softmax),
-    [NQ_OP_LOGISTIC] = KP(lut),
-    [NQ_OP_TANH] = KP(lut),
-    [NQ_OP_ELU] = KP(lut),
-    [NQ_OP_GELU] = KP(lut),
-    [NQ_OP_EXP] = KP(lut),
-    [NQ_OP_ABS] = KP(abs),
-    [NQ_OP_REDUCE_MAX] = KSP(reduce),
-    [NQ_OP_REDUCE_MIN] = KSP(reduce),
-    [NQ_OP_TILE] = K(tile),
-    [NQ_OP_BATCH_MATMUL] = KP(batch_matmul),
-    [NQ_OP_HARD_SWISH] = KP(hardswish),
-    [NQ_OP_RELU] = KP(relu),
-    [NQ_OP_RELU6] = KP(relu),
-    [NQ_OP_RELU_N1_TO_1] = KP(relu),
-    [NQ_OP_LEAKY_RELU] = KP(leaky_relu),
-    [NQ_OP_PRELU] = KP(prelu),
-    [NQ_OP_L2_NORMALIZATION] = KP(l2norm),
-    [NQ_OP_CONCATENATION] = K(concat),
-    [NQ_OP_QUANTIZE] = KP(quantize),
-    [NQ_OP_RESHAPE] = K(copy),
-    [NQ_OP_SQUEEZE] = K(copy),
-    [NQ_OP_EXPAND_DIMS] = K(copy),
-    [NQ_OP_PAD] = K(pad),
-    [NQ_OP_PADV2] = K(pad),
-    [NQ_OP_MIRROR_PAD] = K(mirror_pad),
-    [NQ_OP_TRANSPOSE] = K(transpose),
-    [NQ_OP_SLICE] = K(slice),
-    [NQ_OP_STRIDED_SLICE] = K(strided_slice),
-    [NQ_OP_SPLIT] = K(split),
-    [NQ_OP_SPLIT_V] = K(split),
-    [NQ_OP_PACK] = K(pack),
-    [NQ_OP_UNPACK] = K(unpack),
-    [NQ_OP_GATHER] = K(gather),
-    [NQ_OP_SPACE_TO_DEPTH] = K(space_depth),
-    [NQ_OP_DEPTH_TO_SPACE] = K(space_depth),
-    [NQ_OP_SPACE_TO_BATCH_ND] = K(batch_space),
-    [NQ_OP_BATCH_TO_SPACE_ND] = K(batch_space),
-    [NQ_OP_RESIZE_BILINEAR] = K(resize),
-    [NQ_OP_RESIZE_NEAREST_NEIGHBOR] = K(resize),
-    [NQ_OP_ARG_MAX] = K(arg_max),
-    [NQ_OP_LOG_SOFTMAX] = KP(log_softmax),
-    [NQ_OP_SQUARED_DIFFERENCE] = KP(squared_difference),
-    [NQ_OP_RSQRT] = KP(unary_math),
-    [NQ_OP_SQRT] = KP(unary_math),
-    [NQ_OP_LOG] = KP(lut),
-    [NQ_OP_REDUCE_PROD] = KSP(reduce_prod),
+#define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) i8,
+#include "ir/ops.def"
+#undef NQ_OP
 };

@@ -237,82 +237,14 @@ enum {
 #define OPTIONS(t, arr) {BO_##t, #t "Options", (uint8_t)(sizeof arr / sizeof arr[0]), arr, 0, 0}
 #define EMPTY_OPTIONS(t) {BO_##t, #t "Options", 0, NULL, 0, 0}
 
-/* One definition per op of ops.def: a missing OPTS_<ID> fails the build. */
-#define OPTS_ADD OPTIONS(Add, act0_fields)
-#define OPTS_AVERAGE_POOL_2D OPTIONS(Pool2D, pool2d_fields)
-#define OPTS_CONCATENATION OPTIONS(Concatenation, concat_fields)
-#define OPTS_CONV_2D OPTIONS(Conv2D, conv2d_fields)
-#define OPTS_DEPTHWISE_CONV_2D OPTIONS(DepthwiseConv2D, dwconv_fields)
-#define OPTS_DEPTH_TO_SPACE OPTIONS(DepthToSpace, block_size_fields)
-#define OPTS_DEQUANTIZE EMPTY_OPTIONS(Dequantize)
-#define OPTS_FULLY_CONNECTED OPTIONS(FullyConnected, fc_fields)
-#define OPTS_L2_NORMALIZATION OPTIONS(L2Norm, act0_fields)
-#define OPTS_LOGISTIC NO_OPTIONS
-#define OPTS_MAX_POOL_2D OPTIONS(Pool2D, pool2d_fields)
-#define OPTS_MUL OPTIONS(Mul, act0_fields)
-#define OPTS_RELU NO_OPTIONS
-#define OPTS_RELU_N1_TO_1 NO_OPTIONS
-#define OPTS_RELU6 NO_OPTIONS
-#define OPTS_RESHAPE {BO_Reshape, "ReshapeOptions", 0, NULL, NQ_TFL_SPECIAL_RESHAPE_NEW_SHAPE, 0}
-#define OPTS_RESIZE_BILINEAR OPTIONS(ResizeBilinear, resize_bilinear_fields)
-#define OPTS_SOFTMAX OPTIONS(Softmax, softmax_fields)
-#define OPTS_SPACE_TO_DEPTH OPTIONS(SpaceToDepth, block_size_fields)
-#define OPTS_TANH NO_OPTIONS
-#define OPTS_PAD EMPTY_OPTIONS(Pad)
-#define OPTS_GATHER OPTIONS(Gather, gather_fields)
-#define OPTS_BATCH_TO_SPACE_ND EMPTY_OPTIONS(BatchToSpaceND)
-#define OPTS_SPACE_TO_BATCH_ND EMPTY_OPTIONS(SpaceToBatchND)
-#define OPTS_TRANSPOSE EMPTY_OPTIONS(Transpose)
-#define OPTS_MEAN OPTIONS(Reducer, reducer_fields)
-#define OPTS_SUB OPTIONS(Sub, act0_fields)
-#define OPTS_DIV OPTIONS(Div, act0_fields)
-#define OPTS_SQUEEZE {BO_Squeeze, "SqueezeOptions", 0, NULL, NQ_TFL_SPECIAL_SQUEEZE_DIMS, 0}
-#define OPTS_STRIDED_SLICE OPTIONS(StridedSlice, strided_slice_fields)
-#define OPTS_EXP EMPTY_OPTIONS(Exp)
-#define OPTS_SPLIT OPTIONS(Split, num_splits_fields)
-#define OPTS_LOG_SOFTMAX EMPTY_OPTIONS(LogSoftmax)
-#define OPTS_CAST OPTIONS(Cast, cast_fields)
-#define OPTS_PRELU NO_OPTIONS
-#define OPTS_MAXIMUM EMPTY_OPTIONS(MaximumMinimum)
-#define OPTS_ARG_MAX OPTIONS(ArgMax, arg_max_fields)
-#define OPTS_MINIMUM EMPTY_OPTIONS(MaximumMinimum)
-#define OPTS_NEG EMPTY_OPTIONS(Neg)
-#define OPTS_PADV2 EMPTY_OPTIONS(PadV2)
-#define OPTS_SLICE EMPTY_OPTIONS(Slice)
-#define OPTS_TRANSPOSE_CONV OPTIONS(TransposeConv, transpose_conv_fields)
-#define OPTS_TILE EMPTY_OPTIONS(Tile)
-#define OPTS_EXPAND_DIMS EMPTY_OPTIONS(ExpandDims)
-#define OPTS_LOG NO_OPTIONS
-#define OPTS_SUM OPTIONS(Reducer, reducer_fields)
-#define OPTS_SQRT NO_OPTIONS
-#define OPTS_RSQRT NO_OPTIONS
-#define OPTS_POW EMPTY_OPTIONS(Pow)
-#define OPTS_REDUCE_PROD OPTIONS(Reducer, reducer_fields)
-#define OPTS_REDUCE_MAX OPTIONS(Reducer, reducer_fields)
-#define OPTS_PACK OPTIONS(Pack, pack_fields)
-#define OPTS_UNPACK OPTIONS(Unpack, unpack_fields)
-#define OPTS_REDUCE_MIN OPTIONS(Reducer, reducer_fields)
-#define OPTS_SQUARE EMPTY_OPTIONS(Square)
-#define OPTS_RESIZE_NEAREST_NEIGHBOR OPTIONS(ResizeNearestNeighbor, resize_nn_fields)
-#define OPTS_LEAKY_RELU OPTIONS(LeakyRelu, leaky_relu_fields)
-#define OPTS_SQUARED_DIFFERENCE EMPTY_OPTIONS(SquaredDifference)
-#define OPTS_MIRROR_PAD OPTIONS(MirrorPad, mirror_pad_fields)
-#define OPTS_ABS EMPTY_OPTIONS(Abs)
-#define OPTS_SPLIT_V OPTIONS(SplitV, num_splits_fields)
-#define OPTS_ELU NO_OPTIONS
-#define OPTS_QUANTIZE EMPTY_OPTIONS(Quantize)
-#define OPTS_HARD_SWISH EMPTY_OPTIONS(HardSwish)
-#define OPTS_BATCH_MATMUL OPTIONS(BatchMatMul, batch_matmul_fields)
-#define OPTS_GELU OPTIONS(Gelu, gelu_fields)
-#define OPTS_ERF NO_OPTIONS
+#define SPECIAL_OPTIONS(t, special) {BO_##t, #t "Options", 0, NULL, special, 0}
 
+/* ops.def column OPTIONS, in enum order. */
 const nq_tfl_op_options nq_tfl_op_options_table[NQ_OP_COUNT] = {
-#define NQ_OP(id, tfl) [NQ_OP_##id] = OPTS_##id,
+#define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) opts,
 #include "ir/ops.def"
 #undef NQ_OP
 };
-_Static_assert(sizeof nq_tfl_op_options_table / sizeof nq_tfl_op_options_table[0] == NQ_OP_COUNT,
-               "every op needs builtin options facts");
 
 const nq_tfl_op_options *nq_tfl_options_of(nq_op op) {
   static const nq_tfl_op_options none = NO_OPTIONS;

@@ -226,7 +226,7 @@ typedef struct nq_tfl_op_options {
   uint8_t special_field; /* vtable id of the vector field when special != NONE */
 } nq_tfl_op_options;
 
-/* Indexed by nq_op; every op of ops.def has an entry (checked at build time). */
+/* Indexed by nq_op: column OPTIONS of ir/ops.def. */
 extern const nq_tfl_op_options nq_tfl_op_options_table[NQ_OP_COUNT];
 
 /* The options of op (never NULL for a valid op). */

@@ -26,7 +26,9 @@ nq_status kr_layer_done(kr_ctx *c, kr_layer_call *l, int y, nq_error *err) {
   return NQ_OK;
 }
 
-bool kr_is(const char *cls, const char *name) { return strcmp(cls, name) == 0; }
+nq_status kr_one_input(kr_ctx *c, kr_layer_call *l, nq_error *err) {
+  return l->n_in == 1 ? NQ_OK : kr_layer_fail(c, l, NQ_ERR_FORMAT, "expects one input", err);
+}
 
 int kr_const_f32(kr_ctx *c, const char *name, int rank, const int32_t *shape, const float *data,
                  nq_error *err) {

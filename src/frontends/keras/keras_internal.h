@@ -169,18 +169,57 @@ typedef struct kr_layer_call {
 } kr_layer_call;
 
 /* Shared by the layer translators: fail naming the file, layer and class;
- * finish a one-output layer (prefixing an emitter's error, y < 0); compare
- * a class name. */
+ * finish a one-output layer (prefixing an emitter's error, y < 0); fail
+ * unless the layer has exactly one input. */
 nq_status kr_layer_fail(kr_ctx *c, kr_layer_call *l, nq_status code, const char *what, nq_error *err);
 nq_status kr_layer_done(kr_ctx *c, kr_layer_call *l, int y, nq_error *err);
-bool kr_is(const char *cls, const char *name);
+nq_status kr_one_input(kr_ctx *c, kr_layer_call *l, nq_error *err);
 
-/* Returns NQ_ERR_UNSUPPORTED (and does nothing) for a class it does not know. */
-nq_status kr_layer_conv(kr_ctx *c, kr_layer_call *l, bool *handled, nq_error *err);
-nq_status kr_layer_misc(kr_ctx *c, kr_layer_call *l, bool *handled, nq_error *err);
+/* One entry of the layer table (keras_layer_table.c): a layer class name,
+ * its translator and what the translator is told. */
+typedef struct kr_layer_entry {
+  const char *name; /* first: the table is searched by name_table.h */
+  nq_status (*translate)(kr_ctx *c, kr_layer_call *l, const struct kr_layer_entry *e, nq_error *err);
+  nq_op op;  /* the IR op it produces; NQ_OP_COUNT: several or none */
+  int rank;  /* 1 or 2: the 1-D or 2-D variant (conv, pool, padding, upsampling) */
+  bool flag; /* max pooling; separable conv; cropping; Average (merges) */
+} kr_layer_entry;
+
+/* The entry of layer class `cls`, or NULL. */
+const kr_layer_entry *kr_find_layer(const char *cls);
+/* The whole table (for the order test). */
+const kr_layer_entry *kr_layer_table(size_t *n);
+
+/* The translators, by file. */
+#define KR_TRANSLATOR(name) nq_status name(kr_ctx *c, kr_layer_call *l, const kr_layer_entry *e, nq_error *err)
+/* keras_layers_conv.c: layers with weights. */
+KR_TRANSLATOR(kr_tr_conv);
+KR_TRANSLATOR(kr_tr_depthwise);
+KR_TRANSLATOR(kr_tr_conv_transpose);
+KR_TRANSLATOR(kr_tr_dense);
+KR_TRANSLATOR(kr_tr_batchnorm);
+/* keras_layers_misc.c: activations, pooling, merges, no-ops, preprocessing. */
+KR_TRANSLATOR(kr_tr_identity);
+KR_TRANSLATOR(kr_tr_activation);
+KR_TRANSLATOR(kr_tr_relu);
+KR_TRANSLATOR(kr_tr_leaky_relu);
+KR_TRANSLATOR(kr_tr_prelu);
+KR_TRANSLATOR(kr_tr_elu);
+KR_TRANSLATOR(kr_tr_softmax);
+KR_TRANSLATOR(kr_tr_pool);
+KR_TRANSLATOR(kr_tr_global_pool);
+KR_TRANSLATOR(kr_tr_merge);
+KR_TRANSLATOR(kr_tr_concat);
+KR_TRANSLATOR(kr_tr_rescaling);
+KR_TRANSLATOR(kr_tr_normalization);
 /* keras_layer_norm.c: LayerNormalization over the last axis. */
-nq_status kr_layer_layernorm(kr_ctx *c, kr_layer_call *l, nq_error *err);
-nq_status kr_layer_shape(kr_ctx *c, kr_layer_call *l, bool *handled, nq_error *err);
+KR_TRANSLATOR(kr_tr_layernorm);
+/* keras_layers_shape.c: layers that move data. */
+KR_TRANSLATOR(kr_tr_flatten);
+KR_TRANSLATOR(kr_tr_reshape);
+KR_TRANSLATOR(kr_tr_permute);
+KR_TRANSLATOR(kr_tr_pad_crop);
+KR_TRANSLATOR(kr_tr_upsampling);
 
 /* ---- keras_layout.c ---- */
 /* True when any layer of the config uses data_format channels_first. */

@@ -30,8 +30,9 @@ static int step(kr_ctx *c, kr_layer_call *l, nq_op op, const char *suffix, int a
   return kr_emit(c, op, nb, suffix[0] ? nb : l->out_name, b < 0 ? 1 : 2, in, p, err);
 }
 
-nq_status kr_layer_layernorm(kr_ctx *c, kr_layer_call *l, nq_error *err) {
-  if (l->n_in != 1) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "expects one input", err);
+KR_TRANSLATOR(kr_tr_layernorm) {
+  (void)e;
+  NQ_TRY(kr_one_input(c, l, err));
   int x = l->in[0];
   const nq_tensor *xt = kr_t(c, x);
   if (xt->rank < 2 || norm_axis(l->cfg, xt->rank) != xt->rank - 1)
@@ -60,9 +61,9 @@ nq_status kr_layer_layernorm(kr_ctx *c, kr_layer_call *l, nq_error *err) {
   int d = m < 0 ? -1 : step(c, l, NQ_OP_SUB, "centered", x, m, &none, err);
   int s = d < 0 ? -1 : step(c, l, NQ_OP_SQUARE, "square", d, -1, &none, err);
   int v = s < 0 ? -1 : step(c, l, NQ_OP_MEAN, "variance", s, axis, &keep, err);
-  float e = (float)eps;
+  float eps_f = (float)eps;
   snprintf(nb, sizeof nb, "%s/variance_eps", l->name);
-  int ve = v < 0 ? -1 : kr_binary_const(c, NQ_OP_ADD, nb, v, 1, &e, err);
+  int ve = v < 0 ? -1 : kr_binary_const(c, NQ_OP_ADD, nb, v, 1, &eps_f, err);
   int r = ve < 0 ? -1 : step(c, l, NQ_OP_RSQRT, "rsqrt", ve, -1, &none, err);
   int y = r < 0 ? -1 : step(c, l, NQ_OP_MUL, any ? "normalized" : "", d, r, &none, err);
   if (y >= 0 && scale) {

@@ -398,31 +398,45 @@ static nq_status layer_batchnorm(kr_ctx *c, kr_layer_call *l, kr_array *w, int n
   return finish(c, l, y, "linear", err);
 }
 
-nq_status kr_layer_conv(kr_ctx *c, kr_layer_call *l, bool *handled, nq_error *err) {
-  static const char *known[] = {"Conv1D", "Conv2D", "Convolution1D", "Convolution2D", "DepthwiseConv2D",
-                                "SeparableConv2D", "SeparableConvolution2D", "Conv2DTranspose",
-                                "Deconvolution2D", "Dense", "BatchNormalization"};
-  *handled = false;
-  int which = -1;
-  for (int i = 0; i < (int)(sizeof known / sizeof known[0]); i++)
-    if (strcmp(l->cls, known[i]) == 0) which = i;
-  if (which < 0) return NQ_OK;
-  *handled = true;
+/* Load the layer's weights, translate, free them. */
+typedef nq_status (*weighted_fn)(kr_ctx *c, kr_layer_call *l, const kr_layer_entry *e, kr_array *w, int nw,
+                                 nq_error *err);
+static nq_status with_weights(kr_ctx *c, kr_layer_call *l, const kr_layer_entry *e, weighted_fn fn, nq_error *err) {
   if (l->n_in != 1) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "expects exactly one input", err);
   kr_array w[KR_MAX_WEIGHTS];
   int nw = 0;
   NQ_TRY(kr_layer_weights(c, l->scope, l->name, w, &nw, err));
   if (nw == 0)
     return kr_layer_fail(c, l, NQ_ERR_FORMAT, "the weights file has no weights for this layer (config and weights do not match)", err);
-  nq_status st;
-  const char *cls = known[which];
-  if (strcmp(cls, "Conv1D") == 0 || strcmp(cls, "Convolution1D") == 0) st = layer_conv(c, l, 1, w, nw, err);
-  else if (strcmp(cls, "Conv2D") == 0 || strcmp(cls, "Convolution2D") == 0) st = layer_conv(c, l, 2, w, nw, err);
-  else if (strcmp(cls, "DepthwiseConv2D") == 0) st = layer_depthwise(c, l, false, w, nw, err);
-  else if (strncmp(cls, "Separable", 9) == 0) st = layer_depthwise(c, l, true, w, nw, err);
-  else if (strcmp(cls, "Conv2DTranspose") == 0 || strcmp(cls, "Deconvolution2D") == 0) st = layer_conv_transpose(c, l, w, nw, err);
-  else if (strcmp(cls, "Dense") == 0) st = layer_dense(c, l, w, nw, err);
-  else st = layer_batchnorm(c, l, w, nw, err);
+  nq_status st = fn(c, l, e, w, nw, err);
   kr_weights_free(w, nw);
   return st;
 }
+
+static nq_status conv_w(kr_ctx *c, kr_layer_call *l, const kr_layer_entry *e, kr_array *w, int nw, nq_error *err) {
+  return layer_conv(c, l, e->rank, w, nw, err);
+}
+static nq_status depthwise_w(kr_ctx *c, kr_layer_call *l, const kr_layer_entry *e, kr_array *w, int nw,
+                             nq_error *err) {
+  return layer_depthwise(c, l, e->flag, w, nw, err);
+}
+static nq_status conv_transpose_w(kr_ctx *c, kr_layer_call *l, const kr_layer_entry *e, kr_array *w, int nw,
+                                  nq_error *err) {
+  (void)e;
+  return layer_conv_transpose(c, l, w, nw, err);
+}
+static nq_status dense_w(kr_ctx *c, kr_layer_call *l, const kr_layer_entry *e, kr_array *w, int nw, nq_error *err) {
+  (void)e;
+  return layer_dense(c, l, w, nw, err);
+}
+static nq_status batchnorm_w(kr_ctx *c, kr_layer_call *l, const kr_layer_entry *e, kr_array *w, int nw,
+                             nq_error *err) {
+  (void)e;
+  return layer_batchnorm(c, l, w, nw, err);
+}
+
+KR_TRANSLATOR(kr_tr_conv) { return with_weights(c, l, e, conv_w, err); }
+KR_TRANSLATOR(kr_tr_depthwise) { return with_weights(c, l, e, depthwise_w, err); }
+KR_TRANSLATOR(kr_tr_conv_transpose) { return with_weights(c, l, e, conv_transpose_w, err); }
+KR_TRANSLATOR(kr_tr_dense) { return with_weights(c, l, e, dense_w, err); }
+KR_TRANSLATOR(kr_tr_batchnorm) { return with_weights(c, l, e, batchnorm_w, err); }

@@ -120,16 +120,13 @@ static nq_status layer_global_pool(kr_ctx *c, kr_layer_call *l, bool is_max, int
                                            (int[]){x, axes}, &p, err), err);
 }
 
-static nq_status layer_merge(kr_ctx *c, kr_layer_call *l, nq_error *err) {
-  nq_op op;
-  if (kr_is(l->cls, "Add") || kr_is(l->cls, "Average")) op = NQ_OP_ADD;
-  else if (kr_is(l->cls, "Subtract")) op = NQ_OP_SUB;
-  else if (kr_is(l->cls, "Multiply")) op = NQ_OP_MUL;
-  else if (kr_is(l->cls, "Maximum")) op = NQ_OP_MAXIMUM;
-  else op = NQ_OP_MINIMUM;
+/* Add, Subtract, Multiply, Maximum, Minimum: the table's op; Average: ADD
+ * then MUL by 1/n (e->flag). */
+KR_TRANSLATOR(kr_tr_merge) {
+  nq_op op = e->op;
   if (l->n_in < 2 || (op == NQ_OP_SUB && l->n_in != 2)) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "wrong number of inputs", err);
   int y = l->in[0];
-  bool avg = kr_is(l->cls, "Average");
+  bool avg = e->flag;
   char nb[600];
   for (int i = 1; i < l->n_in && y >= 0; i++) {
     bool last = i == l->n_in - 1 && !avg;
@@ -143,7 +140,8 @@ static nq_status layer_merge(kr_ctx *c, kr_layer_call *l, nq_error *err) {
   return kr_layer_done(c, l, y, err);
 }
 
-static nq_status layer_concat(kr_ctx *c, kr_layer_call *l, nq_error *err) {
+KR_TRANSLATOR(kr_tr_concat) {
+  (void)e;
   int rank = kr_t(c, l->in[0])->rank;
   int64_t axis = (int64_t)kr_num(l->cfg, "axis", -1);
   if (l->cf) axis = kr_cf_axis((int)axis);
@@ -244,48 +242,71 @@ static nq_status layer_normalization(kr_ctx *c, kr_layer_call *l, nq_error *err)
   return st;
 }
 
-nq_status kr_layer_misc(kr_ctx *c, kr_layer_call *l, bool *handled, nq_error *err) {
-  const char *k = l->cls;
-  *handled = true;
-  /* Inference no-ops: the output is the input tensor. */
-  if (kr_is(k, "Dropout") || kr_is(k, "SpatialDropout1D") || kr_is(k, "SpatialDropout2D") || kr_is(k, "SpatialDropout3D") ||
-      kr_is(k, "GaussianNoise") || kr_is(k, "GaussianDropout") || kr_is(k, "AlphaDropout") ||
-      kr_is(k, "ActivityRegularization") || (kr_is(k, "Activation") && strcmp(kr_activation_name(l->cfg), "linear") == 0)) {
-    if (l->n_in != 1) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "expects one input", err);
-    return kr_layer_done(c, l, l->in[0], err);
-  }
-  bool merge = kr_is(k, "Add") || kr_is(k, "Subtract") || kr_is(k, "Multiply") || kr_is(k, "Average") || kr_is(k, "Maximum") ||
-               kr_is(k, "Minimum");
-  if (merge) return layer_merge(c, l, err);
-  if (kr_is(k, "Concatenate")) return layer_concat(c, l, err);
-  if (kr_is(k, "LayerNormalization")) return kr_layer_layernorm(c, l, err);
-  bool known = kr_is(k, "Activation") || kr_is(k, "ReLU") || kr_is(k, "LeakyReLU") || kr_is(k, "PReLU") || kr_is(k, "ELU") ||
-               kr_is(k, "Softmax") || kr_is(k, "MaxPooling1D") || kr_is(k, "MaxPooling2D") || kr_is(k, "AveragePooling1D") ||
-               kr_is(k, "AveragePooling2D") || kr_is(k, "MaxPool1D") || kr_is(k, "MaxPool2D") || kr_is(k, "AvgPool1D") ||
-               kr_is(k, "AvgPool2D") || kr_is(k, "GlobalAveragePooling1D") || kr_is(k, "GlobalAveragePooling2D") ||
-               kr_is(k, "GlobalMaxPooling1D") || kr_is(k, "GlobalMaxPooling2D") || kr_is(k, "GlobalAvgPool2D") ||
-               kr_is(k, "GlobalMaxPool2D") || kr_is(k, "Rescaling") || kr_is(k, "Normalization");
-  if (!known) {
-    *handled = false;
-    return NQ_OK;
-  }
-  if (l->n_in != 1) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "expects one input", err);
-  int x = l->in[0];
-  if (kr_is(k, "Activation"))
-    return kr_layer_done(c, l, kr_activation(c, l->name, kr_activation_name(l->cfg), l->out_name, x, k, err), err);
-  if (kr_is(k, "ReLU")) return layer_relu(c, l, err);
-  if (kr_is(k, "LeakyReLU")) {
-    nq_op_params p = nq_op_params_default();
-    p.alpha = (float)kr_num(l->cfg, "negative_slope", kr_num(l->cfg, "alpha", 0.3));
-    return kr_layer_done(c, l, kr_emit(c, NQ_OP_LEAKY_RELU, l->name, l->out_name, 1, &x, &p, err), err);
-  }
-  if (kr_is(k, "PReLU")) return layer_prelu(c, l, err);
-  if (kr_is(k, "ELU")) return kr_layer_done(c, l, kr_activation_elu(c, l->out_name, x, (float)kr_num(l->cfg, "alpha", 1.0), err), err);
-  if (kr_is(k, "Softmax")) return layer_softmax(c, l, err);
-  if (kr_is(k, "Rescaling")) return layer_rescaling(c, l, err);
-  if (kr_is(k, "Normalization")) return layer_normalization(c, l, err);
-  bool is_max = strstr(k, "Max") != NULL;
-  int rank = strstr(k, "1D") ? 1 : 2;
-  if (strncmp(k, "Global", 6) == 0) return layer_global_pool(c, l, is_max, rank, err);
-  return layer_pool(c, l, is_max, rank, err);
+/* Inference no-ops (Dropout & co.): the output is the input tensor. */
+KR_TRANSLATOR(kr_tr_identity) {
+  (void)e;
+  NQ_TRY(kr_one_input(c, l, err));
+  return kr_layer_done(c, l, l->in[0], err);
+}
+
+KR_TRANSLATOR(kr_tr_activation) {
+  (void)e;
+  NQ_TRY(kr_one_input(c, l, err));
+  const char *act = kr_activation_name(l->cfg);
+  if (strcmp(act, "linear") == 0) return kr_layer_done(c, l, l->in[0], err);
+  return kr_layer_done(c, l, kr_activation(c, l->name, act, l->out_name, l->in[0], l->cls, err), err);
+}
+
+KR_TRANSLATOR(kr_tr_relu) {
+  (void)e;
+  NQ_TRY(kr_one_input(c, l, err));
+  return layer_relu(c, l, err);
+}
+
+KR_TRANSLATOR(kr_tr_leaky_relu) {
+  NQ_TRY(kr_one_input(c, l, err));
+  nq_op_params p = nq_op_params_default();
+  p.alpha = (float)kr_num(l->cfg, "negative_slope", kr_num(l->cfg, "alpha", 0.3));
+  return kr_layer_done(c, l, kr_emit(c, e->op, l->name, l->out_name, 1, l->in, &p, err), err);
+}
+
+KR_TRANSLATOR(kr_tr_prelu) {
+  (void)e;
+  NQ_TRY(kr_one_input(c, l, err));
+  return layer_prelu(c, l, err);
+}
+
+KR_TRANSLATOR(kr_tr_elu) {
+  (void)e;
+  NQ_TRY(kr_one_input(c, l, err));
+  return kr_layer_done(c, l, kr_activation_elu(c, l->out_name, l->in[0], (float)kr_num(l->cfg, "alpha", 1.0), err),
+                       err);
+}
+
+KR_TRANSLATOR(kr_tr_softmax) {
+  (void)e;
+  NQ_TRY(kr_one_input(c, l, err));
+  return layer_softmax(c, l, err);
+}
+
+KR_TRANSLATOR(kr_tr_pool) {
+  NQ_TRY(kr_one_input(c, l, err));
+  return layer_pool(c, l, e->flag, e->rank, err);
+}
+
+KR_TRANSLATOR(kr_tr_global_pool) {
+  NQ_TRY(kr_one_input(c, l, err));
+  return layer_global_pool(c, l, e->flag, e->rank, err);
+}
+
+KR_TRANSLATOR(kr_tr_rescaling) {
+  (void)e;
+  NQ_TRY(kr_one_input(c, l, err));
+  return layer_rescaling(c, l, err);
+}
+
+KR_TRANSLATOR(kr_tr_normalization) {
+  (void)e;
+  NQ_TRY(kr_one_input(c, l, err));
+  return layer_normalization(c, l, err);
 }

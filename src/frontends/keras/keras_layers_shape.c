@@ -165,22 +165,30 @@ static nq_status layer_upsampling(kr_ctx *c, kr_layer_call *l, int rank, nq_erro
   return kr_layer_done(c, l, kr_reshape(c, l->out_name, y, 3, (int32_t[]){xt->shape[0], (int32_t)ow, xt->shape[2]}, err), err);
 }
 
-nq_status kr_layer_shape(kr_ctx *c, kr_layer_call *l, bool *handled, nq_error *err) {
-  const char *k = l->cls;
-  *handled = true;
-  bool known = kr_is(k, "Flatten") || kr_is(k, "Reshape") || kr_is(k, "Permute") || kr_is(k, "ZeroPadding1D") ||
-               kr_is(k, "ZeroPadding2D") || kr_is(k, "Cropping1D") || kr_is(k, "Cropping2D") || kr_is(k, "UpSampling1D") ||
-               kr_is(k, "UpSampling2D");
-  if (!known) {
-    *handled = false;
-    return NQ_OK;
-  }
-  if (l->n_in != 1) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "expects one input", err);
-  if (kr_is(k, "Flatten")) return layer_flatten(c, l, err);
-  if (kr_is(k, "Reshape")) return layer_reshape(c, l, err);
-  if (kr_is(k, "Permute")) return layer_permute(c, l, err);
-  int rank = strstr(k, "1D") ? 1 : 2;
-  if (strncmp(k, "ZeroPadding", 11) == 0) return layer_pad_crop(c, l, false, rank, err);
-  if (strncmp(k, "Cropping", 8) == 0) return layer_pad_crop(c, l, true, rank, err);
-  return layer_upsampling(c, l, rank, err);
+KR_TRANSLATOR(kr_tr_flatten) {
+  (void)e;
+  NQ_TRY(kr_one_input(c, l, err));
+  return layer_flatten(c, l, err);
+}
+
+KR_TRANSLATOR(kr_tr_reshape) {
+  (void)e;
+  NQ_TRY(kr_one_input(c, l, err));
+  return layer_reshape(c, l, err);
+}
+
+KR_TRANSLATOR(kr_tr_permute) {
+  (void)e;
+  NQ_TRY(kr_one_input(c, l, err));
+  return layer_permute(c, l, err);
+}
+
+KR_TRANSLATOR(kr_tr_pad_crop) {
+  NQ_TRY(kr_one_input(c, l, err));
+  return layer_pad_crop(c, l, e->flag, e->rank, err);
+}
+
+KR_TRANSLATOR(kr_tr_upsampling) {
+  NQ_TRY(kr_one_input(c, l, err));
+  return layer_upsampling(c, l, e->rank, err);
 }

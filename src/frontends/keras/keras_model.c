@@ -205,18 +205,15 @@ static nq_status call_layer(kr_ctx *c, const cJSON *layer, const kr_scope *scope
                      .n_in = n_in, .in = lin, .out = out, .n_out = 0, .scope = scope};
   if (!l.cfg) return nq_fail(err, NQ_ERR_FORMAT, "%s: layer '%s' (%s): no config", c->path, name, cls);
   NQ_TRY(kr_layout_before(c, &l, lin, err));
-  bool handled = false;
-  NQ_TRY(kr_layer_conv(c, &l, &handled, err));
-  if (!handled) NQ_TRY(kr_layer_misc(c, &l, &handled, err));
-  if (!handled) NQ_TRY(kr_layer_shape(c, &l, &handled, err));
-  if (!handled) {
-    if (strcmp(cls, "Lambda") == 0)
-      return nq_fail(err, NQ_ERR_UNSUPPORTED,
-                     "%s: layer '%s' (Lambda): Lambda layers hold Python code and are not supported by npuquant",
-                     c->path, name);
+  const kr_layer_entry *e = kr_find_layer(cls);
+  if (!e && strcmp(cls, "Lambda") == 0)
+    return nq_fail(err, NQ_ERR_UNSUPPORTED,
+                   "%s: layer '%s' (Lambda): Lambda layers hold Python code and are not supported by npuquant",
+                   c->path, name);
+  if (!e)
     return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: layer '%s' (%s): layer class not supported by npuquant", c->path,
                    name, cls);
-  }
+  NQ_TRY(e->translate(c, &l, e, err));
   *n_out = l.n_out;
   return kr_layout_after(c, &l, err);
 }

@@ -256,9 +256,47 @@ nq_status ox_op_conv_transpose(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *e
 /* Op translators, each returning NQ_ERR_UNSUPPORTED via ox_unsupported
  * when it does not handle the op. */
 typedef nq_status (*ox_op_fn)(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);
-ox_op_fn ox_find_op(const char *op_type);
-ox_op_fn ox_find_op_nn(const char *op_type);    /* onnx_ops_nn.c */
-ox_op_fn ox_find_op_shape(const char *op_type); /* onnx_ops_shape.c */
+/* One entry of the op table (onnx_op_table.c). */
+typedef struct ox_op_entry {
+  const char *name; /* first: the table is searched by name_table.h */
+  ox_op_fn fn;
+  nq_op op; /* the IR op it translates to; NQ_OP_COUNT: several or none */
+} ox_op_entry;
+/* The entry of op_type, or NULL. */
+const ox_op_entry *ox_find_op(const char *op_type);
+/* The IR op the table gives n's op type (NQ_OP_COUNT when none). */
+nq_op ox_table_op(const Onnx__NodeProto *n);
+/* The whole table (for the order test). */
+const ox_op_entry *ox_op_table(size_t *n);
+/* The translators (one per family of op types; each reads n->op_type). */
+nq_status ox_op_binary(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_elem.c */
+nq_status ox_op_cast(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_elem.c */
+nq_status ox_op_clip(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_elem.c */
+nq_status ox_op_elu(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_elem.c */
+nq_status ox_op_hardsigmoid(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_elem.c */
+nq_status ox_op_identity(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_elem.c */
+nq_status ox_op_leaky(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_elem.c */
+nq_status ox_op_prelu(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_elem.c */
+nq_status ox_op_softmax(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_elem.c */
+nq_status ox_op_unary(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_elem.c */
+nq_status ox_op_batchnorm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_nn.c */
+nq_status ox_op_conv(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_nn.c */
+nq_status ox_op_gemm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_nn.c */
+nq_status ox_op_global_pool(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_nn.c */
+nq_status ox_op_layernorm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_nn.c */
+nq_status ox_op_matmul(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_nn.c */
+nq_status ox_op_pool(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_nn.c */
+nq_status ox_op_reduce(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_nn.c */
+nq_status ox_op_concat(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_shape.c */
+nq_status ox_op_flatten(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_shape.c */
+nq_status ox_op_gather(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_shape.c */
+nq_status ox_op_pad(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_shape.c */
+nq_status ox_op_reshape(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_shape.c */
+nq_status ox_op_resize(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_shape.c */
+nq_status ox_op_slice(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_shape.c */
+nq_status ox_op_split(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_shape.c */
+nq_status ox_op_squeeze_unsqueeze(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_shape.c */
+nq_status ox_op_transpose(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_shape.c */
 /* Constant folding of a node whose inputs are all constants; *done false
  * when the op has no host implementation. */
 nq_status ox_fold(ox_ctx *cx, const Onnx__NodeProto *n, bool *done, nq_error *err);

@@ -245,11 +245,11 @@ static nq_status translate_node(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *
       !strcmp(n->op_type, "Constant") || !strcmp(n->op_type, "ConstantOfShape"))
     NQ_TRY(ox_fold(cx, n, &done, err));
   if (done) return NQ_OK;
-  ox_op_fn fn = ox_find_op(n->op_type);
-  if (!fn)
+  const ox_op_entry *e = ox_find_op(n->op_type);
+  if (!e)
     return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: node '%s' (%s): op not supported by npuquant", cx->path,
                    n->name && n->name[0] ? n->name : "(unnamed)", n->op_type);
-  return fn(cx, n, err);
+  return e->fn(cx, n, err);
 }
 
 static nq_status translate(ox_ctx *cx, const Onnx__ModelProto *m, nq_error *err) {

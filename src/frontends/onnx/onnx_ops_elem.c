@@ -156,13 +156,9 @@ static nq_status finish(ox_ctx *cx, const Onnx__NodeProto *n, int t, ox_layout l
   return NQ_OK;
 }
 
-static nq_status op_binary(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
-  static const struct { const char *name; nq_op op; } map[] = {
-      {"Add", NQ_OP_ADD}, {"Sub", NQ_OP_SUB}, {"Mul", NQ_OP_MUL}, {"Div", NQ_OP_DIV},
-      {"Pow", NQ_OP_POW}, {"Max", NQ_OP_MAXIMUM}, {"Min", NQ_OP_MINIMUM}};
-  nq_op op = NQ_OP_ADD;
-  for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
-    if (!strcmp(n->op_type, map[k].name)) op = map[k].op;
+nq_status ox_op_binary(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+  nq_op op = ox_table_op(n);
+  if (op >= NQ_OP_COUNT) return nq_fail(err, NQ_ERR_INTERNAL, OX_NODE_FMT "no binary mapping", OX_NODE_ARGS(cx, n));
   if (n->n_input == 1) { /* Max/Min of one input */
     ox_value *a;
     NQ_TRY(ox_input(cx, n, 0, &a, err));
@@ -221,25 +217,23 @@ static nq_status unary(ox_ctx *cx, const Onnx__NodeProto *n, nq_op op, const nq_
   return finish(cx, n, t, lay, nonneg, a, err);
 }
 
-static nq_status op_unary(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
-  static const struct { const char *name; nq_op op; bool nonneg; } map[] = {
-      {"Relu", NQ_OP_RELU, true},      {"Sigmoid", NQ_OP_LOGISTIC, true}, {"Tanh", NQ_OP_TANH, false},
-      {"HardSwish", NQ_OP_HARD_SWISH, false}, {"Sqrt", NQ_OP_SQRT, true}, {"Exp", NQ_OP_EXP, true},
-      {"Log", NQ_OP_LOG, false},       {"Abs", NQ_OP_ABS, true},          {"Neg", NQ_OP_NEG, false},
-      {"Erf", NQ_OP_ERF, false}};
+/* The op comes from the op table; a non-negative output lets a following
+ * max-pool pad with 0. */
+nq_status ox_op_unary(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+  nq_op op = ox_table_op(n);
+  if (op >= NQ_OP_COUNT) return nq_fail(err, NQ_ERR_INTERNAL, OX_NODE_FMT "no unary mapping", OX_NODE_ARGS(cx, n));
+  bool nonneg = op == NQ_OP_RELU || op == NQ_OP_LOGISTIC || op == NQ_OP_SQRT || op == NQ_OP_EXP || op == NQ_OP_ABS;
   nq_op_params p = nq_op_params_default();
-  for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
-    if (!strcmp(n->op_type, map[k].name)) return unary(cx, n, map[k].op, &p, map[k].nonneg, err);
-  return nq_fail(err, NQ_ERR_INTERNAL, OX_NODE_FMT "no unary mapping", OX_NODE_ARGS(cx, n));
+  return unary(cx, n, op, &p, nonneg, err);
 }
 
-static nq_status op_leaky(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_leaky(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   nq_op_params p = nq_op_params_default();
   NQ_TRY(ox_attr_float(cx, n, "alpha", 0.01f, &p.alpha, err));
   return unary(cx, n, NQ_OP_LEAKY_RELU, &p, false, err);
 }
 
-static nq_status op_elu(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_elu(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   float alpha;
   NQ_TRY(ox_attr_float(cx, n, "alpha", 1.0f, &alpha, err));
   if (alpha != 1.0f)
@@ -275,7 +269,7 @@ static nq_status clamp(ox_ctx *cx, const Onnx__NodeProto *n, ox_value *a, int xt
   return finish(cx, n, cur, lay, lo >= 0, a, err);
 }
 
-static nq_status op_clip(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_clip(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *a;
   NQ_TRY(ox_input(cx, n, 0, &a, err));
   float lo = -FLT_MAX, hi = FLT_MAX;
@@ -301,7 +295,7 @@ static nq_status op_clip(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
 
 /* HardSigmoid = clamp(alpha*x + beta, 0, 1) = RELU6(6*alpha*x + 6*beta) / 6:
  * the MUL/ADD fold into a preceding conv, the RELU6 fuses. */
-static nq_status op_hardsigmoid(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_hardsigmoid(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *a;
   NQ_TRY(ox_input(cx, n, 0, &a, err));
   float alpha, beta;
@@ -325,7 +319,7 @@ static nq_status op_hardsigmoid(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *
   return finish(cx, n, t4, lay, true, a, err);
 }
 
-static nq_status op_prelu(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_prelu(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *a, *s;
   NQ_TRY(ox_input(cx, n, 0, &a, err));
   NQ_TRY(ox_input(cx, n, 1, &s, err));
@@ -351,7 +345,7 @@ static nq_status op_prelu(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   return finish(cx, n, t, lay, false, NULL, err);
 }
 
-static nq_status op_softmax(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_softmax(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   bool logsm = !strcmp(n->op_type, "LogSoftmax");
   nq_op op = logsm ? NQ_OP_LOG_SOFTMAX : NQ_OP_SOFTMAX;
   ox_value *a;
@@ -400,13 +394,13 @@ static nq_status op_softmax(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err)
   return finish(cx, n, t, OX_LOGICAL, !logsm, NULL, err);
 }
 
-static nq_status op_identity(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_identity(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *a;
   NQ_TRY(ox_input(cx, n, 0, &a, err));
   return ox_set_alias(cx, n, 0, a, err);
 }
 
-static nq_status op_cast(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_cast(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   int64_t to;
   NQ_TRY(ox_attr_int(cx, n, "to", OX_FLOAT, &to, err));
   ox_value *a;
@@ -414,22 +408,4 @@ static nq_status op_cast(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   if (to == OX_FLOAT && cx->g->tensors[a->t].type == NQ_FLOAT32) return ox_set_alias(cx, n, 0, a, err);
   return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "Cast of an activation to type %lld is not supported",
                  OX_NODE_ARGS(cx, n), (long long)to);
-}
-
-/* The op table: this file's ops, then onnx_ops_nn.c's and onnx_ops_shape.c's. */
-
-ox_op_fn ox_find_op(const char *op) {
-  static const struct { const char *name; ox_op_fn fn; } table[] = {
-      {"Add", op_binary},  {"Sub", op_binary},   {"Mul", op_binary},        {"Div", op_binary},
-      {"Pow", op_binary},  {"Max", op_binary},   {"Min", op_binary},        {"Relu", op_unary},
-      {"Sigmoid", op_unary}, {"Tanh", op_unary}, {"HardSwish", op_unary},   {"Sqrt", op_unary},
-      {"Exp", op_unary},   {"Log", op_unary},    {"Abs", op_unary},         {"Neg", op_unary}, {"Erf", op_unary},
-      {"LeakyRelu", op_leaky}, {"Elu", op_elu},  {"Clip", op_clip},         {"HardSigmoid", op_hardsigmoid},
-      {"PRelu", op_prelu}, {"Softmax", op_softmax}, {"LogSoftmax", op_softmax}, {"Identity", op_identity},
-      {"Dropout", op_identity}, {"Cast", op_cast}};
-  for (size_t k = 0; k < sizeof table / sizeof table[0]; k++)
-    if (!strcmp(op, table[k].name)) return table[k].fn;
-  ox_op_fn f = ox_find_op_nn(op);
-  if (f) return f;
-  return ox_find_op_shape(op);
 }

@@ -75,7 +75,7 @@ static nq_status conv_one(ox_ctx *cx, const Onnx__NodeProto *n, int xt, const ox
   return ox_emit(cx, depthwise ? NQ_OP_DEPTHWISE_CONV_2D : NQ_OP_CONV_2D, out_name, 3, ins, &p, out, err);
 }
 
-static nq_status op_conv(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_conv(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *x;
   ox_const W; /* rank-4 view of the weights ([O, I, 1, K] for 1-D) */
   NQ_TRY(ox_window_input(cx, n, &x, err));
@@ -130,7 +130,7 @@ static nq_status op_conv(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   return set_out(cx, n, t, ox_channels_last_of_rank(x->rank), false, err);
 }
 
-static nq_status op_batchnorm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_batchnorm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *x, *v[4];
   NQ_TRY(ox_input(cx, n, 0, &x, err));
   if (x->rank < 2) return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "input of rank %d", OX_NODE_ARGS(cx, n), x->rank);
@@ -172,7 +172,7 @@ static nq_status op_batchnorm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *er
   return set_out(cx, n, t, lay, false, err);
 }
 
-static nq_status op_pool(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_pool(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   bool is_max = !strcmp(n->op_type, "MaxPool");
   ox_value *x;
   NQ_TRY(ox_window_input(cx, n, &x, err));
@@ -274,7 +274,7 @@ static nq_status reduce(ox_ctx *cx, const Onnx__NodeProto *n, nq_op op, ox_value
   return set_out(cx, n, t, out_lay, x->nonneg, err);
 }
 
-static nq_status op_global_pool(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_global_pool(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *x;
   NQ_TRY(ox_input(cx, n, 0, &x, err));
   if (x->rank < 3) return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "input of rank %d", OX_NODE_ARGS(cx, n), x->rank);
@@ -284,13 +284,9 @@ static nq_status op_global_pool(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *
                 true, err);
 }
 
-static nq_status op_reduce(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
-  static const struct { const char *name; nq_op op; } map[] = {
-      {"ReduceMean", NQ_OP_MEAN}, {"ReduceMax", NQ_OP_REDUCE_MAX}, {"ReduceMin", NQ_OP_REDUCE_MIN},
-      {"ReduceSum", NQ_OP_SUM}, {"ReduceProd", NQ_OP_REDUCE_PROD}};
-  nq_op op = NQ_OP_MEAN;
-  for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
-    if (!strcmp(n->op_type, map[k].name)) op = map[k].op;
+nq_status ox_op_reduce(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+  nq_op op = ox_table_op(n);
+  if (op >= NQ_OP_COUNT) return nq_fail(err, NQ_ERR_INTERNAL, OX_NODE_FMT "no reduce mapping", OX_NODE_ARGS(cx, n));
   ox_value *x;
   NQ_TRY(ox_input(cx, n, 0, &x, err));
   int64_t axes[NQ_MAX_RANK], keep, noop;
@@ -357,7 +353,7 @@ static nq_status batch_matmul(ox_ctx *cx, const Onnx__NodeProto *n, ox_value *a,
   return set_out(cx, n, t, OX_LOGICAL, false, err);
 }
 
-static nq_status op_gemm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_gemm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *a, *b;
   NQ_TRY(ox_input(cx, n, 0, &a, err));
   NQ_TRY(ox_input(cx, n, 1, &b, err));
@@ -425,7 +421,7 @@ static nq_status op_gemm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   return s;
 }
 
-static nq_status op_matmul(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_matmul(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *a, *b;
   NQ_TRY(ox_input(cx, n, 0, &a, err));
   NQ_TRY(ox_input(cx, n, 1, &b, err));
@@ -450,7 +446,7 @@ static nq_status op_matmul(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) 
  * d = x - m, v = MEAN(SQUARE(d)), y = d * RSQRT(v + epsilon) * scale + bias,
  * all with int8 kernels. Computed in logical order (a transpose in front of
  * an NHWC value, which cancel_transposes.c removes when one follows). */
-static nq_status op_layernorm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_layernorm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *x, *sc;
   NQ_TRY(ox_input(cx, n, 0, &x, err));
   NQ_TRY(ox_input(cx, n, 1, &sc, err));
@@ -496,16 +492,4 @@ static nq_status op_layernorm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *er
   NQ_TRY(ox_emit(cx, NQ_OP_MUL, bias ? NULL : n->output[0], 2, (int[]){y, st}, &p, &out, err));
   if (bias) NQ_TRY(ox_emit(cx, NQ_OP_ADD, n->output[0], 2, (int[]){out, bt}, &p, &out, err));
   return ox_set_act(cx, n->output[0], out, OX_LOGICAL, err);
-}
-
-ox_op_fn ox_find_op_nn(const char *op) {
-  static const struct { const char *name; ox_op_fn fn; } table[] = {
-      {"Conv", op_conv}, {"ConvTranspose", ox_op_conv_transpose}, {"BatchNormalization", op_batchnorm},
-      {"MaxPool", op_pool}, {"AveragePool", op_pool}, {"GlobalAveragePool", op_global_pool},
-      {"GlobalMaxPool", op_global_pool}, {"ReduceMean", op_reduce}, {"ReduceMax", op_reduce},
-      {"ReduceMin", op_reduce}, {"ReduceSum", op_reduce}, {"ReduceProd", op_reduce}, {"Gemm", op_gemm},
-      {"MatMul", op_matmul}, {"LayerNormalization", op_layernorm}};
-  for (size_t k = 0; k < sizeof table / sizeof table[0]; k++)
-    if (!strcmp(op, table[k].name)) return table[k].fn;
-  return NULL;
 }

@@ -120,7 +120,7 @@ static size_t elems(const ox_value *v) {
   return n;
 }
 
-static nq_status op_reshape(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_reshape(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *x;
   NQ_TRY(ox_input(cx, n, 0, &x, err));
   int64_t spec[NQ_MAX_RANK], dims[NQ_MAX_RANK], allowzero;
@@ -132,7 +132,7 @@ static nq_status op_reshape(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err)
   return reshape_to(cx, x, dims, ns, n->output[0], err);
 }
 
-static nq_status op_flatten(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_flatten(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *x;
   NQ_TRY(ox_input(cx, n, 0, &x, err));
   int64_t axis;
@@ -179,7 +179,7 @@ nq_status ox_squeeze_dims(ox_ctx *cx, const Onnx__NodeProto *n, bool squeeze, co
   return NQ_OK;
 }
 
-static nq_status op_squeeze_unsqueeze(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_squeeze_unsqueeze(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *x;
   NQ_TRY(ox_input(cx, n, 0, &x, err));
   int64_t dims[NQ_MAX_RANK];
@@ -188,7 +188,7 @@ static nq_status op_squeeze_unsqueeze(ox_ctx *cx, const Onnx__NodeProto *n, nq_e
   return reshape_to(cx, x, dims, r, n->output[0], err);
 }
 
-static nq_status op_transpose(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_transpose(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *x;
   NQ_TRY(ox_input(cx, n, 0, &x, err));
   int64_t perm[NQ_MAX_RANK];
@@ -298,7 +298,7 @@ static nq_status op_transpose(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *er
   return set_out(cx, n->output[0], t, OX_LOGICAL, x->nonneg, err);
 }
 
-static nq_status op_concat(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_concat(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   if (n->n_input < 1 || n->n_input > 1024)
     return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "%zu inputs", OX_NODE_ARGS(cx, n), n->n_input);
   ox_value *first;
@@ -333,7 +333,7 @@ static nq_status op_concat(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) 
   return set_out(cx, n->output[0], t, nhwc ? cl : OX_LOGICAL, nonneg, err);
 }
 
-static nq_status op_split(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_split(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *x;
   NQ_TRY(ox_input(cx, n, 0, &x, err));
   int64_t axis;
@@ -395,7 +395,7 @@ static nq_status op_split(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   return s;
 }
 
-static nq_status op_slice(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_slice(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *x;
   NQ_TRY(ox_input(cx, n, 0, &x, err));
   int64_t start[NQ_MAX_RANK], step[NQ_MAX_RANK], cnt[NQ_MAX_RANK];
@@ -433,7 +433,7 @@ static nq_status op_slice(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   return set_out(cx, n->output[0], t, lay, x->nonneg, err);
 }
 
-static nq_status op_pad(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_pad(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *x;
   NQ_TRY(ox_input(cx, n, 0, &x, err));
   char mode[32];
@@ -500,7 +500,7 @@ static nq_status op_pad(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   return set_out(cx, n->output[0], t, lay, x->nonneg && value >= 0, err);
 }
 
-static nq_status op_resize(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_resize(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   bool upsample = !strcmp(n->op_type, "Upsample");
   ox_value *x;
   NQ_TRY(ox_input(cx, n, 0, &x, err));
@@ -618,7 +618,7 @@ static nq_status op_resize(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) 
   return set_out(cx, n->output[0], t, ox_channels_last_of_rank(rank), x->nonneg, err);
 }
 
-static nq_status op_gather(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
+nq_status ox_op_gather(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *x, *ix;
   NQ_TRY(ox_input(cx, n, 0, &x, err));
   NQ_TRY(ox_input(cx, n, 1, &ix, err));
@@ -644,15 +644,4 @@ static nq_status op_gather(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) 
   int ins[2] = {xt, it};
   NQ_TRY(ox_emit(cx, NQ_OP_GATHER, n->output[0], 2, ins, &p, &t, err));
   return set_out(cx, n->output[0], t, OX_LOGICAL, x->nonneg, err);
-}
-
-ox_op_fn ox_find_op_shape(const char *op) {
-  static const struct { const char *name; ox_op_fn fn; } table[] = {
-      {"Reshape", op_reshape},   {"Flatten", op_flatten}, {"Squeeze", op_squeeze_unsqueeze},
-      {"Unsqueeze", op_squeeze_unsqueeze}, {"Transpose", op_transpose}, {"Concat", op_concat},
-      {"Split", op_split},       {"Slice", op_slice},     {"Pad", op_pad},
-      {"Resize", op_resize},     {"Upsample", op_resize}, {"Gather", op_gather}};
-  for (size_t k = 0; k < sizeof table / sizeof table[0]; k++)
-    if (!strcmp(op, table[k].name)) return table[k].fn;
-  return NULL;
 }

@@ -21,97 +21,13 @@
 #include "frontends/tensorflow/tf_fold.h"
 #include "ir/shape.h"
 
-static bool op_is(const tf_node *n, const char *a) { return strcmp(n->op, a) == 0; }
-
 static nq_status convert_node(tf_cv *c, int ni, nq_error *err) {
   const tf_node *n = &c->f->nodes[ni];
-  if (op_is(n, "Identity") || op_is(n, "IdentityN") || op_is(n, "Snapshot") || op_is(n, "StopGradient") ||
-      op_is(n, "ReadVariableOp") || op_is(n, "PreventGradient") || op_is(n, "CheckNumerics") ||
-      op_is(n, "EnsureShape") || op_is(n, "PlaceholderWithDefault"))
-    return tfo_forward(c, ni, err);
-  if (op_is(n, "NoOp")) return tfc_set_vals(c, ni, 0, NULL, err);
-  if (op_is(n, "Const")) {
-    const Nqtf__AttrValue *a = tf_attr(n, "value");
-    if (!a || a->value_case != NQTF__ATTR_VALUE__VALUE_TENSOR || !a->tensor)
-      return tfc_fail(c, ni, NQ_ERR_FORMAT, err, "Const without a 'value' tensor");
-    int t;
-    nq_status st = tf_const_from_proto(c->g, n->name, a->tensor, &t, err);
-    if (st != NQ_OK) return nq_prefix(err, "node '%s' (Const): ", n->name);
-    return tfc_set_val(c, ni, t, err);
-  }
-  if (op_is(n, "VarHandleOp") || op_is(n, "VariableV2") || op_is(n, "Variable")) {
-    if (!c->var_fn) return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "a variable in a frozen graph (freeze it first)");
-    int t;
-    NQ_TRY(c->var_fn(c->var_ctx, c->f, ni, c->g, &t, err));
-    return tfc_set_val(c, ni, t, err);
-  }
-  if (op_is(n, "Placeholder"))
-    return tfc_fail(c, ni, NQ_ERR_INVALID_ARG, err, "this placeholder feeds the outputs but is not a model input "
-                                                 "(name it with --inputs)");
-  if (op_is(n, "Conv2D") || op_is(n, "DepthwiseConv2dNative")) return tfo_conv(c, ni, err);
-  if (op_is(n, "Conv2DBackpropInput")) return tfo_conv_transpose(c, ni, err);
-  if (op_is(n, "MatMul")) return tfo_matmul(c, ni, false, err);
-  if (op_is(n, "BatchMatMulV2") || op_is(n, "BatchMatMul") || op_is(n, "BatchMatMulV3")) return tfo_matmul(c, ni, true, err);
-  if (op_is(n, "BiasAdd") || op_is(n, "BiasAddV1") || op_is(n, "Add") || op_is(n, "AddV2")) return tfo_binary(c, ni, NQ_OP_ADD, '+', err);
-  if (op_is(n, "Sub")) return tfo_binary(c, ni, NQ_OP_SUB, '-', err);
-  if (op_is(n, "Mul")) return tfo_binary(c, ni, NQ_OP_MUL, '*', err);
-  if (op_is(n, "RealDiv")) return tfo_binary(c, ni, NQ_OP_DIV, '/', err);
-  if (op_is(n, "Maximum")) return tfo_binary(c, ni, NQ_OP_MAXIMUM, 'M', err);
-  if (op_is(n, "Minimum")) return tfo_binary(c, ni, NQ_OP_MINIMUM, 'm', err);
-  if (op_is(n, "FloorDiv")) return tfo_binary(c, ni, (nq_op)-1, 'f', err);
-  if (op_is(n, "Relu")) return tfo_unary(c, ni, NQ_OP_RELU, err);
-  if (op_is(n, "Relu6")) return tfo_unary(c, ni, NQ_OP_RELU6, err);
-  if (op_is(n, "LeakyRelu")) return tfo_unary(c, ni, NQ_OP_LEAKY_RELU, err);
-  if (op_is(n, "Elu")) return tfo_unary(c, ni, NQ_OP_ELU, err);
-  if (op_is(n, "Sigmoid")) return tfo_unary(c, ni, NQ_OP_LOGISTIC, err);
-  if (op_is(n, "Erf")) return tfo_unary(c, ni, NQ_OP_ERF, err);
-  if (op_is(n, "Tanh")) return tfo_unary(c, ni, NQ_OP_TANH, err);
-  if (op_is(n, "Softmax")) return tfo_unary(c, ni, NQ_OP_SOFTMAX, err);
-  if (op_is(n, "FusedBatchNorm") || op_is(n, "FusedBatchNormV2") || op_is(n, "FusedBatchNormV3"))
-    return tfo_batchnorm(c, ni, err);
-  if (op_is(n, "MaxPool")) return tfo_pool(c, ni, NQ_OP_MAX_POOL_2D, err);
-  if (op_is(n, "AvgPool")) return tfo_pool(c, ni, NQ_OP_AVERAGE_POOL_2D, err);
-  if (op_is(n, "Mean")) return tfo_reduce(c, ni, NQ_OP_MEAN, 'a', err);
-  if (op_is(n, "Sum")) return tfo_reduce(c, ni, NQ_OP_SUM, 's', err);
-  if (op_is(n, "Max")) return tfo_reduce(c, ni, NQ_OP_REDUCE_MAX, 'M', err);
-  if (op_is(n, "Min")) return tfo_reduce(c, ni, NQ_OP_REDUCE_MIN, 'm', err);
-  if (op_is(n, "Prod")) return tfo_reduce(c, ni, NQ_OP_REDUCE_PROD, 'p', err);
-  if (op_is(n, "Reshape")) return tfo_reshape(c, ni, err);
-  if (op_is(n, "Squeeze")) return tfo_squeeze(c, ni, err);
-  if (op_is(n, "ExpandDims")) return tfo_expand_dims(c, ni, err);
-  if (op_is(n, "ConcatV2") || op_is(n, "Concat")) return tfo_concat_or_pack(c, ni, false, err);
-  if (op_is(n, "Pack")) return tfo_concat_or_pack(c, ni, true, err);
-  if (op_is(n, "Pad") || op_is(n, "PadV2") || op_is(n, "MirrorPad")) return tfo_pad(c, ni, err);
-  if (op_is(n, "ResizeBilinear")) return tfo_resize(c, ni, NQ_OP_RESIZE_BILINEAR, err);
-  if (op_is(n, "ResizeNearestNeighbor")) return tfo_resize(c, ni, NQ_OP_RESIZE_NEAREST_NEIGHBOR, err);
-  if (op_is(n, "Transpose")) return tfo_transpose(c, ni, err);
-  if (op_is(n, "StridedSlice")) return tfo_strided_slice(c, ni, err);
-  if (op_is(n, "Shape") || op_is(n, "Size") || op_is(n, "Rank")) return tfo_shape_like(c, ni, err);
-  if (op_is(n, "Cast")) return tfo_cast(c, ni, err);
-  if (op_is(n, "Fill")) return tfo_fill(c, ni, err);
-  static const struct { const char *tf; nq_op op; int n_in; } direct[] = {
-      {"Rsqrt", NQ_OP_RSQRT, 1},  {"Sqrt", NQ_OP_SQRT, 1},   {"Exp", NQ_OP_EXP, 1},
-      {"Log", NQ_OP_LOG, 1},      {"Neg", NQ_OP_NEG, 1},     {"Abs", NQ_OP_ABS, 1},
-      {"Square", NQ_OP_SQUARE, 1}, {"SquaredDifference", NQ_OP_SQUARED_DIFFERENCE, 2},
-      {"Pow", NQ_OP_POW, 2},      {"Slice", NQ_OP_SLICE, 3}, {"Tile", NQ_OP_TILE, 2},
-      {"GatherV2", NQ_OP_GATHER, 2}, {"ArgMax", NQ_OP_ARG_MAX, 2},
-      {"SpaceToBatchND", NQ_OP_SPACE_TO_BATCH_ND, 3}, {"BatchToSpaceND", NQ_OP_BATCH_TO_SPACE_ND, 3},
-  };
-  for (size_t i = 0; i < sizeof direct / sizeof direct[0]; i++)
-    if (op_is(n, direct[i].tf)) return tfo_direct(c, ni, direct[i].op, direct[i].n_in, err);
-  if (op_is(n, "DepthToSpace")) return tfo_depth_space(c, ni, NQ_OP_DEPTH_TO_SPACE, err);
-  if (op_is(n, "SpaceToDepth")) return tfo_depth_space(c, ni, NQ_OP_SPACE_TO_DEPTH, err);
-  if (op_is(n, "AddN")) return tfo_add_n(c, ni, err);
-  if (op_is(n, "Split")) return tfo_split(c, ni, false, err);
-  if (op_is(n, "SplitV")) return tfo_split(c, ni, true, err);
-  if (op_is(n, "Unpack")) return tfo_unpack(c, ni, err);
-  if (op_is(n, "ClipByValue")) return tfo_clip(c, ni, err);
-  if (op_is(n, "Reciprocal") || op_is(n, "Inv")) return tfo_reciprocal(c, ni, err);
-  if (op_is(n, "Softplus")) return tfo_softplus(c, ni, err);
-  if (op_is(n, "Selu")) return tfo_selu(c, ni, err);
-  if (op_is(n, "LogSoftmax")) return tfo_unary(c, ni, NQ_OP_LOG_SOFTMAX, err);
-  return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: node '%.200s' (%.60s): op not supported by npuquant", c->file, n->name,
-                 n->op);
+  const tf_op_entry *e = tf_find_op(n->op);
+  if (!e)
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: node '%.200s' (%.60s): op not supported by npuquant", c->file,
+                   n->name, n->op);
+  return e->translate(c, ni, e, err);
 }
 
 /* ---- inputs ---- */

@@ -87,6 +87,21 @@ nq_status tfc_forward_val(tf_cv *c, int ni, int k, int src, int src_k, nq_error 
 int tfc_nchw_axis_to_nhwc(int axis);
 
 /* Op translations: each converts node ni (inputs already converted). */
+/* One entry of the op table (tf_op_table.c): a TF op name, its translator,
+ * the IR op it produces and what else the translator is told in arg (a
+ * flag, a folding operator character or an input count). */
+typedef struct tf_op_entry {
+  const char *name; /* first: the table is searched by name_table.h */
+  nq_status (*translate)(tf_cv *c, int ni, const struct tf_op_entry *e, nq_error *err);
+  nq_op op;
+  int arg;
+} tf_op_entry;
+
+/* The entry for op `name`, or NULL. */
+const tf_op_entry *tf_find_op(const char *name);
+/* The whole table (for the order test). */
+const tf_op_entry *tf_op_table(size_t *n);
+
 nq_status tfo_conv(tf_cv *c, int ni, nq_error *err);
 nq_status tfo_conv_transpose(tf_cv *c, int ni, nq_error *err);
 nq_status tfo_matmul(tf_cv *c, int ni, bool batch, nq_error *err);

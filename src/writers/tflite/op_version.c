@@ -302,78 +302,12 @@ static int v_gelu(const nq_graph *g, const nq_node *n) {
   return (t == NQ_INT8 || t == NQ_UINT8) ? 2 : 1;
 }
 
-/* Unsized so that an op appended to ops.def without a rule here fails the
- * _Static_assert below (ops.def is append-only). */
-static const version_rule rules[] = {
-    [NQ_OP_ADD] = v_add,
-    [NQ_OP_AVERAGE_POOL_2D] = v_int16io_3_int8_2,
-    [NQ_OP_CONCATENATION] = v_int16_3_int8_2,
-    [NQ_OP_CONV_2D] = v_conv_2d,
-    [NQ_OP_DEPTHWISE_CONV_2D] = v_depthwise_conv_2d,
-    [NQ_OP_DEPTH_TO_SPACE] = v_int8_2,
-    [NQ_OP_DEQUANTIZE] = v_dequantize,
-    [NQ_OP_FULLY_CONNECTED] = v_fully_connected,
-    [NQ_OP_L2_NORMALIZATION] = v_l2_normalization,
-    [NQ_OP_LOGISTIC] = v_int16io_3_int8_2,
-    [NQ_OP_MAX_POOL_2D] = v_int16io_3_int8_2,
-    [NQ_OP_MUL] = v_mul,
-    [NQ_OP_RELU] = v_relu,
-    [NQ_OP_RELU_N1_TO_1] = v_1,
-    [NQ_OP_RELU6] = v_int16_3_int8_2,
-    [NQ_OP_RESHAPE] = v_1,
-    [NQ_OP_RESIZE_BILINEAR] = v_resize_bilinear,
-    [NQ_OP_SOFTMAX] = v_int16_3_int8_2,
-    [NQ_OP_SPACE_TO_DEPTH] = v_int8_2,
-    [NQ_OP_TANH] = v_int16io_3_int8_2,
-    [NQ_OP_PAD] = v_pad,
-    [NQ_OP_GATHER] = v_gather,
-    [NQ_OP_BATCH_TO_SPACE_ND] = v_batch_space,
-    [NQ_OP_SPACE_TO_BATCH_ND] = v_batch_space,
-    [NQ_OP_TRANSPOSE] = v_transpose,
-    [NQ_OP_MEAN] = v_int16_3_int8_2,
-    [NQ_OP_SUB] = v_sub,
-    [NQ_OP_DIV] = v_div,
-    [NQ_OP_SQUEEZE] = v_1,
-    [NQ_OP_STRIDED_SLICE] = v_strided_slice,
-    [NQ_OP_EXP] = v_int8_int16_2,
-    [NQ_OP_SPLIT] = v_split,
-    [NQ_OP_LOG_SOFTMAX] = v_int8_2,
-    [NQ_OP_CAST] = v_cast,
-    [NQ_OP_PRELU] = v_1,
-    [NQ_OP_MAXIMUM] = v_maximum_minimum,
-    [NQ_OP_ARG_MAX] = v_int8_2,
-    [NQ_OP_MINIMUM] = v_maximum_minimum,
-    [NQ_OP_NEG] = v_1,
-    [NQ_OP_PADV2] = v_pad,
-    [NQ_OP_SLICE] = v_slice,
-    [NQ_OP_TRANSPOSE_CONV] = v_transpose_conv,
-    [NQ_OP_TILE] = v_tile,
-    [NQ_OP_EXPAND_DIMS] = v_1,
-    [NQ_OP_LOG] = v_int8_int16_2,
-    [NQ_OP_SUM] = v_int8_2,
-    [NQ_OP_SQRT] = v_1,
-    [NQ_OP_RSQRT] = v_int16_3_int8_2,
-    [NQ_OP_POW] = v_1,
-    [NQ_OP_REDUCE_PROD] = v_int8_int16_2,
-    [NQ_OP_REDUCE_MAX] = v_int16_3_int8_2,
-    [NQ_OP_PACK] = v_pack,
-    [NQ_OP_UNPACK] = v_unpack,
-    [NQ_OP_REDUCE_MIN] = v_int16_3_int8_2,
-    [NQ_OP_SQUARE] = v_1,
-    [NQ_OP_RESIZE_NEAREST_NEIGHBOR] = v_resize_nearest,
-    [NQ_OP_LEAKY_RELU] = v_leaky_relu,
-    [NQ_OP_SQUARED_DIFFERENCE] = v_int8_2,
-    [NQ_OP_MIRROR_PAD] = v_int16_3_int8_2,
-    [NQ_OP_ABS] = v_abs,
-    [NQ_OP_SPLIT_V] = v_int8_2,
-    [NQ_OP_ELU] = v_1,
-    [NQ_OP_QUANTIZE] = v_quantize,
-    [NQ_OP_HARD_SWISH] = v_1,
-    [NQ_OP_BATCH_MATMUL] = v_batch_matmul,
-    [NQ_OP_GELU] = v_gelu,
-    [NQ_OP_ERF] = v_1, /* never written: no TFLite op */
+/* ops.def column VERSION, in enum order. */
+static const version_rule rules[NQ_OP_COUNT] = {
+#define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) ver,
+#include "ir/ops.def"
+#undef NQ_OP
 };
-_Static_assert(sizeof rules / sizeof rules[0] == NQ_OP_COUNT, "every op needs a version rule");
 
 int nq_tflite_op_version(const nq_graph *g, const nq_node *n) {
   if ((unsigned)n->op >= NQ_OP_COUNT || !rules[n->op]) return 1;

@@ -9,76 +9,15 @@
 #define R(major, minor, patch) ((major) * 10000 + (minor) * 100 + (patch))
 #define MAX_VERSIONS 9
 
-/* [op][version - 1]: the release that first runs it, from runtime_version.cc
- * (see the header for the commit); 0 past the last version listed there. */
+/* ops.def column RELEASES, [op][version - 1]: the release that first runs
+ * it, from runtime_version.cc (see the header for the commit); 0 past the
+ * last version listed there. */
+#define REL(...) {__VA_ARGS__}
+#define NO_RELEASE {0}
 static const int min_release[NQ_OP_COUNT][MAX_VERSIONS] = {
-    [NQ_OP_ADD] = {R(1, 5, 0), R(1, 14, 0), R(2, 4, 0), R(2, 6, 0)},
-    [NQ_OP_AVERAGE_POOL_2D] = {R(1, 5, 0), R(1, 14, 0), R(2, 3, 0)},
-    [NQ_OP_CONCATENATION] = {R(1, 5, 0), R(1, 14, 0), R(2, 3, 0)},
-    [NQ_OP_CONV_2D] = {R(1, 5, 0), R(1, 14, 0), R(1, 14, 0), R(2, 3, 0), R(2, 4, 0), R(2, 9, 0)},
-    [NQ_OP_DEPTHWISE_CONV_2D] = {R(1, 5, 0), R(1, 12, 0), R(1, 14, 0), R(2, 2, 0), R(2, 3, 0), R(2, 3, 0)},
-    [NQ_OP_DEPTH_TO_SPACE] = {R(2, 1, 0), R(2, 5, 0)},
-    [NQ_OP_DEQUANTIZE] = {R(1, 13, 1), R(1, 14, 0), R(1, 15, 0), R(2, 2, 0), R(2, 7, 0)},
-    [NQ_OP_FULLY_CONNECTED] = {R(1, 5, 0), R(1, 10, 0), R(1, 14, 0), R(1, 14, 0), R(2, 0, 0), R(2, 1, 0),
-                               R(2, 3, 0), R(2, 3, 0), R(2, 3, 0)},
-    [NQ_OP_L2_NORMALIZATION] = {R(1, 5, 0), R(1, 14, 0)},
-    [NQ_OP_LOGISTIC] = {R(1, 14, 0), R(1, 14, 0), R(2, 3, 0)},
-    [NQ_OP_MAX_POOL_2D] = {R(1, 5, 0), R(1, 14, 0), R(2, 3, 0)},
-    [NQ_OP_MUL] = {R(1, 5, 0), R(1, 14, 0), R(1, 15, 0), R(2, 3, 0), R(2, 6, 0)},
-    [NQ_OP_RELU] = {R(1, 5, 0), R(2, 1, 0), R(2, 5, 0)},
-    [NQ_OP_RELU_N1_TO_1] = {R(1, 5, 0)},
-    [NQ_OP_RELU6] = {R(1, 5, 0), R(1, 14, 0), R(2, 5, 0)},
-    [NQ_OP_RESHAPE] = {R(1, 5, 0)},
-    [NQ_OP_RESIZE_BILINEAR] = {R(1, 7, 0), R(1, 14, 0), R(2, 2, 0), R(2, 5, 0)},
-    [NQ_OP_SOFTMAX] = {R(1, 5, 0), R(1, 14, 0), R(2, 3, 0)},
-    [NQ_OP_SPACE_TO_DEPTH] = {R(1, 5, 0), R(1, 14, 0)},
-    [NQ_OP_TANH] = {R(1, 14, 0), R(1, 14, 0), R(2, 3, 0)},
-    [NQ_OP_PAD] = {R(1, 5, 0), R(1, 14, 0), R(2, 4, 0), R(2, 6, 0)},
-    [NQ_OP_GATHER] = {R(1, 6, 0), R(1, 14, 0), R(1, 15, 0), R(2, 4, 0), R(2, 5, 0)},
-    [NQ_OP_BATCH_TO_SPACE_ND] = {R(1, 6, 0), R(1, 14, 0), R(2, 3, 0)},
-    [NQ_OP_SPACE_TO_BATCH_ND] = {R(1, 6, 0), R(1, 14, 0), R(2, 3, 0)},
-    [NQ_OP_TRANSPOSE] = {R(1, 6, 0), R(1, 14, 0), R(1, 15, 0), R(2, 3, 0), R(2, 4, 0)},
-    [NQ_OP_MEAN] = {R(1, 6, 0), R(1, 14, 0), R(2, 4, 0)},
-    [NQ_OP_SUB] = {R(1, 6, 0), R(1, 14, 0), R(2, 3, 0), R(2, 4, 0), R(2, 4, 0)},
-    [NQ_OP_DIV] = {R(1, 6, 0), R(2, 3, 0)},
-    [NQ_OP_SQUEEZE] = {R(1, 6, 0), R(2, 5, 0)},
-    [NQ_OP_STRIDED_SLICE] = {R(1, 6, 0), R(1, 14, 0), R(2, 1, 0), R(2, 2, 0), R(2, 5, 0), R(2, 6, 0)},
-    [NQ_OP_EXP] = {R(1, 7, 0)},
-    [NQ_OP_SPLIT] = {R(1, 5, 0), R(1, 14, 0), R(1, 14, 0), R(2, 3, 0)},
-    [NQ_OP_LOG_SOFTMAX] = {R(1, 14, 0), R(1, 14, 0)},
-    [NQ_OP_CAST] = {R(1, 5, 0), R(2, 7, 0), R(2, 8, 0), R(2, 9, 0)},
-    [NQ_OP_PRELU] = {R(1, 8, 0)},
-    [NQ_OP_MAXIMUM] = {R(1, 14, 0), R(1, 14, 0), R(2, 3, 0), R(2, 3, 0)},
-    [NQ_OP_ARG_MAX] = {R(1, 9, 0), R(1, 14, 0), R(2, 9, 0)},
-    [NQ_OP_MINIMUM] = {R(1, 14, 0), R(1, 14, 0), R(2, 3, 0), R(2, 3, 0)},
-    [NQ_OP_NEG] = {R(1, 9, 0)},
-    [NQ_OP_PADV2] = {R(1, 9, 0), R(1, 14, 0), R(2, 4, 0), R(2, 6, 0)},
-    [NQ_OP_SLICE] = {R(1, 14, 0), R(1, 14, 0), R(1, 14, 0), R(2, 4, 0), R(2, 5, 0)},
-    [NQ_OP_TRANSPOSE_CONV] = {R(1, 9, 0), R(2, 2, 0), R(2, 3, 0)},
-    [NQ_OP_TILE] = {R(1, 10, 1), R(2, 2, 0), R(2, 8, 0)},
-    [NQ_OP_EXPAND_DIMS] = {R(1, 10, 0)},
-    [NQ_OP_LOG] = {R(1, 14, 0)},
-    [NQ_OP_SUM] = {R(1, 10, 0), R(1, 15, 0)},
-    [NQ_OP_SQRT] = {R(1, 10, 0)},
-    [NQ_OP_RSQRT] = {R(1, 10, 0), R(2, 5, 0)},
-    [NQ_OP_POW] = {R(1, 10, 0)},
-    [NQ_OP_REDUCE_PROD] = {R(1, 11, 0), R(2, 6, 0)},
-    [NQ_OP_REDUCE_MAX] = {R(1, 11, 0), R(1, 14, 0), R(2, 5, 0)},
-    [NQ_OP_PACK] = {R(1, 11, 0), R(1, 14, 0), R(2, 3, 0)},
-    [NQ_OP_UNPACK] = {R(1, 11, 0), R(1, 14, 0), R(2, 2, 0), R(2, 3, 0)},
-    [NQ_OP_REDUCE_MIN] = {R(1, 11, 0), R(1, 14, 0), R(2, 5, 0)},
-    [NQ_OP_SQUARE] = {R(1, 12, 0)},
-    [NQ_OP_RESIZE_NEAREST_NEIGHBOR] = {R(1, 13, 1), R(1, 14, 0), R(2, 3, 0), R(2, 4, 0)},
-    [NQ_OP_LEAKY_RELU] = {R(1, 13, 1), R(2, 3, 0)},
-    [NQ_OP_SQUARED_DIFFERENCE] = {R(1, 13, 1), R(2, 5, 0)},
-    [NQ_OP_MIRROR_PAD] = {R(1, 13, 1), R(2, 3, 0)},
-    [NQ_OP_ABS] = {R(1, 13, 0), R(2, 4, 0), R(2, 5, 0), R(2, 6, 0)},
-    [NQ_OP_SPLIT_V] = {R(1, 13, 1), R(2, 3, 0)},
-    [NQ_OP_ELU] = {R(1, 14, 0)},
-    [NQ_OP_QUANTIZE] = {R(1, 14, 0), R(1, 15, 0), R(2, 7, 0)},
-    [NQ_OP_HARD_SWISH] = {R(1, 15, 0)},
-    [NQ_OP_BATCH_MATMUL] = {R(2, 3, 0), R(2, 3, 0), R(2, 4, 0), R(2, 5, 0)},
-    [NQ_OP_GELU] = {R(2, 9, 0), R(2, 9, 0)},
+#define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) rel,
+#include "ir/ops.def"
+#undef NQ_OP
 };
 
 int nq_tflite_op_min_release(nq_op op, int version) {
