@@ -52,8 +52,9 @@ nq_status nq_cpu_resolve(nq_kernels want, nq_kernels *use, nq_error *err) {
       *use = NQ_KERNELS_AVX2;
       return NQ_OK;
 #else
-      return nq_fail(err, NQ_ERR_UNSUPPORTED,
-                     "kernels 'avx2': this build is not for x86-64 (no AVX2 kernels); use 'auto' or 'portable'");
+      return nq_fail(
+          err, NQ_ERR_UNSUPPORTED,
+          "kernels 'avx2': this build is not for x86-64 (no AVX2 kernels); use 'auto' or 'portable'");
 #endif
     case NQ_KERNELS_NEON:
 #if defined(__aarch64__)
@@ -75,7 +76,9 @@ nq_kernels nq_cpu_enter(nq_kernels k) {
 
 void nq_cpu_leave(nq_kernels previous) { active_kernels = previous; }
 
-nq_kernels nq_cpu_active(void) { return active_kernels != NQ_KERNELS_AUTO ? active_kernels : best_available(); }
+nq_kernels nq_cpu_active(void) {
+  return active_kernels != NQ_KERNELS_AUTO ? active_kernels : best_available();
+}
 
 /* ---- public: names for the CLI and the Python binding ---- */
 

@@ -20,12 +20,14 @@
 #include "npuquant.h"
 #include "testutil.h"
 
-static nq_status crashing_reader(const char *path, const nq_load_options *opts, nq_graph **out, nq_error *err) {
+static nq_status crashing_reader(const char *path, const nq_load_options *opts, nq_graph **out,
+                                 nq_error *err) {
   (void)path, (void)opts, (void)out, (void)err;
   abort();
 }
 
-static nq_status failing_reader(const char *path, const nq_load_options *opts, nq_graph **out, nq_error *err) {
+static nq_status failing_reader(const char *path, const nq_load_options *opts, nq_graph **out,
+                                nq_error *err) {
   (void)opts, (void)out;
   return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: layer 'odd' of class 'Strange' is not supported", path);
 }

@@ -82,8 +82,9 @@ static void check_reported(const nq_model *m, nq_kernels want, nq_kernels expect
   nq_session *s = NULL;
   nq_error err;
   CHECKF(nq_session_create(m, &o, &s, &err) == NQ_OK, "%s", err.msg);
-  if (s) CHECKF(nq_session_kernels(s) == expect, "asked %s, runs %s, expected %s", nq_kernels_name(want),
-                nq_kernels_name(nq_session_kernels(s)), nq_kernels_name(expect));
+  if (s)
+    CHECKF(nq_session_kernels(s) == expect, "asked %s, runs %s, expected %s", nq_kernels_name(want),
+           nq_kernels_name(nq_session_kernels(s)), nq_kernels_name(expect));
   nq_session_free(s);
 }
 
@@ -102,19 +103,22 @@ static void check_refused(const nq_model *fm, nq_kernels k) {
   co.kernels = (int)k;
   nq_model *q = NULL;
   st = nq_convert_arrays(fm, samples, 2, &co, &q, &err);
-  CHECKF(st == NQ_ERR_UNSUPPORTED && q == NULL, "convert with kernels %s: status %d", nq_kernels_name(k), (int)st);
+  CHECKF(st == NQ_ERR_UNSUPPORTED && q == NULL, "convert with kernels %s: status %d", nq_kernels_name(k),
+         (int)st);
   nq_model_free(q);
 
   nq_compare_options cmp = {.kernels = (int)k};
   nq_compare_report *r = NULL;
   st = nq_compare_arrays(fm, fm, samples, 2, &cmp, &r, &err);
-  CHECKF(st == NQ_ERR_UNSUPPORTED && r == NULL, "compare with kernels %s: status %d", nq_kernels_name(k), (int)st);
+  CHECKF(st == NQ_ERR_UNSUPPORTED && r == NULL, "compare with kernels %s: status %d", nq_kernels_name(k),
+         (int)st);
   nq_compare_report_free(r);
 }
 
 int main(void) {
   nq_rng rng = {0x6b65726e656c73ULL};
-  for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) samples[i] = nq_rng_uniform(&rng, 0.0f, 1.0f);
+  for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++)
+    samples[i] = nq_rng_uniform(&rng, 0.0f, 1.0f);
   nq_model *fm = load_demo();
   CHECK(fm != NULL);
   if (!fm) return nq_test_finish("test_kernels_option");
@@ -128,7 +132,8 @@ int main(void) {
   CHECKF(!(have_avx2 && have_neon), "one build cannot have both avx2 and neon");
   nq_kernels fast = have_avx2 ? NQ_KERNELS_AVX2 : have_neon ? NQ_KERNELS_NEON : NQ_KERNELS_PORTABLE;
   printf("auto runs %s; compared: portable vs %s\n", nq_kernels_name(best), nq_kernels_name(fast));
-  CHECKF(best == fast, "auto gives %s, not the best available %s", nq_kernels_name(best), nq_kernels_name(fast));
+  CHECKF(best == fast, "auto gives %s, not the best available %s", nq_kernels_name(best),
+         nq_kernels_name(fast));
 
   /* Names round-trip; nonsense is refused. */
   for (int k = NQ_KERNELS_AUTO; k <= NQ_KERNELS_NEON; k++) {
@@ -179,7 +184,8 @@ int main(void) {
     for (int rounding = 0; rounding < 2; rounding++) {
       signed char ref[N_OUT], a[N_OUT], b[N_OUT];
       nq_session_options o_ref = {.reference_only = 1, .num_threads = 1, .single_rounding = rounding};
-      nq_session_options o_a = {.kernels = NQ_KERNELS_PORTABLE, .num_threads = 1 + i % 2, .single_rounding = rounding};
+      nq_session_options o_a = {
+          .kernels = NQ_KERNELS_PORTABLE, .num_threads = 1 + i % 2, .single_rounding = rounding};
       nq_session_options o_b = {.kernels = (int)fast, .num_threads = 2 - i % 2, .single_rounding = rounding};
       if (run_one(qm, &o_ref, i, ref, sizeof ref) || run_one(qm, &o_a, i, a, sizeof a) ||
           run_one(qm, &o_b, i, b, sizeof b)) {
@@ -211,8 +217,8 @@ int main(void) {
       size_t na = 0, nb = 0;
       unsigned char *ba = nq_test_read_file(pa, &na), *bb = nq_test_read_file(pb, &nb);
       CHECKF(ba && bb && na == nb && memcmp(ba, bb, na) == 0,
-             "models converted with portable and %s kernels differ (%zu and %zu bytes)", nq_kernels_name(fast), na,
-             nb);
+             "models converted with portable and %s kernels differ (%zu and %zu bytes)",
+             nq_kernels_name(fast), na, nb);
       printf("convert: portable and %s give the same %zu bytes\n", nq_kernels_name(fast), na);
       free(ba);
       free(bb);

@@ -16,13 +16,13 @@ int cli_kernels_option(const char *cmd, int c, const char *arg);
 /* The set asked for (NQ_KERNELS_AUTO unless --kernels was given). */
 nq_kernels cli_kernels(void);
 
-#define CLI_KERNELS_HELP \
-  "  --kernels K         the fast kernels' code path: auto (default: the best this\n" \
+#define CLI_KERNELS_HELP                                                                \
+  "  --kernels K         the fast kernels' code path: auto (default: the best this\n"   \
   "                      CPU runs), portable (plain C), avx2 (x86-64 AVX2+FMA), neon\n" \
-  "                      (an aarch64 build; no NEON-specific kernel exists yet, so\n" \
-  "                      this is the portable C compiled for aarch64). A set this\n" \
-  "                      CPU or build lacks is an error (exit 3). int8 results are\n" \
-  "                      identical on every path; float ones may differ in the last\n" \
+  "                      (an aarch64 build; no NEON-specific kernel exists yet, so\n"   \
+  "                      this is the portable C compiled for aarch64). A set this\n"    \
+  "                      CPU or build lacks is an error (exit 3). int8 results are\n"   \
+  "                      identical on every path; float ones may differ in the last\n"  \
   "                      bits\n"
 
 #endif
