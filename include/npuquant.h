@@ -152,6 +152,12 @@ typedef struct nq_load_options {
   /* ONNX: make the model input channels-last ([N,H,W,C], or [N,L,C] for a
    * 1-D model) instead of the model's own channels-first order. */
   int nhwc_input;
+  /* Keras: 1 reads the HDF5 file in this process instead of a forked child.
+   * By default (0) a child process reads it, because libhdf5 can crash or
+   * hang on corrupt files: the child's death becomes one error naming the
+   * file. Set 1 when fork() is unwelcome (other threads of the caller hold
+   * locks; debugging the reader); only for trusted files. */
+  int keras_in_process;
 } nq_load_options;
 
 /* Load a model. The format is detected from the file contents (see
@@ -278,6 +284,7 @@ typedef struct nq_session_options {
   int num_threads;     /* 0: all cores */
   int reference_only;  /* 1: use the reference kernels only (tests, debugging) */
   int single_rounding; /* int8: 1 = single rounding (XNNPACK, TFLM, Arm NN), 0 = TFLite's double rounding */
+  int kernels;         /* an nq_kernels: the fast kernels' code path; 0 = NQ_KERNELS_AUTO */
 } nq_session_options;
 
 /* The int8 rounding the CLI and the Python binding use unless told
@@ -496,6 +503,7 @@ typedef struct nq_convert_options {
    * (2.4 onward; NULL: no limit). The model's minimum release is written as
    * TensorFlow does, in "min_runtime_version" metadata, either way. */
   const char *tflite_version;
+  int kernels; /* an nq_kernels for the calibration runs, as nq_session_options (0: auto) */
 } nq_convert_options;
 
 NQ_API void nq_convert_options_init(nq_convert_options *o);
@@ -549,6 +557,7 @@ typedef struct nq_compare_options {
   size_t n_labels;
   int num_threads;     /* 0: all cores */
   int single_rounding; /* int8 arithmetic: as nq_session_options */
+  int kernels;         /* an nq_kernels, as nq_session_options (0: auto) */
 } nq_compare_options;
 
 /* The figures for one output or tensor over all samples. ref is the
@@ -628,6 +637,31 @@ NQ_API int nq_npu_result_num_findings(const nq_npu_result *r);
 /* Finding i: fallbacks in node order, then notes. */
 NQ_API nq_status nq_npu_result_finding(const nq_npu_result *r, int i, nq_npu_finding_info *out, nq_error *err);
 NQ_API void nq_npu_result_free(nq_npu_result *r);
+
+/* ---- Which fast kernels run (`--kernels`) ---- */
+
+/* The code path of the fast kernels, for nq_session_options.kernels (and
+ * the kernels field of the convert and compare options). The choice never
+ * changes an int8 result: every path computes the reference kernels' int32
+ * arithmetic, bit for bit; float results may differ in the last bits (FMA). */
+typedef enum nq_kernels {
+  NQ_KERNELS_AUTO = 0, /* the best this CPU and build run: avx2 on an x86-64 CPU with AVX2+FMA,
+                          neon on an aarch64 build, else portable */
+  NQ_KERNELS_PORTABLE, /* plain C (what any CPU runs) */
+  NQ_KERNELS_AVX2,     /* x86-64 AVX2+FMA; NQ_ERR_UNSUPPORTED on a CPU or build without them */
+  NQ_KERNELS_NEON,     /* an aarch64 build; no kernel uses NEON intrinsics yet, so today this is
+                          the portable C compiled for aarch64; NQ_ERR_UNSUPPORTED elsewhere */
+} nq_kernels;
+
+/* "auto", "portable", "avx2", "neon" (static strings). */
+NQ_API const char *nq_kernels_name(nq_kernels k);
+/* Parse a name nq_kernels_name gives; NQ_ERR_INVALID_ARG otherwise. */
+NQ_API nq_status nq_kernels_parse(const char *name, nq_kernels *out, nq_error *err);
+/* What `want` runs as on this machine (AUTO resolved), or NQ_ERR_UNSUPPORTED
+ * with a message when this CPU or build cannot run it. */
+NQ_API nq_status nq_kernels_resolve(nq_kernels want, nq_kernels *use, nq_error *err);
+/* The kernel set a session runs (its option resolved: never AUTO). */
+NQ_API nq_kernels nq_session_kernels(const nq_session *s);
 
 #ifdef __cplusplus
 }

@@ -4,7 +4,7 @@
 # images) and MLPerf Tiny VWW (../shared, calibrated on the Coral sample
 # images) with
 #   - the native build's default kernels (AVX2+FMA where the CPU has them),
-#   - the native build forced onto the portable kernels (NQ_FAST_PORTABLE=1),
+#   - the native build forced onto the portable kernels (--kernels portable),
 #   - TARGET_CLI (run through RUNNER, e.g. "qemu-aarch64 -L SYSROOT"),
 # and fails unless all three outputs are byte-identical.
 #
@@ -29,7 +29,7 @@ trap 'rm -rf "$tmp"' EXIT
 compare() {
   local name=$1 model=$2 data=$3
   "$native" convert "$model" -d "$data" -o "$tmp/$name.native.tflite" >/dev/null
-  NQ_FAST_PORTABLE=1 "$native" convert "$model" -d "$data" -o "$tmp/$name.portable.tflite" >/dev/null
+  "$native" convert "$model" -d "$data" -o "$tmp/$name.portable.tflite" --kernels portable >/dev/null
   # shellcheck disable=SC2086 # the runner is a command line
   $runner "$target" convert "$model" -d "$data" -o "$tmp/$name.target.tflite" >/dev/null
   cmp "$tmp/$name.native.tflite" "$tmp/$name.portable.tflite" ||

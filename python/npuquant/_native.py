@@ -49,12 +49,13 @@ class NodeInfo(ctypes.Structure):
 
 class LoadOptions(ctypes.Structure):
     _fields_ = [("input_shapes", ctypes.c_char_p), ("inputs", ctypes.c_char_p), ("outputs", ctypes.c_char_p),
-                ("signature", ctypes.c_char_p), ("keras_json", ctypes.c_char_p), ("nhwc_input", ctypes.c_int)]
+                ("signature", ctypes.c_char_p), ("keras_json", ctypes.c_char_p), ("nhwc_input", ctypes.c_int),
+                ("keras_in_process", ctypes.c_int)]
 
 
 class SessionOptions(ctypes.Structure):
     _fields_ = [("num_threads", ctypes.c_int), ("reference_only", ctypes.c_int),
-                ("single_rounding", ctypes.c_int)]
+                ("single_rounding", ctypes.c_int), ("kernels", ctypes.c_int)]
 
 
 WARN_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
@@ -67,12 +68,13 @@ class ConvertOptions(ctypes.Structure):
                 ("warn", WARN_FN), ("warn_user", ctypes.c_void_p), ("equalize", ctypes.c_int),
                 ("bias_correct", ctypes.c_int), ("calibration", ctypes.c_int), ("percentile", ctypes.c_double),
                 ("progress", ctypes.c_void_p), ("progress_user", ctypes.c_void_p),
-                ("tflite_version", ctypes.c_char_p)]
+                ("tflite_version", ctypes.c_char_p), ("kernels", ctypes.c_int)]
 
 
 class CompareOptions(ctypes.Structure):
     _fields_ = [("per_tensor", ctypes.c_int), ("labels", ctypes.POINTER(ctypes.c_int32)),
-                ("n_labels", ctypes.c_size_t), ("num_threads", ctypes.c_int), ("single_rounding", ctypes.c_int)]
+                ("n_labels", ctypes.c_size_t), ("num_threads", ctypes.c_int), ("single_rounding", ctypes.c_int),
+                ("kernels", ctypes.c_int)]
 
 
 class CompareFigures(ctypes.Structure):

@@ -53,6 +53,9 @@ nq_status nq_compare_source(const nq_model *ref, const nq_model *test, const nq_
   memset(&so, 0, sizeof so);
   so.num_threads = opts->num_threads;
   so.single_rounding = opts->single_rounding != 0;
+  so.kernels = opts->kernels;
+  nq_kernels use; /* refuse an unavailable kernel set before reading samples */
+  NQ_TRY(nq_kernels_resolve((nq_kernels)opts->kernels, &use, err));
 
   nq_compare_report *r = calloc(1, sizeof *r);
   if (!r) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for a comparison report");

@@ -104,6 +104,9 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
   memset(&so, 0, sizeof so);
   so.num_threads = opts->num_threads;
   so.single_rounding = NQ_DEFAULT_SINGLE_ROUNDING; /* bias correction measures the int8 model as LiteRT runs it */
+  so.kernels = opts->kernels;
+  nq_kernels use; /* refuse an unavailable kernel set before calibrating */
+  NQ_TRY(nq_kernels_resolve((nq_kernels)opts->kernels, &use, err));
 
   double t0 = now_s();
   /* The pass pipeline (for a float .tflite, which loads as written),

@@ -7,6 +7,7 @@
 
 #include "core/budget.h"
 #include "core/checked.h"
+#include "core/cpu_features.h"
 #include "core/status.h"
 #include "exec/float/fast.h"
 #include "exec/float/ref.h"
@@ -311,7 +312,16 @@ nq_status nq_engine_create(const nq_graph *g, const nq_session_options *opts, nq
     return nq_fail(err, NQ_ERR_INVALID_ARG, "num_threads is %d: 0 (one per core) to %d expected", opts->num_threads,
                    NQ_MAX_THREADS);
   }
-  nq_status st = create(s, err);
+  nq_kernels use;
+  nq_status st = nq_cpu_resolve((nq_kernels)s->opts.kernels, &use, err);
+  if (st != NQ_OK) {
+    free(s);
+    return st;
+  }
+  s->opts.kernels = (int)use; /* prepare steps may pick a code path too */
+  nq_kernels previous = nq_cpu_enter(use);
+  st = create(s, err);
+  nq_cpu_leave(previous);
   if (st != NQ_OK) {
     prefix_source(g, err);
     nq_engine_free(s);
@@ -349,17 +359,19 @@ void nq_engine_free(nq_session *s) {
 }
 
 nq_status nq_engine_run(nq_session *s, nq_error *err) {
-  for (int n = 0; n < s->g->n_nodes; n++) {
+  nq_kernels previous = nq_cpu_enter((nq_kernels)s->opts.kernels);
+  nq_status st = NQ_OK;
+  for (int n = 0; st == NQ_OK && n < s->g->n_nodes; n++) {
     nq_kernel_args a = node_args(s, n);
-    nq_status st = s->kern[n]->run(&a, err);
-    if (st != NQ_OK) {
-      prefix_source(s->g, err);
-      return st;
-    }
+    st = s->kern[n]->run(&a, err);
+    if (st != NQ_OK) prefix_source(s->g, err);
   }
-  s->has_run = true;
-  return NQ_OK;
+  nq_cpu_leave(previous);
+  if (st == NQ_OK) s->has_run = true;
+  return st;
 }
+
+nq_kernels nq_session_kernels(const nq_session *s) { return s ? (nq_kernels)s->opts.kernels : NQ_KERNELS_AUTO; }
 
 nq_status nq_engine_keep_all(nq_session *s, nq_error *err) {
   if (s->keep_all) return NQ_OK;

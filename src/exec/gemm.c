@@ -2,11 +2,11 @@
  * AVX2 one (see gemm.h for the layout). */
 #include "exec/gemm.h"
 
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/checked.h"
+#include "core/cpu_features.h"
 
 size_t nq_gemm_packed_floats(int n, int k) {
   size_t panels = ((size_t)n + NQ_GEMM_NR - 1) / NQ_GEMM_NR;
@@ -81,19 +81,7 @@ void nq_gemm_ukernel_portable(int mr, int nr, int taps, int cin, const float *co
   }
 }
 
-int nq_fast_use_avx2(void) {
-  static atomic_int cached = -1; /* a benign race: every thread computes the same value */
-  int v = atomic_load_explicit(&cached, memory_order_relaxed);
-  if (v < 0) {
-    v = 0;
-#ifdef NQ_GEMM_HAVE_AVX2
-    const char *force = getenv("NQ_FAST_PORTABLE");
-    v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && !(force && force[0] == '1');
-#endif
-    atomic_store_explicit(&cached, v, memory_order_relaxed);
-  }
-  return v;
-}
+int nq_fast_use_avx2(void) { return nq_cpu_use_avx2(); }
 
 static nq_gemm_ukernel pick_ukernel(void) {
 #ifdef NQ_GEMM_HAVE_AVX2

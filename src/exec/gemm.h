@@ -59,9 +59,8 @@ void nq_gemm_free(nq_packed_w *p);
 void nq_gemm_rows(const nq_packed_w *w, int taps, int cin, const float *const *a, int mr, float *c,
                   size_t ldc, int p0, int p1, float lo, float hi);
 
-/* Whether the AVX2+FMA kernels run: the CPU has both and the environment
- * does not set NQ_FAST_PORTABLE=1 (tests use it to cover the portable
- * kernels on AVX2 machines). Checked once per process. */
+/* Whether the AVX2+FMA kernels run: the kernel set active on this thread
+ * (core/cpu_features.h: the session's --kernels choice) is avx2. */
 int nq_fast_use_avx2(void);
 
 /* Which micro-kernel runs ("avx2+fma" or "portable"), for benchmarks. */

@@ -20,6 +20,8 @@
  */
 #include "exec/threadpool.h"
 
+#include "core/cpu_features.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -54,6 +56,7 @@ struct nq_threadpool {
   atomic_int n_tasks;
   atomic_uint_least64_t claim; /* generation << 32 | next task index */
   atomic_int done;             /* tasks of the current job finished */
+  atomic_int kernels;          /* the caller's kernel set (core/cpu_features.h), for the workers */
 };
 
 /* Set while a thread executes pool tasks, so a kernel that calls
@@ -91,7 +94,9 @@ static void drain_tasks(nq_threadpool *p, uint32_t gen) {
       continue; /* w now holds the current word */
     nq_task_fn fn = atomic_load_explicit(&p->fn, memory_order_relaxed);
     void *ctx = atomic_load_explicit(&p->ctx, memory_order_relaxed);
+    nq_kernels previous = nq_cpu_enter((nq_kernels)atomic_load_explicit(&p->kernels, memory_order_relaxed));
     fn(ctx, (int)(uint32_t)w);
+    nq_cpu_leave(previous);
     if (atomic_fetch_add_explicit(&p->done, 1, memory_order_acq_rel) + 1 == n) {
       pthread_mutex_lock(&p->mu);
       if (p->caller_waiting) pthread_cond_signal(&p->done_cv);
@@ -148,6 +153,7 @@ nq_threadpool *nq_threadpool_create(int n_threads) {
   atomic_init(&p->n_tasks, 0);
   atomic_init(&p->claim, 0);
   atomic_init(&p->done, 0);
+  atomic_init(&p->kernels, 0);
   if (p->n_workers > 0) {
     p->workers = calloc((size_t)p->n_workers, sizeof *p->workers);
     if (!p->workers) {
@@ -206,6 +212,7 @@ void nq_threadpool_run(nq_threadpool *p, int n_tasks, void (*fn)(void *ctx, int 
   atomic_store_explicit(&p->fn, fn, memory_order_relaxed);
   atomic_store_explicit(&p->ctx, ctx, memory_order_relaxed);
   atomic_store_explicit(&p->done, 0, memory_order_relaxed);
+  atomic_store_explicit(&p->kernels, (int)nq_cpu_active(), memory_order_relaxed);
   atomic_store_explicit(&p->n_tasks, n_tasks, memory_order_release);
   /* The release store publishes the fields above with the new generation.
    * Taking mu orders it against a worker about to sleep: no lost wake-up. */

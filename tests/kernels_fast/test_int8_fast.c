@@ -9,13 +9,14 @@
  * convolutions (hand-off to the reference), FULLY_CONNECTED with batch 1
  * (the channel-split path), depthwise with depth multipliers 2-3, and the broadcasts of the table-driven binary
  * ops (equal shapes, scalar, inner channel vector, a general broadcast).
- * Registered twice: as is, and with NQ_FAST_PORTABLE=1 (portable GEMM).
+ * Registered twice: as is (auto), and with --kernels portable.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "exec/int8/int8.h"
 #include "exec/threadpool.h"
+#include "kernels_arg.h"
 #include "testutil.h"
 
 #define MAXCH 80
@@ -274,7 +275,8 @@ static void coverage(void) {
   }
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  nq_test_enter_kernels(argc, argv);
   nq_rng r = {20261207u};
   nq_threadpool *pool = nq_threadpool_create(2);
   coverage();

@@ -5,7 +5,7 @@
  * not multiples of 8, every fused activation (TANH exercises the hand-off to
  * the reference), batch > 1. Each case runs serially (NULL pool) and on a
  * 2-thread pool. Tolerance: 1e-5 relative to the largest output magnitude.
- * Registered twice: as is, and with NQ_FAST_PORTABLE=1 (portable kernels).
+ * Registered twice: as is (auto), and with --kernels portable.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@
 #include "exec/float/fast.h"
 #include "exec/float/ref.h"
 #include "exec/threadpool.h"
+#include "kernels_arg.h"
 #include "testutil.h"
 
 typedef struct tcase {
@@ -462,7 +463,8 @@ static void check_rejects_wrong_type(nq_rng *r) {
   free_case(&c);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  nq_test_enter_kernels(argc, argv);
   nq_rng r = {0x5eed1234abcdULL};
   nq_threadpool *pool = nq_threadpool_create(2);
   check_rejects_wrong_type(&r);

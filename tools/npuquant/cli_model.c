@@ -19,6 +19,7 @@ const struct option cli_load_longopts[] = {
     {"keras-json", required_argument, NULL, CLI_LOAD_OPT_BASE + 4},
     {"nhwc-input", no_argument, NULL, CLI_LOAD_OPT_BASE + 5},
     {"max-memory", required_argument, NULL, CLI_LOAD_OPT_BASE + 6},
+    {"keras-in-process", no_argument, NULL, CLI_LOAD_OPT_BASE + 7},
     {0, 0, 0, 0},
 };
 
@@ -57,6 +58,7 @@ int cli_load_option(int c, const char *arg) {
       nq_set_memory_limit(bytes);
       return 1;
     }
+    case 7: load_opts.keras_in_process = 1; return 1;
     default: return 0;
   }
 }

@@ -21,7 +21,7 @@ nq_status cli_load_model(const char *path, cli_model_file *mf, nq_model **out, n
 
 /* Model-loading options every model-reading command accepts
  * (--input-shape, --inputs, --outputs, --signature, --keras-json,
- * --nhwc-input); values are >= CLI_LOAD_OPT_BASE. */
+ * --nhwc-input, --max-memory, --keras-in-process); values are >= CLI_LOAD_OPT_BASE. */
 #define CLI_LOAD_OPT_BASE 2000
 extern const struct option cli_load_longopts[];
 /* 1: consumed, 0: not a load option, -1: a bad value (usage message printed). */
@@ -41,6 +41,9 @@ struct option *cli_merge_longopts(const struct option *a, const struct option *b
   "  --nhwc-input        ONNX: make the model input channels-last ([N,H,W,C], or\n" \
   "                      [N,L,C] for 1-D) instead of NCHW / [N,C,L]\n" \
   "  --max-memory SIZE   memory budget for model data (e.g. 512M, 4G; default half\n" \
-  "                      of physical memory): a model needing more is refused\n"
+  "                      of physical memory): a model needing more is refused\n" \
+  "  --keras-in-process  Keras: read the HDF5 file in this process, not in a\n" \
+  "                      forked child (which turns a libhdf5 crash or hang on a\n" \
+  "                      corrupt file into one error); for trusted files, debugging\n"
 
 #endif

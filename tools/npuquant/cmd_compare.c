@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "cli_data.h"
+#include "cli_kernels.h"
 #include "cli_model.h"
 #include "cli_report.h"
 
@@ -41,7 +42,7 @@ const char cmd_compare_help[] =
     "  --single-rounding   int8 arithmetic rounds once, as XNNPACK (what LiteRT runs\n"
     "                      on a CPU), TFLM and Arm NN do (the default)\n"
     "  --double-rounding   int8 arithmetic as TFLite's reference kernels\n"
-    "  --threads N         worker threads (default: one per core)\n"
+    "  --threads N         worker threads (default: one per core)\n" CLI_KERNELS_HELP
     "  --json              print the figures as JSON on stdout\n"
     "  -h, --help          show this text\n"
     "\n" CLI_DATA_HELP "\n" CLI_LOAD_HELP
@@ -73,8 +74,10 @@ static int parse_args(int argc, char **argv, compare_args *a) {
       {0, 0, 0, 0},
   };
   struct option *with_data = cli_merge_longopts(own, cli_data_longopts);
-  struct option *opts = with_data ? cli_merge_longopts(with_data, cli_load_longopts) : NULL;
+  struct option *with_load = with_data ? cli_merge_longopts(with_data, cli_load_longopts) : NULL;
+  struct option *opts = with_load ? cli_merge_longopts(with_load, cli_kernels_longopts) : NULL;
   free(with_data);
+  free(with_load);
   if (!opts) return CLI_ERR_INTERNAL;
   int rc = -1, c;
   opterr = 0;
@@ -84,6 +87,7 @@ static int parse_args(int argc, char **argv, compare_args *a) {
     if (lr < 0) rc = CLI_ERR_USAGE;
     if (lr != 0) continue;
     int r = cli_data_option("compare", c, optarg, &a->data);
+    if (r == 0) r = cli_kernels_option("compare", c, optarg);
     if (r < 0) rc = CLI_ERR_USAGE;
     if (r != 0) continue;
     switch (c) {
@@ -171,6 +175,7 @@ int cmd_compare(int argc, char **argv) {
   memset(&co, 0, sizeof co);
   co.num_threads = (int)a.threads;
   co.single_rounding = a.single_rounding;
+  co.kernels = (int)cli_kernels();
   co.per_tensor = a.tensors;
   nq_status st = cli_load_model(a.ref, &rf, &rm, &err);
   if (st == NQ_OK) st = cli_load_model(a.test, &tf, &tm, &err);

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "cli_data.h"
+#include "cli_kernels.h"
 #include "cli_model.h"
 #include "cli_report.h"
 #include "json_out.h"
@@ -70,6 +71,10 @@ const char cmd_convert_help[] =
     "                          (Arm Ethos-U55/U65, Vela), edgetpu (Coral Edge TPU)\n"
     "                          or none\n"
     "  --threads N             worker threads (default: one per core)\n"
+    "  --kernels K             the fast kernels' code path for calibration and\n"
+    "                          evaluation: auto (default), portable, avx2, neon (as\n"
+    "                          for 'npuquant run'); ranges are snapped so that the\n"
+    "                          model written is the same (docs/quantization.md)\n"
     "  --json                  print the report as JSON on stdout\n"
     "  -h, --help              show this text\n"
     "\n" CLI_DATA_HELP "\n" CLI_LOAD_HELP
@@ -139,8 +144,10 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       {0, 0, 0, 0},
   };
   struct option *with_data = cli_merge_longopts(own, cli_data_longopts);
-  struct option *opts = with_data ? cli_merge_longopts(with_data, cli_load_longopts) : NULL;
+  struct option *with_load = with_data ? cli_merge_longopts(with_data, cli_load_longopts) : NULL;
+  struct option *opts = with_load ? cli_merge_longopts(with_load, cli_kernels_longopts) : NULL;
   free(with_data);
+  free(with_load);
   if (!opts) return cli_usage_error("convert", "out of memory"), CLI_ERR_INTERNAL;
   int rc = -1, c;
   opterr = 0;
@@ -150,6 +157,7 @@ static int parse_args(int argc, char **argv, convert_args *a) {
     if (lr < 0) rc = CLI_ERR_USAGE;
     if (lr != 0) continue;
     int r = cli_data_option("convert", c, optarg, &a->data);
+    if (r == 0) r = cli_kernels_option("convert", c, optarg);
     if (r < 0) rc = CLI_ERR_USAGE;
     if (r != 0) continue;
     switch (c) {
@@ -290,6 +298,7 @@ int cmd_convert(int argc, char **argv) {
   co.num_threads = (int)a.threads;
   co.single_rounding = NQ_DEFAULT_SINGLE_ROUNDING; /* evaluate as the target runs it */
   a.q.num_threads = (int)a.threads;
+  co.kernels = a.q.kernels = (int)cli_kernels();
 
   cli_data *calib = NULL, *eval = NULL;
   nq_sample_source csrc, esrc;

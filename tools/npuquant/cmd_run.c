@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "cli_data.h"
+#include "cli_kernels.h"
 #include "cli_model.h"
 
 /* The help text is longer than C99's 4095-character literal minimum; gcc
@@ -24,7 +25,7 @@
 const char cmd_run_help[] =
     "Usage: npuquant run MODEL -i IN.npy [-i IN2.npy ...] -o PREFIX\n"
     "                    [--tensors DIR] [--repeat N] [--threads N] [--reference]\n"
-    "                    [--single-rounding | --double-rounding]\n"
+    "                    [--single-rounding | --double-rounding] [--kernels K]\n"
     "\n"
     "Run MODEL (a float or int8 .tflite, or any float model npuquant reads:\n"
     "Keras .h5/.keras, SavedModel folder, frozen .pb, ONNX) on inputs read from\n"
@@ -48,7 +49,8 @@ const char cmd_run_help[] =
     "                      with characters other than A-Z a-z 0-9 . - _ replaced\n"
     "                      by '_'; DIR is created if it does not exist\n"
     "  --repeat N          after one warm-up run, run N more times and print\n"
-    "                      'min A ms, median B ms per inference' (model loading\n"
+    "                      'min A ms, median B ms per inference (N runs, K\n"
+    "                      kernels)' (model loading\n"
     "                      and planning excluded); outputs come from the last run\n"
     "  --threads N         worker threads (default 0: one per core)\n"
     "  --single-rounding   int8 models: round once, as XNNPACK (what LiteRT runs\n"
@@ -57,7 +59,7 @@ const char cmd_run_help[] =
     "  --double-rounding   int8 models: TFLite's reference kernels (a TFLite build\n"
     "                      without XNNPACK); outputs may differ by a few steps\n"
     "  --reference         use only the plain reference kernels (slow; for\n"
-    "                      checking the fast kernels)\n"
+    "                      checking the fast kernels)\n" CLI_KERNELS_HELP
     "  -h, --help          show this text\n"
     "\n"
     "Image inputs (as for convert): --range R (0..255 raw, 0..1, -1..1), --mean M[,M,M]\n"
@@ -119,8 +121,10 @@ static int parse_args(int argc, char **argv, run_args *a) {
   static struct option *all_opts;
   if (!all_opts) {
     struct option *with_load = cli_merge_longopts(longopts, cli_load_longopts);
-    all_opts = with_load ? cli_merge_longopts(with_load, cli_data_longopts) : NULL;
+    struct option *with_data = with_load ? cli_merge_longopts(with_load, cli_data_longopts) : NULL;
+    all_opts = with_data ? cli_merge_longopts(with_data, cli_kernels_longopts) : NULL;
     free(with_load);
+    free(with_data);
   }
   if (!all_opts) return CLI_ERR_INTERNAL;
   while ((c = getopt_long(argc, argv, ":i:o:h", all_opts, NULL)) != -1) {
@@ -131,6 +135,7 @@ static int parse_args(int argc, char **argv, run_args *a) {
       return cli_usage_error("run", "-d/--samples/--seed select data sets for convert and compare; "
                                     "give run its inputs with -i");
     int r = cli_data_option("run", c, optarg, &a->data);
+    if (r == 0) r = cli_kernels_option("run", c, optarg);
     if (r < 0) return CLI_ERR_USAGE;
     if (r > 0) continue;
     switch (c) {
@@ -295,7 +300,8 @@ static nq_status run_timed(nq_session *s, long repeat, nq_error *err) {
   }
   qsort(ms, (size_t)repeat, sizeof *ms, cmp_double);
   double median = repeat % 2 ? ms[repeat / 2] : (ms[repeat / 2 - 1] + ms[repeat / 2]) / 2;
-  printf("min %.3f ms, median %.3f ms per inference (%ld runs)\n", ms[0], median, repeat);
+  printf("min %.3f ms, median %.3f ms per inference (%ld runs, %s kernels)\n", ms[0], median, repeat,
+         nq_kernels_name(nq_session_kernels(s)));
   free(ms);
   return NQ_OK;
 }
@@ -394,6 +400,7 @@ int cmd_run(int argc, char **argv) {
     opts.num_threads = (int)a.threads;
     opts.reference_only = a.reference;
     opts.single_rounding = a.single_rounding;
+    opts.kernels = (int)cli_kernels();
     st = nq_session_create(m, &opts, &s, &err);
   }
   if (st == NQ_OK && a.tensors_dir) st = nq_session_keep_all_tensors(s, &err);

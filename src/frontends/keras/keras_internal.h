@@ -251,7 +251,16 @@ nq_status kr_build_model(kr_ctx *c, const cJSON *model, const kr_scope *scope, i
 nq_status kr_load_config_only(const char *label, const char *json, size_t len, nq_graph **out, nq_error *err);
 
 /* Read a Keras file in this process (keras_load.c). nq_keras_load() runs it
- * in a child process first (keras_isolate.c). */
+ * in a child process unless opts->keras_in_process (keras_isolate.c). */
 nq_status nq_keras_load_direct(const char *path, const nq_load_options *opts, nq_graph **out, nq_error *err);
+
+/* The isolation itself: run `read` on path in a forked child and turn its
+ * answer, or its death by a signal or a hang, into a graph or one error
+ * naming the file. nq_keras_load passes nq_keras_load_direct; a test passes
+ * a reader that crashes to see what a libhdf5 crash becomes. */
+typedef nq_status (*nq_keras_reader_fn)(const char *path, const nq_load_options *opts, nq_graph **out,
+                                        nq_error *err);
+nq_status nq_keras_load_isolated(const char *path, const nq_load_options *opts, nq_keras_reader_fn read,
+                                 nq_graph **out, nq_error *err);
 
 #endif

@@ -9,13 +9,14 @@
  * sends it back as TFLite bytes (our writer and verified reader round-trip a
  * float graph exactly), or sends its error. A child that dies by a signal or
  * takes longer than NQ_KERAS_CHILD_SECONDS becomes one error line naming the
- * file. NQ_KERAS_IN_PROCESS=1 in the environment reads in-process instead
- * (debugging); NQ_KERAS_TEST_CHILD_ABORT=1 makes the child abort before
- * reading, so a test can check what a libhdf5 crash turns into.
+ * file. The load option keras_in_process (`--keras-in-process`) reads in
+ * this process instead (debugging, trusted files). A test reaches the child
+ * through nq_keras_load_isolated with a reader of its own that crashes
+ * (tests/keras/test_keras_isolate.c).
  *
  * fork() is done before any thread pool exists in the CLI; a library user
  * who loads Keras files while other threads of theirs hold locks should set
- * NQ_KERAS_IN_PROCESS=1.
+ * keras_in_process.
  */
 #include <errno.h>
 #include <poll.h>
@@ -57,16 +58,14 @@ static bool write_all(int fd, const void *p, size_t n) {
   return true;
 }
 
-static void child(int fd, const char *path, const nq_load_options *opts) {
-  const char *t = getenv("NQ_KERAS_TEST_CHILD_ABORT");
-  if (t && strcmp(t, "1") == 0) abort();
+static void child(int fd, const char *path, const nq_load_options *opts, nq_keras_reader_fn read) {
   reply_head h;
   memset(&h, 0, sizeof h);
   nq_error e = {0};
   nq_graph *g = NULL;
   uint8_t *bytes = NULL;
   size_t size = 0;
-  nq_status st = nq_keras_load_direct(path, opts, &g, &e);
+  nq_status st = read(path, opts, &g, &e);
   if (st == NQ_OK) st = nq_tflite_write_memory(g, &bytes, &size, &e);
   h.status = (int32_t)st;
   memcpy(h.msg, e.msg, sizeof h.msg);
@@ -110,8 +109,13 @@ static nq_status record_input(const char *path, nq_error *err) {
 
 nq_status nq_keras_load(const char *path, const nq_load_options *opts, nq_graph **out, nq_error *err) {
   *out = NULL;
-  const char *inproc = getenv("NQ_KERAS_IN_PROCESS");
-  if (inproc && strcmp(inproc, "1") == 0) return nq_keras_load_direct(path, opts, out, err);
+  if (opts && opts->keras_in_process) return nq_keras_load_direct(path, opts, out, err);
+  return nq_keras_load_isolated(path, opts, nq_keras_load_direct, out, err);
+}
+
+nq_status nq_keras_load_isolated(const char *path, const nq_load_options *opts, nq_keras_reader_fn read,
+                                 nq_graph **out, nq_error *err) {
+  *out = NULL;
   /* The child's records of the files it opens die with it: open them here
    * too, so a FIFO is refused before any fork and the model owns the
    * records that keep an output off its files. */
@@ -131,7 +135,7 @@ nq_status nq_keras_load(const char *path, const nq_load_options *opts, nq_graph 
   }
   if (pid == 0) {
     close(fds[0]);
-    child(fds[1], path, opts);
+    child(fds[1], path, opts, read);
   }
   close(fds[1]);
   time_t deadline = time(NULL) + NQ_KERAS_CHILD_SECONDS;
