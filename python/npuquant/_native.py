@@ -106,11 +106,12 @@ class DataOptions(ctypes.Structure):
 
 
 def _load_library():
-    # $NPUQUANT_LIB first (tests point it at their build), then the source
-    # tree's build/, then whatever the system loader finds.
+    # $NPUQUANT_LIB first (tests point it at their build), then the copy a
+    # wheel (pip install .) puts beside this file, then the source tree's
+    # build/, then whatever the system loader finds (cmake --install).
     env = os.environ.get("NPUQUANT_LIB")
     here = os.path.dirname(os.path.abspath(__file__))
-    for path in [env, os.path.join(here, "..", "..", "build", "libnpuquant.so")]:
+    for path in [env, os.path.join(here, "libnpuquant.so.0"), os.path.join(here, "..", "..", "build", "libnpuquant.so")]:
         if path and os.path.exists(path):
             return ctypes.CDLL(path)
     return ctypes.CDLL("libnpuquant.so.0")
