@@ -14,19 +14,7 @@ MAX_RANK = 6
 NQ_ERR_INVALID_ARG = 4
 
 
-class NpuquantError(RuntimeError):
-    """A library call failed. str(e) is the library's message (it names the
-    file, node or tensor and what was expected); .status is the nq_status
-    code and .status_name its name ("format error", ...)."""
-
-    def __init__(self, status, message, status_name=""):
-        super().__init__(message)
-        self.status = status
-        self.status_name = status_name
-
-
-class InvalidArgumentError(NpuquantError, ValueError):
-    """The library refused an argument (NQ_ERR_INVALID_ARG); also a ValueError."""
+from .errors import ConvertError, InvalidArgumentError, LoadError, NpuquantError, error_class  # noqa: F401,E402
 
 
 class Error(ctypes.Structure):
@@ -186,8 +174,8 @@ def text(b):
     return b.decode("utf-8", "replace") if b else ""
 
 
-def check(status, err):
-    """Raise the library's error for a failing status."""
+def check(status, err, stage=None):
+    """Raise the library's error for a failing status: the class of the status
+    (errors.py), combined with `stage` (LoadError, ConvertError) when given."""
     if status != 0:
-        cls = InvalidArgumentError if status == NQ_ERR_INVALID_ARG else NpuquantError
-        raise cls(status, text(err.msg), text(lib.nq_status_name(status)))
+        raise error_class(status, stage)(status, text(err.msg), text(lib.nq_status_name(status)))

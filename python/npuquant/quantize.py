@@ -122,11 +122,12 @@ def convert(model, samples, per_tensor=False, input_type="int8", output_type="in
     said = []
     opts.warn = nat.WARN_FN(lambda _user, msg: said.append(nat.text(msg)))
     out, err = nat.P(), nat.Error()
-    st = lib.nq_convert_arrays(model._handle(), data.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), n,
-                               ctypes.byref(opts), ctypes.byref(out), ctypes.byref(err))
+    with model._use() as h:
+        st = lib.nq_convert_arrays(h, data.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), n, ctypes.byref(opts),
+                                   ctypes.byref(out), ctypes.byref(err))
     for msg in said:
         warnings.warn(msg, NpuquantWarning, stacklevel=2)
-    nat.check(st, err)
+    nat.check(st, err, nat.ConvertError)
     return Model._wrap(out)
 
 
@@ -192,8 +193,9 @@ def compare(float_model, int8_model, samples, per_layer=False, labels=None, sing
         opts.labels = lab.ctypes.data_as(ctypes.POINTER(ctypes.c_int32))
         opts.n_labels = len(lab)
     r, err = nat.P(), nat.Error()
-    nat.check(lib.nq_compare_arrays(ref._handle(), test._handle(), data.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
-                                    n, ctypes.byref(opts), ctypes.byref(r), ctypes.byref(err)), err)
+    with ref._use() as href, test._use() as htest:
+        nat.check(lib.nq_compare_arrays(href, htest, data.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), n,
+                                        ctypes.byref(opts), ctypes.byref(r), ctypes.byref(err)), err)
     try:
         result = {"samples": n, "int8_rounding": "single" if single_rounding else "double", "outputs": []}
         for i in range(lib.nq_compare_num_outputs(r)):
