@@ -55,7 +55,7 @@ class ConvertOptions(ctypes.Structure):
                 ("warn", WARN_FN), ("warn_user", ctypes.c_void_p), ("equalize", ctypes.c_int),
                 ("bias_correct", ctypes.c_int), ("calibration", ctypes.c_int), ("percentile", ctypes.c_double),
                 ("progress", ctypes.c_void_p), ("progress_user", ctypes.c_void_p),
-                ("tflite_version", ctypes.c_char_p)]
+                ("tflite_version", ctypes.c_char_p), ("note", WARN_FN)]
 
 
 class CompareOptions(ctypes.Structure):

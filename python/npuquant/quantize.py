@@ -137,10 +137,14 @@ def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_
     # as an error (filters) must not unwind through C.
     said, notes = [], []
     opts.warn = nat.WARN_FN(lambda _user, msg: said.append(nat.text(msg)))
+    opts.note = nat.WARN_FN(lambda _user, msg: notes.append(nat.text(msg)))
     out, err = nat.P(), nat.Error()
     with model._use() as h:
         st = lib.nq_convert_arrays(h, data.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), n, ctypes.byref(opts),
                                    ctypes.byref(out), ctypes.byref(err))
+    if st != 0:  # what the data checks said often explains the failure (NaN samples)
+        for msg in said:
+            warnings.warn(msg, NpuquantWarning, stacklevel=3)
     nat.check(st, err, nat.ConvertError)
     return Model._wrap(out), said, notes
 

@@ -47,6 +47,8 @@ def _check_layout(spec, shape, where):
         got = got[1:]
     if got == body or len(got) != len(body) or sorted(got) != sorted(body):
         return
+    if [d for d in got if d != 1] == [d for d in body if d != 1]:
+        return  # only size-1 axes moved: the values are in the same order
     ours = _layout_word(model) or f"{model}"
     perm = [got.index(d) for d in body] if len(set(body)) == len(body) else None
     hint = f"; reorder the axes, e.g. np.transpose(x, {tuple([0] + [p + 1 for p in perm])})" if perm else ""
