@@ -400,7 +400,7 @@ typedef struct nq_data_options {
   size_t max_samples; /* 0: all samples, capped at 500 (with a note) */
   int use_seed;       /* 1: a random subset drawn with `seed`; 0: evenly spaced */
   uint64_t seed;
-  int channels_first; /* images only: the input is [1, C, H, W] */
+  int channels_first; /* images only: 1 the input is [1, C, H, W]; 0 from the model (NCHW ONNX: 1) */
 } nq_data_options;
 
 /* Zero *o and set struct_size. */
@@ -504,6 +504,12 @@ typedef struct nq_convert_options {
    * TensorFlow does, in "min_runtime_version" metadata, either way. */
   const char *tflite_version;
   int kernels; /* an nq_kernels for the calibration runs, as nq_session_options (0: auto) */
+  /* What the samples look like, one line per input (count, shape, layout,
+   * per-channel min/mean/max after preprocessing; see docs/cli.md); called
+   * with warn_user; may be NULL. With warn or note set, convert reads the
+   * samples once more to check them and warns about NaN, constant samples
+   * and raw 0..255 pixels for a model that does not normalise its input. */
+  void (*note)(void *user, const char *msg);
 } nq_convert_options;
 
 NQ_API void nq_convert_options_init(nq_convert_options *o);

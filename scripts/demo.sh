@@ -14,7 +14,7 @@ out=${DEMO_OUT:-out/demo}
 
 scripts/setup.sh --demo
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j"$jobs" --target npuquant
+cmake --build build -j"$jobs" --target npuquant npuquant_shared
 
 mkdir -p "$out"
 /usr/bin/python3 examples/fashion/prepare_data.py "$out" --calib 300

@@ -4,6 +4,15 @@ over libnpuquant: the same library, and the same results, as the CLI.
 
     import numpy as np, npuquant
 
+    # The TFLiteConverter way (see help(npuquant.Converter)):
+    conv = npuquant.Converter.from_onnx("net.onnx")      # or from_file, from_keras_file,
+    conv.representative_dataset = lambda: ([x[None]] for x in calib)   # from_torch, ...
+    conv.inference_input_type = np.uint8
+    tflite = conv.convert()                  # the int8 .tflite's bytes
+    open("net_int8.tflite", "wb").write(tflite)
+    print(tflite.report)                     # SQNR per output, NPU report, data summary
+
+    # The functional way, step by step:
     # 1. Load: .tflite, Keras .h5/.keras, SavedModel, frozen .pb, ONNX.
     m = npuquant.Model("net.onnx", input_shapes={"input": (1, 3, 224, 224)})
     m.inputs, m.outputs      # [{name, shape, dtype, scale, zero_point, ...}]
@@ -25,29 +34,41 @@ over libnpuquant: the same library, and the same results, as the CLI.
     y = m.run([x])
     y, values = q.run([xq], keep_tensors=True)
 
-Models from PyTorch: export to ONNX (torch.onnx.export), then load with
-input_shapes= for dynamic dimensions and nhwc_input=True for channels-last
-input. Errors from the library raise NpuquantError (InvalidArgumentError,
-also a ValueError, for a refused argument) with the library's message, which
-names the file, node or tensor and what was expected.
+Models from PyTorch: Converter.from_torch(module, example_inputs) exports
+through torch.onnx.export. Errors from the library raise npuquant.Error
+subclasses (FormatError, InvalidArgument (also a ValueError), ...; LoadError
+and ConvertError by stage) with the library's message, which names the file,
+node or tensor and what was expected. Models are safe to share between
+threads (see help(npuquant.Model)).
 
-The library is found through $NPUQUANT_LIB, else next to this package in the
-source tree's build/ folder, else by the system loader (libnpuquant.so.0).
+The library is found through $NPUQUANT_LIB, else beside this package (pip
+install . puts it there), else in the source tree's build/ folder, else by
+the system loader (libnpuquant.so.0, after cmake --install).
 See docs/python.md.
 """
-from ._native import InvalidArgumentError, NpuquantError
 from ._native import lib as _lib
 from ._native import text as _text
+from .converter import ConversionReport, ConvertedModel, Converter
+from .errors import (ConvertError, Error, FileError, FormatError, InternalError, InvalidArgument,
+                     InvalidArgumentError, LoadError, NpuquantError, NumericError, OutOfMemoryError, ShapeError,
+                     UnsupportedError)
 from .model import Model
-from .quantize import NpuquantWarning, compare, convert
+from .quantize import compare, convert
+from .representative import NpuquantWarning
 from .samples import load_samples
 
 # Show the public names as npuquant.X (help(), tracebacks), not by the file defining them.
-for _cls in (Model, NpuquantError, InvalidArgumentError, NpuquantWarning):
+for _cls in (Model, Converter, ConversionReport, ConvertedModel, NpuquantWarning, Error, FileError, FormatError,
+             UnsupportedError, InvalidArgument, OutOfMemoryError, ShapeError, NumericError, InternalError, LoadError,
+             ConvertError):
     _cls.__module__ = __name__
 del _cls
 
-__all__ = ["Model", "convert", "compare", "load_samples", "npu_targets", "NpuquantError", "InvalidArgumentError", "NpuquantWarning"]
+__all__ = ["Converter", "ConversionReport", "ConvertedModel", "Model", "convert", "compare", "load_samples",
+           "npu_targets", "NpuquantWarning", "Error", "FileError", "FormatError", "UnsupportedError",
+           "InvalidArgument", "OutOfMemoryError", "ShapeError", "NumericError", "InternalError", "LoadError",
+           "ConvertError", "NpuquantError", "InvalidArgumentError"]
+__version__ = "0.1.0"
 
 
 def npu_targets():

@@ -14,19 +14,7 @@ MAX_RANK = 6
 NQ_ERR_INVALID_ARG = 4
 
 
-class NpuquantError(RuntimeError):
-    """A library call failed. str(e) is the library's message (it names the
-    file, node or tensor and what was expected); .status is the nq_status
-    code and .status_name its name ("format error", ...)."""
-
-    def __init__(self, status, message, status_name=""):
-        super().__init__(message)
-        self.status = status
-        self.status_name = status_name
-
-
-class InvalidArgumentError(NpuquantError, ValueError):
-    """The library refused an argument (NQ_ERR_INVALID_ARG); also a ValueError."""
+from .errors import ConvertError, InvalidArgumentError, LoadError, NpuquantError, error_class  # noqa: F401,E402
 
 
 class Error(ctypes.Structure):
@@ -68,7 +56,8 @@ class ConvertOptions(ctypes.Structure):
                 ("warn", WARN_FN), ("warn_user", ctypes.c_void_p), ("equalize", ctypes.c_int),
                 ("bias_correct", ctypes.c_int), ("calibration", ctypes.c_int), ("percentile", ctypes.c_double),
                 ("progress", ctypes.c_void_p), ("progress_user", ctypes.c_void_p),
-                ("tflite_version", ctypes.c_char_p), ("kernels", ctypes.c_int)]
+                ("tflite_version", ctypes.c_char_p), ("kernels", ctypes.c_int),
+                ("note", WARN_FN)]
 
 
 class CompareOptions(ctypes.Structure):
@@ -108,11 +97,12 @@ class DataOptions(ctypes.Structure):
 
 
 def _load_library():
-    # $NPUQUANT_LIB first (tests point it at their build), then the source
-    # tree's build/, then whatever the system loader finds.
+    # $NPUQUANT_LIB first (tests point it at their build), then the copy a
+    # wheel (pip install .) puts beside this file, then the source tree's
+    # build/, then whatever the system loader finds (cmake --install).
     env = os.environ.get("NPUQUANT_LIB")
     here = os.path.dirname(os.path.abspath(__file__))
-    for path in [env, os.path.join(here, "..", "..", "build", "libnpuquant.so")]:
+    for path in [env, os.path.join(here, "libnpuquant.so.0"), os.path.join(here, "..", "..", "build", "libnpuquant.so")]:
         if path and os.path.exists(path):
             return ctypes.CDLL(path)
     return ctypes.CDLL("libnpuquant.so.0")
@@ -187,8 +177,8 @@ def text(b):
     return b.decode("utf-8", "replace") if b else ""
 
 
-def check(status, err):
-    """Raise the library's error for a failing status."""
+def check(status, err, stage=None):
+    """Raise the library's error for a failing status: the class of the status
+    (errors.py), combined with `stage` (LoadError, ConvertError) when given."""
     if status != 0:
-        cls = InvalidArgumentError if status == NQ_ERR_INVALID_ARG else NpuquantError
-        raise cls(status, text(err.msg), text(lib.nq_status_name(status)))
+        raise error_class(status, stage)(status, text(err.msg), text(lib.nq_status_name(status)))

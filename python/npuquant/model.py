@@ -1,7 +1,9 @@
 """npuquant.Model: a loaded model (any format npuquant reads), what it is made
 of, running it, its NPU report and saving it as .tflite."""
+import contextlib
 import ctypes
 import os
+import threading
 
 import numpy as np
 
@@ -72,6 +74,28 @@ def _release(code):
     """"1.14.0" for 11400; None for 0 (unknown)."""
     return "%d.%d.%d" % (code // 10000, code // 100 % 100, code % 100) if code > 0 else None
 
+
+def _tensor_list(h, count, getter, index):
+    out = []
+    for i in range(count(h)):
+        ti, err = nat.TensorInfo(), nat.Error()
+        nat.check(getter(h, i, ctypes.byref(ti), ctypes.byref(err)), err)
+        out.append(_tensor_dict(ti, i if index else None))
+    return out
+
+
+def _node_list(h):
+    out = []
+    for i in range(lib.nq_model_num_nodes(h)):
+        ni, err = nat.NodeInfo(), nat.Error()
+        nat.check(lib.nq_model_node(h, i, ctypes.byref(ni), ctypes.byref(err)), err)
+        out.append({"index": i, "op": nat.text(ni.op), "version": ni.version, "name": nat.text(ni.name),
+                    "inputs": [ni.inputs[k] for k in range(ni.n_inputs)],
+                    "outputs": [ni.outputs[k] for k in range(ni.n_outputs)],
+                    "min_tflite": _release(ni.min_tflite)})
+    return out
+
+
 class Model:
     """A model loaded by libnpuquant: float or int8, from any format it reads
     (.tflite, Keras .h5/.keras, SavedModel folder, frozen .pb, ONNX).
@@ -90,15 +114,21 @@ class Model:
       nhwc_input    ONNX: make the input channels-last (NHWC) instead of NCHW
 
     Facts: .source, .inputs, .outputs, .tensors, .nodes, .ops; running:
-    .run(); deployment: .npu_report(), .save(). A failing call raises
-    NpuquantError carrying the library's message. close() frees the native
-    memory now (otherwise garbage collection does).
+    .run(); deployment: .npu_report(), .save(). A failing call raises an
+    npuquant.Error carrying the library's message (a LoadError when the file
+    cannot be loaded). close() frees the native memory now (otherwise garbage
+    collection does).
+
+    Threads: a Model may be shared between threads. Each native session (one
+    per run() configuration) has its own lock, so concurrent run() calls with
+    the same options take turns on it (each sees only its own inputs and
+    outputs); other calls run concurrently. close() waits for the calls in
+    flight to finish, then frees; any call after it raises ValueError.
     """
 
     def __init__(self, path, *, input_shapes=None, inputs=None, outputs=None, signature=None, keras_json=None,
                  nhwc_input=False):
-        self._h = None
-        self._sessions = {}
+        self._init_state(None)
         if path is None or not isinstance(path, (str, bytes, os.PathLike)):
             raise TypeError(f"Model(path): path must be a str or path-like, got {type(path).__name__}")
         opts = nat.LoadOptions()
@@ -114,24 +144,53 @@ class Model:
         opts.nhwc_input = 1 if nhwc_input else 0
         h, err = nat.P(), nat.Error()
         nat.check(lib.nq_model_load_ex(os.fsencode(path), ctypes.byref(opts), ctypes.byref(h), ctypes.byref(err)),
-                  err)
+                  err, nat.LoadError)
         self._h = h
+
+    def _init_state(self, handle):
+        self._h = handle
+        self._sessions = {}  # (single_rounding, num_threads, keep) -> [session, its lock]
+        self._cond = threading.Condition()  # guards _h, _sessions and _busy
+        self._busy = 0  # calls in flight that use the native model
 
     @classmethod
     def _wrap(cls, handle):
         m = cls.__new__(cls)
-        m._h = handle
-        m._sessions = {}
+        m._init_state(handle)
         return m
 
+    @contextlib.contextmanager
+    def _use(self):
+        """The native handle, kept alive (close() waits) until the block ends."""
+        with self._cond:
+            if not self._h:
+                raise ValueError("this Model was closed")
+            self._busy += 1
+            h = self._h
+        try:
+            yield h
+        finally:
+            with self._cond:
+                self._busy -= 1
+                if self._busy == 0:
+                    self._cond.notify_all()
+
     def close(self):
-        """Free the model and its sessions now; the Model is unusable afterwards."""
-        for s in getattr(self, "_sessions", {}).values():
+        """Free the model and its sessions now. Calls in flight in other
+        threads finish first (close() waits for them); later calls raise
+        ValueError. Closing twice is harmless."""
+        cond = getattr(self, "_cond", None)
+        if cond is None:  # __init__ failed before the state existed
+            return
+        with cond:
+            h, self._h = self._h, None  # refuse new calls from now on
+            while self._busy:
+                cond.wait()
+            sessions, self._sessions = self._sessions, {}
+        for s, _lock in sessions.values():
             lib.nq_session_free(s)
-        self._sessions = {}
-        if getattr(self, "_h", None):
-            lib.nq_model_free(self._h)
-        self._h = None
+        if h:
+            lib.nq_model_free(h)
 
     def __del__(self):
         self.close()
@@ -142,34 +201,32 @@ class Model:
     def __exit__(self, *exc):
         self.close()
 
-    def _handle(self):
-        if not self._h:
-            raise ValueError("this Model was closed")
-        return self._h
-
     def __repr__(self):
-        if not self._h:
+        try:
+            with self._use() as h:
+                io = lambda ts: ", ".join(f"{t['name']}: {t['dtype']} {t['shape']}" for t in ts)  # noqa: E731
+                return (f"<npuquant.Model {self.source or '(built in memory)'}: inputs [{io(self.inputs)}], "
+                        f"outputs [{io(self.outputs)}], {lib.nq_model_num_nodes(h)} nodes>")
+        except ValueError:
             return "<npuquant.Model (closed)>"
-        io = lambda ts: ", ".join(f"{t['name']}: {t['dtype']} {t['shape']}" for t in ts)  # noqa: E731
-        return (f"<npuquant.Model {self.source or '(built in memory)'}: inputs [{io(self.inputs)}], "
-                f"outputs [{io(self.outputs)}], {lib.nq_model_num_nodes(self._h)} nodes>")
 
     # ---- facts ----
 
     @property
     def source(self):
         """The file the model was loaded from (a converted model keeps its float model's path)."""
-        s = lib.nq_model_source(self._handle())
-        return os.fsdecode(s) if s else None
+        with self._use() as h:
+            s = lib.nq_model_source(h)
+            return os.fsdecode(s) if s else None
 
     def _list(self, count, getter, index):
-        h = self._handle()
-        out = []
-        for i in range(count(h)):
-            ti, err = nat.TensorInfo(), nat.Error()
-            nat.check(getter(h, i, ctypes.byref(ti), ctypes.byref(err)), err)
-            out.append(_tensor_dict(ti, i if index else None))
-        return out
+        with self._use() as h:
+            return _tensor_list(h, count, getter, index)
+
+    def _io(self, h):
+        """(inputs, outputs) of handle h, for calls already inside _use()."""
+        return (_tensor_list(h, lib.nq_model_num_inputs, lib.nq_model_input, False),
+                _tensor_list(h, lib.nq_model_num_outputs, lib.nq_model_output, False))
 
     @property
     def inputs(self):
@@ -194,16 +251,8 @@ class Model:
         version, name, inputs and outputs (tensor indices; -1: absent optional input),
         min_tflite (the first TensorFlow Lite release running that op version,
         "1.14.0", or None when TFLite's table lacks it)."""
-        h = self._handle()
-        out = []
-        for i in range(lib.nq_model_num_nodes(h)):
-            ni, err = nat.NodeInfo(), nat.Error()
-            nat.check(lib.nq_model_node(h, i, ctypes.byref(ni), ctypes.byref(err)), err)
-            out.append({"index": i, "op": nat.text(ni.op), "version": ni.version, "name": nat.text(ni.name),
-                        "inputs": [ni.inputs[k] for k in range(ni.n_inputs)],
-                        "outputs": [ni.outputs[k] for k in range(ni.n_outputs)],
-                        "min_tflite": _release(ni.min_tflite)})
-        return out
+        with self._use() as h:
+            return _node_list(h)
 
     @property
     def ops(self):
@@ -219,21 +268,22 @@ class Model:
 
     # ---- running ----
 
-    def _session(self, single_rounding, num_threads, keep):
+    def _session(self, h, single_rounding, num_threads, keep):
+        """[session, lock] for these options, made on first use (inside _use())."""
         key = (bool(single_rounding), int(num_threads), bool(keep))
-        s = self._sessions.get(key)
-        if s is None:
-            opts = nat.SessionOptions(int(num_threads), 0, 1 if single_rounding else 0)
-            s, err = nat.P(), nat.Error()
-            nat.check(lib.nq_session_create(self._handle(), ctypes.byref(opts), ctypes.byref(s), ctypes.byref(err)),
-                      err)
-            if keep:
-                st = lib.nq_session_keep_all_tensors(s, ctypes.byref(err))
-                if st != 0:
-                    lib.nq_session_free(s)
-                    nat.check(st, err)
-            self._sessions[key] = s
-        return s
+        with self._cond:
+            entry = self._sessions.get(key)
+            if entry is None:
+                opts = nat.SessionOptions(int(num_threads), 0, 1 if single_rounding else 0)
+                s, err = nat.P(), nat.Error()
+                nat.check(lib.nq_session_create(h, ctypes.byref(opts), ctypes.byref(s), ctypes.byref(err)), err)
+                if keep:
+                    st = lib.nq_session_keep_all_tensors(s, ctypes.byref(err))
+                    if st != 0:
+                        lib.nq_session_free(s)
+                        nat.check(st, err)
+                entry = self._sessions[key] = [s, threading.Lock()]
+            return entry
 
     @staticmethod
     def _array(data, nbytes, spec):
@@ -241,8 +291,8 @@ class Model:
         a = np.frombuffer(buf, dtype=spec["dtype"]).copy()
         return a.reshape(spec["shape"]) if a.size == int(np.prod(spec["shape"], dtype=np.int64)) else a
 
-    def run(self, inputs, single_rounding=True, num_threads=0, keep_tensors=False):
-        """Run the model once.
+    def run(self, inputs, single_rounding: bool = True, num_threads: int = 0, keep_tensors: bool = False):
+        """Run the model once, float or int8.
 
         inputs: one array per model input, each of the input's exact dtype and
         shape (see .inputs); for a one-input model the array alone also works.
@@ -256,35 +306,46 @@ class Model:
         name to its value in this run ("#index" for an unnamed tensor,
         "name#index" for a repeated name). That session keeps every tensor
         in memory instead of reusing it.
+        Safe from several threads: runs with the same options take turns on
+        one native session, and the results are the same as serial runs.
         """
-        if num_threads < 0:
-            raise ValueError(f"num_threads must be >= 0 (0: all cores), got {num_threads}")
-        ins = self.inputs
-        if isinstance(inputs, np.ndarray) and len(ins) == 1:
-            inputs = [inputs]
-        if not isinstance(inputs, (list, tuple)):
-            raise TypeError(f"run() takes a list of arrays (one per input), got {type(inputs).__name__}")
-        if len(inputs) != len(ins):
-            raise ValueError(f"the model has {len(ins)} inputs, {len(inputs)} arrays given")
-        s = self._session(single_rounding, num_threads, keep_tensors)
+        if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or num_threads < 0:
+            raise ValueError(f"num_threads must be an integer >= 0 (0: all cores), got {num_threads!r}")
+        with self._use() as h:
+            ins, outs_spec = self._io(h)
+            if isinstance(inputs, np.ndarray) and len(ins) == 1:
+                inputs = [inputs]
+            if not isinstance(inputs, (list, tuple)):
+                raise TypeError(f"run() takes a list of arrays (one per input), got {type(inputs).__name__}")
+            if len(inputs) != len(ins):
+                raise ValueError(f"the model has {len(ins)} inputs, {len(inputs)} arrays given")
+            arrays = []
+            for i, (x, spec) in enumerate(zip(inputs, ins)):
+                x = np.ascontiguousarray(x)
+                if x.dtype != spec["dtype"] or list(x.shape) != spec["shape"]:
+                    raise ValueError(f"input {i} '{spec['name']}' expects {spec['dtype']} {spec['shape']}, "
+                                     f"got {x.dtype} {list(x.shape)}")
+                arrays.append(x)
+            s, lock = self._session(h, single_rounding, num_threads, keep_tensors)
+            with lock:  # inputs, run and outputs of one call stay together
+                return self._run_locked(h, s, arrays, outs_spec, keep_tensors)
+
+    def _run_locked(self, h, s, arrays, outs_spec, keep_tensors):
         err = nat.Error()
-        for i, (x, spec) in enumerate(zip(inputs, ins)):
-            x = np.ascontiguousarray(x)
-            if x.dtype != spec["dtype"] or list(x.shape) != spec["shape"]:
-                raise ValueError(f"input {i} '{spec['name']}' expects {spec['dtype']} {spec['shape']}, "
-                                 f"got {x.dtype} {list(x.shape)}")
+        for i, x in enumerate(arrays):
             nat.check(lib.nq_session_set_input(s, i, x.ctypes.data, x.nbytes, ctypes.byref(err)), err)
         nat.check(lib.nq_session_run(s, ctypes.byref(err)), err)
         outs = []
-        for k, spec in enumerate(self.outputs):
+        for k, spec in enumerate(outs_spec):
             data, n = nat.P(), ctypes.c_size_t()
             nat.check(lib.nq_session_output(s, k, ctypes.byref(data), ctypes.byref(n), ctypes.byref(err)), err)
             outs.append(self._array(data, n.value, spec))
         if not keep_tensors:
             return outs
-        used = {t for nd in self.nodes for t in nd["inputs"] + nd["outputs"] if t >= 0}
+        nodes = _node_list(h)
+        used = {t for nd in nodes for t in nd["inputs"] + nd["outputs"] if t >= 0}
         values = {}
-        for spec in self.tensors:
+        for spec in _tensor_list(h, lib.nq_model_num_tensors, lib.nq_model_tensor, True):
             t = spec["index"]
             if spec["constant"] or t not in used or spec["dtype"] is None:
                 continue
@@ -309,7 +370,8 @@ class Model:
         if not isinstance(target, str):
             raise TypeError(f"target must be a str ({nat.text(lib.nq_npu_targets())}), got {type(target).__name__}")
         r, err = nat.P(), nat.Error()
-        nat.check(lib.nq_npu_check_model(self._handle(), target.encode(), ctypes.byref(r), ctypes.byref(err)), err)
+        with self._use() as h:
+            nat.check(lib.nq_npu_check_model(h, target.encode(), ctypes.byref(r), ctypes.byref(err)), err)
         try:
             findings = []
             for i in range(lib.nq_npu_result_num_findings(r)):
@@ -330,4 +392,5 @@ class Model:
         if path is None or not isinstance(path, (str, bytes, os.PathLike)):
             raise TypeError(f"save(path): path must be a str or path-like, got {type(path).__name__}")
         err = nat.Error()
-        nat.check(lib.nq_model_save_tflite(self._handle(), os.fsencode(path), ctypes.byref(err)), err)
+        with self._use() as h:
+            nat.check(lib.nq_model_save_tflite(h, os.fsencode(path), ctypes.byref(err)), err)

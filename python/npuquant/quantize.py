@@ -9,46 +9,32 @@ import numpy as np
 
 from . import _native as nat
 from ._native import lib
+from .errors import InvalidArgument
 from .model import Model
-
-
-class NpuquantWarning(UserWarning):
-    """A warning from the quantizer (e.g. an op kept in float)."""
+from .representative import NpuquantWarning, gather
 
 
 _CALIBRATION = {"minmax": 0, "percentile": 1, "mse": 2}
 
 
 def _flatten_samples(model, samples):
-    """samples -> (float32 [N, values per sample] C array, N).
+    """samples (any form representative.gather takes) -> (float32 [N, values], N)."""
+    return gather(model.inputs, samples, "samples")
 
-    One input: an array [N, *input_shape] (or [N, *shape without the batch
-    dimension]: anything whose per-sample element count matches). Several
-    inputs: a list with one such array per input, in input order."""
-    ins = model.inputs
-    arrays = list(samples) if isinstance(samples, (list, tuple)) else [samples]
-    if len(arrays) != len(ins):
-        raise ValueError(f"the model has {len(ins)} inputs, {len(arrays)} sample arrays given")
-    n = None
-    flat = []
-    for a, spec in zip(arrays, ins):
-        a = np.asarray(a, dtype=np.float32)
-        if a.ndim < 1 or len(a) == 0:
-            raise ValueError(f"input '{spec['name']}': no samples (array shape {list(a.shape)})")
-        if n is None:
-            n = len(a)
-        elif len(a) != n:
-            raise ValueError(f"input '{spec['name']}': {len(a)} samples, the first input has {n}")
-        per = int(np.prod(spec["shape"], dtype=np.int64))
-        if a[0].size != per:
-            raise ValueError(f"input '{spec['name']}' {spec['shape']} takes {per} values per sample, "
-                             f"got {a[0].size} (array shape {list(a.shape)})")
-        flat.append(a.reshape(n, per))
-    if n is None:
-        raise ValueError("the model has no inputs to feed")
-    if n > 2**31 - 1:
-        raise ValueError(f"{n} samples is more than the library takes")
-    return np.ascontiguousarray(np.concatenate(flat, axis=1), dtype=np.float32), n
+
+def type_name(value, what):
+    """"int8" / "uint8" / "float32" from a str or a numpy dtype (np.uint8, np.dtype("uint8"),
+    or anything with .as_numpy_dtype such as tf.uint8)."""
+    v = getattr(value, "as_numpy_dtype", value)
+    if not isinstance(v, str):
+        try:
+            v = np.dtype(v).name
+        except TypeError:
+            v = str(value).rsplit(".", 1)[-1]  # torch.uint8 -> "uint8"
+    if v not in nat.DTYPE_CODES:
+        raise InvalidArgument(4, f"{what} must be np.int8, np.uint8 or np.float32 (or their names), got {value!r}",
+                              "invalid argument")
+    return v
 
 
 def _as_model(m, what):
@@ -70,9 +56,12 @@ def convert(model, samples, per_tensor=False, input_type="int8", output_type="in
       keras_json, nhwc_input).
     samples: float32 values preprocessed as in training. One input: an array
       [N, *input_shape] (the batch dimension may be left out). Several
-      inputs: a list with one such array per input.
+      inputs: a list with one such array per input. Also a function
+      returning (or a generator / iterable of) samples, as TFLiteConverter's
+      representative_dataset: see npuquant.Converter.
     per_tensor: one scale per weight tensor (fastest on VeriSilicon NPUs).
-    input_type, output_type: "int8" (default), "uint8" or "float32".
+    input_type, output_type: "int8" (default), "uint8" or "float32", or the
+      numpy dtypes np.int8, np.uint8, np.float32.
     input_mean, input_std: with input_type="uint8", raw bytes b are the input
       and the float input is (b - mean) / std.
     allow_float_fallback: keep ops without an int8 form in float (off the NPU).
@@ -90,18 +79,45 @@ def convert(model, samples, per_tensor=False, input_type="int8", output_type="in
         model = Model(model, **load_options)
     else:
         raise TypeError(f"model must be an npuquant.Model or a path, got {type(model).__name__}")
-    for name, v in (("input_type", input_type), ("output_type", output_type)):
-        if v not in nat.DTYPE_CODES:
-            raise ValueError(f"{name} must be one of {sorted(nat.DTYPE_CODES)}, got {v!r}")
-    if calibration not in _CALIBRATION:
-        raise ValueError(f"calibration must be one of {sorted(_CALIBRATION)}, got {calibration!r}")
-    if (input_mean is None) != (input_std is None):
-        raise ValueError("input_mean and input_std go together")
-    if input_std is not None and not (math.isfinite(input_std) and input_std > 0 and math.isfinite(input_mean)):
-        raise ValueError(f"input_std must be finite and > 0 and input_mean finite, got {input_mean}, {input_std}")
-    if num_threads < 0:
-        raise ValueError(f"num_threads must be >= 0 (0: all cores), got {num_threads}")
     data, n = _flatten_samples(model, samples)
+    q, said, _notes = convert_flat(model, data, n, per_tensor=per_tensor, input_type=input_type,
+                                   output_type=output_type, allow_float_fallback=allow_float_fallback,
+                                   input_mean=input_mean, input_std=input_std, num_threads=num_threads,
+                                   equalize=equalize, bias_correct=bias_correct, calibration=calibration,
+                                   percentile=percentile, tflite_version=tflite_version)
+    for msg in said:
+        warnings.warn(msg, NpuquantWarning, stacklevel=2)
+    return q
+
+
+def _bad(message):
+    return InvalidArgument(4, message, "invalid argument")
+
+
+def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_type="int8",
+                 allow_float_fallback=False, input_mean=None, input_std=None, num_threads=0, equalize=False,
+                 bias_correct=False, calibration="minmax", percentile=99.99, tflite_version=None):
+    """nq_convert_arrays on gathered samples: (int8 Model, warnings, notes).
+    The library's warnings and notes (what it calibrated on) are collected,
+    not issued, so that the caller decides where they go."""
+    input_type, output_type = type_name(input_type, "input_type"), type_name(output_type, "output_type")
+    if isinstance(calibration, str) and calibration.startswith("percentile:"):
+        try:
+            percentile = float(calibration.split(":", 1)[1])
+        except ValueError:
+            raise _bad(f"calibration {calibration!r}: the percentile after ':' is not a number") from None
+        calibration = "percentile"
+    if calibration not in _CALIBRATION:
+        raise _bad(f"calibration must be one of {sorted(_CALIBRATION)} or 'percentile:P', got {calibration!r}")
+    if not isinstance(percentile, (int, float)) or not 50 < percentile <= 100:
+        raise _bad(f"percentile must be a number in (50, 100], got {percentile!r}")
+    if (input_mean is None) != (input_std is None):
+        raise _bad("input_mean and input_std go together")
+    if input_std is not None and not (isinstance(input_std, (int, float)) and isinstance(input_mean, (int, float))
+                                      and math.isfinite(input_std) and input_std > 0 and math.isfinite(input_mean)):
+        raise _bad(f"input_std must be finite and > 0 and input_mean finite, got {input_mean!r}, {input_std!r}")
+    if isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 0:
+        raise _bad(f"num_threads must be an integer >= 0 (0: all cores), got {num_threads!r}")
     opts = nat.ConvertOptions()
     lib.nq_convert_options_init(ctypes.byref(opts))
     opts.per_tensor = int(bool(per_tensor))
@@ -119,15 +135,18 @@ def convert(model, samples, per_tensor=False, input_type="int8", output_type="in
         opts.input_from_bytes, opts.input_mean, opts.input_std = 1, input_mean, input_std
     # Collected during the call and issued after it: a Python warning raised
     # as an error (filters) must not unwind through C.
-    said = []
+    said, notes = [], []
     opts.warn = nat.WARN_FN(lambda _user, msg: said.append(nat.text(msg)))
+    opts.note = nat.WARN_FN(lambda _user, msg: notes.append(nat.text(msg)))
     out, err = nat.P(), nat.Error()
-    st = lib.nq_convert_arrays(model._handle(), data.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), n,
-                               ctypes.byref(opts), ctypes.byref(out), ctypes.byref(err))
-    for msg in said:
-        warnings.warn(msg, NpuquantWarning, stacklevel=2)
-    nat.check(st, err)
-    return Model._wrap(out)
+    with model._use() as h:
+        st = lib.nq_convert_arrays(h, data.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), n, ctypes.byref(opts),
+                                   ctypes.byref(out), ctypes.byref(err))
+    if st != 0:  # what the data checks said often explains the failure (NaN samples)
+        for msg in said:
+            warnings.warn(msg, NpuquantWarning, stacklevel=3)
+    nat.check(st, err, nat.ConvertError)
+    return Model._wrap(out), said, notes
 
 
 def _figures(f, labels):
@@ -192,8 +211,9 @@ def compare(float_model, int8_model, samples, per_layer=False, labels=None, sing
         opts.labels = lab.ctypes.data_as(ctypes.POINTER(ctypes.c_int32))
         opts.n_labels = len(lab)
     r, err = nat.P(), nat.Error()
-    nat.check(lib.nq_compare_arrays(ref._handle(), test._handle(), data.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
-                                    n, ctypes.byref(opts), ctypes.byref(r), ctypes.byref(err)), err)
+    with ref._use() as href, test._use() as htest:
+        nat.check(lib.nq_compare_arrays(href, htest, data.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), n,
+                                        ctypes.byref(opts), ctypes.byref(r), ctypes.byref(err)), err)
     try:
         result = {"samples": n, "int8_rounding": "single" if single_rounding else "double", "outputs": []}
         for i in range(lib.nq_compare_num_outputs(r)):

@@ -90,8 +90,9 @@ def load_samples(model, path, input=0, *, samples=None, seed=None, range=None, m
     opts.seed = seed or 0
     opts.channels_first = int(bool(channels_first))
     ds = nat.P()
-    nat.check(lib.nq_dataset_open_input(os.fsencode(path), model._handle(), input, ctypes.byref(pp),
-                                        ctypes.byref(opts), ctypes.byref(ds), ctypes.byref(err)), err)
+    with model._use() as h:
+        nat.check(lib.nq_dataset_open_input(os.fsencode(path), h, input, ctypes.byref(pp), ctypes.byref(opts),
+                                            ctypes.byref(ds), ctypes.byref(err)), err)
     try:
         notes = nat.text(lib.nq_dataset_notes(ds))
         n, elems = lib.nq_dataset_count(ds), lib.nq_dataset_sample_elems(ds)

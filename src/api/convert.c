@@ -13,6 +13,7 @@
 #include "calib/calibrate.h"
 #include "calib/range_refine.h"
 #include "calib/range_snap.h"
+#include "calib/sample_checks.h"
 #include "core/status.h"
 #include "passes/passes.h"
 #include "quant/bias_correct.h"
@@ -100,6 +101,8 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
       return nq_fail(err, NQ_ERR_INVALID_ARG, "TFLite version '%s': expected a release from 2.4 on, as 2.9 or 2.9.0",
                      opts->tflite_version);
   }
+  /* Say what the samples look like and warn when they look wrong (issue 13). */
+  NQ_TRY(nq_check_samples(float_model->graph, src, opts->note, opts->warn, opts->warn_user, err));
   nq_session_options so;
   memset(&so, 0, sizeof so);
   so.num_threads = opts->num_threads;

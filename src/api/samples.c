@@ -7,6 +7,8 @@
 
 #include "api/model_internal.h"
 #include "calib/dataset.h"
+#include "calib/dataset_internal.h"
+#include "calib/sample_checks.h"
 #include "core/status.h"
 #include "quant/qparams.h"
 
@@ -49,7 +51,15 @@ nq_status nq_dataset_open_input(const char *path, const nq_model *m, int input, 
     dopt.use_seed = opts->use_seed;
     dopt.seed = opts->seed;
   }
-  return nq_dataset_open(path, &spec, pp, &dopt, out, err);
+  /* Images for a channels-first model (ONNX, Keras channels_first): the
+   * layout comes from the model unless the caller said so (issue 13). */
+  int from_model = !spec.channels_first && nq_input_channels_first(m->graph, input) == 1;
+  if (from_model) spec.channels_first = 1;
+  NQ_TRY(nq_dataset_open(path, &spec, pp, &dopt, out, err));
+  if (from_model && nq_dataset_has_images(*out))
+    ds_note(*out, "%s: input '%s' is channels first (NCHW, read from the model): images are laid out [1, C, H, W]",
+            path, ti.name ? ti.name : "");
+  return NQ_OK;
 }
 
 nq_status nq_quantize_floats(const float *src, size_t n, nq_dtype type, float scale, int32_t zero_point,

@@ -205,7 +205,8 @@ def main():
             ("float labels", lambda: npuquant.compare(fm, qm, ev, labels=labels * 0.5), ValueError, "integer"),
             ("a model that is not one", lambda: npuquant.compare(fm, 42, ev), TypeError, "int8_model"),
             ("negative threads", lambda: npuquant.compare(fm, qm, ev, num_threads=-2), ValueError, "num_threads"),
-            ("two sample arrays for one input", lambda: npuquant.compare(fm, qm, [ev, ev]), ValueError, "2 sample"),
+            ("a sample with two arrays for one input", lambda: npuquant.compare(fm, qm, [[ev, ev]]), ValueError,
+             "2 arrays"),
         ]
         for what, call, exc, word in bad:
             try:

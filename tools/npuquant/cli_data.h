@@ -55,7 +55,7 @@ extern const struct option cli_data_longopts[];
     "  --color C           rgb (default for 3 channels), bgr, or gray (default for\n" \
     "                      1 channel)\n" \
     "  --no-antialias      plain bilinear when shrinking (default: area-weighted)\n" \
-    "  --channels-first    the model input is NCHW ([1, C, H, W])\n" \
+    "  --channels-first    the model input is NCHW ([1, C, H, W]; default: from the model)\n" \
     "  --quiet             no progress line\n"
 
 

@@ -234,6 +234,14 @@ static void print_warning(void *ctx, const char *msg) {
   fprintf(stderr, "npuquant: warning: %s\n", cli_printable(msg, safe, sizeof safe));
 }
 
+/* What convert calibrates on (the library's data checks), on stderr beside
+ * the warnings so that --json output stays one object. */
+static void print_data_note(void *ctx, const char *msg) {
+  (void)ctx;
+  char safe[1024];
+  fprintf(stderr, "npuquant: data: %s\n", cli_printable(msg, safe, sizeof safe));
+}
+
 /* With --input-type uint8 and an affine image preprocessing that is the
  * same for every channel, raw bytes become the model input directly. */
 static void choose_uint8_mapping(convert_args *a, const cli_data *d, const nq_model *m) {
@@ -278,6 +286,7 @@ int cmd_convert(int argc, char **argv) {
   int rc = parse_args(argc, argv, &a);
   if (rc == -2) return CLI_OK;
   if (rc >= 0) return rc;
+  if (!a.data.quiet) a.q.note = print_data_note;
 
   nq_error err = {0};
   cli_report_times times = {0};

@@ -1,0 +1,316 @@
+"""npuquant.Converter: the TFLiteConverter-shaped front door. Load a float
+model (from_file, from_onnx, from_keras_file, from_saved_model,
+from_frozen_graph, from_torch), set representative_dataset and the
+inference types, convert() to the int8 model's bytes, which carry a report.
+
+    conv = npuquant.Converter.from_onnx("net.onnx")
+    conv.representative_dataset = lambda: ([x[None]] for x in calib)
+    conv.inference_input_type = np.uint8
+    tflite_bytes = conv.convert()
+    open("net_int8.tflite", "wb").write(tflite_bytes)
+    print(tflite_bytes.report)        # SQNR per output, NPU report, data summary
+"""
+import json
+import math
+import os
+import tempfile
+import warnings
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
+
+import numpy as np
+
+from .errors import InvalidArgument
+from .model import Model
+from .quantize import compare as _compare
+from .quantize import convert_flat, type_name
+from .representative import NpuquantWarning, gather
+
+PathLike = Union[str, bytes, "os.PathLike[str]"]
+_TARGETS = ("imx8mp", "ethos-u", "edgetpu")
+
+
+def _bad(message):
+    return InvalidArgument(4, message, "invalid argument")
+
+
+class ConversionReport:
+    """What a conversion did and how good the int8 model is.
+
+    samples   the number of calibration samples
+    data      the library's summary of what it calibrated on (list of lines:
+              count, shape, layout, per-channel min/mean/max)
+    warnings  the library's warnings (data that looks wrong, ops kept in float)
+    outputs   per model output: name, sqnr_db, max_abs_error, rmse,
+              rmse_over_scale and, for class scores, top1_agreement
+              (npuquant.compare of the float and int8 models on `eval` samples,
+              the calibration samples unless Converter.eval_dataset is set)
+    npu       the NPU report of the int8 model for Converter.target (None
+              when target is None): nodes, cpu_fallback_nodes, findings
+    options   the conversion options used
+
+    str(report) is a readable summary; save(path) writes it as JSON.
+    """
+
+    def __init__(self, samples: int, data: List[str], warnings_: List[str], outputs: List[Dict[str, Any]],
+                 npu: Optional[Dict[str, Any]], options: Dict[str, Any]):
+        self.samples = samples
+        self.data = data
+        self.warnings = warnings_
+        self.outputs = outputs
+        self.npu = npu
+        self.options = options
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The report as a JSON-ready dict (infinite SQNR, identical outputs, as null)."""
+        def clean(v):
+            if isinstance(v, float) and not math.isfinite(v):
+                return None
+            if isinstance(v, dict):
+                return {k: clean(x) for k, x in v.items()}
+            if isinstance(v, list):
+                return [clean(x) for x in v]
+            return v
+        return clean({"samples": self.samples, "data": self.data, "warnings": self.warnings,
+                      "outputs": self.outputs, "npu": self.npu, "options": self.options})
+
+    def save(self, path: PathLike) -> None:
+        """Write the report as JSON (atomically: a temporary file, then rename)."""
+        path = os.fsdecode(path)
+        tmp = f"{path}.tmp{os.getpid()}"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(self.to_dict(), f, indent=1)
+            f.write("\n")
+        os.replace(tmp, path)
+
+    def __str__(self) -> str:
+        lines = [f"npuquant conversion on {self.samples} samples"]
+        lines += ["  " + d for d in self.data]
+        lines += ["  warning: " + w for w in self.warnings]
+        for o in self.outputs:
+            top1 = f", top-1 agreement {o['top1_agreement'] * 100:.1f}%" if "top1_agreement" in o else ""
+            lines.append(f"  output {o['name']}: SQNR {o['sqnr_db']:.2f} dB, max|err| {o['max_abs_error']:.4g}{top1}")
+        if self.npu is not None:
+            lines.append(f"  NPU {self.npu['target_name']}: {self.npu['nodes'] - self.npu['cpu_fallback_nodes']} of "
+                         f"{self.npu['nodes']} nodes on the NPU")
+            lines += [f"    node {f['node']} {f['op']}: {f['reason']}" for f in self.npu["findings"]
+                      if f["cpu_fallback"]]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+class ConvertedModel(bytes):
+    """The int8 .tflite file's bytes (so TFLiteConverter code that writes
+    convert()'s result to a file keeps working), plus:
+      .report  the ConversionReport
+      .model   the int8 npuquant.Model (run it, inspect it)
+      .save(path)  write the .tflite atomically."""
+
+    report: ConversionReport
+    model: Model
+
+    def save(self, path: PathLike) -> None:
+        """Write the .tflite (atomically; never over the float model's file)."""
+        self.model.save(path)
+
+
+class Converter:
+    """Converts a float model to a fully int8 TensorFlow Lite model, as
+    tf.lite.TFLiteConverter with full-integer quantization does, with the
+    library behind the `npuquant convert` command (the same data and options
+    give the same file, byte for byte).
+
+    Make one with a from_* class method, set the attributes, call convert().
+
+    Attributes (TFLiteConverter's names where they mean the same):
+      representative_dataset  a function returning an iterable of samples (a
+          generator), as TFLiteConverter's; or the samples themselves. A sample
+          is a list with one float32 array per model input (a leading batch
+          dimension is fine), a single array for a one-input model, or a dict
+          {input name: array}. An array [N, *input shape] is N samples.
+          Values are preprocessed as in training.
+      inference_input_type, inference_output_type  np.int8 (default),
+          np.uint8 or np.float32 (also "int8", tf.uint8, ...)
+      input_mean, input_std  with a uint8 input: raw bytes b are the input and
+          the float input is (b - mean) / std (default: the calibrated range)
+      target  the NPU to report on: "imx8mp" (default), "ethos-u", "edgetpu"
+          or None
+      per_tensor  one scale per weight tensor (fastest on VeriSilicon NPUs)
+      calibration  "minmax" (TensorFlow's, default), "percentile",
+          "percentile:99.9" or "mse"
+      bias_correction, equalize  see docs/quantization.md
+      allow_float_fallback  keep ops without an int8 form in float
+      tflite_version  e.g. "2.9": refuse ops that release cannot run
+      num_threads  worker threads (0: one per core)
+      eval_dataset  samples for the report's SQNR (default: the calibration
+          samples), in representative_dataset's forms
+      optimizations, target_spec  accepted and ignored (npuquant always
+          quantizes fully to int8), so TFLiteConverter code runs unchanged
+
+    Errors: npuquant.InvalidArgument (a ValueError) for a bad attribute or
+    sample, TypeError for a value of the wrong kind, npuquant.LoadError /
+    ConvertError (npuquant.Error) carrying the library's message.
+    Not meant to be shared between threads while converting; the models it
+    returns are.
+    """
+
+    def __init__(self, model: Model):
+        if not isinstance(model, Model):
+            raise TypeError(f"Converter(model): an npuquant.Model expected, got {type(model).__name__}; "
+                            f"use Converter.from_file(path)")
+        self.model = model
+        self.representative_dataset: Any = None
+        self.inference_input_type: Any = np.int8
+        self.inference_output_type: Any = np.int8
+        self.input_mean: Optional[float] = None
+        self.input_std: Optional[float] = None
+        self.target: Optional[str] = "imx8mp"
+        self.per_tensor = False
+        self.calibration = "minmax"
+        self.bias_correction = False
+        self.equalize = False
+        self.allow_float_fallback = False
+        self.tflite_version: Optional[str] = None
+        self.num_threads = 0
+        self.eval_dataset: Any = None
+        self.optimizations: list = []
+        self.target_spec: Any = None
+        self.report: Optional[ConversionReport] = None  # the last convert()'s
+
+    # ---- making one ----
+
+    @classmethod
+    def from_file(cls, path: PathLike, **load_options) -> "Converter":
+        """Any format npuquant reads (.tflite, Keras .h5/.keras, SavedModel
+        folder, frozen .pb, ONNX; detected from the file). load_options are
+        npuquant.Model's: input_shapes, inputs, outputs, signature,
+        keras_json, nhwc_input."""
+        return cls(Model(path, **load_options))
+
+    @classmethod
+    def from_onnx(cls, path: PathLike, input_shapes=None, nhwc_input: bool = False) -> "Converter":
+        """An ONNX model. input_shapes fixes dynamic dimensions ((1, 3, 224, 224)
+        for the only input, or {"name": shape}); nhwc_input=True makes the int8
+        model's input channels-last instead of the model's NCHW."""
+        return cls(Model(path, input_shapes=input_shapes, nhwc_input=nhwc_input))
+
+    @classmethod
+    def from_keras_file(cls, path: PathLike, keras_json: Optional[PathLike] = None) -> "Converter":
+        """A Keras .h5 or .keras file (keras_json: the architecture JSON for a
+        weights-only .h5). tf.keras model objects are not taken: save them
+        with model.save("m.h5") first."""
+        return cls(Model(path, keras_json=keras_json))
+
+    @classmethod
+    def from_saved_model(cls, saved_model_dir: PathLike, signature_keys: Optional[Sequence[str]] = None,
+                         tags=None) -> "Converter":
+        """A TensorFlow SavedModel folder; signature_keys: one signature
+        (default "serving_default"). tags is accepted for TFLiteConverter
+        code and must be None or ["serve"]."""
+        if tags not in (None, ["serve"], ("serve",), {"serve"}):
+            raise _bad(f"tags={tags!r}: only the 'serve' graph is read")
+        sig = None
+        if signature_keys is not None:
+            if isinstance(signature_keys, str):
+                signature_keys = [signature_keys]
+            if len(signature_keys) != 1:
+                raise _bad(f"signature_keys: one signature is converted at a time, got {list(signature_keys)}")
+            sig = signature_keys[0]
+        return cls(Model(saved_model_dir, signature=sig))
+
+    @classmethod
+    def from_frozen_graph(cls, graph_def_file: PathLike, input_arrays: Sequence[str], output_arrays: Sequence[str],
+                          input_shapes: Optional[Dict[str, Sequence[int]]] = None) -> "Converter":
+        """A frozen TensorFlow GraphDef (.pb) with its input and output node names."""
+        return cls(Model(graph_def_file, inputs=list(input_arrays), outputs=list(output_arrays),
+                         input_shapes=input_shapes))
+
+    @classmethod
+    def from_torch(cls, module, example_inputs, onnx_path: Optional[PathLike] = None, opset_version: int = 13,
+                   nhwc_input: bool = False) -> "Converter":
+        """A torch.nn.Module, exported with torch.onnx.export on example_inputs
+        (a tensor or a tuple of tensors, shaped as the deployed input) into
+        a temporary folder, or to onnx_path to keep the .onnx. nhwc_input=True
+        makes the int8 model's input channels-last."""
+        try:
+            import torch
+        except ImportError:
+            raise ImportError("Converter.from_torch needs torch (python3-torch); or export to ONNX "
+                              "yourself and use Converter.from_onnx") from None
+        if not isinstance(module, torch.nn.Module):
+            raise TypeError(f"from_torch: a torch.nn.Module expected, got {type(module).__name__}")
+        args = example_inputs if isinstance(example_inputs, tuple) else (example_inputs,)
+        if not args or not all(isinstance(a, torch.Tensor) for a in args):
+            raise TypeError("from_torch: example_inputs must be a tensor or a tuple of tensors")
+        names = [f"input{i}" if len(args) > 1 else "input" for i in range(len(args))]
+        was_training = module.training
+        module.eval()
+        try:
+            with tempfile.TemporaryDirectory(prefix="npuquant-torch-") as tmp:
+                path = os.fsdecode(onnx_path) if onnx_path is not None else os.path.join(tmp, "model.onnx")
+                with torch.no_grad():
+                    torch.onnx.export(module, args, path, input_names=names, opset_version=opset_version,
+                                      do_constant_folding=True)
+                return cls(Model(path, nhwc_input=nhwc_input))
+        finally:
+            module.train(was_training)
+
+    # ---- converting ----
+
+    def _options(self) -> Dict[str, Any]:
+        for name in ("per_tensor", "bias_correction", "equalize", "allow_float_fallback"):
+            if not isinstance(getattr(self, name), (bool, np.bool_, int)):
+                raise TypeError(f"Converter.{name} must be True or False, got {getattr(self, name)!r}")
+        if self.target is not None and self.target not in _TARGETS:
+            raise _bad(f"Converter.target must be one of {list(_TARGETS)} or None, got {self.target!r}")
+        return {"per_tensor": bool(self.per_tensor),
+                "input_type": type_name(self.inference_input_type, "Converter.inference_input_type"),
+                "output_type": type_name(self.inference_output_type, "Converter.inference_output_type"),
+                "allow_float_fallback": bool(self.allow_float_fallback), "input_mean": self.input_mean,
+                "input_std": self.input_std, "num_threads": self.num_threads, "equalize": bool(self.equalize),
+                "bias_correct": bool(self.bias_correction), "calibration": self.calibration,
+                "tflite_version": self.tflite_version}
+
+    def convert(self) -> ConvertedModel:
+        """Calibrate on representative_dataset, quantize, measure.
+
+        Returns the int8 .tflite's bytes (a bytes subclass) with .report (a
+        ConversionReport; also kept as converter.report), .model (the int8
+        npuquant.Model) and .save(path). Warnings from the library (data
+        that looks wrong, ops kept in float) are issued as
+        npuquant.NpuquantWarning and kept in the report.
+        """
+        opts = self._options()
+        inputs = self.model.inputs
+        data, n = gather(inputs, self.representative_dataset, "representative_dataset")
+        q, said, notes = convert_flat(self.model, data, n, **opts)
+        for msg in said:
+            warnings.warn(msg, NpuquantWarning, stacklevel=2)
+        ev = data if self.eval_dataset is None else gather(inputs, self.eval_dataset, "eval_dataset")[0]
+        figures = _compare(self.model, q, ev)["outputs"]
+        npu = q.npu_report(self.target) if self.target is not None else None
+        with tempfile.TemporaryDirectory(prefix="npuquant-") as tmp:
+            path = os.path.join(tmp, "model_int8.tflite")
+            q.save(path)
+            with open(path, "rb") as f:
+                result = ConvertedModel(f.read())
+        result.model = q
+        result.report = self.report = ConversionReport(n, notes, said, figures, npu, opts)
+        self._last = q
+        return result
+
+    def compare(self, int8_model: Union[Model, PathLike, bytes, None] = None, samples: Any = None,
+                **compare_options) -> Dict[str, Any]:
+        """npuquant.compare of the float model and int8_model (default: the
+        last convert()'s result; a Model, a path, or convert()'s bytes) on
+        samples (default: representative_dataset), in representative_dataset's
+        forms. compare_options: per_layer, labels, single_rounding, num_threads."""
+        if int8_model is None:
+            if getattr(self, "_last", None) is None:
+                raise _bad("Converter.compare: nothing converted yet; call convert() or pass int8_model")
+        if isinstance(int8_model, ConvertedModel):
+            int8_model = int8_model.model
+        elif isinstance(int8_model, bytes):
+            raise TypeError("Converter.compare: pass convert()'s result itself, a Model or a path, not plain bytes")
+        data = gather(self.model.inputs, self.representative_dataset if samples is None else samples, "samples")[0]
+        return _compare(self.model, int8_model if int8_model is not None else self._last, data, **compare_options)
