@@ -87,7 +87,7 @@ static nq_status try_lower(nq_graph *g, int n, bool *changed, nq_error *err) {
   if (yt->rank != xt->rank) return NQ_OK;
   for (int i = 0; i < xt->rank; i++)
     if (yt->shape[i] != xt->shape[i]) return NQ_OK;
-  int channels = xt->shape[xt->rank - 1];
+  int channels = xt->shape[xt->rank - 1], axis = xt->rank - 1; /* xt dangles once a tensor is added */
   int32_t *idx = malloc((size_t)channels * sizeof *idx);
   if (!idx) return nq_fail(err, NQ_ERR_NOMEM, "channel shuffle: out of memory");
   if (!channel_map(&g->tensors[m1], perm, xt->rank - 1, idx, channels)) {
@@ -111,7 +111,7 @@ static nq_status try_lower(nq_graph *g, int n, bool *changed, nq_error *err) {
   last->op = NQ_OP_GATHER;
   last->version = 0;
   last->p = nq_op_params_default();
-  last->p.axis = xt->rank - 1;
+  last->p.axis = axis;
   nq_pass_edited(g); /* the reshape and transpose are unread now: dead_code drops them */
   *changed = true;
   return NQ_OK;

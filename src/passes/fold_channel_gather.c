@@ -12,7 +12,7 @@
  *   - another such GATHER: GATHER(GATHER(x, a), b) = GATHER(x, a[b]);
  *   - when idx is a permutation, a channel-wise reader (PAD/PADV2 that pads
  *     no channels, a depthwise conv with multiplier 1 and constant weights,
- *     a max or average pool) runs on x with its per-channel constants
+ *     a max or average pool, an activation such as RELU) runs on x with its per-channel constants
  *     permuted the other way and the GATHER moves after it, to the conv the
  *     next round folds it into (ShuffleNet's downsampling blocks: shuffle,
  *     PAD, depthwise conv, 1x1 conv).
@@ -177,7 +177,16 @@ static bool channelwise(const nq_graph *g, const nq_node *r, int n, int *w_in, i
   if (r->n_out != 1) return false;
   switch (r->op) {
     case NQ_OP_MAX_POOL_2D:
-    case NQ_OP_AVERAGE_POOL_2D: return r->n_in == 1;
+    case NQ_OP_AVERAGE_POOL_2D:
+    case NQ_OP_RELU:
+    case NQ_OP_RELU6:
+    case NQ_OP_RELU_N1_TO_1:
+    case NQ_OP_LEAKY_RELU:
+    case NQ_OP_ELU:
+    case NQ_OP_LOGISTIC:
+    case NQ_OP_TANH:
+    case NQ_OP_HARD_SWISH:
+    case NQ_OP_GELU: return r->n_in == 1;
     case NQ_OP_PAD:
     case NQ_OP_PADV2: {
       int rank = g->tensors[r->in[0]].rank;
