@@ -171,3 +171,18 @@ int nq_pass_add_const_f32(nq_graph *g, const char *name, int rank, const int32_t
   if (nq_tensor_copy_data(g, t, data, nbytes, err) != NQ_OK) return -1;
   return t;
 }
+
+bool nq_pass_const_ints(const nq_graph *g, int t, int n, int64_t *out) {
+  if (t < 0 || t >= g->n_tensors || n < 0) return false;
+  const nq_tensor *x = &g->tensors[t];
+  if (!x->data || x->q.n > 0 || nq_tensor_elems(x) != (size_t)n) return false;
+  if (x->type == NQ_INT32 && x->nbytes == (size_t)n * sizeof(int32_t)) {
+    for (int i = 0; i < n; i++) out[i] = ((const int32_t *)x->data)[i];
+    return true;
+  }
+  if (x->type == NQ_INT64 && x->nbytes == (size_t)n * sizeof(int64_t)) {
+    for (int i = 0; i < n; i++) out[i] = ((const int64_t *)x->data)[i];
+    return true;
+  }
+  return false;
+}

@@ -39,6 +39,9 @@ bool nq_pass_is_const_f32(const nq_graph *g, int t);
 /* Add a float32 constant tensor copying `data` (n floats, shape given). */
 int nq_pass_add_const_f32(nq_graph *g, const char *name, int rank, const int32_t *shape,
                           const float *data, nq_error *err);
+/* The n values of a constant int32/int64 tensor with exactly n elements
+ * (false for anything else). */
+bool nq_pass_const_ints(const nq_graph *g, int t, int n, int64_t *out);
 
 /* The individual passes; each sets *changed when it rewrote something. */
 nq_status nq_pass_fold_constants(nq_graph *g, bool *changed, nq_error *err);
@@ -52,5 +55,7 @@ nq_status nq_pass_clip_to_relu(nq_graph *g, bool *changed, nq_error *err);
 nq_status nq_pass_fuse_unary(nq_graph *g, bool *changed, nq_error *err);
 nq_status nq_pass_cancel_transposes(nq_graph *g, bool *changed, nq_error *err);
 nq_status nq_pass_pad_into_pool(nq_graph *g, bool *changed, nq_error *err);
+nq_status nq_pass_channel_shuffle(nq_graph *g, bool *changed, nq_error *err);
+nq_status nq_pass_fold_channel_gather(nq_graph *g, bool *changed, nq_error *err);
 
 #endif

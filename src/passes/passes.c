@@ -25,6 +25,8 @@ static const pass_fn pipeline[] = {
     nq_pass_dead_code,
     nq_pass_drop_identity,
     nq_pass_cancel_transposes,
+    nq_pass_channel_shuffle,
+    nq_pass_fold_channel_gather,
     nq_pass_div_to_mul,
     nq_pass_pow_to_unary,
     nq_pass_clip_to_relu,

@@ -34,6 +34,17 @@ bool nq_npu_target_known(const char *name) {
   return false;
 }
 
+/* TRANSPOSE is data movement with no arithmetic: where a target runs it at
+ * all it is among its slowest ops, so every report counts them (layout
+ * idioms such as channel shuffles should have lowered to none). */
+static nq_status note_transposes(const nq_graph *g, nq_npu_report *r) {
+  int n = 0;
+  for (int i = 0; i < g->n_nodes; i++) n += g->nodes[i].op == NQ_OP_TRANSPOSE;
+  if (n == 0) return NQ_OK;
+  return npu_add(r, -1, false, "%d TRANSPOSE op%s: pure data movement, slow on NPUs where they run at all", n,
+                 n == 1 ? "" : "s");
+}
+
 nq_status nq_npu_check(const nq_graph *g, const char *target, nq_npu_report *out, nq_error *err) {
   memset(out, 0, sizeof *out);
   size_t k = 0, n = sizeof targets / sizeof targets[0];
@@ -43,7 +54,7 @@ nq_status nq_npu_check(const nq_graph *g, const char *target, nq_npu_report *out
                    target ? target : "");
   out->target_name = targets[k].display;
   out->n_nodes = g->n_nodes;
-  if (targets[k].check(g, out) != NQ_OK) {
+  if (targets[k].check(g, out) != NQ_OK || note_transposes(g, out) != NQ_OK) {
     nq_npu_report_free(out);
     return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the %s NPU report", targets[k].name);
   }
