@@ -4,7 +4,9 @@
  * dilations 1-3, SAME/VALID, depth multipliers 1-3, channel counts that are
  * not multiples of 8, every fused activation (TANH exercises the hand-off to
  * the reference), batch > 1. Each case runs serially (NULL pool) and on a
- * 2-thread pool. Tolerance: 1e-5 relative to the largest output magnitude.
+ * 2-thread pool. Tolerance: 1e-5 relative to the largest output magnitude,
+ * none for MEAN/SUM (same order of double sums as the reference). The
+ * bound of the fast exp inside LOGISTIC is checked by test_fast_math.
  * Registered twice: as is (auto), and with --kernels portable.
  */
 #include <math.h>
@@ -25,6 +27,7 @@ typedef struct tcase {
   int n_in;
   nq_tview in[3];
   nq_tview out;
+  bool exact; /* the fast kernel claims the reference's bits */
   char desc[200];
 } tcase;
 
@@ -94,6 +97,14 @@ static nq_status run_ref(tcase *c, const nq_kernel_args *a, nq_error *err) {
     case NQ_OP_PAD:
     case NQ_OP_PADV2:
       return nq_ref_pad(a, err);
+    case NQ_OP_MEAN:
+    case NQ_OP_SUM: {
+      nq_kernel_args ra = *a;
+      ra.scratch = malloc(nq_ref_reduce_scratch(a) + 8);
+      nq_status s = nq_ref_reduce(&ra, err);
+      free(ra.scratch);
+      return s;
+    }
     default:
       return NQ_ERR_INTERNAL;
   }
@@ -140,7 +151,7 @@ static void check_case(tcase *c, nq_threadpool *pool2) {
   CHECKF(s == NQ_OK, "%s: reference failed: %s", c->desc, err.msg);
   float mag = 0.0f;
   for (size_t i = 0; i < n; i++) mag = fmaxf(mag, fabsf(((float *)ref_out.data)[i]));
-  float tol = 1e-5f * fmaxf(mag, 1e-3f);
+  float tol = c->exact ? 0.0f : 1e-5f * fmaxf(mag, 1e-3f);
   nq_threadpool *pools[2] = {NULL, pool2};
   for (int pi = 0; pi < 2; pi++) {
     for (size_t i = 0; i < n; i++) ((float *)fast_out.data)[i] = NAN; /* every output must be written */
@@ -369,6 +380,38 @@ static void act_case(nq_rng *r, nq_threadpool *pool, nq_op op, int rank, const i
   free_case(&c);
 }
 
+/* MEAN/SUM over a random run of axes (sometimes not contiguous, which the
+ * fast kernel hands to the reference); results must be the reference's bits. */
+static void reduce_case(nq_rng *r, nq_threadpool *pool, nq_op op, int rank, const int32_t *shape, int first,
+                        int count, bool gap) {
+  tcase c;
+  memset(&c, 0, sizeof c);
+  c.op = op;
+  c.p = nq_op_params_default();
+  c.exact = true;
+  c.n_in = 2;
+  c.in[0] = make_view(r, rank, shape, -4, 4);
+  int32_t *axes = malloc(4 * sizeof(int32_t));
+  int na = 0;
+  for (int k = 0; k < count; k++) axes[na++] = first + k;
+  if (gap && first + count + 1 < rank) axes[na++] = first + count + 1;
+  for (int k = 0; k < na; k++)
+    if (nq_rng_int(r, 0, 1)) axes[k] -= rank; /* negative axes too */
+  memset(&c.in[1], 0, sizeof c.in[1]);
+  c.in[1].type = NQ_INT32;
+  c.in[1].rank = 1;
+  c.in[1].shape[0] = na;
+  c.in[1].data = axes;
+  int32_t oshape[4];
+  for (int d = 0; d < rank; d++) oshape[d] = shape[d];
+  for (int k = 0; k < na; k++) oshape[axes[k] < 0 ? axes[k] + rank : axes[k]] = 1;
+  c.out = make_view(NULL, rank, oshape, 0, 0);
+  snprintf(c.desc, sizeof c.desc, "%s rank %d, %zu elements, axes from %d, %d of them%s", nq_op_name(op), rank,
+           nq_tview_elems(&c.in[0]), first, na, gap ? " (gap)" : "");
+  check_case(&c, pool);
+  free_case(&c);
+}
+
 /* PRELU with per-channel alpha ([1, 1, C] or [C]) or alpha of x's shape. */
 static void prelu_case(nq_rng *r, nq_threadpool *pool, int rank, const int32_t *shape, int per_channel) {
   tcase c;
@@ -564,6 +607,15 @@ int main(int argc, char **argv) {
   for (int i = 0; i < 8; i++)
     prelu_case(&r, pool, i % 2 ? 4 : 2, i % 2 ? (int32_t[]){1, 5, 7, 19} : (int32_t[]){3, 37}, i % 4 < 2);
   prelu_case(&r, pool, 4, (int32_t[]){1, 64, 64, 24}, 1); /* threaded, chunks cut mid-row */
+  for (int i = 0; i < 24; i++) {
+    int rank = nq_rng_int(&r, 1, 4), first = nq_rng_int(&r, 0, rank - 1);
+    int32_t shape[4];
+    for (int d = 0; d < rank; d++) shape[d] = nq_rng_int(&r, 1, d == rank - 1 ? 90 : 12);
+    reduce_case(&r, pool, i % 2 ? NQ_OP_SUM : NQ_OP_MEAN, rank, shape, first, nq_rng_int(&r, 1, rank - first),
+                i % 6 == 5);
+  }
+  reduce_case(&r, pool, NQ_OP_MEAN, 4, (int32_t[]){1, 56, 56, 200}, 1, 2, false); /* SE pool, threaded */
+  reduce_case(&r, pool, NQ_OP_MEAN, 4, (int32_t[]){2, 7, 7, 1280}, 1, 2, false);
   for (int i = 0; i < 20; i++) pad_case(&r, pool, i % 3 ? NQ_OP_PAD : NQ_OP_PADV2, 1 + i % 5);
   nq_threadpool_free(pool);
   printf("%d cases\n", n_cases);

@@ -2,13 +2,14 @@
 // Runs an .onnx model with ONNX Runtime (npm onnxruntime-node, CPU) as an independent
 // oracle for npuquant's ONNX frontend.
 //
-//   node ort_run.mjs [--repeat N] MODEL.onnx OUT_PREFIX IN0.npy [IN1.npy ...]
+//   node ort_run.mjs [--repeat N] [--threads T] MODEL.onnx OUT_PREFIX IN0.npy [IN1.npy ...]
 //   node ort_run.mjs --info MODEL.onnx
 //
 // Inputs are given in the graph's input order (initializers excluded, as ONNX Runtime
 // lists them); outputs are written in the graph's output order as OUT_PREFIX.out<k>.npy.
 // Exit 0 on success, 1 with one line on stderr on failure, 77 with "SKIP: ..." when
-// onnxruntime-node is not installed (run scripts/setup.sh).
+// onnxruntime-node is not installed (run scripts/setup.sh). --threads sets ONNX Runtime's
+// intra-op threads (default 1) for benchmarks that compare like with like.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,7 +24,7 @@ function fail(msg) {
 }
 
 function usage() {
-  fail('usage: ort_run.mjs [--repeat N] MODEL.onnx OUT_PREFIX IN0.npy [IN1.npy ...] | --info MODEL.onnx');
+  fail('usage: ort_run.mjs [--repeat N] [--threads T] MODEL.onnx OUT_PREFIX IN0.npy [IN1.npy ...] | --info MODEL.onnx');
 }
 
 // onnxruntime tensor type <-> npy dtype name (identical except 'bool').
@@ -46,11 +47,15 @@ async function main() {
   const args = process.argv.slice(2);
   let repeat = 0;
   let info = false;
+  let threads = 1;
   while (args.length && args[0].startsWith('--')) {
     const a = args.shift();
     if (a === '--repeat') {
       repeat = Number(args.shift());
       if (!Number.isInteger(repeat) || repeat < 1) usage();
+    } else if (a === '--threads') {
+      threads = Number(args.shift());
+      if (!Number.isInteger(threads) || threads < 1) usage();
     } else if (a === '--info') {
       info = true;
     } else {
@@ -62,7 +67,7 @@ async function main() {
   const [modelPath, prefix, ...inPaths] = args;
   if (!fs.existsSync(modelPath)) throw new Error(`${modelPath}: no such file`);
   const t0 = performance.now();
-  const session = await ort.InferenceSession.create(modelPath, { executionProviders: ['cpu'], intraOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(modelPath, { executionProviders: ['cpu'], intraOpNumThreads: threads, graphOptimizationLevel: 'all' });
   const loadMs = performance.now() - t0;
   const inMeta = session.inputMetadata ?? session.inputNames.map((name) => ({ name }));
   const outMeta = session.outputMetadata ?? session.outputNames.map((name) => ({ name }));

@@ -57,6 +57,12 @@ nq_status nq_logistic_fast_run(const nq_kernel_args *a, nq_error *err);
 nq_status nq_activation_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
 size_t nq_activation_fast_scratch(const nq_kernel_args *a);
 
+/* reduce_fast.c: MEAN and SUM over a contiguous run of axes */
+nq_status nq_mean_fast_run(const nq_kernel_args *a, nq_error *err);
+nq_status nq_sum_fast_run(const nq_kernel_args *a, nq_error *err);
+nq_status nq_reduce_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+size_t nq_reduce_fast_scratch(const nq_kernel_args *a);
+
 /* elementwise_fast.c: PRELU */
 nq_status nq_prelu_fast_run(const nq_kernel_args *a, nq_error *err);
 size_t nq_prelu_fast_scratch(const nq_kernel_args *a);

@@ -30,4 +30,6 @@ const nq_kernel nq_float_kernels_fast[NQ_OP_COUNT] = {
     [NQ_OP_PRELU] = {nq_prelu_fast_run, nq_prelu_fast_scratch, nq_prelu_fast_prepare, NULL},
     [NQ_OP_PAD] = {nq_pad_fast_run, nq_pad_fast_scratch, nq_pad_fast_prepare, NULL},
     [NQ_OP_PADV2] = {nq_padv2_fast_run, nq_pad_fast_scratch, nq_pad_fast_prepare, NULL},
+    [NQ_OP_MEAN] = {nq_mean_fast_run, nq_reduce_fast_scratch, nq_reduce_fast_prepare, NULL},
+    [NQ_OP_SUM] = {nq_sum_fast_run, nq_reduce_fast_scratch, nq_reduce_fast_prepare, NULL},
 };
