@@ -5,8 +5,13 @@
  *
  * The representative samples are split deterministically: every fourth one
  * (index % 4 == 3) is held out for validation, the rest calibrate. Each
- * candidate is converted on the calibration part and run beside the float
- * model on the validation part; the score is the SQNR of the worst output.
+ * candidate is converted on (at most RECIPE_SEARCH_SAMPLES evenly spread
+ * samples of) the calibration part and run beside the float model on (as
+ * many of) the validation part; the score is the SQNR of the worst output.
+ * The cap keeps the search to a few plain conversions' time on big sample
+ * sets; the chosen recipe is then calibrated on everything. With fewer than
+ * RECIPE_MIN_SPLIT samples nothing can be held out, so nothing is chosen:
+ * TensorFlow's min/max is used, with a warning, and no metadata is added.
  * The best candidate (ties: the earlier, i.e. simpler, one) is converted
  * again on all samples and its name and score go into the model's
  * "npuquant_recipe" metadata. Nothing depends on time or threads, so the
@@ -22,10 +27,13 @@
 #include "api/recipe.h"
 #include "core/status.h"
 
-/* Fewer samples than this are not split: every candidate is judged on the
- * samples it was calibrated on (with a warning). */
+/* Fewer samples than this are not split, and no recipe is chosen. */
 #define RECIPE_MIN_SPLIT 8
 #define RECIPE_VALIDATION_EVERY 4
+/* Each candidate is calibrated on at most this many samples and judged on
+ * at most this many (bias correction, a layer-by-layer pass per sample, is
+ * most of the search's cost). */
+#define RECIPE_SEARCH_SAMPLES 64
 
 typedef struct recipe_spec {
   const char *name;
@@ -148,28 +156,41 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
   double t_start = now_s();
   *out = NULL;
   int n = src->n_samples;
-  bool split = n >= RECIPE_MIN_SPLIT;
-  int *idx = malloc(sizeof *idx * (size_t)n);
-  if (!idx) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the recipe's sample split");
-  subset cal = {src, idx, 0}, val = {src, NULL, 0};
-  if (split) {
-    for (int i = 0; i < n; i++)
-      if (i % RECIPE_VALIDATION_EVERY != RECIPE_VALIDATION_EVERY - 1) idx[cal.n++] = i;
-    val.idx = idx + cal.n;
-    for (int i = 0; i < n; i++)
-      if (i % RECIPE_VALIDATION_EVERY == RECIPE_VALIDATION_EVERY - 1) val.idx[val.n++] = i;
-  } else {
-    for (int i = 0; i < n; i++) idx[i] = i;
-    cal.n = val.n = n;
-    val.idx = idx;
+  if (n < RECIPE_MIN_SPLIT) {
     if (opts->warn) {
       char msg[256];
       snprintf(msg, sizeof msg,
-               "only %d representative sample%s: the recipe is judged on the samples it was calibrated on "
-               "(give at least %d to hold some out)",
+               "only %d representative sample%s: too few to hold some out and choose a recipe, so TensorFlow's "
+               "min/max is used (give at least %d, or fix one with --calibration/--equalize/--bias-correct)",
                n, n == 1 ? "" : "s", RECIPE_MIN_SPLIT);
       opts->warn(opts->warn_user, msg);
     }
+    nq_convert_options o = *opts;
+    apply(&CANDIDATES[0], &o);
+    nq_convert_stats full = {.struct_size = sizeof full};
+    nq_status st = nq_convert_source(fm, src, &o, out, &full, err);
+    full.recipe_chosen = 0;
+    snprintf(full.recipe, sizeof full.recipe, "%s", CANDIDATES[0].name);
+    full.recipe_sqnr_db = NAN;
+    full.seconds_recipe = now_s() - t_start;
+    *stats = full;
+    return st;
+  }
+  int *idx = malloc(sizeof *idx * (size_t)n);
+  if (!idx) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the recipe's sample split");
+  subset cal = {src, idx, 0}, val = {src, NULL, 0};
+  int n_val = n / RECIPE_VALIDATION_EVERY, n_cal = n - n_val;
+  int use_cal = n_cal < RECIPE_SEARCH_SAMPLES ? n_cal : RECIPE_SEARCH_SAMPLES;
+  int use_val = n_val < RECIPE_SEARCH_SAMPLES ? n_val : RECIPE_SEARCH_SAMPLES;
+  /* sample k of m spread evenly over the part's n_part samples: k * n_part / m */
+  for (int k = 0; k < use_cal; k++) {
+    int j = (int)((long long)k * n_cal / use_cal); /* j-th calibration sample */
+    idx[cal.n++] = j / (RECIPE_VALIDATION_EVERY - 1) * RECIPE_VALIDATION_EVERY + j % (RECIPE_VALIDATION_EVERY - 1);
+  }
+  val.idx = idx + cal.n;
+  for (int k = 0; k < use_val; k++) {
+    int j = (int)((long long)k * n_val / use_val); /* j-th validation sample */
+    val.idx[val.n++] = j * RECIPE_VALIDATION_EVERY + RECIPE_VALIDATION_EVERY - 1;
   }
   nq_sample_source cal_src, val_src;
   subset_source(&cal, &cal_src);
@@ -220,8 +241,8 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
     char text[256];
     snprintf(text, sizeof text,
              "recipe %s: chosen automatically among %d candidates by validation SQNR %.2f dB "
-             "(%d of %d samples held out), then calibrated on all %d",
-             CANDIDATES[best].name, N_CANDIDATES, best_sqnr, split ? val.n : 0, n, n);
+             "(calibrated on %d, judged on %d held-out of %d samples), then calibrated on all %d",
+             CANDIDATES[best].name, N_CANDIDATES, best_sqnr, cal.n, val.n, n, n);
     st = set_metadata((*out)->graph, "npuquant_recipe", text, err);
     if (st != NQ_OK) {
       nq_model_free(*out);
