@@ -150,10 +150,16 @@ static void explain(const nq_model *qm, nq_session *s, const cli_diagnosis *d, c
       }
       double ratio = lo <= hi && lo > 0 ? (double)hi / lo : 1.0;
       if (zeros > 0 || ratio >= DIAG_CHANNEL_RATIO) {
-        snprintf(l->cause, sizeof l->cause,
-                 "per-tensor weights with widely varying channels: the widest channel spans %.0fx the narrowest "
-                 "nonzero one, %d of %d channels round to all zeros",
-                 ratio, zeros, ch);
+        if (zeros > 0)
+          snprintf(l->cause, sizeof l->cause,
+                   "per-tensor weights with widely varying channels: %d of %d channels are so narrow beside the "
+                   "widest that they round to all zeros",
+                   zeros, ch);
+        else
+          snprintf(l->cause, sizeof l->cause,
+                   "per-tensor weights with widely varying channels: the widest channel spans %.0fx the narrowest, "
+                   "which keeps only about %.0f of 255 steps",
+                   ratio, 255.0 / ratio);
         snprintf(l->suggestion, sizeof l->suggestion,
                  "drop --per-tensor (per-channel weights), or --equalize --bias-correct (which --recipe auto tries)");
         return;
@@ -212,6 +218,61 @@ static void explain(const nq_model *qm, nq_session *s, const cli_diagnosis *d, c
            "round trip per inference)");
 }
 
+/* Channels beyond this are left out of the weight ranges (the chart could
+ * not show them anyway). */
+#define DIAG_MAX_CHANNELS 4096
+
+/* Per-channel max |w| of every constant int8 weight tensor (input 1 of a
+ * node), from the codes the session holds and their scales. */
+static nq_status weight_ranges(const nq_model *qm, nq_session *s, cli_diagnosis *d, nq_error *err) {
+  int nn = nq_model_num_nodes(qm);
+  d->weights = calloc((size_t)(nn > 0 ? nn : 1), sizeof *d->weights);
+  if (!d->weights) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the weight ranges");
+  for (int i = 0; i < nn; i++) {
+    nq_node_info ni;
+    nq_tensor_info w;
+    const void *data;
+    size_t nbytes;
+    if (nq_model_node(qm, i, &ni, NULL) != NQ_OK || ni.n_inputs < 2 || ni.inputs[1] < 0 ||
+        nq_model_tensor(qm, ni.inputs[1], &w, NULL) != NQ_OK || !w.is_constant || w.type != NQ_INT8 ||
+        w.rank < 2 || w.n_params < 1 || nq_session_tensor(s, ni.inputs[1], &data, &nbytes, NULL) != NQ_OK)
+      continue;
+    /* per-tensor depthwise weights keep their channels last, like the axis
+     * TFLite gives them per channel */
+    int axis = w.n_params > 1 ? w.axis : !strcmp(ni.op, "DEPTHWISE_CONV_2D") ? w.rank - 1 : 0;
+    if (axis < 0 || axis >= w.rank || w.shape[axis] < 1) continue;
+    int ch = w.shape[axis];
+    if (w.n_params > 1 && w.n_params != ch) continue;
+    size_t inner = 1;
+    for (int k = axis + 1; k < w.rank; k++) inner *= (size_t)w.shape[k];
+    if (nbytes % ((size_t)ch * inner) != 0) continue;
+    size_t outer = nbytes / ((size_t)ch * inner);
+    int shown = ch < DIAG_MAX_CHANNELS ? ch : DIAG_MAX_CHANNELS;
+    cli_diag_weights *wr = &d->weights[d->n_weights];
+    wr->range = calloc((size_t)shown, sizeof *wr->range);
+    if (!wr->range) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the weight ranges");
+    const int8_t *q = data;
+    for (int c = 0; c < shown; c++) {
+      int p = w.n_params > 1 ? c : 0;
+      int m = 0;
+      for (size_t o = 0; o < outer; o++)
+        for (size_t e = 0; e < inner; e++) {
+          int v = abs((int)q[(o * (size_t)ch + (size_t)c) * inner + e] - (int)w.zero_point[p]);
+          if (v > m) m = v;
+        }
+      wr->range[c] = (float)m * w.scale[p];
+    }
+    wr->node = i;
+    wr->per_channel = w.n_params > 1;
+    wr->n_channels = shown;
+    char label[160];
+    cli_printable(nq_model_node_label(qm, i, label, sizeof label), wr->label, sizeof wr->label);
+    if (!wr->per_channel) d->per_tensor_weights = 1;
+    d->n_weights++;
+  }
+  return NQ_OK;
+}
+
 nq_status cli_diagnose(const nq_model *fm, const nq_model *qm, const nq_sample_source *src, int threads,
                        cli_diagnosis *d, nq_error *err) {
   memset(d, 0, sizeof *d);
@@ -227,6 +288,7 @@ nq_status cli_diagnose(const nq_model *fm, const nq_model *qm, const nq_sample_s
   nq_status st = per_tensor_sqnr(fm, qm, src, threads, sq, err);
   nq_session *s = NULL;
   if (st == NQ_OK) st = histograms(qm, src, threads, d, &s, err);
+  if (st == NQ_OK) st = weight_ranges(qm, s, d, err);
   for (int i = 0; st == NQ_OK && i < nn; i++) {
     nq_node_info ni;
     if (nq_model_node(qm, i, &ni, NULL) != NQ_OK || ni.n_outputs < 1 || ni.outputs[0] < 0 || isnan(sq[ni.outputs[0]]))
@@ -268,6 +330,8 @@ nq_status cli_diagnose(const nq_model *fm, const nq_model *qm, const nq_sample_s
 }
 
 void cli_diagnosis_free(cli_diagnosis *d) {
+  for (int i = 0; d->weights && i < d->n_weights; i++) free(d->weights[i].range);
+  free(d->weights);
   free(d->all);
   free(d->hist);
   memset(d, 0, sizeof *d);
@@ -323,6 +387,36 @@ void cli_diagnosis_json(json_out *j, const cli_diagnosis *d) {
     json_int(j, "node", d->all[k].node);
     json_string(j, "label", d->all[k].label);
     json_db(j, "sqnr_db", d->all[k].sqnr_out_db);
+    json_end_object(j);
+  }
+  json_end_array(j);
+  json_begin_array(j, "histograms");
+  for (int k = 0; k < d->n_hist; k++) {
+    const cli_diag_hist *h = &d->hist[k];
+    json_begin_object(j, NULL);
+    json_int(j, "tensor", h->tensor);
+    json_string(j, "name", h->name);
+    json_float(j, "scale", h->scale);
+    json_int(j, "zero_point", h->zero_point);
+    /* the float range the int8 codes span: what calibration chose */
+    json_float(j, "range_min", ((double)-128 - h->zero_point) * h->scale);
+    json_float(j, "range_max", ((double)127 - h->zero_point) * h->scale);
+    json_begin_array(j, "counts");
+    for (int c = 0; c < 256; c++) json_float(j, NULL, h->count[c]);
+    json_end_array(j);
+    json_end_object(j);
+  }
+  json_end_array(j);
+  json_begin_array(j, "weight_ranges");
+  for (int k = 0; k < d->n_weights; k++) {
+    const cli_diag_weights *w = &d->weights[k];
+    json_begin_object(j, NULL);
+    json_int(j, "node", w->node);
+    json_string(j, "label", w->label);
+    json_bool(j, "per_channel", w->per_channel);
+    json_begin_array(j, "max_abs");
+    for (int c = 0; c < w->n_channels; c++) json_float(j, NULL, w->range[c]);
+    json_end_array(j);
     json_end_object(j);
   }
   json_end_array(j);

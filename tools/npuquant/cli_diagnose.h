@@ -36,6 +36,16 @@ typedef struct cli_diag_hist {
   double count[256]; /* by code + 128 */
 } cli_diag_hist;
 
+/* The range of one weight tensor per output channel: max |w| of each
+ * channel as the int8 codes and scales give it back. */
+typedef struct cli_diag_weights {
+  int node;
+  char label[160];
+  int per_channel; /* the tensor has one scale per channel */
+  int n_channels;
+  float *range; /* n_channels values */
+} cli_diag_weights;
+
 typedef struct cli_diagnosis {
   int n_samples;
   int n_layers;
@@ -46,6 +56,8 @@ typedef struct cli_diagnosis {
   int n_hist;
   cli_diag_hist *hist;
   int per_tensor_weights; /* the model has per-tensor conv weights */
+  int n_weights;
+  cli_diag_weights *weights;
 } cli_diagnosis;
 
 /* Diagnose int8 model qm against float model fm on the samples of src
