@@ -472,6 +472,20 @@ NQ_API int nq_same_file(const char *a, const char *b);
  * values (the input's element count, preprocessed as in training). */
 typedef nq_status (*nq_fill_fn)(void *user, int sample, int input, float *dst, size_t n, nq_error *err);
 
+/* One candidate recipe of the automatic choice (recipe_auto), and what it
+ * measured on the validation part of the samples. */
+typedef struct nq_recipe_candidate {
+  const char *name;  /* "mse+equalize", as `convert --recipe` prints it */
+  int index;         /* position in the order tried */
+  int calibration;   /* as nq_convert_options */
+  double percentile;
+  int equalize, bias_correct;
+  double sqnr_db;      /* validation SQNR of the worst output (+inf: exact) */
+  int top1_agree;      /* validation samples whose top-1 class agrees, -1: no classifier output */
+  int samples;         /* validation samples */
+  double seconds;      /* converting and measuring this candidate */
+} nq_recipe_candidate;
+
 typedef struct nq_convert_options {
   int per_tensor;           /* 1: every weight per-tensor (fastest on VeriSilicon NPUs) */
   nq_dtype input_type;      /* NQ_INT8 (default), NQ_UINT8 or NQ_FLOAT32 */
@@ -510,6 +524,17 @@ typedef struct nq_convert_options {
    * samples once more to check them and warns about NaN, constant samples
    * and raw 0..255 pixels for a model that does not normalise its input. */
   void (*note)(void *user, const char *msg);
+  /* 1: choose the recipe (calibration, equalize, bias_correct) automatically:
+   * the samples are split into calibration and validation parts, each
+   * candidate of nq_recipe_candidates() is converted on the first and
+   * measured on the second, and the one with the best validation SQNR
+   * (worst output) is converted on all samples and recorded in the model's
+   * "npuquant_recipe" metadata. The three fields above are then ignored.
+   * Deterministic: the same model and samples give the same bytes. */
+  int recipe_auto;
+  /* Called once per candidate after it was measured (may be NULL). */
+  void (*recipe_candidate)(void *user, const struct nq_recipe_candidate *c);
+  void *recipe_user;
 } nq_convert_options;
 
 NQ_API void nq_convert_options_init(nq_convert_options *o);
@@ -539,6 +564,12 @@ typedef struct nq_convert_stats {
   int bias_corrected_layers; /* layers whose bias moved (with bias_correct) */
   double seconds_calibrate;  /* calibration and range refinement */
   double seconds_quantize;   /* quantization and bias correction */
+  /* With recipe_auto: candidates tried, the index of the chosen one, its
+   * name, its validation SQNR and the time the search took. */
+  int recipe_candidates, recipe_chosen;
+  char recipe[64];
+  double recipe_sqnr_db;
+  double seconds_recipe;
 } nq_convert_stats;
 
 /* nq_convert with samples from a source (names for messages, a progress

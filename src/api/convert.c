@@ -10,6 +10,7 @@
 
 #include "api/array_source.h"
 #include "api/model_internal.h"
+#include "api/recipe.h"
 #include "calib/calibrate.h"
 #include "calib/range_refine.h"
 #include "calib/range_snap.h"
@@ -203,7 +204,8 @@ nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source 
   nq_convert_options_init(&defaults);
   nq_convert_stats full;
   memset(&full, 0, sizeof full);
-  nq_status st = convert(float_model, src, opts ? opts : &defaults, out, &full, err);
+  nq_status st = opts && opts->recipe_auto ? nq_recipe_convert(float_model, src, opts, out, &full, err)
+                                            : convert(float_model, src, opts ? opts : &defaults, out, &full, err);
   /* Fill only what the caller's (possibly older, smaller) struct holds. */
   if (stats) {
     size_t n = stats->struct_size < sizeof full ? stats->struct_size : sizeof full;

@@ -24,6 +24,7 @@ enum {
   CLI_ERR_USAGE = 2,   /* wrong command line */
   CLI_ERR_UNSUPPORTED = 3, /* valid model using something npuquant does not handle */
   CLI_ERR_INTERNAL = 4,    /* a bug in npuquant */
+  CLI_ERR_QUALITY = 5,     /* convert --min-sqnr: the int8 model is too far from the float one */
 };
 
 /* The text of the exit-code table, shared by every --help. */

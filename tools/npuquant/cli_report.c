@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_diagnose.h"
+#include "cli_recipe.h"
 #include "json_out.h"
 
 typedef struct op_count {
@@ -188,6 +190,7 @@ static void print_json(const cli_report *r) {
     json_end_object(&j);
   }
   if (r->npu_target) cli_report_npu_json(&j, r->int8_model, r->npu_target);
+  if (r->recipe) cli_recipe_json(&j, r->recipe);
   json_int(&j, "eval_samples", r->n_samples);
   json_string(&j, "int8_rounding", r->single_rounding ? "single" : "double");
   json_bool(&j, "eval_is_calibration_set", r->eval_is_calibration);
@@ -203,6 +206,7 @@ static void print_json(const cli_report *r) {
       if (nq_compare_tensor(r->cmp, i, &fig, NULL) == NQ_OK) json_figures(&j, &fig, false);
     json_end_array(&j);
   }
+  if (r->diagnosis) cli_diagnosis_json(&j, r->diagnosis);
   json_end_object(&j);
   json_finish(&j);
 }
@@ -226,6 +230,7 @@ void cli_report_print(const cli_report *r, int json) {
   if (r->times)
     printf("  time     load %.3f s, calibrate %.3f s, quantize %.3f s, write %.3f s, evaluate %.3f s\n",
            r->times->load, r->times->calibrate, r->times->quantize, r->times->write, r->times->evaluate);
+  if (r->recipe) cli_recipe_print(r->recipe, stdout);
   if (!r->cmp) return;
   printf("  int8 vs float on %d %s sample%s%s, int8 arithmetic in %s:\n", r->n_samples,
          r->eval_is_calibration ? "calibration" : "evaluation", r->n_samples == 1 ? "" : "s",
@@ -243,4 +248,5 @@ void cli_report_print(const cli_report *r, int json) {
     for (int i = 0; i < n_tensors; i++)
       if (nq_compare_tensor(r->cmp, i, &fig, NULL) == NQ_OK) print_figures_row(&fig, false);
   }
+  if (r->diagnosis) cli_diagnosis_print(r->diagnosis, stdout);
 }

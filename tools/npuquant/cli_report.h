@@ -29,6 +29,8 @@ typedef struct cli_report {
   bool have_labels;
   const char *npu_target; /* "imx8mp" or NULL: no NPU report */
   int single_rounding;    /* the int8 rounding the figures were measured with */
+  const struct cli_recipe *recipe; /* convert: the recipe used; NULL: none */
+  const struct cli_diagnosis *diagnosis; /* the worst layers; NULL: not diagnosed */
 } cli_report;
 
 void cli_report_print(const cli_report *r, int json);

@@ -15,7 +15,8 @@ const char cli_exit_codes_help[] =
     "  2  usage error: unknown command or option, missing or bad argument\n"
     "  3  unsupported: the model uses an op or type npuquant does not handle\n"
     "     (a file that is no model at all is an input error, 1)\n"
-    "  4  internal error (a bug in npuquant: please report it)\n";
+    "  4  internal error (a bug in npuquant: please report it)\n"
+    "  5  quality gate: an output of convert's int8 model is below --min-sqnr\n";
 
 /* Print to stderr with newlines flattened so every error is one line. */
 static void vprint_error(const char *fmt, va_list ap) {

@@ -15,7 +15,10 @@
 #include "cli.h"
 #include "cli_data.h"
 #include "cli_kernels.h"
+#include "cli_diagnose.h"
+#include "cli_gate.h"
 #include "cli_model.h"
+#include "cli_recipe.h"
 #include "cli_report.h"
 #include "json_out.h"
 
@@ -48,8 +51,21 @@ const char cmd_convert_help[] =
     "                          (an op version newer than that release; 2.4 on). The\n"
     "                          model's minimum release is written either way, as\n"
     "                          TensorFlow does (\"min_runtime_version\" metadata)\n"
-    "  --calibration M         how activation ranges are chosen: minmax (default:\n"
-    "                          TensorFlow's global min/max), percentile[:P] (clip\n"
+    "  --recipe R              auto (default): try candidate recipes (calibration,\n"
+    "                          equalization, bias correction) on 3/4 of the samples,\n"
+    "                          keep the best by SQNR on the other 1/4, print the table\n"
+    "                          and record the choice in the model's metadata;\n"
+    "                          tf: TensorFlow's converter (min/max, nothing else).\n"
+    "                          --calibration, --equalize, --bias-correct fix it instead\n"
+    "  --min-sqnr DB           exit 5 when an output's SQNR is below DB (for CI); the\n"
+    "                          file is then not written unless --keep-on-fail.\n"
+    "                          Below 20 dB or 95% top-1 agreement a warning is printed\n"
+    "  --keep-on-fail          write the int8 model even when --min-sqnr fails\n"
+    "  --diagnose              name the five layers that add the most error, with the\n"
+    "                          likely cause and what to try (printed anyway when an\n"
+    "                          output collapses below 20 dB or 95% top-1 agreement)\n"
+    "  --calibration M         how activation ranges are chosen: minmax\n"
+    "                          (TensorFlow's global min/max), percentile[:P] (clip\n"
     "                          the (100-P)/2 % tails, P default 99.99) or mse (the\n"
     "                          clipping with least expected int8 error)\n"
     "  --bias-correct          after quantizing, run float and int8 layer by layer on\n"
@@ -85,7 +101,8 @@ const char cmd_convert_help[] =
     "      --mean 127.5 --std 127.5 -o net_int8.tflite\n"
     "\n"
     "Exit codes: 0 ok, 1 bad model or data, 2 usage error, 3 unsupported model\n"
-    "feature (e.g. an op with no int8 form), 4 internal error.\n";
+    "feature (e.g. an op with no int8 form), 4 internal error, 5 an output below\n"
+    "--min-sqnr.\n";
 
 enum {
   OPT_PER_TENSOR = 256,
@@ -100,6 +117,10 @@ enum {
   OPT_BIAS_CORRECT,
   OPT_CALIBRATION,
   OPT_TFLITE_VERSION,
+  OPT_RECIPE,
+  OPT_MIN_SQNR,
+  OPT_KEEP_ON_FAIL,
+  OPT_DIAGNOSE,
 };
 
 typedef struct convert_args {
@@ -111,6 +132,12 @@ typedef struct convert_args {
   long threads;
   int json;
   const char *npu; /* NPU target for the delegation report, NULL for none */
+  const char *recipe_arg; /* --recipe as given, NULL: none */
+  int explicit_flags;     /* --calibration, --equalize or --bias-correct given */
+  cli_recipe recipe;
+  double min_sqnr; /* --min-sqnr, NAN: no gate */
+  int keep_on_fail;
+  int diagnose; /* --diagnose: the worst layers even when nothing collapsed */
 } convert_args;
 
 static int parse_type(const char *s, nq_dtype *t) {
@@ -140,6 +167,10 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       {"bias-correct", no_argument, NULL, OPT_BIAS_CORRECT},
       {"calibration", required_argument, NULL, OPT_CALIBRATION},
       {"tflite-version", required_argument, NULL, OPT_TFLITE_VERSION},
+      {"recipe", required_argument, NULL, OPT_RECIPE},
+      {"min-sqnr", required_argument, NULL, OPT_MIN_SQNR},
+      {"keep-on-fail", no_argument, NULL, OPT_KEEP_ON_FAIL},
+      {"diagnose", no_argument, NULL, OPT_DIAGNOSE},
       {"help", no_argument, NULL, 'h'},
       {0, 0, 0, 0},
   };
@@ -167,10 +198,26 @@ static int parse_args(int argc, char **argv, convert_args *a) {
         return -2;
       case 'o': a->out = optarg; break;
       case OPT_PER_TENSOR: a->q.per_tensor = 1; break;
-      case OPT_EQUALIZE: a->q.equalize = 1; break;
-      case OPT_BIAS_CORRECT: a->q.bias_correct = 1; break;
+      case OPT_EQUALIZE: a->q.equalize = 1, a->explicit_flags = 1; break;
+      case OPT_BIAS_CORRECT: a->q.bias_correct = 1, a->explicit_flags = 1; break;
+      case OPT_RECIPE:
+        a->recipe_arg = optarg;
+        if (cli_recipe_parse(optarg, &a->recipe.mode) != 0)
+          rc = cli_usage_error("convert", "--recipe expects auto or tf (or give --calibration, --equalize, "
+                                          "--bias-correct instead), got '%s'", optarg);
+        break;
+      case OPT_MIN_SQNR: {
+        char *end = NULL;
+        a->min_sqnr = strtod(optarg, &end);
+        if (!*optarg || !end || *end || !isfinite(a->min_sqnr) || a->min_sqnr < -100 || a->min_sqnr > 300)
+          rc = cli_usage_error("convert", "--min-sqnr expects a number of dB (-100..300), got '%s'", optarg);
+        break;
+      }
+      case OPT_KEEP_ON_FAIL: a->keep_on_fail = 1; break;
+      case OPT_DIAGNOSE: a->diagnose = 1; break;
       case OPT_CALIBRATION: {
         nq_error e = {0};
+        a->explicit_flags = 1;
         if (nq_convert_options_set_calibration(&a->q, optarg, &e) != NQ_OK) rc = cli_usage_error("convert", "%s", e.msg);
         break;
       }
@@ -217,6 +264,11 @@ static int parse_args(int argc, char **argv, convert_args *a) {
   if (optind >= argc) return cli_usage_error("convert", "missing MODEL");
   if (optind + 1 < argc) return cli_usage_error("convert", "unexpected argument '%s'", argv[optind + 1]);
   a->model = argv[optind];
+  if (a->recipe_arg && a->explicit_flags)
+    return cli_usage_error("convert", "--recipe %s and --calibration/--equalize/--bias-correct exclude each other",
+                           a->recipe_arg);
+  if (a->explicit_flags) a->recipe.mode = CLI_RECIPE_EXPLICIT;
+  a->q.recipe_auto = a->recipe.mode == CLI_RECIPE_AUTO;
   if (!a->out || !*a->out) return cli_usage_error("convert", "missing -o OUT.tflite");
   if (a->data.n_paths == 0) return cli_usage_error("convert", "missing -d DATA (the representative samples)");
   return -1;
@@ -282,6 +334,9 @@ int cmd_convert(int argc, char **argv) {
   cli_data_init(&a.data);
   nq_convert_options_init(&a.q);
   a.q.warn = print_warning;
+  a.min_sqnr = NAN;
+  a.q.recipe_candidate = cli_recipe_on_candidate;
+  a.q.recipe_user = &a.recipe;
   a.npu = "imx8mp";
   int rc = parse_args(argc, argv, &a);
   if (rc == -2) return CLI_OK;
@@ -318,8 +373,10 @@ int cmd_convert(int argc, char **argv) {
     choose_uint8_mapping(&a, calib, fm);
     a.q.progress = cli_data_stage_progress;
     a.q.progress_user = calib;
+    a.recipe.progress = !a.json && !a.data.quiet;
     st = nq_convert_source(fm, &csrc, &a.q, &qm, &rep, &err);
   }
+  if (st == NQ_OK) cli_recipe_finish(&a.recipe, &a.q, &rep);
   times.calibrate = rep.seconds_calibrate;
   times.quantize = rep.seconds_quantize;
   if (st == NQ_OK && !a.json && rep.rewritten_for_int8)
@@ -331,48 +388,73 @@ int cmd_convert(int argc, char **argv) {
   if (st == NQ_OK && !a.json && a.q.bias_correct)
     fprintf(stderr, "npuquant: bias correction changed %d layer%s\n", rep.bias_corrected_layers,
             rep.bias_corrected_layers == 1 ? "" : "s");
-  t0 = now_s();
   for (int i = 0; st == NQ_OK && i < a.data.n_paths + a.n_eval; i++) {
     const char *in = i < a.data.n_paths ? a.data.paths[i] : a.eval_paths[i - a.data.n_paths];
     if (nq_same_file(a.out, in))
       st = nq_fail(&err, NQ_ERR_INVALID_ARG, "%s: refusing to write over the data file %s", a.out, in);
   }
-  if (st == NQ_OK) st = nq_model_save_tflite(qm, a.out, &err);
-  times.write = now_s() - t0;
+  /* Evaluate before writing, so a model below --min-sqnr is never written
+   * unless --keep-on-fail asks for it. */
   t0 = now_s();
+  nq_status eval_st = NQ_OK;
+  nq_error eval_err = {0};
   if (st == NQ_OK) {
     nq_sample_source *src = &csrc;
     if (a.n_eval > 0) {
-      st = cli_data_open(&a.data, a.eval_paths, a.n_eval, fm, "evaluating", &eval, &esrc, &err);
+      eval_st = cli_data_open(&a.data, a.eval_paths, a.n_eval, fm, "evaluating", &eval, &esrc, &eval_err);
       src = &esrc;
     }
-    if (st == NQ_OK) st = nq_compare_source(fm, qm, src, &co, &cmp, &err);
-    if (st != NQ_OK) nq_prefix(&err, "%s was written, but evaluating it failed: ", a.out);
+    if (eval_st == NQ_OK) eval_st = nq_compare_source(fm, qm, src, &co, &cmp, &eval_err);
   }
   times.evaluate = now_s() - t0;
+  bool collapsed = false, gate_failed = false;
+  if (st == NQ_OK && eval_st == NQ_OK) gate_failed = cli_gate_check(cmp, a.min_sqnr, false, &collapsed);
+  /* A collapsed model says where: the worst layers with causes. */
+  cli_diagnosis diag;
+  bool have_diag = false;
+  if (st == NQ_OK && eval_st == NQ_OK && (collapsed || a.diagnose)) {
+    eval_st = cli_diagnose(fm, qm, a.n_eval > 0 ? &esrc : &csrc, (int)a.threads, &diag, &eval_err);
+    have_diag = eval_st == NQ_OK;
+  }
+  t0 = now_s();
+  if (st == NQ_OK && (!gate_failed || a.keep_on_fail)) st = nq_model_save_tflite(qm, a.out, &err);
+  times.write = now_s() - t0;
+  if (st == NQ_OK && eval_st != NQ_OK) {
+    st = eval_st;
+    err = eval_err;
+    nq_prefix(&err, "%s was written, but evaluating it failed: ", a.out);
+  }
   if (st == NQ_OK) {
     cli_report report = {
         .command = "convert",
         .float_model = fm,
         .int8_model = qm,
         .float_path = a.model,
-        .int8_path = a.out,
+        .int8_path = gate_failed && !a.keep_on_fail ? NULL : a.out,
         .float_bytes = mf.size,
-        .int8_bytes = file_size(a.out),
+        .int8_bytes = gate_failed && !a.keep_on_fail ? 0 : file_size(a.out),
         .times = &times,
         .cmp = cmp,
         .n_samples = a.n_eval > 0 ? esrc.n_samples : csrc.n_samples,
         .eval_is_calibration = a.n_eval == 0,
         .npu_target = a.npu,
         .single_rounding = co.single_rounding,
+        .recipe = &a.recipe,
+        .diagnosis = have_diag ? &diag : NULL,
     };
     cli_report_print(&report, a.json);
   }
+  if (have_diag) cli_diagnosis_free(&diag);
   nq_compare_report_free(cmp);
   cli_data_close(calib);
   cli_data_close(eval);
   nq_model_free(qm);
   nq_model_free(fm);
   if (st != NQ_OK) return cli_fail_status(st, &err);
+  if (gate_failed) {
+    cli_error("the int8 model is below --min-sqnr %.2f dB: %s", a.min_sqnr,
+              a.keep_on_fail ? "written anyway (--keep-on-fail)" : "not written (--keep-on-fail writes it)");
+    return CLI_ERR_QUALITY;
+  }
   return CLI_OK;
 }

@@ -1,0 +1,259 @@
+/*
+ * The automatic recipe (nq_convert_options.recipe_auto, `convert`'s default):
+ * no fixed recipe wins everywhere (equalization lifts VWW and costs ResNet8,
+ * see docs/quantization.md), so the samples decide.
+ *
+ * The representative samples are split deterministically: every fourth one
+ * (index % 4 == 3) is held out for validation, the rest calibrate. Each
+ * candidate is converted on (at most RECIPE_SEARCH_SAMPLES evenly spread
+ * samples of) the calibration part and run beside the float model on (as
+ * many of) the validation part; the score is the SQNR of the worst output.
+ * The cap keeps the search to a few plain conversions' time on big sample
+ * sets; the chosen recipe is then calibrated on everything. With fewer than
+ * RECIPE_MIN_SPLIT samples nothing can be held out, so nothing is chosen:
+ * TensorFlow's min/max is used, with a warning, and no metadata is added.
+ * The best candidate (ties: the earlier, i.e. simpler, one) is converted
+ * again on all samples and its name and score go into the model's
+ * "npuquant_recipe" metadata. Nothing depends on time or threads, so the
+ * same inputs give the same bytes.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/model_internal.h"
+#include "api/recipe.h"
+#include "core/status.h"
+
+/* Fewer samples than this are not split, and no recipe is chosen. */
+#define RECIPE_MIN_SPLIT 8
+#define RECIPE_VALIDATION_EVERY 4
+/* Each candidate is calibrated on at most this many samples and judged on
+ * at most this many (bias correction, a layer-by-layer pass per sample, is
+ * most of the search's cost). */
+#define RECIPE_SEARCH_SAMPLES 64
+
+typedef struct recipe_spec {
+  const char *name;
+  int calibration; /* NQ_CALIB_*: 0 minmax, 1 percentile, 2 mse */
+  double percentile;
+  int equalize, bias_correct;
+} recipe_spec;
+
+/* Cheapest first: a later candidate must beat an earlier one outright.
+ * Bias correction costs a layer-by-layer pass per candidate (5-10x a
+ * plain conversion), so it is tried only on the combinations that won
+ * somewhere in docs/quantization.md's measurements. */
+static const recipe_spec CANDIDATES[] = {
+    {"minmax", 0, 0, 0, 0},
+    {"mse", 2, 0, 0, 0},
+    {"minmax+equalize", 0, 0, 1, 0},
+    {"mse+equalize", 2, 0, 1, 0},
+    {"mse+bias-correct", 2, 0, 0, 1},
+    {"mse+equalize+bias-correct", 2, 0, 1, 1},
+    {"minmax+equalize+bias-correct", 0, 0, 1, 1},
+};
+#define N_CANDIDATES ((int)(sizeof CANDIDATES / sizeof CANDIDATES[0]))
+
+/* A subset of a sample source, by index. */
+typedef struct subset {
+  const nq_sample_source *parent;
+  int *idx;
+  int n;
+} subset;
+
+static nq_status subset_fill(void *ctx, int sample, int input, float *dst, size_t n, nq_error *err) {
+  const subset *s = ctx;
+  if (sample < 0 || sample >= s->n)
+    return nq_fail(err, NQ_ERR_INTERNAL, "recipe: sample %d of a %d-sample subset", sample, s->n);
+  return s->parent->fill(s->parent->ctx, s->idx[sample], input, dst, n, err);
+}
+
+static const char *subset_name(void *ctx, int sample) {
+  const subset *s = ctx;
+  if (!s->parent->name || sample < 0 || sample >= s->n) return NULL;
+  return s->parent->name(s->parent->ctx, s->idx[sample]);
+}
+
+static void subset_source(subset *s, nq_sample_source *out) {
+  nq_sample_source_init(out);
+  out->n_samples = s->n;
+  out->fill = subset_fill;
+  out->name = subset_name;
+  out->ctx = s;
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Validation SQNR of the worst output and top-1 agreement of the first
+ * classifier output (-1: none). */
+static nq_status measure(const nq_model *fm, const nq_model *qm, const nq_sample_source *val, int threads,
+                         double *sqnr, int *top1, nq_error *err) {
+  nq_compare_options co;
+  memset(&co, 0, sizeof co);
+  co.num_threads = threads;
+  co.single_rounding = NQ_DEFAULT_SINGLE_ROUNDING; /* judge as the target runs it */
+  nq_compare_report *r = NULL;
+  NQ_TRY(nq_compare_source(fm, qm, val, &co, &r, err));
+  *sqnr = INFINITY;
+  *top1 = -1;
+  for (int i = 0; i < nq_compare_num_outputs(r); i++) {
+    nq_compare_figures f;
+    if (nq_compare_output(r, i, &f, err) != NQ_OK) {
+      nq_compare_report_free(r);
+      return err->code;
+    }
+    if (f.sqnr_db < *sqnr) *sqnr = f.sqnr_db;
+    if (f.classifier && *top1 < 0) *top1 = f.top1_agree;
+  }
+  nq_compare_report_free(r);
+  return NQ_OK;
+}
+
+static nq_status set_metadata(nq_graph *g, const char *key, const char *text, nq_error *err) {
+  size_t n = strlen(text);
+  char *data = malloc(n + 1);
+  if (!data) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the %s metadata", key);
+  memcpy(data, text, n + 1);
+  for (int m = 0; m < g->n_metadata; m++) {
+    if (g->metadata[m].name && strcmp(g->metadata[m].name, key) == 0) {
+      free(g->metadata[m].data);
+      g->metadata[m].data = (uint8_t *)data;
+      g->metadata[m].size = n;
+      return NQ_OK;
+    }
+  }
+  nq_metadata *nm = realloc(g->metadata, sizeof *nm * (size_t)(g->n_metadata + 1));
+  char *name = malloc(strlen(key) + 1);
+  if (!nm || !name) {
+    if (nm) g->metadata = nm;
+    free(name);
+    free(data);
+    return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the %s metadata", key);
+  }
+  strcpy(name, key);
+  g->metadata = nm;
+  g->metadata[g->n_metadata++] = (nq_metadata){name, (uint8_t *)data, n};
+  return NQ_OK;
+}
+
+static void apply(const recipe_spec *c, nq_convert_options *o) {
+  o->recipe_auto = 0;
+  o->calibration = c->calibration;
+  o->percentile = c->percentile;
+  o->equalize = c->equalize;
+  o->bias_correct = c->bias_correct;
+}
+
+nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, const nq_convert_options *opts,
+                            nq_model **out, nq_convert_stats *stats, nq_error *err) {
+  double t_start = now_s();
+  *out = NULL;
+  int n = src->n_samples;
+  if (n < RECIPE_MIN_SPLIT) {
+    if (opts->warn) {
+      char msg[256];
+      snprintf(msg, sizeof msg,
+               "only %d representative sample%s: too few to hold some out and choose a recipe, so TensorFlow's "
+               "min/max is used (give at least %d, or fix one with --calibration/--equalize/--bias-correct)",
+               n, n == 1 ? "" : "s", RECIPE_MIN_SPLIT);
+      opts->warn(opts->warn_user, msg);
+    }
+    nq_convert_options o = *opts;
+    apply(&CANDIDATES[0], &o);
+    nq_convert_stats full = {.struct_size = sizeof full};
+    nq_status st = nq_convert_source(fm, src, &o, out, &full, err);
+    full.recipe_chosen = 0;
+    snprintf(full.recipe, sizeof full.recipe, "%s", CANDIDATES[0].name);
+    full.recipe_sqnr_db = NAN;
+    full.seconds_recipe = now_s() - t_start;
+    *stats = full;
+    return st;
+  }
+  int *idx = malloc(sizeof *idx * (size_t)n);
+  if (!idx) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the recipe's sample split");
+  subset cal = {src, idx, 0}, val = {src, NULL, 0};
+  int n_val = n / RECIPE_VALIDATION_EVERY, n_cal = n - n_val;
+  int use_cal = n_cal < RECIPE_SEARCH_SAMPLES ? n_cal : RECIPE_SEARCH_SAMPLES;
+  int use_val = n_val < RECIPE_SEARCH_SAMPLES ? n_val : RECIPE_SEARCH_SAMPLES;
+  /* sample k of m spread evenly over the part's n_part samples: k * n_part / m */
+  for (int k = 0; k < use_cal; k++) {
+    int j = (int)((long long)k * n_cal / use_cal); /* j-th calibration sample */
+    idx[cal.n++] = j / (RECIPE_VALIDATION_EVERY - 1) * RECIPE_VALIDATION_EVERY + j % (RECIPE_VALIDATION_EVERY - 1);
+  }
+  val.idx = idx + cal.n;
+  for (int k = 0; k < use_val; k++) {
+    int j = (int)((long long)k * n_val / use_val); /* j-th validation sample */
+    val.idx[val.n++] = j * RECIPE_VALIDATION_EVERY + RECIPE_VALIDATION_EVERY - 1;
+  }
+  nq_sample_source cal_src, val_src;
+  subset_source(&cal, &cal_src);
+  subset_source(&val, &val_src);
+
+  nq_convert_options o = *opts;
+  o.progress = NULL; /* one line per candidate instead of a bar per stage */
+  int best = -1;
+  double best_sqnr = -INFINITY;
+  nq_status st = NQ_OK;
+  for (int c = 0; c < N_CANDIDATES && st == NQ_OK; c++) {
+    double t0 = now_s();
+    apply(&CANDIDATES[c], &o);
+    nq_model *qm = NULL;
+    nq_convert_stats cs = {.struct_size = sizeof cs};
+    st = nq_convert_source(fm, &cal_src, &o, &qm, &cs, err);
+    nq_recipe_candidate rc = {.name = CANDIDATES[c].name,
+                              .index = c,
+                              .calibration = CANDIDATES[c].calibration,
+                              .percentile = CANDIDATES[c].percentile,
+                              .equalize = CANDIDATES[c].equalize,
+                              .bias_correct = CANDIDATES[c].bias_correct,
+                              .samples = val.n};
+    if (st == NQ_OK) st = measure(fm, qm, &val_src, opts->num_threads, &rc.sqnr_db, &rc.top1_agree, err);
+    nq_model_free(qm);
+    if (st != NQ_OK) {
+      nq_prefix(err, "recipe candidate %s: ", CANDIDATES[c].name);
+      break;
+    }
+    rc.seconds = now_s() - t0;
+    if (opts->recipe_candidate) opts->recipe_candidate(opts->recipe_user, &rc);
+    /* NaN (a broken candidate) never wins */
+    if (rc.sqnr_db > best_sqnr) {
+      best_sqnr = rc.sqnr_db;
+      best = c;
+    }
+  }
+  free(idx);
+  if (st != NQ_OK) return st;
+  if (best < 0) best = 0; /* every candidate measured NaN: TensorFlow's recipe */
+
+  apply(&CANDIDATES[best], &o);
+  o.progress = opts->progress;
+  o.progress_user = opts->progress_user;
+  nq_convert_stats full = {.struct_size = sizeof full};
+  st = nq_convert_source(fm, src, &o, out, &full, err);
+  if (st == NQ_OK) {
+    char text[256];
+    snprintf(text, sizeof text,
+             "recipe %s: chosen automatically among %d candidates by validation SQNR %.2f dB "
+             "(calibrated on %d, judged on %d held-out of %d samples), then calibrated on all %d",
+             CANDIDATES[best].name, N_CANDIDATES, best_sqnr, cal.n, val.n, n, n);
+    st = set_metadata((*out)->graph, "npuquant_recipe", text, err);
+    if (st != NQ_OK) {
+      nq_model_free(*out);
+      *out = NULL;
+    }
+  }
+  full.recipe_candidates = N_CANDIDATES;
+  full.recipe_chosen = best;
+  snprintf(full.recipe, sizeof full.recipe, "%s", CANDIDATES[best].name);
+  full.recipe_sqnr_db = best_sqnr;
+  full.seconds_recipe = now_s() - t_start;
+  *stats = full;
+  return st;
+}
