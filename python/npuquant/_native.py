@@ -57,7 +57,8 @@ class ConvertOptions(ctypes.Structure):
                 ("bias_correct", ctypes.c_int), ("calibration", ctypes.c_int), ("percentile", ctypes.c_double),
                 ("progress", ctypes.c_void_p), ("progress_user", ctypes.c_void_p),
                 ("tflite_version", ctypes.c_char_p), ("kernels", ctypes.c_int),
-                ("note", WARN_FN)]
+                ("note", WARN_FN), ("recipe_auto", ctypes.c_int), ("recipe_candidate", ctypes.c_void_p),
+                ("recipe_user", ctypes.c_void_p)]
 
 
 class CompareOptions(ctypes.Structure):
