@@ -51,23 +51,43 @@ static void check_table(const char *what, const void *table, size_t n, size_t si
   CHECKF(nq_name_table_find(table, n, size, "NoSuchOpXyz") == NULL, "%s: found a name it does not list", what);
 }
 
+/* The IR op an entry names (docs/ops.md is built from it) is a real op or
+ * NQ_OP_COUNT ("several or none"); a variant differs from the op. */
+static void check_ops(const char *what, const char *name, nq_op op, nq_op also) {
+  CHECKF((int)op >= 0 && op <= NQ_OP_COUNT, "%s '%s': IR op %d", what, name, (int)op);
+  CHECKF((int)also >= 0 && also <= NQ_OP_COUNT, "%s '%s': variant op %d", what, name, (int)also);
+  CHECKF(also == NQ_OP_COUNT || (also != op && op != NQ_OP_COUNT), "%s '%s': variant %s of op %s", what, name,
+         nq_op_name(also), op < NQ_OP_COUNT ? nq_op_name(op) : "(none)");
+}
+
 int main(void) {
   check_checker();
   size_t n;
   const ox_op_entry *ox = ox_op_table(&n);
   check_table("ONNX op table (onnx_op_table.c)", ox, n, sizeof *ox);
-  for (size_t i = 0; i < n; i++) CHECKF(ox[i].fn != NULL, "ONNX '%s' has no translator", ox[i].name);
+  for (size_t i = 0; i < n; i++) {
+    CHECKF(ox[i].fn != NULL, "ONNX '%s' has no translator", ox[i].name);
+    check_ops("ONNX", ox[i].name, ox[i].op, ox[i].also);
+  }
   CHECK(ox_find_op("Conv") != NULL);
   CHECK(ox_find_op("conv") == NULL);
 
   const tf_op_entry *tf = tf_op_table(&n);
   check_table("TensorFlow op table (tf_op_table.c)", tf, n, sizeof *tf);
-  for (size_t i = 0; i < n; i++) CHECKF(tf[i].translate != NULL, "TF '%s' has no translator", tf[i].name);
+  for (size_t i = 0; i < n; i++) {
+    CHECKF(tf[i].translate != NULL, "TF '%s' has no translator", tf[i].name);
+    if (strcmp(tf[i].name, "FloorDiv") != 0) /* folds only: no IR op */
+      check_ops("TF", tf[i].name, tf[i].op, NQ_OP_COUNT);
+  }
   CHECK(tf_find_op("DepthwiseConv2dNative") != NULL);
 
   const kr_layer_entry *kr = kr_layer_table(&n);
   check_table("Keras layer table (keras_layer_table.c)", kr, n, sizeof *kr);
-  for (size_t i = 0; i < n; i++) CHECKF(kr[i].translate != NULL, "Keras '%s' has no translator", kr[i].name);
+  for (size_t i = 0; i < n; i++) {
+    CHECKF(kr[i].translate != NULL, "Keras '%s' has no translator", kr[i].name);
+    check_ops("Keras", kr[i].name, kr[i].op, kr[i].also);
+    CHECKF(kr[i].rank >= 0 && kr[i].rank <= 2, "Keras '%s': rank %d", kr[i].name, kr[i].rank);
+  }
   CHECK(kr_find_layer("Conv2D") != NULL);
   CHECK(kr_find_layer("Sequential") == NULL); /* models are not layers */
   return nq_test_finish("test_frontend_tables");

@@ -180,7 +180,8 @@ nq_status kr_one_input(kr_ctx *c, kr_layer_call *l, nq_error *err);
 typedef struct kr_layer_entry {
   const char *name; /* first: the table is searched by name_table.h */
   nq_status (*translate)(kr_ctx *c, kr_layer_call *l, const struct kr_layer_entry *e, nq_error *err);
-  nq_op op;  /* the IR op it produces; NQ_OP_COUNT: several or none */
+  nq_op op;   /* the IR op it produces; NQ_OP_COUNT: several or none */
+  nq_op also; /* a variant it may emit instead (docs/ops.md); NQ_OP_COUNT: none */
   int rank;  /* 1 or 2: the 1-D or 2-D variant (conv, pool, padding, upsampling) */
   bool flag; /* max pooling; separable conv; cropping; Average (merges) */
 } kr_layer_entry;

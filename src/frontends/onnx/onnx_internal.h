@@ -260,7 +260,8 @@ typedef nq_status (*ox_op_fn)(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *er
 typedef struct ox_op_entry {
   const char *name; /* first: the table is searched by name_table.h */
   ox_op_fn fn;
-  nq_op op; /* the IR op it translates to; NQ_OP_COUNT: several or none */
+  nq_op op;   /* the IR op it translates to; NQ_OP_COUNT: several or none */
+  nq_op also; /* a variant it may emit instead (docs/ops.md); NQ_OP_COUNT: none */
 } ox_op_entry;
 /* The entry of op_type, or NULL. */
 const ox_op_entry *ox_find_op(const char *op_type);
