@@ -2,7 +2,9 @@
 """Hostile .h5 files: seeded byte-mutated copies of a real Keras model go
 through `npuquant inspect`. Each must load or fail with one error line and
 exit 1 or 3, never die by a signal or hang, even where libhdf5 itself crashes
-(the Keras reader runs in a child process for that reason)."""
+(the Keras reader runs in a child process for that reason). The model is
+MLPerf Tiny's ResNet-8 from ../shared, or without it the committed
+tests/golden/frontends/cnn.h5."""
 import os
 import random
 import subprocess
@@ -16,7 +18,8 @@ N = int(os.environ.get("NQ_H5_MUTANTS", "120"))
 
 
 def main():
-    src = oracles.model("mlperf-tiny-ic-resnet8/pretrainedResnet.h5")  # this test mutates it
+    # this test mutates it; any Keras .h5 serves (the committed CNN without ../shared)
+    src = oracles.model_or_committed("mlperf-tiny-ic-resnet8/pretrainedResnet.h5", "tests/golden/frontends/cnn.h5")
     data = open(src, "rb").read()
     rng = random.Random(20261126)
     failures, outcomes = [], {}
@@ -45,7 +48,7 @@ def main():
                 failures.append(f"mutant {i} ({kind}): exit {p.returncode}: {p.stderr[-300:]!r}")
             elif p.returncode != 0 and not (len(lines) == 1 and "m.h5" in lines[0]):
                 failures.append(f"mutant {i}: not one error line naming the file: {p.stderr[-300:]!r}")
-    print(f"{N} mutants of pretrainedResnet.h5: exit codes {dict(sorted(outcomes.items()))}")
+    print(f"{N} mutants of {os.path.basename(src)}: exit codes {dict(sorted(outcomes.items()))}")
     # What a crash inside libhdf5 becomes is tests/keras/test_keras_isolate.c
     # (a reader that aborts in the child).
     for f in failures[:20]:

@@ -9,6 +9,8 @@ What it holds (keep test logic in the tests; put here only what two areas share)
 - where things are: SOURCE_DIR, BINARY_DIR, ORACLES (this folder), PY (Debian's python3);
   shared_dir(), model(rel), images(*folders), image_dir(tmp, name, files) for ../shared;
   models_dir() for a test that sweeps any models (the golden models without ../shared);
+  model_or_committed(rel, committed) for a test that needs one model of a kind (a
+  committed one without ../shared);
 - the exit-code rule: skip(why) exits 77 with "SKIP: why" (exit 1 under CI=true, where
   nothing may be skipped); main(test) runs test() and maps OracleSkip to skip(), OracleError
   and AssertionError to "FAIL: ..." and exit 1, and an int that test() returns to the exit code;
@@ -139,6 +141,22 @@ def models_dir():
     print("NOTE: ../shared (NQ_SHARED_DIR=%r) is absent: running on the committed golden models in %s"
           % (d, golden))
     return golden, True
+
+
+def model_or_committed(rel, committed):
+    """../shared/models/rel when ../shared is there; otherwise `committed` (a path under
+    SOURCE_DIR, e.g. "tests/golden/frontends/cnn.h5"), announced with a NOTE, for a test
+    whose property holds on any model of the kind. Under CI=true a missing ../shared
+    still fails (skip())."""
+    d = os.environ.get("NQ_SHARED_DIR") or ""
+    if d and os.path.isdir(os.path.join(d, "models")):
+        return model(rel)
+    path = os.path.join(SOURCE_DIR, committed)
+    if os.environ.get("CI") == "true" or not os.path.exists(path):
+        shared_dir()  # fails under CI=true, else skips
+    print("NOTE: ../shared (NQ_SHARED_DIR=%r) is absent: using the committed %s instead of %s"
+          % (d, committed, rel))
+    return path
 
 
 def model(rel, must_exist=True):
