@@ -72,8 +72,9 @@ def provenance(name, model):
     with open(os.path.join(HERE, "node_modules", package, "package.json")) as f:
         version = json.load(f)["version"]
     node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
-    return "%s %s %s (node %s), tests/oracles/%s; recorded %s for %s" % (
-        label, package, version, node, script, datetime.date.today().isoformat(), os.path.basename(model))
+    runtime = "%s %s" % (label, package) if label != package else package
+    return "%s %s (node %s), tests/oracles/%s; recorded %s for %s" % (
+        runtime, version, node, script, datetime.date.today().isoformat(), os.path.basename(model))
 
 
 def record(name, args):
