@@ -40,6 +40,10 @@ SHARED = os.environ.get("NQ_SHARED_DIR", "")
 SRC = os.environ.get("NQ_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 ORACLES = os.path.join(SRC, "tests", "oracles")
 CI = os.environ.get("CI", "") == "true"
+sys.path.insert(0, ORACLES)
+import oracles  # noqa: E402 (the runners' command lines: recorded answers without npm)
+
+LITERT = oracles.command("litert")
 
 # (model path under models/, image under data/ or None for a signal input)
 MODELS = [
@@ -151,7 +155,9 @@ def compare(runner, model, ins, n_out, tmp, tag):
     """Max step difference per output, ours (single, double) vs LiteRT, or an
     error string ('litert: ...' / 'npuquant: ...')."""
     lp = os.path.join(tmp, tag + "_lite")
-    rc, msg = run(["node", os.path.join(ORACLES, "litert_run.mjs"), model, lp] + ins)
+    rc, msg = run(LITERT + [model, lp] + ins)
+    if rc == 77:  # LiteRT.js not installed and no recorded answer for this model
+        return "missing: " + msg
     if rc != 0:
         return "litert: " + msg
     res = {}
@@ -276,7 +282,7 @@ def main():
     runner = sys.argv[1]
     if not SHARED or not os.path.isdir(os.path.join(SHARED, "models")):
         skip("../shared not found (NQ_SHARED_DIR)")
-    probe = subprocess.run(["node", os.path.join(ORACLES, "litert_run.mjs"), "--info",
+    probe = subprocess.run(LITERT + ["--info",
                             os.path.join(SHARED, "models", MODELS[4][0])], capture_output=True)
     if probe.returncode == 77 or probe.returncode == 127:
         skip("LiteRT.js is not installed (tests/oracles: npm ci)")

@@ -9,6 +9,8 @@ What it holds (keep test logic in the tests; put here only what two areas share)
 - where things are: SOURCE_DIR, BINARY_DIR, ORACLES (this folder), PY (Debian's python3);
   shared_dir(), model(rel), images(*folders), image_dir(tmp, name, files) for ../shared;
   models_dir() for a test that sweeps any models (the golden models without ../shared);
+  model_or_committed(rel, committed) for a test that needs one model of a kind (a
+  committed one without ../shared);
 - the exit-code rule: skip(why) exits 77 with "SKIP: why" (exit 1 under CI=true, where
   nothing may be skipped); main(test) runs test() and maps OracleSkip to skip(), OracleError
   and AssertionError to "FAIL: ..." and exit 1, and an int that test() returns to the exit code;
@@ -19,7 +21,8 @@ What it holds (keep test logic in the tests; put here only what two areas share)
   every run through cli() is held to docs/cli.md's promise (an exit code of its table, never
   4, and a failure's last stderr line "npuquant: ..."), so each error path any test exercises
   is checked against the documented table (an AssertionError otherwise);
-- the oracles of this folder: run("litert"|"armnn"|"ort", model, inputs, repeat=None) ->
+- the oracles of this folder (the npm ones replayed from tests/golden/recorded when not
+  installed, see command()): run("litert"|"armnn"|"ort", model, inputs, repeat=None) ->
   outputs (and timings with repeat), info(name, model), require(name, model) (skips when
   the oracle is not installed), command(name) (its command line), tflite_facts(model),
   make_input(out_path, *args) (make_input.py), load_outputs(prefix) (PREFIX.out<k>.npy);
@@ -139,6 +142,22 @@ def models_dir():
     print("NOTE: ../shared (NQ_SHARED_DIR=%r) is absent: running on the committed golden models in %s"
           % (d, golden))
     return golden, True
+
+
+def model_or_committed(rel, committed):
+    """../shared/models/rel when ../shared is there; otherwise `committed` (a path under
+    SOURCE_DIR, e.g. "tests/golden/frontends/cnn.h5"), announced with a NOTE, for a test
+    whose property holds on any model of the kind. Under CI=true a missing ../shared
+    still fails (skip())."""
+    d = os.environ.get("NQ_SHARED_DIR") or ""
+    if d and os.path.isdir(os.path.join(d, "models")):
+        return model(rel)
+    path = os.path.join(SOURCE_DIR, committed)
+    if os.environ.get("CI") == "true" or not os.path.exists(path):
+        shared_dir()  # fails under CI=true, else skips
+    print("NOTE: ../shared (NQ_SHARED_DIR=%r) is absent: using the committed %s instead of %s"
+          % (d, committed, rel))
+    return path
 
 
 def model(rel, must_exist=True):
@@ -268,13 +287,29 @@ def run_ours(model_path, inputs, extra_args=(), timeout=600):
 
 # ---- the oracles of this folder -----------------------------------------------------------
 
+NPM_PACKAGES = {"litert": "@litertjs/core", "ort": "onnxruntime-node"}
+
+
+def npm_installed(name):
+    """True when node and oracle `name`'s npm package (scripts/setup.sh) are here."""
+    return bool(shutil.which("node")) and os.path.exists(
+        os.path.join(HERE, "node_modules", NPM_PACKAGES[name], "package.json"))
+
+
 def command(name):
+    """The command line of oracle `name`'s runner. For the npm oracles (litert, ort):
+    node RUNNER when installed; without them recorded_run.py, which replays the answer
+    recorded for the exact same model and input bytes (tests/golden/recorded) or exits 77;
+    under NQ_ORACLE_RECORD=1 (scripts/record-oracles.sh) the real runner, its answers
+    recorded."""
     script = os.path.join(HERE, RUNNERS[name])
     if script.endswith(".mjs"):
-        node = shutil.which("node")
-        if not node:
-            raise OracleSkip("node is not installed (run scripts/setup.sh)")
-        return [node, script]
+        recorder = os.path.join(HERE, "recorded_run.py")
+        if not npm_installed(name):
+            return [PY, recorder, name]
+        if os.environ.get("NQ_ORACLE_RECORD") == "1":
+            return [PY, recorder, "--record", name]
+        return [shutil.which("node"), script]
     return [PY, script]
 
 

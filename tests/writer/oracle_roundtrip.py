@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The TFLite writer judged by independent runtimes.
 
-    /usr/bin/python3 oracle_roundtrip.py PATH/TO/nq_rewrite
+    /usr/bin/python3 oracle_roundtrip.py PATH/TO/nq_rewrite PATH/TO/npuquant litert|armnn
 
 For every float or int8 .tflite under $NQ_SHARED_DIR/models that npuquant loads, the
 model is written back by npuquant (nq_rewrite = nq_model_load + nq_model_save_tflite),
@@ -11,13 +11,15 @@ and then:
     dimension) and, unless the reader folded constant DEQUANTIZE ops away, the same
     operator counts per (op, version); the zip of TFLite metadata associated files
     (labels) appended to the original must be in the rewritten file, same contents;
-  - LiteRT.js must run the rewritten model and give bit-identical outputs for the original and the rewritten file on
+  - litert: LiteRT.js must run the rewritten model and give bit-identical outputs for the original and the rewritten file on
     the same random inputs (models LiteRT cannot run even in their original form are
     skipped and listed; models whose constant DEQUANTIZE or hybrid int8 weights the reader
     folds into float32 are only required to run, their outputs legitimately differ);
-  - Arm NN CpuRef must do the same for a few small models its op set covers.
-Exit 0 on success, 1 on any difference, 77 when ../shared or LiteRT.js is missing
-(unless CI=true).
+  - armnn: Arm NN CpuRef must do the same for a few small models its op set covers.
+One oracle per run (two ctest tests), so a missing LiteRT.js never hides the Arm NN
+checks. The armnn run needs no ../shared: without it, it sweeps the committed golden
+models (tests/golden/vectors, oracles.models_dir()). Exit 0 on success, 1 on any
+difference, 77 when ../shared (litert), LiteRT.js or Arm NN is missing (unless CI=true).
 """
 import concurrent.futures
 import os
@@ -175,8 +177,9 @@ def refused_by_executor(npuquant, path, inputs, work):
     return msg if rc == 1 and ": node " in msg else None  # a node refused, not the inputs
 
 
-def check_model(idx, path, rewrite, npuquant, tmp):
-    """Returns (status, message): status in ok, skip-load, skip-type, skip-litert, fail."""
+def check_model(idx, path, rewrite, npuquant, tmp, litert=True):
+    """Returns (status, message): status in ok, skip-load, skip-type, skip-litert, fail.
+    litert=False stops after the facts (status "facts": rewritten, facts equal)."""
     work = os.path.join(tmp, "m%03d" % idx)
     os.makedirs(work)
     out = os.path.join(work, "rewritten.tflite")
@@ -192,6 +195,10 @@ def check_model(idx, path, rewrite, npuquant, tmp):
     inputs, why = make_inputs(fa, idx, work)
     if inputs is None:
         return "skip-type", why
+    if not litert:
+        with open(path, "rb") as f:
+            folded = folded_by_reader(f.read())
+        return ("folded", folded) if folded else ("facts", "")
     n_out = len(fa["outputs"])
     rc, msg = run(oracles.command("litert") + [path, os.path.join(work, "a")] + inputs, 120)
     if rc == 77:
@@ -236,45 +243,66 @@ def check_armnn(path, work, inputs_seed):
     return ("fail", "Arm NN outputs differ: " + why) if why else ("ok", "")
 
 
+def check_all(files, rewrite, npuquant, tmp, litert):
+    results = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        futs = {pool.submit(check_model, i, p, rewrite, npuquant, tmp, litert): (i, p)
+                for i, p in enumerate(files)}
+        for fut in concurrent.futures.as_completed(futs):
+            results[futs[fut]] = fut.result()
+    return results
+
+
+def armnn_sweep(results, tmp, root):
+    """Arm NN on a few small models whose rewrite kept the facts. Quantized models first
+    (the writer's main output), smallest first within each group: quick to run, and
+    parse failures of unsupported ops are quick."""
+    candidates = sorted(((not quantized_io(p), os.path.getsize(p), i, p)
+                         for (i, p), (st, _) in results.items()
+                         if st == "facts" and os.path.getsize(p) <= ARMNN_MAX_BYTES))
+    candidates = [(i, p) for _, _, i, p in candidates]
+    arm = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        futs = {pool.submit(check_armnn, p, os.path.join(tmp, "m%03d" % i), i): p
+                for i, p in candidates[:ARMNN_MAX_TRIES]}
+        for fut in concurrent.futures.as_completed(futs):
+            arm.append((os.path.relpath(futs[fut], root),) + fut.result())
+    arm.sort()
+    return arm
+
+
 def main():
     started = time.monotonic()
-    if len(sys.argv) != 3:
-        print("usage: oracle_roundtrip.py NQ_REWRITE NPUQUANT")
+    if len(sys.argv) != 4 or sys.argv[3] not in ("litert", "armnn"):
+        print("usage: oracle_roundtrip.py NQ_REWRITE NPUQUANT litert|armnn")
         return 1
-    rewrite, npuquant = sys.argv[1], sys.argv[2]
-    shared = oracles.shared_dir()
-    files = model_files(os.path.join(shared, "models"))
-    results = {}
+    rewrite, npuquant, oracle = sys.argv[1:4]
+    if oracle == "litert":
+        root = os.path.join(oracles.shared_dir(), "models")
+    else:
+        root, _ = oracles.models_dir()
+    files = model_files(root)
     with tempfile.TemporaryDirectory(prefix="nq_writer_oracle_") as tmp:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-            futs = {pool.submit(check_model, i, p, rewrite, npuquant, tmp): (i, p) for i, p in enumerate(files)}
-            for fut in concurrent.futures.as_completed(futs):
-                results[futs[fut]] = fut.result()
+        results = check_all(files, rewrite, npuquant, tmp, oracle == "litert")
         by = {}
         for (i, p), (st, msg) in sorted(results.items()):
-            by.setdefault(st, []).append((i, os.path.relpath(p, shared), msg))
+            by.setdefault(st, []).append((i, os.path.relpath(p, root), msg))
         if by.get("no-litert") and not by.get("ok"):
             oracles.skip("LiteRT.js is not installed: " + by["no-litert"][0][2])
-        # Arm NN on a few small models that LiteRT already passed.
-        arm = []
-        # Quantized models first (the writer's main output), smallest first within each
-        # group: quick to run, and parse failures of unsupported ops are quick.
-        candidates = sorted(((not quantized_io(p), os.path.getsize(p), i, p)
-                             for (i, p), (st, _) in results.items()
-                             if st == "ok" and os.path.getsize(p) <= ARMNN_MAX_BYTES))
-        candidates = [(i, p) for _, _, i, p in candidates]
-        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            futs = {pool.submit(check_armnn, p, os.path.join(tmp, "m%03d" % i), i): p
-                    for i, p in candidates[:ARMNN_MAX_TRIES]}
-            for fut in concurrent.futures.as_completed(futs):
-                arm.append((os.path.relpath(futs[fut], shared),) + fut.result())
-    arm.sort()
+        arm = armnn_sweep(results, tmp, root) if oracle == "armnn" else []
     arm_ok = [a for a in arm if a[1] == "ok"][:ARMNN_MAX_MODELS]
+    missing = [a[2] for a in arm if a[1] == "no-armnn"]
+    if oracle == "armnn" and not arm_ok and missing:
+        oracles.skip("Arm NN is not installed: " + missing[0])
     fails = by.get("fail", []) + [(-1, a[0], a[2]) for a in arm if a[1] == "fail"]
 
-    print("writer oracle round trip over %d .tflite files (%.0f s):" % (len(files), time.monotonic() - started))
-    print("  LiteRT identical outputs: %d models" % len(by.get("ok", [])))
-    print("  Arm NN identical outputs: %d models (%s)" % (len(arm_ok), ", ".join(a[0] for a in arm_ok)))
+    print("writer oracle round trip (%s) over %d .tflite files in %s (%.0f s):"
+          % (oracle, len(files), root, time.monotonic() - started))
+    print("  facts kept (tflite_facts.py): %d models" % (len(by.get("ok", [])) + len(by.get("facts", []))))
+    if oracle == "litert":
+        print("  LiteRT identical outputs: %d models" % len(by.get("ok", [])))
+    else:
+        print("  Arm NN identical outputs: %d models (%s)" % (len(arm_ok), ", ".join(a[0] for a in arm_ok)))
     for st, label in (("skip-load", "not loaded by npuquant"),
                       ("skip-type", "input types the script cannot feed"),
                       ("folded", "reader folded constants (rewritten model runs, outputs not compared)"),
@@ -291,8 +319,11 @@ def main():
         print("FAIL %s: %s" % (rel, msg))
     if fails:
         return 1
-    if not by.get("ok"):
+    if oracle == "litert" and not by.get("ok"):
         print("FAIL: no model was checked with LiteRT")
+        return 1
+    if oracle == "armnn" and not arm_ok:
+        print("FAIL: no model was checked with Arm NN")
         return 1
     return 0
 
