@@ -43,12 +43,25 @@ static bool is_nchw_to_nhwc_perm(const nq_graph *g, int t) {
   return true;
 }
 
+/* Arithmetic of t with a constant (x / 255 - 0.5 before the first conv):
+ * the ONNX frontend leaves such ops in the model's layout. */
+static bool is_const_arith(const nq_graph *g, const nq_node *nd, int t) {
+  if (nd->op != NQ_OP_MUL && nd->op != NQ_OP_DIV && nd->op != NQ_OP_ADD && nd->op != NQ_OP_SUB) return false;
+  if (nd->n_in != 2 || nd->n_out < 1) return false;
+  int other = nd->in[0] == t ? nd->in[1] : nd->in[0];
+  return other >= 0 && other < g->n_tensors && g->tensors[other].data;
+}
+
 int nq_input_channels_first(const nq_graph *g, int input) {
   if (input < 0 || input >= g->n_inputs) return -1;
   int t = g->inputs[input];
   const nq_tensor *x = &g->tensors[t];
   if (x->rank != 4) return -1;
   int n = first_consumer(g, t);
+  for (int hops = 0; hops < 4 && n >= 0 && is_const_arith(g, &g->nodes[n], t); hops++) {
+    t = g->nodes[n].out[0];
+    n = first_consumer(g, t);
+  }
   if (n >= 0) {
     const nq_node *nd = &g->nodes[n];
     /* The ONNX frontend moves NCHW inputs to NHWC with this TRANSPOSE (a
