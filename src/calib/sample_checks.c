@@ -115,9 +115,7 @@ static nq_status stats_init(input_stats *s, const nq_tensor *x, int channels_fir
     s->axis = channels_first == 1 ? 1 : 3;
     s->channels = x->shape[s->axis] > 0 ? x->shape[s->axis] : 1;
   }
-  size_t n = 1;
-  for (int d = 0; d < x->rank; d++) n *= x->shape[d] > 0 ? (size_t)x->shape[d] : 1;
-  s->per_channel = n / (size_t)s->channels;
+  s->per_channel = nq_tensor_elems(x) / (size_t)s->channels;
   s->sum = calloc((size_t)s->channels, sizeof *s->sum);
   s->min = malloc((size_t)s->channels * sizeof *s->min);
   s->max = malloc((size_t)s->channels * sizeof *s->max);
@@ -242,9 +240,8 @@ nq_status nq_check_samples(const nq_graph *g, const nq_sample_source *src, nq_li
   nq_status st = NQ_OK;
   for (int i = 0; i < g->n_inputs && st == NQ_OK; i++) {
     const nq_tensor *x = &g->tensors[g->inputs[i]];
-    if (x->type != NQ_FLOAT32) continue;
-    size_t n = 1;
-    for (int d = 0; d < x->rank; d++) n *= x->shape[d] > 0 ? (size_t)x->shape[d] : 1;
+    size_t n = nq_tensor_elems(x); /* what calibration's feeder asks fill for */
+    if (x->type != NQ_FLOAT32 || n == 0) continue;
     float *buf = malloc(n * sizeof *buf);
     input_stats s;
     st = stats_init(&s, x, nq_input_channels_first(g, i), err);
