@@ -14,6 +14,7 @@ alike, on bundled models only (no ../shared needed):
     shapes; moving only size-1 axes does not warn;
   - an image folder for an NCHW ONNX model: the channel order comes from
     the model, with a note saying so (it used to fail with "has 28 channels")."""
+import json
 import os
 import subprocess
 import tempfile
@@ -171,6 +172,18 @@ def main():
             rc, data, warned, err = cli_convert(tmp, onnx, folder)
             check(rc == 0 and not warned and "channels first (NCHW, read from the model)" in err,
                   f"CLI: images for it take the NCHW order, no warning: {err.strip()[:400]}")
+            # Raw bytes as the uint8 input: one mean/std for the 3 channels maps, differing ones do not.
+            rc, data, warned, err = cli_convert(tmp, onnx, folder, "--input-type", "uint8", "--mean", "127",
+                                                "--std", "64")
+            r = subprocess.run([CLI, "inspect", os.path.join(tmp, "cli.tflite"), "--json"], capture_output=True,
+                               text=True)
+            qi = json.loads(r.stdout)["inputs"][0] if r.returncode == 0 else {}
+            check(rc == 0 and qi.get("scale") == [1 / 64] and qi.get("zero_point") == [127],
+                  f"CLI: --input-type uint8 --mean 127 --std 64 on NCHW images: scale 1/64, zero point 127 ({qi})")
+            rc, data, warned, err = cli_convert(tmp, onnx, folder, "--input-type", "uint8", "--mean", "127,120,110",
+                                                "--std", "64")
+            check(rc == 0 and any("per-channel mean/std differ" in w for w in warned),
+                  f"CLI: per-channel means on NCHW images: raw bytes cannot map, said: {warned}")
     return finish("python_data_checks")
 
 
