@@ -69,7 +69,8 @@ int nq_input_channels_first(const nq_graph *g, int input) {
     if (nd->op == NQ_OP_TRANSPOSE && nd->n_in >= 2 && is_nchw_to_nhwc_perm(g, nd->in[1])) return 1;
     if (nd->op == NQ_OP_RESHAPE && nd->n_out >= 1 && x->shape[1] == 1) {
       const nq_tensor *y = &g->tensors[nd->out[0]];
-      if (y->rank == 4 && y->shape[1] == x->shape[2] && y->shape[2] == x->shape[3] && y->shape[3] == 1) return 1;
+      if (y->rank == 4 && y->shape[1] == x->shape[2] && y->shape[2] == x->shape[3] && y->shape[3] == 1)
+        return 1;
     }
   }
   return 0;
@@ -98,11 +99,11 @@ static int self_normalising_node(const nq_graph *g, int input) {
 
 typedef struct input_stats {
   int channels, axis; /* axis -1: no channel axis (statistics over all values) */
-  size_t per_channel;  /* values of one channel in one sample */
+  size_t per_channel; /* values of one channel in one sample */
   double *sum;
   float *min, *max;
-  bool integer;    /* every value is a whole number */
-  float lo, hi;    /* over all finite values */
+  bool integer; /* every value is a whole number */
+  float lo, hi; /* over all finite values */
   int nonfinite, first_nonfinite;
   int constant, first_constant;
 } input_stats;
@@ -180,8 +181,10 @@ static void say(nq_line_fn fn, void *user, const char *fmt, ...) {
 
 static const char *sample_name(const reporter *r, int k, char *buf, size_t n) {
   const char *name = r->src->name ? r->src->name(r->src->ctx, k) : NULL;
-  if (name) snprintf(buf, n, "%s", name);
-  else snprintf(buf, n, "sample %d", k);
+  if (name)
+    snprintf(buf, n, "%s", name);
+  else
+    snprintf(buf, n, "sample %d", k);
   return buf;
 }
 
@@ -200,8 +203,8 @@ static void report_input(const reporter *r, const nq_graph *g, int i, const inpu
                              count > 0 ? s->sum[c] / count : 0.0, s->max[c]);
   if (listed < s->channels && used < sizeof buf)
     snprintf(buf + used, sizeof buf - used, ", ... (%d channels)", s->channels);
-  say(r->note, r->user, "input '%s' %s%s%s: %d samples, %s min/mean/max %s", name, shape,
-      *layout ? " " : "", layout, n_samples, s->axis < 0 ? "all values" : "per channel", buf);
+  say(r->note, r->user, "input '%s' %s%s%s: %d samples, %s min/mean/max %s", name, shape, *layout ? " " : "",
+      layout, n_samples, s->axis < 0 ? "all values" : "per channel", buf);
   if (s->nonfinite)
     say(r->warn, r->user, "input '%s': %d of %d samples hold NaN or infinite values (first: %s)", name,
         s->nonfinite, n_samples, sample_name(r, s->first_nonfinite, sname, sizeof sname));
