@@ -168,7 +168,7 @@ typedef struct reporter {
   const nq_sample_source *src;
 } reporter;
 
-static void say(nq_line_fn fn, void *user, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(nq_line_fn fn, void *user, const char *fmt, ...) NQ_PRINTF(3, 4);
 static void say(nq_line_fn fn, void *user, const char *fmt, ...) {
   if (!fn) return;
   char line[1024];
