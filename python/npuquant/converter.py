@@ -14,6 +14,7 @@ import json
 import math
 import os
 import tempfile
+import threading
 import warnings
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
 
@@ -150,8 +151,9 @@ class Converter:
     Errors: npuquant.InvalidArgument (a ValueError) for a bad attribute or
     sample, TypeError for a value of the wrong kind, npuquant.LoadError /
     ConvertError (npuquant.Error) carrying the library's message.
-    Not meant to be shared between threads while converting; the models it
-    returns are.
+    Threads: a Converter may be shared; convert() and compare() calls on one
+    Converter take turns (a lock), and the models it returns are safe to
+    share (see help(npuquant.Model)). Set the attributes before sharing it.
     """
 
     def __init__(self, model: Model):
@@ -176,6 +178,8 @@ class Converter:
         self.optimizations: list = []
         self.target_spec: Any = None
         self.report: Optional[ConversionReport] = None  # the last convert()'s
+        self._lock = threading.Lock()  # convert() and compare() take turns
+        self._last: Optional[Model] = None
 
     # ---- making one ----
 
@@ -280,12 +284,16 @@ class Converter:
         that looks wrong, ops kept in float) are issued as
         npuquant.NpuquantWarning and kept in the report.
         """
+        with self._lock:
+            return self._convert()
+
+    def _convert(self) -> ConvertedModel:
         opts = self._options()
         inputs = self.model.inputs
         data, n = gather(inputs, self.representative_dataset, "representative_dataset")
         q, said, notes = convert_flat(self.model, data, n, **opts)
         for msg in said:
-            warnings.warn(msg, NpuquantWarning, stacklevel=2)
+            warnings.warn(msg, NpuquantWarning, stacklevel=3)
         ev = data if self.eval_dataset is None else gather(inputs, self.eval_dataset, "eval_dataset")[0]
         figures = _compare(self.model, q, ev)["outputs"]
         npu = q.npu_report(self.target) if self.target is not None else None
@@ -305,12 +313,14 @@ class Converter:
         last convert()'s result; a Model, a path, or convert()'s bytes) on
         samples (default: representative_dataset), in representative_dataset's
         forms. compare_options: per_layer, labels, single_rounding, num_threads."""
+        with self._lock:
+            last = self._last
         if int8_model is None:
-            if getattr(self, "_last", None) is None:
+            if last is None:
                 raise _bad("Converter.compare: nothing converted yet; call convert() or pass int8_model")
         if isinstance(int8_model, ConvertedModel):
             int8_model = int8_model.model
         elif isinstance(int8_model, bytes):
             raise TypeError("Converter.compare: pass convert()'s result itself, a Model or a path, not plain bytes")
         data = gather(self.model.inputs, self.representative_dataset if samples is None else samples, "samples")[0]
-        return _compare(self.model, int8_model if int8_model is not None else self._last, data, **compare_options)
+        return _compare(self.model, int8_model if int8_model is not None else last, data, **compare_options)

@@ -45,7 +45,9 @@ def load_samples(model, path, input=0, *, samples=None, seed=None, range=None, m
       random subset instead of evenly spaced ones (`--samples`, `--seed`).
     range ("0..255", "0..1", "-1..1"), mean/std (per channel), scale/offset,
     resize ("stretch" or "crop"), color ("rgb", "bgr", "gray"), antialias,
-    channels_first: the image preprocessing, as the CLI's options.
+    channels_first: the image preprocessing, as the CLI's options
+      (channels_first=False: the layout comes from the model, NCHW for an
+      ONNX model's input, with a note saying so).
     Notes from the reader (ignored files, the 500 cap) come as
     npuquant.NpuquantWarning.
     """

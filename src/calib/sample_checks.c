@@ -43,12 +43,25 @@ static bool is_nchw_to_nhwc_perm(const nq_graph *g, int t) {
   return true;
 }
 
+/* Arithmetic of t with a constant (x / 255 - 0.5 before the first conv):
+ * the ONNX frontend leaves such ops in the model's layout. */
+static bool is_const_arith(const nq_graph *g, const nq_node *nd, int t) {
+  if (nd->op != NQ_OP_MUL && nd->op != NQ_OP_DIV && nd->op != NQ_OP_ADD && nd->op != NQ_OP_SUB) return false;
+  if (nd->n_in != 2 || nd->n_out < 1) return false;
+  int other = nd->in[0] == t ? nd->in[1] : nd->in[0];
+  return other >= 0 && other < g->n_tensors && g->tensors[other].data;
+}
+
 int nq_input_channels_first(const nq_graph *g, int input) {
   if (input < 0 || input >= g->n_inputs) return -1;
   int t = g->inputs[input];
   const nq_tensor *x = &g->tensors[t];
   if (x->rank != 4) return -1;
   int n = first_consumer(g, t);
+  for (int hops = 0; hops < 4 && n >= 0 && is_const_arith(g, &g->nodes[n], t); hops++) {
+    t = g->nodes[n].out[0];
+    n = first_consumer(g, t);
+  }
   if (n >= 0) {
     const nq_node *nd = &g->nodes[n];
     /* The ONNX frontend moves NCHW inputs to NHWC with this TRANSPOSE (a
@@ -56,7 +69,8 @@ int nq_input_channels_first(const nq_graph *g, int input) {
     if (nd->op == NQ_OP_TRANSPOSE && nd->n_in >= 2 && is_nchw_to_nhwc_perm(g, nd->in[1])) return 1;
     if (nd->op == NQ_OP_RESHAPE && nd->n_out >= 1 && x->shape[1] == 1) {
       const nq_tensor *y = &g->tensors[nd->out[0]];
-      if (y->rank == 4 && y->shape[1] == x->shape[2] && y->shape[2] == x->shape[3] && y->shape[3] == 1) return 1;
+      if (y->rank == 4 && y->shape[1] == x->shape[2] && y->shape[2] == x->shape[3] && y->shape[3] == 1)
+        return 1;
     }
   }
   return 0;
@@ -85,11 +99,11 @@ static int self_normalising_node(const nq_graph *g, int input) {
 
 typedef struct input_stats {
   int channels, axis; /* axis -1: no channel axis (statistics over all values) */
-  size_t per_channel;  /* values of one channel in one sample */
+  size_t per_channel; /* values of one channel in one sample */
   double *sum;
   float *min, *max;
-  bool integer;    /* every value is a whole number */
-  float lo, hi;    /* over all finite values */
+  bool integer; /* every value is a whole number */
+  float lo, hi; /* over all finite values */
   int nonfinite, first_nonfinite;
   int constant, first_constant;
 } input_stats;
@@ -102,9 +116,7 @@ static nq_status stats_init(input_stats *s, const nq_tensor *x, int channels_fir
     s->axis = channels_first == 1 ? 1 : 3;
     s->channels = x->shape[s->axis] > 0 ? x->shape[s->axis] : 1;
   }
-  size_t n = 1;
-  for (int d = 0; d < x->rank; d++) n *= x->shape[d] > 0 ? (size_t)x->shape[d] : 1;
-  s->per_channel = n / (size_t)s->channels;
+  s->per_channel = nq_tensor_elems(x) / (size_t)s->channels;
   s->sum = calloc((size_t)s->channels, sizeof *s->sum);
   s->min = malloc((size_t)s->channels * sizeof *s->min);
   s->max = malloc((size_t)s->channels * sizeof *s->max);
@@ -156,7 +168,7 @@ typedef struct reporter {
   const nq_sample_source *src;
 } reporter;
 
-static void say(nq_line_fn fn, void *user, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(nq_line_fn fn, void *user, const char *fmt, ...) NQ_PRINTF(3, 4);
 static void say(nq_line_fn fn, void *user, const char *fmt, ...) {
   if (!fn) return;
   char line[1024];
@@ -169,8 +181,10 @@ static void say(nq_line_fn fn, void *user, const char *fmt, ...) {
 
 static const char *sample_name(const reporter *r, int k, char *buf, size_t n) {
   const char *name = r->src->name ? r->src->name(r->src->ctx, k) : NULL;
-  if (name) snprintf(buf, n, "%s", name);
-  else snprintf(buf, n, "sample %d", k);
+  if (name)
+    snprintf(buf, n, "%s", name);
+  else
+    snprintf(buf, n, "sample %d", k);
   return buf;
 }
 
@@ -189,8 +203,8 @@ static void report_input(const reporter *r, const nq_graph *g, int i, const inpu
                              count > 0 ? s->sum[c] / count : 0.0, s->max[c]);
   if (listed < s->channels && used < sizeof buf)
     snprintf(buf + used, sizeof buf - used, ", ... (%d channels)", s->channels);
-  say(r->note, r->user, "input '%s' %s%s%s: %d samples, %s min/mean/max %s", name, shape,
-      *layout ? " " : "", layout, n_samples, s->axis < 0 ? "all values" : "per channel", buf);
+  say(r->note, r->user, "input '%s' %s%s%s: %d samples, %s min/mean/max %s", name, shape, *layout ? " " : "",
+      layout, n_samples, s->axis < 0 ? "all values" : "per channel", buf);
   if (s->nonfinite)
     say(r->warn, r->user, "input '%s': %d of %d samples hold NaN or infinite values (first: %s)", name,
         s->nonfinite, n_samples, sample_name(r, s->first_nonfinite, sname, sizeof sname));
@@ -229,9 +243,8 @@ nq_status nq_check_samples(const nq_graph *g, const nq_sample_source *src, nq_li
   nq_status st = NQ_OK;
   for (int i = 0; i < g->n_inputs && st == NQ_OK; i++) {
     const nq_tensor *x = &g->tensors[g->inputs[i]];
-    if (x->type != NQ_FLOAT32) continue;
-    size_t n = 1;
-    for (int d = 0; d < x->rank; d++) n *= x->shape[d] > 0 ? (size_t)x->shape[d] : 1;
+    size_t n = nq_tensor_elems(x); /* what calibration's feeder asks fill for */
+    if (x->type != NQ_FLOAT32 || n == 0) continue;
     float *buf = malloc(n * sizeof *buf);
     input_stats s;
     st = stats_init(&s, x, nq_input_channels_first(g, i), err);

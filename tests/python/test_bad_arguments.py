@@ -97,6 +97,68 @@ def main():
         for what, call, exc, words in cases:
             raises(what, call, exc, words)
 
+        # npuquant.Converter: each kind of bad attribute or sample.
+        def converting(**attrs):
+            def go():
+                conv = npuquant.Converter(m)
+                conv.representative_dataset = samples
+                for k, v in attrs.items():
+                    setattr(conv, k, v)
+                conv.convert()
+            return go
+
+        def two_arrays():
+            yield [x, x]
+
+        def strings():
+            yield ["a"]
+
+        converter_cases = [
+            ("Converter(42)", lambda: npuquant.Converter(42), TypeError, ["npuquant.Model", "int"]),
+            ("Converter.from_file(missing)", lambda: npuquant.Converter.from_file(os.path.join(tmp, "gone.onnx")),
+             npuquant.LoadError, ["gone.onnx"]),
+            ("a missing file is also a FileError", lambda: npuquant.Converter.from_onnx(os.path.join(tmp, "g.onnx")),
+             npuquant.FileError, ["g.onnx"]),
+            ("a corrupt model is a FormatError", lambda: npuquant.Converter.from_file(garbage), npuquant.FormatError,
+             ["garbage.tflite"]),
+            ("no representative_dataset", converting(representative_dataset=None), npuquant.InvalidArgument,
+             ["representative_dataset", "not set"]),
+            ("a sample with two arrays", converting(representative_dataset=two_arrays), ValueError,
+             ["1 inputs", "2 arrays", "sample 0"]),
+            ("a sample of strings", converting(representative_dataset=strings), ValueError, ["not numeric"]),
+            ("a sample of the wrong size", converting(representative_dataset=samples[:, :, :5]), ValueError,
+             ["784", "[8, 1, 5, 28, 1]"]),
+            ("a path as representative_dataset", converting(representative_dataset="photos/"), TypeError,
+             ["load_samples"]),
+            ("a number as representative_dataset", converting(representative_dataset=3), ValueError, ["no samples"]),
+            ("an empty generator", converting(representative_dataset=lambda: iter([])), ValueError, ["empty"]),
+            ("inference_input_type np.int16", converting(inference_input_type=np.int16), npuquant.InvalidArgument,
+             ["inference_input_type", "int16"]),
+            ("inference_output_type 'int4'", converting(inference_output_type="int4"), ValueError,
+             ["inference_output_type", "int4"]),
+            ("target 'tpu'", converting(target="tpu"), ValueError, ["target", "tpu", "imx8mp"]),
+            ("calibration 'best'", converting(calibration="best"), ValueError, ["calibration", "best"]),
+            ("per_tensor 'yes'", converting(per_tensor="yes"), TypeError, ["per_tensor", "yes"]),
+            ("input_std without input_mean", converting(inference_input_type=np.uint8, input_std=2.0), ValueError,
+             ["input_mean"]),
+            ("num_threads -2", converting(num_threads=-2), ValueError, ["num_threads"]),
+            ("tflite_version '1.0'", converting(tflite_version="1.0"), npuquant.ConvertError, ["1.0", "2.4"]),
+            ("from_saved_model with tags", lambda: npuquant.Converter.from_saved_model(tmp, tags=["train"]),
+             ValueError, ["tags", "serve"]),
+            ("compare before convert", lambda: npuquant.Converter(m).compare(), ValueError, ["convert()"]),
+            ("from_torch of a non-module", lambda: npuquant.Converter.from_torch(m, None), (TypeError, ImportError),
+             ["torch"]),
+        ]
+        for what, call, exc, words in converter_cases:
+            if isinstance(exc, tuple):
+                try:
+                    call()
+                    check(False, f"{what} raises")
+                except exc as e:
+                    check(all(w in str(e) for w in words), f"{what}: {type(e).__name__}: {e}")
+            else:
+                raises(what, call, exc, words)
+
         nan = samples.copy()
         nan[0, 0, 3, 3, 0] = np.nan
         try:

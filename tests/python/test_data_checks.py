@@ -14,6 +14,7 @@ alike, on bundled models only (no ../shared needed):
     shapes; moving only size-1 axes does not warn;
   - an image folder for an NCHW ONNX model: the channel order comes from
     the model, with a note saying so (it used to fail with "has 28 channels")."""
+import json
 import os
 import subprocess
 import tempfile
@@ -141,6 +142,48 @@ def main():
               f"CLI: NCHW .npy for an NHWC model is refused naming both shapes: {err.strip()}")
         rep, said = py_convert(ONNX, x.transpose(0, 2, 3, 1))
         check(not any("axis order" in w for w in said), f"only size-1 axes moved: no layout warning: {said}")
+
+        # A model that normalises its input itself (torch: x / 255 - 0.5 before the first conv).
+        try:
+            import torch
+        except ImportError:
+            torch = None
+        if torch is None:
+            check(os.environ.get("CI") != "true", "python3-torch for the self-normalising model (CI=true needs it)")
+            print("SKIP (part): python3-torch is not installed")
+        else:
+            class Net(torch.nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    torch.manual_seed(1)
+                    self.conv = torch.nn.Conv2d(3, 4, 3)
+
+                def forward(self, t):
+                    return torch.relu(self.conv(t / 255.0 - 0.5))
+
+            onnx = os.path.join(tmp, "selfnorm.onnx")
+            npuquant.Converter.from_torch(Net(), torch.zeros(1, 3, 12, 10), onnx_path=onnx)
+            pixels = rng.integers(0, 256, (6, 3, 12, 10)).astype(np.float32)
+            rep, said = py_convert(onnx, pixels)
+            check(not isinstance(rep, Exception) and not said and "channels first (NCHW)" in rep.data[0]
+                  and any("normalises its input itself (MUL '/Div')" in d for d in rep.data),
+                  f"raw pixels for a model dividing by 255 itself: a note, no warning, NCHW seen through the "
+                  f"arithmetic before the TRANSPOSE: {getattr(rep, 'data', rep)} {said}")
+            rc, data, warned, err = cli_convert(tmp, onnx, folder)
+            check(rc == 0 and not warned and "channels first (NCHW, read from the model)" in err,
+                  f"CLI: images for it take the NCHW order, no warning: {err.strip()[:400]}")
+            # Raw bytes as the uint8 input: one mean/std for the 3 channels maps, differing ones do not.
+            rc, data, warned, err = cli_convert(tmp, onnx, folder, "--input-type", "uint8", "--mean", "127",
+                                                "--std", "64")
+            r = subprocess.run([CLI, "inspect", os.path.join(tmp, "cli.tflite"), "--json"], capture_output=True,
+                               text=True)
+            qi = json.loads(r.stdout)["inputs"][0] if r.returncode == 0 else {}
+            check(rc == 0 and qi.get("scale") == [1 / 64] and qi.get("zero_point") == [127],
+                  f"CLI: --input-type uint8 --mean 127 --std 64 on NCHW images: scale 1/64, zero point 127 ({qi})")
+            rc, data, warned, err = cli_convert(tmp, onnx, folder, "--input-type", "uint8", "--mean", "127,120,110",
+                                                "--std", "64")
+            check(rc == 0 and any("per-channel mean/std differ" in w for w in warned),
+                  f"CLI: per-channel means on NCHW images: raw bytes cannot map, said: {warned}")
     return finish("python_data_checks")
 
 

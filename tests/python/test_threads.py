@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Models shared between threads (issue 13): 8 threads run one float Model and
 one int8 Model at once (with two option sets, so two native sessions each),
-and one thread closes the models midway. No crash (under the ASan build this
+and one thread closes the models midway; then 4 threads convert with one
+Converter. No crash (under the ASan build this
 also catches a session freed while a run uses it), every run that returns
 gives exactly the serial result, runs after close() raise ValueError, and
 close() returns only when no run is in flight."""
@@ -124,4 +125,27 @@ except ValueError as e:
     check("closed" in str(e), f"run() after close() raises ValueError: {e}")
 fm.close()
 check(repr(qm) == "<npuquant.Model (closed)>", "closing twice is harmless; repr says closed")
+
+# 3. One Converter shared by 4 threads: each convert() gives the serial bytes.
+conv = npuquant.Converter.from_file(MODEL)
+conv.representative_dataset = lambda: ([x] for x in xs)
+conv.target = None
+want = conv.convert()
+got, conv_errors = [], []
+
+
+def converter(tid):
+    try:
+        got.append(bytes(conv.convert()))
+    except Exception as e:  # noqa: BLE001
+        conv_errors.append(repr(e))
+
+
+ts = [threading.Thread(target=converter, args=(t,)) for t in range(4)]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
+check(not conv_errors and len(got) == 4 and all(g == bytes(want) for g in got),
+      f"4 threads converting with one Converter: the serial model's bytes each time ({conv_errors[:2]})")
 raise SystemExit(finish("python_threads"))

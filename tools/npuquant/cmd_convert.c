@@ -296,15 +296,14 @@ static void print_data_note(void *ctx, const char *msg) {
 
 /* With --input-type uint8 and an affine image preprocessing that is the
  * same for every channel, raw bytes become the model input directly. */
-static void choose_uint8_mapping(convert_args *a, const cli_data *d, const nq_model *m) {
+static void choose_uint8_mapping(convert_args *a, const cli_data *d) {
   if (a->q.input_type != NQ_UINT8 || !a->data.have_norm) return;
   const nq_preprocess *pp = cli_data_preprocess(d);
-  nq_tensor_info ti;
-  nq_error err;
-  if (nq_model_input(m, 0, &ti, &err) != NQ_OK) return;
-  int ch = ti.rank > 0 ? ti.shape[ti.rank - 1] : 1;
-  if (a->data.channels_first && ti.rank == 4) ch = ti.shape[1];
-  if (ch > NQ_PP_MAX_CHANNELS) ch = 1;
+  /* The channels that have their own mean/std (the layout, which may come
+   * from the model, does not matter: one value applies to every channel). */
+  int ch = pp->n_mean > pp->n_std ? pp->n_mean : pp->n_std;
+  if (ch < 1) ch = 1;
+  if (ch > NQ_PP_MAX_CHANNELS) ch = NQ_PP_MAX_CHANNELS;
   float a0, b0;
   nq_preprocess_affine(pp, 0, &a0, &b0);
   for (int c = 1; c < ch; c++) {
@@ -370,7 +369,7 @@ int cmd_convert(int argc, char **argv) {
   st = cli_data_open(&a.data, a.data.paths, a.data.n_paths, fm, "calibrating", &calib, &csrc, &err);
   nq_convert_stats rep = {.struct_size = sizeof rep};
   if (st == NQ_OK) {
-    choose_uint8_mapping(&a, calib, fm);
+    choose_uint8_mapping(&a, calib);
     a.q.progress = cli_data_stage_progress;
     a.q.progress_user = calib;
     a.recipe.progress = !a.json && !a.data.quiet;

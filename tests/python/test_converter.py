@@ -1,0 +1,112 @@
+#!/usr/bin/python3
+"""npuquant.Converter on the bundled demo models (no ../shared needed):
+  - every form of representative_dataset (a generator function of lists,
+    single arrays, dicts, batches of 4; a list of samples; one [N, ...]
+    array) and every spelling of the inference types (np.uint8, "uint8",
+    np.dtype) give the same bytes;
+  - the report against the CLI: report.outputs' SQNR/max error equal
+    `npuquant compare --json` of the float model and the written file on the
+    same data (eval_dataset too), report.npu equals `inspect --npu --json`;
+    report.save() writes that as JSON (inf SQNR as null), str() sums it up;
+  - conv.compare() is npuquant.compare on the last result;
+  - inference_output_type=np.float32 gives a float output; .model runs."""
+import json
+import os
+import subprocess
+import tempfile
+import warnings
+
+import numpy as np
+
+from pyhelpers import SOURCE, check, finish, npuquant
+
+CLI = os.environ["NQ_CLI"]
+ONNX = os.path.join(SOURCE, "examples", "fashion", "fashion_cnn.onnx")
+
+
+def cli_json(*args):
+    r = subprocess.run([CLI, *args, "--json"], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise AssertionError(f"npuquant {' '.join(args)}: {r.stderr.strip()}")
+    return json.loads(r.stdout)
+
+
+def converted(data, **attrs):
+    conv = npuquant.Converter.from_onnx(ONNX)
+    conv.representative_dataset = data
+    for k, v in attrs.items():
+        setattr(conv, k, v)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", npuquant.NpuquantWarning)  # clean data: no warning expected
+        return conv, conv.convert()
+
+
+def main():
+    rng = np.random.default_rng(21)
+    x = rng.random((12, 1, 1, 28, 28), dtype=np.float32)  # 12 samples, each the input's shape
+    ev = rng.random((20, 1, 1, 28, 28), dtype=np.float32)
+    conv, ref = converted(lambda: ([s] for s in x), inference_input_type=np.uint8)
+    forms = {
+        "single arrays": lambda: (s for s in x),
+        "dicts": lambda: ({"input": s} for s in x),
+        "batches of 4": lambda: ([x[i:i + 4, 0]] for i in range(0, 12, 4)),
+        "a list of samples": [[s] for s in x],
+        "one [N, ...] array": x[:, 0],
+    }
+    for what, data in forms.items():
+        check(bytes(converted(data, inference_input_type=np.uint8)[1]) == bytes(ref),
+              f"representative_dataset as {what}: the same bytes")
+    for t in ("uint8", np.dtype("uint8")):
+        check(bytes(converted(x[:, 0], inference_input_type=t)[1]) == bytes(ref),
+              f"inference_input_type={t!r}: the same bytes as np.uint8")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        calib, evp, out = (os.path.join(tmp, n) for n in ("calib.npy", "ev.npy", "q.tflite"))
+        np.save(calib, x[:, 0])
+        np.save(evp, ev[:, 0])
+        ref.save(out)
+        rep, last = ref.report, ref
+        for name, data, path in (("calibration", x, calib), ("eval_dataset", ev, evp)):
+            if name == "eval_dataset":
+                conv.eval_dataset = ev[:, 0]
+                last = conv.convert()
+                rep = last.report
+            want = cli_json("compare", ONNX, out, "-d", path)["outputs"][0]
+            got = rep.outputs[0]
+            check(rep.samples == 12 and got["samples"] == len(data)
+                  and abs(got["sqnr_db"] - want["sqnr_db"]) < 1e-6 * abs(want["sqnr_db"])
+                  and abs(got["max_abs_error"] - want["max_abs_error"]) <= 1e-6,
+                  f"report SQNR on the {name} samples equals `npuquant compare --json`: {got['sqnr_db']:.4f} vs "
+                  f"{want['sqnr_db']:.4f} dB")
+        npu = cli_json("inspect", out, "--npu", "imx8mp")["npu"]
+        check(rep.npu["nodes"] == npu["nodes"] and rep.npu["cpu_fallback_nodes"] == npu["cpu_fallback_nodes"]
+              and len(rep.npu["findings"]) == len(npu["findings"]),
+              f"report.npu equals `inspect --npu imx8mp --json`: {rep.npu['nodes']} nodes, "
+              f"{rep.npu['cpu_fallback_nodes']} on the CPU")
+        saved = os.path.join(tmp, "report.json")
+        rep.save(saved)
+        with open(saved) as f:
+            j = json.load(f)
+        check(j["outputs"][0]["sqnr_db"] == rep.outputs[0]["sqnr_db"] and j["options"]["input_type"] == "uint8"
+              and j["data"] == rep.data, "report.save() writes the report as JSON (figures, recipe, data)")
+        text = str(rep)
+        check("SQNR" in text and "on the NPU" in text and "12 samples" in text, f"str(report) sums it up: {text}")
+
+    r = conv.compare(samples=ev[:, 0])
+    want = npuquant.compare(conv.model, last.model, ev[:, 0])
+    check(r["outputs"][0]["sqnr_db"] == want["outputs"][0]["sqnr_db"], "conv.compare() is npuquant.compare")
+    same = npuquant.Converter.from_onnx(ONNX).compare(ref.model, x[:, 0])
+    check(same["samples"] == 12, "compare(int8_model, samples) on a fresh Converter")
+
+    _, f32 = converted(x[:, 0], inference_output_type=np.float32)
+    check(f32.model.outputs[0]["dtype"] == np.float32 and f32.model.inputs[0]["dtype"] == np.int8,
+          "inference_output_type=np.float32: a float output, int8 input")
+    qi = ref.model.inputs[0]
+    xq = np.clip(np.round(x[0] / qi["scale"][0]) + qi["zero_point"][0], 0, 255).astype(np.uint8)
+    y = ref.model.run([xq])[0]
+    check(y.shape == (1, 10) and y.dtype == np.int8, f"convert().model runs: {y.shape} {y.dtype}")
+    return finish("python_converter")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
