@@ -793,6 +793,20 @@ static nq_status sh_batch_matmul(sctx *c) {
 
 static nq_status sh_prelu(sctx *c) { return sh_binary(c); }
 
+/* SELECT_V2: condition, x and y broadcast together (numpy rules). */
+static nq_status sh_select(sctx *c) {
+  const nq_tensor *cond = NULL, *x = NULL, *y = NULL;
+  NQ_TRY(need_io(c, 3, 1));
+  NQ_TRY(input(c, 0, &cond));
+  NQ_TRY(input(c, 1, &x));
+  NQ_TRY(input(c, 2, &y));
+  out_shape xy;
+  NQ_TRY(broadcast(c, x, y, &xy));
+  nq_tensor both = {.rank = xy.rank};
+  for (int d = 0; d < xy.rank; d++) both.shape[d] = xy.d[d];
+  return broadcast(c, cond, &both, &c->out[0]);
+}
+
 /* One line per op in ops.def. The table below is generated from ops.def, so
  * an op added there without a SHAPE_<op> line here fails to compile. */
 #define SHAPE_ADD sh_binary
@@ -862,6 +876,10 @@ static nq_status sh_prelu(sctx *c) { return sh_binary(c); }
 #define SHAPE_BATCH_MATMUL sh_batch_matmul
 #define SHAPE_GELU sh_same
 #define SHAPE_ERF sh_same
+#define SHAPE_FLOOR sh_same
+#define SHAPE_FLOOR_DIV sh_binary
+#define SHAPE_FLOOR_MOD sh_binary
+#define SHAPE_SELECT_V2 sh_select
 
 static const shape_fn shape_table[NQ_OP_COUNT] = {
 #define NQ_OP(id, tfl) [NQ_OP_##id] = SHAPE_##id,

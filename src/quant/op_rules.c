@@ -78,6 +78,10 @@ static const nq_qrule rules[NQ_OP_COUNT] = {
     [NQ_OP_BATCH_MATMUL] = FREE(NQ_IN(0) | NQ_IN(1)),
     [NQ_OP_GELU] = FREE(NQ_IN(0)), /* table */
     [NQ_OP_ERF] = NONE, /* no TFLite op; only inside GELU, which the passes fuse */
+    [NQ_OP_FLOOR] = NONE,     /* float32 only in TFLite */
+    [NQ_OP_FLOOR_DIV] = NONE, /* TFLite's int8 form divides raw integers, ignoring scales */
+    [NQ_OP_FLOOR_MOD] = NONE, /* likewise */
+    [NQ_OP_SELECT_V2] = SAME(NQ_IN(1) | NQ_IN(2)), /* raw copies: x, y, out share a scale */
 };
 /* Designated initializers size the array by the last entry only, so a test
  * (tests/quant) also checks that every entry is `defined`. */

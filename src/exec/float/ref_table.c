@@ -73,6 +73,10 @@
 #define REF_BATCH_MATMUL K(nq_ref_batch_matmul, nq_ref_prep_f32)
 #define REF_GELU K(nq_ref_activation, nq_ref_prep_f32)
 #define REF_ERF K(nq_ref_activation, nq_ref_prep_f32)
+#define REF_FLOOR K(nq_ref_unary, nq_ref_prep_f32)
+#define REF_FLOOR_DIV K(nq_ref_binary, nq_ref_prep_num)
+#define REF_FLOOR_MOD K(nq_ref_binary, nq_ref_prep_num)
+#define REF_SELECT_V2 K(nq_ref_select, nq_ref_prep_move)
 
 const nq_kernel nq_float_kernels_ref[NQ_OP_COUNT] = {
 #define NQ_OP(id, tfl) [NQ_OP_##id] = REF_##id,

@@ -230,7 +230,7 @@ enum {
   BO_PadV2 = 43, BO_Slice = 48, BO_TransposeConv = 49, BO_Tile = 51, BO_ExpandDims = 52,
   BO_Pow = 56, BO_Pack = 59, BO_Unpack = 64, BO_Square = 66, BO_ResizeNearestNeighbor = 74,
   BO_LeakyRelu = 75, BO_SquaredDifference = 76, BO_MirrorPad = 77, BO_Abs = 78, BO_SplitV = 79,
-  BO_Quantize = 89, BO_HardSwish = 91, BO_DepthToSpace = 94, BO_BatchMatMul = 101, BO_Gelu = 116,
+  BO_Quantize = 89, BO_HardSwish = 91, BO_DepthToSpace = 94, BO_BatchMatMul = 101, BO_Gelu = 116, BO_FloorDiv = 65, BO_FloorMod = 72, BO_SelectV2 = 98,
 };
 
 #define NO_OPTIONS {0, NULL, 0, NULL, 0, 0}
@@ -305,6 +305,10 @@ enum {
 #define OPTS_BATCH_MATMUL OPTIONS(BatchMatMul, batch_matmul_fields)
 #define OPTS_GELU OPTIONS(Gelu, gelu_fields)
 #define OPTS_ERF NO_OPTIONS
+#define OPTS_FLOOR NO_OPTIONS
+#define OPTS_FLOOR_DIV EMPTY_OPTIONS(FloorDiv)
+#define OPTS_FLOOR_MOD EMPTY_OPTIONS(FloorMod)
+#define OPTS_SELECT_V2 EMPTY_OPTIONS(SelectV2)
 
 const nq_tfl_op_options nq_tfl_op_options_table[NQ_OP_COUNT] = {
 #define NQ_OP(id, tfl) [NQ_OP_##id] = OPTS_##id,

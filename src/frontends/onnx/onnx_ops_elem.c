@@ -226,7 +226,7 @@ static nq_status op_unary(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
       {"Relu", NQ_OP_RELU, true},      {"Sigmoid", NQ_OP_LOGISTIC, true}, {"Tanh", NQ_OP_TANH, false},
       {"HardSwish", NQ_OP_HARD_SWISH, false}, {"Sqrt", NQ_OP_SQRT, true}, {"Exp", NQ_OP_EXP, true},
       {"Log", NQ_OP_LOG, false},       {"Abs", NQ_OP_ABS, true},          {"Neg", NQ_OP_NEG, false},
-      {"Erf", NQ_OP_ERF, false}};
+      {"Erf", NQ_OP_ERF, false}, {"Floor", NQ_OP_FLOOR, false}};
   nq_op_params p = nq_op_params_default();
   for (size_t k = 0; k < sizeof map / sizeof map[0]; k++)
     if (!strcmp(n->op_type, map[k].name)) return unary(cx, n, map[k].op, &p, map[k].nonneg, err);
@@ -426,7 +426,8 @@ ox_op_fn ox_find_op(const char *op) {
       {"Exp", op_unary},   {"Log", op_unary},    {"Abs", op_unary},         {"Neg", op_unary}, {"Erf", op_unary},
       {"LeakyRelu", op_leaky}, {"Elu", op_elu},  {"Clip", op_clip},         {"HardSigmoid", op_hardsigmoid},
       {"PRelu", op_prelu}, {"Softmax", op_softmax}, {"LogSoftmax", op_softmax}, {"Identity", op_identity},
-      {"Dropout", op_identity}, {"Cast", op_cast}};
+      {"Dropout", op_identity}, {"Cast", op_cast},
+      {"Where", ox_op_where}, {"Mod", ox_op_mod}, {"If", ox_op_if}, {"Floor", op_unary}};
   for (size_t k = 0; k < sizeof table / sizeof table[0]; k++)
     if (!strcmp(op, table[k].name)) return table[k].fn;
   ox_op_fn f = ox_find_op_nn(op);

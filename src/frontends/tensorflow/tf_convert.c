@@ -58,7 +58,10 @@ static nq_status convert_node(tf_cv *c, int ni, nq_error *err) {
   if (op_is(n, "RealDiv")) return tfo_binary(c, ni, NQ_OP_DIV, '/', err);
   if (op_is(n, "Maximum")) return tfo_binary(c, ni, NQ_OP_MAXIMUM, 'M', err);
   if (op_is(n, "Minimum")) return tfo_binary(c, ni, NQ_OP_MINIMUM, 'm', err);
-  if (op_is(n, "FloorDiv")) return tfo_binary(c, ni, (nq_op)-1, 'f', err);
+  if (op_is(n, "FloorDiv")) return tfo_binary(c, ni, NQ_OP_FLOOR_DIV, 'f', err);
+  if (op_is(n, "FloorMod")) return tfo_binary(c, ni, NQ_OP_FLOOR_MOD, '%', err);
+  if (op_is(n, "Floor")) return tfo_unary(c, ni, NQ_OP_FLOOR, err);
+  if (op_is(n, "SelectV2") || op_is(n, "Select")) return tfo_select(c, ni, err);
   if (op_is(n, "Relu")) return tfo_unary(c, ni, NQ_OP_RELU, err);
   if (op_is(n, "Relu6")) return tfo_unary(c, ni, NQ_OP_RELU6, err);
   if (op_is(n, "LeakyRelu")) return tfo_unary(c, ni, NQ_OP_LEAKY_RELU, err);

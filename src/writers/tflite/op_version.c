@@ -297,6 +297,8 @@ static int v_cast(const nq_graph *g, const nq_node *n) {
   return 1;
 }
 
+/* FLOOR_DIV: float32 2, int32 1. */
+static int v_floor_div(const nq_graph *g, const nq_node *n) { return in_type(g, n, 0) == NQ_FLOAT32 ? 2 : 1; }
 static int v_gelu(const nq_graph *g, const nq_node *n) {
   int t = in_type(g, n, 0);
   return (t == NQ_INT8 || t == NQ_UINT8) ? 2 : 1;
@@ -372,6 +374,10 @@ static const version_rule rules[] = {
     [NQ_OP_BATCH_MATMUL] = v_batch_matmul,
     [NQ_OP_GELU] = v_gelu,
     [NQ_OP_ERF] = v_1, /* never written: no TFLite op */
+    [NQ_OP_FLOOR] = v_1,
+    [NQ_OP_FLOOR_DIV] = v_floor_div,
+    [NQ_OP_FLOOR_MOD] = v_1,
+    [NQ_OP_SELECT_V2] = v_1,
 };
 _Static_assert(sizeof rules / sizeof rules[0] == NQ_OP_COUNT, "every op needs a version rule");
 

@@ -79,6 +79,10 @@ static const int min_release[NQ_OP_COUNT][MAX_VERSIONS] = {
     [NQ_OP_HARD_SWISH] = {R(1, 15, 0)},
     [NQ_OP_BATCH_MATMUL] = {R(2, 3, 0), R(2, 3, 0), R(2, 4, 0), R(2, 5, 0)},
     [NQ_OP_GELU] = {R(2, 9, 0), R(2, 9, 0)},
+    [NQ_OP_FLOOR] = {R(1, 9, 0)},
+    [NQ_OP_FLOOR_DIV] = {R(1, 14, 0), R(1, 14, 0)},
+    [NQ_OP_FLOOR_MOD] = {R(1, 13, 0)},
+    [NQ_OP_SELECT_V2] = {R(2, 2, 0)},
 };
 
 int nq_tflite_op_min_release(nq_op op, int version) {
