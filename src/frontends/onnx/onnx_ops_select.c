@@ -2,9 +2,9 @@
  * ONNX ops that choose or wrap: Where (SELECT_V2), Mod (FLOOR_MOD) and If
  * with a constant condition (the taken branch is inlined).
  *
- * Where works in the logical (ONNX) layout: a condition is rarely computed
- * on the NHWC side of a conv net (masks in attention, box decoding), so a
- * transpose is the exception. A constant condition that is all true or all
+ * Where works in the NHWC layout when it selects between feature maps of a
+ * conv net (a constant condition is placed in NHWC order), in the logical
+ * (ONNX) one otherwise. A constant condition that is all true or all
  * false is the value it picks; all-constant operands fold on the host.
  */
 #include <math.h>
@@ -57,26 +57,40 @@ static bool same_dims(const ox_value *v, int rank, const int64_t *dims) {
   return true;
 }
 
-/* v as an IR tensor in the logical layout; a constant condition becomes a
- * bool tensor. */
-static nq_status logical_tensor(ox_ctx *cx, const Onnx__NodeProto *n, ox_value *v, bool as_bool, const char *suffix,
-                                int *t, nq_error *err) {
+/* v as an IR tensor in layout lay (OX_LOGICAL, or OX_NHWC for an output of
+ * rank 4); a constant condition becomes a bool tensor. */
+static nq_status place_tensor(ox_ctx *cx, const Onnx__NodeProto *n, ox_value *v, bool as_bool, ox_layout lay,
+                              const char *suffix, int *t, nq_error *err) {
   char buf[512];
   if (!v->is_const) {
-    NQ_TRY(ox_logical(cx, v, t, err));
+    NQ_TRY(lay == OX_NHWC ? ox_nhwc(cx, v, t, err) : ox_logical(cx, v, t, err));
     if (as_bool && cx->g->tensors[*t].type != NQ_BOOL)
       return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "the condition must be bool", OX_NODE_ARGS(cx, n));
     return NQ_OK;
   }
   const char *name = ox_name(cx, n->output[0], suffix, buf, sizeof buf);
-  if (!as_bool) return ox_place(cx, &v->c, name, v->rank, OX_LOGICAL, t, err);
+  if (!as_bool) return ox_place(cx, &v->c, name, lay == OX_NHWC ? 4 : v->rank, lay, t, err);
+  /* NHWC: the condition broadcast to rank 4 [N, C, H, W] (leading 1s) and
+   * stored [N, H, W, C]. */
+  const int rank = lay == OX_NHWC ? 4 : v->rank;
   int32_t shape[NQ_MAX_RANK];
-  for (int d = 0; d < v->rank; d++) shape[d] = (int32_t)v->dims[d];
-  int idx = nq_graph_add_tensor(cx->g, name, NQ_BOOL, v->rank, shape, err);
+  int64_t ld[NQ_MAX_RANK];
+  for (int d = 0; d < rank; d++) ld[d] = d < rank - v->rank ? 1 : v->dims[d - (rank - v->rank)];
+  for (int d = 0; d < rank; d++) shape[d] = (int32_t)ld[d];
+  if (lay == OX_NHWC) shape[1] = (int32_t)ld[2], shape[2] = (int32_t)ld[3], shape[3] = (int32_t)ld[1];
+  int idx = nq_graph_add_tensor(cx->g, name, NQ_BOOL, rank, shape, err);
   if (idx < 0) return err->code;
   uint8_t *b = malloc(v->c.n ? v->c.n : 1);
   if (!b) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
-  for (size_t k = 0; k < v->c.n; k++) b[k] = ox_const_get(&v->c, k) != 0;
+  for (size_t k = 0; k < v->c.n; k++) {
+    size_t src = k;
+    if (lay == OX_NHWC) { /* k walks [N, H, W, C]; src is the [N, C, H, W] element */
+      size_t c = k % (size_t)ld[1], w = k / (size_t)ld[1] % (size_t)ld[3];
+      size_t h = k / ((size_t)ld[1] * (size_t)ld[3]) % (size_t)ld[2], b4 = k / ((size_t)ld[1] * ld[3] * ld[2]);
+      src = ((b4 * (size_t)ld[1] + c) * (size_t)ld[2] + h) * (size_t)ld[3] + w;
+    }
+    b[k] = ox_const_get(&v->c, src) != 0;
+  }
   nq_status s = nq_tensor_copy_data(cx->g, idx, b, v->c.n, err);
   free(b);
   *t = idx;
@@ -110,10 +124,14 @@ nq_status ox_op_where(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
       return ox_set_const(cx, n, 0, &c, err);
     }
   }
+  /* NHWC when a value operand is an NHWC activation of rank 4 and the
+   * output is rank 4 (a mask over a feature map): no transposes. */
+  ox_layout lay = rank == 4 && (ox_is_nhwc4(v[1]) || ox_is_nhwc4(v[2])) && v[0]->rank <= 4 ? OX_NHWC : OX_LOGICAL;
+  if (lay == OX_NHWC && !v[0]->is_const && !ox_is_nhwc4(v[0])) lay = OX_LOGICAL;
   int in[3];
   static const char *const suffix[3] = {"cond", "x", "y"};
   for (int k = 0; k < 3; k++) {
-    NQ_TRY(logical_tensor(cx, n, v[k], k == 0, suffix[k], &in[k], err));
+    NQ_TRY(place_tensor(cx, n, v[k], k == 0, lay, suffix[k], &in[k], err));
     for (int j = 0; j < 3; j++) v[j] = ox_find(cx, n->input[j]);
   }
   nq_dtype tx = cx->g->tensors[in[1]].type, ty = cx->g->tensors[in[2]].type;
@@ -124,7 +142,7 @@ nq_status ox_op_where(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   int t;
   NQ_TRY(ox_emit(cx, NQ_OP_SELECT_V2, n->output[0], 3, in, &p, &t, err));
   cx->g->tensors[t].type = tx;
-  return ox_set_act(cx, n->output[0], t, OX_LOGICAL, err);
+  return ox_set_act(cx, n->output[0], t, lay, err);
 }
 
 /* Mod: fmod 0 (the default, integers) is the divisor's sign: FLOOR_MOD.
