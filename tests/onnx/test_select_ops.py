@@ -20,7 +20,9 @@ Checks:
      LiteRT.js runs them bit-identically to our int8 executor;
   4. refusals name the node and the reason: floor at int8 ("FLOOR has no
      int8 form", exit 3) but converts with --allow-float-fallback; Mod with
-     fmod=1 (exit 3, "fmod=1").
+     fmod=1 (exit 3, "fmod=1"); hostile graphs (exit 1): an If without its
+     else_branch, a branch whose output no node produces, a Where whose
+     operands do not broadcast.
 Exit: 0 pass, 1 failure, 77 skip (python3-onnx, node or LiteRT.js missing).
 """
 import json
@@ -102,6 +104,24 @@ def build(tmp):
              helper.make_node("Mod", ["a", "three"], ["y"], name="mod", fmod=1)]
     paths["mod_fmod"] = os.path.join(tmp, "mod_fmod.onnx")
     model(paths["mod_fmod"], nodes, inits)
+
+    # Hostile: no else_branch; a then_branch output nobody writes; Where over
+    # [1, 4, 8, 8] and [1, 3, 8, 8].
+    then_g = helper.make_graph([helper.make_node("Relu", ["c"], ["t"], name="then_relu")], "then", [],
+                               [helper.make_tensor_value_info("t", TensorProto.FLOAT, None)])
+    lost_g = helper.make_graph([helper.make_node("Relu", ["c"], ["t"], name="then_relu")], "then", [],
+                               [helper.make_tensor_value_info("nowhere", TensorProto.FLOAT, None)])
+    for name, cond, branch in (("if_no_else", False, then_g), ("if_lost_output", True, lost_g)):
+        inits = []
+        nodes = [conv("cc", 3, 4, "x", "c", inits), const("cond", np.array(cond)),
+                 helper.make_node("If", ["cond"], ["y"], name="if", then_branch=branch)]
+        paths[name] = os.path.join(tmp, name + ".onnx")
+        model(paths[name], nodes, inits)
+    inits = []
+    nodes = [conv("ca", 3, 4, "x", "a", inits), const("mask", mask), const("other", np.zeros((1, 3, 8, 8), np.float32)),
+             helper.make_node("Where", ["mask", "a", "other"], ["y"], name="where")]
+    paths["where_bad"] = os.path.join(tmp, "where_bad.onnx")
+    model(paths["where_bad"], nodes, inits)
     return paths
 
 
@@ -179,6 +199,13 @@ def test():
         p = oracles.cli("inspect", paths["mod_fmod"])
         c.check(p.returncode == 3 and "fmod=1" in p.stderr and "'mod'" in p.stderr,
                 "mod fmod=1: refusal expected (exit 3, naming the node), got %d: %s" % (p.returncode, p.stderr.strip()))
+        for name, words in (("if_no_else", "no graph attribute 'else_branch'"),
+                            ("if_lost_output", "output 'nowhere' is not produced"),
+                            ("where_bad", "do not broadcast")):
+            p = oracles.cli("inspect", paths[name])
+            c.check(p.returncode == 1 and words in p.stderr and "node '" in p.stderr,
+                    "%s: refusal with '%s' expected (exit 1), got %d: %s" % (name, words, p.returncode,
+                                                                             p.stderr.strip()))
     c.finish()
 
 
