@@ -5,6 +5,9 @@ Models built here with python3-onnx (seeded weights), x [1, 3, 8, 8]:
   where:    a = Conv(x), b = Conv(x), y = Conv(Where(mask, a, b)) with a
             constant bool mask [1, 1, 8, 8] (a mask over a feature map);
   where_0:  y = Conv(Where(mask, Relu(Conv(x)), 0)) (masked_fill with 0);
+  where_softmax: y = Softmax(Where(causal mask, Conv(x), -1e9)) over the
+            last axis (attention's masked softmax: the -1e9 fill must not
+            enter the int8 range of the scores);
   if_then / if_else: c = Conv(x); If(constant cond) then Relu(c) else
             Sigmoid(Conv(c)) (the else branch has its own initializer);
   floor:    y = Floor(Conv(x) * 4);
@@ -15,7 +18,7 @@ Checks:
   2. the float graphs: Where is one SELECT_V2 and no TRANSPOSE but the
      model's NCHW input/output ones (the mask is placed in NHWC order); an
      If leaves no trace but the taken branch's ops;
-  3. int8: where, where_0, if_then and if_else convert fully int8 (SELECT_V2
+  3. int8: where, where_0, where_softmax, if_then and if_else convert fully int8 (SELECT_V2
      int8 with one scale on both values and the output), SQNR >= 25 dB, and
      LiteRT.js runs them bit-identically to our int8 executor;
   4. refusals name the node and the reason: floor at int8 ("FLOOR has no
@@ -78,6 +81,14 @@ def build(tmp):
              helper.make_node("Where", ["mask", "r", "zero"], ["w"], name="where"), conv("cy", 4, 4, "w", "y", inits)]
     paths["where_0"] = os.path.join(tmp, "where_0.onnx")
     model(paths["where_0"], nodes, inits)
+
+    inits = []
+    causal = np.tril(np.ones((8, 8), bool))[None, None]
+    nodes = [conv("ca", 3, 4, "x", "a", inits), const("causal", causal), const("fill", np.array(-1e9, np.float32)),
+             helper.make_node("Where", ["causal", "a", "fill"], ["w"], name="where"),
+             helper.make_node("Softmax", ["w"], ["y"], name="softmax", axis=-1)]
+    paths["where_softmax"] = os.path.join(tmp, "where_softmax.onnx")
+    model(paths["where_softmax"], nodes, inits)
 
     for taken in ("then", "else"):
         inits = []
@@ -173,7 +184,7 @@ def test():
         np.save(calib, xs[:N_CALIB, 0])
         np.save(evald, xs[N_CALIB:, 0])
         np.save(x0, xs[0])
-        for name in ("where", "where_0", "if_then", "if_else", "floor"):
+        for name in ("where", "where_0", "where_softmax", "if_then", "if_else", "floor"):
             check_float(c, name, paths[name], x0)
         for name in ("where", "where_0"):
             ops = ops_of(paths[name])
@@ -184,7 +195,7 @@ def test():
                 "if_then: not the then branch (its Relu fuses into the conv): %s" % then_ops)
         c.check("LOGISTIC" in else_ops and "RELU" not in else_ops and else_ops.get("CONV_2D") == 2,
                 "if_else: not the else branch: %s" % else_ops)
-        for name in ("where", "where_0", "if_then", "if_else"):
+        for name in ("where", "where_0", "where_softmax", "if_then", "if_else"):
             check_int8(c, tmp, name, paths[name], calib, evald, xs[:N_CALIB, 0])
 
         out = os.path.join(tmp, "floor.int8.tflite")
