@@ -1,5 +1,6 @@
 /* The integer kernel table (see int8.h); entry points in int8_kernels.h. */
 #include "exec/int8/int8.h"
+#include "exec/float/ref.h"
 #include "exec/int8/int8_kernels.h"
 
 #define K(name) {nq_i8_##name##_run, NULL, NULL, NULL}
@@ -31,6 +32,9 @@ const nq_kernel nq_int8_kernels[NQ_OP_COUNT] = {
     [NQ_OP_REDUCE_MIN] = KSP(reduce),
     [NQ_OP_TILE] = K(tile),
     [NQ_OP_BATCH_MATMUL] = KP(batch_matmul),
+    /* Byte-generic copies, shared with the float table (select_ref.c); its
+     * prepare checks one type and one quantization for x, y and out. */
+    [NQ_OP_SELECT_V2] = {nq_ref_select, NULL, nq_ref_prep_move, NULL},
     [NQ_OP_HARD_SWISH] = KP(hardswish),
     [NQ_OP_RELU] = KP(relu),
     [NQ_OP_RELU6] = KP(relu),
