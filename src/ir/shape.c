@@ -793,6 +793,20 @@ static nq_status sh_batch_matmul(sctx *c) {
 
 static nq_status sh_prelu(sctx *c) { return sh_binary(c); }
 
+/* SELECT_V2: condition, x and y broadcast together (numpy rules). */
+static nq_status sh_select(sctx *c) {
+  const nq_tensor *cond = NULL, *x = NULL, *y = NULL;
+  NQ_TRY(need_io(c, 3, 1));
+  NQ_TRY(input(c, 0, &cond));
+  NQ_TRY(input(c, 1, &x));
+  NQ_TRY(input(c, 2, &y));
+  out_shape xy;
+  NQ_TRY(broadcast(c, x, y, &xy));
+  nq_tensor both = {.rank = xy.rank};
+  for (int d = 0; d < xy.rank; d++) both.shape[d] = xy.d[d];
+  return broadcast(c, cond, &both, &c->out[0]);
+}
+
 /* ops.def column SHAPE, in enum order. */
 static const shape_fn shape_table[] = {
 #define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) shape,

@@ -461,7 +461,13 @@ static nq_status emit_fallback(qstate *s, int i, nq_error *err) {
   const nq_graph *f = s->f;
   const nq_node *n = &f->nodes[i];
   char nb[160];
-  if (!s->o->allow_float_fallback)
+  /* An op without an int8 form on integer data only (FLOOR_DIV on int32
+   * indices) is copied as it is: nothing to quantize, nothing to warn of. */
+  bool touches_float = false;
+  for (int k = 0; k < n->n_in; k++)
+    touches_float |= n->in[k] >= 0 && f->tensors[n->in[k]].type == NQ_FLOAT32;
+  for (int k = 0; k < n->n_out; k++) touches_float |= f->tensors[n->out[k]].type == NQ_FLOAT32;
+  if (!s->o->allow_float_fallback && touches_float)
     return nq_fail(err, NQ_ERR_UNSUPPORTED,
                    "%s%s%s: %s has no int8 form in TFLite, so the model cannot be fully int8 "
                    "(--allow-float-fallback keeps it in float, off the NPU)",
@@ -514,7 +520,7 @@ static nq_status emit_fallback(qstate *s, int i, nq_error *err) {
   if (st == NQ_OK && id < 0) st = err->code;
   /* Numbered as in the int8 model (the NPU report's and inspect's numbers),
    * not the float graph's: DEQUANTIZE nodes come before it. */
-  if (st == NQ_OK)
+  if (st == NQ_OK && touches_float)
     warnf(s, "%s stays float32 (no int8 form): it will run on the CPU, not the NPU",
           nq_node_label(s->q, id, nb, sizeof nb));
   for (int k = 0; k < n->n_out && st == NQ_OK; k++) {

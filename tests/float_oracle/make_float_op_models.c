@@ -575,6 +575,61 @@ static void typed_models(void) {
   }
 }
 
+static int const_of(mb *b, nq_dtype type, int rank, const int32_t *shape, const void *v, size_t bytes) {
+  nq_error err;
+  char name[24];
+  snprintf(name, sizeof name, "k%d", b->g->n_tensors);
+  int t = nq_graph_add_tensor(b->g, name, type, rank, shape, &err);
+  nq_tensor_copy_data(b->g, t, v, bytes, &err);
+  return t;
+}
+
+/* FLOOR, FLOOR_DIV, FLOOR_MOD (float32 and int32, divisors of both signs)
+ * and SELECT_V2 with a bool condition broadcast against both values. */
+static void floor_select_models(void) {
+  int32_t s[3] = {2, 1, 4}, sd[2] = {3, 1}, s1[1] = {1};
+  const float div_f[3] = {0.7f, -1.3f, 2.1f}, four = 4.0f, ten = 10.0f;
+  const int32_t div_i[3] = {3, -4, 7};
+  {
+    mb b;
+    mb_init(&b);
+    nq_op_params p = P();
+    int in[2] = {input(&b, 3, s), const_of(&b, NQ_FLOAT32, 1, s1, &four, 4)};
+    int x = node(&b, NQ_OP_MUL, 2, in, 1, &p);
+    node1(&b, NQ_OP_FLOOR, x, &p);
+    save(&b, "floor");
+  }
+  for (int k = 0; k < 4; k++) {
+    const bool is_int = k >= 2;
+    const nq_op op = k % 2 ? NQ_OP_FLOOR_MOD : NQ_OP_FLOOR_DIV;
+    mb b;
+    mb_init(&b);
+    nq_op_params p = P();
+    int in[2] = {input(&b, 3, s), const_of(&b, NQ_FLOAT32, 1, s1, is_int ? &ten : &four, 4)};
+    int x = node(&b, NQ_OP_MUL, 2, in, 1, &p); /* x in [-4, 4] or [-10, 10] */
+    if (is_int) {
+      p.out_type = NQ_INT32;
+      x = node_t(&b, NQ_OP_CAST, 1, &x, 1, NQ_INT32, &p);
+      p = P();
+    }
+    in[0] = x;
+    in[1] = is_int ? const_of(&b, NQ_INT32, 2, sd, div_i, sizeof div_i) : const_of(&b, NQ_FLOAT32, 2, sd, div_f, sizeof div_f);
+    node_t(&b, op, 2, in, 1, is_int ? NQ_INT32 : NQ_FLOAT32, &p);
+    static const char *const names[4] = {"floor_div_bcast", "floor_mod_bcast", "floor_div_int32", "floor_mod_int32"};
+    save(&b, names[k]);
+  }
+  {
+    mb b;
+    mb_init(&b);
+    nq_op_params p = P();
+    int32_t sx[3] = {2, 3, 4}, sc[2] = {1, 4};
+    const uint8_t cond[4] = {1, 0, 0, 1};
+    int in[3] = {const_of(&b, NQ_BOOL, 2, sc, cond, sizeof cond), input(&b, 3, sx), input(&b, 2, sd)};
+    node(&b, NQ_OP_SELECT_V2, 3, in, 1, &p);
+    save(&b, "select_v2_bcast");
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: make_float_op_models OUTDIR\n");
@@ -587,5 +642,6 @@ int main(int argc, char **argv) {
   reduce_models();
   movement_models();
   typed_models();
+  floor_select_models();
   return g_failures ? 1 : 0;
 }

@@ -47,6 +47,18 @@ static void copy_ops(builder *b, const char *dir) {
   y = mb_act(b, NQ_INT8, 0.05f, -6);
   mb_node(b, NQ_OP_PADV2, 3, IN(x, pads, val), 1, IN(y), &p);
   mb_finish(b, dir, "padv2", 1, IN(y));
+
+  /* SELECT_V2: a bool condition [1, 6] broadcast over x [2, 3, 6] and y [3, 1]
+   * (one scale for x, y and the output, as TFLite copies raw values). */
+  p = nq_op_params_default();
+  mb_start(b);
+  int cond = mb_tensor(b, NQ_BOOL, 2, SH(1, 6), 0, NULL, NULL, 0);
+  mb_set_data(b, cond, (uint8_t[]){1, 0, 0, 1, 1, 0}, 6);
+  x = mb_input(b, NQ_INT8, 3, SH(2, 3, 6), 0.05f, -6);
+  int x2 = mb_input(b, NQ_INT8, 2, SH(3, 1), 0.05f, -6);
+  y = mb_act(b, NQ_INT8, 0.05f, -6);
+  mb_node(b, NQ_OP_SELECT_V2, 3, IN(cond, x, x2), 1, IN(y), &p);
+  mb_finish(b, dir, "select_v2", 1, IN(y));
 }
 
 /* A small CNN: CONV(RELU6) -> DEPTHWISE(RELU) -> ADD (residual) -> AVERAGE_POOL

@@ -145,7 +145,6 @@ static void build(text *t) {
     list_names(t, &fe[f], NQ_OP_COUNT);
     put(t, " |\n");
   }
-  put(t, "\nTensorFlow `FloorDiv` is accepted only between constants (it is folded).\n");
 }
 
 int main(int argc, char **argv) {

@@ -112,6 +112,7 @@ static void data_inputs(const nq_kernel_args *a, int *first, int *last) {
     case NQ_OP_PACK: *last = a->n_in - 1; break;
     case NQ_OP_SPLIT: *first = *last = 1; break;
     case NQ_OP_PADV2: *last = a->n_in > 2 ? 2 : 0; break; /* input 1 (paddings) is skipped */
+    case NQ_OP_SELECT_V2: *first = 1, *last = 2; break;     /* input 0 is the bool condition */
     default: break;
   }
 }
@@ -125,6 +126,8 @@ nq_status nq_ref_prep_move(const nq_kernel_args *a, void **prepared, nq_error *e
   const nq_quant *q = a->out[0].q;
   size_t es = nq_dtype_size(t);
   if (es == 0) return nq_ref_type_fail(a, err, "known element types");
+  if (a->node->op == NQ_OP_SELECT_V2 && (a->n_in != 3 || a->in[0].type != NQ_BOOL))
+    return nq_ref_type_fail(a, err, "a bool condition and two values");
   for (int i = first; i <= last; i++) {
     if (a->node->op == NQ_OP_PADV2 && (i == 1 || !a->in[i].data)) continue; /* paddings; optional value */
     if (a->in[i].type != t) return nq_ref_type_fail(a, err, "inputs and outputs of one type");
@@ -167,7 +170,8 @@ nq_status nq_ref_prep_num(const nq_kernel_args *a, void **prepared, nq_error *er
   *prepared = NULL;
   nq_op op = a->node->op;
   bool int_ok = op == NQ_OP_ADD || op == NQ_OP_SUB || op == NQ_OP_MUL || op == NQ_OP_MAXIMUM ||
-                op == NQ_OP_MINIMUM || op == NQ_OP_ABS || op == NQ_OP_NEG;
+                op == NQ_OP_MINIMUM || op == NQ_OP_ABS || op == NQ_OP_NEG || op == NQ_OP_FLOOR_DIV ||
+                op == NQ_OP_FLOOR_MOD;
   if (int_ok && a->n_out > 0 && a->out[0].type == NQ_INT32) {
     for (int i = 0; i < a->n_in; i++)
       if (a->in[i].data && a->in[i].type != NQ_INT32) return nq_ref_type_fail(a, err, "all float32 or all int32");

@@ -62,6 +62,7 @@ nq_status nq_ref_prep_transpose_conv(const nq_kernel_args *a, void **prepared, n
 NQ_REF_DECL(nq_ref_fully_connected);
 NQ_REF_DECL(nq_ref_average_pool);
 NQ_REF_DECL(nq_ref_max_pool);
+NQ_REF_DECL(nq_ref_select); /* SELECT_V2, byte-generic (float, int32, int8 data) */
 NQ_REF_DECL(nq_ref_binary);  /* ADD SUB MUL DIV MAXIMUM MINIMUM POW SQUARED_DIFFERENCE PRELU */
 NQ_REF_DECL(nq_ref_unary);   /* ABS NEG EXP LOG SQRT RSQRT SQUARE */
 NQ_REF_DECL(nq_ref_activation); /* RELU RELU6 RELU_N1_TO_1 LOGISTIC TANH ELU HARD_SWISH LEAKY_RELU GELU ERF */

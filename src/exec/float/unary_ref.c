@@ -1,6 +1,6 @@
 /*
  * Element-wise unary math, float32 reference: ABS NEG EXP LOG SQRT RSQRT
- * SQUARE (ABS and NEG also on int32). Any shape; out[i] = f(in[i]).
+ * SQUARE FLOOR (ABS and NEG also on int32). Any shape; out[i] = f(in[i]).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -31,6 +31,7 @@ nq_status nq_ref_unary(const nq_kernel_args *a, nq_error *err) {
       case NQ_OP_SQRT: y = sqrtf(x); break;
       case NQ_OP_RSQRT: y = 1.0f / sqrtf(x); break;
       case NQ_OP_SQUARE: y = x * x; break;
+      case NQ_OP_FLOOR: y = floorf(x); break;
       default: return nq_ref_fail(a, err, NQ_ERR_INTERNAL, "not a unary op");
     }
     out[i] = y;

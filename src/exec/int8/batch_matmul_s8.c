@@ -6,6 +6,10 @@
  * L is [..., M, K] ([..., K, M] with adj_x), R is [..., K, N] ([..., N, K]
  * with adj_y); leading batch dims broadcast numpy-style. Both operands may
  * be activations, so everything is read at run time.
+ * Always TFLite's double rounding, also in single-rounding mode: XNNPACK does
+ * not take int8 BATCH_MATMUL (constant or activation RHS), so LiteRT runs
+ * TFLite's own kernel (LiteRT.js: single rounding differed in 21-32 of 6144
+ * outputs by a step, double rounding in none; test_transformer_block).
  * Accumulator bound: K terms of at most 255 * 255; K < 33025 is checked so
  * the int32 sum cannot overflow.
  */
@@ -87,7 +91,7 @@ nq_status nq_i8_batch_matmul_run(const nq_kernel_args *a, nq_error *err) {
           const size_t ri = rb + (size_t)(ay ? j * K + k : k * N + j);
           acc += (nq_i8_ld(L->data, L->type, li) - p->zl) * (nq_i8_ld(R->data, R->type, ri) - p->zr);
         }
-        int32_t v = nq_sat_i32((int64_t)nq_mbqm(acc, p->m, a->single_rounding) + p->zo);
+        int32_t v = nq_sat_i32((int64_t)nq_mbqm(acc, p->m, false) + p->zo);
         nq_i8_st(out->data, out->type, o, nq_clamp_i32(v, qmin, qmax));
       }
   }

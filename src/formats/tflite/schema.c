@@ -231,6 +231,7 @@ enum {
   BO_Pow = 56, BO_Pack = 59, BO_Unpack = 64, BO_Square = 66, BO_ResizeNearestNeighbor = 74,
   BO_LeakyRelu = 75, BO_SquaredDifference = 76, BO_MirrorPad = 77, BO_Abs = 78, BO_SplitV = 79,
   BO_Quantize = 89, BO_HardSwish = 91, BO_DepthToSpace = 94, BO_BatchMatMul = 101, BO_Gelu = 116,
+  BO_FloorDiv = 65, BO_FloorMod = 72, BO_SelectV2 = 98,
 };
 
 #define NO_OPTIONS {0, NULL, 0, NULL, 0, 0}

@@ -252,6 +252,14 @@ nq_status ox_conv_weights(ox_ctx *cx, const Onnx__NodeProto *n, const ox_value *
 nq_status ox_window_input(ox_ctx *cx, const Onnx__NodeProto *n, ox_value **x, nq_error *err);
 /* ConvTranspose (onnx_ops_convt.c). */
 nq_status ox_op_conv_transpose(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);
+/* onnx_ops_select.c: Where, Mod, If (constant condition). */
+nq_status ox_op_where(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);
+nq_status ox_op_mod(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);
+nq_status ox_op_if(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);
+/* onnx_load.c: translate a subgraph's initializers and nodes in place (the
+ * taken branch of an If); names it reads from the outer graph resolve as
+ * usual. Restores cx->graph / node_index afterwards. */
+nq_status ox_translate_branch(ox_ctx *cx, const Onnx__GraphProto *b, nq_error *err);
 
 /* Op translators, each returning NQ_ERR_UNSUPPORTED via ox_unsupported
  * when it does not handle the op. */

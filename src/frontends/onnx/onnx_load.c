@@ -252,6 +252,35 @@ static nq_status translate_node(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *
   return e->fn(cx, n, err);
 }
 
+nq_status ox_translate_branch(ox_ctx *cx, const Onnx__GraphProto *b, nq_error *err) {
+  const Onnx__GraphProto *outer = cx->graph;
+  const size_t outer_index = cx->node_index;
+  nq_status s = NQ_OK;
+  for (size_t k = 0; s == NQ_OK && k < b->n_initializer; k++) {
+    const Onnx__TensorProto *t = b->initializer[k];
+    char what[600];
+    snprintf(what, sizeof what, "%s: branch initializer '%.500s'", cx->path, t->name);
+    ox_const c;
+    s = ox_tensor_decode(t, cx->dir, what, &c, err);
+    if (s != NQ_OK) break;
+    Onnx__NodeProto fake = ONNX__NODE_PROTO__INIT;
+    char *outs[1] = {t->name};
+    fake.n_output = 1;
+    fake.output = outs;
+    s = ox_find(cx, t->name) ? (ox_const_free(&c), nq_fail(err, NQ_ERR_FORMAT, "%s: branch initializer '%s' "
+                                                           "shadows an outer value", cx->path, t->name))
+                             : ox_set_const(cx, &fake, 0, &c, err);
+  }
+  cx->graph = b;
+  for (size_t k = 0; s == NQ_OK && k < b->n_node; k++) {
+    cx->node_index = k;
+    s = translate_node(cx, b->node[k], err);
+  }
+  cx->graph = outer;
+  cx->node_index = outer_index;
+  return s;
+}
+
 static nq_status translate(ox_ctx *cx, const Onnx__ModelProto *m, nq_error *err) {
   const Onnx__GraphProto *gp = m->graph;
   /* Opset of the default domain. */

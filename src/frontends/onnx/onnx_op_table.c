@@ -33,6 +33,7 @@ static const ox_op_entry ox_ops[] = {
     {"Erf", ox_op_unary, NQ_OP_ERF, NQ_OP_COUNT},
     {"Exp", ox_op_unary, NQ_OP_EXP, NQ_OP_COUNT},
     {"Flatten", ox_op_flatten, NQ_OP_RESHAPE, NQ_OP_COUNT},
+    {"Floor", ox_op_unary, NQ_OP_FLOOR, NQ_OP_COUNT},
     {"Gather", ox_op_gather, NQ_OP_GATHER, NQ_OP_COUNT},
     {"Gemm", ox_op_gemm, NQ_OP_FULLY_CONNECTED, NQ_OP_COUNT},
     {"GlobalAveragePool", ox_op_global_pool, NQ_OP_MEAN, NQ_OP_COUNT},
@@ -40,6 +41,7 @@ static const ox_op_entry ox_ops[] = {
     {"HardSigmoid", ox_op_hardsigmoid, NQ_OP_COUNT, NQ_OP_COUNT},
     {"HardSwish", ox_op_unary, NQ_OP_HARD_SWISH, NQ_OP_COUNT},
     {"Identity", ox_op_identity, NQ_OP_COUNT, NQ_OP_COUNT},
+    {"If", ox_op_if, NQ_OP_COUNT, NQ_OP_COUNT},
     {"LayerNormalization", ox_op_layernorm, NQ_OP_COUNT, NQ_OP_COUNT},
     {"LeakyRelu", ox_op_leaky, NQ_OP_LEAKY_RELU, NQ_OP_COUNT},
     {"Log", ox_op_unary, NQ_OP_LOG, NQ_OP_COUNT},
@@ -48,6 +50,7 @@ static const ox_op_entry ox_ops[] = {
     {"Max", ox_op_binary, NQ_OP_MAXIMUM, NQ_OP_COUNT},
     {"MaxPool", ox_op_pool, NQ_OP_MAX_POOL_2D, NQ_OP_COUNT},
     {"Min", ox_op_binary, NQ_OP_MINIMUM, NQ_OP_COUNT},
+    {"Mod", ox_op_mod, NQ_OP_FLOOR_MOD, NQ_OP_COUNT},
     {"Mul", ox_op_binary, NQ_OP_MUL, NQ_OP_COUNT},
     {"Neg", ox_op_unary, NQ_OP_NEG, NQ_OP_COUNT},
     {"PRelu", ox_op_prelu, NQ_OP_PRELU, NQ_OP_COUNT},
@@ -72,6 +75,7 @@ static const ox_op_entry ox_ops[] = {
     {"Transpose", ox_op_transpose, NQ_OP_TRANSPOSE, NQ_OP_COUNT},
     {"Unsqueeze", ox_op_squeeze_unsqueeze, NQ_OP_RESHAPE, NQ_OP_COUNT},
     {"Upsample", ox_op_resize, NQ_OP_RESIZE_NEAREST_NEIGHBOR, NQ_OP_RESIZE_BILINEAR},
+    {"Where", ox_op_where, NQ_OP_SELECT_V2, NQ_OP_COUNT},
 };
 
 const ox_op_entry *ox_op_table(size_t *n) {

@@ -11,7 +11,12 @@
 #include "core/status.h"
 #include "frontends/onnx/onnx_internal.h"
 
-static nq_status check_node(const char *path, size_t k, const Onnx__NodeProto *n, nq_error *err) {
+static nq_status check_graph(const char *path, const Onnx__GraphProto *g, int depth, nq_error *err);
+
+/* Subgraphs (If branches) nest at most this deep. */
+#define OX_MAX_GRAPH_DEPTH 8
+
+static nq_status check_node(const char *path, size_t k, const Onnx__NodeProto *n, int depth, nq_error *err) {
   const char *name = n->name && n->name[0] ? n->name : "(unnamed)";
   if (!n->op_type || !n->op_type[0])
     return nq_fail(err, NQ_ERR_FORMAT, "%s: node %zu '%s' has no op_type", path, k, name);
@@ -26,6 +31,12 @@ static nq_status check_node(const char *path, size_t k, const Onnx__NodeProto *n
     if (!at->name)
       return nq_fail(err, NQ_ERR_FORMAT, "%s: node '%s' (%s): attribute %zu has no name", path, name, n->op_type,
                      a);
+    if (at->g) {
+      if (depth >= OX_MAX_GRAPH_DEPTH)
+        return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: node '%s' (%s): subgraphs nested deeper than %d", path, name,
+                       n->op_type, OX_MAX_GRAPH_DEPTH);
+      NQ_TRY(check_graph(path, at->g, depth + 1, err));
+    }
   }
   return NQ_OK;
 }
@@ -50,10 +61,20 @@ nq_status ox_model_read_memory(const uint8_t *data, size_t size, const char *pat
     return nq_fail(err, NQ_ERR_FORMAT,
                    "%s: not a valid ONNX protobuf (ModelProto could not be decoded: truncated, corrupt, "
                    "or not ONNX)", path);
+  nq_status s = m->graph ? check_graph(path, m->graph, 0, err)
+                         : nq_fail(err, NQ_ERR_FORMAT, "%s: ONNX model has no graph", path);
+  if (s != NQ_OK) {
+    onnx__model_proto__free_unpacked(m, NULL);
+    return s;
+  }
+  *model = m;
+  return NQ_OK;
+}
+
+/* The main graph (depth 0) or a subgraph: counts bounded, names set. */
+static nq_status check_graph(const char *path, const Onnx__GraphProto *g, int depth, nq_error *err) {
   nq_status s = NQ_OK;
-  const Onnx__GraphProto *g = m->graph;
-  if (!g) s = nq_fail(err, NQ_ERR_FORMAT, "%s: ONNX model has no graph", path);
-  else if (g->n_node > OX_MAX_NODES)
+  if (g->n_node > OX_MAX_NODES)
     s = nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: graph has %zu nodes; at most %d supported", path, g->n_node,
                 OX_MAX_NODES);
   else if (g->n_initializer > OX_MAX_VALUES || g->n_input > NQ_MAX_NODE_IO || g->n_output > NQ_MAX_NODE_IO)
@@ -61,18 +82,13 @@ nq_status ox_model_read_memory(const uint8_t *data, size_t size, const char *pat
                 g->n_initializer, g->n_input, g->n_output);
   else if (g->n_output == 0)
     s = nq_fail(err, NQ_ERR_FORMAT, "%s: graph has no outputs", path);
-  for (size_t k = 0; s == NQ_OK && k < g->n_node; k++) s = check_node(path, k, g->node[k], err);
+  for (size_t k = 0; s == NQ_OK && k < g->n_node; k++) s = check_node(path, k, g->node[k], depth, err);
   if (s == NQ_OK) s = check_value_infos(path, "input", g->n_input, g->input, err);
   if (s == NQ_OK) s = check_value_infos(path, "output", g->n_output, g->output, err);
   for (size_t k = 0; s == NQ_OK && k < g->n_initializer; k++)
     if (!g->initializer[k]->name || !g->initializer[k]->name[0])
       s = nq_fail(err, NQ_ERR_FORMAT, "%s: initializer %zu has no name", path, k);
-  if (s != NQ_OK) {
-    onnx__model_proto__free_unpacked(m, NULL);
-    return s;
-  }
-  *model = m;
-  return NQ_OK;
+  return s;
 }
 
 void ox_model_free(Onnx__ModelProto *m) {

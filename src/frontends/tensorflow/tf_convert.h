@@ -131,5 +131,6 @@ nq_status tfo_clip(tf_cv *c, int ni, nq_error *err);
 nq_status tfo_reciprocal(tf_cv *c, int ni, nq_error *err);
 nq_status tfo_softplus(tf_cv *c, int ni, nq_error *err);
 nq_status tfo_selu(tf_cv *c, int ni, nq_error *err);
+nq_status tfo_select(tf_cv *c, int ni, nq_error *err);
 
 #endif

@@ -121,6 +121,7 @@ int tf_fold_binary(nq_graph *g, const char *name, int a, int b, char op, nq_erro
       case '*': z = x * y; break;
       case '/': z = is_int ? (y != 0 ? trunc(x / y) : 0) : x / y; break;
       case 'f': z = y != 0 ? floor(x / y) : 0; break;
+      case '%': z = y != 0 ? x - y * floor(x / y) : 0; break;
       case 'M': z = x > y ? x : y; break;
       case 'm': z = x < y ? x : y; break;
       default: break;

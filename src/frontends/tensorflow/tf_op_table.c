@@ -78,6 +78,7 @@ TR_PLAIN(clip)
 TR_PLAIN(reciprocal)
 TR_PLAIN(softplus)
 TR_PLAIN(selu)
+TR_PLAIN(select)
 TR_OP(unary)
 TR_OP(pool)
 TR_OP(resize)
@@ -87,8 +88,7 @@ TR_FLAG(concat_or_pack)
 TR_FLAG(split)
 
 /* (op, arg): tfo_binary and tfo_reduce take the constant-folding operator
- * character, tfo_direct the number of inputs. FloorDiv has no IR op: it
- * only folds. */
+ * character, tfo_direct the number of inputs. */
 static nq_status tr_binary(tf_cv *c, int ni, const tf_op_entry *e, nq_error *err) {
   return tfo_binary(c, ni, e->op, (char)e->arg, err);
 }
@@ -105,7 +105,7 @@ static nq_status tr_direct(tf_cv *c, int ni, const tf_op_entry *e, nq_error *err
  * others choose themselves (Pad with a non-zero constant gives PADV2)
  * and op names their main result, for docs/ops.md.
  * NQ_OP_COUNT: several ops (FusedBatchNorm, Softplus) or none (Identity,
- * Const); (nq_op)-1: FloorDiv, which only folds constants. */
+ * Const). */
 static const tf_op_entry tf_ops[] = {
     {"Abs", tr_direct, NQ_OP_ABS, 1},
     {"Add", tr_binary, NQ_OP_ADD, '+'},
@@ -135,7 +135,9 @@ static const tf_op_entry tf_ops[] = {
     {"Exp", tr_direct, NQ_OP_EXP, 1},
     {"ExpandDims", tr_expand_dims, NQ_OP_EXPAND_DIMS, 0},
     {"Fill", tr_fill, NQ_OP_COUNT, 0},
-    {"FloorDiv", tr_binary, (nq_op)-1, 'f'},
+    {"Floor", tr_unary, NQ_OP_FLOOR, 0},
+    {"FloorDiv", tr_binary, NQ_OP_FLOOR_DIV, 'f'},
+    {"FloorMod", tr_binary, NQ_OP_FLOOR_MOD, '%'},
     {"FusedBatchNorm", tr_batchnorm, NQ_OP_COUNT, 0},
     {"FusedBatchNormV2", tr_batchnorm, NQ_OP_COUNT, 0},
     {"FusedBatchNormV3", tr_batchnorm, NQ_OP_COUNT, 0},
@@ -175,6 +177,8 @@ static const tf_op_entry tf_ops[] = {
     {"ResizeBilinear", tr_resize, NQ_OP_RESIZE_BILINEAR, 0},
     {"ResizeNearestNeighbor", tr_resize, NQ_OP_RESIZE_NEAREST_NEIGHBOR, 0},
     {"Rsqrt", tr_direct, NQ_OP_RSQRT, 1},
+    {"Select", tr_select, NQ_OP_SELECT_V2, 0},
+    {"SelectV2", tr_select, NQ_OP_SELECT_V2, 0},
     {"Selu", tr_selu, NQ_OP_COUNT, 0},
     {"Shape", tr_shape_like, NQ_OP_COUNT, 0},
     {"Sigmoid", tr_unary, NQ_OP_LOGISTIC, 0},

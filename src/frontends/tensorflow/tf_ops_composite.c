@@ -1,6 +1,7 @@
 /*
  * TensorFlow ops without a TFLite op of their own, built from several IR
- * ops: ClipByValue, Reciprocal/Inv, Softplus and Selu. All are elementwise,
+ * ops: ClipByValue, Reciprocal/Inv, Softplus and Selu; and Select/SelectV2. All
+ * are elementwise,
  * so an NCHW value keeps its NHWC form through them.
  */
 #include <stdio.h>
@@ -114,4 +115,25 @@ nq_status tfo_selu(tf_cv *c, int ni, nq_error *err) {
   NQ_TRY(step(c, ni, NQ_OP_MUL, "/neg", m, k2, &ms, err));
   NQ_TRY(step(c, ni, NQ_OP_ADD, NULL, rs, ms, &out, err));
   return nhwc ? tfc_set_nhwc_vals(c, ni, 1, &out, err) : tfc_set_val(c, ni, out, err);
+}
+
+/* SelectV2(cond, x, y) = SELECT_V2 (numpy broadcasting). The older Select
+ * broadcasts a vector condition along the first axis instead; it is taken
+ * only where the two agree (a scalar condition or one of x's shape). */
+nq_status tfo_select(tf_cv *c, int ni, nq_error *err) {
+  const tf_node *n = &c->f->nodes[ni];
+  int in[3], out;
+  for (int i = 0; i < 3; i++) NQ_TRY(tfc_in(c, ni, i, &in[i], err));
+  const nq_tensor *cond = &c->g->tensors[in[0]], *x = &c->g->tensors[in[1]];
+  if (cond->type != NQ_BOOL) return tfc_fail(c, ni, NQ_ERR_FORMAT, err, "the condition (input 0) must be bool");
+  if (strcmp(n->op, "Select") == 0 && cond->rank != 0) {
+    bool same = cond->rank == x->rank;
+    for (int d = 0; same && d < x->rank; d++) same = cond->shape[d] == x->shape[d];
+    if (!same)
+      return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err,
+                      "Select with a condition of another shape than x (row selection): use SelectV2");
+  }
+  nq_op_params p = nq_op_params_default();
+  NQ_TRY(tfc_emit(c, ni, NQ_OP_SELECT_V2, n->name, x->type, 3, in, &p, &out, err));
+  return tfc_set_val(c, ni, out, err);
 }

@@ -255,6 +255,12 @@ static const char *op_display_name(int32_t code, const char *custom, char *buf, 
   return buf;
 }
 
+/* MediaPipe's custom op Convolution2DTransposeBias (segmentation nets): a
+ * TRANSPOSE_CONV with a bias, which TFLite's builtin takes as input 3. */
+static bool is_transpose_conv_bias(int32_t code, const char *custom) {
+  return code == NQ_TFL_BUILTIN_CUSTOM && custom && strcmp(custom, "Convolution2DTransposeBias") == 0;
+}
+
 /* Fail on the first op npuquant does not have, saying how many more there
  * are, before anything else is built: that is the error a user needs. */
 static nq_status check_ops_supported(reader *r) {
@@ -273,6 +279,7 @@ static nq_status check_ops_supported(reader *r) {
     NQ_TRY(nq_fb_u32(&r->fb, &op, NQ_TFL_OP_OPCODE_INDEX, 0, w, "opcode_index", &oci, r->err));
     NQ_TRY(read_opcode(r, oci, w, &code, &version, &custom));
     if (code != NQ_TFL_BUILTIN_CUSTOM && nq_op_from_tflite_code(code, &nop)) continue;
+    if (is_transpose_conv_bias(code, custom)) continue;
     if (bad++ == 0) {
       first = i;
       first_op = op;
@@ -379,6 +386,89 @@ static nq_status read_options(reader *r, nq_op nop, const nq_fb_table *op, const
   return NQ_OK;
 }
 
+/*
+ * Convolution2DTransposeBias(input, weights [O, H, W, I], bias [O]) becomes
+ * TRANSPOSE_CONV(output_shape, weights, input, bias). Its custom options are
+ * the raw bytes of TFLite's TfLiteTransposeConvParams: int32 padding (1 SAME,
+ * 2 VALID), stride_width, stride_height. MediaPipe's kernel sizes the output
+ * as stride * (in - 1) + filter - pad with pad = max(0, filter - (in - 1) %
+ * stride - 1) for SAME (0 for VALID) and pads pad / 2 before: what TFLite's
+ * TRANSPOSE_CONV computes for that output shape (total padding (in - 1) *
+ * stride + filter - out, half before), so the output shape is computed here
+ * and checked against the file's output tensor.
+ */
+static nq_status read_transpose_conv_bias(reader *r, const nq_fb_table *op, const char *lb, int version) {
+  nq_fb_vec vin, vout, vopt;
+  const char *w = "Convolution2DTransposeBias";
+  NQ_TRY(nq_fb_vector(&r->fb, op, NQ_TFL_OP_INPUTS, 4, w, "inputs", &vin, r->err));
+  NQ_TRY(nq_fb_vector(&r->fb, op, NQ_TFL_OP_OUTPUTS, 4, w, "outputs", &vout, r->err));
+  NQ_TRY(nq_fb_vector(&r->fb, op, NQ_TFL_OP_CUSTOM_OPTIONS, 1, w, "custom_options", &vopt, r->err));
+  if (vin.len != 3 || vout.len != 1)
+    return nq_fail(r->err, NQ_ERR_FORMAT, "%s: %s: %u inputs and %u outputs; input, weights, bias and one output "
+                   "expected", r->fb.name, lb, vin.len, vout.len);
+  if (vopt.len < 12)
+    return nq_fail(r->err, NQ_ERR_FORMAT, "%s: %s: %u bytes of custom options; padding, stride_width and "
+                   "stride_height (12 bytes) expected", r->fb.name, lb, vopt.len);
+  const uint8_t *o = r->fb.buf + vopt.data;
+  const int32_t pad = (int32_t)nq_fb_rd32(o), sw = (int32_t)nq_fb_rd32(o + 4), sh = (int32_t)nq_fb_rd32(o + 8);
+  if ((pad != 1 && pad != 2) || sw < 1 || sh < 1 || sw > 4096 || sh > 4096)
+    return nq_fail(r->err, NQ_ERR_FORMAT, "%s: %s: padding %d (1 SAME or 2 VALID) and strides %d x %d (1 to 4096) "
+                   "expected", r->fb.name, lb, (int)pad, (int)sh, (int)sw);
+  int *in = NULL, *out = NULL;
+  NQ_TRY(read_index_list(r, &vin, false, lb, "input", &in));
+  nq_status s = read_index_list(r, &vout, false, lb, "output", &out);
+  const nq_tensor *x = s == NQ_OK ? &r->g->tensors[in[0]] : NULL, *wt = s == NQ_OK ? &r->g->tensors[in[1]] : NULL;
+  if (s == NQ_OK && (x->rank != 4 || wt->rank != 4))
+    s = nq_fail(r->err, NQ_ERR_SHAPE, "%s: %s: input and weights of rank 4 expected (ranks %d, %d)", r->fb.name, lb,
+                x->rank, wt->rank);
+  int32_t shape[4] = {0};
+  if (s == NQ_OK) {
+    const int64_t in_hw[2] = {x->shape[1], x->shape[2]}, k_hw[2] = {wt->shape[1], wt->shape[2]},
+                  st[2] = {sh, sw};
+    shape[0] = x->shape[0];
+    shape[3] = wt->shape[0];
+    for (int d = 0; d < 2; d++) {
+      int64_t total = pad == 1 ? (k_hw[d] - (in_hw[d] - 1) % st[d] - 1) : 0;
+      if (total < 0) total = 0;
+      int64_t size = st[d] * (in_hw[d] - 1) + k_hw[d] - total;
+      if (in_hw[d] < 1 || size < 1 || size > INT32_MAX / 2) {
+        s = nq_fail(r->err, NQ_ERR_SHAPE, "%s: %s: output size %lld from input %lld, filter %lld, stride %lld",
+                    r->fb.name, lb, (long long)size, (long long)in_hw[d], (long long)k_hw[d], (long long)st[d]);
+        break;
+      }
+      shape[1 + d] = (int32_t)size;
+    }
+  }
+  const nq_tensor *y = s == NQ_OK ? &r->g->tensors[out[0]] : NULL;
+  if (s == NQ_OK && y->rank == 4 && y->shape[1] > 0 &&
+      (y->shape[0] != shape[0] || y->shape[1] != shape[1] || y->shape[2] != shape[2] || y->shape[3] != shape[3]))
+    s = nq_fail(r->err, NQ_ERR_SHAPE, "%s: %s: the output tensor is [%d, %d, %d, %d], the op computes [%d, %d, %d, %d]",
+                r->fb.name, lb, y->shape[0], y->shape[1], y->shape[2], y->shape[3], shape[0], shape[1], shape[2],
+                shape[3]);
+  int oshape = -1;
+  if (s == NQ_OK) {
+    char name[300];
+    snprintf(name, sizeof name, "%.280s/output_shape", y->name ? y->name : "transpose_conv_bias");
+    const int32_t one[1] = {4};
+    oshape = nq_graph_add_tensor(r->g, name, NQ_INT32, 1, one, r->err);
+    if (oshape < 0) s = r->err->code;
+    else s = nq_tensor_copy_data(r->g, oshape, shape, sizeof shape, r->err);
+  }
+  if (s == NQ_OK) {
+    nq_op_params p = nq_op_params_default();
+    p.padding = pad == 1 ? NQ_PAD_SAME : NQ_PAD_VALID;
+    p.stride_w = sw;
+    p.stride_h = sh;
+    const int ins[4] = {oshape, in[1], in[0], in[2]};
+    int ni = nq_graph_add_node(r->g, NQ_OP_TRANSPOSE_CONV, y->name, 4, ins, 1, out, &p, r->err);
+    if (ni < 0) s = nq_prefix(r->err, "%s: %s: ", r->fb.name, lb);
+    else r->g->nodes[ni].version = version;
+  }
+  free(in);
+  free(out);
+  return s;
+}
+
 static nq_status read_operator(reader *r, uint32_t i) {
   char w[64], opname[128], lb[256];
   snprintf(w, sizeof w, "subgraph 0 operator %u", i);
@@ -391,6 +481,10 @@ static nq_status read_operator(reader *r, uint32_t i) {
   NQ_TRY(nq_fb_vec_table(&r->fb, &r->operators, i, w, &op, r->err));
   NQ_TRY(nq_fb_u32(&r->fb, &op, NQ_TFL_OP_OPCODE_INDEX, 0, w, "opcode_index", &oci, r->err));
   NQ_TRY(read_opcode(r, oci, w, &code, &version, &custom));
+  if (is_transpose_conv_bias(code, custom)) {
+    node_label(r, i, &op, op_display_name(code, custom, opname, sizeof opname), lb, sizeof lb);
+    return read_transpose_conv_bias(r, &op, lb, 1);
+  }
   if (code == NQ_TFL_BUILTIN_CUSTOM || !nq_op_from_tflite_code(code, &nop))
     return nq_fail(r->err, NQ_ERR_INTERNAL, "%s: %s: unsupported op got past the check", r->fb.name, w);
   node_label(r, i, &op, op_display_name(code, custom, opname, sizeof opname), lb, sizeof lb);

@@ -297,6 +297,8 @@ static int v_cast(const nq_graph *g, const nq_node *n) {
   return 1;
 }
 
+/* FLOOR_DIV: float32 2, int32 1. */
+static int v_floor_div(const nq_graph *g, const nq_node *n) { return in_type(g, n, 0) == NQ_FLOAT32 ? 2 : 1; }
 static int v_gelu(const nq_graph *g, const nq_node *n) {
   int t = in_type(g, n, 0);
   return (t == NQ_INT8 || t == NQ_UINT8) ? 2 : 1;
