@@ -8,7 +8,9 @@
  * dilations 1-3, SAME/VALID, every clamp activation, batch > 1, grouped
  * convolutions (hand-off to the reference), FULLY_CONNECTED with batch 1
  * (the channel-split path), depthwise with depth multipliers 2-3, and the broadcasts of the table-driven binary
- * ops (equal shapes, scalar, inner channel vector, a general broadcast).
+ * ops (equal shapes, scalar, inner channel vector, a general broadcast), and
+ * the table-driven unary ops (HARD_SWISH, RELU family, LEAKY_RELU, ABS,
+ * LOGISTIC, TANH, ELU, GELU, EXP, LOG) with random parameters.
  * Registered twice: as is, and with NQ_FAST_PORTABLE=1 (portable GEMM).
  */
 #include <stdlib.h>
@@ -261,10 +263,54 @@ static void binary_cases(nq_rng *r, nq_threadpool *pool) {
   }
 }
 
+/* The table-driven unary ops: random per-tensor parameters, int8 and uint8
+ * (LOG: int8 only, as TFLite), LEAKY_RELU alphas of both signs, GELU exact
+ * and approximate; sizes from 1 to 3 x 256 elements so every byte occurs.
+ * A node the reference refuses at prepare is refused with its message. */
+static void unary_cases(nq_rng *r, nq_threadpool *pool) {
+  static const nq_op OPS[] = {NQ_OP_HARD_SWISH, NQ_OP_RELU, NQ_OP_RELU6, NQ_OP_RELU_N1_TO_1,
+                              NQ_OP_LEAKY_RELU, NQ_OP_ABS,  NQ_OP_LOGISTIC, NQ_OP_TANH,
+                              NQ_OP_ELU,        NQ_OP_GELU, NQ_OP_EXP,      NQ_OP_LOG};
+  const int n_ops = (int)(sizeof OPS / sizeof OPS[0]);
+  for (int it = 0; it < 6 * n_ops; it++) {
+    const nq_op op = OPS[it % n_ops];
+    const nq_dtype t = (it / n_ops) % 3 == 2 && op != NQ_OP_LOG ? NQ_UINT8 : NQ_INT8;
+    const int32_t shape[3] = {nq_rng_int(r, 1, 3), nq_rng_int(r, 1, 16), it % 2 ? 256 : nq_rng_int(r, 1, 37)};
+    qv in, out;
+    make(&in, r, t, 3, shape, 1, 0.005f, 0.1f);
+    make(&out, r, t, 3, shape, 1, 0.01f, 0.2f);
+    nq_op_params p = nq_op_params_default();
+    p.alpha = nq_rng_uniform(r, -0.5f, 0.5f);
+    p.approximate = it % 2;
+    char desc[160];
+    snprintf(desc, sizeof desc, "%s %s [%d, %d, %d] alpha %g", nq_op_name(op), t == NQ_UINT8 ? "uint8" : "int8",
+             (int)shape[0], (int)shape[1], (int)shape[2], (double)p.alpha);
+    compare(desc, op, &p, &in, 1, &out, pool);
+    unmake(&in);
+    unmake(&out);
+  }
+  /* HARD_SWISH whose output multiplier is >= 1: both refuse, same words. */
+  const int32_t shape[1] = {10};
+  qv in, out;
+  make(&in, r, NQ_INT8, 1, shape, 1, 1.0f, 1.0f);
+  make(&out, r, NQ_INT8, 1, shape, 1, 1e-4f, 1e-4f);
+  nq_op_params p = nq_op_params_default();
+  nq_error e_ref = {0}, e_fast = {0};
+  nq_status s_ref = run_with(nq_int8_kernels, NQ_OP_HARD_SWISH, &p, &in, 1, &out, 1, NULL, &e_ref);
+  nq_status s_fast = run_with(nq_int8_kernels_fast, NQ_OP_HARD_SWISH, &p, &in, 1, &out, 1, NULL, &e_fast);
+  CHECKF(s_ref != NQ_OK && s_fast == s_ref && strcmp(e_ref.msg, e_fast.msg) == 0,
+         "HARD_SWISH refused: reference '%s', fast '%s'", e_ref.msg, e_fast.msg);
+  unmake(&in);
+  unmake(&out);
+}
+
 /* Every op with a fast int8 kernel has a reference and is exercised here. */
 static void coverage(void) {
-  static const nq_op TESTED[] = {NQ_OP_CONV_2D, NQ_OP_DEPTHWISE_CONV_2D, NQ_OP_FULLY_CONNECTED, NQ_OP_ADD,
-                                 NQ_OP_SUB,     NQ_OP_MUL,               NQ_OP_MAXIMUM,         NQ_OP_MINIMUM};
+  static const nq_op TESTED[] = {
+      NQ_OP_CONV_2D,  NQ_OP_DEPTHWISE_CONV_2D, NQ_OP_FULLY_CONNECTED, NQ_OP_ADD,        NQ_OP_SUB,
+      NQ_OP_MUL,      NQ_OP_MAXIMUM,           NQ_OP_MINIMUM,         NQ_OP_HARD_SWISH, NQ_OP_RELU,
+      NQ_OP_RELU6,    NQ_OP_RELU_N1_TO_1,      NQ_OP_LEAKY_RELU,      NQ_OP_ABS,        NQ_OP_LOGISTIC,
+      NQ_OP_TANH,     NQ_OP_ELU,               NQ_OP_GELU,            NQ_OP_EXP,        NQ_OP_LOG};
   for (int op = 0; op < NQ_OP_COUNT; op++) {
     if (!nq_int8_kernels_fast[op].run) continue;
     CHECKF(nq_int8_kernels[op].run != NULL, "%s: fast int8 kernel without a reference", nq_op_name((nq_op)op));
@@ -282,6 +328,7 @@ int main(void) {
   dw_cases(&r, pool);
   fc_cases(&r, pool);
   binary_cases(&r, pool);
+  unary_cases(&r, pool);
   nq_threadpool_free(pool);
   printf("%d cases compared\n", cases_run);
   CHECKF(cases_run >= 100, "only %d cases ran", cases_run);
