@@ -28,4 +28,6 @@ const nq_kernel nq_int8_kernels_fast[NQ_OP_COUNT] = {
     [NQ_OP_GELU] = KU,
     [NQ_OP_EXP] = KU,
     [NQ_OP_LOG] = KU,
+    [NQ_OP_PAD] = {nq_i8_pad_fast_run, NULL, NULL, NULL},
+    [NQ_OP_PADV2] = {nq_i8_pad_fast_run, NULL, NULL, NULL},
 };

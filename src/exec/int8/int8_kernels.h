@@ -48,6 +48,7 @@ NQ_I8_DECLARE(concat)        /* CONCATENATION */
 NQ_I8_DECLARE(quantize)      /* QUANTIZE (8-bit -> 8-bit requantize) */
 NQ_I8_DECLARE(copy)          /* RESHAPE SQUEEZE EXPAND_DIMS */
 NQ_I8_DECLARE(pad)           /* PAD PADV2 */
+nq_status nq_i8_pad_fast_run(const nq_kernel_args *a, nq_error *err); /* the same, row copies */
 NQ_I8_DECLARE(mirror_pad)    /* MIRROR_PAD */
 NQ_I8_DECLARE(transpose)     /* TRANSPOSE */
 NQ_I8_DECLARE(slice)         /* SLICE */
