@@ -56,10 +56,12 @@ int main(void) {
   }
   CHECKF(sum > 0.0 && sum <= wall + 1e-6, "node times sum to %.6f ms, the runs took %.6f ms", sum, wall);
   CHECKF(nq_session_profile(s, 0, &err) == NQ_OK, "%s", err.msg);
-  CHECKF(nq_session_node_time(s, 0, &t, &err) == NQ_ERR_INVALID_ARG, "timings after profiling was switched off");
+  CHECKF(nq_session_node_time(s, 0, &t, &err) == NQ_ERR_INVALID_ARG,
+         "timings after profiling was switched off");
   CHECKF(nq_session_run(s, &err) == NQ_OK, "%s", err.msg);
-  CHECKF(nq_session_profile(s, 1, &err) == NQ_OK && nq_session_node_time(s, 0, &t, &err) == NQ_OK && t.runs == 0,
-         "profiling on again starts from zero: %ld runs", t.runs);
+  CHECKF(
+      nq_session_profile(s, 1, &err) == NQ_OK && nq_session_node_time(s, 0, &t, &err) == NQ_OK && t.runs == 0,
+      "profiling on again starts from zero: %ld runs", t.runs);
   CHECKF(nq_session_profile(NULL, 1, &err) == NQ_ERR_INVALID_ARG, "NULL session accepted");
   nq_session_free(s);
   nq_model_free(m);

@@ -127,7 +127,8 @@ nq_status cli_print_profile(FILE *f, const nq_model *m, const nq_session *s, int
     }
     qsort(rows, (size_t)n, sizeof *rows, by_ms_node);
     int shown = n < max_nodes ? n : max_nodes;
-    fprintf(f, "\n%6s %-20s %-9s %10s %7s %8s  %s\n", "node", "op", "kernel", "ms/run", "share", "GFLOP/s", "name");
+    fprintf(f, "\n%6s %-20s %-9s %10s %7s %8s  %s\n", "node", "op", "kernel", "ms/run", "share", "GFLOP/s",
+            "name");
     double rest = total;
     for (int k = 0; k < shown; k++) {
       const node_row *r = &rows[k];
