@@ -318,6 +318,20 @@ NQ_API nq_status nq_session_tensor(nq_session *s, int t, const void **data, size
  * nq_session_tensor on intermediates. Call before nq_session_run. */
 NQ_API nq_status nq_session_keep_all_tensors(nq_session *s, nq_error *err);
 
+/* Per-node timing (`run --profile`). nq_session_profile(s, 1) zeroes the
+ * totals and makes every later nq_session_run add each node's wall time to
+ * its node's total; 0 stops timing. A node's time runs from the end of the
+ * previous node to its own end, so the totals add up to the run. */
+typedef struct nq_node_time {
+  double total_ms;    /* summed over `runs` runs */
+  long runs;          /* runs timed since profiling was switched on */
+  const char *kernel; /* which kernels ran it: "fast", "ref", "int8-fast", "int8" (static) */
+} nq_node_time;
+NQ_API nq_status nq_session_profile(nq_session *s, int on, nq_error *err);
+/* Node `node`'s timings (index as nq_model_node); NQ_ERR_INVALID_ARG when
+ * profiling is off or the node does not exist. */
+NQ_API nq_status nq_session_node_time(const nq_session *s, int node, nq_node_time *out, nq_error *err);
+
 /* ---- Representative samples ---- */
 
 /* Where samples come from, for nq_convert_source and nq_compare_source: the

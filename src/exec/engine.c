@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/budget.h"
 #include "core/checked.h"
@@ -355,23 +356,50 @@ void nq_engine_free(nq_session *s) {
   free(s->arena);
   nq_budget_give(s->arena_size);
   free(s->scratch);
+  free(s->node_ms);
   free(s);
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 nq_status nq_engine_run(nq_session *s, nq_error *err) {
   nq_kernels previous = nq_cpu_enter((nq_kernels)s->opts.kernels);
   nq_status st = NQ_OK;
+  double t0 = s->node_ms ? now_ms() : 0.0;
   for (int n = 0; st == NQ_OK && n < s->g->n_nodes; n++) {
     nq_kernel_args a = node_args(s, n);
     st = s->kern[n]->run(&a, err);
-    if (st != NQ_OK) prefix_source(s->g, err);
+    if (st != NQ_OK) {
+      prefix_source(s->g, err);
+    } else if (s->node_ms) { /* each node's time ends where the next one's starts: no gap unaccounted */
+      double t1 = now_ms();
+      s->node_ms[n] += t1 - t0;
+      t0 = t1;
+    }
   }
   nq_cpu_leave(previous);
-  if (st == NQ_OK) s->has_run = true;
-  return st;
+  if (st != NQ_OK) return st;
+  if (s->node_ms) s->profile_runs++;
+  s->has_run = true;
+  return NQ_OK;
 }
 
 nq_kernels nq_session_kernels(const nq_session *s) { return s ? (nq_kernels)s->opts.kernels : NQ_KERNELS_AUTO; }
+
+nq_status nq_engine_profile(nq_session *s, bool on, nq_error *err) {
+  free(s->node_ms);
+  s->node_ms = NULL;
+  s->profile_runs = 0;
+  if (!on || s->g->n_nodes == 0) return NQ_OK;
+  s->node_ms = calloc((size_t)s->g->n_nodes, sizeof *s->node_ms);
+  if (!s->node_ms)
+    return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the timings of %d nodes", s->g->n_nodes);
+  return NQ_OK;
+}
 
 nq_status nq_engine_keep_all(nq_session *s, nq_error *err) {
   if (s->keep_all) return NQ_OK;

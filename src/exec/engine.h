@@ -60,11 +60,17 @@ struct nq_session {
   size_t scratch_size;
   bool keep_all;
   bool has_run;
+  /* nq_session_profile: per-node wall time summed over profile_runs runs;
+   * NULL when not profiling (the run loop then reads no clock). */
+  double *node_ms;
+  long profile_runs;
 };
 
 nq_status nq_engine_create(const nq_graph *g, const nq_session_options *opts, nq_session **out, nq_error *err);
 void nq_engine_free(nq_session *s);
 nq_status nq_engine_run(nq_session *s, nq_error *err);
+/* Start (on: zeroed totals) or stop timing every node (nq_session_profile). */
+nq_status nq_engine_profile(nq_session *s, bool on, nq_error *err);
 /* Re-plan memory without reuse (nq_session_keep_all_tensors). */
 nq_status nq_engine_keep_all(nq_session *s, nq_error *err);
 

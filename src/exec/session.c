@@ -88,3 +88,21 @@ nq_status nq_session_keep_all_tensors(nq_session *s, nq_error *err) {
   if (!s) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_session_keep_all_tensors: no session");
   return nq_engine_keep_all(s, err);
 }
+
+nq_status nq_session_profile(nq_session *s, int on, nq_error *err) {
+  if (!s) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_session_profile: no session");
+  return nq_engine_profile(s, on != 0, err);
+}
+
+nq_status nq_session_node_time(const nq_session *s, int node, nq_node_time *out, nq_error *err) {
+  if (!s || !out) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_session_node_time: NULL argument");
+  if (node < 0 || node >= s->g->n_nodes)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "node %d does not exist (the model has %d)", node, s->g->n_nodes);
+  if (!s->node_ms)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "node %d: no timings, call nq_session_profile(s, 1) before running",
+                   node);
+  out->total_ms = s->node_ms[node];
+  out->runs = s->profile_runs;
+  out->kernel = nq_session_kernel_source(s, node);
+  return NQ_OK;
+}

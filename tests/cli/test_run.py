@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """`npuquant run` behaviour that needs no other runtime: input checks (type,
 shape, count, each message naming the input and both shapes), output files
-and their contents' consistency with --tensors dumps, --repeat timing line,
+and their contents' consistency with --tensors dumps, --repeat timing line, --profile tables,
 --threads/--reference giving the same result, atomic output (no temp files
 left), and refusing to write over an input. On a float model from ../shared (input
 [1, 1]), else on the committed ONNX CNN of tests/golden/frontends."""
@@ -81,6 +81,30 @@ with tempfile.TemporaryDirectory() as d:
     m = re.search(r"^min (\d+\.\d+) ms, median (\d+\.\d+) ms per inference", r.stdout, re.M)
     T.check(r.returncode == 0 and m and float(m.group(1)) <= float(m.group(2)), "--repeat line: %r" % r.stdout)
     T.check(os.path.exists(prefix + "3.out0.npy") and np.array_equal(np.load(prefix + "3.out0.npy"), y), "--repeat output equals a single run")
+
+    # --profile: the op table counts exactly the model's nodes per op (as
+    # inspect lists them), shares add up to 100%, rows are sorted by time,
+    # GFLOP/s is given for the conv/FC rows only, outputs are unchanged.
+    r = cli("run", M, "-i", x, "-o", prefix + "5", "--repeat", "4", "--profile")
+    head = re.search(r"^profile: (\d+\.\d+) ms per run, summed over (\d+) nodes, mean of (\d+) runs$", r.stdout, re.M)
+    T.check(r.returncode == 0 and head and int(head.group(2)) == facts["num_operators"] and head.group(3) == "4",
+            "--profile headline: %r" % r.stdout)
+    op_rows = re.findall(r"^([A-Z0-9_]+) +(\d+) +(\d+\.\d+) +(\d+\.\d)%( +\d+\.\d)?$", r.stdout, re.M)
+    want = {}
+    for o in facts["ops"]:
+        want[o["op"]] = want.get(o["op"], 0) + o["count"]
+    T.check({o[0]: int(o[1]) for o in op_rows} == want, "--profile op table %r, model ops %r" % (op_rows, want))
+    T.check(abs(sum(float(o[3]) for o in op_rows) - 100.0) < 0.1 * len(op_rows) + 0.1 or
+            float(head.group(1) if head else 1) == 0.0, "--profile shares add up to 100%%: %r" % op_rows)
+    node_rows = re.findall(r"^ *(\d+) ([A-Z0-9_]+) +(fast|ref|int8-fast|int8) +(\d+\.\d+) +(\d+\.\d)%( +\d+\.\d)?", r.stdout, re.M)
+    times = [float(n[3]) for n in node_rows]
+    T.check(len(node_rows) == min(30, facts["num_operators"]) and times == sorted(times, reverse=True),
+            "--profile node table: %r" % node_rows)
+    T.check(all(bool(n[5]) == (n[1] in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV"))
+                for n in node_rows if float(n[3]) > 0), "--profile GFLOP/s on conv/FC rows only: %r" % node_rows)
+    T.check(np.array_equal(np.load(prefix + "5.out0.npy"), y), "--profile output equals a single run")
+    r = cli("run", M, "-i", x, "-o", prefix + "6", "--profile")
+    T.check(r.returncode == 0 and "mean of 1 runs" in r.stdout, "--profile without --repeat times one run: %r" % r.stdout)
 
     # --tensors: one file per tensor; the input and output tensors' files hold
     # the input and the output.

@@ -79,8 +79,9 @@ int main(void) {
   }
   check_logistic(xs, N_RANDOM, &worst_log);
   /* Special values and the edges. */
-  const float specials[] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 88.72283f, 88.7228f, 88.73f, -87.33f,
-                            -87.34f, -88.29f, -88.31f, -103.0f, FLT_MAX, -FLT_MAX, FLT_MIN, 1e-30f};
+  const float specials[] = {0.0f,     -0.0f,   INFINITY, -INFINITY, NAN,     88.72283f,
+                            88.7228f, 88.73f,  -87.33f,  -87.34f,   -88.29f, -88.31f,
+                            -103.0f,  FLT_MAX, -FLT_MAX, FLT_MIN,   1e-30f};
   size_t ns = sizeof specials / sizeof specials[0];
   for (size_t i = 0; i < ns; i++)
     if (!isnan(specials[i])) check_exp(specials[i], &worst_exp);

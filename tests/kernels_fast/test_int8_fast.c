@@ -8,7 +8,10 @@
  * dilations 1-3, SAME/VALID, every clamp activation, batch > 1, grouped
  * convolutions (hand-off to the reference), FULLY_CONNECTED with batch 1
  * (the channel-split path), depthwise with depth multipliers 2-3, and the broadcasts of the table-driven binary
- * ops (equal shapes, scalar, inner channel vector, a general broadcast).
+ * ops (equal shapes, scalar, inner channel vector, a general broadcast), and
+ * the table-driven unary ops (HARD_SWISH, RELU family, LEAKY_RELU, ABS,
+ * LOGISTIC, TANH, ELU, GELU, EXP, LOG) with random parameters, PAD/PADV2
+ * (row copies) of int8, uint8 and int32 tensors.
  * Registered twice: as is (auto), and with --kernels portable.
  */
 #include <stdlib.h>
@@ -95,7 +98,7 @@ static int cases_run = 0;
 /* Reference vs fast, both modes, serial and threaded; in[] and out shape set. */
 static void compare(const char *desc, nq_op op, const nq_op_params *p, qv *in, int n_in, qv *out,
                     nq_threadpool *pool) {
-  const size_t n = nq_tview_elems(&out->v);
+  const size_t n = nq_tview_elems(&out->v) * nq_dtype_size(out->v.type); /* bytes */
   uint8_t *want = malloc(n ? n : 1);
   for (int single = 0; single < 2; single++) {
     nq_error err = {0};
@@ -262,10 +265,91 @@ static void binary_cases(nq_rng *r, nq_threadpool *pool) {
   }
 }
 
+/* The table-driven unary ops: random per-tensor parameters, int8 and uint8
+ * (LOG: int8 only, as TFLite), LEAKY_RELU alphas of both signs, GELU exact
+ * and approximate; sizes from 1 to 3 x 256 elements so every byte occurs.
+ * A node the reference refuses at prepare is refused with its message. */
+static void unary_cases(nq_rng *r, nq_threadpool *pool) {
+  static const nq_op OPS[] = {NQ_OP_HARD_SWISH, NQ_OP_RELU, NQ_OP_RELU6, NQ_OP_RELU_N1_TO_1,
+                              NQ_OP_LEAKY_RELU, NQ_OP_ABS,  NQ_OP_LOGISTIC, NQ_OP_TANH,
+                              NQ_OP_ELU,        NQ_OP_GELU, NQ_OP_EXP,      NQ_OP_LOG};
+  const int n_ops = (int)(sizeof OPS / sizeof OPS[0]);
+  for (int it = 0; it < 6 * n_ops; it++) {
+    const nq_op op = OPS[it % n_ops];
+    const nq_dtype t = (it / n_ops) % 3 == 2 && op != NQ_OP_LOG ? NQ_UINT8 : NQ_INT8;
+    const int32_t shape[3] = {nq_rng_int(r, 1, 3), nq_rng_int(r, 1, 16), it % 2 ? 256 : nq_rng_int(r, 1, 37)};
+    qv in, out;
+    make(&in, r, t, 3, shape, 1, 0.005f, 0.1f);
+    make(&out, r, t, 3, shape, 1, 0.01f, 0.2f);
+    nq_op_params p = nq_op_params_default();
+    p.alpha = nq_rng_uniform(r, -0.5f, 0.5f);
+    p.approximate = it % 2;
+    char desc[160];
+    snprintf(desc, sizeof desc, "%s %s [%d, %d, %d] alpha %g", nq_op_name(op), t == NQ_UINT8 ? "uint8" : "int8",
+             (int)shape[0], (int)shape[1], (int)shape[2], (double)p.alpha);
+    compare(desc, op, &p, &in, 1, &out, pool);
+    unmake(&in);
+    unmake(&out);
+  }
+  /* HARD_SWISH whose output multiplier is >= 1: both refuse, same words. */
+  const int32_t shape[1] = {10};
+  qv in, out;
+  make(&in, r, NQ_INT8, 1, shape, 1, 1.0f, 1.0f);
+  make(&out, r, NQ_INT8, 1, shape, 1, 1e-4f, 1e-4f);
+  nq_op_params p = nq_op_params_default();
+  nq_error e_ref = {0}, e_fast = {0};
+  nq_status s_ref = run_with(nq_int8_kernels, NQ_OP_HARD_SWISH, &p, &in, 1, &out, 1, NULL, &e_ref);
+  nq_status s_fast = run_with(nq_int8_kernels_fast, NQ_OP_HARD_SWISH, &p, &in, 1, &out, 1, NULL, &e_fast);
+  CHECKF(s_ref != NQ_OK && s_fast == s_ref && strcmp(e_ref.msg, e_fast.msg) == 0,
+         "HARD_SWISH refused: reference '%s', fast '%s'", e_ref.msg, e_fast.msg);
+  unmake(&in);
+  unmake(&out);
+}
+
+/* PAD / PADV2: ranks 1-4, paddings 0-3 per side, int8, uint8 and int32
+ * elements (the shape arithmetic between quantized ops), PADV2's constant. */
+static void pad_cases(nq_rng *r, nq_threadpool *pool) {
+  for (int it = 0; it < 40; it++) {
+    const nq_op op = it % 2 ? NQ_OP_PADV2 : NQ_OP_PAD;
+    const nq_dtype t = it % 5 == 4 ? NQ_INT32 : it % 3 == 2 ? NQ_UINT8 : NQ_INT8;
+    const int rank = 1 + it % 4;
+    int32_t shape[4], oshape[4], pads[8];
+    for (int d = 0; d < rank; d++) {
+      shape[d] = nq_rng_int(r, it == 7 && d == 1 ? 0 : 1, 9); /* one case with no elements */
+      pads[2 * d] = nq_rng_int(r, 0, 3);
+      pads[2 * d + 1] = nq_rng_int(r, 0, 3);
+      oshape[d] = shape[d] + pads[2 * d] + pads[2 * d + 1];
+    }
+    qv in[3], out;
+    make(&in[0], r, t, rank, shape, 1, 0.05f, 0.05f);
+    make(&out, r, t, rank, oshape, 1, 0.05f, 0.05f);
+    out.z[0] = in[0].z[0];
+    memset(&in[1], 0, sizeof in[1]);
+    in[1].v.type = NQ_INT32;
+    in[1].v.rank = 2;
+    in[1].v.shape[0] = rank;
+    in[1].v.shape[1] = 2;
+    in[1].v.data = malloc(sizeof pads);
+    memcpy(in[1].v.data, pads, sizeof pads);
+    const int32_t one[1] = {1};
+    make(&in[2], r, t, 1, one, 1, 0.05f, 0.05f);
+    nq_op_params p = nq_op_params_default();
+    char desc[160];
+    snprintf(desc, sizeof desc, "%s %s rank %d", nq_op_name(op), nq_dtype_name(t), rank);
+    compare(desc, op, &p, in, op == NQ_OP_PADV2 ? 3 : 2, &out, pool);
+    for (int i = 0; i < 3; i++) unmake(&in[i]);
+    unmake(&out);
+  }
+}
+
 /* Every op with a fast int8 kernel has a reference and is exercised here. */
 static void coverage(void) {
-  static const nq_op TESTED[] = {NQ_OP_CONV_2D, NQ_OP_DEPTHWISE_CONV_2D, NQ_OP_FULLY_CONNECTED, NQ_OP_ADD,
-                                 NQ_OP_SUB,     NQ_OP_MUL,               NQ_OP_MAXIMUM,         NQ_OP_MINIMUM};
+  static const nq_op TESTED[] = {
+      NQ_OP_CONV_2D,  NQ_OP_DEPTHWISE_CONV_2D, NQ_OP_FULLY_CONNECTED, NQ_OP_ADD,        NQ_OP_SUB,
+      NQ_OP_MUL,      NQ_OP_MAXIMUM,           NQ_OP_MINIMUM,         NQ_OP_HARD_SWISH, NQ_OP_RELU,
+      NQ_OP_RELU6,    NQ_OP_RELU_N1_TO_1,      NQ_OP_LEAKY_RELU,      NQ_OP_ABS,        NQ_OP_LOGISTIC,
+      NQ_OP_TANH,     NQ_OP_ELU,               NQ_OP_GELU,            NQ_OP_EXP,        NQ_OP_LOG,
+      NQ_OP_PAD,      NQ_OP_PADV2};
   for (int op = 0; op < NQ_OP_COUNT; op++) {
     if (!nq_int8_kernels_fast[op].run) continue;
     CHECKF(nq_int8_kernels[op].run != NULL, "%s: fast int8 kernel without a reference", nq_op_name((nq_op)op));
@@ -284,6 +368,8 @@ int main(int argc, char **argv) {
   dw_cases(&r, pool);
   fc_cases(&r, pool);
   binary_cases(&r, pool);
+  unary_cases(&r, pool);
+  pad_cases(&r, pool);
   nq_threadpool_free(pool);
   printf("%d cases compared\n", cases_run);
   CHECKF(cases_run >= 100, "only %d cases ran", cases_run);

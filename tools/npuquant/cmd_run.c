@@ -2,7 +2,7 @@
  * `npuquant run MODEL -i IN.npy ... -o PREFIX`: run a model on .npy inputs
  * with the library's executor and write each output as PREFIX.out<k>.npy.
  * Optionally dump every tensor (--tensors DIR) or time repeated runs
- * (--repeat N).
+ * (--repeat N), per node with --profile.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +17,7 @@
 #include "cli_data.h"
 #include "cli_kernels.h"
 #include "cli_model.h"
+#include "cli_profile.h"
 
 /* The help text is longer than C99's 4095-character literal minimum; gcc
  * and clang take it. */
@@ -24,8 +25,12 @@
 
 const char cmd_run_help[] =
     "Usage: npuquant run MODEL -i IN.npy [-i IN2.npy ...] -o PREFIX\n"
-    "                    [--tensors DIR] [--repeat N] [--threads N] [--reference]\n"
-    "                    [--single-rounding | --double-rounding] [--kernels K]\n"
+    "                    [--tensors DIR] [--repeat N] [--profile] [--threads N]
+"
+    "                    [--reference] [--single-rounding | --double-rounding]
+"
+    "                    [--kernels K]
+"
     "\n"
     "Run MODEL (a float or int8 .tflite, or any float model npuquant reads:\n"
     "Keras .h5/.keras, SavedModel folder, frozen .pb, ONNX) on inputs read from\n"
@@ -52,6 +57,12 @@ const char cmd_run_help[] =
     "                      'min A ms, median B ms per inference (N runs, K\n"
     "                      kernels)' (model loading\n"
     "                      and planning excluded); outputs come from the last run\n"
+    "  --profile           also time every node over those runs (one run after the\n"
+    "                      warm-up without --repeat) and print two tables sorted\n"
+    "                      by time: per op type and per node (the 30 slowest),\n"
+    "                      each with ms per run, share of the total, GFLOP/s for\n"
+    "                      convolutions and fully-connected layers, and which\n"
+    "                      kernels ran the node (fast, ref, int8-fast, int8)\n"
     "  --threads N         worker threads (default 0: one per core)\n"
     "  --single-rounding   int8 models: round once, as XNNPACK (what LiteRT runs\n"
     "                      int8 models with on a CPU, e.g. the i.MX 8M Plus's\n"
@@ -90,13 +101,14 @@ typedef struct run_args {
   const char *prefix;
   const char *tensors_dir;
   long repeat;
+  int profile;
   long threads;
   int reference;
   int single_rounding;
   cli_data_opts data; /* preprocessing for inputs given as images */
 } run_args;
 
-enum { OPT_TENSORS = 256, OPT_REPEAT, OPT_THREADS, OPT_REFERENCE, OPT_SINGLE_ROUNDING, OPT_DOUBLE_ROUNDING };
+enum { OPT_TENSORS = 256, OPT_REPEAT, OPT_PROFILE, OPT_THREADS, OPT_REFERENCE, OPT_SINGLE_ROUNDING, OPT_DOUBLE_ROUNDING };
 
 static int parse_args(int argc, char **argv, run_args *a) {
   static const struct option longopts[] = {
@@ -104,6 +116,7 @@ static int parse_args(int argc, char **argv, run_args *a) {
       {"output", required_argument, NULL, 'o'},
       {"tensors", required_argument, NULL, OPT_TENSORS},
       {"repeat", required_argument, NULL, OPT_REPEAT},
+      {"profile", no_argument, NULL, OPT_PROFILE},
       {"threads", required_argument, NULL, OPT_THREADS},
       {"reference", no_argument, NULL, OPT_REFERENCE},
       {"single-rounding", no_argument, NULL, OPT_SINGLE_ROUNDING},
@@ -152,6 +165,9 @@ static int parse_args(int argc, char **argv, run_args *a) {
       case OPT_REPEAT:
         if (cli_parse_int(optarg, 1, 1000000, &a->repeat))
           return cli_usage_error("run", "--repeat needs a count from 1 to 1000000, not '%s'", optarg);
+        break;
+      case OPT_PROFILE:
+        a->profile = 1;
         break;
       case OPT_THREADS:
         if (cli_parse_int(optarg, 0, 1024, &a->threads))
@@ -285,8 +301,9 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-static nq_status run_timed(nq_session *s, long repeat, nq_error *err) {
+static nq_status run_timed(nq_session *s, long repeat, int profile, nq_error *err) {
   CLI_TRY(nq_session_run(s, err)); /* warm-up: first-touch of memory, caches */
+  if (profile) CLI_TRY(nq_session_profile(s, 1, err)); /* the warm-up is not in the profile */
   double *ms = malloc((size_t)repeat * sizeof *ms);
   if (!ms) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for %ld timings", repeat);
   for (long r = 0; r < repeat; r++) {
@@ -408,7 +425,10 @@ int cmd_run(int argc, char **argv) {
     st = nq_session_set_input(s, i, arrays[i].data, arrays[i].nbytes, &err);
     if (st != NQ_OK) nq_prefix(&err, "%s: ", a.inputs[i]);
   }
-  if (st == NQ_OK) st = a.repeat > 0 ? run_timed(s, a.repeat, &err) : nq_session_run(s, &err);
+  if (st == NQ_OK)
+    st = a.repeat > 0 || a.profile ? run_timed(s, a.repeat > 0 ? a.repeat : 1, a.profile, &err)
+                                   : nq_session_run(s, &err);
+  if (st == NQ_OK && a.profile) st = cli_print_profile(stdout, m, s, 30, &err);
   if (st == NQ_OK) st = write_outputs(m, s, &a, &err);
   if (st == NQ_OK && a.tensors_dir) st = dump_tensors(m, s, &a, &err);
   if (st == NQ_OK && nq_model_is_quantized(m)) printf("int8 arithmetic: %s\n", nq_rounding_name(a.single_rounding));

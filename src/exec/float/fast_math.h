@@ -50,7 +50,7 @@ static inline float nq_fast_expf(float x) {
   ni = ni > 128 ? 128 : ni;
   ni = ni < -127 ? -127 : ni;
   float r = x - n * 0.693359375f; /* ln 2's high part: n * it is exact */
-  r = r - n * -2.12194440e-4f;     /* and its low part */
+  r = r - n * -2.12194440e-4f;    /* and its low part */
   float p = 1.9875691500e-4f;
   p = p * r + 1.3981999507e-3f;
   p = p * r + 8.3334519073e-3f;
@@ -73,9 +73,9 @@ static inline float nq_fast_expf(float x) {
   int32_t xb, rb;
   memcpy(&xb, &x, sizeof xb);
   memcpy(&rb, &result, sizeof rb);
-  int32_t big = -(int32_t)(xb > 0x42B17217);              /* x > 88.72283: +inf */
+  int32_t big = -(int32_t)(xb > 0x42B17217); /* x > 88.72283: +inf */
   rb = (rb & ~big) | (0x7F800000 & big);
-  rb &= ~-(int32_t)((uint32_t)xb > 0xC2B0999AU);          /* x < -88.3: 0 */
+  rb &= ~-(int32_t)((uint32_t)xb > 0xC2B0999AU);            /* x < -88.3: 0 */
   int32_t nan = -(int32_t)((xb & 0x7FFFFFFF) > 0x7F800000); /* NaN stays NaN */
   rb = (rb & ~nan) | (xb & nan);
   return nq_fast_bits_to_float(rb);

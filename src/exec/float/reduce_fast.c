@@ -41,9 +41,12 @@ static bool reduce_split(const nq_kernel_args *a, size_t *outer, size_t *red, si
   *outer = *red = *inner = 1;
   for (int d = 0; d < x->rank; d++) {
     size_t s = (size_t)x->shape[d];
-    if (d < first) *outer *= s;
-    else if (d > last) *inner *= s;
-    else *red *= s;
+    if (d < first)
+      *outer *= s;
+    else if (d > last)
+      *inner *= s;
+    else
+      *red *= s;
   }
   return *red > 0;
 }

@@ -5,6 +5,7 @@
 #define KF(name) {nq_i8_##name##_run, nq_i8_##name##_scratch, nq_i8_##name##_prepare, nq_i8_conv_fast_release}
 
 #define KB {nq_i8_binary_fast_run, NULL, nq_i8_binary_fast_prepare, NULL}
+#define KU {nq_i8_unary_fast_run, NULL, nq_i8_unary_fast_prepare, NULL}
 
 const nq_kernel nq_int8_kernels_fast[NQ_OP_COUNT] = {
     [NQ_OP_CONV_2D] = KF(conv_fast),
@@ -15,4 +16,18 @@ const nq_kernel nq_int8_kernels_fast[NQ_OP_COUNT] = {
     [NQ_OP_MUL] = KB,
     [NQ_OP_MAXIMUM] = KB,
     [NQ_OP_MINIMUM] = KB,
+    [NQ_OP_HARD_SWISH] = KU,
+    [NQ_OP_RELU] = KU,
+    [NQ_OP_RELU6] = KU,
+    [NQ_OP_RELU_N1_TO_1] = KU,
+    [NQ_OP_LEAKY_RELU] = KU,
+    [NQ_OP_ABS] = KU,
+    [NQ_OP_LOGISTIC] = KU,
+    [NQ_OP_TANH] = KU,
+    [NQ_OP_ELU] = KU,
+    [NQ_OP_GELU] = KU,
+    [NQ_OP_EXP] = KU,
+    [NQ_OP_LOG] = KU,
+    [NQ_OP_PAD] = {nq_i8_pad_fast_run, NULL, NULL, NULL},
+    [NQ_OP_PADV2] = {nq_i8_pad_fast_run, NULL, NULL, NULL},
 };

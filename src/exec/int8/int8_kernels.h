@@ -28,6 +28,10 @@ NQ_I8_DECLARE(binary_fast)   /* the same, fast (elementwise_s8_fast.c) */
 /* One element of the reference binary op: the output for 8-bit inputs x1, x2
  * (widened), given the reference prepare's block and the node's args. */
 int32_t nq_i8_binary_eval(const nq_kernel_args *a, const void *prepared, int32_t x1, int32_t x2);
+/* HARD_SWISH, the RELU family, LEAKY_RELU, ABS and the table ops, fast: a
+ * 256-byte table of the reference's results (unary_s8_fast.c) */
+nq_status nq_i8_unary_fast_run(const nq_kernel_args *a, nq_error *err);
+nq_status nq_i8_unary_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
 NQ_I8_DECLARE(pool)          /* AVERAGE_POOL_2D MAX_POOL_2D */
 NQ_I8_DECLARE(reduce)        /* MEAN SUM REDUCE_MAX REDUCE_MIN */
 NQ_I8_DECLARE(softmax)       /* SOFTMAX */
@@ -44,6 +48,7 @@ NQ_I8_DECLARE(concat)        /* CONCATENATION */
 NQ_I8_DECLARE(quantize)      /* QUANTIZE (8-bit -> 8-bit requantize) */
 NQ_I8_DECLARE(copy)          /* RESHAPE SQUEEZE EXPAND_DIMS */
 NQ_I8_DECLARE(pad)           /* PAD PADV2 */
+nq_status nq_i8_pad_fast_run(const nq_kernel_args *a, nq_error *err); /* the same, row copies */
 NQ_I8_DECLARE(mirror_pad)    /* MIRROR_PAD */
 NQ_I8_DECLARE(transpose)     /* TRANSPOSE */
 NQ_I8_DECLARE(slice)         /* SLICE */
