@@ -9,6 +9,7 @@ nodes is named like markup):
   every recipe candidate's validation SQNR; one bar per layer of the JSON;
 - chromium renders it: the screenshot is mostly white but not blank, and the
   per-layer chart's bar colours (green/orange/red) are on it;
+- `compare --report` writes the same kind of page, its bars equal to its --json;
 - `--report` naming the -o file is refused (exit 1) and writes nothing.
 """
 import html
@@ -116,6 +117,15 @@ def main():
             c.check(0.01 < non_white < 0.6, f"the screenshot is neither blank nor solid ({100 * non_white:.1f}%)")
             bar_px = sum(int(np.sum(np.all(np.abs(im - np.array(col)) <= 6, axis=2))) for col in BAR_COLOURS)
             c.check(bar_px > 500, f"the per-layer chart's bars are drawn ({bar_px} bar-coloured pixels)")
+
+        # compare --report: the same page for any two models, its bars equal to its --json.
+        page2 = os.path.join(tmp, "compare.html")
+        crep = oracles.cli_json("compare", model, out, "-d", cal, "--report", page2, "--quiet")
+        text2 = open(page2, encoding="utf-8").read() if os.path.exists(page2) else ""
+        bars2 = re.findall(r'<g class="layer" data-node="(\d+)" data-value="([^"]+)"', text2)
+        c.check(len(bars2) == len(crep["diagnosis"]["layers"]) > 0 and
+                all(value(v) == value(L["sqnr_db"]) for (_, v), L in zip(bars2, crep["diagnosis"]["layers"])),
+                "compare --report draws a bar per layer, equal to its --json")
 
         # The report never lands on the model.
         p = oracles.cli("convert", model, "-d", cal, "-o", os.path.join(tmp, "x.tflite"), "--report",
