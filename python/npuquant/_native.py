@@ -67,7 +67,10 @@ class ConvertOptions(ctypes.Structure):
                 ("warn", WARN_FN), ("warn_user", ctypes.c_void_p), ("equalize", ctypes.c_int),
                 ("bias_correct", ctypes.c_int), ("calibration", ctypes.c_int), ("percentile", ctypes.c_double),
                 ("progress", ctypes.c_void_p), ("progress_user", ctypes.c_void_p),
-                ("tflite_version", ctypes.c_char_p)]
+                ("tflite_version", ctypes.c_char_p),
+                # the automatic recipe (off here: the binding converts as asked)
+                ("recipe_auto", ctypes.c_int), ("recipe_candidate", ctypes.c_void_p),
+                ("recipe_user", ctypes.c_void_p)]
 
 
 class CompareOptions(ctypes.Structure):
