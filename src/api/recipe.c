@@ -12,7 +12,7 @@
  * The cap keeps the search to a few plain conversions' time on big sample
  * sets; the chosen recipe is then calibrated on everything. With fewer than
  * RECIPE_MIN_SPLIT samples nothing can be held out, so nothing is chosen:
- * TensorFlow's min/max is used, with a warning, and no metadata is added.
+ * TensorFlow's min/max is used (recipe_candidates 0) and no metadata is added.
  * The best candidate (ties: the earlier, i.e. simpler, one) is converted
  * again on all samples and its name and score go into the model's
  * "npuquant_recipe" metadata. Nothing depends on time or threads, so the
@@ -159,14 +159,8 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
   *out = NULL;
   int n = src->n_samples;
   if (n < RECIPE_MIN_SPLIT) {
-    if (opts->warn) {
-      char msg[256];
-      snprintf(msg, sizeof msg,
-               "only %d representative sample%s: too few to hold some out and choose a recipe, so TensorFlow's "
-               "min/max is used (give at least %d, or fix one with --calibration/--equalize/--bias-correct)",
-               n, n == 1 ? "" : "s", RECIPE_MIN_SPLIT);
-      opts->warn(opts->warn_user, msg);
-    }
+    /* no warning: the report says so (stats.recipe_candidates == 0), and
+     * a handful of samples is a choice the caller made */
     nq_convert_options o = *opts;
     apply(&CANDIDATES[0], &o);
     nq_convert_stats full = {.struct_size = sizeof full};
