@@ -219,9 +219,23 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
                               .samples = val.n};
     if (st == NQ_OK) st = measure(fm, qm, &val_src, opts->num_threads, &rc.sqnr_db, &rc.top1_agree, err);
     nq_model_free(qm);
-    if (st != NQ_OK) {
+    if (st != NQ_OK && c == 0) {
+      /* TensorFlow's recipe itself fails: so would every other */
       nq_prefix(err, "recipe candidate %s: ", CANDIDATES[c].name);
       break;
+    }
+    if (st != NQ_OK) {
+      /* an extra method that cannot handle this model (e.g. an op bias
+       * correction cannot run) only drops out of the race */
+      if (opts->warn) {
+        char msg[1200];
+        snprintf(msg, sizeof msg, "recipe candidate %s skipped: %s", CANDIDATES[c].name,
+                 err ? err->msg : nq_status_name(st));
+        opts->warn(opts->warn_user, msg);
+      }
+      st = NQ_OK;
+      if (err) memset(err, 0, sizeof *err);
+      rc.sqnr_db = NAN;
     }
     rc.seconds = now_s() - t0;
     if (opts->recipe_candidate) opts->recipe_candidate(opts->recipe_user, &rc);
