@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_diagnose.h"
@@ -326,13 +328,24 @@ static void npu_section(FILE *f, const cli_report *r) {
 }
 
 nq_status cli_html_write(const cli_report *r, const char *path, nq_error *err) {
+  /* "<path>.tmp-XXXXXX" made with O_EXCL (mkstemp): a link planted at the
+   * temporary name is never followed; renamed into place when complete */
   size_t n = strlen(path);
   char *tmp = malloc(n + 16);
   if (!tmp) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the report's file name");
-  snprintf(tmp, n + 16, "%s.part", path);
-  FILE *f = fopen(tmp, "wb");
+  snprintf(tmp, n + 16, "%s.tmp-XXXXXX", path);
+  int fd = mkstemp(tmp);
+  FILE *f = NULL;
+  if (fd >= 0) {
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0 || !(f = fdopen(fd, "wb"))) {
+      close(fd);
+      remove(tmp);
+    }
+  }
   if (!f) {
-    nq_status st = nq_fail(err, NQ_ERR_IO, "%s: cannot write the report", tmp);
+    nq_status st = nq_fail(err, NQ_ERR_IO, "%s: cannot write the report", path);
     free(tmp);
     return st;
   }
