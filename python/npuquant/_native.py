@@ -56,8 +56,9 @@ class ConvertOptions(ctypes.Structure):
                 ("warn", WARN_FN), ("warn_user", ctypes.c_void_p), ("equalize", ctypes.c_int),
                 ("bias_correct", ctypes.c_int), ("calibration", ctypes.c_int), ("percentile", ctypes.c_double),
                 ("progress", ctypes.c_void_p), ("progress_user", ctypes.c_void_p),
-                ("tflite_version", ctypes.c_char_p), ("kernels", ctypes.c_int),
-                ("note", WARN_FN), ("recipe_auto", ctypes.c_int), ("recipe_candidate", ctypes.c_void_p),
+                ("tflite_version", ctypes.c_char_p), ("kernels", ctypes.c_int), ("note", WARN_FN),
+                # the automatic recipe (off here: the binding converts as asked)
+                ("recipe_auto", ctypes.c_int), ("recipe_candidate", ctypes.c_void_p),
                 ("recipe_user", ctypes.c_void_p)]
 
 

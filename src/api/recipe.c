@@ -3,15 +3,16 @@
  * no fixed recipe wins everywhere (equalization lifts VWW and costs ResNet8,
  * see docs/quantization.md), so the samples decide.
  *
- * The representative samples are split deterministically: every fourth one
- * (index % 4 == 3) is held out for validation, the rest calibrate. Each
+ * The representative samples are split deterministically: the last quarter
+ * of every run of 32 (samples 24-31, 56-63, ...; runs of n/2 below 64
+ * samples) is held out for validation, the rest calibrate. Each
  * candidate is converted on (at most RECIPE_SEARCH_SAMPLES evenly spread
  * samples of) the calibration part and run beside the float model on (as
  * many of) the validation part; the score is the SQNR of the worst output.
  * The cap keeps the search to a few plain conversions' time on big sample
  * sets; the chosen recipe is then calibrated on everything. With fewer than
  * RECIPE_MIN_SPLIT samples nothing can be held out, so nothing is chosen:
- * TensorFlow's min/max is used, with a warning, and no metadata is added.
+ * TensorFlow's min/max is used (recipe_candidates 0) and no metadata is added.
  * The best candidate (ties: the earlier, i.e. simpler, one) is converted
  * again on all samples and its name and score go into the model's
  * "npuquant_recipe" metadata. Nothing depends on time or threads, so the
@@ -29,7 +30,8 @@
 
 /* Fewer samples than this are not split, and no recipe is chosen. */
 #define RECIPE_MIN_SPLIT 8
-#define RECIPE_VALIDATION_EVERY 4
+/* Held-out samples come in blocks of this many (fewer below 64 samples). */
+#define RECIPE_BLOCK 8
 /* Each candidate is calibrated on at most this many samples and judged on
  * at most this many (bias correction, a layer-by-layer pass per sample, is
  * most of the search's cost). */
@@ -157,14 +159,8 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
   *out = NULL;
   int n = src->n_samples;
   if (n < RECIPE_MIN_SPLIT) {
-    if (opts->warn) {
-      char msg[256];
-      snprintf(msg, sizeof msg,
-               "only %d representative sample%s: too few to hold some out and choose a recipe, so TensorFlow's "
-               "min/max is used (give at least %d, or fix one with --calibration/--equalize/--bias-correct)",
-               n, n == 1 ? "" : "s", RECIPE_MIN_SPLIT);
-      opts->warn(opts->warn_user, msg);
-    }
+    /* no warning: the report says so (stats.recipe_candidates == 0), and
+     * a handful of samples is a choice the caller made */
     nq_convert_options o = *opts;
     apply(&CANDIDATES[0], &o);
     nq_convert_stats full = {.struct_size = sizeof full};
@@ -176,22 +172,29 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
     *stats = full;
     return st;
   }
-  int *idx = malloc(sizeof *idx * (size_t)n);
+  /* part[i]: 1 when sample i is held out. The last quarter of every run of
+   * 4 * block samples is held out, in blocks rather than single samples:
+   * representative data often comes in runs of near-duplicates (views of
+   * one photo, frames of a video, files named in sequence), and a
+   * candidate judged on a neighbour of its own calibration samples looks
+   * better than it is (bias correction most). */
+  int block = n >= 8 * RECIPE_BLOCK ? RECIPE_BLOCK : n / 8;
+  int *idx = malloc(sizeof *idx * (size_t)n * 2);
   if (!idx) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the recipe's sample split");
+  int *all_cal = idx + n, n_cal = 0, n_val = 0;
+  int *all_val = NULL;
+  for (int i = 0; i < n; i++)
+    if (i % (4 * block) < 3 * block) all_cal[n_cal++] = i;
+  all_val = all_cal + n_cal;
+  for (int i = 0; i < n; i++)
+    if (i % (4 * block) >= 3 * block) all_val[n_val++] = i;
   subset cal = {src, idx, 0}, val = {src, NULL, 0};
-  int n_val = n / RECIPE_VALIDATION_EVERY, n_cal = n - n_val;
   int use_cal = n_cal < RECIPE_SEARCH_SAMPLES ? n_cal : RECIPE_SEARCH_SAMPLES;
   int use_val = n_val < RECIPE_SEARCH_SAMPLES ? n_val : RECIPE_SEARCH_SAMPLES;
-  /* sample k of m spread evenly over the part's n_part samples: k * n_part / m */
-  for (int k = 0; k < use_cal; k++) {
-    int j = (int)((long long)k * n_cal / use_cal); /* j-th calibration sample */
-    idx[cal.n++] = j / (RECIPE_VALIDATION_EVERY - 1) * RECIPE_VALIDATION_EVERY + j % (RECIPE_VALIDATION_EVERY - 1);
-  }
+  /* k of m spread evenly over a part of p samples: k * p / m */
+  for (int k = 0; k < use_cal; k++) idx[cal.n++] = all_cal[(long long)k * n_cal / use_cal];
   val.idx = idx + cal.n;
-  for (int k = 0; k < use_val; k++) {
-    int j = (int)((long long)k * n_val / use_val); /* j-th validation sample */
-    val.idx[val.n++] = j * RECIPE_VALIDATION_EVERY + RECIPE_VALIDATION_EVERY - 1;
-  }
+  for (int k = 0; k < use_val; k++) val.idx[val.n++] = all_val[(long long)k * n_val / use_val];
   nq_sample_source cal_src, val_src;
   subset_source(&cal, &cal_src);
   subset_source(&val, &val_src);
@@ -216,9 +219,23 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
                               .samples = val.n};
     if (st == NQ_OK) st = measure(fm, qm, &val_src, opts->num_threads, &rc.sqnr_db, &rc.top1_agree, err);
     nq_model_free(qm);
-    if (st != NQ_OK) {
+    if (st != NQ_OK && c == 0) {
+      /* TensorFlow's recipe itself fails: so would every other */
       nq_prefix(err, "recipe candidate %s: ", CANDIDATES[c].name);
       break;
+    }
+    if (st != NQ_OK) {
+      /* an extra method that cannot handle this model (e.g. an op bias
+       * correction cannot run) only drops out of the race */
+      if (opts->warn) {
+        char msg[1200];
+        snprintf(msg, sizeof msg, "recipe candidate %s skipped: %s", CANDIDATES[c].name,
+                 err ? err->msg : nq_status_name(st));
+        opts->warn(opts->warn_user, msg);
+      }
+      st = NQ_OK;
+      if (err) memset(err, 0, sizeof *err);
+      rc.sqnr_db = NAN;
     }
     rc.seconds = now_s() - t0;
     if (opts->recipe_candidate) opts->recipe_candidate(opts->recipe_user, &rc);

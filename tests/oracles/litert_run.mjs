@@ -6,6 +6,9 @@
 //   node litert_run.mjs --info MODEL.tflite
 //   --strict-shapes: do not pin dynamic (-1) dims of shape_signature (see pinDynamicDims);
 //   by default they are pinned to the static shape in the in-memory copy LiteRT loads.
+//   --batch: every IN.npy holds N samples stacked on a new leading axis; the model runs
+//   once per sample and each output .npy stacks the N results the same way (one process
+//   and one model load for a whole evaluation set).
 //
 // Inputs are given in the order of subgraph 0's `inputs`; outputs are written in the order
 // of subgraph 0's `outputs` as OUT_PREFIX.out<k>.npy. LiteRT itself orders inputs and
@@ -193,11 +196,47 @@ function tensorJson(d, fileInfo) {
   return j;
 }
 
+// --batch: slice sample i of every stacked input, run, stack the outputs.
+async function runBatch(core, sig, io, inPaths, prefix) {
+  const stacks = inPaths.map((p) => readNpy(p));
+  const n = stacks[0].shape[0];
+  stacks.forEach((s, k) => {
+    if (s.shape.length < 1 || s.shape[0] !== n) {
+      throw new Error(`${inPaths[k]}: --batch needs every input to stack the same number of samples (${n}), got shape [${s.shape}]`);
+    }
+  });
+  const outs = sig.outputs.map(() => ({ parts: [], shape: null }));
+  for (let i = 0; i < n; i++) {
+    const inputs = sig.inputs.map((d, j) => {
+      const k = sig.inMap[j];
+      const s = stacks[k];
+      const per = s.data.length / n;
+      const one = { dtype: s.dtype, shape: s.shape.slice(1), data: s.data.subarray(i * per, (i + 1) * per) };
+      return makeInputTensor(core, d, io.inputs[k], one, `${inPaths[k]}[${i}]`);
+    });
+    const res = await sig.runner.run(inputs);
+    res.forEach((t, j) => {
+      outs[j].shape = t.type?.layout?.dimensions ?? Array.from(sig.outputs[j].shape);
+      outs[j].parts.push(t.toTypedArray().slice());
+      t.delete();
+    });
+    inputs.forEach((t) => t.delete());
+  }
+  outs.forEach((o, j) => {
+    const Ctor = o.parts[0].constructor;
+    const all = new Ctor(o.parts.reduce((a, p) => a + p.length, 0));
+    let at = 0;
+    for (const p of o.parts) { all.set(p, at); at += p.length; }
+    writeNpy(`${prefix}.out${sig.outMap[j]}.npy`, sig.outputs[j].dtype, [n, ...Array.from(o.shape)], all);
+  });
+}
+
 async function main() {
   const args = process.argv.slice(2);
   let repeat = 0;
   let info = false;
   let strict = false;
+  let batch = false;
   while (args.length && args[0].startsWith('--')) {
     const a = args.shift();
     if (a === '--repeat') {
@@ -207,6 +246,8 @@ async function main() {
       info = true;
     } else if (a === '--strict-shapes') {
       strict = true;
+    } else if (a === '--batch') {
+      batch = true;
     } else {
       usage();
     }
@@ -248,6 +289,12 @@ async function main() {
   }
   if (inPaths.length !== io.inputs.length) {
     throw new Error(`${modelPath} has ${io.inputs.length} inputs, ${inPaths.length} .npy files given`);
+  }
+  if (batch) {
+    if (repeat > 0) usage();
+    await runBatch(core, sig, io, inPaths, prefix);
+    model.delete();
+    return;
   }
   // LiteRT input j is subgraph input inMap[j], i.e. command-line file inPaths[inMap[j]].
   const inputs = sig.inputs.map((d, j) => makeInputTensor(core, d, io.inputs[sig.inMap[j]], readNpy(inPaths[sig.inMap[j]]), inPaths[sig.inMap[j]]));

@@ -32,7 +32,8 @@ with tempfile.TemporaryDirectory() as tmp:
     cal = os.path.join(tmp, "cal.npy")
     np.save(cal, samples)
     cli_q = os.path.join(tmp, "cli_int8.tflite")
-    subprocess.run([CLI, "convert", MODEL, "-d", cal, "-o", cli_q, "--quiet"], check=True, capture_output=True)
+    subprocess.run([CLI, "convert", MODEL, "-d", cal, "-o", cli_q, "--quiet", "--recipe", "tf"], check=True,
+                   capture_output=True)
     q = npuquant.convert(m, samples)
     py_q = os.path.join(tmp, "py_int8.tflite")
     q.save(py_q)

@@ -22,7 +22,7 @@ def main():
         cal = oracles.image_dir(tmp, "cal", photos[0::2][:16])
         ev = oracles.image_dir(tmp, "ev", photos[1::2])
         res = {}
-        for name, flags in [("per-tensor", []), ("+bias-correct", ["--bias-correct"]),
+        for name, flags in [("per-tensor", ["--recipe", "tf"]), ("+bias-correct", ["--bias-correct"]),
                             ("+equalize", ["--equalize"]), ("+both", ["--equalize", "--bias-correct"])]:
             out = os.path.join(tmp, name.strip("+") + ".tflite")
             rep = oracles.cli_json("convert", oracles.model(FLOAT, must_exist=False), "-d", cal, "--range", "0..1",

@@ -21,8 +21,8 @@ bool cli_gate_check(const nq_compare_report *cmp, double min_sqnr, bool quiet, b
       *collapsed = true;
       if (!quiet)
         fprintf(stderr,
-                "npuquant: WARNING: output %d '%s' is only %.2f dB from the float model (SQNR below %.0f dB):\n"
-                "npuquant: WARNING: the int8 model has likely collapsed; see the worst layers below\n",
+                "npuquant: WARNING: output %d '%s' is only %.2f dB from the float model (SQNR below %.0f dB);\n"
+                "npuquant: WARNING: the worst layers, with causes and what to try, are listed with the report\n",
                 i, name, f.sqnr_db, CLI_GATE_WARN_SQNR_DB);
     }
     if (f.classifier && f.samples > 0 && (double)f.top1_agree < CLI_GATE_WARN_TOP1 * f.samples) {

@@ -20,7 +20,9 @@ int cli_recipe_parse(const char *s, cli_recipe_mode *out) {
 
 static void print_candidate_row(const nq_recipe_candidate *c, int chosen, FILE *f) {
   char sq[32], t1[32];
-  if (isinf(c->sqnr_db))
+  if (isnan(c->sqnr_db))
+    snprintf(sq, sizeof sq, "failed");
+  else if (isinf(c->sqnr_db))
     snprintf(sq, sizeof sq, "%s", c->sqnr_db > 0 ? "exact" : "-inf");
   else
     snprintf(sq, sizeof sq, "%.2f dB", c->sqnr_db);

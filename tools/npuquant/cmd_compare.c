@@ -13,6 +13,8 @@
 #include "cli.h"
 #include "cli_data.h"
 #include "cli_kernels.h"
+#include "cli_diagnose.h"
+#include "cli_html.h"
 #include "cli_model.h"
 #include "cli_report.h"
 
@@ -44,6 +46,9 @@ const char cmd_compare_help[] =
     "  --double-rounding   int8 arithmetic as TFLite's reference kernels\n"
     "  --threads N         worker threads (default: one per core)\n" CLI_KERNELS_HELP
     "  --json              print the figures as JSON on stdout\n"
+    "  --report FILE.html  also write the report as one self-contained HTML page\n"
+    "                      (per-layer SQNR bars, the worst layers with causes,\n"
+    "                      activation histograms, weight ranges, the NPU report)\n"
     "  -h, --help          show this text\n"
     "\n" CLI_DATA_HELP "\n" CLI_LOAD_HELP
     "\n"
@@ -53,12 +58,13 @@ const char cmd_compare_help[] =
     "Exit codes: 0 ok, 1 bad model or data, 2 usage error, 3 unsupported model\n"
     "feature, 4 internal error.\n";
 
-enum { OPT_TENSORS = 256, OPT_LABELS, OPT_SINGLE, OPT_THREADS, OPT_JSON, OPT_DOUBLE };
+enum { OPT_TENSORS = 256, OPT_LABELS, OPT_SINGLE, OPT_THREADS, OPT_JSON, OPT_DOUBLE, OPT_REPORT };
 
 typedef struct compare_args {
   const char *ref, *test, *labels;
   cli_data_opts data;
   int tensors, single_rounding, json;
+  const char *report; /* --report FILE.html, NULL: none */
   long threads;
 } compare_args;
 
@@ -70,6 +76,7 @@ static int parse_args(int argc, char **argv, compare_args *a) {
       {"double-rounding", no_argument, NULL, OPT_DOUBLE},
       {"threads", required_argument, NULL, OPT_THREADS},
       {"json", no_argument, NULL, OPT_JSON},
+      {"report", required_argument, NULL, OPT_REPORT},
       {"help", no_argument, NULL, 'h'},
       {0, 0, 0, 0},
   };
@@ -104,6 +111,7 @@ static int parse_args(int argc, char **argv, compare_args *a) {
           rc = cli_usage_error("compare", "--threads expects 0..1024, got '%s'", optarg);
         break;
       case OPT_JSON: a->json = 1; break;
+      case OPT_REPORT: a->report = optarg; break;
       default: rc = cli_getopt_error("compare", c, argv); break;
     }
   }
@@ -179,6 +187,12 @@ int cmd_compare(int argc, char **argv) {
   co.per_tensor = a.tensors;
   nq_status st = cli_load_model(a.ref, &rf, &rm, &err);
   if (st == NQ_OK) st = cli_load_model(a.test, &tf, &tm, &err);
+  /* the report never lands on a model or data file */
+  if (st == NQ_OK && a.report) st = nq_check_output_path(a.report, a.test, &err);
+  for (int i = 0; st == NQ_OK && a.report && i < a.data.n_paths; i++)
+    if (nq_same_file(a.report, a.data.paths[i]))
+      st = nq_fail(&err, NQ_ERR_INVALID_ARG, "%s: refusing to write the report over the data file %s", a.report,
+                   a.data.paths[i]);
   if (st == NQ_OK) st = cli_data_open(&a.data, a.data.paths, a.data.n_paths, rm, "comparing", &data, &src, &err);
   if (st == NQ_OK && a.labels) {
     st = load_labels(a.labels, &labels, &n_labels, &err);
@@ -193,6 +207,12 @@ int cmd_compare(int argc, char **argv) {
     co.n_labels = labels ? n_labels : 0;
     st = nq_compare_source(rm, tm, &src, &co, &cmp, &err);
   }
+  cli_diagnosis diag;
+  bool have_diag = false;
+  if (st == NQ_OK && a.report) {
+    st = cli_diagnose(rm, tm, &src, (int)a.threads, &diag, &err);
+    have_diag = st == NQ_OK;
+  }
   if (st == NQ_OK) {
     cli_report rep = {
         .command = "compare",
@@ -206,9 +226,13 @@ int cmd_compare(int argc, char **argv) {
         .n_samples = src.n_samples,
         .have_labels = labels != NULL,
         .single_rounding = co.single_rounding,
+        .npu_target = a.report ? "imx8mp" : NULL,
+        .diagnosis = have_diag ? &diag : NULL,
     };
     cli_report_print(&rep, a.json);
+    if (a.report) st = cli_html_write(&rep, a.report, &err);
   }
+  if (have_diag) cli_diagnosis_free(&diag);
   free(labels);
   nq_compare_report_free(cmp);
   cli_data_close(data);

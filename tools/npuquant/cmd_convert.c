@@ -17,6 +17,7 @@
 #include "cli_kernels.h"
 #include "cli_diagnose.h"
 #include "cli_gate.h"
+#include "cli_html.h"
 #include "cli_model.h"
 #include "cli_recipe.h"
 #include "cli_report.h"
@@ -61,6 +62,10 @@ const char cmd_convert_help[] =
     "                          file is then not written unless --keep-on-fail.\n"
     "                          Below 20 dB or 95% top-1 agreement a warning is printed\n"
     "  --keep-on-fail          write the int8 model even when --min-sqnr fails\n"
+    "  --report FILE.html      also write the report as one self-contained HTML page\n"
+    "                          (per-layer SQNR bars, activation histograms, weight\n"
+    "                          ranges, the recipe table, the NPU report; implies\n"
+    "                          --diagnose)\n"
     "  --diagnose              name the five layers that add the most error, with the\n"
     "                          likely cause and what to try (printed anyway when an\n"
     "                          output collapses below 20 dB or 95% top-1 agreement)\n"
@@ -121,6 +126,7 @@ enum {
   OPT_MIN_SQNR,
   OPT_KEEP_ON_FAIL,
   OPT_DIAGNOSE,
+  OPT_REPORT,
 };
 
 typedef struct convert_args {
@@ -138,6 +144,7 @@ typedef struct convert_args {
   double min_sqnr; /* --min-sqnr, NAN: no gate */
   int keep_on_fail;
   int diagnose; /* --diagnose: the worst layers even when nothing collapsed */
+  const char *report; /* --report FILE.html, NULL: none */
 } convert_args;
 
 static int parse_type(const char *s, nq_dtype *t) {
@@ -171,6 +178,7 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       {"min-sqnr", required_argument, NULL, OPT_MIN_SQNR},
       {"keep-on-fail", no_argument, NULL, OPT_KEEP_ON_FAIL},
       {"diagnose", no_argument, NULL, OPT_DIAGNOSE},
+      {"report", required_argument, NULL, OPT_REPORT},
       {"help", no_argument, NULL, 'h'},
       {0, 0, 0, 0},
   };
@@ -215,6 +223,7 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       }
       case OPT_KEEP_ON_FAIL: a->keep_on_fail = 1; break;
       case OPT_DIAGNOSE: a->diagnose = 1; break;
+      case OPT_REPORT: a->report = optarg, a->diagnose = 1; break;
       case OPT_CALIBRATION: {
         nq_error e = {0};
         a->explicit_flags = 1;
@@ -350,6 +359,9 @@ int cmd_convert(int argc, char **argv) {
   nq_status st = cli_load_model(a.model, &mf, &fm, &err);
   /* Refuse the output before any work: the model's files are now recorded. */
   if (st == NQ_OK) st = nq_check_output_path(a.out, a.model, &err);
+  if (st == NQ_OK && a.report) st = nq_check_output_path(a.report, a.model, &err);
+  if (st == NQ_OK && a.report && (strcmp(a.report, a.out) == 0 || nq_same_file(a.report, a.out)))
+    st = nq_fail(&err, NQ_ERR_INVALID_ARG, "--report %s is the -o file too: give them different names", a.report);
   if (st != NQ_OK) {
     nq_model_free(fm);
     return cli_fail_status(st, &err);
@@ -442,6 +454,13 @@ int cmd_convert(int argc, char **argv) {
         .diagnosis = have_diag ? &diag : NULL,
     };
     cli_report_print(&report, a.json);
+    /* never over a data file, as for -o */
+    for (int i = 0; a.report && i < a.data.n_paths + a.n_eval; i++) {
+      const char *in = i < a.data.n_paths ? a.data.paths[i] : a.eval_paths[i - a.data.n_paths];
+      if (nq_same_file(a.report, in))
+        st = nq_fail(&err, NQ_ERR_INVALID_ARG, "%s: refusing to write the report over the data file %s", a.report, in);
+    }
+    if (st == NQ_OK && a.report) st = cli_html_write(&report, a.report, &err);
   }
   if (have_diag) cli_diagnosis_free(&diag);
   nq_compare_report_free(cmp);
