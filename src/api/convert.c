@@ -21,6 +21,7 @@
 #include "quant/equalize.h"
 #include "quant/int8_rewrite.h"
 #include "quant/quantize.h"
+#include "quant/saturation_clip.h"
 #include "writers/tflite/op_version_runtime.h"
 
 void nq_convert_options_init(nq_convert_options *o) {
@@ -138,6 +139,8 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
     st = nq_refine_ranges(fm->graph, src, &so, &co, &ranges, err);
     if (st != NQ_OK) nq_ranges_free(&ranges);
   }
+  /* Before snapping, so the clipped ranges are snapped too. */
+  if (st == NQ_OK) nq_clip_saturating_ranges(fm->graph, &ranges);
   /* The same model on every machine and kernel path (calib/range_snap.h). */
   if (st == NQ_OK) nq_ranges_snap(&ranges);
   rep->seconds_calibrate = now_s() - t0;

@@ -329,6 +329,48 @@ static nq_status plan_clusters(qstate *s, nq_error *err) {
 
 static nq_affine params_of(qstate *s, int t) { return s->cl[find(s, t)].params; }
 
+/* A concatenated part whose own range is this many times narrower than the
+ * shared one keeps fewer than 256/16 = 16 int8 steps. */
+#define MIXED_CONCAT_RATIO 16.0
+
+/* TFLite's int8 CONCATENATION gives its inputs and output one scale. Boxes
+ * in pixels joined to sigmoid scores (detectors), landmark x/y beside
+ * visibility logits: the narrow parts keep a handful of steps. Say so per
+ * concatenation, naming the narrowest part and the numbers (issue 10). */
+static void warn_mixed_concats(qstate *s) {
+  const nq_graph *f = s->f;
+  char lb[192];
+  for (int i = 0; i < f->n_nodes; i++) {
+    const nq_node *n = &f->nodes[i];
+    if (n->op != NQ_OP_CONCATENATION || n->n_out < 1 || !is_float_activation(f, n->out[0])) continue;
+    nq_affine shared = params_of(s, n->out[0]);
+    if (!(shared.scale > 0)) continue;
+    int narrow = 0, worst = -1;
+    double worst_steps = 0;
+    for (int k = 0; k < n->n_in; k++) {
+      int t = n->in[k];
+      if (!is_float_activation(f, t) || !s->r->seen[t]) continue;
+      double own = fmax((double)s->r->max[t], 0.0) - fmin((double)s->r->min[t], 0.0);
+      double steps = own / (double)shared.scale;
+      if (!(own > 0) || steps * MIXED_CONCAT_RATIO > 255.0) continue;
+      narrow++;
+      if (worst < 0 || steps < worst_steps) {
+        worst = k;
+        worst_steps = steps;
+      }
+    }
+    if (worst < 0) continue;
+    int t = n->in[worst];
+    warnf(s, "%s: input %d ('%s', range [%g, %g]) shares the int8 scale %g of the whole range [%g, %g], so it "
+          "keeps %.1f of 256 steps (%d narrow input%s); output the parts separately (end the model before this "
+          "concatenation) or keep it in float on the CPU",
+          layer_label(f, i, lb, sizeof lb), worst, f->tensors[t].name ? f->tensors[t].name : "?",
+          (double)s->r->min[t], (double)s->r->max[t], (double)shared.scale,
+          (double)shared.scale * (-128.0 - shared.zero_point), (double)shared.scale * (127.0 - shared.zero_point),
+          worst_steps, narrow, narrow == 1 ? "" : "s");
+  }
+}
+
 /* The parameters a node's data input is quantized with: a float constant
  * (e.g. a convolution whose input is a constant) has its own, from its
  * values; an activation has its cluster's. */
@@ -736,6 +778,7 @@ nq_status nq_quantize_graph(const nq_graph *f, const nq_ranges *r, const nq_qopt
   if (!s.q || !s.parent || !s.cl || !s.tmap || !s.cmap || !s.req_off || !s.requant || !q_in || !q_out)
     st = nq_fail(err, NQ_ERR_NOMEM, "out of memory quantizing %d tensors", f->n_tensors);
   if (st == NQ_OK) st = plan_clusters(&s, err);
+  if (st == NQ_OK) warn_mixed_concats(&s);
   if (st == NQ_OK) st = map_activations(&s, err);
   if (st == NQ_OK) st = emit_inputs(&s, q_in, err);
   for (int i = 0; i < f->n_nodes && st == NQ_OK; i++)
