@@ -25,12 +25,9 @@
 
 const char cmd_run_help[] =
     "Usage: npuquant run MODEL -i IN.npy [-i IN2.npy ...] -o PREFIX\n"
-    "                    [--tensors DIR] [--repeat N] [--profile] [--threads N]
-"
-    "                    [--reference] [--single-rounding | --double-rounding]
-"
-    "                    [--kernels K]
-"
+    "                    [--tensors DIR] [--repeat N] [--profile] [--threads N]\n"
+    "                    [--reference] [--single-rounding | --double-rounding]\n"
+    "                    [--kernels K]\n"
     "\n"
     "Run MODEL (a float or int8 .tflite, or any float model npuquant reads:\n"
     "Keras .h5/.keras, SavedModel folder, frozen .pb, ONNX) on inputs read from\n"
