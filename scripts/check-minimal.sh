@@ -83,4 +83,15 @@ cc -std=c11 "$tmp/use.c" -o "$tmp/use" $(PKG_CONFIG_SYSROOT_DIR="$tmp/root" \
   PKG_CONFIG_LIBDIR="$(dirname "$pc")" pkg-config --cflags --libs npuquant)
 [ "$(LD_LIBRARY_PATH="$(dirname "$(dirname "$pc")")" "$tmp/use" "$model")" = 1 ] ||
   fail "a program built with the installed npuquant.pc does not load $model"
+# cmake --install --prefix DIR relocates at install time: the .pc must name DIR
+# (not the configure-time prefix), so a program builds and runs from it alone.
+cmake --install "$dir" --prefix "$tmp/moved" >/dev/null
+pc=$(find "$tmp/moved" -name npuquant.pc)
+[ -n "$pc" ] || fail "cmake --install --prefix wrote no npuquant.pc"
+libdir=$(PKG_CONFIG_LIBDIR="$(dirname "$pc")" pkg-config --variable=libdir npuquant)
+[ "$libdir" = "$(dirname "$(dirname "$pc")")" ] || fail "npuquant.pc names libdir $libdir, installed in $(dirname "$(dirname "$pc")")"
+# shellcheck disable=SC2046 # pkg-config prints flags to split
+cc -std=c11 "$tmp/use.c" -o "$tmp/use2" $(PKG_CONFIG_LIBDIR="$(dirname "$pc")" pkg-config --cflags --libs npuquant)
+[ "$(LD_LIBRARY_PATH="$libdir" "$tmp/use2" "$model")" = 1 ] ||
+  fail "a program built with npuquant.pc after --prefix does not load $model"
 echo "check-minimal: OK"

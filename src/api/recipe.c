@@ -201,6 +201,11 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
 
   nq_convert_options o = *opts;
   o.progress = NULL; /* one line per candidate instead of a bar per stage */
+  /* The data line, the data checks and the quantizer's warnings come once,
+   * from the final conversion, not once per candidate (the checks reread
+   * every sample, so this also saves a pass per candidate). */
+  o.note = NULL;
+  o.warn = NULL;
   int best = -1;
   double best_sqnr = -INFINITY;
   nq_status st = NQ_OK;
@@ -252,6 +257,8 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
   apply(&CANDIDATES[best], &o);
   o.progress = opts->progress;
   o.progress_user = opts->progress_user;
+  o.note = opts->note;
+  o.warn = opts->warn;
   nq_convert_stats full = {.struct_size = sizeof full};
   st = nq_convert_source(fm, src, &o, out, &full, err);
   if (st == NQ_OK) {

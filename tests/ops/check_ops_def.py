@@ -30,10 +30,11 @@ UNITS = [
     "src/writers/tflite/op_version_runtime.c",  # RELEASES
 ]
 
-# A complete entry built from existing functions (FLOOR_DIV's real builtin
-# code and first release); the broken cases below each spoil one thing.
-COMPLETE = ("NQ_OP(FLOOR_DIV, 90, sh_binary,\n"
-            "      F(nq_ref_binary, nq_ref_prep_f32), NO_I8, Q_NONE,\n"
+# A complete entry for an op the IR lacks, built from existing functions
+# (REVERSE_V2's real builtin code and first release); the broken cases below
+# each spoil one thing.
+COMPLETE = ("NQ_OP(REVERSE_V2, 105, sh_same,\n"
+            "      F(nq_ref_unary, nq_ref_prep_f32), NO_I8, Q_NONE,\n"
             "      NPU(0, 0, 0), NO_OPTIONS, v_1,\n"
             "      REL(R(1, 14, 0)))\n")
 
@@ -47,16 +48,16 @@ def undeclared(name):
 CASES = [
     # (what, entry appended to ops.def, units that must fail, message pattern)
     ("a complete entry (control)", COMPLETE, [], None),
-    ("an entry in the old two-column form", "NQ_OP(FLOOR_DIV, 90)\n", UNITS, ARITY.format(n=2)),
+    ("an entry in the old two-column form", "NQ_OP(REVERSE_V2, 105)\n", UNITS, ARITY.format(n=2)),
     ("an entry without its RELEASES column",
-     "NQ_OP(FLOOR_DIV, 90, sh_binary, F(nq_ref_binary, nq_ref_prep_f32), NO_I8, Q_NONE,\n"
+     "NQ_OP(REVERSE_V2, 105, sh_same, F(nq_ref_unary, nq_ref_prep_f32), NO_I8, Q_NONE,\n"
      "      NPU(0, 0, 0), NO_OPTIONS, v_1)\n", UNITS, ARITY.format(n=9)),
-    ("a shape function that does not exist", COMPLETE.replace("sh_binary", "sh_floor_div"),
-     ["src/ir/shape.c"], undeclared("sh_floor_div")),
-    ("an int8 kernel that does not exist", COMPLETE.replace("NO_I8", "I8P(floor_div)"),
-     ["src/exec/int8/int8_table.c"], undeclared("nq_i8_floor_div_run")),
-    ("a version rule that does not exist", COMPLETE.replace("v_1", "v_floor_div"),
-     ["src/writers/tflite/op_version.c"], undeclared("v_floor_div")),
+    ("a shape function that does not exist", COMPLETE.replace("sh_same", "sh_reverse_v2"),
+     ["src/ir/shape.c"], undeclared("sh_reverse_v2")),
+    ("an int8 kernel that does not exist", COMPLETE.replace("NO_I8", "I8P(reverse_v2)"),
+     ["src/exec/int8/int8_table.c"], undeclared("nq_i8_reverse_v2_run")),
+    ("a version rule that does not exist", COMPLETE.replace("v_1", "v_reverse_v2"),
+     ["src/writers/tflite/op_version.c"], undeclared("v_reverse_v2")),
 ]
 
 

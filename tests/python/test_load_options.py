@@ -76,7 +76,7 @@ def onnx_dynamic(models, tmp):
     q = npuquant.convert(path, cal, input_shapes={"x": (1, 3, 48, 192)})
     py_q, cli_q = os.path.join(tmp, "py.tflite"), os.path.join(tmp, "cli.tflite")
     q.save(py_q)
-    cli("convert", path, "--input-shape", "x:1x3x48x192", "-d", calp, "-o", cli_q, "--quiet")
+    cli("convert", path, "--input-shape", "x:1x3x48x192", "-d", calp, "-o", cli_q, "--quiet", "--recipe", "tf")
     with open(py_q, "rb") as a, open(cli_q, "rb") as b:
         check(a.read() == b.read(), "convert(path, input_shapes=...) == `npuquant convert --input-shape`, byte for byte")
     check(q.source == path, "the int8 model remembers its float source")

@@ -101,10 +101,10 @@ def test():
         checks.check("SQNR" in p.stdout and "channels first (NCHW): 16 samples" in p.stdout,
                      "print(convert().report) shows the data summary and the SQNR")
 
-        cases = [("onnx_uint8.tflite", ONNX, "onnx", ["--input-type", "uint8"]),
+        cases = [("onnx_uint8.tflite", ONNX, "onnx", ["--input-type", "uint8", "--recipe", "tf"]),
                  ("torch_int8.tflite", os.path.join(out, "torch.onnx"), "torch", ["--calibration", "percentile:99.9"])]
         if keras:
-            cases.append(("keras_int8.tflite", keras, "keras", ["--per-tensor"]))
+            cases.append(("keras_int8.tflite", keras, "keras", ["--per-tensor", "--recipe", "tf"]))
         for name, model, k, recipe in cases:
             mine = os.path.join(out, name)
             cli = os.path.join(tmp, "cli_" + name)

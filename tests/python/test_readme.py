@@ -43,7 +43,7 @@ def main():
               "print(tflite.report) shows the data summary, the SQNR and the NPU report")
         cli_out = os.path.join(tmp, "cli.tflite")
         r = subprocess.run([CLI, "convert", os.path.join(SOURCE, "examples", "fashion", "fashion_cnn.onnx"), "-d",
-                            calib, "--input-type", "uint8", "-o", cli_out, "--quiet"], capture_output=True, text=True)
+                            calib, "--input-type", "uint8", "--recipe", "tf", "-o", cli_out, "--quiet"], capture_output=True, text=True)
         mine = os.path.join(tmp, "fashion_int8.tflite")
         if check(r.returncode == 0 and os.path.exists(mine), f"both files written: {r.stderr.strip()}"):
             with open(mine, "rb") as a, open(cli_out, "rb") as b:

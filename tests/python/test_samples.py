@@ -39,7 +39,7 @@ def write_bmp(path, rgb):
 
 def same_as_cli(tmp, folder, cli_args, **kw):
     cli_out, py_out = os.path.join(tmp, "cli.tflite"), os.path.join(tmp, "py.tflite")
-    r = subprocess.run([CLI, "convert", MODEL, "-d", folder, "-o", cli_out, "--quiet", "--npu", "none"] + cli_args,
+    r = subprocess.run([CLI, "convert", MODEL, "-d", folder, "-o", cli_out, "--quiet", "--npu", "none", "--recipe", "tf"] + cli_args,
                        capture_output=True, text=True)
     if not check(r.returncode == 0, f"CLI convert {cli_args}: exit {r.returncode} {r.stderr.strip()}"):
         return
