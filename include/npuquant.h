@@ -163,7 +163,8 @@ typedef struct nq_load_options {
 /* Load a model. The format is detected from the file contents (see
  * src/frontends/formats.def: .tflite, ONNX, TF GraphDef/SavedModel, Keras).
  * opts may be NULL. */
-NQ_API nq_status nq_model_load_ex(const char *path, const nq_load_options *opts, nq_model **out, nq_error *err);
+NQ_API nq_status nq_model_load_ex(const char *path, const nq_load_options *opts, nq_model **out,
+                                  nq_error *err);
 /* nq_model_load_ex with no options. */
 NQ_API nq_status nq_model_load(const char *path, nq_model **out, nq_error *err);
 NQ_API void nq_model_free(nq_model *m);
@@ -176,7 +177,6 @@ NQ_API const char *nq_format_describe(const char *path);
 /* Write the model as .tflite, atomically (temp file + rename). Refuses to
  * write over the file the model was loaded from. */
 NQ_API nq_status nq_model_save_tflite(const nq_model *m, const char *path, nq_error *err);
-
 
 /* ---- Describing a model (used by `inspect`; indices are model I/O order) ---- */
 
@@ -264,8 +264,8 @@ NQ_API int nq_model_num_signatures(const nq_model *m);
 /* Signature i; NQ_ERR_INVALID_ARG when i is out of range. */
 NQ_API nq_status nq_model_signature(const nq_model *m, int i, nq_signature_info *out, nq_error *err);
 /* Entry k of signature i's inputs (is_output 0) or outputs (is_output 1). */
-NQ_API nq_status nq_model_signature_entry(const nq_model *m, int i, int is_output, int k, nq_signature_entry *out,
-                                   nq_error *err);
+NQ_API nq_status nq_model_signature_entry(const nq_model *m, int i, int is_output, int k,
+                                          nq_signature_entry *out, nq_error *err);
 
 /* Metadata entries (TFLite `metadata`: a name and a buffer of bytes). */
 typedef struct nq_metadata_info {
@@ -302,7 +302,7 @@ NQ_API int nq_model_is_quantized(const nq_model *m);
 /* Plan execution: infer shapes, plan activation memory, pick kernels. The
  * session borrows `m`: free the session first. opts may be NULL (defaults). */
 NQ_API nq_status nq_session_create(const nq_model *m, const nq_session_options *opts, nq_session **out,
-                            nq_error *err);
+                                   nq_error *err);
 NQ_API void nq_session_free(nq_session *s);
 /* Copy model input i in (nbytes must equal the input's size and its type). */
 NQ_API nq_status nq_session_set_input(nq_session *s, int i, const void *data, size_t nbytes, nq_error *err);
@@ -397,7 +397,8 @@ NQ_API nq_status nq_preprocess_set_range(nq_preprocess *pp, const char *range, n
 /* Parse "v" or "v1,v2,v3" into out[0..max) (one value is broadcast to all
  * max entries); *n receives how many were given. `what` names the option in
  * messages ("--mean"). */
-NQ_API nq_status nq_parse_float_list(const char *s, const char *what, float *out, int max, int *n, nq_error *err);
+NQ_API nq_status nq_parse_float_list(const char *s, const char *what, float *out, int max, int *n,
+                                     nq_error *err);
 /* The map v = pixel * a + b that pp applies to channel `channel`: what a
  * uint8 input fed raw bytes is derived from. */
 NQ_API void nq_preprocess_affine(const nq_preprocess *pp, int channel, float *a, float *b);
@@ -423,8 +424,9 @@ NQ_API void nq_data_options_init(nq_data_options *o);
 /* Open the samples at `path` for input `input` of model m, checking every
  * source's shape against it (images are decoded by nq_dataset_get). pp and
  * opts may be NULL (defaults). The data set copies what it needs from m. */
-NQ_API nq_status nq_dataset_open_input(const char *path, const nq_model *m, int input, const nq_preprocess *pp,
-                                const nq_data_options *opts, nq_dataset **out, nq_error *err);
+NQ_API nq_status nq_dataset_open_input(const char *path, const nq_model *m, int input,
+                                       const nq_preprocess *pp, const nq_data_options *opts, nq_dataset **out,
+                                       nq_error *err);
 NQ_API void nq_dataset_free(nq_dataset *ds);
 /* Selected samples. */
 NQ_API size_t nq_dataset_count(const nq_dataset *ds);
@@ -446,8 +448,8 @@ NQ_API int nq_dataset_has_images(const nq_dataset *ds);
 /* Quantize n float32 values to `type` (NQ_INT8 or NQ_UINT8) with TFLite's
  * rule q = clamp(round(x / scale) + zero_point); src and dst may be the same
  * buffer. NQ_ERR_INVALID_ARG for another type or a scale that is not > 0. */
-NQ_API nq_status nq_quantize_floats(const float *src, size_t n, nq_dtype type, float scale, int32_t zero_point, void *dst,
-                             nq_error *err);
+NQ_API nq_status nq_quantize_floats(const float *src, size_t n, nq_dtype type, float scale,
+                                    int32_t zero_point, void *dst, nq_error *err);
 
 /* ---- .npy files (NumPy format 1.0-3.0) ---- */
 
@@ -471,8 +473,8 @@ typedef struct nq_array {
 NQ_API nq_status nq_npy_read_file(const char *path, nq_array *out, nq_error *err);
 /* Write an array as .npy v1.0, atomically (temp file + rename). `data`
  * holds the product of shape times nq_dtype_size(type) bytes in C order. */
-NQ_API nq_status nq_npy_write_file(const char *path, nq_dtype type, int rank, const int32_t *shape, const void *data,
-                            nq_error *err);
+NQ_API nq_status nq_npy_write_file(const char *path, nq_dtype type, int rank, const int32_t *shape,
+                                   const void *data, nq_error *err);
 /* Release an array's data and zero it (safe on a zeroed array). */
 NQ_API void nq_array_free(nq_array *a);
 
@@ -489,15 +491,15 @@ typedef nq_status (*nq_fill_fn)(void *user, int sample, int input, float *dst, s
 /* One candidate recipe of the automatic choice (recipe_auto), and what it
  * measured on the validation part of the samples. */
 typedef struct nq_recipe_candidate {
-  const char *name;  /* "mse+equalize", as `convert --recipe` prints it */
-  int index;         /* position in the order tried */
-  int calibration;   /* as nq_convert_options */
+  const char *name; /* "mse+equalize", as `convert --recipe` prints it */
+  int index;        /* position in the order tried */
+  int calibration;  /* as nq_convert_options */
   double percentile;
   int equalize, bias_correct;
-  double sqnr_db;      /* validation SQNR of the worst output (+inf: exact) */
-  int top1_agree;      /* validation samples whose top-1 class agrees, -1: no classifier output */
-  int samples;         /* validation samples */
-  double seconds;      /* converting and measuring this candidate */
+  double sqnr_db; /* validation SQNR of the worst output (+inf: exact) */
+  int top1_agree; /* validation samples whose top-1 class agrees, -1: no classifier output */
+  int samples;    /* validation samples */
+  double seconds; /* converting and measuring this candidate */
 } nq_recipe_candidate;
 
 typedef struct nq_convert_options {
@@ -509,7 +511,7 @@ typedef struct nq_convert_options {
    * the input's parameters become scale 1/std, zero point mean. */
   int input_from_bytes;
   float input_mean, input_std;
-  int num_threads; /* 0: all cores */
+  int num_threads;                           /* 0: all cores */
   void (*warn)(void *user, const char *msg); /* one-line warnings; may be NULL */
   void *warn_user;
   /* 1: cross-layer equalization of conv -> conv pairs before calibration
@@ -556,12 +558,12 @@ NQ_API void nq_convert_options_init(nq_convert_options *o);
 /* Calibrate `float_model` on n_samples samples from `fill`, then quantize it
  * into a new fully int8 model *out (save it with nq_model_save_tflite). */
 NQ_API nq_status nq_convert(const nq_model *float_model, int n_samples, nq_fill_fn fill, void *user,
-                     const nq_convert_options *opts, nq_model **out, nq_error *err);
+                            const nq_convert_options *opts, nq_model **out, nq_error *err);
 
 /* nq_convert with the samples in memory: `data` holds n_samples samples, each
  * the concatenation of every input's float32 values in input order. */
 NQ_API nq_status nq_convert_arrays(const nq_model *float_model, const float *data, int n_samples,
-                            const nq_convert_options *opts, nq_model **out, nq_error *err);
+                                   const nq_convert_options *opts, nq_model **out, nq_error *err);
 
 /* Parse a calibration method as `convert --calibration` spells it:
  * "minmax", "percentile", "percentile:P" (50 < P <= 100) or "mse", and set
@@ -573,8 +575,9 @@ NQ_API nq_status nq_convert_options_set_calibration(nq_convert_options *o, const
  * keeps working). */
 typedef struct nq_convert_stats {
   size_t struct_size;
-  int equalized_pairs;       /* conv -> conv pairs equalized (with equalize) */
-  int rewritten_for_int8;    /* NEG / SQUARE nodes computed as MUL (TFLite's int8 NEG and SQUARE ignore scales) */
+  int equalized_pairs;    /* conv -> conv pairs equalized (with equalize) */
+  int rewritten_for_int8; /* NEG / SQUARE nodes computed as MUL (TFLite's int8 NEG and SQUARE ignore scales)
+                           */
   int bias_corrected_layers; /* layers whose bias moved (with bias_correct) */
   double seconds_calibrate;  /* calibration and range refinement */
   double seconds_quantize;   /* quantization and bias correction */
@@ -590,8 +593,8 @@ typedef struct nq_convert_stats {
  * callback). stats may be NULL. The int8 model remembers float_model's file,
  * so saving it there is refused. */
 NQ_API nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source *src,
-                            const nq_convert_options *opts, nq_model **out, nq_convert_stats *stats,
-                            nq_error *err);
+                                   const nq_convert_options *opts, nq_model **out, nq_convert_stats *stats,
+                                   nq_error *err);
 
 /* ---- Comparing two models on the same samples (what `npuquant compare` does) ---- */
 
@@ -615,23 +618,23 @@ typedef struct nq_compare_options {
  * reference model's value, test the test model's (dequantized with its
  * per-tensor parameters when quantized). */
 typedef struct nq_compare_figures {
-  const char *name;                /* the reference tensor's name; lives as long as the report */
-  int tensor_ref, tensor_test;     /* tensor indices in each model */
-  int samples;                     /* samples accumulated */
-  double sqnr_db;                  /* 10 log10(sum ref^2 / sum (ref - test)^2): +inf when
-                                      identical, -inf when ref is all 0 and test is not */
-  double max_abs_error;            /* max |ref - test| */
-  double rmse;                     /* sqrt(mean (ref - test)^2) over every element of every sample */
-  float scale;                     /* the test tensor's scale (0: float); rmse / scale is the
-                                      error in quantization steps */
-  int classifier;                  /* 1: class scores, top-1 figures are set: shaped [N] or [1, N]
-                                      (N > 1) and produced by SOFTMAX/LOG_SOFTMAX, or the model's
-                                      only output, or labels were given; 0 for landmarks, boxes
-                                      and other regression outputs beside other outputs */
-  int top1_agree;                  /* samples on which both models pick the same class */
-  int ref_correct, test_correct;   /* with labels: samples whose top-1 equals the label */
-  int class_shaped;                /* 1: shaped [N] or [1, N] (N > 1), class scores or not (so a
-                                      report can say why it shows no top-1) */
+  const char *name;              /* the reference tensor's name; lives as long as the report */
+  int tensor_ref, tensor_test;   /* tensor indices in each model */
+  int samples;                   /* samples accumulated */
+  double sqnr_db;                /* 10 log10(sum ref^2 / sum (ref - test)^2): +inf when
+                                    identical, -inf when ref is all 0 and test is not */
+  double max_abs_error;          /* max |ref - test| */
+  double rmse;                   /* sqrt(mean (ref - test)^2) over every element of every sample */
+  float scale;                   /* the test tensor's scale (0: float); rmse / scale is the
+                                    error in quantization steps */
+  int classifier;                /* 1: class scores, top-1 figures are set: shaped [N] or [1, N]
+                                    (N > 1) and produced by SOFTMAX/LOG_SOFTMAX, or the model's
+                                    only output, or labels were given; 0 for landmarks, boxes
+                                    and other regression outputs beside other outputs */
+  int top1_agree;                /* samples on which both models pick the same class */
+  int ref_correct, test_correct; /* with labels: samples whose top-1 equals the label */
+  int class_shaped;              /* 1: shaped [N] or [1, N] (N > 1), class scores or not (so a
+                                    report can say why it shows no top-1) */
 } nq_compare_figures;
 
 typedef struct nq_compare_report nq_compare_report;
@@ -642,14 +645,16 @@ typedef struct nq_compare_report nq_compare_report;
  * an int8/uint8 input of either model is quantized from them with that
  * input's own parameters. Both models need the same number of inputs and
  * outputs with the same element counts. opts may be NULL. */
-NQ_API nq_status nq_compare(const nq_model *ref, const nq_model *test, int n_samples, nq_fill_fn fill, void *user,
-                     const nq_compare_options *opts, nq_compare_report **out, nq_error *err);
+NQ_API nq_status nq_compare(const nq_model *ref, const nq_model *test, int n_samples, nq_fill_fn fill,
+                            void *user, const nq_compare_options *opts, nq_compare_report **out,
+                            nq_error *err);
 /* nq_compare with the samples in memory, laid out as for nq_convert_arrays. */
-NQ_API nq_status nq_compare_arrays(const nq_model *ref, const nq_model *test, const float *data, int n_samples,
-                            const nq_compare_options *opts, nq_compare_report **out, nq_error *err);
+NQ_API nq_status nq_compare_arrays(const nq_model *ref, const nq_model *test, const float *data,
+                                   int n_samples, const nq_compare_options *opts, nq_compare_report **out,
+                                   nq_error *err);
 /* nq_compare with samples from a source (fill is asked for ref's inputs). */
 NQ_API nq_status nq_compare_source(const nq_model *ref, const nq_model *test, const nq_sample_source *src,
-                            const nq_compare_options *opts, nq_compare_report **out, nq_error *err);
+                                   const nq_compare_options *opts, nq_compare_report **out, nq_error *err);
 /* The figures per model output (in output order) and, with per_tensor, per
  * matched tensor (in the reference model's tensor order). */
 NQ_API int nq_compare_num_outputs(const nq_compare_report *r);
@@ -663,10 +668,10 @@ NQ_API void nq_compare_report_free(nq_compare_report *r);
 /* One finding: a node that falls back to the CPU, or a note. The strings
  * belong to the result. */
 typedef struct nq_npu_finding_info {
-  int node;          /* node index (as nq_model_node), or -1 for a note about the whole model */
-  const char *op;    /* the node's op ("CONV_2D"); "" for a note */
-  const char *name;  /* the node's name as nq_node_info.name; "" for a note */
-  int cpu_fallback;  /* 1: the node runs on the CPU; 0: a note */
+  int node;         /* node index (as nq_model_node), or -1 for a note about the whole model */
+  const char *op;   /* the node's op ("CONV_2D"); "" for a note */
+  const char *name; /* the node's name as nq_node_info.name; "" for a note */
+  int cpu_fallback; /* 1: the node runs on the CPU; 0: a note */
   const char *reason;
 } nq_npu_finding_info;
 
@@ -680,13 +685,15 @@ NQ_API const char *nq_npu_targets(void);
 NQ_API int nq_npu_target_is_known(const char *name);
 /* Check every node of m for `target`; NQ_ERR_INVALID_ARG for an unknown
  * target. The result copies what it needs: it may outlive the model. */
-NQ_API nq_status nq_npu_check_model(const nq_model *m, const char *target, nq_npu_result **out, nq_error *err);
+NQ_API nq_status nq_npu_check_model(const nq_model *m, const char *target, nq_npu_result **out,
+                                    nq_error *err);
 NQ_API const char *nq_npu_result_target(const nq_npu_result *r); /* e.g. "i.MX 8M Plus NPU (VX delegate)" */
 NQ_API int nq_npu_result_num_nodes(const nq_npu_result *r);
 NQ_API int nq_npu_result_num_fallback(const nq_npu_result *r);
 NQ_API int nq_npu_result_num_findings(const nq_npu_result *r);
 /* Finding i: fallbacks in node order, then notes. */
-NQ_API nq_status nq_npu_result_finding(const nq_npu_result *r, int i, nq_npu_finding_info *out, nq_error *err);
+NQ_API nq_status nq_npu_result_finding(const nq_npu_result *r, int i, nq_npu_finding_info *out,
+                                       nq_error *err);
 NQ_API void nq_npu_result_free(nq_npu_result *r);
 
 /* ---- Which fast kernels run (`--kernels`) ---- */

@@ -5,7 +5,7 @@
 # that would change. It never rewrites a file; to fix one, run
 #   clang-format-14 -i FILE
 #
-#   scripts/check-format.sh [FILE...]    (default: the whole tree)
+#   scripts/check-format.sh [FILE...]    (default: the whole tree; ctest runs it as source_format)
 #
 # Only files git tracks are checked, so build output (build*/generated: the
 # protoc-c bindings), tests/oracles/node_modules and other untracked files are
@@ -18,8 +18,16 @@ cd "$(dirname "$0")/.."
 CLANG_FORMAT=${CLANG_FORMAT:-clang-format-14}
 EXCLUDE='(^|/)(third_party|vendor|generated)/|\.pb-c\.[ch]$'
 say() { printf 'check-format: %s\n' "$*"; }
-command -v "$CLANG_FORMAT" >/dev/null 2>&1 ||
-  { say "FAIL: $CLANG_FORMAT is not installed (apt-get install clang-format-14)" >&2; exit 2; }
+# Missing clang-format: a skip for ctest (77) on a developer's machine, a
+# failure under CI=true (scripts/setup.sh installs it there).
+if ! command -v "$CLANG_FORMAT" >/dev/null 2>&1; then
+  if [ "${CI:-}" = "true" ]; then
+    say "FAIL: $CLANG_FORMAT is not installed (apt-get install clang-format-14)" >&2
+    exit 2
+  fi
+  say "SKIP: $CLANG_FORMAT is not installed (apt-get install clang-format-14)" >&2
+  exit 77
+fi
 [ -f .clang-format ] || { say "FAIL: no .clang-format at the top of the tree" >&2; exit 2; }
 
 if [ $# -gt 0 ]; then

@@ -10,7 +10,7 @@ set -eu
 
 # ---- Debian packages: add new ones here (one list, kept in one place) ---------------
 DEB_PACKAGES="
-  build-essential cmake pkg-config clang libclang-rt-14-dev
+  build-essential cmake pkg-config clang libclang-rt-14-dev clang-format-14
   libopenblas-dev libjpeg-dev libpng-dev zlib1g-dev libhdf5-dev libcjson-dev libzip-dev
   protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata
   flatbuffers-compiler python3-flatbuffers python3-numpy python3-pil python3-h5py

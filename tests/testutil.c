@@ -42,7 +42,8 @@ const char *nq_test_models_dir(int *golden) {
   if (ci && strcmp(ci, "true") == 0) return nq_test_shared_dir(); /* fails */
   snprintf(path, sizeof path, "%s/tests/golden/vectors", src ? src : ".");
   if (!src || stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) return nq_test_shared_dir(); /* skips */
-  fprintf(stderr, "NOTE: ../shared (NQ_SHARED_DIR=%s) is absent: running on the committed golden models in %s\n",
+  fprintf(stderr,
+          "NOTE: ../shared (NQ_SHARED_DIR=%s) is absent: running on the committed golden models in %s\n",
           d ? d : "(unset)", path);
   *golden = 1;
   return path;
@@ -84,6 +85,4 @@ float nq_rng_uniform(nq_rng *r, float lo, float hi) {
   return lo + (hi - lo) * (float)((nq_rng_next(r) >> 40) / (double)(1ull << 24));
 }
 
-int nq_rng_int(nq_rng *r, int lo, int hi) {
-  return lo + (int)(nq_rng_next(r) % (uint64_t)(hi - lo + 1));
-}
+int nq_rng_int(nq_rng *r, int lo, int hi) { return lo + (int)(nq_rng_next(r) % (uint64_t)(hi - lo + 1)); }

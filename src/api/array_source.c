@@ -10,7 +10,8 @@ nq_status nq_array_source_init(nq_array_source *a, const nq_graph *g, const floa
   if (g->n_inputs > NQ_ARRAY_SOURCE_MAX_INPUTS)
     return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: the model has %d inputs; at most %d are supported", who,
                    g->n_inputs, NQ_ARRAY_SOURCE_MAX_INPUTS);
-  if (n_samples < 1) return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: %d samples; at least 1 is needed", who, n_samples);
+  if (n_samples < 1)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: %d samples; at least 1 is needed", who, n_samples);
   a->data = data;
   a->n_inputs = g->n_inputs;
   a->n_samples = n_samples;

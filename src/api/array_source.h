@@ -16,9 +16,9 @@
 
 typedef struct nq_array_source {
   const float *data;
-  size_t per_sample;                          /* floats per sample, all inputs */
-  size_t offset[NQ_ARRAY_SOURCE_MAX_INPUTS];  /* where input i starts in a sample */
-  size_t count[NQ_ARRAY_SOURCE_MAX_INPUTS];   /* input i's element count */
+  size_t per_sample;                         /* floats per sample, all inputs */
+  size_t offset[NQ_ARRAY_SOURCE_MAX_INPUTS]; /* where input i starts in a sample */
+  size_t count[NQ_ARRAY_SOURCE_MAX_INPUTS];  /* input i's element count */
   int n_inputs;
   int n_samples;
 } nq_array_source;

@@ -108,7 +108,8 @@ nq_status nq_compare_output(const nq_compare_report *r, int i, nq_compare_figure
   if (!err) err = &scratch;
   if (!r || !out) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_compare_output: NULL argument");
   if (i < 0 || i >= r->res.n_outputs)
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "compare output %d: the report has %d outputs", i, r->res.n_outputs);
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "compare output %d: the report has %d outputs", i,
+                   r->res.n_outputs);
   figures(&r->res.outputs[i], out);
   return NQ_OK;
 }

@@ -3,8 +3,8 @@
  * followed by the quantizer (quant/quantize.c), with options translated
  * from the public struct.
  */
-#include <stdlib.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -40,7 +40,8 @@ static double now_s(void) {
 nq_status nq_convert_options_set_calibration(nq_convert_options *o, const char *method, nq_error *err) {
   nq_error scratch;
   if (!err) err = &scratch;
-  if (!o || !method) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert_options_set_calibration: NULL argument");
+  if (!o || !method)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert_options_set_calibration: NULL argument");
   nq_calib_options co;
   NQ_TRY(nq_calib_parse(method, &co, err));
   o->calibration = (int)co.method;
@@ -59,8 +60,9 @@ static bool has_quantized_tensor(const nq_graph *g) {
 
 /* The pipeline: [pass pipeline, int8 rewrites and equalization on a copy] -> calibrate ->
  * [refine ranges] -> quantize -> [bias correction]. */
-static nq_status convert(const nq_model *float_model, const nq_sample_source *src, const nq_convert_options *opts,
-                         nq_model **out, nq_convert_stats *rep, nq_error *err) {
+static nq_status convert(const nq_model *float_model, const nq_sample_source *src,
+                         const nq_convert_options *opts, nq_model **out, nq_convert_stats *rep,
+                         nq_error *err) {
   nq_convert_stats scratch_rep;
   if (!rep) rep = &scratch_rep;
   memset(rep, 0, sizeof *rep);
@@ -70,17 +72,20 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
   /* Every option is checked here, so a bad value is the caller's error
    * (NQ_ERR_INVALID_ARG) with its name, never an internal one later. */
   if (!io_type_ok(opts->input_type))
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "input_type is %d: int8 (%d), uint8 (%d) or float32 (%d) expected",
-                   (int)opts->input_type, NQ_INT8, NQ_UINT8, NQ_FLOAT32);
+    return nq_fail(err, NQ_ERR_INVALID_ARG,
+                   "input_type is %d: int8 (%d), uint8 (%d) or float32 (%d) expected", (int)opts->input_type,
+                   NQ_INT8, NQ_UINT8, NQ_FLOAT32);
   if (!io_type_ok(opts->output_type))
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "output_type is %d: int8 (%d), uint8 (%d) or float32 (%d) expected",
+    return nq_fail(err, NQ_ERR_INVALID_ARG,
+                   "output_type is %d: int8 (%d), uint8 (%d) or float32 (%d) expected",
                    (int)opts->output_type, NQ_INT8, NQ_UINT8, NQ_FLOAT32);
   if (isnan(opts->percentile) || opts->percentile < 0)
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "percentile is %g: 0 (the default, 99.99) or a value in (50, 100] expected",
+    return nq_fail(err, NQ_ERR_INVALID_ARG,
+                   "percentile is %g: 0 (the default, 99.99) or a value in (50, 100] expected",
                    opts->percentile);
   if (opts->num_threads < 0 || opts->num_threads > NQ_MAX_THREADS)
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "num_threads is %d: 0 (one per core) to %d expected", opts->num_threads,
-                   NQ_MAX_THREADS);
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "num_threads is %d: 0 (one per core) to %d expected",
+                   opts->num_threads, NQ_MAX_THREADS);
   nq_qoptions q = nq_qoptions_default();
   q.per_tensor = opts->per_tensor != 0;
   q.input_type = opts->input_type;
@@ -93,14 +98,16 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
   q.warn_ctx = opts->warn_user;
   nq_calib_options co = {.method = (nq_calib_method)opts->calibration,
                          .percentile = opts->percentile > 0 ? opts->percentile : 99.99};
-  if (opts->calibration < 0 || opts->calibration > NQ_CALIB_MSE || !(co.percentile > 50 && co.percentile <= 100))
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "calibration method %d / percentile %g is not valid", opts->calibration,
-                   co.percentile);
+  if (opts->calibration < 0 || opts->calibration > NQ_CALIB_MSE ||
+      !(co.percentile > 50 && co.percentile <= 100))
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "calibration method %d / percentile %g is not valid",
+                   opts->calibration, co.percentile);
   int release_cap = 0;
   if (opts->tflite_version) {
     release_cap = nq_tflite_parse_release(opts->tflite_version);
     if (release_cap < NQ_TFLITE_OLDEST_CAP)
-      return nq_fail(err, NQ_ERR_INVALID_ARG, "TFLite version '%s': expected a release from 2.4 on, as 2.9 or 2.9.0",
+      return nq_fail(err, NQ_ERR_INVALID_ARG,
+                     "TFLite version '%s': expected a release from 2.4 on, as 2.9 or 2.9.0",
                      opts->tflite_version);
   }
   /* Say what the samples look like and warn when they look wrong (issue 13). */
@@ -108,7 +115,8 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
   nq_session_options so;
   memset(&so, 0, sizeof so);
   so.num_threads = opts->num_threads;
-  so.single_rounding = NQ_DEFAULT_SINGLE_ROUNDING; /* bias correction measures the int8 model as LiteRT runs it */
+  so.single_rounding =
+      NQ_DEFAULT_SINGLE_ROUNDING; /* bias correction measures the int8 model as LiteRT runs it */
   so.kernels = opts->kernels;
   nq_kernels use; /* refuse an unavailable kernel set before calibrating */
   NQ_TRY(nq_kernels_resolve((nq_kernels)opts->kernels, &use, err));
@@ -196,19 +204,22 @@ nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source 
   if (!float_model || !float_model->graph || !src || !src->fill)
     return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert_source: model, source or fill is NULL");
   if (src->struct_size < sizeof(nq_sample_source))
-    return nq_fail(err, NQ_ERR_INVALID_ARG,
-                   "nq_convert_source: sample source struct_size %zu, %zu expected (use nq_sample_source_init)",
-                   src->struct_size, sizeof(nq_sample_source));
+    return nq_fail(
+        err, NQ_ERR_INVALID_ARG,
+        "nq_convert_source: sample source struct_size %zu, %zu expected (use nq_sample_source_init)",
+        src->struct_size, sizeof(nq_sample_source));
   if (src->n_samples < 1)
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert_source: %d samples; at least 1 is needed", src->n_samples);
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert_source: %d samples; at least 1 is needed",
+                   src->n_samples);
   if (stats && stats->struct_size < sizeof stats->struct_size)
     return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert_source: stats struct_size is not set");
   nq_convert_options defaults;
   nq_convert_options_init(&defaults);
   nq_convert_stats full;
   memset(&full, 0, sizeof full);
-  nq_status st = opts && opts->recipe_auto ? nq_recipe_convert(float_model, src, opts, out, &full, err)
-                                            : convert(float_model, src, opts ? opts : &defaults, out, &full, err);
+  nq_status st = opts && opts->recipe_auto
+                     ? nq_recipe_convert(float_model, src, opts, out, &full, err)
+                     : convert(float_model, src, opts ? opts : &defaults, out, &full, err);
   /* Fill only what the caller's (possibly older, smaller) struct holds. */
   if (stats) {
     size_t n = stats->struct_size < sizeof full ? stats->struct_size : sizeof full;

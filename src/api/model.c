@@ -77,9 +77,10 @@ static const char *guess_format(const uint8_t *d, size_t n) {
 #define NQ_MISSING_FRONTENDS NQ_MISSING_ONNX NQ_MISSING_TF NQ_MISSING_KERAS
 
 static const char *missing_frontends(void) {
-  return NQ_MISSING_FRONTENDS[0] ? "; this build was configured without the frontends for" NQ_MISSING_FRONTENDS
-                                   " (NQ_WITH_* options)"
-                                 : "";
+  return NQ_MISSING_FRONTENDS[0]
+             ? "; this build was configured without the frontends for" NQ_MISSING_FRONTENDS
+               " (NQ_WITH_* options)"
+             : "";
 }
 
 /* The first bytes of a file (fewer for a short file; 0 for a directory).
@@ -158,8 +159,10 @@ nq_status nq_model_load_ex(const char *path, const nq_load_options *opts, nq_mod
   nq_input_list *outer = nq_input_collect_begin(&inputs);
   nq_status s = load_any(path, opts, out, err);
   nq_input_collect_end(outer);
-  if (s == NQ_OK) (*out)->inputs = inputs;
-  else nq_input_list_release(&inputs);
+  if (s == NQ_OK)
+    (*out)->inputs = inputs;
+  else
+    nq_input_list_release(&inputs);
   return s;
 }
 

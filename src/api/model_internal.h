@@ -9,8 +9,8 @@
 #include "ir/graph.h"
 
 struct nq_model {
-  nq_graph *graph; /* owned */
-  char *path;      /* the file it was loaded from (owned), or NULL */
+  nq_graph *graph;      /* owned */
+  char *path;           /* the file it was loaded from (owned), or NULL */
   nq_input_list inputs; /* every file it was read from: no output may replace one */
 };
 

@@ -12,8 +12,8 @@
 
 struct nq_npu_result {
   nq_npu_report rep;
-  const char **op;  /* per finding: static op names ("" for notes) */
-  char **name;      /* per finding: owned copies of node names */
+  const char **op; /* per finding: static op names ("" for notes) */
+  char **name;     /* per finding: owned copies of node names */
 };
 
 const char *nq_npu_targets(void) { return NQ_NPU_TARGET_LIST; }
@@ -40,7 +40,8 @@ nq_status nq_npu_check_model(const nq_model *m, const char *target, nq_npu_resul
   if (!out) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_npu_check_model: out is NULL");
   *out = NULL;
   if (!m || !m->graph) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_npu_check_model: model is NULL");
-  if (!target) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_npu_check_model: no target (known: " NQ_NPU_TARGET_LIST ")");
+  if (!target)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_npu_check_model: no target (known: " NQ_NPU_TARGET_LIST ")");
   nq_npu_result *r = calloc(1, sizeof *r);
   if (!r) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for an NPU report");
   nq_status st = nq_npu_check(m->graph, target, &r->rep, err);
@@ -78,7 +79,8 @@ nq_status nq_npu_result_finding(const nq_npu_result *r, int i, nq_npu_finding_in
   if (!err) err = &scratch;
   if (!r || !out) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_npu_result_finding: NULL argument");
   if (i < 0 || i >= r->rep.n_findings)
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "NPU finding %d: the report has %d findings", i, r->rep.n_findings);
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "NPU finding %d: the report has %d findings", i,
+                   r->rep.n_findings);
   const nq_npu_finding *f = &r->rep.findings[i];
   memset(out, 0, sizeof *out);
   out->node = f->node;

@@ -57,7 +57,8 @@ nq_status nq_dataset_open_input(const char *path, const nq_model *m, int input, 
   if (from_model) spec.channels_first = 1;
   NQ_TRY(nq_dataset_open(path, &spec, pp, &dopt, out, err));
   if (from_model && nq_dataset_has_images(*out))
-    ds_note(*out, "%s: input '%s' is channels first (NCHW, read from the model): images are laid out [1, C, H, W]",
+    ds_note(*out,
+            "%s: input '%s' is channels first (NCHW, read from the model): images are laid out [1, C, H, W]",
             path, ti.name ? ti.name : "");
   return NQ_OK;
 }

@@ -6,7 +6,8 @@
 #include "core/status.h"
 #include "exec/engine.h"
 
-nq_status nq_session_create(const nq_model *m, const nq_session_options *opts, nq_session **out, nq_error *err) {
+nq_status nq_session_create(const nq_model *m, const nq_session_options *opts, nq_session **out,
+                            nq_error *err) {
   if (!out) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_session_create: out is NULL");
   *out = NULL;
   if (!m || !m->graph) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_session_create: no model");
@@ -22,7 +23,8 @@ int nq_model_is_quantized(const nq_model *m) {
   if (!m || !m->graph) return 0;
   for (int t = 0; t < m->graph->n_tensors; t++) {
     const nq_tensor *x = &m->graph->tensors[t];
-    if (!x->data && x->q.n > 0 && (x->type == NQ_INT8 || x->type == NQ_UINT8 || x->type == NQ_INT16)) return 1;
+    if (!x->data && x->q.n > 0 && (x->type == NQ_INT8 || x->type == NQ_UINT8 || x->type == NQ_INT16))
+      return 1;
   }
   return 0;
 }

@@ -59,9 +59,7 @@ size_t nq_dataset_sample_elems(const nq_dataset *ds) { return ds->sample_elems; 
 const char *nq_dataset_notes(const nq_dataset *ds) { return ds->notes; }
 const nq_preprocess *nq_dataset_preprocess(const nq_dataset *ds) { return &ds->pp; }
 int nq_dataset_has_images(const nq_dataset *ds) { return ds->has_images; }
-const char *nq_dataset_name(const nq_dataset *ds, size_t i) {
-  return i < ds->n_sel ? ds->sel[i].name : NULL;
-}
+const char *nq_dataset_name(const nq_dataset *ds, size_t i) { return i < ds->n_sel ? ds->sel[i].name : NULL; }
 
 /* A data file npuquant cannot use (a float64 .npy, a GIF) is bad input
  * (exit 1, docs/cli.md), not an unsupported model feature (exit 3): the
@@ -72,8 +70,8 @@ static nq_status as_input_error(nq_status s, nq_error *err) {
 }
 
 /* Add a source; takes ownership of nothing (copies path and label). */
-static nq_status add_source(nq_dataset *ds, const char *path, const char *label, ds_kind kind,
-                            int member, nq_npz *z, size_t n_samples, int stacked, nq_error *err) {
+static nq_status add_source(nq_dataset *ds, const char *path, const char *label, ds_kind kind, int member,
+                            nq_npz *z, size_t n_samples, int stacked, nq_error *err) {
   ds_source *v = realloc(ds->src, (ds->n_src + 1) * sizeof *v);
   if (!v) return nq_fail(err, NQ_ERR_NOMEM, "out of memory listing data sources");
   ds->src = v;
@@ -155,9 +153,12 @@ static nq_status add_npz(nq_dataset *ds, const char *path, const char *key, nq_e
 
 static nq_status add_file(nq_dataset *ds, const char *path, ds_kind kind, nq_error *err) {
   switch (kind) {
-  case DS_IMAGE: return add_source(ds, path, path, DS_IMAGE, 0, NULL, 1, 0, err);
-  case DS_NPY: return add_npy(ds, path, err);
-  case DS_NPZ: return add_npz(ds, path, NULL, err);
+    case DS_IMAGE:
+      return add_source(ds, path, path, DS_IMAGE, 0, NULL, 1, 0, err);
+    case DS_NPY:
+      return add_npy(ds, path, err);
+    case DS_NPZ:
+      return add_npz(ds, path, NULL, err);
   }
   return nq_fail(err, NQ_ERR_INTERNAL, "%s: unknown source kind", path);
 }
@@ -196,8 +197,7 @@ static nq_status collect(nq_dataset *ds, const char *path, nq_error *err) {
                        path, ignored);
       }
       if (files.ignored)
-        ds_note(ds, "%s: ignored %zu files that are not images, .npy or .npz", path,
-                files.ignored);
+        ds_note(ds, "%s: ignored %zu files that are not images, .npy or .npz", path, files.ignored);
       nq_status s = NQ_OK;
       for (size_t i = 0; i < files.n && s == NQ_OK; i++)
         s = add_file(ds, files.v[i].path, files.v[i].kind, err);
@@ -236,8 +236,10 @@ static nq_status image_geometry(nq_dataset *ds, nq_error *err) {
   for (size_t i = 0; i < ds->n_src && !*first_image; i++)
     if (ds->src[i].kind == DS_IMAGE) first_image = ds->src[i].path;
   int off;
-  if (sp->rank == 4 && d[0] == 1) off = 1;
-  else if (sp->rank == 3) off = 0;
+  if (sp->rank == 4 && d[0] == 1)
+    off = 1;
+  else if (sp->rank == 3)
+    off = 0;
   else
     return nq_fail(err, NQ_ERR_SHAPE,
                    "%s: input%s%s%s has shape %s: images can feed only a [1, H, W, C] (or [H, W, C]) "
@@ -249,8 +251,8 @@ static nq_status image_geometry(nq_dataset *ds, nq_error *err) {
     ds->height = d[off], ds->width = d[off + 1], ds->channels = d[off + 2];
   }
   char what[200];
-  snprintf(what, sizeof what, "input%s%s%s of shape %s", sp->name ? " '" : "",
-           sp->name ? sp->name : "", sp->name ? "'" : "", shape);
+  snprintf(what, sizeof what, "input%s%s%s of shape %s", sp->name ? " '" : "", sp->name ? sp->name : "",
+           sp->name ? "'" : "", shape);
   if (nq_preprocess_check(&ds->pp, ds->channels, what, err) != NQ_OK)
     return nq_prefix(err, "%s: ", first_image);
   if (ds->pp.color == NQ_COLOR_AUTO) ds->pp.color = ds->channels == 1 ? NQ_COLOR_GRAY : NQ_COLOR_RGB;
@@ -272,9 +274,8 @@ nq_status nq_dataset_open(const char *path, const nq_input_spec *spec, const nq_
                      "dataset: input%s%s has dimension %d = %d; a fixed positive shape is needed",
                      spec->name ? " " : "", spec->name ? spec->name : "", i, spec->shape[i]);
   if (!nq_shape_elems(spec->shape, spec->rank, NQ_DATASET_MAX_SAMPLE_ELEMS, &elems))
-    return nq_fail(err, NQ_ERR_NOMEM, "dataset: input%s%s has more than %zu elements",
-                   spec->name ? " " : "", spec->name ? spec->name : "",
-                   NQ_DATASET_MAX_SAMPLE_ELEMS);
+    return nq_fail(err, NQ_ERR_NOMEM, "dataset: input%s%s has more than %zu elements", spec->name ? " " : "",
+                   spec->name ? spec->name : "", NQ_DATASET_MAX_SAMPLE_ELEMS);
   nq_dataset *ds = calloc(1, sizeof *ds);
   if (!ds) return nq_fail(err, NQ_ERR_NOMEM, "dataset: out of memory");
   ds->spec = *spec;
@@ -283,8 +284,10 @@ nq_status nq_dataset_open(const char *path, const nq_input_spec *spec, const nq_
     return nq_fail(err, NQ_ERR_NOMEM, "dataset: out of memory");
   }
   ds->spec.name = ds->input_name;
-  if (pp) ds->pp = *pp;
-  else nq_preprocess_default(&ds->pp);
+  if (pp)
+    ds->pp = *pp;
+  else
+    nq_preprocess_default(&ds->pp);
   if (opts) ds->opts = *opts;
   ds->sample_elems = elems;
 
@@ -297,8 +300,7 @@ nq_status nq_dataset_open(const char *path, const nq_input_spec *spec, const nq_
     if (ds->total == 0)
       s = nq_fail(err, NQ_ERR_INVALID_ARG, "%s: no samples (every array is empty)", path);
     else if (ds->total > UINT32_MAX)
-      s = nq_fail(err, NQ_ERR_NOMEM, "%s: %zu samples (at most %u)", path, ds->total,
-                  (unsigned)UINT32_MAX);
+      s = nq_fail(err, NQ_ERR_NOMEM, "%s: %zu samples (at most %u)", path, ds->total, (unsigned)UINT32_MAX);
   }
   if (s == NQ_OK) s = ds_select(ds, err);
   if (s != NQ_OK) {
@@ -314,8 +316,10 @@ static nq_status load_array(nq_dataset *ds, size_t si, nq_error *err) {
   if (ds->have_cache && ds->cached_src == si) return NQ_OK;
   drop_cache(ds);
   const ds_source *src = &ds->src[si];
-  if (src->kind == DS_NPY) NQ_TRY(as_input_error(nq_npy_read_file(src->path, &ds->cache, err), err));
-  else NQ_TRY(as_input_error(nq_npz_read_array(src->npz, src->member, &ds->cache, err), err));
+  if (src->kind == DS_NPY)
+    NQ_TRY(as_input_error(nq_npy_read_file(src->path, &ds->cache, err), err));
+  else
+    NQ_TRY(as_input_error(nq_npz_read_array(src->npz, src->member, &ds->cache, err), err));
   /* A data set's arrays count against the memory budget like a model's
    * constants: several large stacks at once must not exhaust the machine. */
   nq_status bs = nq_budget_take(ds->cache.nbytes, src->label, err);
@@ -328,8 +332,8 @@ static nq_status load_array(nq_dataset *ds, size_t si, nq_error *err) {
   if (!nq_mul_size(src->n_samples, ds->sample_elems, &want) || want != ds->cache.nelems) {
     drop_cache(ds);
     return nq_fail(err, NQ_ERR_SHAPE,
-                   "%s: the array has %zu elements, %zu samples of %zu expected (file changed?)",
-                   src->label, ds->cache.nelems, src->n_samples, ds->sample_elems);
+                   "%s: the array has %zu elements, %zu samples of %zu expected (file changed?)", src->label,
+                   ds->cache.nelems, src->n_samples, ds->sample_elems);
   }
   ds->have_cache = 1;
   ds->cached_src = si;
@@ -337,8 +341,7 @@ static nq_status load_array(nq_dataset *ds, size_t si, nq_error *err) {
 }
 
 nq_status nq_dataset_get(nq_dataset *ds, size_t i, float *dst, nq_error *err) {
-  if (i >= ds->n_sel)
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "dataset: sample %zu of %zu", i, ds->n_sel);
+  if (i >= ds->n_sel) return nq_fail(err, NQ_ERR_INVALID_ARG, "dataset: sample %zu of %zu", i, ds->n_sel);
   const ds_sample *smp = &ds->sel[i];
   const ds_source *src = &ds->src[smp->source];
   if (src->kind == DS_IMAGE) {

@@ -38,17 +38,19 @@ nq_status ds_fit_array(const nq_dataset *ds, const char *label, int rank, const 
   return nq_fail(err, NQ_ERR_SHAPE,
                  "%s: array shape %s does not fit input%s%s%s of shape %s: expected %s itself or "
                  "a stack (K, ...) of it (size-1 dimensions may be left out)",
-                 label, a, sp->name ? " '" : "", sp->name ? sp->name : "", sp->name ? "'" : "", b,
-                 b);
+                 label, a, sp->name ? " '" : "", sp->name ? sp->name : "", sp->name ? "'" : "", b, b);
 }
 
 /* IEEE half to float, exact (every half is a float). */
 static float half_to_float(uint16_t h) {
   int sign = h >> 15, exp = (h >> 10) & 0x1F, man = h & 0x3FF;
   float v;
-  if (exp == 0) v = ldexpf((float)man, -24);
-  else if (exp == 31) v = man ? NAN : INFINITY;
-  else v = ldexpf((float)(man | 0x400), exp - 25);
+  if (exp == 0)
+    v = ldexpf((float)man, -24);
+  else if (exp == 31)
+    v = man ? NAN : INFINITY;
+  else
+    v = ldexpf((float)(man | 0x400), exp - 25);
   return sign ? -v : v;
 }
 
@@ -67,54 +69,61 @@ static void index_str(size_t flat, const int32_t *shape, int rank, char *buf, si
   if (used < n) snprintf(buf + used, n - used, "]");
 }
 
-nq_status ds_array_sample(const nq_array *a, size_t index, size_t elems, const char *label,
-                          float *dst, nq_error *err) {
+nq_status ds_array_sample(const nq_array *a, size_t index, size_t elems, const char *label, float *dst,
+                          nq_error *err) {
   size_t first, end;
   if (!nq_mul_size(index, elems, &first) || !nq_add_size(first, elems, &end) || end > a->nelems)
-    return nq_fail(err, NQ_ERR_SHAPE, "%s: sample %zu of %zu elements is past the array's %zu",
-                   label, index, elems, a->nelems);
+    return nq_fail(err, NQ_ERR_SHAPE, "%s: sample %zu of %zu elements is past the array's %zu", label, index,
+                   elems, a->nelems);
   const unsigned char *base = a->data;
   for (size_t k = 0; k < elems; k++) {
     size_t e = first + k;
     float v;
     switch (a->type) {
-    case NQ_FLOAT32: memcpy(&v, base + 4 * e, 4); break;
-    case NQ_FLOAT16: {
-      uint16_t h;
-      memcpy(&h, base + 2 * e, 2);
-      v = half_to_float(h);
-      break;
-    }
-    case NQ_INT8: v = (float)((const int8_t *)a->data)[e]; break;
-    case NQ_UINT8: v = (float)base[e]; break;
-    case NQ_BOOL: v = base[e] ? 1.0f : 0.0f; break;
-    case NQ_INT16: {
-      int16_t x;
-      memcpy(&x, base + 2 * e, 2);
-      v = (float)x;
-      break;
-    }
-    case NQ_INT32: {
-      int32_t x;
-      memcpy(&x, base + 4 * e, 4);
-      v = (float)x;
-      break;
-    }
-    case NQ_INT64: {
-      int64_t x;
-      memcpy(&x, base + 8 * e, 8);
-      v = (float)x;
-      break;
-    }
-    default:
-      return nq_fail(err, NQ_ERR_FORMAT, "%s: element type %s cannot be used as data", label,
-                     nq_dtype_name(a->type));
+      case NQ_FLOAT32:
+        memcpy(&v, base + 4 * e, 4);
+        break;
+      case NQ_FLOAT16: {
+        uint16_t h;
+        memcpy(&h, base + 2 * e, 2);
+        v = half_to_float(h);
+        break;
+      }
+      case NQ_INT8:
+        v = (float)((const int8_t *)a->data)[e];
+        break;
+      case NQ_UINT8:
+        v = (float)base[e];
+        break;
+      case NQ_BOOL:
+        v = base[e] ? 1.0f : 0.0f;
+        break;
+      case NQ_INT16: {
+        int16_t x;
+        memcpy(&x, base + 2 * e, 2);
+        v = (float)x;
+        break;
+      }
+      case NQ_INT32: {
+        int32_t x;
+        memcpy(&x, base + 4 * e, 4);
+        v = (float)x;
+        break;
+      }
+      case NQ_INT64: {
+        int64_t x;
+        memcpy(&x, base + 8 * e, 8);
+        v = (float)x;
+        break;
+      }
+      default:
+        return nq_fail(err, NQ_ERR_FORMAT, "%s: element type %s cannot be used as data", label,
+                       nq_dtype_name(a->type));
     }
     if (!isfinite(v)) {
       char idx[160];
       index_str(e, a->shape, a->rank, idx, sizeof idx);
-      return nq_fail(err, NQ_ERR_NUMERIC, "%s: element %s is %s", label, idx,
-                     isnan(v) ? "NaN" : "infinite");
+      return nq_fail(err, NQ_ERR_NUMERIC, "%s: element %s is %s", label, idx, isnan(v) ? "NaN" : "infinite");
     }
     dst[k] = v;
   }

@@ -7,8 +7,8 @@
 
 #include <stddef.h>
 
-#include "core/input_file.h"
 #include "calib/dataset.h"
+#include "core/input_file.h"
 #include "io/npy.h"
 #include "io/npz.h"
 
@@ -78,8 +78,8 @@ int ds_kind_from_name(const char *name);
 /* dataset_array.c: fit an array shape to the input; convert a sample. */
 nq_status ds_fit_array(const nq_dataset *ds, const char *label, int rank, const int32_t *shape,
                        size_t *n_samples, int *stacked, nq_error *err);
-nq_status ds_array_sample(const nq_array *a, size_t index, size_t elems, const char *label,
-                          float *dst, nq_error *err);
+nq_status ds_array_sample(const nq_array *a, size_t index, size_t elems, const char *label, float *dst,
+                          nq_error *err);
 
 /* dataset_select.c: choose ds->sel from ds->total samples. */
 nq_status ds_select(nq_dataset *ds, nq_error *err);

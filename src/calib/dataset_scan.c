@@ -89,8 +89,7 @@ static nq_status walk(const char *dir, int depth, ds_file_list *out, nq_error *e
       continue;
     }
     /* A symlink counts as the file it points to, but never as a folder. */
-    int regular = S_ISREG(lst.st_mode) ||
-                  (S_ISLNK(lst.st_mode) && stat(p, &st) == 0 && S_ISREG(st.st_mode));
+    int regular = S_ISREG(lst.st_mode) || (S_ISLNK(lst.st_mode) && stat(p, &st) == 0 && S_ISREG(st.st_mode));
     int kind = regular ? ds_kind_from_name(e->d_name) : -1;
     if (kind < 0) {
       out->ignored++;

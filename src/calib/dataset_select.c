@@ -85,8 +85,10 @@ nq_status ds_select(nq_dataset *ds, nq_error *err) {
       free(pick);
       return nq_fail(err, NQ_ERR_NOMEM, "out of memory naming samples");
     }
-    if (src->stacked) snprintf(s->name, len, "%s[%zu]", src->label, s->index);
-    else snprintf(s->name, len, "%s", src->label);
+    if (src->stacked)
+      snprintf(s->name, len, "%s[%zu]", src->label, s->index);
+    else
+      snprintf(s->name, len, "%s", src->label);
   }
   free(pick);
   return NQ_OK;

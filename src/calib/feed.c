@@ -11,7 +11,8 @@ nq_status nq_feed_input(nq_session *s, const nq_tensor *x, int i, const float *v
                         nq_error *err) {
   const char *nm = x->name ? x->name : "?";
   switch (x->type) {
-    case NQ_FLOAT32: return nq_session_set_input(s, i, v, n * sizeof(float), err);
+    case NQ_FLOAT32:
+      return nq_session_set_input(s, i, v, n * sizeof(float), err);
     case NQ_INT8:
     case NQ_UINT8: {
       if (x->q.n < 1)
@@ -26,8 +27,8 @@ nq_status nq_feed_input(nq_session *s, const nq_tensor *x, int i, const float *v
       for (size_t k = 0; k < n; k++) {
         double r = nearbyint((double)v[k]);
         if (!(r >= -2147483648.0 && r <= 2147483647.0))
-          return nq_fail(err, NQ_ERR_INVALID_ARG, "input '%s' is %s: value %g at element %zu does not fit", nm,
-                         nq_dtype_name(x->type), (double)v[k], k);
+          return nq_fail(err, NQ_ERR_INVALID_ARG, "input '%s' is %s: value %g at element %zu does not fit",
+                         nm, nq_dtype_name(x->type), (double)v[k], k);
         if (x->type == NQ_INT32)
           ((int32_t *)tmp)[k] = (int32_t)r;
         else if (x->type == NQ_INT64)
@@ -69,7 +70,8 @@ nq_status nq_feed_sample(nq_feeder *f, const nq_sample_source *src, int k, int n
   for (int i = 0; i < g[0]->n_inputs; i++) {
     size_t ne = nq_tensor_elems(&g[0]->tensors[g[0]->inputs[i]]);
     NQ_TRY(src->fill(src->ctx, k, i, f->buf, ne, err));
-    for (int j = 0; j < n; j++) NQ_TRY(nq_feed_input(s[j], &g[j]->tensors[g[j]->inputs[i]], i, f->buf, ne, f->tmp, err));
+    for (int j = 0; j < n; j++)
+      NQ_TRY(nq_feed_input(s[j], &g[j]->tensors[g[j]->inputs[i]], i, f->buf, ne, f->tmp, err));
   }
   return NQ_OK;
 }

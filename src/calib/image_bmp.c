@@ -33,12 +33,10 @@ static uint32_t rd32(const unsigned char *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-nq_status nq_image_decode_bmp(const void *buf, size_t size, const char *name, nq_image *out,
-                              nq_error *err) {
+nq_status nq_image_decode_bmp(const void *buf, size_t size, const char *name, nq_image *out, nq_error *err) {
   const unsigned char *b = buf;
   if (size < 26 || b[0] != 'B' || b[1] != 'M')
-    return nq_fail(err, NQ_ERR_FORMAT, "%s: BMP is truncated (%zu bytes, header needs 26)", name,
-                   size);
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: BMP is truncated (%zu bytes, header needs 26)", name, size);
   uint32_t pix_off = rd32(b + 10), dib = rd32(b + 14);
   long w, h;
   uint32_t bpp, compression = 0, colors_used = 0;
@@ -51,8 +49,7 @@ nq_status nq_image_decode_bmp(const void *buf, size_t size, const char *name, nq
     pal_entry = 3;
   } else if (dib >= 40 && dib <= 1024) {
     if (size < 14 + (size_t)dib)
-      return nq_fail(err, NQ_ERR_FORMAT, "%s: BMP is truncated inside its %u-byte header", name,
-                     dib);
+      return nq_fail(err, NQ_ERR_FORMAT, "%s: BMP is truncated inside its %u-byte header", name, dib);
     w = (long)(int32_t)rd32(b + 18);
     h = (long)(int32_t)rd32(b + 22);
     bpp = rd16(b + 28);
@@ -63,10 +60,8 @@ nq_status nq_image_decode_bmp(const void *buf, size_t size, const char *name, nq
     if (compression == 3) {
       const unsigned char *masks = b + 54; /* right after a 40-byte header, or inside V2..V5 */
       if (dib == 40) pal_off += 12;
-      if (size < 66)
-        return nq_fail(err, NQ_ERR_FORMAT, "%s: BMP is truncated inside its colour masks", name);
-      if (bpp != 32 || rd32(masks) != 0xFF0000u || rd32(masks + 4) != 0xFF00u ||
-          rd32(masks + 8) != 0xFFu)
+      if (size < 66) return nq_fail(err, NQ_ERR_FORMAT, "%s: BMP is truncated inside its colour masks", name);
+      if (bpp != 32 || rd32(masks) != 0xFF0000u || rd32(masks + 4) != 0xFF00u || rd32(masks + 8) != 0xFFu)
         return nq_fail(err, NQ_ERR_FORMAT,
                        "%s: BMP with colour masks is supported only for 32-bit BGRX "
                        "(R=0xFF0000 G=0xFF00 B=0xFF); this one has %u bits per pixel",
@@ -82,8 +77,7 @@ nq_status nq_image_decode_bmp(const void *buf, size_t size, const char *name, nq
   }
   if (bpp != 8 && bpp != 24 && bpp != 32)
     return nq_fail(err, NQ_ERR_FORMAT,
-                   "%s: BMP with %u bits per pixel is not supported (8, 24 or 32 expected)", name,
-                   bpp);
+                   "%s: BMP with %u bits per pixel is not supported (8, 24 or 32 expected)", name, bpp);
   int top_down = h < 0;
   if (top_down) h = -h; /* h came from an int32, so -h cannot overflow a long */
 
@@ -94,11 +88,10 @@ nq_status nq_image_decode_bmp(const void *buf, size_t size, const char *name, nq
   if (bpp == 8) {
     n_pal = colors_used ? colors_used : 256;
     if (n_pal > 256)
-      return nq_fail(err, NQ_ERR_FORMAT, "%s: BMP palette has %zu colours (at most 256)", name,
-                     n_pal);
+      return nq_fail(err, NQ_ERR_FORMAT, "%s: BMP palette has %zu colours (at most 256)", name, n_pal);
     if (pal_off > size || n_pal * pal_entry > size - pal_off)
-      return nq_fail(err, NQ_ERR_FORMAT, "%s: BMP palette of %zu colours runs past the file end",
-                     name, n_pal);
+      return nq_fail(err, NQ_ERR_FORMAT, "%s: BMP palette of %zu colours runs past the file end", name,
+                     n_pal);
     gray = 1;
     for (size_t i = 0; i < n_pal; i++) {
       const unsigned char *e = b + pal_off + i * pal_entry;
@@ -130,8 +123,8 @@ nq_status nq_image_decode_bmp(const void *buf, size_t size, const char *name, nq
         size_t idx = src[x];
         if (idx >= n_pal)
           return nq_fail(err, NQ_ERR_FORMAT,
-                         "%s: BMP pixel (%ld, %ld) uses palette index %zu of a %zu-colour palette",
-                         name, x, y, idx, n_pal);
+                         "%s: BMP pixel (%ld, %ld) uses palette index %zu of a %zu-colour palette", name, x,
+                         y, idx, n_pal);
         if (channels == 1) {
           dst[x] = pal[idx][0];
         } else {

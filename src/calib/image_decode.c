@@ -21,10 +21,14 @@ nq_image_format nq_image_sniff(const void *buf, size_t size) {
 
 const char *nq_image_format_name(nq_image_format f) {
   switch (f) {
-  case NQ_IMAGE_JPEG: return "JPEG";
-  case NQ_IMAGE_PNG: return "PNG";
-  case NQ_IMAGE_BMP: return "BMP";
-  default: return "unknown";
+    case NQ_IMAGE_JPEG:
+      return "JPEG";
+    case NQ_IMAGE_PNG:
+      return "PNG";
+    case NQ_IMAGE_BMP:
+      return "BMP";
+    default:
+      return "unknown";
   }
 }
 
@@ -33,17 +37,15 @@ nq_status nq_image_alloc(nq_image *out, long w, long h, int c, const char *name,
     return nq_fail(err, NQ_ERR_FORMAT, "%s: image size %ld x %ld is empty or negative", name, w, h);
   size_t pixels, bytes;
   if (!nq_mul_size((size_t)w, (size_t)h, &pixels) || pixels > NQ_IMAGE_MAX_PIXELS)
-    return nq_fail(err, NQ_ERR_NOMEM, "%s: image size %ld x %ld exceeds the limit of %zu pixels",
-                   name, w, h, NQ_IMAGE_MAX_PIXELS);
+    return nq_fail(err, NQ_ERR_NOMEM, "%s: image size %ld x %ld exceeds the limit of %zu pixels", name, w, h,
+                   NQ_IMAGE_MAX_PIXELS);
   if (c != 1 && c != 3)
-    return nq_fail(err, NQ_ERR_INTERNAL, "%s: decoder produced %d channels (1 or 3 expected)", name,
-                   c);
-  if (!nq_mul_size(pixels, (size_t)c, &bytes))
-    return nq_fail(err, NQ_ERR_NOMEM, "%s: image too large", name);
+    return nq_fail(err, NQ_ERR_INTERNAL, "%s: decoder produced %d channels (1 or 3 expected)", name, c);
+  if (!nq_mul_size(pixels, (size_t)c, &bytes)) return nq_fail(err, NQ_ERR_NOMEM, "%s: image too large", name);
   out->data = malloc(bytes);
   if (!out->data)
-    return nq_fail(err, NQ_ERR_NOMEM, "%s: cannot allocate %zu bytes for a %ld x %ld image", name,
-                   bytes, w, h);
+    return nq_fail(err, NQ_ERR_NOMEM, "%s: cannot allocate %zu bytes for a %ld x %ld image", name, bytes, w,
+                   h);
   out->width = (int)w;
   out->height = (int)h;
   out->channels = c;
@@ -56,26 +58,30 @@ void nq_image_free(nq_image *img) {
   memset(img, 0, sizeof *img);
 }
 
-nq_status nq_image_decode_mem(const void *buf, size_t size, const char *name, nq_image *out,
-                              nq_error *err) {
+nq_status nq_image_decode_mem(const void *buf, size_t size, const char *name, nq_image *out, nq_error *err) {
   memset(out, 0, sizeof *out);
   nq_status s;
   switch (nq_image_sniff(buf, size)) {
 #if NQ_HAVE_IMAGES
-  case NQ_IMAGE_JPEG: s = nq_image_decode_jpeg(buf, size, name, out, err); break;
-  case NQ_IMAGE_PNG: s = nq_image_decode_png(buf, size, name, out, err); break;
+    case NQ_IMAGE_JPEG:
+      s = nq_image_decode_jpeg(buf, size, name, out, err);
+      break;
+    case NQ_IMAGE_PNG:
+      s = nq_image_decode_png(buf, size, name, out, err);
+      break;
 #else
-  case NQ_IMAGE_JPEG:
-  case NQ_IMAGE_PNG:
-    return nq_fail(err, NQ_ERR_UNSUPPORTED,
-                   "%s: a %s image, and this npuquant was built without JPEG/PNG support "
-                   "(configure with -DNQ_WITH_IMAGES=ON; BMP, .npy and .npz data work)",
-                   name, nq_image_format_name(nq_image_sniff(buf, size)));
+    case NQ_IMAGE_JPEG:
+    case NQ_IMAGE_PNG:
+      return nq_fail(err, NQ_ERR_UNSUPPORTED,
+                     "%s: a %s image, and this npuquant was built without JPEG/PNG support "
+                     "(configure with -DNQ_WITH_IMAGES=ON; BMP, .npy and .npz data work)",
+                     name, nq_image_format_name(nq_image_sniff(buf, size)));
 #endif
-  case NQ_IMAGE_BMP: s = nq_image_decode_bmp(buf, size, name, out, err); break;
-  default:
-    return nq_fail(err, NQ_ERR_FORMAT,
-                   "%s: not a JPEG, PNG or BMP image (unrecognised first bytes)", name);
+    case NQ_IMAGE_BMP:
+      s = nq_image_decode_bmp(buf, size, name, out, err);
+      break;
+    default:
+      return nq_fail(err, NQ_ERR_FORMAT, "%s: not a JPEG, PNG or BMP image (unrecognised first bytes)", name);
   }
   if (s != NQ_OK) nq_image_free(out);
   return s;

@@ -35,7 +35,7 @@
 
 typedef struct nq_image {
   int width, height;
-  int channels; /* 1 (gray) or 3 (RGB) */
+  int channels;  /* 1 (gray) or 3 (RGB) */
   uint8_t *data; /* width * height * channels bytes, owned */
 } nq_image;
 
@@ -52,19 +52,15 @@ const char *nq_image_format_name(nq_image_format f);
 
 /* Decode an image held in memory. `name` is used in messages. On failure
  * *out is left zeroed. */
-nq_status nq_image_decode_mem(const void *buf, size_t size, const char *name, nq_image *out,
-                              nq_error *err);
+nq_status nq_image_decode_mem(const void *buf, size_t size, const char *name, nq_image *out, nq_error *err);
 /* Read and decode an image file. */
 nq_status nq_image_load(const char *path, nq_image *out, nq_error *err);
 void nq_image_free(nq_image *img);
 
 /* The individual decoders (called by nq_image_decode_mem after sniffing). */
-nq_status nq_image_decode_jpeg(const void *buf, size_t size, const char *name, nq_image *out,
-                               nq_error *err);
-nq_status nq_image_decode_png(const void *buf, size_t size, const char *name, nq_image *out,
-                              nq_error *err);
-nq_status nq_image_decode_bmp(const void *buf, size_t size, const char *name, nq_image *out,
-                              nq_error *err);
+nq_status nq_image_decode_jpeg(const void *buf, size_t size, const char *name, nq_image *out, nq_error *err);
+nq_status nq_image_decode_png(const void *buf, size_t size, const char *name, nq_image *out, nq_error *err);
+nq_status nq_image_decode_bmp(const void *buf, size_t size, const char *name, nq_image *out, nq_error *err);
 
 /* Check the size limits and allocate out->data for w x h x c pixels. */
 nq_status nq_image_alloc(nq_image *out, long w, long h, int c, const char *name, nq_error *err);

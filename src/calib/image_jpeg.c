@@ -48,8 +48,7 @@ static void guard_emit(j_common_ptr cinfo, int level) {
 
 static void guard_output(j_common_ptr cinfo) { (void)cinfo; /* never print */ }
 
-nq_status nq_image_decode_jpeg(const void *buf, size_t size, const char *name, nq_image *out,
-                               nq_error *err) {
+nq_status nq_image_decode_jpeg(const void *buf, size_t size, const char *name, nq_image *out, nq_error *err) {
   struct jpeg_decompress_struct cinfo;
   jpeg_guard guard;
   memset(&cinfo, 0, sizeof cinfo);
@@ -73,24 +72,23 @@ nq_status nq_image_decode_jpeg(const void *buf, size_t size, const char *name, n
 
   int channels;
   switch (cinfo.jpeg_color_space) {
-  case JCS_GRAYSCALE:
-    cinfo.out_color_space = JCS_GRAYSCALE;
-    channels = 1;
-    break;
-  case JCS_YCbCr:
-  case JCS_RGB:
-    cinfo.out_color_space = JCS_RGB;
-    channels = 3;
-    break;
-  default:
-    jpeg_destroy_decompress(&cinfo);
-    return nq_fail(err, NQ_ERR_FORMAT,
-                   "%s: JPEG colour space %d (CMYK/YCCK) is not supported; convert it to RGB",
-                   name, (int)cinfo.jpeg_color_space);
+    case JCS_GRAYSCALE:
+      cinfo.out_color_space = JCS_GRAYSCALE;
+      channels = 1;
+      break;
+    case JCS_YCbCr:
+    case JCS_RGB:
+      cinfo.out_color_space = JCS_RGB;
+      channels = 3;
+      break;
+    default:
+      jpeg_destroy_decompress(&cinfo);
+      return nq_fail(err, NQ_ERR_FORMAT,
+                     "%s: JPEG colour space %d (CMYK/YCCK) is not supported; convert it to RGB", name,
+                     (int)cinfo.jpeg_color_space);
   }
   /* Bound the size before libjpeg allocates anything large. */
-  nq_status s = nq_image_alloc(out, (long)cinfo.image_width, (long)cinfo.image_height, channels,
-                               name, err);
+  nq_status s = nq_image_alloc(out, (long)cinfo.image_width, (long)cinfo.image_height, channels, name, err);
   if (s != NQ_OK) {
     jpeg_destroy_decompress(&cinfo);
     return s;
@@ -99,16 +97,16 @@ nq_status nq_image_decode_jpeg(const void *buf, size_t size, const char *name, n
   if ((int)cinfo.output_width != out->width || (int)cinfo.output_height != out->height ||
       cinfo.output_components != channels) {
     jpeg_destroy_decompress(&cinfo);
-    return nq_fail(err, NQ_ERR_INTERNAL, "%s: libjpeg output %ux%ux%d differs from the header",
-                   name, cinfo.output_width, cinfo.output_height, cinfo.output_components);
+    return nq_fail(err, NQ_ERR_INTERNAL, "%s: libjpeg output %ux%ux%d differs from the header", name,
+                   cinfo.output_width, cinfo.output_height, cinfo.output_components);
   }
   size_t stride = (size_t)out->width * (size_t)channels;
   while (cinfo.output_scanline < cinfo.output_height) {
     JSAMPROW row = out->data + (size_t)cinfo.output_scanline * stride;
     if (jpeg_read_scanlines(&cinfo, &row, 1) != 1) {
       jpeg_destroy_decompress(&cinfo);
-      return nq_fail(err, NQ_ERR_FORMAT, "%s: JPEG data ends at row %u of %u", name,
-                     cinfo.output_scanline, cinfo.output_height);
+      return nq_fail(err, NQ_ERR_FORMAT, "%s: JPEG data ends at row %u of %u", name, cinfo.output_scanline,
+                     cinfo.output_height);
     }
   }
   jpeg_finish_decompress(&cinfo);

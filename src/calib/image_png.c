@@ -38,8 +38,7 @@ static void on_error(png_structp png, png_const_charp msg) {
 
 static void on_warning(png_structp png, png_const_charp msg) { (void)png, (void)msg; }
 
-nq_status nq_image_decode_png(const void *buf, size_t size, const char *name, nq_image *out,
-                              nq_error *err) {
+nq_status nq_image_decode_png(const void *buf, size_t size, const char *name, nq_image *out, nq_error *err) {
   png_source src = {buf, size, 0, err, name};
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &src, on_error, on_warning);
   if (!png) return nq_fail(err, NQ_ERR_NOMEM, "%s: cannot create a PNG reader", name);
@@ -70,8 +69,8 @@ nq_status nq_image_decode_png(const void *buf, size_t size, const char *name, nq
   int channels = png_get_channels(png, info);
   if ((channels != 1 && channels != 3) || png_get_bit_depth(png, info) != 8) {
     png_destroy_read_struct(&png, &info, NULL);
-    return nq_fail(err, NQ_ERR_FORMAT, "%s: PNG colour type %d, depth %d gives %d channels",
-                   name, color, depth, channels);
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: PNG colour type %d, depth %d gives %d channels", name, color,
+                   depth, channels);
   }
   nq_status s = nq_image_alloc(out, (long)w, (long)h, channels, name, err);
   if (s == NQ_OK && png_get_rowbytes(png, info) != (size_t)out->width * (size_t)channels)

@@ -16,12 +16,11 @@ void nq_filter_free(nq_filter *f) {
   memset(f, 0, sizeof *f);
 }
 
-nq_status nq_filter_build(int in, int out, int first, int count, int antialias, nq_filter *f,
-                          nq_error *err) {
+nq_status nq_filter_build(int in, int out, int first, int count, int antialias, nq_filter *f, nq_error *err) {
   memset(f, 0, sizeof *f);
   if (in <= 0 || out <= 0 || first < 0 || count <= 0 || count > out - first)
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "resize %d -> %d, window [%d, +%d): bad sizes", in, out,
-                   first, count);
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "resize %d -> %d, window [%d, +%d): bad sizes", in, out, first,
+                   count);
   double scale = (double)in / out;
   double support = antialias && scale > 1.0 ? scale : 1.0;
   /* Inputs strictly inside (c - support, c + support) can have a weight > 0. */
@@ -63,8 +62,8 @@ nq_status nq_filter_build(int in, int out, int first, int count, int antialias, 
     if (z - a + 1 > max_taps || sum <= 0.0) {
       if (wp != w) free(wp);
       nq_filter_free(f);
-      return nq_fail(err, NQ_ERR_INTERNAL, "resize %d -> %d: output %d has %d taps (max %d)", in,
-                     out, first + k, z - a + 1, max_taps);
+      return nq_fail(err, NQ_ERR_INTERNAL, "resize %d -> %d: output %d has %d taps (max %d)", in, out,
+                     first + k, z - a + 1, max_taps);
     }
     f->start[k] = a;
     f->taps[k] = z - a + 1;

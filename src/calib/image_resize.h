@@ -37,8 +37,7 @@ typedef struct nq_filter {
 
 /* Build the filter for outputs [first, first + count) of a resize in -> out.
  * Sizes must be positive and first + count <= out. */
-nq_status nq_filter_build(int in, int out, int first, int count, int antialias, nq_filter *f,
-                          nq_error *err);
+nq_status nq_filter_build(int in, int out, int first, int count, int antialias, nq_filter *f, nq_error *err);
 void nq_filter_free(nq_filter *f);
 
 /* One row: dst[k * channels + c] = sum_j weight * src[(start[k] + j) * channels + c]. */

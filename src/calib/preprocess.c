@@ -40,13 +40,11 @@ nq_status nq_preprocess_set_range(nq_preprocess *pp, const char *range, nq_error
   return NQ_OK;
 }
 
-nq_status nq_parse_float_list(const char *s, const char *what, float *out, int max, int *n,
-                              nq_error *err) {
+nq_status nq_parse_float_list(const char *s, const char *what, float *out, int max, int *n, nq_error *err) {
   int count = 0;
   const char *p = s;
   while (1) {
-    if (count == max)
-      return nq_fail(err, NQ_ERR_INVALID_ARG, "%s '%s': more than %d values", what, s, max);
+    if (count == max) return nq_fail(err, NQ_ERR_INVALID_ARG, "%s '%s': more than %d values", what, s, max);
     char *end;
     errno = 0;
     double v = strtod(p, &end);
@@ -54,8 +52,7 @@ nq_status nq_parse_float_list(const char *s, const char *what, float *out, int m
       return nq_fail(err, NQ_ERR_INVALID_ARG, "%s '%s': '%s' is not a finite number", what, s, p);
     out[count++] = (float)v;
     if (*end == '\0') break;
-    if (*end != ',')
-      return nq_fail(err, NQ_ERR_INVALID_ARG, "%s '%s': expected ',' between values", what, s);
+    if (*end != ',') return nq_fail(err, NQ_ERR_INVALID_ARG, "%s '%s': expected ',' between values", what, s);
     p = end + 1;
   }
   if (count == 1)
@@ -67,9 +64,12 @@ nq_status nq_parse_float_list(const char *s, const char *what, float *out, int m
 nq_status nq_preprocess_set(nq_preprocess *pp, const char *key, const char *value, nq_error *err) {
   int n;
   if (strcmp(key, "resize") == 0) {
-    if (strcmp(value, "stretch") == 0) pp->resize = NQ_RESIZE_STRETCH;
-    else if (strcmp(value, "crop") == 0) pp->resize = NQ_RESIZE_CROP;
-    else return nq_fail(err, NQ_ERR_INVALID_ARG, "resize '%s': expected stretch or crop", value);
+    if (strcmp(value, "stretch") == 0)
+      pp->resize = NQ_RESIZE_STRETCH;
+    else if (strcmp(value, "crop") == 0)
+      pp->resize = NQ_RESIZE_CROP;
+    else
+      return nq_fail(err, NQ_ERR_INVALID_ARG, "resize '%s': expected stretch or crop", value);
   } else if (strcmp(key, "color") == 0) {
     static const char *const names[] = {"auto", "rgb", "bgr", "gray"};
     int found = -1;
@@ -79,27 +79,30 @@ nq_status nq_preprocess_set(nq_preprocess *pp, const char *key, const char *valu
       return nq_fail(err, NQ_ERR_INVALID_ARG, "color '%s': expected auto, rgb, bgr or gray", value);
     pp->color = (nq_color)found;
   } else if (strcmp(key, "antialias") == 0) {
-    if (strcmp(value, "on") == 0) pp->antialias = 1;
-    else if (strcmp(value, "off") == 0) pp->antialias = 0;
-    else return nq_fail(err, NQ_ERR_INVALID_ARG, "antialias '%s': expected on or off", value);
+    if (strcmp(value, "on") == 0)
+      pp->antialias = 1;
+    else if (strcmp(value, "off") == 0)
+      pp->antialias = 0;
+    else
+      return nq_fail(err, NQ_ERR_INVALID_ARG, "antialias '%s': expected on or off", value);
   } else if (strcmp(key, "range") == 0) {
     if (pp->norm == NQ_NORM_MEAN_STD)
       return nq_fail(err, NQ_ERR_INVALID_ARG, "range '%s' cannot be combined with mean/std", value);
     return nq_preprocess_set_range(pp, value, err);
   } else if (strcmp(key, "mean") == 0 || strcmp(key, "std") == 0) {
     if (pp->norm == NQ_NORM_SCALE_OFFSET)
-      return nq_fail(err, NQ_ERR_INVALID_ARG, "%s cannot be combined with scale/offset or a range",
-                     key);
-    NQ_TRY(nq_parse_float_list(value, key, key[0] == 'm' ? pp->mean : pp->std, NQ_PP_MAX_CHANNELS,
-                               &n, err));
+      return nq_fail(err, NQ_ERR_INVALID_ARG, "%s cannot be combined with scale/offset or a range", key);
+    NQ_TRY(nq_parse_float_list(value, key, key[0] == 'm' ? pp->mean : pp->std, NQ_PP_MAX_CHANNELS, &n, err));
     pp->norm = NQ_NORM_MEAN_STD;
   } else if (strcmp(key, "scale") == 0 || strcmp(key, "offset") == 0) {
     if (pp->norm == NQ_NORM_MEAN_STD)
       return nq_fail(err, NQ_ERR_INVALID_ARG, "%s cannot be combined with mean/std", key);
     float v[1];
     NQ_TRY(nq_parse_float_list(value, key, v, 1, &n, err));
-    if (key[1] == 'c') pp->scale = v[0];
-    else pp->offset = v[0];
+    if (key[1] == 'c')
+      pp->scale = v[0];
+    else
+      pp->offset = v[0];
     pp->norm = NQ_NORM_SCALE_OFFSET;
   } else {
     return nq_fail(err, NQ_ERR_INVALID_ARG, "unknown preprocessing option '%s'", key);
@@ -110,18 +113,18 @@ nq_status nq_preprocess_set(nq_preprocess *pp, const char *key, const char *valu
 void nq_preprocess_affine(const nq_preprocess *pp, int channel, float *a, float *b) {
   int c = channel < 0 ? 0 : channel >= NQ_PP_MAX_CHANNELS ? NQ_PP_MAX_CHANNELS - 1 : channel;
   switch (pp->norm) {
-  case NQ_NORM_MEAN_STD:
-    *a = 1.0f / pp->std[c];
-    *b = -pp->mean[c] / pp->std[c];
-    break;
-  case NQ_NORM_SCALE_OFFSET:
-    *a = pp->scale;
-    *b = pp->offset;
-    break;
-  default:
-    *a = 1.0f;
-    *b = 0.0f;
-    break;
+    case NQ_NORM_MEAN_STD:
+      *a = 1.0f / pp->std[c];
+      *b = -pp->mean[c] / pp->std[c];
+      break;
+    case NQ_NORM_SCALE_OFFSET:
+      *a = pp->scale;
+      *b = pp->offset;
+      break;
+    default:
+      *a = 1.0f;
+      *b = 0.0f;
+      break;
   }
 }
 
@@ -130,8 +133,7 @@ static nq_color resolve_color(nq_color c, int channels) {
   return channels == 1 ? NQ_COLOR_GRAY : NQ_COLOR_RGB;
 }
 
-nq_status nq_preprocess_check(const nq_preprocess *pp, int channels, const char *what,
-                              nq_error *err) {
+nq_status nq_preprocess_check(const nq_preprocess *pp, int channels, const char *what, nq_error *err) {
   if (channels != 1 && channels != 3)
     return nq_fail(err, NQ_ERR_SHAPE,
                    "%s has %d channels; images give 1 (gray) or 3 (rgb/bgr): feed .npy data "
@@ -139,8 +141,11 @@ nq_status nq_preprocess_check(const nq_preprocess *pp, int channels, const char 
                    what, channels);
   nq_color col = resolve_color(pp->color, channels);
   if ((col == NQ_COLOR_GRAY) != (channels == 1))
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "%s has %d channel(s) but the colour option is %s",
-                   what, channels, col == NQ_COLOR_GRAY ? "gray" : col == NQ_COLOR_BGR ? "bgr" : "rgb");
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "%s has %d channel(s) but the colour option is %s", what,
+                   channels,
+                   col == NQ_COLOR_GRAY  ? "gray"
+                   : col == NQ_COLOR_BGR ? "bgr"
+                                         : "rgb");
   if (pp->resize != NQ_RESIZE_STRETCH && pp->resize != NQ_RESIZE_CROP)
     return nq_fail(err, NQ_ERR_INVALID_ARG, "unknown resize mode %d", (int)pp->resize);
   if (pp->norm == NQ_NORM_MEAN_STD) {
@@ -182,8 +187,7 @@ static void convert_row(const uint8_t *src, int width, int src_ch, nq_color col,
 }
 
 nq_status nq_preprocess_image(const nq_image *img, const nq_preprocess *pp, int height, int width,
-                              int channels, int channels_first, float *dst, const char *name,
-                              nq_error *err) {
+                              int channels, int channels_first, float *dst, const char *name, nq_error *err) {
   nq_status s = nq_preprocess_check(pp, channels, "the model input", err);
   if (s != NQ_OK) return nq_prefix(err, "%s: ", name);
   if (height <= 0 || width <= 0)
@@ -226,8 +230,8 @@ nq_status nq_preprocess_image(const nq_image *img, const nq_preprocess *pp, int 
                    img->width, img->height, width, height);
   }
   for (int y = y_lo; y < y_hi; y++) {
-    convert_row(img->data + (size_t)y * (size_t)img->width * (size_t)img->channels, img->width,
-                img->channels, col, row);
+    convert_row(img->data + (size_t)y * (size_t)img->width * (size_t)img->channels, img->width, img->channels,
+                col, row);
     nq_filter_row(&fx, row, channels, tmp + (size_t)(y - y_lo) * out_row);
   }
   for (int y = 0; y < height; y++) {
@@ -247,8 +251,10 @@ nq_status nq_preprocess_image(const nq_image *img, const nq_preprocess *pp, int 
   for (size_t p = 0; p < plane; p++)
     for (int c = 0; c < channels; c++) {
       float v = hwc[p * (size_t)channels + (size_t)c];
-      if (pp->norm == NQ_NORM_MEAN_STD) v = (v - pp->mean[c]) / pp->std[c];
-      else v = v * a[c] + b[c];
+      if (pp->norm == NQ_NORM_MEAN_STD)
+        v = (v - pp->mean[c]) / pp->std[c];
+      else
+        v = v * a[c] + b[c];
       dst[channels_first ? (size_t)c * plane + p : p * (size_t)channels + (size_t)c] = v;
     }
   free(row), free(tmp), free(hwc);

@@ -38,9 +38,6 @@
  * (include/npuquant.h), with nq_preprocess_default, nq_preprocess_set_range,
  * nq_parse_float_list and nq_preprocess_affine. */
 
-
-
-
 /* Set one option from its command-line spelling, for the CLI:
  *   resize  stretch | crop          color  auto | rgb | bgr | gray
  *   antialias  on | off             range  0..255 | 0..1 | -1..1
@@ -49,16 +46,13 @@
  * Mixing mean/std with scale/offset (or a range) is an error. */
 nq_status nq_preprocess_set(nq_preprocess *pp, const char *key, const char *value, nq_error *err);
 
-
 /* Check pp (std != 0, finite values, colour vs channel count) for an input
  * with `channels` channels. `what` names the input in messages. */
-nq_status nq_preprocess_check(const nq_preprocess *pp, int channels, const char *what,
-                              nq_error *err);
+nq_status nq_preprocess_check(const nq_preprocess *pp, int channels, const char *what, nq_error *err);
 
 /* Preprocess img into dst (H * W * C floats, NHWC or NCHW). `name` is the
  * image's file name, used in messages. */
 nq_status nq_preprocess_image(const nq_image *img, const nq_preprocess *pp, int height, int width,
-                              int channels, int channels_first, float *dst, const char *name,
-                              nq_error *err);
+                              int channels, int channels_first, float *dst, const char *name, nq_error *err);
 
 #endif

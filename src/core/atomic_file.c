@@ -18,8 +18,7 @@
 int nq_same_file(const char *a, const char *b) {
   if (!a || !b) return 0;
   struct stat sa, sb;
-  if (stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino)
-    return 1;
+  if (stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino) return 1;
   /* Also compare canonical paths: catches the case where stat fails on one
    * name for a reason other than absence (e.g. a race) but both resolve to
    * the same place. */
@@ -42,8 +41,7 @@ nq_status nq_check_output_path(const char *path, const char *protect, nq_error *
   if (!path || !*path) return nq_fail(err, NQ_ERR_INVALID_ARG, "no output path given");
   if (protect && nq_same_file(path, protect))
     return nq_fail(err, NQ_ERR_INVALID_ARG,
-                   "%s: refusing to overwrite the input file %s; choose another output path",
-                   path, protect);
+                   "%s: refusing to overwrite the input file %s; choose another output path", path, protect);
   struct stat st;
   if (lstat(path, &st) != 0) {
     if (errno == ENOENT) return NQ_OK;
@@ -130,8 +128,7 @@ nq_status nq_cleanup_temp_files_on_signals(nq_error *err) {
   return NQ_OK;
 }
 
-static nq_status write_all(int fd, const unsigned char *p, size_t n, const char *tmp,
-                           nq_error *err) {
+static nq_status write_all(int fd, const unsigned char *p, size_t n, const char *tmp, nq_error *err) {
   while (n > 0) {
     size_t chunk = n > ((size_t)1 << 30) ? ((size_t)1 << 30) : n;
     ssize_t w = write(fd, p, chunk);
@@ -146,8 +143,8 @@ static nq_status write_all(int fd, const unsigned char *p, size_t n, const char 
   return NQ_OK;
 }
 
-nq_status nq_write_file_atomic(const char *path, const void *data, size_t size,
-                               const char *protect, nq_error *err) {
+nq_status nq_write_file_atomic(const char *path, const void *data, size_t size, const char *protect,
+                               nq_error *err) {
   if (!path || !*path) return nq_fail(err, NQ_ERR_INVALID_ARG, "no output path given");
   if (size > 0 && !data) return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: no data to write", path);
   NQ_TRY(nq_check_output_path(path, protect, err));
@@ -173,19 +170,15 @@ nq_status nq_write_file_atomic(const char *path, const void *data, size_t size,
   mode_t um = umask(0);
   umask(um);
   nq_status s = NQ_OK;
-  if (fchmod(fd, 0666 & ~um) != 0)
-    s = nq_fail(err, NQ_ERR_IO, "%s: chmod failed: %s", tmp, strerror(errno));
+  if (fchmod(fd, 0666 & ~um) != 0) s = nq_fail(err, NQ_ERR_IO, "%s: chmod failed: %s", tmp, strerror(errno));
   if (s == NQ_OK) s = write_all(fd, data, size, tmp, err);
-  if (s == NQ_OK && fsync(fd) != 0)
-    s = nq_fail(err, NQ_ERR_IO, "%s: fsync failed: %s", tmp, strerror(errno));
-  if (close(fd) != 0 && s == NQ_OK)
-    s = nq_fail(err, NQ_ERR_IO, "%s: close failed: %s", tmp, strerror(errno));
+  if (s == NQ_OK && fsync(fd) != 0) s = nq_fail(err, NQ_ERR_IO, "%s: fsync failed: %s", tmp, strerror(errno));
+  if (close(fd) != 0 && s == NQ_OK) s = nq_fail(err, NQ_ERR_IO, "%s: close failed: %s", tmp, strerror(errno));
   /* Check again right before the rename: the destination may have been
    * replaced by a link to the input meanwhile. */
   if (s == NQ_OK) s = nq_check_output_path(path, protect, err);
   if (s == NQ_OK && rename(tmp, path) != 0)
-    s = nq_fail(err, NQ_ERR_IO, "%s: cannot rename the temporary file into place: %s", path,
-                strerror(errno));
+    s = nq_fail(err, NQ_ERR_IO, "%s: cannot rename the temporary file into place: %s", path, strerror(errno));
   if (s != NQ_OK) unlink(tmp);
   temp_unregister(slot);
   if (s != NQ_OK) return s;

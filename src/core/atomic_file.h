@@ -26,8 +26,8 @@
 
 /* Write `size` bytes to `path` atomically. `protect` may be NULL. The new
  * file gets mode 0666 minus the umask, like a file made by fopen(). */
-nq_status nq_write_file_atomic(const char *path, const void *data, size_t size,
-                               const char *protect, nq_error *err);
+nq_status nq_write_file_atomic(const char *path, const void *data, size_t size, const char *protect,
+                               nq_error *err);
 
 /* The checks nq_write_file_atomic makes on `path` before writing (and again
  * before the rename); callers may run them early, before costly work. */

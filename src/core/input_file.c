@@ -68,7 +68,8 @@ static bool table_add(dev_t dev, ino_t ino) {
 
 bool nq_input_is_recorded(dev_t dev, ino_t ino) {
   pthread_mutex_lock(&table_lock);
-  bool found = table && find_slot(table, table_cap, dev, ino)->used && find_slot(table, table_cap, dev, ino)->refs > 0;
+  bool found =
+      table && find_slot(table, table_cap, dev, ino)->used && find_slot(table, table_cap, dev, ino)->refs > 0;
   pthread_mutex_unlock(&table_lock);
   return found;
 }
@@ -133,7 +134,8 @@ static const char *kind_of(mode_t m) {
 static nq_status check_within(const char *path, const char *within, const struct stat *st, nq_error *err) {
   char root[PATH_MAX], real[PATH_MAX];
   if (!realpath(within, root))
-    return nq_fail(err, NQ_ERR_IO, "%s: cannot resolve the model folder %s: %s", path, within, strerror(errno));
+    return nq_fail(err, NQ_ERR_IO, "%s: cannot resolve the model folder %s: %s", path, within,
+                   strerror(errno));
   if (!realpath(path, real)) return nq_fail(err, NQ_ERR_IO, "%s: cannot resolve: %s", path, strerror(errno));
   size_t n = strlen(root);
   bool inside = strcmp(root, "/") == 0 || (strncmp(real, root, n) == 0 && real[n] == '/');
@@ -156,7 +158,8 @@ nq_status nq_input_open(const char *path, const char *within, int *fd_out, uint6
   if (fd < 0) return nq_fail(err, NQ_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
   struct stat st;
   nq_status s = NQ_OK;
-  if (fstat(fd, &st) != 0) s = nq_fail(err, NQ_ERR_IO, "%s: cannot stat: %s", path, strerror(errno));
+  if (fstat(fd, &st) != 0)
+    s = nq_fail(err, NQ_ERR_IO, "%s: cannot stat: %s", path, strerror(errno));
   else if (!S_ISREG(st.st_mode))
     s = nq_fail(err, NQ_ERR_IO, "%s: is %s, expected a regular file", path, kind_of(st.st_mode));
   else if (st.st_size < 0)
@@ -229,7 +232,8 @@ nq_status nq_input_read(const char *path, const char *within, size_t max, uint8_
 nq_status nq_input_check_dir(const char *path, const char *within, nq_error *err) {
   struct stat st;
   if (stat(path, &st) != 0) return nq_fail(err, NQ_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  if (!S_ISDIR(st.st_mode)) return nq_fail(err, NQ_ERR_IO, "%s: is %s, expected a directory", path, kind_of(st.st_mode));
+  if (!S_ISDIR(st.st_mode))
+    return nq_fail(err, NQ_ERR_IO, "%s: is %s, expected a directory", path, kind_of(st.st_mode));
   if (within) NQ_TRY(check_within(path, within, &st, err));
   return record(&st, path, err);
 }

@@ -36,7 +36,7 @@ typedef struct nq_input_list {
   struct nq_input_id {
     dev_t dev;
     ino_t ino;
-  } *ids;
+  } * ids;
 } nq_input_list;
 
 /* Open `path` read-only (see above). `within` may be NULL (a file the user

@@ -27,10 +27,10 @@
 void nq_error_clear(nq_error *err);
 
 /* Propagate a failing status: NQ_TRY(expr) returns from the caller. */
-#define NQ_TRY(expr)                                                           \
-  do {                                                                         \
-    nq_status nq_try_s_ = (expr);                                              \
-    if (nq_try_s_ != NQ_OK) return nq_try_s_;                                  \
+#define NQ_TRY(expr)                          \
+  do {                                        \
+    nq_status nq_try_s_ = (expr);             \
+    if (nq_try_s_ != NQ_OK) return nq_try_s_; \
   } while (0)
 
 #endif

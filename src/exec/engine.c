@@ -57,8 +57,8 @@ static nq_status classify(nq_session *s, nq_error *err) {
       int t = nd->out[k];
       if (s->home[t] == NQ_HOME_CONST) {
         char lb[192];
-        return nq_fail(err, NQ_ERR_FORMAT, "%s: output %d, tensor %s, is a constant", nq_node_label(g, n, lb, sizeof lb), k,
-                       nq_tensor_label(g, t, tb, sizeof tb));
+        return nq_fail(err, NQ_ERR_FORMAT, "%s: output %d, tensor %s, is a constant",
+                       nq_node_label(g, n, lb, sizeof lb), k, nq_tensor_label(g, t, tb, sizeof tb));
       }
       if (s->home[t] == NQ_HOME_NONE) s->home[t] = NQ_HOME_ARENA;
       s->plan[t].first = n;
@@ -130,10 +130,14 @@ static void *tensor_data(nq_session *s, int t) {
   const nq_tensor *x = &s->g->tensors[t];
   if (s->nbytes[t] == 0) return g_empty;
   switch (s->home[t]) {
-    case NQ_HOME_CONST: return x->data;
-    case NQ_HOME_IO: return s->io_buf[t];
-    case NQ_HOME_ARENA: return s->arena + s->plan[t].offset;
-    default: return NULL;
+    case NQ_HOME_CONST:
+      return x->data;
+    case NQ_HOME_IO:
+      return s->io_buf[t];
+    case NQ_HOME_ARENA:
+      return s->arena + s->plan[t].offset;
+    default:
+      return NULL;
   }
 }
 
@@ -221,7 +225,9 @@ static nq_status choose_kernel(nq_session *s, int n, nq_error *err) {
   } else {
     /* The reference prepare checks the operand types even when a fast
      * kernel will run, so an unsupported type is reported here. */
-    if (!ref->run) return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: no kernel for this op", nq_node_label(s->g, n, lb, sizeof lb));
+    if (!ref->run)
+      return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: no kernel for this op",
+                     nq_node_label(s->g, n, lb, sizeof lb));
     if (ref->prepare) {
       void *tmp = NULL;
       nq_status st = ref->prepare(&a, &tmp, err);
@@ -258,13 +264,14 @@ static nq_status alloc_arrays(nq_session *s, nq_error *err) {
   s->nbytes = calloc(nt, sizeof *s->nbytes);
   s->io_buf = calloc(nt, sizeof *s->io_buf);
   s->clobbered = calloc(nt, sizeof *s->clobbered);
-  if (!s->kern || !s->ksrc || !s->prepared || !s->node_in || !s->node_out || !s->home || !s->plan || !s->nbytes ||
-      !s->io_buf || !s->clobbered)
+  if (!s->kern || !s->ksrc || !s->prepared || !s->node_in || !s->node_out || !s->home || !s->plan ||
+      !s->nbytes || !s->io_buf || !s->clobbered)
     return nq_fail(err, NQ_ERR_NOMEM, "out of memory creating a session");
   for (int n = 0; n < g->n_nodes; n++) {
     s->node_in[n] = calloc((size_t)g->nodes[n].n_in + 1, sizeof(nq_tview));
     s->node_out[n] = calloc((size_t)g->nodes[n].n_out + 1, sizeof(nq_tview));
-    if (!s->node_in[n] || !s->node_out[n]) return nq_fail(err, NQ_ERR_NOMEM, "out of memory creating a session");
+    if (!s->node_in[n] || !s->node_out[n])
+      return nq_fail(err, NQ_ERR_NOMEM, "out of memory creating a session");
   }
   return NQ_OK;
 }
@@ -279,7 +286,8 @@ static nq_status create(nq_session *s, nq_error *err) {
   for (int t = 0; t < g->n_tensors; t++)
     if (s->home[t] == NQ_HOME_IO) {
       s->io_buf[t] = alloc_aligned(s->nbytes[t]);
-      if (!s->io_buf[t]) return nq_fail(err, NQ_ERR_NOMEM, "cannot allocate %zu bytes for a model input/output", s->nbytes[t]);
+      if (!s->io_buf[t])
+        return nq_fail(err, NQ_ERR_NOMEM, "cannot allocate %zu bytes for a model input/output", s->nbytes[t]);
     }
   NQ_TRY(plan_memory(s, err));
   bind(s);
@@ -296,13 +304,15 @@ static nq_status create(nq_session *s, nq_error *err) {
   }
   if (scratch) {
     s->scratch = alloc_aligned(scratch);
-    if (!s->scratch) return nq_fail(err, NQ_ERR_NOMEM, "cannot allocate %zu bytes of kernel scratch", scratch);
+    if (!s->scratch)
+      return nq_fail(err, NQ_ERR_NOMEM, "cannot allocate %zu bytes of kernel scratch", scratch);
     s->scratch_size = scratch;
   }
   return NQ_OK;
 }
 
-nq_status nq_engine_create(const nq_graph *g, const nq_session_options *opts, nq_session **out, nq_error *err) {
+nq_status nq_engine_create(const nq_graph *g, const nq_session_options *opts, nq_session **out,
+                           nq_error *err) {
   *out = NULL;
   nq_session *s = calloc(1, sizeof *s);
   if (!s) return nq_fail(err, NQ_ERR_NOMEM, "out of memory creating a session");
@@ -310,8 +320,8 @@ nq_status nq_engine_create(const nq_graph *g, const nq_session_options *opts, nq
   if (opts) s->opts = *opts;
   if (s->opts.num_threads < 0 || s->opts.num_threads > NQ_MAX_THREADS) {
     free(s);
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "num_threads is %d: 0 (one per core) to %d expected", opts->num_threads,
-                   NQ_MAX_THREADS);
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "num_threads is %d: 0 (one per core) to %d expected",
+                   opts->num_threads, NQ_MAX_THREADS);
   }
   nq_kernels use;
   nq_status st = nq_cpu_resolve((nq_kernels)s->opts.kernels, &use, err);
@@ -388,7 +398,9 @@ nq_status nq_engine_run(nq_session *s, nq_error *err) {
   return NQ_OK;
 }
 
-nq_kernels nq_session_kernels(const nq_session *s) { return s ? (nq_kernels)s->opts.kernels : NQ_KERNELS_AUTO; }
+nq_kernels nq_session_kernels(const nq_session *s) {
+  return s ? (nq_kernels)s->opts.kernels : NQ_KERNELS_AUTO;
+}
 
 nq_status nq_engine_profile(nq_session *s, bool on, nq_error *err) {
   free(s->node_ms);
@@ -416,9 +428,13 @@ size_t nq_session_activation_bytes(const nq_session *s) { return s->activation_t
 const char *nq_session_kernel_source(const nq_session *s, int n) {
   if (n < 0 || n >= s->g->n_nodes) return "?";
   switch (s->ksrc[n]) {
-    case NQ_KSRC_FAST: return "fast";
-    case NQ_KSRC_INT8: return "int8";
-    case NQ_KSRC_INT8_FAST: return "int8-fast";
-    default: return "ref";
+    case NQ_KSRC_FAST:
+      return "fast";
+    case NQ_KSRC_INT8:
+      return "int8";
+    case NQ_KSRC_INT8_FAST:
+      return "int8-fast";
+    default:
+      return "ref";
   }
 }

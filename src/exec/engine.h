@@ -66,7 +66,8 @@ struct nq_session {
   long profile_runs;
 };
 
-nq_status nq_engine_create(const nq_graph *g, const nq_session_options *opts, nq_session **out, nq_error *err);
+nq_status nq_engine_create(const nq_graph *g, const nq_session_options *opts, nq_session **out,
+                           nq_error *err);
 void nq_engine_free(nq_session *s);
 nq_status nq_engine_run(nq_session *s, nq_error *err);
 /* Start (on: zeroed totals) or stop timing every node (nq_session_profile). */

@@ -132,8 +132,10 @@ bool nq_plan_arena(nq_plan_item *items, int n, size_t align, size_t *total) {
     }
     it->offset = best != SIZE_MAX ? best : cursor;
     size_t end;
-    if (!nq_add_size(it->offset, need, &end)) ok = false;
-    else if (end > top) top = end;
+    if (!nq_add_size(it->offset, need, &end))
+      ok = false;
+    else if (end > top)
+      top = end;
     if (!all_overlap && ok) {
       if (!is_short(it)) {
         longs[n_long++] = ii;

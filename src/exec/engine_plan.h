@@ -16,9 +16,9 @@
 #include <stddef.h>
 
 typedef struct nq_plan_item {
-  size_t size;  /* bytes (0: not placed) */
-  int first;    /* first node index that writes or reads it */
-  int last;     /* last node index that reads it (>= first) */
+  size_t size;   /* bytes (0: not placed) */
+  int first;     /* first node index that writes or reads it */
+  int last;      /* last node index that reads it (>= first) */
   size_t offset; /* out: byte offset in the arena, a multiple of `align` */
 } nq_plan_item;
 

@@ -58,8 +58,8 @@ typedef nq_status (*nq_prepare_fn)(const nq_kernel_args *a, void **prepared, nq_
 
 typedef struct nq_kernel {
   nq_kernel_fn run;
-  nq_scratch_fn scratch;   /* NULL: no scratch */
-  nq_prepare_fn prepare;   /* NULL: nothing to prepare */
+  nq_scratch_fn scratch;           /* NULL: no scratch */
+  nq_prepare_fn prepare;           /* NULL: nothing to prepare */
   void (*release)(void *prepared); /* NULL: free() */
 } nq_kernel;
 

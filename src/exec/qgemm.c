@@ -23,8 +23,7 @@ nq_status nq_qgemm_pack(const int16_t *w, int n, int k, nq_qpacked *out, nq_erro
     int16_t *panel = out->panels + (size_t)(c / NQ_QGEMM_NR) * out->kp * NQ_QGEMM_NR;
     const int lane = c % NQ_QGEMM_NR;
     const int16_t *row = w + (size_t)c * k;
-    for (int kk = 0; kk < k; kk++)
-      panel[(size_t)(kk / 2) * 2 * NQ_QGEMM_NR + 2 * lane + (kk & 1)] = row[kk];
+    for (int kk = 0; kk < k; kk++) panel[(size_t)(kk / 2) * 2 * NQ_QGEMM_NR + 2 * lane + (kk & 1)] = row[kk];
   }
   return NQ_OK;
 }

@@ -33,9 +33,9 @@
 #define NQ_QGEMM_NR 16
 
 typedef struct nq_qpacked {
-  int n, k, kp;     /* output channels, reduction length, k rounded up to even */
-  int n_panels;     /* ceil(n / NQ_QGEMM_NR) */
-  int16_t *panels;  /* n_panels * kp * NQ_QGEMM_NR int16, 64-byte aligned */
+  int n, k, kp;    /* output channels, reduction length, k rounded up to even */
+  int n_panels;    /* ceil(n / NQ_QGEMM_NR) */
+  int16_t *panels; /* n_panels * kp * NQ_QGEMM_NR int16, 64-byte aligned */
 } nq_qpacked;
 
 /* Pack w[n][k] (row-major, already re-centred). Allocates; n, k >= 1. */

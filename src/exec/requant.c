@@ -75,7 +75,7 @@ int32_t nq_mbqm_single(int32_t x, nq_qmul q) {
     mult = INT32_MAX;
   }
   if (shift < -31) return 0;
-  int total = 31 - shift; /* [1, 62] */
+  int total = 31 - shift;                    /* [1, 62] */
   int64_t prod = (int64_t)x * (int64_t)mult; /* |prod| <= 2^62 */
   int64_t round = (int64_t)1 << (total - 1);
   return nq_sat_i32(floor_shift64(prod + round, total));
@@ -133,8 +133,8 @@ double nq_conv_scale_legacy(float s_in, float s_w, float s_out) {
   return (double)prod / (double)s_out;
 }
 
-bool nq_activation_range(int act, float scale, int32_t zp, int32_t qmin, int32_t qmax,
-                         int32_t *lo, int32_t *hi) {
+bool nq_activation_range(int act, float scale, int32_t zp, int32_t qmin, int32_t qmax, int32_t *lo,
+                         int32_t *hi) {
   int32_t l = qmin, h = qmax;
   /* zp + TfLiteRound(f / scale), saturating so hostile scales stay defined. */
 #define NQ_QUANTIZE_BOUND(f) nq_sat_i32((int64_t)zp + nq_round_f32_to_i32((f) / scale))

@@ -73,10 +73,10 @@ static inline int32_t nq_mbqm(int32_t x, nq_qmul q, int single_rounding) {
 }
 
 /* 16-bit gemmlowp primitives used by HARD_SWISH's reference kernel. */
-int16_t nq_srdhm16(int16_t a, int16_t b);           /* as nq_srdhm, 16-bit */
-int16_t nq_sdhm16_trunc(int16_t a, int16_t b);      /* SQDMULH: truncating */
-int16_t nq_rdbpot16(int16_t x, int e);              /* e in [0, 31] */
-int16_t nq_sat_lshift16(int16_t x, int amount);     /* amount in [0, 15] */
+int16_t nq_srdhm16(int16_t a, int16_t b);       /* as nq_srdhm, 16-bit */
+int16_t nq_sdhm16_trunc(int16_t a, int16_t b);  /* SQDMULH: truncating */
+int16_t nq_rdbpot16(int16_t x, int e);          /* e in [0, 31] */
+int16_t nq_sat_lshift16(int16_t x, int amount); /* amount in [0, 15] */
 /* TFLite DownScaleInt32ToInt16Multiplier: (m + 2^15) >> 16, saturating. */
 int16_t nq_downscale_mult16(int32_t m);
 
@@ -107,7 +107,7 @@ double nq_conv_scale_legacy(float s_in, float s_w, float s_out);
  * to on the output grid (scale, zp) of a type with range [qmin, qmax];
  * bounds are zp + round(bound / scale) (TfLiteRound on float). Returns false
  * for an activation that has no quantized range (TANH, SIGN_BIT). */
-bool nq_activation_range(int act, float scale, int32_t zp, int32_t qmin, int32_t qmax,
-                         int32_t *lo, int32_t *hi);
+bool nq_activation_range(int act, float scale, int32_t zp, int32_t qmin, int32_t qmax, int32_t *lo,
+                         int32_t *hi);
 
 #endif

@@ -25,8 +25,8 @@ nq_status nq_session_set_input(nq_session *s, int i, const void *data, size_t nb
     return nq_fail(err, NQ_ERR_INVALID_ARG, "input %d ('%s') is a constant and cannot be set", i,
                    io_name(g, t));
   if (!data && nbytes)
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "input %d ('%s'): data is NULL (%zu bytes announced)", i, io_name(g, t),
-                   nbytes);
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "input %d ('%s'): data is NULL (%zu bytes announced)", i,
+                   io_name(g, t), nbytes);
   if (nbytes != s->nbytes[t])
     return nq_fail(err, NQ_ERR_INVALID_ARG,
                    "input %d ('%s'): %zu bytes given, %zu expected (%zu %s elements)", i, io_name(g, t),
@@ -99,8 +99,8 @@ nq_status nq_session_node_time(const nq_session *s, int node, nq_node_time *out,
   if (node < 0 || node >= s->g->n_nodes)
     return nq_fail(err, NQ_ERR_INVALID_ARG, "node %d does not exist (the model has %d)", node, s->g->n_nodes);
   if (!s->node_ms)
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "node %d: no timings, call nq_session_profile(s, 1) before running",
-                   node);
+    return nq_fail(err, NQ_ERR_INVALID_ARG,
+                   "node %d: no timings, call nq_session_profile(s, 1) before running", node);
   out->total_ms = s->node_ms[node];
   out->runs = s->profile_runs;
   out->kernel = nq_session_kernel_source(s, node);

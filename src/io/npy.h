@@ -68,8 +68,6 @@ nq_status nq_npy_parse_header(const void *buf, size_t size, const char *name, nq
 /* Read a whole .npy held in memory (size must be exactly header + data). */
 nq_status nq_npy_read_mem(const void *buf, size_t size, const char *name, nq_array *out, nq_error *err);
 
-
-
 /* The numpy descr for a type ("<f4", "|i1", ...). */
 const char *nq_npy_descr(nq_dtype t);
 

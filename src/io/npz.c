@@ -38,14 +38,12 @@ static uint32_t rd32(const unsigned char *p) {
 static uint64_t rd64(const unsigned char *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
 
 /* Read exactly n bytes at offset `at`. */
-static nq_status read_at(FILE *f, const char *path, uint64_t at, void *dst, size_t n,
-                         nq_error *err) {
+static nq_status read_at(FILE *f, const char *path, uint64_t at, void *dst, size_t n, nq_error *err) {
   if (at > (uint64_t)INT64_MAX || fseeko(f, (off_t)at, SEEK_SET) != 0)
-    return nq_fail(err, NQ_ERR_IO, "%s: cannot seek to offset %llu", path,
-                   (unsigned long long)at);
+    return nq_fail(err, NQ_ERR_IO, "%s: cannot seek to offset %llu", path, (unsigned long long)at);
   if (fread(dst, 1, n, f) != n)
-    return nq_fail(err, NQ_ERR_FORMAT, "%s: file ends inside the %zu bytes at offset %llu", path,
-                   n, (unsigned long long)at);
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: file ends inside the %zu bytes at offset %llu", path, n,
+                   (unsigned long long)at);
   return NQ_OK;
 }
 
@@ -94,8 +92,7 @@ static nq_status find_directory(FILE *f, const char *path, uint64_t fsize, uint6
   if (e < 0) {
     free(t);
     return nq_fail(err, NQ_ERR_FORMAT,
-                   "%s: no ZIP end-of-central-directory record: not a .npz file, or truncated",
-                   path);
+                   "%s: no ZIP end-of-central-directory record: not a .npz file, or truncated", path);
   }
   const unsigned char *r = t + e;
   if (rd16(r + 4) != 0 || rd16(r + 6) != 0 || rd16(r + 8) != rd16(r + 10)) {
@@ -132,28 +129,24 @@ static nq_status find_directory(FILE *f, const char *path, uint64_t fsize, uint6
   free(t);
   if (*cd_off > fsize || *cd_size > fsize - *cd_off)
     return nq_fail(err, NQ_ERR_FORMAT,
-                   "%s: central directory (offset %llu, %llu bytes) is outside the %llu-byte file",
-                   path, (unsigned long long)*cd_off, (unsigned long long)*cd_size,
-                   (unsigned long long)fsize);
+                   "%s: central directory (offset %llu, %llu bytes) is outside the %llu-byte file", path,
+                   (unsigned long long)*cd_off, (unsigned long long)*cd_size, (unsigned long long)fsize);
   if (*entries > NQ_NPZ_MAX_MEMBERS || *entries > *cd_size / 46)
-    return nq_fail(err, NQ_ERR_FORMAT,
-                   "%s: %llu members do not fit a %llu-byte central directory (limit %d)", path,
-                   (unsigned long long)*entries, (unsigned long long)*cd_size, NQ_NPZ_MAX_MEMBERS);
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: %llu members do not fit a %llu-byte central directory (limit %d)",
+                   path, (unsigned long long)*entries, (unsigned long long)*cd_size, NQ_NPZ_MAX_MEMBERS);
   return NQ_OK;
 }
 
 /* Parse one central directory entry at cd[*pos]; advances *pos. */
 static nq_status parse_entry(const unsigned char *cd, size_t cd_size, size_t *pos, uint64_t fsize,
-                             uint64_t cd_off, const char *path, int idx, npz_member *m,
-                             nq_error *err) {
+                             uint64_t cd_off, const char *path, int idx, npz_member *m, nq_error *err) {
   size_t p = *pos;
   if (cd_size - p < 46 || rd32(cd + p) != 0x02014b50u)
     return nq_fail(err, NQ_ERR_FORMAT, "%s: central directory entry %d is damaged", path, idx);
   const unsigned char *h = cd + p;
   size_t nlen = rd16(h + 28), xlen = rd16(h + 30), clen = rd16(h + 32);
   if (cd_size - p - 46 < nlen + xlen + clen)
-    return nq_fail(err, NQ_ERR_FORMAT, "%s: central directory entry %d runs past the directory",
-                   path, idx);
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: central directory entry %d runs past the directory", path, idx);
   m->flags = (uint16_t)rd16(h + 8);
   m->method = (uint16_t)rd16(h + 10);
   m->crc = rd32(h + 16);
@@ -177,8 +170,7 @@ static nq_status parse_entry(const unsigned char *cd, size_t cd_size, size_t *po
       for (int k = 0; k < 3; k++)
         if (*fields[k] == 0xFFFFFFFFu) {
           if (vend - v < 8)
-            return nq_fail(err, NQ_ERR_FORMAT, "%s: member '%s': short ZIP64 extra field", path,
-                           m->name);
+            return nq_fail(err, NQ_ERR_FORMAT, "%s: member '%s': short ZIP64 extra field", path, m->name);
           *fields[k] = rd64(v);
           v += 8;
         }
@@ -187,8 +179,7 @@ static nq_status parse_entry(const unsigned char *cd, size_t cd_size, size_t *po
   }
   *pos = p + 46 + nlen + xlen + clen;
 
-  if (m->flags & 1)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: member '%s' is encrypted", path, m->name);
+  if (m->flags & 1) return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: member '%s' is encrypted", path, m->name);
   if (m->method != 0 && m->method != 8)
     return nq_fail(err, NQ_ERR_UNSUPPORTED,
                    "%s: member '%s' uses ZIP method %u (only stored (0) and deflate (8) are "
@@ -198,16 +189,16 @@ static nq_status parse_entry(const unsigned char *cd, size_t cd_size, size_t *po
     return nq_fail(err, NQ_ERR_NOMEM, "%s: member '%s' is %llu bytes (limit %llu)", path, m->name,
                    (unsigned long long)m->usize, (unsigned long long)NQ_NPZ_MAX_MEMBER);
   if (m->method == 0 && m->csize != m->usize)
-    return nq_fail(err, NQ_ERR_FORMAT, "%s: stored member '%s' has sizes %llu and %llu", path,
-                   m->name, (unsigned long long)m->csize, (unsigned long long)m->usize);
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: stored member '%s' has sizes %llu and %llu", path, m->name,
+                   (unsigned long long)m->csize, (unsigned long long)m->usize);
   /* Deflate cannot expand more than 1032:1, so a larger claim is a lie. */
   if (m->method == 8 && m->usize / 1032 > m->csize + 1)
     return nq_fail(err, NQ_ERR_FORMAT,
-                   "%s: member '%s' claims %llu bytes from %llu compressed (impossible ratio)",
-                   path, m->name, (unsigned long long)m->usize, (unsigned long long)m->csize);
+                   "%s: member '%s' claims %llu bytes from %llu compressed (impossible ratio)", path, m->name,
+                   (unsigned long long)m->usize, (unsigned long long)m->csize);
   if (m->local_off >= cd_off || m->csize > fsize)
-    return nq_fail(err, NQ_ERR_FORMAT, "%s: member '%s' has offset %llu outside the data area",
-                   path, m->name, (unsigned long long)m->local_off);
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: member '%s' has offset %llu outside the data area", path, m->name,
+                   (unsigned long long)m->local_off);
   return NQ_OK;
 }
 
@@ -268,13 +259,12 @@ nq_status nq_npz_read(const nq_npz *z, int i, size_t max_bytes, unsigned char **
   uint64_t data_off = 0;
   if (s == NQ_OK) s = read_at(f, z->path, m->local_off, lh, sizeof lh, err);
   if (s == NQ_OK && rd32(lh) != 0x04034b50u)
-    s = nq_fail(err, NQ_ERR_FORMAT, "%s: member '%s': bad local header signature", z->path,
-                m->name);
+    s = nq_fail(err, NQ_ERR_FORMAT, "%s: member '%s': bad local header signature", z->path, m->name);
   if (s == NQ_OK) {
     data_off = m->local_off + 30 + rd16(lh + 26) + rd16(lh + 28);
     if (data_off > z->file_size || m->csize > z->file_size - data_off)
-      s = nq_fail(err, NQ_ERR_FORMAT, "%s: member '%s' (%llu bytes at %llu) runs past the file end",
-                  z->path, m->name, (unsigned long long)m->csize, (unsigned long long)data_off);
+      s = nq_fail(err, NQ_ERR_FORMAT, "%s: member '%s' (%llu bytes at %llu) runs past the file end", z->path,
+                  m->name, (unsigned long long)m->csize, (unsigned long long)data_off);
   }
   if (s == NQ_OK && m->method == 0) {
     s = read_at(f, z->path, data_off, outb, want, err);
@@ -319,21 +309,20 @@ nq_status nq_npz_read(const nq_npz *z, int i, size_t max_bytes, unsigned char **
         zr = inflate(&zs, Z_NO_FLUSH);
         if (room == 0 && zs.avail_out != before) {
           s = nq_fail(err, NQ_ERR_FORMAT,
-                      "%s: member '%s' inflates to more than the %llu bytes its header states",
-                      z->path, m->name, (unsigned long long)m->usize);
+                      "%s: member '%s' inflates to more than the %llu bytes its header states", z->path,
+                      m->name, (unsigned long long)m->usize);
           break;
         }
         produced += before - zs.avail_out;
         if (zr == Z_BUF_ERROR && zs.avail_in == 0 && left == 0)
-          s = nq_fail(err, NQ_ERR_FORMAT, "%s: member '%s': deflate stream ends early", z->path,
-                      m->name);
+          s = nq_fail(err, NQ_ERR_FORMAT, "%s: member '%s': deflate stream ends early", z->path, m->name);
         else if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
-          s = nq_fail(err, NQ_ERR_FORMAT, "%s: member '%s': corrupt deflate data (%s)", z->path,
-                      m->name, zs.msg ? zs.msg : "zlib error");
+          s = nq_fail(err, NQ_ERR_FORMAT, "%s: member '%s': corrupt deflate data (%s)", z->path, m->name,
+                      zs.msg ? zs.msg : "zlib error");
       }
       if (s == NQ_OK && produced != want)
-        s = nq_fail(err, NQ_ERR_FORMAT, "%s: member '%s' inflates to %zu bytes, %zu expected",
-                    z->path, m->name, produced, want);
+        s = nq_fail(err, NQ_ERR_FORMAT, "%s: member '%s' inflates to %zu bytes, %zu expected", z->path,
+                    m->name, produced, want);
       inflateEnd(&zs);
     }
 #else
@@ -345,8 +334,7 @@ nq_status nq_npz_read(const nq_npz *z, int i, size_t max_bytes, unsigned char **
   }
   if (s == NQ_OK && full) {
     if (nq_crc32(0, outb, want) != m->crc)
-      s = nq_fail(err, NQ_ERR_FORMAT, "%s: member '%s': CRC-32 mismatch (data is corrupt)",
-                  z->path, m->name);
+      s = nq_fail(err, NQ_ERR_FORMAT, "%s: member '%s': CRC-32 mismatch (data is corrupt)", z->path, m->name);
   }
   fclose(f);
   free(in);

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/checked.h"
 #include "core/budget.h"
+#include "core/checked.h"
 #include "core/status.h"
 
 /* ops.def columns ID and TFLITE, in enum order. */
@@ -20,9 +20,7 @@ static const int op_tflite_codes[] = {
 #undef NQ_OP
 };
 
-const char *nq_op_name(nq_op op) {
-  return (unsigned)op < NQ_OP_COUNT ? op_names[op] : "?";
-}
+const char *nq_op_name(nq_op op) { return (unsigned)op < NQ_OP_COUNT ? op_names[op] : "?"; }
 
 int nq_op_tflite_code(nq_op op) { return (unsigned)op < NQ_OP_COUNT ? op_tflite_codes[op] : -1; }
 
@@ -47,9 +45,7 @@ static const struct {
 };
 _Static_assert(sizeof dtype_info / sizeof dtype_info[0] == NQ_DTYPE_COUNT, "dtype_info");
 
-const char *nq_dtype_name(nq_dtype t) {
-  return (unsigned)t < NQ_DTYPE_COUNT ? dtype_info[t].name : "?";
-}
+const char *nq_dtype_name(nq_dtype t) { return (unsigned)t < NQ_DTYPE_COUNT ? dtype_info[t].name : "?"; }
 size_t nq_dtype_size(nq_dtype t) { return (unsigned)t < NQ_DTYPE_COUNT ? dtype_info[t].size : 0; }
 
 nq_graph *nq_graph_new(void) { return calloc(1, sizeof(nq_graph)); }
@@ -118,15 +114,15 @@ static bool grow(void **arr, int *cap, int need, size_t elem) {
   return true;
 }
 
-int nq_graph_add_tensor(nq_graph *g, const char *name, nq_dtype type, int rank,
-                        const int32_t *shape, nq_error *err) {
+int nq_graph_add_tensor(nq_graph *g, const char *name, nq_dtype type, int rank, const int32_t *shape,
+                        nq_error *err) {
   if (g->n_tensors >= NQ_MAX_TENSORS) {
     nq_fail(err, NQ_ERR_NOMEM, "too many tensors (limit %d)", NQ_MAX_TENSORS);
     return -1;
   }
   if (rank < 0 || rank > NQ_MAX_RANK) {
-    nq_fail(err, NQ_ERR_UNSUPPORTED, "tensor '%s': rank %d, at most %d supported",
-            name ? name : "?", rank, NQ_MAX_RANK);
+    nq_fail(err, NQ_ERR_UNSUPPORTED, "tensor '%s': rank %d, at most %d supported", name ? name : "?", rank,
+            NQ_MAX_RANK);
     return -1;
   }
   if ((unsigned)type >= NQ_DTYPE_COUNT) {
@@ -204,7 +200,8 @@ void nq_tensor_drop_data(nq_graph *g, int t) {
 nq_status nq_tensor_copy_data(nq_graph *g, int t, const void *data, size_t nbytes, nq_error *err) {
   /* Check the budget before the copy exists, not only after. */
   char buf[96], what[128];
-  snprintf(what, sizeof what, "constant tensor %s", t >= 0 && t < g->n_tensors ? nq_tensor_label(g, t, buf, sizeof buf) : "?");
+  snprintf(what, sizeof what, "constant tensor %s",
+           t >= 0 && t < g->n_tensors ? nq_tensor_label(g, t, buf, sizeof buf) : "?");
   NQ_TRY(nq_budget_take(nbytes, what, err));
   nq_budget_give(nbytes);
   uint8_t *d = malloc(nbytes ? nbytes : 1);
@@ -213,8 +210,8 @@ nq_status nq_tensor_copy_data(nq_graph *g, int t, const void *data, size_t nbyte
   return nq_tensor_set_data(g, t, d, nbytes, err);
 }
 
-nq_status nq_tensor_set_quant(nq_graph *g, int t, int n, const float *scale,
-                              const int64_t *zero_point, int axis, nq_error *err) {
+nq_status nq_tensor_set_quant(nq_graph *g, int t, int n, const float *scale, const int64_t *zero_point,
+                              int axis, nq_error *err) {
   if (t < 0 || t >= g->n_tensors) return nq_fail(err, NQ_ERR_INTERNAL, "tensor index %d out of range", t);
   nq_quant q = {0};
   q.n = n;
@@ -268,8 +265,8 @@ nq_op_params nq_op_params_default(void) {
   return p;
 }
 
-int nq_graph_add_node(nq_graph *g, nq_op op, const char *name, int n_in, const int *in,
-                      int n_out, const int *out, const nq_op_params *p, nq_error *err) {
+int nq_graph_add_node(nq_graph *g, nq_op op, const char *name, int n_in, const int *in, int n_out,
+                      const int *out, const nq_op_params *p, nq_error *err) {
   if ((unsigned)op >= NQ_OP_COUNT) {
     nq_fail(err, NQ_ERR_INTERNAL, "bad op %d", (int)op);
     return -1;
@@ -305,8 +302,8 @@ int nq_graph_add_node(nq_graph *g, nq_op op, const char *name, int n_in, const i
   return g->n_nodes++;
 }
 
-nq_status nq_graph_set_io(nq_graph *g, int n_inputs, const int *inputs, int n_outputs,
-                          const int *outputs, nq_error *err) {
+nq_status nq_graph_set_io(nq_graph *g, int n_inputs, const int *inputs, int n_outputs, const int *outputs,
+                          nq_error *err) {
   int *ni = malloc(sizeof(int) * (size_t)(n_inputs ? n_inputs : 1));
   int *no = malloc(sizeof(int) * (size_t)(n_outputs ? n_outputs : 1));
   if (!ni || !no) {
@@ -366,7 +363,8 @@ nq_status nq_graph_verify(const nq_graph *g, nq_error *err) {
   for (int t = 0; t < g->n_tensors && s == NQ_OK; t++) {
     const nq_tensor *x = &g->tensors[t];
     if (x->rank < 0 || x->rank > NQ_MAX_RANK) {
-      s = nq_fail(err, NQ_ERR_FORMAT, "%s: tensor %s has rank %d", src, nq_tensor_label(g, t, tb, sizeof tb), x->rank);
+      s = nq_fail(err, NQ_ERR_FORMAT, "%s: tensor %s has rank %d", src, nq_tensor_label(g, t, tb, sizeof tb),
+                  x->rank);
       break;
     }
     if (x->data) {
@@ -384,23 +382,25 @@ nq_status nq_graph_verify(const nq_graph *g, nq_error *err) {
                     nq_tensor_label(g, t, tb, sizeof tb));
       else if (x->q.n > 1 && (x->q.axis < 0 || x->q.axis >= x->rank || x->shape[x->q.axis] != x->q.n))
         s = nq_fail(err, NQ_ERR_FORMAT,
-                    "%s: tensor %s: %d per-axis scales on dimension %d, which does not match its shape",
-                    src, nq_tensor_label(g, t, tb, sizeof tb), x->q.n, x->q.axis);
+                    "%s: tensor %s: %d per-axis scales on dimension %d, which does not match its shape", src,
+                    nq_tensor_label(g, t, tb, sizeof tb), x->q.n, x->q.axis);
       /* A zero point must be a value of the tensor's type: kernels subtract
        * it in 32-bit arithmetic, and TFLite's own Prepare refuses others. */
       int64_t lo = x->type == NQ_INT8 ? -128 : x->type == NQ_UINT8 ? 0 : x->type == NQ_INT16 ? -32768 : 0;
       int64_t hi = x->type == NQ_INT8 ? 127 : x->type == NQ_UINT8 ? 255 : x->type == NQ_INT16 ? 32767 : -1;
       for (int k = 0; s == NQ_OK && hi >= lo && k < x->q.n; k++)
         if (x->q.zero_point[k] < lo || x->q.zero_point[k] > hi)
-          s = nq_fail(err, NQ_ERR_FORMAT, "%s: tensor %s: zero point %lld is outside the %s range [%lld, %lld]", src,
-                      nq_tensor_label(g, t, tb, sizeof tb), (long long)x->q.zero_point[k], nq_dtype_name(x->type),
-                      (long long)lo, (long long)hi);
+          s = nq_fail(err, NQ_ERR_FORMAT,
+                      "%s: tensor %s: zero point %lld is outside the %s range [%lld, %lld]", src,
+                      nq_tensor_label(g, t, tb, sizeof tb), (long long)x->q.zero_point[k],
+                      nq_dtype_name(x->type), (long long)lo, (long long)hi);
     }
   }
   for (int i = 0; i < g->n_inputs && s == NQ_OK; i++) {
     int t = g->inputs[i];
     if (t < 0 || t >= g->n_tensors)
-      s = nq_fail(err, NQ_ERR_FORMAT, "%s: model input %d refers to tensor %d of %d", src, i, t, g->n_tensors);
+      s = nq_fail(err, NQ_ERR_FORMAT, "%s: model input %d refers to tensor %d of %d", src, i, t,
+                  g->n_tensors);
     else
       state[t] = 1;
   }
@@ -433,7 +433,8 @@ nq_status nq_graph_verify(const nq_graph *g, nq_error *err) {
   for (int i = 0; i < g->n_outputs && s == NQ_OK; i++) {
     int t = g->outputs[i];
     if (t < 0 || t >= g->n_tensors)
-      s = nq_fail(err, NQ_ERR_FORMAT, "%s: model output %d refers to tensor %d of %d", src, i, t, g->n_tensors);
+      s = nq_fail(err, NQ_ERR_FORMAT, "%s: model output %d refers to tensor %d of %d", src, i, t,
+                  g->n_tensors);
     else if (state[t] == 0)
       s = nq_fail(err, NQ_ERR_FORMAT, "%s: model output %d, tensor %s, is never produced", src, i,
                   nq_tensor_label(g, t, tb, sizeof tb));

@@ -65,7 +65,7 @@ typedef enum nq_padding {
  * range when known (has_range). */
 typedef struct nq_quant {
   int n;
-  float *scale;       /* n entries */
+  float *scale;        /* n entries */
   int64_t *zero_point; /* n entries */
   int axis;
   bool has_range;
@@ -86,10 +86,10 @@ typedef struct nq_tensor {
 /* Per-op attributes. A flat struct rather than a union: each op reads only
  * the fields listed beside them, everything else stays zero. */
 typedef struct nq_op_params {
-  nq_activation act;  /* fused activation: ADD SUB MUL DIV CONV_2D DEPTHWISE_CONV_2D
-                         FULLY_CONNECTED AVERAGE/MAX_POOL_2D CONCATENATION TRANSPOSE_CONV
-                         L2_NORMALIZATION */
-  nq_padding padding; /* CONV_2D DEPTHWISE_CONV_2D TRANSPOSE_CONV pools */
+  nq_activation act;          /* fused activation: ADD SUB MUL DIV CONV_2D DEPTHWISE_CONV_2D
+                                 FULLY_CONNECTED AVERAGE/MAX_POOL_2D CONCATENATION TRANSPOSE_CONV
+                                 L2_NORMALIZATION */
+  nq_padding padding;         /* CONV_2D DEPTHWISE_CONV_2D TRANSPOSE_CONV pools */
   int stride_h, stride_w;     /* convs, pools */
   int dilation_h, dilation_w; /* CONV_2D DEPTHWISE_CONV_2D (1 when unset) */
   int filter_h, filter_w;     /* pools */
@@ -106,8 +106,8 @@ typedef struct nq_op_params {
   int block_size;             /* SPACE_TO_DEPTH DEPTH_TO_SPACE */
   int mirror_mode;            /* MIRROR_PAD: 0 REFLECT, 1 SYMMETRIC */
   int begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask; /* STRIDED_SLICE */
-  bool offset;                /* STRIDED_SLICE */
-  nq_dtype out_type;          /* ARG_MAX output type, CAST */
+  bool offset;                                                              /* STRIDED_SLICE */
+  nq_dtype out_type;                                                        /* ARG_MAX output type, CAST */
   int32_t new_shape[NQ_MAX_RANK]; /* RESHAPE options (when no shape tensor) */
   int new_shape_rank;             /* -1: none given */
   int squeeze_dims[NQ_MAX_RANK];  /* SQUEEZE */
@@ -170,8 +170,8 @@ nq_graph *nq_graph_clone(const nq_graph *g, nq_error *err);
 
 /* Add a tensor; copies `name` (may be NULL) and `shape`. Returns its index
  * or -1 (err filled) on failure. Constant data is attached separately. */
-int nq_graph_add_tensor(nq_graph *g, const char *name, nq_dtype type, int rank,
-                        const int32_t *shape, nq_error *err);
+int nq_graph_add_tensor(nq_graph *g, const char *name, nq_dtype type, int rank, const int32_t *shape,
+                        nq_error *err);
 /* Give tensor t constant data: takes ownership of `data` (malloc'd) and
  * checks that nbytes matches the shape and type. */
 nq_status nq_tensor_set_data(nq_graph *g, int t, uint8_t *data, size_t nbytes, nq_error *err);
@@ -181,17 +181,17 @@ void nq_tensor_drop_data(nq_graph *g, int t);
 /* Copy `nbytes` of constant data into tensor t. */
 nq_status nq_tensor_copy_data(nq_graph *g, int t, const void *data, size_t nbytes, nq_error *err);
 /* Set per-tensor (n == 1) or per-axis quantization; copies the arrays. */
-nq_status nq_tensor_set_quant(nq_graph *g, int t, int n, const float *scale,
-                              const int64_t *zero_point, int axis, nq_error *err);
+nq_status nq_tensor_set_quant(nq_graph *g, int t, int n, const float *scale, const int64_t *zero_point,
+                              int axis, nq_error *err);
 void nq_quant_clear(nq_quant *q);
 nq_status nq_quant_copy(nq_quant *dst, const nq_quant *src, nq_error *err);
 
 /* Add a node; copies the index arrays and the params. Returns its index or -1. */
-int nq_graph_add_node(nq_graph *g, nq_op op, const char *name, int n_in, const int *in,
-                      int n_out, const int *out, const nq_op_params *p, nq_error *err);
+int nq_graph_add_node(nq_graph *g, nq_op op, const char *name, int n_in, const int *in, int n_out,
+                      const int *out, const nq_op_params *p, nq_error *err);
 
-nq_status nq_graph_set_io(nq_graph *g, int n_inputs, const int *inputs, int n_outputs,
-                          const int *outputs, nq_error *err);
+nq_status nq_graph_set_io(nq_graph *g, int n_inputs, const int *inputs, int n_outputs, const int *outputs,
+                          nq_error *err);
 
 /* Number of elements of a tensor (shape product; 1 for rank 0). */
 size_t nq_tensor_elems(const nq_tensor *t);

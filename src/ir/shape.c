@@ -114,7 +114,8 @@ static void set_out(sctx *c, int k, const int32_t *d, int rank) {
 }
 
 static nq_status norm_axis(sctx *c, int64_t axis, int rank, int *out) {
-  if (axis < -rank || axis >= rank) return SHAPE_FAIL(c, "axis %lld is out of range for rank %d", (long long)axis, rank);
+  if (axis < -rank || axis >= rank)
+    return SHAPE_FAIL(c, "axis %lld is out of range for rank %d", (long long)axis, rank);
   *out = (int)(axis < 0 ? axis + rank : axis);
   return NQ_OK;
 }
@@ -158,8 +159,10 @@ static nq_status window_out(sctx *c, nq_padding pad, int in, int k, int stride, 
    * the whole span the windows cover must fit, with room for the padding. */
   int64_t span = (o - 1) * stride + eff;
   if (span > INT32_MAX / 2)
-    return SHAPE_FAIL(c, "%lld outputs at stride %d with a window of %lld (dilation %d) span %lld positions, "
-                      "at most %d expected", (long long)o, stride, (long long)eff, dil, (long long)span, INT32_MAX / 2);
+    return SHAPE_FAIL(c,
+                      "%lld outputs at stride %d with a window of %lld (dilation %d) span %lld positions, "
+                      "at most %d expected",
+                      (long long)o, stride, (long long)eff, dil, (long long)span, INT32_MAX / 2);
   *out = (int)o;
   return NQ_OK;
 }
@@ -199,7 +202,8 @@ static nq_status sh_conv(sctx *c) {
   if (has_input(c, 2)) {
     NQ_TRY(input(c, 2, &b));
     if (nq_tensor_elems(b) != (size_t)w->shape[0])
-      return SHAPE_FAIL(c, "bias %s has not %d elements", shape_str(b->shape, b->rank, s1, sizeof s1), w->shape[0]);
+      return SHAPE_FAIL(c, "bias %s has not %d elements", shape_str(b->shape, b->rank, s1, sizeof s1),
+                        w->shape[0]);
   }
   int oh = 0, ow = 0;
   NQ_TRY(window_out(c, p->padding, x->shape[1], w->shape[1], p->stride_h, p->dilation_h, &oh));
@@ -224,7 +228,8 @@ static nq_status sh_depthwise(sctx *c) {
   if (has_input(c, 2)) {
     NQ_TRY(input(c, 2, &b));
     if (nq_tensor_elems(b) != (size_t)w->shape[3])
-      return SHAPE_FAIL(c, "bias %s has not %d elements", shape_str(b->shape, b->rank, s1, sizeof s1), w->shape[3]);
+      return SHAPE_FAIL(c, "bias %s has not %d elements", shape_str(b->shape, b->rank, s1, sizeof s1),
+                        w->shape[3]);
   }
   int oh = 0, ow = 0;
   NQ_TRY(window_out(c, p->padding, x->shape[1], w->shape[1], p->stride_h, p->dilation_h, &oh));
@@ -243,9 +248,11 @@ static nq_status sh_fc(sctx *c) {
   char s1[96], s2[96];
   size_t n = nq_tensor_elems(x);
   int32_t in_dim = w->shape[1], units = w->shape[0];
-  if (in_dim <= 0 || n % (size_t)in_dim != 0 || (x->rank > 0 && x->shape[x->rank - 1] != in_dim && c->node->p.keep_dims))
+  if (in_dim <= 0 || n % (size_t)in_dim != 0 ||
+      (x->rank > 0 && x->shape[x->rank - 1] != in_dim && c->node->p.keep_dims))
     return SHAPE_FAIL(c, "input %s cannot be flattened to rows of %d (weights %s)",
-                      shape_str(x->shape, x->rank, s1, sizeof s1), in_dim, shape_str(w->shape, 2, s2, sizeof s2));
+                      shape_str(x->shape, x->rank, s1, sizeof s1), in_dim,
+                      shape_str(w->shape, 2, s2, sizeof s2));
   if (has_input(c, 2)) {
     NQ_TRY(input(c, 2, &b));
     if (nq_tensor_elems(b) != (size_t)units)
@@ -280,7 +287,8 @@ static nq_status sh_transpose_conv(sctx *c) {
   if (has_input(c, 3)) {
     const nq_tensor *b = NULL;
     NQ_TRY(input(c, 3, &b));
-    if (nq_tensor_elems(b) != (size_t)w->shape[0]) return SHAPE_FAIL(c, "bias has not %d elements", w->shape[0]);
+    if (nq_tensor_elems(b) != (size_t)w->shape[0])
+      return SHAPE_FAIL(c, "bias has not %d elements", w->shape[0]);
   }
   int32_t o[4];
   for (int i = 0; i < 4; i++) {
@@ -328,7 +336,8 @@ static nq_status sh_concat(sctx *c) {
       if (i != axis && x->shape[i] != x0->shape[i]) ok = false;
     if (!ok)
       return SHAPE_FAIL(c, "input %d %s does not match input 0 %s outside axis %d", k,
-                        shape_str(x->shape, x->rank, s1, sizeof s1), shape_str(x0->shape, x0->rank, s2, sizeof s2), axis);
+                        shape_str(x->shape, x->rank, s1, sizeof s1),
+                        shape_str(x0->shape, x0->rank, s2, sizeof s2), axis);
     sum += x->shape[axis];
   }
   NQ_TRY(check_dim(c, sum, "concatenated size"));
@@ -352,8 +361,8 @@ static nq_status sh_reshape(sctx *c) {
     if (n > NQ_MAX_RANK) return SHAPE_FAIL(c, "new_shape has %d entries", n);
     for (int i = 0; i < n; i++) v[i] = c->node->p.new_shape[i];
   } else if (st) {
-    return nq_fail(c->err, NQ_ERR_UNSUPPORTED, "%s: the shape operand is not a constant and no new_shape option is given",
-                   c->label);
+    return nq_fail(c->err, NQ_ERR_UNSUPPORTED,
+                   "%s: the shape operand is not a constant and no new_shape option is given", c->label);
   } else {
     return SHAPE_FAIL(c, "has neither a shape operand nor a new_shape option");
   }
@@ -377,8 +386,8 @@ static nq_status sh_reshape(sctx *c) {
   }
   char s1[96];
   if (known != total)
-    return SHAPE_FAIL(c, "input %s has %zu elements, the new shape %zu", shape_str(x->shape, x->rank, s1, sizeof s1),
-                      total, known);
+    return SHAPE_FAIL(c, "input %s has %zu elements, the new shape %zu",
+                      shape_str(x->shape, x->rank, s1, sizeof s1), total, known);
   c->out[0].rank = n;
   for (int i = 0; i < n; i++) c->out[0].d[i] = (int32_t)v[i];
   return NQ_OK;
@@ -440,7 +449,8 @@ static nq_status sh_split(sctx *c) {
   NQ_TRY(norm_axis(c, a[0], x->rank, &axis));
   if (c->node->p.num != 0 && c->node->p.num != k)
     return SHAPE_FAIL(c, "num_splits is %d but the node has %d outputs", c->node->p.num, k);
-  if (x->shape[axis] % k != 0) return SHAPE_FAIL(c, "dimension %d of size %d does not split in %d", axis, x->shape[axis], k);
+  if (x->shape[axis] % k != 0)
+    return SHAPE_FAIL(c, "dimension %d of size %d does not split in %d", axis, x->shape[axis], k);
   for (int i = 0; i < k; i++) {
     set_out(c, i, x->shape, x->rank);
     c->out[i].d[axis] = x->shape[axis] / k;
@@ -491,11 +501,13 @@ static nq_status sh_slice(sctx *c) {
   NQ_TRY(input(c, 0, &x));
   NQ_TRY(const_ints(c, 1, b, NQ_MAX_RANK, &nb));
   NQ_TRY(const_ints(c, 2, z, NQ_MAX_RANK, &nz));
-  if (nb != x->rank || nz != x->rank) return SHAPE_FAIL(c, "begin/size have %d/%d values for rank %d", nb, nz, x->rank);
+  if (nb != x->rank || nz != x->rank)
+    return SHAPE_FAIL(c, "begin/size have %d/%d values for rank %d", nb, nz, x->rank);
   for (int i = 0; i < x->rank; i++) {
     int64_t size = z[i] == -1 ? x->shape[i] - b[i] : z[i];
     if (b[i] < 0 || size < 0 || b[i] + size > x->shape[i])
-      return SHAPE_FAIL(c, "dimension %d: begin %lld size %lld exceed %d", i, (long long)b[i], (long long)z[i], x->shape[i]);
+      return SHAPE_FAIL(c, "dimension %d: begin %lld size %lld exceed %d", i, (long long)b[i],
+                        (long long)z[i], x->shape[i]);
     c->out[0].d[i] = (int32_t)size;
   }
   c->out[0].rank = x->rank;
@@ -563,7 +575,8 @@ static nq_status sh_pad(sctx *c) {
   if (c->node->op == NQ_OP_PADV2 && has_input(c, 2)) {
     const nq_tensor *v = NULL;
     NQ_TRY(input(c, 2, &v));
-    if (nq_tensor_elems(v) != 1) return SHAPE_FAIL(c, "constant_values has %zu elements, 1 expected", nq_tensor_elems(v));
+    if (nq_tensor_elems(v) != 1)
+      return SHAPE_FAIL(c, "constant_values has %zu elements, 1 expected", nq_tensor_elems(v));
   }
   return NQ_OK;
 }
@@ -578,7 +591,8 @@ static nq_status sh_resize(sctx *c) {
   NQ_TRY(const_ints(c, 1, sz, 2, &n));
   if (n != 2 || sz[0] <= 0 || sz[1] <= 0 || sz[0] > INT32_MAX || sz[1] > INT32_MAX)
     return SHAPE_FAIL(c, "size operand must hold 2 positive values");
-  if (x->shape[1] <= 0 || x->shape[2] <= 0) return SHAPE_FAIL(c, "input height/width must be positive, not %dx%d", x->shape[1], x->shape[2]);
+  if (x->shape[1] <= 0 || x->shape[2] <= 0)
+    return SHAPE_FAIL(c, "input height/width must be positive, not %dx%d", x->shape[1], x->shape[2]);
   int32_t o[4] = {x->shape[0], (int32_t)sz[0], (int32_t)sz[1], x->shape[3]};
   set_out(c, 0, o, 4);
   return NQ_OK;
@@ -592,7 +606,8 @@ static nq_status sh_space_to_depth(sctx *c) {
   int b = c->node->p.block_size;
   if (b <= 0 || b > 4096) return SHAPE_FAIL(c, "block_size %d", b);
   if (c->node->op == NQ_OP_SPACE_TO_DEPTH) {
-    if (x->shape[1] % b || x->shape[2] % b) return SHAPE_FAIL(c, "H %d and W %d must be multiples of %d", x->shape[1], x->shape[2], b);
+    if (x->shape[1] % b || x->shape[2] % b)
+      return SHAPE_FAIL(c, "H %d and W %d must be multiples of %d", x->shape[1], x->shape[2], b);
     int64_t ch = (int64_t)x->shape[3] * b * b;
     NQ_TRY(check_dim(c, ch, "channels"));
     int32_t o[4] = {x->shape[0], x->shape[1] / b, x->shape[2] / b, (int32_t)ch};
@@ -616,7 +631,8 @@ static nq_status sh_space_batch(sctx *c) {
   NQ_TRY(input(c, 0, &x));
   NQ_TRY(const_ints(c, 1, blk, NQ_MAX_RANK, &nb));
   NQ_TRY(const_ints(c, 2, pads, 2 * NQ_MAX_RANK, &np));
-  if (nb < 1 || nb + 1 > x->rank || np != 2 * nb) return SHAPE_FAIL(c, "block_shape has %d values, paddings %d, rank %d", nb, np, x->rank);
+  if (nb < 1 || nb + 1 > x->rank || np != 2 * nb)
+    return SHAPE_FAIL(c, "block_shape has %d values, paddings %d, rank %d", nb, np, x->rank);
   bool to_batch = c->node->op == NQ_OP_SPACE_TO_BATCH_ND;
   int64_t prod = 1;
   set_out(c, 0, x->shape, x->rank);
@@ -627,7 +643,9 @@ static nq_status sh_space_batch(sctx *c) {
     int64_t d;
     if (to_batch) {
       d = x->shape[1 + i] + pads[2 * i] + pads[2 * i + 1];
-      if (d % blk[i]) return SHAPE_FAIL(c, "padded dimension %d (%lld) is not a multiple of %lld", 1 + i, (long long)d, (long long)blk[i]);
+      if (d % blk[i])
+        return SHAPE_FAIL(c, "padded dimension %d (%lld) is not a multiple of %lld", 1 + i, (long long)d,
+                          (long long)blk[i]);
       d /= blk[i];
     } else {
       d = (int64_t)x->shape[1 + i] * blk[i] - pads[2 * i] - pads[2 * i + 1];
@@ -639,7 +657,8 @@ static nq_status sh_space_batch(sctx *c) {
     NQ_TRY(check_dim(c, prod * x->shape[0], "batch"));
     c->out[0].d[0] = (int32_t)(prod * x->shape[0]);
   } else {
-    if (x->shape[0] % prod) return SHAPE_FAIL(c, "batch %d is not a multiple of %lld", x->shape[0], (long long)prod);
+    if (x->shape[0] % prod)
+      return SHAPE_FAIL(c, "batch %d is not a multiple of %lld", x->shape[0], (long long)prod);
     c->out[0].d[0] = (int32_t)(x->shape[0] / prod);
   }
   return NQ_OK;
@@ -672,7 +691,8 @@ static nq_status sh_pack(sctx *c) {
   for (int k = 1; k < c->node->n_in; k++) {
     NQ_TRY(input(c, k, &x));
     if (x->rank != x0->rank || memcmp(x->shape, x0->shape, sizeof(int32_t) * (size_t)x->rank))
-      return SHAPE_FAIL(c, "input %d %s differs from input 0 %s", k, shape_str(x->shape, x->rank, s1, sizeof s1),
+      return SHAPE_FAIL(c, "input %d %s differs from input 0 %s", k,
+                        shape_str(x->shape, x->rank, s1, sizeof s1),
                         shape_str(x0->shape, x0->rank, s2, sizeof s2));
   }
   /* values_count is written to the file; 0 means a frontend left it unset. */
@@ -694,7 +714,8 @@ static nq_status sh_unpack(sctx *c) {
   int axis = 0;
   NQ_TRY(norm_axis(c, c->node->p.axis, x->rank, &axis));
   if (x->shape[axis] != c->node->n_out)
-    return SHAPE_FAIL(c, "dimension %d has size %d but the node has %d outputs", axis, x->shape[axis], c->node->n_out);
+    return SHAPE_FAIL(c, "dimension %d has size %d but the node has %d outputs", axis, x->shape[axis],
+                      c->node->n_out);
   if (c->node->p.num != 0 && c->node->p.num != c->node->n_out)
     return SHAPE_FAIL(c, "num is %d but the node has %d outputs", c->node->p.num, c->node->n_out);
   for (int k = 0; k < c->node->n_out; k++) {
@@ -822,9 +843,11 @@ nq_status nq_infer_node_shapes(nq_graph *g, int n, bool write, nq_error *err) {
   if ((unsigned)node->op >= NQ_OP_COUNT || !shape_table[node->op])
     return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: no shape function", c.label);
   for (int k = 0; k < node->n_out; k++)
-    if (node->out[k] < 0 || node->out[k] >= g->n_tensors) return SHAPE_FAIL(&c, "output %d refers to tensor %d", k, node->out[k]);
+    if (node->out[k] < 0 || node->out[k] >= g->n_tensors)
+      return SHAPE_FAIL(&c, "output %d refers to tensor %d", k, node->out[k]);
   for (int k = 0; k < node->n_in; k++)
-    if (node->in[k] < -1 || node->in[k] >= g->n_tensors) return SHAPE_FAIL(&c, "input %d refers to tensor %d", k, node->in[k]);
+    if (node->in[k] < -1 || node->in[k] >= g->n_tensors)
+      return SHAPE_FAIL(&c, "input %d refers to tensor %d", k, node->in[k]);
   c.out = calloc((size_t)(node->n_out ? node->n_out : 1), sizeof(out_shape));
   if (!c.out) return nq_fail(err, NQ_ERR_NOMEM, "out of memory inferring shapes");
   nq_status s = shape_table[node->op](&c);
@@ -837,8 +860,8 @@ nq_status nq_infer_node_shapes(nq_graph *g, int n, bool write, nq_error *err) {
     } else if (t->rank != o->rank || memcmp(t->shape, o->d, sizeof(int32_t) * (size_t)o->rank) != 0) {
       char s1[96], s2[96], tb[96];
       s = SHAPE_FAIL(&c, "output %d, tensor %s, has shape %s but the inputs give %s", k,
-                     nq_tensor_label(g, node->out[k], tb, sizeof tb), shape_str(t->shape, t->rank, s1, sizeof s1),
-                     shape_str(o->d, o->rank, s2, sizeof s2));
+                     nq_tensor_label(g, node->out[k], tb, sizeof tb),
+                     shape_str(t->shape, t->rank, s1, sizeof s1), shape_str(o->d, o->rank, s2, sizeof s2));
     }
   }
   free(c.out);

@@ -8,9 +8,9 @@
 #define NEW_AXIS (-1)
 #define SHRINK_AXIS (-2)
 
-bool nq_strided_slice_plan(const int32_t *in_shape, int in_rank, const int64_t *begin,
-                           const int64_t *end, const int64_t *strides, int n, const nq_op_params *p,
-                           nq_slice_plan *out, char *why, size_t whylen) {
+bool nq_strided_slice_plan(const int32_t *in_shape, int in_rank, const int64_t *begin, const int64_t *end,
+                           const int64_t *strides, int n, const nq_op_params *p, nq_slice_plan *out,
+                           char *why, size_t whylen) {
   if (n < 0 || n > 16) {
     snprintf(why, whylen, "begin/end/strides have %d entries", n);
     return false;

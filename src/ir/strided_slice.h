@@ -28,8 +28,8 @@ typedef struct nq_slice_plan {
 
 /* Build the plan. `n` is the length of begin/end/strides. Returns false and
  * writes a reason into why[whylen] when the spec is invalid. */
-bool nq_strided_slice_plan(const int32_t *in_shape, int in_rank, const int64_t *begin,
-                           const int64_t *end, const int64_t *strides, int n, const nq_op_params *p,
-                           nq_slice_plan *out, char *why, size_t whylen);
+bool nq_strided_slice_plan(const int32_t *in_shape, int in_rank, const int64_t *begin, const int64_t *end,
+                           const int64_t *strides, int n, const nq_op_params *p, nq_slice_plan *out,
+                           char *why, size_t whylen);
 
 #endif

@@ -25,10 +25,20 @@
 static bool layer_layout(nq_op op, int *w_axis, int *bias_in) {
   switch (op) {
     case NQ_OP_CONV_2D:
-    case NQ_OP_FULLY_CONNECTED: *w_axis = 0; *bias_in = 2; return true;
-    case NQ_OP_DEPTHWISE_CONV_2D: *w_axis = 3; *bias_in = 2; return true;
-    case NQ_OP_TRANSPOSE_CONV: *w_axis = 0; *bias_in = 3; return true;
-    default: return false;
+    case NQ_OP_FULLY_CONNECTED:
+      *w_axis = 0;
+      *bias_in = 2;
+      return true;
+    case NQ_OP_DEPTHWISE_CONV_2D:
+      *w_axis = 3;
+      *bias_in = 2;
+      return true;
+    case NQ_OP_TRANSPOSE_CONV:
+      *w_axis = 0;
+      *bias_in = 3;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -59,8 +69,7 @@ static nq_status try_fold(nq_graph *g, int cn, bool *folded, nq_error *err) {
   if (nq_pass_is_const_f32(g, c->in[1]) && !nq_pass_is_const_f32(g, c->in[0])) {
     x = c->in[0];
     k = c->in[1];
-  } else if (c->op != NQ_OP_SUB && nq_pass_is_const_f32(g, c->in[0]) &&
-             !nq_pass_is_const_f32(g, c->in[1])) {
+  } else if (c->op != NQ_OP_SUB && nq_pass_is_const_f32(g, c->in[0]) && !nq_pass_is_const_f32(g, c->in[1])) {
     x = c->in[1];
     k = c->in[0];
   } else {
@@ -95,12 +104,10 @@ static nq_status try_fold(nq_graph *g, int cn, bool *folded, nq_error *err) {
   if (!w || !b) {
     free(w);
     free(b);
-    return nq_fail(err, NQ_ERR_NOMEM, "fold_batchnorm: node '%s': out of memory",
-                   c->name ? c->name : "?");
+    return nq_fail(err, NQ_ERR_NOMEM, "fold_batchnorm: node '%s': out of memory", c->name ? c->name : "?");
   }
   memcpy(w, wt->data, wn * sizeof(float));
-  for (int ch = 0; ch < channels; ch++)
-    b[ch] = bias >= 0 ? ((const float *)g->tensors[bias].data)[ch] : 0.0f;
+  for (int ch = 0; ch < channels; ch++) b[ch] = bias >= 0 ? ((const float *)g->tensors[bias].data)[ch] : 0.0f;
   if (c->op == NQ_OP_MUL) {
     /* Stride of the channel axis in the weights and the span it repeats over. */
     size_t inner = 1;

@@ -186,7 +186,8 @@ static bool channelwise(const nq_graph *g, const nq_node *r, int n, int *w_in, i
     case NQ_OP_LOGISTIC:
     case NQ_OP_TANH:
     case NQ_OP_HARD_SWISH:
-    case NQ_OP_GELU: return r->n_in == 1;
+    case NQ_OP_GELU:
+      return r->n_in == 1;
     case NQ_OP_PAD:
     case NQ_OP_PADV2: {
       int rank = g->tensors[r->in[0]].rank;
@@ -207,7 +208,8 @@ static bool channelwise(const nq_graph *g, const nq_node *r, int n, int *w_in, i
       *w_in = 1;
       return true;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -239,7 +241,8 @@ static nq_status sink_past(nq_graph *g, int rn, int x, const int64_t *v, int n, 
   int w_in, b_in;
   if (!channelwise(g, &g->nodes[rn], n, &w_in, &b_in)) return NQ_OK;
   int z = g->nodes[rn].out[0];
-  if (g->tensors[z].rank != g->tensors[x].rank || g->tensors[z].shape[g->tensors[z].rank - 1] != n) return NQ_OK;
+  if (g->tensors[z].rank != g->tensors[x].rank || g->tensors[z].shape[g->tensors[z].rank - 1] != n)
+    return NQ_OK;
   int nw = -1, nb = -1;
   if (w_in >= 0 && (nw = permuted_const(g, g->nodes[rn].in[w_in], v, n, err)) < 0) return err->code;
   if (b_in >= 0 && (nb = permuted_const(g, g->nodes[rn].in[b_in], v, n, err)) < 0) return err->code;

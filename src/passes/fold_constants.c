@@ -71,8 +71,8 @@ static nq_status fold_node(nq_graph *g, int n, nq_error *err) {
     out[o] = copy_tensor(mini, &g->tensors[node->out[o]], false, err);
     if (out[o] < 0) st = NQ_ERR_NOMEM;
   }
-  if (st == NQ_OK && nq_graph_add_node(mini, node->op, node->name, node->n_in, in, node->n_out, out,
-                                       &node->p, err) < 0)
+  if (st == NQ_OK &&
+      nq_graph_add_node(mini, node->op, node->name, node->n_in, in, node->n_out, out, &node->p, err) < 0)
     st = NQ_ERR_NOMEM;
   if (st == NQ_OK) st = nq_graph_set_io(mini, 0, NULL, node->n_out, out, err);
   nq_session *s = NULL;

@@ -18,20 +18,29 @@ static bool has_fused_act(nq_op op) {
     case NQ_OP_MUL:
     case NQ_OP_AVERAGE_POOL_2D:
     case NQ_OP_MAX_POOL_2D:
-    case NQ_OP_TRANSPOSE_CONV: return true;
+    case NQ_OP_TRANSPOSE_CONV:
+      return true;
     /* Not CONCATENATION: its options carry a fused activation, but TFLite's
      * int8 kernel ignores it and the output shares the inputs' scale, so a
      * ReLU fused there would vanish from the int8 model. */
-    default: return false;
+    default:
+      return false;
   }
 }
 
 static bool act_of(nq_op op, nq_activation *act) {
   switch (op) {
-    case NQ_OP_RELU: *act = NQ_ACT_RELU; return true;
-    case NQ_OP_RELU6: *act = NQ_ACT_RELU6; return true;
-    case NQ_OP_RELU_N1_TO_1: *act = NQ_ACT_RELU_N1_TO_1; return true;
-    default: return false;
+    case NQ_OP_RELU:
+      *act = NQ_ACT_RELU;
+      return true;
+    case NQ_OP_RELU6:
+      *act = NQ_ACT_RELU6;
+      return true;
+    case NQ_OP_RELU_N1_TO_1:
+      *act = NQ_ACT_RELU_N1_TO_1;
+      return true;
+    default:
+      return false;
   }
 }
 

@@ -159,12 +159,12 @@ void nq_pass_remove_node(nq_graph *g, int n) {
 }
 
 bool nq_pass_is_const_f32(const nq_graph *g, int t) {
-  return t >= 0 && t < g->n_tensors && g->tensors[t].data != NULL &&
-         g->tensors[t].type == NQ_FLOAT32 && g->tensors[t].q.n == 0;
+  return t >= 0 && t < g->n_tensors && g->tensors[t].data != NULL && g->tensors[t].type == NQ_FLOAT32 &&
+         g->tensors[t].q.n == 0;
 }
 
-int nq_pass_add_const_f32(nq_graph *g, const char *name, int rank, const int32_t *shape,
-                          const float *data, nq_error *err) {
+int nq_pass_add_const_f32(nq_graph *g, const char *name, int rank, const int32_t *shape, const float *data,
+                          nq_error *err) {
   int t = nq_graph_add_tensor(g, name, NQ_FLOAT32, rank, shape, err);
   if (t < 0) return -1;
   size_t nbytes = nq_tensor_elems(&g->tensors[t]) * sizeof(float);

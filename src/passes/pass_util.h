@@ -37,8 +37,8 @@ void nq_pass_remove_node(nq_graph *g, int n);
 /* True when t is a constant float32 tensor. */
 bool nq_pass_is_const_f32(const nq_graph *g, int t);
 /* Add a float32 constant tensor copying `data` (n floats, shape given). */
-int nq_pass_add_const_f32(nq_graph *g, const char *name, int rank, const int32_t *shape,
-                          const float *data, nq_error *err);
+int nq_pass_add_const_f32(nq_graph *g, const char *name, int rank, const int32_t *shape, const float *data,
+                          nq_error *err);
 /* The n values of a constant int32/int64 tensor with exactly n elements
  * (false for anything else). */
 bool nq_pass_const_ints(const nq_graph *g, int t, int n, int64_t *out);

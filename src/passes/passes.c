@@ -21,18 +21,9 @@ typedef nq_status (*pass_fn)(nq_graph *g, bool *changed, nq_error *err);
 
 /* clang-format off: one line per pass, so adding one is a one-line change */
 static const pass_fn pipeline[] = {
-    nq_pass_fold_constants,
-    nq_pass_dead_code,
-    nq_pass_drop_identity,
-    nq_pass_cancel_transposes,
-    nq_pass_channel_shuffle,
-    nq_pass_fold_channel_gather,
-    nq_pass_div_to_mul,
-    nq_pass_pow_to_unary,
-    nq_pass_clip_to_relu,
-    nq_pass_fuse_unary,
-    nq_pass_fold_batchnorm,
-    nq_pass_fuse_activation,
+    nq_pass_fold_constants,  nq_pass_dead_code,           nq_pass_drop_identity,  nq_pass_cancel_transposes,
+    nq_pass_channel_shuffle, nq_pass_fold_channel_gather, nq_pass_div_to_mul,     nq_pass_pow_to_unary,
+    nq_pass_clip_to_relu,    nq_pass_fuse_unary,          nq_pass_fold_batchnorm, nq_pass_fuse_activation,
     nq_pass_pad_into_pool,
 };
 /* clang-format on */

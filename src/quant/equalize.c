@@ -7,10 +7,10 @@
 
 typedef struct layer {
   int node;
-  float *w;  /* weights, row-major in the tensor's shape */
-  float *b;  /* bias or NULL */
-  int oc;    /* output channels */
-  bool dw;   /* depthwise: weights [1, h, w, C], channel = last dim */
+  float *w;   /* weights, row-major in the tensor's shape */
+  float *b;   /* bias or NULL */
+  int oc;     /* output channels */
+  bool dw;    /* depthwise: weights [1, h, w, C], channel = last dim */
   int per_oc; /* weight values per output channel (conv: h*w*in) */
   int in_ch;  /* conv: input channels (last dim) */
 } layer;
@@ -45,7 +45,8 @@ static bool as_layer(nq_graph *g, int i, layer *L) {
 
 /* Weight value k (0..per_oc) of output channel c. */
 static float *wout(const layer *L, int c, int k) {
-  return L->dw ? &L->w[(size_t)k * (size_t)L->oc + (size_t)c] : &L->w[(size_t)c * (size_t)L->per_oc + (size_t)k];
+  return L->dw ? &L->w[(size_t)k * (size_t)L->oc + (size_t)c]
+               : &L->w[(size_t)c * (size_t)L->per_oc + (size_t)k];
 }
 
 /* Range of input channel c of B over all its weights. */
@@ -56,7 +57,8 @@ static float in_range(const layer *B, int c) {
   } else {
     int hw = B->per_oc / B->in_ch;
     for (int o = 0; o < B->oc; o++)
-      for (int k = 0; k < hw; k++) r = fmaxf(r, fabsf(B->w[(size_t)o * (size_t)B->per_oc + (size_t)k * (size_t)B->in_ch + (size_t)c]));
+      for (int k = 0; k < hw; k++)
+        r = fmaxf(r, fabsf(B->w[(size_t)o * (size_t)B->per_oc + (size_t)k * (size_t)B->in_ch + (size_t)c]));
   }
   return r;
 }
@@ -68,7 +70,8 @@ static void scale_in(layer *B, int c, float s) {
   }
   int hw = B->per_oc / B->in_ch;
   for (int o = 0; o < B->oc; o++)
-    for (int k = 0; k < hw; k++) B->w[(size_t)o * (size_t)B->per_oc + (size_t)k * (size_t)B->in_ch + (size_t)c] *= s;
+    for (int k = 0; k < hw; k++)
+      B->w[(size_t)o * (size_t)B->per_oc + (size_t)k * (size_t)B->in_ch + (size_t)c] *= s;
 }
 
 /* The single consumer of tensor t, or -1. Model outputs count as consumers. */

@@ -1,15 +1,21 @@
 #include "quant/op_rules.h"
 
-#define Q_SAME(mask) {.kind = NQ_Q_SAME, .data_inputs = (mask)}
-#define Q_FREE(mask) {.kind = NQ_Q_FREE, .data_inputs = (mask)}
-#define Q_INDEX(mask) {.kind = NQ_Q_FREE, .data_inputs = (mask), .output_not_quantized = true}
+#define Q_SAME(mask) \
+  { .kind = NQ_Q_SAME, .data_inputs = (mask) }
+#define Q_FREE(mask) \
+  { .kind = NQ_Q_FREE, .data_inputs = (mask) }
+#define Q_INDEX(mask) \
+  { .kind = NQ_Q_FREE, .data_inputs = (mask), .output_not_quantized = true }
 #define Q_FIXED(s, z) \
-  {.kind = NQ_Q_FIXED, .data_inputs = NQ_IN(0), .fixed_scale = (s), .fixed_zp = (z)}
+  { .kind = NQ_Q_FIXED, .data_inputs = NQ_IN(0), .fixed_scale = (s), .fixed_zp = (z) }
 /* act, weight, bias: input slots; axis: per-channel axis of the weights */
-#define Q_WEIGHTED(act, w, b, axis)                                                                  \
-  {.kind = NQ_Q_WEIGHTED, .data_inputs = NQ_IN(act), .act_slot = (act), .weight_slot = (w),        \
-   .bias_slot = (b), .weight_axis = (axis)}
-#define Q_NONE {.kind = NQ_Q_NONE}
+#define Q_WEIGHTED(act, w, b, axis)                                                          \
+  {                                                                                          \
+    .kind = NQ_Q_WEIGHTED, .data_inputs = NQ_IN(act), .act_slot = (act), .weight_slot = (w), \
+    .bias_slot = (b), .weight_axis = (axis)                                                  \
+  }
+#define Q_NONE \
+  { .kind = NQ_Q_NONE }
 
 /* ops.def column QUANT, in enum order. */
 static const nq_qrule rules[NQ_OP_COUNT] = {

@@ -38,9 +38,9 @@ typedef enum nq_qkind {
 typedef struct nq_qrule {
   nq_qkind kind;
   uint32_t data_inputs;
-  int weight_axis;   /* NQ_Q_WEIGHTED: per-channel axis of the weights */
+  int weight_axis;                      /* NQ_Q_WEIGHTED: per-channel axis of the weights */
   int act_slot, weight_slot, bias_slot; /* NQ_Q_WEIGHTED: input positions */
-  float fixed_scale; /* NQ_Q_FIXED */
+  float fixed_scale;                    /* NQ_Q_FIXED */
   int fixed_zp;
   bool output_not_quantized; /* ARG_MAX: integer result, no scale */
 } nq_qrule;

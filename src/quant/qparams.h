@@ -31,7 +31,9 @@ nq_affine nq_affine_from_range(float min, float max, int qmin, int qmax);
 float nq_symmetric_scale(float absmax);
 
 /* round half away from zero (TfLiteRound / std::round). */
-static inline float nq_round_away(float x) { return x >= 0 ? (float)(int64_t)(x + 0.5f) : -(float)(int64_t)(-x + 0.5f); }
+static inline float nq_round_away(float x) {
+  return x >= 0 ? (float)(int64_t)(x + 0.5f) : -(float)(int64_t)(-x + 0.5f);
+}
 
 /* q = clamp(round_away(x / scale) + zp, qmin, qmax): TFLite's reference
  * QUANTIZE, a true division by the float scale. */

@@ -55,12 +55,12 @@ typedef struct qstate {
   const nq_ranges *r;
   const nq_qoptions *o;
   nq_graph *q;
-  int *parent;          /* union-find over tensors of f */
-  cluster_info *cl;     /* valid at roots */
-  int *tmap;            /* f tensor -> q tensor for non-constant tensors, -1 otherwise */
-  int *cmap;            /* f integer constant -> q tensor (copied once), -1 otherwise */
+  int *parent;            /* union-find over tensors of f */
+  cluster_info *cl;       /* valid at roots */
+  int *tmap;              /* f tensor -> q tensor for non-constant tensors, -1 otherwise */
+  int *cmap;              /* f integer constant -> q tensor (copied once), -1 otherwise */
   unsigned char *requant; /* per (node, slot): 1 = requantize this input first */
-  int *req_off;         /* offset of node i's slots in requant */
+  int *req_off;           /* offset of node i's slots in requant */
   /* All-zero weight channels (pruned nets have them in many layers): one
    * summary warning at the end, naming the first layer. */
   int zero_channels, zero_layers;
@@ -156,9 +156,10 @@ static void warn_degenerate(qstate *s, int t, cluster_info *c) {
   float mn = c->min, mx = c->max;
   nq_range_fix fx = nq_range_sanitize(&c->min, &c->max);
   if (fx == NQ_RANGE_CLAMPED)
-    warnf(s, "%s: output range [%g, %g] overflows float; clamped to [%g, %g] (an outlier? int8 keeps nothing "
-          "of the small values)", producer_label(s, t, lb, sizeof lb), (double)mn, (double)mx, (double)c->min,
-          (double)c->max);
+    warnf(s,
+          "%s: output range [%g, %g] overflows float; clamped to [%g, %g] (an outlier? int8 keeps nothing "
+          "of the small values)",
+          producer_label(s, t, lb, sizeof lb), (double)mn, (double)mx, (double)c->min, (double)c->max);
   else if (fx == NQ_RANGE_WIDENED)
     warnf(s, "%s: output range [%g, %g] is degenerate (width %g); widened to [%g, %g] (scale %g)",
           producer_label(s, t, lb, sizeof lb), (double)mn, (double)mx, (double)(mx - mn), (double)c->min,
@@ -177,7 +178,8 @@ static double needed_out_scale(qstate *s, int i) {
     int act = r->act_slot < n->n_in ? n->in[r->act_slot] : -1;
     int wt = r->weight_slot < n->n_in ? n->in[r->weight_slot] : -1;
     if (act < 0 || wt < 0) return 0.0;
-    return (double)input_params(s, act).scale * nq_weight_scale_max(&s->f->tensors[wt]) / NQ_MAX_EFFECTIVE_SCALE;
+    return (double)input_params(s, act).scale * nq_weight_scale_max(&s->f->tensors[wt]) /
+           NQ_MAX_EFFECTIVE_SCALE;
   }
   if (r->kind != NQ_Q_FREE || r->output_not_quantized) return 0.0;
   double largest = 0.0, product = 1.0;
@@ -221,7 +223,8 @@ static void enforce_representable(qstate *s) {
       c->has_range = true;
       c->params = nq_affine_from_range(lo, hi, -128, 127);
       if (c->params.scale <= was) continue; /* clamped at float's limit: nothing more to gain */
-      warnf(s, "%s: output range widened to [%g, %g] (scale %g -> %g): at the old scale its int8 multiplier "
+      warnf(s,
+            "%s: output range widened to [%g, %g] (scale %g -> %g): at the old scale its int8 multiplier "
             "(input and weight scales over the output's) exceeds 2^30",
             layer_label(f, i, lb, sizeof lb), (double)lo, (double)hi, (double)was, (double)c->params.scale);
       changed = true;
@@ -361,13 +364,15 @@ static void warn_mixed_concats(qstate *s) {
     }
     if (worst < 0) continue;
     int t = n->in[worst];
-    warnf(s, "%s: input %d ('%s', range [%g, %g]) shares the int8 scale %g of the whole range [%g, %g], so it "
-          "keeps %.1f of 256 steps (%d narrow input%s); output the parts separately (end the model before this "
-          "concatenation) or keep it in float on the CPU",
-          layer_label(f, i, lb, sizeof lb), worst, f->tensors[t].name ? f->tensors[t].name : "?",
-          (double)s->r->min[t], (double)s->r->max[t], (double)shared.scale,
-          (double)shared.scale * (-128.0 - shared.zero_point), (double)shared.scale * (127.0 - shared.zero_point),
-          worst_steps, narrow, narrow == 1 ? "" : "s");
+    warnf(
+        s,
+        "%s: input %d ('%s', range [%g, %g]) shares the int8 scale %g of the whole range [%g, %g], so it "
+        "keeps %.1f of 256 steps (%d narrow input%s); output the parts separately (end the model before this "
+        "concatenation) or keep it in float on the CPU",
+        layer_label(f, i, lb, sizeof lb), worst, f->tensors[t].name ? f->tensors[t].name : "?",
+        (double)s->r->min[t], (double)s->r->max[t], (double)shared.scale,
+        (double)shared.scale * (-128.0 - shared.zero_point),
+        (double)shared.scale * (127.0 - shared.zero_point), worst_steps, narrow, narrow == 1 ? "" : "s");
   }
 }
 
@@ -490,7 +495,8 @@ static int map_input(qstate *s, int i, int k, const float *w_scales, int n_w, nq
     return nq_quant_add_bias(s->q, f, t, a.scale, w_scales, n_w, err);
   }
   if (!nq_quant_is_data_input(n, k))
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: input %d is a float constant where an integer one is expected",
+    return nq_fail(err, NQ_ERR_UNSUPPORTED,
+                   "%s: input %d is a float constant where an integer one is expected",
                    nq_node_label(f, i, nb, sizeof nb), k),
            -1;
   nq_affine a = r->kind == NQ_Q_SAME && n->n_out > 0 && is_float_activation(f, n->out[0])
@@ -506,8 +512,7 @@ static nq_status emit_fallback(qstate *s, int i, nq_error *err) {
   /* An op without an int8 form on integer data only (FLOOR_DIV on int32
    * indices) is copied as it is: nothing to quantize, nothing to warn of. */
   bool touches_float = false;
-  for (int k = 0; k < n->n_in; k++)
-    touches_float |= n->in[k] >= 0 && f->tensors[n->in[k]].type == NQ_FLOAT32;
+  for (int k = 0; k < n->n_in; k++) touches_float |= n->in[k] >= 0 && f->tensors[n->in[k]].type == NQ_FLOAT32;
   for (int k = 0; k < n->n_out; k++) touches_float |= f->tensors[n->out[k]].type == NQ_FLOAT32;
   if (!s->o->allow_float_fallback && touches_float)
     return nq_fail(err, NQ_ERR_UNSUPPORTED,
@@ -593,11 +598,12 @@ static nq_status emit_quantized(qstate *s, int i, nq_error *err) {
     bool per_channel = !s->o->per_tensor && n->op != NQ_OP_FULLY_CONNECTED;
     const float *bias = NULL;
     int bt = r->bias_slot < n->n_in ? n->in[r->bias_slot] : -1;
-    if (bt >= 0 && f->tensors[bt].data && f->tensors[bt].type == NQ_FLOAT32) bias = (const float *)f->tensors[bt].data;
+    if (bt >= 0 && f->tensors[bt].data && f->tensors[bt].type == NQ_FLOAT32)
+      bias = (const float *)f->tensors[bt].data;
     int n_zero = 0;
     st = nq_quant_weight_scales(f, wt, per_channel ? r->weight_axis : -1, bias,
-                                bt >= 0 ? (int)nq_tensor_elems(&f->tensors[bt]) : 0, input_params(s, act).scale,
-                                &w_scales, &n_w, &n_zero, err);
+                                bt >= 0 ? (int)nq_tensor_elems(&f->tensors[bt]) : 0,
+                                input_params(s, act).scale, &w_scales, &n_w, &n_zero, err);
     if (st != NQ_OK) return nq_prefix(err, "%s: ", nq_node_label(f, i, nb, sizeof nb));
     if (n_zero) {
       if (s->zero_layers++ == 0) layer_label(f, i, s->first_zero_layer, sizeof s->first_zero_layer);
@@ -740,10 +746,9 @@ static nq_status check_float_model(const nq_graph *f, nq_error *err) {
   for (int t = 0; t < f->n_tensors; t++) {
     const nq_tensor *x = &f->tensors[t];
     if (!x->data && (x->type == NQ_INT8 || x->type == NQ_UINT8 || x->type == NQ_INT16))
-      return nq_fail(err, NQ_ERR_INVALID_ARG,
-                     "%s: tensor %s is already %s; the quantizer takes a float model",
-                     f->source ? f->source : "model", nq_tensor_label(f, t, tb, sizeof tb),
-                     nq_dtype_name(x->type));
+      return nq_fail(
+          err, NQ_ERR_INVALID_ARG, "%s: tensor %s is already %s; the quantizer takes a float model",
+          f->source ? f->source : "model", nq_tensor_label(f, t, tb, sizeof tb), nq_dtype_name(x->type));
   }
   return NQ_OK;
 }
@@ -784,9 +789,11 @@ nq_status nq_quantize_graph(const nq_graph *f, const nq_ranges *r, const nq_qopt
   for (int i = 0; i < f->n_nodes && st == NQ_OK; i++)
     st = node_is_float_fallback(&s, &f->nodes[i]) ? emit_fallback(&s, i, err) : emit_quantized(&s, i, err);
   if (st == NQ_OK && s.zero_channels)
-    warnf(&s, "%d weight channel%s in %d layer%s (first %s) %s all zero (pruned or dead): %s the finest other "
-          "channel's scale, so %s bias keeps its precision", s.zero_channels, s.zero_channels == 1 ? "" : "s",
-          s.zero_layers, s.zero_layers == 1 ? "" : "s", s.first_zero_layer, s.zero_channels == 1 ? "is" : "are",
+    warnf(&s,
+          "%d weight channel%s in %d layer%s (first %s) %s all zero (pruned or dead): %s the finest other "
+          "channel's scale, so %s bias keeps its precision",
+          s.zero_channels, s.zero_channels == 1 ? "" : "s", s.zero_layers, s.zero_layers == 1 ? "" : "s",
+          s.first_zero_layer, s.zero_channels == 1 ? "is" : "are",
           s.zero_channels == 1 ? "it gets" : "they get", s.zero_channels == 1 ? "its" : "their");
   if (st == NQ_OK) st = emit_outputs(&s, q_out, err);
   if (st == NQ_OK) st = nq_graph_set_io(s.q, f->n_inputs, q_in, f->n_outputs, q_out, err);

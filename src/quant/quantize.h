@@ -30,9 +30,9 @@ nq_status nq_ranges_init(nq_ranges *r, int n, nq_error *err);
 void nq_ranges_free(nq_ranges *r);
 
 typedef struct nq_qoptions {
-  bool per_tensor;          /* every weight per-tensor (fastest on VeriSilicon NPUs) */
-  nq_dtype input_type;      /* NQ_INT8 (default), NQ_UINT8 or NQ_FLOAT32 */
-  nq_dtype output_type;     /* likewise */
+  bool per_tensor;           /* every weight per-tensor (fastest on VeriSilicon NPUs) */
+  nq_dtype input_type;       /* NQ_INT8 (default), NQ_UINT8 or NQ_FLOAT32 */
+  nq_dtype output_type;      /* likewise */
   bool allow_float_fallback; /* keep ops without an int8 form in float (with a warning) */
   /* uint8 input given as raw bytes: the float input is (byte - mean) / std,
    * so the uint8 input's parameters are scale 1/std, zero point round(mean)

@@ -26,7 +26,8 @@ int nq_clip_saturating_ranges(const nq_graph *g, nq_ranges *r) {
   for (int t = 0; t < g->n_tensors; t++) logistic_of[t] = -1;
   for (int i = 0; i < g->n_nodes; i++) {
     const nq_node *n = &g->nodes[i];
-    if (n->op == NQ_OP_LOGISTIC && n->n_in == 1 && n->n_out == 1 && n->out[0] >= 0 && n->out[0] < g->n_tensors)
+    if (n->op == NQ_OP_LOGISTIC && n->n_in == 1 && n->n_out == 1 && n->out[0] >= 0 &&
+        n->out[0] < g->n_tensors)
       logistic_of[n->out[0]] = n->in[0];
     for (int k = 0; k < n->n_in; k++) {
       int t = n->in[k];
@@ -55,7 +56,8 @@ int nq_clip_saturating_ranges(const nq_graph *g, nq_ranges *r) {
    * LOGISTICs. From the last node back, so chains of them work. */
   for (int i = g->n_nodes - 1; i >= 0; i--) {
     const nq_node *n = &g->nodes[i];
-    if (!pass_through(n->op) || n->n_in < 1 || n->n_out != 1 || n->in[0] < 0 || n->in[0] >= g->n_tensors) continue;
+    if (!pass_through(n->op) || n->n_in < 1 || n->n_out != 1 || n->in[0] < 0 || n->in[0] >= g->n_tensors)
+      continue;
     int in = n->in[0], out = n->out[0];
     float b = out >= 0 && out < g->n_tensors && bound[out] > 0 ? bound[out] : -1.0f;
     if (bound[in] != -2.0f) bound[in] = b < 0 || bound[in] < 0 ? -1.0f : fmaxf(bound[in], b);

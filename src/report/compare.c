@@ -29,7 +29,8 @@ void nq_compare_result_free(nq_compare_result *r) {
 static nq_status as_float(const nq_tensor *x, const void *data, size_t nbytes, float *dst, size_t n,
                           nq_error *err) {
   size_t es = nq_dtype_size(x->type);
-  if (es == 0 || nbytes / es != n) return nq_fail(err, NQ_ERR_INTERNAL, "tensor '%s': size mismatch", x->name ? x->name : "?");
+  if (es == 0 || nbytes / es != n)
+    return nq_fail(err, NQ_ERR_INTERNAL, "tensor '%s': size mismatch", x->name ? x->name : "?");
   float scale = x->q.n > 0 ? x->q.scale[0] : 1.0f;
   int64_t zp = x->q.n > 0 ? x->q.zero_point[0] : 0;
   /* A hostile zero point (e.g. INT64_MIN) would overflow value - zp. */
@@ -37,9 +38,12 @@ static nq_status as_float(const nq_tensor *x, const void *data, size_t nbytes, f
   int64_t hi = x->type == NQ_UINT8 ? 255 : x->type == NQ_INT8 ? 127 : x->type == NQ_INT16 ? 32767 : INT32_MAX;
   if (x->type != NQ_FLOAT32 && (zp < lo || zp > hi))
     return nq_fail(err, NQ_ERR_FORMAT, "tensor '%s': zero point %lld is outside the %s range [%lld, %lld]",
-                   x->name ? x->name : "?", (long long)zp, nq_dtype_name(x->type), (long long)lo, (long long)hi);
+                   x->name ? x->name : "?", (long long)zp, nq_dtype_name(x->type), (long long)lo,
+                   (long long)hi);
   switch (x->type) {
-    case NQ_FLOAT32: memcpy(dst, data, n * sizeof(float)); break;
+    case NQ_FLOAT32:
+      memcpy(dst, data, n * sizeof(float));
+      break;
     case NQ_INT8:
       for (size_t i = 0; i < n; i++) dst[i] = (float)(((const int8_t *)data)[i] - zp) * scale;
       break;
@@ -53,8 +57,8 @@ static nq_status as_float(const nq_tensor *x, const void *data, size_t nbytes, f
       for (size_t i = 0; i < n; i++) dst[i] = (float)(((const int32_t *)data)[i] - zp) * scale;
       break;
     default:
-      return nq_fail(err, NQ_ERR_UNSUPPORTED, "tensor '%s': cannot compare %s values", x->name ? x->name : "?",
-                     nq_dtype_name(x->type));
+      return nq_fail(err, NQ_ERR_UNSUPPORTED, "tensor '%s': cannot compare %s values",
+                     x->name ? x->name : "?", nq_dtype_name(x->type));
   }
   return NQ_OK;
 }
@@ -146,8 +150,9 @@ static nq_status same_size(const nq_graph *rg, int tr, const nq_graph *tg, int t
                            nq_error *err) {
   const nq_tensor *a = &rg->tensors[tr], *b = &tg->tensors[tt];
   if (nq_tensor_elems(a) == nq_tensor_elems(b)) return NQ_OK;
-  return nq_fail(err, NQ_ERR_SHAPE, "%s %d has different sizes in the two models ('%s': %zu values, '%s': %zu)", what,
-                 i, a->name ? a->name : "?", nq_tensor_elems(a), b->name ? b->name : "?", nq_tensor_elems(b));
+  return nq_fail(err, NQ_ERR_SHAPE,
+                 "%s %d has different sizes in the two models ('%s': %zu values, '%s': %zu)", what, i,
+                 a->name ? a->name : "?", nq_tensor_elems(a), b->name ? b->name : "?", nq_tensor_elems(b));
 }
 
 nq_status nq_compare_models(const nq_graph *rg, const nq_graph *tg, const nq_sample_source *src,
@@ -155,11 +160,11 @@ nq_status nq_compare_models(const nq_graph *rg, const nq_graph *tg, const nq_sam
                             const nq_session_options *opts, nq_compare_result *out, nq_error *err) {
   memset(out, 0, sizeof *out);
   if (labels && n_labels != (size_t)src->n_samples)
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "%zu labels for %d samples: one label per sample expected", n_labels,
-                   src->n_samples);
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "%zu labels for %d samples: one label per sample expected",
+                   n_labels, src->n_samples);
   if (rg->n_inputs != tg->n_inputs || rg->n_outputs != tg->n_outputs)
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "the models differ in inputs/outputs (%d/%d vs %d/%d)", rg->n_inputs,
-                   rg->n_outputs, tg->n_inputs, tg->n_outputs);
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "the models differ in inputs/outputs (%d/%d vs %d/%d)",
+                   rg->n_inputs, rg->n_outputs, tg->n_inputs, tg->n_outputs);
   for (int i = 0; i < rg->n_inputs; i++)
     NQ_TRY(same_size(rg, rg->inputs[i], tg, tg->inputs[i], "input", i, err));
   for (int i = 0; i < rg->n_outputs; i++)
@@ -168,16 +173,20 @@ nq_status nq_compare_models(const nq_graph *rg, const nq_graph *tg, const nq_sam
    * (1e9, -5) would only ever count as wrong, silently. */
   size_t classes = 0;
   for (int i = 0; i < rg->n_outputs; i++)
-    if (nq_tensor_elems(&rg->tensors[rg->outputs[i]]) > classes) classes = nq_tensor_elems(&rg->tensors[rg->outputs[i]]);
+    if (nq_tensor_elems(&rg->tensors[rg->outputs[i]]) > classes)
+      classes = nq_tensor_elems(&rg->tensors[rg->outputs[i]]);
   for (size_t k = 0; labels && k < n_labels; k++)
     if (labels[k] < 0 || (size_t)labels[k] >= classes)
-      return nq_fail(err, NQ_ERR_INVALID_ARG, "label %zu is %d: class indices 0..%zu expected (the outputs have %zu "
-                     "elements)", k, (int)labels[k], classes ? classes - 1 : 0, classes);
+      return nq_fail(err, NQ_ERR_INVALID_ARG,
+                     "label %zu is %d: class indices 0..%zu expected (the outputs have %zu "
+                     "elements)",
+                     k, (int)labels[k], classes ? classes - 1 : 0, classes);
 
   out->n_outputs = rg->n_outputs;
   out->outputs = calloc((size_t)(rg->n_outputs ? rg->n_outputs : 1), sizeof(nq_metrics));
   if (!out->outputs) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
-  for (int i = 0; i < rg->n_outputs; i++) init_metric(&out->outputs[i], rg, rg->outputs[i], tg, tg->outputs[i], labels != NULL);
+  for (int i = 0; i < rg->n_outputs; i++)
+    init_metric(&out->outputs[i], rg, rg->outputs[i], tg, tg->outputs[i], labels != NULL);
   if (per_tensor) {
     out->tensors = calloc((size_t)(rg->n_tensors ? rg->n_tensors : 1), sizeof(nq_metrics));
     if (!out->tensors) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");

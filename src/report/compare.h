@@ -24,7 +24,7 @@ typedef struct nq_metrics {
   int tensor_ref, tensor_test; /* indices in each model */
   double sum_ref2, sum_err2, max_abs;
   size_t count;
-  float scale; /* test tensor's quantization scale, 0 if float */
+  float scale;       /* test tensor's quantization scale, 0 if float */
   bool classifier;   /* class scores: top-1 figures are kept */
   bool class_shaped; /* shaped [1, N] / [N] (N > 1), class scores or not */
   int top1_agree, n_samples;

@@ -7,7 +7,8 @@
 #include "report/npu_internal.h"
 
 /* ops.def column NPU, in enum order. */
-#define NPU(vx, ethosu, edgetpu) {vx, ethosu, edgetpu}
+#define NPU(vx, ethosu, edgetpu) \
+  { vx, ethosu, edgetpu }
 static const unsigned char listed[NQ_OP_COUNT][3] = {
 #define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) npu,
 #include "ir/ops.def"

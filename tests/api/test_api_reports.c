@@ -78,7 +78,8 @@ static void expected_figures(const nq_model *fm, const nq_model *qm, const float
     CHECK(nq_session_set_input(fs, 0, x, per * sizeof(float), &err) == NQ_OK);
     CHECK(nq_session_set_input(qs, 0, xq, per, &err) == NQ_OK);
     CHECK(nq_session_run(fs, &err) == NQ_OK && nq_session_run(qs, &err) == NQ_OK);
-    CHECK(nq_session_output(fs, 0, &fy, &fn, &err) == NQ_OK && nq_session_output(qs, 0, &qy, &qn, &err) == NQ_OK);
+    CHECK(nq_session_output(fs, 0, &fy, &fn, &err) == NQ_OK &&
+          nq_session_output(qs, 0, &qy, &qn, &err) == NQ_OK);
     size_t n = fn / sizeof(float);
     float deq[64];
     CHECK(n == qn && n <= 64);
@@ -124,7 +125,8 @@ static void test_compare(const nq_model *fm, const float *data, size_t per) {
   CHECK(sqnr > 20 && sqnr < 80);
   nq_compare_figures t;
   CHECK(nq_compare_tensor(r, 0, &t, &err) == NQ_OK && t.samples == N_SAMPLES && isfinite(t.sqnr_db));
-  CHECK(nq_compare_tensor(r, nq_compare_num_tensors(r), &t, &err) == NQ_ERR_INVALID_ARG && strstr(err.msg, "tensors"));
+  CHECK(nq_compare_tensor(r, nq_compare_num_tensors(r), &t, &err) == NQ_ERR_INVALID_ARG &&
+        strstr(err.msg, "tensors"));
   CHECK(nq_compare_output(r, 1, &t, &err) == NQ_ERR_INVALID_ARG && strstr(err.msg, "1 outputs"));
   CHECK(nq_compare_output(r, 0, NULL, &err) == NQ_ERR_INVALID_ARG);
   nq_compare_report_free(r);
@@ -144,16 +146,19 @@ static void test_compare(const nq_model *fm, const float *data, size_t per) {
   CHECK(nq_compare_arrays(fm, qm, data, N_SAMPLES, &o, &r, &err) == NQ_ERR_INVALID_ARG && r == NULL &&
         strstr(err.msg, "labels"));
   o.labels = NULL;
-  CHECK(nq_compare_arrays(fm, qm, data, N_SAMPLES, &o, &r, &err) == NQ_ERR_INVALID_ARG && strstr(err.msg, "labels"));
+  CHECK(nq_compare_arrays(fm, qm, data, N_SAMPLES, &o, &r, &err) == NQ_ERR_INVALID_ARG &&
+        strstr(err.msg, "labels"));
 
   /* A model against itself: exact. */
   CHECK(nq_compare_arrays(qm, qm, data, N_SAMPLES, NULL, &r, &err) == NQ_OK);
   CHECK(nq_compare_output(r, 0, &f, &err) == NQ_OK);
-  CHECK(isinf(f.sqnr_db) && f.sqnr_db > 0 && f.max_abs_error == 0 && f.rmse == 0 && f.top1_agree == N_SAMPLES);
+  CHECK(isinf(f.sqnr_db) && f.sqnr_db > 0 && f.max_abs_error == 0 && f.rmse == 0 &&
+        f.top1_agree == N_SAMPLES);
   nq_compare_report_free(r);
 
   /* Bad arguments. */
-  CHECK(nq_compare_arrays(fm, qm, data, 0, NULL, &r, &err) == NQ_ERR_INVALID_ARG && strstr(err.msg, "0 samples"));
+  CHECK(nq_compare_arrays(fm, qm, data, 0, NULL, &r, &err) == NQ_ERR_INVALID_ARG &&
+        strstr(err.msg, "0 samples"));
   CHECK(nq_compare_arrays(fm, qm, data, -5, NULL, &r, &err) == NQ_ERR_INVALID_ARG);
   CHECK(nq_compare_arrays(NULL, qm, data, 1, NULL, &r, &err) == NQ_ERR_INVALID_ARG);
   CHECK(nq_compare_arrays(fm, qm, NULL, 1, NULL, &r, &err) == NQ_ERR_INVALID_ARG);
@@ -161,7 +166,8 @@ static void test_compare(const nq_model *fm, const float *data, size_t per) {
   CHECK(nq_compare(fm, qm, 1, NULL, NULL, NULL, &r, &err) == NQ_ERR_INVALID_ARG && strstr(err.msg, "fill"));
   memset(&o, 0, sizeof o);
   o.num_threads = -1;
-  CHECK(nq_compare_arrays(fm, qm, data, 1, &o, &r, &err) == NQ_ERR_INVALID_ARG && strstr(err.msg, "num_threads"));
+  CHECK(nq_compare_arrays(fm, qm, data, 1, &o, &r, &err) == NQ_ERR_INVALID_ARG &&
+        strstr(err.msg, "num_threads"));
   CHECK(nq_compare_num_outputs(NULL) == 0 && nq_compare_num_tensors(NULL) == 0);
   nq_compare_report_free(NULL);
   nq_model_free(qm);
@@ -236,12 +242,13 @@ static void test_bias_correct_progress(const nq_model *fm, const float *data) {
   for (int i = 0; qm && i < nq_model_num_nodes(qm); i++) {
     nq_node_info n;
     CHECK(nq_model_node(qm, i, &n, &err) == NQ_OK);
-    weighted += !strcmp(n.op, "CONV_2D") || !strcmp(n.op, "DEPTHWISE_CONV_2D") || !strcmp(n.op, "FULLY_CONNECTED");
+    weighted +=
+        !strcmp(n.op, "CONV_2D") || !strcmp(n.op, "DEPTHWISE_CONV_2D") || !strcmp(n.op, "FULLY_CONNECTED");
   }
   CHECKF(weighted > 0 && log.calls == weighted && log.last_done == weighted && log.last_total == weighted &&
              log.in_order && !strcmp(log.stage, "bias correction"),
-         "bias correction progress: %d calls, last %d/%d, in order %d, stage '%s'; %d weighted layers", log.calls,
-         log.last_done, log.last_total, log.in_order, log.stage, weighted);
+         "bias correction progress: %d calls, last %d/%d, in order %d, stage '%s'; %d weighted layers",
+         log.calls, log.last_done, log.last_total, log.in_order, log.stage, weighted);
   nq_model_free(qm);
 }
 

@@ -94,16 +94,23 @@ static int cmd_open(int argc, char **argv) {
   for (int i = 1; i < argc - 1; i++) {
     const char *a = argv[i], *v = i + 1 < argc - 1 ? argv[i + 1] : "";
     nq_status s = NQ_OK;
-    if (!strcmp(a, "--shape")) parse_shape(v, &spec), i++;
-    else if (!strcmp(a, "--crop")) s = nq_preprocess_set(&pp, "resize", "crop", &err);
-    else if (!strcmp(a, "--noaa")) s = nq_preprocess_set(&pp, "antialias", "off", &err);
-    else if (!strcmp(a, "--nchw")) spec.channels_first = 1;
-    else if (!strcmp(a, "--name")) spec.name = v, i++;
-    else if (!strcmp(a, "--color") || !strcmp(a, "--range") || !strcmp(a, "--mean") ||
-             !strcmp(a, "--std") || !strcmp(a, "--scale") || !strcmp(a, "--offset"))
+    if (!strcmp(a, "--shape"))
+      parse_shape(v, &spec), i++;
+    else if (!strcmp(a, "--crop"))
+      s = nq_preprocess_set(&pp, "resize", "crop", &err);
+    else if (!strcmp(a, "--noaa"))
+      s = nq_preprocess_set(&pp, "antialias", "off", &err);
+    else if (!strcmp(a, "--nchw"))
+      spec.channels_first = 1;
+    else if (!strcmp(a, "--name"))
+      spec.name = v, i++;
+    else if (!strcmp(a, "--color") || !strcmp(a, "--range") || !strcmp(a, "--mean") || !strcmp(a, "--std") ||
+             !strcmp(a, "--scale") || !strcmp(a, "--offset"))
       s = nq_preprocess_set(&pp, a + 2, v, &err), i++;
-    else if (!strcmp(a, "--samples")) opts.max_samples = strtoul(v, NULL, 10), i++;
-    else if (!strcmp(a, "--seed")) opts.use_seed = 1, opts.seed = strtoull(v, NULL, 10), i++;
+    else if (!strcmp(a, "--samples"))
+      opts.max_samples = strtoul(v, NULL, 10), i++;
+    else if (!strcmp(a, "--seed"))
+      opts.use_seed = 1, opts.seed = strtoull(v, NULL, 10), i++;
     else {
       fprintf(stderr, "unknown option %s\n", a);
       return 2;
@@ -116,8 +123,10 @@ static int cmd_open(int argc, char **argv) {
   float *all = malloc((count ? count : 1) * elems * sizeof *all);
   int rc = 0;
   for (size_t i = 0; i < count && rc == 0; i++) {
-    if (nq_dataset_get(ds, i, all + i * elems, &err) != NQ_OK) rc = fail(&err);
-    else printf("%s\n", nq_dataset_name(ds, i));
+    if (nq_dataset_get(ds, i, all + i * elems, &err) != NQ_OK)
+      rc = fail(&err);
+    else
+      printf("%s\n", nq_dataset_name(ds, i));
   }
   if (rc == 0 && progress_calls != count) {
     fprintf(stderr, "ERROR: progress called %zu times for %zu samples\n", progress_calls, count);
@@ -126,8 +135,7 @@ static int cmd_open(int argc, char **argv) {
   if (rc == 0) {
     int32_t shape[NQ_API_MAX_RANK + 1] = {(int32_t)count};
     memcpy(shape + 1, spec.shape, (size_t)spec.rank * sizeof *shape);
-    if (nq_npy_write_file(out, NQ_FLOAT32, spec.rank + 1, shape, all, &err) != NQ_OK)
-      rc = fail(&err);
+    if (nq_npy_write_file(out, NQ_FLOAT32, spec.rank + 1, shape, all, &err) != NQ_OK) rc = fail(&err);
     const nq_preprocess *used = nq_dataset_preprocess(ds);
     float a, b;
     nq_preprocess_affine(used, 0, &a, &b);
@@ -176,10 +184,18 @@ static int cmd_fuzz(const char *path, int iters, unsigned seed) {
     for (int e = 0; e < edits; e++) {
       size_t at = (size_t)nq_rng_int(&rng, 0, (int)(n - 1));
       switch (nq_rng_int(&rng, 0, 3)) {
-      case 0: buf[at] = (unsigned char)nq_rng_int(&rng, 0, 255); break;
-      case 1: buf[at] ^= (unsigned char)(1u << nq_rng_int(&rng, 0, 7)); break;
-      case 2: buf[at] = (unsigned char)(nq_rng_int(&rng, 0, 1) ? 0xFF : 0x00); break;
-      default: n = at + 1; break; /* truncate */
+        case 0:
+          buf[at] = (unsigned char)nq_rng_int(&rng, 0, 255);
+          break;
+        case 1:
+          buf[at] ^= (unsigned char)(1u << nq_rng_int(&rng, 0, 7));
+          break;
+        case 2:
+          buf[at] = (unsigned char)(nq_rng_int(&rng, 0, 1) ? 0xFF : 0x00);
+          break;
+        default:
+          n = at + 1;
+          break; /* truncate */
       }
     }
     if (nq_image_sniff(orig, size) == NQ_IMAGE_PNG && (it & 1)) fix_png_crcs(buf, n);
@@ -209,11 +225,13 @@ static int cmd_fuzz(const char *path, int iters, unsigned seed) {
       s = nq_image_decode_mem(buf, n, "fuzz", &img, &err);
       if (s == NQ_OK) nq_image_free(&img);
     }
-    if (s == NQ_OK) ok++;
+    if (s == NQ_OK)
+      ok++;
     else if (err.msg[0] == '\0') {
       fprintf(stderr, "ERROR: iteration %d failed without a message\n", it);
       return 1;
-    } else bad++;
+    } else
+      bad++;
   }
   remove(tmp);
   printf("fuzz %s: %d decoded, %d rejected\n", path, ok, bad);

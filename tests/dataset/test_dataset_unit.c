@@ -17,9 +17,8 @@
 static void test_splitmix(void) {
   /* First outputs for seed 1234567, as published with the algorithm (and
    * produced by Java's SplittableRandom). */
-  static const uint64_t want[5] = {6457827717110365317ull, 3203168211198807973ull,
-                                   9817491932198370423ull, 4593380528125082431ull,
-                                   16408922859458223821ull};
+  static const uint64_t want[5] = {6457827717110365317ull, 3203168211198807973ull, 9817491932198370423ull,
+                                   4593380528125082431ull, 16408922859458223821ull};
   uint64_t st = 1234567;
   for (int i = 0; i < 5; i++) CHECKF(nq_splitmix64(&st) == want[i], "splitmix output %d", i);
   st = 99;
@@ -133,17 +132,17 @@ static void test_options(void) {
 static size_t make_bmp8(unsigned char *b, uint8_t idx_bad) {
   memset(b, 0, 80);
   b[0] = 'B', b[1] = 'M';
-  b[10] = 14 + 40 + 8;          /* pixel offset */
-  b[14] = 40;                   /* DIB size */
-  b[18] = 2, b[22] = 2;         /* 2 x 2 */
-  b[26] = 1, b[28] = 8;         /* planes, bpp */
-  b[46] = 2;                    /* colours used */
-  unsigned char *pal = b + 54;  /* B,G,R,0 */
+  b[10] = 14 + 40 + 8;         /* pixel offset */
+  b[14] = 40;                  /* DIB size */
+  b[18] = 2, b[22] = 2;        /* 2 x 2 */
+  b[26] = 1, b[28] = 8;        /* planes, bpp */
+  b[46] = 2;                   /* colours used */
+  unsigned char *pal = b + 54; /* B,G,R,0 */
   pal[0] = 10, pal[1] = 20, pal[2] = 30;
   pal[4] = 200, pal[5] = 100, pal[6] = 50;
-  unsigned char *px = b + 62;   /* rows of 4 bytes, bottom row first */
-  px[0] = 0, px[1] = 1;         /* bottom row */
-  px[4] = 1, px[5] = idx_bad;   /* top row */
+  unsigned char *px = b + 62; /* rows of 4 bytes, bottom row first */
+  px[0] = 0, px[1] = 1;       /* bottom row */
+  px[4] = 1, px[5] = idx_bad; /* top row */
   return 70;
 }
 
@@ -168,8 +167,7 @@ static void test_bmp(void) {
     nq_status s = nq_image_decode_mem(b, cut, "t.bmp", &img, &err);
     CHECKF(s != NQ_OK && err.msg[0], "truncated to %zu", cut);
   }
-  CHECK(nq_image_decode_mem("GIF89a", 6, "t.gif", &img, &err) == NQ_ERR_FORMAT &&
-        strstr(err.msg, "t.gif"));
+  CHECK(nq_image_decode_mem("GIF89a", 6, "t.gif", &img, &err) == NQ_ERR_FORMAT && strstr(err.msg, "t.gif"));
 }
 
 int main(void) {

@@ -90,8 +90,10 @@ static void save(mb *b, const char *name) {
   nq_model *m = NULL;
   nq_status s = nq_graph_set_io(b->g, b->n_in, b->in, b->n_last, b->last_out, &err);
   if (s == NQ_OK) s = nq_graph_infer_shapes(b->g, true, &err);
-  if (s == NQ_OK) s = nq_model_wrap(b->g, NULL, &m, &err);
-  else nq_graph_free(b->g);
+  if (s == NQ_OK)
+    s = nq_model_wrap(b->g, NULL, &m, &err);
+  else
+    nq_graph_free(b->g);
   char path[1024];
   snprintf(path, sizeof path, "%s/%s.tflite", g_dir, name);
   if (s == NQ_OK) s = nq_model_save_tflite(m, path, &err);
@@ -112,10 +114,18 @@ static void unary_models(void) {
     const char *name;
     bool positive; /* feed |x| + 0.1 */
   } ops[] = {
-      {NQ_OP_RELU, "relu", false},       {NQ_OP_RELU6, "relu6", false},    {NQ_OP_RELU_N1_TO_1, "relu_n1_to_1", false},
-      {NQ_OP_LOGISTIC, "logistic", false}, {NQ_OP_TANH, "tanh", false},    {NQ_OP_ELU, "elu", false},
-      {NQ_OP_HARD_SWISH, "hard_swish", false}, {NQ_OP_EXP, "exp", false},  {NQ_OP_NEG, "neg", false},
-      {NQ_OP_SQUARE, "square", false},   {NQ_OP_LOG, "log", true},         {NQ_OP_SQRT, "sqrt", true},
+      {NQ_OP_RELU, "relu", false},
+      {NQ_OP_RELU6, "relu6", false},
+      {NQ_OP_RELU_N1_TO_1, "relu_n1_to_1", false},
+      {NQ_OP_LOGISTIC, "logistic", false},
+      {NQ_OP_TANH, "tanh", false},
+      {NQ_OP_ELU, "elu", false},
+      {NQ_OP_HARD_SWISH, "hard_swish", false},
+      {NQ_OP_EXP, "exp", false},
+      {NQ_OP_NEG, "neg", false},
+      {NQ_OP_SQUARE, "square", false},
+      {NQ_OP_LOG, "log", true},
+      {NQ_OP_SQRT, "sqrt", true},
       {NQ_OP_RSQRT, "rsqrt", true},
   };
   for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
@@ -179,8 +189,12 @@ static void binary_models(void) {
     nq_op op;
     const char *name;
   } ops[] = {
-      {NQ_OP_ADD, "add_bcast"}, {NQ_OP_SUB, "sub_bcast"}, {NQ_OP_MUL, "mul_bcast"}, {NQ_OP_DIV, "div_bcast"},
-      {NQ_OP_MAXIMUM, "maximum_bcast"}, {NQ_OP_MINIMUM, "minimum_bcast"},
+      {NQ_OP_ADD, "add_bcast"},
+      {NQ_OP_SUB, "sub_bcast"},
+      {NQ_OP_MUL, "mul_bcast"},
+      {NQ_OP_DIV, "div_bcast"},
+      {NQ_OP_MAXIMUM, "maximum_bcast"},
+      {NQ_OP_MINIMUM, "minimum_bcast"},
       {NQ_OP_SQUARED_DIFFERENCE, "squared_difference_bcast"},
   };
   for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
@@ -346,8 +360,11 @@ static void reduce_models(void) {
   static const struct {
     nq_op op;
     const char *name;
-  } ops[] = {{NQ_OP_MEAN, "mean"}, {NQ_OP_SUM, "sum"}, {NQ_OP_REDUCE_MAX, "reduce_max"},
-             {NQ_OP_REDUCE_MIN, "reduce_min"}, {NQ_OP_REDUCE_PROD, "reduce_prod"}};
+  } ops[] = {{NQ_OP_MEAN, "mean"},
+             {NQ_OP_SUM, "sum"},
+             {NQ_OP_REDUCE_MAX, "reduce_max"},
+             {NQ_OP_REDUCE_MIN, "reduce_min"},
+             {NQ_OP_REDUCE_PROD, "reduce_prod"}};
   for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
     for (int keep = 0; keep < 2; keep++) {
       mb b;
@@ -388,7 +405,12 @@ static void movement_models(void) {
       memcpy(bb, ss[i].b, sizeof bb);
       memcpy(ee, ss[i].e, sizeof ee);
       if (ss[i].el) {
-        bb[0] = 0; ee[0] = 0; st[0] = 1; bb[1] = 1; ee[1] = 3; st[1] = 1; /* x[..., 1:3] */
+        bb[0] = 0;
+        ee[0] = 0;
+        st[0] = 1;
+        bb[1] = 1;
+        ee[1] = 3;
+        st[1] = 1; /* x[..., 1:3] */
       }
       int in[4] = {input(&b, 4, s), consti(&b, 1, sn, bb), consti(&b, 1, sn, ee), consti(&b, 1, sn, st)};
       nq_op_params p = P();
@@ -613,9 +635,11 @@ static void floor_select_models(void) {
       p = P();
     }
     in[0] = x;
-    in[1] = is_int ? const_of(&b, NQ_INT32, 2, sd, div_i, sizeof div_i) : const_of(&b, NQ_FLOAT32, 2, sd, div_f, sizeof div_f);
+    in[1] = is_int ? const_of(&b, NQ_INT32, 2, sd, div_i, sizeof div_i)
+                   : const_of(&b, NQ_FLOAT32, 2, sd, div_f, sizeof div_f);
     node_t(&b, op, 2, in, 1, is_int ? NQ_INT32 : NQ_FLOAT32, &p);
-    static const char *const names[4] = {"floor_div_bcast", "floor_mod_bcast", "floor_div_int32", "floor_mod_int32"};
+    static const char *const names[4] = {"floor_div_bcast", "floor_mod_bcast", "floor_div_int32",
+                                         "floor_mod_int32"};
     save(&b, names[k]);
   }
   {

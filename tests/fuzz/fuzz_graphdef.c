@@ -7,7 +7,8 @@
  *
  *   cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DNQ_FUZZ=ON
  *   cmake --build build-fuzz --target fuzz_graphdef
- *   build-fuzz/tests/fuzz/fuzz_graphdef -dict=tests/fuzz/graphdef.dict -max_total_time=120 corpus/ ../shared/models/tf2onnx-tests/frozen
+ *   build-fuzz/tests/fuzz/fuzz_graphdef -dict=tests/fuzz/graphdef.dict -max_total_time=120 corpus/
+ * ../shared/models/tf2onnx-tests/frozen
  */
 #include <stdint.h>
 #include <stdlib.h>

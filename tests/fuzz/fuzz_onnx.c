@@ -6,7 +6,8 @@
  *
  *   cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DNQ_FUZZ=ON
  *   cmake --build build-fuzz --target fuzz_onnx
- *   build-fuzz/tests/fuzz/fuzz_onnx -dict=tests/fuzz/onnx.dict -max_total_time=120 corpus/ examples/fashion/ \
+ *   build-fuzz/tests/fuzz/fuzz_onnx -dict=tests/fuzz/onnx.dict -max_total_time=120 corpus/ examples/fashion/
+ * \
  *       ../shared/models/ort-examples-onnx
  */
 #include <stdint.h>

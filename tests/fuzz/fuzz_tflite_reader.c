@@ -5,7 +5,8 @@
  *
  *   cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DNQ_FUZZ=ON
  *   cmake --build build-fuzz --target fuzz_tflite_reader
- *   build-fuzz/tests/fuzz/fuzz_tflite_reader -dict=tests/fuzz/tflite.dict -max_total_time=120 corpus/ ../shared/models/tflm-fuzz-seed-corpus
+ *   build-fuzz/tests/fuzz/fuzz_tflite_reader -dict=tests/fuzz/tflite.dict -max_total_time=120 corpus/
+ * ../shared/models/tflm-fuzz-seed-corpus
  */
 #include <stdint.h>
 #include <stdlib.h>

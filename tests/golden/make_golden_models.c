@@ -17,7 +17,6 @@
 
 #include "op_model_builder.h"
 
-
 static void copy_ops(builder *b, const char *dir) {
   nq_op_params p = nq_op_params_default();
   mb_start(b);

@@ -32,7 +32,8 @@ static void must_be_clean(nq_status s, const nq_error *e) {
 }
 
 static void run_once(const nq_model *m, const uint8_t *data, size_t size) {
-  nq_session_options so = {.num_threads = 1, .single_rounding = size ? data[size - 1] & 1 : 0,
+  nq_session_options so = {.num_threads = 1,
+                           .single_rounding = size ? data[size - 1] & 1 : 0,
                            .reference_only = size ? (data[size - 1] >> 1) & 1 : 0};
   nq_session *s = NULL;
   nq_error e = {0};
@@ -68,7 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     must_be_clean(nq_npu_check(g, targets[k], &rep, &e), &e);
     nq_npu_report_free(&rep);
   }
-  if (hostile_activation_bytes(g) <= RUN_BUDGET_BYTES && hostile_work_estimate(g) <= RUN_BUDGET_MACS) run_once(&m, data, size);
+  if (hostile_activation_bytes(g) <= RUN_BUDGET_BYTES && hostile_work_estimate(g) <= RUN_BUDGET_MACS)
+    run_once(&m, data, size);
   nq_graph_free(g);
   return 0;
 }

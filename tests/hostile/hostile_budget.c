@@ -41,10 +41,18 @@ double hostile_work_estimate(const nq_graph *g) {
     for (int k = 0; k < n->n_in; k++) in += elems_of(g, n->in[k]);
     int w = n->n_in > 1 ? n->in[1] : -1;
     switch (n->op) {
-      case NQ_OP_CONV_2D: total += out * elems_of(g, w) / dim_of(g, w, 0); break;
-      case NQ_OP_DEPTHWISE_CONV_2D: total += out * dim_of(g, w, 1) * dim_of(g, w, 2); break;
-      case NQ_OP_TRANSPOSE_CONV: total += in * elems_of(g, w); break;
-      case NQ_OP_FULLY_CONNECTED: total += out * dim_of(g, w, w >= 0 ? g->tensors[w].rank - 1 : 0); break;
+      case NQ_OP_CONV_2D:
+        total += out * elems_of(g, w) / dim_of(g, w, 0);
+        break;
+      case NQ_OP_DEPTHWISE_CONV_2D:
+        total += out * dim_of(g, w, 1) * dim_of(g, w, 2);
+        break;
+      case NQ_OP_TRANSPOSE_CONV:
+        total += in * elems_of(g, w);
+        break;
+      case NQ_OP_FULLY_CONNECTED:
+        total += out * dim_of(g, w, w >= 0 ? g->tensors[w].rank - 1 : 0);
+        break;
       case NQ_OP_BATCH_MATMUL: { /* K is one of the first operand's last two dims */
         int a0 = n->n_in > 0 ? n->in[0] : -1, r0 = a0 >= 0 ? g->tensors[a0].rank : 0;
         double k1 = dim_of(g, a0, r0 - 1), k2 = dim_of(g, a0, r0 - 2);
@@ -52,10 +60,13 @@ double hostile_work_estimate(const nq_graph *g) {
         break;
       }
       case NQ_OP_AVERAGE_POOL_2D:
-      case NQ_OP_MAX_POOL_2D: total += out * (double)n->p.filter_h * n->p.filter_w; break;
-      default: total += in + out; break;
+      case NQ_OP_MAX_POOL_2D:
+        total += out * (double)n->p.filter_h * n->p.filter_w;
+        break;
+      default:
+        total += in + out;
+        break;
     }
   }
   return total;
 }
-

@@ -54,9 +54,12 @@ static void fill_random(unsigned char *d, size_t nbytes, nq_dtype type, nq_rng *
 static void inspect(const nq_model *m, const char *desc, hostile_stats *st) {
   nq_tensor_info ti;
   nq_error e = {0};
-  for (int i = 0; i < nq_model_num_inputs(m); i++) outcome(nq_model_input(m, i, &ti, &e), &e, "input info", desc, 0, st);
-  for (int i = 0; i < nq_model_num_outputs(m); i++) outcome(nq_model_output(m, i, &ti, &e), &e, "output info", desc, 0, st);
-  for (int i = 0; i < nq_model_num_tensors(m); i++) outcome(nq_model_tensor(m, i, &ti, &e), &e, "tensor info", desc, 0, st);
+  for (int i = 0; i < nq_model_num_inputs(m); i++)
+    outcome(nq_model_input(m, i, &ti, &e), &e, "input info", desc, 0, st);
+  for (int i = 0; i < nq_model_num_outputs(m); i++)
+    outcome(nq_model_output(m, i, &ti, &e), &e, "output info", desc, 0, st);
+  for (int i = 0; i < nq_model_num_tensors(m); i++)
+    outcome(nq_model_tensor(m, i, &ti, &e), &e, "tensor info", desc, 0, st);
 }
 
 static void npu_reports(const nq_graph *g, const char *desc, hostile_stats *st) {
@@ -65,8 +68,9 @@ static void npu_reports(const nq_graph *g, const char *desc, hostile_stats *st) 
     nq_npu_report rep;
     nq_error e = {0};
     if (outcome(nq_npu_check(g, targets[k], &rep, &e), &e, "npu report", desc, 0, st)) {
-      CHECKF(rep.n_fallback <= rep.n_nodes && rep.n_findings >= 0, "npu report %s: %d fallbacks of %d nodes [mutant:%s]",
-             targets[k], rep.n_fallback, rep.n_nodes, desc);
+      CHECKF(rep.n_fallback <= rep.n_nodes && rep.n_findings >= 0,
+             "npu report %s: %d fallbacks of %d nodes [mutant:%s]", targets[k], rep.n_fallback, rep.n_nodes,
+             desc);
       for (int i = 0; i < rep.n_findings; i++) (void)strlen(rep.findings[i].reason); /* ASan: terminated */
     }
     nq_npu_report_free(&rep);
@@ -77,7 +81,8 @@ static void npu_reports(const nq_graph *g, const char *desc, hostile_stats *st) 
 static void run_model(const nq_model *m, nq_rng *r, int single_rounding, const char *desc, size_t act,
                       hostile_stats *st) {
   /* Mostly one thread (fast); sometimes two, for the fast kernels' splits. */
-  nq_session_options so = {.num_threads = nq_rng_int(r, 0, 3) ? 1 : 2, .reference_only = nq_rng_int(r, 0, 1),
+  nq_session_options so = {.num_threads = nq_rng_int(r, 0, 3) ? 1 : 2,
+                           .reference_only = nq_rng_int(r, 0, 1),
                            .single_rounding = single_rounding};
   nq_session *s = NULL;
   nq_error e = {0};
@@ -153,7 +158,8 @@ static void convert_model(const nq_model *m, nq_rng *r, const char *desc, size_t
   for (int i = 0; i < g->n_inputs; i++) {
     const nq_tensor *x = &g->tensors[g->inputs[i]];
     size_t elems;
-    if (!nq_shape_elems(x->shape, x->rank, 1u << 22, &elems) || !nq_add_size(per_sample, elems, &per_sample)) return;
+    if (!nq_shape_elems(x->shape, x->rank, 1u << 22, &elems) || !nq_add_size(per_sample, elems, &per_sample))
+      return;
   }
   if (per_sample > (1u << 22)) return;
   float *data = malloc(sizeof(float) * 2 * (per_sample ? per_sample : 1));
@@ -183,7 +189,8 @@ static void convert_model(const nq_model *m, nq_rng *r, const char *desc, size_t
   nq_sample_source src = {.n_samples = 1, .fill = fill_sample, .ctx = &c};
   nq_session_options so = {.num_threads = 1};
   nq_compare_result cmp = {0};
-  if (outcome(nq_compare_models(m->graph, q->graph, &src, true, NULL, 0, &so, &cmp, &e), &e, "compare", desc, act, st))
+  if (outcome(nq_compare_models(m->graph, q->graph, &src, true, NULL, 0, &so, &cmp, &e), &e, "compare", desc,
+              act, st))
     st->compares_ok++;
   nq_compare_result_free(&cmp);
   npu_reports(q->graph, desc, st);
@@ -199,7 +206,8 @@ static void compare_self(const nq_model *m, nq_rng *r, const char *desc, size_t 
   nq_session_options so = {.num_threads = 1, .single_rounding = nq_rng_int(r, 0, 1)};
   nq_compare_result cmp = {0};
   nq_error e = {0};
-  if (outcome(nq_compare_models(m->graph, m->graph, &src, nq_rng_int(r, 0, 1), NULL, 0, &so, &cmp, &e), &e, "compare", desc, act, st))
+  if (outcome(nq_compare_models(m->graph, m->graph, &src, nq_rng_int(r, 0, 1), NULL, 0, &so, &cmp, &e), &e,
+              "compare", desc, act, st))
     st->compares_ok++;
   nq_compare_result_free(&cmp);
 }
@@ -255,8 +263,10 @@ void hostile_exercise(nq_graph *g, nq_rng *r, bool do_reload, const char *desc, 
   } else {
     run_model(&m, r, 0, desc, act, st);
     run_model(&m, r, 1, desc, act, st);
-    if (act <= CONVERT_BUDGET_BYTES && is_float_model(g)) convert_model(&m, r, desc, act, st);
-    else if (act <= CONVERT_BUDGET_BYTES && nq_rng_int(r, 0, 2) == 0) compare_self(&m, r, desc, act, st);
+    if (act <= CONVERT_BUDGET_BYTES && is_float_model(g))
+      convert_model(&m, r, desc, act, st);
+    else if (act <= CONVERT_BUDGET_BYTES && nq_rng_int(r, 0, 2) == 0)
+      compare_self(&m, r, desc, act, st);
   }
   if (do_reload) reload(g, r, desc, st);
 }

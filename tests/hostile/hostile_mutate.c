@@ -21,7 +21,8 @@ static void note(char *desc, size_t size, const char *fmt, ...) {
 
 /* Integers a hostile file likes: edges of every range an op might assume. */
 static int nasty_int(nq_rng *r) {
-  static const int v[] = {0, 1, -1, 2, 3, -2, 4, 5, 6, 7, 8, 16, 255, 256, -128, 127,
+  static const int v[] = {0,     1,       -1,      2,       3,       -2,          4,           5,
+                          6,     7,       8,       16,      255,     256,         -128,        127,
                           65535, 1 << 16, 1 << 20, INT_MAX, INT_MIN, INT_MAX - 1, INT_MIN + 1, 1 << 30};
   return v[(size_t)nq_rng_next(r) % (sizeof v / sizeof v[0])];
 }
@@ -32,8 +33,8 @@ static int mostly_small(nq_rng *r, int lo, int hi) {
 }
 
 static float nasty_float(nq_rng *r) {
-  static const float v[] = {0.0f, -0.0f, -1.0f, 1.0f, 1e-30f, 1e30f, FLT_MIN, 1e-45f, FLT_MAX, -FLT_MAX,
-                            0.5f, 1e-8f, 3e38f, 1e10f, 256.0f, -1e-3f};
+  static const float v[] = {0.0f,    -0.0f,    -1.0f, 1.0f,  1e-30f, 1e30f, FLT_MIN, 1e-45f,
+                            FLT_MAX, -FLT_MAX, 0.5f,  1e-8f, 3e38f,  1e10f, 256.0f,  -1e-3f};
   int k = nq_rng_int(r, 0, 17);
   if (k == 16) return NAN;
   if (k == 17) return INFINITY * (nq_rng_int(r, 0, 1) ? 1.0f : -1.0f);
@@ -41,8 +42,8 @@ static float nasty_float(nq_rng *r) {
 }
 
 static int64_t nasty_zp(nq_rng *r) {
-  static const int64_t v[] = {0, -1, 1, -128, 127, -129, 128, 255, 256, -32768, 32767, 65535,
-                              INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN};
+  static const int64_t v[] = {0,   -1,     1,     -128,  127,       -129,      128,       255,
+                              256, -32768, 32767, 65535, INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN};
   return v[(size_t)nq_rng_next(r) % (sizeof v / sizeof v[0])];
 }
 
@@ -64,7 +65,9 @@ static void fill_values(unsigned char *d, size_t n_elems, nq_dtype type, nq_rng 
         memcpy(p, &v, 4);
         break;
       }
-      case NQ_INT64: memcpy(p, &iv, 8); break;
+      case NQ_INT64:
+        memcpy(p, &iv, 8);
+        break;
       case NQ_INT16: {
         int16_t v = (int16_t)iv;
         memcpy(p, &v, 2);
@@ -75,7 +78,9 @@ static void fill_values(unsigned char *d, size_t n_elems, nq_dtype type, nq_rng 
         memcpy(p, &v, 2);
         break;
       }
-      default: *p = (unsigned char)iv; break; /* INT8 UINT8 BOOL */
+      default:
+        *p = (unsigned char)iv;
+        break; /* INT8 UINT8 BOOL */
     }
   }
 }
@@ -92,7 +97,8 @@ static void resize_const(nq_tensor *x, nq_rng *r) {
   if (!d) return;
   /* Keep the old bytes where they fit: the values stay realistic. */
   memcpy(d, x->data, bytes < x->nbytes ? bytes : x->nbytes);
-  if (bytes > x->nbytes) fill_values(d + x->nbytes, (bytes - x->nbytes) / nq_dtype_size(x->type), x->type, r, 0);
+  if (bytes > x->nbytes)
+    fill_values(d + x->nbytes, (bytes - x->nbytes) / nq_dtype_size(x->type), x->type, r, 0);
   free(x->data);
   x->data = d;
   x->nbytes = bytes;
@@ -126,7 +132,8 @@ static void mutate_tensor(nq_graph *g, nq_rng *r, char *desc, size_t ds) {
       int d = nq_rng_int(r, 0, (x->rank < NQ_MAX_RANK ? x->rank : NQ_MAX_RANK) - 1);
       int old = x->shape[d];
       int64_t near = (int64_t)old + nq_rng_int(r, -2, 2);
-      x->shape[d] = nq_rng_int(r, 0, 2) && near >= INT32_MIN && near <= INT32_MAX ? (int32_t)near : nasty_int(r);
+      x->shape[d] =
+          nq_rng_int(r, 0, 2) && near >= INT32_MIN && near <= INT32_MAX ? (int32_t)near : nasty_int(r);
       note(desc, ds, " t%d.shape[%d]=%d(was %d)", t, d, x->shape[d], old);
       if (kind == 1) resize_const(x, r);
       break;
@@ -134,7 +141,8 @@ static void mutate_tensor(nq_graph *g, nq_rng *r, char *desc, size_t ds) {
     case 2: { /* rank */
       int old = x->rank;
       x->rank = nq_rng_int(r, 0, 5) ? nq_rng_int(r, 0, NQ_MAX_RANK) : nq_rng_int(r, -1, NQ_MAX_RANK + 1);
-      for (int d = old < 0 ? 0 : old; d < x->rank && d < NQ_MAX_RANK; d++) x->shape[d] = mostly_small(r, 1, 3);
+      for (int d = old < 0 ? 0 : old; d < x->rank && d < NQ_MAX_RANK; d++)
+        x->shape[d] = mostly_small(r, 1, 3);
       note(desc, ds, " t%d.rank=%d(was %d)", t, x->rank, old);
       resize_const(x, r);
       break;
@@ -158,7 +166,7 @@ static void mutate_tensor(nq_graph *g, nq_rng *r, char *desc, size_t ds) {
     case 5: { /* per-axis parameters: counts and axes right or wrong */
       int axis = nq_rng_int(r, 0, 3) ? nq_rng_int(r, 0, x->rank > 0 ? x->rank - 1 : 0) : nq_rng_int(r, -2, 7);
       int n = axis >= 0 && axis < x->rank && axis < NQ_MAX_RANK && nq_rng_int(r, 0, 3) ? x->shape[axis]
-                                                                                          : nq_rng_int(r, 2, 9);
+                                                                                       : nq_rng_int(r, 2, 9);
       if (n < 2 || n > 4096) n = nq_rng_int(r, 2, 9);
       set_quant(&x->q, n, axis);
       for (int i = 0; i < x->q.n; i++) {
@@ -175,8 +183,10 @@ static void mutate_tensor(nq_graph *g, nq_rng *r, char *desc, size_t ds) {
     case 7: { /* existing parameters: one scale or zero point made hostile */
       if (x->q.n <= 0) break;
       int i = nq_rng_int(r, 0, x->q.n - 1);
-      if (nq_rng_int(r, 0, 1)) x->q.scale[i] = nasty_float(r);
-      else x->q.zero_point[i] = nasty_zp(r);
+      if (nq_rng_int(r, 0, 1))
+        x->q.scale[i] = nasty_float(r);
+      else
+        x->q.zero_point[i] = nasty_zp(r);
       note(desc, ds, " t%d.q[%d]=(%g,%lld)", t, i, (double)x->q.scale[i], (long long)x->q.zero_point[i]);
       break;
     }
@@ -210,20 +220,48 @@ static void mutate_params(nq_node *n, nq_rng *r, char *desc, size_t ds, int i) {
   nq_op_params *p = &n->p;
   int field = nq_rng_int(r, 0, 22);
   switch (field) {
-    case 0: p->act = (nq_activation)nq_rng_int(r, -1, 7); break;
-    case 1: p->padding = (nq_padding)nq_rng_int(r, -1, 3); break;
-    case 2: p->stride_h = mostly_small(r, 0, 4); break;
-    case 3: p->stride_w = mostly_small(r, 0, 4); break;
-    case 4: p->dilation_h = mostly_small(r, 0, 4); break;
-    case 5: p->dilation_w = mostly_small(r, 0, 4); break;
-    case 6: p->filter_h = mostly_small(r, 0, 5); break;
-    case 7: p->filter_w = mostly_small(r, 0, 5); break;
-    case 8: p->depth_multiplier = mostly_small(r, 0, 4); break;
-    case 9: p->axis = mostly_small(r, -7, 7); break;
-    case 10: p->num = mostly_small(r, 0, 5); break;
-    case 11: p->beta = nasty_float(r); break;
-    case 12: p->alpha = nasty_float(r); break;
-    case 13: p->keep_dims = !p->keep_dims; break;
+    case 0:
+      p->act = (nq_activation)nq_rng_int(r, -1, 7);
+      break;
+    case 1:
+      p->padding = (nq_padding)nq_rng_int(r, -1, 3);
+      break;
+    case 2:
+      p->stride_h = mostly_small(r, 0, 4);
+      break;
+    case 3:
+      p->stride_w = mostly_small(r, 0, 4);
+      break;
+    case 4:
+      p->dilation_h = mostly_small(r, 0, 4);
+      break;
+    case 5:
+      p->dilation_w = mostly_small(r, 0, 4);
+      break;
+    case 6:
+      p->filter_h = mostly_small(r, 0, 5);
+      break;
+    case 7:
+      p->filter_w = mostly_small(r, 0, 5);
+      break;
+    case 8:
+      p->depth_multiplier = mostly_small(r, 0, 4);
+      break;
+    case 9:
+      p->axis = mostly_small(r, -7, 7);
+      break;
+    case 10:
+      p->num = mostly_small(r, 0, 5);
+      break;
+    case 11:
+      p->beta = nasty_float(r);
+      break;
+    case 12:
+      p->alpha = nasty_float(r);
+      break;
+    case 13:
+      p->keep_dims = !p->keep_dims;
+      break;
     case 14:
       p->align_corners = nq_rng_int(r, 0, 1);
       p->half_pixel_centers = nq_rng_int(r, 0, 1);
@@ -232,8 +270,12 @@ static void mutate_params(nq_node *n, nq_rng *r, char *desc, size_t ds, int i) {
       p->adj_x = nq_rng_int(r, 0, 1);
       p->adj_y = nq_rng_int(r, 0, 1);
       break;
-    case 16: p->block_size = mostly_small(r, 0, 4); break;
-    case 17: p->mirror_mode = nq_rng_int(r, -1, 3); break;
+    case 16:
+      p->block_size = mostly_small(r, 0, 4);
+      break;
+    case 17:
+      p->mirror_mode = nq_rng_int(r, -1, 3);
+      break;
     case 18:
       p->begin_mask = (int)nq_rng_next(r);
       p->end_mask = nq_rng_int(r, 0, 1) ? (int)nq_rng_next(r) : nq_rng_int(r, 0, 15);
@@ -242,7 +284,9 @@ static void mutate_params(nq_node *n, nq_rng *r, char *desc, size_t ds, int i) {
       p->shrink_axis_mask = nq_rng_int(r, 0, 1) ? 0 : nq_rng_int(r, 0, 15);
       p->offset = nq_rng_int(r, 0, 3) == 0;
       break;
-    case 19: p->out_type = (nq_dtype)nq_rng_int(r, 0, NQ_DTYPE_COUNT - 1); break;
+    case 19:
+      p->out_type = (nq_dtype)nq_rng_int(r, 0, NQ_DTYPE_COUNT - 1);
+      break;
     case 20: {
       p->new_shape_rank = nq_rng_int(r, -1, NQ_MAX_RANK);
       for (int d = 0; d < NQ_MAX_RANK; d++) p->new_shape[d] = mostly_small(r, -1, 8);
@@ -301,15 +345,19 @@ static void mutate_io(nq_graph *g, nq_rng *r, char *desc, size_t ds) {
 
 void hostile_mutate(nq_graph *g, nq_rng *r, char *desc, size_t desc_size) {
   int k = nq_rng_int(r, 0, 19);
-  if (k < 10) mutate_tensor(g, r, desc, desc_size);
-  else if (k < 19) mutate_node(g, r, desc, desc_size);
-  else mutate_io(g, r, desc, desc_size);
+  if (k < 10)
+    mutate_tensor(g, r, desc, desc_size);
+  else if (k < 19)
+    mutate_node(g, r, desc, desc_size);
+  else
+    mutate_io(g, r, desc, desc_size);
 }
 
 void hostile_flip_file(unsigned char *buf, size_t size, nq_rng *r, char *desc, size_t desc_size) {
   if (size < 16) return;
-  static const uint32_t words[] = {0xffffffffu, 0x7fffffffu, 0x80000000u, 0u, 1u, 2u, 3u, 0x7f800000u /* +inf */,
-                                   0x7fc00000u /* NaN */, 0xff800000u, 0x00010000u, 5u, 6u, 0x40000000u};
+  static const uint32_t words[] = {
+      0xffffffffu,           0x7fffffffu, 0x80000000u, 0u, 1u, 2u,         3u, 0x7f800000u /* +inf */,
+      0x7fc00000u /* NaN */, 0xff800000u, 0x00010000u, 5u, 6u, 0x40000000u};
   int flips = nq_rng_int(r, 1, 3);
   for (int f = 0; f < flips; f++) {
     size_t at = 8 + ((size_t)nq_rng_next(r) % (size - 12)) / 4 * 4; /* flatbuffer scalars are aligned */

@@ -22,8 +22,8 @@
 
 #include "api/model_internal.h"
 #include "hostile_exercise.h"
-#include "ir/shape.h"
 #include "hostile_mutate.h"
+#include "ir/shape.h"
 
 #ifdef NQ_HOSTILE_SANITIZED
 #define DEFAULT_MUTANTS 3000
@@ -115,7 +115,8 @@ static void load_folder(const char *dir, const char *sub, const char *skip) {
   while (n < MAX_BASES && fgets(line, sizeof line, p)) {
     line[strcspn(line, "\n")] = '\0';
     size_t len = strlen(line);
-    if (len < 8 || strcmp(line + len - 7, ".tflite") != 0 || len + strlen(sub) + 2 >= sizeof names[0]) continue;
+    if (len < 8 || strcmp(line + len - 7, ".tflite") != 0 || len + strlen(sub) + 2 >= sizeof names[0])
+      continue;
     if (skip && strncmp(line, skip, strlen(skip)) == 0) continue;
     snprintf(names[n], sizeof names[n], "%.40s%s%.80s", sub, sub[0] ? "/" : "", line);
     load_base(dir, names[n], strstr(line, ".float32.") != NULL);
@@ -209,9 +210,10 @@ int main(void) {
   }
   for (int i = 0; i < n_bases; i++) nq_graph_free(bases[i]);
 
-  printf("graphs %ld: refused by verify %ld, too big to run %ld\n", st.graphs, st.rejected_verify, st.too_big);
-  printf("sessions ok %ld refused %ld; runs ok %ld refused %ld\n", st.sessions_ok, st.sessions_refused, st.runs_ok,
-         st.runs_refused);
+  printf("graphs %ld: refused by verify %ld, too big to run %ld\n", st.graphs, st.rejected_verify,
+         st.too_big);
+  printf("sessions ok %ld refused %ld; runs ok %ld refused %ld\n", st.sessions_ok, st.sessions_refused,
+         st.runs_ok, st.runs_refused);
   printf("converts ok %ld refused %ld; compares ok %ld; reloads ok %ld refused %ld\n", st.converts_ok,
          st.converts_refused, st.compares_ok, st.reloads_ok, st.reloads_refused);
   printf("clean refusals by status:");

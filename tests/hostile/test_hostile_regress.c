@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "api/model_internal.h"
-#include "report/compare.h"
 #include "ir/shape.h"
+#include "report/compare.h"
 #include "testutil.h"
 
 /* input [1,8,8,2] -> op(input, const weight [1,3,3,2]) -> output [1,8,8,2] */
@@ -38,8 +38,8 @@ static void expect_refused(nq_graph *g, nq_status code, const char *needle, cons
   }
   nq_session *s = NULL;
   nq_status st = nq_session_create(m, NULL, &s, &e);
-  CHECKF(st == code && strstr(e.msg, needle) && strstr(e.msg, "win"), "%s: status %d, message '%s'", what, (int)st,
-         e.msg);
+  CHECKF(st == code && strstr(e.msg, needle) && strstr(e.msg, "win"), "%s: status %d, message '%s'", what,
+         (int)st, e.msg);
   nq_session_free(s);
   nq_model_free(m);
 }
@@ -73,13 +73,14 @@ static void empty_arena(void) {
     CHECK(nq_session_run(s, &e) == NQ_OK);
     const void *d = NULL;
     size_t n = 1;
-    CHECKF(nq_session_tensor(s, mid, &d, &n, &e) == NQ_OK && n == 0 && d != NULL, "empty tensor: data %p, %zu bytes",
-           d, n);
+    CHECKF(nq_session_tensor(s, mid, &d, &n, &e) == NQ_OK && n == 0 && d != NULL,
+           "empty tensor: data %p, %zu bytes", d, n);
   }
   nq_session_free(s);
   nq_sample_source src = {.n_samples = 1, .fill = fill_none};
   nq_compare_result cmp = {0};
-  CHECKF(nq_compare_models(m->graph, m->graph, &src, true, NULL, 0, NULL, &cmp, &e) == NQ_OK, "compare empty: %s", e.msg);
+  CHECKF(nq_compare_models(m->graph, m->graph, &src, true, NULL, 0, NULL, &cmp, &e) == NQ_OK,
+         "compare empty: %s", e.msg);
   nq_compare_result_free(&cmp);
   nq_model_free(m);
 }
@@ -112,8 +113,8 @@ static void compare_hostile_zero_point(void) {
   nq_compare_result cmp = {0};
   nq_status st = nq_compare_models(m->graph, m->graph, &src, false, NULL, 0, NULL, &cmp, &e);
   if (getenv("NQ_HOSTILE_VERBOSE")) fprintf(stderr, "compare zero point: %s\n", e.msg);
-  CHECKF(st != NQ_OK && st != NQ_ERR_INTERNAL && strstr(e.msg, "zero point"), "compare zero point: %d '%s'", (int)st,
-         e.msg);
+  CHECKF(st != NQ_OK && st != NQ_ERR_INTERNAL && strstr(e.msg, "zero point"), "compare zero point: %d '%s'",
+         (int)st, e.msg);
   nq_compare_result_free(&cmp);
   nq_model_free(m);
 }

@@ -25,14 +25,22 @@ static int fail(const char *fmt, const char *a, const char *b) {
 
 static const char *descr_of(nq_dtype t) {
   switch (t) {
-    case NQ_INT8: return "|i1";
-    case NQ_UINT8: return "|u1";
-    case NQ_INT16: return "<i2";
-    case NQ_INT32: return "<i4";
-    case NQ_INT64: return "<i8";
-    case NQ_FLOAT32: return "<f4";
-    case NQ_BOOL: return "|b1";
-    default: return NULL;
+    case NQ_INT8:
+      return "|i1";
+    case NQ_UINT8:
+      return "|u1";
+    case NQ_INT16:
+      return "<i2";
+    case NQ_INT32:
+      return "<i4";
+    case NQ_INT64:
+      return "<i8";
+    case NQ_FLOAT32:
+      return "<f4";
+    case NQ_BOOL:
+      return "|b1";
+    default:
+      return NULL;
   }
 }
 
@@ -74,7 +82,9 @@ static int write_npy(const char *path, const nq_tensor_info *ti, const void *dat
   size_t o = 0;
   for (int i = 0; i < ti->rank; i++)
     o += (size_t)snprintf(shape + o, sizeof shape - o, "%d%s", (int)ti->shape[i],
-                          ti->rank == 1 ? "," : i + 1 < ti->rank ? ", " : "");
+                          ti->rank == 1      ? ","
+                          : i + 1 < ti->rank ? ", "
+                                             : "");
   char hdr[512];
   int hl = snprintf(hdr, sizeof hdr, "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }",
                     descr_of(ti->type), shape);

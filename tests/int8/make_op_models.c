@@ -14,7 +14,6 @@
 
 #include "op_model_builder.h"
 
-
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: make_op_models OUT_DIR\n");
@@ -182,13 +181,19 @@ int main(int argc, char **argv) {
     float so;
     int zo;
   } un[] = {
-      {"softmax", NQ_OP_SOFTMAX, 1.0f / 256, -128}, {"logistic", NQ_OP_LOGISTIC, 1.0f / 256, -128},
-      {"tanh", NQ_OP_TANH, 1.0f / 128, 0},          {"hard_swish", NQ_OP_HARD_SWISH, 0.03f, -90},
-      {"leaky_relu", NQ_OP_LEAKY_RELU, 0.0451f, -30}, {"relu", NQ_OP_RELU, 0.03f, -128},
-      {"relu6", NQ_OP_RELU6, 0.025f, -128},         {"relu_n1_to_1", NQ_OP_RELU_N1_TO_1, 0.01f, 0},
+      {"softmax", NQ_OP_SOFTMAX, 1.0f / 256, -128},
+      {"logistic", NQ_OP_LOGISTIC, 1.0f / 256, -128},
+      {"tanh", NQ_OP_TANH, 1.0f / 128, 0},
+      {"hard_swish", NQ_OP_HARD_SWISH, 0.03f, -90},
+      {"leaky_relu", NQ_OP_LEAKY_RELU, 0.0451f, -30},
+      {"relu", NQ_OP_RELU, 0.03f, -128},
+      {"relu6", NQ_OP_RELU6, 0.025f, -128},
+      {"relu_n1_to_1", NQ_OP_RELU_N1_TO_1, 0.01f, 0},
       {"l2_normalization", NQ_OP_L2_NORMALIZATION, 1.0f / 128, 0},
-      {"elu", NQ_OP_ELU, 0.035f, -99},                {"gelu", NQ_OP_GELU, 0.03f, -122},
-      {"gelu_approximate", NQ_OP_GELU, 0.03f, -122},  {"exp", NQ_OP_EXP, 7.0f, -128},
+      {"elu", NQ_OP_ELU, 0.035f, -99},
+      {"gelu", NQ_OP_GELU, 0.03f, -122},
+      {"gelu_approximate", NQ_OP_GELU, 0.03f, -122},
+      {"exp", NQ_OP_EXP, 7.0f, -128},
       {"abs", NQ_OP_ABS, 0.031f, -128},
   };
   for (size_t i = 0; i < sizeof un / sizeof un[0]; i++) {
@@ -366,10 +371,9 @@ int main(int argc, char **argv) {
       p = nq_op_params_default();
       p.half_pixel_centers = k == 1 || k == 3;
       p.align_corners = k == 2;
-      mb_node(b, k < 2 ? NQ_OP_RESIZE_BILINEAR : NQ_OP_RESIZE_NEAREST_NEIGHBOR, 2, IN(x, sz), 1,
-           IN(y), &p);
-      const char *names[] = {"resize_bilinear", "resize_bilinear_half_pixel",
-                             "resize_nearest_align", "resize_nearest_half_pixel"};
+      mb_node(b, k < 2 ? NQ_OP_RESIZE_BILINEAR : NQ_OP_RESIZE_NEAREST_NEIGHBOR, 2, IN(x, sz), 1, IN(y), &p);
+      const char *names[] = {"resize_bilinear", "resize_bilinear_half_pixel", "resize_nearest_align",
+                             "resize_nearest_half_pixel"};
       mb_finish(b, dir, names[k], 1, IN(y));
     }
     mb_start(b);

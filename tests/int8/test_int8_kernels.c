@@ -18,8 +18,7 @@ typedef struct tq {
   int64_t z[64];
 } tq;
 
-static nq_tview view(nq_dtype t, int rank, const int32_t *shape, void *data, tq *q, float s,
-                     int zp) {
+static nq_tview view(nq_dtype t, int rank, const int32_t *shape, void *data, tq *q, float s, int zp) {
   nq_tview v;
   memset(&v, 0, sizeof v);
   v.type = t;
@@ -39,8 +38,8 @@ static nq_tview view(nq_dtype t, int rank, const int32_t *shape, void *data, tq 
 }
 
 /* Prepare, run and release one node through nq_int8_kernels. */
-static nq_status run_op(nq_op op, const nq_op_params *p, int n_in, nq_tview *in, int n_out,
-                        nq_tview *out, int single) {
+static nq_status run_op(nq_op op, const nq_op_params *p, int n_in, nq_tview *in, int n_out, nq_tview *out,
+                        int single) {
   nq_node node;
   memset(&node, 0, sizeof node);
   node.op = op;
@@ -75,8 +74,7 @@ static nq_status run_op(nq_op op, const nq_op_params *p, int n_in, nq_tview *in,
 }
 
 static void expect_i8(const char *what, const int8_t *got, const int8_t *want, int n) {
-  for (int i = 0; i < n; i++)
-    CHECKF(got[i] == want[i], "%s[%d]: got %d, want %d", what, i, got[i], want[i]);
+  for (int i = 0; i < n; i++) CHECKF(got[i] == want[i], "%s[%d]: got %d, want %d", what, i, got[i], want[i]);
 }
 
 /* CONV_2D per-channel, fused RELU. Input 1x2x2x1 (0.5, zp -1):

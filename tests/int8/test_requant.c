@@ -12,17 +12,17 @@
 static void check_qm(double m, int32_t want_m, int want_s) {
   nq_qmul q;
   CHECKF(nq_quantize_multiplier(m, &q), "m=%g rejected", m);
-  CHECKF(q.mult == want_m && q.shift == want_s, "m=%.17g: got (%d, %d), want (%d, %d)", m,
-         (int)q.mult, q.shift, (int)want_m, want_s);
+  CHECKF(q.mult == want_m && q.shift == want_s, "m=%.17g: got (%d, %d), want (%d, %d)", m, (int)q.mult,
+         q.shift, (int)want_m, want_s);
 }
 
 static void test_quantize_multiplier(void) {
   check_qm(0.0, 0, 0);
-  check_qm(0.5, 1 << 30, 0);               /* frexp(0.5) = 0.5 * 2^0 */
-  check_qm(1.0, 1 << 30, 1);               /* 0.5 * 2^1 */
-  check_qm(0.75, 1610612736, 0);           /* 0.75 * 2^31 */
-  check_qm(3.0, 1610612736, 2);            /* 0.75 * 2^2 */
-  check_qm(0.1, 1717986918, -3);           /* 0.8 * 2^31 = 1717986918.4 */
+  check_qm(0.5, 1 << 30, 0);     /* frexp(0.5) = 0.5 * 2^0 */
+  check_qm(1.0, 1 << 30, 1);     /* 0.5 * 2^1 */
+  check_qm(0.75, 1610612736, 0); /* 0.75 * 2^31 */
+  check_qm(3.0, 1610612736, 2);  /* 0.75 * 2^2 */
+  check_qm(0.1, 1717986918, -3); /* 0.8 * 2^31 = 1717986918.4 */
   /* Just below 1: q * 2^31 = 2^31 - 2^-9 rounds to 2^31, renormalized. */
   check_qm(1.0 - ldexp(1.0, -40), 1 << 30, 1);
   /* Tiny: 2^-32 = 0.5 * 2^-31 is the smallest kept; 2^-33 flushes. */
@@ -39,19 +39,19 @@ static void test_quantize_multiplier(void) {
 }
 
 static void test_srdhm_rdbpot(void) {
-  CHECK(nq_srdhm(INT32_MIN, INT32_MIN) == INT32_MAX); /* the one overflow */
+  CHECK(nq_srdhm(INT32_MIN, INT32_MIN) == INT32_MAX);  /* the one overflow */
   CHECK(nq_srdhm(INT32_MIN, INT32_MAX) == -INT32_MAX); /* -(2^31-1) exactly */
-  CHECK(nq_srdhm(1 << 30, 1 << 30) == 1 << 29);       /* 2^60 / 2^31 */
-  CHECK(nq_srdhm(1, 1 << 30) == 1);                   /* 0.5 -> 1 */
-  CHECK(nq_srdhm(-1, 1 << 30) == 0);                  /* -0.5 -> 0 (ties up) */
-  CHECK(nq_srdhm(3, 1 << 30) == 2);                   /* 1.5 -> 2 */
-  CHECK(nq_srdhm(-3, 1 << 30) == -1);                 /* -1.5 -> -1 */
-  CHECK(nq_rdbpot(5, 1) == 3);    /* 2.5 -> 3 (away) */
-  CHECK(nq_rdbpot(-5, 1) == -3);  /* -2.5 -> -3 (away) */
-  CHECK(nq_rdbpot(-3, 1) == -2);  /* -1.5 -> -2 */
-  CHECK(nq_rdbpot(7, 2) == 2);    /* 1.75 -> 2 */
-  CHECK(nq_rdbpot(-7, 2) == -2);  /* -1.75 -> -2 */
-  CHECK(nq_rdbpot(-5, 2) == -1);  /* -1.25 -> -1 */
+  CHECK(nq_srdhm(1 << 30, 1 << 30) == 1 << 29);        /* 2^60 / 2^31 */
+  CHECK(nq_srdhm(1, 1 << 30) == 1);                    /* 0.5 -> 1 */
+  CHECK(nq_srdhm(-1, 1 << 30) == 0);                   /* -0.5 -> 0 (ties up) */
+  CHECK(nq_srdhm(3, 1 << 30) == 2);                    /* 1.5 -> 2 */
+  CHECK(nq_srdhm(-3, 1 << 30) == -1);                  /* -1.5 -> -1 */
+  CHECK(nq_rdbpot(5, 1) == 3);                         /* 2.5 -> 3 (away) */
+  CHECK(nq_rdbpot(-5, 1) == -3);                       /* -2.5 -> -3 (away) */
+  CHECK(nq_rdbpot(-3, 1) == -2);                       /* -1.5 -> -2 */
+  CHECK(nq_rdbpot(7, 2) == 2);                         /* 1.75 -> 2 */
+  CHECK(nq_rdbpot(-7, 2) == -2);                       /* -1.75 -> -2 */
+  CHECK(nq_rdbpot(-5, 2) == -1);                       /* -1.25 -> -1 */
   CHECK(nq_rdbpot(9, 0) == 9);
   CHECK(nq_rdbpot(INT32_MIN, 31) == -1);
   CHECK(nq_rdbpot(INT32_MAX, 31) == 1); /* 0.99999 -> 1 */
@@ -120,8 +120,7 @@ static void test_mbqm_random(void) {
     long double fl = floorl(exact + 0.5L);
     if (fabsl(exact) > 2e9L) continue;
     int32_t s = nq_mbqm_single(x, q), d = nq_mbqm_double(x, q);
-    CHECKF(s == (int32_t)fl, "single x=%d M=%d s=%d: %d vs %Lf", (int)x, (int)q.mult, q.shift,
-           (int)s, exact);
+    CHECKF(s == (int32_t)fl, "single x=%d M=%d s=%d: %d vs %Lf", (int)x, (int)q.mult, q.shift, (int)s, exact);
     CHECKF(d - s <= 1 && s - d <= 1, "double x=%d: %d vs single %d", (int)x, (int)d, (int)s);
     long double frac = exact - floorl(exact);
     const int right = q.shift < 0 ? -q.shift : 0;

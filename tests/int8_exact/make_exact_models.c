@@ -36,8 +36,8 @@
 #include "ir/graph.h"
 #include "ir/shape.h" /* nq_graph_infer_shapes */
 
-static int add_tensor(nq_graph *g, nq_dtype t, int rank, const int32_t *shape, float s, int64_t z,
-                      bool quant, nq_error *err) {
+static int add_tensor(nq_graph *g, nq_dtype t, int rank, const int32_t *shape, float s, int64_t z, bool quant,
+                      nq_error *err) {
   char name[32];
   snprintf(name, sizeof name, "t%d", g->n_tensors);
   int idx = nq_graph_add_tensor(g, name, t, rank, shape, err);
@@ -47,8 +47,8 @@ static int add_tensor(nq_graph *g, nq_dtype t, int rank, const int32_t *shape, f
 
 static int save(nq_graph *g, int n_in, const int *in, int out, const char *path, nq_error *err) {
   nq_model *m = NULL;
-  int ok = nq_graph_set_io(g, n_in, in, 1, &out, err) == NQ_OK &&
-           nq_graph_infer_shapes(g, true, err) == NQ_OK;
+  int ok =
+      nq_graph_set_io(g, n_in, in, 1, &out, err) == NQ_OK && nq_graph_infer_shapes(g, true, err) == NQ_OK;
   if (ok) {
     ok = nq_model_wrap(g, NULL, &m, err) == NQ_OK && nq_model_save_tflite(m, path, err) == NQ_OK;
     g = NULL; /* owned by the model from here, even on failure */
@@ -89,8 +89,8 @@ static int make_mean(const char *path, bool spatial, char **a, nq_error *err) {
   const int32_t xs3[3] = {1, 1024, h}, xs4[4] = {1, h, w, 256};
   const int32_t axs[1] = {spatial ? 2 : 1};
   const int32_t axes[2] = {spatial ? 1 : 2, 2};
-  int x = add_tensor(g, NQ_INT8, spatial ? 4 : 3, spatial ? xs4 : xs3, strtof(a[0], NULL),
-                     atoi(a[1]), true, err);
+  int x =
+      add_tensor(g, NQ_INT8, spatial ? 4 : 3, spatial ? xs4 : xs3, strtof(a[0], NULL), atoi(a[1]), true, err);
   int ax = x < 0 ? -1 : add_tensor(g, NQ_INT32, 1, axs, 0, 0, false, err);
   int y = ax < 0 ? -1 : add_tensor(g, NQ_INT8, 0, NULL, strtof(a[2], NULL), atoi(a[3]), true, err);
   nq_op_params p = nq_op_params_default();
@@ -156,11 +156,12 @@ int main(int argc, char **argv) {
   } else if (argc == 8 && strcmp(argv[1], "requant") == 0) {
     ok = make_requant(argv[2], argv + 3, &err);
   } else {
-    fprintf(stderr, "usage: make_exact_models prelu|prelu4 OUT S_IN ZP_IN S_A ZP_A S_OUT ZP_OUT\n"
-                    "       make_exact_models mean OUT S_IN ZP_IN S_OUT ZP_OUT K\n"
-                    "       make_exact_models mean4 OUT S_IN ZP_IN S_OUT ZP_OUT H W\n"
-                    "       make_exact_models mul OUT S_IN ZP_IN S_B ZP_B S_OUT ZP_OUT\n"
-                    "       make_exact_models requant OUT int8|uint8 S_IN ZP_IN S_OUT ZP_OUT\n");
+    fprintf(stderr,
+            "usage: make_exact_models prelu|prelu4 OUT S_IN ZP_IN S_A ZP_A S_OUT ZP_OUT\n"
+            "       make_exact_models mean OUT S_IN ZP_IN S_OUT ZP_OUT K\n"
+            "       make_exact_models mean4 OUT S_IN ZP_IN S_OUT ZP_OUT H W\n"
+            "       make_exact_models mul OUT S_IN ZP_IN S_B ZP_B S_OUT ZP_OUT\n"
+            "       make_exact_models requant OUT int8|uint8 S_IN ZP_IN S_OUT ZP_OUT\n");
     return 2;
   }
   if (!ok) fprintf(stderr, "make_exact_models: %s: %s\n", argv[2], err.msg[0] ? err.msg : "failed");

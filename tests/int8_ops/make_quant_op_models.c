@@ -31,14 +31,14 @@ typedef struct op_case {
   nq_op op;
   int rank;
   int32_t shape[4];
-  float lo, hi;       /* input 0 range */
-  int second;         /* 0: unary; 1: a second model input; 2: a float constant operand;
-                         3: an int32 axes constant (values in shape1) */
+  float lo, hi; /* input 0 range */
+  int second;   /* 0: unary; 1: a second model input; 2: a float constant operand;
+                   3: an int32 axes constant (values in shape1) */
   int rank1;
   int32_t shape1[4];
-  float lo1, hi1;     /* range of the second input / constant */
-  bool approximate;   /* GELU */
-  nq_op then;         /* a second op on the first one's output, or NQ_OP_COUNT */
+  float lo1, hi1;   /* range of the second input / constant */
+  bool approximate; /* GELU */
+  nq_op then;       /* a second op on the first one's output, or NQ_OP_COUNT */
 } op_case;
 
 static const op_case CASES[] = {
@@ -47,10 +47,58 @@ static const op_case CASES[] = {
     {"log_softmax_narrow", NQ_OP_LOG_SOFTMAX, 2, {16, 16}, -0.5f, 0.5f, 0, 0, {0}, 0, 0, false, NQ_OP_COUNT},
     /* Input scale 0.25: TFLite's difference bound (diff_min) is 15.5 here,
      * inside the output range, so some outputs are its -128 cut-off. */
-    {"log_softmax_coarse", NQ_OP_LOG_SOFTMAX, 3, {1, 6, 24}, -31.0f, 32.75f, 0, 0, {0}, 0, 0, false, NQ_OP_COUNT},
-    {"log_softmax_rows", NQ_OP_LOG_SOFTMAX, 4, {2, 4, 8, 5}, -10.0f, 10.0f, 0, 0, {0}, 0, 0, false, NQ_OP_COUNT},
-    {"squared_difference", NQ_OP_SQUARED_DIFFERENCE, 4, {1, 6, 6, 3}, -2.0f, 2.0f, 1, 4, {1, 6, 6, 3}, -1.0f, 3.0f, false, NQ_OP_COUNT},
-    {"squared_difference_bcast", NQ_OP_SQUARED_DIFFERENCE, 4, {1, 5, 5, 4}, -3.0f, 3.0f, 2, 1, {4}, -1.0f, 1.0f, false, NQ_OP_COUNT},
+    {"log_softmax_coarse",
+     NQ_OP_LOG_SOFTMAX,
+     3,
+     {1, 6, 24},
+     -31.0f,
+     32.75f,
+     0,
+     0,
+     {0},
+     0,
+     0,
+     false,
+     NQ_OP_COUNT},
+    {"log_softmax_rows",
+     NQ_OP_LOG_SOFTMAX,
+     4,
+     {2, 4, 8, 5},
+     -10.0f,
+     10.0f,
+     0,
+     0,
+     {0},
+     0,
+     0,
+     false,
+     NQ_OP_COUNT},
+    {"squared_difference",
+     NQ_OP_SQUARED_DIFFERENCE,
+     4,
+     {1, 6, 6, 3},
+     -2.0f,
+     2.0f,
+     1,
+     4,
+     {1, 6, 6, 3},
+     -1.0f,
+     3.0f,
+     false,
+     NQ_OP_COUNT},
+    {"squared_difference_bcast",
+     NQ_OP_SQUARED_DIFFERENCE,
+     4,
+     {1, 5, 5, 4},
+     -3.0f,
+     3.0f,
+     2,
+     1,
+     {4},
+     -1.0f,
+     1.0f,
+     false,
+     NQ_OP_COUNT},
     {"rsqrt", NQ_OP_RSQRT, 2, {4, 64}, 0.05f, 4.0f, 0, 0, {0}, 0, 0, false, NQ_OP_COUNT},
     {"sqrt", NQ_OP_SQRT, 2, {4, 64}, 0.0f, 9.0f, 0, 0, {0}, 0, 0, false, NQ_OP_COUNT},
     {"log", NQ_OP_LOG, 2, {4, 64}, 0.05f, 10.0f, 0, 0, {0}, 0, 0, false, NQ_OP_COUNT},
@@ -62,10 +110,34 @@ static const op_case CASES[] = {
     /* REDUCE_PROD: shape1 holds the axes (second == 3: an int32 axis constant). */
     {"reduce_prod_last", NQ_OP_REDUCE_PROD, 2, {4, 6}, 0.5f, 1.5f, 3, 1, {1}, 0, 0, false, NQ_OP_COUNT},
     {"reduce_prod_signed", NQ_OP_REDUCE_PROD, 3, {3, 5, 4}, -1.3f, 1.3f, 3, 1, {1}, 0, 0, false, NQ_OP_COUNT},
-    {"reduce_prod_two_axes", NQ_OP_REDUCE_PROD, 3, {2, 3, 4}, 0.7f, 1.3f, 3, 2, {0, 2}, 0, 0, false, NQ_OP_COUNT},
+    {"reduce_prod_two_axes",
+     NQ_OP_REDUCE_PROD,
+     3,
+     {2, 3, 4},
+     0.7f,
+     1.3f,
+     3,
+     2,
+     {0, 2},
+     0,
+     0,
+     false,
+     NQ_OP_COUNT},
     /* The variance-normalisation pattern: (x - c)^2 then 1/sqrt, with x
      * kept away from c (as an epsilon would) so 1/sqrt stays bounded. */
-    {"squared_difference_rsqrt", NQ_OP_SQUARED_DIFFERENCE, 4, {1, 4, 4, 8}, 1.0f, 3.0f, 2, 1, {8}, -0.5f, 0.5f, false, NQ_OP_RSQRT},
+    {"squared_difference_rsqrt",
+     NQ_OP_SQUARED_DIFFERENCE,
+     4,
+     {1, 4, 4, 8},
+     1.0f,
+     3.0f,
+     2,
+     1,
+     {8},
+     -0.5f,
+     0.5f,
+     false,
+     NQ_OP_RSQRT},
 };
 
 static int add_tensor(nq_graph *g, const char *name, int rank, const int32_t *shape, nq_error *err) {
@@ -101,8 +173,7 @@ static nq_graph *build(const op_case *c, nq_error *err) {
   nq_op_params p = nq_op_params_default();
   p.approximate = c->approximate;
   int y = add_tensor(g, "out0", 0, none, err);
-  if (nq_graph_add_node(g, c->op, nq_op_name(c->op), c->second ? 2 : 1, op_in, 1, &y, &p, err) < 0)
-    goto fail;
+  if (nq_graph_add_node(g, c->op, nq_op_name(c->op), c->second ? 2 : 1, op_in, 1, &y, &p, err) < 0) goto fail;
   if (c->then != NQ_OP_COUNT) {
     int z = add_tensor(g, "out1", 0, none, err);
     nq_op_params p2 = nq_op_params_default();
@@ -159,8 +230,7 @@ static void run_case(const op_case *c) {
     fprintf(stderr, "make_quant_op_models: %s: %s\n", c->name, g ? err.msg : "graph build failed");
     g_failures++;
   } else if (c->second == 1) {
-    printf("%s %.9g %.9g %.9g %.9g\n", c->name, (double)c->lo, (double)c->hi, (double)c->lo1,
-           (double)c->hi1);
+    printf("%s %.9g %.9g %.9g %.9g\n", c->name, (double)c->lo, (double)c->hi, (double)c->lo1, (double)c->hi1);
   } else {
     printf("%s %.9g %.9g\n", c->name, (double)c->lo, (double)c->hi);
   }

@@ -24,8 +24,7 @@ typedef struct qp {
   int64_t z;
 } qp;
 
-static nq_tview mkview(nq_dtype t, int rank, const int32_t *shape, void *data, qp *q, float s,
-                       int zp) {
+static nq_tview mkview(nq_dtype t, int rank, const int32_t *shape, void *data, qp *q, float s, int zp) {
   nq_tview v;
   memset(&v, 0, sizeof v);
   v.type = t;

@@ -42,8 +42,8 @@ static nq_model *one_op_model(nq_op op, int n_in, const char *node_name) {
   return m;
 }
 
-static nq_status convert(const nq_model *m, int n_in, float lo, float hi, int fallback,
-                         nq_model **out, nq_error *err) {
+static nq_status convert(const nq_model *m, int n_in, float lo, float hi, int fallback, nq_model **out,
+                         nq_error *err) {
   enum { N = 8, E = 32 };
   float data[N * E * 2];
   nq_rng rng = {7};
@@ -73,10 +73,10 @@ static void check_refused(nq_op op, int n_in, float lo, float hi) {
   nq_model *q = NULL;
   nq_status s = convert(m, n_in, lo, hi, 0, &q, &err);
   CHECKF(s == NQ_ERR_UNSUPPORTED, "%s: status %d", nq_op_name(op), (int)s);
-  CHECKF(strstr(err.msg, node_name) != NULL, "%s: message does not name the node: %s",
-         nq_op_name(op), err.msg);
-  CHECKF(strstr(err.msg, nq_op_name(op)) != NULL, "%s: message does not name the op: %s",
-         nq_op_name(op), err.msg);
+  CHECKF(strstr(err.msg, node_name) != NULL, "%s: message does not name the node: %s", nq_op_name(op),
+         err.msg);
+  CHECKF(strstr(err.msg, nq_op_name(op)) != NULL, "%s: message does not name the op: %s", nq_op_name(op),
+         err.msg);
   CHECKF(strstr(err.msg, "allow-float-fallback") != NULL, "%s: no hint: %s", nq_op_name(op), err.msg);
   nq_model_free(q);
   q = NULL;

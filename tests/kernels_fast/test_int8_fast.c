@@ -7,12 +7,11 @@
  * counts (the GEMM pads k to even and channels to 16), strides and
  * dilations 1-3, SAME/VALID, every clamp activation, batch > 1, grouped
  * convolutions (hand-off to the reference), FULLY_CONNECTED with batch 1
- * (the channel-split path), depthwise with depth multipliers 2-3, and the broadcasts of the table-driven binary
- * ops (equal shapes, scalar, inner channel vector, a general broadcast), and
- * the table-driven unary ops (HARD_SWISH, RELU family, LEAKY_RELU, ABS,
- * LOGISTIC, TANH, ELU, GELU, EXP, LOG) with random parameters, PAD/PADV2
- * (row copies) of int8, uint8 and int32 tensors.
- * Registered twice: as is (auto), and with --kernels portable.
+ * (the channel-split path), depthwise with depth multipliers 2-3, and the broadcasts of the table-driven
+ * binary ops (equal shapes, scalar, inner channel vector, a general broadcast), and the table-driven unary
+ * ops (HARD_SWISH, RELU family, LEAKY_RELU, ABS, LOGISTIC, TANH, ELU, GELU, EXP, LOG) with random parameters,
+ * PAD/PADV2 (row copies) of int8, uint8 and int32 tensors. Registered twice: as is (auto), and with --kernels
+ * portable.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -216,8 +215,8 @@ static void fc_cases(nq_rng *r, nq_threadpool *pool) {
     nq_op_params p = nq_op_params_default();
     p.act = ACTS[it % 4];
     char desc[160];
-    snprintf(desc, sizeof desc, "FULLY_CONNECTED %s [%d,%d] x [%d,%d]", t == NQ_UINT8 ? "uint8" : "int8", b, k,
-             o, k);
+    snprintf(desc, sizeof desc, "FULLY_CONNECTED %s [%d,%d] x [%d,%d]", t == NQ_UINT8 ? "uint8" : "int8", b,
+             k, o, k);
     compare(desc, NQ_OP_FULLY_CONNECTED, &p, in, it % 5 == 4 ? 2 : 3, &out, pool);
     for (int i = 0; i < 3; i++) unmake(&in[i]);
     unmake(&out);
@@ -229,7 +228,8 @@ static void binary_cases(nq_rng *r, nq_threadpool *pool) {
   for (int it = 0; it < 50; it++) {
     const nq_op op = OPS[it % 5];
     const nq_dtype t = it % 6 == 5 ? NQ_UINT8 : NQ_INT8;
-    const int32_t full[4] = {nq_rng_int(r, 1, 2), nq_rng_int(r, 1, 7), nq_rng_int(r, 1, 7), nq_rng_int(r, 1, 21)};
+    const int32_t full[4] = {nq_rng_int(r, 1, 2), nq_rng_int(r, 1, 7), nq_rng_int(r, 1, 7),
+                             nq_rng_int(r, 1, 21)};
     int32_t other[4];
     int rank_other = 4;
     memcpy(other, full, sizeof other);
@@ -270,7 +270,7 @@ static void binary_cases(nq_rng *r, nq_threadpool *pool) {
  * and approximate; sizes from 1 to 3 x 256 elements so every byte occurs.
  * A node the reference refuses at prepare is refused with its message. */
 static void unary_cases(nq_rng *r, nq_threadpool *pool) {
-  static const nq_op OPS[] = {NQ_OP_HARD_SWISH, NQ_OP_RELU, NQ_OP_RELU6, NQ_OP_RELU_N1_TO_1,
+  static const nq_op OPS[] = {NQ_OP_HARD_SWISH, NQ_OP_RELU, NQ_OP_RELU6,    NQ_OP_RELU_N1_TO_1,
                               NQ_OP_LEAKY_RELU, NQ_OP_ABS,  NQ_OP_LOGISTIC, NQ_OP_TANH,
                               NQ_OP_ELU,        NQ_OP_GELU, NQ_OP_EXP,      NQ_OP_LOG};
   const int n_ops = (int)(sizeof OPS / sizeof OPS[0]);
@@ -285,8 +285,8 @@ static void unary_cases(nq_rng *r, nq_threadpool *pool) {
     p.alpha = nq_rng_uniform(r, -0.5f, 0.5f);
     p.approximate = it % 2;
     char desc[160];
-    snprintf(desc, sizeof desc, "%s %s [%d, %d, %d] alpha %g", nq_op_name(op), t == NQ_UINT8 ? "uint8" : "int8",
-             (int)shape[0], (int)shape[1], (int)shape[2], (double)p.alpha);
+    snprintf(desc, sizeof desc, "%s %s [%d, %d, %d] alpha %g", nq_op_name(op),
+             t == NQ_UINT8 ? "uint8" : "int8", (int)shape[0], (int)shape[1], (int)shape[2], (double)p.alpha);
     compare(desc, op, &p, &in, 1, &out, pool);
     unmake(&in);
     unmake(&out);
@@ -344,15 +344,32 @@ static void pad_cases(nq_rng *r, nq_threadpool *pool) {
 
 /* Every op with a fast int8 kernel has a reference and is exercised here. */
 static void coverage(void) {
-  static const nq_op TESTED[] = {
-      NQ_OP_CONV_2D,  NQ_OP_DEPTHWISE_CONV_2D, NQ_OP_FULLY_CONNECTED, NQ_OP_ADD,        NQ_OP_SUB,
-      NQ_OP_MUL,      NQ_OP_MAXIMUM,           NQ_OP_MINIMUM,         NQ_OP_HARD_SWISH, NQ_OP_RELU,
-      NQ_OP_RELU6,    NQ_OP_RELU_N1_TO_1,      NQ_OP_LEAKY_RELU,      NQ_OP_ABS,        NQ_OP_LOGISTIC,
-      NQ_OP_TANH,     NQ_OP_ELU,               NQ_OP_GELU,            NQ_OP_EXP,        NQ_OP_LOG,
-      NQ_OP_PAD,      NQ_OP_PADV2};
+  static const nq_op TESTED[] = {NQ_OP_CONV_2D,
+                                 NQ_OP_DEPTHWISE_CONV_2D,
+                                 NQ_OP_FULLY_CONNECTED,
+                                 NQ_OP_ADD,
+                                 NQ_OP_SUB,
+                                 NQ_OP_MUL,
+                                 NQ_OP_MAXIMUM,
+                                 NQ_OP_MINIMUM,
+                                 NQ_OP_HARD_SWISH,
+                                 NQ_OP_RELU,
+                                 NQ_OP_RELU6,
+                                 NQ_OP_RELU_N1_TO_1,
+                                 NQ_OP_LEAKY_RELU,
+                                 NQ_OP_ABS,
+                                 NQ_OP_LOGISTIC,
+                                 NQ_OP_TANH,
+                                 NQ_OP_ELU,
+                                 NQ_OP_GELU,
+                                 NQ_OP_EXP,
+                                 NQ_OP_LOG,
+                                 NQ_OP_PAD,
+                                 NQ_OP_PADV2};
   for (int op = 0; op < NQ_OP_COUNT; op++) {
     if (!nq_int8_kernels_fast[op].run) continue;
-    CHECKF(nq_int8_kernels[op].run != NULL, "%s: fast int8 kernel without a reference", nq_op_name((nq_op)op));
+    CHECKF(nq_int8_kernels[op].run != NULL, "%s: fast int8 kernel without a reference",
+           nq_op_name((nq_op)op));
     bool tested = false;
     for (size_t i = 0; i < sizeof TESTED / sizeof TESTED[0]; i++) tested |= (int)TESTED[i] == op;
     CHECKF(tested, "%s: fast int8 kernel not covered by test_int8_fast", nq_op_name((nq_op)op));

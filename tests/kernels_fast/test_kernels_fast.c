@@ -406,8 +406,8 @@ static void reduce_case(nq_rng *r, nq_threadpool *pool, nq_op op, int rank, cons
   for (int d = 0; d < rank; d++) oshape[d] = shape[d];
   for (int k = 0; k < na; k++) oshape[axes[k] < 0 ? axes[k] + rank : axes[k]] = 1;
   c.out = make_view(NULL, rank, oshape, 0, 0);
-  snprintf(c.desc, sizeof c.desc, "%s rank %d, %zu elements, axes from %d, %d of them%s", nq_op_name(op), rank,
-           nq_tview_elems(&c.in[0]), first, na, gap ? " (gap)" : "");
+  snprintf(c.desc, sizeof c.desc, "%s rank %d, %zu elements, axes from %d, %d of them%s", nq_op_name(op),
+           rank, nq_tview_elems(&c.in[0]), first, na, gap ? " (gap)" : "");
   check_case(&c, pool);
   free_case(&c);
 }

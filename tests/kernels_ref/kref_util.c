@@ -49,7 +49,9 @@ int kb_node(kb *b, nq_op op, const char *name, int n_in, const int *in, int n_ou
   return nq_graph_add_node(b->g, op, name, n_in, in, n_out, out, p, &err);
 }
 
-nq_status kb_run(kb *b, int k, float *res, size_t n, nq_error *err) { return kb_run_bytes(b, k, res, n * 4, err); }
+nq_status kb_run(kb *b, int k, float *res, size_t n, nq_error *err) {
+  return kb_run_bytes(b, k, res, n * 4, err);
+}
 
 nq_status kb_run_bytes(kb *b, int k, void *res, size_t want, nq_error *err) {
   nq_status s = nq_graph_set_io(b->g, b->n_in, b->in, b->n_out, b->out, err);

@@ -11,7 +11,7 @@
 
 typedef struct kb {
   nq_graph *g;
-  int in[8], n_in;     /* graph inputs, in order */
+  int in[8], n_in; /* graph inputs, in order */
   const float *in_data[8];
   int out[8], n_out;
 } kb;

@@ -69,8 +69,8 @@ static void test_model(const char *dir, const char *rel) {
   CHECKF(st == NQ_OK, "%s", err.msg);
   if (st == NQ_OK) {
     size_t arena = nq_session_arena_bytes(s[0]), all = nq_session_activation_bytes(s[0]);
-    printf("%s: planned arena %zu bytes, sum of activations %zu bytes (%.1f%%), keep_all arena %zu\n", rel, arena,
-           all, 100.0 * (double)arena / (double)all, nq_session_arena_bytes(s[1]));
+    printf("%s: planned arena %zu bytes, sum of activations %zu bytes (%.1f%%), keep_all arena %zu\n", rel,
+           arena, all, 100.0 * (double)arena / (double)all, nq_session_arena_bytes(s[1]));
     CHECK(arena < all);
     CHECK(nq_session_arena_bytes(s[1]) >= all);
     /* Same input, with and without reuse: identical outputs. */

@@ -10,11 +10,11 @@
 #include "kref_util.h"
 #include "testutil.h"
 
-#define RUN(b, k, got, want, tol)                                                                \
-  do {                                                                                            \
-    nq_error err_;                                                                                \
-    nq_status s_ = kb_run(&(b), (k), (got), sizeof(want) / sizeof(float), &err_);                \
-    CHECKF(s_ == NQ_OK, "%s", err_.msg);                                                          \
+#define RUN(b, k, got, want, tol)                                                                   \
+  do {                                                                                              \
+    nq_error err_;                                                                                  \
+    nq_status s_ = kb_run(&(b), (k), (got), sizeof(want) / sizeof(float), &err_);                   \
+    CHECKF(s_ == NQ_OK, "%s", err_.msg);                                                            \
     if (s_ == NQ_OK) CHECK(kb_close(__func__, (got), (want), sizeof(want) / sizeof(float), (tol))); \
   } while (0)
 
@@ -184,13 +184,15 @@ static void test_resize_nearest(void) {
 
 /* STRIDED_SLICE on a 3x4 tensor 0..11 with several mask combinations. */
 static void strided(const int32_t *beg, const int32_t *end, const int32_t *str, int n, const nq_op_params *p,
-                    int out_rank, const int32_t *out_shape, const float *want, size_t nwant, const char *what) {
+                    int out_rank, const int32_t *out_shape, const float *want, size_t nwant,
+                    const char *what) {
   float x[12];
   for (int i = 0; i < 12; i++) x[i] = (float)i;
   kb b;
   kb_init(&b);
   int32_t xs[2] = {3, 4}, ns[1] = {n};
-  int in[4] = {kb_input(&b, 2, xs, x), kb_const_i(&b, 1, ns, beg), kb_const_i(&b, 1, ns, end), kb_const_i(&b, 1, ns, str)};
+  int in[4] = {kb_input(&b, 2, xs, x), kb_const_i(&b, 1, ns, beg), kb_const_i(&b, 1, ns, end),
+               kb_const_i(&b, 1, ns, str)};
   int out = kb_output(&b, out_rank, out_shape);
   kb_node(&b, NQ_OP_STRIDED_SLICE, what, 4, in, 1, &out, p);
   float got[16];
@@ -317,7 +319,9 @@ static void test_activations(void) {
       {NQ_OP_RELU_N1_TO_1, {-1, -1, 0, 1, 1}},
       {NQ_OP_ELU, {expm1f(-4), expm1f(-1), 0, 1, 4}},
       {NQ_OP_LEAKY_RELU, {-0.8f, -0.2f, 0, 1, 4}},
-      {NQ_OP_GELU, {-4 * 0.5f * (1 + erff(-4 / sqrtf(2))), -0.15865526f, 0, 0.84134474f, 4 * 0.5f * (1 + erff(4 / sqrtf(2)))}},
+      {NQ_OP_GELU,
+       {-4 * 0.5f * (1 + erff(-4 / sqrtf(2))), -0.15865526f, 0, 0.84134474f,
+        4 * 0.5f * (1 + erff(4 / sqrtf(2)))}},
       {NQ_OP_LOGISTIC, {1 / (1 + expf(4)), 1 / (1 + expf(1)), 0.5f, 1 / (1 + expf(-1)), 1 / (1 + expf(-4))}},
   };
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
@@ -333,7 +337,8 @@ static void test_activations(void) {
     nq_error err;
     nq_status s = kb_run(&b, 0, got, 5, &err);
     CHECKF(s == NQ_OK, "%s", err.msg);
-    if (s == NQ_OK) CHECKF(kb_close(nq_op_name(cases[c].op), got, cases[c].want, 5, 1e-6f), "%s", nq_op_name(cases[c].op));
+    if (s == NQ_OK)
+      CHECKF(kb_close(nq_op_name(cases[c].op), got, cases[c].want, 5, 1e-6f), "%s", nq_op_name(cases[c].op));
   }
 }
 
@@ -423,7 +428,8 @@ static void test_shape_mismatch_names_node(void) {
   nq_error err;
   nq_status s = kb_run(&b, 0, got, 16, &err);
   CHECK(s == NQ_ERR_SHAPE);
-  CHECKF(strstr(err.msg, "node 0 (CONV_2D 'myconv')") && strstr(err.msg, "[1,4,4,1]") && strstr(err.msg, "[1,2,2,1]"),
+  CHECKF(strstr(err.msg, "node 0 (CONV_2D 'myconv')") && strstr(err.msg, "[1,4,4,1]") &&
+             strstr(err.msg, "[1,2,2,1]"),
          "message: %s", err.msg);
 }
 

@@ -12,8 +12,8 @@
 
 /* One-input (plus constant operands) node; checks float output. */
 static void unary_case(nq_op op, const char *what, const nq_op_params *p, int rank, const int32_t *shape,
-                       const float *x, int n_const, const int *(*consts)(kb *), int out_rank, const int32_t *out_shape,
-                       const float *want, size_t n_want, float tol) {
+                       const float *x, int n_const, const int *(*consts)(kb *), int out_rank,
+                       const int32_t *out_shape, const float *want, size_t n_want, float tol) {
   kb b;
   kb_init(&b);
   int in[4];
@@ -347,8 +347,9 @@ static void test_binary_scalar(void) {
     nq_op op;
     float want[3];
   } cases[] = {
-      {NQ_OP_POW, {1, 4, 9}}, {NQ_OP_DIV, {0.5f, 1, 1.5f}}, {NQ_OP_MINIMUM, {1, 2, 2}},
-      {NQ_OP_SQUARED_DIFFERENCE, {1, 0, 1}}, {NQ_OP_SUB, {-1, 0, 1}}, {NQ_OP_MUL, {2, 4, 6}},
+      {NQ_OP_POW, {1, 4, 9}},     {NQ_OP_DIV, {0.5f, 1, 1.5f}},
+      {NQ_OP_MINIMUM, {1, 2, 2}}, {NQ_OP_SQUARED_DIFFERENCE, {1, 0, 1}},
+      {NQ_OP_SUB, {-1, 0, 1}},    {NQ_OP_MUL, {2, 4, 6}},
   };
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
     kb b;
@@ -361,7 +362,8 @@ static void test_binary_scalar(void) {
     nq_error err;
     nq_status s = kb_run(&b, 0, got, 3, &err);
     CHECKF(s == NQ_OK, "%s", err.msg);
-    if (s == NQ_OK) CHECKF(kb_close(nq_op_name(cases[c].op), got, cases[c].want, 3, 1e-6f), "%s", nq_op_name(cases[c].op));
+    if (s == NQ_OK)
+      CHECKF(kb_close(nq_op_name(cases[c].op), got, cases[c].want, 3, 1e-6f), "%s", nq_op_name(cases[c].op));
   }
 }
 

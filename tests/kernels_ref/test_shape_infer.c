@@ -13,8 +13,8 @@ static void expect(kb *b, int node, int k, int rank, const int32_t *want, const 
   CHECKF(s == NQ_OK, "%s: %s", what, err.msg);
   if (s != NQ_OK) return;
   const nq_tensor *t = &b->g->tensors[b->g->nodes[node].out[k]];
-  CHECKF(t->rank == rank && memcmp(t->shape, want, sizeof(int32_t) * (size_t)rank) == 0, "%s: got rank %d [%d,%d,...]",
-         what, t->rank, t->shape[0], t->shape[1]);
+  CHECKF(t->rank == rank && memcmp(t->shape, want, sizeof(int32_t) * (size_t)rank) == 0,
+         "%s: got rank %d [%d,%d,...]", what, t->rank, t->shape[0], t->shape[1]);
 }
 
 static void expect_fail(kb *b, int node, const char *needle, const char *what) {

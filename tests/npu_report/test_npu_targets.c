@@ -51,7 +51,8 @@ static int weights(nq_graph *g, const char *name, int o, int h, int w, int i, in
   return t;
 }
 
-static int i32const(nq_graph *g, const char *name, int rank, const int32_t *shape, const int32_t *v, size_t n) {
+static int i32const(nq_graph *g, const char *name, int rank, const int32_t *shape, const int32_t *v,
+                    size_t n) {
   int t = nq_graph_add_tensor(g, name, NQ_INT32, rank, shape, &err);
   nq_tensor_copy_data(g, t, v, n * sizeof *v, &err);
   return t;
@@ -76,7 +77,8 @@ static bool only_fallback(const nq_graph *g, const char *target, int i, const ch
   const nq_npu_finding *f = finding(&r, i);
   bool ok = r.n_fallback == 1 && f && f->fallback && strstr(f->reason, n1) && (!n2 || strstr(f->reason, n2));
   if (!ok)
-    fprintf(stderr, "  %s: %d fallbacks, node %d: %s\n", target, r.n_fallback, i, f ? f->reason : "(no finding)");
+    fprintf(stderr, "  %s: %d fallbacks, node %d: %s\n", target, r.n_fallback, i,
+            f ? f->reason : "(no finding)");
   nq_npu_report_free(&r);
   return ok;
 }
@@ -94,7 +96,8 @@ static nq_graph *conv_graph(nq_op op, int stride, int batch) {
   nq_graph *g = nq_graph_new();
   int x = act4(g, "x", batch, 8, 8, 3);
   int oc = op == NQ_OP_DEPTHWISE_CONV_2D ? 3 : 4;
-  int w = op == NQ_OP_DEPTHWISE_CONV_2D ? weights(g, "w", 1, 3, 3, 3, 1, 3) : weights(g, "w", 4, 3, 3, 3, 1, 0);
+  int w =
+      op == NQ_OP_DEPTHWISE_CONV_2D ? weights(g, "w", 1, 3, 3, 3, 1, 3) : weights(g, "w", 4, 3, 3, 3, 1, 0);
   int32_t bs[1] = {oc}, bv[4] = {0, 0, 0, 0};
   int b = i32const(g, "b", 1, bs, bv, (size_t)oc);
   int os = (8 + stride - 1) / stride;
@@ -153,7 +156,8 @@ static void test_ethosu_conv(void) {
 static void test_ethosu_weight_sum(void) {
   for (int v = 126; v <= 127; v++) {
     nq_graph *g = nq_graph_new();
-    int x = act4(g, "x", 1, 3, 3, 7300), w = weights(g, "w", 1, 3, 3, 7300, (int8_t)v, 0), y = act4(g, "y", 1, 1, 1, 1);
+    int x = act4(g, "x", 1, 3, 3, 7300), w = weights(g, "w", 1, 3, 3, 7300, (int8_t)v, 0),
+        y = act4(g, "y", 1, 1, 1, 1);
     nq_op_params p = nq_op_params_default();
     p.padding = NQ_PAD_VALID;
     int in[3] = {x, w, -1};

@@ -37,11 +37,21 @@ static bool to_type(const ox_const *c, nq_dtype type, void **buf, size_t *nbytes
   for (size_t k = 0; k < c->n; k++) {
     double v = ox_const_get(c, k);
     switch (type) {
-    case NQ_FLOAT32: ((float *)b)[k] = (float)v; break;
-    case NQ_INT32: ((int32_t *)b)[k] = (int32_t)ox_const_geti(c, k); break;
-    case NQ_INT64: ((int64_t *)b)[k] = ox_const_geti(c, k); break;
-    case NQ_BOOL: b[k] = v != 0; break;
-    default: free(b); return false;
+      case NQ_FLOAT32:
+        ((float *)b)[k] = (float)v;
+        break;
+      case NQ_INT32:
+        ((int32_t *)b)[k] = (int32_t)ox_const_geti(c, k);
+        break;
+      case NQ_INT64:
+        ((int64_t *)b)[k] = ox_const_geti(c, k);
+        break;
+      case NQ_BOOL:
+        b[k] = v != 0;
+        break;
+      default:
+        free(b);
+        return false;
     }
   }
   *buf = b;
@@ -50,11 +60,16 @@ static bool to_type(const ox_const *c, nq_dtype type, void **buf, size_t *nbytes
 
 static double elem(const void *data, nq_dtype type, size_t k) {
   switch (type) {
-  case NQ_FLOAT32: return ((const float *)data)[k];
-  case NQ_INT32: return ((const int32_t *)data)[k];
-  case NQ_INT64: return (double)((const int64_t *)data)[k];
-  case NQ_BOOL: return ((const uint8_t *)data)[k];
-  default: return NAN;
+    case NQ_FLOAT32:
+      return ((const float *)data)[k];
+    case NQ_INT32:
+      return ((const int32_t *)data)[k];
+    case NQ_INT64:
+      return (double)((const int64_t *)data)[k];
+    case NQ_BOOL:
+      return ((const uint8_t *)data)[k];
+    default:
+      return NAN;
   }
 }
 
@@ -235,13 +250,16 @@ static int run_list(const char *list, const char *dir) {
       freeze = !strcmp(flag + 1, "freeze");
       CHECKF(freeze, "unknown flag '%s' for %s", flag + 1, p);
     }
-    if (run_test(dir, p, freeze, false)) fail++;
-    else pass++;
+    if (run_test(dir, p, freeze, false))
+      fail++;
+    else
+      pass++;
   }
   fclose(f);
   CHECKF(pass >= 1, "no node test ran");
   nq_test_failures += fail;
-  printf("node tests: %d passed, %d failed, %d skipped (listed with reasons in %s)\n", pass, fail, skip, list);
+  printf("node tests: %d passed, %d failed, %d skipped (listed with reasons in %s)\n", pass, fail, skip,
+         list);
   return 0;
 }
 

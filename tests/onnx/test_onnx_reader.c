@@ -23,16 +23,16 @@ enum { C_IN = 2, H = 5, W = 5, C_OUT = 3, K = 3 };
 static float g_w[C_OUT * C_IN * K * K], g_b[C_OUT];
 
 typedef struct variant {
-  const char *ext_location;   /* weights as external data at this location */
+  const char *ext_location; /* weights as external data at this location */
   long long ext_offset;
-  int raw_extra;              /* extra bytes in raw_data (size mismatch) */
-  const char *op;             /* op instead of Relu */
-  bool group_as_float;        /* Conv's group attribute typed FLOAT */
+  int raw_extra;       /* extra bytes in raw_data (size mismatch) */
+  const char *op;      /* op instead of Relu */
+  bool group_as_float; /* Conv's group attribute typed FLOAT */
   bool dynamic_batch, dynamic_h;
   int64_t opset;
-  bool drop_weight;           /* Conv weight name refers to nothing */
-  int64_t bad_dim;            /* nonzero: W's first dim */
-  bool pool_no_output;        /* MaxPool node without outputs (a fuzzer find) */
+  bool drop_weight;    /* Conv weight name refers to nothing */
+  int64_t bad_dim;     /* nonzero: W's first dim */
+  bool pool_no_output; /* MaxPool node without outputs (a fuzzer find) */
 } variant;
 
 static char g_dir[256];
@@ -101,7 +101,8 @@ static uint8_t *build(const variant *v, size_t *len) {
   Onnx__AttributeProto group = ONNX__ATTRIBUTE_PROTO__INIT;
   group.name = "group";
   group.has_type = 1;
-  group.type = v->group_as_float ? ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT : ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
+  group.type = v->group_as_float ? ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT
+                                 : ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
   group.has_i = 1;
   group.i = 1;
   group.has_f = v->group_as_float;
@@ -143,8 +144,10 @@ static uint8_t *build(const variant *v, size_t *len) {
     bool dyn = (k == 0 && v->dynamic_batch) || (k == 2 && v->dynamic_h);
     d[k].value_case = dyn ? ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM
                           : ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
-    if (dyn) d[k].dim_param = k == 0 ? "N" : "height";
-    else d[k].dim_value = xs[k];
+    if (dyn)
+      d[k].dim_param = k == 0 ? "N" : "height";
+    else
+      d[k].dim_value = xs[k];
   }
   Onnx__TensorShapeProto shp = ONNX__TENSOR_SHAPE_PROTO__INIT;
   shp.n_dim = 4;
@@ -334,7 +337,8 @@ int main(void) {
   free(buf);
   v.ext_location = wpath; /* absolute */
   buf = build(&v, &len);
-  check_fails(write_model("ext_abs.onnx", buf, len), NULL, NQ_ERR_FORMAT, "no absolute path", "external absolute");
+  check_fails(write_model("ext_abs.onnx", buf, len), NULL, NQ_ERR_FORMAT, "no absolute path",
+              "external absolute");
   free(buf);
   v.ext_location = "sub/missing.bin";
   buf = build(&v, &len);
@@ -370,7 +374,8 @@ int main(void) {
   memset(&v, 0, sizeof v);
   v.drop_weight = true;
   buf = build(&v, &len);
-  check_fails(write_model("noweight.onnx", buf, len), NULL, NQ_ERR_FORMAT, "input 'nothing'", "missing input");
+  check_fails(write_model("noweight.onnx", buf, len), NULL, NQ_ERR_FORMAT, "input 'nothing'",
+              "missing input");
   free(buf);
   memset(&v, 0, sizeof v);
   v.opset = 5;
@@ -381,7 +386,8 @@ int main(void) {
   memset(&v, 0, sizeof v);
   v.pool_no_output = true;
   buf = build(&v, &len);
-  check_fails(write_model("noout.onnx", buf, len), NULL, NQ_ERR_FORMAT, "node 'pool1' (MaxPool): has no", "no output");
+  check_fails(write_model("noout.onnx", buf, len), NULL, NQ_ERR_FORMAT, "node 'pool1' (MaxPool): has no",
+              "no output");
   free(buf);
 
   /* Dynamic dims: batch defaults to 1; others need the input_shapes option. */

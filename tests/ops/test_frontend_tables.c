@@ -41,14 +41,16 @@ static void check_table(const char *what, const void *table, size_t n, size_t si
   CHECKF(n > 10, "%s: %zu entries", what, n);
   size_t bad = nq_name_table_disorder(table, n, size);
   CHECKF(bad == 0, "%s: entry %zu '%s' does not sort after '%s' (out of order or listed twice)", what, bad,
-         bad ? nq_name_table_name(table, size, bad) : "", bad ? nq_name_table_name(table, size, bad - 1) : "");
+         bad ? nq_name_table_name(table, size, bad) : "",
+         bad ? nq_name_table_name(table, size, bad - 1) : "");
   for (size_t i = 0; i < n; i++) {
     const char *name = nq_name_table_name(table, size, i);
     CHECKF(name && *name, "%s: entry %zu has no name", what, i);
     const void *hit = name ? nq_name_table_find(table, n, size, name) : NULL;
     CHECKF(hit == (const char *)table + i * size, "%s: '%s' is not found at its own entry", what, name);
   }
-  CHECKF(nq_name_table_find(table, n, size, "NoSuchOpXyz") == NULL, "%s: found a name it does not list", what);
+  CHECKF(nq_name_table_find(table, n, size, "NoSuchOpXyz") == NULL, "%s: found a name it does not list",
+         what);
 }
 
 /* The IR op an entry names (docs/ops.md is built from it) is a real op or

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "passes/passes.h"
 #include "pass_graph.h"
+#include "passes/passes.h"
 
 /* input -> identity RESHAPE -> CONV -> MUL[c] -> ADD[1,1,1,c] -> RELU -> DW -> MUL scalar
  * -> RELU6 -> ADD(const+const) -> RESHAPE(int32 ADD) -> FC -> MUL[5] = output "logits";
@@ -106,7 +106,8 @@ static nq_graph *build_concat_relu(void) {
 /* input [1,8,8,2] -> act -> PAD/PADV2 (H, W pads `pads`, value `pv`) -> MAX_POOL 3x3 /2 VALID. */
 static nq_graph *build_pad_pool(nq_op act_op, nq_op pad_op, float pv, const int32_t pads[4]) {
   builder b = {.g = nq_graph_new(), .rng = {5}};
-  int32_t in_shape[4] = {1, 8, 8, 2}, ps[2] = {4, 2}, pd[8] = {0, 0, pads[0], pads[1], pads[2], pads[3], 0, 0};
+  int32_t in_shape[4] = {1, 8, 8, 2}, ps[2] = {4, 2},
+          pd[8] = {0, 0, pads[0], pads[1], pads[2], pads[3], 0, 0};
   int x = nq_graph_add_tensor(b.g, "input", NQ_FLOAT32, 4, in_shape, &b.err);
   int a = pg_act(&b, "act"), padded = pg_act(&b, "padded"), out = pg_act(&b, "pool");
   pg_node(&b, act_op, "act", 1, (int[]){x}, a, NULL);
@@ -134,8 +135,8 @@ static void check_pad_pool(nq_op act_op, nq_op pad_op, float pv, const int32_t p
   const nq_node *pool = pg_find_op(opt, NQ_OP_MAX_POOL_2D);
   int pads_left = pg_count_op(opt, NQ_OP_PAD) + pg_count_op(opt, NQ_OP_PADV2);
   CHECKF(pool && pads_left == (folds ? 0 : 1) && pool->p.padding == (folds ? NQ_PAD_SAME : NQ_PAD_VALID),
-         "%s %s %g pads %d,%d,%d,%d: %d pads left", nq_op_name(act_op), nq_op_name(pad_op), (double)pv, pads[0],
-         pads[1], pads[2], pads[3], pads_left);
+         "%s %s %g pads %d,%d,%d,%d: %d pads left", nq_op_name(act_op), nq_op_name(pad_op), (double)pv,
+         pads[0], pads[1], pads[2], pads[3], pads_left);
   double e = pg_run_compare(ref, opt, -2, 2); /* frees both graphs */
   CHECKF(e == 0.0, "pad into pool: relative error %g", e);
 }
@@ -157,8 +158,8 @@ int main(void) {
   CHECK(fc && fc->out[0] == opt->outputs[0]);
   CHECK(strcmp(opt->tensors[opt->outputs[0]].name, "logits") == 0);
   const nq_node *rs = pg_find_op(opt, NQ_OP_RESHAPE);
-  CHECK(rs && rs->n_in == 2 && opt->tensors[rs->in[1]].type == NQ_INT32 &&
-        opt->tensors[rs->in[1]].data && ((const int32_t *)opt->tensors[rs->in[1]].data)[1] == 64);
+  CHECK(rs && rs->n_in == 2 && opt->tensors[rs->in[1]].type == NQ_INT32 && opt->tensors[rs->in[1]].data &&
+        ((const int32_t *)opt->tensors[rs->in[1]].data)[1] == 64);
   /* every tensor left is referenced: (input, conv w/b, conv out, dw w/b, dw out, csum,
    * shifted, shape, flat, fc w/b, logits) */
   CHECKF(opt->n_tensors == 14, "n_tensors %d", opt->n_tensors);

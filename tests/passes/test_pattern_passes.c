@@ -231,7 +231,8 @@ static bool is_transpose(const nq_graph *g) {
 
 /* [1,4,4,8] -> [1,4,4,g,8/g] -> swap the last two -> [1,4,4,8]: ShuffleNet's shuffle in NHWC. */
 static int shuffle_g(builder *b, int x, int groups, const int32_t *perm) {
-  int r = pg_bin(b, NQ_OP_RESHAPE, "split_c", x, pg_kint(b, "s5", 5, (int32_t[]){1, 4, 4, groups, 8 / groups}));
+  int r =
+      pg_bin(b, NQ_OP_RESHAPE, "split_c", x, pg_kint(b, "s5", 5, (int32_t[]){1, 4, 4, groups, 8 / groups}));
   int t = pg_bin(b, NQ_OP_TRANSPOSE, "swap", r, pg_kint(b, "p5", 5, perm));
   return pg_bin(b, NQ_OP_RESHAPE, "merge_c", t, pg_kint(b, "s4", 4, (int32_t[]){1, 4, 4, 8}));
 }
@@ -246,23 +247,27 @@ static int conv1x1(builder *b, const char *name, int x, int cin, int cout) {
           (int[]){x, pg_konst(b, "w", 4, ws, -1.0f, 1.0f), pg_konst(b, "b", 1, bs, -0.5f, 0.5f)}, y, NULL);
   return y;
 }
-static int shuffle_conv(builder *b, int x) { return conv1x1(b, "conv", shuffle_g(b, x, 4, (int32_t[]){0, 1, 2, 4, 3}), 8, 6); }
+static int shuffle_conv(builder *b, int x) {
+  return conv1x1(b, "conv", shuffle_g(b, x, 4, (int32_t[]){0, 1, 2, 4, 3}), 8, 6);
+}
 static bool is_conv_on_input(const nq_graph *g) {
   return only(g, NQ_OP_CONV_2D) && g->nodes[0].in[0] == g->inputs[0];
 }
 static int channel_slice(builder *b, int x, int begin, int end) {
   int y = pg_act(b, "half");
-  pg_node(b, NQ_OP_STRIDED_SLICE, "half", 4,
-          (int[]){x, pg_kint(b, "b", 4, (int32_t[]){0, 0, 0, begin}), pg_kint(b, "e", 4, (int32_t[]){1, 4, 4, end}),
-                  pg_kint(b, "st", 4, (int32_t[]){1, 1, 1, 1})},
-          y, NULL);
+  pg_node(
+      b, NQ_OP_STRIDED_SLICE, "half", 4,
+      (int[]){x, pg_kint(b, "b", 4, (int32_t[]){0, 0, 0, begin}),
+              pg_kint(b, "e", 4, (int32_t[]){1, 4, 4, end}), pg_kint(b, "st", 4, (int32_t[]){1, 1, 1, 1})},
+      y, NULL);
   return y;
 }
 static int shuffle_split(builder *b, int x) {
   int s = shuffle(b, x), y = pg_act(b, "cat");
   nq_op_params p = nq_op_params_default();
   p.axis = 3;
-  pg_node(b, NQ_OP_CONCATENATION, "cat", 2, (int[]){channel_slice(b, s, 4, 8), channel_slice(b, s, 0, 4)}, y, &p);
+  pg_node(b, NQ_OP_CONCATENATION, "cat", 2, (int[]){channel_slice(b, s, 4, 8), channel_slice(b, s, 0, 4)}, y,
+          &p);
   return y;
 }
 static bool is_two_gathers_concat(const nq_graph *g) {
@@ -276,7 +281,8 @@ static int shuffle_pad_dw_conv(builder *b, int x) {
   p.padding = NQ_PAD_VALID;
   int dw = pg_act(b, "dw");
   pg_node(b, NQ_OP_DEPTHWISE_CONV_2D, "dw", 3,
-          (int[]){pad, pg_konst(b, "dww", 4, ws, -1.0f, 1.0f), pg_konst(b, "dwb", 1, bs, -0.5f, 0.5f)}, dw, &p);
+          (int[]){pad, pg_konst(b, "dww", 4, ws, -1.0f, 1.0f), pg_konst(b, "dwb", 1, bs, -0.5f, 0.5f)}, dw,
+          &p);
   return conv1x1(b, "conv", pg_un(b, NQ_OP_RELU, "relu", dw), 8, 5);
 }
 static bool is_pad_dw_conv(const nq_graph *g) {
@@ -284,7 +290,9 @@ static bool is_pad_dw_conv(const nq_graph *g) {
          g->nodes[1].op == NQ_OP_DEPTHWISE_CONV_2D && g->nodes[1].p.act == NQ_ACT_RELU &&
          g->nodes[2].op == NQ_OP_CONV_2D;
 }
-static int half_into_conv(builder *b, int x) { return conv1x1(b, "conv", channel_slice(b, shuffle(b, x), 0, 4), 4, 3); }
+static int half_into_conv(builder *b, int x) {
+  return conv1x1(b, "conv", channel_slice(b, shuffle(b, x), 0, 4), 4, 3);
+}
 static bool is_gather_conv(const nq_graph *g) {
   return g->n_nodes == 2 && g->nodes[0].op == NQ_OP_GATHER && g->nodes[1].op == NQ_OP_CONV_2D;
 }

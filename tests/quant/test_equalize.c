@@ -16,7 +16,8 @@ static nq_graph *build(void) {
   nq_error err;
   nq_rng rng = {42};
   nq_graph *g = nq_graph_new();
-  int32_t si[4] = {1, 6, 6, 3}, sw1[4] = {4, 1, 1, 3}, sb[1] = {4}, sm[4] = {1, 6, 6, 4}, sw2[4] = {1, 3, 3, 4};
+  int32_t si[4] = {1, 6, 6, 3}, sw1[4] = {4, 1, 1, 3}, sb[1] = {4}, sm[4] = {1, 6, 6, 4},
+          sw2[4] = {1, 3, 3, 4};
   int x = nq_graph_add_tensor(g, "x", NQ_FLOAT32, 4, si, &err);
   int w1 = nq_graph_add_tensor(g, "w1", NQ_FLOAT32, 4, sw1, &err);
   int b1 = nq_graph_add_tensor(g, "b1", NQ_FLOAT32, 1, sb, &err);

@@ -23,7 +23,7 @@ static void node(nq_graph *g, nq_op op, int a, int b, int out) {
 
 int main(void) {
   nq_graph *g = nq_graph_new();
-  int x = act(g, "x"), s = act(g, "s"), y = act(g, "y");        /* y = silu(x) */
+  int x = act(g, "x"), s = act(g, "s"), y = act(g, "y"); /* y = silu(x) */
   int h = act(g, "head"), r = act(g, "reshaped"), hs = act(g, "head_sigmoid");
   int tt = act(g, "tanh_in"), th = act(g, "tanh_out");
   int both = act(g, "both"), bs = act(g, "both_sigmoid"), ba = act(g, "both_add");
@@ -48,10 +48,14 @@ int main(void) {
   }
   int n = nq_clip_saturating_ranges(g, &rg);
   CHECKF(n == 4, "%d ranges clipped, 4 expected", n);
-  CHECKF(rg.min[x] == -8.0f && rg.max[x] == 20.0f, "silu input [%g, %g]", (double)rg.min[x], (double)rg.max[x]);
-  CHECKF(rg.min[r] == -8.0f && rg.max[r] == 8.0f, "sigmoid input [%g, %g]", (double)rg.min[r], (double)rg.max[r]);
-  CHECKF(rg.min[h] == -8.0f && rg.max[h] == 8.0f, "reshape input [%g, %g]", (double)rg.min[h], (double)rg.max[h]);
-  CHECKF(rg.min[tt] == -4.0f && rg.max[tt] == 4.0f, "tanh input [%g, %g]", (double)rg.min[tt], (double)rg.max[tt]);
+  CHECKF(rg.min[x] == -8.0f && rg.max[x] == 20.0f, "silu input [%g, %g]", (double)rg.min[x],
+         (double)rg.max[x]);
+  CHECKF(rg.min[r] == -8.0f && rg.max[r] == 8.0f, "sigmoid input [%g, %g]", (double)rg.min[r],
+         (double)rg.max[r]);
+  CHECKF(rg.min[h] == -8.0f && rg.max[h] == 8.0f, "reshape input [%g, %g]", (double)rg.min[h],
+         (double)rg.max[h]);
+  CHECKF(rg.min[tt] == -4.0f && rg.max[tt] == 4.0f, "tanh input [%g, %g]", (double)rg.min[tt],
+         (double)rg.max[tt]);
   CHECK(rg.min[both] == -30.0f && rg.max[both] == 20.0f);
   CHECK(rg.min[out] == -30.0f && rg.max[out] == 20.0f);
   CHECK(rg.min[y] == -30.0f && rg.min[s] == -30.0f);

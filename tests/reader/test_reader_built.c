@@ -15,16 +15,16 @@
 
 typedef struct spec {
   uint32_t model_version;
-  int32_t builtin;          /* BuiltinOperator of the one op */
-  const char *custom;       /* custom_code when builtin == 32 */
-  uint8_t options_type;     /* BuiltinOptions union type (0: none) */
-  int8_t act;               /* FullyConnectedOptions.fused_activation_function */
-  int8_t weights_format;    /* FullyConnectedOptions.weights_format */
-  bool external;            /* weight data after the flatbuffer, via Buffer.offset/size */
+  int32_t builtin;               /* BuiltinOperator of the one op */
+  const char *custom;            /* custom_code when builtin == 32 */
+  uint8_t options_type;          /* BuiltinOptions union type (0: none) */
+  int8_t act;                    /* FullyConnectedOptions.fused_activation_function */
+  int8_t weights_format;         /* FullyConnectedOptions.weights_format */
+  bool external;                 /* weight data after the flatbuffer, via Buffer.offset/size */
   uint64_t external_offset_bump; /* added to the real offset (to point outside) */
-  int n_weight_scales;      /* 0: float weight; >1 per-axis along weight_qdim */
+  int n_weight_scales;           /* 0: float weight; >1 per-axis along weight_qdim */
   int weight_qdim;
-  bool reshape;             /* the op is RESHAPE [1,4] -> new_shape [2,2] */
+  bool reshape; /* the op is RESHAPE [1,4] -> new_shape [2,2] */
 } spec;
 
 static const float weight[8] = {1, 2, 3, 4, -1, -2, -3, -4};
@@ -194,7 +194,7 @@ static spec fc_spec(void) {
   spec s;
   memset(&s, 0, sizeof s);
   s.model_version = 3;
-  s.builtin = 9; /* FULLY_CONNECTED */
+  s.builtin = 9;      /* FULLY_CONNECTED */
   s.options_type = 8; /* FullyConnectedOptions */
   s.act = 3;          /* RELU6 */
   return s;
@@ -251,10 +251,12 @@ int main(void) {
 
   s = fc_spec();
   s.weights_format = 1;
-  expect_fail(&s, NQ_ERR_UNSUPPORTED, "FullyConnectedOptions.weights_format = 1 is not supported", "weights_format");
+  expect_fail(&s, NQ_ERR_UNSUPPORTED, "FullyConnectedOptions.weights_format = 1 is not supported",
+              "weights_format");
   s = fc_spec();
   s.options_type = 11; /* AddOptions on a FULLY_CONNECTED */
-  expect_fail(&s, NQ_ERR_FORMAT, "builtin options of union type 11, FULLY_CONNECTED expects FullyConnectedOptions",
+  expect_fail(&s, NQ_ERR_FORMAT,
+              "builtin options of union type 11, FULLY_CONNECTED expects FullyConnectedOptions",
               "options type");
   s.options_type = 1; /* Conv2DOptions: its int32 stride_h (id 2) cannot be the 1-byte keep_num_dims */
   expect_fail(&s, NQ_ERR_FORMAT, "field 'stride_h': field at offset", "options layout");

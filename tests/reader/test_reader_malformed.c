@@ -100,14 +100,15 @@ int main(void) {
   b = fresh();
   size_t sh = vec(b, tensor(b, wi), 0);
   wr32(b, sh + 4, rd32(b, sh + 4) * 2);
-  expect(b, base_n, NQ_ERR_FORMAT, "bytes, shape [", golden ? "of int8 needs" : "of float32 needs", "buffer size");
+  expect(b, base_n, NQ_ERR_FORMAT, "bytes, shape [", golden ? "of int8 needs" : "of float32 needs",
+         "buffer size");
   free(b);
 
   /* dims whose product overflows */
   b = fresh();
   for (int k = 0; k < 4; k++) wr32(b, sh + 4 + 4 * (size_t)k, 0x7fffffff);
-  expect(b, base_n, NQ_ERR_FORMAT, "shape [2147483647,2147483647,2147483647,2147483647]", "more than 2^31 elements",
-         "shape overflow");
+  expect(b, base_n, NQ_ERR_FORMAT, "shape [2147483647,2147483647,2147483647,2147483647]",
+         "more than 2^31 elements", "shape overflow");
   free(b);
 
   /* negative dim */

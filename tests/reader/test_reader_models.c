@@ -37,7 +37,8 @@ static void check_loaded(const char *path, const nq_model *m) {
   CHECK(nq_model_input(m, g->n_inputs, &ti, &e) == NQ_ERR_INVALID_ARG);
   CHECK(nq_model_output(m, -1, &ti, &e) == NQ_ERR_INVALID_ARG);
   for (int t = 0; t < g->n_tensors; t++)
-    CHECKF(!(g->tensors[t].data && g->tensors[t].type == NQ_FLOAT16), "%s: float16 constant #%d left", path, t);
+    CHECKF(!(g->tensors[t].data && g->tensors[t].type == NQ_FLOAT16), "%s: float16 constant #%d left", path,
+           t);
   for (int n = 0; n < g->n_nodes; n++) {
     const nq_node *nd = &g->nodes[n];
     CHECKF(nd->version >= 1, "%s: node %d version %d", path, n, nd->version);
@@ -130,8 +131,8 @@ static void known_facts(const char *shared) {
   if (m) {
     CHECK(nq_model_num_inputs(m) == 1 && nq_model_num_outputs(m) == 1);
     CHECK(nq_model_input(m, 0, &ti, &e) == NQ_OK);
-    CHECK(ti.type == NQ_FLOAT32 && ti.rank == 4 && ti.shape[0] == 1 && ti.shape[1] == 96 && ti.shape[2] == 96 &&
-          ti.shape[3] == 3 && ti.n_params == 0 && strcmp(ti.name, "input_1") == 0);
+    CHECK(ti.type == NQ_FLOAT32 && ti.rank == 4 && ti.shape[0] == 1 && ti.shape[1] == 96 &&
+          ti.shape[2] == 96 && ti.shape[3] == 3 && ti.n_params == 0 && strcmp(ti.name, "input_1") == 0);
     CHECK(nq_model_output(m, 0, &ti, &e) == NQ_OK);
     CHECK(ti.type == NQ_FLOAT32 && ti.rank == 2 && ti.shape[1] == 2 && ti.nbytes == 8);
     CHECK(m->graph->n_nodes == 31 && count_op(m->graph, NQ_OP_CONV_2D) == 14 &&
@@ -151,7 +152,8 @@ static void known_facts(const char *shared) {
     for (int i = 0; i < g->n_nodes && !conv; i++)
       if (g->nodes[i].op == NQ_OP_CONV_2D) conv = &g->nodes[i];
     CHECK(conv && g->tensors[conv->in[1]].type == NQ_INT8 && g->tensors[conv->in[1]].q.axis == 0 &&
-          g->tensors[conv->in[1]].q.n == g->tensors[conv->in[1]].shape[0] && g->tensors[conv->in[2]].type == NQ_INT32);
+          g->tensors[conv->in[1]].q.n == g->tensors[conv->in[1]].shape[0] &&
+          g->tensors[conv->in[2]].type == NQ_INT32);
     nq_model_free(m);
   }
   /* float16 weights behind 74 DEQUANTIZE nodes (250 tensors, 164 ops in the file) */
@@ -202,7 +204,8 @@ static void known_facts(const char *shared) {
   nq_model *x = NULL;
   char p[4096];
   snprintf(p, sizeof p, "%s/data/coral-images/cat_720p.jpg", shared);
-  CHECK(nq_model_load(p, &x, &e) == NQ_ERR_FORMAT && strstr(e.msg, "not a model") && strstr(e.msg, "cat_720p.jpg"));
+  CHECK(nq_model_load(p, &x, &e) == NQ_ERR_FORMAT && strstr(e.msg, "not a model") &&
+        strstr(e.msg, "cat_720p.jpg"));
   CHECK(nq_model_load("/nonexistent/model.tflite", &x, &e) == NQ_ERR_IO && strstr(e.msg, "No such file"));
 }
 

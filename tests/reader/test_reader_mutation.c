@@ -97,8 +97,9 @@ static void mutate_model(const char *path, int count, uint64_t seed) {
       for (int j = 0; j < k; j++) {
         size_t at = pick_pos(&r, structure, ns, n) & ~(size_t)3;
         if (at + 4 > n) continue;
-        uint32_t v = nq_rng_int(&r, 0, 1) ? nasty[nq_rng_int(&r, 0, (int)(sizeof nasty / sizeof nasty[0]) - 1)]
-                                          : (uint32_t)nq_rng_next(&r);
+        uint32_t v = nq_rng_int(&r, 0, 1)
+                         ? nasty[nq_rng_int(&r, 0, (int)(sizeof nasty / sizeof nasty[0]) - 1)]
+                         : (uint32_t)nq_rng_next(&r);
         for (int q = 0; q < 4; q++) b[at + (size_t)q] = (uint8_t)(v >> (8 * q));
       }
     }
@@ -119,9 +120,8 @@ int main(void) {
   } base;
   /* Without ../shared: committed int8 models with many op kinds and options. */
   static const base golden_models[] = {
-      {"net_small_cnn.tflite", 6000},         {"net_small_mlp.tflite", 4000},
-      {"transpose_conv_s2.tflite", 3000},     {"strided_slice.tflite", 2000},
-      {"batch_matmul_adj_x.tflite", 2000},    {"q_log_softmax.tflite", 1000},
+      {"net_small_cnn.tflite", 6000}, {"net_small_mlp.tflite", 4000},      {"transpose_conv_s2.tflite", 3000},
+      {"strided_slice.tflite", 2000}, {"batch_matmul_adj_x.tflite", 2000}, {"q_log_softmax.tflite", 1000},
   };
   static const base shared_models[] = {
       {"tflite2onnx-ops/conv-relu.float32.tflite", 6000},
@@ -132,14 +132,16 @@ int main(void) {
       {"mlperf-tiny-vww/vww_96_int8.tflite", 600},
   };
   const base *models = golden ? golden_models : shared_models;
-  size_t n_models = golden ? sizeof golden_models / sizeof *golden_models : sizeof shared_models / sizeof *shared_models;
+  size_t n_models =
+      golden ? sizeof golden_models / sizeof *golden_models : sizeof shared_models / sizeof *shared_models;
   clock_t t0 = clock();
   for (size_t i = 0; i < n_models; i++) {
     char p[4096];
     snprintf(p, sizeof p, "%s/%s", dir, models[i].rel);
     mutate_model(p, models[i].count, 0x9e3779b97f4a7c15ull + i);
   }
-  printf("%d mutants loaded, %d rejected, %.1f s cpu\n", n_ok, n_fail, (double)(clock() - t0) / CLOCKS_PER_SEC);
+  printf("%d mutants loaded, %d rejected, %.1f s cpu\n", n_ok, n_fail,
+         (double)(clock() - t0) / CLOCKS_PER_SEC);
   CHECK(n_fail > 5000); /* the mutations do reach the checks */
   return nq_test_finish("test_reader_mutation");
 }

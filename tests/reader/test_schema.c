@@ -13,18 +13,20 @@ int main(void) {
     int code = nq_op_tflite_code((nq_op)op);
     if (code < 0) continue; /* an IR-only op (ERF): the writer refuses it */
     const char *bn = nq_tfl_builtin_name(code);
-    CHECKF(bn && strcmp(bn, nq_op_name((nq_op)op)) == 0, "op %s has code %d = %s", nq_op_name((nq_op)op), code,
-           bn ? bn : "(none)");
+    CHECKF(bn && strcmp(bn, nq_op_name((nq_op)op)) == 0, "op %s has code %d = %s", nq_op_name((nq_op)op),
+           code, bn ? bn : "(none)");
     nq_op back;
     CHECK(nq_op_from_tflite_code(code, &back) && back == (nq_op)op);
 
     const nq_tfl_op_options *oo = nq_tfl_options_of((nq_op)op);
-    CHECKF((oo->type == 0) == (oo->table == NULL), "%s: type %u table %s", bn, oo->type, oo->table ? oo->table : "-");
+    CHECKF((oo->type == 0) == (oo->table == NULL), "%s: type %u table %s", bn, oo->type,
+           oo->table ? oo->table : "-");
     CHECK(oo->type == 0 || oo->type <= 126); /* BuiltinOptions has 126 members */
     CHECK((oo->n_fields == 0) == (oo->fields == NULL));
     for (int k = 0; k < oo->n_fields; k++) {
       const nq_tfl_field *f = &oo->fields[k];
-      for (int j = 0; j < k; j++) CHECKF(oo->fields[j].id != f->id, "%s: field id %u twice", oo->table, f->id);
+      for (int j = 0; j < k; j++)
+        CHECKF(oo->fields[j].id != f->id, "%s: field id %u twice", oo->table, f->id);
       CHECK(f->dest == NQ_TFL_DEST_NONE || f->offset < sizeof(nq_op_params));
       nq_op_params p = nq_op_params_default();
       /* the schema default is always acceptable */
@@ -40,7 +42,8 @@ int main(void) {
                  : f->dest == NQ_TFL_DEST_FLOAT   ? 0.25
                  : (f->flags & NQ_TFL_RANGE)      ? f->hi
                                                   : 7;
-      CHECKF(nq_tfl_param_set(&p, f, v) && nq_tfl_param_get(&p, f) == v, "%s.%s round trip", oo->table, f->name);
+      CHECKF(nq_tfl_param_set(&p, f, v) && nq_tfl_param_get(&p, f) == v, "%s.%s round trip", oo->table,
+             f->name);
     }
   }
   /* known facts spot-checked against schema.fbs */
@@ -61,7 +64,8 @@ int main(void) {
     CHECK(nq_tfl_type_to_dtype(nq_tfl_type_from_dtype((nq_dtype)t), &back) && back == (nq_dtype)t);
   }
   nq_dtype d;
-  CHECK(!nq_tfl_type_to_dtype(NQ_TFL_STRING, &d) && !nq_tfl_type_to_dtype(99, &d) && !nq_tfl_type_to_dtype(-1, &d));
+  CHECK(!nq_tfl_type_to_dtype(NQ_TFL_STRING, &d) && !nq_tfl_type_to_dtype(99, &d) &&
+        !nq_tfl_type_to_dtype(-1, &d));
   CHECK(nq_tfl_type_to_dtype(9, &d) && d == NQ_INT8 && strcmp(nq_tfl_type_name(9), "INT8") == 0);
   return nq_test_finish("test_schema");
 }

@@ -145,13 +145,14 @@ static void outputs_never_replace_inputs(void) {
          "a link to a loaded model's file is refused: %s", err.msg);
   CHECKF(nq_check_output_path(path, NULL, &err) == NQ_ERR_INVALID_ARG, "%s", err.msg);
   nq_model_free(loaded);
-  CHECKF(nq_check_output_path(path, NULL, &err) == NQ_OK, "writable again once the model is freed: %s", err.msg);
+  CHECKF(nq_check_output_path(path, NULL, &err) == NQ_OK, "writable again once the model is freed: %s",
+         err.msg);
   CHECKF(nq_model_save_tflite(m, other, &err) == NQ_OK, "%s", err.msg);
   char lnk[400];
   snprintf(lnk, sizeof lnk, "%s/link.tflite", dir);
   CHECK(symlink(path, lnk) == 0);
-  CHECKF(nq_check_output_path(lnk, NULL, &err) == NQ_ERR_INVALID_ARG && strstr(err.msg, "symbolic link"), "%s",
-         err.msg);
+  CHECKF(nq_check_output_path(lnk, NULL, &err) == NQ_ERR_INVALID_ARG && strstr(err.msg, "symbolic link"),
+         "%s", err.msg);
   CHECKF(nq_check_output_path("", NULL, &err) == NQ_ERR_INVALID_ARG, "%s", err.msg);
   nq_model_free(m);
 }
@@ -166,8 +167,8 @@ static void memory_budget(void) {
   int32_t shape[1] = {1 << 19}; /* 2 MiB of float32 */
   int t = nq_graph_add_tensor(g, "big_weights", NQ_FLOAT32, 1, shape, &err);
   float *w = calloc((size_t)1 << 19, sizeof *w);
-  CHECKF(nq_tensor_copy_data(g, t, w, (size_t)4 << 19, &err) == NQ_ERR_NOMEM && strstr(err.msg, "big_weights") &&
-             strstr(err.msg, "2097152"),
+  CHECKF(nq_tensor_copy_data(g, t, w, (size_t)4 << 19, &err) == NQ_ERR_NOMEM &&
+             strstr(err.msg, "big_weights") && strstr(err.msg, "2097152"),
          "%s", err.msg);
   /* A data set's stacked array counts too: a 2 MiB .npy of [1, 4] samples
    * is refused under the 1 MiB limit when a sample is read, naming the file,

@@ -103,7 +103,8 @@ static int placeholder(const char *name, int rank, const int64_t *d) {
   return n;
 }
 
-static int constant(const char *name, int dtype, int rank, const int64_t *d, const void *data, size_t nbytes) {
+static int constant(const char *name, int dtype, int rank, const int64_t *d, const void *data,
+                    size_t nbytes) {
   int n = node(name, "Const", 0, NULL, NULL);
   nqtf__tensor_proto__init(&B.tp[n]);
   B.tp[n].dtype = dtype;
@@ -197,7 +198,8 @@ static void test_shape_chain_and_ops(void) {
       for (int oo = 0; oo < 5; oo++)
         for (int h = 0; h < 2; h++)
           for (int ww = 0; ww < 2; ww++)
-            for (int i = 0; i < 3; i++) bad += wd[((oo * 2 + h) * 2 + ww) * 3 + i] != w[((h * 2 + ww) * 3 + i) * 5 + oo];
+            for (int i = 0; i < 3; i++)
+              bad += wd[((oo * 2 + h) * 2 + ww) * 3 + i] != w[((h * 2 + ww) * 3 + i) * 5 + oo];
       CHECK(bad == 0);
     }
   nq_graph_free(g);
@@ -208,8 +210,8 @@ static void expect_fail(const char *what, nq_status want, const char *needle1, c
   nq_error err = {0};
   nq_status s = load_built(NULL, &g, &err);
   CHECKF(s == want && g == NULL, "%s: status %d (want %d): %s", what, s, want, err.msg);
-  CHECKF(strstr(err.msg, needle1) && strstr(err.msg, needle2), "%s: message '%s' lacks '%s'/'%s'", what, err.msg,
-         needle1, needle2);
+  CHECKF(strstr(err.msg, needle1) && strstr(err.msg, needle2), "%s: message '%s' lacks '%s'/'%s'", what,
+         err.msg, needle1, needle2);
   nq_graph_free(g);
 }
 
@@ -309,7 +311,8 @@ static void test_errors_in_memory(void) {
 }
 
 /* Pack B to a file, load it through the public API and run it on `in`. */
-static int run_built(const char *dir, const float *in, size_t in_n, float *out, size_t out_n, const char *outputs) {
+static int run_built(const char *dir, const float *in, size_t in_n, float *out, size_t out_n,
+                     const char *outputs) {
   char path[512];
   snprintf(path, sizeof path, "%s/built.pb", dir);
   size_t len = nqtf__graph_def__get_packed_size(&B.g);
@@ -332,8 +335,9 @@ static int run_built(const char *dir, const float *in, size_t in_n, float *out, 
   size_t nb = 0;
   int rc = -1;
   if (nq_model_load_ex(path, &o, &m, &err) == NQ_OK && nq_session_create(m, NULL, &se, &err) == NQ_OK &&
-      nq_session_set_input(se, 0, in, in_n * sizeof(float), &err) == NQ_OK && nq_session_run(se, &err) == NQ_OK &&
-      nq_session_output(se, 0, &res, &nb, &err) == NQ_OK && nb == out_n * sizeof(float)) {
+      nq_session_set_input(se, 0, in, in_n * sizeof(float), &err) == NQ_OK &&
+      nq_session_run(se, &err) == NQ_OK && nq_session_output(se, 0, &res, &nb, &err) == NQ_OK &&
+      nb == out_n * sizeof(float)) {
     memcpy(out, res, nb);
     rc = 0;
   } else {
@@ -374,7 +378,8 @@ static void test_layouts_numeric(void) {
     CHECK(run_built(tmp, &one, 1, out, 12, NULL) == 0);
     int bad = 0;
     for (int i = 0; i < 12; i++) bad += out[i] != fw[i];
-    CHECKF(bad == 0, "Conv2DBackpropInput: %d wrong values (out[0..2] %g %g %g)", bad, out[0], out[1], out[2]);
+    CHECKF(bad == 0, "Conv2DBackpropInput: %d wrong values (out[0..2] %g %g %g)", bad, out[0], out[1],
+           out[2]);
   }
   /* DepthwiseConv2dNative, multiplier 2: out[c*2+m] = x[c] * f[0][0][c][m]. */
   reset();
@@ -388,8 +393,8 @@ static void test_layouts_numeric(void) {
     attr_str(n, "padding", "SAME");
     const float in[2] = {1, 10};
     CHECK(run_built(tmp, in, 2, out, 4, NULL) == 0);
-    CHECKF(out[0] == 2 && out[1] == 3 && out[2] == 50 && out[3] == 70, "depthwise: %g %g %g %g", out[0], out[1],
-           out[2], out[3]);
+    CHECKF(out[0] == 2 && out[1] == 3 && out[2] == 50 && out[3] == 70, "depthwise: %g %g %g %g", out[0],
+           out[1], out[2], out[3]);
   }
   /* FusedBatchNormV3 (folded into MUL/ADD): y = (x - mean) / sqrt(var + eps) * scale + offset. */
   reset();

@@ -11,8 +11,7 @@
 #include <stdint.h>
 
 static inline uint32_t pk_u32(const uint8_t *b, size_t p) {
-  return (uint32_t)b[p] | (uint32_t)b[p + 1] << 8 | (uint32_t)b[p + 2] << 16 |
-         (uint32_t)b[p + 3] << 24;
+  return (uint32_t)b[p] | (uint32_t)b[p + 1] << 8 | (uint32_t)b[p + 2] << 16 | (uint32_t)b[p + 3] << 24;
 }
 static inline uint16_t pk_u16(const uint8_t *b, size_t p) { return (uint16_t)(b[p] | b[p + 1] << 8); }
 static inline size_t pk_vtable(const uint8_t *b, size_t table) {

@@ -10,10 +10,10 @@ static int str_eq(const char *a, const char *b) {
 /* Floats compared as bits: a round trip must not even flip -0.0. */
 static int f32_eq(float a, float b) { return memcmp(&a, &b, sizeof a) == 0; }
 
-#define DIFF(...)                              \
-  do {                                         \
-    snprintf(why, whysize, __VA_ARGS__);       \
-    return 1;                                  \
+#define DIFF(...)                        \
+  do {                                   \
+    snprintf(why, whysize, __VA_ARGS__); \
+    return 1;                            \
   } while (0)
 
 static int quant_diff(const nq_quant *a, const nq_quant *b, int t, char *why, size_t whysize) {
@@ -32,16 +32,38 @@ static int quant_diff(const nq_quant *a, const nq_quant *b, int t, char *why, si
   return 0;
 }
 
-static int params_diff(const nq_op_params *a, const nq_op_params *b, int k, char *why,
-                       size_t whysize) {
-#define P_INT(f) \
-  if ((long long)a->f != (long long)b->f) DIFF("node %d: " #f " %lld vs %lld", k, (long long)a->f, (long long)b->f)
-  P_INT(act); P_INT(padding); P_INT(stride_h); P_INT(stride_w); P_INT(dilation_h);
-  P_INT(dilation_w); P_INT(filter_h); P_INT(filter_w); P_INT(depth_multiplier); P_INT(axis);
-  P_INT(num); P_INT(keep_dims); P_INT(align_corners); P_INT(half_pixel_centers); P_INT(adj_x);
-  P_INT(adj_y); P_INT(approximate); P_INT(block_size); P_INT(mirror_mode); P_INT(begin_mask);
-  P_INT(end_mask); P_INT(ellipsis_mask); P_INT(new_axis_mask); P_INT(shrink_axis_mask);
-  P_INT(offset); P_INT(out_type); P_INT(new_shape_rank); P_INT(num_squeeze_dims);
+static int params_diff(const nq_op_params *a, const nq_op_params *b, int k, char *why, size_t whysize) {
+#define P_INT(f)                          \
+  if ((long long)a->f != (long long)b->f) \
+  DIFF("node %d: " #f " %lld vs %lld", k, (long long)a->f, (long long)b->f)
+  P_INT(act);
+  P_INT(padding);
+  P_INT(stride_h);
+  P_INT(stride_w);
+  P_INT(dilation_h);
+  P_INT(dilation_w);
+  P_INT(filter_h);
+  P_INT(filter_w);
+  P_INT(depth_multiplier);
+  P_INT(axis);
+  P_INT(num);
+  P_INT(keep_dims);
+  P_INT(align_corners);
+  P_INT(half_pixel_centers);
+  P_INT(adj_x);
+  P_INT(adj_y);
+  P_INT(approximate);
+  P_INT(block_size);
+  P_INT(mirror_mode);
+  P_INT(begin_mask);
+  P_INT(end_mask);
+  P_INT(ellipsis_mask);
+  P_INT(new_axis_mask);
+  P_INT(shrink_axis_mask);
+  P_INT(offset);
+  P_INT(out_type);
+  P_INT(new_shape_rank);
+  P_INT(num_squeeze_dims);
 #undef P_INT
   if (!f32_eq(a->beta, b->beta)) DIFF("node %d: beta %g vs %g", k, a->beta, b->beta);
   if (!f32_eq(a->alpha, b->alpha)) DIFF("node %d: alpha %g vs %g", k, a->alpha, b->alpha);
@@ -52,12 +74,12 @@ static int params_diff(const nq_op_params *a, const nq_op_params *b, int k, char
   return 0;
 }
 
-static int sig_entries_diff(const nq_sig_entry *a, const nq_sig_entry *b, int n, int s,
-                            char *why, size_t whysize) {
+static int sig_entries_diff(const nq_sig_entry *a, const nq_sig_entry *b, int n, int s, char *why,
+                            size_t whysize) {
   for (int i = 0; i < n; i++)
     if (!str_eq(a[i].name, b[i].name) || a[i].tensor != b[i].tensor)
-      DIFF("signature %d: entry %d ('%s' -> %d vs '%s' -> %d)", s, i, a[i].name ? a[i].name : "",
-           a[i].tensor, b[i].name ? b[i].name : "", b[i].tensor);
+      DIFF("signature %d: entry %d ('%s' -> %d vs '%s' -> %d)", s, i, a[i].name ? a[i].name : "", a[i].tensor,
+           b[i].name ? b[i].name : "", b[i].tensor);
   return 0;
 }
 
@@ -86,8 +108,8 @@ int nq_test_graph_diff(const nq_graph *a, const nq_graph *b, char *why, size_t w
       if (m->in[i] != n->in[i]) DIFF("node %d: input %d is %d vs %d", k, i, m->in[i], n->in[i]);
     for (int i = 0; i < m->n_out; i++)
       if (m->out[i] != n->out[i]) DIFF("node %d: output %d differs", k, i);
-    if (m->version != n->version) DIFF("node %d (%s): version %d vs %d", k, nq_op_name(m->op),
-                                       m->version, n->version);
+    if (m->version != n->version)
+      DIFF("node %d (%s): version %d vs %d", k, nq_op_name(m->op), m->version, n->version);
     if (params_diff(&m->p, &n->p, k, why, whysize)) return 1;
   }
   if (a->n_inputs != b->n_inputs || a->n_outputs != b->n_outputs) DIFF("model I/O counts");

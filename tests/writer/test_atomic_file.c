@@ -45,7 +45,7 @@ static void test_write_and_replace(void) {
   CHECK(file_equals(path, b, sizeof b));
   CHECK(count_entries(dir) == 1);
   struct stat st;
-  CHECK(stat(path, &st) == 0 && (st.st_mode & 0044) != 0); /* not mkstemp's 0600 */
+  CHECK(stat(path, &st) == 0 && (st.st_mode & 0044) != 0);       /* not mkstemp's 0600 */
   CHECK(nq_write_file_atomic(path, "", 0, NULL, &err) == NQ_OK); /* empty is fine */
   CHECK(file_equals(path, "", 0));
   unlink(path);

@@ -10,8 +10,7 @@
 
 /* ---- minimal independent reader ---- */
 static uint32_t u32(const uint8_t *b, size_t p) {
-  return (uint32_t)b[p] | (uint32_t)b[p + 1] << 8 | (uint32_t)b[p + 2] << 16 |
-         (uint32_t)b[p + 3] << 24;
+  return (uint32_t)b[p] | (uint32_t)b[p + 1] << 8 | (uint32_t)b[p + 2] << 16 | (uint32_t)b[p + 3] << 24;
 }
 static uint16_t u16(const uint8_t *b, size_t p) { return (uint16_t)(b[p] | b[p + 1] << 8); }
 static uint64_t u64(const uint8_t *b, size_t p) {
@@ -138,8 +137,10 @@ static void test_alignment_and_table_vectors(void) {
     CHECK(u32(buf, d) == (uint32_t)(3 + i) && buf[d + 4] == i && buf[d + 5] == 1);
     CHECK(buf[field(buf, kt, 2)] == i + 1);
     /* identical layouts share one vtable (deduplication) */
-    if (i == 0) vt0 = vtable_of(buf, kt);
-    else CHECK(vtable_of(buf, kt) == vt0);
+    if (i == 0)
+      vt0 = vtable_of(buf, kt);
+    else
+      CHECK(vtable_of(buf, kt) == vt0);
   }
   free(buf);
 }

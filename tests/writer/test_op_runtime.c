@@ -31,7 +31,8 @@ static void test_table(void) {
       CHECKF(nq_tflite_op_min_release((nq_op)op, 1) == 0, "IR-only %s has a release", nq_op_name((nq_op)op));
       continue;
     }
-    CHECKF(nq_tflite_op_min_release((nq_op)op, 1) > 0, "%s has no release for version 1", nq_op_name((nq_op)op));
+    CHECKF(nq_tflite_op_min_release((nq_op)op, 1) > 0, "%s has no release for version 1",
+           nq_op_name((nq_op)op));
     for (int v = 2; nq_tflite_op_min_release((nq_op)op, v) > 0; v++)
       CHECKF(nq_tflite_op_min_release((nq_op)op, v) >= nq_tflite_op_min_release((nq_op)op, v - 1),
              "%s version %d needs an older release than version %d", nq_op_name((nq_op)op), v, v - 1);
@@ -62,7 +63,8 @@ static void test_cap_and_stamp(void) {
   int unknown = 0;
   CHECK(nq_tflite_graph_min_release(g, &unknown) == 20500 && unknown == -1);
   CHECK(nq_tflite_check_release(g, 20400, &err) == NQ_ERR_UNSUPPORTED);
-  CHECKF(strstr(err.msg, "RSQRT version 2") && strstr(err.msg, "2.5.0") && strstr(err.msg, "2.4.0"), "%s", err.msg);
+  CHECKF(strstr(err.msg, "RSQRT version 2") && strstr(err.msg, "2.5.0") && strstr(err.msg, "2.4.0"), "%s",
+         err.msg);
   CHECK(nq_tflite_check_release(g, 20500, &err) == NQ_OK);
   CHECK(nq_tflite_check_release(g, 20900, &err) == NQ_OK);
 

@@ -89,9 +89,9 @@ static void test_elementwise(void) {
   /* MUL int8: 3 when s1*s2/s_out >= 1 */
   int a = tensor(NQ_INT8, 4, 0.5f, 0), b = tensor(NQ_INT8, 4, 0.25f, 0);
   int in[2] = {a, b};
-  CHECK(version(NQ_OP_MUL, 2, in, tensor(NQ_INT8, 4, 0.1f, 0), &p) == 3);  /* 1.25 */
+  CHECK(version(NQ_OP_MUL, 2, in, tensor(NQ_INT8, 4, 0.1f, 0), &p) == 3);   /* 1.25 */
   CHECK(version(NQ_OP_MUL, 2, in, tensor(NQ_INT8, 4, 0.125f, 0), &p) == 3); /* exactly 1 */
-  CHECK(version(NQ_OP_MUL, 2, in, tensor(NQ_INT8, 4, 0.5f, 0), &p) == 2);  /* 0.25 */
+  CHECK(version(NQ_OP_MUL, 2, in, tensor(NQ_INT8, 4, 0.5f, 0), &p) == 2);   /* 0.25 */
   int fa = tensor(NQ_FLOAT32, 4, 0, 0);
   int fin[2] = {fa, fa};
   CHECK(version(NQ_OP_MUL, 2, fin, tensor(NQ_FLOAT32, 4, 0, 0), &p) == 1);

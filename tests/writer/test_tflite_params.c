@@ -19,12 +19,18 @@ static void randomize_field(nq_rng *rng, nq_op_params *p, const nq_tfl_field *f)
   for (int tries = 0; tries < 200; tries++) {
     double v;
     switch ((nq_tfl_wire)f->wire) {
-    case NQ_TFL_WIRE_BOOL: v = nq_rng_int(rng, 0, 1); break;
-    case NQ_TFL_WIRE_INT8: v = nq_rng_int(rng, -2, 20); break;
-    case NQ_TFL_WIRE_INT32:
-      v = (f->flags & NQ_TFL_RANGE) ? nq_rng_int(rng, f->lo, f->hi) : nq_rng_int(rng, -3, 9);
-      break;
-    default: v = nq_rng_uniform(rng, -4.0f, 4.0f); break;
+      case NQ_TFL_WIRE_BOOL:
+        v = nq_rng_int(rng, 0, 1);
+        break;
+      case NQ_TFL_WIRE_INT8:
+        v = nq_rng_int(rng, -2, 20);
+        break;
+      case NQ_TFL_WIRE_INT32:
+        v = (f->flags & NQ_TFL_RANGE) ? nq_rng_int(rng, f->lo, f->hi) : nq_rng_int(rng, -3, 9);
+        break;
+      default:
+        v = nq_rng_uniform(rng, -4.0f, 4.0f);
+        break;
     }
     if (nq_tfl_param_set(p, f, v)) return;
   }

@@ -57,9 +57,7 @@ static void collect(const char *dir) {
   }
   closedir(d);
 }
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* ---- independent format checks on written bytes ---- */
 static void check_format(const uint8_t *b, size_t size, const char *path) {
@@ -68,8 +66,8 @@ static void check_format(const uint8_t *b, size_t size, const char *path) {
   CHECKF(pk_i32_or(b, model, MODEL_VERSION, 0) == 3, "%s: schema version", path);
   uint32_t nb = pk_vec_len(b, model, MODEL_BUFFERS);
   CHECKF(nb >= 1, "%s: no buffers", path);
-  if (nb >= 1) CHECKF(pk_field(b, pk_vec_table(b, model, MODEL_BUFFERS, 0), 0) == 0,
-                      "%s: buffer 0 must be empty", path);
+  if (nb >= 1)
+    CHECKF(pk_field(b, pk_vec_table(b, model, MODEL_BUFFERS, 0), 0) == 0, "%s: buffer 0 must be empty", path);
   for (uint32_t i = 1; i < nb; i++) {
     size_t f = pk_field(b, pk_vec_table(b, model, MODEL_BUFFERS, i), 0);
     if (f) CHECKF((pk_deref(b, f) + 4) % 16 == 0, "%s: buffer %u data not 16-aligned", path, i);
@@ -79,8 +77,8 @@ static void check_format(const uint8_t *b, size_t size, const char *path) {
     size_t oc = pk_vec_table(b, model, MODEL_OPCODES, i);
     int64_t code = pk_i32_or(b, oc, OPC_BUILTIN, 0);
     int dep = pk_i8_or(b, oc, OPC_DEPRECATED, 0);
-    CHECKF(dep == (code < 127 ? code : 127), "%s: opcode %u: deprecated %d, builtin %lld", path,
-           i, dep, (long long)code);
+    CHECKF(dep == (code < 127 ? code : 127), "%s: opcode %u: deprecated %d, builtin %lld", path, i, dep,
+           (long long)code);
     int64_t version = pk_i32_or(b, oc, OPC_VERSION, 1);
     for (uint32_t j = 0; j < i; j++) {
       size_t oj = pk_vec_table(b, model, MODEL_OPCODES, j);

@@ -89,8 +89,7 @@ static void check_archive(const uint8_t *buf, size_t size, int64_t concat, const
   CHECKF(memcmp(buf + local + 40, "cat\ndog\n", 8) == 0, "%s: file data", what);
 }
 
-static void carry(size_t src_model_size, const uint8_t *src, size_t src_size, int extra,
-                  int absolute) {
+static void carry(size_t src_model_size, const uint8_t *src, size_t src_size, int extra, int absolute) {
   nq_error err;
   size_t start;
   nq_tflite_find_appended_zip(src, src_size, &start);

@@ -19,9 +19,9 @@
 
 /* Exit codes (documented in `npuquant --help` and docs/cli.md). */
 enum {
-  CLI_OK = 0,          /* success */
-  CLI_ERR_INPUT = 1,   /* bad or unreadable input: model, data file, I/O */
-  CLI_ERR_USAGE = 2,   /* wrong command line */
+  CLI_OK = 0,              /* success */
+  CLI_ERR_INPUT = 1,       /* bad or unreadable input: model, data file, I/O */
+  CLI_ERR_USAGE = 2,       /* wrong command line */
   CLI_ERR_UNSUPPORTED = 3, /* valid model using something npuquant does not handle */
   CLI_ERR_INTERNAL = 4,    /* a bug in npuquant */
   CLI_ERR_QUALITY = 5,     /* convert --min-sqnr: the int8 model is too far from the float one */
@@ -31,8 +31,8 @@ enum {
 extern const char cli_exit_codes_help[];
 
 /* Every command: declarations generated from commands.def. */
-#define NQ_CLI_COMMAND(name, summary)                                                         \
-  int cmd_##name(int argc, char **argv);                                                     \
+#define NQ_CLI_COMMAND(name, summary)    \
+  int cmd_##name(int argc, char **argv); \
   extern const char cmd_##name##_help[];
 #include "commands.def"
 #undef NQ_CLI_COMMAND
@@ -75,9 +75,9 @@ const char *cli_shape_str(const int32_t *shape, int rank, char *buf, size_t n);
 int cli_getopt_error(const char *cmd, int c, char **argv);
 
 /* Propagate a failing library status: CLI_TRY(expr) returns it. */
-#define CLI_TRY(expr)                     \
-  do {                                    \
-    nq_status cli_try_s_ = (expr);        \
+#define CLI_TRY(expr)                           \
+  do {                                          \
+    nq_status cli_try_s_ = (expr);              \
     if (cli_try_s_ != NQ_OK) return cli_try_s_; \
   } while (0)
 

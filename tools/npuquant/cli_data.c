@@ -39,7 +39,6 @@ const struct option cli_data_longopts[] = {
     {0, 0, 0, 0},
 };
 
-
 void cli_data_init(cli_data_opts *o) {
   memset(o, 0, sizeof *o);
   nq_preprocess_default(&o->pp);
@@ -122,10 +121,17 @@ int cli_data_option(const char *cmd, int c, const char *arg, cli_data_opts *o) {
       else
         return cli_usage_error(cmd, "--color expects rgb, bgr or gray, got '%s'", arg), -1;
       return 1;
-    case OPT_NO_ANTIALIAS: o->pp.antialias = 0; return 1;
-    case OPT_CHANNELS_FIRST: o->channels_first = 1; return 1;
-    case OPT_QUIET: o->quiet = 1; return 1;
-    default: return 0;
+    case OPT_NO_ANTIALIAS:
+      o->pp.antialias = 0;
+      return 1;
+    case OPT_CHANNELS_FIRST:
+      o->channels_first = 1;
+      return 1;
+    case OPT_QUIET:
+      o->quiet = 1;
+      return 1;
+    default:
+      return 0;
   }
 }
 
@@ -173,9 +179,11 @@ nq_status cli_data_open(const cli_data_opts *o, const char *const *paths, int n_
   int n_in = nq_model_num_inputs(m);
   *out = NULL;
   if (n_paths != n_in)
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "the model has %d input%s and %d data source%s were given (-d once per input)",
-                   n_in, n_in == 1 ? "" : "s", n_paths, n_paths == 1 ? "" : "s");
-  if (n_in > CLI_DATA_MAX_INPUTS) return nq_fail(err, NQ_ERR_UNSUPPORTED, "more than %d inputs", CLI_DATA_MAX_INPUTS);
+    return nq_fail(err, NQ_ERR_INVALID_ARG,
+                   "the model has %d input%s and %d data source%s were given (-d once per input)", n_in,
+                   n_in == 1 ? "" : "s", n_paths, n_paths == 1 ? "" : "s");
+  if (n_in > CLI_DATA_MAX_INPUTS)
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, "more than %d inputs", CLI_DATA_MAX_INPUTS);
   cli_data *d = calloc(1, sizeof *d);
   if (!d) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
   d->what = what;
@@ -195,8 +203,9 @@ nq_status cli_data_open(const cli_data_opts *o, const char *const *paths, int n_
     if (i == 0)
       d->count = c;
     else if (c != d->count)
-      st = nq_fail(err, NQ_ERR_INVALID_ARG, "%s gives %zu samples but %s gives %zu: every input needs the same number",
-                   paths[i], c, paths[0], d->count);
+      st = nq_fail(err, NQ_ERR_INVALID_ARG,
+                   "%s gives %zu samples but %s gives %zu: every input needs the same number", paths[i], c,
+                   paths[0], d->count);
     const char *notes = nq_dataset_notes(d->ds[i]);
     if (st == NQ_OK && notes && *notes && !o->quiet) fprintf(stderr, "%s", notes);
   }

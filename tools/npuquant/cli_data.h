@@ -33,31 +33,30 @@ typedef struct cli_data_opts {
 extern const struct option cli_data_longopts[];
 /* Help text block describing those options (a literal, so commands can
  * splice it into their own help). */
-#define CLI_DATA_HELP \
-    "Data (the representative samples):\n" \
-    "  -d, --data PATH     a folder of images (JPEG, PNG, BMP; searched recursively,\n" \
-    "                      sorted by path), one image, a .npy file (one sample, or\n" \
-    "                      N stacked samples), a folder of .npy files, or a .npz\n" \
-    "                      (every member, or FILE.npz:KEY for one). Give -d once per\n" \
-    "                      model input, in the model's input order.\n" \
-    "  --samples N         use N samples (default: all, at most 500)\n" \
-    "  --seed S            pick the N samples at random with seed S (default: the\n" \
-    "                      first N in path order)\n" \
-    "Image preprocessing (must match what the model saw in training; .npy data is\n" \
-    "used as it is):\n" \
-    "  --range R           0..255 (raw pixels, default), 0..1 or -1..1\n" \
-    "  --mean M[,M,M]      per-channel mean, with --std: value = (pixel - mean) / std\n" \
-    "  --std S[,S,S]       per-channel standard deviation\n" \
-    "  --scale A           value = pixel * A + B (with --offset B)\n" \
-    "  --offset B\n" \
-    "  --resize MODE       stretch (default: whole image to the input size) or crop\n" \
-    "                      (shorter side to size, then centre crop)\n" \
-    "  --color C           rgb (default for 3 channels), bgr, or gray (default for\n" \
-    "                      1 channel)\n" \
-    "  --no-antialias      plain bilinear when shrinking (default: area-weighted)\n" \
-    "  --channels-first    the model input is NCHW ([1, C, H, W]; default: from the model)\n" \
-    "  --quiet             no progress line\n"
-
+#define CLI_DATA_HELP                                                                       \
+  "Data (the representative samples):\n"                                                    \
+  "  -d, --data PATH     a folder of images (JPEG, PNG, BMP; searched recursively,\n"       \
+  "                      sorted by path), one image, a .npy file (one sample, or\n"         \
+  "                      N stacked samples), a folder of .npy files, or a .npz\n"           \
+  "                      (every member, or FILE.npz:KEY for one). Give -d once per\n"       \
+  "                      model input, in the model's input order.\n"                        \
+  "  --samples N         use N samples (default: all, at most 500)\n"                       \
+  "  --seed S            pick the N samples at random with seed S (default: the\n"          \
+  "                      first N in path order)\n"                                          \
+  "Image preprocessing (must match what the model saw in training; .npy data is\n"          \
+  "used as it is):\n"                                                                       \
+  "  --range R           0..255 (raw pixels, default), 0..1 or -1..1\n"                     \
+  "  --mean M[,M,M]      per-channel mean, with --std: value = (pixel - mean) / std\n"      \
+  "  --std S[,S,S]       per-channel standard deviation\n"                                  \
+  "  --scale A           value = pixel * A + B (with --offset B)\n"                         \
+  "  --offset B\n"                                                                          \
+  "  --resize MODE       stretch (default: whole image to the input size) or crop\n"        \
+  "                      (shorter side to size, then centre crop)\n"                        \
+  "  --color C           rgb (default for 3 channels), bgr, or gray (default for\n"         \
+  "                      1 channel)\n"                                                      \
+  "  --no-antialias      plain bilinear when shrinking (default: area-weighted)\n"          \
+  "  --channels-first    the model input is NCHW ([1, C, H, W]; default: from the model)\n" \
+  "  --quiet             no progress line\n"
 
 void cli_data_init(cli_data_opts *o);
 /* 1: consumed (ok), 0: not a data option, -1: usage error (printed). */
@@ -76,6 +75,5 @@ void cli_data_stage_progress(void *ctx, const char *stage, int done, int total);
 /* The preprocessing actually used for input 0 (after defaults). */
 const nq_preprocess *cli_data_preprocess(const cli_data *d);
 int cli_data_has_images(const cli_data *d);
-
 
 #endif

@@ -24,8 +24,8 @@
 
 static double capped(double sqnr_db) { return sqnr_db > DIAG_CEILING_DB ? DIAG_CEILING_DB : sqnr_db; }
 
-static nq_status per_tensor_sqnr(const nq_model *fm, const nq_model *qm, const nq_sample_source *src, int threads,
-                                 double *sq, nq_error *err) {
+static nq_status per_tensor_sqnr(const nq_model *fm, const nq_model *qm, const nq_sample_source *src,
+                                 int threads, double *sq, nq_error *err) {
   nq_compare_options co;
   memset(&co, 0, sizeof co);
   co.per_tensor = 1;
@@ -35,12 +35,14 @@ static nq_status per_tensor_sqnr(const nq_model *fm, const nq_model *qm, const n
   CLI_TRY(nq_compare_source(fm, qm, src, &co, &r, err));
   for (int i = 0; i < nq_compare_num_tensors(r); i++) {
     nq_compare_figures f;
-    if (nq_compare_tensor(r, i, &f, NULL) == NQ_OK && f.tensor_test >= 0 && f.tensor_test < nq_model_num_tensors(qm))
+    if (nq_compare_tensor(r, i, &f, NULL) == NQ_OK && f.tensor_test >= 0 &&
+        f.tensor_test < nq_model_num_tensors(qm))
       sq[f.tensor_test] = f.sqnr_db;
   }
   for (int i = 0; i < nq_compare_num_outputs(r); i++) {
     nq_compare_figures f;
-    if (nq_compare_output(r, i, &f, NULL) == NQ_OK && f.tensor_test >= 0 && f.tensor_test < nq_model_num_tensors(qm))
+    if (nq_compare_output(r, i, &f, NULL) == NQ_OK && f.tensor_test >= 0 &&
+        f.tensor_test < nq_model_num_tensors(qm))
       sq[f.tensor_test] = f.sqnr_db;
   }
   nq_compare_report_free(r);
@@ -58,7 +60,8 @@ static nq_status histograms(const nq_model *qm, const nq_sample_source *src, int
   for (int t = 0; t < nt; t++) {
     nq_tensor_info ti;
     slot[t] = -1;
-    if (nq_model_tensor(qm, t, &ti, NULL) != NQ_OK || ti.is_constant || ti.type != NQ_INT8 || ti.n_params != 1)
+    if (nq_model_tensor(qm, t, &ti, NULL) != NQ_OK || ti.is_constant || ti.type != NQ_INT8 ||
+        ti.n_params != 1)
       continue;
     cli_diag_hist *h = &d->hist[d->n_hist];
     h->tensor = t;
@@ -129,7 +132,8 @@ static void explain(const nq_model *qm, nq_session *s, const cli_diagnosis *d, c
   int is_dw = !strcmp(ni.op, "DEPTHWISE_CONV_2D");
   nq_tensor_info w;
   if ((is_conv || is_dw) && ni.n_inputs > 1 && ni.inputs[1] >= 0 &&
-      nq_model_tensor(qm, ni.inputs[1], &w, NULL) == NQ_OK && w.type == NQ_INT8 && w.n_params == 1 && w.rank >= 2) {
+      nq_model_tensor(qm, ni.inputs[1], &w, NULL) == NQ_OK && w.type == NQ_INT8 && w.n_params == 1 &&
+      w.rank >= 2) {
     const void *data;
     size_t nbytes;
     if (nq_session_tensor(s, ni.inputs[1], &data, &nbytes, NULL) == NQ_OK) {
@@ -151,17 +155,20 @@ static void explain(const nq_model *qm, nq_session *s, const cli_diagnosis *d, c
       double ratio = lo <= hi && lo > 0 ? (double)hi / lo : 1.0;
       if (zeros > 0 || ratio >= DIAG_CHANNEL_RATIO) {
         if (zeros > 0)
-          snprintf(l->cause, sizeof l->cause,
-                   "per-tensor weights with widely varying channels: %d of %d channels are so narrow beside the "
-                   "widest that they round to all zeros",
-                   zeros, ch);
+          snprintf(
+              l->cause, sizeof l->cause,
+              "per-tensor weights with widely varying channels: %d of %d channels are so narrow beside the "
+              "widest that they round to all zeros",
+              zeros, ch);
         else
           snprintf(l->cause, sizeof l->cause,
-                   "per-tensor weights with widely varying channels: the widest channel spans %.0fx the narrowest, "
+                   "per-tensor weights with widely varying channels: the widest channel spans %.0fx the "
+                   "narrowest, "
                    "which keeps only about %.0f of 255 steps",
                    ratio, 255.0 / ratio);
         snprintf(l->suggestion, sizeof l->suggestion,
-                 "drop --per-tensor (per-channel weights), or --equalize --bias-correct (which --recipe auto tries)");
+                 "drop --per-tensor (per-channel weights), or --equalize --bias-correct (which --recipe auto "
+                 "tries)");
         return;
       }
     }
@@ -170,18 +177,21 @@ static void explain(const nq_model *qm, nq_session *s, const cli_diagnosis *d, c
     double lo = INFINITY, hi = 0;
     for (int k = 0; k < ni.n_inputs; k++) {
       nq_tensor_info ti;
-      if (ni.inputs[k] < 0 || nq_model_tensor(qm, ni.inputs[k], &ti, NULL) != NQ_OK || ti.n_params < 1) continue;
+      if (ni.inputs[k] < 0 || nq_model_tensor(qm, ni.inputs[k], &ti, NULL) != NQ_OK || ti.n_params < 1)
+        continue;
       if (ti.scale[0] < lo) lo = ti.scale[0];
       if (ti.scale[0] > hi) hi = ti.scale[0];
     }
     if (lo > 0 && hi / lo >= DIAG_CONCAT_RATIO) {
       snprintf(l->cause, sizeof l->cause,
-               "mixed-range concat: its inputs' ranges differ %.0fx, so in the shared int8 scale the narrow ones keep "
+               "mixed-range concat: its inputs' ranges differ %.0fx, so in the shared int8 scale the narrow "
+               "ones keep "
                "only about %.0f of 256 steps",
                hi / lo, 256.0 * lo / hi);
-      snprintf(l->suggestion, sizeof l->suggestion,
-               "bring the branches to similar ranges before the concat (e.g. a BatchNorm), or run this node in "
-               "float (it then leaves the NPU: a DEQUANTIZE/QUANTIZE pair and a CPU round trip per inference)");
+      snprintf(
+          l->suggestion, sizeof l->suggestion,
+          "bring the branches to similar ranges before the concat (e.g. a BatchNorm), or run this node in "
+          "float (it then leaves the NPU: a DEQUANTIZE/QUANTIZE pair and a CPU round trip per inference)");
       return;
     }
   }
@@ -198,15 +208,17 @@ static void explain(const nq_model *qm, nq_session *s, const cli_diagnosis *d, c
       snprintf(l->cause, sizeof l->cause,
                "saturating activation: %.1f%% of its values sit at the edge of the int8 range (clipped)",
                100.0 * rails / total);
-      snprintf(l->suggestion, sizeof l->suggestion,
-               "a wider range: --recipe tf or --calibration minmax (no clipping), or more representative data");
+      snprintf(
+          l->suggestion, sizeof l->suggestion,
+          "a wider range: --recipe tf or --calibration minmax (no clipping), or more representative data");
       return;
     }
     if (total > 0 && near / total > 0.99) {
-      snprintf(l->cause, sizeof l->cause,
-               "outlier range: %.1f%% of its values use only the 17 int8 steps around zero; rare outliers set the "
-               "range",
-               100.0 * near / total);
+      snprintf(
+          l->cause, sizeof l->cause,
+          "outlier range: %.1f%% of its values use only the 17 int8 steps around zero; rare outliers set the "
+          "range",
+          100.0 * near / total);
       snprintf(l->suggestion, sizeof l->suggestion,
                "--calibration mse or percentile (clips the outliers), which --recipe auto tries");
       return;
@@ -214,7 +226,8 @@ static void explain(const nq_model *qm, nq_session *s, const cli_diagnosis *d, c
   }
   snprintf(l->cause, sizeof l->cause, "rounding noise (no single cause found)");
   snprintf(l->suggestion, sizeof l->suggestion,
-           "--bias-correct; or run this node in float (it then leaves the NPU: a DEQUANTIZE/QUANTIZE pair and a CPU "
+           "--bias-correct; or run this node in float (it then leaves the NPU: a DEQUANTIZE/QUANTIZE pair "
+           "and a CPU "
            "round trip per inference)");
 }
 
@@ -291,7 +304,8 @@ nq_status cli_diagnose(const nq_model *fm, const nq_model *qm, const nq_sample_s
   if (st == NQ_OK) st = weight_ranges(qm, s, d, err);
   for (int i = 0; st == NQ_OK && i < nn; i++) {
     nq_node_info ni;
-    if (nq_model_node(qm, i, &ni, NULL) != NQ_OK || ni.n_outputs < 1 || ni.outputs[0] < 0 || isnan(sq[ni.outputs[0]]))
+    if (nq_model_node(qm, i, &ni, NULL) != NQ_OK || ni.n_outputs < 1 || ni.outputs[0] < 0 ||
+        isnan(sq[ni.outputs[0]]))
       continue;
     cli_diag_layer *l = &d->all[d->n_all++];
     l->node = i;

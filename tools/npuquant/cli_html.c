@@ -29,12 +29,23 @@
 static void html_text(FILE *f, const char *s) {
   for (; s && *s; s++) {
     switch (*s) {
-      case '&': fputs("&amp;", f); break;
-      case '<': fputs("&lt;", f); break;
-      case '>': fputs("&gt;", f); break;
-      case '"': fputs("&quot;", f); break;
-      case '\'': fputs("&#39;", f); break;
-      default: fputc(*s, f);
+      case '&':
+        fputs("&amp;", f);
+        break;
+      case '<':
+        fputs("&lt;", f);
+        break;
+      case '>':
+        fputs("&gt;", f);
+        break;
+      case '"':
+        fputs("&quot;", f);
+        break;
+      case '\'':
+        fputs("&#39;", f);
+        break;
+      default:
+        fputc(*s, f);
     }
   }
 }
@@ -84,16 +95,19 @@ static void head(FILE *f, const cli_report *r) {
   html_text(f, r->command);
   fputs(" report: ", f);
   html_text(f, r->float_path ? r->float_path : "");
-  fputs("</title>\n<style>\n"
-        "body{font-family:sans-serif;margin:24px;color:#222;background:#fff;max-width:1200px}\n"
-        "h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ccc}\n"
-        "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}\n"
-        "td.num{text-align:right;font-variant-numeric:tabular-nums}tr.chosen{background:#e3f2e3;font-weight:bold}\n"
-        ".small{display:inline-block;margin:4px 8px 12px 0;font-size:11px;vertical-align:top}\n"
-        ".warn{color:#c62828;font-weight:bold}svg text{font-size:11px;font-family:sans-serif}\n"
-        "#worst td{max-width:380px;overflow-wrap:anywhere}\n"
-        "</style></head><body>\n",
-        f);
+  fputs(
+      "</title>\n<style>\n"
+      "body{font-family:sans-serif;margin:24px;color:#222;background:#fff;max-width:1200px}\n"
+      "h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ccc}\n"
+      "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px "
+      "8px;text-align:left}\n"
+      "td.num{text-align:right;font-variant-numeric:tabular-nums}tr.chosen{background:#e3f2e3;font-weight:"
+      "bold}\n"
+      ".small{display:inline-block;margin:4px 8px 12px 0;font-size:11px;vertical-align:top}\n"
+      ".warn{color:#c62828;font-weight:bold}svg text{font-size:11px;font-family:sans-serif}\n"
+      "#worst td{max-width:380px;overflow-wrap:anywhere}\n"
+      "</style></head><body>\n",
+      f);
 }
 
 static void summary(FILE *f, const cli_report *r) {
@@ -124,8 +138,8 @@ static void outputs_table(FILE *f, const cli_report *r) {
     data_value(f, m.sqnr_db);
     fputs("\">", f);
     db_text(f, m.sqnr_db);
-    fprintf(f, "</td><td class=\"num\">%.4g</td><td class=\"num\">%.4g</td><td class=\"num\">", m.max_abs_error,
-            m.rmse);
+    fprintf(f, "</td><td class=\"num\">%.4g</td><td class=\"num\">%.4g</td><td class=\"num\">",
+            m.max_abs_error, m.rmse);
     if (m.classifier && m.samples > 0)
       fprintf(f, "%.1f%% (%d/%d)", 100.0 * m.top1_agree / m.samples, m.top1_agree, m.samples);
     else
@@ -146,11 +160,12 @@ static void recipe_table(FILE *f, const cli_recipe *rc) {
           f);
     return;
   }
-  fprintf(f,
-          ", chosen automatically in %.1f s: each candidate calibrated on 3/4 of the samples and judged by the "
-          "SQNR of its worst output on the other 1/4.</p>\n<table id=\"recipe\"><tr><th>candidate</th>"
-          "<th>validation SQNR</th><th>validation top-1</th><th>time</th></tr>\n",
-          rc->seconds);
+  fprintf(
+      f,
+      ", chosen automatically in %.1f s: each candidate calibrated on 3/4 of the samples and judged by the "
+      "SQNR of its worst output on the other 1/4.</p>\n<table id=\"recipe\"><tr><th>candidate</th>"
+      "<th>validation SQNR</th><th>validation top-1</th><th>time</th></tr>\n",
+      rc->seconds);
   for (int i = 0; i < rc->n; i++) {
     const nq_recipe_candidate *c = &rc->c[i];
     fprintf(f, "<tr%s><td>", i == rc->chosen ? " class=\"chosen\"" : "");
@@ -170,13 +185,15 @@ static void recipe_table(FILE *f, const cli_recipe *rc) {
 }
 
 static void layer_bars(FILE *f, const cli_diagnosis *d) {
-  fprintf(f,
-          "<h2>Per-layer SQNR</h2>\n<p>SQNR of each layer's int8 output against the float model's tensor of the "
-          "same name, %d samples (bar: 0 to %.0f dB; red below 20 dB, orange below 30 dB).</p>\n",
-          d->n_samples, HTML_SQNR_FULL_DB);
+  fprintf(
+      f,
+      "<h2>Per-layer SQNR</h2>\n<p>SQNR of each layer's int8 output against the float model's tensor of the "
+      "same name, %d samples (bar: 0 to %.0f dB; red below 20 dB, orange below 30 dB).</p>\n",
+      d->n_samples, HTML_SQNR_FULL_DB);
   int h = HTML_ROW * (d->n_all > 0 ? d->n_all : 1) + 24;
   int w = HTML_LABEL_WIDTH + HTML_BAR_WIDTH + 80;
-  fprintf(f, "<svg id=\"layer-sqnr\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\">\n", w, h);
+  fprintf(f, "<svg id=\"layer-sqnr\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\">\n", w,
+          h);
   for (int k = 0; k <= 6; k++) {
     double x = HTML_LABEL_WIDTH + HTML_BAR_WIDTH * k / 6.0;
     fprintf(f, "<line x1=\"%.1f\" y1=\"0\" x2=\"%.1f\" y2=\"%d\" stroke=\"#ddd\"/>", x, x, h - 14);
@@ -198,8 +215,8 @@ static void layer_bars(FILE *f, const cli_diagnosis *d) {
     db_text(f, v);
     fprintf(f, "</title><text x=\"%d\" y=\"%d\" text-anchor=\"end\">", HTML_LABEL_WIDTH - 6, y + 12);
     html_short(f, l->label, 56);
-    fprintf(f, "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>", HTML_LABEL_WIDTH, y + 2,
-            frac * HTML_BAR_WIDTH, HTML_ROW - 4, sqnr_color(v));
+    fprintf(f, "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>", HTML_LABEL_WIDTH,
+            y + 2, frac * HTML_BAR_WIDTH, HTML_ROW - 4, sqnr_color(v));
     fprintf(f, "<text x=\"%.1f\" y=\"%d\">", HTML_LABEL_WIDTH + frac * HTML_BAR_WIDTH + 4, y + 12);
     db_text(f, v);
     fputs("</text></g>\n", f);
@@ -213,9 +230,10 @@ static void worst_table(FILE *f, const cli_diagnosis *d) {
     fputs("<p>No layer adds measurable error.</p>\n", f);
     return;
   }
-  fputs("<table id=\"worst\"><tr><th>#</th><th>layer</th><th>SQNR in</th><th>SQNR out</th><th>likely cause</th>"
-        "<th>what to try</th></tr>\n",
-        f);
+  fputs(
+      "<table id=\"worst\"><tr><th>#</th><th>layer</th><th>SQNR in</th><th>SQNR out</th><th>likely cause</th>"
+      "<th>what to try</th></tr>\n",
+      f);
   for (int k = 0; k < d->n_layers; k++) {
     const cli_diag_layer *l = &d->worst[k];
     fprintf(f, "<tr><td>%d</td><td>", k + 1);
@@ -235,9 +253,11 @@ static void worst_table(FILE *f, const cli_diagnosis *d) {
 
 static void histograms(FILE *f, const cli_diagnosis *d) {
   if (d->n_hist == 0) return;
-  fputs("<h2>Activation histograms</h2>\n<p>The int8 codes each activation takes on the sampled runs (height: "
-        "square root of the count). The axis spans the float range calibration chose; the blue line is zero.</p>\n",
-        f);
+  fputs(
+      "<h2>Activation histograms</h2>\n<p>The int8 codes each activation takes on the sampled runs (height: "
+      "square root of the count). The axis spans the float range calibration chose; the blue line is "
+      "zero.</p>\n",
+      f);
   for (int k = 0; k < d->n_hist; k++) {
     const cli_diag_hist *h = &d->hist[k];
     double peak = 0;
@@ -246,12 +266,14 @@ static void histograms(FILE *f, const cli_diagnosis *d) {
     double lo = ((double)-128 - h->zero_point) * h->scale, hi = ((double)127 - h->zero_point) * h->scale;
     fputs("<div class=\"small\"><div>", f);
     html_short(f, h->name, 44);
-    fprintf(f, "</div><svg class=\"hist\" data-tensor=\"%d\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
-               "height=\"%d\"><title>",
+    fprintf(f,
+            "</div><svg class=\"hist\" data-tensor=\"%d\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+            "height=\"%d\"><title>",
             h->tensor, HTML_SMALL_W, HTML_SMALL_H + 14);
     html_text(f, h->name);
     fprintf(f, ": range %.4g .. %.4g (scale %.4g, zero point %d)</title>", lo, hi, h->scale, h->zero_point);
-    fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#f6f6f6\"/>", HTML_SMALL_W, HTML_SMALL_H);
+    fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#f6f6f6\"/>", HTML_SMALL_W,
+            HTML_SMALL_H);
     double bw = (double)HTML_SMALL_W / 256;
     for (int c = 0; c < 256; c++) {
       if (h->count[c] <= 0) continue;
@@ -261,16 +283,20 @@ static void histograms(FILE *f, const cli_diagnosis *d) {
     }
     double zx = (h->zero_point + 128) * bw;
     fprintf(f, "<line x1=\"%.1f\" y1=\"0\" x2=\"%.1f\" y2=\"%d\" stroke=\"#1e88e5\"/>", zx, zx, HTML_SMALL_H);
-    fprintf(f, "<text x=\"0\" y=\"%d\">%.3g</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%.3g</text></svg></div>\n",
+    fprintf(f,
+            "<text x=\"0\" y=\"%d\">%.3g</text><text x=\"%d\" y=\"%d\" "
+            "text-anchor=\"end\">%.3g</text></svg></div>\n",
             HTML_SMALL_H + 12, lo, HTML_SMALL_W, HTML_SMALL_H + 12, hi);
   }
 }
 
 static void weight_ranges(FILE *f, const cli_diagnosis *d) {
   if (d->n_weights == 0) return;
-  fputs("<h2>Weight range per channel</h2>\n<p>max |w| of each output channel of each weight tensor (per-tensor "
-        "weights share one scale: narrow channels beside a wide one lose their precision).</p>\n",
-        f);
+  fputs(
+      "<h2>Weight range per channel</h2>\n<p>max |w| of each output channel of each weight tensor "
+      "(per-tensor "
+      "weights share one scale: narrow channels beside a wide one lose their precision).</p>\n",
+      f);
   for (int k = 0; k < d->n_weights; k++) {
     const cli_diag_weights *w = &d->weights[k];
     double peak = 0;
@@ -278,12 +304,15 @@ static void weight_ranges(FILE *f, const cli_diagnosis *d) {
       if (w->range[c] > peak) peak = w->range[c];
     fputs("<div class=\"small\"><div>", f);
     html_short(f, w->label, 44);
-    fprintf(f, " (%d ch, %s)</div><svg class=\"weights\" data-node=\"%d\" xmlns=\"http://www.w3.org/2000/svg\" "
-               "width=\"%d\" height=\"%d\"><title>",
-            w->n_channels, w->per_channel ? "per channel" : "per tensor", w->node, HTML_SMALL_W, HTML_SMALL_H + 14);
+    fprintf(f,
+            " (%d ch, %s)</div><svg class=\"weights\" data-node=\"%d\" xmlns=\"http://www.w3.org/2000/svg\" "
+            "width=\"%d\" height=\"%d\"><title>",
+            w->n_channels, w->per_channel ? "per channel" : "per tensor", w->node, HTML_SMALL_W,
+            HTML_SMALL_H + 14);
     html_text(f, w->label);
     fprintf(f, ": max |w| per channel up to %.4g</title>", peak);
-    fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#f6f6f6\"/>", HTML_SMALL_W, HTML_SMALL_H);
+    fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#f6f6f6\"/>", HTML_SMALL_W,
+            HTML_SMALL_H);
     double bw = (double)HTML_SMALL_W / (w->n_channels > 0 ? w->n_channels : 1);
     for (int c = 0; c < w->n_channels; c++) {
       double bh = peak > 0 ? w->range[c] / peak * (HTML_SMALL_H - 4) : 0;
@@ -360,9 +389,10 @@ nq_status cli_html_write(const cli_report *r, const char *path, nq_error *err) {
     weight_ranges(f, r->diagnosis);
   }
   npu_section(f, r);
-  fputs("<p style=\"color:#888;font-size:11px\">Written by npuquant; self-contained, no scripts.</p>\n"
-        "</body></html>\n",
-        f);
+  fputs(
+      "<p style=\"color:#888;font-size:11px\">Written by npuquant; self-contained, no scripts.</p>\n"
+      "</body></html>\n",
+      f);
   int bad = ferror(f);
   if (fclose(f) != 0) bad = 1;
   if (bad || rename(tmp, path) != 0) {

@@ -30,9 +30,12 @@ static int parse_bytes(const char *s, size_t *out) {
   unsigned long long v = strtoull(s, &end, 10);
   if (errno || end == s || *s == '-') return -1;
   int shift = 0;
-  if (*end == 'K' || *end == 'k') shift = 10, end++;
-  else if (*end == 'M' || *end == 'm') shift = 20, end++;
-  else if (*end == 'G' || *end == 'g') shift = 30, end++;
+  if (*end == 'K' || *end == 'k')
+    shift = 10, end++;
+  else if (*end == 'M' || *end == 'm')
+    shift = 20, end++;
+  else if (*end == 'G' || *end == 'g')
+    shift = 30, end++;
   if (*end) return -1;
   if (v > (SIZE_MAX >> shift)) return -1;
   v <<= shift;
@@ -43,12 +46,24 @@ static int parse_bytes(const char *s, size_t *out) {
 
 int cli_load_option(int c, const char *arg) {
   switch (c - CLI_LOAD_OPT_BASE) {
-    case 0: load_opts.input_shapes = arg; return 1;
-    case 1: load_opts.inputs = arg; return 1;
-    case 2: load_opts.outputs = arg; return 1;
-    case 3: load_opts.signature = arg; return 1;
-    case 4: load_opts.keras_json = arg; return 1;
-    case 5: load_opts.nhwc_input = 1; return 1;
+    case 0:
+      load_opts.input_shapes = arg;
+      return 1;
+    case 1:
+      load_opts.inputs = arg;
+      return 1;
+    case 2:
+      load_opts.outputs = arg;
+      return 1;
+    case 3:
+      load_opts.signature = arg;
+      return 1;
+    case 4:
+      load_opts.keras_json = arg;
+      return 1;
+    case 5:
+      load_opts.nhwc_input = 1;
+      return 1;
     case 6: {
       size_t bytes;
       if (parse_bytes(arg, &bytes) != 0) {
@@ -58,8 +73,11 @@ int cli_load_option(int c, const char *arg) {
       nq_set_memory_limit(bytes);
       return 1;
     }
-    case 7: load_opts.keras_in_process = 1; return 1;
-    default: return 0;
+    case 7:
+      load_opts.keras_in_process = 1;
+      return 1;
+    default:
+      return 0;
   }
 }
 

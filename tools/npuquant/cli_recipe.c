@@ -71,12 +71,15 @@ void cli_recipe_print(const cli_recipe *r, FILE *f) {
     return;
   }
   if (r->n == 0) {
-    fprintf(f, "  recipe   %s (too few samples to hold some out and choose one: TensorFlow's min/max)\n", r->name);
+    fprintf(f, "  recipe   %s (too few samples to hold some out and choose one: TensorFlow's min/max)\n",
+            r->name);
     return;
   }
-  fprintf(f, "  recipe   %s, chosen automatically in %.1f s: each candidate calibrated on 3/4 of the\n"
-             "           samples and judged by its worst output's SQNR on the rest (64 at most each; * = chosen):\n",
-          r->name, r->seconds);
+  fprintf(
+      f,
+      "  recipe   %s, chosen automatically in %.1f s: each candidate calibrated on 3/4 of the\n"
+      "           samples and judged by its worst output's SQNR on the rest (64 at most each; * = chosen):\n",
+      r->name, r->seconds);
   fprintf(f, "      %-28s %10s %11s %10s\n", "candidate", "val. SQNR", "val. top-1", "time");
   for (int i = 0; i < r->n; i++) print_candidate_row(&r->c[i], i == r->chosen, f);
 }

@@ -14,7 +14,11 @@ struct json_out;
 
 #define CLI_RECIPE_MAX 32
 
-typedef enum cli_recipe_mode { CLI_RECIPE_AUTO = 0, CLI_RECIPE_TF = 1, CLI_RECIPE_EXPLICIT = 2 } cli_recipe_mode;
+typedef enum cli_recipe_mode {
+  CLI_RECIPE_AUTO = 0,
+  CLI_RECIPE_TF = 1,
+  CLI_RECIPE_EXPLICIT = 2
+} cli_recipe_mode;
 
 typedef struct cli_recipe {
   cli_recipe_mode mode;
@@ -22,9 +26,9 @@ typedef struct cli_recipe {
   int n;
   nq_recipe_candidate c[CLI_RECIPE_MAX];
   char names[CLI_RECIPE_MAX][48];
-  int chosen;      /* index into c, -1 when not automatic */
-  char name[64];   /* the recipe used, as --recipe would spell it */
-  double seconds;  /* the whole search */
+  int chosen;     /* index into c, -1 when not automatic */
+  char name[64];  /* the recipe used, as --recipe would spell it */
+  double seconds; /* the whole search */
 } cli_recipe;
 
 /* Parse --recipe's argument: "auto" or "tf"; -1 otherwise. */

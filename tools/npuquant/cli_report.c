@@ -234,7 +234,9 @@ void cli_report_print(const cli_report *r, int json) {
   if (!r->cmp) return;
   printf("  int8 vs float on %d %s sample%s%s, int8 arithmetic in %s:\n", r->n_samples,
          r->eval_is_calibration ? "calibration" : "evaluation", r->n_samples == 1 ? "" : "s",
-         r->eval_is_calibration && !strcmp(r->command, "convert") ? " (--eval-data measures on a separate set)" : "",
+         r->eval_is_calibration && !strcmp(r->command, "convert")
+             ? " (--eval-data measures on a separate set)"
+             : "",
          nq_rounding_name(r->single_rounding));
   printf("    %-28s %12s %11s %11s %10s  %s\n", "output", "SQNR", "max|err|", "RMSE", "RMSE/scale",
          r->have_labels ? "top-1 agreement, accuracy vs labels" : "top-1 agreement (class scores)");

@@ -27,9 +27,9 @@ typedef struct cli_report {
   int n_samples;
   bool eval_is_calibration;
   bool have_labels;
-  const char *npu_target; /* "imx8mp" or NULL: no NPU report */
-  int single_rounding;    /* the int8 rounding the figures were measured with */
-  const struct cli_recipe *recipe; /* convert: the recipe used; NULL: none */
+  const char *npu_target;                /* "imx8mp" or NULL: no NPU report */
+  int single_rounding;                   /* the int8 rounding the figures were measured with */
+  const struct cli_recipe *recipe;       /* convert: the recipe used; NULL: none */
   const struct cli_diagnosis *diagnosis; /* the worst layers; NULL: not diagnosed */
 } cli_report;
 

@@ -12,9 +12,9 @@
 
 #include "cli.h"
 #include "cli_data.h"
-#include "cli_kernels.h"
 #include "cli_diagnose.h"
 #include "cli_html.h"
+#include "cli_kernels.h"
 #include "cli_model.h"
 #include "cli_report.h"
 
@@ -102,17 +102,31 @@ static int parse_args(int argc, char **argv, compare_args *a) {
         free(opts);
         cli_print_help(cmd_compare_help);
         return -2;
-      case OPT_TENSORS: a->tensors = 1; break;
-      case OPT_LABELS: a->labels = optarg; break;
-      case OPT_SINGLE: a->single_rounding = 1; break;
-      case OPT_DOUBLE: a->single_rounding = 0; break;
+      case OPT_TENSORS:
+        a->tensors = 1;
+        break;
+      case OPT_LABELS:
+        a->labels = optarg;
+        break;
+      case OPT_SINGLE:
+        a->single_rounding = 1;
+        break;
+      case OPT_DOUBLE:
+        a->single_rounding = 0;
+        break;
       case OPT_THREADS:
         if (cli_parse_int(optarg, 0, 1024, &a->threads) != 0)
           rc = cli_usage_error("compare", "--threads expects 0..1024, got '%s'", optarg);
         break;
-      case OPT_JSON: a->json = 1; break;
-      case OPT_REPORT: a->report = optarg; break;
-      default: rc = cli_getopt_error("compare", c, argv); break;
+      case OPT_JSON:
+        a->json = 1;
+        break;
+      case OPT_REPORT:
+        a->report = optarg;
+        break;
+      default:
+        rc = cli_getopt_error("compare", c, argv);
+        break;
     }
   }
   free(opts);
@@ -136,10 +150,18 @@ static nq_status load_labels(const char *path, int32_t **out, size_t *n, nq_erro
   if (st == NQ_OK && !l) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory for labels");
   for (size_t i = 0; st == NQ_OK && i < arr.nelems; i++) {
     switch (arr.type) {
-      case NQ_UINT8: l[i] = ((const uint8_t *)arr.data)[i]; break;
-      case NQ_INT8: l[i] = ((const int8_t *)arr.data)[i]; break;
-      case NQ_INT16: l[i] = ((const int16_t *)arr.data)[i]; break;
-      case NQ_INT32: l[i] = ((const int32_t *)arr.data)[i]; break;
+      case NQ_UINT8:
+        l[i] = ((const uint8_t *)arr.data)[i];
+        break;
+      case NQ_INT8:
+        l[i] = ((const int8_t *)arr.data)[i];
+        break;
+      case NQ_INT16:
+        l[i] = ((const int16_t *)arr.data)[i];
+        break;
+      case NQ_INT32:
+        l[i] = ((const int32_t *)arr.data)[i];
+        break;
       case NQ_INT64: {
         int64_t v = ((const int64_t *)arr.data)[i];
         if (v < INT32_MIN || v > INT32_MAX)
@@ -191,9 +213,10 @@ int cmd_compare(int argc, char **argv) {
   if (st == NQ_OK && a.report) st = nq_check_output_path(a.report, a.test, &err);
   for (int i = 0; st == NQ_OK && a.report && i < a.data.n_paths; i++)
     if (nq_same_file(a.report, a.data.paths[i]))
-      st = nq_fail(&err, NQ_ERR_INVALID_ARG, "%s: refusing to write the report over the data file %s", a.report,
-                   a.data.paths[i]);
-  if (st == NQ_OK) st = cli_data_open(&a.data, a.data.paths, a.data.n_paths, rm, "comparing", &data, &src, &err);
+      st = nq_fail(&err, NQ_ERR_INVALID_ARG, "%s: refusing to write the report over the data file %s",
+                   a.report, a.data.paths[i]);
+  if (st == NQ_OK)
+    st = cli_data_open(&a.data, a.data.paths, a.data.n_paths, rm, "comparing", &data, &src, &err);
   if (st == NQ_OK && a.labels) {
     st = load_labels(a.labels, &labels, &n_labels, &err);
     /* With a sample subset, labels must follow the same selection. */

@@ -14,10 +14,10 @@
 
 #include "cli.h"
 #include "cli_data.h"
-#include "cli_kernels.h"
 #include "cli_diagnose.h"
 #include "cli_gate.h"
 #include "cli_html.h"
+#include "cli_kernels.h"
 #include "cli_model.h"
 #include "cli_recipe.h"
 #include "cli_report.h"
@@ -137,13 +137,13 @@ typedef struct convert_args {
   nq_convert_options q;
   long threads;
   int json;
-  const char *npu; /* NPU target for the delegation report, NULL for none */
+  const char *npu;        /* NPU target for the delegation report, NULL for none */
   const char *recipe_arg; /* --recipe as given, NULL: none */
   int explicit_flags;     /* --calibration, --equalize or --bias-correct given */
   cli_recipe recipe;
   double min_sqnr; /* --min-sqnr, NAN: no gate */
   int keep_on_fail;
-  int diagnose; /* --diagnose: the worst layers even when nothing collapsed */
+  int diagnose;       /* --diagnose: the worst layers even when nothing collapsed */
   const char *report; /* --report FILE.html, NULL: none */
 } convert_args;
 
@@ -204,15 +204,25 @@ static int parse_args(int argc, char **argv, convert_args *a) {
         cli_print_help(cmd_convert_help);
         free(opts);
         return -2;
-      case 'o': a->out = optarg; break;
-      case OPT_PER_TENSOR: a->q.per_tensor = 1; break;
-      case OPT_EQUALIZE: a->q.equalize = 1, a->explicit_flags = 1; break;
-      case OPT_BIAS_CORRECT: a->q.bias_correct = 1, a->explicit_flags = 1; break;
+      case 'o':
+        a->out = optarg;
+        break;
+      case OPT_PER_TENSOR:
+        a->q.per_tensor = 1;
+        break;
+      case OPT_EQUALIZE:
+        a->q.equalize = 1, a->explicit_flags = 1;
+        break;
+      case OPT_BIAS_CORRECT:
+        a->q.bias_correct = 1, a->explicit_flags = 1;
+        break;
       case OPT_RECIPE:
         a->recipe_arg = optarg;
         if (cli_recipe_parse(optarg, &a->recipe.mode) != 0)
-          rc = cli_usage_error("convert", "--recipe expects auto or tf (or give --calibration, --equalize, "
-                                          "--bias-correct instead), got '%s'", optarg);
+          rc = cli_usage_error("convert",
+                               "--recipe expects auto or tf (or give --calibration, --equalize, "
+                               "--bias-correct instead), got '%s'",
+                               optarg);
         break;
       case OPT_MIN_SQNR: {
         char *end = NULL;
@@ -221,13 +231,20 @@ static int parse_args(int argc, char **argv, convert_args *a) {
           rc = cli_usage_error("convert", "--min-sqnr expects a number of dB (-100..300), got '%s'", optarg);
         break;
       }
-      case OPT_KEEP_ON_FAIL: a->keep_on_fail = 1; break;
-      case OPT_DIAGNOSE: a->diagnose = 1; break;
-      case OPT_REPORT: a->report = optarg, a->diagnose = 1; break;
+      case OPT_KEEP_ON_FAIL:
+        a->keep_on_fail = 1;
+        break;
+      case OPT_DIAGNOSE:
+        a->diagnose = 1;
+        break;
+      case OPT_REPORT:
+        a->report = optarg, a->diagnose = 1;
+        break;
       case OPT_CALIBRATION: {
         nq_error e = {0};
         a->explicit_flags = 1;
-        if (nq_convert_options_set_calibration(&a->q, optarg, &e) != NQ_OK) rc = cli_usage_error("convert", "%s", e.msg);
+        if (nq_convert_options_set_calibration(&a->q, optarg, &e) != NQ_OK)
+          rc = cli_usage_error("convert", "%s", e.msg);
         break;
       }
       case OPT_INPUT_TYPE:
@@ -238,11 +255,13 @@ static int parse_args(int argc, char **argv, convert_args *a) {
         if (parse_type(optarg, &a->q.output_type) != 0)
           rc = cli_usage_error("convert", "--output-type expects int8, uint8 or float32, got '%s'", optarg);
         break;
-      case OPT_FALLBACK: a->q.allow_float_fallback = 1; break;
+      case OPT_FALLBACK:
+        a->q.allow_float_fallback = 1;
+        break;
       case OPT_TFLITE_VERSION:
         if (nq_tflite_parse_release(optarg) < NQ_TFLITE_OLDEST_RELEASE)
-          rc = cli_usage_error("convert", "--tflite-version expects a release from 2.4 on (2.9 or 2.9.0), got '%s'",
-                               optarg);
+          rc = cli_usage_error(
+              "convert", "--tflite-version expects a release from 2.4 on (2.9 or 2.9.0), got '%s'", optarg);
         else
           a->q.tflite_version = optarg;
         break;
@@ -256,7 +275,9 @@ static int parse_args(int argc, char **argv, convert_args *a) {
         if (cli_parse_int(optarg, 0, 1024, &a->threads) != 0)
           rc = cli_usage_error("convert", "--threads expects 0..1024, got '%s'", optarg);
         break;
-      case OPT_JSON: a->json = 1; break;
+      case OPT_JSON:
+        a->json = 1;
+        break;
       case OPT_NPU:
         if (strcmp(optarg, "none") == 0)
           a->npu = NULL;
@@ -265,7 +286,9 @@ static int parse_args(int argc, char **argv, convert_args *a) {
         else
           rc = cli_usage_error("convert", "--npu expects %s or none, got '%s'", nq_npu_targets(), optarg);
         break;
-      default: rc = cli_getopt_error("convert", c, argv); break;
+      default:
+        rc = cli_getopt_error("convert", c, argv);
+        break;
     }
   }
   free(opts);
@@ -274,7 +297,8 @@ static int parse_args(int argc, char **argv, convert_args *a) {
   if (optind + 1 < argc) return cli_usage_error("convert", "unexpected argument '%s'", argv[optind + 1]);
   a->model = argv[optind];
   if (a->recipe_arg && a->explicit_flags)
-    return cli_usage_error("convert", "--recipe %s and --calibration/--equalize/--bias-correct exclude each other",
+    return cli_usage_error("convert",
+                           "--recipe %s and --calibration/--equalize/--bias-correct exclude each other",
                            a->recipe_arg);
   if (a->explicit_flags) a->recipe.mode = CLI_RECIPE_EXPLICIT;
   a->q.recipe_auto = a->recipe.mode == CLI_RECIPE_AUTO;
@@ -361,7 +385,8 @@ int cmd_convert(int argc, char **argv) {
   if (st == NQ_OK) st = nq_check_output_path(a.out, a.model, &err);
   if (st == NQ_OK && a.report) st = nq_check_output_path(a.report, a.model, &err);
   if (st == NQ_OK && a.report && (strcmp(a.report, a.out) == 0 || nq_same_file(a.report, a.out)))
-    st = nq_fail(&err, NQ_ERR_INVALID_ARG, "--report %s is the -o file too: give them different names", a.report);
+    st = nq_fail(&err, NQ_ERR_INVALID_ARG, "--report %s is the -o file too: give them different names",
+                 a.report);
   if (st != NQ_OK) {
     nq_model_free(fm);
     return cli_fail_status(st, &err);
@@ -391,7 +416,8 @@ int cmd_convert(int argc, char **argv) {
   times.calibrate = rep.seconds_calibrate;
   times.quantize = rep.seconds_quantize;
   if (st == NQ_OK && !a.json && rep.rewritten_for_int8)
-    fprintf(stderr, "npuquant: %d NEG/SQUARE node%s computed as MUL (TFLite's int8 NEG and SQUARE ignore scales)\n",
+    fprintf(stderr,
+            "npuquant: %d NEG/SQUARE node%s computed as MUL (TFLite's int8 NEG and SQUARE ignore scales)\n",
             rep.rewritten_for_int8, rep.rewritten_for_int8 == 1 ? "" : "s");
   if (st == NQ_OK && !a.json && a.q.equalize)
     fprintf(stderr, "npuquant: equalized %d conv -> conv pair%s\n", rep.equalized_pairs,
@@ -458,7 +484,8 @@ int cmd_convert(int argc, char **argv) {
     for (int i = 0; a.report && i < a.data.n_paths + a.n_eval; i++) {
       const char *in = i < a.data.n_paths ? a.data.paths[i] : a.eval_paths[i - a.data.n_paths];
       if (nq_same_file(a.report, in))
-        st = nq_fail(&err, NQ_ERR_INVALID_ARG, "%s: refusing to write the report over the data file %s", a.report, in);
+        st = nq_fail(&err, NQ_ERR_INVALID_ARG, "%s: refusing to write the report over the data file %s",
+                     a.report, in);
     }
     if (st == NQ_OK && a.report) st = cli_html_write(&report, a.report, &err);
   }

@@ -181,7 +181,8 @@ static nq_status print_json(const cli_model_file *mf, const nq_model *m, const o
     json_string(&j, "op", ops[i].op);
     json_int(&j, "version", ops[i].version);
     json_int(&j, "count", ops[i].count);
-    json_string(&j, "min_tflite", ops[i].min_release ? nq_tflite_release_name(ops[i].min_release, rb, sizeof rb) : NULL);
+    json_string(&j, "min_tflite",
+                ops[i].min_release ? nq_tflite_release_name(ops[i].min_release, rb, sizeof rb) : NULL);
     json_end_object(&j);
   }
   json_end_array(&j);
@@ -396,7 +397,8 @@ static nq_status print_text(const cli_model_file *mf, const nq_model *m, const o
           nq_signature_entry e;
           CLI_TRY(nq_model_signature_entry(m, s, side, k, &e, err));
           char lb[160], lbp[160];
-          printf("    %-6s '%s' -> tensor %s\n", side ? "output" : "input", cli_printable(e.name, nm, sizeof nm),
+          printf("    %-6s '%s' -> tensor %s\n", side ? "output" : "input",
+                 cli_printable(e.name, nm, sizeof nm),
                  cli_printable(tensor_label(m, e.tensor, lb, sizeof lb), lbp, sizeof lbp));
         }
       }
@@ -414,7 +416,8 @@ static nq_status print_text(const cli_model_file *mf, const nq_model *m, const o
   if (npu_target) {
     printf("\n");
     fflush(stdout);
-    if (cli_report_npu(m, npu_target, stdout) < 0) return nq_fail(err, NQ_ERR_INVALID_ARG, "bad --npu target");
+    if (cli_report_npu(m, npu_target, stdout) < 0)
+      return nq_fail(err, NQ_ERR_INVALID_ARG, "bad --npu target");
   }
   return NQ_OK;
 }

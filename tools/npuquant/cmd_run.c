@@ -105,7 +105,15 @@ typedef struct run_args {
   cli_data_opts data; /* preprocessing for inputs given as images */
 } run_args;
 
-enum { OPT_TENSORS = 256, OPT_REPEAT, OPT_PROFILE, OPT_THREADS, OPT_REFERENCE, OPT_SINGLE_ROUNDING, OPT_DOUBLE_ROUNDING };
+enum {
+  OPT_TENSORS = 256,
+  OPT_REPEAT,
+  OPT_PROFILE,
+  OPT_THREADS,
+  OPT_REFERENCE,
+  OPT_SINGLE_ROUNDING,
+  OPT_DOUBLE_ROUNDING
+};
 
 static int parse_args(int argc, char **argv, run_args *a) {
   static const struct option longopts[] = {
@@ -142,8 +150,9 @@ static int parse_args(int argc, char **argv, run_args *a) {
     if (lr < 0) return CLI_ERR_USAGE;
     if (lr != 0) continue;
     if (c == 'd' || c == CLI_DATA_OPT_BASE + 0 || c == CLI_DATA_OPT_BASE + 1)
-      return cli_usage_error("run", "-d/--samples/--seed select data sets for convert and compare; "
-                                    "give run its inputs with -i");
+      return cli_usage_error("run",
+                             "-d/--samples/--seed select data sets for convert and compare; "
+                             "give run its inputs with -i");
     int r = cli_data_option("run", c, optarg, &a->data);
     if (r == 0) r = cli_kernels_option("run", c, optarg);
     if (r < 0) return CLI_ERR_USAGE;
@@ -229,7 +238,8 @@ static nq_status load_image_input(const nq_model *m, int i, const run_args *a, n
   nq_dataset_free(ds);
   if (st == NQ_OK && t.type != NQ_FLOAT32) {
     if (t.n_params < 1) {
-      st = nq_fail(err, NQ_ERR_INVALID_ARG, "input '%s' has no quantization parameters", t.name ? t.name : "");
+      st =
+          nq_fail(err, NQ_ERR_INVALID_ARG, "input '%s' has no quantization parameters", t.name ? t.name : "");
     } else {
       st = nq_quantize_floats(v, n, t.type, t.scale[0], (int32_t)t.zero_point[0], v, err); /* in place */
     }
@@ -256,7 +266,7 @@ static nq_status load_inputs(const nq_model *m, const run_args *a, nq_array *arr
                    want == 1 ? "" : "s", a->n_inputs, a->n_inputs == 1 ? " was" : "s were");
   for (int i = 0; i < want; i++) {
     nq_status st = is_npy(a->inputs[i]) ? nq_npy_read_file(a->inputs[i], &arrays[i], err)
-                                         : load_image_input(m, i, a, &arrays[i], err);
+                                        : load_image_input(m, i, a, &arrays[i], err);
     /* An unsupported .npy type is a problem with the user's data (exit 1),
      * not a model feature npuquant lacks (exit 3). */
     if (st == NQ_ERR_UNSUPPORTED) err->code = st = NQ_ERR_FORMAT;
@@ -299,7 +309,7 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 static nq_status run_timed(nq_session *s, long repeat, int profile, nq_error *err) {
-  CLI_TRY(nq_session_run(s, err)); /* warm-up: first-touch of memory, caches */
+  CLI_TRY(nq_session_run(s, err));                     /* warm-up: first-touch of memory, caches */
   if (profile) CLI_TRY(nq_session_profile(s, 1, err)); /* the warm-up is not in the profile */
   double *ms = malloc((size_t)repeat * sizeof *ms);
   if (!ms) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for %ld timings", repeat);
@@ -428,7 +438,8 @@ int cmd_run(int argc, char **argv) {
   if (st == NQ_OK && a.profile) st = cli_print_profile(stdout, m, s, 30, &err);
   if (st == NQ_OK) st = write_outputs(m, s, &a, &err);
   if (st == NQ_OK && a.tensors_dir) st = dump_tensors(m, s, &a, &err);
-  if (st == NQ_OK && nq_model_is_quantized(m)) printf("int8 arithmetic: %s\n", nq_rounding_name(a.single_rounding));
+  if (st == NQ_OK && nq_model_is_quantized(m))
+    printf("int8 arithmetic: %s\n", nq_rounding_name(a.single_rounding));
 
   for (int i = 0; i < MAX_INPUTS; i++) nq_array_free(&arrays[i]);
   nq_session_free(s);

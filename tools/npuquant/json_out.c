@@ -5,7 +5,6 @@
 
 #include "npuquant.h" /* nq_utf8_sequence_length */
 
-
 void json_init(json_out *j, FILE *f) {
   memset(j, 0, sizeof *j);
   j->f = f;

@@ -15,10 +15,14 @@ nq_status nq_ref_prep_arg_max(const nq_kernel_args *a, void **prepared, nq_error
 
 static double value(const nq_tview *x, size_t i) {
   switch (x->type) {
-    case NQ_FLOAT32: return ((const float *)x->data)[i];
-    case NQ_INT32: return ((const int32_t *)x->data)[i];
-    case NQ_INT8: return ((const int8_t *)x->data)[i];
-    default: return ((const uint8_t *)x->data)[i];
+    case NQ_FLOAT32:
+      return ((const float *)x->data)[i];
+    case NQ_INT32:
+      return ((const int32_t *)x->data)[i];
+    case NQ_INT8:
+      return ((const int8_t *)x->data)[i];
+    default:
+      return ((const uint8_t *)x->data)[i];
   }
 }
 
@@ -26,9 +30,11 @@ nq_status nq_ref_arg_max(const nq_kernel_args *a, nq_error *err) {
   const nq_tview *x = &a->in[0];
   int64_t axv;
   int n;
-  if (!nq_ref_ints(&a->in[1], &axv, 1, &n) || n != 1) return nq_ref_fail(a, err, NQ_ERR_FORMAT, "axis must be one int");
+  if (!nq_ref_ints(&a->in[1], &axv, 1, &n) || n != 1)
+    return nq_ref_fail(a, err, NQ_ERR_FORMAT, "axis must be one int");
   int axis = (int)(axv < 0 ? axv + x->rank : axv);
-  if (axis < 0 || axis >= x->rank) return nq_ref_fail(a, err, NQ_ERR_SHAPE, "axis %lld out of range", (long long)axv);
+  if (axis < 0 || axis >= x->rank)
+    return nq_ref_fail(a, err, NQ_ERR_SHAPE, "axis %lld out of range", (long long)axv);
   size_t outer = 1, inner = 1, dim = (size_t)x->shape[axis];
   for (int d = 0; d < axis; d++) outer *= (size_t)x->shape[d];
   for (int d = axis + 1; d < x->rank; d++) inner *= (size_t)x->shape[d];

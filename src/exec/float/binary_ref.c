@@ -29,31 +29,47 @@ static void bstrides(const nq_tview *v, const nq_tview *o, size_t *st) {
 
 static float op_f(nq_op op, float x, float y) {
   switch (op) {
-    case NQ_OP_ADD: return x + y;
-    case NQ_OP_SUB: return x - y;
-    case NQ_OP_MUL: return x * y;
-    case NQ_OP_DIV: return x / y;
-    case NQ_OP_MAXIMUM: return x > y ? x : y;
-    case NQ_OP_MINIMUM: return x < y ? x : y;
-    case NQ_OP_POW: return powf(x, y);
-    case NQ_OP_SQUARED_DIFFERENCE: return (x - y) * (x - y);
-    case NQ_OP_PRELU: return x >= 0.0f ? x : x * y;
-    case NQ_OP_FLOOR_DIV: return floorf(x / y);
+    case NQ_OP_ADD:
+      return x + y;
+    case NQ_OP_SUB:
+      return x - y;
+    case NQ_OP_MUL:
+      return x * y;
+    case NQ_OP_DIV:
+      return x / y;
+    case NQ_OP_MAXIMUM:
+      return x > y ? x : y;
+    case NQ_OP_MINIMUM:
+      return x < y ? x : y;
+    case NQ_OP_POW:
+      return powf(x, y);
+    case NQ_OP_SQUARED_DIFFERENCE:
+      return (x - y) * (x - y);
+    case NQ_OP_PRELU:
+      return x >= 0.0f ? x : x * y;
+    case NQ_OP_FLOOR_DIV:
+      return floorf(x / y);
     case NQ_OP_FLOOR_MOD: {
       float r = fmodf(x, y);
       return r != 0.0f && ((y < 0.0f) != (r < 0.0f)) ? r + y : r;
     }
-    default: return 0.0f;
+    default:
+      return 0.0f;
   }
 }
 
 static int32_t op_i(nq_op op, int32_t x, int32_t y) {
   switch (op) {
-    case NQ_OP_ADD: return (int32_t)((uint32_t)x + (uint32_t)y);
-    case NQ_OP_SUB: return (int32_t)((uint32_t)x - (uint32_t)y);
-    case NQ_OP_MUL: return (int32_t)((uint32_t)x * (uint32_t)y);
-    case NQ_OP_MAXIMUM: return x > y ? x : y;
-    case NQ_OP_MINIMUM: return x < y ? x : y;
+    case NQ_OP_ADD:
+      return (int32_t)((uint32_t)x + (uint32_t)y);
+    case NQ_OP_SUB:
+      return (int32_t)((uint32_t)x - (uint32_t)y);
+    case NQ_OP_MUL:
+      return (int32_t)((uint32_t)x * (uint32_t)y);
+    case NQ_OP_MAXIMUM:
+      return x > y ? x : y;
+    case NQ_OP_MINIMUM:
+      return x < y ? x : y;
     case NQ_OP_FLOOR_DIV: { /* y != 0 is checked before; INT32_MIN / -1 wraps */
       if (y == -1) return (int32_t)(0u - (uint32_t)x);
       int32_t q = x / y;
@@ -64,7 +80,8 @@ static int32_t op_i(nq_op op, int32_t x, int32_t y) {
       int32_t r = x % y;
       return (r != 0 && ((y < 0) != (r < 0))) ? r + y : r;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
@@ -81,7 +98,8 @@ nq_status nq_ref_binary(const nq_kernel_args *a, nq_error *err) {
   if (is_int && (op == NQ_OP_FLOOR_DIV || op == NQ_OP_FLOOR_MOD)) {
     const int32_t *d = y->data;
     for (size_t k = 0, m = nq_tview_elems(y); k < m; k++)
-      if (d[k] == 0) return nq_ref_fail(a, err, NQ_ERR_INVALID_ARG, "int32 division by 0 (divisor element %zu)", k);
+      if (d[k] == 0)
+        return nq_ref_fail(a, err, NQ_ERR_INVALID_ARG, "int32 division by 0 (divisor element %zu)", k);
   }
   for (size_t k = 0; k < n; k++) {
     if (is_int) {

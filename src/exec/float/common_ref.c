@@ -19,10 +19,11 @@ nq_status nq_ref_type_fail(const nq_kernel_args *a, nq_error *err, const char *e
   size_t k = 0;
   types[0] = 0;
   for (int i = 0; i < a->n_in && k < sizeof types; i++)
-    k += (size_t)snprintf(types + k, sizeof types - k, "%s%s", i ? "," : "in:",
-                          a->in[i].data ? nq_dtype_name(a->in[i].type) : "-");
+    k += (size_t)snprintf(types + k, sizeof types - k, "%s%s",
+                          i ? "," : "in:", a->in[i].data ? nq_dtype_name(a->in[i].type) : "-");
   for (int i = 0; i < a->n_out && k < sizeof types; i++)
-    k += (size_t)snprintf(types + k, sizeof types - k, "%s%s", i ? "," : " out:", nq_dtype_name(a->out[i].type));
+    k += (size_t)snprintf(types + k, sizeof types - k, "%s%s",
+                          i ? "," : " out:", nq_dtype_name(a->out[i].type));
   return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: no reference kernel for types %s (%s expected)",
                  nq_ref_label(a, lb, sizeof lb), types, expected);
 }
@@ -55,12 +56,18 @@ bool nq_ref_ints(const nq_tview *v, int64_t *vals, int max, int *count) {
 
 float nq_ref_act(nq_activation act, float x) {
   switch (act) {
-    case NQ_ACT_RELU: return x < 0.0f ? 0.0f : x;
-    case NQ_ACT_RELU_N1_TO_1: return x < -1.0f ? -1.0f : x > 1.0f ? 1.0f : x;
-    case NQ_ACT_RELU6: return x < 0.0f ? 0.0f : x > 6.0f ? 6.0f : x;
-    case NQ_ACT_TANH: return tanhf(x);
-    case NQ_ACT_SIGN_BIT: return signbit(x) ? 1.0f : 0.0f;
-    default: return x;
+    case NQ_ACT_RELU:
+      return x < 0.0f ? 0.0f : x;
+    case NQ_ACT_RELU_N1_TO_1:
+      return x < -1.0f ? -1.0f : x > 1.0f ? 1.0f : x;
+    case NQ_ACT_RELU6:
+      return x < 0.0f ? 0.0f : x > 6.0f ? 6.0f : x;
+    case NQ_ACT_TANH:
+      return tanhf(x);
+    case NQ_ACT_SIGN_BIT:
+      return signbit(x) ? 1.0f : 0.0f;
+    default:
+      return x;
   }
 }
 
@@ -109,11 +116,20 @@ static void data_inputs(const nq_kernel_args *a, int *first, int *last) {
   *last = 0;
   switch (a->node->op) {
     case NQ_OP_CONCATENATION:
-    case NQ_OP_PACK: *last = a->n_in - 1; break;
-    case NQ_OP_SPLIT: *first = *last = 1; break;
-    case NQ_OP_PADV2: *last = a->n_in > 2 ? 2 : 0; break; /* input 1 (paddings) is skipped */
-    case NQ_OP_SELECT_V2: *first = 1, *last = 2; break;     /* input 0 is the bool condition */
-    default: break;
+    case NQ_OP_PACK:
+      *last = a->n_in - 1;
+      break;
+    case NQ_OP_SPLIT:
+      *first = *last = 1;
+      break;
+    case NQ_OP_PADV2:
+      *last = a->n_in > 2 ? 2 : 0;
+      break; /* input 1 (paddings) is skipped */
+    case NQ_OP_SELECT_V2:
+      *first = 1, *last = 2;
+      break; /* input 0 is the bool condition */
+    default:
+      break;
   }
 }
 
@@ -133,11 +149,13 @@ nq_status nq_ref_prep_move(const nq_kernel_args *a, void **prepared, nq_error *e
     if (a->in[i].type != t) return nq_ref_type_fail(a, err, "inputs and outputs of one type");
     /* A copy is only right when the quantized values mean the same thing. */
     if (!same_quant(a->in[i].q, q))
-      return nq_ref_fail(a, err, NQ_ERR_UNSUPPORTED,
-                         "input %d and output 0 have different quantization; this data-movement kernel cannot rescale", i);
+      return nq_ref_fail(
+          a, err, NQ_ERR_UNSUPPORTED,
+          "input %d and output 0 have different quantization; this data-movement kernel cannot rescale", i);
   }
   for (int i = 1; i < a->n_out; i++)
-    if (a->out[i].type != t || !same_quant(a->out[i].q, q)) return nq_ref_type_fail(a, err, "outputs of one type");
+    if (a->out[i].type != t || !same_quant(a->out[i].q, q))
+      return nq_ref_type_fail(a, err, "outputs of one type");
   return NQ_OK;
 }
 
@@ -152,10 +170,18 @@ void nq_ref_copy_box(void *dst, const void *src, size_t es, int rank, const int6
   const char *s = src;
   for (size_t k = 0; k < n; k++) {
     switch (es) {
-      case 1: o[k] = s[off]; break;
-      case 2: memcpy(o + 2 * k, s + 2 * off, 2); break;
-      case 4: memcpy(o + 4 * k, s + 4 * off, 4); break;
-      default: memcpy(o + es * k, s + (int64_t)es * off, es); break;
+      case 1:
+        o[k] = s[off];
+        break;
+      case 2:
+        memcpy(o + 2 * k, s + 2 * off, 2);
+        break;
+      case 4:
+        memcpy(o + 4 * k, s + 4 * off, 4);
+        break;
+      default:
+        memcpy(o + es * k, s + (int64_t)es * off, es);
+        break;
     }
     for (int d = rank - 1; d >= 0; d--) {
       off += stride[d];
@@ -174,7 +200,8 @@ nq_status nq_ref_prep_num(const nq_kernel_args *a, void **prepared, nq_error *er
                 op == NQ_OP_FLOOR_MOD;
   if (int_ok && a->n_out > 0 && a->out[0].type == NQ_INT32) {
     for (int i = 0; i < a->n_in; i++)
-      if (a->in[i].data && a->in[i].type != NQ_INT32) return nq_ref_type_fail(a, err, "all float32 or all int32");
+      if (a->in[i].data && a->in[i].type != NQ_INT32)
+        return nq_ref_type_fail(a, err, "all float32 or all int32");
     if (a->p->act != NQ_ACT_NONE) return nq_ref_fail(a, err, NQ_ERR_UNSUPPORTED, "fused activation on int32");
     return NQ_OK;
   }

@@ -18,7 +18,8 @@ static int norm_axis(int axis, int rank) { return axis < 0 ? axis + rank : axis;
 
 /* Copies the axis blocks of `n` parts (each with `part[k]` units of `unit`
  * bytes) into or out of one joined tensor. */
-static void join(char *joined, char **parts, const size_t *part, int n, size_t outer, size_t unit, bool gather) {
+static void join(char *joined, char **parts, const size_t *part, int n, size_t outer, size_t unit,
+                 bool gather) {
   size_t total = 0;
   for (int k = 0; k < n; k++) total += part[k];
   for (size_t o = 0; o < outer; o++) {
@@ -63,9 +64,11 @@ nq_status nq_ref_split(const nq_kernel_args *a, nq_error *err) {
   const nq_tview *ax = a->node->op == NQ_OP_SPLIT ? &a->in[0] : &a->in[2];
   int64_t axv;
   int n;
-  if (!nq_ref_ints(ax, &axv, 1, &n) || n != 1) return nq_ref_fail(a, err, NQ_ERR_FORMAT, "axis operand must be one int");
+  if (!nq_ref_ints(ax, &axv, 1, &n) || n != 1)
+    return nq_ref_fail(a, err, NQ_ERR_FORMAT, "axis operand must be one int");
   int axis = norm_axis((int)axv, x->rank);
-  size_t es = nq_dtype_size(x->type), inner = prod(x->shape, axis + 1, x->rank), outer = prod(x->shape, 0, axis);
+  size_t es = nq_dtype_size(x->type), inner = prod(x->shape, axis + 1, x->rank),
+         outer = prod(x->shape, 0, axis);
   if (a->n_out > MAX_PARTS) return nq_ref_fail(a, err, NQ_ERR_UNSUPPORTED, "too many outputs");
   char *parts[MAX_PARTS];
   size_t part[MAX_PARTS];
@@ -80,7 +83,8 @@ nq_status nq_ref_split(const nq_kernel_args *a, nq_error *err) {
 nq_status nq_ref_pack(const nq_kernel_args *a, nq_error *err) {
   const nq_tview *o = &a->out[0];
   int axis = norm_axis(a->p->axis, o->rank);
-  size_t es = nq_dtype_size(o->type), inner = prod(o->shape, axis + 1, o->rank), outer = prod(o->shape, 0, axis);
+  size_t es = nq_dtype_size(o->type), inner = prod(o->shape, axis + 1, o->rank),
+         outer = prod(o->shape, 0, axis);
   if (a->n_in > MAX_PARTS) return nq_ref_fail(a, err, NQ_ERR_UNSUPPORTED, "too many inputs");
   char *parts[MAX_PARTS];
   size_t part[MAX_PARTS];
@@ -95,7 +99,8 @@ nq_status nq_ref_pack(const nq_kernel_args *a, nq_error *err) {
 nq_status nq_ref_unpack(const nq_kernel_args *a, nq_error *err) {
   const nq_tview *x = &a->in[0];
   int axis = norm_axis(a->p->axis, x->rank);
-  size_t es = nq_dtype_size(x->type), inner = prod(x->shape, axis + 1, x->rank), outer = prod(x->shape, 0, axis);
+  size_t es = nq_dtype_size(x->type), inner = prod(x->shape, axis + 1, x->rank),
+         outer = prod(x->shape, 0, axis);
   if (a->n_out > MAX_PARTS) return nq_ref_fail(a, err, NQ_ERR_UNSUPPORTED, "too many outputs");
   char *parts[MAX_PARTS];
   size_t part[MAX_PARTS];

@@ -63,7 +63,8 @@ static void ew_range(nq_op op, const float *x, const float *y, float *out, size_
 }
 
 /* x op s (s_first: s op x) for a single value s. */
-static void ew_scalar(nq_op op, const float *x, float s, bool s_first, float *out, size_t n, float lo, float hi) {
+static void ew_scalar(nq_op op, const float *x, float s, bool s_first, float *out, size_t n, float lo,
+                      float hi) {
   switch (op) {
     case NQ_OP_ADD:
       for (size_t i = 0; i < n; i++) {
@@ -117,7 +118,10 @@ static void ew_task(void *ctx, int task) {
 }
 
 static nq_status ew_run(nq_op op, const nq_kernel_args *a, nq_error *err) {
-  ew_job j = {.op = op, .x = a->in[0].data, .y = a->in[1].data, .out = a->out[0].data,
+  ew_job j = {.op = op,
+              .x = a->in[0].data,
+              .y = a->in[1].data,
+              .out = a->out[0].data,
               .n = nq_tview_elems(&a->out[0])};
   if (!ew_fast_applies(a, &j.px, &j.py)) return nq_fast_delegate(op, a, err);
   nq_fast_act_range(a->p->act, &j.lo, &j.hi);

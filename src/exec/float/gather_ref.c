@@ -11,8 +11,8 @@
 
 nq_status nq_ref_prep_gather(const nq_kernel_args *a, void **prepared, nq_error *err) {
   *prepared = NULL;
-  if (a->n_in < 2 || (a->in[1].type != NQ_INT32 && a->in[1].type != NQ_INT64) || a->in[0].type != a->out[0].type ||
-      nq_dtype_size(a->in[0].type) == 0)
+  if (a->n_in < 2 || (a->in[1].type != NQ_INT32 && a->in[1].type != NQ_INT64) ||
+      a->in[0].type != a->out[0].type || nq_dtype_size(a->in[0].type) == 0)
     return nq_ref_type_fail(a, err, "params and output of one type, int32/int64 indices");
   return NQ_OK;
 }
@@ -28,8 +28,10 @@ nq_status nq_ref_gather(const nq_kernel_args *a, nq_error *err) {
     for (size_t i = 0; i < ni; i++) {
       int64_t k = ix->type == NQ_INT32 ? ((const int32_t *)ix->data)[i] : ((const int64_t *)ix->data)[i];
       if (k < 0 || (size_t)k >= dim)
-        return nq_ref_fail(a, err, NQ_ERR_NUMERIC, "index %lld at position %zu is outside [0, %zu)", (long long)k, i, dim);
-      memcpy((char *)a->out[0].data + (o * ni + i) * blk, (const char *)x->data + (o * dim + (size_t)k) * blk, blk);
+        return nq_ref_fail(a, err, NQ_ERR_NUMERIC, "index %lld at position %zu is outside [0, %zu)",
+                           (long long)k, i, dim);
+      memcpy((char *)a->out[0].data + (o * ni + i) * blk, (const char *)x->data + (o * dim + (size_t)k) * blk,
+             blk);
     }
   return NQ_OK;
 }

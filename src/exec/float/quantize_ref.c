@@ -21,9 +21,11 @@ nq_status nq_ref_prep_quantize(const nq_kernel_args *a, void **prepared, nq_erro
   *prepared = NULL;
   if (a->in[0].type != NQ_FLOAT32 || !is_qint(a->out[0].type))
     return nq_ref_type_fail(a, err, "float32 in, int8/uint8/int16 out");
-  if (!quant_ok(&a->out[0])) return nq_ref_fail(a, err, NQ_ERR_FORMAT, "output has no usable quantization parameters");
+  if (!quant_ok(&a->out[0]))
+    return nq_ref_fail(a, err, NQ_ERR_FORMAT, "output has no usable quantization parameters");
   for (int i = 0; i < a->out[0].q->n; i++)
-    if (!(a->out[0].q->scale[i] > 0.0f)) return nq_ref_fail(a, err, NQ_ERR_FORMAT, "output scale %d is not positive", i);
+    if (!(a->out[0].q->scale[i] > 0.0f))
+      return nq_ref_fail(a, err, NQ_ERR_FORMAT, "output scale %d is not positive", i);
   return NQ_OK;
 }
 
@@ -54,15 +56,20 @@ nq_status nq_ref_quantize(const nq_kernel_args *a, nq_error *err) {
     size_t c = channel(o, k);
     float r = roundf(in[k] / o->q->scale[c]); /* roundf: half away from zero */
     int64_t q;
-    if (r != r)
-      return nq_ref_fail(a, err, NQ_ERR_NUMERIC, "input element %zu is NaN", k);
-    if (r > 1e9f) q = hi;
-    else if (r < -1e9f) q = lo;
-    else q = (int64_t)r + o->q->zero_point[c];
+    if (r != r) return nq_ref_fail(a, err, NQ_ERR_NUMERIC, "input element %zu is NaN", k);
+    if (r > 1e9f)
+      q = hi;
+    else if (r < -1e9f)
+      q = lo;
+    else
+      q = (int64_t)r + o->q->zero_point[c];
     q = q < lo ? lo : q > hi ? hi : q;
-    if (o->type == NQ_INT8) ((int8_t *)o->data)[k] = (int8_t)q;
-    else if (o->type == NQ_UINT8) ((uint8_t *)o->data)[k] = (uint8_t)q;
-    else ((int16_t *)o->data)[k] = (int16_t)q;
+    if (o->type == NQ_INT8)
+      ((int8_t *)o->data)[k] = (int8_t)q;
+    else if (o->type == NQ_UINT8)
+      ((uint8_t *)o->data)[k] = (uint8_t)q;
+    else
+      ((int16_t *)o->data)[k] = (int16_t)q;
   }
   return NQ_OK;
 }
@@ -94,8 +101,9 @@ nq_status nq_ref_dequantize(const nq_kernel_args *a, nq_error *err) {
       continue;
     }
     size_t c = channel(x, k);
-    int64_t q = x->type == NQ_INT8 ? ((const int8_t *)x->data)[k]
-              : x->type == NQ_UINT8 ? ((const uint8_t *)x->data)[k] : ((const int16_t *)x->data)[k];
+    int64_t q = x->type == NQ_INT8    ? ((const int8_t *)x->data)[k]
+                : x->type == NQ_UINT8 ? ((const uint8_t *)x->data)[k]
+                                      : ((const int16_t *)x->data)[k];
     out[k] = (float)(q - x->q->zero_point[c]) * x->q->scale[c];
   }
   (void)err;

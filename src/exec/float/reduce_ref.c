@@ -17,24 +17,31 @@ nq_status nq_ref_reduce(const nq_kernel_args *a, nq_error *err) {
   const nq_tview *x = &a->in[0];
   int64_t axes[16];
   int na;
-  if (!nq_ref_ints(&a->in[1], axes, 16, &na)) return nq_ref_fail(a, err, NQ_ERR_FORMAT, "axes operand is not int32/int64 with <= 16 values");
+  if (!nq_ref_ints(&a->in[1], axes, 16, &na))
+    return nq_ref_fail(a, err, NQ_ERR_FORMAT, "axes operand is not int32/int64 with <= 16 values");
   bool red[NQ_MAX_RANK] = {false};
   for (int i = 0; i < na; i++) {
     int64_t ax = axes[i] < 0 ? axes[i] + x->rank : axes[i];
-    if (ax < 0 || ax >= x->rank) return nq_ref_fail(a, err, NQ_ERR_SHAPE, "axis %lld out of range", (long long)axes[i]);
+    if (ax < 0 || ax >= x->rank)
+      return nq_ref_fail(a, err, NQ_ERR_SHAPE, "axis %lld out of range", (long long)axes[i]);
     red[ax] = true;
   }
   /* Output strides in the keep-dims layout; 0 on reduced dims. */
   size_t ost[NQ_MAX_RANK], s = 1, count = 1;
   for (int d = x->rank - 1; d >= 0; d--) {
     ost[d] = red[d] ? 0 : s;
-    if (!red[d]) s *= (size_t)x->shape[d];
-    else count *= (size_t)x->shape[d];
+    if (!red[d])
+      s *= (size_t)x->shape[d];
+    else
+      count *= (size_t)x->shape[d];
   }
   size_t on = nq_tview_elems(&a->out[0]), n = nq_tview_elems(x);
   double *acc = a->scratch;
   nq_op op = a->node->op;
-  double init = op == NQ_OP_REDUCE_PROD ? 1.0 : op == NQ_OP_REDUCE_MAX ? -INFINITY : op == NQ_OP_REDUCE_MIN ? INFINITY : 0.0;
+  double init = op == NQ_OP_REDUCE_PROD  ? 1.0
+                : op == NQ_OP_REDUCE_MAX ? -INFINITY
+                : op == NQ_OP_REDUCE_MIN ? INFINITY
+                                         : 0.0;
   for (size_t i = 0; i < on; i++) acc[i] = init;
   const float *in = x->data;
   int idx[NQ_MAX_RANK] = {0};
@@ -42,10 +49,18 @@ nq_status nq_ref_reduce(const nq_kernel_args *a, nq_error *err) {
   for (size_t k = 0; k < n; k++) {
     double v = in[k];
     switch (op) {
-      case NQ_OP_REDUCE_PROD: acc[oi] *= v; break;
-      case NQ_OP_REDUCE_MAX: if (v > acc[oi]) acc[oi] = v; break;
-      case NQ_OP_REDUCE_MIN: if (v < acc[oi]) acc[oi] = v; break;
-      default: acc[oi] += v; break;
+      case NQ_OP_REDUCE_PROD:
+        acc[oi] *= v;
+        break;
+      case NQ_OP_REDUCE_MAX:
+        if (v > acc[oi]) acc[oi] = v;
+        break;
+      case NQ_OP_REDUCE_MIN:
+        if (v < acc[oi]) acc[oi] = v;
+        break;
+      default:
+        acc[oi] += v;
+        break;
     }
     for (int d = x->rank - 1; d >= 0; d--) {
       oi += ost[d];

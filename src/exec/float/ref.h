@@ -48,10 +48,14 @@ void nq_ref_copy_box(void *dst, const void *src, size_t elem_size, int rank, con
                      int64_t start, const int64_t *stride);
 
 /* prepare functions that check types (common_ref.c) */
-nq_status nq_ref_prep_f32(const nq_kernel_args *a, void **prepared, nq_error *err);      /* every operand float32 */
-nq_status nq_ref_prep_f32_io0(const nq_kernel_args *a, void **prepared, nq_error *err);  /* in0 and outputs float32 */
-nq_status nq_ref_prep_num(const nq_kernel_args *a, void **prepared, nq_error *err);      /* float32, or int32 for ADD SUB MUL MAX MIN ABS NEG */
-nq_status nq_ref_prep_move(const nq_kernel_args *a, void **prepared, nq_error *err);     /* data movement: same types */
+nq_status nq_ref_prep_f32(const nq_kernel_args *a, void **prepared,
+                          nq_error *err); /* every operand float32 */
+nq_status nq_ref_prep_f32_io0(const nq_kernel_args *a, void **prepared,
+                              nq_error *err); /* in0 and outputs float32 */
+nq_status nq_ref_prep_num(const nq_kernel_args *a, void **prepared,
+                          nq_error *err); /* float32, or int32 for ADD SUB MUL MAX MIN ABS NEG */
+nq_status nq_ref_prep_move(const nq_kernel_args *a, void **prepared,
+                           nq_error *err); /* data movement: same types */
 
 /* ---- kernels, by family ---- */
 #define NQ_REF_DECL(name) nq_status name(const nq_kernel_args *a, nq_error *err)
@@ -62,24 +66,24 @@ nq_status nq_ref_prep_transpose_conv(const nq_kernel_args *a, void **prepared, n
 NQ_REF_DECL(nq_ref_fully_connected);
 NQ_REF_DECL(nq_ref_average_pool);
 NQ_REF_DECL(nq_ref_max_pool);
-NQ_REF_DECL(nq_ref_select); /* SELECT_V2, byte-generic (float, int32, int8 data) */
-NQ_REF_DECL(nq_ref_binary);  /* ADD SUB MUL DIV MAXIMUM MINIMUM POW SQUARED_DIFFERENCE PRELU */
-NQ_REF_DECL(nq_ref_unary);   /* ABS NEG EXP LOG SQRT RSQRT SQUARE */
+NQ_REF_DECL(nq_ref_select);     /* SELECT_V2, byte-generic (float, int32, int8 data) */
+NQ_REF_DECL(nq_ref_binary);     /* ADD SUB MUL DIV MAXIMUM MINIMUM POW SQUARED_DIFFERENCE PRELU */
+NQ_REF_DECL(nq_ref_unary);      /* ABS NEG EXP LOG SQRT RSQRT SQUARE */
 NQ_REF_DECL(nq_ref_activation); /* RELU RELU6 RELU_N1_TO_1 LOGISTIC TANH ELU HARD_SWISH LEAKY_RELU GELU ERF */
-NQ_REF_DECL(nq_ref_softmax);     /* SOFTMAX LOG_SOFTMAX */
+NQ_REF_DECL(nq_ref_softmax);    /* SOFTMAX LOG_SOFTMAX */
 NQ_REF_DECL(nq_ref_l2norm);
-NQ_REF_DECL(nq_ref_reduce);      /* MEAN SUM REDUCE_PROD REDUCE_MAX REDUCE_MIN */
+NQ_REF_DECL(nq_ref_reduce); /* MEAN SUM REDUCE_PROD REDUCE_MAX REDUCE_MIN */
 size_t nq_ref_reduce_scratch(const nq_kernel_args *a);
-NQ_REF_DECL(nq_ref_copy);        /* RESHAPE SQUEEZE EXPAND_DIMS */
+NQ_REF_DECL(nq_ref_copy); /* RESHAPE SQUEEZE EXPAND_DIMS */
 NQ_REF_DECL(nq_ref_concat);
-NQ_REF_DECL(nq_ref_split);       /* SPLIT SPLIT_V */
+NQ_REF_DECL(nq_ref_split); /* SPLIT SPLIT_V */
 NQ_REF_DECL(nq_ref_pack);
 NQ_REF_DECL(nq_ref_unpack);
 NQ_REF_DECL(nq_ref_slice);
 NQ_REF_DECL(nq_ref_strided_slice);
 NQ_REF_DECL(nq_ref_transpose);
-NQ_REF_DECL(nq_ref_pad);         /* PAD PADV2 MIRROR_PAD */
-NQ_REF_DECL(nq_ref_resize);      /* RESIZE_BILINEAR RESIZE_NEAREST_NEIGHBOR */
+NQ_REF_DECL(nq_ref_pad);    /* PAD PADV2 MIRROR_PAD */
+NQ_REF_DECL(nq_ref_resize); /* RESIZE_BILINEAR RESIZE_NEAREST_NEIGHBOR */
 NQ_REF_DECL(nq_ref_space_to_depth);
 NQ_REF_DECL(nq_ref_depth_to_space);
 NQ_REF_DECL(nq_ref_space_to_batch);

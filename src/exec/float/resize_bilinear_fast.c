@@ -8,8 +8,8 @@
 #include <math.h>
 
 #include "exec/float/fast_common.h"
-#include "exec/float/ref.h"
 #include "exec/float/fast_kernels.h"
+#include "exec/float/ref.h"
 
 typedef struct col_src {
   int x0, x1;

@@ -68,8 +68,10 @@ nq_status nq_ref_resize(const nq_kernel_args *a, nq_error *err) {
         float xs;
         int x0, x1;
         nq_resize_source(ox, sw, half, W, &xs, &x0, &x1);
-        const float *p00 = in + (((size_t)n * H + y0) * W + x0) * C, *p01 = in + (((size_t)n * H + y0) * W + x1) * C;
-        const float *p10 = in + (((size_t)n * H + y1) * W + x0) * C, *p11 = in + (((size_t)n * H + y1) * W + x1) * C;
+        const float *p00 = in + (((size_t)n * H + y0) * W + x0) * C,
+                    *p01 = in + (((size_t)n * H + y0) * W + x1) * C;
+        const float *p10 = in + (((size_t)n * H + y1) * W + x0) * C,
+                    *p11 = in + (((size_t)n * H + y1) * W + x1) * C;
         float dy = y - (float)y0, dx = xs - (float)x0;
         float *op = out + (((size_t)n * OH + oy) * OW + ox) * C;
         for (int c = 0; c < C; c++)

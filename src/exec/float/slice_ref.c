@@ -26,7 +26,8 @@ nq_status nq_ref_slice(const nq_kernel_args *a, nq_error *err) {
   int64_t start = 0;
   for (int d = 0; d < x->rank; d++) {
     cnt[d] = a->out[0].shape[d];
-    if (b[d] < 0 || b[d] + cnt[d] > x->shape[d]) return nq_ref_fail(a, err, NQ_ERR_SHAPE, "slice exceeds dimension %d", d);
+    if (b[d] < 0 || b[d] + cnt[d] > x->shape[d])
+      return nq_ref_fail(a, err, NQ_ERR_SHAPE, "slice exceeds dimension %d", d);
     start += b[d] * st[d];
   }
   nq_ref_copy_box(a->out[0].data, x->data, nq_dtype_size(x->type), x->rank, cnt, start, st);
@@ -44,7 +45,8 @@ nq_status nq_ref_strided_slice(const nq_kernel_args *a, nq_error *err) {
   char why[160];
   if (!nq_strided_slice_plan(x->shape, x->rank, b, e, s, nb, a->p, &plan, why, sizeof why))
     return nq_ref_fail(a, err, NQ_ERR_SHAPE, "%s", why);
-  if (plan.out_rank != a->out[0].rank) return nq_ref_fail(a, err, NQ_ERR_SHAPE, "output rank disagrees with the slice");
+  if (plan.out_rank != a->out[0].rank)
+    return nq_ref_fail(a, err, NQ_ERR_SHAPE, "output rank disagrees with the slice");
   in_strides(x, st);
   int64_t start = 0;
   for (int d = 0; d < x->rank; d++) {

@@ -25,7 +25,8 @@ nq_status nq_ref_space_to_depth(const nq_kernel_args *a, nq_error *err) {
         for (int by = 0; by < b; by++)
           for (int bx = 0; bx < b; bx++)
             memcpy((char *)o->data + ((((size_t)n * OH + y) * OW + xx) * OC + (size_t)(by * b + bx) * C) * es,
-                   (const char *)x->data + ((((size_t)n * H + y * b + by) * W + xx * b + bx) * C) * es, (size_t)C * es);
+                   (const char *)x->data + ((((size_t)n * H + y * b + by) * W + xx * b + bx) * C) * es,
+                   (size_t)C * es);
   (void)err;
   return NQ_OK;
 }
@@ -41,7 +42,8 @@ nq_status nq_ref_depth_to_space(const nq_kernel_args *a, nq_error *err) {
         for (int by = 0; by < b; by++)
           for (int bx = 0; bx < b; bx++)
             memcpy((char *)o->data + ((((size_t)n * OH + y * b + by) * OW + xx * b + bx) * OC) * es,
-                   (const char *)x->data + ((((size_t)n * H + y) * W + xx) * C + (size_t)(by * b + bx) * OC) * es,
+                   (const char *)x->data +
+                       ((((size_t)n * H + y) * W + xx) * C + (size_t)(by * b + bx) * OC) * es,
                    (size_t)OC * es);
   (void)err;
   return NQ_OK;

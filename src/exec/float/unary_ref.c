@@ -24,15 +24,32 @@ nq_status nq_ref_unary(const nq_kernel_args *a, nq_error *err) {
   for (size_t i = 0; i < n; i++) {
     float x = in[i], y;
     switch (op) {
-      case NQ_OP_ABS: y = fabsf(x); break;
-      case NQ_OP_NEG: y = -x; break;
-      case NQ_OP_EXP: y = expf(x); break;
-      case NQ_OP_LOG: y = logf(x); break;
-      case NQ_OP_SQRT: y = sqrtf(x); break;
-      case NQ_OP_RSQRT: y = 1.0f / sqrtf(x); break;
-      case NQ_OP_SQUARE: y = x * x; break;
-      case NQ_OP_FLOOR: y = floorf(x); break;
-      default: return nq_ref_fail(a, err, NQ_ERR_INTERNAL, "not a unary op");
+      case NQ_OP_ABS:
+        y = fabsf(x);
+        break;
+      case NQ_OP_NEG:
+        y = -x;
+        break;
+      case NQ_OP_EXP:
+        y = expf(x);
+        break;
+      case NQ_OP_LOG:
+        y = logf(x);
+        break;
+      case NQ_OP_SQRT:
+        y = sqrtf(x);
+        break;
+      case NQ_OP_RSQRT:
+        y = 1.0f / sqrtf(x);
+        break;
+      case NQ_OP_SQUARE:
+        y = x * x;
+        break;
+      case NQ_OP_FLOOR:
+        y = floorf(x);
+        break;
+      default:
+        return nq_ref_fail(a, err, NQ_ERR_INTERNAL, "not a unary op");
     }
     out[i] = y;
   }

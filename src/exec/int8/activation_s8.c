@@ -80,12 +80,17 @@ static bool quantize_signed(double m, nq_qmul *q) {
 
 static float lut_fn(nq_op op, bool approximate, float x) {
   switch (op) {
-    case NQ_OP_LOGISTIC: return 1.0f / (1.0f + expf(-x));
-    case NQ_OP_TANH: return tanhf(x);
-    case NQ_OP_ELU: return x < 0.0f ? expf(x) - 1.0f : x;
-    case NQ_OP_EXP: return expf(x);
-    case NQ_OP_LOG: return logf(x); /* x <= 0 is handled by the caller */
-    default: /* GELU */
+    case NQ_OP_LOGISTIC:
+      return 1.0f / (1.0f + expf(-x));
+    case NQ_OP_TANH:
+      return tanhf(x);
+    case NQ_OP_ELU:
+      return x < 0.0f ? expf(x) - 1.0f : x;
+    case NQ_OP_EXP:
+      return expf(x);
+    case NQ_OP_LOG:
+      return logf(x); /* x <= 0 is handled by the caller */
+    default:          /* GELU */
       if (approximate) {
         const float k = 0.7978845608028654f; /* sqrt(2 / pi) */
         return 0.5f * x * (1.0f + tanhf(k * (x + 0.044715f * x * x * x)));
@@ -153,8 +158,9 @@ nq_status nq_i8_relu_prepare(const nq_kernel_args *a, void **prepared, nq_error 
   volatile float m = s_in / s_out;
   if (!nq_quantize_multiplier((double)m, &p->m))
     return nq_i8_fail(a, err, "scale ratio %g cannot be represented", (double)m);
-  int act = a->node->op == NQ_OP_RELU ? NQ_ACT_RELU
-            : a->node->op == NQ_OP_RELU6 ? NQ_ACT_RELU6 : NQ_ACT_RELU_N1_TO_1;
+  int act = a->node->op == NQ_OP_RELU    ? NQ_ACT_RELU
+            : a->node->op == NQ_OP_RELU6 ? NQ_ACT_RELU6
+                                         : NQ_ACT_RELU_N1_TO_1;
   nq_i8_type_range(a->out[0].type, &qmin, &qmax);
   nq_activation_range(act, s_out, p->zp_out, qmin, qmax, &p->lo, &p->hi);
   return NQ_OK;
@@ -201,7 +207,7 @@ nq_status nq_i8_abs_run(const nq_kernel_args *a, nq_error *err) { return rescale
 typedef struct leaky_prep {
   int32_t zp_in, zp_out;
   nq_qmul m_id, m_alpha;
-  bool xnn_ok;          /* XNNPACK takes these scales (its asserted ranges) */
+  bool xnn_ok;              /* XNNPACK takes these scales (its asserted ranges) */
   int32_t xnn_pos, xnn_neg; /* Q8 multipliers of the XNNPACK form */
 } leaky_prep;
 
@@ -215,8 +221,8 @@ nq_status nq_i8_leaky_relu_prepare(const nq_kernel_args *a, void **prepared, nq_
   volatile float m_alpha = s_in * a->p->alpha / s_out;
   volatile float m_id = s_in / s_out;
   if (!quantize_signed((double)m_alpha, &p->m_alpha) || !nq_quantize_multiplier((double)m_id, &p->m_id))
-    return nq_i8_fail(a, err, "alpha %g with scales %g -> %g cannot be represented",
-                      (double)a->p->alpha, (double)s_in, (double)s_out);
+    return nq_i8_fail(a, err, "alpha %g with scales %g -> %g cannot be represented", (double)a->p->alpha,
+                      (double)s_in, (double)s_out);
   /* XNNPACK's ranges: 2^-8 <= positive <= 2^7, 2^-8 <= |negative| <= ~2^7. */
   volatile float pos = s_in / s_out;
   volatile float neg = pos * a->p->alpha;
@@ -337,8 +343,7 @@ nq_status nq_i8_hardswish_prepare(const nq_kernel_args *a, void **prepared, nq_e
   if (!nq_quantize_multiplier((double)out_m, &qo) || !nq_quantize_multiplier((double)relu_m, &qr))
     return nq_i8_fail(a, err, "scales %g -> %g cannot be represented", (double)s_in, (double)s_out);
   if (qo.shift > 0)
-    return nq_i8_fail(a, err, "output multiplier %g >= 1 (TFLite requires exponent <= 0)",
-                      (double)out_m);
+    return nq_i8_fail(a, err, "output multiplier %g >= 1 (TFLite requires exponent <= 0)", (double)out_m);
   p->out_mult16 = nq_downscale_mult16(qo.mult);
   p->out_exp = qo.shift;
   p->relu_mult16 = nq_downscale_mult16(qr.mult);

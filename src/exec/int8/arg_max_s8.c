@@ -21,8 +21,7 @@ nq_status nq_i8_arg_max_run(const nq_kernel_args *a, nq_error *err) {
   for (int d = axis + 1; d < r; d++) inner *= (size_t)in->shape[d];
   const size_t len = (size_t)in->shape[axis];
   if (nq_tview_elems(out) != outer * inner || len == 0)
-    return nq_i8_fail(a, err, "output has %zu elements, %zu expected", nq_tview_elems(out),
-                      outer * inner);
+    return nq_i8_fail(a, err, "output has %zu elements, %zu expected", nq_tview_elems(out), outer * inner);
   for (size_t o = 0; o < outer; o++)
     for (size_t i = 0; i < inner; i++) {
       size_t best = 0;

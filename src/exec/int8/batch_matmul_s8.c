@@ -58,8 +58,7 @@ nq_status nq_i8_batch_matmul_run(const nq_kernel_args *a, nq_error *err) {
   if (!p) return nq_i8_fail(a, err, "not prepared");
   const nq_tview *L = &a->in[0], *R = &a->in[1], *out = &a->out[0];
   if (L->rank < 2 || R->rank < 2 || out->rank < 2 || L->rank > out->rank || R->rank > out->rank)
-    return nq_i8_fail(a, err, "ranks %d, %d -> %d do not fit a batched matmul", L->rank, R->rank,
-                      out->rank);
+    return nq_i8_fail(a, err, "ranks %d, %d -> %d do not fit a batched matmul", L->rank, R->rank, out->rank);
   const bool ax = a->p->adj_x, ay = a->p->adj_y;
   const int64_t M = L->shape[L->rank - (ax ? 1 : 2)], K = L->shape[L->rank - (ax ? 2 : 1)];
   const int64_t K2 = R->shape[R->rank - (ay ? 1 : 2)], N = R->shape[R->rank - (ay ? 2 : 1)];

@@ -28,7 +28,10 @@ nq_status nq_i8_conv_prepare(const nq_kernel_args *a, void **prepared, nq_error 
   if (a->n_in < 2) return nq_i8_fail(a, err, "%d inputs, 2 or 3 expected", a->n_in);
   NQ_TRY(nq_i8_check_rank4(a, &a->in[1], "weights", err));
   const nq_tview *w = &a->in[1];
-  nq_i8_wspec s = {.input = 0, .weights = 1, .bias = 2, .ch_axis = 0,
+  nq_i8_wspec s = {.input = 0,
+                   .weights = 1,
+                   .bias = 2,
+                   .ch_axis = 0,
                    .k_terms = (size_t)w->shape[1] * (size_t)w->shape[2] * (size_t)w->shape[3],
                    .legacy_per_tensor_scale = w->type == NQ_UINT8};
   return nq_i8_weights_prepare(a, &s, prepared, err);
@@ -47,14 +50,13 @@ nq_status nq_i8_conv_run(const nq_kernel_args *a, nq_error *err) {
   const int N = in->shape[0], H = in->shape[1], W = in->shape[2], C = in->shape[3];
   const int O = w->shape[0], KH = w->shape[1], KW = w->shape[2], CI = w->shape[3];
   const int OH = out->shape[1], OW = out->shape[2];
-  if (out->shape[0] != N || out->shape[3] != O || CI < 1 || C < CI || C % CI != 0 ||
-      O % (C / CI) != 0)
-    return nq_i8_fail(a, err, "shapes input [%d,%d,%d,%d], weights [%d,%d,%d,%d], output "
-                      "[%d,%d,%d,%d] do not match", N, H, W, C, O, KH, KW, CI, out->shape[0],
-                      OH, OW, out->shape[3]);
+  if (out->shape[0] != N || out->shape[3] != O || CI < 1 || C < CI || C % CI != 0 || O % (C / CI) != 0)
+    return nq_i8_fail(a, err,
+                      "shapes input [%d,%d,%d,%d], weights [%d,%d,%d,%d], output "
+                      "[%d,%d,%d,%d] do not match",
+                      N, H, W, C, O, KH, KW, CI, out->shape[0], OH, OW, out->shape[3]);
   if (a->scratch_size < nq_i8_conv_scratch(a) || !a->scratch)
-    return nq_i8_fail(a, err, "scratch of %zu bytes, %zu expected", a->scratch_size,
-                      nq_i8_conv_scratch(a));
+    return nq_i8_fail(a, err, "scratch of %zu bytes, %zu expected", a->scratch_size, nq_i8_conv_scratch(a));
   const int groups = C / CI, o_per_g = O / groups;
   const int sh = a->p->stride_h, sw = a->p->stride_w;
   const int dh = a->p->dilation_h > 0 ? a->p->dilation_h : 1;
@@ -97,7 +99,10 @@ nq_status nq_i8_tconv_prepare(const nq_kernel_args *a, void **prepared, nq_error
   if (a->n_in < 3) return nq_i8_fail(a, err, "%d inputs, 3 or 4 expected", a->n_in);
   NQ_TRY(nq_i8_check_rank4(a, &a->in[1], "weights", err));
   const nq_tview *w = &a->in[1];
-  nq_i8_wspec s = {.input = 2, .weights = 1, .bias = 3, .ch_axis = 0,
+  nq_i8_wspec s = {.input = 2,
+                   .weights = 1,
+                   .bias = 3,
+                   .ch_axis = 0,
                    .k_terms = (size_t)w->shape[1] * (size_t)w->shape[2] * (size_t)w->shape[3],
                    .legacy_per_tensor_scale = w->type == NQ_UINT8};
   return nq_i8_weights_prepare(a, &s, prepared, err);
@@ -118,11 +123,12 @@ nq_status nq_i8_tconv_run(const nq_kernel_args *a, nq_error *err) {
   const int O = w->shape[0], KH = w->shape[1], KW = w->shape[2], CI = w->shape[3];
   const int OH = out->shape[1], OW = out->shape[2];
   if (out->shape[0] != N || out->shape[3] != O || CI != C)
-    return nq_i8_fail(a, err, "input channels %d, weights [%d,%d,%d,%d], output channels %d do "
-                      "not match", C, O, KH, KW, CI, out->shape[3]);
+    return nq_i8_fail(a, err,
+                      "input channels %d, weights [%d,%d,%d,%d], output channels %d do "
+                      "not match",
+                      C, O, KH, KW, CI, out->shape[3]);
   if (a->scratch_size < nq_i8_tconv_scratch(a) || !a->scratch)
-    return nq_i8_fail(a, err, "scratch of %zu bytes, %zu expected", a->scratch_size,
-                      nq_i8_tconv_scratch(a));
+    return nq_i8_fail(a, err, "scratch of %zu bytes, %zu expected", a->scratch_size, nq_i8_tconv_scratch(a));
   const int sh = a->p->stride_h, sw = a->p->stride_w;
   NQ_TRY(nq_i8_check_window(a, "height", OH, H, sh, 1, KH, err));
   NQ_TRY(nq_i8_check_window(a, "width", OW, W, sw, 1, KW, err));
@@ -163,8 +169,6 @@ nq_status nq_i8_tconv_run(const nq_kernel_args *a, nq_error *err) {
       }
   size_t total = nq_tview_elems(out);
   for (size_t i = 0; i < total; i++)
-    nq_i8_st(out->data, out->type, i,
-             nq_i8_wfinish(p, (int)(i % (size_t)O), acc[i], a->single_rounding));
+    nq_i8_st(out->data, out->type, i, nq_i8_wfinish(p, (int)(i % (size_t)O), acc[i], a->single_rounding));
   return NQ_OK;
 }
-

@@ -58,11 +58,13 @@ struct qconv_job {
 static bool conv_geometry_ok(const nq_kernel_args *a) {
   if (a->n_in < 2 || a->in[0].rank != 4 || a->in[1].rank != 4 || a->out[0].rank != 4) return false;
   const nq_tview *x = &a->in[0], *f = &a->in[1], *y = &a->out[0];
-  const int dh = a->p->dilation_h > 0 ? a->p->dilation_h : 1, dw = a->p->dilation_w > 0 ? a->p->dilation_w : 1;
+  const int dh = a->p->dilation_h > 0 ? a->p->dilation_h : 1,
+            dw = a->p->dilation_w > 0 ? a->p->dilation_w : 1;
   const size_t k = (size_t)f->shape[1] * (size_t)f->shape[2] * (size_t)f->shape[3];
   return f->shape[3] == x->shape[3] && f->shape[0] == y->shape[3] && x->shape[0] == y->shape[0] && k >= 1 &&
-         k <= (1u << 26) && nq_fast_window_fits(x->shape[1], x->shape[2], y->shape[1], y->shape[2],
-                                                f->shape[1], f->shape[2], a->p->stride_h, a->p->stride_w, dh, dw);
+         k <= (1u << 26) &&
+         nq_fast_window_fits(x->shape[1], x->shape[2], y->shape[1], y->shape[2], f->shape[1], f->shape[2],
+                             a->p->stride_h, a->p->stride_w, dh, dw);
 }
 
 static int slot_count(const nq_kernel_args *a) {
@@ -169,8 +171,8 @@ static void run_range(const qconv_job *j, int16_t *rows, int t0, int t1, int p0,
       j->ukernel(w->kp, rows, (size_t)w->kp, w->panels + (size_t)p * w->kp * NQ_QGEMM_NR, acc);
       const int c0 = p * NQ_QGEMM_NR, nc = w->n - c0 < NQ_QGEMM_NR ? w->n - c0 : NQ_QGEMM_NR;
       for (int i = 0; i < mr; i++)
-        nq_i8_wfinish_row(ref, c0, nc, acc + i * NQ_QGEMM_NR, j->out, j->out_type, (size_t)(m0 + i) * w->n + c0,
-                          j->single);
+        nq_i8_wfinish_row(ref, c0, nc, acc + i * NQ_QGEMM_NR, j->out, j->out_type,
+                          (size_t)(m0 + i) * w->n + c0, j->single);
     }
   }
 }
@@ -184,9 +186,11 @@ static void task(void *ctx, int k) {
   memset(rows, 0, j->slot_bytes);
   const int tiles = (j->m_total + NQ_QGEMM_MR - 1) / NQ_QGEMM_MR, panels = j->qp->w.n_panels;
   if (j->split_m)
-    run_range(j, rows, (int)((long)tiles * k / j->n_tasks), (int)((long)tiles * (k + 1) / j->n_tasks), 0, panels);
+    run_range(j, rows, (int)((long)tiles * k / j->n_tasks), (int)((long)tiles * (k + 1) / j->n_tasks), 0,
+              panels);
   else
-    run_range(j, rows, 0, tiles, (int)((long)panels * k / j->n_tasks), (int)((long)panels * (k + 1) / j->n_tasks));
+    run_range(j, rows, 0, tiles, (int)((long)panels * k / j->n_tasks),
+              (int)((long)panels * (k + 1) / j->n_tasks));
   nq_fast_slot_give(&j->slots, slot);
 }
 
@@ -248,14 +252,22 @@ nq_status nq_i8_conv_fast_run(const nq_kernel_args *a, nq_error *err) {
   if (!qp) return nq_i8_fail(a, err, "not prepared");
   if (!qp->w.panels || !conv_geometry_ok(a)) return hand_off(a, nq_i8_conv_run, err);
   const nq_tview *x = &a->in[0], *f = &a->in[1], *y = &a->out[0];
-  qconv_job j = {.qp = qp, .fill = fill_conv, .h = x->shape[1], .w = x->shape[2], .c = x->shape[3],
-                 .oh = y->shape[1], .ow = y->shape[2], .kh = f->shape[1], .kw = f->shape[2],
-                 .sh = a->p->stride_h, .sw = a->p->stride_w,
+  qconv_job j = {.qp = qp,
+                 .fill = fill_conv,
+                 .h = x->shape[1],
+                 .w = x->shape[2],
+                 .c = x->shape[3],
+                 .oh = y->shape[1],
+                 .ow = y->shape[2],
+                 .kh = f->shape[1],
+                 .kw = f->shape[2],
+                 .sh = a->p->stride_h,
+                 .sw = a->p->stride_w,
                  .dh = a->p->dilation_h > 0 ? a->p->dilation_h : 1,
                  .dw = a->p->dilation_w > 0 ? a->p->dilation_w : 1};
   if (f->shape[0] != qp->w.n || j.kh * j.kw * j.c != qp->w.k)
-    return nq_i8_fail(a, err, "weights [%d,%d,%d,%d] do not match the prepared %d x %d", f->shape[0], j.kh, j.kw,
-                      j.c, qp->w.n, qp->w.k);
+    return nq_i8_fail(a, err, "weights [%d,%d,%d,%d] do not match the prepared %d x %d", f->shape[0], j.kh,
+                      j.kw, j.c, qp->w.n, qp->w.k);
   NQ_TRY(nq_i8_check_window(a, "height", j.h, j.oh, j.sh, j.dh, j.kh, err));
   NQ_TRY(nq_i8_check_window(a, "width", j.w, j.ow, j.sw, j.dw, j.kw, err));
   j.ph = nq_i8_pad_before(j.h, j.oh, j.sh, j.dh, j.kh);
@@ -296,8 +308,9 @@ nq_status nq_i8_fc_fast_run(const nq_kernel_args *a, nq_error *err) {
   const size_t in_n = nq_tview_elems(&a->in[0]), out_n = nq_tview_elems(&a->out[0]);
   const int o = f->shape[0], i = f->shape[1];
   if (o != qp->w.n || i != qp->w.k || in_n % (size_t)i != 0 || out_n != in_n / (size_t)i * (size_t)o)
-    return nq_i8_fail(a, err, "input of %zu elements, weights [%d,%d] and output of %zu elements do not match",
-                      in_n, o, i, out_n);
+    return nq_i8_fail(a, err,
+                      "input of %zu elements, weights [%d,%d] and output of %zu elements do not match", in_n,
+                      o, i, out_n);
   const size_t m = in_n / (size_t)i;
   if (m == 0) return NQ_OK;
   if (m > ((size_t)1 << 30)) return nq_i8_fail(a, err, "%zu input rows, at most 2^30", m);

@@ -24,7 +24,10 @@ nq_status nq_i8_dw_prepare(const nq_kernel_args *a, void **prepared, nq_error *e
   if (a->n_in < 2) return nq_i8_fail(a, err, "%d inputs, 2 or 3 expected", a->n_in);
   NQ_TRY(nq_i8_check_rank4(a, &a->in[1], "weights", err));
   const nq_tview *w = &a->in[1];
-  nq_i8_wspec s = {.input = 0, .weights = 1, .bias = 2, .ch_axis = 3,
+  nq_i8_wspec s = {.input = 0,
+                   .weights = 1,
+                   .bias = 2,
+                   .ch_axis = 3,
                    .k_terms = (size_t)w->shape[1] * (size_t)w->shape[2],
                    .legacy_per_tensor_scale = w->type == NQ_UINT8};
   return nq_i8_weights_prepare(a, &s, prepared, err);
@@ -45,8 +48,10 @@ nq_status nq_i8_dw_run(const nq_kernel_args *a, nq_error *err) {
   const int KH = w->shape[1], KW = w->shape[2], O = w->shape[3];
   const int OH = out->shape[1], OW = out->shape[2];
   if (out->shape[0] != N || out->shape[3] != O || C < 1 || O % C != 0)
-    return nq_i8_fail(a, err, "input channels %d, weight channels %d, output channels %d do "
-                      "not match", C, O, out->shape[3]);
+    return nq_i8_fail(a, err,
+                      "input channels %d, weight channels %d, output channels %d do "
+                      "not match",
+                      C, O, out->shape[3]);
   if (a->scratch_size < nq_i8_dw_scratch(a) || !a->scratch)
     return nq_i8_fail(a, err, "scratch of %zu bytes, %zu expected", a->scratch_size, nq_i8_dw_scratch(a));
   const int M = O / C;
@@ -82,8 +87,7 @@ nq_status nq_i8_dw_run(const nq_kernel_args *a, nq_error *err) {
           }
         }
         for (int oc = 0; oc < O; oc++, o_idx++)
-          nq_i8_st(out->data, out->type, o_idx,
-                   nq_i8_wfinish(p, oc, acc[oc], a->single_rounding));
+          nq_i8_st(out->data, out->type, o_idx, nq_i8_wfinish(p, oc, acc[oc], a->single_rounding));
       }
     }
   }

@@ -36,7 +36,9 @@ typedef struct dw_job {
   nq_fast_slots slots;
 } dw_job;
 
-static size_t acc_bytes(const nq_kernel_args *a) { return nq_i8_align64((size_t)a->in[1].shape[3] * sizeof(int32_t)); }
+static size_t acc_bytes(const nq_kernel_args *a) {
+  return nq_i8_align64((size_t)a->in[1].shape[3] * sizeof(int32_t));
+}
 static size_t centred_bytes(const nq_kernel_args *a) {
   return nq_i8_align64(nq_tview_elems(&a->in[0]) * sizeof(int16_t));
 }
@@ -49,7 +51,8 @@ static int slot_count(const nq_kernel_args *a) {
 static bool dw_geometry_ok(const nq_kernel_args *a) {
   if (a->n_in < 2 || a->in[0].rank != 4 || a->in[1].rank != 4 || a->out[0].rank != 4) return false;
   const nq_tview *x = &a->in[0], *f = &a->in[1], *y = &a->out[0];
-  const int dh = a->p->dilation_h > 0 ? a->p->dilation_h : 1, dw = a->p->dilation_w > 0 ? a->p->dilation_w : 1;
+  const int dh = a->p->dilation_h > 0 ? a->p->dilation_h : 1,
+            dw = a->p->dilation_w > 0 ? a->p->dilation_w : 1;
   return x->shape[3] >= 1 && f->shape[3] % x->shape[3] == 0 && y->shape[3] == f->shape[3] &&
          y->shape[0] == x->shape[0] &&
          nq_fast_window_fits(x->shape[1], x->shape[2], y->shape[1], y->shape[2], f->shape[1], f->shape[2],
@@ -81,7 +84,8 @@ static void dw_row(const dw_job *j, int row, int32_t *acc) {
       for (int kx = 0; kx < j->kw; kx++) {
         const int ix = ix0 + kx * j->dw;
         if (ix < 0 || ix >= j->w) continue;
-        add_tap(j->c, j->m, acc, img + ((size_t)iy * j->w + ix) * j->c, j->p->w + ((size_t)ky * j->kw + kx) * j->o);
+        add_tap(j->c, j->m, acc, img + ((size_t)iy * j->w + ix) * j->c,
+                j->p->w + ((size_t)ky * j->kw + kx) * j->o);
       }
     }
     nq_i8_wfinish_row(j->p, 0, j->o, acc, j->out, j->out_type, ((size_t)row * j->ow + ox) * j->o, j->single);
@@ -113,10 +117,22 @@ nq_status nq_i8_dw_fast_run(const nq_kernel_args *a, nq_error *err) {
   if (!p) return nq_i8_fail(a, err, "not prepared");
   if (!dw_geometry_ok(a)) return nq_i8_dw_run(a, err);
   const nq_tview *x = &a->in[0], *f = &a->in[1], *y = &a->out[0];
-  dw_job j = {.p = p, .out = y->data, .out_type = y->type, .single = a->single_rounding, .n = x->shape[0],
-              .h = x->shape[1], .w = x->shape[2], .c = x->shape[3], .o = f->shape[3], .oh = y->shape[1],
-              .ow = y->shape[2], .kh = f->shape[1], .kw = f->shape[2], .sh = a->p->stride_h,
-              .sw = a->p->stride_w, .dh = a->p->dilation_h > 0 ? a->p->dilation_h : 1,
+  dw_job j = {.p = p,
+              .out = y->data,
+              .out_type = y->type,
+              .single = a->single_rounding,
+              .n = x->shape[0],
+              .h = x->shape[1],
+              .w = x->shape[2],
+              .c = x->shape[3],
+              .o = f->shape[3],
+              .oh = y->shape[1],
+              .ow = y->shape[2],
+              .kh = f->shape[1],
+              .kw = f->shape[2],
+              .sh = a->p->stride_h,
+              .sw = a->p->stride_w,
+              .dh = a->p->dilation_h > 0 ? a->p->dilation_h : 1,
               .dw = a->p->dilation_w > 0 ? a->p->dilation_w : 1};
   j.m = j.o / j.c;
   if ((size_t)j.kh * j.kw * j.o != p->w_elems || j.o != p->n_ch)

@@ -34,10 +34,10 @@ typedef struct binop_prep {
   int32_t zp1, zp2, zpo;
   nq_qmul m1, m2, mo;
   int32_t lo, hi;
-  bool xnn_ok;              /* ADD/SUB: XNNPACK takes these scales */
-  bool xmul_ok;             /* MUL: XNNPACK takes these scales */
-  float xmul_scale;         /* its float product-to-output scale */
-  int32_t xm1, xm2, xbias;  /* its multipliers and bias */
+  bool xnn_ok;             /* ADD/SUB: XNNPACK takes these scales */
+  bool xmul_ok;            /* MUL: XNNPACK takes these scales */
+  float xmul_scale;        /* its float product-to-output scale */
+  int32_t xm1, xm2, xbias; /* its multipliers and bias */
   int xshift;
 } binop_prep;
 
@@ -64,11 +64,16 @@ typedef enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_MAX, BIN_MIN } bin_kind;
 
 static bin_kind kind_of(const nq_kernel_args *a) {
   switch (a->node->op) {
-    case NQ_OP_SUB: return BIN_SUB;
-    case NQ_OP_MUL: return BIN_MUL;
-    case NQ_OP_MAXIMUM: return BIN_MAX;
-    case NQ_OP_MINIMUM: return BIN_MIN;
-    default: return BIN_ADD;
+    case NQ_OP_SUB:
+      return BIN_SUB;
+    case NQ_OP_MUL:
+      return BIN_MUL;
+    case NQ_OP_MAXIMUM:
+      return BIN_MAX;
+    case NQ_OP_MINIMUM:
+      return BIN_MIN;
+    default:
+      return BIN_ADD;
   }
 }
 
@@ -112,16 +117,19 @@ nq_status nq_i8_binary_prepare(const nq_kernel_args *a, void **prepared, nq_erro
          nq_quantize_multiplier(twice_max / ((double)(1 << 20) * (double)so), &p->mo);
     p->xnn_ok = xnn_add_params(s1, s2, so, k == BIN_SUB, p);
   }
-  if (!ok) return nq_i8_fail(a, err, "scales %g, %g -> %g give no representable multiplier",
-                             (double)s1, (double)s2, (double)so);
+  if (!ok)
+    return nq_i8_fail(a, err, "scales %g, %g -> %g give no representable multiplier", (double)s1, (double)s2,
+                      (double)so);
   return NQ_OK;
 }
 
 static inline int32_t binop(const binop_prep *p, bin_kind k, int32_t x1, int32_t x2, int sr) {
   int32_t v;
   switch (k) {
-    case BIN_MAX: return x1 > x2 ? x1 : x2;
-    case BIN_MIN: return x1 < x2 ? x1 : x2;
+    case BIN_MAX:
+      return x1 > x2 ? x1 : x2;
+    case BIN_MIN:
+      return x1 < x2 ? x1 : x2;
     case BIN_MUL:
       if (sr && p->xmul_ok) {
         float f = (float)((x1 - p->zp1) * (x2 - p->zp2)) * p->xmul_scale;
@@ -135,7 +143,9 @@ static inline int32_t binop(const binop_prep *p, bin_kind k, int32_t x1, int32_t
       if (sr && p->xnn_ok) {
         const int32_t acc = p->xbias + x1 * p->xm1 + x2 * p->xm2;
         /* floor division by 2^shift (XNNPACK's arithmetic shift right) */
-        const int32_t q = acc >= 0 ? acc >> p->xshift : -(int32_t)(((uint32_t)(-(int64_t)acc) + ((1u << p->xshift) - 1)) >> p->xshift);
+        const int32_t q =
+            acc >= 0 ? acc >> p->xshift
+                     : -(int32_t)(((uint32_t)(-(int64_t)acc) + ((1u << p->xshift) - 1)) >> p->xshift);
         v = q + p->zpo;
         break;
       }
@@ -160,11 +170,9 @@ nq_status nq_i8_binary_run(const nq_kernel_args *a, nq_error *err) {
   const int sr = a->single_rounding;
   const size_t n = nq_tview_elems(out);
   const nq_dtype t = out->type;
-  if (nq_tview_elems(i0) == n && nq_tview_elems(i1) == n && i0->rank == out->rank &&
-      i1->rank == out->rank) {
+  if (nq_tview_elems(i0) == n && nq_tview_elems(i1) == n && i0->rank == out->rank && i1->rank == out->rank) {
     for (size_t i = 0; i < n; i++)
-      nq_i8_st(out->data, t, i,
-               binop(p, k, nq_i8_ld(i0->data, t, i), nq_i8_ld(i1->data, t, i), sr));
+      nq_i8_st(out->data, t, i, binop(p, k, nq_i8_ld(i0->data, t, i), nq_i8_ld(i1->data, t, i), sr));
     return NQ_OK;
   }
   int64_t st0[NQ_MAX_RANK], st1[NQ_MAX_RANK];
@@ -174,7 +182,6 @@ nq_status nq_i8_binary_run(const nq_kernel_args *a, nq_error *err) {
   nq_i8_iter_init(&it, out, st0, st1);
   for (size_t i = 0; i < n; i++, nq_i8_iter_next(&it))
     nq_i8_st(out->data, t, i,
-             binop(p, k, nq_i8_ld(i0->data, t, (size_t)it.off0),
-                   nq_i8_ld(i1->data, t, (size_t)it.off1), sr));
+             binop(p, k, nq_i8_ld(i0->data, t, (size_t)it.off0), nq_i8_ld(i1->data, t, (size_t)it.off1), sr));
   return NQ_OK;
 }

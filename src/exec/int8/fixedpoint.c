@@ -45,7 +45,7 @@ static int clz32(uint32_t u) {
 static int32_t exp_on_quarter_interval(int32_t a) {
   const int32_t exp_minus_one_eighth = 1895147668; /* exp(-1/8) in Q0 */
   const int32_t one_third = 715827883;             /* 1/3 in Q0 */
-  const int32_t x = nq_fp_add(a, 1 << 28);          /* a + 1/8 */
+  const int32_t x = nq_fp_add(a, 1 << 28);         /* a + 1/8 */
   const int32_t x2 = nq_srdhm(x, x);
   const int32_t x3 = nq_srdhm(x2, x);
   const int32_t x4 = nq_srdhm(x2, x2);
@@ -56,8 +56,7 @@ static int32_t exp_on_quarter_interval(int32_t a) {
 
 int32_t nq_fp_exp_on_negative_values(int32_t a, int int_bits) {
   /* exp(-2^k) in Q0 for k = -2 .. 4: the barrel shifter's factors. */
-  static const int32_t factors[7] = {1672461947, 1302514674, 790015084, 290630308,
-                                     39332535,   720401,     242};
+  static const int32_t factors[7] = {1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242};
   const int frac_bits = 31 - int_bits;
   const int32_t one_quarter = (int32_t)1 << (frac_bits - 2);
   const int32_t mask = one_quarter - 1;
@@ -79,14 +78,14 @@ int32_t nq_fp_exp_on_negative_values(int32_t a, int int_bits) {
 
 int32_t nq_fp_one_over_one_plus_x(int32_t a) {
   const int32_t half_denominator = nq_fp_rounding_half_sum(a, INT32_MAX); /* (1 + a) / 2, Q0 */
-  const int32_t c48_over_17 = 1515870810;     /* Q2 */
-  const int32_t cneg32_over_17 = -1010580540; /* Q2 */
+  const int32_t c48_over_17 = 1515870810;                                 /* Q2 */
+  const int32_t cneg32_over_17 = -1010580540;                             /* Q2 */
   const int32_t one_q2 = 1 << 29;
   int32_t x = nq_fp_add(c48_over_17, nq_srdhm(half_denominator, cneg32_over_17)); /* Q2 */
-  for (int i = 0; i < 3; i++) { /* Newton-Raphson division */
-    const int32_t hd_x = nq_srdhm(half_denominator, x);                    /* Q2 */
-    const int32_t one_minus = nq_fp_sub(one_q2, hd_x);                     /* Q2 */
-    x = nq_fp_add(x, nq_fp_rescale(nq_srdhm(x, one_minus), 4, 2));         /* Q4 -> Q2 */
+  for (int i = 0; i < 3; i++) {                                    /* Newton-Raphson division */
+    const int32_t hd_x = nq_srdhm(half_denominator, x);            /* Q2 */
+    const int32_t one_minus = nq_fp_sub(one_q2, hd_x);             /* Q2 */
+    x = nq_fp_add(x, nq_fp_rescale(nq_srdhm(x, one_minus), 4, 2)); /* Q4 -> Q2 */
   }
   /* x approximates 2 / (1 + a) in Q2; reading it as Q1 halves it. */
   return nq_fp_rescale(x, 1, 0);
@@ -128,9 +127,8 @@ int32_t nq_fp_log_x_ge_1(int32_t x, int in_bits, int out_bits) {
   q = nq_fp_add(q, q);
   const int32_t common_sq = nq_srdhm(q, q);
   const int32_t num = nq_fp_add(nq_srdhm(q, r), nq_srdhm(nq_srdhm(q, common_sq), alpha_n));
-  const int32_t denom_minus_one =
-      nq_fp_add(nq_srdhm(p, nq_fp_add(nq_fp_add(alpha_i, q), nq_srdhm(alpha_d, common_sq))),
-                nq_srdhm(alpha_f, q));
+  const int32_t denom_minus_one = nq_fp_add(
+      nq_srdhm(p, nq_fp_add(nq_fp_add(alpha_i, q), nq_srdhm(alpha_d, common_sq))), nq_srdhm(alpha_f, q));
   const int32_t recip_denom = nq_fp_one_over_one_plus_x(denom_minus_one);
   const int32_t num_scaled = nq_fp_rescale(num, 0, accum_bits);
   const int32_t sum = nq_fp_add(nq_srdhm(z_pow_2_adj, log_2), nq_srdhm(num_scaled, recip_denom));

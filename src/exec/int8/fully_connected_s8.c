@@ -17,8 +17,12 @@ nq_status nq_i8_fc_prepare(const nq_kernel_args *a, void **prepared, nq_error *e
   if (a->n_in < 2) return nq_i8_fail(a, err, "%d inputs, 2 or 3 expected", a->n_in);
   const nq_tview *w = &a->in[1];
   if (w->rank != 2) return nq_i8_fail(a, err, "weights have rank %d, 2 expected", w->rank);
-  nq_i8_wspec s = {.input = 0, .weights = 1, .bias = 2, .ch_axis = 0,
-                   .k_terms = (size_t)w->shape[1], .legacy_per_tensor_scale = true};
+  nq_i8_wspec s = {.input = 0,
+                   .weights = 1,
+                   .bias = 2,
+                   .ch_axis = 0,
+                   .k_terms = (size_t)w->shape[1],
+                   .legacy_per_tensor_scale = true};
   return nq_i8_weights_prepare(a, &s, prepared, err);
 }
 
@@ -33,11 +37,12 @@ nq_status nq_i8_fc_run(const nq_kernel_args *a, nq_error *err) {
   const int O = w->shape[0], I = w->shape[1];
   const size_t in_n = nq_tview_elems(in), out_n = nq_tview_elems(out);
   if (I < 1 || O < 1 || in_n % (size_t)I != 0 || out_n != in_n / (size_t)I * (size_t)O)
-    return nq_i8_fail(a, err, "input of %zu elements, weights [%d,%d] and output of %zu "
-                      "elements do not match", in_n, O, I, out_n);
+    return nq_i8_fail(a, err,
+                      "input of %zu elements, weights [%d,%d] and output of %zu "
+                      "elements do not match",
+                      in_n, O, I, out_n);
   if (!a->scratch || a->scratch_size < nq_i8_fc_scratch(a))
-    return nq_i8_fail(a, err, "scratch of %zu bytes, %zu expected", a->scratch_size,
-                      nq_i8_fc_scratch(a));
+    return nq_i8_fail(a, err, "scratch of %zu bytes, %zu expected", a->scratch_size, nq_i8_fc_scratch(a));
   int16_t *x = a->scratch;
   nq_i8_centre(in, p->in_zp, x);
   const size_t B = in_n / (size_t)I;

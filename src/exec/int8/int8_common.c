@@ -14,33 +14,42 @@ nq_status nq_i8_fail(const nq_kernel_args *a, nq_error *err, const char *fmt, ..
   va_end(ap);
   const char *op = a->node ? nq_op_name(a->node->op) : "?";
   const char *name = a->node && a->node->name ? a->node->name : "";
-  return nq_fail(err, NQ_ERR_UNSUPPORTED, "int8 %s node %d%s%s%s: %s", op, a->node_index,
-                 *name ? " '" : "", name, *name ? "'" : "", msg);
+  return nq_fail(err, NQ_ERR_UNSUPPORTED, "int8 %s node %d%s%s%s: %s", op, a->node_index, *name ? " '" : "",
+                 name, *name ? "'" : "", msg);
 }
 
 void nq_i8_type_range(nq_dtype t, int32_t *qmin, int32_t *qmax) {
   switch (t) {
-    case NQ_UINT8: *qmin = 0; *qmax = 255; break;
-    case NQ_INT16: *qmin = INT16_MIN; *qmax = INT16_MAX; break;
-    case NQ_INT32: *qmin = INT32_MIN; *qmax = INT32_MAX; break;
-    default: *qmin = -128; *qmax = 127; break;
+    case NQ_UINT8:
+      *qmin = 0;
+      *qmax = 255;
+      break;
+    case NQ_INT16:
+      *qmin = INT16_MIN;
+      *qmax = INT16_MAX;
+      break;
+    case NQ_INT32:
+      *qmin = INT32_MIN;
+      *qmax = INT32_MAX;
+      break;
+    default:
+      *qmin = -128;
+      *qmax = 127;
+      break;
   }
 }
 
-nq_status nq_i8_need_q8(const nq_kernel_args *a, const nq_tview *v, const char *what,
-                        nq_error *err) {
+nq_status nq_i8_need_q8(const nq_kernel_args *a, const nq_tview *v, const char *what, nq_error *err) {
   if (!v || !v->data) return nq_i8_fail(a, err, "%s is missing", what);
   if (!nq_i8_is_q8(v->type))
-    return nq_i8_fail(a, err, "%s has type %s, int8 or uint8 expected", what,
-                      nq_dtype_name(v->type));
+    return nq_i8_fail(a, err, "%s has type %s, int8 or uint8 expected", what, nq_dtype_name(v->type));
   return NQ_OK;
 }
 
 nq_status nq_i8_qparams(const nq_kernel_args *a, const nq_tview *v, const char *what, float *scale,
                         int32_t *zp, nq_error *err) {
   if (!v->q || v->q->n < 1 || !v->q->scale || !v->q->zero_point)
-    return nq_i8_fail(a, err, "%s (%s) has no quantization parameters", what,
-                      nq_dtype_name(v->type));
+    return nq_i8_fail(a, err, "%s (%s) has no quantization parameters", what, nq_dtype_name(v->type));
   float s = v->q->scale[0];
   int64_t z = v->q->zero_point[0];
   if (!(s > 0.0f) || !isfinite(s))
@@ -48,8 +57,8 @@ nq_status nq_i8_qparams(const nq_kernel_args *a, const nq_tview *v, const char *
   int32_t lo, hi;
   nq_i8_type_range(v->type, &lo, &hi);
   if (z < lo || z > hi)
-    return nq_i8_fail(a, err, "%s has zero point %lld outside [%d, %d]", what, (long long)z,
-                      (int)lo, (int)hi);
+    return nq_i8_fail(a, err, "%s has zero point %lld outside [%d, %d]", what, (long long)z, (int)lo,
+                      (int)hi);
   *scale = s;
   *zp = (int32_t)z;
   return NQ_OK;
@@ -71,8 +80,8 @@ nq_status nq_i8_check_rank4(const nq_kernel_args *a, const nq_tview *v, const ch
 nq_status nq_i8_check_window(const nq_kernel_args *a, const char *dim, int in, int out, int stride,
                              int dilation, int filter, nq_error *err) {
   if (stride < 1 || dilation < 1 || filter < 1 || in < 0 || out < 0)
-    return nq_i8_fail(a, err, "%s: stride %d, dilation %d, filter %d must be >= 1", dim, stride,
-                      dilation, filter);
+    return nq_i8_fail(a, err, "%s: stride %d, dilation %d, filter %d must be >= 1", dim, stride, dilation,
+                      filter);
   const int64_t reach = (int64_t)(out > 0 ? out - 1 : 0) * stride + (int64_t)(filter - 1) * dilation;
   if (reach + in >= (int64_t)1 << 30)
     return nq_i8_fail(a, err, "%s: window reaches %lld, too far", dim, (long long)reach);
@@ -92,8 +101,8 @@ nq_status nq_i8_bcast_strides(const nq_kernel_args *a, const nq_tview *in, const
     } else if (dim == 1) {
       strides[d] = 0;
     } else {
-      return nq_i8_fail(a, err, "input dim %d (%d) does not broadcast to output dim %d", k,
-                        (int)dim, (int)out->shape[d]);
+      return nq_i8_fail(a, err, "input dim %d (%d) does not broadcast to output dim %d", k, (int)dim,
+                        (int)out->shape[d]);
     }
     st *= dim;
   }

@@ -36,8 +36,7 @@ nq_status nq_i8_qparams(const nq_kernel_args *a, const nq_tview *v, const char *
                         int32_t *zp, nq_error *err);
 
 /* Check that input `i` exists, is 8-bit and has data. */
-nq_status nq_i8_need_q8(const nq_kernel_args *a, const nq_tview *v, const char *what,
-                        nq_error *err);
+nq_status nq_i8_need_q8(const nq_kernel_args *a, const nq_tview *v, const char *what, nq_error *err);
 
 /* Element i of an 8-bit view, widened. */
 static inline int32_t nq_i8_ld(const void *data, nq_dtype t, size_t i) {

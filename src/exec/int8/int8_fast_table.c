@@ -2,10 +2,13 @@
 #include "exec/int8/int8.h"
 #include "exec/int8/int8_kernels.h"
 
-#define KF(name) {nq_i8_##name##_run, nq_i8_##name##_scratch, nq_i8_##name##_prepare, nq_i8_conv_fast_release}
+#define KF(name) \
+  { nq_i8_##name##_run, nq_i8_##name##_scratch, nq_i8_##name##_prepare, nq_i8_conv_fast_release }
 
-#define KB {nq_i8_binary_fast_run, NULL, nq_i8_binary_fast_prepare, NULL}
-#define KU {nq_i8_unary_fast_run, NULL, nq_i8_unary_fast_prepare, NULL}
+#define KB \
+  { nq_i8_binary_fast_run, NULL, nq_i8_binary_fast_prepare, NULL }
+#define KU \
+  { nq_i8_unary_fast_run, NULL, nq_i8_unary_fast_prepare, NULL }
 
 const nq_kernel nq_int8_kernels_fast[NQ_OP_COUNT] = {
     [NQ_OP_CONV_2D] = KF(conv_fast),

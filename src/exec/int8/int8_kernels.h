@@ -10,21 +10,21 @@
 
 #include "exec/int8/int8_common.h"
 
-#define NQ_I8_DECLARE(name)                                                               \
-  nq_status nq_i8_##name##_run(const nq_kernel_args *a, nq_error *err);                   \
-  size_t nq_i8_##name##_scratch(const nq_kernel_args *a);                                 \
+#define NQ_I8_DECLARE(name)                                             \
+  nq_status nq_i8_##name##_run(const nq_kernel_args *a, nq_error *err); \
+  size_t nq_i8_##name##_scratch(const nq_kernel_args *a);               \
   nq_status nq_i8_##name##_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
 
-NQ_I8_DECLARE(conv)          /* CONV_2D */
-NQ_I8_DECLARE(conv_fast)     /* CONV_2D, fast (conv_s8_fast.c) */
-NQ_I8_DECLARE(fc_fast)       /* FULLY_CONNECTED, fast (conv_s8_fast.c) */
-NQ_I8_DECLARE(dw_fast)       /* DEPTHWISE_CONV_2D, fast (depthwise_s8_fast.c) */
+NQ_I8_DECLARE(conv)                           /* CONV_2D */
+NQ_I8_DECLARE(conv_fast)                      /* CONV_2D, fast (conv_s8_fast.c) */
+NQ_I8_DECLARE(fc_fast)                        /* FULLY_CONNECTED, fast (conv_s8_fast.c) */
+NQ_I8_DECLARE(dw_fast)                        /* DEPTHWISE_CONV_2D, fast (depthwise_s8_fast.c) */
 void nq_i8_conv_fast_release(void *prepared); /* both fast families' prepared blocks */
-NQ_I8_DECLARE(dw)            /* DEPTHWISE_CONV_2D */
-NQ_I8_DECLARE(tconv)         /* TRANSPOSE_CONV */
-NQ_I8_DECLARE(fc)            /* FULLY_CONNECTED */
-NQ_I8_DECLARE(binary)        /* ADD SUB MUL MAXIMUM MINIMUM */
-NQ_I8_DECLARE(binary_fast)   /* the same, fast (elementwise_s8_fast.c) */
+NQ_I8_DECLARE(dw)                             /* DEPTHWISE_CONV_2D */
+NQ_I8_DECLARE(tconv)                          /* TRANSPOSE_CONV */
+NQ_I8_DECLARE(fc)                             /* FULLY_CONNECTED */
+NQ_I8_DECLARE(binary)                         /* ADD SUB MUL MAXIMUM MINIMUM */
+NQ_I8_DECLARE(binary_fast)                    /* the same, fast (elementwise_s8_fast.c) */
 /* One element of the reference binary op: the output for 8-bit inputs x1, x2
  * (widened), given the reference prepare's block and the node's args. */
 int32_t nq_i8_binary_eval(const nq_kernel_args *a, const void *prepared, int32_t x1, int32_t x2);
@@ -32,39 +32,39 @@ int32_t nq_i8_binary_eval(const nq_kernel_args *a, const void *prepared, int32_t
  * 256-byte table of the reference's results (unary_s8_fast.c) */
 nq_status nq_i8_unary_fast_run(const nq_kernel_args *a, nq_error *err);
 nq_status nq_i8_unary_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
-NQ_I8_DECLARE(pool)          /* AVERAGE_POOL_2D MAX_POOL_2D */
-NQ_I8_DECLARE(reduce)        /* MEAN SUM REDUCE_MAX REDUCE_MIN */
-NQ_I8_DECLARE(softmax)       /* SOFTMAX */
-NQ_I8_DECLARE(lut)           /* LOGISTIC TANH ELU GELU EXP LOG */
-NQ_I8_DECLARE(abs)           /* ABS */
-NQ_I8_DECLARE(tile)          /* TILE */
-NQ_I8_DECLARE(batch_matmul)  /* BATCH_MATMUL */
-NQ_I8_DECLARE(hardswish)     /* HARD_SWISH */
-NQ_I8_DECLARE(relu)          /* RELU RELU6 RELU_N1_TO_1 */
-NQ_I8_DECLARE(leaky_relu)    /* LEAKY_RELU */
-NQ_I8_DECLARE(prelu)         /* PRELU */
-NQ_I8_DECLARE(l2norm)        /* L2_NORMALIZATION */
-NQ_I8_DECLARE(concat)        /* CONCATENATION */
-NQ_I8_DECLARE(quantize)      /* QUANTIZE (8-bit -> 8-bit requantize) */
-NQ_I8_DECLARE(copy)          /* RESHAPE SQUEEZE EXPAND_DIMS */
-NQ_I8_DECLARE(pad)           /* PAD PADV2 */
+NQ_I8_DECLARE(pool)         /* AVERAGE_POOL_2D MAX_POOL_2D */
+NQ_I8_DECLARE(reduce)       /* MEAN SUM REDUCE_MAX REDUCE_MIN */
+NQ_I8_DECLARE(softmax)      /* SOFTMAX */
+NQ_I8_DECLARE(lut)          /* LOGISTIC TANH ELU GELU EXP LOG */
+NQ_I8_DECLARE(abs)          /* ABS */
+NQ_I8_DECLARE(tile)         /* TILE */
+NQ_I8_DECLARE(batch_matmul) /* BATCH_MATMUL */
+NQ_I8_DECLARE(hardswish)    /* HARD_SWISH */
+NQ_I8_DECLARE(relu)         /* RELU RELU6 RELU_N1_TO_1 */
+NQ_I8_DECLARE(leaky_relu)   /* LEAKY_RELU */
+NQ_I8_DECLARE(prelu)        /* PRELU */
+NQ_I8_DECLARE(l2norm)       /* L2_NORMALIZATION */
+NQ_I8_DECLARE(concat)       /* CONCATENATION */
+NQ_I8_DECLARE(quantize)     /* QUANTIZE (8-bit -> 8-bit requantize) */
+NQ_I8_DECLARE(copy)         /* RESHAPE SQUEEZE EXPAND_DIMS */
+NQ_I8_DECLARE(pad)          /* PAD PADV2 */
 nq_status nq_i8_pad_fast_run(const nq_kernel_args *a, nq_error *err); /* the same, row copies */
-NQ_I8_DECLARE(mirror_pad)    /* MIRROR_PAD */
-NQ_I8_DECLARE(transpose)     /* TRANSPOSE */
-NQ_I8_DECLARE(slice)         /* SLICE */
-NQ_I8_DECLARE(strided_slice) /* STRIDED_SLICE */
-NQ_I8_DECLARE(split)         /* SPLIT SPLIT_V */
-NQ_I8_DECLARE(pack)          /* PACK */
-NQ_I8_DECLARE(unpack)        /* UNPACK */
-NQ_I8_DECLARE(gather)        /* GATHER */
-NQ_I8_DECLARE(space_depth)   /* SPACE_TO_DEPTH DEPTH_TO_SPACE */
-NQ_I8_DECLARE(batch_space)   /* SPACE_TO_BATCH_ND BATCH_TO_SPACE_ND */
-NQ_I8_DECLARE(resize)        /* RESIZE_BILINEAR RESIZE_NEAREST_NEIGHBOR */
-NQ_I8_DECLARE(arg_max)       /* ARG_MAX */
-NQ_I8_DECLARE(log_softmax)   /* LOG_SOFTMAX */
+NQ_I8_DECLARE(mirror_pad)                                             /* MIRROR_PAD */
+NQ_I8_DECLARE(transpose)                                              /* TRANSPOSE */
+NQ_I8_DECLARE(slice)                                                  /* SLICE */
+NQ_I8_DECLARE(strided_slice)                                          /* STRIDED_SLICE */
+NQ_I8_DECLARE(split)                                                  /* SPLIT SPLIT_V */
+NQ_I8_DECLARE(pack)                                                   /* PACK */
+NQ_I8_DECLARE(unpack)                                                 /* UNPACK */
+NQ_I8_DECLARE(gather)                                                 /* GATHER */
+NQ_I8_DECLARE(space_depth)                                            /* SPACE_TO_DEPTH DEPTH_TO_SPACE */
+NQ_I8_DECLARE(batch_space)        /* SPACE_TO_BATCH_ND BATCH_TO_SPACE_ND */
+NQ_I8_DECLARE(resize)             /* RESIZE_BILINEAR RESIZE_NEAREST_NEIGHBOR */
+NQ_I8_DECLARE(arg_max)            /* ARG_MAX */
+NQ_I8_DECLARE(log_softmax)        /* LOG_SOFTMAX */
 NQ_I8_DECLARE(squared_difference) /* SQUARED_DIFFERENCE */
-NQ_I8_DECLARE(unary_math)    /* RSQRT SQRT */
-NQ_I8_DECLARE(reduce_prod)   /* REDUCE_PROD */
+NQ_I8_DECLARE(unary_math)         /* RSQRT SQRT */
+NQ_I8_DECLARE(reduce_prod)        /* REDUCE_PROD */
 
 #undef NQ_I8_DECLARE
 

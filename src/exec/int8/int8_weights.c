@@ -7,12 +7,12 @@
 /* Round a byte offset up to 8 so the arrays in the block stay aligned. */
 static size_t align8(size_t n) { return (n + 7) & ~(size_t)7; }
 
-nq_status nq_i8_weights_prepare(const nq_kernel_args *a, const nq_i8_wspec *spec,
-                                void **prepared, nq_error *err) {
+nq_status nq_i8_weights_prepare(const nq_kernel_args *a, const nq_i8_wspec *spec, void **prepared,
+                                nq_error *err) {
   *prepared = NULL;
   if (a->n_in <= spec->weights || a->n_out < 1)
-    return nq_i8_fail(a, err, "%d inputs / %d outputs, at least %d inputs expected", a->n_in,
-                      a->n_out, spec->weights + 1);
+    return nq_i8_fail(a, err, "%d inputs / %d outputs, at least %d inputs expected", a->n_in, a->n_out,
+                      spec->weights + 1);
   const nq_tview *in = &a->in[spec->input];
   const nq_tview *w = &a->in[spec->weights];
   const nq_tview *b = (spec->bias < a->n_in) ? &a->in[spec->bias] : NULL;
@@ -20,11 +20,10 @@ nq_status nq_i8_weights_prepare(const nq_kernel_args *a, const nq_i8_wspec *spec
   NQ_TRY(nq_i8_need_q8(a, in, "input", err));
   NQ_TRY(nq_i8_need_q8(a, out, "output", err));
   if (!w->data || !nq_i8_is_q8(w->type))
-    return nq_i8_fail(a, err, "weights must be constant int8 or uint8, got %s%s",
-                      nq_dtype_name(w->type), w->data ? "" : " without data");
+    return nq_i8_fail(a, err, "weights must be constant int8 or uint8, got %s%s", nq_dtype_name(w->type),
+                      w->data ? "" : " without data");
   if (spec->ch_axis >= w->rank)
-    return nq_i8_fail(a, err, "weights have rank %d, channel axis %d expected", w->rank,
-                      spec->ch_axis);
+    return nq_i8_fail(a, err, "weights have rank %d, channel axis %d expected", w->rank, spec->ch_axis);
   float s_in, s_out, s_w0;
   int32_t zp_in, zp_out, zp_w0;
   NQ_TRY(nq_i8_qparams(a, in, "input", &s_in, &zp_in, err));
@@ -35,8 +34,7 @@ nq_status nq_i8_weights_prepare(const nq_kernel_args *a, const nq_i8_wspec *spec
   const nq_quant *wq = w->q;
   const bool per_channel = wq->n > 1;
   if (per_channel && (wq->n != n_ch || wq->axis != spec->ch_axis))
-    return nq_i8_fail(a, err,
-                      "weights have %d scales on axis %d, %d on axis %d expected (per-channel)",
+    return nq_i8_fail(a, err, "weights have %d scales on axis %d, %d on axis %d expected (per-channel)",
                       wq->n, wq->axis, n_ch, spec->ch_axis);
   if (b && b->data) {
     if (b->type != NQ_INT32)
@@ -65,8 +63,7 @@ nq_status nq_i8_weights_prepare(const nq_kernel_args *a, const nq_i8_wspec *spec
 
   int32_t qmin, qmax;
   nq_i8_type_range(out->type, &qmin, &qmax);
-  if (!nq_activation_range(a->p ? (int)a->p->act : 0, s_out, zp_out, qmin, qmax, &p->act_lo,
-                           &p->act_hi)) {
+  if (!nq_activation_range(a->p ? (int)a->p->act : 0, s_out, zp_out, qmin, qmax, &p->act_lo, &p->act_hi)) {
     free(blk);
     return nq_i8_fail(a, err, "fused activation %d has no integer form", a->p ? (int)a->p->act : 0);
   }
@@ -75,12 +72,10 @@ nq_status nq_i8_weights_prepare(const nq_kernel_args *a, const nq_i8_wspec *spec
     float s_w = per_channel ? wq->scale[c] : s_w0;
     if (!(s_w >= 0.0f)) {
       free(blk);
-      return nq_i8_fail(a, err, "weight scale %g of channel %d is not a non-negative number",
-                        (double)s_w, c);
+      return nq_i8_fail(a, err, "weight scale %g of channel %d is not a non-negative number", (double)s_w, c);
     }
-    double m = (!per_channel && spec->legacy_per_tensor_scale)
-                   ? nq_conv_scale_legacy(s_in, s_w, s_out)
-                   : nq_conv_scale_double(s_in, s_w, s_out);
+    double m = (!per_channel && spec->legacy_per_tensor_scale) ? nq_conv_scale_legacy(s_in, s_w, s_out)
+                                                               : nq_conv_scale_double(s_in, s_w, s_out);
     if (!nq_quantize_multiplier(m, &p->qm[c])) {
       free(blk);
       return nq_i8_fail(a, err, "channel %d: effective scale %g cannot be represented", c, m);
@@ -102,8 +97,8 @@ nq_status nq_i8_weights_prepare(const nq_kernel_args *a, const nq_i8_wspec *spec
     int64_t z = per_channel ? wq->zero_point[c] : zp_w0;
     if (z < wlo || z > whi) {
       free(blk);
-      return nq_i8_fail(a, err, "weight zero point %lld of channel %d outside [%d, %d]",
-                        (long long)z, c, (int)wlo, (int)whi);
+      return nq_i8_fail(a, err, "weight zero point %lld of channel %d outside [%d, %d]", (long long)z, c,
+                        (int)wlo, (int)whi);
     }
     int32_t v = nq_i8_ld(w->data, w->type, i) - (int32_t)z;
     p->w[i] = (int16_t)v;

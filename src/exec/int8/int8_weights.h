@@ -50,17 +50,17 @@ typedef struct nq_i8_wprep {
 } nq_i8_wprep;
 
 typedef struct nq_i8_wspec {
-  int input;      /* index of the activation input */
-  int weights;    /* index of the weight input */
-  int bias;       /* index of the bias input (may be absent) */
-  int ch_axis;    /* weight dimension holding the output channel */
-  size_t k_terms; /* max number of products summed into one output */
+  int input;                    /* index of the activation input */
+  int weights;                  /* index of the weight input */
+  int bias;                     /* index of the bias input (may be absent) */
+  int ch_axis;                  /* weight dimension holding the output channel */
+  size_t k_terms;               /* max number of products summed into one output */
   bool legacy_per_tensor_scale; /* use the float-product rule when per-tensor */
 } nq_i8_wspec;
 
 /* Build the prepared block (one allocation, freed with free()). */
-nq_status nq_i8_weights_prepare(const nq_kernel_args *a, const nq_i8_wspec *spec,
-                                void **prepared, nq_error *err);
+nq_status nq_i8_weights_prepare(const nq_kernel_args *a, const nq_i8_wspec *spec, void **prepared,
+                                nq_error *err);
 
 /* Final step of every weighted op: acc + bias -> requantize -> + zp_out ->
  * clamp. acc is the int32 dot product. */

@@ -64,8 +64,7 @@ nq_status nq_i8_l2norm_prepare(const nq_kernel_args *a, void **prepared, nq_erro
   NQ_TRY(nq_i8_qparams(a, &a->in[0], "input", &s, &zp, err));
   NQ_TRY(nq_i8_qparams(a, &a->out[0], "output", &s, &zp, err));
   if (s != 1.0f / 128.0f || zp != 0)
-    return nq_i8_fail(a, err, "output scale %g zero point %d, 1/128 and 0 expected", (double)s,
-                      (int)zp);
+    return nq_i8_fail(a, err, "output scale %g zero point %d, 1/128 and 0 expected", (double)s, (int)zp);
   return NQ_OK;
 }
 

@@ -63,8 +63,7 @@ nq_status nq_i8_log_softmax_prepare(const nq_kernel_args *a, void **prepared, nq
   const int left_shift = p->in_mult.shift;
   const double reverse = (double)((int64_t)1 << (31 - left_shift)) / (double)p->in_mult.mult;
   if (!nq_quantize_multiplier(reverse, &p->reverse) || p->reverse.shift > 0)
-    return nq_i8_fail(a, err, "input scale %g gives a reverse multiplier %g >= 1", (double)s_in,
-                      reverse);
+    return nq_i8_fail(a, err, "input scale %g gives a reverse multiplier %g >= 1", (double)s_in, reverse);
   const double radius = 31.0 * (double)((int64_t)1 << 26) / (double)((int64_t)1 << left_shift);
   p->diff_min = -(int32_t)floor(radius);
   return NQ_OK;
@@ -80,8 +79,8 @@ nq_status nq_i8_log_softmax_run(const nq_kernel_args *a, nq_error *err) {
   const size_t depth = (size_t)in->shape[in->rank - 1];
   if (depth == 0 || n == 0) return NQ_OK;
   if (depth > LOG_SOFTMAX_MAX_DEPTH)
-    return nq_i8_fail(a, err, "last dimension %zu exceeds %d (TFLite's Q12 sum would overflow)",
-                      depth, LOG_SOFTMAX_MAX_DEPTH);
+    return nq_i8_fail(a, err, "last dimension %zu exceeds %d (TFLite's Q12 sum would overflow)", depth,
+                      LOG_SOFTMAX_MAX_DEPTH);
   const int8_t *x = in->data;
   int8_t *y = out->data;
   const int sr = a->single_rounding;

@@ -40,8 +40,7 @@ static void strides_of(const nq_tview *v, int64_t st[NQ_MAX_RANK]) {
 
 /* The value new elements get: PADV2's constant, the output zero point of a
  * quantized output, or 0. Written as raw bytes of one element. */
-static nq_status fill_value(const nq_kernel_args *a, const nq_tview *cval, uint8_t buf[8],
-                            nq_error *err) {
+static nq_status fill_value(const nq_kernel_args *a, const nq_tview *cval, uint8_t buf[8], nq_error *err) {
   const nq_tview *out = &a->out[0];
   const size_t es = nq_dtype_size(out->type);
   memset(buf, 0, 8);
@@ -59,8 +58,8 @@ static nq_status fill_value(const nq_kernel_args *a, const nq_tview *cval, uint8
 }
 
 /* Copy out[i] = in[base + sum idx_d * st[d]] over the shape `shape`. */
-static void strided_copy(const nq_tview *in, void *dst, int rank, const int32_t *shape,
-                         int64_t base, const int64_t *st) {
+static void strided_copy(const nq_tview *in, void *dst, int rank, const int32_t *shape, int64_t base,
+                         const int64_t *st) {
   nq_tview v = {.type = in->type, .rank = rank};
   size_t n = 1;
   for (int d = 0; d < rank; d++) {
@@ -70,8 +69,7 @@ static void strided_copy(const nq_tview *in, void *dst, int rank, const int32_t 
   const size_t es = nq_dtype_size(in->type);
   nq_i8_iter it;
   nq_i8_iter_init(&it, &v, st, NULL);
-  for (size_t i = 0; i < n; i++, nq_i8_iter_next(&it))
-    cp(dst, i, in->data, (size_t)(base + it.off0), es);
+  for (size_t i = 0; i < n; i++, nq_i8_iter_next(&it)) cp(dst, i, in->data, (size_t)(base + it.off0), es);
 }
 
 static nq_status same_type(const nq_kernel_args *a, nq_error *err) {
@@ -79,13 +77,13 @@ static nq_status same_type(const nq_kernel_args *a, nq_error *err) {
     return nq_i8_fail(a, err, "needs an input and an output");
   for (int k = 0; k < a->n_out; k++)
     if (a->out[k].type != a->in[0].type)
-      return nq_i8_fail(a, err, "output %d type %s differs from input %s", k,
-                        nq_dtype_name(a->out[k].type), nq_dtype_name(a->in[0].type));
+      return nq_i8_fail(a, err, "output %d type %s differs from input %s", k, nq_dtype_name(a->out[k].type),
+                        nq_dtype_name(a->in[0].type));
   return NQ_OK;
 }
 
-static nq_status read_ints(const nq_kernel_args *a, int idx, size_t want, int64_t *dst,
-                           const char *what, nq_error *err) {
+static nq_status read_ints(const nq_kernel_args *a, int idx, size_t want, int64_t *dst, const char *what,
+                           nq_error *err) {
   if (idx >= a->n_in) return nq_i8_fail(a, err, "%s input is missing", what);
   const nq_tview *v = &a->in[idx];
   if (nq_tview_elems(v) < want)
@@ -182,8 +180,8 @@ nq_status nq_i8_strided_slice_run(const nq_kernel_args *a, nq_error *err) {
 /* ---- PAD / PADV2 ---- */
 /* Checks shared by both PAD bodies: the output element offset of input
  * element 0 (base), the output strides and the fill bytes. */
-static nq_status pad_plan(const nq_kernel_args *a, int64_t *base_out, int64_t st_out[NQ_MAX_RANK], uint8_t fill[8],
-                          nq_error *err) {
+static nq_status pad_plan(const nq_kernel_args *a, int64_t *base_out, int64_t st_out[NQ_MAX_RANK],
+                          uint8_t fill[8], nq_error *err) {
   NQ_TRY(same_type(a, err));
   const nq_tview *in = &a->in[0], *out = &a->out[0];
   const int r = in->rank;
@@ -195,8 +193,8 @@ static nq_status pad_plan(const nq_kernel_args *a, int64_t *base_out, int64_t st
   for (int d = 0; d < r; d++) {
     if (pads[2 * d] < 0 || pads[2 * d + 1] < 0 ||
         in->shape[d] + pads[2 * d] + pads[2 * d + 1] != out->shape[d])
-      return nq_i8_fail(a, err, "dim %d: paddings %lld,%lld do not match", d,
-                        (long long)pads[2 * d], (long long)pads[2 * d + 1]);
+      return nq_i8_fail(a, err, "dim %d: paddings %lld,%lld do not match", d, (long long)pads[2 * d],
+                        (long long)pads[2 * d + 1]);
     base += pads[2 * d] * st_out[d];
   }
   *base_out = base;
@@ -264,8 +262,8 @@ nq_status nq_i8_mirror_pad_run(const nq_kernel_args *a, nq_error *err) {
     const int64_t lim = in->shape[d] - (sym ? 0 : 1);
     if (pads[2 * d] < 0 || pads[2 * d + 1] < 0 || pads[2 * d] > lim || pads[2 * d + 1] > lim ||
         out->rank != r || in->shape[d] + pads[2 * d] + pads[2 * d + 1] != out->shape[d])
-      return nq_i8_fail(a, err, "dim %d: paddings %lld,%lld invalid for size %d", d,
-                        (long long)pads[2 * d], (long long)pads[2 * d + 1], (int)in->shape[d]);
+      return nq_i8_fail(a, err, "dim %d: paddings %lld,%lld invalid for size %d", d, (long long)pads[2 * d],
+                        (long long)pads[2 * d + 1], (int)in->shape[d]);
   }
   strides_of(in, st_in);
   const size_t es = nq_dtype_size(out->type), n = nq_tview_elems(out);
@@ -275,8 +273,10 @@ nq_status nq_i8_mirror_pad_run(const nq_kernel_args *a, nq_error *err) {
     for (int d = 0; d < r; d++) {
       int64_t x = idx[d] - pads[2 * d];
       const int64_t m = in->shape[d];
-      if (x < 0) x = sym ? -x - 1 : -x;
-      else if (x >= m) x = sym ? 2 * m - 1 - x : 2 * m - 2 - x;
+      if (x < 0)
+        x = sym ? -x - 1 : -x;
+      else if (x >= m)
+        x = sym ? 2 * m - 1 - x : 2 * m - 2 - x;
       off += x * st_in[d];
     }
     cp(out->data, i, in->data, (size_t)off, es);
@@ -318,8 +318,7 @@ nq_status nq_i8_split_run(const nq_kernel_args *a, nq_error *err) {
     const size_t blk = (size_t)o->shape[axis] * inner;
     if (base + blk > row) return nq_i8_fail(a, err, "outputs exceed the input along axis %d", axis);
     for (size_t i = 0; i < outer; i++)
-      memcpy((char *)o->data + i * blk * es, (const char *)in->data + (i * row + base) * es,
-             blk * es);
+      memcpy((char *)o->data + i * blk * es, (const char *)in->data + (i * row + base) * es, blk * es);
     base += blk;
   }
   if (base != row) return nq_i8_fail(a, err, "outputs do not cover the input along axis %d", axis);
@@ -406,8 +405,7 @@ nq_status nq_i8_space_depth_run(const nq_kernel_args *a, nq_error *err) {
    * the "depth" tensor D [N, H, W, bs*bs*C]. */
   const nq_tview *sp = to_depth ? in : out, *dp = to_depth ? out : in;
   const int N = dp->shape[0], H = dp->shape[1], W = dp->shape[2], C = sp->shape[3];
-  if (sp->shape[0] != N || sp->shape[1] != H * bs || sp->shape[2] != W * bs ||
-      dp->shape[3] != bs * bs * C)
+  if (sp->shape[0] != N || sp->shape[1] != H * bs || sp->shape[2] != W * bs || dp->shape[3] != bs * bs * C)
     return nq_i8_fail(a, err, "shapes do not match block size %d", bs);
   const size_t es = nq_dtype_size(in->type);
   for (int n = 0; n < N; n++)
@@ -415,10 +413,10 @@ nq_status nq_i8_space_depth_run(const nq_kernel_args *a, nq_error *err) {
       for (int x = 0; x < W; x++)
         for (int by = 0; by < bs; by++)
           for (int bx = 0; bx < bs; bx++) {
-            const size_t s_off = ((((size_t)n * H * bs + (size_t)y * bs + by) * W * bs) +
-                                  (size_t)x * bs + bx) * C;
-            const size_t d_off = (((size_t)n * H + y) * W + x) * (size_t)(bs * bs * C) +
-                                 ((size_t)by * bs + bx) * C;
+            const size_t s_off =
+                ((((size_t)n * H * bs + (size_t)y * bs + by) * W * bs) + (size_t)x * bs + bx) * C;
+            const size_t d_off =
+                (((size_t)n * H + y) * W + x) * (size_t)(bs * bs * C) + ((size_t)by * bs + bx) * C;
             if (to_depth)
               memcpy((char *)out->data + d_off * es, (const char *)in->data + s_off * es, C * es);
             else
@@ -459,8 +457,7 @@ nq_status nq_i8_batch_space_run(const nq_kernel_args *a, nq_error *err) {
         const size_t s_off = inside ? (size_t)(((n * H + sy) * W + sx) * C) : 0;
         for (int64_t c = 0; c < C; c++) {
           if (to_batch)
-            cp(out->data, b_off + (size_t)c, inside ? in->data : fill, inside ? s_off + (size_t)c : 0,
-               es);
+            cp(out->data, b_off + (size_t)c, inside ? in->data : fill, inside ? s_off + (size_t)c : 0, es);
           else if (inside)
             cp(out->data, s_off + (size_t)c, in->data, b_off + (size_t)c, es);
         }
@@ -479,8 +476,8 @@ nq_status nq_i8_tile_run(const nq_kernel_args *a, nq_error *err) {
   if (out->rank != r) return nq_i8_fail(a, err, "output rank %d, %d expected", out->rank, r);
   for (int d = 0; d < r; d++)
     if (mult[d] < 0 || (int64_t)in->shape[d] * mult[d] != out->shape[d])
-      return nq_i8_fail(a, err, "dim %d: %d x %lld != %d", d, (int)in->shape[d],
-                        (long long)mult[d], (int)out->shape[d]);
+      return nq_i8_fail(a, err, "dim %d: %d x %lld != %d", d, (int)in->shape[d], (long long)mult[d],
+                        (int)out->shape[d]);
   strides_of(in, st_in);
   const size_t es = nq_dtype_size(out->type), n = nq_tview_elems(out);
   int32_t idx[NQ_MAX_RANK] = {0};

@@ -62,16 +62,14 @@ nq_status nq_i8_pool_run(const nq_kernel_args *a, nq_error *err) {
           int32_t count = 0;
           for (int ky = ky0; ky < ky1; ky++)
             for (int kx = kx0; kx < kx1; kx++) {
-              int32_t v = nq_i8_ld(in->data, t,
-                                   (((size_t)n * H + (y0 + ky)) * W + (x0 + kx)) * C + c);
+              int32_t v = nq_i8_ld(in->data, t, (((size_t)n * H + (y0 + ky)) * W + (x0 + kx)) * C + c);
               if (avg)
                 acc += v;
               else if (v > acc)
                 acc = v;
               count++;
             }
-          if (count == 0)
-            return nq_i8_fail(a, err, "output (%d,%d) has an empty pooling window", oy, ox);
+          if (count == 0) return nq_i8_fail(a, err, "output (%d,%d) has an empty pooling window", oy, ox);
           if (avg) acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
           nq_i8_st(out->data, t, o, nq_clamp_i32(acc, p->lo, p->hi));
         }

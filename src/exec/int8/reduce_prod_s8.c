@@ -45,8 +45,7 @@ static nq_status reduced_dims(const nq_kernel_args *a, bool reduced[NQ_MAX_RANK]
   for (size_t i = 0; i < n_ax; i++) {
     int64_t v;
     if (!nq_i8_const_int(ax, i, &v)) return nq_i8_fail(a, err, "axis input must be int32/int64");
-    if (v < -r || v >= r)
-      return nq_i8_fail(a, err, "axis %lld out of range for rank %d", (long long)v, r);
+    if (v < -r || v >= r) return nq_i8_fail(a, err, "axis %lld out of range for rank %d", (long long)v, r);
     reduced[v < 0 ? v + r : v] = true;
   }
   return NQ_OK;

@@ -40,8 +40,8 @@
 typedef struct reduce_prep {
   float s_in, s_out;
   int32_t zp_in, zp_out;
-  nq_qmul m;     /* s_in / s_out, for path 1 (int8) */
-  nq_qmul m_u8;  /* s_in / (H * W * s_out), for path 1 (uint8) */
+  nq_qmul m;    /* s_in / s_out, for path 1 (int8) */
+  nq_qmul m_u8; /* s_in / (H * W * s_out), for path 1 (uint8) */
   int32_t bias_u8;
 } reduce_prep;
 
@@ -58,8 +58,7 @@ nq_status nq_i8_reduce_prepare(const nq_kernel_args *a, void **prepared, nq_erro
   NQ_TRY(nq_i8_qparams(a, &a->in[0], "input", &p->s_in, &p->zp_in, err));
   NQ_TRY(nq_i8_qparams(a, &a->out[0], "output", &p->s_out, &p->zp_out, err));
   if (!nq_quantize_multiplier((double)p->s_in / (double)p->s_out, &p->m))
-    return nq_i8_fail(a, err, "scale ratio %g cannot be represented",
-                      (double)p->s_in / (double)p->s_out);
+    return nq_i8_fail(a, err, "scale ratio %g cannot be represented", (double)p->s_in / (double)p->s_out);
   const nq_tview *in = &a->in[0];
   if (in->type == NQ_UINT8 && in->rank == 4) {
     /* reference_ops::Mean<uint8>, in float as TFLite writes it. */
@@ -89,8 +88,7 @@ nq_status nq_i8_reduce_run(const nq_kernel_args *a, nq_error *err) {
   for (size_t i = 0; i < n_ax; i++) {
     int64_t v;
     if (!nq_i8_const_int(ax, i, &v)) return nq_i8_fail(a, err, "axis input must be int32/int64");
-    if (v < -r || v >= r) return nq_i8_fail(a, err, "axis %lld out of range for rank %d",
-                                            (long long)v, r);
+    if (v < -r || v >= r) return nq_i8_fail(a, err, "axis %lld out of range for rank %d", (long long)v, r);
     if (i < 2) raw_axes[i] = (int)v;
     reduced[v < 0 ? v + r : v] = true;
   }
@@ -119,8 +117,7 @@ nq_status nq_i8_reduce_run(const nq_kernel_args *a, nq_error *err) {
     for (int n = 0; n < N && t != NQ_UINT8; n++)
       for (int c = 0; c < C; c++) {
         int32_t acc = 0;
-        for (int i = 0; i < cnt; i++)
-          acc += nq_i8_ld(in->data, t, ((size_t)n * cnt + i) * C + c) - p->zp_in;
+        for (int i = 0; i < cnt; i++) acc += nq_i8_ld(in->data, t, ((size_t)n * cnt + i) * C + c) - p->zp_in;
         acc = nq_mbqm(acc, p->m, a->single_rounding);
         acc = acc > 0 ? (acc + cnt / 2) / cnt : (acc - cnt / 2) / cnt;
         nq_i8_st(out->data, t, (size_t)n * C + c,
@@ -130,8 +127,7 @@ nq_status nq_i8_reduce_run(const nq_kernel_args *a, nq_error *err) {
   }
 
   if (!a->scratch || a->scratch_size < nq_i8_reduce_scratch(a))
-    return nq_i8_fail(a, err, "scratch of %zu bytes, %zu expected", a->scratch_size,
-                      nq_i8_reduce_scratch(a));
+    return nq_i8_fail(a, err, "scratch of %zu bytes, %zu expected", a->scratch_size, nq_i8_reduce_scratch(a));
   /* Output strides over the input's dims (0 on reduced dims). */
   int64_t ost[NQ_MAX_RANK];
   NQ_TRY(nq_i8_reduce_strides(a, in, reduced, out_n, ost, err));

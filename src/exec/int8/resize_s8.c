@@ -16,8 +16,8 @@
 
 #include <math.h>
 
-static void interp10(int32_t v, int32_t scale10, bool half, int32_t size, int32_t *scaled,
-                     int32_t *lo, int32_t *hi) {
+static void interp10(int32_t v, int32_t scale10, bool half, int32_t size, int32_t *scaled, int32_t *lo,
+                     int32_t *hi) {
   *scaled = half ? v * scale10 + scale10 / 2 - (1 << 9) : v * scale10;
   int32_t l = *scaled / (1 << 10);
   *lo = l > 0 ? l : 0;
@@ -27,8 +27,8 @@ static void interp10(int32_t v, int32_t scale10, bool half, int32_t size, int32_
 
 static int32_t nearest(int32_t v, int32_t size, float scale, bool align, bool half) {
   const float off = half ? 0.5f : 0.0f;
-  int32_t r = align ? nq_round_f32_to_i32(((float)v + off) * scale)
-                    : (int32_t)floorf(((float)v + off) * scale);
+  int32_t r =
+      align ? nq_round_f32_to_i32(((float)v + off) * scale) : (int32_t)floorf(((float)v + off) * scale);
   if (r > size - 1) r = size - 1;
   if (half && r < 0) r = 0;
   return r;
@@ -40,8 +40,8 @@ nq_status nq_i8_resize_run(const nq_kernel_args *a, nq_error *err) {
     return nq_i8_fail(a, err, "rank-4 input/output of one type expected");
   const int N = in->shape[0], H = in->shape[1], W = in->shape[2], C = in->shape[3];
   const int OH = out->shape[1], OW = out->shape[2];
-  if (out->shape[0] != N || out->shape[3] != C || H < 1 || W < 1 || OH < 1 || OW < 1 ||
-      H >= (1 << 20) || W >= (1 << 20) || OH >= (1 << 20) || OW >= (1 << 20))
+  if (out->shape[0] != N || out->shape[3] != C || H < 1 || W < 1 || OH < 1 || OW < 1 || H >= (1 << 20) ||
+      W >= (1 << 20) || OH >= (1 << 20) || OW >= (1 << 20))
     return nq_i8_fail(a, err, "shapes do not match");
   const bool align = a->p->align_corners, half = a->p->half_pixel_centers;
   const nq_dtype t = in->type;
@@ -62,10 +62,10 @@ nq_status nq_i8_resize_run(const nq_kernel_args *a, nq_error *err) {
     return NQ_OK;
   }
   NQ_TRY(nq_i8_need_q8(a, in, "input", err));
-  const int32_t hs10 = (align && OH > 1) ? ((1 << 10) * (H - 1) + (OH - 1) / 2) / (OH - 1)
-                                         : ((1 << 10) * H + OH / 2) / OH;
-  const int32_t ws10 = (align && OW > 1) ? ((1 << 10) * (W - 1) + (OW - 1) / 2) / (OW - 1)
-                                         : ((1 << 10) * W + OW / 2) / OW;
+  const int32_t hs10 =
+      (align && OH > 1) ? ((1 << 10) * (H - 1) + (OH - 1) / 2) / (OH - 1) : ((1 << 10) * H + OH / 2) / OH;
+  const int32_t ws10 =
+      (align && OW > 1) ? ((1 << 10) * (W - 1) + (OW - 1) / 2) / (OW - 1) : ((1 << 10) * W + OW / 2) / OW;
   if ((int64_t)hs10 * OH > INT32_MAX / 2 || (int64_t)ws10 * OW > INT32_MAX / 2)
     return nq_i8_fail(a, err, "resize %dx%d -> %dx%d too large", H, W, OH, OW);
   const int64_t one = 1 << 10;

@@ -36,10 +36,10 @@ nq_status nq_i8_squared_difference_prepare(const nq_kernel_args *a, void **prepa
   const double twice_max = 2.0 * (double)(s1 > s2 ? s1 : s2);
   const double mo = twice_max * twice_max / ((double)(1 << 14) * (double)so);
   if (!nq_quantize_multiplier((double)s1 / twice_max, &p->m1) ||
-      !nq_quantize_multiplier((double)s2 / twice_max, &p->m2) ||
-      !nq_quantize_multiplier(mo, &p->mo) || p->mo.shift > 0)
-    return nq_i8_fail(a, err, "scales %g, %g -> %g: output multiplier %g is not below 1",
-                      (double)s1, (double)s2, (double)so, mo);
+      !nq_quantize_multiplier((double)s2 / twice_max, &p->m2) || !nq_quantize_multiplier(mo, &p->mo) ||
+      p->mo.shift > 0)
+    return nq_i8_fail(a, err, "scales %g, %g -> %g: output multiplier %g is not below 1", (double)s1,
+                      (double)s2, (double)so, mo);
   return NQ_OK;
 }
 

@@ -55,10 +55,9 @@ nq_status nq_i8_unary_math_prepare(const nq_kernel_args *a, void **prepared, nq_
   return NQ_OK;
 }
 
-static nq_status negative_input(const nq_kernel_args *a, size_t i, int32_t q, int32_t zp,
-                                nq_error *err) {
-  return nq_i8_fail(a, err, "element %zu is %d, below the input zero point %d: %s of a negative value",
-                    i, (int)q, (int)zp, nq_op_name(a->node->op));
+static nq_status negative_input(const nq_kernel_args *a, size_t i, int32_t q, int32_t zp, nq_error *err) {
+  return nq_i8_fail(a, err, "element %zu is %d, below the input zero point %d: %s of a negative value", i,
+                    (int)q, (int)zp, nq_op_name(a->node->op));
 }
 
 nq_status nq_i8_unary_math_run(const nq_kernel_args *a, nq_error *err) {

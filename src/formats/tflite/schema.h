@@ -42,11 +42,11 @@ enum {
   NQ_TFL_MODEL_SIGNATURE_DEFS = 7,  /* [SignatureDef] */
 };
 enum {
-  NQ_TFL_SUBGRAPH_TENSORS = 0,   /* [Tensor] */
-  NQ_TFL_SUBGRAPH_INPUTS = 1,    /* [int] */
-  NQ_TFL_SUBGRAPH_OUTPUTS = 2,   /* [int] */
-  NQ_TFL_SUBGRAPH_OPERATORS = 3, /* [Operator] in execution order */
-  NQ_TFL_SUBGRAPH_NAME = 4,      /* string */
+  NQ_TFL_SUBGRAPH_TENSORS = 0,              /* [Tensor] */
+  NQ_TFL_SUBGRAPH_INPUTS = 1,               /* [int] */
+  NQ_TFL_SUBGRAPH_OUTPUTS = 2,              /* [int] */
+  NQ_TFL_SUBGRAPH_OPERATORS = 3,            /* [Operator] in execution order */
+  NQ_TFL_SUBGRAPH_NAME = 4,                 /* string */
   NQ_TFL_SUBGRAPH_DEBUG_METADATA_INDEX = 5, /* int = -1 */
 };
 enum {
@@ -82,18 +82,18 @@ enum {
   NQ_TFL_OPCODE_BUILTIN_CODE = 3,            /* int32 BuiltinOperator; the op is max(0, 3) */
 };
 enum {
-  NQ_TFL_OP_OPCODE_INDEX = 0,            /* uint into Model.operator_codes */
-  NQ_TFL_OP_INPUTS = 1,                  /* [int], -1 = absent optional input */
-  NQ_TFL_OP_OUTPUTS = 2,                 /* [int] */
-  NQ_TFL_OP_BUILTIN_OPTIONS_TYPE = 3,    /* BuiltinOptions union type (ubyte) */
-  NQ_TFL_OP_BUILTIN_OPTIONS = 4,         /* the options table */
-  NQ_TFL_OP_CUSTOM_OPTIONS = 5,          /* [ubyte] */
-  NQ_TFL_OP_CUSTOM_OPTIONS_FORMAT = 6,   /* byte, 0 = FLEXBUFFERS */
-  NQ_TFL_OP_MUTATING_VARIABLE_INPUTS = 7, /* [bool] */
-  NQ_TFL_OP_INTERMEDIATES = 8,           /* [int] */
+  NQ_TFL_OP_OPCODE_INDEX = 0,                /* uint into Model.operator_codes */
+  NQ_TFL_OP_INPUTS = 1,                      /* [int], -1 = absent optional input */
+  NQ_TFL_OP_OUTPUTS = 2,                     /* [int] */
+  NQ_TFL_OP_BUILTIN_OPTIONS_TYPE = 3,        /* BuiltinOptions union type (ubyte) */
+  NQ_TFL_OP_BUILTIN_OPTIONS = 4,             /* the options table */
+  NQ_TFL_OP_CUSTOM_OPTIONS = 5,              /* [ubyte] */
+  NQ_TFL_OP_CUSTOM_OPTIONS_FORMAT = 6,       /* byte, 0 = FLEXBUFFERS */
+  NQ_TFL_OP_MUTATING_VARIABLE_INPUTS = 7,    /* [bool] */
+  NQ_TFL_OP_INTERMEDIATES = 8,               /* [int] */
   NQ_TFL_OP_LARGE_CUSTOM_OPTIONS_OFFSET = 9, /* ulong */
   NQ_TFL_OP_LARGE_CUSTOM_OPTIONS_SIZE = 10,  /* ulong */
-  NQ_TFL_OP_BUILTIN_OPTIONS_2_TYPE = 11, /* BuiltinOptions2 union type (StableHLO ops) */
+  NQ_TFL_OP_BUILTIN_OPTIONS_2_TYPE = 11,     /* BuiltinOptions2 union type (StableHLO ops) */
   NQ_TFL_OP_BUILTIN_OPTIONS_2 = 12,
   NQ_TFL_OP_DEBUG_METADATA_INDEX = 13, /* int = -1 */
 };
@@ -188,13 +188,13 @@ typedef enum nq_tfl_wire {
 } nq_tfl_wire;
 
 typedef enum nq_tfl_dest {
-  NQ_TFL_DEST_NONE,   /* not kept in nq_op_params */
-  NQ_TFL_DEST_BOOL,   /* bool */
-  NQ_TFL_DEST_INT,    /* int */
-  NQ_TFL_DEST_FLOAT,  /* float */
-  NQ_TFL_DEST_ACT,    /* nq_activation; wire value must be 0..5 */
+  NQ_TFL_DEST_NONE,    /* not kept in nq_op_params */
+  NQ_TFL_DEST_BOOL,    /* bool */
+  NQ_TFL_DEST_INT,     /* int */
+  NQ_TFL_DEST_FLOAT,   /* float */
+  NQ_TFL_DEST_ACT,     /* nq_activation; wire value must be 0..5 */
   NQ_TFL_DEST_PADDING, /* nq_padding; wire value must be 0..1 */
-  NQ_TFL_DEST_DTYPE,  /* nq_dtype; wire value is a TensorType that must map to one */
+  NQ_TFL_DEST_DTYPE,   /* nq_dtype; wire value is a TensorType that must map to one */
 } nq_tfl_dest;
 
 #define NQ_TFL_REQUIRE_DEFAULT 1u /* flag: reader rejects a non-default value */
@@ -218,8 +218,8 @@ typedef enum nq_tfl_special {
 } nq_tfl_special;
 
 typedef struct nq_tfl_op_options {
-  uint8_t type;        /* BuiltinOptions union type, 0 = NONE */
-  const char *table;   /* options table name ("Conv2DOptions"), NULL when type 0 */
+  uint8_t type;      /* BuiltinOptions union type, 0 = NONE */
+  const char *table; /* options table name ("Conv2DOptions"), NULL when type 0 */
   uint8_t n_fields;
   const nq_tfl_field *fields;
   uint8_t special;       /* nq_tfl_special */

@@ -99,7 +99,8 @@ static int elu_general(kr_ctx *c, const char *out, int x, float alpha, float sca
   char b1[600], b2[600], b3[600], b4[600];
   float zero = 0.0f;
   int pos = unary(c, NQ_OP_RELU, sub(b1, sizeof b1, out, "pos"), x, err);
-  int neg = pos < 0 ? -1 : kr_binary_const(c, NQ_OP_MINIMUM, sub(b2, sizeof b2, out, "neg"), x, 1, &zero, err);
+  int neg =
+      pos < 0 ? -1 : kr_binary_const(c, NQ_OP_MINIMUM, sub(b2, sizeof b2, out, "neg"), x, 1, &zero, err);
   int e = neg < 0 ? -1 : unary(c, NQ_OP_ELU, sub(b3, sizeof b3, out, "elu"), neg, err);
   if (e < 0) return -1;
   if (alpha != 1.0f) e = kr_binary_const(c, NQ_OP_MUL, sub(b4, sizeof b4, out, "alpha"), e, 1, &alpha, err);
@@ -130,7 +131,8 @@ int kr_activation(kr_ctx *c, const char *layer, const char *act, const char *out
   if (strcmp(act, "sigmoid") == 0) return unary(c, NQ_OP_LOGISTIC, out, x, err);
   if (strcmp(act, "tanh") == 0) return unary(c, NQ_OP_TANH, out, x, err);
   if (strcmp(act, "exponential") == 0) return unary(c, NQ_OP_EXP, out, x, err);
-  if (strcmp(act, "hard_swish") == 0 || strcmp(act, "hard_silu") == 0) return unary(c, NQ_OP_HARD_SWISH, out, x, err);
+  if (strcmp(act, "hard_swish") == 0 || strcmp(act, "hard_silu") == 0)
+    return unary(c, NQ_OP_HARD_SWISH, out, x, err);
   if (strcmp(act, "softmax") == 0) {
     nq_op_params p = nq_op_params_default();
     p.beta = 1.0f;
@@ -141,8 +143,7 @@ int kr_activation(kr_ctx *c, const char *layer, const char *act, const char *out
     return s < 0 ? -1 : kr_emit(c, NQ_OP_MUL, out, out, 2, (int[]){x, s}, NULL, err);
   }
   if (strcmp(act, "elu") == 0) return unary(c, NQ_OP_ELU, out, x, err);
-  if (strcmp(act, "selu") == 0)
-    return elu_general(c, out, x, 1.6732632423543772f, 1.0507009873554805f, err);
+  if (strcmp(act, "selu") == 0) return elu_general(c, out, x, 1.6732632423543772f, 1.0507009873554805f, err);
   if (strcmp(act, "gelu") == 0) {
     nq_op_params p = nq_op_params_default();
     p.approximate = false; /* keras.activations.gelu defaults to the erf form */

@@ -110,7 +110,8 @@ nq_status kr_h5_read_str_list_attr(const char *path, hid_t obj, const char *name
   hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
   if (attr < 0) {
     char b[200];
-    return nq_fail(err, NQ_ERR_FORMAT, "%s: attribute '%s' missing: %s", path, name, kr_h5_last_error(b, sizeof b));
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: attribute '%s' missing: %s", path, name,
+                   kr_h5_last_error(b, sizeof b));
   }
   hid_t type = H5Aget_type(attr), space = H5Aget_space(attr);
   nq_status st;
@@ -162,7 +163,8 @@ nq_status kr_h5_read_array(const char *path, hid_t loc, const char *name, kr_arr
   int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
   hsize_t dims[32];
   if (rank < 0 || rank > NQ_MAX_RANK) {
-    st = nq_fail(err, NQ_ERR_FORMAT, "%s: weight '%s' has rank %d (0..%d expected)", path, name, rank, NQ_MAX_RANK);
+    st = nq_fail(err, NQ_ERR_FORMAT, "%s: weight '%s' has rank %d (0..%d expected)", path, name, rank,
+                 NQ_MAX_RANK);
   } else if (type < 0 || (H5Tget_class(type) != H5T_FLOAT && H5Tget_class(type) != H5T_INTEGER)) {
     st = nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: weight '%s' is not numeric", path, name);
   } else {

@@ -68,7 +68,8 @@ nq_status kr_check_global_heaps(const char *path, nq_error *err) {
   nq_status st = NQ_OK;
   if (!chunk || flen < 0) st = nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", path);
   for (long base = 0; st == NQ_OK && base < flen; base += CHUNK) {
-    size_t want = (size_t)(flen - base) < (size_t)CHUNK + GCOL_HEADER ? (size_t)(flen - base) : (size_t)CHUNK + GCOL_HEADER;
+    size_t want = (size_t)(flen - base) < (size_t)CHUNK + GCOL_HEADER ? (size_t)(flen - base)
+                                                                      : (size_t)CHUNK + GCOL_HEADER;
     if (fseek(f, base, SEEK_SET) != 0 || fread(chunk, 1, want, f) != want) {
       st = nq_fail(err, NQ_ERR_IO, "%s: read error", path);
       break;
@@ -96,8 +97,10 @@ nq_status kr_check_global_heaps(const char *path, nq_error *err) {
         st = nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", path);
         break;
       }
-      if (fseek(f, at, SEEK_SET) != 0 || fread(col, 1, (size_t)size, f) != (size_t)size || !collection_ok(col, size))
-        st = nq_fail(err, NQ_ERR_FORMAT, "%s: damaged HDF5 global heap at byte %ld (an object overruns it)", path, at);
+      if (fseek(f, at, SEEK_SET) != 0 || fread(col, 1, (size_t)size, f) != (size_t)size ||
+          !collection_ok(col, size))
+        st = nq_fail(err, NQ_ERR_FORMAT, "%s: damaged HDF5 global heap at byte %ld (an object overruns it)",
+                     path, at);
       free(col);
     }
   }

@@ -71,8 +71,8 @@ typedef struct kr_ctx {
   int keras_major, keras_minor; /* from keras_version (0 when unknown) */
   int n_inputs;                 /* graph inputs made so far (top-level InputLayers) */
   int inputs[KR_MAX_LAYER_IO];
-  const char *input_shapes;     /* nq_load_options.input_shapes, may be NULL */
-  int n_layers;                 /* layers translated, bounded by KR_MAX_LAYERS */
+  const char *input_shapes; /* nq_load_options.input_shapes, may be NULL */
+  int n_layers;             /* layers translated, bounded by KR_MAX_LAYERS */
   /* channels_first models (keras_layout.c): 4-D tensors whose Keras view is
    * NCHW are kept NHWC; cf[t] marks them. */
   bool model_cf;
@@ -111,7 +111,7 @@ nq_status kr_layer_weights(kr_ctx *c, const kr_scope *s, const char *layer, kr_a
 void kr_weights_free(kr_array *w, int n);
 
 /* ---- keras_json.c ---- */
-const cJSON *kr_cfg(const cJSON *layer);         /* layer["config"] (object) */
+const cJSON *kr_cfg(const cJSON *layer); /* layer["config"] (object) */
 const char *kr_str(const cJSON *obj, const char *key, const char *dflt);
 bool kr_bool(const cJSON *obj, const char *key, bool dflt);
 double kr_num(const cJSON *obj, const char *key, double dflt);
@@ -144,13 +144,12 @@ int kr_emit(kr_ctx *c, nq_op op, const char *node_name, const char *out_name, in
 /* RESHAPE x to `shape` (rank r). */
 int kr_reshape(kr_ctx *c, const char *name, int x, int rank, const int32_t *shape, nq_error *err);
 /* The activation named `act` applied to x ("linear" returns x). */
-int kr_activation(kr_ctx *c, const char *layer, const char *act, const char *out_name, int x,
-                  const char *cls, nq_error *err);
+int kr_activation(kr_ctx *c, const char *layer, const char *act, const char *out_name, int x, const char *cls,
+                  nq_error *err);
 /* ELU with a given alpha (TFLite ELU has alpha 1). */
 int kr_activation_elu(kr_ctx *c, const char *out, int x, float alpha, nq_error *err);
 /* x (op) scalar-or-vector constant. */
-int kr_binary_const(kr_ctx *c, nq_op op, const char *name, int x, int n, const float *vals,
-                    nq_error *err);
+int kr_binary_const(kr_ctx *c, nq_op op, const char *name, int x, int n, const float *vals, nq_error *err);
 const nq_tensor *kr_t(kr_ctx *c, int t);
 
 /* ---- keras_layers_*.c ---- */
@@ -182,8 +181,8 @@ typedef struct kr_layer_entry {
   nq_status (*translate)(kr_ctx *c, kr_layer_call *l, const struct kr_layer_entry *e, nq_error *err);
   nq_op op;   /* the IR op it produces; NQ_OP_COUNT: several or none */
   nq_op also; /* a variant it may emit instead (docs/ops.md); NQ_OP_COUNT: none */
-  int rank;  /* 1 or 2: the 1-D or 2-D variant (conv, pool, padding, upsampling) */
-  bool flag; /* max pooling; separable conv; cropping; Average (merges) */
+  int rank;   /* 1 or 2: the 1-D or 2-D variant (conv, pool, padding, upsampling) */
+  bool flag;  /* max pooling; separable conv; cropping; Average (merges) */
 } kr_layer_entry;
 
 /* The entry of layer class `cls`, or NULL. */
@@ -192,7 +191,8 @@ const kr_layer_entry *kr_find_layer(const char *cls);
 const kr_layer_entry *kr_layer_table(size_t *n);
 
 /* The translators, by file. */
-#define KR_TRANSLATOR(name) nq_status name(kr_ctx *c, kr_layer_call *l, const kr_layer_entry *e, nq_error *err)
+#define KR_TRANSLATOR(name) \
+  nq_status name(kr_ctx *c, kr_layer_call *l, const kr_layer_entry *e, nq_error *err)
 /* keras_layers_conv.c: layers with weights. */
 KR_TRANSLATOR(kr_tr_conv);
 KR_TRANSLATOR(kr_tr_depthwise);

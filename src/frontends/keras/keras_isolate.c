@@ -31,8 +31,8 @@
 #include <unistd.h>
 
 #include "core/input_file.h"
-#include "frontends/formats.h"
 #include "core/status.h"
+#include "frontends/formats.h"
 #include "frontends/keras/keras_internal.h"
 #include "frontends/tflite/tflite_reader.h"
 #include "writers/tflite/tflite_write.h"
@@ -156,8 +156,10 @@ nq_status nq_keras_load_isolated(const char *path, const nq_load_options *opts, 
   }
   nq_status st;
   if (timed_out) {
-    st = nq_fail(err, NQ_ERR_FORMAT, "%s: reading the HDF5 file did not finish in %d s (libhdf5 hangs on some "
-                 "corrupt files): the file is corrupt", path, NQ_KERAS_CHILD_SECONDS);
+    st = nq_fail(err, NQ_ERR_FORMAT,
+                 "%s: reading the HDF5 file did not finish in %d s (libhdf5 hangs on some "
+                 "corrupt files): the file is corrupt",
+                 path, NQ_KERAS_CHILD_SECONDS);
   } else if (WIFSIGNALED(wst)) {
     st = nq_fail(err, NQ_ERR_FORMAT, "%s: libhdf5 crashed (signal %d) reading the file: it is corrupt", path,
                  WTERMSIG(wst));

@@ -92,9 +92,12 @@ static int read_dims(const cJSON *v, int32_t *shape, int first) {
   cJSON_ArrayForEach(e, v) {
     if (n >= NQ_MAX_RANK) return -1;
     int64_t d;
-    if (cJSON_IsNull(e)) shape[n] = -1;
-    else if (small_int(e, &d) && d > 0 && d < (1 << 24)) shape[n] = (int32_t)d;
-    else return -1;
+    if (cJSON_IsNull(e))
+      shape[n] = -1;
+    else if (small_int(e, &d) && d > 0 && d < (1 << 24))
+      shape[n] = (int32_t)d;
+    else
+      return -1;
     n++;
   }
   return n;

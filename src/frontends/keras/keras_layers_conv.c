@@ -55,12 +55,17 @@ static nq_status read_conv_cfg(kr_ctx *c, kr_layer_call *l, int rank, conv_cfg *
     if (cc->k[i] < 1 || cc->k[i] > 4096 || cc->s[i] < 1 || cc->s[i] > 4096 || cc->d[i] < 1 || cc->d[i] > 4096)
       return kr_layer_fail(c, l, NQ_ERR_FORMAT, "kernel_size/strides/dilation_rate out of range", err);
   const char *pad = kr_str(l->cfg, "padding", "valid");
-  if (strcmp(pad, "same") == 0) cc->pad = NQ_PAD_SAME;
-  else if (strcmp(pad, "valid") == 0) cc->pad = NQ_PAD_VALID;
-  else if (strcmp(pad, "causal") == 0 && rank == 1) cc->pad = NQ_PAD_VALID, cc->causal = true;
-  else return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "padding is not 'same' or 'valid'", err);
+  if (strcmp(pad, "same") == 0)
+    cc->pad = NQ_PAD_SAME;
+  else if (strcmp(pad, "valid") == 0)
+    cc->pad = NQ_PAD_VALID;
+  else if (strcmp(pad, "causal") == 0 && rank == 1)
+    cc->pad = NQ_PAD_VALID, cc->causal = true;
+  else
+    return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "padding is not 'same' or 'valid'", err);
   if (kr_channels_first(l->cfg) && !l->cf)
-    return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "data_format channels_first is supported for 2-D layers only", err);
+    return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED,
+                         "data_format channels_first is supported for 2-D layers only", err);
   cc->groups = (int)kr_num(l->cfg, "groups", 1);
   if (cc->groups < 1) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "groups < 1", err);
   cc->use_bias = kr_bool(l->cfg, "use_bias", true);
@@ -106,7 +111,10 @@ static int conv2d(kr_ctx *c, kr_layer_call *l, const char *out, int x, const con
 static int grouped_conv2d(kr_ctx *c, kr_layer_call *l, const char *out, int x, const conv_cfg *cc,
                           const kr_array *k, const kr_array *b, nq_error *err) {
   int G = cc->groups, kh = k->shape[0], kw = k->shape[1], ci = k->shape[2], co = k->shape[3];
-  if (G > KR_MAX_LAYER_IO || co % G != 0) return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: layer '%s' (%s): %d groups do not divide %d filters", c->path, l->name, l->cls, G, co), -1;
+  if (G > KR_MAX_LAYER_IO || co % G != 0)
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: layer '%s' (%s): %d groups do not divide %d filters",
+                   c->path, l->name, l->cls, G, co),
+           -1;
   int cog = co / G;
   char nb[700];
   snprintf(nb, sizeof nb, "%s/split_axis", l->name);
@@ -190,19 +198,23 @@ static nq_status layer_conv(kr_ctx *c, kr_layer_call *l, int rank, kr_array *w, 
   NQ_TRY(read_conv_cfg(c, l, rank, &cc, err));
   int x = l->in[0];
   const nq_tensor *xt = kr_t(c, x);
-  if (xt->rank != rank + 2) return kr_layer_fail(c, l, NQ_ERR_SHAPE, "input rank does not match the layer", err);
+  if (xt->rank != rank + 2)
+    return kr_layer_fail(c, l, NQ_ERR_SHAPE, "input rank does not match the layer", err);
   int cin = xt->shape[rank + 1];
-  if (nw != (cc.use_bias ? 2 : 1)) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "wrong number of weights (kernel[, bias] expected)", err);
+  if (nw != (cc.use_bias ? 2 : 1))
+    return kr_layer_fail(c, l, NQ_ERR_FORMAT, "wrong number of weights (kernel[, bias] expected)", err);
   kr_array *k = &w[0];
   int64_t filters = (int64_t)kr_num(l->cfg, "filters", -1);
   if (k->rank != rank + 2 || k->shape[rank] * cc.groups != cin || k->shape[rank + 1] != filters)
     return shape_err(c, l, 0, k, rank == 1 ? "[k, in/groups, filters]" : "[kh, kw, in/groups, filters]", err);
   for (int i = 0; i < rank; i++)
     if (k->shape[i] != cc.k[i]) return shape_err(c, l, 0, k, "the kernel_size of the config", err);
-  if (cc.use_bias && (w[1].rank != 1 || w[1].shape[0] != filters)) return shape_err(c, l, 1, &w[1], "[filters]", err);
+  if (cc.use_bias && (w[1].rank != 1 || w[1].shape[0] != filters))
+    return shape_err(c, l, 1, &w[1], "[filters]", err);
   char buf[600], nb[600];
   const char *out = pre_act_name(buf, sizeof buf, l, cc.act);
-  if (rank == 2) return finish(c, l, conv2d(c, l, out, x, &cc, k, cc.use_bias ? &w[1] : NULL, err), cc.act, err);
+  if (rank == 2)
+    return finish(c, l, conv2d(c, l, out, x, &cc, k, cc.use_bias ? &w[1] : NULL, err), cc.act, err);
   /* Conv1D: [N, W, C] -> [N, 1, W, C], a 1 x k kernel, then back. */
   int32_t s4[4] = {xt->shape[0], 1, xt->shape[1], cin};
   snprintf(nb, sizeof nb, "%s/expand", l->name);
@@ -227,7 +239,8 @@ static nq_status layer_conv(kr_ctx *c, kr_layer_call *l, int rank, kr_array *w, 
   return finish(c, l, kr_reshape(c, out, y4, 3, s3, err), cc.act, err);
 }
 
-static nq_status layer_depthwise(kr_ctx *c, kr_layer_call *l, bool separable, kr_array *w, int nw, nq_error *err) {
+static nq_status layer_depthwise(kr_ctx *c, kr_layer_call *l, bool separable, kr_array *w, int nw,
+                                 nq_error *err) {
   conv_cfg cc;
   NQ_TRY(read_conv_cfg(c, l, 2, &cc, err));
   int x = l->in[0];
@@ -251,7 +264,8 @@ static nq_status layer_depthwise(kr_ctx *c, kr_layer_call *l, bool separable, kr
   int wt = kr_const_f32(c, wn, 4, (int32_t[]){1, (int32_t)cc.k[0], (int32_t)cc.k[1], cm}, k->data, err);
   if (wt < 0) return err->code;
   if (!separable) {
-    if (cc.use_bias && (w[1].rank != 1 || w[1].shape[0] != cm)) return shape_err(c, l, 1, &w[1], "[in*depth_multiplier]", err);
+    if (cc.use_bias && (w[1].rank != 1 || w[1].shape[0] != cm))
+      return shape_err(c, l, 1, &w[1], "[in*depth_multiplier]", err);
     int bt = bias_tensor(c, l, cc.use_bias ? &w[1] : NULL, cm, err);
     const char *out = pre_act_name(buf, sizeof buf, l, cc.act);
     int y = bt < 0 ? -1 : kr_emit(c, NQ_OP_DEPTHWISE_CONV_2D, l->name, out, 3, (int[]){x, wt, bt}, &p, err);
@@ -259,9 +273,11 @@ static nq_status layer_depthwise(kr_ctx *c, kr_layer_call *l, bool separable, kr
   }
   kr_array *pw = &w[1];
   int64_t filters = (int64_t)kr_num(l->cfg, "filters", -1);
-  if (pw->rank != 4 || pw->shape[0] != 1 || pw->shape[1] != 1 || pw->shape[2] != cm || pw->shape[3] != filters)
+  if (pw->rank != 4 || pw->shape[0] != 1 || pw->shape[1] != 1 || pw->shape[2] != cm ||
+      pw->shape[3] != filters)
     return shape_err(c, l, 1, pw, "[1, 1, in*depth_multiplier, filters]", err);
-  if (cc.use_bias && (w[2].rank != 1 || w[2].shape[0] != filters)) return shape_err(c, l, 2, &w[2], "[filters]", err);
+  if (cc.use_bias && (w[2].rank != 1 || w[2].shape[0] != filters))
+    return shape_err(c, l, 2, &w[2], "[filters]", err);
   snprintf(nb, sizeof nb, "%s/depthwise", l->name);
   char bn[600];
   snprintf(bn, sizeof bn, "%s/depthwise_bias", l->name);
@@ -283,22 +299,27 @@ static nq_status layer_conv_transpose(kr_ctx *c, kr_layer_call *l, kr_array *w, 
   int x = l->in[0];
   const nq_tensor *xt = kr_t(c, x);
   if (xt->rank != 4) return kr_layer_fail(c, l, NQ_ERR_SHAPE, "input is not 4-D", err);
-  if (cc.d[0] != 1 || cc.d[1] != 1) return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "dilated Conv2DTranspose", err);
+  if (cc.d[0] != 1 || cc.d[1] != 1)
+    return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "dilated Conv2DTranspose", err);
   if (nw != (cc.use_bias ? 2 : 1)) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "wrong number of weights", err);
   kr_array *k = &w[0];
   int64_t filters = (int64_t)kr_num(l->cfg, "filters", -1);
   int cin = xt->shape[3];
-  if (k->rank != 4 || k->shape[0] != cc.k[0] || k->shape[1] != cc.k[1] || k->shape[2] != filters || k->shape[3] != cin)
+  if (k->rank != 4 || k->shape[0] != cc.k[0] || k->shape[1] != cc.k[1] || k->shape[2] != filters ||
+      k->shape[3] != cin)
     return shape_err(c, l, 0, k, "[kh, kw, filters, in]", err);
-  if (cc.use_bias && (w[1].rank != 1 || w[1].shape[0] != filters)) return shape_err(c, l, 1, &w[1], "[filters]", err);
+  if (cc.use_bias && (w[1].rank != 1 || w[1].shape[0] != filters))
+    return shape_err(c, l, 1, &w[1], "[filters]", err);
   int64_t op[2] = {0, 0}, v[NQ_MAX_RANK * 2];
   bool has_op = kr_ints(l->cfg, "output_padding", v, 2) == 2;
   if (has_op) op[0] = v[0], op[1] = v[1];
   int32_t oshape[4] = {xt->shape[0], 0, 0, (int32_t)filters};
   for (int i = 0; i < 2; i++) {
     int64_t in = xt->shape[1 + i], kk = cc.k[i], s = cc.s[i], o;
-    if (!has_op) o = cc.pad == NQ_PAD_SAME ? in * s : in * s + (kk - s > 0 ? kk - s : 0);
-    else o = (in - 1) * s + kk - (cc.pad == NQ_PAD_SAME ? 2 * (kk / 2) : 0) + op[i];
+    if (!has_op)
+      o = cc.pad == NQ_PAD_SAME ? in * s : in * s + (kk - s > 0 ? kk - s : 0);
+    else
+      o = (in - 1) * s + kk - (cc.pad == NQ_PAD_SAME ? 2 * (kk / 2) : 0) + op[i];
     if (o < 1 || o > (1 << 24)) return kr_layer_fail(c, l, NQ_ERR_SHAPE, "output size out of range", err);
     oshape[1 + i] = (int32_t)o;
   }
@@ -309,7 +330,8 @@ static nq_status layer_conv_transpose(kr_ctx *c, kr_layer_call *l, kr_array *w, 
     for (int xx = 0; xx < kw; xx++)
       for (int o = 0; o < co; o++)
         for (int i = 0; i < cin; i++)
-          wd[(((size_t)o * kh + y) * kw + xx) * cin + i] = k->data[(((size_t)y * kw + xx) * co + o) * cin + i];
+          wd[(((size_t)o * kh + y) * kw + xx) * cin + i] =
+              k->data[(((size_t)y * kw + xx) * co + o) * cin + i];
   char nb[600], buf[600];
   snprintf(nb, sizeof nb, "%s/kernel", l->name);
   int wt = kr_const_f32(c, nb, 4, (int32_t[]){co, kh, kw, cin}, wd, err);
@@ -334,10 +356,13 @@ static nq_status layer_dense(kr_ctx *c, kr_layer_call *l, kr_array *w, int nw, n
   int in = xt->shape[xt->rank - 1];
   int x_rank = xt->rank; /* xt dangles once tensors are added */
   int64_t units = (int64_t)kr_num(l->cfg, "units", kr_num(l->cfg, "output_dim", -1));
-  if (nw != (use_bias ? 2 : 1)) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "wrong number of weights (kernel[, bias] expected)", err);
+  if (nw != (use_bias ? 2 : 1))
+    return kr_layer_fail(c, l, NQ_ERR_FORMAT, "wrong number of weights (kernel[, bias] expected)", err);
   kr_array *k = &w[0];
-  if (k->rank != 2 || k->shape[0] != in || k->shape[1] != units) return shape_err(c, l, 0, k, "[input features, units]", err);
-  if (use_bias && (w[1].rank != 1 || w[1].shape[0] != units)) return shape_err(c, l, 1, &w[1], "[units]", err);
+  if (k->rank != 2 || k->shape[0] != in || k->shape[1] != units)
+    return shape_err(c, l, 0, k, "[input features, units]", err);
+  if (use_bias && (w[1].rank != 1 || w[1].shape[0] != units))
+    return shape_err(c, l, 1, &w[1], "[units]", err);
   int out_n = (int)units;
   float *wd = malloc(k->n * sizeof(float));
   if (!wd) return nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", c->path);
@@ -364,10 +389,13 @@ static nq_status layer_batchnorm(kr_ctx *c, kr_layer_call *l, kr_array *w, int n
   if (na != 1) return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "normalization over several axes", err);
   if (l->cf) axis[0] = kr_cf_axis((int)axis[0]);
   if (axis[0] < 0) axis[0] += xt->rank;
-  if (axis[0] != xt->rank - 1) return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "axis is not the last (channels) axis", err);
+  if (axis[0] != xt->rank - 1)
+    return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "axis is not the last (channels) axis", err);
   bool scale = kr_bool(l->cfg, "scale", true), center = kr_bool(l->cfg, "center", true);
   double eps = kr_num(l->cfg, "epsilon", 1e-3);
-  if (nw != 2 + scale + center) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "wrong number of weights ([gamma,] [beta,] mean, variance expected)", err);
+  if (nw != 2 + scale + center)
+    return kr_layer_fail(c, l, NQ_ERR_FORMAT,
+                         "wrong number of weights ([gamma,] [beta,] mean, variance expected)", err);
   int ch = xt->shape[xt->rank - 1];
   for (int i = 0; i < nw; i++)
     if (w[i].rank != 1 || w[i].shape[0] != ch) return shape_err(c, l, i, &w[i], "[channels]", err);
@@ -401,19 +429,23 @@ static nq_status layer_batchnorm(kr_ctx *c, kr_layer_call *l, kr_array *w, int n
 /* Load the layer's weights, translate, free them. */
 typedef nq_status (*weighted_fn)(kr_ctx *c, kr_layer_call *l, const kr_layer_entry *e, kr_array *w, int nw,
                                  nq_error *err);
-static nq_status with_weights(kr_ctx *c, kr_layer_call *l, const kr_layer_entry *e, weighted_fn fn, nq_error *err) {
+static nq_status with_weights(kr_ctx *c, kr_layer_call *l, const kr_layer_entry *e, weighted_fn fn,
+                              nq_error *err) {
   if (l->n_in != 1) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "expects exactly one input", err);
   kr_array w[KR_MAX_WEIGHTS];
   int nw = 0;
   NQ_TRY(kr_layer_weights(c, l->scope, l->name, w, &nw, err));
   if (nw == 0)
-    return kr_layer_fail(c, l, NQ_ERR_FORMAT, "the weights file has no weights for this layer (config and weights do not match)", err);
+    return kr_layer_fail(c, l, NQ_ERR_FORMAT,
+                         "the weights file has no weights for this layer (config and weights do not match)",
+                         err);
   nq_status st = fn(c, l, e, w, nw, err);
   kr_weights_free(w, nw);
   return st;
 }
 
-static nq_status conv_w(kr_ctx *c, kr_layer_call *l, const kr_layer_entry *e, kr_array *w, int nw, nq_error *err) {
+static nq_status conv_w(kr_ctx *c, kr_layer_call *l, const kr_layer_entry *e, kr_array *w, int nw,
+                        nq_error *err) {
   return layer_conv(c, l, e->rank, w, nw, err);
 }
 static nq_status depthwise_w(kr_ctx *c, kr_layer_call *l, const kr_layer_entry *e, kr_array *w, int nw,
@@ -425,7 +457,8 @@ static nq_status conv_transpose_w(kr_ctx *c, kr_layer_call *l, const kr_layer_en
   (void)e;
   return layer_conv_transpose(c, l, w, nw, err);
 }
-static nq_status dense_w(kr_ctx *c, kr_layer_call *l, const kr_layer_entry *e, kr_array *w, int nw, nq_error *err) {
+static nq_status dense_w(kr_ctx *c, kr_layer_call *l, const kr_layer_entry *e, kr_array *w, int nw,
+                         nq_error *err) {
   (void)e;
   return layer_dense(c, l, w, nw, err);
 }

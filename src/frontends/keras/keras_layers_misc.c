@@ -19,7 +19,8 @@ static nq_status layer_relu(kr_ctx *c, kr_layer_call *l, nq_error *err) {
   int x = l->in[0];
   char nb[600];
   if (thr != 0.0) return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "threshold != 0", err);
-  if (slope == 0.0 && maxv == 6.0) return kr_layer_done(c, l, kr_emit(c, NQ_OP_RELU6, l->name, l->out_name, 1, &x, NULL, err), err);
+  if (slope == 0.0 && maxv == 6.0)
+    return kr_layer_done(c, l, kr_emit(c, NQ_OP_RELU6, l->name, l->out_name, 1, &x, NULL, err), err);
   bool capped = isfinite(maxv);
   const char *first = l->out_name;
   if (capped) snprintf(nb, sizeof nb, "%s/relu", l->out_name), first = nb;
@@ -44,8 +45,10 @@ static nq_status layer_prelu(kr_ctx *c, kr_layer_call *l, nq_error *err) {
   NQ_TRY(kr_layer_weights(c, l->scope, l->name, w, &nw, err));
   const nq_tensor *xt = kr_t(c, l->in[0]);
   nq_status st = NQ_OK;
-  if (nw != 1) st = kr_layer_fail(c, l, NQ_ERR_FORMAT, "expects one weight (alpha)", err);
-  else if (w[0].rank != xt->rank - 1) st = kr_layer_fail(c, l, NQ_ERR_FORMAT, "alpha rank does not match the input", err);
+  if (nw != 1)
+    st = kr_layer_fail(c, l, NQ_ERR_FORMAT, "expects one weight (alpha)", err);
+  else if (w[0].rank != xt->rank - 1)
+    st = kr_layer_fail(c, l, NQ_ERR_FORMAT, "alpha rank does not match the input", err);
   for (int i = 0; st == NQ_OK && i < w[0].rank; i++)
     if (w[0].shape[i] != 1 && w[0].shape[i] != xt->shape[i + 1])
       st = kr_layer_fail(c, l, NQ_ERR_FORMAT, "alpha shape does not broadcast to the input", err);
@@ -53,7 +56,9 @@ static nq_status layer_prelu(kr_ctx *c, kr_layer_call *l, nq_error *err) {
     char nb[600];
     snprintf(nb, sizeof nb, "%s/alpha", l->name);
     int a = kr_const_f32(c, nb, w[0].rank, w[0].shape, w[0].data, err);
-    st = kr_layer_done(c, l, a < 0 ? -1 : kr_emit(c, NQ_OP_PRELU, l->name, l->out_name, 2, (int[]){l->in[0], a}, NULL, err), err);
+    st = kr_layer_done(
+        c, l, a < 0 ? -1 : kr_emit(c, NQ_OP_PRELU, l->name, l->out_name, 2, (int[]){l->in[0], a}, NULL, err),
+        err);
   }
   kr_weights_free(w, nw);
   return st;
@@ -63,7 +68,8 @@ static nq_status layer_softmax(kr_ctx *c, kr_layer_call *l, nq_error *err) {
   int64_t axis[NQ_MAX_RANK * 2];
   int na = kr_ints(l->cfg, "axis", axis, 1);
   int rank = kr_t(c, l->in[0])->rank;
-  if (na == 1 && axis[0] != -1 && axis[0] != rank - 1) return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "softmax over an axis other than the last", err);
+  if (na == 1 && axis[0] != -1 && axis[0] != rank - 1)
+    return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "softmax over an axis other than the last", err);
   nq_op_params p = nq_op_params_default();
   p.beta = 1.0f;
   return kr_layer_done(c, l, kr_emit(c, NQ_OP_SOFTMAX, l->name, l->out_name, 1, &l->in[0], &p, err), err);
@@ -79,17 +85,23 @@ static nq_status layer_pool(kr_ctx *c, kr_layer_call *l, bool is_max, int rank, 
   if (ns == 0) memcpy(s, k, sizeof(int64_t) * 2), ns = rank;
   if (ns != rank) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "strides is malformed", err);
   for (int i = 0; i < rank; i++)
-    if (k[i] < 1 || k[i] > 4096 || s[i] < 1 || s[i] > 4096) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "pool_size/strides out of range", err);
+    if (k[i] < 1 || k[i] > 4096 || s[i] < 1 || s[i] > 4096)
+      return kr_layer_fail(c, l, NQ_ERR_FORMAT, "pool_size/strides out of range", err);
   if (kr_channels_first(l->cfg) && !l->cf)
-    return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "data_format channels_first is supported for 2-D layers only", err);
+    return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED,
+                         "data_format channels_first is supported for 2-D layers only", err);
   const char *pad = kr_str(l->cfg, "padding", "valid");
   nq_op_params p = nq_op_params_default();
-  if (strcmp(pad, "same") == 0) p.padding = NQ_PAD_SAME;
-  else if (strcmp(pad, "valid") == 0) p.padding = NQ_PAD_VALID;
-  else return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "padding is not 'same' or 'valid'", err);
+  if (strcmp(pad, "same") == 0)
+    p.padding = NQ_PAD_SAME;
+  else if (strcmp(pad, "valid") == 0)
+    p.padding = NQ_PAD_VALID;
+  else
+    return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "padding is not 'same' or 'valid'", err);
   int x = l->in[0];
   const nq_tensor *xt = kr_t(c, x);
-  if (xt->rank != rank + 2) return kr_layer_fail(c, l, NQ_ERR_SHAPE, "input rank does not match the layer", err);
+  if (xt->rank != rank + 2)
+    return kr_layer_fail(c, l, NQ_ERR_SHAPE, "input rank does not match the layer", err);
   nq_op op = is_max ? NQ_OP_MAX_POOL_2D : NQ_OP_AVERAGE_POOL_2D;
   if (rank == 2) {
     p.filter_h = (int)k[0], p.filter_w = (int)k[1], p.stride_h = (int)s[0], p.stride_w = (int)s[1];
@@ -103,28 +115,36 @@ static nq_status layer_pool(kr_ctx *c, kr_layer_call *l, bool is_max, int rank, 
   int y4 = x4 < 0 ? -1 : kr_emit(c, op, pb, pb, 1, &x4, &p, err);
   if (y4 < 0) return kr_layer_done(c, l, -1, err);
   const nq_tensor *yt = kr_t(c, y4);
-  return kr_layer_done(c, l, kr_reshape(c, l->out_name, y4, 3, (int32_t[]){yt->shape[0], yt->shape[2], yt->shape[3]}, err), err);
+  return kr_layer_done(
+      c, l, kr_reshape(c, l->out_name, y4, 3, (int32_t[]){yt->shape[0], yt->shape[2], yt->shape[3]}, err),
+      err);
 }
 
 static nq_status layer_global_pool(kr_ctx *c, kr_layer_call *l, bool is_max, int rank, nq_error *err) {
   if (kr_channels_first(l->cfg) && !l->cf)
-    return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED, "data_format channels_first is supported for 2-D layers only", err);
+    return kr_layer_fail(c, l, NQ_ERR_UNSUPPORTED,
+                         "data_format channels_first is supported for 2-D layers only", err);
   int x = l->in[0];
-  if (kr_t(c, x)->rank != rank + 2) return kr_layer_fail(c, l, NQ_ERR_SHAPE, "input rank does not match the layer", err);
+  if (kr_t(c, x)->rank != rank + 2)
+    return kr_layer_fail(c, l, NQ_ERR_SHAPE, "input rank does not match the layer", err);
   char nb[600];
   snprintf(nb, sizeof nb, "%s/axes", l->name);
   int axes = kr_const_i32(c, nb, rank, (int32_t[]){1, 2}, err);
   nq_op_params p = nq_op_params_default();
   p.keep_dims = kr_bool(l->cfg, "keepdims", false);
-  return kr_layer_done(c, l, axes < 0 ? -1 : kr_emit(c, is_max ? NQ_OP_REDUCE_MAX : NQ_OP_MEAN, l->name, l->out_name, 2,
-                                           (int[]){x, axes}, &p, err), err);
+  return kr_layer_done(c, l,
+                       axes < 0 ? -1
+                                : kr_emit(c, is_max ? NQ_OP_REDUCE_MAX : NQ_OP_MEAN, l->name, l->out_name, 2,
+                                          (int[]){x, axes}, &p, err),
+                       err);
 }
 
 /* Add, Subtract, Multiply, Maximum, Minimum: the table's op; Average: ADD
  * then MUL by 1/n (e->flag). */
 KR_TRANSLATOR(kr_tr_merge) {
   nq_op op = e->op;
-  if (l->n_in < 2 || (op == NQ_OP_SUB && l->n_in != 2)) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "wrong number of inputs", err);
+  if (l->n_in < 2 || (op == NQ_OP_SUB && l->n_in != 2))
+    return kr_layer_fail(c, l, NQ_ERR_FORMAT, "wrong number of inputs", err);
   int y = l->in[0];
   bool avg = e->flag;
   char nb[600];
@@ -150,7 +170,8 @@ KR_TRANSLATOR(kr_tr_concat) {
   if (l->n_in == 1) return kr_layer_done(c, l, l->in[0], err);
   nq_op_params p = nq_op_params_default();
   p.axis = (int)axis;
-  return kr_layer_done(c, l, kr_emit(c, NQ_OP_CONCATENATION, l->name, l->out_name, l->n_in, l->in, &p, err), err);
+  return kr_layer_done(c, l, kr_emit(c, NQ_OP_CONCATENATION, l->name, l->out_name, l->n_in, l->in, &p, err),
+                       err);
 }
 
 /* Rescaling: x * scale + offset (scalars or per-channel lists). */
@@ -162,16 +183,19 @@ static nq_status layer_rescaling(kr_ctx *c, kr_layer_call *l, nq_error *err) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(l->cfg, keys[k]);
     n[k] = 1;
     vals[k][0] = k == 0 ? 1.0f : 0.0f;
-    if (cJSON_IsNumber(v)) vals[k][0] = (float)v->valuedouble;
+    if (cJSON_IsNumber(v))
+      vals[k][0] = (float)v->valuedouble;
     else if (cJSON_IsArray(v)) {
       n[k] = 0;
       const cJSON *e;
       cJSON_ArrayForEach(e, v) {
-        if (!cJSON_IsNumber(e) || n[k] >= 4096) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "scale/offset is malformed", err);
+        if (!cJSON_IsNumber(e) || n[k] >= 4096)
+          return kr_layer_fail(c, l, NQ_ERR_FORMAT, "scale/offset is malformed", err);
         vals[k][n[k]++] = (float)e->valuedouble;
       }
       if (n[k] == 0) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "scale/offset is empty", err);
-    } else if (v && !cJSON_IsNull(v)) return kr_layer_fail(c, l, NQ_ERR_FORMAT, "scale/offset is malformed", err);
+    } else if (v && !cJSON_IsNull(v))
+      return kr_layer_fail(c, l, NQ_ERR_FORMAT, "scale/offset is malformed", err);
   }
   char nb[600];
   snprintf(nb, sizeof nb, "%s/scale", l->out_name);
@@ -213,15 +237,18 @@ static nq_status layer_normalization(kr_ctx *c, kr_layer_call *l, nq_error *err)
       int i = 0;
       const cJSON *e;
       if (cJSON_IsArray(v)) cJSON_ArrayForEach(e, v) {
-        if (!cJSON_IsNumber(e)) st = kr_layer_fail(c, l, NQ_ERR_FORMAT, "mean/variance is not a list of numbers", err);
-        else w[k].data[i] = (float)e->valuedouble;
-        i++;
-      }
+          if (!cJSON_IsNumber(e))
+            st = kr_layer_fail(c, l, NQ_ERR_FORMAT, "mean/variance is not a list of numbers", err);
+          else
+            w[k].data[i] = (float)e->valuedouble;
+          i++;
+        }
     }
   }
   size_t n = nw >= 2 ? w[0].n : 0;
   if (st == NQ_OK && (w[1].n != n || (n != 1 && n != (size_t)ch)))
-    st = kr_layer_fail(c, l, NQ_ERR_FORMAT, "mean/variance are neither scalars nor per last-axis channel", err);
+    st = kr_layer_fail(c, l, NQ_ERR_FORMAT, "mean/variance are neither scalars nor per last-axis channel",
+                       err);
   if (st == NQ_OK) {
     float *sc = malloc(n * sizeof(float)), *sh = malloc(n * sizeof(float));
     if (!sc || !sh) st = nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", c->path);
@@ -279,8 +306,8 @@ KR_TRANSLATOR(kr_tr_prelu) {
 KR_TRANSLATOR(kr_tr_elu) {
   (void)e;
   NQ_TRY(kr_one_input(c, l, err));
-  return kr_layer_done(c, l, kr_activation_elu(c, l->out_name, l->in[0], (float)kr_num(l->cfg, "alpha", 1.0), err),
-                       err);
+  return kr_layer_done(
+      c, l, kr_activation_elu(c, l->out_name, l->in[0], (float)kr_num(l->cfg, "alpha", 1.0), err), err);
 }
 
 KR_TRANSLATOR(kr_tr_softmax) {

@@ -80,16 +80,45 @@ static bool is_one_of(const char *cls, const char *const *list) {
   return false;
 }
 
-static const char *const spatial[] = {"Conv2D", "Convolution2D", "DepthwiseConv2D", "SeparableConv2D",
-                                      "SeparableConvolution2D", "Conv2DTranspose", "Deconvolution2D",
-                                      "MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D",
-                                      "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPooling2D",
-                                      "GlobalMaxPool2D", "ZeroPadding2D", "Cropping2D", "UpSampling2D",
-                                      "Flatten", NULL};
-static const char *const elementwise[] = {"Activation", "ReLU", "LeakyReLU", "ELU", "Dropout", "SpatialDropout2D",
-                                          "GaussianNoise", "GaussianDropout", "AlphaDropout",
-                                          "ActivityRegularization", "Add", "Subtract", "Multiply", "Average",
-                                          "Maximum", "Minimum", "BatchNormalization", "Concatenate", NULL};
+static const char *const spatial[] = {"Conv2D",
+                                      "Convolution2D",
+                                      "DepthwiseConv2D",
+                                      "SeparableConv2D",
+                                      "SeparableConvolution2D",
+                                      "Conv2DTranspose",
+                                      "Deconvolution2D",
+                                      "MaxPooling2D",
+                                      "MaxPool2D",
+                                      "AveragePooling2D",
+                                      "AvgPool2D",
+                                      "GlobalAveragePooling2D",
+                                      "GlobalAvgPool2D",
+                                      "GlobalMaxPooling2D",
+                                      "GlobalMaxPool2D",
+                                      "ZeroPadding2D",
+                                      "Cropping2D",
+                                      "UpSampling2D",
+                                      "Flatten",
+                                      NULL};
+static const char *const elementwise[] = {"Activation",
+                                          "ReLU",
+                                          "LeakyReLU",
+                                          "ELU",
+                                          "Dropout",
+                                          "SpatialDropout2D",
+                                          "GaussianNoise",
+                                          "GaussianDropout",
+                                          "AlphaDropout",
+                                          "ActivityRegularization",
+                                          "Add",
+                                          "Subtract",
+                                          "Multiply",
+                                          "Average",
+                                          "Maximum",
+                                          "Minimum",
+                                          "BatchNormalization",
+                                          "Concatenate",
+                                          NULL};
 
 /* Channel-axis layers keep the NHWC form only for axes that map cleanly. */
 static bool axis_ok(const kr_layer_call *l) {
@@ -111,11 +140,15 @@ nq_status kr_layout_before(kr_ctx *c, kr_layer_call *l, int *in, nq_error *err) 
     anycf = anycf || kr_is_cf(c, in[i]);
   }
   bool nhwc_mode = false;
-  if (is_one_of(l->cls, spatial) && kr_channels_first(l->cfg) && all4) nhwc_mode = true;
-  else if (is_one_of(l->cls, elementwise) && anycf && all4 && axis_ok(l)) nhwc_mode = true;
+  if (is_one_of(l->cls, spatial) && kr_channels_first(l->cfg) && all4)
+    nhwc_mode = true;
+  else if (is_one_of(l->cls, elementwise) && anycf && all4 && axis_ok(l))
+    nhwc_mode = true;
   for (int i = 0; i < l->n_in; i++) {
-    if (nhwc_mode && !kr_is_cf(c, in[i])) in[i] = transpose(c, in[i], "to_nhwc", to_nhwc, err);
-    else if (!nhwc_mode && kr_is_cf(c, in[i])) in[i] = transpose(c, in[i], "to_nchw", to_nchw, err);
+    if (nhwc_mode && !kr_is_cf(c, in[i]))
+      in[i] = transpose(c, in[i], "to_nhwc", to_nhwc, err);
+    else if (!nhwc_mode && kr_is_cf(c, in[i]))
+      in[i] = transpose(c, in[i], "to_nchw", to_nchw, err);
     if (in[i] < 0) return nq_prefix(err, "%s: layer '%s' (%s): ", c->path, l->name, l->cls);
   }
   l->cf = nhwc_mode;

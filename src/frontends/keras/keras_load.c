@@ -68,8 +68,9 @@ static bool h5_is_keras(const char *path) {
     H5Eclear2(H5E_DEFAULT);
     return true; /* a damaged HDF5 file: claim it so the load reports why */
   }
-  bool ok = kr_h5_has_attr(f, "model_config") || kr_h5_has_attr(f, "layer_names") || kr_h5_exists(f, "model_weights") ||
-            kr_h5_exists(f, "layers") || kr_h5_exists(f, "_layer_checkpoint_dependencies");
+  bool ok = kr_h5_has_attr(f, "model_config") || kr_h5_has_attr(f, "layer_names") ||
+            kr_h5_exists(f, "model_weights") || kr_h5_exists(f, "layers") ||
+            kr_h5_exists(f, "_layer_checkpoint_dependencies");
   H5Fclose(f);
   H5Eclear2(H5E_DEFAULT);
   return ok;
@@ -106,8 +107,10 @@ static size_t json_value_bound(const char *json, size_t len) {
   for (size_t i = 0; i < len; i++) {
     char ch = json[i];
     if (in_str) {
-      if (ch == '\\') i++;
-      else if (ch == '"') in_str = false;
+      if (ch == '\\')
+        i++;
+      else if (ch == '"')
+        in_str = false;
     } else if (ch == '"') {
       in_str = true;
     } else if (ch == ',' || ch == '[' || ch == '{' || ch == ':') {
@@ -120,8 +123,9 @@ static size_t json_value_bound(const char *json, size_t len) {
 /* Build the graph from a parsed config; the weights are under c->wroot. */
 static nq_status build(kr_ctx *c, const char *json, size_t json_len, nq_graph **out, nq_error *err) {
   if (json_len > KR_MAX_CONFIG_BYTES)
-    return nq_fail(err, NQ_ERR_FORMAT, "%s: model config of %zu bytes, more than the %zu a Keras config may have",
-                   c->path, json_len, KR_MAX_CONFIG_BYTES);
+    return nq_fail(err, NQ_ERR_FORMAT,
+                   "%s: model config of %zu bytes, more than the %zu a Keras config may have", c->path,
+                   json_len, KR_MAX_CONFIG_BYTES);
   size_t values = json_value_bound(json, json_len);
   if (values > KR_MAX_CONFIG_VALUES)
     return nq_fail(err, NQ_ERR_FORMAT,
@@ -208,7 +212,8 @@ static nq_status load_h5(const char *path, const nq_load_options *opts, nq_graph
   }
   if (st == NQ_OK) {
     hid_t vobj = kr_h5_has_attr(f, "keras_version") ? f : c.wroot;
-    if (kr_h5_has_attr(vobj, "keras_version") && kr_h5_read_str_attr(path, vobj, "keras_version", &ver, err) == NQ_OK)
+    if (kr_h5_has_attr(vobj, "keras_version") &&
+        kr_h5_read_str_attr(path, vobj, "keras_version", &ver, err) == NQ_OK)
       parse_version(&c, ver);
     nq_error_clear(err);
     st = build(&c, json, strlen(json), out, err);
@@ -225,19 +230,20 @@ static nq_status zip_read(const char *path, zip_t *z, const char *name, size_t l
                           nq_error *err) {
   zip_stat_t zs;
   if (zip_stat(z, name, 0, &zs) != 0 || !(zs.valid & ZIP_STAT_SIZE))
-    return nq_fail(err, NQ_ERR_FORMAT,
-                   "%s: .keras archive has no member '%s' (a .keras file holds config.json and model.weights.h5)",
-                   path, name);
+    return nq_fail(
+        err, NQ_ERR_FORMAT,
+        "%s: .keras archive has no member '%s' (a .keras file holds config.json and model.weights.h5)", path,
+        name);
   if (zs.size > limit)
-    return nq_fail(err, NQ_ERR_FORMAT, "%s: member '%s' declares %llu bytes, more than the %zu allowed", path, name,
-                   (unsigned long long)zs.size, limit);
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: member '%s' declares %llu bytes, more than the %zu allowed", path,
+                   name, (unsigned long long)zs.size, limit);
   /* Sizes are checked before anything inflates: the declared size against
    * the ratio to the compressed size, and against the memory budget. */
   if ((zs.valid & ZIP_STAT_COMP_SIZE) && zs.size > KR_ZIP_RATIO_FREE &&
       zs.size / (zs.comp_size ? zs.comp_size : 1) > KR_MAX_ZIP_RATIO)
     return nq_fail(err, NQ_ERR_FORMAT,
-                   "%s: member '%s' inflates %llu bytes to %llu (more than %d:1); refusing a zip bomb", path, name,
-                   (unsigned long long)zs.comp_size, (unsigned long long)zs.size, KR_MAX_ZIP_RATIO);
+                   "%s: member '%s' inflates %llu bytes to %llu (more than %d:1); refusing a zip bomb", path,
+                   name, (unsigned long long)zs.comp_size, (unsigned long long)zs.size, KR_MAX_ZIP_RATIO);
   char what[160];
   snprintf(what, sizeof what, "%.100s: member '%s'", path, name);
   NQ_TRY(nq_budget_take((size_t)zs.size, what, err));
@@ -252,7 +258,8 @@ static nq_status zip_read(const char *path, zip_t *z, const char *name, size_t l
   nq_budget_give((size_t)zs.size); /* taken for the peak of decoding; callers free the copy soon */
   if (r < 0 || (zip_uint64_t)r != zs.size) {
     free(buf);
-    return nq_fail(err, NQ_ERR_FORMAT, "%s: '%s' in the archive cannot be read (damaged archive?)", path, name);
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: '%s' in the archive cannot be read (damaged archive?)", path,
+                   name);
   }
   buf[zs.size] = '\0';
   *out = buf;
@@ -260,7 +267,8 @@ static nq_status zip_read(const char *path, zip_t *z, const char *name, size_t l
   return NQ_OK;
 }
 
-static nq_status load_keras_zip(const char *path, const nq_load_options *opts, nq_graph **out, nq_error *err) {
+static nq_status load_keras_zip(const char *path, const nq_load_options *opts, nq_graph **out,
+                                nq_error *err) {
   int zerr = 0;
   zip_t *z = open_zip(path, &zerr, err);
   if (!z) return err->code;
@@ -268,7 +276,8 @@ static nq_status load_keras_zip(const char *path, const nq_load_options *opts, n
   size_t jlen = 0, wlen = 0, mlen = 0;
   nq_status st = zip_read(path, z, "config.json", KR_MAX_CONFIG_BYTES, &json, &jlen, err);
   if (st == NQ_OK) st = zip_read(path, z, "model.weights.h5", KR_MAX_WEIGHTS_BYTES, &wbuf, &wlen, err);
-  kr_ctx c = {.path = path, .style = KR_STYLE_V3, .wroot = -1, .input_shapes = opts ? opts->input_shapes : NULL};
+  kr_ctx c = {
+      .path = path, .style = KR_STYLE_V3, .wroot = -1, .input_shapes = opts ? opts->input_shapes : NULL};
   if (st == NQ_OK && zip_read(path, z, "metadata.json", 1 << 20, &meta, &mlen, err) == NQ_OK) {
     cJSON *m = cJSON_ParseWithLength(meta, mlen);
     parse_version(&c, kr_str(m, "keras_version", NULL));
@@ -308,7 +317,8 @@ static nq_status load_keras_zip(const char *path, const nq_load_options *opts, n
   return st;
 }
 
-nq_status kr_load_config_only(const char *label, const char *json, size_t len, nq_graph **out, nq_error *err) {
+nq_status kr_load_config_only(const char *label, const char *json, size_t len, nq_graph **out,
+                              nq_error *err) {
   *out = NULL;
   kr_h5_quiet();
   /* an empty in-memory HDF5 file stands in for the weights */

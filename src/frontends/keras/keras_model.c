@@ -39,7 +39,8 @@ static nq_status tmap_put(tmap *m, const char *layer, int node, int index, int t
 
 static int tmap_get(const tmap *m, const char *layer, int node, int index) {
   for (int i = m->n - 1; i >= 0; i--)
-    if (m->e[i].node == node && m->e[i].index == index && strcmp(m->e[i].layer, layer) == 0) return m->e[i].tensor;
+    if (m->e[i].node == node && m->e[i].index == index && strcmp(m->e[i].layer, layer) == 0)
+      return m->e[i].tensor;
   return -1;
 }
 
@@ -135,8 +136,10 @@ static bool option_shape(kr_ctx *c, const char *name, int32_t *shape, int *rank)
         if (q == p || d < 1 || d > (1 << 24)) return false;
         shape[r++] = (int32_t)d;
         p = q;
-        if (*p == 'x') p++;
-        else break;
+        if (*p == 'x')
+          p++;
+        else
+          break;
       }
       *rank = r;
       return r > 0;
@@ -150,17 +153,19 @@ static bool option_shape(kr_ctx *c, const char *name, int32_t *shape, int *rank)
 static nq_status make_input(kr_ctx *c, const cJSON *cfg, const char *name, int *tensor, nq_error *err) {
   int32_t shape[NQ_MAX_RANK];
   int rank = kr_input_shape(cfg, shape);
-  if (rank < 0) return nq_fail(err, NQ_ERR_FORMAT, "%s: input layer '%s': malformed input shape", c->path, name);
+  if (rank < 0)
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: input layer '%s': malformed input shape", c->path, name);
   int orank;
   int32_t oshape[NQ_MAX_RANK];
   if (option_shape(c, name, oshape, &orank)) {
     if (rank > 0 && orank != rank)
-      return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: input '%s' has rank %d, the --input-shape given has %d", c->path,
-                     name, rank, orank);
+      return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: input '%s' has rank %d, the --input-shape given has %d",
+                     c->path, name, rank, orank);
     memcpy(shape, oshape, sizeof shape);
     rank = orank;
   }
-  if (rank == 0) return nq_fail(err, NQ_ERR_FORMAT, "%s: input layer '%s': no input shape in the config", c->path, name);
+  if (rank == 0)
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: input layer '%s': no input shape in the config", c->path, name);
   if (shape[0] < 0) shape[0] = 1;
   bool cf = c->model_cf && rank == 4;
   if (cf) { /* NCHW in Keras: the graph input is NHWC */
@@ -170,12 +175,13 @@ static nq_status make_input(kr_ctx *c, const cJSON *cfg, const char *name, int *
   for (int i = 1; i < rank; i++)
     if (shape[i] < 0)
       return nq_fail(err, NQ_ERR_INVALID_ARG,
-                     "%s: input '%s' has an unknown dimension %d; give its shape with --input-shape", c->path, name, i);
+                     "%s: input '%s' has an unknown dimension %d; give its shape with --input-shape", c->path,
+                     name, i);
   if (c->n_inputs >= KR_MAX_LAYER_IO) return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: too many inputs", c->path);
   const char *dt = kr_str(cfg, "dtype", "float32");
   if (strcmp(dt, "float32") != 0 && strcmp(dt, "float16") != 0 && strcmp(dt, "float64") != 0)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: input '%s' has dtype %s; only float inputs are supported", c->path,
-                   name, dt);
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: input '%s' has dtype %s; only float inputs are supported",
+                   c->path, name, dt);
   int t = nq_graph_add_tensor(c->g, name, NQ_FLOAT32, rank, shape, err);
   if (t < 0) return err->code;
   c->inputs[c->n_inputs++] = t;
@@ -184,35 +190,49 @@ static nq_status make_input(kr_ctx *c, const cJSON *cfg, const char *name, int *
   return NQ_OK;
 }
 
-static nq_status call_layer(kr_ctx *c, const cJSON *layer, const kr_scope *scope, const char *out_name, int n_in,
-                            const int *in, int *out, int *n_out, nq_error *err) {
+static nq_status call_layer(kr_ctx *c, const cJSON *layer, const kr_scope *scope, const char *out_name,
+                            int n_in, const int *in, int *out, int *n_out, nq_error *err) {
   const char *cls = kr_class(layer), *name = kr_layer_name(layer);
-  if (++c->n_layers > KR_MAX_LAYERS) return nq_fail(err, NQ_ERR_FORMAT, "%s: more than %d layers", c->path, KR_MAX_LAYERS);
+  if (++c->n_layers > KR_MAX_LAYERS)
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: more than %d layers", c->path, KR_MAX_LAYERS);
   if (is_model_class(cls)) {
-    if (scope->depth >= KR_MAX_NEST) return nq_fail(err, NQ_ERR_FORMAT, "%s: models nested too deeply", c->path);
-    kr_scope inner = {.legacy_group = scope->legacy_group ? scope->legacy_group : name, .depth = scope->depth + 1};
+    if (scope->depth >= KR_MAX_NEST)
+      return nq_fail(err, NQ_ERR_FORMAT, "%s: models nested too deeply", c->path);
+    kr_scope inner = {.legacy_group = scope->legacy_group ? scope->legacy_group : name,
+                      .depth = scope->depth + 1};
     int w = snprintf(inner.v3_prefix, sizeof inner.v3_prefix, "%slayers/%s/", scope->v3_prefix, name);
-    if (w < 0 || (size_t)w >= sizeof inner.v3_prefix) return nq_fail(err, NQ_ERR_FORMAT, "%s: layer name too long", c->path);
+    if (w < 0 || (size_t)w >= sizeof inner.v3_prefix)
+      return nq_fail(err, NQ_ERR_FORMAT, "%s: layer name too long", c->path);
     return kr_build_model(c, layer, &inner, n_in, in, out, n_out, KR_MAX_LAYER_IO, err);
   }
   for (int i = 0; i < n_in; i++)
     if (kr_t(c, in[i])->type != NQ_FLOAT32)
       return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: layer '%s' (%s): input is not float", c->path, name, cls);
   int lin[KR_MAX_LAYER_IO];
-  if (n_in > KR_MAX_LAYER_IO) return nq_fail(err, NQ_ERR_FORMAT, "%s: layer '%s': too many inputs", c->path, name);
+  if (n_in > KR_MAX_LAYER_IO)
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: layer '%s': too many inputs", c->path, name);
   memcpy(lin, in, (size_t)n_in * sizeof(int));
-  kr_layer_call l = {.layer = layer, .cls = cls, .name = name, .cfg = kr_cfg(layer), .out_name = out_name,
-                     .n_in = n_in, .in = lin, .out = out, .n_out = 0, .scope = scope};
+  kr_layer_call l = {.layer = layer,
+                     .cls = cls,
+                     .name = name,
+                     .cfg = kr_cfg(layer),
+                     .out_name = out_name,
+                     .n_in = n_in,
+                     .in = lin,
+                     .out = out,
+                     .n_out = 0,
+                     .scope = scope};
   if (!l.cfg) return nq_fail(err, NQ_ERR_FORMAT, "%s: layer '%s' (%s): no config", c->path, name, cls);
   NQ_TRY(kr_layout_before(c, &l, lin, err));
   const kr_layer_entry *e = kr_find_layer(cls);
   if (!e && strcmp(cls, "Lambda") == 0)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED,
-                   "%s: layer '%s' (Lambda): Lambda layers hold Python code and are not supported by npuquant",
-                   c->path, name);
+    return nq_fail(
+        err, NQ_ERR_UNSUPPORTED,
+        "%s: layer '%s' (Lambda): Lambda layers hold Python code and are not supported by npuquant", c->path,
+        name);
   if (!e)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: layer '%s' (%s): layer class not supported by npuquant", c->path,
-                   name, cls);
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: layer '%s' (%s): layer class not supported by npuquant",
+                   c->path, name, cls);
   NQ_TRY(e->translate(c, &l, e, err));
   *n_out = l.n_out;
   return kr_layout_after(c, &l, err);
@@ -221,12 +241,15 @@ static nq_status call_layer(kr_ctx *c, const cJSON *layer, const kr_scope *scope
 static nq_status build_functional(kr_ctx *c, const cJSON *cfg, const kr_scope *scope, int n_in, const int *in,
                                   int *out, int *n_out, int max_out, nq_error *err) {
   const cJSON *layers = cJSON_GetObjectItemCaseSensitive(cfg, "layers");
-  if (!cJSON_IsArray(layers)) return nq_fail(err, NQ_ERR_FORMAT, "%s: model config has no 'layers' list", c->path);
+  if (!cJSON_IsArray(layers))
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: model config has no 'layers' list", c->path);
   int nl = cJSON_GetArraySize(layers);
-  if (nl > KR_MAX_LAYERS) return nq_fail(err, NQ_ERR_FORMAT, "%s: more than %d layers", c->path, KR_MAX_LAYERS);
+  if (nl > KR_MAX_LAYERS)
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: more than %d layers", c->path, KR_MAX_LAYERS);
   tref ins[KR_MAX_LAYER_IO], outs[KR_MAX_LAYER_IO];
   int ni = io_refs(cfg, "input_layers", ins), no = io_refs(cfg, "output_layers", outs);
-  if (ni <= 0 || no <= 0) return nq_fail(err, NQ_ERR_FORMAT, "%s: model config: malformed input_layers/output_layers", c->path);
+  if (ni <= 0 || no <= 0)
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: model config: malformed input_layers/output_layers", c->path);
   if (n_in > 0 && n_in != ni)
     return nq_fail(err, NQ_ERR_FORMAT, "%s: nested model '%s' takes %d inputs, called with %d", c->path,
                    kr_str(cfg, "name", "?"), ni, n_in);
@@ -235,14 +258,18 @@ static nq_status build_functional(kr_ctx *c, const cJSON *cfg, const kr_scope *s
   /* inputs first */
   for (int i = 0; i < ni && st == NQ_OK; i++) {
     const cJSON *layer = NULL, *e;
-    cJSON_ArrayForEach(e, layers) if (kr_layer_name(e) && strcmp(kr_layer_name(e), ins[i].layer) == 0) layer = e;
+    cJSON_ArrayForEach(e, layers) if (kr_layer_name(e) && strcmp(kr_layer_name(e), ins[i].layer) == 0) layer =
+        e;
     if (!layer) {
-      st = nq_fail(err, NQ_ERR_FORMAT, "%s: input layer '%s' is not in the layer list", c->path, ins[i].layer);
+      st =
+          nq_fail(err, NQ_ERR_FORMAT, "%s: input layer '%s' is not in the layer list", c->path, ins[i].layer);
       break;
     }
     int t;
-    if (n_in > 0) t = in[i], st = NQ_OK;
-    else st = make_input(c, kr_cfg(layer), ins[i].layer, &t, err);
+    if (n_in > 0)
+      t = in[i], st = NQ_OK;
+    else
+      st = make_input(c, kr_cfg(layer), ins[i].layer, &t, err);
     if (st == NQ_OK) st = tmap_put(&m, ins[i].layer, ins[i].node, ins[i].index, t, err);
   }
   /* then every layer application whose inputs exist, until none is left */
@@ -283,16 +310,20 @@ static nq_status build_functional(kr_ctx *c, const cJSON *cfg, const kr_scope *s
         tref refs[KR_MAX_LAYER_IO];
         int nr = 0;
         if (!collect_refs(cJSON_GetArrayItem(nodes, j), refs, &nr, 0) || nr == 0) {
-          st = nq_fail(err, NQ_ERR_FORMAT, "%s: layer '%s' (%s): malformed inbound node %d", c->path, name, cls, j);
+          st = nq_fail(err, NQ_ERR_FORMAT, "%s: layer '%s' (%s): malformed inbound node %d", c->path, name,
+                       cls, j);
           break;
         }
         int tin[KR_MAX_LAYER_IO];
         bool ready = true;
-        for (int r = 0; r < nr && ready; r++) ready = (tin[r] = tmap_get(&m, refs[r].layer, refs[r].node, refs[r].index)) >= 0;
+        for (int r = 0; r < nr && ready; r++)
+          ready = (tin[r] = tmap_get(&m, refs[r].layer, refs[r].node, refs[r].index)) >= 0;
         if (!ready) continue;
         char out_name[600];
-        if (j == 0) snprintf(out_name, sizeof out_name, "%s", name);
-        else snprintf(out_name, sizeof out_name, "%s_%d", name, j);
+        if (j == 0)
+          snprintf(out_name, sizeof out_name, "%s", name);
+        else
+          snprintf(out_name, sizeof out_name, "%s_%d", name, j);
         int tout[KR_MAX_LAYER_IO], nout = 0;
         st = call_layer(c, e, scope, out_name, nr, tin, tout, &nout, err);
         for (int o = 0; st == NQ_OK && o < nout; o++) st = tmap_put(&m, name, j, o, tout[o], err);
@@ -306,7 +337,8 @@ static nq_status build_functional(kr_ctx *c, const cJSON *cfg, const kr_scope *s
   for (int i = 0; st == NQ_OK && i < no; i++) {
     out[i] = tmap_get(&m, outs[i].layer, outs[i].node, outs[i].index);
     if (out[i] < 0)
-      st = nq_fail(err, NQ_ERR_FORMAT, "%s: output '%s' (node %d, tensor %d) is never computed (missing or cyclic inputs)",
+      st = nq_fail(err, NQ_ERR_FORMAT,
+                   "%s: output '%s' (node %d, tensor %d) is never computed (missing or cyclic inputs)",
                    c->path, outs[i].layer, outs[i].node, outs[i].index);
   }
   if (st == NQ_OK) *n_out = no;
@@ -320,13 +352,16 @@ static nq_status build_sequential(kr_ctx *c, const cJSON *cfg, const kr_scope *s
   const cJSON *layers = cJSON_IsArray(cfg) ? cfg : cJSON_GetObjectItemCaseSensitive(cfg, "layers");
   if (!cJSON_IsArray(layers) || cJSON_GetArraySize(layers) == 0)
     return nq_fail(err, NQ_ERR_FORMAT, "%s: Sequential model has no layers", c->path);
-  if (cJSON_GetArraySize(layers) > KR_MAX_LAYERS) return nq_fail(err, NQ_ERR_FORMAT, "%s: too many layers", c->path);
-  if (n_in > 1) return nq_fail(err, NQ_ERR_FORMAT, "%s: Sequential model called with %d inputs", c->path, n_in);
+  if (cJSON_GetArraySize(layers) > KR_MAX_LAYERS)
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: too many layers", c->path);
+  if (n_in > 1)
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: Sequential model called with %d inputs", c->path, n_in);
   int x = n_in == 1 ? in[0] : -1;
   const cJSON *e;
   cJSON_ArrayForEach(e, layers) {
     const char *cls = kr_class(e), *name = kr_layer_name(e);
-    if (!cls || !name) return nq_fail(err, NQ_ERR_FORMAT, "%s: a layer entry has no name or class_name", c->path);
+    if (!cls || !name)
+      return nq_fail(err, NQ_ERR_FORMAT, "%s: a layer entry has no name or class_name", c->path);
     if (strcmp(cls, "InputLayer") == 0) {
       if (x < 0) NQ_TRY(make_input(c, kr_cfg(e), name, &x, err));
       continue;
@@ -336,12 +371,15 @@ static nq_status build_sequential(kr_ctx *c, const cJSON *cfg, const kr_scope *s
       char iname[600];
       snprintf(iname, sizeof iname, "%s_input", name);
       /* Keras 3 Sequential built with build(): the shape is the model's */
-      const cJSON *shape_cfg = kr_input_shape(kr_cfg(e), (int32_t[NQ_MAX_RANK]){0}) == 0 && cJSON_IsObject(cfg) ? cfg : kr_cfg(e);
+      const cJSON *shape_cfg =
+          kr_input_shape(kr_cfg(e), (int32_t[NQ_MAX_RANK]){0}) == 0 && cJSON_IsObject(cfg) ? cfg : kr_cfg(e);
       NQ_TRY(make_input(c, shape_cfg, iname, &x, err));
     }
     int tout[KR_MAX_LAYER_IO], nout = 0;
     NQ_TRY(call_layer(c, e, scope, name, 1, &x, tout, &nout, err));
-    if (nout != 1) return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: layer '%s' (%s) in a Sequential model gives %d outputs", c->path, name, cls, nout);
+    if (nout != 1)
+      return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: layer '%s' (%s) in a Sequential model gives %d outputs",
+                     c->path, name, cls, nout);
     x = tout[0];
   }
   if (x < 0) return nq_fail(err, NQ_ERR_FORMAT, "%s: Sequential model has no input shape", c->path);
@@ -350,8 +388,8 @@ static nq_status build_sequential(kr_ctx *c, const cJSON *cfg, const kr_scope *s
   return NQ_OK;
 }
 
-nq_status kr_build_model(kr_ctx *c, const cJSON *model, const kr_scope *scope, int n_in, const int *in, int *out,
-                         int *n_out, int max_out, nq_error *err) {
+nq_status kr_build_model(kr_ctx *c, const cJSON *model, const kr_scope *scope, int n_in, const int *in,
+                         int *out, int *n_out, int max_out, nq_error *err) {
   const char *cls = kr_class(model);
   const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(model, "config");
   if (!cls || !cfg) return nq_fail(err, NQ_ERR_FORMAT, "%s: model config has no class_name/config", c->path);
@@ -359,6 +397,7 @@ nq_status kr_build_model(kr_ctx *c, const cJSON *model, const kr_scope *scope, i
   if (strcmp(cls, "Model") == 0 || strcmp(cls, "Functional") == 0)
     return build_functional(c, cfg, scope, n_in, in, out, n_out, max_out, err);
   return nq_fail(err, NQ_ERR_UNSUPPORTED,
-                 "%s: model class '%s' is not supported (subclassed models have no layer graph; save a Functional or Sequential model)",
+                 "%s: model class '%s' is not supported (subclassed models have no layer graph; save a "
+                 "Functional or Sequential model)",
                  c->path, cls);
 }

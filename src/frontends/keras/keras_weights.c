@@ -36,15 +36,18 @@ static nq_status legacy_weights(kr_ctx *c, const kr_scope *s, const char *layer,
   const char *gname = s->legacy_group ? s->legacy_group : layer;
   if (!kr_h5_exists(c->wroot, gname)) return NQ_OK; /* layers without weights may have no group */
   hid_t grp = H5Gopen2(c->wroot, gname, H5P_DEFAULT);
-  if (grp < 0) return nq_fail(err, NQ_ERR_FORMAT, "%s: layer '%s': weights group is not a group", c->path, layer);
+  if (grp < 0)
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: layer '%s': weights group is not a group", c->path, layer);
   char **names = NULL;
   int count = 0;
   nq_status st = NQ_OK;
-  if (kr_h5_has_attr(grp, "weight_names")) st = kr_h5_read_str_list_attr(c->path, grp, "weight_names", &names, &count, err);
+  if (kr_h5_has_attr(grp, "weight_names"))
+    st = kr_h5_read_str_list_attr(c->path, grp, "weight_names", &names, &count, err);
   for (int i = 0; st == NQ_OK && i < count; i++) {
     if (s->legacy_group && !belongs_to(names[i], layer)) continue;
     if (*n >= KR_MAX_WEIGHTS) {
-      st = nq_fail(err, NQ_ERR_FORMAT, "%s: layer '%s' has more than %d weights", c->path, layer, KR_MAX_WEIGHTS);
+      st = nq_fail(err, NQ_ERR_FORMAT, "%s: layer '%s' has more than %d weights", c->path, layer,
+                   KR_MAX_WEIGHTS);
       break;
     }
     st = kr_h5_read_array(c->path, grp, names[i], &out[*n], err);

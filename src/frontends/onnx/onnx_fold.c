@@ -48,7 +48,8 @@ static void strides_of(const int64_t *dims, int rank, size_t *st) {
   }
 }
 
-static nq_status fold_size_ok(ox_ctx *cx, const Onnx__NodeProto *n, int rank, const int64_t *dims, nq_error *err) {
+static nq_status fold_size_ok(ox_ctx *cx, const Onnx__NodeProto *n, int rank, const int64_t *dims,
+                              nq_error *err) {
   double e = 1;
   for (int k = 0; k < rank; k++) e *= dims[k] < 0 ? 0 : (double)dims[k];
   if (e > (double)OX_MAX_FOLD_ELEMS)
@@ -89,24 +90,39 @@ static nq_status fold_binary(ox_ctx *cx, const Onnx__NodeProto *n, const char *o
     }
     if (is_int) {
       int64_t x = a->c.i[ia], y = b->c.i[ib], z = 0;
-      if (!strcmp(op, "Add")) z = (int64_t)((uint64_t)x + (uint64_t)y);
-      else if (!strcmp(op, "Sub")) z = (int64_t)((uint64_t)x - (uint64_t)y);
-      else if (!strcmp(op, "Mul")) z = (int64_t)((uint64_t)x * (uint64_t)y);
-      else if (!strcmp(op, "Div")) z = y == 0 || (x == INT64_MIN && y == -1) ? 0 : x / y;
-      else if (!strcmp(op, "Max")) z = x > y ? x : y;
-      else if (!strcmp(op, "Min")) z = x < y ? x : y;
-      else if (!strcmp(op, "Equal")) z = x == y;
+      if (!strcmp(op, "Add"))
+        z = (int64_t)((uint64_t)x + (uint64_t)y);
+      else if (!strcmp(op, "Sub"))
+        z = (int64_t)((uint64_t)x - (uint64_t)y);
+      else if (!strcmp(op, "Mul"))
+        z = (int64_t)((uint64_t)x * (uint64_t)y);
+      else if (!strcmp(op, "Div"))
+        z = y == 0 || (x == INT64_MIN && y == -1) ? 0 : x / y;
+      else if (!strcmp(op, "Max"))
+        z = x > y ? x : y;
+      else if (!strcmp(op, "Min"))
+        z = x < y ? x : y;
+      else if (!strcmp(op, "Equal"))
+        z = x == y;
       r.i[o] = z;
     } else {
       double x = ox_const_get(&a->c, ia), y = ox_const_get(&b->c, ib), z = 0;
-      if (!strcmp(op, "Add")) z = x + y;
-      else if (!strcmp(op, "Sub")) z = x - y;
-      else if (!strcmp(op, "Mul")) z = x * y;
-      else if (!strcmp(op, "Div")) z = x / y;
-      else if (!strcmp(op, "Pow")) z = pow(x, y);
-      else if (!strcmp(op, "Max")) z = x > y ? x : y;
-      else if (!strcmp(op, "Min")) z = x < y ? x : y;
-      else if (!strcmp(op, "Equal")) z = x == y;
+      if (!strcmp(op, "Add"))
+        z = x + y;
+      else if (!strcmp(op, "Sub"))
+        z = x - y;
+      else if (!strcmp(op, "Mul"))
+        z = x * y;
+      else if (!strcmp(op, "Div"))
+        z = x / y;
+      else if (!strcmp(op, "Pow"))
+        z = pow(x, y);
+      else if (!strcmp(op, "Max"))
+        z = x > y ? x : y;
+      else if (!strcmp(op, "Min"))
+        z = x < y ? x : y;
+      else if (!strcmp(op, "Equal"))
+        z = x == y;
       r.f[o] = (float)z;
     }
     for (int k = rank - 1; k >= 0; k--) {
@@ -128,23 +144,31 @@ static nq_status fold_unary(ox_ctx *cx, const Onnx__NodeProto *n, const char *op
       r.i[k] = !strcmp(op, "Neg") ? (int64_t)(0 - (uint64_t)x) : !strcmp(op, "Relu") ? (x > 0 ? x : 0) : x;
     } else {
       double x = a->c.f[k];
-      double z = !strcmp(op, "Sqrt") ? sqrt(x) : !strcmp(op, "Neg") ? -x : !strcmp(op, "Floor") ? floor(x)
-               : !strcmp(op, "Ceil") ? ceil(x) : !strcmp(op, "Relu") ? (x > 0 ? x : 0)
-               : !strcmp(op, "Reciprocal") ? 1.0 / x : !strcmp(op, "Exp") ? exp(x) : x;
+      double z = !strcmp(op, "Sqrt")         ? sqrt(x)
+                 : !strcmp(op, "Neg")        ? -x
+                 : !strcmp(op, "Floor")      ? floor(x)
+                 : !strcmp(op, "Ceil")       ? ceil(x)
+                 : !strcmp(op, "Relu")       ? (x > 0 ? x : 0)
+                 : !strcmp(op, "Reciprocal") ? 1.0 / x
+                 : !strcmp(op, "Exp")        ? exp(x)
+                                             : x;
       r.f[k] = (float)z;
     }
   }
   return ox_set_const(cx, n, 0, &r, err);
 }
 
-static nq_status copy_const(const ox_const *src, ox_const *dst, int rank, const int64_t *dims, nq_error *err) {
+static nq_status copy_const(const ox_const *src, ox_const *dst, int rank, const int64_t *dims,
+                            nq_error *err) {
   NQ_TRY(ox_const_alloc(dst, src->is_int, rank, dims, err));
   if (dst->n != src->n) {
     ox_const_free(dst);
     return nq_fail(err, NQ_ERR_SHAPE, "reshape of %zu elements to %zu", src->n, dst->n);
   }
-  if (src->is_int) memcpy(dst->i, src->i, src->n * sizeof *src->i);
-  else memcpy(dst->f, src->f, src->n * sizeof *src->f);
+  if (src->is_int)
+    memcpy(dst->i, src->i, src->n * sizeof *src->i);
+  else
+    memcpy(dst->f, src->f, src->n * sizeof *src->f);
   return NQ_OK;
 }
 
@@ -156,20 +180,24 @@ nq_status ox_reshape_dims(ox_ctx *cx, const Onnx__NodeProto *n, const int64_t *i
   for (int k = 0; k < rank; k++) {
     int64_t d = spec[k];
     if (d == 0 && !allowzero) {
-      if (k >= in_rank) return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "shape entry %d is 0 but the input has rank %d",
-                                       OX_NODE_ARGS(cx, n), k, in_rank);
+      if (k >= in_rank)
+        return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "shape entry %d is 0 but the input has rank %d",
+                       OX_NODE_ARGS(cx, n), k, in_rank);
       d = in[k];
     }
     if (d == -1) {
-      if (infer >= 0) return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "more than one -1 in the shape", OX_NODE_ARGS(cx, n));
+      if (infer >= 0)
+        return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "more than one -1 in the shape", OX_NODE_ARGS(cx, n));
       infer = k;
       continue;
     }
     if (d < 0 || d > INT32_MAX)
-      return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "shape entry %d is %lld", OX_NODE_ARGS(cx, n), k, (long long)d);
+      return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "shape entry %d is %lld", OX_NODE_ARGS(cx, n), k,
+                     (long long)d);
     out[k] = d;
     known *= (size_t)d;
-    if (known > ((size_t)1 << 40)) return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "shape too large", OX_NODE_ARGS(cx, n));
+    if (known > ((size_t)1 << 40))
+      return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "shape too large", OX_NODE_ARGS(cx, n));
   }
   if (infer >= 0) {
     if (known == 0 || total % known)
@@ -177,7 +205,8 @@ nq_status ox_reshape_dims(ox_ctx *cx, const Onnx__NodeProto *n, const int64_t *i
                      OX_NODE_ARGS(cx, n), total, known);
     out[infer] = (int64_t)(total / known);
   } else if (known != total) {
-    return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "reshape of %zu elements into %zu", OX_NODE_ARGS(cx, n), total, known);
+    return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "reshape of %zu elements into %zu", OX_NODE_ARGS(cx, n),
+                   total, known);
   }
   return NQ_OK;
 }
@@ -193,7 +222,8 @@ static nq_status fold_gather(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err
   NQ_TRY(ox_attr_int(cx, n, "axis", 0, &axis, err));
   NQ_TRY(ox_axis(cx, n, axis, d->rank, &ax, err));
   int rank = d->rank - 1 + ix->rank;
-  if (rank > NQ_MAX_RANK) return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "result rank too large", OX_NODE_ARGS(cx, n));
+  if (rank > NQ_MAX_RANK)
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "result rank too large", OX_NODE_ARGS(cx, n));
   int64_t dims[NQ_MAX_RANK];
   int r = 0;
   for (int k = 0; k < ax; k++) dims[r++] = d->c.dims[k];
@@ -212,13 +242,15 @@ static nq_status fold_gather(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err
       if (q < 0) q += (int64_t)len;
       if (q < 0 || (size_t)q >= len) {
         ox_const_free(&o);
-        return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "index %lld is out of range [0, %zu)", OX_NODE_ARGS(cx, n),
-                       (long long)ox_const_geti(&ix->c, j), len);
+        return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "index %lld is out of range [0, %zu)",
+                       OX_NODE_ARGS(cx, n), (long long)ox_const_geti(&ix->c, j), len);
       }
       for (size_t b = 0; b < inner; b++, p++) {
         size_t src = (a * len + (size_t)q) * inner + b;
-        if (o.is_int) o.i[p] = d->c.i[src];
-        else o.f[p] = d->c.f[src];
+        if (o.is_int)
+          o.i[p] = d->c.i[src];
+        else
+          o.f[p] = d->c.f[src];
       }
     }
   return ox_set_const(cx, n, 0, &o, err);
@@ -236,7 +268,8 @@ nq_status ox_slice_params(ox_ctx *cx, const Onnx__NodeProto *n, int rank, const 
   np = -1;
   if (!attrs) NQ_TRY(ox_int_list(cx, n, NULL, 4, sp, NQ_MAX_RANK, &np, err));
   if (ns < 0 || ne != ns || (na >= 0 && na != ns) || (np >= 0 && np != ns))
-    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "starts, ends, axes and steps must be given with equal lengths",
+    return nq_fail(err, NQ_ERR_FORMAT,
+                   OX_NODE_FMT "starts, ends, axes and steps must be given with equal lengths",
                    OX_NODE_ARGS(cx, n));
   for (int k = 0; k < rank; k++) {
     start[k] = 0;
@@ -278,8 +311,10 @@ static nq_status fold_slice(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err)
   for (size_t p = 0; p < o.n; p++) {
     size_t src = 0;
     for (int k = 0; k < d->rank; k++) src += (size_t)(start[k] + idx[k] * step[k]) * st[k];
-    if (o.is_int) o.i[p] = d->c.i[src];
-    else o.f[p] = d->c.f[src];
+    if (o.is_int)
+      o.i[p] = d->c.i[src];
+    else
+      o.f[p] = d->c.f[src];
     for (int k = d->rank - 1; k >= 0; k--) {
       if (++idx[k] < cnt[k]) break;
       idx[k] = 0;
@@ -298,7 +333,9 @@ static nq_status fold_transpose(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *
     np = d->rank;
     for (int k = 0; k < np; k++) perm[k] = np - 1 - k;
   }
-  if (np != d->rank) return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "perm has %d entries for rank %d", OX_NODE_ARGS(cx, n), np, d->rank);
+  if (np != d->rank)
+    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "perm has %d entries for rank %d", OX_NODE_ARGS(cx, n), np,
+                   d->rank);
   int64_t dims[NQ_MAX_RANK];
   bool seen[NQ_MAX_RANK] = {false};
   for (int k = 0; k < np; k++) {
@@ -315,8 +352,10 @@ static nq_status fold_transpose(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *
   for (size_t p = 0; p < o.n; p++) {
     size_t src = 0;
     for (int k = 0; k < np; k++) src += (size_t)idx[k] * st[perm[k]];
-    if (o.is_int) o.i[p] = d->c.i[src];
-    else o.f[p] = d->c.f[src];
+    if (o.is_int)
+      o.i[p] = d->c.i[src];
+    else
+      o.f[p] = d->c.f[src];
     for (int k = np - 1; k >= 0; k--) {
       if (++idx[k] < dims[k]) break;
       idx[k] = 0;
@@ -339,10 +378,12 @@ static nq_status fold_concat(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err
   for (size_t k = 0; k < n->n_input; k++) {
     ox_value *v;
     NQ_TRY(need_const(cx, n, k, &v, err));
-    if (v->rank != first->rank) return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "inputs differ in rank", OX_NODE_ARGS(cx, n));
+    if (v->rank != first->rank)
+      return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "inputs differ in rank", OX_NODE_ARGS(cx, n));
     for (int j = 0; j < v->rank; j++)
       if (j != ax && v->c.dims[j] != first->c.dims[j])
-        return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "inputs differ in dimension %d", OX_NODE_ARGS(cx, n), j);
+        return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "inputs differ in dimension %d", OX_NODE_ARGS(cx, n),
+                       j);
     dims[ax] += v->c.dims[ax];
     if (dims[ax] > INT32_MAX) return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "too large", OX_NODE_ARGS(cx, n));
     is_int = is_int && v->c.is_int;
@@ -358,8 +399,10 @@ static nq_status fold_concat(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err
       ox_value *v = ox_find(cx, n->input[k]);
       size_t chunk = (size_t)v->c.dims[ax] * inner;
       for (size_t b = 0; b < chunk; b++, p++) {
-        if (is_int) o.i[p] = v->c.i[a * chunk + b];
-        else o.f[p] = (float)ox_const_get(&v->c, a * chunk + b);
+        if (is_int)
+          o.i[p] = v->c.i[a * chunk + b];
+        else
+          o.f[p] = (float)ox_const_get(&v->c, a * chunk + b);
       }
     }
   return ox_set_const(cx, n, 0, &o, err);
@@ -370,25 +413,32 @@ static nq_status fold_constant(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *e
   memset(&c, 0, sizeof c);
   const Onnx__AttributeProto *a;
   if ((a = ox_attr(n, "value"))) {
-    if (!a->t) return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "attribute 'value' is not a tensor", OX_NODE_ARGS(cx, n));
+    if (!a->t)
+      return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "attribute 'value' is not a tensor",
+                     OX_NODE_ARGS(cx, n));
     char what[600];
     snprintf(what, sizeof what, OX_NODE_FMT "value", OX_NODE_ARGS(cx, n));
     NQ_TRY(ox_tensor_decode(a->t, cx->dir, what, &c, err));
   } else if ((a = ox_attr(n, "value_float")) || (a = ox_attr(n, "value_int"))) {
     bool isf = !strcmp(a->name, "value_float");
     NQ_TRY(ox_const_alloc(&c, !isf, 0, NULL, err));
-    if (isf) c.f[0] = a->f;
-    else c.i[0] = a->i;
+    if (isf)
+      c.f[0] = a->f;
+    else
+      c.i[0] = a->i;
   } else if ((a = ox_attr(n, "value_floats")) || (a = ox_attr(n, "value_ints"))) {
     bool isf = !strcmp(a->name, "value_floats");
     int64_t len = (int64_t)(isf ? a->n_floats : a->n_ints);
     NQ_TRY(ox_const_alloc(&c, !isf, 1, &len, err));
     for (size_t k = 0; k < c.n; k++) {
-      if (isf) c.f[k] = a->floats[k];
-      else c.i[k] = a->ints[k];
+      if (isf)
+        c.f[k] = a->floats[k];
+      else
+        c.i[k] = a->ints[k];
     }
   } else {
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "needs a value, value_float(s) or value_int(s) attribute",
+    return nq_fail(err, NQ_ERR_UNSUPPORTED,
+                   OX_NODE_FMT "needs a value, value_float(s) or value_int(s) attribute",
                    OX_NODE_ARGS(cx, n));
   }
   return ox_set_const(cx, n, 0, &c, err);
@@ -435,7 +485,8 @@ nq_status ox_fold(ox_ctx *cx, const Onnx__NodeProto *n, bool *done, nq_error *er
     ox_value *s;
     NQ_TRY(need_const(cx, n, 0, &s, err));
     int64_t dims[NQ_MAX_RANK];
-    if (s->c.n > NQ_MAX_RANK) return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "rank too large", OX_NODE_ARGS(cx, n));
+    if (s->c.n > NQ_MAX_RANK)
+      return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "rank too large", OX_NODE_ARGS(cx, n));
     for (size_t k = 0; k < s->c.n; k++) dims[k] = ox_const_geti(&s->c, k);
     const Onnx__AttributeProto *a = ox_attr(n, "value");
     ox_const val;
@@ -452,8 +503,10 @@ nq_status ox_fold(ox_ctx *cx, const Onnx__NodeProto *n, bool *done, nq_error *er
     if (s2 == NQ_OK) s2 = ox_const_alloc(&c, val.n ? val.is_int : false, (int)s->c.n, dims, err);
     if (s2 == NQ_OK)
       for (size_t k = 0; k < c.n; k++) {
-        if (c.is_int) c.i[k] = val.i[0];
-        else c.f[k] = val.n ? val.f[0] : 0.0f;
+        if (c.is_int)
+          c.i[k] = val.i[0];
+        else
+          c.f[k] = val.n ? val.f[0] : 0.0f;
       }
     ox_const_free(&val);
     NQ_TRY(s2);
@@ -473,8 +526,10 @@ nq_status ox_fold(ox_ctx *cx, const Onnx__NodeProto *n, bool *done, nq_error *er
     ox_const c;
     NQ_TRY(ox_const_alloc(&c, is_int, v->rank, v->c.dims, err));
     for (size_t k = 0; k < c.n; k++) {
-      if (is_int) c.i[k] = to == OX_BOOL ? ox_const_get(&v->c, k) != 0 : ox_const_geti(&v->c, k);
-      else c.f[k] = (float)ox_const_get(&v->c, k);
+      if (is_int)
+        c.i[k] = to == OX_BOOL ? ox_const_get(&v->c, k) != 0 : ox_const_geti(&v->c, k);
+      else
+        c.f[k] = (float)ox_const_get(&v->c, k);
     }
     return ox_set_const(cx, n, 0, &c, err);
   }
@@ -499,7 +554,8 @@ nq_status ox_fold(ox_ctx *cx, const Onnx__NodeProto *n, bool *done, nq_error *er
       int64_t axis;
       NQ_TRY(ox_attr_int(cx, n, "axis", 1, &axis, err));
       if (axis < 0) axis += d->rank;
-      if (axis < 0 || axis > d->rank) return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "bad axis", OX_NODE_ARGS(cx, n));
+      if (axis < 0 || axis > d->rank)
+        return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "bad axis", OX_NODE_ARGS(cx, n));
       dims[0] = 1;
       for (int k = 0; k < axis; k++) dims[0] *= d->c.dims[k];
       dims[1] = (int64_t)d->c.n / (dims[0] ? dims[0] : 1);
@@ -524,16 +580,20 @@ nq_status ox_fold(ox_ctx *cx, const Onnx__NodeProto *n, bool *done, nq_error *er
     NQ_TRY(need_const(cx, n, 1, &b, err));
     NQ_TRY(need_const(cx, n, 2, &c, err));
     if (a->c.n != 1 || b->c.n != 1 || c->c.n != 1)
-      return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "start, limit and delta must be scalars", OX_NODE_ARGS(cx, n));
+      return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "start, limit and delta must be scalars",
+                     OX_NODE_ARGS(cx, n));
     double s = ox_const_get(&a->c, 0), l = ox_const_get(&b->c, 0), d = ox_const_get(&c->c, 0);
     double cnt = d != 0 ? ceil((l - s) / d) : -1;
-    if (!(cnt >= 0 && cnt <= (double)OX_MAX_FOLD_ELEMS)) return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "bad range", OX_NODE_ARGS(cx, n));
+    if (!(cnt >= 0 && cnt <= (double)OX_MAX_FOLD_ELEMS))
+      return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "bad range", OX_NODE_ARGS(cx, n));
     int64_t len = (int64_t)cnt;
     ox_const o;
     NQ_TRY(ox_const_alloc(&o, a->c.is_int, 1, &len, err));
     for (int64_t k = 0; k < len; k++) {
-      if (o.is_int) o.i[k] = a->c.i[0] + k * c->c.i[0];
-      else o.f[k] = (float)(s + (double)k * d);
+      if (o.is_int)
+        o.i[k] = a->c.i[0] + k * c->c.i[0];
+      else
+        o.f[k] = (float)(s + (double)k * d);
     }
     return ox_set_const(cx, n, 0, &o, err);
   }

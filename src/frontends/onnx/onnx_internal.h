@@ -32,11 +32,11 @@
 #include "onnx.pb-c.h"
 
 /* Limits for hostile files. */
-#define OX_MAX_FILE ((size_t)0x7fffffff)         /* protobuf-c addresses up to 2 GiB */
+#define OX_MAX_FILE ((size_t)0x7fffffff) /* protobuf-c addresses up to 2 GiB */
 #define OX_MAX_NODES 200000
 #define OX_MAX_VALUES 1000000
 #define OX_MAX_ATTRS 256
-#define OX_MAX_HOST_ELEMS ((size_t)1 << 28)      /* one constant tensor */
+#define OX_MAX_HOST_ELEMS ((size_t)1 << 28) /* one constant tensor */
 /* A constant computed on the host (folding) may not outgrow this: ops like
  * ConstantOfShape or broadcasting would otherwise let a tiny file allocate
  * gigabytes. Real graphs fold shape vectors and small masks. */
@@ -44,9 +44,19 @@
 
 /* ONNX TensorProto.DataType values. */
 enum {
-  OX_FLOAT = 1, OX_UINT8 = 2, OX_INT8 = 3, OX_UINT16 = 4, OX_INT16 = 5, OX_INT32 = 6,
-  OX_INT64 = 7, OX_STRING = 8, OX_BOOL = 9, OX_FLOAT16 = 10, OX_DOUBLE = 11,
-  OX_UINT32 = 12, OX_UINT64 = 13
+  OX_FLOAT = 1,
+  OX_UINT8 = 2,
+  OX_INT8 = 3,
+  OX_UINT16 = 4,
+  OX_INT16 = 5,
+  OX_INT32 = 6,
+  OX_INT64 = 7,
+  OX_STRING = 8,
+  OX_BOOL = 9,
+  OX_FLOAT16 = 10,
+  OX_DOUBLE = 11,
+  OX_UINT32 = 12,
+  OX_UINT64 = 13
 };
 
 /* A constant held on the host in ONNX (logical) order: floats for float
@@ -106,14 +116,14 @@ typedef enum ox_layout { OX_LOGICAL = 0, OX_NHWC = 1, OX_FLAT_NHWC = 2, OX_N1LC 
 typedef struct ox_value {
   char *name;
   bool is_const;
-  ox_const c;   /* is_const */
-  int t;        /* IR tensor with the data in layout `lay` (-1 for a constant not yet placed) */
+  ox_const c; /* is_const */
+  int t;      /* IR tensor with the data in layout `lay` (-1 for a constant not yet placed) */
   ox_layout lay;
-  int rank;     /* logical */
+  int rank; /* logical */
   int64_t dims[NQ_MAX_RANK];
-  int32_t fc, fh, fw; /* OX_FLAT_NHWC: the C, H, W that were flattened (H = 1 from N1LC) */
-  int t_logical, t_nhwc; /* cached conversions, -1; t_nhwc of a rank-3 value is its N1LC form */
-  bool nonneg;  /* known >= 0 (after RELU etc.): lets max-pool pad with 0 */
+  int32_t fc, fh, fw;              /* OX_FLAT_NHWC: the C, H, W that were flattened (H = 1 from N1LC) */
+  int t_logical, t_nhwc;           /* cached conversions, -1; t_nhwc of a rank-3 value is its N1LC form */
+  bool nonneg;                     /* known >= 0 (after RELU etc.): lets max-pool pad with 0 */
   const Onnx__NodeProto *producer; /* the ONNX node that made it (NULL: input/initializer) */
 } ox_value;
 
@@ -129,7 +139,7 @@ struct ox_ctx {
   size_t hash_cap;
   const Onnx__NodeProto *node; /* being translated, for messages */
   const Onnx__GraphProto *graph;
-  size_t node_index;            /* of `node` in graph->node */
+  size_t node_index; /* of `node` in graph->node */
   int uniq;
 };
 
@@ -140,7 +150,9 @@ struct ox_ctx {
 ox_value *ox_find(ox_ctx *cx, const char *name);
 /* A 4-D activation stored NHWC (rank-5 NHWC values, [N, A, B, H, W] stored
  * [N, H, W, A, B] for channel shuffles, are not). */
-static inline bool ox_is_nhwc4(const ox_value *v) { return !v->is_const && v->lay == OX_NHWC && v->rank == 4; }
+static inline bool ox_is_nhwc4(const ox_value *v) {
+  return !v->is_const && v->lay == OX_NHWC && v->rank == 4;
+}
 /* A 3-D [N, C, L] activation stored [N, 1, L, C]. */
 static inline bool ox_is_n1lc(const ox_value *v) { return !v->is_const && v->lay == OX_N1LC && v->rank == 3; }
 /* The channels-last layout v is held in (NHWC for rank 4, N1LC for rank 3),
@@ -173,8 +185,8 @@ nq_status ox_set_alias(ox_ctx *cx, const Onnx__NodeProto *n, size_t k, const ox_
 nq_status ox_logical(ox_ctx *cx, ox_value *v, int *t, nq_error *err);
 nq_status ox_nhwc(ox_ctx *cx, ox_value *v, int *t, nq_error *err);
 /* A constant tensor in the IR (float32 or int32 data). */
-nq_status ox_const_f32(ox_ctx *cx, const char *name, int rank, const int32_t *shape, const float *data, int *t,
-                       nq_error *err);
+nq_status ox_const_f32(ox_ctx *cx, const char *name, int rank, const int32_t *shape, const float *data,
+                       int *t, nq_error *err);
 nq_status ox_const_i32(ox_ctx *cx, const char *name, int rank, const int32_t *shape, const int32_t *data,
                        int *t, nq_error *err);
 /* Emit one IR node with a new float output tensor named `out_name`
@@ -209,10 +221,11 @@ nq_status ox_reshape_dims(ox_ctx *cx, const Onnx__NodeProto *n, const int64_t *i
 nq_status ox_slice_params(ox_ctx *cx, const Onnx__NodeProto *n, int rank, const int64_t *dims, int64_t *start,
                           int64_t *step, int64_t *count, nq_error *err);
 /* Place a host constant broadcast to `rank` (leading 1s) in layout lay. */
-nq_status ox_place(ox_ctx *cx, const ox_const *c, const char *name, int rank, ox_layout lay, int *t, nq_error *err);
+nq_status ox_place(ox_ctx *cx, const ox_const *c, const char *name, int rank, ox_layout lay, int *t,
+                   nq_error *err);
 /* Value-level helpers shared by the op files (onnx_ops_*.c). */
-nq_status ox_binary(ox_ctx *cx, const Onnx__NodeProto *n, nq_op op, ox_value *a, ox_value *b, const char *out_name,
-                    int *out_t, ox_layout *out_lay, nq_error *err);
+nq_status ox_binary(ox_ctx *cx, const Onnx__NodeProto *n, nq_op op, ox_value *a, ox_value *b,
+                    const char *out_name, int *out_t, ox_layout *out_lay, nq_error *err);
 /* x (op) scalar-or-const c, keeping x's layout. */
 nq_status ox_binary_const(ox_ctx *cx, ox_value *x, int x_t, ox_layout lay, nq_op op, const ox_const *c,
                           const char *out_name, int *out_t, nq_error *err);
@@ -231,8 +244,8 @@ void ox_spatial(const ox_value *x, int64_t in[2]);
  * spatial dims over input in[2] with kernel[2] (H = 1 for nsp 1); ceil for
  * pools with ceil_mode. Computes w->out. in NULL: strides, dilations and
  * pads only (ConvTranspose derives its own sizes). */
-nq_status ox_read_window(ox_ctx *cx, const Onnx__NodeProto *n, int nsp, const int64_t *in, const int64_t *kernel,
-                         bool ceil_mode, ox_win *w, nq_error *err);
+nq_status ox_read_window(ox_ctx *cx, const Onnx__NodeProto *n, int nsp, const int64_t *in,
+                         const int64_t *kernel, bool ceil_mode, ox_win *w, nq_error *err);
 /* How to express the window's padding in TFLite; for EXPLICIT, pads[4]
  * gets (top, bottom, left, right) so that VALID on the padded input gives
  * exactly the ONNX output. */
@@ -278,34 +291,34 @@ nq_op ox_table_op(const Onnx__NodeProto *n);
 /* The whole table (for the order test). */
 const ox_op_entry *ox_op_table(size_t *n);
 /* The translators (one per family of op types; each reads n->op_type). */
-nq_status ox_op_binary(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_elem.c */
-nq_status ox_op_cast(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_elem.c */
-nq_status ox_op_clip(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_elem.c */
-nq_status ox_op_elu(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_elem.c */
-nq_status ox_op_hardsigmoid(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_elem.c */
-nq_status ox_op_identity(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_elem.c */
-nq_status ox_op_leaky(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_elem.c */
-nq_status ox_op_prelu(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_elem.c */
-nq_status ox_op_softmax(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_elem.c */
-nq_status ox_op_unary(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_elem.c */
-nq_status ox_op_batchnorm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_nn.c */
-nq_status ox_op_conv(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_nn.c */
-nq_status ox_op_gemm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_nn.c */
-nq_status ox_op_global_pool(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_nn.c */
-nq_status ox_op_layernorm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_nn.c */
-nq_status ox_op_matmul(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_nn.c */
-nq_status ox_op_pool(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_nn.c */
-nq_status ox_op_reduce(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_nn.c */
-nq_status ox_op_concat(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_shape.c */
-nq_status ox_op_flatten(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_shape.c */
-nq_status ox_op_gather(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_shape.c */
-nq_status ox_op_pad(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_shape.c */
-nq_status ox_op_reshape(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_shape.c */
-nq_status ox_op_resize(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_shape.c */
-nq_status ox_op_slice(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_shape.c */
-nq_status ox_op_split(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_shape.c */
+nq_status ox_op_binary(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);            /* onnx_ops_elem.c */
+nq_status ox_op_cast(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);              /* onnx_ops_elem.c */
+nq_status ox_op_clip(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);              /* onnx_ops_elem.c */
+nq_status ox_op_elu(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);               /* onnx_ops_elem.c */
+nq_status ox_op_hardsigmoid(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);       /* onnx_ops_elem.c */
+nq_status ox_op_identity(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);          /* onnx_ops_elem.c */
+nq_status ox_op_leaky(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);             /* onnx_ops_elem.c */
+nq_status ox_op_prelu(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);             /* onnx_ops_elem.c */
+nq_status ox_op_softmax(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);           /* onnx_ops_elem.c */
+nq_status ox_op_unary(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);             /* onnx_ops_elem.c */
+nq_status ox_op_batchnorm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);         /* onnx_ops_nn.c */
+nq_status ox_op_conv(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);              /* onnx_ops_nn.c */
+nq_status ox_op_gemm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);              /* onnx_ops_nn.c */
+nq_status ox_op_global_pool(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);       /* onnx_ops_nn.c */
+nq_status ox_op_layernorm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);         /* onnx_ops_nn.c */
+nq_status ox_op_matmul(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);            /* onnx_ops_nn.c */
+nq_status ox_op_pool(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);              /* onnx_ops_nn.c */
+nq_status ox_op_reduce(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);            /* onnx_ops_nn.c */
+nq_status ox_op_concat(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);            /* onnx_ops_shape.c */
+nq_status ox_op_flatten(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);           /* onnx_ops_shape.c */
+nq_status ox_op_gather(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);            /* onnx_ops_shape.c */
+nq_status ox_op_pad(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);               /* onnx_ops_shape.c */
+nq_status ox_op_reshape(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);           /* onnx_ops_shape.c */
+nq_status ox_op_resize(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);            /* onnx_ops_shape.c */
+nq_status ox_op_slice(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);             /* onnx_ops_shape.c */
+nq_status ox_op_split(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);             /* onnx_ops_shape.c */
 nq_status ox_op_squeeze_unsqueeze(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_shape.c */
-nq_status ox_op_transpose(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err); /* onnx_ops_shape.c */
+nq_status ox_op_transpose(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err);         /* onnx_ops_shape.c */
 /* Constant folding of a node whose inputs are all constants; *done false
  * when the op has no host implementation. */
 nq_status ox_fold(ox_ctx *cx, const Onnx__NodeProto *n, bool *done, nq_error *err);

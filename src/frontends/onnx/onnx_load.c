@@ -13,16 +13,16 @@
 #include <sys/stat.h>
 
 #include "core/input_file.h"
-#include "frontends/formats.h"
 #include "core/status.h"
+#include "frontends/formats.h"
 #include "frontends/onnx/onnx_internal.h"
 #include "ir/shape.h"
 #include "passes/passes.h"
 
 /* ONNX ModelProto fields that may follow ir_version (field 1, varint). */
 static bool model_tag(uint8_t t) {
-  return t == 0x12 || t == 0x1a || t == 0x22 || t == 0x28 || t == 0x32 || t == 0x3a || t == 0x42 || t == 0x72 ||
-         t == 0x7a;
+  return t == 0x12 || t == 0x1a || t == 0x22 || t == 0x28 || t == 0x32 || t == 0x3a || t == 0x42 ||
+         t == 0x72 || t == 0x7a;
 }
 
 bool nq_onnx_probe(const char *path, bool is_dir, const uint8_t *head, size_t head_len) {
@@ -35,8 +35,8 @@ bool nq_onnx_probe(const char *path, bool is_dir, const uint8_t *head, size_t he
 
 /* Parse "NAME:1x3x224x224,NAME2:..." (or a bare "1x3x..." for the only
  * input) for input `name`; *found false when it is not mentioned. */
-static nq_status option_shape(ox_ctx *cx, const char *name, bool only_input, int64_t *dims, int *rank, bool *found,
-                              nq_error *err) {
+static nq_status option_shape(ox_ctx *cx, const char *name, bool only_input, int64_t *dims, int *rank,
+                              bool *found, nq_error *err) {
   *found = false;
   const char *s = cx->opts ? cx->opts->input_shapes : NULL;
   while (s && *s) {
@@ -46,8 +46,8 @@ static nq_status option_shape(ox_ctx *cx, const char *name, bool only_input, int
     /* The name may itself contain ':'; the shape is after the last one. */
     for (const char *c = colon; c && c < s + len; c = memchr(c + 1, ':', (size_t)(s + len - c - 1)))
       colon = c;
-    bool match = colon ? ((size_t)(colon - s) == strlen(name) && !strncmp(s, name, (size_t)(colon - s)))
-                       : only_input;
+    bool match =
+        colon ? ((size_t)(colon - s) == strlen(name) && !strncmp(s, name, (size_t)(colon - s))) : only_input;
     if (match) {
       const char *p = colon ? colon + 1 : s;
       int r = 0;
@@ -61,10 +61,11 @@ static nq_status option_shape(ox_ctx *cx, const char *name, bool only_input, int
         errno = 0;
         long long v = strtoll(p, &e, 10);
         if (e == p || errno || v <= 0 || v > INT32_MAX || r >= NQ_MAX_RANK || (e < s + len && *e != 'x'))
-          return nq_fail(err, NQ_ERR_INVALID_ARG,
-                         "%s: input shape option '%.*s': expected NAME:D1xD2x... with positive dimensions, or "
-                         "NAME:scalar", cx->path,
-                         (int)len, s);
+          return nq_fail(
+              err, NQ_ERR_INVALID_ARG,
+              "%s: input shape option '%.*s': expected NAME:D1xD2x... with positive dimensions, or "
+              "NAME:scalar",
+              cx->path, (int)len, s);
         dims[r++] = v;
         p = e < s + len ? e + 1 : e;
       }
@@ -104,18 +105,22 @@ static nq_status check_option_names(ox_ctx *cx, const Onnx__GraphProto *gp, nq_e
           if (w < 0) break;
           used += (size_t)w;
         }
-        return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: input shape option names '%.*s', which is not an input of the "
-                       "model; its inputs are %s", cx->path, (int)nlen, s, names);
+        return nq_fail(err, NQ_ERR_INVALID_ARG,
+                       "%s: input shape option names '%.*s', which is not an input of the "
+                       "model; its inputs are %s",
+                       cx->path, (int)nlen, s, names);
       }
       /* The same input twice: which shape was meant? (the first used to win silently) */
       for (const char *t = end ? end + 1 : NULL; t && *t;) {
         const char *tend = strchr(t, ',');
         size_t tlen = tend ? (size_t)(tend - t) : strlen(t);
         const char *tcolon = NULL;
-        for (const char *c = memchr(t, ':', tlen); c; c = memchr(c + 1, ':', (size_t)(t + tlen - c - 1))) tcolon = c;
+        for (const char *c = memchr(t, ':', tlen); c; c = memchr(c + 1, ':', (size_t)(t + tlen - c - 1)))
+          tcolon = c;
         if (tcolon && (size_t)(tcolon - t) == nlen && !strncmp(t, s, nlen))
-          return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: input shape option gives input '%.*s' twice ('%.*s' and '%.*s')",
-                         cx->path, (int)nlen, s, (int)len, s, (int)tlen, t);
+          return nq_fail(err, NQ_ERR_INVALID_ARG,
+                         "%s: input shape option gives input '%.*s' twice ('%.*s' and '%.*s')", cx->path,
+                         (int)nlen, s, (int)len, s, (int)tlen, t);
         t = tend ? tend + 1 : NULL;
       }
     }
@@ -124,20 +129,31 @@ static nq_status check_option_names(ox_ctx *cx, const Onnx__GraphProto *gp, nq_e
   return NQ_OK;
 }
 
-static nq_status add_input(ox_ctx *cx, const Onnx__ValueInfoProto *vi, bool only_input, int *out, nq_error *err) {
+static nq_status add_input(ox_ctx *cx, const Onnx__ValueInfoProto *vi, bool only_input, int *out,
+                           nq_error *err) {
   const Onnx__TypeProto *tp = vi->type;
   if (!tp || tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !tp->tensor_type)
     return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: input '%s' is not a tensor", cx->path, vi->name);
   const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
   nq_dtype type;
   switch (tt->elem_type) {
-  case OX_FLOAT: type = NQ_FLOAT32; break;
-  case OX_INT32: type = NQ_INT32; break;
-  case OX_INT64: type = NQ_INT64; break;
-  case OX_BOOL: type = NQ_BOOL; break;
-  default:
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: input '%s' has element type %d; float32 (or int32/int64/bool) "
-                   "inputs are supported", cx->path, vi->name, tt->elem_type);
+    case OX_FLOAT:
+      type = NQ_FLOAT32;
+      break;
+    case OX_INT32:
+      type = NQ_INT32;
+      break;
+    case OX_INT64:
+      type = NQ_INT64;
+      break;
+    case OX_BOOL:
+      type = NQ_BOOL;
+      break;
+    default:
+      return nq_fail(err, NQ_ERR_UNSUPPORTED,
+                     "%s: input '%s' has element type %d; float32 (or int32/int64/bool) "
+                     "inputs are supported",
+                     cx->path, vi->name, tt->elem_type);
   }
   int64_t dims[NQ_MAX_RANK];
   int rank = 0;
@@ -145,15 +161,18 @@ static nq_status add_input(ox_ctx *cx, const Onnx__ValueInfoProto *vi, bool only
   NQ_TRY(option_shape(cx, vi->name, only_input, dims, &rank, &found, err));
   size_t n_dim = tt->shape ? tt->shape->n_dim : 0;
   if (!tt->shape && !found)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: input '%s' has no shape; give one with the input shape option "
-                   "(%s:1x3x224x224)", cx->path, vi->name, vi->name);
+    return nq_fail(err, NQ_ERR_UNSUPPORTED,
+                   "%s: input '%s' has no shape; give one with the input shape option "
+                   "(%s:1x3x224x224)",
+                   cx->path, vi->name, vi->name);
   if (found && tt->shape && (size_t)rank != n_dim)
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: input shape option gives %d dimensions for '%s', the model has %zu",
-                   cx->path, rank, vi->name, n_dim);
+    return nq_fail(err, NQ_ERR_INVALID_ARG,
+                   "%s: input shape option gives %d dimensions for '%s', the model has %zu", cx->path, rank,
+                   vi->name, n_dim);
   if (!found) {
     if (n_dim > NQ_MAX_RANK)
-      return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: input '%s' has rank %zu; at most %d", cx->path, vi->name, n_dim,
-                     NQ_MAX_RANK);
+      return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: input '%s' has rank %zu; at most %d", cx->path, vi->name,
+                     n_dim, NQ_MAX_RANK);
     rank = (int)n_dim;
     for (int k = 0; k < rank; k++) {
       const Onnx__TensorShapeProto__Dimension *d = tt->shape->dim[k];
@@ -161,14 +180,20 @@ static nq_status add_input(ox_ctx *cx, const Onnx__ValueInfoProto *vi, bool only
       if (known && d->dim_value > INT32_MAX)
         return nq_fail(err, NQ_ERR_FORMAT, "%s: input '%s' dimension %d is %lld", cx->path, vi->name, k,
                        (long long)d->dim_value);
-      if (known) dims[k] = d->dim_value;
-      else if (k == 0) dims[k] = 1; /* dynamic batch */
+      if (known)
+        dims[k] = d->dim_value;
+      else if (k == 0)
+        dims[k] = 1; /* dynamic batch */
       else
-        return nq_fail(err, NQ_ERR_UNSUPPORTED,
-                       "%s: input '%s' dimension %d is dynamic ('%s'); fix it with the input shape option, e.g. "
-                       "%s:1x3x224x224", cx->path, vi->name, k,
-                       d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM && d->dim_param
-                           ? d->dim_param : "?", vi->name);
+        return nq_fail(
+            err, NQ_ERR_UNSUPPORTED,
+            "%s: input '%s' dimension %d is dynamic ('%s'); fix it with the input shape option, e.g. "
+            "%s:1x3x224x224",
+            cx->path, vi->name, k,
+            d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM && d->dim_param
+                ? d->dim_param
+                : "?",
+            vi->name);
     }
   }
   /* nhwc_input: channels last, [N, H, W, C] for a 4-D input and
@@ -198,7 +223,8 @@ static nq_status add_input(ox_ctx *cx, const Onnx__ValueInfoProto *vi, bool only
 }
 
 bool ox_consumers_prefer_logical(ox_ctx *cx, const char *name) {
-  static const char *const ok[] = {"Softmax", "LogSoftmax", "Reshape", "Flatten", "Gemm", "MatMul", "Transpose"};
+  static const char *const ok[] = {"Softmax", "LogSoftmax", "Reshape",  "Flatten",
+                                   "Gemm",    "MatMul",     "Transpose"};
   int uses = 0;
   /* Readers sit close to their producer; a bounded look-ahead keeps hostile
    * graphs linear (missing a far reader only costs a transpose). */
@@ -267,8 +293,10 @@ nq_status ox_translate_branch(ox_ctx *cx, const Onnx__GraphProto *b, nq_error *e
     char *outs[1] = {t->name};
     fake.n_output = 1;
     fake.output = outs;
-    s = ox_find(cx, t->name) ? (ox_const_free(&c), nq_fail(err, NQ_ERR_FORMAT, "%s: branch initializer '%s' "
-                                                           "shadows an outer value", cx->path, t->name))
+    s = ox_find(cx, t->name) ? (ox_const_free(&c), nq_fail(err, NQ_ERR_FORMAT,
+                                                           "%s: branch initializer '%s' "
+                                                           "shadows an outer value",
+                                                           cx->path, t->name))
                              : ox_set_const(cx, &fake, 0, &c, err);
   }
   cx->graph = b;
@@ -287,7 +315,8 @@ static nq_status translate(ox_ctx *cx, const Onnx__ModelProto *m, nq_error *err)
   cx->opset = 0;
   for (size_t k = 0; k < m->n_opset_import; k++) {
     const Onnx__OperatorSetIdProto *o = m->opset_import[k];
-    if ((!o->domain || !o->domain[0] || !strcmp(o->domain, "ai.onnx")) && o->has_version) cx->opset = o->version;
+    if ((!o->domain || !o->domain[0] || !strcmp(o->domain, "ai.onnx")) && o->has_version)
+      cx->opset = o->version;
   }
   if (cx->opset < 7 || cx->opset > 18)
     return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: ONNX opset %lld; npuquant reads opsets 7 to 18", cx->path,

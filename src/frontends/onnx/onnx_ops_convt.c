@@ -24,19 +24,19 @@
 
 /* Output extent: full[k] positions are reached; ONNX's output is out[k]
  * of them starting at w->pb[k]. */
-static nq_status output_extent(ox_ctx *cx, const Onnx__NodeProto *n, int nsp, const int64_t *in, const int64_t *ke,
-                               ox_win *w, int64_t *full, int64_t *out, nq_error *err) {
+static nq_status output_extent(ox_ctx *cx, const Onnx__NodeProto *n, int nsp, const int64_t *in,
+                               const int64_t *ke, ox_win *w, int64_t *full, int64_t *out, nq_error *err) {
   int64_t v[4], opad[2] = {0, 0}, osh[2] = {0, 0};
   int c1, c2, off = 2 - nsp;
   NQ_TRY(ox_attr_ints(cx, n, "output_padding", v, 4, &c1, err));
   if (c1 >= 0 && c1 != nsp)
-    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "output_padding has %d values; %d expected", OX_NODE_ARGS(cx, n),
-                   c1, nsp);
+    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "output_padding has %d values; %d expected",
+                   OX_NODE_ARGS(cx, n), c1, nsp);
   for (int k = 0; c1 == nsp && k < nsp; k++) opad[off + k] = v[k];
   NQ_TRY(ox_attr_ints(cx, n, "output_shape", v, 4, &c2, err));
   if (c2 >= 0 && c2 != nsp)
-    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "output_shape has %d values; %d expected", OX_NODE_ARGS(cx, n), c2,
-                   nsp);
+    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "output_shape has %d values; %d expected",
+                   OX_NODE_ARGS(cx, n), c2, nsp);
   for (int k = 0; c2 == nsp && k < nsp; k++) osh[off + k] = v[k];
   char ap[32];
   NQ_TRY(ox_attr_string(cx, n, "auto_pad", "NOTSET", ap, sizeof ap, err));
@@ -45,11 +45,12 @@ static nq_status output_extent(ox_ctx *cx, const Onnx__NodeProto *n, int nsp, co
     return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "auto_pad '%s' unknown", OX_NODE_ARGS(cx, n), ap);
   for (int k = 0; k < 2; k++) {
     if (opad[k] < 0 || opad[k] >= 65536)
-      return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "output_padding %lld", OX_NODE_ARGS(cx, n), (long long)opad[k]);
+      return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "output_padding %lld", OX_NODE_ARGS(cx, n),
+                     (long long)opad[k]);
     full[k] = w->s[k] * (in[k] - 1) + ke[k] + opad[k];
     if (full[k] > 65536)
-      return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "output extent %lld exceeds 65536", OX_NODE_ARGS(cx, n),
-                     (long long)full[k]);
+      return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "output extent %lld exceeds 65536",
+                     OX_NODE_ARGS(cx, n), (long long)full[k]);
     bool given = c2 == nsp && !(nsp == 1 && k == 0);
     if (given || same_upper || same_lower) {
       out[k] = given ? osh[k] : in[k] * w->s[k];
@@ -60,9 +61,11 @@ static nq_status output_extent(ox_ctx *cx, const Onnx__NodeProto *n, int nsp, co
       out[k] = full[k] - w->pb[k] - w->pe[k];
     }
     if (out[k] < 1 || w->pb[k] < 0 || w->pb[k] + out[k] > full[k])
-      return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "output size %lld with pads %lld does not fit the %lld "
-                     "positions the kernel reaches (negative pads are not supported)", OX_NODE_ARGS(cx, n),
-                     (long long)out[k], (long long)w->pb[k], (long long)full[k]);
+      return nq_fail(err, NQ_ERR_UNSUPPORTED,
+                     OX_NODE_FMT
+                     "output size %lld with pads %lld does not fit the %lld "
+                     "positions the kernel reaches (negative pads are not supported)",
+                     OX_NODE_ARGS(cx, n), (long long)out[k], (long long)w->pb[k], (long long)full[k]);
   }
   return NQ_OK;
 }
@@ -84,14 +87,16 @@ static float *group_weights(const ox_const *W, int64_t gi, int64_t Ig, const ox_
 }
 
 /* One TRANSPOSE_CONV of group gi on NHWC input xt to the full extent. */
-static nq_status tconv_group(ox_ctx *cx, const Onnx__NodeProto *n, int xt, const ox_const *W, int64_t gi, int64_t Ig,
-                             const ox_win *w, const int64_t *ke, const int64_t *full, int64_t batch,
-                             const float *bias, const char *out_name, int *out, nq_error *err) {
+static nq_status tconv_group(ox_ctx *cx, const Onnx__NodeProto *n, int xt, const ox_const *W, int64_t gi,
+                             int64_t Ig, const ox_win *w, const int64_t *ke, const int64_t *full,
+                             int64_t batch, const float *bias, const char *out_name, int *out,
+                             nq_error *err) {
   int64_t Og = W->dims[1];
   const char *base = n->name && n->name[0] ? n->name : n->output[0];
   float *wt = group_weights(W, gi, Ig, w, ke);
   if (!wt)
-    return nq_fail(err, NQ_ERR_NOMEM, OX_NODE_FMT "out of memory for the (dilated) weights", OX_NODE_ARGS(cx, n));
+    return nq_fail(err, NQ_ERR_NOMEM, OX_NODE_FMT "out of memory for the (dilated) weights",
+                   OX_NODE_ARGS(cx, n));
   char name[512];
   int32_t shape[4] = {(int32_t)Og, (int32_t)ke[0], (int32_t)ke[1], (int32_t)Ig}, og32 = (int32_t)Og, four = 4;
   int wtid, bt, st;
@@ -118,17 +123,22 @@ nq_status ox_op_conv_transpose(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *e
   int64_t group, cin = x->dims[1];
   NQ_TRY(ox_attr_int(cx, n, "group", 1, &group, err));
   if (group < 1 || group > cin || cin % group || W.dims[0] != cin)
-    return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "input has %lld channels, weights [%lld, %lld, ...] with group %lld "
-                   "do not match (weights [C_in, C_out/group, k...] expected)", OX_NODE_ARGS(cx, n), (long long)cin,
-                   (long long)W.dims[0], (long long)W.dims[1], (long long)group);
+    return nq_fail(err, NQ_ERR_SHAPE,
+                   OX_NODE_FMT
+                   "input has %lld channels, weights [%lld, %lld, ...] with group %lld "
+                   "do not match (weights [C_in, C_out/group, k...] expected)",
+                   OX_NODE_ARGS(cx, n), (long long)cin, (long long)W.dims[0], (long long)W.dims[1],
+                   (long long)group);
   int64_t Ig = cin / group, Og = W.dims[1], O = Og * group;
   if (O > 65536)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "%lld output channels", OX_NODE_ARGS(cx, n), (long long)O);
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "%lld output channels", OX_NODE_ARGS(cx, n),
+                   (long long)O);
   int64_t kernel[2] = {W.dims[2], W.dims[3]}, kv[4], in[2], ke[2], full[2], out[2];
   int kc;
   NQ_TRY(ox_attr_ints(cx, n, "kernel_shape", kv, 4, &kc, err));
   if (kc >= 0 && (kc != nsp || kv[0] != kernel[2 - nsp] || (nsp == 2 && kv[1] != kernel[1])))
-    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "kernel_shape disagrees with the weights", OX_NODE_ARGS(cx, n));
+    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "kernel_shape disagrees with the weights",
+                   OX_NODE_ARGS(cx, n));
   ox_spatial(x, in);
   ox_win w;
   NQ_TRY(ox_read_window(cx, n, nsp, NULL, kernel, false, &w, err));
@@ -144,9 +154,12 @@ nq_status ox_op_conv_transpose(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *e
   size_t wn;
   if (!nq_mul_size((size_t)O, (size_t)ke[0], &wn) || !nq_mul_size(wn, (size_t)ke[1], &wn) ||
       !nq_mul_size(wn, (size_t)Ig, &wn) || wn > OX_MAX_FOLD_ELEMS)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "the dilated kernels (%lld x %lld taps, %lld x %lld "
-                   "channels) would exceed %zu weights", OX_NODE_ARGS(cx, n), (long long)ke[0], (long long)ke[1],
-                   (long long)O, (long long)Ig, (size_t)OX_MAX_FOLD_ELEMS);
+    return nq_fail(err, NQ_ERR_UNSUPPORTED,
+                   OX_NODE_FMT
+                   "the dilated kernels (%lld x %lld taps, %lld x %lld "
+                   "channels) would exceed %zu weights",
+                   OX_NODE_ARGS(cx, n), (long long)ke[0], (long long)ke[1], (long long)O, (long long)Ig,
+                   (size_t)OX_MAX_FOLD_ELEMS);
 
   float *bias;
   NQ_TRY(ox_conv_bias(cx, n, O, &bias, err));

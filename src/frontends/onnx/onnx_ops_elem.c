@@ -13,7 +13,8 @@
 #include "core/status.h"
 #include "frontends/onnx/onnx_internal.h"
 
-nq_status ox_place(ox_ctx *cx, const ox_const *c, const char *name, int rank, ox_layout lay, int *t, nq_error *err) {
+nq_status ox_place(ox_ctx *cx, const ox_const *c, const char *name, int rank, ox_layout lay, int *t,
+                   nq_error *err) {
   if (c->rank > rank) rank = c->rank;
   int64_t dims[NQ_MAX_RANK];
   int lead = rank - c->rank;
@@ -21,8 +22,8 @@ nq_status ox_place(ox_ctx *cx, const ox_const *c, const char *name, int rank, ox
   if (lay == OX_N1LC) {
     /* [N, C, L] is placed as the NHWC form of [N, C, 1, L]. */
     if (rank != 3)
-      return nq_fail(err, NQ_ERR_INTERNAL, "%s: constant '%s' of rank %d placed in a 3-D layout", cx->path, name,
-                     rank);
+      return nq_fail(err, NQ_ERR_INTERNAL, "%s: constant '%s' of rank %d placed in a 3-D layout", cx->path,
+                     name, rank);
     dims[3] = dims[2];
     dims[2] = 1;
     rank = 4;
@@ -97,8 +98,8 @@ static nq_status operand(ox_ctx *cx, ox_value *v, ox_layout lay, int rank, int *
   return ox_logical(cx, v, t, err);
 }
 
-nq_status ox_binary(ox_ctx *cx, const Onnx__NodeProto *n, nq_op op, ox_value *a, ox_value *b, const char *out_name,
-                    int *out_t, ox_layout *out_lay, nq_error *err) {
+nq_status ox_binary(ox_ctx *cx, const Onnx__NodeProto *n, nq_op op, ox_value *a, ox_value *b,
+                    const char *out_name, int *out_t, ox_layout *out_lay, nq_error *err) {
   (void)n;
   ox_layout lay = pick_layout(a, b);
   int rank = a->rank > b->rank ? a->rank : b->rank;
@@ -138,8 +139,8 @@ static nq_status as_is(ox_ctx *cx, ox_value *v, int *t, ox_layout *lay, nq_error
   return NQ_OK;
 }
 
-static nq_status finish(ox_ctx *cx, const Onnx__NodeProto *n, int t, ox_layout lay, bool nonneg, ox_value *src,
-                        nq_error *err) {
+static nq_status finish(ox_ctx *cx, const Onnx__NodeProto *n, int t, ox_layout lay, bool nonneg,
+                        ox_value *src, nq_error *err) {
   ox_value copy;
   bool flat = src && lay == OX_FLAT_NHWC;
   if (flat) copy = *src;
@@ -158,7 +159,8 @@ static nq_status finish(ox_ctx *cx, const Onnx__NodeProto *n, int t, ox_layout l
 
 nq_status ox_op_binary(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   nq_op op = ox_table_op(n);
-  if (op >= NQ_OP_COUNT) return nq_fail(err, NQ_ERR_INTERNAL, OX_NODE_FMT "no binary mapping", OX_NODE_ARGS(cx, n));
+  if (op >= NQ_OP_COUNT)
+    return nq_fail(err, NQ_ERR_INTERNAL, OX_NODE_FMT "no binary mapping", OX_NODE_ARGS(cx, n));
   if (n->n_input == 1) { /* Max/Min of one input */
     ox_value *a;
     NQ_TRY(ox_input(cx, n, 0, &a, err));
@@ -174,8 +176,10 @@ nq_status ox_op_binary(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
       ox_value *x = ox_find(cx, prev), *b;
       NQ_TRY(ox_input(cx, n, k, &b, err));
       x = ox_find(cx, prev);
-      if (k + 1 == n->n_input) snprintf(cur, sizeof cur, "%.500s", n->output[0]);
-      else ox_name(cx, n->output[0], "chain", cur, sizeof cur);
+      if (k + 1 == n->n_input)
+        snprintf(cur, sizeof cur, "%.500s", n->output[0]);
+      else
+        ox_name(cx, n->output[0], "chain", cur, sizeof cur);
       int t;
       ox_layout lay;
       NQ_TRY(ox_binary(cx, n, op, x, b, cur, &t, &lay, err));
@@ -185,8 +189,8 @@ nq_status ox_op_binary(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
     return NQ_OK;
   }
   if (n->n_input != 2)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "%zu inputs; npuquant supports 2", OX_NODE_ARGS(cx, n),
-                   n->n_input);
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "%zu inputs; npuquant supports 2",
+                   OX_NODE_ARGS(cx, n), n->n_input);
   ox_value *a, *b;
   NQ_TRY(ox_input(cx, n, 0, &a, err));
   NQ_TRY(ox_input(cx, n, 1, &b, err));
@@ -221,8 +225,10 @@ static nq_status unary(ox_ctx *cx, const Onnx__NodeProto *n, nq_op op, const nq_
  * max-pool pad with 0. */
 nq_status ox_op_unary(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   nq_op op = ox_table_op(n);
-  if (op >= NQ_OP_COUNT) return nq_fail(err, NQ_ERR_INTERNAL, OX_NODE_FMT "no unary mapping", OX_NODE_ARGS(cx, n));
-  bool nonneg = op == NQ_OP_RELU || op == NQ_OP_LOGISTIC || op == NQ_OP_SQRT || op == NQ_OP_EXP || op == NQ_OP_ABS;
+  if (op >= NQ_OP_COUNT)
+    return nq_fail(err, NQ_ERR_INTERNAL, OX_NODE_FMT "no unary mapping", OX_NODE_ARGS(cx, n));
+  bool nonneg =
+      op == NQ_OP_RELU || op == NQ_OP_LOGISTIC || op == NQ_OP_SQRT || op == NQ_OP_EXP || op == NQ_OP_ABS;
   nq_op_params p = nq_op_params_default();
   return unary(cx, n, op, &p, nonneg, err);
 }
@@ -246,8 +252,8 @@ nq_status ox_op_elu(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
 /* Clamp to [lo, hi] as MAXIMUM/MINIMUM with scalars; the passes turn the
  * bounds that are a TFLite activation into RELU / RELU6 / RELU_N1_TO_1
  * (src/passes/clip_to_relu.c), the same for every format. */
-static nq_status clamp(ox_ctx *cx, const Onnx__NodeProto *n, ox_value *a, int xt, ox_layout lay, float lo, float hi,
-                       nq_error *err) {
+static nq_status clamp(ox_ctx *cx, const Onnx__NodeProto *n, ox_value *a, int xt, ox_layout lay, float lo,
+                       float hi, nq_error *err) {
   nq_op_params p = nq_op_params_default();
   int cur = xt;
   char name[512];
@@ -281,10 +287,13 @@ nq_status ox_op_clip(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
       ox_value *b = ox_opt_input(cx, n, k);
       if (!b) continue;
       if (!b->is_const || b->c.n != 1)
-        return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "min/max must be constant scalars", OX_NODE_ARGS(cx, n));
+        return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "min/max must be constant scalars",
+                       OX_NODE_ARGS(cx, n));
       float v = (float)ox_const_get(&b->c, 0);
-      if (k == 1) lo = v;
-      else hi = v;
+      if (k == 1)
+        lo = v;
+      else
+        hi = v;
     }
   }
   int xt;
@@ -323,11 +332,14 @@ nq_status ox_op_prelu(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *a, *s;
   NQ_TRY(ox_input(cx, n, 0, &a, err));
   NQ_TRY(ox_input(cx, n, 1, &s, err));
-  if (!s->is_const) return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "slope must be constant", OX_NODE_ARGS(cx, n));
+  if (!s->is_const)
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "slope must be constant", OX_NODE_ARGS(cx, n));
   int xt, st, t;
   ox_layout lay = ox_channels_last(a);
-  if (lay != OX_LOGICAL) NQ_TRY(ox_nhwc(cx, a, &xt, err));
-  else NQ_TRY(ox_logical(cx, a, &xt, err));
+  if (lay != OX_LOGICAL)
+    NQ_TRY(ox_nhwc(cx, a, &xt, err));
+  else
+    NQ_TRY(ox_logical(cx, a, &xt, err));
   ox_const c = s->c;
   /* Opset <= 8 models often give a [C] slope for NCHW data: per channel. */
   int64_t cdims[NQ_MAX_RANK];
@@ -388,7 +400,8 @@ nq_status ox_op_softmax(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   perm[a->rank - 1] = axis;
   char name[512];
   int t1, t2;
-  NQ_TRY(ox_transpose_tensor(cx, xt, a->rank, perm, ox_name(cx, a->name, "smT", name, sizeof name), &t1, err));
+  NQ_TRY(
+      ox_transpose_tensor(cx, xt, a->rank, perm, ox_name(cx, a->name, "smT", name, sizeof name), &t1, err));
   NQ_TRY(ox_emit(cx, op, NULL, 1, &t1, &p, &t2, err));
   NQ_TRY(ox_transpose_tensor(cx, t2, a->rank, perm, n->output[0], &t, err));
   return finish(cx, n, t, OX_LOGICAL, !logsm, NULL, err);

@@ -19,7 +19,8 @@
 #include "frontends/onnx/onnx_internal.h"
 #include "ir/shape.h"
 
-static nq_status set_out(ox_ctx *cx, const Onnx__NodeProto *n, int t, ox_layout lay, bool nonneg, nq_error *err) {
+static nq_status set_out(ox_ctx *cx, const Onnx__NodeProto *n, int t, ox_layout lay, bool nonneg,
+                         nq_error *err) {
   NQ_TRY(ox_set_act(cx, n->output[0], t, lay, err));
   ox_find(cx, n->output[0])->nonneg = nonneg;
   return NQ_OK;
@@ -31,8 +32,8 @@ nq_status ox_conv_bias(ox_ctx *cx, const Onnx__NodeProto *n, int64_t O, float **
   *bias = NULL;
   ox_value *bv = ox_opt_input(cx, n, 2);
   if (bv && (!bv->is_const || bv->c.n != (size_t)O))
-    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "bias must be a constant of %lld values", OX_NODE_ARGS(cx, n),
-                   (long long)O);
+    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "bias must be a constant of %lld values",
+                   OX_NODE_ARGS(cx, n), (long long)O);
   float *b = calloc(O > 0 ? (size_t)O : 1, sizeof *b);
   if (!b) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
   for (int64_t i = 0; bv && i < O; i++) b[i] = (float)ox_const_get(&bv->c, (size_t)i);
@@ -40,9 +41,9 @@ nq_status ox_conv_bias(ox_ctx *cx, const Onnx__NodeProto *n, int64_t O, float **
   return NQ_OK;
 }
 
-static nq_status conv_one(ox_ctx *cx, const Onnx__NodeProto *n, int xt, const ox_const *W, int64_t o0, int64_t O,
-                          int64_t cin, bool depthwise, const ox_win *w, ox_pad_kind pk, const float *bias,
-                          const char *out_name, int *out, nq_error *err) {
+static nq_status conv_one(ox_ctx *cx, const Onnx__NodeProto *n, int xt, const ox_const *W, int64_t o0,
+                          int64_t O, int64_t cin, bool depthwise, const ox_win *w, ox_pad_kind pk,
+                          const float *bias, const char *out_name, int *out, nq_error *err) {
   int64_t I = W->dims[1], kh = W->dims[2], kw = W->dims[3];
   size_t cnt = (size_t)(O * kh * kw * I);
   float *wt = malloc(cnt * sizeof *wt);
@@ -52,11 +53,14 @@ static nq_status conv_one(ox_ctx *cx, const Onnx__NodeProto *n, int xt, const ox
       for (int64_t h = 0; h < kh; h++)
         for (int64_t x = 0; x < kw; x++) {
           float v = W->f[(((o0 + o) * I + i) * kh + h) * kw + x];
-          if (depthwise) wt[(h * kw + x) * O + o] = v;           /* [1, kh, kw, O] */
-          else wt[((o * kh + h) * kw + x) * I + i] = v;          /* [O, kh, kw, I] */
+          if (depthwise)
+            wt[(h * kw + x) * O + o] = v; /* [1, kh, kw, O] */
+          else
+            wt[((o * kh + h) * kw + x) * I + i] = v; /* [O, kh, kw, I] */
         }
   char name[512];
-  int32_t shape[4] = {depthwise ? 1 : (int32_t)O, (int32_t)kh, (int32_t)kw, depthwise ? (int32_t)O : (int32_t)I};
+  int32_t shape[4] = {depthwise ? 1 : (int32_t)O, (int32_t)kh, (int32_t)kw,
+                      depthwise ? (int32_t)O : (int32_t)I};
   int wtid, bt;
   const char *base = n->name && n->name[0] ? n->name : n->output[0];
   nq_status s = ox_const_f32(cx, ox_name(cx, base, "weights", name, sizeof name), 4, shape, wt, &wtid, err);
@@ -85,13 +89,17 @@ nq_status ox_op_conv(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   NQ_TRY(ox_attr_int(cx, n, "group", 1, &group, err));
   int64_t cin = x->dims[1], O = W.dims[0], I = W.dims[1];
   if (group < 1 || cin % group || O % group || I * group != cin)
-    return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "input has %lld channels, weights [%lld, %lld, ...] with group %lld "
-                   "do not match", OX_NODE_ARGS(cx, n), (long long)cin, (long long)O, (long long)I, (long long)group);
+    return nq_fail(err, NQ_ERR_SHAPE,
+                   OX_NODE_FMT
+                   "input has %lld channels, weights [%lld, %lld, ...] with group %lld "
+                   "do not match",
+                   OX_NODE_ARGS(cx, n), (long long)cin, (long long)O, (long long)I, (long long)group);
   int64_t kernel[2] = {W.dims[2], W.dims[3]}, kv[4], in[2];
   int kc;
   NQ_TRY(ox_attr_ints(cx, n, "kernel_shape", kv, 4, &kc, err));
   if (kc >= 0 && (kc != nsp || kv[0] != kernel[2 - nsp] || (nsp == 2 && kv[1] != kernel[1])))
-    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "kernel_shape disagrees with the weights", OX_NODE_ARGS(cx, n));
+    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "kernel_shape disagrees with the weights",
+                   OX_NODE_ARGS(cx, n));
   ox_spatial(x, in);
   ox_win w;
   NQ_TRY(ox_read_window(cx, n, nsp, in, kernel, false, &w, err));
@@ -117,7 +125,8 @@ nq_status ox_op_conv(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
     if (s == NQ_OK) s = ox_split_channels(cx, base, xt, g, parts, err);
     int64_t og = O / group;
     for (int k = 0; s == NQ_OK && k < g; k++)
-      s = conv_one(cx, n, parts[k], &W, k * og, og, cin / group, false, &w, pk, bias, NULL, &parts[g + k], err);
+      s = conv_one(cx, n, parts[k], &W, k * og, og, cin / group, false, &w, pk, bias, NULL, &parts[g + k],
+                   err);
     if (s == NQ_OK) {
       nq_op_params p = nq_op_params_default();
       p.axis = 3;
@@ -133,12 +142,14 @@ nq_status ox_op_conv(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
 nq_status ox_op_batchnorm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *x, *v[4];
   NQ_TRY(ox_input(cx, n, 0, &x, err));
-  if (x->rank < 2) return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "input of rank %d", OX_NODE_ARGS(cx, n), x->rank);
+  if (x->rank < 2)
+    return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "input of rank %d", OX_NODE_ARGS(cx, n), x->rank);
   int64_t C = x->dims[1];
   for (int k = 0; k < 4; k++) {
     NQ_TRY(ox_input(cx, n, (size_t)k + 1, &v[k], err));
     if (!v[k]->is_const || v[k]->c.n != (size_t)C)
-      return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "scale, bias, mean and var must be constants of %lld values",
+      return nq_fail(err, NQ_ERR_UNSUPPORTED,
+                     OX_NODE_FMT "scale, bias, mean and var must be constants of %lld values",
                      OX_NODE_ARGS(cx, n), (long long)C);
   }
   float eps;
@@ -162,8 +173,10 @@ nq_status ox_op_batchnorm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   }
   int xt, t1, t;
   ox_layout lay = ox_channels_last(x);
-  if (lay != OX_LOGICAL) s = ox_nhwc(cx, x, &xt, err);
-  else s = ox_logical(cx, x, &xt, err);
+  if (lay != OX_LOGICAL)
+    s = ox_nhwc(cx, x, &xt, err);
+  else
+    s = ox_logical(cx, x, &xt, err);
   if (s == NQ_OK) s = ox_binary_const(cx, x, xt, lay, NQ_OP_MUL, &sc, NULL, &t1, err);
   if (s == NQ_OK) s = ox_binary_const(cx, x, t1, lay, NQ_OP_ADD, &sh, n->output[0], &t, err);
   ox_const_free(&sc);
@@ -177,13 +190,15 @@ nq_status ox_op_pool(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *x;
   NQ_TRY(ox_window_input(cx, n, &x, err));
   if (n->n_output > 1 && n->output[1][0])
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "the Indices output is not supported", OX_NODE_ARGS(cx, n));
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "the Indices output is not supported",
+                   OX_NODE_ARGS(cx, n));
   int nsp = x->rank - 2;
   int64_t kv[4], kernel[2] = {1, 1}, in[2], ceil_mode, cip;
   int kc;
   NQ_TRY(ox_attr_ints(cx, n, "kernel_shape", kv, 4, &kc, err));
   if (kc != nsp)
-    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "kernel_shape has %d values; %d expected for a rank-%d input",
+    return nq_fail(err, NQ_ERR_FORMAT,
+                   OX_NODE_FMT "kernel_shape has %d values; %d expected for a rank-%d input",
                    OX_NODE_ARGS(cx, n), kc, nsp, x->rank);
   for (int k = 0; k < nsp; k++) kernel[2 - nsp + k] = kv[k];
   NQ_TRY(ox_attr_int(cx, n, "ceil_mode", 0, &ceil_mode, err));
@@ -192,7 +207,8 @@ nq_status ox_op_pool(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_win w;
   NQ_TRY(ox_read_window(cx, n, nsp, in, kernel, ceil_mode != 0, &w, err));
   if (w.d[0] != 1 || w.d[1] != 1)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "dilated pooling has no TFLite op", OX_NODE_ARGS(cx, n));
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "dilated pooling has no TFLite op",
+                   OX_NODE_ARGS(cx, n));
   int64_t pads[4];
   ox_pad_kind pk = ox_classify_pads(&w, in, pads);
   int xt, t;
@@ -206,9 +222,12 @@ nq_status ox_op_pool(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
     } else if (cip && !ceil_mode) {
       pk = OX_PAD_EXPLICIT; /* zeros counted: PAD then VALID is exact */
     } else {
-      return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "this padding (pads %lld,%lld,%lld,%lld, ceil_mode %lld, "
-                     "count_include_pad %lld) has no TFLite equivalent", OX_NODE_ARGS(cx, n), (long long)w.pb[0],
-                     (long long)w.pb[1], (long long)w.pe[0], (long long)w.pe[1], (long long)ceil_mode, (long long)cip);
+      return nq_fail(err, NQ_ERR_UNSUPPORTED,
+                     OX_NODE_FMT
+                     "this padding (pads %lld,%lld,%lld,%lld, ceil_mode %lld, "
+                     "count_include_pad %lld) has no TFLite equivalent",
+                     OX_NODE_ARGS(cx, n), (long long)w.pb[0], (long long)w.pb[1], (long long)w.pe[0],
+                     (long long)w.pe[1], (long long)ceil_mode, (long long)cip);
     }
   }
   if (pk == OX_PAD_EXPLICIT) {
@@ -228,8 +247,8 @@ nq_status ox_op_pool(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
 }
 
 /* Reduction over logical axes (all when none given). */
-static nq_status reduce(ox_ctx *cx, const Onnx__NodeProto *n, nq_op op, ox_value *x, const int64_t *axes, int na,
-                        bool keep, nq_error *err) {
+static nq_status reduce(ox_ctx *cx, const Onnx__NodeProto *n, nq_op op, ox_value *x, const int64_t *axes,
+                        int na, bool keep, nq_error *err) {
   bool red[NQ_MAX_RANK] = {false};
   for (int k = 0; k < na; k++) {
     int a;
@@ -257,8 +276,10 @@ static nq_status reduce(ox_ctx *cx, const Onnx__NodeProto *n, nq_op op, ox_value
     out_lay = OX_LOGICAL;
   }
   int xt;
-  if (lay != OX_LOGICAL) NQ_TRY(ox_nhwc(cx, x, &xt, err));
-  else NQ_TRY(ox_logical(cx, x, &xt, err));
+  if (lay != OX_LOGICAL)
+    NQ_TRY(ox_nhwc(cx, x, &xt, err));
+  else
+    NQ_TRY(ox_logical(cx, x, &xt, err));
   int32_t ax[NQ_MAX_RANK + 1];
   int32_t cnt = 0;
   for (int k = 0; k < x->rank; k++)
@@ -277,16 +298,18 @@ static nq_status reduce(ox_ctx *cx, const Onnx__NodeProto *n, nq_op op, ox_value
 nq_status ox_op_global_pool(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *x;
   NQ_TRY(ox_input(cx, n, 0, &x, err));
-  if (x->rank < 3) return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "input of rank %d", OX_NODE_ARGS(cx, n), x->rank);
+  if (x->rank < 3)
+    return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "input of rank %d", OX_NODE_ARGS(cx, n), x->rank);
   int64_t axes[NQ_MAX_RANK];
   for (int k = 2; k < x->rank; k++) axes[k - 2] = k;
-  return reduce(cx, n, !strcmp(n->op_type, "GlobalMaxPool") ? NQ_OP_REDUCE_MAX : NQ_OP_MEAN, x, axes, x->rank - 2,
-                true, err);
+  return reduce(cx, n, !strcmp(n->op_type, "GlobalMaxPool") ? NQ_OP_REDUCE_MAX : NQ_OP_MEAN, x, axes,
+                x->rank - 2, true, err);
 }
 
 nq_status ox_op_reduce(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   nq_op op = ox_table_op(n);
-  if (op >= NQ_OP_COUNT) return nq_fail(err, NQ_ERR_INTERNAL, OX_NODE_FMT "no reduce mapping", OX_NODE_ARGS(cx, n));
+  if (op >= NQ_OP_COUNT)
+    return nq_fail(err, NQ_ERR_INTERNAL, OX_NODE_FMT "no reduce mapping", OX_NODE_ARGS(cx, n));
   ox_value *x;
   NQ_TRY(ox_input(cx, n, 0, &x, err));
   int64_t axes[NQ_MAX_RANK], keep, noop;
@@ -301,8 +324,9 @@ nq_status ox_op_reduce(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
 }
 
 /* FULLY_CONNECTED from a host weight matrix wfc[O][K] (logical K order). */
-static nq_status fully_connected(ox_ctx *cx, const Onnx__NodeProto *n, ox_value *a, const float *wfc, int64_t O,
-                                 int64_t K, const float *bias, const char *out_name, nq_error *err) {
+static nq_status fully_connected(ox_ctx *cx, const Onnx__NodeProto *n, ox_value *a, const float *wfc,
+                                 int64_t O, int64_t K, const float *bias, const char *out_name,
+                                 nq_error *err) {
   if (!out_name) out_name = n->output[0];
   int xt;
   float *wt = malloc((size_t)(O * K) * sizeof *wt);
@@ -340,8 +364,8 @@ static nq_status fully_connected(ox_ctx *cx, const Onnx__NodeProto *n, ox_value 
   return NQ_OK;
 }
 
-static nq_status batch_matmul(ox_ctx *cx, const Onnx__NodeProto *n, ox_value *a, ox_value *b, bool ta, bool tb,
-                              nq_error *err) {
+static nq_status batch_matmul(ox_ctx *cx, const Onnx__NodeProto *n, ox_value *a, ox_value *b, bool ta,
+                              bool tb, nq_error *err) {
   int at, bt, t;
   NQ_TRY(ox_logical(cx, a, &at, err));
   NQ_TRY(ox_logical(cx, b, &bt, err));
@@ -364,12 +388,13 @@ nq_status ox_op_gemm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   NQ_TRY(ox_attr_float(cx, n, "alpha", 1.0f, &alpha, err));
   NQ_TRY(ox_attr_float(cx, n, "beta", 1.0f, &beta, err));
   if (a->rank != 2 || b->rank != 2)
-    return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "Gemm needs 2-D inputs (ranks %d, %d)", OX_NODE_ARGS(cx, n), a->rank,
-                   b->rank);
+    return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "Gemm needs 2-D inputs (ranks %d, %d)", OX_NODE_ARGS(cx, n),
+                   a->rank, b->rank);
   ox_value *c = ox_opt_input(cx, n, 2);
   if (!b->is_const || (c && !c->is_const)) {
     if (c || alpha != 1.0f)
-      return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "Gemm with a non-constant B or C", OX_NODE_ARGS(cx, n));
+      return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "Gemm with a non-constant B or C",
+                     OX_NODE_ARGS(cx, n));
     return batch_matmul(cx, n, a, b, ta != 0, tb != 0, err);
   }
   char tname[512];
@@ -425,7 +450,8 @@ nq_status ox_op_matmul(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   ox_value *a, *b;
   NQ_TRY(ox_input(cx, n, 0, &a, err));
   NQ_TRY(ox_input(cx, n, 1, &b, err));
-  if (!b->is_const || b->rank != 2 || a->rank < 2 || a->is_const) return batch_matmul(cx, n, a, b, false, false, err);
+  if (!b->is_const || b->rank != 2 || a->rank < 2 || a->is_const)
+    return batch_matmul(cx, n, a, b, false, false, err);
   int64_t K = b->dims[0], O = b->dims[1];
   if (a->dims[a->rank - 1] != K)
     return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "A has %lld columns, B has %lld rows", OX_NODE_ARGS(cx, n),
@@ -458,15 +484,18 @@ nq_status ox_op_layernorm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   const int rank = x->rank;
   if (axis < 0) axis += rank;
   if (rank < 1 || x->is_const || axis != rank - 1)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "normalization from axis %lld of a rank-%d value; "
-                   "npuquant supports the last axis only", OX_NODE_ARGS(cx, n), (long long)axis, rank);
+    return nq_fail(err, NQ_ERR_UNSUPPORTED,
+                   OX_NODE_FMT
+                   "normalization from axis %lld of a rank-%d value; "
+                   "npuquant supports the last axis only",
+                   OX_NODE_ARGS(cx, n), (long long)axis, rank);
   for (size_t k = 1; k < n->n_output; k++)
     if (n->output[k] && n->output[k][0])
       return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "the Mean/InvStdDev outputs are not supported",
                      OX_NODE_ARGS(cx, n));
   const int64_t C = x->dims[rank - 1];
-  if (!sc->is_const || sc->c.is_int || (int64_t)sc->c.n != C || (bias && (!bias->is_const || bias->c.is_int ||
-                                                                         (int64_t)bias->c.n != C)))
+  if (!sc->is_const || sc->c.is_int || (int64_t)sc->c.n != C ||
+      (bias && (!bias->is_const || bias->c.is_int || (int64_t)bias->c.n != C)))
     return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "Scale and B must be float constants of %lld values",
                    OX_NODE_ARGS(cx, n), (long long)C);
   if (!(eps >= 0.0f && eps < 1e3f))
@@ -479,7 +508,8 @@ nq_status ox_op_layernorm(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   NQ_TRY(ox_const_i32(cx, ox_name(cx, base, "axis", name, sizeof name), 1, &one, &last, &at, err));
   NQ_TRY(ox_scalar(cx, ox_name(cx, base, "epsilon", name, sizeof name), eps, &et, err));
   NQ_TRY(ox_const_f32(cx, ox_name(cx, base, "scale", name, sizeof name), 1, &c32, sc->c.f, &st, err));
-  if (bias) NQ_TRY(ox_const_f32(cx, ox_name(cx, base, "bias", name, sizeof name), 1, &c32, bias->c.f, &bt, err));
+  if (bias)
+    NQ_TRY(ox_const_f32(cx, ox_name(cx, base, "bias", name, sizeof name), 1, &c32, bias->c.f, &bt, err));
   nq_op_params keep = nq_op_params_default(), p = nq_op_params_default();
   keep.keep_dims = true;
   NQ_TRY(ox_emit(cx, NQ_OP_MEAN, NULL, 2, (int[]){xt, at}, &keep, &m, err));

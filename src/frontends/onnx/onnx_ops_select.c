@@ -16,8 +16,8 @@
 #include "frontends/onnx/onnx_internal.h"
 
 /* Numpy broadcast of up to three logical shapes. */
-static nq_status broadcast_dims(ox_ctx *cx, const Onnx__NodeProto *n, ox_value *const *v, int count, int *rank,
-                                int64_t *dims, nq_error *err) {
+static nq_status broadcast_dims(ox_ctx *cx, const Onnx__NodeProto *n, ox_value *const *v, int count,
+                                int *rank, int64_t *dims, nq_error *err) {
   *rank = 0;
   for (int k = 0; k < count; k++)
     if (v[k]->rank > *rank) *rank = v[k]->rank;
@@ -86,7 +86,8 @@ static nq_status place_tensor(ox_ctx *cx, const Onnx__NodeProto *n, ox_value *v,
     size_t src = k;
     if (lay == OX_NHWC) { /* k walks [N, H, W, C]; src is the [N, C, H, W] element */
       size_t c = k % (size_t)ld[1], w = k / (size_t)ld[1] % (size_t)ld[3];
-      size_t h = k / ((size_t)ld[1] * (size_t)ld[3]) % (size_t)ld[2], b4 = k / ((size_t)ld[1] * ld[3] * ld[2]);
+      size_t h = k / ((size_t)ld[1] * (size_t)ld[3]) % (size_t)ld[2],
+             b4 = k / ((size_t)ld[1] * ld[3] * ld[2]);
       src = ((b4 * (size_t)ld[1] + c) * (size_t)ld[2] + h) * (size_t)ld[3] + w;
     }
     b[k] = ox_const_get(&v->c, src) != 0;
@@ -99,7 +100,8 @@ static nq_status place_tensor(ox_ctx *cx, const Onnx__NodeProto *n, ox_value *v,
 
 nq_status ox_op_where(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   if (n->n_input != 3)
-    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "%zu inputs; Where takes 3", OX_NODE_ARGS(cx, n), n->n_input);
+    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "%zu inputs; Where takes 3", OX_NODE_ARGS(cx, n),
+                   n->n_input);
   ox_value *v[3];
   for (int k = 0; k < 3; k++) NQ_TRY(ox_input(cx, n, (size_t)k, &v[k], err));
   v[0] = ox_find(cx, n->input[0]), v[1] = ox_find(cx, n->input[1]); /* the table may have moved */
@@ -118,15 +120,18 @@ nq_status ox_op_where(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
       for (size_t k = 0; k < c.n; k++) {
         const ox_value *src = ox_const_get(&v[0]->c, bcast_offset(v[0], rank, dims, k)) != 0 ? v[1] : v[2];
         size_t i = bcast_offset(src, rank, dims, k);
-        if (c.is_int) c.i[k] = ox_const_geti(&src->c, i);
-        else c.f[k] = (float)ox_const_get(&src->c, i);
+        if (c.is_int)
+          c.i[k] = ox_const_geti(&src->c, i);
+        else
+          c.f[k] = (float)ox_const_get(&src->c, i);
       }
       return ox_set_const(cx, n, 0, &c, err);
     }
   }
   /* NHWC when a value operand is an NHWC activation of rank 4 and the
    * output is rank 4 (a mask over a feature map): no transposes. */
-  ox_layout lay = rank == 4 && (ox_is_nhwc4(v[1]) || ox_is_nhwc4(v[2])) && v[0]->rank <= 4 ? OX_NHWC : OX_LOGICAL;
+  ox_layout lay =
+      rank == 4 && (ox_is_nhwc4(v[1]) || ox_is_nhwc4(v[2])) && v[0]->rank <= 4 ? OX_NHWC : OX_LOGICAL;
   if (lay == OX_NHWC && !v[0]->is_const && !ox_is_nhwc4(v[0])) lay = OX_LOGICAL;
   int in[3];
   static const char *const suffix[3] = {"cond", "x", "y"};
@@ -136,8 +141,8 @@ nq_status ox_op_where(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   }
   nq_dtype tx = cx->g->tensors[in[1]].type, ty = cx->g->tensors[in[2]].type;
   if (tx != ty)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "x is %s and y is %s; one type expected", OX_NODE_ARGS(cx, n),
-                   nq_dtype_name(tx), nq_dtype_name(ty));
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "x is %s and y is %s; one type expected",
+                   OX_NODE_ARGS(cx, n), nq_dtype_name(tx), nq_dtype_name(ty));
   nq_op_params p = nq_op_params_default();
   int t;
   NQ_TRY(ox_emit(cx, NQ_OP_SELECT_V2, n->output[0], 3, in, &p, &t, err));
@@ -153,11 +158,13 @@ nq_status ox_op_mod(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   NQ_TRY(ox_attr_int(cx, n, "fmod", 0, &fmod, err));
   if (fmod != 0)
     return nq_fail(err, NQ_ERR_UNSUPPORTED,
-                   OX_NODE_FMT "fmod=1 (remainder with the dividend's sign, C fmod) has no TFLite op; only "
+                   OX_NODE_FMT
+                   "fmod=1 (remainder with the dividend's sign, C fmod) has no TFLite op; only "
                    "fmod=0 (the divisor's sign, FLOOR_MOD) converts",
                    OX_NODE_ARGS(cx, n));
   if (n->n_input != 2)
-    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "%zu inputs; Mod takes 2", OX_NODE_ARGS(cx, n), n->n_input);
+    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "%zu inputs; Mod takes 2", OX_NODE_ARGS(cx, n),
+                   n->n_input);
   ox_value *a, *b;
   NQ_TRY(ox_input(cx, n, 0, &a, err));
   NQ_TRY(ox_input(cx, n, 1, &b, err));
@@ -173,8 +180,10 @@ nq_status ox_op_mod(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
       double x = ox_const_get(&a->c, bcast_offset(a, rank, dims, k));
       double y = ox_const_get(&b->c, bcast_offset(b, rank, dims, k));
       double r = y != 0 ? x - y * floor(x / y) : 0;
-      if (c.is_int) c.i[k] = (int64_t)r;
-      else c.f[k] = (float)r;
+      if (c.is_int)
+        c.i[k] = (int64_t)r;
+      else
+        c.f[k] = (float)r;
     }
     return ox_set_const(cx, n, 0, &c, err);
   }
@@ -200,7 +209,8 @@ nq_status ox_op_if(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   NQ_TRY(ox_input(cx, n, 0, &c, err));
   if (!c->is_const || c->c.n != 1)
     return nq_fail(err, NQ_ERR_UNSUPPORTED,
-                   OX_NODE_FMT "the condition is computed at run time (control flow): only an If whose "
+                   OX_NODE_FMT
+                   "the condition is computed at run time (control flow): only an If whose "
                    "condition is a constant (after folding) converts",
                    OX_NODE_ARGS(cx, n));
   const char *which = ox_const_get(&c->c, 0) != 0 ? "then_branch" : "else_branch";
@@ -209,8 +219,8 @@ nq_status ox_op_if(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
     return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "no graph attribute '%s'", OX_NODE_ARGS(cx, n), which);
   const Onnx__GraphProto *b = a->g;
   if (b->n_output != n->n_output)
-    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "%s has %zu outputs, the If %zu", OX_NODE_ARGS(cx, n), which,
-                   b->n_output, n->n_output);
+    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "%s has %zu outputs, the If %zu", OX_NODE_ARGS(cx, n),
+                   which, b->n_output, n->n_output);
   NQ_TRY(ox_translate_branch(cx, b, err));
   cx->node = n;
   for (size_t k = 0; k < n->n_output; k++) {

@@ -21,7 +21,8 @@ static nq_status set_out(ox_ctx *cx, const char *name, int t, ox_layout lay, boo
 }
 
 /* Reshape activation x to logical dims (rank r) as output `name`. */
-static nq_status reshape_to(ox_ctx *cx, ox_value *x, const int64_t *dims, int r, const char *name, nq_error *err) {
+static nq_status reshape_to(ox_ctx *cx, ox_value *x, const int64_t *dims, int r, const char *name,
+                            nq_error *err) {
   int32_t shape[NQ_MAX_RANK];
   for (int k = 0; k < r; k++) shape[k] = (int32_t)dims[k];
   int t;
@@ -31,7 +32,8 @@ static nq_status reshape_to(ox_ctx *cx, ox_value *x, const int64_t *dims, int r,
   if (!x->is_const && x->lay == OX_NHWC && x->rank + r == 9 && dims[0] == x->dims[0] &&
       dims[r - 2] == x->dims[x->rank - 2] && dims[r - 1] == x->dims[x->rank - 1]) {
     int32_t ps[NQ_MAX_RANK];
-    for (int k = 0; k < r; k++) ps[k] = (int32_t)dims[r == 5 ? (int[]){0, 3, 4, 1, 2}[k] : (int[]){0, 2, 3, 1}[k]];
+    for (int k = 0; k < r; k++)
+      ps[k] = (int32_t)dims[r == 5 ? (int[]){0, 3, 4, 1, 2}[k] : (int[]){0, 2, 3, 1}[k]];
     NQ_TRY(ox_reshape_tensor(cx, x->t, r, ps, name, &t, err));
     return set_out(cx, name, t, OX_NHWC, nonneg, err);
   }
@@ -126,7 +128,8 @@ nq_status ox_op_reshape(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   int64_t spec[NQ_MAX_RANK], dims[NQ_MAX_RANK], allowzero;
   int ns;
   NQ_TRY(ox_int_list(cx, n, cx->opset < 5 ? "shape" : NULL, 1, spec, NQ_MAX_RANK, &ns, err));
-  if (ns < 0) return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "the shape must be constant", OX_NODE_ARGS(cx, n));
+  if (ns < 0)
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "the shape must be constant", OX_NODE_ARGS(cx, n));
   NQ_TRY(ox_attr_int(cx, n, "allowzero", 0, &allowzero, err));
   NQ_TRY(ox_reshape_dims(cx, n, x->dims, x->rank, elems(x), spec, ns, allowzero != 0, dims, err));
   return reshape_to(cx, x, dims, ns, n->output[0], err);
@@ -156,8 +159,8 @@ nq_status ox_squeeze_dims(ox_ctx *cx, const Onnx__NodeProto *n, bool squeeze, co
       int a;
       NQ_TRY(ox_axis(cx, n, axes[k], in_rank, &a, err));
       if (in[a] != 1)
-        return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "cannot squeeze axis %d of size %lld", OX_NODE_ARGS(cx, n), a,
-                       (long long)in[a]);
+        return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "cannot squeeze axis %d of size %lld",
+                       OX_NODE_ARGS(cx, n), a, (long long)in[a]);
       drop[a] = true;
     }
     for (int k = 0; k < in_rank; k++)
@@ -165,7 +168,8 @@ nq_status ox_squeeze_dims(ox_ctx *cx, const Onnx__NodeProto *n, bool squeeze, co
   } else {
     if (na < 0) return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "axes are missing", OX_NODE_ARGS(cx, n));
     int out_rank = in_rank + na;
-    if (out_rank > NQ_MAX_RANK) return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "rank too large", OX_NODE_ARGS(cx, n));
+    if (out_rank > NQ_MAX_RANK)
+      return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "rank too large", OX_NODE_ARGS(cx, n));
     bool ins[NQ_MAX_RANK] = {false};
     for (int k = 0; k < na; k++) {
       int a;
@@ -199,7 +203,9 @@ nq_status ox_op_transpose(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
     for (int k = 0; k < np; k++) perm[k] = np - 1 - k;
   }
   bool seen[NQ_MAX_RANK] = {false};
-  if (np != x->rank) return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "perm has %d entries for rank %d", OX_NODE_ARGS(cx, n), np, x->rank);
+  if (np != x->rank)
+    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "perm has %d entries for rank %d", OX_NODE_ARGS(cx, n), np,
+                   x->rank);
   for (int k = 0; k < np; k++) {
     if (perm[k] < 0 || perm[k] >= np || seen[perm[k]])
       return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "perm is not a permutation", OX_NODE_ARGS(cx, n));
@@ -223,8 +229,8 @@ nq_status ox_op_transpose(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
     if (inverse && ox_is_nhwc4(x0) && ox_phys_axis(OX_NHWC, 4, (int)p1[np - 1]) == 3) {
       nq_op_params p = nq_op_params_default();
       int t, in = x0->t;
-      NQ_TRY(ox_emit(cx, strcmp(sm->op_type, "Softmax") ? NQ_OP_LOG_SOFTMAX : NQ_OP_SOFTMAX, n->output[0], 1, &in,
-                     &p, &t, err));
+      NQ_TRY(ox_emit(cx, strcmp(sm->op_type, "Softmax") ? NQ_OP_LOG_SOFTMAX : NQ_OP_SOFTMAX, n->output[0], 1,
+                     &in, &p, &t, err));
       return set_out(cx, n->output[0], t, OX_NHWC, false, err);
     }
   }
@@ -309,7 +315,8 @@ nq_status ox_op_concat(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   for (size_t k = 0; k < n->n_input; k++) {
     ox_value *v;
     NQ_TRY(ox_input(cx, n, k, &v, err));
-    if (v->rank != rank) return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "inputs differ in rank", OX_NODE_ARGS(cx, n));
+    if (v->rank != rank)
+      return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "inputs differ in rank", OX_NODE_ARGS(cx, n));
     if (cl != OX_LOGICAL && ox_channels_last(v) == cl) nhwc = true;
     nonneg = nonneg && v->nonneg;
   }
@@ -341,7 +348,8 @@ nq_status ox_op_split(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   NQ_TRY(ox_attr_int(cx, n, "axis", 0, &axis, err));
   NQ_TRY(ox_axis(cx, n, axis, x->rank, &ax, err));
   size_t no = n->n_output;
-  if (no < 1 || no > 1024) return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "%zu outputs", OX_NODE_ARGS(cx, n), no);
+  if (no < 1 || no > 1024)
+    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "%zu outputs", OX_NODE_ARGS(cx, n), no);
   int64_t *sizes = calloc(no, sizeof *sizes);
   int *outs = calloc(no, sizeof *outs);
   nq_status s = (!sizes || !outs) ? nq_fail(err, NQ_ERR_NOMEM, "out of memory") : NQ_OK;
@@ -355,9 +363,12 @@ nq_status ox_op_split(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
       sum += sizes[k];
     }
   } else if (s == NQ_OK) {
-    if ((size_t)ns != no) s = nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "split has %d sizes for %zu outputs", OX_NODE_ARGS(cx, n), ns, no);
+    if ((size_t)ns != no)
+      s = nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "split has %d sizes for %zu outputs", OX_NODE_ARGS(cx, n),
+                  ns, no);
     for (size_t k = 0; s == NQ_OK && k < no; k++) {
-      if (sizes[k] < 0) s = nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "negative split size", OX_NODE_ARGS(cx, n));
+      if (sizes[k] < 0)
+        s = nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "negative split size", OX_NODE_ARGS(cx, n));
       sum += sizes[k];
     }
   }
@@ -373,7 +384,8 @@ nq_status ox_op_split(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   for (size_t k = 0; s == NQ_OK && k < no; k++) s32[k] = (int32_t)sizes[k];
   int32_t no32 = (int32_t)no, pax = ox_phys_axis(lay, x->rank, ax);
   const char *base = n->name && n->name[0] ? n->name : n->output[0];
-  if (s == NQ_OK) s = ox_const_i32(cx, ox_name(cx, base, "sizes", name, sizeof name), 1, &no32, s32, &st, err);
+  if (s == NQ_OK)
+    s = ox_const_i32(cx, ox_name(cx, base, "sizes", name, sizeof name), 1, &no32, s32, &st, err);
   if (s == NQ_OK) s = ox_const_i32(cx, ox_name(cx, base, "axis", name, sizeof name), 0, NULL, &pax, &at, err);
   free(s32);
   for (size_t k = 0; s == NQ_OK && k < no; k++) {
@@ -404,8 +416,10 @@ nq_status ox_op_slice(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
    * slices IR axis 2, the unit axis 1 is taken whole. */
   ox_layout lay = ox_channels_last(x);
   int xt;
-  if (lay != OX_LOGICAL) NQ_TRY(ox_nhwc(cx, x, &xt, err));
-  else NQ_TRY(ox_logical(cx, x, &xt, err));
+  if (lay != OX_LOGICAL)
+    NQ_TRY(ox_nhwc(cx, x, &xt, err));
+  else
+    NQ_TRY(ox_logical(cx, x, &xt, err));
   int32_t b[NQ_MAX_RANK] = {0}, e[NQ_MAX_RANK] = {0, 1}, st[NQ_MAX_RANK] = {1, 1};
   nq_op_params p = nq_op_params_default();
   for (int k = 0; k < x->rank; k++) {
@@ -440,23 +454,26 @@ nq_status ox_op_pad(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   NQ_TRY(ox_attr_string(cx, n, "mode", "constant", mode, sizeof mode, err));
   int64_t pads[2 * NQ_MAX_RANK];
   int np;
-  NQ_TRY(ox_int_list(cx, n, cx->opset < 11 ? (cx->opset < 2 ? "paddings" : "pads") : NULL, 1, pads, 2 * NQ_MAX_RANK,
-                     &np, err));
+  NQ_TRY(ox_int_list(cx, n, cx->opset < 11 ? (cx->opset < 2 ? "paddings" : "pads") : NULL, 1, pads,
+                     2 * NQ_MAX_RANK, &np, err));
   if (np != 2 * x->rank)
     return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "pads has %d values for rank %d (constant pads needed)",
                    OX_NODE_ARGS(cx, n), np, x->rank);
   float value = 0.0f;
-  if (cx->opset < 11) NQ_TRY(ox_attr_float(cx, n, "value", 0.0f, &value, err));
+  if (cx->opset < 11)
+    NQ_TRY(ox_attr_float(cx, n, "value", 0.0f, &value, err));
   else {
     ox_value *cv = ox_opt_input(cx, n, 2);
     if (cv) {
       if (!cv->is_const || cv->c.n != 1)
-        return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "constant_value must be a constant scalar", OX_NODE_ARGS(cx, n));
+        return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "constant_value must be a constant scalar",
+                       OX_NODE_ARGS(cx, n));
       value = (float)ox_const_get(&cv->c, 0);
     }
   }
   if (cx->opset >= 18 && ox_opt_input(cx, n, 3))
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "the axes input is not supported", OX_NODE_ARGS(cx, n));
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "the axes input is not supported",
+                   OX_NODE_ARGS(cx, n));
   for (int k = 0; k < np; k++)
     if (pads[k] < 0 || pads[k] > 65536)
       return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "negative or huge pads (%lld)", OX_NODE_ARGS(cx, n),
@@ -466,8 +483,10 @@ nq_status ox_op_pad(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   if (none) return ox_set_alias(cx, n, 0, x, err);
   ox_layout lay = ox_channels_last(x);
   int xt;
-  if (lay != OX_LOGICAL) NQ_TRY(ox_nhwc(cx, x, &xt, err));
-  else NQ_TRY(ox_logical(cx, x, &xt, err));
+  if (lay != OX_LOGICAL)
+    NQ_TRY(ox_nhwc(cx, x, &xt, err));
+  else
+    NQ_TRY(ox_logical(cx, x, &xt, err));
   int ir_rank = lay == OX_N1LC ? 4 : x->rank;
   int32_t pd[2 * NQ_MAX_RANK] = {0};
   for (int k = 0; k < x->rank; k++) {
@@ -506,8 +525,11 @@ nq_status ox_op_resize(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   NQ_TRY(ox_input(cx, n, 0, &x, err));
   int rank = x->rank;
   if (rank != 4 && rank != 3)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "input of rank %d: only 1-D [N, C, L] and 2-D [N, C, H, W] "
-                   "resizing is supported", OX_NODE_ARGS(cx, n), rank);
+    return nq_fail(err, NQ_ERR_UNSUPPORTED,
+                   OX_NODE_FMT
+                   "input of rank %d: only 1-D [N, C, L] and 2-D [N, C, H, W] "
+                   "resizing is supported",
+                   OX_NODE_ARGS(cx, n), rank);
   /* A 1-D resize is the 2-D one of [N, C, 1, L] (N1LC data). */
   int64_t xd[4] = {x->dims[0], x->dims[1], rank == 4 ? x->dims[2] : 1, rank == 4 ? x->dims[3] : x->dims[2]};
   char mode[32], ctm[40], nm[40];
@@ -522,8 +544,8 @@ nq_status ox_op_resize(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
   if (sz && sz->is_const && sz->c.n == 0) sz = NULL;
   if (sz) {
     if (!sz->is_const || sz->c.n != (size_t)rank)
-      return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "sizes must be a constant of %d values", OX_NODE_ARGS(cx, n),
-                     rank);
+      return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "sizes must be a constant of %d values",
+                     OX_NODE_ARGS(cx, n), rank);
     for (int k = 0; k < rank; k++) {
       out[k] = ox_const_geti(&sz->c, (size_t)k);
       scale[k] = x->dims[k] ? (double)out[k] / (double)x->dims[k] : 1.0;
@@ -556,40 +578,56 @@ nq_status ox_op_resize(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
     scale[2] = 1.0;
   }
   if (out[0] != xd[0] || out[1] != xd[1])
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "only spatial (H, W) resizing is supported", OX_NODE_ARGS(cx, n));
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "only spatial (H, W) resizing is supported",
+                   OX_NODE_ARGS(cx, n));
   if (out[2] < 1 || out[3] < 1 || out[2] > 65536 || out[3] > 65536)
-    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "output size %lldx%lld", OX_NODE_ARGS(cx, n), (long long)out[2],
-                   (long long)out[3]);
+    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "output size %lldx%lld", OX_NODE_ARGS(cx, n),
+                   (long long)out[2], (long long)out[3]);
   nq_op_params p = nq_op_params_default();
   nq_op op;
-  if (!strcmp(mode, "nearest")) op = NQ_OP_RESIZE_NEAREST_NEIGHBOR;
-  else if (!strcmp(mode, "linear") || !strcmp(mode, "bilinear")) op = NQ_OP_RESIZE_BILINEAR;
-  else return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "mode '%s'", OX_NODE_ARGS(cx, n), mode);
-  if (!strcmp(ctm, "align_corners")) p.align_corners = true;
-  else if (!strcmp(ctm, "half_pixel") || !strcmp(ctm, "pytorch_half_pixel") || !strcmp(ctm, "tf_half_pixel_for_nn"))
+  if (!strcmp(mode, "nearest"))
+    op = NQ_OP_RESIZE_NEAREST_NEIGHBOR;
+  else if (!strcmp(mode, "linear") || !strcmp(mode, "bilinear"))
+    op = NQ_OP_RESIZE_BILINEAR;
+  else
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "mode '%s'", OX_NODE_ARGS(cx, n), mode);
+  if (!strcmp(ctm, "align_corners"))
+    p.align_corners = true;
+  else if (!strcmp(ctm, "half_pixel") || !strcmp(ctm, "pytorch_half_pixel") ||
+           !strcmp(ctm, "tf_half_pixel_for_nn"))
     p.half_pixel_centers = true;
   else if (strcmp(ctm, "asymmetric"))
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "coordinate_transformation_mode '%s'", OX_NODE_ARGS(cx, n), ctm);
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "coordinate_transformation_mode '%s'",
+                   OX_NODE_ARGS(cx, n), ctm);
   /* TFLite and ONNX map output coordinates to input ones differently in
    * general; accept only when they agree on every row and column. */
   for (int k = 2; k < 4; k++) {
     int64_t in = xd[k], o_n = out[k];
-    double tscale = p.align_corners && o_n > 1 ? (double)(in - 1) / (double)(o_n - 1) : (double)in / (double)o_n;
+    double tscale =
+        p.align_corners && o_n > 1 ? (double)(in - 1) / (double)(o_n - 1) : (double)in / (double)o_n;
     for (int64_t o = 0; o < o_n; o++) {
       double oc;
-      if (!strcmp(ctm, "half_pixel")) oc = (o + 0.5) / scale[k] - 0.5;
-      else if (!strcmp(ctm, "pytorch_half_pixel")) oc = o_n > 1 ? (o + 0.5) / scale[k] - 0.5 : 0.0;
-      else if (!strcmp(ctm, "tf_half_pixel_for_nn")) oc = (o + 0.5) / scale[k];
+      if (!strcmp(ctm, "half_pixel"))
+        oc = (o + 0.5) / scale[k] - 0.5;
+      else if (!strcmp(ctm, "pytorch_half_pixel"))
+        oc = o_n > 1 ? (o + 0.5) / scale[k] - 0.5 : 0.0;
+      else if (!strcmp(ctm, "tf_half_pixel_for_nn"))
+        oc = (o + 0.5) / scale[k];
       else if (!strcmp(ctm, "align_corners")) /* ONNX divides by in*scale - 1, a float length */
         oc = in * scale[k] > 1.0 ? (double)o * (double)(in - 1) / (in * scale[k] - 1.0) : 0.0;
-      else oc = o / scale[k];
+      else
+        oc = o / scale[k];
       bool same;
       if (op == NQ_OP_RESIZE_NEAREST_NEIGHBOR) {
         double r;
-        if (!strcmp(nm, "floor")) r = floor(oc);
-        else if (!strcmp(nm, "ceil")) r = ceil(oc);
-        else if (!strcmp(nm, "round_prefer_ceil")) r = floor(oc + 0.5);
-        else r = ceil(oc - 0.5);
+        if (!strcmp(nm, "floor"))
+          r = floor(oc);
+        else if (!strcmp(nm, "ceil"))
+          r = ceil(oc);
+        else if (!strcmp(nm, "round_prefer_ceil"))
+          r = floor(oc + 0.5);
+        else
+          r = ceil(oc - 0.5);
         int64_t oi = (int64_t)r < 0 ? 0 : (int64_t)r > in - 1 ? in - 1 : (int64_t)r;
         double tc = (o + (p.half_pixel_centers ? 0.5 : 0.0)) * tscale;
         int64_t ti = (int64_t)(p.align_corners ? round(tc) : floor(tc));
@@ -601,10 +639,12 @@ nq_status ox_op_resize(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
         same = fabs(a - b) < 1e-4;
       }
       if (!same)
-        return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "%s resize with '%s'%s%s from %lld to %lld has no TFLite "
-                       "equivalent (sampling positions differ)", OX_NODE_ARGS(cx, n), mode, ctm,
-                       op == NQ_OP_RESIZE_NEAREST_NEIGHBOR ? " / " : "", op == NQ_OP_RESIZE_NEAREST_NEIGHBOR ? nm : "",
-                       (long long)in, (long long)o_n);
+        return nq_fail(err, NQ_ERR_UNSUPPORTED,
+                       OX_NODE_FMT
+                       "%s resize with '%s'%s%s from %lld to %lld has no TFLite "
+                       "equivalent (sampling positions differ)",
+                       OX_NODE_ARGS(cx, n), mode, ctm, op == NQ_OP_RESIZE_NEAREST_NEIGHBOR ? " / " : "",
+                       op == NQ_OP_RESIZE_NEAREST_NEIGHBOR ? nm : "", (long long)in, (long long)o_n);
     }
   }
   int xt, st, t;
@@ -634,7 +674,8 @@ nq_status ox_op_gather(ox_ctx *cx, const Onnx__NodeProto *n, nq_error *err) {
       int64_t q = ox_const_geti(&ix->c, k);
       if (q < 0) q += x->dims[ax];
       if (q < 0 || q >= x->dims[ax])
-        return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "index %lld out of range", OX_NODE_ARGS(cx, n), (long long)q);
+        return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "index %lld out of range", OX_NODE_ARGS(cx, n),
+                       (long long)q);
       if (ix->c.is_int) ix->c.i[k] = q;
     }
   }

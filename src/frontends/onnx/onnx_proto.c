@@ -21,20 +21,20 @@ static nq_status check_node(const char *path, size_t k, const Onnx__NodeProto *n
   if (!n->op_type || !n->op_type[0])
     return nq_fail(err, NQ_ERR_FORMAT, "%s: node %zu '%s' has no op_type", path, k, name);
   if (n->n_input > NQ_MAX_NODE_IO || n->n_output > NQ_MAX_NODE_IO)
-    return nq_fail(err, NQ_ERR_FORMAT, "%s: node '%s' (%s) has %zu inputs and %zu outputs; at most %d each", path,
-                   name, n->op_type, n->n_input, n->n_output, NQ_MAX_NODE_IO);
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: node '%s' (%s) has %zu inputs and %zu outputs; at most %d each",
+                   path, name, n->op_type, n->n_input, n->n_output, NQ_MAX_NODE_IO);
   if (n->n_attribute > OX_MAX_ATTRS)
     return nq_fail(err, NQ_ERR_FORMAT, "%s: node '%s' (%s) has %zu attributes; at most %d", path, name,
                    n->op_type, n->n_attribute, OX_MAX_ATTRS);
   for (size_t a = 0; a < n->n_attribute; a++) {
     const Onnx__AttributeProto *at = n->attribute[a];
     if (!at->name)
-      return nq_fail(err, NQ_ERR_FORMAT, "%s: node '%s' (%s): attribute %zu has no name", path, name, n->op_type,
-                     a);
+      return nq_fail(err, NQ_ERR_FORMAT, "%s: node '%s' (%s): attribute %zu has no name", path, name,
+                     n->op_type, a);
     if (at->g) {
       if (depth >= OX_MAX_GRAPH_DEPTH)
-        return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: node '%s' (%s): subgraphs nested deeper than %d", path, name,
-                       n->op_type, OX_MAX_GRAPH_DEPTH);
+        return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: node '%s' (%s): subgraphs nested deeper than %d", path,
+                       name, n->op_type, OX_MAX_GRAPH_DEPTH);
       NQ_TRY(check_graph(path, at->g, depth + 1, err));
     }
   }
@@ -60,7 +60,8 @@ nq_status ox_model_read_memory(const uint8_t *data, size_t size, const char *pat
   if (!m)
     return nq_fail(err, NQ_ERR_FORMAT,
                    "%s: not a valid ONNX protobuf (ModelProto could not be decoded: truncated, corrupt, "
-                   "or not ONNX)", path);
+                   "or not ONNX)",
+                   path);
   nq_status s = m->graph ? check_graph(path, m->graph, 0, err)
                          : nq_fail(err, NQ_ERR_FORMAT, "%s: ONNX model has no graph", path);
   if (s != NQ_OK) {
@@ -78,8 +79,8 @@ static nq_status check_graph(const char *path, const Onnx__GraphProto *g, int de
     s = nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: graph has %zu nodes; at most %d supported", path, g->n_node,
                 OX_MAX_NODES);
   else if (g->n_initializer > OX_MAX_VALUES || g->n_input > NQ_MAX_NODE_IO || g->n_output > NQ_MAX_NODE_IO)
-    s = nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: graph has %zu initializers, %zu inputs, %zu outputs: too many", path,
-                g->n_initializer, g->n_input, g->n_output);
+    s = nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: graph has %zu initializers, %zu inputs, %zu outputs: too many",
+                path, g->n_initializer, g->n_input, g->n_output);
   else if (g->n_output == 0)
     s = nq_fail(err, NQ_ERR_FORMAT, "%s: graph has no outputs", path);
   for (size_t k = 0; s == NQ_OK && k < g->n_node; k++) s = check_node(path, k, g->node[k], depth, err);
@@ -105,7 +106,8 @@ const Onnx__AttributeProto *ox_attr(const Onnx__NodeProto *n, const char *name) 
 
 static nq_status wrong_type(ox_ctx *cx, const Onnx__NodeProto *n, const char *name, const char *want,
                             nq_error *err) {
-  return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "attribute '%s' should be %s", OX_NODE_ARGS(cx, n), name, want);
+  return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "attribute '%s' should be %s", OX_NODE_ARGS(cx, n), name,
+                 want);
 }
 
 nq_status ox_attr_int(ox_ctx *cx, const Onnx__NodeProto *n, const char *name, int64_t def, int64_t *out,
@@ -113,7 +115,8 @@ nq_status ox_attr_int(ox_ctx *cx, const Onnx__NodeProto *n, const char *name, in
   const Onnx__AttributeProto *a = ox_attr(n, name);
   *out = def;
   if (!a) return NQ_OK;
-  if (a->has_type && a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT) return wrong_type(cx, n, name, "an int", err);
+  if (a->has_type && a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT)
+    return wrong_type(cx, n, name, "an int", err);
   if (!a->has_i && !a->has_type) return wrong_type(cx, n, name, "an int", err);
   *out = a->i;
   return NQ_OK;
@@ -157,7 +160,8 @@ nq_status ox_attr_string(ox_ctx *cx, const Onnx__NodeProto *n, const char *name,
     len = a->s.len;
   }
   if (len >= cap)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "attribute '%s' is too long", OX_NODE_ARGS(cx, n), name);
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "attribute '%s' is too long", OX_NODE_ARGS(cx, n),
+                   name);
   memcpy(buf, v, len);
   buf[len] = '\0';
   return NQ_OK;

@@ -71,20 +71,36 @@ int64_t ox_const_geti(const ox_const *c, size_t k) {
 
 static size_t dtype_bytes(int dt) {
   switch (dt) {
-  case OX_FLOAT: case OX_INT32: case OX_UINT32: return 4;
-  case OX_UINT8: case OX_INT8: case OX_BOOL: return 1;
-  case OX_UINT16: case OX_INT16: case OX_FLOAT16: return 2;
-  case OX_INT64: case OX_DOUBLE: case OX_UINT64: return 8;
-  default: return 0;
+    case OX_FLOAT:
+    case OX_INT32:
+    case OX_UINT32:
+      return 4;
+    case OX_UINT8:
+    case OX_INT8:
+    case OX_BOOL:
+      return 1;
+    case OX_UINT16:
+    case OX_INT16:
+    case OX_FLOAT16:
+      return 2;
+    case OX_INT64:
+    case OX_DOUBLE:
+    case OX_UINT64:
+      return 8;
+    default:
+      return 0;
   }
 }
 
 static float half_to_float(uint16_t h) {
   int s = h >> 15, e = (h >> 10) & 31, m = h & 1023;
   float v;
-  if (e == 0) v = ldexpf((float)m, -24);
-  else if (e == 31) v = m ? NAN : INFINITY;
-  else v = ldexpf((float)(m | 1024), e - 25);
+  if (e == 0)
+    v = ldexpf((float)m, -24);
+  else if (e == 31)
+    v = m ? NAN : INFINITY;
+  else
+    v = ldexpf((float)(m | 1024), e - 25);
   return s ? -v : v;
 }
 
@@ -94,18 +110,49 @@ static void put_raw(ox_const *c, size_t k, int dt, const uint8_t *p) {
   size_t nb = dtype_bytes(dt);
   for (size_t b = 0; b < nb; b++) u |= (uint64_t)p[b] << (8 * b);
   switch (dt) {
-  case OX_FLOAT: { uint32_t w = (uint32_t)u; float f; memcpy(&f, &w, 4); c->f[k] = f; break; }
-  case OX_DOUBLE: { double d; memcpy(&d, &u, 8); c->f[k] = (float)d; break; }
-  case OX_FLOAT16: c->f[k] = half_to_float((uint16_t)u); break;
-  case OX_UINT8: case OX_BOOL: c->i[k] = (int64_t)(uint8_t)u; break;
-  case OX_INT8: c->i[k] = (int8_t)(uint8_t)u; break;
-  case OX_UINT16: c->i[k] = (uint16_t)u; break;
-  case OX_INT16: c->i[k] = (int16_t)(uint16_t)u; break;
-  case OX_INT32: c->i[k] = (int32_t)(uint32_t)u; break;
-  case OX_UINT32: c->i[k] = (uint32_t)u; break;
-  case OX_INT64: c->i[k] = (int64_t)u; break;
-  case OX_UINT64: c->i[k] = u > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)u; break;
-  default: break;
+    case OX_FLOAT: {
+      uint32_t w = (uint32_t)u;
+      float f;
+      memcpy(&f, &w, 4);
+      c->f[k] = f;
+      break;
+    }
+    case OX_DOUBLE: {
+      double d;
+      memcpy(&d, &u, 8);
+      c->f[k] = (float)d;
+      break;
+    }
+    case OX_FLOAT16:
+      c->f[k] = half_to_float((uint16_t)u);
+      break;
+    case OX_UINT8:
+    case OX_BOOL:
+      c->i[k] = (int64_t)(uint8_t)u;
+      break;
+    case OX_INT8:
+      c->i[k] = (int8_t)(uint8_t)u;
+      break;
+    case OX_UINT16:
+      c->i[k] = (uint16_t)u;
+      break;
+    case OX_INT16:
+      c->i[k] = (int16_t)(uint16_t)u;
+      break;
+    case OX_INT32:
+      c->i[k] = (int32_t)(uint32_t)u;
+      break;
+    case OX_UINT32:
+      c->i[k] = (uint32_t)u;
+      break;
+    case OX_INT64:
+      c->i[k] = (int64_t)u;
+      break;
+    case OX_UINT64:
+      c->i[k] = u > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)u;
+      break;
+    default:
+      break;
   }
 }
 
@@ -132,15 +179,18 @@ static nq_status read_external(const Onnx__TensorProto *t, const char *dir, cons
     const Onnx__StringStringEntryProto *e = t->external_data[k];
     if (!e || !e->key || !e->value) continue;
     char *end = NULL;
-    if (!strcmp(e->key, "location")) loc = e->value;
+    if (!strcmp(e->key, "location"))
+      loc = e->value;
     else if (!strcmp(e->key, "offset") || !strcmp(e->key, "length")) {
       errno = 0;
       long long v = strtoll(e->value, &end, 10);
       if (errno || !end || *end || v < 0)
         return nq_fail(err, NQ_ERR_FORMAT, "%s: external data %s '%s' is not a non-negative integer", what,
                        e->key, e->value);
-      if (!strcmp(e->key, "offset")) off = v;
-      else len = v;
+      if (!strcmp(e->key, "offset"))
+        off = v;
+      else
+        len = v;
     }
   }
   if (!dir) return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: external data is not allowed here", what);
@@ -148,10 +198,11 @@ static nq_status read_external(const Onnx__TensorProto *t, const char *dir, cons
   if (!safe_relative(loc))
     return nq_fail(err, NQ_ERR_FORMAT,
                    "%s: external data location '%s' must be a relative path inside the model's folder "
-                   "(no absolute path, no '..')", what, loc);
+                   "(no absolute path, no '..')",
+                   what, loc);
   if (len >= 0 && (uint64_t)len != want)
-    return nq_fail(err, NQ_ERR_FORMAT, "%s: external data length %lld, but dims and dtype need %zu bytes", what,
-                   (long long)len, want);
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: external data length %lld, but dims and dtype need %zu bytes",
+                   what, (long long)len, want);
   size_t plen = strlen(dir) + strlen(loc) + 2;
   char *full = malloc(plen);
   if (!full) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
@@ -167,12 +218,14 @@ static nq_status read_external(const Onnx__TensorProto *t, const char *dir, cons
     return nq_prefix(err, "%s: external data: ", what);
   }
   if ((uint64_t)off > fsize || want > fsize - (uint64_t)off)
-    s = nq_fail(err, NQ_ERR_FORMAT, "%s: external data %s: offset %lld + %zu bytes is past its end (%llu bytes)",
-                what, full, (long long)off, want, (unsigned long long)fsize);
+    s = nq_fail(err, NQ_ERR_FORMAT,
+                "%s: external data %s: offset %lld + %zu bytes is past its end (%llu bytes)", what, full,
+                (long long)off, want, (unsigned long long)fsize);
   uint8_t *buf = NULL;
   if (s == NQ_OK && !(buf = malloc(want ? want : 1))) s = nq_fail(err, NQ_ERR_NOMEM, "out of memory");
   if (s == NQ_OK && (fseeko(f, (off_t)off, SEEK_SET) != 0 || fread(buf, 1, want, f) != want))
-    s = nq_fail(err, NQ_ERR_IO, "%s: cannot read %zu bytes at offset %lld of %s", what, want, (long long)off, full);
+    s = nq_fail(err, NQ_ERR_IO, "%s: cannot read %zu bytes at offset %lld of %s", what, want, (long long)off,
+                full);
   fclose(f);
   free(full);
   if (s != NQ_OK) {
@@ -189,8 +242,10 @@ nq_status ox_tensor_decode(const Onnx__TensorProto *t, const char *dir, const ch
   int dt = t->has_data_type ? t->data_type : 0;
   size_t eb = dtype_bytes(dt);
   if (!eb)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: tensor data type %d is not supported (float, float16, double, "
-                   "integer and bool tensors are)", what, dt);
+    return nq_fail(err, NQ_ERR_UNSUPPORTED,
+                   "%s: tensor data type %d is not supported (float, float16, double, "
+                   "integer and bool tensors are)",
+                   what, dt);
   if (t->n_dims > NQ_MAX_RANK)
     return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: tensor of rank %zu; at most %d supported", what, t->n_dims,
                    NQ_MAX_RANK);
@@ -225,27 +280,54 @@ nq_status ox_tensor_decode(const Onnx__TensorProto *t, const char *dir, const ch
   size_t have;
   const char *field;
   switch (dt) {
-  case OX_FLOAT: have = t->n_float_data; field = "float_data"; break;
-  case OX_DOUBLE: have = t->n_double_data; field = "double_data"; break;
-  case OX_INT64: have = t->n_int64_data; field = "int64_data"; break;
-  case OX_UINT32: case OX_UINT64: have = t->n_uint64_data; field = "uint64_data"; break;
-  default: have = t->n_int32_data; field = "int32_data"; break;
+    case OX_FLOAT:
+      have = t->n_float_data;
+      field = "float_data";
+      break;
+    case OX_DOUBLE:
+      have = t->n_double_data;
+      field = "double_data";
+      break;
+    case OX_INT64:
+      have = t->n_int64_data;
+      field = "int64_data";
+      break;
+    case OX_UINT32:
+    case OX_UINT64:
+      have = t->n_uint64_data;
+      field = "uint64_data";
+      break;
+    default:
+      have = t->n_int32_data;
+      field = "int32_data";
+      break;
   }
   if (have != n) {
     ox_const_free(out);
-    return nq_fail(err, NQ_ERR_FORMAT, "%s: %s has %zu values, but dims %s %zu", what, field, have,
-                   "need", n);
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: %s has %zu values, but dims %s %zu", what, field, have, "need",
+                   n);
   }
   for (size_t k = 0; k < n; k++) {
     switch (dt) {
-    case OX_FLOAT: out->f[k] = t->float_data[k]; break;
-    case OX_DOUBLE: out->f[k] = (float)t->double_data[k]; break;
-    case OX_FLOAT16: out->f[k] = half_to_float((uint16_t)t->int32_data[k]); break;
-    case OX_INT64: out->i[k] = t->int64_data[k]; break;
-    case OX_UINT32: case OX_UINT64:
-      out->i[k] = t->uint64_data[k] > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)t->uint64_data[k];
-      break;
-    default: out->i[k] = t->int32_data[k]; break;
+      case OX_FLOAT:
+        out->f[k] = t->float_data[k];
+        break;
+      case OX_DOUBLE:
+        out->f[k] = (float)t->double_data[k];
+        break;
+      case OX_FLOAT16:
+        out->f[k] = half_to_float((uint16_t)t->int32_data[k]);
+        break;
+      case OX_INT64:
+        out->i[k] = t->int64_data[k];
+        break;
+      case OX_UINT32:
+      case OX_UINT64:
+        out->i[k] = t->uint64_data[k] > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)t->uint64_data[k];
+        break;
+      default:
+        out->i[k] = t->int32_data[k];
+        break;
     }
   }
   return NQ_OK;

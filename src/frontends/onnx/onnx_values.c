@@ -81,7 +81,8 @@ nq_status ox_input(ox_ctx *cx, const Onnx__NodeProto *n, size_t k, ox_value **ou
     return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "input %zu is missing", OX_NODE_ARGS(cx, n), k);
   ox_value *v = ox_find(cx, n->input[k]);
   if (!v)
-    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "input '%s' is not a graph input, initializer or earlier output",
+    return nq_fail(err, NQ_ERR_FORMAT,
+                   OX_NODE_FMT "input '%s' is not a graph input, initializer or earlier output",
                    OX_NODE_ARGS(cx, n), n->input[k]);
   *out = v;
   return NQ_OK;
@@ -126,7 +127,8 @@ nq_status ox_set_act(ox_ctx *cx, const char *name, int t, ox_layout lay, nq_erro
   }
   if (lay == OX_N1LC) {
     if (x->rank != 4 || x->shape[1] != 1)
-      return nq_fail(err, NQ_ERR_INTERNAL, "%s: value '%s': N1LC layout needs a [N, 1, L, C] tensor", cx->path, name);
+      return nq_fail(err, NQ_ERR_INTERNAL, "%s: value '%s': N1LC layout needs a [N, 1, L, C] tensor",
+                     cx->path, name);
     v->rank = 3;
     v->dims[1] = x->shape[3];
     v->dims[2] = x->shape[2];
@@ -145,8 +147,10 @@ nq_status ox_set_alias(ox_ctx *cx, const Onnx__NodeProto *n, size_t k, const ox_
   if (copy.is_const) {
     ox_const c;
     NQ_TRY(ox_const_alloc(&c, copy.c.is_int, copy.c.rank, copy.c.dims, err));
-    if (c.is_int) memcpy(c.i, copy.c.i, c.n * sizeof *c.i);
-    else memcpy(c.f, copy.c.f, c.n * sizeof *c.f);
+    if (c.is_int)
+      memcpy(c.i, copy.c.i, c.n * sizeof *c.i);
+    else
+      memcpy(c.f, copy.c.f, c.n * sizeof *c.f);
     return ox_set_const(cx, n, k, &c, err);
   }
   NQ_TRY(new_value(cx, n->output[k], &v, err));
@@ -166,13 +170,15 @@ nq_status ox_emit(ox_ctx *cx, nq_op op, const char *out_name, int n_in, const in
                   int *out_t, nq_error *err) {
   char buf[512];
   const char *nname = cx->node && cx->node->name && cx->node->name[0] ? cx->node->name
-                      : cx->node && cx->node->n_output ? cx->node->output[0] : "onnx";
+                      : cx->node && cx->node->n_output                ? cx->node->output[0]
+                                                                      : "onnx";
   if (!out_name) out_name = ox_name(cx, nname, nq_op_name(op), buf, sizeof buf);
   int t = nq_graph_add_tensor(cx->g, out_name, NQ_FLOAT32, 0, NULL, err);
   if (t < 0) return err->code;
   /* Integer-valued ops keep their input's type. */
   if ((op == NQ_OP_RESHAPE || op == NQ_OP_TRANSPOSE || op == NQ_OP_GATHER || op == NQ_OP_SQUEEZE ||
-       op == NQ_OP_CONCATENATION || op == NQ_OP_SLICE || op == NQ_OP_STRIDED_SLICE) && n_in > 0 && in[0] >= 0)
+       op == NQ_OP_CONCATENATION || op == NQ_OP_SLICE || op == NQ_OP_STRIDED_SLICE) &&
+      n_in > 0 && in[0] >= 0)
     cx->g->tensors[t].type = cx->g->tensors[in[0]].type;
   int node = nq_graph_add_node(cx->g, op, nname, n_in, in, 1, &t, p, err);
   if (node < 0) return err->code;
@@ -197,8 +203,8 @@ static nq_status add_const(ox_ctx *cx, const char *name, nq_dtype type, int rank
   return NQ_OK;
 }
 
-nq_status ox_const_f32(ox_ctx *cx, const char *name, int rank, const int32_t *shape, const float *data, int *t,
-                       nq_error *err) {
+nq_status ox_const_f32(ox_ctx *cx, const char *name, int rank, const int32_t *shape, const float *data,
+                       int *t, nq_error *err) {
   return add_const(cx, name, NQ_FLOAT32, rank, shape, data, sizeof(float), t, err);
 }
 
@@ -209,7 +215,8 @@ nq_status ox_const_i32(ox_ctx *cx, const char *name, int rank, const int32_t *sh
 
 /* Place constant v in the IR, permuted by perm (perm[i] = logical axis of
  * IR axis i), as float32 or int32. */
-static nq_status place_const(ox_ctx *cx, ox_value *v, const int *perm, const char *suffix, int *t, nq_error *err) {
+static nq_status place_const(ox_ctx *cx, ox_value *v, const int *perm, const char *suffix, int *t,
+                             nq_error *err) {
   const ox_const *c = &v->c;
   int32_t shape[NQ_MAX_RANK];
   size_t lstride[NQ_MAX_RANK];
@@ -244,7 +251,8 @@ static nq_status place_const(ox_ctx *cx, ox_value *v, const int *perm, const cha
   return st;
 }
 
-static nq_status transpose(ox_ctx *cx, int in, const int32_t *perm, const char *name, int *out, nq_error *err) {
+static nq_status transpose(ox_ctx *cx, int in, const int32_t *perm, const char *name, int *out,
+                           nq_error *err) {
   char pn[512];
   int32_t four = 4;
   int pt = -1;
@@ -377,8 +385,9 @@ nq_status ox_nhwc(ox_ctx *cx, ox_value *v, int *t, nq_error *err) {
   }
   if (v->rank == 3) return to_n1lc(cx, v, t, err);
   if (v->rank != 4)
-    return nq_fail(err, NQ_ERR_SHAPE, "%s: value '%s' has rank %d where a 4-D NCHW (or 3-D NCL) tensor is needed",
-                   cx->path, v->name, v->rank);
+    return nq_fail(err, NQ_ERR_SHAPE,
+                   "%s: value '%s' has rank %d where a 4-D NCHW (or 3-D NCL) tensor is needed", cx->path,
+                   v->name, v->rank);
   int out;
   if (v->is_const) {
     int perm[4] = {0, 2, 3, 1};
@@ -420,8 +429,8 @@ int ox_phys_axis(ox_layout lay, int rank, int axis) {
 nq_status ox_axis(ox_ctx *cx, const Onnx__NodeProto *n, int64_t axis, int rank, int *out, nq_error *err) {
   int64_t a = axis < 0 ? axis + rank : axis;
   if (a < 0 || a >= (rank ? rank : 1))
-    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "axis %lld is out of range for rank %d", OX_NODE_ARGS(cx, n),
-                   (long long)axis, rank);
+    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "axis %lld is out of range for rank %d",
+                   OX_NODE_ARGS(cx, n), (long long)axis, rank);
   *out = (int)a;
   return NQ_OK;
 }

@@ -25,11 +25,18 @@ nq_status ox_window_input(ox_ctx *cx, const Onnx__NodeProto *n, ox_value **x, nq
   int r = (*x)->rank;
   if (r == 3 || r == 4) return NQ_OK;
   if (r == 5)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "3-D window (input '%s' of rank 5, [N, C, D, H, W]): npuquant "
-                   "translates 1-D and 2-D convolutions and pools only (TFLite int8 has no 3-D pooling, and NPUs "
-                   "run 3-D convolutions poorly)", OX_NODE_ARGS(cx, n), n->input[0]);
-  return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "input '%s' has rank %d; a 1-D [N, C, L] or 2-D [N, C, H, W] "
-                 "input is expected", OX_NODE_ARGS(cx, n), n->input[0], r);
+    return nq_fail(
+        err, NQ_ERR_UNSUPPORTED,
+        OX_NODE_FMT
+        "3-D window (input '%s' of rank 5, [N, C, D, H, W]): npuquant "
+        "translates 1-D and 2-D convolutions and pools only (TFLite int8 has no 3-D pooling, and NPUs "
+        "run 3-D convolutions poorly)",
+        OX_NODE_ARGS(cx, n), n->input[0]);
+  return nq_fail(err, NQ_ERR_UNSUPPORTED,
+                 OX_NODE_FMT
+                 "input '%s' has rank %d; a 1-D [N, C, L] or 2-D [N, C, H, W] "
+                 "input is expected",
+                 OX_NODE_ARGS(cx, n), n->input[0], r);
 }
 
 nq_status ox_conv_weights(ox_ctx *cx, const Onnx__NodeProto *n, const ox_value *x, size_t k, ox_const *view,
@@ -40,9 +47,11 @@ nq_status ox_conv_weights(ox_ctx *cx, const Onnx__NodeProto *n, const ox_value *
     return nq_fail(err, NQ_ERR_UNSUPPORTED, OX_NODE_FMT "weights '%s' must be a float constant (initializer)",
                    OX_NODE_ARGS(cx, n), n->input[k]);
   if (w->rank != x->rank)
-    return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "weights '%s' have rank %d for an input of rank %d (expected "
-                   "equal: [A, B, L] for 1-D, [A, B, kh, kw] for 2-D)", OX_NODE_ARGS(cx, n), n->input[k], w->rank,
-                   x->rank);
+    return nq_fail(err, NQ_ERR_SHAPE,
+                   OX_NODE_FMT
+                   "weights '%s' have rank %d for an input of rank %d (expected "
+                   "equal: [A, B, L] for 1-D, [A, B, kh, kw] for 2-D)",
+                   OX_NODE_ARGS(cx, n), n->input[k], w->rank, x->rank);
   *view = w->c; /* shares the data: never freed through the view */
   if (w->rank == 3) {
     view->rank = 4;
@@ -56,8 +65,8 @@ nq_status ox_conv_weights(ox_ctx *cx, const Onnx__NodeProto *n, const ox_value *
   return NQ_OK;
 }
 
-nq_status ox_read_window(ox_ctx *cx, const Onnx__NodeProto *n, int nsp, const int64_t *in, const int64_t *kernel,
-                         bool ceil_mode, ox_win *w, nq_error *err) {
+nq_status ox_read_window(ox_ctx *cx, const Onnx__NodeProto *n, int nsp, const int64_t *in,
+                         const int64_t *kernel, bool ceil_mode, ox_win *w, nq_error *err) {
   memset(w, 0, sizeof *w);
   int64_t v[8];
   int c;
@@ -69,12 +78,13 @@ nq_status ox_read_window(ox_ctx *cx, const Onnx__NodeProto *n, int nsp, const in
   }
   NQ_TRY(ox_attr_ints(cx, n, "strides", v, 8, &c, err));
   if (c >= 0 && c != nsp)
-    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "strides has %d values; %d expected", OX_NODE_ARGS(cx, n), c, nsp);
+    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "strides has %d values; %d expected", OX_NODE_ARGS(cx, n),
+                   c, nsp);
   for (int k = 0; c == nsp && k < nsp; k++) w->s[off + k] = v[k];
   NQ_TRY(ox_attr_ints(cx, n, "dilations", v, 8, &c, err));
   if (c >= 0 && c != nsp)
-    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "dilations has %d values; %d expected", OX_NODE_ARGS(cx, n), c,
-                   nsp);
+    return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "dilations has %d values; %d expected",
+                   OX_NODE_ARGS(cx, n), c, nsp);
   for (int k = 0; c == nsp && k < nsp; k++) w->d[off + k] = v[k];
   NQ_TRY(ox_attr_ints(cx, n, "pads", v, 8, &c, err));
   if (c >= 0 && c != 2 * nsp)
@@ -87,8 +97,11 @@ nq_status ox_read_window(ox_ctx *cx, const Onnx__NodeProto *n, int nsp, const in
   for (int k = 0; k < 2; k++) {
     if (w->k[k] < 1 || w->k[k] > 65536 || w->s[k] < 1 || w->s[k] > 65536 || w->d[k] < 1 || w->d[k] > 65536 ||
         w->pb[k] < 0 || w->pe[k] < 0 || w->pb[k] > 65536 || w->pe[k] > 65536 || (in && in[k] < 1))
-      return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "kernel/stride/dilation/pads out of range (1..65536, pads "
-                     "0..65536)", OX_NODE_ARGS(cx, n));
+      return nq_fail(err, NQ_ERR_FORMAT,
+                     OX_NODE_FMT
+                     "kernel/stride/dilation/pads out of range (1..65536, pads "
+                     "0..65536)",
+                     OX_NODE_ARGS(cx, n));
   }
   if (!in) return NQ_OK;
   char ap[32];
@@ -105,11 +118,14 @@ nq_status ox_read_window(ox_ctx *cx, const Onnx__NodeProto *n, int nsp, const in
       w->out[k] = out;
       continue;
     }
-    if (!strcmp(ap, "VALID")) w->pb[k] = w->pe[k] = 0;
+    if (!strcmp(ap, "VALID"))
+      w->pb[k] = w->pe[k] = 0;
     else if (strcmp(ap, "NOTSET"))
       return nq_fail(err, NQ_ERR_FORMAT, OX_NODE_FMT "auto_pad '%s' unknown", OX_NODE_ARGS(cx, n), ap);
     int64_t span = in[k] + w->pb[k] + w->pe[k] - ke;
-    if (span < 0) return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "window larger than the padded input", OX_NODE_ARGS(cx, n));
+    if (span < 0)
+      return nq_fail(err, NQ_ERR_SHAPE, OX_NODE_FMT "window larger than the padded input",
+                     OX_NODE_ARGS(cx, n));
     int64_t out = ceil_mode ? (span + w->s[k] - 1) / w->s[k] + 1 : span / w->s[k] + 1;
     /* ceil_mode: a last window starting inside the end padding is dropped. */
     if (ceil_mode && (out - 1) * w->s[k] >= in[k] + w->pb[k]) out--;
@@ -161,7 +177,8 @@ nq_status ox_split_channels(ox_ctx *cx, const char *base, int xt, int g, int *pa
   int32_t three = 3;
   NQ_TRY(ox_const_i32(cx, ox_name(cx, base, "axis", name, sizeof name), 0, NULL, &three, &axis_t, err));
   for (int k = 0; k < g; k++) {
-    parts[k] = nq_graph_add_tensor(cx->g, ox_name(cx, base, "group", name, sizeof name), NQ_FLOAT32, 0, NULL, err);
+    parts[k] =
+        nq_graph_add_tensor(cx->g, ox_name(cx, base, "group", name, sizeof name), NQ_FLOAT32, 0, NULL, err);
     if (parts[k] < 0) return err->code;
   }
   nq_op_params p = nq_op_params_default();

@@ -48,7 +48,9 @@ uint32_t tf_crc32c_unmask(uint32_t masked) {
   return (rot >> 17) | (rot << 15);
 }
 
-static uint32_t le32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint32_t le32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 static bool varint(const uint8_t **p, const uint8_t *end, uint64_t *v) {
   *v = 0;
@@ -65,20 +67,22 @@ typedef struct blk {
   size_t len;
 } blk;
 
-static nq_status read_block(const char *file, const uint8_t *buf, size_t len, uint64_t off, uint64_t size, blk *b,
-                            nq_error *err) {
+static nq_status read_block(const char *file, const uint8_t *buf, size_t len, uint64_t off, uint64_t size,
+                            blk *b, nq_error *err) {
   if (off > len || size > len - off || len - off - size < 5)
-    return nq_fail(err, NQ_ERR_FORMAT, "%s: block at offset %llu size %llu is outside the file (%zu bytes)", file,
-                   (unsigned long long)off, (unsigned long long)size, len);
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: block at offset %llu size %llu is outside the file (%zu bytes)",
+                   file, (unsigned long long)off, (unsigned long long)size, len);
   const uint8_t *p = buf + off;
   uint8_t type = p[size];
   uint32_t want = tf_crc32c_unmask(le32(p + size + 1));
   uint32_t got = tf_crc32c(0, p, (size_t)size + 1);
   if (want != got)
-    return nq_fail(err, NQ_ERR_FORMAT, "%s: block at offset %llu: CRC32C mismatch (stored %08x, computed %08x)", file,
+    return nq_fail(err, NQ_ERR_FORMAT,
+                   "%s: block at offset %llu: CRC32C mismatch (stored %08x, computed %08x)", file,
                    (unsigned long long)off, want, got);
   if (type != 0)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: block at offset %llu is compressed (type %d); only uncompressed tables are supported",
+    return nq_fail(err, NQ_ERR_UNSUPPORTED,
+                   "%s: block at offset %llu is compressed (type %d); only uncompressed tables are supported",
                    file, (unsigned long long)off, type);
   b->data = p;
   b->len = (size_t)size;
@@ -86,20 +90,22 @@ static nq_status read_block(const char *file, const uint8_t *buf, size_t len, ui
 }
 
 /* Call fn(key, klen, value, vlen) for each entry of a block. */
-typedef nq_status (*entry_fn)(void *ctx, const char *key, size_t klen, const uint8_t *v, size_t vlen, nq_error *err);
+typedef nq_status (*entry_fn)(void *ctx, const char *key, size_t klen, const uint8_t *v, size_t vlen,
+                              nq_error *err);
 
 static nq_status each_entry(const char *file, blk b, entry_fn fn, void *ctx, nq_error *err) {
   if (b.len < 4) return nq_fail(err, NQ_ERR_FORMAT, "%s: block too small", file);
   uint32_t nr = le32(b.data + b.len - 4);
-  if (nr == 0 || nr > (b.len - 4) / 4) return nq_fail(err, NQ_ERR_FORMAT, "%s: block has a bad restart count %u", file, nr);
+  if (nr == 0 || nr > (b.len - 4) / 4)
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: block has a bad restart count %u", file, nr);
   const uint8_t *p = b.data, *end = b.data + b.len - 4 - 4 * (size_t)nr;
   char *key = NULL;
   size_t klen = 0;
   nq_status st = NQ_OK;
   while (p < end && st == NQ_OK) {
     uint64_t shared, nonshared, vlen;
-    if (!varint(&p, end, &shared) || !varint(&p, end, &nonshared) || !varint(&p, end, &vlen) || shared > klen ||
-        nonshared > (uint64_t)(end - p) || vlen > (uint64_t)(end - p) - nonshared) {
+    if (!varint(&p, end, &shared) || !varint(&p, end, &nonshared) || !varint(&p, end, &vlen) ||
+        shared > klen || nonshared > (uint64_t)(end - p) || vlen > (uint64_t)(end - p) - nonshared) {
       st = nq_fail(err, NQ_ERR_FORMAT, "%s: malformed table entry", file);
       break;
     }
@@ -128,7 +134,8 @@ typedef struct load_ctx {
   size_t len;
 } load_ctx;
 
-static nq_status data_entry(void *vctx, const char *key, size_t klen, const uint8_t *v, size_t vlen, nq_error *err) {
+static nq_status data_entry(void *vctx, const char *key, size_t klen, const uint8_t *v, size_t vlen,
+                            nq_error *err) {
   load_ctx *c = vctx;
   if (klen == 0) {
     Nqtf__BundleHeaderProto *h = nqtf__bundle_header_proto__unpack(NULL, vlen, v);
@@ -141,7 +148,8 @@ static nq_status data_entry(void *vctx, const char *key, size_t klen, const uint
       return nq_fail(err, NQ_ERR_FORMAT, "%s: bundle header says %d shards", c->file, c->b->num_shards);
     return NQ_OK;
   }
-  if (c->b->n >= MAX_ENTRIES) return nq_fail(err, NQ_ERR_NOMEM, "%s: more than %d entries", c->file, MAX_ENTRIES);
+  if (c->b->n >= MAX_ENTRIES)
+    return nq_fail(err, NQ_ERR_NOMEM, "%s: more than %d entries", c->file, MAX_ENTRIES);
   if (strlen(key) != klen) return nq_fail(err, NQ_ERR_FORMAT, "%s: a key contains a NUL byte", c->file);
   Nqtf__BundleEntryProto *e = nqtf__bundle_entry_proto__unpack(NULL, vlen, v);
   if (!e) return nq_fail(err, NQ_ERR_FORMAT, "%s: entry '%s' is not a valid BundleEntryProto", c->file, key);
@@ -158,7 +166,8 @@ static nq_status data_entry(void *vctx, const char *key, size_t klen, const uint
   return NQ_OK;
 }
 
-static nq_status index_entry(void *vctx, const char *key, size_t klen, const uint8_t *v, size_t vlen, nq_error *err) {
+static nq_status index_entry(void *vctx, const char *key, size_t klen, const uint8_t *v, size_t vlen,
+                             nq_error *err) {
   load_ctx *c = vctx;
   const uint8_t *p = v;
   uint64_t off, size;
@@ -178,7 +187,8 @@ nq_status tf_bundle_open(tf_bundle *b, const char *prefix, const char *root, nq_
   b->root = strdup(root);
   uint8_t *buf;
   size_t len;
-  nq_status rs = b->prefix && b->root ? tf_read_file(file, root, &buf, &len, err) : nq_fail(err, NQ_ERR_NOMEM, "out of memory");
+  nq_status rs = b->prefix && b->root ? tf_read_file(file, root, &buf, &len, err)
+                                      : nq_fail(err, NQ_ERR_NOMEM, "out of memory");
   if (rs != NQ_OK) {
     tf_bundle_free(b); /* the names copied above (they leaked when the index could not be read) */
     return rs;
@@ -188,12 +198,13 @@ nq_status tf_bundle_open(tf_bundle *b, const char *prefix, const char *root, nq_
   const uint8_t *foot = buf + len - FOOTER_LEN;
   if (st == NQ_OK) {
     uint64_t magic = (uint64_t)le32(foot + 40) | (uint64_t)le32(foot + 44) << 32;
-    if (magic != TABLE_MAGIC) st = nq_fail(err, NQ_ERR_FORMAT, "%s: bad table magic (not a checkpoint index)", file);
+    if (magic != TABLE_MAGIC)
+      st = nq_fail(err, NQ_ERR_FORMAT, "%s: bad table magic (not a checkpoint index)", file);
   }
   uint64_t mo = 0, ms = 0, io = 0, is = 0;
   const uint8_t *p = foot;
-  if (st == NQ_OK && (!varint(&p, foot + 40, &mo) || !varint(&p, foot + 40, &ms) || !varint(&p, foot + 40, &io) ||
-                      !varint(&p, foot + 40, &is)))
+  if (st == NQ_OK && (!varint(&p, foot + 40, &mo) || !varint(&p, foot + 40, &ms) ||
+                      !varint(&p, foot + 40, &io) || !varint(&p, foot + 40, &is)))
     st = nq_fail(err, NQ_ERR_FORMAT, "%s: malformed table footer", file);
   blk index;
   if (st == NQ_OK) st = read_block(file, buf, len, io, is, &index, err);
@@ -223,25 +234,29 @@ nq_status tf_bundle_load(const tf_bundle *b, const char *key, nq_graph *g, const
   for (int i = 0; i < b->n && !e; i++)
     if (strcmp(b->entries[i].key, key) == 0) e = b->entries[i].e;
   if (!e) return nq_fail(err, NQ_ERR_FORMAT, "%s.index: no entry '%s' (variable '%s')", b->prefix, key, name);
-  if (e->n_slices) return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s.index: '%s' is stored in slices", b->prefix, key);
+  if (e->n_slices)
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s.index: '%s' is stored in slices", b->prefix, key);
   if (e->dtype != TF_DT_FLOAT && e->dtype != TF_DT_INT32 && e->dtype != TF_DT_INT64)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s.index: '%s' has dtype %d (float32, int32, int64 supported)", b->prefix,
-                   key, e->dtype);
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s.index: '%s' has dtype %d (float32, int32, int64 supported)",
+                   b->prefix, key, e->dtype);
   if (e->shard_id < 0 || e->shard_id >= b->num_shards || e->offset < 0 || e->size < 0)
-    return nq_fail(err, NQ_ERR_FORMAT, "%s.index: '%s' has shard %d offset %lld size %lld (of %d shards)", b->prefix,
-                   key, e->shard_id, (long long)e->offset, (long long)e->size, b->num_shards);
+    return nq_fail(err, NQ_ERR_FORMAT, "%s.index: '%s' has shard %d offset %lld size %lld (of %d shards)",
+                   b->prefix, key, e->shard_id, (long long)e->offset, (long long)e->size, b->num_shards);
   nq_dtype t;
   tf_dtype_to_nq(e->dtype, &t);
   int rank;
   int64_t d[NQ_MAX_RANK];
   int32_t s[NQ_MAX_RANK];
-  if (!tf_shape_of(e->shape, &rank, d)) return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s.index: '%s': rank", b->prefix, key);
+  if (!tf_shape_of(e->shape, &rank, d))
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s.index: '%s': rank", b->prefix, key);
   for (int i = 0; i < rank; i++) {
-    if (d[i] < 0 || d[i] > INT32_MAX) return nq_fail(err, NQ_ERR_FORMAT, "%s.index: '%s': bad dimension", b->prefix, key);
+    if (d[i] < 0 || d[i] > INT32_MAX)
+      return nq_fail(err, NQ_ERR_FORMAT, "%s.index: '%s': bad dimension", b->prefix, key);
     s[i] = (int32_t)d[i];
   }
   size_t n;
-  if (!nq_shape_elems(s, rank, NQ_MAX_TENSOR_ELEMS, &n)) return nq_fail(err, NQ_ERR_NOMEM, "%s: '%s' too large", b->prefix, key);
+  if (!nq_shape_elems(s, rank, NQ_MAX_TENSOR_ELEMS, &n))
+    return nq_fail(err, NQ_ERR_NOMEM, "%s: '%s' too large", b->prefix, key);
   size_t nbytes = n * nq_dtype_size(t);
   if ((uint64_t)e->size != nbytes)
     return nq_fail(err, NQ_ERR_FORMAT, "%s.index: '%s' has %lld bytes, its shape needs %zu", b->prefix, key,
@@ -253,16 +268,17 @@ nq_status tf_bundle_load(const tf_bundle *b, const char *key, nq_graph *g, const
     return nq_prefix(err, "data shard of variable '%s': ", key);
   uint8_t *buf = malloc(nbytes ? nbytes : 1);
   nq_status st = NQ_OK;
-  if (!buf) st = nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", shard);
+  if (!buf)
+    st = nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", shard);
   else if (fseek(fp, (long)e->offset, SEEK_SET) != 0 || fread(buf, 1, nbytes, fp) != nbytes)
-    st = nq_fail(err, NQ_ERR_FORMAT, "%s: cannot read %zu bytes at offset %lld for '%s' (truncated shard?)", shard, nbytes,
-                 (long long)e->offset, key);
+    st = nq_fail(err, NQ_ERR_FORMAT, "%s: cannot read %zu bytes at offset %lld for '%s' (truncated shard?)",
+                 shard, nbytes, (long long)e->offset, key);
   fclose(fp);
   if (st == NQ_OK) {
     uint32_t want = tf_crc32c_unmask(e->crc32c), got = tf_crc32c(0, buf, nbytes);
     if (want != got)
-      st = nq_fail(err, NQ_ERR_FORMAT, "%s: checksum mismatch for '%s' (stored CRC32C %08x, data has %08x)", shard, key,
-                   want, got);
+      st = nq_fail(err, NQ_ERR_FORMAT, "%s: checksum mismatch for '%s' (stored CRC32C %08x, data has %08x)",
+                   shard, key, want, got);
   }
   int ti = -1;
   if (st == NQ_OK && (ti = nq_graph_add_tensor(g, name, t, rank, s, err)) < 0) st = err->code;

@@ -25,16 +25,16 @@ static nq_status convert_node(tf_cv *c, int ni, nq_error *err) {
   const tf_node *n = &c->f->nodes[ni];
   const tf_op_entry *e = tf_find_op(n->op);
   if (!e)
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: node '%.200s' (%.60s): op not supported by npuquant", c->file,
-                   n->name, n->op);
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: node '%.200s' (%.60s): op not supported by npuquant",
+                   c->file, n->name, n->op);
   return e->translate(c, ni, e, err);
 }
 
 /* ---- inputs ---- */
 
 /* Find "NAME:AxBxC" for input `name` (or a bare "AxBxC" with one input). */
-static nq_status user_shape(tf_cv *c, const char *name, const char *key, int *rank, int64_t *dims, bool *found,
-                            nq_error *err) {
+static nq_status user_shape(tf_cv *c, const char *name, const char *key, int *rank, int64_t *dims,
+                            bool *found, nq_error *err) {
   *found = false;
   const char *s = c->opts ? c->opts->input_shapes : NULL;
   if (!s || !*s) return NQ_OK;
@@ -47,8 +47,9 @@ static nq_status user_shape(tf_cv *c, const char *name, const char *key, int *ra
       spec = colon + 1;
       if (strcmp(tok, name) != 0 && !(key && strcmp(tok, key) == 0)) continue;
     } else if (c->io->n_in != 1) {
-      return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: input shape '%s' needs an input name (the model has %d inputs)",
-                     c->file, tok, c->io->n_in);
+      return nq_fail(err, NQ_ERR_INVALID_ARG,
+                     "%s: input shape '%s' needs an input name (the model has %d inputs)", c->file, tok,
+                     c->io->n_in);
     }
     int r = 0;
     if (strcmp(spec, "scalar") == 0) { /* rank 0 */
@@ -60,12 +61,14 @@ static nq_status user_shape(tf_cv *c, const char *name, const char *key, int *ra
       char *end;
       long v = strtol(p, &end, 10);
       if (end == p || v < 1 || v > INT32_MAX || (*end && *end != 'x'))
-        return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: input shape '%s' is not like 1x224x224x3", c->file, spec);
+        return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: input shape '%s' is not like 1x224x224x3", c->file,
+                       spec);
       if (r < NQ_MAX_RANK) dims[r] = v;
       r++;
       p = *end ? end + 1 : end;
     }
-    if (r < 1 || r > NQ_MAX_RANK) return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: input shape '%s': bad rank", c->file, spec);
+    if (r < 1 || r > NQ_MAX_RANK)
+      return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: input shape '%s': bad rank", c->file, spec);
     *rank = r;
     *found = true;
   }
@@ -79,15 +82,17 @@ static nq_status make_input(tf_cv *c, int idx, int *tensor, nq_error *err) {
   const tf_node *n = &c->f->nodes[ni];
   nq_dtype t;
   int dt = tfc_attr_type(n, "dtype", tfc_attr_type(n, "T", TF_DT_FLOAT));
-  if (!tf_dtype_to_nq(dt, &t)) return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "input type %d not supported", dt);
+  if (!tf_dtype_to_nq(dt, &t))
+    return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "input type %d not supported", dt);
   int rank = -1;
   int64_t dims[NQ_MAX_RANK];
   const Nqtf__AttrValue *a = tf_attr(n, "shape");
   const Nqtf__AttrValue *cv_ = tf_attr(n, "value"); /* a Const cut into an input */
-  if (strcmp(n->op, "Const") == 0 && cv_ && cv_->value_case == NQTF__ATTR_VALUE__VALUE_TENSOR && cv_->tensor &&
-      !tf_shape_of(cv_->tensor->tensor_shape, &rank, dims))
+  if (strcmp(n->op, "Const") == 0 && cv_ && cv_->value_case == NQTF__ATTR_VALUE__VALUE_TENSOR &&
+      cv_->tensor && !tf_shape_of(cv_->tensor->tensor_shape, &rank, dims))
     rank = -1;
-  if (rank < 0 && a && a->value_case == NQTF__ATTR_VALUE__VALUE_SHAPE && !tf_shape_of(a->shape, &rank, dims)) rank = -1;
+  if (rank < 0 && a && a->value_case == NQTF__ATTR_VALUE__VALUE_SHAPE && !tf_shape_of(a->shape, &rank, dims))
+    rank = -1;
   if (rank < 0) {
     a = tf_attr(n, "_output_shapes");
     if (a && a->value_case == NQTF__ATTR_VALUE__VALUE_LIST && a->list && a->list->n_shape > (size_t)k &&
@@ -96,21 +101,27 @@ static nq_status make_input(tf_cv *c, int idx, int *tensor, nq_error *err) {
   }
   bool found;
   NQ_TRY(user_shape(c, n->name, c->io->in_names ? c->io->in_names[idx] : NULL, &rank, dims, &found, err));
-  if (rank < 0) return tfc_fail(c, ni, NQ_ERR_INVALID_ARG, err, "the input's rank is unknown: give it with --input-shape");
+  if (rank < 0)
+    return tfc_fail(c, ni, NQ_ERR_INVALID_ARG, err,
+                    "the input's rank is unknown: give it with --input-shape");
   int32_t s[NQ_MAX_RANK];
   for (int i = 0; i < rank; i++) {
     if (dims[i] < 0 && i == 0) dims[i] = 1; /* unknown batch: 1 */
     if (dims[i] < 0 || dims[i] > INT32_MAX)
-      return tfc_fail(c, ni, NQ_ERR_INVALID_ARG, err, "dimension %d of the input is unknown: give it with --input-shape", i);
+      return tfc_fail(c, ni, NQ_ERR_INVALID_ARG, err,
+                      "dimension %d of the input is unknown: give it with --input-shape", i);
     s[i] = (int32_t)dims[i];
   }
   char nm[600];
-  if (k) snprintf(nm, sizeof nm, "%s:%d", n->name, k);
-  else snprintf(nm, sizeof nm, "%s", n->name);
+  if (k)
+    snprintf(nm, sizeof nm, "%s:%d", n->name, k);
+  else
+    snprintf(nm, sizeof nm, "%s", n->name);
   int ti = nq_graph_add_tensor(c->g, nm, t, rank, s, err);
   if (ti < 0) return err->code;
   int cnt = k + 1, vals[NQ_MAX_RANK + 64];
-  if (cnt > (int)(sizeof vals / sizeof vals[0])) return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "input output index %d", k);
+  if (cnt > (int)(sizeof vals / sizeof vals[0]))
+    return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "input output index %d", k);
   for (int i = 0; i < cnt; i++) vals[i] = i == k ? ti : -1;
   NQ_TRY(tfc_set_vals(c, ni, cnt, vals, err));
   c->state[ni] = 2;
@@ -139,8 +150,9 @@ static nq_status walk(tf_cv *c, int root, nq_error *err) {
       }
       if (c->state[src] == 2) continue;
       if (c->state[src] == 1) {
-        st = tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "the graph has a cycle through '%.200s' (control flow loops are not supported)",
-                   c->f->nodes[src].name);
+        st = tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err,
+                      "the graph has a cycle through '%.200s' (control flow loops are not supported)",
+                      c->f->nodes[src].name);
         break;
       }
       next = src;
@@ -199,8 +211,8 @@ nq_status tf_convert(const tf_flat *f, const tf_io *io, const nq_load_options *o
       break;
     }
     if (g->tensors[outs[i]].data)
-      st = nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: output '%s' is a constant (it does not depend on the inputs)", c.file,
-                   io->out[i]);
+      st = nq_fail(err, NQ_ERR_UNSUPPORTED,
+                   "%s: output '%s' is a constant (it does not depend on the inputs)", c.file, io->out[i]);
   }
   if (st == NQ_OK) st = nq_graph_set_io(g, io->n_in, ins, io->n_out, outs, err);
 done:
@@ -217,4 +229,3 @@ done:
   free(outs);
   return st;
 }
-

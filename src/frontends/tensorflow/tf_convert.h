@@ -19,7 +19,7 @@ typedef struct tf_cv {
   void *var_ctx;
   nq_graph *g;
   const char *file;
-  int **vals;  /* per flat node: nq tensor per output (-1: none) */
+  int **vals; /* per flat node: nq tensor per output (-1: none) */
   int *nvals;
   uint8_t *state; /* 0 new, 1 on the walk stack, 2 converted */
   /* Per flat node output, beside vals: the same value stored NHWC when the
@@ -56,14 +56,14 @@ nq_status tfc_padding(tf_cv *c, int ni, nq_padding *p, nq_error *err);
 nq_status tfc_hw_attr(tf_cv *c, int ni, const char *name, int *h, int *w, bool required, nq_error *err);
 char *tfc_sub_name(const char *base, const char *suffix, char *buf, size_t len);
 nq_status tfc_emit(tf_cv *c, int ni, nq_op op, const char *oname, nq_dtype type, int n_in, const int *in,
-                    const nq_op_params *p, int *out, nq_error *err);
+                   const nq_op_params *p, int *out, nq_error *err);
 int tfc_const_f32(tf_cv *c, const char *name, int rank, const int32_t *shape, const float *v, nq_error *err);
 int tfc_const_zeros(tf_cv *c, const char *name, int len, nq_error *err);
 int tfc_as_i32(tf_cv *c, int t, const char *name, nq_error *err);
 nq_status tfc_folded(tf_cv *c, int ni, int t, nq_error *err);
 /* Add a node with n_out new output tensors ("name", "name:1", ...). */
-nq_status tfc_emit_multi(tf_cv *c, int ni, nq_op op, const char *oname, nq_dtype type, int n_in, const int *in,
-                         const nq_op_params *p, int n_out, int *out, nq_error *err);
+nq_status tfc_emit_multi(tf_cv *c, int ni, nq_op op, const char *oname, nq_dtype type, int n_in,
+                         const int *in, const nq_op_params *p, int n_out, int *out, nq_error *err);
 
 /* ---- layout of values (tf_layout.c) ----
  * tfc_in() above always gives the logical (TF-layout) tensor. */

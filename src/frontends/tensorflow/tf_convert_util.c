@@ -18,7 +18,8 @@ nq_status tfc_fail(tf_cv *c, int ni, nq_status code, nq_error *err, const char *
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  return nq_fail(err, code, "%s: node '%.200s' (%.60s): %s", c->file, c->f->nodes[ni].name, c->f->nodes[ni].op, msg);
+  return nq_fail(err, code, "%s: node '%.200s' (%.60s): %s", c->file, c->f->nodes[ni].name,
+                 c->f->nodes[ni].op, msg);
 }
 
 nq_status tfc_set_vals(tf_cv *c, int ni, int n, const int *t, nq_error *err) {
@@ -45,12 +46,14 @@ nq_status tfc_in(tf_cv *c, int ni, int i, int *t, nq_error *err) {
   const tf_node *n = &c->f->nodes[ni];
   int src, k;
   *t = -1;
-  if (i >= n->n_in) return tfc_fail(c, ni, NQ_ERR_FORMAT, err, "expected at least %d inputs, has %d", i + 1, n->n_in);
+  if (i >= n->n_in)
+    return tfc_fail(c, ni, NQ_ERR_FORMAT, err, "expected at least %d inputs, has %d", i + 1, n->n_in);
   if (!tf_flat_ref(c->f, n->in[i], &src, &k))
     return tfc_fail(c, ni, NQ_ERR_FORMAT, err, "input '%.200s' names no node", n->in[i]);
   if (k >= c->nvals[src] || (c->vals[src][k] < 0 && c->nhwc[src][k] < 0))
-    return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "input '%.200s': output %d of node '%.200s' (%s) is not available",
-                 n->in[i], k, c->f->nodes[src].name, c->f->nodes[src].op);
+    return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err,
+                    "input '%.200s': output %d of node '%.200s' (%s) is not available", n->in[i], k,
+                    c->f->nodes[src].name, c->f->nodes[src].op);
   return tfc_value(c, src, k, t, err);
 }
 
@@ -101,14 +104,18 @@ nq_status tfc_data_format(tf_cv *c, int ni, bool *nchw, nq_error *err) {
     *nchw = true;
     return NQ_OK;
   }
-  return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "data_format must be NHWC or NCHW (5-D formats are not supported)");
+  return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err,
+                  "data_format must be NHWC or NCHW (5-D formats are not supported)");
 }
 
 nq_status tfc_padding(tf_cv *c, int ni, nq_padding *p, nq_error *err) {
   const tf_node *n = &c->f->nodes[ni];
-  if (tfc_attr_s_is(n, "padding", "SAME")) *p = NQ_PAD_SAME;
-  else if (tfc_attr_s_is(n, "padding", "VALID")) *p = NQ_PAD_VALID;
-  else return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "padding must be SAME or VALID");
+  if (tfc_attr_s_is(n, "padding", "SAME"))
+    *p = NQ_PAD_SAME;
+  else if (tfc_attr_s_is(n, "padding", "VALID"))
+    *p = NQ_PAD_VALID;
+  else
+    return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "padding must be SAME or VALID");
   return NQ_OK;
 }
 
@@ -141,30 +148,34 @@ char *tfc_sub_name(const char *base, const char *suffix, char *buf, size_t len) 
 
 /* Add a node with one new output tensor called `oname`; infer its shape. */
 nq_status tfc_emit(tf_cv *c, int ni, nq_op op, const char *oname, nq_dtype type, int n_in, const int *in,
-                      const nq_op_params *p, int *out, nq_error *err) {
+                   const nq_op_params *p, int *out, nq_error *err) {
   *out = -1;
   int t = nq_graph_add_tensor(c->g, oname, type, 0, NULL, err);
   if (t < 0) return err->code;
   int node = nq_graph_add_node(c->g, op, oname, n_in, in, 1, &t, p, err);
   if (node < 0) return err->code;
   nq_status st = nq_infer_node_shapes(c->g, node, true, err);
-  if (st != NQ_OK) return nq_prefix(err, "%s: node '%s' (%s): ", c->file, c->f->nodes[ni].name, c->f->nodes[ni].op);
+  if (st != NQ_OK)
+    return nq_prefix(err, "%s: node '%s' (%s): ", c->file, c->f->nodes[ni].name, c->f->nodes[ni].op);
   *out = t;
   return NQ_OK;
 }
 
-nq_status tfc_emit_multi(tf_cv *c, int ni, nq_op op, const char *oname, nq_dtype type, int n_in, const int *in,
-                         const nq_op_params *p, int n_out, int *out, nq_error *err) {
+nq_status tfc_emit_multi(tf_cv *c, int ni, nq_op op, const char *oname, nq_dtype type, int n_in,
+                         const int *in, const nq_op_params *p, int n_out, int *out, nq_error *err) {
   char nm[600];
   for (int k = 0; k < n_out; k++) {
-    if (k) snprintf(nm, sizeof nm, "%s:%d", oname, k);
-    else snprintf(nm, sizeof nm, "%s", oname);
+    if (k)
+      snprintf(nm, sizeof nm, "%s:%d", oname, k);
+    else
+      snprintf(nm, sizeof nm, "%s", oname);
     if ((out[k] = nq_graph_add_tensor(c->g, nm, type, 0, NULL, err)) < 0) return err->code;
   }
   int node = nq_graph_add_node(c->g, op, oname, n_in, in, n_out, out, p, err);
   if (node < 0) return err->code;
   nq_status st = nq_infer_node_shapes(c->g, node, true, err);
-  if (st != NQ_OK) return nq_prefix(err, "%s: node '%s' (%s): ", c->file, c->f->nodes[ni].name, c->f->nodes[ni].op);
+  if (st != NQ_OK)
+    return nq_prefix(err, "%s: node '%s' (%s): ", c->file, c->f->nodes[ni].name, c->f->nodes[ni].op);
   return NQ_OK;
 }
 
@@ -212,4 +223,3 @@ nq_status tfc_folded(tf_cv *c, int ni, int t, nq_error *err) {
   if (t < 0) return nq_prefix(err, "%s: node '%s' (%s): ", c->file, c->f->nodes[ni].name, c->f->nodes[ni].op);
   return tfc_set_val(c, ni, t, err);
 }
-

@@ -154,14 +154,25 @@ static const Nqtf__FunctionDef *called_function(const tf_flat *f, const Nqtf__No
  * outputs are split over several arguments need this to turn function-form
  * "node:arg:idx" into "node:k". Single-argument ops start at 0. */
 static int out_arg_base(const char *op, const char *arg) {
-  static const struct { const char *op, *arg; int base; } tab[] = {
-      {"FusedBatchNorm", "batch_mean", 1},   {"FusedBatchNorm", "batch_variance", 2},
-      {"FusedBatchNorm", "reserve_space_1", 3}, {"FusedBatchNorm", "reserve_space_2", 4},
-      {"FusedBatchNormV2", "batch_mean", 1}, {"FusedBatchNormV2", "batch_variance", 2},
-      {"FusedBatchNormV2", "reserve_space_1", 3}, {"FusedBatchNormV2", "reserve_space_2", 4},
-      {"FusedBatchNormV3", "batch_mean", 1}, {"FusedBatchNormV3", "batch_variance", 2},
-      {"FusedBatchNormV3", "reserve_space_1", 3}, {"FusedBatchNormV3", "reserve_space_2", 4},
-      {"FusedBatchNormV3", "reserve_space_3", 5}, {"Unique", "idx", 1}, {"TopKV2", "indices", 1},
+  static const struct {
+    const char *op, *arg;
+    int base;
+  } tab[] = {
+      {"FusedBatchNorm", "batch_mean", 1},
+      {"FusedBatchNorm", "batch_variance", 2},
+      {"FusedBatchNorm", "reserve_space_1", 3},
+      {"FusedBatchNorm", "reserve_space_2", 4},
+      {"FusedBatchNormV2", "batch_mean", 1},
+      {"FusedBatchNormV2", "batch_variance", 2},
+      {"FusedBatchNormV2", "reserve_space_1", 3},
+      {"FusedBatchNormV2", "reserve_space_2", 4},
+      {"FusedBatchNormV3", "batch_mean", 1},
+      {"FusedBatchNormV3", "batch_variance", 2},
+      {"FusedBatchNormV3", "reserve_space_1", 3},
+      {"FusedBatchNormV3", "reserve_space_2", 4},
+      {"FusedBatchNormV3", "reserve_space_3", 5},
+      {"Unique", "idx", 1},
+      {"TopKV2", "indices", 1},
   };
   for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
     if (strcmp(tab[i].op, op) == 0 && strcmp(tab[i].arg, arg) == 0) return tab[i].base;
@@ -207,8 +218,8 @@ static nq_status inline_call(tf_flat *f, const Nqtf__FunctionDef *fd, const char
   nq_status st = NQ_OK;
   if (!sig) return nq_fail(err, NQ_ERR_FORMAT, "%s: function called by '%s' has no signature", f->file, name);
   if (depth >= TF_MAX_INLINE_DEPTH)
-    return nq_fail(err, NQ_ERR_FORMAT, "%s: node '%s': functions nested more than %d deep (recursion?)", f->file,
-                   name, TF_MAX_INLINE_DEPTH);
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: node '%s': functions nested more than %d deep (recursion?)",
+                   f->file, name, TF_MAX_INLINE_DEPTH);
   if ((size_t)n_in != sig->n_input_arg)
     return nq_fail(err, NQ_ERR_FORMAT, "%s: node '%s' calls '%s' with %d inputs, the function takes %zu",
                    f->file, name, sig->name, n_in, sig->n_input_arg);
@@ -224,7 +235,8 @@ static nq_status inline_call(tf_flat *f, const Nqtf__FunctionDef *fd, const char
   }
   for (size_t i = 0; i < fd->n_node_def; i++) {
     const Nqtf__NodeDef *nd = fd->node_def[i];
-    if (!nd->name || !nd->op) return nq_fail(err, NQ_ERR_FORMAT, "%s: function '%s' has a nameless node", f->file, sig->name);
+    if (!nd->name || !nd->op)
+      return nq_fail(err, NQ_ERR_FORMAT, "%s: function '%s' has a nameless node", f->file, sig->name);
     char *nn = join(name, "/", nd->name);
     char **bin = calloc(nd->n_input + 1, sizeof *bin);
     int nb = 0;
@@ -236,8 +248,8 @@ static nq_status inline_call(tf_flat *f, const Nqtf__FunctionDef *fd, const char
     for (size_t j = 0; j < nd->n_input && st == NQ_OK; j++) {
       if (nd->input[j][0] == '^') continue;
       if (!(bin[nb] = body_ref(fd, name, nd->input[j])))
-        st = nq_fail(err, NQ_ERR_FORMAT, "%s: function '%s' node '%s': malformed input '%s'", f->file, sig->name,
-                     nd->name, nd->input[j]);
+        st = nq_fail(err, NQ_ERR_FORMAT, "%s: function '%s' node '%s': malformed input '%s'", f->file,
+                     sig->name, nd->name, nd->input[j]);
       else
         nb++;
     }
@@ -253,7 +265,8 @@ static nq_status inline_call(tf_flat *f, const Nqtf__FunctionDef *fd, const char
   for (size_t k = 0; k < sig->n_output_arg && st == NQ_OK; k++) {
     const char *src = NULL;
     for (size_t r = 0; r < fd->n_ret; r++)
-      if (fd->ret[r]->key && sig->output_arg[k]->name && strcmp(fd->ret[r]->key, sig->output_arg[k]->name) == 0)
+      if (fd->ret[r]->key && sig->output_arg[k]->name &&
+          strcmp(fd->ret[r]->key, sig->output_arg[k]->name) == 0)
         src = fd->ret[r]->value;
     if (!src || !(outs[k] = body_ref(fd, name, src)))
       st = nq_fail(err, NQ_ERR_FORMAT, "%s: function '%s': output '%s' has no valid return value", f->file,

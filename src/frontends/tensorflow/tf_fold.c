@@ -12,26 +12,69 @@
 
 double tf_el_get(const nq_tensor *t, size_t i) {
   switch (t->type) {
-    case NQ_FLOAT32: { float v; memcpy(&v, t->data + 4 * i, 4); return v; }
-    case NQ_INT32: { int32_t v; memcpy(&v, t->data + 4 * i, 4); return v; }
-    case NQ_INT64: { int64_t v; memcpy(&v, t->data + 8 * i, 8); return (double)v; }
-    case NQ_INT16: { int16_t v; memcpy(&v, t->data + 2 * i, 2); return v; }
-    case NQ_INT8: return (int8_t)t->data[i];
-    case NQ_UINT8: case NQ_BOOL: return t->data[i];
-    default: return 0;
+    case NQ_FLOAT32: {
+      float v;
+      memcpy(&v, t->data + 4 * i, 4);
+      return v;
+    }
+    case NQ_INT32: {
+      int32_t v;
+      memcpy(&v, t->data + 4 * i, 4);
+      return v;
+    }
+    case NQ_INT64: {
+      int64_t v;
+      memcpy(&v, t->data + 8 * i, 8);
+      return (double)v;
+    }
+    case NQ_INT16: {
+      int16_t v;
+      memcpy(&v, t->data + 2 * i, 2);
+      return v;
+    }
+    case NQ_INT8:
+      return (int8_t)t->data[i];
+    case NQ_UINT8:
+    case NQ_BOOL:
+      return t->data[i];
+    default:
+      return 0;
   }
 }
 
 void tf_el_set(nq_dtype type, uint8_t *data, size_t i, double v) {
   switch (type) {
-    case NQ_FLOAT32: { float x = (float)v; memcpy(data + 4 * i, &x, 4); break; }
-    case NQ_INT32: { int32_t x = (int32_t)fmax(fmin(v, 2147483647.0), -2147483648.0); memcpy(data + 4 * i, &x, 4); break; }
-    case NQ_INT64: { int64_t x = (int64_t)fmax(fmin(v, 9.2e18), -9.2e18); memcpy(data + 8 * i, &x, 8); break; }
-    case NQ_INT16: { int16_t x = (int16_t)v; memcpy(data + 2 * i, &x, 2); break; }
-    case NQ_INT8: data[i] = (uint8_t)(int8_t)v; break;
-    case NQ_UINT8: data[i] = (uint8_t)v; break;
-    case NQ_BOOL: data[i] = v != 0; break;
-    default: break;
+    case NQ_FLOAT32: {
+      float x = (float)v;
+      memcpy(data + 4 * i, &x, 4);
+      break;
+    }
+    case NQ_INT32: {
+      int32_t x = (int32_t)fmax(fmin(v, 2147483647.0), -2147483648.0);
+      memcpy(data + 4 * i, &x, 4);
+      break;
+    }
+    case NQ_INT64: {
+      int64_t x = (int64_t)fmax(fmin(v, 9.2e18), -9.2e18);
+      memcpy(data + 8 * i, &x, 8);
+      break;
+    }
+    case NQ_INT16: {
+      int16_t x = (int16_t)v;
+      memcpy(data + 2 * i, &x, 2);
+      break;
+    }
+    case NQ_INT8:
+      data[i] = (uint8_t)(int8_t)v;
+      break;
+    case NQ_UINT8:
+      data[i] = (uint8_t)v;
+      break;
+    case NQ_BOOL:
+      data[i] = v != 0;
+      break;
+    default:
+      break;
   }
 }
 
@@ -116,15 +159,32 @@ int tf_fold_binary(nq_graph *g, const char *name, int a, int b, char op, nq_erro
     }
     double x = tf_el_get(A, ia), y = tf_el_get(B, ib), z = 0;
     switch (op) {
-      case '+': z = x + y; break;
-      case '-': z = x - y; break;
-      case '*': z = x * y; break;
-      case '/': z = is_int ? (y != 0 ? trunc(x / y) : 0) : x / y; break;
-      case 'f': z = y != 0 ? floor(x / y) : 0; break;
-      case '%': z = y != 0 ? x - y * floor(x / y) : 0; break;
-      case 'M': z = x > y ? x : y; break;
-      case 'm': z = x < y ? x : y; break;
-      default: break;
+      case '+':
+        z = x + y;
+        break;
+      case '-':
+        z = x - y;
+        break;
+      case '*':
+        z = x * y;
+        break;
+      case '/':
+        z = is_int ? (y != 0 ? trunc(x / y) : 0) : x / y;
+        break;
+      case 'f':
+        z = y != 0 ? floor(x / y) : 0;
+        break;
+      case '%':
+        z = y != 0 ? x - y * floor(x / y) : 0;
+        break;
+      case 'M':
+        z = x > y ? x : y;
+        break;
+      case 'm':
+        z = x < y ? x : y;
+        break;
+      default:
+        break;
     }
     if (A->type == NQ_FLOAT32) z = (float)z;
     v[i] = z;
@@ -222,7 +282,8 @@ int tf_fold_pack(nq_graph *g, const char *name, const int *ts, int n, int axis, 
 
 int tf_fold_strided_slice(nq_graph *g, const char *name, int x, int begin, int end, int strides,
                           const nq_op_params *p, nq_error *err) {
-  const nq_tensor *X = &g->tensors[x], *B = &g->tensors[begin], *E = &g->tensors[end], *S = &g->tensors[strides];
+  const nq_tensor *X = &g->tensors[x], *B = &g->tensors[begin], *E = &g->tensors[end],
+                  *S = &g->tensors[strides];
   size_t n = nq_tensor_elems(B);
   if (n > NQ_MAX_RANK || nq_tensor_elems(E) != n || nq_tensor_elems(S) != n) {
     nq_fail(err, NQ_ERR_SHAPE, "'%s': begin/end/strides must have the same length <= %d", name, NQ_MAX_RANK);
@@ -299,16 +360,23 @@ int tf_fold_reduce(nq_graph *g, const char *name, int x, int axes, bool keep_dim
       if (!red[d]) o += c * stk[d];
     }
     double y = tf_el_get(X, i);
-    if (!cnt[o]) v[o] = y;
-    else if (op == 'p') v[o] *= y;
-    else if (op == 's' || op == 'a') v[o] += y;
-    else if (op == 'M') v[o] = y > v[o] ? y : v[o];
-    else if (op == 'm') v[o] = y < v[o] ? y : v[o];
+    if (!cnt[o])
+      v[o] = y;
+    else if (op == 'p')
+      v[o] *= y;
+    else if (op == 's' || op == 'a')
+      v[o] += y;
+    else if (op == 'M')
+      v[o] = y > v[o] ? y : v[o];
+    else if (op == 'm')
+      v[o] = y < v[o] ? y : v[o];
     cnt[o]++;
   }
   for (size_t o = 0; o < nout; o++) {
-    if (!cnt[o]) v[o] = op == 'p' ? 1 : 0;
-    else if (op == 'a') v[o] /= (double)cnt[o];
+    if (!cnt[o])
+      v[o] = op == 'p' ? 1 : 0;
+    else if (op == 'a')
+      v[o] /= (double)cnt[o];
   }
   free(cnt);
   return finish(g, name, X->type, ro, so, v, err);

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frontends/formats.h"
 #include "core/status.h"
+#include "frontends/formats.h"
 #include "frontends/tensorflow/tf_common.h"
 #include "frontends/tensorflow/tf_internal.h"
 
@@ -45,7 +45,8 @@ static bool is_source_op(const char *op) {
 /* Outputs: unconsumed nodes depending on a Placeholder. */
 static nq_status auto_io(const tf_flat *f, tf_io *io, const char *path, nq_error *err) {
   nq_status st = NQ_OK;
-  bool *used = calloc((size_t)f->n + 1, 1), *dep = calloc((size_t)f->n + 1, 1), *reach = calloc((size_t)f->n + 1, 1);
+  bool *used = calloc((size_t)f->n + 1, 1), *dep = calloc((size_t)f->n + 1, 1),
+       *reach = calloc((size_t)f->n + 1, 1);
   int *stack = malloc(sizeof(int) * ((size_t)f->n + 1));
   if (!used || !dep || !reach || !stack) {
     st = nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", path);
@@ -75,7 +76,8 @@ static nq_status auto_io(const tf_flat *f, tf_io *io, const char *path, nq_error
     for (int i = 0; i < f->n; i++)
       if (!used[i] && dep[i] && !is_source_op(f->nodes[i].op)) n++;
     if (n == 0) {
-      st = nq_fail(err, NQ_ERR_INVALID_ARG, "%s: cannot find the graph outputs: name them with --outputs", path);
+      st = nq_fail(err, NQ_ERR_INVALID_ARG, "%s: cannot find the graph outputs: name them with --outputs",
+                   path);
       goto done;
     }
     if (!(io->out = calloc((size_t)n, sizeof *io->out))) {
@@ -83,7 +85,8 @@ static nq_status auto_io(const tf_flat *f, tf_io *io, const char *path, nq_error
       goto done;
     }
     for (int i = 0; i < f->n; i++)
-      if (!used[i] && dep[i] && !is_source_op(f->nodes[i].op) && !(io->out[io->n_out++] = strdup(f->nodes[i].name))) {
+      if (!used[i] && dep[i] && !is_source_op(f->nodes[i].op) &&
+          !(io->out[io->n_out++] = strdup(f->nodes[i].name))) {
         st = nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", path);
         goto done;
       }
@@ -111,11 +114,14 @@ static nq_status auto_io(const tf_flat *f, tf_io *io, const char *path, nq_error
       goto done;
     }
     for (int i = 0; i < f->n; i++)
-      if (reach[i] && strcmp(f->nodes[i].op, "Placeholder") == 0 && !(io->in[io->n_in++] = strdup(f->nodes[i].name))) {
+      if (reach[i] && strcmp(f->nodes[i].op, "Placeholder") == 0 &&
+          !(io->in[io->n_in++] = strdup(f->nodes[i].name))) {
         st = nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", path);
         goto done;
       }
-    if (n == 0) st = nq_fail(err, NQ_ERR_INVALID_ARG, "%s: the outputs depend on no Placeholder: name the inputs with --inputs", path);
+    if (n == 0)
+      st = nq_fail(err, NQ_ERR_INVALID_ARG,
+                   "%s: the outputs depend on no Placeholder: name the inputs with --inputs", path);
   }
 done:
   free(used);
@@ -125,16 +131,19 @@ done:
   return st;
 }
 
-nq_status tf_graphdef_from_buffer(const char *path, const uint8_t *data, size_t len, const nq_load_options *opts,
-                                  nq_graph **out, nq_error *err) {
+nq_status tf_graphdef_from_buffer(const char *path, const uint8_t *data, size_t len,
+                                  const nq_load_options *opts, nq_graph **out, nq_error *err) {
   Nqtf__GraphDef *gd = nqtf__graph_def__unpack(NULL, len, data);
-  if (!gd) return nq_fail(err, NQ_ERR_FORMAT, "%s: not a valid TensorFlow GraphDef (protobuf parse failed)", path);
+  if (!gd)
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: not a valid TensorFlow GraphDef (protobuf parse failed)", path);
   tf_flat f;
   tf_io io = {0};
   nq_graph *g = NULL;
   nq_status st = tf_flat_build(&f, gd, path, err);
-  if (st == NQ_OK && opts && opts->inputs && *opts->inputs) st = tf_split_names(opts->inputs, &io.in, &io.n_in, err);
-  if (st == NQ_OK && opts && opts->outputs && *opts->outputs) st = tf_split_names(opts->outputs, &io.out, &io.n_out, err);
+  if (st == NQ_OK && opts && opts->inputs && *opts->inputs)
+    st = tf_split_names(opts->inputs, &io.in, &io.n_in, err);
+  if (st == NQ_OK && opts && opts->outputs && *opts->outputs)
+    st = tf_split_names(opts->outputs, &io.out, &io.n_out, err);
   if (st == NQ_OK) st = auto_io(&f, &io, path, err);
   if (st == NQ_OK && !(g = nq_graph_new())) st = nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", path);
   if (st == NQ_OK && !(g->source = strdup(path))) st = nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", path);

@@ -31,8 +31,16 @@
 
 /* TensorFlow DataType values (core/framework/types.proto). */
 enum {
-  TF_DT_FLOAT = 1, TF_DT_DOUBLE = 2, TF_DT_INT32 = 3, TF_DT_UINT8 = 4, TF_DT_INT16 = 5,
-  TF_DT_INT8 = 6, TF_DT_STRING = 7, TF_DT_INT64 = 9, TF_DT_BOOL = 10, TF_DT_HALF = 19,
+  TF_DT_FLOAT = 1,
+  TF_DT_DOUBLE = 2,
+  TF_DT_INT32 = 3,
+  TF_DT_UINT8 = 4,
+  TF_DT_INT16 = 5,
+  TF_DT_INT8 = 6,
+  TF_DT_STRING = 7,
+  TF_DT_INT64 = 9,
+  TF_DT_BOOL = 10,
+  TF_DT_HALF = 19,
   TF_DT_RESOURCE = 20
 };
 
@@ -44,10 +52,10 @@ nq_status tf_read_file(const char *path, const char *within, uint8_t **data, siz
  * "node:k"); control inputs are dropped. */
 typedef struct tf_node {
   char *name;
-  const char *op;             /* borrowed (proto or static string) */
+  const char *op; /* borrowed (proto or static string) */
   int n_in;
   char **in;
-  const Nqtf__NodeDef *def;   /* attributes; NULL for inlining aliases */
+  const Nqtf__NodeDef *def; /* attributes; NULL for inlining aliases */
 } tf_node;
 
 typedef struct tf_flat {
@@ -74,9 +82,9 @@ const Nqtf__AttrValue *tf_attr(const tf_node *n, const char *name);
 /* Conversion request: which nodes are inputs/outputs, how to find variables. */
 typedef struct tf_io {
   int n_in, n_out;
-  char **in;  /* graph refs "node[:k]" */
+  char **in; /* graph refs "node[:k]" */
   char **out;
-  char **in_names;  /* signature keys or NULL */
+  char **in_names; /* signature keys or NULL */
   char **out_names;
 } tf_io;
 

@@ -47,11 +47,13 @@ static nq_status set_twins(tf_cv *c, int a, int b, int dir, nq_error *err) {
   return NQ_OK;
 }
 
-static nq_status transpose4_new(tf_cv *c, int ni, int t, const int *perm, const char *suffix, int *out, nq_error *err);
+static nq_status transpose4_new(tf_cv *c, int ni, int t, const int *perm, const char *suffix, int *out,
+                                nq_error *err);
 
 /* TRANSPOSE of tensor t by perm (made once per tensor and direction,
  * whichever alias of its value asks). */
-static nq_status transpose4(tf_cv *c, int ni, int t, const int *perm, const char *suffix, int *out, nq_error *err) {
+static nq_status transpose4(tf_cv *c, int ni, int t, const int *perm, const char *suffix, int *out,
+                            nq_error *err) {
   int dir = perm == to_nhwc_perm ? 0 : 1;
   if (2 * t + dir < c->n_twin && c->twin[2 * t + dir] >= 0) {
     *out = c->twin[2 * t + dir];
@@ -62,7 +64,8 @@ static nq_status transpose4(tf_cv *c, int ni, int t, const int *perm, const char
 }
 
 /* A new TRANSPOSE of t by perm: folded for constants, else a node. */
-static nq_status transpose4_new(tf_cv *c, int ni, int t, const int *perm, const char *suffix, int *out, nq_error *err) {
+static nq_status transpose4_new(tf_cv *c, int ni, int t, const int *perm, const char *suffix, int *out,
+                                nq_error *err) {
   char nb[600];
   const nq_tensor *x = &c->g->tensors[t];
   if (x->rank != 4)
@@ -89,7 +92,8 @@ nq_status tfc_value(tf_cv *c, int src, int k, int *t, nq_error *err) {
   *t = -1;
   if (k < 0 || k >= c->nvals[src] || (c->vals[src][k] < 0 && c->nhwc[src][k] < 0))
     return tfc_fail(c, src, NQ_ERR_UNSUPPORTED, err, "output %d has no value", k);
-  if (c->vals[src][k] < 0) NQ_TRY(transpose4(c, src, c->nhwc[src][k], to_nchw_perm, "/nchw", &c->vals[src][k], err));
+  if (c->vals[src][k] < 0)
+    NQ_TRY(transpose4(c, src, c->nhwc[src][k], to_nchw_perm, "/nchw", &c->vals[src][k], err));
   *t = c->vals[src][k];
   return NQ_OK;
 }
@@ -159,7 +163,8 @@ nq_status tfc_set_nhwc_vals(tf_cv *c, int ni, int n, const int *t, nq_error *err
 }
 
 nq_status tfc_forward_val(tf_cv *c, int ni, int k, int src, int src_k, nq_error *err) {
-  if (k >= c->nvals[ni] || src_k < 0 || src_k >= c->nvals[src] || (c->vals[src][src_k] < 0 && c->nhwc[src][src_k] < 0))
+  if (k >= c->nvals[ni] || src_k < 0 || src_k >= c->nvals[src] ||
+      (c->vals[src][src_k] < 0 && c->nhwc[src][src_k] < 0))
     return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "output %d of node '%.200s' is not available", src_k,
                     c->f->nodes[src].name);
   c->vals[ni][k] = c->vals[src][src_k];

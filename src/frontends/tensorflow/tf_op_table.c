@@ -34,7 +34,8 @@ static nq_status tr_const(tf_cv *c, int ni, const tf_op_entry *e, nq_error *err)
 
 static nq_status tr_variable(tf_cv *c, int ni, const tf_op_entry *e, nq_error *err) {
   (void)e;
-  if (!c->var_fn) return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "a variable in a frozen graph (freeze it first)");
+  if (!c->var_fn)
+    return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "a variable in a frozen graph (freeze it first)");
   int t;
   NQ_TRY(c->var_fn(c->var_ctx, c->f, ni, c->g, &t, err));
   return tfc_set_val(c, ni, t, err);
@@ -42,23 +43,24 @@ static nq_status tr_variable(tf_cv *c, int ni, const tf_op_entry *e, nq_error *e
 
 static nq_status tr_placeholder(tf_cv *c, int ni, const tf_op_entry *e, nq_error *err) {
   (void)e;
-  return tfc_fail(c, ni, NQ_ERR_INVALID_ARG, err, "this placeholder feeds the outputs but is not a model input "
-                                               "(name it with --inputs)");
+  return tfc_fail(c, ni, NQ_ERR_INVALID_ARG, err,
+                  "this placeholder feeds the outputs but is not a model input "
+                  "(name it with --inputs)");
 }
 
 /* Adapters from the table's (op, arg) to each translator's parameters. */
-#define TR_PLAIN(name)                                                                 \
+#define TR_PLAIN(name)                                                                \
   static nq_status tr_##name(tf_cv *c, int ni, const tf_op_entry *e, nq_error *err) { \
-    (void)e;                                                                           \
-    return tfo_##name(c, ni, err);                                                     \
+    (void)e;                                                                          \
+    return tfo_##name(c, ni, err);                                                    \
   }
-#define TR_OP(name)                                                                    \
+#define TR_OP(name)                                                                   \
   static nq_status tr_##name(tf_cv *c, int ni, const tf_op_entry *e, nq_error *err) { \
-    return tfo_##name(c, ni, e->op, err);                                              \
+    return tfo_##name(c, ni, e->op, err);                                             \
   }
-#define TR_FLAG(name)                                                                  \
+#define TR_FLAG(name)                                                                 \
   static nq_status tr_##name(tf_cv *c, int ni, const tf_op_entry *e, nq_error *err) { \
-    return tfo_##name(c, ni, e->arg != 0, err);                                        \
+    return tfo_##name(c, ni, e->arg != 0, err);                                       \
   }
 TR_PLAIN(conv)
 TR_PLAIN(conv_transpose)

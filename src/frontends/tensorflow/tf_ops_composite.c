@@ -30,8 +30,8 @@ nq_status tfo_clip(tf_cv *c, int ni, nq_error *err) {
   }
   nq_op_params p = nq_op_params_default();
   int in[2] = {x, lo};
-  NQ_TRY(tfc_emit(c, ni, NQ_OP_MAXIMUM, tfc_sub_name(n->name, "/max", nb, sizeof nb), c->g->tensors[x].type, 2, in, &p,
-                  &mid, err));
+  NQ_TRY(tfc_emit(c, ni, NQ_OP_MAXIMUM, tfc_sub_name(n->name, "/max", nb, sizeof nb), c->g->tensors[x].type,
+                  2, in, &p, &mid, err));
   in[0] = mid, in[1] = hi;
   NQ_TRY(tfc_emit(c, ni, NQ_OP_MINIMUM, n->name, c->g->tensors[x].type, 2, in, &p, &out, err));
   return nhwc ? tfc_set_nhwc_vals(c, ni, 1, &out, err) : tfc_set_val(c, ni, out, err);
@@ -44,7 +44,8 @@ nq_status tfo_reciprocal(tf_cv *c, int ni, nq_error *err) {
   int x, out;
   bool nhwc = tfc_in_is_nhwc(c, ni, 0);
   NQ_TRY(nhwc ? tfc_in_nhwc(c, ni, 0, &x, err) : tfc_in(c, ni, 0, &x, err));
-  if (c->g->tensors[x].type != NQ_FLOAT32) return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "only float32 is supported");
+  if (c->g->tensors[x].type != NQ_FLOAT32)
+    return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "only float32 is supported");
   const float one = 1.0f;
   int ot = tfc_const_f32(c, tfc_sub_name(n->name, "/one", nb, sizeof nb), 0, NULL, &one, err);
   if (ot < 0) return err->code;
@@ -61,8 +62,8 @@ static nq_status step(tf_cv *c, int ni, nq_op op, const char *suffix, int a, int
   const char *base = c->f->nodes[ni].name;
   nq_op_params p = nq_op_params_default();
   int in[2] = {a, b};
-  return tfc_emit(c, ni, op, suffix ? tfc_sub_name(base, suffix, nb, sizeof nb) : base, NQ_FLOAT32, b < 0 ? 1 : 2, in,
-                  &p, out, err);
+  return tfc_emit(c, ni, op, suffix ? tfc_sub_name(base, suffix, nb, sizeof nb) : base, NQ_FLOAT32,
+                  b < 0 ? 1 : 2, in, &p, out, err);
 }
 
 static nq_status scalar(tf_cv *c, int ni, const char *suffix, float v, int *out, nq_error *err) {
@@ -125,7 +126,8 @@ nq_status tfo_select(tf_cv *c, int ni, nq_error *err) {
   int in[3], out;
   for (int i = 0; i < 3; i++) NQ_TRY(tfc_in(c, ni, i, &in[i], err));
   const nq_tensor *cond = &c->g->tensors[in[0]], *x = &c->g->tensors[in[1]];
-  if (cond->type != NQ_BOOL) return tfc_fail(c, ni, NQ_ERR_FORMAT, err, "the condition (input 0) must be bool");
+  if (cond->type != NQ_BOOL)
+    return tfc_fail(c, ni, NQ_ERR_FORMAT, err, "the condition (input 0) must be bool");
   if (strcmp(n->op, "Select") == 0 && cond->rank != 0) {
     bool same = cond->rank == x->rank;
     for (int d = 0; same && d < x->rank; d++) same = cond->shape[d] == x->shape[d];

@@ -16,7 +16,6 @@
 #include "frontends/tensorflow/tf_fold.h"
 #include "ir/shape.h"
 
-
 nq_status tfo_conv(tf_cv *c, int ni, nq_error *err) {
   const tf_node *n = &c->f->nodes[ni];
   char nb[600];
@@ -38,7 +37,8 @@ nq_status tfo_conv(tf_cv *c, int ni, nq_error *err) {
   if (depthwise) {
     /* [h, w, in, mult] has the same memory order as TFLite's [1, h, w, in*mult]. */
     int32_t s[4] = {1, kh, kw, ci * co};
-    wt = tfc_const_f32(c, tfc_sub_name(n->name, "/weights", nb, sizeof nb), 4, s, (const float *)(const void *)W->data, err);
+    wt = tfc_const_f32(c, tfc_sub_name(n->name, "/weights", nb, sizeof nb), 4, s,
+                       (const float *)(const void *)W->data, err);
     if (wt < 0) return err->code;
     p.depth_multiplier = co;
     bias = tfc_const_zeros(c, tfc_sub_name(n->name, "/bias", nb, sizeof nb), ci * co, err);
@@ -50,7 +50,8 @@ nq_status tfo_conv(tf_cv *c, int ni, nq_error *err) {
   }
   if (bias < 0) return err->code;
   in[0] = x, in[1] = wt, in[2] = bias;
-  NQ_TRY(tfc_emit(c, ni, depthwise ? NQ_OP_DEPTHWISE_CONV_2D : NQ_OP_CONV_2D, n->name, NQ_FLOAT32, 3, in, &p, &out, err));
+  NQ_TRY(tfc_emit(c, ni, depthwise ? NQ_OP_DEPTHWISE_CONV_2D : NQ_OP_CONV_2D, n->name, NQ_FLOAT32, 3, in, &p,
+                  &out, err));
   return nchw ? tfc_set_nhwc_vals(c, ni, 1, &out, err) : tfc_set_val(c, ni, out, err);
 }
 
@@ -83,10 +84,12 @@ nq_status tfo_conv_transpose(tf_cv *c, int ni, nq_error *err) {
     double v[4];
     for (int i = 0; i < 4; i++) v[i] = tf_el_get(S, (size_t)(i == 0 ? 0 : i == 3 ? 1 : i + 1));
     int32_t four = 4;
-    os = tf_const_from_doubles(c->g, tfc_sub_name(n->name, "/output_shape_nhwc", nb, sizeof nb), NQ_INT32, 1, &four, v, err);
+    os = tf_const_from_doubles(c->g, tfc_sub_name(n->name, "/output_shape_nhwc", nb, sizeof nb), NQ_INT32, 1,
+                               &four, v, err);
     if (os < 0) return err->code;
   }
-  int bias = tfc_const_zeros(c, tfc_sub_name(n->name, "/bias", nb, sizeof nb), c->g->tensors[wt].shape[0], err);
+  int bias =
+      tfc_const_zeros(c, tfc_sub_name(n->name, "/bias", nb, sizeof nb), c->g->tensors[wt].shape[0], err);
   if (bias < 0) return err->code;
   int in[4] = {os, wt, x, bias};
   NQ_TRY(tfc_emit(c, ni, NQ_OP_TRANSPOSE_CONV, n->name, NQ_FLOAT32, 4, in, &p, &out, err));
@@ -103,13 +106,15 @@ nq_status tfo_matmul(tf_cv *c, int ni, bool batch, nq_error *err) {
   bool tb = batch ? tfc_attr_b(n, "adj_y", false) : tfc_attr_b(n, "transpose_b", false);
   const nq_tensor *B = &c->g->tensors[b];
   nq_op_params p = nq_op_params_default();
-  if (tfc_is_const(c, a) && tfc_is_const(c, b)) return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "matrix product of two constants");
+  if (tfc_is_const(c, a) && tfc_is_const(c, b))
+    return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "matrix product of two constants");
   if (!ta && tfc_is_const(c, b) && B->rank == 2 && B->type == NQ_FLOAT32) {
     /* FULLY_CONNECTED wants [out, in]: MatMul's [in, out] transposed. */
     static const int perm[2] = {1, 0};
     int w = tb ? b : tf_fold_transpose(c->g, tfc_sub_name(n->name, "/weights", nb, sizeof nb), b, perm, err);
     if (w < 0) return err->code;
-    int bias = tfc_const_zeros(c, tfc_sub_name(n->name, "/bias", nb, sizeof nb), c->g->tensors[w].shape[0], err);
+    int bias =
+        tfc_const_zeros(c, tfc_sub_name(n->name, "/bias", nb, sizeof nb), c->g->tensors[w].shape[0], err);
     if (bias < 0) return err->code;
     p.keep_dims = batch && c->g->tensors[a].rank != 2;
     int in[3] = {a, w, bias};
@@ -138,8 +143,10 @@ static nq_status binary_nhwc(tf_cv *c, int ni, nq_op op, bool *done, nq_error *e
     if (x->rank != 4 && !(tfc_is_const(c, t[i]) && x->rank <= 4)) return NQ_OK; /* keep the logical form */
   }
   for (int i = 0; i < 2; i++) {
-    if (tfc_in_is_nhwc(c, ni, i) || !tfc_is_const(c, t[i])) NQ_TRY(tfc_in_nhwc(c, ni, i, &t[i], err));
-    else NQ_TRY(tfc_const_for_nhwc(c, ni, t[i], &t[i], err));
+    if (tfc_in_is_nhwc(c, ni, i) || !tfc_is_const(c, t[i]))
+      NQ_TRY(tfc_in_nhwc(c, ni, i, &t[i], err));
+    else
+      NQ_TRY(tfc_const_for_nhwc(c, ni, t[i], &t[i], err));
   }
   nq_op_params p = nq_op_params_default();
   int out;
@@ -162,7 +169,8 @@ static nq_status bias_add_nchw(tf_cv *c, int ni, nq_error *err) {
       NQ_TRY(tfc_emit(c, ni, NQ_OP_ADD, c->f->nodes[ni].name, c->g->tensors[x].type, 2, in, &p, &out, err));
       return tfc_set_val(c, ni, out, err);
     }
-    if (r != 4) return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "data_format NCHW on a rank-%d input (4 expected)", r);
+    if (r != 4)
+      return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "data_format NCHW on a rank-%d input (4 expected)", r);
   }
   NQ_TRY(tfc_in_nhwc(c, ni, 0, &x, err));
   int in[2] = {x, b};
@@ -185,8 +193,10 @@ nq_status tfo_binary(tf_cv *c, int ni, nq_op op, char fold_op, nq_error *err) {
   }
   NQ_TRY(tfc_in(c, ni, 0, &a, err));
   NQ_TRY(tfc_in(c, ni, 1, &b, err));
-  if (tfc_is_const(c, a) && tfc_is_const(c, b)) return tfc_folded(c, ni, tf_fold_binary(c->g, n->name, a, b, fold_op, err), err);
-  if ((int)op < 0) return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "only supported on constants (shape arithmetic)");
+  if (tfc_is_const(c, a) && tfc_is_const(c, b))
+    return tfc_folded(c, ni, tf_fold_binary(c->g, n->name, a, b, fold_op, err), err);
+  if ((int)op < 0)
+    return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "only supported on constants (shape arithmetic)");
   nq_op_params p = nq_op_params_default();
   int in[2] = {a, b};
   NQ_TRY(tfc_emit(c, ni, op, n->name, c->g->tensors[a].type, 2, in, &p, &out, err));
@@ -222,7 +232,8 @@ nq_status tfo_batchnorm(tf_cv *c, int ni, nq_error *err) {
   size_t ch = nq_tensor_elems(&c->g->tensors[t[0]]);
   for (int i = 0; i < 4; i++)
     if (c->g->tensors[t[i]].type != NQ_FLOAT32 || nq_tensor_elems(&c->g->tensors[t[i]]) != ch || ch == 0)
-      return tfc_fail(c, ni, NQ_ERR_SHAPE, err, "scale, offset, mean and variance must be float32 of one length");
+      return tfc_fail(c, ni, NQ_ERR_SHAPE, err,
+                      "scale, offset, mean and variance must be float32 of one length");
   float eps = tfc_attr_f(n, "epsilon", 1e-4f);
   float *mul = malloc(ch * sizeof *mul), *add = malloc(ch * sizeof *add);
   if (!mul || !add) {
@@ -244,7 +255,8 @@ nq_status tfo_batchnorm(tf_cv *c, int ni, nq_error *err) {
   if (at < 0) return err->code;
   nq_op_params p = nq_op_params_default();
   int in[2] = {x, mt}, mid;
-  NQ_TRY(tfc_emit(c, ni, NQ_OP_MUL, tfc_sub_name(n->name, "/mul", nb, sizeof nb), NQ_FLOAT32, 2, in, &p, &mid, err));
+  NQ_TRY(tfc_emit(c, ni, NQ_OP_MUL, tfc_sub_name(n->name, "/mul", nb, sizeof nb), NQ_FLOAT32, 2, in, &p, &mid,
+                  err));
   in[0] = mid, in[1] = at;
   NQ_TRY(tfc_emit(c, ni, NQ_OP_ADD, n->name, NQ_FLOAT32, 2, in, &p, &out, err));
   return nchw ? tfc_set_nhwc_vals(c, ni, 1, &out, err) : tfc_set_val(c, ni, out, err);
@@ -263,7 +275,6 @@ nq_status tfo_pool(tf_cv *c, int ni, nq_op op, nq_error *err) {
   NQ_TRY(tfc_emit(c, ni, op, n->name, NQ_FLOAT32, 1, &x, &p, &out, err));
   return nchw ? tfc_set_nhwc_vals(c, ni, 1, &out, err) : tfc_set_val(c, ni, out, err);
 }
-
 
 /* Ops whose TFLite form takes the TF inputs in the same order, with the
  * constant index operands (axes, begin/size, multiples, block shapes,
@@ -285,7 +296,8 @@ nq_status tfo_direct(tf_cv *c, int ni, nq_op op, int n_in, nq_error *err) {
     if (i > 0 && tfc_is_const(c, in[i]) && (c->g->tensors[in[i]].type == NQ_INT64)) {
       char suf[16];
       snprintf(suf, sizeof suf, "/in%d", i);
-      if ((in[i] = tfc_as_i32(c, in[i], tfc_sub_name(n->name, suf, nb, sizeof nb), err)) < 0) return err->code;
+      if ((in[i] = tfc_as_i32(c, in[i], tfc_sub_name(n->name, suf, nb, sizeof nb), err)) < 0)
+        return err->code;
     }
   }
   type = c->g->tensors[in[0]].type;
@@ -294,11 +306,13 @@ nq_status tfo_direct(tf_cv *c, int ni, nq_op op, int n_in, nq_error *err) {
     int a;
     NQ_TRY(tfc_const_in(c, ni, op == NQ_OP_GATHER ? 2 : 1, &a, err));
     p.axis = (int)tf_el_get(&c->g->tensors[a], 0);
-    if (tfc_attr_i(n, "batch_dims", 0) != 0) return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "batch_dims != 0");
+    if (tfc_attr_i(n, "batch_dims", 0) != 0)
+      return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "batch_dims != 0");
     if (op == NQ_OP_ARG_MAX) {
       type = tfc_attr_type(n, "output_type", TF_DT_INT64) == TF_DT_INT32 ? NQ_INT32 : NQ_INT64;
       p.out_type = type;
-      if ((in[1] = tfc_as_i32(c, a, tfc_sub_name(n->name, "/axis", nb, sizeof nb), err)) < 0) return err->code;
+      if ((in[1] = tfc_as_i32(c, a, tfc_sub_name(n->name, "/axis", nb, sizeof nb), err)) < 0)
+        return err->code;
     }
   }
   NQ_TRY(tfc_emit(c, ni, op, n->name, type, n_in, in, &p, &out, err));
@@ -314,7 +328,8 @@ nq_status tfo_depth_space(tf_cv *c, int ni, nq_op op, nq_error *err) {
   NQ_TRY(nchw ? tfc_in_nhwc(c, ni, 0, &x, err) : tfc_in(c, ni, 0, &x, err));
   nq_op_params p = nq_op_params_default();
   p.block_size = (int)tfc_attr_i(&c->f->nodes[ni], "block_size", 0);
-  if (p.block_size < 2 || p.block_size > 4096) return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "block_size must be >= 2");
+  if (p.block_size < 2 || p.block_size > 4096)
+    return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "block_size must be >= 2");
   NQ_TRY(tfc_emit(c, ni, op, c->f->nodes[ni].name, c->g->tensors[x].type, 1, &x, &p, &out, err));
   return nchw ? tfc_set_nhwc_vals(c, ni, 1, &out, err) : tfc_set_val(c, ni, out, err);
 }

@@ -37,15 +37,19 @@ static nq_status reduce_nhwc(tf_cv *c, int ni, nq_op op, int axes, bool keep, bo
   bool same_order = true;
   for (int a = 0; a < 4; a++) {
     int pa = tfc_nchw_axis_to_nhwc(a);
-    if (red[a]) pax[m++] = pa;
-    else if (pa < last) same_order = false;
-    else last = pa;
+    if (red[a])
+      pax[m++] = pa;
+    else if (pa < last)
+      same_order = false;
+    else
+      last = pa;
   }
   if (!keep && !same_order) return NQ_OK;
   int x, out;
   NQ_TRY(tfc_in_nhwc(c, ni, 0, &x, err));
   int32_t mm = m;
-  int a32 = tf_const_from_doubles(c->g, tfc_sub_name(n->name, "/axes_nhwc", nb, sizeof nb), NQ_INT32, 1, &mm, pax, err);
+  int a32 = tf_const_from_doubles(c->g, tfc_sub_name(n->name, "/axes_nhwc", nb, sizeof nb), NQ_INT32, 1, &mm,
+                                  pax, err);
   if (a32 < 0) return err->code;
   nq_op_params p = nq_op_params_default();
   p.keep_dims = keep;
@@ -67,7 +71,8 @@ nq_status tfo_reduce(tf_cv *c, int ni, nq_op op, char fold_op, nq_error *err) {
     if (done) return NQ_OK;
   }
   NQ_TRY(tfc_in(c, ni, 0, &x, err));
-  if (tfc_is_const(c, x)) return tfc_folded(c, ni, tf_fold_reduce(c->g, n->name, x, axes, keep, fold_op, err), err);
+  if (tfc_is_const(c, x))
+    return tfc_folded(c, ni, tf_fold_reduce(c->g, n->name, x, axes, keep, fold_op, err), err);
   int a32 = tfc_as_i32(c, axes, tfc_sub_name(n->name, "/axes", nb, sizeof nb), err);
   if (a32 < 0) return err->code;
   nq_op_params p = nq_op_params_default();
@@ -96,26 +101,32 @@ nq_status tfo_reshape(tf_cv *c, int ni, nq_error *err) {
   NQ_TRY(tfc_const_in(c, ni, 1, &s, err));
   const nq_tensor *S = &c->g->tensors[s];
   size_t r = nq_tensor_elems(S);
-  if (S->rank > 1 || r > NQ_MAX_RANK) return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "shape must be a vector of length <= %d", NQ_MAX_RANK);
+  if (S->rank > 1 || r > NQ_MAX_RANK)
+    return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "shape must be a vector of length <= %d", NQ_MAX_RANK);
   /* Resolve -1 here so constants and shape inference see a full shape. */
   int32_t shape[NQ_MAX_RANK];
   size_t known = 1, total = nq_tensor_elems(&c->g->tensors[x]);
   int unknown = -1;
   for (size_t i = 0; i < r; i++) {
     double v = tf_el_get(S, i);
-    if (v == -1 && unknown < 0) unknown = (int)i, shape[i] = 1;
-    else if (v < 0 || v > INT32_MAX) return tfc_fail(c, ni, NQ_ERR_SHAPE, err, "invalid shape entry %g", v);
-    else shape[i] = (int32_t)v, known *= (size_t)v;
+    if (v == -1 && unknown < 0)
+      unknown = (int)i, shape[i] = 1;
+    else if (v < 0 || v > INT32_MAX)
+      return tfc_fail(c, ni, NQ_ERR_SHAPE, err, "invalid shape entry %g", v);
+    else
+      shape[i] = (int32_t)v, known *= (size_t)v;
   }
   if (unknown >= 0) {
-    if (known == 0 || total % known) return tfc_fail(c, ni, NQ_ERR_SHAPE, err, "cannot infer the -1 dimension");
+    if (known == 0 || total % known)
+      return tfc_fail(c, ni, NQ_ERR_SHAPE, err, "cannot infer the -1 dimension");
     shape[unknown] = (int32_t)(total / known);
   }
   if (tfc_is_const(c, x)) return const_reshape(c, ni, x, (int)r, shape, err);
   double dv[NQ_MAX_RANK];
   for (size_t i = 0; i < r; i++) dv[i] = shape[i];
   int32_t rl = (int32_t)r;
-  int s32 = tf_const_from_doubles(c->g, tfc_sub_name(n->name, "/shape", nb, sizeof nb), NQ_INT32, 1, &rl, dv, err);
+  int s32 =
+      tf_const_from_doubles(c->g, tfc_sub_name(n->name, "/shape", nb, sizeof nb), NQ_INT32, 1, &rl, dv, err);
   if (s32 < 0) return err->code;
   nq_op_params p = nq_op_params_default();
   int in[2] = {x, s32};
@@ -202,7 +213,8 @@ static nq_status concat_nhwc(tf_cv *c, int ni, int nv, int off, int ai, bool *do
   p.axis = tfc_nchw_axis_to_nhwc(av < 0 ? (int)av + 4 : (int)av);
   p.num = nv;
   if (st == NQ_OK)
-    st = tfc_emit(c, ni, NQ_OP_CONCATENATION, c->f->nodes[ni].name, c->g->tensors[ts[0]].type, nv, ts, &p, &out, err);
+    st = tfc_emit(c, ni, NQ_OP_CONCATENATION, c->f->nodes[ni].name, c->g->tensors[ts[0]].type, nv, ts, &p,
+                  &out, err);
   free(ts);
   if (st != NQ_OK) return st;
   *done = true;
@@ -212,7 +224,8 @@ static nq_status concat_nhwc(tf_cv *c, int ni, int nv, int off, int ai, bool *do
 nq_status tfo_concat_or_pack(tf_cv *c, int ni, bool pack, nq_error *err) {
   const tf_node *n = &c->f->nodes[ni];
   int nv = pack ? n->n_in : n->n_in - 1, out;
-  if (nv < 1 || nv > NQ_MAX_NODE_IO) return tfc_fail(c, ni, NQ_ERR_FORMAT, err, "bad number of inputs %d", n->n_in);
+  if (nv < 1 || nv > NQ_MAX_NODE_IO)
+    return tfc_fail(c, ni, NQ_ERR_FORMAT, err, "bad number of inputs %d", n->n_in);
   /* Concat (v1) takes the axis first, ConcatV2 last. */
   bool v1 = strcmp(n->op, "Concat") == 0;
   int off = v1 ? 1 : 0, ai = v1 ? 0 : nv;
@@ -238,7 +251,8 @@ nq_status tfo_concat_or_pack(tf_cv *c, int ni, bool pack, nq_error *err) {
     if (st == NQ_OK) axis = (int)tf_el_get(&c->g->tensors[a], 0);
   }
   if (st == NQ_OK && all_const) {
-    int t = pack ? tf_fold_pack(c->g, n->name, ts, nv, axis, err) : tf_fold_concat(c->g, n->name, ts, nv, axis, err);
+    int t = pack ? tf_fold_pack(c->g, n->name, ts, nv, axis, err)
+                 : tf_fold_concat(c->g, n->name, ts, nv, axis, err);
     free(ts);
     return tfc_folded(c, ni, t, err);
   }
@@ -247,7 +261,8 @@ nq_status tfo_concat_or_pack(tf_cv *c, int ni, bool pack, nq_error *err) {
     int rank = c->g->tensors[ts[0]].rank + (pack ? 1 : 0);
     p.axis = axis < 0 ? axis + rank : axis;
     p.num = nv;
-    st = tfc_emit(c, ni, pack ? NQ_OP_PACK : NQ_OP_CONCATENATION, n->name, c->g->tensors[ts[0]].type, nv, ts, &p, &out, err);
+    st = tfc_emit(c, ni, pack ? NQ_OP_PACK : NQ_OP_CONCATENATION, n->name, c->g->tensors[ts[0]].type, nv, ts,
+                  &p, &out, err);
   }
   free(ts);
   if (st != NQ_OK) return st;
@@ -272,7 +287,8 @@ nq_status tfo_pad(tf_cv *c, int ni, nq_error *err) {
       v[2 * j + 1] = tf_el_get(&c->g->tensors[pd], (size_t)(2 * src + 1));
     }
     int32_t s2[2] = {4, 2};
-    p32 = tf_const_from_doubles(c->g, tfc_sub_name(n->name, "/paddings_nhwc", nb, sizeof nb), NQ_INT32, 2, s2, v, err);
+    p32 = tf_const_from_doubles(c->g, tfc_sub_name(n->name, "/paddings_nhwc", nb, sizeof nb), NQ_INT32, 2, s2,
+                                v, err);
   } else {
     p32 = tfc_as_i32(c, pd, tfc_sub_name(n->name, "/paddings", nb, sizeof nb), err);
   }
@@ -286,9 +302,12 @@ nq_status tfo_pad(tf_cv *c, int ni, nq_error *err) {
     op = NQ_OP_PADV2;
   } else if (strcmp(n->op, "MirrorPad") == 0) {
     op = NQ_OP_MIRROR_PAD;
-    if (tfc_attr_s_is(n, "mode", "REFLECT")) p.mirror_mode = 0;
-    else if (tfc_attr_s_is(n, "mode", "SYMMETRIC")) p.mirror_mode = 1;
-    else return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "mode must be REFLECT or SYMMETRIC");
+    if (tfc_attr_s_is(n, "mode", "REFLECT"))
+      p.mirror_mode = 0;
+    else if (tfc_attr_s_is(n, "mode", "SYMMETRIC"))
+      p.mirror_mode = 1;
+    else
+      return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "mode must be REFLECT or SYMMETRIC");
   }
   NQ_TRY(tfc_emit(c, ni, op, n->name, c->g->tensors[x].type, nin, in, &p, &out, err));
   return nhwc ? tfc_set_nhwc_vals(c, ni, 1, &out, err) : tfc_set_val(c, ni, out, err);
@@ -336,12 +355,13 @@ static nq_status transpose_layout(tf_cv *c, int ni, int pm, bool *done, nq_error
     if (ident) return tfc_set_val(c, ni, h, err);
     double qv[4] = {q[0], q[1], q[2], q[3]};
     int32_t four = 4;
-    int qt = tf_const_from_doubles(c->g, tfc_sub_name(c->f->nodes[ni].name, "/perm_nhwc", nb, sizeof nb), NQ_INT32, 1,
-                                   &four, qv, err);
+    int qt = tf_const_from_doubles(c->g, tfc_sub_name(c->f->nodes[ni].name, "/perm_nhwc", nb, sizeof nb),
+                                   NQ_INT32, 1, &four, qv, err);
     if (qt < 0) return err->code;
     nq_op_params op = nq_op_params_default();
     int in[2] = {h, qt};
-    NQ_TRY(tfc_emit(c, ni, NQ_OP_TRANSPOSE, c->f->nodes[ni].name, c->g->tensors[h].type, 2, in, &op, &out, err));
+    NQ_TRY(
+        tfc_emit(c, ni, NQ_OP_TRANSPOSE, c->f->nodes[ni].name, c->g->tensors[h].type, 2, in, &op, &out, err));
     return tfc_set_val(c, ni, out, err);
   }
   int x;
@@ -363,13 +383,15 @@ nq_status tfo_transpose(tf_cv *c, int ni, nq_error *err) {
   if (done) return NQ_OK;
   NQ_TRY(tfc_in(c, ni, 0, &x, err));
   const nq_tensor *X = &c->g->tensors[x];
-  if ((int)nq_tensor_elems(&c->g->tensors[pm]) != X->rank) return tfc_fail(c, ni, NQ_ERR_SHAPE, err, "perm length != rank");
+  if ((int)nq_tensor_elems(&c->g->tensors[pm]) != X->rank)
+    return tfc_fail(c, ni, NQ_ERR_SHAPE, err, "perm length != rank");
   if (tfc_is_const(c, x)) {
     int perm[NQ_MAX_RANK];
     bool seen[NQ_MAX_RANK] = {false};
     for (int i = 0; i < X->rank; i++) {
       perm[i] = (int)tf_el_get(&c->g->tensors[pm], (size_t)i);
-      if (perm[i] < 0 || perm[i] >= X->rank || seen[perm[i]]) return tfc_fail(c, ni, NQ_ERR_SHAPE, err, "invalid perm");
+      if (perm[i] < 0 || perm[i] >= X->rank || seen[perm[i]])
+        return tfc_fail(c, ni, NQ_ERR_SHAPE, err, "invalid perm");
       seen[perm[i]] = true;
     }
     return tfc_folded(c, ni, tf_fold_transpose(c->g, n->name, x, perm, err), err);
@@ -394,11 +416,13 @@ nq_status tfo_strided_slice(tf_cv *c, int ni, nq_error *err) {
   p.ellipsis_mask = (int)tfc_attr_i(n, "ellipsis_mask", 0);
   p.new_axis_mask = (int)tfc_attr_i(n, "new_axis_mask", 0);
   p.shrink_axis_mask = (int)tfc_attr_i(n, "shrink_axis_mask", 0);
-  if (tfc_is_const(c, x)) return tfc_folded(c, ni, tf_fold_strided_slice(c->g, n->name, x, t[0], t[1], t[2], &p, err), err);
+  if (tfc_is_const(c, x))
+    return tfc_folded(c, ni, tf_fold_strided_slice(c->g, n->name, x, t[0], t[1], t[2], &p, err), err);
   static const char *suf[3] = {"/begin", "/end", "/strides"};
   int in[4] = {x, 0, 0, 0};
   for (int i = 0; i < 3; i++)
-    if ((in[i + 1] = tfc_as_i32(c, t[i], tfc_sub_name(n->name, suf[i], nb, sizeof nb), err)) < 0) return err->code;
+    if ((in[i + 1] = tfc_as_i32(c, t[i], tfc_sub_name(n->name, suf[i], nb, sizeof nb), err)) < 0)
+      return err->code;
   NQ_TRY(tfc_emit(c, ni, NQ_OP_STRIDED_SLICE, n->name, c->g->tensors[x].type, 4, in, &p, &out, err));
   return tfc_set_val(c, ni, out, err);
 }
@@ -430,7 +454,8 @@ nq_status tfo_cast(tf_cv *c, int ni, nq_error *err) {
   int x, out;
   NQ_TRY(tfc_in(c, ni, 0, &x, err));
   nq_dtype to;
-  if (!tf_dtype_to_nq(tfc_attr_type(n, "DstT", TF_DT_FLOAT), &to)) return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "target type");
+  if (!tf_dtype_to_nq(tfc_attr_type(n, "DstT", TF_DT_FLOAT), &to))
+    return tfc_fail(c, ni, NQ_ERR_UNSUPPORTED, err, "target type");
   const nq_tensor *X = &c->g->tensors[x];
   if (X->type == to) return tfc_set_val(c, ni, x, err);
   if (tfc_is_const(c, x)) {
@@ -459,14 +484,16 @@ nq_status tfo_fill(tf_cv *c, int ni, nq_error *err) {
   const nq_tensor *D = &c->g->tensors[d];
   size_t r = nq_tensor_elems(D), n = 1;
   if (r > NQ_MAX_RANK || nq_tensor_elems(&c->g->tensors[v]) != 1)
-    return tfc_fail(c, ni, NQ_ERR_SHAPE, err, "dims must have <= %d entries and value one element", NQ_MAX_RANK);
+    return tfc_fail(c, ni, NQ_ERR_SHAPE, err, "dims must have <= %d entries and value one element",
+                    NQ_MAX_RANK);
   int32_t shape[NQ_MAX_RANK];
   for (size_t i = 0; i < r; i++) {
     double x = tf_el_get(D, i);
     if (x < 0 || x > INT32_MAX) return tfc_fail(c, ni, NQ_ERR_SHAPE, err, "invalid dimension %g", x);
     shape[i] = (int32_t)x;
   }
-  if (!nq_shape_elems(shape, (int)r, TF_MAX_EXPANDED_ELEMS, &n)) return tfc_fail(c, ni, NQ_ERR_NOMEM, err, "too large");
+  if (!nq_shape_elems(shape, (int)r, TF_MAX_EXPANDED_ELEMS, &n))
+    return tfc_fail(c, ni, NQ_ERR_NOMEM, err, "too large");
   double *vals = malloc((n ? n : 1) * sizeof *vals);
   if (!vals) return nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", c->file);
   double x = tf_el_get(&c->g->tensors[v], 0);

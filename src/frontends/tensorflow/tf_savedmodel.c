@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 
 #include "core/input_file.h"
-#include "frontends/formats.h"
 #include "core/status.h"
+#include "frontends/formats.h"
 #include "frontends/tensorflow/tf_common.h"
 #include "frontends/tensorflow/tf_internal.h"
 
@@ -67,7 +67,8 @@ static const char *restore_key(const tf_flat *f, int rnode, int k) {
   int cn, ck;
   if (r->n_in < 2 || !trace(f, r->in[1], &cn, &ck)) return NULL;
   const Nqtf__AttrValue *a = tf_attr(&f->nodes[cn], "value");
-  if (strcmp(f->nodes[cn].op, "Const") != 0 || !a || a->value_case != NQTF__ATTR_VALUE__VALUE_TENSOR || !a->tensor)
+  if (strcmp(f->nodes[cn].op, "Const") != 0 || !a || a->value_case != NQTF__ATTR_VALUE__VALUE_TENSOR ||
+      !a->tensor)
     return NULL;
   if (k < 0 || (size_t)k >= a->tensor->n_string_val) return NULL;
   return (const char *)a->tensor->string_val[k].data;
@@ -75,14 +76,16 @@ static const char *restore_key(const tf_flat *f, int rnode, int k) {
 
 static nq_status map_variables(const tf_flat *f, var_ctx *vc, const char *file, nq_error *err) {
   vc->n = f->n;
-  if (!(vc->keys = calloc((size_t)f->n + 1, sizeof *vc->keys))) return nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", file);
+  if (!(vc->keys = calloc((size_t)f->n + 1, sizeof *vc->keys)))
+    return nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", file);
   for (int i = 0; i < f->n; i++) {
     const tf_node *n = &f->nodes[i];
     if ((strcmp(n->op, "AssignVariableOp") != 0 && strcmp(n->op, "Assign") != 0) || n->n_in < 2) continue;
     int vn, vk, rn, rk;
     if (!trace(f, n->in[0], &vn, &vk) || !trace(f, n->in[1], &rn, &rk)) continue;
     const char *vop = f->nodes[vn].op;
-    if (strcmp(vop, "VarHandleOp") != 0 && strcmp(vop, "VariableV2") != 0 && strcmp(vop, "Variable") != 0) continue;
+    if (strcmp(vop, "VarHandleOp") != 0 && strcmp(vop, "VariableV2") != 0 && strcmp(vop, "Variable") != 0)
+      continue;
     if (strcmp(f->nodes[rn].op, "RestoreV2") != 0 && strcmp(f->nodes[rn].op, "Restore") != 0) continue;
     const char *key = restore_key(f, rn, rk);
     if (!key || vc->keys[vn]) continue;
@@ -104,8 +107,9 @@ static nq_status map_variables(const tf_flat *f, var_ctx *vc, const char *file, 
 static nq_status load_var(void *ctx, const tf_flat *f, int node, nq_graph *g, int *tensor, nq_error *err) {
   var_ctx *vc = ctx;
   if (node >= vc->n || !vc->keys[node])
-    return nq_fail(err, NQ_ERR_FORMAT, "%s: variable '%s' (%s) is not restored from the checkpoint by the SavedModel",
-                   vc->dir, f->nodes[node].name, f->nodes[node].op);
+    return nq_fail(err, NQ_ERR_FORMAT,
+                   "%s: variable '%s' (%s) is not restored from the checkpoint by the SavedModel", vc->dir,
+                   f->nodes[node].name, f->nodes[node].op);
   if (!vc->opened) {
     char prefix[4096];
     snprintf(prefix, sizeof prefix, "%s/variables/variables", vc->dir);
@@ -124,33 +128,37 @@ static const Nqtf__MetaGraphDef *pick_meta(const Nqtf__SavedModel *sm) {
   return sm->n_meta_graphs ? sm->meta_graphs[0] : NULL;
 }
 
-static nq_status sig_io(const Nqtf__MetaGraphDef *mg, const nq_load_options *opts, const char *file, tf_io *io,
-                        nq_error *err) {
+static nq_status sig_io(const Nqtf__MetaGraphDef *mg, const nq_load_options *opts, const char *file,
+                        tf_io *io, nq_error *err) {
   const char *want = opts && opts->signature && *opts->signature ? opts->signature : "serving_default";
   const Nqtf__SignatureDef *sig = NULL;
   for (size_t i = 0; i < mg->n_signature_def; i++)
-    if (mg->signature_def[i]->key && strcmp(mg->signature_def[i]->key, want) == 0) sig = mg->signature_def[i]->value;
+    if (mg->signature_def[i]->key && strcmp(mg->signature_def[i]->key, want) == 0)
+      sig = mg->signature_def[i]->value;
   if (!sig) {
     char names[600] = "";
     for (size_t i = 0; i < mg->n_signature_def && strlen(names) < 500; i++) {
       strcat(names, i ? ", " : "");
       strncat(names, mg->signature_def[i]->key ? mg->signature_def[i]->key : "?", 80);
     }
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: no signature '%s' (the SavedModel has: %s); choose one with --signature",
-                   file, want, names[0] ? names : "none");
+    return nq_fail(err, NQ_ERR_INVALID_ARG,
+                   "%s: no signature '%s' (the SavedModel has: %s); choose one with --signature", file, want,
+                   names[0] ? names : "none");
   }
   if (sig->n_inputs == 0 || sig->n_outputs == 0 || sig->n_inputs > 4096 || sig->n_outputs > 4096)
-    return nq_fail(err, NQ_ERR_FORMAT, "%s: signature '%s' has %zu inputs and %zu outputs", file, want, sig->n_inputs,
-                   sig->n_outputs);
+    return nq_fail(err, NQ_ERR_FORMAT, "%s: signature '%s' has %zu inputs and %zu outputs", file, want,
+                   sig->n_inputs, sig->n_outputs);
   io->in = calloc(sig->n_inputs, sizeof *io->in);
   io->in_names = calloc(sig->n_inputs, sizeof *io->in_names);
   io->out = calloc(sig->n_outputs, sizeof *io->out);
   io->out_names = calloc(sig->n_outputs, sizeof *io->out_names);
-  if (!io->in || !io->in_names || !io->out || !io->out_names) return nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", file);
+  if (!io->in || !io->in_names || !io->out || !io->out_names)
+    return nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", file);
   for (size_t i = 0; i < sig->n_inputs; i++) {
     const Nqtf__TensorInfo *ti = sig->inputs[i]->value;
     if (!ti || !ti->name || !ti->name[0])
-      return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: signature input '%s' is not a plain tensor", file, sig->inputs[i]->key);
+      return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: signature input '%s' is not a plain tensor", file,
+                     sig->inputs[i]->key);
     io->in[i] = strdup(ti->name);
     io->in_names[i] = strdup(sig->inputs[i]->key ? sig->inputs[i]->key : "");
     io->n_in++;
@@ -159,7 +167,8 @@ static nq_status sig_io(const Nqtf__MetaGraphDef *mg, const nq_load_options *opt
   for (size_t i = 0; i < sig->n_outputs; i++) {
     const Nqtf__TensorInfo *ti = sig->outputs[i]->value;
     if (!ti || !ti->name || !ti->name[0])
-      return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: signature output '%s' is not a plain tensor", file, sig->outputs[i]->key);
+      return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: signature output '%s' is not a plain tensor", file,
+                     sig->outputs[i]->key);
     io->out[i] = strdup(ti->name);
     io->out_names[i] = strdup(sig->outputs[i]->key ? sig->outputs[i]->key : "");
     io->n_out++;
@@ -189,7 +198,8 @@ static nq_status add_signature(nq_graph *g, const tf_io *io, const char *key, nq
   return NQ_OK;
 }
 
-nq_status nq_tf_savedmodel_load(const char *path, const nq_load_options *opts, nq_graph **out, nq_error *err) {
+nq_status nq_tf_savedmodel_load(const char *path, const nq_load_options *opts, nq_graph **out,
+                                nq_error *err) {
   char file[4096];
   if ((size_t)snprintf(file, sizeof file, "%s/saved_model.pb", path) >= sizeof file)
     return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: path too long", path);
@@ -213,7 +223,8 @@ nq_status nq_tf_savedmodel_load(const char *path, const nq_load_options *opts, n
   if (st == NQ_OK && !(g->source = strdup(path))) st = nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory", file);
   if (st == NQ_OK) st = tf_convert(&f, &io, opts, load_var, &vc, g, err);
   if (st == NQ_OK)
-    st = add_signature(g, &io, opts && opts->signature && *opts->signature ? opts->signature : "serving_default", err);
+    st = add_signature(
+        g, &io, opts && opts->signature && *opts->signature ? opts->signature : "serving_default", err);
   if (st == NQ_OK) st = tf_finish_graph(g, err);
   if (vc.keys)
     for (int i = 0; i < vc.n; i++) free(vc.keys[i]);

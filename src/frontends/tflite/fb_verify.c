@@ -32,8 +32,7 @@ static bool in_bounds(const nq_fb *fb, size_t pos, size_t n) {
   return pos <= fb->size && n <= fb->size - pos;
 }
 
-nq_status nq_fb_table_at(const nq_fb *fb, size_t pos, const char *what, nq_fb_table *out,
-                         nq_error *err) {
+nq_status nq_fb_table_at(const nq_fb *fb, size_t pos, const char *what, nq_fb_table *out, nq_error *err) {
   if (pos == 0 || !in_bounds(fb, pos, 4))
     return bad(fb, err, pos, what, NULL, "table starts outside the %zu-byte file", fb->size);
   int64_t soff = (int32_t)nq_fb_rd32(fb->buf + pos);
@@ -64,8 +63,8 @@ nq_status nq_fb_root(const nq_fb *fb, nq_fb_table *root, nq_error *err) {
 }
 
 /* Position of field `id` of `width` bytes inside table t, 0 when absent. */
-static nq_status field_pos(const nq_fb *fb, const nq_fb_table *t, int id, size_t width,
-                           const char *what, const char *field, size_t *pos, nq_error *err) {
+static nq_status field_pos(const nq_fb *fb, const nq_fb_table *t, int id, size_t width, const char *what,
+                           const char *field, size_t *pos, nq_error *err) {
   *pos = 0;
   if (t->pos == 0) return NQ_OK;
   size_t slot = 4 + 2 * (size_t)id;
@@ -79,17 +78,17 @@ static nq_status field_pos(const nq_fb *fb, const nq_fb_table *t, int id, size_t
   return NQ_OK;
 }
 
-#define SCALAR_GETTER(fname, type, width, load)                                                 \
-  nq_status fname(const nq_fb *fb, const nq_fb_table *t, int id, type def, const char *what,     \
-                  const char *field, type *out, nq_error *err) {                                \
-    size_t p;                                                                                   \
-    NQ_TRY(field_pos(fb, t, id, width, what, field, &p, err));                                  \
-    if (p == 0) {                                                                               \
-      *out = def;                                                                               \
-      return NQ_OK;                                                                             \
-    }                                                                                           \
-    load;                                                                                       \
-    return NQ_OK;                                                                               \
+#define SCALAR_GETTER(fname, type, width, load)                                              \
+  nq_status fname(const nq_fb *fb, const nq_fb_table *t, int id, type def, const char *what, \
+                  const char *field, type *out, nq_error *err) {                             \
+    size_t p;                                                                                \
+    NQ_TRY(field_pos(fb, t, id, width, what, field, &p, err));                               \
+    if (p == 0) {                                                                            \
+      *out = def;                                                                            \
+      return NQ_OK;                                                                          \
+    }                                                                                        \
+    load;                                                                                    \
+    return NQ_OK;                                                                            \
   }
 
 SCALAR_GETTER(nq_fb_u8, uint8_t, 1, *out = fb->buf[p])
@@ -103,8 +102,8 @@ SCALAR_GETTER(nq_fb_f32, float, 4, {
 })
 
 /* Follow the uoffset field `id`: *target = where it points, 0 when absent. */
-static nq_status follow(const nq_fb *fb, const nq_fb_table *t, int id, const char *what,
-                        const char *field, size_t *target, nq_error *err) {
+static nq_status follow(const nq_fb *fb, const nq_fb_table *t, int id, const char *what, const char *field,
+                        size_t *target, nq_error *err) {
   size_t p;
   *target = 0;
   NQ_TRY(field_pos(fb, t, id, 4, what, field, &p, err));
@@ -134,8 +133,8 @@ static nq_status vector_at(const nq_fb *fb, size_t to, size_t elem, const char *
   uint32_t len = nq_fb_rd32(fb->buf + to);
   size_t bytes;
   if (!nq_mul_size(len, elem, &bytes) || !in_bounds(fb, to + 4, bytes))
-    return bad(fb, err, to, what, field, "vector of %u %zu-byte elements runs past the end of the file",
-               len, elem);
+    return bad(fb, err, to, what, field, "vector of %u %zu-byte elements runs past the end of the file", len,
+               elem);
   out->data = to + 4;
   out->len = len;
   return NQ_OK;
@@ -151,8 +150,8 @@ nq_status nq_fb_vector(const nq_fb *fb, const nq_fb_table *t, int id, size_t ele
   return vector_at(fb, to, elem, what, field, out, err);
 }
 
-nq_status nq_fb_string(const nq_fb *fb, const nq_fb_table *t, int id, const char *what,
-                       const char *field, const char **s, uint32_t *len, nq_error *err) {
+nq_status nq_fb_string(const nq_fb *fb, const nq_fb_table *t, int id, const char *what, const char *field,
+                       const char **s, uint32_t *len, nq_error *err) {
   size_t to;
   nq_fb_vec v = {0, 0};
   *s = NULL;
@@ -167,8 +166,8 @@ nq_status nq_fb_string(const nq_fb *fb, const nq_fb_table *t, int id, const char
   return NQ_OK;
 }
 
-nq_status nq_fb_vec_table(const nq_fb *fb, const nq_fb_vec *v, uint32_t i, const char *what,
-                          nq_fb_table *out, nq_error *err) {
+nq_status nq_fb_vec_table(const nq_fb *fb, const nq_fb_vec *v, uint32_t i, const char *what, nq_fb_table *out,
+                          nq_error *err) {
   size_t p = v->data + 4 * (size_t)i; /* in bounds: the vector was verified */
   uint32_t off = nq_fb_rd32(fb->buf + p);
   size_t to;

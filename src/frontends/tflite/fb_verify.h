@@ -54,8 +54,7 @@ typedef struct nq_fb_vec {
 nq_status nq_fb_root(const nq_fb *fb, nq_fb_table *root, nq_error *err);
 
 /* Verify the table that starts at pos (what names it for messages). */
-nq_status nq_fb_table_at(const nq_fb *fb, size_t pos, const char *what, nq_fb_table *out,
-                         nq_error *err);
+nq_status nq_fb_table_at(const nq_fb *fb, size_t pos, const char *what, nq_fb_table *out, nq_error *err);
 
 /* Scalars: *out = the field's value or `def` when the field is absent. */
 nq_status nq_fb_u8(const nq_fb *fb, const nq_fb_table *t, int id, uint8_t def, const char *what,
@@ -79,11 +78,11 @@ nq_status nq_fb_vector(const nq_fb *fb, const nq_fb_table *t, int id, size_t ele
                        const char *field, nq_fb_vec *out, nq_error *err);
 /* String field; *s = NULL, *len = 0 when absent. *s is NUL-terminated in
  * the buffer (it may hold earlier NULs: treat it as len bytes). */
-nq_status nq_fb_string(const nq_fb *fb, const nq_fb_table *t, int id, const char *what,
-                       const char *field, const char **s, uint32_t *len, nq_error *err);
+nq_status nq_fb_string(const nq_fb *fb, const nq_fb_table *t, int id, const char *what, const char *field,
+                       const char **s, uint32_t *len, nq_error *err);
 /* Element i of a verified vector of tables. */
-nq_status nq_fb_vec_table(const nq_fb *fb, const nq_fb_vec *v, uint32_t i, const char *what,
-                          nq_fb_table *out, nq_error *err);
+nq_status nq_fb_vec_table(const nq_fb *fb, const nq_fb_vec *v, uint32_t i, const char *what, nq_fb_table *out,
+                          nq_error *err);
 
 /* Elements of verified vectors (i < len; the caller checks). */
 int32_t nq_fb_vec_i32(const nq_fb *fb, const nq_fb_vec *v, uint32_t i);

@@ -56,9 +56,11 @@ static float *dequantize(const nq_graph *g, int t, nq_error *err) {
     memcpy(f, d, n * sizeof(float));
     return f;
   }
-  if (x->q.n < 1 || !(x->type == NQ_INT8 || x->type == NQ_UINT8 || x->type == NQ_INT16 || x->type == NQ_INT32)) {
+  if (x->q.n < 1 ||
+      !(x->type == NQ_INT8 || x->type == NQ_UINT8 || x->type == NQ_INT16 || x->type == NQ_INT32)) {
     free(f);
-    nq_fail(err, NQ_ERR_UNSUPPORTED, "tensor %s: cannot dequantize a %s constant without quantization parameters",
+    nq_fail(err, NQ_ERR_UNSUPPORTED,
+            "tensor %s: cannot dequantize a %s constant without quantization parameters",
             nq_tensor_label(g, t, lb, sizeof lb), nq_dtype_name(x->type));
     return NULL;
   }
@@ -71,15 +73,21 @@ static float *dequantize(const nq_graph *g, int t, nq_error *err) {
   for (size_t i = 0; i < n; i++) {
     int64_t q;
     switch (x->type) {
-    case NQ_INT8: q = (int8_t)d[i]; break;
-    case NQ_UINT8: q = d[i]; break;
-    case NQ_INT16: q = (int16_t)(uint16_t)(d[2 * i] | d[2 * i + 1] << 8); break;
-    default: {
-      uint32_t u;
-      memcpy(&u, d + 4 * i, 4);
-      q = (int32_t)u;
-      break;
-    }
+      case NQ_INT8:
+        q = (int8_t)d[i];
+        break;
+      case NQ_UINT8:
+        q = d[i];
+        break;
+      case NQ_INT16:
+        q = (int16_t)(uint16_t)(d[2 * i] | d[2 * i + 1] << 8);
+        break;
+      default: {
+        uint32_t u;
+        memcpy(&u, d + 4 * i, 4);
+        q = (int32_t)u;
+        break;
+      }
     }
     size_t c = x->q.n > 1 ? (i / inner) % dim : 0;
     /* in double: a hostile zero point (e.g. INT64_MIN) must not overflow */
@@ -146,7 +154,8 @@ static nq_status compact(nq_graph *g, const bool *drop_node, const bool *candida
   for (int i = 0; i < g->n_inputs; i++) g->inputs[i] = map[g->inputs[i]];
   for (int i = 0; i < g->n_outputs; i++) g->outputs[i] = map[g->outputs[i]];
   for (int s = 0; s < g->n_signatures; s++) {
-    for (int k = 0; k < g->signatures[s].n_in; k++) g->signatures[s].in[k].tensor = map[g->signatures[s].in[k].tensor];
+    for (int k = 0; k < g->signatures[s].n_in; k++)
+      g->signatures[s].in[k].tensor = map[g->signatures[s].in[k].tensor];
     for (int k = 0; k < g->signatures[s].n_out; k++)
       g->signatures[s].out[k].tensor = map[g->signatures[s].out[k].tensor];
   }
@@ -190,12 +199,13 @@ nq_status nq_tflite_fold_float_weights(nq_graph *g, nq_error *err) {
   for (int i = 0; i < g->n_nodes && s == NQ_OK; i++) {
     nq_node *nd = &g->nodes[i];
     if (nd->op == NQ_OP_DEQUANTIZE && nd->n_in == 1 && nd->n_out == 1 && nd->in[0] >= 0 &&
-        g->tensors[nd->in[0]].data && g->tensors[nd->out[0]].type == NQ_FLOAT32 && !g->tensors[nd->out[0]].data) {
+        g->tensors[nd->in[0]].data && g->tensors[nd->out[0]].type == NQ_FLOAT32 &&
+        !g->tensors[nd->out[0]].data) {
       int ti = nd->in[0], to = nd->out[0];
       if (nq_tensor_elems(&g->tensors[ti]) != nq_tensor_elems(&g->tensors[to])) {
         char a[96], b[96];
-        s = nq_fail(err, NQ_ERR_SHAPE, "%s: node %d (DEQUANTIZE): input %s and output %s differ in size", src, i,
-                    nq_tensor_label(g, ti, a, sizeof a), nq_tensor_label(g, to, b, sizeof b));
+        s = nq_fail(err, NQ_ERR_SHAPE, "%s: node %d (DEQUANTIZE): input %s and output %s differ in size", src,
+                    i, nq_tensor_label(g, ti, a, sizeof a), nq_tensor_label(g, to, b, sizeof b));
         break;
       }
       float *f = dequantize(g, ti, err);

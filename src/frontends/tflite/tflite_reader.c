@@ -55,8 +55,8 @@ static nq_status buffer_bytes(reader *r, uint32_t idx, const char *who, const ui
   *p = NULL;
   *n = 0;
   if (idx >= r->buffers.len)
-    return nq_fail(r->err, NQ_ERR_FORMAT, "%s: %s: buffer index %u, the model has %u buffers", r->fb.name, who,
-                   idx, r->buffers.len);
+    return nq_fail(r->err, NQ_ERR_FORMAT, "%s: %s: buffer index %u, the model has %u buffers", r->fb.name,
+                   who, idx, r->buffers.len);
   char what[64];
   snprintf(what, sizeof what, "buffer %u", idx);
   nq_fb_table b;
@@ -69,8 +69,8 @@ static nq_status buffer_bytes(reader *r, uint32_t idx, const char *who, const ui
   if (off > 1) {
     if (off > r->fb.size || size > r->fb.size - off)
       return nq_fail(r->err, NQ_ERR_FORMAT,
-                     "%s: %s: buffer %u lies at offset %llu, %llu bytes, outside the %zu-byte file", r->fb.name,
-                     who, idx, (unsigned long long)off, (unsigned long long)size, r->fb.size);
+                     "%s: %s: buffer %u lies at offset %llu, %llu bytes, outside the %zu-byte file",
+                     r->fb.name, who, idx, (unsigned long long)off, (unsigned long long)size, r->fb.size);
     *p = r->fb.buf + off;
     *n = (size_t)size;
     return NQ_OK;
@@ -89,8 +89,9 @@ static nq_status read_quant(reader *r, const nq_fb_table *q, int ti, const char 
   int32_t qdim;
   NQ_TRY(nq_fb_u8(&r->fb, q, NQ_TFL_QUANT_DETAILS_TYPE, 0, w, "quantization.details_type", &details, r->err));
   if (details != 0)
-    return nq_fail(r->err, NQ_ERR_UNSUPPORTED, "%s: %s: custom/blockwise quantization (details type %u) is not supported",
-                   r->fb.name, tl, details);
+    return nq_fail(r->err, NQ_ERR_UNSUPPORTED,
+                   "%s: %s: custom/blockwise quantization (details type %u) is not supported", r->fb.name, tl,
+                   details);
   NQ_TRY(nq_fb_vector(&r->fb, q, NQ_TFL_QUANT_MIN, 4, w, "quantization.min", &vmin, r->err));
   NQ_TRY(nq_fb_vector(&r->fb, q, NQ_TFL_QUANT_MAX, 4, w, "quantization.max", &vmax, r->err));
   NQ_TRY(nq_fb_vector(&r->fb, q, NQ_TFL_QUANT_SCALE, 4, w, "quantization.scale", &vscale, r->err));
@@ -100,8 +101,8 @@ static nq_status read_quant(reader *r, const nq_fb_table *q, int ti, const char 
   uint32_t n = vscale.len;
   if (n > 0) {
     if (vzp.len != n)
-      return nq_fail(r->err, NQ_ERR_FORMAT, "%s: %s: %u quantization scales but %u zero points", r->fb.name, tl,
-                     n, vzp.len);
+      return nq_fail(r->err, NQ_ERR_FORMAT, "%s: %s: %u quantization scales but %u zero points", r->fb.name,
+                     tl, n, vzp.len);
     if (n > 1) {
       /* TFLM-era converters gave 1-D per-channel biases the weights'
        * quantized_dimension (3); TFLM ignores it. One axis is possible. */
@@ -110,9 +111,8 @@ static nq_status read_quant(reader *r, const nq_fb_table *q, int ti, const char 
         return nq_fail(r->err, NQ_ERR_FORMAT, "%s: %s: quantized_dimension %d is outside its rank %d",
                        r->fb.name, tl, (int)qdim, x->rank);
       if ((uint32_t)x->shape[qdim] != n)
-        return nq_fail(r->err, NQ_ERR_FORMAT,
-                       "%s: %s: %u per-axis scales, but dimension %d has size %d", r->fb.name, tl, n,
-                       (int)qdim, (int)x->shape[qdim]);
+        return nq_fail(r->err, NQ_ERR_FORMAT, "%s: %s: %u per-axis scales, but dimension %d has size %d",
+                       r->fb.name, tl, n, (int)qdim, (int)x->shape[qdim]);
     }
     float *scale = malloc(sizeof(float) * n);
     int64_t *zp = malloc(sizeof(int64_t) * n);
@@ -162,20 +162,21 @@ static nq_status read_tensor(reader *r, uint32_t i) {
 
   nq_dtype dt;
   if (!nq_tfl_type_to_dtype(type, &dt))
-    return nq_fail(r->err, NQ_ERR_UNSUPPORTED, "%s: %s: element type %s (%d) is not supported", r->fb.name, tl,
-                   nq_tfl_type_name(type), (int)type);
+    return nq_fail(r->err, NQ_ERR_UNSUPPORTED, "%s: %s: element type %s (%d) is not supported", r->fb.name,
+                   tl, nq_tfl_type_name(type), (int)type);
   if (sp.pos)
     return nq_fail(r->err, NQ_ERR_UNSUPPORTED, "%s: %s: sparse tensors are not supported", r->fb.name, tl);
   int32_t dims[NQ_MAX_RANK];
   if (shape.len > NQ_MAX_RANK)
-    return nq_fail(r->err, NQ_ERR_UNSUPPORTED, "%s: %s: rank %u, npuquant supports at most %d", r->fb.name, tl,
-                   shape.len, NQ_MAX_RANK);
+    return nq_fail(r->err, NQ_ERR_UNSUPPORTED, "%s: %s: rank %u, npuquant supports at most %d", r->fb.name,
+                   tl, shape.len, NQ_MAX_RANK);
   for (uint32_t k = 0; k < shape.len; k++) dims[k] = nq_fb_vec_i32(&r->fb, &shape, k);
   size_t elems, want;
   if (!nq_shape_elems(dims, (int)shape.len, NQ_MAX_TENSOR_ELEMS, &elems) ||
       !nq_mul_size(elems, nq_dtype_size(dt), &want))
-    return nq_fail(r->err, NQ_ERR_FORMAT, "%s: %s: shape %s has a negative dimension or more than 2^31 elements",
-                   r->fb.name, tl, shape_str(dims, shape.len, sb, sizeof sb));
+    return nq_fail(r->err, NQ_ERR_FORMAT,
+                   "%s: %s: shape %s has a negative dimension or more than 2^31 elements", r->fb.name, tl,
+                   shape_str(dims, shape.len, sb, sizeof sb));
 
   char *nm = name ? dup_n(name, strlen(name)) : NULL;
   if (name && !nm) return nq_fail(r->err, NQ_ERR_NOMEM, "%s: out of memory", r->fb.name);
@@ -290,8 +291,8 @@ static nq_status check_ops_supported(reader *r) {
   node_label(r, first, &first_op, first_name, lb, sizeof lb);
   if (bad == 1)
     return nq_fail(r->err, NQ_ERR_UNSUPPORTED, "%s: %s: op not supported by npuquant", r->fb.name, lb);
-  return nq_fail(r->err, NQ_ERR_UNSUPPORTED, "%s: %s: op not supported by npuquant (%u unsupported nodes in all)",
-                 r->fb.name, lb, bad);
+  return nq_fail(r->err, NQ_ERR_UNSUPPORTED,
+                 "%s: %s: op not supported by npuquant (%u unsupported nodes in all)", r->fb.name, lb, bad);
 }
 
 /* Decode an int vector of node inputs/outputs into `idx` (malloc'd). */
@@ -333,37 +334,37 @@ static nq_status read_options(reader *r, nq_op nop, const nq_fb_table *op, const
     const nq_tfl_field *f = &oo->fields[k];
     double v = f->def;
     switch ((nq_tfl_wire)f->wire) {
-    case NQ_TFL_WIRE_BOOL: {
-      uint8_t u;
-      NQ_TRY(nq_fb_u8(&r->fb, &o, f->id, (uint8_t)f->def, w, f->name, &u, r->err));
-      v = u;
-      break;
-    }
-    case NQ_TFL_WIRE_INT8: {
-      int8_t b;
-      NQ_TRY(nq_fb_i8(&r->fb, &o, f->id, (int8_t)f->def, w, f->name, &b, r->err));
-      v = b;
-      break;
-    }
-    case NQ_TFL_WIRE_INT32: {
-      int32_t i;
-      NQ_TRY(nq_fb_i32(&r->fb, &o, f->id, (int32_t)f->def, w, f->name, &i, r->err));
-      v = i;
-      break;
-    }
-    case NQ_TFL_WIRE_FLOAT: {
-      float fl;
-      NQ_TRY(nq_fb_f32(&r->fb, &o, f->id, (float)f->def, w, f->name, &fl, r->err));
-      v = fl;
-      break;
-    }
+      case NQ_TFL_WIRE_BOOL: {
+        uint8_t u;
+        NQ_TRY(nq_fb_u8(&r->fb, &o, f->id, (uint8_t)f->def, w, f->name, &u, r->err));
+        v = u;
+        break;
+      }
+      case NQ_TFL_WIRE_INT8: {
+        int8_t b;
+        NQ_TRY(nq_fb_i8(&r->fb, &o, f->id, (int8_t)f->def, w, f->name, &b, r->err));
+        v = b;
+        break;
+      }
+      case NQ_TFL_WIRE_INT32: {
+        int32_t i;
+        NQ_TRY(nq_fb_i32(&r->fb, &o, f->id, (int32_t)f->def, w, f->name, &i, r->err));
+        v = i;
+        break;
+      }
+      case NQ_TFL_WIRE_FLOAT: {
+        float fl;
+        NQ_TRY(nq_fb_f32(&r->fb, &o, f->id, (float)f->def, w, f->name, &fl, r->err));
+        v = fl;
+        break;
+      }
     }
     if (!nq_tfl_param_set(p, f, v)) {
       if (f->dest == NQ_TFL_DEST_NONE)
-        return nq_fail(r->err, NQ_ERR_UNSUPPORTED, "%s: %s: %s.%s = %g is not supported (only %g)", r->fb.name,
-                       lb, oo->table, f->name, v, f->def);
-      return nq_fail(r->err, NQ_ERR_FORMAT, "%s: %s: %s.%s has the invalid value %g", r->fb.name, lb, oo->table,
-                     f->name, v);
+        return nq_fail(r->err, NQ_ERR_UNSUPPORTED, "%s: %s: %s.%s = %g is not supported (only %g)",
+                       r->fb.name, lb, oo->table, f->name, v, f->def);
+      return nq_fail(r->err, NQ_ERR_FORMAT, "%s: %s: %s.%s has the invalid value %g", r->fb.name, lb,
+                     oo->table, f->name, v);
     }
   }
   if (oo->special != NQ_TFL_SPECIAL_NONE && o.pos) {
@@ -404,23 +405,31 @@ static nq_status read_transpose_conv_bias(reader *r, const nq_fb_table *op, cons
   NQ_TRY(nq_fb_vector(&r->fb, op, NQ_TFL_OP_OUTPUTS, 4, w, "outputs", &vout, r->err));
   NQ_TRY(nq_fb_vector(&r->fb, op, NQ_TFL_OP_CUSTOM_OPTIONS, 1, w, "custom_options", &vopt, r->err));
   if (vin.len != 3 || vout.len != 1)
-    return nq_fail(r->err, NQ_ERR_FORMAT, "%s: %s: %u inputs and %u outputs; input, weights, bias and one output "
-                   "expected", r->fb.name, lb, vin.len, vout.len);
+    return nq_fail(r->err, NQ_ERR_FORMAT,
+                   "%s: %s: %u inputs and %u outputs; input, weights, bias and one output "
+                   "expected",
+                   r->fb.name, lb, vin.len, vout.len);
   if (vopt.len < 12)
-    return nq_fail(r->err, NQ_ERR_FORMAT, "%s: %s: %u bytes of custom options; padding, stride_width and "
-                   "stride_height (12 bytes) expected", r->fb.name, lb, vopt.len);
+    return nq_fail(r->err, NQ_ERR_FORMAT,
+                   "%s: %s: %u bytes of custom options; padding, stride_width and "
+                   "stride_height (12 bytes) expected",
+                   r->fb.name, lb, vopt.len);
   const uint8_t *o = r->fb.buf + vopt.data;
-  const int32_t pad = (int32_t)nq_fb_rd32(o), sw = (int32_t)nq_fb_rd32(o + 4), sh = (int32_t)nq_fb_rd32(o + 8);
+  const int32_t pad = (int32_t)nq_fb_rd32(o), sw = (int32_t)nq_fb_rd32(o + 4),
+                sh = (int32_t)nq_fb_rd32(o + 8);
   if ((pad != 1 && pad != 2) || sw < 1 || sh < 1 || sw > 4096 || sh > 4096)
-    return nq_fail(r->err, NQ_ERR_FORMAT, "%s: %s: padding %d (1 SAME or 2 VALID) and strides %d x %d (1 to 4096) "
-                   "expected", r->fb.name, lb, (int)pad, (int)sh, (int)sw);
+    return nq_fail(r->err, NQ_ERR_FORMAT,
+                   "%s: %s: padding %d (1 SAME or 2 VALID) and strides %d x %d (1 to 4096) "
+                   "expected",
+                   r->fb.name, lb, (int)pad, (int)sh, (int)sw);
   int *in = NULL, *out = NULL;
   NQ_TRY(read_index_list(r, &vin, false, lb, "input", &in));
   nq_status s = read_index_list(r, &vout, false, lb, "output", &out);
-  const nq_tensor *x = s == NQ_OK ? &r->g->tensors[in[0]] : NULL, *wt = s == NQ_OK ? &r->g->tensors[in[1]] : NULL;
+  const nq_tensor *x = s == NQ_OK ? &r->g->tensors[in[0]] : NULL,
+                  *wt = s == NQ_OK ? &r->g->tensors[in[1]] : NULL;
   if (s == NQ_OK && (x->rank != 4 || wt->rank != 4))
-    s = nq_fail(r->err, NQ_ERR_SHAPE, "%s: %s: input and weights of rank 4 expected (ranks %d, %d)", r->fb.name, lb,
-                x->rank, wt->rank);
+    s = nq_fail(r->err, NQ_ERR_SHAPE, "%s: %s: input and weights of rank 4 expected (ranks %d, %d)",
+                r->fb.name, lb, x->rank, wt->rank);
   int32_t shape[4] = {0};
   if (s == NQ_OK) {
     const int64_t in_hw[2] = {x->shape[1], x->shape[2]}, k_hw[2] = {wt->shape[1], wt->shape[2]},
@@ -432,8 +441,9 @@ static nq_status read_transpose_conv_bias(reader *r, const nq_fb_table *op, cons
       if (total < 0) total = 0;
       int64_t size = st[d] * (in_hw[d] - 1) + k_hw[d] - total;
       if (in_hw[d] < 1 || size < 1 || size > INT32_MAX / 2) {
-        s = nq_fail(r->err, NQ_ERR_SHAPE, "%s: %s: output size %lld from input %lld, filter %lld, stride %lld",
-                    r->fb.name, lb, (long long)size, (long long)in_hw[d], (long long)k_hw[d], (long long)st[d]);
+        s = nq_fail(r->err, NQ_ERR_SHAPE,
+                    "%s: %s: output size %lld from input %lld, filter %lld, stride %lld", r->fb.name, lb,
+                    (long long)size, (long long)in_hw[d], (long long)k_hw[d], (long long)st[d]);
         break;
       }
       shape[1 + d] = (int32_t)size;
@@ -441,9 +451,11 @@ static nq_status read_transpose_conv_bias(reader *r, const nq_fb_table *op, cons
   }
   const nq_tensor *y = s == NQ_OK ? &r->g->tensors[out[0]] : NULL;
   if (s == NQ_OK && y->rank == 4 && y->shape[1] > 0 &&
-      (y->shape[0] != shape[0] || y->shape[1] != shape[1] || y->shape[2] != shape[2] || y->shape[3] != shape[3]))
-    s = nq_fail(r->err, NQ_ERR_SHAPE, "%s: %s: the output tensor is [%d, %d, %d, %d], the op computes [%d, %d, %d, %d]",
-                r->fb.name, lb, y->shape[0], y->shape[1], y->shape[2], y->shape[3], shape[0], shape[1], shape[2],
+      (y->shape[0] != shape[0] || y->shape[1] != shape[1] || y->shape[2] != shape[2] ||
+       y->shape[3] != shape[3]))
+    s = nq_fail(r->err, NQ_ERR_SHAPE,
+                "%s: %s: the output tensor is [%d, %d, %d, %d], the op computes [%d, %d, %d, %d]", r->fb.name,
+                lb, y->shape[0], y->shape[1], y->shape[2], y->shape[3], shape[0], shape[1], shape[2],
                 shape[3]);
   int oshape = -1;
   if (s == NQ_OK) {
@@ -451,8 +463,10 @@ static nq_status read_transpose_conv_bias(reader *r, const nq_fb_table *op, cons
     snprintf(name, sizeof name, "%.280s/output_shape", y->name ? y->name : "transpose_conv_bias");
     const int32_t one[1] = {4};
     oshape = nq_graph_add_tensor(r->g, name, NQ_INT32, 1, one, r->err);
-    if (oshape < 0) s = r->err->code;
-    else s = nq_tensor_copy_data(r->g, oshape, shape, sizeof shape, r->err);
+    if (oshape < 0)
+      s = r->err->code;
+    else
+      s = nq_tensor_copy_data(r->g, oshape, shape, sizeof shape, r->err);
   }
   if (s == NQ_OK) {
     nq_op_params p = nq_op_params_default();
@@ -461,8 +475,10 @@ static nq_status read_transpose_conv_bias(reader *r, const nq_fb_table *op, cons
     p.stride_h = sh;
     const int ins[4] = {oshape, in[1], in[0], in[2]};
     int ni = nq_graph_add_node(r->g, NQ_OP_TRANSPOSE_CONV, y->name, 4, ins, 1, out, &p, r->err);
-    if (ni < 0) s = nq_prefix(r->err, "%s: %s: ", r->fb.name, lb);
-    else r->g->nodes[ni].version = version;
+    if (ni < 0)
+      s = nq_prefix(r->err, "%s: %s: ", r->fb.name, lb);
+    else
+      r->g->nodes[ni].version = version;
   }
   free(in);
   free(out);
@@ -529,8 +545,9 @@ static nq_status read_io(reader *r) {
     uint32_t j = is_in ? k : k - vin.len;
     int32_t t = nq_fb_vec_i32(&r->fb, is_in ? &vin : &vout, j);
     if (t < 0 || (uint32_t)t >= r->tensors.len)
-      s = nq_fail(r->err, NQ_ERR_FORMAT, "%s: subgraph 0: model %s %u is tensor %d, the subgraph has %u tensors",
-                  r->fb.name, is_in ? "input" : "output", j, (int)t, r->tensors.len);
+      s = nq_fail(r->err, NQ_ERR_FORMAT,
+                  "%s: subgraph 0: model %s %u is tensor %d, the subgraph has %u tensors", r->fb.name,
+                  is_in ? "input" : "output", j, (int)t, r->tensors.len);
     else
       (is_in ? in : out)[j] = t;
   }
@@ -556,8 +573,8 @@ static nq_status read_tensor_maps(reader *r, const nq_fb_table *sd, int id, cons
     NQ_TRY(nq_fb_string(&r->fb, &tm, NQ_TFL_TENSORMAP_NAME, ew, "name", &name, &len, r->err));
     NQ_TRY(nq_fb_u32(&r->fb, &tm, NQ_TFL_TENSORMAP_TENSOR_INDEX, 0, ew, "tensor_index", &ti, r->err));
     if (ti >= r->tensors.len)
-      return nq_fail(r->err, NQ_ERR_FORMAT, "%s: %s: tensor_index %u, the subgraph has %u tensors", r->fb.name, ew,
-                     ti, r->tensors.len);
+      return nq_fail(r->err, NQ_ERR_FORMAT, "%s: %s: tensor_index %u, the subgraph has %u tensors",
+                     r->fb.name, ew, ti, r->tensors.len);
     (*out)[k].tensor = (int)ti;
     (*out)[k].name = dup_n(name ? name : "", name ? strlen(name) : 0);
     (*n)++; /* counted as soon as it owns a name, so a failure frees it */
@@ -569,7 +586,8 @@ static nq_status read_tensor_maps(reader *r, const nq_fb_table *sd, int id, cons
 /* Signature defs of subgraph 0 (others belong to graphs npuquant drops). */
 static nq_status read_signatures(reader *r) {
   nq_fb_vec v;
-  NQ_TRY(nq_fb_vector(&r->fb, &r->model, NQ_TFL_MODEL_SIGNATURE_DEFS, 4, "model", "signature_defs", &v, r->err));
+  NQ_TRY(
+      nq_fb_vector(&r->fb, &r->model, NQ_TFL_MODEL_SIGNATURE_DEFS, 4, "model", "signature_defs", &v, r->err));
   if (v.len == 0) return NQ_OK;
   if (v.len > 4096) return nq_fail(r->err, NQ_ERR_UNSUPPORTED, "%s: %u signature defs", r->fb.name, v.len);
   r->g->signatures = calloc(v.len, sizeof(nq_signature));
@@ -597,7 +615,8 @@ static nq_status read_metadata(reader *r) {
   nq_fb_vec v;
   const char *desc;
   uint32_t len;
-  NQ_TRY(nq_fb_string(&r->fb, &r->model, NQ_TFL_MODEL_DESCRIPTION, "model", "description", &desc, &len, r->err));
+  NQ_TRY(
+      nq_fb_string(&r->fb, &r->model, NQ_TFL_MODEL_DESCRIPTION, "model", "description", &desc, &len, r->err));
   if (desc && !(r->g->description = dup_n(desc, strlen(desc))))
     return nq_fail(r->err, NQ_ERR_NOMEM, "%s: out of memory", r->fb.name);
   NQ_TRY(nq_fb_vector(&r->fb, &r->model, NQ_TFL_MODEL_METADATA, 4, "model", "metadata", &v, r->err));
@@ -635,18 +654,21 @@ static nq_status build(reader *r) {
   if (version != NQ_TFL_SCHEMA_VERSION)
     return nq_fail(r->err, NQ_ERR_UNSUPPORTED, "%s: schema version %u, npuquant reads version %d", r->fb.name,
                    version, NQ_TFL_SCHEMA_VERSION);
-  NQ_TRY(nq_fb_vector(&r->fb, &r->model, NQ_TFL_MODEL_OPERATOR_CODES, 4, "model", "operator_codes", &r->opcodes,
-                      r->err));
+  NQ_TRY(nq_fb_vector(&r->fb, &r->model, NQ_TFL_MODEL_OPERATOR_CODES, 4, "model", "operator_codes",
+                      &r->opcodes, r->err));
   NQ_TRY(nq_fb_vector(&r->fb, &r->model, NQ_TFL_MODEL_BUFFERS, 4, "model", "buffers", &r->buffers, r->err));
-  NQ_TRY(nq_fb_vector(&r->fb, &r->model, NQ_TFL_MODEL_SUBGRAPHS, 4, "model", "subgraphs", &subgraphs, r->err));
+  NQ_TRY(
+      nq_fb_vector(&r->fb, &r->model, NQ_TFL_MODEL_SUBGRAPHS, 4, "model", "subgraphs", &subgraphs, r->err));
   if (subgraphs.len == 0) return nq_fail(r->err, NQ_ERR_FORMAT, "%s: the model has no subgraph", r->fb.name);
   NQ_TRY(nq_fb_vec_table(&r->fb, &subgraphs, 0, "subgraph 0", &r->sub, r->err));
-  NQ_TRY(nq_fb_vector(&r->fb, &r->sub, NQ_TFL_SUBGRAPH_TENSORS, 4, "subgraph 0", "tensors", &r->tensors, r->err));
+  NQ_TRY(nq_fb_vector(&r->fb, &r->sub, NQ_TFL_SUBGRAPH_TENSORS, 4, "subgraph 0", "tensors", &r->tensors,
+                      r->err));
   NQ_TRY(nq_fb_vector(&r->fb, &r->sub, NQ_TFL_SUBGRAPH_OPERATORS, 4, "subgraph 0", "operators", &r->operators,
                       r->err));
   if (r->tensors.len > NQ_MAX_TENSORS || r->operators.len > NQ_MAX_NODES)
-    return nq_fail(r->err, NQ_ERR_UNSUPPORTED, "%s: subgraph 0 has %u tensors and %u operators, limits %d and %d",
-                   r->fb.name, r->tensors.len, r->operators.len, NQ_MAX_TENSORS, NQ_MAX_NODES);
+    return nq_fail(r->err, NQ_ERR_UNSUPPORTED,
+                   "%s: subgraph 0 has %u tensors and %u operators, limits %d and %d", r->fb.name,
+                   r->tensors.len, r->operators.len, NQ_MAX_TENSORS, NQ_MAX_NODES);
   NQ_TRY(check_ops_supported(r));
   for (uint32_t i = 0; i < r->tensors.len; i++) NQ_TRY(read_tensor(r, i));
   NQ_TRY(read_io(r));
@@ -660,7 +682,9 @@ nq_status nq_tflite_read_memory(const uint8_t *data, size_t size, const char *na
   *out = NULL;
   if (!name) name = "<memory>";
   if (!nq_tflite_is_tflite(data, size))
-    return nq_fail(err, NQ_ERR_FORMAT, "%s: not a TFLite model (no TFL3 identifier at byte 4, and not an identifier-less flatbuffer)", name);
+    return nq_fail(
+        err, NQ_ERR_FORMAT,
+        "%s: not a TFLite model (no TFL3 identifier at byte 4, and not an identifier-less flatbuffer)", name);
   NQ_TRY(nq_tflite_verify(data, size, name, err));
   reader r;
   memset(&r, 0, sizeof r);

@@ -49,7 +49,8 @@ static nq_status verify_vec(vctx *c, const nq_fb_table *t, int id, size_t elem, 
 static nq_status verify_opcode(vctx *c, const nq_fb_table *t, const char *w) {
   int8_t b;
   int32_t i;
-  NQ_TRY(nq_fb_i8(c->fb, t, NQ_TFL_OPCODE_DEPRECATED_BUILTIN_CODE, 0, w, "deprecated_builtin_code", &b, c->err));
+  NQ_TRY(
+      nq_fb_i8(c->fb, t, NQ_TFL_OPCODE_DEPRECATED_BUILTIN_CODE, 0, w, "deprecated_builtin_code", &b, c->err));
   NQ_TRY(verify_string(c, t, NQ_TFL_OPCODE_CUSTOM_CODE, w, "custom_code"));
   NQ_TRY(nq_fb_i32(c->fb, t, NQ_TFL_OPCODE_VERSION, 1, w, "version", &i, c->err));
   return nq_fb_i32(c->fb, t, NQ_TFL_OPCODE_BUILTIN_CODE, 0, w, "builtin_code", &i, c->err);
@@ -97,13 +98,20 @@ static nq_status verify_options(vctx *c, const nq_fb_table *o, uint8_t type, con
       int32_t i;
       float fl;
       switch ((nq_tfl_wire)f->wire) {
-      case NQ_TFL_WIRE_BOOL:
-      case NQ_TFL_WIRE_INT8: NQ_TRY(nq_fb_u8(c->fb, o, f->id, 0, w, f->name, &u, c->err)); break;
-      case NQ_TFL_WIRE_INT32: NQ_TRY(nq_fb_i32(c->fb, o, f->id, 0, w, f->name, &i, c->err)); break;
-      case NQ_TFL_WIRE_FLOAT: NQ_TRY(nq_fb_f32(c->fb, o, f->id, 0, w, f->name, &fl, c->err)); break;
+        case NQ_TFL_WIRE_BOOL:
+        case NQ_TFL_WIRE_INT8:
+          NQ_TRY(nq_fb_u8(c->fb, o, f->id, 0, w, f->name, &u, c->err));
+          break;
+        case NQ_TFL_WIRE_INT32:
+          NQ_TRY(nq_fb_i32(c->fb, o, f->id, 0, w, f->name, &i, c->err));
+          break;
+        case NQ_TFL_WIRE_FLOAT:
+          NQ_TRY(nq_fb_f32(c->fb, o, f->id, 0, w, f->name, &fl, c->err));
+          break;
       }
     }
-    if (oo->special != NQ_TFL_SPECIAL_NONE) NQ_TRY(verify_vec(c, o, oo->special_field, 4, w, "options vector"));
+    if (oo->special != NQ_TFL_SPECIAL_NONE)
+      NQ_TRY(verify_vec(c, o, oo->special_field, 4, w, "options vector"));
     break;
   }
   return NQ_OK;
@@ -180,15 +188,16 @@ nq_status nq_tflite_verify(const uint8_t *data, size_t size, const char *name, n
   uint32_t version;
   NQ_TRY(nq_fb_root(&fb, &m, err));
   NQ_TRY(nq_fb_u32(&fb, &m, NQ_TFL_MODEL_VERSION, 0, "model", "version", &version, err));
-  NQ_TRY(verify_vec_of_tables(&c, &m, NQ_TFL_MODEL_OPERATOR_CODES, "model", "operator_codes",
-                              "operator_code", verify_opcode, NULL));
+  NQ_TRY(verify_vec_of_tables(&c, &m, NQ_TFL_MODEL_OPERATOR_CODES, "model", "operator_codes", "operator_code",
+                              verify_opcode, NULL));
   NQ_TRY(verify_vec_of_tables(&c, &m, NQ_TFL_MODEL_SUBGRAPHS, "model", "subgraphs", "subgraph",
                               verify_subgraph, NULL));
   NQ_TRY(verify_string(&c, &m, NQ_TFL_MODEL_DESCRIPTION, "model", "description"));
-  NQ_TRY(verify_vec_of_tables(&c, &m, NQ_TFL_MODEL_BUFFERS, "model", "buffers", "buffer", verify_buffer, NULL));
+  NQ_TRY(
+      verify_vec_of_tables(&c, &m, NQ_TFL_MODEL_BUFFERS, "model", "buffers", "buffer", verify_buffer, NULL));
   NQ_TRY(verify_vec(&c, &m, NQ_TFL_MODEL_METADATA_BUFFER, 4, "model", "metadata_buffer"));
-  NQ_TRY(verify_vec_of_tables(&c, &m, NQ_TFL_MODEL_METADATA, "model", "metadata", "metadata",
-                              verify_metadata, NULL));
+  NQ_TRY(verify_vec_of_tables(&c, &m, NQ_TFL_MODEL_METADATA, "model", "metadata", "metadata", verify_metadata,
+                              NULL));
   return verify_vec_of_tables(&c, &m, NQ_TFL_MODEL_SIGNATURE_DEFS, "model", "signature_defs", "signature_def",
                               verify_sigdef, NULL);
 }

@@ -35,9 +35,7 @@ static bool fb_failed(fb_builder *b, nq_status code, const char *what) {
   return false;
 }
 
-void fb_set_error(fb_builder *b, nq_status code, const char *what) {
-  (void)fb_failed(b, code, what);
-}
+void fb_set_error(fb_builder *b, nq_status code, const char *what) { (void)fb_failed(b, code, what); }
 
 /* Make room for `need` more bytes in front of the data, moving the data to
  * the end of a larger, zeroed buffer. */
@@ -120,8 +118,7 @@ fb_ref fb_create_string(fb_builder *b, const char *s, size_t len) {
   return (fb_ref)b->used;
 }
 
-fb_ref fb_create_vector(fb_builder *b, const void *elems, size_t count, size_t elem_size,
-                        size_t align) {
+fb_ref fb_create_vector(fb_builder *b, const void *elems, size_t count, size_t elem_size, size_t align) {
   if (!fb_check_not_in_table(b, "vector created inside a table")) return 0;
   if (elem_size == 0 || align < elem_size || align > 16 || (align & (align - 1)))
     return fb_failed(b, NQ_ERR_INTERNAL, "bad vector element size or alignment"), 0;
@@ -138,8 +135,7 @@ fb_ref fb_create_vector(fb_builder *b, const void *elems, size_t count, size_t e
 
 /* Typed vectors: convert host values to little-endian bytes in place. */
 static fb_ref fb_create_vector_conv(fb_builder *b, size_t count, size_t elem_size,
-                                    void (*get)(const void *, size_t, uint8_t *),
-                                    const void *src) {
+                                    void (*get)(const void *, size_t, uint8_t *), const void *src) {
   if (!fb_check_not_in_table(b, "vector created inside a table")) return 0;
   size_t bytes;
   if (!nq_mul_size(count, elem_size, &bytes) || bytes > FB_MAX_SIZE || count > UINT32_MAX)
@@ -203,8 +199,7 @@ void fb_table_start(fb_builder *b) {
 static bool fb_field_ok(fb_builder *b, int field) {
   if (b->status != NQ_OK) return false;
   if (!b->in_table) return fb_failed(b, NQ_ERR_INTERNAL, "field added outside a table");
-  if (field < 0 || field >= FB_MAX_FIELDS)
-    return fb_failed(b, NQ_ERR_INTERNAL, "field id out of range");
+  if (field < 0 || field >= FB_MAX_FIELDS) return fb_failed(b, NQ_ERR_INTERNAL, "field id out of range");
   if (b->field_ref[field]) return fb_failed(b, NQ_ERR_INTERNAL, "field added twice");
   return true;
 }
@@ -277,8 +272,7 @@ fb_ref fb_table_end(fb_builder *b) {
   size_t nvt = 2 + (size_t)b->n_fields;
   vt[0] = (uint16_t)(nvt * 2);
   vt[1] = (uint16_t)obj_size;
-  for (int f = 0; f < b->n_fields; f++)
-    vt[2 + f] = b->field_ref[f] ? (uint16_t)(obj - b->field_ref[f]) : 0;
+  for (int f = 0; f < b->n_fields; f++) vt[2 + f] = b->field_ref[f] ? (uint16_t)(obj - b->field_ref[f]) : 0;
   uint8_t vt_bytes[2 * (2 + FB_MAX_FIELDS)];
   for (size_t i = 0; i < nvt; i++) put_le(vt_bytes + 2 * i, vt[i], 2);
 

@@ -51,9 +51,9 @@ typedef struct fb_builder {
   bool dedup_vtables;
   /* current table */
   bool in_table;
-  size_t table_start;                /* `used` when the table was started */
-  fb_ref field_ref[FB_MAX_FIELDS];   /* where each field was written, 0 = absent */
-  int n_fields;                      /* highest field id + 1 */
+  size_t table_start;              /* `used` when the table was started */
+  fb_ref field_ref[FB_MAX_FIELDS]; /* where each field was written, 0 = absent */
+  int n_fields;                    /* highest field id + 1 */
   /* vtables written so far (for deduplication) */
   fb_ref *vtables;
   size_t n_vtables, cap_vtables;
@@ -76,8 +76,7 @@ fb_ref fb_create_string(fb_builder *b, const char *s, size_t len);
 /* A vector of `count` little-endian scalars of `elem_size` bytes each whose
  * first element is aligned to `align` (>= elem_size, power of two; use 16
  * for tensor data). `elems` holds the raw little-endian bytes. */
-fb_ref fb_create_vector(fb_builder *b, const void *elems, size_t count, size_t elem_size,
-                        size_t align);
+fb_ref fb_create_vector(fb_builder *b, const void *elems, size_t count, size_t elem_size, size_t align);
 /* Typed helpers for host values (converted to little-endian). */
 fb_ref fb_create_vector_i32(fb_builder *b, const int32_t *v, size_t count);
 fb_ref fb_create_vector_i64(fb_builder *b, const int64_t *v, size_t count);

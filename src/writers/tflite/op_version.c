@@ -59,9 +59,7 @@ static int v_1(const nq_graph *g, const nq_node *n) {
 }
 /* SPACE_TO_DEPTH, SPLIT_V, SUM, LOG_SOFTMAX, SQUARED_DIFFERENCE,
  * DEPTH_TO_SPACE, ARG_MAX (bool input 3 does not apply to our types). */
-static int v_int8_2(const nq_graph *g, const nq_node *n) {
-  return in_type(g, n, 0) == NQ_INT8 ? 2 : 1;
-}
+static int v_int8_2(const nq_graph *g, const nq_node *n) { return in_type(g, n, 0) == NQ_INT8 ? 2 : 1; }
 /* EXP, LOG, REDUCE_PROD: int8 or int16 input 2. */
 static int v_int8_int16_2(const nq_graph *g, const nq_node *n) {
   int t = in_type(g, n, 0);
@@ -84,8 +82,7 @@ static int v_int16io_3_int8_2(const nq_graph *g, const nq_node *n) {
 static int v_conv_2d(const nq_graph *g, const nq_node *n) {
   const nq_tensor *x = in_t(g, n, 0), *w = in_t(g, n, 1);
   /* Grouped convolution: the filter sees fewer input channels than there are. */
-  if (x && w && x->rank == 4 && w->rank == 4 && w->shape[3] > 0 && x->shape[3] != w->shape[3])
-    return 6;
+  if (x && w && x->rank == 4 && w->rank == 4 && w->shape[3] > 0 && x->shape[3] != w->shape[3]) return 6;
   int ti = in_type(g, n, 0), tw = in_type(g, n, 1), to = out_type(g, n, 0);
   if (ti == NQ_INT16 && tw == NQ_INT8 && to == NQ_INT16) return 4; /* 16x8 */
   if (ti == NQ_INT8 && tw == NQ_INT8 && to == NQ_INT8) return 3;
@@ -96,8 +93,7 @@ static int v_conv_2d(const nq_graph *g, const nq_node *n) {
 static int v_depthwise_conv_2d(const nq_graph *g, const nq_node *n) {
   int ti = in_type(g, n, 0), tw = in_type(g, n, 1), to = out_type(g, n, 0);
   if (ti == NQ_INT16 && tw == NQ_INT8 && to == NQ_INT16) return 5;
-  if (ti == NQ_FLOAT32 && tw == NQ_INT8 && to == NQ_FLOAT32)
-    return per_channel(in_t(g, n, 1)) ? 6 : 4;
+  if (ti == NQ_FLOAT32 && tw == NQ_INT8 && to == NQ_FLOAT32) return per_channel(in_t(g, n, 1)) ? 6 : 4;
   if (ti == NQ_INT8 && tw == NQ_INT8 && to == NQ_INT8) return 3;
   if (n->p.dilation_h != 1 || n->p.dilation_w != 1) return 2;
   return 1;
@@ -105,8 +101,7 @@ static int v_depthwise_conv_2d(const nq_graph *g, const nq_node *n) {
 
 static int v_fully_connected(const nq_graph *g, const nq_node *n) {
   int ti = in_type(g, n, 0), tw = in_type(g, n, 1), to = out_type(g, n, 0);
-  if (ti == NQ_FLOAT32 && tw == NQ_INT8 && to == NQ_FLOAT32 && per_channel(in_t(g, n, 1)))
-    return 12;
+  if (ti == NQ_FLOAT32 && tw == NQ_INT8 && to == NQ_FLOAT32 && per_channel(in_t(g, n, 1))) return 12;
   if (ti == NQ_INT16 && tw == NQ_INT16 && to == NQ_INT16) return 7;
   /* TFLite counts the inputs listed; an absent bias (-1) is still listed
    * when the node has 3 inputs, so only a 2-input node is "no bias". */
@@ -242,9 +237,7 @@ static int v_pack(const nq_graph *g, const nq_node *n) {
   return 1;
 }
 
-static int v_tile(const nq_graph *g, const nq_node *n) {
-  return in_type(g, n, 0) == NQ_INT8 ? 3 : 1;
-}
+static int v_tile(const nq_graph *g, const nq_node *n) { return in_type(g, n, 0) == NQ_INT8 ? 3 : 1; }
 
 static int v_batch_space(const nq_graph *g, const nq_node *n) {
   int t = in_type(g, n, 0);
@@ -273,9 +266,7 @@ static int v_div(const nq_graph *g, const nq_node *n) {
   return (needs_broadcast(g, n) && max_in_rank(g, n) > 4) ? 2 : 1;
 }
 
-static int v_leaky_relu(const nq_graph *g, const nq_node *n) {
-  return in_type(g, n, 0) == NQ_INT16 ? 2 : 1;
-}
+static int v_leaky_relu(const nq_graph *g, const nq_node *n) { return in_type(g, n, 0) == NQ_INT16 ? 2 : 1; }
 
 static int v_batch_matmul(const nq_graph *g, const nq_node *n) {
   int t = in_type(g, n, 0);

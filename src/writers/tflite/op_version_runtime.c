@@ -6,14 +6,16 @@
 
 #include "writers/tflite/op_version.h"
 
-#define R(major, minor, patch) ((major) * 10000 + (minor) * 100 + (patch))
+#define R(major, minor, patch) ((major)*10000 + (minor)*100 + (patch))
 #define MAX_VERSIONS 9
 
 /* ops.def column RELEASES, [op][version - 1]: the release that first runs
  * it, from runtime_version.cc (see the header for the commit); 0 past the
  * last version listed there. */
-#define REL(...) {__VA_ARGS__}
-#define NO_RELEASE {0}
+#define REL(...) \
+  { __VA_ARGS__ }
+#define NO_RELEASE \
+  { 0 }
 static const int min_release[NQ_OP_COUNT][MAX_VERSIONS] = {
 #define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) rel,
 #include "ir/ops.def"

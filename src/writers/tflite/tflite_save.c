@@ -42,8 +42,7 @@ static uint8_t *read_source(const char *path, size_t *size) {
   return buf;
 }
 
-nq_status nq_tflite_write_file(const nq_graph *g, const char *path, const char *protect,
-                               nq_error *err) {
+nq_status nq_tflite_write_file(const nq_graph *g, const char *path, const char *protect, nq_error *err) {
   if (!path || !*path) return nq_fail(err, NQ_ERR_INVALID_ARG, "no output path given");
   /* Refuse early, before the work of serializing, when the output is the input. */
   NQ_TRY(nq_check_output_path(path, protect, err));

@@ -20,9 +20,9 @@ typedef struct writer {
   nq_error *err;
   /* operator codes: distinct (builtin code, version) pairs in order of first use */
   int n_codes;
-  int *code_builtin; /* [n_codes] */
-  int *code_version; /* [n_codes] */
-  int *node_code;    /* [n_nodes] index into the code arrays */
+  int *code_builtin;       /* [n_codes] */
+  int *code_version;       /* [n_codes] */
+  int *node_code;          /* [n_nodes] index into the code arrays */
   uint32_t *tensor_buffer; /* [n_tensors] buffer index, 0 = none */
   uint32_t *meta_buffer;   /* [n_metadata] */
   uint32_t n_buffers;
@@ -30,9 +30,7 @@ typedef struct writer {
 
 static const char *graph_label(const nq_graph *g) { return g->source ? g->source : "graph"; }
 
-static fb_ref string_or_0(writer *w, const char *s) {
-  return s ? fb_create_string(&w->fb, s, strlen(s)) : 0;
-}
+static fb_ref string_or_0(writer *w, const char *s) { return s ? fb_create_string(&w->fb, s, strlen(s)) : 0; }
 
 /* ---- operator codes and versions ----
  * Nodes whose version npuquant computes (version 0) share one OperatorCode
@@ -221,10 +219,18 @@ static fb_ref build_options(writer *w, const nq_node *n) {
     if (f->dest == NQ_TFL_DEST_NONE) continue; /* not kept: leave the schema default */
     double v = nq_tfl_param_get(&p, f);
     switch ((nq_tfl_wire)f->wire) {
-    case NQ_TFL_WIRE_BOOL: fb_add_bool(&w->fb, f->id, v != 0, f->def != 0); break;
-    case NQ_TFL_WIRE_INT8: fb_add_i8(&w->fb, f->id, (int8_t)v, (int8_t)f->def); break;
-    case NQ_TFL_WIRE_INT32: fb_add_i32(&w->fb, f->id, (int32_t)v, (int32_t)f->def); break;
-    case NQ_TFL_WIRE_FLOAT: fb_add_f32(&w->fb, f->id, (float)v, (float)f->def); break;
+      case NQ_TFL_WIRE_BOOL:
+        fb_add_bool(&w->fb, f->id, v != 0, f->def != 0);
+        break;
+      case NQ_TFL_WIRE_INT8:
+        fb_add_i8(&w->fb, f->id, (int8_t)v, (int8_t)f->def);
+        break;
+      case NQ_TFL_WIRE_INT32:
+        fb_add_i32(&w->fb, f->id, (int32_t)v, (int32_t)f->def);
+        break;
+      case NQ_TFL_WIRE_FLOAT:
+        fb_add_f32(&w->fb, f->id, (float)v, (float)f->def);
+        break;
     }
   }
   if (vec) fb_add_ref(&w->fb, o->special_field, vec);
@@ -332,20 +338,19 @@ static nq_status check_writable(const nq_graph *g, nq_error *err) {
   for (int t = 0; t < g->n_tensors; t++) {
     const nq_tensor *x = &g->tensors[t];
     if ((unsigned)x->type >= NQ_DTYPE_COUNT)
-      return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: tensor %d has an unknown type %d",
-                     graph_label(g), t, (int)x->type);
+      return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: tensor %d has an unknown type %d", graph_label(g), t,
+                     (int)x->type);
     if (x->rank < 0 || x->rank > NQ_MAX_RANK)
-      return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: tensor %d has rank %d, expected 0..%d",
-                     graph_label(g), t, x->rank, NQ_MAX_RANK);
+      return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: tensor %d has rank %d, expected 0..%d", graph_label(g), t,
+                     x->rank, NQ_MAX_RANK);
   }
   for (int s = 0; s < g->n_signatures; s++) {
     const nq_signature *sig = &g->signatures[s];
     for (int i = 0; i < sig->n_in + sig->n_out; i++) {
       int t = i < sig->n_in ? sig->in[i].tensor : sig->out[i - sig->n_in].tensor;
       if (t < 0 || t >= g->n_tensors)
-        return nq_fail(err, NQ_ERR_INVALID_ARG,
-                       "%s: signature '%s' refers to tensor %d, expected 0..%d", graph_label(g),
-                       sig->key ? sig->key : "", t, g->n_tensors - 1);
+        return nq_fail(err, NQ_ERR_INVALID_ARG, "%s: signature '%s' refers to tensor %d, expected 0..%d",
+                       graph_label(g), sig->key ? sig->key : "", t, g->n_tensors - 1);
     }
   }
   return NQ_OK;
@@ -361,8 +366,7 @@ nq_status nq_tflite_write_memory(const nq_graph *g, uint8_t **out, size_t *size,
   w.g = g;
   w.err = err;
   fb_init(&w.fb, err);
-  size_t nn = (size_t)g->n_nodes + 1, nt = (size_t)g->n_tensors + 1,
-         nm = (size_t)g->n_metadata + 1;
+  size_t nn = (size_t)g->n_nodes + 1, nt = (size_t)g->n_tensors + 1, nm = (size_t)g->n_metadata + 1;
   w.code_builtin = calloc(nn, sizeof *w.code_builtin);
   w.code_version = calloc(nn, sizeof *w.code_version);
   w.node_code = calloc(nn, sizeof *w.node_code);
@@ -381,8 +385,8 @@ nq_status nq_tflite_write_memory(const nq_graph *g, uint8_t **out, size_t *size,
     fb_ref meta = build_metadata(&w);
     fb_ref desc = string_or_0(&w, g->description);
     s = fb_status(&w.fb);
-    if (s == NQ_OK && (!buffers || !codes || !subgraphs ||
-                       (g->n_signatures && !sigs) || (g->n_metadata && !meta)))
+    if (s == NQ_OK &&
+        (!buffers || !codes || !subgraphs || (g->n_signatures && !sigs) || (g->n_metadata && !meta)))
       s = nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory while writing", graph_label(g));
     if (s == NQ_OK) {
       fb_table_start(&w.fb);

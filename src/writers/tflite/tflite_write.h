@@ -36,7 +36,6 @@ nq_status nq_tflite_write_memory(const nq_graph *g, uint8_t **out, size_t *size,
  * from: it is never overwritten, and the associated-files zip archive
  * appended to it (TFLite metadata labels, see tflite_zip.h) is carried over
  * to the new file. */
-nq_status nq_tflite_write_file(const nq_graph *g, const char *path, const char *protect,
-                               nq_error *err);
+nq_status nq_tflite_write_file(const nq_graph *g, const char *path, const char *protect, nq_error *err);
 
 #endif

@@ -53,7 +53,7 @@ static int parse_zip(const uint8_t *d, size_t size, zip_layout *z) {
   uint16_t disk = rd16(d + e + 4), cd_disk = rd16(d + e + 6);
   uint16_t n_disk = rd16(d + e + 8), n_total = rd16(d + e + 10);
   uint32_t cd_size = rd32(d + e + 12), cd_off = rd32(d + e + 16);
-  if (disk != 0 || cd_disk != 0 || n_disk != n_total) return 0; /* multi-disk */
+  if (disk != 0 || cd_disk != 0 || n_disk != n_total) return 0;                       /* multi-disk */
   if (n_total == 0xffff || cd_size == 0xffffffffu || cd_off == 0xffffffffu) return 0; /* zip64 */
   if (cd_size > e || cd_off > e - cd_size) return 0;
   z->eocd = e;
@@ -85,13 +85,12 @@ void nq_tflite_find_appended_zip(const uint8_t *data, size_t size, size_t *start
    * front of it must verify as a .tflite by themselves. (A zip stored inside
    * a flatbuffer buffer at the end of the file fails this.) */
   nq_error ignored;
-  if (nq_tflite_verify(data, z.start, "model before the appended archive", &ignored) != NQ_OK)
-    return;
+  if (nq_tflite_verify(data, z.start, "model before the appended archive", &ignored) != NQ_OK) return;
   *start = z.start;
 }
 
-nq_status nq_tflite_append_zip(const uint8_t *data, size_t size, size_t start, uint8_t **buf,
-                               size_t *len, nq_error *err) {
+nq_status nq_tflite_append_zip(const uint8_t *data, size_t size, size_t start, uint8_t **buf, size_t *len,
+                               nq_error *err) {
   zip_layout z;
   if (start >= size || !parse_zip(data, size, &z) || z.start != start)
     return nq_fail(err, NQ_ERR_INTERNAL, "appended archive: not the one found before");

@@ -36,7 +36,7 @@ void nq_tflite_find_appended_zip(const uint8_t *data, size_t size, size_t *start
  * bytes *buf (*len bytes, malloc'd; grown in place), shifting absolute
  * offsets from `start` to *len. The archive must be one that
  * nq_tflite_find_appended_zip() returned. */
-nq_status nq_tflite_append_zip(const uint8_t *data, size_t size, size_t start, uint8_t **buf,
-                               size_t *len, nq_error *err);
+nq_status nq_tflite_append_zip(const uint8_t *data, size_t size, size_t start, uint8_t **buf, size_t *len,
+                               nq_error *err);
 
 #endif
