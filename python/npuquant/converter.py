@@ -140,6 +140,10 @@ class Converter:
       calibration  "minmax" (TensorFlow's, default), "percentile",
           "percentile:99.9" or "mse"
       bias_correction, equalize  see docs/quantization.md
+      recipe  None (default): the three options above as set; "auto": try
+          the candidate recipes on a held-out part of the samples and keep
+          the best (what `npuquant convert` does by default; the three
+          options are then ignored); "tf": TensorFlow's min/max
       allow_float_fallback  keep ops without an int8 form in float
       tflite_version  e.g. "2.9": refuse ops that release cannot run
       num_threads  worker threads (0: one per core)
@@ -171,6 +175,7 @@ class Converter:
         self.calibration = "minmax"
         self.bias_correction = False
         self.equalize = False
+        self.recipe: Optional[str] = None
         self.allow_float_fallback = False
         self.tflite_version: Optional[str] = None
         self.num_threads = 0
@@ -273,7 +278,7 @@ class Converter:
                 "allow_float_fallback": bool(self.allow_float_fallback), "input_mean": self.input_mean,
                 "input_std": self.input_std, "num_threads": self.num_threads, "equalize": bool(self.equalize),
                 "bias_correct": bool(self.bias_correction), "calibration": self.calibration,
-                "tflite_version": self.tflite_version}
+                "tflite_version": self.tflite_version, "recipe": self.recipe}
 
     def convert(self) -> ConvertedModel:
         """Calibrate on representative_dataset, quantize, measure.

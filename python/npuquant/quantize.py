@@ -47,7 +47,7 @@ def _as_model(m, what):
 
 def convert(model, samples, per_tensor=False, input_type="int8", output_type="int8", allow_float_fallback=False,
             input_mean=None, input_std=None, num_threads=0, equalize=False, bias_correct=False,
-            calibration="minmax", percentile=99.99, tflite_version=None, **load_options):
+            calibration="minmax", percentile=99.99, tflite_version=None, recipe=None, **load_options):
     """Quantize a float model with representative samples into a fully int8 Model
     (what `npuquant convert` does; same samples and options give the same file).
 
@@ -69,6 +69,9 @@ def convert(model, samples, per_tensor=False, input_type="int8", output_type="in
       "mse"; equalize, bias_correct: see docs/quantization.md.
     tflite_version: "2.9" refuses a model that TensorFlow Lite release cannot
       run (2.4 onward; None: no limit).
+    recipe: None (the options above as given), "auto" (the CLI's default:
+      candidate recipes judged on held-out samples, the best one kept) or
+      "tf" (TensorFlow's min/max).
     Quantizer warnings are issued as NpuquantWarning.
     Returns the int8 Model; save it with .save("model_int8.tflite").
     """
@@ -84,7 +87,7 @@ def convert(model, samples, per_tensor=False, input_type="int8", output_type="in
                                    output_type=output_type, allow_float_fallback=allow_float_fallback,
                                    input_mean=input_mean, input_std=input_std, num_threads=num_threads,
                                    equalize=equalize, bias_correct=bias_correct, calibration=calibration,
-                                   percentile=percentile, tflite_version=tflite_version)
+                                   percentile=percentile, tflite_version=tflite_version, recipe=recipe)
     for msg in said:
         warnings.warn(msg, NpuquantWarning, stacklevel=2)
     return q
@@ -96,7 +99,7 @@ def _bad(message):
 
 def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_type="int8",
                  allow_float_fallback=False, input_mean=None, input_std=None, num_threads=0, equalize=False,
-                 bias_correct=False, calibration="minmax", percentile=99.99, tflite_version=None):
+                 bias_correct=False, calibration="minmax", percentile=99.99, tflite_version=None, recipe=None):
     """nq_convert_arrays on gathered samples: (int8 Model, warnings, notes).
     The library's warnings and notes (what it calibrated on) are collected,
     not issued, so that the caller decides where they go."""
@@ -107,6 +110,10 @@ def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_
         except ValueError:
             raise _bad(f"calibration {calibration!r}: the percentile after ':' is not a number") from None
         calibration = "percentile"
+    if recipe not in (None, "auto", "tf"):
+        raise _bad(f"recipe must be None (the calibration options as given), 'auto' or 'tf', got {recipe!r}")
+    if recipe == "tf":  # TensorFlow's min/max whatever the other options say, as `--recipe tf`
+        calibration, equalize, bias_correct = "minmax", False, False
     if calibration not in _CALIBRATION:
         raise _bad(f"calibration must be one of {sorted(_CALIBRATION)} or 'percentile:P', got {calibration!r}")
     if not isinstance(percentile, (int, float)) or not 50 < percentile <= 100:
@@ -129,6 +136,7 @@ def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_
     opts.bias_correct = int(bool(bias_correct))
     opts.calibration = _CALIBRATION[calibration]
     opts.percentile = percentile
+    opts.recipe_auto = int(recipe == "auto")
     if tflite_version is not None:
         opts.tflite_version = str(tflite_version).encode()
     if input_mean is not None:

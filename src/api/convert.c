@@ -236,14 +236,13 @@ nq_status nq_convert(const nq_model *float_model, int n_samples, nq_fill_fn fill
   if (!out) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert: out is NULL");
   *out = NULL;
   if (!float_model || !fill) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_convert: model or fill is NULL");
-  nq_convert_options defaults;
-  nq_convert_options_init(&defaults);
   nq_sample_source src;
   nq_sample_source_init(&src);
   src.n_samples = n_samples;
   src.fill = fill;
   src.ctx = user;
-  return convert(float_model, &src, opts ? opts : &defaults, out, NULL, err);
+  /* through nq_convert_source, so recipe_auto is honoured on every door */
+  return nq_convert_source(float_model, &src, opts, out, NULL, err);
 }
 
 nq_status nq_convert_arrays(const nq_model *float_model, const float *data, int n_samples,

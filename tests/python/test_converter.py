@@ -9,7 +9,10 @@
     same data (eval_dataset too), report.npu equals `inspect --npu --json`;
     report.save() writes that as JSON (inf SQNR as null), str() sums it up;
   - conv.compare() is npuquant.compare on the last result;
-  - inference_output_type=np.float32 gives a float output; .model runs."""
+  - inference_output_type=np.float32 gives a float output; .model runs;
+  - recipe="auto" writes the CLI's default file (the automatic recipe),
+    recipe="tf" TensorFlow's min/max whatever calibration says, and any
+    other recipe is refused by name."""
 import json
 import os
 import subprocess
@@ -97,6 +100,24 @@ def main():
     check(r["outputs"][0]["sqnr_db"] == want["outputs"][0]["sqnr_db"], "conv.compare() is npuquant.compare")
     same = npuquant.Converter.from_onnx(ONNX).compare(ref.model, x[:, 0])
     check(same["samples"] == 12, "compare(int8_model, samples) on a fresh Converter")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        calib, cli_auto = os.path.join(tmp, "calib.npy"), os.path.join(tmp, "auto.tflite")
+        np.save(calib, x[:, 0])
+        subprocess.run([CLI, "convert", ONNX, "-d", calib, "--input-type", "uint8", "-o", cli_auto, "--quiet"],
+                       check=True)
+        with open(cli_auto, "rb") as f:
+            want = f.read()
+        _, auto = converted(x[:, 0], inference_input_type=np.uint8, recipe="auto")
+        check(bytes(auto) == want and auto.report.options["recipe"] == "auto",
+              "recipe='auto': the bytes of `npuquant convert` with its default (automatic) recipe")
+    _, tf = converted(x[:, 0], inference_input_type=np.uint8, recipe="tf", calibration="mse", equalize=True)
+    check(bytes(tf) == bytes(ref), "recipe='tf': TensorFlow's min/max whatever calibration/equalize say")
+    try:
+        converted(x[:, 0], recipe="best")
+        check(False, "recipe='best' is refused")
+    except npuquant.InvalidArgument as e:
+        check("recipe must be" in str(e) and "'best'" in str(e), f"recipe='best' is refused: {e}")
 
     _, f32 = converted(x[:, 0], inference_output_type=np.float32)
     check(f32.model.outputs[0]["dtype"] == np.float32 and f32.model.inputs[0]["dtype"] == np.int8,
