@@ -86,3 +86,13 @@ float nq_rng_uniform(nq_rng *r, float lo, float hi) {
 }
 
 int nq_rng_int(nq_rng *r, int lo, int hi) { return lo + (int)(nq_rng_next(r) % (uint64_t)(hi - lo + 1)); }
+
+nq_model *nq_test_load_demo(void) {
+  char path[1024];
+  const char *src = getenv("NQ_SOURCE_DIR");
+  snprintf(path, sizeof path, "%s/examples/fashion/fashion_cnn.tflite", src ? src : ".");
+  nq_model *m = NULL;
+  nq_error err;
+  if (nq_model_load(path, &m, &err) != NQ_OK) fprintf(stderr, "%s: %s\n", path, err.msg);
+  return m;
+}

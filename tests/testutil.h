@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "npuquant.h"
+
 extern int nq_test_failures;
 
 #define CHECK(cond)                                                            \
@@ -47,6 +49,11 @@ const char *nq_test_shared_dir(void);
  * stderr). Under CI=true a missing ../shared still fails the test, and with
  * neither folder the test skips (77). */
 const char *nq_test_models_dir(int *golden);
+
+/* The committed demo model, examples/fashion/fashion_cnn.tflite under
+ * NQ_SOURCE_DIR (no ../shared needed); NULL, with the message on stderr,
+ * when it does not load. */
+nq_model *nq_test_load_demo(void);
 
 /* Read a whole file; NULL on failure. *size receives its length. */
 unsigned char *nq_test_read_file(const char *path, size_t *size);

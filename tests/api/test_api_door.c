@@ -23,16 +23,6 @@
 #define N_SAMPLES 6
 #define ELEMS (28 * 28)
 
-static nq_model *load_demo(void) {
-  char path[1024];
-  const char *src = getenv("NQ_SOURCE_DIR");
-  snprintf(path, sizeof path, "%s/examples/fashion/fashion_cnn.tflite", src ? src : ".");
-  nq_model *m = NULL;
-  nq_error err;
-  if (nq_model_load(path, &m, &err) != NQ_OK) fprintf(stderr, "%s\n", err.msg);
-  return m;
-}
-
 /* A source over a data set: names come from it, a NaN is planted in sample
  * `poison` (-1: none). */
 typedef struct ds_source {
@@ -283,7 +273,7 @@ static void test_small_calls(const nq_model *m) {
 }
 
 int main(void) {
-  nq_model *m = load_demo();
+  nq_model *m = nq_test_load_demo();
   CHECK(m != NULL);
   if (!m) return nq_test_finish("test_api_door");
   char dir[] = "/tmp/nq_api_door_XXXXXX";

@@ -21,13 +21,10 @@ static double now_ms(void) {
 }
 
 int main(void) {
-  char path[1024];
-  const char *src = getenv("NQ_SOURCE_DIR");
-  snprintf(path, sizeof path, "%s/examples/fashion/fashion_cnn.tflite", src ? src : ".");
-  nq_model *m = NULL;
+  nq_model *m = nq_test_load_demo();
   nq_session *s = NULL;
   nq_error err;
-  CHECKF(nq_model_load(path, &m, &err) == NQ_OK, "%s", err.msg);
+  CHECK(m != NULL);
   if (!m) return nq_test_finish("test_api_profile");
   CHECKF(nq_session_create(m, NULL, &s, &err) == NQ_OK, "%s", err.msg);
   int n = nq_model_num_nodes(m);

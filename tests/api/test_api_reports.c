@@ -16,16 +16,6 @@
 
 #define N_SAMPLES 12
 
-static nq_model *load_demo(void) {
-  char path[1024];
-  const char *src = getenv("NQ_SOURCE_DIR");
-  snprintf(path, sizeof path, "%s/examples/fashion/fashion_cnn.tflite", src ? src : ".");
-  nq_model *m = NULL;
-  nq_error err;
-  if (nq_model_load(path, &m, &err) != NQ_OK) fprintf(stderr, "%s\n", err.msg);
-  return m;
-}
-
 static void test_nodes(const nq_model *m) {
   nq_error err;
   nq_node_info ni;
@@ -177,7 +167,7 @@ static void test_compare(const nq_model *fm, const float *data, size_t per) {
 
 static void test_npu(void) {
   nq_error err;
-  nq_model *m = load_demo();
+  nq_model *m = nq_test_load_demo();
   nq_npu_result *r = NULL;
   CHECK(strcmp(nq_npu_targets(), "imx8mp, ethos-u, edgetpu") == 0);
   /* A float model: every node is float compute, left to the CPU. */
@@ -202,7 +192,7 @@ static void test_npu(void) {
   CHECK(nq_npu_result_finding(NULL, 0, &f, &err) == NQ_ERR_INVALID_ARG);
   nq_npu_result_free(r);
 
-  m = load_demo();
+  m = nq_test_load_demo();
   r = (nq_npu_result *)m; /* must be reset to NULL on failure */
   CHECK(nq_npu_check_model(m, "tpu9000", &r, &err) == NQ_ERR_INVALID_ARG && r == NULL &&
         strstr(err.msg, "tpu9000") && strstr(err.msg, "ethos-u"));
@@ -253,7 +243,7 @@ static void test_bias_correct_progress(const nq_model *fm, const float *data) {
 }
 
 int main(void) {
-  nq_model *m = load_demo();
+  nq_model *m = nq_test_load_demo();
   CHECK(m != NULL);
   if (!m) return nq_test_finish("test_api_reports");
   test_nodes(m);

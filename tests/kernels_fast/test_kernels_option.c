@@ -28,16 +28,6 @@
 
 static float samples[N_SAMPLES * ELEMS];
 
-static nq_model *load_demo(void) {
-  char path[1024];
-  const char *src = getenv("NQ_SOURCE_DIR");
-  snprintf(path, sizeof path, "%s/examples/fashion/fashion_cnn.tflite", src ? src : ".");
-  nq_model *m = NULL;
-  nq_error err;
-  if (nq_model_load(path, &m, &err) != NQ_OK) fprintf(stderr, "%s\n", err.msg);
-  return m;
-}
-
 /* Run sample `i` through a session with these options; copy the output
  * bytes to out (at most cap bytes). 0 on success. */
 static int run_one(const nq_model *m, const nq_session_options *o, int i, void *out, size_t cap) {
@@ -119,7 +109,7 @@ int main(void) {
   nq_rng rng = {0x6b65726e656c73ULL};
   for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++)
     samples[i] = nq_rng_uniform(&rng, 0.0f, 1.0f);
-  nq_model *fm = load_demo();
+  nq_model *fm = nq_test_load_demo();
   CHECK(fm != NULL);
   if (!fm) return nq_test_finish("test_kernels_option");
 
