@@ -522,7 +522,8 @@ typedef struct nq_convert_options {
   int bias_correct;
   /* Activation ranges: 0 = TensorFlow's global min/max (default), 1 =
    * percentile (clip (100 - percentile) / 2 % at each end), 2 = least
-   * expected int8 error (see docs/quantization.md). */
+   * expected int8 error, 3 = one of min/max, percentile 99.9 and least
+   * error per tensor, judged on held-out samples (see docs/quantization.md). */
   int calibration;
   double percentile; /* for calibration 1; 0 means 99.99 */
   /* Progress of the stages that take long beyond calibration (stage
@@ -566,7 +567,7 @@ NQ_API nq_status nq_convert_arrays(const nq_model *float_model, const float *dat
                                    const nq_convert_options *opts, nq_model **out, nq_error *err);
 
 /* Parse a calibration method as `convert --calibration` spells it:
- * "minmax", "percentile", "percentile:P" (50 < P <= 100) or "mse", and set
+ * "minmax", "percentile", "percentile:P" (50 < P <= 100), "mse" or "layerwise", and set
  * o->calibration and o->percentile. NQ_ERR_INVALID_ARG otherwise. */
 NQ_API nq_status nq_convert_options_set_calibration(nq_convert_options *o, const char *method, nq_error *err);
 

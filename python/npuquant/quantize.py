@@ -14,7 +14,7 @@ from .model import Model
 from .representative import NpuquantWarning, gather
 
 
-_CALIBRATION = {"minmax": 0, "percentile": 1, "mse": 2}
+_CALIBRATION = {"minmax": 0, "percentile": 1, "mse": 2, "layerwise": 3}
 
 
 def _flatten_samples(model, samples):

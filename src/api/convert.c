@@ -12,6 +12,7 @@
 #include "api/model_internal.h"
 #include "api/recipe.h"
 #include "calib/calibrate.h"
+#include "calib/range_choice.h"
 #include "calib/range_refine.h"
 #include "calib/range_snap.h"
 #include "calib/sample_checks.h"
@@ -98,7 +99,7 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
   q.warn_ctx = opts->warn_user;
   nq_calib_options co = {.method = (nq_calib_method)opts->calibration,
                          .percentile = opts->percentile > 0 ? opts->percentile : 99.99};
-  if (opts->calibration < 0 || opts->calibration > NQ_CALIB_MSE ||
+  if (opts->calibration < 0 || opts->calibration > NQ_CALIB_LAYERWISE ||
       !(co.percentile > 50 && co.percentile <= 100))
     return nq_fail(err, NQ_ERR_INVALID_ARG, "calibration method %d / percentile %g is not valid",
                    opts->calibration, co.percentile);
@@ -143,9 +144,19 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
   }
   nq_ranges ranges;
   nq_status st = nq_calibrate(fm->graph, src, &so, &ranges, err);
+  int chosen[NQ_RANGE_METHODS] = {0};
+  co.chosen = chosen;
   if (st == NQ_OK) {
     st = nq_refine_ranges(fm->graph, src, &so, &co, &ranges, err);
     if (st != NQ_OK) nq_ranges_free(&ranges);
+  }
+  if (st == NQ_OK && co.method == NQ_CALIB_LAYERWISE && opts->note) {
+    char msg[256];
+    int len = snprintf(msg, sizeof msg, "layer-wise ranges, tensors per method:");
+    for (int m = 0; m < NQ_RANGE_METHODS && len > 0 && (size_t)len < sizeof msg; m++)
+      len += snprintf(msg + len, sizeof msg - (size_t)len, " %s %d", nq_range_method_name((nq_range_method)m),
+                      chosen[m]);
+    opts->note(opts->warn_user, msg);
   }
   /* Before snapping, so the clipped ranges are snapped too. */
   if (st == NQ_OK) nq_clip_saturating_ranges(fm->graph, &ranges);

@@ -5,11 +5,11 @@
 #include <string.h>
 
 #include "calib/feed.h"
+#include "calib/histogram.h"
 #include "calib/pad_sentinel.h"
+#include "calib/range_choice.h"
 #include "core/status.h"
 #include "exec/engine.h"
-
-#define NBINS 2048
 
 nq_status nq_calib_parse(const char *s, nq_calib_options *out, nq_error *err) {
   memset(out, 0, sizeof *out);
@@ -17,6 +17,10 @@ nq_status nq_calib_parse(const char *s, nq_calib_options *out, nq_error *err) {
   if (strcmp(s, "minmax") == 0) return NQ_OK;
   if (strcmp(s, "mse") == 0) {
     out->method = NQ_CALIB_MSE;
+    return NQ_OK;
+  }
+  if (strcmp(s, "layerwise") == 0) {
+    out->method = NQ_CALIB_LAYERWISE;
     return NQ_OK;
   }
   if (strncmp(s, "percentile", 10) == 0 && (s[10] == '\0' || s[10] == ':')) {
@@ -30,55 +34,27 @@ nq_status nq_calib_parse(const char *s, nq_calib_options *out, nq_error *err) {
     }
     return NQ_OK;
   }
-  return nq_fail(err, NQ_ERR_INVALID_ARG, "calibration '%s': expected minmax, percentile[:P] or mse", s);
+  return nq_fail(err, NQ_ERR_INVALID_ARG,
+                 "calibration '%s': expected minmax, percentile[:P], mse or layerwise", s);
 }
 
 static bool observed(const nq_graph *g, const nq_ranges *r, int t) {
   return !g->tensors[t].data && g->tensors[t].type == NQ_FLOAT32 && r->seen[t] && r->max[t] > r->min[t];
 }
 
-static int bin_of(float x, float lo, float hi) {
-  int b = (int)((double)(x - lo) / ((double)hi - (double)lo) * NBINS);
-  return b < 0 ? 0 : (b >= NBINS ? NBINS - 1 : b);
-}
-
-/* Value at quantile q (0..1) of a histogram over [lo, hi]. */
-static float quantile(const uint64_t *h, uint64_t total, double q, float lo, float hi) {
-  double want = q * (double)total, acc = 0;
-  for (int b = 0; b < NBINS; b++) {
-    if (acc + (double)h[b] >= want) {
-      double frac = h[b] ? (want - acc) / (double)h[b] : 0;
-      return (float)(lo + ((double)b + frac) / NBINS * ((double)hi - (double)lo));
-    }
-    acc += (double)h[b];
-  }
-  return hi;
-}
-
-/* Expected squared error of int8 quantization over [a, b] (0 included). */
-static double mse_for(const uint64_t *h, float lo, float hi, float a, float b) {
-  if (a > 0) a = 0;
-  if (b < 0) b = 0;
-  double step = ((double)b - (double)a) / 255.0, inside = step * step / 12.0, e = 0;
-  double w = ((double)hi - (double)lo) / NBINS;
-  for (int k = 0; k < NBINS; k++) {
-    if (!h[k]) continue;
-    double c = lo + (k + 0.5) * w;
-    double d = c > b ? c - b : (c < a ? a - c : 0);
-    e += (double)h[k] * (d > 0 ? d * d : inside);
-  }
-  return e;
-}
-
 nq_status nq_refine_ranges(const nq_graph *g, const nq_sample_source *src, const nq_session_options *opts,
                            const nq_calib_options *co, nq_ranges *r, nq_error *err) {
   if (co->method == NQ_CALIB_MINMAX) return NQ_OK;
   int n = g->n_tensors;
+  /* layerwise: a second histogram per tensor for the held-out samples */
+  bool split = co->method == NQ_CALIB_LAYERWISE && src->n_samples >= NQ_RANGE_CHOICE_MIN_SAMPLES;
   uint64_t **hist = calloc((size_t)(n ? n : 1), sizeof *hist);
-  if (!hist) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for calibration histograms");
+  uint64_t **held = calloc((size_t)(n ? n : 1), sizeof *held);
   nq_status st = NQ_OK;
+  if (!hist || !held) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory for calibration histograms");
   for (int t = 0; t < n && st == NQ_OK; t++)
-    if (observed(g, r, t) && !(hist[t] = calloc(NBINS, sizeof(uint64_t))))
+    if (observed(g, r, t) && (!(hist[t] = calloc(NQ_HIST_BINS, sizeof(uint64_t))) ||
+                              (split && !(held[t] = calloc(NQ_HIST_BINS, sizeof(uint64_t))))))
       st = nq_fail(err, NQ_ERR_NOMEM, "out of memory for calibration histograms");
   nq_session *s = NULL;
   if (st == NQ_OK) st = nq_engine_create(g, opts, &s, err);
@@ -90,8 +66,10 @@ nq_status nq_refine_ranges(const nq_graph *g, const nq_sample_source *src, const
   for (int k = 0; k < src->n_samples && st == NQ_OK; k++) {
     st = nq_feed_sample(&feeder, src, k, 1, &s, &g, err);
     if (st == NQ_OK) st = nq_session_run(s, err);
+    bool held_out = split && nq_range_held_out(k, src->n_samples);
     for (int t = 0; t < n && st == NQ_OK; t++) {
       if (!hist[t]) continue;
+      uint64_t *h = held_out ? held[t] : hist[t];
       const void *d;
       size_t nb;
       if (nq_session_tensor(s, t, &d, &nb, err) != NQ_OK) {
@@ -100,32 +78,34 @@ nq_status nq_refine_ranges(const nq_graph *g, const nq_sample_source *src, const
       }
       const float *v = d;
       for (size_t e = 0; e < nb / sizeof(float); e++)
-        if (v[e] != ignored[t]) hist[t][bin_of(v[e], r->min[t], r->max[t])]++;
+        if (v[e] != ignored[t]) h[nq_hist_bin(v[e], r->min[t], r->max[t])]++;
     }
   }
   for (int t = 0; t < n && st == NQ_OK; t++) {
     if (!hist[t]) continue;
     float lo = r->min[t], hi = r->max[t];
-    uint64_t total = 0;
-    for (int b = 0; b < NBINS; b++) total += hist[t][b];
+    uint64_t cal_total = 0, held_total = 0;
+    for (int b = 0; b < NQ_HIST_BINS; b++) {
+      cal_total += hist[t][b];
+      held_total += held[t] ? held[t][b] : 0;
+    }
+    nq_range_method m = co->method == NQ_CALIB_PERCENTILE ? NQ_RANGE_PERCENTILE : NQ_RANGE_MSE;
+    if (cal_total && held_total) m = nq_range_choose(hist[t], held[t], lo, hi);
+    /* the chosen method's range over every sample */
+    if (held[t])
+      for (int b = 0; b < NQ_HIST_BINS; b++) hist[t][b] += held[t][b];
+    uint64_t total = cal_total + held_total;
     if (!total) continue;
     float a = lo, b = hi;
     if (co->method == NQ_CALIB_PERCENTILE) {
       double tail = (100.0 - co->percentile) / 200.0;
-      a = quantile(hist[t], total, tail, lo, hi);
-      b = quantile(hist[t], total, 1.0 - tail, lo, hi);
-    } else {
-      double best = mse_for(hist[t], lo, hi, lo, hi);
-      for (int f100 = 99; f100 >= 30; f100--) {
-        float f = (float)f100 / 100.0f;
-        double e = mse_for(hist[t], lo, hi, lo * f, hi * f);
-        if (e < best) {
-          best = e;
-          a = lo * f;
-          b = hi * f;
-        }
-      }
+      a = nq_hist_quantile(hist[t], total, tail, lo, hi);
+      b = nq_hist_quantile(hist[t], total, 1.0 - tail, lo, hi);
+    } else if (m != NQ_RANGE_MINMAX) {
+      /* over every sample the extent is [lo, hi] itself: mse as before */
+      nq_range_of_method(m, hist[t], total, lo, hi, &a, &b);
     }
+    if (co->chosen && co->method == NQ_CALIB_LAYERWISE) co->chosen[m]++;
     /* only ever shrink */
     if (a > lo && a <= hi) r->min[t] = a;
     if (b < hi && b >= lo) r->max[t] = b;
@@ -133,7 +113,11 @@ nq_status nq_refine_ranges(const nq_graph *g, const nq_sample_source *src, const
   free(ignored);
   nq_feeder_free(&feeder);
   nq_session_free(s);
-  for (int t = 0; t < n; t++) free(hist[t]);
+  for (int t = 0; t < n; t++) {
+    if (hist) free(hist[t]);
+    if (held) free(held[t]);
+  }
   free(hist);
+  free(held);
   return st;
 }

@@ -23,14 +23,17 @@ typedef enum nq_calib_method {
   NQ_CALIB_MINMAX = 0, /* TensorFlow's converter (the default) */
   NQ_CALIB_PERCENTILE = 1,
   NQ_CALIB_MSE = 2,
+  NQ_CALIB_LAYERWISE = 3, /* one of the above per tensor (calib/range_choice.h) */
 } nq_calib_method;
 
 typedef struct nq_calib_options {
   nq_calib_method method;
   double percentile; /* NQ_CALIB_PERCENTILE: in (50, 100] */
+  /* NQ_CALIB_LAYERWISE: counts the tensors given each nq_range_method (may be NULL) */
+  int *chosen;
 } nq_calib_options;
 
-/* Parse "minmax", "percentile", "percentile:99.9" or "mse". */
+/* Parse "minmax", "percentile", "percentile:99.9", "mse" or "layerwise". */
 nq_status nq_calib_parse(const char *s, nq_calib_options *out, nq_error *err);
 
 /* Refine `r` (from nq_calibrate on the same graph and samples). */

@@ -59,7 +59,10 @@ void cli_recipe_finish(cli_recipe *r, const nq_convert_options *o, const nq_conv
     snprintf(r->name, sizeof r->name, "tf");
     return;
   }
-  const char *cal = o->calibration == 2 ? "mse" : o->calibration == 1 ? "percentile" : "minmax";
+  const char *cal = o->calibration == 3   ? "layerwise"
+                    : o->calibration == 2 ? "mse"
+                    : o->calibration == 1 ? "percentile"
+                                          : "minmax";
   snprintf(r->name, sizeof r->name, "%s%s%s", cal, o->equalize ? "+equalize" : "",
            o->bias_correct ? "+bias-correct" : "");
 }
