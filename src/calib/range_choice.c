@@ -64,9 +64,10 @@ nq_range_method nq_range_choose(const uint64_t *cal, const uint64_t *val, float 
     float a, b;
     nq_range_of_method((nq_range_method)m, cal, total, lo, hi, &a, &b);
     double e = nq_hist_int8_error(val, lo, hi, a, b);
-    /* a later (more clipping) method must win outright, by more than
-     * rounding in the sums */
-    if (m == 0 || e < best_err * (1.0 - 1e-9)) {
+    /* a later (more clipping) method must win by more than 1 %: the
+     * histogram's bin centres are not the values, and a near tie is no
+     * reason to clip */
+    if (m == 0 || e < best_err * 0.99) {
       best_err = e;
       best = (nq_range_method)m;
     }
