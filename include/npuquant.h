@@ -500,6 +500,7 @@ typedef struct nq_recipe_candidate {
   int top1_agree; /* validation samples whose top-1 class agrees, -1: no classifier output */
   int samples;    /* validation samples */
   double seconds; /* converting and measuring this candidate */
+  int correct;    /* with labels: validation samples whose int8 top-1 is the label, else -1 */
 } nq_recipe_candidate;
 
 typedef struct nq_convert_options {
@@ -552,6 +553,12 @@ typedef struct nq_convert_options {
   /* Called once per candidate after it was measured (may be NULL). */
   void (*recipe_candidate)(void *user, const struct nq_recipe_candidate *c);
   void *recipe_user;
+  /* With recipe_auto: one class index per representative sample (n_labels
+   * == the sample count; an element index of the class-score output), or
+   * NULL. The choice then counts held-out samples whose int8 top-1 equals
+   * the label first, SQNR breaking ties. */
+  const int32_t *labels;
+  size_t n_labels;
 } nq_convert_options;
 
 NQ_API void nq_convert_options_init(nq_convert_options *o);

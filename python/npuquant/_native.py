@@ -59,7 +59,8 @@ class ConvertOptions(ctypes.Structure):
                 ("tflite_version", ctypes.c_char_p), ("kernels", ctypes.c_int), ("note", WARN_FN),
                 # the automatic recipe (off here: the binding converts as asked)
                 ("recipe_auto", ctypes.c_int), ("recipe_candidate", ctypes.c_void_p),
-                ("recipe_user", ctypes.c_void_p)]
+                ("recipe_user", ctypes.c_void_p), ("labels", ctypes.POINTER(ctypes.c_int32)),
+                ("n_labels", ctypes.c_size_t)]
 
 
 class CompareOptions(ctypes.Structure):

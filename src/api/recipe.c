@@ -26,6 +26,7 @@
 
 #include "api/model_internal.h"
 #include "api/recipe.h"
+#include "api/recipe_score.h"
 #include "core/status.h"
 
 /* Fewer samples than this are not split, and no recipe is chosen. */
@@ -93,31 +94,6 @@ static double now_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Validation SQNR of the worst output and top-1 agreement of the first
- * classifier output (-1: none). */
-static nq_status measure(const nq_model *fm, const nq_model *qm, const nq_sample_source *val, int threads,
-                         double *sqnr, int *top1, nq_error *err) {
-  nq_compare_options co;
-  memset(&co, 0, sizeof co);
-  co.num_threads = threads;
-  co.single_rounding = NQ_DEFAULT_SINGLE_ROUNDING; /* judge as the target runs it */
-  nq_compare_report *r = NULL;
-  NQ_TRY(nq_compare_source(fm, qm, val, &co, &r, err));
-  *sqnr = INFINITY;
-  *top1 = -1;
-  for (int i = 0; i < nq_compare_num_outputs(r); i++) {
-    nq_compare_figures f;
-    if (nq_compare_output(r, i, &f, err) != NQ_OK) {
-      nq_compare_report_free(r);
-      return err->code;
-    }
-    if (f.sqnr_db < *sqnr) *sqnr = f.sqnr_db;
-    if (f.classifier && *top1 < 0) *top1 = f.top1_agree;
-  }
-  nq_compare_report_free(r);
-  return NQ_OK;
-}
-
 static nq_status set_metadata(nq_graph *g, const char *key, const char *text, nq_error *err) {
   size_t n = strlen(text);
   char *data = malloc(n + 1);
@@ -158,6 +134,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
   double t_start = now_s();
   *out = NULL;
   int n = src->n_samples;
+  NQ_TRY(nq_recipe_labels_check(fm, opts->labels, opts->n_labels, n, err));
   if (n < RECIPE_MIN_SPLIT) {
     /* no warning: the report says so (stats.recipe_candidates == 0), and
      * a handful of samples is a choice the caller made */
@@ -198,6 +175,15 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
   nq_sample_source cal_src, val_src;
   subset_source(&cal, &cal_src);
   subset_source(&val, &val_src);
+  int32_t *val_labels = NULL;
+  if (opts->labels) {
+    val_labels = malloc(sizeof *val_labels * (size_t)val.n);
+    if (!val_labels) {
+      free(idx);
+      return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the recipe's labels");
+    }
+    for (int k = 0; k < val.n; k++) val_labels[k] = opts->labels[val.idx[k]];
+  }
 
   nq_convert_options o = *opts;
   o.progress = NULL; /* one line per candidate instead of a bar per stage */
@@ -207,7 +193,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
   o.note = NULL;
   o.warn = NULL;
   int best = -1;
-  double best_sqnr = -INFINITY;
+  nq_recipe_score best_score = {.sqnr_db = NAN, .correct = -1};
   nq_status st = NQ_OK;
   for (int c = 0; c < N_CANDIDATES && st == NQ_OK; c++) {
     double t0 = now_s();
@@ -222,7 +208,12 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
                               .equalize = CANDIDATES[c].equalize,
                               .bias_correct = CANDIDATES[c].bias_correct,
                               .samples = val.n};
-    if (st == NQ_OK) st = measure(fm, qm, &val_src, opts->num_threads, &rc.sqnr_db, &rc.top1_agree, err);
+    nq_recipe_score score = {.sqnr_db = NAN, .correct = -1};
+    if (st == NQ_OK)
+      st = nq_recipe_score_measure(fm, qm, &val_src, val_labels, opts->num_threads, &score, err);
+    rc.sqnr_db = score.sqnr_db;
+    rc.top1_agree = score.top1_agree;
+    rc.correct = score.correct;
     nq_model_free(qm);
     if (st != NQ_OK && c == 0) {
       /* TensorFlow's recipe itself fails: so would every other */
@@ -241,15 +232,23 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
       st = NQ_OK;
       if (err) memset(err, 0, sizeof *err);
       rc.sqnr_db = NAN;
+      score.sqnr_db = NAN;
     }
     rc.seconds = now_s() - t0;
     if (opts->recipe_candidate) opts->recipe_candidate(opts->recipe_user, &rc);
     /* NaN (a broken candidate) never wins */
-    if (rc.sqnr_db > best_sqnr) {
-      best_sqnr = rc.sqnr_db;
+    if (st == NQ_OK && nq_recipe_score_better(&score, &best_score)) {
+      nq_recipe_score_free(&best_score);
+      best_score = score;
       best = c;
+    } else {
+      nq_recipe_score_free(&score);
     }
   }
+  double best_sqnr = best_score.sqnr_db;
+  int best_correct = best_score.correct;
+  nq_recipe_score_free(&best_score);
+  free(val_labels);
   free(idx);
   if (st != NQ_OK) return st;
   if (best < 0) best = 0; /* every candidate measured NaN: TensorFlow's recipe */
@@ -262,11 +261,13 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
   nq_convert_stats full = {.struct_size = sizeof full};
   st = nq_convert_source(fm, src, &o, out, &full, err);
   if (st == NQ_OK) {
-    char text[256];
+    char text[320], by_labels[64] = "";
+    if (best_correct >= 0)
+      snprintf(by_labels, sizeof by_labels, "top-1 accuracy %d of %d, then ", best_correct, val.n);
     snprintf(text, sizeof text,
-             "recipe %s: chosen automatically among %d candidates by validation SQNR %.2f dB "
+             "recipe %s: chosen automatically among %d candidates by validation %sSQNR %.2f dB "
              "(calibrated on %d, judged on %d held-out of %d samples), then calibrated on all %d",
-             CANDIDATES[best].name, N_CANDIDATES, best_sqnr, cal.n, val.n, n, n);
+             CANDIDATES[best].name, N_CANDIDATES, by_labels, best_sqnr, cal.n, val.n, n, n);
     st = set_metadata((*out)->graph, "npuquant_recipe", text, err);
     if (st != NQ_OK) {
       nq_model_free(*out);

@@ -21,6 +21,7 @@ double nq_metrics_rmse(const nq_metrics *m) { return m->count ? sqrt(m->sum_err2
 void nq_compare_result_free(nq_compare_result *r) {
   free(r->outputs);
   free(r->tensors);
+  free(r->sample_err2);
   memset(r, 0, sizeof *r);
 }
 
@@ -184,7 +185,13 @@ nq_status nq_compare_models(const nq_graph *rg, const nq_graph *tg, const nq_sam
 
   out->n_outputs = rg->n_outputs;
   out->outputs = calloc((size_t)(rg->n_outputs ? rg->n_outputs : 1), sizeof(nq_metrics));
-  if (!out->outputs) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
+  out->n_samples = src->n_samples;
+  out->sample_err2 =
+      calloc((size_t)(rg->n_outputs ? rg->n_outputs : 1) * (size_t)src->n_samples, sizeof(double));
+  if (!out->outputs || !out->sample_err2) {
+    nq_compare_result_free(out);
+    return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
+  }
   for (int i = 0; i < rg->n_outputs; i++)
     init_metric(&out->outputs[i], rg, rg->outputs[i], tg, tg->outputs[i], labels != NULL);
   if (per_tensor) {
@@ -234,7 +241,10 @@ nq_status nq_compare_models(const nq_graph *rg, const nq_graph *tg, const nq_sam
       size_t n = nq_tensor_elems(&rg->tensors[m->tensor_ref]);
       if (st == NQ_OK) st = as_float(&rg->tensors[m->tensor_ref], rd, rn, a, n, err);
       if (st == NQ_OK) st = as_float(&tg->tensors[m->tensor_test], td, tn, b, n, err);
+      double before = m->sum_err2;
       if (st == NQ_OK) accumulate(m, a, b, n, labels && j < out->n_outputs ? &labels[k] : NULL);
+      if (st == NQ_OK && j < out->n_outputs)
+        out->sample_err2[(size_t)j * (size_t)src->n_samples + (size_t)k] = m->sum_err2 - before;
     }
     if (src->progress) src->progress(src->progress_ctx, k + 1, src->n_samples);
   }

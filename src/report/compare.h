@@ -39,6 +39,11 @@ typedef struct nq_compare_result {
   nq_metrics *outputs;
   int n_tensors; /* 0 unless per-tensor figures were asked for */
   nq_metrics *tensors;
+  /* Each output's squared error on each sample ([output * n_samples +
+   * sample]): how much of the total one sample holds, for a paired test
+   * between two int8 models on the same samples (api/recipe_score.c). */
+  int n_samples;
+  double *sample_err2;
 } nq_compare_result;
 
 /* labels: one class index per sample (n_labels == src->n_samples), or NULL;

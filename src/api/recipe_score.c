@@ -1,0 +1,98 @@
+#include "api/recipe_score.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/model_internal.h"
+#include "core/status.h"
+#include "report/compare.h"
+
+nq_status nq_recipe_score_measure(const nq_model *fm, const nq_model *qm, const nq_sample_source *val,
+                                  const int32_t *labels, int threads, nq_recipe_score *out, nq_error *err) {
+  memset(out, 0, sizeof *out);
+  out->sqnr_db = NAN;
+  out->top1_agree = out->correct = -1;
+  nq_session_options so;
+  memset(&so, 0, sizeof so);
+  so.num_threads = threads;
+  so.single_rounding = NQ_DEFAULT_SINGLE_ROUNDING; /* judge as the target runs it */
+  nq_compare_result r;
+  NQ_TRY(nq_compare_models(fm->graph, qm->graph, val, false, labels, labels ? (size_t)val->n_samples : 0, &so,
+                           &r, err));
+  out->sqnr_db = INFINITY;
+  for (int i = 0; i < r.n_outputs; i++) {
+    double s = nq_metrics_sqnr_db(&r.outputs[i]);
+    if (s < out->sqnr_db || i == 0) {
+      out->sqnr_db = s;
+      out->worst = i;
+    }
+    if (r.outputs[i].classifier && out->top1_agree < 0) {
+      out->top1_agree = r.outputs[i].top1_agree;
+      if (labels) out->correct = r.outputs[i].test_correct;
+    }
+  }
+  /* labels given but no output is class scores: nothing to count, SQNR decides */
+  out->n_samples = r.n_samples;
+  out->n_outputs = r.n_outputs;
+  out->err2 = r.sample_err2;
+  r.sample_err2 = NULL;
+  nq_compare_result_free(&r);
+  return NQ_OK;
+}
+
+int nq_recipe_significantly_lower(const double *a, const double *b, int n) {
+  if (n < 2) return 0;
+  /* a floor far below int8's resolution keeps exact samples finite */
+  double floor = 0;
+  for (int i = 0; i < n; i++) floor += a[i] + b[i];
+  floor = floor / (2.0 * n) * 1e-9 + 1e-300;
+  double sum = 0, sum2 = 0;
+  for (int i = 0; i < n; i++) {
+    double d = log((a[i] + floor) / (b[i] + floor));
+    sum += d;
+    sum2 += d * d;
+  }
+  double mean = sum / n, var = (sum2 - n * mean * mean) / (n - 1);
+  if (var < 0) var = 0;
+  return mean > NQ_RECIPE_SIGNIFICANCE * sqrt(var / n);
+}
+
+int nq_recipe_score_better(const nq_recipe_score *cand, const nq_recipe_score *best) {
+  if (isnan(cand->sqnr_db)) return 0;
+  if (isnan(best->sqnr_db)) return 1;
+  if (cand->correct >= 0 && best->correct >= 0 && cand->correct != best->correct)
+    return cand->correct > best->correct;
+  if (!(cand->sqnr_db > best->sqnr_db)) return 0;
+  if (!cand->err2 || !best->err2 || cand->n_samples != best->n_samples || cand->n_outputs != best->n_outputs)
+    return 1;
+  size_t o = (size_t)best->worst * (size_t)best->n_samples;
+  return nq_recipe_significantly_lower(best->err2 + o, cand->err2 + o, best->n_samples);
+}
+
+void nq_recipe_score_free(nq_recipe_score *s) {
+  free(s->err2);
+  s->err2 = NULL;
+}
+
+nq_status nq_recipe_labels_check(const nq_model *fm, const int32_t *labels, size_t n_labels, int n_samples,
+                                 nq_error *err) {
+  if (!labels && n_labels)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "n_labels is %zu but labels is NULL", n_labels);
+  if (!labels) return NQ_OK;
+  if (n_labels != (size_t)n_samples)
+    return nq_fail(err, NQ_ERR_INVALID_ARG,
+                   "%zu labels for %d representative samples: one label per sample expected", n_labels,
+                   n_samples);
+  const nq_graph *g = fm->graph;
+  size_t classes = 0;
+  for (int i = 0; i < g->n_outputs; i++)
+    if (nq_tensor_elems(&g->tensors[g->outputs[i]]) > classes)
+      classes = nq_tensor_elems(&g->tensors[g->outputs[i]]);
+  for (size_t k = 0; k < n_labels; k++)
+    if (labels[k] < 0 || (size_t)labels[k] >= classes)
+      return nq_fail(err, NQ_ERR_INVALID_ARG,
+                     "label %zu is %d: class indices 0..%zu expected (the model's outputs have %zu elements)",
+                     k, (int)labels[k], classes ? classes - 1 : 0, classes);
+  return NQ_OK;
+}
