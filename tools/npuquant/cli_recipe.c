@@ -30,7 +30,10 @@ static void print_candidate_row(const nq_recipe_candidate *c, int chosen, FILE *
     snprintf(t1, sizeof t1, "%d/%d", c->top1_agree, c->samples);
   else
     snprintf(t1, sizeof t1, "-");
-  fprintf(f, "    %s %-28s %10s %11s %8.1f s\n", chosen ? "*" : " ", c->name, sq, t1, c->seconds);
+  char acc[32] = "";
+  if (c->correct >= 0) /* with labels */
+    snprintf(acc, sizeof acc, "  accuracy %d/%d", c->correct, c->samples);
+  fprintf(f, "    %s %-28s %10s %11s %8.1f s%s\n", chosen ? "*" : " ", c->name, sq, t1, c->seconds, acc);
 }
 
 void cli_recipe_on_candidate(void *user, const nq_recipe_candidate *c) {
@@ -78,11 +81,12 @@ void cli_recipe_print(const cli_recipe *r, FILE *f) {
             r->name);
     return;
   }
-  fprintf(
-      f,
-      "  recipe   %s, chosen automatically in %.1f s: each candidate calibrated on 3/4 of the\n"
-      "           samples and judged by its worst output's SQNR on the rest (64 at most each; * = chosen):\n",
-      r->name, r->seconds);
+  fprintf(f,
+          "  recipe   %s, chosen automatically in %.1f s: each candidate calibrated on 3/4 of the\n"
+          "           samples and judged by its worst output's SQNR on the rest (64 at most each; a later\n"
+          "           candidate must be better beyond chance; with --labels, held-out accuracy first; * = "
+          "chosen):\n",
+          r->name, r->seconds);
   fprintf(f, "      %-28s %10s %11s %10s\n", "candidate", "val. SQNR", "val. top-1", "time");
   for (int i = 0; i < r->n; i++) print_candidate_row(&r->c[i], i == r->chosen, f);
 }
@@ -104,6 +108,7 @@ void cli_recipe_json(json_out *j, const cli_recipe *r) {
       else
         json_float(j, "sqnr_db", c->sqnr_db);
       if (c->top1_agree >= 0) json_int(j, "top1_agree", c->top1_agree);
+      if (c->correct >= 0) json_int(j, "correct", c->correct);
       json_int(j, "samples", c->samples);
       json_float(j, "seconds", c->seconds);
       json_end_object(j);

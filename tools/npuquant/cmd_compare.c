@@ -15,6 +15,7 @@
 #include "cli_diagnose.h"
 #include "cli_html.h"
 #include "cli_kernels.h"
+#include "cli_labels.h"
 #include "cli_model.h"
 #include "cli_report.h"
 
@@ -139,51 +140,6 @@ static int parse_args(int argc, char **argv, compare_args *a) {
   return -1;
 }
 
-/* Labels: a 1-D integer .npy (or [N, 1]); converted to int32. */
-static nq_status load_labels(const char *path, int32_t **out, size_t *n, nq_error *err) {
-  nq_array arr;
-  CLI_TRY(nq_npy_read_file(path, &arr, err));
-  nq_status st = NQ_OK;
-  if (!(arr.rank == 1 || (arr.rank == 2 && arr.shape[1] == 1)))
-    st = nq_fail(err, NQ_ERR_SHAPE, "%s: labels must be a 1-D array of class indices", path);
-  int32_t *l = st == NQ_OK ? malloc(sizeof(int32_t) * (arr.nelems ? arr.nelems : 1)) : NULL;
-  if (st == NQ_OK && !l) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory for labels");
-  for (size_t i = 0; st == NQ_OK && i < arr.nelems; i++) {
-    switch (arr.type) {
-      case NQ_UINT8:
-        l[i] = ((const uint8_t *)arr.data)[i];
-        break;
-      case NQ_INT8:
-        l[i] = ((const int8_t *)arr.data)[i];
-        break;
-      case NQ_INT16:
-        l[i] = ((const int16_t *)arr.data)[i];
-        break;
-      case NQ_INT32:
-        l[i] = ((const int32_t *)arr.data)[i];
-        break;
-      case NQ_INT64: {
-        int64_t v = ((const int64_t *)arr.data)[i];
-        if (v < INT32_MIN || v > INT32_MAX)
-          st = nq_fail(err, NQ_ERR_FORMAT, "%s: label %zu is %lld, not a class index", path, i, (long long)v);
-        l[i] = (int32_t)v;
-        break;
-      }
-      default:
-        st = nq_fail(err, NQ_ERR_FORMAT, "%s: labels are %s; integer class indices expected", path,
-                     nq_dtype_name(arr.type));
-    }
-  }
-  free(arr.data);
-  if (st != NQ_OK) {
-    free(l);
-    return st;
-  }
-  *out = l;
-  *n = arr.nelems;
-  return NQ_OK;
-}
-
 int cmd_compare(int argc, char **argv) {
   compare_args a;
   memset(&a, 0, sizeof a);
@@ -218,12 +174,7 @@ int cmd_compare(int argc, char **argv) {
   if (st == NQ_OK)
     st = cli_data_open(&a.data, a.data.paths, a.data.n_paths, rm, "comparing", &data, &src, &err);
   if (st == NQ_OK && a.labels) {
-    st = load_labels(a.labels, &labels, &n_labels, &err);
-    /* With a sample subset, labels must follow the same selection. */
-    if (st == NQ_OK && (a.data.samples || a.data.use_seed) && n_labels != (size_t)src.n_samples)
-      st = nq_fail(&err, NQ_ERR_INVALID_ARG,
-                   "%s has %zu labels but %d samples were selected; --labels needs every sample in order",
-                   a.labels, n_labels, src.n_samples);
+    st = cli_load_labels(a.labels, &a.data, src.n_samples, &labels, &n_labels, &err);
   }
   if (st == NQ_OK) {
     co.labels = labels;

@@ -18,6 +18,7 @@
 #include "cli_gate.h"
 #include "cli_html.h"
 #include "cli_kernels.h"
+#include "cli_labels.h"
 #include "cli_model.h"
 #include "cli_recipe.h"
 #include "cli_report.h"
@@ -58,6 +59,10 @@ const char cmd_convert_help[] =
     "                          and record the choice in the model's metadata;\n"
     "                          tf: TensorFlow's converter (min/max, nothing else).\n"
     "                          --calibration, --equalize, --bias-correct fix it instead\n"
+    "  --labels FILE.npy       integer class labels, one per sample (in sample order):\n"
+    "                          the automatic recipe keeps the candidate with the best\n"
+    "                          held-out top-1 accuracy (SQNR breaks ties), and the\n"
+    "                          report gives each model's accuracy on the samples\n"
     "  --min-sqnr DB           exit 5 when an output's SQNR is below DB (for CI); the\n"
     "                          file is then not written unless --keep-on-fail.\n"
     "                          Below 20 dB or 95% top-1 agreement a warning is printed\n"
@@ -128,6 +133,7 @@ enum {
   OPT_KEEP_ON_FAIL,
   OPT_DIAGNOSE,
   OPT_REPORT,
+  OPT_LABELS,
 };
 
 typedef struct convert_args {
@@ -146,6 +152,7 @@ typedef struct convert_args {
   int keep_on_fail;
   int diagnose;       /* --diagnose: the worst layers even when nothing collapsed */
   const char *report; /* --report FILE.html, NULL: none */
+  const char *labels; /* --labels FILE.npy, NULL: none */
 } convert_args;
 
 static int parse_type(const char *s, nq_dtype *t) {
@@ -180,6 +187,7 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       {"keep-on-fail", no_argument, NULL, OPT_KEEP_ON_FAIL},
       {"diagnose", no_argument, NULL, OPT_DIAGNOSE},
       {"report", required_argument, NULL, OPT_REPORT},
+      {"labels", required_argument, NULL, OPT_LABELS},
       {"help", no_argument, NULL, 'h'},
       {0, 0, 0, 0},
   };
@@ -240,6 +248,9 @@ static int parse_args(int argc, char **argv, convert_args *a) {
         break;
       case OPT_REPORT:
         a->report = optarg, a->diagnose = 1;
+        break;
+      case OPT_LABELS:
+        a->labels = optarg;
         break;
       case OPT_CALIBRATION: {
         nq_error e = {0};
@@ -405,6 +416,18 @@ int cmd_convert(int argc, char **argv) {
   nq_sample_source csrc, esrc;
   nq_compare_report *cmp = NULL;
   st = cli_data_open(&a.data, a.data.paths, a.data.n_paths, fm, "calibrating", &calib, &csrc, &err);
+  int32_t *labels = NULL;
+  size_t n_labels = 0;
+  if (st == NQ_OK && a.labels) {
+    st = cli_load_labels(a.labels, &a.data, csrc.n_samples, &labels, &n_labels, &err);
+    a.q.labels = labels;
+    a.q.n_labels = n_labels;
+    /* the labels belong to the calibration samples, not to --eval-data */
+    if (a.n_eval == 0) {
+      co.labels = labels;
+      co.n_labels = n_labels;
+    }
+  }
   nq_convert_stats rep = {.struct_size = sizeof rep};
   if (st == NQ_OK) {
     choose_uint8_mapping(&a, calib);
@@ -475,6 +498,7 @@ int cmd_convert(int argc, char **argv) {
         .cmp = cmp,
         .n_samples = a.n_eval > 0 ? esrc.n_samples : csrc.n_samples,
         .eval_is_calibration = a.n_eval == 0,
+        .have_labels = co.labels != NULL,
         .npu_target = a.npu,
         .single_rounding = co.single_rounding,
         .recipe = &a.recipe,
@@ -494,6 +518,7 @@ int cmd_convert(int argc, char **argv) {
   nq_compare_report_free(cmp);
   cli_data_close(calib);
   cli_data_close(eval);
+  free(labels);
   nq_model_free(qm);
   nq_model_free(fm);
   if (st != NQ_OK) return cli_fail_status(st, &err);

@@ -1,0 +1,65 @@
+#include "cli_labels.h"
+
+#include <stdlib.h>
+
+#include "cli.h"
+
+/* Labels: a 1-D integer .npy (or [N, 1]); converted to int32. */
+static nq_status read_labels(const char *path, int32_t **out, size_t *n, nq_error *err) {
+  nq_array arr;
+  CLI_TRY(nq_npy_read_file(path, &arr, err));
+  nq_status st = NQ_OK;
+  if (!(arr.rank == 1 || (arr.rank == 2 && arr.shape[1] == 1)))
+    st = nq_fail(err, NQ_ERR_SHAPE, "%s: labels must be a 1-D array of class indices", path);
+  int32_t *l = st == NQ_OK ? malloc(sizeof(int32_t) * (arr.nelems ? arr.nelems : 1)) : NULL;
+  if (st == NQ_OK && !l) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory for labels");
+  for (size_t i = 0; st == NQ_OK && i < arr.nelems; i++) {
+    switch (arr.type) {
+      case NQ_UINT8:
+        l[i] = ((const uint8_t *)arr.data)[i];
+        break;
+      case NQ_INT8:
+        l[i] = ((const int8_t *)arr.data)[i];
+        break;
+      case NQ_INT16:
+        l[i] = ((const int16_t *)arr.data)[i];
+        break;
+      case NQ_INT32:
+        l[i] = ((const int32_t *)arr.data)[i];
+        break;
+      case NQ_INT64: {
+        int64_t v = ((const int64_t *)arr.data)[i];
+        if (v < INT32_MIN || v > INT32_MAX)
+          st = nq_fail(err, NQ_ERR_FORMAT, "%s: label %zu is %lld, not a class index", path, i, (long long)v);
+        l[i] = (int32_t)v;
+        break;
+      }
+      default:
+        st = nq_fail(err, NQ_ERR_FORMAT, "%s: labels are %s; integer class indices expected", path,
+                     nq_dtype_name(arr.type));
+    }
+  }
+  free(arr.data);
+  if (st != NQ_OK) {
+    free(l);
+    return st;
+  }
+  *out = l;
+  *n = arr.nelems;
+  return NQ_OK;
+}
+
+nq_status cli_load_labels(const char *path, const cli_data_opts *data, int n_samples, int32_t **out,
+                          size_t *n, nq_error *err) {
+  CLI_TRY(read_labels(path, out, n, err));
+  if (*n == (size_t)n_samples) return NQ_OK;
+  size_t n_labels = *n;
+  free(*out);
+  *out = NULL;
+  if (data->samples || data->use_seed)
+    return nq_fail(err, NQ_ERR_INVALID_ARG,
+                   "%s has %zu labels but %d samples were selected; --labels needs every sample in order",
+                   path, n_labels, n_samples);
+  return nq_fail(err, NQ_ERR_INVALID_ARG, "%s has %zu labels for %d samples: one label per sample expected",
+                 path, n_labels, n_samples);
+}
