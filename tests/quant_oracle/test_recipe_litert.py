@@ -3,18 +3,17 @@
 runtime: on MLPerf Tiny's VWW and ResNet8 from ../shared, with calibration on
 the even photos and evaluation on the odd ones (as test_quant_vs_tf), the int8
 model `convert` writes with no recipe flag (the automatic choice), run in
-LiteRT.js, is at least as close to the float model (also run in LiteRT.js) as
+LiteRT.js, is closer to the float model (also run in LiteRT.js) than
 
 - `convert --recipe tf` (TensorFlow's min/max, what convert wrote before), and
-- TensorFlow's own int8 model of the network,
+- TensorFlow's own int8 model of the network, by at least 1 dB,
 
-in SQNR over all evaluation samples, and its top-1 agreement is at most 2 %
-of the samples below theirs. (Issue 11 asks for at least theirs; VWW misses it:
-its two classes flip on a few boundary photos, 233 of 240 against 237 for
---recipe tf and 235 for TF's model, while its SQNR is 4-5 dB higher. Measured
-2026-12: ResNet8 auto 19.20 dB 233/240, tf 16.38 dB 217, TF 14.84 dB 216;
-VWW auto 31.61 dB 233/240, tf 27.34 dB 237, TF 26.58 dB 235.) The automatic choice
-is deterministic: ResNet8 converted twice, with 1 and 2 threads, gives the same
+in SQNR over all evaluation samples, and its top-1 agreement is at least
+theirs (issue 11's bar). Measured 2026-12: ResNet8 auto 19.20 dB 233/240, tf
+16.38 dB 217, TF 14.84 dB 216; VWW auto 31.33 dB 237/240, tf 27.34 dB 237, TF
+26.58 dB 235. (Before a later candidate had to win beyond chance, VWW chose
+minmax+equalize+bias-correct: 31.61 dB but 233/240.) The automatic choice is
+deterministic: ResNet8 converted twice, with 1 and 2 threads, gives the same
 bytes. The figures are printed for docs/quantization.md.
 """
 import os
@@ -105,11 +104,11 @@ def main():
             print(f"  LiteRT.js on {n} evaluation samples: " +
                   ", ".join(f"{k} {s:.2f} dB top-1 {t}/{n}" for k, (s, t) in figures.items()))
             a_sq, a_t1 = figures["auto"]
-            for other in ("tf", "TF int8"):
+            for other, margin in (("tf", 0.0), ("TF int8", 1.0)):
                 o_sq, o_t1 = figures[other]
-                c.check(a_sq >= o_sq, f"{name}: auto {a_sq:.2f} dB >= {other} {o_sq:.2f} dB in LiteRT.js")
-                c.check(a_t1 >= o_t1 - max(1, n // 50),
-                        f"{name}: auto top-1 agreement {a_t1}/{n} >= {other}'s {o_t1}/{n} less 2 %")
+                c.check(a_sq >= o_sq + margin,
+                        f"{name}: auto {a_sq:.2f} dB >= {other} {o_sq:.2f} dB + {margin} dB in LiteRT.js")
+                c.check(a_t1 >= o_t1, f"{name}: auto top-1 agreement {a_t1}/{n} >= {other}'s {o_t1}/{n}")
     c.finish()
 
 
