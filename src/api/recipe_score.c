@@ -29,7 +29,15 @@ nq_status nq_recipe_score_measure(const nq_model *fm, const nq_model *qm, const 
     }
     if (r.outputs[i].classifier && out->top1_agree < 0) {
       out->top1_agree = r.outputs[i].top1_agree;
-      if (labels) out->correct = r.outputs[i].test_correct;
+      if (labels) {
+        out->correct = r.outputs[i].test_correct;
+        out->ok = malloc((size_t)r.n_samples);
+        if (!out->ok) {
+          nq_compare_result_free(&r);
+          return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the recipe's scores");
+        }
+        memcpy(out->ok, r.sample_correct + (size_t)i * (size_t)r.n_samples, (size_t)r.n_samples);
+      }
     }
   }
   /* labels given but no output is class scores: nothing to count, SQNR decides */
@@ -61,8 +69,10 @@ int nq_recipe_significantly_lower(const double *a, const double *b, int n) {
 int nq_recipe_score_better(const nq_recipe_score *cand, const nq_recipe_score *best) {
   if (isnan(cand->sqnr_db)) return 0;
   if (isnan(best->sqnr_db)) return 1;
-  if (cand->correct >= 0 && best->correct >= 0 && cand->correct != best->correct)
-    return cand->correct > best->correct;
+  if (cand->ok && best->ok && cand->n_samples == best->n_samples) {
+    int d = nq_recipe_accuracy_differs(best->ok, cand->ok, best->n_samples);
+    if (d) return d > 0;
+  }
   if (!(cand->sqnr_db > best->sqnr_db)) return 0;
   if (!cand->err2 || !best->err2 || cand->n_samples != best->n_samples || cand->n_outputs != best->n_outputs)
     return 1;
@@ -70,9 +80,23 @@ int nq_recipe_score_better(const nq_recipe_score *cand, const nq_recipe_score *b
   return nq_recipe_significantly_lower(best->err2 + o, cand->err2 + o, best->n_samples);
 }
 
+int nq_recipe_accuracy_differs(const unsigned char *a, const unsigned char *b, int n) {
+  int only_b = 0, only_a = 0;
+  for (int i = 0; i < n; i++) {
+    only_b += b[i] && !a[i];
+    only_a += a[i] && !b[i];
+  }
+  int d = only_b - only_a;
+  if (d == 0 || (double)d * d <= NQ_RECIPE_SIGNIFICANCE * NQ_RECIPE_SIGNIFICANCE * (only_b + only_a))
+    return 0;
+  return d > 0 ? 1 : -1;
+}
+
 void nq_recipe_score_free(nq_recipe_score *s) {
   free(s->err2);
+  free(s->ok);
   s->err2 = NULL;
+  s->ok = NULL;
 }
 
 nq_status nq_recipe_labels_check(const nq_model *fm, const int32_t *labels, size_t n_labels, int n_samples,

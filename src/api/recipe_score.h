@@ -4,12 +4,15 @@
  *
  * The score is the SQNR of the worst output against the float model; with
  * labels, the number of held-out samples whose int8 top-1 equals the label
- * comes first and the SQNR breaks ties. A later candidate beats the best so
- * far only when its SQNR is higher by more than the held-out samples can
- * tell apart from chance: the paired test below, on the per-sample squared
- * errors of the best's worst output. Fifty-odd samples measure a few
- * tenths of a dB of difference poorly, and every later candidate is a
- * costlier, more elaborate recipe.
+ * comes first and the SQNR breaks ties. Either way a later candidate beats
+ * the best so far only by more than the held-out samples can tell apart
+ * from chance: fifty-odd samples measure a few tenths of a dB, or two
+ * samples of accuracy, poorly, and every later candidate is a costlier,
+ * more elaborate recipe. Accuracy: McNemar's test on the samples the two
+ * get differently right (b for the later one, c for the best:
+ * (b - c)^2 / (b + c) > 4, about 2 standard errors); when that does not
+ * decide, SQNR: higher, and the per-sample errors of the best's worst output
+ * lower by the paired test below.
  */
 #ifndef NQ_API_RECIPE_SCORE_H
 #define NQ_API_RECIPE_SCORE_H
@@ -29,7 +32,8 @@ typedef struct nq_recipe_score {
   int top1_agree; /* first classifier output: samples whose top-1 agrees with float, -1: none */
   int correct;    /* with labels: samples whose int8 top-1 equals the label, -1: no labels */
   int n_samples, n_outputs;
-  double *err2; /* [output * n_samples + sample] */
+  double *err2;      /* [output * n_samples + sample] */
+  unsigned char *ok; /* with labels: [sample] 1 where the int8 top-1 is the label */
 } nq_recipe_score;
 
 /* Run fm and qm on `val`; labels (may be NULL) holds one class index per
@@ -43,6 +47,10 @@ int nq_recipe_score_better(const nq_recipe_score *cand, const nq_recipe_score *b
 /* Paired test: does b's summed error over samples fall below a's by more
  * than NQ_RECIPE_SIGNIFICANCE standard errors? (n samples each) */
 int nq_recipe_significantly_lower(const double *a, const double *b, int n);
+
+/* McNemar: -1, 0 or 1 when b's per-sample correctness (0/1) is
+ * significantly worse, not distinguishable or significantly better than a's. */
+int nq_recipe_accuracy_differs(const unsigned char *a, const unsigned char *b, int n);
 
 void nq_recipe_score_free(nq_recipe_score *s);
 

@@ -22,6 +22,7 @@ void nq_compare_result_free(nq_compare_result *r) {
   free(r->outputs);
   free(r->tensors);
   free(r->sample_err2);
+  free(r->sample_correct);
   memset(r, 0, sizeof *r);
 }
 
@@ -188,7 +189,8 @@ nq_status nq_compare_models(const nq_graph *rg, const nq_graph *tg, const nq_sam
   out->n_samples = src->n_samples;
   out->sample_err2 =
       calloc((size_t)(rg->n_outputs ? rg->n_outputs : 1) * (size_t)src->n_samples, sizeof(double));
-  if (!out->outputs || !out->sample_err2) {
+  out->sample_correct = calloc((size_t)(rg->n_outputs ? rg->n_outputs : 1) * (size_t)src->n_samples, 1);
+  if (!out->outputs || !out->sample_err2 || !out->sample_correct) {
     nq_compare_result_free(out);
     return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
   }
@@ -242,9 +244,13 @@ nq_status nq_compare_models(const nq_graph *rg, const nq_graph *tg, const nq_sam
       if (st == NQ_OK) st = as_float(&rg->tensors[m->tensor_ref], rd, rn, a, n, err);
       if (st == NQ_OK) st = as_float(&tg->tensors[m->tensor_test], td, tn, b, n, err);
       double before = m->sum_err2;
+      int correct_before = m->test_correct;
       if (st == NQ_OK) accumulate(m, a, b, n, labels && j < out->n_outputs ? &labels[k] : NULL);
-      if (st == NQ_OK && j < out->n_outputs)
-        out->sample_err2[(size_t)j * (size_t)src->n_samples + (size_t)k] = m->sum_err2 - before;
+      if (st == NQ_OK && j < out->n_outputs) {
+        size_t at = (size_t)j * (size_t)src->n_samples + (size_t)k;
+        out->sample_err2[at] = m->sum_err2 - before;
+        out->sample_correct[at] = (unsigned char)(m->test_correct - correct_before);
+      }
     }
     if (src->progress) src->progress(src->progress_ctx, k + 1, src->n_samples);
   }

@@ -44,6 +44,9 @@ typedef struct nq_compare_result {
    * between two int8 models on the same samples (api/recipe_score.c). */
   int n_samples;
   double *sample_err2;
+  /* With labels: 1 where the test model's top-1 of that output equals the
+   * sample's label ([output * n_samples + sample]), else 0. */
+  unsigned char *sample_correct;
 } nq_compare_result;
 
 /* labels: one class index per sample (n_labels == src->n_samples), or NULL;

@@ -2,7 +2,8 @@
  * When one recipe candidate beats another (api/recipe_score.h): a higher
  * validation SQNR is not enough, the per-sample errors must be lower beyond
  * chance (paired t-test on the log squared error, 2 standard errors), and
- * with labels the held-out accuracy decides first. The worked examples'
+ * with labels the held-out accuracy decides first when it differs beyond
+ * chance (McNemar). The worked examples'
  * t statistics are computed by hand in the comments.
  */
 #include <math.h>
@@ -55,11 +56,32 @@ int main(void) {
   CHECKF(!nq_recipe_score_better(&s_one, &s_base), "a higher SQNR from one sample won");
   CHECK(!nq_recipe_score_better(&s_nan, &s_base)); /* a failed candidate never wins */
   CHECK(nq_recipe_score_better(&s_base, &s_nan));  /* anything beats no candidate yet */
-  /* labels: accuracy first, whatever the SQNR */
-  nq_recipe_score l_base = score(20.0, 40, base, N), l_half = score(23.0, 39, half, N);
-  nq_recipe_score l_more = score(15.0, 41, base, N), l_same = score(23.0, 40, half, N);
-  CHECK(!nq_recipe_score_better(&l_half, &l_base));
+  /* McNemar on the samples only one gets right: b for the second, c for the
+   * first; (b - c)^2 / (b + c) > 4 decides */
+  unsigned char ok40[N] = {0}, ok30[N] = {0}, ok41[N] = {0}, ok50[N] = {0};
+  for (int i = 0; i < N; i++) {
+    ok40[i] = i < 40;
+    ok30[i] = i < 30;
+    ok41[i] = i < 41;
+    ok50[i] = i < 50;
+  }
+  CHECK(nq_recipe_accuracy_differs(ok40, ok50, N) == 1);  /* b 10, c 0: 10 */
+  CHECK(nq_recipe_accuracy_differs(ok40, ok30, N) == -1); /* b 0, c 10 */
+  CHECK(nq_recipe_accuracy_differs(ok40, ok41, N) == 0);  /* b 1, c 0: 1 */
+  unsigned char mix_a[N] = {0}, mix_b[N] = {0};
+  for (int i = 0; i < 8; i++) mix_b[i] = i < 6, mix_a[i] = i >= 6; /* b 6, c 2: 16 / 8 = 2 */
+  CHECK(nq_recipe_accuracy_differs(mix_a, mix_b, N) == 0);
+  for (int i = 0; i < 10; i++) mix_b[i] = i < 9, mix_a[i] = i >= 9; /* b 9, c 1: 64 / 10 = 6.4 */
+  CHECK(nq_recipe_accuracy_differs(mix_a, mix_b, N) == 1);
+
+  /* labels: accuracy first, whatever the SQNR, when it differs beyond chance */
+  nq_recipe_score l_base = score(20.0, 40, base, N), l_worse = score(23.0, 30, half, N);
+  nq_recipe_score l_more = score(15.0, 50, base, N), l_close = score(15.0, 41, base, N);
+  nq_recipe_score l_same = score(23.0, 40, half, N);
+  l_base.ok = ok40, l_worse.ok = ok30, l_more.ok = ok50, l_close.ok = ok41, l_same.ok = ok40;
+  CHECK(!nq_recipe_score_better(&l_worse, &l_base));
   CHECK(nq_recipe_score_better(&l_more, &l_base));
-  CHECK(nq_recipe_score_better(&l_same, &l_base)); /* equal accuracy: SQNR, beyond chance */
+  CHECK(!nq_recipe_score_better(&l_close, &l_base)); /* one sample more, lower SQNR */
+  CHECK(nq_recipe_score_better(&l_same, &l_base));   /* equal accuracy: SQNR, beyond chance */
   return nq_test_finish("test_recipe_score");
 }
