@@ -138,7 +138,7 @@ class Converter:
           or None
       per_tensor  one scale per weight tensor (fastest on VeriSilicon NPUs)
       calibration  "minmax" (TensorFlow's, default), "percentile",
-          "percentile:99.9" or "mse"
+          "percentile:99.9", "mse" or "layerwise" (one per tensor)
       bias_correction, equalize  see docs/quantization.md
       recipe  None (default): the three options above as set; "auto": try
           the candidate recipes on a held-out part of the samples and keep

@@ -65,8 +65,9 @@ def convert(model, samples, per_tensor=False, input_type="int8", output_type="in
     input_mean, input_std: with input_type="uint8", raw bytes b are the input
       and the float input is (b - mean) / std.
     allow_float_fallback: keep ops without an int8 form in float (off the NPU).
-    calibration: "minmax" (TensorFlow's), "percentile" (with `percentile`) or
-      "mse"; equalize, bias_correct: see docs/quantization.md.
+    calibration: "minmax" (TensorFlow's), "percentile" (with `percentile`),
+      "mse" or "layerwise" (one of those per tensor); equalize, bias_correct:
+      see docs/quantization.md.
     tflite_version: "2.9" refuses a model that TensorFlow Lite release cannot
       run (2.4 onward; None: no limit).
     recipe: None (the options above as given), "auto" (the CLI's default:
