@@ -13,7 +13,8 @@
  * sets; the chosen recipe is then calibrated on everything. With fewer than
  * RECIPE_MIN_SPLIT samples nothing can be held out, so nothing is chosen:
  * TensorFlow's min/max is used (recipe_candidates 0) and no metadata is added.
- * The best candidate (ties: the earlier, i.e. simpler, one) is converted
+ * The best candidate (a later one must win beyond chance, and with labels
+ * held-out accuracy counts first: api/recipe_score.h) is converted
  * again on all samples and its name and score go into the model's
  * "npuquant_recipe" metadata. Nothing depends on time or threads, so the
  * same inputs give the same bytes.
@@ -45,7 +46,7 @@ typedef struct recipe_spec {
   int equalize, bias_correct;
 } recipe_spec;
 
-/* Cheapest first: a later candidate must beat an earlier one outright.
+/* Cheapest first: a later candidate must beat an earlier one beyond chance.
  * Bias correction costs a layer-by-layer pass per candidate (5-10x a
  * plain conversion), so it is tried only on the combinations that won
  * somewhere in docs/quantization.md's measurements. */
