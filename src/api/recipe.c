@@ -206,6 +206,10 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
    * every sample, so this also saves a pass per candidate). */
   o.note = NULL;
   o.warn = NULL;
+  /* [0]: the graph as it is, [1]: equalized (calibration statistics shared
+   * by the candidates on each). */
+  nq_calib_cache caches[2];
+  memset(caches, 0, sizeof caches);
   int best = -1;
   double best_sqnr = -INFINITY;
   nq_status st = NQ_OK;
@@ -214,7 +218,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
     apply(&CANDIDATES[c], &o);
     nq_model *qm = NULL;
     nq_convert_stats cs = {.struct_size = sizeof cs};
-    st = nq_convert_source(fm, &cal_src, &o, &qm, &cs, err);
+    st = nq_convert_cached(fm, &cal_src, &o, &caches[CANDIDATES[c].equalize != 0], &qm, &cs, err);
     nq_recipe_candidate rc = {.name = CANDIDATES[c].name,
                               .index = c,
                               .calibration = CANDIDATES[c].calibration,
@@ -250,17 +254,43 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
       best = c;
     }
   }
-  free(idx);
-  if (st != NQ_OK) return st;
+  if (st != NQ_OK) {
+    nq_calib_cache_free(&caches[0]);
+    nq_calib_cache_free(&caches[1]);
+    free(idx);
+    return st;
+  }
   if (best < 0) best = 0; /* every candidate measured NaN: TensorFlow's recipe */
-
+  nq_calib_cache *fin = &caches[CANDIDATES[best].equalize != 0];
   apply(&CANDIDATES[best], &o);
   o.progress = opts->progress;
   o.progress_user = opts->progress_user;
   o.note = opts->note;
   o.warn = opts->warn;
+  if (fin->ready) {
+    /* The search saw the calibration subset: only the other samples still
+     * need the min/max pass (the histograms, over the wider ranges, are
+     * collected again on all samples). */
+    int *rest = malloc(sizeof *rest * (size_t)n);
+    subset more = {src, rest, 0};
+    if (!rest) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory for the recipe's sample split");
+    for (int i = 0, j = 0; rest && i < n; i++) {
+      if (j < cal.n && cal.idx[j] == i)
+        j++;
+      else
+        rest[more.n++] = i;
+    }
+    nq_sample_source more_src;
+    subset_source(&more, &more_src);
+    if (st == NQ_OK && more.n > 0) st = nq_calib_cache_extend(fin, fm, &more_src, &o, err);
+    fin->checked = 0; /* the final conversion says what the data look like */
+    free(rest);
+  }
+  free(idx);
   nq_convert_stats full = {.struct_size = sizeof full};
-  st = nq_convert_source(fm, src, &o, out, &full, err);
+  if (st == NQ_OK) st = nq_convert_cached(fm, src, &o, fin->ready ? fin : NULL, out, &full, err);
+  nq_calib_cache_free(&caches[0]);
+  nq_calib_cache_free(&caches[1]);
   if (st == NQ_OK) {
     char text[256];
     snprintf(text, sizeof text,

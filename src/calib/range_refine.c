@@ -70,11 +70,19 @@ static double mse_for(const uint64_t *h, float lo, float hi, float a, float b) {
   return e;
 }
 
-nq_status nq_refine_ranges(const nq_graph *g, const nq_sample_source *src, const nq_session_options *opts,
-                           const nq_calib_options *co, nq_ranges *r, nq_error *err) {
-  if (co->method == NQ_CALIB_MINMAX) return NQ_OK;
+void nq_histograms_free(nq_histograms *h) {
+  for (int t = 0; h->h && t < h->n; t++) free(h->h[t]);
+  free(h->h);
+  h->h = NULL;
+  h->n = 0;
+}
+
+nq_status nq_collect_histograms(const nq_graph *g, const nq_sample_source *src,
+                                const nq_session_options *opts, const nq_ranges *r, nq_histograms *out,
+                                nq_error *err) {
   int n = g->n_tensors;
-  uint64_t **hist = calloc((size_t)(n ? n : 1), sizeof *hist);
+  out->n = n;
+  uint64_t **hist = out->h = calloc((size_t)(n ? n : 1), sizeof *hist);
   if (!hist) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for calibration histograms");
   nq_status st = NQ_OK;
   for (int t = 0; t < n && st == NQ_OK; t++)
@@ -103,22 +111,32 @@ nq_status nq_refine_ranges(const nq_graph *g, const nq_sample_source *src, const
         if (v[e] != ignored[t]) hist[t][bin_of(v[e], r->min[t], r->max[t])]++;
     }
   }
-  for (int t = 0; t < n && st == NQ_OK; t++) {
-    if (!hist[t]) continue;
+  free(ignored);
+  nq_feeder_free(&feeder);
+  nq_session_free(s);
+  if (st != NQ_OK) nq_histograms_free(out);
+  return st;
+}
+
+void nq_ranges_from_histograms(const nq_histograms *h, const nq_calib_options *co, nq_ranges *r) {
+  if (co->method == NQ_CALIB_MINMAX) return;
+  for (int t = 0; t < h->n && t < r->n; t++) {
+    const uint64_t *ht = h->h[t];
+    if (!ht) continue;
     float lo = r->min[t], hi = r->max[t];
     uint64_t total = 0;
-    for (int b = 0; b < NBINS; b++) total += hist[t][b];
+    for (int b = 0; b < NBINS; b++) total += ht[b];
     if (!total) continue;
     float a = lo, b = hi;
     if (co->method == NQ_CALIB_PERCENTILE) {
       double tail = (100.0 - co->percentile) / 200.0;
-      a = quantile(hist[t], total, tail, lo, hi);
-      b = quantile(hist[t], total, 1.0 - tail, lo, hi);
+      a = quantile(ht, total, tail, lo, hi);
+      b = quantile(ht, total, 1.0 - tail, lo, hi);
     } else {
-      double best = mse_for(hist[t], lo, hi, lo, hi);
+      double best = mse_for(ht, lo, hi, lo, hi);
       for (int f100 = 99; f100 >= 30; f100--) {
         float f = (float)f100 / 100.0f;
-        double e = mse_for(hist[t], lo, hi, lo * f, hi * f);
+        double e = mse_for(ht, lo, hi, lo * f, hi * f);
         if (e < best) {
           best = e;
           a = lo * f;
@@ -130,10 +148,14 @@ nq_status nq_refine_ranges(const nq_graph *g, const nq_sample_source *src, const
     if (a > lo && a <= hi) r->min[t] = a;
     if (b < hi && b >= lo) r->max[t] = b;
   }
-  free(ignored);
-  nq_feeder_free(&feeder);
-  nq_session_free(s);
-  for (int t = 0; t < n; t++) free(hist[t]);
-  free(hist);
-  return st;
+}
+
+nq_status nq_refine_ranges(const nq_graph *g, const nq_sample_source *src, const nq_session_options *opts,
+                           const nq_calib_options *co, nq_ranges *r, nq_error *err) {
+  if (co->method == NQ_CALIB_MINMAX) return NQ_OK;
+  nq_histograms h = {0};
+  NQ_TRY(nq_collect_histograms(g, src, opts, r, &h, err));
+  nq_ranges_from_histograms(&h, co, r);
+  nq_histograms_free(&h);
+  return NQ_OK;
 }

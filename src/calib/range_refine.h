@@ -17,6 +17,8 @@
 #ifndef NQ_CALIB_RANGE_REFINE_H
 #define NQ_CALIB_RANGE_REFINE_H
 
+#include <stdint.h>
+
 #include "calib/calibrate.h"
 
 typedef enum nq_calib_method {
@@ -33,7 +35,23 @@ typedef struct nq_calib_options {
 /* Parse "minmax", "percentile", "percentile:99.9" or "mse". */
 nq_status nq_calib_parse(const char *s, nq_calib_options *out, nq_error *err);
 
-/* Refine `r` (from nq_calibrate on the same graph and samples). */
+/* The histograms of every observed float tensor over its calibrated range
+ * (the second pass). Kept apart from the choice of range so the automatic
+ * recipe collects them once and tries minmax, percentile and mse on them. */
+typedef struct nq_histograms {
+  int n;        /* tensors */
+  uint64_t **h; /* h[t]: NBINS counts over [r->min[t], r->max[t]], NULL: not observed */
+} nq_histograms;
+
+/* r: the min/max ranges from nq_calibrate on the same graph and samples. */
+nq_status nq_collect_histograms(const nq_graph *g, const nq_sample_source *src,
+                                const nq_session_options *opts, const nq_ranges *r, nq_histograms *out,
+                                nq_error *err);
+/* Narrow r (the ranges h was collected over) by co's method. */
+void nq_ranges_from_histograms(const nq_histograms *h, const nq_calib_options *co, nq_ranges *r);
+void nq_histograms_free(nq_histograms *h);
+
+/* Both steps at once: refine `r` (from nq_calibrate on the same graph and samples). */
 nq_status nq_refine_ranges(const nq_graph *g, const nq_sample_source *src, const nq_session_options *opts,
                            const nq_calib_options *co, nq_ranges *r, nq_error *err);
 
