@@ -26,6 +26,7 @@
 
 #include "api/model_internal.h"
 #include "api/recipe.h"
+#include "api/recipe_cost.h"
 #include "core/status.h"
 
 /* Fewer samples than this are not split, and no recipe is chosen. */
@@ -145,6 +146,46 @@ static nq_status set_metadata(nq_graph *g, const char *key, const char *text, nq
   return NQ_OK;
 }
 
+/* The search's bookkeeping in GMAC: what is cached decides what the next
+ * candidate still costs. */
+typedef struct budget {
+  double limit, spent; /* limit < 0: none */
+  nq_model_cost model;
+  int n, n_cal, n_val;
+  bool minmax_done[2], hist_done[2], ref_done;
+} budget;
+
+/* A candidate's own search: the statistics its graph does not have yet, the
+ * int8 model on the validation samples (the float reference only once), and
+ * for bias correction two passes per layer per calibration sample. */
+static double search_cost(const budget *b, const recipe_spec *c) {
+  double p = b->model.gmac, cost = 0;
+  int v = c->equalize != 0;
+  if (!b->minmax_done[v]) cost += b->n_cal * p;
+  if (c->calibration != 0 && !b->hist_done[v]) cost += b->n_cal * p;
+  cost += b->n_val * p * (b->ref_done ? 1 : 2);
+  if (c->bias_correct) cost += 2.0 * b->model.bias_layers * b->n_cal * p;
+  return cost;
+}
+
+/* What choosing it adds to the final conversion on all n samples beyond
+ * the min/max pass every recipe makes: the histogram pass, and bias
+ * correction's per-layer passes (on hundreds of samples, the largest term). */
+static double final_extra(const budget *b, const recipe_spec *c) {
+  double p = b->model.gmac, cost = 0;
+  if (c->calibration != 0) cost += b->n * p;
+  if (c->bias_correct) cost += 2.0 * b->model.bias_layers * b->n * p;
+  return cost;
+}
+
+static void budget_spend(budget *b, const recipe_spec *c) {
+  b->spent += search_cost(b, c);
+  int v = c->equalize != 0;
+  b->minmax_done[v] = true;
+  if (c->calibration != 0) b->hist_done[v] = true;
+  b->ref_done = true;
+}
+
 static void apply(const recipe_spec *c, nq_convert_options *o) {
   o->recipe_auto = 0;
   o->calibration = c->calibration;
@@ -210,10 +251,31 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
    * by the candidates on each). */
   nq_calib_cache caches[2];
   memset(caches, 0, sizeof caches);
-  int best = -1;
+  budget bud = {.limit = opts->recipe_budget == 0 ? NQ_RECIPE_BUDGET_GMAC : opts->recipe_budget,
+                .n = n,
+                .n_cal = cal.n,
+                .n_val = val.n};
+  nq_model_cost_of(fm->graph, &bud.model);
+  int best = -1, skipped = 0;
   double best_sqnr = -INFINITY;
   nq_status st = NQ_OK;
   for (int c = 0; c < N_CANDIDATES && st == NQ_OK; c++) {
+    double need = search_cost(&bud, &CANDIDATES[c]), extra = final_extra(&bud, &CANDIDATES[c]);
+    if (c > 0 && bud.limit >= 0 && bud.spent + need + extra > bud.limit) {
+      skipped++;
+      if (opts->note) {
+        char msg[400];
+        snprintf(msg, sizeof msg,
+                 "recipe candidate %s skipped: it would cost about %.0f GMAC (search %.0f + final %.0f; "
+                 "%.3f GMAC per sample, %d layers) and %.0f of the %.0f GMAC budget are spent "
+                 "(--recipe-budget)",
+                 CANDIDATES[c].name, need + extra, need, extra, bud.model.gmac, bud.model.bias_layers,
+                 bud.spent, bud.limit);
+        opts->note(opts->warn_user, msg);
+      }
+      continue;
+    }
+    budget_spend(&bud, &CANDIDATES[c]);
     double t0 = now_s();
     apply(&CANDIDATES[c], &o);
     nq_model *qm = NULL;
@@ -296,14 +358,14 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
     snprintf(text, sizeof text,
              "recipe %s: chosen automatically among %d candidates by validation SQNR %.2f dB "
              "(calibrated on %d, judged on %d held-out of %d samples), then calibrated on all %d",
-             CANDIDATES[best].name, N_CANDIDATES, best_sqnr, cal.n, val.n, n, n);
+             CANDIDATES[best].name, N_CANDIDATES - skipped, best_sqnr, cal.n, val.n, n, n);
     st = set_metadata((*out)->graph, "npuquant_recipe", text, err);
     if (st != NQ_OK) {
       nq_model_free(*out);
       *out = NULL;
     }
   }
-  full.recipe_candidates = N_CANDIDATES;
+  full.recipe_candidates = N_CANDIDATES - skipped;
   full.recipe_chosen = best;
   snprintf(full.recipe, sizeof full.recipe, "%s", CANDIDATES[best].name);
   full.recipe_sqnr_db = best_sqnr;

@@ -58,6 +58,10 @@ const char cmd_convert_help[] =
     "                          and record the choice in the model's metadata;\n"
     "                          tf: TensorFlow's converter (min/max, nothing else).\n"
     "                          --calibration, --equalize, --bias-correct fix it instead\n"
+    "  --recipe-budget GMAC    auto: skip the candidates whose estimated cost (from\n"
+    "                          the layers' multiply-accumulates and the sample counts,\n"
+    "                          not the clock) would pass GMAC; default 2000, about a\n"
+    "                          minute or two on 2 cores; -1: no limit\n"
     "  --min-sqnr DB           exit 5 when an output's SQNR is below DB (for CI); the\n"
     "                          file is then not written unless --keep-on-fail.\n"
     "                          Below 20 dB or 95% top-1 agreement a warning is printed\n"
@@ -130,6 +134,7 @@ enum {
   OPT_DIAGNOSE,
   OPT_REPORT,
   OPT_EVAL_SAMPLES,
+  OPT_RECIPE_BUDGET,
 };
 
 typedef struct convert_args {
@@ -184,6 +189,7 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       {"diagnose", no_argument, NULL, OPT_DIAGNOSE},
       {"report", required_argument, NULL, OPT_REPORT},
       {"eval-samples", required_argument, NULL, OPT_EVAL_SAMPLES},
+      {"recipe-budget", required_argument, NULL, OPT_RECIPE_BUDGET},
       {"help", no_argument, NULL, 'h'},
       {0, 0, 0, 0},
   };
@@ -229,6 +235,16 @@ static int parse_args(int argc, char **argv, convert_args *a) {
                                "--bias-correct instead), got '%s'",
                                optarg);
         break;
+      case OPT_RECIPE_BUDGET: {
+        char *end = NULL;
+        double b = strtod(optarg, &end);
+        if (!*optarg || !end || *end || !isfinite(b) || (b <= 0 && b != -1))
+          rc = cli_usage_error("convert",
+                               "--recipe-budget expects GMAC above 0, or -1 for no limit, got '%s'", optarg);
+        else
+          a->q.recipe_budget = b;
+        break;
+      }
       case OPT_MIN_SQNR: {
         char *end = NULL;
         a->min_sqnr = strtod(optarg, &end);
@@ -333,7 +349,9 @@ static void print_warning(void *ctx, const char *msg) {
 static void print_data_note(void *ctx, const char *msg) {
   (void)ctx;
   char safe[1024];
-  fprintf(stderr, "npuquant: data: %s\n", cli_printable(msg, safe, sizeof safe));
+  /* the automatic recipe's notes (a candidate skipped by the budget) are not about the data */
+  fprintf(stderr, "npuquant: %s%s\n", strncmp(msg, "recipe ", 7) ? "data: " : "",
+          cli_printable(msg, safe, sizeof safe));
 }
 
 /* With --input-type uint8 and an affine image preprocessing that is the
