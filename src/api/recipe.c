@@ -28,6 +28,7 @@
 #include "api/recipe.h"
 #include "api/recipe_cost.h"
 #include "core/status.h"
+#include "report/compare.h"
 
 /* Fewer samples than this are not split, and no recipe is chosen. */
 #define RECIPE_MIN_SPLIT 8
@@ -37,6 +38,10 @@
  * at most this many (bias correction, a layer-by-layer pass per sample, is
  * most of the search's cost). */
 #define RECIPE_SEARCH_SAMPLES 64
+/* The float model's outputs on the validation samples are kept for the
+ * whole search up to this size (a detector's 25200 x 85 boxes on 64
+ * samples are 550 MB: beyond it, the float model is rerun per candidate). */
+#define RECIPE_REF_BYTES ((size_t)256 << 20)
 
 typedef struct recipe_spec {
   const char *name;
@@ -94,28 +99,31 @@ static double now_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Session options for judging: as the target runs the int8 model (single
+ * rounding), the default kernels. */
+static void judge_options(int threads, nq_session_options *so) {
+  memset(so, 0, sizeof *so);
+  so->num_threads = threads;
+  so->single_rounding = NQ_DEFAULT_SINGLE_ROUNDING;
+}
+
 /* Validation SQNR of the worst output and top-1 agreement of the first
- * classifier output (-1: none). */
-static nq_status measure(const nq_model *fm, const nq_model *qm, const nq_sample_source *val, int threads,
-                         double *sqnr, int *top1, nq_error *err) {
-  nq_compare_options co;
-  memset(&co, 0, sizeof co);
-  co.num_threads = threads;
-  co.single_rounding = NQ_DEFAULT_SINGLE_ROUNDING; /* judge as the target runs it */
-  nq_compare_report *r = NULL;
-  NQ_TRY(nq_compare_source(fm, qm, val, &co, &r, err));
+ * classifier output (-1: none). ref: the float model's outputs on val,
+ * computed once for all candidates (NULL or empty: run it here). */
+static nq_status measure(const nq_model *fm, const nq_ref_outputs *ref, const nq_model *qm,
+                         const nq_sample_source *val, int threads, double *sqnr, int *top1, nq_error *err) {
+  nq_session_options so;
+  judge_options(threads, &so);
+  nq_compare_result r;
+  NQ_TRY(nq_compare_with_ref(fm->graph, ref, qm->graph, val, &so, &r, err));
   *sqnr = INFINITY;
   *top1 = -1;
-  for (int i = 0; i < nq_compare_num_outputs(r); i++) {
-    nq_compare_figures f;
-    if (nq_compare_output(r, i, &f, err) != NQ_OK) {
-      nq_compare_report_free(r);
-      return err->code;
-    }
-    if (f.sqnr_db < *sqnr) *sqnr = f.sqnr_db;
-    if (f.classifier && *top1 < 0) *top1 = f.top1_agree;
+  for (int i = 0; i < r.n_outputs; i++) {
+    double db = nq_metrics_sqnr_db(&r.outputs[i]);
+    if (db < *sqnr) *sqnr = db;
+    if (r.outputs[i].classifier && *top1 < 0) *top1 = r.outputs[i].top1_agree;
   }
-  nq_compare_report_free(r);
+  nq_compare_result_free(&r);
   return NQ_OK;
 }
 
@@ -152,7 +160,7 @@ typedef struct budget {
   double limit, spent; /* limit < 0: none */
   nq_model_cost model;
   int n, n_cal, n_val;
-  bool minmax_done[2], hist_done[2], ref_done;
+  bool minmax_done[2], hist_done[2], ref_done, ref_kept;
 } budget;
 
 /* A candidate's own search: the statistics its graph does not have yet, the
@@ -163,7 +171,7 @@ static double search_cost(const budget *b, const recipe_spec *c) {
   int v = c->equalize != 0;
   if (!b->minmax_done[v]) cost += b->n_cal * p;
   if (c->calibration != 0 && !b->hist_done[v]) cost += b->n_cal * p;
-  cost += b->n_val * p * (b->ref_done ? 1 : 2);
+  cost += b->n_val * p * (b->ref_done && b->ref_kept ? 1 : 2);
   if (c->bias_correct) cost += 2.0 * b->model.bias_layers * b->n_cal * p;
   return cost;
 }
@@ -256,6 +264,12 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
                 .n_cal = cal.n,
                 .n_val = val.n};
   nq_model_cost_of(fm->graph, &bud.model);
+  size_t out_floats = 0;
+  for (int j = 0; j < fm->graph->n_outputs; j++)
+    out_floats += nq_tensor_elems(&fm->graph->tensors[fm->graph->outputs[j]]);
+  bud.ref_kept = out_floats <= RECIPE_REF_BYTES / sizeof(float) / (size_t)(val.n ? val.n : 1);
+  nq_ref_outputs ref = {0};
+  bool ref_tried = false;
   int best = -1, skipped = 0;
   double best_sqnr = -INFINITY;
   nq_status st = NQ_OK;
@@ -288,7 +302,15 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
                               .equalize = CANDIDATES[c].equalize,
                               .bias_correct = CANDIDATES[c].bias_correct,
                               .samples = val.n};
-    if (st == NQ_OK) st = measure(fm, qm, &val_src, opts->num_threads, &rc.sqnr_db, &rc.top1_agree, err);
+    if (st == NQ_OK && !ref_tried) {
+      /* the float model's validation outputs, once for every candidate */
+      nq_session_options so;
+      judge_options(opts->num_threads, &so);
+      st = nq_ref_outputs_compute(fm->graph, &val_src, &so, RECIPE_REF_BYTES, &ref, err);
+      ref_tried = true;
+    }
+    if (st == NQ_OK)
+      st = measure(fm, &ref, qm, &val_src, opts->num_threads, &rc.sqnr_db, &rc.top1_agree, err);
     nq_model_free(qm);
     if (st != NQ_OK && c == 0) {
       /* TensorFlow's recipe itself fails: so would every other */
@@ -316,6 +338,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
       best = c;
     }
   }
+  nq_ref_outputs_free(&ref);
   if (st != NQ_OK) {
     nq_calib_cache_free(&caches[0]);
     nq_calib_cache_free(&caches[1]);
