@@ -280,8 +280,8 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
       if (opts->note) {
         char msg[400];
         snprintf(msg, sizeof msg,
-                 "recipe candidate %s skipped: it would cost about %.0f GMAC (search %.0f + final %.0f; "
-                 "%.3f GMAC per sample, %d layers) and %.0f of the %.0f GMAC budget are spent "
+                 "recipe candidate %s skipped: it would cost about %.3g GMAC (search %.3g + final %.3g; "
+                 "%.3g GMAC per sample, %d layers) and %.3g of the %.3g GMAC budget are spent "
                  "(--recipe-budget)",
                  CANDIDATES[c].name, need + extra, need, extra, bud.model.gmac, bud.model.bias_layers,
                  bud.spent, bud.limit);
@@ -347,6 +347,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
   }
   if (best < 0) best = 0; /* every candidate measured NaN: TensorFlow's recipe */
   nq_calib_cache *fin = &caches[CANDIDATES[best].equalize != 0];
+  double t_more = 0;
   apply(&CANDIDATES[best], &o);
   o.progress = opts->progress;
   o.progress_user = opts->progress_user;
@@ -367,13 +368,16 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
     }
     nq_sample_source more_src;
     subset_source(&more, &more_src);
+    t_more = now_s();
     if (st == NQ_OK && more.n > 0) st = nq_calib_cache_extend(fin, fm, &more_src, &o, err);
+    t_more = now_s() - t_more;
     fin->checked = 0; /* the final conversion says what the data look like */
     free(rest);
   }
   free(idx);
   nq_convert_stats full = {.struct_size = sizeof full};
   if (st == NQ_OK) st = nq_convert_cached(fm, src, &o, fin->ready ? fin : NULL, out, &full, err);
+  full.seconds_calibrate += t_more; /* the final min/max pass ran before nq_convert_cached */
   nq_calib_cache_free(&caches[0]);
   nq_calib_cache_free(&caches[1]);
   if (st == NQ_OK) {
