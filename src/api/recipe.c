@@ -194,6 +194,12 @@ static void budget_spend(budget *b, const recipe_spec *c) {
   b->ref_done = true;
 }
 
+/* Whole GMAC for big figures, three digits for a tiny model's. */
+static const char *gmac_text(double v, char buf[32]) {
+  snprintf(buf, 32, v >= 100 ? "%.0f" : "%.3g", v);
+  return buf;
+}
+
 static void apply(const recipe_spec *c, nq_convert_options *o) {
   o->recipe_auto = 0;
   o->calibration = c->calibration;
@@ -273,23 +279,57 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
   int best = -1, skipped = 0;
   double best_sqnr = -INFINITY;
   nq_status st = NQ_OK;
+  int eq_pairs = -1; /* conv -> conv pairs equalization rescales; -1: not counted yet */
+  bool tried[N_CANDIDATES] = {false};
+  nq_recipe_candidate results[N_CANDIDATES];
   for (int c = 0; c < N_CANDIDATES && st == NQ_OK; c++) {
+    if (CANDIDATES[c].equalize && eq_pairs < 0 && nq_equalized_pairs(fm, &eq_pairs, err) != NQ_OK) {
+      eq_pairs = 1; /* unknown: the candidate runs and reports its own error */
+      if (err) memset(err, 0, sizeof *err);
+    }
+    int twin = -1; /* with nothing to equalize, X+equalize is X: same ranges, same model */
+    for (int t = 0; CANDIDATES[c].equalize && eq_pairs == 0 && t < c; t++)
+      if (tried[t] && !CANDIDATES[t].equalize && CANDIDATES[t].calibration == CANDIDATES[c].calibration &&
+          CANDIDATES[t].percentile == CANDIDATES[c].percentile &&
+          CANDIDATES[t].bias_correct == CANDIDATES[c].bias_correct)
+        twin = t;
+    if (twin >= 0) {
+      /* reported with its twin's figures (never chosen: a tie goes to the
+       * earlier), so the table and the metadata are what running it gave */
+      if (opts->note) {
+        char msg[300];
+        snprintf(msg, sizeof msg,
+                 "recipe candidate %s not run: equalization rescales no layer pair of this model, so it "
+                 "is %s (its figures)",
+                 CANDIDATES[c].name, CANDIDATES[twin].name);
+        opts->note(opts->warn_user, msg);
+      }
+      nq_recipe_candidate rc = results[twin];
+      rc.name = CANDIDATES[c].name;
+      rc.index = c;
+      rc.equalize = CANDIDATES[c].equalize;
+      rc.seconds = 0;
+      if (opts->recipe_candidate) opts->recipe_candidate(opts->recipe_user, &rc);
+      continue;
+    }
     double need = search_cost(&bud, &CANDIDATES[c]), extra = final_extra(&bud, &CANDIDATES[c]);
     if (c > 0 && bud.limit >= 0 && bud.spent + need + extra > bud.limit) {
       skipped++;
       if (opts->note) {
-        char msg[400];
+        char msg[400], a[32], b[32], e[32], p[32], sp[32], li[32];
         snprintf(msg, sizeof msg,
-                 "recipe candidate %s skipped: it would cost about %.3g GMAC (search %.3g + final %.3g; "
-                 "%.3g GMAC per sample, %d layers) and %.3g of the %.3g GMAC budget are spent "
+                 "recipe candidate %s skipped: it would cost about %s GMAC (search %s + final %s; "
+                 "%s GMAC per sample, %d layers) and %s of the %s GMAC budget are spent "
                  "(--recipe-budget)",
-                 CANDIDATES[c].name, need + extra, need, extra, bud.model.gmac, bud.model.bias_layers,
-                 bud.spent, bud.limit);
+                 CANDIDATES[c].name, gmac_text(need + extra, a), gmac_text(need, b), gmac_text(extra, e),
+                 gmac_text(bud.model.gmac, p), bud.model.bias_layers, gmac_text(bud.spent, sp),
+                 gmac_text(bud.limit, li));
         opts->note(opts->warn_user, msg);
       }
       continue;
     }
     budget_spend(&bud, &CANDIDATES[c]);
+    tried[c] = true;
     double t0 = now_s();
     apply(&CANDIDATES[c], &o);
     nq_model *qm = NULL;
@@ -331,6 +371,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
       rc.sqnr_db = NAN;
     }
     rc.seconds = now_s() - t0;
+    results[c] = rc;
     if (opts->recipe_candidate) opts->recipe_candidate(opts->recipe_user, &rc);
     /* NaN (a broken candidate) never wins */
     if (rc.sqnr_db > best_sqnr) {

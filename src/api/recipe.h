@@ -33,6 +33,10 @@ void nq_calib_cache_free(nq_calib_cache *c);
 nq_status nq_convert_cached(const nq_model *fm, const nq_sample_source *src, const nq_convert_options *opts,
                             nq_calib_cache *cache, nq_model **out, nq_convert_stats *stats, nq_error *err);
 
+/* How many conv -> conv pairs equalization would rescale in fm as convert
+ * prepares it (0: the equalized graph is the graph itself). */
+nq_status nq_equalized_pairs(const nq_model *fm, int *pairs, nq_error *err);
+
 /* Fold `more` samples (not yet seen) into a ready cache's min/max and drop
  * its histograms (their bins were laid over the old ranges). Min and max
  * are exact, so the result is the ranges of all samples, byte for byte. */
