@@ -559,7 +559,21 @@ typedef struct nq_convert_options {
    * the label first, SQNR breaking ties. */
   const int32_t *labels;
   size_t n_labels;
+  /* The automatic recipe's budget, in GMAC (10^9 multiply-accumulates of the
+   * float model's layers, estimated from their shapes, an int8 pass counted
+   * as a float one): a candidate whose estimated cost (its search and, were
+   * it chosen, the final conversion on all samples) would take the total
+   * past it is skipped and named through `note`. An estimate, not a clock,
+   * so the choice stays the same on any machine. 0: NQ_RECIPE_BUDGET_GMAC;
+   * negative: no limit. */
+  double recipe_budget;
 } nq_convert_options;
+
+/* The default recipe_budget: about one to two minutes of our kernels on 2
+ * cores (10-20 GMAC/s), enough for every candidate on MLPerf Tiny sized
+ * models; bias correction (one pass per layer per sample) drops out first
+ * on big ones. */
+#define NQ_RECIPE_BUDGET_GMAC 2000.0
 
 NQ_API void nq_convert_options_init(nq_convert_options *o);
 

@@ -60,7 +60,9 @@ class ConvertOptions(ctypes.Structure):
                 # the automatic recipe (off here: the binding converts as asked)
                 ("recipe_auto", ctypes.c_int), ("recipe_candidate", ctypes.c_void_p),
                 ("recipe_user", ctypes.c_void_p), ("labels", ctypes.POINTER(ctypes.c_int32)),
-                ("n_labels", ctypes.c_size_t)]
+                ("n_labels", ctypes.c_size_t),
+                # the automatic recipe's search budget in GMAC (0: default, < 0: none)
+                ("recipe_budget", ctypes.c_double)]
 
 
 class CompareOptions(ctypes.Structure):

@@ -61,9 +61,78 @@ static bool has_quantized_tensor(const nq_graph *g) {
 
 /* The pipeline: [pass pipeline, int8 rewrites and equalization on a copy] -> calibrate ->
  * [refine ranges] -> quantize -> [bias correction]. */
+void nq_calib_cache_free(nq_calib_cache *c) {
+  if (!c) return;
+  nq_model_free(c->prepared);
+  nq_ranges_free(&c->minmax);
+  nq_histograms_free(&c->hist);
+  memset(c, 0, sizeof *c);
+}
+
+static nq_status ranges_copy(const nq_ranges *a, nq_ranges *b, nq_error *err) {
+  NQ_TRY(nq_ranges_init(b, a->n, err));
+  memcpy(b->min, a->min, sizeof *a->min * (size_t)a->n);
+  memcpy(b->max, a->max, sizeof *a->max * (size_t)a->n);
+  memcpy(b->seen, a->seen, (size_t)a->n);
+  return NQ_OK;
+}
+
+static void session_options(const nq_convert_options *opts, nq_session_options *so) {
+  memset(so, 0, sizeof *so);
+  so->num_threads = opts->num_threads;
+  so->single_rounding =
+      NQ_DEFAULT_SINGLE_ROUNDING; /* bias correction measures the int8 model as LiteRT runs it */
+  so->kernels = opts->kernels;
+}
+
+nq_status nq_calib_cache_extend(nq_calib_cache *c, const nq_model *fm, const nq_sample_source *more,
+                                const nq_convert_options *opts, nq_error *err) {
+  if (!c->ready) return nq_fail(err, NQ_ERR_INTERNAL, "extending a calibration cache that is not filled");
+  nq_histograms_free(&c->hist);
+  nq_session_options so;
+  session_options(opts, &so);
+  const nq_graph *g = c->prepared ? c->prepared->graph : fm->graph;
+  nq_ranges r;
+  NQ_TRY(nq_calibrate(g, more, &so, &r, err));
+  for (int t = 0; t < r.n && t < c->minmax.n; t++) {
+    if (!r.seen[t]) continue;
+    if (!c->minmax.seen[t] || r.min[t] < c->minmax.min[t]) c->minmax.min[t] = r.min[t];
+    if (!c->minmax.seen[t] || r.max[t] > c->minmax.max[t]) c->minmax.max[t] = r.max[t];
+    c->minmax.seen[t] = 1;
+  }
+  nq_ranges_free(&r);
+  return NQ_OK;
+}
+
+/* The float graph calibration runs: a copy through the pass pipeline, the
+ * int8 rewrites and (when asked) equalization. */
+static nq_status prepare(const nq_graph *g, bool optimize, bool equalize, nq_model **out, int *rewritten,
+                         int *pairs, nq_error *err) {
+  nq_graph *copy = nq_graph_clone(g, err);
+  if (!copy) return err->code;
+  nq_status st = optimize ? nq_passes_optimize(copy, err) : NQ_OK;
+  if (st == NQ_OK) st = nq_rewrite_for_int8(copy, rewritten, err);
+  if (st == NQ_OK && equalize) st = nq_equalize_graph(copy, 4, pairs, err);
+  if (st == NQ_OK)
+    st = nq_model_wrap(copy, NULL, out, err);
+  else
+    nq_graph_free(copy);
+  return st;
+}
+
+nq_status nq_equalized_pairs(const nq_model *fm, int *pairs, nq_error *err) {
+  *pairs = 0;
+  if (has_quantized_tensor(fm->graph)) return NQ_OK;
+  nq_model *m = NULL;
+  int rewritten = 0;
+  NQ_TRY(prepare(fm->graph, !fm->graph->optimized, true, &m, &rewritten, pairs, err));
+  nq_model_free(m);
+  return NQ_OK;
+}
+
 static nq_status convert(const nq_model *float_model, const nq_sample_source *src,
-                         const nq_convert_options *opts, nq_model **out, nq_convert_stats *rep,
-                         nq_error *err) {
+                         const nq_convert_options *opts, nq_calib_cache *cache, nq_model **out,
+                         nq_convert_stats *rep, nq_error *err) {
   nq_convert_stats scratch_rep;
   if (!rep) rep = &scratch_rep;
   memset(rep, 0, sizeof *rep);
@@ -111,14 +180,15 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
                      "TFLite version '%s': expected a release from 2.4 on, as 2.9 or 2.9.0",
                      opts->tflite_version);
   }
+  if (cache && cache->ready && cache->equalize != (opts->equalize != 0))
+    return nq_fail(err, NQ_ERR_INTERNAL, "calibration cache of the %sequalized graph used for the other",
+                   cache->equalize ? "" : "un");
   /* Say what the samples look like and warn when they look wrong (issue 13). */
-  NQ_TRY(nq_check_samples(float_model->graph, src, opts->note, opts->warn, opts->warn_user, err));
+  if (!cache || !cache->checked)
+    NQ_TRY(nq_check_samples(float_model->graph, src, opts->note, opts->warn, opts->warn_user, err));
+  if (cache) cache->checked = 1;
   nq_session_options so;
-  memset(&so, 0, sizeof so);
-  so.num_threads = opts->num_threads;
-  so.single_rounding =
-      NQ_DEFAULT_SINGLE_ROUNDING; /* bias correction measures the int8 model as LiteRT runs it */
-  so.kernels = opts->kernels;
+  session_options(opts, &so);
   nq_kernels use; /* refuse an unavailable kernel set before calibrating */
   NQ_TRY(nq_kernels_resolve((nq_kernels)opts->kernels, &use, err));
 
@@ -129,24 +199,42 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
   nq_model *eq = NULL;
   const nq_model *fm = float_model;
   bool optimize = !float_model->graph->optimized && !has_quantized_tensor(float_model->graph);
-  if (optimize || opts->equalize || nq_rewrite_for_int8_needed(float_model->graph)) {
-    nq_graph *copy = nq_graph_clone(float_model->graph, err);
-    if (!copy) return err->code;
-    nq_status st = optimize ? nq_passes_optimize(copy, err) : NQ_OK;
-    if (st == NQ_OK) st = nq_rewrite_for_int8(copy, &rep->rewritten_for_int8, err);
-    if (st == NQ_OK && opts->equalize) st = nq_equalize_graph(copy, 4, &rep->equalized_pairs, err);
-    if (st == NQ_OK)
-      st = nq_model_wrap(copy, NULL, &eq, err);
-    else
-      nq_graph_free(copy);
-    if (st != NQ_OK) return st;
+  if (cache && cache->ready) {
+    if (cache->prepared) fm = cache->prepared;
+    rep->rewritten_for_int8 = cache->rewritten_for_int8;
+    rep->equalized_pairs = cache->equalized_pairs;
+  } else if (optimize || opts->equalize || nq_rewrite_for_int8_needed(float_model->graph)) {
+    NQ_TRY(prepare(float_model->graph, optimize, opts->equalize != 0, &eq, &rep->rewritten_for_int8,
+                   &rep->equalized_pairs, err));
     fm = eq;
   }
   nq_ranges ranges;
-  nq_status st = nq_calibrate(fm->graph, src, &so, &ranges, err);
+  nq_status st;
   int chosen[NQ_RANGE_METHODS] = {0};
   co.chosen = chosen;
-  if (st == NQ_OK) {
+  if (cache && cache->ready) {
+    st = ranges_copy(&cache->minmax, &ranges, err);
+  } else {
+    st = nq_calibrate(fm->graph, src, &so, &ranges, err);
+    if (st == NQ_OK && cache) {
+      st = ranges_copy(&ranges, &cache->minmax, err);
+      if (st != NQ_OK) nq_ranges_free(&ranges);
+    }
+    if (st == NQ_OK && cache) {
+      cache->prepared = eq; /* the cache owns the prepared graph from now on */
+      eq = NULL;
+      cache->equalize = opts->equalize != 0;
+      cache->rewritten_for_int8 = rep->rewritten_for_int8;
+      cache->equalized_pairs = rep->equalized_pairs;
+      cache->ready = 1;
+    }
+  }
+  if (st == NQ_OK && cache && co.method != NQ_CALIB_MINMAX) {
+    if (!cache->hist.h)
+      st = nq_collect_histograms(fm->graph, src, &so, &cache->minmax, false, &cache->hist, err);
+    if (st == NQ_OK) st = nq_ranges_from_histograms(&cache->hist, &co, &ranges, err);
+    if (st != NQ_OK) nq_ranges_free(&ranges);
+  } else if (st == NQ_OK && !cache) {
     st = nq_refine_ranges(fm->graph, src, &so, &co, &ranges, err);
     if (st != NQ_OK) nq_ranges_free(&ranges);
   }
@@ -230,7 +318,7 @@ nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source 
   memset(&full, 0, sizeof full);
   nq_status st = opts && opts->recipe_auto
                      ? nq_recipe_convert(float_model, src, opts, out, &full, err)
-                     : convert(float_model, src, opts ? opts : &defaults, out, &full, err);
+                     : convert(float_model, src, opts ? opts : &defaults, NULL, out, &full, err);
   /* Fill only what the caller's (possibly older, smaller) struct holds. */
   if (stats) {
     size_t n = stats->struct_size < sizeof full ? stats->struct_size : sizeof full;
@@ -238,6 +326,11 @@ nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source 
     memcpy(stats, &full, n);
   }
   return st;
+}
+
+nq_status nq_convert_cached(const nq_model *fm, const nq_sample_source *src, const nq_convert_options *opts,
+                            nq_calib_cache *cache, nq_model **out, nq_convert_stats *stats, nq_error *err) {
+  return convert(fm, src, opts, cache, out, stats, err);
 }
 
 nq_status nq_convert(const nq_model *float_model, int n_samples, nq_fill_fn fill, void *user,

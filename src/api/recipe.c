@@ -27,8 +27,10 @@
 
 #include "api/model_internal.h"
 #include "api/recipe.h"
+#include "api/recipe_cost.h"
 #include "api/recipe_score.h"
 #include "core/status.h"
+#include "report/compare.h"
 
 /* Fewer samples than this are not split, and no recipe is chosen. */
 #define RECIPE_MIN_SPLIT 8
@@ -38,6 +40,10 @@
  * at most this many (bias correction, a layer-by-layer pass per sample, is
  * most of the search's cost). */
 #define RECIPE_SEARCH_SAMPLES 64
+/* The float model's outputs on the validation samples are kept for the
+ * whole search up to this size (a detector's 25200 x 85 boxes on 64
+ * samples are 550 MB: beyond it, the float model is rerun per candidate). */
+#define RECIPE_REF_BYTES ((size_t)256 << 20)
 
 typedef struct recipe_spec {
   const char *name;
@@ -95,6 +101,14 @@ static double now_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Session options for judging: as the target runs the int8 model (single
+ * rounding), the default kernels. */
+static void judge_options(int threads, nq_session_options *so) {
+  memset(so, 0, sizeof *so);
+  so->num_threads = threads;
+  so->single_rounding = NQ_DEFAULT_SINGLE_ROUNDING;
+}
+
 static nq_status set_metadata(nq_graph *g, const char *key, const char *text, nq_error *err) {
   size_t n = strlen(text);
   char *data = malloc(n + 1);
@@ -120,6 +134,52 @@ static nq_status set_metadata(nq_graph *g, const char *key, const char *text, nq
   g->metadata = nm;
   g->metadata[g->n_metadata++] = (nq_metadata){name, (uint8_t *)data, n};
   return NQ_OK;
+}
+
+/* The search's bookkeeping in GMAC: what is cached decides what the next
+ * candidate still costs. */
+typedef struct budget {
+  double limit, spent; /* limit < 0: none */
+  nq_model_cost model;
+  int n, n_cal, n_val;
+  bool minmax_done[2], hist_done[2], ref_done, ref_kept;
+} budget;
+
+/* A candidate's own search: the statistics its graph does not have yet, the
+ * int8 model on the validation samples (the float reference only once), and
+ * for bias correction two passes per layer per calibration sample. */
+static double search_cost(const budget *b, const recipe_spec *c) {
+  double p = b->model.gmac, cost = 0;
+  int v = c->equalize != 0;
+  if (!b->minmax_done[v]) cost += b->n_cal * p;
+  if (c->calibration != 0 && !b->hist_done[v]) cost += b->n_cal * p;
+  cost += b->n_val * p * (b->ref_done && b->ref_kept ? 1 : 2);
+  if (c->bias_correct) cost += 2.0 * b->model.bias_layers * b->n_cal * p;
+  return cost;
+}
+
+/* What choosing it adds to the final conversion on all n samples beyond
+ * the min/max pass every recipe makes: the histogram pass, and bias
+ * correction's per-layer passes (on hundreds of samples, the largest term). */
+static double final_extra(const budget *b, const recipe_spec *c) {
+  double p = b->model.gmac, cost = 0;
+  if (c->calibration != 0) cost += b->n * p;
+  if (c->bias_correct) cost += 2.0 * b->model.bias_layers * b->n * p;
+  return cost;
+}
+
+static void budget_spend(budget *b, const recipe_spec *c) {
+  b->spent += search_cost(b, c);
+  int v = c->equalize != 0;
+  b->minmax_done[v] = true;
+  if (c->calibration != 0) b->hist_done[v] = true;
+  b->ref_done = true;
+}
+
+/* Whole GMAC for big figures, three digits for a tiny model's. */
+static const char *gmac_text(double v, char buf[32]) {
+  snprintf(buf, 32, v >= 100 ? "%.0f" : "%.3g", v);
+  return buf;
 }
 
 static void apply(const recipe_spec *c, nq_convert_options *o) {
@@ -193,15 +253,80 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
    * every sample, so this also saves a pass per candidate). */
   o.note = NULL;
   o.warn = NULL;
-  int best = -1;
+  /* [0]: the graph as it is, [1]: equalized (calibration statistics shared
+   * by the candidates on each). */
+  nq_calib_cache caches[2];
+  memset(caches, 0, sizeof caches);
+  budget bud = {.limit = opts->recipe_budget == 0 ? NQ_RECIPE_BUDGET_GMAC : opts->recipe_budget,
+                .n = n,
+                .n_cal = cal.n,
+                .n_val = val.n};
+  nq_model_cost_of(fm->graph, &bud.model);
+  size_t out_floats = 0;
+  for (int j = 0; j < fm->graph->n_outputs; j++)
+    out_floats += nq_tensor_elems(&fm->graph->tensors[fm->graph->outputs[j]]);
+  bud.ref_kept = out_floats <= RECIPE_REF_BYTES / sizeof(float) / (size_t)(val.n ? val.n : 1);
+  nq_ref_outputs ref = {0};
+  bool ref_tried = false;
+  int best = -1, skipped = 0;
   nq_recipe_score best_score = {.sqnr_db = NAN, .correct = -1};
   nq_status st = NQ_OK;
+  int eq_pairs = -1; /* conv -> conv pairs equalization rescales; -1: not counted yet */
+  bool tried[N_CANDIDATES] = {false};
+  nq_recipe_candidate results[N_CANDIDATES];
   for (int c = 0; c < N_CANDIDATES && st == NQ_OK; c++) {
+    if (CANDIDATES[c].equalize && eq_pairs < 0 && nq_equalized_pairs(fm, &eq_pairs, err) != NQ_OK) {
+      eq_pairs = 1; /* unknown: the candidate runs and reports its own error */
+      if (err) memset(err, 0, sizeof *err);
+    }
+    int twin = -1; /* with nothing to equalize, X+equalize is X: same ranges, same model */
+    for (int t = 0; CANDIDATES[c].equalize && eq_pairs == 0 && t < c; t++)
+      if (tried[t] && !CANDIDATES[t].equalize && CANDIDATES[t].calibration == CANDIDATES[c].calibration &&
+          CANDIDATES[t].percentile == CANDIDATES[c].percentile &&
+          CANDIDATES[t].bias_correct == CANDIDATES[c].bias_correct)
+        twin = t;
+    if (twin >= 0) {
+      /* reported with its twin's figures (never chosen: a tie goes to the
+       * earlier), so the table and the metadata are what running it gave */
+      if (opts->note) {
+        char msg[300];
+        snprintf(msg, sizeof msg,
+                 "recipe candidate %s not run: equalization rescales no layer pair of this model, so it "
+                 "is %s (its figures)",
+                 CANDIDATES[c].name, CANDIDATES[twin].name);
+        opts->note(opts->warn_user, msg);
+      }
+      nq_recipe_candidate rc = results[twin];
+      rc.name = CANDIDATES[c].name;
+      rc.index = c;
+      rc.equalize = CANDIDATES[c].equalize;
+      rc.seconds = 0;
+      if (opts->recipe_candidate) opts->recipe_candidate(opts->recipe_user, &rc);
+      continue;
+    }
+    double need = search_cost(&bud, &CANDIDATES[c]), extra = final_extra(&bud, &CANDIDATES[c]);
+    if (c > 0 && bud.limit >= 0 && bud.spent + need + extra > bud.limit) {
+      skipped++;
+      if (opts->note) {
+        char msg[400], a[32], b[32], e[32], p[32], sp[32], li[32];
+        snprintf(msg, sizeof msg,
+                 "recipe candidate %s skipped: it would cost about %s GMAC (search %s + final %s; "
+                 "%s GMAC per sample, %d layers) and %s of the %s GMAC budget are spent "
+                 "(--recipe-budget)",
+                 CANDIDATES[c].name, gmac_text(need + extra, a), gmac_text(need, b), gmac_text(extra, e),
+                 gmac_text(bud.model.gmac, p), bud.model.bias_layers, gmac_text(bud.spent, sp),
+                 gmac_text(bud.limit, li));
+        opts->note(opts->warn_user, msg);
+      }
+      continue;
+    }
+    budget_spend(&bud, &CANDIDATES[c]);
+    tried[c] = true;
     double t0 = now_s();
     apply(&CANDIDATES[c], &o);
     nq_model *qm = NULL;
     nq_convert_stats cs = {.struct_size = sizeof cs};
-    st = nq_convert_source(fm, &cal_src, &o, &qm, &cs, err);
+    st = nq_convert_cached(fm, &cal_src, &o, &caches[CANDIDATES[c].equalize != 0], &qm, &cs, err);
     nq_recipe_candidate rc = {.name = CANDIDATES[c].name,
                               .index = c,
                               .calibration = CANDIDATES[c].calibration,
@@ -209,9 +334,16 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
                               .equalize = CANDIDATES[c].equalize,
                               .bias_correct = CANDIDATES[c].bias_correct,
                               .samples = val.n};
+    if (st == NQ_OK && !ref_tried) {
+      /* the float model's validation outputs, once for every candidate */
+      nq_session_options so;
+      judge_options(opts->num_threads, &so);
+      st = nq_ref_outputs_compute(fm->graph, &val_src, &so, RECIPE_REF_BYTES, &ref, err);
+      ref_tried = true;
+    }
     nq_recipe_score score = {.sqnr_db = NAN, .correct = -1};
     if (st == NQ_OK)
-      st = nq_recipe_score_measure(fm, qm, &val_src, val_labels, opts->num_threads, &score, err);
+      st = nq_recipe_score_measure(fm, &ref, qm, &val_src, val_labels, opts->num_threads, &score, err);
     rc.sqnr_db = score.sqnr_db;
     rc.top1_agree = score.top1_agree;
     rc.correct = score.correct;
@@ -236,6 +368,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
       score.sqnr_db = NAN;
     }
     rc.seconds = now_s() - t0;
+    results[c] = rc;
     if (opts->recipe_candidate) opts->recipe_candidate(opts->recipe_user, &rc);
     /* NaN (a broken candidate) never wins */
     if (st == NQ_OK && nq_recipe_score_better(&score, &best_score)) {
@@ -250,17 +383,48 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
   int best_correct = best_score.correct;
   nq_recipe_score_free(&best_score);
   free(val_labels);
-  free(idx);
-  if (st != NQ_OK) return st;
+  nq_ref_outputs_free(&ref);
+  if (st != NQ_OK) {
+    nq_calib_cache_free(&caches[0]);
+    nq_calib_cache_free(&caches[1]);
+    free(idx);
+    return st;
+  }
   if (best < 0) best = 0; /* every candidate measured NaN: TensorFlow's recipe */
-
+  nq_calib_cache *fin = &caches[CANDIDATES[best].equalize != 0];
+  double t_more = 0;
   apply(&CANDIDATES[best], &o);
   o.progress = opts->progress;
   o.progress_user = opts->progress_user;
   o.note = opts->note;
   o.warn = opts->warn;
+  if (fin->ready) {
+    /* The search saw the calibration subset: only the other samples still
+     * need the min/max pass (the histograms, over the wider ranges, are
+     * collected again on all samples). */
+    int *rest = malloc(sizeof *rest * (size_t)n);
+    subset more = {src, rest, 0};
+    if (!rest) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory for the recipe's sample split");
+    for (int i = 0, j = 0; rest && i < n; i++) {
+      if (j < cal.n && cal.idx[j] == i)
+        j++;
+      else
+        rest[more.n++] = i;
+    }
+    nq_sample_source more_src;
+    subset_source(&more, &more_src);
+    t_more = now_s();
+    if (st == NQ_OK && more.n > 0) st = nq_calib_cache_extend(fin, fm, &more_src, &o, err);
+    t_more = now_s() - t_more;
+    fin->checked = 0; /* the final conversion says what the data look like */
+    free(rest);
+  }
+  free(idx);
   nq_convert_stats full = {.struct_size = sizeof full};
-  st = nq_convert_source(fm, src, &o, out, &full, err);
+  if (st == NQ_OK) st = nq_convert_cached(fm, src, &o, fin->ready ? fin : NULL, out, &full, err);
+  full.seconds_calibrate += t_more; /* the final min/max pass ran before nq_convert_cached */
+  nq_calib_cache_free(&caches[0]);
+  nq_calib_cache_free(&caches[1]);
   if (st == NQ_OK) {
     char text[320], by_labels[64] = "";
     if (best_correct >= 0)
@@ -268,14 +432,14 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
     snprintf(text, sizeof text,
              "recipe %s: chosen automatically among %d candidates by validation %sSQNR %.2f dB "
              "(calibrated on %d, judged on %d held-out of %d samples), then calibrated on all %d",
-             CANDIDATES[best].name, N_CANDIDATES, by_labels, best_sqnr, cal.n, val.n, n, n);
+             CANDIDATES[best].name, N_CANDIDATES - skipped, by_labels, best_sqnr, cal.n, val.n, n, n);
     st = set_metadata((*out)->graph, "npuquant_recipe", text, err);
     if (st != NQ_OK) {
       nq_model_free(*out);
       *out = NULL;
     }
   }
-  full.recipe_candidates = N_CANDIDATES;
+  full.recipe_candidates = N_CANDIDATES - skipped;
   full.recipe_chosen = best;
   snprintf(full.recipe, sizeof full.recipe, "%s", CANDIDATES[best].name);
   full.recipe_sqnr_db = best_sqnr;

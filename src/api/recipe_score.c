@@ -8,8 +8,9 @@
 #include "core/status.h"
 #include "report/compare.h"
 
-nq_status nq_recipe_score_measure(const nq_model *fm, const nq_model *qm, const nq_sample_source *val,
-                                  const int32_t *labels, int threads, nq_recipe_score *out, nq_error *err) {
+nq_status nq_recipe_score_measure(const nq_model *fm, const nq_ref_outputs *ref, const nq_model *qm,
+                                  const nq_sample_source *val, const int32_t *labels, int threads,
+                                  nq_recipe_score *out, nq_error *err) {
   memset(out, 0, sizeof *out);
   out->sqnr_db = NAN;
   out->top1_agree = out->correct = -1;
@@ -18,8 +19,8 @@ nq_status nq_recipe_score_measure(const nq_model *fm, const nq_model *qm, const 
   so.num_threads = threads;
   so.single_rounding = NQ_DEFAULT_SINGLE_ROUNDING; /* judge as the target runs it */
   nq_compare_result r;
-  NQ_TRY(nq_compare_models(fm->graph, qm->graph, val, false, labels, labels ? (size_t)val->n_samples : 0, &so,
-                           &r, err));
+  NQ_TRY(nq_compare_with_ref(fm->graph, ref, qm->graph, val, labels, labels ? (size_t)val->n_samples : 0, &so,
+                             &r, err));
   out->sqnr_db = INFINITY;
   for (int i = 0; i < r.n_outputs; i++) {
     double s = nq_metrics_sqnr_db(&r.outputs[i]);

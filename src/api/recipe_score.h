@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "npuquant.h"
+#include "report/compare.h"
 
 /* A later candidate's summed error must fall by this many standard errors
  * of the paired per-sample difference (one-sided, about 97.7 %). */
@@ -36,10 +37,11 @@ typedef struct nq_recipe_score {
   unsigned char *ok; /* with labels: [sample] 1 where the int8 top-1 is the label */
 } nq_recipe_score;
 
-/* Run fm and qm on `val`; labels (may be NULL) holds one class index per
- * sample of val. */
-nq_status nq_recipe_score_measure(const nq_model *fm, const nq_model *qm, const nq_sample_source *val,
-                                  const int32_t *labels, int threads, nq_recipe_score *out, nq_error *err);
+/* Run qm (and fm, unless ref holds its outputs) on `val`; labels (may be
+ * NULL) holds one class index per sample of val. */
+nq_status nq_recipe_score_measure(const nq_model *fm, const nq_ref_outputs *ref, const nq_model *qm,
+                                  const nq_sample_source *val, const int32_t *labels, int threads,
+                                  nq_recipe_score *out, nq_error *err);
 
 /* 1 when `cand` beats `best` (both measured on the same samples). */
 int nq_recipe_score_better(const nq_recipe_score *cand, const nq_recipe_score *best);

@@ -42,16 +42,28 @@ static bool observed(const nq_graph *g, const nq_ranges *r, int t) {
   return !g->tensors[t].data && g->tensors[t].type == NQ_FLOAT32 && r->seen[t] && r->max[t] > r->min[t];
 }
 
-nq_status nq_refine_ranges(const nq_graph *g, const nq_sample_source *src, const nq_session_options *opts,
-                           const nq_calib_options *co, nq_ranges *r, nq_error *err) {
-  if (co->method == NQ_CALIB_MINMAX) return NQ_OK;
+void nq_histograms_free(nq_histograms *h) {
+  for (int t = 0; t < h->n; t++) {
+    if (h->h) free(h->h[t]);
+    if (h->held) free(h->held[t]);
+  }
+  free(h->h);
+  free(h->held);
+  h->h = h->held = NULL;
+  h->n = 0;
+}
+
+nq_status nq_collect_histograms(const nq_graph *g, const nq_sample_source *src,
+                                const nq_session_options *opts, const nq_ranges *r, bool split,
+                                nq_histograms *out, nq_error *err) {
   int n = g->n_tensors;
+  out->n = n;
   /* layerwise: a second histogram per tensor for the held-out samples */
-  bool split = co->method == NQ_CALIB_LAYERWISE && src->n_samples >= NQ_RANGE_CHOICE_MIN_SAMPLES;
-  uint64_t **hist = calloc((size_t)(n ? n : 1), sizeof *hist);
-  uint64_t **held = calloc((size_t)(n ? n : 1), sizeof *held);
+  split = split && src->n_samples >= NQ_RANGE_CHOICE_MIN_SAMPLES;
+  uint64_t **hist = out->h = calloc((size_t)(n ? n : 1), sizeof *hist);
+  uint64_t **held = out->held = split ? calloc((size_t)(n ? n : 1), sizeof *held) : NULL;
   nq_status st = NQ_OK;
-  if (!hist || !held) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory for calibration histograms");
+  if (!hist || (split && !held)) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory for calibration histograms");
   for (int t = 0; t < n && st == NQ_OK; t++)
     if (observed(g, r, t) && (!(hist[t] = calloc(NQ_HIST_BINS, sizeof(uint64_t))) ||
                               (split && !(held[t] = calloc(NQ_HIST_BINS, sizeof(uint64_t))))))
@@ -81,43 +93,62 @@ nq_status nq_refine_ranges(const nq_graph *g, const nq_sample_source *src, const
         if (v[e] != ignored[t]) h[nq_hist_bin(v[e], r->min[t], r->max[t])]++;
     }
   }
-  for (int t = 0; t < n && st == NQ_OK; t++) {
-    if (!hist[t]) continue;
+  free(ignored);
+  nq_feeder_free(&feeder);
+  nq_session_free(s);
+  if (st != NQ_OK) nq_histograms_free(out);
+  return st;
+}
+
+nq_status nq_ranges_from_histograms(const nq_histograms *hs, const nq_calib_options *co, nq_ranges *r,
+                                    nq_error *err) {
+  if (co->method == NQ_CALIB_MINMAX) return NQ_OK;
+  uint64_t *all = NULL; /* calibration + held-out counts, when split */
+  if (hs->held && !(all = malloc(NQ_HIST_BINS * sizeof *all)))
+    return nq_fail(err, NQ_ERR_NOMEM, "out of memory for calibration histograms");
+  for (int t = 0; t < hs->n && t < r->n; t++) {
+    const uint64_t *cal = hs->h[t], *held = hs->held ? hs->held[t] : NULL;
+    if (!cal) continue;
     float lo = r->min[t], hi = r->max[t];
     uint64_t cal_total = 0, held_total = 0;
     for (int b = 0; b < NQ_HIST_BINS; b++) {
-      cal_total += hist[t][b];
-      held_total += held[t] ? held[t][b] : 0;
+      cal_total += cal[b];
+      held_total += held ? held[b] : 0;
     }
     nq_range_method m = co->method == NQ_CALIB_PERCENTILE ? NQ_RANGE_PERCENTILE : NQ_RANGE_MSE;
-    if (cal_total && held_total) m = nq_range_choose(hist[t], held[t], lo, hi);
+    if (co->method == NQ_CALIB_LAYERWISE && cal_total && held_total) m = nq_range_choose(cal, held, lo, hi);
     /* the chosen method's range over every sample */
-    if (held[t])
-      for (int b = 0; b < NQ_HIST_BINS; b++) hist[t][b] += held[t][b];
+    const uint64_t *h = cal;
+    if (held) {
+      for (int b = 0; b < NQ_HIST_BINS; b++) all[b] = cal[b] + held[b];
+      h = all;
+    }
     uint64_t total = cal_total + held_total;
     if (!total) continue;
     float a = lo, b = hi;
     if (co->method == NQ_CALIB_PERCENTILE) {
       double tail = (100.0 - co->percentile) / 200.0;
-      a = nq_hist_quantile(hist[t], total, tail, lo, hi);
-      b = nq_hist_quantile(hist[t], total, 1.0 - tail, lo, hi);
+      a = nq_hist_quantile(h, total, tail, lo, hi);
+      b = nq_hist_quantile(h, total, 1.0 - tail, lo, hi);
     } else if (m != NQ_RANGE_MINMAX) {
       /* over every sample the extent is [lo, hi] itself: mse as before */
-      nq_range_of_method(m, hist[t], total, lo, hi, &a, &b);
+      nq_range_of_method(m, h, total, lo, hi, &a, &b);
     }
     if (co->chosen && co->method == NQ_CALIB_LAYERWISE) co->chosen[m]++;
     /* only ever shrink */
     if (a > lo && a <= hi) r->min[t] = a;
     if (b < hi && b >= lo) r->max[t] = b;
   }
-  free(ignored);
-  nq_feeder_free(&feeder);
-  nq_session_free(s);
-  for (int t = 0; t < n; t++) {
-    if (hist) free(hist[t]);
-    if (held) free(held[t]);
-  }
-  free(hist);
-  free(held);
+  free(all);
+  return NQ_OK;
+}
+
+nq_status nq_refine_ranges(const nq_graph *g, const nq_sample_source *src, const nq_session_options *opts,
+                           const nq_calib_options *co, nq_ranges *r, nq_error *err) {
+  if (co->method == NQ_CALIB_MINMAX) return NQ_OK;
+  nq_histograms h = {0};
+  NQ_TRY(nq_collect_histograms(g, src, opts, r, co->method == NQ_CALIB_LAYERWISE, &h, err));
+  nq_status st = nq_ranges_from_histograms(&h, co, r, err);
+  nq_histograms_free(&h);
   return st;
 }

@@ -17,6 +17,9 @@
 #ifndef NQ_CALIB_RANGE_REFINE_H
 #define NQ_CALIB_RANGE_REFINE_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "calib/calibrate.h"
 
 typedef enum nq_calib_method {
@@ -36,7 +39,27 @@ typedef struct nq_calib_options {
 /* Parse "minmax", "percentile", "percentile:99.9", "mse" or "layerwise". */
 nq_status nq_calib_parse(const char *s, nq_calib_options *out, nq_error *err);
 
-/* Refine `r` (from nq_calibrate on the same graph and samples). */
+/* The histograms of every observed float tensor over its calibrated range
+ * (the second pass). Kept apart from the choice of range so the automatic
+ * recipe collects them once and tries minmax, percentile and mse on them. */
+typedef struct nq_histograms {
+  int n;           /* tensors */
+  uint64_t **h;    /* h[t]: NQ_HIST_BINS counts over [r->min[t], r->max[t]], NULL: not observed */
+  uint64_t **held; /* split: the held-out samples' counts apart (layerwise), else NULL */
+} nq_histograms;
+
+/* r: the min/max ranges from nq_calibrate on the same graph and samples.
+ * split: count the held-out samples (nq_range_held_out) in out->held, as
+ * NQ_CALIB_LAYERWISE needs (only with enough samples to hold some out). */
+nq_status nq_collect_histograms(const nq_graph *g, const nq_sample_source *src,
+                                const nq_session_options *opts, const nq_ranges *r, bool split,
+                                nq_histograms *out, nq_error *err);
+/* Narrow r (the ranges h was collected over) by co's method. */
+nq_status nq_ranges_from_histograms(const nq_histograms *h, const nq_calib_options *co, nq_ranges *r,
+                                    nq_error *err);
+void nq_histograms_free(nq_histograms *h);
+
+/* Both steps at once: refine `r` (from nq_calibrate on the same graph and samples). */
 nq_status nq_refine_ranges(const nq_graph *g, const nq_sample_source *src, const nq_session_options *opts,
                            const nq_calib_options *co, nq_ranges *r, nq_error *err);
 

@@ -157,9 +157,68 @@ static nq_status same_size(const nq_graph *rg, int tr, const nq_graph *tg, int t
                  a->name ? a->name : "?", nq_tensor_elems(a), b->name ? b->name : "?", nq_tensor_elems(b));
 }
 
+void nq_ref_outputs_free(nq_ref_outputs *r) {
+  free(r->v);
+  memset(r, 0, sizeof *r);
+}
+
+nq_status nq_ref_outputs_compute(const nq_graph *rg, const nq_sample_source *src,
+                                 const nq_session_options *opts, size_t max_bytes, nq_ref_outputs *out,
+                                 nq_error *err) {
+  memset(out, 0, sizeof *out);
+  size_t per = 0;
+  for (int j = 0; j < rg->n_outputs; j++) per += nq_tensor_elems(&rg->tensors[rg->outputs[j]]);
+  if (src->n_samples < 1 || per == 0 || per > max_bytes / sizeof(float) / (size_t)src->n_samples)
+    return NQ_OK;
+  out->v = malloc(per * (size_t)src->n_samples * sizeof(float));
+  if (!out->v) return NQ_OK; /* not kept: compared the slower way */
+  out->n_samples = src->n_samples;
+  out->per_sample = per;
+  nq_session *rs = NULL;
+  nq_status st = nq_engine_create(rg, opts, &rs, err);
+  nq_feeder feeder = {0};
+  if (st == NQ_OK) st = nq_feeder_init(&feeder, rg, err);
+  for (int k = 0; k < src->n_samples && st == NQ_OK; k++) {
+    st = nq_feed_sample(&feeder, src, k, 1, &rs, &rg, err);
+    if (st == NQ_OK) st = nq_session_run(rs, err);
+    float *dst = out->v + per * (size_t)k;
+    for (int j = 0; j < rg->n_outputs && st == NQ_OK; j++) {
+      const void *d;
+      size_t nb, n = nq_tensor_elems(&rg->tensors[rg->outputs[j]]);
+      st = nq_session_output(rs, j, &d, &nb, err);
+      if (st == NQ_OK) st = as_float(&rg->tensors[rg->outputs[j]], d, nb, dst, n, err);
+      dst += n;
+    }
+  }
+  nq_feeder_free(&feeder);
+  nq_session_free(rs);
+  if (st != NQ_OK) nq_ref_outputs_free(out);
+  return st;
+}
+
+static nq_status compare(const nq_graph *rg, const nq_ref_outputs *ro, const nq_graph *tg,
+                         const nq_sample_source *src, bool per_tensor, const int32_t *labels, size_t n_labels,
+                         const nq_session_options *opts, nq_compare_result *out, nq_error *err);
+
+nq_status nq_compare_with_ref(const nq_graph *rg, const nq_ref_outputs *ro, const nq_graph *tg,
+                              const nq_sample_source *src, const int32_t *labels, size_t n_labels,
+                              const nq_session_options *opts, nq_compare_result *out, nq_error *err) {
+  if (ro && ro->v && ro->n_samples != src->n_samples)
+    return nq_fail(err, NQ_ERR_INTERNAL, "reference outputs of %d samples for %d", ro->n_samples,
+                   src->n_samples);
+  return compare(rg, ro && ro->v ? ro : NULL, tg, src, false, labels, n_labels, opts, out, err);
+}
+
 nq_status nq_compare_models(const nq_graph *rg, const nq_graph *tg, const nq_sample_source *src,
                             bool per_tensor, const int32_t *labels, size_t n_labels,
                             const nq_session_options *opts, nq_compare_result *out, nq_error *err) {
+  return compare(rg, NULL, tg, src, per_tensor, labels, n_labels, opts, out, err);
+}
+
+/* ro: the reference outputs computed earlier (then rg is not run), or NULL. */
+static nq_status compare(const nq_graph *rg, const nq_ref_outputs *ro, const nq_graph *tg,
+                         const nq_sample_source *src, bool per_tensor, const int32_t *labels, size_t n_labels,
+                         const nq_session_options *opts, nq_compare_result *out, nq_error *err) {
   memset(out, 0, sizeof *out);
   if (labels && n_labels != (size_t)src->n_samples)
     return nq_fail(err, NQ_ERR_INVALID_ARG, "%zu labels for %d samples: one label per sample expected",
@@ -209,7 +268,7 @@ nq_status nq_compare_models(const nq_graph *rg, const nq_graph *tg, const nq_sam
   }
 
   nq_session *rs = NULL, *ts = NULL;
-  nq_status st = nq_engine_create(rg, opts, &rs, err);
+  nq_status st = ro ? NQ_OK : nq_engine_create(rg, opts, &rs, err);
   if (st == NQ_OK) st = nq_engine_create(tg, opts, &ts, err);
   if (st == NQ_OK && per_tensor) st = nq_session_keep_all_tensors(rs, err);
   if (st == NQ_OK && per_tensor) st = nq_session_keep_all_tensors(ts, err);
@@ -225,23 +284,33 @@ nq_status nq_compare_models(const nq_graph *rg, const nq_graph *tg, const nq_sam
   nq_session *both[2] = {rs, ts};
   const nq_graph *graphs[2] = {rg, tg};
   for (int k = 0; k < src->n_samples && st == NQ_OK; k++) {
-    st = nq_feed_sample(&feeder, src, k, 2, both, graphs, err);
-    if (st == NQ_OK) st = nq_session_run(rs, err);
+    if (ro) {
+      st = nq_feed_sample(&feeder, src, k, 1, &ts, &tg, err);
+    } else {
+      st = nq_feed_sample(&feeder, src, k, 2, both, graphs, err);
+      if (st == NQ_OK) st = nq_session_run(rs, err);
+    }
     if (st == NQ_OK) st = nq_session_run(ts, err);
+    const float *cached = ro ? ro->v + ro->per_sample * (size_t)k : NULL;
     int nm = per_tensor ? out->n_tensors : 0;
     for (int j = 0; j < out->n_outputs + nm && st == NQ_OK; j++) {
       nq_metrics *m = j < out->n_outputs ? &out->outputs[j] : &out->tensors[j - out->n_outputs];
       const void *rd, *td;
       size_t rn, tn;
       if (j < out->n_outputs) {
-        st = nq_session_output(rs, j, &rd, &rn, err);
+        if (!ro) st = nq_session_output(rs, j, &rd, &rn, err);
         if (st == NQ_OK) st = nq_session_output(ts, j, &td, &tn, err);
       } else {
         st = nq_session_tensor(rs, m->tensor_ref, &rd, &rn, err);
         if (st == NQ_OK) st = nq_session_tensor(ts, m->tensor_test, &td, &tn, err);
       }
       size_t n = nq_tensor_elems(&rg->tensors[m->tensor_ref]);
-      if (st == NQ_OK) st = as_float(&rg->tensors[m->tensor_ref], rd, rn, a, n, err);
+      if (st == NQ_OK && cached) {
+        memcpy(a, cached, n * sizeof(float));
+        cached += n;
+      } else if (st == NQ_OK) {
+        st = as_float(&rg->tensors[m->tensor_ref], rd, rn, a, n, err);
+      }
       if (st == NQ_OK) st = as_float(&tg->tensors[m->tensor_test], td, tn, b, n, err);
       double before = m->sum_err2;
       int correct_before = m->test_correct;

@@ -57,4 +57,27 @@ nq_status nq_compare_models(const nq_graph *ref, const nq_graph *test, const nq_
                             const nq_session_options *opts, nq_compare_result *out, nq_error *err);
 void nq_compare_result_free(nq_compare_result *r);
 
+/* The reference model's outputs on every sample of a source, as float, kept
+ * so that judging several test models (the automatic recipe's candidates)
+ * runs the float model once instead of once per candidate. */
+typedef struct nq_ref_outputs {
+  int n_samples;
+  size_t per_sample; /* floats: every output's elements, in output order */
+  float *v;          /* n_samples * per_sample, NULL: not kept (over max_bytes) */
+} nq_ref_outputs;
+
+/* Leaves out->v NULL (and returns NQ_OK) when they would take more than
+ * max_bytes: the caller then compares with nq_compare_models as before. */
+nq_status nq_ref_outputs_compute(const nq_graph *ref, const nq_sample_source *src,
+                                 const nq_session_options *opts, size_t max_bytes, nq_ref_outputs *out,
+                                 nq_error *err);
+void nq_ref_outputs_free(nq_ref_outputs *r);
+
+/* nq_compare_models (outputs only) with the reference outputs from
+ * nq_ref_outputs_compute on the same graph and source (ro NULL or not kept:
+ * the reference model is run here). */
+nq_status nq_compare_with_ref(const nq_graph *ref, const nq_ref_outputs *ro, const nq_graph *test,
+                              const nq_sample_source *src, const int32_t *labels, size_t n_labels,
+                              const nq_session_options *opts, nq_compare_result *out, nq_error *err);
+
 #endif

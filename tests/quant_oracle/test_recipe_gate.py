@@ -13,6 +13,9 @@ TensorFlow's recipe the narrow channels round to zero and the model collapses:
 - the automatic recipe (the default) is no worse than TensorFlow's, picks the
   candidate with the best validation SQNR, records its choice in the model's
   metadata, and gives the same bytes with 1 and 2 threads;
+- `--recipe-budget` (an estimate, not a clock) skips the candidates past it, naming
+  each, and gives the same bytes every run; without `--eval-data`, 32 of the 40
+  calibration samples are evaluated (`--eval-samples 0`: all);
 - `--recipe tf` writes exactly the bytes of `--calibration minmax` (TensorFlow's
   min/max, what convert wrote before the automatic recipe) and no recipe metadata;
 - --recipe with a bad name, or beside --equalize, is a usage error (2).
@@ -125,6 +128,38 @@ def main():
         bt = open(t1, "rb").read()
         c.check(bt == open(t2, "rb").read(), "--recipe tf writes the bytes of --calibration minmax")
         c.check(b"npuquant_recipe" not in bt, "--recipe tf adds no recipe metadata")
+
+        # The search budget: an estimate (GMAC from the layers' shapes), so the same on every run.
+        # A budget below any candidate's cost leaves TensorFlow's min/max, named candidates skipped.
+        p = oracles.cli("convert", model, "-d", cal, "--eval-data", ev, "--recipe-budget", "1e-9",
+                        "-o", out("b1.tflite"))
+        skipped = [ln for ln in p.stderr.splitlines() if "skipped: it would cost about" in ln]
+        rep = oracles.cli_json("convert", model, *data, "--recipe-budget", "1e-9", "-o", out("b2.tflite"))
+        tried = [x["name"] for x in rep["recipe"]["candidates"]]
+        # minmax+equalize is minmax itself when equalization has no pair to rescale (ReLU6 here):
+        # it is then listed with minmax's figures at no cost, not skipped
+        c.check(p.returncode == 0 and len(skipped) == 7 - len(tried) >= 5
+                and all("--recipe-budget" in ln for ln in skipped),
+                f"--recipe-budget 1e-9 skips every candidate after minmax, naming each ({len(skipped)}, tried {tried})")
+        c.check(tried[0] == "minmax" and set(tried) <= {"minmax", "minmax+equalize"} and rep["recipe"]["chosen"] == "minmax",
+                f"only minmax is run and chosen ({tried})")
+        c.check(open(out("b1.tflite"), "rb").read() == open(out("b2.tflite"), "rb").read(),
+                "the same budget gives the same bytes")
+        rep = oracles.cli_json("convert", model, *data, "--recipe-budget", "-1", "-o", out("b3.tflite"))
+        c.check(len(rep["recipe"]["candidates"]) == 7, "--recipe-budget -1 tries every candidate")
+        oracles.cli("convert", model, *data, "-o", out("b4.tflite"), check=True)
+        c.check(open(out("b3.tflite"), "rb").read() == open(out("b4.tflite"), "rb").read(),
+                "on this small model the default budget tries everything: the bytes of no limit")
+        for bad in ("0", "-2", "x"):
+            p = oracles.cli("convert", model, *data, "--recipe-budget", bad, "-o", out("bad.tflite"))
+            c.check(p.returncode == 2, f"--recipe-budget {bad} is a usage error (exit {p.returncode})")
+
+        # Without --eval-data the figures come from 32 of the 40 calibration samples, spread evenly.
+        rep = oracles.cli_json("convert", model, "-d", cal, "--recipe", "tf", "-o", out("e1.tflite"))
+        c.check(rep["eval_samples"] == 32 and rep["eval_samples_of"] == 40 and rep["outputs"][0]["samples"] == 32,
+                f"32 of 40 calibration samples evaluated by default ({rep['eval_samples']} of {rep['eval_samples_of']})")
+        rep = oracles.cli_json("convert", model, "-d", cal, "--recipe", "tf", "--eval-samples", "0", "-o", out("e2.tflite"))
+        c.check(rep["eval_samples"] == 40 and rep["outputs"][0]["samples"] == 40, "--eval-samples 0 evaluates all 40")
 
         for bad in (["--recipe", "best"], ["--recipe", "auto", "--equalize"], ["--recipe", "tf", "--calibration", "mse"]):
             p = oracles.cli("convert", model, *data, *bad, "-o", out("bad.tflite"))

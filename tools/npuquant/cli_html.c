@@ -123,10 +123,12 @@ static void summary(FILE *f, const cli_report *r) {
 static void outputs_table(FILE *f, const cli_report *r) {
   if (!r->cmp) return;
   fprintf(f,
-          "<h2>Outputs: int8 vs float</h2>\n<p>%d %s sample%s, int8 arithmetic in %s rounding.</p>\n"
+          "<h2>Outputs: int8 vs float</h2>\n<p>%d%s%.0d %s sample%s, int8 arithmetic in %s rounding.</p>\n"
           "<table id=\"outputs\"><tr><th>output</th><th>SQNR</th><th>max |err|</th><th>RMSE</th>"
           "<th>top-1 agreement</th></tr>\n",
-          r->n_samples, r->eval_is_calibration ? "calibration" : "evaluation", r->n_samples == 1 ? "" : "s",
+          r->n_samples, r->n_samples_of > r->n_samples ? " of " : "",
+          r->n_samples_of > r->n_samples ? r->n_samples_of : 0,
+          r->eval_is_calibration ? "calibration" : "evaluation", r->n_samples == 1 ? "" : "s",
           r->single_rounding ? "single" : "double");
   for (int i = 0; i < nq_compare_num_outputs(r->cmp); i++) {
     nq_compare_figures m;

@@ -192,6 +192,7 @@ static void print_json(const cli_report *r) {
   if (r->npu_target) cli_report_npu_json(&j, r->int8_model, r->npu_target);
   if (r->recipe) cli_recipe_json(&j, r->recipe);
   json_int(&j, "eval_samples", r->n_samples);
+  json_int(&j, "eval_samples_of", r->n_samples_of > r->n_samples ? r->n_samples_of : r->n_samples);
   json_string(&j, "int8_rounding", r->single_rounding ? "single" : "double");
   json_bool(&j, "eval_is_calibration_set", r->eval_is_calibration);
   json_begin_array(&j, "outputs");
@@ -232,10 +233,13 @@ void cli_report_print(const cli_report *r, int json) {
            r->times->load, r->times->calibrate, r->times->quantize, r->times->write, r->times->evaluate);
   if (r->recipe) cli_recipe_print(r->recipe, stdout);
   if (!r->cmp) return;
-  printf("  int8 vs float on %d %s sample%s%s, int8 arithmetic in %s:\n", r->n_samples,
+  char of[64] = "";
+  if (r->n_samples_of > r->n_samples) snprintf(of, sizeof of, " of %d", r->n_samples_of);
+  printf("  int8 vs float on %d%s %s sample%s%s, int8 arithmetic in %s:\n", r->n_samples, of,
          r->eval_is_calibration ? "calibration" : "evaluation", r->n_samples == 1 ? "" : "s",
          r->eval_is_calibration && !strcmp(r->command, "convert")
-             ? " (--eval-data measures on a separate set)"
+             ? (*of ? " (spread evenly; --eval-samples 0 measures on all, --eval-data on a separate set)"
+                    : " (--eval-data measures on a separate set)")
              : "",
          nq_rounding_name(r->single_rounding));
   printf("    %-28s %12s %11s %11s %10s  %s\n", "output", "SQNR", "max|err|", "RMSE", "RMSE/scale",

@@ -31,6 +31,7 @@ typedef struct cli_report {
   int single_rounding;                   /* the int8 rounding the figures were measured with */
   const struct cli_recipe *recipe;       /* convert: the recipe used; NULL: none */
   const struct cli_diagnosis *diagnosis; /* the worst layers; NULL: not diagnosed */
+  int n_samples_of;                      /* n_samples were evenly spread over this many (0: n_samples) */
 } cli_report;
 
 void cli_report_print(const cli_report *r, int json);

@@ -63,6 +63,10 @@ const char cmd_convert_help[] =
     "                          the automatic recipe keeps the candidate with the best\n"
     "                          held-out top-1 accuracy (SQNR breaks ties), and the\n"
     "                          report gives each model's accuracy on the samples\n"
+    "  --recipe-budget GMAC    auto: skip the candidates whose estimated cost (from\n"
+    "                          the layers' multiply-accumulates and the sample counts,\n"
+    "                          not the clock) would pass GMAC; default 2000, about a\n"
+    "                          minute or two on 2 cores; -1: no limit\n"
     "  --min-sqnr DB           exit 5 when an output's SQNR is below DB (for CI); the\n"
     "                          file is then not written unless --keep-on-fail.\n"
     "                          Below 20 dB or 95% top-1 agreement a warning is printed\n"
@@ -93,6 +97,8 @@ const char cmd_convert_help[] =
     "                          warning (they will not run on the NPU); default: error\n"
     "  --eval-data PATH        measure SQNR/top-1 on these samples instead of the\n"
     "                          calibration samples (repeat once per input)\n"
+    "  --eval-samples N        without --eval-data, measure on N calibration samples\n"
+    "                          spread evenly over them (default 32; 0: all of them)\n"
     "  --npu TARGET            which nodes the NPU will not run: imx8mp (default: the\n"
     "                          i.MX 8M Plus through TFLite's VX delegate), ethos-u\n"
     "                          (Arm Ethos-U55/U65, Vela), edgetpu (Coral Edge TPU)\n"
@@ -134,6 +140,8 @@ enum {
   OPT_DIAGNOSE,
   OPT_REPORT,
   OPT_LABELS,
+  OPT_EVAL_SAMPLES,
+  OPT_RECIPE_BUDGET,
 };
 
 typedef struct convert_args {
@@ -153,6 +161,7 @@ typedef struct convert_args {
   int diagnose;       /* --diagnose: the worst layers even when nothing collapsed */
   const char *report; /* --report FILE.html, NULL: none */
   const char *labels; /* --labels FILE.npy, NULL: none */
+  long eval_samples;  /* --eval-samples: calibration samples evaluated, 0: all */
 } convert_args;
 
 static int parse_type(const char *s, nq_dtype *t) {
@@ -188,6 +197,8 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       {"diagnose", no_argument, NULL, OPT_DIAGNOSE},
       {"report", required_argument, NULL, OPT_REPORT},
       {"labels", required_argument, NULL, OPT_LABELS},
+      {"eval-samples", required_argument, NULL, OPT_EVAL_SAMPLES},
+      {"recipe-budget", required_argument, NULL, OPT_RECIPE_BUDGET},
       {"help", no_argument, NULL, 'h'},
       {0, 0, 0, 0},
   };
@@ -233,6 +244,16 @@ static int parse_args(int argc, char **argv, convert_args *a) {
                                "--bias-correct instead), got '%s'",
                                optarg);
         break;
+      case OPT_RECIPE_BUDGET: {
+        char *end = NULL;
+        double b = strtod(optarg, &end);
+        if (!*optarg || !end || *end || !isfinite(b) || (b <= 0 && b != -1))
+          rc = cli_usage_error("convert",
+                               "--recipe-budget expects GMAC above 0, or -1 for no limit, got '%s'", optarg);
+        else
+          a->q.recipe_budget = b;
+        break;
+      }
       case OPT_MIN_SQNR: {
         char *end = NULL;
         a->min_sqnr = strtod(optarg, &end);
@@ -242,6 +263,10 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       }
       case OPT_KEEP_ON_FAIL:
         a->keep_on_fail = 1;
+        break;
+      case OPT_EVAL_SAMPLES:
+        if (cli_parse_int(optarg, 0, 1000000000, &a->eval_samples) != 0)
+          rc = cli_usage_error("convert", "--eval-samples expects 0 (all) or a count, got '%s'", optarg);
         break;
       case OPT_DIAGNOSE:
         a->diagnose = 1;
@@ -336,7 +361,9 @@ static void print_warning(void *ctx, const char *msg) {
 static void print_data_note(void *ctx, const char *msg) {
   (void)ctx;
   char safe[1024];
-  fprintf(stderr, "npuquant: data: %s\n", cli_printable(msg, safe, sizeof safe));
+  /* the automatic recipe's notes (a candidate skipped by the budget) are not about the data */
+  fprintf(stderr, "npuquant: %s%s\n", strncmp(msg, "recipe ", 7) ? "data: " : "",
+          cli_printable(msg, safe, sizeof safe));
 }
 
 /* With --input-type uint8 and an affine image preprocessing that is the
@@ -367,6 +394,41 @@ static void choose_uint8_mapping(convert_args *a, const cli_data *d) {
   a->q.input_mean = -b0 / a0;
 }
 
+/* The calibration samples the evaluation reruns: evaluating the int8 and
+ * float models on every one of hundreds of calibration samples took most of
+ * a big model's convert time (resnet50: 517 of 615 s) and measures nothing
+ * new past a few dozen (they are in-sample anyway). Sample k of m is k * n /
+ * m: spread evenly, the same every run. */
+typedef struct eval_subset {
+  const nq_sample_source *all;
+  int n;
+} eval_subset;
+
+static int eval_index(const eval_subset *e, int k) { return (int)((long long)k * e->all->n_samples / e->n); }
+
+static nq_status eval_subset_fill(void *ctx, int k, int input, float *dst, size_t n, nq_error *err) {
+  const eval_subset *e = ctx;
+  if (k < 0 || k >= e->n) return nq_fail(err, NQ_ERR_INTERNAL, "evaluation sample %d of %d", k, e->n);
+  return e->all->fill(e->all->ctx, eval_index(e, k), input, dst, n, err);
+}
+
+static const char *eval_subset_name(void *ctx, int k) {
+  const eval_subset *e = ctx;
+  if (!e->all->name || k < 0 || k >= e->n) return NULL;
+  return e->all->name(e->all->ctx, eval_index(e, k));
+}
+
+static void eval_subset_source(eval_subset *e, const nq_sample_source *all, long limit,
+                               nq_sample_source *out) {
+  e->all = all;
+  e->n = limit > 0 && limit < all->n_samples ? (int)limit : all->n_samples;
+  *out = *all;
+  out->n_samples = e->n;
+  out->fill = eval_subset_fill;
+  out->name = eval_subset_name;
+  out->ctx = e;
+}
+
 static size_t file_size(const char *p) {
   struct stat st;
   return stat(p, &st) == 0 ? (size_t)st.st_size : 0;
@@ -382,6 +444,7 @@ int cmd_convert(int argc, char **argv) {
   a.q.recipe_candidate = cli_recipe_on_candidate;
   a.q.recipe_user = &a.recipe;
   a.npu = "imx8mp";
+  a.eval_samples = 32;
   int rc = parse_args(argc, argv, &a);
   if (rc == -2) return CLI_OK;
   if (rc >= 0) return rc;
@@ -459,8 +522,23 @@ int cmd_convert(int argc, char **argv) {
   t0 = now_s();
   nq_status eval_st = NQ_OK;
   nq_error eval_err = {0};
+  eval_subset some;
+  nq_sample_source ssrc;
+  int32_t *eval_labels = NULL;
   if (st == NQ_OK) {
-    nq_sample_source *src = &csrc;
+    eval_subset_source(&some, &csrc, a.eval_samples, &ssrc);
+    nq_sample_source *src = &ssrc;
+    if (co.labels && ssrc.n_samples < csrc.n_samples) {
+      /* the labels of the evaluated subset, in its order */
+      eval_labels = malloc(sizeof *eval_labels * (size_t)ssrc.n_samples);
+      if (!eval_labels) {
+        eval_st = nq_fail(&eval_err, NQ_ERR_NOMEM, "out of memory for the evaluation's labels");
+      } else {
+        for (int k = 0; k < ssrc.n_samples; k++) eval_labels[k] = labels[eval_index(&some, k)];
+        co.labels = eval_labels;
+        co.n_labels = (size_t)ssrc.n_samples;
+      }
+    }
     if (a.n_eval > 0) {
       eval_st = cli_data_open(&a.data, a.eval_paths, a.n_eval, fm, "evaluating", &eval, &esrc, &eval_err);
       src = &esrc;
@@ -474,7 +552,7 @@ int cmd_convert(int argc, char **argv) {
   cli_diagnosis diag;
   bool have_diag = false;
   if (st == NQ_OK && eval_st == NQ_OK && (collapsed || a.diagnose)) {
-    eval_st = cli_diagnose(fm, qm, a.n_eval > 0 ? &esrc : &csrc, (int)a.threads, &diag, &eval_err);
+    eval_st = cli_diagnose(fm, qm, a.n_eval > 0 ? &esrc : &ssrc, (int)a.threads, &diag, &eval_err);
     have_diag = eval_st == NQ_OK;
   }
   t0 = now_s();
@@ -496,7 +574,8 @@ int cmd_convert(int argc, char **argv) {
         .int8_bytes = gate_failed && !a.keep_on_fail ? 0 : file_size(a.out),
         .times = &times,
         .cmp = cmp,
-        .n_samples = a.n_eval > 0 ? esrc.n_samples : csrc.n_samples,
+        .n_samples = a.n_eval > 0 ? esrc.n_samples : ssrc.n_samples,
+        .n_samples_of = a.n_eval > 0 ? esrc.n_samples : csrc.n_samples,
         .eval_is_calibration = a.n_eval == 0,
         .have_labels = co.labels != NULL,
         .npu_target = a.npu,
@@ -519,6 +598,7 @@ int cmd_convert(int argc, char **argv) {
   cli_data_close(calib);
   cli_data_close(eval);
   free(labels);
+  free(eval_labels);
   nq_model_free(qm);
   nq_model_free(fm);
   if (st != NQ_OK) return cli_fail_status(st, &err);
