@@ -126,8 +126,11 @@ static void decode_boxes(const nq_kernel_args *a, const nq_dpp_options *o, box *
                 tw = value_at(bx, e + 3);
     const float ay = value_at(an, g), ax = value_at(an, g + 1), ah = value_at(an, g + 2),
                 aw = value_at(an, g + 3);
-    const float yc = ty / o->y_scale * ah + ay, xc = tx / o->x_scale * aw + ax;
-    const float half_h = 0.5f * expf(th / o->h_scale) * ah, half_w = 0.5f * expf(tw / o->w_scale) * aw;
+    /* In double, rounded to float once per value, as TFLite does. */
+    const float yc = (float)((double)ty / (double)o->y_scale * (double)ah + (double)ay);
+    const float xc = (float)((double)tx / (double)o->x_scale * (double)aw + (double)ax);
+    const float half_h = (float)(0.5 * exp((double)th / (double)o->h_scale) * (double)ah);
+    const float half_w = (float)(0.5 * exp((double)tw / (double)o->w_scale) * (double)aw);
     out[i] = (box){yc - half_h, xc - half_w, yc + half_h, xc + half_w};
   }
 }
