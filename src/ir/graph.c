@@ -368,10 +368,16 @@ const char *nq_node_label(const nq_graph *g, int i, char *buf, size_t n) {
   const nq_node *nd = &g->nodes[i];
   const char *nm = nd->name;
   if (!nm && nd->n_out > 0 && nd->out[0] >= 0 && nd->out[0] < g->n_tensors) nm = g->tensors[nd->out[0]].name;
-  if (nm)
-    snprintf(buf, n, "node %d (%s '%s')", i, nq_op_name(nd->op), nm);
+  /* A custom op is named by its own name: "CUSTOM TFLite_Detection_PostProcess". */
+  char op[128];
+  if (nd->op == NQ_OP_CUSTOM && nd->p.custom_name)
+    snprintf(op, sizeof op, "CUSTOM %.100s", nd->p.custom_name);
   else
-    snprintf(buf, n, "node %d (%s)", i, nq_op_name(nd->op));
+    snprintf(op, sizeof op, "%s", nq_op_name(nd->op));
+  if (nm)
+    snprintf(buf, n, "node %d (%s '%s')", i, op, nm);
+  else
+    snprintf(buf, n, "node %d (%s)", i, op);
   return buf;
 }
 
