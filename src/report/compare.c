@@ -155,9 +155,10 @@ static nq_status same_size(const nq_graph *rg, int tr, const nq_graph *tg, int t
                  a->name ? a->name : "?", nq_tensor_elems(a), b->name ? b->name : "?", nq_tensor_elems(b));
 }
 
-nq_status nq_compare_models(const nq_graph *rg, const nq_graph *tg, const nq_sample_source *src,
-                            bool per_tensor, const int32_t *labels, size_t n_labels,
-                            const nq_session_options *opts, nq_compare_result *out, nq_error *err) {
+nq_status nq_compare_models_task(const nq_graph *rg, const nq_graph *tg, const nq_sample_source *src,
+                                 bool per_tensor, const int32_t *labels, size_t n_labels,
+                                 const nq_session_options *opts, nq_task_acc *task, nq_compare_result *out,
+                                 nq_error *err) {
   memset(out, 0, sizeof *out);
   if (labels && n_labels != (size_t)src->n_samples)
     return nq_fail(err, NQ_ERR_INVALID_ARG, "%zu labels for %d samples: one label per sample expected",
@@ -213,6 +214,18 @@ nq_status nq_compare_models(const nq_graph *rg, const nq_graph *tg, const nq_sam
   nq_feeder feeder = {0};
   if (st == NQ_OK && (!a || !b)) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory comparing models");
   if (st == NQ_OK) st = nq_feeder_init(&feeder, rg, err);
+  /* --task: every output of both models as float, per sample */
+  float **task_out = NULL;
+  const bool tasked = task && task->task != 0;
+  if (st == NQ_OK && tasked) {
+    task_out = calloc((size_t)(2 * rg->n_outputs + 1), sizeof(float *));
+    if (!task_out) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory comparing models");
+    for (int j = 0; st == NQ_OK && j < 2 * rg->n_outputs; j++) {
+      task_out[j] =
+          malloc(sizeof(float) * (nq_tensor_elems(&rg->tensors[rg->outputs[j % rg->n_outputs]]) + 1));
+      if (!task_out[j]) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory comparing models");
+    }
+  }
   nq_session *both[2] = {rs, ts};
   const nq_graph *graphs[2] = {rg, tg};
   for (int k = 0; k < src->n_samples && st == NQ_OK; k++) {
@@ -235,14 +248,27 @@ nq_status nq_compare_models(const nq_graph *rg, const nq_graph *tg, const nq_sam
       if (st == NQ_OK) st = as_float(&rg->tensors[m->tensor_ref], rd, rn, a, n, err);
       if (st == NQ_OK) st = as_float(&tg->tensors[m->tensor_test], td, tn, b, n, err);
       if (st == NQ_OK) accumulate(m, a, b, n, labels && j < out->n_outputs ? &labels[k] : NULL);
+      if (st == NQ_OK && tasked && j < out->n_outputs) {
+        memcpy(task_out[j], a, n * sizeof(float));
+        memcpy(task_out[rg->n_outputs + j], b, n * sizeof(float));
+      }
     }
+    if (st == NQ_OK && tasked) st = nq_task_sample(task, rg, task_out, task_out + rg->n_outputs, err);
     if (src->progress) src->progress(src->progress_ctx, k + 1, src->n_samples);
   }
   free(a);
   free(b);
+  for (int j = 0; task_out && j < 2 * rg->n_outputs; j++) free(task_out[j]);
+  free(task_out);
   nq_feeder_free(&feeder);
   nq_session_free(rs);
   nq_session_free(ts);
   if (st != NQ_OK) nq_compare_result_free(out);
   return st;
+}
+
+nq_status nq_compare_models(const nq_graph *rg, const nq_graph *tg, const nq_sample_source *src,
+                            bool per_tensor, const int32_t *labels, size_t n_labels,
+                            const nq_session_options *opts, nq_compare_result *out, nq_error *err) {
+  return nq_compare_models_task(rg, tg, src, per_tensor, labels, n_labels, opts, NULL, out, err);
 }
