@@ -2,15 +2,18 @@
  * Writes a small float SSD-style detector ending in TFLite_Detection_PostProcess
  * for test_detection_postprocess.py (../shared has no float model with the op):
  *
- *   make_ssd_model OUT.tflite fast|regular
+ *   make_ssd_model OUT.tflite fast|regular|yolo
  *
  * image [1, 8, 8, 3] -> CONV_2D 3x3 (8, relu) -> two 1x1 heads: box encodings
  * RESHAPE [1, 128, 4] and class logits RESHAPE [1, 128, 4] -> LOGISTIC
  * (background + 3 classes); 128 anchors (2 per cell of the 8x8 grid) as a
  * float constant [128, 4]; the custom op's options are a flexbuffer map
  * written here by hand (the test reads it back with the flatbuffers
- * package's own flexbuffers decoder). Weights come from a fixed LCG, so the
- * file is the same on every run.
+ * package's own flexbuffers decoder). `yolo` writes a YOLO-style head
+ * instead: [1, 128, 8] = sigmoid(logits) x (64, 64, 64, 64, 1, 1, 1, 1), box
+ * centre and size in pixels of a 64-pixel image, objectness, 3 class scores
+ * (for compare --task detect). Weights come from a fixed LCG, so the file is
+ * the same on every run.
  */
 #include <math.h>
 #include <stdio.h>
@@ -117,8 +120,9 @@ static int conv(nq_graph *g, const char *name, int x, int cin, int cout, int k, 
 }
 
 int main(int argc, char **argv) {
-  if (argc != 3 || (strcmp(argv[2], "fast") != 0 && strcmp(argv[2], "regular") != 0)) {
-    fprintf(stderr, "usage: make_ssd_model OUT.tflite fast|regular\n");
+  if (argc != 3 ||
+      (strcmp(argv[2], "fast") != 0 && strcmp(argv[2], "regular") != 0 && strcmp(argv[2], "yolo") != 0)) {
+    fprintf(stderr, "usage: make_ssd_model OUT.tflite fast|regular|yolo\n");
     return 2;
   }
   nq_graph *g = nq_graph_new();
@@ -126,6 +130,27 @@ int main(int argc, char **argv) {
   const int32_t xs[4] = {1, GRID, GRID, 3};
   int x = tensor(g, "image", 4, xs, NULL);
   int f = conv(g, "features", x, 3, 8, 3, NQ_ACT_RELU, 0.5f);
+  if (strcmp(argv[2], "yolo") == 0) {
+    int head = conv(g, "yolo_head", f, 8, ANCHORS_PER_CELL * 8, 1, NQ_ACT_NONE, 0.8f);
+    const int32_t rs[3] = {1, N_ANCHORS, 8}, one8[1] = {8};
+    const float px[8] = {64, 64, 64, 64, 1, 1, 1, 1};
+    int shape = i32_const(g, "yolo_shape", 3, rs), logits = tensor(g, "yolo_logits", 3, rs, NULL),
+        sig = tensor(g, "yolo_sigmoid", 3, rs, NULL), scale = tensor(g, "yolo_scale", 1, one8, px),
+        out = tensor(g, "detections", 3, rs, NULL);
+    nq_op_params q = nq_op_params_default();
+    const int r[2] = {head, shape}, m[2] = {sig, scale};
+    nq_graph_add_node(g, NQ_OP_RESHAPE, "yolo_logits", 2, r, 1, &logits, &q, &e);
+    nq_graph_add_node(g, NQ_OP_LOGISTIC, "yolo_sigmoid", 1, &logits, 1, &sig, &q, &e);
+    nq_graph_add_node(g, NQ_OP_MUL, "detections", 2, m, 1, &out, &q, &e);
+    if (nq_graph_set_io(g, 1, &x, 1, &out, &e) != NQ_OK ||
+        nq_tflite_write_file(g, argv[1], NULL, &e) != NQ_OK) {
+      fprintf(stderr, "make_ssd_model: %s\n", e.msg);
+      nq_graph_free(g);
+      return 1;
+    }
+    nq_graph_free(g);
+    return 0;
+  }
   int bh = conv(g, "box_head", f, 8, ANCHORS_PER_CELL * 4, 1, NQ_ACT_NONE, 0.4f);
   int ch = conv(g, "class_head", f, 8, ANCHORS_PER_CELL * (CLASSES + 1), 1, NQ_ACT_NONE, 0.8f);
   const int32_t enc[3] = {1, N_ANCHORS, 4}, cls[3] = {1, N_ANCHORS, CLASSES + 1};

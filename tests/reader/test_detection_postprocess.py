@@ -18,6 +18,10 @@
      recall and precision >= 0.9 (IoU >= 0.5, same class).
   4. An unknown custom op is kept (inspect) and refused by `run` and `convert` with a
      message naming the op and the node.
+  5. `compare --task detect`: on the built SSD its counts equal the detections of the
+     two models' outputs matched here one to one; on a YOLO-style head (MAKE_SSD_MODEL
+     yolo, [1, 128, 8]) the detections equal those of tests/quant_oracle/yolo_detect.py's
+     numpy decoder on our outputs, and the matched count this test's own matching.
 Exit: 0 pass, 1 failure, 77 skip (../shared, node or LiteRT.js missing).
 """
 import json
@@ -28,7 +32,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "quant_oracle"))
 import oracles  # noqa: E402
+import yolo_detect  # noqa: E402
 
 import numpy as np  # noqa: E402
 from flatbuffers import flexbuffers  # noqa: E402
@@ -106,15 +112,25 @@ def detections(outs):
     return [(outs[0][0, k], int(outs[1][0, k]), float(outs[2][0, k])) for k in range(n)]
 
 
-def match(ref, test):
-    """Greedy matching by IoU >= 0.5 and the same class: (recall, precision)."""
+def matched_one_to_one(ref, test):
+    """Reference detections, best score first, each to the unmatched test detection of
+    the same class with the highest IoU >= 0.5: the matched count."""
     used, hits = set(), 0
-    for rb, rc, _ in ref:
+    for rb, rc, _ in sorted(ref, key=lambda d: -d[2]):
+        best, best_iou = None, 0.5
         for k, (tb, tc, _) in enumerate(test):
-            if k not in used and tc == rc and iou(rb, tb) >= 0.5:
-                used.add(k)
-                hits += 1
-                break
+            v = iou(rb, tb)
+            if k not in used and tc == rc and v >= best_iou and (best is None or v > best_iou):
+                best, best_iou = k, v
+        if best is not None:
+            used.add(best)
+            hits += 1
+    return hits
+
+
+def match(ref, test):
+    """(recall, precision) of test against ref, matched one to one."""
+    hits = matched_one_to_one(ref, test)
     return (hits / len(ref) if ref else 1.0), (hits / len(test) if test else 1.0)
 
 
@@ -226,7 +242,80 @@ def check_built(c, tmp, make):
         c.check(rec >= 0.9 and prec >= 0.9, "%s int8 vs float detections: recall %.3f, precision %.3f (>= 0.9)"
                 % (mode, rec, prec))
         print("%s NMS, int8: bit-identical in LiteRT.js; vs float recall %.3f, precision %.3f" % (mode, rec, prec))
+        if mode == "fast":
+            check_compare_task(c, tmp, path, int8, evals, floats)
     return os.path.join(tmp, "ssd_fast.tflite"), calib, evals[0]
+
+
+def check_compare_task(c, tmp, path, int8, evals, floats):
+    """compare --task detect on the built SSD: its counts are the detections matched here."""
+    ev = os.path.join(tmp, "eval")
+    os.makedirs(ev, exist_ok=True)
+    for k, x in enumerate(evals):
+        np.save(os.path.join(ev, "e%02d.npy" % k), x)
+    p = oracles.cli("compare", path, int8, "-d", ev, "--task", "detect", "--json")
+    if not c.check(p.returncode == 0, "compare --task detect failed: %s" % p.stderr.strip()):
+        return
+    t = json.loads(p.stdout).get("task", {})
+    facts = oracles.cli_json("inspect", int8)
+    scale, zp = facts["inputs"][0]["scale"][0], facts["inputs"][0]["zero_point"][0]
+    n_ref = n_test = hits = 0
+    for x, ref in zip(evals, floats):
+        xq = np.clip(np.round(x / scale) + zp, -128, 127).astype(np.int8)
+        test = detections(oracles.run_ours(int8, [xq]))
+        n_ref, n_test, hits = n_ref + len(ref), n_test + len(test), hits + matched_one_to_one(ref, test)
+    c.check(t.get("layout") == "postprocess" and (t.get("float_detections"), t.get("int8_detections"),
+                                                   t.get("matched")) == (n_ref, n_test, hits),
+            "compare --task detect: %s; this test counts float %d, int8 %d, matched %d" % (t, n_ref, n_test, hits))
+    print("compare --task detect (SSD): float %d, int8 %d, matched %d: recall %.3f, precision %.3f"
+          % (n_ref, n_test, hits, t.get("recall", 0), t.get("precision", 0)))
+
+
+def check_yolo(c, tmp, make, calib):
+    """compare --task detect on a YOLO-style [1, N, 5 + C] output against yolo_detect.py."""
+    path, int8 = os.path.join(tmp, "yolo.tflite"), os.path.join(tmp, "yolo_int8.tflite")
+    subprocess.run([make, path, "yolo"], check=True)
+    oracles.cli("convert", path, "-d", calib, "-o", int8, "--input-type", "float32", "--output-type", "float32",
+                "--quiet", check=True)
+    ev = os.path.join(tmp, "eval")
+    files = sorted(os.path.join(ev, f) for f in os.listdir(ev))
+    p = oracles.cli("compare", path, int8, "-d", ev, "--task", "detect", "--json")
+    if not c.check(p.returncode == 0, "compare --task detect (yolo) failed: %s" % p.stderr.strip()):
+        return
+    t = json.loads(p.stdout).get("task", {})
+    n_ref = n_test = hits = 0
+    for f in files:
+        x = np.load(f)
+        dets = []
+        for m in (path, int8):
+            d = yolo_detect.decode(oracles.run_ours(m, [x])[0], 0.25, 0.45)
+            dets.append([(np.array([b[1], b[0], b[3], b[2]], np.float32), int(b[5]), float(b[4])) for b in d])
+        n_ref, n_test = n_ref + len(dets[0]), n_test + len(dets[1])
+        hits += matched_one_to_one(dets[0], dets[1])
+    c.check(n_ref >= 20 and t.get("layout") == "yolo"
+            and (t.get("float_detections"), t.get("int8_detections"), t.get("matched")) == (n_ref, n_test, hits),
+            "compare --task detect (yolo): %s; yolo_detect.py counts float %d, int8 %d, matched %d"
+            % (t, n_ref, n_test, hits))
+    print("compare --task detect (YOLO head): float %d, int8 %d, matched %d as yolo_detect.py decodes them"
+          % (n_ref, n_test, hits))
+
+    # --task landmark over the same output read as 128 keypoints of 8 values (x, y first):
+    # the mean x/y distance computed here from our outputs.
+    p = oracles.cli("compare", path, int8, "-d", ev, "--task", "landmark", "--keypoint-dims", "8", "--json")
+    t = json.loads(p.stdout).get("task", {}) if p.returncode == 0 else {}
+    dist = []
+    for f in files:
+        x = np.load(f)
+        a, b = (oracles.run_ours(m, [x])[0].reshape(-1, 8)[:, :2].astype(np.float64) for m in (path, int8))
+        dist.extend(np.sqrt(((a - b) ** 2).sum(1)))
+    want = float(np.mean(dist))
+    c.check(t.get("keypoints") == len(dist) and abs(t.get("mean_keypoint_error", -1) - want) <= 1e-6 * max(1, want),
+            "compare --task landmark: %s; this test computes %d keypoints, mean error %.6f" % (t, len(dist), want))
+    print("compare --task landmark: %d keypoints, mean error %.4f px" % (len(dist), want))
+    p = oracles.cli("compare", path, int8, "-d", ev, "--task", "landmark", "--keypoint-dims", "7")
+    c.check(p.returncode == 1 and "not keypoints of 7 values each" in p.stderr,
+            "--keypoint-dims 7 over 1024 values: a refusal saying so expected, got %d: %s"
+            % (p.returncode, p.stderr.strip()))
 
 
 def check_unknown(c, tmp, fast, calib, x):
@@ -262,6 +351,7 @@ def test():
         oracles.require("litert", fast)
         fast, calib, x = check_built(c, tmp, sys.argv[1])
         check_unknown(c, tmp, fast, calib, x)
+        check_yolo(c, tmp, sys.argv[1], calib)
     c.finish()
 
 
