@@ -634,6 +634,13 @@ typedef struct nq_compare_options {
   int num_threads;     /* 0: all cores */
   int single_rounding; /* int8 arithmetic: as nq_session_options */
   int kernels;         /* an nq_kernels, as nq_session_options (0: auto) */
+  /* Task-level figures (nq_compare_task): 0 none, 1 detect (decode both
+   * models' detections and match them), 2 landmark (keypoint distance). */
+  int task;
+  int detect_layout;     /* detect: 0 auto, 1 TFLite_Detection_PostProcess outputs, 2 YOLO [1, N, 5 + C] */
+  float score_threshold; /* detect: drop detections scored below; 0: the layout's default (none; YOLO 0.25) */
+  int landmark_output;   /* landmark: the output holding the keypoints */
+  int keypoint_dims;     /* landmark: values per keypoint, x and y first (0: 3) */
 } nq_compare_options;
 
 /* The figures for one output or tensor over all samples. ref is the
@@ -684,6 +691,23 @@ NQ_API int nq_compare_num_tensors(const nq_compare_report *r);
 NQ_API nq_status nq_compare_output(const nq_compare_report *r, int i, nq_compare_figures *out, nq_error *err);
 NQ_API nq_status nq_compare_tensor(const nq_compare_report *r, int i, nq_compare_figures *out, nq_error *err);
 NQ_API void nq_compare_report_free(nq_compare_report *r);
+
+/* Task-level figures over all samples (nq_compare_options.task). detect: the
+ * reference model's detections matched to the test model's, best score
+ * first, each to the unmatched one of the same class with the highest IoU
+ * >= 0.5; landmark: the mean x/y distance between the models' keypoints (in
+ * the units of the outputs: pixels for MediaPipe's landmark nets). */
+typedef struct nq_compare_task_figures {
+  int task;          /* as asked (0: none) */
+  int detect_layout; /* the layout used: 1 postprocess, 2 YOLO */
+  int64_t ref_detections, test_detections, matched;
+  double recall;    /* matched / ref_detections (1 when there are none) */
+  double precision; /* matched / test_detections (1 when there are none) */
+  double mean_iou;  /* over matched pairs (0 when none) */
+  int64_t keypoints;
+  double mean_keypoint_error;
+} nq_compare_task_figures;
+NQ_API nq_status nq_compare_task(const nq_compare_report *r, nq_compare_task_figures *out, nq_error *err);
 
 /* ---- Which nodes an NPU leaves to the CPU (what `inspect --npu` prints) ---- */
 

@@ -68,7 +68,16 @@ class ConvertOptions(ctypes.Structure):
 class CompareOptions(ctypes.Structure):
     _fields_ = [("per_tensor", ctypes.c_int), ("labels", ctypes.POINTER(ctypes.c_int32)),
                 ("n_labels", ctypes.c_size_t), ("num_threads", ctypes.c_int), ("single_rounding", ctypes.c_int),
-                ("kernels", ctypes.c_int)]
+                ("kernels", ctypes.c_int), ("task", ctypes.c_int), ("detect_layout", ctypes.c_int),
+                ("score_threshold", ctypes.c_float), ("landmark_output", ctypes.c_int),
+                ("keypoint_dims", ctypes.c_int)]
+
+
+class CompareTaskFigures(ctypes.Structure):
+    _fields_ = [("task", ctypes.c_int), ("detect_layout", ctypes.c_int), ("ref_detections", ctypes.c_int64),
+                ("test_detections", ctypes.c_int64), ("matched", ctypes.c_int64), ("recall", ctypes.c_double),
+                ("precision", ctypes.c_double), ("mean_iou", ctypes.c_double), ("keypoints", ctypes.c_int64),
+                ("mean_keypoint_error", ctypes.c_double)]
 
 
 class CompareFigures(ctypes.Structure):
@@ -150,6 +159,7 @@ _PROTOTYPES = {
     "nq_compare_output": (_I, [P, _I, ctypes.POINTER(CompareFigures), _E]),
     "nq_compare_tensor": (_I, [P, _I, ctypes.POINTER(CompareFigures), _E]),
     "nq_compare_report_free": (None, [P]),
+    "nq_compare_task": (_I, [P, ctypes.POINTER(CompareTaskFigures), _E]),
     "nq_npu_targets": (_S, []),
     "nq_npu_check_model": (_I, [P, _S, ctypes.POINTER(P), _E]),
     "nq_npu_result_target": (_S, [P]),

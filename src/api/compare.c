@@ -13,6 +13,7 @@
 
 struct nq_compare_report {
   nq_compare_result res;
+  nq_task_acc task;
 };
 
 nq_status nq_compare(const nq_model *ref, const nq_model *test, int n_samples, nq_fill_fn fill, void *user,
@@ -59,8 +60,11 @@ nq_status nq_compare_source(const nq_model *ref, const nq_model *test, const nq_
 
   nq_compare_report *r = calloc(1, sizeof *r);
   if (!r) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for a comparison report");
-  nq_status st = nq_compare_models(ref->graph, test->graph, src, opts->per_tensor != 0, opts->labels,
-                                   opts->labels ? opts->n_labels : 0, &so, &r->res, err);
+  nq_status st = nq_task_init(&r->task, ref->graph, opts->task, opts->detect_layout, opts->score_threshold,
+                              opts->landmark_output, opts->keypoint_dims, err);
+  if (st == NQ_OK)
+    st = nq_compare_models_task(ref->graph, test->graph, src, opts->per_tensor != 0, opts->labels,
+                                opts->labels ? opts->n_labels : 0, &so, &r->task, &r->res, err);
   if (st != NQ_OK) {
     nq_compare_result_free(&r->res); /* safe on what a failing compare left */
     free(r);
@@ -123,6 +127,25 @@ nq_status nq_compare_tensor(const nq_compare_report *r, int i, nq_compare_figure
                    "compare tensor %d: the report has %d tensors (per-tensor figures need per_tensor = 1)", i,
                    r->res.n_tensors);
   figures(&r->res.tensors[i], out);
+  return NQ_OK;
+}
+
+nq_status nq_compare_task(const nq_compare_report *r, nq_compare_task_figures *out, nq_error *err) {
+  nq_error scratch;
+  if (!err) err = &scratch;
+  if (!r || !out) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_compare_task: NULL argument");
+  const nq_task_acc *t = &r->task;
+  memset(out, 0, sizeof *out);
+  out->task = t->task;
+  out->detect_layout = t->layout;
+  out->ref_detections = t->ref_detections;
+  out->test_detections = t->test_detections;
+  out->matched = t->matched;
+  out->recall = t->ref_detections ? (double)t->matched / (double)t->ref_detections : 1.0;
+  out->precision = t->test_detections ? (double)t->matched / (double)t->test_detections : 1.0;
+  out->mean_iou = t->matched ? t->iou_sum / (double)t->matched : 0.0;
+  out->keypoints = t->keypoints;
+  out->mean_keypoint_error = t->keypoints ? t->keypoint_error_sum / (double)t->keypoints : 0.0;
   return NQ_OK;
 }
 

@@ -64,11 +64,7 @@ void nq_graph_free(nq_graph *g) {
     nq_quant_clear(&g->tensors[i].q);
   }
   free(g->tensors);
-  for (int i = 0; i < g->n_nodes; i++) {
-    free(g->nodes[i].name);
-    free(g->nodes[i].in);
-    free(g->nodes[i].out);
-  }
+  for (int i = 0; i < g->n_nodes; i++) nq_node_free_fields(&g->nodes[i]);
   free(g->nodes);
   free(g->inputs);
   free(g->outputs);
@@ -89,6 +85,15 @@ void nq_graph_free(nq_graph *g) {
   free(g->description);
   free(g->source);
   free(g);
+}
+
+static bool dup_bytes(uint8_t **dst, const uint8_t *src, size_t n) {
+  *dst = NULL;
+  if (!src) return true;
+  *dst = malloc(n ? n : 1);
+  if (!*dst) return false;
+  if (n) memcpy(*dst, src, n);
+  return true;
 }
 
 static char *dup_str(const char *s) {
@@ -299,7 +304,32 @@ int nq_graph_add_node(nq_graph *g, nq_op op, const char *name, int n_in, const i
   n->n_in = n_in;
   n->n_out = n_out;
   n->p = p ? *p : nq_op_params_default();
+  n->p.custom_name = NULL;
+  n->p.custom_options = NULL;
+  n->p.custom_options_size = 0;
+  if (p && p->custom_name) {
+    n->p.custom_name = dup_str(p->custom_name);
+    n->p.custom_options_size = p->custom_options_size;
+    if (!n->p.custom_name || !dup_bytes(&n->p.custom_options, p->custom_options, p->custom_options_size)) {
+      nq_node_free_fields(n);
+      memset(n, 0, sizeof *n);
+      nq_fail(err, NQ_ERR_NOMEM, "out of memory adding a node");
+      return -1;
+    }
+  }
   return g->n_nodes++;
+}
+
+void nq_node_free_fields(nq_node *n) {
+  free(n->name);
+  free(n->in);
+  free(n->out);
+  free(n->p.custom_name);
+  free(n->p.custom_options);
+  n->name = NULL;
+  n->in = n->out = NULL;
+  n->p.custom_name = NULL;
+  n->p.custom_options = NULL;
 }
 
 nq_status nq_graph_set_io(nq_graph *g, int n_inputs, const int *inputs, int n_outputs, const int *outputs,
@@ -338,10 +368,16 @@ const char *nq_node_label(const nq_graph *g, int i, char *buf, size_t n) {
   const nq_node *nd = &g->nodes[i];
   const char *nm = nd->name;
   if (!nm && nd->n_out > 0 && nd->out[0] >= 0 && nd->out[0] < g->n_tensors) nm = g->tensors[nd->out[0]].name;
-  if (nm)
-    snprintf(buf, n, "node %d (%s '%s')", i, nq_op_name(nd->op), nm);
+  /* A custom op is named by its own name: "CUSTOM TFLite_Detection_PostProcess". */
+  char op[128];
+  if (nd->op == NQ_OP_CUSTOM && nd->p.custom_name)
+    snprintf(op, sizeof op, "CUSTOM %.100s", nd->p.custom_name);
   else
-    snprintf(buf, n, "node %d (%s)", i, nq_op_name(nd->op));
+    snprintf(op, sizeof op, "%s", nq_op_name(nd->op));
+  if (nm)
+    snprintf(buf, n, "node %d (%s '%s')", i, op, nm);
+  else
+    snprintf(buf, n, "node %d (%s)", i, op);
   return buf;
 }
 
@@ -441,15 +477,6 @@ nq_status nq_graph_verify(const nq_graph *g, nq_error *err) {
   }
   free(state);
   return s;
-}
-
-static bool dup_bytes(uint8_t **dst, const uint8_t *src, size_t n) {
-  *dst = NULL;
-  if (!src) return true;
-  *dst = malloc(n ? n : 1);
-  if (!*dst) return false;
-  if (n) memcpy(*dst, src, n);
-  return true;
 }
 
 nq_graph *nq_graph_clone(const nq_graph *g, nq_error *err) {

@@ -112,6 +112,12 @@ typedef struct nq_op_params {
   int new_shape_rank;             /* -1: none given */
   int squeeze_dims[NQ_MAX_RANK];  /* SQUEEZE */
   int num_squeeze_dims;
+  /* CUSTOM: the op's name and its custom_options bytes (a flexbuffer for
+   * most ops). nq_graph_add_node keeps its own copies, freed with the node
+   * (nq_node_free_fields), so a params struct can be passed on as it is. */
+  char *custom_name;
+  uint8_t *custom_options;
+  size_t custom_options_size;
 } nq_op_params;
 
 typedef struct nq_node {
@@ -186,9 +192,14 @@ nq_status nq_tensor_set_quant(nq_graph *g, int t, int n, const float *scale, con
 void nq_quant_clear(nq_quant *q);
 nq_status nq_quant_copy(nq_quant *dst, const nq_quant *src, nq_error *err);
 
-/* Add a node; copies the index arrays and the params. Returns its index or -1. */
+/* Add a node; copies the index arrays and the params (a CUSTOM op's name and
+ * options too). Returns its index or -1. */
 int nq_graph_add_node(nq_graph *g, nq_op op, const char *name, int n_in, const int *in, int n_out,
                       const int *out, const nq_op_params *p, nq_error *err);
+
+/* Free what a node owns (name, index arrays, custom name and options), for
+ * code that removes nodes from g->nodes. */
+void nq_node_free_fields(nq_node *n);
 
 nq_status nq_graph_set_io(nq_graph *g, int n_inputs, const int *inputs, int n_outputs, const int *outputs,
                           nq_error *err);

@@ -13,6 +13,7 @@
 
 #include "core/checked.h"
 #include "core/status.h"
+#include "ir/custom_ops.h"
 #include "ir/strided_slice.h"
 
 typedef struct out_shape {
@@ -826,6 +827,36 @@ static nq_status sh_select(sctx *c) {
   nq_tensor both = {.rank = xy.rank};
   for (int d = 0; d < xy.rank; d++) both.shape[d] = xy.d[d];
   return broadcast(c, cond, &both, &c->out[0]);
+}
+
+/* TFLite_Detection_PostProcess: [1, M, 4], [1, M], [1, M], [1] with M =
+ * max_detections * max_classes_per_detection (its options); files leave
+ * them unset, as TFLite sizes them when the model is prepared. */
+static nq_status sh_detection_postprocess(sctx *c) {
+  nq_dpp_options o;
+  char why[256];
+  NQ_TRY(need_io(c, 3, 4));
+  if (!nq_dpp_parse_options(c->node->p.custom_options, c->node->p.custom_options_size, &o, why, sizeof why))
+    return SHAPE_FAIL(c, "%s", why);
+  const int32_t m = o.max_detections * o.max_classes_per_detection, boxes[3] = {1, m, 4}, per[2] = {1, m},
+                one[1] = {1};
+  set_out(c, 0, boxes, 3);
+  set_out(c, 1, per, 2);
+  set_out(c, 2, per, 2);
+  set_out(c, 3, one, 1);
+  return NQ_OK;
+}
+
+/* Other custom ops' semantics are not npuquant's to infer: their outputs keep
+ * the shapes the file gives them (nothing can run them, exec/float/
+ * custom_ref.c). */
+static nq_status sh_custom(sctx *c) {
+  if (nq_is_detection_postprocess(c->node)) return sh_detection_postprocess(c);
+  for (int k = 0; k < c->node->n_out; k++) {
+    const nq_tensor *t = &c->g->tensors[c->node->out[k]];
+    set_out(c, k, t->shape, t->rank);
+  }
+  return NQ_OK;
 }
 
 /* ops.def column SHAPE, in enum order. */

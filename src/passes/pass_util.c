@@ -149,10 +149,7 @@ void nq_pass_replace_uses(nq_graph *g, int from, int to) {
 }
 
 void nq_pass_remove_node(nq_graph *g, int n) {
-  nq_node *node = &g->nodes[n];
-  free(node->name);
-  free(node->in);
-  free(node->out);
+  nq_node_free_fields(&g->nodes[n]);
   memmove(&g->nodes[n], &g->nodes[n + 1], (size_t)(g->n_nodes - n - 1) * sizeof(nq_node));
   g->n_nodes--;
   nq_pass_edited(g);

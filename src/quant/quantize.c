@@ -61,6 +61,7 @@ typedef struct qstate {
   int *cmap;              /* f integer constant -> q tensor (copied once), -1 otherwise */
   unsigned char *requant; /* per (node, slot): 1 = requantize this input first */
   int *req_off;           /* offset of node i's slots in requant */
+  bool *keep_float;       /* f tensor stays float32 in q: a custom op's output no int8 op reads */
   /* All-zero weight channels (pruned nets have them in many layers): one
    * summary warning at the end, naming the first layer. */
   int zero_channels, zero_layers;
@@ -134,6 +135,28 @@ static const char *layer_label(const nq_graph *f, int i, char *buf, size_t n) {
 
 static bool node_is_float_fallback(const qstate *s, const nq_node *n) {
   return nq_quant_rule(n->op)->kind == NQ_Q_NONE;
+}
+
+/* A custom op (TFLite_Detection_PostProcess at the end of an SSD) gets float
+ * inputs through DEQUANTIZE and gives float outputs, as TensorFlow's
+ * converter writes it: an output stays float32 when only float ops (or
+ * nothing: a model output) read it, so no QUANTIZE/DEQUANTIZE pair is added
+ * after it. */
+static void mark_float_kept(qstate *s) {
+  const nq_graph *f = s->f;
+  for (int t = 0; t < f->n_tensors; t++) s->keep_float[t] = false;
+  for (int i = 0; i < f->n_nodes; i++) {
+    const nq_node *n = &f->nodes[i];
+    if (n->op != NQ_OP_CUSTOM) continue;
+    for (int k = 0; k < n->n_out; k++)
+      if (is_float_activation(f, n->out[k])) s->keep_float[n->out[k]] = true;
+  }
+  for (int i = 0; i < f->n_nodes; i++) {
+    const nq_node *n = &f->nodes[i];
+    if (node_is_float_fallback(s, n)) continue;
+    for (int k = 0; k < n->n_in; k++)
+      if (n->in[k] >= 0) s->keep_float[n->in[k]] = false;
+  }
 }
 
 static nq_affine input_params(qstate *s, int t);
@@ -415,7 +438,11 @@ static nq_status map_activations(qstate *s, nq_error *err) {
     s->cmap[t] = -1;
     const nq_tensor *x = &f->tensors[t];
     if (x->data) continue;
-    if (x->type == NQ_FLOAT32) {
+    if (x->type == NQ_FLOAT32 && s->keep_float[t]) {
+      int qt = add_tensor_like(s, t, x->name, NQ_FLOAT32, err);
+      if (qt < 0) return err->code;
+      s->tmap[t] = qt;
+    } else if (x->type == NQ_FLOAT32) {
       int qt = add_tensor_like(s, t, x->name, NQ_INT8, err);
       if (qt < 0) return err->code;
       NQ_TRY(set_affine(s->q, qt, params_of(s, t), err));
@@ -514,7 +541,7 @@ static nq_status emit_fallback(qstate *s, int i, nq_error *err) {
   bool touches_float = false;
   for (int k = 0; k < n->n_in; k++) touches_float |= n->in[k] >= 0 && f->tensors[n->in[k]].type == NQ_FLOAT32;
   for (int k = 0; k < n->n_out; k++) touches_float |= f->tensors[n->out[k]].type == NQ_FLOAT32;
-  if (!s->o->allow_float_fallback && touches_float)
+  if (!s->o->allow_float_fallback && touches_float && n->op != NQ_OP_CUSTOM)
     return nq_fail(err, NQ_ERR_UNSUPPORTED,
                    "%s%s%s: %s has no int8 form in TFLite, so the model cannot be fully int8 "
                    "(--allow-float-fallback keeps it in float, off the NPU)",
@@ -537,7 +564,7 @@ static nq_status emit_fallback(qstate *s, int i, nq_error *err) {
     if (x->data) {
       in[k] = copy_constant(s, t, err);
       if (in[k] < 0) st = err->code;
-    } else if (x->type == NQ_FLOAT32) {
+    } else if (x->type == NQ_FLOAT32 && !s->keep_float[t]) {
       char *nm = suffixed(x->name, "_dequant");
       int ft = nm ? add_tensor_like(s, t, nm, NQ_FLOAT32, err) : -1;
       free(nm);
@@ -552,7 +579,7 @@ static nq_status emit_fallback(qstate *s, int i, nq_error *err) {
   for (int k = 0; k < n->n_out && st == NQ_OK; k++) {
     int t = n->out[k];
     const nq_tensor *x = &f->tensors[t];
-    if (x->type == NQ_FLOAT32) {
+    if (x->type == NQ_FLOAT32 && !s->keep_float[t]) {
       char *nm = suffixed(x->name, "_float");
       int ft = nm ? add_tensor_like(s, t, nm, NQ_FLOAT32, err) : -1;
       free(nm);
@@ -572,7 +599,7 @@ static nq_status emit_fallback(qstate *s, int i, nq_error *err) {
           nq_node_label(s->q, id, nb, sizeof nb));
   for (int k = 0; k < n->n_out && st == NQ_OK; k++) {
     int t = n->out[k];
-    if (f->tensors[t].type != NQ_FLOAT32) continue;
+    if (f->tensors[t].type != NQ_FLOAT32 || s->keep_float[t]) continue;
     if (emit_node(s, NQ_OP_QUANTIZE, NULL, 1, &out[k], 1, &s->tmap[t], &dp, err) < 0) st = err->code;
   }
   free(in);
@@ -673,7 +700,7 @@ static nq_status emit_outputs(qstate *s, int *q_outputs, nq_error *err) {
     int t = f->outputs[i];
     int qt = s->tmap[t];
     q_outputs[i] = qt;
-    if (!is_float_activation(f, t) || s->o->output_type == NQ_INT8) continue;
+    if (!is_float_activation(f, t) || s->keep_float[t] || s->o->output_type == NQ_INT8) continue;
     if (s->o->output_type != NQ_UINT8 && s->o->output_type != NQ_FLOAT32)
       return nq_fail(err, NQ_ERR_INVALID_ARG, "output type %s: only int8, uint8 or float32",
                      nq_dtype_name(s->o->output_type));
@@ -771,6 +798,7 @@ nq_status nq_quantize_graph(const nq_graph *f, const nq_ranges *r, const nq_qopt
   s.tmap = malloc(nt * sizeof(int));
   s.cmap = malloc(nt * sizeof(int));
   s.req_off = malloc(sizeof(int) * (size_t)(f->n_nodes + 1));
+  s.keep_float = malloc(nt * sizeof(bool));
   size_t slots = 0;
   for (int i = 0; i < f->n_nodes; i++) {
     if (s.req_off) s.req_off[i] = (int)slots;
@@ -780,10 +808,12 @@ nq_status nq_quantize_graph(const nq_graph *f, const nq_ranges *r, const nq_qopt
   int *q_in = malloc(sizeof(int) * (size_t)(f->n_inputs + 1));
   int *q_out = malloc(sizeof(int) * (size_t)(f->n_outputs + 1));
   nq_status st = NQ_OK;
-  if (!s.q || !s.parent || !s.cl || !s.tmap || !s.cmap || !s.req_off || !s.requant || !q_in || !q_out)
+  if (!s.q || !s.parent || !s.cl || !s.tmap || !s.cmap || !s.req_off || !s.keep_float || !s.requant ||
+      !q_in || !q_out)
     st = nq_fail(err, NQ_ERR_NOMEM, "out of memory quantizing %d tensors", f->n_tensors);
   if (st == NQ_OK) st = plan_clusters(&s, err);
   if (st == NQ_OK) warn_mixed_concats(&s);
+  if (st == NQ_OK) mark_float_kept(&s);
   if (st == NQ_OK) st = map_activations(&s, err);
   if (st == NQ_OK) st = emit_inputs(&s, q_in, err);
   for (int i = 0; i < f->n_nodes && st == NQ_OK; i++)
@@ -808,6 +838,7 @@ nq_status nq_quantize_graph(const nq_graph *f, const nq_ranges *r, const nq_qopt
   free(s.tmap);
   free(s.cmap);
   free(s.req_off);
+  free(s.keep_float);
   free(s.requant);
   free(q_in);
   free(q_out);

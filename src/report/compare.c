@@ -198,7 +198,8 @@ nq_status nq_ref_outputs_compute(const nq_graph *rg, const nq_sample_source *src
 
 static nq_status compare(const nq_graph *rg, const nq_ref_outputs *ro, const nq_graph *tg,
                          const nq_sample_source *src, bool per_tensor, const int32_t *labels, size_t n_labels,
-                         const nq_session_options *opts, nq_compare_result *out, nq_error *err);
+                         const nq_session_options *opts, nq_task_acc *task, nq_compare_result *out,
+                         nq_error *err);
 
 nq_status nq_compare_with_ref(const nq_graph *rg, const nq_ref_outputs *ro, const nq_graph *tg,
                               const nq_sample_source *src, const int32_t *labels, size_t n_labels,
@@ -206,19 +207,28 @@ nq_status nq_compare_with_ref(const nq_graph *rg, const nq_ref_outputs *ro, cons
   if (ro && ro->v && ro->n_samples != src->n_samples)
     return nq_fail(err, NQ_ERR_INTERNAL, "reference outputs of %d samples for %d", ro->n_samples,
                    src->n_samples);
-  return compare(rg, ro && ro->v ? ro : NULL, tg, src, false, labels, n_labels, opts, out, err);
+  return compare(rg, ro && ro->v ? ro : NULL, tg, src, false, labels, n_labels, opts, NULL, out, err);
 }
 
 nq_status nq_compare_models(const nq_graph *rg, const nq_graph *tg, const nq_sample_source *src,
                             bool per_tensor, const int32_t *labels, size_t n_labels,
                             const nq_session_options *opts, nq_compare_result *out, nq_error *err) {
-  return compare(rg, NULL, tg, src, per_tensor, labels, n_labels, opts, out, err);
+  return compare(rg, NULL, tg, src, per_tensor, labels, n_labels, opts, NULL, out, err);
 }
 
-/* ro: the reference outputs computed earlier (then rg is not run), or NULL. */
+nq_status nq_compare_models_task(const nq_graph *rg, const nq_graph *tg, const nq_sample_source *src,
+                                 bool per_tensor, const int32_t *labels, size_t n_labels,
+                                 const nq_session_options *opts, nq_task_acc *task, nq_compare_result *out,
+                                 nq_error *err) {
+  return compare(rg, NULL, tg, src, per_tensor, labels, n_labels, opts, task, out, err);
+}
+
+/* ro: the reference outputs computed earlier (then rg is not run), or NULL;
+ * task: a task-level comparison to accumulate into, or NULL. */
 static nq_status compare(const nq_graph *rg, const nq_ref_outputs *ro, const nq_graph *tg,
                          const nq_sample_source *src, bool per_tensor, const int32_t *labels, size_t n_labels,
-                         const nq_session_options *opts, nq_compare_result *out, nq_error *err) {
+                         const nq_session_options *opts, nq_task_acc *task, nq_compare_result *out,
+                         nq_error *err) {
   memset(out, 0, sizeof *out);
   if (labels && n_labels != (size_t)src->n_samples)
     return nq_fail(err, NQ_ERR_INVALID_ARG, "%zu labels for %d samples: one label per sample expected",
@@ -281,6 +291,18 @@ static nq_status compare(const nq_graph *rg, const nq_ref_outputs *ro, const nq_
   nq_feeder feeder = {0};
   if (st == NQ_OK && (!a || !b)) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory comparing models");
   if (st == NQ_OK) st = nq_feeder_init(&feeder, rg, err);
+  /* --task: every output of both models as float, per sample */
+  float **task_out = NULL;
+  const bool tasked = task && task->task != 0;
+  if (st == NQ_OK && tasked) {
+    task_out = calloc((size_t)(2 * rg->n_outputs + 1), sizeof(float *));
+    if (!task_out) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory comparing models");
+    for (int j = 0; st == NQ_OK && j < 2 * rg->n_outputs; j++) {
+      task_out[j] =
+          malloc(sizeof(float) * (nq_tensor_elems(&rg->tensors[rg->outputs[j % rg->n_outputs]]) + 1));
+      if (!task_out[j]) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory comparing models");
+    }
+  }
   nq_session *both[2] = {rs, ts};
   const nq_graph *graphs[2] = {rg, tg};
   for (int k = 0; k < src->n_samples && st == NQ_OK; k++) {
@@ -320,11 +342,18 @@ static nq_status compare(const nq_graph *rg, const nq_ref_outputs *ro, const nq_
         out->sample_err2[at] = m->sum_err2 - before;
         out->sample_correct[at] = (unsigned char)(m->test_correct - correct_before);
       }
+      if (st == NQ_OK && tasked && j < out->n_outputs) {
+        memcpy(task_out[j], a, n * sizeof(float));
+        memcpy(task_out[rg->n_outputs + j], b, n * sizeof(float));
+      }
     }
+    if (st == NQ_OK && tasked) st = nq_task_sample(task, rg, task_out, task_out + rg->n_outputs, err);
     if (src->progress) src->progress(src->progress_ctx, k + 1, src->n_samples);
   }
   free(a);
   free(b);
+  for (int j = 0; task_out && j < 2 * rg->n_outputs; j++) free(task_out[j]);
+  free(task_out);
   nq_feeder_free(&feeder);
   nq_session_free(rs);
   nq_session_free(ts);

@@ -18,6 +18,7 @@
 
 #include "calib/calibrate.h"
 #include "npuquant.h"
+#include "report/detect_match.h"
 
 typedef struct nq_metrics {
   char name[160];
@@ -55,6 +56,12 @@ typedef struct nq_compare_result {
 nq_status nq_compare_models(const nq_graph *ref, const nq_graph *test, const nq_sample_source *src,
                             bool per_tensor, const int32_t *labels, size_t n_labels,
                             const nq_session_options *opts, nq_compare_result *out, nq_error *err);
+/* The same, also accumulating a task-level comparison (report/detect_match.h)
+ * into task (initialised with nq_task_init; may be NULL). */
+nq_status nq_compare_models_task(const nq_graph *ref, const nq_graph *test, const nq_sample_source *src,
+                                 bool per_tensor, const int32_t *labels, size_t n_labels,
+                                 const nq_session_options *opts, nq_task_acc *task, nq_compare_result *out,
+                                 nq_error *err);
 void nq_compare_result_free(nq_compare_result *r);
 
 /* The reference model's outputs on every sample of a source, as float, kept

@@ -18,6 +18,7 @@ int main(void) {
   NQ_PRINT_SIZE(nq_convert_stats);
   NQ_PRINT_SIZE(nq_compare_options);
   NQ_PRINT_SIZE(nq_compare_figures);
+  NQ_PRINT_SIZE(nq_compare_task_figures);
   NQ_PRINT_SIZE(nq_npu_finding_info);
   NQ_PRINT_SIZE(nq_preprocess);
   NQ_PRINT_SIZE(nq_data_options);

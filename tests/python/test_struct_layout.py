@@ -23,6 +23,7 @@ C_NAME = {
     "ConvertStats": "nq_convert_stats",
     "CompareOptions": "nq_compare_options",
     "CompareFigures": "nq_compare_figures",
+    "CompareTaskFigures": "nq_compare_task_figures",
     "NpuFinding": "nq_npu_finding_info",
     "Preprocess": "nq_preprocess",
     "DataOptions": "nq_data_options",

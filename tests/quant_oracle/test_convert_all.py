@@ -104,6 +104,9 @@ def check_model(k, path, facts, tmp, failures, counts):
     if p.returncode == 3 and "node " in msg and "no int8 form" in msg:
         counts.setdefault("no int8 form", []).append(rel)
         return
+    if p.returncode == 3 and "node " in msg and "has no kernel in npuquant" in msg:
+        counts.setdefault("custom op npuquant cannot run", []).append(rel)
+        return
     if p.returncode == 1 and (("tensor " in msg and "already int8" in msg) or ("node " in msg and "outside" in msg)):
         counts.setdefault("refused input", []).append(rel)
         return
@@ -163,7 +166,8 @@ def main():
         v.sort()
     failures.sort()
     print("convert over %d float .tflite models:" % len(models))
-    for key in ("converted", "no int8 form", "refused input", "not run (output is an input)"):
+    for key in ("converted", "no int8 form", "custom op npuquant cannot run", "refused input",
+                "not run (output is an input)"):
         print("  %-14s %d" % (key, len(counts.get(key, []))))
         if key != "converted":
             for rel in counts.get(key, []):

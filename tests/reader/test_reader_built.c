@@ -270,7 +270,19 @@ int main(void) {
   s.builtin = 32;
   s.custom = "MyOp";
   s.options_type = 0;
-  expect_fail(&s, NQ_ERR_UNSUPPORTED, "node 0 'y' (CUSTOM 'MyOp'): op not supported by npuquant", "custom");
+  { /* an unknown custom op is kept, by name; running it is refused (exec) */
+    nq_graph *g;
+    nq_error e;
+    memset(&e, 0, sizeof e);
+    nq_status st = read(&s, &g, &e);
+    CHECKF(st == NQ_OK && g->n_nodes == 1 && g->nodes[0].op == NQ_OP_CUSTOM && g->nodes[0].p.custom_name &&
+               strcmp(g->nodes[0].p.custom_name, "MyOp") == 0,
+           "custom: status %d '%s'", st, e.msg);
+    nq_graph_free(g);
+    s.custom = "";
+    expect_fail(&s, NQ_ERR_FORMAT, "node 0 'y' (CUSTOM ''): a custom op without a custom_code",
+                "custom no name");
+  }
   s = fc_spec();
   s.builtin = 200; /* only in builtin_code; deprecated_builtin_code holds 127 */
   s.options_type = 0;

@@ -71,6 +71,13 @@ static int params_diff(const nq_op_params *a, const nq_op_params *b, int k, char
     if (a->new_shape[i] != b->new_shape[i]) DIFF("node %d: new_shape[%d] differs", k, i);
   for (int i = 0; i < a->num_squeeze_dims && i < NQ_MAX_RANK; i++)
     if (a->squeeze_dims[i] != b->squeeze_dims[i]) DIFF("node %d: squeeze_dims[%d] differs", k, i);
+  if (!a->custom_name != !b->custom_name || (a->custom_name && strcmp(a->custom_name, b->custom_name) != 0))
+    DIFF("node %d: custom op '%s' vs '%s'", k, a->custom_name ? a->custom_name : "",
+         b->custom_name ? b->custom_name : "");
+  if (a->custom_options_size != b->custom_options_size ||
+      (a->custom_options_size && memcmp(a->custom_options, b->custom_options, a->custom_options_size) != 0))
+    DIFF("node %d: custom options (%zu vs %zu bytes) differ", k, a->custom_options_size,
+         b->custom_options_size);
   return 0;
 }
 

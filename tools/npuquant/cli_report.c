@@ -169,6 +169,42 @@ void cli_report_npu_json(struct json_out *j, const nq_model *m, const char *targ
   nq_npu_result_free(r);
 }
 
+/* compare --task: the task-level figures, when asked for. */
+static void json_task(json_out *j, const nq_compare_report *cmp) {
+  nq_compare_task_figures t;
+  if (!cmp || nq_compare_task(cmp, &t, NULL) != NQ_OK || t.task == 0) return;
+  json_begin_object(j, "task");
+  if (t.task == 1) {
+    json_string(j, "task", "detect");
+    json_string(j, "layout", t.detect_layout == 1 ? "postprocess" : "yolo");
+    json_int(j, "float_detections", (long long)t.ref_detections);
+    json_int(j, "int8_detections", (long long)t.test_detections);
+    json_int(j, "matched", (long long)t.matched);
+    json_float(j, "recall", t.recall);
+    json_float(j, "precision", t.precision);
+    json_float(j, "mean_iou", t.mean_iou);
+  } else {
+    json_string(j, "task", "landmark");
+    json_int(j, "keypoints", (long long)t.keypoints);
+    json_float(j, "mean_keypoint_error", t.mean_keypoint_error);
+  }
+  json_end_object(j);
+}
+
+static void print_task(const nq_compare_report *cmp) {
+  nq_compare_task_figures t;
+  if (!cmp || nq_compare_task(cmp, &t, NULL) != NQ_OK || t.task == 0) return;
+  if (t.task == 1)
+    printf(
+        "  detections (%s layout; IoU >= 0.5, same class): float %lld, int8 %lld, matched %lld: recall %.3f, "
+        "precision %.3f, mean IoU %.3f\n",
+        t.detect_layout == 1 ? "TFLite_Detection_PostProcess" : "YOLO", (long long)t.ref_detections,
+        (long long)t.test_detections, (long long)t.matched, t.recall, t.precision, t.mean_iou);
+  else
+    printf("  keypoints: %lld compared, mean error %.3f (output units: pixels for MediaPipe landmark nets)\n",
+           (long long)t.keypoints, t.mean_keypoint_error);
+}
+
 static void print_json(const cli_report *r) {
   json_out j;
   json_init(&j, stdout);
@@ -207,6 +243,7 @@ static void print_json(const cli_report *r) {
       if (nq_compare_tensor(r->cmp, i, &fig, NULL) == NQ_OK) json_figures(&j, &fig, false);
     json_end_array(&j);
   }
+  json_task(&j, r->cmp);
   if (r->diagnosis) cli_diagnosis_json(&j, r->diagnosis);
   json_end_object(&j);
   json_finish(&j);
@@ -254,5 +291,6 @@ void cli_report_print(const cli_report *r, int json) {
     for (int i = 0; i < n_tensors; i++)
       if (nq_compare_tensor(r->cmp, i, &fig, NULL) == NQ_OK) print_figures_row(&fig, false);
   }
+  print_task(r->cmp);
   if (r->diagnosis) cli_diagnosis_print(r->diagnosis, stdout);
 }

@@ -46,6 +46,20 @@ const char cmd_compare_help[] =
     "                      on a CPU), TFLM and Arm NN do (the default)\n"
     "  --double-rounding   int8 arithmetic as TFLite's reference kernels\n"
     "  --threads N         worker threads (default: one per core)\n" CLI_KERNELS_HELP
+    "  --task detect|landmark\n"
+    "                      also compare what the task needs: detect decodes both\n"
+    "                      models' detections (TFLite_Detection_PostProcess outputs, or\n"
+    "                      one YOLO output [1, N, 5 + classes]: cx, cy, w, h, objectness,\n"
+    "                      class scores; per-class NMS at IoU 0.45) and matches them\n"
+    "                      (IoU >= 0.5, same class): recall and precision of INT8's\n"
+    "                      against FLOAT's; landmark: the mean x/y distance between\n"
+    "                      the models' keypoints (pixels for MediaPipe landmark nets)\n"
+    "  --layout postprocess|yolo  detect: the output layout (default: by the outputs)\n"
+    "  --score-threshold S detect: drop detections scored below S (default: none for\n"
+    "                      TFLite_Detection_PostProcess, 0.25 for YOLO)\n"
+    "  --landmark-output K landmark: the output holding the keypoints (default 0)\n"
+    "  --keypoint-dims D   landmark: values per keypoint, x and y first (default 3;\n"
+    "                      pose_landmark's first output has 5)\n"
     "  --json              print the figures as JSON on stdout\n"
     "  --report FILE.html  also write the report as one self-contained HTML page\n"
     "                      (per-layer SQNR bars, the worst layers with causes,\n"
@@ -59,7 +73,20 @@ const char cmd_compare_help[] =
     "Exit codes: 0 ok, 1 bad model or data, 2 usage error, 3 unsupported model\n"
     "feature, 4 internal error.\n";
 
-enum { OPT_TENSORS = 256, OPT_LABELS, OPT_SINGLE, OPT_THREADS, OPT_JSON, OPT_DOUBLE, OPT_REPORT };
+enum {
+  OPT_TENSORS = 256,
+  OPT_LABELS,
+  OPT_SINGLE,
+  OPT_THREADS,
+  OPT_JSON,
+  OPT_DOUBLE,
+  OPT_REPORT,
+  OPT_TASK,
+  OPT_LAYOUT,
+  OPT_SCORE,
+  OPT_LANDMARK_OUTPUT,
+  OPT_KEYPOINT_DIMS
+};
 
 typedef struct compare_args {
   const char *ref, *test, *labels;
@@ -67,6 +94,9 @@ typedef struct compare_args {
   int tensors, single_rounding, json;
   const char *report; /* --report FILE.html, NULL: none */
   long threads;
+  int task, layout;
+  float score_threshold;
+  long landmark_output, keypoint_dims;
 } compare_args;
 
 static int parse_args(int argc, char **argv, compare_args *a) {
@@ -78,6 +108,11 @@ static int parse_args(int argc, char **argv, compare_args *a) {
       {"threads", required_argument, NULL, OPT_THREADS},
       {"json", no_argument, NULL, OPT_JSON},
       {"report", required_argument, NULL, OPT_REPORT},
+      {"task", required_argument, NULL, OPT_TASK},
+      {"layout", required_argument, NULL, OPT_LAYOUT},
+      {"score-threshold", required_argument, NULL, OPT_SCORE},
+      {"landmark-output", required_argument, NULL, OPT_LANDMARK_OUTPUT},
+      {"keypoint-dims", required_argument, NULL, OPT_KEYPOINT_DIMS},
       {"help", no_argument, NULL, 'h'},
       {0, 0, 0, 0},
   };
@@ -125,6 +160,32 @@ static int parse_args(int argc, char **argv, compare_args *a) {
       case OPT_REPORT:
         a->report = optarg;
         break;
+      case OPT_TASK:
+        a->task = !strcmp(optarg, "detect") ? 1 : !strcmp(optarg, "landmark") ? 2 : -1;
+        if (a->task < 0)
+          rc = cli_usage_error("compare", "--task expects detect or landmark, got '%s'", optarg);
+        break;
+      case OPT_LAYOUT:
+        a->layout = !strcmp(optarg, "postprocess") ? 1 : !strcmp(optarg, "yolo") ? 2 : -1;
+        if (a->layout < 0)
+          rc = cli_usage_error("compare", "--layout expects postprocess or yolo, got '%s'", optarg);
+        break;
+      case OPT_SCORE: {
+        char *end;
+        double v = strtod(optarg, &end);
+        if (end == optarg || *end || !(v >= 0 && v <= 1))
+          rc = cli_usage_error("compare", "--score-threshold expects a number in [0, 1], got '%s'", optarg);
+        a->score_threshold = (float)v;
+        break;
+      }
+      case OPT_LANDMARK_OUTPUT:
+        if (cli_parse_int(optarg, 0, 4096, &a->landmark_output) != 0)
+          rc = cli_usage_error("compare", "--landmark-output expects 0..4096, got '%s'", optarg);
+        break;
+      case OPT_KEYPOINT_DIMS:
+        if (cli_parse_int(optarg, 2, 16, &a->keypoint_dims) != 0)
+          rc = cli_usage_error("compare", "--keypoint-dims expects 2..16, got '%s'", optarg);
+        break;
       default:
         rc = cli_getopt_error("compare", c, argv);
         break;
@@ -163,6 +224,11 @@ int cmd_compare(int argc, char **argv) {
   co.single_rounding = a.single_rounding;
   co.kernels = (int)cli_kernels();
   co.per_tensor = a.tensors;
+  co.task = a.task;
+  co.detect_layout = a.layout;
+  co.score_threshold = a.score_threshold;
+  co.landmark_output = (int)a.landmark_output;
+  co.keypoint_dims = (int)a.keypoint_dims;
   nq_status st = cli_load_model(a.ref, &rf, &rm, &err);
   if (st == NQ_OK) st = cli_load_model(a.test, &tf, &tm, &err);
   /* the report never lands on a model or data file */

@@ -66,6 +66,9 @@ nq_status nq_ref_prep_transpose_conv(const nq_kernel_args *a, void **prepared, n
 NQ_REF_DECL(nq_ref_fully_connected);
 NQ_REF_DECL(nq_ref_average_pool);
 NQ_REF_DECL(nq_ref_max_pool);
+NQ_REF_DECL(nq_ref_custom); /* CUSTOM: the custom ops npuquant knows (custom_ref.c) */
+nq_status nq_ref_prep_custom(const nq_kernel_args *a, void **prepared, nq_error *err);
+size_t nq_ref_custom_scratch(const nq_kernel_args *a);
 NQ_REF_DECL(nq_ref_select);     /* SELECT_V2, byte-generic (float, int32, int8 data) */
 NQ_REF_DECL(nq_ref_binary);     /* ADD SUB MUL DIV MAXIMUM MINIMUM POW SQUARED_DIFFERENCE PRELU */
 NQ_REF_DECL(nq_ref_unary);      /* ABS NEG EXP LOG SQRT RSQRT SQUARE */

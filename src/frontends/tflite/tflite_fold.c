@@ -106,9 +106,7 @@ static nq_status compact(nq_graph *g, const bool *drop_node, const bool *candida
   int w = 0;
   for (int i = 0; i < g->n_nodes; i++) {
     if (drop_node[i]) {
-      free(g->nodes[i].name);
-      free(g->nodes[i].in);
-      free(g->nodes[i].out);
+      nq_node_free_fields(&g->nodes[i]);
       continue;
     }
     g->nodes[w++] = g->nodes[i];

@@ -13,6 +13,8 @@
 #include "formats/tflite/schema.h"
 #include "frontends/tflite/fb_verify.h"
 #include "frontends/tflite/tflite_reader.h"
+#include "ir/custom_ops.h"
+#include "ir/shape.h"
 
 typedef struct reader {
   nq_fb fb;
@@ -279,8 +281,12 @@ static nq_status check_ops_supported(reader *r) {
     NQ_TRY(nq_fb_vec_table(&r->fb, &r->operators, i, w, &op, r->err));
     NQ_TRY(nq_fb_u32(&r->fb, &op, NQ_TFL_OP_OPCODE_INDEX, 0, w, "opcode_index", &oci, r->err));
     NQ_TRY(read_opcode(r, oci, w, &code, &version, &custom));
-    if (code != NQ_TFL_BUILTIN_CUSTOM && nq_op_from_tflite_code(code, &nop)) continue;
-    if (is_transpose_conv_bias(code, custom)) continue;
+    /* Custom ops are kept (node CUSTOM) and refused only when something has
+     * to run them; except Vela's 'ethos-u', a model already compiled for an
+     * NPU, whose scratch tensors no node produces. */
+    if (nq_op_from_tflite_code(code, &nop) &&
+        !(code == NQ_TFL_BUILTIN_CUSTOM && custom && strcmp(custom, "ethos-u") == 0))
+      continue;
     if (bad++ == 0) {
       first = i;
       first_op = op;
@@ -485,6 +491,48 @@ static nq_status read_transpose_conv_bias(reader *r, const nq_fb_table *op, cons
   return s;
 }
 
+/* A custom op keeps its name and custom_options bytes as they are (pointers
+ * into the file; nq_graph_add_node copies them). Options stored outside the
+ * flatbuffer (large_custom_options_*, files over 2 GB) are not read. */
+static nq_status read_custom(reader *r, const nq_fb_table *op, const char *lb, const char *custom,
+                             nq_op_params *p) {
+  nq_fb_vec vopt;
+  uint8_t format;
+  uint64_t big;
+  NQ_TRY(nq_fb_vector(&r->fb, op, NQ_TFL_OP_CUSTOM_OPTIONS, 1, lb, "custom_options", &vopt, r->err));
+  NQ_TRY(
+      nq_fb_u8(&r->fb, op, NQ_TFL_OP_CUSTOM_OPTIONS_FORMAT, 0, lb, "custom_options_format", &format, r->err));
+  NQ_TRY(nq_fb_u64(&r->fb, op, NQ_TFL_OP_LARGE_CUSTOM_OPTIONS_SIZE, 0, lb, "large_custom_options_size", &big,
+                   r->err));
+  if (!custom || !custom[0])
+    return nq_fail(r->err, NQ_ERR_FORMAT, "%s: %s: a custom op without a custom_code (its name)", r->fb.name,
+                   lb);
+  if (format != 0)
+    return nq_fail(r->err, NQ_ERR_FORMAT, "%s: %s: custom_options_format %u; 0 (FLEXBUFFERS) expected",
+                   r->fb.name, lb, (unsigned)format);
+  if (big > 0)
+    return nq_fail(r->err, NQ_ERR_UNSUPPORTED,
+                   "%s: %s: %llu bytes of custom options stored outside the flatbuffer "
+                   "(large_custom_options) are not supported",
+                   r->fb.name, lb, (unsigned long long)big);
+  p->custom_name = (char *)custom;
+  p->custom_options = vopt.len ? (uint8_t *)(r->fb.buf + vopt.data) : NULL;
+  p->custom_options_size = vopt.len;
+  return NQ_OK;
+}
+
+/* TFLite_Detection_PostProcess outputs are left unshaped in files (TFLite
+ * sizes them when preparing the model): give them their shapes from the
+ * op's options, or check the ones a file gives. */
+static nq_status size_postprocess(reader *r, int ni, const char *lb) {
+  const nq_node *n = &r->g->nodes[ni];
+  bool unshaped = true;
+  for (int k = 0; k < n->n_out; k++) unshaped &= r->g->tensors[n->out[k]].rank == 0;
+  if (nq_infer_node_shapes(r->g, ni, unshaped, r->err) != NQ_OK)
+    return nq_prefix(r->err, "%s: %s: ", r->fb.name, lb);
+  return NQ_OK;
+}
+
 static nq_status read_operator(reader *r, uint32_t i) {
   char w[64], opname[128], lb[256];
   snprintf(w, sizeof w, "subgraph 0 operator %u", i);
@@ -501,14 +549,17 @@ static nq_status read_operator(reader *r, uint32_t i) {
     node_label(r, i, &op, op_display_name(code, custom, opname, sizeof opname), lb, sizeof lb);
     return read_transpose_conv_bias(r, &op, lb, 1);
   }
-  if (code == NQ_TFL_BUILTIN_CUSTOM || !nq_op_from_tflite_code(code, &nop))
+  if (!nq_op_from_tflite_code(code, &nop))
     return nq_fail(r->err, NQ_ERR_INTERNAL, "%s: %s: unsupported op got past the check", r->fb.name, w);
   node_label(r, i, &op, op_display_name(code, custom, opname, sizeof opname), lb, sizeof lb);
   NQ_TRY(nq_fb_vector(&r->fb, &op, NQ_TFL_OP_INPUTS, 4, w, "inputs", &vin, r->err));
   NQ_TRY(nq_fb_vector(&r->fb, &op, NQ_TFL_OP_OUTPUTS, 4, w, "outputs", &vout, r->err));
 
   nq_op_params p = nq_op_params_default();
-  NQ_TRY(read_options(r, nop, &op, lb, &p));
+  if (nop == NQ_OP_CUSTOM)
+    NQ_TRY(read_custom(r, &op, lb, custom, &p));
+  else
+    NQ_TRY(read_options(r, nop, &op, lb, &p));
   int *in = NULL, *out = NULL;
   nq_status s = read_index_list(r, &vin, true, lb, "input", &in);
   if (s == NQ_OK) s = read_index_list(r, &vout, false, lb, "output", &out);
@@ -522,6 +573,7 @@ static nq_status read_operator(reader *r, uint32_t i) {
       s = nq_prefix(r->err, "%s: %s: ", r->fb.name, lb);
     else
       r->g->nodes[ni].version = version;
+    if (ni >= 0 && nq_is_detection_postprocess(&r->g->nodes[ni])) s = size_postprocess(r, ni, lb);
   }
   free(in);
   free(out);

@@ -20,11 +20,12 @@ typedef struct writer {
   nq_error *err;
   /* operator codes: distinct (builtin code, version) pairs in order of first use */
   int n_codes;
-  int *code_builtin;       /* [n_codes] */
-  int *code_version;       /* [n_codes] */
-  int *node_code;          /* [n_nodes] index into the code arrays */
-  uint32_t *tensor_buffer; /* [n_tensors] buffer index, 0 = none */
-  uint32_t *meta_buffer;   /* [n_metadata] */
+  int *code_builtin;        /* [n_codes] */
+  int *code_version;        /* [n_codes] */
+  const char **code_custom; /* [n_codes] custom op name (CUSTOM only) */
+  int *node_code;           /* [n_nodes] index into the code arrays */
+  uint32_t *tensor_buffer;  /* [n_tensors] buffer index, 0 = none */
+  uint32_t *meta_buffer;    /* [n_metadata] */
   uint32_t n_buffers;
 } writer;
 
@@ -74,14 +75,21 @@ static nq_status assign_codes(writer *w) {
     }
     w->node_code[i] = v;
   }
-  /* Pass 2: distinct (builtin, version) pairs in order of first use. */
+  /* Pass 2: distinct (builtin, version, custom name) in order of first use. */
   w->n_codes = 0;
   for (int i = 0; i < g->n_nodes; i++) {
     int code = nq_op_tflite_code(g->nodes[i].op), v = w->node_code[i], c = 0;
-    while (c < w->n_codes && !(w->code_builtin[c] == code && w->code_version[c] == v)) c++;
+    const char *custom = g->nodes[i].op == NQ_OP_CUSTOM ? g->nodes[i].p.custom_name : NULL;
+    if (g->nodes[i].op == NQ_OP_CUSTOM && !custom)
+      return nq_fail(w->err, NQ_ERR_INVALID_ARG, "%s: node %d: a custom op without a name", graph_label(g),
+                     i);
+    while (c < w->n_codes && !(w->code_builtin[c] == code && w->code_version[c] == v &&
+                               (!custom || strcmp(w->code_custom[c], custom) == 0)))
+      c++;
     if (c == w->n_codes) {
       w->code_builtin[c] = code;
       w->code_version[c] = v;
+      w->code_custom[c] = custom;
       w->n_codes++;
     }
     w->node_code[i] = c;
@@ -94,6 +102,7 @@ static fb_ref build_operator_codes(writer *w) {
   if (!refs) return fb_set_error(&w->fb, NQ_ERR_NOMEM, "out of memory"), 0;
   for (int c = 0; c < w->n_codes; c++) {
     int code = w->code_builtin[c];
+    fb_ref custom = string_or_0(w, w->code_custom[c]);
     int dep = code < NQ_TFL_BUILTIN_PLACEHOLDER_FOR_GREATER_OP_CODES
                   ? code
                   : NQ_TFL_BUILTIN_PLACEHOLDER_FOR_GREATER_OP_CODES;
@@ -101,6 +110,7 @@ static fb_ref build_operator_codes(writer *w) {
     fb_add_i8(&w->fb, NQ_TFL_OPCODE_DEPRECATED_BUILTIN_CODE, (int8_t)dep, 0);
     fb_add_i32(&w->fb, NQ_TFL_OPCODE_VERSION, w->code_version[c], 1);
     fb_add_i32(&w->fb, NQ_TFL_OPCODE_BUILTIN_CODE, code, 0);
+    if (custom) fb_add_ref(&w->fb, NQ_TFL_OPCODE_CUSTOM_CODE, custom);
     refs[c] = fb_table_end(&w->fb);
   }
   fb_ref v = fb_create_ref_vector(&w->fb, refs, (size_t)w->n_codes);
@@ -247,6 +257,9 @@ static fb_ref build_operators(writer *w) {
     fb_ref out = fb_create_vector_i32(&w->fb, n->out, (size_t)n->n_out);
     fb_ref opts = build_options(w, n);
     const nq_tfl_op_options *o = nq_tfl_options_of(n->op);
+    fb_ref custom_opts = n->op == NQ_OP_CUSTOM && n->p.custom_options
+                             ? fb_create_vector(&w->fb, n->p.custom_options, n->p.custom_options_size, 1, 1)
+                             : 0;
     fb_table_start(&w->fb);
     fb_add_u32(&w->fb, NQ_TFL_OP_OPCODE_INDEX, (uint32_t)w->node_code[i], 0);
     fb_add_ref(&w->fb, NQ_TFL_OP_INPUTS, in);
@@ -255,6 +268,7 @@ static fb_ref build_operators(writer *w) {
       fb_add_u8(&w->fb, NQ_TFL_OP_BUILTIN_OPTIONS_TYPE, o->type, 0);
       fb_add_ref(&w->fb, NQ_TFL_OP_BUILTIN_OPTIONS, opts);
     }
+    if (custom_opts) fb_add_ref(&w->fb, NQ_TFL_OP_CUSTOM_OPTIONS, custom_opts); /* format 0: flexbuffers */
     refs[i] = fb_table_end(&w->fb);
   }
   fb_ref v = fb_create_ref_vector(&w->fb, refs, (size_t)g->n_nodes);
@@ -369,11 +383,13 @@ nq_status nq_tflite_write_memory(const nq_graph *g, uint8_t **out, size_t *size,
   size_t nn = (size_t)g->n_nodes + 1, nt = (size_t)g->n_tensors + 1, nm = (size_t)g->n_metadata + 1;
   w.code_builtin = calloc(nn, sizeof *w.code_builtin);
   w.code_version = calloc(nn, sizeof *w.code_version);
+  w.code_custom = calloc(nn, sizeof *w.code_custom);
   w.node_code = calloc(nn, sizeof *w.node_code);
   w.tensor_buffer = calloc(nt, sizeof *w.tensor_buffer);
   w.meta_buffer = calloc(nm, sizeof *w.meta_buffer);
   nq_status s = NQ_OK;
-  if (!w.code_builtin || !w.code_version || !w.node_code || !w.tensor_buffer || !w.meta_buffer)
+  if (!w.code_builtin || !w.code_version || !w.code_custom || !w.node_code || !w.tensor_buffer ||
+      !w.meta_buffer)
     s = nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory preparing the writer", graph_label(g));
   if (s == NQ_OK) s = assign_codes(&w);
   if (s == NQ_OK) {
@@ -405,6 +421,7 @@ nq_status nq_tflite_write_memory(const nq_graph *g, uint8_t **out, size_t *size,
   fb_free(&w.fb);
   free(w.code_builtin);
   free(w.code_version);
+  free(w.code_custom);
   free(w.node_code);
   free(w.tensor_buffer);
   free(w.meta_buffer);
