@@ -90,7 +90,7 @@ file "$out/npuquant" | grep -q 'ARM aarch64' || fail "$out/npuquant is not an aa
 # The kernels (reference, fast against reference: auto and --kernels neon run
 # the NEON paths, forced portable; the micro-kernels on edge shapes), int8 kernels
 # and requantization, quantizer and calibration, .npy, TFLite write/read.
-QEMU_TESTS='^(test_kernels_ref|test_kernels_ref2|test_shape_infer|test_engine_plan|test_kernels_fast|test_kernels_fast_portable|test_kernels_fast_neon|test_kernels_option|test_int8_fast|test_int8_fast_portable|test_int8_fast_neon|test_ukernels|test_threadpool|test_requant|test_int8_kernels|test_int8_ops_kernels|test_quantize_graph|test_calibrate|test_range_snap|test_equalize|test_npy|test_dataset_unit|test_graph|test_passes|test_fb_builder|test_op_version|test_op_runtime|test_tflite_params|test_tflite_roundtrip|test_reader_built|test_reader_malformed)$'
+QEMU_TESTS='^(test_kernels_ref|test_kernels_ref2|test_shape_infer|test_engine_plan|test_kernels_fast|test_kernels_fast_portable|test_kernels_fast_neon|test_kernels_option|test_int8_fast|test_int8_fast_portable|test_int8_fast_neon|test_ukernels|test_threadpool|test_requant|test_int8_kernels|test_int8_ops_kernels|test_compare_kernels|test_quantize_graph|test_calibrate|test_range_snap|test_equalize|test_npy|test_dataset_unit|test_graph|test_passes|test_fb_builder|test_op_version|test_op_runtime|test_tflite_params|test_tflite_roundtrip|test_reader_built|test_reader_malformed)$'
 say "core tests under qemu-aarch64"
 (cd "$out" && ctest -R "$QEMU_TESTS" --output-on-failure -j"$jobs")
 
