@@ -54,6 +54,15 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64|amd64")
   file(GLOB_RECURSE NQ_AVX2_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/*_avx2.c)
   set_source_files_properties(${NQ_AVX2_SOURCES} PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma")
 endif()
+# NEON kernels (*_neon.c): ARMv8.0 Advanced SIMD is part of every aarch64
+# CPU, so they need no flag, only an aarch64 target; elsewhere they are left
+# out and NQ_HAVE_NEON is 0 (`--kernels neon` is then refused).
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
+  list(APPEND NQ_DEP_DEFINES NQ_HAVE_NEON=1)
+else()
+  list(APPEND NQ_DEP_DEFINES NQ_HAVE_NEON=0)
+  list(APPEND NQ_EXCLUDED_SOURCES "_neon\\.c$")
+endif()
 
 # ONNX frontend (src/frontends/onnx/): protobuf-c parses the .onnx protobuf.
 # The C bindings are generated at build time with protoc-c from the onnx.proto

@@ -11,7 +11,7 @@
 #     build-aarch64/ (the CLI is build-aarch64/npuquant). Keras is left out
 #     (libhdf5's arm64 dependency tree is large); ONNX, TensorFlow, JPEG/PNG and
 #     zlib are in;
-#  4. runs the core C tests (kernels, the fast paths against the reference
+#  4. runs the core C tests (kernels, the fast paths (NEON, portable) against the reference
 #     ones, quantizer, calibration, reader/writer) under qemu-aarch64, and
 #  5. converts the README demo model and MLPerf Tiny VWW under qemu and checks
 #     the bytes equal those of the native x86 build (build/npuquant, built
@@ -87,9 +87,10 @@ cmake --build "$out" -j"$jobs" >/dev/null
 file "$out/npuquant" | grep -q 'ARM aarch64' || fail "$out/npuquant is not an aarch64 executable"
 
 # ---- 4. core tests under qemu ------------------------------------------------------
-# The kernels (reference, fast against reference, forced portable), int8 kernels
+# The kernels (reference, fast against reference: auto and --kernels neon run
+# the NEON paths, forced portable; the micro-kernels on edge shapes), int8 kernels
 # and requantization, quantizer and calibration, .npy, TFLite write/read.
-QEMU_TESTS='^(test_kernels_ref|test_kernels_ref2|test_shape_infer|test_engine_plan|test_kernels_fast|test_kernels_fast_portable|test_kernels_option|test_int8_fast|test_int8_fast_portable|test_threadpool|test_requant|test_int8_kernels|test_int8_ops_kernels|test_quantize_graph|test_calibrate|test_range_snap|test_equalize|test_npy|test_dataset_unit|test_graph|test_passes|test_fb_builder|test_op_version|test_op_runtime|test_tflite_params|test_tflite_roundtrip|test_reader_built|test_reader_malformed)$'
+QEMU_TESTS='^(test_kernels_ref|test_kernels_ref2|test_shape_infer|test_engine_plan|test_kernels_fast|test_kernels_fast_portable|test_kernels_fast_neon|test_kernels_option|test_int8_fast|test_int8_fast_portable|test_int8_fast_neon|test_ukernels|test_threadpool|test_requant|test_int8_kernels|test_int8_ops_kernels|test_compare_kernels|test_quantize_graph|test_calibrate|test_range_snap|test_equalize|test_npy|test_dataset_unit|test_graph|test_passes|test_fb_builder|test_op_version|test_op_runtime|test_tflite_params|test_tflite_roundtrip|test_reader_built|test_reader_malformed)$'
 say "core tests under qemu-aarch64"
 (cd "$out" && ctest -R "$QEMU_TESTS" --output-on-failure -j"$jobs")
 

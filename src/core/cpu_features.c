@@ -29,7 +29,7 @@ bool nq_cpu_has_avx2(void) {
 }
 
 static nq_kernels best_available(void) {
-#if defined(__aarch64__)
+#if NQ_HAVE_NEON
   return NQ_KERNELS_NEON;
 #else
   return nq_cpu_has_avx2() ? NQ_KERNELS_AVX2 : NQ_KERNELS_PORTABLE;
@@ -57,7 +57,7 @@ nq_status nq_cpu_resolve(nq_kernels want, nq_kernels *use, nq_error *err) {
           "kernels 'avx2': this build is not for x86-64 (no AVX2 kernels); use 'auto' or 'portable'");
 #endif
     case NQ_KERNELS_NEON:
-#if defined(__aarch64__)
+#if NQ_HAVE_NEON /* ARMv8.0 Advanced SIMD: every aarch64 CPU has it, no run-time check needed */
       *use = NQ_KERNELS_NEON;
       return NQ_OK;
 #else

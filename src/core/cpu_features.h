@@ -37,5 +37,7 @@ nq_kernels nq_cpu_active(void);
 
 /* What the fast kernels ask before taking an AVX2 path. */
 static inline bool nq_cpu_use_avx2(void) { return nq_cpu_active() == NQ_KERNELS_AVX2; }
+/* ... and before taking a NEON path (*_neon.c, built only when NQ_HAVE_NEON). */
+static inline bool nq_cpu_use_neon(void) { return nq_cpu_active() == NQ_KERNELS_NEON; }
 
 #endif

@@ -1,5 +1,5 @@
 /* Weight packing, the portable micro-kernel and the run-time choice of the
- * AVX2 one (see gemm.h for the layout). */
+ * AVX2 or NEON one (see gemm.h for the layout). */
 #include "exec/gemm.h"
 
 #include <stdlib.h>
@@ -87,11 +87,15 @@ static nq_gemm_ukernel pick_ukernel(void) {
 #ifdef NQ_GEMM_HAVE_AVX2
   if (nq_fast_use_avx2()) return nq_gemm_ukernel_avx2;
 #endif
+#if NQ_HAVE_NEON
+  if (nq_cpu_use_neon()) return nq_gemm_ukernel_neon;
+#endif
   return nq_gemm_ukernel_portable;
 }
 
 const char *nq_gemm_kernel_name(void) {
-  return pick_ukernel() == nq_gemm_ukernel_portable ? "portable" : "avx2+fma";
+  nq_gemm_ukernel uk = pick_ukernel();
+  return uk == nq_gemm_ukernel_portable ? "portable" : nq_cpu_use_neon() ? "neon" : "avx2+fma";
 }
 
 void nq_gemm_rows(const nq_packed_w *w, int taps, int cin, const float *const *a, int mr, float *c,

@@ -63,7 +63,7 @@ void nq_gemm_rows(const nq_packed_w *w, int taps, int cin, const float *const *a
  * (core/cpu_features.h: the session's --kernels choice) is avx2. */
 int nq_fast_use_avx2(void);
 
-/* Which micro-kernel runs ("avx2+fma" or "portable"), for benchmarks. */
+/* Which micro-kernel runs ("avx2+fma", "neon" or "portable"), for benchmarks. */
 const char *nq_gemm_kernel_name(void);
 
 /* The micro-kernel signature shared by the portable and AVX2 versions. */
@@ -74,6 +74,10 @@ void nq_gemm_ukernel_portable(int mr, int nr, int taps, int cin, const float *co
 #if defined(__x86_64__) && defined(__GNUC__)
 #define NQ_GEMM_HAVE_AVX2 1
 void nq_gemm_ukernel_avx2(int mr, int nr, int taps, int cin, const float *const *a, const float *panel,
+                          const float *bias, float *c, size_t ldc, float lo, float hi);
+#endif
+#if NQ_HAVE_NEON /* aarch64 builds (cmake/deps.cmake) */
+void nq_gemm_ukernel_neon(int mr, int nr, int taps, int cin, const float *const *a, const float *panel,
                           const float *bias, float *c, size_t ldc, float lo, float hi);
 #endif
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cpu_features.h"
 #include "exec/gemm.h" /* nq_fast_use_avx2 */
 
 nq_status nq_qgemm_pack(const int16_t *w, int n, int k, nq_qpacked *out, nq_error *err) {
@@ -50,6 +51,9 @@ void nq_qgemm_ukernel_portable(int kp, const int16_t *a, size_t lda, const int16
 nq_qgemm_ukernel nq_qgemm_pick(void) {
 #ifdef NQ_QGEMM_HAVE_AVX2
   if (nq_fast_use_avx2()) return nq_qgemm_ukernel_avx2;
+#endif
+#if NQ_HAVE_NEON
+  if (nq_cpu_use_neon()) return nq_qgemm_ukernel_neon;
 #endif
   return nq_qgemm_ukernel_portable;
 }

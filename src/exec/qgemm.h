@@ -52,8 +52,12 @@ void nq_qgemm_ukernel_portable(int kp, const int16_t *a, size_t lda, const int16
 #define NQ_QGEMM_HAVE_AVX2 1
 void nq_qgemm_ukernel_avx2(int kp, const int16_t *a, size_t lda, const int16_t *panel, int32_t *acc);
 #endif
+#if NQ_HAVE_NEON /* aarch64 builds (cmake/deps.cmake) */
+void nq_qgemm_ukernel_neon(int kp, const int16_t *a, size_t lda, const int16_t *panel, int32_t *acc);
+#endif
 
-/* The micro-kernel this CPU runs (AVX2 where nq_fast_use_avx2() says so). */
+/* The micro-kernel of the active kernel set (AVX2 or NEON where the
+ * session's set says so, else portable). */
 nq_qgemm_ukernel nq_qgemm_pick(void);
 
 #endif

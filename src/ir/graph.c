@@ -22,6 +22,12 @@ static const int op_tflite_codes[] = {
 
 const char *nq_op_name(nq_op op) { return (unsigned)op < NQ_OP_COUNT ? op_names[op] : "?"; }
 
+bool nq_op_gives_bool(nq_op op) {
+  return op == NQ_OP_LESS || op == NQ_OP_LESS_EQUAL || op == NQ_OP_GREATER || op == NQ_OP_GREATER_EQUAL ||
+         op == NQ_OP_EQUAL || op == NQ_OP_NOT_EQUAL || op == NQ_OP_LOGICAL_AND || op == NQ_OP_LOGICAL_OR ||
+         op == NQ_OP_LOGICAL_NOT;
+}
+
 int nq_op_tflite_code(nq_op op) { return (unsigned)op < NQ_OP_COUNT ? op_tflite_codes[op] : -1; }
 
 bool nq_op_from_tflite_code(int code, nq_op *out) {

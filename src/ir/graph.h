@@ -44,6 +44,9 @@ const char *nq_op_name(nq_op op);
 int nq_op_tflite_code(nq_op op);
 /* The op whose TFLite builtin code is `code`; false if npuquant has none. */
 bool nq_op_from_tflite_code(int code, nq_op *out);
+/* The comparisons and logical ops: their output is bool whatever the inputs
+ * (frontends type the tensors they create by it). */
+bool nq_op_gives_bool(nq_op op);
 
 typedef enum nq_activation {
   NQ_ACT_NONE = 0,

@@ -654,6 +654,46 @@ static void floor_select_models(void) {
   }
 }
 
+/* The comparisons (bool out, broadcast [2, 3, 4] against [3, 1]; EQUAL and
+ * NOT_EQUAL on floor(4x) against small integers so that equal pairs occur)
+ * and the logical ops on bools computed in the model. */
+static void compare_models(void) {
+  int32_t sx[3] = {2, 3, 4}, sy[2] = {3, 1}, s1[1] = {1};
+  const float four = 4.0f, level = 0.2f, ints[3] = {-2.0f, 0.0f, 1.0f};
+  static const nq_op ops[6] = {NQ_OP_LESS,          NQ_OP_LESS_EQUAL, NQ_OP_GREATER,
+                               NQ_OP_GREATER_EQUAL, NQ_OP_EQUAL,      NQ_OP_NOT_EQUAL};
+  static const char *const names[6] = {"less_bcast",          "less_equal_bcast", "greater_bcast",
+                                       "greater_equal_bcast", "equal_floor",      "not_equal_floor"};
+  for (int k = 0; k < 6; k++) {
+    mb b;
+    mb_init(&b);
+    nq_op_params p = P();
+    int in[2] = {input(&b, 3, sx), input(&b, 2, sy)};
+    if (ops[k] == NQ_OP_EQUAL || ops[k] == NQ_OP_NOT_EQUAL) {
+      int m[2] = {in[0], const_of(&b, NQ_FLOAT32, 1, s1, &four, 4)};
+      in[0] = node1(&b, NQ_OP_FLOOR, node(&b, NQ_OP_MUL, 2, m, 1, &p), &p);
+      in[1] = const_of(&b, NQ_FLOAT32, 2, sy, ints, sizeof ints);
+    }
+    node_t(&b, ops[k], 2, in, 1, NQ_BOOL, &p);
+    save(&b, names[k]);
+  }
+  static const nq_op logic[3] = {NQ_OP_LOGICAL_AND, NQ_OP_LOGICAL_OR, NQ_OP_LOGICAL_NOT};
+  static const char *const lnames[3] = {"logical_and", "logical_or", "logical_not"};
+  for (int k = 0; k < 3; k++) {
+    mb b;
+    mb_init(&b);
+    nq_op_params p = P();
+    int x = input(&b, 3, sx);
+    int in[2] = {x, input(&b, 2, sy)};
+    int lt = node_t(&b, NQ_OP_LESS, 2, in, 1, NQ_BOOL, &p);
+    in[1] = const_of(&b, NQ_FLOAT32, 1, s1, &level, 4);
+    int gt = node_t(&b, NQ_OP_GREATER, 2, in, 1, NQ_BOOL, &p);
+    int l[2] = {lt, gt};
+    node_t(&b, logic[k], k == 2 ? 1 : 2, l, 1, NQ_BOOL, &p);
+    save(&b, lnames[k]);
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: make_float_op_models OUTDIR\n");
@@ -667,5 +707,6 @@ int main(int argc, char **argv) {
   movement_models();
   typed_models();
   floor_select_models();
+  compare_models();
   return g_failures ? 1 : 0;
 }

@@ -3,7 +3,8 @@
  * tests/int8 and tests/int8_ops do not write: the copy ops SQUEEZE,
  * EXPAND_DIMS and PADV2 (a constant pad value), and two small multi-op
  * networks, so the vectors also pin what happens between kernels (shared
- * scales, fused activations, a residual ADD, a softmax head). Built with
+ * scales, fused activations, a residual ADD, a softmax head), and the
+ * comparisons and logical ops (bool outputs). Built with
  * the IR API and npuquant's own TFLite writer; constants come from a seeded
  * RNG. Run once by tests/golden/generate.py (not a test itself).
  *
@@ -125,6 +126,46 @@ static void small_mlp(builder *b, const char *dir) {
   mb_finish(b, dir, "net_small_mlp", 1, IN(y));
 }
 
+/* A bool output tensor (shape filled in by inference). */
+static int bool_out(builder *b) { return mb_tensor(b, NQ_BOOL, 0, NULL, 0, NULL, NULL, 0); }
+
+/* The six comparisons on int8 operands with different scales and zero
+ * points (TFLite rescales both to one fixed point): [64, 1] against [1, 64]
+ * with a scale ratio of exactly 2 (so equal real values occur often), and
+ * [2, 3, 4] against [3, 1] with unrelated scales; then the logical ops on
+ * comparison results, with a constant int8 threshold. */
+static void compare_ops(builder *b, const char *dir) {
+  static const nq_op ops[6] = {NQ_OP_LESS,          NQ_OP_LESS_EQUAL, NQ_OP_GREATER,
+                               NQ_OP_GREATER_EQUAL, NQ_OP_EQUAL,      NQ_OP_NOT_EQUAL};
+  nq_op_params p = nq_op_params_default();
+  for (int k = 0; k < 2; k++) {
+    mb_start(b);
+    int x =
+        k ? mb_input(b, NQ_INT8, 3, SH(2, 3, 4), 0.05f, -6) : mb_input(b, NQ_INT8, 2, SH(64, 1), 0.05f, -6);
+    int y = k ? mb_input(b, NQ_INT8, 2, SH(3, 1), 0.0317f, 9) : mb_input(b, NQ_INT8, 2, SH(1, 64), 0.025f, 3);
+    int out[6];
+    for (int i = 0; i < 6; i++) {
+      out[i] = bool_out(b);
+      mb_node(b, ops[i], 2, IN(x, y), 1, IN(out[i]), &p);
+    }
+    mb_finish(b, dir, k ? "compare_bcast" : "compare_ratio2", 6, out);
+  }
+  mb_start(b);
+  int x = mb_input(b, NQ_INT8, 2, SH(4, 8), 0.04f, 2);
+  int y = mb_input(b, NQ_INT8, 2, SH(4, 8), 0.06f, -20);
+  int64_t zt = 5;
+  float st = 0.01f;
+  int thr = mb_tensor(b, NQ_INT8, 0, NULL, 1, &st, &zt, 0);
+  mb_set_data(b, thr, (int8_t[]){25}, 1); /* 0.2 */
+  int lt = bool_out(b), gt = bool_out(b), o_and = bool_out(b), o_or = bool_out(b), o_not = bool_out(b);
+  mb_node(b, NQ_OP_LESS, 2, IN(x, y), 1, IN(lt), &p);
+  mb_node(b, NQ_OP_GREATER, 2, IN(x, thr), 1, IN(gt), &p);
+  mb_node(b, NQ_OP_LOGICAL_AND, 2, IN(lt, gt), 1, IN(o_and), &p);
+  mb_node(b, NQ_OP_LOGICAL_OR, 2, IN(lt, gt), 1, IN(o_or), &p);
+  mb_node(b, NQ_OP_LOGICAL_NOT, 1, IN(lt), 1, IN(o_not), &p);
+  mb_finish(b, dir, "logical_of_compares", 3, IN(o_and, o_or, o_not));
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: make_golden_models OUT_DIR\n");
@@ -134,5 +175,6 @@ int main(int argc, char **argv) {
   copy_ops(&B, argv[1]);
   small_cnn(&B, argv[1]);
   small_mlp(&B, argv[1]);
+  compare_ops(&B, argv[1]);
   return B.failures ? 1 : 0;
 }

@@ -1,7 +1,8 @@
 """TensorFlow frontend, op by op, on frozen GraphDefs written by tfgraph.py.
 
 1. One small graph per op (Split, SplitV, Unpack, Pack, unary and binary math,
-   Tile, ArgMax, Slice, StridedSlice, Resize*, reductions, ...): `npuquant run`
+   Tile, ArgMax, Slice, StridedSlice, Resize*, reductions, comparisons and
+   logical ops (bool outputs, exact), ...): `npuquant run`
    on the .pb equals a numpy implementation of TensorFlow's definition
    (tf_numpy_ref.py), max |ours - ref| / max |ref| <= 1e-5. Outputs named
    "node:k" must be output k of a multi-output node.
@@ -185,6 +186,36 @@ def elementwise_cases(tmp):
     g.op("z", "BiasAddV1", ["a", "bias"])
     worst = max(worst, check(tmp, "clip_biasaddv1", g, {"a": x}, ["y", "z"], [np.clip(x, -0.5, 0.75), x.astype(e) + c]))
     print("%d unary and %d binary ops, ClipByValue, BiasAddV1: max rel. error %.2g" % (len(unary), len(binary), worst))
+
+
+def compare_cases(tmp):
+    """Equal, NotEqual, Less, LessEqual, Greater, GreaterEqual (bool outputs,
+    broadcast [2, 3, 5] against [3, 5], values on a 0.5 grid so that equal pairs
+    occur), LogicalAnd/Or/Not on them, and a SelectV2 whose condition is one."""
+    a = (np.round(f32(2, 3, 5) * 4) / 2).astype(np.float32)
+    b = (np.round(f32(3, 5) * 4) / 2).astype(np.float32)
+    cmp = {"Equal": np.equal, "NotEqual": np.not_equal, "Less": np.less, "LessEqual": np.less_equal,
+           "Greater": np.greater, "GreaterEqual": np.greater_equal}
+    for op, fn in cmp.items():
+        g = Graph()
+        g.placeholder("a", a.shape)
+        g.placeholder("b", b.shape)
+        g.op("y", op, ["a", "b"], T=DType(1))
+        check(tmp, "c_" + op, g, {"a": a, "b": b}, ["y"], [fn(a, b)], exact_type=np.bool_)
+    g = Graph()
+    g.placeholder("a", a.shape)
+    g.placeholder("b", b.shape)
+    g.const("t", np.array(0.25, np.float32))
+    g.op("lt", "Less", ["a", "b"], T=DType(1))
+    g.op("gt", "Greater", ["a", "t"], T=DType(1))
+    g.op("and", "LogicalAnd", ["lt", "gt"])
+    g.op("or", "LogicalOr", ["lt", "gt"])
+    g.op("not", "LogicalNot", ["lt"])
+    lt, gt = a < b, a > 0.25
+    check(tmp, "logical", g, {"a": a, "b": b}, ["and", "or", "not"], [lt & gt, lt | gt, ~lt], exact_type=np.bool_)
+    g.op("sel", "SelectV2", ["gt", "a", "b"], T=DType(1))
+    worst = check(tmp, "select_runtime", g, {"a": a, "b": b}, ["sel"], [np.where(gt, a, b)])
+    print("6 comparisons, LogicalAnd/Or/Not exact; SelectV2 on a computed condition: max rel. error %.2g" % worst)
 
 
 def shape_cases(tmp):
@@ -452,6 +483,7 @@ def test():
         if part != "litert":
             multi_output_cases(tmp)
             elementwise_cases(tmp)
+            compare_cases(tmp)
             shape_cases(tmp)
             p = nchw_cases(tmp)
         if part != "numpy":

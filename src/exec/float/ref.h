@@ -70,6 +70,15 @@ NQ_REF_DECL(nq_ref_custom); /* CUSTOM: the custom ops npuquant knows (custom_ref
 nq_status nq_ref_prep_custom(const nq_kernel_args *a, void **prepared, nq_error *err);
 size_t nq_ref_custom_scratch(const nq_kernel_args *a);
 NQ_REF_DECL(nq_ref_select);     /* SELECT_V2, byte-generic (float, int32, int8 data) */
+NQ_REF_DECL(nq_ref_select); /* SELECT_V2, byte-generic (float, int32, int8 data) */
+/* LESS LESS_EQUAL GREATER GREATER_EQUAL EQUAL NOT_EQUAL (compare_ref.c): bool out */
+NQ_REF_DECL(nq_ref_compare);
+nq_status nq_ref_prep_compare(const nq_kernel_args *a, void **prepared, nq_error *err);
+/* The comparison `op` from the three orderings of its operands (all false: a NaN). */
+bool nq_ref_compare_result(nq_op op, bool lt, bool eq, bool gt);
+/* LOGICAL_AND LOGICAL_OR LOGICAL_NOT on bool (compare_ref.c) */
+NQ_REF_DECL(nq_ref_logical);
+nq_status nq_ref_prep_logical(const nq_kernel_args *a, void **prepared, nq_error *err);
 NQ_REF_DECL(nq_ref_binary);     /* ADD SUB MUL DIV MAXIMUM MINIMUM POW SQUARED_DIFFERENCE PRELU */
 NQ_REF_DECL(nq_ref_unary);      /* ABS NEG EXP LOG SQRT RSQRT SQUARE */
 NQ_REF_DECL(nq_ref_activation); /* RELU RELU6 RELU_N1_TO_1 LOGISTIC TANH ELU HARD_SWISH LEAKY_RELU GELU ERF */

@@ -55,6 +55,11 @@ void nq_dw_row_avx2(const nq_window_geom *g, int n, int oy); /* multiplier 1 onl
 void nq_maxpool_row_avx2(const nq_window_geom *g, int n, int oy);
 void nq_avgpool_row_avx2(const nq_window_geom *g, int n, int oy);
 #endif
+#if NQ_HAVE_NEON                                             /* aarch64 builds (cmake/deps.cmake) */
+void nq_dw_row_neon(const nq_window_geom *g, int n, int oy); /* multiplier 1 only */
+void nq_maxpool_row_neon(const nq_window_geom *g, int n, int oy);
+void nq_avgpool_row_neon(const nq_window_geom *g, int n, int oy);
+#endif
 
 /* The row functions to use on this CPU. */
 nq_window_row_fn nq_dw_row(int mult);

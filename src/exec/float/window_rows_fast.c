@@ -1,8 +1,9 @@
 /* Portable row functions for the sliding-window kernels (window_fast.h)
- * and the run-time choice between them and the AVX2 ones. The channel
+ * and the run-time choice between them and the AVX2 or NEON ones. The channel
  * loops are written so a compiler can vectorize them for the baseline ISA. */
 #include <float.h>
 
+#include "core/cpu_features.h"
 #include "exec/float/window_fast.h"
 #include "exec/gemm.h"
 
@@ -95,6 +96,9 @@ nq_window_row_fn nq_dw_row(int mult) {
 #ifdef NQ_WINDOW_HAVE_AVX2
   if (mult == 1 && have_avx2()) return nq_dw_row_avx2;
 #endif
+#if NQ_HAVE_NEON
+  if (mult == 1 && nq_cpu_use_neon()) return nq_dw_row_neon;
+#endif
   (void)mult;
   return nq_dw_row_portable;
 }
@@ -103,12 +107,18 @@ nq_window_row_fn nq_maxpool_row(void) {
 #ifdef NQ_WINDOW_HAVE_AVX2
   if (have_avx2()) return nq_maxpool_row_avx2;
 #endif
+#if NQ_HAVE_NEON
+  if (nq_cpu_use_neon()) return nq_maxpool_row_neon;
+#endif
   return nq_maxpool_row_portable;
 }
 
 nq_window_row_fn nq_avgpool_row(void) {
 #ifdef NQ_WINDOW_HAVE_AVX2
   if (have_avx2()) return nq_avgpool_row_avx2;
+#endif
+#if NQ_HAVE_NEON
+  if (nq_cpu_use_neon()) return nq_avgpool_row_neon;
 #endif
   return nq_avgpool_row_portable;
 }

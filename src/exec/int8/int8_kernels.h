@@ -63,6 +63,7 @@ NQ_I8_DECLARE(resize)             /* RESIZE_BILINEAR RESIZE_NEAREST_NEIGHBOR */
 NQ_I8_DECLARE(arg_max)            /* ARG_MAX */
 NQ_I8_DECLARE(log_softmax)        /* LOG_SOFTMAX */
 NQ_I8_DECLARE(squared_difference) /* SQUARED_DIFFERENCE */
+NQ_I8_DECLARE(compare)            /* LESS LESS_EQUAL GREATER GREATER_EQUAL EQUAL NOT_EQUAL (compare_s8.c) */
 NQ_I8_DECLARE(unary_math)         /* RSQRT SQRT */
 NQ_I8_DECLARE(reduce_prod)        /* REDUCE_PROD */
 

@@ -418,6 +418,15 @@ enum {
   BO_FloorDiv = 65,
   BO_FloorMod = 72,
   BO_SelectV2 = 98,
+  BO_Less = 41,
+  BO_Greater = 44,
+  BO_GreaterEqual = 45,
+  BO_LessEqual = 46,
+  BO_Equal = 53,
+  BO_NotEqual = 54,
+  BO_LogicalOr = 60,
+  BO_LogicalAnd = 62,
+  BO_LogicalNot = 63,
 };
 
 #define NO_OPTIONS \

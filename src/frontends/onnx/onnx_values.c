@@ -180,6 +180,7 @@ nq_status ox_emit(ox_ctx *cx, nq_op op, const char *out_name, int n_in, const in
        op == NQ_OP_CONCATENATION || op == NQ_OP_SLICE || op == NQ_OP_STRIDED_SLICE) &&
       n_in > 0 && in[0] >= 0)
     cx->g->tensors[t].type = cx->g->tensors[in[0]].type;
+  if (nq_op_gives_bool(op)) cx->g->tensors[t].type = NQ_BOOL;
   int node = nq_graph_add_node(cx->g, op, nname, n_in, in, 1, &t, p, err);
   if (node < 0) return err->code;
   nq_status s = nq_infer_node_shapes(cx->g, node, true, err);

@@ -150,6 +150,7 @@ char *tfc_sub_name(const char *base, const char *suffix, char *buf, size_t len) 
 nq_status tfc_emit(tf_cv *c, int ni, nq_op op, const char *oname, nq_dtype type, int n_in, const int *in,
                    const nq_op_params *p, int *out, nq_error *err) {
   *out = -1;
+  if (nq_op_gives_bool(op)) type = NQ_BOOL; /* comparisons: whatever their inputs */
   int t = nq_graph_add_tensor(c->g, oname, type, 0, NULL, err);
   if (t < 0) return err->code;
   int node = nq_graph_add_node(c->g, op, oname, n_in, in, 1, &t, p, err);

@@ -120,6 +120,9 @@ static void strides_of(const int32_t *shape, int rank, size_t *st) {
   }
 }
 
+/* The fold codes of the comparisons and logical ops, whose result is bool. */
+static bool bool_fold(char op) { return op != 0 && strchr("<l>g=!&|", op) != NULL; }
+
 int tf_fold_binary(nq_graph *g, const char *name, int a, int b, char op, nq_error *err) {
   const nq_tensor *A = &g->tensors[a], *B = &g->tensors[b];
   int rank = A->rank > B->rank ? A->rank : B->rank;
@@ -183,13 +186,38 @@ int tf_fold_binary(nq_graph *g, const char *name, int a, int b, char op, nq_erro
       case 'm':
         z = x < y ? x : y;
         break;
+      /* comparisons and logical ops: a bool constant (shape checks) */
+      case '<':
+        z = x < y;
+        break;
+      case 'l':
+        z = x <= y;
+        break;
+      case '>':
+        z = x > y;
+        break;
+      case 'g':
+        z = x >= y;
+        break;
+      case '=':
+        z = x == y;
+        break;
+      case '!':
+        z = x != y;
+        break;
+      case '&':
+        z = x != 0 && y != 0;
+        break;
+      case '|':
+        z = x != 0 || y != 0;
+        break;
       default:
         break;
     }
-    if (A->type == NQ_FLOAT32) z = (float)z;
+    if (A->type == NQ_FLOAT32 && !bool_fold(op)) z = (float)z;
     v[i] = z;
   }
-  return finish(g, name, A->type, rank, so, v, err);
+  return finish(g, name, bool_fold(op) ? NQ_BOOL : A->type, rank, so, v, err);
 }
 
 int tf_fold_concat(nq_graph *g, const char *name, const int *ts, int n, int axis, nq_error *err) {
