@@ -69,7 +69,7 @@ NQ_REF_DECL(nq_ref_max_pool);
 NQ_REF_DECL(nq_ref_custom); /* CUSTOM: the custom ops npuquant knows (custom_ref.c) */
 nq_status nq_ref_prep_custom(const nq_kernel_args *a, void **prepared, nq_error *err);
 size_t nq_ref_custom_scratch(const nq_kernel_args *a);
-NQ_REF_DECL(nq_ref_select);     /* SELECT_V2, byte-generic (float, int32, int8 data) */
+NQ_REF_DECL(nq_ref_select); /* SELECT_V2, byte-generic (float, int32, int8 data) */
 NQ_REF_DECL(nq_ref_select); /* SELECT_V2, byte-generic (float, int32, int8 data) */
 /* LESS LESS_EQUAL GREATER GREATER_EQUAL EQUAL NOT_EQUAL (compare_ref.c): bool out */
 NQ_REF_DECL(nq_ref_compare);
