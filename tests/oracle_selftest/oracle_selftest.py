@@ -416,9 +416,9 @@ def case_npy_roundtrip(tmp):
 
 
 def case_make_input(tmp):
-    """make_input.py: float and int8 tensors of one image agree through the quantization formula."""
-    sh = shared_dir()
-    img = os.path.join(sh, "data/coral-images/grace_hopper.bmp")
+    """make_input.py: float and int8 tensors of one image agree through the quantization formula
+    (a real photo from ../shared; a synthetic one without it: the formula holds on any picture)."""
+    img = oracles.image_or_standin("coral-images/grace_hopper.bmp", tmp, width=73, height=91)
     mk = [PY, os.path.join(ORACLES, "make_input.py"), "--image", img, "--shape", "1x40x30x3"]
     f = os.path.join(tmp, "f.npy")
     q = os.path.join(tmp, "q.npy")
