@@ -7,6 +7,10 @@ MobileNet (depthwise-heavy, where per-tensor quantization hurts most).
 
 Also checks the facts of each file: input/output types, the uint8 input's
 scale 1/std and zero point mean, per-tensor weights having one scale.
+
+Without ../shared (CI unset) the model is the committed Fashion-MNIST float network and the
+photos are synthetic grey pictures (oracles.standin_photo): the same properties, with the
+stand-in's own SQNR floors; LiteRT's answers are replayed from tests/golden/recorded.
 """
 import os
 import sys
@@ -33,15 +37,24 @@ def variants():
 
 
 def main():
-    oracles.shared_dir()
     failures = []
-    photos = oracles.images("coral-images", "ort-examples-images", "tfls-vision-testimages", "mediapipe-gestures")
     with tempfile.TemporaryDirectory(prefix="nq_qtest_") as tmp:
+        if oracles.shared_present():
+            model = oracles.model(FLOAT, must_exist=False)
+            photos = oracles.images("coral-images", "ort-examples-images", "tfls-vision-testimages",
+                                    "mediapipe-gestures")
+        else:
+            model = os.path.join(oracles.SOURCE_DIR, "examples", "fashion", "fashion_cnn.tflite")
+            print("NOTE: ../shared is absent: %s on synthetic grey pictures" % model)
+            os.makedirs(os.path.join(tmp, "pictures"))
+            photos = [oracles.standin_photo(os.path.join(tmp, "pictures", "p%02d.png" % k), 64, 64, seed=k, gray=True)
+                      for k in range(24)]
+        shape = "x".join(str(d) for d in oracles.tflite_facts(model)["inputs"][0]["shape"])
         cal = oracles.image_dir(tmp, "cal", photos[0::2])
         ev = oracles.image_dir(tmp, "ev", photos[1::2])
         for name, flags in variants():
             out = os.path.join(tmp, f"{name}.tflite")
-            rep = oracles.cli_json("convert", oracles.model(FLOAT, must_exist=False), "-d", cal, *flags, "-o", out,
+            rep = oracles.cli_json("convert", model, "-d", cal, *flags, "-o", out,
                                    "--eval-data", ev, "--quiet")
             sq = oracles.sqnr(rep["outputs"][0])
             facts = oracles.cli_json("inspect", out)
@@ -64,7 +77,7 @@ def main():
                 failures.append("default: no per-channel weights")
             # The file in LiteRT.js on a real photo, against our executor.
             p = os.path.join(tmp, f"{name}_in.npy")
-            args = ["--image", photos[1], "--shape", "1x96x96x3"]
+            args = ["--image", photos[1], "--shape", shape]
             if inp["type"] == "float32":
                 args += ["--dtype", "float32", "--scale", str(1 / 255)]
             else:
