@@ -192,30 +192,51 @@ def case_resnet8_int8(tmp):
 
 
 def case_facts_resnet8(tmp):
-    """tflite_facts.py reads TF's int8 ResNet8 as known, matches LiteRT's view, survives bad files."""
-    sh = shared_dir()
-    model = os.path.join(sh, "models/mlperf-tiny-ic-resnet8/pretrainedResnet_quant.tflite")
+    """tflite_facts.py reads TF's int8 ResNet8 as known, matches LiteRT's and Arm NN's view of
+    the I/O of several models, survives bad files. Without ../shared (CI unset): the same on
+    committed models (the golden int8 networks, a uint8 one-op model, the Fashion-MNIST float
+    network), LiteRT's --info replayed from tests/golden/recorded."""
+    golden = os.path.join(oracles.SOURCE_DIR, "tests", "golden", "vectors")
+    if oracles.shared_present():
+        sh = shared_dir()
+        model = os.path.join(sh, "models/mlperf-tiny-ic-resnet8/pretrainedResnet_quant.tflite")
+        others = [os.path.join(sh, "models", o) for o in (
+            "mlperf-tiny-vww/vww_96_int8.tflite", "mlperf-tiny-kws/kws_ref_model.tflite",
+            "coral-int8-ptq/mobilenet_v1_0.5_160_quant.tflite", "tflm-hello_world/hello_world_int8.tflite")]
+        seeds = os.path.join(sh, "models/tflm-fuzz-seed-corpus")
+        seeds = [os.path.join(seeds, n) for n in sorted(os.listdir(seeds)) if n.endswith(".tflite")]
+    else:
+        model = os.path.join(golden, "net_small_cnn.tflite")
+        others = [os.path.join(golden, n) for n in ("net_small_mlp.tflite", "mean_spatial_uint8.tflite")]
+        others.append(os.path.join(oracles.SOURCE_DIR, "examples", "fashion", "fashion_cnn.tflite"))
+        seeds = []
+        print("NOTE: ../shared is absent: facts of committed models (%s and %d others)" % (model, len(others)))
     f = facts(model)
     t_in, t_out = f["inputs"], f["outputs"]
-    check(len(t_in) == 1 and t_in[0]["shape"] == [1, 32, 32, 3] and t_in[0]["type"] == "int8",
-          "input is %s" % t_in)
+    if seeds:
+        check(len(t_in) == 1 and t_in[0]["shape"] == [1, 32, 32, 3] and t_in[0]["type"] == "int8",
+              "input is %s" % t_in)
+        check(len(t_out) == 1 and t_out[0]["shape"] == [1, 10] and t_out[0]["type"] == "int8", "output is %s" % t_out)
+        ops = {o["op"]: o for o in f["ops"]}
+        check(ops.get("CONV_2D", {}).get("count", 0) >= 7, "ResNet8 has at least 7 convolutions: %s" % f["ops"])
+        want = ("CONV_2D", "ADD", "FULLY_CONNECTED", "SOFTMAX", "AVERAGE_POOL_2D")
+    else:  # net_small_cnn, as tests/golden/make_golden_models.c writes it
+        check(len(t_in) == 1 and t_in[0]["shape"] == [1, 8, 8, 3] and t_in[0]["type"] == "int8",
+              "input is %s" % t_in)
+        check(len(t_out) == 1 and t_out[0]["shape"] == [1, 5] and t_out[0]["type"] == "int8", "output is %s" % t_out)
+        want = ("CONV_2D", "DEPTHWISE_CONV_2D", "ADD", "FULLY_CONNECTED", "SOFTMAX", "AVERAGE_POOL_2D", "RESHAPE")
     check(len(t_in[0]["scale"]) == 1 and len(t_in[0]["zero_point"]) == 1, "input quantization %s" % t_in[0])
-    check(len(t_out) == 1 and t_out[0]["shape"] == [1, 10] and t_out[0]["type"] == "int8", "output is %s" % t_out)
-    # A softmax output is quantized with scale 1/256 and zero point -128 by TF's converter.
+    # A softmax output is quantized with scale 1/256 and zero point -128 (TFLite's rule).
     check(t_out[0]["scale"] == [1 / 256] and t_out[0]["zero_point"] == [-128], "output quantization %s" % t_out[0])
-    ops = {o["op"]: o for o in f["ops"]}
-    for name in ("CONV_2D", "ADD", "FULLY_CONNECTED", "SOFTMAX", "AVERAGE_POOL_2D"):
-        check(name in ops, "op %s missing from %s" % (name, f["ops"]))
-    check(ops["CONV_2D"]["count"] >= 7, "ResNet8 has at least 7 convolutions, found %s" % ops["CONV_2D"])
+    for name in want:
+        check(name in {o["op"] for o in f["ops"]}, "op %s missing from %s" % (name, f["ops"]))
     check(sum(o["count"] for o in f["ops"]) == f["num_operators"], "op counts do not add up")
     check(f["ops"] == sorted(f["ops"], key=lambda o: (o["op"], o["version"])), "ops not sorted")
     check(f["num_tensors"] > f["num_operators"], "implausible tensor count %d" % f["num_tensors"])
     # LiteRT's and Arm NN's own loaders must see the same I/O (Arm NN: with quantization).
-    others = ["mlperf-tiny-vww/vww_96_int8.tflite", "mlperf-tiny-kws/kws_ref_model.tflite",
-              "coral-int8-ptq/mobilenet_v1_0.5_160_quant.tflite", "tflm-hello_world/hello_world_int8.tflite"]
-    for m in [model] + [os.path.join(sh, "models", o) for o in others]:
+    for m in [model] + others:
         fm = f if m == model else facts(m)
-        lt = json.loads(run(runner_cmd("litert_run.mjs") + ["--info", m]).stdout)
+        lt = json.loads(run(oracles.command("litert") + ["--info", m]).stdout)
         an = json.loads(run(runner_cmd("armnn_run.py") + ["--info", m]).stdout)
         for side in ("inputs", "outputs"):
             mine = [(t["shape"], t["type"]) for t in fm[side]]
@@ -232,8 +253,7 @@ def case_facts_resnet8(tmp):
         with open(p, "wb") as fh:
             fh.write(data[:cut])
         bad.append(p)
-    seeds = os.path.join(sh, "models/tflm-fuzz-seed-corpus")
-    bad += [os.path.join(seeds, n) for n in sorted(os.listdir(seeds)) if n.endswith(".tflite")]
+    bad += seeds
     rejected = 0
     for p in bad:
         r = run([PY, os.path.join(ORACLES, "tflite_facts.py"), p], expect_rc=None)
@@ -241,8 +261,9 @@ def case_facts_resnet8(tmp):
         check(r.returncode == 0 or len(r.stderr.strip().splitlines()) == 1, "%s: not a one-line error: %s" % (p, r.stderr))
         rejected += r.returncode == 1
     check(rejected >= 5, "only %d of %d truncated/malformed files rejected" % (rejected, len(bad)))
-    print("resnet8 facts ok: %d ops, %d tensors; I/O of %d models equal to LiteRT's and Arm NN's; "
-          "%d/%d bad files rejected cleanly" % (f["num_operators"], f["num_tensors"], 1 + len(others), rejected, len(bad)))
+    print("%s facts ok: %d ops, %d tensors; I/O of %d models equal to LiteRT's and Arm NN's; "
+          "%d/%d bad files rejected cleanly" % (os.path.basename(model), f["num_operators"], f["num_tensors"],
+                                                 1 + len(others), rejected, len(bad)))
 
 
 def case_ort_mnist(tmp):
@@ -462,11 +483,15 @@ def case_npy_compare(tmp):
 
 def case_python_api(tmp):
     """tests/oracles/oracles.py: runs runners on numpy arrays, returns outputs and timings,
-    and turns failures into OracleError."""
+    and turns failures into OracleError. Without ../shared (CI unset): the committed golden
+    int8 network on a synthetic picture, LiteRT's answers replayed from tests/golden/recorded."""
     try:
-        sh = oracles.shared_dir()
-        model = os.path.join(sh, "models/mlperf-tiny-vww/vww_96_int8.tflite")
-        x = np.load(image_input(tmp, os.path.join(sh, "data/coral-images/grace_hopper.bmp"), model, "x"))
+        if oracles.shared_present():
+            model = os.path.join(shared_dir(), "models/mlperf-tiny-vww/vww_96_int8.tflite")
+        else:
+            model = os.path.join(oracles.SOURCE_DIR, "tests", "golden", "vectors", "net_small_cnn.tflite")
+        shape = oracles.tflite_facts(model)["inputs"][0]["shape"]
+        x = np.load(image_input(tmp, oracles.image_or_standin("coral-images/grace_hopper.bmp", tmp), model, "x"))
         lt = oracles.run("litert", model, [x])
         an, t = oracles.run("armnn", model, [x], repeat=2)
     except oracles.OracleSkip as e:
@@ -474,7 +499,7 @@ def case_python_api(tmp):
     check(len(lt) == 1 and len(an) == 1 and lt[0].dtype == np.int8, "outputs %s %s" % (lt, an))
     check(int(np.max(np.abs(lt[0].astype(int) - an[0].astype(int)))) <= 2, "%s vs %s" % (lt, an))
     check(t["min_ms"] > 0, "timing %s" % t)
-    check(oracles.tflite_facts(model)["inputs"][0]["shape"] == [1, 96, 96, 3], "facts")
+    check(oracles.tflite_facts(model)["inputs"][0]["shape"] == shape and len(shape) == 4, "facts")
     check(oracles.info("armnn", model)["inputs"][0]["dtype"] == "int8", "armnn info")
     try:
         oracles.run("litert", model, [x.astype(np.float32)])
