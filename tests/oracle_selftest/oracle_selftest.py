@@ -416,6 +416,8 @@ def case_facts_resnet8(tmp):
 
 def case_ort_mnist(tmp):
     """onnxruntime-node classifies 10 real handwritten digits with the mnist.onnx example."""
+    if not oracles.shared_present():
+        return standin_ort_mnist(tmp)
     sh = shared_dir()
     model = os.path.join(sh, "models/ort-examples-onnx/mnist.onnx")
     info = json.loads(run(runner_cmd("ort_run.mjs") + ["--info", model]).stdout)
@@ -441,30 +443,76 @@ def case_ort_mnist(tmp):
     print("mnist.onnx: %d/10 real digits correct, max relative diff to numpy %.2g" % (correct, worst))
 
 
+def conv_same(a, k):
+    """a: C,H,W; k: O,C,kh,kw; stride 1, SAME_UPPER padding, float64."""
+    c, h, wd = a.shape
+    kh, kw = k.shape[2:]
+    p = np.pad(a, ((0, 0), ((kh - 1) // 2, kh // 2), ((kw - 1) // 2, kw // 2)))
+    cols = np.stack([p[:, i:i + h, j:j + wd] for i in range(kh) for j in range(kw)], axis=1)
+    return np.einsum("ocij,cijhw->ohw", k, cols.reshape(c, kh, kw, h, wd))
+
+
+def maxpool(a, n):
+    """Kernel n, stride n, no padding (floor)."""
+    c, h, wd = a.shape
+    a = a[:, :h // n * n, :wd // n * n]
+    return a.reshape(c, h // n, n, wd // n, n).max(axis=(2, 4))
+
+
+def onnx_weights(model):
+    import onnx  # noqa: PLC0415 (python3-onnx; only the ONNX cases need it)
+    from onnx import numpy_helper  # noqa: PLC0415
+    return {i.name: numpy_helper.to_array(i).astype(np.float64) for i in onnx.load(model).graph.initializer}
+
+
 def mnist_numpy_reference(model, x):
     """Forward pass of the CNTK mnist.onnx (Conv-Add-Relu-MaxPool x2, MatMul-Add) in numpy
     float64, straight from its initializers: an ONNX Runtime-free reference."""
-    import onnx  # noqa: PLC0415 (python3-onnx; only this case needs it)
-    from onnx import numpy_helper  # noqa: PLC0415
-    g = onnx.load(model).graph
-    w = {i.name: numpy_helper.to_array(i).astype(np.float64) for i in g.initializer}
-
-    def conv_same(a, k):  # a: C,H,W; k: O,C,5,5; stride 1, SAME_UPPER padding
-        c, h, wd = a.shape
-        kh, kw = k.shape[2:]
-        p = np.pad(a, ((0, 0), ((kh - 1) // 2, kh // 2), ((kw - 1) // 2, kw // 2)))
-        cols = np.stack([p[:, i:i + h, j:j + wd] for i in range(kh) for j in range(kw)], axis=1)
-        return np.einsum("ocij,cijhw->ohw", k, cols.reshape(c, kh, kw, h, wd))
-
-    def maxpool(a, n):  # kernel n, stride n, no padding (floor)
-        c, h, wd = a.shape
-        a = a[:, :h // n * n, :wd // n * n]
-        return a.reshape(c, h // n, n, wd // n, n).max(axis=(2, 4))
-
+    w = onnx_weights(model)
     a = x[0].astype(np.float64)
     a = maxpool(np.maximum(conv_same(a, w["Parameter5"]) + w["Parameter6"], 0), 2)
     a = maxpool(np.maximum(conv_same(a, w["Parameter87"]) + w["Parameter88"], 0), 3)
     return a.reshape(1, -1) @ w["Parameter193"].reshape(256, 10) + w["Parameter194"]
+
+
+def fashion_numpy_reference(model, x):
+    """Forward pass of examples/fashion's fashion_cnn.onnx ((Conv 3x3 pad 1, Relu, MaxPool 2)
+    x2, Flatten, Gemm, Relu, Gemm, Softmax) in numpy float64 from its initializers."""
+    w = onnx_weights(model)
+    a = x[0].astype(np.float64)
+    for k in ("conv1", "conv2"):
+        a = maxpool(np.maximum(conv_same(a, w[k + ".weight"]) + w[k + ".bias"][:, None, None], 0), 2)
+    a = np.maximum(a.reshape(1, -1) @ w["fc1.weight"].T + w["fc1.bias"], 0)
+    z = a @ w["fc2.weight"].T + w["fc2.bias"]
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def standin_ort_mnist(tmp):
+    """ort_mnist's agreement with numpy on the committed Fashion-MNIST ONNX network and 10
+    synthetic pictures (the digits' labels need ../shared)."""
+    model = os.path.join(oracles.SOURCE_DIR, "examples", "fashion", "fashion_cnn.onnx")
+    print("NOTE: ../shared is absent: onnxruntime-node vs numpy on %s and synthetic pictures" % model)
+    info = json.loads(run(oracles.command("ort") + ["--info", model]).stdout)
+    check(info["inputs"][0]["shape"] == [1, 1, 28, 28], "fashion input %s" % info["inputs"])
+    worst = 0.0
+    tops = set()
+    for i in range(10):
+        img = oracles.standin_photo(os.path.join(tmp, "p%d.png" % i), seed=60 + i, gray=True)
+        nhwc = os.path.join(tmp, "d%d.npy" % i)
+        run([PY, os.path.join(ORACLES, "make_input.py"), "--image", img, "--shape", "1x28x28x1",
+             "--dtype", "float32", "--scale", repr(1 / 255.0), "-o", nhwc])
+        x = np.load(nhwc).transpose(0, 3, 1, 2).copy()
+        np.save(nhwc, x)
+        run(oracles.command("ort") + [model, os.path.join(tmp, "o%d" % i), nhwc])
+        y = outputs(os.path.join(tmp, "o%d" % i), 1)[0]
+        check(y.shape == (1, 10) and y.dtype == np.float32, "output %s %s" % (y.shape, y.dtype))
+        ref = fashion_numpy_reference(model, x)
+        worst = max(worst, float(np.max(np.abs(y - ref))) / float(np.max(np.abs(ref))))
+        tops.add(int(ref.argmax()))
+    check(worst <= 1e-4, "onnxruntime differs from the numpy reference by %g (relative)" % worst)
+    print("fashion_cnn.onnx: 10 synthetic pictures, max relative diff to numpy %.2g, %d distinct top-1"
+          % (worst, len(tops)))
 
 
 def standin_signature_order(tmp):
