@@ -76,7 +76,10 @@ class Model:
             b.PrependInt32(v)
         return b.EndVector()
 
-    def serialize(self, description="npuquant demo model"):
+    def serialize(self, description="npuquant demo model", metadata=(), signature=None):
+        """The model's bytes. metadata: (name, buffer index) pairs (Model.metadata);
+        signature: (key, [(name, tensor)] inputs, [(name, tensor)] outputs), one
+        SignatureDef over subgraph 0 (tests use it; the demo has neither)."""
         b = flatbuffers.Builder(1024)
         # Buffers (data 16-byte aligned).
         buf_offs = []
@@ -148,12 +151,44 @@ class Model:
         codev = table_vector(code_offs)
         bufv = table_vector(buf_offs)
         desc = b.CreateString(description)
+        md_offs = []
+        for name, buf in metadata:  # Metadata {name 0, buffer 1}
+            nm = b.CreateString(name)
+            b.StartObject(2)
+            b.PrependUOffsetTRelativeSlot(0, nm, 0)
+            b.PrependUint32Slot(1, buf, 0)
+            md_offs.append(b.EndObject())
+        mdv = table_vector(md_offs) if md_offs else None
+        sigv = None
+        if signature:  # SignatureDef {inputs 0, outputs 1, signature_key 2, subgraph_index 4}
+            key, ins, outs = signature
+
+            def tensor_maps(entries):  # TensorMap {name 0, tensor_index 1}
+                offs = []
+                for name, t in entries:
+                    nm = b.CreateString(name)
+                    b.StartObject(2)
+                    b.PrependUOffsetTRelativeSlot(0, nm, 0)
+                    b.PrependUint32Slot(1, t, 0)
+                    offs.append(b.EndObject())
+                return table_vector(offs)
+
+            siv, sov, skey = tensor_maps(ins), tensor_maps(outs), b.CreateString(key)
+            b.StartObject(5)
+            b.PrependUOffsetTRelativeSlot(0, siv, 0)
+            b.PrependUOffsetTRelativeSlot(1, sov, 0)
+            b.PrependUOffsetTRelativeSlot(2, skey, 0)
+            sigv = table_vector([b.EndObject()])
         b.StartObject(8)
         b.PrependUint32Slot(0, 3, 0)
         b.PrependUOffsetTRelativeSlot(1, codev, 0)
         b.PrependUOffsetTRelativeSlot(2, sgv, 0)
         b.PrependUOffsetTRelativeSlot(3, desc, 0)
         b.PrependUOffsetTRelativeSlot(4, bufv, 0)
+        if mdv is not None:
+            b.PrependUOffsetTRelativeSlot(6, mdv, 0)
+        if sigv is not None:
+            b.PrependUOffsetTRelativeSlot(7, sigv, 0)
         model = b.EndObject()
         b.Finish(model, file_identifier=b"TFL3")
         return bytes(b.Output())

@@ -15,7 +15,10 @@ on ONNX models built here with python3-onnx:
      "single rounding";
   4. a float fallback warning and the NPU report give the same node number
      (the int8 model's) for the same node: an ONNX Div of two activations
-     stays float under --allow-float-fallback behind DEQUANTIZE nodes.
+     stays float under --allow-float-fallback behind DEQUANTIZE nodes;
+  5. `convert --bias-correct` shows its progress on a terminal (run here under a
+     pseudo-terminal): one "bias correction [...] k/N" step per weighted layer, ending
+     at N/N, before its summary line; with --quiet, none.
 Exit: 0 pass, 1 failure, 77 skip (python3-onnx missing; a failure under CI=true).
 """
 import json
@@ -126,11 +129,51 @@ def fallback_numbers(tmp):
     T.check(any(o["op"] == "DIV" for o in insp["ops"]), "the int8 model keeps a float DIV: %s" % insp["ops"])
 
 
+def on_terminal(args):
+    """The CLI's combined output when stderr is a terminal (a pseudo-terminal here), read
+    while it runs so a full terminal buffer never blocks it."""
+    import pty  # noqa: PLC0415 (only this check needs it)
+    import subprocess  # noqa: PLC0415
+    master, slave = pty.openpty()
+    p = subprocess.Popen([oracles.cli_path(), *args], stdin=subprocess.DEVNULL, stdout=slave, stderr=slave)
+    os.close(slave)
+    chunks = []
+    try:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the CLI exited and its output is drained
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        os.close(master)
+        rc = p.wait()
+    return rc, b"".join(chunks).decode(errors="replace").replace("\r\n", "\n")
+
+
+def bias_correct_progress(tmp):
+    fashion = os.path.join(oracles.SOURCE_DIR, "examples", "fashion", "fashion_cnn.tflite")
+    cal = os.path.join(tmp, "cal.npy")
+    np.save(cal, np.random.default_rng(8).random((8, 28, 28, 1), dtype=np.float32))
+    out = os.path.join(tmp, "bc.tflite")
+    rc, text = on_terminal(["convert", fashion, "-d", cal, "--bias-correct", "-o", out])
+    steps = [(int(a), int(b)) for a, b in re.findall(r"bias correction \[[# ]*\] (\d+)/(\d+)", text)]
+    T.check(rc == 0 and steps and steps == [(k + 1, steps[0][1]) for k in range(steps[0][1])],
+            "--bias-correct progress on a terminal: exit %d, steps %s in %r" % (rc, steps, text[-600:]))
+    T.check("bias correction changed" in text.split("bias correction [")[-1],
+            "the summary line follows the progress: %r" % text[-300:])
+    rc, text = on_terminal(["convert", fashion, "-d", cal, "--bias-correct", "-o", out, "--quiet"])
+    T.check(rc == 0 and "bias correction [" not in text, "--quiet hides the progress: %r" % text[-300:])
+
+
 def test():
     with tempfile.TemporaryDirectory(prefix="nq-fidelity-") as tmp:
         scalar_input(tmp)
         two_heads(tmp)
         fallback_numbers(tmp)
+        bias_correct_progress(tmp)
     T.finish()
 
 

@@ -89,7 +89,7 @@ with tempfile.TemporaryDirectory() as d:
     head = re.search(r"^profile: (\d+\.\d+) ms per run, summed over (\d+) nodes, mean of (\d+) runs$", r.stdout, re.M)
     T.check(r.returncode == 0 and head and int(head.group(2)) == facts["num_operators"] and head.group(3) == "4",
             "--profile headline: %r" % r.stdout)
-    op_rows = re.findall(r"^([A-Z0-9_]+) +(\d+) +(\d+\.\d+) +(\d+\.\d)%( +\d+\.\d)?$", r.stdout, re.M)
+    op_rows = re.findall(r"^([A-Z0-9_]+) +(\d+) +(\d+\.\d+) +(\d+\.\d)%( +\d+\.\d)? *$", r.stdout, re.M)
     want = {}
     for o in facts["ops"]:
         want[o["op"]] = want.get(o["op"], 0) + o["count"]

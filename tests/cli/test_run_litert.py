@@ -6,7 +6,9 @@ int8 models: `run` defaults to single rounding, what LiteRT runs (XNNPACK
 rounds once, TFLite's reference kernels twice; see docs ORACLES.md), so its
 outputs equal LiteRT's to the step, and it says so on stdout; with
 --double-rounding a whole int8 network (ResNet-8) differs by some steps.
-Exit 77 when node or LiteRT.js is not installed."""
+Without ../shared (CI unset): the committed Fashion-MNIST float network and the int8
+golden network net_small_cnn, LiteRT's answers replayed from tests/golden/recorded.
+Exit 77 when LiteRT.js is not installed and no answer is recorded."""
 import os
 import sys
 import tempfile
@@ -21,8 +23,8 @@ T = Checks("cli_run_vs_litert")
 rng = np.random.default_rng(3)
 
 
-def compare(rel, arrays, check, extra=()):
-    path = model(rel)
+def compare(path, arrays, check, extra=()):
+    rel = os.path.basename(path)
     with tempfile.TemporaryDirectory() as d:
         ins = []
         for k, a in enumerate(arrays):
@@ -69,12 +71,26 @@ def double_differs(ours, ref):
     return err > 0, "--double-rounding: max |diff| %d steps (the modes differ)" % err
 
 
-for x in [-1.5, 0.0, 0.75, 3.0, 6.2]:
-    compare("tflm-history/hello_world_old/hello_world_no_quant.tflite", [np.array([[x]], np.float32)], float_close)
-compare("tflite2onnx-ops/conv.float32.tflite", [rng.standard_normal((1, 32, 32, 8)).astype(np.float32)], float_close)
-for q in [-128, -60, 0, 77, 127]:
-    compare("tflm-history/hello_world_old/hello_world.tflite", [np.array([[q]], np.int8)], identical)
-x8 = rng.integers(-128, 128, (1, 32, 32, 3)).astype(np.int8)
-compare("mlperf-tiny-ic-resnet8/pretrainedResnet_quant.tflite", [x8], identical)
-compare("mlperf-tiny-ic-resnet8/pretrainedResnet_quant.tflite", [x8], double_differs, ["--double-rounding"])
+if oracles.shared_present():
+    for x in [-1.5, 0.0, 0.75, 3.0, 6.2]:
+        compare(model("tflm-history/hello_world_old/hello_world_no_quant.tflite"), [np.array([[x]], np.float32)],
+                float_close)
+    compare(model("tflite2onnx-ops/conv.float32.tflite"), [rng.standard_normal((1, 32, 32, 8)).astype(np.float32)],
+            float_close)
+    for q in [-128, -60, 0, 77, 127]:
+        compare(model("tflm-history/hello_world_old/hello_world.tflite"), [np.array([[q]], np.int8)], identical)
+    x8 = rng.integers(-128, 128, (1, 32, 32, 3)).astype(np.int8)
+    compare(model("mlperf-tiny-ic-resnet8/pretrainedResnet_quant.tflite"), [x8], identical)
+    compare(model("mlperf-tiny-ic-resnet8/pretrainedResnet_quant.tflite"), [x8], double_differs, ["--double-rounding"])
+else:
+    fashion = os.path.join(oracles.SOURCE_DIR, "examples", "fashion", "fashion_cnn.tflite")
+    net = os.path.join(oracles.SOURCE_DIR, "tests", "golden", "vectors", "net_small_cnn.tflite")
+    print("NOTE: ../shared is absent: running on the committed %s and %s" % (fashion, net))
+    for k in range(3):
+        compare(fashion, [rng.random((1, 28, 28, 1), dtype=np.float32)], float_close)
+    shape = oracles.tflite_facts(net)["inputs"][0]["shape"]
+    for k in range(3):
+        x8 = rng.integers(-128, 128, shape).astype(np.int8)
+        compare(net, [x8], identical)
+    compare(net, [x8], double_differs, ["--double-rounding"])
 T.finish()

@@ -10,7 +10,8 @@ float .h5 output from npuquant (SQNR floor), and for the face models the
 predicted class on each photo (whole image resized, grayscale 64x64,
 scaled to -1..1 as the project trained them) is reported for float and
 int8; at least 3 of 4 models x photos must agree overall 75%.
-For SWW, TF's own int8 model of the same network is compared too."""
+For SWW, TF's own int8 model of the same network is compared too. Without ../shared
+(CI unset): a mini-Xception stand-in on synthetic pictures (standin())."""
 import glob
 import os
 import shutil
@@ -24,8 +25,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import oracles  # noqa: E402
 import keras_common as kc  # noqa: E402
 
-shared = oracles.shared_dir()
-M = os.path.join(shared, "models")
 
 
 def litert(model, inputs):
@@ -54,6 +53,45 @@ def dequantize(y, facts):
     return (y.astype(np.float64) - facts["zero_point"][0]) * facts["scale"][0]
 
 
+def standin():
+    """Without ../shared (CI unset): keras_standins.py's Keras 2.0.5 mini-Xception (the face
+    models' idioms) converted from the .h5 and run in LiteRT.js on 8 synthetic grey pictures
+    (calibration and test), against the float .h5 in npuquant: the SQNR floor of SWW and the
+    face models' 75% top-1 agreement. TF's int8 SWW and the face photos need ../shared."""
+    import keras_standins as ks  # noqa: PLC0415
+    print("NOTE: ../shared is absent: the mini-Xception stand-in (keras_standins.py), synthetic pictures")
+    wd = tempfile.mkdtemp(prefix="nq_keras_")
+    try:
+        h5, _ = ks.xception_h5(os.path.join(wd, "xception_standin.h5"))
+        pics = [oracles.standin_photo(os.path.join(wd, "p%d.png" % k), 48, 48, seed=70 + k, gray=True) for k in range(8)]
+        xs = [kc.image(p, 16, 16, 1, 2 / 255.0, -1.0) for p in pics]
+        data = os.path.join(wd, "calib.npy")
+        np.save(data, np.concatenate(xs))
+        out = os.path.join(wd, "xception_int8.tflite")
+        oracles.cli("convert", h5, "-d", data, "-o", out, check=True)
+        f = io_facts(out)
+        worst, agree = 1e9, 0
+        for x in xs:
+            ref = oracles.run_ours(h5, [x])[0]
+            y = litert(out, [quantize(x, f["inputs"][0])])
+            if y is None:
+                oracles.skip("LiteRT.js is not installed and no answer is recorded (the conversion passed)")
+            yq = dequantize(y[0], f["outputs"][0])
+            worst = min(worst, oracles.sqnr_db(np.ravel(ref), np.ravel(yq)))
+            agree += int(np.argmax(ref)) == int(np.argmax(yq))
+        good = worst > 15 and agree >= 0.75 * len(xs)
+        print("%s xception_standin.h5 (Keras 2.0.5): int8 from .h5 in LiteRT.js vs float .h5: worst SQNR %.1f dB, "
+              "float top-1 kept on %d of %d pictures" % ("ok  " if good else "FAIL", worst, agree, len(xs)))
+    finally:
+        shutil.rmtree(wd, ignore_errors=True)
+    print("test_keras_int8_litert: %d failure(s)" % (not good))
+    sys.exit(0 if good else 1)
+
+
+if not oracles.shared_present():
+    standin()
+shared = oracles.shared_dir()
+M = os.path.join(shared, "models")
 failures = 0
 skipped_litert = False
 wd = tempfile.mkdtemp(prefix="nq_keras_")

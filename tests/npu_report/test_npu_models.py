@@ -16,6 +16,11 @@ from npuquant:
 - Float models run on no int8 NPU: every node falls back, for float compute.
 - The CLI: text and --json for each target, the unknown-target error, convert --npu,
   help texts and docs/cli.md naming the targets.
+
+    test_npu_models.py shared    sections 1-2 and 4-5 on ../shared's models
+    test_npu_models.py own       sections 3 and 6, and 4-5 on the committed Fashion-MNIST
+                                 float network and the golden int8 net_small_cnn (runs on
+                                 a clean clone: a missing ../shared never hides them)
 """
 import json
 import os
@@ -28,7 +33,11 @@ import numpy
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
 import oracles  # noqa: E402
 
-T = oracles.Checks("npu_report_models")
+PART = sys.argv[1] if len(sys.argv) == 2 and sys.argv[1] in ("shared", "own") else None
+if PART is None:
+    print("usage: test_npu_models.py shared|own")
+    sys.exit(2)
+T = oracles.Checks("npu_report_models_" + PART)
 TARGETS = ["imx8mp", "ethos-u", "edgetpu"]
 
 VELA_OPS = set("""ABS ADD AVERAGE_POOL_2D CONCATENATION CONV_2D DEPTHWISE_CONV_2D EXPAND_DIMS
@@ -88,51 +97,53 @@ def check_edgetpu_tail(path, npu):
             "%s edgetpu: no note that the segment ends at node %d" % (os.path.basename(path), cut))
 
 
-# 1. person_detect and its Vela-compiled twin.
-pd = oracles.model("tflm-person_detect/person_detect.tflite")
-pdv = oracles.model("tflm-person_detect/person_detect_vela.tflite")
-vf = oracles.tflite_facts(pdv)
-T.check(vf["num_operators"] == 1 and op_counts(vf) == {"CUSTOM:ethos-u": 1},
-        "person_detect_vela.tflite is one ethos-u custom op: %s" % vf["ops"])
-pf = oracles.tflite_facts(pd)
-npu = npu_json(pd, "ethos-u")
-if npu:
-    T.check(npu["target"] == "ethos-u" and npu["nodes"] == pf["num_operators"],
-            "person_detect ethos-u: %d nodes reported, the file has %d" % (npu["nodes"], pf["num_operators"]))
-    T.check(npu["cpu_fallback_nodes"] == 0 and npu["findings"] == [],
-            "person_detect: Vela ran every node on the NPU, our report says %s" % npu["findings"])
-T.check(set(op_counts(pf)) <= VELA_OPS, "person_detect's ops are all in Vela's list")
+def shared_models():
+    # 1. person_detect and its Vela-compiled twin.
+    pd = oracles.model("tflm-person_detect/person_detect.tflite")
+    pdv = oracles.model("tflm-person_detect/person_detect_vela.tflite")
+    vf = oracles.tflite_facts(pdv)
+    T.check(vf["num_operators"] == 1 and op_counts(vf) == {"CUSTOM:ethos-u": 1},
+            "person_detect_vela.tflite is one ethos-u custom op: %s" % vf["ops"])
+    pf = oracles.tflite_facts(pd)
+    npu = npu_json(pd, "ethos-u")
+    if npu:
+        T.check(npu["target"] == "ethos-u" and npu["nodes"] == pf["num_operators"],
+                "person_detect ethos-u: %d nodes reported, the file has %d" % (npu["nodes"], pf["num_operators"]))
+        T.check(npu["cpu_fallback_nodes"] == 0 and npu["findings"] == [],
+                "person_detect: Vela ran every node on the NPU, our report says %s" % npu["findings"])
+    T.check(set(op_counts(pf)) <= VELA_OPS, "person_detect's ops are all in Vela's list")
 
-# 2. Shared int8 models: documented op lists, and the Edge TPU tail.
-INT8 = ["mlperf-tiny-vww/vww_96_int8.tflite", "mlperf-tiny-ic-resnet8/pretrainedResnet_quant.tflite",
-        "mobilenet_v1_0.25_128/mobilenet_v1_0.25_128_quant.tflite", "mlperf-tiny-kws/kws_ref_model.tflite",
-        "mlperf-tiny-ad/ad01_int8.tflite", "coral-int8-ptq/mobilenet_v1_0.5_160_quant.tflite",
-        "coral-int8-ptq/tf2_mobilenet_v2_1.0_224_ptq.tflite", "coral-int8-ptq/deeplabv3_mnv2_dm05_pascal_quant.tflite"]
-for rel in INT8:
-    path = oracles.model(rel)
-    fa = oracles.tflite_facts(path)
-    for target in ["ethos-u", "edgetpu"]:
-        npu = npu_json(path, target)
-        if not npu:
-            continue
-        T.check(npu["nodes"] == fa["num_operators"], "%s %s: node count" % (rel, target))
-        check_doc_lists(path, fa, target, npu)
-        if target == "edgetpu":
-            check_edgetpu_tail(path, npu)
+    # 2. Shared int8 models: documented op lists, and the Edge TPU tail.
+    INT8 = ["mlperf-tiny-vww/vww_96_int8.tflite", "mlperf-tiny-ic-resnet8/pretrainedResnet_quant.tflite",
+            "mobilenet_v1_0.25_128/mobilenet_v1_0.25_128_quant.tflite", "mlperf-tiny-kws/kws_ref_model.tflite",
+            "mlperf-tiny-ad/ad01_int8.tflite", "coral-int8-ptq/mobilenet_v1_0.5_160_quant.tflite",
+            "coral-int8-ptq/tf2_mobilenet_v2_1.0_224_ptq.tflite", "coral-int8-ptq/deeplabv3_mnv2_dm05_pascal_quant.tflite"]
+    for rel in INT8:
+        path = oracles.model(rel)
+        fa = oracles.tflite_facts(path)
+        for target in ["ethos-u", "edgetpu"]:
+            npu = npu_json(path, target)
+            if not npu:
+                continue
+            T.check(npu["nodes"] == fa["num_operators"], "%s %s: node count" % (rel, target))
+            check_doc_lists(path, fa, target, npu)
+            if target == "edgetpu":
+                check_edgetpu_tail(path, npu)
 
-# Coral publishes these two compiled for the Edge TPU from exactly these files (their
-# test_data *_edgetpu.tflite twins): nothing may fall back.
-for rel in ["coral-int8-ptq/mobilenet_v1_0.5_160_quant.tflite", "coral-int8-ptq/tf2_mobilenet_v2_1.0_224_ptq.tflite"]:
-    npu = npu_json(oracles.model(rel), "edgetpu")
-    T.check(npu and npu["cpu_fallback_nodes"] == 0, "%s: edgetpu fallbacks %s" % (rel, npu and npu["findings"]))
-# deeplab ends in ARG_MAX (in neither list): the Edge TPU segment ends there.
-npu = npu_json(oracles.model("coral-int8-ptq/deeplabv3_mnv2_dm05_pascal_quant.tflite"), "edgetpu")
-T.check(npu and any(f.get("op") == "ARG_MAX" and f["cpu_fallback"] for f in npu["findings"]), "deeplab ARG_MAX on CPU")
+    # Coral publishes these two compiled for the Edge TPU from exactly these files (their
+    # test_data *_edgetpu.tflite twins): nothing may fall back.
+    for rel in ["coral-int8-ptq/mobilenet_v1_0.5_160_quant.tflite", "coral-int8-ptq/tf2_mobilenet_v2_1.0_224_ptq.tflite"]:
+        npu = npu_json(oracles.model(rel), "edgetpu")
+        T.check(npu and npu["cpu_fallback_nodes"] == 0, "%s: edgetpu fallbacks %s" % (rel, npu and npu["findings"]))
+    # deeplab ends in ARG_MAX (in neither list): the Edge TPU segment ends there.
+    npu = npu_json(oracles.model("coral-int8-ptq/deeplabv3_mnv2_dm05_pascal_quant.tflite"), "edgetpu")
+    T.check(npu and any(f.get("op") == "ARG_MAX" and f["cpu_fallback"] for f in npu["findings"]), "deeplab ARG_MAX on CPU")
 
-# 3. One-op int8 models: the whole op table against the documented lists.
-gen = os.path.join(oracles.BINARY_DIR, "tests", "int8", "nq_make_op_models")
-T.check(os.path.exists(gen), "the one-op model writer %s is built" % gen)
-with tempfile.TemporaryDirectory() as tmp:
+
+def one_op_models(tmp):
+    # 3. One-op int8 models: the whole op table against the documented lists.
+    gen = os.path.join(oracles.BINARY_DIR, "tests", "int8", "nq_make_op_models")
+    T.check(os.path.exists(gen), "the one-op model writer %s is built" % gen)
     if os.path.exists(gen):
         r = subprocess.run([gen, tmp], capture_output=True, text=True, timeout=60)
         T.check(r.returncode == 0, "nq_make_op_models: %r" % r.stderr)
@@ -148,10 +159,11 @@ with tempfile.TemporaryDirectory() as tmp:
                     if target == "edgetpu":
                         check_edgetpu_tail(path, npu)
 
+
+def float_and_cli(tmp, floats, int8_model, float_model):
     # 4. Float models: float compute everywhere.
-    for rel in ["mlperf-tiny-vww/vww_96_float.tflite", "mlperf-tiny-ic-resnet8/pretrainedResnet.tflite",
-                "mobilenet_v1_0.25_128/mobilenet_v1_0.25_128.tflite"]:
-        path = oracles.model(rel)
+    for path in floats:
+        rel = os.path.basename(path)
         n_ops = oracles.tflite_facts(path)["num_operators"]
         for target in TARGETS:
             npu = npu_json(path, target)
@@ -163,20 +175,21 @@ with tempfile.TemporaryDirectory() as tmp:
                     "%s %s: every node's reason is float compute" % (rel, target))
 
     # 5. CLI text output and errors.
-    vww8 = oracles.model("mlperf-tiny-vww/vww_96_int8.tflite")
     names = {"imx8mp": "i.MX 8M Plus", "ethos-u": "Ethos-U", "edgetpu": "Edge TPU"}
     for target in TARGETS:
-        r = oracles.cli("inspect", vww8, "--npu", target)
-        T.check(r.returncode == 0 and ("%s" % names[target]) in r.stdout and "of 31 nodes run on the NPU" in r.stdout,
+        r = oracles.cli("inspect", int8_model, "--npu", target)
+        T.check(r.returncode == 0 and ("%s" % names[target]) in r.stdout and
+                "of %d nodes run on the NPU" % oracles.tflite_facts(int8_model)["num_operators"] in r.stdout,
                 "inspect --npu %s text: %r" % (target, r.stdout[-300:]))
-    r = oracles.cli("inspect", vww8, "--npu", "hexagon")
+    r = oracles.cli("inspect", int8_model, "--npu", "hexagon")
     T.check(r.returncode == 2 and all(t in r.stderr for t in TARGETS + ["hexagon"]),
             "unknown --npu target: exit %d %r" % (r.returncode, r.stderr))
     calib = os.path.join(tmp, "calib.npy")
-    # 2 calibration samples 1x96x96x3 in [0, 1): enough for a report on the model.
-    numpy.save(calib, numpy.random.RandomState(1).rand(2, 96, 96, 3).astype(numpy.float32))
-    out = os.path.join(tmp, "vww_int8.tflite")
-    vwwf = oracles.model("mlperf-tiny-vww/vww_96_float.tflite")
+    # 2 calibration samples in [0, 1): enough for a report on the model.
+    shape = oracles.tflite_facts(float_model)["inputs"][0]["shape"][1:]
+    numpy.save(calib, numpy.random.RandomState(1).rand(2, *shape).astype(numpy.float32))
+    out = os.path.join(tmp, "npu_int8.tflite")
+    vwwf = float_model
     r = oracles.cli("convert", vwwf, "-d", calib, "-o", out, "--npu", "hexagon")
     T.check(r.returncode == 2 and "ethos-u" in r.stderr and "edgetpu" in r.stderr, "convert --npu hexagon: %r" % r.stderr)
     for target in ["ethos-u", "edgetpu"]:
@@ -195,6 +208,21 @@ with tempfile.TemporaryDirectory() as tmp:
         r = oracles.cli("convert", vwwf, "-d", calib, "-o", out, "--npu", target)
         T.check(r.returncode == 0 and names[target] in r.stdout, "convert --npu %s text: %r" % (target, r.stdout))
 
+
+if PART == "shared":
+    shared_models()
+    with tempfile.TemporaryDirectory() as tmp:
+        float_and_cli(tmp, [oracles.model(r) for r in ["mlperf-tiny-vww/vww_96_float.tflite",
+                                                        "mlperf-tiny-ic-resnet8/pretrainedResnet.tflite",
+                                                        "mobilenet_v1_0.25_128/mobilenet_v1_0.25_128.tflite"]],
+                      oracles.model("mlperf-tiny-vww/vww_96_int8.tflite"),
+                      oracles.model("mlperf-tiny-vww/vww_96_float.tflite"))
+else:
+    fashion = os.path.join(oracles.SOURCE_DIR, "examples", "fashion", "fashion_cnn.tflite")
+    net = os.path.join(oracles.SOURCE_DIR, "tests", "golden", "vectors", "net_small_cnn.tflite")
+    with tempfile.TemporaryDirectory() as tmp:
+        one_op_models(tmp)
+        float_and_cli(tmp, [fashion], net, fashion)
 # 6. Help texts and docs name every target.
 docs = open(os.path.join(oracles.SOURCE_DIR, "docs", "cli.md")).read()
 for cmd in ["inspect", "convert"]:

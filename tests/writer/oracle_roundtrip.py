@@ -17,8 +17,9 @@ and then:
     folds into float32 are only required to run, their outputs legitimately differ);
   - armnn: Arm NN CpuRef must do the same for a few small models its op set covers.
 One oracle per run (two ctest tests), so a missing LiteRT.js never hides the Arm NN
-checks. The armnn run needs no ../shared: without it, it sweeps the committed golden
-models (tests/golden/vectors, oracles.models_dir()). Exit 0 on success, 1 on any
+checks. Neither run needs ../shared: without it, each sweeps the committed golden
+models (tests/golden/vectors, oracles.models_dir()), LiteRT's answers replayed from
+tests/golden/recorded when LiteRT.js is not installed. Exit 0 on success, 1 on any
 difference, 77 when ../shared (litert), LiteRT.js or Arm NN is missing (unless CI=true).
 """
 import concurrent.futures
@@ -296,10 +297,7 @@ def main():
         print("usage: oracle_roundtrip.py NQ_REWRITE NPUQUANT litert|armnn")
         return 1
     rewrite, npuquant, oracle = sys.argv[1:4]
-    if oracle == "litert":
-        root = os.path.join(oracles.shared_dir(), "models")
-    else:
-        root, _ = oracles.models_dir()
+    root, _ = oracles.models_dir()
     files = model_files(root)
     with tempfile.TemporaryDirectory(prefix="nq_writer_oracle_") as tmp:
         results = check_all(files, rewrite, npuquant, tmp, oracle == "litert")

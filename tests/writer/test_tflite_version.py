@@ -5,7 +5,9 @@ npuquant), `inspect` prints the same release per op and for the model, and the m
 loads and runs in Arm NN 22 (Debian's, CpuRef) and LiteRT.js with the same int8 outputs
 as npuquant's own executor. Models: the README demo's fashion_cnn.tflite (in the tree;
 argument "fashion", with the refusals of bad releases) and MLPerf Tiny VWW (../shared;
-argument "vww"): two tests, so a missing ../shared never hides the first.
+argument "vww"; without ../shared, CI unset, the committed one-op depthwise model
+f_depthwise_mult2_s2 of tests/golden stands in): two tests, so a missing ../shared never
+hides the first.
 """
 import os
 import sys
@@ -94,10 +96,16 @@ def test():
     with tempfile.TemporaryDirectory(prefix="nq-tflv-") as tmp:
         rng = np.random.default_rng(9)
         np.save(os.path.join(tmp, "f.npy"), rng.random((32, 28, 28, 1), dtype=np.float32))
-        if part == "vww":
+        if part == "vww" and oracles.shared_present():
             vww = oracles.model("mlperf-tiny-vww/vww_96_float.tflite")
             np.save(os.path.join(tmp, "v.npy"), rng.random((8, 96, 96, 3), dtype=np.float32))
             check_model(c, "vww", vww, os.path.join(tmp, "v.npy"), tmp)
+            c.finish()
+        if part == "vww":  # the same rules on a committed depthwise model (VWW is mostly depthwise)
+            dw = os.path.join(oracles.SOURCE_DIR, "tests", "golden", "vectors", "f_depthwise_mult2_s2.tflite")
+            print("NOTE: ../shared is absent: the committed %s stands in for VWW" % dw)
+            np.save(os.path.join(tmp, "d.npy"), rng.random((8, 8, 7, 3), dtype=np.float32))
+            check_model(c, "depthwise", dw, os.path.join(tmp, "d.npy"), tmp)
             c.finish()
         check_model(c, "fashion", fashion, os.path.join(tmp, "f.npy"), tmp)
         # Refused before any work: a release older than 2.4, or no release at all.
