@@ -551,6 +551,11 @@ typedef struct nq_convert_options {
   /* Called once per candidate after it was measured (may be NULL). */
   void (*recipe_candidate)(void *user, const struct nq_recipe_candidate *c);
   void *recipe_user;
+  /* With output_type NQ_FLOAT32, the cheap ops after the last heavy op that
+   * int8 measurably spoils (score LOGISTICs, box decoding, mixed-range
+   * concatenations) run in float on the CPU (see docs/quantization.md);
+   * 1: keep them int8 as well. */
+  int no_float_tail;
 } nq_convert_options;
 
 NQ_API void nq_convert_options_init(nq_convert_options *o);
