@@ -51,13 +51,18 @@ static nq_affine planned_params(const nq_graph *g, const nq_ranges *r, const nq_
   return nq_affine_from_range(r->min[t], r->max[t], -128, 127);
 }
 
-typedef struct measured {
+/* One tensor rounded with one set of parameters: a tail node's output with
+ * its own, or a concatenation's input with the concatenation's (the one
+ * scale int8 gives them all). */
+typedef struct probe {
+  int node, t;
+  int part;        /* concatenation input measured, -1: the node's output */
   int channels;    /* groups along the last axis */
   size_t offset;   /* into the sums */
   nq_affine a;     /* planned int8 parameters */
   double worst_db; /* worst channel's SQNR; +inf: exact */
   int worst_channel;
-} measured;
+} probe;
 
 static int channels_of(const nq_tensor *x) {
   int c = x->rank > 0 ? x->shape[x->rank - 1] : 1;
@@ -67,7 +72,7 @@ static int channels_of(const nq_tensor *x) {
 /* One float pass over the samples: per channel, the signal power and the
  * power of its int8 rounding error at the planned parameters. */
 static nq_status measure(const nq_graph *g, const nq_sample_source *src, const nq_session_options *so,
-                         measured *m, double *sig, double *noise, nq_error *err) {
+                         probe *m, int n_probes, double *sig, double *noise, nq_error *err) {
   nq_session *s = NULL;
   nq_status st = nq_engine_create(g, so, &s, err);
   if (st == NQ_OK) st = nq_session_keep_all_tensors(s, err);
@@ -76,8 +81,8 @@ static nq_status measure(const nq_graph *g, const nq_sample_source *src, const n
   for (int k = 0; k < src->n_samples && st == NQ_OK; k++) {
     st = nq_feed_sample(&feeder, src, k, 1, &s, &g, err);
     if (st == NQ_OK) st = nq_session_run(s, err);
-    for (int t = 0; t < g->n_tensors && st == NQ_OK; t++) {
-      if (m[t].channels == 0) continue;
+    for (int p = 0; p < n_probes && st == NQ_OK; p++) {
+      int t = m[p].t;
       const void *data;
       size_t nbytes;
       if (nq_session_tensor(s, t, &data, &nbytes, err) != NQ_OK) {
@@ -86,13 +91,13 @@ static nq_status measure(const nq_graph *g, const nq_sample_source *src, const n
       }
       const float *v = data;
       size_t n = nbytes / sizeof(float);
-      int c = m[t].channels;
-      nq_affine a = m[t].a;
+      int c = m[p].channels;
+      nq_affine a = m[p].a;
       for (size_t i = 0; i < n; i++) {
         double x = v[i];
         double back = ((double)nq_quantize_value(v[i], a.scale, a.zero_point, -128, 127) - a.zero_point) *
                       (double)a.scale;
-        size_t ch = m[t].offset + i % (size_t)c;
+        size_t ch = m[p].offset + i % (size_t)c;
         sig[ch] += x * x;
         noise[ch] += (x - back) * (x - back);
       }
@@ -103,7 +108,17 @@ static nq_status measure(const nq_graph *g, const nq_sample_source *src, const n
   return st;
 }
 
-static void say_kept(const nq_graph *g, const nq_float_tail *out, const measured *m, const int *producer,
+/* By op and name: the node's number differs in the int8 model (DEQUANTIZE
+ * nodes are inserted), which the NPU report and `inspect` number. */
+static const char *op_and_name(const nq_graph *g, int i, char *buf, size_t n) {
+  const nq_node *nd = &g->nodes[i];
+  const char *nm = nd->name;
+  if (!nm && nd->n_out > 0 && nd->out[0] >= 0) nm = g->tensors[nd->out[0]].name;
+  snprintf(buf, n, "%s '%s'", nq_op_name(nd->op), nm ? nm : "?");
+  return buf;
+}
+
+static void say_kept(const nq_graph *g, const nq_float_tail *out, const probe *m, int n_probes,
                      void (*note)(void *, const char *), void *user) {
   char msg[1024], nb[160];
   int len =
@@ -118,14 +133,19 @@ static void say_kept(const nq_graph *g, const nq_float_tail *out, const measured
       len += snprintf(msg + len, sizeof msg - (size_t)len, " and %d more", out->n_kept - shown);
       break;
     }
-    const nq_node *n = &g->nodes[i];
-    int t = n->n_out > 0 ? n->out[0] : -1;
-    /* The ops that made the tail lossy carry their figure. */
-    bool lossy = t >= 0 && producer[t] == i && m[t].channels > 0 && m[t].worst_db < NQ_FLOAT_TAIL_MIN_DB;
-    char fig[64] = "";
-    if (lossy) snprintf(fig, sizeof fig, " (int8: %.1f dB in channel %d)", m[t].worst_db, m[t].worst_channel);
+    /* The ops that made the tail lossy carry their worst figure. */
+    const probe *worst = NULL;
+    for (int p = 0; p < n_probes; p++)
+      if (m[p].node == i && m[p].worst_db < NQ_FLOAT_TAIL_MIN_DB &&
+          (!worst || m[p].worst_db < worst->worst_db))
+        worst = &m[p];
+    char fig[80] = "";
+    if (worst && worst->part >= 0)
+      snprintf(fig, sizeof fig, " (int8: input %d at %.1f dB)", worst->part, worst->worst_db);
+    else if (worst)
+      snprintf(fig, sizeof fig, " (int8: %.1f dB in channel %d)", worst->worst_db, worst->worst_channel);
     len += snprintf(msg + len, sizeof msg - (size_t)len, "%s %s%s", shown ? "," : "",
-                    nq_node_label(g, i, nb, sizeof nb), fig);
+                    op_and_name(g, i, nb, sizeof nb), fig);
     shown++;
   }
   note(user, msg);
@@ -140,11 +160,16 @@ nq_status nq_float_tail_plan(const nq_graph *g, const nq_sample_source *src, con
   int *producer = malloc(nt * sizeof(int));
   int *n_consumers = calloc(nt, sizeof(int));
   unsigned char *after_heavy = calloc(nt, 1), *eligible = calloc(nn, 1), *blocked = calloc(nn, 1),
-                *is_output = calloc(nt, 1);
-  measured *m = calloc(nt, sizeof(measured));
+                *lossy = calloc(nn, 1), *is_output = calloc(nt, 1);
+  /* at most one probe per node output and per node input */
+  size_t max_probes = 0;
+  for (int i = 0; i < g->n_nodes; i++) max_probes += (size_t)(g->nodes[i].n_out + g->nodes[i].n_in);
+  probe *m = calloc(max_probes ? max_probes : 1, sizeof(probe));
+  int n_probes = 0;
   double *sig = NULL, *noise = NULL;
   nq_status st = NQ_OK;
-  if (!out->keep || !producer || !n_consumers || !after_heavy || !eligible || !blocked || !is_output || !m)
+  if (!out->keep || !producer || !n_consumers || !after_heavy || !eligible || !blocked || !lossy ||
+      !is_output || !m)
     st = nq_fail(err, NQ_ERR_NOMEM, "out of memory planning the float tail");
   for (size_t t = 0; st == NQ_OK && t < nt; t++) producer[t] = -1;
   for (int i = 0; st == NQ_OK && i < g->n_outputs; i++)
@@ -188,30 +213,42 @@ nq_status nq_float_tail_plan(const nq_graph *g, const nq_sample_source *src, con
     for (int k = 0; k < n->n_out; k++) {
       int t = n->out[k];
       if (t >= r->n || !r->seen[t]) continue;
-      m[t].channels = channels_of(&g->tensors[t]);
-      m[t].offset = n_sums;
-      m[t].a = planned_params(g, r, n, t);
-      n_sums += (size_t)m[t].channels;
+      probe *p = &m[n_probes++];
+      *p = (probe){.node = i, .t = t, .part = -1, .channels = channels_of(&g->tensors[t]), .offset = n_sums};
+      p->a = planned_params(g, r, n, t);
+      n_sums += (size_t)p->channels;
+    }
+    /* A concatenation's parts at its shared scale, whatever its axis. */
+    int t_out = n->n_out > 0 ? n->out[0] : -1;
+    if (n->op != NQ_OP_CONCATENATION || t_out < 0 || t_out >= r->n || !r->seen[t_out]) continue;
+    for (int k = 0; k < n->n_in; k++) {
+      int t = n->in[k];
+      if (!is_float_activation(g, t)) continue;
+      probe *p = &m[n_probes++];
+      *p = (probe){.node = i, .t = t, .part = k, .channels = 1, .offset = n_sums};
+      p->a = planned_params(g, r, n, t_out);
+      n_sums += 1;
     }
   }
   if (st == NQ_OK && n_sums > 0) {
     sig = calloc(n_sums, sizeof(double));
     noise = calloc(n_sums, sizeof(double));
     if (!sig || !noise) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory planning the float tail");
-    if (st == NQ_OK) st = measure(g, src, so, m, sig, noise, err);
+    if (st == NQ_OK) st = measure(g, src, so, m, n_probes, sig, noise, err);
     if (st != NQ_OK) nq_prefix(err, "measuring the output tail in int8: ");
   }
-  for (size_t t = 0; st == NQ_OK && t < nt; t++) {
-    m[t].worst_db = INFINITY;
-    for (int c = 0; c < m[t].channels; c++) {
-      double s2 = sig[m[t].offset + (size_t)c], e2 = noise[m[t].offset + (size_t)c];
+  for (int p = 0; st == NQ_OK && p < n_probes; p++) {
+    m[p].worst_db = INFINITY;
+    for (int c = 0; c < m[p].channels; c++) {
+      double s2 = sig[m[p].offset + (size_t)c], e2 = noise[m[p].offset + (size_t)c];
       if (!(s2 > 0) || !(e2 > 0)) continue; /* an all-zero channel loses nothing */
       double db = 10.0 * log10(s2 / e2);
-      if (db < m[t].worst_db) {
-        m[t].worst_db = db;
-        m[t].worst_channel = c;
+      if (db < m[p].worst_db) {
+        m[p].worst_db = db;
+        m[p].worst_channel = c;
       }
     }
+    if (m[p].worst_db < NQ_FLOAT_TAIL_MIN_DB) lossy[m[p].node] = 1;
   }
   /* Lossy tail nodes and everything after them in the tail run in float:
    * going back to int8 later would round again. */
@@ -221,10 +258,7 @@ nq_status nq_float_tail_plan(const nq_graph *g, const nq_sample_source *src, con
     double macs = node_macs(g, n);
     total += macs;
     if (!eligible[i]) continue;
-    bool keep = false;
-    for (int k = 0; k < n->n_out; k++)
-      if (n->out[k] >= 0 && m[n->out[k]].channels > 0 && m[n->out[k]].worst_db < NQ_FLOAT_TAIL_MIN_DB)
-        keep = true;
+    bool keep = lossy[i] != 0;
     for (int k = 0; k < n->n_in && !keep; k++) {
       int t = n->in[k];
       keep = t >= 0 && producer[t] >= 0 && out->keep[producer[t]];
@@ -235,12 +269,13 @@ nq_status nq_float_tail_plan(const nq_graph *g, const nq_sample_source *src, con
     kept += macs;
   }
   out->mac_share = total > 0 ? kept / total : 0.0;
-  if (st == NQ_OK && out->n_kept > 0 && note) say_kept(g, out, m, producer, note, note_user);
+  if (st == NQ_OK && out->n_kept > 0 && note) say_kept(g, out, m, n_probes, note, note_user);
   free(producer);
   free(n_consumers);
   free(after_heavy);
   free(eligible);
   free(blocked);
+  free(lossy);
   free(is_output);
   free(m);
   free(sig);

@@ -12,10 +12,11 @@
  * The criterion is measured, not an op list: one more float pass over the
  * calibration samples quantizes every tail tensor with the parameters int8
  * would give it (its calibrated range, or the op's fixed parameters) and
- * takes the signal-to-quantization-noise ratio of each channel (last axis;
- * the parts of a concatenation along it). A tail op whose worst channel
- * falls below the threshold is lossy; it and every tail op after it on the
- * way to the output run in float. See docs/quantization.md.
+ * takes the signal-to-quantization-noise ratio of each channel (last axis),
+ * and of each input of a concatenation at the concatenation's one scale. A
+ * tail op whose worst channel or input falls below the threshold is lossy;
+ * it and every tail op after it on the way to the output run in float. See
+ * docs/quantization.md.
  */
 #ifndef NQ_QUANT_FLOAT_TAIL_H
 #define NQ_QUANT_FLOAT_TAIL_H
