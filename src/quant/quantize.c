@@ -593,11 +593,27 @@ static nq_status emit_fallback(qstate *s, int i, nq_error *err) {
 }
 
 /* The float value of f tensor t for a float tail node: its own float
- * tensor in the tail, else its int8 tensor dequantized (once). */
+ * tensor in the tail, else its int8 tensor dequantized (once). The float
+ * tensor takes t's name and the int8 one becomes NAME_int8, as at a float
+ * output, so `compare --tensors` and the diagnosis pair them with the float
+ * model's (a model input or output keeps its name for its boundary tensor). */
 static int float_value_of(qstate *s, int t, nq_error *err) {
   if (s->fmap[t] >= 0) return s->fmap[t];
-  char *nm = suffixed(s->f->tensors[t].name, "_dequant");
-  int ft = nm ? add_tensor_like(s, t, nm, NQ_FLOAT32, err) : -1;
+  bool is_output = false; /* or an input: the model's boundary tensors own those names */
+  for (int i = 0; i < s->f->n_outputs; i++) is_output |= s->f->outputs[i] == t;
+  for (int i = 0; i < s->f->n_inputs; i++) is_output |= s->f->inputs[i] == t;
+  char *nm = is_output ? suffixed(s->f->tensors[t].name, "_dequant") : suffixed(s->f->tensors[t].name, "");
+  char *renamed = is_output ? NULL : suffixed(s->q->tensors[s->tmap[t]].name, "_int8");
+  if (!nm || (!is_output && !renamed)) {
+    free(nm);
+    free(renamed);
+    return nq_fail(err, NQ_ERR_NOMEM, "out of memory"), -1;
+  }
+  if (renamed) {
+    free(s->q->tensors[s->tmap[t]].name);
+    s->q->tensors[s->tmap[t]].name = renamed;
+  }
+  int ft = add_tensor_like(s, t, nm, NQ_FLOAT32, err);
   free(nm);
   if (ft < 0) return err->code ? -1 : (nq_fail(err, NQ_ERR_NOMEM, "out of memory"), -1);
   nq_op_params dp = nq_op_params_default();

@@ -4,7 +4,8 @@
  * scores) marked as float nodes and a float32 output,
  *  - the conv keeps its own int8 scale (the float concatenation ties
  *    nothing: fully int8 it shares the concatenation's wider one);
- *  - its int8 output is dequantized once, right after it, for both readers;
+ *  - its int8 output is dequantized once, right after it, for both readers
+ *    (the float tensor named as in the float model, the int8 one NAME_int8);
  *  - LOGISTIC and CONCATENATION run on float32 tensors, the concatenation's
  *    float output is the model output under its own name, and no int8 twin
  *    of the tail's tensors is left in the graph.
@@ -113,6 +114,10 @@ int main(void) {
                                     strncmp(q->tensors[t].name, "detections", 10) == 0);
   CHECKF(named == 2, "%d tensors named after the tail's outputs (2: their float tensors only)", named);
   CHECK(count_op(q, NQ_OP_QUANTIZE) == 1); /* the float32 input only */
+  /* the float logits keep the float model's name (compare --tensors pairs them), the int8 ones are NAME_int8
+   */
+  CHECK(dq && strcmp(q->tensors[dq->out[0]].name, "logits") == 0 &&
+        strcmp(q->tensors[dq->in[0]].name, "logits_int8") == 0);
   nq_graph_free(q);
   return nq_test_finish("test_float_tail_graph");
 }
