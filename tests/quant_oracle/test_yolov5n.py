@@ -17,7 +17,7 @@ views it never saw) LiteRT.js runs the float model and the converted one. Assert
   above the floors.
 The floors are what the current converter reaches less a margin (figures in
 docs/quantization.md, "Detectors"); the issue's bar (every part >= 25 dB, recall and
-precision >= 0.95) is printed beside them, and is not met yet for objectness and classes.
+precision >= 0.95) is printed beside them, and is not met yet for box sizes, objectness and classes.
 Under a sanitizer build (NQ_SANITIZED=1, ten times slower) only the memory-safety and
 bit-exactness part runs: 4 calibration photos (too few for the recipe search) and 2 evaluation
 photos, no SQNR or detection floors (the Release build asserts those).
