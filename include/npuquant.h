@@ -567,6 +567,11 @@ typedef struct nq_convert_options {
    * so the choice stays the same on any machine. 0: NQ_RECIPE_BUDGET_GMAC;
    * negative: no limit. */
   double recipe_budget;
+  /* With output_type NQ_FLOAT32, the cheap ops after the last heavy op that
+   * int8 measurably spoils (score LOGISTICs, box decoding, mixed-range
+   * concatenations) run in float on the CPU (see docs/quantization.md);
+   * 1: keep them int8 as well. */
+  int no_float_tail;
 } nq_convert_options;
 
 /* The default recipe_budget: about one to two minutes of our kernels on 2

@@ -145,6 +145,9 @@ class Converter:
           the best (what `npuquant convert` does by default; the three
           options are then ignored); "tf": TensorFlow's min/max
       allow_float_fallback  keep ops without an int8 form in float
+      float_tail  True (default): with a float32 output, the cheap ops after
+          the last conv that int8 measurably spoils run in float on the CPU
+          (docs/quantization.md, "The float tail"); False: all int8
       tflite_version  e.g. "2.9": refuse ops that release cannot run
       num_threads  worker threads (0: one per core)
       eval_dataset  samples for the report's SQNR (default: the calibration
@@ -177,6 +180,7 @@ class Converter:
         self.equalize = False
         self.recipe: Optional[str] = None
         self.allow_float_fallback = False
+        self.float_tail = True
         self.tflite_version: Optional[str] = None
         self.num_threads = 0
         self.eval_dataset: Any = None
@@ -267,7 +271,7 @@ class Converter:
     # ---- converting ----
 
     def _options(self) -> Dict[str, Any]:
-        for name in ("per_tensor", "bias_correction", "equalize", "allow_float_fallback"):
+        for name in ("per_tensor", "bias_correction", "equalize", "allow_float_fallback", "float_tail"):
             if not isinstance(getattr(self, name), (bool, np.bool_, int)):
                 raise TypeError(f"Converter.{name} must be True or False, got {getattr(self, name)!r}")
         if self.target is not None and self.target not in _TARGETS:
@@ -278,7 +282,8 @@ class Converter:
                 "allow_float_fallback": bool(self.allow_float_fallback), "input_mean": self.input_mean,
                 "input_std": self.input_std, "num_threads": self.num_threads, "equalize": bool(self.equalize),
                 "bias_correct": bool(self.bias_correction), "calibration": self.calibration,
-                "tflite_version": self.tflite_version, "recipe": self.recipe}
+                "tflite_version": self.tflite_version, "recipe": self.recipe,
+                "float_tail": bool(self.float_tail)}
 
     def convert(self) -> ConvertedModel:
         """Calibrate on representative_dataset, quantize, measure.

@@ -100,7 +100,8 @@ def _bad(message):
 
 def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_type="int8",
                  allow_float_fallback=False, input_mean=None, input_std=None, num_threads=0, equalize=False,
-                 bias_correct=False, calibration="minmax", percentile=99.99, tflite_version=None, recipe=None):
+                 bias_correct=False, calibration="minmax", percentile=99.99, tflite_version=None, recipe=None,
+                 float_tail=True):
     """nq_convert_arrays on gathered samples: (int8 Model, warnings, notes).
     The library's warnings and notes (what it calibrated on) are collected,
     not issued, so that the caller decides where they go."""
@@ -132,6 +133,7 @@ def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_
     opts.input_type = nat.DTYPE_CODES[input_type]
     opts.output_type = nat.DTYPE_CODES[output_type]
     opts.allow_float_fallback = int(bool(allow_float_fallback))
+    opts.no_float_tail = int(not float_tail)
     opts.num_threads = int(num_threads)
     opts.equalize = int(bool(equalize))
     opts.bias_correct = int(bool(bias_correct))

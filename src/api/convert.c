@@ -20,6 +20,7 @@
 #include "passes/passes.h"
 #include "quant/bias_correct.h"
 #include "quant/equalize.h"
+#include "quant/float_tail.h"
 #include "quant/int8_rewrite.h"
 #include "quant/quantize.h"
 #include "quant/saturation_clip.h"
@@ -208,7 +209,7 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
                    &rep->equalized_pairs, err));
     fm = eq;
   }
-  nq_ranges ranges;
+  nq_ranges ranges = {0};
   nq_status st;
   int chosen[NQ_RANGE_METHODS] = {0};
   co.chosen = chosen;
@@ -253,10 +254,14 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
   rep->seconds_calibrate = now_s() - t0;
   t0 = now_s();
   nq_graph *qg = NULL;
-  if (st == NQ_OK) {
-    st = nq_quantize_graph(fm->graph, &ranges, &q, &qg, err);
-    nq_ranges_free(&ranges);
+  nq_float_tail tail = {0};
+  if (st == NQ_OK && opts->output_type == NQ_FLOAT32 && !opts->no_float_tail) {
+    st = nq_float_tail_plan(fm->graph, src, &so, &ranges, opts->note, opts->warn_user, &tail, err);
+    q.float_nodes = tail.keep;
   }
+  if (st == NQ_OK) st = nq_quantize_graph(fm->graph, &ranges, &q, &qg, err);
+  if (ranges.min) nq_ranges_free(&ranges);
+  nq_float_tail_free(&tail);
   /* keep the source path: saving refuses to write over the float model */
   if (st == NQ_OK) st = nq_model_wrap(qg, float_model->path, out, err);
   if (st == NQ_OK) {

@@ -62,6 +62,10 @@ typedef struct qstate {
   unsigned char *requant; /* per (node, slot): 1 = requantize this input first */
   int *req_off;           /* offset of node i's slots in requant */
   bool *keep_float;       /* f tensor stays float32 in q: a custom op's output no int8 op reads */
+  /* The float tail: f tensors its nodes compute (no int8 twin), and the q
+   * float tensor holding each f tensor's float value there (-1: none yet). */
+  unsigned char *tail_out;
+  int *fmap;
   /* All-zero weight channels (pruned nets have them in many layers): one
    * summary warning at the end, naming the first layer. */
   int zero_channels, zero_layers;
@@ -133,8 +137,12 @@ static const char *layer_label(const nq_graph *f, int i, char *buf, size_t n) {
   return buf;
 }
 
+static bool node_in_float_tail(const qstate *s, const nq_node *n) {
+  return s->o->float_nodes && s->o->float_nodes[n - s->f->nodes];
+}
+
 static bool node_is_float_fallback(const qstate *s, const nq_node *n) {
-  return nq_quant_rule(n->op)->kind == NQ_Q_NONE;
+  return nq_quant_rule(n->op)->kind == NQ_Q_NONE || node_in_float_tail(s, n);
 }
 
 /* A custom op (TFLite_Detection_PostProcess at the end of an SSD) gets float
@@ -295,7 +303,7 @@ static nq_status plan_clusters(qstate *s, nq_error *err) {
   for (int i = 0; i < f->n_nodes; i++) {
     const nq_node *n = &f->nodes[i];
     const nq_qrule *r = nq_quant_rule(n->op);
-    if (r->kind != NQ_Q_FIXED) continue;
+    if (r->kind != NQ_Q_FIXED || node_in_float_tail(s, n)) continue;
     for (int k = 0; k < n->n_out; k++) {
       int t = n->out[k];
       if (!is_float_activation(f, t)) continue;
@@ -308,7 +316,8 @@ static nq_status plan_clusters(qstate *s, nq_error *err) {
   for (int i = 0; i < f->n_nodes; i++) {
     const nq_node *n = &f->nodes[i];
     const nq_qrule *r = nq_quant_rule(n->op);
-    if (r->kind != NQ_Q_SAME) continue;
+    /* A float tail node shares nothing: its int8 inputs keep their own scales. */
+    if (r->kind != NQ_Q_SAME || node_in_float_tail(s, n)) continue;
     int anchor = -1;
     for (int k = 0; k < n->n_out; k++)
       if (is_float_activation(f, n->out[k])) {
@@ -332,7 +341,7 @@ static nq_status plan_clusters(qstate *s, nq_error *err) {
     }
   }
   for (int t = 0; t < f->n_tensors; t++) {
-    if (!is_float_activation(f, t) || find(s, t) != t) continue;
+    if (!is_float_activation(f, t) || find(s, t) != t || s->tail_out[t]) continue;
     cluster_info *c = &s->cl[t];
     if (c->fixed) continue;
     if (!c->has_range) {
@@ -368,7 +377,9 @@ static void warn_mixed_concats(qstate *s) {
   char lb[192];
   for (int i = 0; i < f->n_nodes; i++) {
     const nq_node *n = &f->nodes[i];
-    if (n->op != NQ_OP_CONCATENATION || n->n_out < 1 || !is_float_activation(f, n->out[0])) continue;
+    if (n->op != NQ_OP_CONCATENATION || n->n_out < 1 || !is_float_activation(f, n->out[0]) ||
+        node_in_float_tail(s, n))
+      continue;
     nq_affine shared = params_of(s, n->out[0]);
     if (!(shared.scale > 0)) continue;
     int narrow = 0, worst = -1;
@@ -436,8 +447,9 @@ static nq_status map_activations(qstate *s, nq_error *err) {
   for (int t = 0; t < f->n_tensors; t++) {
     s->tmap[t] = -1;
     s->cmap[t] = -1;
+    s->fmap[t] = -1;
     const nq_tensor *x = &f->tensors[t];
-    if (x->data) continue;
+    if (x->data || s->tail_out[t]) continue;
     if (x->type == NQ_FLOAT32 && s->keep_float[t]) {
       int qt = add_tensor_like(s, t, x->name, NQ_FLOAT32, err);
       if (qt < 0) return err->code;
@@ -607,6 +619,67 @@ static nq_status emit_fallback(qstate *s, int i, nq_error *err) {
   return st;
 }
 
+/* The float value of f tensor t for a float tail node: its own float
+ * tensor in the tail, else its int8 tensor dequantized (once). The float
+ * tensor takes t's name and the int8 one becomes NAME_int8, as at a float
+ * output, so `compare --tensors` and the diagnosis pair them with the float
+ * model's (a model input or output keeps its name for its boundary tensor). */
+static int float_value_of(qstate *s, int t, nq_error *err) {
+  if (s->fmap[t] >= 0) return s->fmap[t];
+  bool is_output = false; /* or an input: the model's boundary tensors own those names */
+  for (int i = 0; i < s->f->n_outputs; i++) is_output |= s->f->outputs[i] == t;
+  for (int i = 0; i < s->f->n_inputs; i++) is_output |= s->f->inputs[i] == t;
+  char *nm = is_output ? suffixed(s->f->tensors[t].name, "_dequant") : suffixed(s->f->tensors[t].name, "");
+  char *renamed = is_output ? NULL : suffixed(s->q->tensors[s->tmap[t]].name, "_int8");
+  if (!nm || (!is_output && !renamed)) {
+    free(nm);
+    free(renamed);
+    return nq_fail(err, NQ_ERR_NOMEM, "out of memory"), -1;
+  }
+  if (renamed) {
+    free(s->q->tensors[s->tmap[t]].name);
+    s->q->tensors[s->tmap[t]].name = renamed;
+  }
+  int ft = add_tensor_like(s, t, nm, NQ_FLOAT32, err);
+  free(nm);
+  if (ft < 0) return err->code ? -1 : (nq_fail(err, NQ_ERR_NOMEM, "out of memory"), -1);
+  nq_op_params dp = nq_op_params_default();
+  if (emit_node(s, NQ_OP_DEQUANTIZE, NULL, 1, &s->tmap[t], 1, &ft, &dp, err) < 0) return -1;
+  s->fmap[t] = ft;
+  return ft;
+}
+
+/* A float tail node: the float op on float tensors (constants as they are);
+ * its outputs keep their names, since some are the model's outputs. */
+static nq_status emit_float_tail(qstate *s, int i, nq_error *err) {
+  const nq_graph *f = s->f;
+  const nq_node *n = &f->nodes[i];
+  int *in = malloc(sizeof(int) * (size_t)(n->n_in + 1));
+  int *out = malloc(sizeof(int) * (size_t)(n->n_out + 1));
+  nq_status st = in && out ? NQ_OK : nq_fail(err, NQ_ERR_NOMEM, "out of memory");
+  for (int k = 0; k < n->n_in && st == NQ_OK; k++) {
+    int t = n->in[k];
+    in[k] = -1;
+    if (t < 0) continue;
+    const nq_tensor *x = &f->tensors[t];
+    if (x->data)
+      in[k] = copy_constant(s, t, err);
+    else
+      in[k] = x->type == NQ_FLOAT32 ? float_value_of(s, t, err) : s->tmap[t];
+    if (in[k] < 0) st = err->code ? err->code : NQ_ERR_INTERNAL;
+  }
+  for (int k = 0; k < n->n_out && st == NQ_OK; k++) {
+    int t = n->out[k];
+    out[k] = add_tensor_like(s, t, f->tensors[t].name, f->tensors[t].type, err);
+    if (out[k] < 0) st = err->code;
+    s->fmap[t] = out[k];
+  }
+  if (st == NQ_OK && emit_node(s, n->op, n->name, n->n_in, in, n->n_out, out, &n->p, err) < 0) st = err->code;
+  free(in);
+  free(out);
+  return st;
+}
+
 static nq_status emit_quantized(qstate *s, int i, nq_error *err) {
   const nq_graph *f = s->f;
   const nq_node *n = &f->nodes[i];
@@ -698,6 +771,13 @@ static nq_status emit_outputs(qstate *s, int *q_outputs, nq_error *err) {
   nq_op_params p = nq_op_params_default();
   for (int i = 0; i < f->n_outputs; i++) {
     int t = f->outputs[i];
+    if (s->tail_out[t]) {
+      if (s->o->output_type != NQ_FLOAT32)
+        return nq_fail(err, NQ_ERR_INTERNAL, "a float tail ends in a %s output",
+                       nq_dtype_name(s->o->output_type));
+      q_outputs[i] = s->fmap[t];
+      continue;
+    }
     int qt = s->tmap[t];
     q_outputs[i] = qt;
     if (!is_float_activation(f, t) || s->keep_float[t] || s->o->output_type == NQ_INT8) continue;
@@ -797,6 +877,11 @@ nq_status nq_quantize_graph(const nq_graph *f, const nq_ranges *r, const nq_qopt
   s.cl = malloc(nt * sizeof(cluster_info));
   s.tmap = malloc(nt * sizeof(int));
   s.cmap = malloc(nt * sizeof(int));
+  s.fmap = malloc(nt * sizeof(int));
+  s.tail_out = calloc(nt, 1);
+  for (int i = 0; s.tail_out && o->float_nodes && i < f->n_nodes; i++)
+    for (int k = 0; o->float_nodes[i] && k < f->nodes[i].n_out; k++)
+      if (f->nodes[i].out[k] >= 0) s.tail_out[f->nodes[i].out[k]] = 1;
   s.req_off = malloc(sizeof(int) * (size_t)(f->n_nodes + 1));
   s.keep_float = malloc(nt * sizeof(bool));
   size_t slots = 0;
@@ -808,8 +893,8 @@ nq_status nq_quantize_graph(const nq_graph *f, const nq_ranges *r, const nq_qopt
   int *q_in = malloc(sizeof(int) * (size_t)(f->n_inputs + 1));
   int *q_out = malloc(sizeof(int) * (size_t)(f->n_outputs + 1));
   nq_status st = NQ_OK;
-  if (!s.q || !s.parent || !s.cl || !s.tmap || !s.cmap || !s.req_off || !s.keep_float || !s.requant ||
-      !q_in || !q_out)
+  if (!s.q || !s.parent || !s.cl || !s.tmap || !s.cmap || !s.fmap || !s.tail_out || !s.req_off ||
+      !s.keep_float || !s.requant || !q_in || !q_out)
     st = nq_fail(err, NQ_ERR_NOMEM, "out of memory quantizing %d tensors", f->n_tensors);
   if (st == NQ_OK) st = plan_clusters(&s, err);
   if (st == NQ_OK) warn_mixed_concats(&s);
@@ -817,7 +902,9 @@ nq_status nq_quantize_graph(const nq_graph *f, const nq_ranges *r, const nq_qopt
   if (st == NQ_OK) st = map_activations(&s, err);
   if (st == NQ_OK) st = emit_inputs(&s, q_in, err);
   for (int i = 0; i < f->n_nodes && st == NQ_OK; i++)
-    st = node_is_float_fallback(&s, &f->nodes[i]) ? emit_fallback(&s, i, err) : emit_quantized(&s, i, err);
+    st = node_in_float_tail(&s, &f->nodes[i])       ? emit_float_tail(&s, i, err)
+         : node_is_float_fallback(&s, &f->nodes[i]) ? emit_fallback(&s, i, err)
+                                                    : emit_quantized(&s, i, err);
   if (st == NQ_OK && s.zero_channels)
     warnf(&s,
           "%d weight channel%s in %d layer%s (first %s) %s all zero (pruned or dead): %s the finest other "
@@ -837,6 +924,8 @@ nq_status nq_quantize_graph(const nq_graph *f, const nq_ranges *r, const nq_qopt
   free(s.cl);
   free(s.tmap);
   free(s.cmap);
+  free(s.fmap);
+  free(s.tail_out);
   free(s.req_off);
   free(s.keep_float);
   free(s.requant);

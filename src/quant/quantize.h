@@ -42,6 +42,11 @@ typedef struct nq_qoptions {
   /* Called with a one-line warning (float fallback, rounded mean, ...). */
   void (*warn)(void *ctx, const char *msg);
   void *warn_ctx;
+  /* Per node of the float graph, 1: the node is in the float tail
+   * (quant/float_tail.h) and runs in float, its float inputs dequantized
+   * once, its outputs float; only tail nodes and float32 model outputs may
+   * read them. NULL: none. */
+  const unsigned char *float_nodes;
 } nq_qoptions;
 
 nq_qoptions nq_qoptions_default(void);

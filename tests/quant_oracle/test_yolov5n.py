@@ -1,12 +1,15 @@
 #!/usr/bin/python3
-"""YOLOv5n (../shared/models/yolov5n-fp16-tflite) through the default recipe, checked in LiteRT.js.
+"""YOLOv5n (../shared/models/yolov5n-fp16-tflite) converted with a float output, checked in LiteRT.js.
 
 The float model (float16 weights behind DEQUANTIZE) is converted with `npuquant convert
---recipe tf` (TensorFlow's min/max plus the saturation clip: the automatic recipe search
-takes over 15 minutes on this 640x640 net on 2 cores, too long for the suite), calibrated on the even-numbered shared photos; on every other odd-numbered photo
-(24 views it never saw) LiteRT.js runs the float model and the int8 model. Asserted:
-- the int8 model runs in LiteRT.js bit-identical to npuquant's executor (single rounding) on
-  the first photos;
+--recipe tf --output-type float32` (TensorFlow's min/max plus the saturation clip: the
+automatic recipe search takes over 15 minutes on this 640x640 net on 2 cores, too long for the
+suite; the float output puts the decoding tail, 49 nodes and 0.6% of the MACs, in float on the
+CPU), calibrated on the even-numbered shared photos; on every other odd-numbered photo (24
+views it never saw) LiteRT.js runs the float model and the converted one. Asserted:
+- the model has an int8 input and a float32 output, and runs in LiteRT.js as in npuquant's
+  executor (single rounding) on the first photos: within 1e-5 of the output's magnitude, far
+  less than one int8 step of the heads moves a box (so the int8 part is bit-identical);
 - each part of the [1, 25200, 85] output (box centre xy, box size wh, objectness, class
   probabilities) stays at or above its floor in SQNR against float;
 - the int8 detections (score = objectness x class probability >= 0.25, per-class NMS at
@@ -14,7 +17,7 @@ takes over 15 minutes on this 640x640 net on 2 cores, too long for the suite), c
   above the floors.
 The floors are what the current converter reaches less a margin (figures in
 docs/quantization.md, "Detectors"); the issue's bar (every part >= 25 dB, recall and
-precision >= 0.95) is printed beside them, and is not met yet for objectness and classes.
+precision >= 0.95) is printed beside them, and is not met yet for box sizes, objectness and classes.
 Under a sanitizer build (NQ_SANITIZED=1, ten times slower) only the memory-safety and
 bit-exactness part runs: 4 calibration photos (too few for the recipe search) and 2 evaluation
 photos, no SQNR or detection floors (the Release build asserts those).
@@ -35,8 +38,10 @@ PHOTOS = ("coral-images", "ort-examples-images", "tfls-vision-testimages", "debi
           "skimage-samples", "tflm-person_detection", "face_classification-images", "mediapipe-gestures")
 SIZE = 640
 BIT_EXACT_PHOTOS = 4
-# floors: measured (default recipe, 24 evaluation photos) less a margin
-FLOOR_DB = {"xy": 45.0, "wh": 21.0, "obj": 15.5, "cls": 12.5}  # before the clip: 19.7, 14.4, 11.6
+# floors: measured (--recipe tf, float tail, 24 evaluation photos: xy 55.3, wh 22.9, obj 17.0,
+# cls 13.9 dB) less a margin; fully int8 xy was 48.3 dB, before the saturation clip wh 19.7,
+# obj 14.4, cls 11.6 dB
+FLOOR_DB = {"xy": 52.0, "wh": 21.0, "obj": 15.5, "cls": 12.5}
 FLOOR_RECALL = 0.93
 FLOOR_PRECISION = 0.90
 ISSUE_BAR_DB, ISSUE_BAR_RP = 25.0, 0.95
@@ -70,10 +75,10 @@ def test():
         out = os.path.join(tmp, "yolov5n_int8.tflite")
         oracles.cli("convert", model, "-d", cal, "--range", "0..1", "-o", out, "--npu", "none", "--quiet",
                     "--recipe", "tf",
-                    check=True, timeout=1800)
+                    "--output-type", "float32", check=True, timeout=1800)
         facts = oracles.tflite_facts(out)
         inp, outp = facts["inputs"][0], facts["outputs"][0]
-        checks.check(inp["type"] == "int8" and outp["type"] == "int8", "int8 input and output")
+        checks.check(inp["type"] == "int8" and outp["type"] == "float32", "int8 input, float32 output")
         ref, test_outs = [], []
         for k, path in enumerate(evaluation):
             x = photo(path)
@@ -82,10 +87,10 @@ def test():
             yq = oracles.run("litert", out, [q])[0]
             if k < BIT_EXACT_PHOTOS:
                 ours = oracles.run_ours(out, [q])[0]
-                steps = int(np.max(np.abs(ours.astype(np.int32) - yq.astype(np.int32))))
-                checks.check(steps == 0, "%s: LiteRT.js and npuquant agree bit for bit (%d steps off)"
-                             % (os.path.basename(path), steps))
-            test_outs.append((yq.astype(np.float32) - outp["zero_point"][0]) * outp["scale"][0])
+                off = float(np.max(np.abs(ours - yq)) / np.max(np.abs(ours)))
+                checks.check(off <= 1e-5, "%s: LiteRT.js and npuquant agree within %.2g of the output (1e-5)"
+                             % (os.path.basename(path), off))
+            test_outs.append(yq.astype(np.float32))
     if SANITIZED:
         return checks.finish()
     parts = yolo_detect.part_sqnr(ref, test_outs)

@@ -92,7 +92,11 @@ const char cmd_convert_help[] =
     "                          camera bytes are the input: scale = 1/std, zero point\n"
     "                          = mean; otherwise the calibrated range is used.\n"
     "  --output-type T         int8 (default), uint8 or float32 (keep float for\n"
-    "                          embeddings and regression heads)\n"
+    "                          embeddings and regression heads). With float32 the\n"
+    "                          cheap ops after the last conv that int8 spoils\n"
+    "                          (scores, box decoding, mixed-range concatenations)\n"
+    "                          run in float on the CPU; a note names them\n"
+    "  --no-float-tail         with float32 output, keep those ops int8 as well\n"
     "  --allow-float-fallback  keep ops that have no int8 form in float, with a\n"
     "                          warning (they will not run on the NPU); default: error\n"
     "  --eval-data PATH        measure SQNR/top-1 on these samples instead of the\n"
@@ -142,6 +146,7 @@ enum {
   OPT_LABELS,
   OPT_EVAL_SAMPLES,
   OPT_RECIPE_BUDGET,
+  OPT_NO_FLOAT_TAIL,
 };
 
 typedef struct convert_args {
@@ -183,6 +188,7 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       {"input-type", required_argument, NULL, OPT_INPUT_TYPE},
       {"output-type", required_argument, NULL, OPT_OUTPUT_TYPE},
       {"allow-float-fallback", no_argument, NULL, OPT_FALLBACK},
+      {"no-float-tail", no_argument, NULL, OPT_NO_FLOAT_TAIL},
       {"eval-data", required_argument, NULL, OPT_EVAL_DATA},
       {"threads", required_argument, NULL, OPT_THREADS},
       {"json", no_argument, NULL, OPT_JSON},
@@ -295,6 +301,9 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       case OPT_FALLBACK:
         a->q.allow_float_fallback = 1;
         break;
+      case OPT_NO_FLOAT_TAIL:
+        a->q.no_float_tail = 1;
+        break;
       case OPT_TFLITE_VERSION:
         if (nq_tflite_parse_release(optarg) < NQ_TFLITE_OLDEST_RELEASE)
           rc = cli_usage_error(
@@ -361,9 +370,10 @@ static void print_warning(void *ctx, const char *msg) {
 static void print_data_note(void *ctx, const char *msg) {
   (void)ctx;
   char safe[1024];
-  /* the automatic recipe's notes (a candidate skipped by the budget) are not about the data */
-  fprintf(stderr, "npuquant: %s%s\n", strncmp(msg, "recipe ", 7) ? "data: " : "",
-          cli_printable(msg, safe, sizeof safe));
+  /* the library's other notes (a recipe candidate skipped by the budget, the
+   * float tail) are not about the data */
+  const char *topic = strncmp(msg, "recipe ", 7) == 0 || strncmp(msg, "float tail:", 11) == 0 ? "" : "data: ";
+  fprintf(stderr, "npuquant: %s%s\n", topic, cli_printable(msg, safe, sizeof safe));
 }
 
 /* With --input-type uint8 and an affine image preprocessing that is the
