@@ -11,11 +11,19 @@
  * accumulator is finished by the same nq_i8_wfinish. tests/kernels_fast runs
  * both on randomized shapes and parameters and asserts identical bytes.
  *
- * For each tile of NQ_QGEMM_MR pixels the task copies the pixels' receptive
- * fields into MR contiguous int16 rows re-centred by the input zero point
- * (im2col; taps outside the image are 0, which is what padding with the
- * zero point means), so one copy feeds every channel panel. The copy costs
- * K per row against K * C_out multiply-adds.
+ * For each block of up to block_rows() pixels the task copies the pixels'
+ * receptive fields into contiguous int16 rows re-centred by the input zero
+ * point (im2col; taps outside the image are 0, which is what padding with
+ * the zero point means), so one copy feeds every channel panel. The copy
+ * costs K per row against K * C_out multiply-adds. Then each channel panel
+ * passes over every NQ_QGEMM_MR-row tile of the block: the block stays in
+ * L2 and the panel in L1, where walking all panels for each tile of 4
+ * pixels streamed the whole weight matrix (megabytes in resnet50's late
+ * layers) from memory 4 pixels at a time.
+ *
+ * With AVX2 in single-rounding mode the tile is requantized in registers
+ * (nq_i8_qgemm_tile_simd); otherwise the micro-kernel's int32 accumulators
+ * are finished by nq_i8_wfinish_row.
  *
  * Grouped convolutions and anything the reference would refuse run the
  * reference kernel (the hand-off keeps one definition of every corner case).
@@ -25,6 +33,7 @@
 
 #include "exec/float/fast_common.h" /* scratch slots */
 #include "exec/int8/int8_kernels.h"
+#include "exec/int8/int8_simd.h"
 #include "exec/int8/int8_weights.h"
 #include "exec/qgemm.h"
 
@@ -45,7 +54,9 @@ struct qconv_job {
   void *out;
   nq_dtype out_type;
   int single;
+  bool simd; /* nq_i8_simd_ok: the vector requantization */
   int m_total, n_tasks;
+  int rb, n_blocks; /* pixels per block (a multiple of NQ_QGEMM_MR) and blocks */
   bool split_m;
   /* CONV_2D geometry */
   int h, w, c, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw;
@@ -72,8 +83,17 @@ static int slot_count(const nq_kernel_args *a) {
   return t > NQ_FAST_MAX_SLOTS ? NQ_FAST_MAX_SLOTS : t;
 }
 
+/* The most pixels one block holds: ~128 KiB of im2col rows (half of a
+ * typical L2), at least one tile, at most 64 pixels. */
+static int block_rows(size_t k) {
+  const size_t kp = (k + 1) & ~(size_t)1;
+  size_t r = (128u * 1024u) / (kp * sizeof(int16_t));
+  r = r / NQ_QGEMM_MR * NQ_QGEMM_MR;
+  return r < NQ_QGEMM_MR ? NQ_QGEMM_MR : r > 64 ? 64 : (int)r;
+}
+
 static size_t slot_bytes_for_k(size_t k) {
-  return nq_i8_align64((size_t)NQ_QGEMM_MR * ((k + 1) & ~(size_t)1) * sizeof(int16_t));
+  return nq_i8_align64((size_t)block_rows(k) * ((k + 1) & ~(size_t)1) * sizeof(int16_t));
 }
 
 static size_t fast_scratch(const nq_kernel_args *a, size_t k, size_t ref) {
@@ -159,20 +179,35 @@ static void fill_fc(const qconv_job *j, int m0, int mr, int16_t *rows) {
   }
 }
 
-static void run_range(const qconv_job *j, int16_t *rows, int t0, int t1, int p0, int p1) {
+/* Blocks [b0, b1), channel panels [p0, p1). */
+static void run_range(const qconv_job *j, int16_t *rows, int b0, int b1, int p0, int p1) {
   const nq_qpacked *w = &j->qp->w;
   const nq_i8_wprep *ref = j->qp->ref;
+  const size_t kp = (size_t)w->kp;
   int32_t acc[NQ_QGEMM_MR * NQ_QGEMM_NR];
-  for (int t = t0; t < t1; t++) {
-    const int m0 = t * NQ_QGEMM_MR;
-    const int mr = j->m_total - m0 < NQ_QGEMM_MR ? j->m_total - m0 : NQ_QGEMM_MR;
-    j->fill(j, m0, mr, rows);
+  for (int b = b0; b < b1; b++) {
+    const int m0 = b * j->rb, mb = j->m_total - m0 < j->rb ? j->m_total - m0 : j->rb;
+    j->fill(j, m0, mb, rows);
+    /* Rows past the last pixel of a tile are computed and discarded: give
+     * them defined values. */
+    const int mb_up = (mb + NQ_QGEMM_MR - 1) / NQ_QGEMM_MR * NQ_QGEMM_MR;
+    memset(rows + (size_t)mb * kp, 0, (size_t)(mb_up - mb) * kp * sizeof *rows);
     for (int p = p0; p < p1; p++) {
-      j->ukernel(w->kp, rows, (size_t)w->kp, w->panels + (size_t)p * w->kp * NQ_QGEMM_NR, acc);
+      const int16_t *panel = w->panels + (size_t)p * kp * NQ_QGEMM_NR;
       const int c0 = p * NQ_QGEMM_NR, nc = w->n - c0 < NQ_QGEMM_NR ? w->n - c0 : NQ_QGEMM_NR;
-      for (int i = 0; i < mr; i++)
-        nq_i8_wfinish_row(ref, c0, nc, acc + i * NQ_QGEMM_NR, j->out, j->out_type,
-                          (size_t)(m0 + i) * w->n + c0, j->single);
+      for (int t0 = 0; t0 < mb; t0 += NQ_QGEMM_MR) {
+        const int mr = mb - t0 < NQ_QGEMM_MR ? mb - t0 : NQ_QGEMM_MR;
+        const int16_t *a = rows + (size_t)t0 * kp;
+        char *out_row = (char *)j->out + (size_t)(m0 + t0) * w->n; /* 8-bit outputs */
+        if (j->simd) {
+          nq_i8_qgemm_tile_simd(ref, w->kp, a, kp, panel, c0, nc, mr, out_row, (size_t)w->n, j->out_type);
+          continue;
+        }
+        j->ukernel(w->kp, a, kp, panel, acc);
+        for (int i = 0; i < mr; i++)
+          nq_i8_wfinish_row(ref, c0, nc, acc + i * NQ_QGEMM_NR, out_row, j->out_type, (size_t)i * w->n + c0,
+                            j->single);
+      }
     }
   }
 }
@@ -181,15 +216,12 @@ static void task(void *ctx, int k) {
   qconv_job *j = ctx;
   const int slot = nq_fast_slot_take(&j->slots, j->n_slots);
   int16_t *rows = (int16_t *)(void *)(j->scratch + (size_t)slot * j->slot_bytes);
-  /* Rows past the last pixel of a tile are computed and discarded: give
-   * them defined values. */
-  memset(rows, 0, j->slot_bytes);
-  const int tiles = (j->m_total + NQ_QGEMM_MR - 1) / NQ_QGEMM_MR, panels = j->qp->w.n_panels;
+  const int panels = j->qp->w.n_panels;
   if (j->split_m)
-    run_range(j, rows, (int)((long)tiles * k / j->n_tasks), (int)((long)tiles * (k + 1) / j->n_tasks), 0,
-              panels);
+    run_range(j, rows, (int)((long)j->n_blocks * k / j->n_tasks),
+              (int)((long)j->n_blocks * (k + 1) / j->n_tasks), 0, panels);
   else
-    run_range(j, rows, 0, tiles, (int)((long)panels * k / j->n_tasks),
+    run_range(j, rows, 0, j->n_blocks, (int)((long)panels * k / j->n_tasks),
               (int)((long)panels * (k + 1) / j->n_tasks));
   nq_fast_slot_give(&j->slots, slot);
 }
@@ -203,6 +235,7 @@ static nq_status run_job(const nq_kernel_args *a, qconv_job *j, nq_error *err) {
   j->out = a->out[0].data;
   j->out_type = a->out[0].type;
   j->single = a->single_rounding;
+  j->simd = nq_i8_simd_ok(j->qp->ref, j->single);
   j->slot_bytes = slot_bytes_for_k((size_t)j->qp->w.k);
   int threads = slot_count(a);
   const size_t fit = a->scratch ? a->scratch_size / j->slot_bytes : 0;
@@ -211,7 +244,15 @@ static nq_status run_job(const nq_kernel_args *a, qconv_job *j, nq_error *err) {
     return nq_i8_fail(a, err, "scratch of %zu bytes, %zu expected", a->scratch_size, j->slot_bytes);
   const int tiles = (j->m_total + NQ_QGEMM_MR - 1) / NQ_QGEMM_MR, panels = j->qp->w.n_panels;
   j->split_m = tiles >= 4 * threads || panels < threads;
-  const int units = j->split_m ? tiles : panels;
+  /* Blocks as large as the cache allows, but when splitting pixels, at
+   * least 4 per thread so that the dynamic claiming can balance. */
+  j->rb = block_rows((size_t)j->qp->w.k);
+  if (j->split_m && threads > 1 && tiles < (j->rb / NQ_QGEMM_MR) * 4 * threads) {
+    const int per = (tiles + 4 * threads - 1) / (4 * threads);
+    j->rb = (per < 1 ? 1 : per) * NQ_QGEMM_MR;
+  }
+  j->n_blocks = (j->m_total + j->rb - 1) / j->rb;
+  const int units = j->split_m ? j->n_blocks : panels;
   /* Several tasks per thread, claimed dynamically; each keeps >= ~64K MACs. */
   const double macs = (double)j->qp->w.k * (double)j->m_total * (double)panels * NQ_QGEMM_NR;
   int want = threads == 1 ? 1 : 8 * threads;

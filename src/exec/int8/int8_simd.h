@@ -1,0 +1,43 @@
+/*
+ * Vector paths of the int8 weighted kernels (int8_avx2.c). They implement,
+ * for the cases they accept, exactly what the portable loops compute: the
+ * same int32 accumulators and XNNPACK's float requantization
+ * (nq_i8_wfinish, single rounding) - float(acc + bias) * scale, clamped,
+ * rounded half to even, plus the output zero point - with the same IEEE
+ * operations in the same order, so results are identical bytes.
+ *
+ * Callers ask nq_i8_simd_ok() first: it is true only on a CPU with AVX2
+ * (nq_fast_use_avx2, so `--kernels portable` turns these paths off), in
+ * single-rounding mode, and when the prepared bias cannot saturate the
+ * accumulator (else the reference's saturating add is needed).
+ */
+#ifndef NQ_EXEC_INT8_SIMD_H
+#define NQ_EXEC_INT8_SIMD_H
+
+#include "exec/int8/int8_weights.h"
+#include "exec/qgemm.h"
+
+bool nq_i8_simd_ok(const nq_i8_wprep *p, int single);
+
+/* nq_i8_wfinish_row for channels [c0, c0 + nc), single rounding. */
+void nq_i8_wfinish_row_simd(const nq_i8_wprep *p, int c0, int nc, const int32_t *acc, void *out, nq_dtype t,
+                            size_t off);
+
+/* One NQ_QGEMM_MR x NQ_QGEMM_NR tile of the integer GEMM (exec/qgemm.h)
+ * requantized in registers: rows i < mr of the output, at out + i * ldo,
+ * channels [c0, c0 + nc) (nc <= 16) of `panel`. */
+void nq_i8_qgemm_tile_simd(const nq_i8_wprep *p, int kp, const int16_t *a, size_t lda, const int16_t *panel,
+                           int c0, int nc, int mr, void *out, size_t ldo, nq_dtype t);
+
+/* One output row of a depthwise convolution with depth multiplier 1:
+ * x is the re-centred int16 image (one batch element, h x w x c), wts the
+ * re-centred weights [kh * kw][c]; output pixel ox reads rows
+ * iy0 + ky * dh and columns ox * sw - pw + kx * dw, and is written at
+ * out[off + ox * c ..]. */
+typedef struct nq_i8_dw_row {
+  const int16_t *x, *wts;
+  int h, w, c, kh, kw, dh, dw, sw, pw, ow, iy0;
+} nq_i8_dw_row;
+void nq_i8_dw_row_simd(const nq_i8_wprep *p, const nq_i8_dw_row *r, void *out, nq_dtype t, size_t off);
+
+#endif
