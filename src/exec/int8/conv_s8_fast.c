@@ -39,11 +39,14 @@
 
 typedef struct qconv_prepared {
   nq_i8_wprep *ref; /* the reference prepare's block (one allocation) */
-  nq_qpacked w;     /* panels; w.panels == NULL: hand off to the reference */
+  nq_qpacked w;     /* int16 panels, or */
+  nq_i8_vnni v;     /* int8 panels (AVX-512 VNNI); neither: hand off to the reference */
 } qconv_prepared;
 
 typedef struct qconv_job qconv_job;
-typedef void (*fill_fn)(const qconv_job *j, int m0, int mr, int16_t *rows);
+/* Rows m0 .. m0 + mr - 1 of the GEMM's left operand: int16 x - zp_x, kp
+ * apart (int16 panels), or bytes x - zp_x + off, kq apart (VNNI panels). */
+typedef void (*fill_fn)(const qconv_job *j, int m0, int mr, void *rows);
 
 struct qconv_job {
   const qconv_prepared *qp;
@@ -54,7 +57,11 @@ struct qconv_job {
   void *out;
   nq_dtype out_type;
   int single;
-  bool simd; /* nq_i8_simd_ok: the vector requantization */
+  bool simd;          /* nq_i8_simd_ok: the vector requantization */
+  bool vnni;          /* qp->v holds the weights (else qp->w) */
+  int n, k, n_panels; /* of whichever is packed */
+  int32_t off;        /* VNNI: the activation offset (see qgemm_vnni_avx2.c) */
+  size_t row_bytes;
   int m_total, n_tasks;
   int rb, n_blocks; /* pixels per block (a multiple of NQ_QGEMM_MR) and blocks */
   bool split_m;
@@ -92,6 +99,7 @@ static int block_rows(size_t k) {
   return r < NQ_QGEMM_MR ? NQ_QGEMM_MR : r > 64 ? 64 : (int)r;
 }
 
+/* Also holds the VNNI rows: 2 * roundup(k, 2) >= roundup(k, 4) bytes. */
 static size_t slot_bytes_for_k(size_t k) {
   return nq_i8_align64((size_t)block_rows(k) * ((k + 1) & ~(size_t)1) * sizeof(int16_t));
 }
@@ -106,6 +114,7 @@ void nq_i8_conv_fast_release(void *prepared) {
   if (!qp) return;
   free(qp->ref);
   nq_qgemm_free(&qp->w);
+  nq_i8_vnni_free(&qp->v);
   free(qp);
 }
 
@@ -119,7 +128,10 @@ static nq_status wrap_prepared(const nq_kernel_args *a, void *ref, bool fast, in
   }
   qp->ref = ref;
   if (fast) {
-    nq_status s = nq_qgemm_pack(qp->ref->w, n, k, &qp->w, err);
+    /* The session's kernel set is the one `run` will see. */
+    const bool vnni = nq_i8_vnni_usable() && qp->ref->w_maxabs <= 127;
+    nq_status s =
+        vnni ? nq_i8_vnni_pack(qp->ref->w, n, k, &qp->v, err) : nq_qgemm_pack(qp->ref->w, n, k, &qp->w, err);
     if (s != NQ_OK) {
       nq_i8_conv_fast_release(qp);
       return s;
@@ -127,6 +139,13 @@ static nq_status wrap_prepared(const nq_kernel_args *a, void *ref, bool fast, in
   }
   *prepared = qp;
   return NQ_OK;
+}
+
+/* Whether weights were packed, and their n x k. */
+static bool packed(const qconv_prepared *qp, int *n, int *k) {
+  *n = qp->v.panels ? qp->v.n : qp->w.n;
+  *k = qp->v.panels ? qp->v.k : qp->w.k;
+  return qp->v.panels || qp->w.panels;
 }
 
 /* The reference kernel on the reference's own prepared block. */
@@ -147,8 +166,19 @@ static void centre_copy(int16_t *dst, const void *src, nq_dtype t, size_t off, i
   }
 }
 
+/* dst[i] = src[i] - zp + off for count 8-bit values: x + 128 for int8
+ * (off = zp + 128), x for uint8 (off = zp). */
+static void offset_copy(uint8_t *dst, const void *src, nq_dtype t, size_t off, int count) {
+  const uint8_t *s = (const uint8_t *)src + off;
+  if (t == NQ_UINT8)
+    memcpy(dst, s, (size_t)count);
+  else
+    for (int i = 0; i < count; i++) dst[i] = (uint8_t)(s[i] ^ 0x80u);
+}
+
 /* CONV_2D: row i = the receptive field of pixel m0 + i in (ky, kx, ci) order. */
-static void fill_conv(const qconv_job *j, int m0, int mr, int16_t *rows) {
+static void fill_conv(const qconv_job *j, int m0, int mr, void *rows_v) {
+  int16_t *rows = rows_v;
   const int32_t zp = j->qp->ref->in_zp;
   const int kp = j->qp->w.kp, k = j->qp->w.k, plane = j->oh * j->ow;
   for (int i = 0; i < mr; i++) {
@@ -170,8 +200,41 @@ static void fill_conv(const qconv_job *j, int m0, int mr, int16_t *rows) {
   }
 }
 
+/* fill_conv for VNNI rows. */
+static void fill_conv_u8(const qconv_job *j, int m0, int mr, void *rows_v) {
+  uint8_t *rows = rows_v;
+  const int kq = j->qp->v.kq, k = j->qp->v.k, plane = j->oh * j->ow;
+  for (int i = 0; i < mr; i++) {
+    const int m = m0 + i, n = m / plane, r = m % plane, oy = r / j->ow, ox = r % j->ow;
+    const int iy0 = oy * j->sh - j->ph, ix0 = ox * j->sw - j->pw;
+    uint8_t *dst = rows + (size_t)i * kq;
+    for (int ky = 0; ky < j->kh; ky++) {
+      const int iy = iy0 + ky * j->dh;
+      for (int kx = 0; kx < j->kw; kx++, dst += j->c) {
+        const int ix = ix0 + kx * j->dw;
+        if (iy < 0 || iy >= j->h || ix < 0 || ix >= j->w)
+          memset(dst, j->off, (size_t)j->c); /* padding: x = zp_x */
+        else
+          offset_copy(dst, j->in, j->in_type, (((size_t)n * j->h + iy) * j->w + ix) * j->c, j->c);
+      }
+    }
+    memset(rows + (size_t)i * kq + k, 0, (size_t)(kq - k));
+  }
+}
+
+/* FULLY_CONNECTED, VNNI rows. */
+static void fill_fc_u8(const qconv_job *j, int m0, int mr, void *rows_v) {
+  uint8_t *rows = rows_v;
+  const int kq = j->qp->v.kq, k = j->qp->v.k;
+  for (int i = 0; i < mr; i++) {
+    offset_copy(rows + (size_t)i * kq, j->in, j->in_type, (size_t)(m0 + i) * k, k);
+    memset(rows + (size_t)i * kq + k, 0, (size_t)(kq - k));
+  }
+}
+
 /* FULLY_CONNECTED: row i = input row m0 + i. */
-static void fill_fc(const qconv_job *j, int m0, int mr, int16_t *rows) {
+static void fill_fc(const qconv_job *j, int m0, int mr, void *rows_v) {
+  int16_t *rows = rows_v;
   const int kp = j->qp->w.kp, k = j->qp->w.k;
   for (int i = 0; i < mr; i++) {
     centre_copy(rows + (size_t)i * kp, j->in, j->in_type, (size_t)(m0 + i) * k, k, j->qp->ref->in_zp);
@@ -179,11 +242,21 @@ static void fill_fc(const qconv_job *j, int m0, int mr, int16_t *rows) {
   }
 }
 
+/* Requantize the int32 accumulators of a tile (rows i < mr). */
+static void finish_tile(const qconv_job *j, const int32_t *acc, int c0, int nc, int mr, char *out_row) {
+  for (int i = 0; i < mr; i++) {
+    const size_t off = (size_t)i * j->n + c0;
+    if (j->simd)
+      nq_i8_wfinish_row_simd(j->qp->ref, c0, nc, acc + i * NQ_QGEMM_NR, out_row, j->out_type, off);
+    else
+      nq_i8_wfinish_row(j->qp->ref, c0, nc, acc + i * NQ_QGEMM_NR, out_row, j->out_type, off, j->single);
+  }
+}
+
 /* Blocks [b0, b1), channel panels [p0, p1). */
-static void run_range(const qconv_job *j, int16_t *rows, int b0, int b1, int p0, int p1) {
+static void run_range(const qconv_job *j, char *rows, int b0, int b1, int p0, int p1) {
   const nq_qpacked *w = &j->qp->w;
-  const nq_i8_wprep *ref = j->qp->ref;
-  const size_t kp = (size_t)w->kp;
+  const size_t rbytes = j->row_bytes;
   int32_t acc[NQ_QGEMM_MR * NQ_QGEMM_NR];
   for (int b = b0; b < b1; b++) {
     const int m0 = b * j->rb, mb = j->m_total - m0 < j->rb ? j->m_total - m0 : j->rb;
@@ -191,22 +264,26 @@ static void run_range(const qconv_job *j, int16_t *rows, int b0, int b1, int p0,
     /* Rows past the last pixel of a tile are computed and discarded: give
      * them defined values. */
     const int mb_up = (mb + NQ_QGEMM_MR - 1) / NQ_QGEMM_MR * NQ_QGEMM_MR;
-    memset(rows + (size_t)mb * kp, 0, (size_t)(mb_up - mb) * kp * sizeof *rows);
+    memset(rows + (size_t)mb * rbytes, 0, (size_t)(mb_up - mb) * rbytes);
     for (int p = p0; p < p1; p++) {
-      const int16_t *panel = w->panels + (size_t)p * kp * NQ_QGEMM_NR;
-      const int c0 = p * NQ_QGEMM_NR, nc = w->n - c0 < NQ_QGEMM_NR ? w->n - c0 : NQ_QGEMM_NR;
+      const int c0 = p * NQ_QGEMM_NR, nc = j->n - c0 < NQ_QGEMM_NR ? j->n - c0 : NQ_QGEMM_NR;
       for (int t0 = 0; t0 < mb; t0 += NQ_QGEMM_MR) {
         const int mr = mb - t0 < NQ_QGEMM_MR ? mb - t0 : NQ_QGEMM_MR;
-        const int16_t *a = rows + (size_t)t0 * kp;
-        char *out_row = (char *)j->out + (size_t)(m0 + t0) * w->n; /* 8-bit outputs */
-        if (j->simd) {
-          nq_i8_qgemm_tile_simd(ref, w->kp, a, kp, panel, c0, nc, mr, out_row, (size_t)w->n, j->out_type);
-          continue;
+        const char *a = rows + (size_t)t0 * rbytes;
+        char *out_row = (char *)j->out + (size_t)(m0 + t0) * j->n; /* 8-bit outputs */
+        if (j->vnni) {
+          nq_i8_vnni_tile(&j->qp->v, p, (const uint8_t *)a, rbytes, j->off, acc);
+        } else {
+          const int16_t *panel = w->panels + (size_t)p * w->kp * NQ_QGEMM_NR;
+          const int16_t *a16 = (const int16_t *)(const void *)a;
+          if (j->simd) {
+            nq_i8_qgemm_tile_simd(j->qp->ref, w->kp, a16, (size_t)w->kp, panel, c0, nc, mr, out_row,
+                                  (size_t)j->n, j->out_type);
+            continue;
+          }
+          j->ukernel(w->kp, a16, (size_t)w->kp, panel, acc);
         }
-        j->ukernel(w->kp, a, kp, panel, acc);
-        for (int i = 0; i < mr; i++)
-          nq_i8_wfinish_row(ref, c0, nc, acc + i * NQ_QGEMM_NR, out_row, j->out_type, (size_t)i * w->n + c0,
-                            j->single);
+        finish_tile(j, acc, c0, nc, mr, out_row);
       }
     }
   }
@@ -215,14 +292,13 @@ static void run_range(const qconv_job *j, int16_t *rows, int b0, int b1, int p0,
 static void task(void *ctx, int k) {
   qconv_job *j = ctx;
   const int slot = nq_fast_slot_take(&j->slots, j->n_slots);
-  int16_t *rows = (int16_t *)(void *)(j->scratch + (size_t)slot * j->slot_bytes);
-  const int panels = j->qp->w.n_panels;
+  char *rows = j->scratch + (size_t)slot * j->slot_bytes;
   if (j->split_m)
     run_range(j, rows, (int)((long)j->n_blocks * k / j->n_tasks),
-              (int)((long)j->n_blocks * (k + 1) / j->n_tasks), 0, panels);
+              (int)((long)j->n_blocks * (k + 1) / j->n_tasks), 0, j->n_panels);
   else
-    run_range(j, rows, 0, j->n_blocks, (int)((long)panels * k / j->n_tasks),
-              (int)((long)panels * (k + 1) / j->n_tasks));
+    run_range(j, rows, 0, j->n_blocks, (int)((long)j->n_panels * k / j->n_tasks),
+              (int)((long)j->n_panels * (k + 1) / j->n_tasks));
   nq_fast_slot_give(&j->slots, slot);
 }
 
@@ -236,17 +312,23 @@ static nq_status run_job(const nq_kernel_args *a, qconv_job *j, nq_error *err) {
   j->out_type = a->out[0].type;
   j->single = a->single_rounding;
   j->simd = nq_i8_simd_ok(j->qp->ref, j->single);
-  j->slot_bytes = slot_bytes_for_k((size_t)j->qp->w.k);
+  j->vnni = j->qp->v.panels != NULL;
+  j->n = j->vnni ? j->qp->v.n : j->qp->w.n;
+  j->k = j->vnni ? j->qp->v.k : j->qp->w.k;
+  j->n_panels = j->vnni ? j->qp->v.n_panels : j->qp->w.n_panels;
+  j->row_bytes = j->vnni ? (size_t)j->qp->v.kq : (size_t)j->qp->w.kp * sizeof(int16_t);
+  j->off = j->qp->ref->in_zp + (j->in_type == NQ_UINT8 ? 0 : 128);
+  j->slot_bytes = slot_bytes_for_k((size_t)j->k);
   int threads = slot_count(a);
   const size_t fit = a->scratch ? a->scratch_size / j->slot_bytes : 0;
   if ((size_t)threads > fit) threads = (int)fit;
   if (threads < 1)
     return nq_i8_fail(a, err, "scratch of %zu bytes, %zu expected", a->scratch_size, j->slot_bytes);
-  const int tiles = (j->m_total + NQ_QGEMM_MR - 1) / NQ_QGEMM_MR, panels = j->qp->w.n_panels;
+  const int tiles = (j->m_total + NQ_QGEMM_MR - 1) / NQ_QGEMM_MR, panels = j->n_panels;
   j->split_m = tiles >= 4 * threads || panels < threads;
   /* Blocks as large as the cache allows, but when splitting pixels, at
    * least 4 per thread so that the dynamic claiming can balance. */
-  j->rb = block_rows((size_t)j->qp->w.k);
+  j->rb = block_rows((size_t)j->k);
   if (j->split_m && threads > 1 && tiles < (j->rb / NQ_QGEMM_MR) * 4 * threads) {
     const int per = (tiles + 4 * threads - 1) / (4 * threads);
     j->rb = (per < 1 ? 1 : per) * NQ_QGEMM_MR;
@@ -254,7 +336,7 @@ static nq_status run_job(const nq_kernel_args *a, qconv_job *j, nq_error *err) {
   j->n_blocks = (j->m_total + j->rb - 1) / j->rb;
   const int units = j->split_m ? j->n_blocks : panels;
   /* Several tasks per thread, claimed dynamically; each keeps >= ~64K MACs. */
-  const double macs = (double)j->qp->w.k * (double)j->m_total * (double)panels * NQ_QGEMM_NR;
+  const double macs = (double)j->k * (double)j->m_total * (double)panels * NQ_QGEMM_NR;
   int want = threads == 1 ? 1 : 8 * threads;
   if ((double)want > macs / 65536.0) want = macs / 65536.0 >= 2.0 ? (int)(macs / 65536.0) : 1;
   j->n_tasks = want < units ? want : units;
@@ -291,7 +373,11 @@ size_t nq_i8_conv_fast_scratch(const nq_kernel_args *a) {
 nq_status nq_i8_conv_fast_run(const nq_kernel_args *a, nq_error *err) {
   const qconv_prepared *qp = a->prepared;
   if (!qp) return nq_i8_fail(a, err, "not prepared");
-  if (!qp->w.panels || !conv_geometry_ok(a)) return hand_off(a, nq_i8_conv_run, err);
+  int pn, pk;
+  /* VNNI panels in a session whose kernels cannot run them: cannot happen
+   * (prepare saw the same set), but the reference can always run. */
+  if (!packed(qp, &pn, &pk) || !conv_geometry_ok(a) || (qp->v.panels && !nq_i8_vnni_usable()))
+    return hand_off(a, nq_i8_conv_run, err);
   const nq_tview *x = &a->in[0], *f = &a->in[1], *y = &a->out[0];
   qconv_job j = {.qp = qp,
                  .fill = fill_conv,
@@ -306,9 +392,10 @@ nq_status nq_i8_conv_fast_run(const nq_kernel_args *a, nq_error *err) {
                  .sw = a->p->stride_w,
                  .dh = a->p->dilation_h > 0 ? a->p->dilation_h : 1,
                  .dw = a->p->dilation_w > 0 ? a->p->dilation_w : 1};
-  if (f->shape[0] != qp->w.n || j.kh * j.kw * j.c != qp->w.k)
+  if (f->shape[0] != pn || j.kh * j.kw * j.c != pk)
     return nq_i8_fail(a, err, "weights [%d,%d,%d,%d] do not match the prepared %d x %d", f->shape[0], j.kh,
-                      j.kw, j.c, qp->w.n, qp->w.k);
+                      j.kw, j.c, pn, pk);
+  if (qp->v.panels) j.fill = fill_conv_u8;
   NQ_TRY(nq_i8_check_window(a, "height", j.h, j.oh, j.sh, j.dh, j.kh, err));
   NQ_TRY(nq_i8_check_window(a, "width", j.w, j.ow, j.sw, j.dw, j.kw, err));
   j.ph = nq_i8_pad_before(j.h, j.oh, j.sh, j.dh, j.kh);
@@ -344,17 +431,18 @@ size_t nq_i8_fc_fast_scratch(const nq_kernel_args *a) {
 nq_status nq_i8_fc_fast_run(const nq_kernel_args *a, nq_error *err) {
   const qconv_prepared *qp = a->prepared;
   if (!qp) return nq_i8_fail(a, err, "not prepared");
-  if (!qp->w.panels) return hand_off(a, nq_i8_fc_run, err);
+  int pn, pk;
+  if (!packed(qp, &pn, &pk) || (qp->v.panels && !nq_i8_vnni_usable())) return hand_off(a, nq_i8_fc_run, err);
   const nq_tview *f = &a->in[1];
   const size_t in_n = nq_tview_elems(&a->in[0]), out_n = nq_tview_elems(&a->out[0]);
   const int o = f->shape[0], i = f->shape[1];
-  if (o != qp->w.n || i != qp->w.k || in_n % (size_t)i != 0 || out_n != in_n / (size_t)i * (size_t)o)
+  if (o != pn || i != pk || in_n % (size_t)i != 0 || out_n != in_n / (size_t)i * (size_t)o)
     return nq_i8_fail(a, err,
                       "input of %zu elements, weights [%d,%d] and output of %zu elements do not match", in_n,
                       o, i, out_n);
   const size_t m = in_n / (size_t)i;
   if (m == 0) return NQ_OK;
   if (m > ((size_t)1 << 30)) return nq_i8_fail(a, err, "%zu input rows, at most 2^30", m);
-  qconv_job j = {.qp = qp, .fill = fill_fc, .m_total = (int)m};
+  qconv_job j = {.qp = qp, .fill = qp->v.panels ? fill_fc_u8 : fill_fc, .m_total = (int)m};
   return run_job(a, &j, err);
 }

@@ -40,4 +40,22 @@ typedef struct nq_i8_dw_row {
 } nq_i8_dw_row;
 void nq_i8_dw_row_simd(const nq_i8_wprep *p, const nq_i8_dw_row *r, void *out, nq_dtype t, size_t off);
 
+/* The int8 GEMM on AVX-512 VNNI (qgemm_vnni_avx2.c). */
+typedef struct nq_i8_vnni {
+  int n, k, kq;    /* output channels, reduction length, k rounded up to 4 */
+  int n_panels;    /* ceil(n / NQ_QGEMM_NR) */
+  int8_t *panels;  /* n_panels * kq * NQ_QGEMM_NR bytes, 64-byte aligned */
+  int32_t *colsum; /* n_panels * NQ_QGEMM_NR: sum over k of each channel's weights */
+} nq_i8_vnni;
+
+/* The CPU has AVX-512 VNNI (with VL) and the session's kernels are avx2. */
+bool nq_i8_vnni_usable(void);
+/* Pack w[n][k] (re-centred; fails unless every value fits int8). */
+nq_status nq_i8_vnni_pack(const int16_t *w, int n, int k, nq_i8_vnni *out, nq_error *err);
+void nq_i8_vnni_free(nq_i8_vnni *p);
+/* acc[i * 16 + l] = the reference accumulator of row i < NQ_QGEMM_MR and
+ * channel 16 * panel + l, from activation rows of u = x - zp_x + off bytes
+ * (kq long, lda apart). */
+void nq_i8_vnni_tile(const nq_i8_vnni *w, int panel, const uint8_t *a, size_t lda, int32_t off, int32_t *acc);
+
 #endif
