@@ -10,13 +10,14 @@
  * (the channel-split path), depthwise with depth multipliers 2-3, and the broadcasts of the table-driven
  * binary ops (equal shapes, scalar, inner channel vector, a general broadcast), and the table-driven unary
  * ops (HARD_SWISH, RELU family, LEAKY_RELU, ABS, LOGISTIC, TANH, ELU, GELU, EXP, LOG) with random parameters,
- * PAD/PADV2 (row copies) of int8, uint8 and int32 tensors. Registered twice: as is (auto), and with --kernels
- * portable.
+ * PAD/PADV2 (row copies) of int8, uint8 and int32 tensors. Registered three times: as is (auto: the VNNI GEMM
+ * where the CPU has it), with --no-vnni (the int16 AVX2 GEMM tile) and with --kernels portable.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "exec/int8/int8.h"
+#include "exec/int8/int8_simd.h"
 #include "exec/threadpool.h"
 #include "kernels_arg.h"
 #include "testutil.h"
@@ -54,6 +55,14 @@ static void make(qv *x, nq_rng *r, nq_dtype t, int rank, const int32_t *shape, i
 }
 
 static void unmake(qv *x) { free(x->v.data); }
+
+/* uint8 weights centred on 128 with no 0: |w - zp| <= 127, so the VNNI GEMM
+ * (int8 weights, uint8 activations) takes them. */
+static void uint8_weights_fit_int8(qv *w) {
+  for (int c = 0; c < w->q.n; c++) w->z[c] = 128;
+  for (size_t i = 0; i < nq_tview_elems(&w->v); i++)
+    if (((uint8_t *)w->v.data)[i] == 0) ((uint8_t *)w->v.data)[i] = 1;
+}
 
 /* Prepare + run one node with kernel table `tab`; the output bytes in out. */
 static nq_status run_with(const nq_kernel *tab, nq_op op, const nq_op_params *p, qv *in, int n_in, qv *out,
@@ -158,6 +167,7 @@ static void conv_cases(nq_rng *r, nq_threadpool *pool) {
       for (int c = 0; c < in[1].q.n; c++) in[1].z[c] = 0;
     for (size_t i = 0; t == NQ_INT8 && i < nq_tview_elems(&in[1].v); i++)
       if (((int8_t *)in[1].v.data)[i] == -128) ((int8_t *)in[1].v.data)[i] = -127;
+    if (t == NQ_UINT8 && it % 10 == 9) uint8_weights_fit_int8(&in[1]);
     make(&in[2], r, NQ_INT32, 1, (int32_t[]){cout}, in[1].q.n, 1e-5f, 1e-5f);
     for (int c = 0; c < in[1].q.n; c++) in[2].s[c] = in[0].s[0] * in[1].s[c];
     make(&out, r, t, 4, (int32_t[]){n, oh, ow, cout}, 1, 0.05f, 0.5f);
@@ -211,6 +221,7 @@ static void fc_cases(nq_rng *r, nq_threadpool *pool) {
     make(&in[1], r, t, 2, (int32_t[]){o, k}, t == NQ_INT8 && it % 2 ? o : 1, 0.001f, 0.02f);
     if (t == NQ_INT8)
       for (int c = 0; c < in[1].q.n; c++) in[1].z[c] = 0;
+    if (t == NQ_UINT8 && it % 8 == 7) uint8_weights_fit_int8(&in[1]);
     make(&in[2], r, NQ_INT32, 1, (int32_t[]){o}, 1, 1e-5f, 1e-5f);
     make(&out, r, t, 2, (int32_t[]){b, o}, 1, 0.05f, 0.5f);
     nq_op_params p = nq_op_params_default();
@@ -378,6 +389,11 @@ static void coverage(void) {
 }
 
 int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "--no-vnni") == 0) { /* auto kernels, but the int16 AVX2 GEMM tile */
+    nq_i8_vnni_allow(false);
+    printf("VNNI GEMM off\n");
+    argc = 1;
+  }
   nq_test_enter_kernels(argc, argv);
   nq_rng r = {20261207u};
   nq_threadpool *pool = nq_threadpool_create(2);

@@ -50,6 +50,9 @@ typedef struct nq_i8_vnni {
 
 /* The CPU has AVX-512 VNNI (with VL) and the session's kernels are avx2. */
 bool nq_i8_vnni_usable(void);
+/* Tests: false makes nq_i8_vnni_usable() false, so that a VNNI machine
+ * also runs the int16 AVX2 tile. Affects sessions prepared afterwards. */
+void nq_i8_vnni_allow(bool allow);
 /* Pack w[n][k] (re-centred; fails unless every value fits int8). */
 nq_status nq_i8_vnni_pack(const int16_t *w, int n, int k, nq_i8_vnni *out, nq_error *err);
 void nq_i8_vnni_free(nq_i8_vnni *p);

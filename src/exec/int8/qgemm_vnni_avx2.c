@@ -22,6 +22,7 @@
  * w[16p + l][4j .. 4j + 3] at byte (j * 16 + l) * 4: one 64-byte line per
  * quad, two ymm loads.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,12 +34,18 @@
 
 #define VNNI __attribute__((target("avx2,fma,avx512f,avx512vl,avx512vnni")))
 
+static atomic_int vnni_allowed = 1;
+void nq_i8_vnni_allow(bool allow) { atomic_store(&vnni_allowed, allow ? 1 : 0); }
+
 bool nq_i8_vnni_usable(void) {
-  static int cached = -1; /* a benign race: every thread computes the same value */
-  if (cached < 0)
-    cached = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-             __builtin_cpu_supports("avx512vnni");
-  return cached && nq_fast_use_avx2();
+  static atomic_int cached = -1; /* every thread computes the same value */
+  int v = atomic_load_explicit(&cached, memory_order_relaxed);
+  if (v < 0) {
+    v = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512vnni");
+    atomic_store_explicit(&cached, v, memory_order_relaxed);
+  }
+  return v && atomic_load(&vnni_allowed) && nq_fast_use_avx2();
 }
 
 /* A quad of one activation row, broadcast. */
@@ -83,6 +90,7 @@ VNNI void nq_i8_vnni_tile(const nq_i8_vnni *w, int panel, const uint8_t *a, size
 }
 
 #else
+void nq_i8_vnni_allow(bool allow) { (void)allow; }
 bool nq_i8_vnni_usable(void) { return false; }
 void nq_i8_vnni_tile(const nq_i8_vnni *w, int panel, const uint8_t *a, size_t lda, int32_t off,
                      int32_t *acc) {
