@@ -67,6 +67,7 @@ struct qconv_job {
   bool split_m;
   /* CONV_2D geometry */
   int h, w, c, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw;
+  bool pointwise; /* 1x1, stride 1, same size: output pixel m reads input pixel m */
   char *scratch;
   size_t slot_bytes;
   int n_slots;
@@ -181,6 +182,10 @@ static void fill_conv(const qconv_job *j, int m0, int mr, void *rows_v) {
   int16_t *rows = rows_v;
   const int32_t zp = j->qp->ref->in_zp;
   const int kp = j->qp->w.kp, k = j->qp->w.k, plane = j->oh * j->ow;
+  if (j->pointwise && kp == k) { /* the rows are the input pixels, back to back */
+    centre_copy(rows, j->in, j->in_type, (size_t)m0 * k, mr * k, zp);
+    return;
+  }
   for (int i = 0; i < mr; i++) {
     const int m = m0 + i, n = m / plane, r = m % plane, oy = r / j->ow, ox = r % j->ow;
     const int iy0 = oy * j->sh - j->ph, ix0 = ox * j->sw - j->pw;
@@ -204,6 +209,10 @@ static void fill_conv(const qconv_job *j, int m0, int mr, void *rows_v) {
 static void fill_conv_u8(const qconv_job *j, int m0, int mr, void *rows_v) {
   uint8_t *rows = rows_v;
   const int kq = j->qp->v.kq, k = j->qp->v.k, plane = j->oh * j->ow;
+  if (j->pointwise && kq == k) { /* the rows are the input pixels, back to back */
+    offset_copy(rows, j->in, j->in_type, (size_t)m0 * k, mr * k);
+    return;
+  }
   for (int i = 0; i < mr; i++) {
     const int m = m0 + i, n = m / plane, r = m % plane, oy = r / j->ow, ox = r % j->ow;
     const int iy0 = oy * j->sh - j->ph, ix0 = ox * j->sw - j->pw;
@@ -272,6 +281,11 @@ static void run_range(const qconv_job *j, char *rows, int b0, int b1, int p0, in
         const char *a = rows + (size_t)t0 * rbytes;
         char *out_row = (char *)j->out + (size_t)(m0 + t0) * j->n; /* 8-bit outputs */
         if (j->vnni) {
+          if (j->simd && nc == NQ_QGEMM_NR) {
+            nq_i8_vnni_tile_requant(&j->qp->v, p, (const uint8_t *)a, rbytes, j->off, j->qp->ref, mr, out_row,
+                                    (size_t)j->n, j->out_type);
+            continue;
+          }
           nq_i8_vnni_tile(&j->qp->v, p, (const uint8_t *)a, rbytes, j->off, acc);
         } else {
           const int16_t *panel = w->panels + (size_t)p * w->kp * NQ_QGEMM_NR;
@@ -400,6 +414,8 @@ nq_status nq_i8_conv_fast_run(const nq_kernel_args *a, nq_error *err) {
   NQ_TRY(nq_i8_check_window(a, "width", j.w, j.ow, j.sw, j.dw, j.kw, err));
   j.ph = nq_i8_pad_before(j.h, j.oh, j.sh, j.dh, j.kh);
   j.pw = nq_i8_pad_before(j.w, j.ow, j.sw, j.dw, j.kw);
+  j.pointwise = j.kh == 1 && j.kw == 1 && j.sh == 1 && j.sw == 1 && j.ph == 0 && j.pw == 0 && j.oh == j.h &&
+                j.ow == j.w;
   const size_t m = (size_t)x->shape[0] * (size_t)j.oh * (size_t)j.ow;
   if (m == 0) return NQ_OK;
   if (m > ((size_t)1 << 30)) return nq_i8_fail(a, err, "%zu output pixels, at most 2^30", m);

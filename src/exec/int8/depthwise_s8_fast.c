@@ -154,7 +154,7 @@ nq_status nq_i8_dw_fast_run(const nq_kernel_args *a, nq_error *err) {
               .dh = a->p->dilation_h > 0 ? a->p->dilation_h : 1,
               .dw = a->p->dilation_w > 0 ? a->p->dilation_w : 1};
   j.m = j.o / j.c;
-  j.simd = j.m == 1 && nq_i8_simd_ok(p, j.single);
+  j.simd = j.m == 1 && j.kh * j.kw <= 64 && nq_i8_simd_ok(p, j.single); /* int8_simd.h */
   if ((size_t)j.kh * j.kw * j.o != p->w_elems || j.o != p->n_ch)
     return nq_i8_fail(a, err, "weights [1,%d,%d,%d] do not match the prepared %d channels", j.kh, j.kw, j.o,
                       p->n_ch);

@@ -3,14 +3,8 @@
  * compiled with -mavx2 -mfma (cmake/deps.cmake: every *_avx2.c) and its
  * functions run only after nq_i8_simd_ok() said yes. On other targets
  * nq_i8_simd_ok() is always false and the entry points below the #else
- * exist only so that the callers link.
- *
- * Requantization of 8 channels: vpaddd (bias), vcvtdq2ps, vmulps (scale),
- * vmaxps/vminps (clamp), vcvtps2dq (round half to even: the default MXCSR
- * mode, as lrintf), vpaddd (zero point). The clamp bounds are integers, so
- * clamping before rounding equals rounding then clamping; the scale is
- * finite (prepare refuses what is not), so no NaN reaches max/min, whose
- * NaN rule differs from C's comparisons.
+ * exist only so that the callers link. The requantization itself is in
+ * int8_requant_avx2.h.
  */
 #include "exec/int8/int8_simd.h"
 
@@ -19,38 +13,8 @@
 #include "exec/gemm.h" /* nq_fast_use_avx2 */
 
 #ifdef NQ_QGEMM_HAVE_AVX2
+#include "exec/int8/int8_requant_avx2.h"
 #include "exec/qgemm_avx2_tile.h"
-
-typedef struct rq8 {
-  __m256 lo, hi;
-  __m256i zp;
-} rq8;
-
-static inline rq8 rq_of(const nq_i8_wprep *p) {
-  rq8 r = {_mm256_set1_ps((float)(p->act_lo - p->out_zp)), _mm256_set1_ps((float)(p->act_hi - p->out_zp)),
-           _mm256_set1_epi32(p->out_zp)};
-  return r;
-}
-
-static inline __m256i finish8(const rq8 *r, __m256i acc, const int32_t *bias, const float *fs) {
-  const __m256i v = _mm256_add_epi32(acc, _mm256_loadu_si256((const __m256i *)(const void *)bias));
-  __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(v), _mm256_loadu_ps(fs));
-  f = _mm256_min_ps(_mm256_max_ps(f, r->lo), r->hi);
-  return _mm256_add_epi32(_mm256_cvtps_epi32(f), r->zp);
-}
-
-/* 16 finished int32 (already in the type's range) to 16 bytes. */
-static inline __m128i narrow16(__m256i a, __m256i b, nq_dtype t) {
-  const __m256i s16 = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xD8);
-  const __m128i lo = _mm256_castsi256_si128(s16), hi = _mm256_extracti128_si256(s16, 1);
-  return t == NQ_UINT8 ? _mm_packus_epi16(lo, hi) : _mm_packs_epi16(lo, hi);
-}
-
-/* 8 finished int32 to 8 bytes (low half of the result). */
-static inline __m128i narrow8(__m256i a, nq_dtype t) {
-  const __m128i s16 = _mm_packs_epi32(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1));
-  return t == NQ_UINT8 ? _mm_packus_epi16(s16, s16) : _mm_packs_epi16(s16, s16);
-}
 
 static void finish_tail(const nq_i8_wprep *p, const rq8 *r, int c0, int nc, const int32_t *acc, uint8_t *o,
                         nq_dtype t) {
@@ -111,24 +75,25 @@ static inline __m256i tap8(const int16_t *x, const int16_t *w) {
   return _mm256_mullo_epi32(xv, wv);
 }
 
-/* Channels [cb, cb + 32) of pixel ox: four accumulators stay in registers
+/* The taps of one output pixel that fall inside the image: offsets of the
+ * input pixel and of the weights, in int16 elements. */
+typedef struct dw_taps {
+  int n;
+  size_t x[64], w[64];
+} dw_taps;
+
+/* Channels [cb, cb + 32) of one pixel: four accumulators stay in registers
  * over every tap. */
-static void dw_block32(const nq_i8_wprep *p, const rq8 *r, const nq_i8_dw_row *d, int ix0, int cb, uint8_t *o,
-                       nq_dtype t) {
+static void dw_block32(const nq_i8_wprep *p, const rq8 *r, const nq_i8_dw_row *d, const dw_taps *tp, int cb,
+                       uint8_t *o, nq_dtype t) {
   __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
-  for (int ky = 0; ky < d->kh; ky++) {
-    const int iy = d->iy0 + ky * d->dh;
-    if (iy < 0 || iy >= d->h) continue;
-    for (int kx = 0; kx < d->kw; kx++) {
-      const int ix = ix0 + kx * d->dw;
-      if (ix < 0 || ix >= d->w) continue;
-      const int16_t *xp = d->x + ((size_t)iy * d->w + ix) * d->c + cb;
-      const int16_t *wp = d->wts + ((size_t)ky * d->kw + kx) * d->c + cb;
-      a0 = _mm256_add_epi32(a0, tap8(xp, wp));
-      a1 = _mm256_add_epi32(a1, tap8(xp + 8, wp + 8));
-      a2 = _mm256_add_epi32(a2, tap8(xp + 16, wp + 16));
-      a3 = _mm256_add_epi32(a3, tap8(xp + 24, wp + 24));
-    }
+  const int16_t *x = d->x + cb, *w = d->wts + cb;
+  for (int i = 0; i < tp->n; i++) {
+    const int16_t *xp = x + tp->x[i], *wp = w + tp->w[i];
+    a0 = _mm256_add_epi32(a0, tap8(xp, wp));
+    a1 = _mm256_add_epi32(a1, tap8(xp + 8, wp + 8));
+    a2 = _mm256_add_epi32(a2, tap8(xp + 16, wp + 16));
+    a3 = _mm256_add_epi32(a3, tap8(xp + 24, wp + 24));
   }
   const int32_t *b = p->bias + cb;
   const float *s = p->fscale + cb;
@@ -138,50 +103,48 @@ static void dw_block32(const nq_i8_wprep *p, const rq8 *r, const nq_i8_dw_row *d
 }
 
 /* Channels [cb, cb + 8). */
-static void dw_block8(const nq_i8_wprep *p, const rq8 *r, const nq_i8_dw_row *d, int ix0, int cb, uint8_t *o,
-                      nq_dtype t) {
+static void dw_block8(const nq_i8_wprep *p, const rq8 *r, const nq_i8_dw_row *d, const dw_taps *tp, int cb,
+                      uint8_t *o, nq_dtype t) {
   __m256i a0 = _mm256_setzero_si256();
-  for (int ky = 0; ky < d->kh; ky++) {
-    const int iy = d->iy0 + ky * d->dh;
-    if (iy < 0 || iy >= d->h) continue;
-    for (int kx = 0; kx < d->kw; kx++) {
-      const int ix = ix0 + kx * d->dw;
-      if (ix < 0 || ix >= d->w) continue;
-      a0 = _mm256_add_epi32(a0, tap8(d->x + ((size_t)iy * d->w + ix) * d->c + cb,
-                                     d->wts + ((size_t)ky * d->kw + kx) * d->c + cb));
-    }
-  }
+  for (int i = 0; i < tp->n; i++)
+    a0 = _mm256_add_epi32(a0, tap8(d->x + cb + tp->x[i], d->wts + cb + tp->w[i]));
   _mm_storel_epi64((__m128i *)(void *)o, narrow8(finish8(r, a0, p->bias + cb, p->fscale + cb), t));
 }
 
 /* The last c % 8 channels, in scalar code. */
-static void dw_tail(const nq_i8_wprep *p, const rq8 *r, const nq_i8_dw_row *d, int ix0, int cb, uint8_t *o,
-                    nq_dtype t) {
+static void dw_tail(const nq_i8_wprep *p, const rq8 *r, const nq_i8_dw_row *d, const dw_taps *tp, int cb,
+                    uint8_t *o, nq_dtype t) {
   int32_t acc[8] = {0};
   const int n = d->c - cb;
-  for (int ky = 0; ky < d->kh; ky++) {
-    const int iy = d->iy0 + ky * d->dh;
-    if (iy < 0 || iy >= d->h) continue;
-    for (int kx = 0; kx < d->kw; kx++) {
-      const int ix = ix0 + kx * d->dw;
-      if (ix < 0 || ix >= d->w) continue;
-      const int16_t *xp = d->x + ((size_t)iy * d->w + ix) * d->c + cb;
-      const int16_t *wp = d->wts + ((size_t)ky * d->kw + kx) * d->c + cb;
-      for (int i = 0; i < n; i++) acc[i] += (int32_t)xp[i] * wp[i];
-    }
+  for (int i = 0; i < tp->n; i++) {
+    const int16_t *xp = d->x + cb + tp->x[i], *wp = d->wts + cb + tp->w[i];
+    for (int ch = 0; ch < n; ch++) acc[ch] += (int32_t)xp[ch] * wp[ch];
   }
   finish_tail(p, r, cb, n, acc, o, t);
 }
 
 void nq_i8_dw_row_simd(const nq_i8_wprep *p, const nq_i8_dw_row *d, void *out, nq_dtype t, size_t off) {
   const rq8 r = rq_of(p);
+  dw_taps tp;
   for (int ox = 0; ox < d->ow; ox++) {
     const int ix0 = ox * d->sw - d->pw;
+    tp.n = 0;
+    for (int ky = 0; ky < d->kh; ky++) {
+      const int iy = d->iy0 + ky * d->dh;
+      if (iy < 0 || iy >= d->h) continue;
+      for (int kx = 0; kx < d->kw; kx++) {
+        const int ix = ix0 + kx * d->dw;
+        if (ix < 0 || ix >= d->w) continue;
+        tp.x[tp.n] = ((size_t)iy * d->w + ix) * d->c;
+        tp.w[tp.n] = ((size_t)ky * d->kw + kx) * d->c;
+        tp.n++;
+      }
+    }
     uint8_t *o = (uint8_t *)out + off + (size_t)ox * d->c;
     int cb = 0;
-    for (; cb + 32 <= d->c; cb += 32) dw_block32(p, &r, d, ix0, cb, o + cb, t);
-    for (; cb + 8 <= d->c; cb += 8) dw_block8(p, &r, d, ix0, cb, o + cb, t);
-    if (cb < d->c) dw_tail(p, &r, d, ix0, cb, o + cb, t);
+    for (; cb + 32 <= d->c; cb += 32) dw_block32(p, &r, d, &tp, cb, o + cb, t);
+    for (; cb + 8 <= d->c; cb += 8) dw_block8(p, &r, d, &tp, cb, o + cb, t);
+    if (cb < d->c) dw_tail(p, &r, d, &tp, cb, o + cb, t);
   }
 }
 

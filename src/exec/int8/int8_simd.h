@@ -33,7 +33,7 @@ void nq_i8_qgemm_tile_simd(const nq_i8_wprep *p, int kp, const int16_t *a, size_
  * x is the re-centred int16 image (one batch element, h x w x c), wts the
  * re-centred weights [kh * kw][c]; output pixel ox reads rows
  * iy0 + ky * dh and columns ox * sw - pw + kx * dw, and is written at
- * out[off + ox * c ..]. */
+ * out[off + ox * c ..]. At most 64 taps: kh * kw <= 64. */
 typedef struct nq_i8_dw_row {
   const int16_t *x, *wts;
   int h, w, c, kh, kw, dh, dw, sw, pw, ow, iy0;
@@ -60,5 +60,10 @@ void nq_i8_vnni_free(nq_i8_vnni *p);
  * channel 16 * panel + l, from activation rows of u = x - zp_x + off bytes
  * (kq long, lda apart). */
 void nq_i8_vnni_tile(const nq_i8_vnni *w, int panel, const uint8_t *a, size_t lda, int32_t off, int32_t *acc);
+/* The same tile requantized in registers (as nq_i8_qgemm_tile_simd) into
+ * rows i < mr at out + i * ldo; only for a full panel (16 channels) and
+ * where nq_i8_simd_ok(). */
+void nq_i8_vnni_tile_requant(const nq_i8_vnni *w, int panel, const uint8_t *a, size_t lda, int32_t off,
+                             const nq_i8_wprep *p, int mr, void *out, size_t ldo, nq_dtype t);
 
 #endif

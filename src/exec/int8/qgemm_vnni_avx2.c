@@ -30,7 +30,7 @@
 #include "exec/int8/int8_simd.h"
 
 #ifdef NQ_QGEMM_HAVE_AVX2
-#include <immintrin.h>
+#include "exec/int8/int8_requant_avx2.h"
 
 #define VNNI __attribute__((target("avx2,fma,avx512f,avx512vl,avx512vnni")))
 
@@ -55,8 +55,10 @@ static inline VNNI __m256i quad_at(const uint8_t *row, int j) {
   return _mm256_set1_epi32(v);
 }
 
-VNNI void nq_i8_vnni_tile(const nq_i8_vnni *w, int panel, const uint8_t *a, size_t lda, int32_t off,
-                          int32_t *acc) {
+/* The 4 x 16 tile's accumulators: c[2 * i + h] = channels 8h .. 8h + 7 of
+ * row i, the zero-point term already subtracted. */
+static inline VNNI void vnni_4x16(const nq_i8_vnni *w, int panel, const uint8_t *a, size_t lda, int32_t off,
+                                  __m256i c[8]) {
   const int8_t *pw = w->panels + (size_t)panel * w->kq * NQ_QGEMM_NR;
   const uint8_t *r0 = a, *r1 = a + lda, *r2 = a + 2 * lda, *r3 = a + 3 * lda;
   __m256i c00 = _mm256_setzero_si256(), c01 = _mm256_setzero_si256();
@@ -84,9 +86,31 @@ VNNI void nq_i8_vnni_tile(const nq_i8_vnni *w, int panel, const uint8_t *a, size
   const __m256i o = _mm256_set1_epi32(off);
   const __m256i z0 = _mm256_mullo_epi32(o, _mm256_loadu_si256((const __m256i *)(const void *)cs));
   const __m256i z1 = _mm256_mullo_epi32(o, _mm256_loadu_si256((const __m256i *)(const void *)(cs + 8)));
-  const __m256i c[8] = {c00, c01, c10, c11, c20, c21, c30, c31};
-  for (int i = 0; i < 8; i++)
-    _mm256_storeu_si256((__m256i *)(void *)(acc + 8 * i), _mm256_sub_epi32(c[i], i % 2 ? z1 : z0));
+  c[0] = _mm256_sub_epi32(c00, z0), c[1] = _mm256_sub_epi32(c01, z1);
+  c[2] = _mm256_sub_epi32(c10, z0), c[3] = _mm256_sub_epi32(c11, z1);
+  c[4] = _mm256_sub_epi32(c20, z0), c[5] = _mm256_sub_epi32(c21, z1);
+  c[6] = _mm256_sub_epi32(c30, z0), c[7] = _mm256_sub_epi32(c31, z1);
+}
+
+VNNI void nq_i8_vnni_tile(const nq_i8_vnni *w, int panel, const uint8_t *a, size_t lda, int32_t off,
+                          int32_t *acc) {
+  __m256i c[8];
+  vnni_4x16(w, panel, a, lda, off, c);
+  for (int i = 0; i < 8; i++) _mm256_storeu_si256((__m256i *)(void *)(acc + 8 * i), c[i]);
+}
+
+VNNI void nq_i8_vnni_tile_requant(const nq_i8_vnni *w, int panel, const uint8_t *a, size_t lda, int32_t off,
+                                  const nq_i8_wprep *p, int mr, void *out, size_t ldo, nq_dtype t) {
+  __m256i c[8];
+  vnni_4x16(w, panel, a, lda, off, c);
+  const rq8 r = rq_of(p);
+  const int c0 = panel * NQ_QGEMM_NR;
+  const int32_t *b = p->bias + c0;
+  const float *s = p->fscale + c0;
+  uint8_t *o = (uint8_t *)out + c0;
+  for (int i = 0; i < mr; i++)
+    _mm_storeu_si128((__m128i *)(void *)(o + i * ldo),
+                     narrow16(finish8(&r, c[2 * i], b, s), finish8(&r, c[2 * i + 1], b + 8, s + 8), t));
 }
 
 #else
