@@ -240,8 +240,12 @@ static void binary_cases(nq_rng *r, nq_threadpool *pool) {
   for (int it = 0; it < 50; it++) {
     const nq_op op = OPS[it % 5];
     const nq_dtype t = it % 6 == 5 ? NQ_UINT8 : NQ_INT8;
-    const int32_t full[4] = {nq_rng_int(r, 1, 2), nq_rng_int(r, 1, 7), nq_rng_int(r, 1, 7),
-                             nq_rng_int(r, 1, 21)};
+    int32_t full[4] = {nq_rng_int(r, 1, 2), nq_rng_int(r, 1, 7), nq_rng_int(r, 1, 7), nq_rng_int(r, 1, 21)};
+    if (it % 10 == 4) { /* equal shapes and channel vector, large enough to be split over the pool */
+      full[1] = 64 + it;
+      full[2] = 48;
+      full[3] = 24;
+    }
     int32_t other[4];
     int rank_other = 4;
     memcpy(other, full, sizeof other);
