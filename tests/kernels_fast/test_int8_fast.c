@@ -358,6 +358,41 @@ static void pad_cases(nq_rng *r, nq_threadpool *pool) {
   }
 }
 
+/* MAX_POOL_2D: random windows, strides and SAME/VALID, every clamp
+ * activation, int8 and uint8, and a few large enough to be split over the
+ * pool. */
+static void maxpool_cases(nq_rng *r, nq_threadpool *pool) {
+  for (int it = 0; it < 40; it++) {
+    const nq_dtype t = it % 4 == 3 ? NQ_UINT8 : NQ_INT8;
+    const bool big = it % 8 == 5;
+    const int n = nq_rng_int(r, 1, 2), h = big ? 60 : nq_rng_int(r, 1, 13),
+              w = big ? 50 : nq_rng_int(r, 1, 13);
+    const int c = big ? 40 : nq_rng_int(r, 1, 70), kh = nq_rng_int(r, 1, 4), kw = nq_rng_int(r, 1, 4);
+    nq_op_params p = nq_op_params_default();
+    p.filter_h = kh;
+    p.filter_w = kw;
+    p.stride_h = nq_rng_int(r, 1, 3);
+    p.stride_w = nq_rng_int(r, 1, 3);
+    p.padding = it % 2 ? NQ_PAD_SAME : NQ_PAD_VALID;
+    p.act = ACTS[it % 4];
+    const int oh = p.padding == NQ_PAD_SAME ? (h + p.stride_h - 1) / p.stride_h : (h - kh) / p.stride_h + 1;
+    const int ow = p.padding == NQ_PAD_SAME ? (w + p.stride_w - 1) / p.stride_w : (w - kw) / p.stride_w + 1;
+    if (h < kh || w < kw || oh < 1 || ow < 1) continue;
+    qv in, out;
+    make(&in, r, t, 4, (int32_t[]){n, h, w, c}, 1, 0.01f, 0.1f);
+    make(&out, r, t, 4, (int32_t[]){n, oh, ow, c}, 1, 0.01f, 0.1f);
+    out.s[0] = in.s[0]; /* TFLite: the same parameters in and out */
+    out.z[0] = in.z[0];
+    char desc[200];
+    snprintf(desc, sizeof desc, "MAX_POOL_2D %s in %dx%dx%dx%d k %dx%d s%d,%d %s act %d",
+             t == NQ_UINT8 ? "uint8" : "int8", n, h, w, c, kh, kw, p.stride_h, p.stride_w,
+             p.padding == NQ_PAD_SAME ? "SAME" : "VALID", (int)p.act);
+    compare(desc, NQ_OP_MAX_POOL_2D, &p, &in, 1, &out, pool);
+    unmake(&in);
+    unmake(&out);
+  }
+}
+
 /* Every op with a fast int8 kernel has a reference and is exercised here. */
 static void coverage(void) {
   static const nq_op TESTED[] = {NQ_OP_CONV_2D,
@@ -381,7 +416,8 @@ static void coverage(void) {
                                  NQ_OP_EXP,
                                  NQ_OP_LOG,
                                  NQ_OP_PAD,
-                                 NQ_OP_PADV2};
+                                 NQ_OP_PADV2,
+                                 NQ_OP_MAX_POOL_2D};
   for (int op = 0; op < NQ_OP_COUNT; op++) {
     if (!nq_int8_kernels_fast[op].run) continue;
     CHECKF(nq_int8_kernels[op].run != NULL, "%s: fast int8 kernel without a reference",
@@ -408,6 +444,7 @@ int main(int argc, char **argv) {
   binary_cases(&r, pool);
   unary_cases(&r, pool);
   pad_cases(&r, pool);
+  maxpool_cases(&r, pool);
   nq_threadpool_free(pool);
   printf("%d cases compared\n", cases_run);
   CHECKF(cases_run >= 100, "only %d cases ran", cases_run);
