@@ -121,6 +121,11 @@ void nq_i8_vnni_tile(const nq_i8_vnni *w, int panel, const uint8_t *a, size_t ld
   (void)w, (void)panel, (void)a, (void)lda, (void)off,
       (void)acc; /* unreachable: nq_i8_vnni_usable() is false */
 }
+void nq_i8_vnni_tile_requant(const nq_i8_vnni *w, int panel, const uint8_t *a, size_t lda, int32_t off,
+                             const nq_i8_wprep *p, int mr, void *out, size_t ldo, nq_dtype t) {
+  (void)w, (void)panel, (void)a, (void)lda, (void)off, (void)p, (void)mr, (void)out, (void)ldo,
+      (void)t; /* unreachable: nq_i8_vnni_usable() is false */
+}
 #endif
 
 nq_status nq_i8_vnni_pack(const int16_t *w, int n, int k, nq_i8_vnni *out, nq_error *err) {
