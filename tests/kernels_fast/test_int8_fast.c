@@ -10,13 +10,14 @@
  * (the channel-split path), depthwise with depth multipliers 2-3, and the broadcasts of the table-driven
  * binary ops (equal shapes, scalar, inner channel vector, a general broadcast), and the table-driven unary
  * ops (HARD_SWISH, RELU family, LEAKY_RELU, ABS, LOGISTIC, TANH, ELU, GELU, EXP, LOG) with random parameters,
- * PAD/PADV2 (row copies) of int8, uint8 and int32 tensors. Registered twice: as is (auto), and with --kernels
- * portable.
+ * PAD/PADV2 (row copies) of int8, uint8 and int32 tensors. Registered three times: as is (auto: the VNNI GEMM
+ * where the CPU has it), with --no-vnni (the int16 AVX2 GEMM tile) and with --kernels portable.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "exec/int8/int8.h"
+#include "exec/int8/int8_simd.h"
 #include "exec/threadpool.h"
 #include "kernels_arg.h"
 #include "testutil.h"
@@ -54,6 +55,14 @@ static void make(qv *x, nq_rng *r, nq_dtype t, int rank, const int32_t *shape, i
 }
 
 static void unmake(qv *x) { free(x->v.data); }
+
+/* uint8 weights centred on 128 with no 0: |w - zp| <= 127, so the VNNI GEMM
+ * (int8 weights, uint8 activations) takes them. */
+static void uint8_weights_fit_int8(qv *w) {
+  for (int c = 0; c < w->q.n; c++) w->z[c] = 128;
+  for (size_t i = 0; i < nq_tview_elems(&w->v); i++)
+    if (((uint8_t *)w->v.data)[i] == 0) ((uint8_t *)w->v.data)[i] = 1;
+}
 
 /* Prepare + run one node with kernel table `tab`; the output bytes in out. */
 static nq_status run_with(const nq_kernel *tab, nq_op op, const nq_op_params *p, qv *in, int n_in, qv *out,
@@ -158,6 +167,7 @@ static void conv_cases(nq_rng *r, nq_threadpool *pool) {
       for (int c = 0; c < in[1].q.n; c++) in[1].z[c] = 0;
     for (size_t i = 0; t == NQ_INT8 && i < nq_tview_elems(&in[1].v); i++)
       if (((int8_t *)in[1].v.data)[i] == -128) ((int8_t *)in[1].v.data)[i] = -127;
+    if (t == NQ_UINT8 && it % 10 == 9) uint8_weights_fit_int8(&in[1]);
     make(&in[2], r, NQ_INT32, 1, (int32_t[]){cout}, in[1].q.n, 1e-5f, 1e-5f);
     for (int c = 0; c < in[1].q.n; c++) in[2].s[c] = in[0].s[0] * in[1].s[c];
     make(&out, r, t, 4, (int32_t[]){n, oh, ow, cout}, 1, 0.05f, 0.5f);
@@ -176,7 +186,8 @@ static void dw_cases(nq_rng *r, nq_threadpool *pool) {
   for (int it = 0; it < 50; it++) {
     const nq_dtype t = it % 5 == 4 ? NQ_UINT8 : NQ_INT8;
     const int n = nq_rng_int(r, 1, 2), h = nq_rng_int(r, 1, 14), w = nq_rng_int(r, 1, 14);
-    const int c = nq_rng_int(r, 1, 25), m = it % 4 == 3 ? nq_rng_int(r, 2, 3) : 1;
+    /* up to 70 channels: the AVX2 path's 32- and 8-channel blocks and its scalar tail */
+    const int c = nq_rng_int(r, 1, it % 2 ? 25 : 70), m = it % 4 == 3 ? nq_rng_int(r, 2, 3) : 1;
     const int kh = nq_rng_int(r, 1, 5), kw = nq_rng_int(r, 1, 5);
     int oh, ow;
     nq_op_params p = random_window(r, it, h, w, kh, kw, &oh, &ow);
@@ -210,6 +221,7 @@ static void fc_cases(nq_rng *r, nq_threadpool *pool) {
     make(&in[1], r, t, 2, (int32_t[]){o, k}, t == NQ_INT8 && it % 2 ? o : 1, 0.001f, 0.02f);
     if (t == NQ_INT8)
       for (int c = 0; c < in[1].q.n; c++) in[1].z[c] = 0;
+    if (t == NQ_UINT8 && it % 8 == 7) uint8_weights_fit_int8(&in[1]);
     make(&in[2], r, NQ_INT32, 1, (int32_t[]){o}, 1, 1e-5f, 1e-5f);
     make(&out, r, t, 2, (int32_t[]){b, o}, 1, 0.05f, 0.5f);
     nq_op_params p = nq_op_params_default();
@@ -228,8 +240,12 @@ static void binary_cases(nq_rng *r, nq_threadpool *pool) {
   for (int it = 0; it < 50; it++) {
     const nq_op op = OPS[it % 5];
     const nq_dtype t = it % 6 == 5 ? NQ_UINT8 : NQ_INT8;
-    const int32_t full[4] = {nq_rng_int(r, 1, 2), nq_rng_int(r, 1, 7), nq_rng_int(r, 1, 7),
-                             nq_rng_int(r, 1, 21)};
+    int32_t full[4] = {nq_rng_int(r, 1, 2), nq_rng_int(r, 1, 7), nq_rng_int(r, 1, 7), nq_rng_int(r, 1, 21)};
+    if (it % 10 == 4) { /* equal shapes and channel vector, large enough to be split over the pool */
+      full[1] = 64 + it;
+      full[2] = 48;
+      full[3] = 24;
+    }
     int32_t other[4];
     int rank_other = 4;
     memcpy(other, full, sizeof other);
@@ -342,6 +358,41 @@ static void pad_cases(nq_rng *r, nq_threadpool *pool) {
   }
 }
 
+/* MAX_POOL_2D: random windows, strides and SAME/VALID, every clamp
+ * activation, int8 and uint8, and a few large enough to be split over the
+ * pool. */
+static void maxpool_cases(nq_rng *r, nq_threadpool *pool) {
+  for (int it = 0; it < 40; it++) {
+    const nq_dtype t = it % 4 == 3 ? NQ_UINT8 : NQ_INT8;
+    const bool big = it % 8 == 5;
+    const int n = nq_rng_int(r, 1, 2), h = big ? 60 : nq_rng_int(r, 1, 13),
+              w = big ? 50 : nq_rng_int(r, 1, 13);
+    const int c = big ? 40 : nq_rng_int(r, 1, 70), kh = nq_rng_int(r, 1, 4), kw = nq_rng_int(r, 1, 4);
+    nq_op_params p = nq_op_params_default();
+    p.filter_h = kh;
+    p.filter_w = kw;
+    p.stride_h = nq_rng_int(r, 1, 3);
+    p.stride_w = nq_rng_int(r, 1, 3);
+    p.padding = it % 2 ? NQ_PAD_SAME : NQ_PAD_VALID;
+    p.act = ACTS[it % 4];
+    const int oh = p.padding == NQ_PAD_SAME ? (h + p.stride_h - 1) / p.stride_h : (h - kh) / p.stride_h + 1;
+    const int ow = p.padding == NQ_PAD_SAME ? (w + p.stride_w - 1) / p.stride_w : (w - kw) / p.stride_w + 1;
+    if (h < kh || w < kw || oh < 1 || ow < 1) continue;
+    qv in, out;
+    make(&in, r, t, 4, (int32_t[]){n, h, w, c}, 1, 0.01f, 0.1f);
+    make(&out, r, t, 4, (int32_t[]){n, oh, ow, c}, 1, 0.01f, 0.1f);
+    out.s[0] = in.s[0]; /* TFLite: the same parameters in and out */
+    out.z[0] = in.z[0];
+    char desc[200];
+    snprintf(desc, sizeof desc, "MAX_POOL_2D %s in %dx%dx%dx%d k %dx%d s%d,%d %s act %d",
+             t == NQ_UINT8 ? "uint8" : "int8", n, h, w, c, kh, kw, p.stride_h, p.stride_w,
+             p.padding == NQ_PAD_SAME ? "SAME" : "VALID", (int)p.act);
+    compare(desc, NQ_OP_MAX_POOL_2D, &p, &in, 1, &out, pool);
+    unmake(&in);
+    unmake(&out);
+  }
+}
+
 /* Every op with a fast int8 kernel has a reference and is exercised here. */
 static void coverage(void) {
   static const nq_op TESTED[] = {NQ_OP_CONV_2D,
@@ -365,7 +416,8 @@ static void coverage(void) {
                                  NQ_OP_EXP,
                                  NQ_OP_LOG,
                                  NQ_OP_PAD,
-                                 NQ_OP_PADV2};
+                                 NQ_OP_PADV2,
+                                 NQ_OP_MAX_POOL_2D};
   for (int op = 0; op < NQ_OP_COUNT; op++) {
     if (!nq_int8_kernels_fast[op].run) continue;
     CHECKF(nq_int8_kernels[op].run != NULL, "%s: fast int8 kernel without a reference",
@@ -377,6 +429,11 @@ static void coverage(void) {
 }
 
 int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "--no-vnni") == 0) { /* auto kernels, but the int16 AVX2 GEMM tile */
+    nq_i8_vnni_allow(false);
+    printf("VNNI GEMM off\n");
+    argc = 1;
+  }
   nq_test_enter_kernels(argc, argv);
   nq_rng r = {20261207u};
   nq_threadpool *pool = nq_threadpool_create(2);
@@ -387,6 +444,7 @@ int main(int argc, char **argv) {
   binary_cases(&r, pool);
   unary_cases(&r, pool);
   pad_cases(&r, pool);
+  maxpool_cases(&r, pool);
   nq_threadpool_free(pool);
   printf("%d cases compared\n", cases_run);
   CHECKF(cases_run >= 100, "only %d cases ran", cases_run);

@@ -11,11 +11,19 @@
  * accumulator is finished by the same nq_i8_wfinish. tests/kernels_fast runs
  * both on randomized shapes and parameters and asserts identical bytes.
  *
- * For each tile of NQ_QGEMM_MR pixels the task copies the pixels' receptive
- * fields into MR contiguous int16 rows re-centred by the input zero point
- * (im2col; taps outside the image are 0, which is what padding with the
- * zero point means), so one copy feeds every channel panel. The copy costs
- * K per row against K * C_out multiply-adds.
+ * For each block of up to block_rows() pixels the task copies the pixels'
+ * receptive fields into contiguous int16 rows re-centred by the input zero
+ * point (im2col; taps outside the image are 0, which is what padding with
+ * the zero point means), so one copy feeds every channel panel. The copy
+ * costs K per row against K * C_out multiply-adds. Then each channel panel
+ * passes over every NQ_QGEMM_MR-row tile of the block: the block stays in
+ * L2 and the panel in L1, where walking all panels for each tile of 4
+ * pixels streamed the whole weight matrix (megabytes in resnet50's late
+ * layers) from memory 4 pixels at a time.
+ *
+ * With AVX2 in single-rounding mode the tile is requantized in registers
+ * (nq_i8_qgemm_tile_simd); otherwise the micro-kernel's int32 accumulators
+ * are finished by nq_i8_wfinish_row.
  *
  * Grouped convolutions and anything the reference would refuse run the
  * reference kernel (the hand-off keeps one definition of every corner case).
@@ -25,16 +33,20 @@
 
 #include "exec/float/fast_common.h" /* scratch slots */
 #include "exec/int8/int8_kernels.h"
+#include "exec/int8/int8_simd.h"
 #include "exec/int8/int8_weights.h"
 #include "exec/qgemm.h"
 
 typedef struct qconv_prepared {
   nq_i8_wprep *ref; /* the reference prepare's block (one allocation) */
-  nq_qpacked w;     /* panels; w.panels == NULL: hand off to the reference */
+  nq_qpacked w;     /* int16 panels, or */
+  nq_i8_vnni v;     /* int8 panels (AVX-512 VNNI); neither: hand off to the reference */
 } qconv_prepared;
 
 typedef struct qconv_job qconv_job;
-typedef void (*fill_fn)(const qconv_job *j, int m0, int mr, int16_t *rows);
+/* Rows m0 .. m0 + mr - 1 of the GEMM's left operand: int16 x - zp_x, kp
+ * apart (int16 panels), or bytes x - zp_x + off, kq apart (VNNI panels). */
+typedef void (*fill_fn)(const qconv_job *j, int m0, int mr, void *rows);
 
 struct qconv_job {
   const qconv_prepared *qp;
@@ -45,10 +57,17 @@ struct qconv_job {
   void *out;
   nq_dtype out_type;
   int single;
+  bool simd;          /* nq_i8_simd_ok: the vector requantization */
+  bool vnni;          /* qp->v holds the weights (else qp->w) */
+  int n, k, n_panels; /* of whichever is packed */
+  int32_t off;        /* VNNI: the activation offset (see qgemm_vnni_avx2.c) */
+  size_t row_bytes;
   int m_total, n_tasks;
+  int rb, n_blocks; /* pixels per block (a multiple of NQ_QGEMM_MR) and blocks */
   bool split_m;
   /* CONV_2D geometry */
   int h, w, c, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw;
+  bool pointwise; /* 1x1, stride 1, same size: output pixel m reads input pixel m */
   char *scratch;
   size_t slot_bytes;
   int n_slots;
@@ -72,8 +91,18 @@ static int slot_count(const nq_kernel_args *a) {
   return t > NQ_FAST_MAX_SLOTS ? NQ_FAST_MAX_SLOTS : t;
 }
 
+/* The most pixels one block holds: ~128 KiB of im2col rows (half of a
+ * typical L2), at least one tile, at most 64 pixels. */
+static int block_rows(size_t k) {
+  const size_t kp = (k + 1) & ~(size_t)1;
+  size_t r = (128u * 1024u) / (kp * sizeof(int16_t));
+  r = r / NQ_QGEMM_MR * NQ_QGEMM_MR;
+  return r < NQ_QGEMM_MR ? NQ_QGEMM_MR : r > 64 ? 64 : (int)r;
+}
+
+/* Also holds the VNNI rows: 2 * roundup(k, 2) >= roundup(k, 4) bytes. */
 static size_t slot_bytes_for_k(size_t k) {
-  return nq_i8_align64((size_t)NQ_QGEMM_MR * ((k + 1) & ~(size_t)1) * sizeof(int16_t));
+  return nq_i8_align64((size_t)block_rows(k) * ((k + 1) & ~(size_t)1) * sizeof(int16_t));
 }
 
 static size_t fast_scratch(const nq_kernel_args *a, size_t k, size_t ref) {
@@ -86,6 +115,7 @@ void nq_i8_conv_fast_release(void *prepared) {
   if (!qp) return;
   free(qp->ref);
   nq_qgemm_free(&qp->w);
+  nq_i8_vnni_free(&qp->v);
   free(qp);
 }
 
@@ -99,7 +129,10 @@ static nq_status wrap_prepared(const nq_kernel_args *a, void *ref, bool fast, in
   }
   qp->ref = ref;
   if (fast) {
-    nq_status s = nq_qgemm_pack(qp->ref->w, n, k, &qp->w, err);
+    /* The session's kernel set is the one `run` will see. */
+    const bool vnni = nq_i8_vnni_usable() && qp->ref->w_maxabs <= 127;
+    nq_status s =
+        vnni ? nq_i8_vnni_pack(qp->ref->w, n, k, &qp->v, err) : nq_qgemm_pack(qp->ref->w, n, k, &qp->w, err);
     if (s != NQ_OK) {
       nq_i8_conv_fast_release(qp);
       return s;
@@ -107,6 +140,13 @@ static nq_status wrap_prepared(const nq_kernel_args *a, void *ref, bool fast, in
   }
   *prepared = qp;
   return NQ_OK;
+}
+
+/* Whether weights were packed, and their n x k. */
+static bool packed(const qconv_prepared *qp, int *n, int *k) {
+  *n = qp->v.panels ? qp->v.n : qp->w.n;
+  *k = qp->v.panels ? qp->v.k : qp->w.k;
+  return qp->v.panels || qp->w.panels;
 }
 
 /* The reference kernel on the reference's own prepared block. */
@@ -127,10 +167,25 @@ static void centre_copy(int16_t *dst, const void *src, nq_dtype t, size_t off, i
   }
 }
 
+/* dst[i] = src[i] - zp + off for count 8-bit values: x + 128 for int8
+ * (off = zp + 128), x for uint8 (off = zp). */
+static void offset_copy(uint8_t *dst, const void *src, nq_dtype t, size_t off, int count) {
+  const uint8_t *s = (const uint8_t *)src + off;
+  if (t == NQ_UINT8)
+    memcpy(dst, s, (size_t)count);
+  else
+    for (int i = 0; i < count; i++) dst[i] = (uint8_t)(s[i] ^ 0x80u);
+}
+
 /* CONV_2D: row i = the receptive field of pixel m0 + i in (ky, kx, ci) order. */
-static void fill_conv(const qconv_job *j, int m0, int mr, int16_t *rows) {
+static void fill_conv(const qconv_job *j, int m0, int mr, void *rows_v) {
+  int16_t *rows = rows_v;
   const int32_t zp = j->qp->ref->in_zp;
   const int kp = j->qp->w.kp, k = j->qp->w.k, plane = j->oh * j->ow;
+  if (j->pointwise && kp == k) { /* the rows are the input pixels, back to back */
+    centre_copy(rows, j->in, j->in_type, (size_t)m0 * k, mr * k, zp);
+    return;
+  }
   for (int i = 0; i < mr; i++) {
     const int m = m0 + i, n = m / plane, r = m % plane, oy = r / j->ow, ox = r % j->ow;
     const int iy0 = oy * j->sh - j->ph, ix0 = ox * j->sw - j->pw;
@@ -150,8 +205,45 @@ static void fill_conv(const qconv_job *j, int m0, int mr, int16_t *rows) {
   }
 }
 
+/* fill_conv for VNNI rows. */
+static void fill_conv_u8(const qconv_job *j, int m0, int mr, void *rows_v) {
+  uint8_t *rows = rows_v;
+  const int kq = j->qp->v.kq, k = j->qp->v.k, plane = j->oh * j->ow;
+  if (j->pointwise && kq == k) { /* the rows are the input pixels, back to back */
+    offset_copy(rows, j->in, j->in_type, (size_t)m0 * k, mr * k);
+    return;
+  }
+  for (int i = 0; i < mr; i++) {
+    const int m = m0 + i, n = m / plane, r = m % plane, oy = r / j->ow, ox = r % j->ow;
+    const int iy0 = oy * j->sh - j->ph, ix0 = ox * j->sw - j->pw;
+    uint8_t *dst = rows + (size_t)i * kq;
+    for (int ky = 0; ky < j->kh; ky++) {
+      const int iy = iy0 + ky * j->dh;
+      for (int kx = 0; kx < j->kw; kx++, dst += j->c) {
+        const int ix = ix0 + kx * j->dw;
+        if (iy < 0 || iy >= j->h || ix < 0 || ix >= j->w)
+          memset(dst, j->off, (size_t)j->c); /* padding: x = zp_x */
+        else
+          offset_copy(dst, j->in, j->in_type, (((size_t)n * j->h + iy) * j->w + ix) * j->c, j->c);
+      }
+    }
+    memset(rows + (size_t)i * kq + k, 0, (size_t)(kq - k));
+  }
+}
+
+/* FULLY_CONNECTED, VNNI rows. */
+static void fill_fc_u8(const qconv_job *j, int m0, int mr, void *rows_v) {
+  uint8_t *rows = rows_v;
+  const int kq = j->qp->v.kq, k = j->qp->v.k;
+  for (int i = 0; i < mr; i++) {
+    offset_copy(rows + (size_t)i * kq, j->in, j->in_type, (size_t)(m0 + i) * k, k);
+    memset(rows + (size_t)i * kq + k, 0, (size_t)(kq - k));
+  }
+}
+
 /* FULLY_CONNECTED: row i = input row m0 + i. */
-static void fill_fc(const qconv_job *j, int m0, int mr, int16_t *rows) {
+static void fill_fc(const qconv_job *j, int m0, int mr, void *rows_v) {
+  int16_t *rows = rows_v;
   const int kp = j->qp->w.kp, k = j->qp->w.k;
   for (int i = 0; i < mr; i++) {
     centre_copy(rows + (size_t)i * kp, j->in, j->in_type, (size_t)(m0 + i) * k, k, j->qp->ref->in_zp);
@@ -159,20 +251,54 @@ static void fill_fc(const qconv_job *j, int m0, int mr, int16_t *rows) {
   }
 }
 
-static void run_range(const qconv_job *j, int16_t *rows, int t0, int t1, int p0, int p1) {
+/* Requantize the int32 accumulators of a tile (rows i < mr). */
+static void finish_tile(const qconv_job *j, const int32_t *acc, int c0, int nc, int mr, char *out_row) {
+  for (int i = 0; i < mr; i++) {
+    const size_t off = (size_t)i * j->n + c0;
+    if (j->simd)
+      nq_i8_wfinish_row_simd(j->qp->ref, c0, nc, acc + i * NQ_QGEMM_NR, out_row, j->out_type, off);
+    else
+      nq_i8_wfinish_row(j->qp->ref, c0, nc, acc + i * NQ_QGEMM_NR, out_row, j->out_type, off, j->single);
+  }
+}
+
+/* Blocks [b0, b1), channel panels [p0, p1). */
+static void run_range(const qconv_job *j, char *rows, int b0, int b1, int p0, int p1) {
   const nq_qpacked *w = &j->qp->w;
-  const nq_i8_wprep *ref = j->qp->ref;
+  const size_t rbytes = j->row_bytes;
   int32_t acc[NQ_QGEMM_MR * NQ_QGEMM_NR];
-  for (int t = t0; t < t1; t++) {
-    const int m0 = t * NQ_QGEMM_MR;
-    const int mr = j->m_total - m0 < NQ_QGEMM_MR ? j->m_total - m0 : NQ_QGEMM_MR;
-    j->fill(j, m0, mr, rows);
+  for (int b = b0; b < b1; b++) {
+    const int m0 = b * j->rb, mb = j->m_total - m0 < j->rb ? j->m_total - m0 : j->rb;
+    j->fill(j, m0, mb, rows);
+    /* Rows past the last pixel of a tile are computed and discarded: give
+     * them defined values. */
+    const int mb_up = (mb + NQ_QGEMM_MR - 1) / NQ_QGEMM_MR * NQ_QGEMM_MR;
+    memset(rows + (size_t)mb * rbytes, 0, (size_t)(mb_up - mb) * rbytes);
     for (int p = p0; p < p1; p++) {
-      j->ukernel(w->kp, rows, (size_t)w->kp, w->panels + (size_t)p * w->kp * NQ_QGEMM_NR, acc);
-      const int c0 = p * NQ_QGEMM_NR, nc = w->n - c0 < NQ_QGEMM_NR ? w->n - c0 : NQ_QGEMM_NR;
-      for (int i = 0; i < mr; i++)
-        nq_i8_wfinish_row(ref, c0, nc, acc + i * NQ_QGEMM_NR, j->out, j->out_type,
-                          (size_t)(m0 + i) * w->n + c0, j->single);
+      const int c0 = p * NQ_QGEMM_NR, nc = j->n - c0 < NQ_QGEMM_NR ? j->n - c0 : NQ_QGEMM_NR;
+      for (int t0 = 0; t0 < mb; t0 += NQ_QGEMM_MR) {
+        const int mr = mb - t0 < NQ_QGEMM_MR ? mb - t0 : NQ_QGEMM_MR;
+        const char *a = rows + (size_t)t0 * rbytes;
+        char *out_row = (char *)j->out + (size_t)(m0 + t0) * j->n; /* 8-bit outputs */
+        if (j->vnni) {
+          if (j->simd && nc == NQ_QGEMM_NR) {
+            nq_i8_vnni_tile_requant(&j->qp->v, p, (const uint8_t *)a, rbytes, j->off, j->qp->ref, mr, out_row,
+                                    (size_t)j->n, j->out_type);
+            continue;
+          }
+          nq_i8_vnni_tile(&j->qp->v, p, (const uint8_t *)a, rbytes, j->off, acc);
+        } else {
+          const int16_t *panel = w->panels + (size_t)p * w->kp * NQ_QGEMM_NR;
+          const int16_t *a16 = (const int16_t *)(const void *)a;
+          if (j->simd) {
+            nq_i8_qgemm_tile_simd(j->qp->ref, w->kp, a16, (size_t)w->kp, panel, c0, nc, mr, out_row,
+                                  (size_t)j->n, j->out_type);
+            continue;
+          }
+          j->ukernel(w->kp, a16, (size_t)w->kp, panel, acc);
+        }
+        finish_tile(j, acc, c0, nc, mr, out_row);
+      }
     }
   }
 }
@@ -180,17 +306,13 @@ static void run_range(const qconv_job *j, int16_t *rows, int t0, int t1, int p0,
 static void task(void *ctx, int k) {
   qconv_job *j = ctx;
   const int slot = nq_fast_slot_take(&j->slots, j->n_slots);
-  int16_t *rows = (int16_t *)(void *)(j->scratch + (size_t)slot * j->slot_bytes);
-  /* Rows past the last pixel of a tile are computed and discarded: give
-   * them defined values. */
-  memset(rows, 0, j->slot_bytes);
-  const int tiles = (j->m_total + NQ_QGEMM_MR - 1) / NQ_QGEMM_MR, panels = j->qp->w.n_panels;
+  char *rows = j->scratch + (size_t)slot * j->slot_bytes;
   if (j->split_m)
-    run_range(j, rows, (int)((long)tiles * k / j->n_tasks), (int)((long)tiles * (k + 1) / j->n_tasks), 0,
-              panels);
+    run_range(j, rows, (int)((long)j->n_blocks * k / j->n_tasks),
+              (int)((long)j->n_blocks * (k + 1) / j->n_tasks), 0, j->n_panels);
   else
-    run_range(j, rows, 0, tiles, (int)((long)panels * k / j->n_tasks),
-              (int)((long)panels * (k + 1) / j->n_tasks));
+    run_range(j, rows, 0, j->n_blocks, (int)((long)j->n_panels * k / j->n_tasks),
+              (int)((long)j->n_panels * (k + 1) / j->n_tasks));
   nq_fast_slot_give(&j->slots, slot);
 }
 
@@ -203,17 +325,32 @@ static nq_status run_job(const nq_kernel_args *a, qconv_job *j, nq_error *err) {
   j->out = a->out[0].data;
   j->out_type = a->out[0].type;
   j->single = a->single_rounding;
-  j->slot_bytes = slot_bytes_for_k((size_t)j->qp->w.k);
+  j->simd = nq_i8_simd_ok(j->qp->ref, j->single);
+  j->vnni = j->qp->v.panels != NULL;
+  j->n = j->vnni ? j->qp->v.n : j->qp->w.n;
+  j->k = j->vnni ? j->qp->v.k : j->qp->w.k;
+  j->n_panels = j->vnni ? j->qp->v.n_panels : j->qp->w.n_panels;
+  j->row_bytes = j->vnni ? (size_t)j->qp->v.kq : (size_t)j->qp->w.kp * sizeof(int16_t);
+  j->off = j->qp->ref->in_zp + (j->in_type == NQ_UINT8 ? 0 : 128);
+  j->slot_bytes = slot_bytes_for_k((size_t)j->k);
   int threads = slot_count(a);
   const size_t fit = a->scratch ? a->scratch_size / j->slot_bytes : 0;
   if ((size_t)threads > fit) threads = (int)fit;
   if (threads < 1)
     return nq_i8_fail(a, err, "scratch of %zu bytes, %zu expected", a->scratch_size, j->slot_bytes);
-  const int tiles = (j->m_total + NQ_QGEMM_MR - 1) / NQ_QGEMM_MR, panels = j->qp->w.n_panels;
+  const int tiles = (j->m_total + NQ_QGEMM_MR - 1) / NQ_QGEMM_MR, panels = j->n_panels;
   j->split_m = tiles >= 4 * threads || panels < threads;
-  const int units = j->split_m ? tiles : panels;
+  /* Blocks as large as the cache allows, but when splitting pixels, at
+   * least 4 per thread so that the dynamic claiming can balance. */
+  j->rb = block_rows((size_t)j->k);
+  if (j->split_m && threads > 1 && tiles < (j->rb / NQ_QGEMM_MR) * 4 * threads) {
+    const int per = (tiles + 4 * threads - 1) / (4 * threads);
+    j->rb = (per < 1 ? 1 : per) * NQ_QGEMM_MR;
+  }
+  j->n_blocks = (j->m_total + j->rb - 1) / j->rb;
+  const int units = j->split_m ? j->n_blocks : panels;
   /* Several tasks per thread, claimed dynamically; each keeps >= ~64K MACs. */
-  const double macs = (double)j->qp->w.k * (double)j->m_total * (double)panels * NQ_QGEMM_NR;
+  const double macs = (double)j->k * (double)j->m_total * (double)panels * NQ_QGEMM_NR;
   int want = threads == 1 ? 1 : 8 * threads;
   if ((double)want > macs / 65536.0) want = macs / 65536.0 >= 2.0 ? (int)(macs / 65536.0) : 1;
   j->n_tasks = want < units ? want : units;
@@ -250,7 +387,11 @@ size_t nq_i8_conv_fast_scratch(const nq_kernel_args *a) {
 nq_status nq_i8_conv_fast_run(const nq_kernel_args *a, nq_error *err) {
   const qconv_prepared *qp = a->prepared;
   if (!qp) return nq_i8_fail(a, err, "not prepared");
-  if (!qp->w.panels || !conv_geometry_ok(a)) return hand_off(a, nq_i8_conv_run, err);
+  int pn, pk;
+  /* VNNI panels in a session whose kernels cannot run them: cannot happen
+   * (prepare saw the same set), but the reference can always run. */
+  if (!packed(qp, &pn, &pk) || !conv_geometry_ok(a) || (qp->v.panels && !nq_i8_vnni_usable()))
+    return hand_off(a, nq_i8_conv_run, err);
   const nq_tview *x = &a->in[0], *f = &a->in[1], *y = &a->out[0];
   qconv_job j = {.qp = qp,
                  .fill = fill_conv,
@@ -265,13 +406,16 @@ nq_status nq_i8_conv_fast_run(const nq_kernel_args *a, nq_error *err) {
                  .sw = a->p->stride_w,
                  .dh = a->p->dilation_h > 0 ? a->p->dilation_h : 1,
                  .dw = a->p->dilation_w > 0 ? a->p->dilation_w : 1};
-  if (f->shape[0] != qp->w.n || j.kh * j.kw * j.c != qp->w.k)
+  if (f->shape[0] != pn || j.kh * j.kw * j.c != pk)
     return nq_i8_fail(a, err, "weights [%d,%d,%d,%d] do not match the prepared %d x %d", f->shape[0], j.kh,
-                      j.kw, j.c, qp->w.n, qp->w.k);
+                      j.kw, j.c, pn, pk);
+  if (qp->v.panels) j.fill = fill_conv_u8;
   NQ_TRY(nq_i8_check_window(a, "height", j.h, j.oh, j.sh, j.dh, j.kh, err));
   NQ_TRY(nq_i8_check_window(a, "width", j.w, j.ow, j.sw, j.dw, j.kw, err));
   j.ph = nq_i8_pad_before(j.h, j.oh, j.sh, j.dh, j.kh);
   j.pw = nq_i8_pad_before(j.w, j.ow, j.sw, j.dw, j.kw);
+  j.pointwise = j.kh == 1 && j.kw == 1 && j.sh == 1 && j.sw == 1 && j.ph == 0 && j.pw == 0 && j.oh == j.h &&
+                j.ow == j.w;
   const size_t m = (size_t)x->shape[0] * (size_t)j.oh * (size_t)j.ow;
   if (m == 0) return NQ_OK;
   if (m > ((size_t)1 << 30)) return nq_i8_fail(a, err, "%zu output pixels, at most 2^30", m);
@@ -303,17 +447,18 @@ size_t nq_i8_fc_fast_scratch(const nq_kernel_args *a) {
 nq_status nq_i8_fc_fast_run(const nq_kernel_args *a, nq_error *err) {
   const qconv_prepared *qp = a->prepared;
   if (!qp) return nq_i8_fail(a, err, "not prepared");
-  if (!qp->w.panels) return hand_off(a, nq_i8_fc_run, err);
+  int pn, pk;
+  if (!packed(qp, &pn, &pk) || (qp->v.panels && !nq_i8_vnni_usable())) return hand_off(a, nq_i8_fc_run, err);
   const nq_tview *f = &a->in[1];
   const size_t in_n = nq_tview_elems(&a->in[0]), out_n = nq_tview_elems(&a->out[0]);
   const int o = f->shape[0], i = f->shape[1];
-  if (o != qp->w.n || i != qp->w.k || in_n % (size_t)i != 0 || out_n != in_n / (size_t)i * (size_t)o)
+  if (o != pn || i != pk || in_n % (size_t)i != 0 || out_n != in_n / (size_t)i * (size_t)o)
     return nq_i8_fail(a, err,
                       "input of %zu elements, weights [%d,%d] and output of %zu elements do not match", in_n,
                       o, i, out_n);
   const size_t m = in_n / (size_t)i;
   if (m == 0) return NQ_OK;
   if (m > ((size_t)1 << 30)) return nq_i8_fail(a, err, "%zu input rows, at most 2^30", m);
-  qconv_job j = {.qp = qp, .fill = fill_fc, .m_total = (int)m};
+  qconv_job j = {.qp = qp, .fill = qp->v.panels ? fill_fc_u8 : fill_fc, .m_total = (int)m};
   return run_job(a, &j, err);
 }

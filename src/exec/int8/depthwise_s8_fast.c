@@ -20,6 +20,7 @@
 
 #include "exec/float/fast_common.h" /* scratch slots */
 #include "exec/int8/int8_kernels.h"
+#include "exec/int8/int8_simd.h"
 #include "exec/int8/int8_weights.h"
 
 typedef struct dw_job {
@@ -28,6 +29,7 @@ typedef struct dw_job {
   void *out;
   nq_dtype out_type;
   int single;
+  bool simd; /* depth multiplier 1 and nq_i8_simd_ok: int8_avx2.c */
   int n, h, w, c, m, o, oh, ow, kh, kw, sh, sw, dh, dw, ph, pw;
   int rows, n_tasks; /* rows = n * oh */
   char *acc_base;    /* per slot: o int32 accumulators */
@@ -75,6 +77,23 @@ static void add_tap(int channels, int mult, int32_t *restrict acc, const int16_t
 static void dw_row(const dw_job *j, int row, int32_t *acc) {
   const int n = row / j->oh, oy = row % j->oh, iy0 = oy * j->sh - j->ph;
   const int16_t *img = j->x + (size_t)n * j->h * j->w * j->c;
+  if (j->simd) {
+    const nq_i8_dw_row d = {.x = img,
+                            .wts = j->p->w,
+                            .h = j->h,
+                            .w = j->w,
+                            .c = j->c,
+                            .kh = j->kh,
+                            .kw = j->kw,
+                            .dh = j->dh,
+                            .dw = j->dw,
+                            .sw = j->sw,
+                            .pw = j->pw,
+                            .ow = j->ow,
+                            .iy0 = iy0};
+    nq_i8_dw_row_simd(j->p, &d, j->out, j->out_type, (size_t)row * j->ow * j->o);
+    return;
+  }
   for (int ox = 0; ox < j->ow; ox++) {
     const int ix0 = ox * j->sw - j->pw;
     memset(acc, 0, (size_t)j->o * sizeof *acc);
@@ -135,6 +154,7 @@ nq_status nq_i8_dw_fast_run(const nq_kernel_args *a, nq_error *err) {
               .dh = a->p->dilation_h > 0 ? a->p->dilation_h : 1,
               .dw = a->p->dilation_w > 0 ? a->p->dilation_w : 1};
   j.m = j.o / j.c;
+  j.simd = j.m == 1 && j.kh * j.kw <= 64 && nq_i8_simd_ok(p, j.single); /* int8_simd.h */
   if ((size_t)j.kh * j.kw * j.o != p->w_elems || j.o != p->n_ch)
     return nq_i8_fail(a, err, "weights [1,%d,%d,%d] do not match the prepared %d channels", j.kh, j.kw, j.o,
                       p->n_ch);

@@ -32,22 +32,27 @@ int32_t nq_i8_binary_eval(const nq_kernel_args *a, const void *prepared, int32_t
  * 256-byte table of the reference's results (unary_s8_fast.c) */
 nq_status nq_i8_unary_fast_run(const nq_kernel_args *a, nq_error *err);
 nq_status nq_i8_unary_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
-NQ_I8_DECLARE(pool)         /* AVERAGE_POOL_2D MAX_POOL_2D */
-NQ_I8_DECLARE(reduce)       /* MEAN SUM REDUCE_MAX REDUCE_MIN */
-NQ_I8_DECLARE(softmax)      /* SOFTMAX */
-NQ_I8_DECLARE(lut)          /* LOGISTIC TANH ELU GELU EXP LOG */
-NQ_I8_DECLARE(abs)          /* ABS */
-NQ_I8_DECLARE(tile)         /* TILE */
-NQ_I8_DECLARE(batch_matmul) /* BATCH_MATMUL */
-NQ_I8_DECLARE(hardswish)    /* HARD_SWISH */
-NQ_I8_DECLARE(relu)         /* RELU RELU6 RELU_N1_TO_1 */
-NQ_I8_DECLARE(leaky_relu)   /* LEAKY_RELU */
-NQ_I8_DECLARE(prelu)        /* PRELU */
-NQ_I8_DECLARE(l2norm)       /* L2_NORMALIZATION */
-NQ_I8_DECLARE(concat)       /* CONCATENATION */
-NQ_I8_DECLARE(quantize)     /* QUANTIZE (8-bit -> 8-bit requantize) */
-NQ_I8_DECLARE(copy)         /* RESHAPE SQUEEZE EXPAND_DIMS */
-NQ_I8_DECLARE(pad)          /* PAD PADV2 */
+NQ_I8_DECLARE(pool) /* AVERAGE_POOL_2D MAX_POOL_2D */
+/* The pooling prepare's block: the fused activation's clamp range. */
+typedef struct nq_i8_pool_prep {
+  int32_t lo, hi;
+} nq_i8_pool_prep;
+nq_status nq_i8_maxpool_fast_run(const nq_kernel_args *a, nq_error *err); /* pool_s8_fast.c */
+NQ_I8_DECLARE(reduce)                                                     /* MEAN SUM REDUCE_MAX REDUCE_MIN */
+NQ_I8_DECLARE(softmax)                                                    /* SOFTMAX */
+NQ_I8_DECLARE(lut)                                                        /* LOGISTIC TANH ELU GELU EXP LOG */
+NQ_I8_DECLARE(abs)                                                        /* ABS */
+NQ_I8_DECLARE(tile)                                                       /* TILE */
+NQ_I8_DECLARE(batch_matmul)                                               /* BATCH_MATMUL */
+NQ_I8_DECLARE(hardswish)                                                  /* HARD_SWISH */
+NQ_I8_DECLARE(relu)                                                       /* RELU RELU6 RELU_N1_TO_1 */
+NQ_I8_DECLARE(leaky_relu)                                                 /* LEAKY_RELU */
+NQ_I8_DECLARE(prelu)                                                      /* PRELU */
+NQ_I8_DECLARE(l2norm)                                                     /* L2_NORMALIZATION */
+NQ_I8_DECLARE(concat)                                                     /* CONCATENATION */
+NQ_I8_DECLARE(quantize) /* QUANTIZE (8-bit -> 8-bit requantize) */
+NQ_I8_DECLARE(copy)     /* RESHAPE SQUEEZE EXPAND_DIMS */
+NQ_I8_DECLARE(pad)      /* PAD PADV2 */
 nq_status nq_i8_pad_fast_run(const nq_kernel_args *a, nq_error *err); /* the same, row copies */
 NQ_I8_DECLARE(mirror_pad)                                             /* MIRROR_PAD */
 NQ_I8_DECLARE(transpose)                                              /* TRANSPOSE */

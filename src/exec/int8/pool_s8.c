@@ -11,10 +11,6 @@
  */
 #include "exec/int8/int8_kernels.h"
 
-typedef struct pool_prep {
-  int32_t lo, hi;
-} pool_prep;
-
 nq_status nq_i8_pool_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
   *prepared = NULL;
   if (a->n_in < 1 || a->n_out < 1) return nq_i8_fail(a, err, "needs one input and one output");
@@ -24,7 +20,7 @@ nq_status nq_i8_pool_prepare(const nq_kernel_args *a, void **prepared, nq_error 
   float so;
   int32_t zpo, qmin, qmax;
   NQ_TRY(nq_i8_qparams(a, &a->out[0], "output", &so, &zpo, err));
-  pool_prep *p;
+  nq_i8_pool_prep *p;
   NQ_TRY(nq_i8_alloc_prepared(a, sizeof *p, (void **)&p, err));
   *prepared = p;
   nq_i8_type_range(a->out[0].type, &qmin, &qmax);
@@ -34,7 +30,7 @@ nq_status nq_i8_pool_prepare(const nq_kernel_args *a, void **prepared, nq_error 
 }
 
 nq_status nq_i8_pool_run(const nq_kernel_args *a, nq_error *err) {
-  const pool_prep *p = a->prepared;
+  const nq_i8_pool_prep *p = a->prepared;
   const nq_tview *in = &a->in[0], *out = &a->out[0];
   if (!p) return nq_i8_fail(a, err, "not prepared");
   if (in->rank != 4 || out->rank != 4)
