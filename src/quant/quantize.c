@@ -900,7 +900,9 @@ nq_status nq_quantize_graph(const nq_graph *f, const nq_ranges *r, const nq_qopt
     warnf(
         &s,
         "%d FULLY_CONNECTED layer%s (first %s) take%s per-channel weights: one scale rounds its worst weight "
-        "row to %.1f dB, one per row to %.1f dB. Older runtimes run FULLY_CONNECTED per tensor only; "
+        "row to %.1f dB, one per row to %.1f dB. TFLite gives per-channel FULLY_CONNECTED no op version of "
+        "its own, so a runtime "
+        "older than its kernel (TFLite Micro before late 2024) reads one scale; "
         "--per-tensor keeps every layer per tensor",
         s.fc_per_channel, s.fc_per_channel == 1 ? "" : "s", s.first_fc_layer,
         s.fc_per_channel == 1 ? "s" : "", s.fc_pt_db, s.fc_pc_db);
