@@ -59,7 +59,8 @@ class ConvertOptions(ctypes.Structure):
                 ("tflite_version", ctypes.c_char_p), ("kernels", ctypes.c_int), ("note", WARN_FN),
                 # the automatic recipe (off here: the binding converts as asked)
                 ("recipe_auto", ctypes.c_int), ("recipe_candidate", ctypes.c_void_p),
-                ("recipe_user", ctypes.c_void_p), ("no_float_tail", ctypes.c_int)]
+                ("recipe_user", ctypes.c_void_p), ("no_float_tail", ctypes.c_int),
+                ("per_channel_fc", ctypes.c_int)]
 
 
 class CompareOptions(ctypes.Structure):

@@ -1,10 +1,10 @@
 /*
  * Per-channel FULLY_CONNECTED weights (quant/fc_channels.h): an FC whose
  * second weight row is 200x smaller than the first loses that row to one
- * scale (every weight rounds to 0 or +-1 step), so the quantizer gives it
- * one scale per row on axis 0, and a bias per channel at s_in * s_w[c];
- * --per-tensor still gives one scale; an FC with rows of one span stays
- * per tensor (older runtimes read one scale).
+ * scale (every weight rounds to 0 or +-1 step), so with per_channel_fc
+ * (--per-channel-fc) the quantizer gives it one scale per row on axis 0,
+ * and a bias per channel at s_in * s_w[c]; without it, or with
+ * --per-tensor, one scale; an FC with rows of one span stays per tensor.
  */
 #include <math.h>
 #include <string.h>
@@ -50,11 +50,12 @@ static const nq_node *fc_of(const nq_graph *q) {
 }
 
 /* Quantize; the number of weight scales, the bias checked against them. */
-static int weight_scales(float small, bool per_tensor) {
+static int weight_scales(float small, bool per_channel_fc, bool per_tensor) {
   nq_ranges r;
   nq_graph *g = build(small, &r);
   nq_qoptions o = nq_qoptions_default();
   o.per_tensor = per_tensor;
+  o.per_channel_fc = per_channel_fc;
   nq_graph *q = NULL;
   nq_error err;
   int scales = -1;
@@ -98,8 +99,9 @@ int main(void) {
   nq_ranges_free(&r);
   nq_graph_free(g);
 
-  CHECK(weight_scales(1.0f / 200, false) == ROWS);
-  CHECK(weight_scales(1.0f / 200, true) == 1);
-  CHECK(weight_scales(1.0f, false) == 1);
+  CHECK(weight_scales(1.0f / 200, true, false) == ROWS);
+  CHECK(weight_scales(1.0f / 200, true, true) == 1);   /* --per-tensor wins */
+  CHECK(weight_scales(1.0f / 200, false, false) == 1); /* off by default */
+  CHECK(weight_scales(1.0f, true, false) == 1);
   return nq_test_finish("test_fc_channels");
 }
