@@ -674,11 +674,9 @@ static nq_status emit_quantized(qstate *s, int i, nq_error *err) {
     int act = n->in[r->act_slot];
     bool per_channel = !s->o->per_tensor;
     if (per_channel && n->op == NQ_OP_FULLY_CONNECTED) {
-      /* Measured either way: without per_channel_fc the note suggests it. */
       double pt_db, pc_db;
-      bool pays = nq_fc_per_channel_pays(f, wt, &pt_db, &pc_db);
-      per_channel = pays && s->o->per_channel_fc;
-      if (pays && s->fc_per_channel++ == 0) {
+      per_channel = s->o->per_channel_fc && nq_fc_per_channel_pays(f, wt, &pt_db, &pc_db);
+      if (per_channel && s->fc_per_channel++ == 0) {
         layer_label(f, i, s->first_fc_layer, sizeof s->first_fc_layer);
         s->fc_pt_db = pt_db;
         s->fc_pc_db = pc_db;
@@ -898,21 +896,13 @@ nq_status nq_quantize_graph(const nq_graph *f, const nq_ranges *r, const nq_qopt
           s.zero_channels, s.zero_channels == 1 ? "" : "s", s.zero_layers, s.zero_layers == 1 ? "" : "s",
           s.first_zero_layer, s.zero_channels == 1 ? "is" : "are",
           s.zero_channels == 1 ? "it gets" : "they get", s.zero_channels == 1 ? "its" : "their");
-  if (st == NQ_OK && s.fc_per_channel && s.o->per_channel_fc)
+  if (st == NQ_OK && s.fc_per_channel)
     warnf(
         &s,
         "%d FULLY_CONNECTED layer%s (first %s) take%s per-channel weights: one scale rounds its worst weight "
         "row to %.1f dB, one per row to %.1f dB. TFLite gives per-channel FULLY_CONNECTED no op version of "
         "its "
         "own: runtimes older than its kernel read one scale, and Arm NN aborts on it",
-        s.fc_per_channel, s.fc_per_channel == 1 ? "" : "s", s.first_fc_layer,
-        s.fc_per_channel == 1 ? "s" : "", s.fc_pt_db, s.fc_pc_db);
-  else if (st == NQ_OK && s.fc_per_channel)
-    warnf(
-        &s,
-        "%d FULLY_CONNECTED layer%s (first %s) lose%s weight rows to one scale: the worst row keeps %.1f dB, "
-        "%.1f dB with one scale per row (--per-channel-fc; not every runtime takes it, see "
-        "docs/quantization.md)",
         s.fc_per_channel, s.fc_per_channel == 1 ? "" : "s", s.first_fc_layer,
         s.fc_per_channel == 1 ? "s" : "", s.fc_pt_db, s.fc_pc_db);
   if (st == NQ_OK) st = emit_outputs(&s, q_out, err);
