@@ -572,6 +572,10 @@ typedef struct nq_convert_options {
    * concatenations) run in float on the CPU (see docs/quantization.md);
    * 1: keep them int8 as well. */
   int no_float_tail;
+  /* 1: a FULLY_CONNECTED whose weight rows one scale loses (worst row under
+   * 30 dB) gets per-channel weights. Off by default: TFLite gives it no op
+   * version of its own and Arm NN aborts on it (docs/quantization.md). */
+  int per_channel_fc;
 } nq_convert_options;
 
 /* The default recipe_budget: about one to two minutes of our kernels on 2

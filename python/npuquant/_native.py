@@ -62,7 +62,8 @@ class ConvertOptions(ctypes.Structure):
                 ("recipe_user", ctypes.c_void_p), ("labels", ctypes.POINTER(ctypes.c_int32)),
                 ("n_labels", ctypes.c_size_t),
                 # the automatic recipe's search budget in GMAC (0: default, < 0: none)
-                ("recipe_budget", ctypes.c_double), ("no_float_tail", ctypes.c_int)]
+                ("recipe_budget", ctypes.c_double), ("no_float_tail", ctypes.c_int),
+                ("per_channel_fc", ctypes.c_int)]
 
 
 class CompareOptions(ctypes.Structure):

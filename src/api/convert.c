@@ -159,6 +159,7 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
                    opts->num_threads, NQ_MAX_THREADS);
   nq_qoptions q = nq_qoptions_default();
   q.per_tensor = opts->per_tensor != 0;
+  q.per_channel_fc = opts->per_channel_fc != 0 && !q.per_tensor;
   q.input_type = opts->input_type;
   q.output_type = opts->output_type;
   q.allow_float_fallback = opts->allow_float_fallback != 0;

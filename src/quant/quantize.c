@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/status.h"
+#include "quant/fc_channels.h"
 #include "quant/op_rules.h"
 #include "quant/qparams.h"
 #include "quant/scale_limits.h"
@@ -70,6 +71,9 @@ typedef struct qstate {
    * summary warning at the end, naming the first layer. */
   int zero_channels, zero_layers;
   char first_zero_layer[192];
+  int fc_per_channel; /* FULLY_CONNECTEDs given per-channel weights */
+  double fc_pt_db, fc_pc_db;
+  char first_fc_layer[192];
 } qstate;
 
 static int find(qstate *s, int t) {
@@ -695,7 +699,16 @@ static nq_status emit_quantized(qstate *s, int i, nq_error *err) {
                      "%s: weights are not a float32 constant; only constant weights can be quantized",
                      nq_node_label(f, i, nb, sizeof nb));
     int act = n->in[r->act_slot];
-    bool per_channel = !s->o->per_tensor && n->op != NQ_OP_FULLY_CONNECTED;
+    bool per_channel = !s->o->per_tensor;
+    if (per_channel && n->op == NQ_OP_FULLY_CONNECTED) {
+      double pt_db, pc_db;
+      per_channel = s->o->per_channel_fc && nq_fc_per_channel_pays(f, wt, &pt_db, &pc_db);
+      if (per_channel && s->fc_per_channel++ == 0) {
+        layer_label(f, i, s->first_fc_layer, sizeof s->first_fc_layer);
+        s->fc_pt_db = pt_db;
+        s->fc_pc_db = pc_db;
+      }
+    }
     const float *bias = NULL;
     int bt = r->bias_slot < n->n_in ? n->in[r->bias_slot] : -1;
     if (bt >= 0 && f->tensors[bt].data && f->tensors[bt].type == NQ_FLOAT32)
@@ -912,6 +925,15 @@ nq_status nq_quantize_graph(const nq_graph *f, const nq_ranges *r, const nq_qopt
           s.zero_channels, s.zero_channels == 1 ? "" : "s", s.zero_layers, s.zero_layers == 1 ? "" : "s",
           s.first_zero_layer, s.zero_channels == 1 ? "is" : "are",
           s.zero_channels == 1 ? "it gets" : "they get", s.zero_channels == 1 ? "its" : "their");
+  if (st == NQ_OK && s.fc_per_channel)
+    warnf(
+        &s,
+        "%d FULLY_CONNECTED layer%s (first %s) take%s per-channel weights: one scale rounds its worst weight "
+        "row to %.1f dB, one per row to %.1f dB. TFLite gives per-channel FULLY_CONNECTED no op version of "
+        "its "
+        "own: runtimes older than its kernel read one scale, and Arm NN aborts on it",
+        s.fc_per_channel, s.fc_per_channel == 1 ? "" : "s", s.first_fc_layer,
+        s.fc_per_channel == 1 ? "s" : "", s.fc_pt_db, s.fc_pc_db);
   if (st == NQ_OK) st = emit_outputs(&s, q_out, err);
   if (st == NQ_OK) st = nq_graph_set_io(s.q, f->n_inputs, q_in, f->n_outputs, q_out, err);
   if (st == NQ_OK) st = copy_signatures(&s, q_in, q_out, err);

@@ -31,6 +31,7 @@ void nq_ranges_free(nq_ranges *r);
 
 typedef struct nq_qoptions {
   bool per_tensor;           /* every weight per-tensor (fastest on VeriSilicon NPUs) */
+  bool per_channel_fc;       /* FULLY_CONNECTED per channel where one scale loses a row (fc_channels.h) */
   nq_dtype input_type;       /* NQ_INT8 (default), NQ_UINT8 or NQ_FLOAT32 */
   nq_dtype output_type;      /* likewise */
   bool allow_float_fallback; /* keep ops without an int8 form in float (with a warning) */

@@ -171,3 +171,12 @@ bool npu_axis(int64_t axis, int rank, int *out) {
   *out = (int)axis;
   return true;
 }
+
+int npu_first_per_channel_fc(const nq_graph *g) {
+  for (int i = 0; i < g->n_nodes; i++) {
+    const nq_node *nd = &g->nodes[i];
+    const nq_tensor *w = nd->op == NQ_OP_FULLY_CONNECTED ? npu_in(g, nd, 1) : NULL;
+    if (w && w->q.n > 1) return i;
+  }
+  return -1;
+}

@@ -278,6 +278,12 @@ nq_status npu_check_edgetpu(const nq_graph *g, nq_npu_report *r) {
                    "the Edge TPU segment ends at node %d (%s): it and every node after it run on "
                    "the CPU, supported or not",
                    cut, nq_op_name(g->nodes[cut].op)));
+  /* coral.ai's op list says nothing of per-channel FULLY_CONNECTED weights. */
+  int fc = npu_first_per_channel_fc(g);
+  if (fc >= 0)
+    NQ_TRY(npu_add(r, fc, false,
+                   "FULLY_CONNECTED with per-channel weights: whether edgetpu_compiler maps it is unknown "
+                   "(its documentation does not say); --per-tensor gives per-tensor weights"));
   if (resize_note)
     NQ_TRY(npu_add(r, -1, false,
                    "RESIZE_* nodes may still stay on the CPU: the compiler skips a resize whose "

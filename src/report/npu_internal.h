@@ -64,6 +64,10 @@ bool npu_float_compute(const nq_graph *g, int i);
 bool npu_is_graph_input(const nq_graph *g, int t);
 bool npu_is_graph_output(const nq_graph *g, int t);
 
+/* The first FULLY_CONNECTED with per-channel weights (npuquant writes them
+ * when one scale loses a weight row, quant/fc_channels.h), or -1. */
+int npu_first_per_channel_fc(const nq_graph *g);
+
 /* Normalise a possibly negative axis against rank; false if out of range. */
 bool npu_axis(int64_t axis, int rank, int *out);
 

@@ -71,5 +71,12 @@ nq_status npu_check_vx(const nq_graph *g, nq_npu_report *r) {
     NQ_TRY(npu_add(r, -1, false,
                    "per-channel weights run, but VeriSilicon NPUs run per-tensor models much faster "
                    "(convert with --per-tensor, and compare the accuracy)"));
+  /* op_status.md lists FULLY_CONNECTED without saying whether per-channel
+   * weights are taken; npuquant has no board to measure it on. */
+  int fc = npu_first_per_channel_fc(g);
+  if (fc >= 0)
+    NQ_TRY(npu_add(r, fc, false,
+                   "FULLY_CONNECTED with per-channel weights: whether the VX delegate runs it on the NPU "
+                   "is unknown (its op list does not say); --per-tensor gives per-tensor weights"));
   return NQ_OK;
 }

@@ -410,6 +410,19 @@ int main(int argc, char **argv) {
     p.out_type = NQ_INT32;
     mb_node(b, NQ_OP_ARG_MAX, 2, IN(x, ax), 1, IN(y), &p);
     mb_finish(b, dir, "arg_max", 1, IN(y));
+
+    /* FULLY_CONNECTED with per-channel weights (one scale per output row,
+     * quantized_dimension 0) and a per-channel bias; 3-D input, so TFLite
+     * flattens the leading dimensions. Last, so the models above keep their
+     * random constants. */
+    mb_start(b);
+    x = mb_input(b, NQ_INT8, 3, SH(2, 3, 24), 0.04f, -5);
+    int wpc = mb_weights(b, 2, SH(7, 24), 7, 0);
+    int bpc = mb_bias(b, 7, 0.04f, wpc);
+    y = mb_act(b, NQ_INT8, 0.06f, 4);
+    p = nq_op_params_default();
+    mb_node(b, NQ_OP_FULLY_CONNECTED, 3, IN(x, wpc, bpc), 1, IN(y), &p);
+    mb_finish(b, dir, "fc_pc_bias", 1, IN(y));
   }
   return B.failures ? 1 : 0;
 }

@@ -97,6 +97,8 @@ const char cmd_convert_help[] =
     "                          (scores, box decoding, mixed-range concatenations)\n"
     "                          run in float on the CPU; a note names them\n"
     "  --no-float-tail         with float32 output, keep those ops int8 as well\n"
+    "  --per-channel-fc        FULLY_CONNECTED weights per channel where one scale\n"
+    "                          loses a weight row (Arm NN and old runtimes refuse it)\n"
     "  --allow-float-fallback  keep ops that have no int8 form in float, with a\n"
     "                          warning (they will not run on the NPU); default: error\n"
     "  --eval-data PATH        measure SQNR/top-1 on these samples instead of the\n"
@@ -147,6 +149,7 @@ enum {
   OPT_EVAL_SAMPLES,
   OPT_RECIPE_BUDGET,
   OPT_NO_FLOAT_TAIL,
+  OPT_PER_CHANNEL_FC,
 };
 
 typedef struct convert_args {
@@ -189,6 +192,7 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       {"output-type", required_argument, NULL, OPT_OUTPUT_TYPE},
       {"allow-float-fallback", no_argument, NULL, OPT_FALLBACK},
       {"no-float-tail", no_argument, NULL, OPT_NO_FLOAT_TAIL},
+      {"per-channel-fc", no_argument, NULL, OPT_PER_CHANNEL_FC},
       {"eval-data", required_argument, NULL, OPT_EVAL_DATA},
       {"threads", required_argument, NULL, OPT_THREADS},
       {"json", no_argument, NULL, OPT_JSON},
@@ -303,6 +307,9 @@ static int parse_args(int argc, char **argv, convert_args *a) {
         break;
       case OPT_NO_FLOAT_TAIL:
         a->q.no_float_tail = 1;
+        break;
+      case OPT_PER_CHANNEL_FC:
+        a->q.per_channel_fc = 1;
         break;
       case OPT_TFLITE_VERSION:
         if (nq_tflite_parse_release(optarg) < NQ_TFLITE_OLDEST_RELEASE)
