@@ -3,8 +3,8 @@
 
 The float model (float16 weights behind DEQUANTIZE) is converted with `npuquant convert
 --recipe tf --output-type float32` (TensorFlow's min/max plus the saturation clip: the
-automatic recipe search takes over 15 minutes on this 640x640 net on 2 cores, too long for the
-suite; the float output puts the decoding tail, 49 nodes and 0.6% of the MACs, in float on the
+automatic recipe search, even within its GMAC budget, took about 7 minutes on this 640x640 net on
+2 loaded cores, too long for the suite; the float output puts the decoding tail, 49 nodes and 0.6% of the MACs, in float on the
 CPU), calibrated on the even-numbered shared photos; on every other odd-numbered photo (24
 views it never saw) LiteRT.js runs the float model and the converted one. Asserted:
 - the model has an int8 input and a float32 output, and runs in LiteRT.js as in npuquant's
