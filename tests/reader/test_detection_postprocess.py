@@ -343,9 +343,11 @@ def test():
     c = oracles.Checks("detection_postprocess")
     if len(sys.argv) != 2:
         raise SystemExit("usage: test_detection_postprocess.py MAKE_SSD_MODEL")
-    data = os.path.join(oracles.shared_dir(), "data")
     with tempfile.TemporaryDirectory(prefix="nq-dpp-") as tmp:
-        check_ssd(c, tmp, data)
+        if oracles.shared_present():  # fails under CI=true when ../shared is absent
+            check_ssd(c, tmp, os.path.join(oracles.shared_dir(), "data"))
+        else:
+            print("NOTE: ../shared is absent: coco_ssd (part 1) is not checked; the built models are")
         fast = os.path.join(tmp, "ssd_fast.tflite")
         subprocess.run([sys.argv[1], fast, "fast"], check=True)
         oracles.require("litert", fast)
