@@ -13,20 +13,6 @@
 
 #include "exec/float/ref.h"
 
-/* Strides of `v` seen through the output shape: 0 on broadcast dims. */
-static void bstrides(const nq_tview *v, const nq_tview *o, size_t *st) {
-  size_t s = 1;
-  for (int i = o->rank - 1; i >= 0; i--) {
-    int iv = i - (o->rank - v->rank);
-    if (iv >= 0 && v->shape[iv] != 1) {
-      st[i] = s;
-    } else {
-      st[i] = 0;
-    }
-    if (iv >= 0) s *= (size_t)v->shape[iv];
-  }
-}
-
 static float op_f(nq_op op, float x, float y) {
   switch (op) {
     case NQ_OP_ADD:
@@ -89,8 +75,8 @@ nq_status nq_ref_binary(const nq_kernel_args *a, nq_error *err) {
   const nq_tview *x = &a->in[0], *y = &a->in[1], *o = &a->out[0];
   size_t sx[NQ_MAX_RANK], sy[NQ_MAX_RANK];
   int idx[NQ_MAX_RANK] = {0};
-  bstrides(x, o, sx);
-  bstrides(y, o, sy);
+  nq_ref_broadcast_strides(x, o, sx);
+  nq_ref_broadcast_strides(y, o, sy);
   size_t n = nq_tview_elems(o), ix = 0, iy = 0;
   nq_op op = a->node->op;
   bool is_int = o->type == NQ_INT32;

@@ -207,3 +207,12 @@ nq_status nq_ref_prep_num(const nq_kernel_args *a, void **prepared, nq_error *er
   }
   return nq_ref_prep_f32(a, prepared, err);
 }
+
+void nq_ref_broadcast_strides(const nq_tview *v, const nq_tview *o, size_t *st) {
+  size_t s = 1;
+  for (int i = o->rank - 1; i >= 0; i--) {
+    int iv = i - (o->rank - v->rank);
+    st[i] = iv >= 0 && v->shape[iv] != 1 ? s : 0;
+    if (iv >= 0) s *= (size_t)v->shape[iv];
+  }
+}

@@ -10,16 +10,6 @@
  */
 #include "exec/float/ref.h"
 
-/* Element strides of v seen through the output's shape: 0 on broadcast dims. */
-static void bstrides(const nq_tview *v, const nq_tview *o, size_t *st) {
-  size_t s = 1;
-  for (int i = o->rank - 1; i >= 0; i--) {
-    int iv = i - (o->rank - v->rank);
-    st[i] = iv >= 0 && v->shape[iv] != 1 ? s : 0;
-    if (iv >= 0) s *= (size_t)v->shape[iv];
-  }
-}
-
 /* Walks the output in order, keeping both inputs' offsets (an odometer). */
 typedef struct walk {
   int rank;
@@ -32,8 +22,8 @@ typedef struct walk {
 static void walk_init(walk *w, const nq_tview *x, const nq_tview *y, const nq_tview *o) {
   w->rank = o->rank;
   for (int d = 0; d < o->rank; d++) w->idx[d] = 0, w->shape[d] = o->shape[d];
-  bstrides(x, o, w->s0);
-  bstrides(y ? y : x, o, w->s1);
+  nq_ref_broadcast_strides(x, o, w->s0);
+  nq_ref_broadcast_strides(y ? y : x, o, w->s1);
   w->i0 = w->i1 = 0;
 }
 

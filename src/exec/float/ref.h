@@ -39,6 +39,10 @@ bool nq_ref_ints(const nq_tview *v, int64_t *vals, int max, int *count);
 /* TFLite's fused activation on one value. */
 float nq_ref_act(nq_activation act, float x);
 /* SAME/VALID padding before the first element (TFLite ComputePaddingWithOffset). */
+/* Element strides (st[0..o->rank)) of v seen through the output's shape, v
+ * aligned to its last dimensions: 0 on broadcast dims (binary, select,
+ * comparison kernels). */
+void nq_ref_broadcast_strides(const nq_tview *v, const nq_tview *o, size_t *st);
 int nq_ref_pad_before(int stride, int dilation, int in, int filter, int out, int *offset);
 
 /* Copy an N-d box: dst gets, in row-major order over count[0..rank), the

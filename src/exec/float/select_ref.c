@@ -9,24 +9,14 @@
 
 #include "exec/float/ref.h"
 
-/* Element strides of v seen through the output's shape: 0 on broadcast dims. */
-static void bstrides(const nq_tview *v, const nq_tview *o, size_t *st) {
-  size_t s = 1;
-  for (int i = o->rank - 1; i >= 0; i--) {
-    int iv = i - (o->rank - v->rank);
-    st[i] = iv >= 0 && v->shape[iv] != 1 ? s : 0;
-    if (iv >= 0) s *= (size_t)v->shape[iv];
-  }
-}
-
 nq_status nq_ref_select(const nq_kernel_args *a, nq_error *err) {
   (void)err;
   const nq_tview *c = &a->in[0], *x = &a->in[1], *y = &a->in[2], *o = &a->out[0];
   size_t sc[NQ_MAX_RANK], sx[NQ_MAX_RANK], sy[NQ_MAX_RANK];
   int idx[NQ_MAX_RANK] = {0};
-  bstrides(c, o, sc);
-  bstrides(x, o, sx);
-  bstrides(y, o, sy);
+  nq_ref_broadcast_strides(c, o, sc);
+  nq_ref_broadcast_strides(x, o, sx);
+  nq_ref_broadcast_strides(y, o, sy);
   const size_t es = nq_dtype_size(o->type), n = nq_tview_elems(o);
   const uint8_t *cond = c->data;
   size_t ic = 0, ix = 0, iy = 0;
