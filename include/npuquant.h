@@ -221,6 +221,9 @@ typedef struct nq_node_info {
    * major * 10000 + minor * 100 + patch (11400 = 1.14.0); 0 when TFLite's
    * table (runtime_version.cc) has no such version. */
   int min_tflite;
+  /* A CUSTOM op's own name (its custom code, e.g. "TFLite_Detection_PostProcess"),
+   * which is what says what it computes; NULL for builtin ops. */
+  const char *custom_code;
 } nq_node_info;
 
 /* TensorFlow Lite releases as major * 10000 + minor * 100 + patch (20900 =

@@ -32,7 +32,7 @@ class NodeInfo(ctypes.Structure):
     _fields_ = [("op", ctypes.c_char_p), ("version", ctypes.c_int), ("name", ctypes.c_char_p),
                 ("n_inputs", ctypes.c_int), ("n_outputs", ctypes.c_int),
                 ("inputs", ctypes.POINTER(ctypes.c_int)), ("outputs", ctypes.POINTER(ctypes.c_int)),
-                ("min_tflite", ctypes.c_int)]
+                ("min_tflite", ctypes.c_int), ("custom_code", ctypes.c_char_p)]
 
 
 class LoadOptions(ctypes.Structure):

@@ -92,7 +92,7 @@ def _node_list(h):
         out.append({"index": i, "op": nat.text(ni.op), "version": ni.version, "name": nat.text(ni.name),
                     "inputs": [ni.inputs[k] for k in range(ni.n_inputs)],
                     "outputs": [ni.outputs[k] for k in range(ni.n_outputs)],
-                    "min_tflite": _release(ni.min_tflite)})
+                    "min_tflite": _release(ni.min_tflite), "custom_code": nat.text(ni.custom_code) if ni.custom_code else None})
     return out
 
 
@@ -250,21 +250,28 @@ class Model:
         """The operators in execution order: dicts index, op ("CONV_2D"),
         version, name, inputs and outputs (tensor indices; -1: absent optional input),
         min_tflite (the first TensorFlow Lite release running that op version,
-        "1.14.0", or None when TFLite's table lacks it)."""
+        "1.14.0", or None when TFLite's table lacks it), custom_code (a CUSTOM
+        op's own name, e.g. "TFLite_Detection_PostProcess"; None for builtins)."""
         with self._use() as h:
             return _node_list(h)
 
     @property
     def ops(self):
         """Op summary as `npuquant inspect --json` lists it: dicts op, version,
-        count, min_tflite, sorted by op then version."""
+        count, min_tflite (and custom_code for CUSTOM ops, one entry per custom
+        code), sorted by op, custom code, then version."""
         counts, release = {}, {}
         for n in self.nodes:
-            key = (n["op"], n["version"])
+            key = (n["op"], n["custom_code"] or "", n["version"])
             counts[key] = counts.get(key, 0) + 1
             release[key] = n["min_tflite"]
-        return [{"op": op, "version": v, "count": c, "min_tflite": release[(op, v)]}
-                for (op, v), c in sorted(counts.items())]
+        out = []
+        for (op, code, v), c in sorted(counts.items()):
+            entry = {"op": op, "version": v, "count": c, "min_tflite": release[(op, code, v)]}
+            if op == "CUSTOM":
+                entry["custom_code"] = code
+            out.append(entry)
+        return out
 
     # ---- running ----
 

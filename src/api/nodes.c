@@ -36,6 +36,7 @@ nq_status nq_model_node(const nq_model *m, int i, nq_node_info *out, nq_error *e
   out->inputs = nd->in;
   out->outputs = nd->out;
   out->min_tflite = nq_tflite_op_min_release(nd->op, out->version);
+  out->custom_code = nd->op == NQ_OP_CUSTOM ? nd->p.custom_name : NULL;
   return NQ_OK;
 }
 

@@ -23,6 +23,7 @@ MODELS = [
     "tfls-misc/mobilenet_v2_1.0_224_quant.tflite",
     "coral-int8-ptq/split_concat.tflite",
     "mlperf-tiny-ad/ad01_int8.tflite",
+    "tfls-misc/coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite",  # a CUSTOM op, counted by its code
     "mlperf-tiny-vww/vww_96_int8.tflite",
     "mlperf-tiny-kws/kws_ref_model.tflite",
     "mobilenet_v1_0.25_128/mobilenet_v1_0.25_128_quant.tflite",

@@ -326,6 +326,10 @@ def check_unknown(c, tmp, fast, calib, x):
         f.write(blob.replace(NAME, b"Acme00_Detection_PostProcess"))
     ops = {o["op"]: o["count"] for o in oracles.cli_json("inspect", other)["ops"]}
     c.check(ops.get("CUSTOM") == 1, "an unknown custom op is not kept: %s" % ops)
+    codes = [o.get("custom_code") for o in oracles.cli_json("inspect", other)["ops"] if o["op"] == "CUSTOM"]
+    text = oracles.cli("inspect", other).stdout
+    c.check(codes == ["Acme00_Detection_PostProcess"] and "CUSTOM Acme00_Detection_PostProcess" in text,
+            "inspect names the custom op by its code (json %s, text %r)" % (codes, text[-500:]))
     want = "node 6 (CUSTOM Acme00_Detection_PostProcess 'detection_boxes'): custom op 'Acme00_Detection_PostProcess' " \
            "has no kernel in npuquant"
     xin = os.path.join(tmp, "x.npy")

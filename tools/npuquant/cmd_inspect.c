@@ -24,7 +24,8 @@ const char cmd_inspect_help[] =
     "    that turns a stored integer q into the real value it stands for, e.g.\n"
     "      real = (q - (-128)) * 0.0039215689\n"
     "    and, for 8-bit inputs, how raw 0..255 pixels map onto it;\n"
-    "  - the operators: name, version, how many nodes use each and the first\n"
+    "  - the operators: name (a custom op also by its own name), version, how\n"
+    "    many nodes use each and the first\n"
     "    TensorFlow Lite release that runs that version (TFLite's own table,\n"
     "    runtime_version.cc), and that release for the whole model;\n"
     "  - the number of tensors, the bytes of constant data per type and the\n"
@@ -42,7 +43,8 @@ const char cmd_inspect_help[] =
     "              and tensors (with --tensors). inputs/outputs entries are\n"
     "              {name, shape, type, scale[], zero_point[], quantized_dimension};\n"
     "              ops entries are {op, version, count, min_tflite}, sorted by op\n"
-    "              then version\n"
+    "              then version; CUSTOM entries also carry custom_code (the\n"
+    "              custom op's own name) and are counted per custom code\n"
     "  --npu T     also list the nodes NPU T would leave to the CPU, and why.\n"
     "              T: imx8mp (i.MX 8M Plus, TFLite's VX delegate), ethos-u\n"
     "              (Arm Ethos-U55/U65, Vela), edgetpu (Coral Edge TPU compiler)\n"
@@ -62,6 +64,7 @@ const char cmd_inspect_help[] =
 
 typedef struct op_count {
   const char *op;
+  const char *custom; /* a CUSTOM op's own name ("" when it has none); NULL for builtins */
   int version;
   int count;
   int min_release; /* the TFLite release that first runs (op, version); 0 unknown */
@@ -70,6 +73,8 @@ typedef struct op_count {
 static int cmp_op_count(const void *a, const void *b) {
   const op_count *x = a, *y = b;
   int c = strcmp(x->op, y->op);
+  if (c) return c;
+  c = strcmp(x->custom ? x->custom : "", y->custom ? y->custom : "");
   if (c) return c;
   return (x->version > y->version) - (x->version < y->version);
 }
@@ -89,6 +94,9 @@ static int count_ops(const nq_model *m, op_count **out) {
       return -1;
     }
     v[i].op = nd.op;
+    /* Custom ops are counted per custom code: "CUSTOM" alone says nothing
+     * about what the node computes or whether a runtime has it. */
+    v[i].custom = nd.custom_code ? nd.custom_code : (strcmp(nd.op, "CUSTOM") == 0 ? "" : NULL);
     /* The file's version when there is one; otherwise what our writer picks. */
     v[i].version = nd.version;
     v[i].min_release = nd.min_tflite;
@@ -97,7 +105,7 @@ static int count_ops(const nq_model *m, op_count **out) {
   qsort(v, (size_t)n_nodes, sizeof *v, cmp_op_count);
   int k = 0;
   for (int i = 0; i < n_nodes; i++) {
-    if (k > 0 && strcmp(v[k - 1].op, v[i].op) == 0 && v[k - 1].version == v[i].version)
+    if (k > 0 && cmp_op_count(&v[k - 1], &v[i]) == 0)
       v[k - 1].count++;
     else
       v[k++] = v[i];
@@ -179,6 +187,7 @@ static nq_status print_json(const cli_model_file *mf, const nq_model *m, const o
   for (int i = 0; i < n_ops; i++) {
     json_begin_object(&j, NULL);
     json_string(&j, "op", ops[i].op);
+    if (ops[i].custom) json_string(&j, "custom_code", ops[i].custom);
     json_int(&j, "version", ops[i].version);
     json_int(&j, "count", ops[i].count);
     json_string(&j, "min_tflite",
@@ -350,6 +359,16 @@ static const char *tensor_label(const nq_model *m, int t, char *buf, size_t n) {
   return buf;
 }
 
+/* "CONV_2D", or "CUSTOM TFLite_Detection_PostProcess" for a custom op. */
+static const char *op_label(const op_count *o, char *buf, size_t n) {
+  char nm[128];
+  if (o->custom)
+    snprintf(buf, n, "%s %s", o->op, cli_printable(o->custom, nm, sizeof nm));
+  else
+    snprintf(buf, n, "%s", o->op);
+  return buf;
+}
+
 static nq_status print_text(const cli_model_file *mf, const nq_model *m, const op_count *ops, int n_ops,
                             const model_totals *tot, int with_tensors, nq_error *err) {
   printf("file:        %s\n", mf->path);
@@ -362,11 +381,18 @@ static nq_status print_text(const cli_model_file *mf, const nq_model *m, const o
   CLI_TRY(print_io_text(m, 1, err));
 
   printf("\noperators (%d nodes, %d kinds):\n", nq_model_num_nodes(m), n_ops);
-  printf("  %-28s %7s %7s  %s\n", "op", "version", "count", "min TFLite");
+  /* A custom op's own name can be long: the op column widens to fit it. */
+  char label[160];
+  int width = 28;
+  for (int i = 0; i < n_ops; i++) {
+    int w = (int)strlen(op_label(&ops[i], label, sizeof label));
+    if (w > width) width = w;
+  }
+  printf("  %-*s %7s %7s  %s\n", width, "op", "version", "count", "min TFLite");
   char rb[16];
   for (int i = 0; i < n_ops; i++)
-    printf("  %-28s %7d %7d  %s\n", ops[i].op, ops[i].version, ops[i].count,
-           nq_tflite_release_name(ops[i].min_release, rb, sizeof rb));
+    printf("  %-*s %7d %7d  %s\n", width, op_label(&ops[i], label, sizeof label), ops[i].version,
+           ops[i].count, nq_tflite_release_name(ops[i].min_release, rb, sizeof rb));
   int unknown = -1, model_release = nq_model_min_tflite_release(m, &unknown);
   printf("min TFLite:  %s%s\n", nq_tflite_release_name(model_release, rb, sizeof rb),
          unknown >= 0 ? " (and an op version newer than npuquant's table: '?')" : "");
