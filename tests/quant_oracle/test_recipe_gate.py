@@ -84,6 +84,15 @@ def main():
         c.check(bool(worst) and worst[0]["cause"].startswith("per-tensor weights with widely varying channels"),
                 "its cause is the per-tensor weights' channel spread")
         c.check(bool(worst) and "--per-tensor" in worst[0]["suggestion"], "the suggestion names a flag")
+        # With a float32 output the model ends in DEQUANTIZE, which converts exactly: the blame stays
+        # on the int8 layers, and a layer that adds nothing measurable is not listed.
+        rep = oracles.cli_json("convert", model, *data, "--recipe", "tf", "--per-tensor", "--output-type", "float32",
+                               "--diagnose", "-o", out("tf_pt_f32.tflite"))
+        worst = rep.get("diagnosis", {}).get("worst_layers", [])
+        labels = [w["label"] for w in worst]
+        c.check(bool(worst) and "wide_conv" in labels[0] and not any("DEQUANTIZE" in x or "TRANSPOSE" in x
+                                                                     for x in labels),
+                f"float32 output: the wide conv is the worst layer and no DEQUANTIZE/TRANSPOSE is blamed: {labels}")
 
         # The gate: exit 5, no file; --keep-on-fail writes it; per channel passes.
         gated = out("gated.tflite")

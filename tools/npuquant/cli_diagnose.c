@@ -21,6 +21,9 @@
 #define DIAG_CONCAT_RATIO 4.0
 
 #define DIAG_CEILING_DB 48.16
+/* Below this a layer adds nothing measurable: a transpose or reshape that
+ * moves int8 codes shows float-summation noise of 1e-6 dB, not error. */
+#define DIAG_MIN_ADDED_DB 0.05
 
 static double capped(double sqnr_db) { return sqnr_db > DIAG_CEILING_DB ? DIAG_CEILING_DB : sqnr_db; }
 
@@ -302,6 +305,17 @@ nq_status cli_diagnose(const nq_model *fm, const nq_model *qm, const nq_sample_s
   nq_session *s = NULL;
   if (st == NQ_OK) st = histograms(qm, src, threads, d, &s, err);
   if (st == NQ_OK) st = weight_ranges(qm, s, d, err);
+  /* A DEQUANTIZE at a float output (or before a float tail) reads NAME_int8,
+   * which has no float twin to compare with; it converts exactly, so its
+   * input has its output's SQNR. Without this the DEQUANTIZE would seem to
+   * turn an exact input into the whole model's error and be named the worst
+   * layer, and the int8 node before it would escape blame. */
+  for (int i = 0; st == NQ_OK && i < nn; i++) {
+    nq_node_info ni;
+    if (nq_model_node(qm, i, &ni, NULL) == NQ_OK && !strcmp(ni.op, "DEQUANTIZE") && ni.n_inputs == 1 &&
+        ni.n_outputs == 1 && ni.inputs[0] >= 0 && ni.outputs[0] >= 0 && isnan(sq[ni.inputs[0]]))
+      sq[ni.inputs[0]] = sq[ni.outputs[0]];
+  }
   for (int i = 0; st == NQ_OK && i < nn; i++) {
     nq_node_info ni;
     if (nq_model_node(qm, i, &ni, NULL) != NQ_OK || ni.n_outputs < 1 || ni.outputs[0] < 0 ||
@@ -328,7 +342,7 @@ nq_status cli_diagnose(const nq_model *fm, const nq_model *qm, const nq_sample_s
       for (int i = 0; i < d->n_all; i++) {
         int taken = 0;
         for (int j = 0; j < k; j++) taken |= d->worst[j].node == d->all[i].node;
-        if (taken || !(d->all[i].added > 0)) continue;
+        if (taken || !(d->all[i].added >= DIAG_MIN_ADDED_DB)) continue;
         if (best < 0 || d->all[i].added > d->all[best].added) best = i;
       }
       if (best < 0) break;
