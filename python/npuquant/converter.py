@@ -148,6 +148,13 @@ class Converter:
       float_tail  True (default): with a float32 output, the cheap ops after
           the last conv that int8 measurably spoils run in float on the CPU
           (docs/quantization.md, "The float tail"); False: all int8
+      per_channel_fc  False (default): FULLY_CONNECTED weights per tensor, which
+          every runtime runs (Arm NN aborts on per-channel FC); True: an FC
+          whose rows one scale loses (worst row under 30 dB) gets per-channel
+          weights, as `convert --per-channel-fc`
+      recipe_budget  with recipe "auto": skip the candidates whose estimated
+          cost would pass this many GMAC (None: the library's default, 2000;
+          negative: no limit), as `convert --recipe-budget`
       tflite_version  e.g. "2.9": refuse ops that release cannot run
       num_threads  worker threads (0: one per core)
       eval_dataset  samples for the report's SQNR (default: the calibration
@@ -181,6 +188,8 @@ class Converter:
         self.recipe: Optional[str] = None
         self.allow_float_fallback = False
         self.float_tail = True
+        self.per_channel_fc = False
+        self.recipe_budget: Optional[float] = None
         self.tflite_version: Optional[str] = None
         self.num_threads = 0
         self.eval_dataset: Any = None
@@ -271,7 +280,8 @@ class Converter:
     # ---- converting ----
 
     def _options(self) -> Dict[str, Any]:
-        for name in ("per_tensor", "bias_correction", "equalize", "allow_float_fallback", "float_tail"):
+        for name in ("per_tensor", "bias_correction", "equalize", "allow_float_fallback", "float_tail",
+                     "per_channel_fc"):
             if not isinstance(getattr(self, name), (bool, np.bool_, int)):
                 raise TypeError(f"Converter.{name} must be True or False, got {getattr(self, name)!r}")
         if self.target is not None and self.target not in _TARGETS:
@@ -283,7 +293,8 @@ class Converter:
                 "input_std": self.input_std, "num_threads": self.num_threads, "equalize": bool(self.equalize),
                 "bias_correct": bool(self.bias_correction), "calibration": self.calibration,
                 "tflite_version": self.tflite_version, "recipe": self.recipe,
-                "float_tail": bool(self.float_tail)}
+                "float_tail": bool(self.float_tail), "per_channel_fc": bool(self.per_channel_fc),
+                "recipe_budget": self.recipe_budget}
 
     def convert(self) -> ConvertedModel:
         """Calibrate on representative_dataset, quantize, measure.

@@ -101,7 +101,7 @@ def _bad(message):
 def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_type="int8",
                  allow_float_fallback=False, input_mean=None, input_std=None, num_threads=0, equalize=False,
                  bias_correct=False, calibration="minmax", percentile=99.99, tflite_version=None, recipe=None,
-                 float_tail=True):
+                 float_tail=True, per_channel_fc=False, recipe_budget=None):
     """nq_convert_arrays on gathered samples: (int8 Model, warnings, notes).
     The library's warnings and notes (what it calibrated on) are collected,
     not issued, so that the caller decides where they go."""
@@ -125,6 +125,10 @@ def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_
     if input_std is not None and not (isinstance(input_std, (int, float)) and isinstance(input_mean, (int, float))
                                       and math.isfinite(input_std) and input_std > 0 and math.isfinite(input_mean)):
         raise _bad(f"input_std must be finite and > 0 and input_mean finite, got {input_mean!r}, {input_std!r}")
+    if recipe_budget is not None and (isinstance(recipe_budget, bool) or not isinstance(recipe_budget, (int, float))
+                                      or not math.isfinite(recipe_budget) or recipe_budget == 0):
+        raise _bad(f"recipe_budget must be GMAC above 0, a negative number for no limit, or None (the default, "
+                   f"2000), got {recipe_budget!r}")
     if isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 0:
         raise _bad(f"num_threads must be an integer >= 0 (0: all cores), got {num_threads!r}")
     opts = nat.ConvertOptions()
@@ -134,6 +138,9 @@ def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_
     opts.output_type = nat.DTYPE_CODES[output_type]
     opts.allow_float_fallback = int(bool(allow_float_fallback))
     opts.no_float_tail = int(not float_tail)
+    opts.per_channel_fc = int(bool(per_channel_fc))
+    if recipe_budget is not None:
+        opts.recipe_budget = float(recipe_budget)
     opts.num_threads = int(num_threads)
     opts.equalize = int(bool(equalize))
     opts.bias_correct = int(bool(bias_correct))

@@ -111,6 +111,29 @@ def main():
         _, auto = converted(x[:, 0], inference_input_type=np.uint8, recipe="auto")
         check(bytes(auto) == want and auto.report.options["recipe"] == "auto",
               "recipe='auto': the bytes of `npuquant convert` with its default (automatic) recipe")
+        # per_channel_fc and recipe_budget reach the library as the CLI's flags do.
+        for attrs, flags in (({"recipe": "tf", "per_channel_fc": True}, ["--recipe", "tf", "--per-channel-fc"]),
+                             ({"recipe": "auto", "recipe_budget": 1e-9}, ["--recipe-budget", "1e-9"])):
+            path = os.path.join(tmp, "flags.tflite")
+            subprocess.run([CLI, "convert", ONNX, "-d", calib, "--input-type", "uint8", "-o", path, "--quiet", *flags],
+                           check=True, capture_output=True)
+            with open(path, "rb") as f:
+                want = f.read()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", npuquant.NpuquantWarning)  # per-channel FC warns by design
+                conv_f = npuquant.Converter.from_onnx(ONNX)
+                conv_f.representative_dataset, conv_f.inference_input_type = x[:, 0], np.uint8
+                for k, v in attrs.items():
+                    setattr(conv_f, k, v)
+                got = conv_f.convert()
+            check(bytes(got) == want and bytes(got) != bytes(ref) and bytes(got) != bytes(auto),
+                  f"{attrs}: the bytes of `npuquant convert {' '.join(flags)}` (and not the default's)")
+        for bad in (0, float("nan"), "big", True):
+            try:
+                converted(x[:, 0], recipe="auto", recipe_budget=bad)
+                check(False, f"recipe_budget={bad!r} is refused")
+            except (npuquant.InvalidArgument, TypeError) as e:
+                check("recipe_budget" in str(e), f"recipe_budget={bad!r} is refused: {e}")
     _, tf = converted(x[:, 0], inference_input_type=np.uint8, recipe="tf", calibration="mse", equalize=True)
     check(bytes(tf) == bytes(ref), "recipe='tf': TensorFlow's min/max whatever calibration/equalize say")
     try:
