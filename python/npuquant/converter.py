@@ -333,7 +333,9 @@ class Converter:
         """npuquant.compare of the float model and int8_model (default: the
         last convert()'s result; a Model, a path, or convert()'s bytes) on
         samples (default: representative_dataset), in representative_dataset's
-        forms. compare_options: per_layer, labels, single_rounding, num_threads."""
+        forms. compare_options: those of npuquant.compare (per_layer, labels,
+        single_rounding, num_threads, task, layout, score_threshold,
+        landmark_output, keypoint_dims)."""
         with self._lock:
             last = self._last
         if int8_model is None:

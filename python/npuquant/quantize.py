@@ -182,7 +182,47 @@ def _figures(f, labels):
     return d
 
 
-def compare(float_model, int8_model, samples, per_layer=False, labels=None, single_rounding=True, num_threads=0):
+_TASKS = {None: 0, "detect": 1, "landmark": 2}
+_LAYOUTS = {None: 0, "postprocess": 1, "yolo": 2}
+
+
+def _task_options(opts, task, layout, score_threshold, landmark_output, keypoint_dims):
+    """The --task options of `npuquant compare`, checked by name."""
+    if task not in _TASKS:
+        raise ValueError(f"task must be None, 'detect' or 'landmark', got {task!r}")
+    if layout not in _LAYOUTS:
+        raise ValueError(f"layout must be None (by the outputs), 'postprocess' or 'yolo', got {layout!r}")
+    if task != "detect" and (layout is not None or score_threshold is not None):
+        raise ValueError("layout and score_threshold go with task='detect'")
+    if task != "landmark" and (landmark_output != 0 or keypoint_dims is not None):
+        raise ValueError("landmark_output and keypoint_dims go with task='landmark'")
+    if score_threshold is not None and (isinstance(score_threshold, bool)
+                                        or not isinstance(score_threshold, (int, float))
+                                        or not 0 < score_threshold < 1):
+        raise ValueError(f"score_threshold must be a number in (0, 1), got {score_threshold!r}")
+    for name, v, lo in (("landmark_output", landmark_output, 0), ("keypoint_dims", keypoint_dims, 2)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < lo):
+            raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
+    opts.task = _TASKS[task]
+    opts.detect_layout = _LAYOUTS[layout]
+    opts.score_threshold = float(score_threshold or 0.0)
+    opts.landmark_output = int(landmark_output)
+    opts.keypoint_dims = int(keypoint_dims or 0)
+
+
+def _task_figures(r):
+    """compare's "task" entry, as `npuquant compare --task ... --json` prints it."""
+    t, err = nat.CompareTaskFigures(), nat.Error()
+    nat.check(lib.nq_compare_task(r, ctypes.byref(t), ctypes.byref(err)), err)
+    if t.task == 1:
+        return {"task": "detect", "layout": "postprocess" if t.detect_layout == 1 else "yolo",
+                "float_detections": t.ref_detections, "int8_detections": t.test_detections,
+                "matched": t.matched, "recall": t.recall, "precision": t.precision, "mean_iou": t.mean_iou}
+    return {"task": "landmark", "keypoints": t.keypoints, "mean_keypoint_error": t.mean_keypoint_error}
+
+
+def compare(float_model, int8_model, samples, per_layer=False, labels=None, single_rounding=True, num_threads=0,
+            task=None, layout=None, score_threshold=None, landmark_output=0, keypoint_dims=None):
     """Run two models on the same samples and measure how far the second is
     from the first (what `npuquant compare --json` prints).
 
@@ -197,9 +237,15 @@ def compare(float_model, int8_model, samples, per_layer=False, labels=None, sing
     single_rounding: int8 arithmetic rounds once, as XNNPACK (what LiteRT
       runs on a CPU), TFLM and Arm NN do (the default, as `npuquant compare`);
       False: TFLite's reference double rounding.
+    task: None, "detect" (decode both models' detections and match them:
+      layout None (by the outputs), "postprocess" or "yolo"; score_threshold
+      None for the layout's default) or "landmark" (the mean x/y distance
+      between keypoints of output landmark_output, keypoint_dims values per
+      keypoint, default 3), as `npuquant compare --task`.
 
     Returns {"samples": N, "int8_rounding": "single" | "double", "outputs": [...],
-    "tensors": [...] (per_layer)}.
+    "tensors": [...] (per_layer), "task": {...} (with task: the keys of
+    `npuquant compare --task ... --json`)}.
     Each entry: name, tensor_ref, tensor_test, sqnr_db (10 log10(sum ref^2 /
     sum err^2); inf when identical), max_abs_error, rmse, scale (of the test
     tensor, 0.0 for float), rmse_over_scale (the error in quantization steps;
@@ -217,6 +263,7 @@ def compare(float_model, int8_model, samples, per_layer=False, labels=None, sing
     opts.per_tensor = int(bool(per_layer))
     opts.num_threads = int(num_threads)
     opts.single_rounding = int(bool(single_rounding))
+    _task_options(opts, task, layout, score_threshold, landmark_output, keypoint_dims)
     lab = None
     if labels is not None:
         lab = np.asarray(labels)
@@ -244,6 +291,8 @@ def compare(float_model, int8_model, samples, per_layer=False, labels=None, sing
                 f = nat.CompareFigures()
                 nat.check(lib.nq_compare_tensor(r, i, ctypes.byref(f), ctypes.byref(err)), err)
                 result["tensors"].append(_figures(f, False))
+        if task is not None:
+            result["task"] = _task_figures(r)
         return result
     finally:
         lib.nq_compare_report_free(r)

@@ -197,6 +197,26 @@ def main():
               "single rounding runs; no per-layer list unless asked")
         check(npuquant.compare(MODEL, qm, ev[:2])["outputs"][0]["samples"] == 2, "a path works as a model")
 
+        # task="landmark": the 10 scores read as 5 keypoints of (x, y); the mean distance equals numpy's
+        # from Model.run and `npuquant compare --task landmark --json`'s.
+        fq = variants[1][1]
+        res = npuquant.compare(fm, fq, ev, task="landmark", keypoint_dims=2)["task"]
+        dist = []
+        for x in ev:
+            a = fm.run([x])[0].reshape(-1, 2).astype(np.float64)
+            b = fq.run([quantize(x, fq.inputs[0])])[0].reshape(-1, 2).astype(np.float64)
+            dist.extend(np.sqrt(((a - b) ** 2).sum(1)))
+        qpath, dpath = os.path.join(tmp, "fq.tflite"), os.path.join(tmp, "ev.npy")
+        fq.save(qpath)
+        np.save(dpath, ev)
+        r = subprocess.run([CLI, "compare", MODEL, qpath, "-d", dpath, "--task", "landmark", "--keypoint-dims", "2",
+                            "--json"], capture_output=True, text=True)
+        cli = json.loads(r.stdout)["task"] if r.returncode == 0 else {}
+        check(res["task"] == "landmark" and res["keypoints"] == len(dist) == cli.get("keypoints")
+              and close(res["mean_keypoint_error"], float(np.mean(dist)), 1e-6)
+              and close(res["mean_keypoint_error"], cli.get("mean_keypoint_error", -1), 1e-6),
+              f"task='landmark': {res} equals numpy's mean distance {np.mean(dist):.6g} and the CLI's {cli}")
+
         bad = [
             ("samples of the wrong size", lambda: npuquant.compare(fm, qm, ev[:, :, :27]), ValueError, "784"),
             ("no samples", lambda: npuquant.compare(fm, qm, ev[:0]), ValueError, "no samples"),
@@ -207,6 +227,15 @@ def main():
             ("negative threads", lambda: npuquant.compare(fm, qm, ev, num_threads=-2), ValueError, "num_threads"),
             ("a sample with two arrays for one input", lambda: npuquant.compare(fm, qm, [[ev, ev]]), ValueError,
              "2 arrays"),
+            ("an unknown task", lambda: npuquant.compare(fm, qm, ev, task="segment"), ValueError, "'segment'"),
+            ("a layout without task='detect'", lambda: npuquant.compare(fm, qm, ev, layout="yolo"), ValueError,
+             "task='detect'"),
+            ("keypoint_dims 1", lambda: npuquant.compare(fm, qm, ev, task="landmark", keypoint_dims=1), ValueError,
+             "keypoint_dims"),
+            ("a score threshold of 2", lambda: npuquant.compare(fm, qm, ev, task="detect", score_threshold=2),
+             ValueError, "score_threshold"),
+            ("task='detect' on a classifier", lambda: npuquant.compare(fm, qm, ev, task="detect"), npuquant.Error,
+             "YOLO output"),
         ]
         for what, call, exc, word in bad:
             try:
