@@ -109,6 +109,16 @@ NQ_API size_t nq_memory_limit(void);
  * one more file to refuse. */
 NQ_API nq_status nq_check_output_path(const char *path, const char *protect, nq_error *err);
 
+/* Write `size` bytes to `path` as every output of npuquant is written: the
+ * checks above (with `protect`, may be NULL), then a temporary file in the
+ * same directory, flushed and renamed into place when complete, so the
+ * destination is either the old file or the whole new one; the temporary
+ * file is removed on failure and, after nq_cleanup_temp_files_on_signals,
+ * on a signal. Mode 0666 minus the umask. For a caller's own outputs (the
+ * CLI's HTML report). */
+NQ_API nq_status nq_write_file_atomic(const char *path, const void *data, size_t size, const char *protect,
+                                      nq_error *err);
+
 /* Remove the temporary file of an output being written when the process is
  * stopped by SIGINT, SIGTERM, SIGHUP, SIGPIPE or SIGXFSZ, then let the
  * signal end the process as it would have. Outputs are written to

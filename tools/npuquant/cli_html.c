@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "cli_diagnose.h"
@@ -359,27 +357,13 @@ static void npu_section(FILE *f, const cli_report *r) {
 }
 
 nq_status cli_html_write(const cli_report *r, const char *path, nq_error *err) {
-  /* "<path>.tmp-XXXXXX" made with O_EXCL (mkstemp): a link planted at the
-   * temporary name is never followed; renamed into place when complete */
-  size_t n = strlen(path);
-  char *tmp = malloc(n + 16);
-  if (!tmp) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the report's file name");
-  snprintf(tmp, n + 16, "%s.tmp-XXXXXX", path);
-  int fd = mkstemp(tmp);
-  FILE *f = NULL;
-  if (fd >= 0) {
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0 || !(f = fdopen(fd, "wb"))) {
-      close(fd);
-      remove(tmp);
-    }
-  }
-  if (!f) {
-    nq_status st = nq_fail(err, NQ_ERR_IO, "%s: cannot write the report", path);
-    free(tmp);
-    return st;
-  }
+  /* Built in memory, then written as the model is (nq_write_file_atomic):
+   * complete or absent, never over an input, its temporary file removed
+   * if a signal stops the process. */
+  char *page = NULL;
+  size_t size = 0;
+  FILE *f = open_memstream(&page, &size);
+  if (!f) return nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory for the report", path);
   head(f, r);
   summary(f, r);
   outputs_table(f, r);
@@ -397,11 +381,8 @@ nq_status cli_html_write(const cli_report *r, const char *path, nq_error *err) {
       f);
   int bad = ferror(f);
   if (fclose(f) != 0) bad = 1;
-  if (bad || rename(tmp, path) != 0) {
-    remove(tmp);
-    free(tmp);
-    return nq_fail(err, NQ_ERR_IO, "%s: cannot write the report", path);
-  }
-  free(tmp);
-  return NQ_OK;
+  nq_status st = bad ? nq_fail(err, NQ_ERR_NOMEM, "%s: out of memory for the report", path)
+                     : nq_write_file_atomic(path, page, size, NULL, err);
+  free(page);
+  return st;
 }
