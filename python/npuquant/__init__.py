@@ -65,7 +65,7 @@ for _cls in (Model, Converter, ConversionReport, ConvertedModel, NpuquantWarning
 del _cls
 
 __all__ = ["Converter", "ConversionReport", "ConvertedModel", "Model", "convert", "compare", "load_samples",
-           "npu_targets", "NpuquantWarning", "Error", "FileError", "FormatError", "UnsupportedError",
+           "npu_targets", "set_memory_limit", "memory_limit", "NpuquantWarning", "Error", "FileError", "FormatError", "UnsupportedError",
            "InvalidArgument", "OutOfMemoryError", "ShapeError", "NumericError", "InternalError", "LoadError",
            "ConvertError", "NpuquantError", "InvalidArgumentError"]
 __version__ = "0.1.0"
@@ -74,3 +74,23 @@ __version__ = "0.1.0"
 def npu_targets():
     """The NPU targets Model.npu_report() knows: ["imx8mp", "ethos-u", "edgetpu"]."""
     return [t.strip() for t in _text(_lib.nq_npu_targets()).split(",")]
+
+
+def set_memory_limit(nbytes):
+    """The process-wide budget for model-sized memory (constants, folded
+    constants, decoded archive members, activations, samples), as the CLI's
+    --max-memory: a model needing more raises npuquant.OutOfMemoryError
+    naming the node or tensor. None restores the default (half of physical
+    memory). At least 1 MiB, as --max-memory. Untrusted models are the
+    reason to lower it."""
+    if nbytes is None:
+        nbytes = 0
+    elif isinstance(nbytes, bool) or not isinstance(nbytes, int) or nbytes < 2 ** 20:
+        raise InvalidArgument(4, f"set_memory_limit: a number of bytes of at least 1 MiB (1048576), or None "
+                                 f"(the default), expected, got {nbytes!r}", "invalid argument")
+    _lib.nq_set_memory_limit(min(nbytes, 2 ** 64 - 1))
+
+
+def memory_limit():
+    """The memory budget in force, in bytes (see set_memory_limit)."""
+    return int(_lib.nq_memory_limit())

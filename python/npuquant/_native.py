@@ -131,6 +131,8 @@ _S = ctypes.c_char_p
 _PROTOTYPES = {
     # name: (restype, argtypes)
     "nq_status_name": (_S, [_I]),
+    "nq_set_memory_limit": (None, [ctypes.c_size_t]),
+    "nq_memory_limit": (ctypes.c_size_t, []),
     "nq_model_load_ex": (_I, [_S, ctypes.POINTER(LoadOptions), ctypes.POINTER(P), _E]),
     "nq_model_free": (None, [P]),
     "nq_model_save_tflite": (_I, [P, _S, _E]),

@@ -73,21 +73,25 @@ def compare_tensor(rel, what, ours, theirs):
 
 
 def reader_rewrites(facts):
-    """The oracle's facts as npuquant's reader legitimately rewrites the file: custom ops
-    are all the one CUSTOM op (named by the custom name only in node labels), MediaPipe's
+    """The oracle's facts as npuquant's reader legitimately rewrites the file: a custom op
+    "CUSTOM:NAME" is inspect's {"op": "CUSTOM", "custom_code": "NAME"}, MediaPipe's
     Convolution2DTransposeBias becomes TRANSPOSE_CONV with one added output-shape constant,
     and TFLite_Detection_PostProcess's outputs, unshaped in files, get their shapes (the
     sizes themselves are checked by tests/reader/test_detection_postprocess.py)."""
     counts, tcb = {}, 0
     for e in facts["ops"]:
-        op = e["op"]
+        op, code = e["op"], None
         if op == "CUSTOM:Convolution2DTransposeBias":
             op, tcb = "TRANSPOSE_CONV", tcb + e["count"]
         elif op.startswith("CUSTOM:"):
-            op = "CUSTOM"
-        counts[(op, e["version"])] = counts.get((op, e["version"]), 0) + e["count"]
+            op, code = "CUSTOM", op[len("CUSTOM:"):]
+        counts[(op, code or "", e["version"])] = counts.get((op, code or "", e["version"]), 0) + e["count"]
     detection = any(e["op"] == "CUSTOM:TFLite_Detection_PostProcess" for e in facts["ops"])
-    facts = dict(facts, ops=[{"op": o, "version": v, "count": c} for (o, v), c in sorted(counts.items())])
+    ops = []
+    for (o, code, v), c in sorted(counts.items()):
+        ops.append({"op": o, "custom_code": code, "version": v, "count": c} if o == "CUSTOM"
+                   else {"op": o, "version": v, "count": c})
+    facts = dict(facts, ops=ops)
     facts["num_tensors"] += tcb
     facts["detection_outputs"] = detection
     return facts

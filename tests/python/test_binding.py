@@ -84,4 +84,27 @@ with tempfile.TemporaryDirectory() as tmp:
         check(False, "a missing file raises")
     except npuquant.NpuquantError as e:
         check("missing.tflite" in str(e), "a missing file raises NpuquantError naming it")
+# The memory budget (the CLI's --max-memory): 1 MiB refuses 3 MB of samples by name, None restores it.
+default = npuquant.memory_limit()
+with tempfile.TemporaryDirectory() as tmp:
+    big = os.path.join(tmp, "big.npy")
+    np.save(big, np.zeros((1000, 1, 28, 28, 1), np.float32))
+    npuquant.set_memory_limit(1 << 20)
+    try:
+        check(npuquant.memory_limit() == 1 << 20, "set_memory_limit(1 MiB) is in force")
+        npuquant.load_samples(m, big)
+        check(False, "3 MB of samples under a 1 MiB budget raise")
+    except npuquant.OutOfMemoryError as e:
+        check("big.npy" in str(e) and "memory budget" in str(e), f"OutOfMemoryError names the file and budget: {e}")
+    finally:
+        npuquant.set_memory_limit(None)
+    check(npuquant.memory_limit() == default and npuquant.load_samples(m, big, samples=1000).shape == (1000, 1, 28, 28, 1),
+          f"set_memory_limit(None) restores the default ({default} bytes)")
+for bad in (0, 1000, -1, 2.5, True, "1G"):
+    try:
+        npuquant.set_memory_limit(bad)
+        check(False, f"set_memory_limit({bad!r}) is refused")
+    except npuquant.InvalidArgument as e:
+        check("1 MiB" in str(e), f"set_memory_limit({bad!r}) is refused: {e}")
+check(npuquant.memory_limit() == default, "refused limits change nothing")
 sys.exit(finish("python_binding"))
