@@ -659,8 +659,10 @@ typedef struct nq_compare_options {
   /* Task-level figures (nq_compare_task): 0 none, 1 detect (decode both
    * models' detections and match them), 2 landmark (keypoint distance). */
   int task;
-  int detect_layout;     /* detect: 0 auto, 1 TFLite_Detection_PostProcess outputs, 2 YOLO [1, N, 5 + C] */
-  float score_threshold; /* detect: drop detections scored below; 0: the layout's default (none; YOLO 0.25) */
+  int detect_layout;     /* detect: 0 auto, 1 TFLite_Detection_PostProcess outputs, 2 YOLO [1, N, 5 + C],
+                            3 MediaPipe SSD (regressors [1, N, K] and logits [1, N, 1] over its anchors) */
+  float score_threshold; /* detect: drop detections scored below; 0: the layout's default (none; YOLO 0.25;
+                            MediaPipe 0.5) */
   int landmark_output;   /* landmark: the output holding the keypoints */
   int keypoint_dims;     /* landmark: values per keypoint, x and y first (0: 3) */
 } nq_compare_options;
@@ -721,7 +723,7 @@ NQ_API void nq_compare_report_free(nq_compare_report *r);
  * the units of the outputs: pixels for MediaPipe's landmark nets). */
 typedef struct nq_compare_task_figures {
   int task;          /* as asked (0: none) */
-  int detect_layout; /* the layout used: 1 postprocess, 2 YOLO */
+  int detect_layout; /* the layout used: 1 postprocess, 2 YOLO, 3 MediaPipe */
   int64_t ref_detections, test_detections, matched;
   double recall;    /* matched / ref_detections (1 when there are none) */
   double precision; /* matched / test_detections (1 when there are none) */

@@ -183,7 +183,7 @@ def _figures(f, labels):
 
 
 _TASKS = {None: 0, "detect": 1, "landmark": 2}
-_LAYOUTS = {None: 0, "postprocess": 1, "yolo": 2}
+_LAYOUTS = {None: 0, "postprocess": 1, "yolo": 2, "mediapipe": 3}
 
 
 def _task_options(opts, task, layout, score_threshold, landmark_output, keypoint_dims):
@@ -191,7 +191,7 @@ def _task_options(opts, task, layout, score_threshold, landmark_output, keypoint
     if task not in _TASKS:
         raise ValueError(f"task must be None, 'detect' or 'landmark', got {task!r}")
     if layout not in _LAYOUTS:
-        raise ValueError(f"layout must be None (by the outputs), 'postprocess' or 'yolo', got {layout!r}")
+        raise ValueError(f"layout must be None (by the outputs), 'postprocess', 'yolo' or 'mediapipe', got {layout!r}")
     if task != "detect" and (layout is not None or score_threshold is not None):
         raise ValueError("layout and score_threshold go with task='detect'")
     if task != "landmark" and (landmark_output != 0 or keypoint_dims is not None):
@@ -215,7 +215,7 @@ def _task_figures(r):
     t, err = nat.CompareTaskFigures(), nat.Error()
     nat.check(lib.nq_compare_task(r, ctypes.byref(t), ctypes.byref(err)), err)
     if t.task == 1:
-        return {"task": "detect", "layout": "postprocess" if t.detect_layout == 1 else "yolo",
+        return {"task": "detect", "layout": {1: "postprocess", 3: "mediapipe"}.get(t.detect_layout, "yolo"),
                 "float_detections": t.ref_detections, "int8_detections": t.test_detections,
                 "matched": t.matched, "recall": t.recall, "precision": t.precision, "mean_iou": t.mean_iou}
     return {"task": "landmark", "keypoints": t.keypoints, "mean_keypoint_error": t.mean_keypoint_error}
@@ -238,7 +238,7 @@ def compare(float_model, int8_model, samples, per_layer=False, labels=None, sing
       runs on a CPU), TFLM and Arm NN do (the default, as `npuquant compare`);
       False: TFLite's reference double rounding.
     task: None, "detect" (decode both models' detections and match them:
-      layout None (by the outputs), "postprocess" or "yolo"; score_threshold
+      layout None (by the outputs), "postprocess", "yolo" or "mediapipe"; score_threshold
       None for the layout's default) or "landmark" (the mean x/y distance
       between keypoints of output landmark_output, keypoint_dims values per
       keypoint, default 3), as `npuquant compare --task`.

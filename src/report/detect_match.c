@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/status.h"
+#include "report/detect_mediapipe.h"
 
 #define YOLO_NMS_IOU 0.45f
 #define YOLO_DEFAULT_SCORE 0.25f
@@ -36,7 +37,10 @@ nq_status nq_task_init(nq_task_acc *acc, const nq_graph *ref, int task, int layo
     return nq_fail(err, NQ_ERR_INVALID_ARG, "score threshold %g: 0 (the layout's default) to 1 expected",
                    score_threshold);
   if (task == NQ_TASK_DETECT) {
-    if (layout == NQ_LAYOUT_AUTO) layout = postprocess_shaped(ref) ? NQ_LAYOUT_POSTPROCESS : NQ_LAYOUT_YOLO;
+    if (layout == NQ_LAYOUT_AUTO)
+      layout = postprocess_shaped(ref)                ? NQ_LAYOUT_POSTPROCESS
+               : nq_mediapipe_shaped(ref, NULL, NULL) ? NQ_LAYOUT_MEDIAPIPE
+                                                      : NQ_LAYOUT_YOLO;
     if (layout == NQ_LAYOUT_POSTPROCESS && !postprocess_shaped(ref))
       return nq_fail(
           err, NQ_ERR_INVALID_ARG,
@@ -48,11 +52,20 @@ nq_status nq_task_init(nq_task_acc *acc, const nq_graph *ref, int task, int layo
                      "%s: --task detect: neither the four TFLite_Detection_PostProcess outputs nor a YOLO "
                      "output [1, N, 5 + classes] (cx, cy, w, h, objectness, class scores) as output 0",
                      model_name(ref));
-    if (layout != NQ_LAYOUT_POSTPROCESS && layout != NQ_LAYOUT_YOLO)
-      return nq_fail(err, NQ_ERR_INVALID_ARG, "detection layout %d: postprocess (1) or yolo (2) expected",
-                     layout);
+    if (layout == NQ_LAYOUT_MEDIAPIPE && !nq_mediapipe_shaped(ref, NULL, NULL))
+      return nq_fail(err, NQ_ERR_INVALID_ARG,
+                     "%s: --task detect, layout mediapipe: box regressors [1, N, >= 4] and score logits "
+                     "[1, N, 1] over one square input, N the anchor count of a MediaPipe detector (896 at "
+                     "128x128, 2016 at 192x192 (palm), 2254 at 224x224 (pose), 2304 at 192x192 (full range)) "
+                     "expected",
+                     model_name(ref));
+    if (layout != NQ_LAYOUT_POSTPROCESS && layout != NQ_LAYOUT_YOLO && layout != NQ_LAYOUT_MEDIAPIPE)
+      return nq_fail(err, NQ_ERR_INVALID_ARG,
+                     "detection layout %d: postprocess (1), yolo (2) or mediapipe (3) expected", layout);
     acc->layout = layout;
     if (acc->score_threshold == 0 && layout == NQ_LAYOUT_YOLO) acc->score_threshold = YOLO_DEFAULT_SCORE;
+    if (acc->score_threshold == 0 && layout == NQ_LAYOUT_MEDIAPIPE)
+      acc->score_threshold = NQ_MEDIAPIPE_MIN_SCORE;
     return NQ_OK;
   }
   if (task == NQ_TASK_LANDMARK) {
@@ -136,6 +149,8 @@ static nq_status decode(const nq_task_acc *acc, const nq_graph *g, float *const 
                         int *n, nq_error *err) {
   *n = 0;
   *dets = NULL;
+  if (acc->layout == NQ_LAYOUT_MEDIAPIPE)
+    return nq_mediapipe_decode(g, out, acc->score_threshold, dets, n, err);
   if (acc->layout == NQ_LAYOUT_POSTPROCESS) {
     const int m = (int)out_elems(g, 1);
     float count = out[3][0];

@@ -9,7 +9,9 @@
  *                   count [1] (SSD detectors);
  *      yolo         one output [1, N, 5 + C]: cx, cy, w, h, objectness, C
  *                   class scores (YOLOv5-style); score = objectness x the
- *                   best class score, then per-class NMS (IoU > 0.45).
+ *                   best class score, then per-class NMS (IoU > 0.45);
+ *      mediapipe    box regressors [1, N, K] and score logits [1, N, 1]
+ *                   against MediaPipe's SSD anchors (detect_mediapipe.h).
  *    Detections below the score threshold are dropped. The reference
  *    model's are matched to the test model's, best score first, each to the
  *    unmatched test detection of the same class with the highest IoU >= 0.5:
@@ -29,7 +31,7 @@
 #include "ir/graph.h"
 
 enum { NQ_TASK_NONE = 0, NQ_TASK_DETECT = 1, NQ_TASK_LANDMARK = 2 };
-enum { NQ_LAYOUT_AUTO = 0, NQ_LAYOUT_POSTPROCESS = 1, NQ_LAYOUT_YOLO = 2 };
+enum { NQ_LAYOUT_AUTO = 0, NQ_LAYOUT_POSTPROCESS = 1, NQ_LAYOUT_YOLO = 2, NQ_LAYOUT_MEDIAPIPE = 3 };
 
 typedef struct nq_detection {
   float y0, x0, y1, x1; /* corners */
@@ -51,6 +53,7 @@ typedef struct nq_task_acc {
 
 /* Check that the reference model's outputs fit the task and pick the layout
  * (layout NQ_LAYOUT_AUTO: postprocess when the model has its four outputs,
+ * mediapipe when it has regressors and scores over a known anchor grid,
  * else yolo when it has one [1, N, >= 6] output). A refusal says what was
  * expected. */
 nq_status nq_task_init(nq_task_acc *acc, const nq_graph *ref, int task, int layout, float score_threshold,

@@ -176,7 +176,10 @@ static void json_task(json_out *j, const nq_compare_report *cmp) {
   json_begin_object(j, "task");
   if (t.task == 1) {
     json_string(j, "task", "detect");
-    json_string(j, "layout", t.detect_layout == 1 ? "postprocess" : "yolo");
+    json_string(j, "layout",
+                t.detect_layout == 1   ? "postprocess"
+                : t.detect_layout == 3 ? "mediapipe"
+                                       : "yolo");
     json_int(j, "float_detections", (long long)t.ref_detections);
     json_int(j, "int8_detections", (long long)t.test_detections);
     json_int(j, "matched", (long long)t.matched);
@@ -198,8 +201,11 @@ static void print_task(const nq_compare_report *cmp) {
     printf(
         "  detections (%s layout; IoU >= 0.5, same class): float %lld, int8 %lld, matched %lld: recall %.3f, "
         "precision %.3f, mean IoU %.3f\n",
-        t.detect_layout == 1 ? "TFLite_Detection_PostProcess" : "YOLO", (long long)t.ref_detections,
-        (long long)t.test_detections, (long long)t.matched, t.recall, t.precision, t.mean_iou);
+        t.detect_layout == 1   ? "TFLite_Detection_PostProcess"
+        : t.detect_layout == 3 ? "MediaPipe anchors"
+                               : "YOLO",
+        (long long)t.ref_detections, (long long)t.test_detections, (long long)t.matched, t.recall,
+        t.precision, t.mean_iou);
   else
     printf("  keypoints: %lld compared, mean error %.3f (output units: pixels for MediaPipe landmark nets)\n",
            (long long)t.keypoints, t.mean_keypoint_error);

@@ -48,15 +48,20 @@ const char cmd_compare_help[] =
     "  --threads N         worker threads (default: one per core)\n" CLI_KERNELS_HELP
     "  --task detect|landmark\n"
     "                      also compare what the task needs: detect decodes both\n"
-    "                      models' detections (TFLite_Detection_PostProcess outputs, or\n"
+    "                      models' detections (TFLite_Detection_PostProcess outputs;\n"
     "                      one YOLO output [1, N, 5 + classes]: cx, cy, w, h, objectness,\n"
-    "                      class scores; per-class NMS at IoU 0.45) and matches them\n"
+    "                      class scores, per-class NMS at IoU 0.45; or MediaPipe's\n"
+    "                      regressors [1, N, K] and score logits [1, N, 1] over its SSD\n"
+    "                      anchors (face, palm and pose detectors), NMS at IoU 0.3)\n"
+    "                      and matches them\n"
     "                      (IoU >= 0.5, same class): recall and precision of INT8's\n"
     "                      against FLOAT's; landmark: the mean x/y distance between\n"
     "                      the models' keypoints (pixels for MediaPipe landmark nets)\n"
-    "  --layout postprocess|yolo  detect: the output layout (default: by the outputs)\n"
+    "  --layout postprocess|yolo|mediapipe\n"
+    "                      detect: the output layout (default: by the outputs)\n"
     "  --score-threshold S detect: drop detections scored below S (default: none for\n"
-    "                      TFLite_Detection_PostProcess, 0.25 for YOLO)\n"
+    "                      TFLite_Detection_PostProcess, 0.25 for YOLO, 0.5 for\n"
+    "                      MediaPipe)\n"
     "  --landmark-output K landmark: the output holding the keypoints (default 0)\n"
     "  --keypoint-dims D   landmark: values per keypoint, x and y first (default 3;\n"
     "                      pose_landmark's first output has 5)\n"
@@ -166,9 +171,13 @@ static int parse_args(int argc, char **argv, compare_args *a) {
           rc = cli_usage_error("compare", "--task expects detect or landmark, got '%s'", optarg);
         break;
       case OPT_LAYOUT:
-        a->layout = !strcmp(optarg, "postprocess") ? 1 : !strcmp(optarg, "yolo") ? 2 : -1;
+        a->layout = !strcmp(optarg, "postprocess") ? 1
+                    : !strcmp(optarg, "yolo")      ? 2
+                    : !strcmp(optarg, "mediapipe") ? 3
+                                                   : -1;
         if (a->layout < 0)
-          rc = cli_usage_error("compare", "--layout expects postprocess or yolo, got '%s'", optarg);
+          rc =
+              cli_usage_error("compare", "--layout expects postprocess, yolo or mediapipe, got '%s'", optarg);
         break;
       case OPT_SCORE: {
         char *end;

@@ -4,6 +4,12 @@
  *   q = clamp(round_half_away(x / scale) + zero_point, type range)
  *       (a true division by the float scale, as TFLite's reference does)
  *   x = (q - zero_point) * scale
+ * In single rounding (what LiteRT runs: its XNNPACK delegate takes float
+ * -> int8/uint8 QUANTIZE as a convert), XNNPACK's rule instead:
+ *   q = clamp(round_half_even(x * (1.0f / scale)) + zero_point, type range)
+ * It differs where x / scale is a tie: camera pixels in -1..1 at scale
+ * 1/127.5 put half of all values on one (MediaPipe's detectors, 8526 of
+ * 49152 input values one step apart, growing to 20 output steps).
  */
 #include <math.h>
 #include <string.h>
@@ -52,9 +58,13 @@ nq_status nq_ref_quantize(const nq_kernel_args *a, nq_error *err) {
   size_t n = nq_tview_elems(o);
   int64_t lo = o->type == NQ_INT8 ? -128 : o->type == NQ_UINT8 ? 0 : -32768;
   int64_t hi = o->type == NQ_INT8 ? 127 : o->type == NQ_UINT8 ? 255 : 32767;
+  /* XNNPACK converts only to 8-bit types; int16 stays on TFLite's kernel */
+  const bool xnnpack = a->single_rounding && o->type != NQ_INT16;
   for (size_t k = 0; k < n; k++) {
     size_t c = channel(o, k);
-    float r = roundf(in[k] / o->q->scale[c]); /* roundf: half away from zero */
+    /* roundf: half away from zero; nearbyintf: half to even (the default
+     * rounding mode, which nothing in the library changes) */
+    float r = xnnpack ? nearbyintf(in[k] * (1.0f / o->q->scale[c])) : roundf(in[k] / o->q->scale[c]);
     int64_t q;
     if (r != r) return nq_ref_fail(a, err, NQ_ERR_NUMERIC, "input element %zu is NaN", k);
     if (r > 1e9f)
