@@ -67,7 +67,9 @@ int cli_load_option(int c, const char *arg) {
     case 6: {
       size_t bytes;
       if (parse_bytes(arg, &bytes) != 0) {
-        cli_usage_error(NULL, "--max-memory expects a size of at least 1M, such as 512M, 4G or 1073741824, got '%s'", arg);
+        cli_usage_error(
+            NULL, "--max-memory expects a size of at least 1M, such as 512M, 4G or 1073741824, got '%s'",
+            arg);
         return -1;
       }
       nq_set_memory_limit(bytes);
