@@ -201,6 +201,16 @@ def standin_photo(path, width=160, height=120, seed=0, gray=False):
     return path
 
 
+def photo(path, size, divisor=255.0, offset=0.0):
+    """A photo as a model input [1, size, size, 3] float32: RGB, stretched to size x size with
+    PIL's bilinear resize, pixel / divisor + offset (0..1 by default; divisor 127.5 and offset
+    -1 for -1..1)."""
+    from PIL import Image  # noqa: PLC0415
+    img = Image.open(path).convert("RGB").resize((size, size), Image.BILINEAR)
+    x = np.asarray(img, np.float32) / divisor
+    return (x + offset if offset else x)[None]
+
+
 def image_or_standin(rel, tmp, **kw):
     """../shared/data/rel when ../shared is here; otherwise a standin_photo() in tmp with
     rel's suffix (announced with a NOTE); under CI=true a missing ../shared still fails."""

@@ -37,12 +37,6 @@ BAR = 0.9
 MIN_SCORE, NMS_IOU = 0.5, 0.3
 
 
-def photo(path, size):
-    from PIL import Image  # noqa: PLC0415
-    img = Image.open(path).convert("RGB").resize((size, size), Image.BILINEAR)
-    return (np.asarray(img, np.float32) / 127.5 - 1.0)[None]
-
-
 def anchors(size, strides, per_layer):
     """SsdAnchorsCalculator, fixed anchor size: layers of one stride share a grid."""
     out, layer = [], 0
@@ -104,7 +98,7 @@ def npy_dir(tmp, name, paths, size):
     os.makedirs(d)
     xs = []
     for k, p in enumerate(paths):
-        xs.append(photo(p, size))
+        xs.append(oracles.photo(p, size, 127.5, -1.0))
         np.save(os.path.join(d, "%03d.npy" % k), xs[-1])
     return d, xs
 

@@ -48,12 +48,6 @@ ISSUE_BAR_DB, ISSUE_BAR_RP = 25.0, 0.95
 SANITIZED = os.environ.get("NQ_SANITIZED") == "1"
 
 
-def photo(path):
-    from PIL import Image  # noqa: PLC0415
-    img = Image.open(path).convert("RGB").resize((SIZE, SIZE), Image.BILINEAR)
-    return (np.asarray(img, np.float32) / 255.0)[None]
-
-
 def test():
     model = oracles.model(MODEL)
     oracles.require("litert", model)
@@ -81,7 +75,7 @@ def test():
         checks.check(inp["type"] == "int8" and outp["type"] == "float32", "int8 input, float32 output")
         ref, test_outs = [], []
         for k, path in enumerate(evaluation):
-            x = photo(path)
+            x = oracles.photo(path, SIZE)
             q = np.clip(np.round(x / inp["scale"][0]) + inp["zero_point"][0], -128, 127).astype(np.int8)
             ref.append(oracles.run("litert", model, [x])[0])
             yq = oracles.run("litert", out, [q])[0]
