@@ -1,6 +1,7 @@
 #include "cli_labels.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -62,4 +63,40 @@ nq_status cli_load_labels(const char *path, const cli_data_opts *data, int n_sam
                    path, n_labels, n_samples);
   return nq_fail(err, NQ_ERR_INVALID_ARG, "%s has %zu labels for %d samples: one label per sample expected",
                  path, n_labels, n_samples);
+}
+
+/* The largest output's element count: a label is a class index into it. */
+static size_t output_classes(const nq_model *m) {
+  size_t classes = 0;
+  for (int i = 0; i < nq_model_num_outputs(m); i++) {
+    nq_tensor_info t;
+    if (nq_model_output(m, i, &t, NULL) != NQ_OK) continue;
+    size_t e = 1;
+    for (int k = 0; k < t.rank; k++) e *= t.shape[k] > 0 ? (size_t)t.shape[k] : 1;
+    if (e > classes) classes = e;
+  }
+  return classes;
+}
+
+nq_status cli_labels_load(const char *arg, const cli_data_opts *data, const cli_data *d, const nq_model *m,
+                          int n_samples, int32_t **out, size_t *n, nq_error *err) {
+  static const char prefix[] = "folders";
+  size_t len = sizeof prefix - 1;
+  if (strncmp(arg, prefix, len) != 0 || (arg[len] != '\0' && arg[len] != ':'))
+    return cli_load_labels(arg, data, n_samples, out, n, err);
+  const char *map = arg[len] == ':' ? arg + len + 1 : NULL;
+  if (map && !*map)
+    return nq_fail(err, NQ_ERR_INVALID_ARG,
+                   "--labels folders: needs a map file after the colon (folders:MAP.txt)");
+  int32_t *l = malloc(sizeof *l * (size_t)(n_samples > 0 ? n_samples : 1));
+  if (!l) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for labels");
+  nq_status st =
+      nq_dataset_folder_labels(cli_data_dataset(d, 0), data->paths[0], map, output_classes(m), l, NULL, err);
+  if (st != NQ_OK) {
+    free(l);
+    return st;
+  }
+  *out = l;
+  *n = (size_t)n_samples;
+  return NQ_OK;
 }
