@@ -77,7 +77,8 @@ static nq_status list_folders(const char *root, class_list *out, nq_error *err) 
   return st;
 }
 
-/* One class name per line; blank lines only at the end; no name twice. */
+/* One class name per line; blank lines only at the end (no name twice is
+ * checked once sorted, see map_index). */
 static nq_status read_map(const char *path, class_list *out, nq_error *err) {
   uint8_t *data;
   size_t size;
@@ -106,63 +107,114 @@ static nq_status read_map(const char *path, class_list *out, nq_error *err) {
                    path, line);
     else
       st = classes_push(out, a, (size_t)(b - a), path, err);
-    for (size_t k = 0; st == NQ_OK && k + 1 < out->n; k++)
-      if (strcmp(out->name[k], out->name[out->n - 1]) == 0)
-        st = nq_fail(err, NQ_ERR_FORMAT, "%s: lines %zu and %zu both name class '%s'", path, k + 1, line,
-                     out->name[k]);
   }
   free(data);
   if (st == NQ_OK && out->n == 0) st = nq_fail(err, NQ_ERR_FORMAT, "%s: no class names in it", path);
   return st;
 }
 
-static long find_class(const class_list *c, const char *name, size_t len) {
-  for (size_t i = 0; i < c->n; i++)
-    if (strlen(c->name[i]) == len && memcmp(c->name[i], name, len) == 0) return (long)i;
+/* name[0..len) against s: strcmp's order, without a terminator in name. */
+static int cmp_key(const char *s, const char *name, size_t len) {
+  int r = strncmp(s, name, len);
+  return r ? r : s[len] != '\0';
+}
+
+/* A class name and its position (its line in the map, or its sorted index). */
+typedef struct named {
+  const char *name;
+  size_t pos;
+} named;
+
+static int by_named(const void *a, const void *b) {
+  int r = strcmp(((const named *)a)->name, ((const named *)b)->name);
+  if (r) return r;
+  size_t x = ((const named *)a)->pos, y = ((const named *)b)->pos;
+  return (x > y) - (x < y);
+}
+
+/* The position of name[0..len) in v (sorted by name), or -1. */
+static long find_class(const named *v, size_t n, const char *name, size_t len) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int r = cmp_key(v[mid].name, name, len);
+    if (r == 0) return (long)v[mid].pos;
+    if (r < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
   return -1;
 }
 
-/* The class folder of each source (its index in `folders`), checking the
- * layout: every source inside a class folder, every class folder used. */
-static nq_status source_folders(const nq_dataset *ds, const char *root, const class_list *folders, long *of,
-                                nq_error *err) {
+/* c's names sorted (a malloc'd array), for find_class. With `dup_what`,
+ * two lines naming the same class are an error naming both lines. */
+static nq_status sorted_names(const class_list *c, const char *dup_what, named **out, nq_error *err) {
+  named *v = malloc((c->n ? c->n : 1) * sizeof *v);
+  if (!v) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for class names");
+  for (size_t i = 0; i < c->n; i++) v[i] = (named){c->name[i], i};
+  if (c->n > 1) qsort(v, c->n, sizeof *v, by_named);
+  for (size_t i = 0; dup_what && i + 1 < c->n; i++)
+    if (strcmp(v[i].name, v[i + 1].name) == 0) {
+      nq_status st = nq_fail(err, NQ_ERR_FORMAT, "%s: lines %zu and %zu both name class '%s'", dup_what,
+                             v[i].pos + 1, v[i + 1].pos + 1, v[i].name);
+      free(v);
+      return st;
+    }
+  *out = v;
+  return NQ_OK;
+}
+
+/* The class folder of each source (its index in `folders`, which is
+ * sorted), checking the layout: every source inside a class folder, every
+ * class folder used. */
+static nq_status source_folders(const nq_dataset *ds, const char *root, const class_list *folders,
+                                const named *by, long *of, nq_error *err) {
   size_t rlen = strlen(root);
   while (rlen > 1 && root[rlen - 1] == '/') rlen--;
-  for (size_t s = 0; s < ds->n_src; s++) {
+  unsigned char *used = calloc(folders->n ? folders->n : 1, 1);
+  if (!used) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for labels");
+  nq_status st = NQ_OK;
+  for (size_t s = 0; st == NQ_OK && s < ds->n_src; s++) {
     const char *p = ds->src[s].path;
-    if (strncmp(p, root, rlen) != 0 || (p[rlen] != '/' && root[rlen - 1] != '/'))
-      return nq_fail(err, NQ_ERR_INTERNAL, "%s is not inside %s", p, root);
+    if (strncmp(p, root, rlen) != 0 || (p[rlen] != '/' && root[rlen - 1] != '/')) {
+      st = nq_fail(err, NQ_ERR_INTERNAL, "%s is not inside %s", p, root);
+      break;
+    }
     const char *rel = p + rlen;
     while (*rel == '/') rel++;
     const char *slash = strchr(rel, '/');
-    if (!slash)
-      return nq_fail(
+    if (!slash) {
+      st = nq_fail(
           err, NQ_ERR_INVALID_ARG,
           "%s: a sample beside the class folders of %s; with class-folder labels every sample must be "
           "inside a class folder (move it into one, or remove it)",
           p, root);
-    of[s] = find_class(folders, rel, (size_t)(slash - rel));
+      break;
+    }
+    of[s] = find_class(by, folders->n, rel, (size_t)(slash - rel));
     if (of[s] < 0)
-      return nq_fail(err, NQ_ERR_INTERNAL, "%s: its folder is not among the class folders of %s", p, root);
+      st = nq_fail(err, NQ_ERR_INTERNAL, "%s: its folder is not among the class folders of %s", p, root);
+    else
+      used[of[s]] = 1;
   }
-  for (size_t f = 0; f < folders->n; f++) {
-    size_t s = 0;
-    while (s < ds->n_src && of[s] != (long)f) s++;
-    if (s == ds->n_src)
-      return nq_fail(err, NQ_ERR_INVALID_ARG,
-                     "%s/%s: an empty class folder (no image, .npy or .npz in it); class indices follow the "
-                     "class folders, so remove it or give it samples",
-                     root, folders->name[f]);
-  }
-  return NQ_OK;
+  for (size_t f = 0; st == NQ_OK && f < folders->n; f++)
+    if (!used[f])
+      st = nq_fail(err, NQ_ERR_INVALID_ARG,
+                   "%s/%s: an empty class folder (no image, .npy or .npz in it); class indices follow the "
+                   "class folders, so remove it or give it samples",
+                   root, folders->name[f]);
+  free(used);
+  return st;
 }
 
 /* Each class folder's label: its sorted position, or its line in the map. */
 static nq_status folder_labels(const char *root, const class_list *folders, const char *map_path,
-                               const class_list *map, size_t max_classes, long *label, nq_error *err) {
+                               const class_list *map, const named *map_by, size_t max_classes, long *label,
+                               nq_error *err) {
   for (size_t f = 0; f < folders->n; f++) {
     const char *name = folders->name[f];
-    label[f] = map ? find_class(map, name, strlen(name)) : (long)f;
+    label[f] = map ? find_class(map_by, map->n, name, strlen(name)) : (long)f;
     if (label[f] < 0)
       return nq_fail(err, NQ_ERR_INVALID_ARG, "%s/%s: class folder '%s' is not in %s (%zu class names)", root,
                      name, name, map_path, map->n);
@@ -191,19 +243,24 @@ nq_status nq_dataset_folder_labels(const nq_dataset *ds, const char *root, const
     return nq_fail(err, NQ_ERR_INVALID_ARG,
                    "%s: class-folder labels need the data to be a folder of class folders", root);
   class_list folders = {0}, map = {0};
-  long *of = calloc(ds->n_src ? ds->n_src : 1, sizeof *of);
+  named *folder_by = NULL, *map_by = NULL;
+  long *label = NULL, *of = calloc(ds->n_src ? ds->n_src : 1, sizeof *of);
   nq_status s =
       of ? list_folders(root, &folders, err) : nq_fail(err, NQ_ERR_NOMEM, "out of memory for labels");
+  if (s == NQ_OK) s = sorted_names(&folders, NULL, &folder_by, err);
   if (s == NQ_OK && map_path) s = read_map(map_path, &map, err);
-  if (s == NQ_OK) s = source_folders(ds, root, &folders, of, err);
-  long *label = s == NQ_OK ? calloc(folders.n ? folders.n : 1, sizeof *label) : NULL;
-  if (s == NQ_OK && !label) s = nq_fail(err, NQ_ERR_NOMEM, "out of memory for labels");
+  if (s == NQ_OK && map_path) s = sorted_names(&map, map_path, &map_by, err);
+  if (s == NQ_OK) s = source_folders(ds, root, &folders, folder_by, of, err);
+  if (s == NQ_OK && !(label = calloc(folders.n ? folders.n : 1, sizeof *label)))
+    s = nq_fail(err, NQ_ERR_NOMEM, "out of memory for labels");
   if (s == NQ_OK)
-    s = folder_labels(root, &folders, map_path, map_path ? &map : NULL, max_classes, label, err);
+    s = folder_labels(root, &folders, map_path, map_path ? &map : NULL, map_by, max_classes, label, err);
   for (size_t i = 0; s == NQ_OK && i < ds->n_sel; i++) labels[i] = (int32_t)label[of[ds->sel[i].source]];
   if (s == NQ_OK && n_classes) *n_classes = map_path ? map.n : folders.n;
   free(label);
   free(of);
+  free(folder_by);
+  free(map_by);
   classes_free(&folders);
   classes_free(&map);
   return s;
