@@ -19,7 +19,8 @@ committed Fashion-MNIST CNN of examples/fashion.
 - refused with exit 1, naming the file or folder, no model written: a sample
   beside the class folders, an empty class folder, a folder missing from the
   map, a class index beyond the model's 10 outputs (11 folders and no map, or a
-  map line past 10), a blank line or a name twice in the map, `folders:`.
+  map line past 10), a blank line or a name twice in the map, `folders:`, a map
+  that is missing, a folder or a FIFO, and -d naming a file.
 """
 import json
 import os
@@ -212,6 +213,11 @@ def main():
                 f"{twice}: lines 3 and 11 both name class '{NAMES[2]}'")
         refused("folders: without a map", root, "folders:", "needs a map file after the colon")
         refused("a missing map", root, "folders:" + os.path.join(tmp, "nope.txt"), "nope.txt")
+        refused("a map that is a folder", root, "folders:" + tmp, f"{tmp}: is a directory")
+        fifo = os.path.join(tmp, "fifo.txt")
+        os.mkfifo(fifo)
+        refused("a map that is a FIFO", root, "folders:" + fifo, f"{fifo}: is a FIFO")
+        refused("-d a file, not a folder", files[0], "folders", "class-folder labels need the data to be a folder")
         p = oracles.cli("compare", MODEL, q, "-d", os.path.join(tmp, "empty"), "--range", "0..1", "--labels",
                         "folders")
         c.check(p.returncode == 1 and "Zebra: an empty class folder" in p.stderr,
