@@ -13,6 +13,9 @@ committed Fashion-MNIST CNN of examples/fashion.
   every candidate), the same model bytes, and in `compare` the same accuracy;
 - `folders` (no map) numbers the folders in name order: the same as a .npy of
   those indices;
+- `convert --eval-data VAL` labels VAL by its own class folders: the accuracy
+  is `compare`'s on VAL with a .npy of the true labels; plain `folders` needs
+  VAL's class folders to be DATA's (else the numbers could differ);
 - with --samples/--seed the folder labels follow the selection (a .npy is
   refused there): `compare`'s float accuracy on 40 random samples is the
   accuracy of the float model (run by us) on those very files;
@@ -55,14 +58,14 @@ def load_test():
     return fmnist.load("t10k")
 
 
-def write_folders(root, x, y):
+def write_folders(root, x, y, skip=0):
     """PER_CLASS images of each class as root/<class name>/<index>.png; returns
     the files in the data set's order (sorted by path) and their true classes."""
     from PIL import Image
     files = []
     for cls, name in enumerate(NAMES):
         os.makedirs(os.path.join(root, name))
-        for idx in np.nonzero(y == cls)[0][:PER_CLASS]:
+        for idx in np.nonzero(y == cls)[0][skip:skip + PER_CLASS]:
             path = os.path.join(root, name, f"{idx:05d}.png")
             Image.fromarray(x[idx]).save(path)
             files.append((path, cls))
@@ -147,6 +150,28 @@ def main():
         fa = [cmp_map["outputs"][0].get(k) for k in ("float_accuracy", "int8_accuracy")]
         c.check(fa == [cmp_npy["outputs"][0].get(k) for k in ("float_accuracy", "int8_accuracy")]
                 and fa[0] is not None, f"compare: folder labels and .npy labels give the same accuracies ({fa})")
+
+        # --eval-data labelled by its own class folders: the accuracy on those samples
+        val = os.path.join(tmp, "val")
+        _, val_true = write_folders(val, x, y, skip=PER_CLASS)
+        val_npy = os.path.join(tmp, "val_true.npy")
+        np.save(val_npy, val_true)
+        p = convert(root, "folders:" + mapf, os.path.join(tmp, "val.tflite"), "--eval-data", val)
+        got = json.loads(p.stdout)["outputs"][0] if p.returncode == 0 else {}
+        ref = oracles.cli_json("compare", MODEL, q, "-d", val, "--range", "0..1", "--labels", val_npy)["outputs"][0]
+        acc = [got.get(k) for k in ("float_accuracy", "int8_accuracy")]
+        print(f"  --eval-data VAL --labels folders:MAP: float accuracy {acc[0]}, int8 {acc[1]} on VAL's 80")
+        c.check(acc == [ref.get(k) for k in ("float_accuracy", "int8_accuracy")] and acc[0] is not None,
+                f"convert --eval-data VAL --labels folders:MAP: the accuracies on VAL's own folder labels "
+                f"({acc}; compare with VAL's .npy labels: {ref.get('float_accuracy')}, {ref.get('int8_accuracy')})")
+        shutil.rmtree(os.path.join(val, NAMES[8]))
+        p = convert(root, "folders", os.path.join(tmp, "val2.tflite"), "--eval-data", val)
+        want = f"{root}/{NAMES[8]}: class folder '{NAMES[8]}' is not in {val}"
+        c.check(p.returncode == 1 and want in p.stderr,
+                f"plain folders with an --eval-data lacking a class folder: exit 1 with '{want}' "
+                f"(got {p.returncode}: {p.stderr.strip()})")
+        p = convert(root, "folders:" + mapf, os.path.join(tmp, "val3.tflite"), "--eval-data", val)
+        c.check(p.returncode == 0, f"... and with the map it is fine ({p.stderr.strip()})")
 
         # a random selection: the labels follow it (a .npy cannot)
         cmp_seed = oracles.cli_json("compare", MODEL, q, "-d", root, "--range", "0..1", "--labels",

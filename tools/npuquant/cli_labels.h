@@ -26,4 +26,13 @@ nq_status cli_load_labels(const char *path, const cli_data_opts *data, int n_sam
 nq_status cli_labels_load(const char *arg, const cli_data_opts *data, const cli_data *d, const nq_model *m,
                           int n_samples, int32_t **out, size_t *n, nq_error *err);
 
+/* 1 when `arg` is "folders" or "folders:MAP.txt". */
+int cli_labels_are_folders(const char *arg);
+/* Folder labels (arg as above) for the samples d opened from folder `root`. */
+nq_status cli_folder_labels(const char *arg, const char *root, const cli_data *d, const nq_model *m,
+                            int n_samples, int32_t **out, size_t *n, nq_error *err);
+/* --eval-data labelled by plain "folders": its class folders must be those
+ * of the calibration folder `root` (the same names give the same numbers). */
+nq_status cli_same_class_folders(const char *arg, const char *eval_root, const char *root, nq_error *err);
+
 #endif

@@ -563,6 +563,17 @@ int cmd_convert(int argc, char **argv) {
     if (a.n_eval > 0) {
       eval_st = cli_data_open(&a.data, a.eval_paths, a.n_eval, fm, "evaluating", &eval, &esrc, &eval_err);
       src = &esrc;
+      /* class folders label --eval-data's samples as well */
+      size_t n_eval_labels = 0;
+      if (eval_st == NQ_OK && cli_labels_are_folders(a.labels))
+        eval_st = cli_folder_labels(a.labels, a.eval_paths[0], eval, fm, esrc.n_samples, &eval_labels,
+                                    &n_eval_labels, &eval_err);
+      if (eval_st == NQ_OK && cli_labels_are_folders(a.labels))
+        eval_st = cli_same_class_folders(a.labels, a.eval_paths[0], a.data.paths[0], &eval_err);
+      if (eval_labels) {
+        co.labels = eval_labels;
+        co.n_labels = n_eval_labels;
+      }
     }
     if (eval_st == NQ_OK) eval_st = nq_compare_source(fm, qm, src, &co, &cmp, &eval_err);
   }
