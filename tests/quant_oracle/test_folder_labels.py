@@ -203,6 +203,16 @@ def main():
             shutil.copytree(root, d)
             return d
 
+        d = variant("nested")  # samples deeper inside a class folder keep its class
+        os.makedirs(os.path.join(d, NAMES[3], "more", "deeper"))
+        for f in sorted(os.listdir(os.path.join(d, NAMES[3])))[:4]:
+            if f.endswith(".png"):
+                os.rename(os.path.join(d, NAMES[3], f), os.path.join(d, NAMES[3], "more", "deeper", f))
+        nested = oracles.cli_json("compare", MODEL, q, "-d", d, "--range", "0..1", "--labels", "folders:" + mapf)
+        c.check([nested["outputs"][0].get(k) for k in ("float_accuracy", "int8_accuracy")] == fa,
+                f"samples in sub-folders of a class folder keep its class: compare gives the same accuracies "
+                f"({nested['outputs'][0].get('float_accuracy')}, {nested['outputs'][0].get('int8_accuracy')})")
+
         d = variant("loose")
         shutil.copy(files[0], os.path.join(d, "stray.png"))
         refused("a sample beside the class folders", d, "folders",
