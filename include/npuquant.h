@@ -457,6 +457,18 @@ NQ_API const char *nq_dataset_notes(const nq_dataset *ds);
 NQ_API const nq_preprocess *nq_dataset_preprocess(const nq_dataset *ds);
 /* 1 if any source is an image. */
 NQ_API int nq_dataset_has_images(const nq_dataset *ds);
+/* Class labels from folder names, for a data set opened on the folder `root`
+ * laid out as root/CLASS/...: labels[i] (nq_dataset_count entries, caller's
+ * buffer) is the class of sample i's folder right below root. map_path NULL:
+ * the index of that folder among root's class folders sorted by name (byte
+ * order, as torchvision's ImageFolder); else its line (0-based) in map_path,
+ * one class name per line in the model's output order. Refused, naming the
+ * file or folder: a sample directly in root, an empty class folder, a folder
+ * missing from the map, and (max_classes > 0) a class >= max_classes.
+ * *n_classes (may be NULL): the number of class folders, or of map lines. */
+NQ_API nq_status nq_dataset_folder_labels(const nq_dataset *ds, const char *root, const char *map_path,
+                                          size_t max_classes, int32_t *labels, size_t *n_classes,
+                                          nq_error *err);
 
 /* Quantize n float32 values to `type` (NQ_INT8 or NQ_UINT8) with TFLite's
  * rule q = clamp(round(x / scale) + zero_point); src and dst may be the same

@@ -183,6 +183,8 @@ _PROTOTYPES = {
     "nq_dataset_get": (_I, [P, ctypes.c_size_t, ctypes.POINTER(ctypes.c_float), _E]),
     "nq_dataset_name": (_S, [P, ctypes.c_size_t]),
     "nq_dataset_notes": (_S, [P]),
+    "nq_dataset_folder_labels": (_I, [P, _S, _S, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int32),
+                                      ctypes.POINTER(ctypes.c_size_t), _E]),
 }
 for _name, (_res, _args) in _PROTOTYPES.items():
     _fn = getattr(lib, _name)

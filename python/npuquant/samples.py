@@ -32,7 +32,7 @@ def _float_list(value, what, out):
 
 
 def load_samples(model, path, input=0, *, samples=None, seed=None, range=None, mean=None, std=None, scale=None,
-                 offset=None, resize="stretch", color=None, antialias=True, channels_first=False):
+                 offset=None, resize="stretch", color=None, antialias=True, channels_first=False, labels=None):
     """The samples at `path` for input `input` of `model`, as float32
     [N, *input_shape]: exactly what `npuquant convert -d PATH` calibrates on
     with the same options, so convert(model, load_samples(...)) writes the
@@ -48,6 +48,13 @@ def load_samples(model, path, input=0, *, samples=None, seed=None, range=None, m
     channels_first: the image preprocessing, as the CLI's options
       (channels_first=False: the layout comes from the model, NCHW for an
       ONNX model's input, with a note saying so).
+    labels: "folders" or "folders:MAP.txt" (the CLI's `--labels`): path is a
+      folder of class folders and the result is (samples, labels), labels
+      int32 [N]: each sample's class folder, numbered by the folder names
+      sorted by byte order, or by its line in MAP.txt (one class name per
+      line, in the model's output order); a layout that would shift the
+      numbering (a sample beside the class folders, an empty class folder, a
+      folder not in the map, a class past the model's outputs) raises.
     Notes from the reader (ignored files, the 500 cap) come as
     npuquant.NpuquantWarning.
     """
@@ -62,6 +69,9 @@ def load_samples(model, path, input=0, *, samples=None, seed=None, range=None, m
         raise ValueError(f"samples must be a positive integer, got {samples!r}")
     if seed is not None and (not isinstance(seed, int) or seed < 0 or seed >= 2**64):
         raise ValueError(f"seed must be an integer in [0, 2**64), got {seed!r}")
+    if labels is not None and (not isinstance(labels, str) or not (labels == "folders"
+                                                                   or labels.startswith("folders:"))):
+        raise ValueError(f'labels must be "folders" or "folders:MAP.txt", got {labels!r}')
     if not isinstance(input, int) or not 0 <= input < len(model.inputs):
         raise ValueError(f"input must be an input index below {len(model.inputs)}, got {input!r}")
     pp = nat.Preprocess()
@@ -102,9 +112,17 @@ def load_samples(model, path, input=0, *, samples=None, seed=None, range=None, m
         for i in builtins.range(n):  # `range` is the preprocessing option here
             row = out[i].ctypes.data_as(ctypes.POINTER(ctypes.c_float))
             nat.check(lib.nq_dataset_get(ds, i, row, ctypes.byref(err)), err)
+        if labels is not None:
+            lab = np.empty(max(n, 1), dtype=np.int32)
+            classes = max(int(np.prod(o["shape"])) for o in model.outputs) if model.outputs else 0
+            mapf = os.fsencode(labels[len("folders:"):]) if labels.startswith("folders:") else None
+            nat.check(lib.nq_dataset_folder_labels(ds, os.fsencode(path), mapf, classes,
+                                                   lab.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), None,
+                                                   ctypes.byref(err)), err)
     finally:
         lib.nq_dataset_free(ds)
     for line in notes.splitlines():
         warnings.warn(line, NpuquantWarning, stacklevel=2)
-    return out.reshape((n,) + tuple(model.inputs[input]["shape"]))
+    out = out.reshape((n,) + tuple(model.inputs[input]["shape"]))
+    return out if labels is None else (out, lab[:n])
 

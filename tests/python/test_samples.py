@@ -7,6 +7,8 @@ bundled demo model (no ../shared needed):
   - a uniform gray image becomes value/255 everywhere with range "0..1"
     (the preprocessing arithmetic, checked independently);
   - a .npy stack comes back exactly; the reader's notes are warnings;
+  - labels="folders[:MAP.txt]" gives each sample's class folder (name order,
+    or the map's line), following samples/seed; a bad layout raises;
   - bad options and paths raise ValueError / NpuquantError naming them."""
 import os
 import struct
@@ -88,6 +90,26 @@ def main():
         a = npuquant.load_samples(MODEL, npy)
         check(a.shape == (5, 1, 28, 28, 1) and np.array_equal(a.reshape(stack.shape), stack), ".npy stack exactly")
 
+        classes = os.path.join(tmp, "classes")
+        for name, count in (("dog", 3), ("Cat", 2), ("bird", 4)):  # byte order: Cat, bird, dog
+            os.makedirs(os.path.join(classes, name))
+            for i in range(count):
+                write_bmp(os.path.join(classes, name, f"{i}.bmp"), rng.integers(0, 256, (30, 30, 3)))
+        x, lab = npuquant.load_samples(MODEL, classes, labels="folders")
+        check(x.shape[0] == 9 and lab.tolist() == [0, 0, 1, 1, 1, 1, 2, 2, 2],
+              f"labels='folders': the folders in byte order (Cat, bird, dog): {lab.tolist()}")
+        mapf = os.path.join(tmp, "map.txt")
+        with open(mapf, "w") as f:
+            f.write("bird\ndog\nCat\n")
+        _, lab = npuquant.load_samples(MODEL, classes, labels="folders:" + mapf)
+        check(lab.tolist() == [2, 2, 0, 0, 0, 0, 1, 1, 1], f"labels='folders:MAP': the map's lines: {lab.tolist()}")
+        _, lab = npuquant.load_samples(MODEL, classes, labels="folders", samples=3, seed=5)
+        full = [0, 0, 1, 1, 1, 1, 2, 2, 2]
+        sub = npuquant.load_samples(MODEL, classes, samples=3, seed=5)
+        allx = npuquant.load_samples(MODEL, classes)
+        picked = [next(k for k in range(9) if np.array_equal(allx[k], s_)) for s_ in sub]
+        check(lab.tolist() == [full[k] for k in picked], f"labels follow samples/seed: {lab.tolist()} at {picked}")
+
         def raises(fn, exc, words, what):
             try:
                 fn()
@@ -108,6 +130,10 @@ def main():
         raises(lambda: npuquant.load_samples(MODEL, folder, samples=0), ValueError, ["samples"], "zero samples")
         raises(lambda: npuquant.load_samples(MODEL, os.path.join(tmp, "cli.tflite")), npuquant.NpuquantError,
                ["cli.tflite"], "a file that is no data")
+        os.makedirs(os.path.join(classes, "empty"))
+        raises(lambda: npuquant.load_samples(MODEL, classes, labels="folders"), npuquant.NpuquantError,
+               ["empty", "an empty class folder"], "an empty class folder")
+        raises(lambda: npuquant.load_samples(MODEL, classes, labels="classes"), ValueError, ["labels"], "bad labels")
     return finish("test_samples")
 
 

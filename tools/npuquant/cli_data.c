@@ -234,3 +234,4 @@ void cli_data_close(cli_data *d) {
 
 const nq_preprocess *cli_data_preprocess(const cli_data *d) { return nq_dataset_preprocess(d->ds[0]); }
 int cli_data_has_images(const cli_data *d) { return nq_dataset_has_images(d->ds[0]); }
+const nq_dataset *cli_data_dataset(const cli_data *d, int input) { return d->ds[input]; }

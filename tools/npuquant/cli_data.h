@@ -75,5 +75,7 @@ void cli_data_stage_progress(void *ctx, const char *stage, int done, int total);
 /* The preprocessing actually used for input 0 (after defaults). */
 const nq_preprocess *cli_data_preprocess(const cli_data *d);
 int cli_data_has_images(const cli_data *d);
+/* The data set of model input `input` (for the names of its samples). */
+const nq_dataset *cli_data_dataset(const cli_data *d, int input);
 
 #endif

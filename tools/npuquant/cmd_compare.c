@@ -42,6 +42,9 @@ const char cmd_compare_help[] =
     "                      is lost)\n"
     "  --labels FILE.npy   integer class labels, one per sample (in sample order):\n"
     "                      also print each model's top-1 accuracy\n"
+    "  --labels folders[:MAP]  the labels from class folders (-d DATA/ with DATA/cat/,\n"
+    "                      DATA/dog/...): the folder's position in name order, or\n"
+    "                      its line in MAP (class names in the model's output order)\n"
     "  --single-rounding   int8 arithmetic rounds once, as XNNPACK (what LiteRT runs\n"
     "                      on a CPU), TFLM and Arm NN do (the default)\n"
     "  --double-rounding   int8 arithmetic as TFLite's reference kernels\n"
@@ -249,7 +252,7 @@ int cmd_compare(int argc, char **argv) {
   if (st == NQ_OK)
     st = cli_data_open(&a.data, a.data.paths, a.data.n_paths, rm, "comparing", &data, &src, &err);
   if (st == NQ_OK && a.labels) {
-    st = cli_load_labels(a.labels, &a.data, src.n_samples, &labels, &n_labels, &err);
+    st = cli_labels_load(a.labels, &a.data, data, rm, src.n_samples, &labels, &n_labels, &err);
   }
   if (st == NQ_OK) {
     co.labels = labels;

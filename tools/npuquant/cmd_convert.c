@@ -63,6 +63,10 @@ const char cmd_convert_help[] =
     "                          the automatic recipe keeps the candidate with the best\n"
     "                          held-out top-1 accuracy (SQNR breaks ties), and the\n"
     "                          report gives each model's accuracy on the samples\n"
+    "  --labels folders[:MAP]  the labels from class folders (-d DATA with DATA/cat/,\n"
+    "                          DATA/dog/...): class = the folder's position among\n"
+    "                          DATA's folders sorted by name, or its line in MAP (one\n"
+    "                          class name per line, in the model's output order)\n"
     "  --recipe-budget GMAC    auto: skip the candidates whose estimated cost (from\n"
     "                          the layers' multiply-accumulates and the sample counts,\n"
     "                          not the clock) would pass GMAC; default 2000, about a\n"
@@ -499,7 +503,7 @@ int cmd_convert(int argc, char **argv) {
   int32_t *labels = NULL;
   size_t n_labels = 0;
   if (st == NQ_OK && a.labels) {
-    st = cli_load_labels(a.labels, &a.data, csrc.n_samples, &labels, &n_labels, &err);
+    st = cli_labels_load(a.labels, &a.data, calib, fm, csrc.n_samples, &labels, &n_labels, &err);
     a.q.labels = labels;
     a.q.n_labels = n_labels;
     /* the labels belong to the calibration samples, not to --eval-data */
@@ -559,6 +563,17 @@ int cmd_convert(int argc, char **argv) {
     if (a.n_eval > 0) {
       eval_st = cli_data_open(&a.data, a.eval_paths, a.n_eval, fm, "evaluating", &eval, &esrc, &eval_err);
       src = &esrc;
+      /* class folders label --eval-data's samples as well */
+      size_t n_eval_labels = 0;
+      if (eval_st == NQ_OK && cli_labels_are_folders(a.labels))
+        eval_st = cli_folder_labels(a.labels, a.eval_paths[0], eval, fm, esrc.n_samples, &eval_labels,
+                                    &n_eval_labels, &eval_err);
+      if (eval_st == NQ_OK && cli_labels_are_folders(a.labels))
+        eval_st = cli_same_class_folders(a.labels, a.eval_paths[0], a.data.paths[0], &eval_err);
+      if (eval_labels) {
+        co.labels = eval_labels;
+        co.n_labels = n_eval_labels;
+      }
     }
     if (eval_st == NQ_OK) eval_st = nq_compare_source(fm, qm, src, &co, &cmp, &eval_err);
   }
