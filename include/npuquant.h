@@ -541,7 +541,8 @@ typedef struct nq_convert_options {
   void (*warn)(void *user, const char *msg); /* one-line warnings; may be NULL */
   void *warn_user;
   /* 1: cross-layer equalization of conv -> conv pairs before calibration
-   * (same float function, far better per-tensor int8; see docs/quantization.md). */
+   * (same float function, far better per-tensor int8), by weight and then by
+   * activation ranges on the samples (through ReLU6; see docs/quantization.md). */
   int equalize;
   /* 1: empirical bias correction after quantizing (layer by layer on the
    * samples; see docs/quantization.md). */
@@ -631,7 +632,7 @@ NQ_API nq_status nq_convert_options_set_calibration(nq_convert_options *o, const
  * keeps working). */
 typedef struct nq_convert_stats {
   size_t struct_size;
-  int equalized_pairs;    /* conv -> conv pairs equalized (with equalize) */
+  int equalized_pairs;    /* conv -> conv pairs equalized (with equalize; both passes' counts added) */
   int rewritten_for_int8; /* NEG / SQUARE nodes computed as MUL (TFLite's int8 NEG and SQUARE ignore scales)
                            */
   int bias_corrected_layers; /* layers whose bias moved (with bias_correct) */

@@ -107,13 +107,18 @@ nq_status nq_calib_cache_extend(nq_calib_cache *c, const nq_model *fm, const nq_
 
 /* The float graph calibration runs: a copy through the pass pipeline, the
  * int8 rewrites and (when asked) equalization. */
-static nq_status prepare(const nq_graph *g, bool optimize, bool equalize, nq_model **out, int *rewritten,
-                         int *pairs, nq_error *err) {
+static nq_status prepare(const nq_graph *g, bool optimize, bool equalize, const nq_sample_source *src,
+                         const nq_session_options *so, nq_model **out, int *rewritten, int *pairs,
+                         nq_error *err) {
   nq_graph *copy = nq_graph_clone(g, err);
   if (!copy) return err->code;
   nq_status st = optimize ? nq_passes_optimize(copy, err) : NQ_OK;
   if (st == NQ_OK) st = nq_rewrite_for_int8(copy, rewritten, err);
   if (st == NQ_OK && equalize) st = nq_equalize_graph(copy, 4, pairs, err);
+  int act_pairs = 0; /* without samples (counting only): the pairs it could scale */
+  if (st == NQ_OK && equalize && src) st = nq_equalize_activations(copy, src, so, &act_pairs, err);
+  if (st == NQ_OK && equalize && !src) act_pairs = nq_equalize_activations_count(copy);
+  if (equalize) *pairs += act_pairs;
   if (st == NQ_OK)
     st = nq_model_wrap(copy, NULL, out, err);
   else
@@ -126,7 +131,7 @@ nq_status nq_equalized_pairs(const nq_model *fm, int *pairs, nq_error *err) {
   if (has_quantized_tensor(fm->graph)) return NQ_OK;
   nq_model *m = NULL;
   int rewritten = 0;
-  NQ_TRY(prepare(fm->graph, !fm->graph->optimized, true, &m, &rewritten, pairs, err));
+  NQ_TRY(prepare(fm->graph, !fm->graph->optimized, true, NULL, NULL, &m, &rewritten, pairs, err));
   nq_model_free(m);
   return NQ_OK;
 }
@@ -206,7 +211,7 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
     rep->rewritten_for_int8 = cache->rewritten_for_int8;
     rep->equalized_pairs = cache->equalized_pairs;
   } else if (optimize || opts->equalize || nq_rewrite_for_int8_needed(float_model->graph)) {
-    NQ_TRY(prepare(float_model->graph, optimize, opts->equalize != 0, &eq, &rep->rewritten_for_int8,
+    NQ_TRY(prepare(float_model->graph, optimize, opts->equalize != 0, src, &so, &eq, &rep->rewritten_for_int8,
                    &rep->equalized_pairs, err));
     fm = eq;
   }

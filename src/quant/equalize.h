@@ -15,13 +15,28 @@
  * Pairs: CONV_2D or DEPTHWISE_CONV_2D (multiplier 1) followed by CONV_2D or
  * DEPTHWISE_CONV_2D (multiplier 1), constant float weights, A's fused
  * activation NONE or RELU (RELU6 clips at 6 and is not homogeneous).
+ *
+ * Then, with calibration samples, nq_equalize_activations rescales pairs
+ * by their per-channel activation ranges, also through RELU6 and
+ * RELU_N1_TO_1 where the calibration proves the clip is not reached
+ * (equalize_act.c says how and why).
  */
 #ifndef NQ_QUANT_EQUALIZE_H
 #define NQ_QUANT_EQUALIZE_H
 
 #include "ir/graph.h"
+#include "npuquant.h"
 
 /* Equalize g in place over `iterations` sweeps; *n_pairs = pairs touched. */
 nq_status nq_equalize_graph(nq_graph *g, int iterations, int *n_pairs, nq_error *err);
+
+/* Scale each pair's producer channels up to the tensor's range, exactly
+ * (the float outputs on src's samples are unchanged but for rounding);
+ * *n_pairs = pairs with a channel moved. src NULL: nothing is done. */
+nq_status nq_equalize_activations(nq_graph *g, const nq_sample_source *src, const nq_session_options *so,
+                                  int *n_pairs, nq_error *err);
+
+/* How many pairs nq_equalize_activations could scale (no samples needed). */
+int nq_equalize_activations_count(nq_graph *g);
 
 #endif
