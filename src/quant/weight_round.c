@@ -16,11 +16,11 @@
  * (no regulariser in the first fifth, then beta from 20 down to 2), Adam. */
 #define ZETA 1.1f
 #define GAMMA -0.1f
-#define LAMBDA 0.01f
+#define LAMBDA 1.0f
 #define WARMUP 0.2
 #define BETA_START 20.0
 #define BETA_END 2.0
-#define LR 0.02f
+#define LR 0.05f
 
 static double row_error(const float *w, int k, const double *m, float s, const int8_t *q, double *d) {
   for (int a = 0; a < k; a++) d[a] = (double)s * q[a] - (double)w[a];
