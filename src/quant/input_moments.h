@@ -22,6 +22,10 @@ typedef struct nq_input_moments {
   int n_mat;    /* 1 (CONV_2D, FULLY_CONNECTED), or one per channel (DEPTHWISE_CONV_2D) */
   double *m;    /* n_mat matrices of k * k, row-major, symmetric */
   double count; /* patches seen (per matrix) */
+  /* With the int8 model's inputs too (nq_moments_collect_quantized): m is
+   * E[p' p'^T] of its dequantized patches p', cross E[p' p^T] against the
+   * float ones and fm E[p p^T]; NULL otherwise. */
+  double *cross, *fm;
 } nq_input_moments;
 
 /* Patches of at most this many values are collected (a k * k matrix each). */
@@ -42,5 +46,14 @@ nq_status nq_moments_collect(const nq_graph *g, const int *nodes, int n, const n
                              const nq_session_options *opts, int max_samples, int max_positions,
                              nq_input_moments *out, nq_error *err);
 void nq_moments_free(nq_input_moments *m, int n);
+
+/* The moments of one layer (float node fnode of g, whose input is also
+ * int8 tensor qt of the int8 graph qg) with the int8 model's own inputs:
+ * both models run on the samples (fs: a session of g that keeps all its
+ * tensors), so the error the layers before it already make is seen. */
+nq_status nq_moments_collect_quantized(const nq_graph *g, nq_session *fs, int fnode, const nq_graph *qg,
+                                       int qt, const nq_sample_source *src, const nq_session_options *opts,
+                                       int max_samples, int max_positions, nq_input_moments *out,
+                                       nq_error *err);
 
 #endif
