@@ -22,7 +22,11 @@
  *   anneals beta from 20 to 2 and drives h to 0 or 1; then h >= 0.5 rounds
  *   up. A row keeps nearest rounding when that has the lower error. Fixed
  *   initialisation (the fractional part), iteration count and order: the
- *   same inputs give the same bytes.
+ *   same inputs give the same bytes. The layers are done in order, each on
+ *   the int8 model's own inputs p' (the layers before it already rounded)
+ *   against the float output: the error is E[(s q^T p' - w^T p)^2], so a
+ *   layer also makes up for what its inputs lost (quant/input_moments.h).
+ *   That costs two runs (float and int8) per layer per sample.
  *
  * The int32 bias is requantized with the new scale (s_in * s). Weights
  * shared between nodes and layers whose inputs are not float activations
@@ -64,8 +68,8 @@ nq_status nq_weight_round(const nq_graph *float_graph, nq_graph *int8_graph, con
 /* One weight row (k values, w) quantized at scale s into q (in [-127, 127])
  * by the method, given the k x k moments m: what nq_weight_round does per
  * row (exposed for the unit test). Returns the output error (s q - w)^T m (s q - w). */
-double nq_weight_round_row(const float *w, int k, const double *m, float s, nq_weight_round_method method,
-                           float *work, int8_t *q);
+double nq_weight_round_row(const float *w, int k, const double *m, const double *c, float s,
+                           nq_weight_round_method method, float *work, int8_t *q);
 /* work must hold this many floats for rows of k values. */
 #define NQ_WEIGHT_ROUND_WORK(k) ((size_t)(k) * ((size_t)(k) + 8))
 
