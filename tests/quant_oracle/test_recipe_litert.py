@@ -18,8 +18,8 @@ bytes. The figures are printed for docs/quantization.md.
 
 With --per-tensor (issue 11: "VWW --per-tensor within 1 dB of our own
 per-channel result and above 25 dB"): the automatic choice (AdaRound among
-the candidates, quant/weight_round.h) beats `--recipe tf --per-tensor` and is
-above 25 dB and its pinned figure, and `--calibration mse --equalize
+the candidates, quant/weight_round.h) beats `--recipe tf --per-tensor` and its
+pinned figure (VWW: and 25 dB), and `--calibration mse --equalize
 --weight-round adaround` is within 1 dB of the automatic per-channel model.
 Measured 2026-12: VWW per tensor auto 29.31 dB 237/240 (chose mse+adaround;
 before AdaRound 26.59), mse+equalize+adaround 31.07 dB 238/240, tf 19.98;
@@ -112,10 +112,10 @@ def per_tensor(c, name, fm, cal, x, ref, n, pc_sq, tmp):
           ", ".join(f"{k} {s:.2f} dB top-1 {t}/{n}" for k, (s, t) in figures.items()))
     a_sq = figures["pt auto"][0]
     c.check(a_sq >= figures["pt tf"][0], f"{name} --per-tensor: auto {a_sq:.2f} dB >= tf {figures['pt tf'][0]:.2f} dB")
-    c.check(a_sq >= 25.0 and a_sq >= PER_TENSOR_PIN[name],
-            f"{name} --per-tensor: auto {a_sq:.2f} dB >= 25 dB and >= its pinned {PER_TENSOR_PIN[name]} dB")
+    c.check(a_sq >= PER_TENSOR_PIN[name], f"{name} --per-tensor: auto {a_sq:.2f} dB >= its pinned {PER_TENSOR_PIN[name]} dB")
     ada = figures["pt mse+equalize+adaround"][0]
     if name == "vww":
+        c.check(a_sq >= 25.0, f"{name} --per-tensor: auto {a_sq:.2f} dB above issue 11's 25 dB")
         c.check(ada >= pc_sq - 1.0,
                 f"{name} --per-tensor mse+equalize+adaround {ada:.2f} dB within 1 dB of per-channel auto {pc_sq:.2f} dB")
 
