@@ -602,6 +602,11 @@ typedef struct nq_convert_options {
    * 30 dB) gets per-channel weights. Off by default: TFLite gives it no op
    * version of its own and Arm NN aborts on it (docs/quantization.md). */
   int per_channel_fc;
+  /* Weight rounding chosen by each layer's output error on the calibration
+   * samples (docs/quantization.md): 0 nearest (TensorFlow's), 1 clip (the
+   * weight scale that minimises it), 2 adaround (clip, then each weight
+   * rounded up or down by AdaRound). */
+  int weight_round;
 } nq_convert_options;
 
 /* The default recipe_budget: about one to two minutes of our kernels on 2
@@ -644,6 +649,10 @@ typedef struct nq_convert_stats {
   char recipe[64];
   double recipe_sqnr_db;
   double seconds_recipe;
+  /* With weight_round: layers whose weights changed, and the mean over the
+   * layers of their output SQNR on the calibration samples before and after. */
+  int weight_rounded_layers;
+  double weight_round_before_db, weight_round_after_db;
 } nq_convert_stats;
 
 /* nq_convert with samples from a source (names for messages, a progress

@@ -63,7 +63,9 @@ class ConvertOptions(ctypes.Structure):
                 ("n_labels", ctypes.c_size_t),
                 # the automatic recipe's search budget in GMAC (0: default, < 0: none)
                 ("recipe_budget", ctypes.c_double), ("no_float_tail", ctypes.c_int),
-                ("per_channel_fc", ctypes.c_int)]
+                ("per_channel_fc", ctypes.c_int),
+                # weight rounding by output error: 0 nearest (here always), 1 clip, 2 adaround
+                ("weight_round", ctypes.c_int)]
 
 
 class CompareOptions(ctypes.Structure):

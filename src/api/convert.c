@@ -24,6 +24,7 @@
 #include "quant/int8_rewrite.h"
 #include "quant/quantize.h"
 #include "quant/saturation_clip.h"
+#include "quant/weight_round.h"
 #include "writers/tflite/op_version_runtime.h"
 
 void nq_convert_options_init(nq_convert_options *o) {
@@ -279,6 +280,18 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
     nq_session_free(check);
     if (st != NQ_OK) {
       nq_prefix(err, "the int8 model cannot run, so it was not kept: ");
+      nq_model_free(*out);
+      *out = NULL;
+    }
+  }
+  if (st == NQ_OK && opts->weight_round) {
+    nq_weight_round_report wr;
+    st = nq_weight_round(fm->graph, (*out)->graph, src, &so, (nq_weight_round_method)opts->weight_round, &wr,
+                         err);
+    rep->weight_rounded_layers = wr.layers;
+    rep->weight_round_before_db = wr.before_db;
+    rep->weight_round_after_db = wr.after_db;
+    if (st != NQ_OK) {
       nq_model_free(*out);
       *out = NULL;
     }

@@ -66,7 +66,10 @@ void cli_recipe_finish(cli_recipe *r, const nq_convert_options *o, const nq_conv
                     : o->calibration == 2 ? "mse"
                     : o->calibration == 1 ? "percentile"
                                           : "minmax";
-  snprintf(r->name, sizeof r->name, "%s%s%s", cal, o->equalize ? "+equalize" : "",
+  snprintf(r->name, sizeof r->name, "%s%s%s%s", cal, o->equalize ? "+equalize" : "",
+           o->weight_round == 2   ? "+adaround"
+           : o->weight_round == 1 ? "+clip"
+                                  : "",
            o->bias_correct ? "+bias-correct" : "");
 }
 

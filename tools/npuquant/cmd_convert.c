@@ -91,6 +91,10 @@ const char cmd_convert_help[] =
     "  --bias-correct          after quantizing, run float and int8 layer by layer on\n"
     "                          the calibration samples and move each channel's mean\n"
     "                          error into its int32 bias (slower; helps per-tensor)\n"
+    "  --weight-round M        nearest (default), clip (each layer's weight scale\n"
+    "                          chosen by its output error on the calibration\n"
+    "                          samples) or adaround (clip, then each weight rounded\n"
+    "                          up or down by AdaRound; helps --per-tensor)\n"
     "  --input-type T          int8 (default), uint8 or float32: the model input's\n"
     "                          type. With uint8 and image preprocessing given by\n"
     "                          --mean/--std (or --range/--scale/--offset), the raw\n"
@@ -153,6 +157,7 @@ enum {
   OPT_LABELS,
   OPT_EVAL_SAMPLES,
   OPT_RECIPE_BUDGET,
+  OPT_WEIGHT_ROUND,
   OPT_NO_FLOAT_TAIL,
   OPT_PER_CHANNEL_FC,
 };
@@ -214,6 +219,7 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       {"labels", required_argument, NULL, OPT_LABELS},
       {"eval-samples", required_argument, NULL, OPT_EVAL_SAMPLES},
       {"recipe-budget", required_argument, NULL, OPT_RECIPE_BUDGET},
+      {"weight-round", required_argument, NULL, OPT_WEIGHT_ROUND},
       {"help", no_argument, NULL, 'h'},
       {0, 0, 0, 0},
   };
@@ -250,6 +256,18 @@ static int parse_args(int argc, char **argv, convert_args *a) {
         break;
       case OPT_BIAS_CORRECT:
         a->q.bias_correct = 1, a->explicit_flags = 1;
+        break;
+      case OPT_WEIGHT_ROUND:
+        a->explicit_flags = 1;
+        if (strcmp(optarg, "nearest") == 0)
+          a->q.weight_round = 0;
+        else if (strcmp(optarg, "clip") == 0)
+          a->q.weight_round = 1;
+        else if (strcmp(optarg, "adaround") == 0)
+          a->q.weight_round = 2;
+        else
+          rc = cli_usage_error("convert", "--weight-round expects nearest, clip or adaround, got '%s'",
+                               optarg);
         break;
       case OPT_RECIPE:
         a->recipe_arg = optarg;
@@ -534,6 +552,12 @@ int cmd_convert(int argc, char **argv) {
   if (st == NQ_OK && !a.json && a.q.bias_correct)
     fprintf(stderr, "npuquant: bias correction changed %d layer%s\n", rep.bias_corrected_layers,
             rep.bias_corrected_layers == 1 ? "" : "s");
+  if (st == NQ_OK && !a.json && a.q.weight_round)
+    fprintf(stderr,
+            "npuquant: weight rounding changed %d layer%s (mean layer output SQNR on the calibration samples "
+            "%.2f -> %.2f dB)\n",
+            rep.weight_rounded_layers, rep.weight_rounded_layers == 1 ? "" : "s", rep.weight_round_before_db,
+            rep.weight_round_after_db);
   for (int i = 0; st == NQ_OK && i < a.data.n_paths + a.n_eval; i++) {
     const char *in = i < a.data.n_paths ? a.data.paths[i] : a.eval_paths[i - a.data.n_paths];
     if (nq_same_file(a.out, in))
