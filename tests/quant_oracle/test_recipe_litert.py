@@ -9,7 +9,7 @@ LiteRT.js, is closer to the float model (also run in LiteRT.js) than
 - TensorFlow's own int8 model of the network, by at least 1 dB,
 
 in SQNR over all evaluation samples, and its top-1 agreement is at least
-theirs (issue 11's bar). Measured 2026-12: ResNet8 auto 19.20 dB 233/240, tf
+theirs (issue 11's bar). Measured 2026-12: ResNet8 auto 18.97 dB 228/240 (19.20 233 before --equalize's activation pass), tf
 16.38 dB 217, TF 14.84 dB 216; VWW auto 31.33 dB 237/240, tf 27.34 dB 237, TF
 26.58 dB 235. (Before a later candidate had to win beyond chance, VWW chose
 minmax+equalize+bias-correct: 31.61 dB but 233/240.) The automatic choice is
