@@ -281,6 +281,63 @@ static void binary_cases(nq_rng *r, nq_threadpool *pool) {
   }
 }
 
+/* The vector forms of the binary ops (binary_simd.h) and the table that
+ * finishes their tails: equal shapes, a scalar side and a repeating inner
+ * side of 1 to 70 elements (periods shorter than a vector stay on the
+ * table), odd sizes, zero points at both ends of the type, and scale
+ * classes the vector form takes (ratios near 1) or leaves to the table
+ * (ADD ratios >= 2^8 or < 2^-10, MUL scales >= 2^8). */
+static void binary_vector_cases(nq_rng *r, nq_threadpool *pool) {
+  static const nq_op OPS[] = {NQ_OP_ADD, NQ_OP_MUL, NQ_OP_SUB, NQ_OP_MAXIMUM, NQ_OP_MINIMUM};
+  /* input scale range, output scale range */
+  static const float SCALES[][4] = {{0.01f, 0.1f, 0.01f, 0.2f},
+                                    {0.5f, 1.0f, 1e-3f, 2e-3f},
+                                    {1e-4f, 2e-4f, 0.5f, 1.0f},
+                                    {0.02f, 0.02f, 0.02f, 0.02f}};
+  for (int it = 0; it < 80; it++) {
+    const nq_op op = OPS[it % 5];
+    const nq_dtype t = it % 4 == 3 ? NQ_UINT8 : NQ_INT8;
+    const int inner = nq_rng_int(r, 1, 70), form = (it / 5) % 3; /* equal, scalar, inner vector */
+    const int32_t full[3] = {nq_rng_int(r, 1, 3), nq_rng_int(r, 1, 40), inner};
+    int32_t other[3] = {full[0], full[1], full[2]};
+    int rank_other = 3;
+    if (form == 1) {
+      rank_other = 1;
+      other[0] = 1;
+    } else if (form == 2) {
+      rank_other = 1;
+      other[0] = inner;
+    }
+    const float *sc = SCALES[(it / 15) % 4];
+    qv in[2], out;
+    const bool swap = it % 2;
+    make(&in[swap ? 1 : 0], r, t, 3, full, 1, sc[0], sc[1]);
+    make(&in[swap ? 0 : 1], r, t, rank_other, other, 1, sc[0], sc[1]);
+    make(&out, r, t, 3, full, 1, sc[2], sc[3]);
+    const int64_t zlo = t == NQ_UINT8 ? 0 : -128, zhi = t == NQ_UINT8 ? 255 : 127;
+    if (it % 3 == 1) { /* zero points at the ends of the range */
+      in[0].z[0] = zlo;
+      in[1].z[0] = zhi;
+      out.z[0] = it % 2 ? zlo : zhi;
+    }
+    const bool same_q = op == NQ_OP_MAXIMUM || op == NQ_OP_MINIMUM;
+    if (same_q) {
+      in[1].s[0] = out.s[0] = in[0].s[0];
+      in[1].z[0] = out.z[0] = in[0].z[0];
+    }
+    nq_op_params p = nq_op_params_default();
+    p.act = same_q ? NQ_ACT_NONE : ACTS[it % 4];
+    char desc[200];
+    snprintf(desc, sizeof desc, "%s %s [%d,%d,%d] form %d scales %d zp %d/%d/%d%s", nq_op_name(op),
+             t == NQ_UINT8 ? "uint8" : "int8", (int)full[0], (int)full[1], (int)full[2], form, (it / 15) % 4,
+             (int)in[0].z[0], (int)in[1].z[0], (int)out.z[0], swap ? " (broadcast first)" : "");
+    compare(desc, op, &p, in, 2, &out, pool);
+    unmake(&in[0]);
+    unmake(&in[1]);
+    unmake(&out);
+  }
+}
+
 /* The table-driven unary ops: random per-tensor parameters, int8 and uint8
  * (LOG: int8 only, as TFLite), LEAKY_RELU alphas of both signs, GELU exact
  * and approximate; sizes from 1 to 3 x 256 elements so every byte occurs.
@@ -442,6 +499,7 @@ int main(int argc, char **argv) {
   dw_cases(&r, pool);
   fc_cases(&r, pool);
   binary_cases(&r, pool);
+  binary_vector_cases(&r, pool);
   unary_cases(&r, pool);
   pad_cases(&r, pool);
   maxpool_cases(&r, pool);
