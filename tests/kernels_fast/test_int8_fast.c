@@ -415,6 +415,63 @@ static void pad_cases(nq_rng *r, nq_threadpool *pool) {
   }
 }
 
+/* MEAN and SUM: ranks 1-4, random axis sets (one contiguous block: the
+ * fast sums; gaps: the reference's odometer), negative axes, keep_dims on
+ * and off (on with axes {1, 2} of a rank-4 int8 input: TFLite's spatial
+ * mean in double rounding), int8 and uint8, zero points at the ends of the
+ * range and scale ratios from 1/50 to 50. */
+static void mean_cases(nq_rng *r, nq_threadpool *pool) {
+  for (int it = 0; it < 60; it++) {
+    const nq_op op = it % 5 == 4 ? NQ_OP_SUM : NQ_OP_MEAN;
+    const nq_dtype t = it % 3 == 2 ? NQ_UINT8 : NQ_INT8;
+    const int rank = it % 3 == 0 ? 4 : nq_rng_int(r, 1, 4);
+    int32_t shape[4], oshape[4], axes[4];
+    int n_ax = 0, orank = 0;
+    const bool keep = it % 2 == 0;
+    for (int d = 0; d < rank; d++) shape[d] = nq_rng_int(r, 1, it % 7 == 3 ? 60 : 12);
+    if (it % 3 == 0) { /* global average pooling, written either way round */
+      axes[n_ax++] = it % 6 ? 1 : 2;
+      axes[n_ax++] = it % 6 ? 2 : 1;
+    } else {
+      for (int d = 0; d < rank; d++)
+        if (nq_rng_int(r, 0, 1)) axes[n_ax++] = it % 4 == 1 ? d - rank : d;
+      if (n_ax == 0) axes[n_ax++] = rank - 1;
+    }
+    for (int d = 0; d < rank; d++) {
+      bool red = false;
+      for (int k = 0; k < n_ax; k++) red |= axes[k] == d || axes[k] == d - rank;
+      if (!red)
+        oshape[orank++] = shape[d];
+      else if (keep)
+        oshape[orank++] = 1;
+    }
+    qv in[2], out;
+    make(&in[0], r, t, rank, shape, 1, 0.01f, 0.5f);
+    make(&out, r, t, orank, oshape, 1, it % 4 == 3 ? 0.5f : 0.01f, it % 4 == 3 ? 0.5f : 0.2f);
+    if (it % 5 == 1) {
+      in[0].z[0] = t == NQ_UINT8 ? 255 : -128;
+      out.z[0] = t == NQ_UINT8 ? 0 : 127;
+    }
+    memset(&in[1], 0, sizeof in[1]);
+    in[1].v.type = NQ_INT32;
+    in[1].v.rank = 1;
+    in[1].v.shape[0] = n_ax;
+    in[1].v.data = malloc(sizeof axes);
+    memcpy(in[1].v.data, axes, sizeof axes);
+    nq_op_params p = nq_op_params_default();
+    p.keep_dims = keep;
+    char desc[200];
+    snprintf(desc, sizeof desc, "%s %s rank %d [%d,%d,%d,%d] %d axes (first %d)%s", nq_op_name(op),
+             t == NQ_UINT8 ? "uint8" : "int8", rank, (int)shape[0], rank > 1 ? (int)shape[1] : 0,
+             rank > 2 ? (int)shape[2] : 0, rank > 3 ? (int)shape[3] : 0, n_ax, (int)axes[0],
+             keep ? " keep_dims" : "");
+    compare(desc, op, &p, in, 2, &out, pool);
+    unmake(&in[0]);
+    unmake(&in[1]);
+    unmake(&out);
+  }
+}
+
 /* MAX_POOL_2D: random windows, strides and SAME/VALID, every clamp
  * activation, int8 and uint8, and a few large enough to be split over the
  * pool. */
@@ -474,7 +531,9 @@ static void coverage(void) {
                                  NQ_OP_LOG,
                                  NQ_OP_PAD,
                                  NQ_OP_PADV2,
-                                 NQ_OP_MAX_POOL_2D};
+                                 NQ_OP_MAX_POOL_2D,
+                                 NQ_OP_MEAN,
+                                 NQ_OP_SUM};
   for (int op = 0; op < NQ_OP_COUNT; op++) {
     if (!nq_int8_kernels_fast[op].run) continue;
     CHECKF(nq_int8_kernels[op].run != NULL, "%s: fast int8 kernel without a reference",
@@ -503,6 +562,7 @@ int main(int argc, char **argv) {
   unary_cases(&r, pool);
   pad_cases(&r, pool);
   maxpool_cases(&r, pool);
+  mean_cases(&r, pool);
   nq_threadpool_free(pool);
   printf("%d cases compared\n", cases_run);
   CHECKF(cases_run >= 100, "only %d cases ran", cases_run);
