@@ -472,6 +472,85 @@ static void mean_cases(nq_rng *r, nq_threadpool *pool) {
   }
 }
 
+/* An int32 constant input of n values. */
+static void int_input(qv *x, const int32_t *v, int n) {
+  memset(x, 0, sizeof *x);
+  x->v.type = NQ_INT32;
+  x->v.rank = 1;
+  x->v.shape[0] = n;
+  x->v.data = malloc(n ? (size_t)n * sizeof *v : 1);
+  memcpy(x->v.data, v, (size_t)n * sizeof *v);
+}
+
+/* TRANSPOSE, SLICE, STRIDED_SLICE (the fast strided copy): ranks 1-5,
+ * random permutations (the NCHW -> NHWC one on a large image included),
+ * slices with random begin and size, strided slices with strides -3..3,
+ * int8, uint8 and int32 elements. */
+static void movement_cases(nq_rng *r, nq_threadpool *pool) {
+  for (int it = 0; it < 90; it++) {
+    const nq_op op = it % 3 == 0 ? NQ_OP_TRANSPOSE : it % 3 == 1 ? NQ_OP_SLICE : NQ_OP_STRIDED_SLICE;
+    const nq_dtype t = it % 7 == 6 ? NQ_INT32 : it % 4 == 3 ? NQ_UINT8 : NQ_INT8;
+    const int rank = nq_rng_int(r, 1, 5);
+    int32_t shape[5] = {0}, oshape[5] = {0}, v1[5] = {0}, v2[5] = {0}, v3[5] = {0};
+    for (int d = 0; d < rank; d++) shape[d] = nq_rng_int(r, 1, rank > 3 ? 7 : 40);
+    if (op == NQ_OP_TRANSPOSE && it % 9 == 0 && rank == 4) { /* NCHW -> NHWC */
+      shape[0] = 1;
+      shape[1] = 3;
+      shape[2] = 57 + it;
+      shape[3] = 45;
+    }
+    int n_extra = 1;
+    for (int d = 0; d < rank; d++) v1[d] = d;
+    if (op == NQ_OP_TRANSPOSE) {
+      const bool nhwc = it % 9 == 0 && rank == 4;
+      for (int d = rank - 1; d > 0 && !nhwc; d--) { /* Fisher-Yates */
+        const int k = nq_rng_int(r, 0, d), tmp = v1[d];
+        v1[d] = v1[k];
+        v1[k] = tmp;
+      }
+      if (nhwc) v1[1] = 2, v1[2] = 3, v1[3] = 1;
+      for (int d = 0; d < rank; d++) oshape[d] = shape[v1[d]];
+    } else if (op == NQ_OP_SLICE) {
+      n_extra = 2;
+      for (int d = 0; d < rank; d++) {
+        v1[d] = nq_rng_int(r, 0, shape[d] - 1);
+        v2[d] = oshape[d] = nq_rng_int(r, 1, shape[d] - v1[d]);
+      }
+    } else {
+      n_extra = 3;
+      for (int d = 0; d < rank; d++) {
+        const int s = nq_rng_int(r, 1, 3), neg = shape[d] > 1 && nq_rng_int(r, 0, 2) == 0;
+        if (neg) { /* begin in [1, n), end in [0, begin) */
+          v1[d] = nq_rng_int(r, 1, shape[d] - 1);
+          v2[d] = nq_rng_int(r, 0, v1[d] - 1);
+          v3[d] = -s;
+          oshape[d] = (v1[d] - v2[d] + s - 1) / s;
+        } else {
+          v1[d] = nq_rng_int(r, 0, shape[d] - 1);
+          v2[d] = nq_rng_int(r, v1[d] + 1, shape[d]);
+          v3[d] = s;
+          oshape[d] = (v2[d] - v1[d] + s - 1) / s;
+        }
+      }
+    }
+    qv in[4], out;
+    make(&in[0], r, t, rank, shape, 1, 0.05f, 0.05f);
+    make(&out, r, t, rank, oshape, 1, 0.05f, 0.05f);
+    out.z[0] = in[0].z[0];
+    int_input(&in[1], v1, rank);
+    int_input(&in[2], v2, rank);
+    int_input(&in[3], v3, rank);
+    nq_op_params p = nq_op_params_default();
+    char desc[200];
+    snprintf(desc, sizeof desc, "%s %s rank %d [%d,%d,%d,%d,%d]", nq_op_name(op), nq_dtype_name(t), rank,
+             (int)shape[0], rank > 1 ? (int)shape[1] : 0, rank > 2 ? (int)shape[2] : 0,
+             rank > 3 ? (int)shape[3] : 0, rank > 4 ? (int)shape[4] : 0);
+    compare(desc, op, &p, in, 1 + n_extra, &out, pool);
+    for (int i = 0; i < 4; i++) unmake(&in[i]);
+    unmake(&out);
+  }
+}
+
 /* MAX_POOL_2D: random windows, strides and SAME/VALID, every clamp
  * activation, int8 and uint8, and a few large enough to be split over the
  * pool. */
@@ -533,7 +612,10 @@ static void coverage(void) {
                                  NQ_OP_PADV2,
                                  NQ_OP_MAX_POOL_2D,
                                  NQ_OP_MEAN,
-                                 NQ_OP_SUM};
+                                 NQ_OP_SUM,
+                                 NQ_OP_TRANSPOSE,
+                                 NQ_OP_SLICE,
+                                 NQ_OP_STRIDED_SLICE};
   for (int op = 0; op < NQ_OP_COUNT; op++) {
     if (!nq_int8_kernels_fast[op].run) continue;
     CHECKF(nq_int8_kernels[op].run != NULL, "%s: fast int8 kernel without a reference",
@@ -563,6 +645,7 @@ int main(int argc, char **argv) {
   pad_cases(&r, pool);
   maxpool_cases(&r, pool);
   mean_cases(&r, pool);
+  movement_cases(&r, pool);
   nq_threadpool_free(pool);
   printf("%d cases compared\n", cases_run);
   CHECKF(cases_run >= 100, "only %d cases ran", cases_run);

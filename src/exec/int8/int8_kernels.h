@@ -69,13 +69,20 @@ NQ_I8_DECLARE(pad)          /* PAD PADV2 */
 nq_status nq_i8_pad_fast_run(const nq_kernel_args *a, nq_error *err); /* the same, row copies */
 NQ_I8_DECLARE(mirror_pad)                                             /* MIRROR_PAD */
 NQ_I8_DECLARE(transpose)                                              /* TRANSPOSE */
-NQ_I8_DECLARE(slice)                                                  /* SLICE */
-NQ_I8_DECLARE(strided_slice)                                          /* STRIDED_SLICE */
-NQ_I8_DECLARE(split)                                                  /* SPLIT SPLIT_V */
-NQ_I8_DECLARE(pack)                                                   /* PACK */
-NQ_I8_DECLARE(unpack)                                                 /* UNPACK */
-NQ_I8_DECLARE(gather)                                                 /* GATHER */
-NQ_I8_DECLARE(space_depth)                                            /* SPACE_TO_DEPTH DEPTH_TO_SPACE */
+/* TRANSPOSE SLICE STRIDED_SLICE, fast: the same checks, then whole-row copies
+ * (strided_copy_fast.c) instead of an odometer per element */
+nq_status nq_i8_transpose_fast_run(const nq_kernel_args *a, nq_error *err);
+nq_status nq_i8_slice_fast_run(const nq_kernel_args *a, nq_error *err);
+nq_status nq_i8_strided_slice_fast_run(const nq_kernel_args *a, nq_error *err);
+void nq_i8_strided_copy_fast(const nq_tview *in, void *dst, int rank, const int32_t *shape, int64_t base,
+                             const int64_t *st);
+NQ_I8_DECLARE(slice)              /* SLICE */
+NQ_I8_DECLARE(strided_slice)      /* STRIDED_SLICE */
+NQ_I8_DECLARE(split)              /* SPLIT SPLIT_V */
+NQ_I8_DECLARE(pack)               /* PACK */
+NQ_I8_DECLARE(unpack)             /* UNPACK */
+NQ_I8_DECLARE(gather)             /* GATHER */
+NQ_I8_DECLARE(space_depth)        /* SPACE_TO_DEPTH DEPTH_TO_SPACE */
 NQ_I8_DECLARE(batch_space)        /* SPACE_TO_BATCH_ND BATCH_TO_SPACE_ND */
 NQ_I8_DECLARE(resize)             /* RESIZE_BILINEAR RESIZE_NEAREST_NEIGHBOR */
 NQ_I8_DECLARE(arg_max)            /* ARG_MAX */
