@@ -239,7 +239,8 @@ nq_status nq_i8_pad_run(const nq_kernel_args *a, nq_error *err) {
 }
 
 /* The same result (int8_fast_table.c): one memset for 1-byte fills, then
- * one memcpy per innermost input row instead of an index per element. */
+ * one memcpy per input block over the unpadded inner dims instead of an
+ * index per element. */
 nq_status nq_i8_pad_fast_run(const nq_kernel_args *a, nq_error *err) {
   const nq_tview *in = &a->in[0], *out = &a->out[0];
   int64_t base, st_out[NQ_MAX_RANK];
@@ -256,15 +257,22 @@ nq_status nq_i8_pad_fast_run(const nq_kernel_args *a, nq_error *err) {
     cp(out->data, (size_t)base, in->data, 0, es);
     return NQ_OK;
   }
-  const size_t row = (size_t)in->shape[r - 1], rows = n_in / row;
+  /* Dims after q have no padding, so each input block over dims [q, r) is
+   * contiguous in the output too: one memcpy (a whole image row of
+   * [H, W, 3] padded in H and W, not 3 bytes at a time). */
+  int q = r - 1;
+  while (q > 0 && in->shape[q] == out->shape[q]) q--;
+  size_t row = 1;
+  for (int d = q; d < r; d++) row *= (size_t)in->shape[d];
+  const size_t rows = n_in / row;
   int32_t idx[NQ_MAX_RANK] = {0};
   const char *src = in->data;
   char *dst = out->data;
   for (size_t k = 0; k < rows; k++) {
     int64_t off = base;
-    for (int d = 0; d < r - 1; d++) off += idx[d] * st_out[d];
+    for (int d = 0; d < q; d++) off += idx[d] * st_out[d];
     memcpy(dst + (size_t)off * es, src + k * row * es, row * es);
-    for (int d = r - 2; d >= 0; d--) { /* odometer over the outer input dims */
+    for (int d = q - 1; d >= 0; d--) { /* odometer over the outer input dims */
       if (++idx[d] < in->shape[d]) break;
       idx[d] = 0;
     }
