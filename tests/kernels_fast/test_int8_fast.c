@@ -340,7 +340,8 @@ static void binary_vector_cases(nq_rng *r, nq_threadpool *pool) {
 
 /* The table-driven unary ops: random per-tensor parameters, int8 and uint8
  * (LOG: int8 only, as TFLite), LEAKY_RELU alphas of both signs, GELU exact
- * and approximate; sizes from 1 to 3 x 256 elements so every byte occurs.
+ * and approximate; sizes from 1 to 3 x 256 elements so every byte occurs,
+ * and some with 300+ rows, up to 285K elements (split over the thread pool).
  * A node the reference refuses at prepare is refused with its message. */
 static void unary_cases(nq_rng *r, nq_threadpool *pool) {
   static const nq_op OPS[] = {NQ_OP_HARD_SWISH, NQ_OP_RELU, NQ_OP_RELU6,    NQ_OP_RELU_N1_TO_1,
@@ -350,7 +351,9 @@ static void unary_cases(nq_rng *r, nq_threadpool *pool) {
   for (int it = 0; it < 6 * n_ops; it++) {
     const nq_op op = OPS[it % n_ops];
     const nq_dtype t = (it / n_ops) % 3 == 2 && op != NQ_OP_LOG ? NQ_UINT8 : NQ_INT8;
-    const int32_t shape[3] = {nq_rng_int(r, 1, 3), nq_rng_int(r, 1, 16), it % 2 ? 256 : nq_rng_int(r, 1, 37)};
+    /* every 7th large enough to be split over the pool */
+    const int32_t shape[3] = {nq_rng_int(r, 1, 3), it % 7 == 3 ? 300 + it : nq_rng_int(r, 1, 16),
+                              it % 2 ? 256 : nq_rng_int(r, 1, 37)};
     qv in, out;
     make(&in, r, t, 3, shape, 1, 0.005f, 0.1f);
     make(&out, r, t, 3, shape, 1, 0.01f, 0.2f);
