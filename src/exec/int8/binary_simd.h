@@ -41,11 +41,13 @@ typedef struct nq_i8_binary_vec {
  * for this node in the args' rounding mode. */
 bool nq_i8_binary_vec_params(const nq_kernel_args *a, const void *ref_prepared, nq_i8_binary_vec *v);
 
-/* o[i] = op(x[i * xs], y[i * ys]) for the first elements of [0, n), xs and
- * ys 1 (a vector) or 0 (one value repeated); returns how many were done, a
- * multiple of 16 (the caller finishes the rest). 0 when the CPU or the
- * session's kernel set has no AVX2, or on a target without it. */
-size_t nq_i8_binary_vec_run(const nq_i8_binary_vec *v, const uint8_t *x, int xs, const uint8_t *y, int ys,
-                            uint8_t *o, size_t n);
+/* o[i] = op(x[i % px], y[i % py]) for i in [i0, i1), where px and py are
+ * each 1 (one value), n, or a period of n (the repeating side), in vector
+ * steps of 16 per run of consecutive elements, the rest from `table` (the
+ * fast kernel's 256 x 256 results: x byte << 8 | y byte). Returns false,
+ * having done nothing, when the CPU or the session's kernel set has no
+ * AVX2 (or on a target without it). */
+bool nq_i8_binary_vec_range(const nq_i8_binary_vec *v, const uint8_t *table, const uint8_t *x, size_t px,
+                            const uint8_t *y, size_t py, uint8_t *o, size_t i0, size_t i1);
 
 #endif

@@ -65,9 +65,9 @@ static inline __m128i load16(const uint8_t *p, int step, size_t i) {
   return step ? _mm_loadu_si128((const __m128i *)(const void *)(p + i)) : _mm_set1_epi8((char)p[0]);
 }
 
-static size_t run_arith(const nq_i8_binary_vec *v, const uint8_t *x, int xs, const uint8_t *y, int ys,
-                        uint8_t *o, size_t n) {
-  const vec_consts c = consts_of(v);
+static size_t run_arith(const nq_i8_binary_vec *v, const vec_consts *cp, const uint8_t *x, int xs,
+                        const uint8_t *y, int ys, uint8_t *o, size_t n) {
+  const vec_consts c = *cp;
   const nq_dtype t = v->u8 ? NQ_UINT8 : NQ_INT8;
   const bool mul = v->kind == NQ_I8_VEC_MUL;
   size_t i = 0;
@@ -98,19 +98,34 @@ static size_t run_extreme(const nq_i8_binary_vec *v, const uint8_t *x, int xs, c
   return i;
 }
 
-size_t nq_i8_binary_vec_run(const nq_i8_binary_vec *v, const uint8_t *x, int xs, const uint8_t *y, int ys,
-                            uint8_t *o, size_t n) {
-  if (!nq_fast_use_avx2()) return 0;
-  if (v->kind == NQ_I8_VEC_MAX || v->kind == NQ_I8_VEC_MIN) return run_extreme(v, x, xs, y, ys, o, n);
-  return run_arith(v, x, xs, y, ys, o, n);
+bool nq_i8_binary_vec_range(const nq_i8_binary_vec *v, const uint8_t *table, const uint8_t *x, size_t px,
+                            const uint8_t *y, size_t py, uint8_t *o, size_t i0, size_t i1) {
+  if (!nq_fast_use_avx2()) return false;
+  const vec_consts c = consts_of(v);
+  const bool extreme = v->kind == NQ_I8_VEC_MAX || v->kind == NQ_I8_VEC_MIN;
+  const int xs = px != 1, ys = py != 1;
+  size_t xi = xs ? i0 % px : 0, yi = ys ? i0 % py : 0;
+  for (size_t i = i0; i < i1;) {
+    size_t len = i1 - i; /* up to the end of the shorter period */
+    if (xs && px - xi < len) len = px - xi;
+    if (ys && py - yi < len) len = py - yi;
+    size_t done = extreme ? run_extreme(v, x + xi, xs, y + yi, ys, o + i, len)
+                          : run_arith(v, &c, x + xi, xs, y + yi, ys, o + i, len);
+    for (; done < len; done++) /* the tail: the table holds the same results */
+      o[i + done] = table[x[xi + done * (size_t)xs] << 8 | y[yi + done * (size_t)ys]];
+    i += len;
+    if (xs && (xi += len) == px) xi = 0; /* no division per row */
+    if (ys && (yi += len) == py) yi = 0;
+  }
+  return true;
 }
 
 #else /* no AVX2 on this target: the byte table does every element */
 
-size_t nq_i8_binary_vec_run(const nq_i8_binary_vec *v, const uint8_t *x, int xs, const uint8_t *y, int ys,
-                            uint8_t *o, size_t n) {
-  (void)v, (void)x, (void)xs, (void)y, (void)ys, (void)o, (void)n;
-  return 0;
+bool nq_i8_binary_vec_range(const nq_i8_binary_vec *v, const uint8_t *table, const uint8_t *x, size_t px,
+                            const uint8_t *y, size_t py, uint8_t *o, size_t i0, size_t i1) {
+  (void)v, (void)table, (void)x, (void)px, (void)y, (void)py, (void)o, (void)i0, (void)i1;
+  return false;
 }
 
 #endif

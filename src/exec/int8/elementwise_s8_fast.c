@@ -70,32 +70,13 @@ typedef struct bin_job {
   size_t n, px, py, chunk;
 } bin_job;
 
-/* One run of elements [i, i + len) whose x and y indices advance together
- * from xi and yi (or stay, for a side whose period is 1): vectors first,
- * the table for the rest. */
-static void bin_segment(const bin_job *j, size_t i, size_t xi, size_t yi, size_t len) {
-  const int xs = j->px != 1, ys = j->py != 1;
-  size_t done = nq_i8_binary_vec_run(j->vec, j->x + xi, xs, j->y + yi, ys, j->o + i, len);
-  for (; done < len; done++)
-    j->o[i + done] = j->t[j->x[xi + done * (size_t)xs] << 8 | j->y[yi + done * (size_t)ys]];
-}
-
 static void bin_range(const bin_job *j, size_t i0, size_t i1) {
   const uint8_t *x = j->x, *y = j->y, *t = j->t;
   uint8_t *o = j->o;
   /* Vectors pay where a period holds at least one (or is a single value). */
   const size_t per = j->px < j->py ? j->px : j->py;
-  if (j->vec && (per == 1 || per >= 16)) {
-    for (size_t i = i0; i < i1;) {
-      const size_t xi = j->px == 1 ? 0 : i % j->px, yi = j->py == 1 ? 0 : i % j->py;
-      size_t len = i1 - i; /* up to the end of the shorter period */
-      if (j->px != 1 && j->px - xi < len) len = j->px - xi;
-      if (j->py != 1 && j->py - yi < len) len = j->py - yi;
-      bin_segment(j, i, xi, yi, len);
-      i += len;
-    }
+  if (j->vec && (per == 1 || per >= 16) && nq_i8_binary_vec_range(j->vec, t, x, j->px, y, j->py, o, i0, i1))
     return;
-  }
   if (j->px == j->n && j->py == j->n) {
     for (size_t i = i0; i < i1; i++) o[i] = t[x[i] << 8 | y[i]];
   } else if (j->px == j->n) {
