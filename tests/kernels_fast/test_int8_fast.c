@@ -554,6 +554,40 @@ static void movement_cases(nq_rng *r, nq_threadpool *pool) {
   }
 }
 
+/* CONCATENATION of 2-4 inputs along a random axis (negative too): equal
+ * parameters (a copy), rescaled inputs (the byte tables), int8, uint8 and
+ * int32 (always a copy). */
+static void concat_cases(nq_rng *r, nq_threadpool *pool) {
+  for (int it = 0; it < 40; it++) {
+    const nq_dtype t = it % 5 == 4 ? NQ_INT32 : it % 3 == 2 ? NQ_UINT8 : NQ_INT8;
+    const int rank = nq_rng_int(r, 1, 4), n_in = nq_rng_int(r, 2, 4), axis = nq_rng_int(r, 0, rank - 1);
+    int32_t shape[4] = {0}, oshape[4] = {0};
+    for (int d = 0; d < rank; d++) oshape[d] = nq_rng_int(r, 1, it % 6 == 1 ? 40 : 9);
+    oshape[axis] = 0;
+    qv in[4], out;
+    for (int k = 0; k < n_in; k++) {
+      memcpy(shape, oshape, sizeof shape);
+      shape[axis] = nq_rng_int(r, 1, 12);
+      oshape[axis] += shape[axis];
+      make(&in[k], r, t, rank, shape, 1, 0.01f, 0.1f);
+    }
+    make(&out, r, t, rank, oshape, 1, 0.01f, 0.1f);
+    for (int k = 0; k < n_in; k++)
+      if (it % 4 == 0 || (it % 4 == 1 && k == 0)) { /* the same parameters: a copy */
+        in[k].s[0] = out.s[0];
+        in[k].z[0] = out.z[0];
+      }
+    nq_op_params p = nq_op_params_default();
+    p.axis = it % 2 ? axis - rank : axis;
+    char desc[160];
+    snprintf(desc, sizeof desc, "CONCATENATION %s rank %d axis %d, %d inputs, case %d", nq_dtype_name(t),
+             rank, p.axis, n_in, it % 4);
+    compare(desc, NQ_OP_CONCATENATION, &p, in, n_in, &out, pool);
+    for (int k = 0; k < n_in; k++) unmake(&in[k]);
+    unmake(&out);
+  }
+}
+
 /* MAX_POOL_2D: random windows, strides and SAME/VALID, every clamp
  * activation, int8 and uint8, and a few large enough to be split over the
  * pool. */
@@ -618,7 +652,8 @@ static void coverage(void) {
                                  NQ_OP_SUM,
                                  NQ_OP_TRANSPOSE,
                                  NQ_OP_SLICE,
-                                 NQ_OP_STRIDED_SLICE};
+                                 NQ_OP_STRIDED_SLICE,
+                                 NQ_OP_CONCATENATION};
   for (int op = 0; op < NQ_OP_COUNT; op++) {
     if (!nq_int8_kernels_fast[op].run) continue;
     CHECKF(nq_int8_kernels[op].run != NULL, "%s: fast int8 kernel without a reference",
@@ -649,6 +684,7 @@ int main(int argc, char **argv) {
   maxpool_cases(&r, pool);
   mean_cases(&r, pool);
   movement_cases(&r, pool);
+  concat_cases(&r, pool);
   nq_threadpool_free(pool);
   printf("%d cases compared\n", cases_run);
   CHECKF(cases_run >= 100, "only %d cases ran", cases_run);

@@ -52,20 +52,21 @@ int32_t nq_i8_reduce_spatial_finish(const nq_kernel_args *a, int32_t raw_sum, in
 void nq_i8_reduce_finish(const nq_kernel_args *a, const int64_t *sum, size_t out_n, size_t cnt);
 nq_status nq_i8_reduce_fast_run(const nq_kernel_args *a, nq_error *err); /* MEAN SUM, fast */
 size_t nq_i8_reduce_fast_scratch(const nq_kernel_args *a);
-NQ_I8_DECLARE(softmax)      /* SOFTMAX */
-NQ_I8_DECLARE(lut)          /* LOGISTIC TANH ELU GELU EXP LOG */
-NQ_I8_DECLARE(abs)          /* ABS */
-NQ_I8_DECLARE(tile)         /* TILE */
-NQ_I8_DECLARE(batch_matmul) /* BATCH_MATMUL */
-NQ_I8_DECLARE(hardswish)    /* HARD_SWISH */
-NQ_I8_DECLARE(relu)         /* RELU RELU6 RELU_N1_TO_1 */
-NQ_I8_DECLARE(leaky_relu)   /* LEAKY_RELU */
-NQ_I8_DECLARE(prelu)        /* PRELU */
-NQ_I8_DECLARE(l2norm)       /* L2_NORMALIZATION */
-NQ_I8_DECLARE(concat)       /* CONCATENATION */
-NQ_I8_DECLARE(quantize)     /* QUANTIZE (8-bit -> 8-bit requantize) */
-NQ_I8_DECLARE(copy)         /* RESHAPE SQUEEZE EXPAND_DIMS */
-NQ_I8_DECLARE(pad)          /* PAD PADV2 */
+NQ_I8_DECLARE(softmax)                                                   /* SOFTMAX */
+NQ_I8_DECLARE(lut)                                                       /* LOGISTIC TANH ELU GELU EXP LOG */
+NQ_I8_DECLARE(abs)                                                       /* ABS */
+NQ_I8_DECLARE(tile)                                                      /* TILE */
+NQ_I8_DECLARE(batch_matmul)                                              /* BATCH_MATMUL */
+NQ_I8_DECLARE(hardswish)                                                 /* HARD_SWISH */
+NQ_I8_DECLARE(relu)                                                      /* RELU RELU6 RELU_N1_TO_1 */
+NQ_I8_DECLARE(leaky_relu)                                                /* LEAKY_RELU */
+NQ_I8_DECLARE(prelu)                                                     /* PRELU */
+NQ_I8_DECLARE(l2norm)                                                    /* L2_NORMALIZATION */
+NQ_I8_DECLARE(concat)                                                    /* CONCATENATION */
+nq_status nq_i8_concat_fast_run(const nq_kernel_args *a, nq_error *err); /* rescaling by byte tables */
+NQ_I8_DECLARE(quantize) /* QUANTIZE (8-bit -> 8-bit requantize) */
+NQ_I8_DECLARE(copy)     /* RESHAPE SQUEEZE EXPAND_DIMS */
+NQ_I8_DECLARE(pad)      /* PAD PADV2 */
 nq_status nq_i8_pad_fast_run(const nq_kernel_args *a, nq_error *err); /* the same, row copies */
 NQ_I8_DECLARE(mirror_pad)                                             /* MIRROR_PAD */
 NQ_I8_DECLARE(transpose)                                              /* TRANSPOSE */
