@@ -18,7 +18,7 @@
  * Where the arithmetic allows (binary_simd.h: single-rounding ADD/SUB/MUL
  * in XNNPACK's form, MAXIMUM/MINIMUM always) and the CPU has AVX2, the
  * fast forms compute 16 elements per step in vector registers instead
- * (about 4x the table's rate on two-input ADDs and MULs: the 64 KiB table
+ * (about 3x the table's rate on two-input ADDs and MULs: the 64 KiB table
  * does not fit L1 and each lookup is a dependent load); the table finishes
  * the tails and runs rows shorter than a vector.
  */
