@@ -32,6 +32,9 @@ int32_t nq_i8_binary_eval(const nq_kernel_args *a, const void *prepared, int32_t
  * 256-byte table of the reference's results (unary_s8_fast.c) */
 nq_status nq_i8_unary_fast_run(const nq_kernel_args *a, nq_error *err);
 nq_status nq_i8_unary_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+/* o[i] = table[x[i]] for the first elements of [0, n) in steps of 32;
+ * returns how many were done (0 without AVX2). unary_s8_avx2.c */
+size_t nq_i8_table_lookup_avx2(const uint8_t table[256], const uint8_t *x, uint8_t *o, size_t n);
 NQ_I8_DECLARE(pool) /* AVERAGE_POOL_2D MAX_POOL_2D */
 /* The pooling prepare's block: the fused activation's clamp range. */
 typedef struct nq_i8_pool_prep {
