@@ -213,14 +213,19 @@ static void dw_cases(nq_rng *r, nq_threadpool *pool) {
 }
 
 static void fc_cases(nq_rng *r, nq_threadpool *pool) {
-  for (int it = 0; it < 30; it++) {
+  for (int it = 0; it < 60; it++) {
     const nq_dtype t = it % 4 == 3 ? NQ_UINT8 : NQ_INT8;
-    const int b = it % 3 == 0 ? 1 : nq_rng_int(r, 1, 9), k = nq_rng_int(r, 1, 300), o = nq_rng_int(r, 1, 70);
+    /* a third at batch 1 (the one-row GEMM tile), half of those with whole 16-channel panels */
+    const int b = it % 3 == 0 ? 1 : nq_rng_int(r, 1, 9), k = nq_rng_int(r, 1, 300),
+              o = it % 6 == 0 ? 16 * nq_rng_int(r, 1, 4) : nq_rng_int(r, 1, 70);
     qv in[3], out;
     make(&in[0], r, t, 2, (int32_t[]){b, k}, 1, 0.01f, 0.1f);
     make(&in[1], r, t, 2, (int32_t[]){o, k}, t == NQ_INT8 && it % 2 ? o : 1, 0.001f, 0.02f);
     if (t == NQ_INT8)
       for (int c = 0; c < in[1].q.n; c++) in[1].z[c] = 0;
+    if (t == NQ_INT8 && it % 5 != 2) /* TFLite's int8 weights, [-127, 127]: the VNNI GEMM takes them */
+      for (size_t i = 0; i < (size_t)o * k; i++)
+        if (((int8_t *)in[1].v.data)[i] == -128) ((int8_t *)in[1].v.data)[i] = -127;
     if (t == NQ_UINT8 && it % 8 == 7) uint8_weights_fit_int8(&in[1]);
     make(&in[2], r, NQ_INT32, 1, (int32_t[]){o}, 1, 1e-5f, 1e-5f);
     make(&out, r, t, 2, (int32_t[]){b, o}, 1, 0.05f, 0.5f);
@@ -281,9 +286,67 @@ static void binary_cases(nq_rng *r, nq_threadpool *pool) {
   }
 }
 
+/* The vector forms of the binary ops (binary_simd.h) and the table that
+ * finishes their tails: equal shapes, a scalar side and a repeating inner
+ * side of 1 to 70 elements (periods shorter than a vector stay on the
+ * table), odd sizes, zero points at both ends of the type, and scale
+ * classes the vector form takes (ratios near 1) or leaves to the table
+ * (ADD ratios >= 2^8 or < 2^-10, MUL scales >= 2^8). */
+static void binary_vector_cases(nq_rng *r, nq_threadpool *pool) {
+  static const nq_op OPS[] = {NQ_OP_ADD, NQ_OP_MUL, NQ_OP_SUB, NQ_OP_MAXIMUM, NQ_OP_MINIMUM};
+  /* input scale range, output scale range */
+  static const float SCALES[][4] = {{0.01f, 0.1f, 0.01f, 0.2f},
+                                    {0.5f, 1.0f, 1e-3f, 2e-3f},
+                                    {1e-4f, 2e-4f, 0.5f, 1.0f},
+                                    {0.02f, 0.02f, 0.02f, 0.02f}};
+  for (int it = 0; it < 80; it++) {
+    const nq_op op = OPS[it % 5];
+    const nq_dtype t = it % 4 == 3 ? NQ_UINT8 : NQ_INT8;
+    const int inner = nq_rng_int(r, 1, 70), form = (it / 5) % 3; /* equal, scalar, inner vector */
+    const int32_t full[3] = {nq_rng_int(r, 1, 3), nq_rng_int(r, 1, 40), inner};
+    int32_t other[3] = {full[0], full[1], full[2]};
+    int rank_other = 3;
+    if (form == 1) {
+      rank_other = 1;
+      other[0] = 1;
+    } else if (form == 2) {
+      rank_other = 1;
+      other[0] = inner;
+    }
+    const float *sc = SCALES[(it / 15) % 4];
+    qv in[2], out;
+    const bool swap = it % 2;
+    make(&in[swap ? 1 : 0], r, t, 3, full, 1, sc[0], sc[1]);
+    make(&in[swap ? 0 : 1], r, t, rank_other, other, 1, sc[0], sc[1]);
+    make(&out, r, t, 3, full, 1, sc[2], sc[3]);
+    const int64_t zlo = t == NQ_UINT8 ? 0 : -128, zhi = t == NQ_UINT8 ? 255 : 127;
+    if (it % 3 == 1) { /* zero points at the ends of the range */
+      in[0].z[0] = zlo;
+      in[1].z[0] = zhi;
+      out.z[0] = it % 2 ? zlo : zhi;
+    }
+    const bool same_q = op == NQ_OP_MAXIMUM || op == NQ_OP_MINIMUM;
+    if (same_q) {
+      in[1].s[0] = out.s[0] = in[0].s[0];
+      in[1].z[0] = out.z[0] = in[0].z[0];
+    }
+    nq_op_params p = nq_op_params_default();
+    p.act = same_q ? NQ_ACT_NONE : ACTS[it % 4];
+    char desc[200];
+    snprintf(desc, sizeof desc, "%s %s [%d,%d,%d] form %d scales %d zp %d/%d/%d%s", nq_op_name(op),
+             t == NQ_UINT8 ? "uint8" : "int8", (int)full[0], (int)full[1], (int)full[2], form, (it / 15) % 4,
+             (int)in[0].z[0], (int)in[1].z[0], (int)out.z[0], swap ? " (broadcast first)" : "");
+    compare(desc, op, &p, in, 2, &out, pool);
+    unmake(&in[0]);
+    unmake(&in[1]);
+    unmake(&out);
+  }
+}
+
 /* The table-driven unary ops: random per-tensor parameters, int8 and uint8
  * (LOG: int8 only, as TFLite), LEAKY_RELU alphas of both signs, GELU exact
- * and approximate; sizes from 1 to 3 x 256 elements so every byte occurs.
+ * and approximate; sizes from 1 to 3 x 256 elements so every byte occurs,
+ * and some with 300+ rows, up to 285K elements (split over the thread pool).
  * A node the reference refuses at prepare is refused with its message. */
 static void unary_cases(nq_rng *r, nq_threadpool *pool) {
   static const nq_op OPS[] = {NQ_OP_HARD_SWISH, NQ_OP_RELU, NQ_OP_RELU6,    NQ_OP_RELU_N1_TO_1,
@@ -293,7 +356,9 @@ static void unary_cases(nq_rng *r, nq_threadpool *pool) {
   for (int it = 0; it < 6 * n_ops; it++) {
     const nq_op op = OPS[it % n_ops];
     const nq_dtype t = (it / n_ops) % 3 == 2 && op != NQ_OP_LOG ? NQ_UINT8 : NQ_INT8;
-    const int32_t shape[3] = {nq_rng_int(r, 1, 3), nq_rng_int(r, 1, 16), it % 2 ? 256 : nq_rng_int(r, 1, 37)};
+    /* every 7th large enough to be split over the pool */
+    const int32_t shape[3] = {nq_rng_int(r, 1, 3), it % 7 == 3 ? 300 + it : nq_rng_int(r, 1, 16),
+                              it % 2 ? 256 : nq_rng_int(r, 1, 37)};
     qv in, out;
     make(&in, r, t, 3, shape, 1, 0.005f, 0.1f);
     make(&out, r, t, 3, shape, 1, 0.01f, 0.2f);
@@ -358,6 +423,176 @@ static void pad_cases(nq_rng *r, nq_threadpool *pool) {
   }
 }
 
+/* MEAN and SUM: ranks 1-4, random axis sets (one contiguous block: the
+ * fast sums; gaps: the reference's odometer), negative axes, keep_dims on
+ * and off (on with axes {1, 2} of a rank-4 int8 input: TFLite's spatial
+ * mean in double rounding), int8 and uint8, zero points at the ends of the
+ * range and scale ratios from 1/50 to 50. */
+static void mean_cases(nq_rng *r, nq_threadpool *pool) {
+  for (int it = 0; it < 60; it++) {
+    const nq_op op = it % 5 == 4 ? NQ_OP_SUM : NQ_OP_MEAN;
+    const nq_dtype t = it % 3 == 2 ? NQ_UINT8 : NQ_INT8;
+    const int rank = it % 3 == 0 ? 4 : nq_rng_int(r, 1, 4);
+    int32_t shape[4], oshape[4], axes[4];
+    int n_ax = 0, orank = 0;
+    const bool keep = it % 2 == 0;
+    for (int d = 0; d < rank; d++) shape[d] = nq_rng_int(r, 1, it % 7 == 3 ? 60 : 12);
+    if (it % 3 == 0) { /* global average pooling, written either way round */
+      axes[n_ax++] = it % 6 ? 1 : 2;
+      axes[n_ax++] = it % 6 ? 2 : 1;
+    } else {
+      for (int d = 0; d < rank; d++)
+        if (nq_rng_int(r, 0, 1)) axes[n_ax++] = it % 4 == 1 ? d - rank : d;
+      if (n_ax == 0) axes[n_ax++] = rank - 1;
+    }
+    for (int d = 0; d < rank; d++) {
+      bool red = false;
+      for (int k = 0; k < n_ax; k++) red |= axes[k] == d || axes[k] == d - rank;
+      if (!red)
+        oshape[orank++] = shape[d];
+      else if (keep)
+        oshape[orank++] = 1;
+    }
+    qv in[2], out;
+    make(&in[0], r, t, rank, shape, 1, 0.01f, 0.5f);
+    make(&out, r, t, orank, oshape, 1, it % 4 == 3 ? 0.5f : 0.01f, it % 4 == 3 ? 0.5f : 0.2f);
+    if (it % 5 == 1) {
+      in[0].z[0] = t == NQ_UINT8 ? 255 : -128;
+      out.z[0] = t == NQ_UINT8 ? 0 : 127;
+    }
+    memset(&in[1], 0, sizeof in[1]);
+    in[1].v.type = NQ_INT32;
+    in[1].v.rank = 1;
+    in[1].v.shape[0] = n_ax;
+    in[1].v.data = malloc(sizeof axes);
+    memcpy(in[1].v.data, axes, sizeof axes);
+    nq_op_params p = nq_op_params_default();
+    p.keep_dims = keep;
+    char desc[200];
+    snprintf(desc, sizeof desc, "%s %s rank %d [%d,%d,%d,%d] %d axes (first %d)%s", nq_op_name(op),
+             t == NQ_UINT8 ? "uint8" : "int8", rank, (int)shape[0], rank > 1 ? (int)shape[1] : 0,
+             rank > 2 ? (int)shape[2] : 0, rank > 3 ? (int)shape[3] : 0, n_ax, (int)axes[0],
+             keep ? " keep_dims" : "");
+    compare(desc, op, &p, in, 2, &out, pool);
+    unmake(&in[0]);
+    unmake(&in[1]);
+    unmake(&out);
+  }
+}
+
+/* An int32 constant input of n values. */
+static void int_input(qv *x, const int32_t *v, int n) {
+  memset(x, 0, sizeof *x);
+  x->v.type = NQ_INT32;
+  x->v.rank = 1;
+  x->v.shape[0] = n;
+  x->v.data = malloc(n ? (size_t)n * sizeof *v : 1);
+  memcpy(x->v.data, v, (size_t)n * sizeof *v);
+}
+
+/* TRANSPOSE, SLICE, STRIDED_SLICE (the fast strided copy): ranks 1-5,
+ * random permutations (the NCHW -> NHWC one on a large image included),
+ * slices with random begin and size, strided slices with strides -3..3,
+ * int8, uint8 and int32 elements. */
+static void movement_cases(nq_rng *r, nq_threadpool *pool) {
+  for (int it = 0; it < 90; it++) {
+    const nq_op op = it % 3 == 0 ? NQ_OP_TRANSPOSE : it % 3 == 1 ? NQ_OP_SLICE : NQ_OP_STRIDED_SLICE;
+    const nq_dtype t = it % 7 == 6 ? NQ_INT32 : it % 4 == 3 ? NQ_UINT8 : NQ_INT8;
+    const int rank = nq_rng_int(r, 1, 5);
+    int32_t shape[5] = {0}, oshape[5] = {0}, v1[5] = {0}, v2[5] = {0}, v3[5] = {0};
+    for (int d = 0; d < rank; d++) shape[d] = nq_rng_int(r, 1, rank > 3 ? 7 : 40);
+    if (op == NQ_OP_TRANSPOSE && it % 9 == 0 && rank == 4) { /* NCHW -> NHWC */
+      shape[0] = 1;
+      shape[1] = 3;
+      shape[2] = 57 + it;
+      shape[3] = 45;
+    }
+    int n_extra = 1;
+    for (int d = 0; d < rank; d++) v1[d] = d;
+    if (op == NQ_OP_TRANSPOSE) {
+      const bool nhwc = it % 9 == 0 && rank == 4;
+      for (int d = rank - 1; d > 0 && !nhwc; d--) { /* Fisher-Yates */
+        const int k = nq_rng_int(r, 0, d), tmp = v1[d];
+        v1[d] = v1[k];
+        v1[k] = tmp;
+      }
+      if (nhwc) v1[1] = 2, v1[2] = 3, v1[3] = 1;
+      for (int d = 0; d < rank; d++) oshape[d] = shape[v1[d]];
+    } else if (op == NQ_OP_SLICE) {
+      n_extra = 2;
+      for (int d = 0; d < rank; d++) {
+        v1[d] = nq_rng_int(r, 0, shape[d] - 1);
+        v2[d] = oshape[d] = nq_rng_int(r, 1, shape[d] - v1[d]);
+      }
+    } else {
+      n_extra = 3;
+      for (int d = 0; d < rank; d++) {
+        const int s = nq_rng_int(r, 1, 3), neg = shape[d] > 1 && nq_rng_int(r, 0, 2) == 0;
+        if (neg) { /* begin in [1, n), end in [0, begin) */
+          v1[d] = nq_rng_int(r, 1, shape[d] - 1);
+          v2[d] = nq_rng_int(r, 0, v1[d] - 1);
+          v3[d] = -s;
+          oshape[d] = (v1[d] - v2[d] + s - 1) / s;
+        } else {
+          v1[d] = nq_rng_int(r, 0, shape[d] - 1);
+          v2[d] = nq_rng_int(r, v1[d] + 1, shape[d]);
+          v3[d] = s;
+          oshape[d] = (v2[d] - v1[d] + s - 1) / s;
+        }
+      }
+    }
+    qv in[4], out;
+    make(&in[0], r, t, rank, shape, 1, 0.05f, 0.05f);
+    make(&out, r, t, rank, oshape, 1, 0.05f, 0.05f);
+    out.z[0] = in[0].z[0];
+    int_input(&in[1], v1, rank);
+    int_input(&in[2], v2, rank);
+    int_input(&in[3], v3, rank);
+    nq_op_params p = nq_op_params_default();
+    char desc[200];
+    snprintf(desc, sizeof desc, "%s %s rank %d [%d,%d,%d,%d,%d]", nq_op_name(op), nq_dtype_name(t), rank,
+             (int)shape[0], rank > 1 ? (int)shape[1] : 0, rank > 2 ? (int)shape[2] : 0,
+             rank > 3 ? (int)shape[3] : 0, rank > 4 ? (int)shape[4] : 0);
+    compare(desc, op, &p, in, 1 + n_extra, &out, pool);
+    for (int i = 0; i < 4; i++) unmake(&in[i]);
+    unmake(&out);
+  }
+}
+
+/* CONCATENATION of 2-4 inputs along a random axis (negative too): equal
+ * parameters (a copy), rescaled inputs (the byte tables), int8, uint8 and
+ * int32 (always a copy). */
+static void concat_cases(nq_rng *r, nq_threadpool *pool) {
+  for (int it = 0; it < 40; it++) {
+    const nq_dtype t = it % 5 == 4 ? NQ_INT32 : it % 3 == 2 ? NQ_UINT8 : NQ_INT8;
+    const int rank = nq_rng_int(r, 1, 4), n_in = nq_rng_int(r, 2, 4), axis = nq_rng_int(r, 0, rank - 1);
+    int32_t shape[4] = {0}, oshape[4] = {0};
+    for (int d = 0; d < rank; d++) oshape[d] = nq_rng_int(r, 1, it % 6 == 1 ? 40 : 9);
+    oshape[axis] = 0;
+    qv in[4], out;
+    for (int k = 0; k < n_in; k++) {
+      memcpy(shape, oshape, sizeof shape);
+      shape[axis] = nq_rng_int(r, 1, 12);
+      oshape[axis] += shape[axis];
+      make(&in[k], r, t, rank, shape, 1, 0.01f, 0.1f);
+    }
+    make(&out, r, t, rank, oshape, 1, 0.01f, 0.1f);
+    for (int k = 0; k < n_in; k++)
+      if (it % 4 == 0 || (it % 4 == 1 && k == 0)) { /* the same parameters: a copy */
+        in[k].s[0] = out.s[0];
+        in[k].z[0] = out.z[0];
+      }
+    nq_op_params p = nq_op_params_default();
+    p.axis = it % 2 ? axis - rank : axis;
+    char desc[160];
+    snprintf(desc, sizeof desc, "CONCATENATION %s rank %d axis %d, %d inputs, case %d", nq_dtype_name(t),
+             rank, p.axis, n_in, it % 4);
+    compare(desc, NQ_OP_CONCATENATION, &p, in, n_in, &out, pool);
+    for (int k = 0; k < n_in; k++) unmake(&in[k]);
+    unmake(&out);
+  }
+}
+
 /* MAX_POOL_2D: random windows, strides and SAME/VALID, every clamp
  * activation, int8 and uint8, and a few large enough to be split over the
  * pool. */
@@ -417,7 +652,13 @@ static void coverage(void) {
                                  NQ_OP_LOG,
                                  NQ_OP_PAD,
                                  NQ_OP_PADV2,
-                                 NQ_OP_MAX_POOL_2D};
+                                 NQ_OP_MAX_POOL_2D,
+                                 NQ_OP_MEAN,
+                                 NQ_OP_SUM,
+                                 NQ_OP_TRANSPOSE,
+                                 NQ_OP_SLICE,
+                                 NQ_OP_STRIDED_SLICE,
+                                 NQ_OP_CONCATENATION};
   for (int op = 0; op < NQ_OP_COUNT; op++) {
     if (!nq_int8_kernels_fast[op].run) continue;
     CHECKF(nq_int8_kernels[op].run != NULL, "%s: fast int8 kernel without a reference",
@@ -442,9 +683,13 @@ int main(int argc, char **argv) {
   dw_cases(&r, pool);
   fc_cases(&r, pool);
   binary_cases(&r, pool);
+  binary_vector_cases(&r, pool);
   unary_cases(&r, pool);
   pad_cases(&r, pool);
   maxpool_cases(&r, pool);
+  mean_cases(&r, pool);
+  movement_cases(&r, pool);
+  concat_cases(&r, pool);
   nq_threadpool_free(pool);
   printf("%d cases compared\n", cases_run);
   CHECKF(cases_run >= 100, "only %d cases ran", cases_run);

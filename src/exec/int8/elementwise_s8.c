@@ -26,6 +26,7 @@
  * MAXIMUM/MINIMUM compare the raw quantized values (TFLite requires equal
  * scales and zero points on both inputs and the output).
  */
+#include "exec/int8/binary_simd.h"
 #include "exec/int8/int8_kernels.h"
 
 #include <math.h>
@@ -160,6 +161,32 @@ static inline int32_t binop(const binop_prep *p, bin_kind k, int32_t x1, int32_t
 
 int32_t nq_i8_binary_eval(const nq_kernel_args *a, const void *prepared, int32_t x1, int32_t x2) {
   return binop(prepared, kind_of(a), x1, x2, a->single_rounding);
+}
+
+bool nq_i8_binary_vec_params(const nq_kernel_args *a, const void *prepared, nq_i8_binary_vec *v) {
+  const binop_prep *p = prepared;
+  const bin_kind k = kind_of(a);
+  const int sr = a->single_rounding;
+  *v = (nq_i8_binary_vec){.u8 = a->out[0].type == NQ_UINT8, .zp_out = p->zpo, .lo = p->lo, .hi = p->hi};
+  switch (k) {
+    case BIN_MAX:
+    case BIN_MIN:
+      v->kind = k == BIN_MAX ? NQ_I8_VEC_MAX : NQ_I8_VEC_MIN;
+      return true;
+    case BIN_MUL:
+      v->kind = NQ_I8_VEC_MUL;
+      v->zp1 = p->zp1;
+      v->zp2 = p->zp2;
+      v->scale = p->xmul_scale;
+      return sr && p->xmul_ok;
+    default:
+      v->kind = NQ_I8_VEC_ADD;
+      v->m1 = p->xm1;
+      v->m2 = p->xm2;
+      v->bias = p->xbias;
+      v->shift = p->xshift;
+      return sr && p->xnn_ok;
+  }
 }
 
 nq_status nq_i8_binary_run(const nq_kernel_args *a, nq_error *err) {

@@ -32,6 +32,12 @@ const nq_kernel nq_int8_kernels_fast[NQ_OP_COUNT] = {
     [NQ_OP_EXP] = KU,
     [NQ_OP_LOG] = KU,
     [NQ_OP_MAX_POOL_2D] = {nq_i8_maxpool_fast_run, NULL, nq_i8_pool_prepare, NULL},
+    [NQ_OP_MEAN] = {nq_i8_reduce_fast_run, nq_i8_reduce_fast_scratch, nq_i8_reduce_prepare, NULL},
+    [NQ_OP_SUM] = {nq_i8_reduce_fast_run, nq_i8_reduce_fast_scratch, nq_i8_reduce_prepare, NULL},
+    [NQ_OP_CONCATENATION] = {nq_i8_concat_fast_run, NULL, NULL, NULL},
+    [NQ_OP_TRANSPOSE] = {nq_i8_transpose_fast_run, NULL, NULL, NULL},
+    [NQ_OP_SLICE] = {nq_i8_slice_fast_run, NULL, NULL, NULL},
+    [NQ_OP_STRIDED_SLICE] = {nq_i8_strided_slice_fast_run, NULL, NULL, NULL},
     [NQ_OP_PAD] = {nq_i8_pad_fast_run, NULL, NULL, NULL},
     [NQ_OP_PADV2] = {nq_i8_pad_fast_run, NULL, NULL, NULL},
 };

@@ -32,6 +32,9 @@ int32_t nq_i8_binary_eval(const nq_kernel_args *a, const void *prepared, int32_t
  * 256-byte table of the reference's results (unary_s8_fast.c) */
 nq_status nq_i8_unary_fast_run(const nq_kernel_args *a, nq_error *err);
 nq_status nq_i8_unary_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+/* o[i] = table[x[i]] for the first elements of [0, n) in steps of 32;
+ * returns how many were done (0 without AVX2). unary_s8_avx2.c */
+size_t nq_i8_table_lookup_avx2(const uint8_t table[256], const uint8_t *x, uint8_t *o, size_t n);
 NQ_I8_DECLARE(pool) /* AVERAGE_POOL_2D MAX_POOL_2D */
 /* The pooling prepare's block: the fused activation's clamp range. */
 typedef struct nq_i8_pool_prep {
@@ -39,30 +42,51 @@ typedef struct nq_i8_pool_prep {
 } nq_i8_pool_prep;
 nq_status nq_i8_maxpool_fast_run(const nq_kernel_args *a, nq_error *err); /* pool_s8_fast.c */
 NQ_I8_DECLARE(reduce)                                                     /* MEAN SUM REDUCE_MAX REDUCE_MIN */
-NQ_I8_DECLARE(softmax)                                                    /* SOFTMAX */
-NQ_I8_DECLARE(lut)                                                        /* LOGISTIC TANH ELU GELU EXP LOG */
-NQ_I8_DECLARE(abs)                                                        /* ABS */
-NQ_I8_DECLARE(tile)                                                       /* TILE */
-NQ_I8_DECLARE(batch_matmul)                                               /* BATCH_MATMUL */
-NQ_I8_DECLARE(hardswish)                                                  /* HARD_SWISH */
-NQ_I8_DECLARE(relu)                                                       /* RELU RELU6 RELU_N1_TO_1 */
-NQ_I8_DECLARE(leaky_relu)                                                 /* LEAKY_RELU */
-NQ_I8_DECLARE(prelu)                                                      /* PRELU */
-NQ_I8_DECLARE(l2norm)                                                     /* L2_NORMALIZATION */
-NQ_I8_DECLARE(concat)                                                     /* CONCATENATION */
+/* The reduction's pieces, shared with the fast MEAN/SUM (reduce_s8_fast.c),
+ * which sums in another order (integer sums: the same values) and finishes
+ * with the same code. reduce_axes marks the reduced dims of the axis input
+ * and says whether TFLite's spatial-mean form (path 1 in reduce_s8.c) runs;
+ * spatial_finish is that form's output for one channel's sum of raw values
+ * over cnt elements; reduce_finish writes every output from out_n sums
+ * (sum of raw values, or the extreme for REDUCE_MAX/MIN) over cnt elements
+ * each. */
+nq_status nq_i8_reduce_axes(const nq_kernel_args *a, bool reduced[NQ_MAX_RANK], bool *spatial, nq_error *err);
+int32_t nq_i8_reduce_spatial_finish(const nq_kernel_args *a, int32_t raw_sum, int32_t cnt);
+void nq_i8_reduce_finish(const nq_kernel_args *a, const int64_t *sum, size_t out_n, size_t cnt);
+nq_status nq_i8_reduce_fast_run(const nq_kernel_args *a, nq_error *err); /* MEAN SUM, fast */
+size_t nq_i8_reduce_fast_scratch(const nq_kernel_args *a);
+NQ_I8_DECLARE(softmax)                                                   /* SOFTMAX */
+NQ_I8_DECLARE(lut)                                                       /* LOGISTIC TANH ELU GELU EXP LOG */
+NQ_I8_DECLARE(abs)                                                       /* ABS */
+NQ_I8_DECLARE(tile)                                                      /* TILE */
+NQ_I8_DECLARE(batch_matmul)                                              /* BATCH_MATMUL */
+NQ_I8_DECLARE(hardswish)                                                 /* HARD_SWISH */
+NQ_I8_DECLARE(relu)                                                      /* RELU RELU6 RELU_N1_TO_1 */
+NQ_I8_DECLARE(leaky_relu)                                                /* LEAKY_RELU */
+NQ_I8_DECLARE(prelu)                                                     /* PRELU */
+NQ_I8_DECLARE(l2norm)                                                    /* L2_NORMALIZATION */
+NQ_I8_DECLARE(concat)                                                    /* CONCATENATION */
+nq_status nq_i8_concat_fast_run(const nq_kernel_args *a, nq_error *err); /* rescaling by byte tables */
 NQ_I8_DECLARE(quantize) /* QUANTIZE (8-bit -> 8-bit requantize) */
 NQ_I8_DECLARE(copy)     /* RESHAPE SQUEEZE EXPAND_DIMS */
 NQ_I8_DECLARE(pad)      /* PAD PADV2 */
 nq_status nq_i8_pad_fast_run(const nq_kernel_args *a, nq_error *err); /* the same, row copies */
 NQ_I8_DECLARE(mirror_pad)                                             /* MIRROR_PAD */
 NQ_I8_DECLARE(transpose)                                              /* TRANSPOSE */
-NQ_I8_DECLARE(slice)                                                  /* SLICE */
-NQ_I8_DECLARE(strided_slice)                                          /* STRIDED_SLICE */
-NQ_I8_DECLARE(split)                                                  /* SPLIT SPLIT_V */
-NQ_I8_DECLARE(pack)                                                   /* PACK */
-NQ_I8_DECLARE(unpack)                                                 /* UNPACK */
-NQ_I8_DECLARE(gather)                                                 /* GATHER */
-NQ_I8_DECLARE(space_depth)                                            /* SPACE_TO_DEPTH DEPTH_TO_SPACE */
+/* TRANSPOSE SLICE STRIDED_SLICE, fast: the same checks, then whole-row copies
+ * (strided_copy_fast.c) instead of an odometer per element */
+nq_status nq_i8_transpose_fast_run(const nq_kernel_args *a, nq_error *err);
+nq_status nq_i8_slice_fast_run(const nq_kernel_args *a, nq_error *err);
+nq_status nq_i8_strided_slice_fast_run(const nq_kernel_args *a, nq_error *err);
+void nq_i8_strided_copy_fast(const nq_tview *in, void *dst, int rank, const int32_t *shape, int64_t base,
+                             const int64_t *st);
+NQ_I8_DECLARE(slice)              /* SLICE */
+NQ_I8_DECLARE(strided_slice)      /* STRIDED_SLICE */
+NQ_I8_DECLARE(split)              /* SPLIT SPLIT_V */
+NQ_I8_DECLARE(pack)               /* PACK */
+NQ_I8_DECLARE(unpack)             /* UNPACK */
+NQ_I8_DECLARE(gather)             /* GATHER */
+NQ_I8_DECLARE(space_depth)        /* SPACE_TO_DEPTH DEPTH_TO_SPACE */
 NQ_I8_DECLARE(batch_space)        /* SPACE_TO_BATCH_ND BATCH_TO_SPACE_ND */
 NQ_I8_DECLARE(resize)             /* RESIZE_BILINEAR RESIZE_NEAREST_NEIGHBOR */
 NQ_I8_DECLARE(arg_max)            /* ARG_MAX */

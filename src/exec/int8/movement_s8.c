@@ -104,8 +104,14 @@ nq_status nq_i8_copy_run(const nq_kernel_args *a, nq_error *err) {
   return NQ_OK;
 }
 
+/* The copy TRANSPOSE, SLICE and STRIDED_SLICE end with: the reference's
+ * strided_copy, or the fast kernels' nq_i8_strided_copy_fast (the same
+ * mapping; tests/kernels_fast compares them). */
+typedef void (*copy_fn)(const nq_tview *in, void *dst, int rank, const int32_t *shape, int64_t base,
+                        const int64_t *st);
+
 /* ---- TRANSPOSE ---- */
-nq_status nq_i8_transpose_run(const nq_kernel_args *a, nq_error *err) {
+static nq_status transpose_with(const nq_kernel_args *a, copy_fn copy, nq_error *err) {
   NQ_TRY(same_type(a, err));
   const nq_tview *in = &a->in[0], *out = &a->out[0];
   const int r = in->rank;
@@ -121,12 +127,18 @@ nq_status nq_i8_transpose_run(const nq_kernel_args *a, nq_error *err) {
     seen[p] = true;
     st[d] = st_in[p];
   }
-  strided_copy(in, out->data, r, out->shape, 0, st);
+  copy(in, out->data, r, out->shape, 0, st);
   return NQ_OK;
+}
+nq_status nq_i8_transpose_run(const nq_kernel_args *a, nq_error *err) {
+  return transpose_with(a, strided_copy, err);
+}
+nq_status nq_i8_transpose_fast_run(const nq_kernel_args *a, nq_error *err) {
+  return transpose_with(a, nq_i8_strided_copy_fast, err);
 }
 
 /* ---- SLICE ---- */
-nq_status nq_i8_slice_run(const nq_kernel_args *a, nq_error *err) {
+static nq_status slice_with(const nq_kernel_args *a, copy_fn copy, nq_error *err) {
   NQ_TRY(same_type(a, err));
   const nq_tview *in = &a->in[0], *out = &a->out[0];
   const int r = in->rank;
@@ -141,12 +153,16 @@ nq_status nq_i8_slice_run(const nq_kernel_args *a, nq_error *err) {
                         (int)out->shape[d], (int)in->shape[d]);
     base += begin[d] * st[d];
   }
-  strided_copy(in, out->data, r, out->shape, base, st);
+  copy(in, out->data, r, out->shape, base, st);
   return NQ_OK;
+}
+nq_status nq_i8_slice_run(const nq_kernel_args *a, nq_error *err) { return slice_with(a, strided_copy, err); }
+nq_status nq_i8_slice_fast_run(const nq_kernel_args *a, nq_error *err) {
+  return slice_with(a, nq_i8_strided_copy_fast, err);
 }
 
 /* ---- STRIDED_SLICE (index arithmetic shared with shape inference) ---- */
-nq_status nq_i8_strided_slice_run(const nq_kernel_args *a, nq_error *err) {
+static nq_status strided_slice_with(const nq_kernel_args *a, copy_fn copy, nq_error *err) {
   NQ_TRY(same_type(a, err));
   const nq_tview *in = &a->in[0], *out = &a->out[0];
   if (a->n_in < 4) return nq_i8_fail(a, err, "%d inputs, 4 expected", a->n_in);
@@ -173,8 +189,14 @@ nq_status nq_i8_strided_slice_run(const nq_kernel_args *a, nq_error *err) {
   }
   if (total != nq_tview_elems(out))
     return nq_i8_fail(a, err, "slice has %zu elements, output %zu", total, nq_tview_elems(out));
-  if (total) strided_copy(in, out->data, in->rank, cnt, base, st);
+  if (total) copy(in, out->data, in->rank, cnt, base, st);
   return NQ_OK;
+}
+nq_status nq_i8_strided_slice_run(const nq_kernel_args *a, nq_error *err) {
+  return strided_slice_with(a, strided_copy, err);
+}
+nq_status nq_i8_strided_slice_fast_run(const nq_kernel_args *a, nq_error *err) {
+  return strided_slice_with(a, nq_i8_strided_copy_fast, err);
 }
 
 /* ---- PAD / PADV2 ---- */
@@ -217,7 +239,8 @@ nq_status nq_i8_pad_run(const nq_kernel_args *a, nq_error *err) {
 }
 
 /* The same result (int8_fast_table.c): one memset for 1-byte fills, then
- * one memcpy per innermost input row instead of an index per element. */
+ * one memcpy per input block over the unpadded inner dims instead of an
+ * index per element. */
 nq_status nq_i8_pad_fast_run(const nq_kernel_args *a, nq_error *err) {
   const nq_tview *in = &a->in[0], *out = &a->out[0];
   int64_t base, st_out[NQ_MAX_RANK];
@@ -234,15 +257,22 @@ nq_status nq_i8_pad_fast_run(const nq_kernel_args *a, nq_error *err) {
     cp(out->data, (size_t)base, in->data, 0, es);
     return NQ_OK;
   }
-  const size_t row = (size_t)in->shape[r - 1], rows = n_in / row;
+  /* Dims after q have no padding, so each input block over dims [q, r) is
+   * contiguous in the output too: one memcpy (a whole image row of
+   * [H, W, 3] padded in H and W, not 3 bytes at a time). */
+  int q = r - 1;
+  while (q > 0 && in->shape[q] == out->shape[q]) q--;
+  size_t row = 1;
+  for (int d = q; d < r; d++) row *= (size_t)in->shape[d];
+  const size_t rows = n_in / row;
   int32_t idx[NQ_MAX_RANK] = {0};
   const char *src = in->data;
   char *dst = out->data;
   for (size_t k = 0; k < rows; k++) {
     int64_t off = base;
-    for (int d = 0; d < r - 1; d++) off += idx[d] * st_out[d];
+    for (int d = 0; d < q; d++) off += idx[d] * st_out[d];
     memcpy(dst + (size_t)off * es, src + k * row * es, row * es);
-    for (int d = r - 2; d >= 0; d--) { /* odometer over the outer input dims */
+    for (int d = q - 1; d >= 0; d--) { /* odometer over the outer input dims */
       if (++idx[d] < in->shape[d]) break;
       idx[d] = 0;
     }

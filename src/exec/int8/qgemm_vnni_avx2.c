@@ -92,6 +92,44 @@ static inline VNNI void vnni_4x16(const nq_i8_vnni *w, int panel, const uint8_t 
   c[6] = _mm256_sub_epi32(c30, z0), c[7] = _mm256_sub_epi32(c31, z1);
 }
 
+/* Row 0 of vnni_4x16 alone (c[0], c[1]): the same products and sums, for a
+ * tile with one row (FULLY_CONNECTED at batch 1, a last row of pixels),
+ * where the 4-row form spends three quarters of its multiplies on rows
+ * that are thrown away. */
+static inline VNNI void vnni_1x16(const nq_i8_vnni *w, int panel, const uint8_t *a, int32_t off,
+                                  __m256i c[2]) {
+  const int8_t *pw = w->panels + (size_t)panel * w->kq * NQ_QGEMM_NR;
+  __m256i c00 = _mm256_setzero_si256(), c01 = _mm256_setzero_si256();
+  __m256i d00 = _mm256_setzero_si256(), d01 = _mm256_setzero_si256(); /* two chains: latency */
+  const int quads = w->kq / 4;
+  int j = 0;
+  for (; j + 2 <= quads; j += 2) {
+    const __m256i x0 = quad_at(a, j), x1 = quad_at(a, j + 1);
+    c00 =
+        _mm256_dpbusd_epi32(c00, x0, _mm256_load_si256((const __m256i *)(const void *)(pw + (size_t)j * 64)));
+    c01 = _mm256_dpbusd_epi32(c01, x0,
+                              _mm256_load_si256((const __m256i *)(const void *)(pw + (size_t)j * 64 + 32)));
+    d00 = _mm256_dpbusd_epi32(d00, x1,
+                              _mm256_load_si256((const __m256i *)(const void *)(pw + (size_t)j * 64 + 64)));
+    d01 = _mm256_dpbusd_epi32(d01, x1,
+                              _mm256_load_si256((const __m256i *)(const void *)(pw + (size_t)j * 64 + 96)));
+  }
+  if (j < quads) {
+    const __m256i x0 = quad_at(a, j);
+    c00 =
+        _mm256_dpbusd_epi32(c00, x0, _mm256_load_si256((const __m256i *)(const void *)(pw + (size_t)j * 64)));
+    c01 = _mm256_dpbusd_epi32(c01, x0,
+                              _mm256_load_si256((const __m256i *)(const void *)(pw + (size_t)j * 64 + 32)));
+  }
+  const int32_t *cs = w->colsum + (size_t)panel * NQ_QGEMM_NR;
+  const __m256i o = _mm256_set1_epi32(off);
+  const __m256i z0 = _mm256_mullo_epi32(o, _mm256_loadu_si256((const __m256i *)(const void *)cs));
+  const __m256i z1 = _mm256_mullo_epi32(o, _mm256_loadu_si256((const __m256i *)(const void *)(cs + 8)));
+  /* int32 sums wrap alike in any order; the reference proves they do not overflow */
+  c[0] = _mm256_sub_epi32(_mm256_add_epi32(c00, d00), z0);
+  c[1] = _mm256_sub_epi32(_mm256_add_epi32(c01, d01), z1);
+}
+
 VNNI void nq_i8_vnni_tile(const nq_i8_vnni *w, int panel, const uint8_t *a, size_t lda, int32_t off,
                           int32_t *acc) {
   __m256i c[8];
@@ -102,7 +140,10 @@ VNNI void nq_i8_vnni_tile(const nq_i8_vnni *w, int panel, const uint8_t *a, size
 VNNI void nq_i8_vnni_tile_requant(const nq_i8_vnni *w, int panel, const uint8_t *a, size_t lda, int32_t off,
                                   const nq_i8_wprep *p, int mr, void *out, size_t ldo, nq_dtype t) {
   __m256i c[8];
-  vnni_4x16(w, panel, a, lda, off, c);
+  if (mr == 1)
+    vnni_1x16(w, panel, a, off, c);
+  else
+    vnni_4x16(w, panel, a, lda, off, c);
   const rq8 r = rq_of(p);
   const int c0 = panel * NQ_QGEMM_NR;
   const int32_t *b = p->bias + c0;

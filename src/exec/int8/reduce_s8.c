@@ -77,12 +77,11 @@ size_t nq_i8_reduce_scratch(const nq_kernel_args *a) {
   return nq_i8_align64(nq_tview_elems(&a->out[0]) * sizeof(int64_t));
 }
 
-nq_status nq_i8_reduce_run(const nq_kernel_args *a, nq_error *err) {
-  const reduce_prep *p = a->prepared;
-  const nq_tview *in = &a->in[0], *ax = &a->in[1], *out = &a->out[0];
-  if (!p) return nq_i8_fail(a, err, "not prepared");
+nq_status nq_i8_reduce_axes(const nq_kernel_args *a, bool reduced[NQ_MAX_RANK], bool *spatial,
+                            nq_error *err) {
+  const nq_tview *in = &a->in[0], *ax = &a->in[1];
   const int r = in->rank;
-  bool reduced[NQ_MAX_RANK] = {false};
+  for (int d = 0; d < NQ_MAX_RANK; d++) reduced[d] = false;
   const size_t n_ax = nq_tview_elems(ax);
   int raw_axes[2] = {0, 0};
   for (size_t i = 0; i < n_ax; i++) {
@@ -92,67 +91,46 @@ nq_status nq_i8_reduce_run(const nq_kernel_args *a, nq_error *err) {
     if (i < 2) raw_axes[i] = (int)v;
     reduced[v < 0 ? v + r : v] = true;
   }
-  const nq_dtype t = in->type;
+  /* LiteRT hands int8 MEAN to XNNPACK, spatial axes included (see top). */
+  const bool xnn_mean = a->node->op == NQ_OP_MEAN && a->single_rounding && in->type == NQ_INT8;
+  *spatial = !xnn_mean && a->node->op == NQ_OP_MEAN && a->p->keep_dims && r == 4 && n_ax == 2 &&
+             ((raw_axes[0] == 1 && raw_axes[1] == 2) || (raw_axes[0] == 2 && raw_axes[1] == 1));
+  if (*spatial) {
+    const int32_t cnt = in->shape[1] * in->shape[2];
+    if (cnt < 1 || cnt >= (1 << 23) || nq_tview_elems(&a->out[0]) != (size_t)in->shape[0] * in->shape[3])
+      return nq_i8_fail(a, err, "spatial mean over %dx%d does not fit", in->shape[1], in->shape[2]);
+  }
+  return NQ_OK;
+}
+
+int32_t nq_i8_reduce_spatial_finish(const nq_kernel_args *a, int32_t raw_sum, int32_t cnt) {
+  const reduce_prep *p = a->prepared;
+  int32_t qmin, qmax;
+  nq_i8_type_range(a->in[0].type, &qmin, &qmax);
+  int32_t acc;
+  if (a->in[0].type == NQ_UINT8) {
+    acc = nq_sat_i32((int64_t)nq_mbqm(raw_sum, p->m_u8, a->single_rounding) + p->bias_u8);
+    return nq_clamp_i32(acc, qmin, qmax);
+  }
+  acc = nq_mbqm(raw_sum - cnt * p->zp_in, p->m, a->single_rounding); /* sum of (x - zp_in), exact */
+  acc = acc > 0 ? (acc + cnt / 2) / cnt : (acc - cnt / 2) / cnt;
+  return nq_clamp_i32(nq_sat_i32((int64_t)acc + p->zp_out), qmin, qmax);
+}
+
+void nq_i8_reduce_finish(const nq_kernel_args *a, const int64_t *sum, size_t out_n, size_t cnt) {
+  const reduce_prep *p = a->prepared;
+  const nq_tview *out = &a->out[0];
+  const nq_dtype t = a->in[0].type;
   int32_t qmin, qmax;
   nq_i8_type_range(t, &qmin, &qmax);
-  const size_t in_n = nq_tview_elems(in), out_n = nq_tview_elems(out);
   const bool is_mean = a->node->op == NQ_OP_MEAN;
   const bool is_max = a->node->op == NQ_OP_REDUCE_MAX, is_min = a->node->op == NQ_OP_REDUCE_MIN;
-
-  /* LiteRT hands int8 MEAN to XNNPACK, spatial axes included (see top). */
   const bool xnn_mean = is_mean && a->single_rounding && t == NQ_INT8;
-  if (!xnn_mean && is_mean && a->p->keep_dims && r == 4 && n_ax == 2 &&
-      ((raw_axes[0] == 1 && raw_axes[1] == 2) || (raw_axes[0] == 2 && raw_axes[1] == 1))) {
-    const int N = in->shape[0], H = in->shape[1], W = in->shape[2], C = in->shape[3];
-    const int32_t cnt = H * W;
-    if (cnt < 1 || cnt >= (1 << 23) || out_n != (size_t)N * C)
-      return nq_i8_fail(a, err, "spatial mean over %dx%d does not fit", H, W);
-    for (int n = 0; n < N && t == NQ_UINT8; n++)
-      for (int c = 0; c < C; c++) {
-        int32_t acc = 0;
-        for (int i = 0; i < cnt; i++) acc += nq_i8_ld(in->data, t, ((size_t)n * cnt + i) * C + c);
-        acc = nq_sat_i32((int64_t)nq_mbqm(acc, p->m_u8, a->single_rounding) + p->bias_u8);
-        nq_i8_st(out->data, t, (size_t)n * C + c, nq_clamp_i32(acc, qmin, qmax));
-      }
-    for (int n = 0; n < N && t != NQ_UINT8; n++)
-      for (int c = 0; c < C; c++) {
-        int32_t acc = 0;
-        for (int i = 0; i < cnt; i++) acc += nq_i8_ld(in->data, t, ((size_t)n * cnt + i) * C + c) - p->zp_in;
-        acc = nq_mbqm(acc, p->m, a->single_rounding);
-        acc = acc > 0 ? (acc + cnt / 2) / cnt : (acc - cnt / 2) / cnt;
-        nq_i8_st(out->data, t, (size_t)n * C + c,
-                 nq_clamp_i32(nq_sat_i32((int64_t)acc + p->zp_out), qmin, qmax));
-      }
-    return NQ_OK;
-  }
-
-  if (!a->scratch || a->scratch_size < nq_i8_reduce_scratch(a))
-    return nq_i8_fail(a, err, "scratch of %zu bytes, %zu expected", a->scratch_size, nq_i8_reduce_scratch(a));
-  /* Output strides over the input's dims (0 on reduced dims). */
-  int64_t ost[NQ_MAX_RANK];
-  NQ_TRY(nq_i8_reduce_strides(a, in, reduced, out_n, ost, err));
-  if (in_n == 0) return nq_i8_fail(a, err, "reduction over an empty tensor");
-  int64_t *sum = a->scratch;
-  const int64_t init = is_max ? INT64_MIN : is_min ? INT64_MAX : 0;
-  for (size_t i = 0; i < out_n; i++) sum[i] = init;
-  nq_i8_iter it;
-  nq_i8_iter_init(&it, in, ost, NULL);
-  for (size_t i = 0; i < in_n; i++, nq_i8_iter_next(&it)) {
-    const int64_t v = nq_i8_ld(in->data, t, i);
-    int64_t *d = &sum[it.off0];
-    if (is_max)
-      *d = v > *d ? v : *d;
-    else if (is_min)
-      *d = v < *d ? v : *d;
-    else
-      *d += v;
-  }
   if (is_max || is_min) {
     for (size_t i = 0; i < out_n; i++) nq_i8_st(out->data, t, i, (int32_t)sum[i]);
-    return NQ_OK;
+    return;
   }
-  const size_t cnt = out_n ? in_n / out_n : 0;
-  if (cnt == 0) return NQ_OK;
+  if (cnt == 0) return;
   const float scale = p->s_in / p->s_out;
   if (xnn_mean) {
     /* Each step rounded to float32 as XNNPACK does (volatile: no wider
@@ -183,5 +161,51 @@ nq_status nq_i8_reduce_run(const nq_kernel_args *a, nq_error *err) {
       nq_i8_st(out->data, t, i, nq_clamp_i32(nq_sat_i32((int64_t)v + p->zp_out), qmin, qmax));
     }
   }
+}
+
+nq_status nq_i8_reduce_run(const nq_kernel_args *a, nq_error *err) {
+  const reduce_prep *p = a->prepared;
+  const nq_tview *in = &a->in[0], *out = &a->out[0];
+  if (!p) return nq_i8_fail(a, err, "not prepared");
+  bool reduced[NQ_MAX_RANK], spatial;
+  NQ_TRY(nq_i8_reduce_axes(a, reduced, &spatial, err));
+  const nq_dtype t = in->type;
+  const size_t in_n = nq_tview_elems(in), out_n = nq_tview_elems(out);
+  const bool is_max = a->node->op == NQ_OP_REDUCE_MAX, is_min = a->node->op == NQ_OP_REDUCE_MIN;
+
+  if (spatial) {
+    const int N = in->shape[0], H = in->shape[1], W = in->shape[2], C = in->shape[3];
+    const int32_t cnt = H * W;
+    for (int n = 0; n < N; n++)
+      for (int c = 0; c < C; c++) {
+        int32_t acc = 0; /* |acc| <= 255 * cnt < 2^31 */
+        for (int i = 0; i < cnt; i++) acc += nq_i8_ld(in->data, t, ((size_t)n * cnt + i) * C + c);
+        nq_i8_st(out->data, t, (size_t)n * C + c, nq_i8_reduce_spatial_finish(a, acc, cnt));
+      }
+    return NQ_OK;
+  }
+
+  if (!a->scratch || a->scratch_size < nq_i8_reduce_scratch(a))
+    return nq_i8_fail(a, err, "scratch of %zu bytes, %zu expected", a->scratch_size, nq_i8_reduce_scratch(a));
+  /* Output strides over the input's dims (0 on reduced dims). */
+  int64_t ost[NQ_MAX_RANK];
+  NQ_TRY(nq_i8_reduce_strides(a, in, reduced, out_n, ost, err));
+  if (in_n == 0) return nq_i8_fail(a, err, "reduction over an empty tensor");
+  int64_t *sum = a->scratch;
+  const int64_t init = is_max ? INT64_MIN : is_min ? INT64_MAX : 0;
+  for (size_t i = 0; i < out_n; i++) sum[i] = init;
+  nq_i8_iter it;
+  nq_i8_iter_init(&it, in, ost, NULL);
+  for (size_t i = 0; i < in_n; i++, nq_i8_iter_next(&it)) {
+    const int64_t v = nq_i8_ld(in->data, t, i);
+    int64_t *d = &sum[it.off0];
+    if (is_max)
+      *d = v > *d ? v : *d;
+    else if (is_min)
+      *d = v < *d ? v : *d;
+    else
+      *d += v;
+  }
+  nq_i8_reduce_finish(a, sum, out_n, out_n ? in_n / out_n : 0);
   return NQ_OK;
 }
