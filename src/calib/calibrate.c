@@ -9,6 +9,24 @@
 #include "calib/sample_pass.h"
 #include "core/status.h"
 
+/* The first NaN/Inf among v's counted values, as an error. */
+static nq_status non_finite(const nq_graph *g, int t, const float *v, size_t n, float ignored,
+                            const char *sample, nq_error *err) {
+  for (size_t i = 0; i < n; i++) {
+    float x = v[i];
+    if (x == ignored || isfinite(x)) continue;
+    char tb[96];
+    return nq_fail(err, NQ_ERR_NUMERIC, "%s: tensor %s is %s at element %zu for %s",
+                   g->source ? g->source : "model", nq_tensor_label(g, t, tb, sizeof tb),
+                   isnan(x) ? "NaN" : "infinite", i, sample);
+  }
+  return NQ_OK;
+}
+
+/* Lanes of the min/max scan: independent chains the compiler keeps in
+ * registers (one chain waits on every compare; 8 run ~4x faster). */
+#define SCAN_LANES 8
+
 /* Fold one tensor's values into its range; NaN/Inf is an error. Values
  * equal to `ignored` (a max pool's pad sentinel, see pad_sentinel.h) are
  * left out. */
@@ -16,18 +34,43 @@ static nq_status observe(const nq_graph *g, int t, const float *v, size_t n, flo
                          const char *sample, nq_error *err) {
   float mn = r->seen[t] ? r->min[t] : INFINITY, mx = r->seen[t] ? r->max[t] : -INFINITY;
   size_t counted = 0;
-  for (size_t i = 0; i < n; i++) {
-    float x = v[i];
-    if (x == ignored) continue;
-    counted++;
-    if (!isfinite(x)) {
-      char tb[96];
-      return nq_fail(err, NQ_ERR_NUMERIC, "%s: tensor %s is %s at element %zu for %s",
-                     g->source ? g->source : "model", nq_tensor_label(g, t, tb, sizeof tb),
-                     isnan(x) ? "NaN" : "infinite", i, sample);
+  if (isnan(ignored)) {
+    /* Every value counts. x * 0 is NaN exactly for a NaN or an infinity,
+     * so one sum per lane finds them without a branch per value. */
+    float lmn[SCAN_LANES], lmx[SCAN_LANES], bad[SCAN_LANES];
+    for (int l = 0; l < SCAN_LANES; l++) {
+      lmn[l] = mn;
+      lmx[l] = mx;
+      bad[l] = 0;
     }
-    if (x < mn) mn = x;
-    if (x > mx) mx = x;
+    size_t i = 0;
+    for (; i + SCAN_LANES <= n; i += SCAN_LANES)
+      for (int l = 0; l < SCAN_LANES; l++) {
+        float x = v[i + (size_t)l];
+        lmn[l] = x < lmn[l] ? x : lmn[l];
+        lmx[l] = x > lmx[l] ? x : lmx[l];
+        bad[l] += x * 0.0f;
+      }
+    for (; i < n; i++) {
+      lmn[0] = v[i] < lmn[0] ? v[i] : lmn[0];
+      lmx[0] = v[i] > lmx[0] ? v[i] : lmx[0];
+      bad[0] += v[i] * 0.0f;
+    }
+    for (int l = 0; l < SCAN_LANES; l++) {
+      if (bad[l] != 0) return non_finite(g, t, v, n, ignored, sample, err);
+      if (lmn[l] < mn) mn = lmn[l];
+      if (lmx[l] > mx) mx = lmx[l];
+    }
+    counted = n;
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      float x = v[i];
+      if (x == ignored) continue;
+      counted++;
+      if (!isfinite(x)) return non_finite(g, t, v, n, ignored, sample, err);
+      if (x < mn) mn = x;
+      if (x > mx) mx = x;
+    }
   }
   if (counted > 0) {
     r->min[t] = mn;

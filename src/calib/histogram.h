@@ -13,6 +13,22 @@
 /* The bin of x in [lo, hi] (values outside land in the end bins). */
 int nq_hist_bin(float x, float lo, float hi);
 
+/* nq_hist_bin with a multiplication in place of the division, for the
+ * histogram pass's inner loop: inv = NQ_HIST_BINS / ((double)hi - (double)lo).
+ * The product is within 1e-12 of the exact quotient, so only a value that
+ * lands within 1e-9 of a bin edge (or outside (lo, hi)) takes the exact
+ * rule: the bin is always nq_hist_bin's. */
+static inline int nq_hist_bin_fast(float x, float lo, float hi, double inv) {
+  double p = (double)(x - lo) * inv;
+  if (p <= 0) return 0; /* below lo, or lo itself (a ReLU's many zeros) */
+  if (p < NQ_HIST_BINS) {
+    int b = (int)p;
+    double frac = p - b;
+    if (frac > 1e-9 && frac < 1 - 1e-9) return b;
+  }
+  return nq_hist_bin(x, lo, hi);
+}
+
 /* Value at quantile q (0..1) of a histogram over [lo, hi]. */
 float nq_hist_quantile(const uint64_t *h, uint64_t total, double q, float lo, float hi);
 

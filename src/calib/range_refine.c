@@ -78,9 +78,15 @@ static nq_status hist_visit(void *ctx, int w, int k, nq_session *s, nq_error *er
       continue;
     }
     const float *v = d;
-    const float ig = p->ignored[t];
-    for (size_t e = 0; e < nb / sizeof(float); e++)
-      if (v[e] != ig) h[nq_hist_bin(v[e], r->min[t], r->max[t])]++;
+    const float ig = p->ignored[t], lo = r->min[t], hi = r->max[t];
+    const double inv = NQ_HIST_BINS / ((double)hi - (double)lo);
+    size_t ne = nb / sizeof(float);
+    if (isnan(ig)) { /* nothing to leave out: no comparison per value */
+      for (size_t e = 0; e < ne; e++) h[nq_hist_bin_fast(v[e], lo, hi, inv)]++;
+    } else {
+      for (size_t e = 0; e < ne; e++)
+        if (v[e] != ig) h[nq_hist_bin_fast(v[e], lo, hi, inv)]++;
+    }
   }
   return NQ_OK;
 }

@@ -35,7 +35,7 @@ static nq_status fill(void *ctx, int sample, int input, float *dst, size_t n, nq
   if (sample == d->fail_at) return nq_fail(err, NQ_ERR_IO, "broken sample %d", sample);
   if (n != d->elems) return nq_fail(err, NQ_ERR_INTERNAL, "%zu values asked, %zu expected", n, d->elems);
   memcpy(dst, d->v + (size_t)sample * n, n * sizeof *dst);
-  if (sample == d->nan_at[0] || sample == d->nan_at[1]) dst[0] = NAN;
+  if (sample == d->nan_at[0] || sample == d->nan_at[1]) dst[13] = NAN;
   return NQ_OK;
 }
 
@@ -96,7 +96,28 @@ static unsigned char *convert_bytes(const nq_model *m, const float *v, int n_thr
   return b;
 }
 
+/* The histogram pass's bin (a multiplication) is nq_hist_bin's (a
+ * division) everywhere, bin edges and values outside the range included. */
+static void test_fast_bin(void) {
+  nq_rng rng = {9};
+  long differ = 0;
+  for (int k = 0; k < 200; k++) {
+    float lo = nq_rng_uniform(&rng, -50, 10), hi = lo + nq_rng_uniform(&rng, 1e-4f, 100);
+    if (k % 4 == 0) lo = 0; /* a ReLU's range */
+    double inv = NQ_HIST_BINS / ((double)hi - (double)lo);
+    for (int e = 0; e <= 4 * NQ_HIST_BINS; e++) {
+      /* near every edge (both sides) and at random points, some outside */
+      float edge = lo + (float)((double)(hi - lo) * (e / 2) / NQ_HIST_BINS);
+      float x = e % 2 ? nextafterf(edge, e % 4 == 1 ? INFINITY : -INFINITY) : edge;
+      if (e % 8 == 6) x = nq_rng_uniform(&rng, lo - 1, hi + 1);
+      if (nq_hist_bin_fast(x, lo, hi, inv) != nq_hist_bin(x, lo, hi)) differ++;
+    }
+  }
+  CHECKF(differ == 0, "%ld values land in another bin than nq_hist_bin's", differ);
+}
+
 int main(void) {
+  test_fast_bin();
   nq_model *m = nq_test_load_demo();
   CHECK(m != NULL);
   if (!m) return nq_test_finish("test_calib_parallel");
@@ -151,7 +172,7 @@ int main(void) {
     int nan0, nan1, fail;
     const char *want;
   } bad[] = {
-      {7, 19, -1, "for s7.npy"},
+      {7, 19, -1, "element 13 for s7.npy"},
       {19, -1, 11, "broken sample 11"},
       {7, -1, 11, "for s7.npy"},
       {28, -1, -1, "for s28.npy"},
