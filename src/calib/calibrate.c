@@ -87,11 +87,10 @@ typedef struct minmax_pass {
   nq_ranges *part; /* one per worker */
 } minmax_pass;
 
-static nq_status visit(void *ctx, int w, int k, nq_session *s, nq_error *err) {
+static nq_status visit(void *ctx, int w, int k, const char *name, nq_session *s, nq_error *err) {
   minmax_pass *p = ctx;
   const nq_graph *g = p->g;
-  char nb[64];
-  const char *sn = NULL;
+  (void)k;
   for (int t = 0; t < g->n_tensors; t++) {
     const nq_tensor *x = &g->tensors[t];
     if (x->data || x->type != NQ_FLOAT32) continue;
@@ -101,9 +100,7 @@ static nq_status visit(void *ctx, int w, int k, nq_session *s, nq_error *err) {
       nq_error_clear(err); /* a tensor no node computes (unused) has no value */
       continue;
     }
-    /* the name only for a message (src->name may be slow): observe fails at most once */
-    if (!sn) sn = nq_sample_label(p->src, k, nb, sizeof nb);
-    NQ_TRY(observe(g, t, (const float *)data, nbytes / sizeof(float), p->ignored[t], &p->part[w], sn, err));
+    NQ_TRY(observe(g, t, (const float *)data, nbytes / sizeof(float), p->ignored[t], &p->part[w], name, err));
   }
   return NQ_OK;
 }

@@ -63,8 +63,9 @@ typedef struct hist_pass {
   nq_histograms *part; /* one per worker */
 } hist_pass;
 
-static nq_status hist_visit(void *ctx, int w, int k, nq_session *s, nq_error *err) {
+static nq_status hist_visit(void *ctx, int w, int k, const char *name, nq_session *s, nq_error *err) {
   hist_pass *p = ctx;
+  (void)name;
   const nq_ranges *r = p->r;
   nq_histograms *hs = &p->part[w];
   bool held_out = p->split && nq_range_held_out(k, p->n_samples);

@@ -57,6 +57,15 @@ static void name_sample(const nq_sample_source *src, int k, nq_error *err) {
   if (!strstr(err->msg, base)) nq_prefix(err, "%s: ", sn);
 }
 
+#define NAME_BYTES 512
+
+/* Copy sample k's label into buf (the source's name callback is not
+ * thread-safe, and may return a buffer it reuses). */
+static void label_into(const nq_sample_source *src, int k, char *buf) {
+  char nb[64];
+  snprintf(buf, NAME_BYTES, "%s", nq_sample_label(src, k, nb, sizeof nb));
+}
+
 typedef struct pass {
   const nq_graph *g;
   const nq_sample_source *src;
@@ -65,7 +74,8 @@ typedef struct pass {
   void *ctx;
   nq_session **s;
   nq_feeder *feed;
-  pthread_mutex_t mu; /* guards the fields below and every call into src */
+  char (*name)[NAME_BYTES]; /* per worker: its sample's label */
+  pthread_mutex_t mu;       /* guards the fields below and every call into src */
   int next, done;
   int failed_at; /* lowest failing sample, n_samples while none failed */
   nq_error first;
@@ -82,10 +92,11 @@ static void worker(void *ctx, int w) {
     pthread_mutex_lock(&p->mu);
     int k = p->next < p->failed_at ? p->next++ : n;
     nq_status st = k < n ? nq_feed_sample(&p->feed[w], p->src, k, 1, &p->s[w], &p->g, &e) : NQ_OK;
+    if (k < n) label_into(p->src, k, p->name[w]);
     pthread_mutex_unlock(&p->mu);
     if (k >= n) return;
     if (st == NQ_OK) st = nq_session_run(p->s[w], &e);
-    if (st == NQ_OK) st = p->visit(p->ctx, w, k, p->s[w], &e);
+    if (st == NQ_OK) st = p->visit(p->ctx, w, k, p->name[w], p->s[w], &e);
     pthread_mutex_lock(&p->mu);
     if (st != NQ_OK) {
       if (k < p->failed_at) {
@@ -108,7 +119,9 @@ nq_status nq_sample_pass_run(const nq_graph *g, const nq_sample_source *src, con
       .g = g, .src = src, .progress = progress, .visit = visit, .ctx = ctx, .failed_at = src->n_samples};
   p.s = calloc((size_t)workers, sizeof *p.s);
   p.feed = calloc((size_t)workers, sizeof *p.feed);
-  nq_status st = p.s && p.feed ? NQ_OK : nq_fail(err, NQ_ERR_NOMEM, "out of memory for %d workers", workers);
+  p.name = calloc((size_t)workers, sizeof *p.name);
+  nq_status st =
+      p.s && p.feed && p.name ? NQ_OK : nq_fail(err, NQ_ERR_NOMEM, "out of memory for %d workers", workers);
   /* One worker keeps the caller's threads inside its layers; several split
    * them (usually one each). */
   nq_session_options wo;
@@ -142,7 +155,8 @@ nq_status nq_sample_pass_run(const nq_graph *g, const nq_sample_source *src, con
       memset(&e, 0, sizeof e);
       nq_status s1 = nq_feed_sample(&p.feed[0], src, k, 1, &p.s[0], &g, &e);
       if (s1 == NQ_OK) s1 = nq_session_run(p.s[0], &e);
-      if (s1 == NQ_OK) s1 = visit(ctx, 0, k, p.s[0], &e);
+      label_into(src, k, p.name[0]);
+      if (s1 == NQ_OK) s1 = visit(ctx, 0, k, p.name[0], p.s[0], &e);
       if (s1 != NQ_OK) {
         name_sample(src, k, &e);
         p.failed_at = k;
@@ -162,5 +176,6 @@ nq_status nq_sample_pass_run(const nq_graph *g, const nq_sample_source *src, con
   }
   free(p.feed);
   free(p.s);
+  free(p.name);
   return st;
 }

@@ -25,8 +25,10 @@
 #include "calib/calibrate.h"
 
 /* Called after sample `sample` ran on worker `worker`'s session s: fold its
- * tensors into that worker's partial result. */
-typedef nq_status (*nq_sample_visit_fn)(void *ctx, int worker, int sample, nq_session *s, nq_error *err);
+ * tensors into that worker's partial result. name: the sample's label for
+ * messages (nq_sample_label, taken under the lock with the sample). */
+typedef nq_status (*nq_sample_visit_fn)(void *ctx, int worker, int sample, const char *name, nq_session *s,
+                                        nq_error *err);
 
 /* Memory the extra workers may take together (each holds every activation
  * of a sample and its own prepared weights): beyond it, fewer workers. */

@@ -6,6 +6,7 @@
  * model with 1 to 4 threads.
  */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,13 @@
 
 #define N_SAMPLES 29
 
+/* The source's callbacks must never overlap (they are not thread-safe). */
+static atomic_int inside, overlaps;
+static void enter(void) {
+  if (atomic_fetch_add(&inside, 1) != 0) atomic_fetch_add(&overlaps, 1);
+}
+static void leave(void) { atomic_fetch_sub(&inside, 1); }
+
 typedef struct data {
   float *v;
   size_t elems;
@@ -32,22 +40,32 @@ typedef struct data {
 static nq_status fill(void *ctx, int sample, int input, float *dst, size_t n, nq_error *err) {
   data *d = ctx;
   (void)input;
-  if (sample == d->fail_at) return nq_fail(err, NQ_ERR_IO, "broken sample %d", sample);
-  if (n != d->elems) return nq_fail(err, NQ_ERR_INTERNAL, "%zu values asked, %zu expected", n, d->elems);
-  memcpy(dst, d->v + (size_t)sample * n, n * sizeof *dst);
-  if (sample == d->nan_at[0] || sample == d->nan_at[1]) dst[13] = NAN;
-  return NQ_OK;
+  enter();
+  nq_status st = NQ_OK;
+  if (sample == d->fail_at)
+    st = nq_fail(err, NQ_ERR_IO, "broken sample %d", sample);
+  else if (n != d->elems)
+    st = nq_fail(err, NQ_ERR_INTERNAL, "%zu values asked, %zu expected", n, d->elems);
+  else
+    memcpy(dst, d->v + (size_t)sample * n, n * sizeof *dst);
+  if (st == NQ_OK && (sample == d->nan_at[0] || sample == d->nan_at[1])) dst[13] = NAN;
+  leave();
+  return st;
 }
 
 static const char *name(void *ctx, int sample) {
   (void)ctx;
-  static char names[N_SAMPLES][16];
-  snprintf(names[sample], sizeof names[sample], "s%d.npy", sample);
-  return names[sample];
+  static char buf[16]; /* one buffer, reused: the caller copies it */
+  enter();
+  snprintf(buf, sizeof buf, "s%d.npy", sample);
+  leave();
+  return buf;
 }
 
 static void progress(void *ctx, int done, int total) {
   data *d = ctx;
+  enter();
+  leave();
   if (done != d->last_done + 1 || total != N_SAMPLES) d->bad_order++;
   d->last_done = done;
 }
@@ -205,6 +223,7 @@ int main(void) {
     free(b1);
     free(b2);
   }
+  CHECKF(atomic_load(&overlaps) == 0, "the source's callbacks overlapped %d times", atomic_load(&overlaps));
   free(d.v);
   nq_model_free(m);
   return nq_test_finish("test_calib_parallel");
