@@ -35,6 +35,6 @@ cpu=$($PY -c "print('%.1f' % ($user + $sys))")
 echo "convert $NET.onnx, $SAMPLES calibration samples, default recipe, $THREADS threads: $secs s wall, $cpu s CPU (user+sys), peak memory $((kb / 1024)) MiB"
 sed -n -e 's/^ *time *\(load .*\)/  phases: \1/p' -e 's/^ *recipe *\(.*chosen automatically in [0-9.]* s\).*/  recipe: \1/p' "$TMP/convert.log"
 # the candidates' table: name, validation SQNR, top-1, seconds (* = chosen)
-grep -E '^ +\*? +[a-z][a-z+-]* +[-0-9.]+ dB' "$TMP/convert.log" | sed 's/^/  /' || true
+grep -E '^ +\*? +[a-z][a-z+-]* +[-0-9.]+ dB +[0-9]+/[0-9]+ +[0-9.]+ s$' "$TMP/convert.log" | sed 's/^/  /' || true
 # Timings on a shared machine move with its load; print it beside them.
 echo "load average (1/5/15 min) before: $load0, after: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"

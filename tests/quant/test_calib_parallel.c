@@ -134,8 +134,34 @@ static void test_fast_bin(void) {
   CHECKF(differ == 0, "%ld values land in another bin than nq_hist_bin's", differ);
 }
 
+/* Memory bounds the workers: a graph whose activations alone pass the
+ * extra workers' allowance runs one worker, however many threads. Only
+ * shapes are read: nothing is allocated or run. */
+static void test_worker_memory(void) {
+  nq_error err;
+  nq_graph *g = nq_graph_new();
+  int32_t big[3] = {1, 16384, 16384}; /* 1 GiB of float32 */
+  int x = nq_graph_add_tensor(g, "x", NQ_FLOAT32, 3, big, &err);
+  int y = nq_graph_add_tensor(g, "y", NQ_FLOAT32, 3, big, &err);
+  nq_op_params p = nq_op_params_default();
+  nq_graph_add_node(g, NQ_OP_RELU, "relu", 1, &x, 1, &y, &p, &err);
+  nq_session_options o = threads(4);
+  CHECKF(nq_sample_pass_workers(g, &o, N_SAMPLES) == 1, "%d workers for 2 GiB of activations",
+         nq_sample_pass_workers(g, &o, N_SAMPLES));
+  int32_t small[3] = {1, 1024, 1024}; /* 4 MiB each: every thread gets a worker */
+  nq_graph *h = nq_graph_new();
+  x = nq_graph_add_tensor(h, "x", NQ_FLOAT32, 3, small, &err);
+  y = nq_graph_add_tensor(h, "y", NQ_FLOAT32, 3, small, &err);
+  nq_graph_add_node(h, NQ_OP_RELU, "relu", 1, &x, 1, &y, &p, &err);
+  CHECK(nq_sample_pass_workers(h, &o, N_SAMPLES) == 4);
+  CHECK(nq_sample_pass_workers(h, &o, 3) == 3); /* never more workers than samples */
+  nq_graph_free(g);
+  nq_graph_free(h);
+}
+
 int main(void) {
   test_fast_bin();
+  test_worker_memory();
   nq_model *m = nq_test_load_demo();
   CHECK(m != NULL);
   if (!m) return nq_test_finish("test_calib_parallel");
