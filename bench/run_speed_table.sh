@@ -10,8 +10,8 @@
 #      on VWW int8 and ResNet8 int8 from $NQ_SHARED_DIR and on our own int8
 #      mobilenet_v2 and mobilenet_v3_small (converted here from the ONNX
 #      files), with a column saying whether both outputs are bit-identical;
-#   3. `convert` of resnet50 with 200 calibration samples: wall time and
-#      peak memory (/usr/bin/time).
+#   3. `convert` of resnet50 with 200 calibration samples: wall and CPU
+#      time and peak memory (bench/run_convert_bench.sh).
 #
 #   bench/run_speed_table.sh [BUILD_DIR] [RUNS] [ROUNDS] [THREADS]
 #
@@ -98,12 +98,6 @@ np.save(sys.argv[1], x)' "$TMP/q.npy"
 done
 
 echo
-$PY -c "import numpy as np; np.save('$TMP/calib200.npy', np.random.default_rng(3).standard_normal((200,1,3,224,224)).astype(np.float32))"
-/usr/bin/time -f '%e %M' -o "$TMP/time" "$CLI" convert "$MODELS/resnet50.onnx" -d "$TMP/calib200.npy" \
-  --threads "$THREADS" --quiet -o "$TMP/resnet50_int8.tflite" >"$TMP/convert.log" 2>&1 ||
-  { echo "convert resnet50 failed:" >&2; tail -n 3 "$TMP/convert.log" >&2; }
-read -r secs kb <"$TMP/time"
-echo "convert resnet50.onnx, 200 calibration samples, default recipe, $THREADS threads: $secs s, peak memory $((kb / 1024)) MiB"
-sed -n 's/^ *time *\(load .*\)/  (\1)/p' "$TMP/convert.log"
+"$SRC/bench/run_convert_bench.sh" "$BUILD" "$THREADS" 200 resnet50
 # Timings on a shared machine move with its load; print it beside them.
 echo "load average (1/5/15 min): $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"

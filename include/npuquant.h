@@ -359,7 +359,9 @@ typedef struct nq_sample_source {
   /* A printable name of a sample for messages ("img/cat.jpg"); may be NULL. */
   const char *(*name)(void *ctx, int sample);
   void *ctx;
-  /* Called after each sample (a progress bar); may be NULL. */
+  /* Called after each sample (a progress bar); may be NULL. These callbacks
+   * are never called concurrently, but with num_threads != 1 maybe from one
+   * of the library's worker threads. */
   void (*progress)(void *ctx, int done, int total);
   void *progress_ctx;
 } nq_sample_source;

@@ -8,6 +8,7 @@
 #include "calib/histogram.h"
 #include "calib/pad_sentinel.h"
 #include "calib/range_choice.h"
+#include "calib/sample_pass.h"
 #include "core/status.h"
 #include "exec/engine.h"
 
@@ -53,50 +54,93 @@ void nq_histograms_free(nq_histograms *h) {
   h->n = 0;
 }
 
+typedef struct hist_pass {
+  const nq_graph *g;
+  const nq_ranges *r;
+  const float *ignored;
+  bool split;
+  int n_samples;
+  nq_histograms *part; /* one per worker */
+} hist_pass;
+
+static nq_status hist_visit(void *ctx, int w, int k, const char *name, nq_session *s, nq_error *err) {
+  hist_pass *p = ctx;
+  (void)name;
+  const nq_ranges *r = p->r;
+  nq_histograms *hs = &p->part[w];
+  bool held_out = p->split && nq_range_held_out(k, p->n_samples);
+  for (int t = 0; t < hs->n; t++) {
+    if (!hs->h[t]) continue;
+    uint64_t *h = held_out ? hs->held[t] : hs->h[t];
+    const void *d;
+    size_t nb;
+    if (nq_session_tensor(s, t, &d, &nb, err) != NQ_OK) {
+      nq_error_clear(err);
+      continue;
+    }
+    const float *v = d;
+    const float ig = p->ignored[t], lo = r->min[t], hi = r->max[t];
+    const double inv = NQ_HIST_BINS / ((double)hi - (double)lo);
+    size_t ne = nb / sizeof(float);
+    if (isnan(ig)) { /* nothing to leave out: no comparison per value */
+      for (size_t e = 0; e < ne; e++) h[nq_hist_bin_fast(v[e], lo, hi, inv)]++;
+    } else {
+      for (size_t e = 0; e < ne; e++)
+        if (v[e] != ig) h[nq_hist_bin_fast(v[e], lo, hi, inv)]++;
+    }
+  }
+  return NQ_OK;
+}
+
+static nq_status hist_alloc(const nq_graph *g, const nq_ranges *r, bool split, nq_histograms *out,
+                            nq_error *err) {
+  int n = g->n_tensors;
+  out->n = n;
+  out->h = calloc((size_t)(n ? n : 1), sizeof *out->h);
+  out->held = split ? calloc((size_t)(n ? n : 1), sizeof *out->held) : NULL;
+  if (!out->h || (split && !out->held))
+    return nq_fail(err, NQ_ERR_NOMEM, "out of memory for calibration histograms");
+  for (int t = 0; t < n; t++)
+    if (observed(g, r, t) && (!(out->h[t] = calloc(NQ_HIST_BINS, sizeof(uint64_t))) ||
+                              (split && !(out->held[t] = calloc(NQ_HIST_BINS, sizeof(uint64_t))))))
+      return nq_fail(err, NQ_ERR_NOMEM, "out of memory for calibration histograms");
+  return NQ_OK;
+}
+
+/* Counts add up in any order: the sum over workers is the serial result. */
+static void hist_add(nq_histograms *to, const nq_histograms *from) {
+  for (int t = 0; t < to->n; t++)
+    for (int b = 0; to->h[t] && b < NQ_HIST_BINS; b++) {
+      to->h[t][b] += from->h[t][b];
+      if (to->held) to->held[t][b] += from->held[t][b];
+    }
+}
+
 nq_status nq_collect_histograms(const nq_graph *g, const nq_sample_source *src,
                                 const nq_session_options *opts, const nq_ranges *r, bool split,
                                 nq_histograms *out, nq_error *err) {
-  int n = g->n_tensors;
-  out->n = n;
+  memset(out, 0, sizeof *out);
+  if (src->n_samples <= 0) return nq_fail(err, NQ_ERR_INVALID_ARG, "calibration needs at least one sample");
   /* layerwise: a second histogram per tensor for the held-out samples */
   split = split && src->n_samples >= NQ_RANGE_CHOICE_MIN_SAMPLES;
-  uint64_t **hist = out->h = calloc((size_t)(n ? n : 1), sizeof *hist);
-  uint64_t **held = out->held = split ? calloc((size_t)(n ? n : 1), sizeof *held) : NULL;
+  int workers = nq_sample_pass_workers(g, opts, src->n_samples);
+  hist_pass p = {.g = g, .r = r, .split = split, .n_samples = src->n_samples};
+  p.part = calloc((size_t)workers, sizeof *p.part);
+  if (!p.part) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for %d workers' histograms", workers);
   nq_status st = NQ_OK;
-  if (!hist || (split && !held)) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory for calibration histograms");
-  for (int t = 0; t < n && st == NQ_OK; t++)
-    if (observed(g, r, t) && (!(hist[t] = calloc(NQ_HIST_BINS, sizeof(uint64_t))) ||
-                              (split && !(held[t] = calloc(NQ_HIST_BINS, sizeof(uint64_t))))))
-      st = nq_fail(err, NQ_ERR_NOMEM, "out of memory for calibration histograms");
-  nq_session *s = NULL;
-  if (st == NQ_OK) st = nq_engine_create(g, opts, &s, err);
-  if (st == NQ_OK) st = nq_session_keep_all_tensors(s, err);
-  nq_feeder feeder = {0};
-  if (st == NQ_OK) st = nq_feeder_init(&feeder, g, err);
+  for (int w = 0; w < workers && st == NQ_OK; w++) st = hist_alloc(g, r, split, &p.part[w], err);
   float *ignored = NULL;
   if (st == NQ_OK) st = nq_calib_ignored_values(g, &ignored, err);
-  for (int k = 0; k < src->n_samples && st == NQ_OK; k++) {
-    st = nq_feed_sample(&feeder, src, k, 1, &s, &g, err);
-    if (st == NQ_OK) st = nq_session_run(s, err);
-    bool held_out = split && nq_range_held_out(k, src->n_samples);
-    for (int t = 0; t < n && st == NQ_OK; t++) {
-      if (!hist[t]) continue;
-      uint64_t *h = held_out ? held[t] : hist[t];
-      const void *d;
-      size_t nb;
-      if (nq_session_tensor(s, t, &d, &nb, err) != NQ_OK) {
-        nq_error_clear(err);
-        continue;
-      }
-      const float *v = d;
-      for (size_t e = 0; e < nb / sizeof(float); e++)
-        if (v[e] != ignored[t]) h[nq_hist_bin(v[e], r->min[t], r->max[t])]++;
-    }
-  }
+  p.ignored = ignored;
+  if (st == NQ_OK) st = nq_sample_pass_run(g, src, opts, workers, false, hist_visit, &p, err);
+  for (int w = 1; w < workers && st == NQ_OK; w++) hist_add(&p.part[0], &p.part[w]);
   free(ignored);
-  nq_feeder_free(&feeder);
-  nq_session_free(s);
-  if (st != NQ_OK) nq_histograms_free(out);
+  if (st == NQ_OK) {
+    *out = p.part[0];
+    memset(&p.part[0], 0, sizeof p.part[0]);
+  }
+  for (int w = 0; w < workers; w++) nq_histograms_free(&p.part[w]);
+  free(p.part);
   return st;
 }
 
