@@ -242,6 +242,24 @@ def images(*folders):
     return sorted(out)
 
 
+# The photo folders of ../shared/data the quantization tests calibrate and evaluate on.
+SHARED_PHOTOS = ("coral-images", "ort-examples-images", "tfls-vision-testimages", "debian-darknet-images",
+                 "skimage-samples", "tflm-person_detection", "face_classification-images", "mediapipe-gestures")
+
+
+def shared_photos(minimum):
+    """The photos of SHARED_PHOTOS, sorted; skips (OracleSkip) without python3-pil or with
+    fewer than `minimum` of them."""
+    try:
+        import PIL  # noqa: F401,PLC0415
+    except ImportError:
+        raise OracleSkip("python3-pil is not installed")
+    photos = images(*SHARED_PHOTOS)
+    if len(photos) < minimum:
+        raise OracleSkip("only %d photos in ../shared/data" % len(photos))
+    return photos
+
+
 def image_dir(tmp, name, files):
     """A folder of symlinks to `files` (the CLI takes one path per data set)."""
     d = os.path.join(tmp, name)

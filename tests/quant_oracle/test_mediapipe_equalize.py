@@ -31,8 +31,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "oracles"))
 import oracles  # noqa: E402
 
-PHOTOS = ("coral-images", "ort-examples-images", "tfls-vision-testimages", "debian-darknet-images",
-          "skimage-samples", "tflm-person_detection", "face_classification-images", "mediapipe-gestures")
 # model: (input side, input range, floors per output in dB). Measured (and --recipe tf):
 # pose 11.43 / 7.41 / 6.26 / 13.96 / 9.48 (9.66 / 3.34 / 5.28 / 12.81 / 8.06),
 # hand 32.76 / 21.97 / 20.90 / -2.32 (28.4 / 30.0 / 18.6 / -2.5),
@@ -48,12 +46,6 @@ MODELS = {
 BAR_DB = 20.0
 
 
-def photo(path, size, lo, hi):
-    from PIL import Image  # noqa: PLC0415
-    img = Image.open(path).convert("RGB").resize((size, size), Image.BILINEAR)
-    return (np.asarray(img, np.float32) / 255.0 * (hi - lo) + lo)[None]
-
-
 def convert(model, cal, ev, rng, out, recipe):
     p = oracles.cli("convert", model, "-d", cal, "--range", "%g..%g" % rng, "--eval-data", ev, "--input-type",
                     "float32", "--output-type", "float32", *recipe, "-o", out, "--json", check=True,
@@ -64,13 +56,7 @@ def convert(model, cal, ev, rng, out, recipe):
 def test():
     first = oracles.model("mediapipe-solutions/%s.tflite" % next(iter(MODELS)))
     oracles.require("litert", first)
-    try:
-        import PIL  # noqa: F401,PLC0415
-    except ImportError:
-        raise oracles.OracleSkip("python3-pil is not installed")
-    photos = oracles.images(*PHOTOS)
-    if len(photos) < 48:
-        raise oracles.OracleSkip("only %d photos in ../shared/data" % len(photos))
+    photos = oracles.shared_photos(48)
     calibration, evaluation = photos[0::2][::4][:12], photos[1::2][::2][:12]
     c = oracles.Checks("quant_mediapipe_equalize")
     with tempfile.TemporaryDirectory(prefix="nq-mpeq-") as tmp:
@@ -94,7 +80,7 @@ def test():
                         % (name, np.mean(list(eq.values())), np.mean(list(tf.values()))))
             below += ["%s %s" % (name, o) for o, v in eq.items() if v < BAR_DB]
             for path in evaluation[:2]:
-                x = photo(path, size, *rng)
+                x = oracles.photo(path, size, 255.0 / (rng[1] - rng[0]), rng[0])
                 lite = oracles.run("litert", out, [x])
                 ours = oracles.run_ours(out, [x], ["--single-rounding"])
                 c.check(len(lite) == len(ours) == len(floors), "%s: %d outputs from each runtime" % (name, len(floors)))

@@ -29,29 +29,15 @@ sys.path.insert(0, os.path.join(HERE, "..", "oracles"))
 import oracles  # noqa: E402
 
 MODEL = "mediapipe-solutions/face_detection_short_range.tflite"
-PHOTOS = ("coral-images", "ort-examples-images", "tfls-vision-testimages", "debian-darknet-images",
-          "skimage-samples", "tflm-person_detection", "face_classification-images", "mediapipe-gestures")
 SIZE = 128
 FLOOR_DB = {"regressors": 16.5, "classificators": 12.5}
 BAR_DB = 20.0
 
 
-def photo(path):
-    from PIL import Image  # noqa: PLC0415
-    img = Image.open(path).convert("RGB").resize((SIZE, SIZE), Image.BILINEAR)
-    return (np.asarray(img, np.float32) / 127.5 - 1.0)[None]
-
-
 def test():
     model = oracles.model(MODEL)
     oracles.require("litert", model)
-    try:
-        import PIL  # noqa: F401,PLC0415
-    except ImportError:
-        raise oracles.OracleSkip("python3-pil is not installed")
-    photos = oracles.images(*PHOTOS)
-    if len(photos) < 48:
-        raise oracles.OracleSkip("only %d photos in ../shared/data" % len(photos))
+    photos = oracles.shared_photos(48)
     calibration, evaluation = photos[0::2][::4][:12], photos[1::2][::2][:12]
     c = oracles.Checks("quant_mediapipe_tail")
     with tempfile.TemporaryDirectory(prefix="nq-mp-") as tmp:
@@ -76,7 +62,7 @@ def test():
         print("issue 10 bar (every output >= %.0f dB): %s" % (
             BAR_DB, "met" if min(sqnr.values()) >= BAR_DB else "not met"))
         for path in evaluation[:3]:
-            x = photo(path)
+            x = oracles.photo(path, SIZE, 127.5, -1.0)
             lite = oracles.run("litert", out, [x])
             ours = oracles.run_ours(out, [x], ["--single-rounding"])
             c.check(len(lite) == len(ours) == 2, "two outputs from each runtime")

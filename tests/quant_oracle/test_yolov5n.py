@@ -34,8 +34,6 @@ import oracles  # noqa: E402
 import yolo_detect  # noqa: E402
 
 MODEL = "yolov5n-fp16-tflite/yolov5n-fp16.tflite"
-PHOTOS = ("coral-images", "ort-examples-images", "tfls-vision-testimages", "debian-darknet-images",
-          "skimage-samples", "tflm-person_detection", "face_classification-images", "mediapipe-gestures")
 SIZE = 640
 BIT_EXACT_PHOTOS = 4
 # floors: measured (--recipe tf, float tail, 24 evaluation photos: xy 55.3, wh 22.9, obj 17.0,
@@ -51,13 +49,7 @@ SANITIZED = os.environ.get("NQ_SANITIZED") == "1"
 def test():
     model = oracles.model(MODEL)
     oracles.require("litert", model)
-    try:
-        import PIL  # noqa: F401,PLC0415
-    except ImportError:
-        raise oracles.OracleSkip("python3-pil is not installed")
-    photos = oracles.images(*PHOTOS)
-    if len(photos) < 20:
-        raise oracles.OracleSkip("only %d photos in ../shared/data" % len(photos))
+    photos = oracles.shared_photos(20)
     evaluation = photos[1::2][::2]
     calibration = photos[0::2]
     if SANITIZED:
