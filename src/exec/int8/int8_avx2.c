@@ -60,13 +60,7 @@ void nq_i8_qgemm_tile_simd(const nq_i8_wprep *p, int kp, const int16_t *a, size_
       nq_i8_wfinish_row_simd(p, c0, nc, acc + i * NQ_QGEMM_NR, out, t, i * ldo + c0);
     return;
   }
-  const rq8 r = rq_of(p);
-  const int32_t *b = p->bias + c0;
-  const float *s = p->fscale + c0;
-  uint8_t *o = (uint8_t *)out + c0;
-  for (int i = 0; i < mr; i++)
-    _mm_storeu_si128((__m128i *)(void *)(o + i * ldo),
-                     narrow16(finish8(&r, c[2 * i], b, s), finish8(&r, c[2 * i + 1], b + 8, s + 8), t));
+  store_rows16(p, c, mr, c0, out, ldo, t);
 }
 
 static inline __m256i tap8(const int16_t *x, const int16_t *w) {

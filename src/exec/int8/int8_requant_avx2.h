@@ -44,6 +44,20 @@ static inline NQ_I8_AVX2 __m128i narrow16(__m256i a, __m256i b, nq_dtype t) {
   return t == NQ_UINT8 ? _mm_packus_epi16(lo, hi) : _mm_packs_epi16(lo, hi);
 }
 
+/* Finish the 16-column panel starting at column c0 for mr rows of paired
+ * int32 accumulators (c[2i], c[2i+1]: row i's columns 0-7 and 8-15) and
+ * store them: the last step of every GEMM tile that requantizes in registers. */
+static inline NQ_I8_AVX2 void store_rows16(const nq_i8_wprep *p, const __m256i *c, int mr, int c0, void *out,
+                                           int ldo, nq_dtype t) {
+  const rq8 r = rq_of(p);
+  const int32_t *b = p->bias + c0;
+  const float *s = p->fscale + c0;
+  uint8_t *o = (uint8_t *)out + c0;
+  for (int i = 0; i < mr; i++)
+    _mm_storeu_si128((__m128i *)(void *)(o + i * ldo),
+                     narrow16(finish8(&r, c[2 * i], b, s), finish8(&r, c[2 * i + 1], b + 8, s + 8), t));
+}
+
 /* 8 finished int32 to 8 bytes (low half of the result). */
 static inline NQ_I8_AVX2 __m128i narrow8(__m256i a, nq_dtype t) {
   const __m128i s16 = _mm_packs_epi32(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1));

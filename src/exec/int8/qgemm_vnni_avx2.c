@@ -144,14 +144,7 @@ VNNI void nq_i8_vnni_tile_requant(const nq_i8_vnni *w, int panel, const uint8_t 
     vnni_1x16(w, panel, a, off, c);
   else
     vnni_4x16(w, panel, a, lda, off, c);
-  const rq8 r = rq_of(p);
-  const int c0 = panel * NQ_QGEMM_NR;
-  const int32_t *b = p->bias + c0;
-  const float *s = p->fscale + c0;
-  uint8_t *o = (uint8_t *)out + c0;
-  for (int i = 0; i < mr; i++)
-    _mm_storeu_si128((__m128i *)(void *)(o + i * ldo),
-                     narrow16(finish8(&r, c[2 * i], b, s), finish8(&r, c[2 * i + 1], b + 8, s + 8), t));
+  store_rows16(p, c, mr, panel * NQ_QGEMM_NR, out, ldo, t);
 }
 
 #else

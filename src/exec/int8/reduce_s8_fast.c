@@ -13,38 +13,27 @@
  */
 #include "exec/int8/int8_kernels.h"
 
-/* Sums of [outer, r, inner] bytes over r into acc[outer * inner] (int32). */
-static void sum_block_i8(const int8_t *x, size_t outer, size_t r, size_t inner, int32_t *restrict acc) {
-  for (size_t o = 0; o < outer; o++) {
-    int32_t *restrict s = acc + o * inner;
-    const int8_t *restrict row = x + o * r * inner;
-    if (inner == 1) {
-      int32_t v = 0;
-      for (size_t k = 0; k < r; k++) v += row[k];
-      s[0] = v;
-      continue;
-    }
-    for (size_t c = 0; c < inner; c++) s[c] = 0;
-    for (size_t k = 0; k < r; k++, row += inner)
-      for (size_t c = 0; c < inner; c++) s[c] += row[c];
+/* Sums of [outer, r, inner] bytes over r into acc[outer * inner] (int32),
+ * one definition for int8 and uint8 data. */
+#define DEFINE_SUM_BLOCK(name, T)                                                             \
+  static void name(const T *x, size_t outer, size_t r, size_t inner, int32_t *restrict acc) { \
+    for (size_t o = 0; o < outer; o++) {                                                      \
+      int32_t *restrict s = acc + o * inner;                                                  \
+      const T *restrict row = x + o * r * inner;                                              \
+      if (inner == 1) {                                                                       \
+        int32_t v = 0;                                                                        \
+        for (size_t k = 0; k < r; k++) v += row[k];                                           \
+        s[0] = v;                                                                             \
+        continue;                                                                             \
+      }                                                                                       \
+      for (size_t c = 0; c < inner; c++) s[c] = 0;                                            \
+      for (size_t k = 0; k < r; k++, row += inner)                                            \
+        for (size_t c = 0; c < inner; c++) s[c] += row[c];                                    \
+    }                                                                                         \
   }
-}
-
-static void sum_block_u8(const uint8_t *x, size_t outer, size_t r, size_t inner, int32_t *restrict acc) {
-  for (size_t o = 0; o < outer; o++) {
-    int32_t *restrict s = acc + o * inner;
-    const uint8_t *restrict row = x + o * r * inner;
-    if (inner == 1) {
-      int32_t v = 0;
-      for (size_t k = 0; k < r; k++) v += row[k];
-      s[0] = v;
-      continue;
-    }
-    for (size_t c = 0; c < inner; c++) s[c] = 0;
-    for (size_t k = 0; k < r; k++, row += inner)
-      for (size_t c = 0; c < inner; c++) s[c] += row[c];
-  }
-}
+DEFINE_SUM_BLOCK(sum_block_i8, int8_t)
+DEFINE_SUM_BLOCK(sum_block_u8, uint8_t)
+#undef DEFINE_SUM_BLOCK
 
 static size_t acc_bytes(const nq_kernel_args *a) {
   return nq_i8_align64(nq_tview_elems(&a->out[0]) * sizeof(int32_t));
