@@ -32,7 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "calib/feed.h"
+#include "calib/sample_pass.h"
 #include "core/status.h"
 #include "exec/engine.h"
 #include "quant/equalize.h"
@@ -153,27 +153,32 @@ static void fold_channels(act_pair *p, int oc, const float *v, size_t n) {
   }
 }
 
-/* Per-channel ranges of every pair's measured tensor over all samples. */
+typedef struct measure_ctx {
+  act_pair *pairs;
+  int n_pairs;
+  const int *oc;
+} measure_ctx;
+
+static nq_status fold_sample(void *ctx, int worker, int sample, const char *name, nq_session *s,
+                             nq_error *err) {
+  (void)worker, (void)sample, (void)name;
+  const measure_ctx *m = ctx;
+  for (int p = 0; p < m->n_pairs; p++) {
+    const void *data;
+    size_t nbytes;
+    NQ_TRY(nq_session_tensor(s, m->pairs[p].t, &data, &nbytes, err));
+    fold_channels(&m->pairs[p], m->oc[p], (const float *)data, nbytes / sizeof(float));
+  }
+  return NQ_OK;
+}
+
+/* Per-channel ranges of every pair's measured tensor over all samples: the
+ * calibration's own sample pass, on one worker (the partial ranges live in
+ * the pairs). */
 static nq_status measure(const nq_graph *g, const nq_sample_source *src, const nq_session_options *so,
                          act_pair *pairs, int n_pairs, const int *oc, nq_error *err) {
-  nq_session *s = NULL;
-  nq_status st = nq_engine_create(g, so, &s, err);
-  if (st == NQ_OK) st = nq_session_keep_all_tensors(s, err);
-  nq_feeder feeder = {0};
-  if (st == NQ_OK) st = nq_feeder_init(&feeder, g, err);
-  for (int k = 0; k < src->n_samples && st == NQ_OK; k++) {
-    st = nq_feed_sample(&feeder, src, k, 1, &s, &g, err);
-    if (st == NQ_OK) st = nq_session_run(s, err);
-    for (int p = 0; p < n_pairs && st == NQ_OK; p++) {
-      const void *data;
-      size_t nbytes;
-      st = nq_session_tensor(s, pairs[p].t, &data, &nbytes, err);
-      if (st == NQ_OK) fold_channels(&pairs[p], oc[p], (const float *)data, nbytes / sizeof(float));
-    }
-  }
-  nq_feeder_free(&feeder);
-  nq_session_free(s);
-  return st;
+  measure_ctx m = {pairs, n_pairs, oc};
+  return nq_sample_pass_run(g, src, so, 1, false, fold_sample, &m, err);
 }
 
 /* The scale of channel c: the tensor's range over the channel's, limited
