@@ -94,11 +94,32 @@ float nq_box_iou(const nq_detection *a, const nq_detection *b) {
   return inter / (aa + ab - inter);
 }
 
-/* Best score first; equal scores in index order (a total order). */
-static int by_score(const void *pa, const void *pb) {
-  const nq_detection *a = pa, *b = pb;
-  if (a->score != b->score) return a->score > b->score ? -1 : 1;
-  return 0;
+/* Merges the sorted runs [lo, mid) and [mid, hi) of d by score, best first;
+ * on equal scores the left run's detection first, so the sort is stable. */
+static void merge_runs(nq_detection *d, nq_detection *tmp, int lo, int mid, int hi) {
+  int i = lo, j = mid, k = lo;
+  while (i < mid && j < hi) tmp[k++] = d[j].score > d[i].score ? d[j++] : d[i++];
+  while (i < mid) tmp[k++] = d[i++];
+  while (j < hi) tmp[k++] = d[j++];
+  memcpy(d + lo, tmp + lo, sizeof *d * (size_t)(hi - lo));
+}
+
+int nq_detections_nms(nq_detection *d, int n, float max_iou, bool per_class, int max_keep) {
+  /* stable bottom-up merge sort: qsort would put equal scores in a
+   * libc-dependent order, and which of two tied boxes NMS keeps is visible */
+  nq_detection *tmp = malloc(sizeof *d * (size_t)(n + 1));
+  if (!tmp) return -1;
+  for (int w = 1; w < n; w *= 2)
+    for (int lo = 0; lo + w < n; lo += 2 * w) merge_runs(d, tmp, lo, lo + w, lo + 2 * w < n ? lo + 2 * w : n);
+  free(tmp);
+  int kept = 0;
+  for (int i = 0; i < n && kept < max_keep; i++) {
+    bool keep = true;
+    for (int j = 0; j < kept && keep; j++)
+      keep = !((!per_class || d[j].cls == d[i].cls) && nq_box_iou(&d[j], &d[i]) > max_iou);
+    if (keep) d[kept++] = d[i];
+  }
+  return kept;
 }
 
 int nq_match_detections(const nq_detection *ref, int n_ref, const nq_detection *test, int n_test,
@@ -179,13 +200,12 @@ static nq_status decode(const nq_task_acc *acc, const nq_graph *g, float *const 
     cand[nc++] =
         (nq_detection){v[1] - v[3] / 2, v[0] - v[2] / 2, v[1] + v[3] / 2, v[0] + v[2] / 2, best, score};
   }
-  qsort(cand, (size_t)nc, sizeof *cand, by_score);
   /* per-class NMS: a candidate is kept unless a kept one of its class overlaps it by IoU > 0.45 */
-  for (int i = 0; i < nc && *n < YOLO_MAX_DETECTIONS; i++) {
-    bool keep = true;
-    for (int j = 0; j < *n && keep; j++)
-      keep = !(cand[j].cls == cand[i].cls && nq_box_iou(&cand[j], &cand[i]) > YOLO_NMS_IOU);
-    if (keep) cand[(*n)++] = cand[i];
+  *n = nq_detections_nms(cand, nc, YOLO_NMS_IOU, true, YOLO_MAX_DETECTIONS);
+  if (*n < 0) {
+    free(cand);
+    *n = 0;
+    return nq_fail(err, NQ_ERR_NOMEM, "out of memory sorting %d detections", nc);
   }
   *dets = cand;
   return NQ_OK;

@@ -66,6 +66,13 @@ nq_status nq_task_sample(nq_task_acc *acc, const nq_graph *ref, float *const *re
 /* Intersection over union of two boxes (0 when either has no area). */
 float nq_box_iou(const nq_detection *a, const nq_detection *b);
 
+/* Sorts d best score first (stable: equal scores keep their order), then
+ * keeps, greedily, each detection that no kept one overlaps by IoU >
+ * max_iou (only kept ones of its class when per_class), at most max_keep;
+ * the kept ones move to the front. Returns their count, -1 when out of
+ * memory. */
+int nq_detections_nms(nq_detection *d, int n, float max_iou, bool per_class, int max_keep);
+
 /* Greedy matching as described above; returns the matched count and adds
  * the matched pairs' IoU to *iou_sum (may be NULL). */
 int nq_match_detections(const nq_detection *ref, int n_ref, const nq_detection *test, int n_test,

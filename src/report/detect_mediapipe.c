@@ -76,11 +76,6 @@ bool nq_mediapipe_shaped(const nq_graph *g, int *regressors, int *scores) {
   return true;
 }
 
-static int by_score(const void *pa, const void *pb) {
-  const nq_detection *a = pa, *b = pb;
-  return (a->score < b->score) - (a->score > b->score);
-}
-
 nq_status nq_mediapipe_decode(const nq_graph *g, float *const *out, float min_score, nq_detection **dets,
                               int *n, nq_error *err) {
   *dets = NULL;
@@ -115,11 +110,12 @@ nq_status nq_mediapipe_decode(const nq_graph *g, float *const *out, float min_sc
     cand[nc++] = (nq_detection){cy - h / 2, cx - w / 2, cy + h / 2, cx + w / 2, 0, score};
   }
   free(centres);
-  qsort(cand, (size_t)nc, sizeof *cand, by_score);
-  for (int i = 0; i < nc && *n < MEDIAPIPE_MAX_DETECTIONS; i++) {
-    bool keep = true;
-    for (int j = 0; j < *n && keep; j++) keep = !(nq_box_iou(&cand[j], &cand[i]) > MEDIAPIPE_NMS_IOU);
-    if (keep) cand[(*n)++] = cand[i];
+  /* class-agnostic NMS at IoU 0.3 (MediaPipe's detectors have one class) */
+  *n = nq_detections_nms(cand, nc, MEDIAPIPE_NMS_IOU, false, MEDIAPIPE_MAX_DETECTIONS);
+  if (*n < 0) {
+    free(cand);
+    *n = 0;
+    return nq_fail(err, NQ_ERR_NOMEM, "out of memory sorting %d detections", nc);
   }
   *dets = cand;
   return NQ_OK;

@@ -147,8 +147,37 @@ static void test_matching(void) {
   CHECK(nq_match_detections(ref, 3, test, 0, 0.5f, NULL) == 0);
 }
 
+/* NMS: best score first, ties in input order (the first of two equal-score
+ * overlapping boxes survives, whatever the libc), per class or not. */
+static void test_nms(void) {
+  enum { N = 40 };
+  nq_detection d[N];
+  /* 40 copies of one box, all at score 0.5 but the 7th (0.9); class i % 2;
+   * x1 encodes the index so the survivor can be told */
+  for (int i = 0; i < N; i++) d[i] = det(0, 0, 2, 2 + 0.001f * (float)i, i % 2, i == 7 ? 0.9f : 0.5f);
+  nq_detection e[N];
+  memcpy(e, d, sizeof d);
+  CHECK(nq_detections_nms(d, N, 0.45f, false, 300) == 1);
+  CHECKF(fabsf(d[0].x1 - 2.007f) < 1e-6f, "the best-scored box survives, got x1 %g", (double)d[0].x1);
+  /* per class: the 0.9 box (class 1) and the first class-0 box at 0.5 */
+  CHECK(nq_detections_nms(e, N, 0.45f, true, 300) == 2);
+  CHECKF(fabsf(e[0].x1 - 2.007f) < 1e-6f && fabsf(e[1].x1 - 2.0f) < 1e-6f,
+         "survivors x1 %g %g (expected 2.007 then 2, the first of the ties)", (double)e[0].x1,
+         (double)e[1].x1);
+  /* disjoint boxes: all kept, sorted, capped at max_keep */
+  for (int i = 0; i < N; i++) d[i] = det(0, 3.0f * (float)i, 2, 3.0f * (float)i + 2, 0, (float)(i % 5));
+  CHECK(nq_detections_nms(d, N, 0.45f, true, 12) == 12);
+  bool sorted = true;
+  for (int i = 1; i < 12; i++)
+    sorted =
+        sorted && (d[i - 1].score > d[i].score || (d[i - 1].score == d[i].score && d[i - 1].x0 < d[i].x0));
+  CHECKF(sorted, "kept detections sorted by score, ties in input order");
+  CHECK(nq_detections_nms(d, 0, 0.45f, true, 12) == 0);
+}
+
 int main(void) {
   test_flexbuffer();
+  test_nms();
   test_postprocess_options();
   test_matching();
   return nq_test_finish("test_custom_ops");
