@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "calib/feed.h"
+#include "calib/sample_pass.h"
 #include "core/status.h"
 #include "exec/engine.h"
 #include "quant/op_rules.h"
@@ -69,43 +69,48 @@ static int channels_of(const nq_tensor *x) {
   return c >= 1 && c <= MAX_CHANNELS ? c : 1;
 }
 
-/* One float pass over the samples: per channel, the signal power and the
- * power of its int8 rounding error at the planned parameters. */
-static nq_status measure(const nq_graph *g, const nq_sample_source *src, const nq_session_options *so,
-                         probe *m, int n_probes, double *sig, double *noise, nq_error *err) {
-  nq_session *s = NULL;
-  nq_status st = nq_engine_create(g, so, &s, err);
-  if (st == NQ_OK) st = nq_session_keep_all_tensors(s, err);
-  nq_feeder feeder = {0};
-  if (st == NQ_OK) st = nq_feeder_init(&feeder, g, err);
-  for (int k = 0; k < src->n_samples && st == NQ_OK; k++) {
-    st = nq_feed_sample(&feeder, src, k, 1, &s, &g, err);
-    if (st == NQ_OK) st = nq_session_run(s, err);
-    for (int p = 0; p < n_probes && st == NQ_OK; p++) {
-      int t = m[p].t;
-      const void *data;
-      size_t nbytes;
-      if (nq_session_tensor(s, t, &data, &nbytes, err) != NQ_OK) {
-        nq_error_clear(err);
-        continue;
-      }
-      const float *v = data;
-      size_t n = nbytes / sizeof(float);
-      int c = m[p].channels;
-      nq_affine a = m[p].a;
-      for (size_t i = 0; i < n; i++) {
-        double x = v[i];
-        double back = ((double)nq_quantize_value(v[i], a.scale, a.zero_point, -128, 127) - a.zero_point) *
-                      (double)a.scale;
-        size_t ch = m[p].offset + i % (size_t)c;
-        sig[ch] += x * x;
-        noise[ch] += (x - back) * (x - back);
-      }
+typedef struct measure_ctx {
+  const probe *m;
+  int n_probes;
+  double *sig, *noise;
+} measure_ctx;
+
+/* One sample's probed tensors folded into the per-channel sums (a tensor
+ * the session cannot give, e.g. one the planner did not keep, is skipped). */
+static nq_status fold_sample(void *ctx, int worker, int sample, const char *name, nq_session *s,
+                             nq_error *err) {
+  (void)worker, (void)sample, (void)name;
+  const measure_ctx *mc = ctx;
+  for (int p = 0; p < mc->n_probes; p++) {
+    const void *data;
+    size_t nbytes;
+    if (nq_session_tensor(s, mc->m[p].t, &data, &nbytes, err) != NQ_OK) {
+      nq_error_clear(err);
+      continue;
+    }
+    const float *v = data;
+    const size_t n = nbytes / sizeof(float), c = (size_t)mc->m[p].channels;
+    const nq_affine a = mc->m[p].a;
+    for (size_t i = 0; i < n; i++) {
+      double x = v[i];
+      double back = ((double)nq_quantize_value(v[i], a.scale, a.zero_point, -128, 127) - a.zero_point) *
+                    (double)a.scale;
+      size_t ch = mc->m[p].offset + i % c;
+      mc->sig[ch] += x * x;
+      mc->noise[ch] += (x - back) * (x - back);
     }
   }
-  nq_feeder_free(&feeder);
-  nq_session_free(s);
-  return st;
+  return NQ_OK;
+}
+
+/* One float pass over the samples: per channel, the signal power and the
+ * power of its int8 rounding error at the planned parameters. The
+ * calibration's own sample pass, on one worker: the double sums then add
+ * in sample order, the same on every machine. */
+static nq_status measure(const nq_graph *g, const nq_sample_source *src, const nq_session_options *so,
+                         probe *m, int n_probes, double *sig, double *noise, nq_error *err) {
+  measure_ctx mc = {m, n_probes, sig, noise};
+  return nq_sample_pass_run(g, src, so, 1, false, fold_sample, &mc, err);
 }
 
 /* By op and name: the node's number differs in the int8 model (DEQUANTIZE
