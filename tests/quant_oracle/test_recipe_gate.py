@@ -94,6 +94,23 @@ def main():
                                                                      for x in labels),
                 f"float32 output: the wide conv is the worst layer and no DEQUANTIZE/TRANSPOSE is blamed: {labels}")
 
+        # Per channel the wide conv's ReLU6 fills the top int8 code with values that are 6 in float
+        # too: that is the op's own clip, not saturation (the cause once said "saturating" here).
+        rep = oracles.cli_json("convert", model, *data, "--recipe", "tf", "--diagnose", "-o", out("pc.tflite"))
+        causes = {w["label"]: w["cause"] for w in rep.get("diagnosis", {}).get("worst_layers", [])}
+        c.check(causes and not any(v.startswith("saturating") for v in causes.values()),
+                f"a ReLU6 at its own clip is not called saturating: {causes}")
+        # Evaluation data three times wider than the calibration data: the int8 input range clips it
+        # before any layer runs, and the diagnosis names the input (it once said no layer adds error).
+        ev3 = os.path.join(tmp, "ev3.npy")
+        np.save(ev3, 3 * rng.uniform(-1, 1, size=(24, 1, 3, 8, 8)).astype(np.float32))
+        rep = oracles.cli_json("convert", model, "-d", cal, "--eval-data", ev3, "--quiet", "--recipe", "tf",
+                               "--diagnose", "-o", out("wide_eval.tflite"))
+        worst = rep.get("diagnosis", {}).get("worst_layers", [])
+        c.check(bool(worst) and worst[0]["label"] == "input 'x'" and worst[0]["node"] == -1
+                and "clips" in worst[0]["cause"],
+                f"clipped inputs: the input is the worst entry and its cause says it clips: {worst[:1]}")
+
         # The gate: exit 5, no file; --keep-on-fail writes it; per channel passes.
         gated = out("gated.tflite")
         p = oracles.cli("convert", model, *data, "--recipe", "tf", "--per-tensor", "--min-sqnr", "20", "-o", gated)

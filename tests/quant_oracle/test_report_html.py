@@ -86,7 +86,7 @@ def main():
 
         # The page's numbers are --json's.
         diag = rep["diagnosis"]
-        bars = re.findall(r'<g class="layer" data-node="(\d+)" data-value="([^"]+)"', text)
+        bars = re.findall(r'<g class="layer" data-node="(-?\d+)" data-value="([^"]+)"', text)
         c.check(len(bars) == len(diag["layers"]) > 0,
                 f"one bar per layer: {len(bars)} bars, {len(diag['layers'])} layers in --json")
         c.check(all(int(n) == L["node"] and value(v) == value(L["sqnr_db"]) for (n, v), L in zip(bars, diag["layers"])),
@@ -122,7 +122,7 @@ def main():
         page2 = os.path.join(tmp, "compare.html")
         crep = oracles.cli_json("compare", model, out, "-d", cal, "--report", page2, "--quiet")
         text2 = open(page2, encoding="utf-8").read() if os.path.exists(page2) else ""
-        bars2 = re.findall(r'<g class="layer" data-node="(\d+)" data-value="([^"]+)"', text2)
+        bars2 = re.findall(r'<g class="layer" data-node="(-?\d+)" data-value="([^"]+)"', text2)
         c.check(len(bars2) == len(crep["diagnosis"]["layers"]) > 0 and
                 all(value(v) == value(L["sqnr_db"]) for (_, v), L in zip(bars2, crep["diagnosis"]["layers"])),
                 "compare --report draws a bar per layer, equal to its --json")

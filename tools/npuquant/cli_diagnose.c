@@ -8,6 +8,7 @@
 #include "cli_diagnose.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,8 +28,10 @@
 
 static double capped(double sqnr_db) { return sqnr_db > DIAG_CEILING_DB ? DIAG_CEILING_DB : sqnr_db; }
 
+/* The SQNR of every int8 tensor compared with its float twin, and the
+ * twin's index in fm (twin[t] = -1: none). */
 static nq_status per_tensor_sqnr(const nq_model *fm, const nq_model *qm, const nq_sample_source *src,
-                                 int threads, double *sq, nq_error *err) {
+                                 int threads, double *sq, int *twin, nq_error *err) {
   nq_compare_options co;
   memset(&co, 0, sizeof co);
   co.per_tensor = 1;
@@ -39,8 +42,10 @@ static nq_status per_tensor_sqnr(const nq_model *fm, const nq_model *qm, const n
   for (int i = 0; i < nq_compare_num_tensors(r); i++) {
     nq_compare_figures f;
     if (nq_compare_tensor(r, i, &f, NULL) == NQ_OK && f.tensor_test >= 0 &&
-        f.tensor_test < nq_model_num_tensors(qm))
+        f.tensor_test < nq_model_num_tensors(qm)) {
       sq[f.tensor_test] = f.sqnr_db;
+      twin[f.tensor_test] = f.tensor_ref;
+    }
   }
   for (int i = 0; i < nq_compare_num_outputs(r); i++) {
     nq_compare_figures f;
@@ -52,9 +57,57 @@ static nq_status per_tensor_sqnr(const nq_model *fm, const nq_model *qm, const n
   return NQ_OK;
 }
 
-/* Histograms of the int8 codes of every int8 activation. */
-static nq_status histograms(const nq_model *qm, const nq_sample_source *src, int threads, cli_diagnosis *d,
-                            nq_session **keep, nq_error *err) {
+/* Sample k into every input of m's session s (int8/uint8 inputs quantized
+ * with their own parameters); *buf and *qbuf grow as needed. */
+static nq_status feed(const nq_model *m, nq_session *s, const nq_sample_source *src, int k, float **buf,
+                      int8_t **qbuf, nq_error *err) {
+  for (int i = 0; i < nq_model_num_inputs(m); i++) {
+    nq_tensor_info ti;
+    CLI_TRY(nq_model_input(m, i, &ti, err));
+    size_t elems = ti.nbytes / nq_dtype_size(ti.type);
+    float *nb = realloc(*buf, sizeof **buf * (elems ? elems : 1));
+    if (nb) *buf = nb;
+    int8_t *nq = realloc(*qbuf, elems ? elems : 1);
+    if (nq) *qbuf = nq;
+    if (!nb || !nq) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for a diagnosis sample");
+    CLI_TRY(src->fill(src->ctx, k, i, *buf, elems, err));
+    if (ti.type == NQ_INT8 || ti.type == NQ_UINT8) {
+      CLI_TRY(nq_quantize_floats(*buf, elems, ti.type, ti.scale[0], (int32_t)ti.zero_point[0], *qbuf, err));
+      CLI_TRY(nq_session_set_input(s, i, *qbuf, elems, err));
+    } else {
+      CLI_TRY(nq_session_set_input(s, i, *buf, ti.nbytes, err));
+    }
+  }
+  return NQ_OK;
+}
+
+static nq_status keep_all_session(const nq_model *m, int threads, nq_session **s, nq_error *err) {
+  nq_session_options so;
+  memset(&so, 0, sizeof so);
+  so.num_threads = threads;
+  so.single_rounding = NQ_DEFAULT_SINGLE_ROUNDING;
+  *s = NULL;
+  nq_status st = nq_session_create(m, &so, s, err);
+  if (st == NQ_OK) st = nq_session_keep_all_tensors(*s, err);
+  if (st != NQ_OK) {
+    nq_session_free(*s);
+    *s = NULL;
+  }
+  return st;
+}
+
+/* The float twin's values beyond h's int8 range (half a step of slack). */
+static void count_clipped(cli_diag_hist *h, const float *v, size_t n) {
+  const double lo = (-128.0 - h->zero_point - 0.5) * h->scale, hi = (127.0 - h->zero_point + 0.5) * h->scale;
+  for (size_t e = 0; e < n; e++) h->float_clipped += v[e] < lo || v[e] > hi;
+  h->float_values += (double)n;
+}
+
+/* Histograms of the int8 codes of every int8 activation, and how much of
+ * each one's float twin the int8 range clips. */
+static nq_status histograms(const nq_model *fm, const nq_model *qm, const int *twin,
+                            const nq_sample_source *src, int threads, cli_diagnosis *d, nq_session **keep,
+                            nq_error *err) {
   int nt = nq_model_num_tensors(qm);
   d->hist = calloc((size_t)nt, sizeof *d->hist);
   if (!d->hist) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for activation histograms");
@@ -73,48 +126,34 @@ static nq_status histograms(const nq_model *qm, const nq_sample_source *src, int
     h->zero_point = (int)ti.zero_point[0];
     slot[t] = d->n_hist++;
   }
-  nq_session_options so;
-  memset(&so, 0, sizeof so);
-  so.num_threads = threads;
-  so.single_rounding = NQ_DEFAULT_SINGLE_ROUNDING;
-  nq_session *s = NULL;
-  nq_status st = nq_session_create(qm, &so, &s, err);
-  if (st == NQ_OK) st = nq_session_keep_all_tensors(s, err);
+  nq_session *s = NULL, *fs = NULL;
+  nq_status st = keep_all_session(qm, threads, &s, err);
+  /* without a float session (memory) the rails alone judge saturation */
+  if (st == NQ_OK) keep_all_session(fm, threads, &fs, NULL);
   float *buf = NULL;
   int8_t *qbuf = NULL;
   int n = src->n_samples < DIAG_HIST_SAMPLES ? src->n_samples : DIAG_HIST_SAMPLES;
   for (int k = 0; st == NQ_OK && k < n; k++) {
-    for (int i = 0; st == NQ_OK && i < nq_model_num_inputs(qm); i++) {
-      nq_tensor_info ti;
-      st = nq_model_input(qm, i, &ti, err);
-      if (st != NQ_OK) break;
-      size_t elems = ti.nbytes / nq_dtype_size(ti.type);
-      float *nb = realloc(buf, sizeof *buf * (elems ? elems : 1));
-      int8_t *nq = realloc(qbuf, elems ? elems : 1);
-      if (nb) buf = nb;
-      if (nq) qbuf = nq;
-      if (!nb || !nq) {
-        st = nq_fail(err, NQ_ERR_NOMEM, "out of memory for a diagnosis sample");
-        break;
-      }
-      st = src->fill(src->ctx, k, i, buf, elems, err);
-      if (st == NQ_OK && (ti.type == NQ_INT8 || ti.type == NQ_UINT8)) {
-        st = nq_quantize_floats(buf, elems, ti.type, ti.scale[0], (int32_t)ti.zero_point[0], qbuf, err);
-        if (st == NQ_OK) st = nq_session_set_input(s, i, qbuf, elems, err);
-      } else if (st == NQ_OK) {
-        st = nq_session_set_input(s, i, buf, ti.nbytes, err);
-      }
-    }
+    st = feed(qm, s, src, k, &buf, &qbuf, err);
     if (st == NQ_OK) st = nq_session_run(s, err);
+    if (st == NQ_OK && fs &&
+        (feed(fm, fs, src, k, &buf, &qbuf, NULL) != NQ_OK || nq_session_run(fs, NULL) != NQ_OK)) {
+      nq_session_free(fs);
+      fs = NULL;
+    }
     for (int t = 0; st == NQ_OK && t < nt; t++) {
       if (slot[t] < 0) continue;
       const void *data;
       size_t nbytes;
       if (nq_session_tensor(s, t, &data, &nbytes, NULL) != NQ_OK) continue;
       const int8_t *q = data;
-      for (size_t e = 0; e < nbytes; e++) d->hist[slot[t]].count[q[e] + 128] += 1;
+      cli_diag_hist *h = &d->hist[slot[t]];
+      for (size_t e = 0; e < nbytes; e++) h->count[q[e] + 128] += 1;
+      if (fs && twin[t] >= 0 && nq_session_tensor(fs, twin[t], &data, &nbytes, NULL) == NQ_OK)
+        count_clipped(h, data, nbytes / sizeof(float));
     }
   }
+  nq_session_free(fs);
   free(buf);
   free(qbuf);
   free(slot);
@@ -128,7 +167,50 @@ static const cli_diag_hist *find_hist(const cli_diagnosis *d, int t) {
   return NULL;
 }
 
+/* The tensor index of model input k: the public API gives inputs by
+ * position, so the non-produced tensor of that name (-1: none). */
+static int input_tensor(const nq_model *qm, int k) {
+  nq_tensor_info in, ti;
+  if (nq_model_input(qm, k, &in, NULL) != NQ_OK || !in.name) return -1;
+  for (int t = 0; t < nq_model_num_tensors(qm); t++) {
+    if (nq_model_tensor(qm, t, &ti, NULL) != NQ_OK || ti.is_constant || !ti.name || strcmp(ti.name, in.name))
+      continue;
+    bool produced = false;
+    for (int i = 0; i < nq_model_num_nodes(qm) && !produced; i++) {
+      nq_node_info ni;
+      if (nq_model_node(qm, i, &ni, NULL) != NQ_OK) continue;
+      for (int o = 0; o < ni.n_outputs; o++) produced |= ni.outputs[o] == t;
+    }
+    if (!produced) return t;
+  }
+  return -1;
+}
+
+/* A model input's own loss: the int8 input range (the calibration data's
+ * range) clips the samples, or plain rounding. */
+static void explain_input(const nq_model *qm, const cli_diagnosis *d, cli_diag_layer *l) {
+  const int t = input_tensor(qm, -1 - l->node);
+  const cli_diag_hist *h = t >= 0 ? find_hist(d, t) : NULL;
+  if (h && h->float_values > 0 && h->float_clipped / h->float_values > 0.01) {
+    snprintf(l->cause, sizeof l->cause,
+             "the int8 input range clips %.1f%% of the input values: the samples go beyond the calibration "
+             "data's range",
+             100.0 * h->float_clipped / h->float_values);
+    snprintf(l->suggestion, sizeof l->suggestion,
+             "calibrate on data that covers every input the model will see (same preprocessing as in use)");
+    return;
+  }
+  snprintf(l->cause, sizeof l->cause, "rounding the input to int8");
+  snprintf(
+      l->suggestion, sizeof l->suggestion,
+      "a uint8/int8 input whose scale matches the data (e.g. camera pixels 0..255), or tighter input ranges");
+}
+
 static void explain(const nq_model *qm, nq_session *s, const cli_diagnosis *d, cli_diag_layer *l) {
+  if (l->node < 0) {
+    explain_input(qm, d, l);
+    return;
+  }
   nq_node_info ni;
   if (nq_model_node(qm, l->node, &ni, NULL) != NQ_OK) return;
   int is_conv = !strcmp(ni.op, "CONV_2D") || !strcmp(ni.op, "FULLY_CONNECTED");
@@ -207,10 +289,17 @@ static void explain(const nq_model *qm, nq_session *s, const cli_diagnosis *d, c
       if (abs(q - h->zero_point) <= 8) near += h->count[c];
       if ((q == 127 && h->zero_point != 127) || (q == -128 && h->zero_point != -128)) rails += h->count[c];
     }
-    if (total > 0 && rails / total > 0.01) {
-      snprintf(l->cause, sizeof l->cause,
-               "saturating activation: %.1f%% of its values sit at the edge of the int8 range (clipped)",
-               100.0 * rails / total);
+    /* With the float twin's values: clipped is what the range cut off, not
+     * what the op's own clip (ReLU6 at 6, a logistic near 1) put at a rail. */
+    const bool have_float = h->float_values > 0;
+    const double clipped = have_float ? h->float_clipped / h->float_values : total > 0 ? rails / total : 0;
+    if (clipped > 0.01) {
+      snprintf(
+          l->cause, sizeof l->cause,
+          have_float
+              ? "saturating activation: %.1f%% of its float values lie beyond the int8 range (clipped)"
+              : "saturating activation: %.1f%% of its values sit at the edge of the int8 range (clipped)",
+          100.0 * clipped);
       snprintf(
           l->suggestion, sizeof l->suggestion,
           "a wider range: --recipe tf or --calibration minmax (no clipping), or more representative data");
@@ -295,15 +384,20 @@ nq_status cli_diagnose(const nq_model *fm, const nq_model *qm, const nq_sample_s
   d->n_samples = src->n_samples;
   int nt = nq_model_num_tensors(qm), nn = nq_model_num_nodes(qm);
   double *sq = malloc(sizeof *sq * (size_t)(nt > 0 ? nt : 1));
-  d->all = calloc((size_t)(nn > 0 ? nn : 1), sizeof *d->all);
-  if (!sq || !d->all) {
+  int *twin = malloc(sizeof *twin * (size_t)(nt > 0 ? nt : 1));
+  const int ni_model = nq_model_num_inputs(qm);
+  d->all = calloc((size_t)(nn + ni_model > 0 ? nn + ni_model : 1), sizeof *d->all);
+  if (!sq || !twin || !d->all) {
     free(sq);
+    free(twin);
+    cli_diagnosis_free(d);
     return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the diagnosis");
   }
-  for (int t = 0; t < nt; t++) sq[t] = NAN;
-  nq_status st = per_tensor_sqnr(fm, qm, src, threads, sq, err);
+  for (int t = 0; t < nt; t++) sq[t] = NAN, twin[t] = -1;
+  nq_status st = per_tensor_sqnr(fm, qm, src, threads, sq, twin, err);
   nq_session *s = NULL;
-  if (st == NQ_OK) st = histograms(qm, src, threads, d, &s, err);
+  if (st == NQ_OK) st = histograms(fm, qm, twin, src, threads, d, &s, err);
+  free(twin);
   if (st == NQ_OK) st = weight_ranges(qm, s, d, err);
   /* A DEQUANTIZE at a float output (or before a float tail) reads NAME_int8,
    * which has no float twin to compare with; it converts exactly, so its
@@ -315,6 +409,22 @@ nq_status cli_diagnose(const nq_model *fm, const nq_model *qm, const nq_sample_s
     if (nq_model_node(qm, i, &ni, NULL) == NQ_OK && !strcmp(ni.op, "DEQUANTIZE") && ni.n_inputs == 1 &&
         ni.n_outputs == 1 && ni.inputs[0] >= 0 && ni.outputs[0] >= 0 && isnan(sq[ni.inputs[0]]))
       sq[ni.inputs[0]] = sq[ni.outputs[0]];
+  }
+  /* An int8 model input compared with the float one: the rounding and
+   * clipping to the input's range happen before any node, so they are an
+   * entry of their own (else the first layer's input would look exact or
+   * the loss would be no one's). */
+  for (int k = 0; st == NQ_OK && k < ni_model; k++) {
+    nq_tensor_info ti;
+    const int t = input_tensor(qm, k);
+    if (t < 0 || t >= nt || isnan(sq[t]) || nq_model_tensor(qm, t, &ti, NULL) != NQ_OK) continue;
+    cli_diag_layer *l = &d->all[d->n_all++];
+    l->node = -1 - k;
+    char name[96];
+    snprintf(l->label, sizeof l->label, "input '%s'", cli_printable(ti.name, name, sizeof name));
+    l->sqnr_in_db = INFINITY;
+    l->sqnr_out_db = sq[t];
+    l->added = capped(l->sqnr_in_db) - capped(l->sqnr_out_db);
   }
   for (int i = 0; st == NQ_OK && i < nn; i++) {
     nq_node_info ni;

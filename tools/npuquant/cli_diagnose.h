@@ -18,8 +18,8 @@ struct json_out;
 
 /* One layer, ranked by the error it adds. */
 typedef struct cli_diag_layer {
-  int node;
-  char label[160];    /* "node 3 (CONV_2D 'conv1')", printable */
+  int node;           /* -1 - k for the model's input k (its int8 rounding) */
+  char label[160];    /* "node 3 (CONV_2D 'conv1')" or "input 'x'", printable */
   double sqnr_in_db;  /* worst input activation (+inf: exact or constant) */
   double sqnr_out_db; /* its output */
   double added;       /* dB the SQNR falls across it (inputs capped at int8's 48.16 dB) */
@@ -34,6 +34,11 @@ typedef struct cli_diag_hist {
   float scale;
   int zero_point;
   double count[256]; /* by code + 128 */
+  /* The float model's values of the same tensor over the same samples:
+   * how many there were (0: no float twin) and how many lay beyond the
+   * int8 range by more than half a step, i.e. were clipped by the range
+   * rather than by the op itself (a ReLU6 at 6 fills the top code too). */
+  double float_values, float_clipped;
 } cli_diag_hist;
 
 /* The range of one weight tensor per output channel: max |w| of each
