@@ -376,11 +376,16 @@ static double now_ms(void) {
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-nq_status nq_engine_run(nq_session *s, nq_error *err) {
+nq_status nq_engine_run(nq_session *s, nq_error *err) { return nq_engine_run_prefix(s, s->g->n_nodes, err); }
+
+nq_status nq_engine_run_prefix(nq_session *s, int n_nodes, nq_error *err) {
+  if (n_nodes < 0 || n_nodes > s->g->n_nodes)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "run of %d nodes asked, the graph has %d", n_nodes,
+                   s->g->n_nodes);
   nq_kernels previous = nq_cpu_enter((nq_kernels)s->opts.kernels);
   nq_status st = NQ_OK;
   double t0 = s->node_ms ? now_ms() : 0.0;
-  for (int n = 0; st == NQ_OK && n < s->g->n_nodes; n++) {
+  for (int n = 0; st == NQ_OK && n < n_nodes; n++) {
     nq_kernel_args a = node_args(s, n);
     st = s->kern[n]->run(&a, err);
     if (st != NQ_OK) {

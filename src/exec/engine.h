@@ -70,6 +70,10 @@ nq_status nq_engine_create(const nq_graph *g, const nq_session_options *opts, nq
                            nq_error *err);
 void nq_engine_free(nq_session *s);
 nq_status nq_engine_run(nq_session *s, nq_error *err);
+/* Run only the first n_nodes nodes (execution order): what a caller that
+ * reads one early tensor needs (bias correction, layer by layer). The later
+ * nodes' tensors keep whatever they held. */
+nq_status nq_engine_run_prefix(nq_session *s, int n_nodes, nq_error *err);
 /* Start (on: zeroed totals) or stop timing every node (nq_session_profile). */
 nq_status nq_engine_profile(nq_session *s, bool on, nq_error *err);
 /* Re-plan memory without reuse (nq_session_keep_all_tensors). */
