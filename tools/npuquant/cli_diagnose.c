@@ -317,10 +317,11 @@ static void explain(const nq_model *qm, nq_session *s, const cli_diagnosis *d, c
     }
   }
   snprintf(l->cause, sizeof l->cause, "rounding noise (no single cause found)");
-  snprintf(l->suggestion, sizeof l->suggestion,
-           "--bias-correct; or run this node in float (it then leaves the NPU: a DEQUANTIZE/QUANTIZE pair "
-           "and a CPU "
-           "round trip per inference)");
+  snprintf(
+      l->suggestion, sizeof l->suggestion,
+      "--weight-round adaround (weights rounded by the layer's output error) or --bias-correct, which "
+      "--recipe auto tries; or run this node in float (it then leaves the NPU: a DEQUANTIZE/QUANTIZE pair "
+      "and a CPU round trip per inference)");
 }
 
 /* Channels beyond this are left out of the weight ranges (the chart could
