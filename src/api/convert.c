@@ -24,6 +24,7 @@
 #include "quant/int8_rewrite.h"
 #include "quant/quantize.h"
 #include "quant/saturation_clip.h"
+#include "quant/split_outputs.h"
 #include "quant/weight_round.h"
 #include "writers/tflite/op_version_runtime.h"
 
@@ -108,12 +109,15 @@ nq_status nq_calib_cache_extend(nq_calib_cache *c, const nq_model *fm, const nq_
 
 /* The float graph calibration runs: a copy through the pass pipeline, the
  * int8 rewrites and (when asked) equalization. */
-static nq_status prepare(const nq_graph *g, bool optimize, bool equalize, const nq_sample_source *src,
-                         const nq_session_options *so, nq_model **out, int *rewritten, int *pairs,
-                         nq_error *err) {
+static nq_status prepare(const nq_graph *g, bool optimize, bool equalize, const nq_convert_options *split,
+                         const nq_sample_source *src, const nq_session_options *so, nq_model **out,
+                         int *rewritten, int *pairs, nq_error *err) {
   nq_graph *copy = nq_graph_clone(g, err);
   if (!copy) return err->code;
   nq_status st = optimize ? nq_passes_optimize(copy, err) : NQ_OK;
+  int n_split = 0; /* split's note says which outputs */
+  if (st == NQ_OK && split && split->split_outputs)
+    st = nq_split_outputs(copy, split->note, split->warn_user, &n_split, err);
   if (st == NQ_OK) st = nq_rewrite_for_int8(copy, rewritten, err);
   if (st == NQ_OK && equalize) st = nq_equalize_graph(copy, 4, pairs, err);
   int act_pairs = 0; /* without samples (counting only): the pairs it could scale */
@@ -132,7 +136,7 @@ nq_status nq_equalized_pairs(const nq_model *fm, int *pairs, nq_error *err) {
   if (has_quantized_tensor(fm->graph)) return NQ_OK;
   nq_model *m = NULL;
   int rewritten = 0;
-  NQ_TRY(prepare(fm->graph, !fm->graph->optimized, true, NULL, NULL, &m, &rewritten, pairs, err));
+  NQ_TRY(prepare(fm->graph, !fm->graph->optimized, true, NULL, NULL, NULL, &m, &rewritten, pairs, err));
   nq_model_free(m);
   return NQ_OK;
 }
@@ -211,9 +215,10 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
     if (cache->prepared) fm = cache->prepared;
     rep->rewritten_for_int8 = cache->rewritten_for_int8;
     rep->equalized_pairs = cache->equalized_pairs;
-  } else if (optimize || opts->equalize || nq_rewrite_for_int8_needed(float_model->graph)) {
-    NQ_TRY(prepare(float_model->graph, optimize, opts->equalize != 0, src, &so, &eq, &rep->rewritten_for_int8,
-                   &rep->equalized_pairs, err));
+  } else if (optimize || opts->equalize || opts->split_outputs ||
+             nq_rewrite_for_int8_needed(float_model->graph)) {
+    NQ_TRY(prepare(float_model->graph, optimize, opts->equalize != 0, opts, src, &so, &eq,
+                   &rep->rewritten_for_int8, &rep->equalized_pairs, err));
     fm = eq;
   }
   nq_ranges ranges = {0};
@@ -267,6 +272,10 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
     q.float_nodes = tail.keep;
   }
   if (st == NQ_OK) st = nq_quantize_graph(fm->graph, &ranges, &q, &qg, err);
+  if (st == NQ_OK && (st = nq_split_record_copy(fm->graph, qg, err)) != NQ_OK) { /* compare reads it */
+    nq_graph_free(qg);
+    qg = NULL;
+  }
   if (ranges.min) nq_ranges_free(&ranges);
   nq_float_tail_free(&tail);
   /* keep the source path: saving refuses to write over the float model */
