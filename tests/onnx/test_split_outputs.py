@@ -13,7 +13,7 @@ Converted with an int8 output (seeded random calibration images, held-out evalua
      'detections:part0..2' ([1, 3, 8, 8, 2] xy, [1, 3, 8, 8, 2] wh, [1, 3, 8, 8, 4] scores),
      each with its own scale, and every part, put back together here in numpy, is >= 20 dB;
   3. LiteRT.js runs the split model bit-identical to our executor;
-  4. `compare` on the float .onnx and the split .tflite puts the parts back: one figure for
+  4. `compare` (CLI and Python: Converter.split_outputs, the report's parts) on the float .onnx and the split .tflite puts the parts back: one figure for
      'detections' and one per part, agreeing with the numpy figures; --task detect decodes
      the reassembled output; `inspect` says what the parts are;
   5. --split-outputs on a model whose output is no concatenation: a note, exit 0.
@@ -22,6 +22,7 @@ Exit: 0 pass, 1 failure, 77 skip (torch or an oracle missing).
 import os
 import sys
 import tempfile
+import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "oracles"))
@@ -94,6 +95,17 @@ def split_outputs(model, evaluation):
     joined = [np.concatenate([dequantize(q, o) for q, o in zip(r, outs)], -1).reshape(1, -1, 5 + CLASSES)
               for r in raw]
     return raw, joined
+
+
+def python_binding():
+    """The binding from the source tree against the build's library, or None when it is not built."""
+    lib = os.path.join(os.environ.get("NQ_BINARY_DIR", ""), "libnpuquant.so")
+    if not os.path.exists(lib):
+        return None
+    os.environ.setdefault("NPUQUANT_LIB", lib)
+    sys.path.insert(0, os.path.join(oracles.SOURCE_DIR, "python"))
+    import npuquant  # noqa: PLC0415
+    return npuquant
 
 
 def test():
@@ -184,6 +196,23 @@ def test():
         shown = oracles.cli("inspect", models["split"], check=True).stdout
         c.check("detections:part0" in shown and "--split-outputs" in shown,
                 "inspect shows the parts and what they are:\n" + shown)
+        # 4b. the Python binding: Converter.split_outputs, compare's "parts"
+        py = python_binding()
+        c.check(py is not None, "the build's libnpuquant.so is there for the Python binding")
+        if py is not None:
+            conv = py.Converter.from_file(path)
+            conv.representative_dataset = list(calib[:, None])
+            conv.inference_input_type, conv.split_outputs, conv.target = np.float32, True, None
+            conv.recipe = "tf"
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                done = conv.convert()
+            parts = conv.report.parts
+            c.check([o["name"] for o in done.model.outputs] == ["detections:part%d" % k for k in range(3)]
+                    and [p["name"] for p in parts] == ["detections:part%d" % k for k in range(3)]
+                    and all(p["output"] == 0 and p["sqnr_db"] >= BAR_DB for p in parts),
+                    "Python: Converter(split_outputs=True) gives the parts and the report measures each >= %.0f dB: "
+                    "%s" % (BAR_DB, [(p["name"], round(p["sqnr_db"], 1)) for p in parts]))
         # 5. nothing to split
         plain = os.path.join(tmp, "plain.onnx")
         with torch.no_grad():
