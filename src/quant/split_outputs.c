@@ -22,6 +22,7 @@ typedef struct chain {
   int concat;  /* node index */
   int n_moves; /* in execution order, concat -> output */
   move moves[MAX_MOVES];
+  const char *why; /* not split: why (a constant string) */
 } chain;
 
 static int producer(const nq_graph *g, int t) {
@@ -252,12 +253,20 @@ nq_status nq_split_outputs(nq_graph *g, void (*note)(void *, const char *), void
     for (int i = 0; i < j && split[j]; i++) split[j] = !(split[i] && ch[i].concat == ch[j].concat);
     n_new += split[j] ? g->nodes[ch[j].concat].n_in : 1;
     *n_split += split[j];
-    if (!split[j]) {
-      const char *nm = g->tensors[g->outputs[j]].name;
-      add(&why_not, "%s'%s' (%s)", why_not.len ? ", " : "", nm ? nm : "?", why);
-    }
+    ch[j].why = split[j] ? NULL : why;
   }
   if (st == NQ_OK && *n_split == 0) {
+    /* the outputs by reason, each reason once */
+    for (int j = 0; j < n_old; j++) {
+      bool said = false;
+      for (int i = 0; i < j && !said; i++) said = ch[i].why == ch[j].why;
+      for (int i = j; i < n_old && !said; i++) {
+        if (ch[i].why != ch[j].why) continue;
+        const char *nm = g->tensors[g->outputs[i]].name;
+        add(&why_not, "%s'%s'", i == j ? (why_not.len ? "; " : "") : ", ", nm ? nm : "?");
+      }
+      if (!said) add(&why_not, ": %s", ch[j].why);
+    }
     if (note) {
       text msg = {0};
       add(&msg, "--split-outputs: no output was split: %s",

@@ -198,7 +198,7 @@ int main(void) {
   nq_graph *plain = build(false);
   notes[0] = 0;
   CHECK(nq_split_outputs(plain, on_note, NULL, &n_split, &err) == NQ_OK && n_split == 0);
-  CHECKF(strstr(notes, "no output was split: 'aux' (it is not produced by a CONCATENATION"), "note: %s",
+  CHECKF(strstr(notes, "no output was split: 'aux': it is not produced by a CONCATENATION"), "note: %s",
          notes);
   CHECK(plain->n_outputs == 1 && plain->n_metadata == 0);
   nq_graph_free(plain);
