@@ -41,6 +41,15 @@ static int readers(const nq_graph *g, int t) {
   return n;
 }
 
+/* Every dimension known and positive: the record stores shapes, and
+ * compare checks them against the models. */
+static bool shape_known(const nq_tensor *x) {
+  if (x->rank < 1 || x->rank > NQ_MAX_RANK) return false;
+  for (int d = 0; d < x->rank; d++)
+    if (x->shape[d] < 1) return false;
+  return true;
+}
+
 static bool is_reshape_like(nq_op op) {
   return op == NQ_OP_RESHAPE || op == NQ_OP_SQUEEZE || op == NQ_OP_EXPAND_DIMS;
 }
@@ -54,7 +63,7 @@ static bool find_chain(const nq_graph *g, int t, chain *c, const char **why) {
     return false;
   }
   move rev[MAX_MOVES];
-  int n = 0;
+  int n = 0, out_t = t;
   for (;;) {
     int p = producer(g, t);
     if (p < 0) return false;
@@ -68,7 +77,10 @@ static bool find_chain(const nq_graph *g, int t, chain *c, const char **why) {
       return false;
     const nq_tensor *x = &g->tensors[nd->out[0]];
     move m = {.transpose = transpose, .rank = x->rank};
-    if (x->rank < 1 || x->rank > NQ_MAX_RANK) return false;
+    if (!shape_known(x)) {
+      *why = "a shape on the way is not known";
+      return false;
+    }
     if (transpose) {
       int64_t perm[NQ_MAX_RANK];
       if (nd->n_in < 2 || !nq_pass_const_ints(g, nd->in[1], x->rank, perm)) return false;
@@ -95,8 +107,12 @@ static bool find_chain(const nq_graph *g, int t, chain *c, const char **why) {
    * model input is no int8 output of its own). */
   const nq_node *cat = &g->nodes[c->concat];
   const nq_tensor *co = &g->tensors[cat->out[0]];
-  if (cat->n_in < 2 || co->rank < 1) {
+  if (cat->n_in < 2) {
     *why = "its CONCATENATION has fewer than two inputs";
+    return false;
+  }
+  if (!shape_known(co) || !shape_known(&g->tensors[out_t])) {
+    *why = "a shape on the way is not known";
     return false;
   }
   for (int k = 0; k < cat->n_in; k++) {
@@ -105,8 +121,8 @@ static bool find_chain(const nq_graph *g, int t, chain *c, const char **why) {
       *why = "a part is a constant, a model input or not float32";
       return false;
     }
-    if (g->tensors[p].rank != co->rank) {
-      *why = "a part's rank differs from the concatenation's";
+    if (g->tensors[p].rank != co->rank || !shape_known(&g->tensors[p])) {
+      *why = "a part's shape is not known or its rank differs from the concatenation's";
       return false;
     }
     for (int j = 0; j < g->n_outputs; j++)

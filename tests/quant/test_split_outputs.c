@@ -15,7 +15,8 @@
  *  - hostile records (bad axis, output positions out of range or repeated,
  *    parts that do not cover the axis, a bad permutation, truncated) are
  *    refused with a message naming the record;
- *  - a graph with no concatenated output: a note saying why, no error.
+ *  - a graph with no concatenated output, or a dimension on the way not
+ *    known: a note saying why, no error.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -202,5 +203,13 @@ int main(void) {
          notes);
   CHECK(plain->n_outputs == 1 && plain->n_metadata == 0);
   nq_graph_free(plain);
+
+  /* a dimension not known (a dynamic batch): not split, the reason said */
+  nq_graph *dyn = build(true);
+  dyn->tensors[nq_graph_find_tensor(dyn, "transposed")].shape[0] = -1;
+  notes[0] = 0;
+  CHECK(nq_split_outputs(dyn, on_note, NULL, &n_split, &err) == NQ_OK && n_split == 0 && dyn->n_outputs == 2);
+  CHECKF(strstr(notes, "'detections': a shape on the way is not known"), "note: %s", notes);
+  nq_graph_free(dyn);
   return nq_test_finish("test_split_outputs");
 }
