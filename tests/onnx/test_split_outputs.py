@@ -198,8 +198,12 @@ def test():
         for p, (k, db) in zip(parts, after.items()):
             c.check(abs(oracles.sqnr(p) - db) < 0.5, "compare: %s %s %.2f dB is numpy's %.2f dB"
                     % (p["name"], k, oracles.sqnr(p), db))
-        text = oracles.cli("compare", path, models["split"], "-d", ev, check=True).stdout
+        html = os.path.join(tmp, "report.html")
+        text = oracles.cli("compare", path, models["split"], "-d", ev, "--report", html, check=True).stdout
         c.check("per part" in text and "detections:part2" in text, "compare's text report has the parts:\n" + text)
+        with open(html, encoding="utf-8") as f:
+            rows = f.read().count("data-part-sqnr=")
+        c.check(rows == 3, "the HTML report has a row per part (%d)" % rows)
         # the detections decoded from the reassembled output (YOLO layout; scores obj x cls are
         # around 0.01 here, so that is the threshold)
         task = {}
