@@ -270,7 +270,12 @@ static nq_status compare(const nq_graph *rg, const nq_ref_outputs *ro, const nq_
                          const nq_session_options *opts, nq_task_acc *task, nq_compare_result *out,
                          nq_error *err) {
   memset(out, 0, sizeof *out);
-  nq_output_map map;
+  if (rg->n_inputs != tg->n_inputs)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "the models differ in inputs (%d vs %d)", rg->n_inputs,
+                   tg->n_inputs);
+  for (int i = 0; i < rg->n_inputs; i++)
+    NQ_TRY(same_size(rg, rg->inputs[i], tg, tg->inputs[i], "input", i, err));
+  nq_output_map map; /* the inputs first: a wrong model is named by them */
   NQ_TRY(nq_output_map_build(rg, tg, &map, err));
   nq_status st = compare_mapped(rg, ro, tg, &map, src, per_tensor, labels, n_labels, opts, task, out, err);
   nq_output_map_free(&map);
@@ -284,11 +289,6 @@ static nq_status compare_mapped(const nq_graph *rg, const nq_ref_outputs *ro, co
   if (labels && n_labels != (size_t)src->n_samples)
     return nq_fail(err, NQ_ERR_INVALID_ARG, "%zu labels for %d samples: one label per sample expected",
                    n_labels, src->n_samples);
-  if (rg->n_inputs != tg->n_inputs)
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "the models differ in inputs (%d vs %d)", rg->n_inputs,
-                   tg->n_inputs);
-  for (int i = 0; i < rg->n_inputs; i++)
-    NQ_TRY(same_size(rg, rg->inputs[i], tg, tg->inputs[i], "input", i, err));
   /* A label is a class index: an element of an output. One out of range
    * (1e9, -5) would only ever count as wrong, silently. */
   size_t classes = 0;
