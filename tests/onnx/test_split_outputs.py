@@ -16,7 +16,8 @@ Converted with an int8 output (seeded random calibration images, held-out evalua
   4. `compare` (CLI and Python: Converter.split_outputs, the report's parts) on the float .onnx and the split .tflite puts the parts back: one figure for
      'detections' and one per part, agreeing with the numpy figures; --task detect decodes
      the reassembled output; `inspect` says what the parts are;
-  5. --split-outputs on a model whose output is no concatenation: a note, exit 0.
+  5. uint8 outputs split the same way (three uint8 parts, each >= 20 dB);
+  6. --split-outputs on a model whose output is no concatenation: a note, exit 0.
 Exit: 0 pass, 1 failure, 77 skip (torch or an oracle missing).
 """
 import json
@@ -231,7 +232,17 @@ def test():
                 and all(q[1] == 0 and q[2] >= BAR_DB for q in got["parts"]),
                 "Python: Converter.split_outputs gives the parts and the report measures each >= %.0f dB: %s %s"
                 % (BAR_DB, got, p.stderr[-2000:]))
-        # 5. nothing to split
+        # 5. uint8 outputs split the same way
+        u8 = os.path.join(tmp, "split_uint8.tflite")
+        oracles.cli("convert", path, "-d", cal, "-o", u8, "--input-type", "float32", "--output-type", "uint8",
+                    "--npu", "none", "--recipe", "tf", "--split-outputs", check=True)
+        j = oracles.cli_json("compare", path, u8, "-d", ev)
+        types = [o["type"] for o in oracles.tflite_facts(u8)["outputs"]]
+        c.check(types == ["uint8"] * 3 and [p["name"] for p in j.get("parts", [])] == names
+                and all(oracles.sqnr(p) >= BAR_DB for p in j["parts"]),
+                "uint8 output: three uint8 parts, each >= %.0f dB: %s %s"
+                % (BAR_DB, types, [(p["name"], p["sqnr_db"]) for p in j.get("parts", [])]))
+        # 6. nothing to split
         plain = os.path.join(tmp, "plain.onnx")
         with torch.no_grad():
             torch.onnx.export(net.body, torch.from_numpy(calib[:1]), plain, opset_version=13)
