@@ -322,7 +322,8 @@ nq_status nq_split_outputs(nq_graph *g, void (*note)(void *, const char *), void
            add_shape(&rec, ch[j].moves[m].rank, ch[j].moves[m].dims);
     ok = ok && add(&rec, "\n");
     ok = ok && add(&msg, "--split-outputs: output '%s'", base) && add_brief_shape(&msg, &g->tensors[t]) &&
-         add(&msg, " (CONCATENATION on axis %d%s) is now %d int8 outputs, one scale each:", axis,
+         add(&msg,
+             " (CONCATENATION on axis %d%s) is now %d outputs, one per part, each with its own scale:", axis,
              ch[j].n_moves ? " and data moves" : "", cat->n_in);
     for (int k = 0; k < cat->n_in && ok; k++) {
       int p = cat->in[k];
