@@ -270,7 +270,6 @@ static nq_status build(const nq_graph *ref, const nq_graph *test, const nq_metad
         st = nq_fail(err, NQ_ERR_FORMAT, "%s: %s metadata does not place output %d", r.what,
                      NQ_SPLIT_RECORD_KEY, p);
   }
-  (void)rec;
   free(used);
   if (st != NQ_OK) nq_output_map_free(m);
   return st;
