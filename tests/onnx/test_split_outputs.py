@@ -16,6 +16,7 @@ Converted with an int8 output (seeded random calibration images, held-out evalua
   4. `compare` (CLI and Python: Converter.split_outputs, the report's parts) on the float .onnx and the split .tflite puts the parts back: one figure for
      'detections' and one per part, agreeing with the numpy figures; --task detect decodes
      the reassembled output; `inspect` says what the parts are;
+     A record spoilt on disk is refused by name;
   5. uint8 outputs split the same way (three uint8 parts, each >= 20 dB);
   6. --split-outputs on a model whose output is no concatenation: a note, exit 0.
 Exit: 0 pass, 1 failure, 77 skip (torch or an oracle missing).
@@ -232,6 +233,18 @@ def test():
                 and all(q[1] == 0 and q[2] >= BAR_DB for q in got["parts"]),
                 "Python: Converter.split_outputs gives the parts and the report measures each >= %.0f dB: %s %s"
                 % (BAR_DB, got, p.stderr[-2000:]))
+        # 4c. a record spoilt on disk (the axis past the rank): compare refuses it by name
+        with open(models["split"], "rb") as f:
+            blob = f.read()
+        at = blob.find(b"npuquant-split-outputs 1 1\nsplit ")
+        c.check(at >= 0, "the record is in the file as text")
+        bad = os.path.join(tmp, "bad_record.tflite")
+        with open(bad, "wb") as f:
+            k = at + len(b"npuquant-split-outputs 1 1\nsplit ")
+            f.write(blob[:k] + b"7" + blob[k + 1:])
+        p = oracles.cli("compare", path, bad, "-d", ev)
+        c.check(p.returncode != 0 and "npuquant_split_outputs metadata" in p.stderr and "axis" in p.stderr,
+                "a spoilt record: compare fails naming it (exit %d): %s" % (p.returncode, p.stderr.strip()))
         # 5. uint8 outputs split the same way
         u8 = os.path.join(tmp, "split_uint8.tflite")
         oracles.cli("convert", path, "-d", cal, "-o", u8, "--input-type", "float32", "--output-type", "uint8",
