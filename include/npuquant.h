@@ -609,6 +609,8 @@ typedef struct nq_convert_options {
    * weight scale that minimises it), 2 adaround (clip, then each weight
    * rounded up or down by AdaRound). */
   int weight_round;
+  int split_outputs; /* 1: an output a CONCATENATION gives becomes one output per part, each its own scale
+                        (parts named OUTPUT:partK, recorded for nq_compare; docs/quantization.md) */
 } nq_convert_options;
 
 /* The default recipe_budget: about one to two minutes of our kernels on 2
@@ -739,6 +741,13 @@ NQ_API int nq_compare_num_tensors(const nq_compare_report *r);
 NQ_API nq_status nq_compare_output(const nq_compare_report *r, int i, nq_compare_figures *out, nq_error *err);
 NQ_API nq_status nq_compare_tensor(const nq_compare_report *r, int i, nq_compare_figures *out, nq_error *err);
 NQ_API void nq_compare_report_free(nq_compare_report *r);
+/* A test model converted with split_outputs: nq_compare_output gives each
+ * original output with its parts put back together (scale 0), and these the
+ * parts one by one (name: the part output's, tensor_ref: the reference
+ * output it is part of; *output: that output's index). 0 parts otherwise. */
+NQ_API int nq_compare_num_parts(const nq_compare_report *r);
+NQ_API nq_status nq_compare_part(const nq_compare_report *r, int i, nq_compare_figures *out, int *output,
+                                 nq_error *err);
 
 /* Task-level figures over all samples (nq_compare_options.task). detect: the
  * reference model's detections matched to the test model's, best score

@@ -65,7 +65,9 @@ class ConvertOptions(ctypes.Structure):
                 ("recipe_budget", ctypes.c_double), ("no_float_tail", ctypes.c_int),
                 ("per_channel_fc", ctypes.c_int),
                 # weight rounding by output error: 0 nearest (here always), 1 clip, 2 adaround
-                ("weight_round", ctypes.c_int)]
+                ("weight_round", ctypes.c_int),
+                # 1: an output made by a CONCATENATION becomes one output per part
+                ("split_outputs", ctypes.c_int)]
 
 
 class CompareOptions(ctypes.Structure):
@@ -165,6 +167,8 @@ _PROTOTYPES = {
     "nq_compare_tensor": (_I, [P, _I, ctypes.POINTER(CompareFigures), _E]),
     "nq_compare_report_free": (None, [P]),
     "nq_compare_task": (_I, [P, ctypes.POINTER(CompareTaskFigures), _E]),
+    "nq_compare_num_parts": (_I, [P]),
+    "nq_compare_part": (_I, [P, _I, ctypes.POINTER(CompareFigures), ctypes.POINTER(_I), _E]),
     "nq_npu_targets": (_S, []),
     "nq_npu_check_model": (_I, [P, _S, ctypes.POINTER(P), _E]),
     "nq_npu_result_target": (_S, [P]),

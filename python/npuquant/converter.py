@@ -45,6 +45,8 @@ class ConversionReport:
               rmse_over_scale and, for class scores, top1_agreement
               (npuquant.compare of the float and int8 models on `eval` samples,
               the calibration samples unless Converter.eval_dataset is set)
+    parts     with split_outputs: per part of a split output, the same figures
+              against its slice of the float output, and "output" (its index)
     npu       the NPU report of the int8 model for Converter.target (None
               when target is None): nodes, cpu_fallback_nodes, findings
     options   the conversion options used
@@ -53,8 +55,10 @@ class ConversionReport:
     """
 
     def __init__(self, samples: int, data: List[str], warnings_: List[str], outputs: List[Dict[str, Any]],
-                 npu: Optional[Dict[str, Any]], options: Dict[str, Any]):
+                 npu: Optional[Dict[str, Any]], options: Dict[str, Any],
+                 parts: Optional[List[Dict[str, Any]]] = None):
         self.samples = samples
+        self.parts = parts or []
         self.data = data
         self.warnings = warnings_
         self.outputs = outputs
@@ -72,7 +76,7 @@ class ConversionReport:
                 return [clean(x) for x in v]
             return v
         return clean({"samples": self.samples, "data": self.data, "warnings": self.warnings,
-                      "outputs": self.outputs, "npu": self.npu, "options": self.options})
+                      "outputs": self.outputs, "parts": self.parts, "npu": self.npu, "options": self.options})
 
     def save(self, path: PathLike) -> None:
         """Write the report as JSON (atomically: a temporary file, then rename)."""
@@ -90,6 +94,8 @@ class ConversionReport:
         for o in self.outputs:
             top1 = f", top-1 agreement {o['top1_agreement'] * 100:.1f}%" if "top1_agreement" in o else ""
             lines.append(f"  output {o['name']}: SQNR {o['sqnr_db']:.2f} dB, max|err| {o['max_abs_error']:.4g}{top1}")
+        for o in self.parts:
+            lines.append(f"    part {o['name']}: SQNR {o['sqnr_db']:.2f} dB, max|err| {o['max_abs_error']:.4g}")
         if self.npu is not None:
             lines.append(f"  NPU {self.npu['target_name']}: {self.npu['nodes'] - self.npu['cpu_fallback_nodes']} of "
                          f"{self.npu['nodes']} nodes on the NPU")
@@ -148,6 +154,9 @@ class Converter:
       float_tail  True (default): with a float32 output, the cheap ops after
           the last conv that int8 measurably spoils run in float on the CPU
           (docs/quantization.md, "The float tail"); False: all int8
+      split_outputs  False (default); True: an output a CONCATENATION makes
+          (boxes beside scores) becomes one int8 output per part, NAME:partK,
+          each with its own scale, as `convert --split-outputs`
       per_channel_fc  False (default): FULLY_CONNECTED weights per tensor, which
           every runtime runs (Arm NN aborts on per-channel FC); True: an FC
           whose rows one scale loses (worst row under 30 dB) gets per-channel
@@ -189,6 +198,7 @@ class Converter:
         self.allow_float_fallback = False
         self.float_tail = True
         self.per_channel_fc = False
+        self.split_outputs = False
         self.recipe_budget: Optional[float] = None
         self.tflite_version: Optional[str] = None
         self.num_threads = 0
@@ -281,7 +291,7 @@ class Converter:
 
     def _options(self) -> Dict[str, Any]:
         for name in ("per_tensor", "bias_correction", "equalize", "allow_float_fallback", "float_tail",
-                     "per_channel_fc"):
+                     "per_channel_fc", "split_outputs"):
             if not isinstance(getattr(self, name), (bool, np.bool_, int)):
                 raise TypeError(f"Converter.{name} must be True or False, got {getattr(self, name)!r}")
         if self.target is not None and self.target not in _TARGETS:
@@ -294,7 +304,7 @@ class Converter:
                 "bias_correct": bool(self.bias_correction), "calibration": self.calibration,
                 "tflite_version": self.tflite_version, "recipe": self.recipe,
                 "float_tail": bool(self.float_tail), "per_channel_fc": bool(self.per_channel_fc),
-                "recipe_budget": self.recipe_budget}
+                "recipe_budget": self.recipe_budget, "split_outputs": bool(self.split_outputs)}
 
     def convert(self) -> ConvertedModel:
         """Calibrate on representative_dataset, quantize, measure.
@@ -316,7 +326,7 @@ class Converter:
         for msg in said:
             warnings.warn(msg, NpuquantWarning, stacklevel=3)
         ev = data if self.eval_dataset is None else gather(inputs, self.eval_dataset, "eval_dataset")[0]
-        figures = _compare(self.model, q, ev)["outputs"]
+        measured = _compare(self.model, q, ev)
         npu = q.npu_report(self.target) if self.target is not None else None
         with tempfile.TemporaryDirectory(prefix="npuquant-") as tmp:
             path = os.path.join(tmp, "model_int8.tflite")
@@ -324,7 +334,8 @@ class Converter:
             with open(path, "rb") as f:
                 result = ConvertedModel(f.read())
         result.model = q
-        result.report = self.report = ConversionReport(n, notes, said, figures, npu, opts)
+        result.report = self.report = ConversionReport(n, notes, said, measured["outputs"], npu, opts,
+                                                      measured.get("parts"))
         self._last = q
         return result
 

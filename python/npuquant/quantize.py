@@ -101,7 +101,7 @@ def _bad(message):
 def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_type="int8",
                  allow_float_fallback=False, input_mean=None, input_std=None, num_threads=0, equalize=False,
                  bias_correct=False, calibration="minmax", percentile=99.99, tflite_version=None, recipe=None,
-                 float_tail=True, per_channel_fc=False, recipe_budget=None):
+                 float_tail=True, per_channel_fc=False, recipe_budget=None, split_outputs=False):
     """nq_convert_arrays on gathered samples: (int8 Model, warnings, notes).
     The library's warnings and notes (what it calibrated on) are collected,
     not issued, so that the caller decides where they go."""
@@ -139,6 +139,7 @@ def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_
     opts.allow_float_fallback = int(bool(allow_float_fallback))
     opts.no_float_tail = int(not float_tail)
     opts.per_channel_fc = int(bool(per_channel_fc))
+    opts.split_outputs = int(bool(split_outputs))
     if recipe_budget is not None:
         opts.recipe_budget = float(recipe_budget)
     opts.num_threads = int(num_threads)
@@ -245,7 +246,10 @@ def compare(float_model, int8_model, samples, per_layer=False, labels=None, sing
 
     Returns {"samples": N, "int8_rounding": "single" | "double", "outputs": [...],
     "tensors": [...] (per_layer), "task": {...} (with task: the keys of
-    `npuquant compare --task ... --json`)}.
+    `npuquant compare --task ... --json`), "parts": [...] (an int8_model
+    converted with split_outputs: its parts are put back into float_model's
+    outputs for "outputs" and "task", and measured one by one here, each
+    with "output", the index of the output it is part of)}.
     Each entry: name, tensor_ref, tensor_test, sqnr_db (10 log10(sum ref^2 /
     sum err^2); inf when identical), max_abs_error, rmse, scale (of the test
     tensor, 0.0 for float), rmse_over_scale (the error in quantization steps;
@@ -291,6 +295,12 @@ def compare(float_model, int8_model, samples, per_layer=False, labels=None, sing
                 f = nat.CompareFigures()
                 nat.check(lib.nq_compare_tensor(r, i, ctypes.byref(f), ctypes.byref(err)), err)
                 result["tensors"].append(_figures(f, False))
+        if lib.nq_compare_num_parts(r):
+            result["parts"] = []
+            for i in range(lib.nq_compare_num_parts(r)):
+                f, output = nat.CompareFigures(), ctypes.c_int()
+                nat.check(lib.nq_compare_part(r, i, ctypes.byref(f), ctypes.byref(output), ctypes.byref(err)), err)
+                result["parts"].append(dict(_figures(f, False), output=output.value))
         if task is not None:
             result["task"] = _task_figures(r)
         return result

@@ -130,6 +130,21 @@ nq_status nq_compare_tensor(const nq_compare_report *r, int i, nq_compare_figure
   return NQ_OK;
 }
 
+int nq_compare_num_parts(const nq_compare_report *r) { return r ? r->res.n_parts : 0; }
+
+nq_status nq_compare_part(const nq_compare_report *r, int i, nq_compare_figures *out, int *output,
+                          nq_error *err) {
+  nq_error scratch;
+  if (!err) err = &scratch;
+  if (!r || !out) return nq_fail(err, NQ_ERR_INVALID_ARG, "nq_compare_part: NULL argument");
+  if (i < 0 || i >= r->res.n_parts)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "compare part %d: the report has %d parts (split outputs only)",
+                   i, r->res.n_parts);
+  figures(&r->res.parts[i], out);
+  if (output) *output = r->res.part_output[i];
+  return NQ_OK;
+}
+
 nq_status nq_compare_task(const nq_compare_report *r, nq_compare_task_figures *out, nq_error *err) {
   nq_error scratch;
   if (!err) err = &scratch;

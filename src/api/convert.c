@@ -24,6 +24,7 @@
 #include "quant/int8_rewrite.h"
 #include "quant/quantize.h"
 #include "quant/saturation_clip.h"
+#include "quant/split_outputs.h"
 #include "quant/weight_round.h"
 #include "writers/tflite/op_version_runtime.h"
 
@@ -66,6 +67,7 @@ static bool has_quantized_tensor(const nq_graph *g) {
 void nq_calib_cache_free(nq_calib_cache *c) {
   if (!c) return;
   nq_model_free(c->prepared);
+  free(c->split_note);
   nq_ranges_free(&c->minmax);
   nq_histograms_free(&c->hist);
   memset(c, 0, sizeof *c);
@@ -108,12 +110,41 @@ nq_status nq_calib_cache_extend(nq_calib_cache *c, const nq_model *fm, const nq_
 
 /* The float graph calibration runs: a copy through the pass pipeline, the
  * int8 rewrites and (when asked) equalization. */
-static nq_status prepare(const nq_graph *g, bool optimize, bool equalize, const nq_sample_source *src,
-                         const nq_session_options *so, nq_model **out, int *rewritten, int *pairs,
-                         nq_error *err) {
+/* --split-outputs' notes, kept (lines joined by '\n') to be said by the
+ * conversion that keeps the model: the automatic recipe's candidates share
+ * one prepared graph and say nothing. */
+static void keep_note(void *user, const char *msg) {
+  char **kept = user;
+  size_t old = *kept ? strlen(*kept) : 0, n = strlen(msg);
+  char *s = realloc(*kept, old + n + 2);
+  if (!s) return;
+  if (old) s[old++] = '\n';
+  memcpy(s + old, msg, n + 1);
+  *kept = s;
+}
+
+static void say_kept(const nq_convert_options *opts, const char *kept) {
+  for (const char *p = kept; opts->note && p && *p;) {
+    const char *e = strchr(p, '\n');
+    size_t n = e ? (size_t)(e - p) : strlen(p);
+    char *line = malloc(n + 1);
+    if (!line) return;
+    memcpy(line, p, n);
+    line[n] = 0;
+    opts->note(opts->warn_user, line);
+    free(line);
+    p += n + (e != NULL);
+  }
+}
+
+static nq_status prepare(const nq_graph *g, bool optimize, bool equalize, bool split, char **split_note,
+                         const nq_sample_source *src, const nq_session_options *so, nq_model **out,
+                         int *rewritten, int *pairs, nq_error *err) {
   nq_graph *copy = nq_graph_clone(g, err);
   if (!copy) return err->code;
   nq_status st = optimize ? nq_passes_optimize(copy, err) : NQ_OK;
+  int n_split = 0; /* the note says which outputs */
+  if (st == NQ_OK && split) st = nq_split_outputs(copy, keep_note, split_note, &n_split, err);
   if (st == NQ_OK) st = nq_rewrite_for_int8(copy, rewritten, err);
   if (st == NQ_OK && equalize) st = nq_equalize_graph(copy, 4, pairs, err);
   int act_pairs = 0; /* without samples (counting only): the pairs it could scale */
@@ -132,7 +163,8 @@ nq_status nq_equalized_pairs(const nq_model *fm, int *pairs, nq_error *err) {
   if (has_quantized_tensor(fm->graph)) return NQ_OK;
   nq_model *m = NULL;
   int rewritten = 0;
-  NQ_TRY(prepare(fm->graph, !fm->graph->optimized, true, NULL, NULL, &m, &rewritten, pairs, err));
+  NQ_TRY(
+      prepare(fm->graph, !fm->graph->optimized, true, false, NULL, NULL, NULL, &m, &rewritten, pairs, err));
   nq_model_free(m);
   return NQ_OK;
 }
@@ -205,15 +237,21 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
    * equalization and the int8 rewrites change the graph, so they work on a
    * copy of the model. */
   nq_model *eq = NULL;
+  char *split_note = NULL; /* --split-outputs' notes, when this call prepared the graph */
   const nq_model *fm = float_model;
   bool optimize = !float_model->graph->optimized && !has_quantized_tensor(float_model->graph);
   if (cache && cache->ready) {
     if (cache->prepared) fm = cache->prepared;
     rep->rewritten_for_int8 = cache->rewritten_for_int8;
     rep->equalized_pairs = cache->equalized_pairs;
-  } else if (optimize || opts->equalize || nq_rewrite_for_int8_needed(float_model->graph)) {
-    NQ_TRY(prepare(float_model->graph, optimize, opts->equalize != 0, src, &so, &eq, &rep->rewritten_for_int8,
-                   &rep->equalized_pairs, err));
+  } else if (optimize || opts->equalize || opts->split_outputs ||
+             nq_rewrite_for_int8_needed(float_model->graph)) {
+    nq_status ps = prepare(float_model->graph, optimize, opts->equalize != 0, opts->split_outputs != 0,
+                           &split_note, src, &so, &eq, &rep->rewritten_for_int8, &rep->equalized_pairs, err);
+    if (ps != NQ_OK) {
+      free(split_note);
+      return ps;
+    }
     fm = eq;
   }
   nq_ranges ranges = {0};
@@ -231,6 +269,8 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
     if (st == NQ_OK && cache) {
       cache->prepared = eq; /* the cache owns the prepared graph from now on */
       eq = NULL;
+      cache->split_note = split_note;
+      split_note = NULL;
       cache->equalize = opts->equalize != 0;
       cache->rewritten_for_int8 = rep->rewritten_for_int8;
       cache->equalized_pairs = rep->equalized_pairs;
@@ -259,6 +299,7 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
   /* The same model on every machine and kernel path (calib/range_snap.h). */
   if (st == NQ_OK) nq_ranges_snap(&ranges);
   rep->seconds_calibrate = now_s() - t0;
+  if (st == NQ_OK) say_kept(opts, split_note ? split_note : cache ? cache->split_note : NULL);
   t0 = now_s();
   nq_graph *qg = NULL;
   nq_float_tail tail = {0};
@@ -267,6 +308,10 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
     q.float_nodes = tail.keep;
   }
   if (st == NQ_OK) st = nq_quantize_graph(fm->graph, &ranges, &q, &qg, err);
+  if (st == NQ_OK && (st = nq_split_record_copy(fm->graph, qg, err)) != NQ_OK) { /* compare reads it */
+    nq_graph_free(qg);
+    qg = NULL;
+  }
   if (ranges.min) nq_ranges_free(&ranges);
   nq_float_tail_free(&tail);
   /* keep the source path: saving refuses to write over the float model */
@@ -314,6 +359,7 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
   }
   rep->seconds_quantize = now_s() - t0;
   nq_model_free(eq);
+  free(split_note);
   return st;
 }
 

@@ -24,6 +24,7 @@ typedef struct nq_calib_cache {
   int rewritten_for_int8, equalized_pairs;
   nq_ranges minmax;   /* before any refinement, clipping or snapping */
   nq_histograms hist; /* hist.h NULL until collected */
+  char *split_note;   /* owned: --split-outputs' notes from preparing, said by each conversion with a note */
 } nq_calib_cache;
 
 void nq_calib_cache_free(nq_calib_cache *c);

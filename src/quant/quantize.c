@@ -11,6 +11,7 @@
 #include "quant/op_rules.h"
 #include "quant/qparams.h"
 #include "quant/scale_limits.h"
+#include "quant/split_outputs.h"
 #include "quant/weights.h"
 
 nq_status nq_ranges_init(nq_ranges *r, int n, nq_error *err) {
@@ -402,15 +403,31 @@ static void warn_mixed_concats(qstate *s) {
     }
     if (worst < 0) continue;
     int t = n->in[worst];
-    warnf(
-        s,
-        "%s: input %d ('%s', range [%g, %g]) shares the int8 scale %g of the whole range [%g, %g], so it "
-        "keeps %.1f of 256 steps (%d narrow input%s); output the parts separately (end the model before this "
-        "concatenation) or keep it in float on the CPU",
-        layer_label(f, i, lb, sizeof lb), worst, f->tensors[t].name ? f->tensors[t].name : "?",
-        (double)s->r->min[t], (double)s->r->max[t], (double)shared.scale,
-        (double)shared.scale * (-128.0 - shared.zero_point),
-        (double)shared.scale * (127.0 - shared.zero_point), worst_steps, narrow, narrow == 1 ? "" : "s");
+    /* every part's range, so the user sees what one scale has to cover */
+    char parts[256] = "";
+    int len = 0;
+    for (int k = 0; k < n->n_in && k < 8 && len < (int)sizeof parts; k++) {
+      int p = n->in[k];
+      if (p >= 0 && p < s->r->n && s->r->seen[p])
+        len += snprintf(parts + len, sizeof parts - (size_t)len, "%s[%g, %g]", k ? ", " : "",
+                        (double)s->r->min[p], (double)s->r->max[p]);
+      else
+        len += snprintf(parts + len, sizeof parts - (size_t)len, "%s?", k ? ", " : "");
+    }
+    const char *fix =
+        nq_split_concat_is_output(f, i)
+            ? "convert with --split-outputs (one int8 output per part, each its own scale) or "
+              "--output-type float32 (the concatenation then runs in float on the CPU)"
+            : "output the parts separately (end the model before this concatenation) or keep it "
+              "in float on the CPU";
+    warnf(s,
+          "%s: input %d ('%s', range [%g, %g]) shares the int8 scale %g of the whole range [%g, %g], so it "
+          "keeps %.1f of 256 steps (%d narrow input%s; the parts' ranges: %s%s); %s",
+          layer_label(f, i, lb, sizeof lb), worst, f->tensors[t].name ? f->tensors[t].name : "?",
+          (double)s->r->min[t], (double)s->r->max[t], (double)shared.scale,
+          (double)shared.scale * (-128.0 - shared.zero_point),
+          (double)shared.scale * (127.0 - shared.zero_point), worst_steps, narrow, narrow == 1 ? "" : "s",
+          parts, n->n_in > 8 ? ", ..." : "", fix);
   }
 }
 

@@ -9,6 +9,7 @@
 #include "core/status.h"
 #include "exec/engine.h"
 #include "quant/qparams.h"
+#include "report/split_parts.h"
 
 double nq_metrics_sqnr_db(const nq_metrics *m) {
   if (m->sum_err2 <= 0.0) return INFINITY;
@@ -23,6 +24,8 @@ void nq_compare_result_free(nq_compare_result *r) {
   free(r->tensors);
   free(r->sample_err2);
   free(r->sample_correct);
+  free(r->parts);
+  free(r->part_output);
   memset(r, 0, sizeof *r);
 }
 
@@ -223,6 +226,43 @@ nq_status nq_compare_models_task(const nq_graph *rg, const nq_graph *tg, const n
   return compare(rg, NULL, tg, src, per_tensor, labels, n_labels, opts, task, out, err);
 }
 
+/* A split output's parts from the test session, dequantized and laid end
+ * to end (the order split_parts.h indexes), then put back in the
+ * reference's layout. */
+static nq_status gather_parts(nq_session *ts, const nq_graph *tg, const nq_output_parts *op, float *scratch,
+                              float *b, nq_error *err) {
+  size_t at = 0;
+  for (int k = 0; k < op->n_parts; k++) {
+    const void *d;
+    size_t nb;
+    const nq_tensor *x = &tg->tensors[tg->outputs[op->pos[k]]];
+    NQ_TRY(nq_session_output(ts, op->pos[k], &d, &nb, err));
+    NQ_TRY(as_float(x, d, nb, scratch + at, nq_tensor_elems(x), err));
+    at += nq_tensor_elems(x);
+  }
+  for (size_t i = 0; i < op->n; i++) b[i] = scratch[op->elem[i]];
+  return NQ_OK;
+}
+
+/* Each part's figures: the elements of the reference output it holds. */
+static void accumulate_parts(nq_metrics *parts, const nq_output_parts *op, const float *ref,
+                             const float *test) {
+  for (size_t i = 0; i < op->n; i++) {
+    nq_metrics *m = &parts[op->first_part + op->part[i]];
+    double d = (double)ref[i] - (double)test[i];
+    m->sum_ref2 += (double)ref[i] * ref[i];
+    m->sum_err2 += d * d;
+    if (fabs(d) > m->max_abs) m->max_abs = fabs(d);
+    m->count++;
+  }
+  for (int k = 0; k < op->n_parts; k++) parts[op->first_part + k].n_samples++;
+}
+
+static nq_status compare_mapped(const nq_graph *rg, const nq_ref_outputs *ro, const nq_graph *tg,
+                                const nq_output_map *map, const nq_sample_source *src, bool per_tensor,
+                                const int32_t *labels, size_t n_labels, const nq_session_options *opts,
+                                nq_task_acc *task, nq_compare_result *out, nq_error *err);
+
 /* ro: the reference outputs computed earlier (then rg is not run), or NULL;
  * task: a task-level comparison to accumulate into, or NULL. */
 static nq_status compare(const nq_graph *rg, const nq_ref_outputs *ro, const nq_graph *tg,
@@ -230,16 +270,25 @@ static nq_status compare(const nq_graph *rg, const nq_ref_outputs *ro, const nq_
                          const nq_session_options *opts, nq_task_acc *task, nq_compare_result *out,
                          nq_error *err) {
   memset(out, 0, sizeof *out);
+  if (rg->n_inputs != tg->n_inputs)
+    return nq_fail(err, NQ_ERR_INVALID_ARG, "the models differ in inputs (%d vs %d)", rg->n_inputs,
+                   tg->n_inputs);
+  for (int i = 0; i < rg->n_inputs; i++)
+    NQ_TRY(same_size(rg, rg->inputs[i], tg, tg->inputs[i], "input", i, err));
+  nq_output_map map; /* the inputs first: a wrong model is named by them */
+  NQ_TRY(nq_output_map_build(rg, tg, &map, err));
+  nq_status st = compare_mapped(rg, ro, tg, &map, src, per_tensor, labels, n_labels, opts, task, out, err);
+  nq_output_map_free(&map);
+  return st;
+}
+
+static nq_status compare_mapped(const nq_graph *rg, const nq_ref_outputs *ro, const nq_graph *tg,
+                                const nq_output_map *map, const nq_sample_source *src, bool per_tensor,
+                                const int32_t *labels, size_t n_labels, const nq_session_options *opts,
+                                nq_task_acc *task, nq_compare_result *out, nq_error *err) {
   if (labels && n_labels != (size_t)src->n_samples)
     return nq_fail(err, NQ_ERR_INVALID_ARG, "%zu labels for %d samples: one label per sample expected",
                    n_labels, src->n_samples);
-  if (rg->n_inputs != tg->n_inputs || rg->n_outputs != tg->n_outputs)
-    return nq_fail(err, NQ_ERR_INVALID_ARG, "the models differ in inputs/outputs (%d/%d vs %d/%d)",
-                   rg->n_inputs, rg->n_outputs, tg->n_inputs, tg->n_outputs);
-  for (int i = 0; i < rg->n_inputs; i++)
-    NQ_TRY(same_size(rg, rg->inputs[i], tg, tg->inputs[i], "input", i, err));
-  for (int i = 0; i < rg->n_outputs; i++)
-    NQ_TRY(same_size(rg, rg->outputs[i], tg, tg->outputs[i], "output", i, err));
   /* A label is a class index: an element of an output. One out of range
    * (1e9, -5) would only ever count as wrong, silently. */
   size_t classes = 0;
@@ -263,8 +312,27 @@ static nq_status compare(const nq_graph *rg, const nq_ref_outputs *ro, const nq_
     nq_compare_result_free(out);
     return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
   }
-  for (int i = 0; i < rg->n_outputs; i++)
-    init_metric(&out->outputs[i], rg, rg->outputs[i], tg, tg->outputs[i], labels != NULL);
+  for (int i = 0; i < rg->n_outputs; i++) {
+    init_metric(&out->outputs[i], rg, rg->outputs[i], tg, tg->outputs[map->o[i].pos[0]], labels != NULL);
+    if (map->o[i].n_parts > 1) out->outputs[i].scale = 0.0f; /* a scale per part */
+  }
+  if (map->n_parts_total > 0) {
+    out->parts = calloc((size_t)map->n_parts_total, sizeof(nq_metrics));
+    out->part_output = calloc((size_t)map->n_parts_total, sizeof(int));
+    if (!out->parts || !out->part_output) {
+      nq_compare_result_free(out);
+      return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
+    }
+    out->n_parts = map->n_parts_total;
+    for (int i = 0; i < rg->n_outputs; i++)
+      for (int k = 0; map->o[i].n_parts > 1 && k < map->o[i].n_parts; k++) {
+        int p = map->o[i].first_part + k, tt = tg->outputs[map->o[i].pos[k]];
+        init_metric(&out->parts[p], tg, tt, tg, tt, false);
+        out->parts[p].tensor_ref = rg->outputs[i];
+        out->parts[p].classifier = false;
+        out->part_output[p] = i;
+      }
+  }
   if (per_tensor) {
     out->tensors = calloc((size_t)(rg->n_tensors ? rg->n_tensors : 1), sizeof(nq_metrics));
     if (!out->tensors) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
@@ -287,9 +355,10 @@ static nq_status compare(const nq_graph *rg, const nq_ref_outputs *ro, const nq_
     if (nq_tensor_elems(&rg->tensors[t]) > maxn) maxn = nq_tensor_elems(&rg->tensors[t]);
   for (int t = 0; t < tg->n_tensors; t++)
     if (nq_tensor_elems(&tg->tensors[t]) > maxn) maxn = nq_tensor_elems(&tg->tensors[t]);
-  float *a = malloc(maxn * sizeof(float)), *b = malloc(maxn * sizeof(float));
+  float *a = malloc(maxn * sizeof(float)), *b = malloc(maxn * sizeof(float)),
+        *c = malloc(maxn * sizeof(float));
   nq_feeder feeder = {0};
-  if (st == NQ_OK && (!a || !b)) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory comparing models");
+  if (st == NQ_OK && (!a || !b || !c)) st = nq_fail(err, NQ_ERR_NOMEM, "out of memory comparing models");
   if (st == NQ_OK) st = nq_feeder_init(&feeder, rg, err);
   /* --task: every output of both models as float, per sample */
   float **task_out = NULL;
@@ -319,9 +388,10 @@ static nq_status compare(const nq_graph *rg, const nq_ref_outputs *ro, const nq_
       nq_metrics *m = j < out->n_outputs ? &out->outputs[j] : &out->tensors[j - out->n_outputs];
       const void *rd, *td;
       size_t rn, tn;
-      if (j < out->n_outputs) {
+      const nq_output_parts *op = j < out->n_outputs ? &map->o[j] : NULL;
+      if (op) {
         if (!ro) st = nq_session_output(rs, j, &rd, &rn, err);
-        if (st == NQ_OK) st = nq_session_output(ts, j, &td, &tn, err);
+        if (st == NQ_OK && op->n_parts == 1) st = nq_session_output(ts, op->pos[0], &td, &tn, err);
       } else {
         st = nq_session_tensor(rs, m->tensor_ref, &rd, &rn, err);
         if (st == NQ_OK) st = nq_session_tensor(ts, m->tensor_test, &td, &tn, err);
@@ -333,10 +403,14 @@ static nq_status compare(const nq_graph *rg, const nq_ref_outputs *ro, const nq_
       } else if (st == NQ_OK) {
         st = as_float(&rg->tensors[m->tensor_ref], rd, rn, a, n, err);
       }
-      if (st == NQ_OK) st = as_float(&tg->tensors[m->tensor_test], td, tn, b, n, err);
+      if (st == NQ_OK && op && op->n_parts > 1)
+        st = gather_parts(ts, tg, op, c, b, err);
+      else if (st == NQ_OK)
+        st = as_float(&tg->tensors[m->tensor_test], td, tn, b, n, err);
       double before = m->sum_err2;
       int correct_before = m->test_correct;
       if (st == NQ_OK) accumulate(m, a, b, n, labels && j < out->n_outputs ? &labels[k] : NULL);
+      if (st == NQ_OK && op && op->n_parts > 1) accumulate_parts(out->parts, op, a, b);
       if (st == NQ_OK && j < out->n_outputs) {
         size_t at = (size_t)j * (size_t)src->n_samples + (size_t)k;
         out->sample_err2[at] = m->sum_err2 - before;
@@ -352,6 +426,7 @@ static nq_status compare(const nq_graph *rg, const nq_ref_outputs *ro, const nq_
   }
   free(a);
   free(b);
+  free(c);
   for (int j = 0; task_out && j < 2 * rg->n_outputs; j++) free(task_out[j]);
   free(task_out);
   nq_feeder_free(&feeder);

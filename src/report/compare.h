@@ -48,6 +48,13 @@ typedef struct nq_compare_result {
   /* With labels: 1 where the test model's top-1 of that output equals the
    * sample's label ([output * n_samples + sample]), else 0. */
   unsigned char *sample_correct;
+  /* A test model converted with --split-outputs: its parts are put back
+   * into the reference's outputs above, and measured each on its own here
+   * (named as the test model's part outputs), part_output[i] being the
+   * reference output part i belongs to. */
+  int n_parts;
+  nq_metrics *parts;
+  int *part_output;
 } nq_compare_result;
 
 /* labels: one class index per sample (n_labels == src->n_samples), or NULL;

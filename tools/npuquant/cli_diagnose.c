@@ -53,6 +53,12 @@ static nq_status per_tensor_sqnr(const nq_model *fm, const nq_model *qm, const n
         f.tensor_test < nq_model_num_tensors(qm))
       sq[f.tensor_test] = f.sqnr_db;
   }
+  for (int i = 0; i < nq_compare_num_parts(r); i++) { /* a split output's parts, each its own */
+    nq_compare_figures f;
+    if (nq_compare_part(r, i, &f, NULL, NULL) == NQ_OK && f.tensor_test >= 0 &&
+        f.tensor_test < nq_model_num_tensors(qm))
+      sq[f.tensor_test] = f.sqnr_db;
+  }
   nq_compare_report_free(r);
   return NQ_OK;
 }

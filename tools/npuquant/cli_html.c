@@ -118,6 +118,24 @@ static void summary(FILE *f, const cli_report *r) {
   fprintf(f, "</code> (%zu bytes)</p>\n", r->int8_bytes);
 }
 
+/* One row of the outputs table; attr names the SQNR's data attribute. */
+static void figures_row(FILE *f, const nq_compare_figures *m, const char *attr) {
+  char safe[256];
+  fputs("<tr><td>", f);
+  html_text(f, cli_printable(m->name, safe, sizeof safe));
+  fprintf(f, "</td><td class=\"num%s\" %s=\"", m->sqnr_db >= 20 ? "" : " warn", attr);
+  data_value(f, m->sqnr_db);
+  fputs("\">", f);
+  db_text(f, m->sqnr_db);
+  fprintf(f, "</td><td class=\"num\">%.4g</td><td class=\"num\">%.4g</td><td class=\"num\">",
+          m->max_abs_error, m->rmse);
+  if (m->classifier && m->samples > 0)
+    fprintf(f, "%.1f%% (%d/%d)", 100.0 * m->top1_agree / m->samples, m->top1_agree, m->samples);
+  else
+    fputs("-", f);
+  fputs("</td></tr>\n", f);
+}
+
 static void outputs_table(FILE *f, const cli_report *r) {
   if (!r->cmp) return;
   fprintf(f,
@@ -128,24 +146,12 @@ static void outputs_table(FILE *f, const cli_report *r) {
           r->n_samples_of > r->n_samples ? r->n_samples_of : 0,
           r->eval_is_calibration ? "calibration" : "evaluation", r->n_samples == 1 ? "" : "s",
           r->single_rounding ? "single" : "double");
-  for (int i = 0; i < nq_compare_num_outputs(r->cmp); i++) {
-    nq_compare_figures m;
-    if (nq_compare_output(r->cmp, i, &m, NULL) != NQ_OK) continue;
-    char safe[256];
-    fputs("<tr><td>", f);
-    html_text(f, cli_printable(m.name, safe, sizeof safe));
-    fprintf(f, "</td><td class=\"num%s\" data-output-sqnr=\"", m.sqnr_db >= 20 ? "" : " warn");
-    data_value(f, m.sqnr_db);
-    fputs("\">", f);
-    db_text(f, m.sqnr_db);
-    fprintf(f, "</td><td class=\"num\">%.4g</td><td class=\"num\">%.4g</td><td class=\"num\">",
-            m.max_abs_error, m.rmse);
-    if (m.classifier && m.samples > 0)
-      fprintf(f, "%.1f%% (%d/%d)", 100.0 * m.top1_agree / m.samples, m.top1_agree, m.samples);
-    else
-      fputs("-", f);
-    fputs("</td></tr>\n", f);
-  }
+  nq_compare_figures m;
+  for (int i = 0; i < nq_compare_num_outputs(r->cmp); i++)
+    if (nq_compare_output(r->cmp, i, &m, NULL) == NQ_OK) figures_row(f, &m, "data-output-sqnr");
+  /* --split-outputs: each part against its slice of the float output */
+  for (int i = 0; i < nq_compare_num_parts(r->cmp); i++)
+    if (nq_compare_part(r->cmp, i, &m, NULL, NULL) == NQ_OK) figures_row(f, &m, "data-part-sqnr");
   fputs("</table>\n", f);
 }
 

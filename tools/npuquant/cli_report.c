@@ -243,6 +243,12 @@ static void print_json(const cli_report *r) {
   for (int i = 0; i < n_out; i++)
     if (nq_compare_output(r->cmp, i, &fig, NULL) == NQ_OK) json_figures(&j, &fig, r->have_labels);
   json_end_array(&j);
+  if (nq_compare_num_parts(r->cmp)) {
+    json_begin_array(&j, "parts"); /* of split outputs, each against its slice of the float output */
+    for (int i = 0; i < nq_compare_num_parts(r->cmp); i++)
+      if (nq_compare_part(r->cmp, i, &fig, NULL, NULL) == NQ_OK) json_figures(&j, &fig, false);
+    json_end_array(&j);
+  }
   if (n_tensors) {
     json_begin_array(&j, "tensors");
     for (int i = 0; i < n_tensors; i++)
@@ -291,6 +297,11 @@ void cli_report_print(const cli_report *r, int json) {
   int n_out = nq_compare_num_outputs(r->cmp), n_tensors = nq_compare_num_tensors(r->cmp);
   for (int i = 0; i < n_out; i++)
     if (nq_compare_output(r->cmp, i, &fig, NULL) == NQ_OK) print_figures_row(&fig, r->have_labels);
+  if (nq_compare_num_parts(r->cmp)) {
+    printf("  per part of the split outputs (int8 part vs its slice of the float output):\n");
+    for (int i = 0; i < nq_compare_num_parts(r->cmp); i++)
+      if (nq_compare_part(r->cmp, i, &fig, NULL, NULL) == NQ_OK) print_figures_row(&fig, false);
+  }
   if (n_tensors) {
     printf("  per tensor (float tensor vs int8 tensor of the same name):\n");
     printf("    %-28s %12s %11s %11s %10s\n", "tensor", "SQNR", "max|err|", "RMSE", "RMSE/scale");

@@ -106,6 +106,9 @@ const char cmd_convert_help[] =
     "                          (scores, box decoding, mixed-range concatenations)\n"
     "                          run in float on the CPU; a note names them\n"
     "  --no-float-tail         with float32 output, keep those ops int8 as well\n"
+    "  --split-outputs         an output made by a CONCATENATION (boxes beside\n"
+    "                          scores) becomes one output per part, OUTPUT:partK,\n"
+    "                          each with its own scale; compare puts them back\n"
     "  --per-channel-fc        FULLY_CONNECTED weights per channel where one scale\n"
     "                          loses a weight row (Arm NN and old runtimes refuse it)\n"
     "  --allow-float-fallback  keep ops that have no int8 form in float, with a\n"
@@ -160,6 +163,7 @@ enum {
   OPT_WEIGHT_ROUND,
   OPT_NO_FLOAT_TAIL,
   OPT_PER_CHANNEL_FC,
+  OPT_SPLIT_OUTPUTS,
 };
 
 typedef struct convert_args {
@@ -202,6 +206,7 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       {"output-type", required_argument, NULL, OPT_OUTPUT_TYPE},
       {"allow-float-fallback", no_argument, NULL, OPT_FALLBACK},
       {"no-float-tail", no_argument, NULL, OPT_NO_FLOAT_TAIL},
+      {"split-outputs", no_argument, NULL, OPT_SPLIT_OUTPUTS},
       {"per-channel-fc", no_argument, NULL, OPT_PER_CHANNEL_FC},
       {"eval-data", required_argument, NULL, OPT_EVAL_DATA},
       {"threads", required_argument, NULL, OPT_THREADS},
@@ -334,6 +339,9 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       case OPT_PER_CHANNEL_FC:
         a->q.per_channel_fc = 1;
         break;
+      case OPT_SPLIT_OUTPUTS:
+        a->q.split_outputs = 1;
+        break;
       case OPT_TFLITE_VERSION:
         if (nq_tflite_parse_release(optarg) < NQ_TFLITE_OLDEST_RELEASE)
           rc = cli_usage_error(
@@ -402,7 +410,10 @@ static void print_data_note(void *ctx, const char *msg) {
   char safe[1024];
   /* the library's other notes (a recipe candidate skipped by the budget, the
    * float tail) are not about the data */
-  const char *topic = strncmp(msg, "recipe ", 7) == 0 || strncmp(msg, "float tail:", 11) == 0 ? "" : "data: ";
+  const char *topic = strncmp(msg, "recipe ", 7) == 0 || strncmp(msg, "float tail:", 11) == 0 ||
+                              strncmp(msg, "--split-outputs:", 16) == 0
+                          ? ""
+                          : "data: ";
   fprintf(stderr, "npuquant: %s%s\n", topic, cli_printable(msg, safe, sizeof safe));
 }
 

@@ -326,6 +326,13 @@ static nq_status print_io_text(const nq_model *m, int outputs, nq_error *err) {
     printf("\n");
     print_quant_meaning(&t, !outputs);
   }
+  for (int k = 0; outputs && k < nq_model_num_metadata(m); k++) {
+    nq_metadata_info md;
+    if (nq_model_metadata(m, k, &md, NULL) == NQ_OK && md.name && !strcmp(md.name, "npuquant_split_outputs"))
+      printf(
+          "  (convert --split-outputs: each 'NAME:partK' is part K of the concatenated output NAME, with\n"
+          "   its own scale; `npuquant compare` against the float model puts the parts back)\n");
+  }
   return NQ_OK;
 }
 
