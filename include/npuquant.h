@@ -609,6 +609,15 @@ typedef struct nq_convert_options {
    * weight scale that minimises it), 2 adaround (clip, then each weight
    * rounded up or down by AdaRound). */
   int weight_round;
+  /* TFLite's 16x8 quantization (docs/quantization.md): int16 activations
+   * (symmetric), int8 weights, int64 biases. 1: every node whose op has an
+   * int16x8 kernel in TFLite (the others stay int8, with a warning). */
+  int activations_int16;
+  /* Only these nodes int16 (comma-separated node or output tensor names),
+   * the rest int8, QUANTIZE/DEQUANTIZE ops between; an unknown name is an
+   * error naming it. "auto": the layers whose int8 output loses most, within
+   * a tenth of the MACs (docs/quantization.md). NULL: as activations_int16. */
+  const char *int16_layers;
 } nq_convert_options;
 
 /* The default recipe_budget: about one to two minutes of our kernels on 2

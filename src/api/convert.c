@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "api/array_source.h"
+#include "api/int16_layers.h"
 #include "api/model_internal.h"
 #include "api/recipe.h"
 #include "calib/calibrate.h"
@@ -180,6 +181,7 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
       !(co.percentile > 50 && co.percentile <= 100))
     return nq_fail(err, NQ_ERR_INVALID_ARG, "calibration method %d / percentile %g is not valid",
                    opts->calibration, co.percentile);
+  NQ_TRY(nq_int16_options_check(opts, err));
   int release_cap = 0;
   if (opts->tflite_version) {
     release_cap = nq_tflite_parse_release(opts->tflite_version);
@@ -266,7 +268,11 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
     st = nq_float_tail_plan(fm->graph, src, &so, &ranges, opts->note, opts->warn_user, &tail, err);
     q.float_nodes = tail.keep;
   }
+  unsigned char *int16_nodes = NULL;
+  if (st == NQ_OK) st = nq_int16_layers_plan(fm->graph, opts, &ranges, src, &int16_nodes, err);
+  q.int16_nodes = int16_nodes;
   if (st == NQ_OK) st = nq_quantize_graph(fm->graph, &ranges, &q, &qg, err);
+  free(int16_nodes);
   if (ranges.min) nq_ranges_free(&ranges);
   nq_float_tail_free(&tail);
   /* keep the source path: saving refuses to write over the float model */

@@ -108,6 +108,21 @@ const char cmd_convert_help[] =
     "  --no-float-tail         with float32 output, keep those ops int8 as well\n"
     "  --per-channel-fc        FULLY_CONNECTED weights per channel where one scale\n"
     "                          loses a weight row (Arm NN and old runtimes refuse it)\n"
+    "  --activations A         int8 (default) or int16: TFLite's 16x8 quantization,\n"
+    "                          int16 activations with int8 weights and int64 biases:\n"
+    "                          about 48 dB more headroom per tensor for SiLU backbones\n"
+    "                          and landmark heads. Ethos-U (Vela) runs most 16x8 ops;\n"
+    "                          the i.MX 8M Plus NPU and the Edge TPU do not (those\n"
+    "                          nodes fall back to the CPU), and CPU TFLite runs them\n"
+    "                          with its reference kernels (no XNNPACK), slower. Ops\n"
+    "                          TFLite has no int16 kernel for (HARD_SWISH, ...) stay\n"
+    "                          int8 with a warning. Calibrates with min/max unless\n"
+    "                          --calibration is given (no automatic recipe)\n"
+    "  --int16-layers L        only these nodes int16, the rest int8, QUANTIZE ops\n"
+    "                          between: L is NODE[,NODE...] (a node's or its output\n"
+    "                          tensor's name, as `npuquant inspect` or --diagnose\n"
+    "                          print them) or auto (the layers whose int8 output loses\n"
+    "                          most, within a tenth of the model's MACs)\n"
     "  --allow-float-fallback  keep ops that have no int8 form in float, with a\n"
     "                          warning (they will not run on the NPU); default: error\n"
     "  --eval-data PATH        measure SQNR/top-1 on these samples instead of the\n"
@@ -160,6 +175,8 @@ enum {
   OPT_WEIGHT_ROUND,
   OPT_NO_FLOAT_TAIL,
   OPT_PER_CHANNEL_FC,
+  OPT_ACTIVATIONS,
+  OPT_INT16_LAYERS,
 };
 
 typedef struct convert_args {
@@ -203,6 +220,8 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       {"allow-float-fallback", no_argument, NULL, OPT_FALLBACK},
       {"no-float-tail", no_argument, NULL, OPT_NO_FLOAT_TAIL},
       {"per-channel-fc", no_argument, NULL, OPT_PER_CHANNEL_FC},
+      {"activations", required_argument, NULL, OPT_ACTIVATIONS},
+      {"int16-layers", required_argument, NULL, OPT_INT16_LAYERS},
       {"eval-data", required_argument, NULL, OPT_EVAL_DATA},
       {"threads", required_argument, NULL, OPT_THREADS},
       {"json", no_argument, NULL, OPT_JSON},
@@ -334,6 +353,18 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       case OPT_PER_CHANNEL_FC:
         a->q.per_channel_fc = 1;
         break;
+      case OPT_ACTIVATIONS:
+        if (strcmp(optarg, "int8") == 0 || strcmp(optarg, "int16") == 0)
+          a->q.activations_int16 = strcmp(optarg, "int16") == 0;
+        else
+          rc = cli_usage_error("convert", "--activations expects int8 or int16, got '%s'", optarg);
+        break;
+      case OPT_INT16_LAYERS:
+        if (!*optarg)
+          rc = cli_usage_error("convert", "--int16-layers expects NODE[,NODE...] or auto, got ''");
+        else
+          a->q.int16_layers = optarg;
+        break;
       case OPT_TFLITE_VERSION:
         if (nq_tflite_parse_release(optarg) < NQ_TFLITE_OLDEST_RELEASE)
           rc = cli_usage_error(
@@ -377,6 +408,11 @@ static int parse_args(int argc, char **argv, convert_args *a) {
                            "--recipe %s and --calibration/--equalize/--bias-correct exclude each other",
                            a->recipe_arg);
   if (a->explicit_flags) a->recipe.mode = CLI_RECIPE_EXPLICIT;
+  /* the automatic recipe measures int8 candidates: 16x8 calibrates as TensorFlow does */
+  bool int16 = a->q.activations_int16 || a->q.int16_layers;
+  if (int16 && a->recipe_arg && a->recipe.mode == CLI_RECIPE_AUTO)
+    return cli_usage_error("convert", "--recipe auto does not combine with int16 activations (yet)");
+  if (int16 && a->recipe.mode == CLI_RECIPE_AUTO) a->recipe.mode = CLI_RECIPE_TF;
   a->q.recipe_auto = a->recipe.mode == CLI_RECIPE_AUTO;
   if (!a->out || !*a->out) return cli_usage_error("convert", "missing -o OUT.tflite");
   if (a->data.n_paths == 0) return cli_usage_error("convert", "missing -d DATA (the representative samples)");

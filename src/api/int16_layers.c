@@ -1,0 +1,42 @@
+#include "api/int16_layers.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/status.h"
+#include "quant/act16.h"
+
+static bool wants_int16(const nq_convert_options *o) { return o->activations_int16 || o->int16_layers; }
+
+nq_status nq_int16_options_check(const nq_convert_options *o, nq_error *err) {
+  if (!wants_int16(o)) return NQ_OK;
+  if (o->bias_correct || o->weight_round || o->recipe_auto)
+    return nq_fail(err, NQ_ERR_INVALID_ARG,
+                   "int16 activations do not combine with %s yet (it measures and edits int8 layers with "
+                   "int32 biases)",
+                   o->bias_correct   ? "bias correction"
+                   : o->weight_round ? "--weight-round"
+                                     : "the automatic recipe");
+  return NQ_OK;
+}
+
+nq_status nq_int16_layers_plan(const nq_graph *g, const nq_convert_options *o, const nq_ranges *r,
+                               const nq_sample_source *src, unsigned char **mask, nq_error *err) {
+  (void)r;
+  (void)src;
+  *mask = NULL;
+  if (!wants_int16(o)) return NQ_OK;
+  unsigned char *m = calloc((size_t)g->n_nodes + 1, 1);
+  if (!m) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for %d node flags", g->n_nodes);
+  nq_status st = NQ_OK;
+  if (o->int16_layers)
+    st = nq_act16_select(g, o->int16_layers, m, err);
+  else
+    memset(m, 1, (size_t)g->n_nodes);
+  if (st != NQ_OK) {
+    free(m);
+    return st;
+  }
+  *mask = m;
+  return NQ_OK;
+}

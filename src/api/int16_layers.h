@@ -1,0 +1,20 @@
+/*
+ * Which nodes of the (prepared) float graph get int16 activations, from
+ * nq_convert_options.activations_int16 / int16_layers (quant/act16.h has
+ * the per-op facts and the name matching).
+ */
+#ifndef NQ_API_INT16_LAYERS_H
+#define NQ_API_INT16_LAYERS_H
+
+#include "npuquant.h"
+#include "quant/quantize.h"
+
+/* Refuse option combinations 16x8 does not take, before any work. */
+nq_status nq_int16_options_check(const nq_convert_options *o, nq_error *err);
+
+/* *mask: one byte per node of g (1: int16), or NULL when every node stays
+ * int8. For "auto", r is g's calibrated ranges and src the samples. */
+nq_status nq_int16_layers_plan(const nq_graph *g, const nq_convert_options *o, const nq_ranges *r,
+                               const nq_sample_source *src, unsigned char **mask, nq_error *err);
+
+#endif
