@@ -664,6 +664,8 @@ typedef struct nq_convert_stats {
    * layers of their output SQNR on the calibration samples before and after. */
   int weight_rounded_layers;
   double weight_round_before_db, weight_round_after_db;
+  /* Nodes computing int16 activations (16x8; QUANTIZE glue not counted). */
+  int int16_nodes;
 } nq_convert_stats;
 
 /* nq_convert with samples from a source (names for messages, a progress

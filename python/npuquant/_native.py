@@ -65,7 +65,9 @@ class ConvertOptions(ctypes.Structure):
                 ("recipe_budget", ctypes.c_double), ("no_float_tail", ctypes.c_int),
                 ("per_channel_fc", ctypes.c_int),
                 # weight rounding by output error: 0 nearest (here always), 1 clip, 2 adaround
-                ("weight_round", ctypes.c_int)]
+                ("weight_round", ctypes.c_int),
+                # TFLite's 16x8: int16 activations everywhere they run, or on the named nodes
+                ("activations_int16", ctypes.c_int), ("int16_layers", ctypes.c_char_p)]
 
 
 class CompareOptions(ctypes.Structure):

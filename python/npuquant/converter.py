@@ -152,6 +152,12 @@ class Converter:
           every runtime runs (Arm NN aborts on per-channel FC); True: an FC
           whose rows one scale loses (worst row under 30 dB) gets per-channel
           weights, as `convert --per-channel-fc`
+      activations  "int8" (default) or "int16": TFLite's 16x8 quantization
+          (int16 activations, int8 weights, int64 biases) wherever TFLite has
+          an int16 kernel, as `convert --activations int16`
+      int16_layers  None (default), a list of node names (or output tensor
+          names) to run int16 while the rest stays int8, or "auto", as
+          `convert --int16-layers`
       recipe_budget  with recipe "auto": skip the candidates whose estimated
           cost would pass this many GMAC (None: the library's default, 2000;
           negative: no limit), as `convert --recipe-budget`
@@ -190,6 +196,8 @@ class Converter:
         self.float_tail = True
         self.per_channel_fc = False
         self.recipe_budget: Optional[float] = None
+        self.activations = "int8"
+        self.int16_layers: Any = None
         self.tflite_version: Optional[str] = None
         self.num_threads = 0
         self.eval_dataset: Any = None
@@ -294,7 +302,8 @@ class Converter:
                 "bias_correct": bool(self.bias_correction), "calibration": self.calibration,
                 "tflite_version": self.tflite_version, "recipe": self.recipe,
                 "float_tail": bool(self.float_tail), "per_channel_fc": bool(self.per_channel_fc),
-                "recipe_budget": self.recipe_budget}
+                "recipe_budget": self.recipe_budget, "activations": self.activations,
+                "int16_layers": self.int16_layers}
 
     def convert(self) -> ConvertedModel:
         """Calibrate on representative_dataset, quantize, measure.

@@ -276,6 +276,7 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
   if (ranges.min) nq_ranges_free(&ranges);
   nq_float_tail_free(&tail);
   /* keep the source path: saving refuses to write over the float model */
+  if (st == NQ_OK) rep->int16_nodes = nq_int16_node_count(qg);
   if (st == NQ_OK) st = nq_model_wrap(qg, float_model->path, out, err);
   if (st == NQ_OK) {
     /* Plan the int8 model once (every kernel checks its scales) so a model
@@ -284,6 +285,7 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
     nq_session *check = NULL;
     st = nq_session_create(*out, &so, &check, err);
     nq_session_free(check);
+    if (st != NQ_OK && nq_int16_unchecked((*out)->graph, opts, err)) st = NQ_OK;
     if (st != NQ_OK) {
       nq_prefix(err, "the int8 model cannot run, so it was not kept: ");
       nq_model_free(*out);

@@ -1,5 +1,6 @@
 #include "api/int16_layers.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,4 +40,28 @@ nq_status nq_int16_layers_plan(const nq_graph *g, const nq_convert_options *o, c
   }
   *mask = m;
   return NQ_OK;
+}
+
+int nq_int16_node_count(const nq_graph *q) {
+  int n16 = 0;
+  for (int i = 0; i < q->n_nodes; i++) {
+    const nq_node *n = &q->nodes[i];
+    if (n->op == NQ_OP_QUANTIZE || n->op == NQ_OP_DEQUANTIZE || n->n_out < 1 || n->out[0] < 0) continue;
+    n16 += q->tensors[n->out[0]].type == NQ_INT16;
+  }
+  return n16;
+}
+
+bool nq_int16_unchecked(const nq_graph *q, const nq_convert_options *o, const nq_error *err) {
+  /* only the executor's missing int16 kernels; any other refusal stands */
+  if (nq_int16_node_count(q) == 0 || !strstr(err->msg, "int16")) return false;
+  if (o->warn) {
+    char msg[1200];
+    snprintf(msg, sizeof msg,
+             "npuquant's executor cannot run this 16x8 model yet (%s): it is kept unchecked and unmeasured; "
+             "TFLite runs it with its reference kernels",
+             err->msg);
+    o->warn(o->warn_user, msg);
+  }
+  return true;
 }

@@ -17,4 +17,13 @@ nq_status nq_int16_options_check(const nq_convert_options *o, nq_error *err);
 nq_status nq_int16_layers_plan(const nq_graph *g, const nq_convert_options *o, const nq_ranges *r,
                                const nq_sample_source *src, unsigned char **mask, nq_error *err);
 
+/* Nodes of the converted graph q that compute int16 activations (QUANTIZE
+ * and DEQUANTIZE glue not counted). */
+int nq_int16_node_count(const nq_graph *q);
+
+/* The executor could not plan q (err): true, with a warning through o->warn
+ * naming err, when q has int16 layers, whose kernels TFLite has but
+ * npuquant's executor may lack; the model is then kept unchecked. */
+bool nq_int16_unchecked(const nq_graph *q, const nq_convert_options *o, const nq_error *err);
+
 #endif

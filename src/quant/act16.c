@@ -6,48 +6,10 @@
 
 #include "core/status.h"
 
+/* ops.def's INT16X8 column: the one list of ops. QUANTIZE and DEQUANTIZE
+ * are the quantizer's own glue, never a float graph's node to convert. */
 bool nq_act16_op_supported(nq_op op) {
-  /* TFLite's kernels that take int16 activations with int8 weights (their
-   * Prepare functions); everything else stays int8 in a 16x8 model. */
-  switch (op) {
-    case NQ_OP_ADD:
-    case NQ_OP_SUB:
-    case NQ_OP_MUL:
-    case NQ_OP_AVERAGE_POOL_2D:
-    case NQ_OP_MAX_POOL_2D:
-    case NQ_OP_CONCATENATION:
-    case NQ_OP_CONV_2D:
-    case NQ_OP_DEPTHWISE_CONV_2D:
-    case NQ_OP_FULLY_CONNECTED:
-    case NQ_OP_TRANSPOSE_CONV:
-    case NQ_OP_LOGISTIC:
-    case NQ_OP_TANH:
-    case NQ_OP_SOFTMAX:
-    case NQ_OP_RELU:
-    case NQ_OP_RELU6:
-    case NQ_OP_LEAKY_RELU:
-    case NQ_OP_RESHAPE:
-    case NQ_OP_SQUEEZE:
-    case NQ_OP_EXPAND_DIMS:
-    case NQ_OP_TRANSPOSE:
-    case NQ_OP_STRIDED_SLICE:
-    case NQ_OP_SLICE:
-    case NQ_OP_SPLIT:
-    case NQ_OP_SPLIT_V:
-    case NQ_OP_PACK:
-    case NQ_OP_UNPACK:
-    case NQ_OP_PAD:
-    case NQ_OP_PADV2:
-    case NQ_OP_GATHER:
-    case NQ_OP_RESIZE_BILINEAR:
-    case NQ_OP_RESIZE_NEAREST_NEIGHBOR:
-    case NQ_OP_MEAN:
-    case NQ_OP_MAXIMUM:
-    case NQ_OP_MINIMUM:
-      return true;
-    default:
-      return false;
-  }
+  return nq_op_has_int16x8(op) && op != NQ_OP_QUANTIZE && op != NQ_OP_DEQUANTIZE;
 }
 
 nq_affine nq_act16_params(float min, float max) {
