@@ -269,7 +269,7 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
     q.float_nodes = tail.keep;
   }
   unsigned char *int16_nodes = NULL;
-  if (st == NQ_OK) st = nq_int16_layers_plan(fm->graph, opts, &ranges, src, &int16_nodes, err);
+  if (st == NQ_OK) st = nq_int16_layers_plan(fm->graph, opts, &ranges, src, &so, &int16_nodes, err);
   q.int16_nodes = int16_nodes;
   if (st == NQ_OK) st = nq_quantize_graph(fm->graph, &ranges, &q, &qg, err);
   free(int16_nodes);

@@ -6,6 +6,7 @@
 
 #include "core/status.h"
 #include "quant/act16.h"
+#include "quant/int16_auto.h"
 
 static bool wants_int16(const nq_convert_options *o) { return o->activations_int16 || o->int16_layers; }
 
@@ -22,15 +23,16 @@ nq_status nq_int16_options_check(const nq_convert_options *o, nq_error *err) {
 }
 
 nq_status nq_int16_layers_plan(const nq_graph *g, const nq_convert_options *o, const nq_ranges *r,
-                               const nq_sample_source *src, unsigned char **mask, nq_error *err) {
-  (void)r;
-  (void)src;
+                               const nq_sample_source *src, const nq_session_options *so,
+                               unsigned char **mask, nq_error *err) {
   *mask = NULL;
   if (!wants_int16(o)) return NQ_OK;
   unsigned char *m = calloc((size_t)g->n_nodes + 1, 1);
   if (!m) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for %d node flags", g->n_nodes);
   nq_status st = NQ_OK;
-  if (o->int16_layers)
+  if (o->int16_layers && strcmp(o->int16_layers, "auto") == 0)
+    st = nq_int16_auto(g, r, src, so, m, o->note, o->warn_user, err);
+  else if (o->int16_layers)
     st = nq_act16_select(g, o->int16_layers, m, err);
   else
     memset(m, 1, (size_t)g->n_nodes);

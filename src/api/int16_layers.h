@@ -13,9 +13,11 @@
 nq_status nq_int16_options_check(const nq_convert_options *o, nq_error *err);
 
 /* *mask: one byte per node of g (1: int16), or NULL when every node stays
- * int8. For "auto", r is g's calibrated ranges and src the samples. */
+ * int8. For "auto" (quant/int16_auto.h), r is g's calibrated ranges, src
+ * the samples and so the options of the measuring pass. */
 nq_status nq_int16_layers_plan(const nq_graph *g, const nq_convert_options *o, const nq_ranges *r,
-                               const nq_sample_source *src, unsigned char **mask, nq_error *err);
+                               const nq_sample_source *src, const nq_session_options *so,
+                               unsigned char **mask, nq_error *err);
 
 /* Nodes of the converted graph q that compute int16 activations (QUANTIZE
  * and DEQUANTIZE glue not counted). */
