@@ -138,6 +138,64 @@ static void weighted(builder *b, const char *dir) {
   }
 }
 
+static void elementwise(builder *b, const char *dir) {
+  nq_op_params p;
+  struct {
+    const char *name;
+    nq_op op;
+    float r1, r2, ro; /* value ranges (the scales are range / 32767, jittered) */
+    int bcast, pot;
+    nq_activation act;
+  } bins[] = {
+      {"add", NQ_OP_ADD, 3.0f, 2.0f, 4.0f, 0, 0, NQ_ACT_NONE},
+      {"add_bcast_relu", NQ_OP_ADD, 3.0f, 1.0f, 3.5f, 1, 0, NQ_ACT_RELU},
+      {"add_pot", NQ_OP_ADD, 4.0f, 2.0f, 4.0f, 0, 1, NQ_ACT_NONE},
+      {"sub", NQ_OP_SUB, 2.0f, 3.0f, 4.0f, 0, 0, NQ_ACT_NONE},
+      {"sub_pot_bcast", NQ_OP_SUB, 1.0f, 2.0f, 2.0f, 1, 1, NQ_ACT_NONE},
+      {"mul", NQ_OP_MUL, 3.0f, 2.0f, 5.0f, 0, 0, NQ_ACT_NONE},
+      {"mul_bcast_relu6", NQ_OP_MUL, 3.0f, 2.0f, 6.0f, 1, 0, NQ_ACT_RELU6},
+      {"maximum", NQ_OP_MAXIMUM, 2.0f, 2.0f, 2.0f, 1, 1, NQ_ACT_NONE},
+  };
+  for (size_t i = 0; i < sizeof bins / sizeof bins[0]; i++) {
+    mb_start(b);
+    float s1 = bins[i].r1 / 32768.0f, s2 = bins[i].r2 / 32768.0f, so = bins[i].ro / 32768.0f;
+    if (!bins[i].pot) {
+      s1 = s16_scale(b, bins[i].r1);
+      s2 = s16_scale(b, bins[i].r2);
+      so = s16_scale(b, bins[i].ro);
+    }
+    int x1 = mb_input(b, NQ_INT16, 4, SH(1, 5, 4, 3), s1, 0);
+    int x2 = bins[i].bcast ? mb_input(b, NQ_INT16, 1, SH(3), s2, 0)
+                           : mb_input(b, NQ_INT16, 4, SH(1, 5, 4, 3), s2, 0);
+    int y = mb_act(b, NQ_INT16, so, 0);
+    p = nq_op_params_default();
+    p.act = bins[i].act;
+    mb_node(b, bins[i].op, 2, IN(x1, x2), 1, IN(y), &p);
+    mb_finish(b, dir, bins[i].name, 1, IN(y));
+  }
+  /* LOGISTIC and TANH: general input scales (a power-of-two scale with shift
+   * 0 or 1 is refused, test_int16_kernels). */
+  struct {
+    const char *name;
+    nq_op op;
+    float s_in;
+  } un[] = {
+      {"logistic", NQ_OP_LOGISTIC, 0.0f},
+      {"logistic_wide", NQ_OP_LOGISTIC, 0.0f},
+      {"tanh", NQ_OP_TANH, 0.0f},
+      {"tanh_near_pot", NQ_OP_TANH, 1.0f / 8192.0f}, /* 2^-13: shift -1, the general path */
+  };
+  for (size_t i = 0; i < sizeof un / sizeof un[0]; i++) {
+    mb_start(b);
+    float s = un[i].s_in > 0 ? un[i].s_in : s16_scale(b, strstr(un[i].name, "wide") ? 40.0f : 6.0f);
+    int x = mb_input(b, NQ_INT16, 3, SH(2, 9, 7), s, 0);
+    int y = mb_act(b, NQ_INT16, 1.0f / 32768.0f, 0);
+    p = nq_op_params_default();
+    mb_node(b, un[i].op, 1, IN(x), 1, IN(y), &p);
+    mb_finish(b, dir, un[i].name, 1, IN(y));
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: make_op_models_s16 OUT_DIR\n");
@@ -145,5 +203,6 @@ int main(int argc, char **argv) {
   }
   builder B = {.tool = "make_op_models_s16", .rng = {1616}};
   weighted(&B, argv[1]);
+  elementwise(&B, argv[1]);
   return B.failures ? 1 : 0;
 }
