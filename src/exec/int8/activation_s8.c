@@ -105,6 +105,7 @@ typedef struct lut_prep {
 
 nq_status nq_i8_lut_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
   *prepared = NULL;
+  if (a->n_in >= 1 && a->in[0].type == NQ_INT16) return nq_s16_lut_prepare(a, prepared, err);
   float s_in, s_out;
   int32_t zp_in, zp_out, qmin, qmax;
   NQ_TRY(unary_common(a, &s_in, &zp_in, &s_out, &zp_out, err));
@@ -129,6 +130,7 @@ nq_status nq_i8_lut_prepare(const nq_kernel_args *a, void **prepared, nq_error *
 }
 
 nq_status nq_i8_lut_run(const nq_kernel_args *a, nq_error *err) {
+  if (a->in[0].type == NQ_INT16) return nq_s16_lut_run(a, err);
   const lut_prep *p = a->prepared;
   if (!p) return nq_i8_fail(a, err, "not prepared");
   NQ_TRY(check_same_size(a, err));
