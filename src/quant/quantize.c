@@ -303,6 +303,8 @@ static double needed_out_scale(qstate *s, int i) {
     if (k_data++ < 2) product *= sc;
   }
   if (nq_op_multiplies_inputs(n->op) && k_data >= 2 && product > largest) largest = product;
+  if (s->node16[i] && (n->op == NQ_OP_ADD || n->op == NQ_OP_SUB))
+    return largest * NQ_INT16_ADD_MIN_OUT_RATIO * 1.001; /* scale_limits.h */
   return largest / NQ_MAX_EFFECTIVE_SCALE;
 }
 
@@ -334,10 +336,13 @@ static void enforce_representable(qstate *s) {
       c->has_range = true;
       c->params = typed_params(c->is16, lo, hi);
       if (c->params.scale <= was) continue; /* clamped at float's limit: nothing more to gain */
-      warnf(s,
-            "%s: output range widened to [%g, %g] (scale %g -> %g): at the old scale its int8 multiplier "
-            "(input and weight scales over the output's) exceeds 2^30",
-            layer_label(f, i, lb, sizeof lb), (double)lo, (double)hi, (double)was, (double)c->params.scale);
+      bool add16 = s->node16[i] && (n->op == NQ_OP_ADD || n->op == NQ_OP_SUB);
+      warnf(s, "%s: output range widened to [%g, %g] (scale %g -> %g): %s", layer_label(f, i, lb, sizeof lb),
+            (double)lo, (double)hi, (double)was, (double)c->params.scale,
+            add16 ? "at the old scale TFLite's int16 ADD/SUB output multiplier (2 max input scale / 2^15 / "
+                    "output scale) is not below 1"
+                  : "at the old scale its int8 multiplier (input and weight scales over the output's) "
+                    "exceeds 2^30");
       changed = true;
     }
     if (!changed) break;
