@@ -19,6 +19,11 @@ static float s16_scale(builder *b, float range) {
   return range * nq_rng_uniform(&b->rng, 0.8f, 1.3f) / 32767.0f;
 }
 
+/* TRANSPOSE_CONV's output size for an input size, kernel and stride. */
+static int32_t tc_out(int32_t in, int32_t k, int stride, nq_padding pad) {
+  return pad == NQ_PAD_SAME ? in * stride : (in - 1) * stride + k;
+}
+
 static void weighted(builder *b, const char *dir) {
   nq_op_params p;
   struct {
@@ -105,6 +110,66 @@ static void weighted(builder *b, const char *dir) {
        2,
        1,
        NQ_ACT_NONE},
+      {"tconv_valid_nobias",
+       NQ_OP_TRANSPOSE_CONV,
+       {1, 5, 4, 2},
+       {3, 2, 3, 2},
+       0,
+       NQ_BOOL,
+       NQ_PAD_VALID,
+       1,
+       1,
+       NQ_ACT_NONE},
+      {"dw_dilated_relu6",
+       NQ_OP_DEPTHWISE_CONV_2D,
+       {1, 9, 9, 4},
+       {1, 3, 3, 4},
+       1,
+       NQ_INT64,
+       NQ_PAD_SAME,
+       1,
+       2,
+       NQ_ACT_RELU6},
+      {"conv_grouped",
+       NQ_OP_CONV_2D,
+       {1, 6, 6, 4},
+       {6, 3, 3, 2},
+       1,
+       NQ_INT64,
+       NQ_PAD_SAME,
+       1,
+       1,
+       NQ_ACT_NONE},
+      {"conv_relu_n1_to_1",
+       NQ_OP_CONV_2D,
+       {1, 5, 5, 3},
+       {2, 2, 2, 3},
+       0,
+       NQ_INT64,
+       NQ_PAD_VALID,
+       1,
+       1,
+       NQ_ACT_RELU_N1_TO_1},
+      {"fc_pc_int32_bias",
+       NQ_OP_FULLY_CONNECTED,
+       {4, 17},
+       {5, 17},
+       1,
+       NQ_INT32,
+       NQ_PAD_VALID,
+       1,
+       1,
+       NQ_ACT_NONE},
+      {"fc_pt_int32_bias",
+       NQ_OP_FULLY_CONNECTED,
+       {3, 16},
+       {4, 16},
+       0,
+       NQ_INT32,
+       NQ_PAD_VALID,
+       1,
+       1,
+       NQ_ACT_RELU},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     const int fc = cases[i].op == NQ_OP_FULLY_CONNECTED, tc = cases[i].op == NQ_OP_TRANSPOSE_CONV;
@@ -116,7 +181,8 @@ static void weighted(builder *b, const char *dir) {
     if (tc) {
       const int32_t *in = cases[i].in;
       os = mb_ints(b, 1, SH(4),
-                   (int32_t[]){in[0], in[1] * cases[i].stride, in[2] * cases[i].stride, cases[i].w[0]});
+                   (int32_t[]){in[0], tc_out(in[1], cases[i].w[1], cases[i].stride, cases[i].pad),
+                               tc_out(in[2], cases[i].w[2], cases[i].stride, cases[i].pad), cases[i].w[0]});
     }
     int x = mb_input(b, NQ_INT16, rank, cases[i].in, s_in, 0);
     int w = mb_weights(b, rank, cases[i].w, cases[i].per_channel ? n_ch : 1, dw ? 3 : 0);

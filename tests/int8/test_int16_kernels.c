@@ -151,6 +151,110 @@ static void unary16(nq_op op, float s_in, float s_out, const char *name, char *m
   nq_model_free(m);
 }
 
+/* Every op of the fast table (int8_fast_table.c) on int16 activations:
+ * the session opens, runs, and reports the reference integer kernel. */
+static void fast_table_skips_int16(void) {
+  const nq_op ops[] = {NQ_OP_CONV_2D,
+                       NQ_OP_FULLY_CONNECTED,
+                       NQ_OP_DEPTHWISE_CONV_2D,
+                       NQ_OP_ADD,
+                       NQ_OP_SUB,
+                       NQ_OP_MUL,
+                       NQ_OP_MAXIMUM,
+                       NQ_OP_MINIMUM,
+                       NQ_OP_RELU,
+                       NQ_OP_RELU6,
+                       NQ_OP_LOGISTIC,
+                       NQ_OP_TANH,
+                       NQ_OP_MAX_POOL_2D,
+                       NQ_OP_MEAN,
+                       NQ_OP_CONCATENATION,
+                       NQ_OP_TRANSPOSE,
+                       NQ_OP_SLICE,
+                       NQ_OP_STRIDED_SLICE,
+                       NQ_OP_PAD};
+  for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+    const nq_op op = ops[k];
+    gb b = {.g = nq_graph_new()};
+    const bool act_fixed = op == NQ_OP_LOGISTIC || op == NQ_OP_TANH;
+    int x = tensor(&b, NQ_INT16, 4, (int32_t[]){1, 4, 4, 2}, 0.001f, 0);
+    int y = tensor(&b, NQ_INT16, 0, NULL, act_fixed ? 1.0f / 32768.0f : 0.001f, 0);
+    int in[4] = {x, -1, -1, -1}, n_in = 1;
+    nq_op_params p = nq_op_params_default();
+    p.padding = NQ_PAD_VALID;
+    if (op == NQ_OP_CONV_2D || op == NQ_OP_DEPTHWISE_CONV_2D || op == NQ_OP_FULLY_CONNECTED) {
+      const bool fc = op == NQ_OP_FULLY_CONNECTED;
+      int w =
+          fc ? tensor(&b, NQ_INT8, 2, (int32_t[]){3, 2}, 0.01f, 0)
+             : tensor(&b, NQ_INT8, 4,
+                      (int32_t[]){op == NQ_OP_CONV_2D ? 3 : 1, 1, 1, op == NQ_OP_CONV_2D ? 2 : 2}, 0.01f, 0);
+      const int8_t wv[6] = {1, -2, 3, -4, 5, -6};
+      CHECK(nq_tensor_copy_data(b.g, w, wv, fc || op == NQ_OP_CONV_2D ? 6 : 2, &b.err) == NQ_OK);
+      in[1] = w;
+      in[2] = -1;
+      n_in = 3;
+      if (op == NQ_OP_DEPTHWISE_CONV_2D) p.depth_multiplier = 1;
+    } else if (op == NQ_OP_ADD || op == NQ_OP_SUB || op == NQ_OP_MUL || op == NQ_OP_MAXIMUM ||
+               op == NQ_OP_MINIMUM || op == NQ_OP_CONCATENATION) {
+      in[1] = tensor(&b, NQ_INT16, 4, (int32_t[]){1, 4, 4, 2}, 0.001f, 0);
+      n_in = 2;
+      p.axis = 3;
+    } else if (op == NQ_OP_MAX_POOL_2D) {
+      p.filter_h = p.filter_w = p.stride_h = p.stride_w = 2;
+    } else if (op == NQ_OP_MEAN || op == NQ_OP_TRANSPOSE || op == NQ_OP_SLICE || op == NQ_OP_STRIDED_SLICE ||
+               op == NQ_OP_PAD) {
+      static const int32_t axes[2] = {1, 2}, perm[4] = {0, 2, 1, 3}, begin[4] = {0, 1, 1, 0},
+                           size[4] = {1, 2, 2, 2}, end[4] = {1, 3, 3, 2}, stride[4] = {1, 1, 1, 1},
+                           pads[8] = {0, 0, 1, 1, 0, 1, 0, 0};
+      const int32_t *v = op == NQ_OP_MEAN        ? axes
+                         : op == NQ_OP_TRANSPOSE ? perm
+                         : op == NQ_OP_PAD       ? pads
+                                                 : begin;
+      const int32_t shape[2] = {op == NQ_OP_MEAN ? 2 : 4, 2};
+      int c = tensor(&b, NQ_INT32, op == NQ_OP_PAD ? 2 : 1, shape, 0, 0);
+      CHECK(nq_tensor_copy_data(b.g, c, v,
+                                (op == NQ_OP_MEAN  ? 2
+                                 : op == NQ_OP_PAD ? 8
+                                                   : 4) *
+                                    4,
+                                &b.err) == NQ_OK);
+      in[1] = c;
+      n_in = 2;
+      if (op == NQ_OP_SLICE || op == NQ_OP_STRIDED_SLICE) {
+        in[2] = tensor(&b, NQ_INT32, 1, (int32_t[]){4}, 0, 0);
+        CHECK(nq_tensor_copy_data(b.g, in[2], op == NQ_OP_SLICE ? size : end, 16, &b.err) == NQ_OK);
+        n_in = 3;
+        if (op == NQ_OP_STRIDED_SLICE) {
+          in[3] = tensor(&b, NQ_INT32, 1, (int32_t[]){4}, 0, 0);
+          CHECK(nq_tensor_copy_data(b.g, in[3], stride, 16, &b.err) == NQ_OK);
+          n_in = 4;
+        }
+      }
+      p.keep_dims = true;
+    }
+    CHECKF(nq_graph_add_node(b.g, op, "n16", n_in, in, 1, &y, &p, &b.err) >= 0, "%s: %s", nq_op_name(op),
+           b.err.msg);
+    nq_model *m = NULL;
+    nq_error err = {0};
+    const bool two = n_in == 2 && b.g->tensors[in[1]].type == NQ_INT16;
+    nq_session *s = open_session(&b, two ? 2 : 1, in, y, 0, 1, &m, &err);
+    CHECKF(s != NULL, "%s on int16: %s", nq_op_name(op), err.msg);
+    if (s) {
+      int16_t xv[32];
+      for (int i = 0; i < 32; i++) xv[i] = (int16_t)(i * 997 - 15000);
+      CHECKF(nq_session_set_input(s, 0, xv, sizeof xv, &err) == NQ_OK, "%s", err.msg);
+      if (two) CHECKF(nq_session_set_input(s, 1, xv, sizeof xv, &err) == NQ_OK, "%s", err.msg);
+      CHECKF(nq_session_profile(s, 1, &err) == NQ_OK, "%s", err.msg);
+      CHECKF(nq_session_run(s, &err) == NQ_OK, "%s: %s", nq_op_name(op), err.msg);
+      nq_node_time t;
+      CHECKF(nq_session_node_time(s, 0, &t, &err) == NQ_OK && t.kernel && !strcmp(t.kernel, "int8"),
+             "%s on int16 ran kernel %s", nq_op_name(op), t.kernel ? t.kernel : "(none)");
+    }
+    nq_session_free(s);
+    nq_model_free(m);
+  }
+}
+
 static void refusals(void) {
   char msg[1024];
   unary16(NQ_OP_HARD_SWISH, 0.001f, 0.001f, "hs16", msg, sizeof msg);
@@ -170,6 +274,7 @@ static void refusals(void) {
 int main(void) {
   mbqm_i64_edges();
   conv16_ties();
+  fast_table_skips_int16();
   refusals();
   return nq_test_finish("test_int16_kernels");
 }
