@@ -611,6 +611,15 @@ typedef struct nq_convert_options {
   int weight_round;
   int split_outputs; /* 1: an output a CONCATENATION gives becomes one output per part, each its own scale
                         (parts named OUTPUT:partK, recorded for nq_compare; docs/quantization.md) */
+  /* TFLite's 16x8 quantization (docs/quantization.md): int16 activations
+   * (symmetric), int8 weights, int64 biases. 1: every node whose op has an
+   * int16x8 kernel in TFLite (the others stay int8, with a warning). */
+  int activations_int16;
+  /* Only these nodes int16 (comma-separated node or output tensor names),
+   * the rest int8, QUANTIZE/DEQUANTIZE ops between; an unknown name is an
+   * error naming it. "auto": the layers whose int8 output loses most, within
+   * a tenth of the MACs (docs/quantization.md). NULL: as activations_int16. */
+  const char *int16_layers;
 } nq_convert_options;
 
 /* The default recipe_budget: about one to two minutes of our kernels on 2
@@ -657,6 +666,8 @@ typedef struct nq_convert_stats {
    * layers of their output SQNR on the calibration samples before and after. */
   int weight_rounded_layers;
   double weight_round_before_db, weight_round_after_db;
+  /* Nodes computing int16 activations (16x8; QUANTIZE glue not counted). */
+  int int16_nodes;
 } nq_convert_stats;
 
 /* nq_convert with samples from a source (names for messages, a progress

@@ -67,7 +67,9 @@ class ConvertOptions(ctypes.Structure):
                 # weight rounding by output error: 0 nearest (here always), 1 clip, 2 adaround
                 ("weight_round", ctypes.c_int),
                 # 1: an output made by a CONCATENATION becomes one output per part
-                ("split_outputs", ctypes.c_int)]
+                ("split_outputs", ctypes.c_int),
+                # TFLite's 16x8: int16 activations everywhere they run, or on the named nodes
+                ("activations_int16", ctypes.c_int), ("int16_layers", ctypes.c_char_p)]
 
 
 class CompareOptions(ctypes.Structure):

@@ -101,7 +101,8 @@ def _bad(message):
 def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_type="int8",
                  allow_float_fallback=False, input_mean=None, input_std=None, num_threads=0, equalize=False,
                  bias_correct=False, calibration="minmax", percentile=99.99, tflite_version=None, recipe=None,
-                 float_tail=True, per_channel_fc=False, recipe_budget=None, split_outputs=False):
+                 float_tail=True, per_channel_fc=False, recipe_budget=None, split_outputs=False, activations="int8",
+                 int16_layers=None):
     """nq_convert_arrays on gathered samples: (int8 Model, warnings, notes).
     The library's warnings and notes (what it calibrated on) are collected,
     not issued, so that the caller decides where they go."""
@@ -129,6 +130,14 @@ def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_
                                       or not math.isfinite(recipe_budget) or recipe_budget == 0):
         raise _bad(f"recipe_budget must be GMAC above 0, a negative number for no limit, or None (the default, "
                    f"2000), got {recipe_budget!r}")
+    if activations not in ("int8", "int16"):
+        raise _bad(f"activations must be 'int8' or 'int16', got {activations!r}")
+    if int16_layers is not None:
+        if isinstance(int16_layers, str):
+            int16_layers = [int16_layers]
+        if not int16_layers or not all(isinstance(x, str) and x and "," not in x for x in int16_layers):
+            raise _bad(f"int16_layers must be node names (a list of non-empty strings without commas) or 'auto', "
+                       f"got {int16_layers!r}")
     if isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 0:
         raise _bad(f"num_threads must be an integer >= 0 (0: all cores), got {num_threads!r}")
     opts = nat.ConvertOptions()
@@ -140,6 +149,9 @@ def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_
     opts.no_float_tail = int(not float_tail)
     opts.per_channel_fc = int(bool(per_channel_fc))
     opts.split_outputs = int(bool(split_outputs))
+    opts.activations_int16 = int(activations == "int16")
+    if int16_layers is not None:
+        opts.int16_layers = ",".join(int16_layers).encode()
     if recipe_budget is not None:
         opts.recipe_budget = float(recipe_budget)
     opts.num_threads = int(num_threads)

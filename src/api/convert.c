@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "api/array_source.h"
+#include "api/int16_layers.h"
 #include "api/model_internal.h"
 #include "api/recipe.h"
 #include "calib/calibrate.h"
@@ -212,6 +213,7 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
       !(co.percentile > 50 && co.percentile <= 100))
     return nq_fail(err, NQ_ERR_INVALID_ARG, "calibration method %d / percentile %g is not valid",
                    opts->calibration, co.percentile);
+  NQ_TRY(nq_int16_options_check(opts, err));
   int release_cap = 0;
   if (opts->tflite_version) {
     release_cap = nq_tflite_parse_release(opts->tflite_version);
@@ -307,14 +309,19 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
     st = nq_float_tail_plan(fm->graph, src, &so, &ranges, opts->note, opts->warn_user, &tail, err);
     q.float_nodes = tail.keep;
   }
+  unsigned char *int16_nodes = NULL;
+  if (st == NQ_OK) st = nq_int16_layers_plan(fm->graph, opts, &ranges, src, &so, &int16_nodes, err);
+  q.int16_nodes = int16_nodes;
   if (st == NQ_OK) st = nq_quantize_graph(fm->graph, &ranges, &q, &qg, err);
   if (st == NQ_OK && (st = nq_split_record_copy(fm->graph, qg, err)) != NQ_OK) { /* compare reads it */
     nq_graph_free(qg);
     qg = NULL;
   }
+  free(int16_nodes);
   if (ranges.min) nq_ranges_free(&ranges);
   nq_float_tail_free(&tail);
   /* keep the source path: saving refuses to write over the float model */
+  if (st == NQ_OK) rep->int16_nodes = nq_int16_node_count(qg);
   if (st == NQ_OK) st = nq_model_wrap(qg, float_model->path, out, err);
   if (st == NQ_OK) {
     /* Plan the int8 model once (every kernel checks its scales) so a model
@@ -323,6 +330,7 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
     nq_session *check = NULL;
     st = nq_session_create(*out, &so, &check, err);
     nq_session_free(check);
+    if (st != NQ_OK && nq_int16_unchecked((*out)->graph, opts, err)) st = NQ_OK;
     if (st != NQ_OK) {
       nq_prefix(err, "the int8 model cannot run, so it was not kept: ");
       nq_model_free(*out);

@@ -81,6 +81,18 @@ int32_t nq_mbqm_single(int32_t x, nq_qmul q) {
   return nq_sat_i32(floor_shift64(prod + round, total));
 }
 
+int32_t nq_mbqm_i64(int64_t x, nq_qmul q) {
+  if (q.shift < -31 || q.mult <= 0) return 0;
+  const int shift = q.shift > 7 ? 7 : q.shift;
+  const int64_t lim = (int64_t)1 << 47;
+  if (x < -lim) x = -lim;
+  if (x > lim - 1) x = lim - 1;
+  const int64_t reduced = q.mult < 0x7FFF0000 ? ((int64_t)q.mult + (1 << 15)) >> 16 : 0x7FFF;
+  const int total = 15 - shift; /* [8, 46] */
+  /* |x * reduced| < 2^62: no overflow. */
+  return nq_sat_i32(floor_shift64(x * reduced + ((int64_t)1 << (total - 1)), total));
+}
+
 int16_t nq_srdhm16(int16_t a, int16_t b) {
   if (a == INT16_MIN && b == INT16_MIN) return INT16_MAX;
   int32_t ab = (int32_t)a * (int32_t)b;

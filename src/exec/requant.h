@@ -72,6 +72,18 @@ static inline int32_t nq_mbqm(int32_t x, nq_qmul q, int single_rounding) {
   return single_rounding ? nq_mbqm_single(x, q) : nq_mbqm_double(x, q);
 }
 
+/* TFLite's int64 MultiplyByQuantizedMultiplier, the requantizer of the
+ * int16x8 kernels (conv, depthwise, fully connected, transpose conv with
+ * int64 accumulators): the multiplier is first reduced to 16 bits,
+ * r = mult < 0x7FFF0000 ? (mult + 2^15) >> 16 : 0x7FFF, then
+ * (x * r + 2^(14 - shift)) >> (15 - shift), one rounding, ties towards
+ * +infinity. The same code in TFLite's double- and single-rounding builds,
+ * so both our modes use it. TFLite assumes shift in [-31, 7] and
+ * |x| < 2^47; here x is saturated to that range, a shift above 7 is
+ * treated as 7 (kernels refuse such a multiplier at prepare) and a shift
+ * below -31 gives 0; the result saturates to int32. */
+int32_t nq_mbqm_i64(int64_t x, nq_qmul q);
+
 /* 16-bit gemmlowp primitives used by HARD_SWISH's reference kernel. */
 int16_t nq_srdhm16(int16_t a, int16_t b);       /* as nq_srdhm, 16-bit */
 int16_t nq_sdhm16_trunc(int16_t a, int16_t b);  /* SQDMULH: truncating */

@@ -8,17 +8,27 @@
 #include "core/checked.h"
 #include "core/status.h"
 
-/* ops.def columns ID and TFLITE, in enum order. */
+/* ops.def columns ID, TFLITE and INT16X8, in enum order. */
 static const char *const op_names[] = {
-#define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) #id,
+#define NQ_OP(id, tfl, shape, flt, i8, i16, q, npu, opts, ver, rel) #id,
 #include "ir/ops.def"
 #undef NQ_OP
 };
 static const int op_tflite_codes[] = {
-#define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) tfl,
+#define NQ_OP(id, tfl, shape, flt, i8, i16, q, npu, opts, ver, rel) tfl,
 #include "ir/ops.def"
 #undef NQ_OP
 };
+
+#define I16X8 true
+#define NO_I16X8 false
+static const bool op_int16x8[] = {
+#define NQ_OP(id, tfl, shape, flt, i8, i16, q, npu, opts, ver, rel) i16,
+#include "ir/ops.def"
+#undef NQ_OP
+};
+#undef I16X8
+#undef NO_I16X8
 
 const char *nq_op_name(nq_op op) { return (unsigned)op < NQ_OP_COUNT ? op_names[op] : "?"; }
 
@@ -27,6 +37,8 @@ bool nq_op_gives_bool(nq_op op) {
          op == NQ_OP_EQUAL || op == NQ_OP_NOT_EQUAL || op == NQ_OP_LOGICAL_AND || op == NQ_OP_LOGICAL_OR ||
          op == NQ_OP_LOGICAL_NOT;
 }
+
+bool nq_op_has_int16x8(nq_op op) { return (unsigned)op < NQ_OP_COUNT && op_int16x8[op]; }
 
 int nq_op_tflite_code(nq_op op) { return (unsigned)op < NQ_OP_COUNT ? op_tflite_codes[op] : -1; }
 

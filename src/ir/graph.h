@@ -34,7 +34,7 @@
 #define NQ_MAX_TENSOR_ELEMS ((size_t)1 << 31) /* 2^31 elements */
 
 typedef enum nq_op {
-#define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) NQ_OP_##id,
+#define NQ_OP(id, tfl, shape, flt, i8, i16, q, npu, opts, ver, rel) NQ_OP_##id,
 #include "ir/ops.def"
 #undef NQ_OP
   NQ_OP_COUNT
@@ -47,6 +47,10 @@ bool nq_op_from_tflite_code(int code, nq_op *out);
 /* The comparisons and logical ops: their output is bool whatever the inputs
  * (frontends type the tensors they create by it). */
 bool nq_op_gives_bool(nq_op op);
+/* TFLite's builtin kernel runs the op on int16 activations (symmetric,
+ * zero point 0) with int8 weights: the "16x8" quantization mode (ops.def
+ * column INT16X8). */
+bool nq_op_has_int16x8(nq_op op);
 
 typedef enum nq_activation {
   NQ_ACT_NONE = 0,

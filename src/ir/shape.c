@@ -861,7 +861,7 @@ static nq_status sh_custom(sctx *c) {
 
 /* ops.def column SHAPE, in enum order. */
 static const shape_fn shape_table[] = {
-#define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) shape,
+#define NQ_OP(id, tfl, shape, flt, i8, i16, q, npu, opts, ver, rel) shape,
 #include "ir/ops.def"
 #undef NQ_OP
 };

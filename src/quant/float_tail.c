@@ -26,7 +26,7 @@ static bool is_float_activation(const nq_graph *g, int t) {
 /* Multiply-accumulates of node n: a weighted op does (weights per output
  * channel) per output element, a matmul its inner dimension, anything else
  * one operation per output element. */
-static double node_macs(const nq_graph *g, const nq_node *n) {
+double nq_node_macs(const nq_graph *g, const nq_node *n) {
   if (n->n_out < 1 || n->out[0] < 0) return 0.0;
   double out = (double)nq_tensor_elems(&g->tensors[n->out[0]]);
   const nq_qrule *r = nq_quant_rule(n->op);
@@ -260,7 +260,7 @@ nq_status nq_float_tail_plan(const nq_graph *g, const nq_sample_source *src, con
   double total = 0.0, kept = 0.0;
   for (int i = 0; st == NQ_OK && i < g->n_nodes; i++) {
     const nq_node *n = &g->nodes[i];
-    double macs = node_macs(g, n);
+    double macs = nq_node_macs(g, n);
     total += macs;
     if (!eligible[i]) continue;
     bool keep = lossy[i] != 0;

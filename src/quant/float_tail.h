@@ -32,6 +32,11 @@ typedef struct nq_float_tail {
   double mac_share; /* of the model's multiply-accumulates (an elementwise op: one per element) */
 } nq_float_tail;
 
+/* Multiply-accumulates of node n of g: a weighted op's weights per output
+ * channel per output element, a matmul's inner dimension, else one per
+ * output element (int16_auto.c budgets with it too). */
+double nq_node_macs(const nq_graph *g, const nq_node *n);
+
 /* Plan the tail of graph g (calibrated ranges r, samples src). note, when
  * set, gets one line naming the nodes kept in float and their share of the
  * MACs. */

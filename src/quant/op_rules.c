@@ -19,7 +19,7 @@
 
 /* ops.def column QUANT, in enum order. */
 static const nq_qrule rules[NQ_OP_COUNT] = {
-#define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) q,
+#define NQ_OP(id, tfl, shape, flt, i8, i16, q, npu, opts, ver, rel) q,
 #include "ir/ops.def"
 #undef NQ_OP
 };

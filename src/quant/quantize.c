@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/status.h"
+#include "quant/act16.h"
 #include "quant/fc_channels.h"
 #include "quant/op_rules.h"
 #include "quant/qparams.h"
@@ -49,6 +50,7 @@ typedef struct cluster_info {
   float min, max;
   bool has_range;
   bool fixed; /* params imposed by an op or by the uint8 input mapping */
+  bool is16;  /* int16 (16x8) tensors: symmetric params; never joined with int8 ones */
   nq_affine params;
 } cluster_info;
 
@@ -75,6 +77,11 @@ typedef struct qstate {
   int fc_per_channel; /* FULLY_CONNECTEDs given per-channel weights */
   double fc_pt_db, fc_pc_db;
   char first_fc_layer[192];
+  /* 16x8: per f node, 1 = int16 activations; per f tensor, 1 = int16; per
+   * f tensor, its q twin in the other type (-1: none yet) for the nodes of
+   * the other region that read it. */
+  unsigned char *node16, *t16;
+  int *other;
 } qstate;
 
 static int find(qstate *s, int t) {
@@ -89,6 +96,11 @@ static bool same_affine(nq_affine a, nq_affine b) {
   return a.scale == b.scale && a.zero_point == b.zero_point;
 }
 
+/* Parameters for [lo, hi] in an int16 (symmetric) or int8 tensor. */
+static nq_affine typed_params(bool is16, float lo, float hi) {
+  return is16 ? nq_act16_params(lo, hi) : nq_affine_from_range(lo, hi, -128, 127);
+}
+
 /* Join the clusters of a and b; false (nothing changed) if both carry
  * different fixed parameters. */
 static bool join(qstate *s, int a, int b) {
@@ -96,6 +108,7 @@ static bool join(qstate *s, int a, int b) {
   if (ra == rb) return true;
   cluster_info *A = &s->cl[ra], *B = &s->cl[rb];
   if (A->fixed && B->fixed && !same_affine(A->params, B->params)) return false;
+  if (A->is16 != B->is16) return false; /* int8 and int16 regions meet through a QUANTIZE */
   cluster_info m = *A;
   if (B->has_range) {
     if (!m.has_range) {
@@ -172,7 +185,70 @@ static void mark_float_kept(qstate *s) {
   }
 }
 
-static nq_affine input_params(qstate *s, int t);
+/* Which nodes run int16 (the requested ones TFLite has a kernel for) and
+ * which tensors are int16: a node's outputs follow the node; a model input
+ * (float32 only: TFLite's QUANTIZE cannot widen int8 to int16) or a float
+ * op's output is int16 when every node reading it is. */
+static nq_status plan_int16(qstate *s, nq_error *err) {
+  const nq_graph *f = s->f;
+  char lb[192], names[400] = "";
+  size_t used = 0;
+  int n_kept = 0;
+  for (int i = 0; i < f->n_nodes; i++) {
+    const nq_node *n = &f->nodes[i];
+    s->node16[i] = 0;
+    if (!s->o->int16_nodes || !s->o->int16_nodes[i] || node_is_float_fallback(s, n)) continue;
+    bool touches = false;
+    for (int k = 0; k < n->n_in; k++) touches |= is_float_activation(f, n->in[k]);
+    for (int k = 0; k < n->n_out; k++) touches |= is_float_activation(f, n->out[k]);
+    if (!touches) continue;
+    if (nq_act16_op_supported(n->op)) {
+      s->node16[i] = 1;
+    } else if (n_kept++ < 6 && used < sizeof names) {
+      used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "",
+                               layer_label(f, i, lb, sizeof lb));
+    }
+  }
+  if (n_kept)
+    warnf(s,
+          "%d node%s stay%s int8 (TFLite has no int16x8 kernel for %s): %s%s; QUANTIZE/DEQUANTIZE ops join "
+          "them to the int16 layers",
+          n_kept, n_kept == 1 ? "" : "s", n_kept == 1 ? "s" : "", n_kept == 1 ? "its op" : "their ops", names,
+          n_kept > 6 ? ", ..." : "");
+  /* readers[t], readers16[t]: quantized nodes reading t, of them int16; a
+   * tensor a quantized node produces follows that node (readers = -1). */
+  int *readers = calloc((size_t)f->n_tensors + 1, sizeof(int));
+  int *readers16 = calloc((size_t)f->n_tensors + 1, sizeof(int));
+  if (!readers || !readers16) {
+    free(readers);
+    free(readers16);
+    return nq_fail(err, NQ_ERR_NOMEM, "out of memory planning int16 layers");
+  }
+  for (int t = 0; t < f->n_tensors; t++) s->t16[t] = 0;
+  for (int i = 0; i < f->n_nodes; i++) {
+    const nq_node *n = &f->nodes[i];
+    if (node_is_float_fallback(s, n)) continue;
+    for (int k = 0; k < n->n_in; k++)
+      if (n->in[k] >= 0 && readers[n->in[k]] >= 0) {
+        readers[n->in[k]]++;
+        readers16[n->in[k]] += s->node16[i];
+      }
+    for (int k = 0; k < n->n_out; k++)
+      if (is_float_activation(f, n->out[k])) {
+        s->t16[n->out[k]] = s->node16[i];
+        readers[n->out[k]] = -1;
+      }
+  }
+  for (int i = 0; i < f->n_inputs && s->o->input_type != NQ_FLOAT32; i++) readers[f->inputs[i]] = -1;
+  for (int t = 0; t < f->n_tensors; t++)
+    if (is_float_activation(f, t) && !s->keep_float[t] && !s->tail_out[t] && readers[t] > 0)
+      s->t16[t] = readers16[t] == readers[t];
+  free(readers);
+  free(readers16);
+  return NQ_OK;
+}
+
+static nq_affine input_params(qstate *s, int i, int t);
 
 /* The layer that computes tensor t, for warnings ("tensor 'x'" for inputs). */
 static const char *producer_label(const qstate *s, int t, char *buf, size_t n) {
@@ -214,7 +290,7 @@ static double needed_out_scale(qstate *s, int i) {
     int act = r->act_slot < n->n_in ? n->in[r->act_slot] : -1;
     int wt = r->weight_slot < n->n_in ? n->in[r->weight_slot] : -1;
     if (act < 0 || wt < 0) return 0.0;
-    return (double)input_params(s, act).scale * nq_weight_scale_max(&s->f->tensors[wt]) /
+    return (double)input_params(s, i, act).scale * nq_weight_scale_max(&s->f->tensors[wt]) /
            NQ_MAX_EFFECTIVE_SCALE;
   }
   if (r->kind != NQ_Q_FREE || r->output_not_quantized) return 0.0;
@@ -223,11 +299,13 @@ static double needed_out_scale(qstate *s, int i) {
   for (int k = 0; k < n->n_in; k++) {
     int t = n->in[k];
     if (t < 0 || !nq_quant_is_data_input(n, k) || s->f->tensors[t].type != NQ_FLOAT32) continue;
-    double sc = input_params(s, t).scale;
+    double sc = input_params(s, i, t).scale;
     if (sc > largest) largest = sc;
     if (k_data++ < 2) product *= sc;
   }
   if (nq_op_multiplies_inputs(n->op) && k_data >= 2 && product > largest) largest = product;
+  if (s->node16[i] && (n->op == NQ_OP_ADD || n->op == NQ_OP_SUB))
+    return largest * NQ_INT16_ADD_MIN_OUT_RATIO * 1.001; /* scale_limits.h */
   return largest / NQ_MAX_EFFECTIVE_SCALE;
 }
 
@@ -257,12 +335,15 @@ static void enforce_representable(qstate *s) {
       c->min = lo;
       c->max = hi;
       c->has_range = true;
-      c->params = nq_affine_from_range(lo, hi, -128, 127);
+      c->params = typed_params(c->is16, lo, hi);
       if (c->params.scale <= was) continue; /* clamped at float's limit: nothing more to gain */
-      warnf(s,
-            "%s: output range widened to [%g, %g] (scale %g -> %g): at the old scale its int8 multiplier "
-            "(input and weight scales over the output's) exceeds 2^30",
-            layer_label(f, i, lb, sizeof lb), (double)lo, (double)hi, (double)was, (double)c->params.scale);
+      bool add16 = s->node16[i] && (n->op == NQ_OP_ADD || n->op == NQ_OP_SUB);
+      warnf(s, "%s: output range widened to [%g, %g] (scale %g -> %g): %s", layer_label(f, i, lb, sizeof lb),
+            (double)lo, (double)hi, (double)was, (double)c->params.scale,
+            add16 ? "at the old scale TFLite's int16 ADD/SUB output multiplier (2 max input scale / 2^15 / "
+                    "output scale) is not below 1"
+                  : "at the old scale its int8 multiplier (input and weight scales over the output's) "
+                    "exceeds 2^30");
       changed = true;
     }
     if (!changed) break;
@@ -278,6 +359,7 @@ static nq_status plan_clusters(qstate *s, nq_error *err) {
     s->parent[t] = t;
     cluster_info *c = &s->cl[t];
     memset(c, 0, sizeof *c);
+    c->is16 = s->t16[t];
     if (is_float_activation(f, t) && t < s->r->n && s->r->seen[t]) {
       c->min = s->r->min[t];
       c->max = s->r->max[t];
@@ -309,13 +391,14 @@ static nq_status plan_clusters(qstate *s, nq_error *err) {
     const nq_node *n = &f->nodes[i];
     const nq_qrule *r = nq_quant_rule(n->op);
     if (r->kind != NQ_Q_FIXED || node_in_float_tail(s, n)) continue;
+    nq_affine fixed = {.scale = r->fixed_scale, .zero_point = r->fixed_zp};
+    if (s->node16[i] && !nq_act16_fixed(n->op, &fixed)) continue; /* its int16 output takes its range */
     for (int k = 0; k < n->n_out; k++) {
       int t = n->out[k];
       if (!is_float_activation(f, t)) continue;
       cluster_info *c = &s->cl[find(s, t)];
       c->fixed = true;
-      c->params.scale = r->fixed_scale;
-      c->params.zero_point = r->fixed_zp;
+      c->params = fixed;
     }
   }
   for (int i = 0; i < f->n_nodes; i++) {
@@ -361,7 +444,7 @@ static nq_status plan_clusters(qstate *s, nq_error *err) {
     } else {
       warn_degenerate(s, t, c);
     }
-    c->params = nq_affine_from_range(c->min, c->max, -128, 127);
+    c->params = typed_params(c->is16, c->min, c->max);
   }
   enforce_representable(s);
   return NQ_OK;
@@ -382,8 +465,9 @@ static void warn_mixed_concats(qstate *s) {
   char lb[192];
   for (int i = 0; i < f->n_nodes; i++) {
     const nq_node *n = &f->nodes[i];
+    /* an int16 concatenation keeps 256 times more steps for its narrow parts */
     if (n->op != NQ_OP_CONCATENATION || n->n_out < 1 || !is_float_activation(f, n->out[0]) ||
-        node_in_float_tail(s, n))
+        node_in_float_tail(s, n) || s->node16[i])
       continue;
     nq_affine shared = params_of(s, n->out[0]);
     if (!(shared.scale > 0)) continue;
@@ -431,16 +515,31 @@ static void warn_mixed_concats(qstate *s) {
   }
 }
 
-/* The parameters a node's data input is quantized with: a float constant
+/* The parameters of t's twin in the other type (a QUANTIZE's output), from
+ * its cluster's range (the span of its parameters when it has none). */
+static nq_affine twin_params(qstate *s, int t) {
+  const cluster_info *c = &s->cl[find(s, t)];
+  float lo = c->min, hi = c->max;
+  if (!c->has_range) {
+    int qmin = c->is16 ? -32768 : -128, qmax = c->is16 ? 32767 : 127;
+    lo = c->params.scale * (float)(qmin - c->params.zero_point);
+    hi = c->params.scale * (float)(qmax - c->params.zero_point);
+  }
+  return typed_params(!c->is16, lo, hi);
+}
+
+/* The parameters node i's data input t is quantized with: a float constant
  * (e.g. a convolution whose input is a constant) has its own, from its
- * values; an activation has its cluster's. */
-static nq_affine input_params(qstate *s, int t) {
+ * values; an activation has its cluster's, or its twin's when it comes from
+ * the other (int8 / int16) region. */
+static nq_affine input_params(qstate *s, int i, int t) {
   const nq_tensor *x = &s->f->tensors[t];
   if (x->data && x->type == NQ_FLOAT32) {
     float mn, mx;
     nq_quant_const_range(x, &mn, &mx);
-    return nq_affine_from_range(mn, mx, -128, 127);
+    return typed_params(s->node16[i], mn, mx);
   }
+  if (is_float_activation(s->f, t) && s->t16[t] != s->node16[i]) return twin_params(s, t);
   return params_of(s, t);
 }
 
@@ -469,6 +568,7 @@ static nq_status map_activations(qstate *s, nq_error *err) {
     s->tmap[t] = -1;
     s->cmap[t] = -1;
     s->fmap[t] = -1;
+    s->other[t] = -1;
     const nq_tensor *x = &f->tensors[t];
     if (x->data || s->tail_out[t]) continue;
     if (x->type == NQ_FLOAT32 && s->keep_float[t]) {
@@ -476,7 +576,7 @@ static nq_status map_activations(qstate *s, nq_error *err) {
       if (qt < 0) return err->code;
       s->tmap[t] = qt;
     } else if (x->type == NQ_FLOAT32) {
-      int qt = add_tensor_like(s, t, x->name, NQ_INT8, err);
+      int qt = add_tensor_like(s, t, x->name, s->t16[t] ? NQ_INT16 : NQ_INT8, err);
       if (qt < 0) return err->code;
       NQ_TRY(set_affine(s->q, qt, params_of(s, t), err));
       if (t < s->r->n && s->r->seen[t]) {
@@ -513,18 +613,39 @@ static int emit_node(qstate *s, nq_op op, const char *name, int n_in, const int 
 }
 
 /* QUANTIZE src (any type) into a new tensor shaped like f tensor ft with
- * type `type` and params `a`; returns the new tensor. */
+ * type `type` and params `a`; returns the new tensor. TFLite's QUANTIZE
+ * does not widen int8 (or uint8) to int16, so that goes through float: a
+ * DEQUANTIZE, then a QUANTIZE from float32. */
 static int emit_quantize_to(qstate *s, int src, int ft, const char *suffix, nq_dtype type, nq_affine a,
                             nq_error *err) {
+  nq_op_params p = nq_op_params_default();
+  nq_dtype from = s->q->tensors[src].type;
+  if (type == NQ_INT16 && (from == NQ_INT8 || from == NQ_UINT8)) {
+    char *fn = suffixed(s->q->tensors[src].name, "_dequant");
+    int ft32 = fn ? add_tensor_like(s, ft, fn, NQ_FLOAT32, err) : -1;
+    free(fn);
+    if (ft32 < 0) return err->code ? -1 : (nq_fail(err, NQ_ERR_NOMEM, "out of memory"), -1);
+    if (emit_node(s, NQ_OP_DEQUANTIZE, NULL, 1, &src, 1, &ft32, &p, err) < 0) return -1;
+    src = ft32;
+  }
   char *nm = suffixed(s->q->tensors[src].name, suffix);
   if (!nm) return nq_fail(err, NQ_ERR_NOMEM, "out of memory"), -1;
   int t = add_tensor_like(s, ft, nm, type, err);
   free(nm);
   if (t < 0) return -1;
   if (set_affine(s->q, t, a, err) != NQ_OK) return -1;
-  nq_op_params p = nq_op_params_default();
   if (emit_node(s, NQ_OP_QUANTIZE, NULL, 1, &src, 1, &t, &p, err) < 0) return -1;
   return t;
+}
+
+/* Activation t as node i reads it: its own q tensor, or (once, shared by
+ * every reader) its twin in the other of int8 / int16. */
+static int activation_for(qstate *s, int i, int t, nq_error *err) {
+  if (!is_float_activation(s->f, t) || s->keep_float[t] || s->t16[t] == s->node16[i]) return s->tmap[t];
+  if (s->other[t] < 0)
+    s->other[t] = emit_quantize_to(s, s->tmap[t], t, s->node16[i] ? "_int16" : "_int8",
+                                   s->node16[i] ? NQ_INT16 : NQ_INT8, twin_params(s, t), err);
+  return s->other[t];
 }
 
 /* Input slot k of node i in q terms; quantizes float constants as needed. */
@@ -537,13 +658,13 @@ static int map_input(qstate *s, int i, int k, const float *w_scales, int n_w, nq
   if (t < 0) return -1;
   const nq_tensor *x = &f->tensors[t];
   if (!x->data) {
-    int qt = s->tmap[t];
     if (s->requant[s->req_off[i] + k]) {
-      /* requantize into the parameters of this node's output cluster */
+      /* requantize into the parameters (and type) of this node's output cluster */
       int anchor = n->out[0];
-      qt = emit_quantize_to(s, qt, t, "_requant", NQ_INT8, params_of(s, anchor), err);
+      return emit_quantize_to(s, s->tmap[t], t, "_requant", s->node16[i] ? NQ_INT16 : NQ_INT8,
+                              params_of(s, anchor), err);
     }
-    return qt;
+    return activation_for(s, i, t, err);
   }
   if (x->type != NQ_FLOAT32) return copy_constant(s, t, err);
   /* A float constant. */
@@ -551,8 +672,8 @@ static int map_input(qstate *s, int i, int k, const float *w_scales, int n_w, nq
     return nq_quant_add_weights(s->q, f, t, w_scales, n_w, r->weight_axis, err);
   }
   if (r->kind == NQ_Q_WEIGHTED && k == r->bias_slot) {
-    nq_affine a = input_params(s, n->in[r->act_slot]);
-    return nq_quant_add_bias(s->q, f, t, a.scale, w_scales, n_w, err);
+    nq_affine a = input_params(s, i, n->in[r->act_slot]);
+    return nq_quant_add_bias(s->q, f, t, a.scale, w_scales, n_w, s->node16[i] ? NQ_INT64 : NQ_INT32, err);
   }
   if (!nq_quant_is_data_input(n, k))
     return nq_fail(err, NQ_ERR_UNSUPPORTED,
@@ -561,8 +682,8 @@ static int map_input(qstate *s, int i, int k, const float *w_scales, int n_w, nq
            -1;
   nq_affine a = r->kind == NQ_Q_SAME && n->n_out > 0 && is_float_activation(f, n->out[0])
                     ? params_of(s, n->out[0])
-                    : input_params(s, t);
-  return nq_quant_add_const_affine(s->q, f, t, a, err);
+                    : input_params(s, i, t);
+  return nq_quant_add_const_affine(s->q, f, t, a, s->node16[i] ? NQ_INT16 : NQ_INT8, err);
 }
 
 static nq_status emit_fallback(qstate *s, int i, nq_error *err) {
@@ -728,12 +849,13 @@ static nq_status emit_quantized(qstate *s, int i, nq_error *err) {
     }
     const float *bias = NULL;
     int bt = r->bias_slot < n->n_in ? n->in[r->bias_slot] : -1;
-    if (bt >= 0 && f->tensors[bt].data && f->tensors[bt].type == NQ_FLOAT32)
+    /* an int64 bias (16x8) needs no room made for it in the weight scales */
+    if (bt >= 0 && f->tensors[bt].data && f->tensors[bt].type == NQ_FLOAT32 && !s->node16[i])
       bias = (const float *)f->tensors[bt].data;
     int n_zero = 0;
     st = nq_quant_weight_scales(f, wt, per_channel ? r->weight_axis : -1, bias,
                                 bt >= 0 ? (int)nq_tensor_elems(&f->tensors[bt]) : 0,
-                                input_params(s, act).scale, &w_scales, &n_w, &n_zero, err);
+                                input_params(s, i, act).scale, &w_scales, &n_w, &n_zero, err);
     if (st != NQ_OK) return nq_prefix(err, "%s: ", nq_node_label(f, i, nb, sizeof nb));
     if (n_zero) {
       if (s->zero_layers++ == 0) layer_label(f, i, s->first_zero_layer, sizeof s->first_zero_layer);
@@ -772,7 +894,7 @@ static nq_status emit_inputs(qstate *s, int *q_inputs, nq_error *err) {
     if (!is_float_activation(f, t) || s->o->input_type == NQ_INT8) continue;
     /* The boundary tensor keeps the model's input name; the int8 one is renamed. */
     nq_tensor *inner = &s->q->tensors[qt];
-    char *renamed = suffixed(inner->name, "_int8");
+    char *renamed = suffixed(inner->name, s->t16[t] ? "_int16" : "_int8");
     if (!renamed) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
     int bt = add_tensor_like(s, t, f->tensors[t].name, s->o->input_type, err);
     if (bt < 0) {
@@ -810,11 +932,13 @@ static nq_status emit_outputs(qstate *s, int *q_outputs, nq_error *err) {
     }
     int qt = s->tmap[t];
     q_outputs[i] = qt;
-    if (!is_float_activation(f, t) || s->keep_float[t] || s->o->output_type == NQ_INT8) continue;
-    if (s->o->output_type != NQ_UINT8 && s->o->output_type != NQ_FLOAT32)
+    /* an int16 output becomes int8 or uint8 by QUANTIZE (int16 -> int8 -> uint8) */
+    bool wide = is_float_activation(f, t) && s->t16[t];
+    if (!is_float_activation(f, t) || s->keep_float[t] || (s->o->output_type == NQ_INT8 && !wide)) continue;
+    if (s->o->output_type != NQ_UINT8 && s->o->output_type != NQ_FLOAT32 && s->o->output_type != NQ_INT8)
       return nq_fail(err, NQ_ERR_INVALID_ARG, "output type %s: only int8, uint8 or float32",
                      nq_dtype_name(s->o->output_type));
-    char *renamed = suffixed(s->q->tensors[qt].name, "_int8");
+    char *renamed = suffixed(s->q->tensors[qt].name, wide ? "_int16" : "_int8");
     if (!renamed) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
     int bt = add_tensor_like(s, t, f->tensors[t].name, s->o->output_type, err);
     if (bt < 0) {
@@ -824,13 +948,17 @@ static nq_status emit_outputs(qstate *s, int *q_outputs, nq_error *err) {
     free(s->q->tensors[qt].name);
     s->q->tensors[qt].name = renamed;
     nq_op op = NQ_OP_DEQUANTIZE;
-    if (s->o->output_type == NQ_UINT8) {
-      nq_affine a = params_of(s, t);
-      a.zero_point += 128;
+    int src = qt;
+    if (s->o->output_type != NQ_FLOAT32) {
+      nq_affine a = wide ? twin_params(s, t) : params_of(s, t);
+      if (wide && s->o->output_type == NQ_UINT8 &&
+          (src = emit_quantize_to(s, qt, t, "_int8", NQ_INT8, a, err)) < 0)
+        return err->code;
+      if (s->o->output_type == NQ_UINT8) a.zero_point += 128;
       NQ_TRY(set_affine(s->q, bt, a, err));
       op = NQ_OP_QUANTIZE;
     }
-    if (emit_node(s, op, NULL, 1, &qt, 1, &bt, &p, err) < 0) return err->code;
+    if (emit_node(s, op, NULL, 1, &src, 1, &bt, &p, err) < 0) return err->code;
     q_outputs[i] = bt;
   }
   return NQ_OK;
@@ -914,6 +1042,9 @@ nq_status nq_quantize_graph(const nq_graph *f, const nq_ranges *r, const nq_qopt
       if (f->nodes[i].out[k] >= 0) s.tail_out[f->nodes[i].out[k]] = 1;
   s.req_off = malloc(sizeof(int) * (size_t)(f->n_nodes + 1));
   s.keep_float = malloc(nt * sizeof(bool));
+  s.node16 = calloc((size_t)f->n_nodes + 1, 1);
+  s.t16 = calloc(nt, 1);
+  s.other = malloc(nt * sizeof(int));
   size_t slots = 0;
   for (int i = 0; i < f->n_nodes; i++) {
     if (s.req_off) s.req_off[i] = (int)slots;
@@ -924,11 +1055,12 @@ nq_status nq_quantize_graph(const nq_graph *f, const nq_ranges *r, const nq_qopt
   int *q_out = malloc(sizeof(int) * (size_t)(f->n_outputs + 1));
   nq_status st = NQ_OK;
   if (!s.q || !s.parent || !s.cl || !s.tmap || !s.cmap || !s.fmap || !s.tail_out || !s.req_off ||
-      !s.keep_float || !s.requant || !q_in || !q_out)
+      !s.keep_float || !s.requant || !q_in || !q_out || !s.node16 || !s.t16 || !s.other)
     st = nq_fail(err, NQ_ERR_NOMEM, "out of memory quantizing %d tensors", f->n_tensors);
+  if (st == NQ_OK) mark_float_kept(&s);
+  if (st == NQ_OK) st = plan_int16(&s, err);
   if (st == NQ_OK) st = plan_clusters(&s, err);
   if (st == NQ_OK) warn_mixed_concats(&s);
-  if (st == NQ_OK) mark_float_kept(&s);
   if (st == NQ_OK) st = map_activations(&s, err);
   if (st == NQ_OK) st = emit_inputs(&s, q_in, err);
   for (int i = 0; i < f->n_nodes && st == NQ_OK; i++)
@@ -955,7 +1087,10 @@ nq_status nq_quantize_graph(const nq_graph *f, const nq_ranges *r, const nq_qopt
   if (st == NQ_OK) st = nq_graph_set_io(s.q, f->n_inputs, q_in, f->n_outputs, q_out, err);
   if (st == NQ_OK) st = copy_signatures(&s, q_in, q_out, err);
   if (st == NQ_OK) {
-    s.q->description = strdup("npuquant " NQ_VERSION_STRING " int8");
+    bool any16 = false;
+    for (int i = 0; i < f->n_nodes; i++) any16 |= s.node16[i] != 0;
+    s.q->description =
+        strdup(any16 ? "npuquant " NQ_VERSION_STRING " int16x8" : "npuquant " NQ_VERSION_STRING " int8");
     if (f->source) s.q->source = strdup(f->source);
     st = nq_graph_verify(s.q, err);
   }
@@ -968,6 +1103,9 @@ nq_status nq_quantize_graph(const nq_graph *f, const nq_ranges *r, const nq_qopt
   free(s.req_off);
   free(s.keep_float);
   free(s.requant);
+  free(s.node16);
+  free(s.t16);
+  free(s.other);
   free(q_in);
   free(q_out);
   if (st != NQ_OK) {

@@ -48,6 +48,11 @@ typedef struct nq_qoptions {
    * once, its outputs float; only tail nodes and float32 model outputs may
    * read them. NULL: none. */
   const unsigned char *float_nodes;
+  /* Per node of the float graph, 1: the node runs with int16 activations
+   * and int8 weights (TFLite's 16x8, quant/act16.h) if TFLite has such a
+   * kernel for its op (else it stays int8, with one warning naming them).
+   * QUANTIZE/DEQUANTIZE ops join int8 and int16 regions. NULL: none. */
+  const unsigned char *int16_nodes;
 } nq_qoptions;
 
 nq_qoptions nq_qoptions_default(void);

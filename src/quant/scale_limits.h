@@ -33,6 +33,13 @@ typedef enum nq_range_fix {
   NQ_RANGE_WIDENED = 2, /* the scale was below NQ_MIN_ACT_SCALE */
 } nq_range_fix;
 
+/* 16x8 ADD/SUB (TFLite's general int16 path, left shift 15 instead of int8's
+ * 20): its output multiplier 2 max(s_a, s_b) / (2^15 s_out) must stay below
+ * 1 (QuantizeMultiplierSmallerThanOneExp, a CHECK in TFLite), so s_out must
+ * exceed max(s_a, s_b) / 2^14; int8's bound (2^19) never binds in practice,
+ * this one does where the sum cancels (x - x'). */
+#define NQ_INT16_ADD_MIN_OUT_RATIO (1.0 / 16384.0)
+
 /* Make [*min, *max] (0 is included by the caller's parameter choice) give a
  * finite scale of at least NQ_MIN_ACT_SCALE; an all-zero range is left as
  * it is (nq_affine_from_range handles it). */

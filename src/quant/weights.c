@@ -134,7 +134,7 @@ int nq_quant_add_weights(nq_graph *q, const nq_graph *f, int wt, const float *sc
 }
 
 int nq_quant_add_bias(nq_graph *q, const nq_graph *f, int bt, float s_in, const float *w_scales, int n,
-                      nq_error *err) {
+                      nq_dtype type, nq_error *err) {
   const nq_tensor *x = &f->tensors[bt];
   size_t total = nq_tensor_elems(x);
   char tb[96];
@@ -143,7 +143,10 @@ int nq_quant_add_bias(nq_graph *q, const nq_graph *f, int bt, float s_in, const 
             nq_tensor_label(f, bt, tb, sizeof tb), total, n);
     return -1;
   }
-  int32_t *d = malloc(sizeof(int32_t) * (total ? total : 1));
+  /* int64 (16x8): the full range of the kernels' 64-bit accumulator */
+  bool wide = type == NQ_INT64;
+  size_t elem = wide ? sizeof(int64_t) : sizeof(int32_t);
+  void *d = malloc(elem * (total ? total : 1));
   float *bs = malloc(sizeof(float) * (size_t)n);
   int64_t *zp = calloc((size_t)n, sizeof(int64_t));
   if (!d || !bs || !zp) {
@@ -158,12 +161,16 @@ int nq_quant_add_bias(nq_graph *q, const nq_graph *f, int bt, float s_in, const 
   for (size_t k = 0; k < total; k++) {
     double r = (double)b[k] / (double)bs[n > 1 ? k : 0];
     double v = r >= 0 ? floor(r + 0.5) : -floor(-r + 0.5); /* half away from zero */
-    if (v > INT32_MAX) v = INT32_MAX;
-    if (v < -INT32_MAX) v = -INT32_MAX;
-    d[k] = (int32_t)v;
+    double lim = wide ? 9.0e18 : (double)INT32_MAX;
+    if (v > lim) v = lim;
+    if (v < -lim) v = -lim;
+    if (wide)
+      ((int64_t *)d)[k] = (int64_t)v;
+    else
+      ((int32_t *)d)[k] = (int32_t)v;
   }
-  int t = add_like(q, f, bt, NQ_INT32, err);
-  if (t < 0 || nq_tensor_set_data(q, t, (uint8_t *)d, total * sizeof(int32_t), err) != NQ_OK ||
+  int t = add_like(q, f, bt, wide ? NQ_INT64 : NQ_INT32, err);
+  if (t < 0 || nq_tensor_set_data(q, t, (uint8_t *)d, total * elem, err) != NQ_OK ||
       nq_tensor_set_quant(q, t, n, bs, zp, 0, err) != NQ_OK) {
     if (t < 0) free(d);
     free(bs);
@@ -175,19 +182,27 @@ int nq_quant_add_bias(nq_graph *q, const nq_graph *f, int bt, float s_in, const 
   return t;
 }
 
-int nq_quant_add_const_affine(nq_graph *q, const nq_graph *f, int ft, nq_affine a, nq_error *err) {
+int nq_quant_add_const_affine(nq_graph *q, const nq_graph *f, int ft, nq_affine a, nq_dtype type,
+                              nq_error *err) {
   const nq_tensor *x = &f->tensors[ft];
   size_t total = nq_tensor_elems(x);
-  int8_t *d = malloc(total ? total : 1);
+  bool wide = type == NQ_INT16;
+  size_t elem = wide ? sizeof(int16_t) : 1;
+  void *d = malloc(elem * (total ? total : 1));
   if (!d) {
     nq_fail(err, NQ_ERR_NOMEM, "out of memory quantizing a constant");
     return -1;
   }
   const float *v = (const float *)x->data;
-  for (size_t k = 0; k < total; k++) d[k] = (int8_t)nq_quantize_value(v[k], a.scale, a.zero_point, -128, 127);
-  int t = add_like(q, f, ft, NQ_INT8, err);
+  for (size_t k = 0; k < total; k++) {
+    if (wide)
+      ((int16_t *)d)[k] = (int16_t)nq_quantize_value(v[k], a.scale, a.zero_point, -32768, 32767);
+    else
+      ((int8_t *)d)[k] = (int8_t)nq_quantize_value(v[k], a.scale, a.zero_point, -128, 127);
+  }
+  int t = add_like(q, f, ft, wide ? NQ_INT16 : NQ_INT8, err);
   int64_t zp = a.zero_point;
-  if (t < 0 || nq_tensor_set_data(q, t, (uint8_t *)d, total, err) != NQ_OK ||
+  if (t < 0 || nq_tensor_set_data(q, t, (uint8_t *)d, total * elem, err) != NQ_OK ||
       nq_tensor_set_quant(q, t, 1, &a.scale, &zp, 0, err) != NQ_OK) {
     if (t < 0) free(d);
     return -1;

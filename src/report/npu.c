@@ -10,7 +10,7 @@
 #define NPU(vx, ethosu, edgetpu) \
   { vx, ethosu, edgetpu }
 static const unsigned char listed[NQ_OP_COUNT][3] = {
-#define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) npu,
+#define NQ_OP(id, tfl, shape, flt, i8, i16, q, npu, opts, ver, rel) npu,
 #include "ir/ops.def"
 #undef NQ_OP
 };

@@ -64,6 +64,24 @@ int mb_bias(builder *b, int n, float s_in, int w_tensor) {
   return t;
 }
 
+int mb_bias_typed(builder *b, nq_dtype t, int n, float s_in, int w_tensor, int32_t range) {
+  const nq_quant *wq = &b->g->tensors[w_tensor].q;
+  float s[64];
+  int64_t z[64] = {0}, v64[64];
+  int32_t v32[64];
+  for (int i = 0; i < n && i < 64; i++) {
+    s[i] = s_in * wq->scale[wq->n > 1 ? i : 0];
+    v64[i] = nq_rng_int(&b->rng, -range, range);
+    v32[i] = (int32_t)v64[i];
+  }
+  int bt = mb_tensor(b, t, 1, (int32_t[]){n}, wq->n > 1 ? n : 1, s, z, 0);
+  if (t == NQ_INT64)
+    mb_set_data(b, bt, v64, (size_t)n * 8);
+  else
+    mb_set_data(b, bt, v32, (size_t)n * 4);
+  return bt;
+}
+
 int mb_ints(builder *b, int rank, const int32_t *shape, const int32_t *v) {
   int t = mb_tensor(b, NQ_INT32, rank, shape, 0, NULL, NULL, 0);
   size_t n = 1;

@@ -41,6 +41,9 @@ void mb_set_data(builder *b, int t, const void *data, size_t n);
 int mb_weights(builder *b, int rank, const int32_t *shape, int n_q, int axis);
 /* int32 bias with scale s_in * s_w per channel, as TFLite requires. */
 int mb_bias(builder *b, int n, float s_in, int w_tensor);
+/* The same with type t: NQ_INT64 for TFLite's int16x8 (16x8) kernels, or
+ * NQ_INT32; values drawn from [-range, range]. */
+int mb_bias_typed(builder *b, nq_dtype t, int n, float s_in, int w_tensor, int32_t range);
 /* A constant int32 tensor. */
 int mb_ints(builder *b, int rank, const int32_t *shape, const int32_t *v);
 void mb_node(builder *b, nq_op op, int n_in, const int *in, int n_out, const int *out, const nq_op_params *p);

@@ -19,7 +19,7 @@ import tempfile
 
 # Every unit that expands ops.def: the enum and names, then one per column.
 UNITS = [
-    "src/ir/graph.c",  # ID, TFLITE (the enum comes through ir/graph.h)
+    "src/ir/graph.c",  # ID, TFLITE, INT16X8 (the enum comes through ir/graph.h)
     "src/ir/shape.c",  # SHAPE
     "src/exec/float/ref_table.c",  # FLOAT
     "src/exec/int8/int8_table.c",  # INT8
@@ -34,11 +34,11 @@ UNITS = [
 # (REVERSE_V2's real builtin code and first release); the broken cases below
 # each spoil one thing.
 COMPLETE = ("NQ_OP(REVERSE_V2, 105, sh_same,\n"
-            "      F(nq_ref_unary, nq_ref_prep_f32), NO_I8, Q_NONE,\n"
+            "      F(nq_ref_unary, nq_ref_prep_f32), NO_I8, NO_I16X8, Q_NONE,\n"
             "      NPU(0, 0, 0), NO_OPTIONS, v_1,\n"
             "      REL(R(1, 14, 0)))\n")
 
-ARITY = r'macro "NQ_OP" requires 10 arguments, but only {n} given|too few arguments provided to function-like macro'
+ARITY = r'macro "NQ_OP" requires 11 arguments, but only {n} given|too few arguments provided to function-like macro'
 
 
 def undeclared(name):
@@ -50,8 +50,10 @@ CASES = [
     ("a complete entry (control)", COMPLETE, [], None),
     ("an entry in the old two-column form", "NQ_OP(REVERSE_V2, 105)\n", UNITS, ARITY.format(n=2)),
     ("an entry without its RELEASES column",
-     "NQ_OP(REVERSE_V2, 105, sh_same, F(nq_ref_unary, nq_ref_prep_f32), NO_I8, Q_NONE,\n"
-     "      NPU(0, 0, 0), NO_OPTIONS, v_1)\n", UNITS, ARITY.format(n=9)),
+     "NQ_OP(REVERSE_V2, 105, sh_same, F(nq_ref_unary, nq_ref_prep_f32), NO_I8, NO_I16X8, Q_NONE,\n"
+     "      NPU(0, 0, 0), NO_OPTIONS, v_1)\n", UNITS, ARITY.format(n=10)),
+    ("an int16x8 fact that is neither I16X8 nor NO_I16X8", COMPLETE.replace("NO_I16X8", "MAYBE_I16X8"),
+     ["src/ir/graph.c"], undeclared("MAYBE_I16X8")),
     ("a shape function that does not exist", COMPLETE.replace("sh_same", "sh_reverse_v2"),
      ["src/ir/shape.c"], undeclared("sh_reverse_v2")),
     ("an int8 kernel that does not exist", COMPLETE.replace("NO_I8", "I8P(reverse_v2)"),

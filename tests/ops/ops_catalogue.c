@@ -118,11 +118,13 @@ static void build(text *t) {
       "GELU, so an op can be reached from more names than listed.\n"
       "- **int8**: the quantization rule (`src/quant/op_rules.h`) when the op has an int8 kernel; "
       "\"no\" when the op stays float (an error, or float with `--allow-float-fallback`).\n"
+      "- **16x8**: TFLite's builtin kernel takes the op with int16 activations and int8 weights "
+      "(column INT16X8 of `ops.def`, `nq_op_has_int16x8()`).\n"
       "- **VX**, **Ethos-U**, **Edge TPU**: the target lists the op (column NPU of `ops.def`); its "
       "per-op constraints may still reject a node (`npuquant npu-report`).\n\n");
   put(t,
-      "| op | TFLite | ONNX | TensorFlow | Keras | int8 | VX | Ethos-U | Edge TPU |\n"
-      "|---|---|---|---|---|---|---|---|---|\n");
+      "| op | TFLite | ONNX | TensorFlow | Keras | int8 | 16x8 | VX | Ethos-U | Edge TPU |\n"
+      "|---|---|---|---|---|---|---|---|---|---|\n");
   int n_int8 = 0;
   for (int i = 0; i < NQ_OP_COUNT; i++) {
     nq_op op = (nq_op)i;
@@ -141,6 +143,7 @@ static void build(text *t) {
     bool int8 = nq_quant_rule(op)->kind != NQ_Q_NONE && nq_int8_kernels[op].run;
     n_int8 += int8;
     put(t, " | %s", int8 ? rule_text(op, buf, sizeof buf) : "no");
+    put(t, " | %s", nq_op_has_int16x8(op) ? "yes" : "-");
     const npu_column cols[3] = {NPU_COL_VX, NPU_COL_ETHOSU, NPU_COL_EDGETPU};
     for (int c = 0; c < 3; c++) put(t, " | %s", npu_op_listed(cols[c], op) ? "yes" : "-");
     put(t, " |\n");

@@ -113,7 +113,8 @@ def main():
               "recipe='auto': the bytes of `npuquant convert` with its default (automatic) recipe")
         # per_channel_fc and recipe_budget reach the library as the CLI's flags do.
         for attrs, flags in (({"recipe": "tf", "per_channel_fc": True}, ["--recipe", "tf", "--per-channel-fc"]),
-                             ({"recipe": "auto", "recipe_budget": 1e-9}, ["--recipe-budget", "1e-9"])):
+                             ({"recipe": "auto", "recipe_budget": 1e-9}, ["--recipe-budget", "1e-9"]),
+                             ({"recipe": "tf", "activations": "int16"}, ["--recipe", "tf", "--activations", "int16"])):
             path = os.path.join(tmp, "flags.tflite")
             subprocess.run([CLI, "convert", ONNX, "-d", calib, "--input-type", "uint8", "-o", path, "--quiet", *flags],
                            check=True, capture_output=True)
@@ -128,6 +129,12 @@ def main():
                 got = conv_f.convert()
             check(bytes(got) == want and bytes(got) != bytes(ref) and bytes(got) != bytes(auto),
                   f"{attrs}: the bytes of `npuquant convert {' '.join(flags)}` (and not the default's)")
+        for bad in ("int4", None):
+            try:
+                converted(x[:, 0], recipe="tf", activations=bad)
+                check(False, f"activations={bad!r} is refused")
+            except npuquant.InvalidArgument as e:
+                check("activations" in str(e), f"activations={bad!r} is refused: {e}")
         for bad in (0, float("nan"), "big", True):
             try:
                 converted(x[:, 0], recipe="auto", recipe_budget=bad)

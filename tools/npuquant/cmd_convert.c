@@ -111,6 +111,21 @@ const char cmd_convert_help[] =
     "                          each with its own scale; compare puts them back\n"
     "  --per-channel-fc        FULLY_CONNECTED weights per channel where one scale\n"
     "                          loses a weight row (Arm NN and old runtimes refuse it)\n"
+    "  --activations A         int8 (default) or int16: TFLite's 16x8 quantization,\n"
+    "                          int16 activations with int8 weights and int64 biases:\n"
+    "                          about 48 dB more headroom per tensor for SiLU backbones\n"
+    "                          and landmark heads. Ethos-U (Vela) runs most 16x8 ops;\n"
+    "                          the i.MX 8M Plus NPU and the Edge TPU do not (those\n"
+    "                          nodes fall back to the CPU), and CPU TFLite runs them\n"
+    "                          with its reference kernels (no XNNPACK), slower. Ops\n"
+    "                          TFLite has no int16 kernel for (HARD_SWISH, ...) stay\n"
+    "                          int8 with a warning. Calibrates with min/max unless\n"
+    "                          --calibration is given (no automatic recipe)\n"
+    "  --int16-layers L        only these nodes int16, the rest int8, QUANTIZE ops\n"
+    "                          between: L is NODE[,NODE...] (a node's or its output\n"
+    "                          tensor's name, as `npuquant inspect` or --diagnose\n"
+    "                          print them) or auto (the layers whose int8 output loses\n"
+    "                          most, within a tenth of the model's MACs)\n"
     "  --allow-float-fallback  keep ops that have no int8 form in float, with a\n"
     "                          warning (they will not run on the NPU); default: error\n"
     "  --eval-data PATH        measure SQNR/top-1 on these samples instead of the\n"
@@ -164,6 +179,8 @@ enum {
   OPT_NO_FLOAT_TAIL,
   OPT_PER_CHANNEL_FC,
   OPT_SPLIT_OUTPUTS,
+  OPT_ACTIVATIONS,
+  OPT_INT16_LAYERS,
 };
 
 typedef struct convert_args {
@@ -208,6 +225,8 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       {"no-float-tail", no_argument, NULL, OPT_NO_FLOAT_TAIL},
       {"split-outputs", no_argument, NULL, OPT_SPLIT_OUTPUTS},
       {"per-channel-fc", no_argument, NULL, OPT_PER_CHANNEL_FC},
+      {"activations", required_argument, NULL, OPT_ACTIVATIONS},
+      {"int16-layers", required_argument, NULL, OPT_INT16_LAYERS},
       {"eval-data", required_argument, NULL, OPT_EVAL_DATA},
       {"threads", required_argument, NULL, OPT_THREADS},
       {"json", no_argument, NULL, OPT_JSON},
@@ -342,6 +361,18 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       case OPT_SPLIT_OUTPUTS:
         a->q.split_outputs = 1;
         break;
+      case OPT_ACTIVATIONS:
+        if (strcmp(optarg, "int8") == 0 || strcmp(optarg, "int16") == 0)
+          a->q.activations_int16 = strcmp(optarg, "int16") == 0;
+        else
+          rc = cli_usage_error("convert", "--activations expects int8 or int16, got '%s'", optarg);
+        break;
+      case OPT_INT16_LAYERS:
+        if (!*optarg)
+          rc = cli_usage_error("convert", "--int16-layers expects NODE[,NODE...] or auto, got ''");
+        else
+          a->q.int16_layers = optarg;
+        break;
       case OPT_TFLITE_VERSION:
         if (nq_tflite_parse_release(optarg) < NQ_TFLITE_OLDEST_RELEASE)
           rc = cli_usage_error(
@@ -385,6 +416,11 @@ static int parse_args(int argc, char **argv, convert_args *a) {
                            "--recipe %s and --calibration/--equalize/--bias-correct exclude each other",
                            a->recipe_arg);
   if (a->explicit_flags) a->recipe.mode = CLI_RECIPE_EXPLICIT;
+  /* the automatic recipe measures int8 candidates: 16x8 calibrates as TensorFlow does */
+  bool int16 = a->q.activations_int16 || a->q.int16_layers;
+  if (int16 && a->recipe_arg && a->recipe.mode == CLI_RECIPE_AUTO)
+    return cli_usage_error("convert", "--recipe auto does not combine with int16 activations (yet)");
+  if (int16 && a->recipe.mode == CLI_RECIPE_AUTO) a->recipe.mode = CLI_RECIPE_TF;
   a->q.recipe_auto = a->recipe.mode == CLI_RECIPE_AUTO;
   if (!a->out || !*a->out) return cli_usage_error("convert", "missing -o OUT.tflite");
   if (a->data.n_paths == 0) return cli_usage_error("convert", "missing -d DATA (the representative samples)");
@@ -563,6 +599,9 @@ int cmd_convert(int argc, char **argv) {
   if (st == NQ_OK && !a.json && a.q.bias_correct)
     fprintf(stderr, "npuquant: bias correction changed %d layer%s\n", rep.bias_corrected_layers,
             rep.bias_corrected_layers == 1 ? "" : "s");
+  if (st == NQ_OK && !a.json && rep.int16_nodes > 0)
+    fprintf(stderr, "npuquant: %d node%s compute%s int16 activations (16x8)\n", rep.int16_nodes,
+            rep.int16_nodes == 1 ? "" : "s", rep.int16_nodes == 1 ? "s" : "");
   if (st == NQ_OK && !a.json && a.q.weight_round)
     fprintf(stderr,
             "npuquant: weight rounding changed %d layer%s (mean layer output SQNR on the calibration samples "
@@ -612,6 +651,12 @@ int cmd_convert(int argc, char **argv) {
       }
     }
     if (eval_st == NQ_OK) eval_st = nq_compare_source(fm, qm, src, &co, &cmp, &eval_err);
+    /* a 16x8 layer our executor has no kernel for: TFLite runs the model, we cannot measure it */
+    if (eval_st != NQ_OK && rep.int16_nodes > 0 && strstr(eval_err.msg, "int16")) {
+      fprintf(stderr, "npuquant: warning: no SQNR: npuquant's executor cannot run this 16x8 model yet (%s)\n",
+              eval_err.msg);
+      eval_st = NQ_OK;
+    }
   }
   times.evaluate = now_s() - t0;
   bool collapsed = false, gate_failed = false;

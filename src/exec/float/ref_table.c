@@ -8,7 +8,7 @@
 
 /* ops.def column FLOAT, in enum order. */
 const nq_kernel nq_float_kernels_ref[NQ_OP_COUNT] = {
-#define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) flt,
+#define NQ_OP(id, tfl, shape, flt, i8, i16, q, npu, opts, ver, rel) flt,
 #include "ir/ops.def"
 #undef NQ_OP
 };

@@ -105,6 +105,7 @@ typedef struct lut_prep {
 
 nq_status nq_i8_lut_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
   *prepared = NULL;
+  if (a->n_in >= 1 && a->in[0].type == NQ_INT16) return nq_s16_lut_prepare(a, prepared, err);
   float s_in, s_out;
   int32_t zp_in, zp_out, qmin, qmax;
   NQ_TRY(unary_common(a, &s_in, &zp_in, &s_out, &zp_out, err));
@@ -129,6 +130,7 @@ nq_status nq_i8_lut_prepare(const nq_kernel_args *a, void **prepared, nq_error *
 }
 
 nq_status nq_i8_lut_run(const nq_kernel_args *a, nq_error *err) {
+  if (a->in[0].type == NQ_INT16) return nq_s16_lut_run(a, err);
   const lut_prep *p = a->prepared;
   if (!p) return nq_i8_fail(a, err, "not prepared");
   NQ_TRY(check_same_size(a, err));
@@ -154,7 +156,16 @@ nq_status nq_i8_relu_prepare(const nq_kernel_args *a, void **prepared, nq_error 
   relu_prep *p;
   NQ_TRY(nq_i8_alloc_prepared(a, sizeof *p, (void **)&p, err));
   *prepared = p;
-  NQ_TRY(unary_common(a, &s_in, &p->zp_in, &s_out, &p->zp_out, err));
+  if (a->n_in >= 1 && a->in[0].type == NQ_INT16 && a->node->op != NQ_OP_RELU_N1_TO_1) {
+    /* TFLite's int16 RELU / RELU6 are the same requantize-and-clamp loop. */
+    NQ_TRY(nq_i8_need_qact(a, &a->in[0], "input", err));
+    if (a->n_out < 1 || a->out[0].type != NQ_INT16)
+      return nq_i8_fail(a, err, "int16 input needs an int16 output");
+    NQ_TRY(nq_i8_qparams(a, &a->in[0], "input", &s_in, &p->zp_in, err));
+    NQ_TRY(nq_i8_qparams(a, &a->out[0], "output", &s_out, &p->zp_out, err));
+  } else {
+    NQ_TRY(unary_common(a, &s_in, &p->zp_in, &s_out, &p->zp_out, err));
+  }
   volatile float m = s_in / s_out;
   if (!nq_quantize_multiplier((double)m, &p->m))
     return nq_i8_fail(a, err, "scale ratio %g cannot be represented", (double)m);
@@ -177,7 +188,7 @@ static nq_status rescale_run(const nq_kernel_args *a, bool absolute, nq_error *e
   for (size_t i = 0; i < n; i++) {
     int32_t v = nq_i8_ld(a->in[0].data, t, i) - p->zp_in;
     if (absolute && v < 0) v = -v;
-    v = nq_sat_i32((int64_t)nq_mbqm(v, p->m, a->single_rounding) + p->zp_out);
+    v = nq_sat_i32((int64_t)nq_mbqm(v, p->m, nq_i8_rounding_for(a, t)) + p->zp_out);
     nq_i8_st(a->out[0].data, t, i, nq_clamp_i32(v, p->lo, p->hi));
   }
   return NQ_OK;

@@ -20,12 +20,10 @@
 /* Input byte b of a `t` tensor requantized as described at the top. */
 static uint8_t rescale_byte(nq_dtype t, int b, float scale, float bias, int32_t zp_out, int32_t qmin,
                             int32_t qmax) {
-  uint8_t one = (uint8_t)b, res;
-  const float x = (float)nq_i8_ld(&one, t, 0);
+  const float x = t == NQ_UINT8 ? (float)b : (float)(int8_t)(uint8_t)b;
   int32_t v = nq_round_f32_to_i32(x * scale + bias);
   v = nq_clamp_i32(nq_sat_i32((int64_t)v + zp_out), qmin, qmax);
-  nq_i8_st(&res, t, 0, v);
-  return res;
+  return t == NQ_UINT8 ? (uint8_t)v : (uint8_t)(int8_t)v;
 }
 
 static nq_status concat_with(const nq_kernel_args *a, bool table, nq_error *err) {
@@ -40,7 +38,7 @@ static nq_status concat_with(const nq_kernel_args *a, bool table, nq_error *err)
   const bool q8 = nq_i8_is_q8(out->type);
   float s_out = 1.0f;
   int32_t zp_out = 0, qmin, qmax;
-  if (q8) NQ_TRY(nq_i8_qparams(a, out, "output", &s_out, &zp_out, err));
+  if (q8 || out->type == NQ_INT16) NQ_TRY(nq_i8_qparams(a, out, "output", &s_out, &zp_out, err));
   nq_i8_type_range(out->type, &qmin, &qmax);
   size_t total_axis = 0;
   for (int k = 0; k < a->n_in; k++) {
@@ -68,6 +66,12 @@ static nq_status concat_with(const nq_kernel_args *a, bool table, nq_error *err)
     if (q8) {
       NQ_TRY(nq_i8_qparams(a, in, "input", &s_in, &zp_in, err));
       rescale = s_in != s_out || zp_in != zp_out;
+    } else if (out->type == NQ_INT16) {
+      /* TFLite's int16 CONCATENATION does not rescale: it requires them equal. */
+      NQ_TRY(nq_i8_qparams(a, in, "input", &s_in, &zp_in, err));
+      if (s_in != s_out || zp_in != zp_out)
+        return nq_i8_fail(a, err, "int16 input %d has scale %g zero point %d, the output's %g / %d expected",
+                          k, (double)s_in, (int)zp_in, (double)s_out, (int)zp_out);
     }
     if (!rescale) {
       for (size_t o = 0; o < outer; o++)

@@ -27,6 +27,7 @@
 nq_status nq_i8_conv_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
   if (a->n_in < 2) return nq_i8_fail(a, err, "%d inputs, 2 or 3 expected", a->n_in);
   NQ_TRY(nq_i8_check_rank4(a, &a->in[1], "weights", err));
+  if (a->in[0].type == NQ_INT16) return nq_s16_conv_prepare(a, prepared, err);
   const nq_tview *w = &a->in[1];
   nq_i8_wspec s = {.input = 0,
                    .weights = 1,
@@ -38,10 +39,12 @@ nq_status nq_i8_conv_prepare(const nq_kernel_args *a, void **prepared, nq_error 
 }
 
 size_t nq_i8_conv_scratch(const nq_kernel_args *a) {
+  if (a->in[0].type == NQ_INT16) return 0;
   return nq_i8_align64(nq_tview_elems(&a->in[0]) * sizeof(int16_t));
 }
 
 nq_status nq_i8_conv_run(const nq_kernel_args *a, nq_error *err) {
+  if (a->in[0].type == NQ_INT16) return nq_s16_conv_run(a, err);
   const nq_i8_wprep *p = a->prepared;
   const nq_tview *in = &a->in[0], *w = &a->in[1], *out = &a->out[0];
   if (!p) return nq_i8_fail(a, err, "not prepared");
@@ -98,6 +101,7 @@ nq_status nq_i8_conv_run(const nq_kernel_args *a, nq_error *err) {
 nq_status nq_i8_tconv_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
   if (a->n_in < 3) return nq_i8_fail(a, err, "%d inputs, 3 or 4 expected", a->n_in);
   NQ_TRY(nq_i8_check_rank4(a, &a->in[1], "weights", err));
+  if (a->in[2].type == NQ_INT16) return nq_s16_tconv_prepare(a, prepared, err);
   const nq_tview *w = &a->in[1];
   nq_i8_wspec s = {.input = 2,
                    .weights = 1,
@@ -109,11 +113,13 @@ nq_status nq_i8_tconv_prepare(const nq_kernel_args *a, void **prepared, nq_error
 }
 
 size_t nq_i8_tconv_scratch(const nq_kernel_args *a) {
+  if (a->n_in > 2 && a->in[2].type == NQ_INT16) return nq_s16_tconv_scratch(a);
   return nq_i8_align64(nq_tview_elems(&a->in[2]) * sizeof(int16_t)) +
          nq_i8_align64(nq_tview_elems(&a->out[0]) * sizeof(int32_t));
 }
 
 nq_status nq_i8_tconv_run(const nq_kernel_args *a, nq_error *err) {
+  if (a->in[2].type == NQ_INT16) return nq_s16_tconv_run(a, err);
   const nq_i8_wprep *p = a->prepared;
   const nq_tview *w = &a->in[1], *in = &a->in[2], *out = &a->out[0];
   if (!p) return nq_i8_fail(a, err, "not prepared");

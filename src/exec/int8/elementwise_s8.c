@@ -82,6 +82,7 @@ nq_status nq_i8_binary_prepare(const nq_kernel_args *a, void **prepared, nq_erro
   *prepared = NULL;
   if (a->n_in != 2 || a->n_out != 1)
     return nq_i8_fail(a, err, "%d inputs / %d outputs, 2 / 1 expected", a->n_in, a->n_out);
+  if (a->in[0].type == NQ_INT16) return nq_s16_binary_prepare(a, prepared, err);
   NQ_TRY(nq_i8_need_q8(a, &a->in[0], "input 0", err));
   NQ_TRY(nq_i8_need_q8(a, &a->in[1], "input 1", err));
   NQ_TRY(nq_i8_need_q8(a, &a->out[0], "output", err));
@@ -190,6 +191,7 @@ bool nq_i8_binary_vec_params(const nq_kernel_args *a, const void *prepared, nq_i
 }
 
 nq_status nq_i8_binary_run(const nq_kernel_args *a, nq_error *err) {
+  if (a->in[0].type == NQ_INT16) return nq_s16_binary_run(a, err);
   const binop_prep *p = a->prepared;
   if (!p) return nq_i8_fail(a, err, "not prepared");
   const nq_tview *i0 = &a->in[0], *i1 = &a->in[1], *out = &a->out[0];

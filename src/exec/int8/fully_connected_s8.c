@@ -17,6 +17,7 @@ nq_status nq_i8_fc_prepare(const nq_kernel_args *a, void **prepared, nq_error *e
   if (a->n_in < 2) return nq_i8_fail(a, err, "%d inputs, 2 or 3 expected", a->n_in);
   const nq_tview *w = &a->in[1];
   if (w->rank != 2) return nq_i8_fail(a, err, "weights have rank %d, 2 expected", w->rank);
+  if (a->in[0].type == NQ_INT16) return nq_s16_fc_prepare(a, prepared, err);
   nq_i8_wspec s = {.input = 0,
                    .weights = 1,
                    .bias = 2,
@@ -27,10 +28,12 @@ nq_status nq_i8_fc_prepare(const nq_kernel_args *a, void **prepared, nq_error *e
 }
 
 size_t nq_i8_fc_scratch(const nq_kernel_args *a) {
+  if (a->in[0].type == NQ_INT16) return 0;
   return nq_i8_align64(nq_tview_elems(&a->in[0]) * sizeof(int16_t));
 }
 
 nq_status nq_i8_fc_run(const nq_kernel_args *a, nq_error *err) {
+  if (a->in[0].type == NQ_INT16) return nq_s16_fc_run(a, err);
   const nq_i8_wprep *p = a->prepared;
   const nq_tview *in = &a->in[0], *w = &a->in[1], *out = &a->out[0];
   if (!p) return nq_i8_fail(a, err, "not prepared");

@@ -48,8 +48,15 @@
  *    movement (incl. TILE): exact integer
  *    operations on the raw values (no requantization).
  *
+ * int16 activations (TFLite's 16x8 mode, ops.def column INT16X8): the same
+ * table entries hand the node to the *_s16.c kernels or run their 8-bit
+ * loop on int16 values; TFLite's builtin int16 kernels in its default
+ * build, in both rounding modes (weights_s16.h, binary_s16.c, lut_s16.c).
+ * The engine refuses int16 on an op without a TFLite int16 kernel and
+ * never hands int16 to the fast table.
+ *
  * Checked against LiteRT.js (TFLite + XNNPACK) by tests/int8: per op and
- * on TF's own int8/uint8 networks.
+ * on TF's own int8/uint8 networks; int16 per op by int16_ops_oracle.py.
  */
 #ifndef NQ_EXEC_INT8_H
 #define NQ_EXEC_INT8_H

@@ -46,6 +46,13 @@ nq_status nq_i8_need_q8(const nq_kernel_args *a, const nq_tview *v, const char *
   return NQ_OK;
 }
 
+nq_status nq_i8_need_qact(const nq_kernel_args *a, const nq_tview *v, const char *what, nq_error *err) {
+  if (!v || !v->data) return nq_i8_fail(a, err, "%s is missing", what);
+  if (!nq_i8_is_q8(v->type) && v->type != NQ_INT16)
+    return nq_i8_fail(a, err, "%s has type %s, int8, uint8 or int16 expected", what, nq_dtype_name(v->type));
+  return NQ_OK;
+}
+
 nq_status nq_i8_qparams(const nq_kernel_args *a, const nq_tview *v, const char *what, float *scale,
                         int32_t *zp, nq_error *err) {
   if (!v->q || v->q->n < 1 || !v->q->scale || !v->q->zero_point)

@@ -6,7 +6,9 @@
  * Element types: the "8-bit" kernels accept NQ_INT8 ([-128, 127]) and
  * NQ_UINT8 ([0, 255], TFLite's legacy uint8 models) activations. Values are
  * widened to int32 on load, so one code path serves both types, and narrowed
- * with clamping on store.
+ * with clamping on store. A few whose TFLite int16 (16x8) kernel is the
+ * same loop (pools, RELU/RELU6, requantizing QUANTIZE, RESIZE_BILINEAR) also
+ * take NQ_INT16 through nq_i8_need_qact; the others have *_s16.c kernels.
  */
 #ifndef NQ_EXEC_INT8_COMMON_H
 #define NQ_EXEC_INT8_COMMON_H
@@ -38,14 +40,28 @@ nq_status nq_i8_qparams(const nq_kernel_args *a, const nq_tview *v, const char *
 /* Check that input `i` exists, is 8-bit and has data. */
 nq_status nq_i8_need_q8(const nq_kernel_args *a, const nq_tview *v, const char *what, nq_error *err);
 
-/* Element i of an 8-bit view, widened. */
+/* Check that v exists, is an integer activation (INT8, UINT8 or INT16)
+ * and has data: for the kernels whose int16 form is their 8-bit loop. */
+nq_status nq_i8_need_qact(const nq_kernel_args *a, const nq_tview *v, const char *what, nq_error *err);
+
+/* The rounding variant for a node touching type t: XNNPACK takes no int16
+ * op, so LiteRT runs TFLite's default (double-rounding) kernels on int16 in
+ * both of our modes. */
+static inline int nq_i8_rounding_for(const nq_kernel_args *a, nq_dtype t) {
+  return t == NQ_INT16 ? 0 : a->single_rounding;
+}
+
+/* Element i of an 8-bit (or int16) view, widened. */
 static inline int32_t nq_i8_ld(const void *data, nq_dtype t, size_t i) {
+  if (t == NQ_INT16) return ((const int16_t *)data)[i];
   return t == NQ_UINT8 ? (int32_t)((const uint8_t *)data)[i] : (int32_t)((const int8_t *)data)[i];
 }
 /* Store v, which the caller has already clamped to the type's range. */
 static inline void nq_i8_st(void *data, nq_dtype t, size_t i, int32_t v) {
   if (t == NQ_UINT8)
     ((uint8_t *)data)[i] = (uint8_t)v;
+  else if (t == NQ_INT16)
+    ((int16_t *)data)[i] = (int16_t)v;
   else
     ((int8_t *)data)[i] = (int8_t)v;
 }

@@ -98,6 +98,23 @@ NQ_I8_DECLARE(reduce_prod)        /* REDUCE_PROD */
 
 #undef NQ_I8_DECLARE
 
+/* The int16x8 kernels (int16 activations; *_s16.c). The 8-bit family's
+ * entry points hand a node with int16 activations to these, so the INT8
+ * column of ops.def stays the one table. */
+nq_status nq_s16_conv_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+nq_status nq_s16_conv_run(const nq_kernel_args *a, nq_error *err);
+nq_status nq_s16_tconv_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+size_t nq_s16_tconv_scratch(const nq_kernel_args *a);
+nq_status nq_s16_tconv_run(const nq_kernel_args *a, nq_error *err);
+nq_status nq_s16_dw_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+nq_status nq_s16_dw_run(const nq_kernel_args *a, nq_error *err);
+nq_status nq_s16_fc_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+nq_status nq_s16_fc_run(const nq_kernel_args *a, nq_error *err);
+nq_status nq_s16_binary_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+nq_status nq_s16_binary_run(const nq_kernel_args *a, nq_error *err);
+nq_status nq_s16_lut_prepare(const nq_kernel_args *a, void **prepared, nq_error *err); /* LOGISTIC TANH */
+nq_status nq_s16_lut_run(const nq_kernel_args *a, nq_error *err);
+
 /* TFLite GetInvSqrtQuantizedMultiplierExp(input, reverse_shift = -1):
  * 1/sqrt(input) as a multiplier (l2norm_s8.c; also RSQRT). */
 void nq_i8_inv_sqrt_multiplier(int32_t input, int32_t *mult, int *shift);

@@ -18,7 +18,7 @@
 
 /* ops.def column INT8, in enum order. */
 const nq_kernel nq_int8_kernels[NQ_OP_COUNT] = {
-#define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) i8,
+#define NQ_OP(id, tfl, shape, flt, i8, i16, q, npu, opts, ver, rel) i8,
 #include "ir/ops.def"
 #undef NQ_OP
 };

@@ -14,8 +14,8 @@
 nq_status nq_i8_pool_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
   *prepared = NULL;
   if (a->n_in < 1 || a->n_out < 1) return nq_i8_fail(a, err, "needs one input and one output");
-  NQ_TRY(nq_i8_need_q8(a, &a->in[0], "input", err));
-  NQ_TRY(nq_i8_need_q8(a, &a->out[0], "output", err));
+  NQ_TRY(nq_i8_need_qact(a, &a->in[0], "input", err));
+  NQ_TRY(nq_i8_need_qact(a, &a->out[0], "output", err));
   if (a->in[0].type != a->out[0].type) return nq_i8_fail(a, err, "input and output types differ");
   float so;
   int32_t zpo, qmin, qmax;

@@ -38,8 +38,8 @@ static int32_t xnnpack_convert_multiplier(float s_in, float s_out, nq_dtype t_in
 nq_status nq_i8_quantize_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
   *prepared = NULL;
   if (a->n_in < 1 || a->n_out < 1) return nq_i8_fail(a, err, "needs one input and one output");
-  NQ_TRY(nq_i8_need_q8(a, &a->in[0], "input", err));
-  NQ_TRY(nq_i8_need_q8(a, &a->out[0], "output", err));
+  NQ_TRY(nq_i8_need_qact(a, &a->in[0], "input", err));
+  NQ_TRY(nq_i8_need_qact(a, &a->out[0], "output", err));
   float s_in, s_out;
   quantize_prep *p;
   NQ_TRY(nq_i8_alloc_prepared(a, sizeof *p, (void **)&p, err));
@@ -48,7 +48,10 @@ nq_status nq_i8_quantize_prepare(const nq_kernel_args *a, void **prepared, nq_er
   NQ_TRY(nq_i8_qparams(a, &a->out[0], "output", &s_out, &p->zp_out, err));
   if (!nq_quantize_multiplier((double)s_in / (double)s_out, &p->m))
     return nq_i8_fail(a, err, "scale ratio %g cannot be represented", (double)s_in / s_out);
-  p->xnn_m = xnnpack_convert_multiplier(s_in, s_out, a->in[0].type, a->out[0].type);
+  /* XNNPACK converts 8-bit types only. */
+  p->xnn_m = a->in[0].type == NQ_INT16 || a->out[0].type == NQ_INT16
+                 ? 0
+                 : xnnpack_convert_multiplier(s_in, s_out, a->in[0].type, a->out[0].type);
   return NQ_OK;
 }
 
@@ -71,8 +74,9 @@ nq_status nq_i8_quantize_run(const nq_kernel_args *a, nq_error *err) {
     }
     return NQ_OK;
   }
+  const int sr = nq_i8_rounding_for(a, in->type) && nq_i8_rounding_for(a, out->type);
   for (size_t i = 0; i < n; i++) {
-    int32_t v = nq_mbqm(nq_i8_ld(in->data, in->type, i) - p->zp_in, p->m, a->single_rounding);
+    int32_t v = nq_mbqm(nq_i8_ld(in->data, in->type, i) - p->zp_in, p->m, sr);
     nq_i8_st(out->data, out->type, i, nq_clamp_i32(nq_sat_i32((int64_t)v + p->zp_out), qmin, qmax));
   }
   return NQ_OK;

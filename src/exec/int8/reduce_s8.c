@@ -24,6 +24,14 @@
  * zero point enters before rounding, so ties go to the even output value.
  * Measured 0 steps against LiteRT.js on tie-rich scales (tests/int8_exact),
  * where the TFLite forms differ by 1 step on a few percent of outputs.
+ * MEAN on int16 (16x8), any axes and both modes (XNNPACK takes no int16):
+ *     the integer reference_ops::QuantizedMeanOrSum of current reduce.cc:
+ *     (M, e) = QuantizeMultiplier(s_in / s_out) in double; k = min(floor(
+ *     log2(count)), 32, 31 + e); M' = (M * 2^k) / count (int64, truncated),
+ *     out = MBQM(sum - zp_in * count, M', e - k) + zp_out, clamped (double
+ *     rounding; the int32 sum cannot overflow for count < 2^16, larger
+ *     sums are saturated). LiteRT.js: 0 steps (tests/int8 int16_ops_oracle),
+ *     where the float form above is 1 step off.
  * SUM always uses QuantizedMeanOrSum's sum form:
  *     round(sum * (s_in/s_out) - zp_in * (s_in/s_out) * count) + zp_out,
  * clamped (TFLite wraps on overflow and, with equal parameters, adds raw
@@ -49,8 +57,8 @@ nq_status nq_i8_reduce_prepare(const nq_kernel_args *a, void **prepared, nq_erro
   *prepared = NULL;
   if (a->n_in != 2 || a->n_out != 1)
     return nq_i8_fail(a, err, "%d inputs / %d outputs, 2 / 1 expected", a->n_in, a->n_out);
-  NQ_TRY(nq_i8_need_q8(a, &a->in[0], "input", err));
-  NQ_TRY(nq_i8_need_q8(a, &a->out[0], "output", err));
+  NQ_TRY(nq_i8_need_qact(a, &a->in[0], "input", err));
+  NQ_TRY(nq_i8_need_qact(a, &a->out[0], "output", err));
   if (a->in[0].type != a->out[0].type) return nq_i8_fail(a, err, "input and output types differ");
   reduce_prep *p;
   NQ_TRY(nq_i8_alloc_prepared(a, sizeof *p, (void **)&p, err));
@@ -93,11 +101,14 @@ nq_status nq_i8_reduce_axes(const nq_kernel_args *a, bool reduced[NQ_MAX_RANK], 
   }
   /* LiteRT hands int8 MEAN to XNNPACK, spatial axes included (see top). */
   const bool xnn_mean = a->node->op == NQ_OP_MEAN && a->single_rounding && in->type == NQ_INT8;
-  *spatial = !xnn_mean && a->node->op == NQ_OP_MEAN && a->p->keep_dims && r == 4 && n_ax == 2 &&
-             ((raw_axes[0] == 1 && raw_axes[1] == 2) || (raw_axes[0] == 2 && raw_axes[1] == 1));
+  /* int16 MEAN has one form whatever the axes (below). */
+  *spatial = !xnn_mean && in->type != NQ_INT16 && a->node->op == NQ_OP_MEAN && a->p->keep_dims && r == 4 &&
+             n_ax == 2 && ((raw_axes[0] == 1 && raw_axes[1] == 2) || (raw_axes[0] == 2 && raw_axes[1] == 1));
   if (*spatial) {
     const int32_t cnt = in->shape[1] * in->shape[2];
-    if (cnt < 1 || cnt >= (1 << 23) || nq_tview_elems(&a->out[0]) != (size_t)in->shape[0] * in->shape[3])
+    /* The int32 sum: |x| <= 255 (8-bit) or 32768 (int16) per term. */
+    if (cnt < 1 || cnt >= (in->type == NQ_INT16 ? (1 << 16) : (1 << 23)) ||
+        nq_tview_elems(&a->out[0]) != (size_t)in->shape[0] * in->shape[3])
       return nq_i8_fail(a, err, "spatial mean over %dx%d does not fit", in->shape[1], in->shape[2]);
   }
   return NQ_OK;
@@ -112,7 +123,9 @@ int32_t nq_i8_reduce_spatial_finish(const nq_kernel_args *a, int32_t raw_sum, in
     acc = nq_sat_i32((int64_t)nq_mbqm(raw_sum, p->m_u8, a->single_rounding) + p->bias_u8);
     return nq_clamp_i32(acc, qmin, qmax);
   }
-  acc = nq_mbqm(raw_sum - cnt * p->zp_in, p->m, a->single_rounding); /* sum of (x - zp_in), exact */
+  /* sum of (x - zp_in): exact for 8-bit; saturated for int16 (zero point 0 in 16x8 models) */
+  acc = nq_mbqm(nq_sat_i32((int64_t)raw_sum - (int64_t)cnt * p->zp_in), p->m,
+                nq_i8_rounding_for(a, a->in[0].type));
   acc = acc > 0 ? (acc + cnt / 2) / cnt : (acc - cnt / 2) / cnt;
   return nq_clamp_i32(nq_sat_i32((int64_t)acc + p->zp_out), qmin, qmax);
 }
@@ -145,6 +158,20 @@ void nq_i8_reduce_finish(const nq_kernel_args *a, const int64_t *sum, size_t out
        * keeps the cast defined whatever reaches it). */
       v = !(v >= (float)qmin) ? (float)qmin : v > (float)qmax ? (float)qmax : v;
       nq_i8_st(out->data, t, i, (int32_t)v);
+    }
+  } else if (is_mean && t == NQ_INT16) {
+    /* See the top: the integer QuantizedMeanOrSum of int16 MEAN. */
+    int sh = 63;
+    while (sh > 0 && !((uint64_t)cnt >> sh)) sh--;
+    if (sh > 32) sh = 32;
+    if (sh > 31 + p->m.shift) sh = 31 + p->m.shift;
+    if (sh < 0) sh = 0;
+    const nq_qmul m = {.mult = (int32_t)(((int64_t)p->m.mult << sh) / (int64_t)cnt),
+                       .shift = p->m.shift - sh};
+    for (size_t i = 0; i < out_n; i++) {
+      const int32_t centred = nq_sat_i32(sum[i] - (int64_t)p->zp_in * (int64_t)cnt);
+      const int32_t v = nq_sat_i32((int64_t)nq_mbqm_double(centred, m) + p->zp_out);
+      nq_i8_st(out->data, t, i, nq_clamp_i32(v, qmin, qmax));
     }
   } else if (is_mean) {
     const float bias = (float)(-p->zp_in) * scale;

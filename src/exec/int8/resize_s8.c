@@ -61,7 +61,8 @@ nq_status nq_i8_resize_run(const nq_kernel_args *a, nq_error *err) {
       }
     return NQ_OK;
   }
-  NQ_TRY(nq_i8_need_q8(a, in, "input", err));
+  NQ_TRY(nq_i8_need_qact(a, in, "input", err));
+  const int sr = nq_i8_rounding_for(a, t);
   const int32_t hs10 =
       (align && OH > 1) ? ((1 << 10) * (H - 1) + (OH - 1) / 2) / (OH - 1) : ((1 << 10) * H + OH / 2) / OH;
   const int32_t ws10 =
@@ -83,7 +84,7 @@ nq_status nq_i8_resize_run(const nq_kernel_args *a, nq_error *err) {
                             AT(y0, x1) * (one - fy) * fx + AT(y1, x1) * fy * fx;
 #undef AT
           int64_t r;
-          if (a->single_rounding) {
+          if (sr) {
             const int64_t s = v + (1 << 19);
             r = s >= 0 ? s >> 20 : -((-s + (1 << 20) - 1) >> 20);
           } else {

@@ -441,7 +441,7 @@ enum {
 
 /* ops.def column OPTIONS, in enum order. */
 const nq_tfl_op_options nq_tfl_op_options_table[NQ_OP_COUNT] = {
-#define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) opts,
+#define NQ_OP(id, tfl, shape, flt, i8, i16, q, npu, opts, ver, rel) opts,
 #include "ir/ops.def"
 #undef NQ_OP
 };

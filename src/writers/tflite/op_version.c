@@ -297,7 +297,7 @@ static int v_gelu(const nq_graph *g, const nq_node *n) {
 
 /* ops.def column VERSION, in enum order. */
 static const version_rule rules[NQ_OP_COUNT] = {
-#define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) ver,
+#define NQ_OP(id, tfl, shape, flt, i8, i16, q, npu, opts, ver, rel) ver,
 #include "ir/ops.def"
 #undef NQ_OP
 };

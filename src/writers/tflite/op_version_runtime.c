@@ -17,7 +17,7 @@
 #define NO_RELEASE \
   { 0 }
 static const int min_release[NQ_OP_COUNT][MAX_VERSIONS] = {
-#define NQ_OP(id, tfl, shape, flt, i8, q, npu, opts, ver, rel) rel,
+#define NQ_OP(id, tfl, shape, flt, i8, i16, q, npu, opts, ver, rel) rel,
 #include "ir/ops.def"
 #undef NQ_OP
 };
