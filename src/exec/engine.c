@@ -224,9 +224,11 @@ static nq_status choose_kernel(nq_session *s, int n, nq_error *err) {
   const nq_kernel *ref = &nq_float_kernels_ref[nd->op];
   const nq_kernel *chosen = NULL;
   char lb[192];
-  if (has_q && !has_f && has_qi16 && !nq_op_has_int16x8(nd->op))
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: int16 activations, but TFLite has no int16x8 kernel for %s",
-                   nq_node_label(s->g, n, lb, sizeof lb), nq_op_name(nd->op));
+  if (has_q && !has_f && has_qi16 && !nq_op_runs_int16x8(nd->op))
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: int16 activations, but %s int16x8 kernel for %s",
+                   nq_node_label(s->g, n, lb, sizeof lb),
+                   nq_op_has_int16x8(nd->op) ? "npuquant has no (TFLite has one)" : "TFLite has no",
+                   nq_op_name(nd->op));
   if (has_q && !has_f && nq_int8_kernels[nd->op].run) {
     /* The fast kernels are 8-bit only: int16 (16x8) nodes run the reference. */
     const bool fast = !s->opts.reference_only && !has_i16 && nq_int8_kernels_fast[nd->op].run;
