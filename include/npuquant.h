@@ -611,6 +611,8 @@ typedef struct nq_convert_options {
   int weight_round;
   int split_outputs; /* 1: an output a CONCATENATION gives becomes one output per part, each its own scale
                         (parts named OUTPUT:partK, recorded for nq_compare; docs/quantization.md) */
+  const char *split_weights; /* "auto" or "NODE[,NODE...]": such layers become two int8 layers whose weights
+                                add up, plus an ADD (NULL: none; docs/quantization.md) */
 } nq_convert_options;
 
 /* The default recipe_budget: about one to two minutes of our kernels on 2
