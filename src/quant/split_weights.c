@@ -350,17 +350,23 @@ static int by_before_db(const void *a, const void *b) {
   return x->node - y->node; /* the same order on every machine */
 }
 
-/* The node `name` names: a node name, or the output tensor of an unnamed one. */
+/* The node `name` names: a node name, or the output tensor of an unnamed
+ * one; a layer first (a frontend may give its layout TRANSPOSE the same
+ * name), else any node, for the message. */
+static bool names(const nq_graph *g, int i, const char *name, size_t len) {
+  const char *s = g->nodes[i].name;
+  if (!s && g->nodes[i].n_out > 0 && g->nodes[i].out[0] >= 0) s = g->tensors[g->nodes[i].out[0]].name;
+  if (s && strlen(s) == len && !strncmp(s, name, len)) return true;
+  /* the output tensor's name too: what compare and diagnose print */
+  s = g->nodes[i].n_out > 0 && g->nodes[i].out[0] >= 0 ? g->tensors[g->nodes[i].out[0]].name : NULL;
+  return s && strlen(s) == len && !strncmp(s, name, len);
+}
+
 static int find_node(const nq_graph *g, const char *name, size_t len) {
-  for (int i = 0; i < g->n_nodes; i++) {
-    const char *s = g->nodes[i].name;
-    if (s && strlen(s) == len && !strncmp(s, name, len)) return i;
-  }
-  for (int i = 0; i < g->n_nodes; i++) {
-    const char *s =
-        g->nodes[i].n_out > 0 && g->nodes[i].out[0] >= 0 ? g->tensors[g->nodes[i].out[0]].name : NULL;
-    if (s && strlen(s) == len && !strncmp(s, name, len)) return i;
-  }
+  for (int i = 0; i < g->n_nodes; i++)
+    if (splittable(g, i) && names(g, i, name, len)) return i;
+  for (int i = 0; i < g->n_nodes; i++)
+    if (names(g, i, name, len)) return i;
   return -1;
 }
 
@@ -447,7 +453,17 @@ nq_status nq_split_weights(nq_graph *g, const char *spec, nq_split_grid grid, co
     chosen = 0;
     for (int k = 0; k < n; k++) {
       if (!(db(c[k].sig, c[k].err_hi) < NQ_SPLIT_WEIGHTS_MIN_DB)) break;
-      if (used + c[k].macs > budget) continue; /* a smaller one further on may still fit */
+      if (used + c[k].macs > budget) { /* a smaller one further on may still fit */
+        char msg[400], nb[160];
+        snprintf(
+            msg, sizeof msg,
+            "--split-weights auto: %s: weight-only SQNR %.1f dB, not split: its +%.1f%% MACs would pass the "
+            "+%.0f%% budget (name it to split it)",
+            nq_node_label(g, c[k].node, nb, sizeof nb), db(c[k].sig, c[k].err_hi),
+            total_macs > 0 ? 100.0 * c[k].macs / total_macs : 0.0, 100.0 * NQ_SPLIT_WEIGHTS_MAC_BUDGET);
+        if (note) note(note_user, msg);
+        continue;
+      }
       used += c[k].macs;
       c[chosen++] = c[k];
     }
