@@ -455,12 +455,11 @@ nq_status nq_split_weights(nq_graph *g, const char *spec, nq_split_grid grid, co
       if (!(db(c[k].sig, c[k].err_hi) < NQ_SPLIT_WEIGHTS_MIN_DB)) break;
       if (used + c[k].macs > budget) { /* a smaller one further on may still fit */
         char msg[400], nb[160];
-        snprintf(
-            msg, sizeof msg,
-            "--split-weights auto: %s: weight-only SQNR %.1f dB, not split: its +%.1f%% MACs would pass the "
-            "+%.0f%% budget (name it to split it)",
-            nq_node_label(g, c[k].node, nb, sizeof nb), db(c[k].sig, c[k].err_hi),
-            total_macs > 0 ? 100.0 * c[k].macs / total_macs : 0.0, 100.0 * NQ_SPLIT_WEIGHTS_MAC_BUDGET);
+        snprintf(msg, sizeof msg,
+                 "--split-weights auto: weight-only SQNR %.1f dB, not split: its +%.1f%% MACs would pass the "
+                 "+%.0f%% budget (name it to split it): %s",
+                 db(c[k].sig, c[k].err_hi), total_macs > 0 ? 100.0 * c[k].macs / total_macs : 0.0,
+                 100.0 * NQ_SPLIT_WEIGHTS_MAC_BUDGET, nq_node_label(g, c[k].node, nb, sizeof nb));
         if (note) note(note_user, msg);
         continue;
       }
@@ -473,9 +472,9 @@ nq_status nq_split_weights(nq_graph *g, const char *spec, nq_split_grid grid, co
   for (int k = 0; k < chosen && st == NQ_OK && note; k++) {
     nq_node_label(g, c[k].node, nb, sizeof nb);
     if (have_samples)
-      snprintf(msg, sizeof msg, "--split-weights: %s: weight-only SQNR %.1f dB -> %.1f dB (+%.2f%% MACs)", nb,
+      snprintf(msg, sizeof msg, "--split-weights: weight-only SQNR %.1f dB -> %.1f dB (+%.2f%% MACs): %s",
                db(c[k].sig, c[k].err_hi), db(c[k].sig, c[k].err_sum),
-               total_macs > 0 ? 100.0 * c[k].macs / total_macs : 0.0);
+               total_macs > 0 ? 100.0 * c[k].macs / total_macs : 0.0, nb);
     else
       snprintf(msg, sizeof msg, "--split-weights: %s split", nb);
     note(note_user, msg);

@@ -61,9 +61,8 @@ def test():
             print("%s: without / with --split-weights auto:" % name)
             for o in floors:
                 print("  %-11s %7.2f dB -> %7.2f dB" % (o, before.get(o, float("nan")), after.get(o, float("nan"))))
-            for ln in split:  # the layer's name (TFLite's are long) and its figures
-                head, _, figures = ln.partition("): ")
-                print("  %s...): %s" % (head[len("npuquant: "):][:90], figures))
+            for ln in split:  # its figures, then the layer (TFLite's names are long)
+                print("  " + ln[len("npuquant: "):][:150])
             for o, floor in floors.items():
                 c.check(after.get(o, -1e9) >= floor, "%s %s: SQNR %.2f dB >= %.1f dB" % (name, o, after.get(o), floor))
             c.check(min(after.values()) > min(before.values()) + 0.5,
