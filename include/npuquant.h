@@ -620,6 +620,8 @@ typedef struct nq_convert_options {
    * error naming it. "auto": the layers whose int8 output loses most, within
    * a tenth of the MACs (docs/quantization.md). NULL: as activations_int16. */
   const char *int16_layers;
+  const char *split_weights; /* "auto" or "NODE[,NODE...]": such layers become two int8 layers whose weights
+                                add up, plus an ADD (NULL: none; docs/quantization.md) */
 } nq_convert_options;
 
 /* The default recipe_budget: about one to two minutes of our kernels on 2

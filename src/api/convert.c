@@ -26,6 +26,7 @@
 #include "quant/quantize.h"
 #include "quant/saturation_clip.h"
 #include "quant/split_outputs.h"
+#include "quant/split_weights.h"
 #include "quant/weight_round.h"
 #include "writers/tflite/op_version_runtime.h"
 
@@ -140,7 +141,7 @@ static void say_kept(const nq_convert_options *opts, const char *kept) {
 
 static nq_status prepare(const nq_graph *g, bool optimize, bool equalize, bool split, char **split_note,
                          const nq_sample_source *src, const nq_session_options *so, nq_model **out,
-                         int *rewritten, int *pairs, nq_error *err) {
+                         int *rewritten, int *pairs, const nq_convert_options *opts, nq_error *err) {
   nq_graph *copy = nq_graph_clone(g, err);
   if (!copy) return err->code;
   nq_status st = optimize ? nq_passes_optimize(copy, err) : NQ_OK;
@@ -152,6 +153,11 @@ static nq_status prepare(const nq_graph *g, bool optimize, bool equalize, bool s
   if (st == NQ_OK && equalize && src) st = nq_equalize_activations(copy, src, so, &act_pairs, err);
   if (st == NQ_OK && equalize && !src) act_pairs = nq_equalize_activations_count(copy);
   if (equalize) *pairs += act_pairs;
+  int n_wsplit = 0; /* after equalization, which would move W_hi off its grid */
+  if (st == NQ_OK && opts && opts->split_weights)
+    st = nq_split_weights(copy, opts->split_weights,
+                          (nq_split_grid){opts->per_tensor != 0, opts->per_channel_fc != 0}, src, so,
+                          keep_note, split_note, &n_wsplit, err);
   if (st == NQ_OK)
     st = nq_model_wrap(copy, NULL, out, err);
   else
@@ -164,8 +170,8 @@ nq_status nq_equalized_pairs(const nq_model *fm, int *pairs, nq_error *err) {
   if (has_quantized_tensor(fm->graph)) return NQ_OK;
   nq_model *m = NULL;
   int rewritten = 0;
-  NQ_TRY(
-      prepare(fm->graph, !fm->graph->optimized, true, false, NULL, NULL, NULL, &m, &rewritten, pairs, err));
+  NQ_TRY(prepare(fm->graph, !fm->graph->optimized, true, false, NULL, NULL, NULL, &m, &rewritten, pairs, NULL,
+                 err));
   nq_model_free(m);
   return NQ_OK;
 }
@@ -246,10 +252,11 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
     if (cache->prepared) fm = cache->prepared;
     rep->rewritten_for_int8 = cache->rewritten_for_int8;
     rep->equalized_pairs = cache->equalized_pairs;
-  } else if (optimize || opts->equalize || opts->split_outputs ||
+  } else if (optimize || opts->equalize || opts->split_outputs || opts->split_weights ||
              nq_rewrite_for_int8_needed(float_model->graph)) {
-    nq_status ps = prepare(float_model->graph, optimize, opts->equalize != 0, opts->split_outputs != 0,
-                           &split_note, src, &so, &eq, &rep->rewritten_for_int8, &rep->equalized_pairs, err);
+    nq_status ps =
+        prepare(float_model->graph, optimize, opts->equalize != 0, opts->split_outputs != 0, &split_note, src,
+                &so, &eq, &rep->rewritten_for_int8, &rep->equalized_pairs, opts, err);
     if (ps != NQ_OK) {
       free(split_note);
       return ps;

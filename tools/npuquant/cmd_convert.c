@@ -109,6 +109,11 @@ const char cmd_convert_help[] =
     "  --split-outputs         an output made by a CONCATENATION (boxes beside\n"
     "                          scores) becomes one output per part, OUTPUT:partK,\n"
     "                          each with its own scale; compare puts them back\n"
+    "  --split-weights L       auto, or NODE[,NODE...]: a conv / depthwise / fully\n"
+    "                          connected layer becomes two int8 layers whose weights\n"
+    "                          add up (~16-bit weights, the layer's MACs twice) and\n"
+    "                          an ADD; auto splits layers whose weight rounding alone\n"
+    "                          is under 30 dB, worst first, within +25% MACs\n"
     "  --per-channel-fc        FULLY_CONNECTED weights per channel where one scale\n"
     "                          loses a weight row (Arm NN and old runtimes refuse it)\n"
     "  --activations A         int8 (default) or int16: TFLite's 16x8 quantization,\n"
@@ -181,6 +186,7 @@ enum {
   OPT_SPLIT_OUTPUTS,
   OPT_ACTIVATIONS,
   OPT_INT16_LAYERS,
+  OPT_SPLIT_WEIGHTS,
 };
 
 typedef struct convert_args {
@@ -224,6 +230,7 @@ static int parse_args(int argc, char **argv, convert_args *a) {
       {"allow-float-fallback", no_argument, NULL, OPT_FALLBACK},
       {"no-float-tail", no_argument, NULL, OPT_NO_FLOAT_TAIL},
       {"split-outputs", no_argument, NULL, OPT_SPLIT_OUTPUTS},
+      {"split-weights", required_argument, NULL, OPT_SPLIT_WEIGHTS},
       {"per-channel-fc", no_argument, NULL, OPT_PER_CHANNEL_FC},
       {"activations", required_argument, NULL, OPT_ACTIVATIONS},
       {"int16-layers", required_argument, NULL, OPT_INT16_LAYERS},
@@ -373,6 +380,12 @@ static int parse_args(int argc, char **argv, convert_args *a) {
         else
           a->q.int16_layers = optarg;
         break;
+      case OPT_SPLIT_WEIGHTS:
+        if (!*optarg)
+          rc = cli_usage_error("convert", "--split-weights expects auto or NODE[,NODE...], got ''");
+        else
+          a->q.split_weights = optarg;
+        break;
       case OPT_TFLITE_VERSION:
         if (nq_tflite_parse_release(optarg) < NQ_TFLITE_OLDEST_RELEASE)
           rc = cli_usage_error(
@@ -447,7 +460,8 @@ static void print_data_note(void *ctx, const char *msg) {
   /* the library's other notes (a recipe candidate skipped by the budget, the
    * float tail) are not about the data */
   const char *topic = strncmp(msg, "recipe ", 7) == 0 || strncmp(msg, "float tail:", 11) == 0 ||
-                              strncmp(msg, "--split-outputs:", 16) == 0
+                              strncmp(msg, "--split-outputs:", 16) == 0 ||
+                              strncmp(msg, "--split-weights", 15) == 0
                           ? ""
                           : "data: ";
   fprintf(stderr, "npuquant: %s%s\n", topic, cli_printable(msg, safe, sizeof safe));

@@ -1,0 +1,70 @@
+/*
+ * --split-weights: a CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED whose
+ * int8 weights lose too much becomes two layers of the same op whose
+ * weights add up to the float ones, and an ADD:
+ *
+ *   y = act(W x + b)  ->  y = act((W_hi x + b) + (W_lo x))
+ *
+ * W_hi = dequant(quant(W)) on the grid the quantizer picks for W (per
+ * channel: scale = max|w| / 127 along the op's weight axis; one scale with
+ * --per-tensor or for a FULLY_CONNECTED that stays per tensor), so
+ * requantizing W_hi gives back the same codes and loses nothing; W_lo =
+ * W - W_hi is exact in float and its own scale is about 1/254 of W's: the
+ * pair carries about 16 bits of weight, still int8 weights and int32
+ * accumulators (a bias that cancels W x does so exactly inside the first
+ * layer's accumulator), and everything stays on the NPU. Cost: the layer's
+ * multiply-adds twice and one ADD.
+ *
+ * Names: the first layer keeps the node's name (its output is called
+ * "<output>_whi"), the second is "<name>_wlo" (output "<output>_wlo"), and
+ * the ADD, which takes the fused activation, writes the original output
+ * tensor, so compare and diagnose still find it.
+ *
+ * It runs on the prepared float graph (after the pass pipeline and
+ * equalization) before calibration. A bias so large against tiny weights
+ * that the quantizer widens the weight scale (quant/weights.h) moves W_hi
+ * off that grid; the sum stays exact and W_lo carries the difference.
+ */
+#ifndef NQ_QUANT_SPLIT_WEIGHTS_H
+#define NQ_QUANT_SPLIT_WEIGHTS_H
+
+#include <stdbool.h>
+
+#include "calib/calibrate.h"
+#include "core/status.h"
+#include "ir/graph.h"
+
+/* auto: layers whose weight-only SQNR (output with W_hi against with W, on
+ * the same float input, over the calibration samples) is below this... */
+#define NQ_SPLIT_WEIGHTS_MIN_DB 30.0
+/* ... are split worst first while the added multiply-adds stay within this
+ * fraction of the model's conv / depthwise / fully-connected ones. */
+#define NQ_SPLIT_WEIGHTS_MAC_BUDGET 0.25
+
+/* The weight grid the quantizer uses for g's weights: per_tensor and
+ * per_channel_fc as nq_convert_options. */
+typedef struct nq_split_grid {
+  bool per_tensor;
+  bool per_channel_fc;
+} nq_split_grid;
+
+/* Split the layers `spec` names: "auto" or a comma-separated list of node
+ * names (a node's name, or its output tensor's name when it has none).
+ * src/so: the calibration samples, to measure (auto needs them; a list is
+ * measured when they are given). note (may be NULL) gets one line per layer
+ * split with its weight-only SQNR before and after, or one saying none was.
+ * *n_split: layers split. An unknown name or a node that is not a layer
+ * with constant float weights is NQ_ERR_INVALID_ARG naming it. */
+nq_status nq_split_weights(nq_graph *g, const char *spec, nq_split_grid grid, const nq_sample_source *src,
+                           const nq_session_options *so, void (*note)(void *, const char *), void *note_user,
+                           int *n_split, nq_error *err);
+
+/* Split node i (a layer with constant float32 weights); the new nodes follow
+ * it in execution order. */
+nq_status nq_split_weights_node(nq_graph *g, int i, nq_split_grid grid, nq_error *err);
+
+/* The weights on the quantizer's grid: hi[k] = dequant(quant(w[k])) for
+ * weights `wt` of node i, with the per-channel choice the quantizer makes. */
+nq_status nq_split_weights_hi(const nq_graph *g, int i, nq_split_grid grid, float *hi, nq_error *err);
+
+#endif
