@@ -67,7 +67,9 @@ class ConvertOptions(ctypes.Structure):
                 # weight rounding by output error: 0 nearest (here always), 1 clip, 2 adaround
                 ("weight_round", ctypes.c_int),
                 # 1: an output made by a CONCATENATION becomes one output per part
-                ("split_outputs", ctypes.c_int)]
+                ("split_outputs", ctypes.c_int),
+                # "auto" or "NODE[,NODE...]": layers split into two int8 layers whose weights add up
+                ("split_weights", ctypes.c_char_p)]
 
 
 class CompareOptions(ctypes.Structure):

@@ -101,7 +101,8 @@ def _bad(message):
 def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_type="int8",
                  allow_float_fallback=False, input_mean=None, input_std=None, num_threads=0, equalize=False,
                  bias_correct=False, calibration="minmax", percentile=99.99, tflite_version=None, recipe=None,
-                 float_tail=True, per_channel_fc=False, recipe_budget=None, split_outputs=False):
+                 float_tail=True, per_channel_fc=False, recipe_budget=None, split_outputs=False,
+                 split_weights=None):
     """nq_convert_arrays on gathered samples: (int8 Model, warnings, notes).
     The library's warnings and notes (what it calibrated on) are collected,
     not issued, so that the caller decides where they go."""
@@ -131,6 +132,12 @@ def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_
                    f"2000), got {recipe_budget!r}")
     if isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 0:
         raise _bad(f"num_threads must be an integer >= 0 (0: all cores), got {num_threads!r}")
+    if split_weights is not None and not isinstance(split_weights, str):
+        if not isinstance(split_weights, (list, tuple)) or not all(isinstance(x, str) for x in split_weights):
+            raise TypeError(f"split_weights must be None, 'auto' or node names, got {split_weights!r}")
+        split_weights = ",".join(split_weights)
+    if split_weights is not None and (not split_weights or "\0" in split_weights):
+        raise _bad(f"split_weights must be None, 'auto' or node names, got {split_weights!r}")
     opts = nat.ConvertOptions()
     lib.nq_convert_options_init(ctypes.byref(opts))
     opts.per_tensor = int(bool(per_tensor))
@@ -140,6 +147,8 @@ def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_
     opts.no_float_tail = int(not float_tail)
     opts.per_channel_fc = int(bool(per_channel_fc))
     opts.split_outputs = int(bool(split_outputs))
+    if split_weights is not None:
+        opts.split_weights = split_weights.encode()
     if recipe_budget is not None:
         opts.recipe_budget = float(recipe_budget)
     opts.num_threads = int(num_threads)
