@@ -69,7 +69,9 @@ class ConvertOptions(ctypes.Structure):
                 # 1: an output made by a CONCATENATION becomes one output per part
                 ("split_outputs", ctypes.c_int),
                 # TFLite's 16x8: int16 activations everywhere they run, or on the named nodes
-                ("activations_int16", ctypes.c_int), ("int16_layers", ctypes.c_char_p)]
+                ("activations_int16", ctypes.c_int), ("int16_layers", ctypes.c_char_p),
+                # "auto" or "NODE[,NODE...]": layers split into two int8 layers whose weights add up
+                ("split_weights", ctypes.c_char_p)]
 
 
 class CompareOptions(ctypes.Structure):

@@ -157,6 +157,11 @@ class Converter:
       split_outputs  False (default); True: an output a CONCATENATION makes
           (boxes beside scores) becomes one int8 output per part, NAME:partK,
           each with its own scale, as `convert --split-outputs`
+      split_weights  None (default); "auto" or node names (a list, or one
+          string with commas): such conv / depthwise / fully-connected layers
+          become two int8 layers whose weights add up, plus an ADD, as
+          `convert --split-weights` (auto: weight rounding under 30 dB,
+          worst first, within +25% MACs)
       per_channel_fc  False (default): FULLY_CONNECTED weights per tensor, which
           every runtime runs (Arm NN aborts on per-channel FC); True: an FC
           whose rows one scale loses (worst row under 30 dB) gets per-channel
@@ -205,6 +210,7 @@ class Converter:
         self.float_tail = True
         self.per_channel_fc = False
         self.split_outputs = False
+        self.split_weights: Any = None
         self.recipe_budget: Optional[float] = None
         self.activations = "int8"
         self.int16_layers: Any = None
@@ -313,7 +319,8 @@ class Converter:
                 "tflite_version": self.tflite_version, "recipe": self.recipe,
                 "float_tail": bool(self.float_tail), "per_channel_fc": bool(self.per_channel_fc),
                 "recipe_budget": self.recipe_budget, "split_outputs": bool(self.split_outputs),
-                "activations": self.activations, "int16_layers": self.int16_layers}
+                "activations": self.activations, "int16_layers": self.int16_layers,
+                "split_weights": self.split_weights}
 
     def convert(self) -> ConvertedModel:
         """Calibrate on representative_dataset, quantize, measure.

@@ -102,7 +102,7 @@ def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_
                  allow_float_fallback=False, input_mean=None, input_std=None, num_threads=0, equalize=False,
                  bias_correct=False, calibration="minmax", percentile=99.99, tflite_version=None, recipe=None,
                  float_tail=True, per_channel_fc=False, recipe_budget=None, split_outputs=False, activations="int8",
-                 int16_layers=None):
+                 int16_layers=None, split_weights=None):
     """nq_convert_arrays on gathered samples: (int8 Model, warnings, notes).
     The library's warnings and notes (what it calibrated on) are collected,
     not issued, so that the caller decides where they go."""
@@ -140,6 +140,12 @@ def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_
                        f"got {int16_layers!r}")
     if isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 0:
         raise _bad(f"num_threads must be an integer >= 0 (0: all cores), got {num_threads!r}")
+    if split_weights is not None and not isinstance(split_weights, str):
+        if not isinstance(split_weights, (list, tuple)) or not all(isinstance(x, str) for x in split_weights):
+            raise TypeError(f"split_weights must be None, 'auto' or node names, got {split_weights!r}")
+        split_weights = ",".join(split_weights)
+    if split_weights is not None and (not split_weights or "\0" in split_weights):
+        raise _bad(f"split_weights must be None, 'auto' or node names, got {split_weights!r}")
     opts = nat.ConvertOptions()
     lib.nq_convert_options_init(ctypes.byref(opts))
     opts.per_tensor = int(bool(per_tensor))
@@ -152,6 +158,8 @@ def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_
     opts.activations_int16 = int(activations == "int16")
     if int16_layers is not None:
         opts.int16_layers = ",".join(int16_layers).encode()
+    if split_weights is not None:
+        opts.split_weights = split_weights.encode()
     if recipe_budget is not None:
         opts.recipe_budget = float(recipe_budget)
     opts.num_threads = int(num_threads)

@@ -391,8 +391,8 @@ static nq_status parse_list(const nq_graph *g, const char *spec, candidate **out
       if (i < 0)
         return nq_fail(
             err, NQ_ERR_INVALID_ARG,
-            "--split-weights: no node called '%.*s' (after the pass pipeline; `npuquant inspect` lists "
-            "the layers)",
+            "--split-weights: no node called '%.*s' (a layer's node name or its output tensor's name "
+            "after the pass pipeline, as `convert --diagnose` prints them)",
             (int)len, p);
       return nq_fail(
           err, NQ_ERR_INVALID_ARG,

@@ -156,6 +156,23 @@ def main():
     xq = np.clip(np.round(x[0] / qi["scale"][0]) + qi["zero_point"][0], 0, 255).astype(np.uint8)
     y = ref.model.run([xq])[0]
     check(y.shape == (1, 10) and y.dtype == np.int8, f"convert().model runs: {y.shape} {y.dtype}")
+    # split_weights: as `convert --split-weights`; one layer by name becomes two and an ADD,
+    # and the CLI writes the same bytes; an unknown name is refused by name.
+    _, ws = converted(x[:, 0], recipe="tf", split_weights=["/conv2/Conv"])
+    with tempfile.TemporaryDirectory() as tmp:
+        calib, out = os.path.join(tmp, "calib.npy"), os.path.join(tmp, "ws.tflite")
+        np.save(calib, x[:, 0])
+        subprocess.run([CLI, "convert", ONNX, "-d", calib, "--recipe", "tf", "--split-weights", "/conv2/Conv",
+                        "-o", out, "--quiet"], check=True, capture_output=True)
+        check(open(out, "rb").read() == bytes(ws), "split_weights=[name]: the CLI's --split-weights bytes")
+        facts = cli_json("inspect", out)
+        ops = {o["op"]: o["count"] for o in facts["ops"]}
+        check(ops.get("CONV_2D") == 3 and ops.get("ADD") == 1, f"split_weights: one conv more and an ADD ({ops})")
+    try:
+        converted(x[:, 0], split_weights="no_such_layer")
+        check(False, "split_weights='no_such_layer' is refused")
+    except npuquant.InvalidArgument as e:
+        check("'no_such_layer'" in str(e), f"split_weights with an unknown name is refused by name: {e}")
     return finish("python_converter")
 
 
