@@ -156,8 +156,9 @@ static nq_status prepare(const nq_graph *g, bool optimize, bool equalize, bool s
   int n_wsplit = 0; /* after equalization, which would move W_hi off its grid */
   if (st == NQ_OK && opts && opts->split_weights)
     st = nq_split_weights(copy, opts->split_weights,
-                          (nq_split_grid){opts->per_tensor != 0, opts->per_channel_fc != 0}, src, so,
-                          keep_note, split_note, &n_wsplit, err);
+                          (nq_split_grid){opts->per_tensor != 0, opts->per_channel_fc != 0,
+                                          opts->activations_int16 && !opts->int16_layers},
+                          src, so, keep_note, split_note, &n_wsplit, err);
   if (st == NQ_OK)
     st = nq_model_wrap(copy, NULL, out, err);
   else

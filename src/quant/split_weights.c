@@ -447,19 +447,22 @@ nq_status nq_split_weights(nq_graph *g, const char *spec, nq_split_grid grid, co
   for (int k = 0; k < n; k++) c[k].macs = layer_macs(g, c[k].node);
   nq_status st = have_samples ? measure(g, c, n, grid, src, so, err) : NQ_OK;
   int chosen = n;
+  const double min_db = grid.int16_activations ? NQ_SPLIT_WEIGHTS_MIN_DB_16X8 : NQ_SPLIT_WEIGHTS_MIN_DB,
+               share =
+                   grid.int16_activations ? NQ_SPLIT_WEIGHTS_MAC_BUDGET_16X8 : NQ_SPLIT_WEIGHTS_MAC_BUDGET;
   if (st == NQ_OK && automatic) {
     qsort(c, (size_t)n, sizeof *c, by_before_db);
-    double budget = NQ_SPLIT_WEIGHTS_MAC_BUDGET * total_macs, used = 0;
+    double budget = share * total_macs, used = 0;
     chosen = 0;
     for (int k = 0; k < n; k++) {
-      if (!(db(c[k].sig, c[k].err_hi) < NQ_SPLIT_WEIGHTS_MIN_DB)) break;
+      if (!(db(c[k].sig, c[k].err_hi) < min_db)) break;
       if (used + c[k].macs > budget) { /* a smaller one further on may still fit */
         char msg[400], nb[160];
         snprintf(msg, sizeof msg,
                  "--split-weights auto: weight-only SQNR %.1f dB, not split: its +%.1f%% MACs would pass the "
                  "+%.0f%% budget (name it to split it): %s",
                  db(c[k].sig, c[k].err_hi), total_macs > 0 ? 100.0 * c[k].macs / total_macs : 0.0,
-                 100.0 * NQ_SPLIT_WEIGHTS_MAC_BUDGET, nq_node_label(g, c[k].node, nb, sizeof nb));
+                 100.0 * share, nq_node_label(g, c[k].node, nb, sizeof nb));
         if (note) note(note_user, msg);
         continue;
       }
@@ -488,7 +491,7 @@ nq_status nq_split_weights(nq_graph *g, const char *spec, nq_split_grid grid, co
     snprintf(msg, sizeof msg,
              "--split-weights auto: no layer's weight-only SQNR is below %.0f dB within +%.0f%% MACs; "
              "nothing split",
-             NQ_SPLIT_WEIGHTS_MIN_DB, 100.0 * NQ_SPLIT_WEIGHTS_MAC_BUDGET);
+             min_db, 100.0 * share);
     note(note_user, msg);
   }
   free(c);

@@ -169,7 +169,7 @@ static void check_split(nq_op op, nq_activation act, nq_split_grid grid) {
 }
 
 int main(void) {
-  nq_split_grid pc = {false, false}, pt = {true, false};
+  nq_split_grid pc = {false, false, false}, pt = {true, false, false};
   check_split(NQ_OP_CONV_2D, NQ_ACT_RELU6, pc);
   check_split(NQ_OP_CONV_2D, NQ_ACT_RELU, pt);
   check_split(NQ_OP_DEPTHWISE_CONV_2D, NQ_ACT_RELU6, pc);
