@@ -362,6 +362,16 @@ static void movement(builder *b, const char *dir) {
     mb_finish(b, dir, k ? "relu6" : "relu", 1, IN(y));
   }
 
+  for (int k = 0; k < 3; k++) { /* ABS (rescaled and not), LEAKY_RELU */
+    mb_start(b);
+    x = in16(b, &s);
+    y = mb_act(b, NQ_INT16, k == 1 ? s : s16_scale(b, 2.5f), 0);
+    p = nq_op_params_default();
+    p.alpha = 0.1f;
+    mb_node(b, k == 2 ? NQ_OP_LEAKY_RELU : NQ_OP_ABS, 1, IN(x), 1, IN(y), &p);
+    mb_finish(b, dir, k == 0 ? "abs" : k == 1 ? "abs_same_scale" : "leaky_relu", 1, IN(y));
+  }
+
   mb_start(b); /* MEAN over H, W */
   x = in16(b, &s);
   int axes = mb_ints(b, 1, SH(2), (int32_t[]){1, 2});
