@@ -372,6 +372,21 @@ static void movement(builder *b, const char *dir) {
     mb_finish(b, dir, k == 0 ? "abs" : k == 1 ? "abs_same_scale" : "leaky_relu", 1, IN(y));
   }
 
+  for (int k = 0; k < 2; k++) { /* SOFTMAX: output 1/32768 */
+    mb_start(b);
+    if (k) {
+      s = s16_scale(b, 20.0f);
+      x = mb_input(b, NQ_INT16, 2, SH(3, 37), s, 0);
+    } else {
+      x = in16(b, &s);
+    }
+    y = mb_act(b, NQ_INT16, 1.0f / 32768.0f, 0);
+    p = nq_op_params_default();
+    p.beta = k ? 0.7f : 1.0f;
+    mb_node(b, NQ_OP_SOFTMAX, 1, IN(x), 1, IN(y), &p);
+    mb_finish(b, dir, k ? "softmax_wide_beta" : "softmax", 1, IN(y));
+  }
+
   mb_start(b); /* MEAN over H, W */
   x = in16(b, &s);
   int axes = mb_ints(b, 1, SH(2), (int32_t[]){1, 2});

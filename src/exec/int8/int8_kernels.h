@@ -114,6 +114,8 @@ nq_status nq_s16_binary_prepare(const nq_kernel_args *a, void **prepared, nq_err
 nq_status nq_s16_binary_run(const nq_kernel_args *a, nq_error *err);
 nq_status nq_s16_lut_prepare(const nq_kernel_args *a, void **prepared, nq_error *err); /* LOGISTIC TANH */
 nq_status nq_s16_lut_run(const nq_kernel_args *a, nq_error *err);
+nq_status nq_s16_softmax_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+nq_status nq_s16_softmax_run(const nq_kernel_args *a, nq_error *err);
 
 /* TFLite GetInvSqrtQuantizedMultiplierExp(input, reverse_shift = -1):
  * 1/sqrt(input) as a multiplier (l2norm_s8.c; also RSQRT). */
