@@ -250,12 +250,15 @@ static void elementwise(builder *b, const char *dir) {
       {"logistic_wide", NQ_OP_LOGISTIC, 0.0f},
       {"tanh", NQ_OP_TANH, 0.0f},
       {"tanh_near_pot", NQ_OP_TANH, 1.0f / 8192.0f}, /* 2^-13: shift -1, the general path */
+      {"exp", NQ_OP_EXP, 0.0f},
   };
   for (size_t i = 0; i < sizeof un / sizeof un[0]; i++) {
     mb_start(b);
-    float s = un[i].s_in > 0 ? un[i].s_in : s16_scale(b, strstr(un[i].name, "wide") ? 40.0f : 6.0f);
+    float s = un[i].s_in;
+    if (s == 0.0f) s = s16_scale(b, un[i].op == NQ_OP_EXP ? 3.0f : strstr(un[i].name, "wide") ? 40.0f : 6.0f);
     int x = mb_input(b, NQ_INT16, 3, SH(2, 9, 7), s, 0);
-    int y = mb_act(b, NQ_INT16, 1.0f / 32768.0f, 0);
+    /* EXP's output grid: exp(3) = 20 at most for the inputs below (range 3). */
+    int y = mb_act(b, NQ_INT16, un[i].op == NQ_OP_EXP ? s16_scale(b, 21.0f) : 1.0f / 32768.0f, 0);
     p = nq_op_params_default();
     mb_node(b, un[i].op, 1, IN(x), 1, IN(y), &p);
     mb_finish(b, dir, un[i].name, 1, IN(y));

@@ -34,8 +34,7 @@ typedef struct s16_softmax_prep {
 static float lut_exp(float v) { return expf(v); }
 static float lut_recip(float v) { return 1.0f / (1.0f + v); }
 
-/* TFLite LUTPopulate<int16_t> (float arithmetic throughout). */
-static void lut_populate(float in_scale, int32_t in_zp, float out_scale, int32_t out_zp, float (*f)(float),
+void nq_s16_lut_populate(float in_scale, int32_t in_zp, float out_scale, int32_t out_zp, float (*f)(float),
                          int16_t lut[513]) {
   const float in_min = in_scale * (float)(INT16_MIN - in_zp), in_max = in_scale * (float)(INT16_MAX - in_zp);
   const float out_min = out_scale * (float)(INT16_MIN - out_zp),
@@ -59,7 +58,7 @@ static void lut_populate(float in_scale, int32_t in_zp, float out_scale, int32_t
   lut[steps] = (int16_t)last;
 }
 
-static int16_t lut_lookup(int16_t v, const int16_t lut[513]) {
+int16_t nq_s16_lut_lookup(int16_t v, const int16_t lut[513]) {
   const int idx = 256 + (v >> 7); /* arithmetic shift: v in int16 gives [0, 511] */
   const int off = v & 0x7f;
   const int16_t base = lut[idx];
@@ -92,8 +91,8 @@ nq_status nq_s16_softmax_prepare(const nq_kernel_args *a, void **prepared, nq_er
     return nq_i8_fail(a, err, "input scale %g with beta %g cannot be represented", (double)s_in,
                       (double)a->p->beta);
   const float range = 65535.0f;
-  lut_populate(10.0f / range, INT16_MAX, 2.0f / range, 0, lut_exp, p->exp_lut);
-  lut_populate(1.0f / range, INT16_MIN, 2.0f / range, 0, lut_recip, p->recip_lut);
+  nq_s16_lut_populate(10.0f / range, INT16_MAX, 2.0f / range, 0, lut_exp, p->exp_lut);
+  nq_s16_lut_populate(1.0f / range, INT16_MIN, 2.0f / range, 0, lut_recip, p->recip_lut);
   return NQ_OK;
 }
 
@@ -126,7 +125,7 @@ nq_status nq_s16_softmax_run(const nq_kernel_args *a, nq_error *err) {
     int32_t sum = 0;
     for (size_t c = 0; c < depth; c++) {
       const int32_t d = nq_mbqm_double((int32_t)xr[c] - mx, p->m) + 32767;
-      yr[c] = lut_lookup((int16_t)nq_clamp_i32(d, INT16_MIN, INT16_MAX), p->exp_lut);
+      yr[c] = nq_s16_lut_lookup((int16_t)nq_clamp_i32(d, INT16_MIN, INT16_MAX), p->exp_lut);
       sum += yr[c];
     }
     /* The row's maximum alone adds about 2^15 (exp(0)), so 1 <= h <= 17;
@@ -136,7 +135,7 @@ nq_status nq_s16_softmax_run(const nq_kernel_args *a, nq_error *err) {
     if (h > 30) h = 30;
     const int32_t shifted = (int32_t)((((int64_t)sum << (h - 1)) + (1 << 13)) >> 14);
     const int32_t sym = nq_clamp_i32(shifted - ((1 << 15) + (1 << 16)), INT16_MIN, INT16_MAX);
-    const int16_t recip = lut_lookup((int16_t)sym, p->recip_lut);
+    const int16_t recip = nq_s16_lut_lookup((int16_t)sym, p->recip_lut);
     const int rs = 31 - h;
     for (size_t c = 0; c < depth; c++) {
       const int64_t v = ((int64_t)yr[c] * recip + ((int64_t)1 << (rs - 1))) >> rs;
