@@ -506,6 +506,14 @@ static void movement2(builder *b, const char *dir) {
 
   mb_start(b);
   x = in16(b, &s);
+  int mult = mb_ints(b, 1, SH(4), (int32_t[]){1, 2, 1, 3});
+  y = mb_act(b, NQ_INT16, s, 0);
+  p = nq_op_params_default();
+  mb_node(b, NQ_OP_TILE, 2, IN(x, mult), 1, IN(y), &p);
+  mb_finish(b, dir, "tile", 1, IN(y));
+
+  mb_start(b);
+  x = in16(b, &s);
   int zero = mb_ints(b, 0, NULL, (int32_t[]){0});
   y = mb_act(b, NQ_INT16, s, 0);
   mb_node(b, NQ_OP_EXPAND_DIMS, 2, IN(x, zero), 1, IN(y), &p);
