@@ -290,7 +290,7 @@ static double needed_out_scale(qstate *s, int i) {
     int wt = r->weight_slot < n->n_in ? n->in[r->weight_slot] : -1;
     if (act < 0 || wt < 0) return 0.0;
     return (double)input_params(s, i, act).scale * nq_weight_scale_max(&s->f->tensors[wt]) /
-           NQ_MAX_EFFECTIVE_SCALE;
+           (s->node16[i] ? NQ_INT16_MAX_EFFECTIVE_SCALE : NQ_MAX_EFFECTIVE_SCALE);
   }
   if (r->kind != NQ_Q_FREE || r->output_not_quantized) return 0.0;
   double largest = 0.0, product = 1.0;
@@ -337,10 +337,13 @@ static void enforce_representable(qstate *s) {
       c->params = typed_params(c->is16, lo, hi);
       if (c->params.scale <= was) continue; /* clamped at float's limit: nothing more to gain */
       bool add16 = s->node16[i] && (n->op == NQ_OP_ADD || n->op == NQ_OP_SUB);
+      bool w16 = s->node16[i] && nq_quant_rule(n->op)->kind == NQ_Q_WEIGHTED;
       warnf(s, "%s: output range widened to [%g, %g] (scale %g -> %g): %s", layer_label(f, i, lb, sizeof lb),
             (double)lo, (double)hi, (double)was, (double)c->params.scale,
             add16 ? "at the old scale TFLite's int16 ADD/SUB output multiplier (2 max input scale / 2^15 / "
                     "output scale) is not below 1"
+            : w16 ? "at the old scale its 16x8 multiplier (input and weight scales over the output's) is not "
+                    "below 2^6 (TFLite's int64 requantizer takes shifts below 8)"
                   : "at the old scale its int8 multiplier (input and weight scales over the output's) "
                     "exceeds 2^30");
       changed = true;
