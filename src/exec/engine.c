@@ -205,24 +205,30 @@ static void release(const nq_kernel *k, void *prepared) {
 static nq_status choose_kernel(nq_session *s, int n, nq_error *err) {
   const nq_node *nd = &s->g->nodes[n];
   nq_kernel_args a = node_args(s, n);
-  bool has_q = false, has_f = false, has_i16 = false;
+  /* has_i16: any int16 operand; has_qi16: a quantized one (16x8 activations,
+   * as opposed to raw int16 data such as CAST's). */
+  bool has_q = false, has_f = false, has_i16 = false, has_qi16 = false;
   for (int k = 0; k < a.n_in; k++)
     if (a.in[k].data) {
       has_q |= is_qtype(a.in[k].type);
       has_f |= a.in[k].type == NQ_FLOAT32;
       has_i16 |= a.in[k].type == NQ_INT16;
+      has_qi16 |= a.in[k].type == NQ_INT16 && a.in[k].q && a.in[k].q->n > 0;
     }
   for (int k = 0; k < a.n_out; k++) {
     has_q |= is_qtype(a.out[k].type);
     has_f |= a.out[k].type == NQ_FLOAT32;
     has_i16 |= a.out[k].type == NQ_INT16;
+    has_qi16 |= a.out[k].type == NQ_INT16 && a.out[k].q && a.out[k].q->n > 0;
   }
   const nq_kernel *ref = &nq_float_kernels_ref[nd->op];
   const nq_kernel *chosen = NULL;
   char lb[192];
-  if (has_q && !has_f && has_i16 && !nq_op_has_int16x8(nd->op))
-    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: int16 activations, but TFLite has no int16x8 kernel for %s",
-                   nq_node_label(s->g, n, lb, sizeof lb), nq_op_name(nd->op));
+  if (has_q && !has_f && has_qi16 && !nq_op_runs_int16x8(nd->op))
+    return nq_fail(err, NQ_ERR_UNSUPPORTED, "%s: int16 activations, but %s int16x8 kernel for %s",
+                   nq_node_label(s->g, n, lb, sizeof lb),
+                   nq_op_has_int16x8(nd->op) ? "npuquant has no (TFLite has one)" : "TFLite has no",
+                   nq_op_name(nd->op));
   if (has_q && !has_f && nq_int8_kernels[nd->op].run) {
     /* The fast kernels are 8-bit only: int16 (16x8) nodes run the reference. */
     const bool fast = !s->opts.reference_only && !has_i16 && nq_int8_kernels_fast[nd->op].run;

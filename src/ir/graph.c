@@ -20,14 +20,17 @@ static const int op_tflite_codes[] = {
 #undef NQ_OP
 };
 
-#define I16X8 true
-#define NO_I16X8 false
-static const bool op_int16x8[] = {
+/* Column INT16X8: 2 TFLite and npuquant run the op on int16, 1 TFLite only. */
+#define I16X8 2
+#define I16X8_TFLITE_ONLY 1
+#define NO_I16X8 0
+static const unsigned char op_int16x8[] = {
 #define NQ_OP(id, tfl, shape, flt, i8, i16, q, npu, opts, ver, rel) i16,
 #include "ir/ops.def"
 #undef NQ_OP
 };
 #undef I16X8
+#undef I16X8_TFLITE_ONLY
 #undef NO_I16X8
 
 const char *nq_op_name(nq_op op) { return (unsigned)op < NQ_OP_COUNT ? op_names[op] : "?"; }
@@ -38,7 +41,8 @@ bool nq_op_gives_bool(nq_op op) {
          op == NQ_OP_LOGICAL_NOT;
 }
 
-bool nq_op_has_int16x8(nq_op op) { return (unsigned)op < NQ_OP_COUNT && op_int16x8[op]; }
+bool nq_op_has_int16x8(nq_op op) { return (unsigned)op < NQ_OP_COUNT && op_int16x8[op] >= 1; }
+bool nq_op_runs_int16x8(nq_op op) { return (unsigned)op < NQ_OP_COUNT && op_int16x8[op] == 2; }
 
 int nq_op_tflite_code(nq_op op) { return (unsigned)op < NQ_OP_COUNT ? op_tflite_codes[op] : -1; }
 

@@ -51,6 +51,9 @@ bool nq_op_gives_bool(nq_op op);
  * zero point 0) with int8 weights: the "16x8" quantization mode (ops.def
  * column INT16X8). */
 bool nq_op_has_int16x8(nq_op op);
+/* ... and npuquant's executor runs that int16 form too (bit-exact with
+ * LiteRT): the ops the quantizer may give int16 activations. */
+bool nq_op_runs_int16x8(nq_op op);
 
 typedef enum nq_activation {
   NQ_ACT_NONE = 0,

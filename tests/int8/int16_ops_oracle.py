@@ -26,14 +26,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import int8_oracle as base  # noqa: E402 (sibling module)
 import int8_ops_oracle as ops  # noqa: E402 (photo_bytes)
 
-# Cases where LiteRT.js is no reference (their rows say SKIP and why): without
-# an int64 bias, TFLite's 16x8 CONV_2D with zero points 0 takes its optimized
-# kernel, and LiteRT.js 2.5's returns values that do not depend on the input
-# (same output for inputs in [-30, 30] and [-300, 300]). TFLite's converter
-# always writes an int64 bias for 16x8; our kernel computes the reference
-# formula for these too.
+# Cases where LiteRT.js is no reference (their rows say SKIP and why). LiteRT.js's
+# TFLite refuses a 16x8 CONV_2D without bias ("Tensor at index 2 was optional but
+# was expected"); with an int32 bias it takes its optimized kernel, whose output
+# there does not depend on the input (the same for inputs in [-30, 30] and
+# [-300, 300]). TFLite's converter always writes an int64 bias for 16x8; our kernel
+# computes TFLite's current form for these too (weights_s16.h).
 ORACLE_UNUSABLE = {
-    "conv_nobias": "LiteRT.js's optimized int16 CONV_2D (no int64 bias) ignores its input",
+    "conv_nobias": "LiteRT.js's TFLite refuses a 16x8 CONV_2D without bias",
     "conv_int32_bias": "LiteRT.js's optimized int16 CONV_2D (int32 bias) ignores its input",
 }
 

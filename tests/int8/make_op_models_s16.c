@@ -362,6 +362,16 @@ static void movement(builder *b, const char *dir) {
     mb_finish(b, dir, k ? "relu6" : "relu", 1, IN(y));
   }
 
+  for (int k = 0; k < 3; k++) { /* ABS (rescaled and not), LEAKY_RELU */
+    mb_start(b);
+    x = in16(b, &s);
+    y = mb_act(b, NQ_INT16, k == 1 ? s : s16_scale(b, 2.5f), 0);
+    p = nq_op_params_default();
+    p.alpha = 0.1f;
+    mb_node(b, k == 2 ? NQ_OP_LEAKY_RELU : NQ_OP_ABS, 1, IN(x), 1, IN(y), &p);
+    mb_finish(b, dir, k == 0 ? "abs" : k == 1 ? "abs_same_scale" : "leaky_relu", 1, IN(y));
+  }
+
   mb_start(b); /* MEAN over H, W */
   x = in16(b, &s);
   int axes = mb_ints(b, 1, SH(2), (int32_t[]){1, 2});
@@ -378,6 +388,119 @@ static void movement(builder *b, const char *dir) {
   p = nq_op_params_default();
   mb_node(b, NQ_OP_MEAN, 2, IN(x, axes), 1, IN(y), &p);
   mb_finish(b, dir, "mean_axis3", 1, IN(y));
+}
+
+/* The other ops whose int16 form is the 8-bit loop on int16 values. */
+static void movement2(builder *b, const char *dir) {
+  nq_op_params p;
+  float s;
+  int x, y, y2;
+
+  mb_start(b);
+  x = in16(b, &s);
+  int bg = mb_ints(b, 1, SH(4), (int32_t[]){0, 1, 2, 1});
+  int sz = mb_ints(b, 1, SH(4), (int32_t[]){1, 3, 3, 2});
+  y = mb_act(b, NQ_INT16, s, 0);
+  p = nq_op_params_default();
+  mb_node(b, NQ_OP_SLICE, 3, IN(x, bg, sz), 1, IN(y), &p);
+  mb_finish(b, dir, "slice", 1, IN(y));
+
+  mb_start(b);
+  x = in16(b, &s);
+  int szs = mb_ints(b, 1, SH(2), (int32_t[]){1, 3});
+  int ax = mb_ints(b, 0, NULL, (int32_t[]){3});
+  y = mb_act(b, NQ_INT16, s, 0);
+  y2 = mb_act(b, NQ_INT16, s, 0);
+  mb_node(b, NQ_OP_SPLIT_V, 3, IN(x, szs, ax), 2, IN(y, y2), &p);
+  mb_finish(b, dir, "split_v", 2, IN(y, y2));
+
+  mb_start(b);
+  s = s16_scale(b, 3.0f);
+  x = mb_input(b, NQ_INT16, 2, SH(3, 5), s, 0);
+  int x2 = mb_input(b, NQ_INT16, 2, SH(3, 5), s, 0);
+  y = mb_act(b, NQ_INT16, s, 0);
+  p = nq_op_params_default();
+  p.axis = 1;
+  p.num = 2;
+  mb_node(b, NQ_OP_PACK, 2, IN(x, x2), 1, IN(y), &p);
+  mb_finish(b, dir, "pack", 1, IN(y));
+
+  mb_start(b);
+  x = mb_input(b, NQ_INT16, 3, SH(3, 2, 5), s, 0);
+  y = mb_act(b, NQ_INT16, s, 0);
+  y2 = mb_act(b, NQ_INT16, s, 0);
+  mb_node(b, NQ_OP_UNPACK, 1, IN(x), 2, IN(y, y2), &p);
+  mb_finish(b, dir, "unpack", 2, IN(y, y2));
+
+  mb_start(b);
+  x = mb_input(b, NQ_INT16, 3, SH(4, 5, 3), s, 0);
+  int idx = mb_ints(b, 1, SH(4), (int32_t[]){4, 0, 2, 2});
+  y = mb_act(b, NQ_INT16, s, 0);
+  p = nq_op_params_default();
+  p.axis = 1;
+  mb_node(b, NQ_OP_GATHER, 2, IN(x, idx), 1, IN(y), &p);
+  mb_finish(b, dir, "gather", 1, IN(y));
+
+  mb_start(b);
+  x = in16(b, &s);
+  int pads = mb_ints(b, 2, SH(4, 2), (int32_t[]){0, 0, 1, 2, 2, 1, 0, 0});
+  y = mb_act(b, NQ_INT16, s, 0);
+  p = nq_op_params_default();
+  p.mirror_mode = 0;
+  mb_node(b, NQ_OP_MIRROR_PAD, 2, IN(x, pads), 1, IN(y), &p);
+  mb_finish(b, dir, "mirror_pad_reflect", 1, IN(y));
+
+  mb_start(b);
+  x = mb_input(b, NQ_INT16, 4, SH(1, 4, 5, 2), s, 0);
+  int blk = mb_ints(b, 1, SH(2), (int32_t[]){2, 2});
+  pads = mb_ints(b, 2, SH(2, 2), (int32_t[]){0, 0, 1, 0});
+  y = mb_act(b, NQ_INT16, s, 0);
+  p = nq_op_params_default();
+  mb_node(b, NQ_OP_SPACE_TO_BATCH_ND, 3, IN(x, blk, pads), 1, IN(y), &p);
+  mb_finish(b, dir, "space_to_batch", 1, IN(y));
+
+  mb_start(b);
+  x = mb_input(b, NQ_INT16, 4, SH(4, 2, 3, 2), s, 0);
+  blk = mb_ints(b, 1, SH(2), (int32_t[]){2, 2});
+  int crops = mb_ints(b, 2, SH(2, 2), (int32_t[]){0, 0, 1, 0});
+  y = mb_act(b, NQ_INT16, s, 0);
+  mb_node(b, NQ_OP_BATCH_TO_SPACE_ND, 3, IN(x, blk, crops), 1, IN(y), &p);
+  mb_finish(b, dir, "batch_to_space", 1, IN(y));
+
+  for (int k = 0; k < 2; k++) {
+    mb_start(b);
+    x = in16(b, &s);
+    int axes = mb_ints(b, 1, SH(2), (int32_t[]){1, 3});
+    y = mb_act(b, NQ_INT16, s, 0);
+    p = nq_op_params_default();
+    p.keep_dims = k == 0;
+    mb_node(b, k ? NQ_OP_REDUCE_MIN : NQ_OP_REDUCE_MAX, 2, IN(x, axes), 1, IN(y), &p);
+    mb_finish(b, dir, k ? "reduce_min" : "reduce_max", 1, IN(y));
+  }
+
+  mb_start(b);
+  x = in16(b, &s);
+  x2 = mb_input(b, NQ_INT16, 1, SH(4), s, 0);
+  y = mb_act(b, NQ_INT16, s, 0);
+  p = nq_op_params_default();
+  mb_node(b, NQ_OP_MINIMUM, 2, IN(x, x2), 1, IN(y), &p);
+  mb_finish(b, dir, "minimum_bcast", 1, IN(y));
+
+  mb_start(b);
+  x = in16(b, &s);
+  int zero = mb_ints(b, 0, NULL, (int32_t[]){0});
+  y = mb_act(b, NQ_INT16, s, 0);
+  mb_node(b, NQ_OP_EXPAND_DIMS, 2, IN(x, zero), 1, IN(y), &p);
+  mb_finish(b, dir, "expand_dims", 1, IN(y));
+
+  mb_start(b);
+  x = in16(b, &s);
+  int pv = mb_tensor(b, NQ_INT16, 0, NULL, 1, &s, (int64_t[]){0}, 0);
+  mb_set_data(b, pv, (int16_t[]){-1234}, 2);
+  pads = mb_ints(b, 2, SH(4, 2), (int32_t[]){0, 0, 1, 2, 0, 1, 3, 0});
+  y = mb_act(b, NQ_INT16, s, 0);
+  mb_node(b, NQ_OP_PADV2, 3, IN(x, pads, pv), 1, IN(y), &p);
+  mb_finish(b, dir, "padv2_value", 1, IN(y));
 }
 
 static void conversions(builder *b, const char *dir) {
@@ -417,6 +540,7 @@ int main(int argc, char **argv) {
   weighted(&B, argv[1]);
   elementwise(&B, argv[1]);
   movement(&B, argv[1]);
+  movement2(&B, argv[1]);
   conversions(&B, argv[1]);
   return B.failures ? 1 : 0;
 }

@@ -119,7 +119,8 @@ static void build(text *t) {
       "- **int8**: the quantization rule (`src/quant/op_rules.h`) when the op has an int8 kernel; "
       "\"no\" when the op stays float (an error, or float with `--allow-float-fallback`).\n"
       "- **16x8**: TFLite's builtin kernel takes the op with int16 activations and int8 weights "
-      "(column INT16X8 of `ops.def`, `nq_op_has_int16x8()`).\n"
+      "(column INT16X8 of `ops.def`): \"yes\" when npuquant's executor runs it too "
+      "(`nq_op_runs_int16x8()`), \"TFLite only\" when it does not yet.\n"
       "- **VX**, **Ethos-U**, **Edge TPU**: the target lists the op (column NPU of `ops.def`); its "
       "per-op constraints may still reject a node (`npuquant npu-report`).\n\n");
   put(t,
@@ -143,7 +144,7 @@ static void build(text *t) {
     bool int8 = nq_quant_rule(op)->kind != NQ_Q_NONE && nq_int8_kernels[op].run;
     n_int8 += int8;
     put(t, " | %s", int8 ? rule_text(op, buf, sizeof buf) : "no");
-    put(t, " | %s", nq_op_has_int16x8(op) ? "yes" : "-");
+    put(t, " | %s", nq_op_runs_int16x8(op) ? "yes" : nq_op_has_int16x8(op) ? "TFLite only" : "-");
     const npu_column cols[3] = {NPU_COL_VX, NPU_COL_ETHOSU, NPU_COL_EDGETPU};
     for (int c = 0; c < 3; c++) put(t, " | %s", npu_op_listed(cols[c], op) ? "yes" : "-");
     put(t, " |\n");

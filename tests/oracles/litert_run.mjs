@@ -45,6 +45,14 @@ function fail(msg) {
   process.exit(1);
 }
 
+// LiteRT.js resolves run() even when a node fails to prepare or invoke (it logs
+// "Node number N (OP) failed to invoke" and the outputs hold whatever the arena
+// held): such a run is a failure, not an answer.
+function checkRan() {
+  const bad = runtimeLog.find((l) => /failed to (prepare|invoke)|Failed to (invoke|allocate)/.test(l));
+  if (bad) fail('the model did not run');
+}
+
 function usage() {
   fail('usage: litert_run.mjs [--repeat N] [--strict-shapes] MODEL.tflite OUT_PREFIX IN0.npy [IN1.npy ...] | --info MODEL.tflite');
 }
@@ -215,6 +223,7 @@ async function runBatch(core, sig, io, inPaths, prefix) {
       return makeInputTensor(core, d, io.inputs[k], one, `${inPaths[k]}[${i}]`);
     });
     const res = await sig.runner.run(inputs);
+    checkRan();
     res.forEach((t, j) => {
       outs[j].shape = t.type?.layout?.dimensions ?? Array.from(sig.outputs[j].shape);
       outs[j].parts.push(t.toTypedArray().slice());
@@ -299,6 +308,7 @@ async function main() {
   // LiteRT input j is subgraph input inMap[j], i.e. command-line file inPaths[inMap[j]].
   const inputs = sig.inputs.map((d, j) => makeInputTensor(core, d, io.inputs[sig.inMap[j]], readNpy(inPaths[sig.inMap[j]]), inPaths[sig.inMap[j]]));
   const first = await sig.runner.run(inputs);
+  checkRan();
   writeOutputs(first, sig, prefix);
   first.forEach((t) => t.delete());
   if (repeat > 0) {

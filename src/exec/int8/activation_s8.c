@@ -61,6 +61,23 @@ static nq_status unary_common(const nq_kernel_args *a, float *s_in, int32_t *zp_
   return nq_i8_qparams(a, &a->out[0], "output", s_out, zp_out, err);
 }
 
+/* unary_common, also taking int16 in and out (TFLite's int16 ABS and
+ * LEAKY_RELU are their 8-bit loops with zero points 0). */
+static nq_status unary_common_s16(const nq_kernel_args *a, float *s_in, int32_t *zp_in, float *s_out,
+                                  int32_t *zp_out, nq_error *err) {
+  if (a->n_in < 1 || a->n_out < 1 || a->in[0].type != NQ_INT16)
+    return unary_common(a, s_in, zp_in, s_out, zp_out, err);
+  NQ_TRY(nq_i8_need_qact(a, &a->in[0], "input", err));
+  NQ_TRY(nq_i8_need_qact(a, &a->out[0], "output", err));
+  if (a->out[0].type != NQ_INT16) return nq_i8_fail(a, err, "int16 input needs an int16 output");
+  NQ_TRY(nq_i8_qparams(a, &a->in[0], "input", s_in, zp_in, err));
+  NQ_TRY(nq_i8_qparams(a, &a->out[0], "output", s_out, zp_out, err));
+  if (*zp_in != 0 || *zp_out != 0)
+    return nq_i8_fail(a, err, "int16 zero points %d -> %d, 0 expected (symmetric)", (int)*zp_in,
+                      (int)*zp_out);
+  return NQ_OK;
+}
+
 static nq_status check_same_size(const nq_kernel_args *a, nq_error *err) {
   if (nq_tview_elems(&a->in[0]) != nq_tview_elems(&a->out[0]))
     return nq_i8_fail(a, err, "input has %zu elements, output %zu", nq_tview_elems(&a->in[0]),
@@ -204,7 +221,7 @@ nq_status nq_i8_abs_prepare(const nq_kernel_args *a, void **prepared, nq_error *
   relu_prep *p;
   NQ_TRY(nq_i8_alloc_prepared(a, sizeof *p, (void **)&p, err));
   *prepared = p;
-  NQ_TRY(unary_common(a, &s_in, &p->zp_in, &s_out, &p->zp_out, err));
+  NQ_TRY(unary_common_s16(a, &s_in, &p->zp_in, &s_out, &p->zp_out, err));
   if (!nq_quantize_multiplier((double)s_in / (double)s_out, &p->m))
     return nq_i8_fail(a, err, "scale ratio cannot be represented");
   nq_i8_type_range(a->out[0].type, &p->lo, &p->hi);
@@ -228,7 +245,7 @@ nq_status nq_i8_leaky_relu_prepare(const nq_kernel_args *a, void **prepared, nq_
   leaky_prep *p;
   NQ_TRY(nq_i8_alloc_prepared(a, sizeof *p, (void **)&p, err));
   *prepared = p;
-  NQ_TRY(unary_common(a, &s_in, &p->zp_in, &s_out, &p->zp_out, err));
+  NQ_TRY(unary_common_s16(a, &s_in, &p->zp_in, &s_out, &p->zp_out, err));
   volatile float m_alpha = s_in * a->p->alpha / s_out;
   volatile float m_id = s_in / s_out;
   if (!quantize_signed((double)m_alpha, &p->m_alpha) || !nq_quantize_multiplier((double)m_id, &p->m_id))
@@ -237,8 +254,9 @@ nq_status nq_i8_leaky_relu_prepare(const nq_kernel_args *a, void **prepared, nq_
   /* XNNPACK's ranges: 2^-8 <= positive <= 2^7, 2^-8 <= |negative| <= ~2^7. */
   volatile float pos = s_in / s_out;
   volatile float neg = pos * a->p->alpha;
-  p->xnn_ok = pos >= 0x1.0p-8f && pos <= 0x1.0p+7f && neg <= 0x1.0p+7f && neg >= -0x1.FFFC00p+6f &&
-              fabsf(neg) >= 0x1.0p-8f;
+  /* XNNPACK takes no int16 op. */
+  p->xnn_ok = a->in[0].type != NQ_INT16 && pos >= 0x1.0p-8f && pos <= 0x1.0p+7f && neg <= 0x1.0p+7f &&
+              neg >= -0x1.FFFC00p+6f && fabsf(neg) >= 0x1.0p-8f;
   if (p->xnn_ok) {
     p->xnn_pos = (int32_t)lrintf(256.0f * pos);
     p->xnn_neg = (int32_t)lrintf(256.0f * neg);
@@ -269,7 +287,7 @@ nq_status nq_i8_leaky_relu_run(const nq_kernel_args *a, nq_error *err) {
   }
   for (size_t i = 0; i < n; i++) {
     const int32_t v = nq_i8_ld(a->in[0].data, t, i) - p->zp_in;
-    int32_t o = nq_mbqm(v, v >= 0 ? p->m_id : p->m_alpha, a->single_rounding);
+    int32_t o = nq_mbqm(v, v >= 0 ? p->m_id : p->m_alpha, nq_i8_rounding_for(a, t));
     o = nq_sat_i32((int64_t)o + p->zp_out);
     nq_i8_st(a->out[0].data, t, i, nq_clamp_i32(o, qmin, qmax));
   }

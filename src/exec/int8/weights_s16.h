@@ -23,16 +23,14 @@
  *    and with zero points 0 take TFLite's optimized kernels instead: int32
  *    accumulator (saturated here, wrapped there) and the int32
  *    MultiplyByQuantizedMultiplier, in the session's rounding (the two
- *    agree with LiteRT.js on FULLY_CONNECTED; its optimized int16 CONV_2D
- *    returns values that do not depend on the input, so that case has no
- *    oracle). DEPTHWISE_CONV_2D and TRANSPOSE_CONV always take the
- *    reference kernels.
- * LiteRT runs these ops with TFLite's builtin kernels (XNNPACK takes no int16
- * conv), and with an int64 bias the builtin kernel always takes the
- * reference path; the int64 requantizer is the same code in TFLite's
- * double- and single-rounding builds, so both of our modes compute the same
- * values. (With an int32 bias and every zero point 0 TFLite's optimized
- * kernel may round differently: see docs/quantization.md, "int16x8".)
+ *    agree with LiteRT.js on FULLY_CONNECTED; LiteRT.js refuses a 16x8
+ *    CONV_2D without bias and its optimized one with an int32 bias returns
+ *    values that do not depend on the input, so those have no oracle). DEPTHWISE_CONV_2D and TRANSPOSE_CONV
+ * always take the reference kernels. LiteRT runs these ops with TFLite's builtin kernels (XNNPACK takes no
+ * int16 conv), and with an int64 bias the builtin kernel always takes the reference path; the int64
+ * requantizer is the same code in TFLite's double- and single-rounding builds, so both of our modes compute
+ * the same values. (With an int32 bias and every zero point 0 TFLite's optimized kernel may round
+ * differently: see docs/quantization.md, "int16x8".)
  *
  * The int64 accumulator cannot overflow: each product is below 2^15 * 2^7
  * and a tensor has fewer than 2^31 elements. The bias is added with
