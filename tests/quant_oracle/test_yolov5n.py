@@ -21,8 +21,8 @@ agrees within 1e-5 of the output as for int8, the float tail being the only floa
 The floors are what the current converter reaches less a margin (figures in
 docs/quantization.md, "Detectors"); the issue's bar (every part >= 25 dB, recall and
 precision >= 0.95) is printed beside them, and is not met yet for box sizes, objectness and classes.
-Under a sanitizer build (NQ_SANITIZED=1, ten times slower) only the memory-safety and
-bit-exactness part runs: 4 calibration photos (too few for the recipe search) and 2 evaluation
+Under a sanitizer build (NQ_SANITIZED=1, ten times slower) only the int8 model's memory-safety
+and bit-exactness part runs: 4 calibration photos (too few for the recipe search) and 2 evaluation
 photos, no SQNR or detection floors (the Release build asserts those).
 """
 import os
@@ -69,8 +69,11 @@ def test():
         ref, int8_outs = run_variant(model, cal, evaluation, tmp, "int8", [], checks)
         if not SANITIZED:
             score(checks, "int8", ref, int8_outs, FLOOR_DB, FLOOR_RECALL, FLOOR_PRECISION)
-        _, int16_outs = run_variant(model, cal, evaluation, tmp, "int16", ["--activations", "int16"], checks, ref)
+        # the 16x8 model runs our reference int16 kernels: too slow under a sanitizer for this
+        # net (quant_int16 checks them there on a small one)
         if not SANITIZED:
+            _, int16_outs = run_variant(model, cal, evaluation, tmp, "int16", ["--activations", "int16"], checks,
+                                        ref)
             score(checks, "int16", ref, int16_outs, FLOOR_DB_16, FLOOR_RECALL_16, FLOOR_PRECISION_16)
     return checks.finish()
 
