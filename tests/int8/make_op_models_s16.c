@@ -250,12 +250,15 @@ static void elementwise(builder *b, const char *dir) {
       {"logistic_wide", NQ_OP_LOGISTIC, 0.0f},
       {"tanh", NQ_OP_TANH, 0.0f},
       {"tanh_near_pot", NQ_OP_TANH, 1.0f / 8192.0f}, /* 2^-13: shift -1, the general path */
+      {"exp", NQ_OP_EXP, 0.0f},
   };
   for (size_t i = 0; i < sizeof un / sizeof un[0]; i++) {
     mb_start(b);
-    float s = un[i].s_in > 0 ? un[i].s_in : s16_scale(b, strstr(un[i].name, "wide") ? 40.0f : 6.0f);
+    float s = un[i].s_in;
+    if (s == 0.0f) s = s16_scale(b, un[i].op == NQ_OP_EXP ? 3.0f : strstr(un[i].name, "wide") ? 40.0f : 6.0f);
     int x = mb_input(b, NQ_INT16, 3, SH(2, 9, 7), s, 0);
-    int y = mb_act(b, NQ_INT16, 1.0f / 32768.0f, 0);
+    /* EXP's output grid: exp(3) = 20 at most for the inputs below (range 3). */
+    int y = mb_act(b, NQ_INT16, un[i].op == NQ_OP_EXP ? s16_scale(b, 21.0f) : 1.0f / 32768.0f, 0);
     p = nq_op_params_default();
     mb_node(b, un[i].op, 1, IN(x), 1, IN(y), &p);
     mb_finish(b, dir, un[i].name, 1, IN(y));
@@ -370,6 +373,21 @@ static void movement(builder *b, const char *dir) {
     p.alpha = 0.1f;
     mb_node(b, k == 2 ? NQ_OP_LEAKY_RELU : NQ_OP_ABS, 1, IN(x), 1, IN(y), &p);
     mb_finish(b, dir, k == 0 ? "abs" : k == 1 ? "abs_same_scale" : "leaky_relu", 1, IN(y));
+  }
+
+  for (int k = 0; k < 2; k++) { /* SOFTMAX: output 1/32768 */
+    mb_start(b);
+    if (k) {
+      s = s16_scale(b, 20.0f);
+      x = mb_input(b, NQ_INT16, 2, SH(3, 37), s, 0);
+    } else {
+      x = in16(b, &s);
+    }
+    y = mb_act(b, NQ_INT16, 1.0f / 32768.0f, 0);
+    p = nq_op_params_default();
+    p.beta = k ? 0.7f : 1.0f;
+    mb_node(b, NQ_OP_SOFTMAX, 1, IN(x), 1, IN(y), &p);
+    mb_finish(b, dir, k ? "softmax_wide_beta" : "softmax", 1, IN(y));
   }
 
   mb_start(b); /* MEAN over H, W */

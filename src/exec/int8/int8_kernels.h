@@ -114,6 +114,14 @@ nq_status nq_s16_binary_prepare(const nq_kernel_args *a, void **prepared, nq_err
 nq_status nq_s16_binary_run(const nq_kernel_args *a, nq_error *err);
 nq_status nq_s16_lut_prepare(const nq_kernel_args *a, void **prepared, nq_error *err); /* LOGISTIC TANH */
 nq_status nq_s16_lut_run(const nq_kernel_args *a, nq_error *err);
+nq_status nq_s16_softmax_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+nq_status nq_s16_softmax_run(const nq_kernel_args *a, nq_error *err);
+/* TFLite's LUTPopulate<int16_t> (float arithmetic) of f from the input grid
+ * (scale, zero point) to the output grid: 513 entries for
+ * nq_s16_lut_lookup, lut_lookup_with_interpolation (softmax_s16.c). */
+void nq_s16_lut_populate(float in_scale, int32_t in_zp, float out_scale, int32_t out_zp, float (*f)(float),
+                         int16_t lut[513]);
+int16_t nq_s16_lut_lookup(int16_t v, const int16_t lut[513]);
 
 /* TFLite GetInvSqrtQuantizedMultiplierExp(input, reverse_shift = -1):
  * 1/sqrt(input) as a multiplier (l2norm_s8.c; also RSQRT). */

@@ -1,4 +1,7 @@
 /*
+ * EXP on int16 (exp.cc: TFLite's 513-entry LUTPopulate table between the
+ * input and output grids, read with interpolation; softmax_s16.c builds it).
+ *
  * LOGISTIC and TANH on int16 activations (TFLite's 16x8 mode), TFLite's
  * reference_integer_ops::Logistic / Tanh for int16: a 256-entry table of
  * sigmoid(i / 24) in unsigned 0.16 fixed point, read with linear
@@ -45,6 +48,8 @@ static const uint16_t sigmoid_u16[256] = {
 
 typedef struct s16_lut_prep {
   bool tanh;
+  bool table; /* EXP: the 513-entry table below */
+  int16_t lut[513];
   int32_t mult; /* input_multiplier */
   int shift;    /* input_left_shift (a right shift here) */
 } s16_lut_prep;
@@ -60,8 +65,8 @@ static bool checked_log2(float x, int *log2_rounded) {
 nq_status nq_s16_lut_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
   *prepared = NULL;
   const nq_op op = a->node->op;
-  if (op != NQ_OP_LOGISTIC && op != NQ_OP_TANH)
-    return nq_i8_fail(a, err, "int16 activations: TFLite has no int16 kernel for this op");
+  if (op != NQ_OP_LOGISTIC && op != NQ_OP_TANH && op != NQ_OP_EXP)
+    return nq_i8_fail(a, err, "int16 activations: npuquant has no int16 kernel for this op");
   if (a->n_in < 1 || a->n_out < 1 || !a->in[0].data || !a->out[0].data)
     return nq_i8_fail(a, err, "input or output is missing");
   if (a->in[0].type != NQ_INT16 || a->out[0].type != NQ_INT16)
@@ -73,6 +78,16 @@ nq_status nq_s16_lut_prepare(const nq_kernel_args *a, void **prepared, nq_error 
   NQ_TRY(nq_i8_qparams(a, &a->out[0], "output", &s_out, &zp_out, err));
   if (zp_in != 0 || zp_out != 0)
     return nq_i8_fail(a, err, "int16 zero points %d -> %d, 0 expected (symmetric)", (int)zp_in, (int)zp_out);
+  if (op == NQ_OP_EXP) {
+    /* exp.cc: LUTPopulate<int16_t> of exp between the two grids, then
+     * LookupTable (lut_lookup_with_interpolation) per element. */
+    s16_lut_prep *p;
+    NQ_TRY(nq_i8_alloc_prepared(a, sizeof *p, (void **)&p, err));
+    *prepared = p;
+    p->table = true;
+    nq_s16_lut_populate(s_in, 0, s_out, 0, expf, p->lut);
+    return NQ_OK;
+  }
   int l_out;
   if (!checked_log2(s_out, &l_out) || l_out != -15)
     return nq_i8_fail(a, err, "output scale %g, 1/32768 expected (TFLite's int16 %s)", (double)s_out,
@@ -149,6 +164,10 @@ nq_status nq_s16_lut_run(const nq_kernel_args *a, nq_error *err) {
     return nq_i8_fail(a, err, "input has %zu elements, output %zu", nq_tview_elems(&a->in[0]), n);
   const int16_t *x = a->in[0].data;
   int16_t *y = a->out[0].data;
+  if (p->table) {
+    for (size_t i = 0; i < n; i++) y[i] = nq_s16_lut_lookup(x[i], p->lut);
+    return NQ_OK;
+  }
   for (size_t i = 0; i < n; i++) y[i] = p->tanh ? s16_tanh(p, x[i]) : s16_logistic(p, x[i]);
   return NQ_OK;
 }

@@ -29,6 +29,7 @@ typedef struct softmax_prep {
 nq_status nq_i8_softmax_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
   *prepared = NULL;
   if (a->n_in < 1 || a->n_out < 1) return nq_i8_fail(a, err, "needs one input and one output");
+  if (a->in[0].type == NQ_INT16) return nq_s16_softmax_prepare(a, prepared, err);
   NQ_TRY(nq_i8_need_q8(a, &a->in[0], "input", err));
   NQ_TRY(nq_i8_need_q8(a, &a->out[0], "output", err));
   if (a->in[0].type != a->out[0].type) return nq_i8_fail(a, err, "input and output types differ");
@@ -45,6 +46,7 @@ nq_status nq_i8_softmax_prepare(const nq_kernel_args *a, void **prepared, nq_err
 }
 
 nq_status nq_i8_softmax_run(const nq_kernel_args *a, nq_error *err) {
+  if (a->in[0].type == NQ_INT16) return nq_s16_softmax_run(a, err);
   const softmax_prep *p = a->prepared;
   const nq_tview *in = &a->in[0], *out = &a->out[0];
   if (!p) return nq_i8_fail(a, err, "not prepared");
