@@ -20,6 +20,7 @@ Gaussian images (24 to calibrate, 8 others to evaluate). Asserted:
   DEQUANTIZE + QUANTIZE into the int16 region (TFLite's QUANTIZE cannot widen int8) and a
   QUANTIZE out of it; LiteRT.js runs it;
 - bad input: an unknown name in --int16-layers fails (exit 1) naming every unknown name;
+  --bias-correct or --weight-round with int16 activations is a usage error (exit 2);
   --int16-layers naming HARD_SWISH warns that it stays int8.
 """
 import os
@@ -151,6 +152,12 @@ def test():
                      "unknown --int16-layers names fail naming them (exit %d: %s)"
                      % (bad.returncode, bad.stderr.strip().splitlines()[-1][:200]))
         checks.check(not os.path.exists(os.path.join(tmp, "bad.tflite")), "nothing written on that error")
+        for extra in (["--bias-correct"], ["--weight-round", "clip"]):
+            combo = oracles.cli("convert", model, "-d", cal, "-o", os.path.join(tmp, "combo.tflite"),
+                                "--activations", "int16", *extra)
+            checks.check(combo.returncode == 2 and extra[0] in combo.stderr,
+                         "%s with --activations int16: a usage error naming it (exit %d)"
+                         % (extra[0], combo.returncode))
         hs = oracles.cli("convert", model, "-d", cal, "-o", os.path.join(tmp, "hs.tflite"),
                          "--int16-layers", "dw_hswish", *IO, check=True)
         checks.check("HARD_SWISH 'dw_hswish'" in hs.stderr, "--int16-layers dw_hswish warns that it stays int8")

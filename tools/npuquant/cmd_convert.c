@@ -412,6 +412,9 @@ static int parse_args(int argc, char **argv, convert_args *a) {
   bool int16 = a->q.activations_int16 || a->q.int16_layers;
   if (int16 && a->recipe_arg && a->recipe.mode == CLI_RECIPE_AUTO)
     return cli_usage_error("convert", "--recipe auto does not combine with int16 activations (yet)");
+  if (int16 && (a->q.bias_correct || a->q.weight_round))
+    return cli_usage_error("convert", "%s does not combine with int16 activations (yet)",
+                           a->q.bias_correct ? "--bias-correct" : "--weight-round");
   if (int16 && a->recipe.mode == CLI_RECIPE_AUTO) a->recipe.mode = CLI_RECIPE_TF;
   a->q.recipe_auto = a->recipe.mode == CLI_RECIPE_AUTO;
   if (!a->out || !*a->out) return cli_usage_error("convert", "missing -o OUT.tflite");
