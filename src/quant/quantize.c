@@ -242,6 +242,9 @@ static nq_status plan_int16(qstate *s, nq_error *err) {
   for (int t = 0; t < f->n_tensors; t++)
     if (is_float_activation(f, t) && !s->keep_float[t] && !s->tail_out[t] && readers[t] > 0)
       s->t16[t] = readers16[t] == readers[t];
+  /* int16 model inputs (--input-type int16) are the int16 tensors themselves */
+  for (int i = 0; i < f->n_inputs && s->o->input_type == NQ_INT16; i++)
+    if (is_float_activation(f, f->inputs[i])) s->t16[f->inputs[i]] = 1;
   free(readers);
   free(readers16);
   return NQ_OK;
@@ -877,7 +880,7 @@ static nq_status emit_inputs(qstate *s, int *q_inputs, nq_error *err) {
     int t = f->inputs[i];
     int qt = s->tmap[t];
     q_inputs[i] = qt;
-    if (!is_float_activation(f, t) || s->o->input_type == NQ_INT8) continue;
+    if (!is_float_activation(f, t) || s->o->input_type == NQ_INT8 || s->o->input_type == NQ_INT16) continue;
     /* The boundary tensor keeps the model's input name; the int8 one is renamed. */
     nq_tensor *inner = &s->q->tensors[qt];
     char *renamed = suffixed(inner->name, s->t16[t] ? "_int16" : "_int8");
@@ -920,10 +923,34 @@ static nq_status emit_outputs(qstate *s, int *q_outputs, nq_error *err) {
     q_outputs[i] = qt;
     /* an int16 output becomes int8 or uint8 by QUANTIZE (int16 -> int8 -> uint8) */
     bool wide = is_float_activation(f, t) && s->t16[t];
-    if (!is_float_activation(f, t) || s->keep_float[t] || (s->o->output_type == NQ_INT8 && !wide)) continue;
-    if (s->o->output_type != NQ_UINT8 && s->o->output_type != NQ_FLOAT32 && s->o->output_type != NQ_INT8)
-      return nq_fail(err, NQ_ERR_INVALID_ARG, "output type %s: only int8, uint8 or float32",
+    if (!is_float_activation(f, t) || s->keep_float[t] || (s->o->output_type == NQ_INT8 && !wide) ||
+        (s->o->output_type == NQ_INT16 && wide))
+      continue;
+    if (s->o->output_type != NQ_UINT8 && s->o->output_type != NQ_FLOAT32 && s->o->output_type != NQ_INT8 &&
+        s->o->output_type != NQ_INT16)
+      return nq_fail(err, NQ_ERR_INVALID_ARG, "output type %s: only int8, uint8, int16 or float32",
                      nq_dtype_name(s->o->output_type));
+    if (s->o->output_type == NQ_INT16) {
+      /* an int8 tensor as an int16 output: DEQUANTIZE + QUANTIZE (TFLite cannot widen int8) */
+      char *renamed = suffixed(s->q->tensors[qt].name, "_int8");
+      char *outer = suffixed(f->tensors[t].name, "");
+      if (!renamed || !outer) {
+        free(renamed);
+        free(outer);
+        return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
+      }
+      free(s->q->tensors[qt].name);
+      s->q->tensors[qt].name = renamed;
+      int wt = emit_quantize_to(s, qt, t, "_int16", NQ_INT16, twin_params(s, t), err);
+      if (wt < 0) {
+        free(outer);
+        return err->code;
+      }
+      free(s->q->tensors[wt].name);
+      s->q->tensors[wt].name = outer;
+      q_outputs[i] = wt;
+      continue;
+    }
     char *renamed = suffixed(s->q->tensors[qt].name, wide ? "_int16" : "_int8");
     if (!renamed) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
     int bt = add_tensor_like(s, t, f->tensors[t].name, s->o->output_type, err);
