@@ -55,7 +55,7 @@ nq_status nq_convert_options_set_calibration(nq_convert_options *o, const char *
   return NQ_OK;
 }
 
-static bool io_type_ok(int t) { return t == NQ_INT8 || t == NQ_UINT8 || t == NQ_FLOAT32; }
+static bool io_type_ok(int t) { return t == NQ_INT8 || t == NQ_UINT8 || t == NQ_FLOAT32 || t == NQ_INT16; }
 
 /* An already quantized model is converted as it is (no float rewrites). */
 static bool has_quantized_tensor(const nq_graph *g) {

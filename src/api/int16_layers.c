@@ -11,6 +11,13 @@
 static bool wants_int16(const nq_convert_options *o) { return o->activations_int16 || o->int16_layers; }
 
 nq_status nq_int16_options_check(const nq_convert_options *o, nq_error *err) {
+  if (!wants_int16(o) && (o->input_type == NQ_INT16 || o->output_type == NQ_INT16))
+    return nq_fail(err, NQ_ERR_INVALID_ARG,
+                   "int16 model %s: only with int16 activations (activations_int16 or int16_layers)",
+                   o->input_type == NQ_INT16 ? "input" : "output");
+  if (o->input_type == NQ_INT16 && o->input_from_bytes)
+    return nq_fail(err, NQ_ERR_INVALID_ARG,
+                   "an int16 model input cannot take raw uint8 bytes (input_from_bytes)");
   if (!wants_int16(o)) return NQ_OK;
   if (o->bias_correct || o->weight_round || o->recipe_auto)
     return nq_fail(err, NQ_ERR_INVALID_ARG,

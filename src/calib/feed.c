@@ -21,6 +21,13 @@ nq_status nq_feed_input(nq_session *s, const nq_tensor *x, int i, const float *v
       nq_quantize_array(v, n, x->type == NQ_UINT8, x->q.scale[0], (int32_t)x->q.zero_point[0], tmp);
       return nq_session_set_input(s, i, tmp, n, err);
     }
+    case NQ_INT16: /* a 16x8 model's int16 input */
+      if (x->q.n < 1)
+        return nq_fail(err, NQ_ERR_INVALID_ARG, "input '%s' is int16 without quantization parameters", nm);
+      for (size_t k = 0; k < n; k++)
+        ((int16_t *)tmp)[k] =
+            (int16_t)nq_quantize_value(v[k], x->q.scale[0], (int32_t)x->q.zero_point[0], -32768, 32767);
+      return nq_session_set_input(s, i, tmp, n * sizeof(int16_t), err);
     case NQ_INT32:
     case NQ_INT64:
     case NQ_BOOL:

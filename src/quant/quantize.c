@@ -243,6 +243,9 @@ static nq_status plan_int16(qstate *s, nq_error *err) {
   for (int t = 0; t < f->n_tensors; t++)
     if (is_float_activation(f, t) && !s->keep_float[t] && !s->tail_out[t] && readers[t] > 0)
       s->t16[t] = readers16[t] == readers[t];
+  /* int16 model inputs (--input-type int16) are the int16 tensors themselves */
+  for (int i = 0; i < f->n_inputs && s->o->input_type == NQ_INT16; i++)
+    if (is_float_activation(f, f->inputs[i])) s->t16[f->inputs[i]] = 1;
   free(readers);
   free(readers16);
   return NQ_OK;
@@ -291,7 +294,7 @@ static double needed_out_scale(qstate *s, int i) {
     int wt = r->weight_slot < n->n_in ? n->in[r->weight_slot] : -1;
     if (act < 0 || wt < 0) return 0.0;
     return (double)input_params(s, i, act).scale * nq_weight_scale_max(&s->f->tensors[wt]) /
-           NQ_MAX_EFFECTIVE_SCALE;
+           (s->node16[i] ? NQ_INT16_MAX_EFFECTIVE_SCALE : NQ_MAX_EFFECTIVE_SCALE);
   }
   if (r->kind != NQ_Q_FREE || r->output_not_quantized) return 0.0;
   double largest = 0.0, product = 1.0;
@@ -338,10 +341,13 @@ static void enforce_representable(qstate *s) {
       c->params = typed_params(c->is16, lo, hi);
       if (c->params.scale <= was) continue; /* clamped at float's limit: nothing more to gain */
       bool add16 = s->node16[i] && (n->op == NQ_OP_ADD || n->op == NQ_OP_SUB);
+      bool w16 = s->node16[i] && nq_quant_rule(n->op)->kind == NQ_Q_WEIGHTED;
       warnf(s, "%s: output range widened to [%g, %g] (scale %g -> %g): %s", layer_label(f, i, lb, sizeof lb),
             (double)lo, (double)hi, (double)was, (double)c->params.scale,
             add16 ? "at the old scale TFLite's int16 ADD/SUB output multiplier (2 max input scale / 2^15 / "
                     "output scale) is not below 1"
+            : w16 ? "at the old scale its 16x8 multiplier (input and weight scales over the output's) is not "
+                    "below 2^6 (TFLite's int64 requantizer takes shifts below 8)"
                   : "at the old scale its int8 multiplier (input and weight scales over the output's) "
                     "exceeds 2^30");
       changed = true;
@@ -891,7 +897,7 @@ static nq_status emit_inputs(qstate *s, int *q_inputs, nq_error *err) {
     int t = f->inputs[i];
     int qt = s->tmap[t];
     q_inputs[i] = qt;
-    if (!is_float_activation(f, t) || s->o->input_type == NQ_INT8) continue;
+    if (!is_float_activation(f, t) || s->o->input_type == NQ_INT8 || s->o->input_type == NQ_INT16) continue;
     /* The boundary tensor keeps the model's input name; the int8 one is renamed. */
     nq_tensor *inner = &s->q->tensors[qt];
     char *renamed = suffixed(inner->name, s->t16[t] ? "_int16" : "_int8");
@@ -934,10 +940,34 @@ static nq_status emit_outputs(qstate *s, int *q_outputs, nq_error *err) {
     q_outputs[i] = qt;
     /* an int16 output becomes int8 or uint8 by QUANTIZE (int16 -> int8 -> uint8) */
     bool wide = is_float_activation(f, t) && s->t16[t];
-    if (!is_float_activation(f, t) || s->keep_float[t] || (s->o->output_type == NQ_INT8 && !wide)) continue;
-    if (s->o->output_type != NQ_UINT8 && s->o->output_type != NQ_FLOAT32 && s->o->output_type != NQ_INT8)
-      return nq_fail(err, NQ_ERR_INVALID_ARG, "output type %s: only int8, uint8 or float32",
+    if (!is_float_activation(f, t) || s->keep_float[t] || (s->o->output_type == NQ_INT8 && !wide) ||
+        (s->o->output_type == NQ_INT16 && wide))
+      continue;
+    if (s->o->output_type != NQ_UINT8 && s->o->output_type != NQ_FLOAT32 && s->o->output_type != NQ_INT8 &&
+        s->o->output_type != NQ_INT16)
+      return nq_fail(err, NQ_ERR_INVALID_ARG, "output type %s: only int8, uint8, int16 or float32",
                      nq_dtype_name(s->o->output_type));
+    if (s->o->output_type == NQ_INT16) {
+      /* an int8 tensor as an int16 output: DEQUANTIZE + QUANTIZE (TFLite cannot widen int8) */
+      char *renamed = suffixed(s->q->tensors[qt].name, "_int8");
+      char *outer = suffixed(f->tensors[t].name, "");
+      if (!renamed || !outer) {
+        free(renamed);
+        free(outer);
+        return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
+      }
+      free(s->q->tensors[qt].name);
+      s->q->tensors[qt].name = renamed;
+      int wt = emit_quantize_to(s, qt, t, "_int16", NQ_INT16, twin_params(s, t), err);
+      if (wt < 0) {
+        free(outer);
+        return err->code;
+      }
+      free(s->q->tensors[wt].name);
+      s->q->tensors[wt].name = outer;
+      q_outputs[i] = wt;
+      continue;
+    }
     char *renamed = suffixed(s->q->tensors[qt].name, wide ? "_int16" : "_int8");
     if (!renamed) return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
     int bt = add_tensor_like(s, t, f->tensors[t].name, s->o->output_type, err);

@@ -40,6 +40,11 @@ typedef enum nq_range_fix {
  * this one does where the sum cancels (x - x'). */
 #define NQ_INT16_ADD_MIN_OUT_RATIO (1.0 / 16384.0)
 
+/* 16x8 conv-like ops requantize with TFLite's int64 MultiplyByQuantizedMultiplier,
+ * whose shift must stay below 8: s_in * s_w / s_out under 2^7. 2^6 leaves the
+ * same kind of headroom as NQ_MAX_EFFECTIVE_SCALE does for int8. */
+#define NQ_INT16_MAX_EFFECTIVE_SCALE 64.0
+
 /* Make [*min, *max] (0 is included by the caller's parameter choice) give a
  * finite scale of at least NQ_MIN_ACT_SCALE; an all-zero range is left as
  * it is (nq_affine_from_range handles it). */

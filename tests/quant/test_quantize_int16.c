@@ -156,6 +156,39 @@ static void test_mixed(void) {
   nq_graph_free(g);
 }
 
+/* A conv whose output range is tiny next to s_in * s_w: TFLite's int64
+ * requantizer takes effective scales below 2^7, so the int16 output is
+ * widened to keep it under 2^6; int8's bound (2^30) leaves it alone. */
+static void test_conv_bound(void) {
+  nq_error err = {0};
+  nq_ranges r;
+  nq_graph *g = build(&err, &r);
+  int out = find_tensor(g, "conv");
+  set_range(&r, out, -1e-7f, 1e-7f);
+  unsigned char all[2] = {1, 1};
+  nq_graph *q = quantize(g, &r, all, NQ_FLOAT32, &err);
+  if (q) {
+    int c = find_tensor(q, "conv_int16"), sum = find_tensor(q, "sum"), w = find_tensor(q, "w");
+    CHECK(c >= 0 && sum >= 0 && w >= 0);
+    if (c >= 0 && sum >= 0 && w >= 0) {
+      double sw_max = 0;
+      for (int k = 0; k < q->tensors[w].q.n; k++) sw_max = fmax(sw_max, (double)q->tensors[w].q.scale[k]);
+      double eff = (double)q->tensors[sum].q.scale[0] * sw_max / (double)q->tensors[c].q.scale[0];
+      CHECKF(eff < NQ_INT16_MAX_EFFECTIVE_SCALE * 1.01, "16x8 conv effective scale %g", eff);
+    }
+    CHECK(strstr(g_warned, "CONV_2D 'conv'") && strstr(g_warned, "16x8 multiplier"));
+    nq_graph_free(q);
+  }
+  q = quantize(g, &r, NULL, NQ_FLOAT32, &err);
+  if (q) {
+    int c = find_tensor(q, "conv_int8");
+    CHECK(c >= 0 && q->tensors[c].q.scale[0] < 1e-8f);
+    nq_graph_free(q);
+  }
+  nq_ranges_free(&r);
+  nq_graph_free(g);
+}
+
 static void test_select_errors(void) {
   nq_error err = {0};
   nq_ranges r;
@@ -173,6 +206,7 @@ int main(void) {
   test_params();
   test_whole_model();
   test_mixed();
+  test_conv_bound();
   test_select_errors();
   return nq_test_finish("test_quantize_int16");
 }

@@ -20,6 +20,7 @@ Gaussian images (24 to calibrate, 8 others to evaluate). Asserted:
   DEQUANTIZE + QUANTIZE into the int16 region (TFLite's QUANTIZE cannot widen int8) and a
   QUANTIZE out of it; LiteRT.js runs it;
 - bad input: an unknown name in --int16-layers fails (exit 1) naming every unknown name;
+  --bias-correct or --weight-round with int16 activations is a usage error (exit 2);
   --int16-layers naming HARD_SWISH warns that it stays int8.
 """
 import os
@@ -101,6 +102,27 @@ def test():
         print("without HARD_SWISH: int8 %.2f dB, int16 %.2f dB" % (g8, g16))
         checks.check(g16 >= g8 + MIN_GAIN_DB, "int16 SQNR %.2f dB >= int8's %.2f + %.0f dB" % (g16, g8, MIN_GAIN_DB))
 
+        # int16 model I/O: the int16 tensors themselves are the model's input and output
+        io16 = os.path.join(tmp, "io16.tflite")
+        oracles.cli("convert", pure, "-d", cal, "-o", io16, *IO, "--activations", "int16", "--input-type", "int16",
+                    "--output-type", "int16", check=True)
+        facts = oracles.tflite_facts(io16)
+        fin, fout = facts["inputs"][0], facts["outputs"][0]
+        checks.check(fin["type"] == fout["type"] == "int16" and fin["zero_point"] == fout["zero_point"] == [0],
+                     "--input-type/--output-type int16: int16 I/O with zero point 0 (%s, %s)"
+                     % (fin["type"], fout["type"]))
+        got = []
+        for x in xs:
+            q = np.clip(np.round(x / fin["scale"][0]), -32768, 32767).astype(np.int16)
+            got.append(oracles.run("litert", io16, [q])[0].astype(np.float64).ravel() * fout["scale"][0])
+        gio = oracles.sqnr_db(pref, np.concatenate(got))
+        print("without HARD_SWISH, int16 I/O: %.2f dB" % gio)
+        checks.check(gio >= g16 - 1.0, "int16 I/O in LiteRT.js: %.2f dB, as float I/O's %.2f dB" % (gio, g16))
+        bad_io = oracles.cli("convert", pure, "-d", cal, "-o", os.path.join(tmp, "bad_io.tflite"), *IO[:2],
+                             "--input-type", "int16")
+        checks.check(bad_io.returncode == 2 and "int16 activations" in bad_io.stderr,
+                     "--input-type int16 without int16 activations: a usage error (exit %d)" % bad_io.returncode)
+
         # npuquant's executor, where it has the int16 kernels: bit-identical to LiteRT.js. The
         # 16x8 FULLY_CONNECTED of this net is one int16 step off LiteRT.js on some samples (a
         # finding for the executor's 16x8 FC, reported), so the exact check takes every node
@@ -151,6 +173,12 @@ def test():
                      "unknown --int16-layers names fail naming them (exit %d: %s)"
                      % (bad.returncode, bad.stderr.strip().splitlines()[-1][:200]))
         checks.check(not os.path.exists(os.path.join(tmp, "bad.tflite")), "nothing written on that error")
+        for extra in (["--bias-correct"], ["--weight-round", "clip"]):
+            combo = oracles.cli("convert", model, "-d", cal, "-o", os.path.join(tmp, "combo.tflite"),
+                                "--activations", "int16", *extra)
+            checks.check(combo.returncode == 2 and extra[0] in combo.stderr,
+                         "%s with --activations int16: a usage error naming it (exit %d)"
+                         % (extra[0], combo.returncode))
         hs = oracles.cli("convert", model, "-d", cal, "-o", os.path.join(tmp, "hs.tflite"),
                          "--int16-layers", "dw_hswish", *IO, check=True)
         checks.check("HARD_SWISH 'dw_hswish'" in hs.stderr, "--int16-layers dw_hswish warns that it stays int8")

@@ -284,13 +284,16 @@ void cli_report_print(const cli_report *r, int json) {
   if (!r->cmp) return;
   char of[64] = "";
   if (r->n_samples_of > r->n_samples) snprintf(of, sizeof of, " of %d", r->n_samples_of);
-  printf("  int8 vs float on %d%s %s sample%s%s, int8 arithmetic in %s:\n", r->n_samples, of,
+  /* a 16x8 model (the quantizer's description says so) is named as such */
+  const char *desc = r->int8_model ? nq_model_description(r->int8_model) : NULL;
+  const char *kind = desc && strstr(desc, "int16x8") ? "int16x8" : "int8";
+  printf("  %s vs float on %d%s %s sample%s%s, %s arithmetic in %s:\n", kind, r->n_samples, of,
          r->eval_is_calibration ? "calibration" : "evaluation", r->n_samples == 1 ? "" : "s",
          r->eval_is_calibration && !strcmp(r->command, "convert")
              ? (*of ? " (spread evenly; --eval-samples 0 measures on all, --eval-data on a separate set)"
                     : " (--eval-data measures on a separate set)")
              : "",
-         nq_rounding_name(r->single_rounding));
+         kind, nq_rounding_name(r->single_rounding));
   printf("    %-28s %12s %11s %11s %10s  %s\n", "output", "SQNR", "max|err|", "RMSE", "RMSE/scale",
          r->have_labels ? "top-1 agreement, accuracy vs labels" : "top-1 agreement (class scores)");
   nq_compare_figures fig;

@@ -125,7 +125,9 @@ const char cmd_convert_help[] =
     "                          with its reference kernels (no XNNPACK), slower. Ops\n"
     "                          TFLite has no int16 kernel for (HARD_SWISH, ...) stay\n"
     "                          int8 with a warning. Calibrates with min/max unless\n"
-    "                          --calibration is given (no automatic recipe)\n"
+    "                          --calibration is given (no automatic recipe). With it\n"
+    "                          --input-type/--output-type also take int16 (symmetric,\n"
+    "                          zero point 0: the int16 tensors themselves)\n"
     "  --int16-layers L        only these nodes int16, the rest int8, QUANTIZE ops\n"
     "                          between: L is NODE[,NODE...] (a node's or its output\n"
     "                          tensor's name, as `npuquant inspect` or --diagnose\n"
@@ -216,6 +218,8 @@ static int parse_type(const char *s, nq_dtype *t) {
     *t = NQ_UINT8;
   else if (strcmp(s, "float32") == 0 || strcmp(s, "float") == 0)
     *t = NQ_FLOAT32;
+  else if (strcmp(s, "int16") == 0) /* with --activations int16 / --int16-layers only */
+    *t = NQ_INT16;
   else
     return -1;
   return 0;
@@ -433,6 +437,14 @@ static int parse_args(int argc, char **argv, convert_args *a) {
   bool int16 = a->q.activations_int16 || a->q.int16_layers;
   if (int16 && a->recipe_arg && a->recipe.mode == CLI_RECIPE_AUTO)
     return cli_usage_error("convert", "--recipe auto does not combine with int16 activations (yet)");
+  if (!int16 && (a->q.input_type == NQ_INT16 || a->q.output_type == NQ_INT16))
+    return cli_usage_error("convert",
+                           "--%s-type int16 needs int16 activations (--activations int16 or "
+                           "--int16-layers)",
+                           a->q.input_type == NQ_INT16 ? "input" : "output");
+  if (int16 && (a->q.bias_correct || a->q.weight_round))
+    return cli_usage_error("convert", "%s does not combine with int16 activations (yet)",
+                           a->q.bias_correct ? "--bias-correct" : "--weight-round");
   if (int16 && a->recipe.mode == CLI_RECIPE_AUTO) a->recipe.mode = CLI_RECIPE_TF;
   a->q.recipe_auto = a->recipe.mode == CLI_RECIPE_AUTO;
   if (!a->out || !*a->out) return cli_usage_error("convert", "missing -o OUT.tflite");
