@@ -22,6 +22,7 @@
 #include "quant/bias_correct.h"
 #include "quant/equalize.h"
 #include "quant/float_tail.h"
+#include "quant/hard_swish_16x8.h"
 #include "quant/int8_rewrite.h"
 #include "quant/quantize.h"
 #include "quant/saturation_clip.h"
@@ -159,6 +160,18 @@ static nq_status prepare(const nq_graph *g, bool optimize, bool equalize, bool s
                           (nq_split_grid){opts->per_tensor != 0, opts->per_channel_fc != 0,
                                           opts->activations_int16 && !opts->int16_layers},
                           src, so, keep_note, split_note, &n_wsplit, err);
+  int n_hswish = 0; /* every node in 16x8: HARD_SWISH in ops that have int16 kernels */
+  if (st == NQ_OK && opts && opts->activations_int16 && !opts->int16_layers)
+    st = nq_hard_swish_to_16x8_ops(copy, &n_hswish, err);
+  if (st == NQ_OK && n_hswish > 0) {
+    char msg[200];
+    snprintf(
+        msg, sizeof msg,
+        "16x8: %d HARD_SWISH node%s computed as ADD(x, 3) with RELU6, MUL(x, .), MUL(., 1/6): TFLite has no "
+        "int16 HARD_SWISH",
+        n_hswish, n_hswish == 1 ? "" : "s");
+    keep_note(split_note, msg);
+  }
   if (st == NQ_OK)
     st = nq_model_wrap(copy, NULL, out, err);
   else

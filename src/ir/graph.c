@@ -354,6 +354,12 @@ void nq_node_free_fields(nq_node *n) {
   n->p.custom_options = NULL;
 }
 
+void nq_graph_move_node(nq_graph *g, int from, int to) {
+  nq_node moved = g->nodes[from];
+  memmove(&g->nodes[to + 1], &g->nodes[to], (size_t)(from - to) * sizeof moved);
+  g->nodes[to] = moved;
+}
+
 nq_status nq_graph_set_io(nq_graph *g, int n_inputs, const int *inputs, int n_outputs, const int *outputs,
                           nq_error *err) {
   int *ni = malloc(sizeof(int) * (size_t)(n_inputs ? n_inputs : 1));

@@ -211,6 +211,9 @@ int nq_graph_add_node(nq_graph *g, nq_op op, const char *name, int n_in, const i
  * code that removes nodes from g->nodes. */
 void nq_node_free_fields(nq_node *n);
 
+/* Move node `from` to position `to` (to <= from), shifting the nodes
+ * between one down: a rewrite that appends nodes puts them where they run. */
+void nq_graph_move_node(nq_graph *g, int from, int to);
 nq_status nq_graph_set_io(nq_graph *g, int n_inputs, const int *inputs, int n_outputs, const int *outputs,
                           nq_error *err);
 

@@ -129,6 +129,25 @@ static bool join(qstate *s, int a, int b) {
   return true;
 }
 
+/* Widen a's cluster (unless its parameters are fixed) to t's range: an
+ * input requantized into a shared-scale op's output parameters instead of
+ * joining them (an int8 tensor into an int16 pool: the regions never join)
+ * must still fit in them, as a joined one would. An AVERAGE_POOL's output
+ * spans less than its input; without this selfie_segmentation's int8
+ * hard-swish values went into an int16 pool at its output's scale, 1/27 of
+ * their range, and clipped (9.6 dB against float instead of int8's 12.7). */
+static void cover(qstate *s, int a, int t) {
+  cluster_info *A = &s->cl[find(s, a)];
+  const cluster_info *T = &s->cl[find(s, t)];
+  if (A->fixed || !T->has_range) return;
+  if (!A->has_range) {
+    A->min = T->min, A->max = T->max, A->has_range = true;
+    return;
+  }
+  if (T->min < A->min) A->min = T->min;
+  if (T->max > A->max) A->max = T->max;
+}
+
 static bool is_float_activation(const nq_graph *g, int t) {
   return t >= 0 && g->tensors[t].type == NQ_FLOAT32 && !g->tensors[t].data;
 }
@@ -430,8 +449,10 @@ static nq_status plan_clusters(qstate *s, nq_error *err) {
       /* A fixed-range tensor (e.g. a LOGISTIC output) joining a concatenation
        * would force its [0, 1) range on every other input: requantize it. */
       bool fixed_in = s->cl[find(s, t)].fixed;
-      if ((n_data > 1 && fixed_in && find(s, t) != find(s, anchor)) || !join(s, anchor, t))
+      if ((n_data > 1 && fixed_in && find(s, t) != find(s, anchor)) || !join(s, anchor, t)) {
         s->requant[s->req_off[i] + k] = 1;
+        cover(s, anchor, t);
+      }
     }
   }
   for (int t = 0; t < f->n_tensors; t++) {

@@ -109,13 +109,6 @@ static int add_const(nq_graph *g, const char *base, const char *suffix, int like
   return t;
 }
 
-/* Move node `from` (the last) to position `to`, shifting those between. */
-static void move_node(nq_graph *g, int from, int to) {
-  nq_node moved = g->nodes[from];
-  memmove(&g->nodes[to + 1], &g->nodes[to], (size_t)(from - to) * sizeof moved);
-  g->nodes[to] = moved;
-}
-
 nq_status nq_split_weights_node(nq_graph *g, int i, nq_split_grid grid, nq_error *err) {
   char nb[160];
   const nq_node *n0 = &g->nodes[i];
@@ -198,8 +191,8 @@ nq_status nq_split_weights_node(nq_graph *g, int i, nq_split_grid grid, nq_error
     if (add_node < 0) {
       st = err->code;
     } else {
-      move_node(g, lo_node, i + 1);
-      move_node(g, add_node, i + 2);
+      nq_graph_move_node(g, lo_node, i + 1);
+      nq_graph_move_node(g, add_node, i + 2);
     }
   }
   free(hi);
