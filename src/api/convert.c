@@ -22,8 +22,8 @@
 #include "quant/bias_correct.h"
 #include "quant/equalize.h"
 #include "quant/float_tail.h"
-#include "quant/hard_swish_16x8.h"
 #include "quant/int8_rewrite.h"
+#include "quant/prepare_16x8.h"
 #include "quant/quantize.h"
 #include "quant/saturation_clip.h"
 #include "quant/split_outputs.h"
@@ -160,6 +160,9 @@ static nq_status prepare(const nq_graph *g, bool optimize, bool equalize, bool s
                           (nq_split_grid){opts->per_tensor != 0, opts->per_channel_fc != 0,
                                           opts->activations_int16 && !opts->int16_layers},
                           src, so, keep_note, split_note, &n_wsplit, err);
+  int n_biases = 0; /* 16x8 layers need a bias tensor (int64) */
+  if (st == NQ_OK && opts && (opts->activations_int16 || opts->int16_layers))
+    st = nq_add_zero_biases(copy, &n_biases, err);
   int n_hswish = 0; /* every node in 16x8: HARD_SWISH in ops that have int16 kernels */
   if (st == NQ_OK && opts && opts->activations_int16 && !opts->int16_layers)
     st = nq_hard_swish_to_16x8_ops(copy, &n_hswish, err);
@@ -267,6 +270,7 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
     rep->rewritten_for_int8 = cache->rewritten_for_int8;
     rep->equalized_pairs = cache->equalized_pairs;
   } else if (optimize || opts->equalize || opts->split_outputs || opts->split_weights ||
+             opts->activations_int16 || opts->int16_layers ||
              nq_rewrite_for_int8_needed(float_model->graph)) {
     nq_status ps =
         prepare(float_model->graph, optimize, opts->equalize != 0, opts->split_outputs != 0, &split_note, src,

@@ -230,7 +230,8 @@ static nq_status plan_int16(qstate *s, nq_error *err) {
   }
   if (n_kept)
     warnf(s,
-          "%d node%s stay%s int8 (TFLite has no int16x8 kernel for %s): %s%s; QUANTIZE/DEQUANTIZE ops join "
+          "%d node%s stay%s int8 (no int16x8 kernel for %s in TFLite, or in npuquant's executor yet): %s%s; "
+          "QUANTIZE/DEQUANTIZE ops join "
           "them to the int16 layers",
           n_kept, n_kept == 1 ? "" : "s", n_kept == 1 ? "s" : "", n_kept == 1 ? "its op" : "their ops", names,
           n_kept > 6 ? ", ..." : "");

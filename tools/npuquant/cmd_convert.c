@@ -473,7 +473,7 @@ static void print_data_note(void *ctx, const char *msg) {
    * float tail) are not about the data */
   const char *topic = strncmp(msg, "recipe ", 7) == 0 || strncmp(msg, "float tail:", 11) == 0 ||
                               strncmp(msg, "--split-outputs:", 16) == 0 ||
-                              strncmp(msg, "--split-weights", 15) == 0
+                              strncmp(msg, "--split-weights", 15) == 0 || strncmp(msg, "16x8:", 5) == 0
                           ? ""
                           : "data: ";
   fprintf(stderr, "npuquant: %s%s\n", topic, cli_printable(msg, safe, sizeof safe));

@@ -1,4 +1,12 @@
 /*
+ * The float graph made ready for TFLite's 16x8 before calibration.
+ *
+ * Biases: TFLite's 16x8 CONV_2D without a bias tensor is refused by
+ * LiteRT ("Tensor at index 2 was optional but was expected"), and with an
+ * int32 one takes another requantizer: every conv / depthwise / fully
+ * connected / transpose conv gets a zero float bias, which the quantizer
+ * writes as int64 zeros.
+ *
  * HARD_SWISH for TFLite's 16x8: TFLite has no int16 HARD_SWISH kernel, so
  * in a model with int16 activations each one would run int8 between a
  * DEQUANTIZE + QUANTIZE pair (TFLite's QUANTIZE does not widen int8 to
@@ -14,8 +22,8 @@
  * before calibration, only when every node computes in 16x8
  * (--activations int16 without --int16-layers).
  */
-#ifndef NQ_QUANT_HARD_SWISH_16X8_H
-#define NQ_QUANT_HARD_SWISH_16X8_H
+#ifndef NQ_QUANT_PREPARE_16X8_H
+#define NQ_QUANT_PREPARE_16X8_H
 
 #include "core/status.h"
 #include "ir/graph.h"
@@ -23,5 +31,9 @@
 /* Rewrite every HARD_SWISH of g with a float32 activation input; *n gets
  * how many. */
 nq_status nq_hard_swish_to_16x8_ops(nq_graph *g, int *n, nq_error *err);
+
+/* Give every weighted layer (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED,
+ * TRANSPOSE_CONV) without a bias a zero float32 one; *n gets how many. */
+nq_status nq_add_zero_biases(nq_graph *g, int *n, nq_error *err);
 
 #endif

@@ -1,7 +1,9 @@
-#include "quant/hard_swish_16x8.h"
+#include "quant/prepare_16x8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "quant/op_rules.h"
 
 static int add_scalar(nq_graph *g, const char *base, const char *suffix, float v, nq_error *err) {
   char name[320];
@@ -67,6 +69,51 @@ nq_status nq_hard_swish_to_16x8_ops(nq_graph *g, int *n, nq_error *err) {
     NQ_TRY(rewrite(g, i, err));
     ++*n;
     i += 2;
+  }
+  return NQ_OK;
+}
+
+/* Output channels of weighted node n (from its weights' channel axis). */
+static int out_channels(const nq_graph *g, const nq_node *n, const nq_qrule *r) {
+  const int wt = n->in[r->weight_slot];
+  if (wt < 0) return 0;
+  const nq_tensor *w = &g->tensors[wt];
+  /* DEPTHWISE's channels are its weights' last axis, the others' the first */
+  int axis = n->op == NQ_OP_DEPTHWISE_CONV_2D ? w->rank - 1 : 0;
+  return axis >= 0 && axis < w->rank ? w->shape[axis] : 0;
+}
+
+nq_status nq_add_zero_biases(nq_graph *g, int *n, nq_error *err) {
+  *n = 0;
+  for (int i = 0; i < g->n_nodes; i++) {
+    nq_node *nd = &g->nodes[i];
+    const nq_qrule *r = nq_quant_rule(nd->op);
+    if (r->kind != NQ_Q_WEIGHTED || r->weight_slot >= nd->n_in) continue;
+    if (r->bias_slot < nd->n_in && nd->in[r->bias_slot] >= 0) continue;
+    const int c = out_channels(g, nd, r);
+    if (c <= 0) continue;
+    char name[320];
+    const char *base = nd->name                      ? nd->name
+                       : g->tensors[nd->out[0]].name ? g->tensors[nd->out[0]].name
+                                                     : "layer";
+    snprintf(name, sizeof name, "%.290s_zero_bias", base);
+    const int32_t shape = c;
+    float *zeros = calloc((size_t)c, sizeof(float));
+    if (!zeros) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for a zero bias of %d channels", c);
+    int t = nq_graph_add_tensor(g, name, NQ_FLOAT32, 1, &shape, err);
+    nq_status st = t < 0 ? err->code : nq_tensor_copy_data(g, t, zeros, sizeof(float) * (size_t)c, err);
+    free(zeros);
+    if (st != NQ_OK) return st;
+    nd = &g->nodes[i];
+    if (r->bias_slot >= nd->n_in) {
+      int *in = realloc(nd->in, sizeof *in * (size_t)(r->bias_slot + 1));
+      if (!in) return nq_fail(err, NQ_ERR_NOMEM, "out of memory adding a bias to node %d", i);
+      for (int k = nd->n_in; k < r->bias_slot; k++) in[k] = -1;
+      nd->in = in;
+      nd->n_in = r->bias_slot + 1;
+    }
+    nd->in[r->bias_slot] = t;
+    ++*n;
   }
   return NQ_OK;
 }
