@@ -77,7 +77,7 @@ nq_status nq_s16_fc_prepare(const nq_kernel_args *a, void **prepared, nq_error *
                    .ch_axis = 0,
                    .k_terms = (size_t)w->shape[1],
                    .legacy_per_tensor_scale = true,
-                   .s16_float_per_channel = true,
+                   .s16_double_requant = true,
                    .s16_optimized_without_int64_bias = true};
   return nq_s16_weights_prepare(a, &s, prepared, err);
 }

@@ -50,13 +50,14 @@ typedef struct nq_i8_wprep {
 } nq_i8_wprep;
 
 typedef struct nq_i8_wspec {
-  int input;                             /* index of the activation input */
-  int weights;                           /* index of the weight input */
-  int bias;                              /* index of the bias input (may be absent) */
-  int ch_axis;                           /* weight dimension holding the output channel */
-  size_t k_terms;                        /* max number of products summed into one output */
-  bool legacy_per_tensor_scale;          /* use the float-product rule when per-tensor */
-  bool s16_float_per_channel;            /* 16x8 only: per-channel requantization in double (weights_s16.h) */
+  int input;                    /* index of the activation input */
+  int weights;                  /* index of the weight input */
+  int bias;                     /* index of the bias input (may be absent) */
+  int ch_axis;                  /* weight dimension holding the output channel */
+  size_t k_terms;               /* max number of products summed into one output */
+  bool legacy_per_tensor_scale; /* use the float-product rule when per-tensor */
+  bool
+      s16_double_requant; /* 16x8 only: requantization in double, per channel or per tensor (weights_s16.h) */
   bool s16_optimized_without_int64_bias; /* 16x8 only: int32 requantization unless the bias is int64 */
 } nq_i8_wspec;
 

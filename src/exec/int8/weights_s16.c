@@ -61,7 +61,7 @@ nq_status nq_s16_weights_prepare(const nq_kernel_args *a, const nq_i8_wspec *spe
   p->qm = (nq_qmul *)((char *)blk + off_qm);
   p->bias = (int64_t *)((char *)blk + off_bias);
   p->n_ch = n_ch;
-  p->dscale = per_channel && spec->s16_float_per_channel ? (double *)((char *)blk + off_ds) : NULL;
+  p->dscale = spec->s16_double_requant ? (double *)((char *)blk + off_ds) : NULL;
   const int act = a->p ? (int)a->p->act : 0;
   if (!nq_activation_range(act, s_out, 0, INT16_MIN, INT16_MAX, &p->act_lo, &p->act_hi)) {
     free(blk);
