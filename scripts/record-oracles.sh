@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 jobs=${JOBS:-2}
-TESTS='^(writer_oracle_roundtrip|onnx_real_models|oracle_facts_resnet8|oracle_python_api|onnx_torchvision_a|onnx_torchvision_b|float_oracle|cli_run_vs_litert|quant_io_types|quant_convert_all|float_op_oracle|int8_ops_oracle_litert|int8_exact_litert|int8_ops_quantized_litert|onnx_conv1d_int8_litert|onnx_pad_sentinel|tf_ops_int8_litert|passes_formats|writer_tflite_version|writer_tflite_version_vww|oracle_vww_float|oracle_vww_int8|oracle_resnet8_int8|oracle_mobilenet_uint8|oracle_litert_signature_order|oracle_ort_mnist|keras_int8_litert|onnx_channel_shuffle|onnx_transformer_block|onnx_select_ops|python_pip_install|onnx_compare_ops|onnx_float_tail|reader_detection_postprocess)$'
+TESTS='^(writer_oracle_roundtrip|onnx_real_models|oracle_facts_resnet8|oracle_python_api|onnx_torchvision_a|onnx_torchvision_b|float_oracle|cli_run_vs_litert|quant_io_types|quant_convert_all|float_op_oracle|int8_ops_oracle_litert|int8_exact_litert|int8_ops_quantized_litert|onnx_conv1d_int8_litert|onnx_pad_sentinel|tf_ops_int8_litert|passes_formats|writer_tflite_version|writer_tflite_version_vww|oracle_vww_float|oracle_vww_int8|oracle_resnet8_int8|oracle_mobilenet_uint8|oracle_litert_signature_order|oracle_ort_mnist|keras_int8_litert|onnx_channel_shuffle|onnx_transformer_block|onnx_select_ops|python_pip_install|onnx_compare_ops|onnx_float_tail|reader_detection_postprocess|int16_ops_oracle_litert|quant_int16|quant_split_weights|onnx_split_outputs)$'
 say() { printf 'record-oracles: %s\n' "$*"; }
 fail() { say "FAIL: $*" >&2; exit 1; }
 for p in @litertjs/core onnxruntime-node; do
