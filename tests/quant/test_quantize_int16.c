@@ -171,8 +171,11 @@ static void test_conv_bound(void) {
     int c = find_tensor(q, "conv_int16"), sum = find_tensor(q, "sum"), w = find_tensor(q, "w");
     CHECK(c >= 0 && sum >= 0 && w >= 0);
     if (c >= 0 && sum >= 0 && w >= 0) {
-      double sw_max = 0;
-      for (int k = 0; k < q->tensors[w].q.n; k++) sw_max = fmax(sw_max, (double)q->tensors[w].q.scale[k]);
+      /* a float max, not fmax over doubles: aarch64 gcc 12 -O3 crashed vectorising that
+       * (internal compiler error in vect_transform_reduction) */
+      float sw_max = 0;
+      for (int k = 0; k < q->tensors[w].q.n; k++)
+        if (q->tensors[w].q.scale[k] > sw_max) sw_max = q->tensors[w].q.scale[k];
       double eff = (double)q->tensors[sum].q.scale[0] * sw_max / (double)q->tensors[c].q.scale[0];
       CHECKF(eff < NQ_INT16_MAX_EFFECTIVE_SCALE * 1.01, "16x8 conv effective scale %g", eff);
     }
