@@ -122,6 +122,10 @@ nq_status nq_s16_softmax_run(const nq_kernel_args *a, nq_error *err);
 void nq_s16_lut_populate(float in_scale, int32_t in_zp, float out_scale, int32_t out_zp, float (*f)(float),
                          int16_t lut[513]);
 int16_t nq_s16_lut_lookup(int16_t v, const int16_t lut[513]);
+/* The checks every int16 one-input table op shares (LOGISTIC, TANH, EXP,
+ * SOFTMAX): input and output present, int16, zero point 0; their scales
+ * (softmax_s16.c). */
+nq_status nq_s16_symmetric_io(const nq_kernel_args *a, float *s_in, float *s_out, nq_error *err);
 
 /* TFLite GetInvSqrtQuantizedMultiplierExp(input, reverse_shift = -1):
  * 1/sqrt(input) as a multiplier (l2norm_s8.c; also RSQRT). */

@@ -67,17 +67,8 @@ nq_status nq_s16_lut_prepare(const nq_kernel_args *a, void **prepared, nq_error 
   const nq_op op = a->node->op;
   if (op != NQ_OP_LOGISTIC && op != NQ_OP_TANH && op != NQ_OP_EXP)
     return nq_i8_fail(a, err, "int16 activations: npuquant has no int16 kernel for this op");
-  if (a->n_in < 1 || a->n_out < 1 || !a->in[0].data || !a->out[0].data)
-    return nq_i8_fail(a, err, "input or output is missing");
-  if (a->in[0].type != NQ_INT16 || a->out[0].type != NQ_INT16)
-    return nq_i8_fail(a, err, "input %s / output %s, int16 both expected (16x8 node)",
-                      nq_dtype_name(a->in[0].type), nq_dtype_name(a->out[0].type));
   float s_in, s_out;
-  int32_t zp_in, zp_out;
-  NQ_TRY(nq_i8_qparams(a, &a->in[0], "input", &s_in, &zp_in, err));
-  NQ_TRY(nq_i8_qparams(a, &a->out[0], "output", &s_out, &zp_out, err));
-  if (zp_in != 0 || zp_out != 0)
-    return nq_i8_fail(a, err, "int16 zero points %d -> %d, 0 expected (symmetric)", (int)zp_in, (int)zp_out);
+  NQ_TRY(nq_s16_symmetric_io(a, &s_in, &s_out, err));
   if (op == NQ_OP_EXP) {
     /* exp.cc: LUTPopulate<int16_t> of exp between the two grids, then
      * LookupTable (lut_lookup_with_interpolation) per element. */

@@ -67,19 +67,24 @@ int16_t nq_s16_lut_lookup(int16_t v, const int16_t lut[513]) {
   return (int16_t)(base + delta);
 }
 
-nq_status nq_s16_softmax_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
-  *prepared = NULL;
+nq_status nq_s16_symmetric_io(const nq_kernel_args *a, float *s_in, float *s_out, nq_error *err) {
   if (a->n_in < 1 || a->n_out < 1 || !a->in[0].data || !a->out[0].data)
     return nq_i8_fail(a, err, "input or output is missing");
   if (a->in[0].type != NQ_INT16 || a->out[0].type != NQ_INT16)
     return nq_i8_fail(a, err, "input %s / output %s, int16 both expected (16x8 node)",
                       nq_dtype_name(a->in[0].type), nq_dtype_name(a->out[0].type));
-  float s_in, s_out;
   int32_t zp_in, zp_out;
-  NQ_TRY(nq_i8_qparams(a, &a->in[0], "input", &s_in, &zp_in, err));
-  NQ_TRY(nq_i8_qparams(a, &a->out[0], "output", &s_out, &zp_out, err));
+  NQ_TRY(nq_i8_qparams(a, &a->in[0], "input", s_in, &zp_in, err));
+  NQ_TRY(nq_i8_qparams(a, &a->out[0], "output", s_out, &zp_out, err));
   if (zp_in != 0 || zp_out != 0)
     return nq_i8_fail(a, err, "int16 zero points %d -> %d, 0 expected (symmetric)", (int)zp_in, (int)zp_out);
+  return NQ_OK;
+}
+
+nq_status nq_s16_softmax_prepare(const nq_kernel_args *a, void **prepared, nq_error *err) {
+  *prepared = NULL;
+  float s_in, s_out;
+  NQ_TRY(nq_s16_symmetric_io(a, &s_in, &s_out, err));
   if (fabsf(s_out - 1.0f / 32768.0f) > 0.001f / 65536.0f)
     return nq_i8_fail(a, err, "output scale %g, 1/32768 expected (TFLite's int16 SOFTMAX)", (double)s_out);
   s16_softmax_prep *p;
