@@ -622,6 +622,11 @@ typedef struct nq_convert_options {
   const char *int16_layers;
   const char *split_weights; /* "auto" or "NODE[,NODE...]": such layers become two int8 layers whose weights
                                 add up, plus an ADD (NULL: none; docs/quantization.md) */
+  /* With recipe_auto: 1 when the target runs TFLite's 16x8 (Ethos-U, CPU
+   * TFLite; not the i.MX 8M Plus VX delegate nor the Edge TPU), so that the
+   * recipe may escalate to int16 activations when no int8 candidate reaches
+   * NQ_RECIPE_GOOD_DB on every output part (docs/cli.md). */
+  int recipe_int16;
 } nq_convert_options;
 
 /* The default recipe_budget: about one to two minutes of our kernels on 2
@@ -629,6 +634,12 @@ typedef struct nq_convert_options {
  * models; bias correction (one pass per layer per sample) drops out first
  * on big ones. */
 #define NQ_RECIPE_BUDGET_GMAC 2000.0
+
+/* The automatic recipe tries its costlier families (split weights, then
+ * 16x8 with recipe_int16) only while the best candidate's worst output, or
+ * output part (a detector's boxes, objectness and class scores each), is
+ * under this SQNR against the float model. */
+#define NQ_RECIPE_GOOD_DB 25.0
 
 NQ_API void nq_convert_options_init(nq_convert_options *o);
 
@@ -799,6 +810,11 @@ typedef struct nq_npu_result nq_npu_result;
 NQ_API const char *nq_npu_targets(void);
 /* 1 if `name` is one of the targets nq_npu_targets lists, else 0. */
 NQ_API int nq_npu_target_is_known(const char *name);
+/* 1 if target `name` runs TFLite's 16x8 models (int16 activations) on its
+ * NPU (Ethos-U), 0 if not (the i.MX 8M Plus VX delegate, the Edge TPU leave
+ * int16 nodes to the CPU) or unknown: what nq_convert_options.recipe_int16
+ * is for. */
+NQ_API int nq_npu_target_runs_int16x8(const char *name);
 /* Check every node of m for `target`; NQ_ERR_INVALID_ARG for an unknown
  * target. The result copies what it needs: it may outlive the model. */
 NQ_API nq_status nq_npu_check_model(const nq_model *m, const char *target, nq_npu_result **out,

@@ -71,7 +71,9 @@ class ConvertOptions(ctypes.Structure):
                 # TFLite's 16x8: int16 activations everywhere they run, or on the named nodes
                 ("activations_int16", ctypes.c_int), ("int16_layers", ctypes.c_char_p),
                 # "auto" or "NODE[,NODE...]": layers split into two int8 layers whose weights add up
-                ("split_weights", ctypes.c_char_p)]
+                ("split_weights", ctypes.c_char_p),
+                # the automatic recipe may escalate to 16x8 (a target that runs int16 activations)
+                ("recipe_int16", ctypes.c_int)]
 
 
 class CompareOptions(ctypes.Structure):

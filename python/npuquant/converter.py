@@ -149,7 +149,10 @@ class Converter:
       recipe  None (default): the three options above as set; "auto": try
           the candidate recipes on a held-out part of the samples and keep
           the best (what `npuquant convert` does by default; the three
-          options are then ignored); "tf": TensorFlow's min/max
+          options are then ignored; when no int8 candidate reaches 25 dB on
+          every output part it also tries split weights and, when `target`
+          runs 16x8 (None: the CPU, or "ethos-u"), int16 activations);
+          "tf": TensorFlow's min/max
       allow_float_fallback  keep ops without an int8 form in float
       float_tail  True (default): with a float32 output, the cheap ops after
           the last conv that int8 measurably spoils run in float on the CPU
@@ -320,7 +323,9 @@ class Converter:
                 "float_tail": bool(self.float_tail), "per_channel_fc": bool(self.per_channel_fc),
                 "recipe_budget": self.recipe_budget, "split_outputs": bool(self.split_outputs),
                 "activations": self.activations, "int16_layers": self.int16_layers,
-                "split_weights": self.split_weights}
+                "split_weights": self.split_weights,
+                # the CPU (target None) and Ethos-U run 16x8; the VX delegate and the Edge TPU do not
+                "recipe_int16": self.target in (None, "ethos-u")}
 
     def convert(self) -> ConvertedModel:
         """Calibrate on representative_dataset, quantize, measure.

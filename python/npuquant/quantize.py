@@ -102,7 +102,7 @@ def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_
                  allow_float_fallback=False, input_mean=None, input_std=None, num_threads=0, equalize=False,
                  bias_correct=False, calibration="minmax", percentile=99.99, tflite_version=None, recipe=None,
                  float_tail=True, per_channel_fc=False, recipe_budget=None, split_outputs=False, activations="int8",
-                 int16_layers=None, split_weights=None):
+                 int16_layers=None, split_weights=None, recipe_int16=False):
     """nq_convert_arrays on gathered samples: (int8 Model, warnings, notes).
     The library's warnings and notes (what it calibrated on) are collected,
     not issued, so that the caller decides where they go."""
@@ -168,6 +168,7 @@ def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_
     opts.calibration = _CALIBRATION[calibration]
     opts.percentile = percentile
     opts.recipe_auto = int(recipe == "auto")
+    opts.recipe_int16 = int(bool(recipe_int16))
     if tflite_version is not None:
         opts.tflite_version = str(tflite_version).encode()
     if input_mean is not None:

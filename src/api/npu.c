@@ -92,3 +92,5 @@ nq_status nq_npu_result_finding(const nq_npu_result *r, int i, nq_npu_finding_in
 }
 
 int nq_npu_target_is_known(const char *name) { return name && nq_npu_target_known(name); }
+
+int nq_npu_target_runs_int16x8(const char *name) { return name && nq_npu_target_int16x8(name); }

@@ -31,6 +31,7 @@
 #include "api/recipe_score.h"
 #include "core/status.h"
 #include "quant/weight_round.h"
+#include "report/column_parts.h"
 #include "report/compare.h"
 
 /* Fewer samples than this are not split, and no recipe is chosen. */
@@ -46,6 +47,18 @@
  * samples are 550 MB: beyond it, the float model is rerun per candidate). */
 #define RECIPE_REF_BYTES ((size_t)256 << 20)
 
+/* The costlier families, tried only when no int8 candidate reaches
+ * NQ_RECIPE_GOOD_DB on every output part: each costs the target something
+ * (more multiply-accumulates, int16 layers), so they are escalations rather
+ * than rivals. */
+typedef enum recipe_family {
+  FAMILY_INT8 = 0,
+  FAMILY_SPLIT_WEIGHTS, /* the best int8 candidate's ranges, --split-weights auto: int8 still */
+  FAMILY_INT16_LAYERS,  /* --int16-layers auto: 16x8 where int8 loses most, a tenth of the MACs */
+  FAMILY_INT16,         /* every node 16x8 */
+  FAMILY_INT16_SPLIT,   /* every node 16x8, --split-weights auto */
+} recipe_family;
+
 typedef struct recipe_spec {
   const char *name;
   int calibration; /* NQ_CALIB_*: 0 minmax, 1 percentile, 2 mse */
@@ -53,6 +66,7 @@ typedef struct recipe_spec {
   int equalize, bias_correct;
   int weight_round;     /* nq_convert_options.weight_round */
   bool per_tensor_only; /* tried only with per_tensor (where it pays) */
+  recipe_family family;
 } recipe_spec;
 
 /* Cheapest first (but see adaround): a later candidate must beat an earlier one beyond chance.
@@ -60,21 +74,28 @@ typedef struct recipe_spec {
  * plain conversion), so it is tried only on the combinations that won
  * somewhere in docs/quantization.md's measurements. */
 static const recipe_spec CANDIDATES[] = {
-    {"minmax", 0, 0, 0, 0, 0, false},
-    {"mse", 2, 0, 0, 0, 0, false},
-    {"minmax+equalize", 0, 0, 1, 0, 0, false},
-    {"mse+equalize", 2, 0, 1, 0, 0, false},
+    {"minmax", 0, 0, 0, 0, 0, false, FAMILY_INT8},
+    {"mse", 2, 0, 0, 0, 0, false, FAMILY_INT8},
+    {"minmax+equalize", 0, 0, 1, 0, 0, false, FAMILY_INT8},
+    {"mse+equalize", 2, 0, 1, 0, 0, false, FAMILY_INT8},
     /* AdaRound layer by layer (quant/weight_round.h), per tensor only: there
      * it is what pays (LiteRT.js, docs/quantization.md: VWW 26.6 -> 31.1 dB,
      * ResNet8 16.7 -> 18.8), so it comes before bias correction, which then
      * has to beat it beyond chance; equalized first, as equalization exists
      * for per-tensor weights (on VWW's 56 held-out samples the other order
      * chose mse+adaround: 29.3 dB). Per channel it is not tried. */
-    {"mse+equalize+adaround", 2, 0, 1, 0, 2, true},
-    {"mse+adaround", 2, 0, 0, 0, 2, true},
-    {"mse+bias-correct", 2, 0, 0, 1, 0, false},
-    {"mse+equalize+bias-correct", 2, 0, 1, 1, 0, false},
-    {"minmax+equalize+bias-correct", 0, 0, 1, 1, 0, false},
+    {"mse+equalize+adaround", 2, 0, 1, 0, 2, true, FAMILY_INT8},
+    {"mse+adaround", 2, 0, 0, 0, 2, true, FAMILY_INT8},
+    {"mse+bias-correct", 2, 0, 0, 1, 0, false, FAMILY_INT8},
+    {"mse+equalize+bias-correct", 2, 0, 1, 1, 0, false, FAMILY_INT8},
+    {"minmax+equalize+bias-correct", 0, 0, 1, 1, 0, false, FAMILY_INT8},
+    /* escalations, cheapest for the target first; 16x8 only with
+     * recipe_int16 (a target that runs it) and with min/max ranges, what
+     * TFLite's 16x8 converter uses */
+    {"split-weights", 0, 0, 0, 0, 0, false, FAMILY_SPLIT_WEIGHTS},
+    {"minmax+int16-layers", 0, 0, 0, 0, 0, false, FAMILY_INT16_LAYERS},
+    {"minmax+16x8", 0, 0, 0, 0, 0, false, FAMILY_INT16},
+    {"minmax+16x8+split-weights", 0, 0, 0, 0, 0, false, FAMILY_INT16_SPLIT},
 };
 #define N_CANDIDATES ((int)(sizeof CANDIDATES / sizeof CANDIDATES[0]))
 
@@ -170,8 +191,12 @@ static double adaround_cost(const budget *b, int n) {
 static double search_cost(const budget *b, const recipe_spec *c) {
   double p = b->model.gmac, cost = 0;
   int v = c->equalize != 0;
-  if (!b->minmax_done[v]) cost += b->n_cal * p;
-  if (c->calibration != 0 && !b->hist_done[v]) cost += b->n_cal * p;
+  bool own = c->family != FAMILY_INT8; /* statistics of its own graph */
+  if (own || !b->minmax_done[v]) cost += b->n_cal * p;
+  if (c->calibration != 0 && (own || !b->hist_done[v])) cost += b->n_cal * p;
+  if (c->family == FAMILY_SPLIT_WEIGHTS || c->family == FAMILY_INT16_SPLIT ||
+      c->family == FAMILY_INT16_LAYERS)
+    cost += b->n_cal * p; /* the measurement pass choosing the layers */
   cost += b->n_val * p * (b->ref_done && b->ref_kept ? 1 : 2);
   if (c->bias_correct) cost += 2.0 * b->model.bias_layers * b->n_cal * p;
   if (c->weight_round == NQ_WEIGHT_ROUND_ADAROUND) cost += adaround_cost(b, b->n_cal);
@@ -184,6 +209,9 @@ static double search_cost(const budget *b, const recipe_spec *c) {
 static double final_extra(const budget *b, const recipe_spec *c) {
   double p = b->model.gmac, cost = 0;
   if (c->calibration != 0) cost += b->n * p;
+  if (c->family == FAMILY_SPLIT_WEIGHTS || c->family == FAMILY_INT16_SPLIT ||
+      c->family == FAMILY_INT16_LAYERS)
+    cost += b->n * p;
   if (c->bias_correct) cost += 2.0 * b->model.bias_layers * b->n * p;
   if (c->weight_round == NQ_WEIGHT_ROUND_ADAROUND) cost += adaround_cost(b, b->n);
   return cost;
@@ -191,6 +219,8 @@ static double final_extra(const budget *b, const recipe_spec *c) {
 
 static void budget_spend(budget *b, const recipe_spec *c) {
   b->spent += search_cost(b, c);
+  b->ref_done = true;
+  if (c->family != FAMILY_INT8) return;
   int v = c->equalize != 0;
   b->minmax_done[v] = true;
   if (c->calibration != 0) b->hist_done[v] = true;
@@ -203,13 +233,47 @@ static const char *gmac_text(double v, char buf[32]) {
   return buf;
 }
 
-static void apply(const recipe_spec *c, nq_convert_options *o) {
+/* base: the caller's options (their split_weights, int16 fields kept for
+ * the int8 family). */
+static void apply(const recipe_spec *c, const nq_convert_options *base, nq_convert_options *o) {
   o->recipe_auto = 0;
   o->calibration = c->calibration;
   o->percentile = c->percentile;
   o->equalize = c->equalize;
   o->bias_correct = c->bias_correct;
   o->weight_round = c->weight_round;
+  o->split_weights = base->split_weights;
+  o->activations_int16 = base->activations_int16;
+  o->int16_layers = base->int16_layers;
+  if (c->family == FAMILY_SPLIT_WEIGHTS || c->family == FAMILY_INT16_SPLIT) o->split_weights = "auto";
+  if (c->family == FAMILY_INT16 || c->family == FAMILY_INT16_SPLIT) o->activations_int16 = 1;
+  if (c->family == FAMILY_INT16_LAYERS) o->int16_layers = "auto";
+}
+
+static bool is_int16(recipe_family f) {
+  return f == FAMILY_INT16_LAYERS || f == FAMILY_INT16 || f == FAMILY_INT16_SPLIT;
+}
+
+/* Why escalation candidate c is not tried (NULL: it is). */
+static const char *withheld(const recipe_spec *c, const nq_convert_options *opts, double best_db) {
+  if (c->family == FAMILY_INT8) return NULL;
+  if (best_db >= NQ_RECIPE_GOOD_DB) return "good enough";
+  if (c->family == FAMILY_SPLIT_WEIGHTS && opts->split_weights) return "split weights given";
+  if (is_int16(c->family) && !opts->recipe_int16) return "no 16x8";
+  return NULL;
+}
+
+/* Split weights on the best int8 candidate's ranges (not its bias
+ * correction or AdaRound, which would edit the split layers). */
+static recipe_spec split_spec(const recipe_spec *c, const recipe_spec *best, char name[64]) {
+  recipe_spec r = *c;
+  r.calibration = best->calibration;
+  r.percentile = best->percentile;
+  r.equalize = best->equalize;
+  snprintf(name, 64, "%s%s+split-weights", best->calibration == 2 ? "mse" : "minmax",
+           best->equalize ? "+equalize" : "");
+  r.name = name;
+  return r;
 }
 
 nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, const nq_convert_options *opts,
@@ -222,7 +286,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
     /* no warning: the report says so (stats.recipe_candidates == 0), and
      * a handful of samples is a choice the caller made */
     nq_convert_options o = *opts;
-    apply(&CANDIDATES[0], &o);
+    apply(&CANDIDATES[0], opts, &o);
     nq_convert_stats full = {.struct_size = sizeof full};
     nq_status st = nq_convert_source(fm, src, &o, out, &full, err);
     full.recipe_chosen = 0;
@@ -297,11 +361,25 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
   bool tried[N_CANDIDATES] = {false};
   nq_recipe_candidate results[N_CANDIDATES];
   int not_applicable = 0;
+  bool int16_withheld = false;
+  char split_name[64];
+  recipe_spec chosen_spec = CANDIDATES[0];
+  nq_output_map columns;
+  st = nq_output_column_parts(fm->graph, &columns, err);
   for (int c = 0; c < N_CANDIDATES && st == NQ_OK; c++) {
     if (CANDIDATES[c].per_tensor_only && !opts->per_tensor) {
       not_applicable++;
       continue;
     }
+    const char *why = withheld(&CANDIDATES[c], opts, best_score.sqnr_db);
+    if (why) {
+      int16_withheld |= strcmp(why, "no 16x8") == 0;
+      not_applicable++;
+      continue;
+    }
+    recipe_spec spec = CANDIDATES[c];
+    if (spec.family == FAMILY_SPLIT_WEIGHTS)
+      spec = split_spec(&spec, &CANDIDATES[best < 0 ? 0 : best], split_name);
     if (CANDIDATES[c].equalize && eq_pairs < 0 && nq_equalized_pairs(fm, &eq_pairs, err) != NQ_OK) {
       eq_pairs = 1; /* unknown: the candidate runs and reports its own error */
       if (err) memset(err, 0, sizeof *err);
@@ -332,7 +410,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
       if (opts->recipe_candidate) opts->recipe_candidate(opts->recipe_user, &rc);
       continue;
     }
-    double need = search_cost(&bud, &CANDIDATES[c]), extra = final_extra(&bud, &CANDIDATES[c]);
+    double need = search_cost(&bud, &spec), extra = final_extra(&bud, &spec);
     if (c > 0 && bud.limit >= 0 && bud.spent + need + extra > bud.limit) {
       skipped++;
       if (opts->note) {
@@ -341,26 +419,32 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
                  "recipe candidate %s skipped: it would cost about %s GMAC (search %s + final %s; "
                  "%s GMAC per sample, %d layers) and %s of the %s GMAC budget are spent "
                  "(--recipe-budget)",
-                 CANDIDATES[c].name, gmac_text(need + extra, a), gmac_text(need, b), gmac_text(extra, e),
+                 spec.name, gmac_text(need + extra, a), gmac_text(need, b), gmac_text(extra, e),
                  gmac_text(bud.model.gmac, p), bud.model.bias_layers, gmac_text(bud.spent, sp),
                  gmac_text(bud.limit, li));
         opts->note(opts->warn_user, msg);
       }
       continue;
     }
-    budget_spend(&bud, &CANDIDATES[c]);
+    budget_spend(&bud, &spec);
     tried[c] = true;
     double t0 = now_s();
-    apply(&CANDIDATES[c], &o);
+    apply(&spec, opts, &o);
     nq_model *qm = NULL;
     nq_convert_stats cs = {.struct_size = sizeof cs};
-    st = nq_convert_cached(fm, &cal_src, &o, &caches[CANDIDATES[c].equalize != 0], &qm, &cs, err);
-    nq_recipe_candidate rc = {.name = CANDIDATES[c].name,
+    /* an escalation prepares another graph (split layers, 16x8 rewrites):
+     * its statistics are its own */
+    nq_calib_cache own;
+    memset(&own, 0, sizeof own);
+    nq_calib_cache *cache = spec.family == FAMILY_INT8 ? &caches[spec.equalize != 0] : &own;
+    st = nq_convert_cached(fm, &cal_src, &o, cache, &qm, &cs, err);
+    nq_calib_cache_free(&own);
+    nq_recipe_candidate rc = {.name = spec.name,
                               .index = c,
-                              .calibration = CANDIDATES[c].calibration,
-                              .percentile = CANDIDATES[c].percentile,
-                              .equalize = CANDIDATES[c].equalize,
-                              .bias_correct = CANDIDATES[c].bias_correct,
+                              .calibration = spec.calibration,
+                              .percentile = spec.percentile,
+                              .equalize = spec.equalize,
+                              .bias_correct = spec.bias_correct,
                               .samples = val.n};
     if (st == NQ_OK && !ref_tried) {
       /* the float model's validation outputs, once for every candidate */
@@ -371,7 +455,8 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
     }
     nq_recipe_score score = {.sqnr_db = NAN, .correct = -1};
     if (st == NQ_OK)
-      st = nq_recipe_score_measure(fm, &ref, qm, &val_src, val_labels, opts->num_threads, &score, err);
+      st = nq_recipe_score_measure(fm, &ref, qm, &val_src, val_labels, opts->num_threads, &columns, &score,
+                                   err);
     rc.sqnr_db = score.sqnr_db;
     rc.top1_agree = score.top1_agree;
     rc.correct = score.correct;
@@ -386,7 +471,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
        * correction cannot run) only drops out of the race */
       if (opts->warn) {
         char msg[1200];
-        snprintf(msg, sizeof msg, "recipe candidate %s skipped: %s", CANDIDATES[c].name,
+        snprintf(msg, sizeof msg, "recipe candidate %s skipped: %s", spec.name,
                  err ? err->msg : nq_status_name(st));
         opts->warn(opts->warn_user, msg);
       }
@@ -403,6 +488,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
       nq_recipe_score_free(&best_score);
       best_score = score;
       best = c;
+      chosen_spec = spec;
     } else {
       nq_recipe_score_free(&score);
     }
@@ -412,6 +498,17 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
   nq_recipe_score_free(&best_score);
   free(val_labels);
   nq_ref_outputs_free(&ref);
+  nq_output_map_free(&columns);
+  if (st == NQ_OK && opts->note && int16_withheld && !(best_sqnr >= NQ_RECIPE_GOOD_DB)) {
+    char msg[400];
+    snprintf(
+        msg, sizeof msg,
+        "recipe: the worst output (part) reached %.2f dB, under %.0f dB; 16x8 (int16 activations) was not "
+        "tried, as the target does not run it (recipe_int16 off; `convert --npu ethos-u` or `--npu none` "
+        "allow it)",
+        best_sqnr, NQ_RECIPE_GOOD_DB);
+    opts->note(opts->warn_user, msg);
+  }
   if (st != NQ_OK) {
     nq_calib_cache_free(&caches[0]);
     nq_calib_cache_free(&caches[1]);
@@ -419,9 +516,12 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
     return st;
   }
   if (best < 0) best = 0; /* every candidate measured NaN: TensorFlow's recipe */
-  nq_calib_cache *fin = &caches[CANDIDATES[best].equalize != 0];
+  /* an escalation is converted afresh: the caches hold the int8 graphs */
+  nq_calib_cache none;
+  memset(&none, 0, sizeof none);
+  nq_calib_cache *fin = chosen_spec.family == FAMILY_INT8 ? &caches[chosen_spec.equalize != 0] : &none;
   double t_more = 0;
-  apply(&CANDIDATES[best], &o);
+  apply(&chosen_spec, opts, &o);
   o.progress = opts->progress;
   o.progress_user = opts->progress_user;
   o.note = opts->note;
@@ -460,8 +560,8 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
     snprintf(text, sizeof text,
              "recipe %s: chosen automatically among %d candidates by validation %sSQNR %.2f dB "
              "(calibrated on %d, judged on %d held-out of %d samples), then calibrated on all %d",
-             CANDIDATES[best].name, N_CANDIDATES - skipped - not_applicable, by_labels, best_sqnr, cal.n,
-             val.n, n, n);
+             chosen_spec.name, N_CANDIDATES - skipped - not_applicable, by_labels, best_sqnr, cal.n, val.n, n,
+             n);
     st = set_metadata((*out)->graph, "npuquant_recipe", text, err);
     if (st != NQ_OK) {
       nq_model_free(*out);
@@ -470,7 +570,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
   }
   full.recipe_candidates = N_CANDIDATES - skipped - not_applicable;
   full.recipe_chosen = best;
-  snprintf(full.recipe, sizeof full.recipe, "%s", CANDIDATES[best].name);
+  snprintf(full.recipe, sizeof full.recipe, "%s", chosen_spec.name);
   full.recipe_sqnr_db = best_sqnr;
   full.seconds_recipe = now_s() - t_start;
   *stats = full;

@@ -8,9 +8,25 @@
 #include "core/status.h"
 #include "report/compare.h"
 
+/* The units judged: each output, or each of its parts where it has parts
+ * (a split output's, or the reference's column parts). */
+static bool has_parts(const nq_compare_result *r, int output) {
+  for (int p = 0; p < r->n_parts; p++)
+    if (r->part_output[p] == output) return true;
+  return false;
+}
+
+static void judge_unit(nq_recipe_score *out, const nq_metrics *m, int unit) {
+  double s = nq_metrics_sqnr_db(m);
+  if (s < out->sqnr_db || unit == 0) {
+    out->sqnr_db = s;
+    out->worst = unit;
+  }
+}
+
 nq_status nq_recipe_score_measure(const nq_model *fm, const nq_ref_outputs *ref, const nq_model *qm,
                                   const nq_sample_source *val, const int32_t *labels, int threads,
-                                  nq_recipe_score *out, nq_error *err) {
+                                  const nq_output_map *columns, nq_recipe_score *out, nq_error *err) {
   memset(out, 0, sizeof *out);
   out->sqnr_db = NAN;
   out->top1_agree = out->correct = -1;
@@ -20,32 +36,42 @@ nq_status nq_recipe_score_measure(const nq_model *fm, const nq_ref_outputs *ref,
   so.single_rounding = NQ_DEFAULT_SINGLE_ROUNDING; /* judge as the target runs it */
   nq_compare_result r;
   NQ_TRY(nq_compare_with_ref(fm->graph, ref, qm->graph, val, labels, labels ? (size_t)val->n_samples : 0, &so,
-                             &r, err));
+                             columns, &r, err));
+  size_t ns = (size_t)r.n_samples;
+  out->err2 = malloc(sizeof(double) * ((size_t)(r.n_outputs + r.n_parts) * ns + 1));
+  if (!out->err2) {
+    nq_compare_result_free(&r);
+    return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the recipe's scores");
+  }
   out->sqnr_db = INFINITY;
+  int units = 0;
   for (int i = 0; i < r.n_outputs; i++) {
-    double s = nq_metrics_sqnr_db(&r.outputs[i]);
-    if (s < out->sqnr_db || i == 0) {
-      out->sqnr_db = s;
-      out->worst = i;
+    if (!has_parts(&r, i)) {
+      judge_unit(out, &r.outputs[i], units);
+      memcpy(out->err2 + (size_t)units++ * ns, r.sample_err2 + (size_t)i * ns, sizeof(double) * ns);
     }
+    for (int p = 0; p < r.n_parts; p++)
+      if (r.part_output[p] == i) {
+        judge_unit(out, &r.parts[p], units);
+        memcpy(out->err2 + (size_t)units++ * ns, r.part_sample_err2 + (size_t)p * ns, sizeof(double) * ns);
+      }
     if (r.outputs[i].classifier && out->top1_agree < 0) {
       out->top1_agree = r.outputs[i].top1_agree;
       if (labels) {
         out->correct = r.outputs[i].test_correct;
-        out->ok = malloc((size_t)r.n_samples);
+        out->ok = malloc(ns + 1);
         if (!out->ok) {
           nq_compare_result_free(&r);
+          nq_recipe_score_free(out);
           return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the recipe's scores");
         }
-        memcpy(out->ok, r.sample_correct + (size_t)i * (size_t)r.n_samples, (size_t)r.n_samples);
+        memcpy(out->ok, r.sample_correct + (size_t)i * ns, ns);
       }
     }
   }
   /* labels given but no output is class scores: nothing to count, SQNR decides */
   out->n_samples = r.n_samples;
-  out->n_outputs = r.n_outputs;
-  out->err2 = r.sample_err2;
-  r.sample_err2 = NULL;
+  out->n_outputs = units;
   nq_compare_result_free(&r);
   return NQ_OK;
 }

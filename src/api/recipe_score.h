@@ -2,7 +2,7 @@
  * How the automatic recipe (api/recipe.c) judges a candidate on the
  * held-out samples and when one candidate beats another.
  *
- * The score is the SQNR of the worst output against the float model; with
+ * The score is the SQNR of the worst output (or output part) against the float model; with
  * labels, the number of held-out samples whose int8 top-1 equals the label
  * comes first and the SQNR breaks ties. Either way a later candidate beats
  * the best so far only by more than the held-out samples can tell apart
@@ -28,20 +28,23 @@
 #define NQ_RECIPE_SIGNIFICANCE 2.0
 
 typedef struct nq_recipe_score {
-  double sqnr_db; /* worst output; NaN: not measured (never wins) */
-  int worst;      /* that output */
-  int top1_agree; /* first classifier output: samples whose top-1 agrees with float, -1: none */
-  int correct;    /* with labels: samples whose int8 top-1 equals the label, -1: no labels */
-  int n_samples, n_outputs;
-  double *err2;      /* [output * n_samples + sample] */
-  unsigned char *ok; /* with labels: [sample] 1 where the int8 top-1 is the label */
+  double sqnr_db;           /* worst output; NaN: not measured (never wins) */
+  int worst;                /* that unit: an output, or a part of one (below) */
+  int top1_agree;           /* first classifier output: samples whose top-1 agrees with float, -1: none */
+  int correct;              /* with labels: samples whose int8 top-1 equals the label, -1: no labels */
+  int n_samples, n_outputs; /* n_outputs: units judged */
+  double *err2;             /* [unit * n_samples + sample] */
+  unsigned char *ok;        /* with labels: [sample] 1 where the int8 top-1 is the label */
 } nq_recipe_score;
 
 /* Run qm (and fm, unless ref holds its outputs) on `val`; labels (may be
- * NULL) holds one class index per sample of val. */
+ * NULL) holds one class index per sample of val. The units judged are the
+ * outputs, each split into its parts where qm split it (--split-outputs) or
+ * where `columns` (fm's column parts, report/column_parts.h; may be NULL)
+ * gives it parts: a detector's scores count beside its pixel boxes. */
 nq_status nq_recipe_score_measure(const nq_model *fm, const nq_ref_outputs *ref, const nq_model *qm,
                                   const nq_sample_source *val, const int32_t *labels, int threads,
-                                  nq_recipe_score *out, nq_error *err);
+                                  const nq_output_map *columns, nq_recipe_score *out, nq_error *err);
 
 /* 1 when `cand` beats `best` (both measured on the same samples). */
 int nq_recipe_score_better(const nq_recipe_score *cand, const nq_recipe_score *best);

@@ -26,6 +26,7 @@ void nq_compare_result_free(nq_compare_result *r) {
   free(r->sample_correct);
   free(r->parts);
   free(r->part_output);
+  free(r->part_sample_err2);
   memset(r, 0, sizeof *r);
 }
 
@@ -201,29 +202,33 @@ nq_status nq_ref_outputs_compute(const nq_graph *rg, const nq_sample_source *src
 
 static nq_status compare(const nq_graph *rg, const nq_ref_outputs *ro, const nq_graph *tg,
                          const nq_sample_source *src, bool per_tensor, const int32_t *labels, size_t n_labels,
-                         const nq_session_options *opts, nq_task_acc *task, nq_compare_result *out,
-                         nq_error *err);
+                         const nq_session_options *opts, const nq_output_map *columns, nq_task_acc *task,
+                         nq_compare_result *out, nq_error *err);
 
 nq_status nq_compare_with_ref(const nq_graph *rg, const nq_ref_outputs *ro, const nq_graph *tg,
                               const nq_sample_source *src, const int32_t *labels, size_t n_labels,
-                              const nq_session_options *opts, nq_compare_result *out, nq_error *err) {
+                              const nq_session_options *opts, const nq_output_map *columns,
+                              nq_compare_result *out, nq_error *err) {
   if (ro && ro->v && ro->n_samples != src->n_samples)
     return nq_fail(err, NQ_ERR_INTERNAL, "reference outputs of %d samples for %d", ro->n_samples,
                    src->n_samples);
-  return compare(rg, ro && ro->v ? ro : NULL, tg, src, false, labels, n_labels, opts, NULL, out, err);
+  if (columns && columns->n != rg->n_outputs)
+    return nq_fail(err, NQ_ERR_INTERNAL, "column parts of %d outputs for %d", columns->n, rg->n_outputs);
+  return compare(rg, ro && ro->v ? ro : NULL, tg, src, false, labels, n_labels, opts, columns, NULL, out,
+                 err);
 }
 
 nq_status nq_compare_models(const nq_graph *rg, const nq_graph *tg, const nq_sample_source *src,
                             bool per_tensor, const int32_t *labels, size_t n_labels,
                             const nq_session_options *opts, nq_compare_result *out, nq_error *err) {
-  return compare(rg, NULL, tg, src, per_tensor, labels, n_labels, opts, NULL, out, err);
+  return compare(rg, NULL, tg, src, per_tensor, labels, n_labels, opts, NULL, NULL, out, err);
 }
 
 nq_status nq_compare_models_task(const nq_graph *rg, const nq_graph *tg, const nq_sample_source *src,
                                  bool per_tensor, const int32_t *labels, size_t n_labels,
                                  const nq_session_options *opts, nq_task_acc *task, nq_compare_result *out,
                                  nq_error *err) {
-  return compare(rg, NULL, tg, src, per_tensor, labels, n_labels, opts, task, out, err);
+  return compare(rg, NULL, tg, src, per_tensor, labels, n_labels, opts, NULL, task, out, err);
 }
 
 /* A split output's parts from the test session, dequantized and laid end
@@ -259,16 +264,17 @@ static void accumulate_parts(nq_metrics *parts, const nq_output_parts *op, const
 }
 
 static nq_status compare_mapped(const nq_graph *rg, const nq_ref_outputs *ro, const nq_graph *tg,
-                                const nq_output_map *map, const nq_sample_source *src, bool per_tensor,
-                                const int32_t *labels, size_t n_labels, const nq_session_options *opts,
-                                nq_task_acc *task, nq_compare_result *out, nq_error *err);
+                                const nq_output_map *map, const nq_output_map *columns,
+                                const nq_sample_source *src, bool per_tensor, const int32_t *labels,
+                                size_t n_labels, const nq_session_options *opts, nq_task_acc *task,
+                                nq_compare_result *out, nq_error *err);
 
 /* ro: the reference outputs computed earlier (then rg is not run), or NULL;
  * task: a task-level comparison to accumulate into, or NULL. */
 static nq_status compare(const nq_graph *rg, const nq_ref_outputs *ro, const nq_graph *tg,
                          const nq_sample_source *src, bool per_tensor, const int32_t *labels, size_t n_labels,
-                         const nq_session_options *opts, nq_task_acc *task, nq_compare_result *out,
-                         nq_error *err) {
+                         const nq_session_options *opts, const nq_output_map *columns, nq_task_acc *task,
+                         nq_compare_result *out, nq_error *err) {
   memset(out, 0, sizeof *out);
   if (rg->n_inputs != tg->n_inputs)
     return nq_fail(err, NQ_ERR_INVALID_ARG, "the models differ in inputs (%d vs %d)", rg->n_inputs,
@@ -277,15 +283,20 @@ static nq_status compare(const nq_graph *rg, const nq_ref_outputs *ro, const nq_
     NQ_TRY(same_size(rg, rg->inputs[i], tg, tg->inputs[i], "input", i, err));
   nq_output_map map; /* the inputs first: a wrong model is named by them */
   NQ_TRY(nq_output_map_build(rg, tg, &map, err));
-  nq_status st = compare_mapped(rg, ro, tg, &map, src, per_tensor, labels, n_labels, opts, task, out, err);
+  nq_status st =
+      compare_mapped(rg, ro, tg, &map, columns, src, per_tensor, labels, n_labels, opts, task, out, err);
   nq_output_map_free(&map);
   return st;
 }
 
 static nq_status compare_mapped(const nq_graph *rg, const nq_ref_outputs *ro, const nq_graph *tg,
-                                const nq_output_map *map, const nq_sample_source *src, bool per_tensor,
-                                const int32_t *labels, size_t n_labels, const nq_session_options *opts,
-                                nq_task_acc *task, nq_compare_result *out, nq_error *err) {
+                                const nq_output_map *map, const nq_output_map *columns,
+                                const nq_sample_source *src, bool per_tensor, const int32_t *labels,
+                                size_t n_labels, const nq_session_options *opts, nq_task_acc *task,
+                                nq_compare_result *out, nq_error *err) {
+  /* the parts measured: the test model's split outputs, else the
+   * reference's column parts (the test model's outputs whole) */
+  const nq_output_map *pm = map->n_parts_total > 0 || !columns ? map : columns;
   if (labels && n_labels != (size_t)src->n_samples)
     return nq_fail(err, NQ_ERR_INVALID_ARG, "%zu labels for %d samples: one label per sample expected",
                    n_labels, src->n_samples);
@@ -316,18 +327,24 @@ static nq_status compare_mapped(const nq_graph *rg, const nq_ref_outputs *ro, co
     init_metric(&out->outputs[i], rg, rg->outputs[i], tg, tg->outputs[map->o[i].pos[0]], labels != NULL);
     if (map->o[i].n_parts > 1) out->outputs[i].scale = 0.0f; /* a scale per part */
   }
-  if (map->n_parts_total > 0) {
-    out->parts = calloc((size_t)map->n_parts_total, sizeof(nq_metrics));
-    out->part_output = calloc((size_t)map->n_parts_total, sizeof(int));
-    if (!out->parts || !out->part_output) {
+  if (pm->n_parts_total > 0) {
+    out->parts = calloc((size_t)pm->n_parts_total, sizeof(nq_metrics));
+    out->part_output = calloc((size_t)pm->n_parts_total, sizeof(int));
+    out->part_sample_err2 = calloc((size_t)pm->n_parts_total * (size_t)src->n_samples + 1, sizeof(double));
+    if (!out->parts || !out->part_output || !out->part_sample_err2) {
       nq_compare_result_free(out);
       return nq_fail(err, NQ_ERR_NOMEM, "out of memory");
     }
-    out->n_parts = map->n_parts_total;
+    out->n_parts = pm->n_parts_total;
     for (int i = 0; i < rg->n_outputs; i++)
-      for (int k = 0; map->o[i].n_parts > 1 && k < map->o[i].n_parts; k++) {
-        int p = map->o[i].first_part + k, tt = tg->outputs[map->o[i].pos[k]];
+      for (int k = 0; pm->o[i].n_parts > 1 && k < pm->o[i].n_parts; k++) {
+        /* a column part is scaled as its whole output, named by its group */
+        int p = pm->o[i].first_part + k, tt = tg->outputs[pm->o[i].pos[pm == map ? k : 0]];
         init_metric(&out->parts[p], tg, tt, tg, tt, false);
+        if (pm != map) {
+          size_t at = strlen(out->parts[p].name);
+          snprintf(out->parts[p].name + at, sizeof out->parts[p].name - at, ":columns%d", k);
+        }
         out->parts[p].tensor_ref = rg->outputs[i];
         out->parts[p].classifier = false;
         out->part_output[p] = i;
@@ -410,7 +427,14 @@ static nq_status compare_mapped(const nq_graph *rg, const nq_ref_outputs *ro, co
       double before = m->sum_err2;
       int correct_before = m->test_correct;
       if (st == NQ_OK) accumulate(m, a, b, n, labels && j < out->n_outputs ? &labels[k] : NULL);
-      if (st == NQ_OK && op && op->n_parts > 1) accumulate_parts(out->parts, op, a, b);
+      const nq_output_parts *pp = op && pm->o[j].n_parts > 1 ? &pm->o[j] : NULL;
+      for (int q = 0; pp && q < pp->n_parts; q++)
+        out->part_sample_err2[(size_t)(pp->first_part + q) * (size_t)src->n_samples + (size_t)k] =
+            -out->parts[pp->first_part + q].sum_err2;
+      if (st == NQ_OK && pp) accumulate_parts(out->parts, pp, a, b);
+      for (int q = 0; pp && q < pp->n_parts; q++)
+        out->part_sample_err2[(size_t)(pp->first_part + q) * (size_t)src->n_samples + (size_t)k] +=
+            out->parts[pp->first_part + q].sum_err2;
       if (st == NQ_OK && j < out->n_outputs) {
         size_t at = (size_t)j * (size_t)src->n_samples + (size_t)k;
         out->sample_err2[at] = m->sum_err2 - before;

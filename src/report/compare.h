@@ -19,6 +19,7 @@
 #include "calib/calibrate.h"
 #include "npuquant.h"
 #include "report/detect_match.h"
+#include "report/split_parts.h"
 
 typedef struct nq_metrics {
   char name[160];
@@ -55,6 +56,9 @@ typedef struct nq_compare_result {
   int n_parts;
   nq_metrics *parts;
   int *part_output;
+  /* Each part's squared error on each sample ([part * n_samples + sample]),
+   * as sample_err2. */
+  double *part_sample_err2;
 } nq_compare_result;
 
 /* labels: one class index per sample (n_labels == src->n_samples), or NULL;
@@ -89,9 +93,12 @@ void nq_ref_outputs_free(nq_ref_outputs *r);
 
 /* nq_compare_models (outputs only) with the reference outputs from
  * nq_ref_outputs_compute on the same graph and source (ro NULL or not kept:
- * the reference model is run here). */
+ * the reference model is run here). columns (may be NULL): the reference's
+ * column parts (report/column_parts.h), measured as parts when the test
+ * model has no split outputs of its own. */
 nq_status nq_compare_with_ref(const nq_graph *ref, const nq_ref_outputs *ro, const nq_graph *test,
                               const nq_sample_source *src, const int32_t *labels, size_t n_labels,
-                              const nq_session_options *opts, nq_compare_result *out, nq_error *err);
+                              const nq_session_options *opts, const nq_output_map *columns,
+                              nq_compare_result *out, nq_error *err);
 
 #endif

@@ -23,15 +23,22 @@ static const struct {
   const char *name;
   const char *display;
   nq_status (*check)(const nq_graph *g, nq_npu_report *r);
+  bool int16x8; /* runs TFLite's 16x8 (int16 activations) on the NPU */
 } targets[] = {
-    {"imx8mp", "i.MX 8M Plus NPU (VX delegate)", npu_check_vx},
-    {"ethos-u", "Arm Ethos-U55/U65 (Vela 3.6)", npu_check_ethosu},
-    {"edgetpu", "Coral Edge TPU (edgetpu_compiler 16)", npu_check_edgetpu},
+    {"imx8mp", "i.MX 8M Plus NPU (VX delegate)", npu_check_vx, false},
+    {"ethos-u", "Arm Ethos-U55/U65 (Vela 3.6)", npu_check_ethosu, true},
+    {"edgetpu", "Coral Edge TPU (edgetpu_compiler 16)", npu_check_edgetpu, false},
 };
 
 bool nq_npu_target_known(const char *name) {
   for (size_t i = 0; name && i < sizeof targets / sizeof targets[0]; i++)
     if (strcmp(name, targets[i].name) == 0) return true;
+  return false;
+}
+
+bool nq_npu_target_int16x8(const char *name) {
+  for (size_t i = 0; name && i < sizeof targets / sizeof targets[0]; i++)
+    if (strcmp(name, targets[i].name) == 0) return targets[i].int16x8;
   return false;
 }
 

@@ -40,6 +40,8 @@ typedef struct nq_npu_report {
 
 /* True if `name` is one of NQ_NPU_TARGET_LIST. */
 bool nq_npu_target_known(const char *name);
+/* 1 when target `name` runs 16x8 models (int16 activations) on its NPU. */
+bool nq_npu_target_int16x8(const char *name);
 
 /* Check every node of g for `target`. NQ_ERR_INVALID_ARG for an unknown
  * target (the message lists the known ones), NQ_ERR_NOMEM. On failure *out

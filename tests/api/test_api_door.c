@@ -248,6 +248,10 @@ static void test_small_calls(const nq_model *m) {
   CHECK(nq_npu_target_is_known("imx8mp") && nq_npu_target_is_known("ethos-u") &&
         nq_npu_target_is_known("edgetpu"));
   CHECK(!nq_npu_target_is_known("imx8") && !nq_npu_target_is_known("") && !nq_npu_target_is_known(NULL));
+  /* what the automatic recipe's 16x8 escalation follows (recipe_int16) */
+  CHECK(nq_npu_target_runs_int16x8("ethos-u") && !nq_npu_target_runs_int16x8("imx8mp") &&
+        !nq_npu_target_runs_int16x8("edgetpu") && !nq_npu_target_runs_int16x8("imx8") &&
+        !nq_npu_target_runs_int16x8(NULL));
 
   char lb[128];
   CHECKF(strncmp(nq_model_node_label(m, 0, lb, sizeof lb), "node 0 (CONV_2D", 15) == 0, "%s", lb);

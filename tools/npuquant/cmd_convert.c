@@ -142,7 +142,9 @@ const char cmd_convert_help[] =
     "  --npu TARGET            which nodes the NPU will not run: imx8mp (default: the\n"
     "                          i.MX 8M Plus through TFLite's VX delegate), ethos-u\n"
     "                          (Arm Ethos-U55/U65, Vela), edgetpu (Coral Edge TPU)\n"
-    "                          or none\n"
+    "                          or none (the CPU); with ethos-u or none, the automatic\n"
+    "                          recipe may use 16x8 (int16 activations) where no int8\n"
+    "                          candidate reaches 25 dB on every output part\n"
     "  --threads N             worker threads (default: one per core)\n"
     "  --kernels K             the fast kernels' code path for calibration and\n"
     "                          evaluation: auto (default), portable, avx2, neon (as\n"
@@ -447,6 +449,8 @@ static int parse_args(int argc, char **argv, convert_args *a) {
                            a->q.bias_correct ? "--bias-correct" : "--weight-round");
   if (int16 && a->recipe.mode == CLI_RECIPE_AUTO) a->recipe.mode = CLI_RECIPE_TF;
   a->q.recipe_auto = a->recipe.mode == CLI_RECIPE_AUTO;
+  /* the CPU (--npu none) and Ethos-U run 16x8; the VX delegate and the Edge TPU do not */
+  a->q.recipe_int16 = !a->npu || nq_npu_target_runs_int16x8(a->npu);
   if (!a->out || !*a->out) return cli_usage_error("convert", "missing -o OUT.tflite");
   if (a->data.n_paths == 0) return cli_usage_error("convert", "missing -d DATA (the representative samples)");
   return -1;
