@@ -768,7 +768,11 @@ NQ_API void nq_compare_report_free(nq_compare_report *r);
 /* A test model converted with split_outputs: nq_compare_output gives each
  * original output with its parts put back together (scale 0), and these the
  * parts one by one (name: the part output's, tensor_ref: the reference
- * output it is part of; *output: that output's index). 0 parts otherwise. */
+ * output it is part of; *output: that output's index). Otherwise, an output
+ * whose last axis the reference model makes by a concatenation (a
+ * detector's rows: boxes beside objectness and class scores) gives its
+ * column groups one by one, named OUTPUT:columnsK (the scale is the
+ * whole output's). 0 parts when neither applies. */
 NQ_API int nq_compare_num_parts(const nq_compare_report *r);
 NQ_API nq_status nq_compare_part(const nq_compare_report *r, int i, nq_compare_figures *out, int *output,
                                  nq_error *err);

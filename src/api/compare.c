@@ -9,6 +9,7 @@
 #include "api/array_source.h"
 #include "api/model_internal.h"
 #include "core/status.h"
+#include "report/column_parts.h"
 #include "report/compare.h"
 
 struct nq_compare_report {
@@ -62,9 +63,14 @@ nq_status nq_compare_source(const nq_model *ref, const nq_model *test, const nq_
   if (!r) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for a comparison report");
   nq_status st = nq_task_init(&r->task, ref->graph, opts->task, opts->detect_layout, opts->score_threshold,
                               opts->landmark_output, opts->keypoint_dims, err);
+  /* a detector's rows: its boxes, objectness and class scores each get figures */
+  nq_output_map columns;
+  memset(&columns, 0, sizeof columns);
+  if (st == NQ_OK) st = nq_output_column_parts(ref->graph, &columns, err);
   if (st == NQ_OK)
     st = nq_compare_models_task(ref->graph, test->graph, src, opts->per_tensor != 0, opts->labels,
-                                opts->labels ? opts->n_labels : 0, &so, &r->task, &r->res, err);
+                                opts->labels ? opts->n_labels : 0, &so, &columns, &r->task, &r->res, err);
+  nq_output_map_free(&columns);
   if (st != NQ_OK) {
     nq_compare_result_free(&r->res); /* safe on what a failing compare left */
     free(r);

@@ -226,9 +226,11 @@ nq_status nq_compare_models(const nq_graph *rg, const nq_graph *tg, const nq_sam
 
 nq_status nq_compare_models_task(const nq_graph *rg, const nq_graph *tg, const nq_sample_source *src,
                                  bool per_tensor, const int32_t *labels, size_t n_labels,
-                                 const nq_session_options *opts, nq_task_acc *task, nq_compare_result *out,
-                                 nq_error *err) {
-  return compare(rg, NULL, tg, src, per_tensor, labels, n_labels, opts, NULL, task, out, err);
+                                 const nq_session_options *opts, const nq_output_map *columns,
+                                 nq_task_acc *task, nq_compare_result *out, nq_error *err) {
+  if (columns && columns->n != rg->n_outputs)
+    return nq_fail(err, NQ_ERR_INTERNAL, "column parts of %d outputs for %d", columns->n, rg->n_outputs);
+  return compare(rg, NULL, tg, src, per_tensor, labels, n_labels, opts, columns, task, out, err);
 }
 
 /* A split output's parts from the test session, dequantized and laid end

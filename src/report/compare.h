@@ -68,11 +68,13 @@ nq_status nq_compare_models(const nq_graph *ref, const nq_graph *test, const nq_
                             bool per_tensor, const int32_t *labels, size_t n_labels,
                             const nq_session_options *opts, nq_compare_result *out, nq_error *err);
 /* The same, also accumulating a task-level comparison (report/detect_match.h)
- * into task (initialised with nq_task_init; may be NULL). */
+ * into task (initialised with nq_task_init; may be NULL), and measuring the
+ * reference's column parts (report/column_parts.h; may be NULL) where the
+ * test model has no split outputs. */
 nq_status nq_compare_models_task(const nq_graph *ref, const nq_graph *test, const nq_sample_source *src,
                                  bool per_tensor, const int32_t *labels, size_t n_labels,
-                                 const nq_session_options *opts, nq_task_acc *task, nq_compare_result *out,
-                                 nq_error *err);
+                                 const nq_session_options *opts, const nq_output_map *columns,
+                                 nq_task_acc *task, nq_compare_result *out, nq_error *err);
 void nq_compare_result_free(nq_compare_result *r);
 
 /* The reference model's outputs on every sample of a source, as float, kept

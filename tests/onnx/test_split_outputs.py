@@ -15,8 +15,9 @@ Converted with an int8 output (seeded random calibration images, held-out evalua
   3. LiteRT.js runs the split model bit-identical to our executor;
   4. `compare` (CLI and Python: Converter.split_outputs, the report's parts) on the float .onnx and the split .tflite puts the parts back: one figure for
      'detections' and one per part, agreeing with the numpy figures; --task detect decodes
-     the reassembled output; `inspect` says what the parts are;
-     A record spoilt on disk is refused by name;
+     the reassembled output; `inspect` says what the parts are; on the unsplit model `compare`
+     measures the same groups as column groups ('detections:columns0..2'), the scores' under
+     20 dB; a record spoilt on disk is refused by name;
   5. uint8 outputs split the same way (three uint8 parts, each >= 20 dB);
   6. --split-outputs on a model whose output is no concatenation: a note, exit 0.
 Exit: 0 pass, 1 failure, 77 skip (torch or an oracle missing).
@@ -219,8 +220,14 @@ def test():
                 "--task detect on the split model: recall and precision >= 0.9 over > 100 float detections: %s" % t)
         c.check(task["whole"].get("recall", 1) < t.get("recall", 0),
                 "the unsplit model matches fewer detections: %s" % task["whole"])
+        # unsplit, the same groups are measured as column groups of the one output: the loss shows
         j = oracles.cli_json("compare", path, models["whole"], "-d", ev)
-        c.check("parts" not in j, "an unsplit model gives no part figures")
+        cols = [(q["name"], oracles.sqnr(q)) for q in j.get("parts", [])]
+        print("unsplit model's column groups: %s" % cols)
+        c.check([q[0] for q in cols] == ["detections:columns%d" % k for k in range(3)]
+                and min(q[1] for q in cols) < BAR_DB <= max(q[1] for q in cols),
+                "an unsplit model's column groups are measured one by one, the scores' under %.0f dB: %s"
+                % (BAR_DB, cols))
         shown = oracles.cli("inspect", models["split"], check=True).stdout
         c.check("detections:part0" in shown and "--split-outputs" in shown,
                 "inspect shows the parts and what they are:\n" + shown)

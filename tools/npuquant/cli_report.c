@@ -244,7 +244,8 @@ static void print_json(const cli_report *r) {
     if (nq_compare_output(r->cmp, i, &fig, NULL) == NQ_OK) json_figures(&j, &fig, r->have_labels);
   json_end_array(&j);
   if (nq_compare_num_parts(r->cmp)) {
-    json_begin_array(&j, "parts"); /* of split outputs, each against its slice of the float output */
+    json_begin_array(
+        &j, "parts"); /* split outputs' parts or column groups, each against its slice of the float output */
     for (int i = 0; i < nq_compare_num_parts(r->cmp); i++)
       if (nq_compare_part(r->cmp, i, &fig, NULL, NULL) == NQ_OK) json_figures(&j, &fig, false);
     json_end_array(&j);
@@ -301,7 +302,9 @@ void cli_report_print(const cli_report *r, int json) {
   for (int i = 0; i < n_out; i++)
     if (nq_compare_output(r->cmp, i, &fig, NULL) == NQ_OK) print_figures_row(&fig, r->have_labels);
   if (nq_compare_num_parts(r->cmp)) {
-    printf("  per part of the split outputs (int8 part vs its slice of the float output):\n");
+    printf(
+        "  per part (a split output's parts, or the column groups a concatenation put side by side:\n"
+        "  boxes, objectness, class scores; each against its slice of the float output):\n");
     for (int i = 0; i < nq_compare_num_parts(r->cmp); i++)
       if (nq_compare_part(r->cmp, i, &fig, NULL, NULL) == NQ_OK) print_figures_row(&fig, false);
   }
