@@ -111,6 +111,15 @@ def main():
         _, auto = converted(x[:, 0], inference_input_type=np.uint8, recipe="auto")
         check(bytes(auto) == want and auto.report.options["recipe"] == "auto",
               "recipe='auto': the bytes of `npuquant convert` with its default (automatic) recipe")
+        # target None (the CPU) lets the automatic recipe escalate to 16x8, as `--npu none` does
+        cli_cpu = os.path.join(tmp, "cpu.tflite")
+        subprocess.run([CLI, "convert", ONNX, "-d", calib, "--input-type", "uint8", "-o", cli_cpu, "--quiet",
+                        "--npu", "none"], check=True)
+        with open(cli_cpu, "rb") as f:
+            want_cpu = f.read()
+        _, cpu = converted(x[:, 0], inference_input_type=np.uint8, recipe="auto", target=None)
+        check(bytes(cpu) == want_cpu and cpu.report.options["recipe_int16"] is True,
+              "recipe='auto', target=None: the bytes of `npuquant convert --npu none`")
         # per_channel_fc and recipe_budget reach the library as the CLI's flags do.
         for attrs, flags in (({"recipe": "tf", "per_channel_fc": True}, ["--recipe", "tf", "--per-channel-fc"]),
                              ({"recipe": "auto", "recipe_budget": 1e-9}, ["--recipe-budget", "1e-9"]),
