@@ -30,6 +30,7 @@
 #include "api/recipe_cost.h"
 #include "api/recipe_score.h"
 #include "core/status.h"
+#include "ir/metadata.h"
 #include "quant/weight_round.h"
 #include "report/compare.h"
 
@@ -118,33 +119,6 @@ static void judge_options(int threads, nq_session_options *so) {
   memset(so, 0, sizeof *so);
   so->num_threads = threads;
   so->single_rounding = NQ_DEFAULT_SINGLE_ROUNDING;
-}
-
-static nq_status set_metadata(nq_graph *g, const char *key, const char *text, nq_error *err) {
-  size_t n = strlen(text);
-  char *data = malloc(n + 1);
-  if (!data) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the %s metadata", key);
-  memcpy(data, text, n + 1);
-  for (int m = 0; m < g->n_metadata; m++) {
-    if (g->metadata[m].name && strcmp(g->metadata[m].name, key) == 0) {
-      free(g->metadata[m].data);
-      g->metadata[m].data = (uint8_t *)data;
-      g->metadata[m].size = n;
-      return NQ_OK;
-    }
-  }
-  nq_metadata *nm = realloc(g->metadata, sizeof *nm * (size_t)(g->n_metadata + 1));
-  char *name = malloc(strlen(key) + 1);
-  if (!nm || !name) {
-    if (nm) g->metadata = nm;
-    free(name);
-    free(data);
-    return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the %s metadata", key);
-  }
-  strcpy(name, key);
-  g->metadata = nm;
-  g->metadata[g->n_metadata++] = (nq_metadata){name, (uint8_t *)data, n};
-  return NQ_OK;
 }
 
 /* The search's bookkeeping in GMAC: what is cached decides what the next
@@ -462,7 +436,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
              "(calibrated on %d, judged on %d held-out of %d samples), then calibrated on all %d",
              CANDIDATES[best].name, N_CANDIDATES - skipped - not_applicable, by_labels, best_sqnr, cal.n,
              val.n, n, n);
-    st = set_metadata((*out)->graph, "npuquant_recipe", text, err);
+    st = nq_graph_set_metadata_text((*out)->graph, "npuquant_recipe", text, err);
     if (st != NQ_OK) {
       nq_model_free(*out);
       *out = NULL;
