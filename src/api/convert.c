@@ -156,10 +156,10 @@ static nq_status prepare(const nq_graph *g, bool optimize, bool equalize, bool s
   if (equalize) *pairs += act_pairs;
   int n_wsplit = 0; /* after equalization, which would move W_hi off its grid */
   if (st == NQ_OK && opts && opts->split_weights)
-    st = nq_split_weights(copy, opts->split_weights,
-                          (nq_split_grid){opts->per_tensor != 0, opts->per_channel_fc != 0,
-                                          opts->activations_int16 && !opts->int16_layers},
-                          src, so, keep_note, split_note, &n_wsplit, err);
+    st = nq_split_weights(
+        copy, opts->split_weights, (nq_split_grid){opts->per_tensor != 0, opts->per_channel_fc != 0},
+        opts->activations_int16 && !opts->int16_layers ? NQ_SPLIT_AUTO_16X8 : NQ_SPLIT_AUTO_INT8, src, so,
+        keep_note, split_note, &n_wsplit, err);
   int n_biases = 0; /* 16x8 layers need a bias tensor (int64) */
   if (st == NQ_OK && opts && (opts->activations_int16 || opts->int16_layers))
     st = nq_add_zero_biases(copy, &n_biases, err);
