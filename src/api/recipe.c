@@ -248,6 +248,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
    * from the final conversion, not once per candidate (the checks reread
    * every sample, so this also saves a pass per candidate). */
   o.note = NULL;
+  o.topic_note = NULL;
   o.warn = NULL;
   /* [0]: the graph as it is, [1]: equalized (calibration statistics shared
    * by the candidates on each). */
@@ -290,13 +291,13 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
     if (twin >= 0) {
       /* reported with its twin's figures (never chosen: a tie goes to the
        * earlier), so the table and the metadata are what running it gave */
-      if (opts->note) {
+      if (nq_notes_wanted(opts)) {
         char msg[300];
         snprintf(msg, sizeof msg,
                  "recipe candidate %s not run: equalization rescales no layer pair of this model, so it "
                  "is %s (its figures)",
                  CANDIDATES[c].name, CANDIDATES[twin].name);
-        opts->note(opts->warn_user, msg);
+        nq_say_note(opts, NQ_NOTE_RECIPE, msg);
       }
       nq_recipe_candidate rc = results[twin];
       rc.name = CANDIDATES[c].name;
@@ -309,7 +310,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
     double need = search_cost(&bud, &CANDIDATES[c]), extra = final_extra(&bud, &CANDIDATES[c]);
     if (c > 0 && bud.limit >= 0 && bud.spent + need + extra > bud.limit) {
       skipped++;
-      if (opts->note) {
+      if (nq_notes_wanted(opts)) {
         char msg[400], a[32], b[32], e[32], p[32], sp[32], li[32];
         snprintf(msg, sizeof msg,
                  "recipe candidate %s skipped: it would cost about %s GMAC (search %s + final %s; "
@@ -318,7 +319,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
                  CANDIDATES[c].name, gmac_text(need + extra, a), gmac_text(need, b), gmac_text(extra, e),
                  gmac_text(bud.model.gmac, p), bud.model.bias_layers, gmac_text(bud.spent, sp),
                  gmac_text(bud.limit, li));
-        opts->note(opts->warn_user, msg);
+        nq_say_note(opts, NQ_NOTE_RECIPE, msg);
       }
       continue;
     }
@@ -399,6 +400,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
   o.progress = opts->progress;
   o.progress_user = opts->progress_user;
   o.note = opts->note;
+  o.topic_note = opts->topic_note;
   o.warn = opts->warn;
   if (fin->ready) {
     /* The search saw the calibration subset: only the other samples still
