@@ -22,13 +22,9 @@ void nq_warn_line(void *route, const char *msg) {
   if (r->opts->warn) r->opts->warn(r->opts->warn_user, msg);
 }
 
-void (*nq_note_fn(const nq_convert_options *o))(void *, const char *) {
-  return nq_notes_wanted(o) ? nq_note_line : NULL;
-}
+nq_line_fn nq_note_fn(const nq_convert_options *o) { return nq_notes_wanted(o) ? nq_note_line : NULL; }
 
-void (*nq_warn_fn(const nq_convert_options *o))(void *, const char *) {
-  return o->warn ? nq_warn_line : NULL;
-}
+nq_line_fn nq_warn_fn(const nq_convert_options *o) { return o->warn ? nq_warn_line : NULL; }
 
 void nq_keep_note(void *keeper, const char *msg) {
   const nq_note_keeper *w = keeper;

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 
+#include "calib/sample_checks.h"
 #include "npuquant.h"
 
 /* The caller wants notes (note or topic_note is set). */
@@ -30,8 +31,8 @@ typedef struct nq_note_route {
  * the work of a message nobody reads). */
 void nq_note_line(void *route, const char *msg);
 void nq_warn_line(void *route, const char *msg);
-void (*nq_note_fn(const nq_convert_options *o))(void *, const char *);
-void (*nq_warn_fn(const nq_convert_options *o))(void *, const char *);
+nq_line_fn nq_note_fn(const nq_convert_options *o);
+nq_line_fn nq_warn_fn(const nq_convert_options *o);
 
 /* Notes kept to be said later: graph preparation (split outputs, split
  * weights, the 16x8 rewrites) is done once for the automatic recipe's
