@@ -530,6 +530,19 @@ typedef struct nq_recipe_candidate {
   int correct;    /* with labels: validation samples whose int8 top-1 is the label, else -1 */
 } nq_recipe_candidate;
 
+/* What a conversion note (nq_convert_options.topic_note) is about.
+ * Append-only: the values never change. */
+typedef enum nq_note_topic {
+  NQ_NOTE_DATA = 0,          /* the samples: count, shape, layout, per-channel statistics */
+  NQ_NOTE_CALIBRATION = 1,   /* how the activation ranges were chosen (layer-wise methods) */
+  NQ_NOTE_RECIPE = 2,        /* the automatic recipe: a candidate not run or skipped by the budget */
+  NQ_NOTE_FLOAT_TAIL = 3,    /* the ops kept in float after the last heavy op */
+  NQ_NOTE_SPLIT_OUTPUTS = 4, /* split_outputs: which outputs became parts */
+  NQ_NOTE_SPLIT_WEIGHTS = 5, /* split_weights: which layers were split, or why not */
+  NQ_NOTE_INT16 = 6,         /* 16x8: the int16 layers chosen, rewrites for int16 kernels */
+  NQ_NOTE_TOPICS = 7         /* the number of topics */
+} nq_note_topic;
+
 typedef struct nq_convert_options {
   int per_tensor;           /* 1: every weight per-tensor (fastest on VeriSilicon NPUs) */
   nq_dtype input_type;      /* NQ_INT8 (default), NQ_UINT8 or NQ_FLOAT32 */
@@ -622,6 +635,9 @@ typedef struct nq_convert_options {
   const char *int16_layers;
   const char *split_weights; /* "auto" or "NODE[,NODE...]": such layers become two int8 layers whose weights
                                 add up, plus an ADD (NULL: none; docs/quantization.md) */
+  /* As note, with what the note is about; when set, note is not called.
+   * Called with warn_user; may be NULL. */
+  void (*topic_note)(void *user, nq_note_topic topic, const char *msg);
   /* With recipe_auto: 1 when the target runs TFLite's 16x8 (Ethos-U, CPU
    * TFLite; not the i.MX 8M Plus VX delegate nor the Edge TPU), so that the
    * recipe may escalate to int16 activations when no int8 candidate reaches
@@ -689,6 +705,10 @@ typedef struct nq_convert_stats {
 NQ_API nq_status nq_convert_source(const nq_model *float_model, const nq_sample_source *src,
                                    const nq_convert_options *opts, nq_model **out, nq_convert_stats *stats,
                                    nq_error *err);
+
+/* A note topic's name ("data", "calibration", "recipe", "float_tail",
+ * "split_outputs", "split_weights", "int16"); NULL for another value. */
+NQ_API const char *nq_note_topic_name(nq_note_topic topic);
 
 /* ---- Comparing two models on the same samples (what `npuquant compare` does) ---- */
 

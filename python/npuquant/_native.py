@@ -47,6 +47,8 @@ class SessionOptions(ctypes.Structure):
 
 
 WARN_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
+# a conversion note with its nq_note_topic
+TOPIC_NOTE_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p)
 
 
 class ConvertOptions(ctypes.Structure):
@@ -72,6 +74,8 @@ class ConvertOptions(ctypes.Structure):
                 ("activations_int16", ctypes.c_int), ("int16_layers", ctypes.c_char_p),
                 # "auto" or "NODE[,NODE...]": layers split into two int8 layers whose weights add up
                 ("split_weights", ctypes.c_char_p),
+                # note with its topic (used instead of note when set)
+                ("topic_note", TOPIC_NOTE_FN),
                 # the automatic recipe may escalate to 16x8 (a target that runs int16 activations)
                 ("recipe_int16", ctypes.c_int)]
 
@@ -195,6 +199,7 @@ _PROTOTYPES = {
     "nq_dataset_get": (_I, [P, ctypes.c_size_t, ctypes.POINTER(ctypes.c_float), _E]),
     "nq_dataset_name": (_S, [P, ctypes.c_size_t]),
     "nq_dataset_notes": (_S, [P]),
+    "nq_note_topic_name": (_S, [_I]),
     "nq_dataset_folder_labels": (_I, [P, _S, _S, ctypes.c_size_t, ctypes.POINTER(ctypes.c_int32),
                                       ctypes.POINTER(ctypes.c_size_t), _E]),
 }

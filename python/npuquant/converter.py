@@ -40,6 +40,9 @@ class ConversionReport:
     samples   the number of calibration samples
     data      the library's summary of what it calibrated on (list of lines:
               count, shape, layout, per-channel min/mean/max)
+    notes     the library's other notes, each {"topic", "text"}; topic
+              "calibration", "recipe", "float_tail", "split_outputs",
+              "split_weights" or "int16" (nq_note_topic_name)
     warnings  the library's warnings (data that looks wrong, ops kept in float)
     outputs   per model output: name, sqnr_db, max_abs_error, rmse,
               rmse_over_scale and, for class scores, top1_agreement
@@ -56,8 +59,9 @@ class ConversionReport:
 
     def __init__(self, samples: int, data: List[str], warnings_: List[str], outputs: List[Dict[str, Any]],
                  npu: Optional[Dict[str, Any]], options: Dict[str, Any],
-                 parts: Optional[List[Dict[str, Any]]] = None):
+                 parts: Optional[List[Dict[str, Any]]] = None, notes: Optional[List[Dict[str, str]]] = None):
         self.samples = samples
+        self.notes = notes or []
         self.parts = parts or []
         self.data = data
         self.warnings = warnings_
@@ -75,7 +79,7 @@ class ConversionReport:
             if isinstance(v, list):
                 return [clean(x) for x in v]
             return v
-        return clean({"samples": self.samples, "data": self.data, "warnings": self.warnings,
+        return clean({"samples": self.samples, "data": self.data, "notes": self.notes, "warnings": self.warnings,
                       "outputs": self.outputs, "parts": self.parts, "npu": self.npu, "options": self.options})
 
     def save(self, path: PathLike) -> None:
@@ -90,6 +94,7 @@ class ConversionReport:
     def __str__(self) -> str:
         lines = [f"npuquant conversion on {self.samples} samples"]
         lines += ["  " + d for d in self.data]
+        lines += ["  " + n["text"] for n in self.notes]
         lines += ["  warning: " + w for w in self.warnings]
         for o in self.outputs:
             top1 = f", top-1 agreement {o['top1_agreement'] * 100:.1f}%" if "top1_agreement" in o else ""
@@ -364,8 +369,10 @@ class Converter:
             with open(path, "rb") as f:
                 result = ConvertedModel(f.read())
         result.model = q
-        result.report = self.report = ConversionReport(n, notes, said, measured["outputs"], npu, opts,
-                                                      measured.get("parts"))
+        data = [text for topic, text in notes if topic == "data"]
+        others = [{"topic": topic, "text": text} for topic, text in notes if topic != "data"]
+        result.report = self.report = ConversionReport(n, data, said, measured["outputs"], npu, opts,
+                                                      measured.get("parts"), others)
         self._last = q
         return result
 

@@ -104,7 +104,8 @@ def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_
                  float_tail=True, per_channel_fc=False, recipe_budget=None, split_outputs=False, activations="int8",
                  int16_layers=None, split_weights=None, recipe_int16=False):
     """nq_convert_arrays on gathered samples: (int8 Model, warnings, notes).
-    The library's warnings and notes (what it calibrated on) are collected,
+    The library's warnings and notes (notes as (topic name, text): "data"
+    for what it calibrated on, nq_note_topic_name's others) are collected,
     not issued, so that the caller decides where they go."""
     input_type, output_type = type_name(input_type, "input_type"), type_name(output_type, "output_type")
     if isinstance(calibration, str) and calibration.startswith("percentile:"):
@@ -177,7 +178,8 @@ def convert_flat(model, data, n, *, per_tensor=False, input_type="int8", output_
     # as an error (filters) must not unwind through C.
     said, notes = [], []
     opts.warn = nat.WARN_FN(lambda _user, msg: said.append(nat.text(msg)))
-    opts.note = nat.WARN_FN(lambda _user, msg: notes.append(nat.text(msg)))
+    opts.topic_note = nat.TOPIC_NOTE_FN(
+        lambda _user, topic, msg: notes.append((nat.text(lib.nq_note_topic_name(topic)), nat.text(msg))))
     out, err = nat.P(), nat.Error()
     with model._use() as h:
         st = lib.nq_convert_arrays(h, data.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), n, ctypes.byref(opts),

@@ -11,6 +11,7 @@
 #include "api/array_source.h"
 #include "api/int16_layers.h"
 #include "api/model_internal.h"
+#include "api/notes.h"
 #include "api/recipe.h"
 #include "calib/calibrate.h"
 #include "calib/range_choice.h"
@@ -70,7 +71,7 @@ static bool has_quantized_tensor(const nq_graph *g) {
 void nq_calib_cache_free(nq_calib_cache *c) {
   if (!c) return;
   nq_model_free(c->prepared);
-  free(c->split_note);
+  nq_kept_notes_free(&c->prep_notes);
   nq_ranges_free(&c->minmax);
   nq_histograms_free(&c->hist);
   memset(c, 0, sizeof *c);
@@ -113,41 +114,18 @@ nq_status nq_calib_cache_extend(nq_calib_cache *c, const nq_model *fm, const nq_
 
 /* The float graph calibration runs: a copy through the pass pipeline, the
  * int8 rewrites and (when asked) equalization. */
-/* --split-outputs' notes, kept (lines joined by '\n') to be said by the
- * conversion that keeps the model: the automatic recipe's candidates share
- * one prepared graph and say nothing. */
-static void keep_note(void *user, const char *msg) {
-  char **kept = user;
-  size_t old = *kept ? strlen(*kept) : 0, n = strlen(msg);
-  char *s = realloc(*kept, old + n + 2);
-  if (!s) return;
-  if (old) s[old++] = '\n';
-  memcpy(s + old, msg, n + 1);
-  *kept = s;
-}
-
-static void say_kept(const nq_convert_options *opts, const char *kept) {
-  for (const char *p = kept; opts->note && p && *p;) {
-    const char *e = strchr(p, '\n');
-    size_t n = e ? (size_t)(e - p) : strlen(p);
-    char *line = malloc(n + 1);
-    if (!line) return;
-    memcpy(line, p, n);
-    line[n] = 0;
-    opts->note(opts->warn_user, line);
-    free(line);
-    p += n + (e != NULL);
-  }
-}
-
-static nq_status prepare(const nq_graph *g, bool optimize, bool equalize, bool split, char **split_note,
-                         const nq_sample_source *src, const nq_session_options *so, nq_model **out,
-                         int *rewritten, int *pairs, const nq_convert_options *opts, nq_error *err) {
+static nq_status prepare(const nq_graph *g, bool optimize, bool equalize, bool split,
+                         nq_kept_notes *prep_notes, const nq_sample_source *src, const nq_session_options *so,
+                         nq_model **out, int *rewritten, int *pairs, const nq_convert_options *opts,
+                         nq_error *err) {
   nq_graph *copy = nq_graph_clone(g, err);
   if (!copy) return err->code;
   nq_status st = optimize ? nq_passes_optimize(copy, err) : NQ_OK;
   int n_split = 0; /* the note says which outputs */
-  if (st == NQ_OK && split) st = nq_split_outputs(copy, keep_note, split_note, &n_split, err);
+  nq_note_keeper outputs_notes = {prep_notes, NQ_NOTE_SPLIT_OUTPUTS},
+                 weights_notes = {prep_notes, NQ_NOTE_SPLIT_WEIGHTS},
+                 int16_notes = {prep_notes, NQ_NOTE_INT16};
+  if (st == NQ_OK && split) st = nq_split_outputs(copy, nq_keep_note, &outputs_notes, &n_split, err);
   if (st == NQ_OK) st = nq_rewrite_for_int8(copy, rewritten, err);
   if (st == NQ_OK && equalize) st = nq_equalize_graph(copy, 4, pairs, err);
   int act_pairs = 0; /* without samples (counting only): the pairs it could scale */
@@ -156,10 +134,10 @@ static nq_status prepare(const nq_graph *g, bool optimize, bool equalize, bool s
   if (equalize) *pairs += act_pairs;
   int n_wsplit = 0; /* after equalization, which would move W_hi off its grid */
   if (st == NQ_OK && opts && opts->split_weights)
-    st = nq_split_weights(copy, opts->split_weights,
-                          (nq_split_grid){opts->per_tensor != 0, opts->per_channel_fc != 0,
-                                          opts->activations_int16 && !opts->int16_layers},
-                          src, so, keep_note, split_note, &n_wsplit, err);
+    st = nq_split_weights(
+        copy, opts->split_weights, (nq_split_grid){opts->per_tensor != 0, opts->per_channel_fc != 0},
+        opts->activations_int16 && !opts->int16_layers ? NQ_SPLIT_AUTO_16X8 : NQ_SPLIT_AUTO_INT8, src, so,
+        nq_keep_note, &weights_notes, &n_wsplit, err);
   int n_biases = 0; /* 16x8 layers need a bias tensor (int64) */
   if (st == NQ_OK && opts && (opts->activations_int16 || opts->int16_layers))
     st = nq_add_zero_biases(copy, &n_biases, err);
@@ -173,7 +151,7 @@ static nq_status prepare(const nq_graph *g, bool optimize, bool equalize, bool s
         "16x8: %d HARD_SWISH node%s computed as ADD(x, 3) with RELU6, MUL(x, .), MUL(., 1/6): TFLite has no "
         "int16 HARD_SWISH",
         n_hswish, n_hswish == 1 ? "" : "s");
-    keep_note(split_note, msg);
+    nq_keep_note(&int16_notes, msg);
   }
   if (st == NQ_OK)
     st = nq_model_wrap(copy, NULL, out, err);
@@ -249,8 +227,9 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
     return nq_fail(err, NQ_ERR_INTERNAL, "calibration cache of the %sequalized graph used for the other",
                    cache->equalize ? "" : "un");
   /* Say what the samples look like and warn when they look wrong (issue 13). */
+  nq_note_route data_notes = {opts, NQ_NOTE_DATA};
   if (!cache || !cache->checked)
-    NQ_TRY(nq_check_samples(float_model->graph, src, opts->note, opts->warn, opts->warn_user, err));
+    NQ_TRY(nq_check_samples(float_model->graph, src, nq_note_fn(opts), nq_warn_fn(opts), &data_notes, err));
   if (cache) cache->checked = 1;
   nq_session_options so;
   session_options(opts, &so);
@@ -262,7 +241,7 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
    * equalization and the int8 rewrites change the graph, so they work on a
    * copy of the model. */
   nq_model *eq = NULL;
-  char *split_note = NULL; /* --split-outputs' notes, when this call prepared the graph */
+  nq_kept_notes prep_notes = {0}; /* preparing's notes, when this call prepared the graph */
   const nq_model *fm = float_model;
   bool optimize = !float_model->graph->optimized && !has_quantized_tensor(float_model->graph);
   if (cache && cache->ready) {
@@ -273,10 +252,10 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
              opts->activations_int16 || opts->int16_layers ||
              nq_rewrite_for_int8_needed(float_model->graph)) {
     nq_status ps =
-        prepare(float_model->graph, optimize, opts->equalize != 0, opts->split_outputs != 0, &split_note, src,
+        prepare(float_model->graph, optimize, opts->equalize != 0, opts->split_outputs != 0, &prep_notes, src,
                 &so, &eq, &rep->rewritten_for_int8, &rep->equalized_pairs, opts, err);
     if (ps != NQ_OK) {
-      free(split_note);
+      nq_kept_notes_free(&prep_notes);
       return ps;
     }
     fm = eq;
@@ -296,8 +275,8 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
     if (st == NQ_OK && cache) {
       cache->prepared = eq; /* the cache owns the prepared graph from now on */
       eq = NULL;
-      cache->split_note = split_note;
-      split_note = NULL;
+      cache->prep_notes = prep_notes; /* and its notes */
+      memset(&prep_notes, 0, sizeof prep_notes);
       cache->equalize = opts->equalize != 0;
       cache->rewritten_for_int8 = rep->rewritten_for_int8;
       cache->equalized_pairs = rep->equalized_pairs;
@@ -313,25 +292,26 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
     st = nq_refine_ranges(fm->graph, src, &so, &co, &ranges, err);
     if (st != NQ_OK) nq_ranges_free(&ranges);
   }
-  if (st == NQ_OK && co.method == NQ_CALIB_LAYERWISE && opts->note) {
+  if (st == NQ_OK && co.method == NQ_CALIB_LAYERWISE && nq_notes_wanted(opts)) {
     char msg[256];
     int len = snprintf(msg, sizeof msg, "layer-wise ranges, tensors per method:");
     for (int m = 0; m < NQ_RANGE_METHODS && len > 0 && (size_t)len < sizeof msg; m++)
       len += snprintf(msg + len, sizeof msg - (size_t)len, " %s %d", nq_range_method_name((nq_range_method)m),
                       chosen[m]);
-    opts->note(opts->warn_user, msg);
+    nq_say_note(opts, NQ_NOTE_CALIBRATION, msg);
   }
   /* Before snapping, so the clipped ranges are snapped too. */
   if (st == NQ_OK) nq_clip_saturating_ranges(fm->graph, &ranges);
   /* The same model on every machine and kernel path (calib/range_snap.h). */
   if (st == NQ_OK) nq_ranges_snap(&ranges);
   rep->seconds_calibrate = now_s() - t0;
-  if (st == NQ_OK) say_kept(opts, split_note ? split_note : cache ? cache->split_note : NULL);
+  if (st == NQ_OK) nq_kept_notes_say(cache && cache->ready ? &cache->prep_notes : &prep_notes, opts);
   t0 = now_s();
   nq_graph *qg = NULL;
   nq_float_tail tail = {0};
   if (st == NQ_OK && opts->output_type == NQ_FLOAT32 && !opts->no_float_tail) {
-    st = nq_float_tail_plan(fm->graph, src, &so, &ranges, opts->note, opts->warn_user, &tail, err);
+    nq_note_route tail_notes = {opts, NQ_NOTE_FLOAT_TAIL};
+    st = nq_float_tail_plan(fm->graph, src, &so, &ranges, nq_note_fn(opts), &tail_notes, &tail, err);
     q.float_nodes = tail.keep;
   }
   unsigned char *int16_nodes = NULL;
@@ -392,7 +372,7 @@ static nq_status convert(const nq_model *float_model, const nq_sample_source *sr
   }
   rep->seconds_quantize = now_s() - t0;
   nq_model_free(eq);
-  free(split_note);
+  nq_kept_notes_free(&prep_notes);
   return st;
 }
 

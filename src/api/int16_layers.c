@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/notes.h"
 #include "core/status.h"
 #include "quant/act16.h"
 #include "quant/int16_auto.h"
@@ -37,8 +38,9 @@ nq_status nq_int16_layers_plan(const nq_graph *g, const nq_convert_options *o, c
   unsigned char *m = calloc((size_t)g->n_nodes + 1, 1);
   if (!m) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for %d node flags", g->n_nodes);
   nq_status st = NQ_OK;
+  nq_note_route notes = {o, NQ_NOTE_INT16};
   if (o->int16_layers && strcmp(o->int16_layers, "auto") == 0)
-    st = nq_int16_auto(g, r, src, so, m, o->note, o->warn_user, err);
+    st = nq_int16_auto(g, r, src, so, m, nq_note_fn(o), &notes, err);
   else if (o->int16_layers)
     st = nq_act16_select(g, o->int16_layers, m, err);
   else

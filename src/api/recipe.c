@@ -30,6 +30,7 @@
 #include "api/recipe_cost.h"
 #include "api/recipe_score.h"
 #include "core/status.h"
+#include "ir/metadata.h"
 #include "quant/split_weights.h"
 #include "quant/weight_round.h"
 #include "report/column_parts.h"
@@ -145,33 +146,6 @@ static void judge_options(int threads, nq_session_options *so) {
   so->single_rounding = NQ_DEFAULT_SINGLE_ROUNDING;
 }
 
-static nq_status set_metadata(nq_graph *g, const char *key, const char *text, nq_error *err) {
-  size_t n = strlen(text);
-  char *data = malloc(n + 1);
-  if (!data) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the %s metadata", key);
-  memcpy(data, text, n + 1);
-  for (int m = 0; m < g->n_metadata; m++) {
-    if (g->metadata[m].name && strcmp(g->metadata[m].name, key) == 0) {
-      free(g->metadata[m].data);
-      g->metadata[m].data = (uint8_t *)data;
-      g->metadata[m].size = n;
-      return NQ_OK;
-    }
-  }
-  nq_metadata *nm = realloc(g->metadata, sizeof *nm * (size_t)(g->n_metadata + 1));
-  char *name = malloc(strlen(key) + 1);
-  if (!nm || !name) {
-    if (nm) g->metadata = nm;
-    free(name);
-    free(data);
-    return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the %s metadata", key);
-  }
-  strcpy(name, key);
-  g->metadata = nm;
-  g->metadata[g->n_metadata++] = (nq_metadata){name, (uint8_t *)data, n};
-  return NQ_OK;
-}
-
 /* The search's bookkeeping in GMAC: what is cached decides what the next
  * candidate still costs. */
 typedef struct budget {
@@ -282,8 +256,8 @@ static nq_status split_probe(const nq_model *fm, const nq_calib_cache *cache, co
   judge_options(opts->num_threads, &so);
   nq_status st = nq_split_weights(
       copy, "auto",
-      (nq_split_grid){.per_tensor = opts->per_tensor != 0, .per_channel_fc = opts->per_channel_fc != 0}, cal,
-      &so, NULL, NULL, n_split, err);
+      (nq_split_grid){.per_tensor = opts->per_tensor != 0, .per_channel_fc = opts->per_channel_fc != 0},
+      NQ_SPLIT_AUTO_INT8, cal, &so, NULL, NULL, n_split, err);
   nq_graph_free(copy);
   return st;
 }
@@ -363,6 +337,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
    * from the final conversion, not once per candidate (the checks reread
    * every sample, so this also saves a pass per candidate). */
   o.note = NULL;
+  o.topic_note = NULL;
   o.warn = NULL;
   /* [0]: the graph as it is, [1]: equalized (calibration statistics shared
    * by the candidates on each). */
@@ -413,13 +388,13 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
       if (st != NQ_OK) break;
       if (n_split == 0) {
         not_applicable++;
-        if (opts->note) {
+        if (nq_notes_wanted(opts)) {
           char msg[300];
           snprintf(msg, sizeof msg,
                    "recipe candidate %s not run: no layer's int8 weights lose enough (weight-only SQNR under "
                    "%.0f dB) for --split-weights auto to split it",
-                   spec.name, NQ_SPLIT_WEIGHTS_MIN_DB);
-          opts->note(opts->warn_user, msg);
+                   spec.name, NQ_SPLIT_AUTO_INT8.min_db);
+          nq_say_note(opts, NQ_NOTE_RECIPE, msg);
         }
         continue;
       }
@@ -438,13 +413,13 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
     if (twin >= 0) {
       /* reported with its twin's figures (never chosen: a tie goes to the
        * earlier), so the table and the metadata are what running it gave */
-      if (opts->note) {
+      if (nq_notes_wanted(opts)) {
         char msg[300];
         snprintf(msg, sizeof msg,
                  "recipe candidate %s not run: equalization rescales no layer pair of this model, so it "
                  "is %s (its figures)",
                  CANDIDATES[c].name, CANDIDATES[twin].name);
-        opts->note(opts->warn_user, msg);
+        nq_say_note(opts, NQ_NOTE_RECIPE, msg);
       }
       nq_recipe_candidate rc = results[twin];
       rc.name = CANDIDATES[c].name;
@@ -457,7 +432,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
     double need = search_cost(&bud, &spec), extra = final_extra(&bud, &spec);
     if (c > 0 && bud.limit >= 0 && bud.spent + need + extra > bud.limit) {
       skipped++;
-      if (opts->note) {
+      if (nq_notes_wanted(opts)) {
         char msg[400], a[32], b[32], e[32], p[32], sp[32], li[32];
         snprintf(msg, sizeof msg,
                  "recipe candidate %s skipped: it would cost about %s GMAC (search %s + final %s; "
@@ -466,7 +441,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
                  spec.name, gmac_text(need + extra, a), gmac_text(need, b), gmac_text(extra, e),
                  gmac_text(bud.model.gmac, p), bud.model.bias_layers, gmac_text(bud.spent, sp),
                  gmac_text(bud.limit, li));
-        opts->note(opts->warn_user, msg);
+        nq_say_note(opts, NQ_NOTE_RECIPE, msg);
       }
       continue;
     }
@@ -543,7 +518,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
   free(val_labels);
   nq_ref_outputs_free(&ref);
   nq_output_map_free(&columns);
-  if (st == NQ_OK && opts->note && int16_withheld && !(best_sqnr >= NQ_RECIPE_GOOD_DB)) {
+  if (st == NQ_OK && nq_notes_wanted(opts) && int16_withheld && !(best_sqnr >= NQ_RECIPE_GOOD_DB)) {
     char msg[400];
     snprintf(
         msg, sizeof msg,
@@ -551,7 +526,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
         "tried, as the target does not run it (recipe_int16 off; `convert --npu ethos-u` or `--npu none` "
         "allow it)",
         best_sqnr, NQ_RECIPE_GOOD_DB);
-    opts->note(opts->warn_user, msg);
+    nq_say_note(opts, NQ_NOTE_RECIPE, msg);
   }
   if (st != NQ_OK) {
     nq_calib_cache_free(&caches[0]);
@@ -569,6 +544,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
   o.progress = opts->progress;
   o.progress_user = opts->progress_user;
   o.note = opts->note;
+  o.topic_note = opts->topic_note;
   o.warn = opts->warn;
   if (fin->ready) {
     /* The search saw the calibration subset: only the other samples still
@@ -606,7 +582,7 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
              "(calibrated on %d, judged on %d held-out of %d samples), then calibrated on all %d",
              chosen_spec.name, N_CANDIDATES - skipped - not_applicable, by_labels, best_sqnr, cal.n, val.n, n,
              n);
-    st = set_metadata((*out)->graph, "npuquant_recipe", text, err);
+    st = nq_graph_set_metadata_text((*out)->graph, "npuquant_recipe", text, err);
     if (st != NQ_OK) {
       nq_model_free(*out);
       *out = NULL;

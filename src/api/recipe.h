@@ -6,6 +6,7 @@
 #ifndef NQ_API_RECIPE_H
 #define NQ_API_RECIPE_H
 
+#include "api/notes.h"
 #include "calib/range_refine.h"
 #include "npuquant.h"
 #include "quant/quantize.h"
@@ -22,9 +23,9 @@ typedef struct nq_calib_cache {
   int equalize;       /* the graph variant: equalized or not */
   nq_model *prepared; /* owned; NULL: the float model itself needed no change */
   int rewritten_for_int8, equalized_pairs;
-  nq_ranges minmax;   /* before any refinement, clipping or snapping */
-  nq_histograms hist; /* hist.h NULL until collected */
-  char *split_note;   /* owned: --split-outputs' notes from preparing, said by each conversion with a note */
+  nq_ranges minmax;         /* before any refinement, clipping or snapping */
+  nq_histograms hist;       /* hist.h NULL until collected */
+  nq_kept_notes prep_notes; /* owned: preparing's notes, said by each conversion with a note */
 } nq_calib_cache;
 
 void nq_calib_cache_free(nq_calib_cache *c);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir/metadata.h"
 #include "passes/pass_util.h"
 
 /* A RESHAPE-like op or a TRANSPOSE with a constant permutation: moves
@@ -188,25 +189,16 @@ static bool add_brief_shape(text *b, const nq_tensor *x) {
 }
 
 static const nq_metadata *find_record(const nq_graph *g) {
-  for (int m = 0; m < g->n_metadata; m++)
-    if (g->metadata[m].name && strcmp(g->metadata[m].name, NQ_SPLIT_RECORD_KEY) == 0) return &g->metadata[m];
-  return NULL;
+  return nq_graph_find_metadata(g, NQ_SPLIT_RECORD_KEY);
 }
 
 static nq_status set_record(nq_graph *g, text *rec, nq_error *err) {
   if (find_record(g))
     return nq_fail(err, NQ_ERR_INVALID_ARG, "the model's outputs were split already (it has %s metadata)",
                    NQ_SPLIT_RECORD_KEY);
-  nq_metadata *nm = realloc(g->metadata, sizeof *nm * (size_t)(g->n_metadata + 1));
-  if (nm) g->metadata = nm;
-  char *name = strdup(NQ_SPLIT_RECORD_KEY);
-  if (!nm || !name) {
-    free(name);
-    return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the %s metadata", NQ_SPLIT_RECORD_KEY);
-  }
-  g->metadata[g->n_metadata++] = (nq_metadata){name, (uint8_t *)rec->s, rec->len};
-  rec->s = NULL;
-  return NQ_OK;
+  uint8_t *data = (uint8_t *)rec->s;
+  rec->s = NULL; /* the graph's (or freed) from here on */
+  return nq_graph_set_metadata(g, NQ_SPLIT_RECORD_KEY, data, rec->len, err);
 }
 
 nq_status nq_split_record_copy(const nq_graph *from, nq_graph *to, nq_error *err) {

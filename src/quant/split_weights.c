@@ -411,9 +411,9 @@ static int by_node(const void *a, const void *b) {
   return ((const candidate *)a)->node - ((const candidate *)b)->node;
 }
 
-nq_status nq_split_weights(nq_graph *g, const char *spec, nq_split_grid grid, const nq_sample_source *src,
-                           const nq_session_options *so, void (*note)(void *, const char *), void *note_user,
-                           int *n_split, nq_error *err) {
+nq_status nq_split_weights(nq_graph *g, const char *spec, nq_split_grid grid, nq_split_auto choice,
+                           const nq_sample_source *src, const nq_session_options *so,
+                           void (*note)(void *, const char *), void *note_user, int *n_split, nq_error *err) {
   *n_split = 0;
   if (!spec || !*spec) return NQ_OK;
   bool automatic = !strcmp(spec, "auto");
@@ -440,9 +440,7 @@ nq_status nq_split_weights(nq_graph *g, const char *spec, nq_split_grid grid, co
   for (int k = 0; k < n; k++) c[k].macs = layer_macs(g, c[k].node);
   nq_status st = have_samples ? measure(g, c, n, grid, src, so, err) : NQ_OK;
   int chosen = n;
-  const double min_db = grid.int16_activations ? NQ_SPLIT_WEIGHTS_MIN_DB_16X8 : NQ_SPLIT_WEIGHTS_MIN_DB,
-               share =
-                   grid.int16_activations ? NQ_SPLIT_WEIGHTS_MAC_BUDGET_16X8 : NQ_SPLIT_WEIGHTS_MAC_BUDGET;
+  const double min_db = choice.min_db, share = choice.mac_share;
   if (st == NQ_OK && automatic) {
     qsort(c, (size_t)n, sizeof *c, by_before_db);
     double budget = share * total_macs, used = 0;

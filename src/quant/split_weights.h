@@ -34,41 +34,44 @@
 #include "core/status.h"
 #include "ir/graph.h"
 
-/* auto: layers whose weight-only SQNR (output with W_hi against with W, on
- * the same float input, over the calibration samples) is below this... */
-#define NQ_SPLIT_WEIGHTS_MIN_DB 30.0
-/* ... are split worst first while the added multiply-adds stay within this
- * fraction of the model's conv / depthwise / fully-connected ones. */
-#define NQ_SPLIT_WEIGHTS_MAC_BUDGET 0.25
+/* How auto chooses: the layers whose weight-only SQNR (output with W_hi
+ * against with W, on the same float input, over the calibration samples) is
+ * below min_db are split worst first while the added multiply-adds stay
+ * within mac_share of the model's conv / depthwise / fully-connected ones.
+ * The caller picks it by how the model will compute (NQ_SPLIT_AUTO_INT8 or
+ * NQ_SPLIT_AUTO_16X8); a list of names ignores it. */
+typedef struct nq_split_auto {
+  double min_db;
+  double mac_share;
+} nq_split_auto;
 
-/* With int16 activations (--activations int16, TFLite's 16x8) the two
- * extra roundings a split adds are int16 ones and cost nothing visible, so
- * auto splits more: YOLOv5n in 16x8 reached obj 25.6 / cls 23.6 dB with
- * the layers below 40 dB split, obj 30.8 / cls 35.6 dB below 45 dB (54 of
- * its 60 convs, +90% MACs); at int8 the hand landmark net got worse past
- * 30 dB. */
-#define NQ_SPLIT_WEIGHTS_MIN_DB_16X8 45.0
-#define NQ_SPLIT_WEIGHTS_MAC_BUDGET_16X8 1.0
+/* At int8: the hand landmark net got worse past 30 dB. */
+#define NQ_SPLIT_AUTO_INT8 ((nq_split_auto){30.0, 0.25})
+/* When every layer computes with int16 activations (--activations int16,
+ * TFLite's 16x8) the two extra roundings a split adds are int16 ones and
+ * cost nothing visible, so auto splits more: YOLOv5n in 16x8 reached obj
+ * 25.6 / cls 23.6 dB with the layers below 40 dB split, obj 30.8 / cls
+ * 35.6 dB below 45 dB (54 of its 60 convs, +90% MACs). */
+#define NQ_SPLIT_AUTO_16X8 ((nq_split_auto){45.0, 1.0})
 
 /* How the quantizer will treat g's layers: its weight grid (per_tensor and
- * per_channel_fc as nq_convert_options) and whether every layer computes
- * with int16 activations (activations_int16 without int16_layers). */
+ * per_channel_fc as nq_convert_options). */
 typedef struct nq_split_grid {
   bool per_tensor;
   bool per_channel_fc;
-  bool int16_activations;
 } nq_split_grid;
 
 /* Split the layers `spec` names: "auto" or a comma-separated list of node
- * names (a node's name, or its output tensor's name when it has none).
+ * names (a node's name, or its output tensor's name when it has none);
+ * `choice` says how auto picks.
  * src/so: the calibration samples, to measure (auto needs them; a list is
  * measured when they are given). note (may be NULL) gets one line per layer
  * split with its weight-only SQNR before and after, or one saying none was.
  * *n_split: layers split. An unknown name or a node that is not a layer
  * with constant float weights is NQ_ERR_INVALID_ARG naming it. */
-nq_status nq_split_weights(nq_graph *g, const char *spec, nq_split_grid grid, const nq_sample_source *src,
-                           const nq_session_options *so, void (*note)(void *, const char *), void *note_user,
-                           int *n_split, nq_error *err);
+nq_status nq_split_weights(nq_graph *g, const char *spec, nq_split_grid grid, nq_split_auto choice,
+                           const nq_sample_source *src, const nq_session_options *so,
+                           void (*note)(void *, const char *), void *note_user, int *n_split, nq_error *err);
 
 /* Split node i (a layer with constant float32 weights); the new nodes follow
  * it in execution order. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir/metadata.h"
 #include "quant/split_outputs.h"
 
 /* A record longer than this is not one npuquant wrote. */
@@ -216,9 +217,7 @@ static nq_status same_size(const nq_graph *ref, const nq_graph *test, int j, int
 }
 
 static const nq_metadata *find_record(const nq_graph *g) {
-  for (int m = 0; m < g->n_metadata; m++)
-    if (g->metadata[m].name && strcmp(g->metadata[m].name, NQ_SPLIT_RECORD_KEY) == 0) return &g->metadata[m];
-  return NULL;
+  return nq_graph_find_metadata(g, NQ_SPLIT_RECORD_KEY);
 }
 
 static nq_status build(const nq_graph *ref, const nq_graph *test, const nq_metadata *rec, char *text,

@@ -9,6 +9,7 @@
  *
  * Exit 0 when every model was written, 1 when the writer refused one.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -265,268 +266,203 @@ static void elementwise(builder *b, const char *dir) {
   }
 }
 
-/* One int16 input [1, 6, 5, 4] and an int16 output at the same scale
- * (ops that move or select values) or at out_range. */
-static int in16(builder *b, float *s) {
-  *s = s16_scale(b, 3.0f);
-  return mb_input(b, NQ_INT16, 4, SH(1, 6, 5, 4), *s, 0);
+/* A constant int32 operand: rank 0 is a scalar (v[0]). */
+typedef struct {
+  int rank;
+  int32_t shape[2];
+  int32_t v[8];
+} const_ints;
+
+/* The fields of nq_op_params the cases below set (0: the default). */
+typedef struct {
+  nq_padding padding;
+  int filter, stride; /* both axes */
+  nq_activation act;
+  bool half_pixel_centers, align_corners, keep_dims;
+  int shrink_axis_mask, end_mask, axis, num, mirror_mode;
+  float alpha, beta;
+} params;
+
+/* One op on one int16 input and constant int operands (in that order), with
+ * int16 outputs; or, for the few that need more, a builder of its own. */
+typedef struct {
+  const char *name;
+  nq_op op;
+  int in_rank;     /* 0: [1, 6, 5, 4] */
+  int32_t in[4];   /* its shape otherwise */
+  float in_range;  /* its scale: for values up to this (0: 3), jittered ... */
+  bool keep_scale; /* ... or the scale of the case before (no random draw) */
+  int n_c;         /* constant operands */
+  const_ints c[3];
+  bool consts_first; /* SPLIT: the operands before the input */
+  int n_out;         /* 0: 1 */
+  float out_range;   /* output scale: for values up to this, jittered; 0: the input's ... */
+  float out_scale;   /* ... or this one */
+  params p;
+  void (*build)(builder *b, const char *dir, float *s); /* instead of all the above */
+} one_input;
+
+static nq_op_params op_params(const params *d) {
+  nq_op_params p = nq_op_params_default();
+  p.padding = d->padding;
+  p.filter_h = p.filter_w = d->filter;
+  if (d->stride) p.stride_h = p.stride_w = d->stride;
+  p.act = d->act;
+  p.half_pixel_centers = d->half_pixel_centers;
+  p.align_corners = d->align_corners;
+  p.keep_dims = d->keep_dims;
+  p.shrink_axis_mask = d->shrink_axis_mask;
+  p.end_mask = d->end_mask;
+  p.axis = d->axis;
+  p.num = d->num;
+  p.mirror_mode = d->mirror_mode;
+  p.alpha = d->alpha;
+  if (d->beta != 0.0f) p.beta = d->beta;
+  return p;
 }
 
-static void movement(builder *b, const char *dir) {
-  nq_op_params p;
-  float s;
-  int x, y, y2;
+static void build_one_input(builder *b, const char *dir, const one_input *c, float *s) {
+  if (c->build) {
+    c->build(b, dir, s);
+    return;
+  }
+  mb_start(b);
+  if (!c->keep_scale) *s = s16_scale(b, c->in_range != 0.0f ? c->in_range : 3.0f);
+  int x = c->in_rank ? mb_input(b, NQ_INT16, c->in_rank, c->in, *s, 0)
+                     : mb_input(b, NQ_INT16, 4, SH(1, 6, 5, 4), *s, 0);
+  int in[4], n_in = 0, out[2];
+  if (!c->consts_first) in[n_in++] = x;
+  for (int k = 0; k < c->n_c; k++)
+    in[n_in++] = mb_ints(b, c->c[k].rank, c->c[k].rank ? c->c[k].shape : NULL, c->c[k].v);
+  if (c->consts_first) in[n_in++] = x;
+  const int n_out = c->n_out ? c->n_out : 1;
+  const float so = c->out_range != 0.0f   ? s16_scale(b, c->out_range)
+                   : c->out_scale != 0.0f ? c->out_scale
+                                          : *s;
+  for (int k = 0; k < n_out; k++) out[k] = mb_act(b, NQ_INT16, so, 0);
+  nq_op_params p = op_params(&c->p);
+  mb_node(b, c->op, n_in, in, n_out, out, &p);
+  mb_finish(b, dir, c->name, n_out, out);
+}
 
-  mb_start(b); /* CONCATENATION: TFLite requires equal int16 scales */
-  x = in16(b, &s);
-  int x2 = mb_input(b, NQ_INT16, 4, SH(1, 6, 5, 2), s, 0);
-  y = mb_act(b, NQ_INT16, s, 0);
-  p = nq_op_params_default();
+/* CONCATENATION: TFLite requires equal int16 scales. */
+static void concat(builder *b, const char *dir, float *s) {
+  mb_start(b);
+  *s = s16_scale(b, 3.0f);
+  int x = mb_input(b, NQ_INT16, 4, SH(1, 6, 5, 4), *s, 0);
+  int x2 = mb_input(b, NQ_INT16, 4, SH(1, 6, 5, 2), *s, 0);
+  int y = mb_act(b, NQ_INT16, *s, 0);
+  nq_op_params p = nq_op_params_default();
   p.axis = 3;
   mb_node(b, NQ_OP_CONCATENATION, 2, IN(x, x2), 1, IN(y), &p);
   mb_finish(b, dir, "concat", 1, IN(y));
-
-  for (int k = 0; k < 3; k++) { /* pools */
-    mb_start(b);
-    x = in16(b, &s);
-    y = mb_act(b, NQ_INT16, s, 0);
-    p = nq_op_params_default();
-    p.padding = k == 1 ? NQ_PAD_VALID : NQ_PAD_SAME;
-    p.filter_h = p.filter_w = k == 1 ? 2 : 3;
-    p.stride_h = p.stride_w = 2;
-    p.act = k == 2 ? NQ_ACT_RELU6 : NQ_ACT_NONE;
-    mb_node(b, k == 1 ? NQ_OP_MAX_POOL_2D : NQ_OP_AVERAGE_POOL_2D, 1, IN(x), 1, IN(y), &p);
-    mb_finish(b, dir, k == 0 ? "avg_pool_same" : k == 1 ? "max_pool_valid" : "avg_pool_relu6", 1, IN(y));
-  }
-  const char *resize_names[] = {"resize_bilinear", "resize_bilinear_half_pixel", "resize_nearest_align",
-                                "resize_nearest_half_pixel"};
-  for (int k = 0; k < 4; k++) {
-    mb_start(b);
-    x = in16(b, &s);
-    int sz = mb_ints(b, 1, SH(2), (int32_t[]){11, 7});
-    y = mb_act(b, NQ_INT16, s, 0);
-    p = nq_op_params_default();
-    p.half_pixel_centers = k == 1 || k == 3;
-    p.align_corners = k == 2;
-    mb_node(b, k < 2 ? NQ_OP_RESIZE_BILINEAR : NQ_OP_RESIZE_NEAREST_NEIGHBOR, 2, IN(x, sz), 1, IN(y), &p);
-    mb_finish(b, dir, resize_names[k], 1, IN(y));
-  }
-
-  mb_start(b);
-  x = in16(b, &s);
-  int pads = mb_ints(b, 2, SH(4, 2), (int32_t[]){0, 0, 1, 2, 0, 1, 3, 0});
-  y = mb_act(b, NQ_INT16, s, 0);
-  p = nq_op_params_default();
-  mb_node(b, NQ_OP_PAD, 2, IN(x, pads), 1, IN(y), &p);
-  mb_finish(b, dir, "pad", 1, IN(y));
-
-  mb_start(b);
-  x = in16(b, &s);
-  int shp = mb_ints(b, 1, SH(2), (int32_t[]){10, 12});
-  y = mb_act(b, NQ_INT16, s, 0);
-  mb_node(b, NQ_OP_RESHAPE, 2, IN(x, shp), 1, IN(y), &p);
-  mb_finish(b, dir, "reshape", 1, IN(y));
-
-  mb_start(b);
-  x = in16(b, &s);
-  int perm = mb_ints(b, 1, SH(4), (int32_t[]){0, 3, 1, 2});
-  y = mb_act(b, NQ_INT16, s, 0);
-  mb_node(b, NQ_OP_TRANSPOSE, 2, IN(x, perm), 1, IN(y), &p);
-  mb_finish(b, dir, "transpose", 1, IN(y));
-
-  mb_start(b);
-  x = in16(b, &s);
-  int bg = mb_ints(b, 1, SH(4), (int32_t[]){0, 4, 1, 0});
-  int en = mb_ints(b, 1, SH(4), (int32_t[]){1, 0, 5, 4});
-  int st = mb_ints(b, 1, SH(4), (int32_t[]){1, -1, 2, 1});
-  y = mb_act(b, NQ_INT16, s, 0);
-  p = nq_op_params_default();
-  p.shrink_axis_mask = 1;
-  p.end_mask = 8;
-  mb_node(b, NQ_OP_STRIDED_SLICE, 4, IN(x, bg, en, st), 1, IN(y), &p);
-  mb_finish(b, dir, "strided_slice", 1, IN(y));
-
-  mb_start(b);
-  x = in16(b, &s);
-  int ax = mb_ints(b, 0, NULL, (int32_t[]){3});
-  y = mb_act(b, NQ_INT16, s, 0);
-  y2 = mb_act(b, NQ_INT16, s, 0);
-  p = nq_op_params_default();
-  p.num = 2;
-  mb_node(b, NQ_OP_SPLIT, 2, IN(ax, x), 2, IN(y, y2), &p);
-  mb_finish(b, dir, "split", 2, IN(y, y2));
-
-  for (int k = 0; k < 2; k++) { /* RELU, RELU6 (own output scales) */
-    mb_start(b);
-    x = in16(b, &s);
-    y = mb_act(b, NQ_INT16, s16_scale(b, k ? 6.0f : 3.0f), 0);
-    p = nq_op_params_default();
-    mb_node(b, k ? NQ_OP_RELU6 : NQ_OP_RELU, 1, IN(x), 1, IN(y), &p);
-    mb_finish(b, dir, k ? "relu6" : "relu", 1, IN(y));
-  }
-
-  for (int k = 0; k < 3; k++) { /* ABS (rescaled and not), LEAKY_RELU */
-    mb_start(b);
-    x = in16(b, &s);
-    y = mb_act(b, NQ_INT16, k == 1 ? s : s16_scale(b, 2.5f), 0);
-    p = nq_op_params_default();
-    p.alpha = 0.1f;
-    mb_node(b, k == 2 ? NQ_OP_LEAKY_RELU : NQ_OP_ABS, 1, IN(x), 1, IN(y), &p);
-    mb_finish(b, dir, k == 0 ? "abs" : k == 1 ? "abs_same_scale" : "leaky_relu", 1, IN(y));
-  }
-
-  for (int k = 0; k < 2; k++) { /* SOFTMAX: output 1/32768 */
-    mb_start(b);
-    if (k) {
-      s = s16_scale(b, 20.0f);
-      x = mb_input(b, NQ_INT16, 2, SH(3, 37), s, 0);
-    } else {
-      x = in16(b, &s);
-    }
-    y = mb_act(b, NQ_INT16, 1.0f / 32768.0f, 0);
-    p = nq_op_params_default();
-    p.beta = k ? 0.7f : 1.0f;
-    mb_node(b, NQ_OP_SOFTMAX, 1, IN(x), 1, IN(y), &p);
-    mb_finish(b, dir, k ? "softmax_wide_beta" : "softmax", 1, IN(y));
-  }
-
-  mb_start(b); /* MEAN over H, W */
-  x = in16(b, &s);
-  int axes = mb_ints(b, 1, SH(2), (int32_t[]){1, 2});
-  y = mb_act(b, NQ_INT16, s16_scale(b, 1.5f), 0);
-  p = nq_op_params_default();
-  p.keep_dims = true;
-  mb_node(b, NQ_OP_MEAN, 2, IN(x, axes), 1, IN(y), &p);
-  mb_finish(b, dir, "mean_spatial", 1, IN(y));
-
-  mb_start(b); /* MEAN over the last axis */
-  x = in16(b, &s);
-  axes = mb_ints(b, 1, SH(1), (int32_t[]){3});
-  y = mb_act(b, NQ_INT16, s16_scale(b, 2.0f), 0);
-  p = nq_op_params_default();
-  mb_node(b, NQ_OP_MEAN, 2, IN(x, axes), 1, IN(y), &p);
-  mb_finish(b, dir, "mean_axis3", 1, IN(y));
 }
 
-/* The other ops whose int16 form is the 8-bit loop on int16 values. */
-static void movement2(builder *b, const char *dir) {
-  nq_op_params p;
-  float s;
-  int x, y, y2;
-
+static void pack(builder *b, const char *dir, float *s) {
   mb_start(b);
-  x = in16(b, &s);
-  int bg = mb_ints(b, 1, SH(4), (int32_t[]){0, 1, 2, 1});
-  int sz = mb_ints(b, 1, SH(4), (int32_t[]){1, 3, 3, 2});
-  y = mb_act(b, NQ_INT16, s, 0);
-  p = nq_op_params_default();
-  mb_node(b, NQ_OP_SLICE, 3, IN(x, bg, sz), 1, IN(y), &p);
-  mb_finish(b, dir, "slice", 1, IN(y));
-
-  mb_start(b);
-  x = in16(b, &s);
-  int szs = mb_ints(b, 1, SH(2), (int32_t[]){1, 3});
-  int ax = mb_ints(b, 0, NULL, (int32_t[]){3});
-  y = mb_act(b, NQ_INT16, s, 0);
-  y2 = mb_act(b, NQ_INT16, s, 0);
-  mb_node(b, NQ_OP_SPLIT_V, 3, IN(x, szs, ax), 2, IN(y, y2), &p);
-  mb_finish(b, dir, "split_v", 2, IN(y, y2));
-
-  mb_start(b);
-  s = s16_scale(b, 3.0f);
-  x = mb_input(b, NQ_INT16, 2, SH(3, 5), s, 0);
-  int x2 = mb_input(b, NQ_INT16, 2, SH(3, 5), s, 0);
-  y = mb_act(b, NQ_INT16, s, 0);
-  p = nq_op_params_default();
+  *s = s16_scale(b, 3.0f);
+  int x = mb_input(b, NQ_INT16, 2, SH(3, 5), *s, 0);
+  int x2 = mb_input(b, NQ_INT16, 2, SH(3, 5), *s, 0);
+  int y = mb_act(b, NQ_INT16, *s, 0);
+  nq_op_params p = nq_op_params_default();
   p.axis = 1;
   p.num = 2;
   mb_node(b, NQ_OP_PACK, 2, IN(x, x2), 1, IN(y), &p);
   mb_finish(b, dir, "pack", 1, IN(y));
+}
 
+static void minimum_bcast(builder *b, const char *dir, float *s) {
   mb_start(b);
-  x = mb_input(b, NQ_INT16, 3, SH(3, 2, 5), s, 0);
-  y = mb_act(b, NQ_INT16, s, 0);
-  y2 = mb_act(b, NQ_INT16, s, 0);
-  mb_node(b, NQ_OP_UNPACK, 1, IN(x), 2, IN(y, y2), &p);
-  mb_finish(b, dir, "unpack", 2, IN(y, y2));
-
-  mb_start(b);
-  x = mb_input(b, NQ_INT16, 3, SH(4, 5, 3), s, 0);
-  int idx = mb_ints(b, 1, SH(4), (int32_t[]){4, 0, 2, 2});
-  y = mb_act(b, NQ_INT16, s, 0);
-  p = nq_op_params_default();
-  p.axis = 1;
-  mb_node(b, NQ_OP_GATHER, 2, IN(x, idx), 1, IN(y), &p);
-  mb_finish(b, dir, "gather", 1, IN(y));
-
-  mb_start(b);
-  x = in16(b, &s);
-  int pads = mb_ints(b, 2, SH(4, 2), (int32_t[]){0, 0, 1, 2, 2, 1, 0, 0});
-  y = mb_act(b, NQ_INT16, s, 0);
-  p = nq_op_params_default();
-  p.mirror_mode = 0;
-  mb_node(b, NQ_OP_MIRROR_PAD, 2, IN(x, pads), 1, IN(y), &p);
-  mb_finish(b, dir, "mirror_pad_reflect", 1, IN(y));
-
-  mb_start(b);
-  x = mb_input(b, NQ_INT16, 4, SH(1, 4, 5, 2), s, 0);
-  int blk = mb_ints(b, 1, SH(2), (int32_t[]){2, 2});
-  pads = mb_ints(b, 2, SH(2, 2), (int32_t[]){0, 0, 1, 0});
-  y = mb_act(b, NQ_INT16, s, 0);
-  p = nq_op_params_default();
-  mb_node(b, NQ_OP_SPACE_TO_BATCH_ND, 3, IN(x, blk, pads), 1, IN(y), &p);
-  mb_finish(b, dir, "space_to_batch", 1, IN(y));
-
-  mb_start(b);
-  x = mb_input(b, NQ_INT16, 4, SH(4, 2, 3, 2), s, 0);
-  blk = mb_ints(b, 1, SH(2), (int32_t[]){2, 2});
-  int crops = mb_ints(b, 2, SH(2, 2), (int32_t[]){0, 0, 1, 0});
-  y = mb_act(b, NQ_INT16, s, 0);
-  mb_node(b, NQ_OP_BATCH_TO_SPACE_ND, 3, IN(x, blk, crops), 1, IN(y), &p);
-  mb_finish(b, dir, "batch_to_space", 1, IN(y));
-
-  for (int k = 0; k < 2; k++) {
-    mb_start(b);
-    x = in16(b, &s);
-    int axes = mb_ints(b, 1, SH(2), (int32_t[]){1, 3});
-    y = mb_act(b, NQ_INT16, s, 0);
-    p = nq_op_params_default();
-    p.keep_dims = k == 0;
-    mb_node(b, k ? NQ_OP_REDUCE_MIN : NQ_OP_REDUCE_MAX, 2, IN(x, axes), 1, IN(y), &p);
-    mb_finish(b, dir, k ? "reduce_min" : "reduce_max", 1, IN(y));
-  }
-
-  mb_start(b);
-  x = in16(b, &s);
-  x2 = mb_input(b, NQ_INT16, 1, SH(4), s, 0);
-  y = mb_act(b, NQ_INT16, s, 0);
-  p = nq_op_params_default();
+  *s = s16_scale(b, 3.0f);
+  int x = mb_input(b, NQ_INT16, 4, SH(1, 6, 5, 4), *s, 0);
+  int x2 = mb_input(b, NQ_INT16, 1, SH(4), *s, 0);
+  int y = mb_act(b, NQ_INT16, *s, 0);
+  nq_op_params p = nq_op_params_default();
   mb_node(b, NQ_OP_MINIMUM, 2, IN(x, x2), 1, IN(y), &p);
   mb_finish(b, dir, "minimum_bcast", 1, IN(y));
+}
 
+/* PADV2 with an int16 pad value of its own. */
+static void padv2(builder *b, const char *dir, float *s) {
   mb_start(b);
-  x = in16(b, &s);
-  int mult = mb_ints(b, 1, SH(4), (int32_t[]){1, 2, 1, 3});
-  y = mb_act(b, NQ_INT16, s, 0);
-  p = nq_op_params_default();
-  mb_node(b, NQ_OP_TILE, 2, IN(x, mult), 1, IN(y), &p);
-  mb_finish(b, dir, "tile", 1, IN(y));
-
-  mb_start(b);
-  x = in16(b, &s);
-  int zero = mb_ints(b, 0, NULL, (int32_t[]){0});
-  y = mb_act(b, NQ_INT16, s, 0);
-  mb_node(b, NQ_OP_EXPAND_DIMS, 2, IN(x, zero), 1, IN(y), &p);
-  mb_finish(b, dir, "expand_dims", 1, IN(y));
-
-  mb_start(b);
-  x = in16(b, &s);
-  int pv = mb_tensor(b, NQ_INT16, 0, NULL, 1, &s, (int64_t[]){0}, 0);
+  *s = s16_scale(b, 3.0f);
+  int x = mb_input(b, NQ_INT16, 4, SH(1, 6, 5, 4), *s, 0);
+  int pv = mb_tensor(b, NQ_INT16, 0, NULL, 1, s, (int64_t[]){0}, 0);
   mb_set_data(b, pv, (int16_t[]){-1234}, 2);
-  pads = mb_ints(b, 2, SH(4, 2), (int32_t[]){0, 0, 1, 2, 0, 1, 3, 0});
-  y = mb_act(b, NQ_INT16, s, 0);
+  int pads = mb_ints(b, 2, SH(4, 2), (int32_t[]){0, 0, 1, 2, 0, 1, 3, 0});
+  int y = mb_act(b, NQ_INT16, *s, 0);
+  nq_op_params p = nq_op_params_default();
   mb_node(b, NQ_OP_PADV2, 3, IN(x, pads, pv), 1, IN(y), &p);
   mb_finish(b, dir, "padv2_value", 1, IN(y));
+}
+
+#define PADS_4X2                          \
+  {                                       \
+    2, {4, 2}, { 0, 0, 1, 2, 0, 1, 3, 0 } \
+  }
+#define RESIZE_TO     \
+  {                   \
+    1, {2}, { 11, 7 } \
+  }
+
+/* The ops that move, select or reduce values, and the activations; in the
+ * order (and so with the random scales) the oracle's models were made. */
+static const one_input ONE_INPUT[] = {
+    {.build = concat},
+    {"avg_pool_same", NQ_OP_AVERAGE_POOL_2D, .p = {.padding = NQ_PAD_SAME, .filter = 3, .stride = 2}},
+    {"max_pool_valid", NQ_OP_MAX_POOL_2D, .p = {.padding = NQ_PAD_VALID, .filter = 2, .stride = 2}},
+    {"avg_pool_relu6", NQ_OP_AVERAGE_POOL_2D,
+     .p = {.padding = NQ_PAD_SAME, .filter = 3, .stride = 2, .act = NQ_ACT_RELU6}},
+    {"resize_bilinear", NQ_OP_RESIZE_BILINEAR, .n_c = 1, .c = {RESIZE_TO}},
+    {"resize_bilinear_half_pixel", NQ_OP_RESIZE_BILINEAR, .n_c = 1, .c = {RESIZE_TO},
+     .p = {.half_pixel_centers = true}},
+    {"resize_nearest_align", NQ_OP_RESIZE_NEAREST_NEIGHBOR, .n_c = 1, .c = {RESIZE_TO},
+     .p = {.align_corners = true}},
+    {"resize_nearest_half_pixel", NQ_OP_RESIZE_NEAREST_NEIGHBOR, .n_c = 1, .c = {RESIZE_TO},
+     .p = {.half_pixel_centers = true}},
+    {"pad", NQ_OP_PAD, .n_c = 1, .c = {PADS_4X2}},
+    {"reshape", NQ_OP_RESHAPE, .n_c = 1, .c = {{1, {2}, {10, 12}}}},
+    {"transpose", NQ_OP_TRANSPOSE, .n_c = 1, .c = {{1, {4}, {0, 3, 1, 2}}}},
+    {"strided_slice", NQ_OP_STRIDED_SLICE, .n_c = 3,
+     .c = {{1, {4}, {0, 4, 1, 0}}, {1, {4}, {1, 0, 5, 4}}, {1, {4}, {1, -1, 2, 1}}},
+     .p = {.shrink_axis_mask = 1, .end_mask = 8}},
+    {"split", NQ_OP_SPLIT, .n_c = 1, .c = {{0, {0}, {3}}}, .consts_first = true, .n_out = 2, .p = {.num = 2}},
+    {"relu", NQ_OP_RELU, .out_range = 3.0f},
+    {"relu6", NQ_OP_RELU6, .out_range = 6.0f},
+    {"abs", NQ_OP_ABS, .out_range = 2.5f, .p = {.alpha = 0.1f}},
+    {"abs_same_scale", NQ_OP_ABS, .p = {.alpha = 0.1f}},
+    {"leaky_relu", NQ_OP_LEAKY_RELU, .out_range = 2.5f, .p = {.alpha = 0.1f}},
+    {"softmax", NQ_OP_SOFTMAX, .out_scale = 1.0f / 32768.0f},
+    {"softmax_wide_beta", NQ_OP_SOFTMAX, .in_rank = 2, .in = {3, 37}, .in_range = 20.0f,
+     .out_scale = 1.0f / 32768.0f, .p = {.beta = 0.7f}},
+    {"mean_spatial", NQ_OP_MEAN, .n_c = 1, .c = {{1, {2}, {1, 2}}}, .out_range = 1.5f,
+     .p = {.keep_dims = true}},
+    {"mean_axis3", NQ_OP_MEAN, .n_c = 1, .c = {{1, {1}, {3}}}, .out_range = 2.0f},
+    /* the ops whose int16 form is the 8-bit loop on int16 values */
+    {"slice", NQ_OP_SLICE, .n_c = 2, .c = {{1, {4}, {0, 1, 2, 1}}, {1, {4}, {1, 3, 3, 2}}}},
+    {"split_v", NQ_OP_SPLIT_V, .n_c = 2, .c = {{1, {2}, {1, 3}}, {0, {0}, {3}}}, .n_out = 2},
+    {.build = pack},
+    {"unpack", NQ_OP_UNPACK, .in_rank = 3, .in = {3, 2, 5}, .keep_scale = true, .n_out = 2,
+     .p = {.axis = 1, .num = 2}},
+    {"gather", NQ_OP_GATHER, .in_rank = 3, .in = {4, 5, 3}, .keep_scale = true, .n_c = 1,
+     .c = {{1, {4}, {4, 0, 2, 2}}}, .p = {.axis = 1}},
+    {"mirror_pad_reflect", NQ_OP_MIRROR_PAD, .n_c = 1, .c = {{2, {4, 2}, {0, 0, 1, 2, 2, 1, 0, 0}}}},
+    {"space_to_batch", NQ_OP_SPACE_TO_BATCH_ND, .in_rank = 4, .in = {1, 4, 5, 2}, .keep_scale = true,
+     .n_c = 2, .c = {{1, {2}, {2, 2}}, {2, {2, 2}, {0, 0, 1, 0}}}},
+    {"batch_to_space", NQ_OP_BATCH_TO_SPACE_ND, .in_rank = 4, .in = {4, 2, 3, 2}, .keep_scale = true,
+     .n_c = 2, .c = {{1, {2}, {2, 2}}, {2, {2, 2}, {0, 0, 1, 0}}}},
+    {"reduce_max", NQ_OP_REDUCE_MAX, .n_c = 1, .c = {{1, {2}, {1, 3}}}, .p = {.keep_dims = true}},
+    {"reduce_min", NQ_OP_REDUCE_MIN, .n_c = 1, .c = {{1, {2}, {1, 3}}}},
+    {.build = minimum_bcast},
+    {"tile", NQ_OP_TILE, .n_c = 1, .c = {{1, {4}, {1, 2, 1, 3}}}},
+    {"expand_dims", NQ_OP_EXPAND_DIMS, .n_c = 1, .c = {{0, {0}, {0}}}},
+    {.build = padv2},
+};
+
+static void one_input_ops(builder *b, const char *dir) {
+  float s = 0.0f;
+  for (size_t i = 0; i < sizeof ONE_INPUT / sizeof ONE_INPUT[0]; i++)
+    build_one_input(b, dir, &ONE_INPUT[i], &s);
 }
 
 static void conversions(builder *b, const char *dir) {
@@ -565,8 +501,7 @@ int main(int argc, char **argv) {
   builder B = {.tool = "make_op_models_s16", .rng = {1616}};
   weighted(&B, argv[1]);
   elementwise(&B, argv[1]);
-  movement(&B, argv[1]);
-  movement2(&B, argv[1]);
+  one_input_ops(&B, argv[1]);
   conversions(&B, argv[1]);
   return B.failures ? 1 : 0;
 }

@@ -29,46 +29,12 @@ import oracles  # noqa: E402
 
 try:
     import numpy as np
-    import torch
+    from tiny_yolo import CLASSES, exported
 except ImportError as e:
     oracles.skip("torch is not installed: %s" % e)
 
-SIZE, STRIDE, CLASSES = 64, 8, 3
 PARTS = {"xy": slice(0, 2), "wh": slice(2, 4), "obj": slice(4, 5), "cls": slice(5, 5 + CLASSES)}
 BAR_DB = 20.0
-N_CALIB, N_EVAL = 16, 8
-
-
-class TinyYolo(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        nn = torch.nn
-        self.body = nn.Sequential(nn.Conv2d(3, 16, 3, 2, 1), nn.SiLU(), nn.Conv2d(16, 32, 3, 2, 1), nn.SiLU(),
-                                  nn.Conv2d(32, 32, 3, 2, 1), nn.SiLU())
-        self.head = nn.Conv2d(32, 3 * (5 + CLASSES), 1)
-        with torch.no_grad():
-            b = self.head.bias.view(3, 5 + CLASSES)
-            b[:, 4] -= 6.0
-            b[:, 5:] -= 5.0
-        g = SIZE // STRIDE
-        ys, xs = torch.meshgrid(torch.arange(g), torch.arange(g), indexing="ij")
-        self.register_buffer("grid", torch.stack([xs, ys], -1).view(1, 1, g, g, 2).float())
-        self.register_buffer("anchor", torch.tensor([[10.0, 13.0], [16.0, 30.0], [33.0, 23.0]]).view(1, 3, 1, 1, 2))
-
-    def forward(self, x):
-        y = self.head(self.body(x))
-        n, _, h, w = y.shape
-        s = torch.sigmoid(y.view(n, 3, 5 + CLASSES, h, w).permute(0, 1, 3, 4, 2))
-        xy = (s[..., 0:2] * 2 - 0.5 + self.grid) * STRIDE
-        wh = (s[..., 2:4] * 2) ** 2 * self.anchor
-        return torch.cat([xy, wh, s[..., 4:]], -1).view(n, -1, 5 + CLASSES)
-
-
-def images(gen, n):
-    """Smooth random images (blurred noise plus a gradient), values 0..1."""
-    x = torch.rand(n, 3, SIZE // 8, SIZE // 8, generator=gen)
-    x = torch.nn.functional.interpolate(x, size=(SIZE, SIZE), mode="bilinear", align_corners=False)
-    return (0.7 * x + 0.3 * torch.rand(n, 3, SIZE, SIZE, generator=gen)).numpy().astype(np.float32)
 
 
 def sqnr(ref, got):
@@ -84,18 +50,9 @@ def parts_db(model, evaluation, ref):
 
 def test():
     c = oracles.Checks("onnx_float_tail")
-    torch.manual_seed(3)
-    net = TinyYolo().eval()
-    gen = torch.Generator().manual_seed(5)
-    calib, evaluation = images(gen, N_CALIB), images(gen, N_EVAL)
     with tempfile.TemporaryDirectory(prefix="nq-tail-") as tmp:
-        path = os.path.join(tmp, "tiny_yolo.onnx")
-        with torch.no_grad():
-            torch.onnx.export(net, torch.from_numpy(calib[:1]), path, opset_version=13, input_names=["images"],
-                              output_names=["detections"])
-            ref = [net(torch.from_numpy(x[None])).numpy() for x in evaluation]
-        cal = os.path.join(tmp, "calib.npy")
-        np.save(cal, calib)
+        # a trained detector's priors: scores around 0.003
+        path, cal, _, evaluation, ref, _ = exported(tmp, -6.0, -5.0)
         models = {}
         for name, extra in (("int8 tail", ["--no-float-tail"]), ("float tail", [])):
             out = os.path.join(tmp, name.replace(" ", "_") + ".tflite")

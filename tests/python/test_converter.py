@@ -12,7 +12,9 @@
   - inference_output_type=np.float32 gives a float output; .model runs;
   - recipe="auto" writes the CLI's default file (the automatic recipe),
     recipe="tf" TensorFlow's min/max whatever calibration says, and any
-    other recipe is refused by name."""
+    other recipe is refused by name;
+  - report.data holds the data notes only, report.notes the others with
+    their topic, and the CLI marks only the data notes "data:"."""
 import json
 import os
 import subprocess
@@ -177,6 +179,26 @@ def main():
         facts = cli_json("inspect", out)
         ops = {o["op"]: o["count"] for o in facts["ops"]}
         check(ops.get("CONV_2D") == 3 and ops.get("ADD") == 1, f"split_weights: one conv more and an ADD ({ops})")
+        # Each note carries its topic from the library: report.data is the samples' line alone,
+        # the split and the layer-wise ranges are notes of their topics, and the CLI marks
+        # only the data line "data:".
+        _, tn = converted(x[:, 0], split_weights=["/conv2/Conv"], calibration="layerwise")
+        topics = [n["topic"] for n in tn.report.notes]
+        check(len(tn.report.data) == 1 and tn.report.data[0].startswith("input 'input' ")
+              and topics == ["calibration", "split_weights"]
+              and tn.report.notes[0]["text"].startswith("layer-wise ranges")
+              and tn.report.notes[1]["text"].startswith("--split-weights: weight-only SQNR"),
+              f"notes by topic: data {tn.report.data}, notes {tn.report.notes}")
+        r = subprocess.run([CLI, "convert", ONNX, "-d", calib, "--split-weights", "/conv2/Conv", "--calibration",
+                            "layerwise", "-o", out], capture_output=True, text=True)
+        said = [ln for ln in r.stderr.splitlines() if ln.startswith("npuquant: ")]
+        want = ["npuquant: data: " + tn.report.data[0]] + ["npuquant: " + n["text"] for n in tn.report.notes]
+        check(r.returncode == 0 and all(w in r.stderr.splitlines() for w in want),
+              f"the CLI prints the data line as 'data:' and the other notes as they are: {said}")
+    names = [npuquant._native.text(npuquant._native.lib.nq_note_topic_name(t)) for t in range(7)]
+    check(names == ["data", "calibration", "recipe", "float_tail", "split_outputs", "split_weights", "int16"]
+          and npuquant._native.lib.nq_note_topic_name(7) is None and npuquant._native.lib.nq_note_topic_name(-1) is None,
+          f"nq_note_topic_name: one name per topic, NULL past them ({names})")
     try:
         converted(x[:, 0], split_weights="no_such_layer")
         check(False, "split_weights='no_such_layer' is refused")

@@ -104,7 +104,9 @@ static void check_split(nq_op op, nq_activation act, nq_split_grid grid) {
   (void)w_orig0;
   int y = g->nodes[0].out[0], wt = g->nodes[0].in[1];
   int n_split = 0;
-  CHECKF(nq_split_weights(g, "layer", grid, NULL, NULL, NULL, NULL, &n_split, &err) == NQ_OK, "%s", err.msg);
+  CHECKF(
+      nq_split_weights(g, "layer", grid, NQ_SPLIT_AUTO_INT8, NULL, NULL, NULL, NULL, &n_split, &err) == NQ_OK,
+      "%s", err.msg);
   CHECK(n_split == 1);
   CHECKF(g->n_nodes == 3, "%d nodes after the split", g->n_nodes);
   if (g->n_nodes != 3) return;
@@ -158,18 +160,19 @@ static void check_split(nq_op op, nq_activation act, nq_split_grid grid) {
   free(before);
   free(after);
   /* The ADD is not a layer; an unknown name is refused by name. */
-  nq_status st = nq_split_weights(g, "layer_wsum", grid, NULL, NULL, NULL, NULL, &n_split, &err);
+  nq_status st =
+      nq_split_weights(g, "layer_wsum", grid, NQ_SPLIT_AUTO_INT8, NULL, NULL, NULL, NULL, &n_split, &err);
   CHECKF(st == NQ_ERR_INVALID_ARG && strstr(err.msg, "layer_wsum") && strstr(err.msg, "CONV_2D"), "%s",
          err.msg);
-  st = nq_split_weights(g, "layer,nope", grid, NULL, NULL, NULL, NULL, &n_split, &err);
+  st = nq_split_weights(g, "layer,nope", grid, NQ_SPLIT_AUTO_INT8, NULL, NULL, NULL, NULL, &n_split, &err);
   CHECKF(st == NQ_ERR_INVALID_ARG && strstr(err.msg, "'nope'"), "%s", err.msg);
-  st = nq_split_weights(g, "layer,", grid, NULL, NULL, NULL, NULL, &n_split, &err);
+  st = nq_split_weights(g, "layer,", grid, NQ_SPLIT_AUTO_INT8, NULL, NULL, NULL, NULL, &n_split, &err);
   CHECKF(st == NQ_ERR_INVALID_ARG, "a trailing comma: %s", err.msg);
   nq_graph_free(g);
 }
 
 int main(void) {
-  nq_split_grid pc = {false, false, false}, pt = {true, false, false};
+  nq_split_grid pc = {false, false}, pt = {true, false};
   check_split(NQ_OP_CONV_2D, NQ_ACT_RELU6, pc);
   check_split(NQ_OP_CONV_2D, NQ_ACT_RELU, pt);
   check_split(NQ_OP_DEPTHWISE_CONV_2D, NQ_ACT_RELU6, pc);

@@ -31,10 +31,8 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "oracles"))
 import oracles  # noqa: E402
-import yolo_detect  # noqa: E402
+import yolov5n_case as case  # noqa: E402
 
-MODEL = "yolov5n-fp16-tflite/yolov5n-fp16.tflite"
-SIZE = 640
 BIT_EXACT_PHOTOS = 4
 # floors: measured (--recipe tf, float tail, 24 evaluation photos: xy 55.3, wh 22.9, obj 17.0,
 # cls 13.9 dB) less a margin; fully int8 xy was 48.3 dB, before the saturation clip wh 19.7,
@@ -43,50 +41,33 @@ FLOOR_DB = {"xy": 52.0, "wh": 21.0, "obj": 15.5, "cls": 12.5}
 FLOOR_RECALL = 0.93
 FLOOR_PRECISION = 0.90
 ISSUE_BAR_DB, ISSUE_BAR_RP = 25.0, 0.95
-SANITIZED = os.environ.get("NQ_SANITIZED") == "1"
 
 
 def test():
-    model = oracles.model(MODEL)
-    oracles.require("litert", model)
-    photos = oracles.shared_photos(20)
-    evaluation = photos[1::2][::2]
-    calibration = photos[0::2]
-    if SANITIZED:
+    model = case.float_model()
+    calibration, evaluation = case.photos()
+    if case.SANITIZED:
         calibration, evaluation = calibration[:4], evaluation[:2]
         print("sanitizer build: 4 calibration and 2 evaluation photos, bit-exactness only")
     checks = oracles.Checks("quant_yolov5n")
     with tempfile.TemporaryDirectory(prefix="nq-yolo-") as tmp:
-        cal = oracles.image_dir(tmp, "cal", calibration)
-        out = os.path.join(tmp, "yolov5n_int8.tflite")
-        oracles.cli("convert", model, "-d", cal, "--range", "0..1", "-o", out, "--npu", "none", "--quiet",
-                    "--recipe", "tf",
-                    "--output-type", "float32", check=True, timeout=1800)
+        out, _ = case.convert(model, tmp, calibration, "yolov5n_int8.tflite", "--quiet", timeout=1800)
         facts = oracles.tflite_facts(out)
         inp, outp = facts["inputs"][0], facts["outputs"][0]
         checks.check(inp["type"] == "int8" and outp["type"] == "float32", "int8 input, float32 output")
         ref, test_outs = [], []
         for k, path in enumerate(evaluation):
-            x = oracles.photo(path, SIZE)
-            q = np.clip(np.round(x / inp["scale"][0]) + inp["zero_point"][0], -128, 127).astype(np.int8)
+            x, q = case.photo_input(path, inp)
             ref.append(oracles.run("litert", model, [x])[0])
             yq = oracles.run("litert", out, [q])[0]
             if k < BIT_EXACT_PHOTOS:
-                ours = oracles.run_ours(out, [q])[0]
-                off = float(np.max(np.abs(ours - yq)) / np.max(np.abs(ours)))
-                checks.check(off <= 1e-5, "%s: LiteRT.js and npuquant agree within %.2g of the output (1e-5)"
-                             % (os.path.basename(path), off))
+                case.check_agree(checks, path, oracles.run_ours(out, [q])[0], yq)
             test_outs.append(yq.astype(np.float32))
-    if SANITIZED:
+    if case.SANITIZED:
         return checks.finish()
-    parts = yolo_detect.part_sqnr(ref, test_outs)
-    recall, precision, n_ref, n_test = yolo_detect.recall_precision(ref, test_outs)
-    print("%d evaluation photos in LiteRT.js: %s" % (
-        len(evaluation), ", ".join("%s %.2f dB" % kv for kv in parts.items())))
-    print("detections: float %d, int8 %d, recall %.3f, precision %.3f" % (n_ref, n_test, recall, precision))
+    parts, recall, precision = case.figures(checks, ref, test_outs, " in LiteRT.js", "int8")
     for name, floor in FLOOR_DB.items():
         checks.check(parts[name] >= floor, "%s SQNR %.2f dB >= %.1f dB" % (name, parts[name], floor))
-    checks.check(n_ref >= 20, "the float model finds %d detections (>= 20, enough to count)" % n_ref)
     checks.check(recall >= FLOOR_RECALL, "recall %.3f >= %.2f" % (recall, FLOOR_RECALL))
     checks.check(precision >= FLOOR_PRECISION, "precision %.3f >= %.2f" % (precision, FLOOR_PRECISION))
     below = [n for n, v in parts.items() if v < ISSUE_BAR_DB]

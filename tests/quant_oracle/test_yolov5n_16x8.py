@@ -31,31 +31,22 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "oracles"))
 import oracles  # noqa: E402
-import yolo_detect  # noqa: E402
+import yolov5n_case as case  # noqa: E402
 
-MODEL = "yolov5n-fp16-tflite/yolov5n-fp16.tflite"
-SIZE = 640
 BAR_DB, BAR_RP = 25.0, 0.95
-SANITIZED = os.environ.get("NQ_SANITIZED") == "1"
 
 
 def test():
-    model = oracles.model(MODEL)
-    oracles.require("litert", model)
-    photos = oracles.shared_photos(20)
-    evaluation = photos[1::2][::2]
-    calibration = photos[0::2]
-    if SANITIZED:
+    model = case.float_model()
+    calibration, evaluation = case.photos()
+    if case.SANITIZED:
         calibration, evaluation = calibration[:2], []
         print("sanitizer build: the conversion on 2 calibration photos only (its evaluation runs the 16x8 "
               "model once in npuquant's executor); the Release build checks LiteRT.js and the figures")
     c = oracles.Checks("quant_yolov5n_16x8")
     with tempfile.TemporaryDirectory(prefix="nq-yolo16-") as tmp:
-        cal = oracles.image_dir(tmp, "cal", calibration)
-        out = os.path.join(tmp, "yolov5n_16x8.tflite")
-        p = oracles.cli("convert", model, "-d", cal, "--range", "0..1", "-o", out, "--npu", "none",
-                        "--recipe", "tf", "--activations", "int16", "--split-weights", "auto",
-                        "--output-type", "float32", "--eval-samples", "1", check=True, timeout=3600)
+        out, p = case.convert(model, tmp, calibration, "yolov5n_16x8.tflite", "--activations", "int16",
+                              "--split-weights", "auto", "--eval-samples", "1", timeout=3600)
         split = p.stderr.count("--split-weights: weight-only SQNR")
         c.check(split >= 1, "layers split (%d)" % split)
         c.check("compute int16 activations" in p.stderr, "16x8 nodes are counted: " + p.stderr[-300:])
@@ -63,26 +54,18 @@ def test():
         c.check(inp["type"] == "int8", "an int8 input (camera pixels), got %s" % inp["type"])
         ref, test_outs = [], []
         for k, path in enumerate(evaluation):
-            x = oracles.photo(path, SIZE)
-            q = np.clip(np.round(x / inp["scale"][0]) + inp["zero_point"][0], -128, 127).astype(np.int8)
+            x, q = case.photo_input(path, inp)
             ours = oracles.run_ours(out, [q])[0]
             if k == 0:
-                lite = oracles.run("litert", out, [q])[0]
-                off = float(np.max(np.abs(ours - lite)) / np.max(np.abs(ours)))
-                c.check(off <= 1e-5, "%s: LiteRT.js and npuquant agree within %.2g of the output (1e-5)"
-                        % (os.path.basename(path), off))
-            if not SANITIZED:
+                case.check_agree(c, path, ours, oracles.run("litert", out, [q])[0])
+            if not case.SANITIZED:
                 ref.append(oracles.run("litert", model, [x])[0])
                 test_outs.append(ours.astype(np.float32))
-    if SANITIZED:
+    if case.SANITIZED:
         return c.finish()
-    parts = yolo_detect.part_sqnr(ref, test_outs)
-    recall, precision, n_ref, n_test = yolo_detect.recall_precision(ref, test_outs)
-    print("%d evaluation photos: %s" % (len(evaluation), ", ".join("%s %.2f dB" % kv for kv in parts.items())))
-    print("detections: float %d, 16x8 %d, recall %.3f, precision %.3f" % (n_ref, n_test, recall, precision))
+    parts, recall, precision = case.figures(c, ref, test_outs, "", "16x8")
     for name, v in parts.items():
         c.check(v >= BAR_DB, "%s SQNR %.2f dB >= %.0f dB" % (name, v, BAR_DB))
-    c.check(n_ref >= 20, "the float model finds %d detections (>= 20, enough to count)" % n_ref)
     c.check(recall >= BAR_RP and precision >= BAR_RP, "recall %.3f and precision %.3f >= %.2f"
             % (recall, precision, BAR_RP))
     return c.finish()

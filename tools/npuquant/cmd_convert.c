@@ -470,17 +470,13 @@ static void print_warning(void *ctx, const char *msg) {
 
 /* What convert calibrates on (the library's data checks), on stderr beside
  * the warnings so that --json output stays one object. */
-static void print_data_note(void *ctx, const char *msg) {
+static void print_note(void *ctx, nq_note_topic topic, const char *msg) {
   (void)ctx;
   char safe[1024];
-  /* the library's other notes (a recipe candidate skipped by the budget, the
-   * float tail) are not about the data */
-  const char *topic = strncmp(msg, "recipe ", 7) == 0 || strncmp(msg, "float tail:", 11) == 0 ||
-                              strncmp(msg, "--split-outputs:", 16) == 0 ||
-                              strncmp(msg, "--split-weights", 15) == 0 || strncmp(msg, "16x8:", 5) == 0
-                          ? ""
-                          : "data: ";
-  fprintf(stderr, "npuquant: %s%s\n", topic, cli_printable(msg, safe, sizeof safe));
+  /* what the samples look like is marked as such; the library's other notes
+   * (recipe, float tail, splits, 16x8) say what they are about themselves */
+  fprintf(stderr, "npuquant: %s%s\n", topic == NQ_NOTE_DATA ? "data: " : "",
+          cli_printable(msg, safe, sizeof safe));
 }
 
 /* With --input-type uint8 and an affine image preprocessing that is the
@@ -565,7 +561,7 @@ int cmd_convert(int argc, char **argv) {
   int rc = parse_args(argc, argv, &a);
   if (rc == -2) return CLI_OK;
   if (rc >= 0) return rc;
-  if (!a.data.quiet) a.q.note = print_data_note;
+  if (!a.data.quiet) a.q.topic_note = print_note;
 
   nq_error err = {0};
   cli_report_times times = {0};

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir/metadata.h"
 #include "writers/tflite/op_version.h"
 
 #define R(major, minor, patch) ((major)*10000 + (minor)*100 + (patch))
@@ -94,24 +95,5 @@ nq_status nq_tflite_stamp_min_runtime(nq_graph *g, nq_error *err) {
   if (!data) return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the min_runtime_version metadata");
   nq_tflite_release_name(release, (char *)data, 16);
   if (release == 0) memset(data, 0, 16); /* no known op: an empty string, as TensorFlow leaves it */
-  for (int m = 0; m < g->n_metadata; m++) {
-    if (g->metadata[m].name && strcmp(g->metadata[m].name, key) == 0) {
-      free(g->metadata[m].data);
-      g->metadata[m].data = data;
-      g->metadata[m].size = 16;
-      return NQ_OK;
-    }
-  }
-  nq_metadata *nm = realloc(g->metadata, sizeof *nm * (size_t)(g->n_metadata + 1));
-  char *name = malloc(sizeof key);
-  if (!nm || !name) {
-    if (nm) g->metadata = nm;
-    free(name);
-    free(data);
-    return nq_fail(err, NQ_ERR_NOMEM, "out of memory for the min_runtime_version metadata");
-  }
-  memcpy(name, key, sizeof key);
-  g->metadata = nm;
-  g->metadata[g->n_metadata++] = (nq_metadata){name, data, 16};
-  return NQ_OK;
+  return nq_graph_set_metadata(g, key, data, 16, err);
 }
