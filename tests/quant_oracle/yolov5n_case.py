@@ -2,7 +2,8 @@
 the conversion and the figures.
 
 The float model (float16 weights behind DEQUANTIZE, a [1, 25200, 85] output) is converted with
-`--recipe tf --output-type float32` and the test's own flags, calibrated on the even-numbered
+`--output-type float32`, `--recipe tf` unless the test asks for the default recipe, and the
+test's own flags, calibrated on the even-numbered
 shared photos (as 0..1 pixels), and judged on every other odd-numbered photo (views it never
 saw): each part's SQNR against the float model in LiteRT.js, and the detections matched as
 yolo_detect.py matches them.
@@ -32,11 +33,13 @@ def photos():
     return shared[0::2], shared[1::2][::2]
 
 
-def convert(model, tmp, calibration, name, *flags, timeout):
-    """`npuquant convert` of the float model into tmp/name; (its path, the finished process)."""
+def convert(model, tmp, calibration, name, *flags, timeout, npu="none", recipe="tf"):
+    """`npuquant convert` of the float model into tmp/name (recipe None: the default, automatic
+    one); (its path, the finished process)."""
     cal = oracles.image_dir(tmp, "cal", calibration)
     out = os.path.join(tmp, name)
-    p = oracles.cli("convert", model, "-d", cal, "--range", "0..1", "-o", out, "--npu", "none", "--recipe", "tf",
+    chosen = ("--recipe", recipe) if recipe else ()
+    p = oracles.cli("convert", model, "-d", cal, "--range", "0..1", "-o", out, "--npu", npu, *chosen,
                     "--output-type", "float32", *flags, check=True, timeout=timeout)
     return out, p
 
