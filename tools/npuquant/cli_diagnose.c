@@ -53,11 +53,22 @@ static nq_status per_tensor_sqnr(const nq_model *fm, const nq_model *qm, const n
         f.tensor_test < nq_model_num_tensors(qm))
       sq[f.tensor_test] = f.sqnr_db;
   }
-  for (int i = 0; i < nq_compare_num_parts(r); i++) { /* a split output's parts, each its own */
+  /* a split output's parts, each its own tensor; an output's column groups
+   * (boxes beside scores) share it, and its worst group speaks for it */
+  for (int i = 0; i < nq_compare_num_parts(r); i++) {
     nq_compare_figures f;
-    if (nq_compare_part(r, i, &f, NULL, NULL) == NQ_OK && f.tensor_test >= 0 &&
-        f.tensor_test < nq_model_num_tensors(qm))
-      sq[f.tensor_test] = f.sqnr_db;
+    int output = -1;
+    if (nq_compare_part(r, i, &f, &output, NULL) != NQ_OK || f.tensor_test < 0 ||
+        f.tensor_test >= nq_model_num_tensors(qm))
+      continue;
+    bool again = false; /* an earlier part of the same output on the same tensor */
+    for (int k = 0; k < i && !again; k++) {
+      nq_compare_figures e;
+      int eo = -1;
+      if (nq_compare_part(r, k, &e, &eo, NULL) == NQ_OK && eo == output && e.tensor_test == f.tensor_test)
+        again = true;
+    }
+    if (!again || f.sqnr_db < sq[f.tensor_test]) sq[f.tensor_test] = f.sqnr_db;
   }
   nq_compare_report_free(r);
   return NQ_OK;
