@@ -30,7 +30,9 @@ static groups find(const nq_graph *g, int t, int width, int depth) {
   int p = producer(g, t);
   if (p < 0) return none;
   const nq_node *nd = &g->nodes[p];
-  if (nd->n_in < 1 || nd->in[0] < 0) return none;
+  for (int k = 0; k < nd->n_in; k++)
+    if (nd->in[k] < 0 || nd->in[k] >= g->n_tensors) return none; /* no optional inputs on this path */
+  if (nd->n_in < 1) return none;
   const nq_tensor *in0 = &g->tensors[nd->in[0]];
   switch (nd->op) {
     case NQ_OP_RESHAPE:
@@ -46,8 +48,9 @@ static groups find(const nq_graph *g, int t, int width, int depth) {
         groups r = {0};
         int at = 0;
         for (int k = 0; k < nd->n_in; k++) {
-          if (nd->in[k] < 0) return none;
-          at += last_dim(&g->tensors[nd->in[k]]);
+          int w = last_dim(&g->tensors[nd->in[k]]);
+          if (w < 1 || w > width - at) return none; /* unknown or empty: no groups to judge */
+          at += w;
           r.end[r.n++] = at;
         }
         return at == width ? r : none;

@@ -4,8 +4,8 @@
  *  - two levels, each boxes [1,R,2] (RELU) beside scores [1,R,3] (LOGISTIC)
  *    concatenated on the last axis, the levels concatenated on axis 1, then
  *    reshaped keeping the last axis: groups {0,1} and {2,3,4} on every row;
- *  - levels whose groups differ, a TRANSPOSE moving the last axis, an output
- *    no concatenation makes: no parts;
+ *  - levels whose groups differ, a TRANSPOSE moving the last axis, parts
+ *    that do not add up to the width their concatenation claims: no parts;
  *  - compare against a test graph whose scores differ (TANH for LOGISTIC):
  *    the boxes' group is exact (+inf dB), the scores' group is not, the
  *    whole output's SQNR hides it behind the boxes, and the per-sample errors
@@ -22,14 +22,15 @@
 
 enum { ROWS_A = 4, ROWS_B = 2 };
 
-/* how: 0 the detector, 1 level B's groups 3 + 2, 2 a TRANSPOSE at the end;
+/* how: 0 the detector, 1 level B's groups 3 + 2, 2 a TRANSPOSE at the end,
+ * 3 level B's parts 2 + 2 under a concatenation that claims 5 (a hostile file);
  * tanh_scores: the test graph. */
 static nq_graph *build(int how, bool tanh_scores) {
   nq_graph *g = nq_graph_new();
   nq_op_params p = nq_op_params_default();
   int rows[2] = {ROWS_A, ROWS_B}, inputs[2], levels[2];
   for (int l = 0; l < 2; l++) {
-    int wb = how == 1 && l == 1 ? 3 : 2, ws = 5 - wb;
+    int wb = how == 1 && l == 1 ? 3 : 2, ws = how == 3 && l == 1 ? 2 : 5 - wb;
     const int32_t sx[3] = {1, rows[l], 5}, sb[3] = {1, rows[l], wb}, ss[3] = {1, rows[l], ws},
                   sc[3] = {1, rows[l], 5};
     char name[32];
@@ -110,6 +111,7 @@ int main(void) {
 
   CHECKF(parts_of(1) == 1, "levels with different column groups: no parts");
   CHECKF(parts_of(2) == 1, "a transpose moving the last axis: no parts");
+  CHECKF(parts_of(3) == 1, "parts that do not fill the concatenation's width: no parts");
 
   enum { N = 5, PER = (ROWS_A + ROWS_B) * 5 };
   float data[N * PER];
