@@ -513,19 +513,22 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
     }
   }
   double best_sqnr = best_score.sqnr_db;
+  char worst_name[160];
+  snprintf(worst_name, sizeof worst_name, "%s", best_score.worst_name);
   int best_correct = best_score.correct;
   nq_recipe_score_free(&best_score);
   free(val_labels);
   nq_ref_outputs_free(&ref);
   nq_output_map_free(&columns);
   if (st == NQ_OK && nq_notes_wanted(opts) && int16_withheld && !(best_sqnr >= NQ_RECIPE_GOOD_DB)) {
-    char msg[400];
+    char msg[640];
     snprintf(
         msg, sizeof msg,
-        "recipe: the worst output (part) reached %.2f dB, under %.0f dB; 16x8 (int16 activations) was not "
+        "recipe: the chosen candidate's worst output (part), '%s', reached %.2f dB, under %.0f dB; 16x8 "
+        "(int16 activations) was not "
         "tried, as the target does not run it (recipe_int16 off; `convert --npu ethos-u` or `--npu none` "
         "allow it)",
-        best_sqnr, NQ_RECIPE_GOOD_DB);
+        worst_name, best_sqnr, NQ_RECIPE_GOOD_DB);
     nq_say_note(opts, NQ_NOTE_RECIPE, msg);
   }
   if (st != NQ_OK) {

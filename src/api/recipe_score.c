@@ -1,6 +1,7 @@
 #include "api/recipe_score.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,7 @@ static void judge_unit(nq_recipe_score *out, const nq_metrics *m, int unit) {
   if (s < out->sqnr_db || unit == 0) {
     out->sqnr_db = s;
     out->worst = unit;
+    snprintf(out->worst_name, sizeof out->worst_name, "%s", m->name);
   }
 }
 

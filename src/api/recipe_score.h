@@ -30,6 +30,7 @@
 typedef struct nq_recipe_score {
   double sqnr_db;           /* worst output; NaN: not measured (never wins) */
   int worst;                /* that unit: an output, or a part of one (below) */
+  char worst_name[160];     /* its name (OUTPUT, OUTPUT:partK or OUTPUT:columnsK) */
   int top1_agree;           /* first classifier output: samples whose top-1 agrees with float, -1: none */
   int correct;              /* with labels: samples whose int8 top-1 equals the label, -1: no labels */
   int n_samples, n_outputs; /* n_outputs: units judged */
