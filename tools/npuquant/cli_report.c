@@ -58,7 +58,9 @@ static const char *human(size_t b, char *buf, size_t n) {
   return buf;
 }
 
-static void print_figures_row(const nq_compare_figures *m, bool labels) {
+/* tail: a name too long for its column keeps its end ("..." + the last
+ * characters), where a part's ":part2" or ":columns2" tells the rows apart. */
+static void print_figures_row(const nq_compare_figures *m, bool labels, bool tail) {
   double sqnr = m->sqnr_db;
   char sq[32], t1[48] = "-", acc[64] = "";
   if (isinf(sqnr))
@@ -75,8 +77,14 @@ static void print_figures_row(const nq_compare_figures *m, bool labels) {
   char rs[32] = "-";
   if (m->scale > 0) snprintf(rs, sizeof rs, "%.3f", m->rmse / m->scale);
   char nm[256];
-  printf("    %-28.28s %12s %11.4g %11.4g %10s  %s%s\n", cli_printable(m->name, nm, sizeof nm), sq,
-         m->max_abs_error, m->rmse, rs, t1, acc);
+  const char *name = cli_printable(m->name, nm, sizeof nm);
+  size_t len = strlen(name);
+  char shown[32];
+  if (tail && len > 28)
+    snprintf(shown, sizeof shown, "...%s", name + len - 25);
+  else
+    snprintf(shown, sizeof shown, "%.28s", name);
+  printf("    %-28s %12s %11.4g %11.4g %10s  %s%s\n", shown, sq, m->max_abs_error, m->rmse, rs, t1, acc);
 }
 
 static void json_figures(json_out *j, const nq_compare_figures *m, bool labels) {
@@ -300,19 +308,19 @@ void cli_report_print(const cli_report *r, int json) {
   nq_compare_figures fig;
   int n_out = nq_compare_num_outputs(r->cmp), n_tensors = nq_compare_num_tensors(r->cmp);
   for (int i = 0; i < n_out; i++)
-    if (nq_compare_output(r->cmp, i, &fig, NULL) == NQ_OK) print_figures_row(&fig, r->have_labels);
+    if (nq_compare_output(r->cmp, i, &fig, NULL) == NQ_OK) print_figures_row(&fig, r->have_labels, false);
   if (nq_compare_num_parts(r->cmp)) {
     printf(
         "  per part (a split output's parts, or the column groups a concatenation put side by side:\n"
         "  boxes, objectness, class scores; each against its slice of the float output):\n");
     for (int i = 0; i < nq_compare_num_parts(r->cmp); i++)
-      if (nq_compare_part(r->cmp, i, &fig, NULL, NULL) == NQ_OK) print_figures_row(&fig, false);
+      if (nq_compare_part(r->cmp, i, &fig, NULL, NULL) == NQ_OK) print_figures_row(&fig, false, true);
   }
   if (n_tensors) {
     printf("  per tensor (float tensor vs int8 tensor of the same name):\n");
     printf("    %-28s %12s %11s %11s %10s\n", "tensor", "SQNR", "max|err|", "RMSE", "RMSE/scale");
     for (int i = 0; i < n_tensors; i++)
-      if (nq_compare_tensor(r->cmp, i, &fig, NULL) == NQ_OK) print_figures_row(&fig, false);
+      if (nq_compare_tensor(r->cmp, i, &fig, NULL) == NQ_OK) print_figures_row(&fig, false, false);
   }
   print_task(r->cmp);
   if (r->diagnosis) cli_diagnosis_print(r->diagnosis, stdout);
