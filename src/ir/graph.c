@@ -292,6 +292,13 @@ nq_op_params nq_op_params_default(void) {
   return p;
 }
 
+int nq_graph_producer(const nq_graph *g, int t) {
+  for (int i = 0; i < g->n_nodes; i++)
+    for (int k = 0; k < g->nodes[i].n_out; k++)
+      if (g->nodes[i].out[k] == t) return i;
+  return -1;
+}
+
 int nq_graph_add_node(nq_graph *g, nq_op op, const char *name, int n_in, const int *in, int n_out,
                       const int *out, const nq_op_params *p, nq_error *err) {
   if ((unsigned)op >= NQ_OP_COUNT) {

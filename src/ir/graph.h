@@ -202,6 +202,10 @@ nq_status nq_tensor_set_quant(nq_graph *g, int t, int n, const float *scale, con
 void nq_quant_clear(nq_quant *q);
 nq_status nq_quant_copy(nq_quant *dst, const nq_quant *src, nq_error *err);
 
+/* The node that writes tensor t, or -1 (a linear scan: for a pass that
+ * edits the graph as it goes, passes/pass_util.h's indexed nq_pass_producer). */
+int nq_graph_producer(const nq_graph *g, int t);
+
 /* Add a node; copies the index arrays and the params (a CUSTOM op's name and
  * options too). Returns its index or -1. */
 int nq_graph_add_node(nq_graph *g, nq_op op, const char *name, int n_in, const int *in, int n_out,

@@ -26,13 +26,6 @@ typedef struct chain {
   const char *why; /* not split: why (a constant string) */
 } chain;
 
-static int producer(const nq_graph *g, int t) {
-  for (int i = 0; i < g->n_nodes; i++)
-    for (int k = 0; k < g->nodes[i].n_out; k++)
-      if (g->nodes[i].out[k] == t) return i;
-  return -1;
-}
-
 /* Node inputs reading t, plus model outputs (and signature outputs) naming it. */
 static int readers(const nq_graph *g, int t) {
   int n = 0;
@@ -66,7 +59,7 @@ static bool find_chain(const nq_graph *g, int t, chain *c, const char **why) {
   move rev[MAX_MOVES];
   int n = 0, out_t = t;
   for (;;) {
-    int p = producer(g, t);
+    int p = nq_graph_producer(g, t);
     if (p < 0) return false;
     const nq_node *nd = &g->nodes[p];
     if (nd->op == NQ_OP_CONCATENATION && nd->n_out == 1) {
@@ -118,7 +111,7 @@ static bool find_chain(const nq_graph *g, int t, chain *c, const char **why) {
   }
   for (int k = 0; k < cat->n_in; k++) {
     int p = cat->in[k];
-    if (p < 0 || g->tensors[p].data || g->tensors[p].type != NQ_FLOAT32 || producer(g, p) < 0) {
+    if (p < 0 || g->tensors[p].data || g->tensors[p].type != NQ_FLOAT32 || nq_graph_producer(g, p) < 0) {
       *why = "a part is a constant, a model input or not float32";
       return false;
     }

@@ -159,14 +159,6 @@ static int use_count(const nq_graph *g, int t) {
   return n;
 }
 
-/* The node that writes tensor t, or -1. */
-static int producer(const nq_graph *g, int t) {
-  for (int i = 0; i < g->n_nodes; i++)
-    for (int k = 0; k < g->nodes[i].n_out; k++)
-      if (g->nodes[i].out[k] == t) return i;
-  return -1;
-}
-
 static bool as_wlayer(const nq_graph *fg, nq_graph *qg, int i, wlayer *L) {
   const nq_node *n = &qg->nodes[i];
   if (!is_weighted(n->op) || n->n_in < 2 || n->in[0] < 0 || n->in[1] < 0) return false;
@@ -175,7 +167,7 @@ static bool as_wlayer(const nq_graph *fg, nq_graph *qg, int i, wlayer *L) {
     return false;
   /* the float node: the producer of the activation of the same name */
   int fo = n->n_out > 0 && n->out[0] >= 0 ? nq_graph_find_tensor(fg, qg->tensors[n->out[0]].name) : -1;
-  int fn = fo >= 0 ? producer(fg, fo) : -1;
+  int fn = fo >= 0 ? nq_graph_producer(fg, fo) : -1;
   if (fn < 0 || fg->nodes[fn].op != n->op || !nq_moments_layer(fg, fn)) return false;
   int fw = fg->nodes[fn].in[1];
   if (use_count(fg, fw) != 1) return false;

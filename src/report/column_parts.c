@@ -14,20 +14,13 @@ typedef struct groups {
   int end[MAX_GROUPS]; /* exclusive column bounds, ascending */
 } groups;
 
-static int producer(const nq_graph *g, int t) {
-  for (int i = 0; i < g->n_nodes; i++)
-    for (int k = 0; k < g->nodes[i].n_out; k++)
-      if (g->nodes[i].out[k] == t) return i;
-  return -1;
-}
-
 static int last_dim(const nq_tensor *x) { return x->rank > 0 ? x->shape[x->rank - 1] : 1; }
 
 /* The column groups of tensor t (width `width` on its last axis), or none. */
 static groups find(const nq_graph *g, int t, int width, int depth) {
   groups none = {0};
   if (t < 0 || t >= g->n_tensors || depth >= NQ_COLUMN_PARTS_DEPTH) return none;
-  int p = producer(g, t);
+  int p = nq_graph_producer(g, t);
   if (p < 0) return none;
   const nq_node *nd = &g->nodes[p];
   for (int k = 0; k < nd->n_in; k++)
