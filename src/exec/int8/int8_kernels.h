@@ -116,6 +116,20 @@ nq_status nq_s16_lut_prepare(const nq_kernel_args *a, void **prepared, nq_error 
 nq_status nq_s16_lut_run(const nq_kernel_args *a, nq_error *err);
 nq_status nq_s16_softmax_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
 nq_status nq_s16_softmax_run(const nq_kernel_args *a, nq_error *err);
+/* The fast 16x8 CONV_2D / FULLY_CONNECTED (conv_s16_fast.c: the qgemm tile
+ * in int32 chunks summed in int64) and DEPTHWISE_CONV_2D
+ * (depthwise_s16_fast.c), bit-identical with the *_s16.c kernels above. */
+nq_status nq_s16_conv_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+size_t nq_s16_conv_fast_scratch(const nq_kernel_args *a);
+nq_status nq_s16_conv_fast_run(const nq_kernel_args *a, nq_error *err);
+nq_status nq_s16_fc_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+size_t nq_s16_fc_fast_scratch(const nq_kernel_args *a);
+nq_status nq_s16_fc_fast_run(const nq_kernel_args *a, nq_error *err);
+void nq_s16_fast_release(void *prepared); /* CONV_2D's and FULLY_CONNECTED's blocks */
+nq_status nq_s16_dw_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+size_t nq_s16_dw_fast_scratch(const nq_kernel_args *a);
+nq_status nq_s16_dw_fast_run(const nq_kernel_args *a, nq_error *err);
+void nq_s16_dw_fast_release(void *prepared);
 /* TFLite's LUTPopulate<int16_t> (float arithmetic) of f from the input grid
  * (scale, zero point) to the output grid: 513 entries for
  * nq_s16_lut_lookup, lut_lookup_with_interpolation (softmax_s16.c). */
