@@ -63,10 +63,10 @@ static void make(qv *x, nq_rng *r, nq_dtype t, int rank, const int32_t *shape, i
 
 static void unmake(qv *x) { free(x->v.data); }
 
-/* Prepare + run one node with kernel table `tab`; *fast_scratch gets the
- * scratch the kernel asked for (0: a reference kernel or a hand-off). */
+/* Prepare + run one node with kernel table `tab`; *fast tells whether the
+ * node takes the fast 16x8 path (not a hand-off to the reference). */
 static nq_status run_with(const nq_kernel *tab, nq_op op, const nq_op_params *p, qv *in, int n_in, qv *out,
-                          int single, nq_threadpool *pool, size_t *scratch, nq_error *err) {
+                          int single, nq_threadpool *pool, bool *fast, nq_error *err) {
   nq_node node;
   memset(&node, 0, sizeof node);
   node.op = op;
@@ -86,11 +86,10 @@ static nq_status run_with(const nq_kernel *tab, nq_op op, const nq_op_params *p,
   const nq_kernel *k = &tab[op];
   void *prep = NULL;
   nq_status st = k->prepare ? k->prepare(&a, &prep, err) : NQ_OK;
-  *scratch = 0;
+  *fast = nq_s16_fast_applies(&a);
   if (st == NQ_OK) {
     a.prepared = prep;
     const size_t ss = k->scratch ? k->scratch(&a) : 0;
-    *scratch = ss;
     a.scratch = ss ? aligned_alloc(64, (ss + 63) & ~(size_t)63) : NULL;
     a.scratch_size = ss;
     st = k->run(&a, err);
@@ -112,17 +111,18 @@ static void compare(const char *desc, nq_op op, const nq_op_params *p, qv *in, i
   bool fast = false;
   for (int single = 0; single < 2; single++) {
     nq_error err = {0};
-    size_t ss;
+    bool took_fast;
     memset(got, 0x5a, n * sizeof *got);
-    nq_status st = run_with(nq_int8_kernels, op, p, in, n_in, out, single, NULL, &ss, &err);
+    nq_status st = run_with(nq_int8_kernels, op, p, in, n_in, out, single, NULL, &took_fast, &err);
     CHECKF(st == NQ_OK, "%s: reference failed: %s", desc, err.msg);
     if (st != NQ_OK) break;
     memcpy(want, got, n * sizeof *got);
     for (int threaded = 0; threaded < 2; threaded++) {
       memset(got, 0xa5, n * sizeof *got);
-      st = run_with(nq_int16_kernels_fast, op, p, in, n_in, out, single, threaded ? pool : NULL, &ss, &err);
+      st = run_with(nq_int16_kernels_fast, op, p, in, n_in, out, single, threaded ? pool : NULL, &took_fast,
+                    &err);
       CHECKF(st == NQ_OK, "%s: fast kernel failed: %s", desc, err.msg);
-      fast |= ss > 0; /* the s16 reference kernels take no scratch */
+      fast |= took_fast;
       size_t bad = 0, first = 0;
       for (size_t i = 0; i < n; i++)
         if (got[i] != want[i] && !bad++) first = i;

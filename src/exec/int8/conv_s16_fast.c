@@ -337,3 +337,16 @@ nq_status nq_s16_fc_fast_run(const nq_kernel_args *a, nq_error *err) {
   s16_job j = {.p = p, .w = &fp->w, .fill = fill_fc, .m_total = (int)m};
   return run_job(a, &j, err);
 }
+
+bool nq_s16_fast_applies(const nq_kernel_args *a) {
+  switch (a->node ? a->node->op : NQ_OP_COUNT) {
+    case NQ_OP_CONV_2D:
+      return conv_fast_ok(a);
+    case NQ_OP_FULLY_CONNECTED:
+      return fc_fast_ok(a);
+    case NQ_OP_DEPTHWISE_CONV_2D:
+      return nq_s16_dw_fast_ok(a);
+    default:
+      return false;
+  }
+}

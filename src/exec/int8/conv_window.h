@@ -39,4 +39,36 @@ static inline void nq_i8_tap_range(int i0, int d, int k_n, int n, int *lo, int *
   *hi = h > l ? h : l;
 }
 
+/* One tap of a window that falls inside the input: the offset of its input
+ * pixel (element index of channel 0) and its index ky * KW + kx. */
+typedef struct nq_i8_tap {
+  size_t x;
+  int k;
+} nq_i8_tap;
+
+/* Scratch for one window's taps (KH * KW of them), 64-byte aligned. */
+static inline size_t nq_i8_window_taps_bytes(const nq_tview *weights) {
+  return nq_i8_align64((size_t)weights->shape[1] * (size_t)weights->shape[2] * sizeof(nq_i8_tap));
+}
+
+/* The window walker of the reference kernels: the taps of output pixel
+ * (n, oy, ox) inside the input, in (ky, kx) order; returns their count.
+ * The kernels then only accumulate, every output channel over the same
+ * list (integer sums: the order of the taps changes no result). */
+static inline int nq_i8_window_taps(const nq_i8_window *g, int n, int oy, int ox, nq_i8_tap *taps) {
+  const int iy0 = oy * g->sh - g->ph, ix0 = ox * g->sw - g->pw;
+  int ky0, ky1, kx0, kx1;
+  nq_i8_tap_range(iy0, g->dh, g->kh, g->h, &ky0, &ky1);
+  nq_i8_tap_range(ix0, g->dw, g->kw, g->w, &kx0, &kx1);
+  int t = 0;
+  for (int ky = ky0; ky < ky1; ky++) {
+    const size_t row = ((size_t)n * g->h + (size_t)(iy0 + ky * g->dh)) * g->w;
+    for (int kx = kx0; kx < kx1; kx++, t++) {
+      taps[t].x = (row + (size_t)(ix0 + kx * g->dw)) * g->c;
+      taps[t].k = ky * g->kw + kx;
+    }
+  }
+  return t;
+}
+
 #endif

@@ -55,7 +55,7 @@ static int slot_count(const nq_kernel_args *a) {
   return t > NQ_FAST_MAX_SLOTS ? NQ_FAST_MAX_SLOTS : t;
 }
 
-static bool dw_fast_ok(const nq_kernel_args *a) {
+bool nq_s16_dw_fast_ok(const nq_kernel_args *a) {
   if (a->n_in < 2 || a->in[0].type != NQ_INT16 || a->in[0].rank != 4 || a->in[1].rank != 4 ||
       a->out[0].rank != 4)
     return false;
@@ -87,7 +87,7 @@ nq_status nq_s16_dw_fast_prepare(const nq_kernel_args *a, void **prepared, nq_er
   }
   fp->ref = ref;
   fp->s16 = a->in[0].type == NQ_INT16;
-  if (fp->s16 && dw_fast_ok(a)) {
+  if (fp->s16 && nq_s16_dw_fast_ok(a)) {
     fp->w_elems = nq_tview_elems(&a->in[1]);
     fp->w = malloc((fp->w_elems ? fp->w_elems : 1) * sizeof *fp->w);
     if (!fp->w) {
@@ -103,7 +103,7 @@ nq_status nq_s16_dw_fast_prepare(const nq_kernel_args *a, void **prepared, nq_er
 
 size_t nq_s16_dw_fast_scratch(const nq_kernel_args *a) {
   const size_t ref = nq_i8_dw_scratch(a);
-  if (!dw_fast_ok(a)) return ref;
+  if (!nq_s16_dw_fast_ok(a)) return ref;
   const size_t fast = slot_bytes(a) * (size_t)slot_count(a);
   return fast > ref ? fast : ref;
 }
@@ -169,7 +169,7 @@ static void dw_task(void *ctx, int k) {
 nq_status nq_s16_dw_fast_run(const nq_kernel_args *a, nq_error *err) {
   const s16_dw_fast *fp = a->prepared;
   if (!fp) return nq_i8_fail(a, err, "not prepared");
-  if (!fp->s16 || !fp->w || !dw_fast_ok(a)) {
+  if (!fp->s16 || !fp->w || !nq_s16_dw_fast_ok(a)) {
     nq_kernel_args r = *a;
     r.prepared = fp->ref;
     return nq_i8_dw_run(&r, err);
