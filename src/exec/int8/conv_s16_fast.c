@@ -23,8 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec/float/fast_common.h" /* scratch slots */
 #include "exec/int8/conv_window.h"
+#include "exec/int8/fast_work.h"
 #include "exec/int8/int8_kernels.h"
 #include "exec/int8/weights_s16.h"
 #include "exec/qgemm.h"
@@ -64,23 +64,6 @@ void nq_s16_fast_release(void *prepared) {
   free(fp->ref);
   nq_qgemm_free(&fp->w);
   free(fp);
-}
-
-static int slot_count(const nq_kernel_args *a) {
-  int t = nq_threadpool_size(a->pool);
-  return t > NQ_FAST_MAX_SLOTS ? NQ_FAST_MAX_SLOTS : t;
-}
-
-/* Pixels per block: ~128 KiB of im2col rows, a multiple of the tile, 4..64. */
-static int block_rows(size_t k) {
-  const size_t kp = (k + 1) & ~(size_t)1;
-  size_t r = (128u * 1024u) / (kp * sizeof(int16_t));
-  r = r / NQ_QGEMM_MR * NQ_QGEMM_MR;
-  return r < NQ_QGEMM_MR ? NQ_QGEMM_MR : r > 64 ? 64 : (int)r;
-}
-
-static size_t slot_bytes_for_k(size_t k) {
-  return nq_i8_align64((size_t)block_rows(k) * ((k + 1) & ~(size_t)1) * sizeof(int16_t));
 }
 
 /* Wrap the reference block; when `fast`, widen and pack its weights. */
@@ -212,15 +195,15 @@ static nq_status run_job(const nq_kernel_args *a, s16_job *j, nq_error *err) {
   j->x = a->in[0].data;
   j->y = a->out[0].data;
   j->single = a->single_rounding;
-  j->slot_bytes = slot_bytes_for_k((size_t)j->w->k);
-  int threads = slot_count(a);
+  j->slot_bytes = nq_i8_gemm_slot_bytes((size_t)j->w->k);
+  int threads = nq_i8_slot_count(a);
   const size_t fit = a->scratch ? a->scratch_size / j->slot_bytes : 0;
   if ((size_t)threads > fit) threads = (int)fit;
   if (threads < 1)
     return nq_i8_fail(a, err, "scratch of %zu bytes, %zu expected", a->scratch_size, j->slot_bytes);
   const int tiles = (j->m_total + NQ_QGEMM_MR - 1) / NQ_QGEMM_MR, panels = j->w->n_panels;
   j->split_m = tiles >= 4 * threads || panels < threads;
-  j->rb = block_rows((size_t)j->w->k);
+  j->rb = nq_i8_gemm_block_rows((size_t)j->w->k);
   if (j->split_m && threads > 1 && tiles < (j->rb / NQ_QGEMM_MR) * 4 * threads) {
     const int per = (tiles + 4 * threads - 1) / (4 * threads);
     j->rb = (per < 1 ? 1 : per) * NQ_QGEMM_MR;
@@ -228,9 +211,7 @@ static nq_status run_job(const nq_kernel_args *a, s16_job *j, nq_error *err) {
   j->n_blocks = (j->m_total + j->rb - 1) / j->rb;
   const int units = j->split_m ? j->n_blocks : panels;
   const double macs = (double)j->w->k * (double)j->m_total * (double)panels * NQ_QGEMM_NR;
-  int want = threads == 1 ? 1 : 8 * threads;
-  if ((double)want > macs / 65536.0) want = macs / 65536.0 >= 2.0 ? (int)(macs / 65536.0) : 1;
-  j->n_tasks = want < units ? want : units;
+  j->n_tasks = nq_i8_task_count(threads, 8, macs, units);
   j->n_slots = threads;
   j->scratch = a->scratch;
   atomic_init(&j->slots.busy, 0u);
@@ -270,7 +251,7 @@ size_t nq_s16_conv_fast_scratch(const nq_kernel_args *a) {
   if (!conv_fast_ok(a)) return ref;
   const nq_tview *f = &a->in[1];
   const size_t fast =
-      slot_bytes_for_k((size_t)f->shape[1] * f->shape[2] * f->shape[3]) * (size_t)slot_count(a);
+      nq_i8_gemm_slot_bytes((size_t)f->shape[1] * f->shape[2] * f->shape[3]) * (size_t)nq_i8_slot_count(a);
   return fast > ref ? fast : ref;
 }
 
@@ -315,7 +296,7 @@ nq_status nq_s16_fc_fast_prepare(const nq_kernel_args *a, void **prepared, nq_er
 size_t nq_s16_fc_fast_scratch(const nq_kernel_args *a) {
   const size_t ref = nq_i8_fc_scratch(a);
   if (!fc_fast_ok(a)) return ref;
-  const size_t fast = slot_bytes_for_k((size_t)a->in[1].shape[1]) * (size_t)slot_count(a);
+  const size_t fast = nq_i8_gemm_slot_bytes((size_t)a->in[1].shape[1]) * (size_t)nq_i8_slot_count(a);
   return fast > ref ? fast : ref;
 }
 

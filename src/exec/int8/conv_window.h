@@ -71,4 +71,19 @@ static inline int nq_i8_window_taps(const nq_i8_window *g, int n, int oy, int ox
   return t;
 }
 
+/* One depthwise tap on int16 values: acc[c * mult + m] += x[c] *
+ * w[c * mult + m] (int32: callers bound the number of taps). The counts
+ * are passed by value: read through a pointer, a store to acc (int32_t,
+ * the same type as int) could change them, which keeps the compiler from
+ * vectorizing the loop. */
+static inline void nq_i8_dw_add_tap(int channels, int mult, int32_t *restrict acc, const int16_t *restrict xp,
+                                    const int16_t *restrict wp) {
+  if (mult == 1) {
+    for (int c = 0; c < channels; c++) acc[c] += (int32_t)xp[c] * wp[c];
+  } else {
+    for (int c = 0; c < channels; c++)
+      for (int k = 0; k < mult; k++) acc[c * mult + k] += (int32_t)xp[c] * wp[c * mult + k];
+  }
+}
+
 #endif

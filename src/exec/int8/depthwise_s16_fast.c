@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec/float/fast_common.h" /* scratch slots */
 #include "exec/int8/conv_window.h"
+#include "exec/int8/fast_work.h"
 #include "exec/int8/int8_kernels.h"
 #include "exec/int8/weights_s16.h"
 
@@ -48,11 +48,6 @@ void nq_s16_dw_fast_release(void *prepared) {
   free(fp->ref);
   free(fp->w);
   free(fp);
-}
-
-static int slot_count(const nq_kernel_args *a) {
-  int t = nq_threadpool_size(a->pool);
-  return t > NQ_FAST_MAX_SLOTS ? NQ_FAST_MAX_SLOTS : t;
 }
 
 bool nq_s16_dw_fast_ok(const nq_kernel_args *a) {
@@ -104,20 +99,8 @@ nq_status nq_s16_dw_fast_prepare(const nq_kernel_args *a, void **prepared, nq_er
 size_t nq_s16_dw_fast_scratch(const nq_kernel_args *a) {
   const size_t ref = nq_i8_dw_scratch(a);
   if (!nq_s16_dw_fast_ok(a)) return ref;
-  const size_t fast = slot_bytes(a) * (size_t)slot_count(a);
+  const size_t fast = slot_bytes(a) * (size_t)nq_i8_slot_count(a);
   return fast > ref ? fast : ref;
-}
-
-/* acc[c * mult + m] += x[c] * w[c * mult + m]; counts by value (see
- * depthwise_s8_fast.c: a store through acc could otherwise change them). */
-static void add_tap(int channels, int mult, int32_t *restrict acc, const int16_t *restrict xp,
-                    const int16_t *restrict wp) {
-  if (mult == 1) {
-    for (int c = 0; c < channels; c++) acc[c] += (int32_t)xp[c] * wp[c];
-  } else {
-    for (int c = 0; c < channels; c++)
-      for (int k = 0; k < mult; k++) acc[c * mult + k] += (int32_t)xp[c] * wp[c * mult + k];
-  }
 }
 
 static void flush(int o, int32_t *restrict acc32, int64_t *restrict acc64) {
@@ -146,8 +129,8 @@ static void dw_row(const s16_dw_job *j, int row, int32_t *acc32, int64_t *acc64)
           flush(g->o, acc32, acc64);
           taps = 1;
         }
-        add_tap(g->c, g->mult, acc32, xr + (size_t)(ix0 + kx * g->dw) * g->c,
-                j->wt + ((size_t)ky * g->kw + kx) * g->o);
+        nq_i8_dw_add_tap(g->c, g->mult, acc32, xr + (size_t)(ix0 + kx * g->dw) * g->c,
+                         j->wt + ((size_t)ky * g->kw + kx) * g->o);
       }
     }
     flush(g->o, acc32, acc64);
@@ -186,17 +169,14 @@ nq_status nq_s16_dw_fast_run(const nq_kernel_args *a, nq_error *err) {
   if (rows > ((size_t)1 << 30)) return nq_i8_fail(a, err, "%zu output rows, at most 2^30", rows);
   j.rows = (int)rows;
   j.slot_bytes = slot_bytes(a);
-  int threads = slot_count(a);
+  int threads = nq_i8_slot_count(a);
   const size_t fit = a->scratch ? a->scratch_size / j.slot_bytes : 0;
   if ((size_t)threads > fit) threads = (int)fit;
   if (threads < 1)
     return nq_i8_fail(a, err, "scratch of %zu bytes, %zu expected", a->scratch_size, j.slot_bytes);
   j.scratch = a->scratch;
-  /* Several tasks per thread, claimed dynamically; each keeps >= ~64K MACs. */
   const double macs = (double)rows * g->ow * g->o * g->kh * g->kw;
-  int want = threads == 1 ? 1 : 8 * threads;
-  if ((double)want > macs / 65536.0) want = macs / 65536.0 >= 2.0 ? (int)(macs / 65536.0) : 1;
-  j.n_tasks = want < j.rows ? want : j.rows;
+  j.n_tasks = nq_i8_task_count(threads, 8, macs, j.rows);
   j.n_slots = threads;
   atomic_init(&j.slots.busy, 0u);
   nq_threadpool_run(j.n_tasks > 1 ? a->pool : NULL, j.n_tasks, dw_task, &j);

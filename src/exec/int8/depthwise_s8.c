@@ -64,12 +64,7 @@ nq_status nq_i8_dw_run(const nq_kernel_args *a, nq_error *err) {
         const int nt = nq_i8_window_taps(&g, n, oy, ox, taps);
         for (int t = 0; t < nt; t++) {
           const int16_t *xp = x + taps[t].x, *wp = p->w + (size_t)taps[t].k * O;
-          if (M == 1) {
-            for (int c = 0; c < C; c++) acc[c] += (int32_t)xp[c] * wp[c];
-          } else {
-            for (int c = 0; c < C; c++)
-              for (int m = 0; m < M; m++) acc[c * M + m] += (int32_t)xp[c] * wp[c * M + m];
-          }
+          nq_i8_dw_add_tap(C, M, acc, xp, wp);
         }
         for (int oc = 0; oc < O; oc++, o_idx++)
           nq_i8_st(a->out[0].data, a->out[0].type, o_idx, nq_i8_wfinish(p, oc, acc[oc], a->single_rounding));
