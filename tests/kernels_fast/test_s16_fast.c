@@ -261,6 +261,36 @@ static void fc_cases(nq_rng *r, nq_threadpool *pool) {
   }
 }
 
+/* PAD / PADV2 of int16 tensors (the row copies of movement_s8.c, which
+ * take any element size), rank 1-4, zero and nonzero constants. */
+static void pad_cases(nq_rng *r, nq_threadpool *pool) {
+  for (int it = 0; it < 16; it++) {
+    const int rank = 1 + it % 4;
+    int32_t shape[4], oshape[4], pads[8];
+    for (int d = 0; d < rank; d++) {
+      shape[d] = nq_rng_int(r, 1, 7);
+      pads[2 * d] = nq_rng_int(r, 0, 2);
+      pads[2 * d + 1] = nq_rng_int(r, 0, 2);
+      oshape[d] = shape[d] + pads[2 * d] + pads[2 * d + 1];
+    }
+    const bool v2 = it % 3 == 2;
+    nq_op_params p = nq_op_params_default();
+    qv in[3], out;
+    make(&in[0], r, NQ_INT16, rank, shape, 1, 0, false);
+    make(&in[1], r, NQ_INT32, 2, (int32_t[]){rank, 2}, 0, 0, false);
+    memcpy(in[1].v.data, pads, sizeof(int32_t) * 2 * (size_t)rank);
+    make(&in[2], r, NQ_INT16, 1, (int32_t[]){1}, 1, 0, false); /* PADV2's constant */
+    make(&out, r, NQ_INT16, rank, oshape, 1, 0, false);
+    in[2].s[0] = out.s[0] = in[0].s[0];
+    char desc[120];
+    snprintf(desc, sizeof desc, "16x8 %s rank %d constant %d", v2 ? "PADV2" : "PAD", rank,
+             v2 ? (int)((int16_t *)in[2].v.data)[0] : 0);
+    compare(desc, v2 ? NQ_OP_PADV2 : NQ_OP_PAD, &p, in, v2 ? 3 : 2, &out, pool);
+    for (int i = 0; i < 3; i++) unmake(&in[i]);
+    unmake(&out);
+  }
+}
+
 int main(int argc, char **argv) {
   nq_test_enter_kernels(argc, argv);
   nq_rng r = {20261208u};
@@ -268,6 +298,7 @@ int main(int argc, char **argv) {
   conv_cases(&r, pool);
   dw_cases(&r, pool);
   fc_cases(&r, pool);
+  pad_cases(&r, pool);
   nq_threadpool_free(pool);
   printf("%d cases compared, %d through the fast path\n", cases_run, cases_fast);
   CHECKF(cases_run >= 100, "only %d cases ran", cases_run);

@@ -327,6 +327,9 @@ bool nq_s16_fast_applies(const nq_kernel_args *a) {
       return fc_fast_ok(a);
     case NQ_OP_DEPTHWISE_CONV_2D:
       return nq_s16_dw_fast_ok(a);
+    case NQ_OP_PAD:
+    case NQ_OP_PADV2:
+      return true; /* nq_i8_pad_fast_run: any element size */
     default:
       return false;
   }

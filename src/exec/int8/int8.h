@@ -74,8 +74,8 @@ extern const nq_kernel nq_int8_kernels_fast[NQ_OP_COUNT];
 
 /* Fast int16x8 kernels (int16 activations, int8 weights): CONV_2D,
  * DEPTHWISE_CONV_2D and FULLY_CONNECTED, bit-identical with the *_s16.c
- * reference kernels in both rounding modes (tests/kernels_fast
- * test_s16_fast). The engine takes this table for nodes with an int16
+ * reference kernels in both rounding modes, and PAD / PADV2 (row copies)
+ * (tests/kernels_fast test_s16_fast). The engine takes this table for nodes with an int16
  * operand and the reference for ops it lacks. */
 extern const nq_kernel nq_int16_kernels_fast[NQ_OP_COUNT];
 

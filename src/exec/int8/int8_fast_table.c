@@ -42,8 +42,9 @@ const nq_kernel nq_int8_kernels_fast[NQ_OP_COUNT] = {
     [NQ_OP_PADV2] = {nq_i8_pad_fast_run, NULL, NULL, NULL},
 };
 
-/* The 16x8 side (int16 activations): the weighted ops only; every other
- * int16 node runs the reference kernels. */
+/* The 16x8 side (int16 activations): the weighted ops, and PAD / PADV2,
+ * whose fast row copies take any element size; every other int16 node runs
+ * the reference kernels. */
 const nq_kernel nq_int16_kernels_fast[NQ_OP_COUNT] = {
     [NQ_OP_CONV_2D] = {nq_s16_conv_fast_run, nq_s16_conv_fast_scratch, nq_s16_conv_fast_prepare,
                        nq_s16_fast_release},
@@ -51,4 +52,6 @@ const nq_kernel nq_int16_kernels_fast[NQ_OP_COUNT] = {
                                nq_s16_fast_release},
     [NQ_OP_DEPTHWISE_CONV_2D] = {nq_s16_dw_fast_run, nq_s16_dw_fast_scratch, nq_s16_dw_fast_prepare,
                                  nq_s16_dw_fast_release},
+    [NQ_OP_PAD] = {nq_i8_pad_fast_run, NULL, NULL, NULL},
+    [NQ_OP_PADV2] = {nq_i8_pad_fast_run, NULL, NULL, NULL},
 };
