@@ -5,11 +5,10 @@
  *    smallest shifts, the input clamp to +-2^47 and the int32 saturation;
  *  - a 16x8 CONV_2D with an int64 bias whose outputs are ties, in both
  *    rounding modes (they must agree: LiteRT runs TFLite's one int64 form);
- *  - sessions: 16x8 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED and PAD run
- *    the fast 16x8 kernels when the fast kernels are on, every other 16x8 node
- *    the reference (the 8-bit fast kernels never see int16), and an op without a
- *    TFLite int16 kernel (HARD_SWISH) or a power-of-two-scale int16 LOGISTIC
- *    is refused with a message naming the node.
+ *  - sessions: 16x8 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, PAD, the
+ *    elementwise ops and LOGISTIC / TANH run the fast 16x8 kernels when the fast kernels are on, every other
+ * 16x8 node the reference (the 8-bit fast kernels never see int16), and an op without a TFLite int16 kernel
+ * (HARD_SWISH) or a power-of-two-scale int16 LOGISTIC is refused with a message naming the node.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -155,8 +154,8 @@ static void unary16(nq_op op, float s_in, float s_out, const char *name, char *m
 
 /* Every op of the fast table (int8_fast_table.c) on int16 activations:
  * the session opens, runs, and reports the fast 16x8 kernel for the
- * weighted ops and PAD (nq_int16_kernels_fast), the reference for the
- * others. */
+ * weighted ops, PAD, the elementwise ops and LOGISTIC / TANH
+ * (nq_int16_kernels_fast), the reference for the others. */
 static void fast_table_skips_int16(void) {
   const nq_op ops[] = {NQ_OP_CONV_2D,
                        NQ_OP_FULLY_CONNECTED,
@@ -252,7 +251,9 @@ static void fast_table_skips_int16(void) {
       CHECKF(nq_session_run(s, &err) == NQ_OK, "%s: %s", nq_op_name(op), err.msg);
       nq_node_time t;
       const bool fast16 = op == NQ_OP_CONV_2D || op == NQ_OP_DEPTHWISE_CONV_2D ||
-                          op == NQ_OP_FULLY_CONNECTED || op == NQ_OP_PAD;
+                          op == NQ_OP_FULLY_CONNECTED || op == NQ_OP_PAD || op == NQ_OP_ADD ||
+                          op == NQ_OP_SUB || op == NQ_OP_MUL || op == NQ_OP_MAXIMUM || op == NQ_OP_MINIMUM ||
+                          op == NQ_OP_LOGISTIC || op == NQ_OP_TANH;
       const char *want = fast16 ? "int8-fast" : "int8";
       CHECKF(nq_session_node_time(s, 0, &t, &err) == NQ_OK && t.kernel && !strcmp(t.kernel, want),
              "%s on int16 ran kernel %s, %s expected", nq_op_name(op), t.kernel ? t.kernel : "(none)", want);

@@ -291,6 +291,52 @@ static void pad_cases(nq_rng *r, nq_threadpool *pool) {
   }
 }
 
+/* LOGISTIC / TANH / EXP and ADD / SUB / MUL / MAXIMUM / MINIMUM on int16:
+ * the reference's loops over slices of the pool (sizes from 1 to 90000
+ * elements, so both serial and split runs), general and power-of-two
+ * scales for ADD/SUB, fused activations, and a broadcast (hand-off). */
+static void elementwise_cases(nq_rng *r, nq_threadpool *pool) {
+  static const nq_op UN[] = {NQ_OP_LOGISTIC, NQ_OP_TANH, NQ_OP_EXP};
+  static const nq_op BIN[] = {NQ_OP_ADD, NQ_OP_SUB, NQ_OP_MUL, NQ_OP_MAXIMUM, NQ_OP_MINIMUM};
+  for (int it = 0; it < 30; it++) {
+    const int rows = it % 3 == 0 ? nq_rng_int(r, 100, 900) : nq_rng_int(r, 1, 9),
+              cols = nq_rng_int(r, 1, 100);
+    nq_op_params p = nq_op_params_default();
+    qv in[3], out;
+    char desc[160];
+    if (it % 2 == 0) {
+      const nq_op op = UN[(it / 2) % 3];
+      make(&in[0], r, NQ_INT16, 2, (int32_t[]){rows, cols}, 1, 0, false);
+      make(&out, r, NQ_INT16, 2, (int32_t[]){rows, cols}, 1, 0, false);
+      in[0].s[0] = nq_rng_uniform(r, 1.0f / 8192.0f, 1.0f / 1024.0f);
+      out.s[0] = op == NQ_OP_EXP ? in[0].s[0] * 2.0f : 1.0f / 32768.0f;
+      snprintf(desc, sizeof desc, "16x8 %s %dx%d in scale %g", nq_op_name(op), rows, cols,
+               (double)in[0].s[0]);
+      compare(desc, op, &p, in, 1, &out, pool);
+      unmake(&in[0]);
+    } else {
+      const nq_op op = BIN[(it / 2) % 5];
+      const bool pot = it % 4 == 1 && (op == NQ_OP_ADD || op == NQ_OP_SUB), bcast = it % 7 == 5;
+      p.act = op == NQ_OP_MAXIMUM || op == NQ_OP_MINIMUM ? NQ_ACT_NONE : ACTS[(it / 2) % 4];
+      make(&in[0], r, NQ_INT16, 2, (int32_t[]){rows, cols}, 1, 0, false);
+      make(&in[1], r, NQ_INT16, 2, (int32_t[]){bcast ? 1 : rows, cols}, 1, 0, false);
+      make(&out, r, NQ_INT16, 2, (int32_t[]){rows, cols}, 1, 0, false);
+      if (pot)
+        in[0].s[0] = out.s[0] = 1.0f / 1024.0f, in[1].s[0] = 1.0f / 4096.0f;
+      else if (op == NQ_OP_MAXIMUM || op == NQ_OP_MINIMUM)
+        in[1].s[0] = out.s[0] = in[0].s[0];
+      else
+        out.s[0] = in[0].s[0] * (op == NQ_OP_MUL ? in[1].s[0] * 20000.0f : 2.0f);
+      snprintf(desc, sizeof desc, "16x8 %s %dx%d%s%s act %d", nq_op_name(op), rows, cols, pot ? " pot" : "",
+               bcast ? " broadcast" : "", (int)p.act);
+      compare(desc, op, &p, in, 2, &out, pool);
+      unmake(&in[0]);
+      unmake(&in[1]);
+    }
+    unmake(&out);
+  }
+}
+
 int main(int argc, char **argv) {
   nq_test_enter_kernels(argc, argv);
   nq_rng r = {20261208u};
@@ -299,6 +345,7 @@ int main(int argc, char **argv) {
   dw_cases(&r, pool);
   fc_cases(&r, pool);
   pad_cases(&r, pool);
+  elementwise_cases(&r, pool);
   nq_threadpool_free(pool);
   printf("%d cases compared, %d through the fast path\n", cases_run, cases_fast);
   CHECKF(cases_run >= 100, "only %d cases ran", cases_run);

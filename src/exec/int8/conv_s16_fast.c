@@ -330,6 +330,17 @@ bool nq_s16_fast_applies(const nq_kernel_args *a) {
     case NQ_OP_PAD:
     case NQ_OP_PADV2:
       return true; /* nq_i8_pad_fast_run: any element size */
+    case NQ_OP_ADD:
+    case NQ_OP_SUB:
+    case NQ_OP_MUL:
+    case NQ_OP_MAXIMUM:
+    case NQ_OP_MINIMUM:
+      return a->n_in == 2 && a->in[0].type == NQ_INT16 && a->in[1].type == NQ_INT16 &&
+             nq_s16_binary_same_shape(a);
+    case NQ_OP_LOGISTIC:
+    case NQ_OP_TANH:
+    case NQ_OP_EXP:
+      return a->in[0].type == NQ_INT16;
     default:
       return false;
   }

@@ -132,6 +132,14 @@ nq_status nq_s16_dw_fast_prepare(const nq_kernel_args *a, void **prepared, nq_er
 size_t nq_s16_dw_fast_scratch(const nq_kernel_args *a);
 nq_status nq_s16_dw_fast_run(const nq_kernel_args *a, nq_error *err);
 void nq_s16_dw_fast_release(void *prepared);
+/* The int16 elementwise ops over a contiguous range (the reference loops,
+ * shared with elementwise_s16_fast.c, which runs them over the pool):
+ * LOGISTIC / TANH / EXP, and the two-input ops on equal shapes. */
+void nq_s16_lut_range(const void *prepared, const int16_t *x, int16_t *y, size_t n);
+void nq_s16_binary_range(const void *prepared, const int16_t *x1, const int16_t *x2, int16_t *y, size_t n);
+bool nq_s16_binary_same_shape(const nq_kernel_args *a);
+nq_status nq_s16_lut_fast_run(const nq_kernel_args *a, nq_error *err);
+nq_status nq_s16_binary_fast_run(const nq_kernel_args *a, nq_error *err);
 /* Whether node a (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED) takes the
  * fast 16x8 path rather than handing off to the reference (tests). */
 bool nq_s16_fast_applies(const nq_kernel_args *a);
