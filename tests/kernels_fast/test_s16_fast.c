@@ -48,9 +48,9 @@ static void make(qv *x, nq_rng *r, nq_dtype t, int rank, const int32_t *shape, i
     else if (t == NQ_INT8)
       ((int8_t *)d)[i] = (int8_t)(extreme ? -128 : nq_rng_int(r, -128, 127));
     else if (t == NQ_INT32)
-      ((int32_t *)d)[i] = nq_rng_int(r, -(1 << 30), 1 << 30);
+      ((int32_t *)d)[i] = nq_rng_int(r, -(1 << 29), 1 << 29);
     else /* int64 biases, beyond int32 now and then */
-      ((int64_t *)d)[i] = (int64_t)nq_rng_int(r, -(1 << 30), 1 << 30) * nq_rng_int(r, 1, 64);
+      ((int64_t *)d)[i] = (int64_t)nq_rng_int(r, -(1 << 29), 1 << 29) * nq_rng_int(r, 1, 128);
   }
   x->v.data = d;
   x->q.n = n_scales;
