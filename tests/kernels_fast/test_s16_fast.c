@@ -7,7 +7,8 @@
  *
  * Cases: strides 1-3, dilations 1-2, SAME/VALID, every clamp activation,
  * per-channel and per-tensor weights, int64 / int32 / no bias (the int64,
- * double and int32 requantizations of weights_s16.h), odd channel counts,
+ * double and int32 requantizations of weights_s16.h; int64 biases up to
+ * INT64_MIN / INT64_MAX), odd channel counts,
  * depth multipliers 2-3, batch > 1, FULLY_CONNECTED with batch 1 (the
  * channel-split path), grouped convolutions (hand-off), reductions of more
  * than 511 terms (the fast kernels sum int32 chunks of at most 510-511
@@ -50,6 +51,9 @@ static void make(qv *x, nq_rng *r, nq_dtype t, int rank, const int32_t *shape, i
       ((int8_t *)d)[i] = (int8_t)(extreme ? -128 : nq_rng_int(r, -128, 127));
     else if (t == NQ_INT32)
       ((int32_t *)d)[i] = nq_rng_int(r, -(1 << 29), 1 << 29);
+    else if (nq_rng_int(r, 0, 15) == 0) /* hostile int64 biases: the saturating add, the 2^47 clamp */
+      ((int64_t *)d)[i] = (int64_t[]){INT64_MAX, INT64_MIN, (int64_t)1 << 62, -((int64_t)1 << 50),
+                                      ((int64_t)1 << 47) - 3}[nq_rng_int(r, 0, 4)];
     else /* int64 biases, beyond int32 now and then */
       ((int64_t *)d)[i] = (int64_t)nq_rng_int(r, -(1 << 29), 1 << 29) * nq_rng_int(r, 1, 128);
   }

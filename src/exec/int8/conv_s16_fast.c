@@ -15,7 +15,10 @@
  *    tile is added into int64: integer sums do not depend on order, so the
  *    total is the reference's int64 accumulator;
  *  - each total is finished by the reference's nq_s16_wfinish (bias,
- *    int64 / double / int32 requantization, clamp).
+ *    int64 / double / int32 requantization, clamp), or, on its int64 path,
+ *    by nq_s16_fixed_finish: the same arithmetic with the per-channel
+ *    constants worked out at prepare (weights_s16.h); the call per output
+ *    was 60% of the convolutions' time.
  * Grouped convolutions and nodes whose input is not int16 hand off to the
  * reference. tests/kernels_fast/test_s16_fast.c compares both on random
  * cases, including chunk boundaries and the extreme values.
@@ -32,9 +35,10 @@
 #define S16_CHUNK_PAIRS 255
 
 typedef struct s16_fast {
-  void *ref;    /* the reference prepare's block (nq_s16_wprep when s16) */
-  bool s16;     /* the input is int16: ref is an nq_s16_wprep */
-  nq_qpacked w; /* panels == NULL: hand off to the reference */
+  void *ref;        /* the reference prepare's block (nq_s16_wprep when s16) */
+  bool s16;         /* the input is int16: ref is an nq_s16_wprep */
+  nq_qpacked w;     /* panels == NULL: hand off to the reference */
+  nq_s16_fixed *fx; /* the int64 finish's constants, or NULL: nq_s16_wfinish */
 } s16_fast;
 
 typedef struct s16_job s16_job;
@@ -43,6 +47,7 @@ typedef void (*s16_fill_fn)(const s16_job *j, int m0, int mr, int16_t *rows);
 struct s16_job {
   const nq_s16_wprep *p;
   const nq_qpacked *w;
+  const nq_s16_fixed *fx;
   nq_qgemm_ukernel ukernel;
   s16_fill_fn fill;
   const int16_t *x;
@@ -63,6 +68,7 @@ void nq_s16_fast_release(void *prepared) {
   if (!fp) return;
   free(fp->ref);
   nq_qgemm_free(&fp->w);
+  free(fp->fx);
   free(fp);
 }
 
@@ -89,6 +95,16 @@ static nq_status wrap(const nq_kernel_args *a, void *ref, bool fast, int n, int 
     if (s != NQ_OK) {
       nq_s16_fast_release(fp);
       return s;
+    }
+    const nq_s16_wprep *p = ref;
+    fp->fx = malloc((size_t)p->n_ch * sizeof *fp->fx);
+    if (!fp->fx) {
+      nq_s16_fast_release(fp);
+      return nq_i8_fail(a, err, "out of memory");
+    }
+    if (!nq_s16_fixed_prepare(p, fp->fx)) {
+      free(fp->fx);
+      fp->fx = NULL;
     }
   }
   *prepared = fp;
@@ -168,8 +184,12 @@ static void run_range(const s16_job *j, int16_t *rows, int b0, int b1, int p0, i
         tile_s64(j, rows + (size_t)t0 * w->kp, panel, acc);
         for (int i = 0; i < mr; i++) {
           int16_t *yr = j->y + (size_t)(m0 + t0 + i) * w->n + c0;
-          for (int c = 0; c < nc; c++)
-            yr[c] = nq_s16_wfinish(j->p, c0 + c, acc[i * NQ_QGEMM_NR + c], j->single);
+          const int64_t *ar = acc + i * NQ_QGEMM_NR;
+          if (j->fx)
+            for (int c = 0; c < nc; c++)
+              yr[c] = nq_s16_fixed_finish(&j->fx[c0 + c], ar[c], j->p->act_lo, j->p->act_hi);
+          else
+            for (int c = 0; c < nc; c++) yr[c] = nq_s16_wfinish(j->p, c0 + c, ar[c], j->single);
         }
       }
     }
@@ -259,7 +279,7 @@ nq_status nq_s16_conv_fast_run(const nq_kernel_args *a, nq_error *err) {
   const s16_fast *fp = a->prepared;
   if (!fp) return nq_i8_fail(a, err, "not prepared");
   if (!fp->s16 || !fp->w.panels || !conv_fast_ok(a)) return hand_off(a, nq_i8_conv_run, err);
-  s16_job j = {.p = fp->ref, .w = &fp->w, .fill = fill_conv};
+  s16_job j = {.p = fp->ref, .w = &fp->w, .fx = fp->fx, .fill = fill_conv};
   NQ_TRY(nq_i8_window_get(a, false, &j.g, err));
   const nq_i8_window *g = &j.g;
   if (g->o != fp->w.n || g->o != j.p->n_ch || g->kh * g->kw * g->ci != fp->w.k)
@@ -315,7 +335,7 @@ nq_status nq_s16_fc_fast_run(const nq_kernel_args *a, nq_error *err) {
   const size_t m = in_n / (size_t)i;
   if (m == 0) return NQ_OK;
   if (m > ((size_t)1 << 30)) return nq_i8_fail(a, err, "%zu input rows, at most 2^30", m);
-  s16_job j = {.p = p, .w = &fp->w, .fill = fill_fc, .m_total = (int)m};
+  s16_job j = {.p = p, .w = &fp->w, .fx = fp->fx, .fill = fill_fc, .m_total = (int)m};
   return run_job(a, &j, err);
 }
 

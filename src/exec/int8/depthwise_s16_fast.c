@@ -10,7 +10,8 @@
  * by range (nq_i8_tap_range) instead of per tap; and at most 511 taps summed
  * in int32 (511 * 2^22 < 2^31) before the int32 partial sums are added into
  * the int64 accumulator, so the total is the reference's exactly (integer
- * sums do not depend on order). Each total is finished by nq_s16_wfinish.
+ * sums do not depend on order). Each total is finished by nq_s16_wfinish,
+ * or nq_s16_fixed_finish on its int64 path (see conv_s16_fast.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +24,16 @@
 #define S16_DW_CHUNK_TAPS 511
 
 typedef struct s16_dw_fast {
-  void *ref;      /* the reference prepare's block (nq_s16_wprep when s16) */
-  bool s16;       /* the input is int16 */
-  int16_t *w;     /* [KH * KW][O] widened weights, or NULL: hand off */
-  size_t w_elems; /* KH * KW * O */
+  void *ref;        /* the reference prepare's block (nq_s16_wprep when s16) */
+  bool s16;         /* the input is int16 */
+  int16_t *w;       /* [KH * KW][O] widened weights, or NULL: hand off */
+  size_t w_elems;   /* KH * KW * O */
+  nq_s16_fixed *fx; /* the int64 finish's constants, or NULL: nq_s16_wfinish */
 } s16_dw_fast;
 
 typedef struct s16_dw_job {
   const nq_s16_wprep *p;
+  const nq_s16_fixed *fx;
   const int16_t *x, *wt;
   int16_t *y;
   int single;
@@ -47,6 +50,7 @@ void nq_s16_dw_fast_release(void *prepared) {
   if (!fp) return;
   free(fp->ref);
   free(fp->w);
+  free(fp->fx);
   free(fp);
 }
 
@@ -91,6 +95,16 @@ nq_status nq_s16_dw_fast_prepare(const nq_kernel_args *a, void **prepared, nq_er
     }
     const int8_t *w8 = a->in[1].data;
     for (size_t i = 0; i < fp->w_elems; i++) fp->w[i] = w8[i];
+    const nq_s16_wprep *p = ref;
+    fp->fx = malloc((size_t)p->n_ch * sizeof *fp->fx);
+    if (!fp->fx) {
+      nq_s16_dw_fast_release(fp);
+      return nq_i8_fail(a, err, "out of memory");
+    }
+    if (!nq_s16_fixed_prepare(p, fp->fx)) {
+      free(fp->fx);
+      fp->fx = NULL;
+    }
   }
   *prepared = fp;
   return NQ_OK;
@@ -134,7 +148,11 @@ static void dw_row(const s16_dw_job *j, int row, int32_t *acc32, int64_t *acc64)
       }
     }
     flush(g->o, acc32, acc64);
-    for (int c = 0; c < g->o; c++) y[c] = nq_s16_wfinish(j->p, c, acc64[c], j->single);
+    if (j->fx)
+      for (int c = 0; c < g->o; c++)
+        y[c] = nq_s16_fixed_finish(&j->fx[c], acc64[c], j->p->act_lo, j->p->act_hi);
+    else
+      for (int c = 0; c < g->o; c++) y[c] = nq_s16_wfinish(j->p, c, acc64[c], j->single);
   }
 }
 
@@ -157,8 +175,12 @@ nq_status nq_s16_dw_fast_run(const nq_kernel_args *a, nq_error *err) {
     r.prepared = fp->ref;
     return nq_i8_dw_run(&r, err);
   }
-  s16_dw_job j = {
-      .p = fp->ref, .x = a->in[0].data, .wt = fp->w, .y = a->out[0].data, .single = a->single_rounding};
+  s16_dw_job j = {.p = fp->ref,
+                  .fx = fp->fx,
+                  .x = a->in[0].data,
+                  .wt = fp->w,
+                  .y = a->out[0].data,
+                  .single = a->single_rounding};
   NQ_TRY(nq_i8_window_get(a, true, &j.g, err));
   const nq_i8_window *g = &j.g;
   if ((size_t)g->kh * g->kw * g->o != fp->w_elems || g->o != j.p->n_ch)
