@@ -6,9 +6,11 @@
  *  - a 16x8 CONV_2D with an int64 bias whose outputs are ties, in both
  *    rounding modes (they must agree: LiteRT runs TFLite's one int64 form);
  *  - sessions: 16x8 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, PAD, the
- *    elementwise ops and LOGISTIC / TANH run the fast 16x8 kernels when the fast kernels are on, every other
- * 16x8 node the reference (the 8-bit fast kernels never see int16), and an op without a TFLite int16 kernel
- * (HARD_SWISH) or a power-of-two-scale int16 LOGISTIC is refused with a message naming the node.
+ *    elementwise ops and LOGISTIC / TANH run the fast 16x8 kernels when the
+ *    fast kernels are on, every other 16x8 node the reference (the 8-bit
+ *    fast kernels never see int16), and an op without a TFLite int16 kernel
+ *    (HARD_SWISH) or a power-of-two-scale int16 LOGISTIC is refused with a
+ *    message naming the node.
  */
 #include <stdlib.h>
 #include <string.h>
