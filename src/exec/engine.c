@@ -230,9 +230,11 @@ static nq_status choose_kernel(nq_session *s, int n, nq_error *err) {
                    nq_op_has_int16x8(nd->op) ? "npuquant has no (TFLite has one)" : "TFLite has no",
                    nq_op_name(nd->op));
   if (has_q && !has_f && nq_int8_kernels[nd->op].run) {
-    /* The fast kernels are 8-bit only: int16 (16x8) nodes run the reference. */
-    const bool fast = !s->opts.reference_only && !has_i16 && nq_int8_kernels_fast[nd->op].run;
-    chosen = fast ? &nq_int8_kernels_fast[nd->op] : &nq_int8_kernels[nd->op];
+    /* int16 (16x8) nodes have a fast table of their own (the 8-bit fast
+     * kernels assume 8-bit operands). */
+    const nq_kernel *fast_tab = has_i16 ? nq_int16_kernels_fast : nq_int8_kernels_fast;
+    const bool fast = !s->opts.reference_only && fast_tab[nd->op].run;
+    chosen = fast ? &fast_tab[nd->op] : &nq_int8_kernels[nd->op];
     s->ksrc[n] = fast ? NQ_KSRC_INT8_FAST : NQ_KSRC_INT8;
   } else {
     /* The reference prepare checks the operand types even when a fast

@@ -5,10 +5,12 @@
  *    smallest shifts, the input clamp to +-2^47 and the int32 saturation;
  *  - a 16x8 CONV_2D with an int64 bias whose outputs are ties, in both
  *    rounding modes (they must agree: LiteRT runs TFLite's one int64 form);
- *  - sessions: 16x8 nodes run the reference kernels even when the fast
- *    kernels are on (the fast kernels are 8-bit only), and an op without a
- *    TFLite int16 kernel (HARD_SWISH) or a power-of-two-scale int16 LOGISTIC
- *    is refused with a message naming the node.
+ *  - sessions: 16x8 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, PAD, the
+ *    elementwise ops and LOGISTIC / TANH run the fast 16x8 kernels when the
+ *    fast kernels are on, every other 16x8 node the reference (the 8-bit
+ *    fast kernels never see int16), and an op without a TFLite int16 kernel
+ *    (HARD_SWISH) or a power-of-two-scale int16 LOGISTIC is refused with a
+ *    message naming the node.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -126,10 +128,11 @@ static void conv16_ties(void) {
       const int16_t *o = out;
       CHECKF(o[0] == 1638 && o[1] == -1637, "mode %d: got %d %d, want 1638 -1637", mode, o[0], o[1]);
     }
-    /* The fast kernels are 8-bit only: a 16x8 node runs the reference. */
+    /* A 16x8 CONV_2D has a fast kernel (conv_s16_fast.c). */
     nq_node_time t;
-    CHECKF(nq_session_node_time(s, 0, &t, &err) == NQ_OK && t.kernel && !strcmp(t.kernel, "int8"),
-           "mode %d: kernel %s", mode, t.kernel ? t.kernel : "(none)");
+    const char *want = mode & 1 ? "int8" : "int8-fast";
+    CHECKF(nq_session_node_time(s, 0, &t, &err) == NQ_OK && t.kernel && !strcmp(t.kernel, want),
+           "mode %d: kernel %s, %s expected", mode, t.kernel ? t.kernel : "(none)", want);
     nq_session_free(s);
     nq_model_free(m);
   }
@@ -152,7 +155,9 @@ static void unary16(nq_op op, float s_in, float s_out, const char *name, char *m
 }
 
 /* Every op of the fast table (int8_fast_table.c) on int16 activations:
- * the session opens, runs, and reports the reference integer kernel. */
+ * the session opens, runs, and reports the fast 16x8 kernel for the
+ * weighted ops, PAD, the elementwise ops and LOGISTIC / TANH
+ * (nq_int16_kernels_fast), the reference for the others. */
 static void fast_table_skips_int16(void) {
   const nq_op ops[] = {NQ_OP_CONV_2D,
                        NQ_OP_FULLY_CONNECTED,
@@ -247,8 +252,13 @@ static void fast_table_skips_int16(void) {
       CHECKF(nq_session_profile(s, 1, &err) == NQ_OK, "%s", err.msg);
       CHECKF(nq_session_run(s, &err) == NQ_OK, "%s: %s", nq_op_name(op), err.msg);
       nq_node_time t;
-      CHECKF(nq_session_node_time(s, 0, &t, &err) == NQ_OK && t.kernel && !strcmp(t.kernel, "int8"),
-             "%s on int16 ran kernel %s", nq_op_name(op), t.kernel ? t.kernel : "(none)");
+      const bool fast16 = op == NQ_OP_CONV_2D || op == NQ_OP_DEPTHWISE_CONV_2D ||
+                          op == NQ_OP_FULLY_CONNECTED || op == NQ_OP_PAD || op == NQ_OP_ADD ||
+                          op == NQ_OP_SUB || op == NQ_OP_MUL || op == NQ_OP_MAXIMUM || op == NQ_OP_MINIMUM ||
+                          op == NQ_OP_LOGISTIC || op == NQ_OP_TANH;
+      const char *want = fast16 ? "int8-fast" : "int8";
+      CHECKF(nq_session_node_time(s, 0, &t, &err) == NQ_OK && t.kernel && !strcmp(t.kernel, want),
+             "%s on int16 ran kernel %s, %s expected", nq_op_name(op), t.kernel ? t.kernel : "(none)", want);
     }
     nq_session_free(s);
     nq_model_free(m);

@@ -19,6 +19,7 @@
 #include "exec/int8/int8.h"
 #include "exec/int8/int8_simd.h"
 #include "exec/threadpool.h"
+#include "kernel_run.h"
 #include "kernels_arg.h"
 #include "testutil.h"
 
@@ -67,38 +68,9 @@ static void uint8_weights_fit_int8(qv *w) {
 /* Prepare + run one node with kernel table `tab`; the output bytes in out. */
 static nq_status run_with(const nq_kernel *tab, nq_op op, const nq_op_params *p, qv *in, int n_in, qv *out,
                           int single, nq_threadpool *pool, nq_error *err) {
-  nq_node node;
-  memset(&node, 0, sizeof node);
-  node.op = op;
-  node.p = *p;
   nq_tview views[4];
   for (int i = 0; i < n_in; i++) views[i] = in[i].v;
-  nq_kernel_args a;
-  memset(&a, 0, sizeof a);
-  a.node = &node;
-  a.p = &node.p;
-  a.n_in = n_in;
-  a.in = views;
-  a.n_out = 1;
-  a.out = &out->v;
-  a.single_rounding = single;
-  a.pool = pool;
-  const nq_kernel *k = &tab[op];
-  void *prep = NULL;
-  nq_status st = k->prepare ? k->prepare(&a, &prep, err) : NQ_OK;
-  if (st == NQ_OK) {
-    a.prepared = prep;
-    size_t ss = k->scratch ? k->scratch(&a) : 0;
-    a.scratch = ss ? aligned_alloc(64, (ss + 63) & ~(size_t)63) : NULL;
-    a.scratch_size = ss;
-    st = k->run(&a, err);
-    free(a.scratch);
-  }
-  if (k->release)
-    k->release(prep);
-  else
-    free(prep);
-  return st;
+  return nq_test_run_kernel(tab, op, p, views, n_in, &out->v, single, pool, NULL, NULL, err);
 }
 
 static int cases_run = 0;

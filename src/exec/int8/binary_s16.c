@@ -144,6 +144,17 @@ static inline int16_t s16_binop(const s16_binop_prep *p, int32_t x1, int32_t x2)
   return (int16_t)nq_clamp_i32(v, p->lo, p->hi);
 }
 
+void nq_s16_binary_range(const void *prepared, const int16_t *x1, const int16_t *x2, int16_t *y, size_t n) {
+  const s16_binop_prep *p = prepared;
+  for (size_t i = 0; i < n; i++) y[i] = s16_binop(p, x1[i], x2[i]);
+}
+
+bool nq_s16_binary_same_shape(const nq_kernel_args *a) {
+  const nq_tview *i0 = &a->in[0], *i1 = &a->in[1], *out = &a->out[0];
+  const size_t n = nq_tview_elems(out);
+  return nq_tview_elems(i0) == n && nq_tview_elems(i1) == n && i0->rank == out->rank && i1->rank == out->rank;
+}
+
 nq_status nq_s16_binary_run(const nq_kernel_args *a, nq_error *err) {
   const s16_binop_prep *p = a->prepared;
   if (!p) return nq_i8_fail(a, err, "not prepared");
@@ -151,8 +162,8 @@ nq_status nq_s16_binary_run(const nq_kernel_args *a, nq_error *err) {
   const int16_t *x1 = i0->data, *x2 = i1->data;
   int16_t *y = out->data;
   const size_t n = nq_tview_elems(out);
-  if (nq_tview_elems(i0) == n && nq_tview_elems(i1) == n && i0->rank == out->rank && i1->rank == out->rank) {
-    for (size_t i = 0; i < n; i++) y[i] = s16_binop(p, x1[i], x2[i]);
+  if (nq_s16_binary_same_shape(a)) {
+    nq_s16_binary_range(p, x1, x2, y, n);
     return NQ_OK;
   }
   int64_t st0[NQ_MAX_RANK], st1[NQ_MAX_RANK];

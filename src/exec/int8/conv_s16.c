@@ -2,9 +2,11 @@
  * CONV_2D and TRANSPOSE_CONV on int16 activations with int8 weights
  * (TFLite's 16x8 reference_integer_ops::ConvPerChannel and TransposeConv,
  * int64 accumulators); requantization and the facts behind it are in
- * weights_s16.h. Layouts and padding as in conv_s8.c; the input zero point
- * is 0, so taps outside the input simply contribute nothing.
+ * weights_s16.h. Layouts, padding and the window walker as in conv_s8.c
+ * (conv_window.h); the input zero point is 0, so taps outside the input
+ * simply contribute nothing.
  */
+#include "exec/int8/conv_window.h"
 #include "exec/int8/int8_kernels.h"
 #include "exec/int8/weights_s16.h"
 
@@ -22,51 +24,34 @@ nq_status nq_s16_conv_prepare(const nq_kernel_args *a, void **prepared, nq_error
   return nq_s16_weights_prepare(a, &s, prepared, err);
 }
 
+size_t nq_s16_conv_scratch(const nq_kernel_args *a) { return nq_i8_window_taps_bytes(&a->in[1]); }
+
 nq_status nq_s16_conv_run(const nq_kernel_args *a, nq_error *err) {
   const nq_s16_wprep *p = a->prepared;
-  const nq_tview *in = &a->in[0], *w = &a->in[1], *out = &a->out[0];
   if (!p) return nq_i8_fail(a, err, "not prepared");
-  NQ_TRY(nq_i8_check_rank4(a, in, "input", err));
-  NQ_TRY(nq_i8_check_rank4(a, out, "output", err));
-  const int N = in->shape[0], H = in->shape[1], W = in->shape[2], C = in->shape[3];
-  const int O = w->shape[0], KH = w->shape[1], KW = w->shape[2], CI = w->shape[3];
-  const int OH = out->shape[1], OW = out->shape[2];
-  if (out->shape[0] != N || out->shape[3] != O || O != p->n_ch || CI < 1 || C < CI || C % CI != 0 ||
-      O % (C / CI) != 0)
-    return nq_i8_fail(a, err,
-                      "shapes input [%d,%d,%d,%d], weights [%d,%d,%d,%d], output "
-                      "[%d,%d,%d,%d] do not match",
-                      N, H, W, C, O, KH, KW, CI, out->shape[0], OH, OW, out->shape[3]);
-  const int groups = C / CI, o_per_g = O / groups;
-  const int sh = a->p->stride_h, sw = a->p->stride_w;
-  const int dh = a->p->dilation_h > 0 ? a->p->dilation_h : 1;
-  const int dw = a->p->dilation_w > 0 ? a->p->dilation_w : 1;
-  NQ_TRY(nq_i8_check_window(a, "height", H, OH, sh, dh, KH, err));
-  NQ_TRY(nq_i8_check_window(a, "width", W, OW, sw, dw, KW, err));
-  const int ph = nq_i8_pad_before(H, OH, sh, dh, KH), pw = nq_i8_pad_before(W, OW, sw, dw, KW);
-  const int16_t *x = in->data;
-  const int8_t *wt = w->data;
-  int16_t *y = out->data;
+  nq_i8_window g;
+  NQ_TRY(nq_i8_window_get(a, false, &g, err));
+  if (g.o != p->n_ch) return nq_i8_fail(a, err, "%d output channels, %d prepared", g.o, p->n_ch);
+  if (!a->scratch || a->scratch_size < nq_s16_conv_scratch(a))
+    return nq_i8_fail(a, err, "scratch of %zu bytes, %zu expected", a->scratch_size, nq_s16_conv_scratch(a));
+  const int o_per_g = g.o / g.groups, K = g.kh * g.kw * g.ci;
+  const int16_t *x = a->in[0].data;
+  const int8_t *wt = a->in[1].data;
+  int16_t *y = a->out[0].data;
+  nq_i8_tap *taps = a->scratch;
   size_t o_idx = 0;
-  for (int n = 0; n < N; n++)
-    for (int oy = 0; oy < OH; oy++)
-      for (int ox = 0; ox < OW; ox++) {
-        const int iy0 = oy * sh - ph, ix0 = ox * sw - pw;
-        for (int oc = 0; oc < O; oc++, o_idx++) {
-          const int ic0 = (oc / o_per_g) * CI;
-          int64_t acc = 0;
-          for (int ky = 0; ky < KH; ky++) {
-            const int iy = iy0 + ky * dh;
-            if (iy < 0 || iy >= H) continue;
-            for (int kx = 0; kx < KW; kx++) {
-              const int ix = ix0 + kx * dw;
-              if (ix < 0 || ix >= W) continue;
-              const int16_t *xp = x + (((size_t)n * H + iy) * W + ix) * C + ic0;
-              const int8_t *wp = wt + (((size_t)oc * KH + ky) * KW + kx) * CI;
-              int64_t s = 0; /* CI < 2^31 products below 2^22 each */
-              for (int ic = 0; ic < CI; ic++) s += (int32_t)xp[ic] * wp[ic];
-              acc += s;
-            }
+  for (int n = 0; n < g.n; n++)
+    for (int oy = 0; oy < g.oh; oy++)
+      for (int ox = 0; ox < g.ow; ox++) {
+        const int nt = nq_i8_window_taps(&g, n, oy, ox, taps);
+        for (int oc = 0; oc < g.o; oc++, o_idx++) {
+          const int16_t *xg = x + (oc / o_per_g) * g.ci;
+          const int8_t *wo = wt + (size_t)oc * K;
+          int64_t acc = 0; /* products below 2^22: exact for any tensor size */
+          for (int t = 0; t < nt; t++) {
+            const int16_t *xp = xg + taps[t].x;
+            const int8_t *wp = wo + (size_t)taps[t].k * g.ci;
+            for (int ic = 0; ic < g.ci; ic++) acc += (int32_t)xp[ic] * wp[ic];
           }
           y[o_idx] = nq_s16_wfinish(p, oc, acc, a->single_rounding);
         }

@@ -14,9 +14,12 @@
  *
  * Scratch: the input re-centred as int16 (x - zp_in, in [-255, 255]) so the
  * inner loops are plain int16 x int16 -> int32 dot products for both int8
- * and uint8; TRANSPOSE_CONV adds an int32 accumulator per output element. The overflow bound is proven in
+ * and uint8; CONV_2D adds one window's taps (conv_window.h, the walker
+ * shared with the 16x8 and depthwise kernels), TRANSPOSE_CONV an int32
+ * accumulator per output element. The overflow bound is proven in
  * int8_weights.h.
  */
+#include "exec/int8/conv_window.h"
 #include "exec/int8/int8_kernels.h"
 #include "exec/int8/int8_weights.h"
 
@@ -39,60 +42,38 @@ nq_status nq_i8_conv_prepare(const nq_kernel_args *a, void **prepared, nq_error 
 }
 
 size_t nq_i8_conv_scratch(const nq_kernel_args *a) {
-  if (a->in[0].type == NQ_INT16) return 0;
-  return nq_i8_align64(nq_tview_elems(&a->in[0]) * sizeof(int16_t));
+  if (a->in[0].type == NQ_INT16) return nq_s16_conv_scratch(a);
+  return nq_i8_align64(nq_tview_elems(&a->in[0]) * sizeof(int16_t)) + nq_i8_window_taps_bytes(&a->in[1]);
 }
 
 nq_status nq_i8_conv_run(const nq_kernel_args *a, nq_error *err) {
   if (a->in[0].type == NQ_INT16) return nq_s16_conv_run(a, err);
   const nq_i8_wprep *p = a->prepared;
-  const nq_tview *in = &a->in[0], *w = &a->in[1], *out = &a->out[0];
   if (!p) return nq_i8_fail(a, err, "not prepared");
-  NQ_TRY(nq_i8_check_rank4(a, in, "input", err));
-  NQ_TRY(nq_i8_check_rank4(a, out, "output", err));
-  const int N = in->shape[0], H = in->shape[1], W = in->shape[2], C = in->shape[3];
-  const int O = w->shape[0], KH = w->shape[1], KW = w->shape[2], CI = w->shape[3];
-  const int OH = out->shape[1], OW = out->shape[2];
-  if (out->shape[0] != N || out->shape[3] != O || CI < 1 || C < CI || C % CI != 0 || O % (C / CI) != 0)
-    return nq_i8_fail(a, err,
-                      "shapes input [%d,%d,%d,%d], weights [%d,%d,%d,%d], output "
-                      "[%d,%d,%d,%d] do not match",
-                      N, H, W, C, O, KH, KW, CI, out->shape[0], OH, OW, out->shape[3]);
+  nq_i8_window g;
+  NQ_TRY(nq_i8_window_get(a, false, &g, err));
   if (a->scratch_size < nq_i8_conv_scratch(a) || !a->scratch)
     return nq_i8_fail(a, err, "scratch of %zu bytes, %zu expected", a->scratch_size, nq_i8_conv_scratch(a));
-  const int groups = C / CI, o_per_g = O / groups;
-  const int sh = a->p->stride_h, sw = a->p->stride_w;
-  const int dh = a->p->dilation_h > 0 ? a->p->dilation_h : 1;
-  const int dw = a->p->dilation_w > 0 ? a->p->dilation_w : 1;
-  NQ_TRY(nq_i8_check_window(a, "height", H, OH, sh, dh, KH, err));
-  NQ_TRY(nq_i8_check_window(a, "width", W, OW, sw, dw, KW, err));
-  const int ph = nq_i8_pad_before(H, OH, sh, dh, KH), pw = nq_i8_pad_before(W, OW, sw, dw, KW);
+  const int o_per_g = g.o / g.groups, K = g.kh * g.kw * g.ci;
   int16_t *x = a->scratch;
-  nq_i8_centre(in, p->in_zp, x);
+  nq_i8_tap *taps =
+      (nq_i8_tap *)(void *)((char *)a->scratch + nq_i8_align64(nq_tview_elems(&a->in[0]) * sizeof(int16_t)));
+  nq_i8_centre(&a->in[0], p->in_zp, x);
   size_t o_idx = 0;
-  for (int n = 0; n < N; n++) {
-    for (int oy = 0; oy < OH; oy++) {
-      for (int ox = 0; ox < OW; ox++) {
-        const int iy0 = oy * sh - ph, ix0 = ox * sw - pw;
-        for (int oc = 0; oc < O; oc++, o_idx++) {
-          const int ic0 = (oc / o_per_g) * CI;
+  for (int n = 0; n < g.n; n++)
+    for (int oy = 0; oy < g.oh; oy++)
+      for (int ox = 0; ox < g.ow; ox++) {
+        const int nt = nq_i8_window_taps(&g, n, oy, ox, taps);
+        for (int oc = 0; oc < g.o; oc++, o_idx++) {
+          const int16_t *xg = x + (oc / o_per_g) * g.ci, *wo = p->w + (size_t)oc * K;
           int32_t acc = 0;
-          for (int ky = 0; ky < KH; ky++) {
-            const int iy = iy0 + ky * dh;
-            if (iy < 0 || iy >= H) continue;
-            for (int kx = 0; kx < KW; kx++) {
-              const int ix = ix0 + kx * dw;
-              if (ix < 0 || ix >= W) continue;
-              const int16_t *xp = x + (((size_t)n * H + iy) * W + ix) * C + ic0;
-              const int16_t *wp = p->w + (((size_t)oc * KH + ky) * KW + kx) * CI;
-              for (int ic = 0; ic < CI; ic++) acc += (int32_t)xp[ic] * wp[ic];
-            }
+          for (int t = 0; t < nt; t++) {
+            const int16_t *xp = xg + taps[t].x, *wp = wo + (size_t)taps[t].k * g.ci;
+            for (int ic = 0; ic < g.ci; ic++) acc += (int32_t)xp[ic] * wp[ic];
           }
-          nq_i8_st(out->data, out->type, o_idx, nq_i8_wfinish(p, oc, acc, a->single_rounding));
+          nq_i8_st(a->out[0].data, a->out[0].type, o_idx, nq_i8_wfinish(p, oc, acc, a->single_rounding));
         }
       }
-    }
-  }
   return NQ_OK;
 }
 

@@ -11,7 +11,7 @@
  * accumulator is finished by the same nq_i8_wfinish. tests/kernels_fast runs
  * both on randomized shapes and parameters and asserts identical bytes.
  *
- * For each block of up to block_rows() pixels the task copies the pixels'
+ * For each block of up to nq_i8_gemm_block_rows() pixels the task copies the pixels'
  * receptive fields into contiguous int16 rows re-centred by the input zero
  * point (im2col; taps outside the image are 0, which is what padding with
  * the zero point means), so one copy feeds every channel panel. The copy
@@ -31,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec/float/fast_common.h" /* scratch slots */
+#include "exec/int8/fast_work.h"
 #include "exec/int8/int8_kernels.h"
 #include "exec/int8/int8_simd.h"
 #include "exec/int8/int8_weights.h"
@@ -86,27 +86,8 @@ static bool conv_geometry_ok(const nq_kernel_args *a) {
                              a->p->stride_h, a->p->stride_w, dh, dw);
 }
 
-static int slot_count(const nq_kernel_args *a) {
-  int t = nq_threadpool_size(a->pool);
-  return t > NQ_FAST_MAX_SLOTS ? NQ_FAST_MAX_SLOTS : t;
-}
-
-/* The most pixels one block holds: ~128 KiB of im2col rows (half of a
- * typical L2), at least one tile, at most 64 pixels. */
-static int block_rows(size_t k) {
-  const size_t kp = (k + 1) & ~(size_t)1;
-  size_t r = (128u * 1024u) / (kp * sizeof(int16_t));
-  r = r / NQ_QGEMM_MR * NQ_QGEMM_MR;
-  return r < NQ_QGEMM_MR ? NQ_QGEMM_MR : r > 64 ? 64 : (int)r;
-}
-
-/* Also holds the VNNI rows: 2 * roundup(k, 2) >= roundup(k, 4) bytes. */
-static size_t slot_bytes_for_k(size_t k) {
-  return nq_i8_align64((size_t)block_rows(k) * ((k + 1) & ~(size_t)1) * sizeof(int16_t));
-}
-
 static size_t fast_scratch(const nq_kernel_args *a, size_t k, size_t ref) {
-  size_t fast = slot_bytes_for_k(k) * (size_t)slot_count(a);
+  size_t fast = nq_i8_gemm_slot_bytes(k) * (size_t)nq_i8_slot_count(a);
   return fast > ref ? fast : ref;
 }
 
@@ -332,8 +313,8 @@ static nq_status run_job(const nq_kernel_args *a, qconv_job *j, nq_error *err) {
   j->n_panels = j->vnni ? j->qp->v.n_panels : j->qp->w.n_panels;
   j->row_bytes = j->vnni ? (size_t)j->qp->v.kq : (size_t)j->qp->w.kp * sizeof(int16_t);
   j->off = j->qp->ref->in_zp + (j->in_type == NQ_UINT8 ? 0 : 128);
-  j->slot_bytes = slot_bytes_for_k((size_t)j->k);
-  int threads = slot_count(a);
+  j->slot_bytes = nq_i8_gemm_slot_bytes((size_t)j->k);
+  int threads = nq_i8_slot_count(a);
   const size_t fit = a->scratch ? a->scratch_size / j->slot_bytes : 0;
   if ((size_t)threads > fit) threads = (int)fit;
   if (threads < 1)
@@ -342,7 +323,7 @@ static nq_status run_job(const nq_kernel_args *a, qconv_job *j, nq_error *err) {
   j->split_m = tiles >= 4 * threads || panels < threads;
   /* Blocks as large as the cache allows, but when splitting pixels, at
    * least 4 per thread so that the dynamic claiming can balance. */
-  j->rb = block_rows((size_t)j->k);
+  j->rb = nq_i8_gemm_block_rows((size_t)j->k);
   if (j->split_m && threads > 1 && tiles < (j->rb / NQ_QGEMM_MR) * 4 * threads) {
     const int per = (tiles + 4 * threads - 1) / (4 * threads);
     j->rb = (per < 1 ? 1 : per) * NQ_QGEMM_MR;
@@ -351,9 +332,7 @@ static nq_status run_job(const nq_kernel_args *a, qconv_job *j, nq_error *err) {
   const int units = j->split_m ? j->n_blocks : panels;
   /* Several tasks per thread, claimed dynamically; each keeps >= ~64K MACs. */
   const double macs = (double)j->k * (double)j->m_total * (double)panels * NQ_QGEMM_NR;
-  int want = threads == 1 ? 1 : 8 * threads;
-  if ((double)want > macs / 65536.0) want = macs / 65536.0 >= 2.0 ? (int)(macs / 65536.0) : 1;
-  j->n_tasks = want < units ? want : units;
+  j->n_tasks = nq_i8_task_count(threads, 8, macs, units);
   j->n_slots = threads;
   j->scratch = a->scratch;
   atomic_init(&j->slots.busy, 0u);

@@ -2,9 +2,13 @@
  * DEPTHWISE_CONV_2D and FULLY_CONNECTED on int16 activations with int8
  * weights (TFLite's 16x8 reference_integer_ops::DepthwiseConvPerChannel and
  * FullyConnected / FullyConnectedPerChannel, int64 accumulators);
- * requantization in weights_s16.h, layouts as in depthwise_s8.c and
+ * requantization in weights_s16.h, layouts and the window walker
+ * (conv_window.h) as in depthwise_s8.c, FULLY_CONNECTED as in
  * fully_connected_s8.c.
  */
+#include <string.h>
+
+#include "exec/int8/conv_window.h"
 #include "exec/int8/int8_kernels.h"
 #include "exec/int8/weights_s16.h"
 
@@ -21,48 +25,37 @@ nq_status nq_s16_dw_prepare(const nq_kernel_args *a, void **prepared, nq_error *
   return nq_s16_weights_prepare(a, &s, prepared, err);
 }
 
+size_t nq_s16_dw_scratch(const nq_kernel_args *a) {
+  return nq_i8_align64((size_t)a->in[1].shape[3] * sizeof(int64_t)) + nq_i8_window_taps_bytes(&a->in[1]);
+}
+
 nq_status nq_s16_dw_run(const nq_kernel_args *a, nq_error *err) {
   const nq_s16_wprep *p = a->prepared;
-  const nq_tview *in = &a->in[0], *w = &a->in[1], *out = &a->out[0];
   if (!p) return nq_i8_fail(a, err, "not prepared");
-  NQ_TRY(nq_i8_check_rank4(a, in, "input", err));
-  NQ_TRY(nq_i8_check_rank4(a, out, "output", err));
-  const int N = in->shape[0], H = in->shape[1], W = in->shape[2], C = in->shape[3];
-  const int KH = w->shape[1], KW = w->shape[2], O = w->shape[3];
-  const int OH = out->shape[1], OW = out->shape[2];
-  if (out->shape[0] != N || out->shape[3] != O || O != p->n_ch || C < 1 || O % C != 0)
-    return nq_i8_fail(a, err, "input channels %d, weight channels %d, output channels %d do not match", C, O,
-                      out->shape[3]);
-  const int M = O / C;
-  const int sh = a->p->stride_h, sw = a->p->stride_w;
-  const int dh = a->p->dilation_h > 0 ? a->p->dilation_h : 1;
-  const int dw = a->p->dilation_w > 0 ? a->p->dilation_w : 1;
-  NQ_TRY(nq_i8_check_window(a, "height", H, OH, sh, dh, KH, err));
-  NQ_TRY(nq_i8_check_window(a, "width", W, OW, sw, dw, KW, err));
-  const int ph = nq_i8_pad_before(H, OH, sh, dh, KH), pw = nq_i8_pad_before(W, OW, sw, dw, KW);
-  const int16_t *x = in->data;
-  const int8_t *wt = w->data;
-  int16_t *y = out->data;
+  nq_i8_window g;
+  NQ_TRY(nq_i8_window_get(a, true, &g, err));
+  if (g.o != p->n_ch) return nq_i8_fail(a, err, "%d output channels, %d prepared", g.o, p->n_ch);
+  if (!a->scratch || a->scratch_size < nq_s16_dw_scratch(a))
+    return nq_i8_fail(a, err, "scratch of %zu bytes, %zu expected", a->scratch_size, nq_s16_dw_scratch(a));
+  const int M = g.mult, C = g.c, O = g.o;
+  const int16_t *x = a->in[0].data;
+  const int8_t *wt = a->in[1].data;
+  int16_t *y = a->out[0].data;
+  int64_t *acc = a->scratch;
+  nq_i8_tap *taps = (nq_i8_tap *)(void *)((char *)a->scratch + nq_i8_align64((size_t)O * sizeof(int64_t)));
   size_t o_idx = 0;
-  for (int n = 0; n < N; n++)
-    for (int oy = 0; oy < OH; oy++)
-      for (int ox = 0; ox < OW; ox++) {
-        const int iy0 = oy * sh - ph, ix0 = ox * sw - pw;
-        for (int oc = 0; oc < O; oc++, o_idx++) {
-          const int ic = oc / M;
-          int64_t acc = 0;
-          for (int ky = 0; ky < KH; ky++) {
-            const int iy = iy0 + ky * dh;
-            if (iy < 0 || iy >= H) continue;
-            for (int kx = 0; kx < KW; kx++) {
-              const int ix = ix0 + kx * dw;
-              if (ix < 0 || ix >= W) continue;
-              acc +=
-                  (int32_t)x[(((size_t)n * H + iy) * W + ix) * C + ic] * wt[((size_t)ky * KW + kx) * O + oc];
-            }
-          }
-          y[o_idx] = nq_s16_wfinish(p, oc, acc, a->single_rounding);
+  for (int n = 0; n < g.n; n++)
+    for (int oy = 0; oy < g.oh; oy++)
+      for (int ox = 0; ox < g.ow; ox++) {
+        memset(acc, 0, (size_t)O * sizeof(int64_t));
+        const int nt = nq_i8_window_taps(&g, n, oy, ox, taps);
+        for (int t = 0; t < nt; t++) {
+          const int16_t *xp = x + taps[t].x;
+          const int8_t *wp = wt + (size_t)taps[t].k * O;
+          for (int c = 0; c < C; c++)
+            for (int m = 0; m < M; m++) acc[c * M + m] += (int32_t)xp[c] * wp[c * M + m];
         }
+        for (int oc = 0; oc < O; oc++, o_idx++) y[o_idx] = nq_s16_wfinish(p, oc, acc[oc], a->single_rounding);
       }
   return NQ_OK;
 }

@@ -18,7 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec/float/fast_common.h" /* scratch slots */
+#include "exec/int8/conv_window.h"
+#include "exec/int8/fast_work.h"
 #include "exec/int8/int8_kernels.h"
 #include "exec/int8/int8_simd.h"
 #include "exec/int8/int8_weights.h"
@@ -45,11 +46,6 @@ static size_t centred_bytes(const nq_kernel_args *a) {
   return nq_i8_align64(nq_tview_elems(&a->in[0]) * sizeof(int16_t));
 }
 
-static int slot_count(const nq_kernel_args *a) {
-  int t = nq_threadpool_size(a->pool);
-  return t > NQ_FAST_MAX_SLOTS ? NQ_FAST_MAX_SLOTS : t;
-}
-
 static bool dw_geometry_ok(const nq_kernel_args *a) {
   if (a->n_in < 2 || a->in[0].rank != 4 || a->in[1].rank != 4 || a->out[0].rank != 4) return false;
   const nq_tview *x = &a->in[0], *f = &a->in[1], *y = &a->out[0];
@@ -59,19 +55,6 @@ static bool dw_geometry_ok(const nq_kernel_args *a) {
          y->shape[0] == x->shape[0] &&
          nq_fast_window_fits(x->shape[1], x->shape[2], y->shape[1], y->shape[2], f->shape[1], f->shape[2],
                              a->p->stride_h, a->p->stride_w, dh, dw);
-}
-
-/* The counts are passed by value: read through j, a store to acc (int32_t,
- * the same type as int) could change them, which keeps the compiler from
- * vectorizing the loop. */
-static void add_tap(int channels, int mult, int32_t *restrict acc, const int16_t *restrict xp,
-                    const int16_t *restrict wp) {
-  if (mult == 1) {
-    for (int c = 0; c < channels; c++) acc[c] += (int32_t)xp[c] * wp[c];
-  } else {
-    for (int c = 0; c < channels; c++)
-      for (int k = 0; k < mult; k++) acc[c * mult + k] += (int32_t)xp[c] * wp[c * mult + k];
-  }
 }
 
 static void dw_row(const dw_job *j, int row, int32_t *acc) {
@@ -103,8 +86,8 @@ static void dw_row(const dw_job *j, int row, int32_t *acc) {
       for (int kx = 0; kx < j->kw; kx++) {
         const int ix = ix0 + kx * j->dw;
         if (ix < 0 || ix >= j->w) continue;
-        add_tap(j->c, j->m, acc, img + ((size_t)iy * j->w + ix) * j->c,
-                j->p->w + ((size_t)ky * j->kw + kx) * j->o);
+        nq_i8_dw_add_tap(j->c, j->m, acc, img + ((size_t)iy * j->w + ix) * j->c,
+                         j->p->w + ((size_t)ky * j->kw + kx) * j->o);
       }
     }
     nq_i8_wfinish_row(j->p, 0, j->o, acc, j->out, j->out_type, ((size_t)row * j->ow + ox) * j->o, j->single);
@@ -127,7 +110,7 @@ nq_status nq_i8_dw_fast_prepare(const nq_kernel_args *a, void **prepared, nq_err
 size_t nq_i8_dw_fast_scratch(const nq_kernel_args *a) {
   const size_t ref = nq_i8_dw_scratch(a);
   if (!dw_geometry_ok(a)) return ref;
-  const size_t fast = centred_bytes(a) + acc_bytes(a) * (size_t)slot_count(a);
+  const size_t fast = centred_bytes(a) + acc_bytes(a) * (size_t)nq_i8_slot_count(a);
   return fast > ref ? fast : ref;
 }
 
@@ -167,7 +150,7 @@ nq_status nq_i8_dw_fast_run(const nq_kernel_args *a, nq_error *err) {
   if (rows > ((size_t)1 << 30)) return nq_i8_fail(a, err, "%zu output rows, at most 2^30", rows);
   j.rows = (int)rows;
   j.acc_bytes = acc_bytes(a);
-  int threads = slot_count(a);
+  int threads = nq_i8_slot_count(a);
   const size_t need = centred_bytes(a) + j.acc_bytes;
   if (!a->scratch || a->scratch_size < need)
     return nq_i8_fail(a, err, "scratch of %zu bytes, %zu expected", a->scratch_size, need);
@@ -177,11 +160,8 @@ nq_status nq_i8_dw_fast_run(const nq_kernel_args *a, nq_error *err) {
   nq_i8_centre(x, p->in_zp, centred);
   j.x = centred;
   j.acc_base = (char *)a->scratch + centred_bytes(a);
-  /* Several tasks per thread, claimed dynamically; each keeps >= ~64K MACs. */
   const double macs = (double)rows * j.ow * j.o * j.kh * j.kw;
-  int want = threads == 1 ? 1 : 8 * threads;
-  if ((double)want > macs / 65536.0) want = macs / 65536.0 >= 2.0 ? (int)(macs / 65536.0) : 1;
-  j.n_tasks = want < j.rows ? want : j.rows;
+  j.n_tasks = nq_i8_task_count(threads, 8, macs, j.rows);
   j.n_slots = threads;
   atomic_init(&j.slots.busy, 0u);
   nq_threadpool_run(j.n_tasks > 1 ? a->pool : NULL, j.n_tasks, dw_task, &j);

@@ -53,7 +53,8 @@
  * loop on int16 values; TFLite's builtin int16 kernels in its default
  * build, in both rounding modes (weights_s16.h, binary_s16.c, lut_s16.c).
  * The engine refuses int16 on an op without a TFLite int16 kernel and
- * never hands int16 to the fast table.
+ * hands int16 nodes to nq_int16_kernels_fast (never to the 8-bit fast
+ * table).
  *
  * Checked against LiteRT.js (TFLite + XNNPACK) by tests/int8: per op and
  * on TF's own int8/uint8 networks; int16 per op by int16_ops_oracle.py.
@@ -70,5 +71,12 @@ extern const nq_kernel nq_int8_kernels[NQ_OP_COUNT];
  * is bit-exact with its reference in both rounding modes (tests/kernels_fast
  * checks it on randomized shapes), so the choice changes speed only. */
 extern const nq_kernel nq_int8_kernels_fast[NQ_OP_COUNT];
+
+/* Fast int16x8 kernels (int16 activations, int8 weights): CONV_2D,
+ * DEPTHWISE_CONV_2D and FULLY_CONNECTED, bit-identical with the *_s16.c
+ * reference kernels in both rounding modes, and PAD / PADV2 (row copies)
+ * (tests/kernels_fast test_s16_fast). The engine takes this table for nodes with an int16
+ * operand and the reference for ops it lacks. */
+extern const nq_kernel nq_int16_kernels_fast[NQ_OP_COUNT];
 
 #endif

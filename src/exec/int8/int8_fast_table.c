@@ -41,3 +41,30 @@ const nq_kernel nq_int8_kernels_fast[NQ_OP_COUNT] = {
     [NQ_OP_PAD] = {nq_i8_pad_fast_run, NULL, NULL, NULL},
     [NQ_OP_PADV2] = {nq_i8_pad_fast_run, NULL, NULL, NULL},
 };
+
+/* The 16x8 side (int16 activations): the weighted ops, PAD / PADV2, whose
+ * fast row copies take any element size, and the elementwise ops and
+ * LOGISTIC / TANH / EXP (the reference loops over the pool); every other
+ * int16 node runs the reference kernels. */
+#define KB16 \
+  { nq_s16_binary_fast_run, NULL, nq_i8_binary_prepare, NULL }
+#define KU16 \
+  { nq_s16_lut_fast_run, NULL, nq_i8_lut_prepare, NULL }
+const nq_kernel nq_int16_kernels_fast[NQ_OP_COUNT] = {
+    [NQ_OP_CONV_2D] = {nq_s16_conv_fast_run, nq_s16_conv_fast_scratch, nq_s16_conv_fast_prepare,
+                       nq_s16_fast_release},
+    [NQ_OP_FULLY_CONNECTED] = {nq_s16_fc_fast_run, nq_s16_fc_fast_scratch, nq_s16_fc_fast_prepare,
+                               nq_s16_fast_release},
+    [NQ_OP_DEPTHWISE_CONV_2D] = {nq_s16_dw_fast_run, nq_s16_dw_fast_scratch, nq_s16_dw_fast_prepare,
+                                 nq_s16_dw_fast_release},
+    [NQ_OP_PAD] = {nq_i8_pad_fast_run, NULL, NULL, NULL},
+    [NQ_OP_PADV2] = {nq_i8_pad_fast_run, NULL, NULL, NULL},
+    [NQ_OP_ADD] = KB16,
+    [NQ_OP_SUB] = KB16,
+    [NQ_OP_MUL] = KB16,
+    [NQ_OP_MAXIMUM] = KB16,
+    [NQ_OP_MINIMUM] = KB16,
+    [NQ_OP_LOGISTIC] = KU16,
+    [NQ_OP_TANH] = KU16,
+    [NQ_OP_EXP] = KU16,
+};

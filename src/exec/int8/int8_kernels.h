@@ -102,11 +102,13 @@ NQ_I8_DECLARE(reduce_prod)        /* REDUCE_PROD */
  * entry points hand a node with int16 activations to these, so the INT8
  * column of ops.def stays the one table. */
 nq_status nq_s16_conv_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+size_t nq_s16_conv_scratch(const nq_kernel_args *a);
 nq_status nq_s16_conv_run(const nq_kernel_args *a, nq_error *err);
 nq_status nq_s16_tconv_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
 size_t nq_s16_tconv_scratch(const nq_kernel_args *a);
 nq_status nq_s16_tconv_run(const nq_kernel_args *a, nq_error *err);
 nq_status nq_s16_dw_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+size_t nq_s16_dw_scratch(const nq_kernel_args *a);
 nq_status nq_s16_dw_run(const nq_kernel_args *a, nq_error *err);
 nq_status nq_s16_fc_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
 nq_status nq_s16_fc_run(const nq_kernel_args *a, nq_error *err);
@@ -116,6 +118,32 @@ nq_status nq_s16_lut_prepare(const nq_kernel_args *a, void **prepared, nq_error 
 nq_status nq_s16_lut_run(const nq_kernel_args *a, nq_error *err);
 nq_status nq_s16_softmax_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
 nq_status nq_s16_softmax_run(const nq_kernel_args *a, nq_error *err);
+/* The fast 16x8 CONV_2D / FULLY_CONNECTED (conv_s16_fast.c: the qgemm tile
+ * in int32 chunks summed in int64) and DEPTHWISE_CONV_2D
+ * (depthwise_s16_fast.c), bit-identical with the *_s16.c kernels above. */
+nq_status nq_s16_conv_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+size_t nq_s16_conv_fast_scratch(const nq_kernel_args *a);
+nq_status nq_s16_conv_fast_run(const nq_kernel_args *a, nq_error *err);
+nq_status nq_s16_fc_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+size_t nq_s16_fc_fast_scratch(const nq_kernel_args *a);
+nq_status nq_s16_fc_fast_run(const nq_kernel_args *a, nq_error *err);
+void nq_s16_fast_release(void *prepared); /* CONV_2D's and FULLY_CONNECTED's blocks */
+nq_status nq_s16_dw_fast_prepare(const nq_kernel_args *a, void **prepared, nq_error *err);
+size_t nq_s16_dw_fast_scratch(const nq_kernel_args *a);
+nq_status nq_s16_dw_fast_run(const nq_kernel_args *a, nq_error *err);
+void nq_s16_dw_fast_release(void *prepared);
+/* The int16 elementwise ops over a contiguous range (the reference loops,
+ * shared with elementwise_s16_fast.c, which runs them over the pool):
+ * LOGISTIC / TANH / EXP, and the two-input ops on equal shapes. */
+void nq_s16_lut_range(const void *prepared, const int16_t *x, int16_t *y, size_t n);
+void nq_s16_binary_range(const void *prepared, const int16_t *x1, const int16_t *x2, int16_t *y, size_t n);
+bool nq_s16_binary_same_shape(const nq_kernel_args *a);
+nq_status nq_s16_lut_fast_run(const nq_kernel_args *a, nq_error *err);
+nq_status nq_s16_binary_fast_run(const nq_kernel_args *a, nq_error *err);
+/* Whether node a (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED) takes the
+ * fast 16x8 path rather than handing off to the reference (tests). */
+bool nq_s16_fast_applies(const nq_kernel_args *a);
+bool nq_s16_dw_fast_ok(const nq_kernel_args *a); /* DEPTHWISE_CONV_2D's part of it */
 /* TFLite's LUTPopulate<int16_t> (float arithmetic) of f from the input grid
  * (scale, zero point) to the output grid: 513 entries for
  * nq_s16_lut_lookup, lut_lookup_with_interpolation (softmax_s16.c). */

@@ -147,18 +147,21 @@ static int16_t s16_tanh(const s16_lut_prep *p, int16_t x) {
   return (int16_t)asr(r, 8);
 }
 
+void nq_s16_lut_range(const void *prepared, const int16_t *x, int16_t *y, size_t n) {
+  const s16_lut_prep *p = prepared;
+  if (p->table)
+    for (size_t i = 0; i < n; i++) y[i] = nq_s16_lut_lookup(x[i], p->lut);
+  else if (p->tanh)
+    for (size_t i = 0; i < n; i++) y[i] = s16_tanh(p, x[i]);
+  else
+    for (size_t i = 0; i < n; i++) y[i] = s16_logistic(p, x[i]);
+}
+
 nq_status nq_s16_lut_run(const nq_kernel_args *a, nq_error *err) {
-  const s16_lut_prep *p = a->prepared;
-  if (!p) return nq_i8_fail(a, err, "not prepared");
+  if (!a->prepared) return nq_i8_fail(a, err, "not prepared");
   const size_t n = nq_tview_elems(&a->out[0]);
   if (nq_tview_elems(&a->in[0]) != n)
     return nq_i8_fail(a, err, "input has %zu elements, output %zu", nq_tview_elems(&a->in[0]), n);
-  const int16_t *x = a->in[0].data;
-  int16_t *y = a->out[0].data;
-  if (p->table) {
-    for (size_t i = 0; i < n; i++) y[i] = nq_s16_lut_lookup(x[i], p->lut);
-    return NQ_OK;
-  }
-  for (size_t i = 0; i < n; i++) y[i] = p->tanh ? s16_tanh(p, x[i]) : s16_logistic(p, x[i]);
+  nq_s16_lut_range(a->prepared, a->in[0].data, a->out[0].data, n);
   return NQ_OK;
 }

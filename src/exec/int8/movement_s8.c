@@ -238,7 +238,8 @@ nq_status nq_i8_pad_run(const nq_kernel_args *a, nq_error *err) {
   return NQ_OK;
 }
 
-/* The same result (int8_fast_table.c): one memset for 1-byte fills, then
+/* The same result (int8_fast_table.c): one memset for fills of one repeated
+ * byte (any 8-bit fill, an int16 0), then
  * one memcpy per input block over the unpadded inner dims instead of an
  * index per element. */
 nq_status nq_i8_pad_fast_run(const nq_kernel_args *a, nq_error *err) {
@@ -247,8 +248,10 @@ nq_status nq_i8_pad_fast_run(const nq_kernel_args *a, nq_error *err) {
   uint8_t fill[8];
   NQ_TRY(pad_plan(a, &base, st_out, fill, err));
   const size_t es = nq_dtype_size(out->type), n_out = nq_tview_elems(out), n_in = nq_tview_elems(in);
-  if (es == 1)
-    memset(out->data, fill[0], n_out);
+  bool one_byte = true; /* the fill is one byte repeated (int16 0, say) */
+  for (size_t b = 1; b < es; b++) one_byte &= fill[b] == fill[0];
+  if (one_byte)
+    memset(out->data, fill[0], n_out * es);
   else
     for (size_t i = 0; i < n_out; i++) cp(out->data, i, fill, 0, es);
   const int r = in->rank;

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "exec/int8/fast_work.h"
 #include "exec/int8/int8_kernels.h"
 #include "exec/threadpool.h"
 
@@ -107,12 +108,8 @@ nq_status nq_i8_maxpool_fast_run(const nq_kernel_args *a, nq_error *err) {
   if (rows == 0 || j.ow == 0 || j.c == 0) return NQ_OK;
   if (rows > ((size_t)1 << 30)) return nq_i8_pool_run(a, err);
   j.rows = (int)rows;
-  /* Tasks of >= ~64K compared bytes, a few per thread. */
-  const double work = (double)rows * j.ow * j.c * j.kh * j.kw;
-  const int threads = nq_threadpool_size(a->pool);
-  int want = threads == 1 ? 1 : 4 * threads;
-  if ((double)want > work / 65536.0) want = work / 65536.0 >= 2.0 ? (int)(work / 65536.0) : 1;
-  j.n_tasks = want < j.rows ? want : j.rows;
+  const double work = (double)rows * j.ow * j.c * j.kh * j.kw; /* compared bytes */
+  j.n_tasks = nq_i8_task_count(nq_threadpool_size(a->pool), 4, work, j.rows);
   nq_threadpool_run(j.n_tasks > 1 ? a->pool : NULL, j.n_tasks, maxpool_task, &j);
   return NQ_OK;
 }

@@ -81,6 +81,52 @@ static inline int16_t nq_s16_wfinish(const nq_s16_wprep *p, int c, int64_t acc, 
   return (int16_t)nq_clamp_i32(r, p->act_lo, p->act_hi);
 }
 
+/* nq_s16_wfinish's int64 path (no double scale, no int32 requantization:
+ * CONV_2D and DEPTHWISE_CONV_2D with an int64 bias) with nq_mbqm_i64's
+ * per-channel constants worked out once, for the fast kernels' rows. The
+ * bias is pre-clamped to +-2^62, which changes no result: |acc| < 2^53 (fewer
+ * than 2^31 products below 2^22, see above), so
+ * the sum is beyond +-2^47 (where nq_mbqm_i64 clamps it) exactly when the
+ * saturating sum is. */
+typedef struct nq_s16_fixed {
+  int64_t bias;    /* clamped to +-2^62 */
+  int64_t reduced; /* the 16-bit multiplier, 0 where nq_mbqm_i64 gives 0 */
+  int64_t round;   /* 2^(total - 1), 0 with reduced 0 */
+  int total;       /* the right shift, 15 - shift */
+} nq_s16_fixed;
+
+/* Fill f[0 .. p->n_ch); false when p takes another path (keep
+ * nq_s16_wfinish). */
+static inline bool nq_s16_fixed_prepare(const nq_s16_wprep *p, nq_s16_fixed *f) {
+  if (p->dscale || p->int32_requant) return false;
+  const int64_t lim = (int64_t)1 << 62;
+  for (int c = 0; c < p->n_ch; c++) {
+    const nq_qmul q = p->qm[c];
+    const int64_t b = p->bias[c];
+    f[c].bias = b > lim ? lim : b < -lim ? -lim : b;
+    if (q.shift < -31 || q.mult <= 0) {
+      f[c].reduced = f[c].round = 0;
+      f[c].total = 1;
+      continue;
+    }
+    const int shift = q.shift > 7 ? 7 : q.shift;
+    f[c].reduced = q.mult < 0x7FFF0000 ? ((int64_t)q.mult + (1 << 15)) >> 16 : 0x7FFF;
+    f[c].total = 15 - shift;
+    f[c].round = (int64_t)1 << (f[c].total - 1);
+  }
+  return true;
+}
+
+/* The same value as nq_s16_wfinish for such a block. */
+static inline int16_t nq_s16_fixed_finish(const nq_s16_fixed *f, int64_t acc, int32_t lo, int32_t hi) {
+  const int64_t lim = (int64_t)1 << 47;
+  int64_t v = acc + f->bias;
+  v = v < -lim ? -lim : v > lim - 1 ? lim - 1 : v;
+  const int64_t t = v * f->reduced + f->round; /* |t| < 2^62 */
+  const int64_t r = t >= 0 ? t >> f->total : -((-t + (((int64_t)1 << f->total) - 1)) >> f->total);
+  return (int16_t)(r < lo ? lo : r > hi ? hi : r);
+}
+
 /* True when the node is a 16x8 one: its activation input `idx` is int16. */
 static inline bool nq_s16_is_16x8(const nq_kernel_args *a, int idx) {
   return idx < a->n_in && a->in[idx].type == NQ_INT16;
