@@ -11,9 +11,9 @@
  *   -20..-60 on real photos; this alone takes YOLOv5n's output from 18.0 to
  *   22.1 dB (docs/quantization.md).
  * - The inputs of an ADD with a fused ReLU / ReLU6 / RELU_N1_TO_1, when both
- *   are layer outputs nothing else reads: each to the values the clamp can
- *   still tell apart given the other's range (a --split-weights layer's
- *   W_hi x + b, which spans the pre-activation range, mostly).
+ *   are outputs of two layers of one op on one input that nothing else
+ *   reads (a --split-weights layer's W_hi x + b and W_lo x): each to the
+ *   values the clamp can still tell apart given the other's range.
  *
  * Model outputs keep their calibrated range. Ranges only shrink, and a
  * clipped tensor joined to others by an op that needs equal parameters

@@ -1,15 +1,17 @@
 /*
  * The inputs of an ADD with a fused clamp (quant/saturation_clip.c): each
- * is clipped to [lo - max b, hi - min b] when both are layer outputs that
- * only the ADD reads, which --split-weights makes of every split layer
- * (W_hi x + b beside W_lo x, then ADD with the layer's activation).
+ * is clipped to [lo - max b, hi - min b] when both are outputs of two
+ * layers of one op on one input that only the ADD reads, which
+ * --split-weights makes of every split layer (W_hi x + b beside W_lo x,
+ * then ADD with the layer's activation).
  *
  * Asserted: the cut on a graph with such an ADD (ReLU6: a's [-27, 30]
  * beside b's [-0.5, 0.4] becomes [-0.4, 6.5], b's stays), and none where an
- * input is read twice, is a model input, is not a layer's output, or the
- * ADD has no clamp; and the cut's premise on 200,000 random pairs for
- * ReLU, ReLU6 and RELU_N1_TO_1: clamp(a' + b') == clamp(a + b) with both
- * inputs clipped at once from the calibrated ranges.
+ * input is read twice, is a model input, is not a layer's output, the two
+ * layers read different inputs (a residual block), or the ADD has no
+ * clamp; and the cut's premise on 200,000 random pairs each for ReLU,
+ * ReLU6 and RELU_N1_TO_1: clamp(a' + b') == clamp(a + b) with both inputs
+ * clipped at once from the calibrated ranges.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -84,6 +86,7 @@ int main(void) {
   int c = act(g, "c"), d = act(g, "d"), e = act(g, "e"), y2 = act(g, "y2"); /* c read twice */
   int f = act(g, "f"), y3 = act(g, "y3");                                   /* x: a model input */
   int h = act(g, "h"), k = act(g, "k"), y4 = act(g, "y4");                  /* no clamp */
+  int u = act(g, "u"), v = act(g, "v"), w = act(g, "w"), y5 = act(g, "y5"); /* residual */
   conv(g, x, a, "a");
   conv(g, x, b, "b");
   add(g, a, b, y, NQ_ACT_RELU6);
@@ -96,8 +99,12 @@ int main(void) {
   conv(g, x, h, "h");
   conv(g, x, k, "k");
   add(g, h, k, y4, NQ_ACT_NONE);
-  const int outs[4] = {y, e, y3, y4};
-  CHECK(nq_graph_set_io(g, 1, &x, 4, outs, NULL) == NQ_OK);
+  conv(g, x, u, "u");
+  conv(g, u, v, "v");
+  conv(g, x, w, "w");
+  add(g, w, v, y5, NQ_ACT_RELU6);
+  const int outs[5] = {y, e, y3, y4, y5};
+  CHECK(nq_graph_set_io(g, 1, &x, 5, outs, NULL) == NQ_OK);
   nq_ranges rg;
   CHECK(nq_ranges_init(&rg, g->n_tensors, NULL) == NQ_OK);
   for (int t = 0; t < g->n_tensors; t++) set(&rg, t, -27.0f, 30.0f);
