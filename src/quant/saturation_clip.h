@@ -10,6 +10,10 @@
  *   clipped at -8. In SiLU detectors (YOLOv5/v8, YOLOX) conv outputs reach
  *   -20..-60 on real photos; this alone takes YOLOv5n's output from 18.0 to
  *   22.1 dB (docs/quantization.md).
+ * - The inputs of an ADD with a fused ReLU / ReLU6 / RELU_N1_TO_1, when both
+ *   are outputs of two layers of one op on one input that nothing else
+ *   reads (a --split-weights layer's W_hi x + b and W_lo x): each to the
+ *   values the clamp can still tell apart given the other's range.
  *
  * Model outputs keep their calibrated range. Ranges only shrink, and a
  * clipped tensor joined to others by an op that needs equal parameters

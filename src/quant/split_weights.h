@@ -51,8 +51,16 @@ typedef struct nq_split_auto {
  * TFLite's 16x8) the two extra roundings a split adds are int16 ones and
  * cost nothing visible, so auto splits more: YOLOv5n in 16x8 reached obj
  * 25.6 / cls 23.6 dB with the layers below 40 dB split, obj 30.8 / cls
- * 35.6 dB below 45 dB (54 of its 60 convs, +90% MACs). */
-#define NQ_SPLIT_AUTO_16X8 ((nq_split_auto){45.0, 1.0})
+ * 35.6 dB below 45 dB (54 of its 60 convs, +90% MACs). 45 dB per layer was
+ * still too coarse for nets whose later layers amplify an earlier layer's
+ * error: pose_landmark's expansion 1x1 convs turn a 42.5 dB input into a
+ * 25.8 dB output with float weights, and its pose-flag conv (|W||x| /
+ * |W x + b| a median 23) loses 14 dB more, so the flag stayed at 19.1 dB;
+ * below 55 dB (+94-100% MACs on the four MediaPipe nets) it is 27.1 dB and
+ * every MediaPipe output gains 1.3-13.5 dB (docs/quantization.md). Past
+ * 55 dB the outputs move by +-2 dB either way with each added layer (their
+ * errors no longer dominate). */
+#define NQ_SPLIT_AUTO_16X8 ((nq_split_auto){55.0, 1.0})
 
 /* How the quantizer will treat g's layers: its weight grid (per_tensor and
  * per_channel_fc as nq_convert_options). */
