@@ -163,6 +163,12 @@ static double adaround_cost(const budget *b, int n) {
   return 2.0 * b->model.bias_layers * used * b->model.gmac;
 }
 
+/* The family chooses its layers by a measurement pass over the samples
+ * (--split-weights auto, --int16-layers auto). */
+static bool measures_layers(recipe_family f) {
+  return f == FAMILY_SPLIT_WEIGHTS || f == FAMILY_INT16_SPLIT || f == FAMILY_INT16_LAYERS;
+}
+
 /* A candidate's own search: the statistics its graph does not have yet, the
  * int8 model on the validation samples (the float reference only once), and
  * for bias correction two passes per layer per calibration sample. */
@@ -172,9 +178,7 @@ static double search_cost(const budget *b, const recipe_spec *c) {
   bool own = c->family != FAMILY_INT8; /* statistics of its own graph */
   if (own || !b->minmax_done[v]) cost += b->n_cal * p;
   if (c->calibration != 0 && (own || !b->hist_done[v])) cost += b->n_cal * p;
-  if (c->family == FAMILY_SPLIT_WEIGHTS || c->family == FAMILY_INT16_SPLIT ||
-      c->family == FAMILY_INT16_LAYERS)
-    cost += b->n_cal * p; /* the measurement pass choosing the layers */
+  if (measures_layers(c->family)) cost += b->n_cal * p; /* the measurement pass choosing the layers */
   cost += b->n_val * p * (b->ref_done && b->ref_kept ? 1 : 2);
   if (c->bias_correct) cost += 2.0 * b->model.bias_layers * b->n_cal * p;
   if (c->weight_round == NQ_WEIGHT_ROUND_ADAROUND) cost += adaround_cost(b, b->n_cal);
@@ -187,9 +191,7 @@ static double search_cost(const budget *b, const recipe_spec *c) {
 static double final_extra(const budget *b, const recipe_spec *c) {
   double p = b->model.gmac, cost = 0;
   if (c->calibration != 0) cost += b->n * p;
-  if (c->family == FAMILY_SPLIT_WEIGHTS || c->family == FAMILY_INT16_SPLIT ||
-      c->family == FAMILY_INT16_LAYERS)
-    cost += b->n * p;
+  if (measures_layers(c->family)) cost += b->n * p;
   if (c->bias_correct) cost += 2.0 * b->model.bias_layers * b->n * p;
   if (c->weight_round == NQ_WEIGHT_ROUND_ADAROUND) cost += adaround_cost(b, b->n);
   return cost;
@@ -232,13 +234,20 @@ static bool is_int16(recipe_family f) {
   return f == FAMILY_INT16_LAYERS || f == FAMILY_INT16 || f == FAMILY_INT16_SPLIT;
 }
 
-/* Why escalation candidate c is not tried (NULL: it is). */
-static const char *withheld(const recipe_spec *c, const nq_convert_options *opts, double best_db) {
-  if (c->family == FAMILY_INT8) return NULL;
-  if (best_db >= NQ_RECIPE_GOOD_DB) return "good enough";
-  if (c->family == FAMILY_SPLIT_WEIGHTS && opts->split_weights) return "split weights given";
-  if (is_int16(c->family) && !opts->recipe_int16) return "no 16x8";
-  return NULL;
+/* Whether escalation candidate c is tried, and if not why. */
+typedef enum escalation {
+  ESCALATE = 0,
+  HOLD_GOOD_ENOUGH, /* the best so far reaches NQ_RECIPE_GOOD_DB */
+  HOLD_GIVEN,       /* the caller chose the split itself */
+  HOLD_NO_16X8,     /* the target does not run 16x8 (recipe_int16 off) */
+} escalation;
+
+static escalation escalate(const recipe_spec *c, const nq_convert_options *opts, double best_db) {
+  if (c->family == FAMILY_INT8) return ESCALATE;
+  if (best_db >= NQ_RECIPE_GOOD_DB) return HOLD_GOOD_ENOUGH;
+  if (c->family == FAMILY_SPLIT_WEIGHTS && opts->split_weights) return HOLD_GIVEN;
+  if (is_int16(c->family) && !opts->recipe_int16) return HOLD_NO_16X8;
+  return ESCALATE;
 }
 
 /* Would --split-weights auto split any layer of the graph the int8
@@ -371,9 +380,9 @@ nq_status nq_recipe_convert(const nq_model *fm, const nq_sample_source *src, con
       not_applicable++;
       continue;
     }
-    const char *why = withheld(&CANDIDATES[c], opts, best_score.sqnr_db);
-    if (why) {
-      int16_withheld |= strcmp(why, "no 16x8") == 0;
+    escalation hold = escalate(&CANDIDATES[c], opts, best_score.sqnr_db);
+    if (hold != ESCALATE) {
+      int16_withheld |= hold == HOLD_NO_16X8;
       not_applicable++;
       continue;
     }
